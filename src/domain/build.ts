@@ -1,0 +1,89 @@
+/** Where a build is in its life: queued or preparing, executing, done. */
+export const RUNNING_STATUSES = ['Starting', 'Running', 'Finished'] as const;
+export type RunningStatus = (typeof RUNNING_STATUSES)[number];
+
+/** How a finished build ended (lower-case `timeout` as CodeArts documents it). */
+export const BUILD_STATES = ['SUCCESS', 'FAILURE', 'ABORTED', 'timeout'] as const;
+export type BuildState = (typeof BUILD_STATES)[number];
+
+/** What started a build. */
+export const TRIGGER_TYPES = ['Manual', 'Scheduled', 'CodeUpdate'] as const;
+export type TriggerType = (typeof TRIGGER_TYPES)[number];
+
+/** What a build was asked to build. */
+export const BUILD_TYPES = ['branch', 'tag', 'commit'] as const;
+export type BuildType = (typeof BUILD_TYPES)[number];
+
+/** One parameter value a build ran with. Sensitive values are never shown, only `******`. */
+export interface BuildParameter {
+  name: string;
+  value: string;
+  sensitive: boolean;
+}
+
+/** A build of a job: one row of the build history, whoever produced it (a runner or an import). */
+export interface Build {
+  recordId: string;
+  jobId: string;
+  number: number;
+  dailyBuildNumber: string;
+  /** Epoch ms when the trigger was accepted. */
+  startTime: number;
+  /** Epoch ms when a runner took the build; null while queued. */
+  runStartedAt: number | null;
+  /** Epoch ms when the build finished; null until then. */
+  finishedAt: number | null;
+  runningStatus: RunningStatus;
+  state: BuildState | '';
+  triggerType: TriggerType;
+  userId: string;
+  executor: string;
+  nickname: string;
+  commitId: string;
+  /** Epoch ms of the commit's time; null until checkout resolved it. */
+  commitTime: number | null;
+  buildType: BuildType;
+  codeBranch: string;
+  scmType: string;
+  scmWebUrl: string;
+  /** Stored execution time (ms) of a finished build. */
+  buildTime: number | null;
+  /** Stored trigger-to-finish time (ms) of a finished build. */
+  costTime: number | null;
+  parameters: BuildParameter[];
+  /** The commit asked for (commit builds); "" otherwise. */
+  requestedCommit: string;
+}
+
+/** Masked form of a sensitive value, wherever values are shown. */
+export const MASK = '******';
+
+/** ms the build has spent executing: stored when finished, so far while running, 0 while queued. */
+export function buildTimeOf(build: Build, now: number): number {
+  if (build.runningStatus === 'Finished') return build.buildTime ?? 0;
+  if (build.runStartedAt === null) return 0;
+  return Math.max(0, now - build.runStartedAt);
+}
+
+/** ms from trigger to finish (queue wait included); so far while not finished. */
+export function costTimeOf(build: Build, now: number): number {
+  if (build.runningStatus === 'Finished') return build.costTime ?? 0;
+  return Math.max(0, now - build.startTime);
+}
+
+/** True while a build still holds a place in the queue or a runner slot. */
+export function isActive(build: Pick<Build, 'runningStatus'>): boolean {
+  return build.runningStatus !== 'Finished';
+}
+
+/** The `yyyyMMdd.N` daily build number. */
+export function dailyBuildNumber(dayKey: string, n: number): string {
+  return `${dayKey}.${n}`;
+}
+
+const DAILY = /^(\d{8})\.([1-9]\d{0,8})$/;
+
+/** True when `text` is a well-formed `yyyyMMdd.N`. */
+export function isDailyBuildNumber(text: string): boolean {
+  return DAILY.test(text);
+}

@@ -1,0 +1,311 @@
+import { Cron } from 'croner';
+import { SCM_TYPES } from './scm.ts';
+
+/**
+ * A job's configuration is the CodeArts create body (reference §3.1), stored as the document the
+ * client sent (normalised) and returned as is by ListJobConfig. This file checks what a JSON
+ * schema cannot (known step modules, cron syntax, parameter names) and derives the `JobSpec` the
+ * engine runs.
+ */
+
+export interface ParamItem {
+  name: string;
+  value: string;
+}
+export interface JobParameterDoc {
+  name?: string;
+  params?: { name?: string; value?: string; limits?: { disable?: string; display_name?: string; name?: string }[] | null }[];
+}
+export interface JobScmDoc {
+  url: string;
+  scm_type: string;
+  branch?: string;
+  repo_id?: string;
+  web_url?: string;
+  is_auto_build?: boolean;
+  enable_git_lfs?: boolean;
+  build_type?: string;
+  depth?: string;
+  end_point_id?: string;
+  source?: string;
+  group_name?: string;
+  repo_name?: string;
+}
+export interface JobStepDoc {
+  module_id: string;
+  name: string;
+  properties?: Record<string, unknown> | null;
+  version?: string;
+  enable?: boolean;
+}
+export interface JobTriggerDoc {
+  name: string;
+  parameters: ParamItem[];
+}
+
+/** The stored job document (CodeArts `CreateBuildJobRequestBody`, plus Kiln's `kiln` options). */
+export interface JobConfig {
+  arch: string;
+  project_id: string;
+  job_name: string;
+  auto_update_sub_module?: string;
+  flavor?: string;
+  parameters?: JobParameterDoc[];
+  group_id?: string;
+  timeout?: { limit?: string; unit?: string };
+  scms?: JobScmDoc[];
+  steps: JobStepDoc[];
+  host_type?: string;
+  build_config_type?: string;
+  build_if_code_updated?: boolean;
+  triggers?: JobTriggerDoc[];
+  /** Kiln's own options (not in CodeArts). */
+  kiln?: { keep_workspace?: boolean };
+}
+
+/** Step modules Kiln can run, by `module_id`. */
+export const STEP_MODULES = ['kiln.shell'] as const;
+
+/** Trigger names Kiln understands in `triggers[].name`. */
+export const TRIGGER_NAMES = ['timer', 'code_update'] as const;
+
+/** Environment names Kiln sets itself; a job parameter may not take them. */
+export const RESERVED_PARAMETERS = [
+  'BUILD_NUMBER',
+  'DAILY_BUILD_NUMBER',
+  'COMMIT_ID',
+  'CODE_BRANCH',
+  'JOB_ID',
+  'WORKSPACE',
+  'PATH',
+  'HOME',
+] as const;
+
+/** The parameter CodeArts uses to choose a branch at run time. */
+export const BRANCH_PARAMETER = 'codeBranch';
+
+const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const TIME_UNITS: Record<string, number> = { SECONDS: 1_000, MINUTES: 60_000, HOURS: 3_600_000 };
+/** Builds of a job without a timeout stop after this long. */
+export const DEFAULT_TIMEOUT_MS = 60 * 60_000;
+const MAX_TIMEOUT_MS = 24 * 3_600_000;
+
+/** A job parameter as the engine uses it. */
+export interface ParameterSpec {
+  name: string;
+  defaultValue: string;
+  sensitive: boolean;
+  description: string;
+  /** Allowed values for a choice parameter; empty when any value goes. */
+  choices: string[];
+}
+/** A step as the engine runs it. */
+export interface StepSpec {
+  name: string;
+  moduleId: string;
+  enabled: boolean;
+  command: string;
+}
+/** What the engine needs from a job's document. */
+export interface JobSpec {
+  scm: { url: string; branch: string; scmType: string; webUrl: string } | undefined;
+  steps: StepSpec[];
+  parameters: ParameterSpec[];
+  timeoutMs: number;
+  cron: string[];
+  /** Branch patterns a push must match to start a build; undefined when pushes start nothing. */
+  pushBranches: string[] | undefined;
+  keepWorkspace: boolean;
+}
+
+/** A semantic problem with a job document, naming the field. */
+export interface ConfigIssue {
+  field: string;
+  message: string;
+}
+
+function paramMap(doc: JobParameterDoc): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const p of doc.params ?? []) if (p.name !== undefined) m.set(p.name, p.value ?? '');
+  return m;
+}
+
+function parameterSpec(doc: JobParameterDoc): ParameterSpec {
+  const m = paramMap(doc);
+  const limits = (doc.params ?? []).find((p) => p.name === 'limits' || (p.limits?.length ?? 0) > 0)?.limits ?? [];
+  return {
+    name: m.get('name') ?? '',
+    defaultValue: m.get('defaultValue') ?? '',
+    sensitive: m.get('sensitiveVar') === 'true',
+    description: m.get('description') ?? '',
+    choices: (limits ?? []).filter((l) => l.disable !== 'true' && l.name).map((l) => l.name as string),
+  };
+}
+
+function triggerParam(t: JobTriggerDoc, name: string): string | undefined {
+  return t.parameters.find((p) => p.name === name)?.value;
+}
+
+function splitList(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function timeoutMs(doc: JobConfig['timeout']): number {
+  if (!doc || doc.limit === undefined || doc.limit === '') return DEFAULT_TIMEOUT_MS;
+  const unit = TIME_UNITS[(doc.unit ?? 'MINUTES').toUpperCase()] ?? 60_000;
+  return Number(doc.limit) * unit;
+}
+
+/** Checks what a schema cannot; returns every problem found (empty when the document is good). */
+export function checkJobConfig(config: JobConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const add = (field: string, message: string) => issues.push({ field, message });
+
+  if (config.job_name.trim() === '') add('job_name', 'must not be empty');
+  else if (config.job_name.length > 128) add('job_name', 'must be at most 128 characters');
+  else if (/[\u0000-\u001f\u007f/\\]/.test(config.job_name)) add('job_name', 'must not contain control characters or slashes');
+  if (config.arch.trim() === '') add('arch', 'must not be empty');
+
+  (config.scms ?? []).forEach((scm, i) => {
+    if (i > 0) add(`scms[${i}]`, 'Kiln checks out one repository per job; give only scms[0]');
+    if (scm.url.trim() === '') add(`scms[${i}].url`, 'must not be empty');
+    if (/^-/.test(scm.url)) add(`scms[${i}].url`, 'must not start with "-"');
+    if (!(SCM_TYPES as readonly string[]).includes(scm.scm_type))
+      add(`scms[${i}].scm_type`, `must be one of ${SCM_TYPES.join(', ')}`);
+    if (scm.branch !== undefined && !isSafeRef(scm.branch)) add(`scms[${i}].branch`, 'is not a valid branch name');
+    if (scm.web_url && !/^https?:\/\/\S+$/.test(scm.web_url)) add(`scms[${i}].web_url`, 'must be an http(s) URL');
+  });
+
+  if (config.steps.length === 0) add('steps', 'must have at least one step');
+  if (config.steps.length > 100) add('steps', 'must have at most 100 steps');
+  config.steps.forEach((step, i) => {
+    if (!(STEP_MODULES as readonly string[]).includes(step.module_id)) {
+      add(`steps[${i}].module_id`, `step "${step.name}" uses unknown module "${step.module_id}"; known: ${STEP_MODULES.join(', ')}`);
+      return;
+    }
+    if (step.name.trim() === '') add(`steps[${i}].name`, 'must not be empty');
+    const command = step.properties?.command;
+    if (typeof command !== 'string' || command.trim() === '')
+      add(`steps[${i}].properties.command`, `step "${step.name}" needs a non-empty string "command"`);
+  });
+  const stepNames = config.steps.map((s) => s.name);
+  stepNames.forEach((n, i) => {
+    if (stepNames.indexOf(n) !== i) add(`steps[${i}].name`, `step name "${n}" is used twice`);
+  });
+
+  const seen = new Set<string>();
+  (config.parameters ?? []).forEach((doc, i) => {
+    const p = parameterSpec(doc);
+    if (!PARAM_NAME.test(p.name)) add(`parameters[${i}].params.name`, 'must be a name of letters, digits and _ not starting with a digit');
+    else if ((RESERVED_PARAMETERS as readonly string[]).includes(p.name) || p.name.startsWith('KILN_'))
+      add(`parameters[${i}].params.name`, `"${p.name}" is set by Kiln and cannot be a parameter`);
+    else if (seen.has(p.name)) add(`parameters[${i}].params.name`, `parameter "${p.name}" is defined twice`);
+    seen.add(p.name);
+    if (p.choices.length > 0 && p.defaultValue !== '' && !p.choices.includes(p.defaultValue))
+      add(`parameters[${i}].params.defaultValue`, `must be one of ${p.choices.join(', ')}`);
+  });
+
+  if (config.timeout && config.timeout.limit !== undefined && config.timeout.limit !== '') {
+    const unit = (config.timeout.unit ?? 'MINUTES').toUpperCase();
+    if (!(unit in TIME_UNITS)) add('timeout.unit', `must be one of ${Object.keys(TIME_UNITS).join(', ')}`);
+    else if (!/^[1-9]\d{0,6}$/.test(config.timeout.limit)) add('timeout.limit', 'must be a positive whole number');
+    else if (timeoutMs(config.timeout) > MAX_TIMEOUT_MS) add('timeout.limit', 'must be at most 24 hours');
+  }
+
+  (config.triggers ?? []).forEach((t, i) => {
+    if (t.name === 'timer') {
+      const cron = triggerParam(t, 'cron');
+      if (!cron) add(`triggers[${i}].parameters`, 'a timer trigger needs a "cron" parameter');
+      else if (!isValidCron(cron)) add(`triggers[${i}].parameters.cron`, `"${cron}" is not a valid cron expression`);
+    } else if (t.name === 'code_update') {
+      if ((config.scms ?? []).length === 0) add(`triggers[${i}]`, 'a code_update trigger needs a repository in scms');
+    } else {
+      add(`triggers[${i}].name`, `must be one of ${TRIGGER_NAMES.join(', ')}`);
+    }
+  });
+  if (config.kiln?.keep_workspace !== undefined && typeof config.kiln.keep_workspace !== 'boolean')
+    add('kiln.keep_workspace', 'must be a boolean');
+  return issues;
+}
+
+/** True for a cron expression croner accepts (5 or 6 fields). */
+export function isValidCron(expression: string): boolean {
+  try {
+    new Cron(expression, { paused: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A branch or tag name that is safe to hand to git (no option injection, no odd characters). */
+export function isSafeRef(ref: string): boolean {
+  return (
+    ref.length > 0 &&
+    ref.length <= 255 &&
+    !ref.startsWith('-') &&
+    !ref.includes('..') &&
+    !/[\u0000-\u0020~^:?*[\\\u007f]/.test(ref) &&
+    !ref.endsWith('.lock') &&
+    !ref.endsWith('/')
+  );
+}
+
+/** True for a full or abbreviated hex commit id. */
+export function isCommitId(text: string): boolean {
+  return /^[0-9a-f]{4,64}$/i.test(text);
+}
+
+/** The spec the engine runs, derived from a document that passed `checkJobConfig`. */
+export function toJobSpec(config: JobConfig): JobSpec {
+  const scm = config.scms?.[0];
+  const triggers = config.triggers ?? [];
+  const pushTriggers = triggers.filter((t) => t.name === 'code_update');
+  const defaultBranch = scm?.branch || 'master';
+  let pushBranches: string[] | undefined;
+  if (pushTriggers.length > 0) {
+    pushBranches = pushTriggers.flatMap((t) => {
+      const list = splitList(triggerParam(t, 'branches'));
+      return list.length > 0 ? list : [defaultBranch];
+    });
+  } else if (scm && (config.build_if_code_updated || scm.is_auto_build)) {
+    pushBranches = [defaultBranch];
+  }
+  return {
+    scm: scm && {
+      url: scm.url,
+      branch: scm.branch ?? '',
+      scmType: scm.scm_type,
+      webUrl: scm.web_url ?? '',
+    },
+    steps: config.steps.map((s) => ({
+      name: s.name,
+      moduleId: s.module_id,
+      enabled: s.enable !== false,
+      command: typeof s.properties?.command === 'string' ? s.properties.command : '',
+    })),
+    parameters: (config.parameters ?? []).map(parameterSpec),
+    timeoutMs: timeoutMs(config.timeout),
+    cron: triggers.filter((t) => t.name === 'timer').map((t) => triggerParam(t, 'cron') ?? ''),
+    pushBranches,
+    keepWorkspace: config.kiln?.keep_workspace === true,
+  };
+}
+
+/** True when `branch` matches one of the patterns (`*` matches within a path segment, `**` across). */
+export function branchMatches(patterns: readonly string[], branch: string): boolean {
+  return patterns.some((p) => {
+    const re = p
+      .split('**')
+      .map((part) => part.split('*').map(escapeRegExp).join('[^/]*'))
+      .join('.*');
+    return new RegExp(`^${re}$`).test(branch);
+  });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+}

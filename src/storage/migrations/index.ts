@@ -1,0 +1,17 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import type { SqlDialectName } from '../sql/dialect.ts';
+import { initial } from './001-initial.ts';
+
+/**
+ * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
+ * that the compiled build and the TypeScript sources see the same set.
+ */
+export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return {
+        '001-initial': initial(dialect),
+      };
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { AppError } from '../../domain/errors.ts';
+import { UniqueViolationError } from '../errors.ts';
+import type { Storage } from '../ports.ts';
+import type { Database } from '../schema.ts';
+import { withErrorMapping } from '../sql/error-mapping-dialect.ts';
+import { migrate, SqlStorage } from '../sql/sql-storage.ts';
+
+/** SQLSTATE classes that mean "the server is gone or refusing", not "your query is wrong". */
+const UNAVAILABLE_STATES = /^(08|53|57P)/;
+const UNAVAILABLE_NET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+
+/** Maps node-postgres errors to storage errors. */
+export function mapPostgresError(error: unknown): unknown {
+  const e = error as { code?: unknown; constraint?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (code === '23505') return new UniqueViolationError(String(e?.constraint ?? 'unique'), { cause: error });
+  const message = typeof e?.message === 'string' ? e.message : '';
+  if (
+    UNAVAILABLE_STATES.test(code) ||
+    UNAVAILABLE_NET.has(code) ||
+    /Connection terminated|connection error|timeout exceeded when trying to connect|Connection refused/i.test(message)
+  ) {
+    return new AppError('STORE_UNAVAILABLE', 'the database is unavailable', { cause: error });
+  }
+  return error;
+}
+
+/** Type parsers: bigint and numeric come back as JS numbers (all Kiln values fit in 2^53). */
+function numberTypes(): pg.CustomTypesConfig {
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+  types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+  return types;
+}
+
+/** Options of the PostgreSQL store. */
+export interface PostgresStorageOptions {
+  url: string;
+  poolSize: number;
+  /** Called with errors of idle pooled connections (a restarted server), which would otherwise crash the process. */
+  onIdleError?: (error: Error) => void;
+}
+
+/** The scale-out store: a pool of connections to one PostgreSQL database shared by every server. */
+export async function createPostgresStorage(options: PostgresStorageOptions): Promise<Storage> {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    types: numberTypes(),
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  pool.on('error', (error) => options.onIdleError?.(error));
+  const db = new Kysely<Database>({
+    dialect: withErrorMapping(new PostgresDialect({ pool }), mapPostgresError),
+  });
+  try {
+    // Kysely's migrator takes a PostgreSQL advisory lock, so servers starting together migrate once.
+    await migrate(db, 'postgres');
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return new SqlStorage(db, 'postgres');
+}

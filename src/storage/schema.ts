@@ -1,0 +1,193 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Row types of every table, as Kysely sees them. Booleans are stored as 0/1 integers and times as
+ * epoch-ms integers so that the same SQL runs on SQLite and PostgreSQL.
+ */
+
+export interface DomainRow {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface UserRow {
+  id: string;
+  domain_id: string;
+  name: string;
+  display_name: string;
+  password_hash: string;
+  is_admin: number;
+  disabled: number;
+  failed_logins: number;
+  locked_until: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface IamProjectRow {
+  id: string;
+  domain_id: string;
+  name: string;
+}
+
+export interface ProjectRow {
+  id: string;
+  domain_id: string;
+  name: string;
+  description: string;
+  creator_id: string;
+  created_at: number;
+}
+
+export interface ProjectMemberRow {
+  project_id: string;
+  user_id: string;
+  role: string;
+  created_at: number;
+}
+
+export interface TokenRow {
+  /** SHA-256 of the token; the token itself is never stored. */
+  id: string;
+  user_id: string;
+  scope: string;
+  iam_project_id: string | null;
+  issued_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface AccessKeyRow {
+  ak: string;
+  user_id: string;
+  /** The secret key, encrypted with the server's secret (AES-256-GCM); needed to check signatures. */
+  secret_enc: string;
+  description: string;
+  status: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface JobRow {
+  id: string;
+  project_id: string;
+  name: string;
+  creator_id: string;
+  /** The job document (CodeArts create body) as JSON. */
+  config: string;
+  disabled: number;
+  disabled_reason: string;
+  /** The push-webhook secret, encrypted like access keys. */
+  webhook_secret_enc: string;
+  last_build_number: number;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface DailyCounterRow {
+  job_id: string;
+  day: string;
+  n: number;
+}
+
+export interface BuildRow {
+  id: string;
+  job_id: string;
+  number: number;
+  daily_build_number: string;
+  start_time: number;
+  run_started_at: number | null;
+  finished_at: number | null;
+  running_status: string;
+  state: string;
+  trigger_type: string;
+  user_id: string;
+  executor: string;
+  nickname: string;
+  commit_id: string;
+  commit_time: number | null;
+  build_type: string;
+  code_branch: string;
+  scm_type: string;
+  scm_web_url: string;
+  build_time: number | null;
+  cost_time: number | null;
+  /** JSON array of {name, value, sensitive}. */
+  parameters: string;
+  requested_commit: string;
+  runner_id: string | null;
+  lease_expires_at: number | null;
+  log_size: number;
+  /** 1 once someone asked to stop the build; the runner holding it sees this on its next heartbeat. */
+  cancel_requested: number;
+}
+
+export interface BuildCountRow {
+  job_id: string;
+  /** floor(start_time / BUCKET_MS): one row per job per UTC day that has builds. */
+  bucket: number;
+  n: number;
+}
+
+export interface BuildStepRow {
+  build_id: string;
+  idx: number;
+  name: string;
+  module_id: string;
+  enabled: number;
+  status: string;
+  started_at: number | null;
+  finished_at: number | null;
+  log_start: number | null;
+  log_end: number | null;
+}
+
+export interface LogChunkRow {
+  build_id: string;
+  start_offset: number;
+  data: Uint8Array;
+}
+
+export interface BuildQueueRow {
+  seq: Generated<number>;
+  build_id: string;
+  job_id: string;
+  enqueued_at: number;
+}
+
+export interface ScheduleStateRow {
+  job_id: string;
+  trigger_key: string;
+  last_due: number;
+}
+
+export interface RunnerRow {
+  id: string;
+  name: string;
+  token_hash: string;
+  created_at: number;
+  last_seen_at: number | null;
+  disabled: number;
+}
+
+/** The whole database, for Kysely. */
+export interface Database {
+  domains: DomainRow;
+  users: UserRow;
+  iam_projects: IamProjectRow;
+  projects: ProjectRow;
+  project_members: ProjectMemberRow;
+  tokens: TokenRow;
+  access_keys: AccessKeyRow;
+  jobs: JobRow;
+  daily_counters: DailyCounterRow;
+  builds: BuildRow;
+  build_counts: BuildCountRow;
+  build_steps: BuildStepRow;
+  log_chunks: LogChunkRow;
+  build_queue: BuildQueueRow;
+  schedule_state: ScheduleStateRow;
+  runners: RunnerRow;
+}

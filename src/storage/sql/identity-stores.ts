@@ -1,0 +1,273 @@
+import type { Kysely } from 'kysely';
+import type { Domain, IamProject, Membership, Project, User } from '../../domain/identity.ts';
+import type { Role } from '../../domain/roles.ts';
+import type {
+  DomainStore,
+  IamProjectStore,
+  ProjectStore,
+  ProjectWithRole,
+  TokenRecord,
+  TokenStore,
+  UserCredentials,
+  UserStore,
+} from '../ports.ts';
+import type { Database, UserRow } from '../schema.ts';
+import { nameContains } from './search.ts';
+import { toDomain, toIamProject, toProject, toTokenRecord, tokenToRow, toUser } from './mappers.ts';
+
+/** SQL DomainStore, shared by the SQLite and PostgreSQL adapters. */
+export class SqlDomainStore implements DomainStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(d: Domain): Promise<void> {
+    await this.db.insertInto('domains').values({ id: d.id, name: d.name, created_at: d.createdAt }).execute();
+  }
+  async findById(id: string): Promise<Domain | undefined> {
+    const row = await this.db.selectFrom('domains').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toDomain(row);
+  }
+  async findByName(name: string): Promise<Domain | undefined> {
+    const row = await this.db.selectFrom('domains').selectAll().where('name', '=', name).executeTakeFirst();
+    return row && toDomain(row);
+  }
+  async list(): Promise<Domain[]> {
+    return (await this.db.selectFrom('domains').selectAll().orderBy('name').execute()).map(toDomain);
+  }
+}
+
+function toCredentials(row: UserRow): UserCredentials {
+  return {
+    user: toUser(row),
+    passwordHash: row.password_hash,
+    failedLogins: Number(row.failed_logins),
+    lockedUntil: Number(row.locked_until),
+  };
+}
+
+/** SQL UserStore. */
+export class SqlUserStore implements UserStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(u: User, passwordHash: string): Promise<void> {
+    await this.db
+      .insertInto('users')
+      .values({
+        id: u.id,
+        domain_id: u.domainId,
+        name: u.name,
+        display_name: u.displayName,
+        password_hash: passwordHash,
+        is_admin: u.isAdmin ? 1 : 0,
+        disabled: u.disabled ? 1 : 0,
+        failed_logins: 0,
+        locked_until: 0,
+        created_at: u.createdAt,
+        updated_at: u.createdAt,
+      })
+      .execute();
+  }
+  async findById(id: string): Promise<User | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toUser(row);
+  }
+  async findCredentialsByName(domainId: string, name: string): Promise<UserCredentials | undefined> {
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('domain_id', '=', domainId)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row && toCredentials(row);
+  }
+  async findCredentialsById(id: string): Promise<UserCredentials | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toCredentials(row);
+  }
+  async listByDomain(domainId: string): Promise<User[]> {
+    const rows = await this.db.selectFrom('users').selectAll().where('domain_id', '=', domainId).orderBy('name').execute();
+    return rows.map(toUser);
+  }
+  async setPassword(id: string, passwordHash: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({ password_hash: passwordHash, failed_logins: 0, locked_until: 0, updated_at: now })
+      .where('id', '=', id)
+      .execute();
+  }
+  async update(id: string, changes: { displayName?: string; isAdmin?: boolean; disabled?: boolean }, now: number): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({
+        updated_at: now,
+        ...(changes.displayName !== undefined && { display_name: changes.displayName }),
+        ...(changes.isAdmin !== undefined && { is_admin: changes.isAdmin ? 1 : 0 }),
+        ...(changes.disabled !== undefined && { disabled: changes.disabled ? 1 : 0 }),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+  async setLoginFailures(id: string, failedLogins: number, lockedUntil: number): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({ failed_logins: failedLogins, locked_until: lockedUntil })
+      .where('id', '=', id)
+      .execute();
+  }
+}
+
+/** SQL IamProjectStore. */
+export class SqlIamProjectStore implements IamProjectStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(p: IamProject): Promise<void> {
+    await this.db.insertInto('iam_projects').values({ id: p.id, domain_id: p.domainId, name: p.name }).execute();
+  }
+  async findById(id: string): Promise<IamProject | undefined> {
+    const row = await this.db.selectFrom('iam_projects').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toIamProject(row);
+  }
+  async findByName(domainId: string, name: string): Promise<IamProject | undefined> {
+    const row = await this.db
+      .selectFrom('iam_projects')
+      .selectAll()
+      .where('domain_id', '=', domainId)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row && toIamProject(row);
+  }
+}
+
+/** SQL ProjectStore. */
+export class SqlProjectStore implements ProjectStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(p: Project): Promise<void> {
+    await this.db
+      .insertInto('projects')
+      .values({
+        id: p.id,
+        domain_id: p.domainId,
+        name: p.name,
+        description: p.description,
+        creator_id: p.creatorId,
+        created_at: p.createdAt,
+      })
+      .execute();
+  }
+  async findById(id: string): Promise<Project | undefined> {
+    const row = await this.db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toProject(row);
+  }
+  async findByName(domainId: string, name: string): Promise<Project | undefined> {
+    const row = await this.db
+      .selectFrom('projects')
+      .selectAll()
+      .where('domain_id', '=', domainId)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row && toProject(row);
+  }
+  async listVisible(
+    userId: string,
+    domainId: string,
+    allOfDomain: boolean,
+    page: { offset: number; limit: number; search?: string },
+  ): Promise<{ items: ProjectWithRole[]; total: number }> {
+    let q = this.db
+      .selectFrom('projects as p')
+      .leftJoin('project_members as m', (j) => j.onRef('m.project_id', '=', 'p.id').on('m.user_id', '=', userId))
+      .where('p.domain_id', '=', domainId);
+    if (!allOfDomain) q = q.where('m.user_id', 'is not', null);
+    if (page.search) q = q.where(nameContains('p.name', page.search));
+    const [rows, count] = await Promise.all([
+      q
+        .selectAll('p')
+        .select('m.role')
+        .orderBy('p.name')
+        .orderBy('p.id')
+        .limit(page.limit)
+        .offset(page.offset)
+        .execute(),
+      q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return {
+      items: rows.map((r) => ({ project: toProject(r), role: (r.role ?? undefined) as Role | undefined })),
+      total: Number(count.n),
+    };
+  }
+  async setMember(m: Membership, now: number): Promise<void> {
+    await this.db
+      .insertInto('project_members')
+      .values({ project_id: m.projectId, user_id: m.userId, role: m.role, created_at: now })
+      .onConflict((oc) => oc.columns(['project_id', 'user_id']).doUpdateSet({ role: m.role }))
+      .execute();
+  }
+  async removeMember(projectId: string, userId: string): Promise<boolean> {
+    const r = await this.db
+      .deleteFrom('project_members')
+      .where('project_id', '=', projectId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+  async findRole(projectId: string, userId: string): Promise<Role | undefined> {
+    const row = await this.db
+      .selectFrom('project_members')
+      .select('role')
+      .where('project_id', '=', projectId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row?.role as Role | undefined;
+  }
+  async listMembers(projectId: string): Promise<(Membership & { userName: string; displayName: string })[]> {
+    const rows = await this.db
+      .selectFrom('project_members as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(['m.project_id', 'm.user_id', 'm.role', 'u.name', 'u.display_name'])
+      .where('m.project_id', '=', projectId)
+      .orderBy('u.name')
+      .execute();
+    return rows.map((r) => ({
+      projectId: r.project_id,
+      userId: r.user_id,
+      role: r.role as Role,
+      userName: r.name,
+      displayName: r.display_name,
+    }));
+  }
+}
+
+/** SQL TokenStore. */
+export class SqlTokenStore implements TokenStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(t: TokenRecord): Promise<void> {
+    await this.db.insertInto('tokens').values(tokenToRow(t)).execute();
+  }
+  async findById(id: string): Promise<TokenRecord | undefined> {
+    const row = await this.db.selectFrom('tokens').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toTokenRecord(row);
+  }
+  async revoke(id: string, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('tokens')
+      .set({ revoked_at: now })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+  async revokeAllForUser(userId: string, now: number): Promise<number> {
+    const r = await this.db
+      .updateTable('tokens')
+      .set({ revoked_at: now })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+  async deleteExpired(before: number): Promise<number> {
+    const r = await this.db.deleteFrom('tokens').where('expires_at', '<', before).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+}

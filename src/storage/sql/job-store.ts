@@ -1,0 +1,90 @@
+import { sql, type Kysely } from 'kysely';
+import type { JobRecord, JobStore } from '../ports.ts';
+import type { Database } from '../schema.ts';
+import { jobToRow, toJobRecord } from './mappers.ts';
+import { nameContains } from './search.ts';
+
+/** SQL JobStore. Deleted jobs keep their row (and their builds) but no method returns them. */
+export class SqlJobStore implements JobStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  private live() {
+    return this.db.selectFrom('jobs').where('deleted_at', 'is', null);
+  }
+
+  async insert(job: JobRecord): Promise<void> {
+    await this.db.insertInto('jobs').values(jobToRow(job)).execute();
+  }
+  async findById(id: string): Promise<JobRecord | undefined> {
+    const row = await this.live().selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toJobRecord(row);
+  }
+  async listByProject(
+    projectId: string,
+    page: { offset: number; limit: number; search?: string },
+  ): Promise<{ items: JobRecord[]; total: number }> {
+    let q = this.live().where('project_id', '=', projectId);
+    if (page.search) q = q.where(nameContains('name', page.search));
+    const [rows, count] = await Promise.all([
+      q.selectAll().orderBy('name').orderBy('id').limit(page.limit).offset(page.offset).execute(),
+      q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map(toJobRecord), total: Number(count.n) };
+  }
+  async listAll(): Promise<JobRecord[]> {
+    return (await this.live().selectAll().orderBy('id').execute()).map(toJobRecord);
+  }
+  async updateConfig(id: string, name: string, config: string, now: number): Promise<void> {
+    await this.db.updateTable('jobs').set({ name, config, updated_at: now }).where('id', '=', id).execute();
+  }
+  async setDisabled(id: string, disabled: boolean, reason: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ disabled: disabled ? 1 : 0, disabled_reason: reason, updated_at: now })
+      .where('id', '=', id)
+      .execute();
+  }
+  async markDeleted(id: string, now: number): Promise<void> {
+    await this.db.updateTable('jobs').set({ deleted_at: now, updated_at: now }).where('id', '=', id).execute();
+  }
+  async allocateBuildNumber(id: string): Promise<number> {
+    // The increment and the read are one statement: on PostgreSQL the row lock it takes makes
+    // concurrent triggers of one job wait for each other, so no number is handed out twice.
+    const row = await this.db
+      .updateTable('jobs')
+      .set({ last_build_number: sql`last_build_number + 1` })
+      .where('id', '=', id)
+      .returning('last_build_number')
+      .executeTakeFirstOrThrow();
+    return Number(row.last_build_number);
+  }
+  async raiseBuildNumber(id: string, number: number): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ last_build_number: number })
+      .where('id', '=', id)
+      .where('last_build_number', '<', number)
+      .execute();
+  }
+  async allocateDailyNumber(id: string, day: string): Promise<number> {
+    const row = await this.db
+      .insertInto('daily_counters')
+      .values({ job_id: id, day, n: 1 })
+      .onConflict((oc) => oc.columns(['job_id', 'day']).doUpdateSet({ n: sql`daily_counters.n + 1` }))
+      .returning('n')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+  async raiseDailyNumber(id: string, day: string, n: number): Promise<void> {
+    await this.db
+      .insertInto('daily_counters')
+      .values({ job_id: id, day, n })
+      .onConflict((oc) =>
+        oc
+          .columns(['job_id', 'day'])
+          .doUpdateSet({ n })
+          .where('daily_counters.n', '<', n),
+      )
+      .execute();
+  }
+}

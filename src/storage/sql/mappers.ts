@@ -1,0 +1,208 @@
+import type { Build, BuildParameter, BuildState, BuildType, RunningStatus, TriggerType } from '../../domain/build.ts';
+import type { Domain, IamProject, Project, TokenScope, User } from '../../domain/identity.ts';
+import type { AccessKeyRecord, JobRecord, TokenRecord } from '../ports.ts';
+import type {
+  AccessKeyRow,
+  BuildRow,
+  DomainRow,
+  IamProjectRow,
+  JobRow,
+  ProjectRow,
+  TokenRow,
+  UserRow,
+} from '../schema.ts';
+
+/** Rows <-> domain objects. Drivers differ in what they return for integers, so every number goes through Number(). */
+
+const num = (v: unknown): number => Number(v);
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+export function toDomain(row: DomainRow): Domain {
+  return { id: row.id, name: row.name, createdAt: num(row.created_at) };
+}
+
+export function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    domainId: row.domain_id,
+    name: row.name,
+    displayName: row.display_name,
+    isAdmin: num(row.is_admin) === 1,
+    disabled: num(row.disabled) === 1,
+    createdAt: num(row.created_at),
+  };
+}
+
+export function toIamProject(row: IamProjectRow): IamProject {
+  return { id: row.id, domainId: row.domain_id, name: row.name };
+}
+
+export function toProject(row: ProjectRow): Project {
+  return {
+    id: row.id,
+    domainId: row.domain_id,
+    name: row.name,
+    description: row.description,
+    creatorId: row.creator_id,
+    createdAt: num(row.created_at),
+  };
+}
+
+export function toTokenRecord(row: TokenRow): TokenRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    scope: row.scope as TokenScope,
+    iamProjectId: row.iam_project_id,
+    issuedAt: num(row.issued_at),
+    expiresAt: num(row.expires_at),
+    revokedAt: numOrNull(row.revoked_at),
+  };
+}
+
+export function tokenToRow(t: TokenRecord): TokenRow {
+  return {
+    id: t.id,
+    user_id: t.userId,
+    scope: t.scope,
+    iam_project_id: t.iamProjectId,
+    issued_at: t.issuedAt,
+    expires_at: t.expiresAt,
+    revoked_at: t.revokedAt,
+  };
+}
+
+export function toAccessKey(row: AccessKeyRow): AccessKeyRecord {
+  return {
+    ak: row.ak,
+    userId: row.user_id,
+    secretEnc: row.secret_enc,
+    description: row.description,
+    status: row.status === 'disabled' ? 'disabled' : 'active',
+    createdAt: num(row.created_at),
+    lastUsedAt: numOrNull(row.last_used_at),
+  };
+}
+
+export function toJobRecord(row: JobRow): JobRecord {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    name: row.name,
+    creatorId: row.creator_id,
+    config: row.config,
+    disabled: num(row.disabled) === 1,
+    disabledReason: row.disabled_reason,
+    webhookSecretEnc: row.webhook_secret_enc,
+    lastBuildNumber: num(row.last_build_number),
+    createdAt: num(row.created_at),
+    updatedAt: num(row.updated_at),
+  };
+}
+
+export function jobToRow(job: JobRecord): JobRow {
+  return {
+    id: job.id,
+    project_id: job.projectId,
+    name: job.name,
+    creator_id: job.creatorId,
+    config: job.config,
+    disabled: job.disabled ? 1 : 0,
+    disabled_reason: job.disabledReason,
+    webhook_secret_enc: job.webhookSecretEnc,
+    last_build_number: job.lastBuildNumber,
+    created_at: job.createdAt,
+    updated_at: job.updatedAt,
+    deleted_at: null,
+  };
+}
+
+/** The build columns every read needs (everything but runner bookkeeping). */
+export const BUILD_COLUMNS = [
+  'id',
+  'job_id',
+  'number',
+  'daily_build_number',
+  'start_time',
+  'run_started_at',
+  'finished_at',
+  'running_status',
+  'state',
+  'trigger_type',
+  'user_id',
+  'executor',
+  'nickname',
+  'commit_id',
+  'commit_time',
+  'build_type',
+  'code_branch',
+  'scm_type',
+  'scm_web_url',
+  'build_time',
+  'cost_time',
+  'parameters',
+  'requested_commit',
+] as const;
+
+/** A build row as read with BUILD_COLUMNS. */
+export type BuildReadRow = Pick<BuildRow, (typeof BUILD_COLUMNS)[number]>;
+
+export function toBuild(row: BuildReadRow): Build {
+  return {
+    recordId: row.id,
+    jobId: row.job_id,
+    number: num(row.number),
+    dailyBuildNumber: row.daily_build_number,
+    startTime: num(row.start_time),
+    runStartedAt: numOrNull(row.run_started_at),
+    finishedAt: numOrNull(row.finished_at),
+    runningStatus: row.running_status as RunningStatus,
+    state: row.state as BuildState | '',
+    triggerType: row.trigger_type as TriggerType,
+    userId: row.user_id,
+    executor: row.executor,
+    nickname: row.nickname,
+    commitId: row.commit_id,
+    commitTime: numOrNull(row.commit_time),
+    buildType: row.build_type as BuildType,
+    codeBranch: row.code_branch,
+    scmType: row.scm_type,
+    scmWebUrl: row.scm_web_url,
+    buildTime: numOrNull(row.build_time),
+    costTime: numOrNull(row.cost_time),
+    parameters: JSON.parse(row.parameters) as BuildParameter[],
+    requestedCommit: row.requested_commit,
+  };
+}
+
+export function buildToRow(b: Build): BuildRow {
+  return {
+    id: b.recordId,
+    job_id: b.jobId,
+    number: b.number,
+    daily_build_number: b.dailyBuildNumber,
+    start_time: b.startTime,
+    run_started_at: b.runStartedAt,
+    finished_at: b.finishedAt,
+    running_status: b.runningStatus,
+    state: b.state,
+    trigger_type: b.triggerType,
+    user_id: b.userId,
+    executor: b.executor,
+    nickname: b.nickname,
+    commit_id: b.commitId,
+    commit_time: b.commitTime,
+    build_type: b.buildType,
+    code_branch: b.codeBranch,
+    scm_type: b.scmType,
+    scm_web_url: b.scmWebUrl,
+    build_time: b.buildTime,
+    cost_time: b.costTime,
+    parameters: JSON.stringify(b.parameters),
+    requested_commit: b.requestedCommit,
+    runner_id: null,
+    lease_expires_at: null,
+    log_size: 0,
+    cancel_requested: 0,
+  };
+}

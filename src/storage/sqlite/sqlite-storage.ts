@@ -1,0 +1,54 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { AppError } from '../../domain/errors.ts';
+import { UniqueViolationError } from '../errors.ts';
+import type { Storage } from '../ports.ts';
+import type { Database } from '../schema.ts';
+import { withErrorMapping } from '../sql/error-mapping-dialect.ts';
+import { migrate, SqlStorage } from '../sql/sql-storage.ts';
+
+const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|CORRUPT|NOTADB|READONLY)/;
+
+/** Maps better-sqlite3 errors to storage errors. */
+export function mapSqliteError(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return error;
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return new UniqueViolationError(String((error as Error).message), { cause: error });
+  }
+  if (UNAVAILABLE.test(code)) return new AppError('STORE_UNAVAILABLE', 'the database is unavailable', { cause: error });
+  return error;
+}
+
+/** Options of the embedded store. */
+export interface SqliteStorageOptions {
+  /** Database file, or ':memory:'. */
+  path: string;
+}
+
+/**
+ * The embedded store: one SQLite file in WAL mode with foreign keys on. Kysely serialises all
+ * statements over the single connection, so a transaction never interleaves with another.
+ * synchronous=NORMAL in WAL mode survives a killed process (only power loss can drop the
+ * newest commits).
+ */
+export async function createSqliteStorage(options: SqliteStorageOptions): Promise<Storage> {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  let database: BetterSqlite3.Database;
+  try {
+    database = new BetterSqlite3(options.path);
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = NORMAL');
+    database.pragma('foreign_keys = ON');
+    database.pragma('busy_timeout = 5000');
+  } catch (error) {
+    throw new AppError('STORE_UNAVAILABLE', `cannot open the SQLite database at ${options.path}`, { cause: error });
+  }
+  const db = new Kysely<Database>({
+    dialect: withErrorMapping(new SqliteDialect({ database }), mapSqliteError),
+  });
+  await migrate(db, 'sqlite');
+  return new SqlStorage(db, 'sqlite');
+}

@@ -1,0 +1,283 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Build } from '../domain/build.ts';
+import { newId32, newRecordId } from '../domain/ids.ts';
+import { isUniqueViolation } from './errors.ts';
+import type { JobRecord, Storage } from './ports.ts';
+import { BUCKET_MS } from './sql/build-store.ts';
+
+/**
+ * The one suite every storage adapter must pass, run against a real database by each adapter's
+ * test (SQLite always, PostgreSQL when KILN_TEST_DATABASE_URL is set).
+ */
+export interface StoreContractOptions {
+  name: string;
+  createStorage(): Promise<{ storage: Storage; cleanup(): Promise<void> }>;
+}
+
+/** A build with every field filled, for tests. */
+export function sampleBuild(jobId: string, number: number, startTime: number, overrides: Partial<Build> = {}): Build {
+  return {
+    recordId: newRecordId(),
+    jobId,
+    number,
+    dailyBuildNumber: `20240101.${number}`,
+    startTime,
+    runStartedAt: startTime + 10,
+    finishedAt: startTime + 1000,
+    runningStatus: 'Finished',
+    state: 'SUCCESS',
+    triggerType: 'Manual',
+    userId: 'u'.repeat(32),
+    executor: 'admin',
+    nickname: 'Admin',
+    commitId: 'a'.repeat(40),
+    commitTime: startTime - 5000,
+    buildType: 'branch',
+    codeBranch: 'master',
+    scmType: 'git',
+    scmWebUrl: '',
+    buildTime: 990,
+    costTime: 1000,
+    parameters: [],
+    requestedCommit: '',
+    ...overrides,
+  };
+}
+
+/** Registers the contract suite for one adapter. */
+export function runStoreContract(options: StoreContractOptions): void {
+  describe(`store contract: ${options.name}`, () => {
+    let storage: Storage;
+    let cleanup: () => Promise<void>;
+    const now = 1_700_000_000_000;
+    const domainId = newId32();
+    const userId = newId32();
+    const projectId = newId32();
+
+    async function newJob(name = `job-${newId32().slice(0, 8)}`): Promise<JobRecord> {
+      const job: JobRecord = {
+        id: newId32(),
+        projectId,
+        name,
+        creatorId: userId,
+        config: '{}',
+        disabled: false,
+        disabledReason: '',
+        webhookSecretEnc: 'x',
+        lastBuildNumber: 0,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await storage.jobs.insert(job);
+      return job;
+    }
+
+    beforeAll(async () => {
+      ({ storage, cleanup } = await options.createStorage());
+      await storage.domains.insert({ id: domainId, name: `d-${domainId}`, createdAt: now });
+      await storage.users.insert(
+        { id: userId, domainId, name: 'alice', displayName: 'Alice', isAdmin: false, disabled: false, createdAt: now },
+        'hash',
+      );
+      await storage.projects.insert({ id: projectId, domainId, name: 'p1', description: '', creatorId: userId, createdAt: now });
+    });
+    afterAll(async () => {
+      await cleanup();
+    });
+
+    it('answers a ping', async () => {
+      await expect(storage.ping()).resolves.toBeUndefined();
+    });
+
+    it('stores identity and refuses a duplicate user name in a domain', async () => {
+      const creds = await storage.users.findCredentialsByName(domainId, 'alice');
+      expect(creds?.user.displayName).toBe('Alice');
+      expect(creds?.passwordHash).toBe('hash');
+      const dup = storage.users.insert(
+        { id: newId32(), domainId, name: 'alice', displayName: 'A2', isAdmin: false, disabled: false, createdAt: now },
+        'h',
+      );
+      await expect(dup).rejects.toSatisfy(isUniqueViolation);
+      await storage.users.update(userId, { disabled: true }, now + 1);
+      expect((await storage.users.findById(userId))?.disabled).toBe(true);
+      await storage.users.update(userId, { disabled: false }, now + 2);
+      await storage.users.setLoginFailures(userId, 3, now + 5000);
+      const after = await storage.users.findCredentialsById(userId);
+      expect(after?.failedLogins).toBe(3);
+      expect(after?.lockedUntil).toBe(now + 5000);
+      await storage.users.setPassword(userId, 'hash2', now + 3);
+      expect((await storage.users.findCredentialsById(userId))?.failedLogins).toBe(0);
+      await storage.users.setPassword(userId, 'hash', now + 3);
+    });
+
+    it('lists only the projects a user is a member of, unless they see the whole domain', async () => {
+      const other = newId32();
+      await storage.projects.insert({ id: other, domainId, name: 'Other_50%', description: '', creatorId: userId, createdAt: now });
+      await storage.projects.setMember({ projectId, userId, role: 'developer' }, now);
+      const mine = await storage.projects.listVisible(userId, domainId, false, { offset: 0, limit: 10 });
+      expect(mine.items.map((p) => p.project.id)).toEqual([projectId]);
+      expect(mine.items[0]?.role).toBe('developer');
+      const all = await storage.projects.listVisible(userId, domainId, true, { offset: 0, limit: 10 });
+      expect(all.total).toBe(2);
+      const searched = await storage.projects.listVisible(userId, domainId, true, { offset: 0, limit: 10, search: 'other_50%' });
+      expect(searched.items.map((p) => p.project.name)).toEqual(['Other_50%']);
+      const wildcard = await storage.projects.listVisible(userId, domainId, true, { offset: 0, limit: 10, search: '%' });
+      expect(wildcard.total).toBe(1);
+      await storage.projects.setMember({ projectId, userId, role: 'owner' }, now);
+      expect(await storage.projects.findRole(projectId, userId)).toBe('owner');
+      expect((await storage.projects.listMembers(projectId)).map((m) => m.userName)).toEqual(['alice']);
+      expect(await storage.projects.removeMember(other, userId)).toBe(false);
+    });
+
+    it('keeps tokens by hash, revokes them one by one or all at once, and purges expired ones', async () => {
+      const base = { userId, scope: 'project' as const, iamProjectId: null, issuedAt: now, revokedAt: null };
+      await storage.tokens.insert({ ...base, id: 'h1', expiresAt: now + 1000 });
+      await storage.tokens.insert({ ...base, id: 'h2', expiresAt: now + 1000 });
+      await storage.tokens.insert({ ...base, id: 'h3', expiresAt: now - 1 });
+      expect(await storage.tokens.revoke('h1', now)).toBe(true);
+      expect(await storage.tokens.revoke('h1', now)).toBe(false);
+      expect((await storage.tokens.findById('h1'))?.revokedAt).toBe(now);
+      expect(await storage.tokens.revokeAllForUser(userId, now)).toBe(2);
+      expect(await storage.tokens.deleteExpired(now)).toBe(1);
+      expect(await storage.tokens.findById('h3')).toBeUndefined();
+    });
+
+    it('stores access keys and their status', async () => {
+      await storage.accessKeys.insert({
+        ak: 'AK1',
+        userId,
+        secretEnc: 'enc',
+        description: 'ci',
+        status: 'active',
+        createdAt: now,
+        lastUsedAt: null,
+      });
+      expect(await storage.accessKeys.setStatus('AK1', 'disabled')).toBe(true);
+      expect((await storage.accessKeys.findByAk('AK1'))?.status).toBe('disabled');
+      expect((await storage.accessKeys.listByUser(userId)).length).toBe(1);
+      expect(await storage.accessKeys.delete('AK1')).toBe(true);
+      expect(await storage.accessKeys.findByAk('AK1')).toBeUndefined();
+    });
+
+    it('keeps job names unique among live jobs and hides deleted ones', async () => {
+      const job = await newJob('Same');
+      await expect(newJob('Same')).rejects.toSatisfy(isUniqueViolation);
+      await storage.jobs.markDeleted(job.id, now);
+      expect(await storage.jobs.findById(job.id)).toBeUndefined();
+      const again = await newJob('Same');
+      const list = await storage.jobs.listByProject(projectId, { offset: 0, limit: 100, search: 'SAME' });
+      expect(list.items.map((j) => j.id)).toEqual([again.id]);
+    });
+
+    it('hands out build numbers once each, even to concurrent transactions', async () => {
+      const job = await newJob();
+      const numbers = await Promise.all(
+        Array.from({ length: 20 }, () => storage.transaction((tx) => tx.jobs.allocateBuildNumber(job.id))),
+      );
+      expect([...numbers].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      await storage.jobs.raiseBuildNumber(job.id, 100);
+      await storage.jobs.raiseBuildNumber(job.id, 50);
+      expect(await storage.jobs.allocateBuildNumber(job.id)).toBe(101);
+      expect(await storage.jobs.allocateDailyNumber(job.id, '20240101')).toBe(1);
+      expect(await storage.jobs.allocateDailyNumber(job.id, '20240101')).toBe(2);
+      await storage.jobs.raiseDailyNumber(job.id, '20240101', 7);
+      await storage.jobs.raiseDailyNumber(job.id, '20240102', 3);
+      expect(await storage.jobs.allocateDailyNumber(job.id, '20240101')).toBe(8);
+      expect(await storage.jobs.allocateDailyNumber(job.id, '20240102')).toBe(4);
+    });
+
+    it('rolls a failed transaction back whole', async () => {
+      const job = await newJob();
+      await expect(
+        storage.transaction(async (tx) => {
+          await tx.jobs.allocateBuildNumber(job.id);
+          await tx.builds.insert(sampleBuild(job.id, 1, now));
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(await storage.builds.findByNumber(job.id, 1)).toBeUndefined();
+      expect(await storage.jobs.allocateBuildNumber(job.id)).toBe(1);
+      expect(await storage.builds.countInWindow({ jobId: job.id, from: 0, to: now * 2 })).toBe(0);
+    });
+
+    it('refuses a second build with the same number', async () => {
+      const job = await newJob();
+      await storage.builds.insert(sampleBuild(job.id, 1, now));
+      await expect(storage.builds.insert(sampleBuild(job.id, 1, now))).rejects.toSatisfy(isUniqueViolation);
+      const b = await storage.builds.findByNumber(job.id, 1);
+      expect(b && (await storage.builds.findByRecordId(b.recordId))?.number).toBe(1);
+      expect(await storage.builds.existingNumbers(job.id, [1, 2])).toEqual(new Set([1]));
+    });
+
+    it('counts and pages any window exactly like a naive sort', async () => {
+      const job = await newJob();
+      const t0 = Date.UTC(2024, 0, 1);
+      // Several days, several builds a day, numbers that disagree with times, equal start times.
+      const builds: Build[] = [];
+      let n = 0;
+      for (let day = 0; day < 9; day++) {
+        const perDay = day === 4 ? 0 : (day * 7) % 5 + 1;
+        for (let k = 0; k < perDay; k++) {
+          n++;
+          const t = t0 + day * BUCKET_MS + ((k * 3_600_000 * 5) % BUCKET_MS) - (k === 2 ? 3_600_000 * 5 : 0);
+          builds.push(sampleBuild(job.id, day === 6 ? 1000 - n : n, t));
+        }
+      }
+      await storage.builds.insertMany(builds.slice(0, 10));
+      for (const b of builds.slice(10)) await storage.builds.insert(b);
+      const naive = (from: number, to: number) =>
+        builds
+          .filter((b) => b.startTime >= from && b.startTime < to)
+          .sort((a, b) => b.startTime - a.startTime || b.number - a.number)
+          .map((b) => b.number);
+      const span = 10 * BUCKET_MS;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: -BUCKET_MS, max: span }),
+          fc.integer({ min: 0, max: span }),
+          fc.integer({ min: 1, max: 7 }),
+          fc.integer({ min: 0, max: 8 }),
+          async (a, len, size, page) => {
+            const w = { jobId: job.id, from: t0 + a, to: t0 + a + len };
+            const expected = naive(w.from, w.to);
+            expect(await storage.builds.countInWindow(w)).toBe(expected.length);
+            const got = await storage.builds.pageInWindow(w, page * size, size);
+            expect(got.map((b) => b.number)).toEqual(expected.slice(page * size, page * size + size));
+          },
+        ),
+        { numRuns: 150 },
+      );
+    });
+
+    it('reads health states newest first, skipping aborted and unfinished builds', async () => {
+      const job = await newJob();
+      const states = ['SUCCESS', 'FAILURE', 'ABORTED', 'timeout', 'SUCCESS', 'ABORTED'] as const;
+      for (const [i, state] of states.entries()) await storage.builds.insert(sampleBuild(job.id, i + 1, now + i, { state }));
+      await storage.builds.insert(
+        sampleBuild(job.id, 7, now + 7, { state: '', runningStatus: 'Running', finishedAt: null }),
+      );
+      expect(await storage.builds.latestCountedStates(job.id, 5)).toEqual(['SUCCESS', 'timeout', 'FAILURE', 'SUCCESS']);
+      expect((await storage.builds.latest(job.id))?.number).toBe(7);
+      expect(await storage.builds.finishedCounts({ jobId: job.id, from: now, to: now + 100 })).toEqual({
+        total: 6,
+        success: 2,
+      });
+    });
+
+    it('round-trips every build field', async () => {
+      const job = await newJob();
+      const b = sampleBuild(job.id, 3, now, {
+        parameters: [{ name: 'X', value: 'y', sensitive: true }],
+        commitTime: null,
+        runStartedAt: null,
+        triggerType: 'CodeUpdate',
+        buildType: 'tag',
+        requestedCommit: 'abc',
+        scmWebUrl: 'https://github.com/a/b',
+      });
+      await storage.builds.insert(b);
+      expect(await storage.builds.findByNumber(job.id, 3)).toEqual(b);
+    });
+  });
+}

@@ -1,0 +1,21 @@
+import { describe } from 'vitest';
+import { createPostgresStorage } from '../../src/storage/postgres/postgres-storage.ts';
+import { runStoreContract } from '../../src/storage/store-contract.ts';
+import { createTestDatabase, TEST_DATABASE_URL } from '../helpers/postgres.ts';
+
+describe.skipIf(!TEST_DATABASE_URL)('postgres', () => {
+  runStoreContract({
+    name: 'postgres',
+    async createStorage() {
+      const database = await createTestDatabase();
+      const storage = await createPostgresStorage({ url: database.url, poolSize: 5 });
+      return {
+        storage,
+        async cleanup() {
+          await storage.close();
+          await database.drop();
+        },
+      };
+    },
+  });
+});
