@@ -309,3 +309,34 @@ export function branchMatches(patterns: readonly string[], branch: string): bool
 function escapeRegExp(text: string): string {
   return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 }
+
+const TOP_LEVEL_FIELDS = [
+  'arch',
+  'project_id',
+  'job_name',
+  'auto_update_sub_module',
+  'flavor',
+  'parameters',
+  'group_id',
+  'timeout',
+  'scms',
+  'steps',
+  'host_type',
+  'build_config_type',
+  'build_if_code_updated',
+  'triggers',
+  'kiln',
+] as const;
+
+/** Fields the CodeArts update body does not carry; an update keeps their stored values when absent. */
+export const KEPT_ON_UPDATE = ['group_id', 'timeout', 'build_if_code_updated', 'triggers', 'kiln'] as const;
+
+/** The document with only the fields Kiln knows, in a stable order (what is stored and shown). */
+export function normalizeJobConfig(input: JobConfig): JobConfig {
+  const out: Record<string, unknown> = {};
+  for (const key of TOP_LEVEL_FIELDS) {
+    const value = (input as unknown as Record<string, unknown>)[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out as unknown as JobConfig;
+}

@@ -193,6 +193,8 @@ export interface BuildStore {
   latest(jobId: string): Promise<Build | undefined>;
   /** Builds started in the window that finished, and those of them that succeeded. */
   finishedCounts(window: BuildWindow): Promise<{ total: number; success: number }>;
+  /** Unfinished builds of all jobs, by running status (Starting, Running). */
+  activeCounts(): Promise<Record<string, number>>;
 }
 
 /** Everything a use case can touch, bound to one connection or transaction. */

@@ -215,4 +215,14 @@ export class SqlBuildStore implements BuildStore {
       .executeTakeFirstOrThrow();
     return { total: Number(row.total), success: Number(row.success) };
   }
+
+  async activeCounts(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('builds')
+      .select(['running_status', (eb) => eb.fn.countAll().as('n')])
+      .where('running_status', '<>', 'Finished')
+      .groupBy('running_status')
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.running_status, Number(r.n)]));
+  }
 }

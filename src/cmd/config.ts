@@ -1,0 +1,125 @@
+import { isValidTimeZone } from '../domain/time.ts';
+
+/**
+ * Every setting of Kiln: one declaration per option (environment name, default, help, check),
+ * parsed once at start into a frozen object. Every bad value is reported at once.
+ * docs/configuration.md is generated from the same table (a test compares them).
+ */
+
+type Parse<T> = (text: string) => T | { error: string };
+
+interface Option<T> {
+  env: string;
+  help: string;
+  /** Default as the user would write it; undefined = unset. */
+  default?: string;
+  /** Never echoed back in errors or logs. */
+  secret?: boolean;
+  parse: Parse<T>;
+}
+
+const text: Parse<string> = (t) => t;
+const int =
+  (min: number, max: number): Parse<number> =>
+  (t) =>
+    /^\d+$/.test(t) && Number(t) >= min && Number(t) <= max
+      ? Number(t)
+      : { error: `must be a whole number from ${min} to ${max}` };
+const oneOf =
+  <T extends string>(values: readonly T[]): Parse<T> =>
+  (t) =>
+    (values as readonly string[]).includes(t) ? (t as T) : { error: `must be one of ${values.join(', ')}` };
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The option table. */
+export const OPTIONS = {
+  host: { env: 'KILN_HOST', default: '127.0.0.1', help: 'Address the HTTP server listens on', parse: text },
+  port: { env: 'KILN_PORT', default: '8080', help: 'Port the HTTP server listens on (0 picks a free one)', parse: int(0, 65535) },
+  dataDir: {
+    env: 'KILN_DATA_DIR',
+    default: './data',
+    help: 'Directory for the SQLite database, the generated secret key and build workspaces',
+    parse: (t: string) => (t.trim() === '' ? { error: 'must not be empty' } : t),
+  },
+  databaseUrl: {
+    env: 'KILN_DATABASE_URL',
+    help: 'postgres://user@host:5432/db for PostgreSQL; default: SQLite file kiln.db in the data directory (or sqlite:/path/file.db)',
+    parse: (t: string) =>
+      /^postgres(ql)?:\/\//.test(t) || /^sqlite:.+/.test(t) ? t : { error: 'must start with postgres:// or sqlite:' },
+  },
+  dbPoolSize: { env: 'KILN_DB_POOL_SIZE', default: '10', help: 'PostgreSQL connections per server', parse: int(1, 200) },
+  timeZone: {
+    env: 'KILN_TIMEZONE',
+    default: 'UTC',
+    help: 'IANA time zone of query times (yyyy-MM-dd HH:mm:ss), daily build numbers and cron schedules',
+    parse: (t: string) => (isValidTimeZone(t) ? t : { error: 'must be an IANA time zone name such as UTC or Europe/Paris' }),
+  },
+  adminPassword: {
+    env: 'KILN_ADMIN_PASSWORD',
+    secret: true,
+    help: 'Password of the admin user created on first start; a random one is printed once when unset',
+    parse: (t: string) => (t.length >= 8 ? t : { error: 'must be at least 8 characters' }),
+  },
+  secretKey: {
+    env: 'KILN_SECRET_KEY',
+    secret: true,
+    help: 'Key that encrypts stored secrets (access keys, webhook secrets); required with PostgreSQL, else generated into the data directory',
+    parse: (t: string) => (t.length >= 16 ? t : { error: 'must be at least 16 characters' }),
+  },
+  publicUrl: {
+    env: 'KILN_PUBLIC_URL',
+    help: 'URL clients reach Kiln at (shown in the IAM catalog and webhook URLs); default: taken from each request',
+    parse: (t: string) => (/^https?:\/\/[^\s/]+/.test(t) ? t.replace(/\/+$/, '') : { error: 'must be an http(s) URL' }),
+  },
+  logLevel: { env: 'KILN_LOG_LEVEL', default: 'info', help: 'Log level', parse: oneOf(LOG_LEVELS) },
+  rateLimit: {
+    env: 'KILN_RATE_LIMIT',
+    default: '0',
+    help: 'Requests per minute allowed from one client address (429 beyond); 0 turns the limit off',
+    parse: int(0, 10_000_000),
+  },
+} satisfies Record<string, Option<unknown>>;
+
+type Options = typeof OPTIONS;
+type Value<O> = O extends Option<infer T> ? T : never;
+
+/** The parsed configuration. Options without a default and not set are undefined. */
+export type Config = Readonly<{
+  [K in keyof Options]: Options[K] extends { default: string } ? Value<Options[K]> : Value<Options[K]> | undefined;
+}>;
+
+/** Every bad option, listed at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment (only the KILN_* names of the table are read). */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, option] of Object.entries(OPTIONS) as [string, Option<unknown>][]) {
+    const raw = env[option.env];
+    const given = raw !== undefined && raw !== '' ? raw : option.default;
+    if (given === undefined) continue;
+    const value = option.parse(given);
+    if (value && typeof value === 'object' && 'error' in value) {
+      problems.push(`${option.env}${option.secret ? '' : `=${JSON.stringify(given)}`}: ${value.error}`);
+    } else {
+      out[key] = value;
+    }
+  }
+  if (/^postgres/.test(String(out.databaseUrl ?? '')) && out.secretKey === undefined) {
+    problems.push('KILN_SECRET_KEY: must be set when KILN_DATABASE_URL is PostgreSQL (every server needs the same key)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(out) as Config;
+}
+
+/** The option table as documentation rows. */
+export function optionRows(): { env: string; default: string; help: string }[] {
+  return Object.values(OPTIONS).map((o: Option<unknown>) => ({ env: o.env, default: o.default ?? '', help: o.help }));
+}

@@ -1,0 +1,81 @@
+import { Type, type Static } from 'typebox';
+import { Envelope, Id32 } from './common.ts';
+
+/** Kiln's own administration operations (not in CodeArts), under /v1/kiln. */
+
+const Name = Type.String({ minLength: 1, maxLength: 64, description: 'Login name: letters, digits, _ . @ -' });
+const Password = Type.String({ minLength: 1, maxLength: 256 });
+
+/** A user as the admin API shows it (never the password). */
+export const UserDto = Type.Object({
+  id: Type.String(),
+  domain_id: Type.String(),
+  name: Type.String(),
+  display_name: Type.String(),
+  is_admin: Type.Boolean(),
+  disabled: Type.Boolean(),
+  created_at: Type.Integer(),
+});
+export type UserDto = Static<typeof UserDto>;
+
+export const CreateUserBody = Type.Object({
+  name: Name,
+  password: Password,
+  display_name: Type.Optional(Type.String({ maxLength: 128 })),
+  is_admin: Type.Optional(Type.Boolean()),
+});
+export type CreateUserBody = Static<typeof CreateUserBody>;
+
+export const UpdateUserBody = Type.Object({
+  display_name: Type.Optional(Type.String({ maxLength: 128 })),
+  is_admin: Type.Optional(Type.Boolean()),
+  disabled: Type.Optional(Type.Boolean()),
+});
+export type UpdateUserBody = Static<typeof UpdateUserBody>;
+
+export const SetPasswordBody = Type.Object({ password: Password });
+export const ChangeOwnPasswordBody = Type.Object({ old_password: Password, new_password: Password });
+
+export const UserResult = Envelope(UserDto);
+export const UserListResult = Envelope(Type.Object({ users: Type.Array(UserDto) }));
+
+/** Path naming a user by id or login name (in the caller's domain). */
+export const UserRefParams = Type.Object({ user: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export const CreateDomainBody = Type.Object({
+  name: Name,
+  admin_name: Name,
+  admin_password: Password,
+});
+export const DomainResult = Envelope(
+  Type.Object({ domain_id: Type.String(), name: Type.String(), admin_user_id: Type.String(), iam_project_id: Type.String() }),
+);
+
+/** A CodeArts project as the admin API shows it. */
+export const ProjectDto = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  creator_id: Type.String(),
+  created_at: Type.Integer(),
+});
+export const CreateProjectBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 128 }),
+  description: Type.Optional(Type.String({ maxLength: 1024 })),
+});
+export const ProjectResult = Envelope(ProjectDto);
+
+export const MemberDto = Type.Object({
+  user_id: Type.String(),
+  user_name: Type.String(),
+  display_name: Type.String(),
+  role: Type.String({ description: 'owner, developer or viewer' }),
+});
+export type MemberDto = Static<typeof MemberDto>;
+export const MemberListResult = Envelope(Type.Object({ members: Type.Array(MemberDto) }));
+export const MemberResult = Envelope(MemberDto);
+export const SetMemberBody = Type.Object({ role: Type.String({ minLength: 1, maxLength: 16 }) });
+export const MemberParams = Type.Object({
+  project_id: Id32('CodeArts project id'),
+  user: Type.String({ minLength: 1, maxLength: 64, description: 'User id or login name' }),
+});

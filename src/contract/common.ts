@@ -1,0 +1,66 @@
+import { Type, type TSchema } from 'typebox';
+
+/**
+ * Building blocks of the wire contract. The contract imports nothing internal: it is the shape of
+ * the CodeArts and IAM operations as clients see them, shared by the server, the typed client, the
+ * CLI and the dashboard.
+ */
+
+/** The CodeArts id pattern (jobs, projects, users, domains): 32 chars of [0-9a-z]. */
+export const ID32_PATTERN = '^[0-9a-z]{32}$';
+/** `yyyy-MM-dd HH:mm:ss` as the records API takes it. */
+export const WALL_CLOCK_PATTERN = '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$';
+/** `yyyy-MM-dd` as the statistics APIs take it. */
+export const DATE_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
+
+/** A 32-char CodeArts id. */
+export const Id32 = (description: string) => Type.String({ pattern: ID32_PATTERN, description });
+
+/**
+ * An integer in a query string or path. Values arrive as text; the server accepts only plain
+ * decimal digits (no `1e3`, `+5`, `0x10`, spaces or fractions) before range checks apply.
+ */
+export const WireInt = (options: { minimum?: number; maximum?: number; default?: number; description?: string }) =>
+  Type.Integer({ ...options, 'x-kiln-int': true });
+
+/** A boolean in a query string (`true`/`false`). */
+export const WireBool = (options: { default?: boolean; description?: string } = {}) =>
+  Type.Boolean({ ...options, 'x-kiln-bool': true });
+
+/** A string with a user-facing format hint used in validation messages. */
+export const Formatted = (pattern: string, hint: string, description: string) =>
+  Type.String({ pattern, description, 'x-kiln-format': hint });
+
+/** Every non-2xx answer of a CodeArts operation. */
+export const ErrorBody = Type.Object(
+  {
+    error_code: Type.String({ description: 'CB.* or APIGW.* code; see docs/errors.md' }),
+    error_msg: Type.String({ description: 'What was wrong, in words a user can act on' }),
+  },
+  { $id: 'ErrorBody' },
+);
+
+/** Every non-2xx answer of an IAM (Keystone) operation. */
+export const KeystoneErrorBody = Type.Object({
+  error: Type.Object({ code: Type.Integer(), message: Type.String(), title: Type.String() }),
+});
+
+/** Style A envelope: `{result, error: null, status: "success"}`. */
+export const Envelope = <T extends TSchema>(result: T) =>
+  Type.Object({
+    result,
+    error: Type.Union([Type.String(), Type.Null()]),
+    status: Type.String({ description: '"success"' }),
+  });
+
+/** Style A′: only `{status: "success"}`. */
+export const StatusOnly = Type.Object({ status: Type.String() });
+
+/** Path parameters shared by the job operations. */
+export const JobIdParams = Type.Object({ job_id: Id32('Build task (job) id') });
+
+/** Path parameters of operations on one build. */
+export const BuildNoParams = Type.Object({
+  job_id: Id32('Build task (job) id'),
+  build_no: WireInt({ minimum: 1, maximum: 2147483647, description: 'Build number' }),
+});

@@ -1,0 +1,361 @@
+import { Type, type TSchema } from 'typebox';
+import * as admin from './admin.ts';
+import { BuildNoParams, Envelope, JobIdParams, StatusOnly } from './common.ts';
+import * as iam from './iam.ts';
+import * as jobs from './jobs.ts';
+import * as projects from './projects.ts';
+import * as records from './records.ts';
+
+/**
+ * The route table: every operation Kiln serves, named by its SDK operation id. The server
+ * registers routes from it, the typed client builds requests from it, the OpenAPI document is
+ * generated from it, so one name runs from route to client to CLI help to docs.
+ */
+export interface OperationSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path with `{param}` placeholders, exactly as CodeArts documents it. */
+  path: string;
+  summary: string;
+  tag: 'IAM' | 'Projects' | 'Jobs' | 'Records' | 'Builds' | 'Logs' | 'Kiln admin' | 'Kiln';
+  /**
+   * Who may call: `project` needs a project-scoped token or an AK/SK signature (every CodeArts
+   * operation); `any` also takes a domain-scoped token (Kiln's admin operations); `none` is public.
+   */
+  auth: 'project' | 'any' | 'none';
+  /** IAM operations answer errors in Keystone's body instead of CodeArts'. */
+  errorStyle?: 'keystone';
+  params?: TSchema;
+  query?: TSchema;
+  body?: TSchema;
+  headers?: TSchema;
+  /** Success status -> body schema (`null` for an empty body). */
+  response: Record<number, TSchema | null>;
+}
+
+const op = <T extends OperationSpec>(spec: T): T => spec;
+
+/** Every operation, keyed by SDK operation id (lowerCamelCase, as the TS SDK names methods). */
+export const operations = {
+  keystoneCreateUserTokenByPassword: op({
+    method: 'POST',
+    path: '/v3/auth/tokens',
+    summary: 'Get a token with a user name and password (IAM)',
+    tag: 'IAM',
+    auth: 'none',
+    errorStyle: 'keystone',
+    query: iam.TokenQuery,
+    body: iam.TokenRequest,
+    response: { 201: iam.TokenBody },
+  }),
+  keystoneValidateToken: op({
+    method: 'GET',
+    path: '/v3/auth/tokens',
+    summary: 'Check a token (X-Subject-Token) and show what it grants (IAM)',
+    tag: 'IAM',
+    auth: 'any',
+    errorStyle: 'keystone',
+    query: iam.TokenQuery,
+    headers: iam.SubjectTokenHeaders,
+    response: { 200: iam.TokenBody },
+  }),
+  keystoneRevokeToken: op({
+    method: 'DELETE',
+    path: '/v3/auth/tokens',
+    summary: 'Revoke a token (X-Subject-Token) (IAM)',
+    tag: 'IAM',
+    auth: 'any',
+    errorStyle: 'keystone',
+    headers: iam.SubjectTokenHeaders,
+    response: { 204: null },
+  }),
+
+  showRelatedProject: op({
+    method: 'GET',
+    path: '/v1/domain/project/related',
+    summary: "List the caller's CodeArts projects",
+    tag: 'Projects',
+    auth: 'project',
+    response: { 200: projects.RelatedProjects },
+  }),
+  listRelatedProjectInfo: op({
+    method: 'GET',
+    path: '/v1/domain/project/related-page',
+    summary: "List the caller's CodeArts projects, a page at a time",
+    tag: 'Projects',
+    auth: 'project',
+    query: projects.RelatedProjectsPageQuery,
+    response: { 200: projects.RelatedProjectsPage },
+  }),
+
+  createBuildJob: op({
+    method: 'POST',
+    path: '/v3/jobs/create',
+    summary: 'Create a build task (job)',
+    tag: 'Jobs',
+    auth: 'project',
+    body: jobs.JobConfigBody,
+    response: { 200: jobs.JobIdResult },
+  }),
+  createNewJob: op({
+    method: 'POST',
+    path: '/v1/job/create',
+    summary: 'Create a build task (v1)',
+    tag: 'Jobs',
+    auth: 'project',
+    body: jobs.JobConfigBody,
+    response: { 200: jobs.JobIdResult },
+  }),
+  updateBuildJob: op({
+    method: 'POST',
+    path: '/v3/jobs/update',
+    summary: 'Change a build task',
+    tag: 'Jobs',
+    auth: 'project',
+    body: jobs.UpdateJobBody,
+    response: { 200: jobs.JobIdResult },
+  }),
+  updateNewJob: op({
+    method: 'POST',
+    path: '/v1/job/update',
+    summary: 'Change a build task (v1)',
+    tag: 'Jobs',
+    auth: 'project',
+    body: jobs.UpdateJobBody,
+    response: { 200: jobs.JobIdResult },
+  }),
+  listJobConfig: op({
+    method: 'GET',
+    path: '/v3/jobs/{job_id}/query',
+    summary: "Show a build task's configuration",
+    tag: 'Jobs',
+    auth: 'project',
+    params: JobIdParams,
+    query: jobs.JobConfigQuery,
+    response: { 200: jobs.JobConfigResult },
+  }),
+  showJobConfig: op({
+    method: 'GET',
+    path: '/v1/job/{job_id}/config',
+    summary: "Show a build task's configuration (v1)",
+    tag: 'Jobs',
+    auth: 'project',
+    params: JobIdParams,
+    response: { 200: jobs.JobConfigResult },
+  }),
+  deleteBuildJob: op({
+    method: 'POST',
+    path: '/v3/jobs/{job_id}/delete',
+    summary: 'Delete a build task',
+    tag: 'Jobs',
+    auth: 'project',
+    params: JobIdParams,
+    response: { 200: jobs.DeleteJobResult },
+  }),
+  deleteTheJob: op({
+    method: 'DELETE',
+    path: '/v1/job/{job_id}/delete',
+    summary: 'Delete a build task (v1)',
+    tag: 'Jobs',
+    auth: 'project',
+    params: JobIdParams,
+    response: { 200: jobs.DeleteJobResult },
+  }),
+  disableBuildJob: op({
+    method: 'POST',
+    path: '/v3/jobs/{job_id}/disable',
+    summary: 'Disable a build task (it refuses new runs)',
+    tag: 'Jobs',
+    auth: 'project',
+    params: JobIdParams,
+    response: { 200: StatusOnly },
+  }),
+  enableBuildJob: op({
+    method: 'POST',
+    path: '/v3/jobs/{job_id}/recover',
+    summary: 'Re-enable a disabled build task',
+    tag: 'Jobs',
+    auth: 'project',
+    params: JobIdParams,
+    response: { 200: StatusOnly },
+  }),
+  showJobListByProjectId: op({
+    method: 'GET',
+    path: '/v3/{project_id}/jobs',
+    summary: 'List the build tasks of a project',
+    tag: 'Jobs',
+    auth: 'project',
+    params: jobs.ProjectIdParams,
+    query: jobs.JobListQuery,
+    response: { 200: jobs.JobList },
+  }),
+  listProjectJobs: op({
+    method: 'GET',
+    path: '/v1/job/{project_id}/list',
+    summary: 'List the build tasks of a project (v1, with search)',
+    tag: 'Jobs',
+    auth: 'project',
+    params: jobs.ProjectIdParams,
+    query: jobs.ProjectJobsQuery,
+    response: { 200: jobs.JobList },
+  }),
+
+  listBuildInfoRecord: op({
+    method: 'GET',
+    path: '/v3/jobs/{job_id}/build-info-records',
+    summary: "A job's build records in a time window, newest first, a page at a time",
+    tag: 'Records',
+    auth: 'project',
+    params: JobIdParams,
+    query: records.RecordsQuery,
+    response: { 200: records.RecordsPage },
+  }),
+  listBuildInfoRecordByJobId: op({
+    method: 'GET',
+    path: '/v1/record/{job_id}/list',
+    summary: "A job's build records in a time window (v1 twin)",
+    tag: 'Records',
+    auth: 'project',
+    params: JobIdParams,
+    query: records.RecordsQuery,
+    response: { 200: records.RecordsPage },
+  }),
+  showBuildInfoRecord: op({
+    method: 'GET',
+    path: '/v1/record/{job_id}/{build_no}/build-info-record',
+    summary: 'One build record by build number',
+    tag: 'Records',
+    auth: 'project',
+    params: BuildNoParams,
+    response: { 200: records.OneRecord },
+  }),
+  showJobSuccessRatio: op({
+    method: 'GET',
+    path: '/v3/jobs/{job_id}/success-ratio',
+    summary: "Share of a job's finished builds that succeeded, between two dates",
+    tag: 'Records',
+    auth: 'project',
+    params: JobIdParams,
+    query: records.SuccessRatioQuery,
+    response: { 200: records.SuccessRatio },
+  }),
+  importBuildRecords: op({
+    method: 'POST',
+    path: '/v1/kiln/jobs/{job_id}/import',
+    summary: 'Import build history: NDJSON body, one BuildInfoRecord per line (Kiln)',
+    tag: 'Kiln',
+    auth: 'project',
+    params: JobIdParams,
+    query: records.ImportQuery,
+    response: { 200: Envelope(records.ImportSummary) },
+  }),
+
+  createDomain: op({
+    method: 'POST',
+    path: '/v1/kiln/domains',
+    summary: 'Create a domain (tenant) with its first administrator (admins of the default domain)',
+    tag: 'Kiln admin',
+    auth: 'any',
+    body: admin.CreateDomainBody,
+    response: { 201: admin.DomainResult },
+  }),
+  listUsers: op({
+    method: 'GET',
+    path: '/v1/kiln/users',
+    summary: "List the domain's users (domain admins)",
+    tag: 'Kiln admin',
+    auth: 'any',
+    response: { 200: admin.UserListResult },
+  }),
+  createUser: op({
+    method: 'POST',
+    path: '/v1/kiln/users',
+    summary: 'Create a user in the domain (domain admins)',
+    tag: 'Kiln admin',
+    auth: 'any',
+    body: admin.CreateUserBody,
+    response: { 201: admin.UserResult },
+  }),
+  showCurrentUser: op({
+    method: 'GET',
+    path: '/v1/kiln/users/me',
+    summary: 'Who the caller is',
+    tag: 'Kiln admin',
+    auth: 'any',
+    response: { 200: admin.UserResult },
+  }),
+  changeOwnPassword: op({
+    method: 'POST',
+    path: '/v1/kiln/users/me/password',
+    summary: "Change the caller's own password (revokes their tokens)",
+    tag: 'Kiln admin',
+    auth: 'any',
+    body: admin.ChangeOwnPasswordBody,
+    response: { 200: StatusOnly },
+  }),
+  updateUser: op({
+    method: 'PUT',
+    path: '/v1/kiln/users/{user}',
+    summary: 'Change, disable or enable a user (domain admins; disabling revokes their tokens)',
+    tag: 'Kiln admin',
+    auth: 'any',
+    params: admin.UserRefParams,
+    body: admin.UpdateUserBody,
+    response: { 200: admin.UserResult },
+  }),
+  setUserPassword: op({
+    method: 'PUT',
+    path: '/v1/kiln/users/{user}/password',
+    summary: "Set a user's password (domain admins; revokes their tokens)",
+    tag: 'Kiln admin',
+    auth: 'any',
+    params: admin.UserRefParams,
+    body: admin.SetPasswordBody,
+    response: { 200: StatusOnly },
+  }),
+  createProject: op({
+    method: 'POST',
+    path: '/v1/kiln/projects',
+    summary: 'Create a CodeArts project; the caller becomes its owner (domain admins)',
+    tag: 'Kiln admin',
+    auth: 'any',
+    body: admin.CreateProjectBody,
+    response: { 201: admin.ProjectResult },
+  }),
+  listMembers: op({
+    method: 'GET',
+    path: '/v1/kiln/projects/{project_id}/members',
+    summary: "List a project's members and roles",
+    tag: 'Kiln admin',
+    auth: 'any',
+    params: jobs.ProjectIdParams,
+    response: { 200: admin.MemberListResult },
+  }),
+  setMember: op({
+    method: 'PUT',
+    path: '/v1/kiln/projects/{project_id}/members/{user}',
+    summary: 'Add a member or change their role (owners)',
+    tag: 'Kiln admin',
+    auth: 'any',
+    params: admin.MemberParams,
+    body: admin.SetMemberBody,
+    response: { 200: admin.MemberResult },
+  }),
+  removeMember: op({
+    method: 'DELETE',
+    path: '/v1/kiln/projects/{project_id}/members/{user}',
+    summary: 'Remove a member (owners)',
+    tag: 'Kiln admin',
+    auth: 'any',
+    params: admin.MemberParams,
+    response: { 200: StatusOnly },
+  }),
+} as const;
+
+/** An operation id. */
+export type OperationId = keyof typeof operations;
+
+/** Health and metrics endpoints (not CodeArts operations). */
+export const SERVICE_PATHS = { healthz: '/healthz', readyz: '/readyz', metrics: '/metrics', openapi: '/openapi.json' } as const;
+
+/** An empty object schema, for operations that take no input. */
+export const NoInput = Type.Object({});

@@ -1,0 +1,62 @@
+import { AppError } from '../domain/errors.ts';
+import type { Principal, Project } from '../domain/identity.ts';
+import { roleAllows, type Action, type Role } from '../domain/roles.ts';
+import type { JobRecord, Stores } from '../storage/ports.ts';
+
+/** A project the caller can see, and the role they act with there. */
+export interface ProjectAccess {
+  project: Project;
+  role: Role;
+}
+
+/**
+ * The caller's role in a project: their membership, or `owner` for an administrator of the
+ * project's domain. Undefined when the project is not visible to them at all.
+ */
+export async function projectAccess(
+  stores: Stores,
+  principal: Principal,
+  projectId: string,
+): Promise<ProjectAccess | undefined> {
+  const project = await stores.projects.findById(projectId);
+  if (!project || project.domainId !== principal.user.domainId) return undefined;
+  const role = await stores.projects.findRole(projectId, principal.user.id);
+  if (role) return { project, role };
+  if (principal.user.isAdmin) return { project, role: 'owner' };
+  return undefined;
+}
+
+function forbidden(action: Action): AppError {
+  const what = { read: 'read this project', build: 'create, change, run or stop jobs', manage: "manage this project's members" };
+  return new AppError('FORBIDDEN', `your role in this project does not allow you to ${what[action]}`);
+}
+
+/** The project if the caller may do `action` in it; 404 when invisible, 403 when the role falls short. */
+export async function requireProject(
+  stores: Stores,
+  principal: Principal,
+  projectId: string,
+  action: Action,
+): Promise<ProjectAccess> {
+  const access = await projectAccess(stores, principal, projectId);
+  if (!access) throw new AppError('PROJECT_NOT_FOUND', 'project not found');
+  if (!roleAllows(access.role, action)) throw forbidden(action);
+  return access;
+}
+
+/** A job and the caller's role in its project. */
+export interface JobAccess extends ProjectAccess {
+  job: JobRecord;
+}
+
+/**
+ * The job if the caller may do `action` on it. An unknown job and a job in a project the caller
+ * cannot see get the same 404, so the answer does not reveal which jobs exist.
+ */
+export async function requireJob(stores: Stores, principal: Principal, jobId: string, action: Action): Promise<JobAccess> {
+  const job = await stores.jobs.findById(jobId);
+  const access = job && (await projectAccess(stores, principal, job.projectId));
+  if (!job || !access) throw new AppError('JOB_NOT_FOUND', 'job not found');
+  if (!roleAllows(access.role, action)) throw forbidden(action);
+  return { ...access, job };
+}

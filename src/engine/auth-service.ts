@@ -1,0 +1,173 @@
+import type { Clock } from '../domain/clock.ts';
+import { AppError } from '../domain/errors.ts';
+import { newSecret } from '../domain/ids.ts';
+import type { Domain, IamProject, Principal, TokenScope, User } from '../domain/identity.ts';
+import { BOOTSTRAP } from '../domain/identity.ts';
+import type { Storage, TokenRecord } from '../storage/ports.ts';
+import { verifyAgainstNothing, verifyPassword } from './passwords.ts';
+import { tokenHash } from './secret-box.ts';
+
+/** How long a token lives (IAM: 24 h). */
+export const TOKEN_TTL_MS = 24 * 3_600_000;
+/** Failed sign-ins allowed before each further attempt has to wait. */
+export const FREE_LOGIN_FAILURES = 5;
+/** Longest wait imposed after repeated failures. */
+export const MAX_LOCK_MS = 15 * 60_000;
+
+/** What a caller names to sign in (Keystone password method). */
+export interface SignInRequest {
+  userId?: string;
+  userName?: string;
+  domainId?: string;
+  domainName?: string;
+  password: string;
+  /** Requested scope; absent means a domain-scoped ("global") token, as IAM does for no scope. */
+  scope?: { kind: TokenScope; id?: string; name?: string };
+}
+
+/** A token together with everything its Keystone body shows. */
+export interface TokenView {
+  record: TokenRecord;
+  user: User;
+  domain: Domain;
+  iamProject: IamProject | undefined;
+}
+
+/** A freshly issued token (the only time its text exists outside the caller). */
+export interface IssuedToken extends TokenView {
+  token: string;
+}
+
+const UNAUTHORIZED_PREFIX = 'Incorrect IAM authentication information: ';
+
+/** A 401 with the gateway's wording and the reason. */
+export function unauthenticated(reason: string): AppError {
+  return new AppError('UNAUTHENTICATED', `${UNAUTHORIZED_PREFIX}${reason}`);
+}
+
+const WRONG_CREDENTIALS = 'The username or password is wrong.';
+
+/** Sign-in, tokens, and turning a token into a principal. */
+export class AuthService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+    private readonly passwordCost: number,
+  ) {}
+
+  private async findDomain(req: SignInRequest): Promise<Domain | undefined> {
+    if (req.domainId) return this.storage.domains.findById(req.domainId);
+    return this.storage.domains.findByName(req.domainName ?? BOOTSTRAP.domain);
+  }
+
+  /** Checks the password (slowing down repeated failures) and issues a token. */
+  async signIn(req: SignInRequest): Promise<IssuedToken> {
+    const now = this.clock.now();
+    const domain = req.userId ? undefined : await this.findDomain(req);
+    const creds = req.userId
+      ? await this.storage.users.findCredentialsById(req.userId)
+      : domain && req.userName
+        ? await this.storage.users.findCredentialsByName(domain.id, req.userName)
+        : undefined;
+    if (!creds) {
+      await verifyAgainstNothing(req.password, this.passwordCost);
+      throw new AppError('UNAUTHENTICATED', WRONG_CREDENTIALS);
+    }
+    if (creds.lockedUntil > now) {
+      const wait = Math.ceil((creds.lockedUntil - now) / 1000);
+      throw new AppError('LOGIN_THROTTLED', `too many failed sign-ins for this user; try again in ${wait} s`, {
+        retryAfterSeconds: wait,
+      });
+    }
+    if (!(await verifyPassword(req.password, creds.passwordHash))) {
+      const failures = creds.failedLogins + 1;
+      const over = failures - FREE_LOGIN_FAILURES;
+      const lockedUntil = over >= 0 ? now + Math.min(1000 * 2 ** over, MAX_LOCK_MS) : 0;
+      await this.storage.users.setLoginFailures(creds.user.id, failures, lockedUntil);
+      throw new AppError('UNAUTHENTICATED', WRONG_CREDENTIALS);
+    }
+    if (creds.user.disabled) throw new AppError('UNAUTHENTICATED', 'The user is disabled.');
+    if (creds.failedLogins > 0) await this.storage.users.setLoginFailures(creds.user.id, 0, 0);
+
+    const userDomain = domain ?? (await this.storage.domains.findById(creds.user.domainId));
+    if (!userDomain) throw new AppError('INTERNAL', 'user without a domain');
+    const scope = req.scope ?? { kind: 'domain' as const };
+    let iamProject: IamProject | undefined;
+    if (scope.kind === 'project') {
+      iamProject = scope.id
+        ? await this.storage.iamProjects.findById(scope.id)
+        : await this.storage.iamProjects.findByName(userDomain.id, scope.name ?? '');
+      if (!iamProject || iamProject.domainId !== userDomain.id) {
+        throw new AppError('INVALID_BODY', `auth.scope.project: no project ${JSON.stringify(scope.id ?? scope.name)} in domain ${userDomain.name}`);
+      }
+    } else if ((scope.id && scope.id !== userDomain.id) || (scope.name && scope.name !== userDomain.name)) {
+      throw new AppError('INVALID_BODY', 'auth.scope.domain: a token can only be scoped to the user\'s own domain');
+    }
+    const token = `kiln_${newSecret(32)}`;
+    const record: TokenRecord = {
+      id: tokenHash(token),
+      userId: creds.user.id,
+      scope: scope.kind,
+      iamProjectId: iamProject?.id ?? null,
+      issuedAt: now,
+      expiresAt: now + TOKEN_TTL_MS,
+      revokedAt: null,
+    };
+    await this.storage.tokens.insert(record);
+    return { token, record, user: creds.user, domain: userDomain, iamProject };
+  }
+
+  /** The live token behind `token`, or a 401 that says why it is not live. */
+  async view(token: string): Promise<TokenView> {
+    const record = token ? await this.storage.tokens.findById(tokenHash(token)) : undefined;
+    if (!record) throw unauthenticated('decrypt token fail');
+    if (record.revokedAt !== null) throw unauthenticated('token has been revoked');
+    if (record.expiresAt <= this.clock.now()) {
+      throw unauthenticated(`token expires, expires_at: ${new Date(record.expiresAt).toISOString()}`);
+    }
+    const user = await this.storage.users.findById(record.userId);
+    if (!user || user.disabled) throw unauthenticated('the user is disabled');
+    const domain = await this.storage.domains.findById(user.domainId);
+    if (!domain) throw unauthenticated('decrypt token fail');
+    const iamProject = record.iamProjectId ? await this.storage.iamProjects.findById(record.iamProjectId) : undefined;
+    return { record, user, domain, iamProject };
+  }
+
+  /** The principal of an X-Auth-Token. `projectScope` refuses domain-scoped tokens (every CodeArts operation). */
+  async authenticate(token: string | undefined, projectScope: boolean): Promise<Principal> {
+    if (!token) throw unauthenticated('x-auth-token not found');
+    const v = await this.view(token);
+    if (projectScope && v.record.scope !== 'project') {
+      throw unauthenticated('global tenant tokens are not supported; use a project-scoped token');
+    }
+    return {
+      user: v.user,
+      domainName: v.domain.name,
+      scope: v.record.scope,
+      iamProjectId: v.record.iamProjectId,
+      via: 'token',
+    };
+  }
+
+  /** KeystoneValidateToken: a user may check their own tokens; a domain admin any token of the domain. */
+  async validate(caller: Principal, subject: string): Promise<TokenView> {
+    const v = await this.view(subject).catch(() => {
+      throw new AppError('NOT_FOUND', 'The subject token is invalid, expired or revoked.');
+    });
+    if (v.user.id !== caller.user.id && !(caller.user.isAdmin && v.user.domainId === caller.user.domainId)) {
+      throw new AppError('NOT_FOUND', 'The subject token is invalid, expired or revoked.');
+    }
+    return v;
+  }
+
+  /** KeystoneRevokeToken, with the same rule as validate. */
+  async revoke(caller: Principal, subject: string): Promise<void> {
+    const v = await this.validate(caller, subject);
+    await this.storage.tokens.revoke(v.record.id, this.clock.now());
+  }
+
+  /** Deletes tokens that expired more than a day ago (run periodically). */
+  async purgeExpired(): Promise<number> {
+    return this.storage.tokens.deleteExpired(this.clock.now() - 24 * 3_600_000);
+  }
+}

@@ -1,0 +1,260 @@
+import type { Clock } from '../domain/clock.ts';
+import { AppError, invalidParam } from '../domain/errors.ts';
+import { isId32, newId32, newSecret } from '../domain/ids.ts';
+import {
+  BOOTSTRAP,
+  isValidUserName,
+  passwordProblem,
+  type Domain,
+  type Membership,
+  type Principal,
+  type Project,
+  type User,
+} from '../domain/identity.ts';
+import { isRole, ROLES, type Role } from '../domain/roles.ts';
+import { isUniqueViolation } from '../storage/errors.ts';
+import type { ProjectWithRole, Storage, Stores } from '../storage/ports.ts';
+import { requireProject } from './access.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+
+/** What first start created, and the admin password when Kiln made one up. */
+export interface BootstrapResult {
+  created: boolean;
+  generatedPassword?: string;
+}
+
+/** Domains, users, CodeArts projects and their members. */
+export class DirectoryService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+    private readonly passwordCost: number,
+  ) {}
+
+  private requireAdmin(caller: Principal): void {
+    if (!caller.user.isAdmin) throw new AppError('FORBIDDEN', 'only a domain administrator may do this');
+  }
+
+  private checkPassword(password: string, field = 'password'): void {
+    const problem = passwordProblem(password);
+    if (problem) throw invalidParam(`${field} ${problem}`);
+  }
+
+  /**
+   * On an empty database: domain `default`, user `admin`, IAM project `local` and CodeArts project
+   * `default` owned by admin. Does nothing when the domain already exists.
+   */
+  async bootstrap(adminPassword: string | undefined): Promise<BootstrapResult> {
+    if (await this.storage.domains.findByName(BOOTSTRAP.domain)) return { created: false };
+    const generated = adminPassword ? undefined : newSecret(18);
+    const password = adminPassword ?? (generated as string);
+    const hash = await hashPassword(password, this.passwordCost);
+    try {
+      await this.storage.transaction(async (tx) => {
+        const { admin } = await this.createDomainIn(tx, BOOTSTRAP.domain, BOOTSTRAP.admin, hash);
+        const now = this.clock.now();
+        const project: Project = {
+          id: newId32(),
+          domainId: admin.domainId,
+          name: BOOTSTRAP.project,
+          description: 'Created on first start',
+          creatorId: admin.id,
+          createdAt: now,
+        };
+        await tx.projects.insert(project);
+        await tx.projects.setMember({ projectId: project.id, userId: admin.id, role: 'owner' }, now);
+      });
+    } catch (error) {
+      // Another server finished the bootstrap first (several servers starting on one database).
+      if (isUniqueViolation(error)) return { created: false };
+      throw error;
+    }
+    return { created: true, ...(generated && { generatedPassword: generated }) };
+  }
+
+  private async createDomainIn(
+    tx: Stores,
+    name: string,
+    adminName: string,
+    passwordHash: string,
+  ): Promise<{ domain: Domain; admin: User; iamProjectId: string }> {
+    const now = this.clock.now();
+    const domain: Domain = { id: newId32(), name, createdAt: now };
+    await tx.domains.insert(domain);
+    const admin: User = {
+      id: newId32(),
+      domainId: domain.id,
+      name: adminName,
+      displayName: adminName,
+      isAdmin: true,
+      disabled: false,
+      createdAt: now,
+    };
+    await tx.users.insert(admin, passwordHash);
+    const iamProjectId = newId32();
+    await tx.iamProjects.insert({ id: iamProjectId, domainId: domain.id, name: BOOTSTRAP.iamProject });
+    return { domain, admin, iamProjectId };
+  }
+
+  /** A new tenant with its first administrator; only administrators of the default domain may. */
+  async createDomain(
+    caller: Principal,
+    input: { name: string; adminName: string; adminPassword: string },
+  ): Promise<{ domain: Domain; admin: User; iamProjectId: string }> {
+    if (!caller.user.isAdmin || caller.domainName !== BOOTSTRAP.domain) {
+      throw new AppError('FORBIDDEN', 'only an administrator of the default domain may create domains');
+    }
+    if (!isValidUserName(input.name)) throw invalidParam('name must be letters, digits, _ . @ - (at most 64)');
+    if (!isValidUserName(input.adminName)) throw invalidParam('admin_name must be letters, digits, _ . @ - (at most 64)');
+    this.checkPassword(input.adminPassword, 'admin_password');
+    const hash = await hashPassword(input.adminPassword, this.passwordCost);
+    try {
+      return await this.storage.transaction((tx) => this.createDomainIn(tx, input.name, input.adminName, hash));
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AppError('CONFLICT', `a domain named ${input.name} already exists`);
+      throw error;
+    }
+  }
+
+  /** Finds a user of the caller's domain by id or login name. */
+  async findUser(caller: Principal, ref: string): Promise<User> {
+    const user = isId32(ref)
+      ? await this.storage.users.findById(ref)
+      : (await this.storage.users.findCredentialsByName(caller.user.domainId, ref))?.user;
+    if (!user || user.domainId !== caller.user.domainId) throw new AppError('NOT_FOUND', `no user ${ref} in this domain`);
+    return user;
+  }
+
+  async listUsers(caller: Principal): Promise<User[]> {
+    this.requireAdmin(caller);
+    return this.storage.users.listByDomain(caller.user.domainId);
+  }
+
+  async createUser(
+    caller: Principal,
+    input: { name: string; password: string; displayName?: string; isAdmin?: boolean },
+  ): Promise<User> {
+    this.requireAdmin(caller);
+    if (!isValidUserName(input.name)) throw invalidParam('name must be letters, digits, _ . @ - (at most 64)');
+    this.checkPassword(input.password);
+    const user: User = {
+      id: newId32(),
+      domainId: caller.user.domainId,
+      name: input.name,
+      displayName: input.displayName?.trim() || input.name,
+      isAdmin: input.isAdmin ?? false,
+      disabled: false,
+      createdAt: this.clock.now(),
+    };
+    try {
+      await this.storage.users.insert(user, await hashPassword(input.password, this.passwordCost));
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AppError('CONFLICT', `a user named ${input.name} already exists`);
+      throw error;
+    }
+    return user;
+  }
+
+  /** Changes a user; disabling revokes every token they hold. */
+  async updateUser(
+    caller: Principal,
+    ref: string,
+    changes: { displayName?: string; isAdmin?: boolean; disabled?: boolean },
+  ): Promise<User> {
+    this.requireAdmin(caller);
+    const user = await this.findUser(caller, ref);
+    if (user.id === caller.user.id && (changes.disabled === true || changes.isAdmin === false)) {
+      throw invalidParam('you cannot disable yourself or drop your own administrator role');
+    }
+    const now = this.clock.now();
+    await this.storage.transaction(async (tx) => {
+      await tx.users.update(user.id, changes, now);
+      if (changes.disabled) await tx.tokens.revokeAllForUser(user.id, now);
+    });
+    return (await this.storage.users.findById(user.id)) as User;
+  }
+
+  /** An administrator sets a password; the user's tokens die with the old one. */
+  async setPassword(caller: Principal, ref: string, password: string): Promise<void> {
+    this.requireAdmin(caller);
+    const user = await this.findUser(caller, ref);
+    this.checkPassword(password);
+    await this.replacePassword(user.id, password);
+  }
+
+  /** A user changes their own password, proving the old one. */
+  async changeOwnPassword(caller: Principal, oldPassword: string, newPassword: string): Promise<void> {
+    const creds = await this.storage.users.findCredentialsById(caller.user.id);
+    if (!creds || !(await verifyPassword(oldPassword, creds.passwordHash))) {
+      throw invalidParam('old_password is wrong');
+    }
+    this.checkPassword(newPassword, 'new_password');
+    await this.replacePassword(caller.user.id, newPassword);
+  }
+
+  private async replacePassword(userId: string, password: string): Promise<void> {
+    const hash = await hashPassword(password, this.passwordCost);
+    const now = this.clock.now();
+    await this.storage.transaction(async (tx) => {
+      await tx.users.setPassword(userId, hash, now);
+      await tx.tokens.revokeAllForUser(userId, now);
+    });
+  }
+
+  /** Projects the caller sees (members; admins see the whole domain). */
+  async listProjects(
+    caller: Principal,
+    page: { offset: number; limit: number; search?: string },
+  ): Promise<{ items: ProjectWithRole[]; total: number }> {
+    return this.storage.projects.listVisible(caller.user.id, caller.user.domainId, caller.user.isAdmin, page);
+  }
+
+  /** A new CodeArts project owned by its creator. */
+  async createProject(caller: Principal, input: { name: string; description?: string }): Promise<Project> {
+    this.requireAdmin(caller);
+    const name = input.name.trim();
+    if (name === '' || /[\u0000-\u001f]/.test(name)) throw invalidParam('name must be non-empty printable text');
+    const now = this.clock.now();
+    const project: Project = {
+      id: newId32(),
+      domainId: caller.user.domainId,
+      name,
+      description: input.description ?? '',
+      creatorId: caller.user.id,
+      createdAt: now,
+    };
+    try {
+      await this.storage.transaction(async (tx) => {
+        await tx.projects.insert(project);
+        await tx.projects.setMember({ projectId: project.id, userId: caller.user.id, role: 'owner' }, now);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AppError('CONFLICT', `a project named ${name} already exists`);
+      throw error;
+    }
+    return project;
+  }
+
+  async listMembers(caller: Principal, projectId: string) {
+    await requireProject(this.storage, caller, projectId, 'read');
+    return this.storage.projects.listMembers(projectId);
+  }
+
+  /** Adds a member or changes a role (owners). */
+  async setMember(caller: Principal, projectId: string, userRef: string, role: string): Promise<Membership & { user: User }> {
+    if (!isRole(role)) throw invalidParam(`role must be one of ${ROLES.join(', ')}`);
+    await requireProject(this.storage, caller, projectId, 'manage');
+    const user = await this.findUser(caller, userRef);
+    const membership: Membership = { projectId, userId: user.id, role: role as Role };
+    await this.storage.projects.setMember(membership, this.clock.now());
+    return { ...membership, user };
+  }
+
+  async removeMember(caller: Principal, projectId: string, userRef: string): Promise<void> {
+    await requireProject(this.storage, caller, projectId, 'manage');
+    const user = await this.findUser(caller, userRef);
+    if (!(await this.storage.projects.removeMember(projectId, user.id))) {
+      throw new AppError('NOT_FOUND', `${user.name} is not a member of this project`);
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import type { Build } from '../domain/build.ts';
+import { importedBuild } from '../domain/build-import.ts';
+import type { Clock } from '../domain/clock.ts';
+import { AppError } from '../domain/errors.ts';
+import type { Principal } from '../domain/identity.ts';
+import { isUniqueViolation } from '../storage/errors.ts';
+import type { Storage } from '../storage/ports.ts';
+import { requireJob } from './access.ts';
+import { readLines } from './lines.ts';
+
+/** What an import did. */
+export interface ImportSummary {
+  imported: number;
+  skipped: number;
+  lines: number;
+  elapsedMs: number;
+}
+
+/** Builds stored per transaction: large enough to be fast, small enough to lose little to a crash. */
+export const IMPORT_BATCH = 5_000;
+const MAX_LINE_BYTES = 1024 * 1024;
+
+/**
+ * Imports build history. Lines are read as they arrive and stored in batches, each batch in one
+ * transaction: a build is stored whole or not at all, and a build number the job already has is
+ * skipped, never overwritten, so re-importing the same file completes an interrupted import.
+ */
+export class ImportService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Reads NDJSON from `stream`. `firstLine` numbers the first line (when a client sends a file
+   * in several requests). A bad line stops the import: batches before it stay stored, and the
+   * error says which line, which field, and how many builds were stored before it.
+   */
+  async importStream(
+    caller: Principal,
+    jobId: string,
+    stream: AsyncIterable<Uint8Array | string> | undefined,
+    firstLine = 1,
+  ): Promise<ImportSummary> {
+    if (!stream || typeof (stream as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function') {
+      throw new AppError('INVALID_BODY', 'send the records as an application/x-ndjson body, one BuildInfoRecord per line');
+    }
+    await requireJob(this.storage, caller, jobId, 'build');
+    const started = this.clock.now();
+    const summary: ImportSummary = { imported: 0, skipped: 0, lines: 0, elapsedMs: 0 };
+    const seen = new Set<number>();
+    let batch: Build[] = [];
+    let lineNo = firstLine - 1;
+    for await (const text of readLines(stream, MAX_LINE_BYTES)) {
+      lineNo++;
+      if (text.trim() === '') continue;
+      summary.lines++;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        await this.flush(jobId, batch, summary);
+        throw this.lineError(lineNo, '(line)', 'is not valid JSON', summary);
+      }
+      const line = importedBuild(jobId, parsed);
+      if (!line.ok) {
+        await this.flush(jobId, batch, summary);
+        throw this.lineError(lineNo, line.field, line.message, summary);
+      }
+      if (seen.has(line.build.number)) {
+        summary.skipped++;
+        continue;
+      }
+      seen.add(line.build.number);
+      batch.push(line.build);
+      if (batch.length >= IMPORT_BATCH) {
+        await this.flush(jobId, batch, summary);
+        batch = [];
+      }
+    }
+    await this.flush(jobId, batch, summary);
+    summary.elapsedMs = this.clock.now() - started;
+    return summary;
+  }
+
+  private lineError(lineNo: number, field: string, message: string, s: ImportSummary): AppError {
+    const where = field === '(line)' ? `line ${lineNo}` : `line ${lineNo}: field ${field}`;
+    return new AppError(
+      'INVALID_PARAM',
+      `${where} ${message}; ${s.imported + s.skipped} builds before it were stored or already present (${s.imported} imported, ${s.skipped} skipped)`,
+    );
+  }
+
+  /** Stores one batch atomically; numbers already present are counted as skipped. */
+  private async flush(jobId: string, batch: Build[], summary: ImportSummary): Promise<void> {
+    if (batch.length === 0) return;
+    // A build triggered on the job between our check and our insert takes a number we meant to
+    // import; the batch then fails whole and is retried with that number skipped.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const stored = await this.storage.transaction(async (tx) => {
+          const existing = await tx.builds.existingNumbers(jobId, batch.map((b) => b.number));
+          const fresh = batch.filter((b) => !existing.has(b.number));
+          await tx.builds.insertMany(fresh);
+          if (fresh.length > 0) {
+            await tx.jobs.raiseBuildNumber(jobId, Math.max(...fresh.map((b) => b.number)));
+            const days = new Map<string, number>();
+            for (const b of fresh) {
+              const [day, n] = b.dailyBuildNumber.split('.') as [string, string];
+              days.set(day, Math.max(days.get(day) ?? 0, Number(n)));
+            }
+            for (const [day, n] of days) await tx.jobs.raiseDailyNumber(jobId, day, n);
+          }
+          return fresh.length;
+        });
+        summary.imported += stored;
+        summary.skipped += batch.length - stored;
+        return;
+      } catch (error) {
+        if (!isUniqueViolation(error) || attempt >= 3) throw error;
+      }
+    }
+  }
+}

@@ -1,0 +1,143 @@
+import type { Build } from '../domain/build.ts';
+import type { Clock } from '../domain/clock.ts';
+import { AppError, invalidParam } from '../domain/errors.ts';
+import { HEALTH_WINDOW, healthScore } from '../domain/health.ts';
+import { newId32, newSecret } from '../domain/ids.ts';
+import type { Principal, User } from '../domain/identity.ts';
+import { checkJobConfig, KEPT_ON_UPDATE, normalizeJobConfig, type JobConfig } from '../domain/job-config.ts';
+import type { Role } from '../domain/roles.ts';
+import { isUniqueViolation } from '../storage/errors.ts';
+import type { JobRecord, Storage } from '../storage/ports.ts';
+import { requireJob, requireProject } from './access.ts';
+import type { SecretBox } from './secret-box.ts';
+
+/** A job in a list, with what the list shows about its latest build. */
+export interface JobSummary {
+  job: JobRecord;
+  config: JobConfig;
+  creator: User | undefined;
+  last: Build | undefined;
+  lastUser: User | undefined;
+  healthScore: number;
+  role: Role;
+}
+
+function checked(config: JobConfig): JobConfig {
+  const issues = checkJobConfig(config);
+  if (issues.length > 0) throw invalidParam(issues.map((i) => `${i.field}: ${i.message}`).join('; '));
+  return normalizeJobConfig(config);
+}
+
+/** Creating, changing, listing, disabling and deleting jobs. */
+export class JobService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  private conflict(error: unknown, name: string): unknown {
+    return isUniqueViolation(error) ? new AppError('CONFLICT', `a job named ${name} already exists in this project`) : error;
+  }
+
+  /** CreateBuildJob: checks the document and stores it with a fresh id and webhook secret. */
+  async create(caller: Principal, input: JobConfig): Promise<JobRecord> {
+    await requireProject(this.storage, caller, input.project_id, 'build');
+    const config = checked(input);
+    const now = this.clock.now();
+    const job: JobRecord = {
+      id: newId32(),
+      projectId: config.project_id,
+      name: config.job_name,
+      creatorId: caller.user.id,
+      config: JSON.stringify(config),
+      disabled: false,
+      disabledReason: '',
+      webhookSecretEnc: this.secrets.seal(newSecret(24)),
+      lastBuildNumber: 0,
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      await this.storage.jobs.insert(job);
+    } catch (error) {
+      throw this.conflict(error, config.job_name);
+    }
+    return job;
+  }
+
+  /**
+   * UpdateBuildJob: replaces the document. Fields the CodeArts update body cannot carry (timeout,
+   * triggers...) keep their stored values when the body leaves them out.
+   */
+  async update(caller: Principal, jobId: string, input: JobConfig): Promise<JobRecord> {
+    const { job } = await requireJob(this.storage, caller, jobId, 'build');
+    if (input.project_id !== job.projectId) throw invalidParam('project_id: a job cannot move to another project');
+    const stored = JSON.parse(job.config) as Record<string, unknown>;
+    const merged: Record<string, unknown> = { ...input };
+    for (const key of KEPT_ON_UPDATE) if (merged[key] === undefined && stored[key] !== undefined) merged[key] = stored[key];
+    const config = checked(merged as unknown as JobConfig);
+    try {
+      await this.storage.jobs.updateConfig(job.id, config.job_name, JSON.stringify(config), this.clock.now());
+    } catch (error) {
+      throw this.conflict(error, config.job_name);
+    }
+    return { ...job, name: config.job_name, config: JSON.stringify(config) };
+  }
+
+  /** The stored document (ListJobConfig). */
+  async config(caller: Principal, jobId: string): Promise<JobConfig> {
+    const { job } = await requireJob(this.storage, caller, jobId, 'read');
+    return JSON.parse(job.config) as JobConfig;
+  }
+
+  async remove(caller: Principal, jobId: string): Promise<JobRecord> {
+    const { job } = await requireJob(this.storage, caller, jobId, 'build');
+    await this.storage.jobs.markDeleted(job.id, this.clock.now());
+    return job;
+  }
+
+  async setDisabled(caller: Principal, jobId: string, disabled: boolean, reason = ''): Promise<void> {
+    const { job } = await requireJob(this.storage, caller, jobId, 'build');
+    await this.storage.jobs.setDisabled(job.id, disabled, disabled ? reason : '', this.clock.now());
+  }
+
+  /** The push-webhook secret of a job (developers and up). */
+  async webhookSecret(caller: Principal, jobId: string): Promise<string> {
+    const { job } = await requireJob(this.storage, caller, jobId, 'build');
+    return this.secrets.open(job.webhookSecretEnc);
+  }
+
+  /** A project's jobs, a page at a time, with each one's latest build and health. */
+  async list(
+    caller: Principal,
+    projectId: string,
+    page: { offset: number; limit: number; search?: string },
+  ): Promise<{ items: JobSummary[]; total: number }> {
+    const { role } = await requireProject(this.storage, caller, projectId, 'read');
+    const { items, total } = await this.storage.jobs.listByProject(projectId, page);
+    const users = new Map<string, User | undefined>();
+    const user = async (id: string) => {
+      if (!users.has(id)) users.set(id, await this.storage.users.findById(id));
+      return users.get(id);
+    };
+    const summaries = await Promise.all(
+      items.map(async (job) => {
+        const [last, states] = await Promise.all([
+          this.storage.builds.latest(job.id),
+          this.storage.builds.latestCountedStates(job.id, HEALTH_WINDOW),
+        ]);
+        return {
+          job,
+          config: JSON.parse(job.config) as JobConfig,
+          creator: await user(job.creatorId),
+          last,
+          lastUser: last && (await user(last.userId)),
+          healthScore: healthScore(states),
+          role,
+        };
+      }),
+    );
+    return { items: summaries, total };
+  }
+}

@@ -1,0 +1,49 @@
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+
+/**
+ * Password hashes with scrypt (node:crypto, no native add-on). The stored form carries its own
+ * parameters, `scrypt$N$r$p$salt$hash`, so the cost can be raised later without breaking old hashes.
+ */
+
+const KEY_LENGTH = 32;
+
+function derive(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(password, salt, KEY_LENGTH, { ...options, maxmem: 256 * 1024 * 1024 }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
+  });
+}
+
+/** Cost of new hashes: log2 of scrypt's N (15 = 32 MiB of memory and ~50-100 ms per hash). */
+export const DEFAULT_PASSWORD_COST = 15;
+
+/** Hashes a password with a fresh salt. */
+export async function hashPassword(password: string, cost = DEFAULT_PASSWORD_COST): Promise<string> {
+  const salt = randomBytes(16);
+  const N = 2 ** cost;
+  const key = await derive(password, salt, { N, r: 8, p: 1 });
+  return `scrypt$${N}$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+/** Checks a password against a stored hash in constant time; false for any malformed hash. */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [, n, r, p, salt, hash] = parts as [string, string, string, string, string, string];
+  const expected = Buffer.from(hash, 'base64');
+  const key = await derive(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) });
+  return key.length === expected.length && timingSafeEqual(key, expected);
+}
+
+let dummy: Promise<string> | undefined;
+
+/**
+ * Spends the same time as a real check when the user does not exist, so response times do not
+ * tell which user names exist.
+ */
+export async function verifyAgainstNothing(password: string, cost = DEFAULT_PASSWORD_COST): Promise<false> {
+  dummy ??= hashPassword('kiln-no-such-user', cost);
+  await verifyPassword(password, await dummy);
+  return false;
+}

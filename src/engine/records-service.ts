@@ -1,0 +1,99 @@
+import type { Build } from '../domain/build.ts';
+import type { Clock } from '../domain/clock.ts';
+import { AppError, invalidParam } from '../domain/errors.ts';
+import { HEALTH_WINDOW, healthScore } from '../domain/health.ts';
+import type { Principal } from '../domain/identity.ts';
+import { nextDayStart, parseDate, parseWallClock } from '../domain/time.ts';
+import type { Storage } from '../storage/ports.ts';
+import { requireJob } from './access.ts';
+
+/** A page of a job's build history (ListBuildInfoRecord). */
+export interface RecordsPage {
+  healthScore: number;
+  pageIndex: number;
+  totalPage: number;
+  totalRecord: number;
+  builds: Build[];
+}
+
+/** What the records query asks for, as received (times still text). */
+export interface RecordsQuery {
+  startTime: string;
+  endTime: string;
+  pageIndex: number;
+  pageSize: number;
+}
+
+/** Reading build history: the records pages, one record, the success ratio. */
+export class RecordsService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+    private readonly timeZone: string,
+  ) {}
+
+  /** Current health of a job (the same on every page). */
+  async health(jobId: string): Promise<number> {
+    return healthScore(await this.storage.builds.latestCountedStates(jobId, HEALTH_WINDOW));
+  }
+
+  /**
+   * The window is inclusive at both ends at second resolution, in the server's time zone:
+   * start_time <= build.start_time < end_time + 1 s. The query is checked before the job is looked
+   * up, so a bad query is a 400 whether or not the job exists.
+   */
+  async list(caller: Principal, jobId: string, q: RecordsQuery): Promise<RecordsPage> {
+    const from = parseWallClock(q.startTime, this.timeZone);
+    if (from === undefined) throw invalidParam(`start_time "${q.startTime}" is not a real time in the format yyyy-MM-dd HH:mm:ss`);
+    const end = parseWallClock(q.endTime, this.timeZone);
+    if (end === undefined) throw invalidParam(`end_time "${q.endTime}" is not a real time in the format yyyy-MM-dd HH:mm:ss`);
+    if (end < from) throw invalidParam('end_time must not be before start_time');
+    await requireJob(this.storage, caller, jobId, 'read');
+
+    const window = { jobId, from, to: end + 1000 };
+    const [totalRecord, health] = await Promise.all([this.storage.builds.countInWindow(window), this.health(jobId)]);
+    const offset = q.pageIndex * q.pageSize;
+    const builds = offset < totalRecord ? await this.storage.builds.pageInWindow(window, offset, q.pageSize) : [];
+    return {
+      healthScore: health,
+      pageIndex: q.pageIndex,
+      totalPage: Math.ceil(totalRecord / q.pageSize),
+      totalRecord,
+      builds,
+    };
+  }
+
+  /** One build by number (ShowBuildInfoRecord). */
+  async one(caller: Principal, jobId: string, buildNo: number): Promise<Build> {
+    await requireJob(this.storage, caller, jobId, 'read');
+    const build = await this.storage.builds.findByNumber(jobId, buildNo);
+    if (!build) throw new AppError('BUILD_NOT_FOUND', `build ${buildNo} of this job not found`);
+    return build;
+  }
+
+  /** ShowJobSuccessRatio: finished builds started between two dates (inclusive days, server zone). */
+  async successRatio(
+    caller: Principal,
+    jobId: string,
+    startDate: string,
+    endDate: string,
+  ): Promise<{ success: number; total: number; ratio: number }> {
+    const from = parseDate(startDate, this.timeZone);
+    if (from === undefined) throw invalidParam(`start_time "${startDate}" is not a real date in the format yyyy-MM-dd`);
+    const last = parseDate(endDate, this.timeZone);
+    if (last === undefined) throw invalidParam(`end_time "${endDate}" is not a real date in the format yyyy-MM-dd`);
+    if (last < from) throw invalidParam('end_time must not be before start_time');
+    await requireJob(this.storage, caller, jobId, 'read');
+    const { total, success } = await this.storage.builds.finishedCounts({
+      jobId,
+      from,
+      to: nextDayStart(last, this.timeZone),
+    });
+    return { success, total, ratio: total === 0 ? 0 : Math.round((success / total) * 100) / 100 };
+  }
+
+  /** Now, for mappers that show running builds' elapsed times. */
+  now(): number {
+    return this.clock.now();
+  }
+}

@@ -1,0 +1,35 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+
+/**
+ * Encrypts secrets Kiln must be able to read back (AK/SK secret keys, webhook secrets) with
+ * AES-256-GCM under the server's secret key. The stored form is `v1.<iv>.<tag>.<ciphertext>`.
+ */
+export class SecretBox {
+  private readonly key: Buffer;
+
+  /** `secret` is the configured server secret (any length; it is hashed to a 256-bit key). */
+  constructor(secret: string) {
+    this.key = createHash('sha256').update(`kiln-secret-box:${secret}`).digest();
+  }
+
+  seal(plain: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+    return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), data.toString('base64url')].join('.');
+  }
+
+  /** Decrypts; throws when the text was not sealed with this key or was altered. */
+  open(sealed: string): string {
+    const [version, iv, tag, data] = sealed.split('.');
+    if (version !== 'v1' || !iv || !tag || data === undefined) throw new Error('not a sealed secret');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+  }
+}
+
+/** SHA-256 hex of a token: what is stored instead of the token. */
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}

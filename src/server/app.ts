@@ -1,0 +1,117 @@
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../domain/errors.ts';
+import type { Engine } from '../engine/engine.ts';
+import { authenticateRequest } from './auth/authenticate.ts';
+import { sendError } from './http-errors.ts';
+import type { Metrics } from './metrics.ts';
+import { registerOperations } from './operation-routes.ts';
+import './request-context.ts';
+import { handlers } from './routes/index.ts';
+import { registerServiceRoutes } from './routes/service.routes.ts';
+import { createValidatorCompiler } from './validation.ts';
+
+/** Everything the HTTP app needs; nothing here reads the environment. */
+export interface AppDeps {
+  engine: Engine;
+  logger: FastifyBaseLogger;
+  metrics: Metrics;
+  /** Base URL clients reach this server at (IAM catalog); derived from the request when unset. */
+  publicUrl?: string;
+  /** Largest JSON body accepted, in bytes. */
+  bodyLimit?: number;
+  /** Requests per minute per client address; 0 or unset turns the limit off. */
+  rateLimitPerMinute?: number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the HTTP app (no listening: tests inject requests, cmd/ listens). */
+export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // One line per request, written by the onResponse hook below, instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID().replace(/-/g, '');
+    },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+    ajv: { customOptions: { strict: false } },
+  });
+  app.setValidatorCompiler(createValidatorCompiler());
+  if (deps.rateLimitPerMinute) {
+    await app.register(rateLimit, {
+      max: deps.rateLimitPerMinute,
+      timeWindow: 60_000,
+      errorResponseBuilder: (_request, context) =>
+        new AppError('RATE_LIMITED', `more than ${context.max} requests a minute; try again in ${Math.ceil(context.ttl / 1000)} s`, {
+          retryAfterSeconds: Math.ceil(context.ttl / 1000),
+        }),
+    });
+  }
+  app.decorateRequest('principal', null);
+  app.decorateRequest('rawBody', undefined);
+  app.decorateRequest('bodyError', undefined);
+  app.decorateRequest('runnerId', null);
+
+  // An empty JSON body is no body (SDKs send Content-Type on body-less POSTs); a broken one is
+  // remembered and answered after authentication.
+  const parseJson = app.getDefaultJsonParser('error', 'ignore');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const buffer = body as Buffer;
+    request.rawBody = buffer;
+    if (buffer.length === 0) return done(null, undefined);
+    parseJson(request, buffer.toString('utf8'), (err, value) => {
+      if (err) {
+        request.bodyError = new AppError('INVALID_BODY', 'the request body is not valid JSON');
+        return done(null, undefined);
+      }
+      done(null, value);
+    });
+  });
+
+  // Import bodies are read as a stream, line by line, never buffered whole.
+  app.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'application/octet-stream'], (_request, payload, done) =>
+    done(null, payload),
+  );
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('preValidation', async (request) => {
+    const auth = request.routeOptions.config.auth;
+    if (auth === 'project' || auth === 'any') {
+      request.principal = await authenticateRequest(deps.engine, request, auth === 'project');
+    }
+    if (request.bodyError) throw request.bodyError;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    deps.metrics.httpRequests.observe({ method: request.method, route, status: String(reply.statusCode) }, seconds);
+    request.log.info(
+      { method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      'request',
+    );
+  });
+
+  app.setErrorHandler((error, request, reply) =>
+    sendError(error, request, reply, request.routeOptions.config?.errorStyle ?? 'codearts'),
+  );
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      new AppError('ROUTE_NOT_FOUND', `no operation ${request.method} ${request.url.split('?')[0]}`),
+      request,
+      reply,
+      'codearts',
+    ),
+  );
+
+  registerOperations(app, handlers({ engine: deps.engine, publicUrl: deps.publicUrl }));
+  registerServiceRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,54 @@
+import type { AppErrorCode } from '../domain/errors.ts';
+
+/** How one catalogue code is answered on the wire. */
+export interface WireError {
+  status: number;
+  errorCode: string;
+  /** What the code means, for docs/errors.md. */
+  meaning: string;
+}
+
+/**
+ * The one table that turns catalogue codes into HTTP statuses and CodeArts error codes. The
+ * `CB.*` codes are the documented CodeArts ones where one fits; `CB.00060403`, `CB.00060404`,
+ * `CB.00060409`, `CB.00060413` and `CB.00060416` are Kiln's (the documented list has none for
+ * those statuses). docs/errors.md lists every row; a test keeps them in step.
+ */
+export const ERROR_TABLE: Record<AppErrorCode, WireError> = {
+  INVALID_PARAM: { status: 400, errorCode: 'CB.00060200', meaning: 'A parameter is missing, malformed or out of range' },
+  INVALID_JOB_ID: { status: 400, errorCode: 'CB.00060201', meaning: 'job_id is not 32 characters of [0-9a-z]' },
+  INVALID_BODY: { status: 400, errorCode: 'CB.00060200', meaning: 'The request body is not valid JSON or not of the expected shape' },
+  UNAUTHENTICATED: {
+    status: 401,
+    errorCode: 'APIGW.0301',
+    meaning: 'No token, an unknown, expired or revoked token, a domain-scoped token, or a bad AK/SK signature',
+  },
+  FORBIDDEN: { status: 403, errorCode: 'CB.00060403', meaning: "The caller's role does not allow the operation" },
+  JOB_NOT_FOUND: { status: 404, errorCode: 'CB.00060201', meaning: 'No such job, or the caller cannot see its project' },
+  PROJECT_NOT_FOUND: { status: 404, errorCode: 'CB.00060404', meaning: 'No such project, or the caller is not a member' },
+  BUILD_NOT_FOUND: { status: 404, errorCode: 'CB.00060404', meaning: 'The job has no build with that number or record id' },
+  NOT_FOUND: { status: 404, errorCode: 'CB.00060404', meaning: 'No such user, member, access key, token or runner' },
+  ROUTE_NOT_FOUND: { status: 404, errorCode: 'CB.00060214', meaning: 'Unknown URL or method' },
+  CONFLICT: { status: 409, errorCode: 'CB.00060409', meaning: 'The name is taken (job, user, project, domain, runner)' },
+  JOB_DISABLED: { status: 400, errorCode: 'CB.00060200', meaning: 'The job is disabled and refuses new runs' },
+  LOG_RANGE: { status: 416, errorCode: 'CB.00060416', meaning: 'A runner sent a log chunk that does not continue the log' },
+  PAYLOAD_TOO_LARGE: { status: 413, errorCode: 'CB.00060413', meaning: 'The request body is larger than allowed' },
+  RATE_LIMITED: { status: 429, errorCode: 'CB.00060211', meaning: 'Too many requests; retry after the time given' },
+  LOGIN_THROTTLED: { status: 429, errorCode: 'CB.00060211', meaning: 'Too many failed sign-ins for the user; wait and retry' },
+  STORE_UNAVAILABLE: { status: 503, errorCode: 'CB.00060100', meaning: 'The database cannot be reached; retry later' },
+  INTERNAL: { status: 500, errorCode: 'CB.00060101', meaning: 'An unexpected fault (logged with the request id)' },
+};
+
+/** Keystone's titles for the statuses IAM operations answer with. */
+export const HTTP_TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Request Entity Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};

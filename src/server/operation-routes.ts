@@ -1,0 +1,85 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Static, TSchema } from 'typebox';
+import { operations, type OperationId, type OperationSpec } from '../contract/operations.ts';
+import { AppError } from '../domain/errors.ts';
+import type { Principal } from '../domain/identity.ts';
+
+type Ops = typeof operations;
+type Part<K extends OperationId, P extends 'params' | 'query' | 'body' | 'headers'> = Ops[K] extends Record<P, infer S>
+  ? S extends TSchema
+    ? Static<S>
+    : undefined
+  : undefined;
+
+/** The body type of an operation's success answer. */
+export type ResponseOf<K extends OperationId> = {
+  [S in keyof Ops[K]['response']]: Ops[K]['response'][S] extends TSchema ? Static<Ops[K]['response'][S]> : void;
+}[keyof Ops[K]['response']];
+
+/** What a handler gets: the validated request parts, the caller, and the raw request/reply for the rare extra. */
+export interface OpContext<K extends OperationId> {
+  params: Part<K, 'params'>;
+  query: Part<K, 'query'>;
+  body: Part<K, 'body'>;
+  headers: Part<K, 'headers'>;
+  /** The authenticated caller (throws on public routes, which have none). */
+  readonly caller: Principal;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+/** A handler: parse is done by the schemas, so it calls the engine and maps the answer. */
+export type OpHandler<K extends OperationId> = (ctx: OpContext<K>) => Promise<ResponseOf<K>>;
+
+/** Handlers for every operation of the route table. */
+export type Handlers = { [K in OperationId]: OpHandler<K> };
+
+function fastifyPath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ':$1');
+}
+
+function successStatus(spec: OperationSpec): number {
+  return Number(Object.keys(spec.response)[0]);
+}
+
+/** Registers every operation of the contract with its handler, schemas and route config. */
+export function registerOperations(app: FastifyInstance, handlers: Handlers): void {
+  for (const [id, spec] of Object.entries(operations) as [OperationId, OperationSpec][]) {
+    const handler = handlers[id] as unknown as OpHandler<OperationId>;
+    const status = successStatus(spec);
+    const responseSchema = spec.response[status];
+    app.route({
+      method: spec.method,
+      url: fastifyPath(spec.path),
+      schema: {
+        operationId: id,
+        summary: spec.summary,
+        tags: [spec.tag],
+        ...(spec.params && { params: spec.params }),
+        ...(spec.query && { querystring: spec.query }),
+        ...(spec.body && { body: spec.body }),
+        ...(spec.headers && { headers: spec.headers }),
+        ...(responseSchema && { response: { [status]: responseSchema } }),
+      },
+      config: { operationId: id, auth: spec.auth, errorStyle: spec.errorStyle ?? 'codearts' },
+      async handler(request, reply) {
+        const ctx: OpContext<OperationId> = {
+          params: request.params as never,
+          query: request.query as never,
+          body: request.body as never,
+          headers: request.headers as never,
+          get caller(): Principal {
+            if (!request.principal) throw new AppError('INTERNAL', `operation ${id} has no authenticated caller`);
+            return request.principal;
+          },
+          request,
+          reply,
+        };
+        const result = await handler(ctx);
+        if (reply.sent) return reply;
+        reply.code(status);
+        return status === 204 ? reply.send() : result;
+      },
+    });
+  }
+}

@@ -1,0 +1,73 @@
+import type { JobConfigBody, UpdateJobBody } from '../../contract/jobs.ts';
+import type { JobConfig } from '../../domain/job-config.ts';
+import type { Principal } from '../../domain/identity.ts';
+import { toJobListItem } from '../mappers/job.mapper.ts';
+import type { HandlerGroup, RouteDeps } from './deps.ts';
+import { ok, SUCCESS } from './deps.ts';
+
+type JobOps =
+  | 'createBuildJob'
+  | 'createNewJob'
+  | 'updateBuildJob'
+  | 'updateNewJob'
+  | 'listJobConfig'
+  | 'showJobConfig'
+  | 'deleteBuildJob'
+  | 'deleteTheJob'
+  | 'disableBuildJob'
+  | 'enableBuildJob'
+  | 'showJobListByProjectId'
+  | 'listProjectJobs';
+
+/** Creating, reading, changing and deleting jobs. */
+export function jobHandlers(deps: RouteDeps): HandlerGroup<JobOps> {
+  const { jobs, clock } = deps.engine;
+
+  const create = async ({ caller, body }: { caller: Principal; body: JobConfigBody }) =>
+    ok({ job_id: (await jobs.create(caller, body as JobConfig)).id });
+  const update = async ({ caller, body }: { caller: Principal; body: UpdateJobBody }) => {
+    const { job_id, ...config } = body;
+    return ok({ job_id: (await jobs.update(caller, job_id, config as JobConfig)).id });
+  };
+  const config = async ({ caller, params }: { caller: Principal; params: { job_id: string } }) =>
+    ok(await jobs.config(caller, params.job_id));
+  const remove = async ({ caller, params }: { caller: Principal; params: { job_id: string } }) => {
+    const job = await jobs.remove(caller, params.job_id);
+    return { result: { job_id: job.id, project_id: job.projectId }, status: 'success', error: null };
+  };
+  const list = async (
+    caller: Principal,
+    projectId: string,
+    q: { page_index?: number; page_size?: number; search?: string },
+  ) => {
+    const size = q.page_size ?? 10;
+    const { items, total } = await jobs.list(caller, projectId, {
+      offset: (q.page_index ?? 0) * size,
+      limit: size,
+      ...(q.search && { search: q.search }),
+    });
+    const now = clock.now();
+    return { jobs: items.map((s) => toJobListItem(s, now)), total };
+  };
+
+  return {
+    createBuildJob: create,
+    createNewJob: create,
+    updateBuildJob: update,
+    updateNewJob: update,
+    listJobConfig: config,
+    showJobConfig: config,
+    deleteBuildJob: remove,
+    deleteTheJob: remove,
+    async disableBuildJob({ caller, params }) {
+      await jobs.setDisabled(caller, params.job_id, true);
+      return SUCCESS;
+    },
+    async enableBuildJob({ caller, params }) {
+      await jobs.setDisabled(caller, params.job_id, false);
+      return SUCCESS;
+    },
+    showJobListByProjectId: ({ caller, params, query }) => list(caller, params.project_id, query),
+    listProjectJobs: ({ caller, params, query }) => list(caller, params.project_id, query),
+  };
+}

@@ -1,0 +1,54 @@
+import type { Principal } from '../../domain/identity.ts';
+import { toBuildInfoRecord, toRecordsPageDto } from '../mappers/record.mapper.ts';
+import type { HandlerGroup, RouteDeps } from './deps.ts';
+import { ok } from './deps.ts';
+
+type RecordOps =
+  | 'listBuildInfoRecord'
+  | 'listBuildInfoRecordByJobId'
+  | 'showBuildInfoRecord'
+  | 'showJobSuccessRatio'
+  | 'importBuildRecords';
+
+/** The build-records operations (the seed endpoint and its twins). */
+export function recordHandlers(deps: RouteDeps): HandlerGroup<RecordOps> {
+  const { records, imports, clock } = deps.engine;
+  const list = async ({
+    caller,
+    params,
+    query,
+  }: {
+    caller: Principal;
+    params: { job_id: string };
+    query: { start_time: string; end_time: string; page_index?: number; page_size?: number };
+  }) => {
+    const page = await records.list(caller, params.job_id, {
+      startTime: query.start_time,
+      endTime: query.end_time,
+      pageIndex: query.page_index ?? 0,
+      pageSize: query.page_size ?? 10,
+    });
+    return toRecordsPageDto(page, clock.now());
+  };
+  return {
+    listBuildInfoRecord: list,
+    listBuildInfoRecordByJobId: list,
+    async showBuildInfoRecord({ caller, params }) {
+      return ok(toBuildInfoRecord(await records.one(caller, params.job_id, params.build_no), clock.now()));
+    },
+    async showJobSuccessRatio({ caller, params, query }) {
+      const r = await records.successRatio(caller, params.job_id, query.start_time, query.end_time);
+      return { success_count: r.success, total_count: r.total, success_ratio: r.ratio };
+    },
+    async importBuildRecords({ caller, params, query, request }) {
+      const body = request.body as AsyncIterable<Uint8Array> | undefined;
+      const summary = await imports.importStream(caller, params.job_id, body, query.first_line ?? 1);
+      return ok({
+        imported: summary.imported,
+        skipped: summary.skipped,
+        lines: summary.lines,
+        elapsed_ms: summary.elapsedMs,
+      });
+    },
+  };
+}

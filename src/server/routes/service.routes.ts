@@ -1,0 +1,16 @@
+import type { FastifyInstance } from 'fastify';
+import { SERVICE_PATHS } from '../../contract/operations.ts';
+import type { AppDeps } from '../app.ts';
+
+/** Liveness, readiness and metrics: public, outside the CodeArts operations. */
+export function registerServiceRoutes(app: FastifyInstance, deps: AppDeps): void {
+  app.get(SERVICE_PATHS.healthz, { config: { auth: 'none' } }, async () => ({ status: 'ok' }));
+  app.get(SERVICE_PATHS.readyz, { config: { auth: 'none' } }, async () => {
+    await deps.engine.ping();
+    return { status: 'ready' };
+  });
+  app.get(SERVICE_PATHS.metrics, { config: { auth: 'none' } }, async (_request, reply) => {
+    reply.type(deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+}

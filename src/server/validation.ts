@@ -1,0 +1,103 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { FastifySchemaCompiler } from 'fastify';
+import { AppError } from '../domain/errors.ts';
+
+type SchemaNode = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>> };
+type HttpPart = 'body' | 'querystring' | 'params' | 'headers';
+
+/**
+ * Query strings and paths carry text. Kiln turns a text value into a number only when it is plain
+ * decimal digits, and into a boolean only for `true`/`false`; anything else (`1e3`, `+5`, `0x10`,
+ * ` 5`, a repeated key) reaches the schema as it came and fails it. JSON bodies are never coerced.
+ */
+function normalizeText(schema: SchemaNode, data: unknown): void {
+  if (!data || typeof data !== 'object' || !schema.properties) return;
+  const record = data as Record<string, unknown>;
+  for (const [key, prop] of Object.entries(schema.properties)) {
+    const value = record[key];
+    if (typeof value !== 'string') continue;
+    if (prop['x-kiln-int'] && /^\d{1,15}$/.test(value)) record[key] = Number(value);
+    else if (prop['x-kiln-bool'] && (value === 'true' || value === 'false')) record[key] = value === 'true';
+  }
+}
+
+/** Fastify validator compiler: one Ajv, no type coercion, defaults applied, verbose errors for messages. */
+export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
+  const ajv = new Ajv({ strict: false, useDefaults: true, coerceTypes: false, allErrors: false, verbose: true });
+  addFormats.default(ajv);
+  return ({ schema, httpPart }) => {
+    const validate: ValidateFunction = ajv.compile(schema as object);
+    const textual = httpPart === 'querystring' || httpPart === 'params';
+    return (data: unknown) => {
+      if (textual) normalizeText(schema as SchemaNode, data);
+      return validate(data) ? { value: data } : { error: describeErrors(validate.errors ?? [], httpPart as HttpPart, data) };
+    };
+  };
+}
+
+const WHERE: Record<HttpPart, string> = {
+  querystring: 'query parameter',
+  params: 'path parameter',
+  body: 'body field',
+  headers: 'header',
+};
+
+/** `/steps/0/module_id` -> `steps[0].module_id`. */
+function fieldPath(instancePath: string): string {
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+function sentence(e: ErrorObject, part: HttpPart): { field: string; text: string } {
+  const field = fieldPath(e.instancePath);
+  const schema = (e.parentSchema ?? {}) as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required': {
+      const missing = String((e.params as { missingProperty: string }).missingProperty);
+      return { field: field ? `${field}.${missing}` : missing, text: 'is required' };
+    }
+    case 'type': {
+      if (part === 'querystring' && Array.isArray(e.data)) return { field, text: 'is given more than once' };
+      const type = String((e.params as { type: string }).type);
+      const what = type === 'integer' ? 'a whole number (plain digits)' : type === 'object' ? 'an object' : `a ${type}`;
+      return { field, text: `must be ${what}` };
+    }
+    case 'pattern': {
+      if (schema['x-kiln-format']) return { field, text: `must be in the format ${String(schema['x-kiln-format'])}` };
+      if (schema.pattern === '^[0-9a-z]{32}$') return { field, text: 'must be 32 characters of 0-9 and a-z' };
+      return { field, text: `must match ${String(schema.pattern)}` };
+    }
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return { field, text: `must be ${String((e.params as { comparison: string }).comparison)} ${String((e.params as { limit: number }).limit)}` };
+    case 'minLength':
+      return { field, text: (e.params as { limit: number }).limit === 1 ? 'must not be empty' : `must be at least ${(e.params as { limit: number }).limit} characters` };
+    case 'maxLength':
+      return { field, text: `must be at most ${(e.params as { limit: number }).limit} characters` };
+    case 'minItems':
+      return { field, text: `must have at least ${(e.params as { limit: number }).limit} items` };
+    case 'maxItems':
+      return { field, text: `must have at most ${(e.params as { limit: number }).limit} items` };
+    default:
+      return { field, text: e.message ?? 'is not valid' };
+  }
+}
+
+/** One AppError naming the part, the field and what was wrong. */
+function describeErrors(errors: ErrorObject[], part: HttpPart, data: unknown): AppError {
+  const first = errors[0];
+  if (!first) return new AppError('INVALID_PARAM', `${WHERE[part]}s are not valid`);
+  if (part === 'body' && first.instancePath === '' && first.keyword === 'type') {
+    return new AppError('INVALID_BODY', data === undefined || data === null ? 'a JSON request body is required' : 'the request body must be a JSON object');
+  }
+  const { field, text } = sentence(first, part);
+  const message = `${WHERE[part]} '${field}' ${text}`;
+  if (part === 'params' && field === 'job_id') return new AppError('INVALID_JOB_ID', message);
+  return new AppError(part === 'body' ? 'INVALID_BODY' : 'INVALID_PARAM', message);
+}

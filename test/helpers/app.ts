@@ -1,0 +1,126 @@
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { Clock } from '../../src/domain/clock.ts';
+import { createEngine, type Engine } from '../../src/engine/engine.ts';
+import { createApp } from '../../src/server/app.ts';
+import { createMetrics } from '../../src/server/metrics.ts';
+import type { Storage } from '../../src/storage/ports.ts';
+import { createPostgresStorage } from '../../src/storage/postgres/postgres-storage.ts';
+import { createSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
+import { createTestDatabase } from './postgres.ts';
+
+/** A clock tests can move. */
+export class TestClock implements Clock {
+  constructor(public current = Date.UTC(2024, 5, 1, 12, 0, 0)) {}
+  now(): number {
+    return this.current;
+  }
+  advance(ms: number): void {
+    this.current += ms;
+  }
+}
+
+/** The admin password every test server starts with. */
+export const ADMIN_PASSWORD = 'admin-password-1';
+
+/** An in-process Kiln (real store, real HTTP stack through inject()). */
+export interface TestKiln {
+  app: FastifyInstance;
+  engine: Engine;
+  storage: Storage;
+  clock: TestClock;
+  close(): Promise<void>;
+  /** A project-scoped token for `name` (admin by default). */
+  token(name?: string, password?: string, scope?: 'project' | 'domain', domain?: string): Promise<string>;
+  /** inject() with a token. */
+  call(token: string | undefined, options: InjectOptions): Promise<LightMyRequestResponse>;
+  /** Id of the bootstrap `default` project. */
+  defaultProjectId(): Promise<string>;
+}
+
+export interface TestKilnOptions {
+  store?: 'sqlite' | 'postgres';
+  timeZone?: string;
+  clock?: TestClock;
+  rateLimitPerMinute?: number;
+}
+
+/** Starts an in-process Kiln on a fresh database. */
+export async function createTestKiln(options: TestKilnOptions = {}): Promise<TestKiln> {
+  let storage: Storage;
+  let drop: () => Promise<void>;
+  if (options.store === 'postgres') {
+    const db = await createTestDatabase();
+    storage = await createPostgresStorage({ url: db.url, poolSize: 5 });
+    drop = db.drop;
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-test-'));
+    storage = await createSqliteStorage({ path: join(dir, 'kiln.db') });
+    drop = async () => rmSync(dir, { recursive: true, force: true });
+  }
+  const clock = options.clock ?? new TestClock();
+  const engine = createEngine({
+    storage,
+    clock,
+    timeZone: options.timeZone ?? 'UTC',
+    secretKey: 'test-secret-key-0123456789',
+    passwordCost: 10,
+  });
+  await engine.directory.bootstrap(ADMIN_PASSWORD);
+  const app = await createApp({
+    engine,
+    logger: pino({ level: process.env.KILN_TEST_LOG ?? 'silent' }),
+    metrics: createMetrics(() => engine.activeBuildCounts()),
+    ...(options.rateLimitPerMinute && { rateLimitPerMinute: options.rateLimitPerMinute }),
+  });
+  await app.ready();
+  const kiln: TestKiln = {
+    app,
+    engine,
+    storage,
+    clock,
+    async close() {
+      await app.close();
+      await storage.close();
+      await drop();
+    },
+    async token(name = 'admin', password = ADMIN_PASSWORD, scope = 'project', domain = 'default') {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v3/auth/tokens',
+        payload: {
+          auth: {
+            identity: { methods: ['password'], password: { user: { name, password, domain: { name: domain } } } },
+            scope: scope === 'project' ? { project: { name: 'local' } } : { domain: { name: domain } },
+          },
+        },
+      });
+      if (res.statusCode !== 201) throw new Error(`login of ${name} failed: ${res.statusCode} ${res.body}`);
+      return String(res.headers['x-subject-token']);
+    },
+    call(token, opts) {
+      return app.inject({ ...opts, headers: { ...(token && { 'x-auth-token': token }), ...opts.headers } });
+    },
+    async defaultProjectId() {
+      const p = await storage.domains.findByName('default');
+      const list = await storage.projects.listVisible('', p?.id ?? '', true, { offset: 0, limit: 10 });
+      return list.items.find((i) => i.project.name === 'default')?.project.id ?? '';
+    },
+  };
+  return kiln;
+}
+
+/** A minimal valid job document. */
+export function jobBody(projectId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    project_id: projectId,
+    job_name: 'hello',
+    arch: 'x86-64',
+    scms: [{ url: 'https://example.com/repo.git', scm_type: 'git', branch: 'main' }],
+    steps: [{ module_id: 'kiln.shell', name: 'say hello', properties: { command: 'echo hello' } }],
+    ...overrides,
+  };
+}
