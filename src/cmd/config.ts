@@ -35,7 +35,12 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** The option table. */
 export const OPTIONS = {
   host: { env: 'KILN_HOST', default: '127.0.0.1', help: 'Address the HTTP server listens on', parse: text },
-  port: { env: 'KILN_PORT', default: '8080', help: 'Port the HTTP server listens on (0 picks a free one)', parse: int(0, 65535) },
+  port: {
+    env: 'KILN_PORT',
+    default: '8080',
+    help: 'Port the HTTP server listens on (0 picks a free one)',
+    parse: int(0, 65535),
+  },
   dataDir: {
     env: 'KILN_DATA_DIR',
     default: './data',
@@ -46,14 +51,22 @@ export const OPTIONS = {
     env: 'KILN_DATABASE_URL',
     help: 'postgres://user@host:5432/db for PostgreSQL; default: SQLite file kiln.db in the data directory (or sqlite:/path/file.db)',
     parse: (t: string) =>
-      /^postgres(ql)?:\/\//.test(t) || /^sqlite:.+/.test(t) ? t : { error: 'must start with postgres:// or sqlite:' },
+      /^postgres(ql)?:\/\//.test(t) || /^sqlite:.+/.test(t)
+        ? t
+        : { error: 'must start with postgres:// or sqlite:' },
   },
-  dbPoolSize: { env: 'KILN_DB_POOL_SIZE', default: '10', help: 'PostgreSQL connections per server', parse: int(1, 200) },
+  dbPoolSize: {
+    env: 'KILN_DB_POOL_SIZE',
+    default: '10',
+    help: 'PostgreSQL connections per server',
+    parse: int(1, 200),
+  },
   timeZone: {
     env: 'KILN_TIMEZONE',
     default: 'UTC',
     help: 'IANA time zone of query times (yyyy-MM-dd HH:mm:ss), daily build numbers and cron schedules',
-    parse: (t: string) => (isValidTimeZone(t) ? t : { error: 'must be an IANA time zone name such as UTC or Europe/Paris' }),
+    parse: (t: string) =>
+      isValidTimeZone(t) ? t : { error: 'must be an IANA time zone name such as UTC or Europe/Paris' },
   },
   adminPassword: {
     env: 'KILN_ADMIN_PASSWORD',
@@ -70,7 +83,8 @@ export const OPTIONS = {
   publicUrl: {
     env: 'KILN_PUBLIC_URL',
     help: 'URL clients reach Kiln at (shown in the IAM catalog and webhook URLs); default: taken from each request',
-    parse: (t: string) => (/^https?:\/\/[^\s/]+/.test(t) ? t.replace(/\/+$/, '') : { error: 'must be an http(s) URL' }),
+    parse: (t: string) =>
+      /^https?:\/\/[^\s/]+/.test(t) ? t.replace(/\/+$/, '') : { error: 'must be an http(s) URL' },
   },
   logLevel: { env: 'KILN_LOG_LEVEL', default: 'info', help: 'Log level', parse: oneOf(LOG_LEVELS) },
   rateLimit: {
@@ -86,7 +100,9 @@ type Value<O> = O extends Option<infer T> ? T : never;
 
 /** The parsed configuration. Options without a default and not set are undefined. */
 export type Config = Readonly<{
-  [K in keyof Options]: Options[K] extends { default: string } ? Value<Options[K]> : Value<Options[K]> | undefined;
+  [K in keyof Options]: Options[K] extends { default: string }
+    ? Value<Options[K]>
+    : Value<Options[K]> | undefined;
 }>;
 
 /** Every bad option, listed at once. */
@@ -113,7 +129,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     }
   }
   if (/^postgres/.test(String(out.databaseUrl ?? '')) && out.secretKey === undefined) {
-    problems.push('KILN_SECRET_KEY: must be set when KILN_DATABASE_URL is PostgreSQL (every server needs the same key)');
+    problems.push(
+      'KILN_SECRET_KEY: must be set when KILN_DATABASE_URL is PostgreSQL (every server needs the same key)',
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(out) as Config;
@@ -121,5 +139,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 
 /** The option table as documentation rows. */
 export function optionRows(): { env: string; default: string; help: string }[] {
-  return Object.values(OPTIONS).map((o: Option<unknown>) => ({ env: o.env, default: o.default ?? '', help: o.help }));
+  return Object.values(OPTIONS).map((o: Option<unknown>) => ({
+    env: o.env,
+    default: o.default ?? '',
+    help: o.help,
+  }));
 }

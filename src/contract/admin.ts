@@ -3,7 +3,11 @@ import { Envelope, Id32 } from './common.ts';
 
 /** Kiln's own administration operations (not in CodeArts), under /v1/kiln. */
 
-const Name = Type.String({ minLength: 1, maxLength: 64, description: 'Login name: letters, digits, _ . @ -' });
+const Name = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  description: 'Login name: letters, digits, _ . @ -',
+});
 const Password = Type.String({ minLength: 1, maxLength: 256 });
 
 /** A user as the admin API shows it (never the password). */
@@ -48,7 +52,12 @@ export const CreateDomainBody = Type.Object({
   admin_password: Password,
 });
 export const DomainResult = Envelope(
-  Type.Object({ domain_id: Type.String(), name: Type.String(), admin_user_id: Type.String(), iam_project_id: Type.String() }),
+  Type.Object({
+    domain_id: Type.String(),
+    name: Type.String(),
+    admin_user_id: Type.String(),
+    iam_project_id: Type.String(),
+  }),
 );
 
 /** A CodeArts project as the admin API shows it. */

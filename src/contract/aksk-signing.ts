@@ -14,7 +14,10 @@ export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 
 /** RFC 3986 unreserved characters stay; everything else is %XX of its UTF-8 bytes, upper case. */
 export function sdkEncode(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(text).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 /** Every segment encoded, with the trailing `/` the SDKs always add. */
@@ -76,7 +79,10 @@ export function sha256Hex(data: string | Uint8Array): string {
 
 /** `20240101T120000Z` for an instant. */
 export function sdkDate(epochMs: number): string {
-  return new Date(epochMs).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(epochMs)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** Parses `20240101T120000Z`; undefined when malformed. */

@@ -20,8 +20,12 @@ export const Id32 = (description: string) => Type.String({ pattern: ID32_PATTERN
  * An integer in a query string or path. Values arrive as text; the server accepts only plain
  * decimal digits (no `1e3`, `+5`, `0x10`, spaces or fractions) before range checks apply.
  */
-export const WireInt = (options: { minimum?: number; maximum?: number; default?: number; description?: string }) =>
-  Type.Integer({ ...options, 'x-kiln-int': true });
+export const WireInt = (options: {
+  minimum?: number;
+  maximum?: number;
+  default?: number;
+  description?: string;
+}) => Type.Integer({ ...options, 'x-kiln-int': true });
 
 /** A boolean in a query string (`true`/`false`). */
 export const WireBool = (options: { default?: boolean; description?: string } = {}) =>

@@ -82,7 +82,9 @@ const configFields = {
   triggers: Type.Optional(Type.Array(JobTrigger, { maxItems: 20 })),
   kiln: Type.Optional(
     Type.Object(
-      { keep_workspace: Type.Optional(Type.Boolean({ description: 'Keep the last workspace for debugging' })) },
+      {
+        keep_workspace: Type.Optional(Type.Boolean({ description: 'Keep the last workspace for debugging' })),
+      },
       { description: "Kiln's own options (not in CodeArts)" },
     ),
   ),
@@ -124,7 +126,9 @@ export const JobListItem = Type.Object({
   last_build_time: Type.Number({ description: 'Epoch ms of the last build start; 0 when never built' }),
   health_score: Type.Integer(),
   source_code: Type.String(),
-  last_build_status: Type.String({ description: 'Jenkins colour: blue, red, aborted, notbuilt; *_anime while building' }),
+  last_build_status: Type.String({
+    description: 'Jenkins colour: blue, red, aborted, notbuilt; *_anime while building',
+  }),
   is_finished: Type.Boolean(),
   disabled: Type.Boolean(),
   favorite: Type.Boolean(),

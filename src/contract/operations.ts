@@ -355,7 +355,12 @@ export const operations = {
 export type OperationId = keyof typeof operations;
 
 /** Health and metrics endpoints (not CodeArts operations). */
-export const SERVICE_PATHS = { healthz: '/healthz', readyz: '/readyz', metrics: '/metrics', openapi: '/openapi.json' } as const;
+export const SERVICE_PATHS = {
+  healthz: '/healthz',
+  readyz: '/readyz',
+  metrics: '/metrics',
+  openapi: '/openapi.json',
+} as const;
 
 /** An empty object schema, for operations that take no input. */
 export const NoInput = Type.Object({});

@@ -29,9 +29,15 @@ export type BuildInfoRecord = Static<typeof BuildInfoRecord>;
 
 /** Query of ListBuildInfoRecord and its v1 twin. */
 export const RecordsQuery = Type.Object({
-  start_time: Formatted(WALL_CLOCK_PATTERN, 'yyyy-MM-dd HH:mm:ss', 'Window start (server time zone), inclusive'),
+  start_time: Formatted(
+    WALL_CLOCK_PATTERN,
+    'yyyy-MM-dd HH:mm:ss',
+    'Window start (server time zone), inclusive',
+  ),
   end_time: Formatted(WALL_CLOCK_PATTERN, 'yyyy-MM-dd HH:mm:ss', 'Window end (server time zone), inclusive'),
-  page_index: Type.Optional(WireInt({ minimum: 0, maximum: 2147483647, default: 0, description: '0-based page' })),
+  page_index: Type.Optional(
+    WireInt({ minimum: 0, maximum: 2147483647, default: 0, description: '0-based page' }),
+  ),
   page_size: Type.Optional(WireInt({ minimum: 1, maximum: 100, default: 10 })),
 });
 
@@ -61,7 +67,9 @@ export const SuccessRatioQuery = Type.Object({
 export const SuccessRatio = Type.Object({
   success_count: Type.Integer(),
   total_count: Type.Integer(),
-  success_ratio: Type.Number({ description: 'success_count / total_count rounded to 2 decimals; 0 when none' }),
+  success_ratio: Type.Number({
+    description: 'success_count / total_count rounded to 2 decimals; 0 when none',
+  }),
 });
 export type SuccessRatio = Static<typeof SuccessRatio>;
 
@@ -77,6 +85,11 @@ export type ImportSummary = Static<typeof ImportSummary>;
 /** Query of the import operation. */
 export const ImportQuery = Type.Object({
   first_line: Type.Optional(
-    WireInt({ minimum: 1, maximum: 2147483647, default: 1, description: 'Line number of the first line (for files sent in parts)' }),
+    WireInt({
+      minimum: 1,
+      maximum: 2147483647,
+      default: 1,
+      description: 'Line number of the first line (for files sent in parts)',
+    }),
   ),
 });

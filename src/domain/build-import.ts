@@ -47,7 +47,8 @@ function isWhole(v: unknown, min: number, max: number): v is number {
 
 /** Turns one parsed JSON line into a build of `jobId`, or names the first bad field. */
 export function importedBuild(jobId: string, value: unknown): ImportLine {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return fail('(line)', 'must be a JSON object');
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    return fail('(line)', 'must be a JSON object');
   const r = value as Record<string, unknown>;
   const str = (field: string, max = 1024): string | ImportLine => {
     const v = r[field];
@@ -56,21 +57,26 @@ export function importedBuild(jobId: string, value: unknown): ImportLine {
     return v;
   };
 
-  if (!isWhole(r.number, 1, MAX_INT32)) return fail('number', `must be a whole number from 1 to ${MAX_INT32}`);
+  if (!isWhole(r.number, 1, MAX_INT32))
+    return fail('number', `must be a whole number from 1 to ${MAX_INT32}`);
   if (!isWhole(r.start_time, 1, MAX_TIME)) return fail('start_time', 'must be epoch milliseconds');
-  if (!isWhole(r.build_time, 0, MAX_TIME)) return fail('build_time', 'must be a whole number of milliseconds >= 0');
-  if (!isWhole(r.cost_time, 0, MAX_TIME)) return fail('cost_time', 'must be a whole number of milliseconds >= 0');
+  if (!isWhole(r.build_time, 0, MAX_TIME))
+    return fail('build_time', 'must be a whole number of milliseconds >= 0');
+  if (!isWhole(r.cost_time, 0, MAX_TIME))
+    return fail('cost_time', 'must be a whole number of milliseconds >= 0');
   if (r.job_running_status !== 'Finished') {
     return fail('job_running_status', 'must be "Finished": only finished builds can be imported');
   }
-  if (!(BUILD_STATES as readonly unknown[]).includes(r.state)) return fail('state', `must be one of ${BUILD_STATES.join(', ')}`);
+  if (!(BUILD_STATES as readonly unknown[]).includes(r.state))
+    return fail('state', `must be one of ${BUILD_STATES.join(', ')}`);
   const trigger = typeof r.trigger_type === 'string' ? TRIGGER_ALIASES[r.trigger_type] : undefined;
   if (!trigger) return fail('trigger_type', 'must be Manual, Scheduled or CodeUpdate');
   const daily = str('daily_build_number', 32);
   if (typeof daily !== 'string') return daily;
   if (!isDailyBuildNumber(daily)) return fail('daily_build_number', 'must be yyyyMMdd.N');
   const buildType = r.build_type === '' || r.build_type === undefined ? 'branch' : r.build_type;
-  if (!(BUILD_TYPES as readonly unknown[]).includes(buildType)) return fail('build_type', `must be one of ${BUILD_TYPES.join(', ')}`);
+  if (!(BUILD_TYPES as readonly unknown[]).includes(buildType))
+    return fail('build_type', `must be one of ${BUILD_TYPES.join(', ')}`);
 
   const fields: Record<string, string> = {};
   for (const [field, max] of [
@@ -94,7 +100,8 @@ export function importedBuild(jobId: string, value: unknown): ImportLine {
     if (created !== undefined && created !== null && created !== '') {
       if (typeof created !== 'string') return fail('commit_info.created_at', 'must be a string');
       const t = parseIsoInstant(created);
-      if (t === undefined) return fail('commit_info.created_at', 'must be a time like 2023-11-21T01:48:21.000+00:00');
+      if (t === undefined)
+        return fail('commit_info.created_at', 'must be a time like 2023-11-21T01:48:21.000+00:00');
       commitTime = t;
     }
   }

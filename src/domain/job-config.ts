@@ -14,7 +14,11 @@ export interface ParamItem {
 }
 export interface JobParameterDoc {
   name?: string;
-  params?: { name?: string; value?: string; limits?: { disable?: string; display_name?: string; name?: string }[] | null }[];
+  params?: {
+    name?: string;
+    value?: string;
+    limits?: { disable?: string; display_name?: string; name?: string }[] | null;
+  }[];
 }
 export interface JobScmDoc {
   url: string;
@@ -132,7 +136,8 @@ function paramMap(doc: JobParameterDoc): Map<string, string> {
 
 function parameterSpec(doc: JobParameterDoc): ParameterSpec {
   const m = paramMap(doc);
-  const limits = (doc.params ?? []).find((p) => p.name === 'limits' || (p.limits?.length ?? 0) > 0)?.limits ?? [];
+  const limits =
+    (doc.params ?? []).find((p) => p.name === 'limits' || (p.limits?.length ?? 0) > 0)?.limits ?? [];
   return {
     name: m.get('name') ?? '',
     defaultValue: m.get('defaultValue') ?? '',
@@ -166,7 +171,8 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
 
   if (config.job_name.trim() === '') add('job_name', 'must not be empty');
   else if (config.job_name.length > 128) add('job_name', 'must be at most 128 characters');
-  else if (/[\u0000-\u001f\u007f/\\]/.test(config.job_name)) add('job_name', 'must not contain control characters or slashes');
+  else if (/[\u0000-\u001f\u007f/\\]/.test(config.job_name))
+    add('job_name', 'must not contain control characters or slashes');
   if (config.arch.trim() === '') add('arch', 'must not be empty');
 
   (config.scms ?? []).forEach((scm, i) => {
@@ -175,15 +181,20 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
     if (/^-/.test(scm.url)) add(`scms[${i}].url`, 'must not start with "-"');
     if (!(SCM_TYPES as readonly string[]).includes(scm.scm_type))
       add(`scms[${i}].scm_type`, `must be one of ${SCM_TYPES.join(', ')}`);
-    if (scm.branch !== undefined && !isSafeRef(scm.branch)) add(`scms[${i}].branch`, 'is not a valid branch name');
-    if (scm.web_url && !/^https?:\/\/\S+$/.test(scm.web_url)) add(`scms[${i}].web_url`, 'must be an http(s) URL');
+    if (scm.branch !== undefined && !isSafeRef(scm.branch))
+      add(`scms[${i}].branch`, 'is not a valid branch name');
+    if (scm.web_url && !/^https?:\/\/\S+$/.test(scm.web_url))
+      add(`scms[${i}].web_url`, 'must be an http(s) URL');
   });
 
   if (config.steps.length === 0) add('steps', 'must have at least one step');
   if (config.steps.length > 100) add('steps', 'must have at most 100 steps');
   config.steps.forEach((step, i) => {
     if (!(STEP_MODULES as readonly string[]).includes(step.module_id)) {
-      add(`steps[${i}].module_id`, `step "${step.name}" uses unknown module "${step.module_id}"; known: ${STEP_MODULES.join(', ')}`);
+      add(
+        `steps[${i}].module_id`,
+        `step "${step.name}" uses unknown module "${step.module_id}"; known: ${STEP_MODULES.join(', ')}`,
+      );
       return;
     }
     if (step.name.trim() === '') add(`steps[${i}].name`, 'must not be empty');
@@ -199,7 +210,11 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
   const seen = new Set<string>();
   (config.parameters ?? []).forEach((doc, i) => {
     const p = parameterSpec(doc);
-    if (!PARAM_NAME.test(p.name)) add(`parameters[${i}].params.name`, 'must be a name of letters, digits and _ not starting with a digit');
+    if (!PARAM_NAME.test(p.name))
+      add(
+        `parameters[${i}].params.name`,
+        'must be a name of letters, digits and _ not starting with a digit',
+      );
     else if ((RESERVED_PARAMETERS as readonly string[]).includes(p.name) || p.name.startsWith('KILN_'))
       add(`parameters[${i}].params.name`, `"${p.name}" is set by Kiln and cannot be a parameter`);
     else if (seen.has(p.name)) add(`parameters[${i}].params.name`, `parameter "${p.name}" is defined twice`);
@@ -211,7 +226,8 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
   if (config.timeout && config.timeout.limit !== undefined && config.timeout.limit !== '') {
     const unit = (config.timeout.unit ?? 'MINUTES').toUpperCase();
     if (!(unit in TIME_UNITS)) add('timeout.unit', `must be one of ${Object.keys(TIME_UNITS).join(', ')}`);
-    else if (!/^[1-9]\d{0,6}$/.test(config.timeout.limit)) add('timeout.limit', 'must be a positive whole number');
+    else if (!/^[1-9]\d{0,6}$/.test(config.timeout.limit))
+      add('timeout.limit', 'must be a positive whole number');
     else if (timeoutMs(config.timeout) > MAX_TIMEOUT_MS) add('timeout.limit', 'must be at most 24 hours');
   }
 
@@ -219,9 +235,11 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
     if (t.name === 'timer') {
       const cron = triggerParam(t, 'cron');
       if (!cron) add(`triggers[${i}].parameters`, 'a timer trigger needs a "cron" parameter');
-      else if (!isValidCron(cron)) add(`triggers[${i}].parameters.cron`, `"${cron}" is not a valid cron expression`);
+      else if (!isValidCron(cron))
+        add(`triggers[${i}].parameters.cron`, `"${cron}" is not a valid cron expression`);
     } else if (t.name === 'code_update') {
-      if ((config.scms ?? []).length === 0) add(`triggers[${i}]`, 'a code_update trigger needs a repository in scms');
+      if ((config.scms ?? []).length === 0)
+        add(`triggers[${i}]`, 'a code_update trigger needs a repository in scms');
     } else {
       add(`triggers[${i}].name`, `must be one of ${TRIGGER_NAMES.join(', ')}`);
     }

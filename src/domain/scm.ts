@@ -3,7 +3,10 @@ export const SCM_TYPES = ['codehub', 'repo', 'github', 'gitlab', 'gitee', 'gitea
 export type ScmType = (typeof SCM_TYPES)[number];
 
 function base(webUrl: string): string {
-  return webUrl.trim().replace(/\/+$/, '').replace(/\.git$/, '');
+  return webUrl
+    .trim()
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '');
 }
 
 /**

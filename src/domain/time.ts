@@ -139,7 +139,14 @@ export function nextDayStart(epochMs: number, zone: string): number {
   const w = wallClockOf(epochMs, zone);
   const next = new Date(Date.UTC(w.year, w.month - 1, w.day + 1));
   return instantOf(
-    { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate(), hour: 0, minute: 0, second: 0 },
+    {
+      year: next.getUTCFullYear(),
+      month: next.getUTCMonth() + 1,
+      day: next.getUTCDate(),
+      hour: 0,
+      minute: 0,
+      second: 0,
+    },
     zone,
   );
 }

@@ -48,7 +48,11 @@ export class AccessKeyService {
   ) {}
 
   /** A new key for `owner` (the caller, or a user a domain admin names). */
-  async create(caller: Principal, owner: User, description: string): Promise<{ key: AccessKeyRecord; secret: string }> {
+  async create(
+    caller: Principal,
+    owner: User,
+    description: string,
+  ): Promise<{ key: AccessKeyRecord; secret: string }> {
     this.requireSelfOrAdmin(caller, owner);
     const secret = randomText(40, ALNUM_MIXED);
     const key: AccessKeyRecord = {
@@ -65,8 +69,10 @@ export class AccessKeyService {
   }
 
   private requireSelfOrAdmin(caller: Principal, owner: User): void {
-    const allowed = caller.user.id === owner.id || (caller.user.isAdmin && caller.user.domainId === owner.domainId);
-    if (!allowed) throw new AppError('FORBIDDEN', "only the key's owner or a domain administrator may do this");
+    const allowed =
+      caller.user.id === owner.id || (caller.user.isAdmin && caller.user.domainId === owner.domainId);
+    if (!allowed)
+      throw new AppError('FORBIDDEN', "only the key's owner or a domain administrator may do this");
   }
 
   async list(caller: Principal, owner: User): Promise<AccessKeyRecord[]> {
@@ -77,7 +83,8 @@ export class AccessKeyService {
   private async own(caller: Principal, ak: string): Promise<AccessKeyRecord> {
     const key = await this.storage.accessKeys.findByAk(ak);
     const owner = key && (await this.storage.users.findById(key.userId));
-    if (!key || !owner || owner.domainId !== caller.user.domainId) throw new AppError('NOT_FOUND', `no access key ${ak}`);
+    if (!key || !owner || owner.domainId !== caller.user.domainId)
+      throw new AppError('NOT_FOUND', `no access key ${ak}`);
     this.requireSelfOrAdmin(caller, owner);
     return key;
   }
@@ -121,7 +128,8 @@ export class AccessKeyService {
       iamProjectId = project.id;
     }
     // Recording every use would turn each signed read into a write; once a minute is enough to tell keys in use.
-    if (key.lastUsedAt === null || now - key.lastUsedAt > 60_000) await this.storage.accessKeys.touch(key.ak, now);
+    if (key.lastUsedAt === null || now - key.lastUsedAt > 60_000)
+      await this.storage.accessKeys.touch(key.ak, now);
     return { user, domainName: domain?.name ?? '', scope: 'project', iamProjectId, via: 'aksk' };
   }
 }

@@ -27,7 +27,11 @@ export async function projectAccess(
 }
 
 function forbidden(action: Action): AppError {
-  const what = { read: 'read this project', build: 'create, change, run or stop jobs', manage: "manage this project's members" };
+  const what = {
+    read: 'read this project',
+    build: 'create, change, run or stop jobs',
+    manage: "manage this project's members",
+  };
   return new AppError('FORBIDDEN', `your role in this project does not allow you to ${what[action]}`);
 }
 
@@ -53,7 +57,12 @@ export interface JobAccess extends ProjectAccess {
  * The job if the caller may do `action` on it. An unknown job and a job in a project the caller
  * cannot see get the same 404, so the answer does not reveal which jobs exist.
  */
-export async function requireJob(stores: Stores, principal: Principal, jobId: string, action: Action): Promise<JobAccess> {
+export async function requireJob(
+  stores: Stores,
+  principal: Principal,
+  jobId: string,
+  action: Action,
+): Promise<JobAccess> {
   const job = await stores.jobs.findById(jobId);
   const access = job && (await projectAccess(stores, principal, job.projectId));
   if (!job || !access) throw new AppError('JOB_NOT_FOUND', 'job not found');

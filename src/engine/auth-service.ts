@@ -75,9 +75,13 @@ export class AuthService {
     }
     if (creds.lockedUntil > now) {
       const wait = Math.ceil((creds.lockedUntil - now) / 1000);
-      throw new AppError('LOGIN_THROTTLED', `too many failed sign-ins for this user; try again in ${wait} s`, {
-        retryAfterSeconds: wait,
-      });
+      throw new AppError(
+        'LOGIN_THROTTLED',
+        `too many failed sign-ins for this user; try again in ${wait} s`,
+        {
+          retryAfterSeconds: wait,
+        },
+      );
     }
     if (!(await verifyPassword(req.password, creds.passwordHash))) {
       const failures = creds.failedLogins + 1;
@@ -98,10 +102,16 @@ export class AuthService {
         ? await this.storage.iamProjects.findById(scope.id)
         : await this.storage.iamProjects.findByName(userDomain.id, scope.name ?? '');
       if (!iamProject || iamProject.domainId !== userDomain.id) {
-        throw new AppError('INVALID_BODY', `auth.scope.project: no project ${JSON.stringify(scope.id ?? scope.name)} in domain ${userDomain.name}`);
+        throw new AppError(
+          'INVALID_BODY',
+          `auth.scope.project: no project ${JSON.stringify(scope.id ?? scope.name)} in domain ${userDomain.name}`,
+        );
       }
     } else if ((scope.id && scope.id !== userDomain.id) || (scope.name && scope.name !== userDomain.name)) {
-      throw new AppError('INVALID_BODY', 'auth.scope.domain: a token can only be scoped to the user\'s own domain');
+      throw new AppError(
+        'INVALID_BODY',
+        "auth.scope.domain: a token can only be scoped to the user's own domain",
+      );
     }
     const token = `kiln_${newSecret(32)}`;
     const record: TokenRecord = {
@@ -129,7 +139,9 @@ export class AuthService {
     if (!user || user.disabled) throw unauthenticated('the user is disabled');
     const domain = await this.storage.domains.findById(user.domainId);
     if (!domain) throw unauthenticated('decrypt token fail');
-    const iamProject = record.iamProjectId ? await this.storage.iamProjects.findById(record.iamProjectId) : undefined;
+    const iamProject = record.iamProjectId
+      ? await this.storage.iamProjects.findById(record.iamProjectId)
+      : undefined;
     return { record, user, domain, iamProject };
   }
 

@@ -104,14 +104,19 @@ export class DirectoryService {
     if (!caller.user.isAdmin || caller.domainName !== BOOTSTRAP.domain) {
       throw new AppError('FORBIDDEN', 'only an administrator of the default domain may create domains');
     }
-    if (!isValidUserName(input.name)) throw invalidParam('name must be letters, digits, _ . @ - (at most 64)');
-    if (!isValidUserName(input.adminName)) throw invalidParam('admin_name must be letters, digits, _ . @ - (at most 64)');
+    if (!isValidUserName(input.name))
+      throw invalidParam('name must be letters, digits, _ . @ - (at most 64)');
+    if (!isValidUserName(input.adminName))
+      throw invalidParam('admin_name must be letters, digits, _ . @ - (at most 64)');
     this.checkPassword(input.adminPassword, 'admin_password');
     const hash = await hashPassword(input.adminPassword, this.passwordCost);
     try {
-      return await this.storage.transaction((tx) => this.createDomainIn(tx, input.name, input.adminName, hash));
+      return await this.storage.transaction((tx) =>
+        this.createDomainIn(tx, input.name, input.adminName, hash),
+      );
     } catch (error) {
-      if (isUniqueViolation(error)) throw new AppError('CONFLICT', `a domain named ${input.name} already exists`);
+      if (isUniqueViolation(error))
+        throw new AppError('CONFLICT', `a domain named ${input.name} already exists`);
       throw error;
     }
   }
@@ -121,7 +126,8 @@ export class DirectoryService {
     const user = isId32(ref)
       ? await this.storage.users.findById(ref)
       : (await this.storage.users.findCredentialsByName(caller.user.domainId, ref))?.user;
-    if (!user || user.domainId !== caller.user.domainId) throw new AppError('NOT_FOUND', `no user ${ref} in this domain`);
+    if (!user || user.domainId !== caller.user.domainId)
+      throw new AppError('NOT_FOUND', `no user ${ref} in this domain`);
     return user;
   }
 
@@ -135,7 +141,8 @@ export class DirectoryService {
     input: { name: string; password: string; displayName?: string; isAdmin?: boolean },
   ): Promise<User> {
     this.requireAdmin(caller);
-    if (!isValidUserName(input.name)) throw invalidParam('name must be letters, digits, _ . @ - (at most 64)');
+    if (!isValidUserName(input.name))
+      throw invalidParam('name must be letters, digits, _ . @ - (at most 64)');
     this.checkPassword(input.password);
     const user: User = {
       id: newId32(),
@@ -149,7 +156,8 @@ export class DirectoryService {
     try {
       await this.storage.users.insert(user, await hashPassword(input.password, this.passwordCost));
     } catch (error) {
-      if (isUniqueViolation(error)) throw new AppError('CONFLICT', `a user named ${input.name} already exists`);
+      if (isUniqueViolation(error))
+        throw new AppError('CONFLICT', `a user named ${input.name} already exists`);
       throw error;
     }
     return user;
@@ -213,7 +221,8 @@ export class DirectoryService {
   async createProject(caller: Principal, input: { name: string; description?: string }): Promise<Project> {
     this.requireAdmin(caller);
     const name = input.name.trim();
-    if (name === '' || /[\u0000-\u001f]/.test(name)) throw invalidParam('name must be non-empty printable text');
+    if (name === '' || /[\u0000-\u001f]/.test(name))
+      throw invalidParam('name must be non-empty printable text');
     const now = this.clock.now();
     const project: Project = {
       id: newId32(),
@@ -241,7 +250,12 @@ export class DirectoryService {
   }
 
   /** Adds a member or changes a role (owners). */
-  async setMember(caller: Principal, projectId: string, userRef: string, role: string): Promise<Membership & { user: User }> {
+  async setMember(
+    caller: Principal,
+    projectId: string,
+    userRef: string,
+    role: string,
+  ): Promise<Membership & { user: User }> {
     if (!isRole(role)) throw invalidParam(`role must be one of ${ROLES.join(', ')}`);
     await requireProject(this.storage, caller, projectId, 'manage');
     const user = await this.findUser(caller, userRef);

@@ -43,7 +43,10 @@ export class ImportService {
     firstLine = 1,
   ): Promise<ImportSummary> {
     if (!stream || typeof (stream as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function') {
-      throw new AppError('INVALID_BODY', 'send the records as an application/x-ndjson body, one BuildInfoRecord per line');
+      throw new AppError(
+        'INVALID_BODY',
+        'send the records as an application/x-ndjson body, one BuildInfoRecord per line',
+      );
     }
     await requireJob(this.storage, caller, jobId, 'build');
     const started = this.clock.now();
@@ -99,7 +102,10 @@ export class ImportService {
     for (let attempt = 1; ; attempt++) {
       try {
         const stored = await this.storage.transaction(async (tx) => {
-          const existing = await tx.builds.existingNumbers(jobId, batch.map((b) => b.number));
+          const existing = await tx.builds.existingNumbers(
+            jobId,
+            batch.map((b) => b.number),
+          );
           const fresh = batch.filter((b) => !existing.has(b.number));
           await tx.builds.insertMany(fresh);
           if (fresh.length > 0) {

@@ -37,7 +37,9 @@ export class JobService {
   ) {}
 
   private conflict(error: unknown, name: string): unknown {
-    return isUniqueViolation(error) ? new AppError('CONFLICT', `a job named ${name} already exists in this project`) : error;
+    return isUniqueViolation(error)
+      ? new AppError('CONFLICT', `a job named ${name} already exists in this project`)
+      : error;
   }
 
   /** CreateBuildJob: checks the document and stores it with a fresh id and webhook secret. */
@@ -72,10 +74,12 @@ export class JobService {
    */
   async update(caller: Principal, jobId: string, input: JobConfig): Promise<JobRecord> {
     const { job } = await requireJob(this.storage, caller, jobId, 'build');
-    if (input.project_id !== job.projectId) throw invalidParam('project_id: a job cannot move to another project');
+    if (input.project_id !== job.projectId)
+      throw invalidParam('project_id: a job cannot move to another project');
     const stored = JSON.parse(job.config) as Record<string, unknown>;
     const merged: Record<string, unknown> = { ...input };
-    for (const key of KEPT_ON_UPDATE) if (merged[key] === undefined && stored[key] !== undefined) merged[key] = stored[key];
+    for (const key of KEPT_ON_UPDATE)
+      if (merged[key] === undefined && stored[key] !== undefined) merged[key] = stored[key];
     const config = checked(merged as unknown as JobConfig);
     try {
       await this.storage.jobs.updateConfig(job.id, config.job_name, JSON.stringify(config), this.clock.now());

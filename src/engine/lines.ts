@@ -5,12 +5,18 @@ import { AppError } from '../domain/errors.ts';
  * the whole stream in memory). A line longer than `maxBytes` stops the read with a 400: no record
  * is that long, and an endless line must not fill the server's memory.
  */
-export async function* readLines(stream: AsyncIterable<Uint8Array | string>, maxBytes: number): AsyncGenerator<string> {
+export async function* readLines(
+  stream: AsyncIterable<Uint8Array | string>,
+  maxBytes: number,
+): AsyncGenerator<string> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let lineNo = 1;
   for await (const piece of stream) {
-    let chunk = typeof piece === 'string' ? Buffer.from(piece) : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    let chunk =
+      typeof piece === 'string'
+        ? Buffer.from(piece)
+        : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
     let nl = chunk.indexOf(10);
     while (nl >= 0) {
       pending.push(chunk.subarray(0, nl));
@@ -23,7 +29,8 @@ export async function* readLines(stream: AsyncIterable<Uint8Array | string>, max
     }
     if (chunk.length > 0) {
       pendingBytes += chunk.length;
-      if (pendingBytes > maxBytes) throw new AppError('INVALID_BODY', `line ${lineNo} is longer than ${maxBytes} bytes`);
+      if (pendingBytes > maxBytes)
+        throw new AppError('INVALID_BODY', `line ${lineNo} is longer than ${maxBytes} bytes`);
       pending.push(Buffer.from(chunk));
     }
   }

@@ -44,16 +44,22 @@ export class RecordsService {
    */
   async list(caller: Principal, jobId: string, q: RecordsQuery): Promise<RecordsPage> {
     const from = parseWallClock(q.startTime, this.timeZone);
-    if (from === undefined) throw invalidParam(`start_time "${q.startTime}" is not a real time in the format yyyy-MM-dd HH:mm:ss`);
+    if (from === undefined)
+      throw invalidParam(`start_time "${q.startTime}" is not a real time in the format yyyy-MM-dd HH:mm:ss`);
     const end = parseWallClock(q.endTime, this.timeZone);
-    if (end === undefined) throw invalidParam(`end_time "${q.endTime}" is not a real time in the format yyyy-MM-dd HH:mm:ss`);
+    if (end === undefined)
+      throw invalidParam(`end_time "${q.endTime}" is not a real time in the format yyyy-MM-dd HH:mm:ss`);
     if (end < from) throw invalidParam('end_time must not be before start_time');
     await requireJob(this.storage, caller, jobId, 'read');
 
     const window = { jobId, from, to: end + 1000 };
-    const [totalRecord, health] = await Promise.all([this.storage.builds.countInWindow(window), this.health(jobId)]);
+    const [totalRecord, health] = await Promise.all([
+      this.storage.builds.countInWindow(window),
+      this.health(jobId),
+    ]);
     const offset = q.pageIndex * q.pageSize;
-    const builds = offset < totalRecord ? await this.storage.builds.pageInWindow(window, offset, q.pageSize) : [];
+    const builds =
+      offset < totalRecord ? await this.storage.builds.pageInWindow(window, offset, q.pageSize) : [];
     return {
       healthScore: health,
       pageIndex: q.pageIndex,
@@ -79,9 +85,11 @@ export class RecordsService {
     endDate: string,
   ): Promise<{ success: number; total: number; ratio: number }> {
     const from = parseDate(startDate, this.timeZone);
-    if (from === undefined) throw invalidParam(`start_time "${startDate}" is not a real date in the format yyyy-MM-dd`);
+    if (from === undefined)
+      throw invalidParam(`start_time "${startDate}" is not a real date in the format yyyy-MM-dd`);
     const last = parseDate(endDate, this.timeZone);
-    if (last === undefined) throw invalidParam(`end_time "${endDate}" is not a real date in the format yyyy-MM-dd`);
+    if (last === undefined)
+      throw invalidParam(`end_time "${endDate}" is not a real date in the format yyyy-MM-dd`);
     if (last < from) throw invalidParam('end_time must not be before start_time');
     await requireJob(this.storage, caller, jobId, 'read');
     const { total, success } = await this.storage.builds.finishedCounts({

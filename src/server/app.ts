@@ -48,9 +48,13 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       max: deps.rateLimitPerMinute,
       timeWindow: 60_000,
       errorResponseBuilder: (_request, context) =>
-        new AppError('RATE_LIMITED', `more than ${context.max} requests a minute; try again in ${Math.ceil(context.ttl / 1000)} s`, {
-          retryAfterSeconds: Math.ceil(context.ttl / 1000),
-        }),
+        new AppError(
+          'RATE_LIMITED',
+          `more than ${context.max} requests a minute; try again in ${Math.ceil(context.ttl / 1000)} s`,
+          {
+            retryAfterSeconds: Math.ceil(context.ttl / 1000),
+          },
+        ),
     });
   }
   app.decorateRequest('principal', null);
@@ -75,8 +79,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   // Import bodies are read as a stream, line by line, never buffered whole.
-  app.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'application/octet-stream'], (_request, payload, done) =>
-    done(null, payload),
+  app.addContentTypeParser(
+    ['application/x-ndjson', 'application/jsonl', 'application/octet-stream'],
+    (_request, payload, done) => done(null, payload),
   );
 
   app.addHook('onRequest', async (request, reply) => {
@@ -92,9 +97,17 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
-    deps.metrics.httpRequests.observe({ method: request.method, route, status: String(reply.statusCode) }, seconds);
+    deps.metrics.httpRequests.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      seconds,
+    );
     request.log.info(
-      { method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      {
+        method: request.method,
+        route,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
       'request',
     );
   });

@@ -15,28 +15,93 @@ export interface WireError {
  * those statuses). docs/errors.md lists every row; a test keeps them in step.
  */
 export const ERROR_TABLE: Record<AppErrorCode, WireError> = {
-  INVALID_PARAM: { status: 400, errorCode: 'CB.00060200', meaning: 'A parameter is missing, malformed or out of range' },
-  INVALID_JOB_ID: { status: 400, errorCode: 'CB.00060201', meaning: 'job_id is not 32 characters of [0-9a-z]' },
-  INVALID_BODY: { status: 400, errorCode: 'CB.00060200', meaning: 'The request body is not valid JSON or not of the expected shape' },
+  INVALID_PARAM: {
+    status: 400,
+    errorCode: 'CB.00060200',
+    meaning: 'A parameter is missing, malformed or out of range',
+  },
+  INVALID_JOB_ID: {
+    status: 400,
+    errorCode: 'CB.00060201',
+    meaning: 'job_id is not 32 characters of [0-9a-z]',
+  },
+  INVALID_BODY: {
+    status: 400,
+    errorCode: 'CB.00060200',
+    meaning: 'The request body is not valid JSON or not of the expected shape',
+  },
   UNAUTHENTICATED: {
     status: 401,
     errorCode: 'APIGW.0301',
-    meaning: 'No token, an unknown, expired or revoked token, a domain-scoped token, or a bad AK/SK signature',
+    meaning:
+      'No token, an unknown, expired or revoked token, a domain-scoped token, or a bad AK/SK signature',
   },
-  FORBIDDEN: { status: 403, errorCode: 'CB.00060403', meaning: "The caller's role does not allow the operation" },
-  JOB_NOT_FOUND: { status: 404, errorCode: 'CB.00060201', meaning: 'No such job, or the caller cannot see its project' },
-  PROJECT_NOT_FOUND: { status: 404, errorCode: 'CB.00060404', meaning: 'No such project, or the caller is not a member' },
-  BUILD_NOT_FOUND: { status: 404, errorCode: 'CB.00060404', meaning: 'The job has no build with that number or record id' },
-  NOT_FOUND: { status: 404, errorCode: 'CB.00060404', meaning: 'No such user, member, access key, token or runner' },
+  FORBIDDEN: {
+    status: 403,
+    errorCode: 'CB.00060403',
+    meaning: "The caller's role does not allow the operation",
+  },
+  JOB_NOT_FOUND: {
+    status: 404,
+    errorCode: 'CB.00060201',
+    meaning: 'No such job, or the caller cannot see its project',
+  },
+  PROJECT_NOT_FOUND: {
+    status: 404,
+    errorCode: 'CB.00060404',
+    meaning: 'No such project, or the caller is not a member',
+  },
+  BUILD_NOT_FOUND: {
+    status: 404,
+    errorCode: 'CB.00060404',
+    meaning: 'The job has no build with that number or record id',
+  },
+  NOT_FOUND: {
+    status: 404,
+    errorCode: 'CB.00060404',
+    meaning: 'No such user, member, access key, token or runner',
+  },
   ROUTE_NOT_FOUND: { status: 404, errorCode: 'CB.00060214', meaning: 'Unknown URL or method' },
-  CONFLICT: { status: 409, errorCode: 'CB.00060409', meaning: 'The name is taken (job, user, project, domain, runner)' },
-  JOB_DISABLED: { status: 400, errorCode: 'CB.00060200', meaning: 'The job is disabled and refuses new runs' },
-  LOG_RANGE: { status: 416, errorCode: 'CB.00060416', meaning: 'A runner sent a log chunk that does not continue the log' },
-  PAYLOAD_TOO_LARGE: { status: 413, errorCode: 'CB.00060413', meaning: 'The request body is larger than allowed' },
-  RATE_LIMITED: { status: 429, errorCode: 'CB.00060211', meaning: 'Too many requests; retry after the time given' },
-  LOGIN_THROTTLED: { status: 429, errorCode: 'CB.00060211', meaning: 'Too many failed sign-ins for the user; wait and retry' },
-  STORE_UNAVAILABLE: { status: 503, errorCode: 'CB.00060100', meaning: 'The database cannot be reached; retry later' },
-  INTERNAL: { status: 500, errorCode: 'CB.00060101', meaning: 'An unexpected fault (logged with the request id)' },
+  CONFLICT: {
+    status: 409,
+    errorCode: 'CB.00060409',
+    meaning: 'The name is taken (job, user, project, domain, runner)',
+  },
+  JOB_DISABLED: {
+    status: 400,
+    errorCode: 'CB.00060200',
+    meaning: 'The job is disabled and refuses new runs',
+  },
+  LOG_RANGE: {
+    status: 416,
+    errorCode: 'CB.00060416',
+    meaning: 'A runner sent a log chunk that does not continue the log',
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    errorCode: 'CB.00060413',
+    meaning: 'The request body is larger than allowed',
+  },
+  RATE_LIMITED: {
+    status: 429,
+    errorCode: 'CB.00060211',
+    meaning: 'Too many requests; retry after the time given',
+  },
+  LOGIN_THROTTLED: {
+    status: 429,
+    errorCode: 'CB.00060211',
+    meaning: 'Too many failed sign-ins for the user; wait and retry',
+  },
+  STORE_UNAVAILABLE: {
+    status: 503,
+    errorCode: 'CB.00060100',
+    meaning: 'The database cannot be reached; retry later',
+  },
+  INTERNAL: {
+    status: 500,
+    errorCode: 'CB.00060101',
+    meaning: 'An unexpected fault (logged with the request id)',
+  },
 };
 
 /** Keystone's titles for the statuses IAM operations answer with. */

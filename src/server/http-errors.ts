@@ -6,12 +6,18 @@ import { ERROR_TABLE, HTTP_TITLES } from './error-table.ts';
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const e = error as Partial<FastifyError> & { statusCode?: number };
-  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('PAYLOAD_TOO_LARGE', 'the request body is too large');
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return new AppError('PAYLOAD_TOO_LARGE', 'the request body is too large');
   if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return new AppError('INVALID_BODY', 'unsupported Content-Type; send application/json');
   }
   if (e.statusCode === 429) return new AppError('RATE_LIMITED', 'too many requests; try again later');
-  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500 && typeof e.message === 'string') {
+  if (
+    typeof e.statusCode === 'number' &&
+    e.statusCode >= 400 &&
+    e.statusCode < 500 &&
+    typeof e.message === 'string'
+  ) {
     // Fastify's own request errors (bad content length, unparseable URL ...) say what was wrong.
     return new AppError('INVALID_BODY', e.message);
   }
@@ -32,12 +38,19 @@ export type ErrorStyle = 'codearts' | 'keystone';
  * The one edge mapper: writes the error body (CodeArts or Keystone style), logs faults with the
  * request id, never shows a stack, SQL or path.
  */
-export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, style: ErrorStyle): FastifyReply {
+export function sendError(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  style: ErrorStyle,
+): FastifyReply {
   const appError = toAppError(error);
   const status = statusOf(appError, error);
   if (appError.code === 'INTERNAL') request.log.error({ err: error }, 'unexpected fault');
-  else if (appError.code === 'STORE_UNAVAILABLE') request.log.warn({ err: appError.cause ?? error }, 'store unavailable');
-  if (appError.retryAfterSeconds !== undefined) reply.header('retry-after', String(appError.retryAfterSeconds));
+  else if (appError.code === 'STORE_UNAVAILABLE')
+    request.log.warn({ err: appError.cause ?? error }, 'store unavailable');
+  if (appError.retryAfterSeconds !== undefined)
+    reply.header('retry-after', String(appError.retryAfterSeconds));
   const message = appError.code === 'INTERNAL' ? 'Internal service exception' : appError.message;
   reply.code(status).type('application/json; charset=utf-8');
   if (style === 'keystone') {

@@ -1,20 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Static, TSchema } from 'typebox';
+import type { PartOf as Part, ResponseOf } from '../contract/operation-types.ts';
 import { operations, type OperationId, type OperationSpec } from '../contract/operations.ts';
 import { AppError } from '../domain/errors.ts';
 import type { Principal } from '../domain/identity.ts';
 
-type Ops = typeof operations;
-type Part<K extends OperationId, P extends 'params' | 'query' | 'body' | 'headers'> = Ops[K] extends Record<P, infer S>
-  ? S extends TSchema
-    ? Static<S>
-    : undefined
-  : undefined;
-
-/** The body type of an operation's success answer. */
-export type ResponseOf<K extends OperationId> = {
-  [S in keyof Ops[K]['response']]: Ops[K]['response'][S] extends TSchema ? Static<Ops[K]['response'][S]> : void;
-}[keyof Ops[K]['response']];
+export type { ResponseOf } from '../contract/operation-types.ts';
 
 /** What a handler gets: the validated request parts, the caller, and the raw request/reply for the rare extra. */
 export interface OpContext<K extends OperationId> {
@@ -69,7 +59,8 @@ export function registerOperations(app: FastifyInstance, handlers: Handlers): vo
           body: request.body as never,
           headers: request.headers as never,
           get caller(): Principal {
-            if (!request.principal) throw new AppError('INTERNAL', `operation ${id} has no authenticated caller`);
+            if (!request.principal)
+              throw new AppError('INTERNAL', `operation ${id} has no authenticated caller`);
             return request.principal;
           },
           request,

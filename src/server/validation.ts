@@ -24,14 +24,22 @@ function normalizeText(schema: SchemaNode, data: unknown): void {
 
 /** Fastify validator compiler: one Ajv, no type coercion, defaults applied, verbose errors for messages. */
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
-  const ajv = new Ajv({ strict: false, useDefaults: true, coerceTypes: false, allErrors: false, verbose: true });
+  const ajv = new Ajv({
+    strict: false,
+    useDefaults: true,
+    coerceTypes: false,
+    allErrors: false,
+    verbose: true,
+  });
   addFormats.default(ajv);
   return ({ schema, httpPart }) => {
     const validate: ValidateFunction = ajv.compile(schema as object);
     const textual = httpPart === 'querystring' || httpPart === 'params';
     return (data: unknown) => {
       if (textual) normalizeText(schema as SchemaNode, data);
-      return validate(data) ? { value: data } : { error: describeErrors(validate.errors ?? [], httpPart as HttpPart, data) };
+      return validate(data)
+        ? { value: data }
+        : { error: describeErrors(validate.errors ?? [], httpPart as HttpPart, data) };
     };
   };
 }
@@ -63,11 +71,13 @@ function sentence(e: ErrorObject, part: HttpPart): { field: string; text: string
     case 'type': {
       if (part === 'querystring' && Array.isArray(e.data)) return { field, text: 'is given more than once' };
       const type = String((e.params as { type: string }).type);
-      const what = type === 'integer' ? 'a whole number (plain digits)' : type === 'object' ? 'an object' : `a ${type}`;
+      const what =
+        type === 'integer' ? 'a whole number (plain digits)' : type === 'object' ? 'an object' : `a ${type}`;
       return { field, text: `must be ${what}` };
     }
     case 'pattern': {
-      if (schema['x-kiln-format']) return { field, text: `must be in the format ${String(schema['x-kiln-format'])}` };
+      if (schema['x-kiln-format'])
+        return { field, text: `must be in the format ${String(schema['x-kiln-format'])}` };
       if (schema.pattern === '^[0-9a-z]{32}$') return { field, text: 'must be 32 characters of 0-9 and a-z' };
       return { field, text: `must match ${String(schema.pattern)}` };
     }
@@ -75,9 +85,18 @@ function sentence(e: ErrorObject, part: HttpPart): { field: string; text: string
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return { field, text: `must be ${String((e.params as { comparison: string }).comparison)} ${String((e.params as { limit: number }).limit)}` };
+      return {
+        field,
+        text: `must be ${String((e.params as { comparison: string }).comparison)} ${String((e.params as { limit: number }).limit)}`,
+      };
     case 'minLength':
-      return { field, text: (e.params as { limit: number }).limit === 1 ? 'must not be empty' : `must be at least ${(e.params as { limit: number }).limit} characters` };
+      return {
+        field,
+        text:
+          (e.params as { limit: number }).limit === 1
+            ? 'must not be empty'
+            : `must be at least ${(e.params as { limit: number }).limit} characters`,
+      };
     case 'maxLength':
       return { field, text: `must be at most ${(e.params as { limit: number }).limit} characters` };
     case 'minItems':
@@ -94,7 +113,12 @@ function describeErrors(errors: ErrorObject[], part: HttpPart, data: unknown): A
   const first = errors[0];
   if (!first) return new AppError('INVALID_PARAM', `${WHERE[part]}s are not valid`);
   if (part === 'body' && first.instancePath === '' && first.keyword === 'type') {
-    return new AppError('INVALID_BODY', data === undefined || data === null ? 'a JSON request body is required' : 'the request body must be a JSON object');
+    return new AppError(
+      'INVALID_BODY',
+      data === undefined || data === null
+        ? 'a JSON request body is required'
+        : 'the request body must be a JSON object',
+    );
   }
   const { field, text } = sentence(first, part);
   const message = `${WHERE[part]} '${field}' ${text}`;

@@ -37,7 +37,11 @@ export interface UserStore {
   findCredentialsById(id: string): Promise<UserCredentials | undefined>;
   listByDomain(domainId: string): Promise<User[]>;
   setPassword(id: string, passwordHash: string, now: number): Promise<void>;
-  update(id: string, changes: { displayName?: string; isAdmin?: boolean; disabled?: boolean }, now: number): Promise<void>;
+  update(
+    id: string,
+    changes: { displayName?: string; isAdmin?: boolean; disabled?: boolean },
+    now: number,
+  ): Promise<void>;
   /** Stores the sign-in failure count and the time before which sign-in is refused. */
   setLoginFailures(id: string, failedLogins: number, lockedUntil: number): Promise<void>;
 }

@@ -16,7 +16,12 @@ export interface StoreContractOptions {
 }
 
 /** A build with every field filled, for tests. */
-export function sampleBuild(jobId: string, number: number, startTime: number, overrides: Partial<Build> = {}): Build {
+export function sampleBuild(
+  jobId: string,
+  number: number,
+  startTime: number,
+  overrides: Partial<Build> = {},
+): Build {
   return {
     recordId: newRecordId(),
     jobId,
@@ -77,10 +82,25 @@ export function runStoreContract(options: StoreContractOptions): void {
       ({ storage, cleanup } = await options.createStorage());
       await storage.domains.insert({ id: domainId, name: `d-${domainId}`, createdAt: now });
       await storage.users.insert(
-        { id: userId, domainId, name: 'alice', displayName: 'Alice', isAdmin: false, disabled: false, createdAt: now },
+        {
+          id: userId,
+          domainId,
+          name: 'alice',
+          displayName: 'Alice',
+          isAdmin: false,
+          disabled: false,
+          createdAt: now,
+        },
         'hash',
       );
-      await storage.projects.insert({ id: projectId, domainId, name: 'p1', description: '', creatorId: userId, createdAt: now });
+      await storage.projects.insert({
+        id: projectId,
+        domainId,
+        name: 'p1',
+        description: '',
+        creatorId: userId,
+        createdAt: now,
+      });
     });
     afterAll(async () => {
       await cleanup();
@@ -95,7 +115,15 @@ export function runStoreContract(options: StoreContractOptions): void {
       expect(creds?.user.displayName).toBe('Alice');
       expect(creds?.passwordHash).toBe('hash');
       const dup = storage.users.insert(
-        { id: newId32(), domainId, name: 'alice', displayName: 'A2', isAdmin: false, disabled: false, createdAt: now },
+        {
+          id: newId32(),
+          domainId,
+          name: 'alice',
+          displayName: 'A2',
+          isAdmin: false,
+          disabled: false,
+          createdAt: now,
+        },
         'h',
       );
       await expect(dup).rejects.toSatisfy(isUniqueViolation);
@@ -113,16 +141,31 @@ export function runStoreContract(options: StoreContractOptions): void {
 
     it('lists only the projects a user is a member of, unless they see the whole domain', async () => {
       const other = newId32();
-      await storage.projects.insert({ id: other, domainId, name: 'Other_50%', description: '', creatorId: userId, createdAt: now });
+      await storage.projects.insert({
+        id: other,
+        domainId,
+        name: 'Other_50%',
+        description: '',
+        creatorId: userId,
+        createdAt: now,
+      });
       await storage.projects.setMember({ projectId, userId, role: 'developer' }, now);
       const mine = await storage.projects.listVisible(userId, domainId, false, { offset: 0, limit: 10 });
       expect(mine.items.map((p) => p.project.id)).toEqual([projectId]);
       expect(mine.items[0]?.role).toBe('developer');
       const all = await storage.projects.listVisible(userId, domainId, true, { offset: 0, limit: 10 });
       expect(all.total).toBe(2);
-      const searched = await storage.projects.listVisible(userId, domainId, true, { offset: 0, limit: 10, search: 'other_50%' });
+      const searched = await storage.projects.listVisible(userId, domainId, true, {
+        offset: 0,
+        limit: 10,
+        search: 'other_50%',
+      });
       expect(searched.items.map((p) => p.project.name)).toEqual(['Other_50%']);
-      const wildcard = await storage.projects.listVisible(userId, domainId, true, { offset: 0, limit: 10, search: '%' });
+      const wildcard = await storage.projects.listVisible(userId, domainId, true, {
+        offset: 0,
+        limit: 10,
+        search: '%',
+      });
       expect(wildcard.total).toBe(1);
       await storage.projects.setMember({ projectId, userId, role: 'owner' }, now);
       expect(await storage.projects.findRole(projectId, userId)).toBe('owner');
@@ -217,7 +260,7 @@ export function runStoreContract(options: StoreContractOptions): void {
       const builds: Build[] = [];
       let n = 0;
       for (let day = 0; day < 9; day++) {
-        const perDay = day === 4 ? 0 : (day * 7) % 5 + 1;
+        const perDay = day === 4 ? 0 : ((day * 7) % 5) + 1;
         for (let k = 0; k < perDay; k++) {
           n++;
           const t = t0 + day * BUCKET_MS + ((k * 3_600_000 * 5) % BUCKET_MS) - (k === 2 ? 3_600_000 * 5 : 0);
@@ -253,11 +296,17 @@ export function runStoreContract(options: StoreContractOptions): void {
     it('reads health states newest first, skipping aborted and unfinished builds', async () => {
       const job = await newJob();
       const states = ['SUCCESS', 'FAILURE', 'ABORTED', 'timeout', 'SUCCESS', 'ABORTED'] as const;
-      for (const [i, state] of states.entries()) await storage.builds.insert(sampleBuild(job.id, i + 1, now + i, { state }));
+      for (const [i, state] of states.entries())
+        await storage.builds.insert(sampleBuild(job.id, i + 1, now + i, { state }));
       await storage.builds.insert(
         sampleBuild(job.id, 7, now + 7, { state: '', runningStatus: 'Running', finishedAt: null }),
       );
-      expect(await storage.builds.latestCountedStates(job.id, 5)).toEqual(['SUCCESS', 'timeout', 'FAILURE', 'SUCCESS']);
+      expect(await storage.builds.latestCountedStates(job.id, 5)).toEqual([
+        'SUCCESS',
+        'timeout',
+        'FAILURE',
+        'SUCCESS',
+      ]);
       expect((await storage.builds.latest(job.id))?.number).toBe(7);
       expect(await storage.builds.finishedCounts({ jobId: job.id, from: now, to: now + 100 })).toEqual({
         total: 6,

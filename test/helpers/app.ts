@@ -93,7 +93,10 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
         url: '/v3/auth/tokens',
         payload: {
           auth: {
-            identity: { methods: ['password'], password: { user: { name, password, domain: { name: domain } } } },
+            identity: {
+              methods: ['password'],
+              password: { user: { name, password, domain: { name: domain } } },
+            },
             scope: scope === 'project' ? { project: { name: 'local' } } : { domain: { name: domain } },
           },
         },

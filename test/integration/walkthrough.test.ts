@@ -17,7 +17,11 @@ describe('the README walk-through, in process', () => {
     const projectId = list[0].identifier;
     expect(projectId).toMatch(/^[0-9a-z]{32}$/);
 
-    const created = await kiln.call(token, { method: 'POST', url: '/v3/jobs/create', payload: jobBody(projectId) });
+    const created = await kiln.call(token, {
+      method: 'POST',
+      url: '/v3/jobs/create',
+      payload: jobBody(projectId),
+    });
     expect(created.statusCode).toBe(200);
     expect(created.json()).toMatchObject({ error: null, status: 'success' });
     const jobId = created.json().result.job_id;
@@ -34,17 +38,35 @@ describe('the README walk-through, in process', () => {
     });
     expect(updated.statusCode).toBe(200);
 
-    const jobs = await kiln.call(token, { method: 'GET', url: `/v3/${projectId}/jobs?page_index=0&page_size=10` });
+    const jobs = await kiln.call(token, {
+      method: 'GET',
+      url: `/v3/${projectId}/jobs?page_index=0&page_size=10`,
+    });
     expect(jobs.statusCode).toBe(200);
     expect(jobs.json().total).toBe(1);
-    expect(jobs.json().jobs[0]).toMatchObject({ id: jobId, job_name: 'hello2', health_score: 100, last_build_status: 'notbuilt' });
+    expect(jobs.json().jobs[0]).toMatchObject({
+      id: jobId,
+      job_name: 'hello2',
+      health_score: 100,
+      last_build_status: 'notbuilt',
+    });
 
-    expect((await kiln.call(token, { method: 'POST', url: `/v3/jobs/${jobId}/disable` })).json()).toEqual({ status: 'success' });
-    expect((await kiln.call(token, { method: 'GET', url: `/v3/${projectId}/jobs` })).json().jobs[0].disabled).toBe(true);
-    expect((await kiln.call(token, { method: 'POST', url: `/v3/jobs/${jobId}/recover` })).json()).toEqual({ status: 'success' });
+    expect((await kiln.call(token, { method: 'POST', url: `/v3/jobs/${jobId}/disable` })).json()).toEqual({
+      status: 'success',
+    });
+    expect(
+      (await kiln.call(token, { method: 'GET', url: `/v3/${projectId}/jobs` })).json().jobs[0].disabled,
+    ).toBe(true);
+    expect((await kiln.call(token, { method: 'POST', url: `/v3/jobs/${jobId}/recover` })).json()).toEqual({
+      status: 'success',
+    });
 
     const deleted = await kiln.call(token, { method: 'POST', url: `/v3/jobs/${jobId}/delete` });
-    expect(deleted.json()).toEqual({ result: { job_id: jobId, project_id: projectId }, status: 'success', error: null });
+    expect(deleted.json()).toEqual({
+      result: { job_id: jobId, project_id: projectId },
+      status: 'success',
+      error: null,
+    });
     const gone = await kiln.call(token, { method: 'GET', url: `/v3/jobs/${jobId}/query` });
     expect(gone.statusCode).toBe(404);
     expect(gone.json()).toEqual({ error_code: 'CB.00060201', error_msg: 'job not found' });

@@ -61,13 +61,21 @@ describe('SDK-HMAC-SHA256 signing', () => {
       ak: AK,
       sk: SK,
     });
-    expect(parseAuthorization(auth)?.signature).toBe('588be5e3c7053353bc24f0f9a84b724f97944b02d58d56718ef931d3d5381818');
+    expect(parseAuthorization(auth)?.signature).toBe(
+      '588be5e3c7053353bc24f0f9a84b724f97944b02d58d56718ef931d3d5381818',
+    );
   });
 
   it('encodes paths and queries with the RFC 3986 unreserved set', () => {
     expect(canonicalUri('/v1/a b/中')).toBe('/v1/a%20b/%E4%B8%AD/');
     expect(canonicalUri('/')).toBe('/');
-    expect(canonicalQuery([['b', "x!*'()"], ['a', '2'], ['a', '1']])).toBe('a=1&a=2&b=x%21%2A%27%28%29');
+    expect(
+      canonicalQuery([
+        ['b', "x!*'()"],
+        ['a', '2'],
+        ['a', '1'],
+      ]),
+    ).toBe('a=1&a=2&b=x%21%2A%27%28%29');
   });
 
   it('parses and formats X-Sdk-Date strictly', () => {
@@ -80,7 +88,11 @@ describe('SDK-HMAC-SHA256 signing', () => {
   it('refuses malformed Authorization headers', () => {
     expect(parseAuthorization('SDK-HMAC-SHA256 Access=a, SignedHeaders=host, Signature=zz')).toBeUndefined();
     expect(parseAuthorization('Bearer x')).toBeUndefined();
-    expect(parseAuthorization(`SDK-HMAC-SHA256 Access=a,SignedHeaders=Host;X-Sdk-Date,Signature=${'a'.repeat(64)}`)).toEqual({
+    expect(
+      parseAuthorization(
+        `SDK-HMAC-SHA256 Access=a,SignedHeaders=Host;X-Sdk-Date,Signature=${'a'.repeat(64)}`,
+      ),
+    ).toEqual({
       ak: 'a',
       signedHeaders: ['host', 'x-sdk-date'],
       signature: 'a'.repeat(64),

@@ -63,7 +63,10 @@ export function akskClaimOf(request: FastifyRequest): AkskClaim {
   const rawPath = q < 0 ? request.url : request.url.slice(0, q);
   const rawQuery = q < 0 ? '' : request.url.slice(q + 1);
   const uris = new Set([canonicalUri(rawPath.split('/').map(decodeOrKeep).join('/')), canonicalUri(rawPath)]);
-  const queries = new Set([canonicalQuery(queryPairs(rawQuery, false)), canonicalQuery(queryPairs(rawQuery, true))]);
+  const queries = new Set([
+    canonicalQuery(queryPairs(rawQuery, false)),
+    canonicalQuery(queryPairs(rawQuery, true)),
+  ]);
   const candidates: string[] = [];
   for (const uri of uris) {
     for (const query of queries) {

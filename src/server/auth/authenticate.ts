@@ -4,12 +4,15 @@ import type { Principal } from '../../domain/identity.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { akskClaimOf } from './aksk.ts';
 
-
 /**
  * Resolves the caller of a request: an AK/SK signature (`Authorization: SDK-HMAC-SHA256 ...`) when
  * present, else the `X-Auth-Token` header. `projectScope` refuses domain-scoped tokens.
  */
-export async function authenticateRequest(engine: Engine, request: FastifyRequest, projectScope: boolean): Promise<Principal> {
+export async function authenticateRequest(
+  engine: Engine,
+  request: FastifyRequest,
+  projectScope: boolean,
+): Promise<Principal> {
   const authorization = request.headers.authorization;
   if (typeof authorization === 'string' && authorization.startsWith(`${AKSK_ALGORITHM} `)) {
     return engine.accessKeys.authenticate(akskClaimOf(request));

@@ -16,7 +16,13 @@ export function toTokenBody(v: TokenView, catalogUrl: string | undefined): Token
         catalog: [
           {
             endpoints: [
-              { id: `${v.domain.id.slice(0, 16)}codeartsbuild`, interface: 'public', region, region_id: region, url: catalogUrl },
+              {
+                id: `${v.domain.id.slice(0, 16)}codeartsbuild`,
+                interface: 'public',
+                region,
+                region_id: region,
+                url: catalogUrl,
+              },
             ],
             id: 'codeartsbuild',
             name: 'codeartsbuild',

@@ -25,7 +25,12 @@ export function adminHandlers(deps: RouteDeps): HandlerGroup<AdminOps> {
         adminName: body.admin_name,
         adminPassword: body.admin_password,
       });
-      return ok({ domain_id: r.domain.id, name: r.domain.name, admin_user_id: r.admin.id, iam_project_id: r.iamProjectId });
+      return ok({
+        domain_id: r.domain.id,
+        name: r.domain.name,
+        admin_user_id: r.admin.id,
+        iam_project_id: r.iamProjectId,
+      });
     },
     async listUsers({ caller }) {
       return ok({ users: (await directory.listUsers(caller)).map(toUserDto) });
@@ -63,17 +68,33 @@ export function adminHandlers(deps: RouteDeps): HandlerGroup<AdminOps> {
         name: body.name,
         ...(body.description !== undefined && { description: body.description }),
       });
-      return ok({ id: p.id, name: p.name, description: p.description, creator_id: p.creatorId, created_at: p.createdAt });
+      return ok({
+        id: p.id,
+        name: p.name,
+        description: p.description,
+        creator_id: p.creatorId,
+        created_at: p.createdAt,
+      });
     },
     async listMembers({ caller, params }) {
       const members = await directory.listMembers(caller, params.project_id);
       return ok({
-        members: members.map((m) => ({ user_id: m.userId, user_name: m.userName, display_name: m.displayName, role: m.role })),
+        members: members.map((m) => ({
+          user_id: m.userId,
+          user_name: m.userName,
+          display_name: m.displayName,
+          role: m.role,
+        })),
       });
     },
     async setMember({ caller, params, body }) {
       const m = await directory.setMember(caller, params.project_id, params.user, body.role);
-      return ok({ user_id: m.userId, user_name: m.user.name, display_name: m.user.displayName, role: m.role });
+      return ok({
+        user_id: m.userId,
+        user_name: m.user.name,
+        display_name: m.user.displayName,
+        role: m.role,
+      });
     },
     async removeMember({ caller, params }) {
       await directory.removeMember(caller, params.project_id, params.user);

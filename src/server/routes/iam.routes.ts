@@ -21,7 +21,11 @@ function signInRequest(body: TokenRequest): SignInRequest {
   };
 }
 
-function catalogUrl(deps: RouteDeps, request: FastifyRequest, query: { nocatalog?: string } | undefined): string | undefined {
+function catalogUrl(
+  deps: RouteDeps,
+  request: FastifyRequest,
+  query: { nocatalog?: string } | undefined,
+): string | undefined {
   if (query?.nocatalog) return undefined;
   return deps.publicUrl ?? `${request.protocol}://${request.host}`;
 }

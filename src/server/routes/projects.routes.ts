@@ -2,7 +2,9 @@ import type { HandlerGroup, RouteDeps } from './deps.ts';
 import { ok } from './deps.ts';
 
 /** The caller's CodeArts projects. */
-export function projectHandlers(deps: RouteDeps): HandlerGroup<'showRelatedProject' | 'listRelatedProjectInfo'> {
+export function projectHandlers(
+  deps: RouteDeps,
+): HandlerGroup<'showRelatedProject' | 'listRelatedProjectInfo'> {
   const { directory } = deps.engine;
   return {
     async showRelatedProject({ caller }) {

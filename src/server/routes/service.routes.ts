@@ -1,9 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { SERVICE_PATHS } from '../../contract/operations.ts';
-import type { AppDeps } from '../app.ts';
+import type { Engine } from '../../engine/engine.ts';
+import type { Metrics } from '../metrics.ts';
 
 /** Liveness, readiness and metrics: public, outside the CodeArts operations. */
-export function registerServiceRoutes(app: FastifyInstance, deps: AppDeps): void {
+export function registerServiceRoutes(
+  app: FastifyInstance,
+  deps: { engine: Engine; metrics: Metrics },
+): void {
   app.get(SERVICE_PATHS.healthz, { config: { auth: 'none' } }, async () => ({ status: 'ok' }));
   app.get(SERVICE_PATHS.readyz, { config: { auth: 'none' } }, async () => {
     await deps.engine.ping();

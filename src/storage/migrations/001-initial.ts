@@ -148,7 +148,11 @@ export function initial(dialect: SqlDialectName): Migration {
         .addUniqueConstraint('builds_job_number', ['job_id', 'number'])
         .execute();
       // The records query: a job's builds in a time window, newest first.
-      await db.schema.createIndex('builds_window').on('builds').columns(['job_id', 'start_time', 'number']).execute();
+      await db.schema
+        .createIndex('builds_window')
+        .on('builds')
+        .columns(['job_id', 'start_time', 'number'])
+        .execute();
       // Health score: a job's latest counted builds without walking past aborted or running ones.
       await db.schema
         .createIndex('builds_counted')
@@ -198,8 +202,12 @@ export function initial(dialect: SqlDialectName): Migration {
 
       await db.schema
         .createTable('build_queue')
-        .addColumn('seq', pg ? 'bigserial' : 'integer', (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
-        .addColumn('build_id', 'text', (c) => c.notNull().unique().references('builds.id').onDelete('cascade'))
+        .addColumn('seq', pg ? 'bigserial' : 'integer', (c) =>
+          pg ? c.primaryKey() : c.primaryKey().autoIncrement(),
+        )
+        .addColumn('build_id', 'text', (c) =>
+          c.notNull().unique().references('builds.id').onDelete('cascade'),
+        )
         .addColumn('job_id', 'text', (c) => c.notNull())
         .addColumn('enqueued_at', 'bigint', (c) => c.notNull())
         .execute();

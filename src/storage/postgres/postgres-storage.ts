@@ -9,7 +9,14 @@ import { migrate, SqlStorage } from '../sql/sql-storage.ts';
 
 /** SQLSTATE classes that mean "the server is gone or refusing", not "your query is wrong". */
 const UNAVAILABLE_STATES = /^(08|53|57P)/;
-const UNAVAILABLE_NET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+const UNAVAILABLE_NET = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+]);
 
 /** Maps node-postgres errors to storage errors. */
 export function mapPostgresError(error: unknown): unknown {
@@ -20,7 +27,9 @@ export function mapPostgresError(error: unknown): unknown {
   if (
     UNAVAILABLE_STATES.test(code) ||
     UNAVAILABLE_NET.has(code) ||
-    /Connection terminated|connection error|timeout exceeded when trying to connect|Connection refused/i.test(message)
+    /Connection terminated|connection error|timeout exceeded when trying to connect|Connection refused/i.test(
+      message,
+    )
   ) {
     return new AppError('STORE_UNAVAILABLE', 'the database is unavailable', { cause: error });
   }

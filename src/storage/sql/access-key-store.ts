@@ -35,7 +35,11 @@ export class SqlAccessKeyStore implements AccessKeyStore {
     return rows.map(toAccessKey);
   }
   async setStatus(ak: string, status: 'active' | 'disabled'): Promise<boolean> {
-    const r = await this.db.updateTable('access_keys').set({ status }).where('ak', '=', ak).executeTakeFirst();
+    const r = await this.db
+      .updateTable('access_keys')
+      .set({ status })
+      .where('ak', '=', ak)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
   async delete(ak: string): Promise<boolean> {

@@ -55,7 +55,9 @@ export class SqlBuildStore implements BuildStore {
       await this.db
         .insertInto('build_counts')
         .values(rows.slice(i, i + 5_000))
-        .onConflict((oc) => oc.columns(['job_id', 'bucket']).doUpdateSet({ n: sql`build_counts.n + excluded.n` }))
+        .onConflict((oc) =>
+          oc.columns(['job_id', 'bucket']).doUpdateSet({ n: sql`build_counts.n + excluded.n` }),
+        )
         .execute();
     }
   }
@@ -71,7 +73,11 @@ export class SqlBuildStore implements BuildStore {
   }
 
   async findByRecordId(recordId: string): Promise<Build | undefined> {
-    const row = await this.db.selectFrom('builds').select(BUILD_COLUMNS).where('id', '=', recordId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('builds')
+      .select(BUILD_COLUMNS)
+      .where('id', '=', recordId)
+      .executeTakeFirst();
     return row && toBuild(row);
   }
 

@@ -84,7 +84,12 @@ export class SqlUserStore implements UserStore {
     return row && toCredentials(row);
   }
   async listByDomain(domainId: string): Promise<User[]> {
-    const rows = await this.db.selectFrom('users').selectAll().where('domain_id', '=', domainId).orderBy('name').execute();
+    const rows = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('domain_id', '=', domainId)
+      .orderBy('name')
+      .execute();
     return rows.map(toUser);
   }
   async setPassword(id: string, passwordHash: string, now: number): Promise<void> {
@@ -94,7 +99,11 @@ export class SqlUserStore implements UserStore {
       .where('id', '=', id)
       .execute();
   }
-  async update(id: string, changes: { displayName?: string; isAdmin?: boolean; disabled?: boolean }, now: number): Promise<void> {
+  async update(
+    id: string,
+    changes: { displayName?: string; isAdmin?: boolean; disabled?: boolean },
+    now: number,
+  ): Promise<void> {
     await this.db
       .updateTable('users')
       .set({
@@ -120,7 +129,10 @@ export class SqlIamProjectStore implements IamProjectStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async insert(p: IamProject): Promise<void> {
-    await this.db.insertInto('iam_projects').values({ id: p.id, domain_id: p.domainId, name: p.name }).execute();
+    await this.db
+      .insertInto('iam_projects')
+      .values({ id: p.id, domain_id: p.domainId, name: p.name })
+      .execute();
   }
   async findById(id: string): Promise<IamProject | undefined> {
     const row = await this.db.selectFrom('iam_projects').selectAll().where('id', '=', id).executeTakeFirst();
@@ -175,7 +187,9 @@ export class SqlProjectStore implements ProjectStore {
   ): Promise<{ items: ProjectWithRole[]; total: number }> {
     let q = this.db
       .selectFrom('projects as p')
-      .leftJoin('project_members as m', (j) => j.onRef('m.project_id', '=', 'p.id').on('m.user_id', '=', userId))
+      .leftJoin('project_members as m', (j) =>
+        j.onRef('m.project_id', '=', 'p.id').on('m.user_id', '=', userId),
+      )
       .where('p.domain_id', '=', domainId);
     if (!allOfDomain) q = q.where('m.user_id', 'is not', null);
     if (page.search) q = q.where(nameContains('p.name', page.search));

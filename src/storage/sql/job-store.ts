@@ -45,7 +45,11 @@ export class SqlJobStore implements JobStore {
       .execute();
   }
   async markDeleted(id: string, now: number): Promise<void> {
-    await this.db.updateTable('jobs').set({ deleted_at: now, updated_at: now }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('jobs')
+      .set({ deleted_at: now, updated_at: now })
+      .where('id', '=', id)
+      .execute();
   }
   async allocateBuildNumber(id: string): Promise<number> {
     // The increment and the read are one statement: on PostgreSQL the row lock it takes makes
@@ -79,12 +83,7 @@ export class SqlJobStore implements JobStore {
     await this.db
       .insertInto('daily_counters')
       .values({ job_id: id, day, n })
-      .onConflict((oc) =>
-        oc
-          .columns(['job_id', 'day'])
-          .doUpdateSet({ n })
-          .where('daily_counters.n', '<', n),
-      )
+      .onConflict((oc) => oc.columns(['job_id', 'day']).doUpdateSet({ n }).where('daily_counters.n', '<', n))
       .execute();
   }
 }

@@ -1,4 +1,11 @@
-import type { Build, BuildParameter, BuildState, BuildType, RunningStatus, TriggerType } from '../../domain/build.ts';
+import type {
+  Build,
+  BuildParameter,
+  BuildState,
+  BuildType,
+  RunningStatus,
+  TriggerType,
+} from '../../domain/build.ts';
 import type { Domain, IamProject, Project, TokenScope, User } from '../../domain/identity.ts';
 import type { AccessKeyRecord, JobRecord, TokenRecord } from '../ports.ts';
 import type {

@@ -18,7 +18,8 @@ export function mapSqliteError(error: unknown): unknown {
   if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
     return new UniqueViolationError(String((error as Error).message), { cause: error });
   }
-  if (UNAVAILABLE.test(code)) return new AppError('STORE_UNAVAILABLE', 'the database is unavailable', { cause: error });
+  if (UNAVAILABLE.test(code))
+    return new AppError('STORE_UNAVAILABLE', 'the database is unavailable', { cause: error });
   return error;
 }
 
@@ -44,7 +45,9 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
   } catch (error) {
-    throw new AppError('STORE_UNAVAILABLE', `cannot open the SQLite database at ${options.path}`, { cause: error });
+    throw new AppError('STORE_UNAVAILABLE', `cannot open the SQLite database at ${options.path}`, {
+      cause: error,
+    });
   }
   const db = new Kysely<Database>({
     dialect: withErrorMapping(new SqliteDialect({ database }), mapSqliteError),

@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// The `kiln` command. The TypeScript sources are compiled to dist/ by `npm ci` (prepare) and `npm run build`.
+try {
+  await import('../dist/cmd/main.js');
+} catch (error) {
+  if (error && error.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist/cmd/main.js')) {
+    process.stderr.write('kiln: not built yet; run `npm run build` in the Kiln directory\n');
+    process.exit(1);
+  }
+  throw error;
+}

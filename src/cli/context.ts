@@ -1,0 +1,95 @@
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createKilnClient, type Kiln } from '../client/kiln-client.ts';
+
+/** Where the CLI keeps its login: `$XDG_CONFIG_HOME/kiln/credentials.json` (mode 0600). */
+export function credentialsPath(env: Record<string, string | undefined>): string {
+  const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
+  return join(base, 'kiln', 'credentials.json');
+}
+
+/** A saved login. */
+export interface SavedLogin {
+  url: string;
+  token: string;
+  user: string;
+  expires_at: string;
+}
+
+/** Exit codes (docs/cli.md). */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  buildFailed: 10,
+  buildAborted: 11,
+  buildTimeout: 12,
+} as const;
+
+/** A failure with the exit code to leave with and a message that says what to do. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.failed,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** What every command runs with: I/O, environment and the client. */
+export interface CliContext {
+  env: Record<string, string | undefined>;
+  out: (text: string) => void;
+  err: (text: string) => void;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** True when stderr is a terminal (progress bars go there). */
+  interactive: boolean;
+  /** The server URL: --url, KILN_URL, the saved login, or http://127.0.0.1:8080. */
+  url(override?: string): string;
+  /** A client with the saved or KILN_TOKEN credentials; fails with advice when there are none. */
+  client(override?: string): Kiln;
+  saveLogin(login: SavedLogin): void;
+  forgetLogin(): SavedLogin | undefined;
+  savedLogin(): SavedLogin | undefined;
+}
+
+/** The real context of a CLI process. */
+export function processContext(): CliContext {
+  const env = process.env;
+  const file = credentialsPath(env);
+  const saved = (): SavedLogin | undefined => {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as SavedLogin;
+    } catch {
+      return undefined;
+    }
+  };
+  const url = (override?: string) =>
+    (override || env.KILN_URL || saved()?.url || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+  return {
+    env,
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    stdin: process.stdin,
+    interactive: Boolean(process.stderr.isTTY),
+    url,
+    client(override) {
+      const token = env.KILN_TOKEN || saved()?.token;
+      if (!token) throw new CliError('not logged in: run `kiln login` (or set KILN_TOKEN)');
+      return createKilnClient({ baseUrl: url(override), credentials: { token } });
+    },
+    saveLogin(login) {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      writeFileSync(file, `${JSON.stringify(login, null, 2)}\n`, { mode: 0o600 });
+      chmodSync(file, 0o600);
+    },
+    forgetLogin() {
+      const s = saved();
+      rmSync(file, { force: true });
+      return s;
+    },
+    savedLogin: saved,
+  };
+}

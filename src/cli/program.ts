@@ -1,0 +1,52 @@
+import { Command, CommanderError } from 'commander';
+import { ApiError } from '../client/api-error.ts';
+import { registerAuth } from './commands/auth.ts';
+import { registerDomains } from './commands/domains.ts';
+import { registerProjects } from './commands/projects.ts';
+import { registerUsers } from './commands/users.ts';
+import { CliError, EXIT, type CliContext } from './context.ts';
+
+/** The `kiln` command tree (the composition root adds `serve` and `runner`). */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('kiln')
+    .description('Kiln: a self-hosted build service that speaks the Huawei CodeArts Build API')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: ctx.out, writeErr: ctx.err })
+    .exitOverride();
+  registerAuth(program, ctx);
+  registerProjects(program, ctx);
+  registerUsers(program, ctx);
+  registerDomains(program, ctx);
+  return program;
+}
+
+/** What to tell the user for an error, and the exit code. */
+export function describeFailure(error: unknown): { message: string; exitCode: number } {
+  if (error instanceof CommanderError) {
+    return { message: '', exitCode: error.exitCode === 0 ? EXIT.ok : EXIT.usage };
+  }
+  if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
+  if (error instanceof ApiError) {
+    const hint =
+      error.status === 401
+        ? ' (log in again with `kiln login`)'
+        : error.status === 0
+          ? ' (is the server running? check --url or KILN_URL)'
+          : '';
+    const id = error.requestId ? ` [request ${error.requestId}]` : '';
+    return { message: `${error.message}${hint}${id}`, exitCode: EXIT.failed };
+  }
+  return { message: (error as Error).message ?? String(error), exitCode: EXIT.failed };
+}
+
+/** Runs the CLI to completion and returns the exit code. */
+export async function runCli(program: Command, ctx: CliContext, argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    const { message, exitCode } = describeFailure(error);
+    if (message) ctx.err(`kiln: ${message}\n`);
+    return exitCode;
+  }
+}

@@ -1,0 +1,242 @@
+import { authorizationFor, sdkDate, sdkEncode } from '../contract/aksk-signing.ts';
+import type { InputOf, ResponseOf } from '../contract/operation-types.ts';
+import { operations, type OperationId, type OperationSpec } from '../contract/operations.ts';
+import type { BuildInfoRecord } from '../contract/records.ts';
+import { ApiError, errorFromResponse } from './api-error.ts';
+
+/** How the client proves who it is. */
+export type Credentials =
+  { token: string } | { accessKey: { ak: string; sk: string; projectId?: string } } | Record<string, never>;
+
+export interface KilnClientOptions {
+  /** e.g. http://127.0.0.1:8080 */
+  baseUrl: string;
+  credentials?: Credentials;
+  /** Attempts for idempotent calls on 429, 5xx and connection errors (default 4). */
+  attempts?: number;
+  /** First retry delay in ms; doubles each time (default 200). */
+  retryDelayMs?: number;
+}
+
+/** A low-level request. */
+export interface RawRequest {
+  method: string;
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** Sent as is with this content type instead of JSON (streams are sent without buffering). */
+  rawBody?: { contentType: string; data: string | Uint8Array | ReadableStream<Uint8Array> };
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function fillPath(path: string, params: Record<string, unknown> | undefined): string {
+  return path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = params?.[name];
+    if (value === undefined) throw new Error(`missing path parameter ${name}`);
+    return encodeURIComponent(String(value));
+  });
+}
+
+type OperationMethods = {
+  [K in OperationId]: Partial<InputOf<K>> extends InputOf<K>
+    ? (input?: InputOf<K>) => Promise<ResponseOf<K>>
+    : (input: InputOf<K>) => Promise<ResponseOf<K>>;
+};
+
+/**
+ * Typed client of Kiln's HTTP API: one method per operation, named after the SDK operation
+ * (`listBuildInfoRecord`, `runJob` ...), token or AK/SK auth, errors as ApiError, and retries with
+ * backoff for idempotent calls only.
+ */
+export class KilnClient {
+  readonly baseUrl: string;
+  readonly credentials: Credentials;
+  private readonly attempts: number;
+  private readonly retryDelayMs: number;
+
+  constructor(options: KilnClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.credentials = options.credentials ?? {};
+    this.attempts = options.attempts ?? 4;
+    this.retryDelayMs = options.retryDelayMs ?? 200;
+  }
+
+  /** The same client with other credentials. */
+  with(credentials: Credentials): KilnClient {
+    return new KilnClient({
+      baseUrl: this.baseUrl,
+      credentials,
+      attempts: this.attempts,
+      retryDelayMs: this.retryDelayMs,
+    });
+  }
+
+  /** Sends a request; retries idempotent ones; throws ApiError for any non-2xx answer. */
+  async request(req: RawRequest): Promise<Response> {
+    const retryable = IDEMPOTENT.has(req.method) && !(req.rawBody?.data instanceof ReadableStream);
+    for (let attempt = 1; ; attempt++) {
+      let response: Response;
+      try {
+        response = await this.send(req);
+      } catch (error) {
+        if ((error as Error).name === 'AbortError' || !retryable || attempt >= this.attempts) {
+          throw new ApiError(
+            0,
+            'CONNECTION',
+            `cannot reach ${this.baseUrl}: ${(error as Error).message}`,
+            '',
+            { cause: error },
+          );
+        }
+        await sleep(this.backoff(attempt, undefined));
+        continue;
+      }
+      if (response.ok) return response;
+      const again = response.status === 429 || response.status >= 500;
+      if (!retryable || !again || attempt >= this.attempts) throw await errorFromResponse(response);
+      await response.body?.cancel();
+      await sleep(this.backoff(attempt, response.headers.get('retry-after')));
+    }
+  }
+
+  private backoff(attempt: number, retryAfter: string | null | undefined): number {
+    const hinted = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : 0;
+    const exp = this.retryDelayMs * 2 ** (attempt - 1);
+    return Math.min(10_000, Math.max(hinted, exp * (0.5 + Math.random() / 2)));
+  }
+
+  private async send(req: RawRequest): Promise<Response> {
+    const pairs = Object.entries(req.query ?? {})
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, String(v)] as const);
+    const qs = pairs.map(([k, v]) => `${sdkEncode(k)}=${sdkEncode(v)}`).join('&');
+    const url = `${this.baseUrl}${req.path}${qs ? `?${qs}` : ''}`;
+    const headers: Record<string, string> = { ...req.headers };
+    let body: string | Uint8Array | ReadableStream<Uint8Array> | undefined;
+    if (req.rawBody) {
+      headers['content-type'] = req.rawBody.contentType;
+      body = req.rawBody.data;
+    } else if (req.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(req.body);
+    }
+    const c = this.credentials;
+    if ('token' in c) headers['x-auth-token'] = c.token;
+    if ('accessKey' in c) {
+      headers['x-sdk-date'] = sdkDate(Date.now());
+      headers.host = new URL(this.baseUrl).host;
+      if (c.accessKey.projectId) headers['x-project-id'] = c.accessKey.projectId;
+      if (body instanceof ReadableStream) headers['x-sdk-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      headers.authorization = authorizationFor({
+        method: req.method,
+        path: req.path,
+        query: pairs,
+        headers,
+        body: body instanceof ReadableStream ? undefined : body,
+        ak: c.accessKey.ak,
+        sk: c.accessKey.sk,
+      });
+    }
+    const init: RequestInit & { duplex?: 'half' } = {
+      method: req.method,
+      headers,
+      signal: req.signal ?? null,
+    };
+    if (body !== undefined) init.body = body as NonNullable<RequestInit['body']>;
+    if (body instanceof ReadableStream) init.duplex = 'half';
+    return fetch(url, init);
+  }
+
+  /** Calls an operation of the route table by id. */
+  async call<K extends OperationId>(id: K, input: InputOf<K>): Promise<ResponseOf<K>> {
+    const spec: OperationSpec = operations[id];
+    const parts = input as {
+      params?: Record<string, unknown>;
+      query?: Record<string, string | number | boolean>;
+      body?: unknown;
+      headers?: Record<string, string>;
+    };
+    const response = await this.request({
+      method: spec.method,
+      path: fillPath(spec.path, parts.params),
+      ...(parts.query && { query: parts.query }),
+      ...(parts.body !== undefined && { body: parts.body }),
+      ...(parts.headers && { headers: parts.headers }),
+    });
+    if (response.status === 204) return undefined as ResponseOf<K>;
+    return (await response.json()) as ResponseOf<K>;
+  }
+
+  /** Signs in with a password (IAM token API) and returns the token and when it expires. */
+  async login(input: {
+    name: string;
+    password: string;
+    domain?: string;
+    scope?: 'project' | 'domain';
+    project?: string;
+  }) {
+    const domain = input.domain ?? 'default';
+    const response = await this.request({
+      method: 'POST',
+      path: '/v3/auth/tokens',
+      query: { nocatalog: 'true' },
+      body: {
+        auth: {
+          identity: {
+            methods: ['password'],
+            password: { user: { name: input.name, password: input.password, domain: { name: domain } } },
+          },
+          scope:
+            input.scope === 'domain'
+              ? { domain: { name: domain } }
+              : { project: { name: input.project ?? 'local' } },
+        },
+      },
+    });
+    const body = (await response.json()) as ResponseOf<'keystoneCreateUserTokenByPassword'>;
+    return { token: response.headers.get('x-subject-token') ?? '', expiresAt: body.token.expires_at, body };
+  }
+
+  /** Every record of a job in a window, newest first, fetching pages as the caller iterates. */
+  async *records(
+    jobId: string,
+    window: { startTime: string; endTime: string; pageSize?: number },
+  ): AsyncGenerator<BuildInfoRecord> {
+    const pageSize = window.pageSize ?? 100;
+    for (let page = 0; ; page++) {
+      const res = await this.call('listBuildInfoRecord', {
+        params: { job_id: jobId },
+        query: {
+          start_time: window.startTime,
+          end_time: window.endTime,
+          page_index: page,
+          page_size: pageSize,
+        },
+      });
+      yield* res.result.job_build_states;
+      if (page + 1 >= Number(res.result.total_page) || res.result.job_build_states.length === 0) return;
+    }
+  }
+}
+
+/** The client with one method per operation. */
+export type Kiln = KilnClient & OperationMethods;
+
+/** Creates a typed client. */
+export function createKilnClient(options: KilnClientOptions): Kiln {
+  return new KilnClient(options) as Kiln;
+}
+
+for (const id of Object.keys(operations) as OperationId[]) {
+  Object.defineProperty(KilnClient.prototype, id, {
+    value(this: KilnClient, input?: unknown) {
+      return this.call(id, (input ?? {}) as never);
+    },
+  });
+}
+
+export { ApiError };
