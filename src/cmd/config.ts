@@ -87,6 +87,39 @@ export const OPTIONS = {
       /^https?:\/\/[^\s/]+/.test(t) ? t.replace(/\/+$/, '') : { error: 'must be an http(s) URL' },
   },
   logLevel: { env: 'KILN_LOG_LEVEL', default: 'info', help: 'Log level', parse: oneOf(LOG_LEVELS) },
+  runnerSlots: {
+    env: 'KILN_RUNNER_SLOTS',
+    default: '2',
+    help: "Builds this server's own runner runs at once; 0 turns the local runner off (remote runners only)",
+    parse: int(0, 256),
+  },
+  runnerLeaseSeconds: {
+    env: 'KILN_RUNNER_LEASE_SECONDS',
+    default: '30',
+    help: 'A runner that sends no heartbeat for this long loses its builds (they end ABORTED)',
+    parse: int(5, 3600),
+  },
+  logMaxBytes: {
+    env: 'KILN_LOG_MAX_BYTES',
+    default: String(100 * 1024 * 1024),
+    help: 'Build logs are cut at this many bytes (with a line saying so); the build keeps running',
+    parse: int(1024, 2 ** 40),
+  },
+  workDir: {
+    env: 'KILN_WORK_DIR',
+    help: "Where the local runner makes build workspaces; default: work/ in the data directory",
+    parse: (t: string) => (t.trim() === '' ? { error: 'must not be empty' } : t),
+  },
+  buildPath: {
+    env: 'KILN_BUILD_PATH',
+    help: "PATH that build steps see; default: the server's own PATH (no other variable of the server reaches a build)",
+    parse: text,
+  },
+  serverName: {
+    env: 'KILN_SERVER_NAME',
+    help: "Stable name of this server (its local runner is local:<name>); default: the host name. Give each server of a cluster its own",
+    parse: (t: string) => (/^[\w.-]{1,64}$/.test(t) ? t : { error: 'must be 1-64 letters, digits, . _ -' }),
+  },
   rateLimit: {
     env: 'KILN_RATE_LIMIT',
     default: '0',

@@ -1,8 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from '../domain/clock.ts';
 import { createEngine, type Engine } from '../engine/engine.ts';
+import { ProcessExecutor } from '../runner/executor.ts';
+import { Runner } from '../runner/runner.ts';
 import { createApp } from '../server/app.ts';
 import { createMetrics } from '../server/metrics.ts';
 import type { Storage } from '../storage/ports.ts';
@@ -16,7 +19,7 @@ export interface RunningServer {
   url: string;
   app: FastifyInstance;
   engine: Engine;
-  /** Stops accepting, lets in-flight requests finish, then closes the store. */
+  /** Stops accepting, lets in-flight requests finish, stops the local runner, then closes the store. */
   close(): Promise<void>;
 }
 
@@ -36,31 +39,45 @@ export async function openStorage(config: Config, logger: Logger): Promise<Stora
     return createPostgresStorage({
       url,
       poolSize: config.dbPoolSize,
-      onIdleError: (err) => logger.warn({ err }, 'idle database connection failed'),
+      onIdleError: (err) => logger.warn({ err }, 'database connection failed'),
     });
   }
   const path = url ? url.replace(/^sqlite:/, '') : join(resolve(config.dataDir), 'kiln.db');
   return createSqliteStorage({ path });
 }
 
-/** Opens the store, creates the first admin when the store is empty, and starts listening. */
+/**
+ * Opens the store, creates the first admin when the store is empty, ends the builds this server's
+ * runner held when it last stopped, and starts listening and running builds.
+ */
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'kiln' } });
+  const onError = (err: unknown, context: string) => logger.warn({ err }, context);
   const storage = await openStorage(config, logger);
+  const metrics = createMetrics();
   const engine = createEngine({
     storage,
     clock: options.clock ?? systemClock,
     timeZone: config.timeZone,
     secretKey: config.secretKey ?? readOrCreateSecretKey(resolve(config.dataDir)),
+    leaseMs: config.runnerLeaseSeconds * 1000,
+    logMaxBytes: config.logMaxBytes,
+    onError,
     ...(options.passwordCost !== undefined && { passwordCost: options.passwordCost }),
   });
+  metrics.watchActiveBuilds(() => engine.activeBuildCounts());
+  engine.events.onFinish((state) => metrics.buildsFinished.inc({ state }));
+
   const boot = await engine.directory.bootstrap(config.adminPassword);
   if (boot.generatedPassword) {
     (options.notice ?? ((l) => process.stdout.write(`${l}\n`)))(
       `Kiln created the user "admin" with the password ${boot.generatedPassword} (shown only now; set KILN_ADMIN_PASSWORD to choose it)`,
     );
   }
-  const metrics = createMetrics(() => engine.activeBuildCounts());
+  const runnerId = `local:${config.serverName ?? `${hostname()}-${config.port}`}`;
+  const recovered = await engine.dispatch.recoverRunner(runnerId);
+  if (recovered > 0) logger.warn({ builds: recovered }, 'builds that were running when the server stopped ended ABORTED');
+
   const app = await createApp({
     engine,
     logger,
@@ -68,21 +85,30 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     ...(config.publicUrl && { publicUrl: config.publicUrl }),
     rateLimitPerMinute: config.rateLimit,
   });
+  await engine.start();
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const purge = setInterval(() => {
-    engine.auth.purgeExpired().catch((err) => logger.warn({ err }, 'token purge failed'));
-  }, 3_600_000);
-  purge.unref();
-  logger.info({ host: config.host, port, store: storage.dialect }, 'kiln listening');
+
+  const runner =
+    config.runnerSlots > 0
+      ? new Runner(engine.dispatch.peer(runnerId), {
+          slots: config.runnerSlots,
+          executor: new ProcessExecutor(),
+          workDir: resolve(config.workDir ?? join(config.dataDir, 'work')),
+          path: config.buildPath ?? process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+          onError,
+        })
+      : undefined;
+  runner?.start();
+  logger.info({ host: config.host, port, store: storage.dialect, runner: runner ? runnerId : 'none' }, 'kiln listening');
   return {
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     app,
     engine,
     async close() {
-      clearInterval(purge);
-      await app.close();
+      await Promise.all([app.close(), runner?.stop()]);
+      await engine.stop();
       await storage.close();
     },
   };

@@ -1,5 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import * as admin from './admin.ts';
+import * as builds from './builds.ts';
 import { BuildNoParams, Envelope, JobIdParams, StatusOnly } from './common.ts';
 import * as iam from './iam.ts';
 import * as jobs from './jobs.ts';
@@ -28,8 +29,10 @@ export interface OperationSpec {
   query?: TSchema;
   body?: TSchema;
   headers?: TSchema;
-  /** Success status -> body schema (`null` for an empty body). */
+  /** Success status -> body schema (`null` for an empty or non-JSON body). */
   response: Record<number, TSchema | null>;
+  /** Set when the success body is not JSON (log downloads). */
+  produces?: 'application/octet-stream';
 }
 
 const op = <T extends OperationSpec>(spec: T): T => spec;
@@ -247,6 +250,149 @@ export const operations = {
     params: JobIdParams,
     query: records.ImportQuery,
     response: { 200: Envelope(records.ImportSummary) },
+  }),
+
+  runJob: op({
+    method: 'POST',
+    path: '/v3/jobs/build',
+    summary: 'Run a job: the build is accepted at once (queued) and its numbers returned',
+    tag: 'Builds',
+    auth: 'project',
+    body: builds.RunJobBody,
+    response: { 200: builds.RunJobResult },
+  }),
+  executeJob: op({
+    method: 'POST',
+    path: '/v1/job/execute',
+    summary: 'Run a job (v1)',
+    tag: 'Builds',
+    auth: 'project',
+    body: builds.RunJobBody,
+    response: { 200: builds.RunJobResult },
+  }),
+  stopBuildJob: op({
+    method: 'POST',
+    path: '/v3/jobs/{job_id}/{build_no}/stop',
+    summary: 'Stop a build: a queued one leaves the queue, a running one has its processes killed; both end ABORTED',
+    tag: 'Builds',
+    auth: 'project',
+    params: BuildNoParams,
+    response: { 200: builds.StopResult },
+  }),
+  stopJob: op({
+    method: 'POST',
+    path: '/v3/jobs/stop',
+    summary: 'Stop a build (body variant)',
+    tag: 'Builds',
+    auth: 'project',
+    body: builds.StopJobBody,
+    response: { 200: Type.Object({ result: Type.Boolean() }) },
+  }),
+  showJobStatus: op({
+    method: 'GET',
+    path: '/v3/jobs/{job_id}/status',
+    summary: 'Whether a build of the job is queued or running',
+    tag: 'Builds',
+    auth: 'project',
+    params: JobIdParams,
+    response: { 200: builds.JobStatusResult },
+  }),
+  showRunningStatus: op({
+    method: 'GET',
+    path: '/v1/job/{job_id}/running-status',
+    summary: "The job's latest build and whether one is running (v1)",
+    tag: 'Builds',
+    auth: 'project',
+    params: JobIdParams,
+    response: { 200: builds.RunningStatusResult },
+  }),
+  showListHistory: op({
+    method: 'GET',
+    path: '/v3/jobs/{job_id}/history',
+    summary: "The job's builds of the last N days, newest first",
+    tag: 'Builds',
+    auth: 'project',
+    params: JobIdParams,
+    query: builds.HistoryQuery,
+    response: { 200: builds.HistoryResult },
+  }),
+  showListPeriodHistory: op({
+    method: 'GET',
+    path: '/v3/jobs/{job_id}/period-history',
+    summary: "The job's builds between two dates, newest first",
+    tag: 'Builds',
+    auth: 'project',
+    params: JobIdParams,
+    query: builds.PeriodHistoryQuery,
+    response: { 200: builds.PeriodHistoryResult },
+  }),
+  showHistoryDetails: op({
+    method: 'GET',
+    path: '/v3/jobs/{job_id}/{build_number}/history-details',
+    summary: "A build's steps and parameters (sensitive values masked)",
+    tag: 'Builds',
+    auth: 'project',
+    params: builds.BuildNumberParams,
+    response: { 200: builds.HistoryDetails },
+  }),
+  showRecordDetail: op({
+    method: 'GET',
+    path: '/v4/jobs/{job_id}/{build_no}/record-info',
+    summary: 'A build record with its record id, times and status',
+    tag: 'Builds',
+    auth: 'project',
+    params: BuildNoParams,
+    response: { 200: builds.RecordDetail },
+  }),
+  downloadRealTimeLog: op({
+    method: 'GET',
+    path: '/v3/jobs/{job_id}/{build_no}/real-time-log',
+    summary: 'The build log from a byte offset; loop on the returned offset while has_more_data',
+    tag: 'Logs',
+    auth: 'project',
+    params: BuildNoParams,
+    query: builds.RealTimeLogQuery,
+    response: { 200: builds.RealTimeLog },
+  }),
+  downloadBuildLog: op({
+    method: 'GET',
+    path: '/v4/{record_id}/download-log',
+    summary: 'The whole build log as a file',
+    tag: 'Logs',
+    auth: 'project',
+    params: builds.RecordIdParams,
+    query: builds.BuildLogQuery,
+    response: { 200: null },
+    produces: 'application/octet-stream',
+  }),
+  downloadTaskLog: op({
+    method: 'GET',
+    path: '/v4/{record_id}/task-log',
+    summary: "One step's part of the build log as a file (task_name = the step's name)",
+    tag: 'Logs',
+    auth: 'project',
+    params: builds.RecordIdParams,
+    query: builds.TaskLogQuery,
+    response: { 200: null },
+    produces: 'application/octet-stream',
+  }),
+  receiveWebhook: op({
+    method: 'POST',
+    path: '/v1/kiln/webhooks/{job_id}',
+    summary: 'Push webhook from GitHub, GitLab, Gitea or Gitee, checked against the job\'s webhook secret (Kiln)',
+    tag: 'Kiln',
+    auth: 'none',
+    params: JobIdParams,
+    response: { 200: builds.WebhookResult },
+  }),
+  showJobWebhook: op({
+    method: 'GET',
+    path: '/v1/kiln/jobs/{job_id}/webhook',
+    summary: "The job's push-webhook URL and secret (developers and owners) (Kiln)",
+    tag: 'Kiln',
+    auth: 'project',
+    params: JobIdParams,
+    response: { 200: builds.WebhookInfo },
   }),
 
   createDomain: op({

@@ -127,6 +127,7 @@ export function importedBuild(jobId: string, value: unknown): ImportLine {
       nickname: fields.nickname as string,
       commitId: fields.commit_id as string,
       commitTime,
+      commitMessage: '',
       buildType: buildType as BuildType,
       codeBranch: fields.code_branch as string,
       scmType: fields.scm_type as string,

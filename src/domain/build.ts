@@ -42,6 +42,8 @@ export interface Build {
   commitId: string;
   /** Epoch ms of the commit's time; null until checkout resolved it. */
   commitTime: number | null;
+  /** First line of the commit message; "" until checkout resolved it. */
+  commitMessage: string;
   buildType: BuildType;
   codeBranch: string;
   scmType: string;
@@ -86,4 +88,28 @@ const DAILY = /^(\d{8})\.([1-9]\d{0,8})$/;
 /** True when `text` is a well-formed `yyyyMMdd.N`. */
 export function isDailyBuildNumber(text: string): boolean {
   return DAILY.test(text);
+}
+
+/** A step's status as history details show it: "" means not run (or disabled). */
+export const STEP_STATUSES = ['', 'running', 'success', 'error'] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
+/** One step of a build, as stored. */
+export interface BuildStep {
+  index: number;
+  name: string;
+  moduleId: string;
+  enabled: boolean;
+  status: StepStatus;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** Byte range of the step's output in the build log; null until it ran. */
+  logStart: number | null;
+  logEnd: number | null;
+}
+
+/** ms a step ran (so far, while running). */
+export function stepTimeOf(step: BuildStep, now: number): number {
+  if (step.startedAt === null) return 0;
+  return Math.max(0, (step.finishedAt ?? now) - step.startedAt);
 }

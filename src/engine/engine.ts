@@ -2,23 +2,35 @@ import type { Clock } from '../domain/clock.ts';
 import type { Storage } from '../storage/ports.ts';
 import { AccessKeyService } from './access-key-service.ts';
 import { AuthService } from './auth-service.ts';
+import { BuildEvents } from './build-events.ts';
+import { BuildService } from './build-service.ts';
 import { DirectoryService } from './directory-service.ts';
+import { DispatchService } from './dispatch-service.ts';
 import { ImportService } from './import-service.ts';
 import { JobService } from './job-service.ts';
+import { LogService } from './log-service.ts';
 import { DEFAULT_PASSWORD_COST } from './passwords.ts';
 import { RecordsService } from './records-service.ts';
+import { Scheduler } from './scheduler.ts';
 import { SecretBox } from './secret-box.ts';
+import { WebhookService } from './webhook-service.ts';
 
 /** What the engine is built from. */
 export interface EngineDeps {
   storage: Storage;
   clock: Clock;
-  /** IANA zone of wall-clock query times and daily build numbers. */
+  /** IANA zone of wall-clock query times, daily build numbers and cron schedules. */
   timeZone: string;
   /** The server secret that encrypts stored secrets (access keys, webhook secrets). */
   secretKey: string;
   /** log2 of scrypt's N for new password hashes. */
   passwordCost?: number;
+  /** A runner that does not renew its lease for this long loses its builds (default 30 s). */
+  leaseMs?: number;
+  /** Build logs are cut at this many bytes (default 100 MB). */
+  logMaxBytes?: number;
+  /** Where background loops report failures. */
+  onError?: (error: unknown, context: string) => void;
 }
 
 /** The use cases, one service per area; the server and the runners talk only to these. */
@@ -29,28 +41,80 @@ export interface Engine {
   records: RecordsService;
   accessKeys: AccessKeyService;
   imports: ImportService;
+  builds: BuildService;
+  dispatch: DispatchService;
+  logs: LogService;
+  scheduler: Scheduler;
+  webhooks: WebhookService;
+  events: BuildEvents;
   clock: Clock;
   timeZone: string;
   /** Resolves when the store answers (readiness). */
   ping(): Promise<void>;
   /** Queued and running builds, for the metrics gauge. */
   activeBuildCounts(): Promise<Record<string, number>>;
+  /** Starts the background loops: schedules, lease expiry, token purge, cross-server events. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
 }
+
+/** How often the background loops run. */
+export const LOOPS = { scheduleMs: 1_000, leaseSweepMs: 2_000, tokenPurgeMs: 3_600_000 } as const;
 
 /** Wires the services over one storage. */
 export function createEngine(deps: EngineDeps): Engine {
   const cost = deps.passwordCost ?? DEFAULT_PASSWORD_COST;
   const secrets = new SecretBox(deps.secretKey);
+  const onError = deps.onError ?? (() => {});
+  const events = new BuildEvents(deps.storage.notifier, (e) => onError(e, 'publishing an event'));
+  const builds = new BuildService(deps.storage, deps.clock, deps.timeZone, events);
+  const auth = new AuthService(deps.storage, deps.clock, cost);
+  const dispatch = new DispatchService(deps.storage, deps.clock, events, {
+    leaseMs: deps.leaseMs ?? 30_000,
+    logMaxBytes: deps.logMaxBytes ?? 100 * 1024 * 1024,
+  });
+  const scheduler = new Scheduler(deps.storage, deps.clock, deps.timeZone, events);
+  const timers: NodeJS.Timeout[] = [];
+  const every = (ms: number, context: string, fn: () => Promise<unknown>) => {
+    let busy = false;
+    const t = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      fn()
+        .catch((e) => onError(e, context))
+        .finally(() => {
+          busy = false;
+        });
+    }, ms);
+    t.unref();
+    timers.push(t);
+  };
   return {
-    auth: new AuthService(deps.storage, deps.clock, cost),
+    auth,
     directory: new DirectoryService(deps.storage, deps.clock, cost),
     jobs: new JobService(deps.storage, deps.clock, secrets),
     records: new RecordsService(deps.storage, deps.clock, deps.timeZone),
     accessKeys: new AccessKeyService(deps.storage, deps.clock, secrets),
     imports: new ImportService(deps.storage, deps.clock),
+    builds,
+    dispatch,
+    logs: new LogService(deps.storage, builds),
+    scheduler,
+    webhooks: new WebhookService(deps.storage, secrets, builds),
+    events,
     clock: deps.clock,
     timeZone: deps.timeZone,
     ping: () => deps.storage.ping(),
     activeBuildCounts: () => deps.storage.builds.activeCounts(),
+    async start() {
+      await events.start();
+      every(LOOPS.scheduleMs, 'firing schedules', () => scheduler.tick());
+      every(LOOPS.leaseSweepMs, 'expiring runner leases', () => dispatch.expireLeases());
+      every(LOOPS.tokenPurgeMs, 'purging expired tokens', () => auth.purgeExpired());
+    },
+    async stop() {
+      for (const t of timers.splice(0)) clearInterval(t);
+      await events.stop();
+    },
   };
 }

@@ -6,10 +6,13 @@ export interface Metrics {
   httpRequests: Histogram<'method' | 'route' | 'status'>;
   buildsFinished: Counter<'state'>;
   buildsActive: Gauge<'status'>;
+  /** Sets where the active-builds gauge reads its counts at scrape time. */
+  watchActiveBuilds(source: () => Promise<Record<string, number>>): void;
 }
 
 /** Creates the registry. `activeBuilds` is asked at scrape time for queued/running counts. */
 export function createMetrics(activeBuilds?: () => Promise<Record<string, number>>): Metrics {
+  let source = activeBuilds;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'kiln_' });
   const httpRequests = new Histogram({
@@ -31,10 +34,18 @@ export function createMetrics(activeBuilds?: () => Promise<Record<string, number
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
-      if (!activeBuilds) return;
+      if (!source) return;
       this.reset();
-      for (const [status, n] of Object.entries(await activeBuilds())) this.set({ status }, n);
+      for (const [status, n] of Object.entries(await source())) this.set({ status }, n);
     },
   });
-  return { registry, httpRequests, buildsFinished, buildsActive };
+  return {
+    registry,
+    httpRequests,
+    buildsFinished,
+    buildsActive,
+    watchActiveBuilds(s) {
+      source = s;
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import type { Build, BuildState } from '../domain/build.ts';
+import type { Build, BuildState, BuildStep, StepStatus } from '../domain/build.ts';
 import type { Domain, IamProject, Membership, Project, TokenScope, User } from '../domain/identity.ts';
 import type { Role } from '../domain/roles.ts';
 import type { SqlDialectName } from './sql/dialect.ts';
@@ -178,9 +178,38 @@ export interface LastBuildSummary {
   healthScore: number;
 }
 
+/** A build together with what only the engine and runners look at. */
+export interface BuildRun {
+  build: Build;
+  /** The build's plan as JSON (null for imported builds). */
+  plan: string | null;
+  runnerId: string | null;
+  leaseExpiresAt: number | null;
+  cancelRequested: boolean;
+  logSize: number;
+}
+
+/** What checkout found. */
+export interface CheckoutResult {
+  commitId: string;
+  commitTime: number | null;
+  commitMessage: string;
+  /** Replaces the build's branch when it had none (the remote's default branch was built). */
+  branch: string;
+}
+
+/** How a build ended. */
+export interface BuildOutcome {
+  state: BuildState;
+  finishedAt: number;
+  buildTime: number;
+  costTime: number;
+}
+
 /** Builds (the history): inserts keep the per-day counts the window queries seek by. */
 export interface BuildStore {
-  insert(build: Build): Promise<void>;
+  /** Inserts a build; `plan` is the JSON of what it runs (triggered builds). */
+  insert(build: Build, plan?: string): Promise<void>;
   /** Inserts many finished builds at once (imports); no number may exist yet. */
   insertMany(builds: Build[]): Promise<void>;
   findByNumber(jobId: string, number: number): Promise<Build | undefined>;
@@ -199,6 +228,110 @@ export interface BuildStore {
   finishedCounts(window: BuildWindow): Promise<{ total: number; success: number }>;
   /** Unfinished builds of all jobs, by running status (Starting, Running). */
   activeCounts(): Promise<Record<string, number>>;
+  /** Unfinished builds of one job, oldest first. */
+  listActive(jobId: string): Promise<Build[]>;
+  findRun(recordId: string): Promise<BuildRun | undefined>;
+  /** Gives a queued build to a runner; false when it is no longer waiting. */
+  claim(recordId: string, runnerId: string, leaseUntil: number, now: number): Promise<boolean>;
+  /** Records the checkout and marks the build Running; false unless `runnerId` holds it. */
+  markRunning(recordId: string, runnerId: string, checkout: CheckoutResult): Promise<boolean>;
+  /** Extends the runner's lease; says whether it still holds the build and whether a stop was asked. */
+  renewLease(recordId: string, runnerId: string, until: number): Promise<{ held: boolean; cancel: boolean }>;
+  /** Asks the runner holding the build to stop it; false when the build is finished. */
+  requestCancel(recordId: string): Promise<boolean>;
+  /**
+   * Finishes a build once: false when it already was finished, or (with `runnerId`) when that
+   * runner no longer holds it.
+   */
+  finish(recordId: string, outcome: BuildOutcome, runnerId?: string): Promise<boolean>;
+  /** Unfinished builds held by a runner whose lease ran out before `now`. */
+  listExpired(now: number, limit: number): Promise<{ recordId: string; runnerId: string }[]>;
+  /** Unfinished builds a runner holds. */
+  listHeldBy(runnerId: string): Promise<string[]>;
+}
+
+/** The steps of each build. */
+export interface StepStore {
+  insertMany(recordId: string, steps: BuildStep[]): Promise<void>;
+  list(recordId: string): Promise<BuildStep[]>;
+  update(
+    recordId: string,
+    index: number,
+    changes: { status?: StepStatus; startedAt?: number; finishedAt?: number; logStart?: number; logEnd?: number },
+  ): Promise<void>;
+  /** Steps still marked running get `status` (a build that ended mid-step). */
+  closeRunning(recordId: string, status: StepStatus, now: number): Promise<void>;
+}
+
+/** What happened to an appended log chunk. */
+export type AppendOutcome = 'appended' | 'duplicate' | 'gap';
+
+/** Build logs: bytes in order, stored in chunks. */
+export interface LogStore {
+  /**
+   * Appends `data` at byte `offset`. Appended when `offset` is the log's size; a chunk that lies
+   * wholly inside what is stored is a resend (duplicate, nothing written); anything else is a gap.
+   * Returns the log's size after the call.
+   */
+  append(recordId: string, offset: number, data: Uint8Array): Promise<{ outcome: AppendOutcome; size: number }>;
+  /** Appends at the end, whatever the size (lines the server itself writes). */
+  appendAtEnd(recordId: string, data: Uint8Array): Promise<number>;
+  size(recordId: string): Promise<number>;
+  /** Up to `length` bytes from `offset`. */
+  read(recordId: string, offset: number, length: number): Promise<Uint8Array>;
+}
+
+/** The queue of builds waiting for a runner, in trigger order. */
+export interface QueueStore {
+  enqueue(recordId: string, jobId: string, now: number): Promise<void>;
+  /**
+   * Takes the oldest waiting build off the queue. Call it inside the transaction that claims the
+   * build: concurrent callers never get the same build.
+   */
+  takeNext(): Promise<string | undefined>;
+  /** Removes a build from the queue; false when it was not queued. */
+  remove(recordId: string): Promise<boolean>;
+}
+
+/** When each schedule last fired. */
+export interface ScheduleStore {
+  lastDue(jobId: string, key: string): Promise<number | undefined>;
+  /** Records a schedule first seen; false when another server did it first. */
+  init(jobId: string, key: string, lastDue: number): Promise<boolean>;
+  /** Moves `lastDue` from `from` to `to`; false when someone else moved it (it fired elsewhere). */
+  advance(jobId: string, key: string, from: number, to: number): Promise<boolean>;
+}
+
+/** A registered remote runner (its token is stored as a hash). */
+export interface RunnerRecord {
+  id: string;
+  name: string;
+  tokenHash: string;
+  createdAt: number;
+  lastSeenAt: number | null;
+  disabled: boolean;
+}
+
+/** Remote runners. */
+export interface RunnerStore {
+  insert(runner: RunnerRecord): Promise<void>;
+  findById(id: string): Promise<RunnerRecord | undefined>;
+  findByTokenHash(hash: string): Promise<RunnerRecord | undefined>;
+  list(): Promise<RunnerRecord[]>;
+  setDisabled(id: string, disabled: boolean): Promise<boolean>;
+  delete(id: string): Promise<boolean>;
+  touch(id: string, now: number): Promise<void>;
+}
+
+/**
+ * Events between servers that share a database (a build queued, a stop asked, log bytes added).
+ * PostgreSQL carries them with LISTEN/NOTIFY; the embedded store has one server and delivers
+ * nothing. Delivery is best effort: listeners also poll, so a lost event only delays.
+ */
+export interface Notifier {
+  publish(topic: string, payload: string): Promise<void>;
+  /** Starts delivering events; returns a function that stops. */
+  subscribe(handler: (topic: string, payload: string) => void): Promise<() => Promise<void>>;
 }
 
 /** Everything a use case can touch, bound to one connection or transaction. */
@@ -211,6 +344,11 @@ export interface Stores {
   accessKeys: AccessKeyStore;
   jobs: JobStore;
   builds: BuildStore;
+  steps: StepStore;
+  logs: LogStore;
+  queue: QueueStore;
+  schedules: ScheduleStore;
+  runners: RunnerStore;
 }
 
 /**
@@ -220,6 +358,7 @@ export interface Stores {
  */
 export interface Storage extends Stores {
   readonly dialect: SqlDialectName;
+  readonly notifier: Notifier;
   transaction<T>(fn: (tx: Stores) => Promise<T>): Promise<T>;
   /** Resolves when the store answers a trivial query (readiness). */
   ping(): Promise<void>;

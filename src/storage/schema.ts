@@ -122,6 +122,9 @@ export interface BuildRow {
   log_size: number;
   /** 1 once someone asked to stop the build; the runner holding it sees this on its next heartbeat. */
   cancel_requested: number;
+  commit_message: string;
+  /** JSON of the build's plan (what it runs), fixed at trigger time; null for imported builds. */
+  plan: string | null;
 }
 
 export interface BuildCountRow {

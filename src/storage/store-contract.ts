@@ -38,6 +38,7 @@ export function sampleBuild(
     nickname: 'Admin',
     commitId: 'a'.repeat(40),
     commitTime: startTime - 5000,
+    commitMessage: 'a change',
     buildType: 'branch',
     codeBranch: 'master',
     scmType: 'git',

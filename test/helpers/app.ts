@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { Clock } from '../../src/domain/clock.ts';
 import { createEngine, type Engine } from '../../src/engine/engine.ts';
+import { ProcessExecutor } from '../../src/runner/executor.ts';
+import { Runner } from '../../src/runner/runner.ts';
 import { createApp } from '../../src/server/app.ts';
 import { createMetrics } from '../../src/server/metrics.ts';
 import type { Storage } from '../../src/storage/ports.ts';
@@ -12,11 +14,18 @@ import { createPostgresStorage } from '../../src/storage/postgres/postgres-stora
 import { createSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
 import { createTestDatabase } from './postgres.ts';
 
-/** A clock tests can move. */
+/** A clock tests can move: fixed at `current`, or (`TestClock.live()`) the real time plus any advance. */
 export class TestClock implements Clock {
+  private live = false;
   constructor(public current = Date.UTC(2024, 5, 1, 12, 0, 0)) {}
+  /** Real time that `advance` can push forward (for runs with real processes). */
+  static live(): TestClock {
+    const c = new TestClock(0);
+    c.live = true;
+    return c;
+  }
   now(): number {
-    return this.current;
+    return this.live ? Date.now() + this.current : this.current;
   }
   advance(ms: number): void {
     this.current += ms;
@@ -32,6 +41,8 @@ export interface TestKiln {
   engine: Engine;
   storage: Storage;
   clock: TestClock;
+  /** The local runner's work directory (with `runner`). */
+  workDir: string | undefined;
   close(): Promise<void>;
   /** A project-scoped token for `name` (admin by default). */
   token(name?: string, password?: string, scope?: 'project' | 'domain', domain?: string): Promise<string>;
@@ -46,6 +57,10 @@ export interface TestKilnOptions {
   timeZone?: string;
   clock?: TestClock;
   rateLimitPerMinute?: number;
+  /** Start the engine's loops and a local runner with real processes. */
+  runner?: { slots: number };
+  leaseMs?: number;
+  logMaxBytes?: number;
 }
 
 /** Starts an in-process Kiln on a fresh database. */
@@ -61,13 +76,15 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
     storage = await createSqliteStorage({ path: join(dir, 'kiln.db') });
     drop = async () => rmSync(dir, { recursive: true, force: true });
   }
-  const clock = options.clock ?? new TestClock();
+  const clock = options.clock ?? (options.runner ? TestClock.live() : new TestClock());
   const engine = createEngine({
     storage,
     clock,
     timeZone: options.timeZone ?? 'UTC',
     secretKey: 'test-secret-key-0123456789',
     passwordCost: 10,
+    ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
+    ...(options.logMaxBytes !== undefined && { logMaxBytes: options.logMaxBytes }),
   });
   await engine.directory.bootstrap(ADMIN_PASSWORD);
   const app = await createApp({
@@ -77,15 +94,32 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
     ...(options.rateLimitPerMinute && { rateLimitPerMinute: options.rateLimitPerMinute }),
   });
   await app.ready();
+  let runner: Runner | undefined;
+  let workDir: string | undefined;
+  if (options.runner) {
+    await engine.start();
+    workDir = mkdtempSync(join(tmpdir(), 'kiln-work-'));
+    runner = new Runner(engine.dispatch.peer('local:test'), {
+      slots: options.runner.slots,
+      executor: new ProcessExecutor(),
+      workDir,
+      path: process.env.PATH ?? '/usr/bin:/bin',
+    });
+    runner.start();
+  }
   const kiln: TestKiln = {
     app,
     engine,
     storage,
     clock,
+    workDir,
     async close() {
+      await runner?.stop();
+      await engine.stop();
       await app.close();
       await storage.close();
       await drop();
+      if (workDir) rmSync(workDir, { recursive: true, force: true });
     },
     async token(name = 'admin', password = ADMIN_PASSWORD, scope = 'project', domain = 'default') {
       const res = await app.inject({

@@ -1,10 +1,13 @@
 import type { Handlers } from '../operation-routes.ts';
 import { adminHandlers } from './admin.routes.ts';
+import { buildHandlers } from './builds.routes.ts';
 import type { RouteDeps } from './deps.ts';
 import { iamHandlers } from './iam.routes.ts';
 import { jobHandlers } from './jobs.routes.ts';
+import { logHandlers } from './logs.routes.ts';
 import { projectHandlers } from './projects.routes.ts';
 import { recordHandlers } from './records.routes.ts';
+import { webhookHandlers } from './webhooks.routes.ts';
 
 /** Every operation's handler; the type makes a missing one a compile error. */
 export function handlers(deps: RouteDeps): Handlers {
@@ -13,6 +16,9 @@ export function handlers(deps: RouteDeps): Handlers {
     ...projectHandlers(deps),
     ...jobHandlers(deps),
     ...recordHandlers(deps),
+    ...buildHandlers(deps),
+    ...logHandlers(deps),
+    ...webhookHandlers(deps),
     ...adminHandlers(deps),
   };
 }

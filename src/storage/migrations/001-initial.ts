@@ -145,6 +145,9 @@ export function initial(dialect: SqlDialectName): Migration {
         .addColumn('lease_expires_at', 'bigint')
         .addColumn('log_size', 'bigint', (c) => c.notNull().defaultTo(0))
         .addColumn('cancel_requested', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('commit_message', 'text', (c) => c.notNull().defaultTo(''))
+        // What the build runs (steps, repository, parameters), fixed when it is triggered; null for imports.
+        .addColumn('plan', 'text')
         .addUniqueConstraint('builds_job_number', ['job_id', 'number'])
         .execute();
       // The records query: a job's builds in a time window, newest first.

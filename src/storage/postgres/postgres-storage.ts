@@ -6,6 +6,7 @@ import type { Storage } from '../ports.ts';
 import type { Database } from '../schema.ts';
 import { withErrorMapping } from '../sql/error-mapping-dialect.ts';
 import { migrate, SqlStorage } from '../sql/sql-storage.ts';
+import { PgNotifier } from './pg-notifier.ts';
 
 /** SQLSTATE classes that mean "the server is gone or refusing", not "your query is wrong". */
 const UNAVAILABLE_STATES = /^(08|53|57P)/;
@@ -72,5 +73,6 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     await db.destroy();
     throw error;
   }
-  return new SqlStorage(db, 'postgres');
+  const notifier = new PgNotifier(pool, options.url, (error) => options.onIdleError?.(error));
+  return new SqlStorage(db, 'postgres', notifier, { skipLocked: true });
 }

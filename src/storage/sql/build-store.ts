@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Build, BuildState } from '../../domain/build.ts';
 import { COUNTED_STATES } from '../../domain/health.ts';
-import type { BuildStore, BuildWindow } from '../ports.ts';
+import type { BuildOutcome, BuildRun, BuildStore, BuildWindow, CheckoutResult } from '../ports.ts';
 import type { Database } from '../schema.ts';
 import { BUILD_COLUMNS, buildToRow, toBuild } from './mappers.ts';
 
@@ -24,8 +24,8 @@ export function bucketOf(epochMs: number): number {
 export class SqlBuildStore implements BuildStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(build: Build): Promise<void> {
-    await this.db.insertInto('builds').values(buildToRow(build)).execute();
+  async insert(build: Build, plan?: string): Promise<void> {
+    await this.db.insertInto('builds').values(buildToRow(build, plan ?? null)).execute();
     await this.addToCounts(build.jobId, new Map([[bucketOf(build.startTime), 1]]));
   }
 
@@ -36,7 +36,7 @@ export class SqlBuildStore implements BuildStore {
     for (let i = 0; i < builds.length; i += perStatement) {
       await this.db
         .insertInto('builds')
-        .values(builds.slice(i, i + perStatement).map(buildToRow))
+        .values(builds.slice(i, i + perStatement).map((b) => buildToRow(b)))
         .execute();
     }
     const byJob = new Map<string, Map<number, number>>();
@@ -230,5 +230,121 @@ export class SqlBuildStore implements BuildStore {
       .groupBy('running_status')
       .execute();
     return Object.fromEntries(rows.map((r) => [r.running_status, Number(r.n)]));
+  }
+
+  async listActive(jobId: string): Promise<Build[]> {
+    const rows = await this.db
+      .selectFrom('builds')
+      .select(BUILD_COLUMNS)
+      .where('job_id', '=', jobId)
+      .where('running_status', '<>', 'Finished')
+      .orderBy('number')
+      .execute();
+    return rows.map(toBuild);
+  }
+
+  async findRun(recordId: string): Promise<BuildRun | undefined> {
+    const row = await this.db
+      .selectFrom('builds')
+      .select([...BUILD_COLUMNS, 'plan', 'runner_id', 'lease_expires_at', 'cancel_requested', 'log_size'])
+      .where('id', '=', recordId)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      build: toBuild(row),
+      plan: row.plan,
+      runnerId: row.runner_id,
+      leaseExpiresAt: row.lease_expires_at === null ? null : Number(row.lease_expires_at),
+      cancelRequested: Number(row.cancel_requested) === 1,
+      logSize: Number(row.log_size),
+    };
+  }
+
+  async claim(recordId: string, runnerId: string, leaseUntil: number, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('builds')
+      .set({ runner_id: runnerId, lease_expires_at: leaseUntil, run_started_at: now })
+      .where('id', '=', recordId)
+      .where('running_status', '=', 'Starting')
+      .where('runner_id', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async markRunning(recordId: string, runnerId: string, c: CheckoutResult): Promise<boolean> {
+    const r = await this.db
+      .updateTable('builds')
+      .set({
+        running_status: 'Running',
+        commit_id: c.commitId,
+        commit_time: c.commitTime,
+        commit_message: c.commitMessage,
+        ...(c.branch && { code_branch: sql<string>`case when code_branch = '' then ${c.branch} else code_branch end` }),
+      })
+      .where('id', '=', recordId)
+      .where('runner_id', '=', runnerId)
+      .where('running_status', '<>', 'Finished')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async renewLease(recordId: string, runnerId: string, until: number): Promise<{ held: boolean; cancel: boolean }> {
+    const row = await this.db
+      .updateTable('builds')
+      .set({ lease_expires_at: until })
+      .where('id', '=', recordId)
+      .where('runner_id', '=', runnerId)
+      .where('running_status', '<>', 'Finished')
+      .returning('cancel_requested')
+      .executeTakeFirst();
+    return { held: row !== undefined, cancel: row !== undefined && Number(row.cancel_requested) === 1 };
+  }
+
+  async requestCancel(recordId: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('builds')
+      .set({ cancel_requested: 1 })
+      .where('id', '=', recordId)
+      .where('running_status', '<>', 'Finished')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async finish(recordId: string, o: BuildOutcome, runnerId?: string): Promise<boolean> {
+    let q = this.db
+      .updateTable('builds')
+      .set({
+        running_status: 'Finished',
+        state: o.state,
+        finished_at: o.finishedAt,
+        build_time: o.buildTime,
+        cost_time: o.costTime,
+        lease_expires_at: null,
+      })
+      .where('id', '=', recordId)
+      .where('running_status', '<>', 'Finished');
+    if (runnerId !== undefined) q = q.where('runner_id', '=', runnerId);
+    return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
+  }
+
+  async listExpired(now: number, limit: number): Promise<{ recordId: string; runnerId: string }[]> {
+    const rows = await this.db
+      .selectFrom('builds')
+      .select(['id', 'runner_id'])
+      .where('running_status', '<>', 'Finished')
+      .where('lease_expires_at', '<', now)
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ recordId: r.id, runnerId: r.runner_id ?? '' }));
+  }
+
+  async listHeldBy(runnerId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('builds')
+      .select('id')
+      .where('running_status', '<>', 'Finished')
+      .where('runner_id', '=', runnerId)
+      .execute();
+    return rows.map((r) => r.id);
   }
 }

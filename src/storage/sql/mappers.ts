@@ -2,19 +2,23 @@ import type {
   Build,
   BuildParameter,
   BuildState,
+  BuildStep,
   BuildType,
   RunningStatus,
+  StepStatus,
   TriggerType,
 } from '../../domain/build.ts';
 import type { Domain, IamProject, Project, TokenScope, User } from '../../domain/identity.ts';
-import type { AccessKeyRecord, JobRecord, TokenRecord } from '../ports.ts';
+import type { AccessKeyRecord, JobRecord, RunnerRecord, TokenRecord } from '../ports.ts';
 import type {
   AccessKeyRow,
+  BuildStepRow,
   BuildRow,
   DomainRow,
   IamProjectRow,
   JobRow,
   ProjectRow,
+  RunnerRow,
   TokenRow,
   UserRow,
 } from '../schema.ts';
@@ -141,6 +145,7 @@ export const BUILD_COLUMNS = [
   'nickname',
   'commit_id',
   'commit_time',
+  'commit_message',
   'build_type',
   'code_branch',
   'scm_type',
@@ -171,6 +176,7 @@ export function toBuild(row: BuildReadRow): Build {
     nickname: row.nickname,
     commitId: row.commit_id,
     commitTime: numOrNull(row.commit_time),
+    commitMessage: row.commit_message,
     buildType: row.build_type as BuildType,
     codeBranch: row.code_branch,
     scmType: row.scm_type,
@@ -182,7 +188,7 @@ export function toBuild(row: BuildReadRow): Build {
   };
 }
 
-export function buildToRow(b: Build): BuildRow {
+export function buildToRow(b: Build, plan: string | null = null): BuildRow {
   return {
     id: b.recordId,
     job_id: b.jobId,
@@ -199,6 +205,7 @@ export function buildToRow(b: Build): BuildRow {
     nickname: b.nickname,
     commit_id: b.commitId,
     commit_time: b.commitTime,
+    commit_message: b.commitMessage,
     build_type: b.buildType,
     code_branch: b.codeBranch,
     scm_type: b.scmType,
@@ -211,5 +218,46 @@ export function buildToRow(b: Build): BuildRow {
     lease_expires_at: null,
     log_size: 0,
     cancel_requested: 0,
+    plan,
+  };
+}
+
+export function toBuildStep(row: BuildStepRow): BuildStep {
+  return {
+    index: num(row.idx),
+    name: row.name,
+    moduleId: row.module_id,
+    enabled: num(row.enabled) === 1,
+    status: row.status as StepStatus,
+    startedAt: numOrNull(row.started_at),
+    finishedAt: numOrNull(row.finished_at),
+    logStart: numOrNull(row.log_start),
+    logEnd: numOrNull(row.log_end),
+  };
+}
+
+export function buildStepToRow(recordId: string, s: BuildStep): BuildStepRow {
+  return {
+    build_id: recordId,
+    idx: s.index,
+    name: s.name,
+    module_id: s.moduleId,
+    enabled: s.enabled ? 1 : 0,
+    status: s.status,
+    started_at: s.startedAt,
+    finished_at: s.finishedAt,
+    log_start: s.logStart,
+    log_end: s.logEnd,
+  };
+}
+
+export function toRunner(row: RunnerRow): RunnerRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    tokenHash: row.token_hash,
+    createdAt: num(row.created_at),
+    lastSeenAt: numOrNull(row.last_seen_at),
+    disabled: num(row.disabled) === 1,
   };
 }

@@ -1,7 +1,7 @@
 import { Migrator, sql, type Kysely } from 'kysely';
 import { AppError } from '../../domain/errors.ts';
 import { migrationProvider } from '../migrations/index.ts';
-import type { Storage, Stores } from '../ports.ts';
+import type { Notifier, Storage, Stores } from '../ports.ts';
 import type { Database } from '../schema.ts';
 import { SqlAccessKeyStore } from './access-key-store.ts';
 import { SqlBuildStore } from './build-store.ts';
@@ -14,9 +14,20 @@ import {
   SqlUserStore,
 } from './identity-stores.ts';
 import { SqlJobStore } from './job-store.ts';
+import { SqlLogStore } from './log-store.ts';
+import { SqlQueueStore } from './queue-store.ts';
+import { SqlRunnerStore } from './runner-store.ts';
+import { SqlScheduleStore } from './schedule-store.ts';
+import { SqlStepStore } from './step-store.ts';
+
+/** Dialect differences the shared stores need to know about. */
+export interface SqlFlavour {
+  /** PostgreSQL: claim queue rows with FOR UPDATE SKIP LOCKED. */
+  skipLocked: boolean;
+}
 
 /** The stores of the shared SQL implementation, bound to a connection or a transaction. */
-export function sqlStores(db: Kysely<Database>): Stores {
+export function sqlStores(db: Kysely<Database>, flavour: SqlFlavour): Stores {
   return {
     domains: new SqlDomainStore(db),
     users: new SqlUserStore(db),
@@ -26,6 +37,11 @@ export function sqlStores(db: Kysely<Database>): Stores {
     accessKeys: new SqlAccessKeyStore(db),
     jobs: new SqlJobStore(db),
     builds: new SqlBuildStore(db),
+    steps: new SqlStepStore(db),
+    logs: new SqlLogStore(db),
+    queue: new SqlQueueStore(db, flavour.skipLocked),
+    schedules: new SqlScheduleStore(db),
+    runners: new SqlRunnerStore(db),
   };
 }
 
@@ -51,12 +67,20 @@ export class SqlStorage implements Storage {
   readonly accessKeys;
   readonly jobs;
   readonly builds;
+  readonly steps;
+  readonly logs;
+  readonly queue;
+  readonly schedules;
+  readonly runners;
 
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: SqlDialectName,
-    stores: Stores = sqlStores(db),
+    readonly notifier: Notifier,
+    private readonly flavour: SqlFlavour,
+    private readonly onClose: () => Promise<void> = async () => {},
   ) {
+    const stores = sqlStores(db, flavour);
     this.domains = stores.domains;
     this.users = stores.users;
     this.iamProjects = stores.iamProjects;
@@ -65,15 +89,15 @@ export class SqlStorage implements Storage {
     this.accessKeys = stores.accessKeys;
     this.jobs = stores.jobs;
     this.builds = stores.builds;
+    this.steps = stores.steps;
+    this.logs = stores.logs;
+    this.queue = stores.queue;
+    this.schedules = stores.schedules;
+    this.runners = stores.runners;
   }
 
   transaction<T>(fn: (tx: Stores) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(this.storesFor(trx)));
-  }
-
-  /** The stores bound to a transaction; adapters override it to swap in their own queries. */
-  protected storesFor(trx: Kysely<Database>): Stores {
-    return sqlStores(trx);
+    return this.db.transaction().execute((trx) => fn(sqlStores(trx, this.flavour)));
   }
 
   async ping(): Promise<void> {
@@ -81,6 +105,7 @@ export class SqlStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    await this.onClose();
     await this.db.destroy();
   }
 }

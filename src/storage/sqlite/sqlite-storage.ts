@@ -8,6 +8,7 @@ import type { Storage } from '../ports.ts';
 import type { Database } from '../schema.ts';
 import { withErrorMapping } from '../sql/error-mapping-dialect.ts';
 import { migrate, SqlStorage } from '../sql/sql-storage.ts';
+import { silentNotifier } from './silent-notifier.ts';
 
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|CORRUPT|NOTADB|READONLY)/;
 
@@ -53,5 +54,5 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
     dialect: withErrorMapping(new SqliteDialect({ database }), mapSqliteError),
   });
   await migrate(db, 'sqlite');
-  return new SqlStorage(db, 'sqlite');
+  return new SqlStorage(db, 'sqlite', silentNotifier, { skipLocked: false });
 }

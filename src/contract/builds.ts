@@ -1,0 +1,196 @@
+import { Type, type Static } from 'typebox';
+import { DATE_PATTERN, Envelope, Formatted, Id32, WireInt } from './common.ts';
+
+/** RunJob / ExecuteJob body. */
+export const RunJobBody = Type.Object({
+  job_id: Id32('The job to run'),
+  parameter: Type.Optional(
+    Type.Array(Type.Object({ name: Type.String({ maxLength: 256 }), value: Type.String({ maxLength: 65536 }) }), {
+      maxItems: 100,
+    }),
+  ),
+  scm: Type.Optional(
+    Type.Object({
+      build_tag: Type.Optional(Type.Union([Type.String({ maxLength: 255 }), Type.Null()])),
+      build_commit_id: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+    }),
+  ),
+});
+export type RunJobBody = Static<typeof RunJobBody>;
+
+/** RunJob answer (bare, all strings). */
+export const RunJobResult = Type.Object({
+  octopus_job_name: Type.String({ description: "Kiln's id of the run (the build's record id prefix)" }),
+  actual_build_number: Type.String(),
+  daily_build_number: Type.String(),
+});
+
+/** StopBuildJob answer. */
+export const StopResult = Type.Object({ success: Type.Boolean(), result: Type.String() });
+
+/** StopJob body (build_no is a string here, as in CodeArts). */
+export const StopJobBody = Type.Object({
+  job_id: Id32('The job'),
+  build_no: Type.String({ pattern: '^[1-9][0-9]{0,9}$', 'x-kiln-format': 'a build number' }),
+});
+
+/** ShowJobStatus answer. */
+export const JobStatusResult = Type.Object({ result: Type.Boolean({ description: 'true while a build of the job is queued or running' }) });
+
+/** ShowRunningStatus answer. */
+export const RunningStatusResult = Envelope(
+  Type.Object({
+    last_job_id: Type.String(),
+    last_build_no: Type.String(),
+    last_build_status: Type.String(),
+    is_running: Type.Boolean(),
+  }),
+);
+
+const HistoryRecord = {
+  record_id: Type.String(),
+  job_id: Type.String(),
+  build_number: Type.Integer(),
+  start_time: Type.String({ description: 'e.g. 2020-12-30T17:33:11+08:00 (server time zone)' }),
+  end_time: Type.String({ description: '"" until the build finishes' }),
+  result: Type.String({ description: 'SUCCESS, FAILURE, ABORTED, timeout; "" until finished' }),
+};
+
+/** ShowListHistory query. */
+export const HistoryQuery = Type.Object({
+  offset: Type.Optional(WireInt({ minimum: 0, maximum: 2147483647, default: 0 })),
+  limit: Type.Optional(WireInt({ minimum: 0, maximum: 100, default: 10 })),
+  interval: Type.Optional(WireInt({ minimum: 0, maximum: 30, default: 7, description: 'Days back from today' })),
+});
+
+/** ShowListHistory answer. */
+export const HistoryResult = Type.Object({ history_records: Type.Array(Type.Object(HistoryRecord)), total: Type.Integer() });
+
+/** ShowListPeriodHistory query. */
+export const PeriodHistoryQuery = Type.Object({
+  offset: Type.Optional(WireInt({ minimum: 0, maximum: 2147483647, default: 0 })),
+  limit: Type.Optional(WireInt({ minimum: 0, maximum: 100, default: 10 })),
+  start_time: Formatted(DATE_PATTERN, 'yyyy-MM-dd', 'First day, inclusive'),
+  end_time: Formatted(DATE_PATTERN, 'yyyy-MM-dd', 'Last day, inclusive (at most 30 days after start_time)'),
+});
+
+/** ShowListPeriodHistory answer. */
+export const PeriodHistoryResult = Type.Object({
+  total: Type.Integer(),
+  history_records: Type.Array(
+    Type.Object({
+      ...HistoryRecord,
+      branch: Type.String(),
+      commit_id: Type.String(),
+      commit_message: Type.String(),
+      executor: Type.String(),
+      trigger_type: Type.String(),
+    }),
+  ),
+});
+
+/** ShowHistoryDetails path. */
+export const BuildNumberParams = Type.Object({
+  job_id: Id32('Build task (job) id'),
+  build_number: WireInt({ minimum: 1, maximum: 2147483647, description: 'Build number' }),
+});
+
+/** ShowHistoryDetails answer. */
+export const HistoryDetails = Type.Object({
+  job_name: Type.String(),
+  build_number: Type.Integer(),
+  project_id: Type.String(),
+  project_name: Type.String(),
+  parameters: Type.Record(Type.String(), Type.String(), { description: 'Sensitive values are ******' }),
+  build_steps: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      status: Type.String({ description: 'running, success, error, or "" (not run)' }),
+      build_time: Type.Integer({ description: 'ms' }),
+    }),
+  ),
+});
+export type HistoryDetails = Static<typeof HistoryDetails>;
+
+/** ShowRecordDetail answer (v4). */
+export const RecordDetail = Type.Object({
+  status: Type.String(),
+  error: Type.Union([Type.Null(), Type.Object({})]),
+  result: Type.Object({
+    id: Type.String({ description: 'The record id (UUID)' }),
+    build_project_id: Type.String(),
+    build_record_id: Type.String(),
+    parent_record_id: Type.String(),
+    devcloud_project_id: Type.String(),
+    codeci_job_id: Type.String(),
+    user_id: Type.String(),
+    build_no: Type.Integer(),
+    daily_build_num: Type.String(),
+    execution_id: Type.String(),
+    repo_name: Type.String(),
+    repo_id: Type.String(),
+    branch: Type.String(),
+    tag: Type.String(),
+    commit: Type.String(),
+    commit_message: Type.String(),
+    commit_create_time: Type.String(),
+    trigger_type: Type.String({ description: 'MANUAL, SCHEDULED or CODE_UPDATE' }),
+    build_type: Type.String(),
+    status: Type.String(),
+    domain_id: Type.String(),
+    create_time: Type.String(),
+    schedule_time: Type.String(),
+    queued_time: Type.String(),
+    start_time: Type.String(),
+    runnable_time: Type.String(),
+    finish_time: Type.String(),
+    duration: Type.Integer({ description: 'ms' }),
+    record_status: Type.String(),
+    use_private_slave: Type.Integer(),
+    region: Type.String(),
+    err_msg: Type.String(),
+    build_config_type: Type.String(),
+  }),
+});
+export type RecordDetail = Static<typeof RecordDetail>;
+
+/** DownloadRealTimeLog query. */
+export const RealTimeLogQuery = Type.Object({
+  offset: WireInt({ minimum: 0, maximum: 2 ** 47, description: 'Byte offset to read from (the offset the previous call returned)' }),
+  length: Type.Optional(WireInt({ minimum: 1, maximum: 2 ** 31 - 1, default: 1_000_000, description: 'Most bytes to return (at most 5 MiB)' })),
+});
+
+/** DownloadRealTimeLog answer. */
+export const RealTimeLog = Envelope(
+  Type.Object({
+    has_more_data: Type.Boolean(),
+    offset: Type.Integer({ description: 'Offset to ask for next' }),
+    content: Type.String(),
+    current_offset: Type.Integer({ description: 'Offset this content starts at' }),
+  }),
+);
+
+/** Paths of the record-id log downloads. */
+export const RecordIdParams = Type.Object({
+  record_id: Type.String({ pattern: '^[0-9a-f-]{36}$', 'x-kiln-format': 'a record id (UUID)' }),
+});
+
+/** DownloadBuildLog query. */
+export const BuildLogQuery = Type.Object({ log_level: Type.Optional(Type.String({ maxLength: 16 })) });
+
+/** DownloadTaskLog query. */
+export const TaskLogQuery = Type.Object({
+  task_name: Type.String({ minLength: 1, maxLength: 1000, description: 'The step name' }),
+  log_level: Type.Optional(Type.String({ maxLength: 16 })),
+});
+
+/** Webhook answer (Kiln's own). */
+export const WebhookResult = Type.Object({
+  status: Type.String({ description: '"started" or "ignored"' }),
+  reason: Type.String(),
+  build_number: Type.Integer({ description: '0 when ignored' }),
+  daily_build_number: Type.String(),
+});
+
+/** The push webhook of a job (Kiln's own). */
+export const WebhookInfo = Envelope(Type.Object({ url: Type.String(), secret: Type.String() }));

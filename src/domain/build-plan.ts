@@ -1,0 +1,82 @@
+import type { BuildParameter, BuildType } from './build.ts';
+import { BRANCH_PARAMETER, isCommitId, isSafeRef, type JobSpec, type StepSpec } from './job-config.ts';
+
+/**
+ * What one build runs, fixed when it is triggered: a later change to the job does not change a
+ * build that is already queued or running.
+ */
+export interface BuildPlan {
+  scm: { url: string; buildType: BuildType; ref: string; commit: string } | undefined;
+  steps: StepSpec[];
+  parameters: BuildParameter[];
+  timeoutMs: number;
+  keepWorkspace: boolean;
+}
+
+/** What a run request asks for (RunJob body, a schedule, a push). */
+export interface RunRequest {
+  parameters: { name: string; value: string }[];
+  tag?: string | undefined;
+  commit?: string | undefined;
+  /** Branch to build (a push names it); otherwise the codeBranch parameter or the job's branch. */
+  branch?: string | undefined;
+}
+
+/** The plan and the record fields that describe what is built. */
+export interface PlannedBuild {
+  plan: BuildPlan;
+  buildType: BuildType;
+  codeBranch: string;
+  requestedCommit: string;
+}
+
+/** A problem with a run request, naming the field. */
+export interface RunIssue {
+  field: string;
+  message: string;
+}
+
+/** Turns a job's spec and a run request into a plan, or lists what is wrong with the request. */
+export function planBuild(spec: JobSpec, req: RunRequest): PlannedBuild | RunIssue[] {
+  const issues: RunIssue[] = [];
+  const given = new Map<string, string>();
+  req.parameters.forEach((p, i) => {
+    const known = p.name === BRANCH_PARAMETER || spec.parameters.some((d) => d.name === p.name);
+    if (!known) issues.push({ field: `parameter[${i}].name`, message: `"${p.name}" is not a parameter of this job` });
+    else if (p.value.includes('\u0000')) issues.push({ field: `parameter[${i}].value`, message: 'must not contain NUL' });
+    else given.set(p.name, p.value);
+  });
+  const parameters: BuildParameter[] = spec.parameters.map((d) => {
+    const value = given.get(d.name) ?? d.defaultValue;
+    if (d.choices.length > 0 && given.has(d.name) && !d.choices.includes(value)) {
+      issues.push({ field: 'parameter', message: `${d.name} must be one of ${d.choices.join(', ')}` });
+    }
+    return { name: d.name, value, sensitive: d.sensitive };
+  });
+
+  const branch = req.branch ?? given.get(BRANCH_PARAMETER) ?? parameters.find((p) => p.name === BRANCH_PARAMETER)?.value ?? spec.scm?.branch ?? '';
+  if (branch !== '' && !isSafeRef(branch)) issues.push({ field: BRANCH_PARAMETER, message: `"${branch}" is not a valid branch name` });
+  if (req.tag !== undefined && !isSafeRef(req.tag)) issues.push({ field: 'scm.build_tag', message: `"${req.tag}" is not a valid tag name` });
+  if (req.commit !== undefined && !isCommitId(req.commit)) {
+    issues.push({ field: 'scm.build_commit_id', message: `"${req.commit}" is not a commit id (4 to 64 hex digits)` });
+  }
+  if ((req.tag !== undefined || req.commit !== undefined) && !spec.scm) {
+    issues.push({ field: 'scm', message: 'this job has no repository to check out' });
+  }
+  if (issues.length > 0) return issues;
+
+  const buildType: BuildType = req.tag !== undefined ? 'tag' : req.commit !== undefined ? 'commit' : 'branch';
+  const codeBranch = buildType === 'tag' ? (req.tag as string) : branch;
+  return {
+    plan: {
+      scm: spec.scm && { url: spec.scm.url, buildType, ref: codeBranch, commit: req.commit ?? '' },
+      steps: spec.steps,
+      parameters,
+      timeoutMs: spec.timeoutMs,
+      keepWorkspace: spec.keepWorkspace,
+    },
+    buildType,
+    codeBranch,
+    requestedCommit: req.commit ?? '',
+  };
+}

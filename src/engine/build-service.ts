@@ -1,0 +1,144 @@
+import type { Build, BuildStep, TriggerType } from '../domain/build.ts';
+import { MASK } from '../domain/build.ts';
+import type { RunRequest } from '../domain/build-plan.ts';
+import type { Clock } from '../domain/clock.ts';
+import { AppError, invalidParam } from '../domain/errors.ts';
+import type { Principal, Project, User } from '../domain/identity.ts';
+import { dayStart, nextDayStart, parseDate } from '../domain/time.ts';
+import type { JobRecord, Storage } from '../storage/ports.ts';
+import { requireJob } from './access.ts';
+import type { BuildEvents } from './build-events.ts';
+import { createBuild, serverLine } from './trigger.ts';
+
+/** A build with the job and project it belongs to and its steps (detail views). */
+export interface BuildDetails {
+  job: JobRecord;
+  project: Project;
+  build: Build;
+  steps: BuildStep[];
+}
+
+/** A page of history rows. */
+export interface HistoryPage {
+  builds: Build[];
+  total: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Running, stopping and looking at builds. */
+export class BuildService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+    private readonly timeZone: string,
+    private readonly events: BuildEvents,
+  ) {}
+
+  /** RunJob: accepts the run at once (a queued build with its number) or says why not. */
+  async run(caller: Principal, jobId: string, request: RunRequest): Promise<Build> {
+    const { job } = await requireJob(this.storage, caller, jobId, 'build');
+    return this.trigger(job, caller.user, 'Manual', request);
+  }
+
+  /** Starts a build for a trigger the engine itself decided on (schedules, pushes) or a caller. */
+  async trigger(job: JobRecord, user: User, triggerType: TriggerType, request: RunRequest): Promise<Build> {
+    if (job.disabled) throw new AppError('JOB_DISABLED', `job ${job.name} is disabled; recover it before running it`);
+    const build = await this.storage.transaction((tx) =>
+      createBuild(tx, { job, user, triggerType, request, now: this.clock.now(), timeZone: this.timeZone }),
+    );
+    this.events.publish('queued', build.recordId);
+    return build;
+  }
+
+  private async findBuild(caller: Principal, jobId: string, number: number, action: 'read' | 'build') {
+    const access = await requireJob(this.storage, caller, jobId, action);
+    const build = await this.storage.builds.findByNumber(jobId, number);
+    if (!build) throw new AppError('BUILD_NOT_FOUND', `build ${number} of this job not found`);
+    return { ...access, build };
+  }
+
+  /**
+   * StopBuildJob. A queued build leaves the queue and ends ABORTED at once; a running one is
+   * marked for its runner, which kills the step's process tree and reports ABORTED.
+   */
+  async stop(caller: Principal, jobId: string, number: number): Promise<{ stopped: boolean; message: string }> {
+    const { build } = await this.findBuild(caller, jobId, number, 'build');
+    if (build.runningStatus === 'Finished') {
+      return { stopped: false, message: `build ${number} already finished: ${build.state}` };
+    }
+    const now = this.clock.now();
+    const dequeued = await this.storage.transaction(async (tx) => {
+      if (!(await tx.queue.remove(build.recordId))) return false;
+      await tx.builds.finish(build.recordId, { state: 'ABORTED', finishedAt: now, buildTime: 0, costTime: now - build.startTime });
+      await tx.logs.appendAtEnd(build.recordId, serverLine(`stopped by ${caller.user.name} before it started`));
+      return true;
+    });
+    if (dequeued) {
+      this.events.finished(build.recordId, 'ABORTED');
+      return { stopped: true, message: '' };
+    }
+    if (await this.storage.builds.requestCancel(build.recordId)) this.events.publish('cancel', build.recordId);
+    return { stopped: true, message: '' };
+  }
+
+  /** The job's unfinished builds and its latest build (status operations). */
+  async status(caller: Principal, jobId: string): Promise<{ active: Build[]; last: Build | undefined }> {
+    await requireJob(this.storage, caller, jobId, 'read');
+    const [active, last] = await Promise.all([this.storage.builds.listActive(jobId), this.storage.builds.latest(jobId)]);
+    return { active, last };
+  }
+
+  /** ShowListHistory: builds of the last `intervalDays` days (today included), newest first. */
+  async history(caller: Principal, jobId: string, q: { offset: number; limit: number; intervalDays: number }): Promise<HistoryPage> {
+    await requireJob(this.storage, caller, jobId, 'read');
+    const now = this.clock.now();
+    const from = dayStart(now - q.intervalDays * DAY_MS, this.timeZone);
+    return this.page({ jobId, from, to: now + 1 }, q.offset, q.limit);
+  }
+
+  /** ShowListPeriodHistory: builds between two dates (inclusive), newest first; at most 30 days. */
+  async periodHistory(
+    caller: Principal,
+    jobId: string,
+    q: { offset: number; limit: number; startDate: string; endDate: string },
+  ): Promise<HistoryPage> {
+    const from = parseDate(q.startDate, this.timeZone);
+    if (from === undefined) throw invalidParam(`start_time "${q.startDate}" is not a real date in the format yyyy-MM-dd`);
+    const last = parseDate(q.endDate, this.timeZone);
+    if (last === undefined) throw invalidParam(`end_time "${q.endDate}" is not a real date in the format yyyy-MM-dd`);
+    if (last < from) throw invalidParam('end_time must not be before start_time');
+    if (last - from > 30 * DAY_MS + 3_600_000) throw invalidParam('the period may span at most 30 days');
+    await requireJob(this.storage, caller, jobId, 'read');
+    return this.page({ jobId, from, to: nextDayStart(last, this.timeZone) }, q.offset, q.limit);
+  }
+
+  private async page(window: { jobId: string; from: number; to: number }, offset: number, limit: number): Promise<HistoryPage> {
+    const total = await this.storage.builds.countInWindow(window);
+    const builds = offset < total && limit > 0 ? await this.storage.builds.pageInWindow(window, offset, limit) : [];
+    return { builds, total };
+  }
+
+  /** One build with its job, project and steps. */
+  async details(caller: Principal, jobId: string, number: number): Promise<BuildDetails> {
+    const { job, project, build } = await this.findBuild(caller, jobId, number, 'read');
+    return { job, project, build, steps: await this.storage.steps.list(build.recordId) };
+  }
+
+  /** A build by record id (log downloads name builds that way). */
+  async byRecordId(caller: Principal, recordId: string): Promise<BuildDetails> {
+    const build = await this.storage.builds.findByRecordId(recordId);
+    if (!build) throw new AppError('BUILD_NOT_FOUND', `no build with record id ${recordId}`);
+    const { job, project } = await requireJob(this.storage, caller, build.jobId, 'read').catch((error: unknown) => {
+      throw error instanceof AppError && error.code === 'JOB_NOT_FOUND'
+        ? new AppError('BUILD_NOT_FOUND', `no build with record id ${recordId}`)
+        : error;
+    });
+    return { job, project, build, steps: await this.storage.steps.list(recordId) };
+  }
+}
+
+/** A build's parameters as shown to people: sensitive values masked. */
+export function shownParameters(build: Build): Record<string, string> {
+  return Object.fromEntries(build.parameters.map((p) => [p.name, p.sensitive ? MASK : p.value]));
+}

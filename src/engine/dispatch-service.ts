@@ -1,0 +1,196 @@
+import type { BuildPlan } from '../domain/build-plan.ts';
+import type { Clock } from '../domain/clock.ts';
+import { AppError } from '../domain/errors.ts';
+import {
+  LeaseLostError,
+  LogGapError,
+  type BuildResult,
+  type CheckoutInfo,
+  type Lease,
+  type LeaseStatus,
+  type LogChunk,
+  type RunnerPeer,
+  type StepReport,
+} from '../protocol/runner-protocol.ts';
+import type { BuildRun, Storage } from '../storage/ports.ts';
+import type { BuildEvents } from './build-events.ts';
+import { serverLine } from './trigger.ts';
+
+/** Dispatch settings. */
+export interface DispatchOptions {
+  /** A runner that does not extend its lease for this long loses the build. */
+  leaseMs: number;
+  /** Log cap the runner enforces (with a line saying so). */
+  logMaxBytes: number;
+  /** How often a waiting runner re-checks the queue when no event wakes it. */
+  pollMs?: number;
+}
+
+/** Bytes a runner may send past the cap: its truncation notice. */
+const CAP_SLACK = 4096;
+
+/**
+ * The engine's side of the runner protocol (protocol/runner-protocol.ts): hands queued builds to
+ * runners, takes their reports, and takes builds back from runners that went silent.
+ */
+export class DispatchService {
+  private readonly pollMs: number;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+    private readonly events: BuildEvents,
+    private readonly options: DispatchOptions,
+  ) {
+    this.pollMs = options.pollMs ?? 2_000;
+  }
+
+  /** A peer bound to one runner, for the runner in this process. */
+  peer(runnerId: string): RunnerPeer {
+    return {
+      next: (signal) => this.next(runnerId, signal, Number.POSITIVE_INFINITY),
+      extend: (id) => this.extend(runnerId, id),
+      started: (id, checkout) => this.started(runnerId, id, checkout),
+      step: (id, report) => this.step(runnerId, id, report),
+      log: (id, chunk) => this.log(runnerId, id, chunk),
+      done: (id, result) => this.done(runnerId, id, result),
+    };
+  }
+
+  /** Waits up to `maxWaitMs` for a build and claims it for `runnerId`. */
+  async next(runnerId: string, signal: AbortSignal, maxWaitMs: number): Promise<Lease | undefined> {
+    const deadline = Date.now() + maxWaitMs;
+    while (!signal.aborted) {
+      const lease = await this.claim(runnerId);
+      if (lease) return lease;
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      await this.events.wait('queued', Math.min(left, this.pollMs), signal);
+    }
+    return undefined;
+  }
+
+  private async claim(runnerId: string): Promise<Lease | undefined> {
+    const now = this.clock.now();
+    const recordId = await this.storage.transaction(async (tx) => {
+      const id = await tx.queue.takeNext();
+      if (id === undefined) return undefined;
+      return (await tx.builds.claim(id, runnerId, now + this.options.leaseMs, now)) ? id : undefined;
+    });
+    if (recordId === undefined) return undefined;
+    const run = await this.storage.builds.findRun(recordId);
+    if (!run?.plan) return undefined;
+    return {
+      recordId,
+      jobId: run.build.jobId,
+      buildNumber: run.build.number,
+      dailyBuildNumber: run.build.dailyBuildNumber,
+      leaseMs: this.options.leaseMs,
+      plan: JSON.parse(run.plan) as BuildPlan,
+      logMaxBytes: this.options.logMaxBytes,
+    };
+  }
+
+  private async held(runnerId: string, recordId: string): Promise<BuildRun> {
+    const run = await this.storage.builds.findRun(recordId);
+    if (!run || run.runnerId !== runnerId || run.build.runningStatus === 'Finished') throw new LeaseLostError(recordId);
+    return run;
+  }
+
+  async extend(runnerId: string, recordId: string): Promise<LeaseStatus> {
+    return this.storage.builds.renewLease(recordId, runnerId, this.clock.now() + this.options.leaseMs);
+  }
+
+  async started(runnerId: string, recordId: string, checkout: CheckoutInfo): Promise<void> {
+    if (!(await this.storage.builds.markRunning(recordId, runnerId, checkout))) throw new LeaseLostError(recordId);
+  }
+
+  async step(runnerId: string, recordId: string, report: StepReport): Promise<void> {
+    await this.held(runnerId, recordId);
+    const now = this.clock.now();
+    await this.storage.steps.update(
+      recordId,
+      report.index,
+      report.status === 'running'
+        ? { status: 'running', startedAt: now, logStart: report.logOffset }
+        : { status: report.status, finishedAt: now, logEnd: report.logOffset },
+    );
+  }
+
+  /** Stores a chunk in order; a resend is acknowledged without storing it twice. */
+  async log(runnerId: string, recordId: string, chunk: LogChunk): Promise<number> {
+    await this.held(runnerId, recordId);
+    if (chunk.offset + chunk.data.length > this.options.logMaxBytes + CAP_SLACK) {
+      throw new AppError('LOG_RANGE', `the log of a build is capped at ${this.options.logMaxBytes} bytes`);
+    }
+    const result = await this.storage.transaction((tx) => tx.logs.append(recordId, chunk.offset, chunk.data));
+    if (result.outcome === 'gap') throw new LogGapError(result.size);
+    if (result.outcome === 'appended') this.events.publish('log', recordId);
+    return result.size;
+  }
+
+  /** Finishes the build with the runner's outcome; only the runner holding it may. */
+  async done(runnerId: string, recordId: string, result: BuildResult): Promise<void> {
+    const run = await this.held(runnerId, recordId);
+    const now = this.clock.now();
+    const finished = await this.storage.transaction(async (tx) => {
+      const ok = await tx.builds.finish(
+        recordId,
+        {
+          state: result.state,
+          finishedAt: now,
+          buildTime: now - (run.build.runStartedAt ?? now),
+          costTime: now - run.build.startTime,
+        },
+        runnerId,
+      );
+      if (ok) await tx.steps.closeRunning(recordId, 'error', now);
+      return ok;
+    });
+    if (!finished) throw new LeaseLostError(recordId);
+    this.events.finished(recordId, result.state);
+  }
+
+  /**
+   * Ends a build whose runner is gone: ABORTED, with a log line saying why. Does nothing when the
+   * build already finished (another server got there first).
+   */
+  async abandon(recordId: string, reason: string): Promise<boolean> {
+    const run = await this.storage.builds.findRun(recordId);
+    if (!run || run.build.runningStatus === 'Finished') return false;
+    const now = this.clock.now();
+    const ended = await this.storage.transaction(async (tx) => {
+      const ok = await tx.builds.finish(recordId, {
+        state: 'ABORTED',
+        finishedAt: now,
+        buildTime: run.build.runStartedAt === null ? 0 : now - run.build.runStartedAt,
+        costTime: now - run.build.startTime,
+      });
+      if (!ok) return false;
+      await tx.steps.closeRunning(recordId, 'error', now);
+      await tx.queue.remove(recordId);
+      await tx.logs.appendAtEnd(recordId, serverLine(reason));
+      return true;
+    });
+    if (ended) this.events.finished(recordId, 'ABORTED');
+    return ended;
+  }
+
+  /** Takes back builds whose runner stopped extending its lease; returns how many. */
+  async expireLeases(): Promise<number> {
+    let n = 0;
+    for (const { recordId } of await this.storage.builds.listExpired(this.clock.now(), 100)) {
+      if (await this.abandon(recordId, 'the runner running this build was lost (it stopped sending heartbeats)')) n++;
+    }
+    return n;
+  }
+
+  /** At start: builds this server's own runner held when the server stopped can never finish. */
+  async recoverRunner(runnerId: string): Promise<number> {
+    let n = 0;
+    for (const recordId of await this.storage.builds.listHeldBy(runnerId)) {
+      if (await this.abandon(recordId, 'the server stopped during the build')) n++;
+    }
+    return n;
+  }
+}

@@ -1,0 +1,78 @@
+import type { Build, BuildStep, TriggerType } from '../domain/build.ts';
+import { dailyBuildNumber } from '../domain/build.ts';
+import { planBuild, type RunRequest } from '../domain/build-plan.ts';
+import { invalidParam } from '../domain/errors.ts';
+import { newRecordId } from '../domain/ids.ts';
+import type { User } from '../domain/identity.ts';
+import { toJobSpec, type JobConfig } from '../domain/job-config.ts';
+import { dayKey } from '../domain/time.ts';
+import type { JobRecord, Stores } from '../storage/ports.ts';
+
+/** Who and what starts a build. */
+export interface TriggerInput {
+  job: JobRecord;
+  user: User;
+  triggerType: TriggerType;
+  request: RunRequest;
+  now: number;
+  timeZone: string;
+}
+
+/**
+ * Creates a queued build: number, daily number, the record, its planned steps and its place in the
+ * queue, all in the caller's transaction, so a build is either accepted whole or not at all.
+ */
+export async function createBuild(tx: Stores, input: TriggerInput): Promise<Build> {
+  const spec = toJobSpec(JSON.parse(input.job.config) as JobConfig);
+  const planned = planBuild(spec, input.request);
+  if (Array.isArray(planned)) throw invalidParam(planned.map((i) => `${i.field}: ${i.message}`).join('; '));
+  const number = await tx.jobs.allocateBuildNumber(input.job.id);
+  const day = dayKey(input.now, input.timeZone);
+  const daily = await tx.jobs.allocateDailyNumber(input.job.id, day);
+  const build: Build = {
+    recordId: newRecordId(),
+    jobId: input.job.id,
+    number,
+    dailyBuildNumber: dailyBuildNumber(day, daily),
+    startTime: input.now,
+    runStartedAt: null,
+    finishedAt: null,
+    runningStatus: 'Starting',
+    state: '',
+    triggerType: input.triggerType,
+    userId: input.user.id,
+    executor: input.user.name,
+    nickname: input.user.displayName,
+    commitId: '',
+    commitTime: null,
+    commitMessage: '',
+    buildType: planned.buildType,
+    codeBranch: planned.codeBranch,
+    scmType: spec.scm?.scmType ?? '',
+    scmWebUrl: spec.scm?.webUrl ?? '',
+    buildTime: null,
+    costTime: null,
+    parameters: planned.plan.parameters,
+    requestedCommit: planned.requestedCommit,
+  };
+  await tx.builds.insert(build, JSON.stringify(planned.plan));
+  const steps: BuildStep[] = spec.steps.map((s, index) => ({
+    index,
+    name: s.name,
+    moduleId: s.moduleId,
+    enabled: s.enabled,
+    status: '',
+    startedAt: null,
+    finishedAt: null,
+    logStart: null,
+    logEnd: null,
+  }));
+  await tx.steps.insertMany(build.recordId, steps);
+  await tx.queue.enqueue(build.recordId, input.job.id, input.now);
+  return build;
+}
+
+/** A line the server itself writes into a build log. */
+export function serverLine(text: string): Uint8Array {
+  return Buffer.from(`[kiln] ${text}\n`, 'utf8');
+}

@@ -1,0 +1,102 @@
+import type { BuildState, StepStatus } from '../domain/build.ts';
+import type { BuildPlan } from '../domain/build-plan.ts';
+
+/**
+ * The server <-> runner contract. A runner knows the server only through a RunnerPeer: the local
+ * runner gets one that calls the engine in process, a remote runner one that speaks HTTP
+ * (/v1/kiln/runner/...). Same calls, same rules, so both run builds identically.
+ *
+ * Lifecycle of one build on a runner:
+ *   next()        -> a Lease: the build is claimed for this runner until lease expiry.
+ *   extend()      every few seconds while working: renews the lease; answers `cancel` when someone
+ *                 asked to stop the build and `held: false` when the server took it back (the
+ *                 runner then kills everything and reports nothing more).
+ *   started()     once the workspace is checked out: the build becomes Running.
+ *   step()        when each step starts and ends, with the log offset at that moment.
+ *   log()         output as ordered chunks {offset, bytes}. The server acknowledges each chunk; a
+ *                 chunk it already has is acknowledged again without being stored twice (a resend
+ *                 after a lost answer), a chunk that would leave a hole is refused (LogGapError
+ *                 with the size the server has), so the runner resends from there.
+ *   done()        the outcome. Only the runner holding the lease can finish the build.
+ * A runner that stops extending loses the build when the lease expires: the server ends it
+ * ABORTED with a log line saying the runner was lost.
+ */
+
+/** Environment names Kiln sets in every step. */
+export const SYSTEM_ENV = ['BUILD_NUMBER', 'DAILY_BUILD_NUMBER', 'COMMIT_ID', 'CODE_BRANCH', 'JOB_ID', 'WORKSPACE'] as const;
+
+/** A build handed to a runner. */
+export interface Lease {
+  recordId: string;
+  jobId: string;
+  buildNumber: number;
+  dailyBuildNumber: string;
+  /** The runner must call extend() well within this many ms. */
+  leaseMs: number;
+  plan: BuildPlan;
+  /** The log is cut at this many bytes (with a line saying so); the build keeps running. */
+  logMaxBytes: number;
+}
+
+/** What checkout resolved. */
+export interface CheckoutInfo {
+  commitId: string;
+  /** Epoch ms of the commit. */
+  commitTime: number | null;
+  commitMessage: string;
+  /** The branch checked out (fills in the build's branch when the job names none). */
+  branch: string;
+}
+
+/** A step starting (`running`) or ending (`success`, `error`). */
+export interface StepReport {
+  index: number;
+  status: Exclude<StepStatus, ''>;
+  /** Size of the build log when the step started or ended. */
+  logOffset: number;
+}
+
+/** A piece of the build log. */
+export interface LogChunk {
+  offset: number;
+  data: Uint8Array;
+}
+
+/** How the build ended, as the runner saw it. */
+export interface BuildResult {
+  state: BuildState;
+}
+
+/** Answer to extend(). */
+export interface LeaseStatus {
+  held: boolean;
+  cancel: boolean;
+}
+
+/** The server as a runner sees it. Every method may throw LeaseLostError once the build is no longer the runner's. */
+export interface RunnerPeer {
+  /** Waits for a build to run (long poll); undefined when `signal` aborts or the wait times out. */
+  next(signal: AbortSignal): Promise<Lease | undefined>;
+  extend(recordId: string): Promise<LeaseStatus>;
+  started(recordId: string, checkout: CheckoutInfo): Promise<void>;
+  step(recordId: string, report: StepReport): Promise<void>;
+  /** Resolves with the log size after the chunk; throws LogGapError when the chunk leaves a hole. */
+  log(recordId: string, chunk: LogChunk): Promise<number>;
+  done(recordId: string, result: BuildResult): Promise<void>;
+}
+
+/** The build is no longer this runner's (stopped and taken back, lease expired, or finished). */
+export class LeaseLostError extends Error {
+  constructor(readonly recordId: string) {
+    super(`build ${recordId} is no longer held by this runner`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/** A log chunk did not start where the server's log ends. */
+export class LogGapError extends Error {
+  constructor(readonly expectedOffset: number) {
+    super(`log chunk out of place; the log has ${expectedOffset} bytes`);
+    this.name = 'LogGapError';
+  }
+}

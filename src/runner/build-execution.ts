@@ -1,0 +1,198 @@
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BuildState } from '../domain/build.ts';
+import { LeaseLostError, type Lease, type RunnerPeer } from '../protocol/runner-protocol.ts';
+import { checkout } from './checkout.ts';
+import type { Executor } from './executor.ts';
+import { LogStreamer } from './log-streamer.ts';
+import { SecretMasker } from './secret-masker.ts';
+
+/** Where and how a runner runs builds. */
+export interface ExecutionOptions {
+  executor: Executor;
+  /** Parent of workspaces, scripts and the builds' HOME. */
+  workDir: string;
+  /** PATH builds see. */
+  path: string;
+  onError?: (error: unknown, context: string) => void;
+}
+
+/** Why a build stopped early. */
+type StopReason = 'cancel' | 'timeout' | 'lost' | 'shutdown';
+
+const FINAL_STATE: Record<StopReason, BuildState> = {
+  cancel: 'ABORTED',
+  timeout: 'timeout',
+  lost: 'ABORTED',
+  shutdown: 'ABORTED',
+};
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/**
+ * Runs one leased build: a fresh workspace, checkout, the enabled steps in order (each with
+ * `bash -e` in the workspace, in an environment built from scratch), output streamed to the log
+ * with sensitive values masked, heartbeats that renew the lease and carry stop requests, the job's
+ * timeout, and the outcome reported at the end.
+ */
+export async function executeBuild(lease: Lease, peer: RunnerPeer, options: ExecutionOptions, shutdown: AbortSignal): Promise<BuildState | undefined> {
+  const { plan } = lease;
+  const abort = new AbortController();
+  let reason: StopReason | undefined;
+  const stop = (why: StopReason) => {
+    if (reason) return;
+    reason = why;
+    abort.abort();
+  };
+  const onShutdown = () => stop('shutdown');
+  shutdown.addEventListener('abort', onShutdown, { once: true });
+  const timeout = setTimeout(() => stop('timeout'), plan.timeoutMs);
+  const heartbeat = startHeartbeat(lease, peer, stop, options.onError);
+
+  const streamer = new LogStreamer(peer, lease.recordId, {
+    maxBytes: lease.logMaxBytes,
+    onError: (e) => options.onError?.(e, 'sending log'),
+  });
+  const masker = new SecretMasker(plan.parameters.filter((p) => p.sensitive).map((p) => p.value));
+  const write = (data: Buffer) => streamer.write(masker.push(data));
+  const line = (text: string) => write(Buffer.from(`[kiln] ${text}\n`));
+
+  const workspace = join(options.workDir, 'workspaces', `${lease.jobId}-${lease.buildNumber}`);
+  const scripts = join(options.workDir, 'scripts', lease.recordId);
+  const home = join(options.workDir, 'home');
+  const baseEnv = { PATH: options.path, HOME: home, LANG: 'C.UTF-8', CI: 'true', KILN: 'true' };
+  let state: BuildState = 'SUCCESS';
+  try {
+    await rm(workspace, { recursive: true, force: true });
+    await Promise.all([mkdir(workspace, { recursive: true }), mkdir(scripts, { recursive: true }), mkdir(home, { recursive: true })]);
+    line(`build ${lease.dailyBuildNumber} (#${lease.buildNumber}) on ${process.platform}, workspace ${workspace}`);
+
+    let commitId = '';
+    let branch = plan.scm?.ref ?? '';
+    if (plan.scm) {
+      line(`checking out ${plan.scm.url} (${plan.scm.buildType} ${plan.scm.buildType === 'commit' ? plan.scm.commit : plan.scm.ref || 'default branch'})`);
+      const env = { ...baseEnv, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '/bin/false' };
+      const result = await checkout({ executor: options.executor, workspace, env, signal: abort.signal, write }, plan.scm);
+      if (!result.ok) {
+        line(reason ? `checkout interrupted (${reason})` : `checkout failed: ${result.reason}`);
+        state = reason ? FINAL_STATE[reason] : 'FAILURE';
+        return state;
+      }
+      commitId = result.commitId;
+      branch = result.branch;
+      line(`checked out ${commitId}${result.commitMessage ? ` "${result.commitMessage}"` : ''}`);
+      await peer.started(lease.recordId, { commitId, commitTime: result.commitTime, commitMessage: result.commitMessage, branch });
+    } else {
+      await peer.started(lease.recordId, { commitId: '', commitTime: null, commitMessage: '', branch: '' });
+    }
+
+    const env: Record<string, string> = {
+      ...baseEnv,
+      ...Object.fromEntries(plan.parameters.map((p) => [p.name, p.value])),
+      BUILD_NUMBER: String(lease.buildNumber),
+      DAILY_BUILD_NUMBER: lease.dailyBuildNumber,
+      COMMIT_ID: commitId,
+      CODE_BRANCH: branch,
+      JOB_ID: lease.jobId,
+      WORKSPACE: workspace,
+    };
+    for (const [index, step] of plan.steps.entries()) {
+      if (reason) break;
+      if (!step.enabled) {
+        line(`step ${index + 1} "${step.name}" is disabled; skipped`);
+        continue;
+      }
+      await peer.step(lease.recordId, { index, status: 'running', logOffset: streamer.offset });
+      line(`step ${index + 1}/${plan.steps.length} "${step.name}"`);
+      const script = join(scripts, `step-${index + 1}.sh`);
+      await writeFile(script, `${step.command}\n`, { mode: 0o600 });
+      const began = Date.now();
+      const result = await options.executor.exec({ file: '/bin/bash', args: ['-e', script], cwd: workspace, env }, write, abort.signal);
+      const ok = result.exitCode === 0 && !reason;
+      write(masker.end());
+      line(
+        ok
+          ? `step "${step.name}" succeeded in ${seconds(Date.now() - began)}`
+          : reason
+            ? `step "${step.name}" stopped (${reason === 'timeout' ? `the job's timeout of ${seconds(plan.timeoutMs)} passed` : reason === 'cancel' ? 'the build was stopped' : reason})`
+            : `step "${step.name}" failed with exit code ${result.exitCode ?? result.signal} after ${seconds(Date.now() - began)}`,
+      );
+      await peer.step(lease.recordId, { index, status: ok ? 'success' : 'error', logOffset: streamer.offset });
+      if (!ok) {
+        state = reason ? FINAL_STATE[reason] : 'FAILURE';
+        break;
+      }
+    }
+    if (reason) state = FINAL_STATE[reason];
+    return state;
+  } catch (error) {
+    if (error instanceof LeaseLostError) reason = 'lost';
+    else {
+      options.onError?.(error, `build ${lease.recordId}`);
+      line(`the runner failed: ${(error as Error).message}`);
+      state = 'FAILURE';
+    }
+    return reason ? FINAL_STATE[reason] : state;
+  } finally {
+    clearTimeout(timeout);
+    heartbeat.stop();
+    shutdown.removeEventListener('abort', onShutdown);
+    write(masker.end());
+    if (reason !== 'lost') line(`build finished: ${reason ? FINAL_STATE[reason] : state}`);
+    await streamer.flush();
+    if (reason !== 'lost' && !streamer.leaseLost) {
+      await peer.done(lease.recordId, { state: reason ? FINAL_STATE[reason] : state }).catch((e) => options.onError?.(e, 'reporting the outcome'));
+    }
+    await rm(scripts, { recursive: true, force: true });
+    await cleanWorkspace(options.workDir, lease, workspace);
+  }
+}
+
+/** Removes the workspace; a job that keeps its last workspace keeps only the newest one. */
+async function cleanWorkspace(workDir: string, lease: Lease, workspace: string): Promise<void> {
+  if (!lease.plan.keepWorkspace) {
+    await rm(workspace, { recursive: true, force: true });
+    return;
+  }
+  const keptDir = join(workDir, 'kept');
+  const kept = join(keptDir, lease.jobId);
+  await mkdir(keptDir, { recursive: true });
+  await rm(kept, { recursive: true, force: true });
+  await rename(workspace, kept).catch(() => rm(workspace, { recursive: true, force: true }));
+}
+
+/** Renews the lease every few seconds; a stop request or a lost lease stops the build. */
+function startHeartbeat(
+  lease: Lease,
+  peer: RunnerPeer,
+  stop: (why: StopReason) => void,
+  onError?: (error: unknown, context: string) => void,
+): { stop(): void } {
+  const every = Math.max(200, Math.min(1_500, Math.floor(lease.leaseMs / 4)));
+  let lastOk = Date.now();
+  let busy = false;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const status = await peer.extend(lease.recordId);
+      lastOk = Date.now();
+      if (!status.held) stop('lost');
+      else if (status.cancel) stop('cancel');
+    } catch (error) {
+      if (error instanceof LeaseLostError) stop('lost');
+      else {
+        onError?.(error, 'heartbeat');
+        // Past the lease the server has taken the build back: stop working on it.
+        if (Date.now() - lastOk > lease.leaseMs) stop('lost');
+      }
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), every);
+  void tick();
+  return { stop: () => clearInterval(timer) };
+}

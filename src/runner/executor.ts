@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+
+/** A program to run. */
+export interface ExecSpec {
+  file: string;
+  args: string[];
+  cwd: string;
+  /** The whole environment: nothing of the runner's own is inherited. */
+  env: Record<string, string>;
+}
+
+/** How a program ended. */
+export interface ExecResult {
+  exitCode: number | null;
+  signal: string | null;
+}
+
+/**
+ * Runs programs for builds. Output (stdout and stderr interleaved as written) goes to `onOutput`;
+ * aborting `signal` kills the program and everything it started.
+ */
+export interface Executor {
+  exec(spec: ExecSpec, onOutput: (data: Buffer) => void, signal: AbortSignal): Promise<ExecResult>;
+}
+
+/** Grace between SIGTERM and SIGKILL when a build is stopped. */
+const KILL_GRACE_MS = 2_000;
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+/**
+ * Runs each program as the leader of a new process group, with stderr joined to stdout at the
+ * file-descriptor level (so the two stay in the order they were written). Stopping signals the
+ * whole group: SIGTERM, then SIGKILL after a grace period. When the program exits, whatever it
+ * left running in the background is killed too. (A process that leaves the group with setsid
+ * escapes; builds are not a sandbox.)
+ */
+export class ProcessExecutor implements Executor {
+  exec(spec: ExecSpec, onOutput: (data: Buffer) => void, signal: AbortSignal): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('/bin/sh', ['-c', 'exec "$@" 2>&1', 'kiln-exec', spec.file, ...spec.args], {
+        cwd: spec.cwd,
+        env: spec.env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      let forceKill: NodeJS.Timeout | undefined;
+      const stop = () => {
+        if (child.pid === undefined) return;
+        killGroup(child.pid, 'SIGTERM');
+        forceKill = setTimeout(() => child.pid !== undefined && killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+      };
+      if (signal.aborted) stop();
+      else signal.addEventListener('abort', stop, { once: true });
+      child.stdout.on('data', (d: Buffer) => onOutput(d));
+      let drained = false;
+      let onDrained: (() => void) | undefined;
+      child.stdout.once('close', () => {
+        drained = true;
+        onDrained?.();
+      });
+      child.on('error', (err) => {
+        signal.removeEventListener('abort', stop);
+        reject(err);
+      });
+      child.on('exit', (code, sig) => {
+        signal.removeEventListener('abort', stop);
+        clearTimeout(forceKill);
+        if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+        // Output already in the pipe still arrives; wait for it, but not for a straggler that
+        // escaped the group and keeps the pipe open.
+        const finish = () => resolve({ exitCode: code, signal: sig });
+        if (drained) return finish();
+        const settle = setTimeout(finish, 1_000);
+        onDrained = () => {
+          clearTimeout(settle);
+          finish();
+        };
+      });
+    });
+  }
+}

@@ -1,0 +1,130 @@
+import { LeaseLostError, LogGapError, type RunnerPeer } from '../protocol/runner-protocol.ts';
+
+/** Streaming settings. */
+export interface LogStreamerOptions {
+  /** Bytes kept; past this the log gets one line saying so and the rest is dropped. */
+  maxBytes: number;
+  /** How long output may wait before it is sent. */
+  flushMs?: number;
+  /** Largest chunk sent at once. */
+  chunkBytes?: number;
+  /** Called when sending fails for a reason worth logging (the streamer retries on its own). */
+  onError?: (error: unknown) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Sends a build's output to the server as ordered chunks `{offset, bytes}`, one at a time, each
+ * acknowledged before the next. Unacknowledged bytes stay here: when the server cannot be reached
+ * the streamer retries with backoff and resumes where the server's log ends, so no line is lost
+ * or doubled. It stops sending for good when the build is no longer this runner's.
+ */
+export class LogStreamer {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Bytes the server has acknowledged. */
+  private acked = 0;
+  /** Bytes accepted locally (acknowledged or pending): the log offset "now". */
+  private written = 0;
+  private truncated = false;
+  private lost = false;
+  private sending: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly flushMs: number;
+  private readonly chunkBytes: number;
+
+  constructor(
+    private readonly peer: RunnerPeer,
+    private readonly recordId: string,
+    private readonly options: LogStreamerOptions,
+  ) {
+    this.flushMs = options.flushMs ?? 100;
+    this.chunkBytes = options.chunkBytes ?? 256 * 1024;
+  }
+
+  /** The log's size once everything written so far is sent. */
+  get offset(): number {
+    return this.written;
+  }
+
+  /** Queues output; sends it within `flushMs`. */
+  write(data: Buffer): void {
+    if (data.length === 0 || this.lost) return;
+    if (this.truncated) return;
+    const room = this.options.maxBytes - this.written;
+    if (data.length > room) {
+      const notice = Buffer.from(
+        `\n[kiln] the log reached ${this.options.maxBytes} bytes (KILN_LOG_MAX_BYTES); further output is not kept, the build goes on\n`,
+      );
+      this.push(data.subarray(0, Math.max(0, room)));
+      this.push(notice);
+      this.truncated = true;
+    } else {
+      this.push(data);
+    }
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.flushMs);
+  }
+
+  private push(data: Buffer): void {
+    if (data.length === 0) return;
+    this.pending.push(data);
+    this.pendingBytes += data.length;
+    this.written += data.length;
+  }
+
+  /** Sends everything written so far; resolves when the server has it (or the build is lost). */
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    while (this.sending) await this.sending;
+    if (this.pendingBytes === 0 || this.lost) return;
+    this.sending = this.sendAll().finally(() => {
+      this.sending = undefined;
+    });
+    await this.sending;
+  }
+
+  private async sendAll(): Promise<void> {
+    let delay = 100;
+    while (this.pendingBytes > 0 && !this.lost) {
+      const all = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending);
+      const data = all.subarray(0, this.chunkBytes);
+      try {
+        const size = await this.peer.log(this.recordId, { offset: this.acked, data });
+        this.dropAcked(all, Math.min(all.length, Math.max(size - this.acked, data.length)));
+        delay = 100;
+      } catch (error) {
+        if (error instanceof LeaseLostError) {
+          this.lost = true;
+          return;
+        }
+        if (error instanceof LogGapError && error.expectedOffset > this.acked) {
+          // The server stored more than was acknowledged (an answer got lost): skip what it has.
+          this.dropAcked(all, Math.min(error.expectedOffset - this.acked, all.length));
+          continue;
+        }
+        this.options.onError?.(error);
+        await sleep(delay);
+        delay = Math.min(delay * 2, 5_000);
+      }
+    }
+  }
+
+  private dropAcked(all: Buffer, n: number): void {
+    this.acked += n;
+    const rest = all.subarray(n);
+    this.pending = rest.length > 0 ? [rest] : [];
+    this.pendingBytes = rest.length;
+  }
+
+  /** True once the server said the build is no longer this runner's. */
+  get leaseLost(): boolean {
+    return this.lost;
+  }
+}

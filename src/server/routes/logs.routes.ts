@@ -1,0 +1,35 @@
+import { Readable } from 'node:stream';
+import type { FastifyReply } from 'fastify';
+import type { HandlerGroup, RouteDeps } from './deps.ts';
+import { ok } from './deps.ts';
+
+function sendFile(reply: FastifyReply, name: string, body: AsyncGenerator<Uint8Array>): FastifyReply {
+  return reply
+    .code(200)
+    .type('application/octet-stream')
+    .header('content-disposition', `attachment; filename="${name}"`)
+    .send(Readable.from(body));
+}
+
+/** Build logs: the live tail and the downloads. */
+export function logHandlers(deps: RouteDeps): HandlerGroup<'downloadRealTimeLog' | 'downloadBuildLog' | 'downloadTaskLog'> {
+  const { logs } = deps.engine;
+  return {
+    async downloadRealTimeLog({ caller, params, query }) {
+      const slice = await logs.realTime(caller, params.job_id, params.build_no, query.offset, query.length ?? 1_000_000);
+      return ok({
+        has_more_data: slice.hasMore,
+        offset: slice.next,
+        content: Buffer.from(slice.content).toString('utf8'),
+        current_offset: slice.offset,
+      });
+    },
+    async downloadBuildLog({ caller, params, reply }) {
+      sendFile(reply, `${params.record_id}.log`, await logs.full(caller, params.record_id));
+    },
+    async downloadTaskLog({ caller, params, query, reply }) {
+      const safe = query.task_name.replace(/[^\w.-]+/g, '_').slice(0, 100);
+      sendFile(reply, `${params.record_id}-${safe}.log`, await logs.step(caller, params.record_id, query.task_name));
+    },
+  };
+}
