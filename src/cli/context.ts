@@ -68,6 +68,11 @@ export function processContext(): CliContext {
   };
   const url = (override?: string) =>
     (override || env.KILN_URL || saved()?.url || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+  // `kiln records --all | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   return {
     env,
     out: (t) => process.stdout.write(t),

@@ -2,7 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { ApiError } from '../client/api-error.ts';
 import { registerAuth } from './commands/auth.ts';
 import { registerDomains } from './commands/domains.ts';
+import { registerImportRecords } from './commands/import-records.ts';
+import { registerJobs } from './commands/jobs.ts';
 import { registerProjects } from './commands/projects.ts';
+import { registerRecords } from './commands/records.ts';
 import { registerUsers } from './commands/users.ts';
 import { CliError, EXIT, type CliContext } from './context.ts';
 
@@ -15,6 +18,9 @@ export function buildProgram(ctx: CliContext): Command {
     .exitOverride();
   registerAuth(program, ctx);
   registerProjects(program, ctx);
+  registerJobs(program, ctx);
+  registerRecords(program, ctx);
+  registerImportRecords(program, ctx);
   registerUsers(program, ctx);
   registerDomains(program, ctx);
   return program;

@@ -107,7 +107,7 @@ export const OPTIONS = {
   },
   workDir: {
     env: 'KILN_WORK_DIR',
-    help: "Where the local runner makes build workspaces; default: work/ in the data directory",
+    help: 'Where the local runner makes build workspaces; default: work/ in the data directory',
     parse: (t: string) => (t.trim() === '' ? { error: 'must not be empty' } : t),
   },
   buildPath: {
@@ -117,7 +117,7 @@ export const OPTIONS = {
   },
   serverName: {
     env: 'KILN_SERVER_NAME',
-    help: "Stable name of this server (its local runner is local:<name>); default: the host name. Give each server of a cluster its own",
+    help: 'Stable name of this server (its local runner is local:<name>); default: the host name. Give each server of a cluster its own',
     parse: (t: string) => (/^[\w.-]{1,64}$/.test(t) ? t : { error: 'must be 1-64 letters, digits, . _ -' }),
   },
   rateLimit: {

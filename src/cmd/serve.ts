@@ -76,7 +76,8 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   }
   const runnerId = `local:${config.serverName ?? `${hostname()}-${config.port}`}`;
   const recovered = await engine.dispatch.recoverRunner(runnerId);
-  if (recovered > 0) logger.warn({ builds: recovered }, 'builds that were running when the server stopped ended ABORTED');
+  if (recovered > 0)
+    logger.warn({ builds: recovered }, 'builds that were running when the server stopped ended ABORTED');
 
   const app = await createApp({
     engine,
@@ -101,7 +102,10 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
         })
       : undefined;
   runner?.start();
-  logger.info({ host: config.host, port, store: storage.dialect, runner: runner ? runnerId : 'none' }, 'kiln listening');
+  logger.info(
+    { host: config.host, port, store: storage.dialect, runner: runner ? runnerId : 'none' },
+    'kiln listening',
+  );
   return {
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     app,

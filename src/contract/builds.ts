@@ -5,9 +5,12 @@ import { DATE_PATTERN, Envelope, Formatted, Id32, WireInt } from './common.ts';
 export const RunJobBody = Type.Object({
   job_id: Id32('The job to run'),
   parameter: Type.Optional(
-    Type.Array(Type.Object({ name: Type.String({ maxLength: 256 }), value: Type.String({ maxLength: 65536 }) }), {
-      maxItems: 100,
-    }),
+    Type.Array(
+      Type.Object({ name: Type.String({ maxLength: 256 }), value: Type.String({ maxLength: 65536 }) }),
+      {
+        maxItems: 100,
+      },
+    ),
   ),
   scm: Type.Optional(
     Type.Object({
@@ -35,7 +38,9 @@ export const StopJobBody = Type.Object({
 });
 
 /** ShowJobStatus answer. */
-export const JobStatusResult = Type.Object({ result: Type.Boolean({ description: 'true while a build of the job is queued or running' }) });
+export const JobStatusResult = Type.Object({
+  result: Type.Boolean({ description: 'true while a build of the job is queued or running' }),
+});
 
 /** ShowRunningStatus answer. */
 export const RunningStatusResult = Envelope(
@@ -60,11 +65,16 @@ const HistoryRecord = {
 export const HistoryQuery = Type.Object({
   offset: Type.Optional(WireInt({ minimum: 0, maximum: 2147483647, default: 0 })),
   limit: Type.Optional(WireInt({ minimum: 0, maximum: 100, default: 10 })),
-  interval: Type.Optional(WireInt({ minimum: 0, maximum: 30, default: 7, description: 'Days back from today' })),
+  interval: Type.Optional(
+    WireInt({ minimum: 0, maximum: 30, default: 7, description: 'Days back from today' }),
+  ),
 });
 
 /** ShowListHistory answer. */
-export const HistoryResult = Type.Object({ history_records: Type.Array(Type.Object(HistoryRecord)), total: Type.Integer() });
+export const HistoryResult = Type.Object({
+  history_records: Type.Array(Type.Object(HistoryRecord)),
+  total: Type.Integer(),
+});
 
 /** ShowListPeriodHistory query. */
 export const PeriodHistoryQuery = Type.Object({
@@ -156,8 +166,19 @@ export type RecordDetail = Static<typeof RecordDetail>;
 
 /** DownloadRealTimeLog query. */
 export const RealTimeLogQuery = Type.Object({
-  offset: WireInt({ minimum: 0, maximum: 2 ** 47, description: 'Byte offset to read from (the offset the previous call returned)' }),
-  length: Type.Optional(WireInt({ minimum: 1, maximum: 2 ** 31 - 1, default: 1_000_000, description: 'Most bytes to return (at most 5 MiB)' })),
+  offset: WireInt({
+    minimum: 0,
+    maximum: 2 ** 47,
+    description: 'Byte offset to read from (the offset the previous call returned)',
+  }),
+  length: Type.Optional(
+    WireInt({
+      minimum: 1,
+      maximum: 2 ** 31 - 1,
+      default: 1_000_000,
+      description: 'Most bytes to return (at most 5 MiB)',
+    }),
+  ),
 });
 
 /** DownloadRealTimeLog answer. */

@@ -14,8 +14,10 @@ export type ResponseOf<K extends OperationId> = {
     : void;
 }[keyof Ops[K]['response']];
 
-type Optionalize<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
-  [K in keyof T as undefined extends T[K] ? K : never]?: T[K];
+/** A part may be left out when it is absent or every field of it is optional. */
+type Omittable<V> = undefined extends V ? true : Partial<V> extends V ? true : false;
+type Optionalize<T> = { [K in keyof T as Omittable<T[K]> extends true ? never : K]: T[K] } & {
+  [K in keyof T as Omittable<T[K]> extends true ? K : never]?: T[K];
 };
 
 /** What a client passes to call an operation: only the parts it has. */

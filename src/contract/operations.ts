@@ -273,7 +273,8 @@ export const operations = {
   stopBuildJob: op({
     method: 'POST',
     path: '/v3/jobs/{job_id}/{build_no}/stop',
-    summary: 'Stop a build: a queued one leaves the queue, a running one has its processes killed; both end ABORTED',
+    summary:
+      'Stop a build: a queued one leaves the queue, a running one has its processes killed; both end ABORTED',
     tag: 'Builds',
     auth: 'project',
     params: BuildNoParams,
@@ -379,7 +380,8 @@ export const operations = {
   receiveWebhook: op({
     method: 'POST',
     path: '/v1/kiln/webhooks/{job_id}',
-    summary: 'Push webhook from GitHub, GitLab, Gitea or Gitee, checked against the job\'s webhook secret (Kiln)',
+    summary:
+      "Push webhook from GitHub, GitLab, Gitea or Gitee, checked against the job's webhook secret (Kiln)",
     tag: 'Kiln',
     auth: 'none',
     params: JobIdParams,

@@ -42,8 +42,10 @@ export function planBuild(spec: JobSpec, req: RunRequest): PlannedBuild | RunIss
   const given = new Map<string, string>();
   req.parameters.forEach((p, i) => {
     const known = p.name === BRANCH_PARAMETER || spec.parameters.some((d) => d.name === p.name);
-    if (!known) issues.push({ field: `parameter[${i}].name`, message: `"${p.name}" is not a parameter of this job` });
-    else if (p.value.includes('\u0000')) issues.push({ field: `parameter[${i}].value`, message: 'must not contain NUL' });
+    if (!known)
+      issues.push({ field: `parameter[${i}].name`, message: `"${p.name}" is not a parameter of this job` });
+    else if (p.value.includes('\u0000'))
+      issues.push({ field: `parameter[${i}].value`, message: 'must not contain NUL' });
     else given.set(p.name, p.value);
   });
   const parameters: BuildParameter[] = spec.parameters.map((d) => {
@@ -54,11 +56,21 @@ export function planBuild(spec: JobSpec, req: RunRequest): PlannedBuild | RunIss
     return { name: d.name, value, sensitive: d.sensitive };
   });
 
-  const branch = req.branch ?? given.get(BRANCH_PARAMETER) ?? parameters.find((p) => p.name === BRANCH_PARAMETER)?.value ?? spec.scm?.branch ?? '';
-  if (branch !== '' && !isSafeRef(branch)) issues.push({ field: BRANCH_PARAMETER, message: `"${branch}" is not a valid branch name` });
-  if (req.tag !== undefined && !isSafeRef(req.tag)) issues.push({ field: 'scm.build_tag', message: `"${req.tag}" is not a valid tag name` });
+  const branch =
+    req.branch ??
+    given.get(BRANCH_PARAMETER) ??
+    parameters.find((p) => p.name === BRANCH_PARAMETER)?.value ??
+    spec.scm?.branch ??
+    '';
+  if (branch !== '' && !isSafeRef(branch))
+    issues.push({ field: BRANCH_PARAMETER, message: `"${branch}" is not a valid branch name` });
+  if (req.tag !== undefined && !isSafeRef(req.tag))
+    issues.push({ field: 'scm.build_tag', message: `"${req.tag}" is not a valid tag name` });
   if (req.commit !== undefined && !isCommitId(req.commit)) {
-    issues.push({ field: 'scm.build_commit_id', message: `"${req.commit}" is not a commit id (4 to 64 hex digits)` });
+    issues.push({
+      field: 'scm.build_commit_id',
+      message: `"${req.commit}" is not a commit id (4 to 64 hex digits)`,
+    });
   }
   if ((req.tag !== undefined || req.commit !== undefined) && !spec.scm) {
     issues.push({ field: 'scm', message: 'this job has no repository to check out' });

@@ -43,7 +43,8 @@ export class BuildService {
 
   /** Starts a build for a trigger the engine itself decided on (schedules, pushes) or a caller. */
   async trigger(job: JobRecord, user: User, triggerType: TriggerType, request: RunRequest): Promise<Build> {
-    if (job.disabled) throw new AppError('JOB_DISABLED', `job ${job.name} is disabled; recover it before running it`);
+    if (job.disabled)
+      throw new AppError('JOB_DISABLED', `job ${job.name} is disabled; recover it before running it`);
     const build = await this.storage.transaction((tx) =>
       createBuild(tx, { job, user, triggerType, request, now: this.clock.now(), timeZone: this.timeZone }),
     );
@@ -62,7 +63,11 @@ export class BuildService {
    * StopBuildJob. A queued build leaves the queue and ends ABORTED at once; a running one is
    * marked for its runner, which kills the step's process tree and reports ABORTED.
    */
-  async stop(caller: Principal, jobId: string, number: number): Promise<{ stopped: boolean; message: string }> {
+  async stop(
+    caller: Principal,
+    jobId: string,
+    number: number,
+  ): Promise<{ stopped: boolean; message: string }> {
     const { build } = await this.findBuild(caller, jobId, number, 'build');
     if (build.runningStatus === 'Finished') {
       return { stopped: false, message: `build ${number} already finished: ${build.state}` };
@@ -70,27 +75,43 @@ export class BuildService {
     const now = this.clock.now();
     const dequeued = await this.storage.transaction(async (tx) => {
       if (!(await tx.queue.remove(build.recordId))) return false;
-      await tx.builds.finish(build.recordId, { state: 'ABORTED', finishedAt: now, buildTime: 0, costTime: now - build.startTime });
-      await tx.logs.appendAtEnd(build.recordId, serverLine(`stopped by ${caller.user.name} before it started`));
+      await tx.builds.finish(build.recordId, {
+        state: 'ABORTED',
+        finishedAt: now,
+        buildTime: 0,
+        costTime: now - build.startTime,
+      });
+      await tx.logs.appendAtEnd(
+        build.recordId,
+        serverLine(`stopped by ${caller.user.name} before it started`),
+      );
       return true;
     });
     if (dequeued) {
       this.events.finished(build.recordId, 'ABORTED');
       return { stopped: true, message: '' };
     }
-    if (await this.storage.builds.requestCancel(build.recordId)) this.events.publish('cancel', build.recordId);
+    if (await this.storage.builds.requestCancel(build.recordId))
+      this.events.publish('cancel', build.recordId);
     return { stopped: true, message: '' };
   }
 
   /** The job's unfinished builds and its latest build (status operations). */
   async status(caller: Principal, jobId: string): Promise<{ active: Build[]; last: Build | undefined }> {
     await requireJob(this.storage, caller, jobId, 'read');
-    const [active, last] = await Promise.all([this.storage.builds.listActive(jobId), this.storage.builds.latest(jobId)]);
+    const [active, last] = await Promise.all([
+      this.storage.builds.listActive(jobId),
+      this.storage.builds.latest(jobId),
+    ]);
     return { active, last };
   }
 
   /** ShowListHistory: builds of the last `intervalDays` days (today included), newest first. */
-  async history(caller: Principal, jobId: string, q: { offset: number; limit: number; intervalDays: number }): Promise<HistoryPage> {
+  async history(
+    caller: Principal,
+    jobId: string,
+    q: { offset: number; limit: number; intervalDays: number },
+  ): Promise<HistoryPage> {
     await requireJob(this.storage, caller, jobId, 'read');
     const now = this.clock.now();
     const from = dayStart(now - q.intervalDays * DAY_MS, this.timeZone);
@@ -104,18 +125,25 @@ export class BuildService {
     q: { offset: number; limit: number; startDate: string; endDate: string },
   ): Promise<HistoryPage> {
     const from = parseDate(q.startDate, this.timeZone);
-    if (from === undefined) throw invalidParam(`start_time "${q.startDate}" is not a real date in the format yyyy-MM-dd`);
+    if (from === undefined)
+      throw invalidParam(`start_time "${q.startDate}" is not a real date in the format yyyy-MM-dd`);
     const last = parseDate(q.endDate, this.timeZone);
-    if (last === undefined) throw invalidParam(`end_time "${q.endDate}" is not a real date in the format yyyy-MM-dd`);
+    if (last === undefined)
+      throw invalidParam(`end_time "${q.endDate}" is not a real date in the format yyyy-MM-dd`);
     if (last < from) throw invalidParam('end_time must not be before start_time');
     if (last - from > 30 * DAY_MS + 3_600_000) throw invalidParam('the period may span at most 30 days');
     await requireJob(this.storage, caller, jobId, 'read');
     return this.page({ jobId, from, to: nextDayStart(last, this.timeZone) }, q.offset, q.limit);
   }
 
-  private async page(window: { jobId: string; from: number; to: number }, offset: number, limit: number): Promise<HistoryPage> {
+  private async page(
+    window: { jobId: string; from: number; to: number },
+    offset: number,
+    limit: number,
+  ): Promise<HistoryPage> {
     const total = await this.storage.builds.countInWindow(window);
-    const builds = offset < total && limit > 0 ? await this.storage.builds.pageInWindow(window, offset, limit) : [];
+    const builds =
+      offset < total && limit > 0 ? await this.storage.builds.pageInWindow(window, offset, limit) : [];
     return { builds, total };
   }
 
@@ -129,11 +157,13 @@ export class BuildService {
   async byRecordId(caller: Principal, recordId: string): Promise<BuildDetails> {
     const build = await this.storage.builds.findByRecordId(recordId);
     if (!build) throw new AppError('BUILD_NOT_FOUND', `no build with record id ${recordId}`);
-    const { job, project } = await requireJob(this.storage, caller, build.jobId, 'read').catch((error: unknown) => {
-      throw error instanceof AppError && error.code === 'JOB_NOT_FOUND'
-        ? new AppError('BUILD_NOT_FOUND', `no build with record id ${recordId}`)
-        : error;
-    });
+    const { job, project } = await requireJob(this.storage, caller, build.jobId, 'read').catch(
+      (error: unknown) => {
+        throw error instanceof AppError && error.code === 'JOB_NOT_FOUND'
+          ? new AppError('BUILD_NOT_FOUND', `no build with record id ${recordId}`)
+          : error;
+      },
+    );
     return { job, project, build, steps: await this.storage.steps.list(recordId) };
   }
 }

@@ -93,7 +93,8 @@ export class DispatchService {
 
   private async held(runnerId: string, recordId: string): Promise<BuildRun> {
     const run = await this.storage.builds.findRun(recordId);
-    if (!run || run.runnerId !== runnerId || run.build.runningStatus === 'Finished') throw new LeaseLostError(recordId);
+    if (!run || run.runnerId !== runnerId || run.build.runningStatus === 'Finished')
+      throw new LeaseLostError(recordId);
     return run;
   }
 
@@ -102,7 +103,8 @@ export class DispatchService {
   }
 
   async started(runnerId: string, recordId: string, checkout: CheckoutInfo): Promise<void> {
-    if (!(await this.storage.builds.markRunning(recordId, runnerId, checkout))) throw new LeaseLostError(recordId);
+    if (!(await this.storage.builds.markRunning(recordId, runnerId, checkout)))
+      throw new LeaseLostError(recordId);
   }
 
   async step(runnerId: string, recordId: string, report: StepReport): Promise<void> {
@@ -180,7 +182,10 @@ export class DispatchService {
   async expireLeases(): Promise<number> {
     let n = 0;
     for (const { recordId } of await this.storage.builds.listExpired(this.clock.now(), 100)) {
-      if (await this.abandon(recordId, 'the runner running this build was lost (it stopped sending heartbeats)')) n++;
+      if (
+        await this.abandon(recordId, 'the runner running this build was lost (it stopped sending heartbeats)')
+      )
+        n++;
     }
     return n;
   }

@@ -11,6 +11,7 @@ import { JobService } from './job-service.ts';
 import { LogService } from './log-service.ts';
 import { DEFAULT_PASSWORD_COST } from './passwords.ts';
 import { RecordsService } from './records-service.ts';
+import { RunnerService } from './runner-service.ts';
 import { Scheduler } from './scheduler.ts';
 import { SecretBox } from './secret-box.ts';
 import { WebhookService } from './webhook-service.ts';
@@ -43,6 +44,7 @@ export interface Engine {
   imports: ImportService;
   builds: BuildService;
   dispatch: DispatchService;
+  runners: RunnerService;
   logs: LogService;
   scheduler: Scheduler;
   webhooks: WebhookService;
@@ -98,6 +100,7 @@ export function createEngine(deps: EngineDeps): Engine {
     imports: new ImportService(deps.storage, deps.clock),
     builds,
     dispatch,
+    runners: new RunnerService(deps.storage, deps.clock),
     logs: new LogService(deps.storage, builds),
     scheduler,
     webhooks: new WebhookService(deps.storage, secrets, builds),

@@ -6,7 +6,7 @@ import type { Principal } from '../domain/identity.ts';
 import { isUniqueViolation } from '../storage/errors.ts';
 import type { Storage } from '../storage/ports.ts';
 import { requireJob } from './access.ts';
-import { readLines } from './lines.ts';
+import { LineTooLongError, readLines } from './lines.ts';
 
 /** What an import did. */
 export interface ImportSummary {
@@ -54,7 +54,23 @@ export class ImportService {
     const seen = new Set<number>();
     let batch: Build[] = [];
     let lineNo = firstLine - 1;
-    for await (const text of readLines(stream, MAX_LINE_BYTES)) {
+    const lines = readLines(stream, MAX_LINE_BYTES);
+    for (;;) {
+      let next: IteratorResult<string>;
+      try {
+        next = await lines.next();
+      } catch (error) {
+        if (!(error instanceof LineTooLongError)) throw error;
+        await this.flush(jobId, batch, summary);
+        throw this.lineError(
+          firstLine - 1 + error.line,
+          '(line)',
+          `is longer than ${error.maxBytes} bytes`,
+          summary,
+        );
+      }
+      if (next.done) break;
+      const text = next.value;
       lineNo++;
       if (text.trim() === '') continue;
       summary.lines++;

@@ -1,9 +1,18 @@
-import { AppError } from '../domain/errors.ts';
+/** A line longer than the limit; `line` is its number counted from 1 in the stream. */
+export class LineTooLongError extends Error {
+  constructor(
+    readonly line: number,
+    readonly maxBytes: number,
+  ) {
+    super(`line ${line} is longer than ${maxBytes} bytes`);
+    this.name = 'LineTooLongError';
+  }
+}
 
 /**
  * The lines of a byte stream, as text without their line ends, read as the stream arrives (never
- * the whole stream in memory). A line longer than `maxBytes` stops the read with a 400: no record
- * is that long, and an endless line must not fill the server's memory.
+ * the whole stream in memory). A line longer than `maxBytes` throws LineTooLongError: no record is
+ * that long, and an endless line must not fill the server's memory.
  */
 export async function* readLines(
   stream: AsyncIterable<Uint8Array | string>,
@@ -12,6 +21,11 @@ export async function* readLines(
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let lineNo = 1;
+  const take = (piece: Buffer) => {
+    pendingBytes += piece.length;
+    if (pendingBytes > maxBytes) throw new LineTooLongError(lineNo, maxBytes);
+    pending.push(piece);
+  };
   for await (const piece of stream) {
     let chunk =
       typeof piece === 'string'
@@ -19,7 +33,7 @@ export async function* readLines(
         : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
     let nl = chunk.indexOf(10);
     while (nl >= 0) {
-      pending.push(chunk.subarray(0, nl));
+      take(chunk.subarray(0, nl));
       yield Buffer.concat(pending).toString('utf8').replace(/\r$/, '');
       lineNo++;
       pending = [];
@@ -27,12 +41,7 @@ export async function* readLines(
       chunk = chunk.subarray(nl + 1);
       nl = chunk.indexOf(10);
     }
-    if (chunk.length > 0) {
-      pendingBytes += chunk.length;
-      if (pendingBytes > maxBytes)
-        throw new AppError('INVALID_BODY', `line ${lineNo} is longer than ${maxBytes} bytes`);
-      pending.push(Buffer.from(chunk));
-    }
+    if (chunk.length > 0) take(Buffer.from(chunk));
   }
   if (pendingBytes > 0) yield Buffer.concat(pending).toString('utf8').replace(/\r$/, '');
 }

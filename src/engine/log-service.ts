@@ -40,7 +40,13 @@ export class LogService {
    * From `offset`, at most `length` bytes. A slice never ends inside a UTF-8 character (the rest
    * of it comes with the next call), so a client that loops on `next` sees every byte once.
    */
-  async realTime(caller: Principal, jobId: string, number: number, offset: number, length: number): Promise<LogSlice> {
+  async realTime(
+    caller: Principal,
+    jobId: string,
+    number: number,
+    offset: number,
+    length: number,
+  ): Promise<LogSlice> {
     const { build } = await this.builds.details(caller, jobId, number);
     // Read the state before the bytes: once Finished is seen, every byte is already stored.
     const finished = build.runningStatus === 'Finished';

@@ -6,7 +6,12 @@ import type { BuildEvents } from './build-events.ts';
 import { createBuild } from './trigger.ts';
 
 /** The latest time `expression` was due in (after, atOrBefore], or undefined. */
-export function latestDue(expression: string, timeZone: string, after: number, atOrBefore: number): number | undefined {
+export function latestDue(
+  expression: string,
+  timeZone: string,
+  after: number,
+  atOrBefore: number,
+): number | undefined {
   const cron = new Cron(expression, { timezone: timeZone, paused: true });
   const [latest] = cron.previousRuns(1, new Date(atOrBefore + 1));
   const t = latest?.getTime();
@@ -65,7 +70,14 @@ export class Scheduler {
       if (!(await tx.schedules.advance(job.id, key, last, due))) return undefined;
       // A disabled job lets its due times pass without building.
       if (job.disabled || !owner) return undefined;
-      return createBuild(tx, { job, user: owner, triggerType: 'Scheduled', request: { parameters: [] }, now, timeZone: this.timeZone });
+      return createBuild(tx, {
+        job,
+        user: owner,
+        triggerType: 'Scheduled',
+        request: { parameters: [] },
+        now,
+        timeZone: this.timeZone,
+      });
     });
     if (build) this.events.publish('queued', build.recordId);
     return build !== undefined;

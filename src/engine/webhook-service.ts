@@ -57,7 +57,10 @@ function verified(sender: Sender, d: WebhookDelivery, secret: string): boolean {
       // Gitee sends either the password itself or base64(HMAC(secret, timestamp + "\n" + secret)).
       const token = header(d, 'x-gitee-token') ?? '';
       const timestamp = header(d, 'x-gitee-timestamp') ?? '';
-      return same(token, secret) || (timestamp !== '' && same(token, hmac(secret, `${timestamp}\n${secret}`, 'base64')));
+      return (
+        same(token, secret) ||
+        (timestamp !== '' && same(token, hmac(secret, `${timestamp}\n${secret}`, 'base64')))
+      );
     }
   }
 }
@@ -80,23 +83,38 @@ export class WebhookService {
     if (!job) throw new AppError('JOB_NOT_FOUND', 'job not found');
     const sender = senderOf(delivery);
     if (!sender) {
-      throw new AppError('INVALID_PARAM', 'unknown sender: Kiln takes GitHub, GitLab, Gitea and Gitee push events (by their X-*-Event header)');
+      throw new AppError(
+        'INVALID_PARAM',
+        'unknown sender: Kiln takes GitHub, GitLab, Gitea and Gitee push events (by their X-*-Event header)',
+      );
     }
     if (!verified(sender, delivery, this.secrets.open(job.webhookSecretEnc))) {
-      throw new AppError('UNAUTHENTICATED', `the ${sender} webhook signature does not match the job's webhook secret`);
+      throw new AppError(
+        'UNAUTHENTICATED',
+        `the ${sender} webhook signature does not match the job's webhook secret`,
+      );
     }
-    if (!isPush(sender, delivery)) return { ignored: `${header(delivery, `x-${sender}-event`)} events are not pushes` };
+    if (!isPush(sender, delivery))
+      return { ignored: `${header(delivery, `x-${sender}-event`)} events are not pushes` };
 
     let payload: { ref?: unknown; after?: unknown; checkout_sha?: unknown };
     try {
       payload = JSON.parse(delivery.body.toString('utf8')) as typeof payload;
     } catch {
-      throw new AppError('INVALID_BODY', 'the webhook body is not JSON (set the content type to application/json at the git host)');
+      throw new AppError(
+        'INVALID_BODY',
+        'the webhook body is not JSON (set the content type to application/json at the git host)',
+      );
     }
     const ref = typeof payload.ref === 'string' ? payload.ref : '';
     if (!ref.startsWith('refs/heads/')) return { ignored: `${ref || 'the push'} is not a branch` };
     const branch = ref.slice('refs/heads/'.length);
-    const commit = typeof payload.after === 'string' ? payload.after : typeof payload.checkout_sha === 'string' ? payload.checkout_sha : '';
+    const commit =
+      typeof payload.after === 'string'
+        ? payload.after
+        : typeof payload.checkout_sha === 'string'
+          ? payload.checkout_sha
+          : '';
     if (/^0+$/.test(commit) || commit === '') return { ignored: `branch ${branch} was deleted` };
 
     const spec = toJobSpec(JSON.parse(job.config) as JobConfig);
@@ -107,7 +125,9 @@ export class WebhookService {
     if (job.disabled) return { ignored: 'the job is disabled' };
     const owner = await this.storage.users.findById(job.creatorId);
     if (!owner) return { ignored: "the job's owner no longer exists" };
-    return { started: await this.builds.trigger(job, owner, 'CodeUpdate', { parameters: [], commit, branch }) };
+    return {
+      started: await this.builds.trigger(job, owner, 'CodeUpdate', { parameters: [], commit, branch }),
+    };
   }
 
   /** The secret a git host must be given for this job. */

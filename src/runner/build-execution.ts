@@ -37,7 +37,12 @@ function seconds(ms: number): string {
  * with sensitive values masked, heartbeats that renew the lease and carry stop requests, the job's
  * timeout, and the outcome reported at the end.
  */
-export async function executeBuild(lease: Lease, peer: RunnerPeer, options: ExecutionOptions, shutdown: AbortSignal): Promise<BuildState | undefined> {
+export async function executeBuild(
+  lease: Lease,
+  peer: RunnerPeer,
+  options: ExecutionOptions,
+  shutdown: AbortSignal,
+): Promise<BuildState | undefined> {
   const { plan } = lease;
   const abort = new AbortController();
   let reason: StopReason | undefined;
@@ -66,15 +71,26 @@ export async function executeBuild(lease: Lease, peer: RunnerPeer, options: Exec
   let state: BuildState = 'SUCCESS';
   try {
     await rm(workspace, { recursive: true, force: true });
-    await Promise.all([mkdir(workspace, { recursive: true }), mkdir(scripts, { recursive: true }), mkdir(home, { recursive: true })]);
-    line(`build ${lease.dailyBuildNumber} (#${lease.buildNumber}) on ${process.platform}, workspace ${workspace}`);
+    await Promise.all([
+      mkdir(workspace, { recursive: true }),
+      mkdir(scripts, { recursive: true }),
+      mkdir(home, { recursive: true }),
+    ]);
+    line(
+      `build ${lease.dailyBuildNumber} (#${lease.buildNumber}) on ${process.platform}, workspace ${workspace}`,
+    );
 
     let commitId = '';
     let branch = plan.scm?.ref ?? '';
     if (plan.scm) {
-      line(`checking out ${plan.scm.url} (${plan.scm.buildType} ${plan.scm.buildType === 'commit' ? plan.scm.commit : plan.scm.ref || 'default branch'})`);
+      line(
+        `checking out ${plan.scm.url} (${plan.scm.buildType} ${plan.scm.buildType === 'commit' ? plan.scm.commit : plan.scm.ref || 'default branch'})`,
+      );
       const env = { ...baseEnv, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '/bin/false' };
-      const result = await checkout({ executor: options.executor, workspace, env, signal: abort.signal, write }, plan.scm);
+      const result = await checkout(
+        { executor: options.executor, workspace, env, signal: abort.signal, write },
+        plan.scm,
+      );
       if (!result.ok) {
         line(reason ? `checkout interrupted (${reason})` : `checkout failed: ${result.reason}`);
         state = reason ? FINAL_STATE[reason] : 'FAILURE';
@@ -83,7 +99,12 @@ export async function executeBuild(lease: Lease, peer: RunnerPeer, options: Exec
       commitId = result.commitId;
       branch = result.branch;
       line(`checked out ${commitId}${result.commitMessage ? ` "${result.commitMessage}"` : ''}`);
-      await peer.started(lease.recordId, { commitId, commitTime: result.commitTime, commitMessage: result.commitMessage, branch });
+      await peer.started(lease.recordId, {
+        commitId,
+        commitTime: result.commitTime,
+        commitMessage: result.commitMessage,
+        branch,
+      });
     } else {
       await peer.started(lease.recordId, { commitId: '', commitTime: null, commitMessage: '', branch: '' });
     }
@@ -109,7 +130,11 @@ export async function executeBuild(lease: Lease, peer: RunnerPeer, options: Exec
       const script = join(scripts, `step-${index + 1}.sh`);
       await writeFile(script, `${step.command}\n`, { mode: 0o600 });
       const began = Date.now();
-      const result = await options.executor.exec({ file: '/bin/bash', args: ['-e', script], cwd: workspace, env }, write, abort.signal);
+      const result = await options.executor.exec(
+        { file: '/bin/bash', args: ['-e', script], cwd: workspace, env },
+        write,
+        abort.signal,
+      );
       const ok = result.exitCode === 0 && !reason;
       write(masker.end());
       line(
@@ -119,7 +144,11 @@ export async function executeBuild(lease: Lease, peer: RunnerPeer, options: Exec
             ? `step "${step.name}" stopped (${reason === 'timeout' ? `the job's timeout of ${seconds(plan.timeoutMs)} passed` : reason === 'cancel' ? 'the build was stopped' : reason})`
             : `step "${step.name}" failed with exit code ${result.exitCode ?? result.signal} after ${seconds(Date.now() - began)}`,
       );
-      await peer.step(lease.recordId, { index, status: ok ? 'success' : 'error', logOffset: streamer.offset });
+      await peer.step(lease.recordId, {
+        index,
+        status: ok ? 'success' : 'error',
+        logOffset: streamer.offset,
+      });
       if (!ok) {
         state = reason ? FINAL_STATE[reason] : 'FAILURE';
         break;
@@ -143,7 +172,9 @@ export async function executeBuild(lease: Lease, peer: RunnerPeer, options: Exec
     if (reason !== 'lost') line(`build finished: ${reason ? FINAL_STATE[reason] : state}`);
     await streamer.flush();
     if (reason !== 'lost' && !streamer.leaseLost) {
-      await peer.done(lease.recordId, { state: reason ? FINAL_STATE[reason] : state }).catch((e) => options.onError?.(e, 'reporting the outcome'));
+      await peer
+        .done(lease.recordId, { state: reason ? FINAL_STATE[reason] : state })
+        .catch((e) => options.onError?.(e, 'reporting the outcome'));
     }
     await rm(scripts, { recursive: true, force: true });
     await cleanWorkspace(options.workDir, lease, workspace);

@@ -14,7 +14,8 @@ export interface CheckoutContext {
 }
 
 /** Checkout's answer: what was checked out, or why it failed (said in words for the log). */
-export type CheckoutOutcome = ({ ok: true } & CheckoutInfo & { branch: string }) | { ok: false; reason: string };
+export type CheckoutOutcome =
+  ({ ok: true } & CheckoutInfo & { branch: string }) | { ok: false; reason: string };
 
 /** A plain filesystem path (not a URL and not scp-like host:path): git clones those with hard links. */
 function isLocalPath(url: string): boolean {
@@ -36,7 +37,10 @@ async function git(ctx: CheckoutContext, args: string[], capture?: Buffer[]): Pr
  * reads back the commit. Branch and tag builds fetch one commit; commit builds fetch the history
  * they need to find it. Arguments are passed as an array after `--`, never through a shell.
  */
-export async function checkout(ctx: CheckoutContext, scm: NonNullable<BuildPlan['scm']>): Promise<CheckoutOutcome> {
+export async function checkout(
+  ctx: CheckoutContext,
+  scm: NonNullable<BuildPlan['scm']>,
+): Promise<CheckoutOutcome> {
   const shallow = isLocalPath(scm.url) ? [] : ['--depth', '1'];
   if (scm.buildType === 'commit') {
     if (!(await git(ctx, ['clone', '--quiet', '--no-checkout', '--', scm.url, '.']))) {
@@ -54,8 +58,12 @@ export async function checkout(ctx: CheckoutContext, scm: NonNullable<BuildPlan[
   }
   const out: Buffer[] = [];
   const format = scm.ref || scm.buildType === 'commit' ? '%H%x00%ct%x00%s' : '%H%x00%ct%x00%s%x00%D';
-  if (!(await git(ctx, ['log', '-1', `--format=${format}`], out))) return { ok: false, reason: 'cannot read the commit' };
-  const [commitId = '', seconds = '', subject = '', decorations = ''] = Buffer.concat(out).toString('utf8').trim().split('\0');
+  if (!(await git(ctx, ['log', '-1', `--format=${format}`], out)))
+    return { ok: false, reason: 'cannot read the commit' };
+  const [commitId = '', seconds = '', subject = '', decorations = ''] = Buffer.concat(out)
+    .toString('utf8')
+    .trim()
+    .split('\0');
   // Without a configured branch the remote's default was cloned: its name is in `HEAD -> name`.
   const branch = scm.ref || /HEAD -> ([^,]+)/.exec(decorations)?.[1] || '';
   return {

@@ -54,7 +54,10 @@ export class ProcessExecutor implements Executor {
       const stop = () => {
         if (child.pid === undefined) return;
         killGroup(child.pid, 'SIGTERM');
-        forceKill = setTimeout(() => child.pid !== undefined && killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+        forceKill = setTimeout(
+          () => child.pid !== undefined && killGroup(child.pid, 'SIGKILL'),
+          KILL_GRACE_MS,
+        );
       };
       if (signal.aborted) stop();
       else signal.addEventListener('abort', stop, { once: true });

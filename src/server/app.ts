@@ -39,7 +39,17 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID().replace(/-/g, '');
     },
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+    // Long enough that an over-long id reaches validation and gets its own 400; anything longer is
+    // answered by frameworkErrors below.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 4096 },
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      const message =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? 'a path segment is longer than 4096 characters'
+          : 'the URL is not valid (bad percent-encoding?)';
+      return sendError(new AppError('INVALID_PARAM', message), request, reply, 'codearts');
+    },
     ajv: { customOptions: { strict: false } },
   });
   app.setValidatorCompiler(createValidatorCompiler());

@@ -11,7 +11,7 @@ export interface WireError {
 /**
  * The one table that turns catalogue codes into HTTP statuses and CodeArts error codes. The
  * `CB.*` codes are the documented CodeArts ones where one fits; `CB.00060403`, `CB.00060404`,
- * `CB.00060409`, `CB.00060413` and `CB.00060416` are Kiln's (the documented list has none for
+ * `CB.00060409`, `CB.00060410`, `CB.00060413` and `CB.00060416` are Kiln's (the documented list has none for
  * those statuses). docs/errors.md lists every row; a test keeps them in step.
  */
 export const ERROR_TABLE: Record<AppErrorCode, WireError> = {
@@ -77,6 +77,11 @@ export const ERROR_TABLE: Record<AppErrorCode, WireError> = {
     errorCode: 'CB.00060416',
     meaning: 'A runner sent a log chunk that does not continue the log',
   },
+  LEASE_LOST: {
+    status: 410,
+    errorCode: 'CB.00060410',
+    meaning: 'A runner reported on a build it no longer holds',
+  },
   PAYLOAD_TOO_LARGE: {
     status: 413,
     errorCode: 'CB.00060413',
@@ -111,6 +116,7 @@ export const HTTP_TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
+  410: 'Gone',
   413: 'Request Entity Too Large',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',

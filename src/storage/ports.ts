@@ -257,7 +257,13 @@ export interface StepStore {
   update(
     recordId: string,
     index: number,
-    changes: { status?: StepStatus; startedAt?: number; finishedAt?: number; logStart?: number; logEnd?: number },
+    changes: {
+      status?: StepStatus;
+      startedAt?: number;
+      finishedAt?: number;
+      logStart?: number;
+      logEnd?: number;
+    },
   ): Promise<void>;
   /** Steps still marked running get `status` (a build that ended mid-step). */
   closeRunning(recordId: string, status: StepStatus, now: number): Promise<void>;
@@ -273,7 +279,11 @@ export interface LogStore {
    * wholly inside what is stored is a resend (duplicate, nothing written); anything else is a gap.
    * Returns the log's size after the call.
    */
-  append(recordId: string, offset: number, data: Uint8Array): Promise<{ outcome: AppendOutcome; size: number }>;
+  append(
+    recordId: string,
+    offset: number,
+    data: Uint8Array,
+  ): Promise<{ outcome: AppendOutcome; size: number }>;
   /** Appends at the end, whatever the size (lines the server itself writes). */
   appendAtEnd(recordId: string, data: Uint8Array): Promise<number>;
   size(recordId: string): Promise<number>;

@@ -1,6 +1,11 @@
 import type { RunJobBody } from '../../contract/builds.ts';
 import type { Principal } from '../../domain/identity.ts';
-import { toHistoryDetails, toHistoryRecord, toPeriodHistoryRecord, toRecordDetail } from '../mappers/build.mapper.ts';
+import {
+  toHistoryDetails,
+  toHistoryRecord,
+  toPeriodHistoryRecord,
+  toRecordDetail,
+} from '../mappers/build.mapper.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
 import { ok } from './deps.ts';
 
@@ -68,7 +73,10 @@ export function buildHandlers(deps: RouteDeps): HandlerGroup<BuildOps> {
         startDate: query.start_time,
         endDate: query.end_time,
       });
-      return { total: page.total, history_records: page.builds.map((b) => toPeriodHistoryRecord(b, timeZone)) };
+      return {
+        total: page.total,
+        history_records: page.builds.map((b) => toPeriodHistoryRecord(b, timeZone)),
+      };
     },
     async showHistoryDetails({ caller, params }) {
       return toHistoryDetails(await builds.details(caller, params.job_id, params.build_number), clock.now());

@@ -12,11 +12,19 @@ function sendFile(reply: FastifyReply, name: string, body: AsyncGenerator<Uint8A
 }
 
 /** Build logs: the live tail and the downloads. */
-export function logHandlers(deps: RouteDeps): HandlerGroup<'downloadRealTimeLog' | 'downloadBuildLog' | 'downloadTaskLog'> {
+export function logHandlers(
+  deps: RouteDeps,
+): HandlerGroup<'downloadRealTimeLog' | 'downloadBuildLog' | 'downloadTaskLog'> {
   const { logs } = deps.engine;
   return {
     async downloadRealTimeLog({ caller, params, query }) {
-      const slice = await logs.realTime(caller, params.job_id, params.build_no, query.offset, query.length ?? 1_000_000);
+      const slice = await logs.realTime(
+        caller,
+        params.job_id,
+        params.build_no,
+        query.offset,
+        query.length ?? 1_000_000,
+      );
       return ok({
         has_more_data: slice.hasMore,
         offset: slice.next,
@@ -29,7 +37,11 @@ export function logHandlers(deps: RouteDeps): HandlerGroup<'downloadRealTimeLog'
     },
     async downloadTaskLog({ caller, params, query, reply }) {
       const safe = query.task_name.replace(/[^\w.-]+/g, '_').slice(0, 100);
-      sendFile(reply, `${params.record_id}-${safe}.log`, await logs.step(caller, params.record_id, query.task_name));
+      sendFile(
+        reply,
+        `${params.record_id}-${safe}.log`,
+        await logs.step(caller, params.record_id, query.task_name),
+      );
     },
   };
 }

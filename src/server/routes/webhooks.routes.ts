@@ -14,11 +14,19 @@ export function webhookHandlers(deps: RouteDeps): HandlerGroup<'receiveWebhook' 
         reply.code(202);
         return { status: 'ignored', reason: outcome.ignored, build_number: 0, daily_build_number: '' };
       }
-      return { status: 'started', reason: '', build_number: outcome.started.number, daily_build_number: outcome.started.dailyBuildNumber };
+      return {
+        status: 'started',
+        reason: '',
+        build_number: outcome.started.number,
+        daily_build_number: outcome.started.dailyBuildNumber,
+      };
     },
     async showJobWebhook({ caller, params, request }) {
       const base = deps.publicUrl ?? `${request.protocol}://${request.host}`;
-      return ok({ url: `${base}/v1/kiln/webhooks/${params.job_id}`, secret: await jobs.webhookSecret(caller, params.job_id) });
+      return ok({
+        url: `${base}/v1/kiln/webhooks/${params.job_id}`,
+        secret: await jobs.webhookSecret(caller, params.job_id),
+      });
     },
   };
 }

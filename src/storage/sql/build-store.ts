@@ -25,7 +25,10 @@ export class SqlBuildStore implements BuildStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async insert(build: Build, plan?: string): Promise<void> {
-    await this.db.insertInto('builds').values(buildToRow(build, plan ?? null)).execute();
+    await this.db
+      .insertInto('builds')
+      .values(buildToRow(build, plan ?? null))
+      .execute();
     await this.addToCounts(build.jobId, new Map([[bucketOf(build.startTime), 1]]));
   }
 
@@ -279,7 +282,9 @@ export class SqlBuildStore implements BuildStore {
         commit_id: c.commitId,
         commit_time: c.commitTime,
         commit_message: c.commitMessage,
-        ...(c.branch && { code_branch: sql<string>`case when code_branch = '' then ${c.branch} else code_branch end` }),
+        ...(c.branch && {
+          code_branch: sql<string>`case when code_branch = '' then ${c.branch} else code_branch end`,
+        }),
       })
       .where('id', '=', recordId)
       .where('runner_id', '=', runnerId)
@@ -288,7 +293,11 @@ export class SqlBuildStore implements BuildStore {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  async renewLease(recordId: string, runnerId: string, until: number): Promise<{ held: boolean; cancel: boolean }> {
+  async renewLease(
+    recordId: string,
+    runnerId: string,
+    until: number,
+  ): Promise<{ held: boolean; cancel: boolean }> {
     const row = await this.db
       .updateTable('builds')
       .set({ lease_expires_at: until })

@@ -2,7 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import type { AppendOutcome, LogStore } from '../ports.ts';
 import type { Database } from '../schema.ts';
 
-const toBuffer = (d: Uint8Array): Buffer => (Buffer.isBuffer(d) ? d : Buffer.from(d.buffer, d.byteOffset, d.byteLength));
+const toBuffer = (d: Uint8Array): Buffer =>
+  Buffer.isBuffer(d) ? d : Buffer.from(d.buffer, d.byteOffset, d.byteLength);
 
 /**
  * SQL LogStore: a build's log is its `log_chunks` in offset order, and `builds.log_size` is the
@@ -12,7 +13,11 @@ const toBuffer = (d: Uint8Array): Buffer => (Buffer.isBuffer(d) ? d : Buffer.fro
 export class SqlLogStore implements LogStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async append(recordId: string, offset: number, data: Uint8Array): Promise<{ outcome: AppendOutcome; size: number }> {
+  async append(
+    recordId: string,
+    offset: number,
+    data: Uint8Array,
+  ): Promise<{ outcome: AppendOutcome; size: number }> {
     if (data.length === 0) return { outcome: 'duplicate', size: await this.size(recordId) };
     // Compare-and-set on the size: only a chunk that starts exactly at the end is written, and
     // on PostgreSQL the row lock taken here orders concurrent appends to one build.
@@ -24,7 +29,10 @@ export class SqlLogStore implements LogStore {
       .returning('log_size')
       .executeTakeFirst();
     if (bumped) {
-      await this.db.insertInto('log_chunks').values({ build_id: recordId, start_offset: offset, data: toBuffer(data) }).execute();
+      await this.db
+        .insertInto('log_chunks')
+        .values({ build_id: recordId, start_offset: offset, data: toBuffer(data) })
+        .execute();
       return { outcome: 'appended', size: Number(bumped.log_size) };
     }
     const size = await this.size(recordId);
@@ -47,7 +55,11 @@ export class SqlLogStore implements LogStore {
   }
 
   async size(recordId: string): Promise<number> {
-    const row = await this.db.selectFrom('builds').select('log_size').where('id', '=', recordId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('builds')
+      .select('log_size')
+      .where('id', '=', recordId)
+      .executeTakeFirst();
     return row ? Number(row.log_size) : 0;
   }
 

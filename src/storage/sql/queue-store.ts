@@ -10,7 +10,10 @@ export class SqlQueueStore implements QueueStore {
   ) {}
 
   async enqueue(recordId: string, jobId: string, now: number): Promise<void> {
-    await this.db.insertInto('build_queue').values({ build_id: recordId, job_id: jobId, enqueued_at: now }).execute();
+    await this.db
+      .insertInto('build_queue')
+      .values({ build_id: recordId, job_id: jobId, enqueued_at: now })
+      .execute();
   }
 
   async takeNext(): Promise<string | undefined> {

@@ -25,14 +25,22 @@ export class SqlRunnerStore implements RunnerStore {
     return row && toRunner(row);
   }
   async findByTokenHash(hash: string): Promise<RunnerRecord | undefined> {
-    const row = await this.db.selectFrom('runners').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('runners')
+      .selectAll()
+      .where('token_hash', '=', hash)
+      .executeTakeFirst();
     return row && toRunner(row);
   }
   async list(): Promise<RunnerRecord[]> {
     return (await this.db.selectFrom('runners').selectAll().orderBy('name').execute()).map(toRunner);
   }
   async setDisabled(id: string, disabled: boolean): Promise<boolean> {
-    const r = await this.db.updateTable('runners').set({ disabled: disabled ? 1 : 0 }).where('id', '=', id).executeTakeFirst();
+    const r = await this.db
+      .updateTable('runners')
+      .set({ disabled: disabled ? 1 : 0 })
+      .where('id', '=', id)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
   async delete(id: string): Promise<boolean> {

@@ -16,7 +16,12 @@ export class SqlStepStore implements StepStore {
       .execute();
   }
   async list(recordId: string): Promise<BuildStep[]> {
-    const rows = await this.db.selectFrom('build_steps').selectAll().where('build_id', '=', recordId).orderBy('idx').execute();
+    const rows = await this.db
+      .selectFrom('build_steps')
+      .selectAll()
+      .where('build_id', '=', recordId)
+      .orderBy('idx')
+      .execute();
     return rows.map(toBuildStep);
   }
   async update(

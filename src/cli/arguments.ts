@@ -1,0 +1,18 @@
+import { InvalidArgumentError } from 'commander';
+
+/** A job id argument: 32 chars of [0-9a-z], checked before any request so a typo fails fast. */
+export function parseJobId(text: string): string {
+  if (/^[0-9a-z]{32}$/.test(text)) return text;
+  throw new InvalidArgumentError(
+    `"${text}" is not a job id (32 characters of 0-9 and a-z); find it with \`kiln jobs list <project>\``,
+  );
+}
+
+/** An integer option argument within [min, max]. */
+export function intInRange(min: number, max: number): (text: string) => number {
+  return (text) => {
+    if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max)
+      throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`);
+    return Number(text);
+  };
+}

@@ -1,0 +1,154 @@
+import { Option, type Command } from 'commander';
+import YAML from 'yaml';
+import type { Kiln } from '../../client/kiln-client.ts';
+import type { JobConfigBody, JobListItem, UpdateJobBody } from '../../contract/jobs.ts';
+import { parseJobId } from '../arguments.ts';
+import { CliError, type CliContext } from '../context.ts';
+import { readJobFile, type JobDocument } from '../job-file.ts';
+import { outputOption } from '../options.ts';
+import { RowWriter, type Column, type OutputFormat } from '../output.ts';
+import { resolveProject } from './projects.ts';
+
+/** Jenkins ball colours (what the job list carries) in words; `_anime` means building now. */
+function lastBuild(colour: string): string {
+  if (colour.endsWith('_anime')) return 'building';
+  const words: Record<string, string> = { blue: 'success', red: 'failure', aborted: 'aborted', notbuilt: '' };
+  return words[colour] ?? colour;
+}
+
+const JOB_COLUMNS: Column<JobListItem>[] = [
+  { header: 'name', value: (j) => j.job_name },
+  { header: 'id', value: (j) => j.id },
+  { header: 'last build', value: (j) => lastBuild(j.last_build_status) },
+  {
+    header: 'last started (UTC)',
+    value: (j) => (j.last_build_time ? new Date(j.last_build_time).toISOString() : ''),
+  },
+  { header: 'health', value: (j) => j.health_score },
+  { header: 'disabled', value: (j) => (j.disabled ? 'yes' : '') },
+];
+
+/** Every job of a project matching `search`, fetched a page of 100 at a time. */
+async function* projectJobs(client: Kiln, projectId: string, search?: string): AsyncGenerator<JobListItem> {
+  for (let page = 0, seen = 0; ; page++) {
+    const list = await client.listProjectJobs({
+      params: { project_id: projectId },
+      query: { page_index: page, page_size: 100, ...(search && { search }) },
+    });
+    yield* list.jobs;
+    seen += list.jobs.length;
+    if (list.jobs.length === 0 || seen >= list.total) return;
+  }
+}
+
+/** Fills project_id from --project when the file lacks it; refuses two different projects. */
+async function withProject(client: Kiln, doc: JobDocument, project: string | undefined, file: string) {
+  if (project === undefined) {
+    if (doc.project_id === undefined)
+      throw new CliError(`${file} has no project_id: add one or pass --project <id or name>`);
+    return doc;
+  }
+  const projectId = await resolveProject(client, project);
+  if (doc.project_id !== undefined && doc.project_id !== projectId)
+    throw new CliError(
+      `${file} names project ${String(doc.project_id)} but --project is ${projectId}: keep one`,
+    );
+  return { ...doc, project_id: projectId };
+}
+
+function registerReadCommands(jobs: Command, ctx: CliContext): void {
+  outputOption(
+    jobs
+      .command('list')
+      .description("A project's jobs (build tasks)")
+      .argument('<project>', 'project id or name (see `kiln projects`)')
+      .option('-s, --search <text>', 'only jobs whose name contains this'),
+  ).action(async (project: string, opts: { search?: string; output: OutputFormat }) => {
+    const client = ctx.client();
+    const projectId = await resolveProject(client, project);
+    const writer = new RowWriter(opts.output, JOB_COLUMNS, ctx.out);
+    for await (const job of projectJobs(client, projectId, opts.search)) writer.row(job);
+    writer.end();
+  });
+
+  jobs
+    .command('show')
+    .description("A job's configuration, in the shape `jobs create` and `jobs update` take")
+    .argument('<job>', 'job id (32 characters)', parseJobId)
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .action(async (job: string, opts: { output: 'yaml' | 'json' }) => {
+      const config = (await ctx.client().listJobConfig({ params: { job_id: job }, query: {} })).result;
+      ctx.out(opts.output === 'json' ? `${JSON.stringify(config, null, 2)}\n` : YAML.stringify(config));
+    });
+}
+
+function registerWriteCommands(jobs: Command, ctx: CliContext): void {
+  jobs
+    .command('create')
+    .description('Create a job from a YAML or JSON file (the CodeArts CreateBuildJob body); prints its id')
+    .requiredOption('-f, --file <file>', 'the job document (- reads stdin)')
+    .option('-p, --project <project>', 'project id or name, when the file has no project_id')
+    .addHelpText('after', '\nExample:\n  JOB=$(kiln jobs create -f job.yaml --project default)')
+    .action(async (opts: { file: string; project?: string }) => {
+      const client = ctx.client();
+      const body = await withProject(client, await readJobFile(ctx, opts.file), opts.project, opts.file);
+      const created = await client.createBuildJob({ body: body as JobConfigBody });
+      ctx.out(`${created.result.job_id}\n`);
+    });
+
+  jobs
+    .command('update')
+    .description("Replace a job's configuration with a YAML or JSON file (UpdateBuildJob)")
+    .argument('<job>', 'job id (32 characters)', parseJobId)
+    .requiredOption('-f, --file <file>', 'the whole job document (- reads stdin)')
+    .addHelpText(
+      'after',
+      '\nTo change one field:\n  kiln jobs show <job> > job.yaml; $EDITOR job.yaml; kiln jobs update <job> -f job.yaml',
+    )
+    .action(async (job: string, opts: { file: string }) => {
+      const client = ctx.client();
+      const doc = await readJobFile(ctx, opts.file);
+      if (doc.job_id !== undefined && doc.job_id !== job)
+        throw new CliError(
+          `${opts.file} is for job ${String(doc.job_id)}, not ${job}: remove its job_id or fix it`,
+        );
+      // The file may leave the project out: the job stays where it is.
+      const projectId =
+        doc.project_id ??
+        (await client.listJobConfig({ params: { job_id: job }, query: {} })).result.project_id;
+      const body = { ...doc, job_id: job, project_id: projectId } as UpdateJobBody;
+      await client.updateBuildJob({ body });
+      ctx.out(`Job ${job} updated.\n`);
+    });
+
+  jobs
+    .command('delete')
+    .description('Delete a job; its build records can no longer be read')
+    .argument('<job>', 'job id (32 characters)', parseJobId)
+    .action(async (job: string) => {
+      await ctx.client().deleteBuildJob({ params: { job_id: job } });
+      ctx.out(`Job ${job} deleted.\n`);
+    });
+
+  for (const verb of ['disable', 'enable'] as const) {
+    jobs
+      .command(verb)
+      .description(verb === 'disable' ? 'Disable a job: it refuses new builds' : 'Enable a disabled job')
+      .argument('<job>', 'job id (32 characters)', parseJobId)
+      .action(async (job: string) => {
+        const client = ctx.client();
+        const params = { params: { job_id: job } };
+        await (verb === 'disable' ? client.disableBuildJob(params) : client.enableBuildJob(params));
+        ctx.out(`Job ${job} ${verb}d.\n`);
+      });
+  }
+}
+
+/** `kiln jobs ...`. */
+export function registerJobs(program: Command, ctx: CliContext): void {
+  const jobs = program
+    .command('jobs')
+    .description('List, show, create, change and delete jobs (build tasks)');
+  registerReadCommands(jobs, ctx);
+  registerWriteCommands(jobs, ctx);
+}

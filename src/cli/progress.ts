@@ -1,0 +1,56 @@
+/** Running totals of an import, as the server confirmed them. */
+export interface ImportTotals {
+  /** Lines sent in confirmed parts. */
+  lines: number;
+  imported: number;
+  skipped: number;
+  elapsedMs: number;
+  /** Bytes sent in confirmed parts, and the input's size when known (a file, not a pipe). */
+  bytes: number;
+  totalBytes?: number;
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** `imported N, skipped M (already present) in X.Ys`: the line an import ends with. */
+export function importSummary(t: ImportTotals): string {
+  return `imported ${count(t.imported)}, skipped ${count(t.skipped)} (already present) in ${(t.elapsedMs / 1000).toFixed(1)}s`;
+}
+
+/** A 20-cell bar when the size is known, then the counters and the rate. */
+export function progressLine(t: ImportTotals): string {
+  const rate = t.elapsedMs > 0 ? Math.round((t.lines * 1000) / t.elapsedMs) : 0;
+  let bar = '';
+  if (t.totalBytes) {
+    const share = Math.min(1, t.bytes / t.totalBytes);
+    const filled = Math.round(share * 20);
+    bar = `[${'#'.repeat(filled)}${'-'.repeat(20 - filled)}] ${String(Math.floor(share * 100)).padStart(3)}% `;
+  }
+  return `${bar}${count(t.lines)} lines sent: ${count(t.imported)} imported, ${count(t.skipped)} skipped, ${count(rate)} lines/s`;
+}
+
+/**
+ * One status line on a terminal, redrawn in place (`\r` + erase line). Off a terminal it draws
+ * nothing: logs and CI output want the summary, not a hundred redraws.
+ */
+export class ProgressLine {
+  private drawn = false;
+
+  constructor(
+    private readonly write: (text: string) => void,
+    private readonly enabled: boolean,
+  ) {}
+
+  /** Replaces the line with `text`. */
+  update(text: string): void {
+    if (!this.enabled) return;
+    this.write(`\r\x1b[2K${text}`);
+    this.drawn = true;
+  }
+
+  /** Ends the line so what follows starts on its own. */
+  done(): void {
+    if (this.drawn) this.write('\n');
+    this.drawn = false;
+  }
+}

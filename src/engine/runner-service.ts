@@ -1,0 +1,82 @@
+import type { Clock } from '../domain/clock.ts';
+import { AppError, invalidParam } from '../domain/errors.ts';
+import { newId32, newSecret } from '../domain/ids.ts';
+import { BOOTSTRAP, type Principal } from '../domain/identity.ts';
+import { isUniqueViolation } from '../storage/errors.ts';
+import type { RunnerRecord, Storage } from '../storage/ports.ts';
+import { unauthenticated } from './auth-service.ts';
+import { tokenHash } from './secret-box.ts';
+
+/** Remote runners: registered by an administrator, each with a token stored only as a hash. */
+export class RunnerService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Runners serve every domain, so only administrators of the default domain manage them. */
+  private requireOperator(caller: Principal): void {
+    if (!caller.user.isAdmin || caller.domainName !== BOOTSTRAP.domain) {
+      throw new AppError('FORBIDDEN', 'only an administrator of the default domain may manage runners');
+    }
+  }
+
+  /** Registers a runner; the token is returned this once. */
+  async create(caller: Principal, name: string): Promise<{ runner: RunnerRecord; token: string }> {
+    this.requireOperator(caller);
+    if (!/^[\w.-]{1,64}$/.test(name)) throw invalidParam('name must be 1-64 letters, digits, . _ -');
+    const token = `kilnr_${newSecret(32)}`;
+    const runner: RunnerRecord = {
+      id: newId32(),
+      name,
+      tokenHash: tokenHash(token),
+      createdAt: this.clock.now(),
+      lastSeenAt: null,
+      disabled: false,
+    };
+    try {
+      await this.storage.runners.insert(runner);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AppError('CONFLICT', `a runner named ${name} already exists`);
+      throw error;
+    }
+    return { runner, token };
+  }
+
+  async list(caller: Principal): Promise<RunnerRecord[]> {
+    this.requireOperator(caller);
+    return this.storage.runners.list();
+  }
+
+  private async find(id: string): Promise<RunnerRecord> {
+    const r = await this.storage.runners.findById(id);
+    if (!r) throw new AppError('NOT_FOUND', `no runner ${id}`);
+    return r;
+  }
+
+  /** A disabled runner's token stops working; builds it holds end when their lease runs out. */
+  async setDisabled(caller: Principal, id: string, disabled: boolean): Promise<RunnerRecord> {
+    this.requireOperator(caller);
+    await this.find(id);
+    await this.storage.runners.setDisabled(id, disabled);
+    return this.find(id);
+  }
+
+  async remove(caller: Principal, id: string): Promise<void> {
+    this.requireOperator(caller);
+    await this.find(id);
+    await this.storage.runners.delete(id);
+  }
+
+  /** The runner id a token belongs to (as leases name it: `remote:<id>`), or a 401. */
+  async authenticate(token: string | undefined): Promise<string> {
+    if (!token) throw unauthenticated('runner token not found (Authorization: Bearer <token>)');
+    const runner = await this.storage.runners.findByTokenHash(tokenHash(token));
+    if (!runner) throw unauthenticated('unknown runner token');
+    if (runner.disabled) throw unauthenticated(`runner ${runner.name} is disabled`);
+    const now = this.clock.now();
+    if (runner.lastSeenAt === null || now - runner.lastSeenAt > 10_000)
+      await this.storage.runners.touch(runner.id, now);
+    return `remote:${runner.id}`;
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The runner protocol over HTTP: paths and headers shared by the server's routes and the remote
+ * runner's peer. Every call carries the runner's token as `Authorization: Bearer <token>`.
+ *
+ *   POST /v1/kiln/runner/next                       {wait_ms}  -> 200 Lease | 204 (nothing within wait_ms)
+ *   POST /v1/kiln/runner/builds/{record_id}/extend            -> 200 {held, cancel}
+ *   POST /v1/kiln/runner/builds/{record_id}/started  CheckoutInfo
+ *   POST /v1/kiln/runner/builds/{record_id}/steps    StepReport
+ *   PUT  /v1/kiln/runner/builds/{record_id}/log?offset=N  raw bytes -> 200 {size}
+ *                                                        | 416 + X-Kiln-Log-Size (the chunk leaves a hole)
+ *   POST /v1/kiln/runner/builds/{record_id}/done     {state}
+ * A 410 on any build call means the build is no longer the runner's (LeaseLostError).
+ */
+export const RUNNER_PATHS = {
+  next: '/v1/kiln/runner/next',
+  extend: '/v1/kiln/runner/builds/{record_id}/extend',
+  started: '/v1/kiln/runner/builds/{record_id}/started',
+  steps: '/v1/kiln/runner/builds/{record_id}/steps',
+  log: '/v1/kiln/runner/builds/{record_id}/log',
+  done: '/v1/kiln/runner/builds/{record_id}/done',
+} as const;
+
+/** Response header of a refused log chunk: the size of the log the server has. */
+export const LOG_SIZE_HEADER = 'x-kiln-log-size';
+
+/** Longest a `next` call waits on the server before answering 204. */
+export const MAX_WAIT_MS = 30_000;
+
+/** The path with its record id filled in. */
+export function runnerPath(path: string, recordId: string): string {
+  return path.replace('{record_id}', encodeURIComponent(recordId));
+}

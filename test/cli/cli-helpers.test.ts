@@ -1,0 +1,118 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { LineParts } from '../../src/cli/line-parts.ts';
+import { importSummary, progressLine, ProgressLine } from '../../src/cli/progress.ts';
+import { humanDuration } from '../../src/cli/record-columns.ts';
+import { parseWindowTime, wallClockUtc } from '../../src/cli/time-args.ts';
+
+async function text(stream: ReadableStream<Uint8Array>): Promise<string> {
+  return Buffer.from(await new Response(stream).arrayBuffer()).toString();
+}
+
+/** Cuts `input`, delivered in `chunks`-byte pieces, and returns each part's first line and text. */
+async function cut(input: string, linesPerPart: number, chunk: number) {
+  const pieces: Buffer[] = [];
+  for (let i = 0; i < input.length; i += chunk) pieces.push(Buffer.from(input.slice(i, i + chunk)));
+  const parts = new LineParts(Readable.from(pieces), linesPerPart);
+  const out: Array<[number, string]> = [];
+  while (await parts.hasMore()) {
+    const part = parts.next();
+    out.push([part.firstLine, await text(part.body)]);
+  }
+  return { out, lines: parts.lines, bytes: parts.bytes };
+}
+
+describe('LineParts', () => {
+  it('cuts at line ends whatever the chunking, numbering every line (blank ones too)', async () => {
+    const input = 'a\nbb\n\nccc\nd\ne\n';
+    for (const chunk of [1, 2, 3, 5, 100]) {
+      const { out, lines, bytes } = await cut(input, 2, chunk);
+      expect(out).toEqual([
+        [1, 'a\nbb\n'],
+        [3, '\nccc\n'],
+        [5, 'd\ne\n'],
+      ]);
+      expect([lines, bytes]).toEqual([6, input.length]);
+    }
+  });
+
+  it('counts a last line without a line end, and sends nothing for empty input', async () => {
+    expect(await cut('a\nb\nc', 2, 3)).toEqual({
+      out: [
+        [1, 'a\nb\n'],
+        [3, 'c'],
+      ],
+      lines: 3,
+      bytes: 5,
+    });
+    expect(await cut('', 2, 3)).toEqual({ out: [], lines: 0, bytes: 0 });
+  });
+});
+
+describe('time arguments', () => {
+  it('takes a time or a date, widening a date to the whole day', () => {
+    expect(parseWindowTime('2024-03-02 10:20:30', 'start')).toBe('2024-03-02 10:20:30');
+    expect(parseWindowTime('2024-03-02T10:20:30', 'end')).toBe('2024-03-02 10:20:30');
+    expect(parseWindowTime('2024-02-29', 'start')).toBe('2024-02-29 00:00:00');
+    expect(parseWindowTime('2024-02-29', 'end')).toBe('2024-02-29 23:59:59');
+  });
+
+  it('refuses what is not a real calendar time', () => {
+    for (const bad of [
+      '2023-02-29',
+      '2024-13-01',
+      '2024-03-02 24:00:00',
+      '2024-3-2',
+      'yesterday',
+      '1969-12-31',
+    ])
+      expect(() => parseWindowTime(bad, 'start')).toThrow(/not a (real calendar )?time/);
+  });
+
+  it('writes an instant as a UTC wall clock', () => {
+    expect(wallClockUtc(Date.UTC(2024, 0, 5, 3, 4, 5, 999))).toBe('2024-01-05 03:04:05');
+  });
+});
+
+describe('progress and summaries', () => {
+  it('says what the server confirmed, with a bar only when the size is known', () => {
+    const t = {
+      lines: 40_000,
+      imported: 39_000,
+      skipped: 1_000,
+      elapsedMs: 2_000,
+      bytes: 50,
+      totalBytes: 100,
+    };
+    expect(progressLine(t)).toBe(
+      '[##########----------]  50% 40,000 lines sent: 39,000 imported, 1,000 skipped, 20,000 lines/s',
+    );
+    expect(progressLine({ ...t, totalBytes: undefined })).toBe(
+      '40,000 lines sent: 39,000 imported, 1,000 skipped, 20,000 lines/s',
+    );
+    expect(importSummary(t)).toBe('imported 39,000, skipped 1,000 (already present) in 2.0s');
+  });
+
+  it('redraws one line on a terminal and draws nothing elsewhere', () => {
+    const written: string[] = [];
+    const line = new ProgressLine((s) => written.push(s), true);
+    line.update('one');
+    line.update('two');
+    line.done();
+    expect(written.join('')).toBe('\r\x1b[2Kone\r\x1b[2Ktwo\n');
+    const quiet: string[] = [];
+    const off = new ProgressLine((s) => quiet.push(s), false);
+    off.update('one');
+    off.done();
+    expect(quiet).toEqual([]);
+  });
+
+  it('shows durations for people', () => {
+    expect([850, 42_100, 185_000, 7_620_000].map(humanDuration)).toEqual([
+      '850ms',
+      '42.1s',
+      '3m 05s',
+      '2h 07m',
+    ]);
+  });
+});

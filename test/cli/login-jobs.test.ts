@@ -1,0 +1,187 @@
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { cliUser, startServerProcess, type CliUser, type ServerProcess } from '../helpers/cli.ts';
+
+const JOB_YAML = `# a job as a person writes it
+job_name: hello-cli
+arch: x86-64
+scms:
+  - url: https://example.com/repo.git
+    scm_type: git
+    branch: main
+steps:
+  - module_id: kiln.shell
+    name: say hello
+    properties:
+      command: echo hello
+`;
+
+describe('kiln login and kiln jobs, real processes', () => {
+  let server: ServerProcess;
+  let user: CliUser;
+  const file = (name: string, text: string) => {
+    const path = join(user.home, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  beforeAll(async () => {
+    server = await startServerProcess();
+    user = cliUser(server);
+  });
+  afterAll(async () => {
+    user?.cleanup();
+    await server?.stop();
+  });
+
+  it('refuses to work before login, and says how to log in', async () => {
+    const r = await user.run(['jobs', 'list', 'default']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('not logged in: run `kiln login`');
+  });
+
+  it('rejects a wrong password without saving anything', async () => {
+    const r = await user.run(['login'], { stdin: 'wrong-password\n' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^kiln: /);
+    expect(() => statSync(join(user.home, '.config/kiln/credentials.json'))).toThrow();
+  });
+
+  it('logs in with the password on stdin, keeps the token in a 0600 file, and knows who you are', async () => {
+    const r = await user.login();
+    expect(r.stdout).toContain(`Logged in to ${server.url} as admin`);
+    const creds = statSync(join(user.home, '.config/kiln/credentials.json'));
+    expect(creds.mode & 0o777).toBe(0o600);
+    const me = await user.run(['whoami']);
+    expect(me).toMatchObject({ code: 0 });
+    expect(me.stdout).toContain('admin (admin), domain administrator');
+  });
+
+  it('creates a job from YAML, lists, shows, updates, disables, enables and deletes it', async () => {
+    const created = await user.run([
+      'jobs',
+      'create',
+      '-f',
+      file('job.yaml', JOB_YAML),
+      '--project',
+      'default',
+    ]);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    const id = created.stdout.trim();
+    expect(id).toMatch(/^[0-9a-z]{32}$/);
+
+    const table = await user.run(['jobs', 'list', 'default']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain('hello-cli');
+    expect(table.stdout).toContain(id);
+
+    const shown = await user.run(['jobs', 'show', id]);
+    expect(shown.code).toBe(0);
+    const config = YAML.parse(shown.stdout);
+    expect(config).toMatchObject({ job_name: 'hello-cli', arch: 'x86-64', project_id: expect.any(String) });
+    const asJson = JSON.parse((await user.run(['jobs', 'show', id, '-o', 'json'])).stdout);
+    expect(asJson).toEqual(config);
+
+    // The edit loop the help suggests: show > file, change, update (project_id comes along).
+    const edited = file('edited.yaml', YAML.stringify({ ...config, job_name: 'hello-renamed' }));
+    const updated = await user.run(['jobs', 'update', id, '-f', edited]);
+    expect(updated).toMatchObject({ code: 0, stdout: `Job ${id} updated.\n` });
+    // A file without project_id keeps the job in its project.
+    const { project_id: _dropped, ...noProject } = config;
+    const noProjectFile = file('no-project.json', JSON.stringify({ ...noProject, job_name: 'hello-again' }));
+    expect((await user.run(['jobs', 'update', id, '-f', noProjectFile])).code).toBe(0);
+    const after = YAML.parse((await user.run(['jobs', 'show', id])).stdout);
+    expect(after).toMatchObject({ job_name: 'hello-again', project_id: config.project_id });
+
+    expect(await user.run(['jobs', 'disable', id])).toMatchObject({
+      code: 0,
+      stdout: `Job ${id} disabled.\n`,
+    });
+    const disabled = JSON.parse((await user.run(['jobs', 'list', 'default', '-o', 'json'])).stdout);
+    expect(disabled.find((j: { id: string }) => j.id === id)).toMatchObject({ disabled: true });
+    expect(await user.run(['jobs', 'enable', id])).toMatchObject({ code: 0, stdout: `Job ${id} enabled.\n` });
+    const enabled = JSON.parse((await user.run(['jobs', 'list', config.project_id, '-o', 'json'])).stdout);
+    expect(enabled.find((j: { id: string }) => j.id === id)).toMatchObject({ disabled: false });
+
+    expect(await user.run(['jobs', 'delete', id])).toMatchObject({ code: 0, stdout: `Job ${id} deleted.\n` });
+    const gone = await user.run(['jobs', 'show', id]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('job not found');
+  });
+
+  it('lists with --search and as csv', async () => {
+    for (const name of ['alpha-api', 'alpha-web', 'beta'])
+      expect(
+        (
+          await user.run([
+            'jobs',
+            'create',
+            '-f',
+            file(`${name}.yaml`, JOB_YAML.replace('hello-cli', name)),
+            '-p',
+            'default',
+          ])
+        ).code,
+      ).toBe(0);
+    const found = await user.run(['jobs', 'list', 'default', '--search', 'alpha', '-o', 'csv']);
+    expect(found.code).toBe(0);
+    const lines = found.stdout.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('name,id,last build,last started (UTC),health,disabled');
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.split(',')[0])
+        .sort(),
+    ).toEqual(['alpha-api', 'alpha-web']);
+  });
+
+  it('surfaces the server validation error with a non-zero exit', async () => {
+    const bad = file(
+      'bad.yaml',
+      JOB_YAML.replace('job_name: hello-cli', 'job_name: bad').replace(/steps:[\s\S]*$/, ''),
+    );
+    const r = await user.run(['jobs', 'create', '-f', bad, '--project', 'default']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^kiln: .*steps/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('says what to do with a bad file, a missing project, a bad job id or an unknown project', async () => {
+    const noProject = await user.run(['jobs', 'create', '-f', file('np.yaml', JOB_YAML)]);
+    expect(noProject).toMatchObject({ code: 1 });
+    expect(noProject.stderr).toContain('has no project_id: add one or pass --project');
+
+    const notYaml = await user.run([
+      'jobs',
+      'create',
+      '-f',
+      file('broken.yaml', 'job_name: [unclosed\n'),
+      '-p',
+      'default',
+    ]);
+    expect(notYaml.code).toBe(1);
+    expect(notYaml.stderr).toContain('is not valid YAML');
+
+    const missing = await user.run(['jobs', 'create', '-f', join(user.home, 'nope.yaml'), '-p', 'default']);
+    expect(missing.stderr).toContain('no such file');
+
+    const badId = await user.run(['jobs', 'show', 'not-a-job']);
+    expect(badId.code).toBe(2);
+    expect(badId.stderr).toContain('is not a job id (32 characters of 0-9 and a-z)');
+
+    const unknown = await user.run(['jobs', 'list', 'no-such-project']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no project named no-such-project (see `kiln projects`)');
+  });
+
+  it('takes the job document on stdin with -f -', async () => {
+    const r = await user.run(['jobs', 'create', '-f', '-', '-p', 'default'], {
+      stdin: JOB_YAML.replace('hello-cli', 'from-stdin'),
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^[0-9a-z]{32}$/);
+  });
+});
