@@ -6,6 +6,7 @@ import { registerImportRecords } from './commands/import-records.ts';
 import { registerJobs } from './commands/jobs.ts';
 import { registerProjects } from './commands/projects.ts';
 import { registerRecords } from './commands/records.ts';
+import { registerRunners } from './commands/runners.ts';
 import { registerUsers } from './commands/users.ts';
 import { CliError, EXIT, type CliContext } from './context.ts';
 
@@ -23,6 +24,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerImportRecords(program, ctx);
   registerUsers(program, ctx);
   registerDomains(program, ctx);
+  registerRunners(program, ctx);
   return program;
 }
 

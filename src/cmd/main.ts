@@ -10,4 +10,18 @@ program
   .description('Run the Kiln server (settings from KILN_* environment variables; see docs/configuration.md)')
   .action(async () => (await import('./serve-command.ts')).serveUntilSignal());
 
+program
+  .command('runner')
+  .description('Run builds for a Kiln server on this machine (pulls work over HTTP; see docs/deployment.md)')
+  .requiredOption('--server <url>', 'the Kiln server, e.g. http://kiln.example:8080')
+  .option(
+    '--token <token>',
+    'runner token from `kiln runners create` (prefer KILN_RUNNER_TOKEN: options show in `ps`)',
+  )
+  .option('--slots <n>', 'builds run at once', '2')
+  .option('--work-dir <dir>', 'where workspaces are made', './kiln-runner')
+  .option('--build-path <path>', "PATH that build steps see (default: the runner's own PATH)")
+  .option('--log-level <level>', 'log level', 'info')
+  .action(async (opts) => (await import('./runner-command.ts')).runRunner(opts));
+
 process.exitCode = await runCli(program, ctx, process.argv.slice(2));

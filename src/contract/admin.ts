@@ -88,3 +88,24 @@ export const MemberParams = Type.Object({
   project_id: Id32('CodeArts project id'),
   user: Type.String({ minLength: 1, maxLength: 64, description: 'User id or login name' }),
 });
+
+/** A remote runner as the admin API shows it (never its token). */
+export const RunnerDto = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  created_at: Type.Integer(),
+  last_seen_at: Type.Integer({ description: '0 when never seen' }),
+  disabled: Type.Boolean(),
+});
+export type RunnerDto = Static<typeof RunnerDto>;
+export const CreateRunnerBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) });
+export const CreatedRunnerResult = Envelope(
+  Type.Object({
+    runner: RunnerDto,
+    token: Type.String({ description: 'Shown only now; give it to `kiln runner --token`' }),
+  }),
+);
+export const RunnerListResult = Envelope(Type.Object({ runners: Type.Array(RunnerDto) }));
+export const RunnerResult = Envelope(RunnerDto);
+export const RunnerParams = Type.Object({ runner_id: Id32('Runner id') });
+export const UpdateRunnerBody = Type.Object({ disabled: Type.Boolean() });

@@ -497,6 +497,42 @@ export const operations = {
     params: admin.MemberParams,
     response: { 200: StatusOnly },
   }),
+  createRunner: op({
+    method: 'POST',
+    path: '/v1/kiln/runners',
+    summary: 'Register a remote runner and get its token (administrators of the default domain)',
+    tag: 'Kiln admin',
+    auth: 'any',
+    body: admin.CreateRunnerBody,
+    response: { 201: admin.CreatedRunnerResult },
+  }),
+  listRunners: op({
+    method: 'GET',
+    path: '/v1/kiln/runners',
+    summary: 'List remote runners and when each was last seen',
+    tag: 'Kiln admin',
+    auth: 'any',
+    response: { 200: admin.RunnerListResult },
+  }),
+  updateRunner: op({
+    method: 'PUT',
+    path: '/v1/kiln/runners/{runner_id}',
+    summary: "Disable or enable a runner (a disabled runner's token stops working)",
+    tag: 'Kiln admin',
+    auth: 'any',
+    params: admin.RunnerParams,
+    body: admin.UpdateRunnerBody,
+    response: { 200: admin.RunnerResult },
+  }),
+  deleteRunner: op({
+    method: 'DELETE',
+    path: '/v1/kiln/runners/{runner_id}',
+    summary: 'Remove a runner; its token stops working',
+    tag: 'Kiln admin',
+    auth: 'any',
+    params: admin.RunnerParams,
+    response: { 200: StatusOnly },
+  }),
 } as const;
 
 /** An operation id. */

@@ -58,7 +58,11 @@ export class DispatchService {
   }
 
   /** Waits up to `maxWaitMs` for a build and claims it for `runnerId`. */
-  async next(runnerId: string, signal: AbortSignal, maxWaitMs: number): Promise<Lease | undefined> {
+  async next(
+    runnerId: string,
+    signal: AbortSignal,
+    maxWaitMs: number,
+  ): Promise<(Lease & { seq: number }) | undefined> {
     const deadline = Date.now() + maxWaitMs;
     while (!signal.aborted) {
       const lease = await this.claim(runnerId);
@@ -70,17 +74,21 @@ export class DispatchService {
     return undefined;
   }
 
-  private async claim(runnerId: string): Promise<Lease | undefined> {
+  private async claim(runnerId: string): Promise<(Lease & { seq: number }) | undefined> {
     const now = this.clock.now();
-    const recordId = await this.storage.transaction(async (tx) => {
-      const id = await tx.queue.takeNext();
-      if (id === undefined) return undefined;
-      return (await tx.builds.claim(id, runnerId, now + this.options.leaseMs, now)) ? id : undefined;
+    const taken = await this.storage.transaction(async (tx) => {
+      const head = await tx.queue.takeNext();
+      if (head === undefined) return undefined;
+      return (await tx.builds.claim(head.recordId, runnerId, now + this.options.leaseMs, now))
+        ? head
+        : undefined;
     });
-    if (recordId === undefined) return undefined;
+    if (taken === undefined) return undefined;
+    const { recordId, seq } = taken;
     const run = await this.storage.builds.findRun(recordId);
     if (!run?.plan) return undefined;
     return {
+      seq,
       recordId,
       jobId: run.build.jobId,
       buildNumber: run.build.number,
@@ -151,6 +159,17 @@ export class DispatchService {
     });
     if (!finished) throw new LeaseLostError(recordId);
     this.events.finished(recordId, result.state);
+  }
+
+  /** Puts a claimed build back at its place in the queue (its claim never reached the runner). */
+  async release(runnerId: string, lease: Lease & { seq?: number }): Promise<void> {
+    const seq = lease.seq;
+    const back = await this.storage.transaction(async (tx) => {
+      if (seq === undefined || !(await tx.builds.unclaim(lease.recordId, runnerId))) return false;
+      await tx.queue.restore(lease.recordId, lease.jobId, seq, this.clock.now());
+      return true;
+    });
+    if (back) this.events.publish('queued', lease.recordId);
   }
 
   /**

@@ -4,6 +4,8 @@ import { newId32, newSecret } from '../domain/ids.ts';
 import { BOOTSTRAP, type Principal } from '../domain/identity.ts';
 import { isUniqueViolation } from '../storage/errors.ts';
 import type { RunnerRecord, Storage } from '../storage/ports.ts';
+
+export type { RunnerRecord };
 import { unauthenticated } from './auth-service.ts';
 import { tokenHash } from './secret-box.ts';
 

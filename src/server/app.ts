@@ -9,6 +9,7 @@ import type { Metrics } from './metrics.ts';
 import { registerOperations } from './operation-routes.ts';
 import './request-context.ts';
 import { handlers } from './routes/index.ts';
+import { registerRunnerProtocol } from './routes/runner-protocol.routes.ts';
 import { registerServiceRoutes } from './routes/service.routes.ts';
 import { createValidatorCompiler } from './validation.ts';
 
@@ -101,6 +102,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     const auth = request.routeOptions.config.auth;
     if (auth === 'project' || auth === 'any') {
       request.principal = await authenticateRequest(deps.engine, request, auth === 'project');
+    } else if (auth === 'runner') {
+      const bearer = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
+      request.runnerId = await deps.engine.runners.authenticate(bearer);
     }
     if (request.bodyError) throw request.bodyError;
   });
@@ -136,5 +140,6 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerOperations(app, handlers({ engine: deps.engine, publicUrl: deps.publicUrl }));
   registerServiceRoutes(app, deps);
+  registerRunnerProtocol(app, deps.engine);
   return app;
 }

@@ -233,6 +233,8 @@ export interface BuildStore {
   findRun(recordId: string): Promise<BuildRun | undefined>;
   /** Gives a queued build to a runner; false when it is no longer waiting. */
   claim(recordId: string, runnerId: string, leaseUntil: number, now: number): Promise<boolean>;
+  /** Undoes a claim that never reached its runner; false unless `runnerId` holds the build, not yet started. */
+  unclaim(recordId: string, runnerId: string): Promise<boolean>;
   /** Records the checkout and marks the build Running; false unless `runnerId` holds it. */
   markRunning(recordId: string, runnerId: string, checkout: CheckoutResult): Promise<boolean>;
   /** Extends the runner's lease; says whether it still holds the build and whether a stop was asked. */
@@ -295,10 +297,12 @@ export interface LogStore {
 export interface QueueStore {
   enqueue(recordId: string, jobId: string, now: number): Promise<void>;
   /**
-   * Takes the oldest waiting build off the queue. Call it inside the transaction that claims the
-   * build: concurrent callers never get the same build.
+   * Takes the oldest waiting build off the queue (with its place, `seq`). Call it inside the
+   * transaction that claims the build: concurrent callers never get the same build.
    */
-  takeNext(): Promise<string | undefined>;
+  takeNext(): Promise<{ recordId: string; seq: number } | undefined>;
+  /** Puts a build back at the place it had (a claim that could not be delivered). */
+  restore(recordId: string, jobId: string, seq: number, now: number): Promise<void>;
   /** Removes a build from the queue; false when it was not queued. */
   remove(recordId: string): Promise<boolean>;
 }

@@ -7,6 +7,7 @@ import { jobHandlers } from './jobs.routes.ts';
 import { logHandlers } from './logs.routes.ts';
 import { projectHandlers } from './projects.routes.ts';
 import { recordHandlers } from './records.routes.ts';
+import { runnerHandlers } from './runners.routes.ts';
 import { webhookHandlers } from './webhooks.routes.ts';
 
 /** Every operation's handler; the type makes a missing one a compile error. */
@@ -20,5 +21,6 @@ export function handlers(deps: RouteDeps): Handlers {
     ...logHandlers(deps),
     ...webhookHandlers(deps),
     ...adminHandlers(deps),
+    ...runnerHandlers(deps),
   };
 }

@@ -274,6 +274,17 @@ export class SqlBuildStore implements BuildStore {
     return Number(r.numUpdatedRows) === 1;
   }
 
+  async unclaim(recordId: string, runnerId: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('builds')
+      .set({ runner_id: null, lease_expires_at: null, run_started_at: null })
+      .where('id', '=', recordId)
+      .where('runner_id', '=', runnerId)
+      .where('running_status', '=', 'Starting')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
   async markRunning(recordId: string, runnerId: string, c: CheckoutResult): Promise<boolean> {
     const r = await this.db
       .updateTable('builds')

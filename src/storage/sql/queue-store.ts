@@ -16,7 +16,7 @@ export class SqlQueueStore implements QueueStore {
       .execute();
   }
 
-  async takeNext(): Promise<string | undefined> {
+  async takeNext(): Promise<{ recordId: string; seq: number } | undefined> {
     // Oldest first (seq is the trigger order). On PostgreSQL, FOR UPDATE SKIP LOCKED lets each of
     // several claiming transactions lock a different head row instead of queueing behind one
     // another, and the DELETE makes the claim final when the transaction commits. On SQLite the
@@ -25,9 +25,16 @@ export class SqlQueueStore implements QueueStore {
     const row = await this.db
       .deleteFrom('build_queue')
       .where('seq', '=', head)
-      .returning('build_id')
+      .returning(['build_id', 'seq'])
       .executeTakeFirst();
-    return row?.build_id;
+    return row && { recordId: row.build_id, seq: Number(row.seq) };
+  }
+
+  async restore(recordId: string, jobId: string, seq: number, now: number): Promise<void> {
+    await this.db
+      .insertInto('build_queue')
+      .values({ seq, build_id: recordId, job_id: jobId, enqueued_at: now })
+      .execute();
   }
 
   async remove(recordId: string): Promise<boolean> {

@@ -1,0 +1,47 @@
+import { resolve } from 'node:path';
+import pino from 'pino';
+import { HttpRunnerPeer } from '../runner/http-peer.ts';
+import { ProcessExecutor } from '../runner/executor.ts';
+import { Runner } from '../runner/runner.ts';
+
+/** Options of `kiln runner`. */
+export interface RunnerCommandOptions {
+  server: string;
+  token?: string;
+  slots: string;
+  workDir: string;
+  buildPath?: string;
+  logLevel: string;
+}
+
+/**
+ * `kiln runner`: runs builds for a Kiln server on this machine, pulling work over HTTP. Stops on
+ * SIGTERM/SIGINT: builds in progress are stopped and reported ABORTED.
+ */
+export async function runRunner(opts: RunnerCommandOptions): Promise<void> {
+  const token = opts.token ?? process.env.KILN_RUNNER_TOKEN;
+  if (!token)
+    throw new Error('a runner token is required: --token or KILN_RUNNER_TOKEN (see `kiln runners create`)');
+  const slots = Number(opts.slots);
+  if (!Number.isInteger(slots) || slots < 1 || slots > 256)
+    throw new Error('--slots must be a whole number from 1 to 256');
+  const logger = pino({ level: opts.logLevel, base: { service: 'kiln-runner' } });
+  const onError = (err: unknown, context: string) => logger.warn({ err }, context);
+  const runner = new Runner(new HttpRunnerPeer(opts.server, token, onError), {
+    slots,
+    executor: new ProcessExecutor(),
+    workDir: resolve(opts.workDir),
+    path: opts.buildPath ?? process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    onError,
+  });
+  runner.start();
+  logger.info({ server: opts.server, slots }, 'runner started');
+  await new Promise<void>((done) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'runner stopping');
+      runner.stop().finally(done);
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}

@@ -1,0 +1,155 @@
+import { LOG_SIZE_HEADER, MAX_WAIT_MS, RUNNER_PATHS, runnerPath } from '../protocol/runner-http.ts';
+import {
+  LeaseLostError,
+  LogGapError,
+  type BuildResult,
+  type CheckoutInfo,
+  type Lease,
+  type LeaseStatus,
+  type LogChunk,
+  type RunnerPeer,
+  type StepReport,
+} from '../protocol/runner-protocol.ts';
+
+/** A failure the server answered or the network caused; worth trying again later. */
+export class PeerUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PeerUnavailableError';
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** How long reports (started, steps, done) are retried before the runner gives up on them. */
+const REPORT_PATIENCE_MS = 120_000;
+
+/**
+ * The runner protocol over HTTP (protocol/runner-http.ts), for `kiln runner` on another machine.
+ * Reports the build cannot go on without (started, steps, done) are retried with backoff while
+ * the server is unreachable; log chunks and heartbeats are retried by their callers, which know
+ * when to give up (the log streamer keeps its bytes, the heartbeat watches the lease).
+ */
+export class HttpRunnerPeer implements RunnerPeer {
+  private readonly base: string;
+
+  constructor(
+    serverUrl: string,
+    private readonly token: string,
+    private readonly onRetry: (error: unknown, what: string) => void = () => {},
+  ) {
+    this.base = serverUrl.replace(/\/+$/, '');
+  }
+
+  private async call(
+    method: string,
+    path: string,
+    init: { json?: unknown; bytes?: Uint8Array; signal?: AbortSignal } = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
+    let body: string | Uint8Array | undefined;
+    if (init.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(init.json);
+    } else if (init.bytes) {
+      headers['content-type'] = 'application/octet-stream';
+      body = init.bytes;
+    }
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined && { body: body as NonNullable<RequestInit['body']> }),
+        signal: init.signal ?? AbortSignal.timeout(60_000),
+      });
+    } catch (error) {
+      if ((error as Error).name === 'AbortError') throw error;
+      throw new PeerUnavailableError(`cannot reach ${this.base}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    if (response.ok) return response;
+    const text = await response.text().catch(() => '');
+    if (response.status === 410) throw new LeaseLostError(path);
+    if (response.status === 416) throw new LogGapError(Number(response.headers.get(LOG_SIZE_HEADER) ?? 0));
+    if (response.status === 401 || response.status === 403) {
+      throw new Error(`the server refused the runner token (${response.status}): ${text}`);
+    }
+    throw new PeerUnavailableError(`${method} ${path}: ${response.status} ${text.slice(0, 200)}`);
+  }
+
+  /** Retries a report while the server is unreachable or failing, up to REPORT_PATIENCE_MS. */
+  private async report(what: string, fn: () => Promise<unknown>): Promise<void> {
+    const deadline = Date.now() + REPORT_PATIENCE_MS;
+    let delay = 200;
+    for (;;) {
+      try {
+        await fn();
+        return;
+      } catch (error) {
+        if (!(error instanceof PeerUnavailableError) || Date.now() > deadline) throw error;
+        this.onRetry(error, what);
+        await sleep(delay);
+        delay = Math.min(delay * 2, 5_000);
+      }
+    }
+  }
+
+  async next(signal: AbortSignal): Promise<Lease | undefined> {
+    // The server answers within wait_ms; the extra timeout guards against a connection that died silently.
+    const bounded = AbortSignal.any([signal, AbortSignal.timeout(MAX_WAIT_MS + 10_000)]);
+    const response = await this.call('POST', RUNNER_PATHS.next, {
+      json: { wait_ms: MAX_WAIT_MS - 5_000 },
+      signal: bounded,
+    });
+    if (response.status === 204) return undefined;
+    return (await response.json()) as Lease;
+  }
+
+  async extend(recordId: string): Promise<LeaseStatus> {
+    const response = await this.call('POST', runnerPath(RUNNER_PATHS.extend, recordId), {
+      signal: AbortSignal.timeout(10_000),
+    });
+    return (await response.json()) as LeaseStatus;
+  }
+
+  started(recordId: string, checkout: CheckoutInfo): Promise<void> {
+    return this.report('started', () =>
+      this.call('POST', runnerPath(RUNNER_PATHS.started, recordId), { json: checkout }),
+    );
+  }
+
+  step(recordId: string, report: StepReport): Promise<void> {
+    return this.report('step', () =>
+      this.call('POST', runnerPath(RUNNER_PATHS.steps, recordId), { json: report }),
+    );
+  }
+
+  async log(recordId: string, chunk: LogChunk): Promise<number> {
+    const response = await this.call(
+      'PUT',
+      `${runnerPath(RUNNER_PATHS.log, recordId)}?offset=${chunk.offset}`,
+      {
+        bytes: chunk.data,
+        signal: AbortSignal.timeout(30_000),
+      },
+    );
+    return ((await response.json()) as { size: number }).size;
+  }
+
+  async done(recordId: string, result: BuildResult): Promise<void> {
+    let attempts = 0;
+    try {
+      await this.report('done', () => {
+        attempts++;
+        return this.call('POST', runnerPath(RUNNER_PATHS.done, recordId), { json: result });
+      });
+    } catch (error) {
+      // An earlier attempt may have reached the server and only its answer got lost: the build
+      // is then finished, which the server tells a retry as "not yours any more".
+      if (error instanceof LeaseLostError && attempts > 1) return;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunnerPeer } from '../../src/protocol/runner-protocol.ts';
+import { ProcessExecutor } from '../../src/runner/executor.ts';
+import { HttpRunnerPeer } from '../../src/runner/http-peer.ts';
+import { Runner } from '../../src/runner/runner.ts';
+import { createTestKiln, jobBody, TestClock, type TestKiln } from '../helpers/app.ts';
+import { TestRepo } from '../helpers/git.ts';
+
+let kiln: TestKiln;
+let token: string;
+let base: string;
+let repo: TestRepo;
+
+async function createJob(name: string, command: string): Promise<string> {
+  const res = await kiln.call(token, {
+    method: 'POST',
+    url: '/v3/jobs/create',
+    payload: jobBody(await kiln.defaultProjectId(), {
+      job_name: name,
+      scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
+      steps: [{ module_id: 'kiln.shell', name: 'work', properties: { command } }],
+    }),
+  });
+  return res.json().result.job_id;
+}
+
+async function record(jobId: string, n: number) {
+  return (await kiln.call(token, { method: 'GET', url: `/v1/record/${jobId}/${n}/build-info-record` })).json()
+    .result;
+}
+
+async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (ok(v) || Date.now() > end) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function registerRunner(name: string): Promise<string> {
+  const res = await kiln.call(token, { method: 'POST', url: '/v1/kiln/runners', payload: { name } });
+  expect(res.statusCode).toBe(201);
+  return res.json().result.token;
+}
+
+function remoteRunner(peer: RunnerPeer): Runner {
+  return new Runner(peer, {
+    slots: 1,
+    executor: new ProcessExecutor(),
+    workDir: mkdtempSync(join(tmpdir(), 'kiln-remote-')),
+    path: process.env.PATH ?? '/usr/bin:/bin',
+  });
+}
+
+beforeAll(async () => {
+  kiln = await createTestKiln({ clock: TestClock.live(), leaseMs: 2_000 });
+  await kiln.engine.start();
+  await kiln.app.listen({ host: '127.0.0.1', port: 0 });
+  const address = kiln.app.server.address();
+  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  token = await kiln.token();
+  repo = new TestRepo();
+  repo.commit('first');
+});
+afterAll(() => kiln.close());
+
+describe('a remote runner over HTTP', () => {
+  it('runs a build exactly as the local runner does', async () => {
+    const runnerToken = await registerRunner('remote-1');
+    const runner = remoteRunner(new HttpRunnerPeer(base, runnerToken));
+    runner.start();
+    try {
+      const jobId = await createJob('remote-ok', 'echo remote says $BUILD_NUMBER');
+      await kiln.call(token, { method: 'POST', url: '/v3/jobs/build', payload: { job_id: jobId } });
+      const r = await until(
+        () => record(jobId, 1),
+        (x) => x.job_running_status === 'Finished',
+      );
+      expect(r.state).toBe('SUCCESS');
+      const log = await kiln.call(token, {
+        method: 'GET',
+        url: `/v3/jobs/${jobId}/1/real-time-log?offset=0`,
+      });
+      expect(log.json().result.content).toContain('remote says 1');
+      const runners = (await kiln.call(token, { method: 'GET', url: '/v1/kiln/runners' })).json().result
+        .runners;
+      expect(runners.find((x: { name: string }) => x.name === 'remote-1').last_seen_at).toBeGreaterThan(0);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('acknowledges a resent log chunk without storing it twice and refuses a gap', async () => {
+    const runnerToken = await registerRunner('protocol-probe');
+    const jobId = await createJob('probe', 'true');
+    await kiln.call(token, { method: 'POST', url: '/v3/jobs/build', payload: { job_id: jobId } });
+    const auth = { authorization: `Bearer ${runnerToken}` };
+    const next = await fetch(`${base}/v1/kiln/runner/next`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ wait_ms: 5000 }),
+    });
+    expect(next.status).toBe(200);
+    const lease = await next.json();
+    const put = (offset: number, text: string) =>
+      fetch(`${base}/v1/kiln/runner/builds/${lease.recordId}/log?offset=${offset}`, {
+        method: 'PUT',
+        headers: { ...auth, 'content-type': 'application/octet-stream' },
+        body: text,
+      });
+    expect(await (await put(0, 'hello')).json()).toEqual({ size: 5 });
+    expect(await (await put(0, 'hello')).json()).toEqual({ size: 5 });
+    const gap = await put(9, 'x');
+    expect(gap.status).toBe(416);
+    expect(gap.headers.get('x-kiln-log-size')).toBe('5');
+    expect(await (await put(5, ' world')).json()).toEqual({ size: 11 });
+    const log = await kiln.call(token, { method: 'GET', url: `/v3/jobs/${jobId}/1/real-time-log?offset=0` });
+    expect(log.json().result.content).toBe('hello world');
+    const bad = await fetch(`${base}/v1/kiln/runner/next`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer nope' },
+    });
+    expect(bad.status).toBe(401);
+  });
+
+  it('loses its build when it stops sending heartbeats: ABORTED with a line saying the runner was lost', async () => {
+    const runnerToken = await registerRunner('vanishing');
+    const peer = new HttpRunnerPeer(base, runnerToken);
+    let dead = false;
+    const dying: RunnerPeer = {
+      next: (s) => peer.next(s),
+      extend: (id) => (dead ? new Promise(() => {}) : peer.extend(id)),
+      started: (id, c) => peer.started(id, c),
+      step: (id, r) => peer.step(id, r),
+      log: (id, c) => (dead ? new Promise(() => {}) : peer.log(id, c)),
+      done: (id, r) => (dead ? new Promise(() => {}) : peer.done(id, r)),
+    };
+    const runner = remoteRunner(dying);
+    runner.start();
+    const jobId = await createJob('vanish', 'echo started; sleep 30');
+    await kiln.call(token, { method: 'POST', url: '/v3/jobs/build', payload: { job_id: jobId } });
+    await until(
+      () => record(jobId, 1),
+      (x) => x.job_running_status === 'Running',
+    );
+    dead = true;
+    const began = Date.now();
+    const r = await until(
+      () => record(jobId, 1),
+      (x) => x.job_running_status === 'Finished',
+    );
+    expect(r.state).toBe('ABORTED');
+    expect(Date.now() - began).toBeLessThan(2_000 + 10_000);
+    const log = await kiln.call(token, { method: 'GET', url: `/v3/jobs/${jobId}/1/real-time-log?offset=0` });
+    expect(log.json().result.content).toContain('the runner running this build was lost');
+    void runner.stop();
+  });
+});
