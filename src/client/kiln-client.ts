@@ -1,12 +1,26 @@
-import { authorizationFor, sdkDate, sdkEncode } from '../contract/aksk-signing.ts';
+import { sdkEncode } from '../contract/sdk-encoding.ts';
 import type { InputOf, ResponseOf } from '../contract/operation-types.ts';
 import { operations, type OperationId, type OperationSpec } from '../contract/operations.ts';
 import type { BuildInfoRecord } from '../contract/records.ts';
 import { ApiError, errorFromResponse } from './api-error.ts';
 
-/** How the client proves who it is. */
-export type Credentials =
-  { token: string } | { accessKey: { ak: string; sk: string; projectId?: string } } | Record<string, never>;
+/** How the client proves who it is: an IAM token, or a signer (AK/SK). */
+export type Credentials = { token: string } | { sign: RequestSigner } | Record<string, never>;
+
+/** What a request signer sees: the request as it will be sent. */
+export interface SignableRequest {
+  method: string;
+  /** Path with parameters filled in, not percent-encoded. */
+  path: string;
+  query: readonly (readonly [string, string])[];
+  headers: Record<string, string>;
+  /** The body bytes, or undefined for none or a stream. */
+  body: string | Uint8Array | undefined;
+  baseUrl: string;
+}
+
+/** Adds authentication headers to a request (AK/SK: see client/aksk-signer.ts, Node only). */
+export type RequestSigner = (request: SignableRequest) => Record<string, string>;
 
 export interface KilnClientOptions {
   /** e.g. http://127.0.0.1:8080 */
@@ -126,20 +140,18 @@ export class KilnClient {
     }
     const c = this.credentials;
     if ('token' in c) headers['x-auth-token'] = c.token;
-    if ('accessKey' in c) {
-      headers['x-sdk-date'] = sdkDate(Date.now());
-      headers.host = new URL(this.baseUrl).host;
-      if (c.accessKey.projectId) headers['x-project-id'] = c.accessKey.projectId;
-      if (body instanceof ReadableStream) headers['x-sdk-content-sha256'] = 'UNSIGNED-PAYLOAD';
-      headers.authorization = authorizationFor({
-        method: req.method,
-        path: req.path,
-        query: pairs,
+    if ('sign' in c) {
+      Object.assign(
         headers,
-        body: body instanceof ReadableStream ? undefined : body,
-        ak: c.accessKey.ak,
-        sk: c.accessKey.sk,
-      });
+        c.sign({
+          method: req.method,
+          path: req.path,
+          query: pairs,
+          headers,
+          body: body instanceof ReadableStream ? undefined : body,
+          baseUrl: this.baseUrl,
+        }),
+      );
     }
     const init: RequestInit & { duplex?: 'half' } = {
       method: req.method,

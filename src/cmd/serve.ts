@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from '../domain/clock.ts';
 import { createEngine, type Engine } from '../engine/engine.ts';
@@ -13,6 +14,9 @@ import { createPostgresStorage } from '../storage/postgres/postgres-storage.ts';
 import { createSqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
 import type { Config } from './config.ts';
 import { readOrCreateSecretKey } from './secret-key.ts';
+
+/** The built dashboard, from src/cmd or dist/cmd alike. */
+const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 /** A started Kiln server. */
 export interface RunningServer {
@@ -85,6 +89,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     metrics,
     ...(config.publicUrl && { publicUrl: config.publicUrl }),
     rateLimitPerMinute: config.rateLimit,
+    webRoot: WEB_ROOT,
   });
   await engine.start();
   await app.listen({ host: config.host, port: config.port });

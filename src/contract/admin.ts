@@ -109,3 +109,32 @@ export const RunnerListResult = Envelope(Type.Object({ runners: Type.Array(Runne
 export const RunnerResult = Envelope(RunnerDto);
 export const RunnerParams = Type.Object({ runner_id: Id32('Runner id') });
 export const UpdateRunnerBody = Type.Object({ disabled: Type.Boolean() });
+
+/** An access key as the API shows it (the secret only when created). */
+export const AccessKeyDto = Type.Object({
+  ak: Type.String(),
+  user_id: Type.String(),
+  description: Type.String(),
+  status: Type.String({ description: 'active or disabled' }),
+  created_at: Type.Integer(),
+  last_used_at: Type.Integer({ description: '0 when never used' }),
+});
+export type AccessKeyDto = Static<typeof AccessKeyDto>;
+export const CreateAccessKeyBody = Type.Object({
+  description: Type.Optional(Type.String({ maxLength: 256 })),
+  user: Type.Optional(
+    Type.String({ maxLength: 64, description: 'Domain admins: create it for this user (id or name)' }),
+  ),
+});
+export const CreatedAccessKeyResult = Envelope(
+  Type.Object({ key: AccessKeyDto, sk: Type.String({ description: 'The secret key, shown only now' }) }),
+);
+export const AccessKeyListQuery = Type.Object({
+  user: Type.Optional(Type.String({ maxLength: 64, description: "Domain admins: another user's keys" })),
+});
+export const AccessKeyListResult = Envelope(Type.Object({ keys: Type.Array(AccessKeyDto) }));
+export const AccessKeyParams = Type.Object({ ak: Type.String({ minLength: 1, maxLength: 64 }) });
+export const UpdateAccessKeyBody = Type.Object({
+  status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+});
+export const AccessKeyResult = Envelope(AccessKeyDto);

@@ -1,4 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
+import { canonicalQuery, canonicalUri } from './sdk-encoding.ts';
+
+export { canonicalQuery, canonicalUri, sdkEncode } from './sdk-encoding.ts';
 
 /**
  * The `SDK-HMAC-SHA256` request signature of the official Huawei Cloud SDKs (reference §6.3),
@@ -11,32 +14,6 @@ export const AKSK_ALGORITHM = 'SDK-HMAC-SHA256';
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 /** Payload hash value a client sends (as X-Sdk-Content-Sha256) when it does not hash the body. */
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
-
-/** RFC 3986 unreserved characters stay; everything else is %XX of its UTF-8 bytes, upper case. */
-export function sdkEncode(text: string): string {
-  return encodeURIComponent(text).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
-
-/** Every segment encoded, with the trailing `/` the SDKs always add. */
-export function canonicalUri(path: string): string {
-  const encoded = path
-    .split('/')
-    .map((segment) => sdkEncode(segment))
-    .join('/');
-  return encoded.endsWith('/') ? encoded : `${encoded}/`;
-}
-
-/** `key=value` pairs sorted by key, then by value for repeated keys, each side encoded. */
-export function canonicalQuery(pairs: readonly (readonly [string, string])[]): string {
-  return [...pairs]
-    .map(([k, v]) => [k, v] as const)
-    .sort(([ka, va], [kb, vb]) => (ka < kb ? -1 : ka > kb ? 1 : va < vb ? -1 : va > vb ? 1 : 0))
-    .map(([k, v]) => `${sdkEncode(k)}=${sdkEncode(v)}`)
-    .join('&');
-}
 
 /**
  * What a signature covers. `headers` are the signed headers, lower-case names with their values,

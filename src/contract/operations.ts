@@ -533,6 +533,44 @@ export const operations = {
     params: admin.RunnerParams,
     response: { 200: StatusOnly },
   }),
+  createAccessKey: op({
+    method: 'POST',
+    path: '/v1/kiln/access-keys',
+    summary:
+      'Create an access key (AK/SK) for yourself, or as a domain admin for a user; the SK is shown once',
+    tag: 'Kiln admin',
+    auth: 'any',
+    body: admin.CreateAccessKeyBody,
+    response: { 201: admin.CreatedAccessKeyResult },
+  }),
+  listAccessKeys: op({
+    method: 'GET',
+    path: '/v1/kiln/access-keys',
+    summary: "List your access keys (domain admins: a user's)",
+    tag: 'Kiln admin',
+    auth: 'any',
+    query: admin.AccessKeyListQuery,
+    response: { 200: admin.AccessKeyListResult },
+  }),
+  updateAccessKey: op({
+    method: 'PUT',
+    path: '/v1/kiln/access-keys/{ak}',
+    summary: 'Disable or enable an access key',
+    tag: 'Kiln admin',
+    auth: 'any',
+    params: admin.AccessKeyParams,
+    body: admin.UpdateAccessKeyBody,
+    response: { 200: admin.AccessKeyResult },
+  }),
+  deleteAccessKey: op({
+    method: 'DELETE',
+    path: '/v1/kiln/access-keys/{ak}',
+    summary: 'Delete an access key',
+    tag: 'Kiln admin',
+    auth: 'any',
+    params: admin.AccessKeyParams,
+    response: { 200: StatusOnly },
+  }),
 } as const;
 
 /** An operation id. */

@@ -3,6 +3,8 @@ import type { Clock } from '../domain/clock.ts';
 import { AppError } from '../domain/errors.ts';
 import type { Principal, User } from '../domain/identity.ts';
 import type { AccessKeyRecord, Storage } from '../storage/ports.ts';
+
+export type { AccessKeyRecord };
 import { unauthenticated } from './auth-service.ts';
 import type { SecretBox } from './secret-box.ts';
 

@@ -8,9 +8,11 @@ import { sendError } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { registerOperations } from './operation-routes.ts';
 import './request-context.ts';
+import { registerOpenApi } from './openapi.ts';
 import { handlers } from './routes/index.ts';
 import { registerRunnerProtocol } from './routes/runner-protocol.routes.ts';
 import { registerServiceRoutes } from './routes/service.routes.ts';
+import { registerWeb } from './routes/web.routes.ts';
 import { createValidatorCompiler } from './validation.ts';
 
 /** Everything the HTTP app needs; nothing here reads the environment. */
@@ -24,6 +26,8 @@ export interface AppDeps {
   bodyLimit?: number;
   /** Requests per minute per client address; 0 or unset turns the limit off. */
   rateLimitPerMinute?: number;
+  /** The built dashboard (web/dist); not served when unset or not built. */
+  webRoot?: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -129,14 +133,17 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler((error, request, reply) =>
     sendError(error, request, reply, request.routeOptions.config?.errorStyle ?? 'codearts'),
   );
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
+  await registerOpenApi(app);
+  const dashboard = await registerWeb(app, deps.webRoot);
+  app.setNotFoundHandler((request, reply) => {
+    if (dashboard?.(request, reply)) return reply;
+    return sendError(
       new AppError('ROUTE_NOT_FOUND', `no operation ${request.method} ${request.url.split('?')[0]}`),
       request,
       reply,
       'codearts',
-    ),
-  );
+    );
+  });
 
   registerOperations(app, handlers({ engine: deps.engine, publicUrl: deps.publicUrl }));
   registerServiceRoutes(app, deps);

@@ -1,4 +1,5 @@
 import type { Handlers } from '../operation-routes.ts';
+import { accessKeyHandlers } from './access-keys.routes.ts';
 import { adminHandlers } from './admin.routes.ts';
 import { buildHandlers } from './builds.routes.ts';
 import type { RouteDeps } from './deps.ts';
@@ -22,5 +23,6 @@ export function handlers(deps: RouteDeps): Handlers {
     ...webhookHandlers(deps),
     ...adminHandlers(deps),
     ...runnerHandlers(deps),
+    ...accessKeyHandlers(deps),
   };
 }

@@ -55,6 +55,7 @@ export function registerRunnerProtocol(app: FastifyInstance, engine: Engine): vo
     {
       config,
       schema: {
+        tags: ['internal'],
         body: Type.Object({ wait_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_WAIT_MS })) }),
       },
     },
@@ -75,7 +76,7 @@ export function registerRunnerProtocol(app: FastifyInstance, engine: Engine): vo
   );
   app.post(
     fastifyPath(RUNNER_PATHS.extend),
-    { config, schema: { params: RecordParams } },
+    { config, schema: { tags: ['internal'], params: RecordParams } },
     guarded(async (request) =>
       dispatch.extend(runnerOf(request), (request.params as { record_id: string }).record_id),
     ),
@@ -85,6 +86,7 @@ export function registerRunnerProtocol(app: FastifyInstance, engine: Engine): vo
     {
       config,
       schema: {
+        tags: ['internal'],
         params: RecordParams,
         body: Type.Object({
           commitId: Type.String({ maxLength: 64 }),
@@ -110,6 +112,7 @@ export function registerRunnerProtocol(app: FastifyInstance, engine: Engine): vo
     {
       config,
       schema: {
+        tags: ['internal'],
         params: RecordParams,
         body: Type.Object({
           index: Type.Integer({ minimum: 0, maximum: 1000 }),
@@ -133,6 +136,7 @@ export function registerRunnerProtocol(app: FastifyInstance, engine: Engine): vo
     {
       config,
       schema: {
+        tags: ['internal'],
         params: RecordParams,
         querystring: Type.Object({ offset: Type.Integer({ minimum: 0, 'x-kiln-int': true }) }),
       },
@@ -153,6 +157,7 @@ export function registerRunnerProtocol(app: FastifyInstance, engine: Engine): vo
     {
       config,
       schema: {
+        tags: ['internal'],
         params: RecordParams,
         body: Type.Object({ state: Type.Union(BUILD_STATES.map((s) => Type.Literal(s))) }),
       },

@@ -1,0 +1,34 @@
+import { authorizationFor, sdkDate, UNSIGNED_PAYLOAD } from '../contract/aksk-signing.ts';
+import type { RequestSigner } from './kiln-client.ts';
+
+/**
+ * Credentials that sign every request with an access key, as the official SDKs do
+ * (`SDK-HMAC-SHA256`, X-Sdk-Date, host, X-Project-Id). Node only (it uses node:crypto).
+ */
+export function akskCredentials(ak: string, sk: string, projectId?: string): { sign: RequestSigner } {
+  return {
+    sign(request) {
+      const added: Record<string, string> = {
+        'x-sdk-date': sdkDate(Date.now()),
+        host: new URL(request.baseUrl).host,
+        ...(projectId && { 'x-project-id': projectId }),
+        ...(request.body === undefined && request.method !== 'GET' && request.headers['content-type']
+          ? { 'x-sdk-content-sha256': UNSIGNED_PAYLOAD }
+          : {}),
+      };
+      const headers = { ...request.headers, ...added };
+      return {
+        ...added,
+        authorization: authorizationFor({
+          method: request.method,
+          path: request.path,
+          query: request.query,
+          headers,
+          body: request.body,
+          ak,
+          sk,
+        }),
+      };
+    },
+  };
+}

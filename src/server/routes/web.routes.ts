@@ -1,0 +1,33 @@
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Paths that belong to the API: an unknown one is a CodeArts 404, never the dashboard. */
+const API_PREFIX = /^\/(v\d+|healthz|readyz|metrics|openapi\.json|docs)(\/|$|\?)/;
+
+/**
+ * Serves the built dashboard (web/dist) at `/`. Browser navigations to the dashboard's own routes
+ * get index.html (the dashboard routes in the page); everything else unknown stays a 404.
+ * Returns the fallback to use from the not-found handler, or undefined when there is no build.
+ */
+export async function registerWeb(
+  app: FastifyInstance,
+  webRoot: string | undefined,
+): Promise<((request: FastifyRequest, reply: FastifyReply) => boolean) | undefined> {
+  if (!webRoot || !existsSync(join(webRoot, 'index.html'))) return undefined;
+  await app.register(fastifyStatic, {
+    root: webRoot,
+    prefix: '/',
+    wildcard: false,
+    index: ['index.html'],
+    cacheControl: true,
+    maxAge: 0,
+  });
+  return (request, reply) => {
+    const wantsPage = request.method === 'GET' && (request.headers.accept ?? '').includes('text/html');
+    if (!wantsPage || API_PREFIX.test(request.url)) return false;
+    void reply.header('cache-control', 'no-cache').sendFile('index.html');
+    return true;
+  };
+}
