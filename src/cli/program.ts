@@ -1,11 +1,15 @@
 import { Command, CommanderError } from 'commander';
 import { ApiError } from '../client/api-error.ts';
+import { registerAccessKeys } from './commands/access-keys.ts';
 import { registerAuth } from './commands/auth.ts';
+import { registerBuilds } from './commands/builds.ts';
 import { registerDomains } from './commands/domains.ts';
 import { registerImportRecords } from './commands/import-records.ts';
 import { registerJobs } from './commands/jobs.ts';
+import { registerLogs } from './commands/logs.ts';
 import { registerProjects } from './commands/projects.ts';
 import { registerRecords } from './commands/records.ts';
+import { registerRun } from './commands/run.ts';
 import { registerRunners } from './commands/runners.ts';
 import { registerUsers } from './commands/users.ts';
 import { CliError, EXIT, type CliContext } from './context.ts';
@@ -20,11 +24,15 @@ export function buildProgram(ctx: CliContext): Command {
   registerAuth(program, ctx);
   registerProjects(program, ctx);
   registerJobs(program, ctx);
+  registerRun(program, ctx);
+  registerBuilds(program, ctx);
+  registerLogs(program, ctx);
   registerRecords(program, ctx);
   registerImportRecords(program, ctx);
   registerUsers(program, ctx);
   registerDomains(program, ctx);
   registerRunners(program, ctx);
+  registerAccessKeys(program, ctx);
   return program;
 }
 

@@ -109,13 +109,14 @@ export type JobConfigResult = Static<typeof JobConfigResult>;
 /** ListJobConfig query. */
 export const JobConfigQuery = Type.Object({ get_all_params: Type.Optional(Type.String()) });
 
-/** DeleteBuildJob / DeleteTheJob answer. */
-export const DeleteJobResult = Type.Object({
-  result: Type.Object({ job_id: Type.String(), project_id: Type.String() }),
-  status: Type.String(),
-  error: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-});
+const DeletedJob = Type.Object({ job_id: Type.String(), project_id: Type.String() });
+
+/** DeleteBuildJob answer (v3: no `error` field). */
+export const DeleteJobResult = Type.Object({ result: DeletedJob, status: Type.String() });
 export type DeleteJobResult = Static<typeof DeleteJobResult>;
+
+/** DeleteTheJob answer (v1). */
+export const DeleteTheJobResult = Envelope(DeletedJob);
 
 /** A job in a project's job list. */
 export const JobListItem = Type.Object({

@@ -161,7 +161,7 @@ export const operations = {
     tag: 'Jobs',
     auth: 'project',
     params: JobIdParams,
-    response: { 200: jobs.DeleteJobResult },
+    response: { 200: jobs.DeleteTheJobResult },
   }),
   disableBuildJob: op({
     method: 'POST',

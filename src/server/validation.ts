@@ -122,6 +122,9 @@ function describeErrors(errors: ErrorObject[], part: HttpPart, data: unknown): A
   }
   const { field, text } = sentence(first, part);
   const message = `${WHERE[part]} '${field}' ${text}`;
-  if (part === 'params' && field === 'job_id') return new AppError('INVALID_JOB_ID', message);
+  // A malformed job id has its own code wherever it appears (path or body).
+  if ((part === 'params' || part === 'body') && field === 'job_id' && first.keyword !== 'required') {
+    return new AppError('INVALID_JOB_ID', message);
+  }
   return new AppError(part === 'body' ? 'INVALID_BODY' : 'INVALID_PARAM', message);
 }

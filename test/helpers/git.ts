@@ -26,7 +26,11 @@ export class TestRepo {
   }
 
   /** Writes files and commits them; returns the commit id. */
-  commit(message: string, files: Record<string, string> = { 'README.md': `${message}\n` }, date?: Date): string {
+  commit(
+    message: string,
+    files: Record<string, string> = { 'README.md': `${message}\n` },
+    date?: Date,
+  ): string {
     for (const [name, content] of Object.entries(files)) {
       mkdirSync(join(this.dir, name, '..'), { recursive: true });
       writeFileSync(join(this.dir, name), content);

@@ -65,7 +65,6 @@ describe('the README walk-through, in process', () => {
     expect(deleted.json()).toEqual({
       result: { job_id: jobId, project_id: projectId },
       status: 'success',
-      error: null,
     });
     const gone = await kiln.call(token, { method: 'GET', url: `/v3/jobs/${jobId}/query` });
     expect(gone.statusCode).toBe(404);

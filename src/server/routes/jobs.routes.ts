@@ -31,9 +31,9 @@ export function jobHandlers(deps: RouteDeps): HandlerGroup<JobOps> {
   };
   const config = async ({ caller, params }: { caller: Principal; params: { job_id: string } }) =>
     ok(await jobs.config(caller, params.job_id));
-  const remove = async ({ caller, params }: { caller: Principal; params: { job_id: string } }) => {
-    const job = await jobs.remove(caller, params.job_id);
-    return { result: { job_id: job.id, project_id: job.projectId }, status: 'success', error: null };
+  const remove = async (caller: Principal, jobId: string) => {
+    const job = await jobs.remove(caller, jobId);
+    return { result: { job_id: job.id, project_id: job.projectId }, status: 'success' };
   };
   const list = async (
     caller: Principal,
@@ -57,8 +57,9 @@ export function jobHandlers(deps: RouteDeps): HandlerGroup<JobOps> {
     updateNewJob: update,
     listJobConfig: config,
     showJobConfig: config,
-    deleteBuildJob: remove,
-    deleteTheJob: remove,
+    // The v3 answer is {result, status}; the v1 one also carries `error` (reference Appendix A).
+    deleteBuildJob: ({ caller, params }) => remove(caller, params.job_id),
+    deleteTheJob: async ({ caller, params }) => ({ ...(await remove(caller, params.job_id)), error: null }),
     async disableBuildJob({ caller, params }) {
       await jobs.setDisabled(caller, params.job_id, true);
       return SUCCESS;
@@ -67,7 +68,9 @@ export function jobHandlers(deps: RouteDeps): HandlerGroup<JobOps> {
       await jobs.setDisabled(caller, params.job_id, false);
       return SUCCESS;
     },
-    showJobListByProjectId: ({ caller, params, query }) => list(caller, params.project_id, query),
+    // The v3 list has no search parameter (unknown parameters are ignored); the v1 list has one.
+    showJobListByProjectId: ({ caller, params, query }) =>
+      list(caller, params.project_id, { page_index: query.page_index, page_size: query.page_size }),
     listProjectJobs: ({ caller, params, query }) => list(caller, params.project_id, query),
   };
 }

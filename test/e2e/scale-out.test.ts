@@ -1,0 +1,182 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestRepo } from '../helpers/git.ts';
+import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../helpers/postgres.ts';
+import { api, eventually, KilnProcess, loginOver } from '../helpers/processes.ts';
+
+// Two `kiln serve` on one PostgreSQL database, three `kiln runner` processes, 300 builds of 3 jobs
+// triggered alternately through both servers: every build runs exactly once, each job's numbers
+// are 1..100, records are identical through either server, and a runner killed with SIGKILL
+// mid-build loses its builds (ABORTED) within lease + 10 s while the others finish the rest.
+
+const PASSWORD = 'scale-test-password';
+const LEASE_SECONDS = 5;
+
+interface Rec {
+  number: number;
+  job_running_status: string;
+  state: string;
+  daily_build_number: string;
+}
+
+describe.skipIf(!TEST_DATABASE_URL)('scale-out on PostgreSQL', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-scale-'));
+  const marks = join(dir, 'marks');
+  let database: TestDatabase;
+  const processes: KilnProcess[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(marks);
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.kill('SIGKILL')));
+    await database?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function records(url: string, token: string, jobId: string): Promise<Rec[]> {
+    const res = await api<{ result: { job_build_states: Rec[] } }>(
+      url,
+      token,
+      'GET',
+      `/v3/jobs/${jobId}/build-info-records?start_time=2000-01-01+00:00:00&end_time=2100-01-01+00:00:00&page_size=100`,
+    );
+    return res.result.job_build_states;
+  }
+
+  it('runs 300 builds exactly once across two servers and three runners, surviving a killed runner', async () => {
+    const shared = {
+      KILN_DATABASE_URL: database.url,
+      KILN_SECRET_KEY: 'scale-test-secret-key-0123456789',
+      KILN_ADMIN_PASSWORD: PASSWORD,
+      KILN_RUNNER_SLOTS: '0',
+      KILN_RUNNER_LEASE_SECONDS: String(LEASE_SECONDS),
+      KILN_DB_POOL_SIZE: '5',
+    };
+    const [a, b] = await Promise.all([
+      KilnProcess.serve({ ...shared, KILN_DATA_DIR: join(dir, 'a'), KILN_SERVER_NAME: 'a' }),
+      KilnProcess.serve({ ...shared, KILN_DATA_DIR: join(dir, 'b'), KILN_SERVER_NAME: 'b' }),
+    ]);
+    processes.push(a as KilnProcess, b as KilnProcess);
+    const servers = [a as KilnProcess, b as KilnProcess];
+    const token = await loginOver(servers[0]!.url, 'admin', PASSWORD);
+
+    const runnerTokens: string[] = [];
+    for (const name of ['r1', 'r2', 'r3']) {
+      const res = await api<{ result: { token: string } }>(
+        servers[0]!.url,
+        token,
+        'POST',
+        '/v1/kiln/runners',
+        { name },
+      );
+      runnerTokens.push(res.result.token);
+    }
+    const runners = runnerTokens.map((t, i) =>
+      KilnProcess.runner(servers[i % 2]!.url, t, 2, join(dir, `runner-${i}`)),
+    );
+    processes.push(...runners);
+
+    const repo = new TestRepo(join(dir, 'repo'));
+    repo.commit('first');
+    const project = (
+      await api<{ result: { project_info_list: { identifier: string }[] } }>(
+        servers[1]!.url,
+        token,
+        'GET',
+        '/v1/domain/project/related',
+      )
+    ).result.project_info_list[0]!.identifier;
+    const jobs: string[] = [];
+    for (const name of ['alpha', 'beta', 'gamma']) {
+      const res = await api<{ result: { job_id: string } }>(
+        servers[jobs.length % 2]!.url,
+        token,
+        'POST',
+        '/v3/jobs/create',
+        {
+          project_id: project,
+          job_name: name,
+          arch: 'x86-64',
+          scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
+          steps: [
+            {
+              module_id: 'kiln.shell',
+              name: 'mark',
+              properties: { command: `echo run >> ${marks}/$JOB_ID-$BUILD_NUMBER; sleep 0.3` },
+            },
+          ],
+        },
+      );
+      jobs.push(res.result.job_id);
+    }
+
+    // 300 triggers, alternating servers and jobs, 20 in flight at a time.
+    const triggers = Array.from({ length: 300 }, (_, i) => ({ server: servers[i % 2]!, job: jobs[i % 3]! }));
+    for (let i = 0; i < triggers.length; i += 20) {
+      await Promise.all(
+        triggers
+          .slice(i, i + 20)
+          .map((t) => api(t.server.url, token, 'POST', '/v3/jobs/build', { job_id: t.job })),
+      );
+    }
+
+    // Kill one runner while it is in the middle of builds.
+    await eventually(
+      () => Promise.resolve(readdirSync(marks).length),
+      (n) => n > 60,
+      60_000,
+      'builds under way',
+    );
+    const killedAt = Date.now();
+    await runners[0]!.kill('SIGKILL');
+    const allRecords = () => Promise.all(jobs.map((j) => records(servers[0]!.url, token, j)));
+    // Every runner is busy while builds wait, so the killed one held builds: they end ABORTED once
+    // its lease runs out.
+    await eventually(
+      allRecords,
+      (all) => all.flat().some((r) => r.state === 'ABORTED'),
+      (LEASE_SECONDS + 10) * 1000,
+      'the lost builds to end',
+    );
+    expect(Date.now() - killedAt).toBeLessThan((LEASE_SECONDS + 10) * 1000);
+
+    const finished = await eventually(
+      allRecords,
+      (all) => all.every((rs) => rs.length === 100 && rs.every((r) => r.job_running_status === 'Finished')),
+      180_000,
+      'all 300 builds finished',
+    );
+
+    let aborted = 0;
+    for (const [i, jobId] of jobs.entries()) {
+      const rs = finished[i]!;
+      expect(rs.map((r) => r.number).sort((x, y) => x - y)).toEqual(
+        Array.from({ length: 100 }, (_, k) => k + 1),
+      );
+      expect(new Set(rs.map((r) => r.daily_build_number)).size).toBe(100);
+      for (const r of rs) {
+        const file = join(marks, `${jobId}-${r.number}`);
+        const runs = readdirSync(marks).includes(`${jobId}-${r.number}`)
+          ? readFileSync(file, 'utf8').trim().split('\n').length
+          : 0;
+        if (r.state === 'SUCCESS') expect(runs).toBe(1);
+        else {
+          expect(r.state).toBe('ABORTED');
+          expect(runs).toBeLessThanOrEqual(1);
+          aborted++;
+        }
+      }
+      // The same records through either server.
+      expect(await records(servers[1]!.url, token, jobId)).toEqual(
+        await records(servers[0]!.url, token, jobId),
+      );
+    }
+    // Only the killed runner's builds (at most its two slots) were lost.
+    expect(aborted).toBeGreaterThan(0);
+    expect(aborted).toBeLessThanOrEqual(2);
+  }, 300_000);
+});
