@@ -27,7 +27,7 @@ export async function runRunner(opts: RunnerCommandOptions): Promise<void> {
     throw new Error('--slots must be a whole number from 1 to 256');
   const logger = pino({ level: opts.logLevel, base: { service: 'kiln-runner' } });
   const onError = (err: unknown, context: string) => logger.warn({ err }, context);
-  const runner = new Runner(new HttpRunnerPeer(opts.server, token, onError), {
+  const runner = new Runner(new HttpRunnerPeer(opts.server, token), {
     slots,
     executor: new ProcessExecutor(),
     workDir: resolve(opts.workDir),

@@ -385,7 +385,7 @@ export const operations = {
     tag: 'Kiln',
     auth: 'none',
     params: JobIdParams,
-    response: { 200: builds.WebhookResult },
+    response: { 200: builds.WebhookResult, 202: builds.WebhookResult },
   }),
   showJobWebhook: op({
     method: 'GET',

@@ -29,6 +29,11 @@ function cutCharacterBytes(data: Uint8Array): number {
   return 0;
 }
 
+/** Bytes of the UTF-8 character a lead byte starts. */
+function characterLength(lead: number): number {
+  return lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+}
+
 /** Reading build logs: the live tail, the whole log, one step's part. */
 export class LogService {
   constructor(
@@ -54,7 +59,12 @@ export class LogService {
     const start = Math.min(offset, size);
     let content = await this.storage.logs.read(build.recordId, start, Math.min(length, MAX_SLICE));
     const cut = start + content.length < size || !finished ? cutCharacterBytes(content) : 0;
-    if (cut > 0) content = content.subarray(0, content.length - cut);
+    if (cut > 0 && cut === content.length) {
+      // Asked for fewer bytes than the character at `offset` has: return that whole character, so
+      // a client reading with any length still moves forward.
+      const whole = await this.storage.logs.read(build.recordId, start, 4);
+      content = whole.subarray(0, Math.min(whole.length, characterLength(whole[0] as number)));
+    } else if (cut > 0) content = content.subarray(0, content.length - cut);
     const next = start + content.length;
     return { content, offset: start, next, hasMore: !finished || next < size };
   }

@@ -5,6 +5,7 @@ import { LeaseLostError, type Lease, type RunnerPeer } from '../protocol/runner-
 import { checkout } from './checkout.ts';
 import type { Executor } from './executor.ts';
 import { LogStreamer } from './log-streamer.ts';
+import { persist } from './persist.ts';
 import { SecretMasker } from './secret-masker.ts';
 
 /** Where and how a runner runs builds. */
@@ -63,6 +64,8 @@ export async function executeBuild(
   const masker = new SecretMasker(plan.parameters.filter((p) => p.sensitive).map((p) => p.value));
   const write = (data: Buffer) => streamer.write(masker.push(data));
   const line = (text: string) => write(Buffer.from(`[kiln] ${text}\n`));
+  const report = <T>(what: string, fn: () => Promise<T>) =>
+    persist(fn, lease.leaseMs, (e) => options.onError?.(e, `reporting ${what} (retrying)`));
 
   const workspace = join(options.workDir, 'workspaces', `${lease.jobId}-${lease.buildNumber}`);
   const scripts = join(options.workDir, 'scripts', lease.recordId);
@@ -125,7 +128,10 @@ export async function executeBuild(
         line(`step ${index + 1} "${step.name}" is disabled; skipped`);
         continue;
       }
-      await peer.step(lease.recordId, { index, status: 'running', logOffset: streamer.offset });
+      const startOffset = streamer.offset;
+      await report('a step start', () =>
+        peer.step(lease.recordId, { index, status: 'running', logOffset: startOffset }),
+      );
       line(`step ${index + 1}/${plan.steps.length} "${step.name}"`);
       const script = join(scripts, `step-${index + 1}.sh`);
       await writeFile(script, `${step.command}\n`, { mode: 0o600 });
@@ -172,12 +178,36 @@ export async function executeBuild(
     if (reason !== 'lost') line(`build finished: ${reason ? FINAL_STATE[reason] : state}`);
     await streamer.flush();
     if (reason !== 'lost' && !streamer.leaseLost) {
-      await peer
-        .done(lease.recordId, { state: reason ? FINAL_STATE[reason] : state })
-        .catch((e) => options.onError?.(e, 'reporting the outcome'));
+      await reportOutcome(lease, peer, { state: reason ? FINAL_STATE[reason] : state }, options.onError);
     }
     await rm(scripts, { recursive: true, force: true });
     await cleanWorkspace(options.workDir, lease, workspace);
+  }
+}
+
+/**
+ * Reports the outcome, retrying while the server is unreachable. When an earlier attempt reached
+ * the server but its answer was lost, the retry is told the build is no longer this runner's:
+ * that means the outcome was recorded.
+ */
+async function reportOutcome(
+  lease: Lease,
+  peer: RunnerPeer,
+  result: { state: BuildState },
+  onError?: (error: unknown, context: string) => void,
+): Promise<void> {
+  let attempts = 0;
+  try {
+    await persist(
+      () => {
+        attempts++;
+        return peer.done(lease.recordId, result);
+      },
+      lease.leaseMs,
+      (e) => onError?.(e, 'reporting the outcome (retrying)'),
+    );
+  } catch (error) {
+    if (!(error instanceof LeaseLostError && attempts > 1)) onError?.(error, 'reporting the outcome');
   }
 }
 

@@ -19,16 +19,10 @@ export class PeerUnavailableError extends Error {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** How long reports (started, steps, done) are retried before the runner gives up on them. */
-const REPORT_PATIENCE_MS = 120_000;
-
 /**
  * The runner protocol over HTTP (protocol/runner-http.ts), for `kiln runner` on another machine.
- * Reports the build cannot go on without (started, steps, done) are retried with backoff while
- * the server is unreachable; log chunks and heartbeats are retried by their callers, which know
- * when to give up (the log streamer keeps its bytes, the heartbeat watches the lease).
+ * Failures to reach the server surface as PeerUnavailableError; the runner retries them (reports
+ * with backoff, the log streamer keeping its bytes, the heartbeat watching the lease).
  */
 export class HttpRunnerPeer implements RunnerPeer {
   private readonly base: string;
@@ -36,7 +30,6 @@ export class HttpRunnerPeer implements RunnerPeer {
   constructor(
     serverUrl: string,
     private readonly token: string,
-    private readonly onRetry: (error: unknown, what: string) => void = () => {},
   ) {
     this.base = serverUrl.replace(/\/+$/, '');
   }
@@ -79,23 +72,6 @@ export class HttpRunnerPeer implements RunnerPeer {
     throw new PeerUnavailableError(`${method} ${path}: ${response.status} ${text.slice(0, 200)}`);
   }
 
-  /** Retries a report while the server is unreachable or failing, up to REPORT_PATIENCE_MS. */
-  private async report(what: string, fn: () => Promise<unknown>): Promise<void> {
-    const deadline = Date.now() + REPORT_PATIENCE_MS;
-    let delay = 200;
-    for (;;) {
-      try {
-        await fn();
-        return;
-      } catch (error) {
-        if (!(error instanceof PeerUnavailableError) || Date.now() > deadline) throw error;
-        this.onRetry(error, what);
-        await sleep(delay);
-        delay = Math.min(delay * 2, 5_000);
-      }
-    }
-  }
-
   async next(signal: AbortSignal): Promise<Lease | undefined> {
     // The server answers within wait_ms; the extra timeout guards against a connection that died silently.
     const bounded = AbortSignal.any([signal, AbortSignal.timeout(MAX_WAIT_MS + 10_000)]);
@@ -114,16 +90,12 @@ export class HttpRunnerPeer implements RunnerPeer {
     return (await response.json()) as LeaseStatus;
   }
 
-  started(recordId: string, checkout: CheckoutInfo): Promise<void> {
-    return this.report('started', () =>
-      this.call('POST', runnerPath(RUNNER_PATHS.started, recordId), { json: checkout }),
-    );
+  async started(recordId: string, checkout: CheckoutInfo): Promise<void> {
+    await this.call('POST', runnerPath(RUNNER_PATHS.started, recordId), { json: checkout });
   }
 
-  step(recordId: string, report: StepReport): Promise<void> {
-    return this.report('step', () =>
-      this.call('POST', runnerPath(RUNNER_PATHS.steps, recordId), { json: report }),
-    );
+  async step(recordId: string, report: StepReport): Promise<void> {
+    await this.call('POST', runnerPath(RUNNER_PATHS.steps, recordId), { json: report });
   }
 
   async log(recordId: string, chunk: LogChunk): Promise<number> {
@@ -139,17 +111,6 @@ export class HttpRunnerPeer implements RunnerPeer {
   }
 
   async done(recordId: string, result: BuildResult): Promise<void> {
-    let attempts = 0;
-    try {
-      await this.report('done', () => {
-        attempts++;
-        return this.call('POST', runnerPath(RUNNER_PATHS.done, recordId), { json: result });
-      });
-    } catch (error) {
-      // An earlier attempt may have reached the server and only its answer got lost: the build
-      // is then finished, which the server tells a retry as "not yours any more".
-      if (error instanceof LeaseLostError && attempts > 1) return;
-      throw error;
-    }
+    await this.call('POST', runnerPath(RUNNER_PATHS.done, recordId), { json: result });
   }
 }

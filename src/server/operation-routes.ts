@@ -37,7 +37,6 @@ export function registerOperations(app: FastifyInstance, handlers: Handlers): vo
   for (const [id, spec] of Object.entries(operations) as [OperationId, OperationSpec][]) {
     const handler = handlers[id] as unknown as OpHandler<OperationId>;
     const status = successStatus(spec);
-    const responseSchema = spec.response[status];
     app.route({
       method: spec.method,
       url: fastifyPath(spec.path),
@@ -49,7 +48,7 @@ export function registerOperations(app: FastifyInstance, handlers: Handlers): vo
         ...(spec.query && { querystring: spec.query }),
         ...(spec.body && { body: spec.body }),
         ...(spec.headers && { headers: spec.headers }),
-        ...(responseSchema && { response: { [status]: responseSchema } }),
+        response: Object.fromEntries(Object.entries(spec.response).filter(([, schema]) => schema !== null)),
       },
       config: { operationId: id, auth: spec.auth, errorStyle: spec.errorStyle ?? 'codearts' },
       async handler(request, reply) {
@@ -67,9 +66,11 @@ export function registerOperations(app: FastifyInstance, handlers: Handlers): vo
           reply,
         };
         const result = await handler(ctx);
-        if (reply.sent) return reply;
-        reply.code(status);
-        return status === 204 ? reply.send() : result;
+        // A handler that sent the answer itself (a file stream) hands back the reply.
+        if (reply.sent || result === reply) return reply;
+        // The success status is the contract's, unless the handler chose another 2xx it declares.
+        if (!(reply.statusCode in spec.response)) reply.code(status);
+        return reply.statusCode === 204 ? reply.send() : result;
       },
     });
   }

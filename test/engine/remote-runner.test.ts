@@ -105,7 +105,7 @@ describe('a remote runner over HTTP', () => {
       body: JSON.stringify({ wait_ms: 5000 }),
     });
     expect(next.status).toBe(200);
-    const lease = await next.json();
+    const lease = (await next.json()) as { recordId: string };
     const put = (offset: number, text: string) =>
       fetch(`${base}/v1/kiln/runner/builds/${lease.recordId}/log?offset=${offset}`, {
         method: 'PUT',

@@ -21,8 +21,16 @@ it('runs a real build end to end', async () => {
     payload: jobBody(projectId, {
       scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
       steps: [
-        { module_id: 'kiln.shell', name: 'one', properties: { command: 'echo hello from $JOB_ID; ls; echo oops >&2' } },
-        { module_id: 'kiln.shell', name: 'two', properties: { command: 'echo build $BUILD_NUMBER $COMMIT_ID' } },
+        {
+          module_id: 'kiln.shell',
+          name: 'one',
+          properties: { command: 'echo hello from $JOB_ID; ls; echo oops >&2' },
+        },
+        {
+          module_id: 'kiln.shell',
+          name: 'two',
+          properties: { command: 'echo build $BUILD_NUMBER $COMMIT_ID' },
+        },
       ],
     }),
   });
@@ -32,7 +40,9 @@ it('runs a real build end to end', async () => {
   expect(run.json().actual_build_number).toBe('1');
   let record;
   for (let i = 0; i < 100; i++) {
-    record = (await kiln.call(token, { method: 'GET', url: `/v1/record/${jobId}/1/build-info-record` })).json().result;
+    record = (
+      await kiln.call(token, { method: 'GET', url: `/v1/record/${jobId}/1/build-info-record` })
+    ).json().result;
     if (record.job_running_status === 'Finished') break;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -55,7 +55,9 @@ export function registerAccessKeys(program: Command, ctx: CliContext): void {
       };
       const { key, sk } = (await ctx.client().createAccessKey({ body })).result;
       if (opts.output === 'json') {
-        ctx.out(`${JSON.stringify({ ak: key.ak, sk, user_id: key.user_id, description: key.description })}\n`);
+        ctx.out(
+          `${JSON.stringify({ ak: key.ak, sk, user_id: key.user_id, description: key.description })}\n`,
+        );
         return;
       }
       ctx.out(`AK: ${key.ak}\nSK: ${sk}\n`);

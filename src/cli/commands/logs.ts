@@ -31,7 +31,10 @@ export function registerLogs(program: Command, ctx: CliContext): void {
     .addHelpText('after', LOGS_HELP)
     .action(async (job: string, build: number, opts: LogsOptions) => {
       if (opts.exitStatus && !opts.follow)
-        throw new CliError('--exit-status needs --follow (the outcome is known once the build ends)', EXIT.usage);
+        throw new CliError(
+          '--exit-status needs --follow (the outcome is known once the build ends)',
+          EXIT.usage,
+        );
       const client = ctx.client();
       const interrupt = opts.follow ? interruptSignal() : undefined;
       try {

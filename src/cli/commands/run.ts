@@ -19,8 +19,7 @@ interface Param {
 /** Collects repeated `--param name=value` options (the value may contain `=`). */
 function collectParam(text: string, previous: Param[] = []): Param[] {
   const eq = text.indexOf('=');
-  if (eq <= 0)
-    throw new InvalidArgumentError(`"${text}" is not name=value (e.g. --param VERSION=1.2.3)`);
+  if (eq <= 0) throw new InvalidArgumentError(`"${text}" is not name=value (e.g. --param VERSION=1.2.3)`);
   return [...previous, { name: text.slice(0, eq), value: text.slice(eq + 1) }];
 }
 
@@ -55,7 +54,11 @@ export function runBody(job: string, opts: RunOptions): RunJobBody {
 export async function followBuild(ctx: CliContext, client: Kiln, job: string, build: number): Promise<void> {
   const interrupt = interruptSignal();
   try {
-    const end = await streamLog(client, job, build, { follow: true, write: ctx.out, signal: interrupt.signal });
+    const end = await streamLog(client, job, build, {
+      follow: true,
+      write: ctx.out,
+      signal: interrupt.signal,
+    });
     if (end === 'interrupted') {
       throw new CliError(
         `stopped following; build ${build} keeps running (\`kiln logs ${job} ${build} --follow\` to follow it again, \`kiln stop ${job} ${build}\` to stop it)`,
@@ -89,7 +92,11 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .command('run')
     .description('Run a job (RunJob): queue a build and print its number')
     .argument('<job>', 'job id (32 characters)', parseJobId)
-    .option('-p, --param <name=value>', 'a parameter of the job for this build (repeat for more)', collectParam)
+    .option(
+      '-p, --param <name=value>',
+      'a parameter of the job for this build (repeat for more)',
+      collectParam,
+    )
     .addOption(
       new Option('-b, --branch <branch>', `branch to build (the ${BRANCH_PARAMETER} parameter)`).conflicts([
         'tag',
@@ -125,7 +132,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       ctx.out(
         answer.success
           ? `Build ${build} of job ${job}: stop requested; it ends ABORTED.\n`
-          : `Build ${build} of job ${job} was not stopped: ${answer.result || 'the server refused'}.\n`,
+          : `Build ${build} of job ${job}: nothing to stop (${answer.result || 'the server did not stop it'}).\n`,
       );
     });
 }

@@ -33,11 +33,11 @@ export function logHandlers(
       });
     },
     async downloadBuildLog({ caller, params, reply }) {
-      sendFile(reply, `${params.record_id}.log`, await logs.full(caller, params.record_id));
+      return sendFile(reply, `${params.record_id}.log`, await logs.full(caller, params.record_id));
     },
     async downloadTaskLog({ caller, params, query, reply }) {
       const safe = query.task_name.replace(/[^\w.-]+/g, '_').slice(0, 100);
-      sendFile(
+      return sendFile(
         reply,
         `${params.record_id}-${safe}.log`,
         await logs.step(caller, params.record_id, query.task_name),

@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { TestRepo } from '../helpers/git.ts';
+import { shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
+
+/**
+ * What a build checks out (the job's branch, the codeBranch parameter, a tag, a commit) and what
+ * the records then say about it; checkouts that cannot work end FAILURE quickly with a clear line.
+ */
+
+let ek: EngineKiln;
+let repo: TestRepo;
+const c = { one: '', two: '', three: '' };
+
+const SHOW =
+  'echo "HEAD=$(git rev-parse HEAD)"; echo "CONTENT=$(cat v.txt)"; echo "ENV_COMMIT=$COMMIT_ID"; echo "ENV_BRANCH=$CODE_BRANCH"';
+
+beforeAll(async () => {
+  ek = await startEngineKiln({ runner: { slots: 2 } });
+  repo = new TestRepo();
+  c.one = repo.commit('one', { 'v.txt': 'one\n' }, new Date('2023-11-21T01:48:21Z'));
+  repo.tag('v1.0');
+  c.two = repo.commit('two', { 'v.txt': 'two\n' }, new Date('2023-11-22T03:04:05Z'));
+  repo.branch('release/1.x');
+  c.three = repo.commit('three: the release', { 'v.txt': 'three\n' }, new Date('2023-12-01T10:00:00Z'));
+  repo.git('checkout', '--quiet', 'main');
+});
+afterAll(() => ek?.close());
+
+function job(branch = 'main', url?: string): Promise<string> {
+  return ek.newJob({
+    scms: [{ url: url ?? repo.url, scm_type: 'git', branch }],
+    steps: [shell('show', SHOW)],
+  });
+}
+
+function shown(log: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of log.split('\n')) {
+    const m = /^(HEAD|CONTENT|ENV_COMMIT|ENV_BRANCH)=(.*)$/.exec(line);
+    if (m) out[m[1] as string] = m[2] as string;
+  }
+  return out;
+}
+
+it("checks out the head of the job's branch and records commit, commit time, type and branch", async () => {
+  const id = await job('main');
+  await ek.run(id);
+  const r = await ek.waitFinished(id, 1);
+  const log = await ek.log(id, 1);
+  expect(r.state, log).toBe('SUCCESS');
+  expect(shown(log)).toEqual({ HEAD: c.two, CONTENT: 'two', ENV_COMMIT: c.two, ENV_BRANCH: 'main' });
+  expect(r).toMatchObject({
+    commit_id: c.two,
+    commit_info: { commit_id: c.two, created_at: '2023-11-22T03:04:05.000+00:00' },
+    build_type: 'branch',
+    code_branch: 'main',
+  });
+  const [listed] = await ek.records(id);
+  expect(listed).toMatchObject({ commit_id: c.two, build_type: 'branch', code_branch: 'main' });
+  const info = await ek.recordInfo(id, 1);
+  expect(info).toMatchObject({
+    commit: c.two,
+    branch: 'main',
+    build_type: 'branch',
+    commit_message: 'two',
+    commit_create_time: '2023-11-22T03:04:05.000+00:00',
+  });
+});
+
+it('builds the branch the job names, and the codeBranch run parameter overrides it', async () => {
+  const release = await job('release/1.x');
+  await ek.run(release);
+  const r1 = await ek.waitFinished(release, 1);
+  expect(r1.state).toBe('SUCCESS');
+  expect(r1).toMatchObject({ commit_id: c.three, code_branch: 'release/1.x', build_type: 'branch' });
+
+  const id = await job('main');
+  await ek.run(id, { parameter: [{ name: 'codeBranch', value: 'release/1.x' }] });
+  const r = await ek.waitFinished(id, 1);
+  const log = await ek.log(id, 1);
+  expect(r.state, log).toBe('SUCCESS');
+  expect(shown(log)).toEqual({
+    HEAD: c.three,
+    CONTENT: 'three',
+    ENV_COMMIT: c.three,
+    ENV_BRANCH: 'release/1.x',
+  });
+  expect(r).toMatchObject({
+    commit_id: c.three,
+    commit_info: { commit_id: c.three, created_at: '2023-12-01T10:00:00.000+00:00' },
+    build_type: 'branch',
+    code_branch: 'release/1.x',
+  });
+});
+
+it('builds a tag (scm.build_tag): build_type "tag", code_branch = the tag name', async () => {
+  const id = await job('main');
+  await ek.run(id, { scm: { build_tag: 'v1.0' } });
+  const r = await ek.waitFinished(id, 1);
+  const log = await ek.log(id, 1);
+  expect(r.state, log).toBe('SUCCESS');
+  expect(shown(log)).toMatchObject({ HEAD: c.one, CONTENT: 'one', ENV_COMMIT: c.one });
+  expect(r).toMatchObject({
+    commit_id: c.one,
+    commit_info: { commit_id: c.one, created_at: '2023-11-21T01:48:21.000+00:00' },
+    build_type: 'tag',
+    code_branch: 'v1.0',
+  });
+  expect(await ek.recordInfo(id, 1)).toMatchObject({ tag: 'v1.0', build_type: 'tag', commit: c.one });
+});
+
+it('builds a commit (scm.build_commit_id) that is not the head of the branch', async () => {
+  const id = await job('main');
+  await ek.run(id, { scm: { build_commit_id: c.one } });
+  const r = await ek.waitFinished(id, 1);
+  const log = await ek.log(id, 1);
+  expect(r.state, log).toBe('SUCCESS');
+  expect(shown(log)).toMatchObject({ HEAD: c.one, CONTENT: 'one', ENV_COMMIT: c.one });
+  expect(r).toMatchObject({
+    commit_id: c.one,
+    commit_info: { commit_id: c.one, created_at: '2023-11-21T01:48:21.000+00:00' },
+    build_type: 'commit',
+  });
+  expect(await ek.recordInfo(id, 1)).toMatchObject({ commit: c.one, build_type: 'commit' });
+
+  // A commit only another branch has works too.
+  await ek.run(id, { scm: { build_commit_id: c.three } });
+  const r2 = await ek.waitFinished(id, 2);
+  expect(r2.state, await ek.log(id, 2)).toBe('SUCCESS');
+  expect(shown(await ek.log(id, 2))).toMatchObject({ HEAD: c.three, CONTENT: 'three' });
+  expect(r2).toMatchObject({ commit_id: c.three, build_type: 'commit' });
+});
+
+it('a commit that does not exist ends FAILURE within seconds with a log line naming it', async () => {
+  const id = await job('main');
+  const missing = 'deadbeefdeadbeefdeadbeefdeadbeefdeadbeef';
+  const started = Date.now();
+  await ek.run(id, { scm: { build_commit_id: missing } });
+  const r = await ek.waitFinished(id, 1, 10_000);
+  expect(Date.now() - started).toBeLessThan(10_000);
+  expect(r.state).toBe('FAILURE');
+  const log = await ek.log(id, 1);
+  expect(log.split('\n').some((l) => l.startsWith('[kiln]') && l.includes(missing))).toBe(true);
+  expect(log).not.toContain('HEAD=');
+  expect((await ek.details(id, 1)).build_steps[0]?.status).toBe('');
+});
+
+it('a repository that does not exist ends FAILURE within seconds with a log line naming it', async () => {
+  const url = 'file:///nonexistent/kiln-no-such-repo';
+  const id = await job('main', url);
+  const started = Date.now();
+  await ek.run(id);
+  const r = await ek.waitFinished(id, 1, 10_000);
+  expect(Date.now() - started).toBeLessThan(10_000);
+  expect(r.state).toBe('FAILURE');
+  const log = await ek.log(id, 1);
+  expect(
+    log
+      .split('\n')
+      .some((l) => l.startsWith('[kiln]') && l.includes(url) && /cannot|fail|not found/i.test(l)),
+  ).toBe(true);
+  expect(log).not.toContain('HEAD=');
+});
+
+it('a branch or tag that does not exist ends FAILURE with a log line naming it', async () => {
+  const id = await job('main');
+  await ek.run(id, { parameter: [{ name: 'codeBranch', value: 'no-such-branch' }] });
+  await ek.run(id, { scm: { build_tag: 'v9.9.9' } });
+  for (const [n, name] of [
+    [1, 'no-such-branch'],
+    [2, 'v9.9.9'],
+  ] as const) {
+    const r = await ek.waitFinished(id, n, 10_000);
+    expect(r.state).toBe('FAILURE');
+    const log = await ek.log(id, n);
+    expect(
+      log
+        .split('\n')
+        .some((l) => l.startsWith('[kiln]') && l.includes(name) && /cannot|fail|not found/i.test(l)),
+    ).toBe(true);
+  }
+});

@@ -1,0 +1,221 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { realTimeLogBytes, shell, sleep, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
+
+/**
+ * Build logs: order of stdout and stderr, the real-time log read in small slices while the build
+ * runs, concurrent builds, big logs, the log cap, and the per-step download.
+ */
+
+let scratch: string;
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'kiln-logs-'));
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('build logs', () => {
+  let ek: EngineKiln;
+  beforeAll(async () => {
+    ek = await startEngineKiln({ runner: { slots: 2 } });
+  });
+  afterAll(() => ek?.close());
+
+  it('keeps stdout and stderr interleaved in the order they were written', async () => {
+    const job = await ek.newJob({
+      scms: [],
+      steps: [shell('both streams', 'for i in $(seq 1 50); do echo "out $i"; echo "err $i" >&2; done')],
+    });
+    await ek.run(job);
+    expect((await ek.waitFinished(job, 1)).state).toBe('SUCCESS');
+    const lines = (await ek.log(job, 1)).split('\n').filter((l) => /^(out|err) \d+$/.test(l));
+    expect(lines).toEqual(Array.from({ length: 50 }, (_, i) => [`out ${i + 1}`, `err ${i + 1}`]).flat());
+  });
+
+  it('DownloadRealTimeLog in 7-byte slices while the build runs: every byte once, in order, no cut characters', async () => {
+    const job = await ek.newJob({
+      scms: [],
+      steps: [shell('utf8', 'for i in $(seq 1 30); do echo "$i héllo ✓ 日本"; sleep 0.03; done')],
+    });
+    await ek.run(job);
+    const parts: Buffer[] = [];
+    let offset = 0;
+    let calls = 0;
+    let sawMoreWhileRunning = false;
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      expect(Date.now()).toBeLessThan(deadline);
+      const res = await ek.get(`/v3/jobs/${job}/1/real-time-log?offset=${offset}&length=7`);
+      expect(res.statusCode).toBe(200);
+      const r = res.json().result;
+      calls++;
+      const bytes = Buffer.from(r.content, 'utf8');
+      expect(r.current_offset).toBe(offset);
+      expect(bytes.length).toBeLessThanOrEqual(7);
+      expect(r.content).not.toContain('\uFFFD');
+      expect(r.offset).toBe(offset + bytes.length);
+      parts.push(bytes);
+      offset = r.offset;
+      if (!r.has_more_data) break;
+      sawMoreWhileRunning ||= (await ek.record(job, 1)).job_running_status !== 'Finished';
+      if (bytes.length === 0) await sleep(10);
+    }
+    // has_more_data went false only once the build was over and everything was read.
+    const record = await ek.record(job, 1);
+    expect(record.job_running_status).toBe('Finished');
+    expect(record.state).toBe('SUCCESS');
+    expect(sawMoreWhileRunning).toBe(true);
+    const whole = await realTimeLogBytes(ek, job, 1, 1_000_000, true);
+    const followed = Buffer.concat(parts);
+    expect(followed.length).toBe(whole.length);
+    expect(followed.equals(whole)).toBe(true);
+    expect(calls).toBeGreaterThan(whole.length / 7);
+    const lines = followed
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.includes('héllo'));
+    expect(lines).toEqual(Array.from({ length: 30 }, (_, i) => `${i + 1} héllo ✓ 日本`));
+    // Past the end: nothing more, and still finished.
+    const after = (await ek.get(`/v3/jobs/${job}/1/real-time-log?offset=${offset}&length=7`)).json().result;
+    expect(after).toMatchObject({ content: '', has_more_data: false, offset, current_offset: offset });
+  });
+
+  it('DownloadRealTimeLog with a length shorter than one character still makes progress and ends', async () => {
+    const job = await ek.newJob({ scms: [], steps: [shell('wide', 'echo "日本 ✓ é 𝄞"')] });
+    await ek.run(job);
+    expect((await ek.waitFinished(job, 1)).state).toBe('SUCCESS');
+    const whole = await realTimeLogBytes(ek, job, 1, 1_000_000, true);
+    for (const length of [1, 2]) {
+      const parts: Buffer[] = [];
+      let offset = 0;
+      for (let calls = 0; ; calls++) {
+        // A client looping on `offset` must reach the end: at most one call per byte.
+        expect(calls, `length=${length}: stuck at offset ${offset}`).toBeLessThanOrEqual(whole.length + 1);
+        const r = (await ek.get(`/v3/jobs/${job}/1/real-time-log?offset=${offset}&length=${length}`)).json()
+          .result;
+        expect(r.content).not.toContain('\uFFFD');
+        parts.push(Buffer.from(r.content, 'utf8'));
+        offset = r.offset;
+        if (!r.has_more_data) break;
+      }
+      expect(Buffer.concat(parts).equals(whole)).toBe(true);
+    }
+  });
+
+  it('does not mix the logs of builds writing at the same time', async () => {
+    const go = join(scratch, 'go');
+    const command = (word: string) =>
+      `echo ready; while [ ! -f ${go} ]; do sleep 0.02; done\nfor i in $(seq 1 300); do echo "${word} $i"; if [ $((i % 30)) -eq 0 ]; then sleep 0.01; fi; done`;
+    const alpha = await ek.newJob({ scms: [], steps: [shell('words', command('alpha'))] });
+    const bravo = await ek.newJob({ scms: [], steps: [shell('words', command('bravo'))] });
+    await ek.run(alpha);
+    await ek.run(bravo);
+    await ek.waitLog(alpha, 1, /^ready$/m);
+    await ek.waitLog(bravo, 1, /^ready$/m);
+    writeFileSync(go, '');
+    for (const [job, word, other] of [
+      [alpha, 'alpha', 'bravo'],
+      [bravo, 'bravo', 'alpha'],
+    ] as const) {
+      expect((await ek.waitFinished(job, 1)).state).toBe('SUCCESS');
+      const log = await ek.log(job, 1);
+      expect(log).not.toContain(other);
+      const lines = log.split('\n').filter((l) => l.startsWith(`${word} `));
+      expect(lines).toEqual(Array.from({ length: 300 }, (_, i) => `${word} ${i + 1}`));
+    }
+  });
+
+  it('handles a 10 MB log: DownloadBuildLog returns it whole as application/octet-stream', async () => {
+    const job = await ek.newJob({
+      scms: [],
+      steps: [
+        shell('big', "head -c 10000000 /dev/zero | tr '\\0' 'x' | fold -w 100; echo"),
+        shell('after', 'echo after-big'),
+      ],
+    });
+    await ek.run(job);
+    const r = await ek.waitFinished(job, 1, 60_000);
+    expect(r.state).toBe('SUCCESS');
+    const followed = await realTimeLogBytes(ek, job, 1, 1_000_000, true);
+    const xLine = 'x'.repeat(100);
+    const countX = (text: string) => text.split('\n').filter((l) => l === xLine).length;
+    expect(countX(followed.toString('utf8'))).toBe(100_000);
+
+    const recordId = (await ek.recordInfo(job, 1)).id;
+    const res = await ek.get(`/v4/${recordId}/download-log`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/octet-stream/);
+    expect(res.rawPayload.length).toBe(followed.length);
+    expect(res.rawPayload.equals(followed)).toBe(true);
+    expect(res.body).toContain('after-big');
+  });
+
+  it("DownloadTaskLog returns only the named step's output; an unknown step is a 404", async () => {
+    const job = await ek.newJob({
+      scms: [],
+      steps: [
+        shell('compile', 'echo compile-output; echo compile-error >&2'),
+        shell('unit tests ✓', 'echo test-output-1; echo test-output-2 >&2'),
+        shell('package', 'echo package-output'),
+      ],
+    });
+    await ek.run(job);
+    expect((await ek.waitFinished(job, 1)).state).toBe('SUCCESS');
+    const recordId = (await ek.recordInfo(job, 1)).id;
+    const task = async (name: string) =>
+      ek.get(`/v4/${recordId}/task-log?task_name=${encodeURIComponent(name)}`);
+
+    const tests = await task('unit tests ✓');
+    expect(tests.statusCode).toBe(200);
+    expect(tests.headers['content-type']).toMatch(/^application\/octet-stream/);
+    expect(tests.body).toContain('test-output-1\ntest-output-2\n');
+    for (const other of ['compile-output', 'compile-error', 'package-output'])
+      expect(tests.body).not.toContain(other);
+
+    const compile = await task('compile');
+    expect(compile.body).toContain('compile-output\ncompile-error\n');
+    expect(compile.body).not.toContain('test-output');
+    expect(compile.body).not.toContain('package-output');
+
+    // The steps' parts are pieces of the whole log.
+    const whole = (await ek.get(`/v4/${recordId}/download-log`)).body;
+    expect(whole).toContain(compile.body);
+    expect(whole).toContain(tests.body);
+
+    const unknown = await task('no such step');
+    expect(unknown.statusCode).toBe(404);
+    expect(Object.keys(unknown.json()).sort()).toEqual(['error_code', 'error_msg']);
+  });
+});
+
+describe('the log cap', () => {
+  let ek: EngineKiln;
+  beforeAll(async () => {
+    ek = await startEngineKiln({ runner: { slots: 1 }, logMaxBytes: 100_000 });
+  });
+  afterAll(() => ek?.close());
+
+  it('cuts a log past logMaxBytes with a line saying so; the build still finishes SUCCESS', async () => {
+    const job = await ek.newJob({
+      scms: [],
+      steps: [
+        shell('flood', "head -c 300000 /dev/zero | tr '\\0' 'y' | fold -w 100; echo; echo after-cap"),
+        shell('more', 'echo second-step-ran > /dev/null; echo second-step'),
+      ],
+    });
+    await ek.run(job);
+    const r = await ek.waitFinished(job, 1, 20_000);
+    expect(r.state).toBe('SUCCESS');
+    const log = await realTimeLogBytes(ek, job, 1, 1_000_000, true);
+    expect(log.length).toBeGreaterThan(90_000);
+    expect(log.length).toBeLessThanOrEqual(100_000 + 4_096);
+    const text = log.toString('utf8');
+    expect(text.split('\n').some((l) => l.startsWith('[kiln]') && l.includes('100000'))).toBe(true);
+    expect(text).not.toContain('after-cap');
+    expect((await ek.details(job, 1)).build_steps.map((s) => s.status)).toEqual(['success', 'success']);
+    const recordId = (await ek.recordInfo(job, 1)).id;
+    const full = await ek.get(`/v4/${recordId}/download-log`);
+    expect(full.rawPayload.equals(log)).toBe(true);
+  });
+});

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { TestClock } from '../helpers/app.ts';
+import { shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
+import { LeaseLostError } from '../../src/protocol/runner-protocol.ts';
+
+/**
+ * A runner that goes silent loses its build when the lease expires: the build ends ABORTED with a
+ * log line saying why, and the runner can no longer write to it. Driven by hand on a fixed clock
+ * (no local runner, no engine loops).
+ */
+
+const LEASE_MS = 5_000;
+let ek: EngineKiln;
+let clock: TestClock;
+
+beforeAll(async () => {
+  clock = new TestClock(Date.UTC(2024, 5, 1, 12, 0, 0));
+  ek = await startEngineKiln({ clock, leaseMs: LEASE_MS });
+});
+afterAll(() => ek?.close());
+
+it('ends ABORTED with a log line when the runner stops extending its lease; the runner is then locked out', async () => {
+  const job = await ek.newJob({ scms: [], steps: [shell('s', 'echo hi')] });
+  await ek.run(job);
+  const { dispatch } = ek.kiln.engine;
+  const lease = await dispatch.next('ghost', new AbortController().signal, 0);
+  expect(lease).toBeDefined();
+  const recordId = (lease as NonNullable<typeof lease>).recordId;
+  await dispatch.started('ghost', recordId, {
+    commitId: '',
+    commitTime: null,
+    commitMessage: '',
+    branch: '',
+  });
+  await dispatch.step('ghost', recordId, { index: 0, status: 'running', logOffset: 0 });
+  const size = await dispatch.log('ghost', recordId, { offset: 0, data: Buffer.from('working\n') });
+  expect(size).toBe(8);
+
+  // Within the lease: nothing happens; an extension moves it on.
+  clock.advance(LEASE_MS - 1_000);
+  expect(await dispatch.expireLeases()).toBe(0);
+  expect((await dispatch.extend('ghost', recordId)).held).toBe(true);
+  clock.advance(LEASE_MS - 1_000);
+  expect(await dispatch.expireLeases()).toBe(0);
+  expect((await ek.record(job, 1)).job_running_status).toBe('Running');
+
+  // Silent past the lease: taken back.
+  clock.advance(2_000);
+  expect(await dispatch.expireLeases()).toBe(1);
+  const r = await ek.record(job, 1);
+  expect(r).toMatchObject({ job_running_status: 'Finished', state: 'ABORTED' });
+  const log = await ek.log(job, 1);
+  expect(log.startsWith('working\n')).toBe(true);
+  expect(
+    log.split('\n').some((l) => l.startsWith('[kiln]') && /runner/i.test(l) && /lost|heartbeat/i.test(l)),
+  ).toBe(true);
+  expect((await ek.details(job, 1)).build_steps[0]?.status).toBe('error');
+
+  // The late runner can neither write nor finish it.
+  await expect(
+    dispatch.log('ghost', recordId, { offset: size, data: Buffer.from('late\n') }),
+  ).rejects.toBeInstanceOf(LeaseLostError);
+  await expect(dispatch.done('ghost', recordId, { state: 'SUCCESS' })).rejects.toBeInstanceOf(LeaseLostError);
+  expect((await ek.record(job, 1)).state).toBe('ABORTED');
+  expect(await ek.log(job, 1)).not.toContain('late');
+  expect(await dispatch.expireLeases()).toBe(0);
+});

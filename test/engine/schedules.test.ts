@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { TestClock } from '../helpers/app.ts';
+import { shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
+import { describeEachStore, USER_PASSWORD } from '../helpers/records.ts';
+
+/**
+ * Cron triggers, driven by `scheduler.tick()` on a clock the test moves (no runner and no engine
+ * loops, so nothing else ticks): one build per due time, missed times collapse into one build,
+ * and racing ticks fire once.
+ */
+describeEachStore('cron schedules', (store) => {
+  let ek: EngineKiln;
+  let clock: TestClock;
+  let owner: string;
+  let ownerToken: string;
+
+  beforeAll(async () => {
+    clock = new TestClock(Date.UTC(2024, 5, 1, 12, 0, 0));
+    ek = await startEngineKiln({ store, clock });
+    owner = `owner${randomBytes(4).toString('hex')}`;
+    const created = await ek.post('/v1/kiln/users', {
+      name: owner,
+      password: USER_PASSWORD,
+      display_name: 'Schedule Owner',
+    });
+    expect([200, 201]).toContain(created.statusCode);
+    const member = await ek.kiln.call(ek.token, {
+      method: 'PUT',
+      url: `/v1/kiln/projects/${ek.projectId}/members/${owner}`,
+      payload: { role: 'developer' },
+    });
+    expect(member.statusCode).toBe(200);
+    ownerToken = await ek.kiln.token(owner, USER_PASSWORD);
+  });
+  afterAll(() => ek?.close());
+
+  async function timerJob(cron: string): Promise<string> {
+    const res = await ek.kiln.call(ownerToken, {
+      method: 'POST',
+      url: '/v3/jobs/create',
+      payload: {
+        project_id: ek.projectId,
+        job_name: `cron-${randomBytes(4).toString('hex')}`,
+        arch: 'x86-64',
+        steps: [shell('tick', 'echo tick')],
+        triggers: [{ name: 'timer', parameters: [{ name: 'cron', value: cron }] }],
+      },
+    });
+    expect({ status: res.statusCode, body: res.body }).toMatchObject({ status: 200 });
+    return res.json().result.job_id;
+  }
+
+  const tick = () => ek.kiln.engine.scheduler.tick();
+  const minutes = (n: number) => clock.advance(n * 60_000);
+
+  it('fires once per due time, as a Scheduled build by the job owner; missed times fire once; racing ticks fire once', async () => {
+    const job = await timerJob('*/5 * * * *');
+
+    expect(await tick()).toBe(0); // first sight of the schedule: it starts counting now
+    expect(await ek.records(job)).toHaveLength(0);
+
+    minutes(5);
+    expect(await tick()).toBe(1);
+    let records = await ek.records(job);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({
+      number: 1,
+      trigger_type: 'Scheduled',
+      executor: owner,
+      nickname: 'Schedule Owner',
+      job_running_status: 'Starting',
+      start_time: clock.now(),
+      daily_build_number: '20240601.1',
+    });
+
+    // Same time again: nothing new.
+    expect(await tick()).toBe(0);
+    expect(await ek.records(job)).toHaveLength(1);
+
+    // Not due yet.
+    minutes(2);
+    expect(await tick()).toBe(0);
+    expect(await ek.records(job)).toHaveLength(1);
+
+    // An hour passes unticked (12 slots missed): one build, not twelve.
+    minutes(58);
+    expect(await tick()).toBe(1);
+    expect(await tick()).toBe(0);
+    records = await ek.records(job);
+    expect(records).toHaveLength(2);
+    expect(records.map((r) => r.number).sort()).toEqual([1, 2]);
+
+    // Two ticks racing for the same due time fire once between them.
+    minutes(5);
+    const fired = await Promise.all([tick(), tick()]);
+    expect(fired[0] + fired[1]).toBe(1);
+    records = await ek.records(job);
+    expect(records).toHaveLength(3);
+    expect(records.every((r) => r.trigger_type === 'Scheduled' && r.executor === owner)).toBe(true);
+
+    const period = await ek.get(
+      `/v3/jobs/${job}/period-history?offset=0&limit=10&start_time=2024-06-01&end_time=2024-06-01`,
+    );
+    expect(period.statusCode).toBe(200);
+    expect(period.json().total).toBe(3);
+    for (const h of period.json().history_records)
+      expect(h).toMatchObject({ executor: owner, trigger_type: 'Scheduled' });
+  });
+
+  it('races of several ticks across several due times never double a build', async () => {
+    const job = await timerJob('*/5 * * * *');
+    await tick(); // initialise
+    let expected = 0;
+    for (let round = 0; round < 5; round++) {
+      minutes(5);
+      const fired = await Promise.all([tick(), tick(), tick()]);
+      // Other jobs' schedules may fire too; count this job's builds.
+      expected++;
+      expect(fired.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
+      expect(await ek.records(job)).toHaveLength(expected);
+    }
+  });
+
+  it('a disabled job lets its due times pass without building, and does not catch up when recovered', async () => {
+    const job = await timerJob('*/5 * * * *');
+    await tick(); // initialise
+    expect(
+      (await ek.kiln.call(ownerToken, { method: 'POST', url: `/v3/jobs/${job}/disable` })).statusCode,
+    ).toBe(200);
+    minutes(5);
+    await tick();
+    minutes(5);
+    await tick();
+    expect(await ek.records(job)).toHaveLength(0);
+    expect(
+      (await ek.kiln.call(ownerToken, { method: 'POST', url: `/v3/jobs/${job}/recover` })).statusCode,
+    ).toBe(200);
+    await tick();
+    expect(await ek.records(job)).toHaveLength(0);
+    minutes(5);
+    await tick();
+    expect(await ek.records(job)).toHaveLength(1);
+  });
+});
