@@ -179,6 +179,15 @@ export const RealTimeLogQuery = Type.Object({
       description: 'Most bytes to return (at most 5 MiB)',
     }),
   ),
+  wait_ms: Type.Optional(
+    WireInt({
+      minimum: 0,
+      maximum: 25_000,
+      default: 0,
+      description:
+        "Kiln: at the end of a running build's log, wait up to this long for new bytes before answering",
+    }),
+  ),
 });
 
 /** DownloadRealTimeLog answer. */

@@ -57,20 +57,27 @@ export class BuildEvents {
   }
 
   /**
-   * Resolves when `topic` fires (for `recordId`, when given), after `timeoutMs`, or when `signal`
-   * aborts, whichever comes first. Never rejects.
+   * Resolves when one of `topics` fires (for `recordId`, when given), after `timeoutMs`, or when
+   * `signal` aborts, whichever comes first. Never rejects.
    */
-  wait(topic: BuildTopic, timeoutMs: number, signal?: AbortSignal, recordId?: string): Promise<void> {
+  wait(
+    topics: BuildTopic | BuildTopic[],
+    timeoutMs: number,
+    signal?: AbortSignal,
+    recordId?: string,
+  ): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        off();
+        for (const off of offs) off();
         signal?.removeEventListener('abort', done);
         resolve();
       };
-      const off = this.on(topic, (id) => {
-        if (recordId === undefined || id === recordId) done();
-      });
+      const offs = (Array.isArray(topics) ? topics : [topics]).map((topic) =>
+        this.on(topic, (id) => {
+          if (recordId === undefined || id === recordId) done();
+        }),
+      );
       const timer = setTimeout(done, timeoutMs);
       signal?.addEventListener('abort', done, { once: true });
       if (signal?.aborted) done();

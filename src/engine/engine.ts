@@ -101,7 +101,7 @@ export function createEngine(deps: EngineDeps): Engine {
     builds,
     dispatch,
     runners: new RunnerService(deps.storage, deps.clock),
-    logs: new LogService(deps.storage, builds),
+    logs: new LogService(deps.storage, builds, events),
     scheduler,
     webhooks: new WebhookService(deps.storage, secrets, builds),
     events,

@@ -1,6 +1,7 @@
 import type { Principal } from '../domain/identity.ts';
 import { AppError } from '../domain/errors.ts';
 import type { Storage } from '../storage/ports.ts';
+import type { BuildEvents } from './build-events.ts';
 import type { BuildService } from './build-service.ts';
 
 /** A piece of a build log for DownloadRealTimeLog. */
@@ -13,6 +14,9 @@ export interface LogSlice {
   /** True while the build runs or bytes remain after `next`. */
   hasMore: boolean;
 }
+
+/** Longest a follower waits for new bytes in one call. */
+export const MAX_WAIT_MS = 25_000;
 
 /** Most bytes one real-time-log call returns. */
 export const MAX_SLICE = 5 * 1024 * 1024;
@@ -39,6 +43,7 @@ export class LogService {
   constructor(
     private readonly storage: Storage,
     private readonly builds: BuildService,
+    private readonly events: BuildEvents,
   ) {}
 
   /**
@@ -51,8 +56,19 @@ export class LogService {
     number: number,
     offset: number,
     length: number,
+    waitMs = 0,
   ): Promise<LogSlice> {
     const { build } = await this.builds.details(caller, jobId, number);
+    if (
+      waitMs > 0 &&
+      build.runningStatus !== 'Finished' &&
+      offset >= (await this.storage.logs.size(build.recordId))
+    ) {
+      // A follower at the end of a running build's log waits for its next bytes (or its end)
+      // instead of asking again and again; the events come from whichever server gets them.
+      await this.events.wait(['log', 'finished'], Math.min(waitMs, MAX_WAIT_MS), undefined, build.recordId);
+      return this.realTime(caller, jobId, number, offset, length);
+    }
     // Read the state before the bytes: once Finished is seen, every byte is already stored.
     const finished = build.runningStatus === 'Finished';
     const size = await this.storage.logs.size(build.recordId);

@@ -24,6 +24,7 @@ export function logHandlers(
         params.build_no,
         query.offset,
         query.length ?? 1_000_000,
+        query.wait_ms ?? 0,
       );
       return ok({
         has_more_data: slice.hasMore,
