@@ -59,6 +59,7 @@ export class JobService {
       lastBuildNumber: 0,
       createdAt: now,
       updatedAt: now,
+      recordsVersion: 0,
     };
     try {
       await this.storage.jobs.insert(job);

@@ -6,6 +6,7 @@ import type { Principal } from '../domain/identity.ts';
 import { nextDayStart, parseDate, parseWallClock } from '../domain/time.ts';
 import type { Storage } from '../storage/ports.ts';
 import { requireJob } from './access.ts';
+import { LruCache } from './page-cache.ts';
 
 /** A page of a job's build history (ListBuildInfoRecord). */
 export interface RecordsPage {
@@ -14,7 +15,15 @@ export interface RecordsPage {
   totalPage: number;
   totalRecord: number;
   builds: Build[];
+  /**
+   * True when the page holds only finished builds: it then reads the same until the job's history
+   * changes, and the same object is handed out again (callers may memoise work on it).
+   */
+  settled: boolean;
 }
+
+/** Pages kept for reuse (a page of 100 records is ~100 KB here). */
+const CACHED_PAGES = 64;
 
 /** What the records query asks for, as received (times still text). */
 export interface RecordsQuery {
@@ -26,6 +35,9 @@ export interface RecordsQuery {
 
 /** Reading build history: the records pages, one record, the success ratio. */
 export class RecordsService {
+  /** Settled pages by job, history version, window and position. */
+  private readonly pages = new LruCache<string, RecordsPage>(CACHED_PAGES);
+
   constructor(
     private readonly storage: Storage,
     private readonly clock: Clock,
@@ -50,7 +62,13 @@ export class RecordsService {
     if (end === undefined)
       throw invalidParam(`end_time "${q.endTime}" is not a real time in the format yyyy-MM-dd HH:mm:ss`);
     if (end < from) throw invalidParam('end_time must not be before start_time');
-    await requireJob(this.storage, caller, jobId, 'read');
+    const { job } = await requireJob(this.storage, caller, jobId, 'read');
+
+    // The job's records version changes with every build added or finishing (database triggers),
+    // on whichever server: a settled page under the same version is still exact.
+    const key = `${jobId}/${job.recordsVersion}/${from}/${end}/${q.pageIndex}/${q.pageSize}`;
+    const cached = this.pages.get(key);
+    if (cached) return cached;
 
     const window = { jobId, from, to: end + 1000 };
     const [totalRecord, health] = await Promise.all([
@@ -60,13 +78,16 @@ export class RecordsService {
     const offset = q.pageIndex * q.pageSize;
     const builds =
       offset < totalRecord ? await this.storage.builds.pageInWindow(window, offset, q.pageSize) : [];
-    return {
+    const page: RecordsPage = {
       healthScore: health,
       pageIndex: q.pageIndex,
       totalPage: Math.ceil(totalRecord / q.pageSize),
       totalRecord,
       builds,
+      settled: builds.every((b) => b.runningStatus === 'Finished'),
     };
+    if (page.settled) this.pages.set(key, page);
+    return page;
   }
 
   /** One build by number (ShowBuildInfoRecord). */

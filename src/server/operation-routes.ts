@@ -18,8 +18,11 @@ export interface OpContext<K extends OperationId> {
   reply: FastifyReply;
 }
 
-/** A handler: parse is done by the schemas, so it calls the engine and maps the answer. */
-export type OpHandler<K extends OperationId> = (ctx: OpContext<K>) => Promise<ResponseOf<K>>;
+/**
+ * A handler: parse is done by the schemas, so it calls the engine and maps the answer. A handler
+ * that sends the answer itself (a file stream, a body serialised earlier) returns the reply.
+ */
+export type OpHandler<K extends OperationId> = (ctx: OpContext<K>) => Promise<ResponseOf<K> | FastifyReply>;
 
 /** Handlers for every operation of the route table. */
 export type Handlers = { [K in OperationId]: OpHandler<K> };

@@ -93,10 +93,20 @@ export interface TokenRecord {
   revokedAt: number | null;
 }
 
+/** A token with its user, the user's domain and the IAM project it is scoped to. */
+export interface TokenSession {
+  token: TokenRecord;
+  user: User;
+  domain: Domain;
+  iamProject: IamProject | undefined;
+}
+
 /** Tokens, stored by hash only. */
 export interface TokenStore {
   insert(token: TokenRecord): Promise<void>;
   findById(id: string): Promise<TokenRecord | undefined>;
+  /** The token and everything a request needs to know about its caller, in one lookup (every request does this). */
+  findSession(id: string): Promise<TokenSession | undefined>;
   /** Marks a token revoked; returns false when it does not exist or already was. */
   revoke(id: string, now: number): Promise<boolean>;
   /** Revokes every live token of a user (password change, user disabled). */
@@ -140,12 +150,23 @@ export interface JobRecord {
   lastBuildNumber: number;
   createdAt: number;
   updatedAt: number;
+  /** Changes whenever the job's build history could read differently: a build added or finishing. */
+  recordsVersion: number;
+}
+
+/** A job, its project and a user's role there (undefined: not a member). */
+export interface JobAccessRecord {
+  job: JobRecord;
+  project: Project;
+  role: Role | undefined;
 }
 
 /** Jobs (deleted jobs are invisible to every method). */
 export interface JobStore {
   insert(job: JobRecord): Promise<void>;
   findById(id: string): Promise<JobRecord | undefined>;
+  /** The job with its project and `userId`'s role in it, in one lookup (every job operation does this). */
+  findAccess(id: string, userId: string): Promise<JobAccessRecord | undefined>;
   listByProject(
     projectId: string,
     page: { offset: number; limit: number; search?: string },

@@ -84,6 +84,8 @@ export interface JobRow {
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
+  /** Changes whenever the job's build history could read differently (kept by triggers). */
+  records_version: number;
 }
 
 export interface DailyCounterRow {

@@ -4,7 +4,7 @@ import type { Build } from '../domain/build.ts';
 import { newId32, newRecordId } from '../domain/ids.ts';
 import { isUniqueViolation } from './errors.ts';
 import type { JobRecord, Storage } from './ports.ts';
-import { BUCKET_MS } from './sql/build-store.ts';
+import { BUCKET_MS } from './sql/build-window.ts';
 
 /**
  * The one suite every storage adapter must pass, run against a real database by each adapter's
@@ -74,6 +74,7 @@ export function runStoreContract(options: StoreContractOptions): void {
         lastBuildNumber: 0,
         createdAt: now,
         updatedAt: now,
+        recordsVersion: 0,
       };
       await storage.jobs.insert(job);
       return job;
@@ -179,6 +180,11 @@ export function runStoreContract(options: StoreContractOptions): void {
       await storage.tokens.insert({ ...base, id: 'h1', expiresAt: now + 1000 });
       await storage.tokens.insert({ ...base, id: 'h2', expiresAt: now + 1000 });
       await storage.tokens.insert({ ...base, id: 'h3', expiresAt: now - 1 });
+      const session = await storage.tokens.findSession('h1');
+      expect(session?.user.name).toBe('alice');
+      expect(session?.domain.id).toBe(domainId);
+      expect(session?.iamProject).toBeUndefined();
+      expect(await storage.tokens.findSession('nope')).toBeUndefined();
       expect(await storage.tokens.revoke('h1', now)).toBe(true);
       expect(await storage.tokens.revoke('h1', now)).toBe(false);
       expect((await storage.tokens.findById('h1'))?.revokedAt).toBe(now);
@@ -202,6 +208,18 @@ export function runStoreContract(options: StoreContractOptions): void {
       expect((await storage.accessKeys.listByUser(userId)).length).toBe(1);
       expect(await storage.accessKeys.delete('AK1')).toBe(true);
       expect(await storage.accessKeys.findByAk('AK1')).toBeUndefined();
+    });
+
+    it("finds a job with its project and a user's role in one lookup", async () => {
+      const job = await newJob();
+      await storage.projects.setMember({ projectId, userId, role: 'viewer' }, now);
+      const found = await storage.jobs.findAccess(job.id, userId);
+      expect(found?.job.id).toBe(job.id);
+      expect(found?.project.id).toBe(projectId);
+      expect(found?.role).toBe('viewer');
+      expect((await storage.jobs.findAccess(job.id, newId32()))?.role).toBeUndefined();
+      await storage.jobs.markDeleted(job.id, now);
+      expect(await storage.jobs.findAccess(job.id, userId)).toBeUndefined();
     });
 
     it('keeps job names unique among live jobs and hides deleted ones', async () => {
@@ -292,6 +310,62 @@ export function runStoreContract(options: StoreContractOptions): void {
         ),
         { numRuns: 150 },
       );
+    });
+
+    it('pages exactly across a history longer than one step of the day walk', async () => {
+      const job = await newJob();
+      const t0 = Date.UTC(2023, 0, 1);
+      // 300 days, most of them with builds, a few gaps: the walk must cross several 64-day steps.
+      const builds: Build[] = [];
+      for (let day = 0, n = 0; day < 300; day++) {
+        if (day % 17 === 5) continue;
+        for (let k = 0; k < (day % 3) + 1; k++)
+          builds.push(sampleBuild(job.id, ++n, t0 + day * BUCKET_MS + k * 60_000));
+      }
+      await storage.builds.insertMany(builds);
+      const ordered = [...builds]
+        .sort((a, b) => b.startTime - a.startTime || b.number - a.number)
+        .map((b) => b.number);
+      const w = { jobId: job.id, from: t0 - 1, to: t0 + 301 * BUCKET_MS };
+      expect(await storage.builds.countInWindow(w)).toBe(ordered.length);
+      for (const offset of [
+        0,
+        63,
+        64,
+        130,
+        200,
+        400,
+        ordered.length - 3,
+        ordered.length - 1,
+        ordered.length,
+      ]) {
+        const got = await storage.builds.pageInWindow(w, offset, 5);
+        expect(got.map((b) => b.number)).toEqual(ordered.slice(offset, offset + 5));
+      }
+    });
+
+    it('changes the records version when a build is added or finishes, not when its log grows', async () => {
+      const job = await newJob();
+      const version = async () => (await storage.jobs.findById(job.id))?.recordsVersion ?? -1;
+      const v0 = await version();
+      const running = sampleBuild(job.id, 1, now, { runningStatus: 'Running', state: '', finishedAt: null });
+      await storage.builds.insert(running);
+      const v1 = await version();
+      expect(v1).toBeGreaterThan(v0);
+      await storage.builds.insertMany([sampleBuild(job.id, 2, now + 1), sampleBuild(job.id, 3, now + 2)]);
+      const v2 = await version();
+      expect(v2).toBeGreaterThan(v1);
+      await storage.transaction((tx) => tx.logs.append(running.recordId, 0, Buffer.from('log')));
+      await storage.builds.renewLease(running.recordId, 'nobody', now);
+      expect(await version()).toBe(v2);
+      await storage.builds.finish(running.recordId, {
+        state: 'SUCCESS',
+        finishedAt: now + 5,
+        buildTime: 4,
+        costTime: 5,
+      });
+      expect(await version()).toBeGreaterThan(v2);
+      expect((await storage.jobs.findAccess(job.id, userId))?.job.recordsVersion).toBe(await version());
     });
 
     it('reads health states newest first, skipping aborted and unfinished builds', async () => {

@@ -976,6 +976,11 @@ export function successStatus(id: OperationId): number {
   return Number(Object.keys(operations[id].response)[0]);
 }
 
+/** Every success status an operation declares (a webhook answers 200 when it builds, 202 when it ignores). */
+export function successStatuses(id: OperationId): number[] {
+  return Object.keys(operations[id].response).map(Number);
+}
+
 /** Adds or replaces the X-Auth-Token of a request. */
 export function withToken(options: InjectOptions, token: string | undefined): InjectOptions {
   const headers = { ...(options.headers as Record<string, string> | undefined) };

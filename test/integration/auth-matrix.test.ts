@@ -17,6 +17,7 @@ import {
   revoke,
   setRole,
   successStatus,
+  successStatuses,
   tokenOf,
   withToken,
   type Credentials,
@@ -148,7 +149,7 @@ onEveryStore((store) => {
     ];
     it.each(tokens)('succeeds whatever X-Auth-Token says (%s)', async (_label, token) => {
       const res = await send(w, id, ADMIN, token());
-      expect(res.statusCode, res.body).toBe(successStatus(id));
+      expect(successStatuses(id), res.body).toContain(res.statusCode);
       expectRequestId(res);
     });
   });

@@ -1,4 +1,6 @@
+import type { FastifyReply } from 'fastify';
 import type { Principal } from '../../domain/identity.ts';
+import type { RecordsPage } from '../../engine/records-service.ts';
 import { toBuildInfoRecord, toRecordsPageDto } from '../mappers/record.mapper.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
 import { ok } from './deps.ts';
@@ -13,14 +15,19 @@ type RecordOps =
 /** The build-records operations (the seed endpoint and its twins). */
 export function recordHandlers(deps: RouteDeps): HandlerGroup<RecordOps> {
   const { records, imports, clock } = deps.engine;
+  // A settled page (finished builds only) is the same object until the job's history changes:
+  // its JSON is made once and sent again as is.
+  const serialized = new WeakMap<RecordsPage, string>();
   const list = async ({
     caller,
     params,
     query,
+    reply,
   }: {
     caller: Principal;
     params: { job_id: string };
     query: { start_time: string; end_time: string; page_index?: number; page_size?: number };
+    reply: FastifyReply;
   }) => {
     const page = await records.list(caller, params.job_id, {
       startTime: query.start_time,
@@ -28,7 +35,12 @@ export function recordHandlers(deps: RouteDeps): HandlerGroup<RecordOps> {
       pageIndex: query.page_index ?? 0,
       pageSize: query.page_size ?? 10,
     });
-    return toRecordsPageDto(page, clock.now());
+    let body = serialized.get(page);
+    if (body === undefined) {
+      body = String(reply.serialize(toRecordsPageDto(page, clock.now())));
+      if (page.settled) serialized.set(page, body);
+    }
+    return reply.type('application/json; charset=utf-8').send(body);
   };
   return {
     listBuildInfoRecord: list,

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { SqlDialectName } from '../sql/dialect.ts';
 import { initial } from './001-initial.ts';
+import { recordsVersion } from './002-records-version.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -11,6 +12,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
     async getMigrations(): Promise<Record<string, Migration>> {
       return {
         '001-initial': initial(dialect),
+        '002-records-version': recordsVersion(dialect),
       };
     },
   };

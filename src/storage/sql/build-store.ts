@@ -3,22 +3,8 @@ import type { Build, BuildState } from '../../domain/build.ts';
 import { COUNTED_STATES } from '../../domain/health.ts';
 import type { BuildOutcome, BuildRun, BuildStore, BuildWindow, CheckoutResult } from '../ports.ts';
 import type { Database } from '../schema.ts';
+import { bucketOf, countInWindow, pageInWindow } from './build-window.ts';
 import { BUILD_COLUMNS, buildToRow, toBuild } from './mappers.ts';
-
-/**
- * Builds are counted per job per UTC day in `build_counts`, kept in the same statement batch as
- * every insert. A window's total is then the sum of its whole days plus an index count of its two
- * partial days, and page k is found by walking the per-day running sum to the day that holds
- * position k and seeking inside it. Neither cost grows with the length of the history, only with
- * the number of days in the window and the builds of one day (COUNT(*) and OFFSET over the whole
- * window would grow with both).
- */
-export const BUCKET_MS = 86_400_000;
-
-/** The day bucket of an instant. */
-export function bucketOf(epochMs: number): number {
-  return Math.floor(epochMs / BUCKET_MS);
-}
 
 /** SQL BuildStore. */
 export class SqlBuildStore implements BuildStore {
@@ -98,105 +84,21 @@ export class SqlBuildStore implements BuildStore {
     return found;
   }
 
-  private countRange(jobId: string, from: number, to: number) {
-    return this.db
-      .selectFrom('builds')
-      .select((eb) => eb.fn.countAll().as('n'))
-      .where('job_id', '=', jobId)
-      .where('start_time', '>=', from)
-      .where('start_time', '<', to);
+  countInWindow(w: BuildWindow): Promise<number> {
+    return countInWindow(this.db, w);
   }
 
-  async countInWindow(w: BuildWindow): Promise<number> {
-    if (w.from >= w.to) return 0;
-    const first = bucketOf(w.from);
-    const last = bucketOf(w.to - 1);
-    if (first === last) {
-      return Number((await this.countRange(w.jobId, w.from, w.to).executeTakeFirstOrThrow()).n);
-    }
-    const row = await this.db
-      .selectNoFrom((eb) => [
-        this.countRange(w.jobId, w.from, (first + 1) * BUCKET_MS).as('head'),
-        this.countRange(w.jobId, last * BUCKET_MS, w.to).as('tail'),
-        eb
-          .selectFrom('build_counts')
-          .select(sql<number>`coalesce(sum(n), 0)`.as('s'))
-          .where('job_id', '=', w.jobId)
-          .where('bucket', '>', first)
-          .where('bucket', '<', last)
-          .as('mid'),
-      ])
-      .executeTakeFirstOrThrow();
-    return Number(row.head) + Number(row.tail) + Number(row.mid);
-  }
-
-  /** Builds of the window below `below` (exclusive), newest first, skipping `skip` of them. */
-  private async pageBelow(w: BuildWindow, below: number, skip: number, limit: number): Promise<Build[]> {
-    const rows = await this.db
-      .selectFrom('builds')
-      .select(BUILD_COLUMNS)
-      .where('job_id', '=', w.jobId)
-      .where('start_time', '>=', w.from)
-      .where('start_time', '<', Math.min(below, w.to))
-      .orderBy('start_time', 'desc')
-      .orderBy('number', 'desc')
-      .limit(limit)
-      .offset(skip)
-      .execute();
-    return rows.map(toBuild);
-  }
-
-  async pageInWindow(w: BuildWindow, offset: number, limit: number): Promise<Build[]> {
-    if (w.from >= w.to || limit <= 0) return [];
-    const first = bucketOf(w.from);
-    const last = bucketOf(w.to - 1);
-    if (first === last) return this.pageBelow(w, w.to, offset, limit);
-
-    const tail = Number((await this.countRange(w.jobId, last * BUCKET_MS, w.to).executeTakeFirstOrThrow()).n);
-    if (offset < tail) return this.pageBelow(w, w.to, offset, limit);
-
-    // Walk whole days newest first: the first day whose running total passes the position holds it.
-    const rest = offset - tail;
-    const day = await this.db
-      .selectFrom((eb) =>
-        eb
-          .selectFrom('build_counts')
-          .select(['bucket', 'n', sql<number>`sum(n) over (order by bucket desc)`.as('cum')])
-          .where('job_id', '=', w.jobId)
-          .where('bucket', '>', first)
-          .where('bucket', '<', last)
-          .as('d'),
-      )
-      .select(['bucket', 'n', 'cum'])
-      .where('cum', '>', rest)
-      .orderBy('bucket', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (day) {
-      const before = Number(day.cum) - Number(day.n);
-      return this.pageBelow(w, (Number(day.bucket) + 1) * BUCKET_MS, rest - before, limit);
-    }
-    const mid = await this.db
-      .selectFrom('build_counts')
-      .select(sql<number>`coalesce(sum(n), 0)`.as('s'))
-      .where('job_id', '=', w.jobId)
-      .where('bucket', '>', first)
-      .where('bucket', '<', last)
-      .executeTakeFirstOrThrow();
-    return this.pageBelow(w, (first + 1) * BUCKET_MS, rest - Number(mid.s), limit);
+  pageInWindow(w: BuildWindow, offset: number, limit: number): Promise<Build[]> {
+    return pageInWindow(this.db, w, offset, limit);
   }
 
   async latestCountedStates(jobId: string, limit: number): Promise<BuildState[]> {
-    const rows = await this.db
-      .selectFrom('builds')
-      .select('state')
-      .where('job_id', '=', jobId)
-      // Literal values (not bound parameters) so the planner can prove the partial index applies.
-      .where(sql<boolean>`state in (${sql.join(COUNTED_STATES.map((s) => sql.lit(s)))})`)
-      .orderBy('number', 'desc')
-      .limit(limit)
-      .execute();
-    return rows.map((r) => r.state as BuildState);
+    // Literal states (not bound parameters) so the planner can prove the partial index applies.
+    const { rows } = await sql<{ state: BuildState }>`
+      select state from builds
+      where job_id = ${jobId} and state in (${sql.join(COUNTED_STATES.map((st) => sql.lit(st)))})
+      order by number desc limit ${limit}`.execute(this.db);
+    return rows.map((r) => r.state);
   }
 
   async latest(jobId: string): Promise<Build | undefined> {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Domain, IamProject, Membership, Project, User } from '../../domain/identity.ts';
 import type { Role } from '../../domain/roles.ts';
 import type {
@@ -7,11 +7,12 @@ import type {
   ProjectStore,
   ProjectWithRole,
   TokenRecord,
+  TokenSession,
   TokenStore,
   UserCredentials,
   UserStore,
 } from '../ports.ts';
-import type { Database, UserRow } from '../schema.ts';
+import type { Database, TokenRow, UserRow } from '../schema.ts';
 import { nameContains } from './search.ts';
 import { toDomain, toIamProject, toProject, toTokenRecord, tokenToRow, toUser } from './mappers.ts';
 
@@ -251,6 +252,19 @@ export class SqlProjectStore implements ProjectStore {
   }
 }
 
+/** Columns the session query adds to a token row. */
+interface SessionColumns {
+  u_domain_id: string;
+  u_name: string;
+  u_display_name: string;
+  u_is_admin: number;
+  u_disabled: number;
+  u_created_at: number;
+  d_name: string;
+  d_created_at: number;
+  p_name: string | null;
+}
+
 /** SQL TokenStore. */
 export class SqlTokenStore implements TokenStore {
   constructor(private readonly db: Kysely<Database>) {}
@@ -262,6 +276,38 @@ export class SqlTokenStore implements TokenStore {
     const row = await this.db.selectFrom('tokens').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toTokenRecord(row);
   }
+  async findSession(id: string): Promise<TokenSession | undefined> {
+    const { rows } = await sql<TokenRow & SessionColumns>`
+      select t.id, t.user_id, t.scope, t.iam_project_id, t.issued_at, t.expires_at, t.revoked_at,
+        u.domain_id as u_domain_id, u.name as u_name, u.display_name as u_display_name,
+        u.is_admin as u_is_admin, u.disabled as u_disabled, u.created_at as u_created_at,
+        d.name as d_name, d.created_at as d_created_at, p.name as p_name
+      from tokens t
+        join users u on u.id = t.user_id
+        join domains d on d.id = u.domain_id
+        left join iam_projects p on p.id = t.iam_project_id
+      where t.id = ${id}`.execute(this.db);
+    const r = rows[0];
+    if (!r) return undefined;
+    return {
+      token: toTokenRecord(r),
+      user: {
+        id: r.user_id,
+        domainId: r.u_domain_id,
+        name: r.u_name,
+        displayName: r.u_display_name,
+        isAdmin: Number(r.u_is_admin) === 1,
+        disabled: Number(r.u_disabled) === 1,
+        createdAt: Number(r.u_created_at),
+      },
+      domain: { id: r.u_domain_id, name: r.d_name, createdAt: Number(r.d_created_at) },
+      iamProject:
+        r.iam_project_id && r.p_name !== null
+          ? { id: r.iam_project_id, domainId: r.u_domain_id, name: r.p_name }
+          : undefined,
+    };
+  }
+
   async revoke(id: string, now: number): Promise<boolean> {
     const r = await this.db
       .updateTable('tokens')

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import type { JobRecord, JobStore } from '../ports.ts';
-import type { Database } from '../schema.ts';
+import type { Role } from '../../domain/roles.ts';
+import type { JobAccessRecord, JobRecord, JobStore } from '../ports.ts';
+import type { Database, JobRow } from '../schema.ts';
 import { jobToRow, toJobRecord } from './mappers.ts';
 import { nameContains } from './search.ts';
 
@@ -19,6 +20,39 @@ export class SqlJobStore implements JobStore {
     const row = await this.live().selectAll().where('id', '=', id).executeTakeFirst();
     return row && toJobRecord(row);
   }
+  async findAccess(id: string, userId: string): Promise<JobAccessRecord | undefined> {
+    const { rows } = await sql<
+      JobRow & {
+        p_domain_id: string;
+        p_name: string;
+        p_description: string;
+        p_creator_id: string;
+        p_created_at: number;
+        role: string | null;
+      }
+    >`
+      select j.*, p.domain_id as p_domain_id, p.name as p_name, p.description as p_description,
+        p.creator_id as p_creator_id, p.created_at as p_created_at, m.role
+      from jobs j
+        join projects p on p.id = j.project_id
+        left join project_members m on m.project_id = j.project_id and m.user_id = ${userId}
+      where j.id = ${id} and j.deleted_at is null`.execute(this.db);
+    const r = rows[0];
+    if (!r) return undefined;
+    return {
+      job: toJobRecord(r),
+      project: {
+        id: r.project_id,
+        domainId: r.p_domain_id,
+        name: r.p_name,
+        description: r.p_description,
+        creatorId: r.p_creator_id,
+        createdAt: Number(r.p_created_at),
+      },
+      role: (r.role ?? undefined) as Role | undefined,
+    };
+  }
+
   async listByProject(
     projectId: string,
     page: { offset: number; limit: number; search?: string },

@@ -108,6 +108,7 @@ export function toJobRecord(row: JobRow): JobRecord {
     lastBuildNumber: num(row.last_build_number),
     createdAt: num(row.created_at),
     updatedAt: num(row.updated_at),
+    recordsVersion: num(row.records_version),
   };
 }
 
@@ -125,6 +126,7 @@ export function jobToRow(job: JobRecord): JobRow {
     created_at: job.createdAt,
     updated_at: job.updatedAt,
     deleted_at: null,
+    records_version: job.recordsVersion,
   };
 }
 
@@ -159,33 +161,47 @@ export const BUILD_COLUMNS = [
 /** A build row as read with BUILD_COLUMNS. */
 export type BuildReadRow = Pick<BuildRow, (typeof BUILD_COLUMNS)[number]>;
 
-export function toBuild(row: BuildReadRow): Build {
+const BUILD_INDEX = Object.fromEntries(BUILD_COLUMNS.map((c, i) => [c, i])) as Record<
+  (typeof BUILD_COLUMNS)[number],
+  number
+>;
+
+/** A build from a row read with BUILD_COLUMNS, as an object or (see array-rows.ts) as an array of values. */
+export function toBuild(row: BuildReadRow | readonly unknown[]): Build {
+  const v: (c: keyof BuildReadRow) => unknown = Array.isArray(row)
+    ? (c) => row[BUILD_INDEX[c]]
+    : (c) => (row as BuildReadRow)[c];
   return {
-    recordId: row.id,
-    jobId: row.job_id,
-    number: num(row.number),
-    dailyBuildNumber: row.daily_build_number,
-    startTime: num(row.start_time),
-    runStartedAt: numOrNull(row.run_started_at),
-    finishedAt: numOrNull(row.finished_at),
-    runningStatus: row.running_status as RunningStatus,
-    state: row.state as BuildState | '',
-    triggerType: row.trigger_type as TriggerType,
-    userId: row.user_id,
-    executor: row.executor,
-    nickname: row.nickname,
-    commitId: row.commit_id,
-    commitTime: numOrNull(row.commit_time),
-    commitMessage: row.commit_message,
-    buildType: row.build_type as BuildType,
-    codeBranch: row.code_branch,
-    scmType: row.scm_type,
-    scmWebUrl: row.scm_web_url,
-    buildTime: numOrNull(row.build_time),
-    costTime: numOrNull(row.cost_time),
-    parameters: JSON.parse(row.parameters) as BuildParameter[],
-    requestedCommit: row.requested_commit,
+    recordId: v('id') as string,
+    jobId: v('job_id') as string,
+    number: num(v('number')),
+    dailyBuildNumber: v('daily_build_number') as string,
+    startTime: num(v('start_time')),
+    runStartedAt: numOrNull(v('run_started_at')),
+    finishedAt: numOrNull(v('finished_at')),
+    runningStatus: v('running_status') as RunningStatus,
+    state: v('state') as BuildState | '',
+    triggerType: v('trigger_type') as TriggerType,
+    userId: v('user_id') as string,
+    executor: v('executor') as string,
+    nickname: v('nickname') as string,
+    commitId: v('commit_id') as string,
+    commitTime: numOrNull(v('commit_time')),
+    commitMessage: v('commit_message') as string,
+    buildType: v('build_type') as BuildType,
+    codeBranch: v('code_branch') as string,
+    scmType: v('scm_type') as string,
+    scmWebUrl: v('scm_web_url') as string,
+    buildTime: numOrNull(v('build_time')),
+    costTime: numOrNull(v('cost_time')),
+    parameters: parseParameters(v('parameters') as string),
+    requestedCommit: v('requested_commit') as string,
   };
+}
+
+/** Most builds have no parameters: skip JSON.parse for the empty list. */
+function parseParameters(text: string): BuildParameter[] {
+  return text === '[]' ? [] : (JSON.parse(text) as BuildParameter[]);
 }
 
 export function buildToRow(b: Build, plan: string | null = null): BuildRow {

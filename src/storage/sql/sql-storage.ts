@@ -51,9 +51,14 @@ export async function migrate(db: Kysely<Database>, dialect: SqlDialectName): Pr
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
-    throw new AppError('STORE_UNAVAILABLE', `database migration ${failed?.migrationName ?? ''} failed`, {
-      cause: error,
-    });
+    const reason = error instanceof Error ? `: ${error.message}` : '';
+    throw new AppError(
+      'STORE_UNAVAILABLE',
+      `database migration ${failed?.migrationName ?? ''} failed${reason}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

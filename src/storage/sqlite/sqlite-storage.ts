@@ -9,6 +9,7 @@ import type { Database } from '../schema.ts';
 import { withErrorMapping } from '../sql/error-mapping-dialect.ts';
 import { migrate, SqlStorage } from '../sql/sql-storage.ts';
 import { silentNotifier } from './silent-notifier.ts';
+import { withStatementCache } from './statement-cache.ts';
 
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|CORRUPT|NOTADB|READONLY)/;
 
@@ -51,7 +52,7 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
     });
   }
   const db = new Kysely<Database>({
-    dialect: withErrorMapping(new SqliteDialect({ database }), mapSqliteError),
+    dialect: withErrorMapping(new SqliteDialect({ database: withStatementCache(database) }), mapSqliteError),
   });
   await migrate(db, 'sqlite');
   return new SqlStorage(db, 'sqlite', silentNotifier, { skipLocked: false });

@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+/** The `kiln` entry point (compiled dist; `npm run bench` builds it first). */
+export const KILN_BIN = fileURLToPath(new URL('../../bin/kiln.js', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KILN_')) env[k] = v;
+  return { ...env, ...extra };
+}
+
+/** A started process and the URL it serves on. */
+export interface Served {
+  child: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a Node script or `kiln serve` and waits until `readyPath` answers. */
+export async function startProcess(
+  args: string[],
+  env: Record<string, string>,
+  port: number,
+  readyPath: string,
+): Promise<Served> {
+  // Logs are written (as in production) but not shown: they would drown the figures.
+  const child = spawn(process.execPath, args, { env: cleanEnv(env), stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (
+      await fetch(`${url}${readyPath}`).then(
+        (r) => r.status < 500,
+        () => false,
+      )
+    )
+      break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    child,
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+/** Runs a command to its end; resolves with its exit code. */
+export function run(args: string[], env: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      env: cleanEnv(env),
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+/** Signs in and returns a project-scoped token. */
+export async function login(url: string, password: string): Promise<string> {
+  const res = await fetch(`${url}/v3/auth/tokens?nocatalog=true`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name: 'admin', password, domain: { name: 'default' } } },
+        },
+        scope: { project: { name: 'local' } },
+      },
+    }),
+  });
+  return res.headers.get('x-subject-token') ?? '';
+}

@@ -1,0 +1,194 @@
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { createSqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
+import { freePort, KILN_BIN, login, run, startProcess } from './lib/processes.ts';
+import { fmt, median, report, timeEach } from './lib/stats.ts';
+import { runWrk } from './lib/wrk.ts';
+
+/**
+ * The records benchmark (issue "build-records API"): a job with 1,000,000 builds over 3 years,
+ * imported with `kiln import-records`; page latency at any depth; the cost of total_record; and
+ * throughput under wrk against a bare node:http + one prepared statement baseline measured in the
+ * same run, with the server's RSS. KILN_BENCH_BUILDS picks another size.
+ */
+const BUILDS = Number(process.env.KILN_BENCH_BUILDS ?? 1_000_000);
+const YEARS = 3;
+const PASSWORD = 'bench-admin-password';
+const DAY = 86_400_000;
+const start = Date.UTC(2023, 0, 1);
+const span = YEARS * 365 * DAY;
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+const wall = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+
+/** Writes the import file: builds spread evenly over the years, numbers in time order. */
+async function writeHistory(file: string): Promise<void> {
+  const out = createWriteStream(file);
+  const perDay = new Map<string, number>();
+  for (let n = 1; n <= BUILDS; n++) {
+    const t = start + Math.floor(((n - 1) * span) / BUILDS);
+    const d = new Date(t);
+    const day = `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}`;
+    const daily = (perDay.get(day) ?? 0) + 1;
+    perDay.set(day, daily);
+    const sha = (n * 2654435761).toString(16).padStart(8, '0').repeat(5).slice(0, 40);
+    const line = JSON.stringify({
+      number: n,
+      build_time: 60_000 + (n % 97) * 1000,
+      start_time: t,
+      job_running_status: 'Finished',
+      state: n % 10 === 0 ? 'FAILURE' : 'SUCCESS',
+      user_id: 'ae22fd035f354cfa8d82a3f1c8940446',
+      executor: 'bench',
+      nickname: 'Bench User',
+      daily_build_number: `${day}.${daily}`,
+      trigger_type: n % 3 === 0 ? 'Scheduled' : 'Manual',
+      cost_time: 65_000 + (n % 97) * 1000,
+      commit_id: sha,
+      commit_info: {
+        commit_id: sha,
+        created_at: new Date(t - 3_600_000).toISOString().replace('Z', '+00:00'),
+      },
+      build_type: 'branch',
+      code_branch: 'main',
+      scm_type: 'github',
+      scm_web_url: 'https://github.com/example/service',
+      commit_detail_url: `https://github.com/example/service/commit/${sha}`,
+    });
+    if (!out.write(`${line}\n`)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-records-'));
+  const file = join(dir, 'history.jsonl');
+  const dataDir = join(dir, 'data');
+  console.log(`records benchmark: ${BUILDS.toLocaleString()} builds over ${YEARS} years (files in ${dir})`);
+  await writeHistory(file);
+
+  const port = await freePort();
+  const env = {
+    KILN_DATA_DIR: dataDir,
+    KILN_PORT: String(port),
+    KILN_ADMIN_PASSWORD: PASSWORD,
+    KILN_RUNNER_SLOTS: '0',
+    KILN_LOG_LEVEL: 'info',
+  };
+  let kiln = await startProcess([KILN_BIN, 'serve'], { ...env, KILN_LOG_LEVEL: 'warn' }, port, '/readyz');
+  const token = await login(kiln.url, PASSWORD);
+  const headers = { 'x-auth-token': token };
+  const projects = (await (await fetch(`${kiln.url}/v1/domain/project/related`, { headers })).json()) as {
+    result: { project_info_list: { identifier: string }[] };
+  };
+  const created = (await (
+    await fetch(`${kiln.url}/v3/jobs/create`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        project_id: projects.result.project_info_list[0]?.identifier,
+        job_name: 'million',
+        arch: 'x86-64',
+        steps: [{ module_id: 'kiln.shell', name: 'build', properties: { command: 'true' } }],
+      }),
+    })
+  ).json()) as { result: { job_id: string } };
+  const jobId = created.result.job_id;
+
+  console.log('\nImport (kiln import-records, through HTTP)');
+  const began = Date.now();
+  const code = await run([KILN_BIN, 'import-records', '--job', jobId, file], {
+    KILN_URL: kiln.url,
+    KILN_TOKEN: token,
+  });
+  const importSeconds = (Date.now() - began) / 1000;
+  if (code !== 0) throw new Error(`import failed with ${code}`);
+  report(
+    `import of ${BUILDS.toLocaleString()} builds`,
+    `${importSeconds.toFixed(1)} s`,
+    `target < 60 s: ${importSeconds < 60 ? 'met' : 'NOT met'}`,
+  );
+
+  // Restart with request logging on, as the product runs, for the measurements below.
+  await kiln.stop();
+  kiln = await startProcess([KILN_BIN, 'serve'], env, port, '/readyz');
+  const pageUrl = (from: number, to: number, index: number, size = 100) =>
+    `${kiln.url}/v3/jobs/${jobId}/build-info-records?start_time=${encodeURIComponent(wall(from))}&end_time=${encodeURIComponent(wall(to))}&page_index=${index}&page_size=${size}`;
+  const get = async (url: string) => {
+    const res = await fetch(url, { headers });
+    if (res.status !== 200) throw new Error(`${res.status} ${await res.text()}`);
+    return res.json() as Promise<{ result: { total_record: string; total_page: string } }>;
+  };
+
+  console.log('\nPage latency (sequential requests on loopback, median of 300; page_size=100)');
+  const windows = [
+    { name: 'all builds', from: start, to: start + span },
+    { name: 'one week', from: start + span - 7 * DAY, to: start + span - 1000 },
+  ];
+  for (const w of windows) {
+    const first = await get(pageUrl(w.from, w.to, 0));
+    const pages = Number(first.result.total_page);
+    const at = async (index: number) => median(await timeEach(300, () => get(pageUrl(w.from, w.to, index))));
+    const p0 = await at(0);
+    const p90 = await at(Math.floor(pages * 0.9));
+    const last = await at(pages - 1);
+    report(`${w.name} (${Number(first.result.total_record).toLocaleString()} builds): page 0`, fmt(p0));
+    report(`${w.name}: page at 90% depth`, fmt(p90), `x${(p90 / p0).toFixed(2)} of page 0 (target <= 1.5)`);
+    report(`${w.name}: last page`, fmt(last), `x${(last / p0).toFixed(2)} of page 0 (target <= 1.5)`);
+  }
+
+  console.log('\nCost of total_record for the whole window, in the store (median of 500)');
+  const storage = await createSqliteStorage({ path: join(dataDir, 'kiln.db') });
+  const count = median(
+    await timeEach(500, () => storage.builds.countInWindow({ jobId, from: start, to: start + span })),
+  );
+  report(
+    `countInWindow over ${BUILDS.toLocaleString()} builds`,
+    fmt(count),
+    `target < 2 ms: ${count < 2 ? 'met' : 'NOT met'}`,
+  );
+  await storage.close();
+
+  console.log(
+    '\nThroughput (wrk, 1 thread, 16 connections, 10 s, page 0 of 100 records, window of all builds)',
+  );
+  const url = pageUrl(start, start + span, 0);
+  const ours = await runWrk(url, headers, 10, 16, kiln.child.pid as number);
+  await kiln.stop();
+  const basePort = await freePort();
+  const base = await startProcess(
+    [
+      '--import',
+      'tsx',
+      join(import.meta.dirname, 'baseline-server.ts'),
+      join(dataDir, 'kiln.db'),
+      String(basePort),
+    ],
+    {},
+    basePort,
+    '/readyz',
+  );
+  const baseline = await runWrk(url.replace(kiln.url, base.url), {}, 10, 16, base.child.pid as number);
+  await base.stop();
+  report(
+    'baseline: node:http + one prepared statement + JSON.stringify',
+    `${baseline.requestsPerSecond.toFixed(0)} req/s`,
+  );
+  report(
+    'kiln (auth, validation, totals, health, logging, metrics)',
+    `${ours.requestsPerSecond.toFixed(0)} req/s`,
+    `x${(ours.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)} of baseline (target >= 1.0)`,
+  );
+  report('kiln non-2xx answers during the run', String(ours.non2xx));
+  report(
+    'kiln server RSS during the run (max)',
+    `${ours.maxRssMb.toFixed(0)} MB`,
+    `target < 200 MB: ${ours.maxRssMb < 200 ? 'met' : 'NOT met'}`,
+  );
+  report('baseline server RSS during the run (max)', `${baseline.maxRssMb.toFixed(0)} MB`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+await main();

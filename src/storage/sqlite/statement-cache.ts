@@ -1,0 +1,29 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { SqliteDatabase } from 'kysely';
+import { ARRAY_ROWS } from '../sql/array-rows.ts';
+
+/**
+ * Kysely's SQLite driver prepares every statement anew; preparing costs about as much as running a
+ * small query. This keeps the prepared statements of the most recent distinct SQL texts (Kysely's
+ * queries are a small fixed set, bar IN lists of varying length). Reusing a statement is safe
+ * because Kysely runs one statement at a time on the connection.
+ */
+export function withStatementCache(db: BetterSqlite3.Database, capacity = 500): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => db.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (stmt) {
+        // Map order is insertion order: move the hit to the end, the least recent stays first.
+        cache.delete(sql);
+      } else {
+        stmt = db.prepare(sql);
+        if (sql.startsWith(ARRAY_ROWS)) stmt.raw(true);
+        if (cache.size >= capacity) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, stmt);
+      return stmt;
+    },
+  };
+}
