@@ -151,43 +151,52 @@ async function main(): Promise<void> {
   );
   await storage.close();
 
-  console.log(
-    '\nThroughput (wrk, 1 thread, 16 connections, 10 s, page 0 of 100 records, window of all builds)',
-  );
   const url = pageUrl(start, start + span, 0);
-  const ours = await runWrk(url, headers, 10, 16, kiln.child.pid as number);
-  await kiln.stop();
+  const pages = Math.ceil(BUILDS / 100);
   const basePort = await freePort();
-  const base = await startProcess(
-    [
-      '--import',
-      'tsx',
-      join(import.meta.dirname, 'baseline-server.ts'),
-      join(dataDir, 'kiln.db'),
-      String(basePort),
-    ],
-    {},
-    basePort,
-    '/readyz',
-  );
-  const baseline = await runWrk(url.replace(kiln.url, base.url), {}, 10, 16, base.child.pid as number);
-  await base.stop();
-  report(
-    'baseline: node:http + one prepared statement + JSON.stringify',
-    `${baseline.requestsPerSecond.toFixed(0)} req/s`,
-  );
-  report(
-    'kiln (auth, validation, totals, health, logging, metrics)',
-    `${ours.requestsPerSecond.toFixed(0)} req/s`,
-    `x${(ours.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)} of baseline (target >= 1.0)`,
-  );
-  report('kiln non-2xx answers during the run', String(ours.non2xx));
-  report(
-    'kiln server RSS during the run (max)',
-    `${ours.maxRssMb.toFixed(0)} MB`,
-    `target < 200 MB: ${ours.maxRssMb < 200 ? 'met' : 'NOT met'}`,
-  );
-  report('baseline server RSS during the run (max)', `${baseline.maxRssMb.toFixed(0)} MB`);
+  const baseArgs = [
+    '--import',
+    'tsx',
+    join(import.meta.dirname, 'baseline-server.ts'),
+    join(dataDir, 'kiln.db'),
+    String(basePort),
+  ];
+  for (const scenario of [
+    { name: 'page 0 of the window of all builds, repeated', random: undefined },
+    { name: `random pages 0..${pages - 1} of the window of all builds`, random: pages },
+  ]) {
+    console.log(`\nThroughput (wrk, 1 thread, 16 connections, 10 s, 100 records a page): ${scenario.name}`);
+    const ours = await runWrk(url, headers, 10, 16, kiln.child.pid as number, scenario.random);
+    const base = await startProcess(baseArgs, {}, basePort, '/readyz');
+    const baseline = await runWrk(
+      url.replace(kiln.url, base.url),
+      {},
+      10,
+      16,
+      base.child.pid as number,
+      scenario.random,
+    );
+    await base.stop();
+    report(
+      'baseline: node:http + one prepared statement + JSON.stringify',
+      `${baseline.requestsPerSecond.toFixed(0)} req/s`,
+    );
+    const ratio = (ours.requestsPerSecond / baseline.requestsPerSecond).toFixed(2);
+    report(
+      'kiln (auth, validation, totals, health, logging, metrics)',
+      `${ours.requestsPerSecond.toFixed(0)} req/s`,
+      `x${ratio} of baseline (target >= 1.0)`,
+    );
+    report('kiln non-2xx answers during the run', String(ours.non2xx));
+    const rss = ours.maxRssMb;
+    report(
+      'kiln server RSS during the run (max)',
+      `${rss.toFixed(0)} MB`,
+      `target < 200 MB: ${rss < 200 ? 'met' : 'NOT met'}`,
+    );
+    report('baseline server RSS during the run (max)', `${baseline.maxRssMb.toFixed(0)} MB`);
+  }
+  await kiln.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** What wrk measured. */
 export interface WrkResult {
@@ -26,16 +28,32 @@ function toMs(text: string): number {
   return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
 }
 
-/** Runs wrk (one thread, `connections`, `seconds`) on `url` with `headers`, sampling the server's RSS. */
+/**
+ * Runs wrk (one thread, `connections`, `seconds`) on `url` with `headers`, sampling the server's
+ * RSS. With `randomPages`, each request asks for a `page_index` drawn uniformly from 0..n-1 (a Lua
+ * script rewrites the URL), so a page is rarely asked twice.
+ */
 export async function runWrk(
   url: string,
   headers: Record<string, string>,
   seconds: number,
   connections: number,
   watchPid: number,
+  randomPages?: number,
 ): Promise<WrkResult> {
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency'];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
+  if (randomPages) {
+    const script = join(mkdtempSync(join(tmpdir(), 'kiln-wrk-')), 'random-page.lua');
+    const u = new URL(url);
+    u.searchParams.delete('page_index');
+    const path = `${u.pathname}${u.search}&page_index=`;
+    writeFileSync(
+      script,
+      `request = function()\n  return wrk.format(nil, "${path}" .. math.random(0, ${randomPages - 1}))\nend\n`,
+    );
+    args.push('-s', script);
+  }
   args.push(url);
   let maxRss = rssMb(watchPid);
   const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb(watchPid))), 200);
