@@ -117,7 +117,7 @@ export const OPTIONS = {
   },
   serverName: {
     env: 'KILN_SERVER_NAME',
-    help: 'Stable name of this server (its local runner is local:<name>); default: the host name. Give each server of a cluster its own',
+    help: 'Stable name of this server: its local runner is local:<name>, and at start it ends the builds that runner held. Default: <host name>-<port>; give each server of a cluster its own',
     parse: (t: string) => (/^[\w.-]{1,64}$/.test(t) ? t : { error: 'must be 1-64 letters, digits, . _ -' }),
   },
   rateLimit: {

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { operations } from '../src/contract/operations.ts';
+
+/**
+ * The operation table of docs/api-compat.md: every operation of the CodeArts Build SDK catalogue
+ * (reference §10, kept as test/fixtures/sdk-operations.json; `--from-reference` re-reads the
+ * team's reference), served or not by Kiln's route table.
+ */
+const FIXTURE = new URL('../test/fixtures/sdk-operations.json', import.meta.url);
+const REFERENCE = new URL('../../shared/reference/codearts-build-api.md', import.meta.url);
+
+/** One catalogue row. */
+export interface CatalogueRow {
+  method: string;
+  path: string;
+  operation: string;
+}
+
+/** The 135 operations of the SDK catalogue. */
+export function catalogue(): CatalogueRow[] {
+  return JSON.parse(readFileSync(FIXTURE, 'utf8')) as CatalogueRow[];
+}
+
+/** The catalogue as the reference lists it. */
+export function catalogueFromReference(text = readFileSync(REFERENCE, 'utf8')): CatalogueRow[] {
+  const rows: CatalogueRow[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\| \d+ \| (GET|POST|PUT|DELETE) \| `([^`]+)` \| (\w+) \|/.exec(line);
+    if (m) rows.push({ method: m[1] as string, path: m[2] as string, operation: m[3] as string });
+  }
+  return rows;
+}
+
+const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+
+/** Whether Kiln serves an operation: same id, method and path in the route table. */
+export function served(row: CatalogueRow): boolean {
+  const spec = (operations as Record<string, { method: string; path: string }>)[lowerFirst(row.operation)];
+  return spec !== undefined && spec.method === row.method && spec.path === row.path;
+}
+
+/** Served operations that leave something out, and what. */
+export const PARTLY: Record<string, string> = {
+  ListProjectJobs:
+    '`search` works; `sort_field`, `sort_order`, `creator_id`, `build_status`, `by_group`, `group_path_id` are accepted and ignored (name order)',
+  ListJobConfig: '`get_all_params` is accepted and ignored (the whole document is returned)',
+  ShowRecordDetail: '`repo_name`, `repo_id`, `parent_record_id`, `err_msg` are empty strings',
+  DownloadBuildLog: '`log_level` is accepted and ignored (one log level)',
+  DownloadTaskLog: '`log_level` is accepted and ignored (one log level)',
+};
+
+function status(r: CatalogueRow): string {
+  if (!served(r)) return 'not planned';
+  const note = PARTLY[r.operation];
+  return note ? `partly served: ${note}` : 'served';
+}
+
+/** The markdown table. */
+export function compatTable(rows = catalogue()): string {
+  const lines = rows
+    .slice()
+    .sort((a, b) => Number(served(b)) - Number(served(a)) || a.path.localeCompare(b.path))
+    .map((r) => `| ${r.operation} | ${r.method} | \`${r.path}\` | ${status(r)} |`);
+  return ['| operation | method | path | Kiln |', '|---|---|---|---|', ...lines].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(
+    compatTable(process.argv.includes('--from-reference') ? catalogueFromReference() : catalogue()),
+  );
+}
