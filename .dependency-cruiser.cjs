@@ -25,6 +25,13 @@ module.exports = {
     layer('client', ['contract']),
     layer('cli', ['client', 'contract']),
     {
+      name: 'web-imports',
+      comment: 'the dashboard talks to the server only through the typed client and the contract',
+      severity: 'error',
+      from: { path: '^web/src/' },
+      to: { path: '^src/', pathNot: ['^src/client/', '^src/contract/'] },
+    },
+    {
       name: 'engine-uses-storage-ports-only',
       comment: 'the engine sees storage through its ports and errors, never an adapter',
       severity: 'error',

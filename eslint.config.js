@@ -17,5 +17,5 @@ export default tseslint.config(
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
   },
-  { files: ['test/**', 'bench/**', 'web/**', 'src/cli/**', 'bin/**'], rules: { 'no-console': 'off' } },
+  { files: ['test/**', 'bench/**', 'web/**', 'src/cli/**', 'bin/**', 'scripts/**'], rules: { 'no-console': 'off' } },
 );

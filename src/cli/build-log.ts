@@ -118,5 +118,3 @@ export function interruptSignal(): { signal: AbortSignal; dispose: () => void } 
   return { signal: controller.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
 }
 
-/** Exit code after Ctrl-C stopped following (128 + SIGINT, as shells report it). */
-export const INTERRUPTED_EXIT = 130;

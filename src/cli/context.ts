@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { akskCredentials } from '../client/aksk-signer.ts';
 import { createKilnClient, type Kiln } from '../client/kiln-client.ts';
 
 /** Where the CLI keeps its login: `$XDG_CONFIG_HOME/kiln/credentials.json` (mode 0600). */
@@ -25,6 +26,8 @@ export const EXIT = {
   buildFailed: 10,
   buildAborted: 11,
   buildTimeout: 12,
+  /** Ctrl-C while following a log (the build keeps running). */
+  interrupted: 130,
 } as const;
 
 /** A failure with the exit code to leave with and a message that says what to do. */
@@ -81,8 +84,12 @@ export function processContext(): CliContext {
     interactive: Boolean(process.stderr.isTTY),
     url,
     client(override) {
+      // An access key does not expire like a token: the way for CI jobs.
+      if (env.KILN_AK && env.KILN_SK) {
+        return createKilnClient({ baseUrl: url(override), credentials: akskCredentials(env.KILN_AK, env.KILN_SK, env.KILN_PROJECT_ID) });
+      }
       const token = env.KILN_TOKEN || saved()?.token;
-      if (!token) throw new CliError('not logged in: run `kiln login` (or set KILN_TOKEN)');
+      if (!token) throw new CliError('not logged in: run `kiln login` (or set KILN_TOKEN, or KILN_AK and KILN_SK)');
       return createKilnClient({ baseUrl: url(override), credentials: { token } });
     },
     saveLogin(login) {

@@ -12,7 +12,9 @@ export function akskCredentials(ak: string, sk: string, projectId?: string): { s
         'x-sdk-date': sdkDate(Date.now()),
         host: new URL(request.baseUrl).host,
         ...(projectId && { 'x-project-id': projectId }),
-        ...(request.body === undefined && request.method !== 'GET' && request.headers['content-type']
+        // Like the official SDKs: only JSON bodies are hashed; any other body (a file, a stream of
+        // lines) is signed as UNSIGNED-PAYLOAD, so it can be sent without being held in memory.
+        ...(request.headers['content-type'] && !/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(request.headers['content-type'])
           ? { 'x-sdk-content-sha256': UNSIGNED_PAYLOAD }
           : {}),
       };

@@ -10,7 +10,7 @@ export type Credentials = { token: string } | { sign: RequestSigner } | Record<s
 /** What a request signer sees: the request as it will be sent. */
 export interface SignableRequest {
   method: string;
-  /** Path with parameters filled in, not percent-encoded. */
+  /** Path with parameters filled in, percent-encoded as it is sent (servers accept either encoding). */
   path: string;
   query: readonly (readonly [string, string])[];
   headers: Record<string, string>;
@@ -55,10 +55,16 @@ function fillPath(path: string, params: Record<string, unknown> | undefined): st
   });
 }
 
+/** Per-call options. */
+export interface CallOptions {
+  /** Aborts the call (a follower that stops following). */
+  signal?: AbortSignal;
+}
+
 type OperationMethods = {
   [K in OperationId]: Partial<InputOf<K>> extends InputOf<K>
-    ? (input?: InputOf<K>) => Promise<ResponseOf<K>>
-    : (input: InputOf<K>) => Promise<ResponseOf<K>>;
+    ? (input?: InputOf<K>, options?: CallOptions) => Promise<ResponseOf<K>>
+    : (input: InputOf<K>, options?: CallOptions) => Promise<ResponseOf<K>>;
 };
 
 /**
@@ -164,7 +170,7 @@ export class KilnClient {
   }
 
   /** Calls an operation of the route table by id. */
-  async call<K extends OperationId>(id: K, input: InputOf<K>): Promise<ResponseOf<K>> {
+  async call<K extends OperationId>(id: K, input: InputOf<K>, options: CallOptions = {}): Promise<ResponseOf<K>> {
     const spec: OperationSpec = operations[id];
     const parts = input as {
       params?: Record<string, unknown>;
@@ -178,6 +184,7 @@ export class KilnClient {
       ...(parts.query && { query: parts.query }),
       ...(parts.body !== undefined && { body: parts.body }),
       ...(parts.headers && { headers: parts.headers }),
+      ...(options.signal && { signal: options.signal }),
     });
     if (response.status === 204) return undefined as ResponseOf<K>;
     return (await response.json()) as ResponseOf<K>;
@@ -245,8 +252,8 @@ export function createKilnClient(options: KilnClientOptions): Kiln {
 
 for (const id of Object.keys(operations) as OperationId[]) {
   Object.defineProperty(KilnClient.prototype, id, {
-    value(this: KilnClient, input?: unknown) {
-      return this.call(id, (input ?? {}) as never);
+    value(this: KilnClient, input?: unknown, options?: CallOptions) {
+      return this.call(id, (input ?? {}) as never, options);
     },
   });
 }

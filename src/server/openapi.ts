@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { operations, type OperationSpec } from '../contract/operations.ts';
 
 /** OpenAPI metadata of Kiln's API. */
 const INFO = {
@@ -11,6 +12,53 @@ const INFO = {
     'Authenticate with X-Auth-Token (POST /v3/auth/tokens) or an SDK-HMAC-SHA256 (AK/SK) signature.',
   version: '1',
 };
+
+type OpenApiOperation = {
+  security?: unknown[];
+  responses?: Record<string, unknown>;
+  requestBody?: unknown;
+  description?: string;
+};
+type OpenApiDocument = { paths?: Record<string, Record<string, OpenApiOperation>> } & Record<string, unknown>;
+
+const ERROR_RESPONSE = {
+  description: 'Error: `{"error_code", "error_msg"}` (docs/errors.md)',
+  content: { 'application/json': { schema: { type: 'object', properties: { error_code: { type: 'string' }, error_msg: { type: 'string' } }, required: ['error_code', 'error_msg'] } } },
+};
+const KEYSTONE_ERROR_RESPONSE = {
+  description: 'Error in Keystone\'s shape: `{"error": {"code", "message", "title"}}`',
+  content: { 'application/json': { schema: { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'integer' }, message: { type: 'string' }, title: { type: 'string' } } } } } } },
+};
+
+/**
+ * What the route schemas cannot say, added from the route table: public operations need no
+ * credentials, file downloads and empty answers have responses, errors have their body, and the
+ * import takes NDJSON.
+ */
+function completeOperations(doc: OpenApiDocument): OpenApiDocument {
+  for (const [id, spec] of Object.entries(operations) as [string, OperationSpec][]) {
+    const op = doc.paths?.[spec.path]?.[spec.method.toLowerCase()];
+    if (!op) continue;
+    if (spec.auth === 'none') op.security = [];
+    const responses = (op.responses ??= {});
+    for (const [status, schema] of Object.entries(spec.response)) {
+      if (schema !== null || responses[status]) continue;
+      responses[status] =
+        spec.produces === 'application/octet-stream'
+          ? { description: 'The log as a file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }
+          : { description: 'No content' };
+    }
+    responses.default = spec.errorStyle === 'keystone' ? KEYSTONE_ERROR_RESPONSE : ERROR_RESPONSE;
+    if (id === 'importBuildRecords') {
+      op.requestBody = {
+        required: true,
+        description: 'One BuildInfoRecord (as the records API returns it) per line; read as it arrives',
+        content: { 'application/x-ndjson': { schema: { type: 'string' } } },
+      };
+    }
+  }
+  return doc;
+}
 
 /**
  * OpenAPI 3 generated from the route schemas (register before the routes), served at
@@ -37,6 +85,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     },
     // Runner-protocol and service routes are internal; the document lists the API clients use.
     hiddenTag: 'internal',
+    transformObject: (document) => completeOperations(('openapiObject' in document ? document.openapiObject : {}) as OpenApiDocument),
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseJobId } from '../arguments.ts';
-import { buildOutcome, INTERRUPTED_EXIT, interruptSignal, streamLog } from '../build-log.ts';
+import { buildOutcome, interruptSignal, streamLog } from '../build-log.ts';
 import { CliError, EXIT, type CliContext } from '../context.ts';
 import { parseBuildNo } from './run.ts';
 
@@ -44,7 +44,7 @@ export function registerLogs(program: Command, ctx: CliContext): void {
           ...(interrupt && { signal: interrupt.signal }),
         });
         if (end === 'interrupted')
-          throw new CliError(`stopped following; build ${build} keeps running`, INTERRUPTED_EXIT);
+          throw new CliError(`stopped following; build ${build} keeps running`, EXIT.interrupted);
       } finally {
         interrupt?.dispose();
       }

@@ -2,11 +2,11 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Kiln } from '../../client/kiln-client.ts';
 import type { RunJobBody } from '../../contract/builds.ts';
 import { intInRange, parseJobId } from '../arguments.ts';
-import { buildOutcome, INTERRUPTED_EXIT, interruptSignal, streamLog } from '../build-log.ts';
+import { BRANCH_PARAMETER } from '../../contract/builds.ts';
+import { buildOutcome, interruptSignal, streamLog } from '../build-log.ts';
 import { CliError, EXIT, type CliContext } from '../context.ts';
 
 /** The run-time parameter CodeArts uses to choose the branch (domain/job-config BRANCH_PARAMETER). */
-const BRANCH_PARAMETER = 'codeBranch';
 
 /** A build number argument. */
 export const parseBuildNo = intInRange(1, 2_147_483_647);
@@ -62,7 +62,7 @@ export async function followBuild(ctx: CliContext, client: Kiln, job: string, bu
     if (end === 'interrupted') {
       throw new CliError(
         `stopped following; build ${build} keeps running (\`kiln logs ${job} ${build} --follow\` to follow it again, \`kiln stop ${job} ${build}\` to stop it)`,
-        INTERRUPTED_EXIT,
+        EXIT.interrupted,
       );
     }
   } finally {

@@ -1,0 +1,43 @@
+import { createKilnClient, type Kiln } from '../../../src/client/kiln-client.ts';
+
+/** The typed client signed in as `name` (project-scoped token), for a test's own setup calls. */
+export async function signedInClient(
+  url: string,
+  name: string,
+  password: string,
+): Promise<{ client: Kiln; token: string }> {
+  const { token } = await createKilnClient({ baseUrl: url }).login({ name, password });
+  return { client: createKilnClient({ baseUrl: url, credentials: { token } }), token };
+}
+
+/** The id of the project called `name` (the server creates `default` on first start). */
+export async function projectId(client: Kiln, name = 'default'): Promise<string> {
+  const res = await client.showRelatedProject();
+  const p = res.result.project_info_list.find((x) => x.name === name);
+  if (!p) throw new Error(`no project ${name}`);
+  return p.identifier;
+}
+
+/** Creates a job with shell steps and returns its id. */
+export async function createShellJob(
+  client: Kiln,
+  project: string,
+  name: string,
+  commands: string[],
+  scm?: { url: string; branch: string },
+): Promise<string> {
+  const res = await client.createBuildJob({
+    body: {
+      arch: 'x86-64',
+      project_id: project,
+      job_name: name,
+      ...(scm && { scms: [{ url: scm.url, scm_type: 'git', branch: scm.branch }] }),
+      steps: commands.map((command, i) => ({
+        module_id: 'kiln.shell',
+        name: `step ${i + 1}`,
+        properties: { command },
+      })),
+    },
+  });
+  return res.result.job_id;
+}

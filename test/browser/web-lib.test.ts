@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../src/client/api-error.ts';
+import type { JobConfigBody } from '../../src/contract/jobs.ts';
+import { fieldErrorsOf } from '../../web/src/api/errors.ts';
+import { dailySeries, durationSeries } from '../../web/src/job/chart-data.ts';
+import { docFromForm, formFromDoc, move } from '../../web/src/job-form/form-model.ts';
+import { parseAnsiLine } from '../../web/src/lib/ansi.ts';
+import { LogBuffer, markMatches } from '../../web/src/lib/log-buffer.ts';
+import { serverWallClock } from '../../web/src/lib/server-time.ts';
+import { windowFromParams, windowToParams } from '../../web/src/lib/time-window.ts';
+import { historyRecord } from './helpers/history.ts';
+
+/** The dashboard's pure parts, in Node (the browser story covers them wired together). */
+
+describe('ANSI rendering', () => {
+  it('turns SGR colours into styled runs and drops other escapes', () => {
+    const { runs, style } = parseAnsiLine('\u001b[1;32mok\u001b[0m plain \u001b[2K\u001b[38;5;196mred', {});
+    expect(runs.map((r) => r.text)).toEqual(['ok', ' plain ', 'red']);
+    expect(runs[0]?.style).toMatchObject({ bold: true, fg: '#4ade80' });
+    expect(runs[1]?.style).toEqual({});
+    expect(runs[2]?.style.fg).toBe('rgb(255,0,0)');
+    expect(style.fg).toBe('rgb(255,0,0)');
+  });
+
+  it('keeps what a carriage return redrew last', () => {
+    expect(parseAnsiLine('10%\r50%\r100%', {}).runs.map((r) => r.text)).toEqual(['100%']);
+  });
+
+  it('buffers a line cut by a chunk boundary, even inside an escape', () => {
+    const b = new LogBuffer();
+    b.append('a\n\u001b[3');
+    b.append('1mred\u001b[0m\nb');
+    expect(b.lines().map((l) => l.text)).toEqual(['a', 'red', 'b']);
+    expect(b.lines()[1]?.runs[0]?.style.fg).toBe('#f87171');
+  });
+
+  it('marks every match across runs, ignoring case', () => {
+    const { runs } = parseAnsiLine('Line \u001b[31mLINE\u001b[0m line', {});
+    const marked = markMatches(runs, 'line');
+    expect(marked.filter((r) => r.mark).map((r) => r.text)).toEqual(['Line', 'LINE', 'line']);
+  });
+});
+
+describe('validation errors', () => {
+  it('splits semantic and schema messages by field', () => {
+    const e = new ApiError(
+      400,
+      'CB.00060200',
+      'job_name: must not be empty; steps[1].properties.command: step "b" needs a non-empty string "command"; triggers[0].parameters.cron: "x; y" is not a valid cron expression',
+      'r1',
+    );
+    expect(fieldErrorsOf(e).fields).toEqual({
+      job_name: 'must not be empty',
+      'steps[1].properties.command': 'step "b" needs a non-empty string "command"',
+      'triggers[0].parameters.cron': '"x; y" is not a valid cron expression',
+    });
+    const schema = new ApiError(400, 'CB.00060200', "body field 'scms[0].scm_type' is required", 'r2');
+    expect(fieldErrorsOf(schema).fields).toEqual({ 'scms[0].scm_type': 'is required' });
+    expect(fieldErrorsOf(new ApiError(500, 'CB.00060101', 'boom', 'r3')).general).toHaveLength(1);
+  });
+});
+
+describe('time window in the URL', () => {
+  it('round-trips presets and custom windows; bad values fall back to 7 days', () => {
+    const p = new URLSearchParams();
+    windowToParams({ kind: 'custom', from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 0, 2) }, p);
+    expect(windowFromParams(p)).toEqual({
+      kind: 'custom',
+      from: Date.UTC(2024, 0, 1),
+      to: Date.UTC(2024, 0, 2),
+    });
+    windowToParams({ kind: 'preset', preset: '24h' }, p);
+    expect(p.toString()).toBe('window=24h');
+    expect(windowFromParams(new URLSearchParams('window=1y'))).toEqual({ kind: 'preset', preset: '7d' });
+    expect(serverWallClock(Date.UTC(2024, 1, 29, 3, 4, 5))).toBe('2024-02-29 03:04:05');
+  });
+});
+
+describe('chart series', () => {
+  it('one duration point per finished build, failures marked; every day of the window counted', () => {
+    const day = 86_400_000;
+    const t0 = new Date(2024, 4, 10, 12).getTime();
+    const records = [
+      historyRecord(7, t0 + day, 1),
+      historyRecord(8, t0 + day + 1000, 2),
+      historyRecord(9, t0, 1),
+    ];
+    records.push({ ...historyRecord(10, t0 + 2 * day, 1), job_running_status: 'Running', state: '' });
+    const d = durationSeries(records);
+    expect(d.numbers).toEqual([9, 7, 8]);
+    expect(d.failed.map((v) => v !== null)).toEqual([false, true, false]);
+    const daily = dailySeries(records, t0 - day, t0 + 2 * day);
+    expect(daily.builds).toEqual([0, 1, 2, 1]);
+    expect(daily.rate).toEqual([null, 100, 50, null]);
+  });
+});
+
+describe('job form', () => {
+  const doc: JobConfigBody = {
+    arch: 'arm64',
+    project_id: 'p'.repeat(32),
+    job_name: 'j',
+    flavor: 'big',
+    scms: [{ url: 'https://x/y.git', scm_type: 'github', branch: 'main', depth: '1' }],
+    steps: [
+      { module_id: 'kiln.shell', name: 'a', properties: { command: 'echo a', extra: 1 } },
+      { module_id: 'kiln.shell', name: 'b', properties: { command: 'echo b' }, enable: false },
+    ],
+    parameters: [
+      {
+        name: 'hudson.model.ChoiceParameterDefinition',
+        params: [
+          { name: 'name', value: 'ENV' },
+          { name: 'defaultValue', value: 'dev' },
+          { name: 'limits', value: null, limits: [{ name: 'dev' }, { name: 'prod' }] },
+        ],
+      },
+    ],
+    triggers: [
+      { name: 'timer', parameters: [{ name: 'cron', value: '0 2 * * *' }] },
+      { name: 'code_update', parameters: [{ name: 'branches', value: 'main' }] },
+    ],
+    timeout: { limit: '30', unit: 'MINUTES' },
+  };
+
+  it('edits without dropping what the form does not show', () => {
+    const form = formFromDoc(doc);
+    expect(form.parameters[0]?.choices).toEqual(['dev', 'prod']);
+    form.steps = move(form.steps, 1, -1);
+    form.push = false;
+    const { doc: out, triggerSources } = docFromForm(form, doc, '');
+    expect(out.arch).toBe('arm64');
+    expect(out.flavor).toBe('big');
+    expect(out.scms?.[0]).toMatchObject({ depth: '1', branch: 'main' });
+    expect(out.steps.map((s) => s.name)).toEqual(['b', 'a']);
+    expect(out.steps[1]?.properties).toEqual({ command: 'echo a', extra: 1 });
+    expect(out.steps[0]?.enable).toBe(false);
+    expect(out.parameters?.[0]?.params?.find((p) => p.name === 'limits')?.limits).toHaveLength(2);
+    expect(out.parameters?.[0]?.params?.find((p) => p.name === 'sensitiveVar')?.value).toBe('false');
+    expect(out.triggers).toEqual([{ name: 'timer', parameters: [{ name: 'cron', value: '0 2 * * *' }] }]);
+    expect(triggerSources).toHaveLength(1);
+  });
+});

@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The dashboard's tests: its pure parts in Node, and the browser story that drives Debian's
+ * Chromium (playwright-core) against a real `kiln serve`. They need `npm run build` first (the
+ * server from dist/, the dashboard from web/dist); `npm test` and `npm run test:browser` do it.
+ */
+export default defineConfig({
+  test: {
+    name: 'browser',
+    include: ['test/browser/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    // One Chromium and one server at a time: the story's timings are about the dashboard, not a busy CPU.
+    fileParallelism: false,
+  },
+});

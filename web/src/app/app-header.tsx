@@ -1,0 +1,32 @@
+import { useState } from 'react';
+import { Link } from '../router/router.tsx';
+import { useSignedIn } from './session-context.tsx';
+
+/** The bar on every signed-in page: home, who is signed in, sign out. */
+export function AppHeader() {
+  const { session, signOut } = useSignedIn();
+  const [busy, setBusy] = useState(false);
+  return (
+    <header className="app-header">
+      <a className="skip-link" href="#content">
+        Skip to content
+      </a>
+      <Link href="/" className="brand">
+        <span className="brand-mark" aria-hidden="true" /> Kiln
+      </Link>
+      <span className="user" title={`Domain ${session.domainName}`}>
+        {session.userName}
+      </span>
+      <button
+        type="button"
+        onClick={() => {
+          setBusy(true);
+          void signOut();
+        }}
+        disabled={busy}
+      >
+        {busy ? 'Signing out…' : 'Sign out'}
+      </button>
+    </header>
+  );
+}

@@ -1,0 +1,21 @@
+import { createContext, useContext } from 'react';
+import type { Kiln } from '../../../src/client/kiln-client.ts';
+import type { Session } from '../api/session.ts';
+
+/** What every signed-in page gets: the client and the session, and a way out. */
+export interface SignedIn {
+  client: Kiln;
+  /** The same, without the activity bar: for requests that wait on purpose (log long polls). */
+  quietClient: Kiln;
+  session: Session;
+  signOut(): Promise<void>;
+}
+
+export const SessionContext = createContext<SignedIn | null>(null);
+
+/** The signed-in session (pages render only inside one). */
+export function useSignedIn(): SignedIn {
+  const s = useContext(SessionContext);
+  if (!s) throw new Error('useSignedIn outside a session');
+  return s;
+}

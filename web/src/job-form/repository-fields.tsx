@@ -1,0 +1,78 @@
+import type { FieldErrors } from '../api/errors.ts';
+import { Field } from '../components/field.tsx';
+import { SCM_TYPES, type JobForm } from './form-model.ts';
+
+/** The repository to check out before the steps run (scms[0]). */
+export function RepositoryFields({
+  repo,
+  onChange,
+  errors,
+}: {
+  repo: JobForm['repo'];
+  onChange: (repo: JobForm['repo']) => void;
+  errors: FieldErrors;
+}) {
+  const e = (k: string) => errors.fields[`scms[0].${k}`];
+  return (
+    <fieldset className="repository">
+      <legend>Repository</legend>
+      {errors.fields['scms[0]'] && <p className="field-error">{errors.fields['scms[0]']}</p>}
+      <Field
+        label="Clone URL"
+        hint="Anything git can fetch: https, ssh, or file:// . Leave empty for a job without a repository."
+        error={e('url')}
+      >
+        {(props) => (
+          <input
+            {...props}
+            value={repo.url}
+            spellCheck={false}
+            inputMode="url"
+            onChange={(ev) => onChange({ ...repo, url: ev.target.value })}
+          />
+        )}
+      </Field>
+      <div className="row">
+        <Field label="Type" error={e('scm_type')}>
+          {(props) => (
+            <select
+              {...props}
+              value={repo.scmType}
+              onChange={(ev) => onChange({ ...repo, scmType: ev.target.value })}
+            >
+              {[...new Set([...SCM_TYPES, repo.scmType])].map((t) => (
+                <option key={t} value={t}>
+                  {t}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Branch" error={e('branch')}>
+          {(props) => (
+            <input
+              {...props}
+              value={repo.branch}
+              spellCheck={false}
+              onChange={(ev) => onChange({ ...repo, branch: ev.target.value })}
+            />
+          )}
+        </Field>
+      </div>
+      <Field
+        label="Web URL"
+        hint="The repository's web page; commits in the history link to it."
+        error={e('web_url')}
+      >
+        {(props) => (
+          <input
+            {...props}
+            value={repo.webUrl}
+            inputMode="url"
+            onChange={(ev) => onChange({ ...repo, webUrl: ev.target.value })}
+          />
+        )}
+      </Field>
+    </fieldset>
+  );
+}

@@ -1,0 +1,50 @@
+/** How times, durations and states read on the dashboard. */
+
+/** `1 h 2 min`, `3 min 4 s`, `5.2 s`, `300 ms`. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  const h = Math.floor(m / 60);
+  return `${h} h ${m % 60} min`;
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+
+/** An instant in the viewer's zone and locale. */
+export function formatLocalTime(epochMs: number): string {
+  return epochMs > 0 ? dateTime.format(new Date(epochMs)) : '–';
+}
+
+/** `3 min ago`, `2 days ago`. */
+export function formatAgo(epochMs: number, now = Date.now()): string {
+  if (epochMs <= 0) return 'never';
+  const s = Math.max(0, Math.round((now - epochMs) / 1000));
+  if (s < 60) return 'just now';
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `${h} h ago`;
+  return `${Math.round(h / 24)} days ago`;
+}
+
+/** The first 8 characters of a commit id. */
+export function shortCommit(id: string): string {
+  return id.slice(0, 8);
+}
+
+/** `1,000,000` in the viewer's locale. */
+export function formatCount(n: number): string {
+  return n.toLocaleString();
+}

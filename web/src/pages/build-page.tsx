@@ -1,0 +1,142 @@
+import { useEffect } from 'react';
+import { useSignedIn } from '../app/session-context.tsx';
+import { useNow } from '../app/use-now.ts';
+import { BuildActions } from '../build/build-actions.tsx';
+import { LogView } from '../build/log-view.tsx';
+import { StepsList } from '../build/steps-list.tsx';
+import { useBuild } from '../build/use-build.ts';
+import { useLogFollower } from '../build/use-log-follower.ts';
+import { ErrorMessage } from '../components/error-message.tsx';
+import { Spinner } from '../components/spinner.tsx';
+import { StatusBadge } from '../components/status-badge.tsx';
+import { isFinished } from '../lib/build-status.ts';
+import { formatDuration, formatLocalTime, shortCommit } from '../lib/format.ts';
+import { Link } from '../router/router.tsx';
+
+const TRIGGERS: Record<string, string> = { Manual: 'Manual', Scheduled: 'Schedule', CodeUpdate: 'Push' };
+
+/** One build: summary, steps, parameters, the live log, stop/rebuild/download. */
+export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }) {
+  const { client, quietClient } = useSignedIn();
+  const { view, error, refresh } = useBuild(client, jobId, buildNo);
+  const log = useLogFollower(quietClient, jobId, buildNo);
+  const live = view ? !isFinished(view.status) : true;
+  const now = useNow(view?.status === 'running');
+  // Between reads, a running build's time grows on screen by the time since the read.
+  const sinceRead = view?.status === 'running' ? Math.max(0, now - view.readAt) : 0;
+
+  // New lines of a build still shown as queued mean it is being prepared or has started: read its
+  // state again now rather than at the next poll, so "Running" shows as its output does.
+  const queued = view?.status === 'queued';
+  useEffect(() => {
+    if (queued && log.version > 0) refresh();
+  }, [queued, log.version]);
+
+  // The log ends when the build does: read the build once more so its state shows at once.
+  // (Only log.done triggers it; refresh and live are read as they are then.)
+  useEffect(() => {
+    if (log.done && live) refresh();
+  }, [log.done]);
+
+  const jobName = view?.history.job_name;
+  useEffect(() => {
+    document.title = `#${buildNo} ${jobName ?? ''} · Kiln`;
+  }, [buildNo, jobName]);
+
+  const r = view?.record;
+  const d = view?.detail;
+  const params = Object.entries(view?.history.parameters ?? {});
+  return (
+    <main className="page build-page">
+      <nav className="breadcrumbs" aria-label="Breadcrumbs">
+        <Link href="/">Projects</Link> <span aria-hidden="true">/</span>{' '}
+        <Link href={`/jobs/${jobId}`}>{jobName ?? 'Job'}</Link> <span aria-hidden="true">/</span>{' '}
+        <span>#{buildNo}</span>
+      </nav>
+      <header className="page-header">
+        <h1>
+          Build #{buildNo} {view ? <StatusBadge status={view.status} /> : <Spinner label="Loading build…" />}
+        </h1>
+        <BuildActions client={client} jobId={jobId} buildNo={buildNo} view={view} onStopped={refresh} />
+      </header>
+      <ErrorMessage error={error} title="The build could not be loaded." />
+      {r && d && (
+        <dl className="summary">
+          <div>
+            <dt>Daily number</dt>
+            <dd>{r.daily_build_number}</dd>
+          </div>
+          <div>
+            <dt>Trigger</dt>
+            <dd>
+              {TRIGGERS[r.trigger_type] ?? r.trigger_type} by {r.executor}
+            </dd>
+          </div>
+          <div>
+            <dt>{r.build_type === 'tag' ? 'Tag' : 'Branch'}</dt>
+            <dd>{r.code_branch || '–'}</dd>
+          </div>
+          <div>
+            <dt>Commit</dt>
+            <dd>
+              {r.commit_id === '' ? (
+                '–'
+              ) : r.commit_detail_url ? (
+                <a href={r.commit_detail_url} target="_blank" rel="noreferrer">
+                  <code>{shortCommit(r.commit_id)}</code>
+                </a>
+              ) : (
+                <code title={r.commit_id}>{shortCommit(r.commit_id)}</code>
+              )}{' '}
+              {d.commit_message && <span className="muted">{d.commit_message}</span>}
+            </dd>
+          </div>
+          <div>
+            <dt>Started</dt>
+            <dd>{formatLocalTime(r.start_time)}</dd>
+          </div>
+          <div>
+            <dt>Duration</dt>
+            <dd>
+              {view.status === 'queued' ? 'waiting for a runner' : formatDuration(r.build_time + sinceRead)}
+              {live && view.status !== 'queued' && ' so far'}
+            </dd>
+          </div>
+          {d.err_msg && (
+            <div className="wide">
+              <dt>Reason</dt>
+              <dd>{d.err_msg}</dd>
+            </div>
+          )}
+        </dl>
+      )}
+      <div className="build-columns">
+        <section aria-labelledby="steps-title">
+          <h2 id="steps-title">Steps</h2>
+          {view ? <StepsList steps={view.history.build_steps} runningFor={sinceRead} /> : <Spinner />}
+          <h2 id="params-title">Parameters</h2>
+          {view && params.length === 0 && <p className="muted">None.</p>}
+          {params.length > 0 && (
+            <table className="params" aria-labelledby="params-title">
+              <tbody>
+                {params.map(([name, value]) => (
+                  <tr key={name}>
+                    <th scope="row">{name}</th>
+                    <td>
+                      <code>{value}</code>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+        <section aria-labelledby="log-title" className="log-section">
+          <h2 id="log-title">Log {!log.done && <Spinner label={live ? 'Following…' : 'Reading…'} />}</h2>
+          <ErrorMessage error={log.error} title="The log could not be read; retrying." />
+          <LogView buffer={log.buffer} version={log.version} live={!log.done} />
+        </section>
+      </div>
+    </main>
+  );
+}

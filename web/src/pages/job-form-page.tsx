@@ -1,0 +1,169 @@
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import type { JobConfigBody } from '../../../src/contract/jobs.ts';
+import { fieldErrorsOf, type FieldErrors } from '../api/errors.ts';
+import { useSignedIn } from '../app/session-context.tsx';
+import { ErrorMessage } from '../components/error-message.tsx';
+import { Field } from '../components/field.tsx';
+import { Spinner } from '../components/spinner.tsx';
+import {
+  docFromForm,
+  emptyForm,
+  formFromDoc,
+  TIMEOUT_UNITS,
+  type JobForm,
+  type TriggerSource,
+} from '../job-form/form-model.ts';
+import { ParametersEditor } from '../job-form/parameters-editor.tsx';
+import { RepositoryFields } from '../job-form/repository-fields.tsx';
+import { StepsEditor } from '../job-form/steps-editor.tsx';
+import { TriggersEditor } from '../job-form/triggers-editor.tsx';
+import { Link, navigate } from '../router/router.tsx';
+
+const NO_ERRORS: FieldErrors = { fields: {}, general: [] };
+
+/**
+ * Creates a job in a project (`projectId`) or edits one (`jobId`). The server checks the document;
+ * each problem it reports shows next to its field and in a list at the top.
+ */
+export function JobFormPage({ jobId, projectId }: { jobId?: string; projectId?: string }) {
+  const { client } = useSignedIn();
+  const [base, setBase] = useState<JobConfigBody>();
+  const [form, setForm] = useState<JobForm | undefined>(jobId ? undefined : emptyForm());
+  const [loadError, setLoadError] = useState<unknown>();
+  const [errors, setErrors] = useState<FieldErrors>(NO_ERRORS);
+  const [sources, setSources] = useState<TriggerSource[]>([]);
+  const [busy, setBusy] = useState(false);
+  const summary = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    document.title = `${jobId ? 'Edit job' : 'New job'} · Kiln`;
+    if (!jobId) return;
+    client.listJobConfig({ params: { job_id: jobId } }).then((res) => {
+      setBase(res.result);
+      setForm(formFromDoc(res.result));
+    }, setLoadError);
+  }, [client, jobId]);
+
+  const change = (c: Partial<JobForm>) => setForm((f) => (f ? { ...f, ...c } : f));
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!form) return;
+    const { doc, triggerSources } = docFromForm(form, base, projectId ?? '');
+    setSources(triggerSources);
+    setBusy(true);
+    setErrors(NO_ERRORS);
+    try {
+      const res = jobId
+        ? await client.updateBuildJob({ body: { ...doc, job_id: jobId } })
+        : await client.createBuildJob({ body: doc });
+      navigate(`/jobs/${res.result.job_id}`);
+    } catch (error) {
+      setErrors(fieldErrorsOf(error));
+      setBusy(false);
+      requestAnimationFrame(() => summary.current?.focus());
+    }
+  };
+
+  const messages = [...errors.general, ...Object.entries(errors.fields).map(([k, v]) => `${k}: ${v}`)];
+  const back = jobId ? `/jobs/${jobId}` : '/';
+  return (
+    <main className="page job-form-page">
+      <nav className="breadcrumbs" aria-label="Breadcrumbs">
+        <Link href="/">Projects</Link> <span aria-hidden="true">/</span>{' '}
+        {jobId && (
+          <>
+            <Link href={back}>{base?.job_name ?? 'Job'}</Link> <span aria-hidden="true">/</span>{' '}
+          </>
+        )}
+        <span>{jobId ? 'Edit' : 'New job'}</span>
+      </nav>
+      <h1>{jobId ? `Edit ${base?.job_name ?? 'job'}` : 'New job'}</h1>
+      <ErrorMessage error={loadError} title="The job could not be loaded." />
+      {!form && !loadError && <Spinner label="Loading the job…" />}
+      {form && (
+        <form className="job-form" onSubmit={submit} noValidate>
+          {messages.length > 0 && (
+            <div className="error-summary" role="alert" tabIndex={-1} ref={summary}>
+              <strong>The job was not saved:</strong>
+              <ul>
+                {messages.map((m) => (
+                  <li key={m}>{m}</li>
+                ))}
+              </ul>
+            </div>
+          )}
+          <Field label="Job name" error={errors.fields.job_name}>
+            {(props) => (
+              <input
+                {...props}
+                value={form.name}
+                onChange={(e) => change({ name: e.target.value })}
+                required
+              />
+            )}
+          </Field>
+          <RepositoryFields repo={form.repo} onChange={(repo) => change({ repo })} errors={errors} />
+          <StepsEditor steps={form.steps} onChange={(steps) => change({ steps })} errors={errors} />
+          <ParametersEditor
+            parameters={form.parameters}
+            onChange={(parameters) => change({ parameters })}
+            errors={errors}
+          />
+          <TriggersEditor
+            client={client}
+            jobId={jobId}
+            crons={form.crons}
+            push={form.push}
+            pushBranches={form.pushBranches}
+            onChange={change}
+            errors={errors}
+            sources={sources}
+          />
+          <fieldset className="timeout">
+            <legend>Timeout</legend>
+            <div className="row">
+              <Field
+                label="Stop a build after"
+                error={errors.fields['timeout.limit'] ?? errors.fields.timeout}
+                hint="Empty: one hour."
+              >
+                {(props) => (
+                  <input
+                    {...props}
+                    inputMode="numeric"
+                    value={form.timeoutLimit}
+                    onChange={(e) => change({ timeoutLimit: e.target.value })}
+                  />
+                )}
+              </Field>
+              <Field label="Unit" error={errors.fields['timeout.unit']}>
+                {(props) => (
+                  <select
+                    {...props}
+                    value={form.timeoutUnit}
+                    onChange={(e) => change({ timeoutUnit: e.target.value })}
+                  >
+                    {TIMEOUT_UNITS.map((u) => (
+                      <option key={u} value={u}>
+                        {u.toLowerCase()}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+            </div>
+          </fieldset>
+          <div className="actions sticky-actions">
+            <button type="submit" className="primary" disabled={busy}>
+              {busy ? 'Saving…' : jobId ? 'Save changes' : 'Create job'}
+            </button>
+            <Link className="button" href={back}>
+              Cancel
+            </Link>
+          </div>
+        </form>
+      )}
+    </main>
+  );
+}

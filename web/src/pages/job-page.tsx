@@ -1,0 +1,160 @@
+import { useEffect, useState } from 'react';
+import { useSignedIn } from '../app/session-context.tsx';
+import { useAsync } from '../app/use-async.ts';
+import { ErrorMessage } from '../components/error-message.tsx';
+import { Pager } from '../components/pager.tsx';
+import { Spinner } from '../components/spinner.tsx';
+import { WeatherIcon } from '../components/weather-icon.tsx';
+import { HistoryCharts } from '../job/history-charts.tsx';
+import { HistoryTable } from '../job/history-table.tsx';
+import { RunForm } from '../job/run-form.tsx';
+import { useChartRecords } from '../job/use-chart-records.ts';
+import { useRecordsPage } from '../job/use-records-page.ts';
+import { WindowPicker } from '../job/window-picker.tsx';
+import { isFinished, statusOf } from '../lib/build-status.ts';
+import { formatCount } from '../lib/format.ts';
+import { describeWindow, windowFromParams, windowToParams, type WindowSpec } from '../lib/time-window.ts';
+import { Link, navigate, useLocation } from '../router/router.tsx';
+
+const PAGE_SIZES = [10, 20, 50, 100] as const;
+const DEFAULT_SIZE = 20;
+/** How often the newest page refreshes while one of its builds is queued or running. */
+const LIVE_REFRESH_MS = 3000;
+
+/** What the URL says: window, 1-based page (`page`), page size (`size`). */
+function readView(query: URLSearchParams) {
+  const size = Number(query.get('size'));
+  const page = Number(query.get('page'));
+  return {
+    spec: windowFromParams(query),
+    size: (PAGE_SIZES as readonly number[]).includes(size) ? size : DEFAULT_SIZE,
+    page: Number.isInteger(page) && page >= 1 ? page - 1 : 0,
+  };
+}
+
+/** A job: its build history (table and charts over a window), run, and a link to edit it. */
+export function JobPage({ jobId }: { jobId: string }) {
+  const { client } = useSignedIn();
+  const { path, query } = useLocation();
+  const { spec, size, page } = readView(query);
+  const [tick, setTick] = useState(0);
+  const [running, setRunning] = useState(false);
+
+  const config = useAsync(() => client.listJobConfig({ params: { job_id: jobId } }), [client, jobId]);
+  const history = useRecordsPage(client, jobId, spec, page, size, tick);
+  const result = history.data?.result;
+  const records = result?.job_build_states ?? [];
+  const active = records.filter((r) => !isFinished(statusOf(r.job_running_status, r.state))).length;
+  // Charts read again when a build appears or finishes, not on every live refresh.
+  const charts = useChartRecords(
+    client,
+    jobId,
+    spec,
+    result ? `${result.total_record}:${active}` : undefined,
+  );
+
+  useEffect(() => {
+    if (page !== 0 || spec.kind !== 'preset' || history.loading || active === 0) return;
+    const t = setTimeout(() => setTick((n) => n + 1), LIVE_REFRESH_MS);
+    return () => clearTimeout(t);
+  }, [page, spec.kind, history.loading, active, history.data]);
+
+  const go = (change: { spec?: WindowSpec; page?: number; size?: number }) => {
+    const q = new URLSearchParams(query);
+    if (change.spec) windowToParams(change.spec, q);
+    if (change.size !== undefined) q.set('size', String(change.size));
+    const nextPage = change.page ?? (change.spec || change.size !== undefined ? 0 : page);
+    if (nextPage === 0) q.delete('page');
+    else q.set('page', String(nextPage + 1));
+    navigate(`${path}?${q.toString()}`);
+  };
+
+  const doc = config.data?.result;
+  const totalPages = Number(result?.total_page ?? 0);
+  const totalRecords = Number(result?.total_record ?? 0);
+  const health = result ? Number(result.health_score) : undefined;
+  const title = doc?.job_name ?? 'Job';
+  useEffect(() => {
+    document.title = `${title} · Kiln`;
+  }, [title]);
+
+  return (
+    <main className="page job-page" aria-busy={history.loading}>
+      <nav className="breadcrumbs" aria-label="Breadcrumbs">
+        <Link href="/">Projects</Link> <span aria-hidden="true">/</span> <span>{title}</span>
+      </nav>
+      <header className="page-header">
+        <h1>
+          {health !== undefined && <WeatherIcon score={health} />}{' '}
+          {doc ? doc.job_name : <Spinner label="Loading job…" />}
+        </h1>
+        <div className="actions">
+          <button
+            type="button"
+            className="primary"
+            onClick={() => setRunning(true)}
+            disabled={!doc || running}
+          >
+            Run…
+          </button>
+          <Link className="button" href={`/jobs/${jobId}/edit`}>
+            Edit job
+          </Link>
+        </div>
+      </header>
+      <ErrorMessage error={config.error} title="The job could not be loaded." />
+      {running && doc && (
+        <RunForm client={client} jobId={jobId} config={doc} onClose={() => setRunning(false)} />
+      )}
+
+      <section aria-labelledby="history-title">
+        <h2 id="history-title">Build history</h2>
+        <div className="toolbar">
+          <WindowPicker value={spec} onChange={(s) => go({ spec: s })} />
+          <label className="inline-field">
+            Per page{' '}
+            <select value={size} onChange={(e) => go({ size: Number(e.target.value) })}>
+              {PAGE_SIZES.map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
+            </select>
+          </label>
+          <span className="muted" role="status" data-testid="history-summary">
+            {history.loading ? (
+              <Spinner label={result ? 'Updating…' : 'Loading builds…'} />
+            ) : result ? (
+              `${formatCount(totalRecords)} builds · ${describeWindow(spec)}`
+            ) : null}
+          </span>
+        </div>
+        <ErrorMessage error={history.error} title="The builds could not be loaded." />
+        {result && records.length > 0 && <HistoryTable jobId={jobId} records={records} />}
+        {result && records.length === 0 && !history.loading && (
+          <p className="empty">
+            {totalRecords === 0 ? (
+              'No builds in this window.'
+            ) : (
+              <>
+                This page is past the end.{' '}
+                <Link href={`${path}?${new URLSearchParams({ ...Object.fromEntries(query), page: '1' })}`}>
+                  Go to the first page
+                </Link>
+              </>
+            )}
+          </p>
+        )}
+        {totalPages > 1 && (
+          <Pager
+            page={page}
+            totalPages={totalPages}
+            onPage={(p) => go({ page: p })}
+            label="Build history pages"
+          />
+        )}
+      </section>
+      <HistoryCharts state={charts} />
+    </main>
+  );
+}

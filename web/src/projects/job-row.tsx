@@ -1,0 +1,78 @@
+import type { Kiln } from '../../../src/client/kiln-client.ts';
+import type { JobListItem } from '../../../src/contract/jobs.ts';
+import { useAsync } from '../app/use-async.ts';
+import { StatusBadge } from '../components/status-badge.tsx';
+import { WeatherIcon } from '../components/weather-icon.tsx';
+import { statusOfBall } from '../lib/build-status.ts';
+import { formatAgo, formatLocalTime } from '../lib/format.ts';
+import { serverDate } from '../lib/server-time.ts';
+import { Link } from '../router/router.tsx';
+
+const DAY_MS = 86_400_000;
+
+/** Success ratio of the last 7 days (today and the 6 before, server calendar). */
+function SuccessRatio({ client, jobId }: { client: Kiln; jobId: string }) {
+  const now = Date.now();
+  const ratio = useAsync(
+    () =>
+      client.showJobSuccessRatio({
+        params: { job_id: jobId },
+        query: { start_time: serverDate(now - 6 * DAY_MS), end_time: serverDate(now) },
+      }),
+    [client, jobId],
+  );
+  if (ratio.error) return <span className="muted">–</span>;
+  if (!ratio.data)
+    return (
+      <span className="muted" aria-label="loading">
+        …
+      </span>
+    );
+  const { success_count, total_count, success_ratio } = ratio.data;
+  if (total_count === 0) return <span className="muted">no builds</span>;
+  return (
+    <span title={`${success_count} of ${total_count} finished builds succeeded`}>
+      {Math.round(success_ratio * 100)} %{' '}
+      <span className="muted">
+        ({success_count}/{total_count})
+      </span>
+    </span>
+  );
+}
+
+/** One job of a project's list. */
+export function JobRow({ client, job }: { client: Kiln; job: JobListItem }) {
+  return (
+    <tr data-job={job.id}>
+      <td data-label="Health">
+        <WeatherIcon score={job.health_score} />
+      </td>
+      <th scope="row" data-label="Job">
+        <Link href={`/jobs/${job.id}`}>{job.job_name}</Link>
+        {job.disabled && <span className="badge badge-none">disabled</span>}
+      </th>
+      <td data-label="Last build">
+        <StatusBadge status={statusOfBall(job.last_build_status)} />{' '}
+        {job.last_build_time > 0 && (
+          <time
+            className="muted"
+            dateTime={new Date(job.last_build_time).toISOString()}
+            title={formatLocalTime(job.last_build_time)}
+          >
+            {formatAgo(job.last_build_time)}
+          </time>
+        )}
+      </td>
+      <td data-label="Success, 7 days">
+        <SuccessRatio client={client} jobId={job.id} />
+      </td>
+      <td data-label="Actions">
+        {job.is_modify && (
+          <Link href={`/jobs/${job.id}/edit`} aria-label={`Edit ${job.job_name}`}>
+            Edit
+          </Link>
+        )}
+      </td>
+    </tr>
+  );
+}
