@@ -117,4 +117,3 @@ export function interruptSignal(): { signal: AbortSignal; dispose: () => void } 
   process.once('SIGINT', onSigint);
   return { signal: controller.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
 }
-

@@ -86,10 +86,14 @@ export function processContext(): CliContext {
     client(override) {
       // An access key does not expire like a token: the way for CI jobs.
       if (env.KILN_AK && env.KILN_SK) {
-        return createKilnClient({ baseUrl: url(override), credentials: akskCredentials(env.KILN_AK, env.KILN_SK, env.KILN_PROJECT_ID) });
+        return createKilnClient({
+          baseUrl: url(override),
+          credentials: akskCredentials(env.KILN_AK, env.KILN_SK, env.KILN_PROJECT_ID),
+        });
       }
       const token = env.KILN_TOKEN || saved()?.token;
-      if (!token) throw new CliError('not logged in: run `kiln login` (or set KILN_TOKEN, or KILN_AK and KILN_SK)');
+      if (!token)
+        throw new CliError('not logged in: run `kiln login` (or set KILN_TOKEN, or KILN_AK and KILN_SK)');
       return createKilnClient({ baseUrl: url(override), credentials: { token } });
     },
     saveLogin(login) {

@@ -14,7 +14,8 @@ export function akskCredentials(ak: string, sk: string, projectId?: string): { s
         ...(projectId && { 'x-project-id': projectId }),
         // Like the official SDKs: only JSON bodies are hashed; any other body (a file, a stream of
         // lines) is signed as UNSIGNED-PAYLOAD, so it can be sent without being held in memory.
-        ...(request.headers['content-type'] && !/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(request.headers['content-type'])
+        ...(request.headers['content-type'] &&
+        !/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(request.headers['content-type'])
           ? { 'x-sdk-content-sha256': UNSIGNED_PAYLOAD }
           : {}),
       };

@@ -170,7 +170,11 @@ export class KilnClient {
   }
 
   /** Calls an operation of the route table by id. */
-  async call<K extends OperationId>(id: K, input: InputOf<K>, options: CallOptions = {}): Promise<ResponseOf<K>> {
+  async call<K extends OperationId>(
+    id: K,
+    input: InputOf<K>,
+    options: CallOptions = {},
+  ): Promise<ResponseOf<K>> {
     const spec: OperationSpec = operations[id];
     const parts = input as {
       params?: Record<string, unknown>;

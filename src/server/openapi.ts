@@ -23,11 +23,31 @@ type OpenApiDocument = { paths?: Record<string, Record<string, OpenApiOperation>
 
 const ERROR_RESPONSE = {
   description: 'Error: `{"error_code", "error_msg"}` (docs/errors.md)',
-  content: { 'application/json': { schema: { type: 'object', properties: { error_code: { type: 'string' }, error_msg: { type: 'string' } }, required: ['error_code', 'error_msg'] } } },
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        properties: { error_code: { type: 'string' }, error_msg: { type: 'string' } },
+        required: ['error_code', 'error_msg'],
+      },
+    },
+  },
 };
 const KEYSTONE_ERROR_RESPONSE = {
   description: 'Error in Keystone\'s shape: `{"error": {"code", "message", "title"}}`',
-  content: { 'application/json': { schema: { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'integer' }, message: { type: 'string' }, title: { type: 'string' } } } } } } },
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        properties: {
+          error: {
+            type: 'object',
+            properties: { code: { type: 'integer' }, message: { type: 'string' }, title: { type: 'string' } },
+          },
+        },
+      },
+    },
+  },
 };
 
 /**
@@ -45,7 +65,10 @@ function completeOperations(doc: OpenApiDocument): OpenApiDocument {
       if (schema !== null || responses[status]) continue;
       responses[status] =
         spec.produces === 'application/octet-stream'
-          ? { description: 'The log as a file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }
+          ? {
+              description: 'The log as a file',
+              content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+            }
           : { description: 'No content' };
     }
     responses.default = spec.errorStyle === 'keystone' ? KEYSTONE_ERROR_RESPONSE : ERROR_RESPONSE;
@@ -85,7 +108,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     },
     // Runner-protocol and service routes are internal; the document lists the API clients use.
     hiddenTag: 'internal',
-    transformObject: (document) => completeOperations(('openapiObject' in document ? document.openapiObject : {}) as OpenApiDocument),
+    transformObject: (document) =>
+      completeOperations(('openapiObject' in document ? document.openapiObject : {}) as OpenApiDocument),
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());

@@ -56,10 +56,13 @@ export function akskClaimOf(request: FastifyRequest): AkskClaim {
   });
   const contentHash = request.headers['x-sdk-content-sha256'];
   const body = request.rawBody;
-  const streamed = body === undefined && typeof (request.body as { pipe?: unknown } | undefined)?.pipe === 'function';
+  const streamed =
+    body === undefined && typeof (request.body as { pipe?: unknown } | undefined)?.pipe === 'function';
   if (streamed && typeof contentHash !== 'string') {
     // Streamed bodies (imports) are read as they arrive and cannot be hashed before the check.
-    throw unauthenticated('verify aksk signature fail: sign a non-JSON body with X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD');
+    throw unauthenticated(
+      'verify aksk signature fail: sign a non-JSON body with X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD',
+    );
   }
   const payloadHash =
     typeof contentHash === 'string' ? contentHash : body && body.length > 0 ? sha256Hex(body) : EMPTY_SHA256;
