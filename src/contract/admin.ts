@@ -138,3 +138,13 @@ export const UpdateAccessKeyBody = Type.Object({
   status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
 });
 export const AccessKeyResult = Envelope(AccessKeyDto);
+
+/** What a client should know about the server it talks to. */
+export const ServerInfoResult = Envelope(
+  Type.Object({
+    time_zone: Type.String({
+      description: 'IANA zone in which start_time/end_time and yyyy-MM-dd dates are read (KILN_TIMEZONE)',
+    }),
+    store: Type.String({ description: 'sqlite or postgres' }),
+  }),
+);

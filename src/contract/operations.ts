@@ -497,6 +497,14 @@ export const operations = {
     params: admin.MemberParams,
     response: { 200: StatusOnly },
   }),
+  showServerInfo: op({
+    method: 'GET',
+    path: '/v1/kiln/info',
+    summary: "The server's time zone (how it reads wall-clock query times) and store (Kiln)",
+    tag: 'Kiln',
+    auth: 'any',
+    response: { 200: admin.ServerInfoResult },
+  }),
   createRunner: op({
     method: 'POST',
     path: '/v1/kiln/runners',

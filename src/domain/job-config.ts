@@ -358,3 +358,41 @@ export function normalizeJobConfig(input: JobConfig): JobConfig {
   }
   return out as unknown as JobConfig;
 }
+
+function withDefault(doc: JobParameterDoc, value: string): JobParameterDoc {
+  return { ...doc, params: (doc.params ?? []).map((p) => (p.name === 'defaultValue' ? { ...p, value } : p)) };
+}
+
+/**
+ * The document as shown to people and clients: default values of sensitive parameters are
+ * replaced by the mask, as they are in logs and history details.
+ */
+export function maskSensitiveDefaults(config: JobConfig, mask: string): JobConfig {
+  if (!config.parameters?.some((d) => parameterSpec(d).sensitive)) return config;
+  return {
+    ...config,
+    parameters: config.parameters.map((d) => {
+      const p = parameterSpec(d);
+      return p.sensitive && p.defaultValue !== '' ? withDefault(d, mask) : d;
+    }),
+  };
+}
+
+/**
+ * An update that sends a masked sensitive default back unchanged (a client that read the document
+ * and edited something else) keeps the stored value.
+ */
+export function restoreSensitiveDefaults(input: JobConfig, stored: JobConfig, mask: string): JobConfig {
+  if (!input.parameters) return input;
+  const storedDefaults = new Map(
+    (stored.parameters ?? []).map((d) => [parameterSpec(d).name, parameterSpec(d).defaultValue]),
+  );
+  return {
+    ...input,
+    parameters: input.parameters.map((d) => {
+      const p = parameterSpec(d);
+      const kept = storedDefaults.get(p.name);
+      return p.sensitive && p.defaultValue === mask && kept !== undefined ? withDefault(d, kept) : d;
+    }),
+  };
+}

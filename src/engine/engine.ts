@@ -51,6 +51,8 @@ export interface Engine {
   events: BuildEvents;
   clock: Clock;
   timeZone: string;
+  /** Which store the engine runs on. */
+  store: string;
   /** Resolves when the store answers (readiness). */
   ping(): Promise<void>;
   /** Queued and running builds, for the metrics gauge. */
@@ -107,6 +109,7 @@ export function createEngine(deps: EngineDeps): Engine {
     events,
     clock: deps.clock,
     timeZone: deps.timeZone,
+    store: deps.storage.dialect,
     ping: () => deps.storage.ping(),
     activeBuildCounts: () => deps.storage.builds.activeCounts(),
     async start() {

@@ -1,10 +1,17 @@
-import type { Build } from '../domain/build.ts';
+import { MASK, type Build } from '../domain/build.ts';
 import type { Clock } from '../domain/clock.ts';
 import { AppError, invalidParam } from '../domain/errors.ts';
 import { HEALTH_WINDOW, healthScore } from '../domain/health.ts';
 import { newId32, newSecret } from '../domain/ids.ts';
 import type { Principal, User } from '../domain/identity.ts';
-import { checkJobConfig, KEPT_ON_UPDATE, normalizeJobConfig, type JobConfig } from '../domain/job-config.ts';
+import {
+  checkJobConfig,
+  KEPT_ON_UPDATE,
+  maskSensitiveDefaults,
+  normalizeJobConfig,
+  restoreSensitiveDefaults,
+  type JobConfig,
+} from '../domain/job-config.ts';
 import type { Role } from '../domain/roles.ts';
 import { isUniqueViolation } from '../storage/errors.ts';
 import type { JobRecord, Storage } from '../storage/ports.ts';
@@ -78,7 +85,9 @@ export class JobService {
     if (input.project_id !== job.projectId)
       throw invalidParam('project_id: a job cannot move to another project');
     const stored = JSON.parse(job.config) as Record<string, unknown>;
-    const merged: Record<string, unknown> = { ...input };
+    const merged: Record<string, unknown> = {
+      ...restoreSensitiveDefaults(input, stored as unknown as JobConfig, MASK),
+    };
     for (const key of KEPT_ON_UPDATE)
       if (merged[key] === undefined && stored[key] !== undefined) merged[key] = stored[key];
     const config = checked(merged as unknown as JobConfig);
@@ -93,7 +102,7 @@ export class JobService {
   /** The stored document (ListJobConfig). */
   async config(caller: Principal, jobId: string): Promise<JobConfig> {
     const { job } = await requireJob(this.storage, caller, jobId, 'read');
-    return JSON.parse(job.config) as JobConfig;
+    return maskSensitiveDefaults(JSON.parse(job.config) as JobConfig, MASK);
   }
 
   async remove(caller: Principal, jobId: string): Promise<JobRecord> {

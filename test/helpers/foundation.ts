@@ -832,6 +832,11 @@ export const RECIPES: Record<OperationId, Recipe> = {
     needs: 'self',
     request: async () => ({ method: 'GET', url: '/v1/kiln/users/me' }),
   },
+  showServerInfo: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v1/kiln/info' }),
+  },
   changeOwnPassword: {
     names: 'nothing',
     needs: 'self',

@@ -3,6 +3,7 @@ import type { HandlerGroup, RouteDeps } from './deps.ts';
 import { ok, SUCCESS } from './deps.ts';
 
 type AdminOps =
+  | 'showServerInfo'
   | 'createDomain'
   | 'listUsers'
   | 'createUser'
@@ -19,6 +20,9 @@ type AdminOps =
 export function adminHandlers(deps: RouteDeps): HandlerGroup<AdminOps> {
   const { directory } = deps.engine;
   return {
+    async showServerInfo() {
+      return ok({ time_zone: deps.engine.timeZone, store: deps.engine.store });
+    },
     async createDomain({ caller, body }) {
       const r = await directory.createDomain(caller, {
         name: body.name,

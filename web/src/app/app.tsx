@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { clearSession, loadSession, saveSession, sessionClient, type Session } from '../api/session.ts';
+import { setServerTimeZone } from '../lib/server-time.ts';
 import { ActivityBar } from '../components/activity-bar.tsx';
 import { SignInPage } from '../pages/sign-in-page.tsx';
 import { RouterProvider } from '../router/router.tsx';
@@ -54,6 +55,21 @@ export function App() {
     };
   }, [session, expire]);
 
+  // Windows are sent in the server's time zone: learn it before showing a page.
+  const [zoneKnown, setZoneKnown] = useState(false);
+  useEffect(() => {
+    if (!signedIn) return;
+    let live = true;
+    signedIn.client
+      .showServerInfo()
+      .then((info) => setServerTimeZone(info.result.time_zone))
+      .catch(() => undefined)
+      .finally(() => live && setZoneKnown(true));
+    return () => {
+      live = false;
+    };
+  }, [signedIn]);
+
   const onSignedIn = (s: Session) => {
     saveSession(s);
     setNotice(undefined);
@@ -66,9 +82,7 @@ export function App() {
       {signedIn ? (
         <SessionContext.Provider value={signedIn}>
           <AppHeader />
-          <div id="content">
-            <Routes />
-          </div>
+          <div id="content">{zoneKnown ? <Routes /> : <p role="status">Loading…</p>}</div>
         </SessionContext.Provider>
       ) : (
         <SignInPage notice={notice} onSignedIn={onSignedIn} />

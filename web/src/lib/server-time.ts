@@ -1,10 +1,15 @@
 /**
  * Times the way the server takes them. The records API reads `yyyy-MM-dd HH:mm:ss` as a wall clock
- * in the server's configured time zone (KILN_TIMEZONE, default UTC), and no operation tells a
- * client which zone that is, so the dashboard assumes the default. Everything shown to people is
- * in the viewer's own zone, computed from epoch milliseconds.
+ * in the server's configured time zone (KILN_TIMEZONE); the dashboard learns it from
+ * GET /v1/kiln/info after sign-in. Everything shown to people is in the viewer's own zone,
+ * computed from epoch milliseconds.
  */
-export const SERVER_TIME_ZONE = 'UTC';
+let serverTimeZone = 'UTC';
+
+/** Sets the server's zone (from GET /v1/kiln/info). */
+export function setServerTimeZone(zone: string): void {
+  serverTimeZone = zone;
+}
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -29,13 +34,13 @@ function partsOf(epochMs: number, zone: string): Record<string, string> {
 }
 
 /** `yyyy-MM-dd HH:mm:ss` of an instant in the server's zone (what start_time/end_time take). */
-export function serverWallClock(epochMs: number, zone = SERVER_TIME_ZONE): string {
+export function serverWallClock(epochMs: number, zone = serverTimeZone): string {
   const p = partsOf(epochMs, zone);
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
 }
 
 /** `yyyy-MM-dd` of an instant in the server's zone (what the statistics operations take). */
-export function serverDate(epochMs: number, zone = SERVER_TIME_ZONE): string {
+export function serverDate(epochMs: number, zone = serverTimeZone): string {
   const p = partsOf(epochMs, zone);
   return `${p.year}-${p.month}-${p.day}`;
 }
