@@ -197,7 +197,8 @@ async function main(): Promise<void> {
     report('baseline server RSS during the run (max)', `${baseline.maxRssMb.toFixed(0)} MB`);
   }
   await kiln.stop();
-  rmSync(dir, { recursive: true, force: true });
+  // KILN_BENCH_KEEP=1 leaves the data for a closer look (its path is printed at the start).
+  if (!process.env.KILN_BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
 }
 
 await main();

@@ -79,6 +79,8 @@ export async function executeBuild(
       mkdir(scripts, { recursive: true }),
       mkdir(home, { recursive: true }),
     ]);
+    // Written now, while nothing waits on them: once checked out, the first step starts at once.
+    const stepScripts = await writeStepScripts(scripts, plan.steps);
     line(
       `build ${lease.dailyBuildNumber} (#${lease.buildNumber}) on ${process.platform}, workspace ${workspace}`,
     );
@@ -133,11 +135,15 @@ export async function executeBuild(
         peer.step(lease.recordId, { index, status: 'running', logOffset: startOffset }),
       );
       line(`step ${index + 1}/${plan.steps.length} "${step.name}"`);
-      const script = join(scripts, `step-${index + 1}.sh`);
-      await writeFile(script, `${step.command}\n`, { mode: 0o600 });
       const began = Date.now();
       const result = await options.executor.exec(
-        { file: '/bin/bash', args: ['-e', script], cwd: workspace, env },
+        {
+          file: '/bin/bash',
+          args: ['-c', STEP_SHELL, stepScripts[index]!],
+          cwd: workspace,
+          env,
+          joinsStderr: true,
+        },
         write,
         abort.signal,
       );
@@ -183,6 +189,22 @@ export async function executeBuild(
     await rm(scripts, { recursive: true, force: true });
     await cleanWorkspace(options.workDir, lease, workspace);
   }
+}
+
+/**
+ * How a step's script runs: `bash -e script`, with stderr joined to stdout by bash itself. The
+ * script is sourced, so bash still names it (as `$0` and in its error messages, with its own line
+ * numbers).
+ */
+const STEP_SHELL = 'exec 2>&1; set -e; . "$0"';
+
+/** Writes each step's command to its own script file; returns their paths, by step index. */
+async function writeStepScripts(dir: string, steps: Lease['plan']['steps']): Promise<string[]> {
+  const paths = steps.map((_, index) => join(dir, `step-${index + 1}.sh`));
+  await Promise.all(
+    steps.map((step, index) => writeFile(paths[index]!, `${step.command}\n`, { mode: 0o600 })),
+  );
+  return paths;
 }
 
 /**

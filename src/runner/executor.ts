@@ -7,6 +7,11 @@ export interface ExecSpec {
   cwd: string;
   /** The whole environment: nothing of the runner's own is inherited. */
   env: Record<string, string>;
+  /**
+   * The program joins its stderr to stdout itself (a script that starts with `exec 2>&1`), so no
+   * shell is needed in front of it to do that: one process start less on a build's critical path.
+   */
+  joinsStderr?: boolean;
 }
 
 /** How a program ended. */
@@ -44,7 +49,10 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 export class ProcessExecutor implements Executor {
   exec(spec: ExecSpec, onOutput: (data: Buffer) => void, signal: AbortSignal): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn('/bin/sh', ['-c', 'exec "$@" 2>&1', 'kiln-exec', spec.file, ...spec.args], {
+      const [file, args] = spec.joinsStderr
+        ? [spec.file, spec.args]
+        : ['/bin/sh', ['-c', 'exec "$@" 2>&1', 'kiln-exec', spec.file, ...spec.args]];
+      const child = spawn(file, args, {
         cwd: spec.cwd,
         env: spec.env,
         detached: true,
