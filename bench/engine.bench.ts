@@ -114,7 +114,7 @@ async function latency(url: string, token: string, jobId: string): Promise<numbe
     const n = run.actual_build_number;
     // Nothing else runs while the build starts: the log is read once it is (almost surely) done.
     await new Promise((r) => setTimeout(r, 250));
-    let content = '';
+    let content: string;
     for (;;) {
       const log = await api<{ result: { content: string; has_more_data: boolean } }>(
         url,
