@@ -15,7 +15,7 @@ declare const sessionStorage: { setItem(key: string, value: string): void };
  * page of history (goal: under 1 s), then the charts (capped at the newest 1,000 builds), a page
  * change, and the last page (the deepest OFFSET).
  *
- * Run after `npm run build`: node --import tsx bench/dashboard.bench.ts
+ * Run with `npm run bench:dashboard` (it builds first).
  * KILN_BENCH_BUILDS picks another size.
  */
 const BUILDS = Number(process.env.KILN_BENCH_BUILDS ?? 1_000_000);

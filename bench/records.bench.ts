@@ -2,16 +2,23 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import pg from 'pg';
+import { createPostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
+import type { Storage } from '../src/storage/ports.ts';
 import { createSqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
-import { freePort, KILN_BIN, login, run, startProcess } from './lib/processes.ts';
+import { freePort, KILN_BIN, login, run, startProcess, type Served } from './lib/processes.ts';
 import { fmt, median, report, timeEach } from './lib/stats.ts';
-import { runWrk } from './lib/wrk.ts';
+import { runWrk, type WrkResult } from './lib/wrk.ts';
 
 /**
  * The records benchmark (issue "build-records API"): a job with 1,000,000 builds over 3 years,
  * imported with `kiln import-records`; page latency at any depth; the cost of total_record; and
  * throughput under wrk against a bare node:http + one prepared statement baseline measured in the
  * same run, with the server's RSS. KILN_BENCH_BUILDS picks another size.
+ *
+ * With KILN_BENCH_POSTGRES=postgres://... (issue "scale-out") the same import, page latencies and
+ * throughput are measured again on PostgreSQL (a database made for the run and dropped after),
+ * throughput reported against the SQLite figure of the same run.
  */
 const BUILDS = Number(process.env.KILN_BENCH_BUILDS ?? 1_000_000);
 const YEARS = 3;
@@ -62,21 +69,22 @@ async function writeHistory(file: string): Promise<void> {
   await once(out, 'finish');
 }
 
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-records-'));
-  const file = join(dir, 'history.jsonl');
-  const dataDir = join(dir, 'data');
-  console.log(`records benchmark: ${BUILDS.toLocaleString()} builds over ${YEARS} years (files in ${dir})`);
-  await writeHistory(file);
+/** A Kiln server on one store, with the million-build job imported. */
+interface Measured {
+  kiln: Served;
+  jobId: string;
+  headers: Record<string, string>;
+}
 
-  const port = await freePort();
-  const env = {
-    KILN_DATA_DIR: dataDir,
-    KILN_PORT: String(port),
-    KILN_ADMIN_PASSWORD: PASSWORD,
-    KILN_RUNNER_SLOTS: '0',
-    KILN_LOG_LEVEL: 'info',
-  };
+/**
+ * Starts Kiln on the store that `env` names, imports the history with `kiln import-records`,
+ * restarts it with request logging on (as the product runs), and measures page latency at depth.
+ */
+async function importAndMeasurePages(
+  file: string,
+  env: Record<string, string>,
+  port: number,
+): Promise<Measured> {
   let kiln = await startProcess([KILN_BIN, 'serve'], { ...env, KILN_LOG_LEVEL: 'warn' }, port, '/readyz');
   const token = await login(kiln.url, PASSWORD);
   const headers = { 'x-auth-token': token };
@@ -111,26 +119,23 @@ async function main(): Promise<void> {
     `target < 60 s: ${importSeconds < 60 ? 'met' : 'NOT met'}`,
   );
 
-  // Restart with request logging on, as the product runs, for the measurements below.
   await kiln.stop();
   kiln = await startProcess([KILN_BIN, 'serve'], env, port, '/readyz');
-  const pageUrl = (from: number, to: number, index: number, size = 100) =>
-    `${kiln.url}/v3/jobs/${jobId}/build-info-records?start_time=${encodeURIComponent(wall(from))}&end_time=${encodeURIComponent(wall(to))}&page_index=${index}&page_size=${size}`;
   const get = async (url: string) => {
     const res = await fetch(url, { headers });
     if (res.status !== 200) throw new Error(`${res.status} ${await res.text()}`);
     return res.json() as Promise<{ result: { total_record: string; total_page: string } }>;
   };
-
   console.log('\nPage latency (sequential requests on loopback, median of 300; page_size=100)');
   const windows = [
     { name: 'all builds', from: start, to: start + span },
     { name: 'one week', from: start + span - 7 * DAY, to: start + span - 1000 },
   ];
   for (const w of windows) {
-    const first = await get(pageUrl(w.from, w.to, 0));
+    const first = await get(pageUrl(kiln.url, jobId, w.from, w.to, 0));
     const pages = Number(first.result.total_page);
-    const at = async (index: number) => median(await timeEach(300, () => get(pageUrl(w.from, w.to, index))));
+    const at = async (index: number) =>
+      median(await timeEach(300, () => get(pageUrl(kiln.url, jobId, w.from, w.to, index))));
     const p0 = await at(0);
     const p90 = await at(Math.floor(pages * 0.9));
     const last = await at(pages - 1);
@@ -138,9 +143,15 @@ async function main(): Promise<void> {
     report(`${w.name}: page at 90% depth`, fmt(p90), `x${(p90 / p0).toFixed(2)} of page 0 (target <= 1.5)`);
     report(`${w.name}: last page`, fmt(last), `x${(last / p0).toFixed(2)} of page 0 (target <= 1.5)`);
   }
+  return { kiln, jobId, headers };
+}
 
+const pageUrl = (base: string, jobId: string, from: number, to: number, index: number) =>
+  `${base}/v3/jobs/${jobId}/build-info-records?start_time=${encodeURIComponent(wall(from))}&end_time=${encodeURIComponent(wall(to))}&page_index=${index}&page_size=100`;
+
+/** The server-side cost of total_record over the whole window, straight from the store. */
+async function countCost(storage: Storage, jobId: string): Promise<void> {
   console.log('\nCost of total_record for the whole window, in the store (median of 500)');
-  const storage = await createSqliteStorage({ path: join(dataDir, 'kiln.db') });
   const count = median(
     await timeEach(500, () => storage.builds.countInWindow({ jobId, from: start, to: start + span })),
   );
@@ -150,9 +161,43 @@ async function main(): Promise<void> {
     `target < 2 ms: ${count < 2 ? 'met' : 'NOT met'}`,
   );
   await storage.close();
+}
 
-  const url = pageUrl(start, start + span, 0);
-  const pages = Math.ceil(BUILDS / 100);
+const pages = Math.ceil(BUILDS / 100);
+const scenarios = [
+  { name: 'page 0 of the window of all builds, repeated', random: undefined },
+  { name: `random pages 0..${pages - 1} of the window of all builds`, random: pages },
+];
+
+function reportServer(result: WrkResult): void {
+  report('kiln non-2xx answers during the run', String(result.non2xx));
+  report(
+    'kiln server RSS during the run (max)',
+    `${result.maxRssMb.toFixed(0)} MB`,
+    `target < 200 MB: ${result.maxRssMb < 200 ? 'met' : 'NOT met'}`,
+  );
+}
+
+/** SQLite, the default store: everything, with the bare baseline server. Returns kiln's req/s. */
+async function onSqlite(dir: string, file: string): Promise<number[]> {
+  console.log('\n--- SQLite (the embedded default) ---');
+  const dataDir = join(dir, 'data');
+  const env = {
+    KILN_DATA_DIR: dataDir,
+    KILN_PORT: '',
+    KILN_ADMIN_PASSWORD: PASSWORD,
+    KILN_RUNNER_SLOTS: '0',
+    KILN_LOG_LEVEL: 'info',
+  };
+  const port = await freePort();
+  const { kiln, jobId, headers } = await importAndMeasurePages(
+    file,
+    { ...env, KILN_PORT: String(port) },
+    port,
+  );
+  await countCost(await createSqliteStorage({ path: join(dataDir, 'kiln.db') }), jobId);
+
+  const url = pageUrl(kiln.url, jobId, start, start + span, 0);
   const basePort = await freePort();
   const baseArgs = [
     '--import',
@@ -161,12 +206,10 @@ async function main(): Promise<void> {
     join(dataDir, 'kiln.db'),
     String(basePort),
   ];
-  for (const scenario of [
-    { name: 'page 0 of the window of all builds, repeated', random: undefined },
-    { name: `random pages 0..${pages - 1} of the window of all builds`, random: pages },
-  ]) {
+  const ours: number[] = [];
+  for (const scenario of scenarios) {
     console.log(`\nThroughput (wrk, 1 thread, 16 connections, 10 s, 100 records a page): ${scenario.name}`);
-    const ours = await runWrk(url, headers, 10, 16, kiln.child.pid as number, scenario.random);
+    const result = await runWrk(url, headers, 10, 16, kiln.child.pid as number, scenario.random);
     const base = await startProcess(baseArgs, {}, basePort, '/readyz');
     const baseline = await runWrk(
       url.replace(kiln.url, base.url),
@@ -181,22 +224,68 @@ async function main(): Promise<void> {
       'baseline: node:http + one prepared statement + JSON.stringify',
       `${baseline.requestsPerSecond.toFixed(0)} req/s`,
     );
-    const ratio = (ours.requestsPerSecond / baseline.requestsPerSecond).toFixed(2);
+    const ratio = (result.requestsPerSecond / baseline.requestsPerSecond).toFixed(2);
     report(
       'kiln (auth, validation, totals, health, logging, metrics)',
-      `${ours.requestsPerSecond.toFixed(0)} req/s`,
+      `${result.requestsPerSecond.toFixed(0)} req/s`,
       `x${ratio} of baseline (target >= 1.0)`,
     );
-    report('kiln non-2xx answers during the run', String(ours.non2xx));
-    const rss = ours.maxRssMb;
-    report(
-      'kiln server RSS during the run (max)',
-      `${rss.toFixed(0)} MB`,
-      `target < 200 MB: ${rss < 200 ? 'met' : 'NOT met'}`,
-    );
+    reportServer(result);
     report('baseline server RSS during the run (max)', `${baseline.maxRssMb.toFixed(0)} MB`);
+    ours.push(result.requestsPerSecond);
   }
   await kiln.stop();
+  return ours;
+}
+
+/** PostgreSQL: the same import, depths and throughput, against SQLite's figures of this run. */
+async function onPostgres(dir: string, file: string, adminUrl: string, sqlite: number[]): Promise<void> {
+  console.log('\n--- PostgreSQL ---');
+  const name = `kiln_bench_records_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const dbUrl = new URL(adminUrl);
+  dbUrl.pathname = `/${name}`;
+  try {
+    const port = await freePort();
+    const env = {
+      KILN_DATA_DIR: join(dir, 'pg-data'),
+      KILN_PORT: String(port),
+      KILN_DATABASE_URL: dbUrl.toString(),
+      KILN_SECRET_KEY: 'bench-secret-key-0123456789',
+      KILN_ADMIN_PASSWORD: PASSWORD,
+      KILN_RUNNER_SLOTS: '0',
+      KILN_LOG_LEVEL: 'info',
+    };
+    const { kiln, jobId, headers } = await importAndMeasurePages(file, env, port);
+    await countCost(await createPostgresStorage({ url: dbUrl.toString(), poolSize: 2 }), jobId);
+    const url = pageUrl(kiln.url, jobId, start, start + span, 0);
+    for (const [i, scenario] of scenarios.entries()) {
+      console.log(`\nThroughput (wrk, 1 thread, 16 connections, 10 s, 100 records a page): ${scenario.name}`);
+      const result = await runWrk(url, headers, 10, 16, kiln.child.pid as number, scenario.random);
+      const ratio = (result.requestsPerSecond / (sqlite[i] ?? NaN)).toFixed(2);
+      report(
+        'kiln on PostgreSQL',
+        `${result.requestsPerSecond.toFixed(0)} req/s`,
+        `x${ratio} of kiln on SQLite`,
+      );
+      reportServer(result);
+    }
+    await kiln.stop();
+  } finally {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-records-'));
+  const file = join(dir, 'history.jsonl');
+  console.log(`records benchmark: ${BUILDS.toLocaleString()} builds over ${YEARS} years (files in ${dir})`);
+  await writeHistory(file);
+  const sqlite = await onSqlite(dir, file);
+  if (process.env.KILN_BENCH_POSTGRES) await onPostgres(dir, file, process.env.KILN_BENCH_POSTGRES, sqlite);
   // KILN_BENCH_KEEP=1 leaves the data for a closer look (its path is printed at the start).
   if (!process.env.KILN_BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
 }

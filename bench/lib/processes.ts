@@ -36,8 +36,10 @@ export async function startProcess(
   port: number,
   readyPath: string,
 ): Promise<Served> {
+  // `kiln` runs as users run it, with the Node flags of its #! line; other scripts run on this Node.
+  const [file, ...rest] = args[0] === KILN_BIN ? args : [process.execPath, ...args];
   // Logs are written (as in production) but not shown: they would drown the figures.
-  const child = spawn(process.execPath, args, { env: cleanEnv(env), stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(file!, rest, { env: cleanEnv(env), stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
