@@ -27,22 +27,15 @@ export const WireInt = (options: {
   description?: string;
 }) => Type.Integer({ ...options, 'x-kiln-int': true });
 
-/** A boolean in a query string (`true`/`false`). */
-export const WireBool = (options: { default?: boolean; description?: string } = {}) =>
-  Type.Boolean({ ...options, 'x-kiln-bool': true });
-
 /** A string with a user-facing format hint used in validation messages. */
 export const Formatted = (pattern: string, hint: string, description: string) =>
   Type.String({ pattern, description, 'x-kiln-format': hint });
 
 /** Every non-2xx answer of a CodeArts operation. */
-export const ErrorBody = Type.Object(
-  {
-    error_code: Type.String({ description: 'CB.* or APIGW.* code; see docs/errors.md' }),
-    error_msg: Type.String({ description: 'What was wrong, in words a user can act on' }),
-  },
-  { $id: 'ErrorBody' },
-);
+export const ErrorBody = Type.Object({
+  error_code: Type.String({ description: 'CB.* or APIGW.* code; see docs/errors.md' }),
+  error_msg: Type.String({ description: 'What was wrong, in words a user can act on' }),
+});
 
 /** Every non-2xx answer of an IAM (Keystone) operation. */
 export const KeystoneErrorBody = Type.Object({

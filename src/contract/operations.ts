@@ -591,6 +591,3 @@ export const SERVICE_PATHS = {
   metrics: '/metrics',
   openapi: '/openapi.json',
 } as const;
-
-/** An empty object schema, for operations that take no input. */
-export const NoInput = Type.Object({});

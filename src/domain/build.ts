@@ -73,11 +73,6 @@ export function costTimeOf(build: Build, now: number): number {
   return Math.max(0, now - build.startTime);
 }
 
-/** True while a build still holds a place in the queue or a runner slot. */
-export function isActive(build: Pick<Build, 'runningStatus'>): boolean {
-  return build.runningStatus !== 'Finished';
-}
-
 /** The `yyyyMMdd.N` daily build number. */
 export function dailyBuildNumber(dayKey: string, n: number): string {
   return `${dayKey}.${n}`;

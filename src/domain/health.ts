@@ -16,12 +16,3 @@ export function healthScore(latestCounted: readonly BuildState[]): number {
   const good = counted.filter((s) => s === 'SUCCESS').length;
   return Math.floor((100 * good) / counted.length);
 }
-
-/** The dashboard's weather bands (0–20 storm … 81–100 sunny). */
-export function healthBand(score: number): 'storm' | 'rain' | 'cloud' | 'partly-sunny' | 'sunny' {
-  if (score <= 20) return 'storm';
-  if (score <= 40) return 'rain';
-  if (score <= 60) return 'cloud';
-  if (score <= 80) return 'partly-sunny';
-  return 'sunny';
-}

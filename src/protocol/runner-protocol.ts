@@ -22,16 +22,6 @@ import type { BuildPlan } from '../domain/build-plan.ts';
  * ABORTED with a log line saying the runner was lost.
  */
 
-/** Environment names Kiln sets in every step. */
-export const SYSTEM_ENV = [
-  'BUILD_NUMBER',
-  'DAILY_BUILD_NUMBER',
-  'COMMIT_ID',
-  'CODE_BRANCH',
-  'JOB_ID',
-  'WORKSPACE',
-] as const;
-
 /** A build handed to a runner. */
 export interface Lease {
   recordId: string;

@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { ErrorBody, KeystoneErrorBody } from '../contract/common.ts';
 import { operations, type OperationSpec } from '../contract/operations.ts';
 
 /** OpenAPI metadata of Kiln's API. */
@@ -23,31 +24,11 @@ type OpenApiDocument = { paths?: Record<string, Record<string, OpenApiOperation>
 
 const ERROR_RESPONSE = {
   description: 'Error: `{"error_code", "error_msg"}` (docs/errors.md)',
-  content: {
-    'application/json': {
-      schema: {
-        type: 'object',
-        properties: { error_code: { type: 'string' }, error_msg: { type: 'string' } },
-        required: ['error_code', 'error_msg'],
-      },
-    },
-  },
+  content: { 'application/json': { schema: ErrorBody } },
 };
 const KEYSTONE_ERROR_RESPONSE = {
   description: 'Error in Keystone\'s shape: `{"error": {"code", "message", "title"}}`',
-  content: {
-    'application/json': {
-      schema: {
-        type: 'object',
-        properties: {
-          error: {
-            type: 'object',
-            properties: { code: { type: 'integer' }, message: { type: 'string' }, title: { type: 'string' } },
-          },
-        },
-      },
-    },
-  },
+  content: { 'application/json': { schema: KeystoneErrorBody } },
 };
 
 /**

@@ -8,8 +8,8 @@ type HttpPart = 'body' | 'querystring' | 'params' | 'headers';
 
 /**
  * Query strings and paths carry text. Kiln turns a text value into a number only when it is plain
- * decimal digits, and into a boolean only for `true`/`false`; anything else (`1e3`, `+5`, `0x10`,
- * ` 5`, a repeated key) reaches the schema as it came and fails it. JSON bodies are never coerced.
+ * decimal digits; anything else (`1e3`, `+5`, `0x10`, ` 5`, a repeated key) reaches the schema as it
+ * came and fails it. JSON bodies are never coerced.
  */
 function normalizeText(schema: SchemaNode, data: unknown): void {
   if (!data || typeof data !== 'object' || !schema.properties) return;
@@ -18,7 +18,6 @@ function normalizeText(schema: SchemaNode, data: unknown): void {
     const value = record[key];
     if (typeof value !== 'string') continue;
     if (prop['x-kiln-int'] && /^\d{1,15}$/.test(value)) record[key] = Number(value);
-    else if (prop['x-kiln-bool'] && (value === 'true' || value === 'false')) record[key] = value === 'true';
   }
 }
 

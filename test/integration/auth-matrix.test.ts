@@ -13,17 +13,13 @@ import {
   expectOperationError,
   expectRequestId,
   onEveryStore,
-  RECIPES,
   revoke,
   setRole,
-  successStatus,
-  successStatuses,
   tokenOf,
-  withToken,
   type Credentials,
   type Fixture,
-  type Recipe,
 } from '../helpers/foundation.ts';
+import { RECIPES, successStatus, successStatuses, withToken, type Recipe } from '../helpers/recipes.ts';
 
 /**
  * Who may call what, for every operation of the route table: each request is valid in shape, so
@@ -157,7 +153,7 @@ onEveryStore((store) => {
   describe.each(AUTHENTICATED)('%s', (id, spec) => {
     const recipe = RECIPES[id] as Recipe | undefined;
     if (!recipe) {
-      it('has a request recipe in test/helpers/foundation.ts', () => {
+      it('has a request recipe in test/helpers/recipes.ts', () => {
         expect.fail(`add a recipe for ${id} to RECIPES`);
       });
       return;

@@ -12,14 +12,13 @@ import {
   expectKeystoneError,
   expectNoLeak,
   importRecords,
-  RECIPES,
   recordLine,
   setRole,
   tokenOf,
-  withToken,
   type Credentials,
   type Fixture,
 } from '../helpers/foundation.ts';
+import { RECIPES, withToken } from '../helpers/recipes.ts';
 
 /**
  * Random paths, query strings, headers and bodies thrown at the server with a valid token: never a

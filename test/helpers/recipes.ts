@@ -1,0 +1,483 @@
+import type { InjectOptions } from 'fastify';
+import { createHmac } from 'node:crypto';
+import { expect } from 'vitest';
+import { operations, type OperationId } from '../../src/contract/operations.ts';
+import { jobBody } from './app.ts';
+import {
+  ADMIN,
+  recordLine,
+  setRole,
+  tokenOf,
+  tokenRequest,
+  type Credentials,
+  type Fixture,
+} from './foundation.ts';
+
+/**
+ * One valid request per operation, for the auth matrix and the fuzz suite: what each operation names
+ * and needs of the caller, how to build its request on a Fixture, and the statuses it succeeds with.
+ */
+
+/**
+ * Which default-domain resource a request names: it decides what a stranger is told. `credential`
+ * is a token or access key of the caller (for a stranger, one of the default admin's).
+ */
+export type Names = 'job' | 'record' | 'project' | 'user' | 'credential' | 'nothing';
+
+/**
+ * What the operation asks of the caller's role: project roles (`read` viewer, `write` developer,
+ * `manage` owner), `admin` an administrator of the caller's domain, `operator` an administrator of
+ * the default domain (things that span domains), `self` only a valid token.
+ */
+export type Needs = 'public' | 'read' | 'write' | 'manage' | 'admin' | 'operator' | 'self';
+
+/** How to build one valid-shaped request of an operation. */
+export interface Recipe {
+  names: Names;
+  needs: Needs;
+  /** `caller` is who will send it (token operations check a fresh token of theirs). */
+  request(fx: Fixture, caller: Credentials): Promise<InjectOptions>;
+}
+
+const BUILD_STEP = 'say hello';
+
+const WINDOW = 'start_time=2023-11-01%2000%3A00%3A00&end_time=2023-11-30%2023%3A59%3A59';
+
+/** A recipe for every operation of the route table (a missing one fails the auth matrix). */
+export const RECIPES: Record<OperationId, Recipe> = {
+  keystoneCreateUserTokenByPassword: {
+    names: 'nothing',
+    needs: 'public',
+    request: async () => ({ method: 'POST', url: '/v3/auth/tokens', payload: tokenRequest(ADMIN) }),
+  },
+  keystoneValidateToken: {
+    names: 'credential',
+    needs: 'self',
+    request: async (fx, caller) => ({
+      method: 'GET',
+      url: '/v3/auth/tokens',
+      headers: { 'x-subject-token': await tokenOf(fx.kiln, caller) },
+    }),
+  },
+  keystoneRevokeToken: {
+    names: 'credential',
+    needs: 'self',
+    request: async (fx, caller) => ({
+      method: 'DELETE',
+      url: '/v3/auth/tokens',
+      headers: { 'x-subject-token': await tokenOf(fx.kiln, caller) },
+    }),
+  },
+  showRelatedProject: {
+    names: 'nothing',
+    needs: 'read',
+    request: async () => ({ method: 'GET', url: '/v1/domain/project/related' }),
+  },
+  listRelatedProjectInfo: {
+    names: 'nothing',
+    needs: 'read',
+    request: async () => ({ method: 'GET', url: '/v1/domain/project/related-page?page_no=1&page_size=10' }),
+  },
+  createBuildJob: {
+    names: 'project',
+    needs: 'write',
+    request: async (fx) => ({
+      method: 'POST',
+      url: '/v3/jobs/create',
+      payload: jobBody(fx.projectId, { job_name: fx.unique('job') }),
+    }),
+  },
+  createNewJob: {
+    names: 'project',
+    needs: 'write',
+    request: async (fx) => ({
+      method: 'POST',
+      url: '/v1/job/create',
+      payload: jobBody(fx.projectId, { job_name: fx.unique('job') }),
+    }),
+  },
+  updateBuildJob: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({
+      method: 'POST',
+      url: '/v3/jobs/update',
+      payload: { ...jobBody(fx.projectId, { job_name: fx.jobName }), job_id: fx.jobId },
+    }),
+  },
+  updateNewJob: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({
+      method: 'POST',
+      url: '/v1/job/update',
+      payload: { ...jobBody(fx.projectId, { job_name: fx.jobName }), job_id: fx.jobId },
+    }),
+  },
+  listJobConfig: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v3/jobs/${fx.jobId}/query` }),
+  },
+  showJobConfig: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/job/${fx.jobId}/config` }),
+  },
+  deleteBuildJob: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({ method: 'POST', url: `/v3/jobs/${fx.jobId}/delete` }),
+  },
+  deleteTheJob: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({ method: 'DELETE', url: `/v1/job/${fx.jobId}/delete` }),
+  },
+  disableBuildJob: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({ method: 'POST', url: `/v3/jobs/${fx.jobId}/disable` }),
+  },
+  enableBuildJob: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({ method: 'POST', url: `/v3/jobs/${fx.jobId}/recover` }),
+  },
+  showJobListByProjectId: {
+    names: 'project',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v3/${fx.projectId}/jobs?page_index=0&page_size=10` }),
+  },
+  listProjectJobs: {
+    names: 'project',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/job/${fx.projectId}/list?page_index=0&page_size=10` }),
+  },
+  listBuildInfoRecord: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v3/jobs/${fx.jobId}/build-info-records?${WINDOW}` }),
+  },
+  listBuildInfoRecordByJobId: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/record/${fx.jobId}/list?${WINDOW}` }),
+  },
+  showBuildInfoRecord: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/record/${fx.jobId}/1/build-info-record` }),
+  },
+  showJobSuccessRatio: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({
+      method: 'GET',
+      url: `/v3/jobs/${fx.jobId}/success-ratio?start_time=2023-11-01&end_time=2023-11-30`,
+    }),
+  },
+  importBuildRecords: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({
+      method: 'POST',
+      url: `/v1/kiln/jobs/${fx.jobId}/import`,
+      headers: { 'content-type': 'application/x-ndjson' },
+      payload: `${recordLine(1)}\n`,
+    }),
+  },
+  runJob: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({ method: 'POST', url: '/v3/jobs/build', payload: { job_id: fx.jobId } }),
+  },
+  executeJob: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({ method: 'POST', url: '/v1/job/execute', payload: { job_id: fx.jobId } }),
+  },
+  stopBuildJob: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({ method: 'POST', url: `/v3/jobs/${fx.jobId}/${fx.buildNo}/stop` }),
+  },
+  stopJob: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({
+      method: 'POST',
+      url: '/v3/jobs/stop',
+      payload: { job_id: fx.jobId, build_no: String(fx.buildNo) },
+    }),
+  },
+  showJobStatus: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v3/jobs/${fx.jobId}/status` }),
+  },
+  showRunningStatus: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/job/${fx.jobId}/running-status` }),
+  },
+  showListHistory: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({
+      method: 'GET',
+      url: `/v3/jobs/${fx.jobId}/history?offset=0&limit=10&interval=7`,
+    }),
+  },
+  showListPeriodHistory: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({
+      method: 'GET',
+      url: `/v3/jobs/${fx.jobId}/period-history?start_time=2023-11-01&end_time=2023-11-30`,
+    }),
+  },
+  showHistoryDetails: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v3/jobs/${fx.jobId}/${fx.buildNo}/history-details` }),
+  },
+  showRecordDetail: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v4/jobs/${fx.jobId}/${fx.buildNo}/record-info` }),
+  },
+  downloadRealTimeLog: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({
+      method: 'GET',
+      url: `/v3/jobs/${fx.jobId}/${fx.buildNo}/real-time-log?offset=0`,
+    }),
+  },
+  downloadBuildLog: {
+    names: 'record',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v4/${fx.recordId}/download-log` }),
+  },
+  downloadTaskLog: {
+    names: 'record',
+    needs: 'read',
+    request: async (fx) => ({
+      method: 'GET',
+      url: `/v4/${fx.recordId}/task-log?task_name=${encodeURIComponent(BUILD_STEP)}`,
+    }),
+  },
+  receiveWebhook: {
+    names: 'job',
+    needs: 'public',
+    // A correctly signed GitHub ping: accepted, and ignored since it is not a push.
+    request: async (fx) => {
+      const payload = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1 });
+      const signature = createHmac('sha256', fx.webhookSecret).update(payload).digest('hex');
+      return {
+        method: 'POST',
+        url: `/v1/kiln/webhooks/${fx.jobId}`,
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'ping',
+          'x-hub-signature-256': `sha256=${signature}`,
+        },
+        payload,
+      };
+    },
+  },
+  showJobWebhook: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({ method: 'GET', url: `/v1/kiln/jobs/${fx.jobId}/webhook` }),
+  },
+  createDomain: {
+    names: 'nothing',
+    needs: 'operator',
+    request: async (fx) => ({
+      method: 'POST',
+      url: '/v1/kiln/domains',
+      payload: { name: fx.unique('domain'), admin_name: 'root', admin_password: 'root-password-1' },
+    }),
+  },
+  listUsers: {
+    names: 'nothing',
+    needs: 'admin',
+    request: async () => ({ method: 'GET', url: '/v1/kiln/users' }),
+  },
+  createUser: {
+    names: 'nothing',
+    needs: 'admin',
+    request: async (fx) => ({
+      method: 'POST',
+      url: '/v1/kiln/users',
+      payload: { name: fx.unique('user'), password: 'user-password-1' },
+    }),
+  },
+  showCurrentUser: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v1/kiln/users/me' }),
+  },
+  showServerInfo: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v1/kiln/info' }),
+  },
+  changeOwnPassword: {
+    names: 'nothing',
+    needs: 'self',
+    // The same password again: a real change (tokens die) that leaves the caller able to sign in.
+    request: async (_fx, caller) => ({
+      method: 'POST',
+      url: '/v1/kiln/users/me/password',
+      payload: { old_password: caller.password, new_password: caller.password },
+    }),
+  },
+  updateUser: {
+    names: 'user',
+    needs: 'admin',
+    request: async (fx) => ({
+      method: 'PUT',
+      url: `/v1/kiln/users/${fx.spareUserId}`,
+      payload: { display_name: 'Spare User' },
+    }),
+  },
+  setUserPassword: {
+    names: 'user',
+    needs: 'admin',
+    request: async (fx) => ({
+      method: 'PUT',
+      url: `/v1/kiln/users/${fx.spareUserId}/password`,
+      payload: { password: 'spare-password-2' },
+    }),
+  },
+  createProject: {
+    names: 'nothing',
+    needs: 'admin',
+    request: async (fx) => ({
+      method: 'POST',
+      url: '/v1/kiln/projects',
+      payload: { name: fx.unique('project') },
+    }),
+  },
+  listMembers: {
+    names: 'project',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/kiln/projects/${fx.projectId}/members` }),
+  },
+  setMember: {
+    names: 'project',
+    needs: 'manage',
+    request: async (fx) => ({
+      method: 'PUT',
+      url: `/v1/kiln/projects/${fx.projectId}/members/${fx.spareUserId}`,
+      payload: { role: 'viewer' },
+    }),
+  },
+  removeMember: {
+    names: 'project',
+    needs: 'manage',
+    request: async (fx) => {
+      // The spare user has to be a member for the removal to succeed.
+      await setRole(fx.kiln, fx.adminToken, fx.projectId, fx.spareUserId, 'viewer');
+      return { method: 'DELETE', url: `/v1/kiln/projects/${fx.projectId}/members/${fx.spareUserId}` };
+    },
+  },
+  createRunner: {
+    names: 'nothing',
+    needs: 'operator',
+    request: async (fx) => ({
+      method: 'POST',
+      url: '/v1/kiln/runners',
+      payload: { name: fx.unique('runner') },
+    }),
+  },
+  listRunners: {
+    names: 'nothing',
+    needs: 'operator',
+    request: async () => ({ method: 'GET', url: '/v1/kiln/runners' }),
+  },
+  updateRunner: {
+    names: 'nothing',
+    needs: 'operator',
+    request: async (fx) => ({
+      method: 'PUT',
+      url: `/v1/kiln/runners/${await registerRunner(fx)}`,
+      payload: { disabled: true },
+    }),
+  },
+  deleteRunner: {
+    names: 'nothing',
+    needs: 'operator',
+    request: async (fx) => ({ method: 'DELETE', url: `/v1/kiln/runners/${await registerRunner(fx)}` }),
+  },
+  createAccessKey: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'POST', url: '/v1/kiln/access-keys', payload: { description: 'ci' } }),
+  },
+  listAccessKeys: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v1/kiln/access-keys' }),
+  },
+  updateAccessKey: {
+    names: 'credential',
+    needs: 'self',
+    request: async (fx, caller) => ({
+      method: 'PUT',
+      url: `/v1/kiln/access-keys/${await accessKeyOf(fx, caller)}`,
+      payload: { status: 'disabled' },
+    }),
+  },
+  deleteAccessKey: {
+    names: 'credential',
+    needs: 'self',
+    request: async (fx, caller) => ({
+      method: 'DELETE',
+      url: `/v1/kiln/access-keys/${await accessKeyOf(fx, caller)}`,
+    }),
+  },
+};
+
+/** Creates an access key of `who` (signing in as them); returns its AK. */
+async function accessKeyOf(fx: Fixture, who: Credentials): Promise<string> {
+  const res = await fx.kiln.call(await tokenOf(fx.kiln, who), {
+    method: 'POST',
+    url: '/v1/kiln/access-keys',
+    payload: { description: 'made by a recipe' },
+  });
+  expect(res.statusCode, `create access key: ${res.body}`).toBe(201);
+  return res.json().result.key.ak as string;
+}
+
+/** Registers a remote runner (as the default admin); returns its id. */
+async function registerRunner(fx: Fixture): Promise<string> {
+  const res = await fx.kiln.call(fx.adminToken, {
+    method: 'POST',
+    url: '/v1/kiln/runners',
+    payload: { name: fx.unique('runner') },
+  });
+  expect(res.statusCode, `register runner: ${res.body}`).toBe(201);
+  return res.json().result.runner.id as string;
+}
+
+/** The success status the route table declares for an operation. */
+export function successStatus(id: OperationId): number {
+  return Number(Object.keys(operations[id].response)[0]);
+}
+
+/** Every success status an operation declares (a webhook answers 200 when it builds, 202 when it ignores). */
+export function successStatuses(id: OperationId): number[] {
+  return Object.keys(operations[id].response).map(Number);
+}
+
+/** Adds or replaces the X-Auth-Token of a request. */
+export function withToken(options: InjectOptions, token: string | undefined): InjectOptions {
+  const headers = { ...(options.headers as Record<string, string> | undefined) };
+  delete headers['x-auth-token'];
+  if (token !== undefined) headers['x-auth-token'] = token;
+  return { ...options, headers };
+}

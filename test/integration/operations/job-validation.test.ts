@@ -1,0 +1,185 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestKiln, jobBody, type TestKiln } from '../../helpers/app.ts';
+import {
+  ADMIN,
+  createJob,
+  createProject,
+  expectCodeArtsError,
+  onEveryStore,
+  tokenOf,
+} from '../../helpers/foundation.ts';
+
+/**
+ * Jobs: validation of the job document on create and update, and unique job names.
+ */
+
+onEveryStore((store) => {
+  describe('Jobs: validation of the job document', () => {
+    let kiln: TestKiln;
+    let admin: string;
+    let projectId: string;
+    let existing: string;
+
+    beforeAll(async () => {
+      kiln = await createTestKiln({ store });
+      admin = await tokenOf(kiln, ADMIN);
+      projectId = await kiln.defaultProjectId();
+      existing = await createJob(kiln, admin, projectId, { job_name: 'existing' });
+    });
+    afterAll(() => kiln?.close());
+
+    const step = (over: Record<string, unknown> = {}) => ({
+      module_id: 'kiln.shell',
+      name: 'say hello',
+      properties: { command: 'echo hello' },
+      ...over,
+    });
+    const without = (key: string) => (doc: Record<string, unknown>) => {
+      const { [key]: _gone, ...rest } = doc;
+      return rest;
+    };
+    const set = (over: Record<string, unknown>) => (doc: Record<string, unknown>) => ({ ...doc, ...over });
+
+    /** [what is wrong, how to break a good document, what the message must name]. */
+    const BAD: [string, (doc: Record<string, unknown>) => Record<string, unknown>, RegExp][] = [
+      ['job_name missing', without('job_name'), /job_name/],
+      ['arch missing', without('arch'), /arch/],
+      ['steps missing', without('steps'), /steps/],
+      ['project_id missing', without('project_id'), /project_id/],
+      ['project_id not 32 chars of [0-9a-z]', set({ project_id: 'ABC' }), /project_id/],
+      ['job_name empty', set({ job_name: '' }), /job_name/],
+      ['job_name of 300 characters', set({ job_name: 'x'.repeat(300) }), /job_name/],
+      ['job_name with a slash', set({ job_name: 'a/b' }), /job_name/],
+      ['arch a number', set({ arch: 64 }), /arch/],
+      ['steps empty', set({ steps: [] }), /steps/],
+      ['steps not an array', set({ steps: 'make' }), /steps/],
+      [
+        'a step without a name',
+        set({ steps: [{ module_id: 'kiln.shell', properties: { command: 'x' } }] }),
+        /steps\[0\]\.name/,
+      ],
+      [
+        'a step without module_id',
+        set({ steps: [{ name: 'x', properties: { command: 'x' } }] }),
+        /steps\[0\]\.module_id/,
+      ],
+      [
+        'a shell step without a command',
+        set({ steps: [step({ properties: {} })] }),
+        /steps\[0\]\.properties\.command/,
+      ],
+      ['two steps with one name', set({ steps: [step(), step()] }), /steps\[1\]\.name/],
+      [
+        'scms[0].scm_type unknown',
+        set({ scms: [{ url: 'https://e.com/r.git', scm_type: 'svn' }] }),
+        /scms\[0\]\.scm_type/,
+      ],
+      ['scms[0].url empty', set({ scms: [{ url: '', scm_type: 'git' }] }), /scms\[0\]\.url/],
+      [
+        'scms[0].url an option',
+        set({ scms: [{ url: '--upload-pack=evil', scm_type: 'git' }] }),
+        /scms\[0\]\.url/,
+      ],
+      [
+        'scms[0].branch with ..',
+        set({ scms: [{ url: 'https://e.com/r.git', scm_type: 'git', branch: 'a..b' }] }),
+        /scms\[0\]\.branch/,
+      ],
+      ['timeout.limit not a number', set({ timeout: { limit: 'soon', unit: 'MINUTES' } }), /timeout\.limit/],
+      ['timeout.unit unknown', set({ timeout: { limit: '3', unit: 'WEEKS' } }), /timeout\.unit/],
+      [
+        'a timer with a bad cron',
+        set({ triggers: [{ name: 'timer', parameters: [{ name: 'cron', value: 'every day' }] }] }),
+        /triggers\[0\]/,
+      ],
+      [
+        'a trigger of an unknown kind',
+        set({ triggers: [{ name: 'bogus', parameters: [] }] }),
+        /triggers\[0\]\.name/,
+      ],
+      [
+        'a parameter Kiln sets itself',
+        set({
+          parameters: [
+            { name: 'hudson.model.StringParameterDefinition', params: [{ name: 'name', value: 'PATH' }] },
+          ],
+        }),
+        /parameters\[0\]/,
+      ],
+    ];
+
+    describe.each([
+      ['CreateBuildJob', '/v3/jobs/create', false],
+      ['CreateNewJob', '/v1/job/create', false],
+      ['UpdateBuildJob', '/v3/jobs/update', true],
+    ] as const)('%s', (_op, url, isUpdate) => {
+      it.each(BAD)('answers %s with 400 CB.00060200 naming the field', async (_label, breakDoc, field) => {
+        const doc = breakDoc(jobBody(projectId, { job_name: isUpdate ? 'existing' : 'fresh-name' }));
+        const res = await kiln.call(admin, {
+          method: 'POST',
+          url,
+          payload: isUpdate ? { ...doc, job_id: existing } : doc,
+        });
+        expectCodeArtsError(res, 400, 'CB.00060200', field);
+      });
+
+      it('names an unknown module_id together with its step', async () => {
+        const doc = jobBody(projectId, {
+          job_name: isUpdate ? 'existing' : 'fresh-name',
+          steps: [step(), step({ name: 'compile', module_id: 'devcloud2018.codeci_action_20043.action' })],
+        });
+        const res = await kiln.call(admin, {
+          method: 'POST',
+          url,
+          payload: isUpdate ? { ...doc, job_id: existing } : doc,
+        });
+        const body = expectCodeArtsError(res, 400, 'CB.00060200', /steps\[1\]\.module_id/);
+        expect(body.error_msg).toContain('compile');
+        expect(body.error_msg).toContain('devcloud2018.codeci_action_20043.action');
+      });
+
+      it('answers a body that is a JSON array with 400 CB.00060200', async () => {
+        const res = await kiln.call(admin, { method: 'POST', url, payload: [jobBody(projectId)] });
+        expectCodeArtsError(res, 400, 'CB.00060200');
+      });
+    });
+
+    it('leaves nothing behind after a refused create', async () => {
+      const before = (await kiln.call(admin, { method: 'GET', url: `/v3/${projectId}/jobs` })).json().total;
+      await kiln.call(admin, {
+        method: 'POST',
+        url: '/v3/jobs/create',
+        payload: jobBody(projectId, { job_name: 'never', steps: [] }),
+      });
+      const after = (await kiln.call(admin, { method: 'GET', url: `/v3/${projectId}/jobs` })).json().total;
+      expect(after).toBe(before);
+    });
+
+    it.each([
+      ['CreateBuildJob', '/v3/jobs/create'],
+      ['CreateNewJob', '/v1/job/create'],
+    ])('%s answers a job name the project already has with 409 CB.00060409', async (_op, url) => {
+      const res = await kiln.call(admin, {
+        method: 'POST',
+        url,
+        payload: jobBody(projectId, { job_name: 'existing' }),
+      });
+      expectCodeArtsError(res, 409, 'CB.00060409', /existing/);
+    });
+
+    it('UpdateBuildJob answers a rename to a taken name with 409 CB.00060409', async () => {
+      const other = await createJob(kiln, admin, projectId, { job_name: 'other' });
+      const res = await kiln.call(admin, {
+        method: 'POST',
+        url: '/v3/jobs/update',
+        payload: { ...jobBody(projectId, { job_name: 'existing' }), job_id: other },
+      });
+      expectCodeArtsError(res, 409, 'CB.00060409');
+    });
+
+    it('accepts the same job name in another project', async () => {
+      const elsewhere = await createProject(kiln, admin, 'elsewhere');
+      await createJob(kiln, admin, elsewhere, { job_name: 'existing' });
+    });
+  });
+});
