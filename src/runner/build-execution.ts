@@ -2,7 +2,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuildState } from '../domain/build.ts';
 import { LeaseLostError, type Lease, type RunnerPeer } from '../protocol/runner-protocol.ts';
-import { checkout } from './checkout.ts';
+import { checkout, withoutCredentials } from './checkout.ts';
 import type { Executor } from './executor.ts';
 import { LogStreamer } from './log-streamer.ts';
 import { persist } from './persist.ts';
@@ -89,7 +89,7 @@ export async function executeBuild(
     let branch = plan.scm?.ref ?? '';
     if (plan.scm) {
       line(
-        `checking out ${plan.scm.url} (${plan.scm.buildType} ${plan.scm.buildType === 'commit' ? plan.scm.commit : plan.scm.ref || 'default branch'})`,
+        `checking out ${withoutCredentials(plan.scm.url)} (${plan.scm.buildType} ${plan.scm.buildType === 'commit' ? plan.scm.commit : plan.scm.ref || 'default branch'})`,
       );
       const env = { ...baseEnv, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '/bin/false' };
       const result = await checkout(

@@ -25,6 +25,15 @@ function isLocalPath(url: string): boolean {
 }
 
 /**
+ * The URL as the build log may show it: a password or token in it (`https://user:token@host/...`)
+ * is replaced by `******`, as git itself does in its messages.
+ */
+export function withoutCredentials(url: string): string {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/]*@/i.exec(url);
+  return m ? `${m[1]}:******@${url.slice(m[0].length)}` : url;
+}
+
+/**
  * The whole checkout runs as one shell script: starting a process from the runner costs several
  * milliseconds when the runner is a large process, starting git from a small shell does not. The
  * script's text is fixed; every value (URL, ref, commit) is a positional argument, never spliced
@@ -56,10 +65,11 @@ export async function checkout(
   const source = scm.url.startsWith('file://') ? fileURLToPath(scm.url) : scm.url;
   const depth = isLocalPath(source) ? '' : '--depth=1';
   const commit = scm.buildType === 'commit' ? scm.commit : '';
+  const url = withoutCredentials(source);
   const shown = commit
-    ? [`git clone --quiet --no-checkout -- ${source} .`, `git checkout --quiet --detach ${commit}`]
+    ? [`git clone --quiet --no-checkout -- ${url} .`, `git checkout --quiet --detach ${commit}`]
     : [
-        `git clone --quiet ${depth ? `${depth} ` : ''}${scm.ref ? `--branch ${scm.ref} --single-branch ` : ''}-- ${source} .`,
+        `git clone --quiet ${depth ? `${depth} ` : ''}${scm.ref ? `--branch ${scm.ref} --single-branch ` : ''}-- ${url} .`,
       ];
   ctx.write(Buffer.from(shown.map((c) => `$ ${c}\n`).join('')));
   const result = await ctx.executor.exec(
@@ -77,9 +87,10 @@ export async function checkout(
     case 0:
       break;
     case 11:
-      return { ok: false, reason: `commit ${scm.commit} was not found in ${scm.url}` };
+      return { ok: false, reason: `commit ${scm.commit} was not found in ${withoutCredentials(scm.url)}` };
     default: {
-      const what = commit ? scm.url : scm.ref ? `${scm.buildType} ${scm.ref} of ${scm.url}` : scm.url;
+      const named = withoutCredentials(scm.url);
+      const what = commit ? named : scm.ref ? `${scm.buildType} ${scm.ref} of ${named}` : named;
       return { ok: false, reason: `cannot ${commit ? 'clone' : 'check out'} ${what}` };
     }
   }

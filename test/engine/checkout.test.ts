@@ -180,3 +180,13 @@ it('a branch or tag that does not exist ends FAILURE with a log line naming it',
     ).toBe(true);
   }
 });
+
+it('never writes a password or token in the repository URL into the log', async () => {
+  const id = await job('main', 'https://kiln-user:s3cret-t0ken@127.0.0.1:9/repo.git');
+  await ek.run(id);
+  const r = await ek.waitFinished(id, 1, 10_000);
+  expect(r.state).toBe('FAILURE');
+  const log = await ek.log(id, 1);
+  expect(log).toContain('https://kiln-user:******@127.0.0.1:9/repo.git');
+  expect(log).not.toContain('s3cret-t0ken');
+});
