@@ -20,6 +20,30 @@ export function wallClockUtc(epochMs: number): string {
 }
 
 /**
+ * `yyyy-MM-dd HH:mm:ss` of an instant as a clock in the IANA `zone` shows it (UTC for a zone this
+ * Node does not know).
+ */
+export function wallClockIn(epochMs: number, zone: string): string {
+  let parts: Intl.DateTimeFormatPart[];
+  try {
+    parts = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    }).formatToParts(epochMs);
+  } catch {
+    return wallClockUtc(epochMs);
+  }
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${pad(Number(get('year')), 4)}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')}`;
+}
+
+/**
  * A --since/--until value as the records API takes it (`yyyy-MM-dd HH:mm:ss`). A bare date is
  * widened to the whole day so `--since D --until D` means "the builds of day D". The text is
  * checked here, calendar included, so a typo fails before any request with the format to use.

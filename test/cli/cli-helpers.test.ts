@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { LineParts } from '../../src/cli/line-parts.ts';
 import { importSummary, progressLine, ProgressLine } from '../../src/cli/progress.ts';
 import { humanDuration } from '../../src/cli/record-columns.ts';
-import { parseWindowTime, wallClockUtc } from '../../src/cli/time-args.ts';
+import { parseWindowTime, wallClockIn, wallClockUtc } from '../../src/cli/time-args.ts';
 
 async function text(stream: ReadableStream<Uint8Array>): Promise<string> {
   return Buffer.from(await new Response(stream).arrayBuffer()).toString();
@@ -71,6 +71,14 @@ describe('time arguments', () => {
 
   it('writes an instant as a UTC wall clock', () => {
     expect(wallClockUtc(Date.UTC(2024, 0, 5, 3, 4, 5, 999))).toBe('2024-01-05 03:04:05');
+  });
+
+  it("writes an instant as a zone's wall clock, midnight as 00 and UTC for an unknown zone", () => {
+    const t = Date.UTC(2024, 0, 5, 23, 4, 5);
+    expect(wallClockIn(t, 'Asia/Shanghai')).toBe('2024-01-06 07:04:05');
+    expect(wallClockIn(t, 'America/New_York')).toBe('2024-01-05 18:04:05');
+    expect(wallClockIn(Date.UTC(2024, 0, 5, 16, 0, 0), 'Asia/Shanghai')).toBe('2024-01-06 00:00:00');
+    expect(wallClockIn(t, 'Mars/Olympus')).toBe('2024-01-05 23:04:05');
   });
 });
 

@@ -5,7 +5,7 @@ import { intInRange, parseJobId } from '../arguments.ts';
 import { CliError, EXIT, type CliContext } from '../context.ts';
 import { RowWriter } from '../output.ts';
 import { RECORD_CSV_COLUMNS, RECORD_TABLE_COLUMNS } from '../record-columns.ts';
-import { EPOCH_WALL_CLOCK, parseWindowTime, wallClockUtc } from '../time-args.ts';
+import { EPOCH_WALL_CLOCK, parseWindowTime, wallClockIn, wallClockUtc } from '../time-args.ts';
 
 /** Formats of `kiln records`: jsonl for machines and re-import, csv for spreadsheets. */
 export const RECORD_FORMATS = ['table', 'jsonl', 'csv'] as const;
@@ -32,10 +32,22 @@ function chosenFormat(opts: RecordsOptions): RecordFormat {
   return opts.format ?? opts.output ?? 'table';
 }
 
-function chosenWindow(opts: RecordsOptions): Window {
+/**
+ * Now, as the server's clock reads it: the server takes query times as wall-clock times in its own
+ * zone. A server that does not say its zone (not Kiln) is taken to be on UTC.
+ */
+async function serverNow(client: Kiln): Promise<string> {
+  const zone = await client.showServerInfo().then(
+    (info) => info.result.time_zone,
+    () => 'UTC',
+  );
+  return zone === 'UTC' ? wallClockUtc(Date.now()) : wallClockIn(Date.now(), zone);
+}
+
+async function chosenWindow(opts: RecordsOptions, client: Kiln): Promise<Window> {
   const window = {
     startTime: opts.since ?? EPOCH_WALL_CLOCK,
-    endTime: opts.until ?? wallClockUtc(Date.now()),
+    endTime: opts.until ?? (await serverNow(client)),
   };
   // Same fixed-width format on both sides, so text order is time order.
   if (window.startTime > window.endTime)
@@ -100,8 +112,9 @@ Times are "yyyy-MM-dd HH:mm:ss" or "yyyy-MM-dd" (quote the space). A bare date i
 its 00:00:00, in --until its 23:59:59. Both ends are inclusive.
 
 The server reads these times as wall-clock times in ITS time zone (KILN_TIMEZONE, UTC unless
-set), not yours. The default --until is now written in UTC: on a server whose zone is ahead of
-UTC, the newest builds are past it; pass a later --until (e.g. --until 2999-12-31) to see them.
+set), not yours. The default --until is now on the server's clock (its zone from /v1/kiln/info),
+so every build started so far is in the window and builds started while --all pages through it
+do not shift its pages.
 
 Formats: table (for people), jsonl (each record exactly as the API returns it; feed it to
 \`kiln import-records\`), csv (a header row with every record field; commit_info.created_at as
@@ -122,7 +135,9 @@ export function registerRecords(program: Command, ctx: CliContext): void {
     .option('--since <time>', 'window start (default 1970-01-01 00:00:00)', (t) =>
       parseWindowTime(t, 'start'),
     )
-    .option('--until <time>', 'window end (default: now, in UTC)', (t) => parseWindowTime(t, 'end'))
+    .option('--until <time>', "window end (default: now, in the server's time zone)", (t) =>
+      parseWindowTime(t, 'end'),
+    )
     .addOption(new Option('--format <format>', 'output format (default table)').choices(formatChoices))
     .addOption(new Option('-o, --output <format>', 'same as --format').choices(formatChoices))
     .option('--all', 'every page, written as it arrives (table output waits for the last)')
@@ -132,11 +147,13 @@ export function registerRecords(program: Command, ctx: CliContext): void {
     .action(async (job: string, opts: RecordsOptions) => {
       if (opts.all && opts.page !== undefined)
         throw new CliError('--all prints every page: drop --page', EXIT.usage);
+      const client = ctx.client();
+      const format = chosenFormat(opts);
       const listing: Listing = {
         job,
-        window: chosenWindow(opts),
-        format: chosenFormat(opts),
-        client: ctx.client(),
+        window: await chosenWindow(opts, client),
+        format,
+        client,
         ...(opts.page !== undefined && { page: opts.page }),
         ...(opts.pageSize !== undefined && { pageSize: opts.pageSize }),
       };
