@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { freePort, KILN_BIN, login, startProcess, type Served } from './lib/processes.ts';
+import { KILN_BIN, login, startProcess, type Served } from './lib/processes.ts';
+import { freePort } from '../test/helpers/cli.ts';
 import { median, percentile, report } from './lib/stats.ts';
 import { spawn } from 'node:child_process';
 

@@ -6,7 +6,8 @@ import pg from 'pg';
 import { createPostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
 import type { Storage } from '../src/storage/ports.ts';
 import { createSqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
-import { freePort, KILN_BIN, login, run, startProcess, type Served } from './lib/processes.ts';
+import { KILN_BIN, login, run, startProcess, type Served } from './lib/processes.ts';
+import { freePort } from '../test/helpers/cli.ts';
 import { fmt, median, report, timeEach } from './lib/stats.ts';
 import { runWrk, type WrkResult } from './lib/wrk.ts';
 

@@ -1,20 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { loginOver } from '../../test/helpers/processes.ts';
 
 /** The `kiln` entry point (compiled dist; `npm run bench` builds it first). */
 export const KILN_BIN = fileURLToPath(new URL('../../bin/kiln.js', import.meta.url));
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -74,20 +63,7 @@ export function run(args: string[], env: Record<string, string>): Promise<number
   });
 }
 
-/** Signs in and returns a project-scoped token. */
-export async function login(url: string, password: string): Promise<string> {
-  const res = await fetch(`${url}/v3/auth/tokens?nocatalog=true`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: 'admin', password, domain: { name: 'default' } } },
-        },
-        scope: { project: { name: 'local' } },
-      },
-    }),
-  });
-  return res.headers.get('x-subject-token') ?? '';
+/** Signs in as admin and returns a project-scoped token. */
+export function login(url: string, password: string): Promise<string> {
+  return loginOver(url, 'admin', password);
 }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { formatWallClock } from '../contract/wall-clock.ts';
 
 /** Which end of a window a time names: a bare date means its first or its last second. */
 export type WindowEnd = 'start' | 'end';
@@ -19,28 +20,13 @@ export function wallClockUtc(epochMs: number): string {
   );
 }
 
-/**
- * `yyyy-MM-dd HH:mm:ss` of an instant as a clock in the IANA `zone` shows it (UTC for a zone this
- * Node does not know).
- */
+/** `yyyy-MM-dd HH:mm:ss` of an instant in the IANA `zone` (UTC for a zone this Node does not know). */
 export function wallClockIn(epochMs: number, zone: string): string {
-  let parts: Intl.DateTimeFormatPart[];
   try {
-    parts = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    }).formatToParts(epochMs);
+    return formatWallClock(epochMs, zone);
   } catch {
     return wallClockUtc(epochMs);
   }
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${pad(Number(get('year')), 4)}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')}`;
 }
 
 /**

@@ -5,7 +5,7 @@ import { intInRange, parseJobId } from '../arguments.ts';
 import { CliError, EXIT, type CliContext } from '../context.ts';
 import { RowWriter } from '../output.ts';
 import { RECORD_CSV_COLUMNS, RECORD_TABLE_COLUMNS } from '../record-columns.ts';
-import { EPOCH_WALL_CLOCK, parseWindowTime, wallClockIn, wallClockUtc } from '../time-args.ts';
+import { EPOCH_WALL_CLOCK, parseWindowTime, wallClockIn } from '../time-args.ts';
 
 /** Formats of `kiln records`: jsonl for machines and re-import, csv for spreadsheets. */
 export const RECORD_FORMATS = ['table', 'jsonl', 'csv'] as const;
@@ -41,7 +41,7 @@ async function serverNow(client: Kiln): Promise<string> {
     (info) => info.result.time_zone,
     () => 'UTC',
   );
-  return zone === 'UTC' ? wallClockUtc(Date.now()) : wallClockIn(Date.now(), zone);
+  return wallClockIn(Date.now(), zone);
 }
 
 async function chosenWindow(opts: RecordsOptions, client: Kiln): Promise<Window> {
