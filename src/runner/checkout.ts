@@ -3,6 +3,7 @@ import type { BuildPlan } from '../domain/build-plan.ts';
 import type { CheckoutInfo } from '../protocol/runner-protocol.ts';
 import type { Executor } from './executor.ts';
 import { readHeadCommit, type HeadCommit } from './git-head.ts';
+import { linkRepository, readLocalRepository, type LocalRepository } from './local-clone.ts';
 
 /** What checkout needs. */
 export interface CheckoutContext {
@@ -61,8 +62,11 @@ export async function checkout(
   scm: NonNullable<BuildPlan['scm']>,
 ): Promise<CheckoutOutcome> {
   // A file:// URL names the same repository as its path, but git clones the path with hard links
-  // (about 8 ms here) and the URL through its pack protocol (about 20 ms).
+  // (about 8 ms here) and the URL through its pack protocol (about 20 ms); a plain repository on
+  // this machine is not cloned at all but linked (checkoutLinked).
   const source = scm.url.startsWith('file://') ? fileURLToPath(scm.url) : scm.url;
+  const local = isLocalPath(source) ? await readLocalRepository(source) : undefined;
+  if (local) return checkoutLinked(ctx, scm, local);
   const depth = isLocalPath(source) ? '' : '--depth=1';
   const commit = scm.buildType === 'commit' ? scm.commit : '';
   const url = withoutCredentials(source);
@@ -94,6 +98,14 @@ export async function checkout(
       return { ok: false, reason: `cannot ${commit ? 'clone' : 'check out'} ${what}` };
     }
   }
+  return checkedOut(ctx, scm);
+}
+
+/** What was checked out, read back from the workspace. */
+async function checkedOut(
+  ctx: CheckoutContext,
+  scm: NonNullable<BuildPlan['scm']>,
+): Promise<CheckoutOutcome> {
   const head = (await readHeadCommit(ctx.workspace)) ?? (await askGit(ctx));
   if (!head) return { ok: false, reason: 'cannot read the commit' };
   return {
@@ -103,6 +115,57 @@ export async function checkout(
     commitMessage: head.subject,
     branch: scm.ref || head.branch,
   };
+}
+
+/**
+ * Checkout of a repository on this machine: the workspace's `.git` is written directly, borrowing
+ * the repository's objects (see linkRepository), and one `git checkout` fills the working tree.
+ * Names that the repository does not have fail here, without starting git.
+ */
+async function checkoutLinked(
+  ctx: CheckoutContext,
+  scm: NonNullable<BuildPlan['scm']>,
+  repo: LocalRepository,
+): Promise<CheckoutOutcome> {
+  const url = withoutCredentials(scm.url);
+  const branch = scm.ref || ('branch' in repo.head ? repo.head.branch : '');
+  let args: string[];
+  if (scm.buildType === 'commit') args = ['--detach', scm.commit];
+  else if (scm.buildType === 'tag') {
+    if (!repo.tags.has(scm.ref)) return { ok: false, reason: `cannot check out tag ${scm.ref} of ${url}` };
+    args = ['--detach', `refs/tags/${scm.ref}`];
+  } else if (repo.branches.has(branch)) args = ['-B', branch, `refs/remotes/origin/${branch}`];
+  else if (!scm.ref && 'commit' in repo.head) args = ['--detach', repo.head.commit];
+  else
+    return {
+      ok: false,
+      reason: scm.ref ? `cannot check out branch ${scm.ref} of ${url}` : `cannot check out ${url}`,
+    };
+
+  await linkRepository(repo, ctx.workspace);
+  ctx.write(
+    Buffer.from(
+      `$ git clone --shared --no-checkout -- ${repo.path} .   (written by Kiln: the repository is on this machine)\n` +
+        `$ git checkout --quiet --force ${args.join(' ')}\n`,
+    ),
+  );
+  const result = await ctx.executor.exec(
+    {
+      file: '/bin/sh',
+      args: ['-c', 'exec 2>&1; exec git checkout --quiet --force "$@"', 'kiln-checkout', ...args],
+      cwd: ctx.workspace,
+      env: ctx.env,
+      joinsStderr: true,
+    },
+    ctx.write,
+    ctx.signal,
+  );
+  if (result.exitCode !== 0) {
+    return scm.buildType === 'commit'
+      ? { ok: false, reason: `commit ${scm.commit} was not found in ${url}` }
+      : { ok: false, reason: `cannot check out ${scm.buildType} ${branch} of ${url}` };
+  }
+  return checkedOut(ctx, scm);
 }
 
 /** The checked-out commit from `git log`, when it is not a loose object (packs, remote clones). */

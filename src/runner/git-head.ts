@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { inflateSync } from 'node:zlib';
 
 /** The checked-out commit as checkout reports it. */
@@ -24,8 +24,23 @@ async function refTarget(gitDir: string, ref: string): Promise<string | undefine
 }
 
 /**
+ * A loose object from the repository's own objects or from those it borrows (the directories in
+ * `objects/info/alternates`, as a linked clone has; git resolves relative ones from `objects/`).
+ */
+async function readLooseObject(gitDir: string, sha: string): Promise<Buffer> {
+  const objects = join(gitDir, 'objects');
+  const alternates = await readFile(join(objects, 'info', 'alternates'), 'utf8').catch(() => '');
+  const dirs = [objects, ...alternates.split('\n').filter((l) => l && !l.startsWith('#'))];
+  for (const dir of dirs) {
+    const found = await readFile(resolve(objects, dir, sha.slice(0, 2), sha.slice(2))).catch(() => undefined);
+    if (found) return found;
+  }
+  throw new Error(`object ${sha} is not loose`);
+}
+
+/**
  * Reads HEAD's commit straight from a fresh clone's `.git` when the commit is a loose object (a
- * clone of a local repository links its objects as they are), which saves starting `git log`.
+ * clone of a local repository links or borrows its objects as they are), which saves starting `git log`.
  * Undefined whenever anything is not as expected (packed object, odd ref): the caller asks git.
  */
 export async function readHeadCommit(workspace: string): Promise<HeadCommit | undefined> {
@@ -35,9 +50,7 @@ export async function readHeadCommit(workspace: string): Promise<HeadCommit | un
     const ref = head.startsWith('ref: ') ? head.slice(5) : undefined;
     const sha = ref ? await refTarget(gitDir, ref) : head;
     if (!sha || !/^[0-9a-f]{40}$/.test(sha)) return undefined;
-    const raw = inflateSync(await readFile(join(gitDir, 'objects', sha.slice(0, 2), sha.slice(2)))).toString(
-      'utf8',
-    );
+    const raw = inflateSync(await readLooseObject(gitDir, sha)).toString('utf8');
     const nul = raw.indexOf('\0');
     if (!raw.startsWith('commit ') || nul < 0) return undefined;
     const body = raw.slice(nul + 1);

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git.ts';
 import { shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
@@ -189,4 +192,34 @@ it('never writes a password or token in the repository URL into the log', async 
   const log = await ek.log(id, 1);
   expect(log).toContain('https://kiln-user:******@127.0.0.1:9/repo.git');
   expect(log).not.toContain('s3cret-t0ken');
+});
+
+it('the workspace is a clone like git makes, whether Kiln links the repository or git clones it', async () => {
+  // A plain repository on this machine is linked (its .git written by Kiln); a linked worktree of
+  // it is something Kiln leaves to `git clone`. The step sees the same repository either way.
+  const worktree = join(mkdtempSync(join(tmpdir(), 'kiln-wt-')), 'wt');
+  repo.git('worktree', 'add', '--quiet', worktree, 'release/1.x');
+  const script =
+    'echo "STATUS=$(git status --porcelain | wc -l)"; echo "UPSTREAM=$(git rev-parse --abbrev-ref @{upstream})"; echo "LOG=$(git log --format=%s | tr "\\n" ,)"; echo "TAGS=$(git tag -l)"';
+  const seen: string[] = [];
+  for (const url of [repo.url, worktree]) {
+    const id = await ek.newJob({
+      scms: [{ url, scm_type: 'git', branch: 'main' }],
+      steps: [shell('show', script)],
+    });
+    await ek.run(id);
+    const r = await ek.waitFinished(id, 1);
+    const log = await ek.log(id, 1);
+    expect(r.state, log).toBe('SUCCESS');
+    expect(r.commit_id).toBe(c.two);
+    expect(log).toContain(url === worktree ? '$ git clone --quiet --branch main' : '$ git clone --shared');
+    seen.push(
+      log
+        .split('\n')
+        .filter((l) => /^(STATUS|UPSTREAM|LOG|TAGS)=/.test(l))
+        .join('\n'),
+    );
+  }
+  expect(seen[0]).toBe('STATUS=0\nUPSTREAM=origin/main\nLOG=two,one,\nTAGS=v1.0');
+  expect(seen[1]).toBe(seen[0]);
 });

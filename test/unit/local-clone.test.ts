@@ -1,0 +1,132 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readHeadCommit } from '../../src/runner/git-head.ts';
+import { linkRepository, readLocalRepository } from '../../src/runner/local-clone.ts';
+import { TestRepo } from '../helpers/git.ts';
+
+// A linked clone must be a repository git itself agrees with: the same refs as `git clone`, a clean
+// status after checkout, history, tags and an upstream to fetch from.
+
+function git(dir: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
+}
+
+/** A repository with two branches, an annotated and a lightweight tag, HEAD on main. */
+function sample(): { repo: TestRepo; first: string; second: string; feature: string } {
+  const repo = new TestRepo();
+  const first = repo.commit('first', { 'a.txt': 'a\n' });
+  repo.git('tag', '-a', 'v1.0', '-m', 'release one');
+  repo.tag('light');
+  const second = repo.commit('second', { 'b.txt': 'b\n' });
+  repo.branch('feature/x');
+  const feature = repo.commit('on feature', { 'c.txt': 'c\n' });
+  repo.git('checkout', '--quiet', 'main');
+  return { repo, first, second, feature };
+}
+
+async function linked(path: string, ...checkout: string[]): Promise<string> {
+  const repo = await readLocalRepository(path);
+  if (!repo) throw new Error(`${path} was not read`);
+  const ws = mkdtempSync(join(tmpdir(), 'kiln-linked-'));
+  await linkRepository(repo, ws);
+  git(ws, 'checkout', '--quiet', '--force', ...checkout);
+  return ws;
+}
+
+describe('readLocalRepository', () => {
+  it("reads a working copy's branches, tags (annotated ones unpeeled) and HEAD, packed or loose", async () => {
+    const { repo, second, feature } = sample();
+    const expected = {
+      path: repo.dir,
+      objects: join(repo.dir, '.git', 'objects'),
+      branches: new Map([
+        ['main', second],
+        ['feature/x', feature],
+      ]),
+      tags: new Map([
+        ['v1.0', git(repo.dir, 'rev-parse', 'refs/tags/v1.0')],
+        ['light', git(repo.dir, 'rev-parse', 'refs/tags/light')],
+      ]),
+      head: { branch: 'main' },
+    };
+    expect(await readLocalRepository(repo.dir)).toEqual(expected);
+    repo.git('pack-refs', '--all');
+    expect(await readLocalRepository(repo.dir)).toEqual(expected);
+    // A branch moved after packing is loose again, and the loose ref wins.
+    const third = repo.commit('third');
+    expect((await readLocalRepository(repo.dir))?.branches.get('main')).toBe(third);
+    repo.git('checkout', '--quiet', '--detach', second);
+    expect((await readLocalRepository(repo.dir))?.head).toEqual({ commit: second });
+  });
+
+  it('reads a bare repository', async () => {
+    const { repo, second } = sample();
+    const bare = mkdtempSync(join(tmpdir(), 'kiln-bare-'));
+    execFileSync('git', ['clone', '--quiet', '--bare', repo.dir, bare]);
+    const read = await readLocalRepository(bare);
+    expect(read?.objects).toBe(join(bare, 'objects'));
+    expect(read?.branches.get('main')).toBe(second);
+  });
+
+  it('leaves to git clone what it does not read plainly', async () => {
+    const { repo } = sample();
+    const worktree = join(mkdtempSync(join(tmpdir(), 'kiln-wt-')), 'wt');
+    repo.git('worktree', 'add', '--quiet', worktree, 'feature/x');
+    const shallow = mkdtempSync(join(tmpdir(), 'kiln-shallow-'));
+    execFileSync('git', ['clone', '--quiet', '--depth=1', `file://${repo.dir}`, shallow]);
+    const sha256 = mkdtempSync(join(tmpdir(), 'kiln-sha256-'));
+    execFileSync('git', ['init', '--quiet', '--object-format=sha256', sha256]);
+    for (const path of [
+      worktree,
+      shallow,
+      sha256,
+      tmpdir(),
+      join(tmpdir(), 'kiln-no-such-dir'),
+      'relative/repo',
+    ]) {
+      expect(await readLocalRepository(path), path).toBeUndefined();
+    }
+  });
+});
+
+describe('linkRepository', () => {
+  it('makes a clone git agrees with: branch with upstream, clean status, history, tags', async () => {
+    const { repo, first, feature } = sample();
+    const ws = await linked(repo.dir, '-B', 'feature/x', 'refs/remotes/origin/feature/x');
+    expect(git(ws, 'rev-parse', 'HEAD')).toBe(feature);
+    expect(git(ws, 'status', '--porcelain')).toBe('');
+    expect(git(ws, 'rev-parse', '--abbrev-ref', '@{upstream}')).toBe('origin/feature/x');
+    expect(git(ws, 'log', '--format=%s')).toBe('on feature\nsecond\nfirst');
+    expect(git(ws, 'describe', '--tags', first)).toBe(git(repo.dir, 'describe', '--tags', first));
+    expect(git(ws, 'rev-parse', 'v1.0^{commit}')).toBe(first);
+    expect(git(ws, 'rev-parse', '--abbrev-ref', 'origin/HEAD')).toBe('origin/main');
+    expect(git(ws, 'config', 'remote.origin.url')).toBe(repo.dir);
+    git(ws, 'fsck', '--no-progress');
+    // It fetches from its origin like any clone.
+    const newer = repo.commit('newer');
+    git(ws, 'fetch', '--quiet');
+    expect(git(ws, 'rev-parse', 'origin/main')).toBe(newer);
+  });
+
+  it('checks out an annotated tag and a commit detached; HEAD reads through the borrowed objects', async () => {
+    const { repo, first, second } = sample();
+    const tagged = await linked(repo.dir, '--detach', 'refs/tags/v1.0');
+    expect(git(tagged, 'rev-parse', 'HEAD')).toBe(first);
+    const ws = await linked(repo.dir, '--detach', second);
+    expect(await readHeadCommit(ws)).toMatchObject({ commitId: second, subject: 'second', branch: '' });
+    // The workspace's own objects directory holds nothing: every object is borrowed.
+    expect(git(ws, 'count-objects')).toMatch(/^0 objects/);
+  });
+
+  it('works from a repository whose refs and objects are packed', async () => {
+    const { repo, second } = sample();
+    repo.git('gc', '--quiet');
+    const ws = await linked(repo.dir, '-B', 'main', 'refs/remotes/origin/main');
+    expect(git(ws, 'rev-parse', 'HEAD')).toBe(second);
+    expect(git(ws, 'status', '--porcelain')).toBe('');
+    rmSync(ws, { recursive: true });
+  });
+});
