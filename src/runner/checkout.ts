@@ -65,7 +65,7 @@ export async function checkout(
   // (about 8 ms here) and the URL through its pack protocol (about 20 ms); a plain repository on
   // this machine is not cloned at all but linked (checkoutLinked).
   const source = scm.url.startsWith('file://') ? fileURLToPath(scm.url) : scm.url;
-  const local = isLocalPath(source) ? await readLocalRepository(source) : undefined;
+  const local = isLocalPath(source) ? readLocalRepository(source) : undefined;
   if (local) return checkoutLinked(ctx, scm, local);
   const depth = isLocalPath(source) ? '' : '--depth=1';
   const commit = scm.buildType === 'commit' ? scm.commit : '';
@@ -82,7 +82,7 @@ export async function checkout(
       args: ['-c', SCRIPT, 'kiln-checkout', source, scm.ref, commit, depth],
       cwd: ctx.workspace,
       env: ctx.env,
-      joinsStderr: true,
+      stderr: 'program',
     },
     ctx.write,
     ctx.signal,
@@ -106,7 +106,7 @@ async function checkedOut(
   ctx: CheckoutContext,
   scm: NonNullable<BuildPlan['scm']>,
 ): Promise<CheckoutOutcome> {
-  const head = (await readHeadCommit(ctx.workspace)) ?? (await askGit(ctx));
+  const head = readHeadCommit(ctx.workspace) ?? (await askGit(ctx));
   if (!head) return { ok: false, reason: 'cannot read the commit' };
   return {
     ok: true,
@@ -142,7 +142,7 @@ async function checkoutLinked(
       reason: scm.ref ? `cannot check out branch ${scm.ref} of ${url}` : `cannot check out ${url}`,
     };
 
-  await linkRepository(repo, ctx.workspace);
+  linkRepository(repo, ctx.workspace);
   ctx.write(
     Buffer.from(
       `$ git clone --shared --no-checkout -- ${repo.path} .   (written by Kiln: the repository is on this machine)\n` +
@@ -151,11 +151,11 @@ async function checkoutLinked(
   );
   const result = await ctx.executor.exec(
     {
-      file: '/bin/sh',
-      args: ['-c', 'exec 2>&1; exec git checkout --quiet --force "$@"', 'kiln-checkout', ...args],
+      file: 'git',
+      args: ['checkout', '--quiet', '--force', ...args],
       cwd: ctx.workspace,
       env: ctx.env,
-      joinsStderr: true,
+      stderr: 'apart',
     },
     ctx.write,
     ctx.signal,

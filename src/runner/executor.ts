@@ -8,10 +8,14 @@ export interface ExecSpec {
   /** The whole environment: nothing of the runner's own is inherited. */
   env: Record<string, string>;
   /**
-   * The program joins its stderr to stdout itself (a script that starts with `exec 2>&1`), so no
-   * shell is needed in front of it to do that: one process start less on a build's critical path.
+   * How stderr joins the output. `shell` (the default): a shell in front of the program joins it
+   * to stdout at the file-descriptor level, so the two stay in the order they were written.
+   * `program`: the program does that itself (a script that starts with `exec 2>&1`). `apart`: it
+   * is read from a pipe of its own, so its lines may come before or after stdout's; for a program
+   * that writes to only one of the two (`git checkout --quiet`). Without the shell a build's
+   * critical path starts one process less.
    */
-  joinsStderr?: boolean;
+  stderr?: 'shell' | 'program' | 'apart';
 }
 
 /** How a program ended. */
@@ -49,14 +53,16 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 export class ProcessExecutor implements Executor {
   exec(spec: ExecSpec, onOutput: (data: Buffer) => void, signal: AbortSignal): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
-      const [file, args] = spec.joinsStderr
-        ? [spec.file, spec.args]
-        : ['/bin/sh', ['-c', 'exec "$@" 2>&1', 'kiln-exec', spec.file, ...spec.args]];
+      const stderr = spec.stderr ?? 'shell';
+      const [file, args] =
+        stderr === 'shell'
+          ? ['/bin/sh', ['-c', 'exec "$@" 2>&1', 'kiln-exec', spec.file, ...spec.args]]
+          : [spec.file, spec.args];
       const child = spawn(file, args, {
         cwd: spec.cwd,
         env: spec.env,
         detached: true,
-        stdio: ['ignore', 'pipe', 'ignore'],
+        stdio: ['ignore', 'pipe', stderr === 'apart' ? 'pipe' : 'ignore'],
       });
       let forceKill: NodeJS.Timeout | undefined;
       const stop = () => {
@@ -69,13 +75,18 @@ export class ProcessExecutor implements Executor {
       };
       if (signal.aborted) stop();
       else signal.addEventListener('abort', stop, { once: true });
-      child.stdout.on('data', (d: Buffer) => onOutput(d));
+      const pipes = [child.stdout, child.stderr].filter((pipe) => pipe !== null);
+      let open = pipes.length;
       let drained = false;
       let onDrained: (() => void) | undefined;
-      child.stdout.once('close', () => {
-        drained = true;
-        onDrained?.();
-      });
+      for (const pipe of pipes) {
+        pipe.on('data', (d: Buffer) => onOutput(d));
+        pipe.once('close', () => {
+          if (--open > 0) return;
+          drained = true;
+          onDrained?.();
+        });
+      }
       child.on('error', (err) => {
         signal.removeEventListener('abort', stop);
         reject(err);

@@ -30,7 +30,7 @@ describe('readHeadCommit', () => {
     repo.branch('release/2.0');
     repo.commit('second line one\nline two\n\nbody text', { 'a.txt': 'x' }, new Date('2023-11-21T01:48:21Z'));
     const dir = clone(repo, '--branch', 'release/2.0');
-    const head = await readHeadCommit(dir);
+    const head = readHeadCommit(dir);
     expect(head).toEqual({ ...fromGit(dir), branch: 'release/2.0' });
     expect(head?.commitTime).toBe(Date.parse('2023-11-21T01:48:21Z'));
   });
@@ -41,7 +41,7 @@ describe('readHeadCommit', () => {
     repo.commit('second');
     const dir = clone(repo);
     execFileSync('git', ['checkout', '--quiet', '--detach', first], { cwd: dir });
-    expect(await readHeadCommit(dir)).toEqual({ ...fromGit(dir), branch: '' });
+    expect(readHeadCommit(dir)).toEqual({ ...fromGit(dir), branch: '' });
   });
 
   it('gives up (so the runner asks git) when the commit is packed', async () => {
@@ -50,7 +50,7 @@ describe('readHeadCommit', () => {
     repo.git('gc', '--quiet');
     const dir = clone(repo);
     execFileSync('git', ['gc', '--quiet'], { cwd: dir });
-    expect(await readHeadCommit(dir)).toBeUndefined();
-    expect(await readHeadCommit(join(dir, 'nope'))).toBeUndefined();
+    expect(readHeadCommit(dir)).toBeUndefined();
+    expect(readHeadCommit(join(dir, 'nope'))).toBeUndefined();
   });
 });

@@ -27,17 +27,17 @@ function sample(): { repo: TestRepo; first: string; second: string; feature: str
   return { repo, first, second, feature };
 }
 
-async function linked(path: string, ...checkout: string[]): Promise<string> {
-  const repo = await readLocalRepository(path);
+function linked(path: string, ...checkout: string[]): string {
+  const repo = readLocalRepository(path);
   if (!repo) throw new Error(`${path} was not read`);
   const ws = mkdtempSync(join(tmpdir(), 'kiln-linked-'));
-  await linkRepository(repo, ws);
+  linkRepository(repo, ws);
   git(ws, 'checkout', '--quiet', '--force', ...checkout);
   return ws;
 }
 
 describe('readLocalRepository', () => {
-  it("reads a working copy's branches, tags (annotated ones unpeeled) and HEAD, packed or loose", async () => {
+  it("reads a working copy's branches, tags (annotated ones unpeeled) and HEAD, packed or loose", () => {
     const { repo, second, feature } = sample();
     const expected = {
       path: repo.dir,
@@ -52,26 +52,26 @@ describe('readLocalRepository', () => {
       ]),
       head: { branch: 'main' },
     };
-    expect(await readLocalRepository(repo.dir)).toEqual(expected);
+    expect(readLocalRepository(repo.dir)).toEqual(expected);
     repo.git('pack-refs', '--all');
-    expect(await readLocalRepository(repo.dir)).toEqual(expected);
+    expect(readLocalRepository(repo.dir)).toEqual(expected);
     // A branch moved after packing is loose again, and the loose ref wins.
     const third = repo.commit('third');
-    expect((await readLocalRepository(repo.dir))?.branches.get('main')).toBe(third);
+    expect(readLocalRepository(repo.dir)?.branches.get('main')).toBe(third);
     repo.git('checkout', '--quiet', '--detach', second);
-    expect((await readLocalRepository(repo.dir))?.head).toEqual({ commit: second });
+    expect(readLocalRepository(repo.dir)?.head).toEqual({ commit: second });
   });
 
-  it('reads a bare repository', async () => {
+  it('reads a bare repository', () => {
     const { repo, second } = sample();
     const bare = mkdtempSync(join(tmpdir(), 'kiln-bare-'));
     execFileSync('git', ['clone', '--quiet', '--bare', repo.dir, bare]);
-    const read = await readLocalRepository(bare);
+    const read = readLocalRepository(bare);
     expect(read?.objects).toBe(join(bare, 'objects'));
     expect(read?.branches.get('main')).toBe(second);
   });
 
-  it('leaves to git clone what it does not read plainly', async () => {
+  it('leaves to git clone what it does not read plainly', () => {
     const { repo } = sample();
     const worktree = join(mkdtempSync(join(tmpdir(), 'kiln-wt-')), 'wt');
     repo.git('worktree', 'add', '--quiet', worktree, 'feature/x');
@@ -87,15 +87,15 @@ describe('readLocalRepository', () => {
       join(tmpdir(), 'kiln-no-such-dir'),
       'relative/repo',
     ]) {
-      expect(await readLocalRepository(path), path).toBeUndefined();
+      expect(readLocalRepository(path), path).toBeUndefined();
     }
   });
 });
 
 describe('linkRepository', () => {
-  it('makes a clone git agrees with: branch with upstream, clean status, history, tags', async () => {
+  it('makes a clone git agrees with: branch with upstream, clean status, history, tags', () => {
     const { repo, first, feature } = sample();
-    const ws = await linked(repo.dir, '-B', 'feature/x', 'refs/remotes/origin/feature/x');
+    const ws = linked(repo.dir, '-B', 'feature/x', 'refs/remotes/origin/feature/x');
     expect(git(ws, 'rev-parse', 'HEAD')).toBe(feature);
     expect(git(ws, 'status', '--porcelain')).toBe('');
     expect(git(ws, 'rev-parse', '--abbrev-ref', '@{upstream}')).toBe('origin/feature/x');
@@ -111,20 +111,24 @@ describe('linkRepository', () => {
     expect(git(ws, 'rev-parse', 'origin/main')).toBe(newer);
   });
 
-  it('checks out an annotated tag and a commit detached; HEAD reads through the borrowed objects', async () => {
+  it('checks out an annotated tag and a commit detached; HEAD reads through the borrowed objects', () => {
     const { repo, first, second } = sample();
-    const tagged = await linked(repo.dir, '--detach', 'refs/tags/v1.0');
+    const tagged = linked(repo.dir, '--detach', 'refs/tags/v1.0');
     expect(git(tagged, 'rev-parse', 'HEAD')).toBe(first);
-    const ws = await linked(repo.dir, '--detach', second);
-    expect(await readHeadCommit(ws)).toMatchObject({ commitId: second, subject: 'second', branch: '' });
+    // Directories Kiln did not make (refs/heads, objects/pack) git makes when it needs them.
+    git(tagged, 'switch', '--quiet', '-c', 'local-work');
+    git(tagged, 'gc', '--quiet');
+    expect(git(tagged, 'branch', '--show-current')).toBe('local-work');
+    const ws = linked(repo.dir, '--detach', second);
+    expect(readHeadCommit(ws)).toMatchObject({ commitId: second, subject: 'second', branch: '' });
     // The workspace's own objects directory holds nothing: every object is borrowed.
     expect(git(ws, 'count-objects')).toMatch(/^0 objects/);
   });
 
-  it('works from a repository whose refs and objects are packed', async () => {
+  it('works from a repository whose refs and objects are packed', () => {
     const { repo, second } = sample();
     repo.git('gc', '--quiet');
-    const ws = await linked(repo.dir, '-B', 'main', 'refs/remotes/origin/main');
+    const ws = linked(repo.dir, '-B', 'main', 'refs/remotes/origin/main');
     expect(git(ws, 'rev-parse', 'HEAD')).toBe(second);
     expect(git(ws, 'status', '--porcelain')).toBe('');
     rmSync(ws, { recursive: true });
