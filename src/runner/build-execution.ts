@@ -69,7 +69,9 @@ export async function executeBuild(
     persist(fn, lease.leaseMs, (e) => options.onError?.(e, `reporting ${what} (retrying)`));
 
   const workspace = join(options.workDir, 'workspaces', `${lease.jobId}-${lease.buildNumber}`);
-  const scripts = join(options.workDir, 'scripts', lease.recordId);
+  // One directory for every build's scripts: a directory per build would cost a mkdir and a rmdir.
+  const scripts = join(options.workDir, 'scripts');
+  const stepScripts = plan.steps.map((_, index) => join(scripts, `${lease.recordId}-step-${index + 1}.sh`));
   const home = join(options.workDir, 'home');
   const baseEnv = { PATH: options.path, HOME: home, LANG: 'C.UTF-8', CI: 'true', KILN: 'true' };
   let state: BuildState = 'SUCCESS';
@@ -79,7 +81,7 @@ export async function executeBuild(
     if (existsSync(workspace)) await rm(workspace, { recursive: true, force: true });
     for (const dir of [workspace, scripts, home]) mkdirSync(dir, { recursive: true });
     // Written now, while nothing waits on them: once checked out, the first step starts at once.
-    const stepScripts = writeStepScripts(scripts, plan.steps);
+    writeStepScripts(stepScripts, plan.steps);
     line(
       `build ${lease.dailyBuildNumber} (#${lease.buildNumber}) on ${process.platform}, workspace ${workspace}`,
     );
@@ -185,7 +187,7 @@ export async function executeBuild(
     if (reason !== 'lost' && !streamer.leaseLost) {
       await reportOutcome(lease, peer, { state: reason ? FINAL_STATE[reason] : state }, options.onError);
     }
-    await rm(scripts, { recursive: true, force: true });
+    await Promise.all(stepScripts.map((path) => rm(path, { force: true })));
     await cleanWorkspace(options.workDir, lease, workspace);
   }
 }
@@ -197,13 +199,10 @@ export async function executeBuild(
  */
 const STEP_SHELL = 'exec 2>&1; set -e; . "$0"';
 
-/** Writes each step's command to its own script file; returns their paths, by step index. */
-function writeStepScripts(dir: string, steps: Lease['plan']['steps']): string[] {
-  return steps.map((step, index) => {
-    const path = join(dir, `step-${index + 1}.sh`);
-    writeFileSync(path, `${step.command}\n`, { mode: 0o600 });
-    return path;
-  });
+/** Writes each step's command to its script file (`paths`, by step index). */
+function writeStepScripts(paths: string[], steps: Lease['plan']['steps']): void {
+  for (const [index, step] of steps.entries())
+    writeFileSync(paths[index]!, `${step.command}\n`, { mode: 0o600 });
 }
 
 /**

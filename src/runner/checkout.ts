@@ -119,8 +119,9 @@ async function checkedOut(
 
 /**
  * Checkout of a repository on this machine: the workspace's `.git` is written directly, borrowing
- * the repository's objects (see linkRepository), and one `git checkout` fills the working tree.
- * Names that the repository does not have fail here, without starting git.
+ * the repository's objects (see linkRepository). A branch build then needs only
+ * `git read-tree -u --reset HEAD` to fill the working tree and index; a tag or commit build a
+ * detaching `git checkout`. Names that the repository does not have fail here, without git.
  */
 async function checkoutLinked(
   ctx: CheckoutContext,
@@ -129,34 +130,33 @@ async function checkoutLinked(
 ): Promise<CheckoutOutcome> {
   const url = withoutCredentials(scm.url);
   const branch = scm.ref || ('branch' in repo.head ? repo.head.branch : '');
-  let args: string[];
-  if (scm.buildType === 'commit') args = ['--detach', scm.commit];
+  let git: string[];
+  let onBranch: string | undefined;
+  if (scm.buildType === 'commit') git = ['checkout', '--quiet', '--force', '--detach', scm.commit];
   else if (scm.buildType === 'tag') {
     if (!repo.tags.has(scm.ref)) return { ok: false, reason: `cannot check out tag ${scm.ref} of ${url}` };
-    args = ['--detach', `refs/tags/${scm.ref}`];
-  } else if (repo.branches.has(branch)) args = ['-B', branch, `refs/remotes/origin/${branch}`];
-  else if (!scm.ref && 'commit' in repo.head) args = ['--detach', repo.head.commit];
-  else
+    git = ['checkout', '--quiet', '--force', '--detach', `refs/tags/${scm.ref}`];
+  } else if (repo.branches.has(branch)) {
+    onBranch = branch;
+    git = ['read-tree', '-u', '--reset', 'HEAD'];
+  } else if (!scm.ref && 'commit' in repo.head) {
+    git = ['checkout', '--quiet', '--force', '--detach', repo.head.commit];
+  } else {
     return {
       ok: false,
       reason: scm.ref ? `cannot check out branch ${scm.ref} of ${url}` : `cannot check out ${url}`,
     };
+  }
 
-  linkRepository(repo, ctx.workspace);
+  linkRepository(repo, ctx.workspace, onBranch);
+  const cloned = `git clone --shared --no-checkout${onBranch ? ` --branch ${onBranch}` : ''} -- ${repo.path} .`;
   ctx.write(
     Buffer.from(
-      `$ git clone --shared --no-checkout -- ${repo.path} .   (written by Kiln: the repository is on this machine)\n` +
-        `$ git checkout --quiet --force ${args.join(' ')}\n`,
+      `$ ${cloned}   (written by Kiln: the repository is on this machine)\n$ git ${git.join(' ')}\n`,
     ),
   );
   const result = await ctx.executor.exec(
-    {
-      file: 'git',
-      args: ['checkout', '--quiet', '--force', ...args],
-      cwd: ctx.workspace,
-      env: ctx.env,
-      stderr: 'apart',
-    },
+    { file: 'git', args: git, cwd: ctx.workspace, env: ctx.env, stderr: 'apart' },
     ctx.write,
     ctx.signal,
   );

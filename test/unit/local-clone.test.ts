@@ -27,12 +27,18 @@ function sample(): { repo: TestRepo; first: string; second: string; feature: str
   return { repo, first, second, feature };
 }
 
-function linked(path: string, ...checkout: string[]): string {
+/** A linked clone checked out as the runner does: on a branch by read-tree, else detached. */
+function linked(path: string, at: { branch: string } | { detach: string }): string {
   const repo = readLocalRepository(path);
   if (!repo) throw new Error(`${path} was not read`);
   const ws = mkdtempSync(join(tmpdir(), 'kiln-linked-'));
-  linkRepository(repo, ws);
-  git(ws, 'checkout', '--quiet', '--force', ...checkout);
+  if ('branch' in at) {
+    linkRepository(repo, ws, at.branch);
+    git(ws, 'read-tree', '-u', '--reset', 'HEAD');
+  } else {
+    linkRepository(repo, ws);
+    git(ws, 'checkout', '--quiet', '--force', '--detach', at.detach);
+  }
   return ws;
 }
 
@@ -95,14 +101,13 @@ describe('readLocalRepository', () => {
 describe('linkRepository', () => {
   it('makes a clone git agrees with: branch with upstream, clean status, history, tags', () => {
     const { repo, first, feature } = sample();
-    const ws = linked(repo.dir, '-B', 'feature/x', 'refs/remotes/origin/feature/x');
+    const ws = linked(repo.dir, { branch: 'feature/x' });
     expect(git(ws, 'rev-parse', 'HEAD')).toBe(feature);
     expect(git(ws, 'status', '--porcelain')).toBe('');
     expect(git(ws, 'rev-parse', '--abbrev-ref', '@{upstream}')).toBe('origin/feature/x');
     expect(git(ws, 'log', '--format=%s')).toBe('on feature\nsecond\nfirst');
     expect(git(ws, 'describe', '--tags', first)).toBe(git(repo.dir, 'describe', '--tags', first));
     expect(git(ws, 'rev-parse', 'v1.0^{commit}')).toBe(first);
-    expect(git(ws, 'rev-parse', '--abbrev-ref', 'origin/HEAD')).toBe('origin/main');
     expect(git(ws, 'config', 'remote.origin.url')).toBe(repo.dir);
     git(ws, 'fsck', '--no-progress');
     // It fetches from its origin like any clone.
@@ -111,15 +116,23 @@ describe('linkRepository', () => {
     expect(git(ws, 'rev-parse', 'origin/main')).toBe(newer);
   });
 
+  it('quotes a branch name git allows a double quote in', () => {
+    const { repo, second } = sample();
+    repo.git('branch', 'say"hi', second);
+    const ws = linked(repo.dir, { branch: 'say"hi' });
+    expect(git(ws, 'rev-parse', '--abbrev-ref', '@{upstream}')).toBe('origin/say"hi');
+    expect(git(ws, 'status', '--porcelain')).toBe('');
+  });
+
   it('checks out an annotated tag and a commit detached; HEAD reads through the borrowed objects', () => {
     const { repo, first, second } = sample();
-    const tagged = linked(repo.dir, '--detach', 'refs/tags/v1.0');
+    const tagged = linked(repo.dir, { detach: 'refs/tags/v1.0' });
     expect(git(tagged, 'rev-parse', 'HEAD')).toBe(first);
     // Directories Kiln did not make (refs/heads, objects/pack) git makes when it needs them.
     git(tagged, 'switch', '--quiet', '-c', 'local-work');
     git(tagged, 'gc', '--quiet');
     expect(git(tagged, 'branch', '--show-current')).toBe('local-work');
-    const ws = linked(repo.dir, '--detach', second);
+    const ws = linked(repo.dir, { detach: second });
     expect(readHeadCommit(ws)).toMatchObject({ commitId: second, subject: 'second', branch: '' });
     // The workspace's own objects directory holds nothing: every object is borrowed.
     expect(git(ws, 'count-objects')).toMatch(/^0 objects/);
@@ -128,9 +141,13 @@ describe('linkRepository', () => {
   it('works from a repository whose refs and objects are packed', () => {
     const { repo, second } = sample();
     repo.git('gc', '--quiet');
-    const ws = linked(repo.dir, '-B', 'main', 'refs/remotes/origin/main');
+    const ws = linked(repo.dir, { branch: 'main' });
     expect(git(ws, 'rev-parse', 'HEAD')).toBe(second);
     expect(git(ws, 'status', '--porcelain')).toBe('');
+    // The branch tracks origin's: a pull takes what the repository gained since.
+    const newer = repo.commit('newer');
+    git(ws, 'pull', '--quiet', '--ff-only');
+    expect(git(ws, 'rev-parse', 'HEAD')).toBe(newer);
     rmSync(ws, { recursive: true });
   });
 });
