@@ -143,7 +143,7 @@ async function latency(url: string, token: string, jobId: string): Promise<numbe
  * Work without Kiln, timed in the same run, in a shell: on these shared machines a process start
  * costs from 1 to 5 ms and a local `git clone` from 7 to 37 ms depending on the neighbours; these
  * say which. `clone`: what a plain script does, `git clone` into a fresh directory and start bash.
- * `checkout`: the processes Kiln itself starts, `git checkout` in a clone that borrows the
+ * `checkout`: the processes Kiln itself starts, `git read-tree` filling a clone that borrows the
  * repository's objects (made before the clock starts) and bash; the median minus this is Kiln's
  * own share.
  */
@@ -152,7 +152,7 @@ function bareStart(dir: string, repo: string, kind: 'clone' | 'checkout'): numbe
   const work =
     kind === 'clone'
       ? 'git clone --quiet --branch main --single-branch -- "$2" .'
-      : 'git checkout --quiet --force -B main refs/remotes/origin/main';
+      : 'git read-tree -u --reset HEAD';
   const script = `
     for i in $(seq 1 ${LATENCY_SAMPLES}); do
       mkdir "$1/bare-$i" && cd "$1/bare-$i"
@@ -217,7 +217,7 @@ async function embedded(dir: string, repo: string): Promise<void> {
       `Kiln: x${(med / clone).toFixed(2)} of it`,
     );
     report(
-      'floor: git checkout + bash start in a shell',
+      'floor: git read-tree + bash start in a shell',
       `${floor.toFixed(1)} ms`,
       `Kiln's own share: ${(med - floor).toFixed(1)} ms`,
     );
