@@ -27,12 +27,20 @@ function exists(path: string): boolean {
   return statSync(path, { throwIfNoEntry: false }) !== undefined;
 }
 
-/** Loose refs under `refs/<kind>/`, by name; symbolic refs are left out. */
-function looseRefs(gitDir: string, kind: 'heads' | 'tags'): Map<string, string> {
+/**
+ * Past this many loose refs, reading them synchronously would hold up the server (about 10 µs
+ * each): such a repository is left to `git clone`, which reads them in its own process.
+ */
+export const MAX_LOOSE_REFS = 500;
+
+/** Loose refs under `refs/<kind>/`, by name (symbolic refs left out); undefined when too many. */
+function looseRefs(gitDir: string, kind: 'heads' | 'tags'): Map<string, string> | undefined {
   const dir = join(gitDir, 'refs', kind);
   const found = new Map<string, string>();
   const entries = isDirectory(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }) : [];
-  for (const e of entries.filter((e) => e.isFile())) {
+  const files = entries.filter((e) => e.isFile());
+  if (files.length > MAX_LOOSE_REFS) return undefined;
+  for (const e of files) {
     const file = join(e.parentPath, e.name);
     const id = readFileSync(file, 'utf8').trim();
     if (OBJECT_ID.test(id)) found.set(file.slice(dir.length + 1), id);
@@ -46,8 +54,9 @@ function looseRefs(gitDir: string, kind: 'heads' | 'tags'): Map<string, string> 
 
 /**
  * Reads a repository given by an absolute path (a working copy or a bare repository) when it is
- * one git's own files describe plainly: SHA-1 objects, files for refs, not shallow, not a linked
- * worktree. Anything else is undefined, and the caller runs `git clone` instead.
+ * one git's own files describe plainly: SHA-1 objects, files for refs (at most MAX_LOOSE_REFS
+ * loose ones of a kind), not shallow, not a linked worktree. Anything else is undefined, and the
+ * caller runs `git clone` instead.
  */
 export function readLocalRepository(path: string): LocalRepository | undefined {
   // A relative path would mean something else to git in the workspace; a newline has no place in
@@ -79,8 +88,10 @@ export function readLocalRepository(path: string): LocalRepository | undefined {
       else if (name.startsWith('refs/tags/')) tags.set(name.slice('refs/tags/'.length), id);
     }
     // A loose ref is newer than its packed copy.
-    for (const [name, id] of looseRefs(gitDir, 'heads')) branches.set(name, id);
-    for (const [name, id] of looseRefs(gitDir, 'tags')) tags.set(name, id);
+    const [heads, looseTags] = [looseRefs(gitDir, 'heads'), looseRefs(gitDir, 'tags')];
+    if (!heads || !looseTags) return undefined;
+    for (const [name, id] of heads) branches.set(name, id);
+    for (const [name, id] of looseTags) tags.set(name, id);
 
     const head = headText.trim();
     return {

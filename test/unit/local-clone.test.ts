@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readHeadCommit } from '../../src/runner/git-head.ts';
-import { linkRepository, readLocalRepository } from '../../src/runner/local-clone.ts';
+import { linkRepository, MAX_LOOSE_REFS, readLocalRepository } from '../../src/runner/local-clone.ts';
 import { TestRepo } from '../helpers/git.ts';
 
 // A linked clone must be a repository git itself agrees with: the same refs as `git clone`, a clean
@@ -85,6 +85,12 @@ describe('readLocalRepository', () => {
     execFileSync('git', ['clone', '--quiet', '--depth=1', `file://${repo.dir}`, shallow]);
     const sha256 = mkdtempSync(join(tmpdir(), 'kiln-sha256-'));
     execFileSync('git', ['init', '--quiet', '--object-format=sha256', sha256]);
+    const manyTags = sample().repo;
+    const creates = Array.from({ length: MAX_LOOSE_REFS + 1 }, (_, i) => `create refs/tags/t${i} HEAD\n`);
+    execFileSync('git', ['update-ref', '--stdin'], { cwd: manyTags.dir, input: creates.join('') });
+    expect(readLocalRepository(manyTags.dir)).toBeUndefined();
+    manyTags.git('pack-refs', '--all');
+    expect(readLocalRepository(manyTags.dir)?.tags.size).toBe(MAX_LOOSE_REFS + 3);
     for (const path of [
       worktree,
       shallow,
