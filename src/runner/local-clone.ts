@@ -1,6 +1,11 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 
+// A linked clone: a build's workspace made from a repository on the runner's own disk without
+// `git clone`. The repository's few small files are read and written synchronously: each call takes
+// microseconds on a local disk, a trip through libuv's thread pool about ten times that, and this
+// is on the path from trigger to step start.
+
 /**
  * A repository on the runner's own disk, as read for a linked clone: where its objects are, its
  * branches and tags, and the branch its HEAD names.
@@ -47,10 +52,6 @@ function looseRefs(gitDir: string, kind: 'heads' | 'tags'): Map<string, string> 
   }
   return found;
 }
-
-// Reading and writing a repository's few small files is done synchronously: each call takes
-// microseconds on a local disk, while a trip through libuv's thread pool costs about ten times that,
-// on the path from trigger to step start.
 
 /**
  * Reads a repository given by an absolute path (a working copy or a bare repository) when it is
