@@ -94,7 +94,14 @@ export async function executeBuild(
       );
       const env = { ...baseEnv, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '/bin/false' };
       const result = await checkout(
-        { executor: options.executor, workspace, env, signal: abort.signal, write },
+        {
+          executor: options.executor,
+          workspace,
+          env,
+          signal: abort.signal,
+          write,
+          standalone: plan.keepWorkspace,
+        },
         plan.scm,
       );
       if (!result.ok) {

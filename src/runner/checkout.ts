@@ -14,6 +14,8 @@ export interface CheckoutContext {
   signal: AbortSignal;
   /** Build log output. */
   write: (data: Buffer) => void;
+  /** The workspace must stand alone after the build (the job keeps it): clone, never link. */
+  standalone?: boolean;
 }
 
 /** Checkout's answer: what was checked out, or why it failed (said in words for the log). */
@@ -65,7 +67,7 @@ export async function checkout(
   // (about 8 ms here) and the URL through its pack protocol (about 20 ms); a plain repository on
   // this machine is not cloned at all but linked (checkoutLinked).
   const source = scm.url.startsWith('file://') ? fileURLToPath(scm.url) : scm.url;
-  const local = isLocalPath(source) ? readLocalRepository(source) : undefined;
+  const local = isLocalPath(source) && !ctx.standalone ? readLocalRepository(source) : undefined;
   if (local) return checkoutLinked(ctx, scm, local);
   const depth = isLocalPath(source) ? '' : '--depth=1';
   const commit = scm.buildType === 'commit' ? scm.commit : '';
@@ -121,7 +123,8 @@ async function checkedOut(
  * Checkout of a repository on this machine: the workspace's `.git` is written directly, borrowing
  * the repository's objects (see linkRepository). A branch build then needs only
  * `git read-tree -u --reset HEAD` to fill the working tree and index; a tag or commit build a
- * detaching `git checkout`. Names that the repository does not have fail here, without git.
+ * detaching `git checkout`. As with `git clone --branch`, a branch build may name a tag. Names
+ * that the repository does not have fail here, without git.
  */
 async function checkoutLinked(
   ctx: CheckoutContext,
@@ -129,41 +132,51 @@ async function checkoutLinked(
   repo: LocalRepository,
 ): Promise<CheckoutOutcome> {
   const url = withoutCredentials(scm.url);
-  const branch = scm.ref || ('branch' in repo.head ? repo.head.branch : '');
+  const defaultBranch = 'branch' in repo.head && repo.branches.has(repo.head.branch) ? repo.head.branch : '';
+  const ref = scm.ref || defaultBranch;
+  const detach = (target: string) => ['checkout', '--quiet', '--force', '--detach', target];
+  // The branch the workspace gets, as a clone would make it (none for a tag: a clone of a tag
+  // fetches that tag alone).
+  let localBranch: string | undefined;
   let git: string[];
-  let onBranch: string | undefined;
-  if (scm.buildType === 'commit') git = ['checkout', '--quiet', '--force', '--detach', scm.commit];
-  else if (scm.buildType === 'tag') {
-    if (!repo.tags.has(scm.ref)) return { ok: false, reason: `cannot check out tag ${scm.ref} of ${url}` };
-    git = ['checkout', '--quiet', '--force', '--detach', `refs/tags/${scm.ref}`];
-  } else if (repo.branches.has(branch)) {
-    onBranch = branch;
+  if (scm.buildType === 'commit') {
+    localBranch = defaultBranch || undefined;
+    git = detach(scm.commit);
+  } else if (scm.buildType === 'branch' && ref && repo.branches.has(ref)) {
+    localBranch = ref;
     git = ['read-tree', '-u', '--reset', 'HEAD'];
+  } else if (scm.ref && repo.tags.has(scm.ref)) {
+    git = detach(`refs/tags/${scm.ref}`);
   } else if (!scm.ref && 'commit' in repo.head) {
-    git = ['checkout', '--quiet', '--force', '--detach', repo.head.commit];
+    git = detach(repo.head.commit);
   } else {
     return {
       ok: false,
-      reason: scm.ref ? `cannot check out branch ${scm.ref} of ${url}` : `cannot check out ${url}`,
+      reason: scm.ref ? `cannot check out ${scm.buildType} ${scm.ref} of ${url}` : `cannot check out ${url}`,
     };
   }
 
-  linkRepository(repo, ctx.workspace, onBranch);
-  const cloned = `git clone --shared --no-checkout${onBranch ? ` --branch ${onBranch}` : ''} -- ${repo.path} .`;
+  linkRepository(repo, ctx.workspace, localBranch);
+  const cloned = `git clone --shared --no-checkout${localBranch ? ` --branch ${localBranch}` : ''} -- ${repo.path} .`;
   ctx.write(
     Buffer.from(
       `$ ${cloned}   (written by Kiln: the repository is on this machine)\n$ git ${git.join(' ')}\n`,
     ),
   );
-  const result = await ctx.executor.exec(
-    { file: 'git', args: git, cwd: ctx.workspace, env: ctx.env, stderr: 'apart' },
-    ctx.write,
-    ctx.signal,
-  );
+  const result = await ctx.executor
+    .exec(
+      { file: 'git', args: git, cwd: ctx.workspace, env: ctx.env, stderr: 'apart' },
+      ctx.write,
+      ctx.signal,
+    )
+    .catch((error: Error) => error);
+  if (result instanceof Error) {
+    return { ok: false, reason: `git could not be started (${result.message}); is it on KILN_BUILD_PATH?` };
+  }
   if (result.exitCode !== 0) {
     return scm.buildType === 'commit'
       ? { ok: false, reason: `commit ${scm.commit} was not found in ${url}` }
-      : { ok: false, reason: `cannot check out ${scm.buildType} ${branch} of ${url}` };
+      : { ok: false, reason: `cannot check out ${scm.buildType} ${ref} of ${url}` };
   }
   return checkedOut(ctx, scm);
 }

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git.ts';
 import { shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
@@ -195,31 +192,53 @@ it('never writes a password or token in the repository URL into the log', async 
 });
 
 it('the workspace is a clone like git makes, whether Kiln links the repository or git clones it', async () => {
-  // A plain repository on this machine is linked (its .git written by Kiln); a linked worktree of
-  // it is something Kiln leaves to `git clone`. The step sees the same repository either way.
-  const worktree = join(mkdtempSync(join(tmpdir(), 'kiln-wt-')), 'wt');
-  repo.git('worktree', 'add', '--quiet', worktree, 'release/1.x');
-  const script =
-    'echo "STATUS=$(git status --porcelain | wc -l)"; echo "UPSTREAM=$(git rev-parse --abbrev-ref @{upstream})"; echo "LOG=$(git log --format=%s | tr "\\n" ,)"; echo "TAGS=$(git tag -l)"';
-  const seen: string[] = [];
-  for (const url of [repo.url, worktree]) {
+  // A plain repository on this machine is linked (its .git written by Kiln), unless the job keeps
+  // its workspace, which must then stand alone: that one git clones. The step sees the same
+  // repository either way, for a branch build and a commit build; a branch build may name a tag,
+  // as git clone --branch allows.
+  const fields = ['STATUS', 'HEAD', 'UPSTREAM', 'LOG', 'TAGS', 'MAIN', 'ORIGIN_HEAD'];
+  const script = [
+    'echo "STATUS=$(git status --porcelain | wc -l)"',
+    'echo "HEAD=$(git rev-parse HEAD)"',
+    'echo "UPSTREAM=$(git rev-parse --abbrev-ref @{upstream} 2>/dev/null)"',
+    'echo "LOG=$(git log --format=%s | tr "\\n" ,)"',
+    'echo "TAGS=$(git tag -l)"',
+    'echo "MAIN=$(git rev-parse --verify --quiet main)"',
+    'echo "ORIGIN_HEAD=$(git rev-parse --verify --quiet --abbrev-ref origin/HEAD)"',
+  ].join('; ');
+  const runs = [
+    {},
+    { scm: { build_commit_id: c.one } },
+    { parameter: [{ name: 'codeBranch', value: 'v1.0' }] },
+  ];
+  const seen: Record<string, string[]> = {};
+  for (const keep of [false, true]) {
     const id = await ek.newJob({
-      scms: [{ url, scm_type: 'git', branch: 'main' }],
+      scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
       steps: [shell('show', script)],
+      kiln: { keep_workspace: keep },
     });
-    await ek.run(id);
-    const r = await ek.waitFinished(id, 1);
-    const log = await ek.log(id, 1);
-    expect(r.state, log).toBe('SUCCESS');
-    expect(r.commit_id).toBe(c.two);
-    expect(log).toContain(url === worktree ? '$ git clone --quiet --branch main' : '$ git clone --shared');
-    seen.push(
-      log
-        .split('\n')
-        .filter((l) => /^(STATUS|UPSTREAM|LOG|TAGS)=/.test(l))
-        .join('\n'),
-    );
+    for (const [i, run] of runs.entries()) {
+      await ek.run(id, run);
+      const r = await ek.waitFinished(id, i + 1);
+      const log = await ek.log(id, i + 1);
+      expect(r.state, log).toBe('SUCCESS');
+      expect(log).toContain(keep ? '$ git clone --quiet' : '$ git clone --shared');
+      (seen[String(keep)] ??= []).push(
+        log
+          .split('\n')
+          .filter((l) => fields.some((f) => l.startsWith(`${f}=`)))
+          .join('\n'),
+      );
+    }
   }
-  expect(seen[0]).toBe('STATUS=0\nUPSTREAM=origin/main\nLOG=two,one,\nTAGS=v1.0');
-  expect(seen[1]).toBe(seen[0]);
+  const [linkedBranch, linkedCommit, linkedTag] = seen.false ?? [];
+  expect(linkedBranch).toBe(
+    `STATUS=0\nHEAD=${c.two}\nUPSTREAM=origin/main\nLOG=two,one,\nTAGS=v1.0\nMAIN=${c.two}\nORIGIN_HEAD=origin/main`,
+  );
+  expect(linkedCommit).toContain(`HEAD=${c.one}\n`);
+  expect(seen.true?.slice(0, 2)).toEqual([linkedBranch, linkedCommit]);
+  // A clone of a tag fetches that tag alone; the linked one has the branches too.
+  expect(linkedTag).toContain(`STATUS=0\nHEAD=${c.one}\nUPSTREAM=\nLOG=one,\nTAGS=v1.0\n`);
+  expect(seen.true?.[2]).toContain(`STATUS=0\nHEAD=${c.one}\nUPSTREAM=\nLOG=one,\nTAGS=v1.0\n`);
 });

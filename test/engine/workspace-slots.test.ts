@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -99,6 +100,12 @@ describe('workspaces', () => {
     );
     expect(readFileSync(join(kept, 'artifact.txt'), 'utf8')).toBe('artifact of 1\n');
     expect(existsSync(join(kept, 'README.md'))).toBe(true);
+    // A kept workspace outlives the build, so it is a clone of its own, not one borrowing the
+    // repository's objects.
+    expect(existsSync(join(kept, '.git', 'objects', 'info', 'alternates'))).toBe(false);
+    expect(execFileSync('git', ['status', '--porcelain'], { cwd: kept, encoding: 'utf8' })).toBe(
+      '?? artifact.txt\n',
+    );
     await expectNoWorkspaces();
 
     // Only the newest is kept.

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -68,6 +68,18 @@ describe('readLocalRepository', () => {
     expect(readLocalRepository(repo.dir)?.head).toEqual({ commit: second });
   });
 
+  it('ignores what git ignores: a ref name git refuses, such as a lock left by a push', () => {
+    const { repo, second } = sample();
+    writeFileSync(join(repo.dir, '.git', 'refs', 'heads', 'main.lock'), `${second}\n`);
+    writeFileSync(join(repo.dir, '.git', 'refs', 'tags', '.hidden'), `${second}\n`);
+    const read = readLocalRepository(repo.dir);
+    expect([...(read?.branches.keys() ?? [])].sort()).toEqual(['feature/x', 'main']);
+    expect([...(read?.tags.keys() ?? [])].sort()).toEqual(['light', 'v1.0']);
+    const ws = linked(repo.dir, { branch: 'main' });
+    git(ws, 'fetch', '--quiet');
+    git(ws, 'gc', '--quiet');
+  });
+
   it('reads a bare repository', () => {
     const { repo, second } = sample();
     const bare = mkdtempSync(join(tmpdir(), 'kiln-bare-'));
@@ -86,6 +98,9 @@ describe('readLocalRepository', () => {
     const sha256 = mkdtempSync(join(tmpdir(), 'kiln-sha256-'));
     execFileSync('git', ['init', '--quiet', '--object-format=sha256', sha256]);
     const manyTags = sample().repo;
+    const symbolic = sample().repo;
+    symbolic.git('symbolic-ref', 'refs/heads/master', 'refs/heads/main');
+    expect(readLocalRepository(symbolic.dir)).toBeUndefined();
     const creates = Array.from({ length: MAX_LOOSE_REFS + 1 }, (_, i) => `create refs/tags/t${i} HEAD\n`);
     execFileSync('git', ['update-ref', '--stdin'], { cwd: manyTags.dir, input: creates.join('') });
     expect(readLocalRepository(manyTags.dir)).toBeUndefined();
@@ -115,6 +130,7 @@ describe('linkRepository', () => {
     expect(git(ws, 'describe', '--tags', first)).toBe(git(repo.dir, 'describe', '--tags', first));
     expect(git(ws, 'rev-parse', 'v1.0^{commit}')).toBe(first);
     expect(git(ws, 'config', 'remote.origin.url')).toBe(repo.dir);
+    expect(git(ws, 'rev-parse', '--abbrev-ref', 'origin/HEAD')).toBe('origin/main');
     git(ws, 'fsck', '--no-progress');
     // It fetches from its origin like any clone.
     const newer = repo.commit('newer');
