@@ -123,8 +123,8 @@ async function checkedOut(
  * Checkout of a repository on this machine: the workspace's `.git` is written directly, borrowing
  * the repository's objects (see linkRepository). A branch build then needs only
  * `git read-tree -u --reset HEAD` to fill the working tree and index; a tag or commit build a
- * detaching `git checkout`. As with `git clone --branch`, a branch build may name a tag. Names
- * that the repository does not have fail here, without git.
+ * detaching `git checkout`. As with `git clone --branch`, a branch build may name a tag and a tag
+ * build a branch. Names that the repository does not have fail here, without git.
  */
 async function checkoutLinked(
   ctx: CheckoutContext,
@@ -142,7 +142,7 @@ async function checkoutLinked(
   if (scm.buildType === 'commit') {
     localBranch = defaultBranch || undefined;
     git = detach(scm.commit);
-  } else if (scm.buildType === 'branch' && ref && repo.branches.has(ref)) {
+  } else if (ref && repo.branches.has(ref) && (scm.buildType === 'branch' || !repo.tags.has(ref))) {
     localBranch = ref;
     git = ['read-tree', '-u', '--reset', 'HEAD'];
   } else if (scm.ref && repo.tags.has(scm.ref)) {
