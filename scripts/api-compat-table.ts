@@ -42,7 +42,7 @@ export function served(row: CatalogueRow): boolean {
 /** Served operations that leave something out, and what. */
 export const PARTLY: Record<string, string> = {
   ListProjectJobs:
-    '`search` works; `sort_field`, `sort_order`, `creator_id`, `build_status`, `by_group`, `group_path_id` are accepted and ignored (name order)',
+    '`search`, `creator_id`, `build_status` and `sort_order` work; `sort_field` is `job_name`, `last_build_time` or `create_time` (CodeArts names none); `by_group`, `group_path_id` are accepted and ignored',
   ListJobConfig: '`get_all_params` is accepted and ignored (the whole document is returned)',
   ShowRecordDetail: '`repo_name`, `repo_id`, `parent_record_id`, `err_msg` are empty strings',
   DownloadBuildLog: '`log_level` is accepted and ignored (one log level)',

@@ -166,10 +166,18 @@ export const ProjectJobsQuery = Type.Object({
   page_index: Type.Optional(WireInt({ minimum: 0, maximum: 2147483647, default: 0 })),
   page_size: Type.Optional(WireInt({ minimum: 0, maximum: 100, default: 10 })),
   search: Type.Optional(Type.String({ maxLength: 256 })),
-  sort_field: Type.Optional(Type.String({ maxLength: 64 })),
-  sort_order: Type.Optional(Type.String({ maxLength: 8 })),
-  creator_id: Type.Optional(Type.String({ maxLength: 64 })),
-  build_status: Type.Optional(Type.String({ maxLength: 32 })),
+  sort_field: Type.Optional(
+    Type.String({ maxLength: 64, description: 'job_name (default), last_build_time or create_time' }),
+  ),
+  sort_order: Type.Optional(Type.String({ maxLength: 8, description: 'ASC (default) or DESC' })),
+  creator_id: Type.Optional(Type.String({ maxLength: 64, description: 'Only jobs this user created' })),
+  build_status: Type.Optional(
+    Type.String({
+      maxLength: 32,
+      description:
+        'Only jobs whose last build is red (failed), blue (succeeded), timeout, aborted, building, or none (never built)',
+    }),
+  ),
   by_group: Type.Optional(Type.String({ maxLength: 8 })),
   group_path_id: Type.Optional(Type.String({ maxLength: 64 })),
 });

@@ -1,3 +1,4 @@
+import type { JobListQuery } from '../domain/job-list.ts';
 import { MASK, type Build } from '../domain/build.ts';
 import type { Clock } from '../domain/clock.ts';
 import { AppError, invalidParam } from '../domain/errors.ts';
@@ -126,10 +127,10 @@ export class JobService {
   async list(
     caller: Principal,
     projectId: string,
-    page: { offset: number; limit: number; search?: string },
+    query: JobListQuery,
   ): Promise<{ items: JobSummary[]; total: number }> {
     const { role } = await requireProject(this.storage, caller, projectId, 'read');
-    const { items, total } = await this.storage.jobs.listByProject(projectId, page);
+    const { items, total } = await this.storage.jobs.listByProject(projectId, query);
     const users = new Map<string, User | undefined>();
     const user = async (id: string) => {
       if (!users.has(id)) users.set(id, await this.storage.users.findById(id));

@@ -1,3 +1,4 @@
+import type { JobListQuery } from '../domain/job-list.ts';
 import type { Build, BuildState, BuildStep, StepStatus } from '../domain/build.ts';
 import type { Domain, IamProject, Membership, Project, TokenScope, User } from '../domain/identity.ts';
 import type { Role } from '../domain/roles.ts';
@@ -167,10 +168,8 @@ export interface JobStore {
   findById(id: string): Promise<JobRecord | undefined>;
   /** The job with its project and `userId`'s role in it, in one lookup (every job operation does this). */
   findAccess(id: string, userId: string): Promise<JobAccessRecord | undefined>;
-  listByProject(
-    projectId: string,
-    page: { offset: number; limit: number; search?: string },
-  ): Promise<{ items: JobRecord[]; total: number }>;
+  /** A page of a project's live jobs, filtered and ordered as asked. */
+  listByProject(projectId: string, query: JobListQuery): Promise<{ items: JobRecord[]; total: number }>;
   /** Every live job with a non-empty schedule or push trigger is found by scanning this. */
   listAll(): Promise<JobRecord[]>;
   updateConfig(id: string, name: string, config: string, now: number): Promise<void>;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Build } from '../domain/build.ts';
+import type { JobListQuery } from '../domain/job-list.ts';
 import { newId32, newRecordId } from '../domain/ids.ts';
 import { isUniqueViolation } from './errors.ts';
 import type { JobRecord, Storage } from './ports.ts';
@@ -61,7 +62,10 @@ export function runStoreContract(options: StoreContractOptions): void {
     const userId = newId32();
     const projectId = newId32();
 
-    async function newJob(name = `job-${newId32().slice(0, 8)}`): Promise<JobRecord> {
+    async function newJob(
+      name = `job-${newId32().slice(0, 8)}`,
+      overrides: Partial<JobRecord> = {},
+    ): Promise<JobRecord> {
       const job: JobRecord = {
         id: newId32(),
         projectId,
@@ -75,6 +79,7 @@ export function runStoreContract(options: StoreContractOptions): void {
         createdAt: now,
         updatedAt: now,
         recordsVersion: 0,
+        ...overrides,
       };
       await storage.jobs.insert(job);
       return job;
@@ -228,8 +233,91 @@ export function runStoreContract(options: StoreContractOptions): void {
       await storage.jobs.markDeleted(job.id, now);
       expect(await storage.jobs.findById(job.id)).toBeUndefined();
       const again = await newJob('Same');
-      const list = await storage.jobs.listByProject(projectId, { offset: 0, limit: 100, search: 'SAME' });
+      const list = await storage.jobs.listByProject(projectId, {
+        offset: 0,
+        limit: 100,
+        search: 'SAME',
+        sort: { field: 'job_name', descending: false },
+      });
       expect(list.items.map((j) => j.id)).toEqual([again.id]);
+    });
+
+    it("lists a project's jobs by creator and by the state of the last build, in the order asked", async () => {
+      const tag = `list-${newId32().slice(0, 6)}`;
+      const other = newId32();
+      // name, created, creator, last build (started at now + minutes)
+      const rows: [string, number, string, Partial<Build> | undefined][] = [
+        ['a-green', 3, userId, { state: 'SUCCESS' }],
+        ['b-red', 1, userId, { state: 'FAILURE' }],
+        ['c-never', 5, other, undefined],
+        ['d-running', 2, other, { runningStatus: 'Running', state: '', finishedAt: null }],
+        ['e-timeout', 4, userId, { state: 'timeout' }],
+        ['f-aborted', 6, userId, { state: 'ABORTED' }],
+      ];
+      for (const [i, [name, created, creatorId, last]] of rows.entries()) {
+        const job = await newJob(`${tag}-${name}`, { createdAt: now + created, creatorId });
+        if (!last) continue;
+        // An older build first: only the last one counts.
+        await storage.builds.insert(sampleBuild(job.id, 1, now, { state: 'FAILURE' }));
+        await storage.builds.insert(sampleBuild(job.id, 2, now + (10 - i) * 60_000, last));
+        await storage.jobs.raiseBuildNumber(job.id, 2);
+      }
+      const names = async (query: Partial<JobListQuery>) =>
+        (
+          await storage.jobs.listByProject(projectId, {
+            offset: 0,
+            limit: 100,
+            search: tag,
+            sort: { field: 'job_name', descending: false },
+            ...query,
+          })
+        ).items.map((j) => j.name.slice(tag.length + 1));
+      expect(await names({})).toEqual(['a-green', 'b-red', 'c-never', 'd-running', 'e-timeout', 'f-aborted']);
+      expect(await names({ creatorId: other })).toEqual(['c-never', 'd-running']);
+      const byState = {
+        blue: ['a-green'],
+        red: ['b-red'],
+        none: ['c-never'],
+        building: ['d-running'],
+        timeout: ['e-timeout'],
+        aborted: ['f-aborted'],
+      } as const;
+      for (const [filter, expected] of Object.entries(byState)) {
+        expect(await names({ lastBuild: filter as keyof typeof byState }), filter).toEqual(expected);
+      }
+      expect(await names({ sort: { field: 'job_name', descending: true } })).toEqual([
+        'f-aborted',
+        'e-timeout',
+        'd-running',
+        'c-never',
+        'b-red',
+        'a-green',
+      ]);
+      expect(await names({ sort: { field: 'create_time', descending: false } })).toEqual([
+        'b-red',
+        'd-running',
+        'a-green',
+        'e-timeout',
+        'c-never',
+        'f-aborted',
+      ]);
+      // Newest last build first; never built counts as oldest.
+      expect(await names({ sort: { field: 'last_build_time', descending: true } })).toEqual([
+        'a-green',
+        'b-red',
+        'd-running',
+        'e-timeout',
+        'f-aborted',
+        'c-never',
+      ]);
+      const page = await storage.jobs.listByProject(projectId, {
+        offset: 1,
+        limit: 2,
+        search: tag,
+        lastBuild: 'red',
+        sort: { field: 'job_name', descending: false },
+      });
+      expect(page).toMatchObject({ items: [], total: 1 });
     });
 
     it('hands out build numbers once each, even to concurrent transactions', async () => {

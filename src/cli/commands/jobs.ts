@@ -28,12 +28,21 @@ const JOB_COLUMNS: Column<JobListItem>[] = [
   { header: 'disabled', value: (j) => (j.disabled ? 'yes' : '') },
 ];
 
-/** Every job of a project matching `search`, fetched a page of 100 at a time. */
-async function* projectJobs(client: Kiln, projectId: string, search?: string): AsyncGenerator<JobListItem> {
+/** Every job of a project matching the filters, fetched a page of 100 at a time. */
+async function* projectJobs(
+  client: Kiln,
+  projectId: string,
+  filters: { search?: string; status?: string },
+): AsyncGenerator<JobListItem> {
   for (let page = 0, seen = 0; ; page++) {
     const list = await client.listProjectJobs({
       params: { project_id: projectId },
-      query: { page_index: page, page_size: 100, ...(search && { search }) },
+      query: {
+        page_index: page,
+        page_size: 100,
+        ...(filters.search && { search: filters.search }),
+        ...(filters.status && { build_status: filters.status }),
+      },
     });
     yield* list.jobs;
     seen += list.jobs.length;
@@ -62,12 +71,16 @@ function registerReadCommands(jobs: Command, ctx: CliContext): void {
       .command('list')
       .description("A project's jobs (build tasks)")
       .argument('<project>', 'project id or name (see `kiln projects`)')
-      .option('-s, --search <text>', 'only jobs whose name contains this'),
-  ).action(async (project: string, opts: { search?: string; output: OutputFormat }) => {
+      .option('-s, --search <text>', 'only jobs whose name contains this')
+      .option(
+        '--status <status>',
+        'only jobs whose last build is red (failed), blue (succeeded), timeout, aborted, building or none (never built)',
+      ),
+  ).action(async (project: string, opts: { search?: string; status?: string; output: OutputFormat }) => {
     const client = ctx.client();
     const projectId = await resolveProject(client, project);
     const writer = new RowWriter(opts.output, JOB_COLUMNS, ctx.out);
-    for await (const job of projectJobs(client, projectId, opts.search)) writer.row(job);
+    for await (const job of projectJobs(client, projectId, opts)) writer.row(job);
     writer.end();
   });
 

@@ -1,3 +1,4 @@
+import { jobListQuery } from '../../domain/job-list.ts';
 import type { JobConfigBody, UpdateJobBody } from '../../contract/jobs.ts';
 import type { JobConfig } from '../../domain/job-config.ts';
 import type { Principal } from '../../domain/identity.ts';
@@ -35,17 +36,8 @@ export function jobHandlers(deps: RouteDeps): HandlerGroup<JobOps> {
     const job = await jobs.remove(caller, jobId);
     return { result: { job_id: job.id, project_id: job.projectId }, status: 'success' };
   };
-  const list = async (
-    caller: Principal,
-    projectId: string,
-    q: { page_index?: number; page_size?: number; search?: string },
-  ) => {
-    const size = q.page_size ?? 10;
-    const { items, total } = await jobs.list(caller, projectId, {
-      offset: (q.page_index ?? 0) * size,
-      limit: size,
-      ...(q.search && { search: q.search }),
-    });
+  const list = async (caller: Principal, projectId: string, q: Parameters<typeof jobListQuery>[0]) => {
+    const { items, total } = await jobs.list(caller, projectId, jobListQuery(q));
     const now = clock.now();
     return { jobs: items.map((s) => toJobListItem(s, now)), total };
   };

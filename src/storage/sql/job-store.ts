@@ -1,9 +1,13 @@
 import { sql, type Kysely } from 'kysely';
+import type { JobListQuery } from '../../domain/job-list.ts';
 import type { Role } from '../../domain/roles.ts';
 import type { JobAccessRecord, JobRecord, JobStore } from '../ports.ts';
 import type { Database, JobRow } from '../schema.ts';
 import { jobToRow, toJobRecord } from './mappers.ts';
 import { nameContains } from './search.ts';
+
+/** The last build's state each build_status colour stands for (finished builds). */
+const LAST_STATE = { red: 'FAILURE', blue: 'SUCCESS', timeout: 'timeout', aborted: 'ABORTED' } as const;
 
 /** SQL JobStore. Deleted jobs keep their row (and their builds) but no method returns them. */
 export class SqlJobStore implements JobStore {
@@ -55,12 +59,40 @@ export class SqlJobStore implements JobStore {
 
   async listByProject(
     projectId: string,
-    page: { offset: number; limit: number; search?: string },
+    query: JobListQuery,
   ): Promise<{ items: JobRecord[]; total: number }> {
-    let q = this.live().where('project_id', '=', projectId);
-    if (page.search) q = q.where(nameContains('name', page.search));
+    // The last build is the one numbered last_build_number: one key lookup per job.
+    let q = this.db
+      .selectFrom('jobs')
+      .leftJoin('builds as last', (join) =>
+        join.onRef('last.job_id', '=', 'jobs.id').onRef('last.number', '=', 'jobs.last_build_number'),
+      )
+      .where('jobs.deleted_at', 'is', null)
+      .where('jobs.project_id', '=', projectId);
+    if (query.search) q = q.where(nameContains('jobs.name', query.search));
+    if (query.creatorId) q = q.where('jobs.creator_id', '=', query.creatorId);
+    const filter = query.lastBuild;
+    if (filter === 'none') q = q.where('last.id', 'is', null);
+    else if (filter === 'building') q = q.where('last.running_status', '!=', 'Finished');
+    else if (filter) {
+      q = q.where('last.running_status', '=', 'Finished').where('last.state', '=', LAST_STATE[filter]);
+    }
+    const order = query.sort.descending ? 'desc' : 'asc';
+    const key =
+      query.sort.field === 'last_build_time'
+        ? sql<number>`coalesce(${sql.ref('last.start_time')}, 0)`
+        : query.sort.field === 'create_time'
+          ? sql<number>`${sql.ref('jobs.created_at')}`
+          : sql<string>`${sql.ref('jobs.name')}`;
     const [rows, count] = await Promise.all([
-      q.selectAll().orderBy('name').orderBy('id').limit(page.limit).offset(page.offset).execute(),
+      q
+        .selectAll('jobs')
+        .orderBy(key, order)
+        .orderBy('jobs.name', order)
+        .orderBy('jobs.id', order)
+        .limit(query.limit)
+        .offset(query.offset)
+        .execute(),
       q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
     ]);
     return { items: rows.map(toJobRecord), total: Number(count.n) };

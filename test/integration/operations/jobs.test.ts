@@ -352,6 +352,50 @@ onEveryStore((store) => {
       ).toEqual([alpha1, alpha2].sort());
     });
 
+    it('ListProjectJobs (v1) filters by creator and last build status and sorts as asked', async () => {
+      const project = await createProject(kiln, admin, 'filtered');
+      const green = await createJob(kiln, admin, project, { job_name: 'b-green' });
+      const red = await createJob(kiln, admin, project, { job_name: 'a-red' });
+      const never = await createJob(kiln, admin, project, { job_name: 'c-never' });
+      await importRecords(kiln, admin, green, [recordLine(1, { state: 'FAILURE' }), recordLine(2)]);
+      await importRecords(kiln, admin, red, [recordLine(1), recordLine(5, { state: 'FAILURE' })]);
+      const list = async (query: string) => {
+        const res = await kiln.call(admin, {
+          method: 'GET',
+          url: `/v1/job/${project}/list?page_index=0&page_size=10&${query}`,
+        });
+        expectOk(res);
+        const body = res.json() as { jobs: { id: string; job_creator: string }[]; total: number };
+        expect(body.total).toBe(body.jobs.length);
+        return body.jobs.map((j) => j.id);
+      };
+      expect(await list('')).toEqual([red, green, never]);
+      expect(await list('build_status=blue')).toEqual([green]);
+      expect(await list('build_status=RED')).toEqual([red]);
+      expect(await list('build_status=none')).toEqual([never]);
+      expect(await list('build_status=building')).toEqual([]);
+      expect(await list('sort_field=job_name&sort_order=DESC')).toEqual([never, green, red]);
+      // Build 5 of a-red started after build 2 of b-green; c-never never did.
+      expect(await list('sort_field=last_build_time&sort_order=desc')).toEqual([red, green, never]);
+      const creator = (
+        await kiln.call(admin, { method: 'GET', url: `/v1/job/${project}/list?page_index=0&page_size=1` })
+      ).json().jobs[0].job_creator as string;
+      expect(await list(`creator_id=${creator}`)).toEqual([red, green, never]);
+      expect(await list(`creator_id=${'f'.repeat(32)}`)).toEqual([]);
+
+      for (const [query, named] of [
+        ['build_status=green', /build_status must be one of red, blue, timeout, aborted, building, none/],
+        ['sort_field=colour', /sort_field must be one of job_name, last_build_time, create_time/],
+        ['sort_order=up', /sort_order must be one of asc, desc/],
+      ] as const) {
+        const res = await kiln.call(admin, {
+          method: 'GET',
+          url: `/v1/job/${project}/list?page_index=0&page_size=10&${query}`,
+        });
+        expectCodeArtsError(res, 400, 'CB.00060200', named);
+      }
+    });
+
     it('answers a job in an unknown project with 404 CB.00060404', async () => {
       const res = await kiln.call(admin, {
         method: 'POST',

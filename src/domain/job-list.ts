@@ -1,0 +1,57 @@
+import { invalidParam } from './errors.ts';
+
+/**
+ * How a project's job list (ListProjectJobs) is filtered and ordered. CodeArts documents the
+ * `build_status` values (the last build's Jenkins ball colour: red failed, blue succeeded, timeout,
+ * aborted, building, none for never built) and `sort_order` (ASC|DESC); it names no sort fields,
+ * so Kiln takes the Job fields a list is ordered by and says which.
+ */
+export const JOB_SORT_FIELDS = ['job_name', 'last_build_time', 'create_time'] as const;
+export type JobSortField = (typeof JOB_SORT_FIELDS)[number];
+
+export const LAST_BUILD_FILTERS = ['red', 'blue', 'timeout', 'aborted', 'building', 'none'] as const;
+export type LastBuildFilter = (typeof LAST_BUILD_FILTERS)[number];
+
+/** A page of a project's jobs: which, in what order. */
+export interface JobListQuery {
+  offset: number;
+  limit: number;
+  /** Part of the name, any case. */
+  search?: string;
+  /** Jobs this user created. */
+  creatorId?: string;
+  /** Jobs whose last build is in this state. */
+  lastBuild?: LastBuildFilter;
+  sort: { field: JobSortField; descending: boolean };
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  const found = allowed.find((a) => a === value.toLowerCase());
+  if (found === undefined)
+    throw invalidParam(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+  return found;
+}
+
+/** Reads the list's query parameters; a value it does not know is a 400 that names the valid ones. */
+export function jobListQuery(q: {
+  page_index?: number;
+  page_size?: number;
+  search?: string;
+  creator_id?: string;
+  build_status?: string;
+  sort_field?: string;
+  sort_order?: string;
+}): JobListQuery {
+  const limit = q.page_size ?? 10;
+  return {
+    offset: (q.page_index ?? 0) * limit,
+    limit,
+    ...(q.search && { search: q.search }),
+    ...(q.creator_id && { creatorId: q.creator_id }),
+    ...(q.build_status && { lastBuild: oneOf('build_status', q.build_status, LAST_BUILD_FILTERS) }),
+    sort: {
+      field: q.sort_field ? oneOf('sort_field', q.sort_field, JOB_SORT_FIELDS) : 'job_name',
+      descending: q.sort_order ? oneOf('sort_order', q.sort_order, ['asc', 'desc']) === 'desc' : false,
+    },
+  };
+}
