@@ -1,3 +1,4 @@
+import type { BuildState } from './build.ts';
 import { invalidParam } from './errors.ts';
 
 /**
@@ -11,6 +12,14 @@ export type JobSortField = (typeof JOB_SORT_FIELDS)[number];
 
 export const LAST_BUILD_FILTERS = ['red', 'blue', 'timeout', 'aborted', 'building', 'none'] as const;
 export type LastBuildFilter = (typeof LAST_BUILD_FILTERS)[number];
+
+/** The state of a finished last build that each of the other filters stands for. */
+export const FINISHED_STATE: Record<Exclude<LastBuildFilter, 'building' | 'none'>, BuildState> = {
+  red: 'FAILURE',
+  blue: 'SUCCESS',
+  timeout: 'timeout',
+  aborted: 'ABORTED',
+};
 
 /** A page of a project's jobs: which, in what order. */
 export interface JobListQuery {

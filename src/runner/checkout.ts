@@ -67,9 +67,10 @@ export async function checkout(
   // (about 8 ms here) and the URL through its pack protocol (about 20 ms); a plain repository on
   // this machine is not cloned at all but linked (checkoutLinked).
   const source = scm.url.startsWith('file://') ? fileURLToPath(scm.url) : scm.url;
-  const local = isLocalPath(source) && !ctx.standalone ? readLocalRepository(source) : undefined;
+  const onDisk = isLocalPath(source);
+  const local = onDisk && !ctx.standalone ? readLocalRepository(source) : undefined;
   if (local) return checkoutLinked(ctx, scm, local);
-  const depth = isLocalPath(source) ? '' : '--depth=1';
+  const depth = onDisk ? '' : '--depth=1';
   const commit = scm.buildType === 'commit' ? scm.commit : '';
   const url = withoutCredentials(source);
   const shown = commit

@@ -291,19 +291,19 @@ export class SqlTokenStore implements TokenStore {
     if (!r) return undefined;
     return {
       token: toTokenRecord(r),
-      user: {
+      user: toUser({
         id: r.user_id,
-        domainId: r.u_domain_id,
+        domain_id: r.u_domain_id,
         name: r.u_name,
-        displayName: r.u_display_name,
-        isAdmin: Number(r.u_is_admin) === 1,
-        disabled: Number(r.u_disabled) === 1,
-        createdAt: Number(r.u_created_at),
-      },
-      domain: { id: r.u_domain_id, name: r.d_name, createdAt: Number(r.d_created_at) },
+        display_name: r.u_display_name,
+        is_admin: r.u_is_admin,
+        disabled: r.u_disabled,
+        created_at: r.u_created_at,
+      }),
+      domain: toDomain({ id: r.u_domain_id, name: r.d_name, created_at: r.d_created_at }),
       iamProject:
         r.iam_project_id && r.p_name !== null
-          ? { id: r.iam_project_id, domainId: r.u_domain_id, name: r.p_name }
+          ? toIamProject({ id: r.iam_project_id, domain_id: r.u_domain_id, name: r.p_name })
           : undefined,
     };
   }

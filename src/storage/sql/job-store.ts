@@ -1,13 +1,10 @@
 import { sql, type Kysely } from 'kysely';
-import type { JobListQuery } from '../../domain/job-list.ts';
+import { FINISHED_STATE, type JobListQuery } from '../../domain/job-list.ts';
 import type { Role } from '../../domain/roles.ts';
 import type { JobAccessRecord, JobRecord, JobStore } from '../ports.ts';
 import type { Database, JobRow } from '../schema.ts';
-import { jobToRow, toJobRecord } from './mappers.ts';
+import { jobToRow, toJobRecord, toProject } from './mappers.ts';
 import { nameContains } from './search.ts';
-
-/** The last build's state each build_status colour stands for (finished builds). */
-const LAST_STATE = { red: 'FAILURE', blue: 'SUCCESS', timeout: 'timeout', aborted: 'ABORTED' } as const;
 
 /** SQL JobStore. Deleted jobs keep their row (and their builds) but no method returns them. */
 export class SqlJobStore implements JobStore {
@@ -45,14 +42,14 @@ export class SqlJobStore implements JobStore {
     if (!r) return undefined;
     return {
       job: toJobRecord(r),
-      project: {
+      project: toProject({
         id: r.project_id,
-        domainId: r.p_domain_id,
+        domain_id: r.p_domain_id,
         name: r.p_name,
         description: r.p_description,
-        creatorId: r.p_creator_id,
-        createdAt: Number(r.p_created_at),
-      },
+        creator_id: r.p_creator_id,
+        created_at: r.p_created_at,
+      }),
       role: (r.role ?? undefined) as Role | undefined,
     };
   }
@@ -75,7 +72,7 @@ export class SqlJobStore implements JobStore {
     if (filter === 'none') q = q.where('last.id', 'is', null);
     else if (filter === 'building') q = q.where('last.running_status', '!=', 'Finished');
     else if (filter) {
-      q = q.where('last.running_status', '=', 'Finished').where('last.state', '=', LAST_STATE[filter]);
+      q = q.where('last.running_status', '=', 'Finished').where('last.state', '=', FINISHED_STATE[filter]);
     }
     const order = query.sort.descending ? 'desc' : 'asc';
     const key =

@@ -32,7 +32,13 @@ export function toDomain(row: DomainRow): Domain {
   return { id: row.id, name: row.name, createdAt: num(row.created_at) };
 }
 
-export function toUser(row: UserRow): User {
+/** The user's public columns: a users row, or the same columns joined into another query. */
+export type UserColumns = Pick<
+  UserRow,
+  'id' | 'domain_id' | 'name' | 'display_name' | 'is_admin' | 'disabled' | 'created_at'
+>;
+
+export function toUser(row: UserColumns): User {
   return {
     id: row.id,
     domainId: row.domain_id,
