@@ -31,6 +31,16 @@ const oneOf =
     (values as readonly string[]).includes(t) ? (t as T) : { error: `must be one of ${values.join(', ')}` };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const onOff = oneOf(['on', 'off'] as const);
+/** Absolute paths separated by `:` (empty: none). */
+const pathList: Parse<string[]> = (t) => {
+  const paths = t.split(':').filter((p) => p !== '');
+  const bad = paths.find((p) => !p.startsWith('/'));
+  return bad === undefined
+    ? paths
+    : { error: `must be absolute paths separated by ':' (${JSON.stringify(bad)} is not)` };
+};
+const GIB = 1024 ** 3;
 
 /** The option table. */
 export const OPTIONS = {
@@ -120,6 +130,60 @@ export const OPTIONS = {
     help: 'Stable name of this server: its local runner is local:<name>, and at start it ends the builds that runner held. Default: <host name>-<port>; give each server of a cluster its own',
     parse: (t: string) => (/^[\w.-]{1,64}$/.test(t) ? t : { error: 'must be 1-64 letters, digits, . _ -' }),
   },
+  sandbox: {
+    env: 'KILN_SANDBOX',
+    default: 'on',
+    help: 'on: every build runs in a sandbox of its own (bubblewrap; see docs/security.md). off: builds run as plain processes of the runner, with its rights (unsafe; Kiln warns at every start)',
+    parse: onOff,
+  },
+  sandboxNetwork: {
+    env: 'KILN_SANDBOX_NETWORK',
+    default: 'on',
+    help: 'on: builds reach the network (and every service the runner host listens on); off: a build has only its own loopback (checkouts still work: the runner fetches)',
+    parse: onOff,
+  },
+  sandboxUid: {
+    env: 'KILN_SANDBOX_UID',
+    default: '900000',
+    help: "When the runner is root: the user id that owns the runner's mirrors; slot n runs its builds as this + 1 + n. No account is needed",
+    parse: int(1000, 2 ** 31 - 1024),
+  },
+  sandboxReadOnly: {
+    env: 'KILN_SANDBOX_READ_ONLY',
+    default: '',
+    help: "Host directories builds may read (':'-separated absolute paths), besides /usr, /etc and /opt",
+    parse: pathList,
+  },
+  localRepositories: {
+    env: 'KILN_LOCAL_REPOSITORIES',
+    default: '',
+    help: "Directories (':'-separated absolute paths) whose repositories jobs may name by path or file:// URL; default none. A repository must be readable by the sandbox's user",
+    parse: pathList,
+  },
+  buildMaxProcesses: {
+    env: 'KILN_BUILD_MAX_PROCESSES',
+    default: '1024',
+    help: 'Processes a build may have at once; reaching it ends the build FAILURE',
+    parse: int(16, 1_000_000),
+  },
+  buildMaxDiskBytes: {
+    env: 'KILN_BUILD_MAX_DISK_BYTES',
+    default: String(20 * GIB),
+    help: "Bytes a build's workspace, HOME and /tmp may take (checked every 2 s; also the largest file a build may write); past it the build ends FAILURE",
+    parse: int(1024 * 1024, 2 ** 50),
+  },
+  mirrorMaxBytes: {
+    env: 'KILN_MIRROR_MAX_BYTES',
+    default: String(50 * GIB),
+    help: "Disk the runner's repository mirrors may take; past it the least recently used are removed",
+    parse: int(0, 2 ** 50),
+  },
+  mirrorMaxAgeDays: {
+    env: 'KILN_MIRROR_MAX_AGE_DAYS',
+    default: '30',
+    help: 'A repository mirror no build used for this many days is removed',
+    parse: int(1, 3650),
+  },
   rateLimit: {
     env: 'KILN_RATE_LIMIT',
     default: '0',
@@ -146,11 +210,37 @@ export class ConfigError extends Error {
   }
 }
 
+/** The settings `kiln runner` reads from its environment (the rest are the server's). */
+export const RUNNER_OPTION_KEYS = [
+  'sandbox',
+  'sandboxNetwork',
+  'sandboxUid',
+  'sandboxReadOnly',
+  'localRepositories',
+  'buildMaxProcesses',
+  'buildMaxDiskBytes',
+  'mirrorMaxBytes',
+  'mirrorMaxAgeDays',
+] as const satisfies readonly (keyof Options)[];
+
+/** The runner's settings. */
+export type RunnerConfig = Pick<Config, (typeof RUNNER_OPTION_KEYS)[number]>;
+
+/** Parses the settings of `kiln runner` (every bad one reported at once). */
+export function parseRunnerConfig(env: Record<string, string | undefined>): RunnerConfig {
+  return parseOptions(env, RUNNER_OPTION_KEYS) as RunnerConfig;
+}
+
 /** Parses the environment (only the KILN_* names of the table are read). */
 export function parseConfig(env: Record<string, string | undefined>): Config {
+  return parseOptions(env, Object.keys(OPTIONS) as (keyof Options)[]) as Config;
+}
+
+function parseOptions(env: Record<string, string | undefined>, keys: readonly (keyof Options)[]): unknown {
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
-  for (const [key, option] of Object.entries(OPTIONS) as [string, Option<unknown>][]) {
+  for (const key of keys) {
+    const option: Option<unknown> = OPTIONS[key];
     const raw = env[option.env];
     const given = raw !== undefined && raw !== '' ? raw : option.default;
     if (given === undefined) continue;
@@ -167,7 +257,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     );
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze(out) as Config;
+  return Object.freeze(out);
 }
 
 /** The option table as documentation rows. */

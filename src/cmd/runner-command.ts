@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
 import pino from 'pino';
 import { HttpRunnerPeer } from '../runner/http-peer.ts';
-import { ProcessExecutor } from '../runner/executor.ts';
 import { Runner } from '../runner/runner.ts';
+import { SandboxUnavailableError } from '../runner/sandbox.ts';
+import { ConfigError, parseRunnerConfig } from './config.ts';
+import { runnerOptions } from './runner-setup.ts';
 
 /** Options of `kiln runner`. */
 export interface RunnerCommandOptions {
@@ -26,14 +28,21 @@ export async function runRunner(opts: RunnerCommandOptions): Promise<void> {
   if (!Number.isInteger(slots) || slots < 1 || slots > 256)
     throw new Error('--slots must be a whole number from 1 to 256');
   const logger = pino({ level: opts.logLevel, base: { service: 'kiln-runner' } });
-  const onError = (err: unknown, context: string) => logger.warn({ err }, context);
-  const runner = new Runner(new HttpRunnerPeer(opts.server, token), {
-    slots,
-    executor: new ProcessExecutor(),
-    workDir: resolve(opts.workDir),
-    path: opts.buildPath ?? process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-    onError,
-  });
+  let options;
+  try {
+    options = await runnerOptions(parseRunnerConfig(process.env), {
+      slots,
+      workDir: resolve(opts.workDir),
+      path: opts.buildPath ?? process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      logger,
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new Error(error.message, { cause: error });
+    if (error instanceof SandboxUnavailableError)
+      throw new Error(`cannot run builds: ${error.message}`, { cause: error });
+    throw error;
+  }
+  const runner = new Runner(new HttpRunnerPeer(opts.server, token), options);
   runner.start();
   logger.info({ server: opts.server, slots }, 'runner started');
   await new Promise<void>((done) => {

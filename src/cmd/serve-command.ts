@@ -1,3 +1,4 @@
+import { SandboxUnavailableError } from '../runner/sandbox.ts';
 import { ConfigError, parseConfig } from './config.ts';
 import { startServer } from './serve.ts';
 
@@ -13,7 +14,11 @@ export async function serveUntilSignal(): Promise<void> {
     }
     throw error;
   }
-  const server = await startServer(config);
+  const server = await startServer(config).catch((error: unknown) => {
+    if (!(error instanceof SandboxUnavailableError)) throw error;
+    process.stderr.write(`kiln: cannot run builds: ${error.message}\n`);
+    process.exit(2);
+  });
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {

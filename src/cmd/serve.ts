@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from '../domain/clock.ts';
 import { createEngine, type Engine } from '../engine/engine.ts';
-import { ProcessExecutor } from '../runner/executor.ts';
 import { Runner } from '../runner/runner.ts';
 import { createApp } from '../server/app.ts';
 import { createMetrics } from '../server/metrics.ts';
@@ -13,6 +12,7 @@ import type { Storage } from '../storage/ports.ts';
 import { createPostgresStorage } from '../storage/postgres/postgres-storage.ts';
 import { createSqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
 import type { Config } from './config.ts';
+import { runnerOptions } from './runner-setup.ts';
 import { readOrCreateSecretKey } from './secret-key.ts';
 
 /** The built dashboard, from src/cmd or dist/cmd alike. */
@@ -57,6 +57,16 @@ export async function openStorage(config: Config, logger: Logger): Promise<Stora
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'kiln' } });
   const onError = (err: unknown, context: string) => logger.warn({ err }, context);
+  // First, so that a machine that cannot sandbox builds says so before anything else happens.
+  const runnerSetup =
+    config.runnerSlots > 0
+      ? await runnerOptions(config, {
+          slots: config.runnerSlots,
+          workDir: resolve(config.workDir ?? join(config.dataDir, 'work')),
+          path: config.buildPath ?? process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+          logger,
+        })
+      : undefined;
   const storage = await openStorage(config, logger);
   const metrics = createMetrics();
   const engine = createEngine({
@@ -96,16 +106,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
 
-  const runner =
-    config.runnerSlots > 0
-      ? new Runner(engine.dispatch.peer(runnerId), {
-          slots: config.runnerSlots,
-          executor: new ProcessExecutor(),
-          workDir: resolve(config.workDir ?? join(config.dataDir, 'work')),
-          path: config.buildPath ?? process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-          onError,
-        })
-      : undefined;
+  const runner = runnerSetup ? new Runner(engine.dispatch.peer(runnerId), runnerSetup) : undefined;
   runner?.start();
   logger.info(
     { host: config.host, port, store: storage.dialect, runner: runner ? runnerId : 'none' },

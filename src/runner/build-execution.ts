@@ -1,53 +1,64 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildState } from '../domain/build.ts';
 import { LeaseLostError, type Lease, type RunnerPeer } from '../protocol/runner-protocol.ts';
-import { checkout, withoutCredentials } from './checkout.ts';
-import type { Executor } from './executor.ts';
+import { cleanBuildDirs, makeBuildDirs } from './build-dirs.ts';
+import { checkout, checkoutGitconfig, mirrorFailureReason, withoutCredentials } from './checkout.ts';
+import { watchLimits, type BuildLimits, type LimitHit } from './limits-watch.ts';
 import { LogStreamer } from './log-streamer.ts';
+import type { MirrorCache, MirrorHold } from './mirrors.ts';
 import { persist } from './persist.ts';
+import type { Sandbox, SandboxBackend } from './sandbox.ts';
 import { SecretMasker } from './secret-masker.ts';
 
 /** Where and how a runner runs builds. */
 export interface ExecutionOptions {
-  executor: Executor;
-  /** Parent of workspaces, scripts and the builds' HOME. */
+  sandbox: SandboxBackend;
+  mirrors: MirrorCache;
+  /** Parent of build directories, mirrors and kept workspaces. */
   workDir: string;
   /** PATH builds see. */
   path: string;
+  limits: BuildLimits;
   onError?: (error: unknown, context: string) => void;
 }
 
 /** Why a build stopped early. */
-type StopReason = 'cancel' | 'timeout' | 'lost' | 'shutdown';
+type StopReason = 'cancel' | 'timeout' | 'lost' | 'shutdown' | 'limit';
 
 const FINAL_STATE: Record<StopReason, BuildState> = {
   cancel: 'ABORTED',
   timeout: 'timeout',
   lost: 'ABORTED',
   shutdown: 'ABORTED',
+  limit: 'FAILURE',
 };
+
+/** Exit code of a process killed by SIGXFSZ: it wrote past the largest file allowed. */
+const FILE_TOO_LARGE = 128 + 25;
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
 /**
- * Runs one leased build: a fresh workspace, checkout, the enabled steps in order (each with
- * `bash -e` in the workspace, in an environment built from scratch), output streamed to the log
- * with sensitive values masked, heartbeats that renew the lease and carry stop requests, the job's
- * timeout, and the outcome reported at the end.
+ * Runs one leased build in a sandbox of its own: fresh directories, the repository's mirror updated
+ * while the sandbox starts, checkout, the enabled steps in order (each with `bash -e` in the
+ * workspace, in an environment built from scratch), output streamed to the log with sensitive
+ * values masked, heartbeats that renew the lease and carry stop requests, the job's timeout and
+ * the build's limits, and the outcome reported once every process of the build has ended.
  */
 export async function executeBuild(
   lease: Lease,
   peer: RunnerPeer,
   options: ExecutionOptions,
   shutdown: AbortSignal,
+  slot = 0,
 ): Promise<BuildState | undefined> {
   const { plan } = lease;
   const abort = new AbortController();
   let reason: StopReason | undefined;
+  let limitHit: LimitHit | undefined;
   const stop = (why: StopReason) => {
     if (reason) return;
     reason = why;
@@ -67,59 +78,87 @@ export async function executeBuild(
   const line = (text: string) => write(Buffer.from(`[kiln] ${text}\n`));
   const report = <T>(what: string, fn: () => Promise<T>) =>
     persist(fn, lease.leaseMs, (e) => options.onError?.(e, `reporting ${what} (retrying)`));
+  const stopReason = (why: StopReason) =>
+    why === 'timeout'
+      ? `the job's timeout of ${seconds(plan.timeoutMs)} passed`
+      : why === 'cancel'
+        ? 'the build was stopped'
+        : why === 'limit'
+          ? (limitHit?.message ?? 'a limit was hit')
+          : why;
 
-  const workspace = join(options.workDir, 'workspaces', `${lease.jobId}-${lease.buildNumber}`);
-  // One directory for every build's scripts: a directory per build would cost a mkdir and a rmdir.
-  const scripts = join(options.workDir, 'scripts');
-  const stepScripts = plan.steps.map((_, index) => join(scripts, `${lease.recordId}-step-${index + 1}.sh`));
-  const home = join(options.workDir, 'home');
-  const baseEnv = { PATH: options.path, HOME: home, LANG: 'C.UTF-8', CI: 'true', KILN: 'true' };
+  const owner = options.sandbox.buildOwner(slot);
+  const dirs = makeBuildDirs(options.workDir, lease.recordId, owner);
+  let sandbox: Sandbox | undefined;
+  let mirror: MirrorHold | undefined;
+  let limits: { stop(): void } | undefined;
   let state: BuildState = 'SUCCESS';
   try {
-    // A workspace left by a crash can be large: that removal goes to the thread pool. The rest is a
-    // few small files, made synchronously: faster than thread-pool trips, on the way to step one.
-    if (existsSync(workspace)) await rm(workspace, { recursive: true, force: true });
-    for (const dir of [workspace, scripts, home]) mkdirSync(dir, { recursive: true });
-    // Written now, while nothing waits on them: once checked out, the first step starts at once.
-    writeStepScripts(stepScripts, plan.steps);
-    line(
-      `build ${lease.dailyBuildNumber} (#${lease.buildNumber}) on ${process.platform}, workspace ${workspace}`,
-    );
+    const stepScripts = writeStepScripts(dirs.ctl, plan.steps, owner);
+    line(`build ${lease.dailyBuildNumber} (#${lease.buildNumber}) on ${process.platform}`);
+
+    let resolving: Promise<Awaited<ReturnType<MirrorHold['update']>>> | undefined;
+    if (plan.scm) {
+      const held = options.mirrors.hold(plan.scm.url);
+      if ('error' in held) {
+        line(`checkout failed: ${withoutCredentials(plan.scm.url)} ${held.error}`);
+        return (state = 'FAILURE');
+      }
+      mirror = held;
+      line(`fetching ${withoutCredentials(plan.scm.url)} into the runner's mirror`);
+      // The fetch and the sandbox's start overlap: each takes a few milliseconds to start.
+      resolving = held.update(
+        slot,
+        { kind: plan.scm.buildType, ref: plan.scm.ref, commit: plan.scm.commit },
+        write,
+      );
+    }
+    sandbox = await options.sandbox.openBuild({ dirs, slot, ...(mirror && { mirror: mirror.path }) });
+    limits = watchLimits(sandbox, dirs.root, options.limits, (hit) => {
+      limitHit = hit;
+      stop('limit');
+    });
+    const inside = sandbox.inside;
+    const baseEnv = { PATH: options.path, HOME: inside.home, LANG: 'C.UTF-8', CI: 'true', KILN: 'true' };
 
     let commitId = '';
     let branch = plan.scm?.ref ?? '';
-    if (plan.scm) {
-      line(
-        `checking out ${withoutCredentials(plan.scm.url)} (${plan.scm.buildType} ${plan.scm.buildType === 'commit' ? plan.scm.commit : plan.scm.ref || 'default branch'})`,
-      );
-      const env = { ...baseEnv, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '/bin/false' };
+    if (plan.scm && resolving) {
+      const resolved = await untilAborted(resolving, abort.signal);
+      if (!resolved) {
+        line(`checkout interrupted (${stopReason(reason ?? 'cancel')})`);
+        return (state = FINAL_STATE[reason ?? 'cancel']);
+      }
+      if ('failure' in resolved) {
+        line(`checkout failed: ${mirrorFailureReason(resolved, plan.scm)}`);
+        return (state = 'FAILURE');
+      }
+      writeOwned(join(dirs.ctl, 'checkout.gitconfig'), checkoutGitconfig(inside.mirror ?? ''), owner);
       const result = await checkout(
-        {
-          executor: options.executor,
-          workspace,
-          env,
-          signal: abort.signal,
-          write,
-          standalone: plan.keepWorkspace,
-        },
+        { sandbox, env: baseEnv, signal: abort.signal, write, standalone: plan.keepWorkspace },
         plan.scm,
+        resolved,
       );
       if (!result.ok) {
-        line(reason ? `checkout interrupted (${reason})` : `checkout failed: ${result.reason}`);
+        line(reason ? `checkout interrupted (${stopReason(reason)})` : `checkout failed: ${result.reason}`);
         state = reason ? FINAL_STATE[reason] : 'FAILURE';
         return state;
       }
       commitId = result.commitId;
       branch = result.branch;
       line(`checked out ${commitId}${result.commitMessage ? ` "${result.commitMessage}"` : ''}`);
-      await peer.started(lease.recordId, {
-        commitId,
-        commitTime: result.commitTime,
-        commitMessage: result.commitMessage,
-        branch,
-      });
+      await report('the checkout', () =>
+        peer.started(lease.recordId, {
+          commitId,
+          commitTime: result.commitTime,
+          commitMessage: result.commitMessage,
+          branch,
+        }),
+      );
     } else {
-      await peer.started(lease.recordId, { commitId: '', commitTime: null, commitMessage: '', branch: '' });
+      await report('the start', () =>
+        peer.started(lease.recordId, { commitId: '', commitTime: null, commitMessage: '', branch: '' }),
+      );
     }
 
     const env: Record<string, string> = {
@@ -130,7 +169,7 @@ export async function executeBuild(
       COMMIT_ID: commitId,
       CODE_BRANCH: branch,
       JOB_ID: lease.jobId,
-      WORKSPACE: workspace,
+      WORKSPACE: inside.workspace,
     };
     for (const [index, step] of plan.steps.entries()) {
       if (reason) break;
@@ -144,13 +183,12 @@ export async function executeBuild(
       );
       line(`step ${index + 1}/${plan.steps.length} "${step.name}"`);
       const began = Date.now();
-      const result = await options.executor.exec(
+      const result = await sandbox.exec(
         {
           file: '/bin/bash',
-          args: ['-c', STEP_SHELL, stepScripts[index]!],
-          cwd: workspace,
+          args: ['-c', STEP_SHELL, `${inside.ctl}/${stepScripts[index]}`],
+          cwd: inside.workspace,
           env,
-          stderr: 'program',
         },
         write,
         abort.signal,
@@ -161,14 +199,14 @@ export async function executeBuild(
         ok
           ? `step "${step.name}" succeeded in ${seconds(Date.now() - began)}`
           : reason
-            ? `step "${step.name}" stopped (${reason === 'timeout' ? `the job's timeout of ${seconds(plan.timeoutMs)} passed` : reason === 'cancel' ? 'the build was stopped' : reason})`
-            : `step "${step.name}" failed with exit code ${result.exitCode ?? result.signal} after ${seconds(Date.now() - began)}`,
+            ? `step "${step.name}" stopped (${stopReason(reason)})`
+            : result.exitCode === FILE_TOO_LARGE
+              ? `step "${step.name}" failed: a file reached the largest size a build may write (KILN_BUILD_MAX_DISK)`
+              : `step "${step.name}" failed with exit code ${result.exitCode ?? result.signal} after ${seconds(Date.now() - began)}`,
       );
-      await peer.step(lease.recordId, {
-        index,
-        status: ok ? 'success' : 'error',
-        logOffset: streamer.offset,
-      });
+      await report('a step end', () =>
+        peer.step(lease.recordId, { index, status: ok ? 'success' : 'error', logOffset: streamer.offset }),
+      );
       if (!ok) {
         state = reason ? FINAL_STATE[reason] : 'FAILURE';
         break;
@@ -187,16 +225,42 @@ export async function executeBuild(
   } finally {
     clearTimeout(timeout);
     heartbeat.stop();
+    limits?.stop();
     shutdown.removeEventListener('abort', onShutdown);
+    // Every process of the build ends before the outcome is reported.
+    await sandbox?.close().catch((e: unknown) => options.onError?.(e, 'closing the sandbox'));
+    mirror?.release(slot);
+    if (reason === 'limit' && limitHit) line(limitHit.message);
     write(masker.end());
     if (reason !== 'lost') line(`build finished: ${reason ? FINAL_STATE[reason] : state}`);
+    // The directories go first: a build that filled the disk must not keep the outcome from being stored.
+    await cleanBuildDirs(options.workDir, dirs, plan.keepWorkspace ? lease.jobId : undefined).catch(
+      (e: unknown) => options.onError?.(e, 'removing the build directories'),
+    );
     await streamer.flush();
     if (reason !== 'lost' && !streamer.leaseLost) {
       await reportOutcome(lease, peer, { state: reason ? FINAL_STATE[reason] : state }, options.onError);
     }
-    await Promise.all(stepScripts.map((path) => rm(path, { force: true })));
-    await cleanWorkspace(options.workDir, lease, workspace);
   }
+}
+
+/** The promise's value, or undefined as soon as `signal` aborts (the work itself goes on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /**
@@ -206,10 +270,23 @@ export async function executeBuild(
  */
 const STEP_SHELL = 'exec 2>&1; set -e; . "$0"';
 
-/** Writes each step's command to its script file (`paths`, by step index). */
-function writeStepScripts(paths: string[], steps: Lease['plan']['steps']): void {
-  for (const [index, step] of steps.entries())
-    writeFileSync(paths[index]!, `${step.command}\n`, { mode: 0o600 });
+/** Writes a file the build's user may read (the runner may be root, the build not). */
+function writeOwned(path: string, text: string, owner: { uid: number; gid: number } | undefined): void {
+  writeFileSync(path, text, { mode: 0o600 });
+  if (owner) chownSync(path, owner.uid, owner.gid);
+}
+
+/** Writes each step's command to its script file; returns their names, by step index. */
+function writeStepScripts(
+  ctl: string,
+  steps: Lease['plan']['steps'],
+  owner: { uid: number; gid: number } | undefined,
+): string[] {
+  return steps.map((step, index) => {
+    const name = `step-${index + 1}.sh`;
+    writeOwned(join(ctl, name), `${step.command}\n`, owner);
+    return name;
+  });
 }
 
 /**
@@ -236,19 +313,6 @@ async function reportOutcome(
   } catch (error) {
     if (!(error instanceof LeaseLostError && attempts > 1)) onError?.(error, 'reporting the outcome');
   }
-}
-
-/** Removes the workspace; a job that keeps its last workspace keeps only the newest one. */
-async function cleanWorkspace(workDir: string, lease: Lease, workspace: string): Promise<void> {
-  if (!lease.plan.keepWorkspace) {
-    await rm(workspace, { recursive: true, force: true });
-    return;
-  }
-  const keptDir = join(workDir, 'kept');
-  const kept = join(keptDir, lease.jobId);
-  await mkdir(keptDir, { recursive: true });
-  await rm(kept, { recursive: true, force: true });
-  await rename(workspace, kept).catch(() => rm(workspace, { recursive: true, force: true }));
 }
 
 /** Renews the lease every few seconds; a stop request or a lost lease stops the build. */

@@ -1,12 +1,8 @@
 import { spawn } from 'node:child_process';
+import type { Command, ExecResult } from './sandbox.ts';
 
-/** A program to run. */
-export interface ExecSpec {
-  file: string;
-  args: string[];
-  cwd: string;
-  /** The whole environment: nothing of the runner's own is inherited. */
-  env: Record<string, string>;
+/** A program to run as a plain process. */
+export interface ExecSpec extends Command {
   /**
    * How stderr joins the output. `shell` (the default): a shell in front of the program joins it
    * to stdout at the file-descriptor level, so the two stay in the order they were written.
@@ -16,20 +12,6 @@ export interface ExecSpec {
    * critical path starts one process less.
    */
   stderr?: 'shell' | 'program' | 'apart';
-}
-
-/** How a program ended. */
-export interface ExecResult {
-  exitCode: number | null;
-  signal: string | null;
-}
-
-/**
- * Runs programs for builds. Output (stdout and stderr interleaved as written) goes to `onOutput`;
- * aborting `signal` kills the program and everything it started.
- */
-export interface Executor {
-  exec(spec: ExecSpec, onOutput: (data: Buffer) => void, signal: AbortSignal): Promise<ExecResult>;
 }
 
 /** Grace between SIGTERM and SIGKILL when a build is stopped. */
@@ -47,10 +29,10 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
  * Runs each program as the leader of a new process group, with stderr joined to stdout at the
  * file-descriptor level (so the two stay in the order they were written). Stopping signals the
  * whole group: SIGTERM, then SIGKILL after a grace period. When the program exits, whatever it
- * left running in the background is killed too. (A process that leaves the group with setsid
- * escapes; builds are not a sandbox.)
+ * left running in the background is killed too. A process that leaves the group with setsid
+ * escapes: this is no sandbox (KILN_SANDBOX=off only).
  */
-export class ProcessExecutor implements Executor {
+export class ProcessExecutor {
   exec(spec: ExecSpec, onOutput: (data: Buffer) => void, signal: AbortSignal): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
       const stderr = spec.stderr ?? 'shell';

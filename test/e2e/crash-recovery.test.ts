@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { sharedDir } from '../helpers/runner.ts';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { freePort } from '../helpers/cli.ts';
@@ -12,8 +13,12 @@ import { api, eventually, KilnProcess, loginOver } from '../helpers/processes.ts
 
 const PASSWORD = 'crash-test-password';
 const dir = mkdtempSync(join(tmpdir(), 'kiln-crash-'));
-const release = join(dir, 'release');
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const gates = sharedDir('crash');
+const release = join(gates, 'release');
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(gates, { recursive: true, force: true });
+});
 
 interface Record {
   number: number;
@@ -42,7 +47,7 @@ async function log(url: string, token: string, jobId: string, n: number): Promis
 }
 
 it('loses no accepted build, number or acknowledged log byte when the server is killed', async () => {
-  const repo = new TestRepo(join(dir, 'repo'));
+  const repo = new TestRepo();
   repo.commit('first');
   const env = {
     KILN_DATA_DIR: join(dir, 'data'),
@@ -108,7 +113,9 @@ it('loses no accepted build, number or acknowledged log byte when the server is 
       (rs) => rs.length === 20 && rs.every((r) => r.job_running_status === 'Finished'),
       60_000,
       'all 20 builds finished',
-    );
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}\nserver log:\n${server.output()}`);
+    });
     expect(after.map((r) => r.number).sort((a, b) => a - b)).toEqual(
       Array.from({ length: 20 }, (_, i) => i + 1),
     );

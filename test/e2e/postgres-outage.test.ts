@@ -44,7 +44,7 @@ it('answers 503 while PostgreSQL is down and recovers with every accepted build'
   ).result.token;
   processes.push(KilnProcess.runner(server.url, runnerToken, 1, join(dir, 'runner')));
 
-  const repo = new TestRepo(join(dir, 'repo'));
+  const repo = new TestRepo();
   repo.commit('first');
   const project = (
     await api<{ result: { project_info_list: { identifier: string }[] } }>(

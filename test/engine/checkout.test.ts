@@ -191,12 +191,12 @@ it('never writes a password or token in the repository URL into the log', async 
   expect(log).not.toContain('s3cret-t0ken');
 });
 
-it('the workspace is a clone like git makes, whether Kiln links the repository or git clones it', async () => {
-  // A plain repository on this machine is linked (its .git written by Kiln), unless the job keeps
-  // its workspace, which must then stand alone: that one git clones. The step sees the same
-  // repository either way, for a branch build and a commit build; a branch build may name a tag,
-  // as git clone --branch allows.
-  const fields = ['STATUS', 'HEAD', 'UPSTREAM', 'LOG', 'TAGS', 'MAIN', 'ORIGIN_HEAD'];
+it('the workspace is a clone like git makes, borrowing from the mirror or standing alone', async () => {
+  // Each build's workspace is made from the runner's mirror: `git clone --shared` borrows the
+  // mirror's objects, unless the job keeps its workspace, which must then stand alone
+  // (`--no-hardlinks` copies them). The step sees the same repository either way, for a branch,
+  // a commit and a tag build, and `origin` is the repository itself, as after `git clone`.
+  const fields = ['STATUS', 'HEAD', 'UPSTREAM', 'LOG', 'TAGS', 'MAIN', 'ORIGIN_HEAD', 'ORIGIN', 'FSCK'];
   const script = [
     'echo "STATUS=$(git status --porcelain | wc -l)"',
     'echo "HEAD=$(git rev-parse HEAD)"',
@@ -205,6 +205,8 @@ it('the workspace is a clone like git makes, whether Kiln links the repository o
     'echo "TAGS=$(git tag -l)"',
     'echo "MAIN=$(git rev-parse --verify --quiet main)"',
     'echo "ORIGIN_HEAD=$(git rev-parse --verify --quiet --abbrev-ref origin/HEAD)"',
+    'echo "ORIGIN=$(git remote get-url origin)"',
+    'echo "FSCK=$(git fsck --no-dangling 2>&1 | wc -l)"',
   ].join('; ');
   const runs = [
     {},
@@ -223,7 +225,7 @@ it('the workspace is a clone like git makes, whether Kiln links the repository o
       const r = await ek.waitFinished(id, i + 1);
       const log = await ek.log(id, i + 1);
       expect(r.state, log).toBe('SUCCESS');
-      expect(log).toContain(keep ? '$ git clone --quiet' : '$ git clone --shared');
+      expect(log).toContain(keep ? '$ git clone --quiet --no-hardlinks' : '$ git clone --quiet --shared');
       (seen[String(keep)] ??= []).push(
         log
           .split('\n')
@@ -232,13 +234,15 @@ it('the workspace is a clone like git makes, whether Kiln links the repository o
       );
     }
   }
-  const [linkedBranch, linkedCommit, linkedTag] = seen.false ?? [];
-  expect(linkedBranch).toBe(
-    `STATUS=0\nHEAD=${c.two}\nUPSTREAM=origin/main\nLOG=two,one,\nTAGS=v1.0\nMAIN=${c.two}\nORIGIN_HEAD=origin/main`,
+  const [branch, commit, tag] = seen.false ?? [];
+  expect(branch).toBe(
+    `STATUS=0\nHEAD=${c.two}\nUPSTREAM=origin/main\nLOG=two,one,\nTAGS=v1.0\nMAIN=${c.two}\nORIGIN_HEAD=origin/main\nORIGIN=${repo.url}\nFSCK=0`,
   );
-  expect(linkedCommit).toContain(`HEAD=${c.one}\n`);
-  expect(seen.true?.slice(0, 2)).toEqual([linkedBranch, linkedCommit]);
-  // A clone of a tag fetches that tag alone; the linked one has the branches too.
-  expect(linkedTag).toContain(`STATUS=0\nHEAD=${c.one}\nUPSTREAM=\nLOG=one,\nTAGS=v1.0\n`);
-  expect(seen.true?.[2]).toContain(`STATUS=0\nHEAD=${c.one}\nUPSTREAM=\nLOG=one,\nTAGS=v1.0\n`);
+  expect(commit).toContain(`STATUS=0\nHEAD=${c.one}\n`);
+  expect(commit).toContain(`MAIN=${c.two}\n`);
+  // A clone of a tag fetches that tag alone.
+  expect(tag).toBe(
+    `STATUS=0\nHEAD=${c.one}\nUPSTREAM=\nLOG=one,\nTAGS=v1.0\nMAIN=\nORIGIN_HEAD=\nORIGIN=${repo.url}\nFSCK=0`,
+  );
+  expect(seen.true).toEqual(seen.false);
 });

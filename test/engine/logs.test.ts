@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedDir } from '../helpers/runner.ts';
 import { realTimeLogBytes, shell, sleep, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
 
 /**
@@ -11,7 +11,7 @@ import { realTimeLogBytes, shell, sleep, startEngineKiln, type EngineKiln } from
 
 let scratch: string;
 beforeAll(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'kiln-logs-'));
+  scratch = sharedDir('logs');
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

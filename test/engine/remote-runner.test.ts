@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { RunnerPeer } from '../../src/protocol/runner-protocol.ts';
-import { ProcessExecutor } from '../../src/runner/executor.ts';
 import { HttpRunnerPeer } from '../../src/runner/http-peer.ts';
 import { Runner } from '../../src/runner/runner.ts';
 import { createTestKiln, jobBody, TestClock, type TestKiln } from '../helpers/app.ts';
 import { TestRepo } from '../helpers/git.ts';
+import { testRunnerOptions } from '../helpers/runner.ts';
 
 let kiln: TestKiln;
 let token: string;
@@ -47,13 +44,8 @@ async function registerRunner(name: string): Promise<string> {
   return res.json().result.token;
 }
 
-function remoteRunner(peer: RunnerPeer): Runner {
-  return new Runner(peer, {
-    slots: 1,
-    executor: new ProcessExecutor(),
-    workDir: mkdtempSync(join(tmpdir(), 'kiln-remote-')),
-    path: process.env.PATH ?? '/usr/bin:/bin',
-  });
+async function remoteRunner(peer: RunnerPeer): Promise<Runner> {
+  return new Runner(peer, await testRunnerOptions(1));
 }
 
 beforeAll(async () => {
@@ -71,7 +63,7 @@ afterAll(() => kiln.close());
 describe('a remote runner over HTTP', () => {
   it('runs a build exactly as the local runner does', async () => {
     const runnerToken = await registerRunner('remote-1');
-    const runner = remoteRunner(new HttpRunnerPeer(base, runnerToken));
+    const runner = await remoteRunner(new HttpRunnerPeer(base, runnerToken));
     runner.start();
     try {
       const jobId = await createJob('remote-ok', 'echo remote says $BUILD_NUMBER');
@@ -139,7 +131,7 @@ describe('a remote runner over HTTP', () => {
       log: (id, c) => (dead ? new Promise(() => {}) : peer.log(id, c)),
       done: (id, r) => (dead ? new Promise(() => {}) : peer.done(id, r)),
     };
-    const runner = remoteRunner(dying);
+    const runner = await remoteRunner(dying);
     runner.start();
     const jobId = await createJob('vanish', 'echo started; sleep 30');
     await kiln.call(token, { method: 'POST', url: '/v3/jobs/build', payload: { job_id: jobId } });

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Static } from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedDir } from '../helpers/runner.ts';
 import { TestRepo } from '../helpers/git.ts';
 import { param, shell, startEngineKiln, utcDayKey, type EngineKiln } from '../helpers/engine.ts';
 import { expectError } from '../helpers/records.ts';
@@ -199,7 +199,7 @@ beforeAll(async () => {
   ek = await startEngineKiln({ runner: { slots: 2 } });
   repo = new TestRepo();
   head = repo.commit('the commit message');
-  scratch = mkdtempSync(join(tmpdir(), 'kiln-shapes-'));
+  scratch = sharedDir('shapes');
   gate = join(scratch, 'gate');
   job = await ek.newJob({
     job_name: 'shapes job',

@@ -1,13 +1,21 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git.ts';
-import { isAlive, shell, sleep, startEngineKiln, waitUntil, type EngineKiln } from '../helpers/engine.ts';
+import {
+  processesWith,
+  shell,
+  sleep,
+  startEngineKiln,
+  uniqueSleep,
+  waitUntil,
+  type EngineKiln,
+} from '../helpers/engine.ts';
+import { sharedDir } from '../helpers/runner.ts';
 
 /**
- * Stopping builds (running: the whole process tree dies; queued: it leaves the queue without
- * running) and the job's timeout (state `timeout`, processes killed).
+ * Stopping builds (running: every process of the build dies, however it was started; queued: it
+ * leaves the queue without running) and the job's timeout (state `timeout`, processes killed).
  */
 
 let repo: TestRepo;
@@ -15,35 +23,23 @@ let scratch: string;
 beforeAll(() => {
   repo = new TestRepo();
   repo.commit('first');
-  scratch = mkdtempSync(join(tmpdir(), 'kiln-stop-'));
+  scratch = sharedDir('stop');
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const scm = () => [{ url: repo.url, scm_type: 'git', branch: 'main' }];
 
-function pidsIn(file: string): number[] {
-  return readFileSync(file, 'utf8')
-    .split(/\s+/)
-    .filter((s) => /^\d+$/.test(s))
-    .map(Number);
-}
-
-/** Waits (briefly: signals are delivered asynchronously) until none of `pids` is alive. */
-async function expectAllDead(pids: number[], graceMs = 1_000): Promise<void> {
+/** Waits (briefly: signals are delivered asynchronously) until no process has `text` in its command line. */
+async function expectNoneLeft(text: string, graceMs = 1_000): Promise<void> {
   const deadline = Date.now() + graceMs;
-  while (pids.some(isAlive) && Date.now() < deadline) await sleep(25);
-  expect(pids.filter(isAlive)).toEqual([]);
+  while (processesWith(text).length > 0 && Date.now() < deadline) await sleep(25);
+  expect(processesWith(text)).toEqual([]);
 }
 
-/** The build's workspace is gone (a moment after Finished is allowed for the removal). */
-async function expectWorkspaceRemoved(ek: EngineKiln, job: string): Promise<void> {
-  const dir = join(ek.kiln.workDir as string, 'workspaces');
-  const left = () => (existsSync(dir) ? readdirSync(dir).filter((d) => d.startsWith(job)) : []);
-  await waitUntil('the workspace to be removed', () => (left().length === 0 ? true : undefined), 2_000).catch(
-    () => {
-      throw new Error(`workspace left behind: ${left().join(', ')}`);
-    },
-  );
+/** The build's directories are gone (a moment after Finished is allowed for the removal). */
+async function expectBuildDirsRemoved(ek: EngineKiln, job: string, n: number): Promise<void> {
+  const dir = join(ek.kiln.workDir as string, 'builds', (await ek.recordInfo(job, n)).id);
+  await waitUntil('the build directories to be removed', () => (existsSync(dir) ? undefined : true), 2_000);
 }
 
 describe('stopping and timing out running builds', () => {
@@ -53,21 +49,24 @@ describe('stopping and timing out running builds', () => {
   });
   afterAll(() => ek?.close());
 
-  it('StopBuildJob during `sleep 30`: {success:true,result:""}, ABORTED within 5 s, the whole process tree killed', async () => {
-    const pidFile = join(scratch, 'stop-pids');
+  it('StopBuildJob during `sleep 30`: {success:true,result:""}, ABORTED within 5 s, every process of the build killed', async () => {
+    const tag = `sleep ${uniqueSleep()}`;
     const job = await ek.newJob({
       scms: scm(),
       steps: [
         shell(
           'spawns children',
           [
-            `echo $$ > ${pidFile}`,
-            `sleep 300 & echo $! >> ${pidFile}`,
-            `(sleep 300; echo grandchild-ended) & echo $! >> ${pidFile}`,
-            `sh -c 'sleep 300' & echo $! >> ${pidFile}`,
+            `${tag} &`,
+            `(${tag}; echo grandchild-ended) &`,
+            `sh -c '${tag}' &`,
             // Ignores SIGTERM: only a SIGKILL ends it.
-            `(trap '' TERM; exec sleep 300) & echo $! >> ${pidFile}`,
-            'echo children-started',
+            `(trap '' TERM; exec ${tag}) &`,
+            // Leave the process group and the session: the sandbox still holds them.
+            `setsid ${tag} &`,
+            `nohup ${tag} >/dev/null 2>&1 &`,
+            `(setsid sh -c '${tag} & exit 0') &`,
+            'sleep 0.3; echo children-started',
             'sleep 30',
             'echo step-ended',
           ].join('\n'),
@@ -77,9 +76,7 @@ describe('stopping and timing out running builds', () => {
     });
     await ek.run(job);
     await ek.waitLog(job, 1, /children-started/);
-    const pids = pidsIn(pidFile);
-    expect(pids.length).toBe(5);
-    expect(pids.filter(isAlive)).toEqual(pids);
+    expect(processesWith(tag).length).toBeGreaterThanOrEqual(7);
 
     const stoppedAt = Date.now();
     const res = await ek.post(`/v3/jobs/${job}/1/stop`);
@@ -88,7 +85,7 @@ describe('stopping and timing out running builds', () => {
     const r = await ek.waitFinished(job, 1, 5_000);
     expect(Date.now() - stoppedAt).toBeLessThan(5_000);
     expect(r.state).toBe('ABORTED');
-    await expectAllDead(pids);
+    await expectNoneLeft(tag);
 
     const log = await ek.log(job, 1);
     expect(log).not.toContain('step-ended');
@@ -98,7 +95,7 @@ describe('stopping and timing out running builds', () => {
     expect(d.build_steps.map((s) => s.status)).toEqual(['error', '']);
     expect(r.build_time).toBeLessThanOrEqual(r.cost_time);
     expect((await ek.get(`/v3/jobs/${job}/status`)).json()).toEqual({ result: false });
-    await expectWorkspaceRemoved(ek, job);
+    await expectBuildDirsRemoved(ek, job, 1);
   });
 
   it('StopJob body variant {job_id, build_no:"N"} answers {result:true} and aborts the build', async () => {
@@ -112,39 +109,36 @@ describe('stopping and timing out running builds', () => {
   });
 
   it("ends `timeout` when the job's timeout passes, with its processes killed", async () => {
-    const pidFile = join(scratch, 'timeout-pids');
+    const tag = `sleep ${uniqueSleep()}`;
     const job = await ek.newJob({
       scms: scm(),
       timeout: { limit: '2', unit: 'SECONDS' },
       steps: [
         shell(
           'too slow',
-          [
-            `echo $$ > ${pidFile}`,
-            `sleep 300 & echo $! >> ${pidFile}`,
-            'echo slow-started',
-            'sleep 30',
-            'echo slow-ended',
-          ].join('\n'),
+          [`setsid ${tag} &`, `${tag} &`, 'echo slow-started', 'sleep 30', 'echo slow-ended'].join('\n'),
         ),
       ],
     });
     const started = Date.now();
     await ek.run(job);
     await ek.waitLog(job, 1, /slow-started/);
-    const pids = pidsIn(pidFile);
-    expect(pids.length).toBe(2);
+    await waitUntil(
+      "the step's processes",
+      () => (processesWith(tag).length === 2 ? true : undefined),
+      2_000,
+    );
     const r = await ek.waitFinished(job, 1, 8_000);
     expect(r.state).toBe('timeout');
     // Not before the limit, and not long after it.
     expect(r.build_time).toBeGreaterThanOrEqual(1_900);
     expect(Date.now() - started).toBeLessThan(8_000);
-    await expectAllDead(pids);
+    await expectNoneLeft(tag);
     const log = await ek.log(job, 1);
     expect(log).not.toContain('slow-ended');
     expect(log).toMatch(/timeout/i);
     expect((await ek.details(job, 1)).build_steps[0]?.status).toBe('error');
-    await expectWorkspaceRemoved(ek, job);
+    await expectBuildDirsRemoved(ek, job, 1);
   });
 
   it('stopping a build that already finished does not change it', async () => {
@@ -167,11 +161,10 @@ describe('stopping a queued build', () => {
   afterAll(() => ek?.close());
 
   it('removes it from the queue: ABORTED without ever running (build_time 0), and the queue moves on', async () => {
-    const marker = join(scratch, 'queued-ran');
     const long = await ek.newJob({ scms: scm(), steps: [shell('long', 'echo long-started; sleep 30')] });
     const job = await ek.newJob({
       scms: scm(),
-      steps: [shell('mark', `echo ran-$BUILD_NUMBER >> ${marker}; echo queued-step-ran`)],
+      steps: [shell('mark', 'echo queued-step-ran')],
     });
 
     await ek.run(long);
@@ -201,7 +194,6 @@ describe('stopping a queued build', () => {
     expect((await ek.waitFinished(job, 2, 10_000)).state).toBe('SUCCESS');
 
     expect((await ek.record(job, 1)).state).toBe('ABORTED');
-    expect(readFileSync(marker, 'utf8').trim().split('\n')).toEqual(['ran-2']);
     expect(await ek.log(job, 1)).not.toContain('queued-step-ran');
     expect(await ek.log(job, 2)).toContain('queued-step-ran');
     // ShowRecordDetail: the stopped build never started running.
@@ -211,12 +203,11 @@ describe('stopping a queued build', () => {
 
   it('the queue is served in trigger order once a stopped build leaves it', async () => {
     const gate = join(scratch, 'order-gate');
-    const order = join(scratch, 'order');
     const blocker = await ek.newJob({
       scms: scm(),
       steps: [shell('block', `echo blocking; while [ ! -f ${gate} ]; do sleep 0.05; done`)],
     });
-    const job = await ek.newJob({ scms: scm(), steps: [shell('order', `echo $BUILD_NUMBER >> ${order}`)] });
+    const job = await ek.newJob({ scms: scm(), steps: [shell('order', 'echo $BUILD_NUMBER')] });
     await ek.run(blocker);
     await ek.waitLog(blocker, 1, /blocking/);
     for (let i = 0; i < 5; i++) await ek.run(job);
@@ -226,9 +217,13 @@ describe('stopping a queued build', () => {
       async () => ((await ek.record(job, 3)).state === 'ABORTED' ? true : undefined),
       2_000,
     );
-    rmSync(order, { force: true });
     writeFileSync(gate, '');
-    for (const n of [1, 2, 4, 5]) expect((await ek.waitFinished(job, n, 10_000)).state).toBe('SUCCESS');
-    expect(readFileSync(order, 'utf8').trim().split('\n')).toEqual(['1', '2', '4', '5']);
+    const starts: string[] = [];
+    for (const n of [1, 2, 4, 5]) {
+      expect((await ek.waitFinished(job, n, 10_000)).state).toBe('SUCCESS');
+      starts.push((await ek.recordInfo(job, n)).start_time);
+    }
+    // One slot: claimed one after another in trigger order, so run start times never go backwards.
+    expect([...starts].sort()).toEqual(starts);
   });
 });

@@ -1,22 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedDir } from '../helpers/runner.ts';
 import { TestRepo } from '../helpers/git.ts';
 import { shell, sleep, startEngineKiln, waitUntil, type EngineKiln } from '../helpers/engine.ts';
 
 /**
- * Workspaces (fresh per build, removed at the end unless the job keeps them) and runner slots
- * (at most N builds at once; the rest wait, and start in trigger order).
+ * Workspaces (fresh per build, with a fresh HOME and /tmp, all removed at the end unless the job
+ * keeps its workspace) and runner slots (at most N builds at once; the rest wait, and start in
+ * trigger order).
  */
 
 let ek: EngineKiln;
@@ -27,7 +20,7 @@ beforeAll(async () => {
   ek = await startEngineKiln({ runner: { slots: 2 } });
   repo = new TestRepo();
   repo.commit('first');
-  scratch = mkdtempSync(join(tmpdir(), 'kiln-slots-'));
+  scratch = sharedDir('slots');
 });
 afterAll(async () => {
   await ek?.close();
@@ -41,38 +34,41 @@ function entries(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir) : [];
 }
 
-/** The workspace goes when the build ends (a moment after Finished is allowed for the removal). */
+/** A build's directories go when it ends (a moment after Finished is allowed for the removal). */
 async function expectNoWorkspaces(): Promise<void> {
-  const dir = join(workDir(), 'workspaces');
+  const dir = join(workDir(), 'builds');
   await waitUntil(
-    'workspaces to be removed',
+    'build directories to be removed',
     () => (entries(dir).length === 0 ? true : undefined),
     2_000,
   ).catch(() => {
-    throw new Error(`workspaces left behind: ${entries(dir).join(', ')}`);
+    throw new Error(`build directories left behind: ${entries(dir).join(', ')}`);
   });
 }
 
 describe('workspaces', () => {
-  it('runs each build in a workspace that is removed when the build ends (SUCCESS and FAILURE)', async () => {
+  it('runs each build in a workspace, HOME and /tmp that are removed when the build ends (SUCCESS and FAILURE)', async () => {
     const job = await ek.newJob({
       scms: scm(),
       steps: [
         shell(
           'write',
-          'ls; test -f README.md; test ! -f leftover.txt; echo data > leftover.txt; echo "WS=$WORKSPACE"',
+          [
+            'ls; test -f README.md; test ! -f leftover.txt; echo data > leftover.txt; echo "WS=$WORKSPACE"',
+            'test ! -e ~/.gitconfig; test ! -e /tmp/left; git config --global user.name planted; echo x > /tmp/left',
+          ].join('\n'),
         ),
       ],
     });
     await ek.run(job);
     const r = await ek.waitFinished(job, 1);
     expect(r.state, await ek.log(job, 1)).toBe('SUCCESS');
-    const ws = /^WS=(.+)$/m.exec(await ek.log(job, 1))?.[1] as string;
-    expect(ws.startsWith(join(workDir(), 'workspaces'))).toBe(true);
+    expect(/^WS=(.+)$/m.exec(await ek.log(job, 1))?.[1]).toBe('/workspace');
+    const id = (await ek.recordInfo(job, 1)).id;
     await expectNoWorkspaces();
-    expect(existsSync(ws)).toBe(false);
+    expect(existsSync(join(workDir(), 'builds', id))).toBe(false);
 
-    // The next build starts clean (the test in the step fails if leftover.txt survived).
+    // The next build starts clean (the tests in the step fail if anything of build 1 survived).
     await ek.run(job);
     expect((await ek.waitFinished(job, 2)).state).toBe('SUCCESS');
     await expectNoWorkspaces();
@@ -101,11 +97,13 @@ describe('workspaces', () => {
     expect(readFileSync(join(kept, 'artifact.txt'), 'utf8')).toBe('artifact of 1\n');
     expect(existsSync(join(kept, 'README.md'))).toBe(true);
     // A kept workspace outlives the build, so it is a clone of its own, not one borrowing the
-    // repository's objects.
+    // mirror's objects.
     expect(existsSync(join(kept, '.git', 'objects', 'info', 'alternates'))).toBe(false);
-    expect(execFileSync('git', ['status', '--porcelain'], { cwd: kept, encoding: 'utf8' })).toBe(
-      '?? artifact.txt\n',
-    );
+    // (The build's own user owns it: git needs to be told it is safe to read.)
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'safe.directory=*', ...args], { cwd: kept, encoding: 'utf8' });
+    expect(git('fsck', '--no-dangling')).toBe('');
+    expect(git('status', '--porcelain')).toBe('?? artifact.txt\n');
     await expectNoWorkspaces();
 
     // Only the newest is kept.

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { Clock } from '../../src/domain/clock.ts';
 import { createEngine, type Engine } from '../../src/engine/engine.ts';
-import { ProcessExecutor } from '../../src/runner/executor.ts';
 import { Runner } from '../../src/runner/runner.ts';
 import { createApp } from '../../src/server/app.ts';
 import { createMetrics } from '../../src/server/metrics.ts';
@@ -13,6 +12,7 @@ import type { Storage } from '../../src/storage/ports.ts';
 import { createPostgresStorage } from '../../src/storage/postgres/postgres-storage.ts';
 import { createSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
 import { createTestDatabase } from './postgres.ts';
+import { testRunnerOptions } from './runner.ts';
 
 /** A clock tests can move: fixed at `current`, or (`TestClock.live()`) the real time plus any advance. */
 export class TestClock implements Clock {
@@ -57,8 +57,8 @@ export interface TestKilnOptions {
   timeZone?: string;
   clock?: TestClock;
   rateLimitPerMinute?: number;
-  /** Start the engine's loops and a local runner with real processes. */
-  runner?: { slots: number };
+  /** Start the engine's loops and a local runner with real processes (`env`: its KILN_* settings). */
+  runner?: { slots: number; env?: Record<string, string> };
   leaseMs?: number;
   logMaxBytes?: number;
 }
@@ -99,12 +99,10 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
   if (options.runner) {
     await engine.start();
     workDir = mkdtempSync(join(tmpdir(), 'kiln-work-'));
-    runner = new Runner(engine.dispatch.peer('local:test'), {
-      slots: options.runner.slots,
-      executor: new ProcessExecutor(),
-      workDir,
-      path: process.env.PATH ?? '/usr/bin:/bin',
-    });
+    runner = new Runner(
+      engine.dispatch.peer('local:test'),
+      await testRunnerOptions(options.runner.slots, options.runner.env, workDir),
+    );
     runner.start();
   }
   const kiln: TestKiln = {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Static } from 'typebox';
 import { expect } from 'vitest';
@@ -224,6 +224,29 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Live host processes whose command line contains `text`. A build's processes have pids of their
+ * own sandbox, so tests find them by a unique argument (`sleep 31337`) instead.
+ */
+export function processesWith(text: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'latin1').replace(/\0/g, ' ');
+      if (cmdline.includes(text) && isAlive(Number(entry))) found.push(Number(entry));
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return found;
+}
+
+/** A number for `sleep <n>` that no other process on the machine has in its command line. */
+export function uniqueSleep(): number {
+  return 1_000_000 + Math.floor(Math.random() * 8_000_000);
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */

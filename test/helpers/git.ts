@@ -1,7 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/**
+ * Where tests make their repositories: the directory test runners allow as local repositories
+ * (KILN_LOCAL_REPOSITORIES). Readable by everyone, as the sandbox's user must read them when the
+ * tests run as root.
+ */
+export const TEST_REPOS = join(tmpdir(), 'kiln-test-repos');
+mkdirSync(TEST_REPOS, { recursive: true, mode: 0o755 });
+chmodSync(TEST_REPOS, 0o755);
 
 const GIT_ENV = {
   ...process.env,
@@ -15,9 +24,10 @@ const GIT_ENV = {
 export class TestRepo {
   readonly dir: string;
 
-  constructor(dir = mkdtempSync(join(tmpdir(), 'kiln-repo-'))) {
+  constructor(dir = mkdtempSync(join(TEST_REPOS, 'repo-'))) {
     this.dir = dir;
     mkdirSync(dir, { recursive: true });
+    chmodSync(dir, 0o755);
     this.git('init', '--quiet', '--initial-branch=main');
   }
 

@@ -64,7 +64,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
   });
   pool.on('error', (error) => options.onIdleError?.(error));
   const db = new Kysely<Database>({
-    dialect: withErrorMapping(new PostgresDialect({ pool }), mapPostgresError),
+    dialect: withErrorMapping(new PostgresDialect({ pool }), { map: mapPostgresError }),
   });
   try {
     // Kysely's migrator takes a PostgreSQL advisory lock, so servers starting together migrate once.

@@ -11,6 +11,17 @@ import type {
 /** Turns a driver error into a storage error, or returns it unchanged. */
 export type ErrorMapper = (error: unknown) => unknown;
 
+/** How an adapter's driver errors become storage errors. */
+export interface ErrorMapping {
+  map: ErrorMapper;
+  /**
+   * A rollback that fails because the database already rolled the transaction back itself
+   * (SQLite does on a full disk or an I/O error): ignored, so that the error that caused the
+   * rollback is the one reported.
+   */
+  alreadyRolledBack?: (error: unknown) => boolean;
+}
+
 class MappingConnection implements DatabaseConnection {
   constructor(
     private readonly inner: DatabaseConnection,
@@ -36,11 +47,14 @@ class MappingConnection implements DatabaseConnection {
 
 class MappingDriver implements Driver {
   private readonly wrapped = new WeakMap<DatabaseConnection, MappingConnection>();
+  private readonly map: ErrorMapper;
 
   constructor(
     private readonly inner: Driver,
-    private readonly map: ErrorMapper,
-  ) {}
+    private readonly mapping: ErrorMapping,
+  ) {
+    this.map = mapping.map;
+  }
 
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
     try {
@@ -71,8 +85,13 @@ class MappingDriver implements Driver {
   commitTransaction(c: DatabaseConnection): Promise<void> {
     return this.guard(() => this.inner.commitTransaction(this.unwrap(c)));
   }
-  rollbackTransaction(c: DatabaseConnection): Promise<void> {
-    return this.guard(() => this.inner.rollbackTransaction(this.unwrap(c)));
+  async rollbackTransaction(c: DatabaseConnection): Promise<void> {
+    try {
+      await this.inner.rollbackTransaction(this.unwrap(c));
+    } catch (error) {
+      if (this.mapping.alreadyRolledBack?.(error)) return;
+      throw this.map(error);
+    }
   }
   releaseConnection(c: DatabaseConnection): Promise<void> {
     return this.inner.releaseConnection(this.unwrap(c));
@@ -87,10 +106,10 @@ class MappingDriver implements Driver {
  * adapters turn unique violations and lost connections into storage errors here, and no other
  * code looks at SQLite or PostgreSQL error codes.
  */
-export function withErrorMapping(dialect: Dialect, map: ErrorMapper): Dialect {
+export function withErrorMapping(dialect: Dialect, mapping: ErrorMapping): Dialect {
   return {
     createAdapter: () => dialect.createAdapter(),
-    createDriver: () => new MappingDriver(dialect.createDriver(), map),
+    createDriver: () => new MappingDriver(dialect.createDriver(), mapping),
     createIntrospector: (db: Kysely<unknown>) => dialect.createIntrospector(db),
     createQueryCompiler: () => dialect.createQueryCompiler(),
   };

@@ -11,7 +11,7 @@ import { migrate, SqlStorage } from '../sql/sql-storage.ts';
 import { silentNotifier } from './silent-notifier.ts';
 import { withStatementCache } from './statement-cache.ts';
 
-const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|CORRUPT|NOTADB|READONLY)/;
+const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|CORRUPT|NOTADB|READONLY)/;
 
 /** Maps better-sqlite3 errors to storage errors. */
 export function mapSqliteError(error: unknown): unknown {
@@ -20,9 +20,17 @@ export function mapSqliteError(error: unknown): unknown {
   if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
     return new UniqueViolationError(String((error as Error).message), { cause: error });
   }
+  if (code === 'SQLITE_FULL') {
+    return new AppError('STORE_UNAVAILABLE', 'the database cannot write: its disk is full', { cause: error });
+  }
   if (UNAVAILABLE.test(code))
     return new AppError('STORE_UNAVAILABLE', 'the database is unavailable', { cause: error });
   return error;
+}
+
+/** SQLite rolls a transaction back by itself after a full disk or an I/O error. */
+function alreadyRolledBack(error: unknown): boolean {
+  return /no transaction is active/.test(String((error as Error | null)?.message));
 }
 
 /** Options of the embedded store. */
@@ -52,7 +60,10 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
     });
   }
   const db = new Kysely<Database>({
-    dialect: withErrorMapping(new SqliteDialect({ database: withStatementCache(database) }), mapSqliteError),
+    dialect: withErrorMapping(new SqliteDialect({ database: withStatementCache(database) }), {
+      map: mapSqliteError,
+      alreadyRolledBack,
+    }),
   });
   await migrate(db, 'sqlite');
   return new SqlStorage(db, 'sqlite', silentNotifier, { skipLocked: false });

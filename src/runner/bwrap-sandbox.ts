@@ -1,0 +1,300 @@
+import { execFile } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+import type { BuildSandboxSpec, KeeperDirs, Sandbox, SandboxBackend } from './sandbox.ts';
+import { SandboxUnavailableError } from './sandbox.ts';
+import { SupervisedSession } from './supervised-session.ts';
+
+/** How builds are sandboxed with bubblewrap. */
+export interface BwrapSettings {
+  /** The runner's PATH, where `bwrap` is looked up. */
+  searchPath: string;
+  /** Builds reach the network (else only their own loopback). */
+  network: boolean;
+  limits: { processes: number; fileBytes: number };
+  /** Host paths builds may read besides the system directories. */
+  readOnly: string[];
+  /** Directories whose repositories the mirror keeper may read (local repositories). */
+  localRepositories: string[];
+  /** When the runner is root: the mirrors' owner; slot n's builds run as this + 1 + n. */
+  uidBase: number;
+  /** The runner's work directory (the sandboxes' passwd files go in it). */
+  workDir: string;
+}
+
+/** Paths inside a build's sandbox. */
+const INSIDE = {
+  workspace: '/workspace',
+  home: '/home/kiln',
+  tmp: '/tmp',
+  ctl: '/kiln/ctl',
+  mirror: '/kiln/mirror',
+  mirrors: '/kiln/mirrors',
+  keeperHome: '/kiln/home',
+  keeperTmp: '/kiln/tmp',
+};
+
+/** The user a build sees itself as when the runner is not root (a user namespace maps it). */
+const INNER_ID = 1000;
+
+const run = promisify(execFile);
+
+/** The first `name` on `path`, or undefined. */
+function which(name: string, path: string): string | undefined {
+  for (const dir of path.split(delimiter)) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+/**
+ * The host's system directories, read-only: /usr and /etc (and /opt when present), the merged-/usr
+ * links as links. Nothing else of the host exists in a sandbox unless the administrator names it.
+ */
+function systemMounts(): string[] {
+  const args: string[] = [];
+  for (const dir of ['/usr', '/etc', '/opt']) if (existsSync(dir)) args.push('--ro-bind', dir, dir);
+  for (const link of ['/bin', '/sbin', '/lib', '/lib64', '/lib32', '/libx32']) {
+    const stat = lstatSync(link, { throwIfNoEntry: false });
+    if (stat?.isSymbolicLink()) args.push('--symlink', readlinkSync(link), link);
+    else if (stat?.isDirectory()) args.push('--ro-bind', link, link);
+  }
+  // /etc/resolv.conf may point into /run (systemd-resolved): make the name resolve.
+  const resolv = lstatSync('/etc/resolv.conf', { throwIfNoEntry: false });
+  if (resolv?.isSymbolicLink()) {
+    const real = realpathSync('/etc/resolv.conf');
+    if (!real.startsWith('/etc/') && !real.startsWith('/usr/')) args.push('--ro-bind', real, real);
+  }
+  // Directories bwrap would make for mount points are root's alone (0700): made here readable.
+  return args.concat('--proc', '/proc', '--dev', '/dev', '--dir', '/home', '--dir', '/kiln', '--dir', '/var');
+}
+
+/**
+ * Host paths mounted read-only at the same place, with their parents made readable. They come
+ * after the sandbox's own /tmp, so that a path under /tmp shows through it.
+ */
+function readOnlyMounts(paths: string[]): string[] {
+  const args: string[] = [];
+  for (const path of paths) {
+    const parts = path.split('/').filter(Boolean);
+    for (let i = 1; i < parts.length; i++) args.push('--dir', `/${parts.slice(0, i).join('/')}`);
+    args.push('--ro-bind-try', path, path);
+  }
+  return args;
+}
+
+/**
+ * Builds run under bubblewrap (`bwrap`, Debian's `bubblewrap` package), one sandbox per build:
+ * own PID, mount, IPC and UTS namespaces (and network namespace when the network is off); the
+ * host's system directories read-only; the build's workspace, HOME and /tmp as its only writable
+ * places; its scripts and its repository mirror read-only; nothing of the runner's (data
+ * directory, secret key, database, other builds, the runner's token). `--die-with-parent`: a
+ * runner killed by SIGKILL takes its builds with it.
+ *
+ * When the runner is root, bwrap sets the sandbox up as root and the build runs as an unprivileged
+ * user of its own (setpriv: no capabilities, no-new-privileges), one per slot, so builds cannot
+ * signal or read each other even outside the namespaces. Otherwise bwrap makes a user namespace
+ * and the build runs as the runner's user mapped to uid 1000.
+ */
+export class BwrapBackend implements SandboxBackend {
+  readonly description: string;
+  private readonly root = process.getuid?.() === 0;
+  private readonly system: string[];
+
+  private constructor(
+    private readonly settings: BwrapSettings,
+    private readonly bwrap: string,
+    version: string,
+  ) {
+    this.system = systemMounts();
+    const who = this.root
+      ? `as uids from ${settings.uidBase + 1}`
+      : `as the runner's user (uid ${INNER_ID} inside)`;
+    this.description = `bubblewrap ${version}, ${who}, network ${settings.network ? 'on' : 'off'}`;
+  }
+
+  /** Finds bwrap and checks that this kernel lets it make a sandbox; says what to do if not. */
+  static async create(settings: BwrapSettings): Promise<BwrapBackend> {
+    const bwrap = which('bwrap', settings.searchPath);
+    if (!bwrap) {
+      throw new SandboxUnavailableError(
+        'builds run in a sandbox made by bubblewrap, which is not installed: install it (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap), or set KILN_SANDBOX=off to run builds without a sandbox (unsafe: any build can then take over Kiln)',
+      );
+    }
+    const { stdout } = await run(bwrap, ['--version']).catch(() => ({ stdout: 'bubblewrap ?' }));
+    const backend = new BwrapBackend(settings, bwrap, stdout.trim().replace(/^bubblewrap /, ''));
+    mkdirSync(join(settings.workDir, 'sandbox'), { recursive: true, mode: 0o700 });
+    try {
+      await run(
+        bwrap,
+        [...backend.namespaceArgs(settings.network), ...backend.system, ...backend.drop(0), '/bin/true'],
+        {
+          env: { PATH: '/usr/bin:/bin' },
+        },
+      );
+    } catch (error) {
+      const detail = String((error as { stderr?: string }).stderr ?? (error as Error).message).trim();
+      throw new SandboxUnavailableError(
+        `bubblewrap cannot make a sandbox on this machine (${detail || 'no reason given'}): the kernel must allow PID and mount namespaces${
+          backend.root
+            ? ''
+            : ' and unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0)'
+        }; or set KILN_SANDBOX=off to run builds without a sandbox (unsafe)`,
+      );
+    }
+    return backend;
+  }
+
+  buildOwner(slot: number): { uid: number; gid: number } | undefined {
+    const uid = this.settings.uidBase + 1 + slot;
+    return this.root ? { uid, gid: uid } : undefined;
+  }
+
+  mirrorOwner(): { uid: number; gid: number } | undefined {
+    return this.root ? { uid: this.settings.uidBase, gid: this.settings.uidBase } : undefined;
+  }
+
+  async openBuild(spec: BuildSandboxSpec): Promise<Sandbox> {
+    const { dirs } = spec;
+    const user = this.user(spec.slot + 1);
+    const argv = [
+      this.bwrap,
+      ...this.namespaceArgs(this.settings.network),
+      ...this.system,
+      ...user.files,
+      '--bind',
+      dirs.workspace,
+      INSIDE.workspace,
+      '--bind',
+      dirs.home,
+      INSIDE.home,
+      '--bind',
+      dirs.tmp,
+      INSIDE.tmp,
+      '--symlink',
+      '../tmp',
+      '/var/tmp',
+      '--ro-bind',
+      dirs.ctl,
+      INSIDE.ctl,
+      ...(spec.mirror ? ['--ro-bind', spec.mirror, INSIDE.mirror] : []),
+      ...readOnlyMounts(this.settings.readOnly),
+      '--chdir',
+      INSIDE.workspace,
+      ...this.drop(spec.slot + 1),
+    ];
+    const session = new SupervisedSession({
+      argv,
+      env: { PATH: '/usr/bin:/bin' },
+      ctlHost: dirs.ctl,
+      ctlInside: INSIDE.ctl,
+      owner: this.buildOwner(spec.slot),
+      limits: this.settings.limits,
+    });
+    return {
+      inside: { ...INSIDE, mirror: spec.mirror ? INSIDE.mirror : undefined },
+      exec: (command, onOutput, signal) => session.exec(command, onOutput, signal),
+      processes: () => session.processes(),
+      close: () => session.close(),
+    };
+  }
+
+  async openKeeper(dirs: KeeperDirs): Promise<Sandbox> {
+    const user = this.user(0);
+    const argv = [
+      this.bwrap,
+      ...this.namespaceArgs(true),
+      ...this.system,
+      ...user.files,
+      '--bind',
+      dirs.mirrors,
+      INSIDE.mirrors,
+      '--ro-bind',
+      dirs.ctl,
+      INSIDE.ctl,
+      '--tmpfs',
+      INSIDE.keeperHome,
+      '--tmpfs',
+      INSIDE.keeperTmp,
+      ...readOnlyMounts(this.settings.localRepositories),
+      '--chdir',
+      INSIDE.mirrors,
+      ...this.drop(0),
+    ];
+    const session = new SupervisedSession({
+      argv,
+      env: { PATH: '/usr/bin:/bin' },
+      ctlHost: dirs.ctl,
+      ctlInside: INSIDE.ctl,
+      owner: this.mirrorOwner(),
+    });
+    return {
+      inside: {
+        workspace: INSIDE.mirrors,
+        home: INSIDE.keeperHome,
+        tmp: INSIDE.keeperTmp,
+        ctl: INSIDE.ctl,
+        mirror: undefined,
+      },
+      exec: (command, onOutput, signal) => session.exec(command, onOutput, signal),
+      processes: () => session.processes(),
+      close: () => session.close(),
+    };
+  }
+
+  /** The namespaces, and the user namespace when the runner is not root. */
+  private namespaceArgs(network: boolean): string[] {
+    const args = [
+      '--die-with-parent',
+      '--new-session',
+      '--unshare-pid',
+      '--unshare-ipc',
+      '--unshare-uts',
+      '--hostname',
+      'kiln',
+      '--unshare-cgroup-try',
+    ];
+    if (!network) args.push('--unshare-net');
+    if (!this.root)
+      args.push('--unshare-user', '--disable-userns', '--uid', String(INNER_ID), '--gid', String(INNER_ID));
+    return args;
+  }
+
+  /** What runs the supervisor as the sandbox's user: nothing to do in a user namespace. */
+  private drop(index: number): string[] {
+    if (!this.root) return [];
+    const id = String(this.settings.uidBase + index);
+    return [
+      'setpriv',
+      `--reuid=${id}`,
+      `--regid=${id}`,
+      '--clear-groups',
+      '--inh-caps=-all',
+      '--bounding-set=-all',
+      '--no-new-privs',
+      '--',
+    ];
+  }
+
+  /**
+   * /etc/passwd and /etc/group of a sandbox: the sandbox's user exists (ssh, for one, refuses a
+   * user without an entry) and the host's accounts do not show.
+   */
+  private user(index: number): { files: string[] } {
+    const id = this.root ? this.settings.uidBase + index : INNER_ID;
+    const dir = join(this.settings.workDir, 'sandbox');
+    const passwd = join(dir, `passwd-${id}`);
+    const group = join(dir, `group-${id}`);
+    if (!existsSync(passwd)) {
+      const name = index === 0 ? 'kiln-mirror' : 'kiln';
+      writeFileSync(
+        passwd,
+        `root:x:0:0:root:/root:/usr/sbin/nologin\n${name}:x:${id}:${id}:Kiln build:${INSIDE.home}:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`,
+        { mode: 0o644 },
+      );
+      writeFileSync(group, `root:x:0:\n${name}:x:${id}:\nnogroup:x:65534:\n`, { mode: 0o644 });
+    }
+    return { files: ['--ro-bind', passwd, '/etc/passwd', '--ro-bind', group, '/etc/group'] };
+  }
+}

@@ -1,0 +1,225 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CommandMarker } from './command-marker.ts';
+import { descendants, signalAll } from './process-tree.ts';
+import type { Command, ExecResult } from './sandbox.ts';
+
+/**
+ * The supervisor: a small bash that runs inside a sandbox for its whole life and starts each
+ * command the runner asks for. Starting a sandbox costs about 10 ms here; starting a process from
+ * a small shell costs less than from the large runner process, so one sandbox per build with a
+ * supervisor is cheaper than a sandbox per command.
+ *
+ * Protocol: the runner writes a command number on stdin; the command's argv (cwd first) and
+ * environment are in `<ctl>/.<n>.cmd` and `<ctl>/.<n>.env`, NUL-separated, written by the runner
+ * (the build cannot change them: ctl is read-only inside). The command runs with stderr joined to
+ * stdout; when it ends, everything else in the sandbox is killed (what a step leaves behind does not
+ * outlive it, as a process group would not), then `<marker> <exit code>` follows on stdout.
+ * SIGTERM is for the command: the supervisor catches it and carries on.
+ *
+ * $1 marker, $2 ctl directory, $3 most processes (empty: no cap), $4 largest file in KiB (empty).
+ */
+export const SUPERVISOR = `marker=$1 ctl=$2
+[ -z "$3" ] || ulimit -u "$3" || exit 97
+[ -z "$4" ] || ulimit -f "$4" || exit 97
+trap : TERM
+while IFS= read -r n; do
+  (
+    mapfile -d '' -t argv < "$ctl/.$n.cmd" || exit 127
+    for v in $(compgen -e); do unset "$v"; done
+    while IFS= read -r -d '' kv; do export "$kv"; done < "$ctl/.$n.env"
+    cd -- "\${argv[0]}" || exit 126
+    exec "\${argv[@]:1}" 2>&1
+  ) </dev/null
+  code=$?
+  kill -KILL -1 2>/dev/null
+  printf '%s %d\\n' "$marker" "$code"
+done
+`;
+
+/** Grace between SIGTERM and SIGKILL when a command is stopped. */
+const KILL_GRACE_MS = 2_000;
+
+/** How a supervised sandbox is started. */
+export interface SessionOptions {
+  /** The program that makes the sandbox and its arguments, up to (not including) the shell. */
+  argv: string[];
+  /** Environment of that program. */
+  env: Record<string, string>;
+  /** The command-file directory on the runner's disk and inside the sandbox. */
+  ctlHost: string;
+  ctlInside: string;
+  /** Owner to give command files (the sandbox's user when the runner is root). */
+  owner?: { uid: number; gid: number } | undefined;
+  limits?: { processes: number; fileBytes: number } | undefined;
+}
+
+/** A command being run. */
+interface Running {
+  onOutput: (data: Buffer) => void;
+  resolve: (result: ExecResult) => void;
+  reject: (error: Error) => void;
+  files: string[];
+}
+
+/** A sandbox with a supervisor in it: commands run one at a time. */
+export class SupervisedSession {
+  private readonly child: ChildProcess;
+  private readonly marker: CommandMarker;
+  private running: Running | undefined;
+  private stderr = '';
+  private seq = 0;
+  private ended = false;
+  /** Set when the runner itself ends the sandbox (so an exit is not a failure). */
+  private ending = false;
+  private forceKill: NodeJS.Timeout | undefined;
+  private readonly exited: Promise<void>;
+
+  constructor(private readonly options: SessionOptions) {
+    const marker = `\u001ekiln-${randomBytes(16).toString('hex')}`;
+    this.marker = new CommandMarker(marker);
+    const [file, ...args] = options.argv as [string, ...string[]];
+    const limits = options.limits;
+    this.child = spawn(
+      file,
+      [
+        ...args,
+        '/bin/bash',
+        '--noprofile',
+        '--norc',
+        '-c',
+        SUPERVISOR,
+        'kiln-supervisor',
+        marker,
+        options.ctlInside,
+        limits ? String(limits.processes) : '',
+        limits ? String(Math.ceil(limits.fileBytes / 1024)) : '',
+      ],
+      { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    this.child.stdin?.on('error', () => {}); // a write after the sandbox ended; 'close' reports it
+    this.child.stdout?.on('data', (data: Buffer) => this.onData(data));
+    this.child.stderr?.on('data', (data: Buffer) => {
+      if (this.stderr.length < 4096) this.stderr += data.toString('utf8');
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.once('error', (error) => {
+        this.stderr ||= error.message;
+        this.onEnd(null);
+        resolve();
+      });
+      this.child.once('close', (_code, signal) => {
+        this.onEnd(signal);
+        resolve();
+      });
+    });
+  }
+
+  /** Runs one command (see Sandbox.exec). */
+  exec(command: Command, onOutput: (data: Buffer) => void, signal: AbortSignal): Promise<ExecResult> {
+    if (this.running) return Promise.reject(new Error('the sandbox is already running a command'));
+    if (this.ended) return Promise.reject(this.failure());
+    const n = ++this.seq;
+    const files = [join(this.options.ctlHost, `.${n}.cmd`), join(this.options.ctlHost, `.${n}.env`)];
+    this.writeFile(files[0] as string, [command.cwd, command.file, ...command.args]);
+    this.writeFile(
+      files[1] as string,
+      Object.entries(command.env).map(([k, v]) => `${k}=${v}`),
+    );
+    return new Promise<ExecResult>((resolve, reject) => {
+      const stop = () => this.terminate();
+      this.running = {
+        onOutput,
+        files,
+        resolve: (result) => {
+          signal.removeEventListener('abort', stop);
+          resolve(result);
+        },
+        reject: (error) => {
+          signal.removeEventListener('abort', stop);
+          reject(error);
+        },
+      };
+      if (signal.aborted) stop();
+      else signal.addEventListener('abort', stop, { once: true });
+      this.child.stdin?.write(`${n}\n`);
+    });
+  }
+
+  /** Processes in the sandbox besides its init and the supervisor. */
+  processes(): number {
+    if (this.ended || this.child.pid === undefined) return 0;
+    return Math.max(0, descendants(this.child.pid).length - 2);
+  }
+
+  /**
+   * Stops the command: SIGTERM to every process of the sandbox but its init (the supervisor
+   * catches it), then SIGKILL to the whole sandbox if it has not ended within the grace period.
+   */
+  terminate(): void {
+    if (this.ended || this.child.pid === undefined) return;
+    const pid = this.child.pid;
+    const [, ...inside] = descendants(pid); // [init, supervisor, ...]
+    signalAll(inside, 'SIGTERM');
+    this.forceKill ??= setTimeout(() => this.kill(), KILL_GRACE_MS);
+  }
+
+  /** Ends the sandbox: the supervisor exits when its input closes, which ends the namespace. */
+  async close(): Promise<void> {
+    this.ending = true;
+    this.child.stdin?.end();
+    const timer = setTimeout(() => this.kill(), KILL_GRACE_MS);
+    await this.exited;
+    clearTimeout(timer);
+    clearTimeout(this.forceKill);
+  }
+
+  private kill(): void {
+    this.ending = true;
+    // The sandbox's init dies with bwrap (--die-with-parent), and every process of the namespace
+    // with its init.
+    if (!this.ended) this.child.kill('SIGKILL');
+  }
+
+  private writeFile(path: string, fields: string[]): void {
+    writeFileSync(path, fields.map((f) => `${f}\0`).join(''), { mode: 0o600 });
+    if (this.options.owner) chownSync(path, this.options.owner.uid, this.options.owner.gid);
+  }
+
+  private onData(data: Buffer): void {
+    const { output, exitCode } = this.marker.push(data);
+    const running = this.running;
+    if (!running) return;
+    if (output.length > 0) running.onOutput(output);
+    if (exitCode !== undefined) this.finish({ exitCode, signal: null });
+  }
+
+  private finish(result: ExecResult | Error): void {
+    const running = this.running;
+    if (!running) return;
+    this.running = undefined;
+    // A command that ended after SIGTERM leaves a working sandbox: no SIGKILL for it.
+    clearTimeout(this.forceKill);
+    this.forceKill = undefined;
+    for (const file of running.files) rmSync(file, { force: true });
+    if (result instanceof Error) running.reject(result);
+    else running.resolve(result);
+  }
+
+  private onEnd(signal: NodeJS.Signals | null): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.forceKill);
+    const rest = this.marker.end();
+    if (rest.length > 0) this.running?.onOutput(rest);
+    if (this.ending) this.finish({ exitCode: null, signal: signal ?? 'SIGKILL' });
+    else this.finish(this.failure());
+  }
+
+  private failure(): Error {
+    const detail = this.stderr.trim().split('\n').slice(-3).join('; ');
+    return new Error(`the sandbox ended unexpectedly${detail ? `: ${detail}` : ''}`);
+  }
+}
