@@ -396,6 +396,16 @@ export const operations = {
     params: JobIdParams,
     response: { 200: builds.WebhookInfo },
   }),
+  rotateJobWebhookSecret: op({
+    method: 'POST',
+    path: '/v1/kiln/jobs/{job_id}/webhook/secret',
+    summary:
+      "Replace the job's push-webhook secret with a new one; deliveries signed with the old one are refused from then on (developers and owners) (Kiln)",
+    tag: 'Kiln',
+    auth: 'project',
+    params: JobIdParams,
+    response: { 200: builds.WebhookInfo },
+  }),
 
   createDomain: op({
     method: 'POST',

@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { MAX_BRANCH_PATTERN_LENGTH, MAX_BRANCH_PATTERNS, matchBranchPattern } from './branch-pattern.ts';
 import { SCM_TYPES } from './scm.ts';
 
 /**
@@ -244,8 +245,32 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
       add(`triggers[${i}].name`, `must be one of ${TRIGGER_NAMES.join(', ')}`);
     }
   });
+  issues.push(...branchPatternIssues(config.triggers ?? []));
   if (config.kiln?.keep_workspace !== undefined && typeof config.kiln.keep_workspace !== 'boolean')
     add('kiln.keep_workspace', 'must be a boolean');
+  return issues;
+}
+
+/** Limits that keep matching a pushed branch cheap: pattern length and count. */
+function branchPatternIssues(triggers: JobTriggerDoc[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  let count = 0;
+  triggers.forEach((t, i) => {
+    if (t.name !== 'code_update') return;
+    const patterns = splitList(triggerParam(t, 'branches'));
+    count += patterns.length;
+    const long = patterns.find((p) => p.length > MAX_BRANCH_PATTERN_LENGTH);
+    if (long !== undefined)
+      issues.push({
+        field: `triggers[${i}].parameters.branches`,
+        message: `a branch pattern may have at most ${MAX_BRANCH_PATTERN_LENGTH} characters; "${long.slice(0, 20)}..." has ${long.length}`,
+      });
+  });
+  if (count > MAX_BRANCH_PATTERNS)
+    issues.push({
+      field: 'triggers',
+      message: `the code_update triggers may name at most ${MAX_BRANCH_PATTERNS} branch patterns together; they name ${count}`,
+    });
   return issues;
 }
 
@@ -313,19 +338,13 @@ export function toJobSpec(config: JobConfig): JobSpec {
   };
 }
 
-/** True when `branch` matches one of the patterns (`*` matches within a path segment, `**` across). */
+/**
+ * True when `branch` matches one of the patterns (`*` matches within a path segment, `**` across),
+ * in time linear in the branch (see branch-pattern.ts). A pattern longer than the limit, stored
+ * before the limit existed, matches nothing.
+ */
 export function branchMatches(patterns: readonly string[], branch: string): boolean {
-  return patterns.some((p) => {
-    const re = p
-      .split('**')
-      .map((part) => part.split('*').map(escapeRegExp).join('[^/]*'))
-      .join('.*');
-    return new RegExp(`^${re}$`).test(branch);
-  });
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  return patterns.some((p) => p.length <= MAX_BRANCH_PATTERN_LENGTH && matchBranchPattern(p, branch));
 }
 
 const TOP_LEVEL_FIELDS = [

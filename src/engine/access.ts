@@ -1,5 +1,5 @@
 import { AppError } from '../domain/errors.ts';
-import type { Principal, Project } from '../domain/identity.ts';
+import type { Principal, Project, User } from '../domain/identity.ts';
 import { roleAllows, type Action, type Role } from '../domain/roles.ts';
 import type { JobRecord, Stores } from '../storage/ports.ts';
 
@@ -18,11 +18,20 @@ export async function projectAccess(
   principal: Principal,
   projectId: string,
 ): Promise<ProjectAccess | undefined> {
+  return userProjectAccess(stores, principal.user, projectId);
+}
+
+/** `projectAccess` of a user who is not the caller (the creator a push builds as). */
+export async function userProjectAccess(
+  stores: Stores,
+  user: User,
+  projectId: string,
+): Promise<ProjectAccess | undefined> {
   const project = await stores.projects.findById(projectId);
-  if (!project || project.domainId !== principal.user.domainId) return undefined;
-  const role = await stores.projects.findRole(projectId, principal.user.id);
+  if (!project || project.domainId !== user.domainId) return undefined;
+  const role = await stores.projects.findRole(projectId, user.id);
   if (role) return { project, role };
-  if (principal.user.isAdmin) return { project, role: 'owner' };
+  if (user.isAdmin) return { project, role: 'owner' };
   return undefined;
 }
 

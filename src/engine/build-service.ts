@@ -5,7 +5,7 @@ import type { Clock } from '../domain/clock.ts';
 import { AppError, invalidParam } from '../domain/errors.ts';
 import type { Principal, Project, User } from '../domain/identity.ts';
 import { dayStart, nextDayStart, parseDate } from '../domain/time.ts';
-import type { JobRecord, Storage } from '../storage/ports.ts';
+import type { JobRecord, Storage, Stores } from '../storage/ports.ts';
 import { requireJob } from './access.ts';
 import type { BuildEvents } from './build-events.ts';
 import { createBuild, serverLine } from './trigger.ts';
@@ -26,6 +26,13 @@ export interface HistoryPage {
 
 const DAY_MS = 86_400_000;
 
+/** Thrown inside a build's transaction to roll it back when the trigger is not admitted. */
+class Refused extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
 /** Running, stopping and looking at builds. */
 export class BuildService {
   constructor(
@@ -43,11 +50,44 @@ export class BuildService {
 
   /** Starts a build for a trigger the engine itself decided on (schedules, pushes) or a caller. */
   async trigger(job: JobRecord, user: User, triggerType: TriggerType, request: RunRequest): Promise<Build> {
+    const outcome = await this.triggerAdmitted(job, user, triggerType, request, async () => undefined);
+    // Cannot happen: nothing here refuses the build.
+    if ('refused' in outcome) throw new Error(outcome.refused);
+    return outcome;
+  }
+
+  /**
+   * Like `trigger`, but `admit` runs first in the build's transaction (a push remembering its
+   * delivery): when it answers a reason, nothing it or the build wrote is kept and the reason is
+   * returned.
+   */
+  async triggerAdmitted(
+    job: JobRecord,
+    user: User,
+    triggerType: TriggerType,
+    request: RunRequest,
+    admit: (tx: Stores) => Promise<string | undefined>,
+  ): Promise<Build | { refused: string }> {
     if (job.disabled)
       throw new AppError('JOB_DISABLED', `job ${job.name} is disabled; recover it before running it`);
-    const build = await this.storage.transaction((tx) =>
-      createBuild(tx, { job, user, triggerType, request, now: this.clock.now(), timeZone: this.timeZone }),
-    );
+    let build: Build;
+    try {
+      build = await this.storage.transaction(async (tx) => {
+        const refused = await admit(tx);
+        if (refused !== undefined) throw new Refused(refused);
+        return createBuild(tx, {
+          job,
+          user,
+          triggerType,
+          request,
+          now: this.clock.now(),
+          timeZone: this.timeZone,
+        });
+      });
+    } catch (error) {
+      if (error instanceof Refused) return { refused: error.reason };
+      throw error;
+    }
     this.events.publish('queued', build.recordId);
     return build;
   }

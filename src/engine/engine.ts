@@ -57,13 +57,21 @@ export interface Engine {
   ping(): Promise<void>;
   /** Queued and running builds, for the metrics gauge. */
   activeBuildCounts(): Promise<Record<string, number>>;
-  /** Starts the background loops: schedules, lease expiry, token purge, cross-server events. */
+  /**
+   * Starts the background loops: schedules, lease expiry, token and webhook-delivery purges,
+   * cross-server events.
+   */
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** How often the background loops run. */
-export const LOOPS = { scheduleMs: 1_000, leaseSweepMs: 2_000, tokenPurgeMs: 3_600_000 } as const;
+export const LOOPS = {
+  scheduleMs: 1_000,
+  leaseSweepMs: 2_000,
+  tokenPurgeMs: 3_600_000,
+  deliveryPurgeMs: 3_600_000,
+} as const;
 
 /** Wires the services over one storage. */
 export function createEngine(deps: EngineDeps): Engine {
@@ -78,6 +86,7 @@ export function createEngine(deps: EngineDeps): Engine {
     logMaxBytes: deps.logMaxBytes ?? 100 * 1024 * 1024,
   });
   const scheduler = new Scheduler(deps.storage, deps.clock, deps.timeZone, events);
+  const webhooks = new WebhookService(deps.storage, secrets, builds, deps.clock);
   const timers: NodeJS.Timeout[] = [];
   const every = (ms: number, context: string, fn: () => Promise<unknown>) => {
     let busy = false;
@@ -105,7 +114,7 @@ export function createEngine(deps: EngineDeps): Engine {
     runners: new RunnerService(deps.storage, deps.clock),
     logs: new LogService(deps.storage, builds, events),
     scheduler,
-    webhooks: new WebhookService(deps.storage, secrets, builds),
+    webhooks,
     events,
     clock: deps.clock,
     timeZone: deps.timeZone,
@@ -117,6 +126,7 @@ export function createEngine(deps: EngineDeps): Engine {
       every(LOOPS.scheduleMs, 'firing schedules', () => scheduler.tick());
       every(LOOPS.leaseSweepMs, 'expiring runner leases', () => dispatch.expireLeases());
       every(LOOPS.tokenPurgeMs, 'purging expired tokens', () => auth.purgeExpired());
+      every(LOOPS.deliveryPurgeMs, 'purging old webhook deliveries', () => webhooks.purgeDeliveries());
     },
     async stop() {
       for (const t of timers.splice(0)) clearInterval(t);

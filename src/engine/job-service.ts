@@ -30,6 +30,9 @@ export interface JobSummary {
   role: Role;
 }
 
+/** Random bytes of a webhook secret (32 characters of base64url). */
+const WEBHOOK_SECRET_BYTES = 24;
+
 function checked(config: JobConfig): JobConfig {
   const issues = checkJobConfig(config);
   if (issues.length > 0) throw invalidParam(issues.map((i) => `${i.field}: ${i.message}`).join('; '));
@@ -63,7 +66,7 @@ export class JobService {
       config: JSON.stringify(config),
       disabled: false,
       disabledReason: '',
-      webhookSecretEnc: this.secrets.seal(newSecret(24)),
+      webhookSecretEnc: this.secrets.seal(newSecret(WEBHOOK_SECRET_BYTES)),
       lastBuildNumber: 0,
       createdAt: now,
       updatedAt: now,
@@ -121,6 +124,17 @@ export class JobService {
   async webhookSecret(caller: Principal, jobId: string): Promise<string> {
     const { job } = await requireJob(this.storage, caller, jobId, 'build');
     return this.secrets.open(job.webhookSecretEnc);
+  }
+
+  /**
+   * Replaces the push-webhook secret with a new random one (developers and up) and returns it; it
+   * is stored encrypted, and deliveries signed with the old one are refused from now on.
+   */
+  async rotateWebhookSecret(caller: Principal, jobId: string): Promise<string> {
+    const { job } = await requireJob(this.storage, caller, jobId, 'build');
+    const secret = newSecret(WEBHOOK_SECRET_BYTES);
+    await this.storage.jobs.setWebhookSecret(job.id, this.secrets.seal(secret), this.clock.now());
+    return secret;
   }
 
   /** A project's jobs, a page at a time, with each one's latest build and health. */

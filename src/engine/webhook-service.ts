@@ -1,81 +1,44 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Build } from '../domain/build.ts';
+import type { Clock } from '../domain/clock.ts';
 import { AppError } from '../domain/errors.ts';
 import { branchMatches, toJobSpec, type JobConfig } from '../domain/job-config.ts';
-import type { Storage } from '../storage/ports.ts';
+import { roleAllows } from '../domain/roles.ts';
+import type { JobRecord, Storage } from '../storage/ports.ts';
+import { userProjectAccess } from './access.ts';
 import type { BuildService } from './build-service.ts';
+import { readPush } from './push-payload.ts';
 import type { SecretBox } from './secret-box.ts';
-
-/** A delivery as received: headers (lower-case names) and the exact body bytes. */
-export interface WebhookDelivery {
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
+import {
+  eventOf,
+  isPush,
+  replayKeys,
+  senderOf,
+  verified,
+  type ReplayKey,
+  type WebhookDelivery,
+} from './webhook-senders.ts';
 
 /** A push started a build, or was ignored for a reason. */
 export type WebhookOutcome = { started: Build } | { ignored: string };
 
-/** Git hosts whose push events Kiln understands, and how each signs them. */
-export const WEBHOOK_SENDERS = ['github', 'gitlab', 'gitea', 'gitee'] as const;
-type Sender = (typeof WEBHOOK_SENDERS)[number];
+/**
+ * How long a delivery that built is remembered: a replay within this time builds nothing. Hosts
+ * redeliver for a few days at most (GitHub: 3); a replay after this would build the same commit
+ * of the same branch again.
+ */
+export const DELIVERY_RETENTION_MS = 30 * 24 * 3_600_000;
 
-function header(d: WebhookDelivery, name: string): string | undefined {
-  const v = d.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function hmac(secret: string, data: Buffer | string, encoding: 'hex' | 'base64'): string {
-  return createHmac('sha256', secret).update(data).digest(encoding);
-}
-
-function senderOf(d: WebhookDelivery): Sender | undefined {
-  if (header(d, 'x-gitea-event')) return 'gitea';
-  if (header(d, 'x-gitee-event')) return 'gitee';
-  if (header(d, 'x-github-event')) return 'github';
-  if (header(d, 'x-gitlab-event')) return 'gitlab';
-  return undefined;
-}
-
-/** Checks the delivery the way its host signs: an HMAC of the body, or the shared token. */
-function verified(sender: Sender, d: WebhookDelivery, secret: string): boolean {
-  switch (sender) {
-    case 'github': {
-      const sig = header(d, 'x-hub-signature-256') ?? '';
-      return same(sig, `sha256=${hmac(secret, d.body, 'hex')}`);
-    }
-    case 'gitea':
-      return same(header(d, 'x-gitea-signature') ?? '', hmac(secret, d.body, 'hex'));
-    case 'gitlab':
-      return same(header(d, 'x-gitlab-token') ?? '', secret);
-    case 'gitee': {
-      // Gitee sends either the password itself or base64(HMAC(secret, timestamp + "\n" + secret)).
-      const token = header(d, 'x-gitee-token') ?? '';
-      const timestamp = header(d, 'x-gitee-timestamp') ?? '';
-      return (
-        same(token, secret) ||
-        (timestamp !== '' && same(token, hmac(secret, `${timestamp}\n${secret}`, 'base64')))
-      );
-    }
-  }
-}
-
-function isPush(sender: Sender, d: WebhookDelivery): boolean {
-  const event = header(d, `x-${sender}-event`) ?? '';
-  return sender === 'gitlab' || sender === 'gitee' ? event === 'Push Hook' : event === 'push';
-}
-
-/** Push webhooks: a push to a branch a job's code_update trigger names starts a build of the pushed commit. */
+/**
+ * Push webhooks: a push to a branch a job's code_update trigger names starts a build of the
+ * commit the branch now points to, once per delivery, as the job's creator while they may still
+ * run jobs in the project.
+ */
 export class WebhookService {
   constructor(
     private readonly storage: Storage,
     private readonly secrets: SecretBox,
     private readonly builds: BuildService,
+    private readonly clock: Clock,
   ) {}
 
   async receive(jobId: string, delivery: WebhookDelivery): Promise<WebhookOutcome> {
@@ -94,40 +57,57 @@ export class WebhookService {
         `the ${sender} webhook signature does not match the job's webhook secret`,
       );
     }
-    if (!isPush(sender, delivery))
-      return { ignored: `${header(delivery, `x-${sender}-event`)} events are not pushes` };
+    if (!isPush(sender, delivery)) return { ignored: `${eventOf(sender, delivery)} events are not pushes` };
+    const push = readPush(sender, delivery.body);
+    if ('ignored' in push) return push;
+    const why = (await this.whyNot(job, push.branch)) ?? (await this.whyNotCreator(job));
+    if (typeof why === 'string') return { ignored: why };
+    const keys = replayKeys(sender, delivery);
+    const outcome = await this.builds.triggerAdmitted(
+      job,
+      why.owner,
+      'CodeUpdate',
+      { parameters: [], commit: push.commit, branch: push.branch },
+      (tx) => this.firstTime(tx.webhookDeliveries, job.id, keys),
+    );
+    return 'refused' in outcome ? { ignored: outcome.refused } : { started: outcome };
+  }
 
-    let payload: { ref?: unknown; after?: unknown; checkout_sha?: unknown };
-    try {
-      payload = JSON.parse(delivery.body.toString('utf8')) as typeof payload;
-    } catch {
-      throw new AppError(
-        'INVALID_BODY',
-        'the webhook body is not JSON (set the content type to application/json at the git host)',
-      );
-    }
-    const ref = typeof payload.ref === 'string' ? payload.ref : '';
-    if (!ref.startsWith('refs/heads/')) return { ignored: `${ref || 'the push'} is not a branch` };
-    const branch = ref.slice('refs/heads/'.length);
-    const commit =
-      typeof payload.after === 'string'
-        ? payload.after
-        : typeof payload.checkout_sha === 'string'
-          ? payload.checkout_sha
-          : '';
-    if (/^0+$/.test(commit) || commit === '') return { ignored: `branch ${branch} was deleted` };
-
+  /** Why the job does not build this branch, if it does not. */
+  private async whyNot(job: JobRecord, branch: string): Promise<string | undefined> {
     const spec = toJobSpec(JSON.parse(job.config) as JobConfig);
-    if (!spec.pushBranches) return { ignored: 'the job has no code_update trigger' };
-    if (!branchMatches(spec.pushBranches, branch)) {
-      return { ignored: `branch ${branch} is not one the trigger names (${spec.pushBranches.join(', ')})` };
-    }
-    if (job.disabled) return { ignored: 'the job is disabled' };
+    if (!spec.pushBranches) return 'the job has no code_update trigger';
+    if (!branchMatches(spec.pushBranches, branch))
+      return `branch ${branch} is not one the trigger names (${spec.pushBranches.join(', ')})`;
+    if (job.disabled) return 'the job is disabled';
+    return undefined;
+  }
+
+  /** The creator a push builds as, or why they cannot: gone, disabled, or no longer allowed to run jobs here. */
+  private async whyNotCreator(job: JobRecord) {
     const owner = await this.storage.users.findById(job.creatorId);
-    if (!owner) return { ignored: "the job's owner no longer exists" };
-    return {
-      started: await this.builds.trigger(job, owner, 'CodeUpdate', { parameters: [], commit, branch }),
-    };
+    if (!owner) return "the job's creator no longer exists, and pushes build as the creator";
+    if (owner.disabled) return `the job's creator ${owner.name} is disabled, and pushes build as the creator`;
+    const access = await userProjectAccess(this.storage, owner, job.projectId);
+    if (!access || !roleAllows(access.role, 'build'))
+      return `the job's creator ${owner.name} may no longer run jobs in this project, and pushes build as the creator`;
+    return { owner };
+  }
+
+  /** Remembers the delivery's keys; the duplicate's reason when one was remembered before. */
+  private async firstTime(
+    store: Storage['webhookDeliveries'],
+    jobId: string,
+    keys: ReplayKey[],
+  ): Promise<string | undefined> {
+    const now = this.clock.now();
+    for (const k of keys) if (!(await store.remember(jobId, k.key, now))) return k.duplicate;
+    return undefined;
+  }
+
+  /** Forgets deliveries older than the retention period; returns how many. */
+  purgeDeliveries(): Promise<number> {
+    return this.storage.webhookDeliveries.deleteBefore(this.clock.now() - DELIVERY_RETENTION_MS);
   }
 
   /** The secret a git host must be given for this job. */

@@ -173,6 +173,8 @@ export interface JobStore {
   /** Every live job with a non-empty schedule or push trigger is found by scanning this. */
   listAll(): Promise<JobRecord[]>;
   updateConfig(id: string, name: string, config: string, now: number): Promise<void>;
+  /** Replaces the (encrypted) push-webhook secret: the old one stops working at once. */
+  setWebhookSecret(id: string, webhookSecretEnc: string, now: number): Promise<void>;
   setDisabled(id: string, disabled: boolean, reason: string, now: number): Promise<void>;
   markDeleted(id: string, now: number): Promise<void>;
   /** Takes the next build number. Run it in the transaction that inserts the build. */
@@ -336,6 +338,18 @@ export interface ScheduleStore {
   advance(jobId: string, key: string, from: number, to: number): Promise<boolean>;
 }
 
+/**
+ * Push-webhook deliveries that started a build, by job and key (a digest of the host's delivery id
+ * or of a signed body), so that a replay builds nothing on any server. Call `remember` in the
+ * transaction that creates the build: concurrent transactions with one key cannot both succeed.
+ */
+export interface WebhookDeliveryStore {
+  /** Records the key; false when the job already has it (the delivery was seen). */
+  remember(jobId: string, key: string, now: number): Promise<boolean>;
+  /** Forgets keys recorded before `before`; returns how many. */
+  deleteBefore(before: number): Promise<number>;
+}
+
 /** A registered remote runner (its token is stored as a hash). */
 export interface RunnerRecord {
   id: string;
@@ -383,6 +397,7 @@ export interface Stores {
   queue: QueueStore;
   schedules: ScheduleStore;
   runners: RunnerStore;
+  webhookDeliveries: WebhookDeliveryStore;
 }
 
 /**

@@ -178,6 +178,14 @@ export interface RunnerRow {
 }
 
 /** The whole database, for Kysely. */
+/** A push delivery that started a build (replays of it are refused). */
+export interface WebhookDeliveryRow {
+  job_id: string;
+  /** `delivery:` or `body:` and a SHA-256: never the host's text itself. */
+  delivery_key: string;
+  received_at: number;
+}
+
 export interface Database {
   domains: DomainRow;
   users: UserRow;
@@ -195,4 +203,5 @@ export interface Database {
   build_queue: BuildQueueRow;
   schedule_state: ScheduleStateRow;
   runners: RunnerRow;
+  webhook_deliveries: WebhookDeliveryRow;
 }

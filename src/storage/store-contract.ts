@@ -227,6 +227,38 @@ export function runStoreContract(options: StoreContractOptions): void {
       expect(await storage.jobs.findAccess(job.id, userId)).toBeUndefined();
     });
 
+    it("replaces a job's webhook secret", async () => {
+      const job = await newJob();
+      await storage.jobs.setWebhookSecret(job.id, 'v1.new', now + 5);
+      const found = await storage.jobs.findById(job.id);
+      expect(found?.webhookSecretEnc).toBe('v1.new');
+      expect(found?.updatedAt).toBe(now + 5);
+    });
+
+    it('remembers a webhook delivery once per job, even in concurrent transactions, and purges old ones', async () => {
+      const [a, b] = [await newJob(), await newJob()];
+      expect(await storage.webhookDeliveries.remember(a.id, 'delivery:1', now)).toBe(true);
+      expect(await storage.webhookDeliveries.remember(a.id, 'delivery:1', now + 1)).toBe(false);
+      expect(await storage.webhookDeliveries.remember(b.id, 'delivery:1', now)).toBe(true);
+      const raced = await Promise.all(
+        [0, 1, 2, 3].map(() =>
+          storage.transaction((tx) => tx.webhookDeliveries.remember(a.id, 'delivery:2', now + 10)),
+        ),
+      );
+      expect(raced.filter(Boolean)).toHaveLength(1);
+      // Refused with the build it came with: the key stays unused.
+      await expect(
+        storage.transaction(async (tx) => {
+          await tx.webhookDeliveries.remember(a.id, 'delivery:3', now);
+          throw new Error('the build failed');
+        }),
+      ).rejects.toThrow('the build failed');
+      expect(await storage.webhookDeliveries.remember(a.id, 'delivery:3', now + 10)).toBe(true);
+      expect(await storage.webhookDeliveries.deleteBefore(now + 5)).toBe(2);
+      expect(await storage.webhookDeliveries.remember(a.id, 'delivery:1', now + 20)).toBe(true);
+      expect(await storage.webhookDeliveries.remember(a.id, 'delivery:2', now + 20)).toBe(false);
+    });
+
     it('keeps job names unique among live jobs and hides deleted ones', async () => {
       const job = await newJob('Same');
       await expect(newJob('Same')).rejects.toSatisfy(isUniqueViolation);

@@ -112,6 +112,31 @@ describe('kiln login and kiln jobs, real processes', () => {
     expect(gone.stderr).toContain('job not found');
   });
 
+  it("shows a job's webhook and rotates its secret", async () => {
+    const created = await user.run([
+      'jobs',
+      'create',
+      '-f',
+      file('hook.yaml', JOB_YAML.replace('hello-cli', 'hook-cli')),
+      '--project',
+      'default',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const id = created.stdout.trim();
+    const read = (text: string) => YAML.parse(text) as { url: string; secret: string };
+    const shown = await user.run(['jobs', 'webhook', id]);
+    expect(shown).toMatchObject({ code: 0, stderr: '' });
+    const before = read(shown.stdout);
+    expect(before.url).toBe(`${server.url}/v1/kiln/webhooks/${id}`);
+    const rotated = await user.run(['jobs', 'webhook', id, '--rotate']);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(rotated.stderr).toContain('The old secret no longer works');
+    const after = read(rotated.stdout);
+    expect(after.url).toBe(before.url);
+    expect(after.secret).not.toBe(before.secret);
+    expect(read((await user.run(['jobs', 'webhook', id])).stdout).secret).toBe(after.secret);
+  });
+
   it('lists with --search and as csv', async () => {
     for (const name of ['alpha-api', 'alpha-web', 'beta'])
       expect(

@@ -1,12 +1,23 @@
-import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestRepo } from '../helpers/git.ts';
+import { jobBody } from '../helpers/app.ts';
 import { shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
+import { createUser, expectCodeArtsError, setRole, tokenOf } from '../helpers/foundation.ts';
+import { TestRepo } from '../helpers/git.ts';
+import {
+  deliver as deliverTo,
+  headersFor,
+  newDelivery,
+  pushBody as pushBodyOf,
+  SENDERS,
+  ZERO,
+  type Sender,
+} from '../helpers/webhooks.ts';
 
 /**
  * Push webhooks (Kiln's own POST /v1/kiln/webhooks/{job_id}): each git host's signature or token,
- * a push to a branch the code_update trigger names starts a CodeUpdate build of the pushed commit,
- * everything else is ignored (202, with a reason) or refused (401) and builds nothing.
+ * a push to a branch the code_update trigger names starts a CodeUpdate build of the commit the
+ * payload names as the branch's new head, once per delivery; everything else is ignored (202,
+ * with a reason) or refused (400, 401) and builds nothing. The secret can be replaced.
  */
 
 let ek: EngineKiln;
@@ -24,30 +35,6 @@ beforeAll(async () => {
 });
 afterAll(() => ek?.close());
 
-type Sender = 'github' | 'gitlab' | 'gitea' | 'gitee';
-const SENDERS: Sender[] = ['github', 'gitlab', 'gitea', 'gitee'];
-
-const hmacHex = (secret: string, body: string) => createHmac('sha256', secret).update(body).digest('hex');
-
-/** Headers as each host sends a delivery; `event` is the host's own event name. */
-function headersFor(sender: Sender, secret: string, body: string, event?: string): Record<string, string> {
-  const json = { 'content-type': 'application/json' };
-  switch (sender) {
-    case 'github':
-      return {
-        ...json,
-        'x-github-event': event ?? 'push',
-        'x-hub-signature-256': `sha256=${hmacHex(secret, body)}`,
-      };
-    case 'gitlab':
-      return { ...json, 'x-gitlab-event': event ?? 'Push Hook', 'x-gitlab-token': secret };
-    case 'gitea':
-      return { ...json, 'x-gitea-event': event ?? 'push', 'x-gitea-signature': hmacHex(secret, body) };
-    case 'gitee':
-      return { ...json, 'x-gitee-event': event ?? 'Push Hook', 'x-gitee-token': secret };
-  }
-}
-
 const NON_PUSH: Record<Sender, string> = {
   github: 'issues',
   gitlab: 'Merge Request Hook',
@@ -55,20 +42,17 @@ const NON_PUSH: Record<Sender, string> = {
   gitee: 'Merge Request Hook',
 };
 
-function pushBody(ref: string, after: string): string {
-  return JSON.stringify({
-    ref,
+function pushBody(sender: Sender, ref: string, after: string, head?: string | null): string {
+  return pushBodyOf(sender, ref, after, {
     before: c.one,
-    after,
-    checkout_sha: after,
-    repository: { name: 'app', clone_url: repo.url },
-    commits: [{ id: after, message: 'pushed' }],
+    cloneUrl: repo.url,
+    ...(head !== undefined && { head }),
   });
 }
 
 /** POST a delivery without any X-Auth-Token. */
 function deliver(jobId: string, headers: Record<string, string>, body: string) {
-  return ek.kiln.app.inject({ method: 'POST', url: `/v1/kiln/webhooks/${jobId}`, headers, payload: body });
+  return deliverTo(ek.kiln, jobId, headers, body);
 }
 
 async function newPushJob(): Promise<{ job: string; secret: string }> {
@@ -99,7 +83,7 @@ describe.each(SENDERS)('%s push webhook', (sender) => {
 
   it('a push to a matching branch starts a CodeUpdate build of the pushed commit', async () => {
     // The pushed commit is not the head of main: the build must build exactly it.
-    const body = pushBody('refs/heads/main', c.one);
+    const body = pushBody(sender, 'refs/heads/main', c.one);
     const res = await deliver(job, headersFor(sender, secret, body), body);
     expect({ status: res.statusCode, body: res.body }).toMatchObject({ status: 200 });
     expect(res.json()).toMatchObject({ status: 'started', build_number: 1 });
@@ -115,7 +99,7 @@ describe.each(SENDERS)('%s push webhook', (sender) => {
   });
 
   it('a push to a branch matching a pattern (release/*) builds that branch', async () => {
-    const body = pushBody('refs/heads/release/2.0', c.rel);
+    const body = pushBody(sender, 'refs/heads/release/2.0', c.rel);
     const res = await deliver(job, headersFor(sender, secret, body), body);
     expect(res.statusCode).toBe(200);
     const n = res.json().build_number;
@@ -127,13 +111,13 @@ describe.each(SENDERS)('%s push webhook', (sender) => {
   it('ignores (202, with a reason) a non-matching branch, a tag push, a branch deletion and a non-push event', async () => {
     const before = await buildCount(job);
     const cases: [string, string, string | undefined][] = [
-      ['non-matching branch', pushBody('refs/heads/feature/x', c.two), undefined],
-      ['tag push', pushBody('refs/tags/v1.0', c.two), undefined],
-      ['branch deletion', pushBody('refs/heads/main', '0000000000000000000000000000000000000000'), undefined],
-      ['non-push event', pushBody('refs/heads/main', c.two), NON_PUSH[sender]],
+      ['non-matching branch', pushBody(sender, 'refs/heads/feature/x', c.two), undefined],
+      ['tag push', pushBody(sender, 'refs/tags/v1.0', c.two), undefined],
+      ['branch deletion', pushBody(sender, 'refs/heads/main', ZERO), undefined],
+      ['non-push event', pushBody(sender, 'refs/heads/main', c.two), NON_PUSH[sender]],
     ];
     for (const [what, body, event] of cases) {
-      const res = await deliver(job, headersFor(sender, secret, body, event), body);
+      const res = await deliver(job, headersFor(sender, secret, body, { ...(event && { event }) }), body);
       expect({ what, status: res.statusCode }).toEqual({ what, status: 202 });
       expect(res.json()).toMatchObject({ status: 'ignored', build_number: 0 });
       expect(typeof res.json().reason).toBe('string');
@@ -144,7 +128,7 @@ describe.each(SENDERS)('%s push webhook', (sender) => {
 
   it('refuses a bad signature or token with 401 APIGW.0301 and builds nothing', async () => {
     const before = await buildCount(job);
-    const body = pushBody('refs/heads/main', c.two);
+    const body = pushBody(sender, 'refs/heads/main', c.two);
     const missing = { ...headersFor(sender, secret, body) };
     for (const h of ['x-hub-signature-256', 'x-gitlab-token', 'x-gitea-signature', 'x-gitee-token'])
       delete missing[h];
@@ -157,7 +141,7 @@ describe.each(SENDERS)('%s push webhook', (sender) => {
       cases.push([
         'signed for another body',
         headersFor(sender, secret, body),
-        pushBody('refs/heads/main', c.one),
+        pushBody(sender, 'refs/heads/main', c.one),
       ]);
     }
     for (const [what, headers, payload] of cases) {
@@ -167,6 +151,76 @@ describe.each(SENDERS)('%s push webhook', (sender) => {
     }
     expect(await buildCount(job)).toBe(before);
   });
+
+  it('refuses (400) a payload that does not name one full commit as the new head of the branch', async () => {
+    const before = await buildCount(job);
+    const good = JSON.parse(pushBody(sender, 'refs/heads/main', c.two)) as Record<string, unknown>;
+    const cases: [string, string, RegExp][] = [
+      // The branch is one the trigger watches, but the head commit named is another commit.
+      [
+        'head commit other than after',
+        pushBody(sender, 'refs/heads/main', c.two, c.one),
+        /'after' .*is not its head commit/,
+      ],
+      ['no after', JSON.stringify({ ...good, after: undefined }), /'after'/],
+      ['an abbreviated after', pushBody(sender, 'refs/heads/main', c.two.slice(0, 8)), /'after'/],
+    ];
+    for (const [what, body, message] of cases) {
+      const res = await deliver(job, headersFor(sender, secret, body), body);
+      expect({ what, status: res.statusCode }).toEqual({ what, status: 400 });
+      expectCodeArtsError(res, 400, 'CB.00060200', message);
+    }
+    expect(await buildCount(job)).toBe(before);
+  });
+
+  it('builds a delivery once: the same delivery id again is ignored as a duplicate (202)', async () => {
+    const body = pushBodyOf(sender, 'refs/heads/main', c.two, { before: c.two, cloneUrl: repo.url });
+    const headers = headersFor(sender, secret, body);
+    const first = await deliver(job, headers, body);
+    expect(first.statusCode, first.body).toBe(200);
+    const before = await buildCount(job);
+    for (let i = 0; i < 2; i++) {
+      const again = await deliver(job, headers, body);
+      expect(again.statusCode, again.body).toBe(202);
+      expect(again.json()).toMatchObject({ status: 'ignored', build_number: 0 });
+      expect(again.json().reason).toMatch(/^duplicate delivery/);
+    }
+    expect(await buildCount(job)).toBe(before);
+    await ek.waitFinished(job, first.json().build_number);
+  });
+
+  it.runIf(sender === 'github' || sender === 'gitea')(
+    'builds a signed body once, whatever delivery id it comes with (the id is not signed)',
+    async () => {
+      const body = pushBodyOf(sender, 'refs/heads/main', c.one, { before: c.rel, cloneUrl: repo.url });
+      const first = await deliver(job, headersFor(sender, secret, body), body);
+      expect(first.statusCode, first.body).toBe(200);
+      const before = await buildCount(job);
+      const again = await deliver(
+        job,
+        headersFor(sender, secret, body, { delivery: newDelivery(sender) }),
+        body,
+      );
+      expect(again.statusCode, again.body).toBe(202);
+      expect(again.json().reason).toMatch(/^duplicate delivery/);
+      expect(await buildCount(job)).toBe(before);
+      await ek.waitFinished(job, first.json().build_number);
+    },
+  );
+
+  it.runIf(sender === 'gitlab')(
+    'takes X-Gitlab-Event-UUID when an older GitLab sends no X-Gitlab-Webhook-UUID',
+    async () => {
+      const body = pushBodyOf(sender, 'refs/heads/main', c.one, { before: c.two, cloneUrl: repo.url });
+      const { 'x-gitlab-webhook-uuid': _none, ...headers } = headersFor(sender, secret, body);
+      const first = await deliver(job, headers, body);
+      expect(first.statusCode, first.body).toBe(200);
+      const again = await deliver(job, headers, body);
+      expect(again.statusCode, again.body).toBe(202);
+      expect(again.json().reason).toMatch(/^duplicate delivery/);
+      await ek.waitFinished(job, first.json().build_number);
+    },
+  );
 });
 
 it('the webhook secret is shown only with a token; the webhook needs none', async () => {
@@ -182,9 +236,124 @@ it('a job without a code_update trigger ignores pushes', async () => {
     steps: [shell('s', 'true')],
   });
   const secret = (await ek.get(`/v1/kiln/jobs/${job}/webhook`)).json().result.secret;
-  const body = pushBody('refs/heads/main', c.two);
+  const body = pushBody('github', 'refs/heads/main', c.two);
   const res = await deliver(job, headersFor('github', secret, body), body);
   expect(res.statusCode).toBe(202);
   expect(res.json().status).toBe('ignored');
   expect(await buildCount(job)).toBe(0);
+});
+
+describe('rotating the webhook secret (POST /v1/kiln/jobs/{job_id}/webhook/secret)', () => {
+  it('answers a new secret, stores it encrypted, and refuses the old one from then on', async () => {
+    const { job, secret: old } = await newPushJob();
+    const res = await ek.post(`/v1/kiln/jobs/${job}/webhook/secret`);
+    expect(res.statusCode, res.body).toBe(200);
+    const { url, secret } = res.json().result;
+    expect(url).toContain(`/v1/kiln/webhooks/${job}`);
+    expect(typeof secret).toBe('string');
+    expect(secret).not.toBe(old);
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    expect((await ek.get(`/v1/kiln/jobs/${job}/webhook`)).json().result.secret).toBe(secret);
+    const stored = (await ek.kiln.storage.jobs.findById(job))?.webhookSecretEnc ?? '';
+    expect(stored).toMatch(/^v1\./);
+    expect(stored).not.toContain(secret);
+
+    for (const sender of SENDERS) {
+      const body = pushBody(sender, 'refs/heads/feature/none', c.two);
+      const refused = await deliver(job, headersFor(sender, old, body), body);
+      expectCodeArtsError(refused, 401, 'APIGW.0301');
+    }
+    const body = pushBody('github', 'refs/heads/main', c.two);
+    const accepted = await deliver(job, headersFor('github', secret, body), body);
+    expect(accepted.statusCode, accepted.body).toBe(200);
+    await ek.waitFinished(job, accepted.json().build_number);
+  });
+
+  it('is for those who may change the job: 403 for a viewer, 404 outside the project', async () => {
+    const { job, secret } = await newPushJob();
+    const viewer = { name: 'hook-viewer', password: 'hook-viewer-password-1', domain: 'default' };
+    const outsider = { name: 'hook-outsider', password: 'hook-outsider-password-1', domain: 'default' };
+    for (const who of [viewer, outsider]) await createUser(ek.kiln, ek.token, who.name, who.password);
+    await setRole(ek.kiln, ek.token, ek.projectId, viewer.name, 'viewer');
+    const rotate = async (token: string | undefined) =>
+      ek.kiln.call(token, { method: 'POST', url: `/v1/kiln/jobs/${job}/webhook/secret` });
+    expectCodeArtsError(await rotate(await tokenOf(ek.kiln, viewer)), 403, 'CB.00060403');
+    expectCodeArtsError(await rotate(await tokenOf(ek.kiln, outsider)), 404, 'CB.00060201');
+    expectCodeArtsError(await rotate(undefined), 401, 'APIGW.0301');
+    expect((await ek.get(`/v1/kiln/jobs/${job}/webhook`)).json().result.secret).toBe(secret);
+  });
+});
+
+describe('a job whose creator may no longer run it', () => {
+  /** A developer of the default project who creates a push job; returns the job and its secret. */
+  async function jobOfNewDeveloper(name: string): Promise<{ job: string; secret: string }> {
+    const password = `${name}-password-1`;
+    await createUser(ek.kiln, ek.token, name, password);
+    await setRole(ek.kiln, ek.token, ek.projectId, name, 'developer');
+    const token = await tokenOf(ek.kiln, { name, password, domain: 'default' });
+    const res = await ek.kiln.call(token, {
+      method: 'POST',
+      url: '/v3/jobs/create',
+      payload: jobBody(ek.projectId, {
+        job_name: `by-${name}`,
+        scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
+        triggers: [{ name: 'code_update', parameters: [{ name: 'branches', value: 'main' }] }],
+        steps: [shell('s', 'true')],
+      }),
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const job = res.json().result.job_id as string;
+    return { job, secret: (await ek.get(`/v1/kiln/jobs/${job}/webhook`)).json().result.secret };
+  }
+
+  const CHANGES: [string, (name: string) => Promise<void>, RegExp][] = [
+    [
+      'is disabled',
+      async (name) => {
+        const res = await ek.kiln.call(ek.token, {
+          method: 'PUT',
+          url: `/v1/kiln/users/${name}`,
+          payload: { disabled: true },
+        });
+        expect(res.statusCode, res.body).toBe(200);
+      },
+      /creator .* is disabled/,
+    ],
+    [
+      'left the project',
+      async (name) => {
+        const res = await ek.kiln.call(ek.token, {
+          method: 'DELETE',
+          url: `/v1/kiln/projects/${ek.projectId}/members/${name}`,
+        });
+        expect(res.statusCode, res.body).toBe(200);
+      },
+      /creator .* may no longer run jobs/,
+    ],
+    [
+      'became a viewer',
+      (name) => setRole(ek.kiln, ek.token, ek.projectId, name, 'viewer'),
+      /creator .* may no longer run jobs/,
+    ],
+  ];
+
+  it.each(CHANGES)(
+    'builds nothing from pushes once the creator %s (202, saying why)',
+    async (what, change, why) => {
+      const name = `hook-${what.replace(/\W+/g, '-')}`;
+      const { job, secret } = await jobOfNewDeveloper(name);
+      const first = pushBody('github', 'refs/heads/main', c.one);
+      const built = await deliver(job, headersFor('github', secret, first), first);
+      expect(built.statusCode, built.body).toBe(200);
+      await ek.waitFinished(job, 1);
+
+      await change(name);
+      const body = pushBody('github', 'refs/heads/main', c.two);
+      const res = await deliver(job, headersFor('github', secret, body), body);
+      expect(res.statusCode, res.body).toBe(202);
+      expect(res.json()).toMatchObject({ status: 'ignored', build_number: 0 });
+      expect(res.json().reason).toMatch(why);
+      expect(await buildCount(job)).toBe(1);
+    },
+  );
 });

@@ -302,7 +302,7 @@ export interface Fixture {
   buildNo: number;
   /** The record id (UUID) of build `buildNo`. */
   recordId: string;
-  /** The job's push-webhook secret. */
+  /** The job's push-webhook secret as created (rotateJobWebhookSecret may replace it). */
   webhookSecret: string;
   /** A plain user of the default domain that admin operations may change freely. */
   spareUserId: string;

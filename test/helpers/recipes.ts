@@ -271,10 +271,13 @@ export const RECIPES: Record<OperationId, Recipe> = {
   receiveWebhook: {
     names: 'job',
     needs: 'public',
-    // A correctly signed GitHub ping: accepted, and ignored since it is not a push.
+    // A correctly signed GitHub ping: accepted, and ignored since it is not a push. The secret is
+    // read at the time: rotateJobWebhookSecret replaces it.
     request: async (fx) => {
       const payload = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1 });
-      const signature = createHmac('sha256', fx.webhookSecret).update(payload).digest('hex');
+      const signature = createHmac('sha256', await webhookSecretOf(fx))
+        .update(payload)
+        .digest('hex');
       return {
         method: 'POST',
         url: `/v1/kiln/webhooks/${fx.jobId}`,
@@ -291,6 +294,11 @@ export const RECIPES: Record<OperationId, Recipe> = {
     names: 'job',
     needs: 'write',
     request: async (fx) => ({ method: 'GET', url: `/v1/kiln/jobs/${fx.jobId}/webhook` }),
+  },
+  rotateJobWebhookSecret: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({ method: 'POST', url: `/v1/kiln/jobs/${fx.jobId}/webhook/secret` }),
   },
   createDomain: {
     names: 'nothing',
@@ -441,6 +449,13 @@ export const RECIPES: Record<OperationId, Recipe> = {
     }),
   },
 };
+
+/** The fixture job's webhook secret as it is now (read as the default admin). */
+async function webhookSecretOf(fx: Fixture): Promise<string> {
+  const res = await fx.kiln.call(fx.adminToken, { method: 'GET', url: `/v1/kiln/jobs/${fx.jobId}/webhook` });
+  expect(res.statusCode, `webhook: ${res.body}`).toBe(200);
+  return res.json().result.secret as string;
+}
 
 /** Creates an access key of `who` (signing in as them); returns its AK. */
 async function accessKeyOf(fx: Fixture, who: Credentials): Promise<string> {

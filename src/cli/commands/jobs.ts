@@ -95,6 +95,26 @@ function registerReadCommands(jobs: Command, ctx: CliContext): void {
     });
 }
 
+function registerWebhookCommand(jobs: Command, ctx: CliContext): void {
+  jobs
+    .command('webhook')
+    .description("The job's push-webhook URL and secret, to give the git host (developers and owners)")
+    .argument('<job>', 'job id (32 characters)', parseJobId)
+    .option(
+      '--rotate',
+      'replace the secret with a new one first: deliveries signed with the old one are refused',
+    )
+    .action(async (job: string, opts: { rotate?: boolean }) => {
+      const client = ctx.client();
+      const params = { params: { job_id: job } };
+      const hook = (
+        await (opts.rotate ? client.rotateJobWebhookSecret(params) : client.showJobWebhook(params))
+      ).result;
+      ctx.out(`url: ${hook.url}\nsecret: ${hook.secret}\n`);
+      if (opts.rotate) ctx.err('The old secret no longer works: give the git host this one.\n');
+    });
+}
+
 function registerWriteCommands(jobs: Command, ctx: CliContext): void {
   jobs
     .command('create')
@@ -164,4 +184,5 @@ export function registerJobs(program: Command, ctx: CliContext): void {
     .description('List, show, create, change and delete jobs (build tasks)');
   registerReadCommands(jobs, ctx);
   registerWriteCommands(jobs, ctx);
+  registerWebhookCommand(jobs, ctx);
 }

@@ -2,8 +2,13 @@ import type { HandlerGroup, RouteDeps } from './deps.ts';
 import { ok } from './deps.ts';
 
 /** Push webhooks and where to point a git host at them. */
-export function webhookHandlers(deps: RouteDeps): HandlerGroup<'receiveWebhook' | 'showJobWebhook'> {
+export function webhookHandlers(
+  deps: RouteDeps,
+): HandlerGroup<'receiveWebhook' | 'showJobWebhook' | 'rotateJobWebhookSecret'> {
   const { webhooks, jobs } = deps.engine;
+  /** Where the git host must send the job's pushes. */
+  const hookUrl = (request: { protocol: string; host: string }, jobId: string) =>
+    `${deps.publicUrl ?? `${request.protocol}://${request.host}`}/v1/kiln/webhooks/${jobId}`;
   return {
     async receiveWebhook({ params, request, reply }) {
       const outcome = await webhooks.receive(params.job_id, {
@@ -22,11 +27,14 @@ export function webhookHandlers(deps: RouteDeps): HandlerGroup<'receiveWebhook' 
       };
     },
     async showJobWebhook({ caller, params, request }) {
-      const base = deps.publicUrl ?? `${request.protocol}://${request.host}`;
       return ok({
-        url: `${base}/v1/kiln/webhooks/${params.job_id}`,
+        url: hookUrl(request, params.job_id),
         secret: await jobs.webhookSecret(caller, params.job_id),
       });
+    },
+    async rotateJobWebhookSecret({ caller, params, request }) {
+      const secret = await jobs.rotateWebhookSecret(caller, params.job_id);
+      return ok({ url: hookUrl(request, params.job_id), secret });
     },
   };
 }

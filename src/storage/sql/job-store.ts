@@ -100,6 +100,14 @@ export class SqlJobStore implements JobStore {
   async updateConfig(id: string, name: string, config: string, now: number): Promise<void> {
     await this.db.updateTable('jobs').set({ name, config, updated_at: now }).where('id', '=', id).execute();
   }
+  async setWebhookSecret(id: string, webhookSecretEnc: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ webhook_secret_enc: webhookSecretEnc, updated_at: now })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .execute();
+  }
   async setDisabled(id: string, disabled: boolean, reason: string, now: number): Promise<void> {
     await this.db
       .updateTable('jobs')

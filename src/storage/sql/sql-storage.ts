@@ -19,6 +19,7 @@ import { SqlQueueStore } from './queue-store.ts';
 import { SqlRunnerStore } from './runner-store.ts';
 import { SqlScheduleStore } from './schedule-store.ts';
 import { SqlStepStore } from './step-store.ts';
+import { SqlWebhookDeliveryStore } from './webhook-delivery-store.ts';
 
 /** Dialect differences the shared stores need to know about. */
 export interface SqlFlavour {
@@ -42,6 +43,7 @@ export function sqlStores(db: Kysely<Database>, flavour: SqlFlavour): Stores {
     queue: new SqlQueueStore(db, flavour.skipLocked),
     schedules: new SqlScheduleStore(db),
     runners: new SqlRunnerStore(db),
+    webhookDeliveries: new SqlWebhookDeliveryStore(db),
   };
 }
 
@@ -77,6 +79,7 @@ export class SqlStorage implements Storage {
   readonly queue;
   readonly schedules;
   readonly runners;
+  readonly webhookDeliveries;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -99,6 +102,7 @@ export class SqlStorage implements Storage {
     this.queue = stores.queue;
     this.schedules = stores.schedules;
     this.runners = stores.runners;
+    this.webhookDeliveries = stores.webhookDeliveries;
   }
 
   transaction<T>(fn: (tx: Stores) => Promise<T>): Promise<T> {

@@ -39,6 +39,10 @@ onEveryStore((store) => {
       return rest;
     };
     const set = (over: Record<string, unknown>) => (doc: Record<string, unknown>) => ({ ...doc, ...over });
+    const pushTrigger = (branches: string) => ({
+      name: 'code_update',
+      parameters: [{ name: 'branches', value: branches }],
+    });
 
     /** [what is wrong, how to break a good document, what the message must name]. */
     const BAD: [string, (doc: Record<string, unknown>) => Record<string, unknown>, RegExp][] = [
@@ -91,6 +95,16 @@ onEveryStore((store) => {
         'a timer with a bad cron',
         set({ triggers: [{ name: 'timer', parameters: [{ name: 'cron', value: 'every day' }] }] }),
         /triggers\[0\]/,
+      ],
+      [
+        'a code_update branch pattern over 255 characters',
+        set({ triggers: [pushTrigger(`main,${'a*'.repeat(128)}`)] }),
+        /triggers\[0\]\.parameters\.branches: a branch pattern may have at most 255 characters/,
+      ],
+      [
+        'code_update triggers naming more than 100 branch patterns',
+        set({ triggers: [pushTrigger(Array.from({ length: 101 }, (_, i) => `b${i}`).join(','))] }),
+        /triggers: .*at most 100 branch patterns/,
       ],
       [
         'a trigger of an unknown kind',

@@ -1,0 +1,97 @@
+import { AppError } from '../domain/errors.ts';
+import { isSafeRef } from '../domain/job-config.ts';
+import type { Sender } from './webhook-senders.ts';
+
+/**
+ * Reads a push payload: which branch moved and to which commit. The commit built is `after`, the
+ * value the pushed ref now has, and nothing else; the payload must not contradict it (GitHub,
+ * Gitea and Gitee name the same commit as `head_commit.id`, GitLab as `checkout_sha`), so a
+ * payload naming a watched branch cannot carry another commit into that branch's build.
+ */
+
+/** A branch moved to a commit, or a push that builds nothing and why. */
+export type PushReading = { branch: string; commit: string } | { ignored: string };
+
+const FULL_COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
+const ZERO = /^0+$/;
+
+/** A value from the payload as an answer may quote it: JSON, cut short. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 80)}...` : text;
+}
+
+function refused(message: string): AppError {
+  return new AppError('INVALID_BODY', `${message}; nothing was built`);
+}
+
+function parse(body: Buffer): Record<string, unknown> {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new AppError(
+      'INVALID_BODY',
+      'the webhook body is not JSON (set the content type to application/json at the git host)',
+    );
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+    throw refused('the push payload is not a JSON object');
+  return payload as Record<string, unknown>;
+}
+
+/** The commit the payload names, besides `after`, as the branch's new head (undefined: none). */
+function namedHead(
+  sender: Sender,
+  payload: Record<string, unknown>,
+): { field: string; value: unknown } | undefined {
+  if (sender === 'gitlab') {
+    const sha = payload.checkout_sha;
+    return sha === undefined || sha === null ? undefined : { field: 'checkout_sha', value: sha };
+  }
+  const head = payload.head_commit;
+  if (head === undefined || head === null) return undefined;
+  return {
+    field: 'head_commit.id',
+    value: typeof head === 'object' ? (head as Record<string, unknown>).id : head,
+  };
+}
+
+/** The branch name, or why a branch of that name is not built. */
+function branchOf(ref: string): { branch: string } | { ignored: string } {
+  if (ref.startsWith('refs/tags/')) {
+    return {
+      ignored: `tag ${ref.slice(10)} was pushed: tags start no builds, the code_update trigger watches branches`,
+    };
+  }
+  if (!ref.startsWith('refs/heads/')) return { ignored: `${ref} is not a branch` };
+  const branch = ref.slice('refs/heads/'.length);
+  if (branch.length > 255)
+    return { ignored: 'the pushed branch name is longer than 255 characters, more than Kiln builds' };
+  if (!isSafeRef(branch)) return { ignored: `the pushed branch ${shown(branch)} is not a name Kiln builds` };
+  return { branch };
+}
+
+/** The branch and commit of a push; throws INVALID_BODY for a payload that is malformed or contradicts itself. */
+export function readPush(sender: Sender, body: Buffer): PushReading {
+  const payload = parse(body);
+  if (typeof payload.ref !== 'string' || payload.ref === '')
+    throw refused("the push payload has no 'ref' (the pushed refs/heads/<branch>)");
+  const named = branchOf(payload.ref);
+  if ('ignored' in named) return named;
+  const { branch } = named;
+  const after = payload.after;
+  if (typeof after !== 'string' || !FULL_COMMIT.test(after)) {
+    throw refused(
+      `the push payload's 'after' must be the full commit id (40 or 64 hex digits) that ${branch} now points to`,
+    );
+  }
+  if (ZERO.test(after) || payload.deleted === true) return { ignored: `branch ${branch} was deleted` };
+  const head = namedHead(sender, payload);
+  if (head && (typeof head.value !== 'string' || head.value.toLowerCase() !== after.toLowerCase())) {
+    throw refused(
+      `the push payload's 'after' (${after}) is not its head commit (${head.field} ${shown(head.value)}), so it does not say which commit ${branch} now points to`,
+    );
+  }
+  return { branch, commit: after.toLowerCase() };
+}

@@ -1,0 +1,125 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * What each git host puts in a push delivery's headers: which host it is, how it signs, which
+ * event it is, and the id of the delivery.
+ */
+
+/** A delivery as received: headers (lower-case names) and the exact body bytes. */
+export interface WebhookDelivery {
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** Git hosts whose push events Kiln understands, and how each signs them. */
+export const WEBHOOK_SENDERS = ['github', 'gitlab', 'gitea', 'gitee'] as const;
+/** One of the hosts. */
+export type Sender = (typeof WEBHOOK_SENDERS)[number];
+
+/** A header's (first) value. */
+export function header(d: WebhookDelivery, name: string): string | undefined {
+  const v = d.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function hmac(secret: string, data: Buffer | string, encoding: 'hex' | 'base64'): string {
+  return createHmac('sha256', secret).update(data).digest(encoding);
+}
+
+/** The host, by its event header (Gitea also sends GitHub's headers, so it is asked first). */
+export function senderOf(d: WebhookDelivery): Sender | undefined {
+  if (header(d, 'x-gitea-event')) return 'gitea';
+  if (header(d, 'x-gitee-event')) return 'gitee';
+  if (header(d, 'x-github-event')) return 'github';
+  if (header(d, 'x-gitlab-event')) return 'gitlab';
+  return undefined;
+}
+
+/** Checks the delivery the way its host signs: an HMAC of the body, or the shared token. */
+export function verified(sender: Sender, d: WebhookDelivery, secret: string): boolean {
+  switch (sender) {
+    case 'github': {
+      const sig = header(d, 'x-hub-signature-256') ?? '';
+      return same(sig, `sha256=${hmac(secret, d.body, 'hex')}`);
+    }
+    case 'gitea':
+      return same(header(d, 'x-gitea-signature') ?? '', hmac(secret, d.body, 'hex'));
+    case 'gitlab':
+      return same(header(d, 'x-gitlab-token') ?? '', secret);
+    case 'gitee': {
+      // Gitee sends either the password itself or base64(HMAC(secret, timestamp + "\n" + secret)).
+      const token = header(d, 'x-gitee-token') ?? '';
+      const timestamp = header(d, 'x-gitee-timestamp') ?? '';
+      return (
+        same(token, secret) ||
+        (timestamp !== '' && same(token, hmac(secret, `${timestamp}\n${secret}`, 'base64')))
+      );
+    }
+  }
+}
+
+/** The host's name for the event. */
+export function eventOf(sender: Sender, d: WebhookDelivery): string {
+  return header(d, `x-${sender}-event`) ?? '';
+}
+
+/** True for a push event (GitLab and Gitee call it "Push Hook"). */
+export function isPush(sender: Sender, d: WebhookDelivery): boolean {
+  const event = eventOf(sender, d);
+  return sender === 'gitlab' || sender === 'gitee' ? event === 'Push Hook' : event === 'push';
+}
+
+/**
+ * Headers that carry the id of a delivery, best first. GitLab's X-Gitlab-Webhook-UUID names one
+ * delivery; older GitLab sends only X-Gitlab-Event-UUID. Gitee sends no id: its millisecond
+ * timestamp (signed, in its signature mode) stands in.
+ */
+const DELIVERY_HEADERS: Record<Sender, string[]> = {
+  github: ['x-github-delivery'],
+  gitlab: ['x-gitlab-webhook-uuid', 'x-gitlab-event-uuid'],
+  gitea: ['x-gitea-delivery'],
+  gitee: ['x-gitee-timestamp'],
+};
+
+/** Hosts whose signature covers the body: a body they signed is itself one delivery. */
+const SIGNS_BODY: readonly Sender[] = ['github', 'gitea'];
+
+/** What identifies a delivery for replay checks: a stored key and the words for a duplicate. */
+export interface ReplayKey {
+  key: string;
+  duplicate: string;
+}
+
+const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+
+/**
+ * The keys under which a delivery that builds is remembered. The delivery id, when the host sent
+ * one; and for hosts that sign the body, the body too, since their delivery id is not signed and a
+ * replayer could change it. Only digests are stored.
+ */
+export function replayKeys(sender: Sender, d: WebhookDelivery): ReplayKey[] {
+  const keys: ReplayKey[] = [];
+  const name = DELIVERY_HEADERS[sender].find((h) => (header(d, h) ?? '') !== '');
+  if (name !== undefined) {
+    const id = header(d, name) ?? '';
+    const shown = id.length > 100 ? `${id.slice(0, 100)}...` : id;
+    keys.push({
+      key: `delivery:${sha256(`${sender}:${id}`)}`,
+      duplicate: `duplicate delivery: ${name} ${shown} already started a build of this job; a delivery builds once`,
+    });
+  }
+  if (SIGNS_BODY.includes(sender)) {
+    keys.push({
+      key: `body:${sha256(d.body)}`,
+      duplicate:
+        'duplicate delivery: this signed payload already started a build of this job (under another delivery id); a payload builds once',
+    });
+  }
+  return keys;
+}
