@@ -18,6 +18,7 @@ import { SqlLogStore } from './log-store.ts';
 import { SqlQueueStore } from './queue-store.ts';
 import { SqlRunnerStore } from './runner-store.ts';
 import { SqlScheduleStore } from './schedule-store.ts';
+import { SqlLoginThrottleStore, SqlUsedSignatureStore } from './sign-in-guard-stores.ts';
 import { SqlStepStore } from './step-store.ts';
 
 /** Dialect differences the shared stores need to know about. */
@@ -42,6 +43,8 @@ export function sqlStores(db: Kysely<Database>, flavour: SqlFlavour): Stores {
     queue: new SqlQueueStore(db, flavour.skipLocked),
     schedules: new SqlScheduleStore(db),
     runners: new SqlRunnerStore(db),
+    loginThrottles: new SqlLoginThrottleStore(db),
+    usedSignatures: new SqlUsedSignatureStore(db),
   };
 }
 
@@ -77,6 +80,8 @@ export class SqlStorage implements Storage {
   readonly queue;
   readonly schedules;
   readonly runners;
+  readonly loginThrottles;
+  readonly usedSignatures;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -99,6 +104,8 @@ export class SqlStorage implements Storage {
     this.queue = stores.queue;
     this.schedules = stores.schedules;
     this.runners = stores.runners;
+    this.loginThrottles = stores.loginThrottles;
+    this.usedSignatures = stores.usedSignatures;
   }
 
   transaction<T>(fn: (tx: Stores) => Promise<T>): Promise<T> {
