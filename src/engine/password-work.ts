@@ -17,10 +17,11 @@ export interface PasswordWorkLimits {
 }
 
 /**
- * Two hashes at once (256 MiB at the default cost); 16 sign-ins in progress, so the last in line
- * waits for at most 7 turns; 4 per address, so one address cannot fill the line.
+ * Two hashes at once (256 MiB at the default cost); 8 sign-ins in progress, so one that gets a place
+ * waits behind at most seven others, two at a time (about four hash times); 2 per address, so it
+ * takes four addresses to fill the line, and the rest are refused at once rather than delayed.
  */
-export const DEFAULT_PASSWORD_WORK: PasswordWorkLimits = { concurrent: 2, total: 16, perAddress: 4 };
+export const DEFAULT_PASSWORD_WORK: PasswordWorkLimits = { concurrent: 2, total: 8, perAddress: 2 };
 
 /** A place in the line: `hash` runs work when a turn is free; `leave` gives the place back. */
 export interface PasswordWorkPlace {
