@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { authorizationFor, sdkDate, UNSIGNED_PAYLOAD } from '../contract/aksk-signing.ts';
 import type { RequestSigner } from './kiln-client.ts';
 
@@ -10,6 +11,10 @@ export function akskCredentials(ak: string, sk: string, projectId?: string): { s
     sign(request) {
       const added: Record<string, string> = {
         'x-sdk-date': sdkDate(Date.now()),
+        // The server accepts a changing request's signature once, and X-Sdk-Date has whole
+        // seconds: a signed random value keeps two such requests in one second (two parts of an
+        // import, whose UNSIGNED-PAYLOAD bodies are not signed) from sharing a signature.
+        'x-kiln-nonce': randomUUID(),
         host: new URL(request.baseUrl).host,
         ...(projectId && { 'x-project-id': projectId }),
         // Like the official SDKs: only JSON bodies are hashed; any other body (a file, a stream of

@@ -24,6 +24,12 @@ export interface AkskClaim {
   candidates: string[];
   /** X-Project-Id, when the client sent one. */
   projectId: string | undefined;
+  /**
+   * The request changes something (POST, PUT, PATCH, DELETE): its signature is accepted once.
+   * Reads are not: X-Sdk-Date has whole seconds, so a client polling a status signs identical
+   * requests within a second, and replaying a read changes nothing.
+   */
+  singleUse: boolean;
 }
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -102,6 +108,12 @@ export class AccessKeyService {
     await this.storage.accessKeys.delete(key.ak);
   }
 
+  /** Deletes used signatures whose requests are outside the skew window of every server (run periodically). */
+  async purgeUsedSignatures(): Promise<number> {
+    // One more window of margin, for servers whose clocks run behind this one.
+    return this.storage.usedSignatures.deleteExpired(this.clock.now() - AKSK_SKEW_MS);
+  }
+
   /** The principal of a signed request, or a 401 saying why the signature is not accepted. */
   async authenticate(claim: AkskClaim): Promise<Principal> {
     const now = this.clock.now();
@@ -118,6 +130,16 @@ export class AccessKeyService {
       return actual.length === expected.length && timingSafeEqual(actual, expected);
     });
     if (!match) throw unauthenticated('verify aksk signature fail');
+    // Recorded only once the signature is known good (nobody can use up another's signature), and
+    // in the database, so a replay to another server sharing it is refused too.
+    if (
+      claim.singleUse &&
+      !(await this.storage.usedSignatures.remember(claim.signature, claim.signedAt + AKSK_SKEW_MS))
+    ) {
+      throw unauthenticated(
+        'this signature was already used: a signed POST, PUT, PATCH or DELETE is accepted once; sign each request anew',
+      );
+    }
     const user = await this.storage.users.findById(key.userId);
     if (!user || user.disabled) throw unauthenticated('the user is disabled');
     const domain = await this.storage.domains.findById(user.domainId);

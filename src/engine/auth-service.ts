@@ -3,16 +3,15 @@ import { AppError } from '../domain/errors.ts';
 import { newSecret } from '../domain/ids.ts';
 import type { Domain, IamProject, Principal, TokenScope, User } from '../domain/identity.ts';
 import { BOOTSTRAP } from '../domain/identity.ts';
-import type { Storage, TokenRecord } from '../storage/ports.ts';
-import { verifyAgainstNothing, verifyPassword } from './passwords.ts';
+import type { Storage, TokenRecord, UserCredentials } from '../storage/ports.ts';
+import { throttledAddress } from '../domain/login-throttle.ts';
+import { PasswordWork, type PasswordWorkPlace } from './password-work.ts';
+import { hashPassword, needsRehash, verifyAgainstNothing, verifyPassword } from './passwords.ts';
+import { SignInThrottle } from './sign-in-throttle.ts';
 import { tokenHash } from './secret-box.ts';
 
 /** How long a token lives (IAM: 24 h). */
 export const TOKEN_TTL_MS = 24 * 3_600_000;
-/** Failed sign-ins allowed before each further attempt has to wait. */
-export const FREE_LOGIN_FAILURES = 5;
-/** Longest wait imposed after repeated failures. */
-export const MAX_LOCK_MS = 15 * 60_000;
 
 /** What a caller names to sign in (Keystone password method). */
 export interface SignInRequest {
@@ -21,6 +20,8 @@ export interface SignInRequest {
   domainId?: string;
   domainName?: string;
   password: string;
+  /** The client's address (throttling counts attempts per address). */
+  address: string;
   /** Requested scope; absent means a domain-scoped ("global") token, as IAM does for no scope. */
   scope?: { kind: TokenScope; id?: string; name?: string };
 }
@@ -47,53 +48,84 @@ export function unauthenticated(reason: string): AppError {
 
 const WRONG_CREDENTIALS = 'The username or password is wrong.';
 
+/**
+ * Who a sign-in is for, the same way whether or not the user exists: the user's id when it does,
+ * else the names as given (within the domain when the domain exists).
+ */
+function subjectOf(
+  req: SignInRequest,
+  domain: Domain | undefined,
+  creds: UserCredentials | undefined,
+): string {
+  if (creds) return `user\0${creds.user.id}`;
+  if (req.userId) return `user\0${req.userId}`;
+  const where = domain ? domain.id : `?${req.domainId ?? req.domainName ?? ''}`;
+  return `name\0${where}\0${req.userName ?? ''}`;
+}
+
 /** Sign-in, tokens, and turning a token into a principal. */
 export class AuthService {
+  private readonly throttle: SignInThrottle;
+
   constructor(
     private readonly storage: Storage,
     private readonly clock: Clock,
     private readonly passwordCost: number,
-  ) {}
+    /** The line of password work of sign-ins (public so tests can hold its turns). */
+    readonly work: PasswordWork = new PasswordWork(),
+  ) {
+    this.throttle = new SignInThrottle(storage, clock);
+  }
 
   private async findDomain(req: SignInRequest): Promise<Domain | undefined> {
     if (req.domainId) return this.storage.domains.findById(req.domainId);
     return this.storage.domains.findByName(req.domainName ?? BOOTSTRAP.domain);
   }
 
-  /** Checks the password (slowing down repeated failures) and issues a token. */
+  /**
+   * Checks the password and issues a token. Each attempt takes a place in the line of password
+   * work (429 at once when it is full) and is counted by the throttle before the password is
+   * checked (429 while its user-and-address or its address is locked); an unknown user goes
+   * through exactly the same steps, a hash included, and gets the same answers.
+   */
   async signIn(req: SignInRequest): Promise<IssuedToken> {
-    const now = this.clock.now();
+    const place = this.work.enter(throttledAddress(req.address));
+    if (!place) {
+      throw new AppError('RATE_LIMITED', 'too many sign-ins in progress; try again in 1 s', {
+        retryAfterSeconds: 1,
+      });
+    }
+    try {
+      return await this.checkAndIssue(req, place);
+    } finally {
+      place.leave();
+    }
+  }
+
+  private async checkAndIssue(req: SignInRequest, place: PasswordWorkPlace): Promise<IssuedToken> {
     const domain = req.userId ? undefined : await this.findDomain(req);
     const creds = req.userId
       ? await this.storage.users.findCredentialsById(req.userId)
       : domain && req.userName
         ? await this.storage.users.findCredentialsByName(domain.id, req.userName)
         : undefined;
-    if (!creds) {
-      await verifyAgainstNothing(req.password, this.passwordCost);
-      throw new AppError('UNAUTHENTICATED', WRONG_CREDENTIALS);
-    }
-    if (creds.lockedUntil > now) {
-      const wait = Math.ceil((creds.lockedUntil - now) / 1000);
-      throw new AppError(
-        'LOGIN_THROTTLED',
-        `too many failed sign-ins for this user; try again in ${wait} s`,
-        {
-          retryAfterSeconds: wait,
-        },
-      );
-    }
-    if (!(await verifyPassword(req.password, creds.passwordHash))) {
-      const failures = creds.failedLogins + 1;
-      const over = failures - FREE_LOGIN_FAILURES;
-      const lockedUntil = over >= 0 ? now + Math.min(1000 * 2 ** over, MAX_LOCK_MS) : 0;
-      await this.storage.users.setLoginFailures(creds.user.id, failures, lockedUntil);
-      throw new AppError('UNAUTHENTICATED', WRONG_CREDENTIALS);
-    }
+    const admission = await this.throttle.admit(subjectOf(req, domain, creds), req.address);
+    const verified = creds
+      ? await place.hash(() => verifyPassword(req.password, creds.passwordHash))
+      : await place.hash(() => verifyAgainstNothing(req.password, this.passwordCost));
+    if (!creds || !verified) throw new AppError('UNAUTHENTICATED', WRONG_CREDENTIALS);
     if (creds.user.disabled) throw new AppError('UNAUTHENTICATED', 'The user is disabled.');
-    if (creds.failedLogins > 0) await this.storage.users.setLoginFailures(creds.user.id, 0, 0);
+    await this.throttle.succeeded(admission);
+    if (needsRehash(creds.passwordHash, this.passwordCost)) {
+      const stronger = await place.hash(() => hashPassword(req.password, this.passwordCost));
+      await this.storage.users.replacePasswordHash(creds.user.id, creds.passwordHash, stronger);
+    }
+    return this.issue(req, creds.user, domain);
+  }
 
-    const userDomain = domain ?? (await this.storage.domains.findById(creds.user.domainId));
+  private async issue(req: SignInRequest, user: User, domain: Domain | undefined): Promise<IssuedToken> {
+    const now = this.clock.now();
+    const userDomain = domain ?? (await this.storage.domains.findById(user.domainId));
     if (!userDomain) throw new AppError('INTERNAL', 'user without a domain');
     const scope = req.scope ?? { kind: 'domain' as const };
     let iamProject: IamProject | undefined;
@@ -116,7 +148,7 @@ export class AuthService {
     const token = `kiln_${newSecret(32)}`;
     const record: TokenRecord = {
       id: tokenHash(token),
-      userId: creds.user.id,
+      userId: user.id,
       scope: scope.kind,
       iamProjectId: iamProject?.id ?? null,
       issuedAt: now,
@@ -124,7 +156,7 @@ export class AuthService {
       revokedAt: null,
     };
     await this.storage.tokens.insert(record);
-    return { token, record, user: creds.user, domain: userDomain, iamProject };
+    return { token, record, user, domain: userDomain, iamProject };
   }
 
   /** The live token behind `token`, or a 401 that says why it is not live. */
@@ -178,8 +210,9 @@ export class AuthService {
     await this.storage.tokens.revoke(v.record.id, this.clock.now());
   }
 
-  /** Deletes tokens that expired more than a day ago (run periodically). */
+  /** Deletes tokens that expired more than a day ago, and idle sign-in counters (run periodically). */
   async purgeExpired(): Promise<number> {
+    await this.throttle.purgeIdle();
     return this.storage.tokens.deleteExpired(this.clock.now() - 24 * 3_600_000);
   }
 }

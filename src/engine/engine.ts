@@ -9,6 +9,7 @@ import { DispatchService } from './dispatch-service.ts';
 import { ImportService } from './import-service.ts';
 import { JobService } from './job-service.ts';
 import { LogService } from './log-service.ts';
+import { PasswordWork, type PasswordWorkLimits } from './password-work.ts';
 import { DEFAULT_PASSWORD_COST } from './passwords.ts';
 import { RecordsService } from './records-service.ts';
 import { RunnerService } from './runner-service.ts';
@@ -26,6 +27,8 @@ export interface EngineDeps {
   secretKey: string;
   /** log2 of scrypt's N for new password hashes. */
   passwordCost?: number;
+  /** How much sign-in password work may be under way (default DEFAULT_PASSWORD_WORK). */
+  passwordWork?: PasswordWorkLimits;
   /** A runner that does not renew its lease for this long loses its builds (default 30 s). */
   leaseMs?: number;
   /** Build logs are cut at this many bytes (default 100 MB). */
@@ -80,7 +83,8 @@ export function createEngine(deps: EngineDeps): Engine {
   const onError = deps.onError ?? (() => {});
   const events = new BuildEvents(deps.storage.notifier, (e) => onError(e, 'publishing an event'));
   const builds = new BuildService(deps.storage, deps.clock, deps.timeZone, events);
-  const auth = new AuthService(deps.storage, deps.clock, cost);
+  const auth = new AuthService(deps.storage, deps.clock, cost, new PasswordWork(deps.passwordWork));
+  const accessKeys = new AccessKeyService(deps.storage, deps.clock, secrets);
   const dispatch = new DispatchService(deps.storage, deps.clock, events, {
     leaseMs: deps.leaseMs ?? 30_000,
     logMaxBytes: deps.logMaxBytes ?? 100 * 1024 * 1024,
@@ -107,7 +111,7 @@ export function createEngine(deps: EngineDeps): Engine {
     directory: new DirectoryService(deps.storage, deps.clock, cost),
     jobs: new JobService(deps.storage, deps.clock, secrets),
     records: new RecordsService(deps.storage, deps.clock, deps.timeZone),
-    accessKeys: new AccessKeyService(deps.storage, deps.clock, secrets),
+    accessKeys,
     imports: new ImportService(deps.storage, deps.clock),
     builds,
     dispatch,
@@ -127,6 +131,7 @@ export function createEngine(deps: EngineDeps): Engine {
       every(LOOPS.leaseSweepMs, 'expiring runner leases', () => dispatch.expireLeases());
       every(LOOPS.tokenPurgeMs, 'purging expired tokens', () => auth.purgeExpired());
       every(LOOPS.deliveryPurgeMs, 'purging old webhook deliveries', () => webhooks.purgeDeliveries());
+      every(LOOPS.tokenPurgeMs, 'purging used AK/SK signatures', () => accessKeys.purgeUsedSignatures());
     },
     async stop() {
       for (const t of timers.splice(0)) clearInterval(t);

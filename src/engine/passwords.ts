@@ -15,8 +15,12 @@ function derive(password: string, salt: Buffer, options: ScryptOptions): Promise
   });
 }
 
-/** Cost of new hashes: log2 of scrypt's N (15 = 32 MiB of memory and ~50-100 ms per hash). */
-export const DEFAULT_PASSWORD_COST = 15;
+/**
+ * Cost of new hashes: log2 of scrypt's N. 17 with r=8, p=1 is OWASP's minimum for scrypt: 128 MiB
+ * of memory and a few hundred ms per hash, which is why sign-ins hash a few at a time
+ * (password-work.ts). Hashes of a lower cost are replaced at the next successful sign-in.
+ */
+export const DEFAULT_PASSWORD_COST = 17;
 
 /** Hashes a password with a fresh salt. */
 export async function hashPassword(password: string, cost = DEFAULT_PASSWORD_COST): Promise<string> {
@@ -24,6 +28,12 @@ export async function hashPassword(password: string, cost = DEFAULT_PASSWORD_COS
   const N = 2 ** cost;
   const key = await derive(password, salt, { N, r: 8, p: 1 });
   return `scrypt$${N}$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+/** Whether `stored` was made with other parameters than a new hash of `cost` would be (so should be replaced). */
+export function needsRehash(stored: string, cost = DEFAULT_PASSWORD_COST): boolean {
+  const [scheme, n, r, p] = stored.split('$');
+  return scheme !== 'scrypt' || Number(n) !== 2 ** cost || r !== '8' || p !== '1';
 }
 
 /** Checks a password against a stored hash in constant time; false for any malformed hash. */
@@ -40,14 +50,15 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
-let dummy: Promise<string> | undefined;
+const dummies = new Map<number, Promise<string>>();
 
 /**
  * Spends the same time as a real check when the user does not exist, so response times do not
  * tell which user names exist.
  */
 export async function verifyAgainstNothing(password: string, cost = DEFAULT_PASSWORD_COST): Promise<false> {
-  dummy ??= hashPassword('kiln-no-such-user', cost);
+  let dummy = dummies.get(cost);
+  if (!dummy) dummies.set(cost, (dummy = hashPassword('kiln-no-such-user', cost)));
   await verifyPassword(password, await dummy);
   return false;
 }

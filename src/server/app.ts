@@ -93,6 +93,13 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   });
 
+  // Fastify's own text parser, but keeping the bytes too: an AK/SK signature is checked against
+  // every body the server reads.
+  app.addContentTypeParser('text/plain', { parseAs: 'buffer' }, (request, body, done) => {
+    request.rawBody = body as Buffer;
+    done(null, (body as Buffer).toString('utf8'));
+  });
+
   // Import bodies are read as a stream, line by line, never buffered whole.
   app.addContentTypeParser(
     ['application/x-ndjson', 'application/jsonl', 'application/octet-stream'],

@@ -95,7 +95,7 @@ export const ERROR_TABLE: Record<AppErrorCode, WireError> = {
   LOGIN_THROTTLED: {
     status: 429,
     errorCode: 'CB.00060211',
-    meaning: 'Too many failed sign-ins for the user; wait and retry',
+    meaning: 'Too many failed sign-ins for the user from this address, or from this address; wait and retry',
   },
   STORE_UNAVAILABLE: {
     status: 503,

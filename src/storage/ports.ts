@@ -1,4 +1,5 @@
 import type { JobListQuery } from '../domain/job-list.ts';
+import type { BackoffPolicy } from '../domain/login-throttle.ts';
 import type { Build, BuildState, BuildStep, StepStatus } from '../domain/build.ts';
 import type { Domain, IamProject, Membership, Project, TokenScope, User } from '../domain/identity.ts';
 import type { Role } from '../domain/roles.ts';
@@ -26,8 +27,6 @@ export interface DomainStore {
 export interface UserCredentials {
   user: User;
   passwordHash: string;
-  failedLogins: number;
-  lockedUntil: number;
 }
 
 /** Users and their credentials. */
@@ -43,8 +42,42 @@ export interface UserStore {
     changes: { displayName?: string; isAdmin?: boolean; disabled?: boolean },
     now: number,
   ): Promise<void>;
-  /** Stores the sign-in failure count and the time before which sign-in is refused. */
-  setLoginFailures(id: string, failedLogins: number, lockedUntil: number): Promise<void>;
+  /**
+   * Replaces the password hash with one of the same password at a new cost, only if it is still
+   * `expected` (a password changed meanwhile wins); false when it was not.
+   */
+  replacePasswordHash(id: string, expected: string, replacement: string): Promise<boolean>;
+}
+
+/** What `LoginThrottleStore.admit` decided. */
+export type ThrottleVerdict =
+  { admitted: true; attempts: number; lockedUntil: number } | { admitted: false; lockedUntil: number };
+
+/**
+ * Counters of sign-in attempts (domain/login-throttle.ts). Keys are opaque (hashes); a key never
+ * seen counts from zero.
+ */
+export interface LoginThrottleStore {
+  /**
+   * Counts one attempt against `key` unless it is locked at `now`, and sets the lock `policy` asks
+   * for after that many attempts; one statement, so concurrent attempts on any server are counted
+   * one by one and none slips past a lock. A counter idle for `policy.idleResetMs` starts again.
+   */
+  admit(key: string, now: number, policy: BackoffPolicy): Promise<ThrottleVerdict>;
+  /** Takes one counted attempt back (it succeeded); lifts the lock when the count falls under `policy.free`. */
+  forgive(key: string, policy: BackoffPolicy): Promise<void>;
+  /** Forgets a counter. */
+  clear(key: string): Promise<void>;
+  /** Deletes counters with no attempt let through since `before`; returns how many. */
+  deleteIdle(before: number): Promise<number>;
+}
+
+/** Signatures of AK/SK requests already served, so that a replay is refused on every server. */
+export interface UsedSignatureStore {
+  /** Records `signature` until `expiresAt`; false when it was already recorded (a replay). One statement. */
+  remember(signature: string, expiresAt: number): Promise<boolean>;
+  /** Deletes signatures that expired before `before`; returns how many. */
+  deleteExpired(before: number): Promise<number>;
 }
 
 /** IAM projects (what a project-scoped token names). */
@@ -398,6 +431,8 @@ export interface Stores {
   schedules: ScheduleStore;
   runners: RunnerStore;
   webhookDeliveries: WebhookDeliveryStore;
+  loginThrottles: LoginThrottleStore;
+  usedSignatures: UsedSignatureStore;
 }
 
 /**

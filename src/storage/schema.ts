@@ -19,8 +19,10 @@ export interface UserRow {
   password_hash: string;
   is_admin: number;
   disabled: number;
-  failed_logins: number;
-  locked_until: number;
+  /** No longer read (sign-in throttling moved to login_throttles); kept for servers of the previous version. */
+  failed_logins: Generated<number>;
+  /** No longer read, like failed_logins. */
+  locked_until: Generated<number>;
   created_at: number;
   updated_at: number;
 }
@@ -177,7 +179,26 @@ export interface RunnerRow {
   disabled: number;
 }
 
-/** The whole database, for Kysely. */
+/** A counter of sign-in attempts (domain/login-throttle.ts). */
+export interface LoginThrottleRow {
+  /** SHA-256 of what is counted (a user and an address, or an address); never the name itself. */
+  key: string;
+  /** Attempts let through since the counter last started. */
+  attempts: number;
+  /** Attempts are refused before this time (epoch ms; 0 = not locked). */
+  locked_until: number;
+  /** When the last attempt was let through. */
+  last_at: number;
+}
+
+/** The signature of an AK/SK request already served (replay protection). */
+export interface UsedSignatureRow {
+  /** The hex HMAC of the Authorization header. */
+  signature: string;
+  /** After this the request's X-Sdk-Date is outside the skew window, so the row can go. */
+  expires_at: number;
+}
+
 /** A push delivery that started a build (replays of it are refused). */
 export interface WebhookDeliveryRow {
   job_id: string;
@@ -186,6 +207,7 @@ export interface WebhookDeliveryRow {
   received_at: number;
 }
 
+/** The whole database, for Kysely. */
 export interface Database {
   domains: DomainRow;
   users: UserRow;
@@ -204,4 +226,6 @@ export interface Database {
   schedule_state: ScheduleStateRow;
   runners: RunnerRow;
   webhook_deliveries: WebhookDeliveryRow;
+  login_throttles: LoginThrottleRow;
+  used_signatures: UsedSignatureRow;
 }

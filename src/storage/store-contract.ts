@@ -6,6 +6,7 @@ import { newId32, newRecordId } from '../domain/ids.ts';
 import { isUniqueViolation } from './errors.ts';
 import type { JobRecord, Storage } from './ports.ts';
 import { BUCKET_MS } from './sql/build-window.ts';
+import { signInGuardContract } from './store-contract-sign-in.ts';
 
 /**
  * The one suite every storage adapter must pass, run against a real database by each adapter's
@@ -137,14 +138,15 @@ export function runStoreContract(options: StoreContractOptions): void {
       await storage.users.update(userId, { disabled: true }, now + 1);
       expect((await storage.users.findById(userId))?.disabled).toBe(true);
       await storage.users.update(userId, { disabled: false }, now + 2);
-      await storage.users.setLoginFailures(userId, 3, now + 5000);
-      const after = await storage.users.findCredentialsById(userId);
-      expect(after?.failedLogins).toBe(3);
-      expect(after?.lockedUntil).toBe(now + 5000);
       await storage.users.setPassword(userId, 'hash2', now + 3);
-      expect((await storage.users.findCredentialsById(userId))?.failedLogins).toBe(0);
-      await storage.users.setPassword(userId, 'hash', now + 3);
+      expect((await storage.users.findCredentialsById(userId))?.passwordHash).toBe('hash2');
+      // A rehash replaces only the hash it was computed from.
+      expect(await storage.users.replacePasswordHash(userId, 'stale', 'hash3')).toBe(false);
+      expect(await storage.users.replacePasswordHash(userId, 'hash2', 'hash')).toBe(true);
+      expect((await storage.users.findCredentialsById(userId))?.passwordHash).toBe('hash');
     });
+
+    signInGuardContract(() => storage);
 
     it('lists only the projects a user is a member of, unless they see the whole domain', async () => {
       const other = newId32();

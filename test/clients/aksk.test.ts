@@ -2,7 +2,13 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { akskCredentials } from '../../src/client/aksk-signer.ts';
 import { createKilnClient } from '../../src/client/kiln-client.ts';
-import { authorizationFor, sdkDate, sdkEncode, UNSIGNED_PAYLOAD } from '../../src/contract/aksk-signing.ts';
+import {
+  authorizationFor,
+  sdkDate,
+  sdkEncode,
+  sha256Hex,
+  UNSIGNED_PAYLOAD,
+} from '../../src/contract/aksk-signing.ts';
 import { createTestKiln, TestClock, type TestKiln } from '../helpers/app.ts';
 import {
   ADMIN,
@@ -37,6 +43,8 @@ interface Signed {
   /** Epoch ms of X-Sdk-Date (default: the server clock). */
   date?: number;
   unsignedPayload?: boolean;
+  /** X-Sdk-Content-Sha256 to send (and sign), as signers that hash the body themselves do. */
+  contentSha256?: string;
   projectId?: string;
   /** Sign with these instead of what is sent (to tamper). */
   signedBody?: string;
@@ -64,6 +72,7 @@ describe('AK/SK signatures, server side', () => {
       ...(contentType && { 'content-type': contentType }),
       ...(r.projectId && { 'x-project-id': r.projectId }),
       ...(r.unsignedPayload && { 'x-sdk-content-sha256': UNSIGNED_PAYLOAD }),
+      ...(r.contentSha256 && { 'x-sdk-content-sha256': r.contentSha256 }),
     };
     const authorization = authorizationFor({
       method: r.method,
@@ -233,15 +242,17 @@ describe('AK/SK signatures, server side', () => {
       expect(res.json().result).toMatchObject({ imported: 2 });
     });
 
-    it('a replay inside the skew window is accepted (the date is all that limits it, as in the cloud)', async () => {
+    it('a read dated inside the skew window, even sent again (reads are not single-use)', async () => {
       const at = kiln.clock.now();
-      const res = await send({
-        method: 'GET',
-        path: '/v1/kiln/users/me',
-        key: adminKey,
-        date: at - 14 * 60_000,
-      });
-      expect(res.statusCode, res.body).toBe(200);
+      for (let i = 0; i < 2; i++) {
+        const res = await send({
+          method: 'GET',
+          path: '/v1/kiln/users/me',
+          key: adminKey,
+          date: at - 14 * 60_000,
+        });
+        expect(res.statusCode, res.body).toBe(200);
+      }
       const ahead = await send({
         method: 'GET',
         path: '/v1/kiln/users/me',
@@ -323,6 +334,81 @@ describe('AK/SK signatures, server side', () => {
         headers: { ...headers, host: 'evil.example', authorization },
       });
       expectCodeArtsError(host, 401, 'APIGW.0301', /verify aksk signature fail/);
+    });
+
+    it('a body changed after signing, even with X-Sdk-Content-Sha256 left as signed', async () => {
+      const signed = JSON.stringify({ job_id: jobId });
+      const swapped = JSON.stringify({ job_id: '0'.repeat(32) });
+      const request = {
+        method: 'POST',
+        path: '/v3/jobs/build',
+        signedBody: signed,
+        contentSha256: sha256Hex(signed),
+        key: adminKey,
+      };
+      const res = await send({ ...request, body: swapped });
+      expectCodeArtsError(
+        res,
+        401,
+        'APIGW.0301',
+        /verify aksk signature fail: the body does not match X-Sdk-Content-Sha256/,
+      );
+      // The same signature with the body it was made for is served: the header itself is fine.
+      expect((await send({ ...request, body: signed })).statusCode).toBe(200);
+    });
+
+    it('a JSON body signed as UNSIGNED-PAYLOAD (only non-JSON bodies may be)', async () => {
+      const res = await send({
+        method: 'POST',
+        path: '/v3/jobs/build',
+        body: JSON.stringify({ job_id: jobId }),
+        unsignedPayload: true,
+        key: adminKey,
+      });
+      expectCodeArtsError(res, 401, 'APIGW.0301', /UNSIGNED-PAYLOAD is accepted only for non-JSON bodies/);
+    });
+
+    it('a streamed body signed with a hash the server cannot check before reading it', async () => {
+      const body = `${recordLine(300)}\n`;
+      const res = await send({
+        method: 'POST',
+        path: `/v1/kiln/jobs/${jobId}/import`,
+        contentType: 'application/x-ndjson',
+        body,
+        contentSha256: sha256Hex(body),
+        key: adminKey,
+      });
+      expectCodeArtsError(res, 401, 'APIGW.0301', /sign it with X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD/);
+    });
+
+    it('the same signed POST, PUT or DELETE sent again inside the skew window (a replay)', async () => {
+      const run = {
+        method: 'POST',
+        path: '/v3/jobs/build',
+        body: JSON.stringify({ job_id: jobId, parameter: [] }),
+        key: adminKey,
+        date: kiln.clock.now() - 1000,
+      };
+      const first = await send(run);
+      expect(first.statusCode, first.body).toBe(200);
+      const again = await send(run);
+      expectCodeArtsError(again, 401, 'APIGW.0301', /this signature was already used/);
+      // Later, it is still refused; a new signature (a new X-Sdk-Date) is not.
+      kiln.clock.advance(10 * 60_000);
+      try {
+        expectCodeArtsError(await send(run), 401, 'APIGW.0301', /already used/);
+        expect((await send({ ...run, date: kiln.clock.now() })).statusCode).toBe(200);
+      } finally {
+        kiln.clock.advance(-10 * 60_000);
+      }
+      const rename = {
+        method: 'PUT',
+        path: '/v1/kiln/users/viewer',
+        body: JSON.stringify({ display_name: 'Viewer' }),
+        key: adminKey,
+      };
+      expect((await send(rename)).statusCode).toBe(200);
+      expectCodeArtsError(await send(rename), 401, 'APIGW.0301', /already used/);
     });
 
     it('an unknown AK', async () => {
@@ -469,18 +555,19 @@ describe('AK/SK signatures, server side', () => {
       expect(streamed.status).toBe(200);
     });
 
-    // GAP (server, src/server/auth/aksk.ts): a non-JSON body whose SHA-256 is signed is refused
-    // with 401 "verify aksk signature fail". akskCredentials hashes a string/bytes rawBody (as any
-    // signer that hashes every body does), but the server hashes request.rawBody, which only the
-    // JSON parser sets: for the NDJSON import it hashes "" and the signature never matches.
-    // Remove `.fails` once the server hashes the bytes it read (or the client sends UNSIGNED-PAYLOAD).
-    it('accepts a non-JSON body signed as UNSIGNED-PAYLOAD, as the SDKs sign it', async () => {
-      const res = await client.request({
-        method: 'POST',
-        path: `/v1/kiln/jobs/${job}/import`,
-        rawBody: { contentType: 'application/x-ndjson', data: `${recordLine(2)}\n` },
-      });
-      expect(res.status).toBe(200);
+    // A non-JSON body is streamed, so the server cannot hash it before the check: the client signs
+    // it UNSIGNED-PAYLOAD, as the SDKs do. Its body is then not in the signature, so two parts of an
+    // import sent within one second (X-Sdk-Date has whole seconds) would share one, and the second
+    // would be refused as a replay, but for the random X-Kiln-Nonce the client signs.
+    it('accepts non-JSON bodies signed as UNSIGNED-PAYLOAD, as the SDKs sign them, back to back', async () => {
+      for (const n of [2, 3, 4]) {
+        const res = await client.request({
+          method: 'POST',
+          path: `/v1/kiln/jobs/${job}/import`,
+          rawBody: { contentType: 'application/x-ndjson', data: `${recordLine(n)}\n` },
+        });
+        expect(res.status).toBe(200);
+      }
     });
   });
 });

@@ -41,6 +41,7 @@ describe.skipIf(!TEST_DATABASE_URL)('schedules across servers', () => {
         await e.auth.signIn({
           userName: 'admin',
           password: 'admin-password-1',
+          address: '127.0.0.1',
           scope: { kind: 'project', name: 'local' },
         })
       ).token,

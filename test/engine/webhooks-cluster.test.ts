@@ -40,6 +40,7 @@ describe.skipIf(!TEST_DATABASE_URL)('push deliveries across servers', () => {
     await e.directory.bootstrap('admin-password-1');
     const signedIn = await e.auth.signIn({
       userName: 'admin',
+      address: '127.0.0.1',
       password: 'admin-password-1',
       scope: { kind: 'project', name: 'local' },
     });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { Clock } from '../../src/domain/clock.ts';
 import { createEngine, type Engine } from '../../src/engine/engine.ts';
+import type { PasswordWorkLimits } from '../../src/engine/password-work.ts';
 import { Runner } from '../../src/runner/runner.ts';
 import { createApp } from '../../src/server/app.ts';
 import { createMetrics } from '../../src/server/metrics.ts';
@@ -43,6 +44,8 @@ export interface TestKiln {
   clock: TestClock;
   /** The local runner's work directory (with `runner`). */
   workDir: string | undefined;
+  /** The PostgreSQL database (postgres store), for a second server on it (`sharedDatabaseUrl`). */
+  databaseUrl: string | undefined;
   close(): Promise<void>;
   /** A project-scoped token for `name` (admin by default). */
   token(name?: string, password?: string, scope?: 'project' | 'domain', domain?: string): Promise<string>;
@@ -61,15 +64,25 @@ export interface TestKilnOptions {
   runner?: { slots: number; env?: Record<string, string> };
   leaseMs?: number;
   logMaxBytes?: number;
+  /** Limits of the sign-in password work (the engine's defaults when unset). */
+  passwordWork?: PasswordWorkLimits;
+  /** Another server on this PostgreSQL database (made by a first TestKiln), which it leaves in place. */
+  sharedDatabaseUrl?: string;
 }
 
 /** Starts an in-process Kiln on a fresh database. */
 export async function createTestKiln(options: TestKilnOptions = {}): Promise<TestKiln> {
   let storage: Storage;
   let drop: () => Promise<void>;
-  if (options.store === 'postgres') {
+  let databaseUrl: string | undefined;
+  if (options.sharedDatabaseUrl) {
+    databaseUrl = options.sharedDatabaseUrl;
+    storage = await createPostgresStorage({ url: options.sharedDatabaseUrl, poolSize: 5 });
+    drop = async () => {};
+  } else if (options.store === 'postgres') {
     const db = await createTestDatabase();
     storage = await createPostgresStorage({ url: db.url, poolSize: 5 });
+    databaseUrl = db.url;
     drop = db.drop;
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'kiln-test-'));
@@ -85,6 +98,7 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
     passwordCost: 10,
     ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
     ...(options.logMaxBytes !== undefined && { logMaxBytes: options.logMaxBytes }),
+    ...(options.passwordWork && { passwordWork: options.passwordWork }),
   });
   await engine.directory.bootstrap(ADMIN_PASSWORD);
   const app = await createApp({
@@ -111,6 +125,7 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
     storage,
     clock,
     workDir,
+    databaseUrl,
     async close() {
       await runner?.stop();
       await engine.stop();

@@ -7,6 +7,7 @@ import {
   parseSdkDate,
   sha256Hex,
   stringToSign,
+  UNSIGNED_PAYLOAD,
 } from '../../contract/aksk-signing.ts';
 import type { AkskClaim } from '../../engine/access-key-service.ts';
 import { unauthenticated } from '../../engine/auth-service.ts';
@@ -33,6 +34,43 @@ function queryPairs(raw: string, plusIsSpace: boolean): [string, string][] {
     });
 }
 
+/** Methods that only read: their signatures may be seen more than once (see AkskClaim.singleUse). */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The payload hash the signature must cover: always that of the body the server read, never
+ * just the client's word for it. X-Sdk-Content-Sha256, when sent, must be that hash, or
+ * `UNSIGNED-PAYLOAD`, which the SDKs send for bodies that are not JSON: accepted for a streamed
+ * body (an import, read as it arrives, so it cannot be hashed before the check) and for an empty
+ * one, refused for a JSON body (anyone could swap it). A streamed body must be UNSIGNED-PAYLOAD.
+ */
+function payloadHashOf(request: FastifyRequest): string {
+  const header = request.headers['x-sdk-content-sha256'];
+  const claimed = typeof header === 'string' ? header : undefined;
+  const streamed = typeof (request.body as { pipe?: unknown } | undefined)?.pipe === 'function';
+  if (streamed) {
+    if (claimed === UNSIGNED_PAYLOAD) return UNSIGNED_PAYLOAD;
+    throw unauthenticated(
+      'verify aksk signature fail: a streamed (non-JSON) body cannot be checked before it is read; sign it with X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD',
+    );
+  }
+  // Fastify reads no body for GET and HEAD, nor one without a content type: for the handler the
+  // body is empty, so an empty body is what is checked.
+  const body = request.rawBody;
+  const actual = body && body.length > 0 ? sha256Hex(body) : EMPTY_SHA256;
+  if (claimed === undefined) return actual;
+  if (claimed === UNSIGNED_PAYLOAD) {
+    if (actual === EMPTY_SHA256) return UNSIGNED_PAYLOAD;
+    throw unauthenticated(
+      'verify aksk signature fail: UNSIGNED-PAYLOAD is accepted only for non-JSON bodies; sign the JSON body',
+    );
+  }
+  if (claimed.toLowerCase() !== actual) {
+    throw unauthenticated('verify aksk signature fail: the body does not match X-Sdk-Content-Sha256');
+  }
+  return claimed;
+}
+
 /**
  * Reads a signed request into what the engine checks. Signers differ in two places, so both
  * readings are offered: the Python SDK decodes the path before encoding it (one encoding), the
@@ -54,19 +92,7 @@ export function akskClaimOf(request: FastifyRequest): AkskClaim {
     const value = request.headers[name];
     return [name, Array.isArray(value) ? value.join(',') : (value ?? '')] as const;
   });
-  const contentHash = request.headers['x-sdk-content-sha256'];
-  const body = request.rawBody;
-  const streamed =
-    body === undefined && typeof (request.body as { pipe?: unknown } | undefined)?.pipe === 'function';
-  if (streamed && typeof contentHash !== 'string') {
-    // Streamed bodies (imports) are read as they arrive and cannot be hashed before the check.
-    throw unauthenticated(
-      'verify aksk signature fail: sign a non-JSON body with X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD',
-    );
-  }
-  const payloadHash =
-    typeof contentHash === 'string' ? contentHash : body && body.length > 0 ? sha256Hex(body) : EMPTY_SHA256;
-
+  const payloadHash = payloadHashOf(request);
   const q = request.url.indexOf('?');
   const rawPath = q < 0 ? request.url : request.url.slice(0, q);
   const rawQuery = q < 0 ? '' : request.url.slice(q + 1);
@@ -88,5 +114,6 @@ export function akskClaimOf(request: FastifyRequest): AkskClaim {
     signedAt,
     candidates,
     projectId: typeof projectId === 'string' && projectId !== '' ? projectId : undefined,
+    singleUse: !SAFE_METHODS.has(request.method),
   };
 }

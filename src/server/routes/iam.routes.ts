@@ -4,7 +4,7 @@ import { toTokenBody } from '../mappers/token.mapper.ts';
 import type { FastifyRequest } from 'fastify';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
 
-function signInRequest(body: TokenRequest): SignInRequest {
+function signInRequest(body: TokenRequest, address: string): SignInRequest {
   const user = body.auth.identity.password.user;
   const scope = body.auth.scope;
   return {
@@ -13,6 +13,7 @@ function signInRequest(body: TokenRequest): SignInRequest {
     ...(user.domain?.id !== undefined && { domainId: user.domain.id }),
     ...(user.domain?.name !== undefined && { domainName: user.domain.name }),
     password: user.password,
+    address,
     ...(scope?.project
       ? { scope: { kind: 'project' as const, ...scope.project } }
       : scope?.domain
@@ -37,7 +38,7 @@ export function iamHandlers(
   const { auth } = deps.engine;
   return {
     async keystoneCreateUserTokenByPassword({ body, query, request, reply }) {
-      const issued = await auth.signIn(signInRequest(body));
+      const issued = await auth.signIn(signInRequest(body, request.ip));
       reply.header('x-subject-token', issued.token);
       return toTokenBody(issued, catalogUrl(deps, request, query));
     },

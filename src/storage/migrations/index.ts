@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { SqlDialectName } from '../sql/dialect.ts';
 import { initial } from './001-initial.ts';
 import { recordsVersion } from './002-records-version.ts';
+import { signInGuards } from './003-sign-in-guards.ts';
 import { webhookDeliveries } from './004-webhook-deliveries.ts';
 
 /**
@@ -14,6 +15,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
       return {
         '001-initial': initial(dialect),
         '002-records-version': recordsVersion(dialect),
+        '003-sign-in-guards': signInGuards(),
         '004-webhook-deliveries': webhookDeliveries(),
       };
     },

@@ -36,12 +36,10 @@ export class SqlDomainStore implements DomainStore {
   }
 }
 
-function toCredentials(row: UserRow): UserCredentials {
+function toCredentials(row: Pick<UserRow, 'password_hash'> & Parameters<typeof toUser>[0]): UserCredentials {
   return {
     user: toUser(row),
     passwordHash: row.password_hash,
-    failedLogins: Number(row.failed_logins),
-    lockedUntil: Number(row.locked_until),
   };
 }
 
@@ -60,8 +58,6 @@ export class SqlUserStore implements UserStore {
         password_hash: passwordHash,
         is_admin: u.isAdmin ? 1 : 0,
         disabled: u.disabled ? 1 : 0,
-        failed_logins: 0,
-        locked_until: 0,
         created_at: u.createdAt,
         updated_at: u.createdAt,
       })
@@ -96,7 +92,7 @@ export class SqlUserStore implements UserStore {
   async setPassword(id: string, passwordHash: string, now: number): Promise<void> {
     await this.db
       .updateTable('users')
-      .set({ password_hash: passwordHash, failed_logins: 0, locked_until: 0, updated_at: now })
+      .set({ password_hash: passwordHash, updated_at: now })
       .where('id', '=', id)
       .execute();
   }
@@ -116,12 +112,14 @@ export class SqlUserStore implements UserStore {
       .where('id', '=', id)
       .execute();
   }
-  async setLoginFailures(id: string, failedLogins: number, lockedUntil: number): Promise<void> {
-    await this.db
+  async replacePasswordHash(id: string, expected: string, replacement: string): Promise<boolean> {
+    const r = await this.db
       .updateTable('users')
-      .set({ failed_logins: failedLogins, locked_until: lockedUntil })
+      .set({ password_hash: replacement })
       .where('id', '=', id)
-      .execute();
+      .where('password_hash', '=', expected)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 }
 

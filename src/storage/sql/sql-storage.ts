@@ -18,6 +18,7 @@ import { SqlLogStore } from './log-store.ts';
 import { SqlQueueStore } from './queue-store.ts';
 import { SqlRunnerStore } from './runner-store.ts';
 import { SqlScheduleStore } from './schedule-store.ts';
+import { SqlLoginThrottleStore, SqlUsedSignatureStore } from './sign-in-guard-stores.ts';
 import { SqlStepStore } from './step-store.ts';
 import { SqlWebhookDeliveryStore } from './webhook-delivery-store.ts';
 
@@ -44,6 +45,8 @@ export function sqlStores(db: Kysely<Database>, flavour: SqlFlavour): Stores {
     schedules: new SqlScheduleStore(db),
     runners: new SqlRunnerStore(db),
     webhookDeliveries: new SqlWebhookDeliveryStore(db),
+    loginThrottles: new SqlLoginThrottleStore(db),
+    usedSignatures: new SqlUsedSignatureStore(db),
   };
 }
 
@@ -80,6 +83,8 @@ export class SqlStorage implements Storage {
   readonly schedules;
   readonly runners;
   readonly webhookDeliveries;
+  readonly loginThrottles;
+  readonly usedSignatures;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -103,6 +108,8 @@ export class SqlStorage implements Storage {
     this.schedules = stores.schedules;
     this.runners = stores.runners;
     this.webhookDeliveries = stores.webhookDeliveries;
+    this.loginThrottles = stores.loginThrottles;
+    this.usedSignatures = stores.usedSignatures;
   }
 
   transaction<T>(fn: (tx: Stores) => Promise<T>): Promise<T> {
