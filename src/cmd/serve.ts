@@ -13,6 +13,7 @@ import type { Storage } from '../storage/ports.ts';
 import { createPostgresStorage } from '../storage/postgres/postgres-storage.ts';
 import { createSqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
 import type { Config } from './config.ts';
+import { secureDataDir, usesDataDir } from './data-dir.ts';
 import { readOrCreateSecretKey } from './secret-key.ts';
 
 /** The built dashboard, from src/cmd or dist/cmd alike. */
@@ -57,6 +58,12 @@ export async function openStorage(config: Config, logger: Logger): Promise<Stora
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'kiln' } });
   const onError = (err: unknown, context: string) => logger.warn({ err }, context);
+  const tightened = usesDataDir(config) ? secureDataDir(resolve(config.dataDir)) : [];
+  if (tightened.length > 0)
+    logger.warn(
+      { paths: tightened },
+      'others could read Kiln data: permissions tightened (0700 directory, 0600 files)',
+    );
   const storage = await openStorage(config, logger);
   const metrics = createMetrics();
   const engine = createEngine({
