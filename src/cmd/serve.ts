@@ -85,6 +85,9 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       `Kiln created the user "admin" with the password ${boot.generatedPassword} (shown only now; set KILN_ADMIN_PASSWORD to choose it)`,
     );
   }
+  const sealed = await engine.sealStoredSecrets();
+  if (sealed.jobs + sealed.builds > 0)
+    logger.info(sealed, 'secrets stored in the clear by an earlier version are now sealed');
   const runnerId = `local:${config.serverName ?? `${hostname()}-${config.port}`}`;
   const recovered = await engine.dispatch.recoverRunner(runnerId);
   if (recovered > 0)

@@ -8,6 +8,7 @@ import { dayStart, nextDayStart, parseDate } from '../domain/time.ts';
 import type { JobRecord, Storage } from '../storage/ports.ts';
 import { requireJob } from './access.ts';
 import type { BuildEvents } from './build-events.ts';
+import type { StoredSecrets } from './stored-secrets.ts';
 import { createBuild, serverLine } from './trigger.ts';
 
 /** A build with the job and project it belongs to and its steps (detail views). */
@@ -33,6 +34,7 @@ export class BuildService {
     private readonly clock: Clock,
     private readonly timeZone: string,
     private readonly events: BuildEvents,
+    private readonly stored: StoredSecrets,
   ) {}
 
   /** RunJob: accepts the run at once (a queued build with its number) or says why not. */
@@ -46,7 +48,11 @@ export class BuildService {
     if (job.disabled)
       throw new AppError('JOB_DISABLED', `job ${job.name} is disabled; recover it before running it`);
     const build = await this.storage.transaction((tx) =>
-      createBuild(tx, { job, user, triggerType, request, now: this.clock.now(), timeZone: this.timeZone }),
+      createBuild(
+        tx,
+        { job, user, triggerType, request, now: this.clock.now(), timeZone: this.timeZone },
+        this.stored,
+      ),
     );
     this.events.publish('queued', build.recordId);
     return build;

@@ -32,6 +32,9 @@ export class TestClock implements Clock {
   }
 }
 
+/** The secret key every test server's engine gets (it seals stored secrets). */
+export const TEST_SECRET_KEY = 'test-secret-key-0123456789';
+
 /** The admin password every test server starts with. */
 export const ADMIN_PASSWORD = 'admin-password-1';
 
@@ -43,6 +46,8 @@ export interface TestKiln {
   clock: TestClock;
   /** The local runner's work directory (with `runner`). */
   workDir: string | undefined;
+  /** Where the data is: `sqlite:<file>` or the PostgreSQL URL (for tests that read it raw). */
+  databaseUrl: string;
   close(): Promise<void>;
   /** A project-scoped token for `name` (admin by default). */
   token(name?: string, password?: string, scope?: 'project' | 'domain', domain?: string): Promise<string>;
@@ -67,13 +72,16 @@ export interface TestKilnOptions {
 export async function createTestKiln(options: TestKilnOptions = {}): Promise<TestKiln> {
   let storage: Storage;
   let drop: () => Promise<void>;
+  let databaseUrl: string;
   if (options.store === 'postgres') {
     const db = await createTestDatabase();
     storage = await createPostgresStorage({ url: db.url, poolSize: 5 });
     drop = db.drop;
+    databaseUrl = db.url;
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'kiln-test-'));
     storage = await createSqliteStorage({ path: join(dir, 'kiln.db') });
+    databaseUrl = `sqlite:${join(dir, 'kiln.db')}`;
     drop = async () => rmSync(dir, { recursive: true, force: true });
   }
   const clock = options.clock ?? (options.runner ? TestClock.live() : new TestClock());
@@ -81,7 +89,7 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
     storage,
     clock,
     timeZone: options.timeZone ?? 'UTC',
-    secretKey: 'test-secret-key-0123456789',
+    secretKey: TEST_SECRET_KEY,
     passwordCost: 10,
     ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
     ...(options.logMaxBytes !== undefined && { logMaxBytes: options.logMaxBytes }),
@@ -113,6 +121,7 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
     storage,
     clock,
     workDir,
+    databaseUrl,
     async close() {
       await runner?.stop();
       await engine.stop();
