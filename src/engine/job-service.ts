@@ -99,7 +99,7 @@ export class JobService {
     const { job } = await requireJob(this.storage, caller, jobId, 'build');
     if (input.project_id !== job.projectId)
       throw invalidParam('project_id: a job cannot move to another project');
-    const stored = this.stored.jobConfig(job.config);
+    const stored = this.stored.jobConfig(job.config, true);
     const merged: Record<string, unknown> = {
       ...restoreRepositoryCredentials(restoreSensitiveDefaults(input, stored, MASK), stored),
     };
@@ -119,7 +119,7 @@ export class JobService {
   /** The stored document as the caller may see it (ListJobConfig). */
   async config(caller: Principal, jobId: string): Promise<JobConfig> {
     const { job, role } = await requireJob(this.storage, caller, jobId, 'read');
-    return shown(this.stored.jobConfig(job.config), role);
+    return shown(this.stored.jobConfig(job.config, true), role);
   }
 
   async remove(caller: Principal, jobId: string): Promise<JobRecord> {
@@ -160,7 +160,7 @@ export class JobService {
         ]);
         return {
           job,
-          config: shown(this.stored.jobConfig(job.config), role),
+          config: shown(this.stored.jobConfig(job.config, true), role),
           creator: await user(job.creatorId),
           last,
           lastUser: last && (await user(last.userId)),

@@ -33,10 +33,20 @@ export class StoredSecrets {
     return JSON.stringify(secrets ? { ...doc, [JOB_SEALED]: this.seal(secrets) } : doc);
   }
 
-  /** A stored job document, secrets included. */
-  jobConfig(text: string): JobConfig {
+  /**
+   * A stored job document, secrets included. With `orMasked`, a document whose secrets cannot be
+   * opened (KILN_SECRET_KEY was changed) comes back with them masked instead of failing, so it can
+   * still be shown and given new ones; a build needs them and is refused.
+   */
+  jobConfig(text: string, orMasked = false): JobConfig {
     const { [JOB_SEALED]: sealed, ...doc } = JSON.parse(text) as JobConfig & { [JOB_SEALED]?: unknown };
-    return typeof sealed === 'string' ? joinJobSecrets(doc, this.open<JobSecrets>(sealed)) : doc;
+    if (typeof sealed !== 'string') return doc;
+    try {
+      return joinJobSecrets(doc, this.open<JobSecrets>(sealed));
+    } catch (error) {
+      if (orMasked) return doc;
+      throw error;
+    }
   }
 
   /** The JSON to store for a build plan. */
