@@ -54,7 +54,7 @@ export const OPTIONS = {
   dataDir: {
     env: 'KILN_DATA_DIR',
     default: './data',
-    help: 'Directory for the SQLite database, the generated secret key and build workspaces',
+    help: 'Directory for the SQLite database, the generated secret key and build workspaces (kept 0700, its secret files 0600)',
     parse: (t: string) => (t.trim() === '' ? { error: 'must not be empty' } : t),
   },
   databaseUrl: {
@@ -87,7 +87,7 @@ export const OPTIONS = {
   secretKey: {
     env: 'KILN_SECRET_KEY',
     secret: true,
-    help: 'Key that encrypts stored secrets (access keys, webhook secrets); required with PostgreSQL, else generated into the data directory',
+    help: 'Key that encrypts stored secrets (access keys, webhook secrets, sensitive parameter values, credentials in repository URLs); required with PostgreSQL, else generated into the data directory',
     parse: (t: string) => (t.length >= 16 ? t : { error: 'must be at least 16 characters' }),
   },
   publicUrl: {

@@ -13,6 +13,7 @@ import { createPostgresStorage } from '../storage/postgres/postgres-storage.ts';
 import { createSqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
 import type { Config } from './config.ts';
 import { runnerOptions } from './runner-setup.ts';
+import { secureDataDir, usesDataDir } from './data-dir.ts';
 import { readOrCreateSecretKey } from './secret-key.ts';
 
 /** The built dashboard, from src/cmd or dist/cmd alike. */
@@ -67,6 +68,12 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
           logger,
         })
       : undefined;
+  const tightened = usesDataDir(config) ? secureDataDir(resolve(config.dataDir)) : [];
+  if (tightened.length > 0)
+    logger.warn(
+      { paths: tightened },
+      'others could read Kiln data: permissions tightened (0700 directory, 0600 files)',
+    );
   const storage = await openStorage(config, logger);
   const metrics = createMetrics();
   const engine = createEngine({
@@ -88,6 +95,9 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       `Kiln created the user "admin" with the password ${boot.generatedPassword} (shown only now; set KILN_ADMIN_PASSWORD to choose it)`,
     );
   }
+  const sealed = await engine.sealStoredSecrets();
+  if (sealed.jobs + sealed.builds > 0)
+    logger.info(sealed, 'secrets stored in the clear by an earlier version are now sealed');
   const runnerId = `local:${config.serverName ?? `${hostname()}-${config.port}`}`;
   const recovered = await engine.dispatch.recoverRunner(runnerId);
   if (recovered > 0)

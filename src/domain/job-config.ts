@@ -1,6 +1,8 @@
 import { Cron } from 'croner';
 import { MAX_BRANCH_PATTERN_LENGTH, MAX_BRANCH_PATTERNS, matchBranchPattern } from './branch-pattern.ts';
+import { MASK } from './build.ts';
 import { SCM_TYPES } from './scm.ts';
+import { urlUserinfo } from './url-credentials.ts';
 
 /**
  * A job's configuration is the CodeArts create body (reference §3.1), stored as the document the
@@ -135,7 +137,8 @@ function paramMap(doc: JobParameterDoc): Map<string, string> {
   return m;
 }
 
-function parameterSpec(doc: JobParameterDoc): ParameterSpec {
+/** A parameter definition read from its CodeArts name/value list. */
+export function parameterSpec(doc: JobParameterDoc): ParameterSpec {
   const m = paramMap(doc);
   const limits =
     (doc.params ?? []).find((p) => p.name === 'limits' || (p.limits?.length ?? 0) > 0)?.limits ?? [];
@@ -180,6 +183,11 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
     if (i > 0) add(`scms[${i}]`, 'Kiln checks out one repository per job; give only scms[0]');
     if (scm.url.trim() === '') add(`scms[${i}].url`, 'must not be empty');
     if (/^-/.test(scm.url)) add(`scms[${i}].url`, 'must not start with "-"');
+    if (urlUserinfo(scm.url) === MASK)
+      add(
+        `scms[${i}].url`,
+        'has masked credentials (******): give the real ones (only those who may edit the job are shown them)',
+      );
     if (!(SCM_TYPES as readonly string[]).includes(scm.scm_type))
       add(`scms[${i}].scm_type`, `must be one of ${SCM_TYPES.join(', ')}`);
     if (scm.branch !== undefined && !isSafeRef(scm.branch))
@@ -378,7 +386,8 @@ export function normalizeJobConfig(input: JobConfig): JobConfig {
   return out as unknown as JobConfig;
 }
 
-function withDefault(doc: JobParameterDoc, value: string): JobParameterDoc {
+/** The parameter definition with its default value replaced. */
+export function withDefault(doc: JobParameterDoc, value: string): JobParameterDoc {
   return { ...doc, params: (doc.params ?? []).map((p) => (p.name === 'defaultValue' ? { ...p, value } : p)) };
 }
 

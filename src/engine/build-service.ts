@@ -8,6 +8,7 @@ import { dayStart, nextDayStart, parseDate } from '../domain/time.ts';
 import type { JobRecord, Storage, Stores } from '../storage/ports.ts';
 import { requireJob } from './access.ts';
 import type { BuildEvents } from './build-events.ts';
+import type { StoredSecrets } from './stored-secrets.ts';
 import { createBuild, serverLine } from './trigger.ts';
 
 /** A build with the job and project it belongs to and its steps (detail views). */
@@ -40,6 +41,7 @@ export class BuildService {
     private readonly clock: Clock,
     private readonly timeZone: string,
     private readonly events: BuildEvents,
+    private readonly stored: StoredSecrets,
   ) {}
 
   /** RunJob: accepts the run at once (a queued build with its number) or says why not. */
@@ -75,14 +77,11 @@ export class BuildService {
       build = await this.storage.transaction(async (tx) => {
         const refused = await admit(tx);
         if (refused !== undefined) throw new Refused(refused);
-        return createBuild(tx, {
-          job,
-          user,
-          triggerType,
-          request,
-          now: this.clock.now(),
-          timeZone: this.timeZone,
-        });
+        return createBuild(
+          tx,
+          { job, user, triggerType, request, now: this.clock.now(), timeZone: this.timeZone },
+          this.stored,
+        );
       });
     } catch (error) {
       if (error instanceof Refused) return { refused: error.reason };

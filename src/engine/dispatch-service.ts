@@ -1,4 +1,3 @@
-import type { BuildPlan } from '../domain/build-plan.ts';
 import type { Clock } from '../domain/clock.ts';
 import { AppError } from '../domain/errors.ts';
 import {
@@ -14,6 +13,7 @@ import {
 } from '../protocol/runner-protocol.ts';
 import type { BuildRun, Storage } from '../storage/ports.ts';
 import type { BuildEvents } from './build-events.ts';
+import type { StoredSecrets } from './stored-secrets.ts';
 import { serverLine } from './trigger.ts';
 
 /** Dispatch settings. */
@@ -41,6 +41,7 @@ export class DispatchService {
     private readonly clock: Clock,
     private readonly events: BuildEvents,
     private readonly options: DispatchOptions,
+    private readonly stored: StoredSecrets,
   ) {
     this.pollMs = options.pollMs ?? 2_000;
   }
@@ -94,7 +95,7 @@ export class DispatchService {
       buildNumber: run.build.number,
       dailyBuildNumber: run.build.dailyBuildNumber,
       leaseMs: this.options.leaseMs,
-      plan: JSON.parse(run.plan) as BuildPlan,
+      plan: this.stored.plan(run.plan),
       logMaxBytes: this.options.logMaxBytes,
     };
   }

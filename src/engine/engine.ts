@@ -15,6 +15,7 @@ import { RecordsService } from './records-service.ts';
 import { RunnerService } from './runner-service.ts';
 import { Scheduler } from './scheduler.ts';
 import { SecretBox } from './secret-box.ts';
+import { sealPlaintextSecrets, StoredSecrets } from './stored-secrets.ts';
 import { WebhookService } from './webhook-service.ts';
 
 /** What the engine is built from. */
@@ -23,7 +24,10 @@ export interface EngineDeps {
   clock: Clock;
   /** IANA zone of wall-clock query times, daily build numbers and cron schedules. */
   timeZone: string;
-  /** The server secret that encrypts stored secrets (access keys, webhook secrets). */
+  /**
+   * The server secret that encrypts stored secrets (access keys, webhook secrets, sensitive
+   * parameter values, repository URLs with credentials).
+   */
   secretKey: string;
   /** log2 of scrypt's N for new password hashes. */
   passwordCost?: number;
@@ -61,8 +65,13 @@ export interface Engine {
   /** Queued and running builds, for the metrics gauge. */
   activeBuildCounts(): Promise<Record<string, number>>;
   /**
-   * Starts the background loops: schedules, lease expiry, token and webhook-delivery purges,
-   * cross-server events.
+   * Seals the secrets an earlier Kiln stored in the clear (live jobs' documents, unfinished builds'
+   * plans); returns how many of each were rewritten. Run once at start.
+   */
+  sealStoredSecrets(): Promise<{ jobs: number; builds: number }>;
+  /**
+   * Starts the background loops: schedules, lease expiry, token, signature and webhook-delivery
+   * purges, cross-server events.
    */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -80,16 +89,20 @@ export const LOOPS = {
 export function createEngine(deps: EngineDeps): Engine {
   const cost = deps.passwordCost ?? DEFAULT_PASSWORD_COST;
   const secrets = new SecretBox(deps.secretKey);
+  const stored = new StoredSecrets(secrets);
   const onError = deps.onError ?? (() => {});
   const events = new BuildEvents(deps.storage.notifier, (e) => onError(e, 'publishing an event'));
-  const builds = new BuildService(deps.storage, deps.clock, deps.timeZone, events);
+  const builds = new BuildService(deps.storage, deps.clock, deps.timeZone, events, stored);
   const auth = new AuthService(deps.storage, deps.clock, cost, new PasswordWork(deps.passwordWork));
   const accessKeys = new AccessKeyService(deps.storage, deps.clock, secrets);
-  const dispatch = new DispatchService(deps.storage, deps.clock, events, {
-    leaseMs: deps.leaseMs ?? 30_000,
-    logMaxBytes: deps.logMaxBytes ?? 100 * 1024 * 1024,
-  });
-  const scheduler = new Scheduler(deps.storage, deps.clock, deps.timeZone, events);
+  const dispatch = new DispatchService(
+    deps.storage,
+    deps.clock,
+    events,
+    { leaseMs: deps.leaseMs ?? 30_000, logMaxBytes: deps.logMaxBytes ?? 100 * 1024 * 1024 },
+    stored,
+  );
+  const scheduler = new Scheduler(deps.storage, deps.clock, deps.timeZone, events, stored);
   const webhooks = new WebhookService(deps.storage, secrets, builds, deps.clock);
   const timers: NodeJS.Timeout[] = [];
   const every = (ms: number, context: string, fn: () => Promise<unknown>) => {
@@ -109,7 +122,7 @@ export function createEngine(deps: EngineDeps): Engine {
   return {
     auth,
     directory: new DirectoryService(deps.storage, deps.clock, cost),
-    jobs: new JobService(deps.storage, deps.clock, secrets),
+    jobs: new JobService(deps.storage, deps.clock, secrets, stored),
     records: new RecordsService(deps.storage, deps.clock, deps.timeZone),
     accessKeys,
     imports: new ImportService(deps.storage, deps.clock),
@@ -125,6 +138,7 @@ export function createEngine(deps: EngineDeps): Engine {
     store: deps.storage.dialect,
     ping: () => deps.storage.ping(),
     activeBuildCounts: () => deps.storage.builds.activeCounts(),
+    sealStoredSecrets: () => sealPlaintextSecrets(deps.storage, stored),
     async start() {
       await events.start();
       every(LOOPS.scheduleMs, 'firing schedules', () => scheduler.tick());

@@ -13,11 +13,13 @@ import {
   restoreSensitiveDefaults,
   type JobConfig,
 } from '../domain/job-config.ts';
-import type { Role } from '../domain/roles.ts';
+import { maskRepositoryCredentials, restoreRepositoryCredentials } from '../domain/job-secrets.ts';
+import { roleAllows, type Role } from '../domain/roles.ts';
 import { isUniqueViolation } from '../storage/errors.ts';
 import type { JobRecord, Storage } from '../storage/ports.ts';
 import { requireJob, requireProject } from './access.ts';
 import type { SecretBox } from './secret-box.ts';
+import type { StoredSecrets } from './stored-secrets.ts';
 
 /** A job in a list, with what the list shows about its latest build. */
 export interface JobSummary {
@@ -39,12 +41,23 @@ function checked(config: JobConfig): JobConfig {
   return normalizeJobConfig(config);
 }
 
+/**
+ * A stored document as `role` may see it: sensitive defaults masked for everyone, repository
+ * credentials for those who may not edit the job (an editor can change them anyway, and an update
+ * that sends back what they read must keep them).
+ */
+function shown(config: JobConfig, role: Role): JobConfig {
+  const masked = maskSensitiveDefaults(config, MASK);
+  return roleAllows(role, 'build') ? masked : maskRepositoryCredentials(masked);
+}
+
 /** Creating, changing, listing, disabling and deleting jobs. */
 export class JobService {
   constructor(
     private readonly storage: Storage,
     private readonly clock: Clock,
     private readonly secrets: SecretBox,
+    private readonly stored: StoredSecrets,
   ) {}
 
   private conflict(error: unknown, name: string): unknown {
@@ -63,7 +76,7 @@ export class JobService {
       projectId: config.project_id,
       name: config.job_name,
       creatorId: caller.user.id,
-      config: JSON.stringify(config),
+      config: this.stored.jobConfigText(config),
       disabled: false,
       disabledReason: '',
       webhookSecretEnc: this.secrets.seal(newSecret(WEBHOOK_SECRET_BYTES)),
@@ -82,31 +95,34 @@ export class JobService {
 
   /**
    * UpdateBuildJob: replaces the document. Fields the CodeArts update body cannot carry (timeout,
-   * triggers...) keep their stored values when the body leaves them out.
+   * triggers...) keep their stored values when the body leaves them out; a sensitive default or a
+   * repository URL sent back masked, as it was read, keeps its stored value.
    */
   async update(caller: Principal, jobId: string, input: JobConfig): Promise<JobRecord> {
     const { job } = await requireJob(this.storage, caller, jobId, 'build');
     if (input.project_id !== job.projectId)
       throw invalidParam('project_id: a job cannot move to another project');
-    const stored = JSON.parse(job.config) as Record<string, unknown>;
+    const stored = this.stored.jobConfig(job.config, true);
     const merged: Record<string, unknown> = {
-      ...restoreSensitiveDefaults(input, stored as unknown as JobConfig, MASK),
+      ...restoreRepositoryCredentials(restoreSensitiveDefaults(input, stored, MASK), stored),
     };
+    const kept = stored as unknown as Record<string, unknown>;
     for (const key of KEPT_ON_UPDATE)
-      if (merged[key] === undefined && stored[key] !== undefined) merged[key] = stored[key];
+      if (merged[key] === undefined && kept[key] !== undefined) merged[key] = kept[key];
     const config = checked(merged as unknown as JobConfig);
+    const text = this.stored.jobConfigText(config);
     try {
-      await this.storage.jobs.updateConfig(job.id, config.job_name, JSON.stringify(config), this.clock.now());
+      await this.storage.jobs.updateConfig(job.id, config.job_name, text, this.clock.now());
     } catch (error) {
       throw this.conflict(error, config.job_name);
     }
-    return { ...job, name: config.job_name, config: JSON.stringify(config) };
+    return { ...job, name: config.job_name, config: text };
   }
 
-  /** The stored document (ListJobConfig). */
+  /** The stored document as the caller may see it (ListJobConfig). */
   async config(caller: Principal, jobId: string): Promise<JobConfig> {
-    const { job } = await requireJob(this.storage, caller, jobId, 'read');
-    return maskSensitiveDefaults(JSON.parse(job.config) as JobConfig, MASK);
+    const { job, role } = await requireJob(this.storage, caller, jobId, 'read');
+    return shown(this.stored.jobConfig(job.config, true), role);
   }
 
   async remove(caller: Principal, jobId: string): Promise<JobRecord> {
@@ -158,7 +174,7 @@ export class JobService {
         ]);
         return {
           job,
-          config: JSON.parse(job.config) as JobConfig,
+          config: shown(this.stored.jobConfig(job.config, true), role),
           creator: await user(job.creatorId),
           last,
           lastUser: last && (await user(last.userId)),

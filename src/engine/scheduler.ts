@@ -3,6 +3,7 @@ import type { Clock } from '../domain/clock.ts';
 import { toJobSpec, type JobConfig, type JobSpec } from '../domain/job-config.ts';
 import type { JobRecord, Storage } from '../storage/ports.ts';
 import type { BuildEvents } from './build-events.ts';
+import type { StoredSecrets } from './stored-secrets.ts';
 import { createBuild } from './trigger.ts';
 
 /** The latest time `expression` was due in (after, atOrBefore], or undefined. */
@@ -33,6 +34,7 @@ export class Scheduler {
     private readonly clock: Clock,
     private readonly timeZone: string,
     private readonly events: BuildEvents,
+    private readonly stored: StoredSecrets,
   ) {}
 
   private specOf(job: JobRecord): JobSpec {
@@ -70,14 +72,18 @@ export class Scheduler {
       if (!(await tx.schedules.advance(job.id, key, last, due))) return undefined;
       // A disabled job lets its due times pass without building.
       if (job.disabled || !owner) return undefined;
-      return createBuild(tx, {
-        job,
-        user: owner,
-        triggerType: 'Scheduled',
-        request: { parameters: [] },
-        now,
-        timeZone: this.timeZone,
-      });
+      return createBuild(
+        tx,
+        {
+          job,
+          user: owner,
+          triggerType: 'Scheduled',
+          request: { parameters: [] },
+          now,
+          timeZone: this.timeZone,
+        },
+        this.stored,
+      );
     });
     if (build) this.events.publish('queued', build.recordId);
     return build !== undefined;

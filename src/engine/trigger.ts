@@ -1,12 +1,14 @@
 import type { Build, BuildStep, TriggerType } from '../domain/build.ts';
-import { dailyBuildNumber } from '../domain/build.ts';
+import { dailyBuildNumber, MASK } from '../domain/build.ts';
 import { planBuild, type RunRequest } from '../domain/build-plan.ts';
 import { invalidParam } from '../domain/errors.ts';
 import { newRecordId } from '../domain/ids.ts';
 import type { User } from '../domain/identity.ts';
-import { toJobSpec, type JobConfig } from '../domain/job-config.ts';
+import { toJobSpec } from '../domain/job-config.ts';
 import { dayKey } from '../domain/time.ts';
+import { maskUrlCredentials } from '../domain/url-credentials.ts';
 import type { JobRecord, Stores } from '../storage/ports.ts';
+import type { StoredSecrets } from './stored-secrets.ts';
 
 /** Who and what starts a build. */
 export interface TriggerInput {
@@ -20,10 +22,12 @@ export interface TriggerInput {
 
 /**
  * Creates a queued build: number, daily number, the record, its planned steps and its place in the
- * queue, all in the caller's transaction, so a build is either accepted whole or not at all.
+ * queue, all in the caller's transaction, so a build is either accepted whole or not at all. The
+ * plan is stored with its secrets sealed; the record keeps sensitive values only as the mask (it is
+ * for showing) and the web URL without credentials.
  */
-export async function createBuild(tx: Stores, input: TriggerInput): Promise<Build> {
-  const spec = toJobSpec(JSON.parse(input.job.config) as JobConfig);
+export async function createBuild(tx: Stores, input: TriggerInput, stored: StoredSecrets): Promise<Build> {
+  const spec = toJobSpec(stored.jobConfig(input.job.config));
   const planned = planBuild(spec, input.request);
   if (Array.isArray(planned)) throw invalidParam(planned.map((i) => `${i.field}: ${i.message}`).join('; '));
   const number = await tx.jobs.allocateBuildNumber(input.job.id);
@@ -49,13 +53,13 @@ export async function createBuild(tx: Stores, input: TriggerInput): Promise<Buil
     buildType: planned.buildType,
     codeBranch: planned.codeBranch,
     scmType: spec.scm?.scmType ?? '',
-    scmWebUrl: spec.scm?.webUrl ?? '',
+    scmWebUrl: maskUrlCredentials(spec.scm?.webUrl ?? ''),
     buildTime: null,
     costTime: null,
-    parameters: planned.plan.parameters,
+    parameters: planned.plan.parameters.map((p) => (p.sensitive ? { ...p, value: MASK } : p)),
     requestedCommit: planned.requestedCommit,
   };
-  await tx.builds.insert(build, JSON.stringify(planned.plan));
+  await tx.builds.insert(build, stored.planText(planned.plan));
   const steps: BuildStep[] = spec.steps.map((s, index) => ({
     index,
     name: s.name,

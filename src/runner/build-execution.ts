@@ -1,9 +1,10 @@
 import { chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildState } from '../domain/build.ts';
+import { maskUrlCredentials, urlCredentials } from '../domain/url-credentials.ts';
 import { LeaseLostError, type Lease, type RunnerPeer } from '../protocol/runner-protocol.ts';
 import { cleanBuildDirs, makeBuildDirs } from './build-dirs.ts';
-import { checkout, checkoutGitconfig, mirrorFailureReason, withoutCredentials } from './checkout.ts';
+import { checkout, checkoutGitconfig, mirrorFailureReason } from './checkout.ts';
 import { watchLimits, type BuildLimits, type LimitHit } from './limits-watch.ts';
 import { LogStreamer } from './log-streamer.ts';
 import type { MirrorCache, MirrorHold } from './mirrors.ts';
@@ -73,7 +74,10 @@ export async function executeBuild(
     maxBytes: lease.logMaxBytes,
     onError: (e) => options.onError?.(e, 'sending log'),
   });
-  const masker = new SecretMasker(plan.parameters.filter((p) => p.sensitive).map((p) => p.value));
+  const masker = new SecretMasker([
+    ...plan.parameters.filter((p) => p.sensitive).map((p) => p.value),
+    ...(plan.scm ? urlCredentials(plan.scm.url) : []),
+  ]);
   const write = (data: Buffer) => streamer.write(masker.push(data));
   const line = (text: string) => write(Buffer.from(`[kiln] ${text}\n`));
   const report = <T>(what: string, fn: () => Promise<T>) =>
@@ -101,11 +105,11 @@ export async function executeBuild(
     if (plan.scm) {
       const held = options.mirrors.hold(plan.scm.url);
       if ('error' in held) {
-        line(`checkout failed: ${withoutCredentials(plan.scm.url)} ${held.error}`);
+        line(`checkout failed: ${maskUrlCredentials(plan.scm.url)} ${held.error}`);
         return (state = 'FAILURE');
       }
       mirror = held;
-      line(`fetching ${withoutCredentials(plan.scm.url)} into the runner's mirror`);
+      line(`fetching ${maskUrlCredentials(plan.scm.url)} into the runner's mirror`);
       // The fetch and the sandbox's start overlap: each takes a few milliseconds to start.
       resolving = held.update(
         slot,

@@ -1,4 +1,5 @@
 import type { BuildPlan } from '../domain/build-plan.ts';
+import { maskUrlCredentials } from '../domain/url-credentials.ts';
 import type { CheckoutInfo } from '../protocol/runner-protocol.ts';
 import type { MirrorFailure, Resolved } from './mirrors.ts';
 import type { Sandbox } from './sandbox.ts';
@@ -22,18 +23,9 @@ export type CheckoutOutcome =
 
 type Scm = NonNullable<BuildPlan['scm']>;
 
-/**
- * The URL as the build log may show it: a password or token in it (`https://user:token@host/...`)
- * is replaced by `******`, as git itself does in its messages.
- */
-export function withoutCredentials(url: string): string {
-  const m = /^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/]*@/i.exec(url);
-  return m ? `${m[1]}:******@${url.slice(m[0].length)}` : url;
-}
-
 /** The log line for a mirror that could not give the build what it wants. */
 export function mirrorFailureReason(failure: MirrorFailure, scm: Scm): string {
-  const url = withoutCredentials(scm.url);
+  const url = maskUrlCredentials(scm.url);
   switch (failure.failure) {
     case 'fetch':
       return `cannot fetch ${url}`;
@@ -81,7 +73,7 @@ export async function checkout(ctx: CheckoutContext, scm: Scm, resolved: Resolve
       [
         `$ git clone --quiet ${share} --no-checkout${single} -- ${mirror} .`,
         `$ git checkout --quiet ${switchTo}`,
-        `$ git remote set-url origin ${withoutCredentials(scm.url)}`,
+        `$ git remote set-url origin ${maskUrlCredentials(scm.url)}`,
       ]
         .map((c) => `${c}\n`)
         .join(''),
@@ -117,7 +109,7 @@ export async function checkout(ctx: CheckoutContext, scm: Scm, resolved: Resolve
     .catch((error: Error) => error);
   if (result instanceof Error) return { ok: false, reason: result.message };
   if (result.exitCode !== 0) {
-    const url = withoutCredentials(scm.url);
+    const url = maskUrlCredentials(scm.url);
     return {
       ok: false,
       reason:

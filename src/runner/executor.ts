@@ -26,6 +26,15 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 /**
+ * The error of a program that could not start, without Node's `spawnargs`: the arguments may hold
+ * secrets (a repository URL with credentials), and loggers print every property of an error.
+ */
+function withoutArguments(err: NodeJS.ErrnoException): NodeJS.ErrnoException {
+  const { errno, code, syscall, path } = err;
+  return Object.assign(new Error(err.message), { errno, code, syscall, path });
+}
+
+/**
  * Runs each program as the leader of a new process group, with stderr joined to stdout at the
  * file-descriptor level (so the two stay in the order they were written). Stopping signals the
  * whole group: SIGTERM, then SIGKILL after a grace period. When the program exits, whatever it
@@ -69,9 +78,9 @@ export class ProcessExecutor {
           onDrained?.();
         });
       }
-      child.on('error', (err) => {
+      child.on('error', (err: NodeJS.ErrnoException) => {
         signal.removeEventListener('abort', stop);
-        reject(err);
+        reject(withoutArguments(err));
       });
       child.on('exit', (code, sig) => {
         signal.removeEventListener('abort', stop);

@@ -1,3 +1,5 @@
+import { endsAuthority, MAX_AUTHORITY, maskUrlCredentials } from '../domain/url-credentials.ts';
+
 /** The replacement for a sensitive value in logs. */
 export const MASKED = Buffer.from('******');
 
@@ -5,65 +7,154 @@ export const MASKED = Buffer.from('******');
 export const MIN_MASKED_LENGTH = 3;
 
 /**
- * Replaces sensitive values in a byte stream. A value can arrive split across two pieces of
- * output, so the end of each piece that could be the start of a value is held back until the
- * next piece (or the end) shows whether it is one.
+ * Replaces secrets in a build's output: the exact values it is given (sensitive parameters, the
+ * credentials of the repository URL), then the userinfo of any URL in the text
+ * (`https://user:token@host` -> `https://******@host`, the rule of domain/url-credentials.ts), so a
+ * URL with credentials that a step prints is hidden too. Either can arrive split across two pieces
+ * of output, so each stage holds back the end of a piece that could still become one until the next
+ * piece (or the end) decides. The output is the same however the stream is cut.
  */
 export class SecretMasker {
-  private readonly secrets: Buffer[];
-  private held: Buffer = Buffer.alloc(0);
+  private readonly values: ValueMasker;
+  private readonly urls = new UrlCredentialMasker();
 
   constructor(values: string[]) {
-    this.secrets = [...new Set(values.filter((v) => v.length >= MIN_MASKED_LENGTH))]
-      .map((v) => Buffer.from(v, 'utf8'))
-      .sort((a, b) => b.length - a.length);
+    this.values = new ValueMasker(values);
   }
 
   /** Masked bytes that are safe to show now. */
   push(data: Buffer): Buffer {
-    if (this.secrets.length === 0) return data;
-    const text = this.mask(Buffer.concat([this.held, data]));
-    const keep = this.partialTail(text);
-    this.held = Buffer.from(text.subarray(text.length - keep));
-    return text.subarray(0, text.length - keep);
+    return this.urls.push(this.values.push(data));
   }
 
   /** Whatever is still held back (masked), at the end of the output. */
   end(): Buffer {
-    const rest = this.mask(this.held);
+    return this.urls.end(this.values.end());
+  }
+}
+
+/**
+ * Masks exact values. Every byte of every occurrence is hidden, also where two values overlap: the
+ * occurrences are merged into runs and each run becomes one `******`. The end of a piece that is
+ * the start of a value is held back, and so is a run that a value starting there could extend.
+ */
+class ValueMasker {
+  private readonly secrets: Buffer[];
+  private readonly longest: number;
+  private held: Buffer = Buffer.alloc(0);
+
+  constructor(values: string[]) {
+    this.secrets = [...new Set(values.filter((v) => v.length >= MIN_MASKED_LENGTH))].map((v) =>
+      Buffer.from(v, 'utf8'),
+    );
+    this.longest = Math.max(0, ...this.secrets.map((s) => s.length));
+  }
+
+  push(data: Buffer): Buffer {
+    if (this.secrets.length === 0) return data;
+    return this.mask(this.held.length === 0 ? data : Buffer.concat([this.held, data]), false);
+  }
+
+  end(): Buffer {
+    const rest = this.held;
     this.held = Buffer.alloc(0);
-    return rest;
+    return this.secrets.length === 0 ? rest : this.mask(rest, true);
   }
 
-  private mask(data: Buffer): Buffer {
-    let out = data;
-    for (const secret of this.secrets) {
-      let at = out.indexOf(secret);
-      if (at < 0) continue;
-      const parts: Buffer[] = [];
-      let from = 0;
-      while (at >= 0) {
-        parts.push(out.subarray(from, at), MASKED);
-        from = at + secret.length;
-        at = out.indexOf(secret, from);
-      }
-      parts.push(out.subarray(from));
-      out = Buffer.concat(parts);
+  /** Masks what is decided, keeps the rest in `held` (nothing when `final`). */
+  private mask(text: Buffer, final: boolean): Buffer {
+    const runs = this.runs(text);
+    let hold = text.length;
+    if (!final) {
+      hold = this.partialFrom(text);
+      for (const [start, end] of runs) if (end >= hold) hold = Math.min(hold, start);
     }
-    return out;
+    this.held = hold === text.length ? Buffer.alloc(0) : Buffer.from(text.subarray(hold));
+    const parts: Buffer[] = [];
+    let from = 0;
+    for (const [start, end] of runs) {
+      if (start >= hold) break;
+      parts.push(text.subarray(from, start), MASKED);
+      from = end;
+    }
+    if (parts.length === 0) return text.subarray(0, hold);
+    parts.push(text.subarray(from, hold));
+    return Buffer.concat(parts);
   }
 
-  /** Length of the longest end of `data` that is the beginning of some secret. */
-  private partialTail(data: Buffer): number {
-    let best = 0;
+  /** The byte ranges covered by occurrences of the values, merged where they overlap or touch. */
+  private runs(text: Buffer): [number, number][] {
+    const spans: [number, number][] = [];
     for (const secret of this.secrets) {
-      for (let k = Math.min(secret.length - 1, data.length); k > best; k--) {
-        if (data.subarray(data.length - k).equals(secret.subarray(0, k))) {
-          best = k;
-          break;
-        }
-      }
+      for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1))
+        spans.push([at, at + secret.length]);
     }
-    return best;
+    spans.sort((a, b) => a[0] - b[0]);
+    const runs: [number, number][] = [];
+    for (const [start, end] of spans) {
+      const last = runs[runs.length - 1];
+      if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+      else runs.push([start, end]);
+    }
+    return runs;
   }
+
+  /** Where the earliest end of `text` that is the beginning of a value starts (its length when none). */
+  private partialFrom(text: Buffer): number {
+    for (let at = Math.max(0, text.length - this.longest + 1); at < text.length; at++) {
+      const tail = text.subarray(at);
+      if (this.secrets.some((s) => s.length > tail.length && tail.equals(s.subarray(0, tail.length))))
+        return at;
+    }
+    return text.length;
+  }
+}
+
+const COLON = 0x3a;
+const SLASH = 0x2f;
+
+/**
+ * Masks URL userinfo in a byte stream. A `://` whose authority has not ended yet (no end character
+ * after it, and at most MAX_AUTHORITY bytes so far) may still gain a later `@`, so it is held back
+ * from its `:`; so is a trailing `:` or `:/`. Every `://` ends the authority of the one before it,
+ * so only the last can be open. Bytes are read as latin1: one character per byte, so a UTF-8
+ * character cut between two pieces reads the same as whole.
+ */
+class UrlCredentialMasker {
+  private held: Buffer = Buffer.alloc(0);
+
+  push(data: Buffer): Buffer {
+    const text = this.held.length === 0 ? data : Buffer.concat([this.held, data]);
+    const keep = text.length - openFrom(text);
+    this.held = keep === 0 ? Buffer.alloc(0) : Buffer.from(text.subarray(text.length - keep));
+    return mask(text.subarray(0, text.length - keep));
+  }
+
+  end(last: Buffer): Buffer {
+    const text = this.held.length === 0 ? last : Buffer.concat([this.held, last]);
+    this.held = Buffer.alloc(0);
+    return mask(text);
+  }
+}
+
+/** Where the part of `text` that a later byte could still change begins (its length when none). */
+function openFrom(text: Buffer): number {
+  const n = text.length;
+  let from = n;
+  if (n >= 1 && text[n - 1] === COLON) from = n - 1;
+  else if (n >= 2 && text[n - 2] === COLON && text[n - 1] === SLASH) from = n - 2;
+  const at = text.lastIndexOf('://');
+  if (at >= 0 && n - (at + 3) <= MAX_AUTHORITY) {
+    let open = true;
+    for (let i = at + 3; i < n && open; i++) open = !endsAuthority(text[i] as number);
+    if (open) from = Math.min(from, at);
+  }
+  return from;
+}
+
+function mask(data: Buffer): Buffer {
+  if (data.indexOf('://') < 0) return data;
+  const text = data.toString('latin1');
+  const masked = maskUrlCredentials(text);
+  return masked === text ? data : Buffer.from(masked, 'latin1');
 }

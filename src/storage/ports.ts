@@ -208,6 +208,12 @@ export interface JobStore {
   updateConfig(id: string, name: string, config: string, now: number): Promise<void>;
   /** Replaces the (encrypted) push-webhook secret: the old one stops working at once. */
   setWebhookSecret(id: string, webhookSecretEnc: string, now: number): Promise<void>;
+  /**
+   * Rewrites the stored document of a job (live or deleted) when it is still `expected`, leaving
+   * its name and update time alone (a rewrite that means the same, such as sealing its secrets);
+   * false when it changed meanwhile.
+   */
+  replaceConfig(id: string, expected: string, config: string): Promise<boolean>;
   setDisabled(id: string, disabled: boolean, reason: string, now: number): Promise<void>;
   markDeleted(id: string, now: number): Promise<void>;
   /** Takes the next build number. Run it in the transaction that inserts the build. */
@@ -286,6 +292,10 @@ export interface BuildStore {
   /** Unfinished builds of one job, oldest first. */
   listActive(jobId: string): Promise<Build[]>;
   findRun(recordId: string): Promise<BuildRun | undefined>;
+  /** The stored plans of unfinished builds (queued or running). */
+  listUnfinishedPlans(): Promise<{ recordId: string; plan: string }[]>;
+  /** Rewrites a build's stored plan when it is still `expected`; false when it changed meanwhile. */
+  replacePlan(recordId: string, expected: string, plan: string): Promise<boolean>;
   /** Gives a queued build to a runner; false when it is no longer waiting. */
   claim(recordId: string, runnerId: string, leaseUntil: number, now: number): Promise<boolean>;
   /** Undoes a claim that never reached its runner; false unless `runnerId` holds the build, not yet started. */

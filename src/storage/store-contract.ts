@@ -276,6 +276,14 @@ export function runStoreContract(options: StoreContractOptions): void {
       expect(list.items.map((j) => j.id)).toEqual([again.id]);
     });
 
+    it("rewrites a job's document only while it is the one expected, keeping name and update time", async () => {
+      const job = await newJob('Rewritten', { config: '{"a":1}' });
+      expect(await storage.jobs.replaceConfig(job.id, '{"a":2}', '{"a":3}')).toBe(false);
+      expect(await storage.jobs.replaceConfig(job.id, '{"a":1}', '{"a":3}')).toBe(true);
+      expect(await storage.jobs.findById(job.id)).toEqual({ ...job, config: '{"a":3}' });
+      expect(await storage.jobs.replaceConfig(job.id, '{"a":1}', '{"a":4}')).toBe(false);
+    });
+
     it("lists a project's jobs by creator and by the state of the last build, in the order asked", async () => {
       const tag = `list-${newId32().slice(0, 6)}`;
       const other = newId32();
@@ -509,6 +517,22 @@ export function runStoreContract(options: StoreContractOptions): void {
         total: 6,
         success: 2,
       });
+    });
+
+    it("lists unfinished builds' plans and rewrites a plan only while it is the one expected", async () => {
+      const job = await newJob();
+      const queued = sampleBuild(job.id, 1, now, { runningStatus: 'Starting', state: '', finishedAt: null });
+      await storage.builds.insert(queued, '{"p":1}');
+      const finished = sampleBuild(job.id, 2, now);
+      await storage.builds.insert(finished, '{"p":2}');
+      const imported = sampleBuild(job.id, 3, now, { runningStatus: 'Running', state: '' });
+      await storage.builds.insert(imported);
+      const ours = [queued, finished, imported].map((b) => b.recordId);
+      const mine = (await storage.builds.listUnfinishedPlans()).filter((r) => ours.includes(r.recordId));
+      expect(mine).toEqual([{ recordId: queued.recordId, plan: '{"p":1}' }]);
+      expect(await storage.builds.replacePlan(queued.recordId, '{"p":0}', '{"p":9}')).toBe(false);
+      expect(await storage.builds.replacePlan(queued.recordId, '{"p":1}', '{"p":9}')).toBe(true);
+      expect((await storage.builds.findRun(queued.recordId))?.plan).toBe('{"p":9}');
     });
 
     it('round-trips every build field', async () => {

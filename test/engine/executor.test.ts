@@ -49,3 +49,23 @@ it('apart: both streams arrive, each in its own order, and the exit waits for bo
   expect(failed.exitCode).not.toBe(0);
   expect(failed.out).toMatch(/not a git repository/);
 });
+
+it('a program that cannot start fails with an error that does not carry its arguments (they may hold secrets)', async () => {
+  const secret = 'https://bot:s3cret-arg@host/r.git';
+  const error = await executor
+    .exec(
+      { file: '/no/such/program', args: ['clone', secret], cwd: '/', env, stderr: 'program' },
+      () => {},
+      new AbortController().signal,
+    )
+    .then(
+      () => undefined,
+      (e: unknown) => e as NodeJS.ErrnoException,
+    );
+  expect(error?.code).toBe('ENOENT');
+  expect(error?.message).toContain('/no/such/program');
+  // What a logger would print of it (pino copies every enumerable property).
+  expect(JSON.stringify({ ...error, message: error?.message, stack: error?.stack })).not.toContain(
+    's3cret-arg',
+  );
+});

@@ -33,6 +33,9 @@ export class TestClock implements Clock {
   }
 }
 
+/** The secret key every test server's engine gets (it seals stored secrets). */
+export const TEST_SECRET_KEY = 'test-secret-key-0123456789';
+
 /** The admin password every test server starts with. */
 export const ADMIN_PASSWORD = 'admin-password-1';
 
@@ -44,8 +47,11 @@ export interface TestKiln {
   clock: TestClock;
   /** The local runner's work directory (with `runner`). */
   workDir: string | undefined;
-  /** The PostgreSQL database (postgres store), for a second server on it (`sharedDatabaseUrl`). */
-  databaseUrl: string | undefined;
+  /**
+   * Where the data is: `sqlite:<file>` or the PostgreSQL URL (for tests that read it raw, and for a
+   * second server on the same database: `sharedDatabaseUrl`).
+   */
+  databaseUrl: string;
   close(): Promise<void>;
   /** A project-scoped token for `name` (admin by default). */
   token(name?: string, password?: string, scope?: 'project' | 'domain', domain?: string): Promise<string>;
@@ -74,7 +80,7 @@ export interface TestKilnOptions {
 export async function createTestKiln(options: TestKilnOptions = {}): Promise<TestKiln> {
   let storage: Storage;
   let drop: () => Promise<void>;
-  let databaseUrl: string | undefined;
+  let databaseUrl: string;
   if (options.sharedDatabaseUrl) {
     databaseUrl = options.sharedDatabaseUrl;
     storage = await createPostgresStorage({ url: options.sharedDatabaseUrl, poolSize: 5 });
@@ -82,11 +88,12 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
   } else if (options.store === 'postgres') {
     const db = await createTestDatabase();
     storage = await createPostgresStorage({ url: db.url, poolSize: 5 });
-    databaseUrl = db.url;
     drop = db.drop;
+    databaseUrl = db.url;
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'kiln-test-'));
     storage = await createSqliteStorage({ path: join(dir, 'kiln.db') });
+    databaseUrl = `sqlite:${join(dir, 'kiln.db')}`;
     drop = async () => rmSync(dir, { recursive: true, force: true });
   }
   const clock = options.clock ?? (options.runner ? TestClock.live() : new TestClock());
@@ -94,7 +101,7 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
     storage,
     clock,
     timeZone: options.timeZone ?? 'UTC',
-    secretKey: 'test-secret-key-0123456789',
+    secretKey: TEST_SECRET_KEY,
     passwordCost: 10,
     ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
     ...(options.logMaxBytes !== undefined && { logMaxBytes: options.logMaxBytes }),

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestKiln, jobBody, type TestKiln } from '../helpers/app.ts';
+import { SecretBox } from '../../src/engine/secret-box.ts';
+import { StoredSecrets } from '../../src/engine/stored-secrets.ts';
+import { createTestKiln, jobBody, TEST_SECRET_KEY, type TestKiln } from '../helpers/app.ts';
 
 // A sensitive parameter's default is a secret: the job document shows it masked, and a client
 // that reads the document and sends it back unchanged does not overwrite the secret with the mask.
+// It is stored sealed with the server's key: the stored text holds the mask, opening it the value.
 
 let kiln: TestKiln;
 let token: string;
@@ -20,8 +23,15 @@ const param = (name: string, value: string, sensitive: boolean) => ({
     { name: 'sensitiveVar', value: String(sensitive) },
   ],
 });
-const defaults = (config: { parameters: { params: { name: string; value: string }[] }[] }) =>
-  config.parameters.map((p) => p.params.find((x) => x.name === 'defaultValue')?.value);
+const defaults = (config: { parameters?: { params?: { name?: string; value?: string | null }[] }[] }) =>
+  (config.parameters ?? []).map((p) => p.params?.find((x) => x.name === 'defaultValue')?.value);
+
+/** The defaults of the stored document, opened with the server's key; checks the text holds none. */
+async function storedDefaults(jobId: string, secret: string) {
+  const text = (await kiln.storage.jobs.findById(jobId))?.config ?? '{}';
+  expect(text).not.toContain(secret);
+  return defaults(new StoredSecrets(new SecretBox(TEST_SECRET_KEY)).jobConfig(text));
+}
 
 it('masks sensitive defaults in the job document and keeps them through an unchanged round trip', async () => {
   const body = jobBody(await kiln.defaultProjectId(), {
@@ -41,8 +51,7 @@ it('masks sensitive defaults in the job document and keeps them through an uncha
     payload: { ...shown, job_id: jobId, job_name: 'secrets-2' },
   });
   expect(updated.statusCode).toBe(200);
-  const stored = JSON.parse((await kiln.storage.jobs.findById(jobId))?.config ?? '{}');
-  expect(defaults(stored)).toEqual(['tok-3f9a-secret', 'eu']);
+  expect(await storedDefaults(jobId, 'tok-3f9a-secret')).toEqual(['tok-3f9a-secret', 'eu']);
 
   // A new value replaces it.
   const changed = {
@@ -51,8 +60,5 @@ it('masks sensitive defaults in the job document and keeps them through an uncha
     parameters: [param('API_TOKEN', 'tok-new', true), param('REGION', 'eu', false)],
   };
   await kiln.call(token, { method: 'POST', url: '/v3/jobs/update', payload: changed });
-  expect(defaults(JSON.parse((await kiln.storage.jobs.findById(jobId))?.config ?? '{}'))).toEqual([
-    'tok-new',
-    'eu',
-  ]);
+  expect(await storedDefaults(jobId, 'tok-new')).toEqual(['tok-new', 'eu']);
 });

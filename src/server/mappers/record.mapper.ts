@@ -2,10 +2,15 @@ import type { BuildInfoRecord, RecordsPage as RecordsPageDto } from '../../contr
 import { buildTimeOf, costTimeOf, type Build } from '../../domain/build.ts';
 import { commitDetailUrl } from '../../domain/scm.ts';
 import { formatCommitTime } from '../../domain/time.ts';
+import { maskUrlCredentials } from '../../domain/url-credentials.ts';
 import type { RecordsPage } from '../../engine/records-service.ts';
 
-/** A build as the records API shows it; running builds show their elapsed times as of `now`. */
+/**
+ * A build as the records API shows it; running builds show their elapsed times as of `now`. The
+ * web URL is shown without credentials to every reader (an imported build may carry them).
+ */
 export function toBuildInfoRecord(b: Build, now: number): BuildInfoRecord {
+  const webUrl = maskUrlCredentials(b.scmWebUrl);
   return {
     number: b.number,
     build_time: buildTimeOf(b, now),
@@ -26,8 +31,8 @@ export function toBuildInfoRecord(b: Build, now: number): BuildInfoRecord {
     build_type: b.buildType,
     code_branch: b.codeBranch,
     scm_type: b.scmType,
-    scm_web_url: b.scmWebUrl,
-    commit_detail_url: commitDetailUrl(b.scmType, b.scmWebUrl, b.commitId),
+    scm_web_url: webUrl,
+    commit_detail_url: commitDetailUrl(b.scmType, webUrl, b.commitId),
   };
 }
 

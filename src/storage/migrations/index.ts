@@ -4,6 +4,7 @@ import { initial } from './001-initial.ts';
 import { recordsVersion } from './002-records-version.ts';
 import { signInGuards } from './003-sign-in-guards.ts';
 import { webhookDeliveries } from './004-webhook-deliveries.ts';
+import { maskStoredSecrets } from './005-mask-stored-secrets.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -17,6 +18,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '002-records-version': recordsVersion(dialect),
         '003-sign-in-guards': signInGuards(),
         '004-webhook-deliveries': webhookDeliveries(),
+        '005-mask-stored-secrets': maskStoredSecrets(),
       };
     },
   };

@@ -165,6 +165,26 @@ export class SqlBuildStore implements BuildStore {
     };
   }
 
+  async listUnfinishedPlans(): Promise<{ recordId: string; plan: string }[]> {
+    const rows = await this.db
+      .selectFrom('builds')
+      .select(['id', 'plan'])
+      .where('running_status', '<>', 'Finished')
+      .where('plan', 'is not', null)
+      .execute();
+    return rows.map((r) => ({ recordId: r.id, plan: r.plan as string }));
+  }
+
+  async replacePlan(recordId: string, expected: string, plan: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('builds')
+      .set({ plan })
+      .where('id', '=', recordId)
+      .where('plan', '=', expected)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
   async claim(recordId: string, runnerId: string, leaseUntil: number, now: number): Promise<boolean> {
     const r = await this.db
       .updateTable('builds')

@@ -108,6 +108,15 @@ export class SqlJobStore implements JobStore {
       .where('deleted_at', 'is', null)
       .execute();
   }
+  async replaceConfig(id: string, expected: string, config: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('jobs')
+      .set({ config })
+      .where('id', '=', id)
+      .where('config', '=', expected)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
   async setDisabled(id: string, disabled: boolean, reason: string, now: number): Promise<void> {
     await this.db
       .updateTable('jobs')

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
@@ -33,6 +33,25 @@ function alreadyRolledBack(error: unknown): boolean {
   return /no transaction is active/.test(String((error as Error | null)?.message));
 }
 
+/**
+ * The database file and its -wal and -shm files hold every stored secret: only Kiln's user may read
+ * them (0600), whatever the umask. The file is made before SQLite opens it because SQLite gives its
+ * -wal and -shm files the database file's mode; files an earlier Kiln made are tightened.
+ */
+function makePrivate(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    let mode: number;
+    try {
+      mode = statSync(file).mode & 0o777;
+    } catch {
+      continue; // not there (yet)
+    }
+    if ((mode & 0o077) !== 0) chmodSync(file, mode & 0o700);
+  }
+}
+
 /** Options of the embedded store. */
 export interface SqliteStorageOptions {
   /** Database file, or ':memory:'. */
@@ -46,11 +65,12 @@ export interface SqliteStorageOptions {
  * newest commits).
  */
 export async function createSqliteStorage(options: SqliteStorageOptions): Promise<Storage> {
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   let database: BetterSqlite3.Database;
   try {
+    if (options.path !== ':memory:') makePrivate(options.path);
     database = new BetterSqlite3(options.path);
     database.pragma('journal_mode = WAL');
+    if (options.path !== ':memory:') makePrivate(options.path);
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
