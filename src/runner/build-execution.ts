@@ -205,7 +205,7 @@ export async function executeBuild(
           : reason
             ? `step "${step.name}" stopped (${stopReason(reason)})`
             : result.exitCode === FILE_TOO_LARGE
-              ? `step "${step.name}" failed: a file reached the largest size a build may write (KILN_BUILD_MAX_DISK)`
+              ? `step "${step.name}" failed: a file reached the largest size a build may write (KILN_BUILD_MAX_DISK_BYTES)`
               : `step "${step.name}" failed with exit code ${result.exitCode ?? result.signal} after ${seconds(Date.now() - began)}`,
       );
       await report('a step end', () =>

@@ -58,7 +58,7 @@ export function watchLimits(
         done = true;
         onHit({
           limit: 'disk',
-          message: `the build's workspace, HOME and /tmp took ${formatBytes(used)}, more than its limit of ${formatBytes(limits.diskBytes)} (KILN_BUILD_MAX_DISK); stopped`,
+          message: `the build's workspace, HOME and /tmp took ${formatBytes(used)}, more than its limit of ${formatBytes(limits.diskBytes)} (KILN_BUILD_MAX_DISK_BYTES); stopped`,
         });
       }
     } finally {
