@@ -5,6 +5,7 @@ import type { JobListQuery } from '../domain/job-list.ts';
 import { newId32, newRecordId } from '../domain/ids.ts';
 import { isUniqueViolation } from './errors.ts';
 import type { JobRecord, Storage } from './ports.ts';
+import { runQueueContract } from './queue-contract.ts';
 import { BUCKET_MS } from './sql/build-window.ts';
 
 /**
@@ -54,6 +55,7 @@ export function sampleBuild(
 
 /** Registers the contract suite for one adapter. */
 export function runStoreContract(options: StoreContractOptions): void {
+  runQueueContract(options);
   describe(`store contract: ${options.name}`, () => {
     let storage: Storage;
     let cleanup: () => Promise<void>;

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { SqlDialectName } from '../sql/dialect.ts';
 import { initial } from './001-initial.ts';
 import { recordsVersion } from './002-records-version.ts';
+import { fairQueue } from './006-fair-queue.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -13,6 +14,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
       return {
         '001-initial': initial(dialect),
         '002-records-version': recordsVersion(dialect),
+        '006-fair-queue': fairQueue(),
       };
     },
   };
