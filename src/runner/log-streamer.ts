@@ -93,11 +93,12 @@ export class LogStreamer {
   private async sendAll(): Promise<void> {
     let delay = 100;
     while (this.pendingBytes > 0 && !this.lost) {
-      const all = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending);
+      const taken = this.pending.length;
+      const all = taken === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending);
       const data = all.subarray(0, this.chunkBytes);
       try {
         const size = await this.peer.log(this.recordId, { offset: this.acked, data });
-        this.dropAcked(all, Math.min(all.length, Math.max(size - this.acked, data.length)));
+        this.dropAcked(all, taken, Math.min(all.length, Math.max(size - this.acked, data.length)));
         delay = 100;
       } catch (error) {
         if (error instanceof LeaseLostError) {
@@ -106,7 +107,7 @@ export class LogStreamer {
         }
         if (error instanceof LogGapError && error.expectedOffset > this.acked) {
           // The server stored more than was acknowledged (an answer got lost): skip what it has.
-          this.dropAcked(all, Math.min(error.expectedOffset - this.acked, all.length));
+          this.dropAcked(all, taken, Math.min(error.expectedOffset - this.acked, all.length));
           continue;
         }
         this.options.onError?.(error);
@@ -116,11 +117,16 @@ export class LogStreamer {
     }
   }
 
-  private dropAcked(all: Buffer, n: number): void {
+  /**
+   * Drops the first `n` bytes of `all` (the first `taken` pieces of `pending`, joined), keeping
+   * what was written while the chunk was on its way.
+   */
+  private dropAcked(all: Buffer, taken: number, n: number): void {
     this.acked += n;
     const rest = all.subarray(n);
-    this.pending = rest.length > 0 ? [rest] : [];
-    this.pendingBytes = rest.length;
+    const later = this.pending.slice(taken);
+    this.pending = rest.length > 0 ? [rest, ...later] : later;
+    this.pendingBytes = this.pending.reduce((sum, piece) => sum + piece.length, 0);
   }
 
   /** True once the server said the build is no longer this runner's. */
