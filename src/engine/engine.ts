@@ -96,7 +96,7 @@ export function createEngine(deps: EngineDeps): Engine {
   return {
     auth,
     directory: new DirectoryService(deps.storage, deps.clock, cost),
-    jobs: new JobService(deps.storage, deps.clock, secrets),
+    jobs: new JobService(deps.storage, deps.clock, secrets, events),
     records: new RecordsService(deps.storage, deps.clock, deps.timeZone),
     accessKeys: new AccessKeyService(deps.storage, deps.clock, secrets),
     imports: new ImportService(deps.storage, deps.clock),

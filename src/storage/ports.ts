@@ -175,8 +175,12 @@ export interface JobStore {
   updateConfig(id: string, name: string, config: string, now: number): Promise<void>;
   setDisabled(id: string, disabled: boolean, reason: string, now: number): Promise<void>;
   markDeleted(id: string, now: number): Promise<void>;
-  /** Takes the next build number. Run it in the transaction that inserts the build. */
-  allocateBuildNumber(id: string): Promise<number>;
+  /**
+   * Takes the next build number. Run it in the transaction that inserts the build. Undefined when
+   * the job is deleted (also when a delete committed while this waited) or its numbers are used up
+   * (MAX_BUILD_NUMBER).
+   */
+  allocateBuildNumber(id: string): Promise<number | undefined>;
   /** Makes sure future numbers come after `number` (imports). */
   raiseBuildNumber(id: string, number: number): Promise<void>;
   /** Takes the next daily number of `day` (yyyyMMdd). Run it in the build's transaction. */

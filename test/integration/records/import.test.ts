@@ -332,7 +332,7 @@ describeEachStore('history import', (store) => {
     summaryOf(await k.importLines(job, lines));
     const n = await k.kiln.storage.transaction((tx) => tx.jobs.allocateBuildNumber(job));
     expect(n).toBe(6);
-    await k.insert(job, [build(job, n, T + 10 * 3_600_000)]);
+    await k.insert(job, [build(job, Number(n), T + 10 * 3_600_000)]);
     // Re-importing a file that also names number 6 keeps the build Kiln numbered.
     const clash = recordJson(6, T - 1000, { executor: 'imported' });
     expect(summaryOf(await k.importLines(job, [...lines, clash]))).toMatchObject({ imported: 0, skipped: 6 });
