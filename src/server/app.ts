@@ -24,13 +24,27 @@ export interface AppDeps {
   publicUrl?: string;
   /** Largest JSON body accepted, in bytes. */
   bodyLimit?: number;
-  /** Requests per minute per client address; 0 or unset turns the limit off. */
+  /** Requests per minute per client address, counted in this process; 0 or unset turns the limit off. */
   rateLimitPerMinute?: number;
+  /**
+   * Which X-Forwarded-For hops to believe for `request.ip` (what the rate limit counts by): false
+   * or unset ignores the header, true believes every hop, a number the nearest N, a list those
+   * proxy addresses/CIDR ranges.
+   */
+  trustProxy?: boolean | number | string[];
   /** The built dashboard (web/dist); not served when unset or not built. */
   webRoot?: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Fastify's trustProxy; a hop count as the function Fastify itself would make of it. */
+function trustProxyOption(
+  trust: AppDeps['trustProxy'],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return trust ?? false;
+}
 
 /** Builds the HTTP app (no listening: tests inject requests, cmd/ listens). */
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -56,6 +70,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       return sendError(new AppError('INVALID_PARAM', message), request, reply, 'codearts');
     },
     ajv: { customOptions: { strict: false } },
+    trustProxy: trustProxyOption(deps.trustProxy),
   });
   app.setValidatorCompiler(createValidatorCompiler());
   if (deps.rateLimitPerMinute) {

@@ -57,6 +57,8 @@ export interface TestKilnOptions {
   timeZone?: string;
   clock?: TestClock;
   rateLimitPerMinute?: number;
+  /** KILN_TRUST_PROXY as parsed. */
+  trustProxy?: boolean | number | string[];
   /** Start the engine's loops and a local runner with real processes. */
   runner?: { slots: number };
   leaseMs?: number;
@@ -92,6 +94,7 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
     logger: pino({ level: process.env.KILN_TEST_LOG ?? 'silent' }),
     metrics: createMetrics(() => engine.activeBuildCounts()),
     ...(options.rateLimitPerMinute && { rateLimitPerMinute: options.rateLimitPerMinute }),
+    ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
   });
   await app.ready();
   let runner: Runner | undefined;
