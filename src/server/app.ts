@@ -38,6 +38,13 @@ export interface AppDeps {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/**
+ * On every answer: browsers must not guess a type other than the one sent (a JSON or log body
+ * rendered as HTML), and no page of this origin may be framed by another (clickjacking). The
+ * dashboard adds its Content-Security-Policy (routes/web.routes.ts).
+ */
+const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY' } as const;
+
 /** Fastify's trustProxy; a hop count as the function Fastify itself would make of it. */
 function trustProxyOption(
   trust: AppDeps['trustProxy'],
@@ -62,7 +69,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     // answered by frameworkErrors below.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 4096 },
     frameworkErrors: (error, request, reply) => {
-      reply.header('x-request-id', request.id);
+      reply.header('x-request-id', request.id).headers(SECURITY_HEADERS);
       const message =
         error.code === 'FST_ERR_MAX_PARAM_LENGTH'
           ? 'a path segment is longer than 4096 characters'
@@ -116,6 +123,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    reply.headers(SECURITY_HEADERS);
   });
   app.addHook('preValidation', async (request) => {
     const auth = request.routeOptions.config.auth;

@@ -57,6 +57,8 @@ export interface TestKilnOptions {
   timeZone?: string;
   clock?: TestClock;
   rateLimitPerMinute?: number;
+  /** A built dashboard to serve at / (web/dist or a stand-in). */
+  webRoot?: string;
   /** KILN_TRUST_PROXY as parsed. */
   trustProxy?: boolean | number | string[];
   /** Start the engine's loops and a local runner with real processes. */
@@ -95,6 +97,7 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
     metrics: createMetrics(() => engine.activeBuildCounts()),
     ...(options.rateLimitPerMinute && { rateLimitPerMinute: options.rateLimitPerMinute }),
     ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
+    ...(options.webRoot && { webRoot: options.webRoot }),
   });
   await app.ready();
   let runner: Runner | undefined;
