@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isValidTimeZone } from '../domain/time.ts';
 
 /**
@@ -41,6 +42,36 @@ const pathList: Parse<string[]> = (t) => {
     : { error: `must be absolute paths separated by ':' (${JSON.stringify(bad)} is not)` };
 };
 const GIB = 1024 ** 3;
+
+/** Which proxies' X-Forwarded-For (and -Proto, -Host) to believe: none, all, the nearest N hops, or these addresses. */
+export type TrustProxy = boolean | number | string[];
+
+/** proxy-addr's names for address ranges (Fastify passes them on). */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGES.includes(entry) || isIP(entry) !== 0) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || bits === undefined || rest.length > 0 || !/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+const trustProxy: Parse<TrustProxy> = (t) => {
+  if (t === 'false') return false;
+  if (t === 'true') return true;
+  if (/^\d+$/.test(t)) {
+    const hops = Number(t);
+    return hops >= 1 && hops <= 32 ? hops : { error: 'a hop count must be from 1 to 32' };
+  }
+  const entries = t.split(',').map((e) => e.trim());
+  const bad = entries.filter((e) => !isProxyAddress(e));
+  return bad.length === 0
+    ? entries
+    : {
+        error: `must be false, true, a hop count, or a comma-separated list of IP addresses, CIDR ranges or loopback/linklocal/uniquelocal; not an address: ${bad.join(', ')}`,
+      };
+};
 
 /** The option table. */
 export const OPTIONS = {
@@ -187,8 +218,14 @@ export const OPTIONS = {
   rateLimit: {
     env: 'KILN_RATE_LIMIT',
     default: '0',
-    help: 'Requests per minute allowed from one client address (429 beyond); 0 turns the limit off',
+    help: 'Requests per minute allowed from one client address (429 beyond), counted by each server on its own: with N servers behind a balancer a client gets up to N times this; /healthz and /readyz are never limited; 0 turns the limit off',
     parse: int(0, 10_000_000),
+  },
+  trustProxy: {
+    env: 'KILN_TRUST_PROXY',
+    default: 'false',
+    help: "Behind a reverse proxy or load balancer: whose X-Forwarded-For to believe for the client address the rate limit counts, and X-Forwarded-Proto/-Host for the URLs Kiln shows: false (ignore the headers: a client cannot choose its address), true (every hop), a hop count (the nearest N proxies), or the proxies' addresses/CIDR ranges, comma-separated",
+    parse: trustProxy,
   },
 } satisfies Record<string, Option<unknown>>;
 

@@ -109,6 +109,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     metrics,
     ...(config.publicUrl && { publicUrl: config.publicUrl }),
     rateLimitPerMinute: config.rateLimit,
+    trustProxy: config.trustProxy,
     webRoot: WEB_ROOT,
   });
   await engine.start();

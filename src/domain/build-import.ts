@@ -2,6 +2,8 @@ import {
   BUILD_STATES,
   BUILD_TYPES,
   isDailyBuildNumber,
+  MAX_BUILD_NUMBER,
+  MAX_IMPORTED_BUILD_NUMBER,
   type Build,
   type BuildState,
   type BuildType,
@@ -34,7 +36,6 @@ const TRIGGER_ALIASES: Record<string, TriggerType> = {
 /** The outcome of reading one line. */
 export type ImportLine = { ok: true; build: Build } | { ok: false; field: string; message: string };
 
-const MAX_INT32 = 2_147_483_647;
 const MAX_TIME = Date.UTC(9999, 0, 1);
 
 function fail(field: string, message: string): ImportLine {
@@ -57,8 +58,12 @@ export function importedBuild(jobId: string, value: unknown): ImportLine {
     return v;
   };
 
-  if (!isWhole(r.number, 1, MAX_INT32))
-    return fail('number', `must be a whole number from 1 to ${MAX_INT32}`);
+  if (!isWhole(r.number, 1, MAX_IMPORTED_BUILD_NUMBER)) {
+    return fail(
+      'number',
+      `must be a whole number from 1 to ${MAX_IMPORTED_BUILD_NUMBER} (runs after the import are numbered after it, up to ${MAX_BUILD_NUMBER})`,
+    );
+  }
   if (!isWhole(r.start_time, 1, MAX_TIME)) return fail('start_time', 'must be epoch milliseconds');
   if (!isWhole(r.build_time, 0, MAX_TIME))
     return fail('build_time', 'must be a whole number of milliseconds >= 0');

@@ -57,6 +57,19 @@ export interface Build {
   requestedCommit: string;
 }
 
+/**
+ * The largest build number: the API's build_no is a 32-bit integer (CodeArts' SDKs declare it so)
+ * and so is the stored column.
+ */
+export const MAX_BUILD_NUMBER = 2_147_483_647;
+
+/**
+ * The largest number an imported build may have. Runs after an import take the numbers above the
+ * highest imported one, so the import must leave room for them below MAX_BUILD_NUMBER: a billion
+ * and more runs (one a second for 36 years).
+ */
+export const MAX_IMPORTED_BUILD_NUMBER = 1_000_000_000;
+
 /** Masked form of a sensitive value, wherever values are shown. */
 export const MASK = '******';
 

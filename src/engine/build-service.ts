@@ -9,7 +9,8 @@ import type { JobRecord, Storage, Stores } from '../storage/ports.ts';
 import { requireJob } from './access.ts';
 import type { BuildEvents } from './build-events.ts';
 import type { StoredSecrets } from './stored-secrets.ts';
-import { createBuild, serverLine } from './trigger.ts';
+import { abortQueued } from './stopping.ts';
+import { createBuild } from './trigger.ts';
 
 /** A build with the job and project it belongs to and its steps (detail views). */
 export interface BuildDetails {
@@ -112,20 +113,9 @@ export class BuildService {
       return { stopped: false, message: `build ${number} already finished: ${build.state}` };
     }
     const now = this.clock.now();
-    const dequeued = await this.storage.transaction(async (tx) => {
-      if (!(await tx.queue.remove(build.recordId))) return false;
-      await tx.builds.finish(build.recordId, {
-        state: 'ABORTED',
-        finishedAt: now,
-        buildTime: 0,
-        costTime: now - build.startTime,
-      });
-      await tx.logs.appendAtEnd(
-        build.recordId,
-        serverLine(`stopped by ${caller.user.name} before it started`),
-      );
-      return true;
-    });
+    const dequeued = await this.storage.transaction((tx) =>
+      abortQueued(tx, build, now, `stopped by ${caller.user.name} before it started`),
+    );
     if (dequeued) {
       this.events.finished(build.recordId, 'ABORTED');
       return { stopped: true, message: '' };

@@ -18,8 +18,10 @@ import { roleAllows, type Role } from '../domain/roles.ts';
 import { isUniqueViolation } from '../storage/errors.ts';
 import type { JobRecord, Storage } from '../storage/ports.ts';
 import { requireJob, requireProject } from './access.ts';
+import type { BuildEvents } from './build-events.ts';
 import type { SecretBox } from './secret-box.ts';
 import type { StoredSecrets } from './stored-secrets.ts';
+import { abortQueued } from './stopping.ts';
 
 /** A job in a list, with what the list shows about its latest build. */
 export interface JobSummary {
@@ -58,6 +60,7 @@ export class JobService {
     private readonly clock: Clock,
     private readonly secrets: SecretBox,
     private readonly stored: StoredSecrets,
+    private readonly events: BuildEvents,
   ) {}
 
   private conflict(error: unknown, name: string): unknown {
@@ -125,9 +128,28 @@ export class JobService {
     return shown(this.stored.jobConfig(job.config, true), role);
   }
 
+  /**
+   * DeleteBuildJob: the job disappears and so does its work. In the transaction that deletes it,
+   * its queued builds leave the queue (ABORTED, with a log line saying why) and its running ones
+   * are asked to stop (their runner's next heartbeat carries the request; the runner kills the
+   * step's process group and reports ABORTED). Once deleted the job is invisible to the API, so
+   * nobody could stop them later. A run racing the delete gets no build number (JobStore).
+   */
   async remove(caller: Principal, jobId: string): Promise<JobRecord> {
     const { job } = await requireJob(this.storage, caller, jobId, 'build');
-    await this.storage.jobs.markDeleted(job.id, this.clock.now());
+    const now = this.clock.now();
+    const reason = `the job was deleted by ${caller.user.name} before the build started`;
+    const { aborted, stopping } = await this.storage.transaction(async (tx) => {
+      await tx.jobs.markDeleted(job.id, now);
+      const ended = { aborted: [] as string[], stopping: [] as string[] };
+      for (const build of await tx.builds.listActive(job.id)) {
+        if (await abortQueued(tx, build, now, reason)) ended.aborted.push(build.recordId);
+        else if (await tx.builds.requestCancel(build.recordId)) ended.stopping.push(build.recordId);
+      }
+      return ended;
+    });
+    for (const recordId of aborted) this.events.finished(recordId, 'ABORTED');
+    for (const recordId of stopping) this.events.publish('cancel', recordId);
     return job;
   }
 

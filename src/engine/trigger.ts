@@ -1,7 +1,7 @@
 import type { Build, BuildStep, TriggerType } from '../domain/build.ts';
-import { dailyBuildNumber, MASK } from '../domain/build.ts';
+import { dailyBuildNumber, MASK, MAX_BUILD_NUMBER } from '../domain/build.ts';
 import { planBuild, type RunRequest } from '../domain/build-plan.ts';
-import { invalidParam } from '../domain/errors.ts';
+import { AppError, invalidParam } from '../domain/errors.ts';
 import { newRecordId } from '../domain/ids.ts';
 import type { User } from '../domain/identity.ts';
 import { toJobSpec } from '../domain/job-config.ts';
@@ -31,6 +31,7 @@ export async function createBuild(tx: Stores, input: TriggerInput, stored: Store
   const planned = planBuild(spec, input.request);
   if (Array.isArray(planned)) throw invalidParam(planned.map((i) => `${i.field}: ${i.message}`).join('; '));
   const number = await tx.jobs.allocateBuildNumber(input.job.id);
+  if (number === undefined) throw await noNumber(tx, input.job);
   const day = dayKey(input.now, input.timeZone);
   const daily = await tx.jobs.allocateDailyNumber(input.job.id, day);
   const build: Build = {
@@ -74,6 +75,16 @@ export async function createBuild(tx: Stores, input: TriggerInput, stored: Store
   await tx.steps.insertMany(build.recordId, steps);
   await tx.queue.enqueue(build.recordId, input.job.id, input.now);
   return build;
+}
+
+/** Why a job got no build number: it was deleted meanwhile, or its numbers are used up. */
+async function noNumber(tx: Stores, job: JobRecord): Promise<AppError> {
+  if (!(await tx.jobs.findById(job.id)))
+    return new AppError('JOB_NOT_FOUND', 'job not found (it was deleted)');
+  return new AppError(
+    'CONFLICT',
+    `job ${job.name} has used every build number up to ${MAX_BUILD_NUMBER}; create a new job to run more builds`,
+  );
 }
 
 /** A line the server itself writes into a build log. */

@@ -24,13 +24,34 @@ export interface AppDeps {
   publicUrl?: string;
   /** Largest JSON body accepted, in bytes. */
   bodyLimit?: number;
-  /** Requests per minute per client address; 0 or unset turns the limit off. */
+  /** Requests per minute per client address, counted in this process; 0 or unset turns the limit off. */
   rateLimitPerMinute?: number;
+  /**
+   * Which X-Forwarded-For hops to believe for `request.ip` (what the rate limit counts by): false
+   * or unset ignores the header, true believes every hop, a number the nearest N, a list those
+   * proxy addresses/CIDR ranges.
+   */
+  trustProxy?: boolean | number | string[];
   /** The built dashboard (web/dist); not served when unset or not built. */
   webRoot?: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * On every answer: browsers must not guess a type other than the one sent (a JSON or log body
+ * rendered as HTML), and no page of this origin may be framed by another (clickjacking). The
+ * dashboard adds its Content-Security-Policy (routes/web.routes.ts).
+ */
+const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY' } as const;
+
+/** Fastify's trustProxy; a hop count as the function Fastify itself would make of it. */
+function trustProxyOption(
+  trust: AppDeps['trustProxy'],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return trust ?? false;
+}
 
 /** Builds the HTTP app (no listening: tests inject requests, cmd/ listens). */
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -48,7 +69,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     // answered by frameworkErrors below.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 4096 },
     frameworkErrors: (error, request, reply) => {
-      reply.header('x-request-id', request.id);
+      reply.header('x-request-id', request.id).headers(SECURITY_HEADERS);
       const message =
         error.code === 'FST_ERR_MAX_PARAM_LENGTH'
           ? 'a path segment is longer than 4096 characters'
@@ -56,6 +77,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       return sendError(new AppError('INVALID_PARAM', message), request, reply, 'codearts');
     },
     ajv: { customOptions: { strict: false } },
+    trustProxy: trustProxyOption(deps.trustProxy),
   });
   app.setValidatorCompiler(createValidatorCompiler());
   if (deps.rateLimitPerMinute) {
@@ -108,6 +130,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    reply.headers(SECURITY_HEADERS);
   });
   app.addHook('preValidation', async (request) => {
     const auth = request.routeOptions.config.auth;

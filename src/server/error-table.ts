@@ -65,7 +65,7 @@ export const ERROR_TABLE: Record<AppErrorCode, WireError> = {
   CONFLICT: {
     status: 409,
     errorCode: 'CB.00060409',
-    meaning: 'The name is taken (job, user, project, domain, runner)',
+    meaning: 'The name is taken (job, user, project, domain, runner), or the job has used every build number',
   },
   JOB_DISABLED: {
     status: 400,

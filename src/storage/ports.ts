@@ -216,8 +216,12 @@ export interface JobStore {
   replaceConfig(id: string, expected: string, config: string): Promise<boolean>;
   setDisabled(id: string, disabled: boolean, reason: string, now: number): Promise<void>;
   markDeleted(id: string, now: number): Promise<void>;
-  /** Takes the next build number. Run it in the transaction that inserts the build. */
-  allocateBuildNumber(id: string): Promise<number>;
+  /**
+   * Takes the next build number. Run it in the transaction that inserts the build. Undefined when
+   * the job is deleted (also when a delete committed while this waited) or its numbers are used up
+   * (MAX_BUILD_NUMBER).
+   */
+  allocateBuildNumber(id: string): Promise<number | undefined>;
   /** Makes sure future numbers come after `number` (imports). */
   raiseBuildNumber(id: string, number: number): Promise<void>;
   /** Takes the next daily number of `day` (yyyyMMdd). Run it in the build's transaction. */
@@ -358,12 +362,16 @@ export interface LogStore {
   read(recordId: string, offset: number, length: number): Promise<Uint8Array>;
 }
 
-/** The queue of builds waiting for a runner, in trigger order. */
+/** The queue of builds waiting for a runner: in trigger order within a project, fair between projects. */
 export interface QueueStore {
+  /** Queues a build of the job (the queue row records the job's project). */
   enqueue(recordId: string, jobId: string, now: number): Promise<void>;
   /**
-   * Takes the oldest waiting build off the queue (with its place, `seq`). Call it inside the
-   * transaction that claims the build: concurrent callers never get the same build.
+   * Takes the next build off the queue (with its place, `seq`): the oldest waiting build of the
+   * project with the fewest builds held by runners, between equals the project whose last claim
+   * is longest ago, then the older build. Call it inside the transaction that claims the build
+   * (so the claim counts as running): concurrent callers never get the same build. Its cost grows
+   * with the projects that have builds waiting, not with the length of the queue.
    */
   takeNext(): Promise<{ recordId: string; seq: number } | undefined>;
   /** Puts a build back at the place it had (a claim that could not be delivered). */

@@ -161,7 +161,15 @@ export interface BuildQueueRow {
   seq: Generated<number>;
   build_id: string;
   job_id: string;
+  /** The job's project (the fair claim takes turns between projects). */
+  project_id: string;
   enqueued_at: number;
+}
+
+/** When each project last had a queued build claimed (a counter, for taking turns). */
+export interface QueueTurnRow {
+  project_id: string;
+  turn: number;
 }
 
 export interface ScheduleStateRow {
@@ -223,6 +231,7 @@ export interface Database {
   build_steps: BuildStepRow;
   log_chunks: LogChunkRow;
   build_queue: BuildQueueRow;
+  queue_turns: QueueTurnRow;
   schedule_state: ScheduleStateRow;
   runners: RunnerRow;
   webhook_deliveries: WebhookDeliveryRow;

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Build } from '../domain/build.ts';
+import { MAX_BUILD_NUMBER, type Build } from '../domain/build.ts';
 import type { JobListQuery } from '../domain/job-list.ts';
 import { newId32, newRecordId } from '../domain/ids.ts';
 import { isUniqueViolation } from './errors.ts';
 import type { JobRecord, Storage } from './ports.ts';
+import { runQueueContract } from './queue-contract.ts';
 import { BUCKET_MS } from './sql/build-window.ts';
 import { signInGuardContract } from './store-contract-sign-in.ts';
 
@@ -55,6 +56,7 @@ export function sampleBuild(
 
 /** Registers the contract suite for one adapter. */
 export function runStoreContract(options: StoreContractOptions): void {
+  runQueueContract(options);
   describe(`store contract: ${options.name}`, () => {
     let storage: Storage;
     let cleanup: () => Promise<void>;
@@ -367,7 +369,9 @@ export function runStoreContract(options: StoreContractOptions): void {
       const numbers = await Promise.all(
         Array.from({ length: 20 }, () => storage.transaction((tx) => tx.jobs.allocateBuildNumber(job.id))),
       );
-      expect([...numbers].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect([...numbers].sort((a, b) => Number(a) - Number(b))).toEqual(
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
       await storage.jobs.raiseBuildNumber(job.id, 100);
       await storage.jobs.raiseBuildNumber(job.id, 50);
       expect(await storage.jobs.allocateBuildNumber(job.id)).toBe(101);
@@ -377,6 +381,16 @@ export function runStoreContract(options: StoreContractOptions): void {
       await storage.jobs.raiseDailyNumber(job.id, '20240102', 3);
       expect(await storage.jobs.allocateDailyNumber(job.id, '20240101')).toBe(8);
       expect(await storage.jobs.allocateDailyNumber(job.id, '20240102')).toBe(4);
+    });
+
+    it('gives no build number to a deleted job, nor past the largest build number', async () => {
+      const deleted = await newJob();
+      await storage.jobs.markDeleted(deleted.id, now);
+      expect(await storage.jobs.allocateBuildNumber(deleted.id)).toBeUndefined();
+      const full = await newJob();
+      await storage.jobs.raiseBuildNumber(full.id, MAX_BUILD_NUMBER - 1);
+      expect(await storage.jobs.allocateBuildNumber(full.id)).toBe(MAX_BUILD_NUMBER);
+      expect(await storage.jobs.allocateBuildNumber(full.id)).toBeUndefined();
     });
 
     it('rolls a failed transaction back whole', async () => {

@@ -15,6 +15,10 @@ interface PageElement {
   textContent: string | null;
 }
 declare const document: {
+  addEventListener(
+    type: 'securitypolicyviolation',
+    listener: (e: { violatedDirective: string; blockedURI: string }) => void,
+  ): void;
   querySelector(selector: string): PageElement | null;
   querySelectorAll(selector: string): { length: number };
   documentElement: { scrollWidth: number };
@@ -42,6 +46,7 @@ let browser: Chromium;
 let page: Page;
 let repo: TestRepo;
 let jobId = '';
+const cspViolations: string[] = [];
 let firstBuild = 0;
 
 const shot = (name: string) => page.screenshot({ path: `${SHOTS}dashboard-${name}.png`, fullPage: true });
@@ -71,6 +76,16 @@ beforeAll(async () => {
   repo.commit('first commit');
   server = await startServerProcess({ env: { KILN_RUNNER_SLOTS: '2' } });
   browser = await launchChromium();
+  // Whatever the Content-Security-Policy blocks on any page of the story (Chromium reports each
+  // on the console as well as with this event).
+  browser.context.on('console', (message) => {
+    if (/Content Security Policy|csp-violation/i.test(message.text())) cspViolations.push(message.text());
+  });
+  await browser.context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`csp-violation ${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
   page = await browser.context.newPage();
 });
 
@@ -369,6 +384,25 @@ describe('the dashboard', () => {
     });
     expect(res.status).toBe(401);
     expect(await page.evaluate(() => sessionStorage.getItem('kiln.session'))).toBeNull();
+  });
+});
+
+describe("the dashboard's Content-Security-Policy", () => {
+  it('is sent with the page, and the build has nothing inline for it to block', async () => {
+    const res = await fetch(`${server.url}/`, { headers: { accept: 'text/html' } });
+    expect(res.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    const html = readFileSync(WEB_INDEX, 'utf8');
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attributes = '', body = ''] of scripts) {
+      expect(attributes).toMatch(/\bsrc="\/assets\//);
+      expect(body.trim()).toBe('');
+    }
+    expect(html).not.toMatch(/<style\b|\sstyle=|\son[a-z]+=|javascript:/i);
+  });
+
+  it('blocked nothing on any page of the story above', () => {
+    expect(cspViolations).toEqual([]);
   });
 });
 

@@ -84,9 +84,15 @@ describe.each(SETUPS)('$name', ({ store, remote }) => {
     server = await KilnProcess.serve(env);
     const admin = await loginOver(server.url, 'admin', ADMIN_PASSWORD);
     if (remote) {
-      const created = await api<{ result: { token: string } }>(server.url, admin, 'POST', '/v1/kiln/runners', {
-        name: 'remote',
-      });
+      const created = await api<{ result: { token: string } }>(
+        server.url,
+        admin,
+        'POST',
+        '/v1/kiln/runners',
+        {
+          name: 'remote',
+        },
+      );
       runnerToken = created.result.token;
       secrets.push(runnerToken);
       runner = KilnProcess.runner(server.url, runnerToken, 2, runnerDir);
@@ -124,14 +130,24 @@ describe.each(SETUPS)('$name', ({ store, remote }) => {
   });
 
   async function job(who: { token: string; project: string }, name: string, steps: string[], extra = {}) {
-    const created = await api<{ result: { job_id: string } }>(server.url, who.token, 'POST', '/v3/jobs/create', {
-      project_id: who.project,
-      job_name: name,
-      arch: 'x86-64',
-      scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
-      steps: steps.map((command, i) => ({ module_id: 'kiln.shell', name: `step ${i + 1}`, properties: { command } })),
-      ...extra,
-    });
+    const created = await api<{ result: { job_id: string } }>(
+      server.url,
+      who.token,
+      'POST',
+      '/v3/jobs/create',
+      {
+        project_id: who.project,
+        job_name: name,
+        arch: 'x86-64',
+        scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
+        steps: steps.map((command, i) => ({
+          module_id: 'kiln.shell',
+          name: `step ${i + 1}`,
+          properties: { command },
+        })),
+        ...extra,
+      },
+    );
     return created.result.job_id;
   }
 
@@ -145,8 +161,14 @@ describe.each(SETUPS)('$name', ({ store, remote }) => {
   async function finished(who: { token: string }, jobId: string, n: number): Promise<Rec> {
     return eventually(
       async () =>
-        (await api<{ result: Rec }>(server.url, who.token, 'GET', `/v1/record/${jobId}/${n}/build-info-record`))
-          .result,
+        (
+          await api<{ result: Rec }>(
+            server.url,
+            who.token,
+            'GET',
+            `/v1/record/${jobId}/${n}/build-info-record`,
+          )
+        ).result,
       (r) => r.job_running_status === 'Finished',
       30_000,
       `build ${n} of ${jobId} to finish`,
@@ -167,30 +189,33 @@ describe.each(SETUPS)('$name', ({ store, remote }) => {
     for (const secret of secrets) expect(text).not.toContain(secret);
   }
 
-  it.skipIf(skip)("cannot read the server's or the runner's secrets: environment, command lines, files", async () => {
-    const id = await job(attacker, 'read-secrets', [
-      [
-        'cat /proc/[0-9]*/environ /proc/[0-9]*/cmdline 2>/dev/null | tr "\\0" "\\n"',
-        'env',
-        `cat ${dataDir}/secret.key ${dataDir}/kiln.db ${dataDir}/kiln.db-wal 2>&1`,
-        `ls -la ${dataDir} ${runnerDir} ${dir} 2>&1`,
-        'find / -xdev \\( -name "*.db" -o -name "secret.key" -o -name "*.sqlite" \\) 2>/dev/null',
-        `echo junk >> ${dataDir}/kiln.db 2>&1 && echo DB_WRITTEN`,
-        'echo "PROCESSES=$(ls /proc | grep -c "^[0-9]")"',
-      ].join('\n'),
-    ]);
-    const n = await run(attacker, id);
-    const r = await finished(attacker, id, n);
-    const text = await log(attacker, id, n);
-    expect(r.state, text).toBe('SUCCESS');
-    expectNoSecret(text);
-    expect(text).not.toContain('DB_WRITTEN');
-    expect(text).not.toContain('SQLite format 3');
-    expect(text).toMatch(/No such file or directory/);
-    expect(Number(/^PROCESSES=(\d+)$/m.exec(text)?.[1])).toBeLessThan(10);
-    // The store is whole: the server answers, with the attacker's build recorded.
-    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
-  });
+  it.skipIf(skip)(
+    "cannot read the server's or the runner's secrets: environment, command lines, files",
+    async () => {
+      const id = await job(attacker, 'read-secrets', [
+        [
+          'cat /proc/[0-9]*/environ /proc/[0-9]*/cmdline 2>/dev/null | tr "\\0" "\\n"',
+          'env',
+          `cat ${dataDir}/secret.key ${dataDir}/kiln.db ${dataDir}/kiln.db-wal 2>&1`,
+          `ls -la ${dataDir} ${runnerDir} ${dir} 2>&1`,
+          'find / -xdev \\( -name "*.db" -o -name "secret.key" -o -name "*.sqlite" \\) 2>/dev/null',
+          `echo junk >> ${dataDir}/kiln.db 2>&1 && echo DB_WRITTEN`,
+          'echo "PROCESSES=$(ls /proc | grep -c "^[0-9]")"',
+        ].join('\n'),
+      ]);
+      const n = await run(attacker, id);
+      const r = await finished(attacker, id, n);
+      const text = await log(attacker, id, n);
+      expect(r.state, text).toBe('SUCCESS');
+      expectNoSecret(text);
+      expect(text).not.toContain('DB_WRITTEN');
+      expect(text).not.toContain('SQLite format 3');
+      expect(text).toMatch(/No such file or directory/);
+      expect(Number(/^PROCESSES=(\d+)$/m.exec(text)?.[1])).toBeLessThan(10);
+      // The store is whole: the server answers, with the attacker's build recorded.
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    },
+  );
 
   it.skipIf(skip)('cannot kill the server or the runner', async () => {
     const target = (runner ?? server).child.pid as number;
@@ -212,30 +237,33 @@ describe.each(SETUPS)('$name', ({ store, remote }) => {
     expect((await finished(attacker, after, m)).state).toBe('SUCCESS');
   });
 
-  it.skipIf(skip)("leaves nothing in HOME or /tmp that changes another tenant's checkout or runs in it", async () => {
-    const plant = await job(attacker, 'plant', [
-      [
-        'git config --global url."file:///nonexistent/evil".insteadOf "file://"',
-        'git config --global core.hooksPath /tmp/evil-hooks',
-        'mkdir -p /tmp/evil-hooks ~/.config/git',
-        'printf "#!/bin/sh\\necho HOOK-RAN-IN-VICTIM\\n" > /tmp/evil-hooks/post-checkout',
-        'chmod +x /tmp/evil-hooks/post-checkout',
-        'cp ~/.gitconfig ~/.config/git/config',
-        'echo planted',
-      ].join('\n'),
-    ]);
-    const pn = await run(attacker, plant);
-    expect((await finished(attacker, plant, pn)).state).toBe('SUCCESS');
+  it.skipIf(skip)(
+    "leaves nothing in HOME or /tmp that changes another tenant's checkout or runs in it",
+    async () => {
+      const plant = await job(attacker, 'plant', [
+        [
+          'git config --global url."file:///nonexistent/evil".insteadOf "file://"',
+          'git config --global core.hooksPath /tmp/evil-hooks',
+          'mkdir -p /tmp/evil-hooks ~/.config/git',
+          'printf "#!/bin/sh\\necho HOOK-RAN-IN-VICTIM\\n" > /tmp/evil-hooks/post-checkout',
+          'chmod +x /tmp/evil-hooks/post-checkout',
+          'cp ~/.gitconfig ~/.config/git/config',
+          'echo planted',
+        ].join('\n'),
+      ]);
+      const pn = await run(attacker, plant);
+      expect((await finished(attacker, plant, pn)).state).toBe('SUCCESS');
 
-    const victimJob = await job(victim, 'victim-build', ['cat code.txt; git log -1 --format=%H']);
-    const vn = await run(victim, victimJob);
-    const vr = await finished(victim, victimJob, vn);
-    const text = await log(victim, victimJob, vn);
-    expect(vr.state, text).toBe('SUCCESS');
-    expect(vr.commit_id).toBe(repo.git('rev-parse', 'HEAD'));
-    expect(text).toContain('genuine');
-    expect(text).not.toContain('HOOK-RAN-IN-VICTIM');
-  });
+      const victimJob = await job(victim, 'victim-build', ['cat code.txt; git log -1 --format=%H']);
+      const vn = await run(victim, victimJob);
+      const vr = await finished(victim, victimJob, vn);
+      const text = await log(victim, victimJob, vn);
+      expect(vr.state, text).toBe('SUCCESS');
+      expect(vr.commit_id).toBe(repo.git('rev-parse', 'HEAD'));
+      expect(text).toContain('genuine');
+      expect(text).not.toContain('HOOK-RAN-IN-VICTIM');
+    },
+  );
 
   it.skipIf(skip)("cannot find or change another build's step scripts to steal its secrets", async () => {
     const gate = join(gates, `steal-${remote}`);
@@ -277,46 +305,74 @@ describe.each(SETUPS)('$name', ({ store, remote }) => {
     expect(victimLog).not.toContain('STOLEN');
   });
 
-  it.skipIf(skip)('leaves no process behind: not after a stop, not after a timeout, not when its runner is killed', async () => {
-    const escapes = (tag: string) =>
-      [
-        `setsid ${tag} >/dev/null 2>&1 &`,
-        `nohup ${tag} >/dev/null 2>&1 &`,
-        `(setsid sh -c '${tag} & exit 0' &)`,
-        `(${tag} &) &`,
-        'sleep 0.3; echo escaped',
-        'sleep 120',
-      ].join('\n');
-    const stopTag = `sleep ${uniqueSleep()}`;
-    const stopped = await job(attacker, 'escape-stop', [escapes(stopTag)]);
-    const sn = await run(attacker, stopped);
-    await eventually(() => log(attacker, stopped, sn), (t) => t.includes('escaped'), 20_000, 'the escapes');
-    expect(processesWith(stopTag).length).toBeGreaterThanOrEqual(4);
-    await api(server.url, attacker.token, 'POST', `/v3/jobs/${stopped}/${sn}/stop`);
-    expect((await finished(attacker, stopped, sn)).state).toBe('ABORTED');
-    await eventually(async () => processesWith(stopTag), (p) => p.length === 0, 5_000, 'no process after the stop');
+  it.skipIf(skip)(
+    'leaves no process behind: not after a stop, not after a timeout, not when its runner is killed',
+    async () => {
+      const escapes = (tag: string) =>
+        [
+          `setsid ${tag} >/dev/null 2>&1 &`,
+          `nohup ${tag} >/dev/null 2>&1 &`,
+          `(setsid sh -c '${tag} & exit 0' &)`,
+          `(${tag} &) &`,
+          'sleep 0.3; echo escaped',
+          'sleep 120',
+        ].join('\n');
+      const stopTag = `sleep ${uniqueSleep()}`;
+      const stopped = await job(attacker, 'escape-stop', [escapes(stopTag)]);
+      const sn = await run(attacker, stopped);
+      await eventually(
+        () => log(attacker, stopped, sn),
+        (t) => t.includes('escaped'),
+        20_000,
+        'the escapes',
+      );
+      expect(processesWith(stopTag).length).toBeGreaterThanOrEqual(4);
+      await api(server.url, attacker.token, 'POST', `/v3/jobs/${stopped}/${sn}/stop`);
+      expect((await finished(attacker, stopped, sn)).state).toBe('ABORTED');
+      await eventually(
+        async () => processesWith(stopTag),
+        (p) => p.length === 0,
+        5_000,
+        'no process after the stop',
+      );
 
-    const timeoutTag = `sleep ${uniqueSleep()}`;
-    const timed = await job(attacker, 'escape-timeout', [escapes(timeoutTag)], {
-      timeout: { limit: '3', unit: 'SECONDS' },
-    });
-    const tn = await run(attacker, timed);
-    expect((await finished(attacker, timed, tn)).state).toBe('timeout');
-    await eventually(async () => processesWith(timeoutTag), (p) => p.length === 0, 5_000, 'no process after the timeout');
+      const timeoutTag = `sleep ${uniqueSleep()}`;
+      const timed = await job(attacker, 'escape-timeout', [escapes(timeoutTag)], {
+        timeout: { limit: '3', unit: 'SECONDS' },
+      });
+      const tn = await run(attacker, timed);
+      expect((await finished(attacker, timed, tn)).state).toBe('timeout');
+      await eventually(
+        async () => processesWith(timeoutTag),
+        (p) => p.length === 0,
+        5_000,
+        'no process after the timeout',
+      );
 
-    // Last: the process that runs builds is killed outright.
-    const killTag = `sleep ${uniqueSleep()}`;
-    const killed = await job(attacker, 'escape-kill', [escapes(killTag)]);
-    const kn = await run(attacker, killed);
-    await eventually(() => log(attacker, killed, kn), (t) => t.includes('escaped'), 20_000, 'the escapes');
-    expect(processesWith(killTag).length).toBeGreaterThanOrEqual(4);
-    if (runner) await runner.kill('SIGKILL');
-    else await server.kill('SIGKILL');
-    await eventually(async () => processesWith(killTag), (p) => p.length === 0, 5_000, 'no process after the kill');
-    if (!runner) {
-      // A restart ends the build ABORTED; its processes are long gone.
-      server = await KilnProcess.serve(env);
-      expect((await finished(attacker, killed, kn)).state).toBe('ABORTED');
-    }
-  });
+      // Last: the process that runs builds is killed outright.
+      const killTag = `sleep ${uniqueSleep()}`;
+      const killed = await job(attacker, 'escape-kill', [escapes(killTag)]);
+      const kn = await run(attacker, killed);
+      await eventually(
+        () => log(attacker, killed, kn),
+        (t) => t.includes('escaped'),
+        20_000,
+        'the escapes',
+      );
+      expect(processesWith(killTag).length).toBeGreaterThanOrEqual(4);
+      if (runner) await runner.kill('SIGKILL');
+      else await server.kill('SIGKILL');
+      await eventually(
+        async () => processesWith(killTag),
+        (p) => p.length === 0,
+        5_000,
+        'no process after the kill',
+      );
+      if (!runner) {
+        // A restart ends the build ABORTED; its processes are long gone.
+        server = await KilnProcess.serve(env);
+        expect((await finished(attacker, killed, kn)).state).toBe('ABORTED');
+      }
+    },
+  );
 });

@@ -79,7 +79,22 @@ describe('a sandbox, network on (the default)', () => {
     expect(Number(v.PROCS)).toBeLessThan(10);
     expect(v.PID1).toBe('bwrap');
     expect(v.ROOTFS?.trim().split(' ').sort()).toEqual(
-      ['bin', 'dev', 'etc', 'home', 'kiln', 'lib', 'lib64', 'opt', 'proc', 'sbin', 'tmp', 'usr', 'var', 'workspace']
+      [
+        'bin',
+        'dev',
+        'etc',
+        'home',
+        'kiln',
+        'lib',
+        'lib64',
+        'opt',
+        'proc',
+        'sbin',
+        'tmp',
+        'usr',
+        'var',
+        'workspace',
+      ]
         .filter((d) => d !== 'opt' || v.ROOTFS?.includes('opt'))
         .sort(),
     );

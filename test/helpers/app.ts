@@ -66,6 +66,10 @@ export interface TestKilnOptions {
   timeZone?: string;
   clock?: TestClock;
   rateLimitPerMinute?: number;
+  /** A built dashboard to serve at / (web/dist or a stand-in). */
+  webRoot?: string;
+  /** KILN_TRUST_PROXY as parsed. */
+  trustProxy?: boolean | number | string[];
   /** Start the engine's loops and a local runner with real processes (`env`: its KILN_* settings). */
   runner?: { slots: number; env?: Record<string, string> };
   leaseMs?: number;
@@ -113,6 +117,8 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
     logger: pino({ level: process.env.KILN_TEST_LOG ?? 'silent' }),
     metrics: createMetrics(() => engine.activeBuildCounts()),
     ...(options.rateLimitPerMinute && { rateLimitPerMinute: options.rateLimitPerMinute }),
+    ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
+    ...(options.webRoot && { webRoot: options.webRoot }),
   });
   await app.ready();
   let runner: Runner | undefined;

@@ -156,7 +156,9 @@ function registerWriteCommands(jobs: Command, ctx: CliContext): void {
 
   jobs
     .command('delete')
-    .description('Delete a job; its build records can no longer be read')
+    .description(
+      'Delete a job: its queued builds end ABORTED, its running ones are stopped; its build records can no longer be read',
+    )
     .argument('<job>', 'job id (32 characters)', parseJobId)
     .action(async (job: string) => {
       await ctx.client().deleteBuildJob({ params: { job_id: job } });

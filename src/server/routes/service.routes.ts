@@ -3,15 +3,20 @@ import { SERVICE_PATHS } from '../../contract/operations.ts';
 import type { Engine } from '../../engine/engine.ts';
 import type { Metrics } from '../metrics.ts';
 
-/** Liveness, readiness and metrics: public, outside the CodeArts operations. */
+/**
+ * Liveness, readiness and metrics: public, outside the CodeArts operations. The probes are never
+ * rate limited: a load balancer's health checks must not be answered 429 (and take the server out
+ * of rotation) because clients behind the same address used up the limit.
+ */
 export function registerServiceRoutes(
   app: FastifyInstance,
   deps: { engine: Engine; metrics: Metrics },
 ): void {
-  app.get(SERVICE_PATHS.healthz, { config: { auth: 'none' }, schema: { hide: true } }, async () => ({
+  const probe = { config: { auth: 'none', rateLimit: false }, schema: { hide: true } } as const;
+  app.get(SERVICE_PATHS.healthz, probe, async () => ({
     status: 'ok',
   }));
-  app.get(SERVICE_PATHS.readyz, { config: { auth: 'none' }, schema: { hide: true } }, async () => {
+  app.get(SERVICE_PATHS.readyz, probe, async () => {
     await deps.engine.ping();
     return { status: 'ready' };
   });

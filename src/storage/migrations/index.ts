@@ -5,6 +5,7 @@ import { recordsVersion } from './002-records-version.ts';
 import { signInGuards } from './003-sign-in-guards.ts';
 import { webhookDeliveries } from './004-webhook-deliveries.ts';
 import { maskStoredSecrets } from './005-mask-stored-secrets.ts';
+import { fairQueue } from './006-fair-queue.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -19,6 +20,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '003-sign-in-guards': signInGuards(),
         '004-webhook-deliveries': webhookDeliveries(),
         '005-mask-stored-secrets': maskStoredSecrets(),
+        '006-fair-queue': fairQueue(),
       };
     },
   };

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { MAX_BUILD_NUMBER } from '../../domain/build.ts';
 import { FINISHED_STATE, type JobListQuery } from '../../domain/job-list.ts';
 import type { Role } from '../../domain/roles.ts';
 import type { JobAccessRecord, JobRecord, JobStore } from '../ports.ts';
@@ -131,16 +132,20 @@ export class SqlJobStore implements JobStore {
       .where('id', '=', id)
       .execute();
   }
-  async allocateBuildNumber(id: string): Promise<number> {
+  async allocateBuildNumber(id: string): Promise<number | undefined> {
     // The increment and the read are one statement: on PostgreSQL the row lock it takes makes
-    // concurrent triggers of one job wait for each other, so no number is handed out twice.
+    // concurrent triggers of one job wait for each other, so no number is handed out twice. A
+    // trigger that waited on a delete of the job re-reads the row and finds it deleted, so no
+    // build is created for a deleted job.
     const row = await this.db
       .updateTable('jobs')
       .set({ last_build_number: sql`last_build_number + 1` })
       .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .where('last_build_number', '<', MAX_BUILD_NUMBER)
       .returning('last_build_number')
-      .executeTakeFirstOrThrow();
-    return Number(row.last_build_number);
+      .executeTakeFirst();
+    return row && Number(row.last_build_number);
   }
   async raiseBuildNumber(id: string, number: number): Promise<void> {
     await this.db

@@ -326,13 +326,48 @@ describeEachStore('history import', (store) => {
     expect(await k.kiln.storage.transaction((tx) => tx.jobs.allocateBuildNumber(job))).toBe(102);
   });
 
+  it('refuses a number that leaves later runs no room: 400 naming the limit, and RunJob keeps working', async () => {
+    const job = await k.newJob();
+    const run = () =>
+      k.kiln.call(k.token, { method: 'POST', url: '/v3/jobs/build', payload: { job_id: job } });
+    for (const n of [2147483647, 2147483646, 1_000_000_001]) {
+      const line = recordJson(n, T, { daily_build_number: '20231226.1' });
+      const msg = expectError(await k.importLines(job, [line]), 400, 'CB.00060200', /\bline 1\b/);
+      expect(msg).toContain('field number must be a whole number from 1 to 1000000000');
+      expect(msg).toContain('2147483647');
+    }
+    expect(await storedCount(job)).toBe(0);
+    let res = await run();
+    expect(res.statusCode).toBe(200);
+    expect(res.json().actual_build_number).toBe('1');
+    // The largest number allowed still leaves room for a billion runs after it.
+    const largest = recordJson(1_000_000_000, T, { daily_build_number: '20231226.1' });
+    expect(summaryOf(await k.importLines(job, [largest]))).toMatchObject({ imported: 1 });
+    res = await run();
+    expect(res.statusCode).toBe(200);
+    expect(res.json().actual_build_number).toBe('1000000001');
+  });
+
+  it('answers RunJob on a job whose numbers are used up with 409, not a 500', async () => {
+    const job = await k.newJob();
+    // What an import made before numbers were limited could leave behind.
+    await k.kiln.storage.jobs.raiseBuildNumber(job, 2147483647);
+    const res = await k.kiln.call(k.token, {
+      method: 'POST',
+      url: '/v3/jobs/build',
+      payload: { job_id: job },
+    });
+    expectError(res, 409, 'CB.00060409', /used every build number up to 2147483647/);
+    expect(await storedCount(job)).toBe(0);
+  });
+
   it('keeps numbers unique between imports and builds numbered after them', async () => {
     const job = await k.newJob();
     const lines = history(5);
     summaryOf(await k.importLines(job, lines));
     const n = await k.kiln.storage.transaction((tx) => tx.jobs.allocateBuildNumber(job));
     expect(n).toBe(6);
-    await k.insert(job, [build(job, n, T + 10 * 3_600_000)]);
+    await k.insert(job, [build(job, Number(n), T + 10 * 3_600_000)]);
     // Re-importing a file that also names number 6 keeps the build Kiln numbered.
     const clash = recordJson(6, T - 1000, { executor: 'imported' });
     expect(summaryOf(await k.importLines(job, [...lines, clash]))).toMatchObject({ imported: 0, skipped: 6 });

@@ -1,0 +1,200 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Build } from '../domain/build.ts';
+import { newId32, newRecordId } from '../domain/ids.ts';
+import type { Storage } from './ports.ts';
+
+/**
+ * The queue's part of the store contract (run by runStoreContract for every adapter): the claim
+ * takes turns between projects, so one project's backlog cannot starve another's builds.
+ */
+export function runQueueContract(options: {
+  name: string;
+  createStorage(): Promise<{ storage: Storage; cleanup(): Promise<void> }>;
+}): void {
+  describe(`queue contract: ${options.name}`, () => {
+    let storage: Storage;
+    let cleanup: () => Promise<void>;
+    const now = 1_700_000_000_000;
+    const domainId = newId32();
+    const userId = newId32();
+
+    /** A fresh project with one job; returns the job id. */
+    async function projectJob(): Promise<string> {
+      const projectId = newId32();
+      await storage.projects.insert({
+        id: projectId,
+        domainId,
+        name: `p-${projectId.slice(0, 8)}`,
+        description: '',
+        creatorId: userId,
+        createdAt: now,
+      });
+      const jobId = newId32();
+      await storage.jobs.insert({
+        id: jobId,
+        projectId,
+        name: 'job',
+        creatorId: userId,
+        config: '{}',
+        disabled: false,
+        disabledReason: '',
+        webhookSecretEnc: 'x',
+        lastBuildNumber: 0,
+        createdAt: now,
+        updatedAt: now,
+        recordsVersion: 0,
+      });
+      return jobId;
+    }
+
+    /** Inserts a queued build of the job and puts it in the queue; returns a label for it. */
+    const labels = new Map<string, string>();
+    async function queue(jobId: string, label: string): Promise<void> {
+      const number = labels.size + 1;
+      const build: Build = {
+        recordId: newRecordId(),
+        jobId,
+        number,
+        dailyBuildNumber: `20240101.${number}`,
+        startTime: now,
+        runStartedAt: null,
+        finishedAt: null,
+        runningStatus: 'Starting',
+        state: '',
+        triggerType: 'Manual',
+        userId,
+        executor: 'alice',
+        nickname: 'Alice',
+        commitId: '',
+        commitTime: null,
+        commitMessage: '',
+        buildType: 'branch',
+        codeBranch: 'master',
+        scmType: 'git',
+        scmWebUrl: '',
+        buildTime: null,
+        costTime: null,
+        parameters: [],
+        requestedCommit: '',
+      };
+      labels.set(build.recordId, label);
+      await storage.transaction(async (tx) => {
+        await tx.builds.insert(build);
+        await tx.queue.enqueue(build.recordId, jobId, now);
+      });
+    }
+
+    /** What the dispatch does: takes the next build and gives it to a runner, in one transaction. */
+    async function claim(beforeCommit?: () => Promise<void>): Promise<string | undefined> {
+      return storage.transaction(async (tx) => {
+        const head = await tx.queue.takeNext();
+        if (head) expect(await tx.builds.claim(head.recordId, 'runner', now + 60_000, now)).toBe(true);
+        await beforeCommit?.();
+        return head && labels.get(head.recordId);
+      });
+    }
+
+    async function finish(label: string): Promise<void> {
+      const recordId = [...labels].find(([, l]) => l === label)?.[0] as string;
+      await storage.builds.finish(recordId, { state: 'SUCCESS', finishedAt: now, buildTime: 1, costTime: 1 });
+    }
+
+    beforeAll(async () => {
+      ({ storage, cleanup } = await options.createStorage());
+      await storage.domains.insert({ id: domainId, name: `d-${domainId}`, createdAt: now });
+      await storage.users.insert(
+        {
+          id: userId,
+          domainId,
+          name: 'alice',
+          displayName: 'Alice',
+          isAdmin: false,
+          disabled: false,
+          createdAt: now,
+        },
+        'hash',
+      );
+    });
+    afterAll(async () => {
+      await cleanup();
+    });
+    // Each story starts from an empty queue, whatever the one before it left.
+    beforeEach(async () => {
+      while (await storage.transaction((tx) => tx.queue.takeNext()));
+    });
+
+    it("with one runner slot, a project's single build runs next after the busy project's current one", async () => {
+      const a = await projectJob();
+      const b = await projectJob();
+      for (let i = 1; i <= 5; i++) await queue(a, `A${i}`);
+      expect(await claim()).toBe('A1');
+      await queue(b, 'B1');
+      await finish('A1');
+      // Nothing runs at this claim: A was served last, so B's turn comes first.
+      expect(await claim()).toBe('B1');
+      await finish('B1');
+      const rest: (string | undefined)[] = [];
+      for (let i = 0; i < 5; i++) {
+        const next = await claim();
+        rest.push(next);
+        if (next) await finish(next);
+      }
+      expect(rest).toEqual(['A2', 'A3', 'A4', 'A5', undefined]);
+    });
+
+    it('with several slots, the project with fewer builds running goes first, then turns, then age', async () => {
+      const a = await projectJob();
+      const b = await projectJob();
+      const c = await projectJob();
+      for (let i = 1; i <= 4; i++) await queue(a, `A${i}`);
+      await queue(b, 'B1');
+      await queue(b, 'B2');
+      expect(await claim()).toBe('A1');
+      expect(await claim()).toBe('B1');
+      await queue(c, 'C1');
+      // A and B run one each, C none.
+      expect(await claim()).toBe('C1');
+      // One each again: A's turn is the oldest.
+      expect(await claim()).toBe('A2');
+      expect(await claim()).toBe('B2');
+      expect(await claim()).toBe('A3');
+      expect(await claim()).toBe('A4');
+      expect(await claim()).toBeUndefined();
+    });
+
+    it('concurrent claims take the heads of different projects', async () => {
+      const a = await projectJob();
+      const b = await projectJob();
+      await queue(a, 'A1');
+      await queue(a, 'A2');
+      await queue(b, 'B1');
+      // On PostgreSQL both transactions hold their claim until the other has taken one (SQLite
+      // runs transactions one after the other, so there the second simply sees the first's claim).
+      let arrived = 0;
+      let release: () => void = () => {};
+      const both = new Promise<void>((r) => (release = r));
+      const barrier = async () => {
+        if (storage.dialect !== 'postgres') return;
+        if (++arrived === 2) release();
+        await both;
+      };
+      const taken = await Promise.all([claim(barrier), claim(barrier)]);
+      expect(taken.sort()).toEqual(['A1', 'B1']);
+      expect(await claim()).toBe('A2');
+    });
+
+    it('puts a released build back at its place and removes a stopped one', async () => {
+      const a = await projectJob();
+      await queue(a, 'R1');
+      await queue(a, 'R2');
+      const head = await storage.transaction((tx) => tx.queue.takeNext());
+      expect(head && labels.get(head.recordId)).toBe('R1');
+      await storage.transaction((tx) => tx.queue.restore(head!.recordId, a, head!.seq, now));
+      const second = [...labels].find(([, l]) => l === 'R2')?.[0] as string;
+      expect(await storage.queue.remove(second)).toBe(true);
+      expect(await storage.queue.remove(second)).toBe(false);
+      expect(await claim()).toBe('R1');
+      expect(await claim()).toBeUndefined();
+    });
+  });
+}
