@@ -44,7 +44,10 @@ export interface Sandbox {
    * ended. Aborting `signal` stops it: SIGTERM, then SIGKILL after a grace period.
    */
   exec(command: Command, onOutput: (data: Buffer) => void, signal: AbortSignal): Promise<ExecResult>;
-  /** Processes running in the sandbox now, or undefined when the backend cannot tell. */
+  /**
+   * Processes of the build's user running in the sandbox now (what its process limit counts), or
+   * undefined when the backend cannot tell.
+   */
   processes(): number | undefined;
   /** Ends every process of the sandbox. */
   close(): Promise<void>;

@@ -12,18 +12,20 @@ import type { Command, ExecResult } from './sandbox.ts';
  * a small shell costs less than from the large runner process, so one sandbox per build with a
  * supervisor is cheaper than a sandbox per command.
  *
- * Protocol: the runner writes a command number on stdin; the command's argv (cwd first) and
+ * Protocol: the runner first writes the marker on stdin (never an argument: `ps` in a step would
+ * show it), then a command number per command; the command's argv (cwd first) and
  * environment are in `<ctl>/.<n>.cmd` and `<ctl>/.<n>.env`, NUL-separated, written by the runner
  * (the build cannot change them: ctl is read-only inside). The command runs with stderr joined to
  * stdout; when it ends, everything else in the sandbox is killed (what a step leaves behind does not
  * outlive it, as a process group would not), then `<marker> <exit code>` follows on stdout.
  * SIGTERM is for the command: the supervisor catches it and carries on.
  *
- * $1 marker, $2 ctl directory, $3 most processes (empty: no cap), $4 largest file in KiB (empty).
+ * $1 ctl directory, $2 most processes (empty: no cap), $3 largest file in KiB (empty).
  */
-export const SUPERVISOR = `marker=$1 ctl=$2
-[ -z "$3" ] || ulimit -u "$3" || exit 97
-[ -z "$4" ] || ulimit -f "$4" || exit 97
+export const SUPERVISOR = `ctl=$1
+IFS= read -r marker || exit 97
+[ -z "$2" ] || ulimit -u "$2" || exit 97
+[ -z "$3" ] || ulimit -f "$3" || exit 97
 trap : TERM
 while IFS= read -r n; do
   (
@@ -92,7 +94,6 @@ export class SupervisedSession {
         '-c',
         SUPERVISOR,
         'kiln-supervisor',
-        marker,
         options.ctlInside,
         limits ? String(limits.processes) : '',
         limits ? String(Math.ceil(limits.fileBytes / 1024)) : '',
@@ -100,6 +101,7 @@ export class SupervisedSession {
       { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] },
     );
     this.child.stdin?.on('error', () => {}); // a write after the sandbox ended; 'close' reports it
+    this.child.stdin?.write(`${marker}\n`);
     this.child.stdout?.on('data', (data: Buffer) => this.onData(data));
     this.child.stderr?.on('data', (data: Buffer) => {
       if (this.stderr.length < 4096) this.stderr += data.toString('utf8');
@@ -148,10 +150,14 @@ export class SupervisedSession {
     });
   }
 
-  /** Processes in the sandbox besides its init and the supervisor. */
+  /**
+   * Processes of the sandbox's user, as its process limit counts them: every process in the
+   * sandbox, the supervisor included, but its init when that runs as root (the runner is root).
+   */
   processes(): number {
     if (this.ended || this.child.pid === undefined) return 0;
-    return Math.max(0, descendants(this.child.pid).length - 2);
+    const all = descendants(this.child.pid).length;
+    return Math.max(0, this.options.owner ? all - 1 : all);
   }
 
   /**

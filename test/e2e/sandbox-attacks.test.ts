@@ -111,14 +111,14 @@ describe.each(SETUPS)('$name', ({ store, remote }) => {
       admin_password: 'victim-password-1',
     });
     const victimToken = await signIn(server.url, 'victim-tenant', 'victim', 'victim-password-1');
-    const victimProject = await api<{ result: { project_id: string } }>(
+    const victimProject = await api<{ result: { id: string } }>(
       server.url,
       victimToken,
       'POST',
       '/v1/kiln/projects',
       { name: 'victim-project' },
     );
-    victim = { token: victimToken, project: victimProject.result.project_id };
+    victim = { token: victimToken, project: victimProject.result.id };
   }, 120_000);
 
   afterAll(async () => {
@@ -140,10 +140,11 @@ describe.each(SETUPS)('$name', ({ store, remote }) => {
         job_name: name,
         arch: 'x86-64',
         scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
+        // An attacker's step goes on after a failed attempt (steps run with `bash -e`).
         steps: steps.map((command, i) => ({
           module_id: 'kiln.shell',
           name: `step ${i + 1}`,
-          properties: { command },
+          properties: { command: `set +e\n${command}` },
         })),
         ...extra,
       },
@@ -220,15 +221,21 @@ describe.each(SETUPS)('$name', ({ store, remote }) => {
   it.skipIf(skip)('cannot kill the server or the runner', async () => {
     const target = (runner ?? server).child.pid as number;
     const id = await job(attacker, 'kill', [
-      `kill -9 ${server.child.pid} ${target} 2>&1; kill -9 $PPID 2>&1; pkill -9 -f kiln 2>&1; pkill -9 node 2>&1; echo attempted`,
-      'kill -9 -1',
+      [
+        `kill -9 ${server.child.pid} ${target}`,
+        'pkill -9 -f kiln; pkill -9 node; kill -9 -1',
+        'echo attempted',
+        // The step's parent is the sandbox's supervisor: killing it ends the build's own sandbox.
+        'kill -9 $PPID',
+      ].join('\n'),
     ]);
     const n = await run(attacker, id);
     const r = await finished(attacker, id, n);
     const text = await log(attacker, id, n);
     // Killing everything in its sandbox kills the build's own supervisor: the build fails, nothing else.
     expect(r.state, text).toBe('FAILURE');
-    expect(text).toContain('attempted');
+    expect(text).toContain('kill: (');
+    expect(text).toContain('the sandbox ended unexpectedly');
     expect(server.alive).toBe(true);
     expect(runner?.alive ?? true).toBe(true);
     // And the runner still runs builds.

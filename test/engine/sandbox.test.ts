@@ -23,7 +23,7 @@ const scm = () => [{ url: repo.url, scm_type: 'git', branch: 'main' }];
 function values(log: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of log.split('\n')) {
-    const m = /^([A-Z_]+)=(.*)$/.exec(line);
+    const m = /^([A-Z_0-9]+)=(.*)$/.exec(line);
     if (m) out[m[1] as string] = m[2] as string;
   }
   return out;
@@ -53,7 +53,7 @@ describe('a sandbox, network on (the default)', () => {
             'echo "UID=$(id -u)"',
             'echo "USER=$(id -un)"',
             'echo "PROCS=$(ls /proc | grep -c "^[0-9]")"',
-            'echo "PID1=$(tr "\\0" " " < /proc/1/cmdline | cut -c1-5)"',
+            'echo "PID1=$(tr "\\0" " " < /proc/1/cmdline)"',
             'echo "ROOTFS=$(ls / | tr "\\n" " ")"',
             'touch /usr/kiln-test 2>/dev/null && echo "USR=writable" || echo "USR=read-only"',
             'touch /etc/kiln-test 2>/dev/null && echo "ETC=writable" || echo "ETC=read-only"',
@@ -77,7 +77,7 @@ describe('a sandbox, network on (the default)', () => {
     expect(v.USER).toBe('kiln');
     // The sandbox's init, the supervisor, the step's shell and its few commands.
     expect(Number(v.PROCS)).toBeLessThan(10);
-    expect(v.PID1).toBe('bwrap');
+    expect(v.PID1).toMatch(/^\S*bwrap /);
     expect(v.ROOTFS?.trim().split(' ').sort()).toEqual(
       [
         'bin',
