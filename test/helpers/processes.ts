@@ -29,14 +29,19 @@ export class KilnProcess {
     );
   }
 
-  /** Starts `kiln serve` with `env` (KILN_PORT chosen when absent) and waits for /readyz. */
-  static async serve(env: Record<string, string>, readyWithinMs = 30_000): Promise<KilnProcess> {
+  /**
+   * Starts `kiln serve` with `env` (KILN_PORT chosen when absent) and waits for /readyz; under
+   * `wrap` (a command that runs it) when given.
+   */
+  static async serve(
+    env: Record<string, string>,
+    readyWithinMs = 30_000,
+    wrap: string[] = [],
+  ): Promise<KilnProcess> {
     const port = env.KILN_PORT ?? String(await freePort());
     const full = { KILN_LOG_LEVEL: 'warn', ...env, KILN_PORT: port };
-    const child = spawn(process.execPath, [KILN_BIN, 'serve'], {
-      env: cleanEnv(full),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const argv = [...wrap, process.execPath, KILN_BIN, 'serve'];
+    const child = spawn(argv[0] as string, argv.slice(1), { env: cleanEnv(full), stdio: ['ignore', 'pipe', 'pipe'] });
     const p = new KilnProcess(child, `http://127.0.0.1:${port}`);
     const deadline = Date.now() + readyWithinMs;
     while (Date.now() < deadline) {
@@ -54,30 +59,33 @@ export class KilnProcess {
     throw new Error(`kiln serve not ready:\n${p.log}`);
   }
 
-  /** Starts `kiln runner` against a server. */
+  /** Starts `kiln runner` against a server (under `wrap`, a command that runs it, when given). */
   static runner(
     server: string,
     token: string,
     slots: number,
     workDir: string,
     env: Record<string, string> = {},
+    wrap: string[] = [],
   ): KilnProcess {
-    const child = spawn(
+    const argv = [
       process.execPath,
-      [
-        KILN_BIN,
-        'runner',
-        '--server',
-        server,
-        '--slots',
-        String(slots),
-        '--work-dir',
-        workDir,
-        '--log-level',
-        'warn',
-      ],
-      { env: cleanEnv({ KILN_RUNNER_TOKEN: token, ...env }), stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+      KILN_BIN,
+      'runner',
+      '--server',
+      server,
+      '--slots',
+      String(slots),
+      '--work-dir',
+      workDir,
+      '--log-level',
+      'warn',
+    ];
+    const all = [...wrap, ...argv];
+    const child = spawn(all[0] as string, all.slice(1), {
+      env: cleanEnv({ KILN_RUNNER_TOKEN: token, ...env }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     return new KilnProcess(child, server);
   }
 
