@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { KILN_BIN, login, startProcess, type Served } from './lib/processes.ts';
@@ -143,20 +143,25 @@ async function latency(url: string, token: string, jobId: string): Promise<numbe
  * Work without Kiln, timed in the same run, in a shell: on these shared machines a process start
  * costs from 1 to 5 ms and a local `git clone` from 7 to 37 ms depending on the neighbours; these
  * say which. `clone`: what a plain script does, `git clone` into a fresh directory and start bash.
- * `checkout`: the processes Kiln itself starts, `git read-tree` filling a clone that borrows the
- * repository's objects (made before the clock starts) and bash; the median minus this is Kiln's
- * own share.
+ * `checkout`: the git commands Kiln runs, against an up-to-date mirror (made before the clock
+ * starts): fetch into the mirror and resolve the branch, `git clone --shared` from it (the
+ * repository's URL sent to the mirror by `insteadOf`), then start bash; the median minus this is
+ * Kiln's own share (its transactions, its reports, and the sandboxes: the keeper's and the
+ * build's).
  */
 function bareStart(dir: string, repo: string, kind: 'clone' | 'checkout'): number[] {
-  const prepare = kind === 'clone' ? '' : 'git clone --quiet --shared --no-checkout -- "$2" .';
+  const prepare =
+    kind === 'clone' ? '' : 'test -d "$1/mirror" || git clone --quiet --bare -- "$2" "$1/mirror"';
   const work =
     kind === 'clone'
       ? 'git clone --quiet --branch main --single-branch -- "$2" .'
-      : 'git read-tree -u --reset HEAD';
+      : `git -C "$1/mirror" fetch --quiet --prune --no-auto-maintenance origin '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*'
+      sha=$(git -C "$1/mirror" show --no-patch --format=%H 'refs/heads/main^{commit}')
+      git -c "url.$1/mirror.insteadOf=$2" clone --quiet --shared --single-branch --branch main -- "$2" .`;
   const script = `
+    ${prepare}
     for i in $(seq 1 ${LATENCY_SAMPLES}); do
       mkdir "$1/bare-$i" && cd "$1/bare-$i"
-      ${prepare}
       began=\${EPOCHREALTIME/./}
       ${work}
       started=$(bash -e -c 'echo \${EPOCHREALTIME/./}')
@@ -179,7 +184,12 @@ async function embedded(dir: string, repo: string): Promise<void> {
   const port = await freePort();
   const server = await startProcess(
     [KILN_BIN, 'serve'],
-    { KILN_DATA_DIR: join(dir, 'data'), KILN_PORT: String(port), KILN_ADMIN_PASSWORD: PASSWORD },
+    {
+      KILN_DATA_DIR: join(dir, 'data'),
+      KILN_PORT: String(port),
+      KILN_ADMIN_PASSWORD: PASSWORD,
+      KILN_LOCAL_REPOSITORIES: dir,
+    },
     port,
     '/readyz',
   );
@@ -217,7 +227,7 @@ async function embedded(dir: string, repo: string): Promise<void> {
       `Kiln: x${(med / clone).toFixed(2)} of it`,
     );
     report(
-      'floor: git read-tree + bash start in a shell',
+      'floor: the git commands Kiln runs (mirror) + bash start in a shell',
       `${floor.toFixed(1)} ms`,
       `Kiln's own share: ${(med - floor).toFixed(1)} ms`,
     );
@@ -231,7 +241,7 @@ function runnerProcess(server: string, token: string, workDir: string): Served {
     KILN_BIN,
     ['runner', '--server', server, '--slots', '2', '--work-dir', workDir, '--log-level', 'warn'],
     {
-      env: { ...process.env, KILN_RUNNER_TOKEN: token },
+      env: { ...process.env, KILN_RUNNER_TOKEN: token, KILN_LOCAL_REPOSITORIES: dirname(workDir) },
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
@@ -262,6 +272,7 @@ async function scaleOut(dir: string, repo: string, adminUrl: string): Promise<vo
       KILN_DATABASE_URL: dbUrl.toString(),
       KILN_SECRET_KEY: 'bench-secret-key-0123456789',
       KILN_RUNNER_SLOTS: '0',
+      KILN_LOCAL_REPOSITORIES: dir,
     },
     port,
     '/readyz',
@@ -302,6 +313,8 @@ async function scaleOut(dir: string, repo: string, adminUrl: string): Promise<vo
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-engine-'));
+// The sandbox's users read the repository (when the bench runs as root, they are not root).
+chmodSync(dir, 0o755);
 try {
   const repo = makeRepo(join(dir, 'repo'));
   await embedded(dir, repo);

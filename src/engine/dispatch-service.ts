@@ -97,6 +97,7 @@ export class DispatchService {
       leaseMs: this.options.leaseMs,
       plan: this.stored.plan(run.plan),
       logMaxBytes: this.options.logMaxBytes,
+      queuedForMs: Math.max(0, now - run.build.startTime),
     };
   }
 

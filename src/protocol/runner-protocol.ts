@@ -33,6 +33,13 @@ export interface Lease {
   plan: BuildPlan;
   /** The log is cut at this many bytes (with a line saying so); the build keeps running. */
   logMaxBytes: number;
+  /**
+   * How long the build had waited when it was claimed, by the server's clock. A fetch of its
+   * repository that the runner started later than `now - queuedForMs` (its own clock, when the
+   * lease arrived) sees the repository as it was when the build was triggered, or newer: builds
+   * queued together share one fetch.
+   */
+  queuedForMs: number;
 }
 
 /** What checkout resolved. */

@@ -4,13 +4,45 @@ import type { BuildState } from '../domain/build.ts';
 import { maskUrlCredentials, urlCredentials } from '../domain/url-credentials.ts';
 import { LeaseLostError, type Lease, type RunnerPeer } from '../protocol/runner-protocol.ts';
 import { cleanBuildDirs, makeBuildDirs } from './build-dirs.ts';
-import { checkout, checkoutGitconfig, mirrorFailureReason } from './checkout.ts';
+import {
+  checkout,
+  CHECKOUT_SCRIPT,
+  checkoutGitconfig,
+  mirrorFailureReason,
+  type CheckoutOutcome,
+} from './checkout.ts';
 import { watchLimits, type BuildLimits, type LimitHit } from './limits-watch.ts';
 import { LogStreamer } from './log-streamer.ts';
-import type { MirrorCache, MirrorHold } from './mirrors.ts';
+import type { MirrorCache, MirrorFailure, MirrorHold } from './mirrors.ts';
 import { persist } from './persist.ts';
-import type { Sandbox, SandboxBackend } from './sandbox.ts';
+import type { BuildDirs, Sandbox, SandboxBackend } from './sandbox.ts';
 import { SecretMasker } from './secret-masker.ts';
+
+/** A sandbox started for the next build of a slot, with the build's directories. */
+export interface ReadySandbox {
+  slot: number;
+  dirs: BuildDirs & { root: string };
+  sandbox: Sandbox;
+}
+
+/**
+ * Makes a slot's next build's directories and starts its sandbox, before the build is known:
+ * starting a sandbox takes longer than anything else a build waits for.
+ */
+export async function prepareSandbox(
+  options: Pick<ExecutionOptions, 'sandbox' | 'mirrors' | 'workDir'>,
+  slot: number,
+  name: string,
+): Promise<ReadySandbox> {
+  const dirs = makeBuildDirs(options.workDir, name, options.sandbox.buildOwner(slot));
+  try {
+    const sandbox = await options.sandbox.openBuild({ dirs, slot, mirrors: options.mirrors.dir });
+    return { slot, dirs, sandbox };
+  } catch (error) {
+    await cleanBuildDirs(options.workDir, dirs, undefined);
+    throw error;
+  }
+}
 
 /** Where and how a runner runs builds. */
 export interface ExecutionOptions {
@@ -54,9 +86,11 @@ export async function executeBuild(
   peer: RunnerPeer,
   options: ExecutionOptions,
   shutdown: AbortSignal,
-  slot = 0,
+  ready: ReadySandbox,
 ): Promise<BuildState | undefined> {
+  const { dirs, sandbox, slot } = ready;
   const { plan } = lease;
+  const received = Date.now();
   const abort = new AbortController();
   let reason: StopReason | undefined;
   let limitHit: LimitHit | undefined;
@@ -92,57 +126,62 @@ export async function executeBuild(
           : why;
 
   const owner = options.sandbox.buildOwner(slot);
-  const dirs = makeBuildDirs(options.workDir, lease.recordId, owner);
-  let sandbox: Sandbox | undefined;
+  const inside = sandbox.inside;
+  const baseEnv = { PATH: options.path, HOME: inside.home, LANG: 'C.UTF-8', CI: 'true', KILN: 'true' };
   let mirror: MirrorHold | undefined;
   let limits: { stop(): void } | undefined;
   let state: BuildState = 'SUCCESS';
+  let reported: Promise<unknown>;
   try {
     const stepScripts = writeStepScripts(dirs.ctl, plan.steps, owner);
     line(`build ${lease.dailyBuildNumber} (#${lease.buildNumber}) on ${process.platform}`);
 
-    let resolving: Promise<Awaited<ReturnType<MirrorHold['update']>>> | undefined;
-    if (plan.scm) {
-      const held = options.mirrors.hold(plan.scm.url);
-      if ('error' in held) {
-        line(`checkout failed: ${maskUrlCredentials(plan.scm.url)} ${held.error}`);
-        return (state = 'FAILURE');
-      }
-      mirror = held;
-      line(`fetching ${maskUrlCredentials(plan.scm.url)} into the runner's mirror`);
-      // The fetch and the sandbox's start overlap: each takes a few milliseconds to start.
-      resolving = held.update(
-        slot,
-        { kind: plan.scm.buildType, ref: plan.scm.ref, commit: plan.scm.commit },
-        write,
-      );
-    }
-    sandbox = await options.sandbox.openBuild({ dirs, slot, ...(mirror && { mirror: mirror.path }) });
     limits = watchLimits(sandbox, dirs.root, options.limits, (hit) => {
       limitHit = hit;
       stop('limit');
     });
-    const inside = sandbox.inside;
-    const baseEnv = { PATH: options.path, HOME: inside.home, LANG: 'C.UTF-8', CI: 'true', KILN: 'true' };
+    // The checkout runs once the mirror has answered, while the mirror's refs stay as resolved.
+    let checkingOut: Promise<CheckoutOutcome | MirrorFailure> | undefined;
+    if (plan.scm) {
+      const scm = plan.scm;
+      const held = options.mirrors.hold(scm.url);
+      if ('error' in held) {
+        line(`checkout failed: ${maskUrlCredentials(scm.url)} ${held.error}`);
+        return (state = 'FAILURE');
+      }
+      mirror = held;
+      line(`fetching ${maskUrlCredentials(scm.url)} into the runner's mirror`);
+      checkingOut = held.update(
+        slot,
+        { kind: scm.buildType, ref: scm.ref, commit: scm.commit },
+        write,
+        received - lease.queuedForMs,
+        (resolved) => {
+          const gitconfig = checkoutGitconfig(`${inside.mirrors}/${held.name}`);
+          writeOwned(join(dirs.ctl, 'checkout.gitconfig'), gitconfig, owner);
+          writeOwned(join(dirs.ctl, 'checkout.sh'), CHECKOUT_SCRIPT, owner);
+          return checkout(
+            { sandbox, env: baseEnv, signal: abort.signal, write, standalone: plan.keepWorkspace },
+            scm,
+            resolved,
+            held.name,
+          );
+        },
+      );
+    }
 
     let commitId = '';
     let branch = plan.scm?.ref ?? '';
-    if (plan.scm && resolving) {
-      const resolved = await untilAborted(resolving, abort.signal);
-      if (!resolved) {
+    if (plan.scm && checkingOut) {
+      const result = await untilAborted(checkingOut, abort.signal);
+      if (!result) {
         line(`checkout interrupted (${stopReason(reason ?? 'cancel')})`);
         return (state = FINAL_STATE[reason ?? 'cancel']);
       }
-      if ('failure' in resolved) {
-        line(`checkout failed: ${mirrorFailureReason(resolved, plan.scm)}`);
+      if ('failure' in result) {
+        line(`checkout failed: ${mirrorFailureReason(result, plan.scm)}`);
         return (state = 'FAILURE');
       }
-      writeOwned(join(dirs.ctl, 'checkout.gitconfig'), checkoutGitconfig(inside.mirror ?? ''), owner);
-      const result = await checkout(
-        { sandbox, env: baseEnv, signal: abort.signal, write, standalone: plan.keepWorkspace },
-        plan.scm,
-        resolved,
-      );
       if (!result.ok) {
         line(reason ? `checkout interrupted (${stopReason(reason)})` : `checkout failed: ${result.reason}`);
         state = reason ? FINAL_STATE[reason] : 'FAILURE';
@@ -151,7 +190,7 @@ export async function executeBuild(
       commitId = result.commitId;
       branch = result.branch;
       line(`checked out ${commitId}${result.commitMessage ? ` "${result.commitMessage}"` : ''}`);
-      await report('the checkout', () =>
+      reported = report('the checkout', () =>
         peer.started(lease.recordId, {
           commitId,
           commitTime: result.commitTime,
@@ -160,10 +199,11 @@ export async function executeBuild(
         }),
       );
     } else {
-      await report('the start', () =>
+      reported = report('the start', () =>
         peer.started(lease.recordId, { commitId: '', commitTime: null, commitMessage: '', branch: '' }),
       );
     }
+    reported.catch(() => {}); // awaited before the next report that must follow it
 
     const env: Record<string, string> = {
       ...baseEnv,
@@ -182,9 +222,13 @@ export async function executeBuild(
         continue;
       }
       const startOffset = streamer.offset;
-      await report('a step start', () =>
-        peer.step(lease.recordId, { index, status: 'running', logOffset: startOffset }),
+      // The step does not wait for the server to hear that it starts: the report goes alongside.
+      reported = reported.then(() =>
+        report('a step start', () =>
+          peer.step(lease.recordId, { index, status: 'running', logOffset: startOffset }),
+        ),
       );
+      reported.catch(() => {});
       line(`step ${index + 1}/${plan.steps.length} "${step.name}"`);
       const began = Date.now();
       const result = await sandbox.exec(
@@ -208,6 +252,7 @@ export async function executeBuild(
               ? `step "${step.name}" failed: a file reached the largest size a build may write (KILN_BUILD_MAX_DISK_BYTES)`
               : `step "${step.name}" failed with exit code ${result.exitCode ?? result.signal} after ${seconds(Date.now() - began)}`,
       );
+      await reported;
       await report('a step end', () =>
         peer.step(lease.recordId, { index, status: ok ? 'success' : 'error', logOffset: streamer.offset }),
       );
@@ -216,6 +261,7 @@ export async function executeBuild(
         break;
       }
     }
+    await reported;
     if (reason) state = FINAL_STATE[reason];
     return state;
   } catch (error) {
@@ -232,7 +278,7 @@ export async function executeBuild(
     limits?.stop();
     shutdown.removeEventListener('abort', onShutdown);
     // Every process of the build ends before the outcome is reported.
-    await sandbox?.close().catch((e: unknown) => options.onError?.(e, 'closing the sandbox'));
+    await sandbox.close().catch((e: unknown) => options.onError?.(e, 'closing the sandbox'));
     mirror?.release(slot);
     if (reason === 'limit' && limitHit) line(limitHit.message);
     write(masker.end());

@@ -23,13 +23,23 @@ export interface BwrapSettings {
   workDir: string;
 }
 
+/** The Sandbox of a supervised session. */
+function sandboxOf(session: SupervisedSession, inside: Sandbox['inside']): Sandbox {
+  return {
+    inside,
+    exec: (command, onOutput, signal) => session.exec(command, onOutput, signal),
+    processes: () => session.processes(),
+    alive: () => session.alive(),
+    close: () => session.close(),
+  };
+}
+
 /** Paths inside a build's sandbox. */
 const INSIDE = {
   workspace: '/workspace',
   home: '/home/kiln',
   tmp: '/tmp',
   ctl: '/kiln/ctl',
-  mirror: '/kiln/mirror',
   mirrors: '/kiln/mirrors',
   keeperHome: '/kiln/home',
   keeperTmp: '/kiln/tmp',
@@ -178,7 +188,9 @@ export class BwrapBackend implements SandboxBackend {
       '--ro-bind',
       dirs.ctl,
       INSIDE.ctl,
-      ...(spec.mirror ? ['--ro-bind', spec.mirror, INSIDE.mirror] : []),
+      '--ro-bind',
+      spec.mirrors,
+      INSIDE.mirrors,
       ...readOnlyMounts(this.settings.readOnly),
       '--chdir',
       INSIDE.workspace,
@@ -192,12 +204,13 @@ export class BwrapBackend implements SandboxBackend {
       owner: this.buildOwner(spec.slot),
       limits: this.settings.limits,
     });
-    return {
-      inside: { ...INSIDE, mirror: spec.mirror ? INSIDE.mirror : undefined },
-      exec: (command, onOutput, signal) => session.exec(command, onOutput, signal),
-      processes: () => session.processes(),
-      close: () => session.close(),
-    };
+    return sandboxOf(session, {
+      workspace: INSIDE.workspace,
+      home: INSIDE.home,
+      tmp: INSIDE.tmp,
+      ctl: INSIDE.ctl,
+      mirrors: INSIDE.mirrors,
+    });
   }
 
   async openKeeper(dirs: KeeperDirs): Promise<Sandbox> {
@@ -229,18 +242,13 @@ export class BwrapBackend implements SandboxBackend {
       ctlInside: INSIDE.ctl,
       owner: this.mirrorOwner(),
     });
-    return {
-      inside: {
-        workspace: INSIDE.mirrors,
-        home: INSIDE.keeperHome,
-        tmp: INSIDE.keeperTmp,
-        ctl: INSIDE.ctl,
-        mirror: undefined,
-      },
-      exec: (command, onOutput, signal) => session.exec(command, onOutput, signal),
-      processes: () => session.processes(),
-      close: () => session.close(),
-    };
+    return sandboxOf(session, {
+      workspace: INSIDE.mirrors,
+      home: INSIDE.keeperHome,
+      tmp: INSIDE.keeperTmp,
+      ctl: INSIDE.ctl,
+      mirrors: INSIDE.mirrors,
+    });
   }
 
   /** The namespaces, and the user namespace when the runner is not root. */

@@ -41,60 +41,54 @@ export function mirrorFailureReason(failure: MirrorFailure, scm: Scm): string {
 }
 
 /**
- * Makes the workspace from the mirror, inside the build's sandbox: `git clone --shared` borrows
- * the mirror's objects (nothing is copied; the mirror is read-only in the sandbox and is not
- * repacked while a build holds it), then the exact commit the mirror resolved is checked out, and
- * `origin` is set to the repository itself. The script's text is fixed; every value is a
- * positional argument, never spliced into it. Exit codes tell the failures apart.
+ * Makes the workspace from the mirror, inside the build's sandbox, with one `git clone`: an
+ * `insteadOf` rule given on its command line sends the repository's URL to the mirror, so the
+ * clone borrows the mirror's objects (`--shared`: nothing is copied; the mirror is read-only in
+ * the sandbox and is not repacked while a build holds it) while `origin` is the repository's own
+ * URL, as after a plain clone. The mirror's refs are as resolved while this runs (MirrorHold), so
+ * a branch or tag clone checks out exactly the resolved commit; a commit build checks it out. The
+ * script's text is fixed; every value is a positional argument, never spliced into it. Exit codes
+ * tell the failures apart. Written to the build's ctl directory (`checkout.sh`) before the
+ * checkout.
  */
-const SCRIPT = `mirror=$1 url=$2 kind=$3 name=$4 commit=$5 share=$6
+export const CHECKOUT_SCRIPT = `mirror=$1 url=$2 kind=$3 name=$4 commit=$5 share=$6
+rewrite="url.$mirror.insteadOf=$url"
 if [ "$kind" = commit ]; then
-  git clone --quiet "$share" --no-checkout -- "$mirror" . || exit 10
+  git -c "$rewrite" clone --quiet "$share" --no-checkout -- "$url" . || exit 10
   git checkout --quiet --detach "$commit" || exit 11
 else
-  git clone --quiet "$share" --no-checkout --single-branch --branch "$name" -- "$mirror" . || exit 10
-  if [ "$kind" = tag ]; then git checkout --quiet --detach "$commit" || exit 11
-  else git checkout --quiet -B "$name" "$commit" || exit 11
-  fi
+  git -c "$rewrite" clone --quiet "$share" --single-branch --branch "$name" -- "$url" . || exit 10
 fi
-git remote set-url origin "$url" || exit 12
 `;
 
-/** Checks out in the sandbox's workspace the commit the mirror resolved for the build. */
-export async function checkout(ctx: CheckoutContext, scm: Scm, resolved: Resolved): Promise<CheckoutOutcome> {
-  const mirror = ctx.sandbox.inside.mirror;
-  if (!mirror) return { ok: false, reason: 'the sandbox has no mirror of the repository' };
+/**
+ * Checks out in the sandbox's workspace the commit the mirror resolved for the build; `mirror` is
+ * the mirror's name in the sandbox's mirrors directory.
+ */
+export async function checkout(
+  ctx: CheckoutContext,
+  scm: Scm,
+  resolved: Resolved,
+  mirrorName: string,
+): Promise<CheckoutOutcome> {
+  const mirror = `${ctx.sandbox.inside.mirrors}/${mirrorName}`;
   const share = ctx.standalone ? '--no-hardlinks' : '--shared';
-  const single = resolved.kind === 'commit' ? '' : ` --single-branch --branch ${resolved.name}`;
-  const switchTo =
-    resolved.kind === 'branch' ? `-B ${resolved.name} ${resolved.commitId}` : `--detach ${resolved.commitId}`;
-  ctx.write(
-    Buffer.from(
-      [
-        `$ git clone --quiet ${share} --no-checkout${single} -- ${mirror} .`,
-        `$ git checkout --quiet ${switchTo}`,
-        `$ git remote set-url origin ${maskUrlCredentials(scm.url)}`,
-      ]
-        .map((c) => `${c}\n`)
-        .join(''),
-    ),
-  );
+  const url = maskUrlCredentials(scm.url);
+  const shown =
+    resolved.kind === 'commit'
+      ? [
+          `git clone --quiet ${share} --no-checkout -- ${url} .`,
+          `git checkout --quiet --detach ${resolved.commitId}`,
+        ]
+      : [`git clone --quiet ${share} --single-branch --branch ${resolved.name} -- ${url} .`];
+  ctx.write(Buffer.from(`${shown.map((c) => `$ ${c}`).join('\n')}   (from the runner's mirror)\n`));
   const gitconfig = `${ctx.sandbox.inside.ctl}/checkout.gitconfig`;
   const result = await ctx.sandbox
     .exec(
       {
-        file: '/bin/sh',
-        args: [
-          '-c',
-          SCRIPT,
-          'kiln-checkout',
-          mirror,
-          scm.url,
-          resolved.kind,
-          resolved.name,
-          resolved.commitId,
-          share,
-        ],
+        file: `${ctx.sandbox.inside.ctl}/checkout.sh`,
+        ownScript: true,
+        args: [mirror, scm.url, resolved.kind, resolved.name, resolved.commitId, share],
         cwd: ctx.sandbox.inside.workspace,
         env: {
           ...ctx.env,
@@ -109,7 +103,6 @@ export async function checkout(ctx: CheckoutContext, scm: Scm, resolved: Resolve
     .catch((error: Error) => error);
   if (result instanceof Error) return { ok: false, reason: result.message };
   if (result.exitCode !== 0) {
-    const url = maskUrlCredentials(scm.url);
     return {
       ok: false,
       reason:

@@ -6,8 +6,16 @@ function hostSandbox(inside: Sandbox['inside']): Sandbox {
   const executor = new ProcessExecutor();
   return {
     inside,
-    exec: (command, onOutput, signal) => executor.exec(command, onOutput, signal),
+    exec: (command, onOutput, signal) =>
+      executor.exec(
+        command.ownScript
+          ? { ...command, file: '/bin/bash', args: [command.file, ...command.args] }
+          : command,
+        onOutput,
+        signal,
+      ),
     processes: () => undefined,
+    alive: () => true,
     close: async () => {},
   };
 }
@@ -31,7 +39,7 @@ export class HostBackend implements SandboxBackend {
 
   async openBuild(spec: BuildSandboxSpec): Promise<Sandbox> {
     const dirs: BuildDirs = spec.dirs;
-    return hostSandbox({ ...dirs, mirror: spec.mirror });
+    return hostSandbox({ ...dirs, mirrors: spec.mirrors });
   }
 
   async openKeeper(dirs: KeeperDirs): Promise<Sandbox> {
@@ -40,7 +48,7 @@ export class HostBackend implements SandboxBackend {
       home: dirs.home,
       tmp: dirs.tmp,
       ctl: dirs.ctl,
-      mirror: undefined,
+      mirrors: dirs.mirrors,
     });
   }
 }

@@ -1,6 +1,16 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createHmac, randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -42,10 +52,23 @@ export type MirrorFailure = { failure: 'fetch' | 'commit' | 'ref' } | { failure:
 
 /** A build's hold on a mirror: it is not repacked or removed until released. */
 export interface MirrorHold {
-  /** The mirror's directory on the runner's disk (it exists; empty before the first fetch). */
-  readonly path: string;
-  /** Fetches what is new and resolves what the build wants. `write` gets git's messages. */
-  update(slot: number, wanted: Wanted, write: (data: Buffer) => void): Promise<Resolved | MirrorFailure>;
+  /** The mirror's name: its directory in the mirrors directory (exists; empty before the first fetch). */
+  readonly name: string;
+  /**
+   * Fetches what is new, resolves what the build wants, and runs `use` with the answer while the
+   * mirror's refs stay as resolved (no other fetch moves them until `use` is done: the workspace
+   * `use` makes from the mirror has exactly the resolved commit). A fetch that started after
+   * `freshSince` (the build's trigger, on the runner's clock) already saw what the build must see:
+   * then the mirror is only asked (or not even that, when an earlier build of the same fetch asked
+   * the same). `write` gets git's messages.
+   */
+  update<T>(
+    slot: number,
+    wanted: Wanted,
+    write: (data: Buffer) => void,
+    freshSince: number,
+    use: (resolved: Resolved) => Promise<T>,
+  ): Promise<T | MirrorFailure>;
   release(slot: number): void;
 }
 
@@ -58,6 +81,9 @@ interface Entry {
   bytes: number;
   /** Operations on the mirror run one after another (git refuses concurrent ref updates). */
   chain: Promise<unknown>;
+  /** When the last successful fetch started (runner clock), and what was resolved since. */
+  fetchedAt: number;
+  resolved: Map<string, Resolved>;
 }
 
 const run = promisify(execFile);
@@ -68,14 +94,18 @@ const RESOLVED = `${SEPARATOR}kiln${SEPARATOR}`;
 
 /**
  * Run by the mirror keeper: fetches into the mirror (made by `git clone --bare` the first time),
- * then resolves what the build wants to one commit. Never handed anything but these arguments:
- * $1 source, $2 the mirror, $3 branch|tag|commit, $4 ref, $5 commit. Exit codes tell the failures
- * apart: 10 fetch, 11 commit not found, 12 ref not found.
+ * then resolves what the build wants to one commit. No housekeeping after the fetch: a mirror is
+ * repacked only when no build borrows from it (`maintain`). Never handed anything but these arguments:
+ * $1 source, $2 the mirror, $3 branch|tag|commit, $4 ref, $5 commit, $6 1 to fetch (0: a fetch
+ * fresh enough for this build was made). Exit codes tell the failures apart: 10 fetch, 11 commit
+ * not found, 12 ref not found.
  */
 const MIRROR_SCRIPT = `source=$1 kind=$3 ref=$4 commit=$5
 cd -- "$2" || exit 20
-if [ -f HEAD ]; then
-  git fetch --quiet --prune origin '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*' || exit 10
+if [ "$6" = 0 ] && [ -f HEAD ]; then
+  : # fetched since the build was triggered: resolve only
+elif [ -f HEAD ]; then
+  git fetch --quiet --prune --no-auto-maintenance origin '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*' || exit 10
 else
   find . -mindepth 1 -delete 2>/dev/null
   git clone --quiet --bare -- "$source" . && git config gc.auto 0 || exit 10
@@ -106,14 +136,18 @@ const KEEPER_GITCONFIG = '[safe]\n\tdirectory = *\n';
  * them): the first build of a URL clones it, later builds fetch only what is new and make their
  * workspace from the mirror with `git clone --shared`, so a build costs what changed, not the
  * repository's size. Mirrors are kept by a sandboxed keeper (git only, with fixed arguments);
- * builds see their own mirror read-only. The key is the whole URL, credentials included: a job
- * without the credentials never gets another job's private mirror.
+ * builds see the mirrors directory read-only but cannot list it, and reach their own mirror by
+ * name. A name is an HMAC of the whole URL, credentials included, under a key of the runner: a
+ * build cannot work out another repository's mirror, and a job without the credentials never gets
+ * another job's private mirror.
  */
 export class MirrorCache {
   private readonly entries = new Map<string, Entry>();
   private readonly keepers = new Map<number, Promise<Sandbox>>();
-  private readonly dir: string;
+  /** The mirrors directory, on the runner's disk. */
+  readonly dir: string;
   private readonly keeperDir: string;
+  private readonly nameKey: Buffer;
 
   constructor(
     private readonly backend: SandboxBackend,
@@ -123,13 +157,20 @@ export class MirrorCache {
   ) {
     this.dir = join(workDir, 'mirrors');
     this.keeperDir = join(workDir, 'sandbox', 'keeper');
+    this.nameKey = readOrCreateKey(join(workDir, 'sandbox', 'mirror-names.key'));
     const owner = backend.mirrorOwner();
     for (const dir of [this.dir, ...['ctl', 'home', 'tmp'].map((d) => join(this.keeperDir, d))]) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       if (owner) chownSync(dir, owner.uid, owner.gid);
     }
     writeFileSync(join(this.keeperDir, 'ctl', 'gitconfig'), KEEPER_GITCONFIG, { mode: 0o644 });
-    for (const name of readdirSync(this.dir)) {
+    writeFileSync(join(this.keeperDir, 'ctl', 'mirror.sh'), MIRROR_SCRIPT, { mode: 0o644 });
+    chmodSync(this.dir, 0o700);
+    const names = readdirSync(this.dir);
+    // Every build sandbox sees this directory, but nobody may list it: a build reaches only the
+    // mirror whose name it is given, a keyed hash of the URL that no build can compute.
+    chmodSync(this.dir, 0o311);
+    for (const name of names) {
       if (name.startsWith('.removed-')) {
         void rm(join(this.dir, name), { recursive: true, force: true });
         continue;
@@ -137,14 +178,7 @@ export class MirrorCache {
       const m = /^([0-9a-f]{40})\.git$/.exec(name);
       if (!m) continue;
       const path = join(this.dir, name);
-      this.entries.set(m[1] as string, {
-        key: m[1] as string,
-        path,
-        users: 0,
-        lastUsed: statSync(path).mtimeMs,
-        bytes: -1,
-        chain: Promise.resolve(),
-      });
+      this.entries.set(m[1] as string, newEntry(m[1] as string, path, statSync(path).mtimeMs));
     }
   }
 
@@ -157,17 +191,10 @@ export class MirrorCache {
   hold(url: string): MirrorHold | { error: string } {
     const source = repositorySource(url, this.settings.localRepositories);
     if ('error' in source) return source;
-    const key = createHash('sha256').update(url).digest('hex').slice(0, 40);
+    const key = createHmac('sha256', this.nameKey).update(url).digest('hex').slice(0, 40);
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = {
-        key,
-        path: join(this.dir, `${key}.git`),
-        users: 0,
-        lastUsed: 0,
-        bytes: -1,
-        chain: Promise.resolve(),
-      };
+      entry = newEntry(key, join(this.dir, `${key}.git`), 0);
       this.entries.set(key, entry);
     }
     entry.users++;
@@ -179,11 +206,19 @@ export class MirrorCache {
     const held = entry;
     let released = false;
     return {
-      path: entry.path,
-      update: (slot, wanted, write) =>
-        this.enqueue(held, () =>
-          this.fetch(slot, held, source.kind === 'local' ? source.path : source.url, wanted, write),
-        ),
+      name: `${entry.key}.git`,
+      update: (slot, wanted, write, freshSince, use) =>
+        this.enqueue(held, async () => {
+          const resolved = await this.fetch(
+            slot,
+            held,
+            source.kind === 'local' ? source.path : source.url,
+            wanted,
+            write,
+            freshSince,
+          );
+          return 'failure' in resolved ? resolved : use(resolved);
+        }),
       release: (slot) => {
         if (released) return;
         released = true;
@@ -222,10 +257,13 @@ export class MirrorCache {
     return keeper;
   }
 
-  /** Runs a command in the slot's keeper; a keeper that died is replaced next time. */
+  /**
+   * Runs a command in the slot's keeper: `git` with `args`, or (`script`) the mirror script; a
+   * keeper that died is replaced next time.
+   */
   private async inKeeper(
     slot: number,
-    args: string[],
+    command: { script: boolean; args: string[] },
     onOutput: (data: Buffer) => void,
   ): Promise<number | null> {
     const keeper = await this.keeper(slot);
@@ -233,8 +271,9 @@ export class MirrorCache {
     try {
       const result = await keeper.exec(
         {
-          file: '/bin/bash',
-          args,
+          file: command.script ? `${inside.ctl}/mirror.sh` : 'git',
+          args: command.args,
+          ownScript: command.script,
           cwd: inside.workspace,
           env: {
             PATH: '/usr/local/bin:/usr/bin:/bin',
@@ -263,14 +302,20 @@ export class MirrorCache {
     source: string,
     wanted: Wanted,
     write: (data: Buffer) => void,
+    freshSince: number,
   ): Promise<Resolved | MirrorFailure> {
+    const fresh = entry.fetchedAt >= freshSince;
+    const asked = `${wanted.kind}\n${wanted.ref}\n${wanted.commit}`;
+    const known = fresh ? entry.resolved.get(asked) : undefined;
+    if (known) return known;
     const inside = `${(await this.keeper(slot)).inside.workspace}/${entry.key}.git`;
     const out: Buffer[] = [];
+    const startedAt = Date.now();
     let code: number | null;
     try {
       code = await this.inKeeper(
         slot,
-        ['-c', MIRROR_SCRIPT, 'kiln-mirror', source, inside, wanted.kind, wanted.ref, wanted.commit],
+        { script: true, args: [source, inside, wanted.kind, wanted.ref, wanted.commit, fresh ? '0' : '1'] },
         (data) => out.push(data),
       );
     } catch (error) {
@@ -288,13 +333,19 @@ export class MirrorCache {
       .slice(at + RESOLVED.length)
       .replace(/\n$/, '')
       .split(SEPARATOR);
-    return {
+    const resolved: Resolved = {
       kind: kind as BuildType,
       name: name ?? '',
       commitId: commitId ?? '',
       commitTime: /^\d+$/.test(seconds ?? '') ? Number(seconds) * 1000 : null,
       commitMessage: subject.join(SEPARATOR),
     };
+    if (!fresh) {
+      entry.fetchedAt = startedAt;
+      entry.resolved = new Map();
+    }
+    entry.resolved.set(asked, resolved);
+    return resolved;
   }
 
   /** After the last build lets go: git's own housekeeping, then the size and age caps. */
@@ -305,7 +356,7 @@ export class MirrorCache {
       // gc.auto is 0 in the mirror so that a fetch never packs while builds borrow its objects.
       await this.inKeeper(
         slot,
-        ['-c', 'cd -- "$1" && git -c gc.auto=6700 gc --auto --quiet', 'kiln-gc', inside],
+        { script: false, args: ['-C', inside, '-c', 'gc.auto=6700', 'gc', '--auto', '--quiet'] },
         () => {},
       );
       const { stdout } = await run('du', ['-s', '-B1', entry.path]);
@@ -344,6 +395,27 @@ export class MirrorCache {
       this.onError(e, 'removing a mirror'),
     );
   }
+}
+
+/** The runner's key for mirror names, made once (mode 0600; no sandbox sees it). */
+function readOrCreateKey(file: string): Buffer {
+  if (existsSync(file)) return readFileSync(file);
+  const key = randomBytes(32);
+  writeFileSync(file, key, { mode: 0o600 });
+  return key;
+}
+
+function newEntry(key: string, path: string, lastUsed: number): Entry {
+  return {
+    key,
+    path,
+    users: 0,
+    lastUsed,
+    bytes: -1,
+    chain: Promise.resolve(),
+    fetchedAt: -1,
+    resolved: new Map(),
+  };
 }
 
 /** The mirror script's exit codes. */

@@ -1,6 +1,6 @@
 import type { RunnerPeer } from '../protocol/runner-protocol.ts';
-import { removeLeftoverBuilds } from './build-dirs.ts';
-import { executeBuild, type ExecutionOptions } from './build-execution.ts';
+import { cleanBuildDirs, removeLeftoverBuilds } from './build-dirs.ts';
+import { executeBuild, prepareSandbox, type ExecutionOptions, type ReadySandbox } from './build-execution.ts';
 import { MirrorCache, type MirrorSettings } from './mirrors.ts';
 
 /** A runner's settings. */
@@ -22,19 +22,23 @@ const sleep = (ms: number, signal: AbortSignal) =>
 /**
  * Pulls builds from its peer and runs them, `slots` at a time, each in a sandbox of its own. It
  * knows the server only as the peer: in process for the server's own runner, over HTTP for
- * `kiln runner` on another machine. It owns its work directory (one runner per directory).
+ * `kiln runner` on another machine. It owns its work directory (one runner per directory). Each
+ * slot keeps the sandbox of its next build started while it waits for work.
  */
 export class Runner {
   private readonly shutdown = new AbortController();
   private loops: Promise<void>[] = [];
   private running = 0;
   private readonly mirrors: MirrorCache;
+  private readonly options: ExecutionOptions;
+  private prepared = 0;
 
   constructor(
     private readonly peer: RunnerPeer,
-    private readonly options: RunnerOptions,
+    private readonly settings: RunnerOptions,
   ) {
-    this.mirrors = new MirrorCache(options.sandbox, options.workDir, options.mirrors, options.onError);
+    this.mirrors = new MirrorCache(settings.sandbox, settings.workDir, settings.mirrors, settings.onError);
+    this.options = { ...settings, mirrors: this.mirrors };
   }
 
   /** Builds being run right now. */
@@ -43,36 +47,57 @@ export class Runner {
   }
 
   start(): void {
-    const cleaned = removeLeftoverBuilds(this.options.workDir).catch((e: unknown) =>
-      this.options.onError?.(e, 'removing the directories of builds a crash left'),
+    const cleaned = removeLeftoverBuilds(this.settings.workDir).catch((e: unknown) =>
+      this.settings.onError?.(e, 'removing the directories of builds a crash left'),
     );
-    for (let slot = 0; slot < this.options.slots; slot++) {
+    for (let slot = 0; slot < this.settings.slots; slot++) {
       this.mirrors.warm(slot);
       this.loops.push(cleaned.then(() => this.loop(slot)));
     }
   }
 
+  /** A started sandbox for the slot's next build (a failed start is tried again when a build comes). */
+  private prepare(slot: number): Promise<ReadySandbox | undefined> {
+    const ready = prepareSandbox(this.options, slot, `slot${slot}-${++this.prepared}`);
+    return ready.catch((error: unknown) => {
+      this.settings.onError?.(error, 'starting a sandbox');
+      return undefined;
+    });
+  }
+
   private async loop(slot: number): Promise<void> {
     const signal = this.shutdown.signal;
-    const options = { ...this.options, mirrors: this.mirrors };
+    let next = this.prepare(slot);
     let delay = 250;
-    while (!signal.aborted) {
-      try {
-        const lease = await this.peer.next(signal);
-        delay = 250;
-        if (!lease || signal.aborted) continue;
-        this.running++;
+    try {
+      while (!signal.aborted) {
         try {
-          await executeBuild(lease, this.peer, options, signal, slot);
-        } finally {
-          this.running--;
+          const lease = await this.peer.next(signal);
+          delay = 250;
+          if (!lease || signal.aborted) continue;
+          let ready = await next;
+          if (!ready?.sandbox.alive()) {
+            if (ready) await dispose(this.options, ready);
+            ready = await prepareSandbox(this.options, slot, `slot${slot}-${++this.prepared}`);
+          }
+          next = Promise.resolve(undefined);
+          this.running++;
+          try {
+            await executeBuild(lease, this.peer, this.options, signal, ready);
+          } finally {
+            this.running--;
+            if (!signal.aborted) next = this.prepare(slot);
+          }
+        } catch (error) {
+          // The server is unreachable or failed: wait and ask again, a little longer each time.
+          this.settings.onError?.(error, 'asking for work');
+          await sleep(delay, signal);
+          delay = Math.min(delay * 2, 10_000);
         }
-      } catch (error) {
-        // The server is unreachable or failed: wait and ask again, a little longer each time.
-        this.options.onError?.(error, 'asking for work');
-        await sleep(delay, signal);
-        delay = Math.min(delay * 2, 10_000);
       }
+    } finally {
+      const unused = await next;
+      if (unused) await dispose(this.options, unused);
     }
   }
 
@@ -83,4 +108,10 @@ export class Runner {
     this.loops = [];
     await this.mirrors.close();
   }
+}
+
+/** Ends a sandbox no build used, and removes its directories. */
+async function dispose(options: ExecutionOptions, ready: ReadySandbox): Promise<void> {
+  await ready.sandbox.close().catch(() => undefined);
+  await cleanBuildDirs(options.workDir, ready.dirs, undefined).catch(() => undefined);
 }

@@ -4,10 +4,11 @@
  * container or Kubernetes backend would be a third implementation, the engine and the runner's
  * build logic unchanged.
  *
- * Lifecycle: `openBuild` when a build starts; `exec` one command at a time (the checkout's git
- * commands, then each step); `close` when the build ends, which ends every process the build
- * started, whatever it did to escape (setsid, nohup, double forks). A runner that dies, even by
- * SIGKILL, takes its sandboxes with it.
+ * Lifecycle: `openBuild` for one build, before the build is known (a runner keeps one ready per
+ * slot: starting a sandbox takes longer than anything else a build waits for); `exec` one command
+ * at a time (the checkout, then each step); `close` when the build ends, which ends every process
+ * the build started, whatever it did to escape (setsid, nohup, double forks). A sandbox serves one
+ * build only. A runner that dies, even by SIGKILL, takes its sandboxes with it.
  */
 
 /** A program to run in a sandbox. Paths are as the sandbox sees them. */
@@ -17,6 +18,11 @@ export interface Command {
   cwd: string;
   /** The whole environment: nothing of the runner's own is inherited. */
   env: Record<string, string>;
+  /**
+   * `file` is a bash script of Kiln's own (never a build's code): a sandbox may run it in a shell
+   * it already has instead of starting one.
+   */
+  ownScript?: boolean;
 }
 
 /** How a command ended: its exit code, or the signal that ended it. */
@@ -36,8 +42,11 @@ export interface BuildDirs {
 
 /** A running sandbox. */
 export interface Sandbox {
-  /** The build's directories as its processes see them. */
-  readonly inside: BuildDirs & { mirror: string | undefined };
+  /**
+   * The build's directories as its processes see them, and the runner's mirrors directory: it
+   * cannot be listed, so a build reaches only the mirror whose name it is given (see MirrorCache).
+   */
+  readonly inside: BuildDirs & { mirrors: string };
   /**
    * Runs a command; its stdout and stderr arrive joined at the file-descriptor level (in the order
    * written) through `onOutput`. Resolves when the command and everything it left running have
@@ -49,6 +58,8 @@ export interface Sandbox {
    * undefined when the backend cannot tell.
    */
   processes(): number | undefined;
+  /** False once the sandbox has ended (it cannot run commands any more). */
+  alive(): boolean;
   /** Ends every process of the sandbox. */
   close(): Promise<void>;
 }
@@ -59,8 +70,8 @@ export interface BuildSandboxSpec {
   dirs: BuildDirs;
   /** The runner slot running the build: each slot has its own user when the runner is root. */
   slot: number;
-  /** A repository mirror the build may read (its checkout borrows the mirror's objects). */
-  mirror?: string;
+  /** The runner's mirrors (read-only for builds; a checkout borrows its mirror's objects). */
+  mirrors: string;
 }
 
 /** The mirror keeper's directories on the runner's disk. */

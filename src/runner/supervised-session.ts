@@ -13,12 +13,18 @@ import type { Command, ExecResult } from './sandbox.ts';
  * supervisor is cheaper than a sandbox per command.
  *
  * Protocol: the runner first writes the marker on stdin (never an argument: `ps` in a step would
- * show it), then a command number per command; the command's argv (cwd first) and
+ * show it), then a command number per command; the command's cwd, how to run it (`exec`, or
+ * `source` for a script of Kiln's own that the supervisor's shell runs itself, a process less),
+ * argv and
  * environment are in `<ctl>/.<n>.cmd` and `<ctl>/.<n>.env`, NUL-separated, written by the runner
- * (the build cannot change them: ctl is read-only inside). The command runs with stderr joined to
+ * (the build cannot change them: ctl is read-only inside); nothing the supervisor itself was given
+ * is exported, so the command's environment is exactly that file. The command runs with stderr joined to
  * stdout; when it ends, everything else in the sandbox is killed (what a step leaves behind does not
  * outlive it, as a process group would not), then `<marker> <exit code>` follows on stdout.
- * SIGTERM is for the command: the supervisor catches it and carries on.
+ * SIGTERM is for the command: the supervisor catches it and carries on. The shell that will run
+ * the next command is forked while the runner prepares it, so a command starts with one process
+ * start, as from a plain shell; it reads the command's number itself, and tells the supervisor
+ * (SIGUSR1) when the runner closed its input.
  *
  * $1 ctl directory, $2 most processes (empty: no cap), $3 largest file in KiB (empty).
  */
@@ -27,14 +33,18 @@ IFS= read -r marker || exit 97
 [ -z "$2" ] || ulimit -u "$2" || exit 97
 [ -z "$3" ] || ulimit -f "$3" || exit 97
 trap : TERM
-while IFS= read -r n; do
+trap 'exit 0' USR1
+for v in $(compgen -e); do export -n "$v"; done
+while :; do
   (
+    IFS= read -r n || { kill -USR1 $$; exit 0; }
+    exec </dev/null
     mapfile -d '' -t argv < "$ctl/.$n.cmd" || exit 127
-    for v in $(compgen -e); do unset "$v"; done
     while IFS= read -r -d '' kv; do export "$kv"; done < "$ctl/.$n.env"
     cd -- "\${argv[0]}" || exit 126
-    exec "\${argv[@]:1}" 2>&1
-  ) </dev/null
+    if [ "\${argv[1]}" = source ]; then set -- "\${argv[@]:3}"; exec 2>&1; . "\${argv[2]}"; exit; fi
+    exec "\${argv[@]:2}" 2>&1
+  )
   code=$?
   kill -KILL -1 2>/dev/null
   printf '%s %d\\n' "$marker" "$code"
@@ -125,7 +135,12 @@ export class SupervisedSession {
     if (this.ended) return Promise.reject(this.failure());
     const n = ++this.seq;
     const files = [join(this.options.ctlHost, `.${n}.cmd`), join(this.options.ctlHost, `.${n}.env`)];
-    this.writeFile(files[0] as string, [command.cwd, command.file, ...command.args]);
+    this.writeFile(files[0] as string, [
+      command.cwd,
+      command.ownScript ? 'source' : 'exec',
+      command.file,
+      ...command.args,
+    ]);
     this.writeFile(
       files[1] as string,
       Object.entries(command.env).map(([k, v]) => `${k}=${v}`),
@@ -170,6 +185,11 @@ export class SupervisedSession {
     const [, ...inside] = descendants(pid); // [init, supervisor, ...]
     signalAll(inside, 'SIGTERM');
     this.forceKill ??= setTimeout(() => this.kill(), KILL_GRACE_MS);
+  }
+
+  /** False once the sandbox has ended. */
+  alive(): boolean {
+    return !this.ended;
   }
 
   /** Ends the sandbox: the supervisor exits when its input closes, which ends the namespace. */

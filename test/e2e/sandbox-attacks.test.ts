@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -310,6 +311,36 @@ describe.each(SETUPS)('$name', ({ store, remote }) => {
     expect(vr.state, victimLog).toBe('SUCCESS');
     expect(victimLog).toContain(`victim-step-2 ${VICTIM_SECRET.length}`);
     expect(victimLog).not.toContain('STOLEN');
+  });
+
+  it.skipIf(skip)("cannot read another tenant's repository through the runner's mirrors", async () => {
+    const secretRepo = new TestRepo();
+    secretRepo.commit('private', { 'private.txt': 'tenant-b-private-source\n' });
+    const victimJob = await job(victim, 'private-repo', ['cat private.txt'], {
+      scms: [{ url: secretRepo.url, scm_type: 'git', branch: 'main' }],
+    });
+    const vn = await run(victim, victimJob);
+    expect((await finished(victim, victimJob, vn)).state).toBe('SUCCESS');
+    // A name made without the runner's key (as a plain hash of the URL would be) leads nowhere,
+    // and the directory cannot be listed.
+    const guess = createHash('sha256').update(secretRepo.url).digest('hex').slice(0, 40);
+    const attack = await job(attacker, 'mirrors', [
+      [
+        'ls -la /kiln/mirrors 2>&1',
+        `ls /kiln/mirrors/${guess}.git 2>&1`,
+        'for d in /kiln/mirrors/*/; do git -C "$d" log --all -p 2>&1; done',
+        // (The pattern does not match itself: this script is under /kiln too.)
+        'grep -r tenant-b-private-sourc[e] /kiln /workspace/.git 2>/dev/null',
+        'echo searched',
+      ].join('\n'),
+    ]);
+    const an = await run(attacker, attack);
+    const ar = await finished(attacker, attack, an);
+    const text = await log(attacker, attack, an);
+    expect(ar.state, text).toBe('SUCCESS');
+    expect(text).toContain('searched');
+    expect(text).toMatch(/Permission denied/);
+    expect(text).not.toContain('tenant-b-private-source');
   });
 
   it.skipIf(skip)(

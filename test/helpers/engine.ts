@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Static } from 'typebox';
 import { expect } from 'vitest';
@@ -242,6 +243,22 @@ export function processesWith(text: string): number[] {
     }
   }
   return found;
+}
+
+/**
+ * Build directories under a runner's work directory that a build used and that are still there.
+ * A runner keeps one started, unused sandbox per slot (no scripts, an empty workspace): those are
+ * not counted.
+ */
+export function usedBuildDirs(workDir: string): string[] {
+  const builds = join(workDir, 'builds');
+  if (!existsSync(builds)) return [];
+  return readdirSync(builds).filter((name) =>
+    ['ctl', 'workspace'].some((d) => {
+      const dir = join(builds, name, d);
+      return !existsSync(dir) || readdirSync(dir).length > 0;
+    }),
+  );
 }
 
 /** A number for `sleep <n>` that no other process on the machine has in its command line. */

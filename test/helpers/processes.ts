@@ -41,7 +41,10 @@ export class KilnProcess {
     const port = env.KILN_PORT ?? String(await freePort());
     const full = { KILN_LOG_LEVEL: 'warn', ...env, KILN_PORT: port };
     const argv = [...wrap, process.execPath, KILN_BIN, 'serve'];
-    const child = spawn(argv[0] as string, argv.slice(1), { env: cleanEnv(full), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0] as string, argv.slice(1), {
+      env: cleanEnv(full),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const p = new KilnProcess(child, `http://127.0.0.1:${port}`);
     const deadline = Date.now() + readyWithinMs;
     while (Date.now() < deadline) {
