@@ -103,6 +103,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   if (recovered > 0)
     logger.warn({ builds: recovered }, 'builds that were running when the server stopped ended ABORTED');
 
+  const runner = runnerSetup ? new Runner(engine.dispatch.peer(runnerId), runnerSetup) : undefined;
   const app = await createApp({
     engine,
     logger,
@@ -117,7 +118,6 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
 
-  const runner = runnerSetup ? new Runner(engine.dispatch.peer(runnerId), runnerSetup) : undefined;
   runner?.start();
   logger.info(
     { host: config.host, port, store: storage.dialect, runner: runner ? runnerId : 'none' },

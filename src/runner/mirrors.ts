@@ -157,6 +157,7 @@ export class MirrorCache {
   ) {
     this.dir = join(workDir, 'mirrors');
     this.keeperDir = join(workDir, 'sandbox', 'keeper');
+    mkdirSync(join(workDir, 'sandbox'), { recursive: true, mode: 0o700 });
     this.nameKey = readOrCreateKey(join(workDir, 'sandbox', 'mirror-names.key'));
     const owner = backend.mirrorOwner();
     for (const dir of [this.dir, ...['ctl', 'home', 'tmp'].map((d) => join(this.keeperDir, d))]) {
