@@ -14,7 +14,7 @@ import {
 import { watchLimits, type BuildLimits, type LimitHit } from './limits-watch.ts';
 import { LogStreamer } from './log-streamer.ts';
 import type { MirrorCache, MirrorFailure, MirrorHold } from './mirrors.ts';
-import { persist } from './persist.ts';
+import { retryingPeer } from './retrying-peer.ts';
 import type { BuildDirs, Sandbox, SandboxBackend } from './sandbox.ts';
 import { SecretMasker } from './secret-masker.ts';
 
@@ -83,11 +83,14 @@ function seconds(ms: number): string {
  */
 export async function executeBuild(
   lease: Lease,
-  peer: RunnerPeer,
+  server: RunnerPeer,
   options: ExecutionOptions,
   shutdown: AbortSignal,
   ready: ReadySandbox,
 ): Promise<BuildState | undefined> {
+  const peer = retryingPeer(server, lease.leaseMs, (e, what) =>
+    options.onError?.(e, `reporting ${what} (retrying)`),
+  );
   const { dirs, sandbox, slot } = ready;
   const { plan } = lease;
   const received = Date.now();
@@ -114,8 +117,6 @@ export async function executeBuild(
   ]);
   const write = (data: Buffer) => streamer.write(masker.push(data));
   const line = (text: string) => write(Buffer.from(`[kiln] ${text}\n`));
-  const report = <T>(what: string, fn: () => Promise<T>) =>
-    persist(fn, lease.leaseMs, (e) => options.onError?.(e, `reporting ${what} (retrying)`));
   const stopReason = (why: StopReason) =>
     why === 'timeout'
       ? `the job's timeout of ${seconds(plan.timeoutMs)} passed`
@@ -190,18 +191,19 @@ export async function executeBuild(
       commitId = result.commitId;
       branch = result.branch;
       line(`checked out ${commitId}${result.commitMessage ? ` "${result.commitMessage}"` : ''}`);
-      reported = report('the checkout', () =>
-        peer.started(lease.recordId, {
-          commitId,
-          commitTime: result.commitTime,
-          commitMessage: result.commitMessage,
-          branch,
-        }),
-      );
+      reported = peer.started(lease.recordId, {
+        commitId,
+        commitTime: result.commitTime,
+        commitMessage: result.commitMessage,
+        branch,
+      });
     } else {
-      reported = report('the start', () =>
-        peer.started(lease.recordId, { commitId: '', commitTime: null, commitMessage: '', branch: '' }),
-      );
+      reported = peer.started(lease.recordId, {
+        commitId: '',
+        commitTime: null,
+        commitMessage: '',
+        branch: '',
+      });
     }
     reported.catch(() => {}); // awaited before the next report that must follow it
 
@@ -224,9 +226,7 @@ export async function executeBuild(
       const startOffset = streamer.offset;
       // The step does not wait for the server to hear that it starts: the report goes alongside.
       reported = reported.then(() =>
-        report('a step start', () =>
-          peer.step(lease.recordId, { index, status: 'running', logOffset: startOffset }),
-        ),
+        peer.step(lease.recordId, { index, status: 'running', logOffset: startOffset }),
       );
       reported.catch(() => {});
       line(`step ${index + 1}/${plan.steps.length} "${step.name}"`);
@@ -253,9 +253,11 @@ export async function executeBuild(
               : `step "${step.name}" failed with exit code ${result.exitCode ?? result.signal} after ${seconds(Date.now() - began)}`,
       );
       await reported;
-      await report('a step end', () =>
-        peer.step(lease.recordId, { index, status: ok ? 'success' : 'error', logOffset: streamer.offset }),
-      );
+      await peer.step(lease.recordId, {
+        index,
+        status: ok ? 'success' : 'error',
+        logOffset: streamer.offset,
+      });
       if (!ok) {
         state = reason ? FINAL_STATE[reason] : 'FAILURE';
         break;
@@ -289,7 +291,9 @@ export async function executeBuild(
     );
     await streamer.flush();
     if (reason !== 'lost' && !streamer.leaseLost) {
-      await reportOutcome(lease, peer, { state: reason ? FINAL_STATE[reason] : state }, options.onError);
+      await peer
+        .done(lease.recordId, { state: reason ? FINAL_STATE[reason] : state })
+        .catch((e: unknown) => options.onError?.(e, 'reporting the outcome'));
     }
   }
 }
@@ -337,32 +341,6 @@ function writeStepScripts(
     writeOwned(join(ctl, name), `${step.command}\n`, owner);
     return name;
   });
-}
-
-/**
- * Reports the outcome, retrying while the server is unreachable. When an earlier attempt reached
- * the server but its answer was lost, the retry is told the build is no longer this runner's:
- * that means the outcome was recorded.
- */
-async function reportOutcome(
-  lease: Lease,
-  peer: RunnerPeer,
-  result: { state: BuildState },
-  onError?: (error: unknown, context: string) => void,
-): Promise<void> {
-  let attempts = 0;
-  try {
-    await persist(
-      () => {
-        attempts++;
-        return peer.done(lease.recordId, result);
-      },
-      lease.leaseMs,
-      (e) => onError?.(e, 'reporting the outcome (retrying)'),
-    );
-  } catch (error) {
-    if (!(error instanceof LeaseLostError && attempts > 1)) onError?.(error, 'reporting the outcome');
-  }
 }
 
 /** Renews the lease every few seconds; a stop request or a lost lease stops the build. */
