@@ -6,7 +6,18 @@ import { BRANCH_PARAMETER, isCommitId, isSafeRef, type JobSpec, type StepSpec } 
  * build that is already queued or running.
  */
 export interface BuildPlan {
-  scm: { url: string; buildType: BuildType; ref: string; commit: string } | undefined;
+  scm:
+    | {
+        url: string;
+        buildType: BuildType;
+        ref: string;
+        commit: string;
+        /** Check out submodules, recursively (absent in plans stored before it existed: no). */
+        submodules?: boolean;
+        /** Fetch Git LFS files (absent: no). */
+        lfs?: boolean;
+      }
+    | undefined;
   steps: StepSpec[];
   parameters: BuildParameter[];
   timeoutMs: number;
@@ -81,7 +92,14 @@ export function planBuild(spec: JobSpec, req: RunRequest): PlannedBuild | RunIss
   const codeBranch = buildType === 'tag' ? (req.tag as string) : branch;
   return {
     plan: {
-      scm: spec.scm && { url: spec.scm.url, buildType, ref: codeBranch, commit: req.commit ?? '' },
+      scm: spec.scm && {
+        url: spec.scm.url,
+        buildType,
+        ref: codeBranch,
+        commit: req.commit ?? '',
+        submodules: spec.scm.submodules,
+        lfs: spec.scm.lfs,
+      },
       steps: spec.steps,
       parameters,
       timeoutMs: spec.timeoutMs,

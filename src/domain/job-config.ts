@@ -115,7 +115,18 @@ export interface StepSpec {
 }
 /** What the engine needs from a job's document. */
 export interface JobSpec {
-  scm: { url: string; branch: string; scmType: string; webUrl: string } | undefined;
+  scm:
+    | {
+        url: string;
+        branch: string;
+        scmType: string;
+        webUrl: string;
+        /** Check out the repository's submodules too (`auto_update_sub_module: "true"`). */
+        submodules: boolean;
+        /** Fetch Git LFS files (`scms[0].enable_git_lfs`). */
+        lfs: boolean;
+      }
+    | undefined;
   steps: StepSpec[];
   parameters: ParameterSpec[];
   timeoutMs: number;
@@ -331,6 +342,8 @@ export function toJobSpec(config: JobConfig): JobSpec {
       branch: scm.branch ?? '',
       scmType: scm.scm_type,
       webUrl: scm.web_url ?? '',
+      submodules: config.auto_update_sub_module === 'true',
+      lfs: scm.enable_git_lfs === true,
     },
     steps: config.steps.map((s) => ({
       name: s.name,

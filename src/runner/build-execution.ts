@@ -6,8 +6,8 @@ import { LeaseLostError, type Lease, type RunnerPeer } from '../protocol/runner-
 import { cleanBuildDirs, makeBuildDirs } from './build-dirs.ts';
 import {
   checkout,
+  CHECKOUT_GITCONFIG,
   CHECKOUT_SCRIPT,
-  checkoutGitconfig,
   mirrorFailureReason,
   type CheckoutOutcome,
 } from './checkout.ts';
@@ -17,6 +17,7 @@ import type { MirrorCache, MirrorFailure, MirrorHold } from './mirrors.ts';
 import { retryingPeer } from './retrying-peer.ts';
 import type { BuildDirs, Sandbox, SandboxBackend } from './sandbox.ts';
 import { SecretMasker } from './secret-masker.ts';
+import { mirrorSubmodules } from './submodules.ts';
 
 /** A sandbox started for the next build of a slot, with the build's directories. */
 export interface ReadySandbox {
@@ -93,7 +94,8 @@ export async function executeBuild(
   );
   const { dirs, sandbox, slot } = ready;
   const { plan } = lease;
-  const received = Date.now();
+  // A fetch made after the build was triggered is fresh enough for it: builds queued together share one.
+  const freshSince = Date.now() - lease.queuedForMs;
   const abort = new AbortController();
   let reason: StopReason | undefined;
   let limitHit: LimitHit | undefined;
@@ -129,7 +131,8 @@ export async function executeBuild(
   const owner = options.sandbox.buildOwner(slot);
   const inside = sandbox.inside;
   const baseEnv = { PATH: options.path, HOME: inside.home, LANG: 'C.UTF-8', CI: 'true', KILN: 'true' };
-  let mirror: MirrorHold | undefined;
+  // Every mirror the build reads from (its repository's, its submodules'), released when it ends.
+  const mirrors: MirrorHold[] = [];
   let limits: { stop(): void } | undefined;
   let state: BuildState = 'SUCCESS';
   let reported: Promise<unknown>;
@@ -150,22 +153,31 @@ export async function executeBuild(
         line(`checkout failed: ${maskUrlCredentials(scm.url)} ${held.error}`);
         return (state = 'FAILURE');
       }
-      mirror = held;
+      mirrors.push(held);
       line(`fetching ${maskUrlCredentials(scm.url)} into the runner's mirror`);
       checkingOut = held.update(
         slot,
-        { kind: scm.buildType, ref: scm.ref, commit: scm.commit },
+        { kind: scm.buildType, ref: scm.ref, commit: scm.commit, lfs: scm.lfs === true },
         write,
-        received - lease.queuedForMs,
-        (resolved) => {
-          const gitconfig = checkoutGitconfig(`${inside.mirrors}/${held.name}`);
-          writeOwned(join(dirs.ctl, 'checkout.gitconfig'), gitconfig, owner);
+        freshSince,
+        async (resolved) => {
+          const submoduleRules = scm.submodules
+            ? await mirrorSubmodules(
+                options.mirrors,
+                slot,
+                { hold: held, commit: resolved.commitId, url: scm.url },
+                inside.mirrors,
+                { write, freshSince, holds: mirrors },
+              )
+            : [];
+          if ('failure' in submoduleRules) return submoduleRules;
+          writeOwned(join(dirs.ctl, '.gitconfig'), CHECKOUT_GITCONFIG, owner);
           writeOwned(join(dirs.ctl, 'checkout.sh'), CHECKOUT_SCRIPT, owner);
           return checkout(
             { sandbox, env: baseEnv, signal: abort.signal, write, standalone: plan.keepWorkspace },
             scm,
             resolved,
-            held.name,
+            { name: held.name, submoduleRules },
           );
         },
       );
@@ -281,7 +293,7 @@ export async function executeBuild(
     shutdown.removeEventListener('abort', onShutdown);
     // Every process of the build ends before the outcome is reported.
     await sandbox.close().catch((e: unknown) => options.onError?.(e, 'closing the sandbox'));
-    mirror?.release(slot);
+    for (const held of mirrors) held.release(slot);
     if (reason === 'limit' && limitHit) line(limitHit.message);
     write(masker.end());
     if (reason !== 'lost') line(`build finished: ${reason ? FINAL_STATE[reason] : state}`);

@@ -35,6 +35,10 @@ export function mirrorFailureReason(failure: MirrorFailure, scm: Scm): string {
       return scm.ref
         ? `cannot check out ${scm.buildType} ${scm.ref} of ${url}`
         : `${url} has no default branch`;
+    case 'no-lfs':
+      return `the job asks for Git LFS files (enable_git_lfs) and git-lfs is not installed on the runner (Debian/Ubuntu: apt-get install git-lfs)`;
+    case 'lfs':
+      return `cannot fetch the Git LFS files of ${url}`;
     case 'keeper':
       return `the runner's mirror of ${url} failed: ${failure.detail}`;
   }
@@ -51,13 +55,27 @@ export function mirrorFailureReason(failure: MirrorFailure, scm: Scm): string {
  * tell the failures apart. Written to the build's ctl directory (`checkout.sh`) before the
  * checkout.
  */
-export const CHECKOUT_SCRIPT = `mirror=$1 url=$2 kind=$3 name=$4 commit=$5 share=$6
+export const CHECKOUT_SCRIPT = `mirror=$1 url=$2 kind=$3 name=$4 commit=$5 share=$6 lfs=$7 submodules=$8
+shift 8
 rewrite="url.$mirror.insteadOf=$url"
-if [ "$kind" = commit ]; then
-  git -c "$rewrite" clone --quiet "$share" --no-checkout -- "$url" . || exit 10
-  git checkout --quiet --detach "$commit" || exit 11
+if [ "$lfs" = 1 ]; then
+  # git-lfs reads the mirror (the keeper's) with a git that sees HOME's config, not GIT_CONFIG_GLOBAL.
+  export HOME=\${GIT_CONFIG_GLOBAL%/*}
+  lfs=(-c "filter.lfs.smudge=git-lfs smudge -- %f" -c "filter.lfs.process=git-lfs filter-process" -c filter.lfs.required=true)
 else
-  git -c "$rewrite" clone --quiet "$share" --single-branch --branch "$name" -- "$url" . || exit 10
+  lfs=()
+  export GIT_LFS_SKIP_SMUDGE=1
+fi
+if [ "$kind" = commit ]; then
+  git -c "$rewrite" "\${lfs[@]}" clone --quiet "$share" --no-checkout -- "$url" . || exit 10
+  git -c "$rewrite" "\${lfs[@]}" checkout --quiet --detach "$commit" || exit 11
+else
+  git -c "$rewrite" "\${lfs[@]}" clone --quiet "$share" --single-branch --branch "$name" -- "$url" . || exit 10
+fi
+if [ "$submodules" = 1 ]; then
+  rules=(-c protocol.file.allow=always)
+  for rule in "$@"; do rules+=(-c "$rule"); done
+  git "\${rules[@]}" submodule --quiet update --init --recursive || exit 13
 fi
 `;
 
@@ -69,9 +87,9 @@ export async function checkout(
   ctx: CheckoutContext,
   scm: Scm,
   resolved: Resolved,
-  mirrorName: string,
+  mirror: { name: string; submoduleRules: string[] },
 ): Promise<CheckoutOutcome> {
-  const mirror = `${ctx.sandbox.inside.mirrors}/${mirrorName}`;
+  const mirrorPath = `${ctx.sandbox.inside.mirrors}/${mirror.name}`;
   const share = ctx.standalone ? '--no-hardlinks' : '--shared';
   const url = maskUrlCredentials(scm.url);
   const shown =
@@ -81,14 +99,25 @@ export async function checkout(
           `git checkout --quiet --detach ${resolved.commitId}`,
         ]
       : [`git clone --quiet ${share} --single-branch --branch ${resolved.name} -- ${url} .`];
+  if (scm.submodules) shown.push('git submodule update --init --recursive');
   ctx.write(Buffer.from(`${shown.map((c) => `$ ${c}`).join('\n')}   (from the runner's mirror)\n`));
-  const gitconfig = `${ctx.sandbox.inside.ctl}/checkout.gitconfig`;
+  const gitconfig = `${ctx.sandbox.inside.ctl}/.gitconfig`;
   const result = await ctx.sandbox
     .exec(
       {
         file: `${ctx.sandbox.inside.ctl}/checkout.sh`,
         ownScript: true,
-        args: [mirror, scm.url, resolved.kind, resolved.name, resolved.commitId, share],
+        args: [
+          mirrorPath,
+          scm.url,
+          resolved.kind,
+          resolved.name,
+          resolved.commitId,
+          share,
+          scm.lfs ? '1' : '0',
+          scm.submodules ? '1' : '0',
+          ...mirror.submoduleRules,
+        ],
         cwd: ctx.sandbox.inside.workspace,
         env: {
           ...ctx.env,
@@ -108,7 +137,9 @@ export async function checkout(
       reason:
         result.exitCode === null
           ? `checkout ended by ${result.signal}`
-          : `cannot check out ${resolved.kind} ${resolved.name || resolved.commitId} of ${url} (git exit ${result.exitCode})`,
+          : result.exitCode === 13
+            ? `cannot check out the submodules of ${url}`
+            : `cannot check out ${resolved.kind} ${resolved.name || resolved.commitId} of ${url} (git exit ${result.exitCode})`,
     };
   }
   return {
@@ -120,7 +151,8 @@ export async function checkout(
   };
 }
 
-/** The git configuration of the checkout: the mirror belongs to another user (the keeper's). */
-export function checkoutGitconfig(mirrorInside: string): string {
-  return `[safe]\n\tdirectory = ${mirrorInside}\n`;
-}
+/**
+ * The git configuration of the checkout: the mirrors belong to another user (the keeper's), and
+ * they are the only repositories in the sandbox besides the workspace.
+ */
+export const CHECKOUT_GITCONFIG = '[safe]\n\tdirectory = *\n';

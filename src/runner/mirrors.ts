@@ -15,6 +15,16 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BuildType } from '../domain/build.ts';
+import {
+  KEEPER_GITCONFIG,
+  MIRROR_SCRIPT,
+  readResolved,
+  readSubmodules,
+  SUBMODULES_SCRIPT,
+  type MirrorFailure,
+  type Resolved,
+  type Submodule,
+} from './mirror-scripts.ts';
 import { repositorySource } from './repository-source.ts';
 import type { Sandbox, SandboxBackend } from './sandbox.ts';
 
@@ -34,21 +44,11 @@ export interface Wanted {
   /** Branch or tag ('' for the default branch). */
   ref: string;
   commit: string;
+  /** Fetch the commit's Git LFS files into the mirror too. */
+  lfs?: boolean;
 }
 
-/** What the mirror found for a build: the exact commit to check out. */
-export interface Resolved {
-  /** What `ref` turned out to be (as with git clone --branch, a branch build may name a tag). */
-  kind: BuildType;
-  /** The branch or tag; for a commit build, the default branch (a clone gets it). */
-  name: string;
-  commitId: string;
-  commitTime: number | null;
-  commitMessage: string;
-}
-
-/** Why a mirror could not give a build what it wants. */
-export type MirrorFailure = { failure: 'fetch' | 'commit' | 'ref' } | { failure: 'keeper'; detail: string };
+export type { MirrorFailure, Resolved, Submodule };
 
 /** A build's hold on a mirror: it is not repacked or removed until released. */
 export interface MirrorHold {
@@ -69,6 +69,8 @@ export interface MirrorHold {
     freshSince: number,
     use: (resolved: Resolved) => Promise<T>,
   ): Promise<T | MirrorFailure>;
+  /** The submodules of a commit the mirror has (read while `update`'s `use` runs). */
+  submodules(slot: number, commit: string): Promise<Submodule[] | MirrorFailure>;
   release(slot: number): void;
 }
 
@@ -88,48 +90,6 @@ interface Entry {
 
 const run = promisify(execFile);
 const NEVER = new AbortController().signal;
-const SEPARATOR = '\u001f';
-/** Starts the mirror script's answer line. */
-const RESOLVED = `${SEPARATOR}kiln${SEPARATOR}`;
-
-/**
- * Run by the mirror keeper: fetches into the mirror (made by `git clone --bare` the first time),
- * then resolves what the build wants to one commit. No housekeeping after the fetch: a mirror is
- * repacked only when no build borrows from it (`maintain`). Never handed anything but these arguments:
- * $1 source, $2 the mirror, $3 branch|tag|commit, $4 ref, $5 commit, $6 1 to fetch (0: a fetch
- * fresh enough for this build was made). Exit codes tell the failures apart: 10 fetch, 11 commit
- * not found, 12 ref not found.
- */
-const MIRROR_SCRIPT = `source=$1 kind=$3 ref=$4 commit=$5
-cd -- "$2" || exit 20
-if [ "$6" = 0 ] && [ -f HEAD ]; then
-  : # fetched since the build was triggered: resolve only
-elif [ -f HEAD ]; then
-  git fetch --quiet --prune --no-auto-maintenance origin '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*' || exit 10
-else
-  find . -mindepth 1 -delete 2>/dev/null
-  git clone --quiet --bare -- "$source" . && git config gc.auto 0 || exit 10
-fi
-show() { git show --no-patch --format='%H${SEPARATOR}%ct${SEPARATOR}%s' "$1^{commit}" 2>/dev/null; }
-if [ "$kind" = commit ]; then
-  info=$(show "$commit") || { git fetch --quiet origin "$commit" 2>/dev/null && info=$(show "$commit"); } || exit 11
-  name=$(git symbolic-ref --quiet --short HEAD)
-else
-  if [ -z "$ref" ]; then ref=$(git symbolic-ref --quiet --short HEAD) || exit 12; kind=branch; fi
-  first=heads second=tags
-  [ "$kind" = tag ] && first=tags second=heads
-  if info=$(show "refs/$first/$ref"); then space=$first
-  elif info=$(show "refs/$second/$ref"); then space=$second
-  else exit 12
-  fi
-  if [ "$space" = heads ]; then kind=branch; else kind=tag; fi
-  name=$ref
-fi
-printf '${SEPARATOR}kiln${SEPARATOR}%s${SEPARATOR}%s${SEPARATOR}%s\\n' "$kind" "$name" "$info"
-`;
-
-/** The keeper's git configuration: local repositories may belong to any user. */
-const KEEPER_GITCONFIG = '[safe]\n\tdirectory = *\n';
 
 /**
  * The runner's git mirrors, one bare repository per repository URL (as Buildkite's agent keeps
@@ -164,8 +124,9 @@ export class MirrorCache {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       if (owner) chownSync(dir, owner.uid, owner.gid);
     }
-    writeFileSync(join(this.keeperDir, 'ctl', 'gitconfig'), KEEPER_GITCONFIG, { mode: 0o644 });
+    writeFileSync(join(this.keeperDir, 'ctl', '.gitconfig'), KEEPER_GITCONFIG, { mode: 0o644 });
     writeFileSync(join(this.keeperDir, 'ctl', 'mirror.sh'), MIRROR_SCRIPT, { mode: 0o644 });
+    writeFileSync(join(this.keeperDir, 'ctl', 'submodules.sh'), SUBMODULES_SCRIPT, { mode: 0o644 });
     chmodSync(this.dir, 0o700);
     const names = readdirSync(this.dir);
     // Every build sandbox sees this directory, but nobody may list it: a build reaches only the
@@ -220,6 +181,7 @@ export class MirrorCache {
           );
           return 'failure' in resolved ? resolved : use(resolved);
         }),
+      submodules: (slot, commit) => this.listSubmodules(slot, held, commit),
       release: (slot) => {
         if (released) return;
         released = true;
@@ -259,12 +221,12 @@ export class MirrorCache {
   }
 
   /**
-   * Runs a command in the slot's keeper: `git` with `args`, or (`script`) the mirror script; a
+   * Runs a command in the slot's keeper: `git` with `args`, or one of the keeper's scripts; a
    * keeper that died is replaced next time.
    */
   private async inKeeper(
     slot: number,
-    command: { script: boolean; args: string[] },
+    command: { script?: 'mirror.sh' | 'submodules.sh'; args: string[] },
     onOutput: (data: Buffer) => void,
   ): Promise<number | null> {
     const keeper = await this.keeper(slot);
@@ -272,16 +234,16 @@ export class MirrorCache {
     try {
       const result = await keeper.exec(
         {
-          file: command.script ? `${inside.ctl}/mirror.sh` : 'git',
+          file: command.script ? `${inside.ctl}/${command.script}` : 'git',
           args: command.args,
-          ownScript: command.script,
+          ownScript: command.script !== undefined,
           cwd: inside.workspace,
           env: {
             PATH: '/usr/local/bin:/usr/bin:/bin',
             HOME: inside.home,
             TMPDIR: inside.tmp,
             LANG: 'C.UTF-8',
-            GIT_CONFIG_GLOBAL: `${inside.ctl}/gitconfig`,
+            GIT_CONFIG_GLOBAL: `${inside.ctl}/.gitconfig`,
             GIT_TERMINAL_PROMPT: '0',
             GIT_ASKPASS: '/bin/false',
           },
@@ -306,7 +268,7 @@ export class MirrorCache {
     freshSince: number,
   ): Promise<Resolved | MirrorFailure> {
     const fresh = entry.fetchedAt >= freshSince;
-    const asked = `${wanted.kind}\n${wanted.ref}\n${wanted.commit}`;
+    const asked = `${wanted.kind}\n${wanted.ref}\n${wanted.commit}\n${wanted.lfs === true}`;
     const known = fresh ? entry.resolved.get(asked) : undefined;
     if (known) return known;
     const inside = `${(await this.keeper(slot)).inside.workspace}/${entry.key}.git`;
@@ -316,37 +278,51 @@ export class MirrorCache {
     try {
       code = await this.inKeeper(
         slot,
-        { script: true, args: [source, inside, wanted.kind, wanted.ref, wanted.commit, fresh ? '0' : '1'] },
+        {
+          script: 'mirror.sh',
+          args: [
+            source,
+            inside,
+            wanted.kind,
+            wanted.ref,
+            wanted.commit,
+            fresh ? '0' : '1',
+            wanted.lfs ? '1' : '0',
+          ],
+        },
         (data) => out.push(data),
       );
     } catch (error) {
       return { failure: 'keeper', detail: (error as Error).message };
     }
-    const text = Buffer.concat(out).toString('utf8');
-    const at = text.lastIndexOf(RESOLVED);
-    const messages = at >= 0 ? text.slice(0, at) : text;
+    const { messages, answer } = readResolved(Buffer.concat(out).toString('utf8'), code);
     if (messages.trim()) write(Buffer.from(messages.endsWith('\n') ? messages : `${messages}\n`));
-    if (code !== 0 || at < 0) {
-      const failure = FAILURES[code ?? -1];
-      return failure ? { failure } : { failure: 'keeper', detail: `exit code ${code}` };
-    }
-    const [kind, name, commitId, seconds, ...subject] = text
-      .slice(at + RESOLVED.length)
-      .replace(/\n$/, '')
-      .split(SEPARATOR);
-    const resolved: Resolved = {
-      kind: kind as BuildType,
-      name: name ?? '',
-      commitId: commitId ?? '',
-      commitTime: /^\d+$/.test(seconds ?? '') ? Number(seconds) * 1000 : null,
-      commitMessage: subject.join(SEPARATOR),
-    };
+    if ('failure' in answer) return answer;
+    const resolved = answer;
     if (!fresh) {
       entry.fetchedAt = startedAt;
       entry.resolved = new Map();
     }
     entry.resolved.set(asked, resolved);
     return resolved;
+  }
+
+  private async listSubmodules(
+    slot: number,
+    entry: Entry,
+    commit: string,
+  ): Promise<Submodule[] | MirrorFailure> {
+    const inside = `${(await this.keeper(slot)).inside.workspace}/${entry.key}.git`;
+    const out: Buffer[] = [];
+    try {
+      const code = await this.inKeeper(slot, { script: 'submodules.sh', args: [inside, commit] }, (d) =>
+        out.push(d),
+      );
+      if (code !== 0) return { failure: 'keeper', detail: `listing submodules: exit code ${code}` };
+    } catch (error) {
+      return { failure: 'keeper', detail: (error as Error).message };
+    }
+    return readSubmodules(Buffer.concat(out).toString('utf8'));
   }
 
   /** After the last build lets go: git's own housekeeping, then the size and age caps. */
@@ -357,7 +333,7 @@ export class MirrorCache {
       // gc.auto is 0 in the mirror so that a fetch never packs while builds borrow its objects.
       await this.inKeeper(
         slot,
-        { script: false, args: ['-C', inside, '-c', 'gc.auto=6700', 'gc', '--auto', '--quiet'] },
+        { args: ['-C', inside, '-c', 'gc.auto=6700', 'gc', '--auto', '--quiet'] },
         () => {},
       );
       const { stdout } = await run('du', ['-s', '-B1', entry.path]);
@@ -418,6 +394,3 @@ function newEntry(key: string, path: string, lastUsed: number): Entry {
     resolved: new Map(),
   };
 }
-
-/** The mirror script's exit codes. */
-const FAILURES: Record<number, 'fetch' | 'commit' | 'ref'> = { 10: 'fetch', 11: 'commit', 12: 'ref' };

@@ -1,0 +1,141 @@
+import type { BuildType } from '../domain/build.ts';
+
+/**
+ * The scripts the mirror keeper runs, and how their answers are read. The keeper runs nothing
+ * else: every value is a positional argument, never spliced into a script's text.
+ */
+
+const SEPARATOR = '\u001f';
+/** Starts a script's answer line. */
+const ANSWER = `${SEPARATOR}kiln${SEPARATOR}`;
+
+/** What the mirror found for a build: the exact commit to check out. */
+export interface Resolved {
+  /** What `ref` turned out to be (as with git clone --branch, a branch build may name a tag). */
+  kind: BuildType;
+  /** The branch or tag; for a commit build, the default branch (a clone gets it). */
+  name: string;
+  commitId: string;
+  commitTime: number | null;
+  commitMessage: string;
+}
+
+/** A submodule of a commit: where it goes, its URL as `.gitmodules` gives it, and its commit. */
+export interface Submodule {
+  path: string;
+  url: string;
+  commit: string;
+}
+
+/** Why a mirror could not give a build what it wants. */
+export type MirrorFailure =
+  { failure: 'fetch' | 'commit' | 'ref' | 'no-lfs' | 'lfs' } | { failure: 'keeper'; detail: string };
+
+/** The mirror script's exit codes. */
+const FAILURES: Record<number, 'fetch' | 'commit' | 'ref' | 'no-lfs' | 'lfs'> = {
+  10: 'fetch',
+  11: 'commit',
+  12: 'ref',
+  13: 'no-lfs',
+  14: 'lfs',
+};
+
+/**
+ * Fetches into the mirror (made by `git clone --bare` the first time), then resolves what the
+ * build wants to one commit, and fetches that commit's Git LFS files when asked. No housekeeping
+ * after the fetch: a mirror is repacked only when no build borrows from it.
+ * $1 source, $2 the mirror, $3 branch|tag|commit, $4 ref, $5 commit, $6 1 to fetch (0: a fetch
+ * fresh enough for this build was made), $7 1 to fetch LFS files.
+ */
+export const MIRROR_SCRIPT = `source=$1 kind=$3 ref=$4 commit=$5
+cd -- "$2" || exit 20
+if [ "$6" = 0 ] && [ -f HEAD ]; then
+  : # fetched since the build was triggered: resolve only
+elif [ "$kind" = commit ] && [ -f HEAD ] && git cat-file -e "$commit^{commit}" 2>/dev/null; then
+  : # a commit never changes: the mirror has it
+elif [ -f HEAD ]; then
+  git fetch --quiet --prune --no-auto-maintenance origin '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*' || exit 10
+else
+  find . -mindepth 1 -delete 2>/dev/null
+  git clone --quiet --bare -- "$source" . && git config gc.auto 0 || exit 10
+fi
+show() { git show --no-patch --format='%H${SEPARATOR}%ct${SEPARATOR}%s' "$1^{commit}" 2>/dev/null; }
+if [ "$kind" = commit ]; then
+  info=$(show "$commit") || { git fetch --quiet origin "$commit" 2>/dev/null && info=$(show "$commit"); } || exit 11
+  name=$(git symbolic-ref --quiet --short HEAD)
+else
+  if [ -z "$ref" ]; then ref=$(git symbolic-ref --quiet --short HEAD) || exit 12; kind=branch; fi
+  first=heads second=tags
+  [ "$kind" = tag ] && first=tags second=heads
+  if info=$(show "refs/$first/$ref"); then space=$first
+  elif info=$(show "refs/$second/$ref"); then space=$second
+  else exit 12
+  fi
+  if [ "$space" = heads ]; then kind=branch; else kind=tag; fi
+  name=$ref
+fi
+if [ "$7" = 1 ]; then
+  git lfs version >/dev/null 2>&1 || exit 13
+  # git-lfs reads the source (another user's) with a git that sees HOME's config, not GIT_CONFIG_GLOBAL.
+  HOME=\${GIT_CONFIG_GLOBAL%/*} git lfs fetch origin "\${info%%${SEPARATOR}*}" || exit 14
+fi
+printf '${ANSWER}%s${SEPARATOR}%s${SEPARATOR}%s\\n' "$kind" "$name" "$info"
+`;
+
+/**
+ * Lists the submodules of a commit from its `.gitmodules`, with the commit each is at.
+ * $1 the mirror, $2 the commit.
+ */
+export const SUBMODULES_SCRIPT = `cd -- "$1" || exit 20
+git config --blob "$2:.gitmodules" --get-regexp '^submodule\\..*\\.path$' 2>/dev/null |
+while read -r key path; do
+  name=\${key#submodule.}; name=\${name%.path}
+  url=$(git config --blob "$2:.gitmodules" --get "submodule.$name.url") || continue
+  at=$(git rev-parse --verify --quiet "$2:$path") || continue
+  printf '${ANSWER}%s${SEPARATOR}%s${SEPARATOR}%s\\n' "$path" "$url" "$at"
+done
+exit 0
+`;
+
+/** The keeper's git configuration: local repositories may belong to any user. */
+export const KEEPER_GITCONFIG = '[safe]\n\tdirectory = *\n';
+
+/** A script's output split into git's messages (for the build log) and its answer lines. */
+function answers(text: string): { messages: string; lines: string[][] } {
+  const at = text.indexOf(ANSWER);
+  const messages = at >= 0 ? text.slice(0, at) : text;
+  const lines = (at >= 0 ? text.slice(at) : '')
+    .split('\n')
+    .filter((l) => l.startsWith(ANSWER))
+    .map((l) => l.slice(ANSWER.length).split(SEPARATOR));
+  return { messages, lines };
+}
+
+/** The mirror script's answer, or why it failed. */
+export function readResolved(
+  text: string,
+  code: number | null,
+): { messages: string; answer: Resolved | MirrorFailure } {
+  const { messages, lines } = answers(text);
+  const line = lines[0];
+  if (code !== 0 || !line) {
+    const failure = FAILURES[code ?? -1];
+    return { messages, answer: failure ? { failure } : { failure: 'keeper', detail: `exit code ${code}` } };
+  }
+  const [kind, name, commitId, seconds, ...subject] = line;
+  return {
+    messages,
+    answer: {
+      kind: kind as BuildType,
+      name: name ?? '',
+      commitId: commitId ?? '',
+      commitTime: /^\d+$/.test(seconds ?? '') ? Number(seconds) * 1000 : null,
+      commitMessage: subject.join(SEPARATOR),
+    },
+  };
+}
+
+/** The submodules script's answer. */
+export function readSubmodules(text: string): Submodule[] {
+  return answers(text).lines.map(([path = '', url = '', commit = '']) => ({ path, url, commit }));
+}
