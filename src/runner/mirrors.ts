@@ -104,6 +104,8 @@ const NEVER = new AbortController().signal;
 export class MirrorCache {
   private readonly entries = new Map<string, Entry>();
   private readonly keepers = new Map<number, Promise<Sandbox>>();
+  /** The last command queued for each slot's keeper. */
+  private readonly keeperTurns = new Map<number, Promise<unknown>>();
   /** The mirrors directory, on the runner's disk. */
   readonly dir: string;
   private readonly keeperDir: string;
@@ -224,7 +226,24 @@ export class MirrorCache {
    * Runs a command in the slot's keeper: `git` with `args`, or one of the keeper's scripts; a
    * keeper that died is replaced next time.
    */
-  private async inKeeper(
+  private inKeeper(
+    slot: number,
+    command: { script?: 'mirror.sh' | 'submodules.sh'; args: string[] },
+    onOutput: (data: Buffer) => void,
+  ): Promise<number | null> {
+    // A keeper runs one command at a time; the housekeeping of one mirror after a build and the
+    // next build's fetch of another mirror may ask the same keeper at once.
+    const turn = (this.keeperTurns.get(slot) ?? Promise.resolve()).then(() =>
+      this.runInKeeper(slot, command, onOutput),
+    );
+    this.keeperTurns.set(
+      slot,
+      turn.catch(() => {}),
+    );
+    return turn;
+  }
+
+  private async runInKeeper(
     slot: number,
     command: { script?: 'mirror.sh' | 'submodules.sh'; args: string[] },
     onOutput: (data: Buffer) => void,
@@ -336,8 +355,11 @@ export class MirrorCache {
         { args: ['-C', inside, '-c', 'gc.auto=6700', 'gc', '--auto', '--quiet'] },
         () => {},
       );
-      const { stdout } = await run('du', ['-s', '-B1', entry.path]);
-      entry.bytes = Number(stdout.split('\t')[0]) || 0;
+      entry.bytes = await diskUsage(entry.path);
+      // Mirrors found at start are measured once, when the caps are first checked.
+      for (const other of this.entries.values()) {
+        if (other.bytes < 0 && other.users === 0) other.bytes = await diskUsage(other.path);
+      }
     } catch (error) {
       this.onError(error, 'mirror housekeeping');
     }
@@ -380,6 +402,12 @@ function readOrCreateKey(file: string): Buffer {
   const key = randomBytes(32);
   writeFileSync(file, key, { mode: 0o600 });
   return key;
+}
+
+/** Bytes a directory takes on disk. */
+async function diskUsage(path: string): Promise<number> {
+  const { stdout } = await run('du', ['-s', '-B1', path]);
+  return Number(stdout.split('\t')[0]) || 0;
 }
 
 function newEntry(key: string, path: string, lastUsed: number): Entry {

@@ -1,0 +1,144 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MirrorCache, type MirrorSettings } from '../../src/runner/mirrors.ts';
+import { TestRepo } from '../helpers/git.ts';
+import { waitUntil } from '../helpers/engine.ts';
+import { testRunnerOptions } from '../helpers/runner.ts';
+
+/**
+ * The runner's mirrors stay within their caps: the least recently used idle mirror goes while
+ * they take more than KILN_MIRROR_MAX_BYTES, a mirror unused for KILN_MIRROR_MAX_AGE_DAYS goes, a
+ * mirror a build holds never goes, and concurrent builds of one repository share its mirror safely.
+ */
+
+const MB = 1024 * 1024;
+const caches: MirrorCache[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(caches.splice(0).map((c) => c.close()));
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function newCache(settings: Partial<MirrorSettings>): Promise<{ cache: MirrorCache; dir: string }> {
+  const workDir = mkdtempSync(join(tmpdir(), 'kiln-mirrors-'));
+  dirs.push(workDir);
+  return { cache: await cacheIn(workDir, settings), dir: join(workDir, 'mirrors') };
+}
+
+/** A runner's mirrors in `workDir`, with the runner's real sandbox and these caps. */
+async function cacheIn(workDir: string, settings: Partial<MirrorSettings>): Promise<MirrorCache> {
+  const { sandbox, mirrors } = await testRunnerOptions(1, {}, workDir);
+  const cache = new MirrorCache(sandbox, workDir, {
+    ...mirrors,
+    maxBytes: 1024 * MB,
+    maxAgeMs: 86_400_000,
+    ...settings,
+  });
+  caches.push(cache);
+  return cache;
+}
+
+/** A repository of about `mb` megabytes (random bytes do not compress). */
+function repoOf(mb: number): TestRepo {
+  const repo = new TestRepo();
+  repo.commit('data', { 'data.bin': randomBytes(mb * MB).toString('latin1') });
+  return repo;
+}
+
+/** The sources of the mirrors on disk (a local repository's is its path). */
+function mirrored(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.git') && existsSync(join(dir, n, 'config')))
+    .map((n) =>
+      execFileSync('git', ['config', '--file', join(dir, n, 'config'), 'remote.origin.url'], {
+        encoding: 'utf8',
+      }).trim(),
+    )
+    .sort();
+}
+
+/** One build's use of a mirror: fetch and resolve `main`, then let go. */
+async function build(cache: MirrorCache, repo: TestRepo, holdUntil?: Promise<void>): Promise<string> {
+  const held = cache.hold(repo.url);
+  if ('error' in held) throw new Error(held.error);
+  try {
+    const resolved = await held.update(
+      0,
+      { kind: 'branch', ref: 'main', commit: '' },
+      () => {},
+      Date.now(),
+      async (r) => {
+        await holdUntil;
+        return r;
+      },
+    );
+    if ('failure' in resolved) throw new Error(`mirror failed: ${JSON.stringify(resolved)}`);
+    return resolved.commitId;
+  } finally {
+    held.release(0);
+  }
+}
+
+describe('mirror caps', () => {
+  it('removes the least recently used idle mirrors while they take more than the byte cap', async () => {
+    const [a, b, c] = [repoOf(1), repoOf(1), repoOf(1)];
+    const { cache, dir } = await newCache({ maxBytes: 2.5 * MB });
+    await build(cache, a);
+    await build(cache, b);
+    await waitUntil('two mirrors', () => (mirrored(dir).length === 2 ? true : undefined), 10_000);
+    await build(cache, c);
+    // a, b, c take about 3 MB: a, used longest ago, goes.
+    await waitUntil(
+      'a removed',
+      () => (mirrored(dir).join() === [b.dir, c.dir].sort().join() ? true : undefined),
+      10_000,
+    );
+  });
+
+  it('removes a mirror unused for longer than the age cap, never one a build holds', async () => {
+    const [a, b] = [repoOf(0), repoOf(0)];
+    const { cache, dir } = await newCache({ maxAgeMs: 0 });
+    let letGo = () => {};
+    const holding = build(cache, a, new Promise<void>((r) => (letGo = r)));
+    await waitUntil('a mirrored', () => (mirrored(dir).includes(a.dir) ? true : undefined), 10_000);
+    await build(cache, b);
+    await waitUntil('b removed', () => (mirrored(dir).includes(b.dir) ? undefined : true), 10_000);
+    expect(mirrored(dir)).toEqual([a.dir]);
+    letGo();
+    expect(await holding).toBe(a.git('rev-parse', 'HEAD'));
+    await waitUntil('a removed', () => (mirrored(dir).length === 0 ? true : undefined), 10_000);
+  });
+
+  it('lets concurrent builds of one repository share its mirror, each getting the commit it resolved', async () => {
+    const repo = repoOf(0);
+    const { cache, dir } = await newCache({});
+    const heads: string[] = [];
+    const results = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        if (i % 2 === 1) heads.push(repo.commit(`c${i}`, { 'n.txt': `${i}\n` }));
+        return build(cache, repo);
+      }),
+    );
+    expect(mirrored(dir)).toEqual([repo.dir]);
+    for (const id of results) expect(id).toMatch(/^[0-9a-f]{40}$/);
+    // Every build got a commit of the branch, and the last one the newest head.
+    const all = repo.git('rev-list', 'main').split('\n');
+    for (const id of results) expect(all).toContain(id);
+    expect(results.at(-1)).toBe(repo.git('rev-parse', 'HEAD'));
+    expect(heads.at(-1)).toBe(repo.git('rev-parse', 'HEAD'));
+  });
+
+  it('measures the mirrors it finds at start, so a restarted runner keeps to the cap', async () => {
+    const [a, b] = [repoOf(1), repoOf(1)];
+    const first = await newCache({});
+    await build(first.cache, a);
+    await first.cache.close();
+    const again = await cacheIn(join(first.dir, '..'), { maxBytes: 1.5 * MB });
+    await build(again, b);
+    await waitUntil('a removed', () => (mirrored(first.dir).join() === b.dir ? true : undefined), 10_000);
+  });
+});
