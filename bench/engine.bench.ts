@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { advance, makeBigRepository, serveOverGit } from './lib/big-repo.ts';
+import { startGitDaemon } from '../test/helpers/git-daemon.ts';
+import { advance, makeBigRepository } from './lib/big-repo.ts';
 import { KILN_BIN, login, startProcess, type Served } from './lib/processes.ts';
 import { freePort } from '../test/helpers/cli.ts';
 import { median, percentile, report } from './lib/stats.ts';
@@ -298,19 +299,20 @@ async function bigRepository(dir: string): Promise<void> {
   const source = join(dir, 'big', 'big.git');
   mkdirSync(dirname(source), { recursive: true });
   makeBigRepository(source);
-  const daemon = await serveOverGit(source);
+  const daemon = await startGitDaemon(dirname(source));
+  const url = `${daemon.base}/${basename(source)}`;
   const server = await startServer(join(dir, 'big'));
   try {
     const token = await login(server.url, PASSWORD);
-    const job = await createJob(server.url, token, daemon.url, 'big', STEP_STAMP);
+    const job = await createJob(server.url, token, url, 'big', STEP_STAMP);
     console.log(
       '\nA repository of 10,000 files and 100 MB of history over loopback git, a new commit per build',
     );
     const first = await latency(server.url, token, job, 1);
     let n = 0;
     const kiln = await latency(server.url, token, job, BIG_SAMPLES, () => advance(source, ++n));
-    const shallow = bareStart(dir, daemon.url, 'depth1', 5, () => advance(source, ++n));
-    const floor = bareStart(dir, daemon.url, 'checkout', BIG_SAMPLES, () => advance(source, ++n));
+    const shallow = bareStart(dir, url, 'depth1', 5, () => advance(source, ++n));
+    const floor = bareStart(dir, url, 'checkout', BIG_SAMPLES, () => advance(source, ++n));
     const med = median(kiln);
     report('first build (makes the mirror), trigger to step', `${first[0]?.toFixed(0)} ms`);
     report(

@@ -1,7 +1,5 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { basename, dirname } from 'node:path';
-import { freePort } from '../../test/helpers/cli.ts';
 
 const GIT_ENV = {
   ...process.env,
@@ -55,33 +53,4 @@ export function makeBigRepository(dir: string, files = 10_000, historyMb = 100):
 export function advance(dir: string, n: number): void {
   const stream = commitCommand(`change ${n}`, [[`src/m0/f0.txt`, Buffer.from(`change ${n}\n`)]], true);
   execFileSync('git', ['-C', dir, 'fast-import', '--quiet'], { input: Buffer.concat(stream), env: GIT_ENV });
-}
-
-/** `git daemon` serving `repo` on loopback; its URL and how to stop it. */
-export async function serveOverGit(repo: string): Promise<{ url: string; stop(): void }> {
-  const port = await freePort();
-  const daemon: ChildProcess = spawn(
-    'git',
-    [
-      'daemon',
-      '--reuseaddr',
-      '--export-all',
-      '--listen=127.0.0.1',
-      `--port=${port}`,
-      `--base-path=${dirname(repo)}`,
-      dirname(repo),
-    ],
-    { stdio: 'ignore' },
-  );
-  const url = `git://127.0.0.1:${port}/${basename(repo)}`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      execFileSync('git', ['ls-remote', '--heads', url], { stdio: 'ignore' });
-      return { url, stop: () => daemon.kill() };
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  daemon.kill();
-  throw new Error('git daemon did not answer');
 }

@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/cli.ts';
+import { startGitDaemon, type GitDaemon } from '../helpers/git-daemon.ts';
 import { TestRepo } from '../helpers/git.ts';
-import { shell, startEngineKiln, waitUntil, type EngineKiln } from '../helpers/engine.ts';
+import { shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
 import { sharedDir } from '../helpers/runner.ts';
 
 /**
@@ -13,37 +12,24 @@ import { sharedDir } from '../helpers/runner.ts';
  * whose sandbox has no network still checks out (the runner fetches, not the build).
  */
 
-let daemon: ChildProcess;
-let served = '';
+let daemon: GitDaemon;
 let repo: TestRepo;
 let url: string;
 
 /** How many times the daemon served a fetch or clone of the repository. */
-const fetches = () => served.split('\n').filter((l) => l.includes('Request upload-pack')).length;
+const fetches = () =>
+  daemon
+    .log()
+    .split('\n')
+    .filter((l) => l.includes('Request upload-pack')).length;
 
 beforeAll(async () => {
   repo = new TestRepo();
   repo.commit('one', { 'v.txt': 'one\n' });
-  const port = await freePort();
-  daemon = spawn(
-    'git',
-    [
-      'daemon',
-      '--reuseaddr',
-      '--verbose',
-      '--export-all',
-      '--listen=127.0.0.1',
-      `--port=${port}`,
-      `--base-path=${dirname(repo.dir)}`,
-      dirname(repo.dir),
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  daemon.stderr?.on('data', (d: Buffer) => (served += d.toString()));
-  url = `git://127.0.0.1:${port}/${basename(repo.dir)}`;
-  await waitUntil('git daemon', () => (served.includes('Ready to rumble') ? true : undefined), 10_000);
+  daemon = await startGitDaemon(dirname(repo.dir));
+  url = `${daemon.base}/${basename(repo.dir)}`;
 });
-afterAll(() => daemon?.kill());
+afterAll(() => daemon?.stop());
 
 function shown(log: string): Record<string, string> {
   return Object.fromEntries(

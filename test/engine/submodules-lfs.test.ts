@@ -1,10 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/cli.ts';
-import { TestRepo } from '../helpers/git.ts';
-import { shell, startEngineKiln, waitUntil, type EngineKiln } from '../helpers/engine.ts';
+import { startGitDaemon, type GitDaemon } from '../helpers/git-daemon.ts';
+import { TEST_REPOS, TestRepo } from '../helpers/git.ts';
+import { shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
 
 /**
  * What a job asks of its checkout beyond the commit: its submodules (`auto_update_sub_module`),
@@ -34,8 +34,7 @@ function shown(log: string): Record<string, string> {
 }
 
 describe('submodules', () => {
-  let daemon: ChildProcess;
-  let served = '';
+  let daemon: GitDaemon;
   let base: string;
   let app: TestRepo;
   let lib: TestRepo;
@@ -43,6 +42,8 @@ describe('submodules', () => {
   let ek: EngineKiln;
 
   beforeAll(async () => {
+    daemon = await startGitDaemon(TEST_REPOS);
+    base = daemon.base;
     // app → lib (relative URL) → leaf (absolute URL): two levels, both over git://.
     leaf = new TestRepo();
     leaf.commit('leaf', { 'leaf.txt': 'leaf one\n' });
@@ -50,32 +51,14 @@ describe('submodules', () => {
     lib.commit('lib', { 'lib.txt': 'lib one\n' });
     app = new TestRepo();
     app.commit('app', { 'app.txt': 'app\n' });
-    const port = await freePort();
-    base = `git://127.0.0.1:${port}`;
     addSubmodule(lib, 'deps/leaf', `${base}/${basename(leaf.dir)}`, leaf);
     addSubmodule(app, 'vendor/lib', `../${basename(lib.dir)}`, lib);
-    daemon = spawn(
-      'git',
-      [
-        'daemon',
-        '--reuseaddr',
-        '--verbose',
-        '--export-all',
-        '--listen=127.0.0.1',
-        `--port=${port}`,
-        `--base-path=${dirname(app.dir)}`,
-        dirname(app.dir),
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    daemon.stderr?.on('data', (d: Buffer) => (served += d.toString()));
-    await waitUntil('git daemon', () => (served.includes('Ready to rumble') ? true : undefined), 10_000);
     // The builds have no network: every submodule must come from the runner's mirrors.
     ek = await startEngineKiln({ runner: { slots: 1, env: { KILN_SANDBOX_NETWORK: 'off' } } });
   });
   afterAll(async () => {
     await ek?.close();
-    daemon?.kill();
+    daemon?.stop();
   });
 
   const SHOW =
