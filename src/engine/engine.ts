@@ -122,7 +122,7 @@ export function createEngine(deps: EngineDeps): Engine {
   return {
     auth,
     directory: new DirectoryService(deps.storage, deps.clock, cost),
-    jobs: new JobService(deps.storage, deps.clock, secrets, stored, events),
+    jobs: new JobService(deps.storage, deps.clock, secrets, stored, events, scheduler),
     records: new RecordsService(deps.storage, deps.clock, deps.timeZone),
     accessKeys,
     imports: new ImportService(deps.storage, deps.clock),
