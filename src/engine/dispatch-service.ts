@@ -1,7 +1,7 @@
 import type { Clock } from '../domain/clock.ts';
-import { AppError } from '../domain/errors.ts';
 import {
   LeaseLostError,
+  LogCapError,
   LogGapError,
   type BuildResult,
   type CheckoutInfo,
@@ -133,7 +133,7 @@ export class DispatchService {
   async log(runnerId: string, recordId: string, chunk: LogChunk): Promise<number> {
     await this.held(runnerId, recordId);
     if (chunk.offset + chunk.data.length > this.options.logMaxBytes + CAP_SLACK) {
-      throw new AppError('LOG_RANGE', `the log of a build is capped at ${this.options.logMaxBytes} bytes`);
+      throw new LogCapError(`the log of a build is capped at ${this.options.logMaxBytes} bytes`);
     }
     const result = await this.storage.transaction((tx) => tx.logs.append(recordId, chunk.offset, chunk.data));
     if (result.outcome === 'gap') throw new LogGapError(result.size);

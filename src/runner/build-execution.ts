@@ -1,3 +1,4 @@
+import { isTransient } from '../domain/retry.ts';
 import { chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildState } from '../domain/build.ts';
@@ -374,7 +375,8 @@ function startHeartbeat(
       if (!status.held) stop('lost');
       else if (status.cancel) stop('cancel');
     } catch (error) {
-      if (error instanceof LeaseLostError) stop('lost');
+      // Lease lost, or the token refused: the build cannot go on being this runner's.
+      if (!isTransient(error)) stop('lost');
       else {
         onError?.(error, 'heartbeat');
         // Past the lease the server has taken the build back: stop working on it.

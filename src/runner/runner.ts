@@ -1,3 +1,4 @@
+import { Backoff, isTransient } from '../domain/retry.ts';
 import type { RunnerPeer } from '../protocol/runner-protocol.ts';
 import { cleanBuildDirs, removeLeftoverBuilds } from './build-dirs.ts';
 import { executeBuild, prepareSandbox, type ExecutionOptions, type ReadySandbox } from './build-execution.ts';
@@ -9,6 +10,9 @@ export interface RunnerOptions extends Omit<ExecutionOptions, 'mirrors'> {
   slots: number;
   mirrors: MirrorSettings;
 }
+
+/** Waits between requests for work while the server cannot be reached. */
+const WORK_BACKOFF = { firstMs: 250, maxMs: 10_000 } as const;
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -32,6 +36,11 @@ export class Runner {
   private readonly mirrors: MirrorCache;
   private readonly options: ExecutionOptions;
   private prepared = 0;
+  private refusal: ((error: unknown) => void) | undefined;
+  /** Resolves with the server's answer when it refuses this runner (a revoked token): it stops. */
+  readonly refused = new Promise<unknown>((resolve) => {
+    this.refusal = resolve;
+  });
 
   constructor(
     private readonly peer: RunnerPeer,
@@ -68,12 +77,18 @@ export class Runner {
   private async loop(slot: number): Promise<void> {
     const signal = this.shutdown.signal;
     let next = this.prepare(slot);
-    let delay = 250;
+    const backoff = new Backoff(WORK_BACKOFF);
     try {
       while (!signal.aborted) {
         try {
-          const lease = await this.peer.next(signal);
-          delay = 250;
+          const lease = await this.peer.next(signal).catch((error: unknown) => {
+            if (isTransient(error) || signal.aborted) throw error;
+            // Asking again would be refused again (a revoked token): every slot stops.
+            this.refusal?.(error);
+            this.shutdown.abort();
+            return undefined;
+          });
+          backoff.reset();
           if (!lease || signal.aborted) continue;
           let ready = await next;
           if (!ready?.sandbox.alive()) {
@@ -91,8 +106,7 @@ export class Runner {
         } catch (error) {
           // The server is unreachable or failed: wait and ask again, a little longer each time.
           this.settings.onError?.(error, 'asking for work');
-          await sleep(delay, signal);
-          delay = Math.min(delay * 2, 10_000);
+          await sleep(backoff.next(), signal);
         }
       }
     } finally {

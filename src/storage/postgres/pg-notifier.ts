@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { Backoff } from '../../domain/retry.ts';
 import type { Notifier } from '../ports.ts';
 
 const CHANNEL = 'kiln_events';
@@ -22,7 +23,7 @@ export class PgNotifier implements Notifier {
   async subscribe(handler: (topic: string, payload: string) => void): Promise<() => Promise<void>> {
     let client: pg.Client | undefined;
     let stopped = false;
-    let delay = 250;
+    const backoff = new Backoff({ firstMs: 250, maxMs: 5_000 });
     const connect = async (): Promise<void> => {
       if (stopped) return;
       const c = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5_000 });
@@ -43,7 +44,7 @@ export class PgNotifier implements Notifier {
         await c.connect();
         await c.query(`listen ${CHANNEL}`);
         client = c;
-        delay = 250;
+        backoff.reset();
       } catch (err) {
         this.onError(err as Error);
         reconnect(c);
@@ -54,8 +55,7 @@ export class PgNotifier implements Notifier {
       client = undefined;
       c.removeAllListeners('end');
       c.end().catch(() => {});
-      setTimeout(() => void connect(), delay).unref();
-      delay = Math.min(delay * 2, 5_000);
+      setTimeout(() => void connect(), backoff.next()).unref();
     };
     await connect();
     return async () => {
