@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.ts';
 import { toJobSpec, type JobConfig, type JobSpec } from '../domain/job-config.ts';
 import { latestDue, nextDue, timerTriggers } from '../domain/schedule.ts';
@@ -27,6 +28,7 @@ export class Scheduler {
     private readonly timeZone: string,
     private readonly events: BuildEvents,
     private readonly stored: StoredSecrets,
+    private readonly logger: Logger,
   ) {}
 
   /**
@@ -102,7 +104,22 @@ export class Scheduler {
         this.stored,
       );
     });
-    if (build) this.events.publish('queued', build.recordId);
+    if (build) {
+      this.logger.info(
+        { recordId: build.recordId, jobId: job.id, trigger: entry.key, dueAt: new Date(due).toISOString() },
+        'schedule fired',
+      );
+      this.events.publish('queued', build.recordId);
+    } else if (job.disabled || !owner) {
+      this.logger.info(
+        {
+          jobId: job.id,
+          trigger: entry.key,
+          reason: job.disabled ? 'the job is disabled' : 'its owner is gone',
+        },
+        'schedule passed without a build',
+      );
+    }
     return build !== undefined;
   }
 }

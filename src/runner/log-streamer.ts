@@ -9,7 +9,10 @@ export interface LogStreamerOptions {
   flushMs?: number;
   /** Largest chunk sent at once. */
   chunkBytes?: number;
-  /** Called when sending fails for a reason worth logging (the streamer retries on its own). */
+  /**
+   * Called when sending stops for good (the server's cap, a refusal); transient failures are
+   * retried without a word (the runner's peer logs each outage once).
+   */
   onError?: (error: unknown) => void;
 }
 
@@ -106,7 +109,6 @@ export class LogStreamer {
       try {
         const size = await retry(() => this.peer.log(this.recordId, { offset: this.acked, data }), {
           backoff: LOG_BACKOFF,
-          onRetry: (error) => this.options.onError?.(error),
         });
         this.dropAcked(all, taken, Math.min(all.length, Math.max(size - this.acked, data.length)));
       } catch (error) {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { newId32 } from '../../src/domain/ids.ts';
 import { Scheduler } from '../../src/engine/scheduler.ts';
@@ -62,6 +63,7 @@ describeEachStore('schedules at scale', (store) => {
       'UTC',
       ek.kiln.engine.events,
       new StoredSecrets(new SecretBox(TEST_SECRET_KEY)),
+      pino({ level: 'silent' }),
     );
   });
   afterAll(() => ek?.close());
