@@ -1,3 +1,4 @@
+import { maskedError } from '../domain/log-masking.ts';
 import type { FastifyInstance } from 'fastify';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -44,7 +45,8 @@ export async function openStorage(config: Config, logger: Logger): Promise<Stora
     return createPostgresStorage({
       url,
       poolSize: config.dbPoolSize,
-      onIdleError: (err) => logger.warn({ err }, 'database connection failed'),
+      onIdleError: (err) => logger.warn({ err: maskedError(err) }, 'database connection failed'),
+      onRecovered: (downMs) => logger.info({ downMs }, 'database connection works again'),
     });
   }
   const path = url ? url.replace(/^sqlite:/, '') : join(resolve(config.dataDir), 'kiln.db');

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { OutageWatch } from '../../domain/outage.ts';
 import { Backoff } from '../../domain/retry.ts';
 import type { Notifier } from '../ports.ts';
 
@@ -7,13 +8,15 @@ const CHANNEL = 'kiln_events';
 /**
  * LISTEN/NOTIFY on one channel. The listening connection is its own client (a pooled one would be
  * recycled), and it reconnects with backoff when the database goes away; events sent while it is
- * down are lost, which listeners tolerate because they also poll.
+ * down are lost, which listeners tolerate because they also poll. `onError` hears the first failure
+ * of each outage and `onRecovered` its end, not every attempt in between.
  */
 export class PgNotifier implements Notifier {
   constructor(
     private readonly pool: pg.Pool,
     private readonly url: string,
     private readonly onError: (error: Error) => void = () => {},
+    private readonly onRecovered: (downMs: number) => void = () => {},
   ) {}
 
   async publish(topic: string, payload: string): Promise<void> {
@@ -24,6 +27,9 @@ export class PgNotifier implements Notifier {
     let client: pg.Client | undefined;
     let stopped = false;
     const backoff = new Backoff({ firstMs: 250, maxMs: 5_000 });
+    const outage = new OutageWatch((change) =>
+      change.down ? this.onError(change.error as Error) : this.onRecovered(change.downMs),
+    );
     const connect = async (): Promise<void> => {
       if (stopped) return;
       const c = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5_000 });
@@ -36,7 +42,7 @@ export class PgNotifier implements Notifier {
         }
       });
       c.on('error', (err) => {
-        this.onError(err);
+        outage.failed(err);
         reconnect(c);
       });
       c.on('end', () => reconnect(c));
@@ -45,8 +51,9 @@ export class PgNotifier implements Notifier {
         await c.query(`listen ${CHANNEL}`);
         client = c;
         backoff.reset();
+        outage.succeeded();
       } catch (err) {
-        this.onError(err as Error);
+        outage.failed(err);
         reconnect(c);
       }
     };
