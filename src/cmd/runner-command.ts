@@ -45,12 +45,14 @@ export async function runRunner(opts: RunnerCommandOptions): Promise<void> {
   const runner = new Runner(new HttpRunnerPeer(opts.server, token), options);
   runner.start();
   logger.info({ server: opts.server, slots }, 'runner started');
-  await new Promise<void>((done) => {
+  const refused = await new Promise<unknown>((done) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'runner stopping');
-      runner.stop().finally(done);
+      runner.stop().finally(() => done(undefined));
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
+    void runner.refused.then((error) => runner.stop().finally(() => done(error)));
   });
+  if (refused) throw new Error(`the server refused this runner: ${(refused as Error).message}`);
 }

@@ -43,6 +43,6 @@ export async function runnerOptions(
       maxBytes: config.mirrorMaxBytes,
       maxAgeMs: config.mirrorMaxAgeDays * 86_400_000,
     },
-    onError: (err: unknown, context: string) => logger.warn({ err }, context),
+    logger,
   };
 }

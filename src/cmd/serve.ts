@@ -1,3 +1,4 @@
+import { maskedError } from '../domain/log-masking.ts';
 import type { FastifyInstance } from 'fastify';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -44,7 +45,8 @@ export async function openStorage(config: Config, logger: Logger): Promise<Stora
     return createPostgresStorage({
       url,
       poolSize: config.dbPoolSize,
-      onIdleError: (err) => logger.warn({ err }, 'database connection failed'),
+      onIdleError: (err) => logger.warn({ err: maskedError(err) }, 'database connection failed'),
+      onRecovered: (downMs) => logger.info({ downMs }, 'database connection works again'),
     });
   }
   const path = url ? url.replace(/^sqlite:/, '') : join(resolve(config.dataDir), 'kiln.db');
@@ -57,7 +59,6 @@ export async function openStorage(config: Config, logger: Logger): Promise<Stora
  */
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'kiln' } });
-  const onError = (err: unknown, context: string) => logger.warn({ err }, context);
   // First, so that a machine that cannot sandbox builds says so before anything else happens.
   const runnerSetup =
     config.runnerSlots > 0
@@ -83,7 +84,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     secretKey: config.secretKey ?? readOrCreateSecretKey(resolve(config.dataDir)),
     leaseMs: config.runnerLeaseSeconds * 1000,
     logMaxBytes: config.logMaxBytes,
-    onError,
+    logger,
     ...(options.passwordCost !== undefined && { passwordCost: options.passwordCost }),
   });
   metrics.watchActiveBuilds(() => engine.activeBuildCounts());
@@ -99,11 +100,11 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   if (sealed.jobs + sealed.builds > 0)
     logger.info(sealed, 'secrets stored in the clear by an earlier version are now sealed');
   const runnerId = `local:${config.serverName ?? `${hostname()}-${config.port}`}`;
-  const recovered = await engine.dispatch.recoverRunner(runnerId);
-  if (recovered > 0)
-    logger.warn({ builds: recovered }, 'builds that were running when the server stopped ended ABORTED');
+  await engine.dispatch.recoverRunner(runnerId); // the engine logs what it ended
 
-  const runner = runnerSetup ? new Runner(engine.dispatch.peer(runnerId), runnerSetup) : undefined;
+  const runner = runnerSetup
+    ? new Runner(engine.dispatch.peer(runnerId), { ...runnerSetup, runnerId })
+    : undefined;
   const app = await createApp({
     engine,
     logger,

@@ -51,6 +51,11 @@ export class BuildEvents {
     this.finishHooks.push(hook);
   }
 
+  /** How many waits and listeners there are on `topic` in this process now (for tests and gauges). */
+  listeners(topic: BuildTopic): number {
+    return this.emitter.listenerCount(topic);
+  }
+
   on(topic: BuildTopic, listener: (recordId: string) => void): () => void {
     this.emitter.on(topic, listener);
     return () => this.emitter.off(topic, listener);

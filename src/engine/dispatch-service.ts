@@ -1,7 +1,8 @@
+import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.ts';
-import { AppError } from '../domain/errors.ts';
 import {
   LeaseLostError,
+  LogCapError,
   LogGapError,
   type BuildResult,
   type CheckoutInfo,
@@ -42,6 +43,7 @@ export class DispatchService {
     private readonly events: BuildEvents,
     private readonly options: DispatchOptions,
     private readonly stored: StoredSecrets,
+    private readonly logger: Logger,
   ) {
     this.pollMs = options.pollMs ?? 2_000;
   }
@@ -88,6 +90,8 @@ export class DispatchService {
     const { recordId, seq } = taken;
     const run = await this.storage.builds.findRun(recordId);
     if (!run?.plan) return undefined;
+    const queuedForMs = Math.max(0, now - run.build.startTime);
+    this.logger.info({ recordId, jobId: run.build.jobId, runnerId, queuedForMs }, 'build claimed');
     return {
       seq,
       recordId,
@@ -97,7 +101,7 @@ export class DispatchService {
       leaseMs: this.options.leaseMs,
       plan: this.stored.plan(run.plan),
       logMaxBytes: this.options.logMaxBytes,
-      queuedForMs: Math.max(0, now - run.build.startTime),
+      queuedForMs,
     };
   }
 
@@ -113,8 +117,10 @@ export class DispatchService {
   }
 
   async started(runnerId: string, recordId: string, checkout: CheckoutInfo): Promise<void> {
+    const run = await this.held(runnerId, recordId);
     if (!(await this.storage.builds.markRunning(recordId, runnerId, checkout)))
       throw new LeaseLostError(recordId);
+    this.logger.info({ recordId, jobId: run.build.jobId, runnerId }, 'build started');
   }
 
   async step(runnerId: string, recordId: string, report: StepReport): Promise<void> {
@@ -133,7 +139,7 @@ export class DispatchService {
   async log(runnerId: string, recordId: string, chunk: LogChunk): Promise<number> {
     await this.held(runnerId, recordId);
     if (chunk.offset + chunk.data.length > this.options.logMaxBytes + CAP_SLACK) {
-      throw new AppError('LOG_RANGE', `the log of a build is capped at ${this.options.logMaxBytes} bytes`);
+      throw new LogCapError(`the log of a build is capped at ${this.options.logMaxBytes} bytes`);
     }
     const result = await this.storage.transaction((tx) => tx.logs.append(recordId, chunk.offset, chunk.data));
     if (result.outcome === 'gap') throw new LogGapError(result.size);
@@ -160,6 +166,16 @@ export class DispatchService {
       return ok;
     });
     if (!finished) throw new LeaseLostError(recordId);
+    this.logger.info(
+      {
+        recordId,
+        jobId: run.build.jobId,
+        runnerId,
+        outcome: result.state,
+        durationMs: now - (run.build.runStartedAt ?? now),
+      },
+      'build finished',
+    );
     this.events.finished(recordId, result.state);
   }
 
@@ -178,7 +194,7 @@ export class DispatchService {
    * Ends a build whose runner is gone: ABORTED, with a log line saying why. Does nothing when the
    * build already finished (another server got there first).
    */
-  async abandon(recordId: string, reason: string): Promise<boolean> {
+  async abandon(recordId: string, reason: string, event = 'build aborted'): Promise<boolean> {
     const run = await this.storage.builds.findRun(recordId);
     if (!run || run.build.runningStatus === 'Finished') return false;
     const now = this.clock.now();
@@ -195,7 +211,14 @@ export class DispatchService {
       await tx.logs.appendAtEnd(recordId, serverLine(reason));
       return true;
     });
-    if (ended) this.events.finished(recordId, 'ABORTED');
+    if (ended) {
+      const durationMs = run.build.runStartedAt === null ? 0 : now - run.build.runStartedAt;
+      this.logger.warn(
+        { recordId, jobId: run.build.jobId, runnerId: run.runnerId, outcome: 'ABORTED', durationMs, reason },
+        event,
+      );
+      this.events.finished(recordId, 'ABORTED');
+    }
     return ended;
   }
 
@@ -204,7 +227,11 @@ export class DispatchService {
     let n = 0;
     for (const { recordId } of await this.storage.builds.listExpired(this.clock.now(), 100)) {
       if (
-        await this.abandon(recordId, 'the runner running this build was lost (it stopped sending heartbeats)')
+        await this.abandon(
+          recordId,
+          'the runner running this build was lost (it stopped sending heartbeats)',
+          'runner lost: build aborted',
+        )
       )
         n++;
     }
@@ -215,8 +242,14 @@ export class DispatchService {
   async recoverRunner(runnerId: string): Promise<number> {
     let n = 0;
     for (const recordId of await this.storage.builds.listHeldBy(runnerId)) {
-      if (await this.abandon(recordId, 'the server stopped during the build')) n++;
+      if (await this.abandon(recordId, 'the server stopped during the build', 'build aborted at recovery'))
+        n++;
     }
+    if (n > 0)
+      this.logger.warn(
+        { runnerId, builds: n },
+        'builds that were running when the server stopped ended ABORTED',
+      );
     return n;
   }
 }

@@ -1,4 +1,7 @@
+import pino, { type Logger } from 'pino';
 import type { Clock } from '../domain/clock.ts';
+import { maskedError } from '../domain/log-masking.ts';
+import { OutageWatch } from '../domain/outage.ts';
 import type { Storage } from '../storage/ports.ts';
 import { AccessKeyService } from './access-key-service.ts';
 import { AuthService } from './auth-service.ts';
@@ -37,8 +40,14 @@ export interface EngineDeps {
   leaseMs?: number;
   /** Build logs are cut at this many bytes (default 100 MB). */
   logMaxBytes?: number;
-  /** Where background loops report failures. */
+  /** Where background loops report failures (each one; the logger gets each outage once). */
   onError?: (error: unknown, context: string) => void;
+  /**
+   * The service log: builds claimed, started and finished, schedules fired, pushes ignored,
+   * runners lost, the loops' outages. Errors are written with URL credentials masked, and no
+   * line carries a token, a parameter value or a plan.
+   */
+  logger?: Logger;
 }
 
 /** The use cases, one service per area; the server and the runners talk only to these. */
@@ -91,7 +100,14 @@ export function createEngine(deps: EngineDeps): Engine {
   const secrets = new SecretBox(deps.secretKey);
   const stored = new StoredSecrets(secrets);
   const onError = deps.onError ?? (() => {});
-  const events = new BuildEvents(deps.storage.notifier, (e) => onError(e, 'publishing an event'));
+  const log = (deps.logger ?? pino({ level: 'silent' })).child(
+    { component: 'engine' },
+    { serializers: { err: maskedError } },
+  );
+  const events = new BuildEvents(deps.storage.notifier, (e) => {
+    onError(e, 'publishing an event');
+    log.debug({ err: e }, 'publishing an event failed (listeners poll)');
+  });
   const builds = new BuildService(deps.storage, deps.clock, deps.timeZone, events, stored);
   const auth = new AuthService(deps.storage, deps.clock, cost, new PasswordWork(deps.passwordWork));
   const accessKeys = new AccessKeyService(deps.storage, deps.clock, secrets);
@@ -101,17 +117,30 @@ export function createEngine(deps: EngineDeps): Engine {
     events,
     { leaseMs: deps.leaseMs ?? 30_000, logMaxBytes: deps.logMaxBytes ?? 100 * 1024 * 1024 },
     stored,
+    log,
   );
-  const scheduler = new Scheduler(deps.storage, deps.clock, deps.timeZone, events, stored);
-  const webhooks = new WebhookService(deps.storage, secrets, builds, deps.clock);
+  const scheduler = new Scheduler(deps.storage, deps.clock, deps.timeZone, events, stored, log);
+  const webhooks = new WebhookService(deps.storage, secrets, builds, deps.clock, log);
   const timers: NodeJS.Timeout[] = [];
   const every = (ms: number, context: string, fn: () => Promise<unknown>) => {
     let busy = false;
+    // A store that is down fails the loop every time: the log hears when it starts and ends.
+    const outage = new OutageWatch((change) =>
+      change.down
+        ? log.warn({ err: change.error, loop: context }, `${context} failed; retrying until it works`)
+        : log.info({ loop: context, downMs: change.downMs }, `${context} works again`),
+    );
     const t = setInterval(() => {
       if (busy) return;
       busy = true;
       fn()
-        .catch((e) => onError(e, context))
+        .then(
+          () => outage.succeeded(),
+          (e: unknown) => {
+            onError(e, context);
+            outage.failed(e);
+          },
+        )
         .finally(() => {
           busy = false;
         });
@@ -122,7 +151,7 @@ export function createEngine(deps: EngineDeps): Engine {
   return {
     auth,
     directory: new DirectoryService(deps.storage, deps.clock, cost),
-    jobs: new JobService(deps.storage, deps.clock, secrets, stored, events),
+    jobs: new JobService(deps.storage, deps.clock, secrets, stored, events, scheduler),
     records: new RecordsService(deps.storage, deps.clock, deps.timeZone),
     accessKeys,
     imports: new ImportService(deps.storage, deps.clock),

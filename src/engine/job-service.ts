@@ -11,6 +11,7 @@ import {
   maskSensitiveDefaults,
   normalizeJobConfig,
   restoreSensitiveDefaults,
+  toJobSpec,
   type JobConfig,
 } from '../domain/job-config.ts';
 import { maskRepositoryCredentials, restoreRepositoryCredentials } from '../domain/job-secrets.ts';
@@ -19,6 +20,7 @@ import { isUniqueViolation } from '../storage/errors.ts';
 import type { JobRecord, Storage } from '../storage/ports.ts';
 import { requireJob, requireProject } from './access.ts';
 import type { BuildEvents } from './build-events.ts';
+import type { Scheduler } from './scheduler.ts';
 import type { SecretBox } from './secret-box.ts';
 import type { StoredSecrets } from './stored-secrets.ts';
 import { abortQueued } from './stopping.ts';
@@ -61,6 +63,7 @@ export class JobService {
     private readonly secrets: SecretBox,
     private readonly stored: StoredSecrets,
     private readonly events: BuildEvents,
+    private readonly scheduler: Scheduler,
   ) {}
 
   private conflict(error: unknown, name: string): unknown {
@@ -89,7 +92,10 @@ export class JobService {
       recordsVersion: 0,
     };
     try {
-      await this.storage.jobs.insert(job);
+      await this.storage.transaction(async (tx) => {
+        await tx.jobs.insert(job);
+        await this.scheduler.track(tx, job.id, toJobSpec(config), now);
+      });
     } catch (error) {
       throw this.conflict(error, config.job_name);
     }
@@ -114,8 +120,12 @@ export class JobService {
       if (merged[key] === undefined && kept[key] !== undefined) merged[key] = kept[key];
     const config = checked(merged as unknown as JobConfig);
     const text = this.stored.jobConfigText(config);
+    const now = this.clock.now();
     try {
-      await this.storage.jobs.updateConfig(job.id, config.job_name, text, this.clock.now());
+      await this.storage.transaction(async (tx) => {
+        await tx.jobs.updateConfig(job.id, config.job_name, text, now);
+        await this.scheduler.track(tx, job.id, toJobSpec(config), now);
+      });
     } catch (error) {
       throw this.conflict(error, config.job_name);
     }
@@ -141,6 +151,7 @@ export class JobService {
     const reason = `the job was deleted by ${caller.user.name} before the build started`;
     const { aborted, stopping } = await this.storage.transaction(async (tx) => {
       await tx.jobs.markDeleted(job.id, now);
+      await tx.schedules.retain(job.id, []);
       const ended = { aborted: [] as string[], stopping: [] as string[] };
       for (const build of await tx.builds.listActive(job.id)) {
         if (await abortQueued(tx, build, now, reason)) ended.aborted.push(build.recordId);

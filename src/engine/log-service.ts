@@ -48,7 +48,9 @@ export class LogService {
 
   /**
    * From `offset`, at most `length` bytes. A slice never ends inside a UTF-8 character (the rest
-   * of it comes with the next call), so a client that loops on `next` sees every byte once.
+   * of it comes with the next call), so a client that loops on `next` sees every byte once. A wait
+   * ends when `signal` aborts (the client hung up): nothing more is read, and the empty slice
+   * answers nobody.
    */
   async realTime(
     caller: Principal,
@@ -57,6 +59,7 @@ export class LogService {
     offset: number,
     length: number,
     waitMs = 0,
+    signal?: AbortSignal,
   ): Promise<LogSlice> {
     const { build } = await this.builds.details(caller, jobId, number);
     if (
@@ -66,7 +69,8 @@ export class LogService {
     ) {
       // A follower at the end of a running build's log waits for its next bytes (or its end)
       // instead of asking again and again; the events come from whichever server gets them.
-      await this.events.wait(['log', 'finished'], Math.min(waitMs, MAX_WAIT_MS), undefined, build.recordId);
+      await this.events.wait(['log', 'finished'], Math.min(waitMs, MAX_WAIT_MS), signal, build.recordId);
+      if (signal?.aborted) return { content: new Uint8Array(0), offset, next: offset, hasMore: true };
       return this.realTime(caller, jobId, number, offset, length);
     }
     // Read the state before the bytes: once Finished is seen, every byte is already stored.

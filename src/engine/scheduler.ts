@@ -1,30 +1,23 @@
-import { Cron } from 'croner';
+import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.ts';
 import { toJobSpec, type JobConfig, type JobSpec } from '../domain/job-config.ts';
-import type { JobRecord, Storage } from '../storage/ports.ts';
+import { latestDue, nextDue, timerTriggers } from '../domain/schedule.ts';
+import type { JobRecord, ScheduleEntry, Storage, Stores } from '../storage/ports.ts';
 import type { BuildEvents } from './build-events.ts';
 import type { StoredSecrets } from './stored-secrets.ts';
 import { createBuild } from './trigger.ts';
 
-/** The latest time `expression` was due in (after, atOrBefore], or undefined. */
-export function latestDue(
-  expression: string,
-  timeZone: string,
-  after: number,
-  atOrBefore: number,
-): number | undefined {
-  const cron = new Cron(expression, { timezone: timeZone, paused: true });
-  const [latest] = cron.previousRuns(1, new Date(atOrBefore + 1));
-  const t = latest?.getTime();
-  return t !== undefined && t > after ? t : undefined;
-}
+/** Schedules a tick takes at most; more due at once fire on the next ticks. */
+export const DUE_PER_TICK = 100;
 
 /**
- * Fires the jobs' cron triggers. Each (job, trigger) remembers the last due time it fired for; a
- * tick fires once for the latest due time since then, so a time missed while no server was up
- * fires once at start, not once per missed slot. Moving that mark and creating the build happen
- * in one transaction, and the move is a compare-and-set: across any number of servers, a due time
- * fires exactly once.
+ * Fires the jobs' cron triggers. Each (job, trigger) keeps the last due time it fired for and the
+ * next one, computed in the server's time zone when the job is saved and after each firing; a
+ * tick reads only the schedules that are due, through an index, so its cost does not grow with
+ * the number of jobs. A tick fires once for the latest due time since the last firing, so a time
+ * missed while no server was up fires once at start, not once per missed slot. Moving the marks
+ * and creating the build happen in one transaction, and the move is a compare-and-set: across any
+ * number of servers, a due time fires exactly once.
  */
 export class Scheduler {
   private specs = new Map<string, { updatedAt: number; spec: JobSpec }>();
@@ -35,7 +28,28 @@ export class Scheduler {
     private readonly timeZone: string,
     private readonly events: BuildEvents,
     private readonly stored: StoredSecrets,
+    private readonly logger: Logger,
   ) {}
+
+  /**
+   * Makes the stored schedules those of the job's timer triggers, in `stores` (the transaction
+   * that saves the job). A trigger kept by an update keeps its marks; a new one starts counting
+   * `now`: it does not fire for times before it existed.
+   */
+  async track(stores: Stores, jobId: string, spec: Pick<JobSpec, 'cron'>, now: number): Promise<void> {
+    const triggers = timerTriggers(spec);
+    await stores.schedules.retain(
+      jobId,
+      triggers.map((t) => t.key),
+    );
+    for (const { key, expression } of triggers)
+      await stores.schedules.track({
+        jobId,
+        key,
+        lastDue: now,
+        nextDue: nextDue(expression, this.timeZone, now),
+      });
+  }
 
   private specOf(job: JobRecord): JobSpec {
     const cached = this.specs.get(job.id);
@@ -48,28 +62,33 @@ export class Scheduler {
   /** Fires whatever is due; returns the number of builds started. */
   async tick(): Promise<number> {
     const now = this.clock.now();
+    const jobs = new Map<string, JobRecord | undefined>();
     let fired = 0;
-    for (const job of await this.storage.jobs.listAll()) {
-      const spec = this.specOf(job);
-      for (const [index, expression] of spec.cron.entries()) {
-        if (await this.fire(job, `${index}:${expression}`, expression, now)) fired++;
-      }
+    for (const entry of await this.storage.schedules.listDue(now, DUE_PER_TICK)) {
+      if (!jobs.has(entry.jobId)) jobs.set(entry.jobId, await this.storage.jobs.findById(entry.jobId));
+      if (await this.fire(jobs.get(entry.jobId), entry, now)) fired++;
     }
     return fired;
   }
 
-  private async fire(job: JobRecord, key: string, expression: string, now: number): Promise<boolean> {
-    const last = await this.storage.schedules.lastDue(job.id, key);
-    if (last === undefined) {
-      // A schedule first seen starts counting now: it does not fire for times before it existed.
-      await this.storage.schedules.init(job.id, key, now);
+  private async fire(job: JobRecord | undefined, entry: ScheduleEntry, now: number): Promise<boolean> {
+    const trigger = job && timerTriggers(this.specOf(job)).find((t) => t.key === entry.key);
+    if (!job || !trigger) {
+      // Left behind by a delete or an update (both forget their schedules; this one raced them).
+      await this.storage.schedules.remove(entry.jobId, entry.key);
       return false;
     }
-    const due = latestDue(expression, this.timeZone, last, now);
-    if (due === undefined) return false;
+    const last = entry.lastDue;
+    const next = nextDue(trigger.expression, this.timeZone, now);
+    const due = latestDue(trigger.expression, this.timeZone, last, now);
+    if (due === undefined) {
+      // Listed early (a schedule the upgrade set to "now"): only its next time moves.
+      await this.storage.schedules.advance(job.id, entry.key, last, last, next);
+      return false;
+    }
     const owner = await this.storage.users.findById(job.creatorId);
     const build = await this.storage.transaction(async (tx) => {
-      if (!(await tx.schedules.advance(job.id, key, last, due))) return undefined;
+      if (!(await tx.schedules.advance(job.id, entry.key, last, due, next))) return undefined;
       // A disabled job lets its due times pass without building.
       if (job.disabled || !owner) return undefined;
       return createBuild(
@@ -85,7 +104,22 @@ export class Scheduler {
         this.stored,
       );
     });
-    if (build) this.events.publish('queued', build.recordId);
+    if (build) {
+      this.logger.info(
+        { recordId: build.recordId, jobId: job.id, trigger: entry.key, dueAt: new Date(due).toISOString() },
+        'schedule fired',
+      );
+      this.events.publish('queued', build.recordId);
+    } else if (job.disabled || !owner) {
+      this.logger.info(
+        {
+          jobId: job.id,
+          trigger: entry.key,
+          reason: job.disabled ? 'the job is disabled' : 'its owner is gone',
+        },
+        'schedule passed without a build',
+      );
+    }
     return build !== undefined;
   }
 }

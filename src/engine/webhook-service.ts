@@ -1,7 +1,9 @@
+import type { Logger } from 'pino';
 import type { Build } from '../domain/build.ts';
 import type { Clock } from '../domain/clock.ts';
 import { AppError } from '../domain/errors.ts';
 import { branchMatches, toJobSpec, type JobConfig } from '../domain/job-config.ts';
+import { maskUrlCredentials } from '../domain/url-credentials.ts';
 import { roleAllows } from '../domain/roles.ts';
 import type { JobRecord, Storage } from '../storage/ports.ts';
 import { userProjectAccess } from './access.ts';
@@ -39,9 +41,20 @@ export class WebhookService {
     private readonly secrets: SecretBox,
     private readonly builds: BuildService,
     private readonly clock: Clock,
+    private readonly logger: Logger,
   ) {}
 
+  /** Receives a delivery; the service log says what came of it (and why a push built nothing). */
   async receive(jobId: string, delivery: WebhookDelivery): Promise<WebhookOutcome> {
+    const outcome = await this.handle(jobId, delivery);
+    if ('ignored' in outcome)
+      // The reason may quote the payload (a branch name): no URL in it keeps its credentials.
+      this.logger.info({ jobId, reason: maskUrlCredentials(outcome.ignored) }, 'webhook ignored');
+    else this.logger.info({ jobId, recordId: outcome.started.recordId }, 'webhook started a build');
+    return outcome;
+  }
+
+  private async handle(jobId: string, delivery: WebhookDelivery): Promise<WebhookOutcome> {
     const job = await this.storage.jobs.findById(jobId);
     if (!job) throw new AppError('JOB_NOT_FOUND', 'job not found');
     const sender = senderOf(delivery);

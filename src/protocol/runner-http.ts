@@ -8,8 +8,10 @@
  *   POST /v1/kiln/runner/builds/{record_id}/steps    StepReport
  *   PUT  /v1/kiln/runner/builds/{record_id}/log?offset=N  raw bytes -> 200 {size}
  *                                                        | 416 + X-Kiln-Log-Size (the chunk leaves a hole)
+ *                                                        | 413 CB.00060215 (past the log's cap: stop sending)
  *   POST /v1/kiln/runner/builds/{record_id}/done     {state}
- * A 410 on any build call means the build is no longer the runner's (LeaseLostError).
+ * A 410 on any build call means the build is no longer the runner's (LeaseLostError); 401 and 403
+ * mean the token is refused, and like every other 4xx are not worth repeating.
  */
 export const RUNNER_PATHS = {
   next: '/v1/kiln/runner/next',
@@ -22,6 +24,9 @@ export const RUNNER_PATHS = {
 
 /** Response header of a refused log chunk: the size of the log the server has. */
 export const LOG_SIZE_HEADER = 'x-kiln-log-size';
+
+/** `error_code` of the answer to a log chunk past the log's cap (413 also answers a chunk too big). */
+export const LOG_CAPPED_CODE = 'CB.00060215';
 
 /** Longest a `next` call waits on the server before answering 204. */
 export const MAX_WAIT_MS = 30_000;

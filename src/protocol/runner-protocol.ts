@@ -84,13 +84,18 @@ export interface RunnerPeer {
   extend(recordId: string): Promise<LeaseStatus>;
   started(recordId: string, checkout: CheckoutInfo): Promise<void>;
   step(recordId: string, report: StepReport): Promise<void>;
-  /** Resolves with the log size after the chunk; throws LogGapError when the chunk leaves a hole. */
+  /**
+   * Resolves with the log size after the chunk; throws LogGapError when the chunk leaves a hole,
+   * LogCapError when it would go past the log's cap.
+   */
   log(recordId: string, chunk: LogChunk): Promise<number>;
   done(recordId: string, result: BuildResult): Promise<void>;
 }
 
 /** The build is no longer this runner's (stopped and taken back, lease expired, or finished). */
 export class LeaseLostError extends Error {
+  /** A decision, not a fault: asking again gets the same answer. */
+  readonly transient = false;
   constructor(readonly recordId: string) {
     super(`build ${recordId} is no longer held by this runner`);
     this.name = 'LeaseLostError';
@@ -99,8 +104,18 @@ export class LeaseLostError extends Error {
 
 /** A log chunk did not start where the server's log ends. */
 export class LogGapError extends Error {
+  readonly transient = false;
   constructor(readonly expectedOffset: number) {
     super(`log chunk out of place; the log has ${expectedOffset} bytes`);
     this.name = 'LogGapError';
+  }
+}
+
+/** The chunk would take the build's log past the server's cap: nothing more of it is stored. */
+export class LogCapError extends Error {
+  readonly transient = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'LogCapError';
   }
 }

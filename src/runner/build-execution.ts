@@ -1,3 +1,4 @@
+import { isTransient } from '../domain/retry.ts';
 import { chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildState } from '../domain/build.ts';
@@ -89,9 +90,8 @@ export async function executeBuild(
   shutdown: AbortSignal,
   ready: ReadySandbox,
 ): Promise<BuildState | undefined> {
-  const peer = retryingPeer(server, lease.leaseMs, (e, what) =>
-    options.onError?.(e, `reporting ${what} (retrying)`),
-  );
+  // Retries are not logged one by one: the runner's peer logs each outage once.
+  const peer = retryingPeer(server, lease.leaseMs);
   const { dirs, sandbox, slot } = ready;
   const { plan } = lease;
   // A fetch made after the build was triggered is fresh enough for it: builds queued together share one.
@@ -107,7 +107,7 @@ export async function executeBuild(
   const onShutdown = () => stop('shutdown');
   shutdown.addEventListener('abort', onShutdown, { once: true });
   const timeout = setTimeout(() => stop('timeout'), plan.timeoutMs);
-  const heartbeat = startHeartbeat(lease, peer, stop, options.onError);
+  const heartbeat = startHeartbeat(lease, peer, stop);
 
   const streamer = new LogStreamer(peer, lease.recordId, {
     maxBytes: lease.logMaxBytes,
@@ -356,12 +356,7 @@ function writeStepScripts(
 }
 
 /** Renews the lease every few seconds; a stop request or a lost lease stops the build. */
-function startHeartbeat(
-  lease: Lease,
-  peer: RunnerPeer,
-  stop: (why: StopReason) => void,
-  onError?: (error: unknown, context: string) => void,
-): { stop(): void } {
+function startHeartbeat(lease: Lease, peer: RunnerPeer, stop: (why: StopReason) => void): { stop(): void } {
   const every = Math.max(200, Math.min(1_500, Math.floor(lease.leaseMs / 4)));
   let lastOk = Date.now();
   let busy = false;
@@ -374,12 +369,9 @@ function startHeartbeat(
       if (!status.held) stop('lost');
       else if (status.cancel) stop('cancel');
     } catch (error) {
-      if (error instanceof LeaseLostError) stop('lost');
-      else {
-        onError?.(error, 'heartbeat');
-        // Past the lease the server has taken the build back: stop working on it.
-        if (Date.now() - lastOk > lease.leaseMs) stop('lost');
-      }
+      // Lease lost, or the token refused: the build cannot go on being this runner's. In an
+      // outage (the runner's peer logs it once), past the lease the server has taken it back.
+      if (!isTransient(error) || Date.now() - lastOk > lease.leaseMs) stop('lost');
     } finally {
       busy = false;
     }

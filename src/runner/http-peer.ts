@@ -1,6 +1,14 @@
-import { LOG_SIZE_HEADER, MAX_WAIT_MS, RUNNER_PATHS, runnerPath } from '../protocol/runner-http.ts';
+import { isTransientStatus } from '../domain/retry.ts';
+import {
+  LOG_CAPPED_CODE,
+  LOG_SIZE_HEADER,
+  MAX_WAIT_MS,
+  RUNNER_PATHS,
+  runnerPath,
+} from '../protocol/runner-http.ts';
 import {
   LeaseLostError,
+  LogCapError,
   LogGapError,
   type BuildResult,
   type CheckoutInfo,
@@ -11,11 +19,29 @@ import {
   type StepReport,
 } from '../protocol/runner-protocol.ts';
 
-/** A failure the server answered or the network caused; worth trying again later. */
+/**
+ * A failure the server answered or the network caused. `transient` (see domain/retry.ts) is true
+ * for the network, timeouts, throttling and server faults; false for the other answers (401 and
+ * 403: the token is refused), which asking again would only repeat.
+ */
 export class PeerUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly transient: boolean;
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'PeerUnavailableError';
+    this.transient = status === undefined || isTransientStatus(status);
+  }
+}
+
+function errorCodeOf(text: string): string | undefined {
+  try {
+    return (JSON.parse(text) as { error_code?: string }).error_code;
+  } catch {
+    return undefined;
   }
 }
 
@@ -58,7 +84,7 @@ export class HttpRunnerPeer implements RunnerPeer {
       });
     } catch (error) {
       if ((error as Error).name === 'AbortError') throw error;
-      throw new PeerUnavailableError(`cannot reach ${this.base}: ${(error as Error).message}`, {
+      throw new PeerUnavailableError(`cannot reach ${this.base}: ${(error as Error).message}`, undefined, {
         cause: error,
       });
     }
@@ -66,10 +92,16 @@ export class HttpRunnerPeer implements RunnerPeer {
     const text = await response.text().catch(() => '');
     if (response.status === 410) throw new LeaseLostError(path);
     if (response.status === 416) throw new LogGapError(Number(response.headers.get(LOG_SIZE_HEADER) ?? 0));
-    if (response.status === 401 || response.status === 403) {
-      throw new Error(`the server refused the runner token (${response.status}): ${text}`);
-    }
-    throw new PeerUnavailableError(`${method} ${path}: ${response.status} ${text.slice(0, 200)}`);
+    if (response.status === 413 && errorCodeOf(text) === LOG_CAPPED_CODE) throw new LogCapError(text);
+    if (response.status === 401 || response.status === 403)
+      throw new PeerUnavailableError(
+        `the server refused the runner token (${response.status}): ${text.slice(0, 200)}`,
+        response.status,
+      );
+    throw new PeerUnavailableError(
+      `${method} ${path}: ${response.status} ${text.slice(0, 200)}`,
+      response.status,
+    );
   }
 
   async next(signal: AbortSignal): Promise<Lease | undefined> {

@@ -1,4 +1,5 @@
-import { LeaseLostError, LogGapError, type RunnerPeer } from '../protocol/runner-protocol.ts';
+import { retry } from '../domain/retry.ts';
+import { LeaseLostError, LogCapError, LogGapError, type RunnerPeer } from '../protocol/runner-protocol.ts';
 
 /** Streaming settings. */
 export interface LogStreamerOptions {
@@ -8,17 +9,23 @@ export interface LogStreamerOptions {
   flushMs?: number;
   /** Largest chunk sent at once. */
   chunkBytes?: number;
-  /** Called when sending fails for a reason worth logging (the streamer retries on its own). */
+  /**
+   * Called when sending stops for good (the server's cap, a refusal); transient failures are
+   * retried without a word (the runner's peer logs each outage once).
+   */
   onError?: (error: unknown) => void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits between attempts to send a chunk while the server cannot be reached. */
+const LOG_BACKOFF = { firstMs: 100, maxMs: 5_000 } as const;
 
 /**
  * Sends a build's output to the server as ordered chunks `{offset, bytes}`, one at a time, each
  * acknowledged before the next. Unacknowledged bytes stay here: when the server cannot be reached
- * the streamer retries with backoff and resumes where the server's log ends, so no line is lost
- * or doubled. It stops sending for good when the build is no longer this runner's.
+ * the streamer retries transient failures with backoff (domain/retry.ts) and resumes where the
+ * server's log ends, so no line is lost or doubled. It stops sending for good when the build is no
+ * longer this runner's, when the server says the log is at its cap, or on any other answer that
+ * asking again would repeat (a refused token).
  */
 export class LogStreamer {
   private pending: Buffer[] = [];
@@ -29,6 +36,9 @@ export class LogStreamer {
   private written = 0;
   private truncated = false;
   private lost = false;
+  /** Sending stopped for a reason other than a lost lease (the server's cap, a refusal). */
+  private stopped = false;
+  private capped = false;
   private sending: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly flushMs: number;
@@ -50,7 +60,7 @@ export class LogStreamer {
 
   /** Queues output; sends it within `flushMs`. */
   write(data: Buffer): void {
-    if (data.length === 0 || this.lost) return;
+    if (data.length === 0 || this.lost || this.stopped) return;
     if (this.truncated) return;
     const room = this.options.maxBytes - this.written;
     if (data.length > room) {
@@ -83,7 +93,7 @@ export class LogStreamer {
       this.timer = undefined;
     }
     while (this.sending) await this.sending;
-    if (this.pendingBytes === 0 || this.lost) return;
+    if (this.pendingBytes === 0 || this.lost || this.stopped) return;
     this.sending = this.sendAll().finally(() => {
       this.sending = undefined;
     });
@@ -91,16 +101,16 @@ export class LogStreamer {
   }
 
   private async sendAll(): Promise<void> {
-    let delay = 100;
-    while (this.pendingBytes > 0 && !this.lost) {
+    while (this.pendingBytes > 0 && !this.lost && !this.stopped) {
       // Output written while this chunk is on its way is appended to `pending` behind these.
       const taken = this.pending.length;
       const all = taken === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending);
       const data = all.subarray(0, this.chunkBytes);
       try {
-        const size = await this.peer.log(this.recordId, { offset: this.acked, data });
+        const size = await retry(() => this.peer.log(this.recordId, { offset: this.acked, data }), {
+          backoff: LOG_BACKOFF,
+        });
         this.dropAcked(all, taken, Math.min(all.length, Math.max(size - this.acked, data.length)));
-        delay = 100;
       } catch (error) {
         if (error instanceof LeaseLostError) {
           this.lost = true;
@@ -111,9 +121,13 @@ export class LogStreamer {
           this.dropAcked(all, taken, Math.min(error.expectedOffset - this.acked, all.length));
           continue;
         }
+        // The log is at the server's cap, or the server refuses what asking again would repeat.
         this.options.onError?.(error);
-        await sleep(delay);
-        delay = Math.min(delay * 2, 5_000);
+        this.stopped = true;
+        this.pending = [];
+        this.pendingBytes = 0;
+        this.capped = error instanceof LogCapError;
+        return;
       }
     }
   }
@@ -125,6 +139,11 @@ export class LogStreamer {
     const later = this.pending.slice(taken);
     this.pending = rest.length > 0 ? [rest, ...later] : later;
     this.pendingBytes = rest.length + later.reduce((sum, piece) => sum + piece.length, 0);
+  }
+
+  /** True once the server said the log is at its cap (what was written after is dropped). */
+  get atServerCap(): boolean {
+    return this.capped;
   }
 
   /** True once the server said the build is no longer this runner's. */

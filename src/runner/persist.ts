@@ -1,29 +1,19 @@
-import { LeaseLostError, LogGapError } from '../protocol/runner-protocol.ts';
+import { retry } from '../domain/retry.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits between a report's attempts. */
+export const REPORT_BACKOFF = { firstMs: 100, maxMs: 5_000 } as const;
 
 /**
  * Retries a report the build cannot go on without (checkout done, step boundaries, the outcome)
- * while the server or its database is unreachable, with backoff, for up to `patienceMs` (after a
- * lease's length the server has taken the build back anyway). Protocol answers (lease lost, log
- * gap) are not retried: they are decisions, not faults.
+ * while the server or its database is unreachable, for up to `patienceMs` (after a lease's length
+ * the server has taken the build back anyway). Only transient failures are retried
+ * (domain/retry.ts): protocol answers (lease lost, log gap, log cap) and a refused token are
+ * decisions, not faults.
  */
 export async function persist<T>(
   fn: () => Promise<T>,
   patienceMs: number,
   onRetry: (error: unknown) => void = () => {},
 ): Promise<T> {
-  const deadline = Date.now() + patienceMs;
-  let delay = 100;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (error instanceof LeaseLostError || error instanceof LogGapError || Date.now() > deadline)
-        throw error;
-      onRetry(error);
-      await sleep(delay);
-      delay = Math.min(delay * 2, 5_000);
-    }
-  }
+  return retry(fn, { backoff: REPORT_BACKOFF, patienceMs, onRetry: (error) => onRetry(error) });
 }

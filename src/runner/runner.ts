@@ -1,14 +1,29 @@
+import pino, { type Logger } from 'pino';
+import { maskedError } from '../domain/log-masking.ts';
+import { OutageWatch } from '../domain/outage.ts';
+import { Backoff, isTransient } from '../domain/retry.ts';
 import type { RunnerPeer } from '../protocol/runner-protocol.ts';
 import { cleanBuildDirs, removeLeftoverBuilds } from './build-dirs.ts';
 import { executeBuild, prepareSandbox, type ExecutionOptions, type ReadySandbox } from './build-execution.ts';
 import { MirrorCache, type MirrorSettings } from './mirrors.ts';
+import { watchedPeer } from './watched-peer.ts';
 
 /** A runner's settings. */
 export interface RunnerOptions extends Omit<ExecutionOptions, 'mirrors'> {
   /** Builds run at once. */
   slots: number;
   mirrors: MirrorSettings;
+  /**
+   * The runner's log: each outage of the server once, and every failure with the build it hit
+   * (`recordId`, `jobId`). Errors are written with URL credentials masked.
+   */
+  logger?: Logger;
+  /** The runner's id as the server knows it, when it is known here (the server's own runner). */
+  runnerId?: string;
 }
+
+/** Waits between requests for work while the server cannot be reached. */
+const WORK_BACKOFF = { firstMs: 250, maxMs: 10_000 } as const;
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -27,18 +42,44 @@ const sleep = (ms: number, signal: AbortSignal) =>
  */
 export class Runner {
   private readonly shutdown = new AbortController();
+  private readonly log: Logger;
+  private readonly peer: RunnerPeer;
   private loops: Promise<void>[] = [];
   private running = 0;
   private readonly mirrors: MirrorCache;
   private readonly options: ExecutionOptions;
   private prepared = 0;
+  private refusal: ((error: unknown) => void) | undefined;
+  /** Resolves with the server's answer when it refuses this runner (a revoked token): it stops. */
+  readonly refused = new Promise<unknown>((resolve) => {
+    this.refusal = resolve;
+  });
 
   constructor(
-    private readonly peer: RunnerPeer,
+    peer: RunnerPeer,
     private readonly settings: RunnerOptions,
   ) {
-    this.mirrors = new MirrorCache(settings.sandbox, settings.workDir, settings.mirrors, settings.onError);
-    this.options = { ...settings, mirrors: this.mirrors };
+    this.log = (settings.logger ?? pino({ level: 'silent' })).child(
+      { component: 'runner', ...(settings.runnerId !== undefined && { runnerId: settings.runnerId }) },
+      { serializers: { err: maskedError } },
+    );
+    const outage = new OutageWatch((change) =>
+      change.down
+        ? this.log.warn({ err: change.error }, 'the server cannot be reached; retrying until it answers')
+        : this.log.info({ downMs: change.downMs }, 'the server answers again'),
+    );
+    this.peer = watchedPeer(peer, outage);
+    const onError = this.errorsTo(this.log);
+    this.mirrors = new MirrorCache(settings.sandbox, settings.workDir, settings.mirrors, onError);
+    this.options = { ...settings, mirrors: this.mirrors, onError };
+  }
+
+  /** Failures go to `log` (and to the settings' onError, for tests and embedding). */
+  private errorsTo(log: Logger): (error: unknown, context: string) => void {
+    return (error, context) => {
+      log.warn({ err: error }, context);
+      this.settings.onError?.(error, context);
+    };
   }
 
   /** Builds being run right now. */
@@ -48,7 +89,7 @@ export class Runner {
 
   start(): void {
     const cleaned = removeLeftoverBuilds(this.settings.workDir).catch((e: unknown) =>
-      this.settings.onError?.(e, 'removing the directories of builds a crash left'),
+      this.options.onError?.(e, 'removing the directories of builds a crash left'),
     );
     for (let slot = 0; slot < this.settings.slots; slot++) {
       this.mirrors.warm(slot);
@@ -60,7 +101,7 @@ export class Runner {
   private prepare(slot: number): Promise<ReadySandbox | undefined> {
     const ready = prepareSandbox(this.options, slot, `slot${slot}-${++this.prepared}`);
     return ready.catch((error: unknown) => {
-      this.settings.onError?.(error, 'starting a sandbox');
+      this.options.onError?.(error, 'starting a sandbox');
       return undefined;
     });
   }
@@ -68,12 +109,25 @@ export class Runner {
   private async loop(slot: number): Promise<void> {
     const signal = this.shutdown.signal;
     let next = this.prepare(slot);
-    let delay = 250;
+    const backoff = new Backoff(WORK_BACKOFF);
     try {
       while (!signal.aborted) {
         try {
-          const lease = await this.peer.next(signal);
-          delay = 250;
+          const lease = await this.peer.next(signal).catch(async (error: unknown) => {
+            if (signal.aborted) return undefined;
+            if (isTransient(error)) {
+              // An outage (the watched peer logs it once): wait and ask again, a little longer each time.
+              await sleep(backoff.next(), signal);
+              return null;
+            }
+            // Asking again would be refused again (a revoked token): every slot stops.
+            this.log.error({ err: error }, 'the server refuses this runner; it stops');
+            this.refusal?.(error);
+            this.shutdown.abort();
+            return undefined;
+          });
+          if (lease === null) continue;
+          backoff.reset();
           if (!lease || signal.aborted) continue;
           let ready = await next;
           if (!ready?.sandbox.alive()) {
@@ -83,16 +137,16 @@ export class Runner {
           next = Promise.resolve(undefined);
           this.running++;
           try {
-            await executeBuild(lease, this.peer, this.options, signal, ready);
+            const onError = this.errorsTo(this.log.child({ recordId: lease.recordId, jobId: lease.jobId }));
+            await executeBuild(lease, this.peer, { ...this.options, onError }, signal, ready);
           } finally {
             this.running--;
             if (!signal.aborted) next = this.prepare(slot);
           }
         } catch (error) {
-          // The server is unreachable or failed: wait and ask again, a little longer each time.
-          this.settings.onError?.(error, 'asking for work');
-          await sleep(delay, signal);
-          delay = Math.min(delay * 2, 10_000);
+          // Starting the sandbox or running the build failed: wait, then ask for work again.
+          this.options.onError?.(error, 'running a build');
+          await sleep(backoff.next(), signal);
         }
       }
     } finally {

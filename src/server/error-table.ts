@@ -12,7 +12,8 @@ export interface WireError {
  * The one table that turns catalogue codes into HTTP statuses and CodeArts error codes. The
  * `CB.*` codes are the documented CodeArts ones where one fits; `CB.00060403`, `CB.00060404`,
  * `CB.00060409`, `CB.00060410`, `CB.00060413` and `CB.00060416` are Kiln's (the documented list has none for
- * those statuses). docs/errors.md lists every row; a test keeps them in step.
+ * those statuses), and so is `CB.00060215` (a log past its cap: a 413 the runner must tell from a
+ * body too large). docs/errors.md lists every row; a test keeps them in step.
  */
 export const ERROR_TABLE: Record<AppErrorCode, WireError> = {
   INVALID_PARAM: {
@@ -76,6 +77,11 @@ export const ERROR_TABLE: Record<AppErrorCode, WireError> = {
     status: 416,
     errorCode: 'CB.00060416',
     meaning: 'A runner sent a log chunk that does not continue the log',
+  },
+  LOG_CAPPED: {
+    status: 413,
+    errorCode: 'CB.00060215',
+    meaning: "A runner sent a log chunk that would take the build's log past its cap",
   },
   LEASE_LOST: {
     status: 410,

@@ -203,7 +203,7 @@ export interface JobStore {
   findAccess(id: string, userId: string): Promise<JobAccessRecord | undefined>;
   /** A page of a project's live jobs, filtered and ordered as asked. */
   listByProject(projectId: string, query: JobListQuery): Promise<{ items: JobRecord[]; total: number }>;
-  /** Every live job with a non-empty schedule or push trigger is found by scanning this. */
+  /** Every live job (start-time upkeep only: nothing periodic may scan all jobs). */
   listAll(): Promise<JobRecord[]>;
   updateConfig(id: string, name: string, config: string, now: number): Promise<void>;
   /** Replaces the (encrypted) push-webhook secret: the old one stops working at once. */
@@ -380,13 +380,33 @@ export interface QueueStore {
   remove(recordId: string): Promise<boolean>;
 }
 
-/** When each schedule last fired. */
+/** A timer trigger's schedule: the last due time it fired for, and the next one (null: never). */
+export interface ScheduleEntry {
+  jobId: string;
+  key: string;
+  lastDue: number;
+  nextDue: number | null;
+}
+
+/**
+ * The schedules of live jobs' timer triggers, kept by the engine when a job is saved or deleted
+ * and after each firing. `listDue` reads through an index on the next due time, so a tick costs
+ * the same however many jobs there are.
+ */
 export interface ScheduleStore {
-  lastDue(jobId: string, key: string): Promise<number | undefined>;
-  /** Records a schedule first seen; false when another server did it first. */
-  init(jobId: string, key: string, lastDue: number): Promise<boolean>;
-  /** Moves `lastDue` from `from` to `to`; false when someone else moved it (it fired elsewhere). */
-  advance(jobId: string, key: string, from: number, to: number): Promise<boolean>;
+  /** Schedules whose next due time is at or before `now`, soonest first, at most `limit`. */
+  listDue(now: number, limit: number): Promise<ScheduleEntry[]>;
+  /** Starts keeping a schedule; false when it is kept already (its marks stay as they are). */
+  track(entry: ScheduleEntry): Promise<boolean>;
+  /** Forgets the job's schedules whose key is not in `keys` (all of them when empty). */
+  retain(jobId: string, keys: string[]): Promise<void>;
+  /** Forgets one schedule. */
+  remove(jobId: string, key: string): Promise<void>;
+  /**
+   * Moves `lastDue` from `from` to `to` and sets `nextDue`; false when someone else moved it (it
+   * fired elsewhere). A compare-and-set: across servers a due time is taken once.
+   */
+  advance(jobId: string, key: string, from: number, to: number, nextDue: number | null): Promise<boolean>;
 }
 
 /**

@@ -176,6 +176,7 @@ export interface ScheduleStateRow {
   job_id: string;
   trigger_key: string;
   last_due: number;
+  next_due: number | null;
 }
 
 export interface RunnerRow {

@@ -263,6 +263,45 @@ export function runStoreContract(options: StoreContractOptions): void {
       expect(await storage.webhookDeliveries.remember(a.id, 'delivery:2', now + 20)).toBe(false);
     });
 
+    it('keeps schedules: lists the due ones soonest first, moves their marks by compare-and-set, forgets them', async () => {
+      const [a, b] = [await newJob(), await newJob()];
+      const t = now + 1_000_000;
+      const entry = (jobId: string, key: string, nextDue: number | null) => ({
+        jobId,
+        key,
+        lastDue: now,
+        nextDue,
+      });
+      expect(await storage.schedules.track(entry(a.id, '0:x', t + 30))).toBe(true);
+      expect(await storage.schedules.track(entry(a.id, '0:x', t))).toBe(false); // kept as it was
+      expect(await storage.schedules.track(entry(a.id, '1:y', t + 10))).toBe(true);
+      expect(await storage.schedules.track(entry(b.id, '0:z', null))).toBe(true); // never due
+      expect(await storage.schedules.listDue(t + 5, 10)).toEqual([]);
+      expect(await storage.schedules.listDue(t + 30, 10)).toEqual([
+        entry(a.id, '1:y', t + 10),
+        entry(a.id, '0:x', t + 30),
+      ]);
+      expect(await storage.schedules.listDue(t + 30, 1)).toEqual([entry(a.id, '1:y', t + 10)]);
+      const raced = await Promise.all(
+        [0, 1, 2].map(() =>
+          storage.transaction((tx) => tx.schedules.advance(a.id, '1:y', now, t + 10, t + 70)),
+        ),
+      );
+      expect(raced.filter(Boolean)).toHaveLength(1);
+      expect(await storage.schedules.listDue(t + 30, 10)).toEqual([entry(a.id, '0:x', t + 30)]);
+      expect(await storage.schedules.listDue(t + 70, 10)).toEqual([
+        entry(a.id, '0:x', t + 30),
+        { ...entry(a.id, '1:y', t + 70), lastDue: t + 10 },
+      ]);
+      await storage.schedules.retain(a.id, ['1:y']);
+      await storage.schedules.remove(a.id, '1:y');
+      expect(await storage.schedules.listDue(t + 100, 10)).toEqual([]);
+      expect(await storage.schedules.track(entry(b.id, '0:z', t))).toBe(false);
+      await storage.schedules.retain(b.id, []);
+      expect(await storage.schedules.track(entry(b.id, '0:z', t))).toBe(true);
+      await storage.schedules.retain(b.id, []);
+    });
+
     it('keeps job names unique among live jobs and hides deleted ones', async () => {
       const job = await newJob('Same');
       await expect(newJob('Same')).rejects.toSatisfy(isUniqueViolation);

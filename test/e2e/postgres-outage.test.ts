@@ -7,7 +7,8 @@ import { startPrivatePostgres, type PrivatePostgres } from '../helpers/private-p
 import { api, eventually, KilnProcess, loginOver } from '../helpers/processes.ts';
 
 // PostgreSQL stopped for 10 s: the server answers 503 CB.00060100 instead of crashing, and the
-// server and the runners recover by themselves when it returns; no accepted build is lost.
+// server and the runners recover by themselves when it returns; no accepted build is lost. The
+// outage is logged when it starts and when it ends, not at every retry.
 
 const PASSWORD = 'outage-test-password';
 const dir = mkdtempSync(join(tmpdir(), 'kiln-outage-'));
@@ -34,6 +35,7 @@ it('answers 503 while PostgreSQL is down and recovers with every accepted build'
     KILN_DATA_DIR: join(dir, 'data'),
     KILN_RUNNER_SLOTS: '1',
     KILN_SERVER_NAME: 'outage',
+    KILN_LOG_LEVEL: 'info',
   });
   processes.push(server);
   const token = await loginOver(server.url, 'admin', PASSWORD);
@@ -121,4 +123,15 @@ it('answers 503 while PostgreSQL is down and recovers with every accepted build'
     job_id: jobId,
   });
   expect(after.actual_build_number).toBe('5');
+
+  const count = (output: string, msg: string) => output.split(`"msg":"${msg}"`).length - 1;
+  const serverLog = server.output();
+  for (const loop of ['firing schedules', 'expiring runner leases']) {
+    expect(count(serverLog, `${loop} failed; retrying until it works`), serverLog).toBe(1);
+    expect(count(serverLog, `${loop} works again`), serverLog).toBe(1);
+  }
+  expect(count(serverLog, 'database connection works again'), serverLog).toBe(1);
+  expect(count(serverLog, 'the server cannot be reached; retrying until it answers')).toBe(1);
+  const runnerLog = processes[1]!.output();
+  expect(count(runnerLog, 'the server cannot be reached; retrying until it answers')).toBeLessThanOrEqual(1);
 }, 240_000);

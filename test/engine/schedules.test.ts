@@ -142,4 +142,52 @@ describeEachStore('cron schedules', (store) => {
     await tick();
     expect(await ek.records(job)).toHaveLength(1);
   });
+  it('an update keeps an unchanged schedule, starts a changed one at the update, and a delete forgets it', async () => {
+    const job = await timerJob('*/5 * * * *');
+    const update = async (cron: string) => {
+      const res = await ek.kiln.call(ownerToken, {
+        method: 'POST',
+        url: '/v3/jobs/update',
+        payload: {
+          job_id: job,
+          project_id: ek.projectId,
+          job_name: `renamed-${randomBytes(4).toString('hex')}`,
+          arch: 'x86-64',
+          steps: [shell('tick', 'echo tick')],
+          triggers: [{ name: 'timer', parameters: [{ name: 'cron', value: cron }] }],
+        },
+      });
+      expect({ status: res.statusCode, body: res.body }).toMatchObject({ status: 200 });
+    };
+    const tracked = async () =>
+      (await ek.kiln.storage.schedules.listDue(clock.now() + 366 * 86_400_000, 1_000)).filter(
+        (e) => e.jobId === job,
+      );
+
+    // A due time passes unticked; an update that keeps the expression keeps the mark: it fires.
+    minutes(5);
+    await update('*/5 * * * *');
+    expect(await tick()).toBeGreaterThanOrEqual(1);
+    expect(await ek.records(job)).toHaveLength(1);
+
+    // Another expression is another schedule: the old one's times do not fire.
+    await update('0 0 1 1 *');
+    minutes(10);
+    await tick();
+    expect(await ek.records(job)).toHaveLength(1);
+    expect((await tracked()).map((e) => e.key)).toEqual(['0:0 0 1 1 *']);
+
+    // Back to every five minutes: counted from the update, not from the old mark.
+    await update('*/5 * * * *');
+    await tick();
+    expect(await ek.records(job)).toHaveLength(1);
+    minutes(5);
+    await tick();
+    expect(await ek.records(job)).toHaveLength(2);
+
+    expect(
+      (await ek.kiln.call(ownerToken, { method: 'POST', url: `/v3/jobs/${job}/delete` })).statusCode,
+    ).toBe(200);
+    expect(await tracked()).toEqual([]);
+  });
 });

@@ -2,7 +2,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import type { Clock } from '../../src/domain/clock.ts';
 import { createEngine, type Engine } from '../../src/engine/engine.ts';
 import type { PasswordWorkLimits } from '../../src/engine/password-work.ts';
@@ -76,6 +76,8 @@ export interface TestKilnOptions {
   logMaxBytes?: number;
   /** Limits of the sign-in password work (the engine's defaults when unset). */
   passwordWork?: PasswordWorkLimits;
+  /** The engine's and the local runner's service log (silent unless KILN_TEST_LOG is set). */
+  logger?: Logger;
   /** Another server on this PostgreSQL database (made by a first TestKiln), which it leaves in place. */
   sharedDatabaseUrl?: string;
 }
@@ -110,6 +112,7 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
     ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
     ...(options.logMaxBytes !== undefined && { logMaxBytes: options.logMaxBytes }),
     ...(options.passwordWork && { passwordWork: options.passwordWork }),
+    ...(options.logger && { logger: options.logger }),
   });
   await engine.directory.bootstrap(ADMIN_PASSWORD);
   const app = await createApp({
@@ -126,10 +129,11 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
   if (options.runner) {
     await engine.start();
     workDir = mkdtempSync(join(tmpdir(), 'kiln-work-'));
-    runner = new Runner(
-      engine.dispatch.peer('local:test'),
-      await testRunnerOptions(options.runner.slots, options.runner.env, workDir),
-    );
+    runner = new Runner(engine.dispatch.peer('local:test'), {
+      ...(await testRunnerOptions(options.runner.slots, options.runner.env, workDir)),
+      runnerId: 'local:test',
+      ...(options.logger && { logger: options.logger }),
+    });
     runner.start();
   }
   const kiln: TestKiln = {

@@ -17,7 +17,10 @@ export function logHandlers(
 ): HandlerGroup<'downloadRealTimeLog' | 'downloadBuildLog' | 'downloadTaskLog'> {
   const { logs } = deps.engine;
   return {
-    async downloadRealTimeLog({ caller, params, query }) {
+    async downloadRealTimeLog({ caller, params, query, reply }) {
+      // A follower that hangs up ends its wait at once: no timer, listener or read outlives it.
+      const gone = new AbortController();
+      reply.raw.once('close', () => gone.abort());
       const slice = await logs.realTime(
         caller,
         params.job_id,
@@ -25,6 +28,7 @@ export function logHandlers(
         query.offset,
         query.length ?? 1_000_000,
         query.wait_ms ?? 0,
+        gone.signal,
       );
       return ok({
         has_more_data: slice.hasMore,

@@ -4,7 +4,7 @@ import { BUILD_STATES } from '../../domain/build.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { LOG_SIZE_HEADER, MAX_WAIT_MS, RUNNER_PATHS } from '../../protocol/runner-http.ts';
-import { LeaseLostError, LogGapError } from '../../protocol/runner-protocol.ts';
+import { LeaseLostError, LogCapError, LogGapError } from '../../protocol/runner-protocol.ts';
 
 const RecordParams = Type.Object({ record_id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) });
 const fastifyPath = (p: string) => p.replace(/\{(\w+)\}/g, ':$1');
@@ -12,9 +12,10 @@ const config = { auth: 'runner' as const, errorStyle: 'codearts' as const };
 /** Largest log chunk a runner may send in one request. */
 const MAX_CHUNK = 4 * 1024 * 1024;
 
-/** Protocol errors become the statuses the remote peer understands (410, 416). */
+/** Protocol errors become the answers the remote peer understands (410, 416, 413 CB.00060215). */
 function protocolError(error: unknown, reply: FastifyReply): unknown {
   if (error instanceof LeaseLostError) return new AppError('LEASE_LOST', error.message);
+  if (error instanceof LogCapError) return new AppError('LOG_CAPPED', error.message);
   if (error instanceof LogGapError) {
     reply.header(LOG_SIZE_HEADER, String(error.expectedOffset));
     return new AppError('LOG_RANGE', error.message);

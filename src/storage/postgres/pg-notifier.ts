@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { OutageWatch } from '../../domain/outage.ts';
+import { Backoff } from '../../domain/retry.ts';
 import type { Notifier } from '../ports.ts';
 
 const CHANNEL = 'kiln_events';
@@ -6,13 +8,15 @@ const CHANNEL = 'kiln_events';
 /**
  * LISTEN/NOTIFY on one channel. The listening connection is its own client (a pooled one would be
  * recycled), and it reconnects with backoff when the database goes away; events sent while it is
- * down are lost, which listeners tolerate because they also poll.
+ * down are lost, which listeners tolerate because they also poll. `onError` hears the first failure
+ * of each outage and `onRecovered` its end, not every attempt in between.
  */
 export class PgNotifier implements Notifier {
   constructor(
     private readonly pool: pg.Pool,
     private readonly url: string,
     private readonly onError: (error: Error) => void = () => {},
+    private readonly onRecovered: (downMs: number) => void = () => {},
   ) {}
 
   async publish(topic: string, payload: string): Promise<void> {
@@ -22,7 +26,10 @@ export class PgNotifier implements Notifier {
   async subscribe(handler: (topic: string, payload: string) => void): Promise<() => Promise<void>> {
     let client: pg.Client | undefined;
     let stopped = false;
-    let delay = 250;
+    const backoff = new Backoff({ firstMs: 250, maxMs: 5_000 });
+    const outage = new OutageWatch((change) =>
+      change.down ? this.onError(change.error as Error) : this.onRecovered(change.downMs),
+    );
     const connect = async (): Promise<void> => {
       if (stopped) return;
       const c = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5_000 });
@@ -35,7 +42,7 @@ export class PgNotifier implements Notifier {
         }
       });
       c.on('error', (err) => {
-        this.onError(err);
+        outage.failed(err);
         reconnect(c);
       });
       c.on('end', () => reconnect(c));
@@ -43,9 +50,10 @@ export class PgNotifier implements Notifier {
         await c.connect();
         await c.query(`listen ${CHANNEL}`);
         client = c;
-        delay = 250;
+        backoff.reset();
+        outage.succeeded();
       } catch (err) {
-        this.onError(err as Error);
+        outage.failed(err);
         reconnect(c);
       }
     };
@@ -54,8 +62,7 @@ export class PgNotifier implements Notifier {
       client = undefined;
       c.removeAllListeners('end');
       c.end().catch(() => {});
-      setTimeout(() => void connect(), delay).unref();
-      delay = Math.min(delay * 2, 5_000);
+      setTimeout(() => void connect(), backoff.next()).unref();
     };
     await connect();
     return async () => {

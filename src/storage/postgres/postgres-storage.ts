@@ -51,6 +51,8 @@ export interface PostgresStorageOptions {
   poolSize: number;
   /** Called with errors of idle pooled connections (a restarted server), which would otherwise crash the process. */
   onIdleError?: (error: Error) => void;
+  /** The listening connection is back after an outage (its start went to onIdleError). */
+  onRecovered?: (downMs: number) => void;
 }
 
 /** The scale-out store: a pool of connections to one PostgreSQL database shared by every server. */
@@ -73,6 +75,11 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     await db.destroy();
     throw error;
   }
-  const notifier = new PgNotifier(pool, options.url, (error) => options.onIdleError?.(error));
+  const notifier = new PgNotifier(
+    pool,
+    options.url,
+    (error) => options.onIdleError?.(error),
+    (downMs) => options.onRecovered?.(downMs),
+  );
   return new SqlStorage(db, 'postgres', notifier, { skipLocked: true });
 }

@@ -1,32 +1,66 @@
 import type { Kysely } from 'kysely';
-import type { ScheduleStore } from '../ports.ts';
-import type { Database } from '../schema.ts';
+import type { ScheduleEntry, ScheduleStore } from '../ports.ts';
+import type { Database, ScheduleStateRow } from '../schema.ts';
+
+function toScheduleEntry(row: ScheduleStateRow): ScheduleEntry {
+  return {
+    jobId: row.job_id,
+    key: row.trigger_key,
+    lastDue: Number(row.last_due),
+    nextDue: row.next_due === null ? null : Number(row.next_due),
+  };
+}
 
 /** SQL ScheduleStore: `advance` is a compare-and-set, so a due time fires on one server only. */
 export class SqlScheduleStore implements ScheduleStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async lastDue(jobId: string, key: string): Promise<number | undefined> {
-    const row = await this.db
+  async listDue(now: number, limit: number): Promise<ScheduleEntry[]> {
+    // A range scan of the index schedule_state_next_due: only due rows are read (null never is).
+    const rows = await this.db
       .selectFrom('schedule_state')
-      .select('last_due')
-      .where('job_id', '=', jobId)
-      .where('trigger_key', '=', key)
-      .executeTakeFirst();
-    return row ? Number(row.last_due) : undefined;
+      .selectAll()
+      .where('next_due', '<=', now)
+      .orderBy('next_due')
+      .limit(limit)
+      .execute();
+    return rows.map(toScheduleEntry);
   }
-  async init(jobId: string, key: string, lastDue: number): Promise<boolean> {
+  async track(entry: ScheduleEntry): Promise<boolean> {
     const r = await this.db
       .insertInto('schedule_state')
-      .values({ job_id: jobId, trigger_key: key, last_due: lastDue })
+      .values({
+        job_id: entry.jobId,
+        trigger_key: entry.key,
+        last_due: entry.lastDue,
+        next_due: entry.nextDue,
+      })
       .onConflict((oc) => oc.columns(['job_id', 'trigger_key']).doNothing())
       .executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
   }
-  async advance(jobId: string, key: string, from: number, to: number): Promise<boolean> {
+  async retain(jobId: string, keys: string[]): Promise<void> {
+    let q = this.db.deleteFrom('schedule_state').where('job_id', '=', jobId);
+    if (keys.length > 0) q = q.where('trigger_key', 'not in', keys);
+    await q.execute();
+  }
+  async remove(jobId: string, key: string): Promise<void> {
+    await this.db
+      .deleteFrom('schedule_state')
+      .where('job_id', '=', jobId)
+      .where('trigger_key', '=', key)
+      .execute();
+  }
+  async advance(
+    jobId: string,
+    key: string,
+    from: number,
+    to: number,
+    nextDue: number | null,
+  ): Promise<boolean> {
     const r = await this.db
       .updateTable('schedule_state')
-      .set({ last_due: to })
+      .set({ last_due: to, next_due: nextDue })
       .where('job_id', '=', jobId)
       .where('trigger_key', '=', key)
       .where('last_due', '=', from)

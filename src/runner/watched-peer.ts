@@ -1,0 +1,32 @@
+import { OutageWatch } from '../domain/outage.ts';
+import { isTransient } from '../domain/retry.ts';
+import type { RunnerPeer } from '../protocol/runner-protocol.ts';
+
+/**
+ * The peer as the runner's loops use it, watched for outages: the first transient failure of any
+ * call and the first success after it are told to `watch` (the runner logs them), so that reports,
+ * the log streamer, heartbeats and requests for work retrying through one outage log it once.
+ */
+export function watchedPeer(peer: RunnerPeer, watch: OutageWatch): RunnerPeer {
+  const watched =
+    <A extends unknown[], T>(fn: (...args: A) => Promise<T>) =>
+    async (...args: A): Promise<T> => {
+      try {
+        const value = await fn(...args);
+        watch.succeeded();
+        return value;
+      } catch (error) {
+        if (isTransient(error)) watch.failed(error);
+        else if ((error as Error).name !== 'AbortError') watch.succeeded(); // an answer: the server is there
+        throw error;
+      }
+    };
+  return {
+    next: watched((signal) => peer.next(signal)),
+    extend: watched((recordId) => peer.extend(recordId)),
+    started: watched((recordId, checkout) => peer.started(recordId, checkout)),
+    step: watched((recordId, report) => peer.step(recordId, report)),
+    log: watched((recordId, chunk) => peer.log(recordId, chunk)),
+    done: watched((recordId, result) => peer.done(recordId, result)),
+  };
+}
