@@ -2,73 +2,15 @@ import { Cron } from 'croner';
 import { MAX_BRANCH_PATTERN_LENGTH, MAX_BRANCH_PATTERNS, matchBranchPattern } from './branch-pattern.ts';
 import { MASK } from './build.ts';
 import { SCM_TYPES } from './scm.ts';
+import type { JobConfig, JobParameterDoc, JobTriggerDoc } from './job-document.ts';
 import { urlUserinfo } from './url-credentials.ts';
 
 /**
- * A job's configuration is the CodeArts create body (reference §3.1), stored as the document the
- * client sent (normalised) and returned as is by ListJobConfig. This file checks what a JSON
- * schema cannot (known step modules, cron syntax, parameter names) and derives the `JobSpec` the
- * engine runs.
+ * A job's configuration is the CodeArts create body (reference §3.1, declared in job-document.ts),
+ * stored as the document the client sent (normalised) and returned as is by ListJobConfig. This
+ * file checks what a JSON schema cannot (known step modules, cron syntax, parameter names) and
+ * derives the `JobSpec` the engine runs.
  */
-
-export interface ParamItem {
-  name: string;
-  value: string;
-}
-export interface JobParameterDoc {
-  name?: string;
-  params?: {
-    name?: string;
-    value?: string;
-    limits?: { disable?: string; display_name?: string; name?: string }[] | null;
-  }[];
-}
-export interface JobScmDoc {
-  url: string;
-  scm_type: string;
-  branch?: string;
-  repo_id?: string;
-  web_url?: string;
-  is_auto_build?: boolean;
-  enable_git_lfs?: boolean;
-  build_type?: string;
-  depth?: string;
-  end_point_id?: string;
-  source?: string;
-  group_name?: string;
-  repo_name?: string;
-}
-export interface JobStepDoc {
-  module_id: string;
-  name: string;
-  properties?: Record<string, unknown> | null;
-  version?: string;
-  enable?: boolean;
-}
-export interface JobTriggerDoc {
-  name: string;
-  parameters: ParamItem[];
-}
-
-/** The stored job document (CodeArts `CreateBuildJobRequestBody`, plus Kiln's `kiln` options). */
-export interface JobConfig {
-  arch: string;
-  project_id: string;
-  job_name: string;
-  auto_update_sub_module?: string;
-  flavor?: string;
-  parameters?: JobParameterDoc[];
-  group_id?: string;
-  timeout?: { limit?: string; unit?: string };
-  scms?: JobScmDoc[];
-  steps: JobStepDoc[];
-  host_type?: string;
-  build_config_type?: string;
-  build_if_code_updated?: boolean;
-  triggers?: JobTriggerDoc[];
-  /** Kiln's own options (not in CodeArts). */
-  kiln?: { keep_workspace?: boolean };
-}
 
 /** Step modules Kiln can run, by `module_id`. */
 export const STEP_MODULES = ['kiln.shell'] as const;
@@ -368,36 +310,8 @@ export function branchMatches(patterns: readonly string[], branch: string): bool
   return patterns.some((p) => p.length <= MAX_BRANCH_PATTERN_LENGTH && matchBranchPattern(p, branch));
 }
 
-const TOP_LEVEL_FIELDS = [
-  'arch',
-  'project_id',
-  'job_name',
-  'auto_update_sub_module',
-  'flavor',
-  'parameters',
-  'group_id',
-  'timeout',
-  'scms',
-  'steps',
-  'host_type',
-  'build_config_type',
-  'build_if_code_updated',
-  'triggers',
-  'kiln',
-] as const;
-
 /** Fields the CodeArts update body does not carry; an update keeps their stored values when absent. */
 export const KEPT_ON_UPDATE = ['group_id', 'timeout', 'build_if_code_updated', 'triggers', 'kiln'] as const;
-
-/** The document with only the fields Kiln knows, in a stable order (what is stored and shown). */
-export function normalizeJobConfig(input: JobConfig): JobConfig {
-  const out: Record<string, unknown> = {};
-  for (const key of TOP_LEVEL_FIELDS) {
-    const value = (input as unknown as Record<string, unknown>)[key];
-    if (value !== undefined) out[key] = value;
-  }
-  return out as unknown as JobConfig;
-}
 
 /** The parameter definition with its default value replaced. */
 export function withDefault(doc: JobParameterDoc, value: string): JobParameterDoc {

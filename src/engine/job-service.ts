@@ -9,10 +9,9 @@ import {
   checkJobConfig,
   KEPT_ON_UPDATE,
   maskSensitiveDefaults,
-  normalizeJobConfig,
   restoreSensitiveDefaults,
-  type JobConfig,
 } from '../domain/job-config.ts';
+import { parseJobDocument, type JobConfig } from '../domain/job-document.ts';
 import { maskRepositoryCredentials, restoreRepositoryCredentials } from '../domain/job-secrets.ts';
 import { roleAllows, type Role } from '../domain/roles.ts';
 import { isUniqueViolation } from '../storage/errors.ts';
@@ -40,7 +39,7 @@ const WEBHOOK_SECRET_BYTES = 24;
 function checked(config: JobConfig): JobConfig {
   const issues = checkJobConfig(config);
   if (issues.length > 0) throw invalidParam(issues.map((i) => `${i.field}: ${i.message}`).join('; '));
-  return normalizeJobConfig(config);
+  return parseJobDocument(config);
 }
 
 /**
@@ -109,10 +108,10 @@ export class JobService {
     const merged: Record<string, unknown> = {
       ...restoreRepositoryCredentials(restoreSensitiveDefaults(input, stored, MASK), stored),
     };
-    const kept = stored as unknown as Record<string, unknown>;
+    const kept: Record<string, unknown> = stored;
     for (const key of KEPT_ON_UPDATE)
       if (merged[key] === undefined && kept[key] !== undefined) merged[key] = kept[key];
-    const config = checked(merged as unknown as JobConfig);
+    const config = checked(parseJobDocument(merged));
     const text = this.stored.jobConfigText(config);
     try {
       await this.storage.jobs.updateConfig(job.id, config.job_name, text, this.clock.now());

@@ -1,9 +1,9 @@
 import { Cron } from 'croner';
 import type { Clock } from '../domain/clock.ts';
-import { toJobSpec, type JobConfig, type JobSpec } from '../domain/job-config.ts';
+import { toJobSpec, type JobSpec } from '../domain/job-config.ts';
 import type { JobRecord, Storage } from '../storage/ports.ts';
 import type { BuildEvents } from './build-events.ts';
-import type { StoredSecrets } from './stored-secrets.ts';
+import { storedJobDocument, type StoredSecrets } from './stored-secrets.ts';
 import { createBuild } from './trigger.ts';
 
 /** The latest time `expression` was due in (after, atOrBefore], or undefined. */
@@ -40,7 +40,7 @@ export class Scheduler {
   private specOf(job: JobRecord): JobSpec {
     const cached = this.specs.get(job.id);
     if (cached && cached.updatedAt === job.updatedAt) return cached.spec;
-    const spec = toJobSpec(JSON.parse(job.config) as JobConfig);
+    const spec = toJobSpec(storedJobDocument(job.config));
     this.specs.set(job.id, { updatedAt: job.updatedAt, spec });
     return spec;
   }
