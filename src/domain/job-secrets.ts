@@ -1,6 +1,6 @@
 import { MASK } from './build.ts';
 import type { BuildPlan } from './build-plan.ts';
-import { parameterSpec, withDefault } from './job-config.ts';
+import { parameterSpec, withDefault } from './job-parameters.ts';
 import type { JobConfig, JobScmDoc } from './job-document.ts';
 import { maskUrlCredentials } from './url-credentials.ts';
 
