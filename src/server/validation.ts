@@ -89,6 +89,11 @@ function sentence(e: ErrorObject, part: HttpPart): { field: string; text: string
         field,
         text: `must be ${String((e.params as { comparison: string }).comparison)} ${String((e.params as { limit: number }).limit)}`,
       };
+    case 'enum':
+      return {
+        field,
+        text: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`,
+      };
     case 'minLength':
       return {
         field,
