@@ -1,8 +1,9 @@
 import { InvalidArgumentError } from 'commander';
+import { isId32 } from '../domain/ids.ts';
 
 /** A job id argument: 32 chars of [0-9a-z], checked before any request so a typo fails fast. */
 export function parseJobId(text: string): string {
-  if (/^[0-9a-z]{32}$/.test(text)) return text;
+  if (isId32(text)) return text;
   throw new InvalidArgumentError(
     `"${text}" is not a job id (32 characters of 0-9 and a-z); find it with \`kiln jobs list <project>\``,
   );

@@ -1,4 +1,5 @@
 import type { BuildInfoRecord } from '../contract/records.ts';
+import { formatDuration } from '../domain/duration.ts';
 import type { Column } from './output.ts';
 
 /**
@@ -27,15 +28,6 @@ export const RECORD_CSV_COLUMNS: Column<BuildInfoRecord>[] = [
   { header: 'commit_detail_url', value: (r) => r.commit_detail_url },
 ];
 
-/** A duration for people: `850ms`, `42.1s`, `3m 05s`, `2h 07m`. */
-export function humanDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const s = Math.floor(ms / 1000);
-  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h ${String(Math.floor(s / 60) % 60).padStart(2, '0')}m`;
-}
-
 /**
  * Table columns: what a person scans for. A build not finished yet shows its running status;
  * duration is the time it ran (queue wait excluded), as CodeArts' console shows it.
@@ -49,5 +41,5 @@ export const RECORD_TABLE_COLUMNS: Column<BuildInfoRecord>[] = [
   { header: 'branch', value: (r) => r.code_branch },
   { header: 'commit', value: (r) => r.commit_id.slice(0, 8) },
   { header: 'started (UTC)', value: (r) => new Date(r.start_time).toISOString() },
-  { header: 'duration', value: (r) => humanDuration(r.build_time) },
+  { header: 'duration', value: (r) => formatDuration(r.build_time) },
 ];

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { formatWallClock } from '../contract/wall-clock.ts';
+import { formatWallClock } from '../domain/time.ts';
 
 /** Which end of a window a time names: a bare date means its first or its last second. */
 export type WindowEnd = 'start' | 'end';

@@ -1,9 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { DATE_PATTERN, Envelope, Formatted, Id32, WireInt } from './common.ts';
 
-/** The run parameter that chooses the branch to build (CodeArts' name). */
-export const BRANCH_PARAMETER = 'codeBranch';
-
 /** RunJob / ExecuteJob body. */
 export const RunJobBody = Type.Object({
   job_id: Id32('The job to run'),

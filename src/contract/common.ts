@@ -1,13 +1,13 @@
 import { Type, type TSchema } from 'typebox';
+import { ID32_PATTERN } from '../domain/id32.ts';
 
 /**
- * Building blocks of the wire contract. The contract imports nothing internal: it is the shape of
- * the CodeArts and IAM operations as clients see them, shared by the server, the typed client, the
- * CLI and the dashboard.
+ * Building blocks of the wire contract. The contract imports only the pure domain (the job
+ * document and the id pattern are declared there once): it is the shape of the CodeArts and IAM
+ * operations as clients see them, shared by the server, the typed client, the CLI and the dashboard.
  */
 
-/** The CodeArts id pattern (jobs, projects, users, domains): 32 chars of [0-9a-z]. */
-export const ID32_PATTERN = '^[0-9a-z]{32}$';
+export { ID32_PATTERN };
 /** `yyyy-MM-dd HH:mm:ss` as the records API takes it. */
 export const WALL_CLOCK_PATTERN = '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$';
 /** `yyyy-MM-dd` as the statistics APIs take it. */

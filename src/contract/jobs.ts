@@ -1,101 +1,13 @@
 import { Type, type Static } from 'typebox';
-import { Envelope, Id32, ID32_PATTERN, WireInt } from './common.ts';
-
-const Str = (maxLength = 4096, description?: string) =>
-  Type.String({ maxLength, ...(description && { description }) });
-
-const ParamItem = Type.Object({ name: Str(256), value: Str(65536) });
-
-/** A build parameter definition in CodeArts' name/value list form. */
-export const JobParameter = Type.Object({
-  name: Type.Optional(Str(256, 'Definition class, e.g. hudson.model.StringParameterDefinition')),
-  params: Type.Optional(
-    Type.Array(
-      Type.Object({
-        name: Type.Optional(Str(256)),
-        value: Type.Optional(Type.Union([Str(65536), Type.Null()])),
-        limits: Type.Optional(
-          Type.Union([
-            Type.Array(
-              Type.Object({
-                disable: Type.Optional(Str(16)),
-                display_name: Type.Optional(Str(256)),
-                name: Type.Optional(Str(256)),
-              }),
-              { maxItems: 200 },
-            ),
-            Type.Null(),
-          ]),
-        ),
-      }),
-      { maxItems: 50 },
-    ),
-  ),
-});
-
-/** A repository to check out. */
-export const JobScm = Type.Object({
-  url: Str(2048, 'Anything git can fetch: https, ssh, file:// or a local path'),
-  scm_type: Str(32, 'codehub, repo, github, gitlab, gitee, gitea or git'),
-  branch: Type.Optional(Str(255)),
-  repo_id: Type.Optional(Str(256)),
-  web_url: Type.Optional(Str(2048)),
-  is_auto_build: Type.Optional(Type.Boolean()),
-  enable_git_lfs: Type.Optional(Type.Boolean()),
-  build_type: Type.Optional(Str(32)),
-  depth: Type.Optional(Str(16)),
-  end_point_id: Type.Optional(Type.Union([Str(256), Type.Null()])),
-  source: Type.Optional(Type.Union([Str(256), Type.Null()])),
-  group_name: Type.Optional(Str(256)),
-  repo_name: Type.Optional(Str(256)),
-});
-
-/** A build step; Kiln runs `kiln.shell` steps (property `command`). */
-export const JobStep = Type.Object({
-  module_id: Str(256, 'Step module; kiln.shell runs properties.command with bash -e'),
-  name: Str(256),
-  properties: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])),
-  version: Type.Optional(Str(64)),
-  enable: Type.Optional(Type.Boolean()),
-});
-
-/** A trigger: `timer` (parameter `cron`) or `code_update` (parameter `branches`). */
-export const JobTrigger = Type.Object({
-  name: Str(64),
-  parameters: Type.Array(ParamItem, { maxItems: 20 }),
-});
-
-const configFields = {
-  arch: Str(64, 'Executor architecture, e.g. x86-64'),
-  project_id: Type.String({ pattern: ID32_PATTERN, description: 'CodeArts project id' }),
-  job_name: Str(256),
-  auto_update_sub_module: Type.Optional(Str(16)),
-  flavor: Type.Optional(Str(64)),
-  parameters: Type.Optional(Type.Array(JobParameter, { maxItems: 100 })),
-  group_id: Type.Optional(Str(64)),
-  timeout: Type.Optional(Type.Object({ limit: Type.Optional(Str(16)), unit: Type.Optional(Str(16)) })),
-  scms: Type.Optional(Type.Array(JobScm, { maxItems: 10 })),
-  steps: Type.Array(JobStep, { maxItems: 100 }),
-  host_type: Type.Optional(Str(64)),
-  build_config_type: Type.Optional(Str(64)),
-  build_if_code_updated: Type.Optional(Type.Boolean()),
-  triggers: Type.Optional(Type.Array(JobTrigger, { maxItems: 20 })),
-  kiln: Type.Optional(
-    Type.Object(
-      {
-        keep_workspace: Type.Optional(Type.Boolean({ description: 'Keep the last workspace for debugging' })),
-      },
-      { description: "Kiln's own options (not in CodeArts)" },
-    ),
-  ),
-};
+import { JobDocument, jobDocumentFields, type JobConfig } from '../domain/job-document.ts';
+import { Envelope, Id32, WireInt } from './common.ts';
 
 /** CreateBuildJob / CreateNewJob body: the job document. */
-export const JobConfigBody = Type.Object(configFields);
-export type JobConfigBody = Static<typeof JobConfigBody>;
+export const JobConfigBody = JobDocument;
+export type JobConfigBody = JobConfig;
 
 /** UpdateBuildJob / UpdateNewJob body: the document plus the job id. */
-export const UpdateJobBody = Type.Object({ job_id: Id32('The job to change'), ...configFields });
+export const UpdateJobBody = Type.Object({ job_id: Id32('The job to change'), ...jobDocumentFields });
 export type UpdateJobBody = Static<typeof UpdateJobBody>;
 
 /** Create/update answer. */
@@ -103,7 +15,7 @@ export const JobIdResult = Envelope(Type.Object({ job_id: Type.String() }));
 export type JobIdResult = Static<typeof JobIdResult>;
 
 /** ListJobConfig / ShowJobConfig answer: the stored document. */
-export const JobConfigResult = Envelope(Type.Object(configFields));
+export const JobConfigResult = Envelope(JobDocument);
 export type JobConfigResult = Static<typeof JobConfigResult>;
 
 /** ListJobConfig query. */

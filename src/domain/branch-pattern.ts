@@ -1,3 +1,5 @@
+import { MAX_REF_NAME_LENGTH } from './ref-name.ts';
+
 /**
  * Branch patterns of a `code_update` trigger: `*` matches any run of characters except `/`, `**`
  * (or a longer run of stars) any run at all, every other character itself. A pushed branch name
@@ -7,8 +9,8 @@
  * at most (2 × branch length + 1) × pattern length steps.
  */
 
-/** The longest pattern a job may name (a branch name is at most this long too, see `isSafeRef`). */
-export const MAX_BRANCH_PATTERN_LENGTH = 255;
+/** The longest pattern a job may name (as long as the longest branch name). */
+export const MAX_BRANCH_PATTERN_LENGTH = MAX_REF_NAME_LENGTH;
 /** The most patterns a job's code_update triggers may name together. */
 export const MAX_BRANCH_PATTERNS = 100;
 

@@ -1,5 +1,7 @@
 import type { BuildParameter, BuildType } from './build.ts';
-import { BRANCH_PARAMETER, isCommitId, isSafeRef, type JobSpec, type StepSpec } from './job-config.ts';
+import { isCommitId, type JobSpec, type StepSpec } from './job-config.ts';
+import { BRANCH_PARAMETER } from './job-parameters.ts';
+import { isValidRefName } from './ref-name.ts';
 
 /**
  * What one build runs, fixed when it is triggered: a later change to the job does not change a
@@ -73,9 +75,9 @@ export function planBuild(spec: JobSpec, req: RunRequest): PlannedBuild | RunIss
     parameters.find((p) => p.name === BRANCH_PARAMETER)?.value ??
     spec.scm?.branch ??
     '';
-  if (branch !== '' && !isSafeRef(branch))
+  if (branch !== '' && !isValidRefName(branch))
     issues.push({ field: BRANCH_PARAMETER, message: `"${branch}" is not a valid branch name` });
-  if (req.tag !== undefined && !isSafeRef(req.tag))
+  if (req.tag !== undefined && !isValidRefName(req.tag))
     issues.push({ field: 'scm.build_tag', message: `"${req.tag}" is not a valid tag name` });
   if (req.commit !== undefined && !isCommitId(req.commit)) {
     issues.push({

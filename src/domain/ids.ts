@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { ID32_PATTERN } from './id32.ts';
 
-const ID32 = /^[0-9a-z]{32}$/;
+const ID32 = new RegExp(ID32_PATTERN);
 
 /** A new 32-char lowercase hex id, the shape CodeArts uses for jobs, projects, users and domains. */
 export function newId32(): string {

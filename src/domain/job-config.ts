@@ -2,73 +2,17 @@ import { Cron } from 'croner';
 import { MAX_BRANCH_PATTERN_LENGTH, MAX_BRANCH_PATTERNS, matchBranchPattern } from './branch-pattern.ts';
 import { MASK } from './build.ts';
 import { SCM_TYPES } from './scm.ts';
+import type { JobConfig, JobTriggerDoc } from './job-document.ts';
+import { parameterSpec, withDefault, type ParameterSpec } from './job-parameters.ts';
+import { isValidRefName } from './ref-name.ts';
 import { urlUserinfo } from './url-credentials.ts';
 
 /**
- * A job's configuration is the CodeArts create body (reference §3.1), stored as the document the
- * client sent (normalised) and returned as is by ListJobConfig. This file checks what a JSON
- * schema cannot (known step modules, cron syntax, parameter names) and derives the `JobSpec` the
- * engine runs.
+ * A job's configuration is the CodeArts create body (reference §3.1, declared in job-document.ts),
+ * stored as the document the client sent (normalised) and returned as is by ListJobConfig. This
+ * file checks what a JSON schema cannot (known step modules, cron syntax, parameter names) and
+ * derives the `JobSpec` the engine runs.
  */
-
-export interface ParamItem {
-  name: string;
-  value: string;
-}
-export interface JobParameterDoc {
-  name?: string;
-  params?: {
-    name?: string;
-    value?: string;
-    limits?: { disable?: string; display_name?: string; name?: string }[] | null;
-  }[];
-}
-export interface JobScmDoc {
-  url: string;
-  scm_type: string;
-  branch?: string;
-  repo_id?: string;
-  web_url?: string;
-  is_auto_build?: boolean;
-  enable_git_lfs?: boolean;
-  build_type?: string;
-  depth?: string;
-  end_point_id?: string;
-  source?: string;
-  group_name?: string;
-  repo_name?: string;
-}
-export interface JobStepDoc {
-  module_id: string;
-  name: string;
-  properties?: Record<string, unknown> | null;
-  version?: string;
-  enable?: boolean;
-}
-export interface JobTriggerDoc {
-  name: string;
-  parameters: ParamItem[];
-}
-
-/** The stored job document (CodeArts `CreateBuildJobRequestBody`, plus Kiln's `kiln` options). */
-export interface JobConfig {
-  arch: string;
-  project_id: string;
-  job_name: string;
-  auto_update_sub_module?: string;
-  flavor?: string;
-  parameters?: JobParameterDoc[];
-  group_id?: string;
-  timeout?: { limit?: string; unit?: string };
-  scms?: JobScmDoc[];
-  steps: JobStepDoc[];
-  host_type?: string;
-  build_config_type?: string;
-  build_if_code_updated?: boolean;
-  triggers?: JobTriggerDoc[];
-  /** Kiln's own options (not in CodeArts). */
-  kiln?: { keep_workspace?: boolean };
-}
 
 /** Step modules Kiln can run, by `module_id`. */
 export const STEP_MODULES = ['kiln.shell'] as const;
@@ -88,24 +32,12 @@ export const RESERVED_PARAMETERS = [
   'HOME',
 ] as const;
 
-/** The parameter CodeArts uses to choose a branch at run time. */
-export const BRANCH_PARAMETER = 'codeBranch';
-
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const TIME_UNITS: Record<string, number> = { SECONDS: 1_000, MINUTES: 60_000, HOURS: 3_600_000 };
 /** Builds of a job without a timeout stop after this long. */
 export const DEFAULT_TIMEOUT_MS = 60 * 60_000;
 const MAX_TIMEOUT_MS = 24 * 3_600_000;
 
-/** A job parameter as the engine uses it. */
-export interface ParameterSpec {
-  name: string;
-  defaultValue: string;
-  sensitive: boolean;
-  description: string;
-  /** Allowed values for a choice parameter; empty when any value goes. */
-  choices: string[];
-}
 /** A step as the engine runs it. */
 export interface StepSpec {
   name: string;
@@ -140,26 +72,6 @@ export interface JobSpec {
 export interface ConfigIssue {
   field: string;
   message: string;
-}
-
-function paramMap(doc: JobParameterDoc): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const p of doc.params ?? []) if (p.name !== undefined) m.set(p.name, p.value ?? '');
-  return m;
-}
-
-/** A parameter definition read from its CodeArts name/value list. */
-export function parameterSpec(doc: JobParameterDoc): ParameterSpec {
-  const m = paramMap(doc);
-  const limits =
-    (doc.params ?? []).find((p) => p.name === 'limits' || (p.limits?.length ?? 0) > 0)?.limits ?? [];
-  return {
-    name: m.get('name') ?? '',
-    defaultValue: m.get('defaultValue') ?? '',
-    sensitive: m.get('sensitiveVar') === 'true',
-    description: m.get('description') ?? '',
-    choices: (limits ?? []).filter((l) => l.disable !== 'true' && l.name).map((l) => l.name as string),
-  };
 }
 
 function triggerParam(t: JobTriggerDoc, name: string): string | undefined {
@@ -201,7 +113,7 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
       );
     if (!(SCM_TYPES as readonly string[]).includes(scm.scm_type))
       add(`scms[${i}].scm_type`, `must be one of ${SCM_TYPES.join(', ')}`);
-    if (scm.branch !== undefined && !isSafeRef(scm.branch))
+    if (scm.branch !== undefined && !isValidRefName(scm.branch))
       add(`scms[${i}].branch`, 'is not a valid branch name');
     if (scm.web_url && !/^https?:\/\/\S+$/.test(scm.web_url))
       add(`scms[${i}].web_url`, 'must be an http(s) URL');
@@ -303,19 +215,6 @@ export function isValidCron(expression: string): boolean {
   }
 }
 
-/** A branch or tag name that is safe to hand to git (no option injection, no odd characters). */
-export function isSafeRef(ref: string): boolean {
-  return (
-    ref.length > 0 &&
-    ref.length <= 255 &&
-    !ref.startsWith('-') &&
-    !ref.includes('..') &&
-    !/[\u0000-\u0020~^:?*[\\\u007f]/.test(ref) &&
-    !ref.endsWith('.lock') &&
-    !ref.endsWith('/')
-  );
-}
-
 /** True for a full or abbreviated hex commit id. */
 export function isCommitId(text: string): boolean {
   return /^[0-9a-f]{4,64}$/i.test(text);
@@ -368,41 +267,8 @@ export function branchMatches(patterns: readonly string[], branch: string): bool
   return patterns.some((p) => p.length <= MAX_BRANCH_PATTERN_LENGTH && matchBranchPattern(p, branch));
 }
 
-const TOP_LEVEL_FIELDS = [
-  'arch',
-  'project_id',
-  'job_name',
-  'auto_update_sub_module',
-  'flavor',
-  'parameters',
-  'group_id',
-  'timeout',
-  'scms',
-  'steps',
-  'host_type',
-  'build_config_type',
-  'build_if_code_updated',
-  'triggers',
-  'kiln',
-] as const;
-
 /** Fields the CodeArts update body does not carry; an update keeps their stored values when absent. */
 export const KEPT_ON_UPDATE = ['group_id', 'timeout', 'build_if_code_updated', 'triggers', 'kiln'] as const;
-
-/** The document with only the fields Kiln knows, in a stable order (what is stored and shown). */
-export function normalizeJobConfig(input: JobConfig): JobConfig {
-  const out: Record<string, unknown> = {};
-  for (const key of TOP_LEVEL_FIELDS) {
-    const value = (input as unknown as Record<string, unknown>)[key];
-    if (value !== undefined) out[key] = value;
-  }
-  return out as unknown as JobConfig;
-}
-
-/** The parameter definition with its default value replaced. */
-export function withDefault(doc: JobParameterDoc, value: string): JobParameterDoc {
-  return { ...doc, params: (doc.params ?? []).map((p) => (p.name === 'defaultValue' ? { ...p, value } : p)) };
-}
 
 /**
  * The document as shown to people and clients: default values of sensitive parameters are

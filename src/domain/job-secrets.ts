@@ -1,6 +1,7 @@
 import { MASK } from './build.ts';
 import type { BuildPlan } from './build-plan.ts';
-import { parameterSpec, withDefault, type JobConfig, type JobScmDoc } from './job-config.ts';
+import { parameterSpec, withDefault } from './job-parameters.ts';
+import type { JobConfig, JobScmDoc } from './job-document.ts';
 import { maskUrlCredentials } from './url-credentials.ts';
 
 /**

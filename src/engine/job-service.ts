@@ -9,11 +9,10 @@ import {
   checkJobConfig,
   KEPT_ON_UPDATE,
   maskSensitiveDefaults,
-  normalizeJobConfig,
   restoreSensitiveDefaults,
   toJobSpec,
-  type JobConfig,
 } from '../domain/job-config.ts';
+import { parseJobDocument, type JobConfig } from '../domain/job-document.ts';
 import { maskRepositoryCredentials, restoreRepositoryCredentials } from '../domain/job-secrets.ts';
 import { roleAllows, type Role } from '../domain/roles.ts';
 import { isUniqueViolation } from '../storage/errors.ts';
@@ -42,7 +41,7 @@ const WEBHOOK_SECRET_BYTES = 24;
 function checked(config: JobConfig): JobConfig {
   const issues = checkJobConfig(config);
   if (issues.length > 0) throw invalidParam(issues.map((i) => `${i.field}: ${i.message}`).join('; '));
-  return normalizeJobConfig(config);
+  return parseJobDocument(config);
 }
 
 /**
@@ -115,10 +114,10 @@ export class JobService {
     const merged: Record<string, unknown> = {
       ...restoreRepositoryCredentials(restoreSensitiveDefaults(input, stored, MASK), stored),
     };
-    const kept = stored as unknown as Record<string, unknown>;
+    const kept: Record<string, unknown> = stored;
     for (const key of KEPT_ON_UPDATE)
       if (merged[key] === undefined && kept[key] !== undefined) merged[key] = kept[key];
-    const config = checked(merged as unknown as JobConfig);
+    const config = checked(parseJobDocument(merged));
     const text = this.stored.jobConfigText(config);
     const now = this.clock.now();
     try {

@@ -1,5 +1,5 @@
 import { AppError } from '../domain/errors.ts';
-import { isSafeRef } from '../domain/job-config.ts';
+import { isValidRefName } from '../domain/ref-name.ts';
 import type { Sender } from './webhook-senders.ts';
 
 /**
@@ -68,7 +68,8 @@ function branchOf(ref: string): { branch: string } | { ignored: string } {
   const branch = ref.slice('refs/heads/'.length);
   if (branch.length > 255)
     return { ignored: 'the pushed branch name is longer than 255 characters, more than Kiln builds' };
-  if (!isSafeRef(branch)) return { ignored: `the pushed branch ${shown(branch)} is not a name Kiln builds` };
+  if (!isValidRefName(branch))
+    return { ignored: `the pushed branch ${shown(branch)} is not a name Kiln builds` };
   return { branch };
 }
 

@@ -6,7 +6,7 @@ import type { Principal } from '../domain/identity.ts';
 import { nextDayStart, parseDate, parseWallClock } from '../domain/time.ts';
 import type { Storage } from '../storage/ports.ts';
 import { requireJob } from './access.ts';
-import { LruCache } from './page-cache.ts';
+import { LruCache } from '../domain/lru-cache.ts';
 
 /** A page of a job's build history (ListBuildInfoRecord). */
 export interface RecordsPage {

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.ts';
-import { toJobSpec, type JobConfig, type JobSpec } from '../domain/job-config.ts';
+import { toJobSpec, type JobSpec } from '../domain/job-config.ts';
 import { latestDue, nextDue, timerTriggers } from '../domain/schedule.ts';
 import type { JobRecord, ScheduleEntry, Storage, Stores } from '../storage/ports.ts';
 import type { BuildEvents } from './build-events.ts';
-import type { StoredSecrets } from './stored-secrets.ts';
+import { storedJobDocument, type StoredSecrets } from './stored-secrets.ts';
 import { createBuild } from './trigger.ts';
 
 /** Schedules a tick takes at most; more due at once fire on the next ticks. */
@@ -54,7 +54,7 @@ export class Scheduler {
   private specOf(job: JobRecord): JobSpec {
     const cached = this.specs.get(job.id);
     if (cached && cached.updatedAt === job.updatedAt) return cached.spec;
-    const spec = toJobSpec(JSON.parse(job.config) as JobConfig);
+    const spec = toJobSpec(storedJobDocument(job.config));
     this.specs.set(job.id, { updatedAt: job.updatedAt, spec });
     return spec;
   }

@@ -1,5 +1,5 @@
 import type { BuildPlan } from '../domain/build-plan.ts';
-import type { JobConfig } from '../domain/job-config.ts';
+import { parseJobDocument, type JobConfig } from '../domain/job-document.ts';
 import {
   joinJobSecrets,
   joinPlanSecrets,
@@ -15,6 +15,21 @@ import type { SecretBox } from './secret-box.ts';
 const JOB_SEALED = 'kiln_sealed';
 /** The field of a stored build plan that holds its sealed secrets. */
 const PLAN_SEALED = 'sealed';
+
+/** A stored job document's JSON read once: the document, checked, and its sealed secrets if any. */
+function readJobText(text: string): { doc: JobConfig; sealed: unknown } {
+  const stored: unknown = JSON.parse(text);
+  const sealed = typeof stored === 'object' && stored !== null ? Reflect.get(stored, JOB_SEALED) : undefined;
+  return { doc: parseJobDocument(stored), sealed };
+}
+
+/**
+ * A stored job document with its secrets left masked: all the schedule and push triggers need,
+ * without opening the seal.
+ */
+export function storedJobDocument(text: string): JobConfig {
+  return readJobText(text).doc;
+}
 
 /**
  * Job documents and build plans as they are stored: each secret (a sensitive parameter's default
@@ -39,7 +54,7 @@ export class StoredSecrets {
    * still be shown and given new ones; a build needs them and is refused.
    */
   jobConfig(text: string, orMasked = false): JobConfig {
-    const { [JOB_SEALED]: sealed, ...doc } = JSON.parse(text) as JobConfig & { [JOB_SEALED]?: unknown };
+    const { doc, sealed } = readJobText(text);
     if (typeof sealed !== 'string') return doc;
     try {
       return joinJobSecrets(doc, this.open<JobSecrets>(sealed));
@@ -63,9 +78,9 @@ export class StoredSecrets {
 
   /** The stored job document rewritten with its secrets sealed; undefined when none is in the clear. */
   resealJobConfig(text: string): string | undefined {
-    const stored = JSON.parse(text) as JobConfig;
-    if (JOB_SEALED in stored || !splitJobSecrets(stored).secrets) return undefined;
-    return this.jobConfigText(stored);
+    const { doc, sealed } = readJobText(text);
+    if (sealed !== undefined || !splitJobSecrets(doc).secrets) return undefined;
+    return this.jobConfigText(doc);
   }
 
   /** The stored plan rewritten with its secrets sealed; undefined when none is in the clear. */

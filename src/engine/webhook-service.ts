@@ -2,8 +2,9 @@ import type { Logger } from 'pino';
 import type { Build } from '../domain/build.ts';
 import type { Clock } from '../domain/clock.ts';
 import { AppError } from '../domain/errors.ts';
-import { branchMatches, toJobSpec, type JobConfig } from '../domain/job-config.ts';
+import { branchMatches, toJobSpec } from '../domain/job-config.ts';
 import { maskUrlCredentials } from '../domain/url-credentials.ts';
+import { storedJobDocument } from './stored-secrets.ts';
 import { roleAllows } from '../domain/roles.ts';
 import type { JobRecord, Storage } from '../storage/ports.ts';
 import { userProjectAccess } from './access.ts';
@@ -88,7 +89,7 @@ export class WebhookService {
 
   /** Why the job does not build this branch, if it does not. */
   private async whyNot(job: JobRecord, branch: string): Promise<string | undefined> {
-    const spec = toJobSpec(JSON.parse(job.config) as JobConfig);
+    const spec = toJobSpec(storedJobDocument(job.config));
     if (!spec.pushBranches) return 'the job has no code_update trigger';
     if (!branchMatches(spec.pushBranches, branch))
       return `branch ${branch} is not one the trigger names (${spec.pushBranches.join(', ')})`;

@@ -1,6 +1,7 @@
 import { isTransient } from '../domain/retry.ts';
 import { chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatDuration } from '../domain/duration.ts';
 import type { BuildState } from '../domain/build.ts';
 import { maskUrlCredentials, urlCredentials } from '../domain/url-credentials.ts';
 import { LeaseLostError, type Lease, type RunnerPeer } from '../protocol/runner-protocol.ts';
@@ -72,10 +73,6 @@ const FINAL_STATE: Record<StopReason, BuildState> = {
 /** Exit code of a process killed by SIGXFSZ: it wrote past the largest file allowed. */
 const FILE_TOO_LARGE = 128 + 25;
 
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
 /**
  * Runs one leased build in a sandbox of its own: fresh directories, the repository's mirror updated
  * while the sandbox starts, checkout, the enabled steps in order (each with `bash -e` in the
@@ -121,7 +118,7 @@ export async function executeBuild(
   const line = (text: string) => write(Buffer.from(`[kiln] ${text}\n`));
   const stopReason = (why: StopReason) =>
     why === 'timeout'
-      ? `the job's timeout of ${seconds(plan.timeoutMs)} passed`
+      ? `the job's timeout of ${formatDuration(plan.timeoutMs)} passed`
       : why === 'cancel'
         ? 'the build was stopped'
         : why === 'limit'
@@ -257,12 +254,12 @@ export async function executeBuild(
       write(masker.end());
       line(
         ok
-          ? `step "${step.name}" succeeded in ${seconds(Date.now() - began)}`
+          ? `step "${step.name}" succeeded in ${formatDuration(Date.now() - began)}`
           : reason
             ? `step "${step.name}" stopped (${stopReason(reason)})`
             : result.exitCode === FILE_TOO_LARGE
               ? `step "${step.name}" failed: a file reached the largest size a build may write (KILN_BUILD_MAX_DISK_BYTES)`
-              : `step "${step.name}" failed with exit code ${result.exitCode ?? result.signal} after ${seconds(Date.now() - began)}`,
+              : `step "${step.name}" failed with exit code ${result.exitCode ?? result.signal} after ${formatDuration(Date.now() - began)}`,
       );
       await reported;
       await peer.step(lease.recordId, {

@@ -10,7 +10,7 @@ import { registerOperations } from './operation-routes.ts';
 import './request-context.ts';
 import { registerOpenApi } from './openapi.ts';
 import { handlers } from './routes/index.ts';
-import { registerRunnerProtocol } from './routes/runner-protocol.routes.ts';
+import { runnerProtocolRoutes } from './routes/runner-protocol.routes.ts';
 import { registerServiceRoutes } from './routes/service.routes.ts';
 import { registerWeb } from './routes/web.routes.ts';
 import { createValidatorCompiler } from './validation.ts';
@@ -177,6 +177,6 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerOperations(app, handlers({ engine: deps.engine, publicUrl: deps.publicUrl }));
   registerServiceRoutes(app, deps);
-  registerRunnerProtocol(app, deps.engine);
+  await app.register(runnerProtocolRoutes, { engine: deps.engine });
   return app;
 }

@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 import { AppError } from '../domain/errors.ts';
+import { ID32_PATTERN } from '../domain/id32.ts';
 
 type SchemaNode = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>> };
 type HttpPart = 'body' | 'querystring' | 'params' | 'headers';
@@ -77,7 +78,7 @@ function sentence(e: ErrorObject, part: HttpPart): { field: string; text: string
     case 'pattern': {
       if (schema['x-kiln-format'])
         return { field, text: `must be in the format ${String(schema['x-kiln-format'])}` };
-      if (schema.pattern === '^[0-9a-z]{32}$') return { field, text: 'must be 32 characters of 0-9 and a-z' };
+      if (schema.pattern === ID32_PATTERN) return { field, text: 'must be 32 characters of 0-9 and a-z' };
       return { field, text: `must match ${String(schema.pattern)}` };
     }
     case 'minimum':
@@ -87,6 +88,11 @@ function sentence(e: ErrorObject, part: HttpPart): { field: string; text: string
       return {
         field,
         text: `must be ${String((e.params as { comparison: string }).comparison)} ${String((e.params as { limit: number }).limit)}`,
+      };
+    case 'enum':
+      return {
+        field,
+        text: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`,
       };
     case 'minLength':
       return {

@@ -2,7 +2,6 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { LineParts } from '../../src/cli/line-parts.ts';
 import { importSummary, progressLine, ProgressLine } from '../../src/cli/progress.ts';
-import { humanDuration } from '../../src/cli/record-columns.ts';
 import { parseWindowTime, wallClockIn, wallClockUtc } from '../../src/cli/time-args.ts';
 
 async function text(stream: ReadableStream<Uint8Array>): Promise<string> {
@@ -113,14 +112,5 @@ describe('progress and summaries', () => {
     off.update('one');
     off.done();
     expect(quiet).toEqual([]);
-  });
-
-  it('shows durations for people', () => {
-    expect([850, 42_100, 185_000, 7_620_000].map(humanDuration)).toEqual([
-      '850ms',
-      '42.1s',
-      '3m 05s',
-      '2h 07m',
-    ]);
   });
 });

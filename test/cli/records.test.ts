@@ -95,7 +95,7 @@ describe('kiln records and a round trip through kiln import-records, real proces
     expect(rows[0]).toContain(newest.daily_build_number);
     expect(rows[0]).toContain(newest.commit_id.slice(0, 8));
     expect(rows[0]).toContain(new Date(newest.start_time).toISOString());
-    expect(rows[0]).toContain('1m 01s');
+    expect(rows[0]).toContain('1 min 1 s');
     expect(r.stderr).toContain('page 0 of pages 0-119, 1200 records');
   });
 

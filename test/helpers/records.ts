@@ -2,7 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Build } from '../../src/domain/build.ts';
-import { sampleBuild } from '../../src/storage/store-contract.ts';
+import { sampleBuild } from '../storage/contract/store-contract.ts';
 import { createTestKiln, jobBody, type TestClock, type TestKiln } from './app.ts';
 import { TEST_DATABASE_URL } from './postgres.ts';
 

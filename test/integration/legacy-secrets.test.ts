@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { BuildPlan } from '../../src/domain/build-plan.ts';
 import { newId32 } from '../../src/domain/ids.ts';
 import type { Storage } from '../../src/storage/ports.ts';
-import { sampleBuild } from '../../src/storage/store-contract.ts';
+import { sampleBuild } from '../storage/contract/store-contract.ts';
 import { maskStoredSecrets } from '../../src/storage/migrations/005-mask-stored-secrets.ts';
 import type { SqlStorage } from '../../src/storage/sql/sql-storage.ts';
 import { createTestKiln, jobBody, type TestKiln } from '../helpers/app.ts';

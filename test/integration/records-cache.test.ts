@@ -3,7 +3,7 @@ import { createApp } from '../../src/server/app.ts';
 import { createEngine } from '../../src/engine/engine.ts';
 import { createMetrics } from '../../src/server/metrics.ts';
 import { createPostgresStorage } from '../../src/storage/postgres/postgres-storage.ts';
-import { sampleBuild } from '../../src/storage/store-contract.ts';
+import { sampleBuild } from '../storage/contract/store-contract.ts';
 import type { Storage } from '../../src/storage/ports.ts';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';

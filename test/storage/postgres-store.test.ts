@@ -1,6 +1,6 @@
 import { describe } from 'vitest';
 import { createPostgresStorage } from '../../src/storage/postgres/postgres-storage.ts';
-import { runStoreContract } from '../../src/storage/store-contract.ts';
+import { runStoreContract } from './contract/store-contract.ts';
 import { createTestDatabase, TEST_DATABASE_URL } from '../helpers/postgres.ts';
 
 describe.skipIf(!TEST_DATABASE_URL)('postgres', () => {

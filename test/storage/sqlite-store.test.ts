@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
-import { runStoreContract } from '../../src/storage/store-contract.ts';
+import { runStoreContract } from './contract/store-contract.ts';
 
 runStoreContract({
   name: 'sqlite',

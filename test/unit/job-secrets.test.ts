@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BuildPlan } from '../../src/domain/build-plan.ts';
-import type { JobConfig } from '../../src/domain/job-config.ts';
+import type { JobConfig } from '../../src/domain/job-document.ts';
 import {
   joinJobSecrets,
   joinPlanSecrets,

@@ -1,5 +1,10 @@
-import { expect, it } from 'vitest';
-import type { LogChunk, RunnerPeer } from '../../src/protocol/runner-protocol.ts';
+import { describe, expect, it } from 'vitest';
+import {
+  LeaseLostError,
+  LogGapError,
+  type LogChunk,
+  type RunnerPeer,
+} from '../../src/protocol/runner-protocol.ts';
 import { LogStreamer } from '../../src/runner/log-streamer.ts';
 
 /** A server that holds its answers to log() until the test opens the gate. */
@@ -34,4 +39,108 @@ it('keeps output written while a chunk is on its way, and sends it next', async 
   await streamer.flush();
   expect(server.text()).toBe('one\ntwo\nthree\n');
   expect(streamer.offset).toBe(server.text().length);
+});
+
+/**
+ * A stand-in for the server's side of log(): it stores chunks at their offsets as the server does
+ * (a resent chunk is acknowledged, a hole is refused with the size it has) and can be told to fail
+ * the next calls in the ways a real network fails.
+ */
+function storingServer() {
+  let log = Buffer.alloc(0);
+  const calls: { offset: number; bytes: number }[] = [];
+  const faults: ('down' | 'lost-answer' | 'lease-lost')[] = [];
+  const peer = {
+    async log(recordId: string, chunk: LogChunk) {
+      calls.push({ offset: chunk.offset, bytes: chunk.data.length });
+      const fault = faults.shift();
+      if (fault === 'down') throw new Error('ECONNREFUSED');
+      if (fault === 'lease-lost') throw new LeaseLostError(recordId);
+      // As the log store does: the next bytes are appended, a resent chunk is acknowledged, and a
+      // chunk that would leave a hole or overlap the end is refused with the size the log has.
+      if (chunk.offset === log.length) log = Buffer.concat([log, Buffer.from(chunk.data)]);
+      else if (chunk.offset + chunk.data.length > log.length) throw new LogGapError(log.length);
+      // The server stored the chunk but its answer never arrived.
+      if (fault === 'lost-answer') throw new Error('socket hang up');
+      return log.length;
+    },
+  } as unknown as RunnerPeer;
+  return { peer, calls, faults, text: () => log.toString() };
+}
+
+describe('LogStreamer', () => {
+  it('sends output in ordered chunks of at most chunkBytes, each at the offset the last one ended', async () => {
+    const server = storingServer();
+    const streamer = new LogStreamer(server.peer, 'r', { maxBytes: 1 << 20, chunkBytes: 4 });
+    streamer.write(Buffer.from('abcdefghij'));
+    await streamer.flush();
+    expect(server.text()).toBe('abcdefghij');
+    expect(server.calls).toEqual([
+      { offset: 0, bytes: 4 },
+      { offset: 4, bytes: 4 },
+      { offset: 8, bytes: 2 },
+    ]);
+  });
+
+  it('retries through an outage and a lost answer without losing or doubling a byte', async () => {
+    const server = storingServer();
+    const errors: unknown[] = [];
+    const streamer = new LogStreamer(server.peer, 'r', {
+      maxBytes: 1 << 20,
+      onError: (e) => errors.push(e),
+    });
+    server.faults.push('down', 'lost-answer');
+    streamer.write(Buffer.from('one\n'));
+    await streamer.flush();
+    streamer.write(Buffer.from('two\n'));
+    await streamer.flush();
+    expect(server.text()).toBe('one\ntwo\n');
+    // Transient failures are retried (domain/retry.ts), not reported as errors.
+    expect(errors).toHaveLength(0);
+    expect(streamer.offset).toBe(8);
+  });
+
+  it('resends the same chunk after a lost answer, which the server acknowledges once', async () => {
+    const server = storingServer();
+    const streamer = new LogStreamer(server.peer, 'r', { maxBytes: 1 << 20, chunkBytes: 4 });
+    server.faults.push('lost-answer');
+    streamer.write(Buffer.from('ab'));
+    const sent = streamer.flush();
+    while (server.calls.length === 0) await new Promise((r) => setImmediate(r));
+    // Written while the streamer waits to retry: it goes in the next chunk, after the resent "ab".
+    streamer.write(Buffer.from('cdef'));
+    await sent;
+    await streamer.flush();
+    expect(server.text()).toBe('abcdef');
+    expect(server.calls).toEqual([
+      { offset: 0, bytes: 2 },
+      { offset: 0, bytes: 2 },
+      { offset: 2, bytes: 4 },
+    ]);
+  });
+
+  it('cuts the log at maxBytes with one line saying so, and drops the rest', async () => {
+    const server = storingServer();
+    const streamer = new LogStreamer(server.peer, 'r', { maxBytes: 5 });
+    streamer.write(Buffer.from('abc'));
+    streamer.write(Buffer.from('defgh'));
+    streamer.write(Buffer.from('ignored'));
+    await streamer.flush();
+    expect(server.text()).toMatch(/^abcde\n\[kiln\] the log reached 5 bytes \(KILN_LOG_MAX_BYTES\)/);
+    expect(server.text()).not.toContain('ignored');
+    expect(streamer.offset).toBe(server.text().length);
+  });
+
+  it('stops for good once the build is no longer the runner’s', async () => {
+    const server = storingServer();
+    const streamer = new LogStreamer(server.peer, 'r', { maxBytes: 1 << 20 });
+    server.faults.push('lease-lost');
+    streamer.write(Buffer.from('one'));
+    await streamer.flush();
+    expect(streamer.leaseLost).toBe(true);
+    streamer.write(Buffer.from('two'));
+    await streamer.flush();
+    expect(server.calls).toHaveLength(1);
+    expect(server.text()).toBe('');
+  });
 });

@@ -140,4 +140,35 @@ describe('any cut of any output (property)', () => {
       { numRuns: 300 },
     );
   });
+
+  it('with secrets of its own drawing (overlapping, repeating, URL-like), any cuts give the same and show none', () => {
+    const secret = fc
+      .array(fc.constantFrom('a', 'b', ':', '@', '/', 'é'), { minLength: 3, maxLength: 6 })
+      .map((chars) => chars.join(''));
+    const cases = fc.array(secret, { minLength: 1, maxLength: 3 }).chain((values) =>
+      fc.record({
+        values: fc.constant(values),
+        text: fc
+          .array(fc.constantFrom(...values, 'a', 'b', 'x', '://', '@', ' '), { maxLength: 20 })
+          .map((parts) => Buffer.from(parts.join(''), 'utf8')),
+        cuts: fc.array(fc.nat(), { maxLength: 6 }),
+      }),
+    );
+    fc.assert(
+      fc.property(cases, ({ values, text, cuts }) => {
+        const whole = run(values, [text]);
+        expect(
+          run(
+            values,
+            cut(
+              text,
+              cuts.map((c) => c % (text.length + 1)),
+            ),
+          ),
+        ).toBe(whole);
+        for (const v of values) expect(whole).not.toContain(v);
+      }),
+      { numRuns: 1000, seed: 20261204 },
+    );
+  });
 });

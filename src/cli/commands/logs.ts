@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseJobId } from '../arguments.ts';
-import { buildOutcome, interruptSignal, streamLog } from '../build-log.ts';
+import { buildOutcome, printLog } from '../build-log.ts';
 import { CliError, EXIT, type CliContext } from '../context.ts';
 import { parseBuildNo } from './run.ts';
 
@@ -36,18 +36,13 @@ export function registerLogs(program: Command, ctx: CliContext): void {
           EXIT.usage,
         );
       const client = ctx.client();
-      const interrupt = opts.follow ? interruptSignal() : undefined;
-      try {
-        const end = await streamLog(client, job, build, {
-          follow: Boolean(opts.follow),
-          write: ctx.out,
-          ...(interrupt && { signal: interrupt.signal }),
-        });
-        if (end === 'interrupted')
-          throw new CliError(`stopped following; build ${build} keeps running`, EXIT.interrupted);
-      } finally {
-        interrupt?.dispose();
-      }
+      await printLog(
+        ctx,
+        client,
+        { job, build },
+        Boolean(opts.follow),
+        `stopped following; build ${build} keeps running`,
+      );
       if (!opts.exitStatus) return;
       const { state, exitCode } = await buildOutcome(client, job, build);
       if (exitCode !== EXIT.ok) throw new CliError(`build ${build} of job ${job} ended ${state}`, exitCode);

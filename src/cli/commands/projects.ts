@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { MemberDto } from '../../contract/admin.ts';
 import type { Kiln } from '../../client/kiln-client.ts';
+import { isId32 } from '../../domain/ids.ts';
 import type { CliContext } from '../context.ts';
 import { CliError } from '../context.ts';
 import { outputOption } from '../options.ts';
@@ -8,7 +9,7 @@ import { writeRows, type OutputFormat } from '../output.ts';
 
 /** A project id from an id or a name the caller can see. */
 export async function resolveProject(client: Kiln, ref: string): Promise<string> {
-  if (/^[0-9a-z]{32}$/.test(ref)) return ref;
+  if (isId32(ref)) return ref;
   const list = (await client.showRelatedProject()).result.project_info_list;
   const found = list.filter((p) => p.name === ref);
   if (found.length === 1 && found[0]) return found[0].identifier;

@@ -2,11 +2,9 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Kiln } from '../../client/kiln-client.ts';
 import type { RunJobBody } from '../../contract/builds.ts';
 import { intInRange, parseJobId } from '../arguments.ts';
-import { BRANCH_PARAMETER } from '../../contract/builds.ts';
-import { buildOutcome, interruptSignal, streamLog } from '../build-log.ts';
+import { BRANCH_PARAMETER } from '../../domain/job-parameters.ts';
+import { buildOutcome, printLog } from '../build-log.ts';
 import { CliError, EXIT, type CliContext } from '../context.ts';
-
-/** The run-time parameter CodeArts uses to choose the branch (domain/job-config BRANCH_PARAMETER). */
 
 /** A build number argument. */
 export const parseBuildNo = intInRange(1, 2_147_483_647);
@@ -52,22 +50,13 @@ export function runBody(job: string, opts: RunOptions): RunJobBody {
  * FAILURE, 11 ABORTED, 12 timeout. Ctrl-C stops following (exit 130); the build keeps running.
  */
 export async function followBuild(ctx: CliContext, client: Kiln, job: string, build: number): Promise<void> {
-  const interrupt = interruptSignal();
-  try {
-    const end = await streamLog(client, job, build, {
-      follow: true,
-      write: ctx.out,
-      signal: interrupt.signal,
-    });
-    if (end === 'interrupted') {
-      throw new CliError(
-        `stopped following; build ${build} keeps running (\`kiln logs ${job} ${build} --follow\` to follow it again, \`kiln stop ${job} ${build}\` to stop it)`,
-        EXIT.interrupted,
-      );
-    }
-  } finally {
-    interrupt.dispose();
-  }
+  await printLog(
+    ctx,
+    client,
+    { job, build },
+    true,
+    `stopped following; build ${build} keeps running (\`kiln logs ${job} ${build} --follow\` to follow it again, \`kiln stop ${job} ${build}\` to stop it)`,
+  );
   const { state, exitCode } = await buildOutcome(client, job, build);
   if (exitCode !== EXIT.ok) throw new CliError(`build ${build} of job ${job} ended ${state}`, exitCode);
   ctx.err(`Build ${build} ended ${state}.\n`);

@@ -1,6 +1,5 @@
 import { jobListQuery } from '../../domain/job-list.ts';
 import type { JobConfigBody, UpdateJobBody } from '../../contract/jobs.ts';
-import type { JobConfig } from '../../domain/job-config.ts';
 import type { Principal } from '../../domain/identity.ts';
 import { toJobListItem } from '../mappers/job.mapper.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
@@ -25,10 +24,10 @@ export function jobHandlers(deps: RouteDeps): HandlerGroup<JobOps> {
   const { jobs, clock } = deps.engine;
 
   const create = async ({ caller, body }: { caller: Principal; body: JobConfigBody }) =>
-    ok({ job_id: (await jobs.create(caller, body as JobConfig)).id });
+    ok({ job_id: (await jobs.create(caller, body)).id });
   const update = async ({ caller, body }: { caller: Principal; body: UpdateJobBody }) => {
     const { job_id, ...config } = body;
-    return ok({ job_id: (await jobs.update(caller, job_id, config as JobConfig)).id });
+    return ok({ job_id: (await jobs.update(caller, job_id, config)).id });
   };
   const config = async ({ caller, params }: { caller: Principal; params: { job_id: string } }) =>
     ok(await jobs.config(caller, params.job_id));

@@ -1,12 +1,41 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { BUILD_STATES } from '../../domain/build.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { LOG_SIZE_HEADER, MAX_WAIT_MS, RUNNER_PATHS } from '../../protocol/runner-http.ts';
 import { LeaseLostError, LogCapError, LogGapError } from '../../protocol/runner-protocol.ts';
+import { sendError } from '../http-errors.ts';
 
 const RecordParams = Type.Object({ record_id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) });
+
+/** POST next: how long the runner is willing to wait for a build. */
+const NextBody = Type.Object({
+  wait_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_WAIT_MS })),
+});
+
+/** POST started: the checkout (protocol CheckoutInfo). */
+const StartedBody = Type.Object({
+  commitId: Type.String({ maxLength: 64 }),
+  commitTime: Type.Union([Type.Integer(), Type.Null()]),
+  commitMessage: Type.String({ maxLength: 4096 }),
+  branch: Type.String({ maxLength: 255 }),
+});
+
+/** POST steps: a step started or ended (protocol StepReport). */
+const StepBody = Type.Object({
+  index: Type.Integer({ minimum: 0, maximum: 1000 }),
+  status: Type.Enum(['running', 'success', 'error']),
+  logOffset: Type.Integer({ minimum: 0 }),
+});
+
+/** PUT log: where the chunk in the body starts. */
+const LogQuery = Type.Object({ offset: Type.Integer({ minimum: 0, 'x-kiln-int': true }) });
+
+/** POST done: the outcome (protocol BuildResult). */
+const DoneBody = Type.Object({ state: Type.Enum(BUILD_STATES) });
+
 const fastifyPath = (p: string) => p.replace(/\{(\w+)\}/g, ':$1');
 const config = { auth: 'runner' as const, errorStyle: 'codearts' as const };
 /** Largest log chunk a runner may send in one request. */
@@ -23,9 +52,10 @@ function protocolError(error: unknown, reply: FastifyReply): unknown {
   return error;
 }
 
-async function readBody(request: FastifyRequest): Promise<Buffer> {
-  const stream = request.body as AsyncIterable<Buffer> | undefined;
-  if (!stream || typeof stream[Symbol.asyncIterator] !== 'function') return Buffer.alloc(0);
+/** The body of a log PUT (a stream: the content-type parser hands octet-streams over unread). */
+async function readChunk(request: FastifyRequest): Promise<Buffer> {
+  const stream: unknown = request.body;
+  if (!isByteStream(stream)) return Buffer.alloc(0);
   const parts: Buffer[] = [];
   let size = 0;
   for await (const part of stream) {
@@ -37,136 +67,81 @@ async function readBody(request: FastifyRequest): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-/** The runner protocol's HTTP routes (protocol/runner-http.ts), for remote runners. */
-export function registerRunnerProtocol(app: FastifyInstance, engine: Engine): void {
-  const { dispatch } = engine;
-  const runnerOf = (request: FastifyRequest) => request.runnerId as string;
-  const guarded =
-    <T>(fn: (request: FastifyRequest, reply: FastifyReply) => Promise<T>) =>
-    async (request: FastifyRequest, reply: FastifyReply) => {
-      try {
-        return await fn(request, reply);
-      } catch (error) {
-        throw protocolError(error, reply);
-      }
-    };
+function isByteStream(value: unknown): value is AsyncIterable<Buffer> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
 
-  app.post(
-    RUNNER_PATHS.next,
-    {
-      config,
-      schema: {
-        tags: ['internal'],
-        body: Type.Object({ wait_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_WAIT_MS })) }),
-      },
-    },
-    async (request, reply) => {
-      // A runner that hangs up stops waiting at once, so its build is not handed to a dead socket.
-      const gone = new AbortController();
-      reply.raw.once('close', () => gone.abort());
-      const wait = (request.body as { wait_ms?: number } | undefined)?.wait_ms ?? MAX_WAIT_MS;
-      const lease = await dispatch.next(runnerOf(request), gone.signal, wait);
-      if (!lease) return reply.code(204).send();
-      if (gone.signal.aborted) {
-        await dispatch.release(runnerOf(request), lease);
-        return reply.code(204).send();
-      }
-      const { seq: _seq, ...wire } = lease;
-      return wire;
-    },
+/** The runner the preValidation hook authenticated (routes with `auth: 'runner'` always have one). */
+function runnerOf(request: FastifyRequest): string {
+  if (request.runnerId === null) throw new AppError('UNAUTHENTICATED', 'runner token not found');
+  return request.runnerId;
+}
+
+/**
+ * The runner protocol's HTTP routes (protocol/runner-http.ts), for remote runners: a plugin of its
+ * own, its bodies validated against the schemas above (a malformed request gets a 400 naming the
+ * field) and typed from them by the TypeBox type provider.
+ */
+export const runnerProtocolRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
+  app,
+  { engine },
+) => {
+  const { dispatch } = engine;
+  app.setErrorHandler((error, request, reply) =>
+    sendError(protocolError(error, reply), request, reply, 'codearts'),
   );
+  const tags = ['internal'];
+
+  app.post(RUNNER_PATHS.next, { config, schema: { tags, body: NextBody } }, async (request, reply) => {
+    // A runner that hangs up stops waiting at once, so its build is not handed to a dead socket.
+    const gone = new AbortController();
+    reply.raw.once('close', () => gone.abort());
+    const runner = runnerOf(request);
+    const lease = await dispatch.next(runner, gone.signal, request.body.wait_ms ?? MAX_WAIT_MS);
+    if (!lease) return reply.code(204).send();
+    if (gone.signal.aborted) {
+      await dispatch.release(runner, lease);
+      return reply.code(204).send();
+    }
+    const { seq: _seq, ...wire } = lease;
+    return wire;
+  });
   app.post(
     fastifyPath(RUNNER_PATHS.extend),
-    { config, schema: { tags: ['internal'], params: RecordParams } },
-    guarded(async (request) =>
-      dispatch.extend(runnerOf(request), (request.params as { record_id: string }).record_id),
-    ),
+    { config, schema: { tags, params: RecordParams } },
+    async (request) => dispatch.extend(runnerOf(request), request.params.record_id),
   );
   app.post(
     fastifyPath(RUNNER_PATHS.started),
-    {
-      config,
-      schema: {
-        tags: ['internal'],
-        params: RecordParams,
-        body: Type.Object({
-          commitId: Type.String({ maxLength: 64 }),
-          commitTime: Type.Union([Type.Integer(), Type.Null()]),
-          commitMessage: Type.String({ maxLength: 4096 }),
-          branch: Type.String({ maxLength: 255 }),
-        }),
-      },
-    },
-    guarded(async (request) => {
-      const body = request.body as {
-        commitId: string;
-        commitTime: number | null;
-        commitMessage: string;
-        branch: string;
-      };
-      await dispatch.started(runnerOf(request), (request.params as { record_id: string }).record_id, body);
+    { config, schema: { tags, params: RecordParams, body: StartedBody } },
+    async (request) => {
+      await dispatch.started(runnerOf(request), request.params.record_id, request.body);
       return { status: 'success' };
-    }),
+    },
   );
   app.post(
     fastifyPath(RUNNER_PATHS.steps),
-    {
-      config,
-      schema: {
-        tags: ['internal'],
-        params: RecordParams,
-        body: Type.Object({
-          index: Type.Integer({ minimum: 0, maximum: 1000 }),
-          status: Type.Union([Type.Literal('running'), Type.Literal('success'), Type.Literal('error')]),
-          logOffset: Type.Integer({ minimum: 0 }),
-        }),
-      },
-    },
-    guarded(async (request) => {
-      const body = request.body as {
-        index: number;
-        status: 'running' | 'success' | 'error';
-        logOffset: number;
-      };
-      await dispatch.step(runnerOf(request), (request.params as { record_id: string }).record_id, body);
+    { config, schema: { tags, params: RecordParams, body: StepBody } },
+    async (request) => {
+      await dispatch.step(runnerOf(request), request.params.record_id, request.body);
       return { status: 'success' };
-    }),
+    },
   );
   app.put(
     fastifyPath(RUNNER_PATHS.log),
-    {
-      config,
-      schema: {
-        tags: ['internal'],
-        params: RecordParams,
-        querystring: Type.Object({ offset: Type.Integer({ minimum: 0, 'x-kiln-int': true }) }),
-      },
+    { config, schema: { tags, params: RecordParams, querystring: LogQuery } },
+    async (request) => {
+      const data = await readChunk(request);
+      const chunk = { offset: request.query.offset, data };
+      return { size: await dispatch.log(runnerOf(request), request.params.record_id, chunk) };
     },
-    guarded(async (request) => {
-      const data = await readBody(request);
-      const offset = (request.query as { offset: number }).offset;
-      return {
-        size: await dispatch.log(runnerOf(request), (request.params as { record_id: string }).record_id, {
-          offset,
-          data,
-        }),
-      };
-    }),
   );
   app.post(
     fastifyPath(RUNNER_PATHS.done),
-    {
-      config,
-      schema: {
-        tags: ['internal'],
-        params: RecordParams,
-        body: Type.Object({ state: Type.Union(BUILD_STATES.map((s) => Type.Literal(s))) }),
-      },
-    },
-    guarded(async (request) => {
-      const body = request.body as { state: (typeof BUILD_STATES)[number] };
-      await dispatch.done(runnerOf(request), (request.params as { record_id: string }).record_id, body);
+    { config, schema: { tags, params: RecordParams, body: DoneBody } },
+    async (request) => {
+      await dispatch.done(runnerOf(request), request.params.record_id, request.body);
       return { status: 'success' };
-    }),
+    },
   );
-}
+};

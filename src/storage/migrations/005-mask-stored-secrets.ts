@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { MASK, type BuildParameter } from '../../domain/build.ts';
 import type { BuildPlan } from '../../domain/build-plan.ts';
-import type { JobConfig } from '../../domain/job-config.ts';
+import { parseJobDocument } from '../../domain/job-document.ts';
 import { splitJobSecrets, splitPlanSecrets } from '../../domain/job-secrets.ts';
 import { maskUrlCredentials } from '../../domain/url-credentials.ts';
 
@@ -43,8 +43,9 @@ function maskPlan(text: string): string {
 }
 
 function maskJobConfig(text: string): string {
-  const config = JSON.parse(text) as JobConfig & { kiln_sealed?: unknown };
-  return 'kiln_sealed' in config ? text : JSON.stringify(splitJobSecrets(config).doc);
+  const stored: unknown = JSON.parse(text);
+  if (typeof stored === 'object' && stored !== null && 'kiln_sealed' in stored) return text;
+  return JSON.stringify(splitJobSecrets(parseJobDocument(stored)).doc);
 }
 
 /** Rewrites `column` of the rows matching `where` through `change`, a thousand rows at a time. */

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration } from 'kysely';
-import { toJobSpec, type JobConfig } from '../../domain/job-config.ts';
+import { toJobSpec } from '../../domain/job-config.ts';
+import { parseJobDocument, type JobConfig } from '../../domain/job-document.ts';
 import { timerTriggers } from '../../domain/schedule.ts';
 
 /**
@@ -26,11 +27,21 @@ export function scheduleNextDue(): Migration {
       const jobs = await sql<{ id: string; config: string }>`select id, config from jobs
         where deleted_at is null and config like '%"timer"%'`.execute(db);
       for (const job of jobs.rows) {
-        for (const { key } of timerTriggers(toJobSpec(JSON.parse(job.config) as JobConfig))) {
+        const doc = readable(job.config);
+        if (!doc) continue; // not a document Kiln wrote: its triggers never fired either
+        for (const { key } of timerTriggers(toJobSpec(doc))) {
           await sql`insert into schedule_state (job_id, trigger_key, last_due, next_due)
             values (${job.id}, ${key}, ${now}, ${now}) on conflict do nothing`.execute(db);
         }
       }
     },
   };
+}
+
+function readable(text: string): JobConfig | undefined {
+  try {
+    return parseJobDocument(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
 }

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SqliteDatabase } from 'kysely';
+import { LruCache } from '../../domain/lru-cache.ts';
 import { ARRAY_ROWS } from '../sql/array-rows.ts';
 
 /**
@@ -9,19 +10,14 @@ import { ARRAY_ROWS } from '../sql/array-rows.ts';
  * because Kysely runs one statement at a time on the connection.
  */
 export function withStatementCache(db: BetterSqlite3.Database, capacity = 500): SqliteDatabase {
-  const cache = new Map<string, BetterSqlite3.Statement>();
+  const cache = new LruCache<string, BetterSqlite3.Statement>(capacity);
   return {
     close: () => db.close(),
     prepare(sql: string) {
-      let stmt = cache.get(sql);
-      if (stmt) {
-        // Map order is insertion order: move the hit to the end, the least recent stays first.
-        cache.delete(sql);
-      } else {
-        stmt = db.prepare(sql);
-        if (sql.startsWith(ARRAY_ROWS)) stmt.raw(true);
-        if (cache.size >= capacity) cache.delete(cache.keys().next().value as string);
-      }
+      const cached = cache.get(sql);
+      if (cached) return cached;
+      const stmt = db.prepare(sql);
+      if (sql.startsWith(ARRAY_ROWS)) stmt.raw(true);
       cache.set(sql, stmt);
       return stmt;
     },

@@ -3,12 +3,10 @@ import type { Kiln } from '../../../src/client/kiln-client.ts';
 import { downloadBuildLog } from '../api/download-log.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { isFinished } from '../lib/build-status.ts';
+import { MASK } from '../../../src/domain/build.ts';
+import { BRANCH_PARAMETER } from '../../../src/domain/job-parameters.ts';
 import { navigate } from '../router/router.tsx';
 import type { BuildView } from './use-build.ts';
-
-/** The parameter CodeArts uses to pick the branch of a run. */
-const BRANCH_PARAMETER = 'codeBranch';
-const MASK = '******';
 
 /**
  * Stop, rebuild and download. A rebuild runs the job again with this build's parameters (a masked

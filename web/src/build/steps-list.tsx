@@ -1,5 +1,5 @@
 import type { HistoryDetails } from '../../../src/contract/builds.ts';
-import { formatDuration } from '../lib/format.ts';
+import { formatDuration } from '../../../src/domain/duration.ts';
 
 const STEP_LABELS: Record<string, string> = {
   running: 'Running',

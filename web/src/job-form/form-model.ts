@@ -1,4 +1,5 @@
 import type { JobConfigBody } from '../../../src/contract/jobs.ts';
+import { parameterSpec, withParam, type ParameterSpec } from '../../../src/domain/job-parameters.ts';
 
 /**
  * The job editor's model and its two mappers: the stored job document (CodeArts create body) to
@@ -12,8 +13,6 @@ type ParamDoc = NonNullable<Doc['parameters']>[number];
 type StepDoc = Doc['steps'][number];
 type TriggerDoc = NonNullable<Doc['triggers']>[number];
 
-/** Repository kinds Kiln accepts (`scm_type`); the contract lists them only in a description. */
-export const SCM_TYPES = ['git', 'github', 'gitlab', 'gitee', 'gitea', 'codehub', 'repo'] as const;
 /** Timeout units Kiln accepts. */
 export const TIMEOUT_UNITS = ['MINUTES', 'HOURS', 'SECONDS'] as const;
 /** The step module Kiln runs. */
@@ -28,14 +27,9 @@ export interface StepForm {
   enabled: boolean;
   base?: StepDoc;
 }
-export interface ParamForm {
+/** A parameter in the form; its choices are read-only here. */
+export interface ParamForm extends ParameterSpec {
   key: string;
-  name: string;
-  defaultValue: string;
-  sensitive: boolean;
-  description: string;
-  /** Allowed values of a choice parameter (read-only here). */
-  choices: string[];
   base?: ParamDoc;
 }
 export interface CronForm {
@@ -85,22 +79,6 @@ export function emptyForm(): JobForm {
   };
 }
 
-function paramValue(doc: ParamDoc, name: string): string {
-  return doc.params?.find((p) => p.name === name)?.value ?? '';
-}
-
-/** A parameter definition of a job document as the forms use it. */
-export function parameterOf(doc: ParamDoc): Omit<ParamForm, 'key' | 'base'> {
-  const limits = doc.params?.find((p) => (p.limits?.length ?? 0) > 0)?.limits ?? [];
-  return {
-    name: paramValue(doc, 'name'),
-    defaultValue: paramValue(doc, 'defaultValue'),
-    sensitive: paramValue(doc, 'sensitiveVar') === 'true',
-    description: paramValue(doc, 'description'),
-    choices: limits.filter((l) => l.disable !== 'true' && l.name).map((l) => l.name as string),
-  };
-}
-
 function triggerValue(t: TriggerDoc, name: string): string {
   return t.parameters.find((p) => p.name === name)?.value ?? '';
 }
@@ -125,7 +103,7 @@ export function formFromDoc(doc: Doc): JobForm {
       enabled: s.enable !== false,
       base: s,
     })),
-    parameters: (doc.parameters ?? []).map((p) => ({ key: newKey(), ...parameterOf(p), base: p })),
+    parameters: (doc.parameters ?? []).map((p) => ({ key: newKey(), ...parameterSpec(p), base: p })),
     crons: triggers
       .filter((t) => t.name === 'timer')
       .map((t) => ({ key: newKey(), cron: triggerValue(t, 'cron') })),
@@ -136,19 +114,15 @@ export function formFromDoc(doc: Doc): JobForm {
   };
 }
 
-function withParam(items: NonNullable<ParamDoc['params']>, name: string, value: string) {
-  const at = items.findIndex((p) => p.name === name);
-  if (at >= 0) items[at] = { ...items[at], name, value };
-  else items.push({ name, value });
-}
-
 function parameterDoc(p: ParamForm): ParamDoc {
-  const items = [...(p.base?.params ?? [])];
-  withParam(items, 'name', p.name);
-  withParam(items, 'defaultValue', p.defaultValue);
-  withParam(items, 'sensitiveVar', String(p.sensitive));
-  withParam(items, 'description', p.description);
-  return { ...p.base, name: p.base?.name ?? STRING_PARAMETER, params: items };
+  const fields: [string, string][] = [
+    ['name', p.name],
+    ['defaultValue', p.defaultValue],
+    ['sensitiveVar', String(p.sensitive)],
+    ['description', p.description],
+  ];
+  const base: ParamDoc = { ...p.base, name: p.base?.name ?? STRING_PARAMETER, params: p.base?.params ?? [] };
+  return fields.reduce((doc, [name, value]) => withParam(doc, name, value), base);
 }
 
 /** Which form field each entry of `triggers[]` came from (to put the server's errors back). */

@@ -1,6 +1,7 @@
 import type { FieldErrors } from '../api/errors.ts';
 import { Field } from '../components/field.tsx';
-import { SCM_TYPES, type JobForm } from './form-model.ts';
+import { SCM_TYPES } from '../../../src/domain/scm.ts';
+import type { JobForm } from './form-model.ts';
 
 /** The repository to check out before the steps run (scms[0]). */
 export function RepositoryFields({

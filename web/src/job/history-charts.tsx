@@ -3,7 +3,8 @@ import uPlot from 'uplot';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { Spinner } from '../components/spinner.tsx';
 import { UPlotChart } from '../components/uplot-chart.tsx';
-import { formatCount, formatDuration } from '../lib/format.ts';
+import { formatDuration } from '../../../src/domain/duration.ts';
+import { formatCount } from '../lib/format.ts';
 import { dailySeries, durationSeries } from './chart-data.ts';
 import { CHART_CAP, type ChartRecords } from './use-chart-records.ts';
 

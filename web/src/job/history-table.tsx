@@ -1,7 +1,8 @@
 import type { BuildInfoRecord } from '../../../src/contract/records.ts';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { statusOf } from '../lib/build-status.ts';
-import { formatDuration, formatLocalTime, shortCommit } from '../lib/format.ts';
+import { formatDuration } from '../../../src/domain/duration.ts';
+import { formatLocalTime, shortCommit } from '../lib/format.ts';
 import { Link } from '../router/router.tsx';
 
 const TRIGGERS: Record<string, string> = { Manual: 'Manual', Scheduled: 'Schedule', CodeUpdate: 'Push' };

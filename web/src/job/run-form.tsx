@@ -3,11 +3,10 @@ import type { Kiln } from '../../../src/client/kiln-client.ts';
 import type { JobConfigBody } from '../../../src/contract/jobs.ts';
 import { fieldErrorsOf, type FieldErrors } from '../api/errors.ts';
 import { Field } from '../components/field.tsx';
-import { parameterOf } from '../job-form/form-model.ts';
+import { BRANCH_PARAMETER, parameterSpec } from '../../../src/domain/job-parameters.ts';
 import { navigate } from '../router/router.tsx';
 
-/** The parameter CodeArts uses to pick the branch of a run. */
-const BRANCH_PARAMETER = 'codeBranch';
+/** Where a run's code comes from. */
 type Source = 'branch' | 'tag' | 'commit';
 
 /**
@@ -25,7 +24,7 @@ export function RunForm({
   config: JobConfigBody;
   onClose: () => void;
 }) {
-  const params = (config.parameters ?? []).map(parameterOf);
+  const params = (config.parameters ?? []).map(parameterSpec);
   const [values, setValues] = useState<Record<string, string>>(() =>
     Object.fromEntries(params.map((p) => [p.name, p.sensitive ? '' : p.defaultValue])),
   );

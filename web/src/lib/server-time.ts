@@ -1,4 +1,4 @@
-import { formatWallClock } from '../../../src/contract/wall-clock.ts';
+import { formatWallClock } from '../../../src/domain/time.ts';
 
 /**
  * Times the way the server takes them. The records API reads `yyyy-MM-dd HH:mm:ss` as a wall clock

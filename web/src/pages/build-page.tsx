@@ -10,7 +10,8 @@ import { ErrorMessage } from '../components/error-message.tsx';
 import { Spinner } from '../components/spinner.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { isFinished } from '../lib/build-status.ts';
-import { formatDuration, formatLocalTime, shortCommit } from '../lib/format.ts';
+import { formatDuration } from '../../../src/domain/duration.ts';
+import { formatLocalTime, shortCommit } from '../lib/format.ts';
 import { Link } from '../router/router.tsx';
 
 const TRIGGERS: Record<string, string> = { Manual: 'Manual', Scheduled: 'Schedule', CodeUpdate: 'Push' };

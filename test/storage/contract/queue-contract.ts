@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Build } from '../domain/build.ts';
-import { newId32, newRecordId } from '../domain/ids.ts';
-import type { Storage } from './ports.ts';
+import type { Build } from '../../../src/domain/build.ts';
+import { newId32, newRecordId } from '../../../src/domain/ids.ts';
+import type { Storage } from '../../../src/storage/ports.ts';
 
 /**
  * The queue's part of the store contract (run by runStoreContract for every adapter): the claim

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_BUILD_NUMBER, type Build } from '../domain/build.ts';
-import type { JobListQuery } from '../domain/job-list.ts';
-import { newId32, newRecordId } from '../domain/ids.ts';
-import { isUniqueViolation } from './errors.ts';
-import type { JobRecord, Storage } from './ports.ts';
+import { MAX_BUILD_NUMBER, type Build } from '../../../src/domain/build.ts';
+import type { JobListQuery } from '../../../src/domain/job-list.ts';
+import { newId32, newRecordId } from '../../../src/domain/ids.ts';
+import { isUniqueViolation } from '../../../src/storage/errors.ts';
+import type { JobRecord, Storage } from '../../../src/storage/ports.ts';
 import { runQueueContract } from './queue-contract.ts';
-import { BUCKET_MS } from './sql/build-window.ts';
-import { signInGuardContract } from './store-contract-sign-in.ts';
+import { BUCKET_MS } from '../../../src/storage/sql/build-window.ts';
+import { signInGuardContract } from './sign-in-contract.ts';
 
 /**
  * The one suite every storage adapter must pass, run against a real database by each adapter's

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { newId32 } from '../domain/ids.ts';
-import type { BackoffPolicy } from '../domain/login-throttle.ts';
-import type { Storage } from './ports.ts';
+import { newId32 } from '../../../src/domain/ids.ts';
+import type { BackoffPolicy } from '../../../src/domain/login-throttle.ts';
+import type { Storage } from '../../../src/storage/ports.ts';
 
 /**
  * The part of the store contract that guards sign-in and AK/SK: throttle counters and used

@@ -1,0 +1,139 @@
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+import { ID32_PATTERN } from './id32.ts';
+
+/**
+ * The job document, declared once: the CodeArts create body (reference §3.1) plus Kiln's `kiln`
+ * options. The contract uses these schemas for the HTTP bodies, the engine uses the derived types,
+ * and a stored document is read back through `parseJobDocument`, so what the API accepts, what is
+ * stored and what the engine works with cannot drift apart. Semantic checks (known step modules,
+ * cron syntax, parameter names) are in job-config.ts.
+ */
+
+const Str = (maxLength = 4096, description?: string) =>
+  Type.String({ maxLength, ...(description && { description }) });
+
+/** A name/value pair (trigger parameters). */
+export const ParamItem = Type.Object({ name: Str(256), value: Str(65536) });
+export type ParamItem = Static<typeof ParamItem>;
+
+/** A build parameter definition in CodeArts' name/value list form. */
+export const JobParameter = Type.Object({
+  name: Type.Optional(Str(256, 'Definition class, e.g. hudson.model.StringParameterDefinition')),
+  params: Type.Optional(
+    Type.Array(
+      Type.Object({
+        name: Type.Optional(Str(256)),
+        value: Type.Optional(Type.Union([Str(65536), Type.Null()])),
+        limits: Type.Optional(
+          Type.Union([
+            Type.Array(
+              Type.Object({
+                disable: Type.Optional(Str(16)),
+                display_name: Type.Optional(Str(256)),
+                name: Type.Optional(Str(256)),
+              }),
+              { maxItems: 200 },
+            ),
+            Type.Null(),
+          ]),
+        ),
+      }),
+      { maxItems: 50 },
+    ),
+  ),
+});
+export type JobParameterDoc = Static<typeof JobParameter>;
+
+/** A repository to check out. */
+export const JobScm = Type.Object({
+  url: Str(2048, 'Anything git can fetch: https, ssh, file:// or a local path'),
+  scm_type: Str(32, 'codehub, repo, github, gitlab, gitee, gitea or git'),
+  branch: Type.Optional(Str(255)),
+  repo_id: Type.Optional(Str(256)),
+  web_url: Type.Optional(Str(2048)),
+  is_auto_build: Type.Optional(Type.Boolean()),
+  enable_git_lfs: Type.Optional(Type.Boolean()),
+  build_type: Type.Optional(Str(32)),
+  depth: Type.Optional(Str(16)),
+  end_point_id: Type.Optional(Type.Union([Str(256), Type.Null()])),
+  source: Type.Optional(Type.Union([Str(256), Type.Null()])),
+  group_name: Type.Optional(Str(256)),
+  repo_name: Type.Optional(Str(256)),
+});
+export type JobScmDoc = Static<typeof JobScm>;
+
+/** A build step; Kiln runs `kiln.shell` steps (property `command`). */
+export const JobStep = Type.Object({
+  module_id: Str(256, 'Step module; kiln.shell runs properties.command with bash -e'),
+  name: Str(256),
+  properties: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])),
+  version: Type.Optional(Str(64)),
+  enable: Type.Optional(Type.Boolean()),
+});
+export type JobStepDoc = Static<typeof JobStep>;
+
+/** A trigger: `timer` (parameter `cron`) or `code_update` (parameter `branches`). */
+export const JobTrigger = Type.Object({
+  name: Str(64),
+  parameters: Type.Array(ParamItem, { maxItems: 20 }),
+});
+export type JobTriggerDoc = Static<typeof JobTrigger>;
+
+/** The fields of the document, in the order they are stored and shown. */
+export const jobDocumentFields = {
+  arch: Str(64, 'Executor architecture, e.g. x86-64'),
+  project_id: Type.String({ pattern: ID32_PATTERN, description: 'CodeArts project id' }),
+  job_name: Str(256),
+  auto_update_sub_module: Type.Optional(Str(16)),
+  flavor: Type.Optional(Str(64)),
+  parameters: Type.Optional(Type.Array(JobParameter, { maxItems: 100 })),
+  group_id: Type.Optional(Str(64)),
+  timeout: Type.Optional(Type.Object({ limit: Type.Optional(Str(16)), unit: Type.Optional(Str(16)) })),
+  scms: Type.Optional(Type.Array(JobScm, { maxItems: 10 })),
+  steps: Type.Array(JobStep, { maxItems: 100 }),
+  host_type: Type.Optional(Str(64)),
+  build_config_type: Type.Optional(Str(64)),
+  build_if_code_updated: Type.Optional(Type.Boolean()),
+  triggers: Type.Optional(Type.Array(JobTrigger, { maxItems: 20 })),
+  kiln: Type.Optional(
+    Type.Object(
+      {
+        keep_workspace: Type.Optional(Type.Boolean({ description: 'Keep the last workspace for debugging' })),
+      },
+      { description: "Kiln's own options (not in CodeArts)" },
+    ),
+  ),
+};
+
+/** The job document (CodeArts `CreateBuildJobRequestBody`, plus Kiln's `kiln` options). */
+export const JobDocument = Type.Object(jobDocumentFields);
+/** The job document as the engine works with it. */
+export type JobConfig = Static<typeof JobDocument>;
+
+const FIELDS = Object.keys(jobDocumentFields);
+
+/**
+ * The one way in for a job document that did not come through the API's validation (a stored row)
+ * or that may carry fields Kiln does not know: only the known top-level fields are kept, in a
+ * stable order (what is stored and shown), and the result is checked against the schema the API
+ * accepts. Throws, naming the first problem, on anything else (a row Kiln did not write).
+ */
+export function parseJobDocument(value: unknown): JobConfig {
+  const doc = typeof value === 'object' && value !== null ? pickFields(value) : value;
+  if (!Value.Check(JobDocument, doc)) {
+    const [first] = Value.Errors(JobDocument, doc);
+    const where = first?.instancePath || '/';
+    throw new Error(`job document is not valid at ${where}: ${first?.message ?? 'not an object'}`);
+  }
+  return doc;
+}
+
+function pickFields(value: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of FIELDS) {
+    const field: unknown = Reflect.get(value, key);
+    if (field !== undefined) out[key] = field;
+  }
+  return out;
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { parseJobDocument } from '../../src/domain/job-document.ts';
+
+const doc = {
+  job_name: 'j',
+  arch: 'x86-64',
+  project_id: 'a'.repeat(32),
+  steps: [{ module_id: 'kiln.shell', name: 's', properties: { command: 'true' } }],
+};
+
+describe('parseJobDocument', () => {
+  it('keeps the known top-level fields in the schema order and drops the rest', () => {
+    const parsed = parseJobDocument({ ...doc, kiln_sealed: 'x', extra: 1 });
+    expect(Object.keys(parsed)).toEqual(['arch', 'project_id', 'job_name', 'steps']);
+    expect(parsed.steps[0]?.properties).toEqual({ command: 'true' });
+  });
+
+  it('accepts a null parameter value, as the API does', () => {
+    const parameters = [{ name: 'p', params: [{ name: 'defaultValue', value: null }] }];
+    expect(parseJobDocument({ ...doc, parameters }).parameters).toEqual(parameters);
+  });
+
+  it('refuses what the API would refuse, naming where', () => {
+    expect(() => parseJobDocument({ ...doc, steps: [{ name: 's' }] })).toThrow(/\/steps\/0/);
+    expect(() => parseJobDocument({ ...doc, project_id: 'nope' })).toThrow(/\/project_id/);
+    expect(() => parseJobDocument('text')).toThrow(/job document is not valid/);
+    expect(() => parseJobDocument(null)).toThrow(/job document is not valid/);
+  });
+});
