@@ -4,7 +4,7 @@ import { AppError, invalidParam } from '../domain/errors.ts';
 import { HEALTH_WINDOW, healthScore } from '../domain/health.ts';
 import type { Principal } from '../domain/identity.ts';
 import { nextDayStart, parseDate, parseWallClock } from '../domain/time.ts';
-import type { Storage } from '../storage/ports.ts';
+import type { BuildWindow, Storage, WindowIndex } from '../storage/ports.ts';
 import { requireJob } from './access.ts';
 import { LruCache } from './page-cache.ts';
 
@@ -24,6 +24,14 @@ export interface RecordsPage {
 
 /** Pages kept for reuse (a page of 100 records is ~100 KB here). */
 const CACHED_PAGES = 64;
+/** Windows whose day index is kept (a window of 3 years is about 1,100 days: ~20 KB). */
+const CACHED_WINDOWS = 64;
+
+/** What every page of a window shares while the job's history reads the same. */
+interface WindowFacts {
+  index: WindowIndex;
+  health: number;
+}
 
 /** What the records query asks for, as received (times still text). */
 export interface RecordsQuery {
@@ -37,6 +45,8 @@ export interface RecordsQuery {
 export class RecordsService {
   /** Settled pages by job, history version, window and position. */
   private readonly pages = new LruCache<string, RecordsPage>(CACHED_PAGES);
+  /** Window indexes and health by job, history version and window. */
+  private readonly windows = new LruCache<string, WindowFacts>(CACHED_WINDOWS);
 
   constructor(
     private readonly storage: Storage,
@@ -71,23 +81,37 @@ export class RecordsService {
     if (cached) return cached;
 
     const window = { jobId, from, to: end + 1000 };
-    const [totalRecord, health] = await Promise.all([
-      this.storage.builds.countInWindow(window),
-      this.health(jobId),
-    ]);
+    const { index, health } = await this.windowOf(window, job.recordsVersion);
     const offset = q.pageIndex * q.pageSize;
     const builds =
-      offset < totalRecord ? await this.storage.builds.pageInWindow(window, offset, q.pageSize) : [];
+      offset < index.total ? await this.storage.builds.pageAt(window, index.seek(offset), q.pageSize) : [];
     const page: RecordsPage = {
       healthScore: health,
       pageIndex: q.pageIndex,
-      totalPage: Math.ceil(totalRecord / q.pageSize),
-      totalRecord,
+      totalPage: Math.ceil(index.total / q.pageSize),
+      totalRecord: index.total,
       builds,
       settled: builds.every((b) => b.runningStatus === 'Finished'),
     };
     if (page.settled) this.pages.set(key, page);
     return page;
+  }
+
+  /**
+   * The window's day index and the job's health, both fixed while the job's records version is:
+   * read once per version (two statements), then every page of the window costs only its own query.
+   */
+  private async windowOf(window: BuildWindow, version: number): Promise<WindowFacts> {
+    const key = `${window.jobId}/${version}/${window.from}/${window.to}`;
+    const known = this.windows.get(key);
+    if (known) return known;
+    const [index, health] = await Promise.all([
+      this.storage.builds.indexWindow(window),
+      this.health(window.jobId),
+    ]);
+    const facts = { index, health };
+    this.windows.set(key, facts);
+    return facts;
   }
 
   /** One build by number (ShowBuildInfoRecord). */

@@ -2,9 +2,10 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../../domain/errors.ts';
 import { UniqueViolationError } from '../errors.ts';
-import type { Storage } from '../ports.ts';
+import type { QueryObserver, Storage } from '../ports.ts';
 import type { Database } from '../schema.ts';
 import { withErrorMapping } from '../sql/error-mapping-dialect.ts';
+import { queryLog } from '../sql/query-log.ts';
 import { migrate, SqlStorage } from '../sql/sql-storage.ts';
 import { PgNotifier } from './pg-notifier.ts';
 
@@ -51,6 +52,8 @@ export interface PostgresStorageOptions {
   poolSize: number;
   /** Called with errors of idle pooled connections (a restarted server), which would otherwise crash the process. */
   onIdleError?: (error: Error) => void;
+  /** Sees every statement run through the store's queries (tests count them). */
+  onQuery?: QueryObserver;
 }
 
 /** The scale-out store: a pool of connections to one PostgreSQL database shared by every server. */
@@ -65,6 +68,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
   pool.on('error', (error) => options.onIdleError?.(error));
   const db = new Kysely<Database>({
     dialect: withErrorMapping(new PostgresDialect({ pool }), { map: mapPostgresError }),
+    ...queryLog(options.onQuery),
   });
   try {
     // Kysely's migrator takes a PostgreSQL advisory lock, so servers starting together migrate once.
