@@ -24,7 +24,7 @@ export interface RecordsPage {
 
 /** Pages kept for reuse (a page of 100 records is ~100 KB here). */
 const CACHED_PAGES = 64;
-/** Windows whose day index is kept (a window of 3 years is about 1,100 days: ~20 KB). */
+/** Windows whose index is kept (3 years: 35 blocks, and the days of the blocks paged into). */
 const CACHED_WINDOWS = 64;
 
 /** What every page of a window shares while the job's history reads the same. */
@@ -84,7 +84,9 @@ export class RecordsService {
     const { index, health } = await this.windowOf(window, job.recordsVersion);
     const offset = q.pageIndex * q.pageSize;
     const builds =
-      offset < index.total ? await this.storage.builds.pageAt(window, index.seek(offset), q.pageSize) : [];
+      offset < index.total
+        ? await this.storage.builds.pageAt(window, await index.seek(offset), q.pageSize)
+        : [];
     const page: RecordsPage = {
       healthScore: health,
       pageIndex: q.pageIndex,
@@ -98,8 +100,9 @@ export class RecordsService {
   }
 
   /**
-   * The window's day index and the job's health, both fixed while the job's records version is:
-   * read once per version (two statements), then every page of the window costs only its own query.
+   * The window's index and the job's health, both fixed while the job's records version is: read
+   * once per version (two statements; the index reads the days of a block of 32 days once, when a
+   * page first lands in it), then a page of the window costs only its own query.
    */
   private async windowOf(window: BuildWindow, version: number): Promise<WindowFacts> {
     const key = `${window.jobId}/${version}/${window.from}/${window.to}`;

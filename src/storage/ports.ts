@@ -256,8 +256,11 @@ export interface WindowSeek {
  */
 export interface WindowIndex {
   readonly total: number;
-  /** Where position `offset` (newest first) is found; positions past the end seek past it. */
-  seek(offset: number): WindowSeek;
+  /**
+   * Where position `offset` (newest first) is found; positions past the end seek past it. May read
+   * (once per block of days, at most 32 rows); what it read is kept with the index.
+   */
+  seek(offset: number): Promise<WindowSeek>;
 }
 
 /** Summary of a job's latest build, for job lists. */

@@ -489,7 +489,7 @@ export function runStoreContract(options: StoreContractOptions): void {
         const got = await storage.builds.pageInWindow(w, offset, 5);
         expect(got.map((b) => b.number)).toEqual(ordered.slice(offset, offset + 5));
         // The same index serves every position (the engine keeps it while the history holds).
-        const again = await storage.builds.pageAt(w, index.seek(offset), 5);
+        const again = await storage.builds.pageAt(w, await index.seek(offset), 5);
         expect(again.map((b) => b.number)).toEqual(ordered.slice(offset, offset + 5));
       }
     });

@@ -11,9 +11,10 @@ import {
 /**
  * The statements one records request runs (docs/performance.md "Records API", docs/ARCHITECTURE.md
  * "Build history at any size"): the caller's token with its user and domain in one, the job with
- * its project and the caller's membership in one, then the page itself. A window's day counts and
- * the job's health are read once per version of the job's history; a settled page asked again
- * costs no query of its own.
+ * its project and the caller's membership in one, then the page itself. A window's counts (per
+ * block of 32 days) and the job's health are read once per version of the job's history, the days
+ * of a block once when a page first lands in it; a settled page asked again costs no query of its
+ * own.
  */
 
 const DAY = 86_400_000;
@@ -24,7 +25,7 @@ const BUILDS = 240;
 function nameOf(sql: string): string {
   if (/from tokens t\b/.test(sql)) return 'token';
   if (/from jobs j\b/.test(sql)) return 'job access';
-  if (/from build_counts\b/.test(sql)) return 'day counts';
+  if (/from build_counts\b/.test(sql)) return /group by/.test(sql) ? 'window counts' : 'block days';
   if (/state in \(/.test(sql)) return 'health';
   if (/order by start_time desc, number desc/.test(sql)) return 'page';
   return sql.replace(/\s+/g, ' ').trim();
@@ -56,16 +57,22 @@ describeEachStore('statements of one records request', (store) => {
     return { names, result: res.json().result };
   }
 
-  it('reads the window and the health once, with the first page asked', async () => {
+  // The 40 days of builds are UTC days 19783..19822 (2024-03-01 ..): blocks of 32 days put the
+  // newest 15 days (positions 0..89) in block 619 and the 25 before (90..239) in block 618.
+
+  it('reads the window, the health and the newest block once, with the first page asked', async () => {
     const first = await page(0);
-    expect(first.names).toEqual(['day counts', 'health', 'job access', 'page', 'token']);
+    expect(first.names).toEqual(['block days', 'health', 'job access', 'page', 'token', 'window counts']);
     expect(first.result.total_record).toBe(String(BUILDS));
   });
 
-  it('then answers any other page with three statements, the deepest as the first', async () => {
-    for (const index of [1, 11, 23]) {
+  it('then answers any page with three statements, the deepest as the first', async () => {
+    expect((await page(1)).names).toEqual(['job access', 'page', 'token']);
+    // The first page that lands in the older block reads its days.
+    expect((await page(11)).names).toEqual(['block days', 'job access', 'page', 'token']);
+    for (const index of [1, 8, 12, 23]) {
       const p = await page(index);
-      expect(p.names).toEqual(['job access', 'page', 'token']);
+      if (index !== 1) expect(p.names).toEqual(['job access', 'page', 'token']);
       const numbers = (p.result.job_build_states as { number: number }[]).map((b) => b.number);
       expect(numbers).toEqual(Array.from({ length: 10 }, (_, i) => BUILDS - index * 10 - i));
     }
@@ -78,8 +85,8 @@ describeEachStore('statements of one records request', (store) => {
   it('reads the window again once a build is added, and counts it', async () => {
     await k.kiln.storage.transaction((tx) => tx.builds.insertMany([build(jobId, BUILDS + 1, T0 + 40 * DAY)]));
     const after = await page(23);
-    expect(after.names).toEqual(['day counts', 'health', 'job access', 'page', 'token']);
+    expect(after.names).toEqual(['block days', 'health', 'job access', 'page', 'token', 'window counts']);
     expect(after.result.total_record).toBe(String(BUILDS + 1));
-    expect((await page(0)).names).toEqual(['job access', 'page', 'token']);
+    expect((await page(20)).names).toEqual(['job access', 'page', 'token']);
   });
 });
