@@ -28,10 +28,43 @@ function toMs(text: string): number {
   return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
 }
 
+/** What a randomised run varies from request to request. */
+export interface RandomRequests {
+  /** `page_index` drawn uniformly from 0..pages-1, so a page is rarely asked twice. */
+  pages: number;
+  /**
+   * Also moves `start_time` forward by 0..n-1 s (UTC, from the URL's own start_time): every
+   * request then asks for a window nobody asked for before, so nothing kept for a window helps.
+   */
+  startJitterSeconds?: number;
+}
+
+/** The Lua script that rewrites each request's URL as `random` says. */
+function randomScript(url: string, random: RandomRequests): string {
+  const u = new URL(url);
+  u.searchParams.delete('page_index');
+  const start = u.searchParams.get('start_time') ?? '';
+  const lines = ['request = function()'];
+  if (random.startJitterSeconds) {
+    u.searchParams.delete('start_time');
+    const epoch = Date.parse(`${start.replace(' ', 'T')}Z`) / 1000;
+    lines.push(
+      `  local t = os.date("!%Y-%m-%d %H:%M:%S", ${epoch} + math.random(0, ${random.startJitterSeconds - 1}))`,
+      '  t = t:gsub(" ", "%%20"):gsub(":", "%%3A")',
+      `  return wrk.format(nil, "${u.pathname}${u.search}&start_time=" .. t .. "&page_index=" .. math.random(0, ${random.pages - 1}))`,
+    );
+  } else {
+    lines.push(
+      `  return wrk.format(nil, "${u.pathname}${u.search}&page_index=" .. math.random(0, ${random.pages - 1}))`,
+    );
+  }
+  lines.push('end', '');
+  return lines.join('\n');
+}
+
 /**
  * Runs wrk (one thread, `connections`, `seconds`) on `url` with `headers`, sampling the server's
- * RSS. With `randomPages`, each request asks for a `page_index` drawn uniformly from 0..n-1 (a Lua
- * script rewrites the URL), so a page is rarely asked twice.
+ * RSS. With `random`, each request asks for a random page (and window) by a Lua script.
  */
 export async function runWrk(
   url: string,
@@ -39,19 +72,13 @@ export async function runWrk(
   seconds: number,
   connections: number,
   watchPid: number,
-  randomPages?: number,
+  random?: RandomRequests,
 ): Promise<WrkResult> {
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency'];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
-  if (randomPages) {
+  if (random) {
     const script = join(mkdtempSync(join(tmpdir(), 'kiln-wrk-')), 'random-page.lua');
-    const u = new URL(url);
-    u.searchParams.delete('page_index');
-    const path = `${u.pathname}${u.search}&page_index=`;
-    writeFileSync(
-      script,
-      `request = function()\n  return wrk.format(nil, "${path}" .. math.random(0, ${randomPages - 1}))\nend\n`,
-    );
+    writeFileSync(script, randomScript(url, random));
     args.push('-s', script);
   }
   args.push(url);

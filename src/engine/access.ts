@@ -72,9 +72,13 @@ export async function requireJob(
   jobId: string,
   action: Action,
 ): Promise<JobAccess> {
-  const job = await stores.jobs.findById(jobId);
-  const access = job && (await projectAccess(stores, principal, job.projectId));
-  if (!job || !access) throw new AppError('JOB_NOT_FOUND', 'job not found');
-  if (!roleAllows(access.role, action)) throw forbidden(action);
-  return { ...access, job };
+  // The job, its project and the caller's membership in one statement (every job operation does this).
+  const found = await stores.jobs.findAccess(jobId, principal.user.id);
+  const role =
+    found && found.project.domainId === principal.user.domainId
+      ? (found.role ?? (principal.user.isAdmin ? 'owner' : undefined))
+      : undefined;
+  if (!found || !role) throw new AppError('JOB_NOT_FOUND', 'job not found');
+  if (!roleAllows(role, action)) throw forbidden(action);
+  return { project: found.project, role, job: found.job };
 }

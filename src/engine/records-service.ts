@@ -4,7 +4,7 @@ import { AppError, invalidParam } from '../domain/errors.ts';
 import { HEALTH_WINDOW, healthScore } from '../domain/health.ts';
 import type { Principal } from '../domain/identity.ts';
 import { nextDayStart, parseDate, parseWallClock } from '../domain/time.ts';
-import type { Storage } from '../storage/ports.ts';
+import type { BuildWindow, Storage, WindowIndex } from '../storage/ports.ts';
 import { requireJob } from './access.ts';
 import { LruCache } from '../domain/lru-cache.ts';
 
@@ -24,6 +24,14 @@ export interface RecordsPage {
 
 /** Pages kept for reuse (a page of 100 records is ~100 KB here). */
 const CACHED_PAGES = 64;
+/** Windows whose index is kept (3 years: 35 blocks, and the days of the blocks paged into). */
+const CACHED_WINDOWS = 64;
+
+/** What every page of a window shares while the job's history reads the same. */
+interface WindowFacts {
+  index: WindowIndex;
+  health: number;
+}
 
 /** What the records query asks for, as received (times still text). */
 export interface RecordsQuery {
@@ -37,6 +45,8 @@ export interface RecordsQuery {
 export class RecordsService {
   /** Settled pages by job, history version, window and position. */
   private readonly pages = new LruCache<string, RecordsPage>(CACHED_PAGES);
+  /** Window indexes and health by job, history version and window. */
+  private readonly windows = new LruCache<string, WindowFacts>(CACHED_WINDOWS);
 
   constructor(
     private readonly storage: Storage,
@@ -71,23 +81,40 @@ export class RecordsService {
     if (cached) return cached;
 
     const window = { jobId, from, to: end + 1000 };
-    const [totalRecord, health] = await Promise.all([
-      this.storage.builds.countInWindow(window),
-      this.health(jobId),
-    ]);
+    const { index, health } = await this.windowOf(window, job.recordsVersion);
     const offset = q.pageIndex * q.pageSize;
     const builds =
-      offset < totalRecord ? await this.storage.builds.pageInWindow(window, offset, q.pageSize) : [];
+      offset < index.total
+        ? await this.storage.builds.pageAt(window, await index.seek(offset), q.pageSize)
+        : [];
     const page: RecordsPage = {
       healthScore: health,
       pageIndex: q.pageIndex,
-      totalPage: Math.ceil(totalRecord / q.pageSize),
-      totalRecord,
+      totalPage: Math.ceil(index.total / q.pageSize),
+      totalRecord: index.total,
       builds,
       settled: builds.every((b) => b.runningStatus === 'Finished'),
     };
     if (page.settled) this.pages.set(key, page);
     return page;
+  }
+
+  /**
+   * The window's index and the job's health, both fixed while the job's records version is: read
+   * once per version (two statements; the index reads the days of a block of 32 days once, when a
+   * page first lands in it), then a page of the window costs only its own query.
+   */
+  private async windowOf(window: BuildWindow, version: number): Promise<WindowFacts> {
+    const key = `${window.jobId}/${version}/${window.from}/${window.to}`;
+    const known = this.windows.get(key);
+    if (known) return known;
+    const [index, health] = await Promise.all([
+      this.storage.builds.indexWindow(window),
+      this.health(window.jobId),
+    ]);
+    const facts = { index, health };
+    this.windows.set(key, facts);
+    return facts;
   }
 
   /** One build by number (ShowBuildInfoRecord). */

@@ -15,6 +15,12 @@ import type { SqlDialectName } from './sql/dialect.ts';
  * - Times are epoch ms; the caller passes `now` so that tests control the clock.
  */
 
+/**
+ * Called after every statement a store runs, with its SQL text and how long it took (tests count
+ * the statements of one request with it; a benchmark may time them).
+ */
+export type QueryObserver = (query: { sql: string; ms: number }) => void;
+
 /** Domains (tenants). */
 export interface DomainStore {
   insert(domain: Domain): Promise<void>;
@@ -237,6 +243,26 @@ export interface BuildWindow {
   to: number;
 }
 
+/** Where a position of a window starts: the builds below `below` (start_time), after `skip` of them. */
+export interface WindowSeek {
+  below: number;
+  skip: number;
+}
+
+/**
+ * A window's builds counted, as read at one moment: its total, and where any position lies. It
+ * reads the same for as long as the job's history does (`JobRecord.recordsVersion`), so the engine
+ * may keep it for that long.
+ */
+export interface WindowIndex {
+  readonly total: number;
+  /**
+   * Where position `offset` (newest first) is found; positions past the end seek past it. May read
+   * (once per block of days, at most 32 rows); what it read is kept with the index.
+   */
+  seek(offset: number): Promise<WindowSeek>;
+}
+
 /** Summary of a job's latest build, for job lists. */
 export interface LastBuildSummary {
   build: Build;
@@ -273,9 +299,12 @@ export interface BuildOutcome {
 
 /** Builds (the history): inserts keep the per-day counts the window queries seek by. */
 export interface BuildStore {
-  /** Inserts a build; `plan` is the JSON of what it runs (triggered builds). */
+  /**
+   * Inserts a build; `plan` is the JSON of what it runs (triggered builds). Two statements (the
+   * build, its day's count): run it in a transaction, so readers see both or neither.
+   */
   insert(build: Build, plan?: string): Promise<void>;
-  /** Inserts many finished builds at once (imports); no number may exist yet. */
+  /** Inserts many finished builds at once (imports; in a transaction, as `insert`); no number may exist yet. */
   insertMany(builds: Build[]): Promise<void>;
   findByNumber(jobId: string, number: number): Promise<Build | undefined>;
   findByRecordId(recordId: string): Promise<Build | undefined>;
@@ -285,6 +314,10 @@ export interface BuildStore {
   countInWindow(window: BuildWindow): Promise<number>;
   /** Positions `offset .. offset+limit-1` of the window, newest first (start_time, then number). */
   pageInWindow(window: BuildWindow, offset: number, limit: number): Promise<Build[]>;
+  /** The window counted per day, in one statement whatever its length (cost grows with its days). */
+  indexWindow(window: BuildWindow): Promise<WindowIndex>;
+  /** `limit` builds of the window from `at` (found by `indexWindow`), newest first, in one statement. */
+  pageAt(window: BuildWindow, at: WindowSeek, limit: number): Promise<Build[]>;
   /** States of the latest builds that count for health (SUCCESS, FAILURE, timeout), newest first. */
   latestCountedStates(jobId: string, limit: number): Promise<BuildState[]>;
   /** The build with the highest number, if any. */

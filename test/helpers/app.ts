@@ -9,7 +9,7 @@ import type { PasswordWorkLimits } from '../../src/engine/password-work.ts';
 import { Runner } from '../../src/runner/runner.ts';
 import { createApp } from '../../src/server/app.ts';
 import { createMetrics } from '../../src/server/metrics.ts';
-import type { Storage } from '../../src/storage/ports.ts';
+import type { QueryObserver, Storage } from '../../src/storage/ports.ts';
 import { createPostgresStorage } from '../../src/storage/postgres/postgres-storage.ts';
 import { createSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
 import { createTestDatabase } from './postgres.ts';
@@ -80,6 +80,8 @@ export interface TestKilnOptions {
   logger?: Logger;
   /** Another server on this PostgreSQL database (made by a first TestKiln), which it leaves in place. */
   sharedDatabaseUrl?: string;
+  /** Sees every statement the store runs (tests that count a request's queries). */
+  onQuery?: QueryObserver;
 }
 
 /** Starts an in-process Kiln on a fresh database. */
@@ -89,16 +91,27 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
   let databaseUrl: string;
   if (options.sharedDatabaseUrl) {
     databaseUrl = options.sharedDatabaseUrl;
-    storage = await createPostgresStorage({ url: options.sharedDatabaseUrl, poolSize: 5 });
+    storage = await createPostgresStorage({
+      url: options.sharedDatabaseUrl,
+      poolSize: 5,
+      ...(options.onQuery && { onQuery: options.onQuery }),
+    });
     drop = async () => {};
   } else if (options.store === 'postgres') {
     const db = await createTestDatabase();
-    storage = await createPostgresStorage({ url: db.url, poolSize: 5 });
+    storage = await createPostgresStorage({
+      url: db.url,
+      poolSize: 5,
+      ...(options.onQuery && { onQuery: options.onQuery }),
+    });
     drop = db.drop;
     databaseUrl = db.url;
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'kiln-test-'));
-    storage = await createSqliteStorage({ path: join(dir, 'kiln.db') });
+    storage = await createSqliteStorage({
+      path: join(dir, 'kiln.db'),
+      ...(options.onQuery && { onQuery: options.onQuery }),
+    });
     databaseUrl = `sqlite:${join(dir, 'kiln.db')}`;
     drop = async () => rmSync(dir, { recursive: true, force: true });
   }

@@ -2,6 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Build } from '../../src/domain/build.ts';
+import type { QueryObserver } from '../../src/storage/ports.ts';
 import { sampleBuild } from '../storage/contract/store-contract.ts';
 import { createTestKiln, jobBody, type TestClock, type TestKiln } from './app.ts';
 import { TEST_DATABASE_URL } from './postgres.ts';
@@ -104,12 +105,13 @@ export const USER_PASSWORD = 'user-password-1';
 
 export async function startRecordsKiln(
   store: StoreKind,
-  options: { timeZone?: string; clock?: TestClock } = {},
+  options: { timeZone?: string; clock?: TestClock; onQuery?: QueryObserver } = {},
 ): Promise<RecordsKiln> {
   const kiln = await createTestKiln({
     store,
     ...(options.timeZone && { timeZone: options.timeZone }),
     ...(options.clock && { clock: options.clock }),
+    ...(options.onQuery && { onQuery: options.onQuery }),
   });
   const projectId = await kiln.defaultProjectId();
   const rk: RecordsKiln = {

@@ -2,9 +2,10 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../../domain/errors.ts';
 import { UniqueViolationError } from '../errors.ts';
-import type { Storage } from '../ports.ts';
+import type { QueryObserver, Storage } from '../ports.ts';
 import type { Database } from '../schema.ts';
 import { withErrorMapping } from '../sql/error-mapping-dialect.ts';
+import { queryLog } from '../sql/query-log.ts';
 import { migrate, SqlStorage } from '../sql/sql-storage.ts';
 import { PgNotifier } from './pg-notifier.ts';
 
@@ -53,6 +54,8 @@ export interface PostgresStorageOptions {
   onIdleError?: (error: Error) => void;
   /** The listening connection is back after an outage (its start went to onIdleError). */
   onRecovered?: (downMs: number) => void;
+  /** Sees every statement run through the store's queries (tests count them). */
+  onQuery?: QueryObserver;
 }
 
 /** The scale-out store: a pool of connections to one PostgreSQL database shared by every server. */
@@ -67,6 +70,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
   pool.on('error', (error) => options.onIdleError?.(error));
   const db = new Kysely<Database>({
     dialect: withErrorMapping(new PostgresDialect({ pool }), { map: mapPostgresError }),
+    ...queryLog(options.onQuery),
   });
   try {
     // Kysely's migrator takes a PostgreSQL advisory lock, so servers starting together migrate once.

@@ -1,9 +1,17 @@
 import { sql, type Kysely } from 'kysely';
 import type { Build, BuildState } from '../../domain/build.ts';
 import { COUNTED_STATES } from '../../domain/health.ts';
-import type { BuildOutcome, BuildRun, BuildStore, BuildWindow, CheckoutResult } from '../ports.ts';
+import type {
+  BuildOutcome,
+  BuildRun,
+  BuildStore,
+  BuildWindow,
+  CheckoutResult,
+  WindowIndex,
+  WindowSeek,
+} from '../ports.ts';
 import type { Database } from '../schema.ts';
-import { bucketOf, countInWindow, pageInWindow } from './build-window.ts';
+import { bucketOf, countInWindow, indexWindow, pageAt, pageInWindow } from './build-window.ts';
 import { BUILD_COLUMNS, buildToRow, toBuild } from './mappers.ts';
 
 /** SQL BuildStore. */
@@ -90,6 +98,14 @@ export class SqlBuildStore implements BuildStore {
 
   pageInWindow(w: BuildWindow, offset: number, limit: number): Promise<Build[]> {
     return pageInWindow(this.db, w, offset, limit);
+  }
+
+  indexWindow(w: BuildWindow): Promise<WindowIndex> {
+    return indexWindow(this.db, w);
+  }
+
+  pageAt(w: BuildWindow, at: WindowSeek, limit: number): Promise<Build[]> {
+    return pageAt(this.db, w, at, limit);
   }
 
   async latestCountedStates(jobId: string, limit: number): Promise<BuildState[]> {

@@ -4,9 +4,10 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { AppError } from '../../domain/errors.ts';
 import { UniqueViolationError } from '../errors.ts';
-import type { Storage } from '../ports.ts';
+import type { QueryObserver, Storage } from '../ports.ts';
 import type { Database } from '../schema.ts';
 import { withErrorMapping } from '../sql/error-mapping-dialect.ts';
+import { queryLog } from '../sql/query-log.ts';
 import { migrate, SqlStorage } from '../sql/sql-storage.ts';
 import { silentNotifier } from './silent-notifier.ts';
 import { withStatementCache } from './statement-cache.ts';
@@ -56,6 +57,8 @@ function makePrivate(path: string): void {
 export interface SqliteStorageOptions {
   /** Database file, or ':memory:'. */
   path: string;
+  /** Sees every statement run (tests count them). */
+  onQuery?: QueryObserver;
 }
 
 /**
@@ -84,6 +87,7 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
       map: mapSqliteError,
       alreadyRolledBack,
     }),
+    ...queryLog(options.onQuery),
   });
   await migrate(db, 'sqlite');
   return new SqlStorage(db, 'sqlite', silentNotifier, { skipLocked: false });
