@@ -98,7 +98,10 @@ export class RecordsService {
     return build;
   }
 
-  /** ShowJobSuccessRatio: finished builds started between two dates (inclusive days, server zone). */
+  /**
+   * ShowJobSuccessRatio: builds started between two dates (inclusive days, server zone) that ended
+   * SUCCESS, FAILURE or timeout; aborted ones count neither way (docs/api-compat.md says why).
+   */
   async successRatio(
     caller: Principal,
     jobId: string,
@@ -113,7 +116,7 @@ export class RecordsService {
       throw invalidParam(`end_time "${endDate}" is not a real date in the format yyyy-MM-dd`);
     if (last < from) throw invalidParam('end_time must not be before start_time');
     await requireJob(this.storage, caller, jobId, 'read');
-    const { total, success } = await this.storage.builds.finishedCounts({
+    const { total, success } = await this.storage.builds.outcomeCounts({
       jobId,
       from,
       to: nextDayStart(last, this.timeZone),

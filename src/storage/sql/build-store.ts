@@ -112,7 +112,7 @@ export class SqlBuildStore implements BuildStore {
     return row && toBuild(row);
   }
 
-  async finishedCounts(w: BuildWindow): Promise<{ total: number; success: number }> {
+  async outcomeCounts(w: BuildWindow): Promise<{ total: number; success: number }> {
     const row = await this.db
       .selectFrom('builds')
       .select([
@@ -123,6 +123,7 @@ export class SqlBuildStore implements BuildStore {
       .where('start_time', '>=', w.from)
       .where('start_time', '<', w.to)
       .where('running_status', '=', 'Finished')
+      .where('state', 'in', COUNTED_STATES)
       .executeTakeFirstOrThrow();
     return { total: Number(row.total), success: Number(row.success) };
   }
