@@ -64,7 +64,7 @@ export class RecordsService {
     if (end < from) throw invalidParam('end_time must not be before start_time');
     const { job } = await requireJob(this.storage, caller, jobId, 'read');
 
-    // The job's records version changes with every build added or finishing (database triggers),
+    // The job's records version changes with every build added or finishing (storage keeps it),
     // on whichever server: a settled page under the same version is still exact.
     const key = `${jobId}/${job.recordsVersion}/${from}/${end}/${q.pageIndex}/${q.pageSize}`;
     const cached = this.pages.get(key);

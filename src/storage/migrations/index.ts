@@ -6,6 +6,7 @@ import { signInGuards } from './003-sign-in-guards.ts';
 import { webhookDeliveries } from './004-webhook-deliveries.ts';
 import { maskStoredSecrets } from './005-mask-stored-secrets.ts';
 import { fairQueue } from './006-fair-queue.ts';
+import { recordsVersionPerInsert } from './007-records-version-per-insert.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -21,6 +22,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '004-webhook-deliveries': webhookDeliveries(),
         '005-mask-stored-secrets': maskStoredSecrets(),
         '006-fair-queue': fairQueue(),
+        '007-records-version-per-insert': recordsVersionPerInsert(dialect),
       };
     },
   };

@@ -74,5 +74,5 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     throw error;
   }
   const notifier = new PgNotifier(pool, options.url, (error) => options.onIdleError?.(error));
-  return new SqlStorage(db, 'postgres', notifier, { skipLocked: true });
+  return new SqlStorage(db, 'postgres', notifier, { skipLocked: true, rowListInserts: false });
 }

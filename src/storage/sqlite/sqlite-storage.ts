@@ -86,5 +86,5 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
     }),
   });
   await migrate(db, 'sqlite');
-  return new SqlStorage(db, 'sqlite', silentNotifier, { skipLocked: false });
+  return new SqlStorage(db, 'sqlite', silentNotifier, { skipLocked: false, rowListInserts: true });
 }

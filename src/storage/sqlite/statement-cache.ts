@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { SqliteDatabase } from 'kysely';
+import type { SqliteDatabase, SqliteStatement } from 'kysely';
 import { ARRAY_ROWS } from '../sql/array-rows.ts';
+import { ROW_LIST } from '../sql/row-list-insert.ts';
 
 /**
  * Kysely's SQLite driver prepares every statement anew; preparing costs about as much as running a
@@ -23,7 +24,21 @@ export function withStatementCache(db: BetterSqlite3.Database, capacity = 500): 
         if (cache.size >= capacity) cache.delete(cache.keys().next().value as string);
       }
       cache.set(sql, stmt);
-      return stmt;
+      return sql.startsWith(ROW_LIST) ? rowList(stmt) : stmt;
+    },
+  };
+}
+
+/** The one-row statement run once per row of its parameters (sql/row-list-insert.ts). */
+function rowList(stmt: BetterSqlite3.Statement): SqliteStatement {
+  return {
+    reader: false,
+    all: () => [],
+    iterate: () => [][Symbol.iterator](),
+    run(rows) {
+      let changes = 0;
+      for (const row of rows as unknown[][]) changes += stmt.run(row).changes;
+      return { changes, lastInsertRowid: 0 };
     },
   };
 }
