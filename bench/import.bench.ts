@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { newRecordId } from '../src/domain/ids.ts';
 import { freePort } from '../test/helpers/cli.ts';
 import { historyLines } from '../test/browser/helpers/history.ts';
 import { createShellJob, projectId, signedInClient } from '../test/browser/helpers/kiln-api.ts';
@@ -170,7 +171,7 @@ async function importBare(parts: string[]): Promise<Times> {
       for (const r of rows) {
         const start = r.start_time as number;
         insert.run(
-          crypto.randomUUID(),
+          newRecordId(), // the same ids as Kiln's: the same rows
           jobId,
           r.number,
           r.daily_build_number,
