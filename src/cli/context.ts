@@ -58,6 +58,19 @@ export interface CliContext {
   savedLogin(): SavedLogin | undefined;
 }
 
+/** Whether two server URLs name the same server: scheme, host, port and path, as URL parsing sees them. */
+export function sameServer(a: string, b: string): boolean {
+  const norm = (u: string) => {
+    try {
+      const parsed = new URL(u);
+      return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+    } catch {
+      return u.replace(/\/+$/, '');
+    }
+  };
+  return norm(a) === norm(b);
+}
+
 /** The real context of a CLI process. */
 export function processContext(): CliContext {
   const env = process.env;
@@ -91,10 +104,20 @@ export function processContext(): CliContext {
           credentials: akskCredentials(env.KILN_AK, env.KILN_SK, env.KILN_PROJECT_ID),
         });
       }
-      const token = env.KILN_TOKEN || saved()?.token;
-      if (!token)
+      const target = url(override);
+      if (env.KILN_TOKEN)
+        return createKilnClient({ baseUrl: target, credentials: { token: env.KILN_TOKEN } });
+      const login = saved();
+      if (!login)
         throw new CliError('not logged in: run `kiln login` (or set KILN_TOKEN, or KILN_AK and KILN_SK)');
-      return createKilnClient({ baseUrl: url(override), credentials: { token } });
+      // A saved token goes only to the server that issued it: another URL (a KILN_URL left over,
+      // a typo, a server someone asked you to try) would otherwise receive a working credential.
+      if (!sameServer(login.url, target))
+        throw new CliError(
+          `the saved login is for ${login.url}, not ${target}: its token is not sent elsewhere; ` +
+            `run \`kiln login --url ${target}\` (or set KILN_TOKEN)`,
+        );
+      return createKilnClient({ baseUrl: target, credentials: { token: login.token } });
     },
     saveLogin(login) {
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });

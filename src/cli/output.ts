@@ -16,9 +16,20 @@ function cellText(value: unknown): string {
   return String(value);
 }
 
-/** RFC 4180: quote a field when it holds a comma, quote, CR or LF; double inner quotes. */
+/**
+ * A text that a spreadsheet would take for a formula (OWASP "CSV injection": = + - @, tab, CR):
+ * a commit message or branch name is whoever pushed it's text, and `=HYPERLINK(...)` or `=cmd|...`
+ * must open as text. Numbers are written as they are (-1 is a number, not a formula).
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * RFC 4180: quote a field when it holds a comma, quote, CR or LF; double inner quotes. A text
+ * cell that a spreadsheet would run as a formula is prefixed with a single quote first.
+ */
 export function csvField(value: unknown): string {
-  const text = cellText(value);
+  const raw = cellText(value);
+  const text = typeof value !== 'number' && FORMULA_START.test(raw) ? `'${raw}` : raw;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -23,7 +23,9 @@ export type RunJobBody = Static<typeof RunJobBody>;
 
 /** RunJob answer (bare, all strings). */
 export const RunJobResult = Type.Object({
-  octopus_job_name: Type.String({ description: "Kiln's id of the run (the build's record id prefix)" }),
+  octopus_job_name: Type.String({
+    description: "Kiln's id of the run (k_ and the end of the build's record id)",
+  }),
   actual_build_number: Type.String(),
   daily_build_number: Type.String(),
 });

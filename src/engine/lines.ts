@@ -21,6 +21,12 @@ export async function* readLines(
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let lineNo = 1;
+  // Most lines lie within one chunk: decoded from it directly, not copied into a new buffer first.
+  const text = () => {
+    const whole = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+    const end = whole.length > 0 && whole[whole.length - 1] === 13 ? whole.length - 1 : whole.length;
+    return whole.toString('utf8', 0, end);
+  };
   const take = (piece: Buffer) => {
     pendingBytes += piece.length;
     if (pendingBytes > maxBytes) throw new LineTooLongError(lineNo, maxBytes);
@@ -34,7 +40,7 @@ export async function* readLines(
     let nl = chunk.indexOf(10);
     while (nl >= 0) {
       take(chunk.subarray(0, nl));
-      yield Buffer.concat(pending).toString('utf8').replace(/\r$/, '');
+      yield text();
       lineNo++;
       pending = [];
       pendingBytes = 0;
@@ -43,5 +49,5 @@ export async function* readLines(
     }
     if (chunk.length > 0) take(Buffer.from(chunk));
   }
-  if (pendingBytes > 0) yield Buffer.concat(pending).toString('utf8').replace(/\r$/, '');
+  if (pendingBytes > 0) yield text();
 }

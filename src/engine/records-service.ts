@@ -74,7 +74,7 @@ export class RecordsService {
     if (end < from) throw invalidParam('end_time must not be before start_time');
     const { job } = await requireJob(this.storage, caller, jobId, 'read');
 
-    // The job's records version changes with every build added or finishing (database triggers),
+    // The job's records version changes with every build added or finishing (storage keeps it),
     // on whichever server: a settled page under the same version is still exact.
     const key = `${jobId}/${job.recordsVersion}/${from}/${end}/${q.pageIndex}/${q.pageSize}`;
     const cached = this.pages.get(key);
@@ -125,7 +125,10 @@ export class RecordsService {
     return build;
   }
 
-  /** ShowJobSuccessRatio: finished builds started between two dates (inclusive days, server zone). */
+  /**
+   * ShowJobSuccessRatio: builds started between two dates (inclusive days, server zone) that ended
+   * SUCCESS, FAILURE or timeout; aborted ones count neither way (docs/api-compat.md says why).
+   */
   async successRatio(
     caller: Principal,
     jobId: string,
@@ -140,7 +143,7 @@ export class RecordsService {
       throw invalidParam(`end_time "${endDate}" is not a real date in the format yyyy-MM-dd`);
     if (last < from) throw invalidParam('end_time must not be before start_time');
     await requireJob(this.storage, caller, jobId, 'read');
-    const { total, success } = await this.storage.builds.finishedCounts({
+    const { total, success } = await this.storage.builds.outcomeCounts({
       jobId,
       from,
       to: nextDayStart(last, this.timeZone),

@@ -322,8 +322,12 @@ export interface BuildStore {
   latestCountedStates(jobId: string, limit: number): Promise<BuildState[]>;
   /** The build with the highest number, if any. */
   latest(jobId: string): Promise<Build | undefined>;
-  /** Builds started in the window that finished, and those of them that succeeded. */
-  finishedCounts(window: BuildWindow): Promise<{ total: number; success: number }>;
+  /**
+   * Builds started in the window that finished with an outcome of the code (SUCCESS, FAILURE,
+   * timeout: ABORTED ones are left out, as the health score leaves them out), and those of them
+   * that succeeded.
+   */
+  outcomeCounts(window: BuildWindow): Promise<{ total: number; success: number }>;
   /** Unfinished builds of all jobs, by running status (Starting, Running). */
   activeCounts(): Promise<Record<string, number>>;
   /** Unfinished builds of one job, oldest first. */

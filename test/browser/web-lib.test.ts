@@ -77,7 +77,7 @@ describe('time window in the URL', () => {
 });
 
 describe('chart series', () => {
-  it('one duration point per finished build, failures marked; every day of the window counted', () => {
+  it('one duration point per finished build, failures marked; every day of the window counted, aborted builds not in its rate', () => {
     const day = 86_400_000;
     const t0 = new Date(2024, 4, 10, 12).getTime();
     const records = [
@@ -86,11 +86,12 @@ describe('chart series', () => {
       historyRecord(9, t0, 1),
     ];
     records.push({ ...historyRecord(10, t0 + 2 * day, 1), job_running_status: 'Running', state: '' });
+    records.push({ ...historyRecord(11, t0 + day + 2000, 3), state: 'ABORTED' });
     const d = durationSeries(records);
-    expect(d.numbers).toEqual([9, 7, 8]);
-    expect(d.failed.map((v) => v !== null)).toEqual([false, true, false]);
+    expect(d.numbers).toEqual([9, 7, 8, 11]);
+    expect(d.failed.map((v) => v !== null)).toEqual([false, true, false, false]);
     const daily = dailySeries(records, t0 - day, t0 + 2 * day);
-    expect(daily.builds).toEqual([0, 1, 2, 1]);
+    expect(daily.builds).toEqual([0, 1, 3, 1]);
     expect(daily.rate).toEqual([null, 100, 50, null]);
   });
 });

@@ -37,7 +37,7 @@ describeEachStore('schedules after the upgrade to next due times', (store) => {
       provider: migrationProvider(store),
     }).migrateTo('006-fair-queue');
     if (error) throw error;
-    const stores = sqlStores(db, { skipLocked: false });
+    const stores = sqlStores(db, { skipLocked: false, rowListInserts: store === 'sqlite' });
     const [domainId, userId, projectId] = [newId32(), newId32(), newId32()];
     await stores.domains.insert({ id: domainId, name: 'default', createdAt: upgradedAt });
     const user = { id: userId, domainId, name: 'alice', displayName: 'Alice', isAdmin: true };

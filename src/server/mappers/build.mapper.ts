@@ -1,5 +1,6 @@
 import type { HistoryDetails, RecordDetail } from '../../contract/builds.ts';
 import { buildTimeOf, stepTimeOf, type Build } from '../../domain/build.ts';
+import { runName } from '../../domain/ids.ts';
 import { formatCommitTime, formatOffsetTime } from '../../domain/time.ts';
 import { shownParameters, type BuildDetails } from '../../engine/build-service.ts';
 
@@ -58,7 +59,7 @@ export function toRecordDetail(d: BuildDetails, domainId: string, now: number): 
       user_id: b.userId,
       build_no: b.number,
       daily_build_num: b.dailyBuildNumber,
-      execution_id: `k_${b.recordId.slice(0, 8)}`,
+      execution_id: runName(b.recordId),
       repo_name: '',
       repo_id: '',
       branch: b.buildType === 'tag' ? '' : b.codeBranch,

@@ -1,4 +1,5 @@
 import type { RunJobBody } from '../../contract/builds.ts';
+import { runName } from '../../domain/ids.ts';
 import type { Principal } from '../../domain/identity.ts';
 import {
   toHistoryDetails,
@@ -31,7 +32,7 @@ export function buildHandlers(deps: RouteDeps): HandlerGroup<BuildOps> {
       commit: body.scm?.build_commit_id || undefined,
     });
     return {
-      octopus_job_name: `k_${build.recordId.slice(0, 8)}`,
+      octopus_job_name: runName(build.recordId),
       actual_build_number: String(build.number),
       daily_build_number: build.dailyBuildNumber,
     };

@@ -7,6 +7,7 @@ import { webhookDeliveries } from './004-webhook-deliveries.ts';
 import { maskStoredSecrets } from './005-mask-stored-secrets.ts';
 import { fairQueue } from './006-fair-queue.ts';
 import { scheduleNextDue } from './007-schedule-next-due.ts';
+import { recordsVersionPerInsert } from './008-records-version-per-insert.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -23,6 +24,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '005-mask-stored-secrets': maskStoredSecrets(),
         '006-fair-queue': fairQueue(),
         '007-schedule-next-due': scheduleNextDue(),
+        '008-records-version-per-insert': recordsVersionPerInsert(dialect),
       };
     },
   };

@@ -85,5 +85,5 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     (error) => options.onIdleError?.(error),
     (downMs) => options.onRecovered?.(downMs),
   );
-  return new SqlStorage(db, 'postgres', notifier, { skipLocked: true });
+  return new SqlStorage(db, 'postgres', notifier, { skipLocked: true, rowListInserts: false });
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { Build, BuildState } from '../../domain/build.ts';
 import { COUNTED_STATES } from '../../domain/health.ts';
 import type {
@@ -13,10 +13,34 @@ import type {
 import type { Database } from '../schema.ts';
 import { bucketOf, countInWindow, indexWindow, pageAt, pageInWindow } from './build-window.ts';
 import { BUILD_COLUMNS, buildToRow, toBuild } from './mappers.ts';
+import { ROW_LIST } from './row-list-insert.ts';
+
+/** Builds per statement: a VALUES list of 30 parameters each stays under SQLite's limit (32766). */
+const ROWS_PER_STATEMENT = 1_000;
+
+/** Statement texts by placeholder style and row count (full-size lists and single rows only). */
+const texts = new Map<string, string>();
+
+/** `insert into builds (columns) values (...), ...` for `rows` rows, `?` or `$n` placeholders. */
+function insertText(columns: string[], rows: number, positional: boolean): string {
+  const key = `${positional}/${rows}`;
+  const cached = texts.get(key);
+  if (cached !== undefined) return cached;
+  let n = 0;
+  const tuple = () => `(${columns.map(() => (positional ? '?' : `$${++n}`)).join(', ')})`;
+  const values = Array.from({ length: rows }, tuple).join(', ');
+  const text = `insert into "builds" (${columns.map((c) => `"${c}"`).join(', ')}) values ${values}`;
+  if (rows === 1 || rows === ROWS_PER_STATEMENT) texts.set(key, text);
+  return text;
+}
 
 /** SQL BuildStore. */
 export class SqlBuildStore implements BuildStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** insertMany as row lists (sql/row-list-insert.ts, SQLite) or $n VALUES lists (PostgreSQL). */
+    private readonly rowListInserts = false,
+  ) {}
 
   async insert(build: Build, plan?: string): Promise<void> {
     await this.db
@@ -24,17 +48,26 @@ export class SqlBuildStore implements BuildStore {
       .values(buildToRow(build, plan ?? null))
       .execute();
     await this.addToCounts(build.jobId, new Map([[bucketOf(build.startTime), 1]]));
+    await this.bumpRecordsVersion([build.jobId]);
   }
 
   async insertMany(builds: Build[]): Promise<void> {
     if (builds.length === 0) return;
-    // Chunks keep each statement under SQLite's bound-parameter limit (32766).
-    const perStatement = Math.floor(30_000 / 30);
-    for (let i = 0; i < builds.length; i += perStatement) {
-      await this.db
-        .insertInto('builds')
-        .values(builds.slice(i, i + perStatement).map((b) => buildToRow(b)))
-        .execute();
+    // The statement text is made here, not by the query builder: building and compiling a
+    // parameter node per value cost an import about as much as the database's own work on the rows.
+    const columns = Object.keys(buildToRow(builds[0]!));
+    for (let i = 0; i < builds.length; i += ROWS_PER_STATEMENT) {
+      const chunk = builds.slice(i, i + ROWS_PER_STATEMENT);
+      const query = this.rowListInserts
+        ? CompiledQuery.raw(
+            `${ROW_LIST} ${insertText(columns, 1, true)}`,
+            chunk.map((b) => Object.values(buildToRow(b))),
+          )
+        : CompiledQuery.raw(
+            insertText(columns, chunk.length, false),
+            chunk.flatMap((b) => Object.values(buildToRow(b))),
+          );
+      await this.db.executeQuery(query);
     }
     const byJob = new Map<string, Map<number, number>>();
     for (const b of builds) {
@@ -44,6 +77,19 @@ export class SqlBuildStore implements BuildStore {
       byJob.set(b.jobId, buckets);
     }
     for (const [jobId, buckets] of byJob) await this.addToCounts(jobId, buckets);
+    await this.bumpRecordsVersion([...byJob.keys()]);
+  }
+
+  /**
+   * A build added changes its job's history: the records page cache is keyed on this version
+   * (migration 008 says why this is not a trigger). Every insert path calls it.
+   */
+  private async bumpRecordsVersion(jobIds: string[]): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ records_version: sql`records_version + 1` })
+      .where('id', 'in', jobIds)
+      .execute();
   }
 
   private async addToCounts(jobId: string, buckets: Map<number, number>): Promise<void> {
@@ -80,6 +126,28 @@ export class SqlBuildStore implements BuildStore {
 
   async existingNumbers(jobId: string, numbers: number[]): Promise<Set<number>> {
     const found = new Set<number>();
+    if (numbers.length === 0) return found;
+    let low = numbers[0]!;
+    let high = low;
+    for (const n of numbers) {
+      if (n < low) low = n;
+      if (n > high) high = n;
+    }
+    // An import's batch is mostly a run of consecutive numbers: one range scan of the
+    // (job_id, number) index then beats an IN list of thousands of parameters. A sparse batch
+    // (its range could hold far more of the job's builds than it asks about) uses IN lists.
+    if (high - low < 4 * numbers.length) {
+      const wanted = new Set(numbers);
+      const rows = await this.db
+        .selectFrom('builds')
+        .select('number')
+        .where('job_id', '=', jobId)
+        .where('number', '>=', low)
+        .where('number', '<=', high)
+        .execute();
+      for (const r of rows) if (wanted.has(Number(r.number))) found.add(Number(r.number));
+      return found;
+    }
     for (let i = 0; i < numbers.length; i += 10_000) {
       const rows = await this.db
         .selectFrom('builds')
@@ -128,7 +196,7 @@ export class SqlBuildStore implements BuildStore {
     return row && toBuild(row);
   }
 
-  async finishedCounts(w: BuildWindow): Promise<{ total: number; success: number }> {
+  async outcomeCounts(w: BuildWindow): Promise<{ total: number; success: number }> {
     const row = await this.db
       .selectFrom('builds')
       .select([
@@ -139,6 +207,7 @@ export class SqlBuildStore implements BuildStore {
       .where('start_time', '>=', w.from)
       .where('start_time', '<', w.to)
       .where('running_status', '=', 'Finished')
+      .where('state', 'in', COUNTED_STATES)
       .executeTakeFirstOrThrow();
     return { total: Number(row.total), success: Number(row.success) };
   }

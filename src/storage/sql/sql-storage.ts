@@ -26,6 +26,11 @@ import { SqlWebhookDeliveryStore } from './webhook-delivery-store.ts';
 export interface SqlFlavour {
   /** PostgreSQL: claim queue rows with FOR UPDATE SKIP LOCKED. */
   skipLocked: boolean;
+  /**
+   * Bulk inserts (an import) as row lists (sql/row-list-insert.ts: SQLite, where a prepared one-row
+   * insert per row is fastest), or as thousand-row VALUES lists (PostgreSQL: few round trips).
+   */
+  rowListInserts: boolean;
 }
 
 /** The stores of the shared SQL implementation, bound to a connection or a transaction. */
@@ -38,7 +43,7 @@ export function sqlStores(db: Kysely<Database>, flavour: SqlFlavour): Stores {
     tokens: new SqlTokenStore(db),
     accessKeys: new SqlAccessKeyStore(db),
     jobs: new SqlJobStore(db),
-    builds: new SqlBuildStore(db),
+    builds: new SqlBuildStore(db, flavour.rowListInserts),
     steps: new SqlStepStore(db),
     logs: new SqlLogStore(db),
     queue: new SqlQueueStore(db, flavour.skipLocked),

@@ -90,5 +90,5 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
     ...queryLog(options.onQuery),
   });
   await migrate(db, 'sqlite');
-  return new SqlStorage(db, 'sqlite', silentNotifier, { skipLocked: false });
+  return new SqlStorage(db, 'sqlite', silentNotifier, { skipLocked: false, rowListInserts: true });
 }

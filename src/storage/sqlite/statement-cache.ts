@@ -1,7 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { SqliteDatabase } from 'kysely';
+import type { SqliteDatabase, SqliteStatement } from 'kysely';
 import { LruCache } from '../../domain/lru-cache.ts';
 import { ARRAY_ROWS } from '../sql/array-rows.ts';
+import { ROW_LIST } from '../sql/row-list-insert.ts';
 
 /**
  * Kysely's SQLite driver prepares every statement anew; preparing costs about as much as running a
@@ -14,12 +15,27 @@ export function withStatementCache(db: BetterSqlite3.Database, capacity = 500): 
   return {
     close: () => db.close(),
     prepare(sql: string) {
-      const cached = cache.get(sql);
-      if (cached) return cached;
-      const stmt = db.prepare(sql);
-      if (sql.startsWith(ARRAY_ROWS)) stmt.raw(true);
-      cache.set(sql, stmt);
-      return stmt;
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = db.prepare(sql);
+        if (sql.startsWith(ARRAY_ROWS)) stmt.raw(true);
+        cache.set(sql, stmt);
+      }
+      return sql.startsWith(ROW_LIST) ? rowList(stmt) : stmt;
+    },
+  };
+}
+
+/** The one-row statement run once per row of its parameters (sql/row-list-insert.ts). */
+function rowList(stmt: BetterSqlite3.Statement): SqliteStatement {
+  return {
+    reader: false,
+    all: () => [],
+    iterate: () => [][Symbol.iterator](),
+    run(rows) {
+      let changes = 0;
+      for (const row of rows as unknown[][]) changes += stmt.run(row).changes;
+      return { changes, lastInsertRowid: 0 };
     },
   };
 }

@@ -1,13 +1,17 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { npmChromium } from './npm-chromium.ts';
 
 /**
- * Debian's Chromium driven by playwright-core (`npx playwright install` cannot download a browser
- * here). Each launch gets a fresh profile directory, removed on close.
+ * Chromium driven by playwright-core (`npx playwright install` cannot download a browser here):
+ * `KILN_CHROMIUM` if set (a path, or `npm` for the one npm ships), else Debian's at
+ * /usr/bin/chromium when it is there, else the one the devDependency `@sparticuz/chromium` ships
+ * (so `npm ci && npm test` needs no browser installed). Each launch gets a fresh profile
+ * directory, removed on close.
  */
-export const CHROMIUM_PATH = process.env.KILN_CHROMIUM ?? '/usr/bin/chromium';
+const DEBIAN_CHROMIUM = '/usr/bin/chromium';
 
 const ARGS = [
   '--headless',
@@ -19,27 +23,62 @@ const ARGS = [
   '--no-first-run',
 ];
 
+/** Which Chromium a launch uses, and what its process needs in its environment. */
+export interface ChromiumBinary {
+  executablePath: string;
+  env: Record<string, string>;
+}
+
+const isExecutable = (path: string) => {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The Chromium to use on this machine (see above). */
+export async function findChromium(choice = process.env.KILN_CHROMIUM): Promise<ChromiumBinary> {
+  if (choice === 'npm') return npmChromium();
+  if (choice) {
+    if (!isExecutable(choice)) throw new Error(`KILN_CHROMIUM names ${choice}, which is not an executable`);
+    return { executablePath: choice, env: {} };
+  }
+  if (isExecutable(DEBIAN_CHROMIUM)) return { executablePath: DEBIAN_CHROMIUM, env: {} };
+  return npmChromium();
+}
+
 /** A browser context on a fresh profile, and how to close it. */
 export interface Chromium {
   context: BrowserContext;
+  /** The binary it runs. */
+  executablePath: string;
   close(): Promise<void>;
 }
 
-/** Starts Chromium with a viewport of `width` x `height`. */
-export async function launchChromium(viewport = { width: 1280, height: 900 }): Promise<Chromium> {
-  if (!existsSync(CHROMIUM_PATH))
-    throw new Error(`no Chromium at ${CHROMIUM_PATH}: apt-get install -y chromium (or set KILN_CHROMIUM)`);
+/** Starts Chromium (`binary`, or the one findChromium picks) with a viewport of `width` x `height`. */
+export async function launchChromium(
+  viewport = { width: 1280, height: 900 },
+  binary?: ChromiumBinary,
+): Promise<Chromium> {
+  const { executablePath, env } = binary ?? (await findChromium());
   const profile = mkdtempSync(join(tmpdir(), 'kiln-chromium-'));
   // Playwright passes the profile as --user-data-dir itself (it refuses that flag in `args`).
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH,
+    executablePath,
+    env: { ...process.env, ...env },
     headless: true,
     args: ARGS,
     viewport,
+    // The story reads English text and dates. Fixed here, not taken from LANG: with LANG=C the
+    // headless shell npm ships reports the locale "en-US@posix", on which Intl throws.
+    locale: 'en-US',
     timezoneId: process.env.TZ || undefined,
   });
   return {
     context,
+    executablePath,
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });

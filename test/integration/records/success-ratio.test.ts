@@ -65,6 +65,25 @@ describeEachStore('ShowJobSuccessRatio', (store) => {
     expect(body.success_count).toBe(states.filter((s) => s === 'SUCCESS').length);
   });
 
+  it('leaves ABORTED builds out of both counts, counts timeout as a failure, and skips unfinished ones', async () => {
+    const job = await jobWith(['SUCCESS', 'ABORTED', 'FAILURE', 'ABORTED', 'timeout', 'SUCCESS', 'ABORTED']);
+    await k.insert(job, [
+      build(job, 8, Z('2024-06-01T05:00:00Z'), { state: '', runningStatus: 'Running', finishedAt: null }),
+    ]);
+    expect((await ratio(job, '2024-06-01', '2024-06-01')).json()).toEqual({
+      success_count: 2,
+      total_count: 4,
+      success_ratio: 0.5,
+    });
+    // Only stopped builds: nothing says how the code builds, the same answer as no builds.
+    const stopped = await jobWith(['ABORTED', 'ABORTED']);
+    expect((await ratio(stopped, '2024-06-01', '2024-06-01')).json()).toEqual({
+      success_count: 0,
+      total_count: 0,
+      success_ratio: 0,
+    });
+  });
+
   it('answers zeros when no build lies between the dates', async () => {
     const job = await jobWith(['SUCCESS']);
     expect((await ratio(job, '2024-07-01', '2024-07-31')).json()).toEqual({

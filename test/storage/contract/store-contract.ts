@@ -455,6 +455,19 @@ export function runStoreContract(options: StoreContractOptions): void {
       expect(await storage.builds.existingNumbers(job.id, [1, 2])).toEqual(new Set([1]));
     });
 
+    it('finds which of a list of numbers a job has, for runs of numbers and for sparse lists', async () => {
+      const job = await newJob();
+      const other = await newJob();
+      const numbers = [...Array.from({ length: 10 }, (_, i) => i + 1), 100, 5000];
+      await storage.builds.insertMany(numbers.map((n) => sampleBuild(job.id, n, now + n)));
+      await storage.builds.insertMany([sampleBuild(other.id, 11, now), sampleBuild(other.id, 12, now)]);
+      const has = (list: number[]) => storage.builds.existingNumbers(job.id, list);
+      expect(await has([])).toEqual(new Set());
+      expect(await has([12, 11, 10, 9, 8, 7, 6, 5])).toEqual(new Set([10, 9, 8, 7, 6, 5])); // a run
+      expect(await has([2, 4, 6, 50])).toEqual(new Set([2, 4, 6])); // sparser: an IN list
+      expect(await has([1, 100, 4999, 5000, 1_000_000])).toEqual(new Set([1, 100, 5000]));
+    });
+
     it('counts and pages any window exactly like a naive sort', async () => {
       const job = await newJob();
       const t0 = Date.UTC(2024, 0, 1);
@@ -572,8 +585,9 @@ export function runStoreContract(options: StoreContractOptions): void {
         'SUCCESS',
       ]);
       expect((await storage.builds.latest(job.id))?.number).toBe(7);
-      expect(await storage.builds.finishedCounts({ jobId: job.id, from: now, to: now + 100 })).toEqual({
-        total: 6,
+      // Six finished, two of them ABORTED: those count neither way.
+      expect(await storage.builds.outcomeCounts({ jobId: job.id, from: now, to: now + 100 })).toEqual({
+        total: 4,
         success: 2,
       });
     });

@@ -36,7 +36,10 @@ export interface DailySeries {
   /** Local midnight of each day, in seconds. */
   days: number[];
   builds: number[];
-  /** Percent of the day's finished builds that succeeded; null when none finished. */
+  /**
+   * Percent of the day's builds with an outcome (SUCCESS, FAILURE, timeout) that succeeded, as the
+   * success-ratio API counts them (aborted ones count neither way); null when there are none.
+   */
   rate: (number | null)[];
 }
 
@@ -55,13 +58,13 @@ export const MAX_DAYS = 3660;
 
 /** Every day from `from` to `to` (epoch ms), with the records counted on their start day. */
 export function dailySeries(records: readonly BuildInfoRecord[], from: number, to: number): DailySeries {
-  const counts = new Map<number, { builds: number; finished: number; success: number }>();
+  const counts = new Map<number, { builds: number; counted: number; success: number }>();
   for (const r of records) {
     const day = localMidnight(r.start_time);
-    const c = counts.get(day) ?? { builds: 0, finished: 0, success: 0 };
+    const c = counts.get(day) ?? { builds: 0, counted: 0, success: 0 };
     const s = statusOf(r.job_running_status, r.state);
     c.builds++;
-    if (isFinished(s)) c.finished++;
+    if (isFinished(s) && s !== 'aborted') c.counted++;
     if (s === 'success') c.success++;
     counts.set(day, c);
   }
@@ -72,7 +75,7 @@ export function dailySeries(records: readonly BuildInfoRecord[], from: number, t
     const c = counts.get(day);
     out.days.push(day / 1000);
     out.builds.push(c?.builds ?? 0);
-    out.rate.push(c && c.finished > 0 ? Math.round((1000 * c.success) / c.finished) / 10 : null);
+    out.rate.push(c && c.counted > 0 ? Math.round((1000 * c.success) / c.counted) / 10 : null);
   }
   return out;
 }

@@ -29,9 +29,15 @@ function SuccessRatio({ client, jobId }: { client: Kiln; jobId: string }) {
       </span>
     );
   const { success_count, total_count, success_ratio } = ratio.data;
-  if (total_count === 0) return <span className="muted">no builds</span>;
+  // Aborted builds count neither way (docs/api-compat.md): a job only stopped shows no ratio.
+  if (total_count === 0)
+    return (
+      <span className="muted" title="No build ended SUCCESS, FAILURE or timeout (aborted ones do not count)">
+        no outcome
+      </span>
+    );
   return (
-    <span title={`${success_count} of ${total_count} finished builds succeeded`}>
+    <span title={`${success_count} of ${total_count} builds succeeded (aborted ones do not count)`}>
       {Math.round(success_ratio * 100)} %{' '}
       <span className="muted">
         ({success_count}/{total_count})
