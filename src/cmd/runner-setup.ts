@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { BwrapBackend } from '../runner/bwrap-sandbox.ts';
 import { HostBackend } from '../runner/host-sandbox.ts';
@@ -37,6 +38,7 @@ export async function runnerOptions(
     sandbox,
     workDir: base.workDir,
     path: base.path,
+    runnerName: hostname(),
     limits: { processes: config.buildMaxProcesses, diskBytes: config.buildMaxDiskBytes },
     mirrors: {
       localRepositories: config.localRepositories,

@@ -1,6 +1,15 @@
 import type { BuildParameter, BuildType } from './build.ts';
-import { isCommitId, type JobSpec, type StepSpec } from './job-config.ts';
+import {
+  BUILD_YAML_PATH_PARAMETER,
+  DEFAULT_BUILD_YAML_PATH,
+  isCommitId,
+  isReservedParameter,
+  PARAM_NAME,
+  type JobSpec,
+  type StepSpec,
+} from './job-config.ts';
 import { BRANCH_PARAMETER } from './job-parameters.ts';
+import type { BuildContext } from './predefined-parameters.ts';
 import { isValidRefName } from './ref-name.ts';
 
 /**
@@ -20,10 +29,15 @@ export interface BuildPlan {
         lfs?: boolean;
       }
     | undefined;
+  /** The job's steps; empty for a code-based build (its steps come from its build.yml). */
   steps: StepSpec[];
+  /** A code-based build: the build.yml to read from the commit built (absent: a graphical build). */
+  yaml?: { path: string };
   parameters: BuildParameter[];
   timeoutMs: number;
   keepWorkspace: boolean;
+  /** For the predefined parameters (absent in plans stored before it existed). */
+  context?: BuildContext;
 }
 
 /** What a run request asks for (RunJob body, a schedule, a push). */
@@ -50,12 +64,15 @@ export interface RunIssue {
 }
 
 /** Turns a job's spec and a run request into a plan, or lists what is wrong with the request. */
-export function planBuild(spec: JobSpec, req: RunRequest): PlannedBuild | RunIssue[] {
+export function planBuild(spec: JobSpec, req: RunRequest, context?: BuildContext): PlannedBuild | RunIssue[] {
   const issues: RunIssue[] = [];
   const given = new Map<string, string>();
+  const yaml = spec.configType === 'YAML';
   req.parameters.forEach((p, i) => {
     const known = p.name === BRANCH_PARAMETER || spec.parameters.some((d) => d.name === p.name);
-    if (!known)
+    // A code-based build may also set the parameters its build.yml declares, read only once it runs.
+    const yamlParameter = yaml && PARAM_NAME.test(p.name) && !isReservedParameter(p.name);
+    if (!known && !yamlParameter)
       issues.push({ field: `parameter[${i}].name`, message: `"${p.name}" is not a parameter of this job` });
     else if (p.value.includes('\u0000'))
       issues.push({ field: `parameter[${i}].value`, message: 'must not contain NUL' });
@@ -68,6 +85,16 @@ export function planBuild(spec: JobSpec, req: RunRequest): PlannedBuild | RunIss
     }
     return { name: d.name, value, sensitive: d.sensitive };
   });
+  for (const [name, value] of given)
+    if (!parameters.some((p) => p.name === name)) parameters.push({ name, value, sensitive: false });
+  const yamlPath = yaml
+    ? parameters.find((p) => p.name === BUILD_YAML_PATH_PARAMETER)?.value || DEFAULT_BUILD_YAML_PATH
+    : '';
+  if (yaml && !isRepositoryPath(yamlPath))
+    issues.push({
+      field: BUILD_YAML_PATH_PARAMETER,
+      message: `"${yamlPath}" is not a path inside the repository (relative, without ..)`,
+    });
 
   const branch =
     req.branch ??
@@ -103,12 +130,20 @@ export function planBuild(spec: JobSpec, req: RunRequest): PlannedBuild | RunIss
         lfs: spec.scm.lfs,
       },
       steps: spec.steps,
+      ...(yaml && { yaml: { path: yamlPath } }),
       parameters,
       timeoutMs: spec.timeoutMs,
       keepWorkspace: spec.keepWorkspace,
+      ...(context && { context }),
     },
     buildType,
     codeBranch,
     requestedCommit: req.commit ?? '',
   };
+}
+
+/** A relative path that stays inside the repository. */
+export function isRepositoryPath(path: string): boolean {
+  if (path === '' || path.length > 1024 || path.startsWith('/') || /[\u0000\\]/.test(path)) return false;
+  return path.split('/').every((part) => part !== '..' && part !== '');
 }

@@ -103,6 +103,16 @@ export const STEP_STATUSES = ['', 'running', 'success', 'error'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
 /** One step of a build, as stored. */
+/** How a job defines its build: graphical steps in the job (ACTION) or the repository's build.yml (YAML). */
+export type BuildConfigType = 'ACTION' | 'YAML';
+
+/** The build.yml a code-based build ran: where it was read from and its text ('' until it is read). */
+export interface BuildScript {
+  configType: BuildConfigType;
+  path: string;
+  script: string;
+}
+
 export interface BuildStep {
   index: number;
   name: string;
@@ -117,6 +127,21 @@ export interface BuildStep {
 }
 
 /** ms a step ran (so far, while running). */
+/** A step of a build that has not run yet. */
+export function newStep(s: { name: string; moduleId: string; enabled?: boolean }, index: number): BuildStep {
+  return {
+    index,
+    name: s.name,
+    moduleId: s.moduleId,
+    enabled: s.enabled !== false,
+    status: '',
+    startedAt: null,
+    finishedAt: null,
+    logStart: null,
+    logEnd: null,
+  };
+}
+
 export function stepTimeOf(step: BuildStep, now: number): number {
   if (step.startedAt === null) return 0;
   return Math.max(0, (step.finishedAt ?? now) - step.startedAt);

@@ -1,9 +1,12 @@
 import { Cron } from 'croner';
+import { ACTIONS, actionOfModule, MODULE_ACTIONS } from './actions.ts';
+import type { BuildConfigType } from './build.ts';
 import { MAX_BRANCH_PATTERN_LENGTH, MAX_BRANCH_PATTERNS, matchBranchPattern } from './branch-pattern.ts';
 import { MASK } from './build.ts';
 import { SCM_TYPES } from './scm.ts';
 import type { JobConfig, JobTriggerDoc } from './job-document.ts';
 import { parameterSpec, withDefault, type ParameterSpec } from './job-parameters.ts';
+import { PREDEFINED_PARAMETERS } from './predefined-parameters.ts';
 import { isValidRefName } from './ref-name.ts';
 import { urlUserinfo } from './url-credentials.ts';
 
@@ -14,8 +17,10 @@ import { urlUserinfo } from './url-credentials.ts';
  * derives the `JobSpec` the engine runs.
  */
 
-/** Step modules Kiln can run, by `module_id`. */
-export const STEP_MODULES = ['kiln.shell'] as const;
+/** Where a code-based job's build.yml is, unless its CB_BUILD_YAML_PATH parameter names another file. */
+export const DEFAULT_BUILD_YAML_PATH = '.cloudbuild/build.yml';
+/** The job parameter that names another build.yml. */
+export const BUILD_YAML_PATH_PARAMETER = 'CB_BUILD_YAML_PATH';
 
 /** Trigger names Kiln understands in `triggers[].name`. */
 export const TRIGGER_NAMES = ['timer', 'code_update'] as const;
@@ -32,18 +37,38 @@ export const RESERVED_PARAMETERS = [
   'HOME',
 ] as const;
 
-const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** A parameter name: letters, digits and _, not starting with a digit. */
+export const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+/** True for a name Kiln sets itself (its own, the predefined CodeArts parameters, KILN_*). */
+export function isReservedParameter(name: string): boolean {
+  return (
+    (RESERVED_PARAMETERS as readonly string[]).includes(name) ||
+    (PREDEFINED_PARAMETERS as readonly string[]).includes(name) ||
+    name.startsWith('KILN_')
+  );
+}
 const TIME_UNITS: Record<string, number> = { SECONDS: 1_000, MINUTES: 60_000, HOURS: 3_600_000 };
 /** Builds of a job without a timeout stop after this long. */
 export const DEFAULT_TIMEOUT_MS = 60 * 60_000;
 const MAX_TIMEOUT_MS = 24 * 3_600_000;
 
-/** A step as the engine runs it. */
+/** A step as the engine runs it: a graphical step of the job, or an action of a build.yml. */
 export interface StepSpec {
   name: string;
+  /** The graphical step's `module_id`, or the build.yml action keyword. */
   moduleId: string;
   enabled: boolean;
+  /** The command a command action runs ('' for other actions). */
   command: string;
+  /** The action keyword (actions.ts); '' for a module Kiln does not know. Absent in plans stored before it existed: `sh`. */
+  action?: string;
+  /** The step's image (`cloudbuild@maven3.5.3-jdk8-open`, or an image reference). */
+  image?: string;
+  /** The action's inputs other than `command`, as strings, `${name}` references resolved. */
+  inputs?: Record<string, unknown>;
+  /** Go on with the next step when this one fails (`ignore_fail`). */
+  ignoreFail?: boolean;
 }
 /** What the engine needs from a job's document. */
 export interface JobSpec {
@@ -59,6 +84,8 @@ export interface JobSpec {
         lfs: boolean;
       }
     | undefined;
+  /** ACTION: the steps below; YAML: the steps come from the build.yml of the commit built. */
+  configType: BuildConfigType;
   steps: StepSpec[];
   parameters: ParameterSpec[];
   timeoutMs: number;
@@ -119,18 +146,20 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
       add(`scms[${i}].web_url`, 'must be an http(s) URL');
   });
 
-  if (config.steps.length === 0) add('steps', 'must have at least one step');
+  const configType = config.build_config_type ?? 'ACTION';
+  if (configType !== 'ACTION' && configType !== 'YAML')
+    add('build_config_type', 'must be ACTION (the steps of the job) or YAML (the repository\'s build.yml)');
+  if (configType === 'YAML' && (config.scms ?? []).length === 0)
+    add('scms', 'a code-based (YAML) job needs a repository: its build.yml is read from the commit built');
+  if (configType !== 'YAML' && config.steps.length === 0) add('steps', 'must have at least one step');
   if (config.steps.length > 100) add('steps', 'must have at most 100 steps');
   config.steps.forEach((step, i) => {
-    if (!(STEP_MODULES as readonly string[]).includes(step.module_id)) {
-      add(
-        `steps[${i}].module_id`,
-        `step "${step.name}" uses unknown module "${step.module_id}"; known: ${STEP_MODULES.join(', ')}`,
-      );
-      return;
-    }
     if (step.name.trim() === '') add(`steps[${i}].name`, 'must not be empty');
+    // A module Kiln does not know is kept (a migrating user imports every job): its build fails naming it.
+    const action = actionOfModule(step.module_id);
+    if (!action || action.run !== 'command') return;
     const command = step.properties?.command;
+    if (command === undefined && action.defaultCommand !== undefined) return;
     if (typeof command !== 'string' || command.trim() === '')
       add(`steps[${i}].properties.command`, `step "${step.name}" needs a non-empty string "command"`);
   });
@@ -147,7 +176,7 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
         `parameters[${i}].params.name`,
         'must be a name of letters, digits and _ not starting with a digit',
       );
-    else if ((RESERVED_PARAMETERS as readonly string[]).includes(p.name) || p.name.startsWith('KILN_'))
+    else if (isReservedParameter(p.name))
       add(`parameters[${i}].params.name`, `"${p.name}" is set by Kiln and cannot be a parameter`);
     else if (seen.has(p.name)) add(`parameters[${i}].params.name`, `parameter "${p.name}" is defined twice`);
     seen.add(p.name);
@@ -244,18 +273,40 @@ export function toJobSpec(config: JobConfig): JobSpec {
       submodules: config.auto_update_sub_module === 'true',
       lfs: scm.enable_git_lfs === true,
     },
-    steps: config.steps.map((s) => ({
-      name: s.name,
-      moduleId: s.module_id,
-      enabled: s.enable !== false,
-      command: typeof s.properties?.command === 'string' ? s.properties.command : '',
-    })),
+    configType: config.build_config_type === 'YAML' ? 'YAML' : 'ACTION',
+    steps: config.build_config_type === 'YAML' ? [] : config.steps.map(graphicalStep),
     parameters: (config.parameters ?? []).map(parameterSpec),
     timeoutMs: timeoutMs(config.timeout),
     cron: triggers.filter((t) => t.name === 'timer').map((t) => triggerParam(t, 'cron') ?? ''),
     pushBranches,
     keepWorkspace: config.kiln?.keep_workspace === true,
   };
+}
+
+/** A graphical step as the engine runs it: its module's action, with the action's default command when it gives none. */
+function graphicalStep(s: JobConfig['steps'][number]): StepSpec {
+  const action = actionOfModule(s.module_id);
+  const properties = s.properties ?? {};
+  const { command, image, ignore_fail: ignoreFail, ...inputs } = properties;
+  return {
+    name: s.name,
+    moduleId: s.module_id,
+    enabled: s.enable !== false,
+    command: typeof command === 'string' ? command : (action?.defaultCommand ?? ''),
+    action: action?.keyword ?? '',
+    ...(typeof image === 'string' && image !== '' && { image }),
+    ...(Object.keys(inputs).length > 0 && { inputs }),
+    ...((ignoreFail === true || ignoreFail === 'true') && { ignoreFail: true }),
+  };
+}
+
+/** The module ids Kiln runs, with the action each is (for docs and the dashboard). */
+export function knownModules(): { moduleId: string; action: string; displayName: string }[] {
+  return Object.entries(MODULE_ACTIONS).map(([moduleId, keyword]) => ({
+    moduleId,
+    action: keyword,
+    displayName: ACTIONS[keyword]?.displayName ?? keyword,
+  }));
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { newStep } from '../domain/build.ts';
 import type { Clock } from '../domain/clock.ts';
 import {
   LeaseLostError,
@@ -118,8 +119,16 @@ export class DispatchService {
 
   async started(runnerId: string, recordId: string, checkout: CheckoutInfo): Promise<void> {
     const run = await this.held(runnerId, recordId);
-    if (!(await this.storage.builds.markRunning(recordId, runnerId, checkout)))
-      throw new LeaseLostError(recordId);
+    const marked = await this.storage.transaction(async (tx) => {
+      if (!(await tx.builds.markRunning(recordId, runnerId, checkout))) return false;
+      // A code-based build's steps and file; a resent report finds them stored already.
+      if (checkout.stages && (await tx.steps.list(recordId)).length === 0)
+        await tx.steps.insertMany(recordId, checkout.stages.map(newStep));
+      if (checkout.script)
+        await tx.scripts.put(recordId, { configType: 'YAML', path: checkout.script.path, script: checkout.script.text });
+      return true;
+    });
+    if (!marked) throw new LeaseLostError(recordId);
     this.logger.info({ recordId, jobId: run.build.jobId, runnerId }, 'build started');
   }
 

@@ -1,10 +1,11 @@
-import type { Build, BuildStep, TriggerType } from '../domain/build.ts';
-import { dailyBuildNumber, MASK, MAX_BUILD_NUMBER } from '../domain/build.ts';
+import type { Build, TriggerType } from '../domain/build.ts';
+import { dailyBuildNumber, MASK, MAX_BUILD_NUMBER, newStep } from '../domain/build.ts';
 import { planBuild, type RunRequest } from '../domain/build-plan.ts';
 import { AppError, invalidParam } from '../domain/errors.ts';
 import { newRecordId } from '../domain/ids.ts';
 import type { User } from '../domain/identity.ts';
 import { toJobSpec } from '../domain/job-config.ts';
+import { buildTimestamp } from '../domain/predefined-parameters.ts';
 import { dayKey } from '../domain/time.ts';
 import { maskUrlCredentials } from '../domain/url-credentials.ts';
 import type { JobRecord, Stores } from '../storage/ports.ts';
@@ -28,7 +29,12 @@ export interface TriggerInput {
  */
 export async function createBuild(tx: Stores, input: TriggerInput, stored: StoredSecrets): Promise<Build> {
   const spec = toJobSpec(stored.jobConfig(input.job.config));
-  const planned = planBuild(spec, input.request);
+  const planned = planBuild(spec, input.request, {
+    projectId: input.job.projectId,
+    jobName: input.job.name,
+    executor: input.user.name,
+    timestamp: buildTimestamp(input.now, input.timeZone),
+  });
   if (Array.isArray(planned)) throw invalidParam(planned.map((i) => `${i.field}: ${i.message}`).join('; '));
   const number = await tx.jobs.allocateBuildNumber(input.job.id);
   if (number === undefined) throw await noNumber(tx, input.job);
@@ -61,18 +67,9 @@ export async function createBuild(tx: Stores, input: TriggerInput, stored: Store
     requestedCommit: planned.requestedCommit,
   };
   await tx.builds.insert(build, stored.planText(planned.plan));
-  const steps: BuildStep[] = spec.steps.map((s, index) => ({
-    index,
-    name: s.name,
-    moduleId: s.moduleId,
-    enabled: s.enabled,
-    status: '',
-    startedAt: null,
-    finishedAt: null,
-    logStart: null,
-    logEnd: null,
-  }));
-  await tx.steps.insertMany(build.recordId, steps);
+  await tx.steps.insertMany(build.recordId, spec.steps.map(newStep));
+  // A code-based build's steps and file are known once its runner has read the file.
+  if (planned.plan.yaml) await tx.scripts.put(build.recordId, { configType: 'YAML', path: planned.plan.yaml.path, script: '' });
   await tx.queue.enqueue(build.recordId, input.job.id, input.now);
   return build;
 }

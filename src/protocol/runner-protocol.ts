@@ -50,6 +50,13 @@ export interface CheckoutInfo {
   commitMessage: string;
   /** The branch checked out (fills in the build's branch when the job names none). */
   branch: string;
+  /**
+   * A code-based build's steps, as its build.yml defines them (a graphical build's steps were
+   * planned when it was triggered), and the file they were read from (its text '' when it could
+   * not be read). The server keeps them with the build.
+   */
+  stages?: { name: string; moduleId: string }[];
+  script?: { path: string; text: string };
 }
 
 /** A step starting (`running`) or ending (`success`, `error`). */

@@ -19,6 +19,9 @@ import type { MirrorCache, MirrorFailure, MirrorHold } from './mirrors.ts';
 import { retryingPeer } from './retrying-peer.ts';
 import type { BuildDirs, Sandbox, SandboxBackend } from './sandbox.ts';
 import { SecretMasker } from './secret-masker.ts';
+import { stepWork, type StepWork } from './step-work.ts';
+import { buildYamlSteps } from './yaml-steps.ts';
+import { predefinedParameters } from '../domain/predefined-parameters.ts';
 import { mirrorSubmodules } from './submodules.ts';
 
 /** A sandbox started for the next build of a slot, with the build's directories. */
@@ -56,6 +59,8 @@ export interface ExecutionOptions {
   /** PATH builds see. */
   path: string;
   limits: BuildLimits;
+  /** How messages name this runner (a step whose tool is missing). */
+  runnerName: string;
   onError?: (error: unknown, context: string) => void;
 }
 
@@ -134,7 +139,6 @@ export async function executeBuild(
   let state: BuildState = 'SUCCESS';
   let reported: Promise<unknown>;
   try {
-    const stepScripts = writeStepScripts(dirs.ctl, plan.steps, owner);
     line(`build ${lease.dailyBuildNumber} (#${lease.buildNumber}) on ${process.platform}`);
 
     limits = watchLimits(sandbox, dirs.root, options.limits, (hit) => {
@@ -182,6 +186,7 @@ export async function executeBuild(
 
     let commitId = '';
     let branch = plan.scm?.ref ?? '';
+    let checkedOut: { commitTime: number | null; commitMessage: string } | undefined;
     if (plan.scm && checkingOut) {
       const result = await untilAborted(checkingOut, abort.signal);
       if (!result) {
@@ -199,26 +204,44 @@ export async function executeBuild(
       }
       commitId = result.commitId;
       branch = result.branch;
+      checkedOut = result;
       line(`checked out ${commitId}${result.commitMessage ? ` "${result.commitMessage}"` : ''}`);
-      reported = peer.started(lease.recordId, {
-        commitId,
-        commitTime: result.commitTime,
-        commitMessage: result.commitMessage,
-        branch,
-      });
-    } else {
-      reported = peer.started(lease.recordId, {
-        commitId: '',
-        commitTime: null,
-        commitMessage: '',
-        branch: '',
-      });
     }
+    const predefined = predefinedParameters({
+      context: plan.context,
+      dailyBuildNumber: lease.dailyBuildNumber,
+      buildNumber: lease.buildNumber,
+      workspace: inside.workspace,
+      tag: plan.scm?.buildType === 'tag' ? plan.scm.ref : '',
+      commitId,
+      branch,
+    });
+    const defined = plan.yaml
+      ? buildYamlSteps(dirs.workspace, plan.yaml.path, plan.parameters, predefined)
+      : { steps: plan.steps, parameters: new Map(plan.parameters.map((p) => [p.name, p.value])) };
+    reported = peer.started(lease.recordId, {
+      commitId,
+      commitTime: checkedOut?.commitTime ?? null,
+      commitMessage: checkedOut?.commitMessage ?? '',
+      branch,
+      ...(plan.yaml && {
+        stages: (defined.steps ?? []).map((s) => ({ name: s.name, moduleId: s.moduleId })),
+        ...('script' in defined && { script: defined.script }),
+      }),
+    });
     reported.catch(() => {}); // awaited before the next report that must follow it
+    if ('error' in defined) {
+      line(`build.yml: ${defined.error}`);
+      await reported;
+      return (state = 'FAILURE');
+    }
+    const steps = defined.steps;
+    if (plan.yaml) line(`read ${plan.yaml.path}: ${steps.length} step${steps.length === 1 ? '' : 's'}`);
 
     const env: Record<string, string> = {
       ...baseEnv,
-      ...Object.fromEntries(plan.parameters.map((p) => [p.name, p.value])),
+      ...Object.fromEntries(defined.parameters),
+      ...predefined,
       BUILD_NUMBER: String(lease.buildNumber),
       DAILY_BUILD_NUMBER: lease.dailyBuildNumber,
       COMMIT_ID: commitId,
@@ -226,7 +249,10 @@ export async function executeBuild(
       JOB_ID: lease.jobId,
       WORKSPACE: inside.workspace,
     };
-    for (const [index, step] of plan.steps.entries()) {
+    const work = steps.map((step) => stepWork(step, plan.scm?.url, options.runnerName));
+    const stepScripts = writeStepScripts(dirs.ctl, work, owner);
+    let failedIgnored = 0;
+    for (const [index, step] of steps.entries()) {
       if (reason) break;
       if (!step.enabled) {
         line(`step ${index + 1} "${step.name}" is disabled; skipped`);
@@ -238,40 +264,56 @@ export async function executeBuild(
         peer.step(lease.recordId, { index, status: 'running', logOffset: startOffset }),
       );
       reported.catch(() => {});
-      line(`step ${index + 1}/${plan.steps.length} "${step.name}"`);
+      line(`step ${index + 1}/${steps.length} "${step.name}"`);
       const began = Date.now();
-      const result = await sandbox.exec(
-        {
-          file: '/bin/bash',
-          args: ['-c', STEP_SHELL, `${inside.ctl}/${stepScripts[index]}`],
-          cwd: inside.workspace,
-          env,
-        },
-        write,
-        abort.signal,
-      );
-      const ok = result.exitCode === 0 && !reason;
-      write(masker.end());
-      line(
-        ok
-          ? `step "${step.name}" succeeded in ${formatDuration(Date.now() - began)}`
-          : reason
-            ? `step "${step.name}" stopped (${stopReason(reason)})`
-            : result.exitCode === FILE_TOO_LARGE
-              ? `step "${step.name}" failed: a file reached the largest size a build may write (KILN_BUILD_MAX_DISK_BYTES)`
-              : `step "${step.name}" failed with exit code ${result.exitCode ?? result.signal} after ${formatDuration(Date.now() - began)}`,
-      );
+      const todo = work[index] as StepWork;
+      const script = stepScripts[index];
+      let ok: boolean;
+      if ('ok' in todo || script === undefined) {
+        if ('message' in todo) line(todo.message);
+        ok = 'ok' in todo && todo.ok;
+      } else {
+        if (step.image) line(`image ${step.image}: the step runs with the runner's own tools`);
+        const result = await sandbox.exec(
+          {
+            file: '/bin/bash',
+            args: ['-c', STEP_SHELL, `${inside.ctl}/${script}`, 'tool' in todo ? (todo.tool ?? '') : '', todo.missing ?? ''],
+            cwd: inside.workspace,
+            env,
+          },
+          write,
+          abort.signal,
+        );
+        ok = result.exitCode === 0 && !reason;
+        write(masker.end());
+        line(
+          ok
+            ? `step "${step.name}" succeeded in ${formatDuration(Date.now() - began)}`
+            : reason
+              ? `step "${step.name}" stopped (${stopReason(reason)})`
+              : result.exitCode === FILE_TOO_LARGE
+                ? `step "${step.name}" failed: a file reached the largest size a build may write (KILN_BUILD_MAX_DISK_BYTES)`
+                : `step "${step.name}" failed with exit code ${result.exitCode ?? result.signal} after ${formatDuration(Date.now() - began)}`,
+        );
+      }
       await reported;
       await peer.step(lease.recordId, {
         index,
         status: ok ? 'success' : 'error',
         logOffset: streamer.offset,
       });
+      if (!ok && step.ignoreFail && !reason) {
+        line(`step "${step.name}" may fail (ignore_fail): going on`);
+        failedIgnored++;
+        continue;
+      }
       if (!ok) {
         state = reason ? FINAL_STATE[reason] : 'FAILURE';
         break;
       }
     }
+    if (failedIgnored > 0 && state === 'SUCCESS')
+      line(`${failedIgnored} step${failedIgnored === 1 ? '' : 's'} failed and ignore_fail let the build go on`);
     await reported;
     if (reason) state = FINAL_STATE[reason];
     return state;
@@ -329,9 +371,11 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | 
 /**
  * How a step's script runs: `bash -e script`, with stderr joined to stdout by bash itself. The
  * script is sourced, so bash still names it (as `$0` and in its error messages, with its own line
- * numbers).
+ * numbers). `$1` names the tool the step needs: when it is not on the PATH, `$2` says so and the
+ * step fails at once (127, as bash for a missing command).
  */
-const STEP_SHELL = 'exec 2>&1; set -e; . "$0"';
+const STEP_SHELL =
+  'exec 2>&1; if [ -n "$1" ] && ! command -v "$1" >/dev/null 2>&1; then printf "%s\\n" "$2"; exit 127; fi; set -e; . "$0"';
 
 /** Writes a file the build's user may read (the runner may be root, the build not). */
 function writeOwned(path: string, text: string, owner: { uid: number; gid: number } | undefined): void {
@@ -339,15 +383,16 @@ function writeOwned(path: string, text: string, owner: { uid: number; gid: numbe
   if (owner) chownSync(path, owner.uid, owner.gid);
 }
 
-/** Writes each step's command to its script file; returns their names, by step index. */
+/** Writes each script step's script to its file; returns their names, by step index. */
 function writeStepScripts(
   ctl: string,
-  steps: Lease['plan']['steps'],
+  work: readonly StepWork[],
   owner: { uid: number; gid: number } | undefined,
-): string[] {
-  return steps.map((step, index) => {
+): (string | undefined)[] {
+  return work.map((todo, index) => {
+    if (!('script' in todo)) return undefined;
     const name = `step-${index + 1}.sh`;
-    writeOwned(join(ctl, name), `${step.command}\n`, owner);
+    writeOwned(join(ctl, name), todo.script, owner);
     return name;
   });
 }

@@ -1,6 +1,6 @@
 import type { JobListQuery } from '../domain/job-list.ts';
 import type { BackoffPolicy } from '../domain/login-throttle.ts';
-import type { Build, BuildState, BuildStep, StepStatus } from '../domain/build.ts';
+import type { Build, BuildScript, BuildState, BuildStep, StepStatus } from '../domain/build.ts';
 import type { Domain, IamProject, Membership, Project, TokenScope, User } from '../domain/identity.ts';
 import type { Role } from '../domain/roles.ts';
 import type { SqlDialectName } from './sql/dialect.ts';
@@ -377,6 +377,13 @@ export interface StepStore {
   closeRunning(recordId: string, status: StepStatus, now: number): Promise<void>;
 }
 
+/** The build.yml of code-based builds (absent for graphical builds). */
+export interface BuildScriptStore {
+  /** Stores or replaces the build's script. */
+  put(recordId: string, script: BuildScript): Promise<void>;
+  find(recordId: string): Promise<BuildScript | undefined>;
+}
+
 /** What happened to an appended log chunk. */
 export type AppendOutcome = 'appended' | 'duplicate' | 'gap';
 
@@ -501,6 +508,7 @@ export interface Stores {
   jobs: JobStore;
   builds: BuildStore;
   steps: StepStore;
+  scripts: BuildScriptStore;
   logs: LogStore;
   queue: QueueStore;
   schedules: ScheduleStore;

@@ -151,6 +151,13 @@ export interface BuildStepRow {
   log_end: number | null;
 }
 
+export interface BuildScriptRow {
+  build_id: string;
+  config_type: string;
+  path: string;
+  script: string;
+}
+
 export interface LogChunkRow {
   build_id: string;
   start_offset: number;
@@ -230,6 +237,7 @@ export interface Database {
   builds: BuildRow;
   build_counts: BuildCountRow;
   build_steps: BuildStepRow;
+  build_scripts: BuildScriptRow;
   log_chunks: LogChunkRow;
   build_queue: BuildQueueRow;
   queue_turns: QueueTurnRow;

@@ -21,6 +21,14 @@ const StartedBody = Type.Object({
   commitTime: Type.Union([Type.Integer(), Type.Null()]),
   commitMessage: Type.String({ maxLength: 4096 }),
   branch: Type.String({ maxLength: 255 }),
+  stages: Type.Optional(
+    Type.Array(Type.Object({ name: Type.String({ maxLength: 256 }), moduleId: Type.String({ maxLength: 256 }) }), {
+      maxItems: 100,
+    }),
+  ),
+  script: Type.Optional(
+    Type.Object({ path: Type.String({ maxLength: 1024 }), text: Type.String({ maxLength: 262_144 }) }),
+  ),
 });
 
 /** POST steps: a step started or ended (protocol StepReport). */

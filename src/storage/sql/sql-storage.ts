@@ -20,6 +20,7 @@ import { SqlRunnerStore } from './runner-store.ts';
 import { SqlScheduleStore } from './schedule-store.ts';
 import { SqlLoginThrottleStore, SqlUsedSignatureStore } from './sign-in-guard-stores.ts';
 import { SqlStepStore } from './step-store.ts';
+import { SqlBuildScriptStore } from './script-store.ts';
 import { SqlWebhookDeliveryStore } from './webhook-delivery-store.ts';
 
 /** Dialect differences the shared stores need to know about. */
@@ -45,6 +46,7 @@ export function sqlStores(db: Kysely<Database>, flavour: SqlFlavour): Stores {
     jobs: new SqlJobStore(db),
     builds: new SqlBuildStore(db, flavour.rowListInserts),
     steps: new SqlStepStore(db),
+    scripts: new SqlBuildScriptStore(db),
     logs: new SqlLogStore(db),
     queue: new SqlQueueStore(db, flavour.skipLocked),
     schedules: new SqlScheduleStore(db),
@@ -83,6 +85,7 @@ export class SqlStorage implements Storage {
   readonly jobs;
   readonly builds;
   readonly steps;
+  readonly scripts;
   readonly logs;
   readonly queue;
   readonly schedules;
@@ -108,6 +111,7 @@ export class SqlStorage implements Storage {
     this.jobs = stores.jobs;
     this.builds = stores.builds;
     this.steps = stores.steps;
+    this.scripts = stores.scripts;
     this.logs = stores.logs;
     this.queue = stores.queue;
     this.schedules = stores.schedules;

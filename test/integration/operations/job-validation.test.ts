@@ -137,19 +137,35 @@ onEveryStore((store) => {
         expectCodeArtsError(res, 400, 'CB.00060200', field);
       });
 
-      it('names an unknown module_id together with its step', async () => {
+      it('accepts CodeArts module ids, and a module Kiln does not know (its build fails naming it)', async () => {
         const doc = jobBody(projectId, {
-          job_name: isUpdate ? 'existing' : 'fresh-name',
-          steps: [step(), step({ name: 'compile', module_id: 'devcloud2018.codeci_action_20043.action' })],
+          job_name: isUpdate ? 'existing' : `modules-${url.replace(/\W/g, '')}`,
+          steps: [
+            step(),
+            { module_id: 'devcloud2018.codeci_action_20043.action', name: 'Maven构建', properties: null, enable: true },
+            { module_id: 'devcloud2018.codeci_action_99999.action', name: 'someday', properties: {} },
+          ],
         });
         const res = await kiln.call(admin, {
           method: 'POST',
           url,
           payload: isUpdate ? { ...doc, job_id: existing } : doc,
         });
-        const body = expectCodeArtsError(res, 400, 'CB.00060200', /steps\[1\]\.module_id/);
-        expect(body.error_msg).toContain('compile');
-        expect(body.error_msg).toContain('devcloud2018.codeci_action_20043.action');
+        expect(res.statusCode, res.body).toBe(200);
+      });
+
+      it('needs a command for a tool step that has no default one', async () => {
+        const doc = jobBody(projectId, {
+          job_name: isUpdate ? 'existing' : 'fresh-name',
+          steps: [step({ name: 'shell', module_id: 'devcloud2018.codeci_action_20017.action', properties: {} })],
+        });
+        const res = await kiln.call(admin, {
+          method: 'POST',
+          url,
+          payload: isUpdate ? { ...doc, job_id: existing } : doc,
+        });
+        const body = expectCodeArtsError(res, 400, 'CB.00060200', /steps\[0\]\.properties\.command/);
+        expect(body.error_msg).toContain('shell');
       });
 
       it('answers a body that is a JSON array with 400 CB.00060200', async () => {

@@ -622,5 +622,16 @@ export function runStoreContract(options: StoreContractOptions): void {
       await storage.builds.insert(b);
       expect(await storage.builds.findByNumber(job.id, 3)).toEqual(b);
     });
+
+    it('keeps the build.yml of a code-based build, replaced when it is read', async () => {
+      const job = await newJob();
+      const b = sampleBuild(job.id, 4, now);
+      await storage.builds.insert(b);
+      expect(await storage.scripts.find(b.recordId)).toBeUndefined();
+      await storage.scripts.put(b.recordId, { configType: 'YAML', path: '.cloudbuild/build.yml', script: '' });
+      const text = 'version: 2.0\nsteps:\n  BUILD:\n    - sh: { inputs: { command: "echo \'é\'" } }\n';
+      await storage.scripts.put(b.recordId, { configType: 'YAML', path: 'ci/b.yml', script: text });
+      expect(await storage.scripts.find(b.recordId)).toEqual({ configType: 'YAML', path: 'ci/b.yml', script: text });
+    });
   });
 }

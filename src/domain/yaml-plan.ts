@@ -1,0 +1,73 @@
+import { ACTIONS } from './actions.ts';
+import { BuildYamlError, type BuildYaml, type YamlResource } from './build-yaml.ts';
+import { evaluateCondition } from './condition.ts';
+import type { StepSpec } from './job-config.ts';
+
+/**
+ * Turns a parsed build.yml into the steps a build runs and the parameters it sees. Precedence
+ * (spec §4.2): the build's own parameters (run-time values over the job's defaults) over the
+ * file's `params`; the predefined parameters over everything (they say what is being built).
+ * `${name}` is replaced in names, images and inputs; commands are left to the shell, which sees
+ * every parameter in its environment (so `${HOME}` in a command keeps working).
+ */
+
+export interface YamlBuild {
+  steps: StepSpec[];
+  /** Every parameter of the build, by name: the step environment. */
+  parameters: Map<string, string>;
+  /** The resource of `env`, or of the first `envs` entry whose condition holds. */
+  resource: YamlResource | undefined;
+}
+
+export function planYamlBuild(
+  file: BuildYaml,
+  given: readonly { name: string; value: string }[],
+  predefined: Readonly<Record<string, string>>,
+  path: string,
+): YamlBuild {
+  const parameters = new Map<string, string>();
+  for (const p of file.params) parameters.set(p.name, p.value);
+  for (const p of given) parameters.set(p.name, p.value);
+  for (const [name, value] of Object.entries(predefined)) parameters.set(name, value);
+  const resolve = (text: string) =>
+    text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => parameters.get(name) ?? whole);
+
+  let resource = file.env;
+  for (const [i, entry] of file.envs.entries()) {
+    let holds: boolean;
+    try {
+      holds = evaluateCondition(entry.condition, (name) => parameters.get(name));
+    } catch (error) {
+      throw new BuildYamlError(`${path}: envs[${i}] condition "${entry.condition}": ${(error as Error).message}`);
+    }
+    if (holds) {
+      resource = entry.resource;
+      break;
+    }
+  }
+
+  const steps = file.actions.map((a): StepSpec => {
+    const kind = ACTIONS[a.keyword];
+    const { command, ignore_fail: ignoreFail, ...rest } = a.inputs;
+    const inputs = resolveDeep(rest, resolve) as Record<string, unknown>;
+    return {
+      name: resolve(a.name ?? '') || (kind?.displayName ?? a.keyword),
+      moduleId: a.keyword,
+      enabled: true,
+      command: typeof command === 'string' ? command : '',
+      action: a.keyword,
+      ...(a.image && { image: resolve(a.image) }),
+      ...(Object.keys(inputs).length > 0 && { inputs }),
+      ...(ignoreFail === 'true' && { ignoreFail: true }),
+    };
+  });
+  return { steps, parameters, resource };
+}
+
+function resolveDeep(value: unknown, resolve: (text: string) => string): unknown {
+  if (typeof value === 'string') return resolve(value);
+  if (Array.isArray(value)) return value.map((v) => resolveDeep(v, resolve));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveDeep(v, resolve)]));
+  return value;
+}
