@@ -22,7 +22,12 @@ export interface ActionKind {
   unavailable?: string;
 }
 
-const tool = (keyword: string, displayName: string, program: string, defaultCommand?: string): ActionKind => ({
+const tool = (
+  keyword: string,
+  displayName: string,
+  program: string,
+  defaultCommand?: string,
+): ActionKind => ({
   keyword,
   displayName,
   run: 'command',

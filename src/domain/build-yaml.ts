@@ -69,19 +69,26 @@ export function parseBuildYaml(text: string, path: string): BuildYaml {
   if (error) {
     const at = error.pos[0];
     if (error.code === 'TAB_AS_INDENT')
-      fail(at, 'a TAB character indents this line; YAML indents with spaces only (some CodeArts examples use TABs)');
+      fail(
+        at,
+        'a TAB character indents this line; YAML indents with spaces only (some CodeArts examples use TABs)',
+      );
     if (error.code === 'DUPLICATE_KEY') fail(at, `${firstLine(error.message)}: each key may appear once`);
     fail(at, firstLine(error.message));
   }
   const root = doc.contents;
-  if (!isMap(root)) return fail(root?.range?.[0], 'expected a map of keys (version, params, env, steps, ...)');
+  if (!isMap(root))
+    return fail(root?.range?.[0], 'expected a map of keys (version, params, env, steps, ...)');
 
   const where = (node: Node | null | undefined) => node?.range?.[0];
   const mapOf = (node: unknown, what: string): YAMLMap<unknown, unknown> => {
     if (isMap(node)) return node;
     const n = node as Node | undefined;
     if (isScalar(n) && /[\w-]:[^\s]/.test(String(n.value)))
-      fail(where(n), `${what} must be a map; write a space after each colon ("${colonSlip(String(n.value))}" is read as one string)`);
+      fail(
+        where(n),
+        `${what} must be a map; write a space after each colon ("${colonSlip(String(n.value))}" is read as one string)`,
+      );
     return fail(where(n), `${what} must be a map`);
   };
   const keyOf = (pair: { key: unknown }) => (isScalar(pair.key) ? String(pair.key.value) : '');
@@ -95,7 +102,10 @@ export function parseBuildYaml(text: string, path: string): BuildYaml {
   for (const pair of root.items) {
     const key = keyOf(pair);
     if (key === 'buildflow' || key === 'buildflows')
-      fail(where(pair.key as Node), `"${key}" (a multi-job BuildFlow file) is not supported by Kiln; give a single-job file with "steps"`);
+      fail(
+        where(pair.key as Node),
+        `"${key}" (a multi-job BuildFlow file) is not supported by Kiln; give a single-job file with "steps"`,
+      );
     if (!TOP_KEYS.includes(key))
       fail(where(pair.key as Node), `unknown key "${key}"; a build.yml has ${TOP_KEYS.join(', ')}`);
     topKeys.set(key, { key: pair.key as Node, value: pair.value });
@@ -143,7 +153,8 @@ export function parseBuildYaml(text: string, path: string): BuildYaml {
   }
   const envs: BuildYaml['envs'] = [];
   if (envsNode) {
-    if (!isSeq(envsNode.value)) fail(where(envsNode.value as Node), 'envs must be a list of {condition, resource}');
+    if (!isSeq(envsNode.value))
+      fail(where(envsNode.value as Node), 'envs must be a list of {condition, resource}');
     for (const item of (envsNode.value as { items: unknown[] }).items) {
       const m = mapOf(item, 'an envs entry');
       const condition = stringOf(m.get('condition', true), 'envs condition');
@@ -175,17 +186,29 @@ export function parseBuildYaml(text: string, path: string): BuildYaml {
     for (const item of (list as { items: unknown[] }).items) {
       const m = mapOf(item, `an action of ${stage}`);
       if (m.items.length !== 1)
-        fail(where(m), `each action of ${stage} is one keyword (e.g. "- sh:") with its name, image and inputs`);
+        fail(
+          where(m),
+          `each action of ${stage} is one keyword (e.g. "- sh:") with its name, image and inputs`,
+        );
       const pair = m.items[0] as { key: unknown; value: unknown };
       const keyword = keyOf(pair);
       if (!ACTIONS[keyword])
-        fail(where(pair.key as Node), `unknown action "${keyword}"; the actions are ${Object.keys(ACTIONS).join(', ')}`);
-      const body = pair.value === null || (isScalar(pair.value) && pair.value.value === '') ? undefined : mapOf(pair.value, `action ${keyword}`);
+        fail(
+          where(pair.key as Node),
+          `unknown action "${keyword}"; the actions are ${Object.keys(ACTIONS).join(', ')}`,
+        );
+      const body =
+        pair.value === null || (isScalar(pair.value) && pair.value.value === '')
+          ? undefined
+          : mapOf(pair.value, `action ${keyword}`);
       const action: YamlAction = { stage, keyword, inputs: {}, line: lines.linePos(where(m) ?? 0).line };
       for (const field of body?.items ?? []) {
         const key = keyOf(field);
         if (!ACTION_KEYS.includes(key))
-          fail(where(field.key as Node), `unknown key "${key}" in action ${keyword}; it has ${ACTION_KEYS.join(', ')}`);
+          fail(
+            where(field.key as Node),
+            `unknown key "${key}" in action ${keyword}; it has ${ACTION_KEYS.join(', ')}`,
+          );
         if (key === 'inputs') {
           if (field.value !== null && !(isScalar(field.value) && field.value.value === ''))
             action.inputs = mapOf(field.value, `inputs of ${keyword}`).toJS(doc) as Record<string, unknown>;

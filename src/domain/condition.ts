@@ -20,7 +20,8 @@ function tokenize(text: string): Token[] {
       tokens.push({ kind: 'str', text: text.slice(i + 1, end) });
       i = end + 1;
     } else {
-      const op = ['==', '!=', '&&', '||'].find((o) => text.startsWith(o, i)) ?? (/[()!]/.test(c) ? c : undefined);
+      const op =
+        ['==', '!=', '&&', '||'].find((o) => text.startsWith(o, i)) ?? (/[()!]/.test(c) ? c : undefined);
       if (op) {
         tokens.push({ kind: 'op', text: op });
         i += op.length;

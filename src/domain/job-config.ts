@@ -148,7 +148,7 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
 
   const configType = config.build_config_type ?? 'ACTION';
   if (configType !== 'ACTION' && configType !== 'YAML')
-    add('build_config_type', 'must be ACTION (the steps of the job) or YAML (the repository\'s build.yml)');
+    add('build_config_type', "must be ACTION (the steps of the job) or YAML (the repository's build.yml)");
   if (configType === 'YAML' && (config.scms ?? []).length === 0)
     add('scms', 'a code-based (YAML) job needs a repository: its build.yml is read from the commit built');
   if (configType !== 'YAML' && config.steps.length === 0) add('steps', 'must have at least one step');

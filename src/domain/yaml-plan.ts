@@ -38,7 +38,9 @@ export function planYamlBuild(
     try {
       holds = evaluateCondition(entry.condition, (name) => parameters.get(name));
     } catch (error) {
-      throw new BuildYamlError(`${path}: envs[${i}] condition "${entry.condition}": ${(error as Error).message}`);
+      throw new BuildYamlError(
+        `${path}: envs[${i}] condition "${entry.condition}": ${(error as Error).message}`,
+      );
     }
     if (holds) {
       resource = entry.resource;

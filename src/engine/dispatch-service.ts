@@ -125,7 +125,11 @@ export class DispatchService {
       if (checkout.stages && (await tx.steps.list(recordId)).length === 0)
         await tx.steps.insertMany(recordId, checkout.stages.map(newStep));
       if (checkout.script)
-        await tx.scripts.put(recordId, { configType: 'YAML', path: checkout.script.path, script: checkout.script.text });
+        await tx.scripts.put(recordId, {
+          configType: 'YAML',
+          path: checkout.script.path,
+          script: checkout.script.text,
+        });
       return true;
     });
     if (!marked) throw new LeaseLostError(recordId);

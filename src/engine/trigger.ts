@@ -69,7 +69,8 @@ export async function createBuild(tx: Stores, input: TriggerInput, stored: Store
   await tx.builds.insert(build, stored.planText(planned.plan));
   await tx.steps.insertMany(build.recordId, spec.steps.map(newStep));
   // A code-based build's steps and file are known once its runner has read the file.
-  if (planned.plan.yaml) await tx.scripts.put(build.recordId, { configType: 'YAML', path: planned.plan.yaml.path, script: '' });
+  if (planned.plan.yaml)
+    await tx.scripts.put(build.recordId, { configType: 'YAML', path: planned.plan.yaml.path, script: '' });
   await tx.queue.enqueue(build.recordId, input.job.id, input.now);
   return build;
 }

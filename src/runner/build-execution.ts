@@ -277,7 +277,13 @@ export async function executeBuild(
         const result = await sandbox.exec(
           {
             file: '/bin/bash',
-            args: ['-c', STEP_SHELL, `${inside.ctl}/${script}`, 'tool' in todo ? (todo.tool ?? '') : '', todo.missing ?? ''],
+            args: [
+              '-c',
+              STEP_SHELL,
+              `${inside.ctl}/${script}`,
+              'tool' in todo ? (todo.tool ?? '') : '',
+              todo.missing ?? '',
+            ],
             cwd: inside.workspace,
             env,
           },
@@ -313,7 +319,9 @@ export async function executeBuild(
       }
     }
     if (failedIgnored > 0 && state === 'SUCCESS')
-      line(`${failedIgnored} step${failedIgnored === 1 ? '' : 's'} failed and ignore_fail let the build go on`);
+      line(
+        `${failedIgnored} step${failedIgnored === 1 ? '' : 's'} failed and ignore_fail let the build go on`,
+      );
     await reported;
     if (reason) state = FINAL_STATE[reason];
     return state;

@@ -24,7 +24,9 @@ export function readBuildYamlFile(workspace: string, path: string): { text: stri
     const stat = fstatSync(fd);
     if (!stat.isFile()) return { error: `${path} is not a file` };
     if (stat.size > MAX_BUILD_YAML_BYTES)
-      return { error: `${path} has ${stat.size} bytes; a build.yml may have at most ${MAX_BUILD_YAML_BYTES}` };
+      return {
+        error: `${path} has ${stat.size} bytes; a build.yml may have at most ${MAX_BUILD_YAML_BYTES}`,
+      };
     const buffer = Buffer.alloc(stat.size);
     let read = 0;
     while (read < stat.size) {
@@ -34,7 +36,9 @@ export function readBuildYamlFile(workspace: string, path: string): { text: stri
     }
     return { text: buffer.subarray(0, read).toString('utf8') };
   } catch (error) {
-    return { error: `${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
+    return {
+      error: `${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    };
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

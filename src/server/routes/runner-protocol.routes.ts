@@ -22,9 +22,12 @@ const StartedBody = Type.Object({
   commitMessage: Type.String({ maxLength: 4096 }),
   branch: Type.String({ maxLength: 255 }),
   stages: Type.Optional(
-    Type.Array(Type.Object({ name: Type.String({ maxLength: 256 }), moduleId: Type.String({ maxLength: 256 }) }), {
-      maxItems: 100,
-    }),
+    Type.Array(
+      Type.Object({ name: Type.String({ maxLength: 256 }), moduleId: Type.String({ maxLength: 256 }) }),
+      {
+        maxItems: 100,
+      },
+    ),
   ),
   script: Type.Optional(
     Type.Object({ path: Type.String({ maxLength: 1024 }), text: Type.String({ maxLength: 262_144 }) }),

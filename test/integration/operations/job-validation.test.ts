@@ -142,7 +142,12 @@ onEveryStore((store) => {
           job_name: isUpdate ? 'existing' : `modules-${url.replace(/\W/g, '')}`,
           steps: [
             step(),
-            { module_id: 'devcloud2018.codeci_action_20043.action', name: 'Maven构建', properties: null, enable: true },
+            {
+              module_id: 'devcloud2018.codeci_action_20043.action',
+              name: 'Maven构建',
+              properties: null,
+              enable: true,
+            },
             { module_id: 'devcloud2018.codeci_action_99999.action', name: 'someday', properties: {} },
           ],
         });
@@ -157,7 +162,9 @@ onEveryStore((store) => {
       it('needs a command for a tool step that has no default one', async () => {
         const doc = jobBody(projectId, {
           job_name: isUpdate ? 'existing' : 'fresh-name',
-          steps: [step({ name: 'shell', module_id: 'devcloud2018.codeci_action_20017.action', properties: {} })],
+          steps: [
+            step({ name: 'shell', module_id: 'devcloud2018.codeci_action_20017.action', properties: {} }),
+          ],
         });
         const res = await kiln.call(admin, {
           method: 'POST',

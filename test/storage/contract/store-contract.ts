@@ -628,10 +628,18 @@ export function runStoreContract(options: StoreContractOptions): void {
       const b = sampleBuild(job.id, 4, now);
       await storage.builds.insert(b);
       expect(await storage.scripts.find(b.recordId)).toBeUndefined();
-      await storage.scripts.put(b.recordId, { configType: 'YAML', path: '.cloudbuild/build.yml', script: '' });
+      await storage.scripts.put(b.recordId, {
+        configType: 'YAML',
+        path: '.cloudbuild/build.yml',
+        script: '',
+      });
       const text = 'version: 2.0\nsteps:\n  BUILD:\n    - sh: { inputs: { command: "echo \'é\'" } }\n';
       await storage.scripts.put(b.recordId, { configType: 'YAML', path: 'ci/b.yml', script: text });
-      expect(await storage.scripts.find(b.recordId)).toEqual({ configType: 'YAML', path: 'ci/b.yml', script: text });
+      expect(await storage.scripts.find(b.recordId)).toEqual({
+        configType: 'YAML',
+        path: 'ci/b.yml',
+        script: text,
+      });
     });
   });
 }

@@ -1,0 +1,286 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpRunnerPeer } from '../../src/runner/http-peer.ts';
+import { Runner } from '../../src/runner/runner.ts';
+import { TestClock } from '../helpers/app.ts';
+import { TestRepo } from '../helpers/git.ts';
+import { TEST_DATABASE_URL } from '../helpers/postgres.ts';
+import { testRunnerOptions } from '../helpers/runner.ts';
+import { param, shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
+
+/**
+ * Code-based builds (`build_config_type: "YAML"`) and graphical jobs with CodeArts module ids, run
+ * for real: the runner reads `.cloudbuild/build.yml` (or CB_BUILD_YAML_PATH) from the commit it
+ * builds, runs PRE_BUILD then BUILD, and reports each action as a step of the record. On SQLite and
+ * PostgreSQL, with the server's own runner and with a remote runner over HTTP.
+ */
+
+const BUILD_YML = `version: 2.0
+params:
+  - name: GREETING
+    value: from-file
+  - name: TARGET
+    value: file-target
+steps:
+  PRE_BUILD:
+    - checkout:
+        name: get the code
+    - sh:
+        name: prepare \${TARGET}
+        inputs:
+          command: |
+            echo "greeting=$GREETING target=$TARGET"
+            echo "build=$BUILDNUMBER inc=$INCREASENUM commit=$COMMIT_ID short=$COMMIT_ID_SHORTER"
+            echo "branch=$codeBranch job=$JOB_NAME executor=$EXECUTOR project=$PROJECT_ID ts=$TIMESTAMP"
+            echo "workspace=$WORKSPACE pwd=$(pwd)"
+  BUILD:
+    - sh:
+        name: may fail
+        inputs:
+          command: echo about to fail; exit 3
+          ignore_fail: true
+    - sh:
+        name: last
+        inputs:
+          command: echo "last step ran; $(cat marker.txt)"
+`;
+
+type Mode = { store: 'sqlite' | 'postgres'; runner: 'local' | 'remote' };
+const MODES: [string, Mode, boolean][] = [
+  ['SQLite, local runner', { store: 'sqlite', runner: 'local' }, true],
+  ['SQLite, remote runner', { store: 'sqlite', runner: 'remote' }, true],
+  ['PostgreSQL, local runner', { store: 'postgres', runner: 'local' }, Boolean(TEST_DATABASE_URL)],
+  ['PostgreSQL, remote runner', { store: 'postgres', runner: 'remote' }, Boolean(TEST_DATABASE_URL)],
+];
+
+/** A Kiln whose builds run on its own runner, or on a runner that speaks to it over HTTP. */
+async function startKiln(mode: Mode): Promise<{ ek: EngineKiln; close(): Promise<void> }> {
+  if (mode.runner === 'local') {
+    const ek = await startEngineKiln({ store: mode.store, runner: { slots: 2 } });
+    return { ek, close: () => ek.close() };
+  }
+  const ek = await startEngineKiln({ store: mode.store, clock: TestClock.live() });
+  await ek.kiln.engine.start();
+  await ek.kiln.app.listen({ host: '127.0.0.1', port: 0 });
+  const address = ek.kiln.app.server.address();
+  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const res = await ek.post('/v1/kiln/runners', { name: `remote-${mode.store}` });
+  expect(res.statusCode, res.body).toBe(201);
+  const runner = new Runner(new HttpRunnerPeer(base, res.json().result.token), await testRunnerOptions(2));
+  runner.start();
+  return {
+    ek,
+    close: async () => {
+      await runner.stop();
+      // The stopped runner's kept-alive sockets can hold the in-process server's close open.
+      ek.kiln.app.server.closeAllConnections();
+      await ek.close();
+    },
+  };
+}
+
+const lineOf = (log: string, key: string) => log.split('\n').find((l) => l.startsWith(`${key}=`)) ?? '';
+
+describe.each(MODES)('code-based builds, %s', (_label, mode, enabled) => {
+  let kiln: { ek: EngineKiln; close(): Promise<void> };
+  let ek: EngineKiln;
+  let repo: TestRepo;
+  let head: string;
+  const scms = () => [{ url: repo.url, scm_type: 'git', branch: 'main' }];
+
+  beforeAll(async () => {
+    if (!enabled) return;
+    kiln = await startKiln(mode);
+    ek = kiln.ek;
+    repo = new TestRepo();
+    head = repo.commit('with build.yml', {
+      '.cloudbuild/build.yml': BUILD_YML,
+      'marker.txt': 'marker-one',
+      'ci/other.yml':
+        'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        inputs:\n          command: echo other file\n',
+      'ci/broken.yml': 'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n\t\tinputs:\n',
+      'ci/no-tool.yml':
+        'version: 2.0\nsteps:\n  BUILD:\n    - bazel:\n        inputs:\n          command: bazel build //...\n    - sh:\n        inputs:\n          command: echo never\n',
+    });
+  }, 60_000);
+  afterAll(() => kiln?.close());
+
+  it.skipIf(!enabled)(
+    'runs PRE_BUILD then BUILD with the file params under the job and run-time ones, the predefined parameters, and ignore_fail',
+    async () => {
+      const job = await ek.newJob({
+        job_name: `yaml-${mode.store}-${mode.runner}`,
+        build_config_type: 'YAML',
+        scms: scms(),
+        steps: [],
+        parameters: [param('GREETING', 'from-job')],
+      });
+      await ek.run(job, { parameter: [{ name: 'TARGET', value: 'from-run' }] });
+      const r = await ek.waitFinished(job, 1, 30_000);
+      const log = await ek.log(job, 1);
+      expect(r.state, log).toBe('SUCCESS');
+      // The job's parameter beats the file's; the run-time value (a parameter only the file declares) beats both.
+      expect(lineOf(log, 'greeting')).toBe('greeting=from-job target=from-run');
+      expect(lineOf(log, 'build')).toBe(
+        `build=${r.daily_build_number} inc=1 commit=${head} short=${head.slice(0, 8)}`,
+      );
+      const branchLine = lineOf(log, 'branch');
+      expect(branchLine).toMatch(
+        new RegExp(
+          `^branch=main job=yaml-${mode.store}-${mode.runner} executor=\\S+ project=${ek.projectId} ts=\\d{14}$`,
+        ),
+      );
+      const ws = /^workspace=(\S+) pwd=(\S+)$/.exec(lineOf(log, 'workspace'));
+      expect(ws?.[1]).toBe(ws?.[2]);
+      expect(log).toContain('about to fail');
+      expect(log).toContain('step "may fail" may fail (ignore_fail): going on');
+      expect(log).toContain('last step ran; marker-one');
+      // Every action is a step of the record, in file order, with its status.
+      const d = await ek.details(job, 1);
+      expect(d.build_steps.map((s) => [s.name, s.status])).toEqual([
+        ['get the code', 'success'],
+        ['prepare from-run', 'success'],
+        ['may fail', 'error'],
+        ['last', 'success'],
+      ]);
+      const recordId = (await ek.recordInfo(job, 1)).id;
+      const script = await ek.kiln.storage.scripts.find(recordId);
+      expect(script).toEqual({ configType: 'YAML', path: '.cloudbuild/build.yml', script: BUILD_YML });
+      // One stage's log: the step's own output only.
+      const stage = await ek.get(
+        `/v4/${recordId}/task-log?task_name=${encodeURIComponent('prepare from-run')}`,
+      );
+      expect(stage.statusCode).toBe(200);
+      expect(stage.body).toContain('greeting=from-job');
+      expect(stage.body).not.toContain('last step ran');
+    },
+    60_000,
+  );
+
+  it.skipIf(!enabled)(
+    'reads the file CB_BUILD_YAML_PATH names, from the commit each build builds',
+    async () => {
+      const job = await ek.newJob({
+        build_config_type: 'YAML',
+        scms: scms(),
+        steps: [],
+        parameters: [param('CB_BUILD_YAML_PATH', 'ci/other.yml')],
+      });
+      await ek.run(job);
+      const r = await ek.waitFinished(job, 1, 30_000);
+      const log = await ek.log(job, 1);
+      expect(r.state, log).toBe('SUCCESS');
+      expect(log).toContain('other file');
+      // A later commit changes the file: the next build runs the new one, the first keeps its own.
+      repo.commit('other file changed', {
+        'ci/other.yml':
+          'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        inputs:\n          command: echo changed file\n',
+      });
+      try {
+        await ek.run(job);
+        const second = await ek.waitFinished(job, 2, 30_000);
+        expect(second.state).toBe('SUCCESS');
+        expect(await ek.log(job, 2)).toContain('changed file');
+        const first = await ek.kiln.storage.scripts.find((await ek.recordInfo(job, 1)).id);
+        expect(first?.script).toContain('echo other file');
+      } finally {
+        repo.git('reset', '--quiet', '--hard', head);
+      }
+    },
+    60_000,
+  );
+
+  it.skipIf(!enabled)(
+    'fails a malformed file with its path, line and column, and a missing file clearly',
+    async () => {
+      const job = await ek.newJob({
+        build_config_type: 'YAML',
+        scms: scms(),
+        steps: [],
+        parameters: [param('CB_BUILD_YAML_PATH', 'ci/broken.yml')],
+      });
+      await ek.run(job);
+      expect((await ek.waitFinished(job, 1, 30_000)).state).toBe('FAILURE');
+      expect(await ek.log(job, 1)).toMatch(
+        /\[kiln\] build\.yml: ci\/broken\.yml:5:1: a TAB character indents this line; YAML indents with spaces only/,
+      );
+      await ek.run(job, { parameter: [{ name: 'CB_BUILD_YAML_PATH', value: 'ci/none.yml' }] });
+      expect((await ek.waitFinished(job, 2, 30_000)).state).toBe('FAILURE');
+      expect(await ek.log(job, 2)).toContain(
+        '[kiln] build.yml: ci/none.yml is not in the repository at this commit',
+      );
+      const outside = await ek.post('/v3/jobs/build', {
+        job_id: job,
+        parameter: [{ name: 'CB_BUILD_YAML_PATH', value: '../../etc/passwd' }],
+      });
+      expect(outside.statusCode).toBe(400);
+      expect(outside.json().error_msg).toContain('is not a path inside the repository');
+    },
+    60_000,
+  );
+
+  it.skipIf(!enabled)(
+    'fails a step whose tool the runner lacks at once, naming the tool',
+    async () => {
+      const job = await ek.newJob({
+        build_config_type: 'YAML',
+        scms: scms(),
+        steps: [],
+        parameters: [param('CB_BUILD_YAML_PATH', 'ci/no-tool.yml')],
+      });
+      await ek.run(job);
+      const r = await ek.waitFinished(job, 1, 30_000);
+      const log = await ek.log(job, 1);
+      expect(r.state, log).toBe('FAILURE');
+      expect(log).toMatch(
+        /\[kiln\] step "Bazel" \(bazel\) needs bazel, which runner \S+ does not have on the build's PATH/,
+      );
+      expect(log).toContain('exit code 127');
+      expect(log).not.toContain('never');
+    },
+    60_000,
+  );
+
+  it.skipIf(!enabled)(
+    'runs graphical module ids: shell 20017 with its command; an unknown module fails naming it; a cloud-only action says so',
+    async () => {
+      const job = await ek.newJob({
+        scms: scms(),
+        steps: [
+          {
+            module_id: 'devcloud2018.codeci_action_20017.action',
+            name: 'shell step',
+            properties: {
+              image: 'shell4.2.46-git1.8.3-zip6.00',
+              command: 'echo "shell module ran"',
+              preCondition: 'SUCCESS',
+            },
+          },
+          {
+            module_id: 'devcloud2018.codeci_action_20018.action',
+            name: 'upload',
+            properties: { ignore_fail: 'true' },
+          },
+          shell('kiln shell', 'echo kiln shell ran'),
+          { module_id: 'devcloud2018.codeci_action_77777.action', name: 'mystery', properties: {} },
+          shell('after', 'echo never'),
+        ],
+      });
+      await ek.run(job);
+      const r = await ek.waitFinished(job, 1, 30_000);
+      const log = await ek.log(job, 1);
+      expect(r.state, log).toBe('FAILURE');
+      expect(log).toContain('shell module ran');
+      expect(log).toContain(
+        '[kiln] step "upload" (upload_artifact): The release repository (CodeArts Artifact), a Huawei Cloud service, is not available on this server',
+      );
+      expect(log).toContain('kiln shell ran');
+      expect(log).toContain(
+        '[kiln] step "mystery" uses module "devcloud2018.codeci_action_77777.action", which Kiln does not know',
+      );
+      expect(log).not.toContain('never');
+      const d = await ek.details(job, 1);
+      expect(d.build_steps.map((s) => s.status)).toEqual(['success', 'error', 'success', 'error', '']);
+    },
+    60_000,
+  );
+});

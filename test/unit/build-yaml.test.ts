@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import { BuildYamlError, parseBuildYaml } from '../../src/domain/build-yaml.ts';
+import { evaluateCondition } from '../../src/domain/condition.ts';
+import { planYamlBuild } from '../../src/domain/yaml-plan.ts';
+
+const P = '.cloudbuild/build.yml';
+
+/** The spec's §6.1 example (the maven structure example). */
+const MAVEN = `version: 2.0
+params:
+  - name: paramA
+    value: valueA
+  - name: paramB
+    value: valueB
+env:
+  resource:
+    type: docker
+    arch: X86
+    class: 8U16G
+steps:
+  PRE_BUILD:
+    - checkout:
+        name: Download Code
+        inputs:
+          scm: codehub
+          url: xxxxxxxxx
+          branch: \${codeBranch}
+    - sh:
+        inputs:
+          command: echo \${paramA}
+  BUILD:
+    - maven:
+        name: maven build
+        image: xxx
+        inputs:
+          command: mvn clean package
+    - upload_artifact:
+        inputs:
+          path: "**/target/*.?ar"
+          version: 2.1
+`;
+
+function failure(text: string): string {
+  try {
+    parseBuildYaml(text, P);
+  } catch (error) {
+    expect(error).toBeInstanceOf(BuildYamlError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the file to be refused');
+}
+
+describe('build.yml', () => {
+  it('reads the documented example: params, env, both stages in order, inputs as strings', () => {
+    const file = parseBuildYaml(MAVEN, P);
+    expect(file.params).toEqual([
+      { name: 'paramA', value: 'valueA' },
+      { name: 'paramB', value: 'valueB' },
+    ]);
+    expect(file.env).toEqual({ type: 'docker', arch: 'X86', class: '8U16G' });
+    expect(file.actions.map((a) => [a.stage, a.keyword, a.name ?? ''])).toEqual([
+      ['PRE_BUILD', 'checkout', 'Download Code'],
+      ['PRE_BUILD', 'sh', ''],
+      ['BUILD', 'maven', 'maven build'],
+      ['BUILD', 'upload_artifact', ''],
+    ]);
+    expect(file.actions[3]?.inputs).toEqual({ path: '**/target/*.?ar', version: '2.1' });
+    expect(file.actions[2]?.image).toBe('xxx');
+    expect(file.actions[2]?.line).toBe(24);
+  });
+
+  it('runs PRE_BUILD before BUILD whatever order the file gives them', () => {
+    const file = parseBuildYaml(
+      'version: "2.0"\nsteps:\n  BUILD:\n    - sh: {inputs: {command: b}}\n  PRE_BUILD:\n    - sh: {inputs: {command: a}}\n',
+      P,
+    );
+    expect(file.actions.map((a) => a.inputs.command)).toEqual(['a', 'b']);
+  });
+
+  it.each([
+    ['a TAB indent', 'version: 2.0\nsteps:\n\tBUILD:\n', /:3:1: a TAB character indents this line/],
+    [
+      'a full-width colon',
+      'version: 2.0\nenv:\n  resource:\n    pool：Mydocker\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n',
+      /:4:9: a full-width colon \(：\)/,
+    ],
+    [
+      'no space after a colon',
+      'version: 2.0\nenv:\n  resource:\n    type:docker\n    arch:X86\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n',
+      /:4:5: env\.resource must be a map; write a space after each colon \("type:docker"/,
+    ],
+    [
+      'an unknown action',
+      'version: 2.0\nsteps:\n  BUILD:\n    - shell:\n        inputs: {command: a}\n',
+      /:4:7: unknown action "shell"; the actions are checkout, /,
+    ],
+    [
+      'a command action without a command',
+      'version: 2.0\nsteps:\n  BUILD:\n    - npm:\n        name: x\n',
+      /:4:7: action npm needs inputs\.command/,
+    ],
+    [
+      'another version',
+      'version: 1.0\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n',
+      /:1:10: version must be 2\.0, not "1\.0"/,
+    ],
+    ['no version', 'steps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n', /:1:1: the file has no "version"/],
+    [
+      'an unknown stage',
+      'version: 2.0\nsteps:\n  POST_BUILD:\n    - sh: {inputs: {command: a}}\n',
+      /:3:3: unknown stage "POST_BUILD"/,
+    ],
+    [
+      'a BuildFlow file',
+      'version: 2.0\nbuildflow:\n  jobs: []\n',
+      /:2:1: "buildflow" \(a multi-job BuildFlow file\) is not supported/,
+    ],
+    ['broken YAML', 'version: 2.0\nsteps: [\n', /^\.cloudbuild\/build\.yml:\d+:\d+: /],
+    [
+      'a key twice',
+      'version: 2.0\nversion: 2.0\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n',
+      /:2:1: .*each key may appear once/,
+    ],
+    [
+      'env and envs',
+      'version: 2.0\nenv:\n  resource: {arch: X86}\nenvs:\n  - condition: a == 1\n    resource: {arch: ARM}\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n',
+      /:4:1: give either env or envs/,
+    ],
+    [
+      'a bad params name',
+      'version: 2.0\nparams:\n  - name: 1x\n    value: y\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n',
+      /:3:5: params entry "1x"/,
+    ],
+  ])('refuses %s with the file, line and column and what was expected', (_label, text, message) => {
+    expect(failure(text)).toMatch(message);
+    expect(failure(text).startsWith(`${P}:`)).toBe(true);
+  });
+});
+
+describe('planning a build.yml', () => {
+  const predefined = { BUILDNUMBER: '20261204.3', COMMIT_ID: 'abc', codeBranch: 'main' };
+
+  it('gives run-time and job parameters precedence over params, and predefined ones over all', () => {
+    const file = parseBuildYaml(
+      'version: 2.0\nparams:\n  - {name: A, value: fromFile}\n  - {name: B, value: fromFile}\n  - {name: BUILDNUMBER, value: x}\nsteps:\n  BUILD:\n    - sh:\n        name: build ${A} on ${codeBranch}\n        inputs:\n          command: echo ${A}\n',
+      P,
+    );
+    const plan = planYamlBuild(file, [{ name: 'A', value: 'given' }], predefined, P);
+    expect(plan.parameters.get('A')).toBe('given');
+    expect(plan.parameters.get('B')).toBe('fromFile');
+    expect(plan.parameters.get('BUILDNUMBER')).toBe('20261204.3');
+    // Names are resolved; the command is left to the shell, which has every parameter.
+    expect(plan.steps[0]).toMatchObject({ name: 'build given on main', command: 'echo ${A}', action: 'sh' });
+  });
+
+  it('resolves references in inputs, reads ignore_fail, and names unnamed steps by their action', () => {
+    const file = parseBuildYaml(
+      'version: 2.0\nsteps:\n  PRE_BUILD:\n    - checkout:\n        inputs: {branch: "${codeBranch}", depth: 1}\n  BUILD:\n    - go:\n        inputs:\n          command: go build\n          ignore_fail: true\n',
+      P,
+    );
+    const plan = planYamlBuild(file, [], predefined, P);
+    expect(plan.steps.map((s) => s.name)).toEqual(['Code CheckOut', 'Go']);
+    expect(plan.steps[0]?.inputs).toEqual({ branch: 'main', depth: '1' });
+    expect(plan.steps[1]?.ignoreFail).toBe(true);
+    expect(plan.steps[0]?.ignoreFail).toBeUndefined();
+  });
+
+  it('picks the first envs entry whose condition holds', () => {
+    const file = parseBuildYaml(
+      "version: 2.0\nparams:\n  - {name: machineArch, value: X86}\nenvs:\n  - condition: machineArch == 'ARM'\n    resource: {type: docker, arch: ARM}\n  - condition: machineArch == 'X86'\n    resource: {type: docker, arch: X86}\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n",
+      P,
+    );
+    expect(planYamlBuild(file, [], {}, P).resource).toEqual({ type: 'docker', arch: 'X86' });
+    expect(planYamlBuild(file, [{ name: 'machineArch', value: 'ARM' }], {}, P).resource?.arch).toBe('ARM');
+  });
+});
+
+describe('envs conditions', () => {
+  const values: Record<string, string> = { a: 'ARM', n: '1', empty: '' };
+  const check = (text: string) => evaluateCondition(text, (name) => values[name]);
+  it.each([
+    ["a == 'ARM'", true],
+    ['a == "X86"', false],
+    ['n == 1', true],
+    ["a != 'ARM'", false],
+    ["a == 'ARM' && n == 2", false],
+    ["a == 'X' || (n == 1 && !(a == 'X'))", true],
+    ["missing == ''", true],
+    ['empty', false],
+  ])('%s is %s', (text, expected) => expect(check(text)).toBe(expected));
+
+  it.each([
+    ["a == 'ARM", /not closed/],
+    ['a ==', /ends where a value is expected/],
+    ["(a == 'ARM'", /"\(" is not closed/],
+    ["a == 'ARM' b", /unexpected "b"/],
+    ['a === b', /"=" where a value is expected|unexpected/],
+    ['', /empty/],
+  ])('refuses %s', (text, message) => expect(() => check(text)).toThrow(message));
+});
