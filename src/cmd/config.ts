@@ -161,6 +161,12 @@ export const OPTIONS = {
     help: 'Stable name of this server: its local runner is local:<name>, and at start it ends the builds that runner held. Default: <host name>-<port>; give each server of a cluster its own',
     parse: (t: string) => (/^[\w.-]{1,64}$/.test(t) ? t : { error: 'must be 1-64 letters, digits, . _ -' }),
   },
+  runnerPool: {
+    env: 'KILN_RUNNER_POOL',
+    default: 'default',
+    help: "Pool of this server's runner (or of `kiln runner`): a build.yml whose env.resource has type custom and names another pool fails on it",
+    parse: (t: string) => (/^[\w.-]{1,64}$/.test(t) ? t : { error: 'must be 1-64 letters, digits, . _ -' }),
+  },
   sandbox: {
     env: 'KILN_SANDBOX',
     default: 'on',
@@ -249,6 +255,7 @@ export class ConfigError extends Error {
 
 /** The settings `kiln runner` reads from its environment (the rest are the server's). */
 export const RUNNER_OPTION_KEYS = [
+  'runnerPool',
   'sandbox',
   'sandboxNetwork',
   'sandboxUid',

@@ -61,6 +61,8 @@ export interface ExecutionOptions {
   limits: BuildLimits;
   /** How messages name this runner (a step whose tool is missing). */
   runnerName: string;
+  /** The runner's pool, which a build.yml's `env.resource.pool` may name (KILN_RUNNER_POOL). */
+  runnerPool: string;
   onError?: (error: unknown, context: string) => void;
 }
 
@@ -217,7 +219,11 @@ export async function executeBuild(
       branch,
     });
     const defined = plan.yaml
-      ? buildYamlSteps(dirs.workspace, plan.yaml.path, plan.parameters, predefined)
+      ? buildYamlSteps(dirs.workspace, plan.yaml.path, plan.parameters, predefined, {
+          name: options.runnerName,
+          arch: process.arch,
+          pool: options.runnerPool,
+        })
       : { steps: plan.steps, parameters: new Map(plan.parameters.map((p) => [p.name, p.value])) };
     reported = peer.started(lease.recordId, {
       commitId,

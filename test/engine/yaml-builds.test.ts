@@ -98,6 +98,8 @@ describe.each(MODES)('code-based builds, %s', (_label, mode, enabled) => {
       'ci/other.yml':
         'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        inputs:\n          command: echo other file\n',
       'ci/broken.yml': 'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n\t\tinputs:\n',
+      'ci/arm.yml':
+        "version: 2.0\nparams:\n  - {name: machineArch, value: ARM}\nenvs:\n  - condition: machineArch == 'ARM'\n    resource: {type: docker, arch: ARM}\nsteps:\n  BUILD:\n    - sh:\n        inputs:\n          command: echo never\n",
       'ci/no-tool.yml':
         'version: 2.0\nsteps:\n  BUILD:\n    - bazel:\n        inputs:\n          command: bazel build //...\n    - sh:\n        inputs:\n          command: echo never\n',
     });
@@ -214,6 +216,28 @@ describe.each(MODES)('code-based builds, %s', (_label, mode, enabled) => {
       });
       expect(outside.statusCode).toBe(400);
       expect(outside.json().error_msg).toContain('is not a path inside the repository');
+    },
+    60_000,
+  );
+
+  it.skipIf(!enabled)(
+    'fails a build whose env.resource the runner cannot give at once, naming it',
+    async () => {
+      const job = await ek.newJob({
+        build_config_type: 'YAML',
+        scms: scms(),
+        steps: [],
+        parameters: [param('CB_BUILD_YAML_PATH', 'ci/arm.yml')],
+      });
+      await ek.run(job);
+      const r = await ek.waitFinished(job, 1, 30_000);
+      const log = await ek.log(job, 1);
+      expect(r.state, log).toBe('FAILURE');
+      expect(log).toMatch(
+        /\[kiln\] build\.yml: ci\/arm\.yml: the build asks for arch ARM \(env\.resource\.arch\); runner \S+ is X86/,
+      );
+      expect(log).not.toContain('never');
+      expect((await ek.details(job, 1)).build_steps.map((s) => [s.name, s.status])).toEqual([['Shell', '']]);
     },
     60_000,
   );

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BuildYamlError, parseBuildYaml } from '../../src/domain/build-yaml.ts';
 import { evaluateCondition } from '../../src/domain/condition.ts';
 import { planYamlBuild } from '../../src/domain/yaml-plan.ts';
+import { resourceProblem } from '../../src/domain/resource-match.ts';
 
 const P = '.cloudbuild/build.yml';
 
@@ -197,4 +198,23 @@ describe('envs conditions', () => {
     ['a === b', /"=" where a value is expected|unexpected/],
     ['', /empty/],
   ])('refuses %s', (text, message) => expect(() => check(text)).toThrow(message));
+});
+
+describe('env.resource against the runner', () => {
+  const runner = { name: 'r1', arch: 'x64', pool: 'default' };
+  it.each([
+    [undefined, undefined],
+    [{ type: 'docker', arch: 'X86', class: '8U16G' }, undefined],
+    [{ arch: 'x86_64' }, undefined],
+    [{ type: 'custom', pool: 'default' }, undefined],
+    [{ arch: 'ARM' }, 'the build asks for arch ARM (env.resource.arch); runner r1 is X86'],
+    [{ arch: 'sparc' }, 'env.resource.arch "sparc" is not X86 or ARM'],
+    [
+      { type: 'custom', pool: 'Mydocker' },
+      'the build asks for pool Mydocker (env.resource.pool); runner r1 is in pool default',
+    ],
+    [{ type: 'vm' }, 'env.resource.type "vm" is not docker or custom'],
+  ])('%j: %s', (resource, problem) => {
+    expect(resourceProblem(resource, runner)).toBe(problem);
+  });
 });

@@ -1,0 +1,49 @@
+import type { YamlResource } from './build-yaml.ts';
+
+/**
+ * Whether a runner can give a build what its build.yml's `env.resource` asks for (spec §2.1).
+ * CodeArts picks a cloud executor by type, arch, class and pool; Kiln's runners are the machines
+ * their admins run: `arch` must be the runner's architecture, a `custom` type's `pool` must be the
+ * runner's pool (KILN_RUNNER_POOL), and `class` (a cloud executor size) is not a choice here: the
+ * runner's limits apply. The build is read on the runner that claimed it, so a request this runner
+ * cannot meet fails the build at once, naming what was asked.
+ */
+
+export interface RunnerTraits {
+  name: string;
+  /** Node's process.arch of the runner. */
+  arch: string;
+  pool: string;
+}
+
+const ARCHES: Record<string, string> = {
+  x86: 'x64',
+  x86_64: 'x64',
+  'x86-64': 'x64',
+  amd64: 'x64',
+  x64: 'x64',
+  arm: 'arm64',
+  arm64: 'arm64',
+  aarch64: 'arm64',
+};
+const ARCH_NAMES: Record<string, string> = { x64: 'X86', arm64: 'ARM' };
+
+/** What keeps the runner from running the build, or undefined when it can. */
+export function resourceProblem(
+  resource: YamlResource | undefined,
+  runner: RunnerTraits,
+): string | undefined {
+  if (!resource) return undefined;
+  if (resource.arch !== undefined && resource.arch !== '') {
+    const wanted = ARCHES[resource.arch.toLowerCase()];
+    if (!wanted) return `env.resource.arch "${resource.arch}" is not X86 or ARM`;
+    if (wanted !== runner.arch)
+      return `the build asks for arch ${resource.arch} (env.resource.arch); runner ${runner.name} is ${ARCH_NAMES[runner.arch] ?? runner.arch}`;
+  }
+  const type = (resource.type ?? 'docker').toLowerCase();
+  if (type !== 'docker' && type !== 'custom')
+    return `env.resource.type "${resource.type}" is not docker or custom`;
+  if (type === 'custom' && resource.pool && resource.pool !== runner.pool)
+    return `the build asks for pool ${resource.pool} (env.resource.pool); runner ${runner.name} is in pool ${runner.pool}`;
+  return undefined;
+}
