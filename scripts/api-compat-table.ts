@@ -47,12 +47,14 @@ export const PARTLY: Record<string, string> = {
   ShowRecordDetail: '`repo_name`, `repo_id`, `parent_record_id`, `err_msg` are empty strings',
   ShowRecordInfo: '`repo_name`, `repo_id`, `parent_record_id`, `err_msg` are empty strings',
   ShowJobBuildRecordDetail: '`repo_name`, `repo_id`, `parent_record_id`, `err_msg` are empty strings',
-  ShowBuildRecord: '`group_name` is empty; every parameter\'s `type` is `string`; `rerun`/`is_rerun` are false (no reruns)',
+  ShowBuildRecord:
+    "`group_name` is empty; every parameter's `type` is `string`; `rerun`/`is_rerun` are false (no reruns)",
   ShowBuildRecordFullStages:
-    '`cascade` is accepted and ignored (stages have no sub-stages); status codes are Kiln\'s beyond 5 and 8 (see below)',
+    "`cascade` is accepted and ignored (stages have no sub-stages); status codes are Kiln's beyond 5 and 8 (see below)",
   ShowActionIInfo:
-    'offsets are bytes of the log; `stage` (Kiln) picks one stage\'s part, which the SDK cannot send (see below)',
-  ShowJobPipelineInfo: '`all` and `check_param_used` are accepted and ignored; `region`, `language` are empty',
+    "offsets are bytes of the log; `stage` (Kiln) picks one stage's part, which the SDK cannot send (see below)",
+  ShowJobPipelineInfo:
+    '`all` and `check_param_used` are accepted and ignored; `region`, `language` are empty',
   ShowYamlTemplate: '`default_host` is accepted and ignored',
   DownloadBuildLog: '`log_level` is accepted and ignored (one log level)',
   DownloadTaskLog:

@@ -6,15 +6,23 @@ import { Envelope, WireInt } from './common.ts';
 /** ShowJobStepStatus query. */
 export const StepStatusQuery = Type.Object({
   build_no: Type.Optional(
-    WireInt({ minimum: 1, maximum: 2147483647, description: "Build number; the job's latest build when absent" }),
+    WireInt({
+      minimum: 1,
+      maximum: 2147483647,
+      description: "Build number; the job's latest build when absent",
+    }),
   ),
 });
 
 /** ShowJobStepStatus answer (JobStatusBody). */
 export const StepStatusResult = Envelope(
   Type.Object({
-    status: Type.String({ description: 'The build status: QUEUED, RUNNING, SUCCESS, FAILURE, timeout, ABORTED' }),
-    abort_status: Type.String({ description: 'ABORTING once a stop is asked, ABORTED once stopped, else ""' }),
+    status: Type.String({
+      description: 'The build status: QUEUED, RUNNING, SUCCESS, FAILURE, timeout, ABORTED',
+    }),
+    abort_status: Type.String({
+      description: 'ABORTING once a stop is asked, ABORTED once stopped, else ""',
+    }),
     label: Type.String({ description: 'The step running now, or the last one that ran; "" before any' }),
   }),
 );

@@ -217,7 +217,7 @@ export const operations = {
   showYamlTemplate: op({
     method: 'GET',
     path: '/v1/template/{job_id}/default-template',
-    summary: "A default build.yml for the job: its steps written as one, or a one-step shell file",
+    summary: 'A default build.yml for the job: its steps written as one, or a one-step shell file',
     tag: 'Jobs',
     auth: 'project',
     params: JobIdParams,
@@ -275,7 +275,8 @@ export const operations = {
   showBuildRecord: op({
     method: 'GET',
     path: '/v1/record/{record_id}/info',
-    summary: 'A build record by record id: status and code, times, parameters (secrets masked), build.yml path and URL',
+    summary:
+      'A build record by record id: status and code, times, parameters (secrets masked), build.yml path and URL',
     tag: 'Records',
     auth: 'project',
     params: builds.RecordIdParams,
@@ -294,7 +295,8 @@ export const operations = {
   showBuildRecordBuildScript: op({
     method: 'GET',
     path: '/v1/record/{record_id}/build-script',
-    summary: "The build.yml a build ran (code-based), or its steps written as one (graphical); never a secret",
+    summary:
+      'The build.yml a build ran (code-based), or its steps written as one (graphical); never a secret',
     tag: 'Records',
     auth: 'project',
     params: builds.RecordIdParams,

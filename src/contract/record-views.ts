@@ -125,7 +125,8 @@ export const StageLogQuery = Type.Object({
     Type.String({
       pattern: '^(initial|final|stage[1-9][0-9]{0,5})$',
       'x-kiln-format': 'a stage key (initial, stage1.., final)',
-      description: "Kiln: one stage's part of the log (a key of ShowBuildRecordFullStages); offsets count from its start",
+      description:
+        "Kiln: one stage's part of the log (a key of ShowBuildRecordFullStages); offsets count from its start",
     }),
   ),
 });
@@ -175,7 +176,9 @@ const recordInfoFields = (duration: ReturnType<typeof Type.Integer> | ReturnType
     use_private_slave: Type.Integer(),
     region: Type.String(),
     err_msg: Type.String(),
-    build_config_type: Type.String({ description: 'YAML (the build.yml of the commit) or ACTION (the steps of the job)' }),
+    build_config_type: Type.String({
+      description: 'YAML (the build.yml of the commit) or ACTION (the steps of the job)',
+    }),
   });
 
 /** The record-info result of ShowRecordDetail (v4) and ShowJobBuildRecordDetail (v1): duration int32. */

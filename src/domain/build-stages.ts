@@ -55,7 +55,8 @@ export function buildStages(build: Build, steps: readonly BuildStep[], logSize: 
   };
 
   const middle = steps.map((s, i): BuildStage => {
-    const log = s.logStart === null ? null : { start: s.logStart, end: s.logEnd ?? (finished ? logSize : null) };
+    const log =
+      s.logStart === null ? null : { start: s.logStart, end: s.logEnd ?? (finished ? logSize : null) };
     return {
       key: `stage${i + 1}`,
       displayName: s.name,

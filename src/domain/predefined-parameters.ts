@@ -19,7 +19,9 @@ export const PREDEFINED_PARAMETERS = [
 ] as const;
 
 /** What each predefined parameter holds (ShowJobSystemParameters). */
-export const PREDEFINED_PARAMETER_DESCRIPTIONS: Readonly<Record<(typeof PREDEFINED_PARAMETERS)[number], string>> = {
+export const PREDEFINED_PARAMETER_DESCRIPTIONS: Readonly<
+  Record<(typeof PREDEFINED_PARAMETERS)[number], string>
+> = {
   BUILDNUMBER: 'The daily build number, yyyyMMdd.N (N counts the builds of that day)',
   TIMESTAMP: 'When the build was triggered, yyyyMMddHHmmss in the server time zone',
   INCREASENUM: 'The build number of the job, from 1',

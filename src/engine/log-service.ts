@@ -154,13 +154,23 @@ export class LogService {
       let content = await this.storage.logs.read(recordId, from, to - from);
       // A page that starts inside a character leaves that character to the page before it.
       let skip = 0;
-      while (from > floor && skip < Math.min(3, content.length) && ((content[skip] as number) & 0xc0) === 0x80) skip++;
+      while (
+        from > floor &&
+        skip < Math.min(3, content.length) &&
+        ((content[skip] as number) & 0xc0) === 0x80
+      )
+        skip++;
       content = content.subarray(skip);
       from += skip;
       return { content, start: from - lo, end: to - lo, hasMore: from > floor };
     }
     const limit = q.endOffset > q.startOffset ? Math.min(hi, lo + q.endOffset) : hi;
-    const content = await this.readWhole(recordId, floor, Math.min(limit - floor, MAX_PAGE), floor + MAX_PAGE < limit || limit < hi || open);
+    const content = await this.readWhole(
+      recordId,
+      floor,
+      Math.min(limit - floor, MAX_PAGE),
+      floor + MAX_PAGE < limit || limit < hi || open,
+    );
     const end = floor + content.length;
     return { content, start: floor - lo, end: end - lo, hasMore: end < hi || open };
   }
@@ -170,7 +180,12 @@ export class LogService {
    * (`cut`), a character cut in two at the end is left for the next read; a read too short to
    * hold one character returns that whole character, so a reader always moves forward.
    */
-  private async readWhole(recordId: string, start: number, length: number, cut: boolean): Promise<Uint8Array> {
+  private async readWhole(
+    recordId: string,
+    start: number,
+    length: number,
+    cut: boolean,
+  ): Promise<Uint8Array> {
     const content = await this.storage.logs.read(recordId, start, length);
     const partial = cut ? cutCharacterBytes(content) : 0;
     if (partial === 0) return content;

@@ -12,7 +12,8 @@ export const TRIGGER_WORDS = { Manual: 'MANUAL', Scheduled: 'SCHEDULED', CodeUpd
 export const recordTime = (ms: number | null): string => (ms === null ? '' : formatCommitTime(ms));
 
 /** A graphical build has no build.yml row; a code-based one has its file. */
-export const configTypeOf = (d: Pick<BuildDetails, 'script'>): 'YAML' | 'ACTION' => d.script?.configType ?? 'ACTION';
+export const configTypeOf = (d: Pick<BuildDetails, 'script'>): 'YAML' | 'ACTION' =>
+  d.script?.configType ?? 'ACTION';
 
 /** The record-info result (v4, v1 and v3 share it; v3 declares duration a float). */
 export function toRecordInfo(d: BuildDetails, domainId: string, now: number): RecordInfo {

@@ -7,7 +7,7 @@ import type { StepSpec } from '../../domain/job-config.ts';
 import { recordStatus, STATUS_CODES } from '../../domain/record-status.ts';
 import { maskUrlCredentials } from '../../domain/url-credentials.ts';
 import type { BuildView } from '../../engine/build-service.ts';
-import { configTypeOf, recordTime, TRIGGER_WORDS } from './record-info.mapper.ts';
+import { recordTime, TRIGGER_WORDS } from './record-info.mapper.ts';
 
 /** ms a build waited for a runner (so far, while queued). */
 function pendingOf(v: BuildView, now: number): number {
