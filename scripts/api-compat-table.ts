@@ -45,8 +45,20 @@ export const PARTLY: Record<string, string> = {
     '`search`, `creator_id`, `build_status` and `sort_order` work; `sort_field` is `job_name`, `last_build_time` or `create_time` (CodeArts names none); `by_group`, `group_path_id` are accepted and ignored',
   ListJobConfig: '`get_all_params` is accepted and ignored (the whole document is returned)',
   ShowRecordDetail: '`repo_name`, `repo_id`, `parent_record_id`, `err_msg` are empty strings',
+  ShowRecordInfo: '`repo_name`, `repo_id`, `parent_record_id`, `err_msg` are empty strings',
+  ShowJobBuildRecordDetail: '`repo_name`, `repo_id`, `parent_record_id`, `err_msg` are empty strings',
+  ShowBuildRecord:
+    "`group_name` is empty; every parameter's `type` is `string`; `rerun`/`is_rerun` are false (no reruns)",
+  ShowBuildRecordFullStages:
+    "`cascade` is accepted and ignored (stages have no sub-stages); status codes are Kiln's beyond 5 and 8 (see below)",
+  ShowActionIInfo:
+    "offsets are bytes of the log; `stage` (Kiln) picks one stage's part, which the SDK cannot send (see below)",
+  ShowJobPipelineInfo:
+    '`all` and `check_param_used` are accepted and ignored; `region`, `language` are empty',
+  ShowYamlTemplate: '`default_host` is accepted and ignored',
   DownloadBuildLog: '`log_level` is accepted and ignored (one log level)',
-  DownloadTaskLog: '`log_level` is accepted and ignored (one log level)',
+  DownloadTaskLog:
+    '`log_level` is accepted and ignored (one log level); `task_name` is a step name, or a stage key (`initial`, `stage2`, `final`)',
 };
 
 function status(r: CatalogueRow): string {

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { DATE_PATTERN, Envelope, Formatted, Id32, WireInt } from './common.ts';
+import { RecordInfo } from './record-views.ts';
 
 /** RunJob / ExecuteJob body. */
 export const RunJobBody = Type.Object({
@@ -124,45 +125,11 @@ export const HistoryDetails = Type.Object({
 });
 export type HistoryDetails = Static<typeof HistoryDetails>;
 
-/** ShowRecordDetail answer (v4). */
+/** ShowRecordDetail (v4) and ShowJobBuildRecordDetail (v1) answer. */
 export const RecordDetail = Type.Object({
   status: Type.String(),
   error: Type.Union([Type.Null(), Type.Object({})]),
-  result: Type.Object({
-    id: Type.String({ description: 'The record id (UUID)' }),
-    build_project_id: Type.String(),
-    build_record_id: Type.String(),
-    parent_record_id: Type.String(),
-    devcloud_project_id: Type.String(),
-    codeci_job_id: Type.String(),
-    user_id: Type.String(),
-    build_no: Type.Integer(),
-    daily_build_num: Type.String(),
-    execution_id: Type.String(),
-    repo_name: Type.String(),
-    repo_id: Type.String(),
-    branch: Type.String(),
-    tag: Type.String(),
-    commit: Type.String(),
-    commit_message: Type.String(),
-    commit_create_time: Type.String(),
-    trigger_type: Type.String({ description: 'MANUAL, SCHEDULED or CODE_UPDATE' }),
-    build_type: Type.String(),
-    status: Type.String(),
-    domain_id: Type.String(),
-    create_time: Type.String(),
-    schedule_time: Type.String(),
-    queued_time: Type.String(),
-    start_time: Type.String(),
-    runnable_time: Type.String(),
-    finish_time: Type.String(),
-    duration: Type.Integer({ description: 'ms' }),
-    record_status: Type.String(),
-    use_private_slave: Type.Integer(),
-    region: Type.String(),
-    err_msg: Type.String(),
-    build_config_type: Type.String(),
-  }),
+  result: RecordInfo,
 });
 export type RecordDetail = Static<typeof RecordDetail>;
 

@@ -5,7 +5,9 @@ import { BuildNoParams, Envelope, JobIdParams, StatusOnly } from './common.ts';
 import * as iam from './iam.ts';
 import * as jobs from './jobs.ts';
 import * as projects from './projects.ts';
+import * as jobViews from './job-views.ts';
 import * as records from './records.ts';
+import * as views from './record-views.ts';
 
 /**
  * The route table: every operation Kiln serves, named by its SDK operation id. The server
@@ -202,6 +204,35 @@ export const operations = {
     response: { 200: jobs.JobList },
   }),
 
+  showJobPipelineInfo: op({
+    method: 'GET',
+    path: '/v1/job/{job_id}/pipeline-info',
+    summary: "A job's repositories and parameters as CodeArts Pipeline reads them (secrets masked)",
+    tag: 'Jobs',
+    auth: 'project',
+    params: JobIdParams,
+    query: jobViews.PipelineInfoQuery,
+    response: { 200: jobViews.PipelineInfoResult },
+  }),
+  showYamlTemplate: op({
+    method: 'GET',
+    path: '/v1/template/{job_id}/default-template',
+    summary: 'A default build.yml for the job: its steps written as one, or a one-step shell file',
+    tag: 'Jobs',
+    auth: 'project',
+    params: JobIdParams,
+    query: jobViews.YamlTemplateQuery,
+    response: { 200: views.BuildScriptResult },
+  }),
+  showJobSystemParameters: op({
+    method: 'GET',
+    path: '/v1/job/system-parameters',
+    summary: 'The predefined parameters every build sets (usable as ${NAME} in a build.yml)',
+    tag: 'Jobs',
+    auth: 'project',
+    response: { 200: jobViews.SystemParametersResult },
+  }),
+
   listBuildInfoRecord: op({
     method: 'GET',
     path: '/v3/jobs/{job_id}/build-info-records',
@@ -240,6 +271,45 @@ export const operations = {
     params: JobIdParams,
     query: records.SuccessRatioQuery,
     response: { 200: records.SuccessRatio },
+  }),
+  showBuildRecord: op({
+    method: 'GET',
+    path: '/v1/record/{record_id}/info',
+    summary:
+      'A build record by record id: status and code, times, parameters (secrets masked), build.yml path and URL',
+    tag: 'Records',
+    auth: 'project',
+    params: builds.RecordIdParams,
+    response: { 200: views.BuildRecordResult },
+  }),
+  showBuildRecordFullStages: op({
+    method: 'GET',
+    path: '/v1/record/{record_id}/full-stages',
+    summary: "A build's stages: initial (trigger to start), stage1.. one per step, final",
+    tag: 'Records',
+    auth: 'project',
+    params: builds.RecordIdParams,
+    query: views.FullStagesQuery,
+    response: { 200: views.FullStages },
+  }),
+  showBuildRecordBuildScript: op({
+    method: 'GET',
+    path: '/v1/record/{record_id}/build-script',
+    summary:
+      'The build.yml a build ran (code-based), or its steps written as one (graphical); never a secret',
+    tag: 'Records',
+    auth: 'project',
+    params: builds.RecordIdParams,
+    response: { 200: views.BuildScriptResult },
+  }),
+  showJobBuildRecordDetail: op({
+    method: 'GET',
+    path: '/v1/record/{job_id}/{build_no}/record-info',
+    summary: 'A build record with its record id, times, status and build_config_type (v1)',
+    tag: 'Records',
+    auth: 'project',
+    params: BuildNoParams,
+    response: { 200: builds.RecordDetail },
   }),
   importBuildRecords: op({
     method: 'POST',
@@ -344,6 +414,34 @@ export const operations = {
     auth: 'project',
     params: BuildNoParams,
     response: { 200: builds.RecordDetail },
+  }),
+  showRecordInfo: op({
+    method: 'GET',
+    path: '/v3/jobs/{job_id}/{build_no}/record-info',
+    summary: 'A build record (v3, {success, message, err_code, result}; duration a float)',
+    tag: 'Builds',
+    auth: 'project',
+    params: BuildNoParams,
+    response: { 200: views.RecordInfoV3 },
+  }),
+  showJobStepStatus: op({
+    method: 'GET',
+    path: '/v1/job/{job_id}/status',
+    summary: "A build's status, stop status and current step (the latest build unless build_no is given)",
+    tag: 'Builds',
+    auth: 'project',
+    params: JobIdParams,
+    query: jobViews.StepStatusQuery,
+    response: { 200: jobViews.StepStatusResult },
+  }),
+  showActionIInfo: op({
+    method: 'GET',
+    path: '/v1/log/stage/page',
+    summary: "A page of a build's log, or of one stage's part of it (Kiln's `stage`), by byte offsets",
+    tag: 'Logs',
+    auth: 'project',
+    query: views.StageLogQuery,
+    response: { 200: views.StageLogPage },
   }),
   downloadRealTimeLog: op({
     method: 'GET',

@@ -18,6 +18,22 @@ export const PREDEFINED_PARAMETERS = [
   'EXECUTOR',
 ] as const;
 
+/** What each predefined parameter holds (ShowJobSystemParameters). */
+export const PREDEFINED_PARAMETER_DESCRIPTIONS: Readonly<
+  Record<(typeof PREDEFINED_PARAMETERS)[number], string>
+> = {
+  BUILDNUMBER: 'The daily build number, yyyyMMdd.N (N counts the builds of that day)',
+  TIMESTAMP: 'When the build was triggered, yyyyMMddHHmmss in the server time zone',
+  INCREASENUM: 'The build number of the job, from 1',
+  PROJECT_ID: 'The id of the CodeArts project the job belongs to',
+  WORKSPACE: 'The directory the repository is checked out to and the steps run in',
+  GIT_TAG: 'The tag built (tag builds); empty otherwise',
+  COMMIT_ID: 'The full id of the commit built',
+  COMMIT_ID_SHORTER: 'The first 8 characters of the commit id',
+  JOB_NAME: 'The name of the job',
+  EXECUTOR: 'The name of the user who ran the build',
+};
+
 /** What the server knows when a build is triggered, fixed in its plan. */
 export interface BuildContext {
   projectId: string;

@@ -1,6 +1,6 @@
-import type { Build, BuildStep, TriggerType } from '../domain/build.ts';
+import type { Build, BuildScript, BuildStep, TriggerType } from '../domain/build.ts';
 import { MASK } from '../domain/build.ts';
-import type { RunRequest } from '../domain/build-plan.ts';
+import type { BuildPlan, RunRequest } from '../domain/build-plan.ts';
 import type { Clock } from '../domain/clock.ts';
 import { AppError, invalidParam } from '../domain/errors.ts';
 import type { Principal, Project, User } from '../domain/identity.ts';
@@ -8,7 +8,7 @@ import { dayStart, nextDayStart, parseDate } from '../domain/time.ts';
 import type { JobRecord, Storage, Stores } from '../storage/ports.ts';
 import { requireJob } from './access.ts';
 import type { BuildEvents } from './build-events.ts';
-import type { StoredSecrets } from './stored-secrets.ts';
+import { maskedPlan, type StoredSecrets } from './stored-secrets.ts';
 import { abortQueued } from './stopping.ts';
 import { createBuild } from './trigger.ts';
 
@@ -18,6 +18,16 @@ export interface BuildDetails {
   project: Project;
   build: Build;
   steps: BuildStep[];
+  /** The build.yml a code-based build ran; undefined for a graphical (ACTION) build. */
+  script: BuildScript | undefined;
+}
+
+/** A build as its record views show it: its details, plan (secrets masked), stop request and log size. */
+export interface BuildView extends BuildDetails {
+  /** Undefined for an imported build. */
+  plan: BuildPlan | undefined;
+  cancelRequested: boolean;
+  logSize: number;
 }
 
 /** A page of history rows. */
@@ -179,7 +189,44 @@ export class BuildService {
   /** One build with its job, project and steps. */
   async details(caller: Principal, jobId: string, number: number): Promise<BuildDetails> {
     const { job, project, build } = await this.findBuild(caller, jobId, number, 'read');
-    return { job, project, build, steps: await this.storage.steps.list(build.recordId) };
+    return { job, project, build, ...(await this.stepsAndScript(build.recordId)) };
+  }
+
+  /** A build by number, or the job's latest build when `number` is undefined, for a record view. */
+  async viewByNumber(caller: Principal, jobId: string, number: number | undefined): Promise<BuildView> {
+    await requireJob(this.storage, caller, jobId, 'read');
+    const build =
+      number === undefined
+        ? await this.storage.builds.latest(jobId)
+        : await this.storage.builds.findByNumber(jobId, number);
+    if (!build)
+      throw new AppError(
+        'BUILD_NOT_FOUND',
+        number === undefined ? 'the job has no build yet' : `build ${number} of this job not found`,
+      );
+    return this.view(caller, build.recordId);
+  }
+
+  /** A build by record id for a record view. */
+  async view(caller: Principal, recordId: string): Promise<BuildView> {
+    const [details, run] = await Promise.all([
+      this.byRecordId(caller, recordId),
+      this.storage.builds.findRun(recordId),
+    ]);
+    return {
+      ...details,
+      plan: run?.plan ? maskedPlan(run.plan) : undefined,
+      cancelRequested: run?.cancelRequested ?? false,
+      logSize: run?.logSize ?? 0,
+    };
+  }
+
+  private async stepsAndScript(recordId: string) {
+    const [steps, script] = await Promise.all([
+      this.storage.steps.list(recordId),
+      this.storage.scripts.find(recordId),
+    ]);
+    return { steps, script };
   }
 
   /** A build by record id (log downloads name builds that way). */
@@ -193,7 +240,7 @@ export class BuildService {
           : error;
       },
     );
-    return { job, project, build, steps: await this.storage.steps.list(recordId) };
+    return { job, project, build, ...(await this.stepsAndScript(recordId)) };
   }
 }
 

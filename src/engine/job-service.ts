@@ -21,7 +21,7 @@ import { requireJob, requireProject } from './access.ts';
 import type { BuildEvents } from './build-events.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { SecretBox } from './secret-box.ts';
-import type { StoredSecrets } from './stored-secrets.ts';
+import { storedJobDocument, type StoredSecrets } from './stored-secrets.ts';
 import { abortQueued } from './stopping.ts';
 
 /** A job in a list, with what the list shows about its latest build. */
@@ -135,6 +135,16 @@ export class JobService {
   async config(caller: Principal, jobId: string): Promise<JobConfig> {
     const { job, role } = await requireJob(this.storage, caller, jobId, 'read');
     return shown(this.stored.jobConfig(job.config, true), role);
+  }
+
+  /**
+   * The job and its document with every secret masked, whatever the caller's role (views made
+   * from the document: pipeline info, the default build.yml).
+   */
+  async maskedDocument(caller: Principal, jobId: string): Promise<{ job: JobRecord; config: JobConfig }> {
+    const { job } = await requireJob(this.storage, caller, jobId, 'read');
+    const config = maskRepositoryCredentials(maskSensitiveDefaults(storedJobDocument(job.config), MASK));
+    return { job, config };
   }
 
   /**

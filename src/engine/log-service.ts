@@ -1,3 +1,4 @@
+import { buildStages, type BuildStage } from '../domain/build-stages.ts';
 import type { Principal } from '../domain/identity.ts';
 import { AppError } from '../domain/errors.ts';
 import type { Storage } from '../storage/ports.ts';
@@ -14,6 +15,28 @@ export interface LogSlice {
   /** True while the build runs or bytes remain after `next`. */
   hasMore: boolean;
 }
+
+/** A page of a build's log or of one stage's part (ShowActionIInfo); offsets relative to that part. */
+export interface LogPage {
+  content: Uint8Array;
+  start: number;
+  end: number;
+  /** ASC: bytes after `end` (or the part still grows); DESC: bytes before `start`. */
+  hasMore: boolean;
+}
+
+/** What a ShowActionIInfo call asks for. */
+export interface LogPageQuery {
+  startOffset: number;
+  /** 0: no end (ASC: a page from `startOffset`; DESC: from the end). */
+  endOffset: number;
+  descending: boolean;
+  /** A stage key of ShowBuildRecordFullStages (`initial`, `stage1`.., `final`); the whole log when absent. */
+  stage?: string | undefined;
+}
+
+/** Most bytes one log page holds. */
+export const MAX_PAGE = 1024 * 1024;
 
 /** Longest a follower waits for new bytes in one call. */
 export const MAX_WAIT_MS = 25_000;
@@ -77,14 +100,8 @@ export class LogService {
     const finished = build.runningStatus === 'Finished';
     const size = await this.storage.logs.size(build.recordId);
     const start = Math.min(offset, size);
-    let content = await this.storage.logs.read(build.recordId, start, Math.min(length, MAX_SLICE));
-    const cut = start + content.length < size || !finished ? cutCharacterBytes(content) : 0;
-    if (cut > 0 && cut === content.length) {
-      // Asked for fewer bytes than the character at `offset` has: return that whole character, so
-      // a client reading with any length still moves forward.
-      const whole = await this.storage.logs.read(build.recordId, start, 4);
-      content = whole.subarray(0, Math.min(whole.length, characterLength(whole[0] as number)));
-    } else if (cut > 0) content = content.subarray(0, content.length - cut);
+    const want = Math.min(length, MAX_SLICE);
+    const content = await this.readWhole(build.recordId, start, want, start + want < size || !finished);
     const next = start + content.length;
     return { content, offset: start, next, hasMore: !finished || next < size };
   }
@@ -95,13 +112,86 @@ export class LogService {
     return this.range(recordId, 0, await this.storage.logs.size(recordId));
   }
 
-  /** The part of the log one step wrote (its name as in the job). */
+  /**
+   * The part of the log one stage wrote: a step by its name (the first of that name), or a stage
+   * by its full-stages key (`initial`, `stage2`, `final`).
+   */
   async step(caller: Principal, recordId: string, stepName: string): Promise<AsyncGenerator<Uint8Array>> {
-    const { steps } = await this.builds.byRecordId(caller, recordId);
-    const step = steps.find((s) => s.name === stepName);
-    if (!step) throw new AppError('NOT_FOUND', `the build has no step named ${JSON.stringify(stepName)}`);
-    if (step.logStart === null) return this.range(recordId, 0, 0);
-    return this.range(recordId, step.logStart, step.logEnd ?? (await this.storage.logs.size(recordId)));
+    const view = await this.builds.view(caller, recordId);
+    const stages = buildStages(view.build, view.steps, view.logSize);
+    const stage =
+      stages.slice(1, -1).find((s) => s.displayName === stepName) ?? stages.find((s) => s.key === stepName);
+    if (!stage) throw new AppError('NOT_FOUND', `the build has no step named ${JSON.stringify(stepName)}`);
+    if (stage.log === null) return this.range(recordId, 0, 0);
+    return this.range(recordId, stage.log.start, stage.log.end ?? view.logSize);
+  }
+
+  /**
+   * ShowActionIInfo: a page of the log, or of one stage's part of it, at most MAX_PAGE bytes, never
+   * cut inside a UTF-8 character. Ascending, the page starts at `startOffset` and ends at
+   * `endOffset` (0: MAX_PAGE later, or the end); descending, it ends at `endOffset` (0: the end)
+   * and reaches back at most to `startOffset`, so a reader of the latest lines pages backwards by
+   * passing the `start` it got as the next `endOffset`.
+   */
+  async page(caller: Principal, jobId: string, number: number, q: LogPageQuery): Promise<LogPage> {
+    const view = await this.builds.viewByNumber(caller, jobId, number);
+    const recordId = view.build.recordId;
+    const growing = view.build.runningStatus !== 'Finished';
+    let part: BuildStage['log'] = { start: 0, end: growing ? null : view.logSize };
+    if (q.stage !== undefined) {
+      const stage = buildStages(view.build, view.steps, view.logSize).find((s) => s.key === q.stage);
+      if (!stage) throw new AppError('NOT_FOUND', `the build has no stage ${JSON.stringify(q.stage)}`);
+      part = stage.log;
+    }
+    if (part === null) return { content: new Uint8Array(0), start: 0, end: 0, hasMore: growing };
+    const lo = part.start;
+    const hi = part.end ?? view.logSize;
+    const open = part.end === null;
+    const floor = Math.min(hi, lo + q.startOffset);
+    if (q.descending) {
+      const to = q.endOffset > 0 ? Math.max(floor, Math.min(hi, lo + q.endOffset)) : hi;
+      let from = Math.max(floor, to - MAX_PAGE);
+      let content = await this.storage.logs.read(recordId, from, to - from);
+      // A page that starts inside a character leaves that character to the page before it.
+      let skip = 0;
+      while (
+        from > floor &&
+        skip < Math.min(3, content.length) &&
+        ((content[skip] as number) & 0xc0) === 0x80
+      )
+        skip++;
+      content = content.subarray(skip);
+      from += skip;
+      return { content, start: from - lo, end: to - lo, hasMore: from > floor };
+    }
+    const limit = q.endOffset > q.startOffset ? Math.min(hi, lo + q.endOffset) : hi;
+    const content = await this.readWhole(
+      recordId,
+      floor,
+      Math.min(limit - floor, MAX_PAGE),
+      floor + MAX_PAGE < limit || limit < hi || open,
+    );
+    const end = floor + content.length;
+    return { content, start: floor - lo, end: end - lo, hasMore: end < hi || open };
+  }
+
+  /**
+   * `length` bytes from `start` (fewer when the log is shorter). When more bytes may follow
+   * (`cut`), a character cut in two at the end is left for the next read; a read too short to
+   * hold one character returns that whole character, so a reader always moves forward.
+   */
+  private async readWhole(
+    recordId: string,
+    start: number,
+    length: number,
+    cut: boolean,
+  ): Promise<Uint8Array> {
+    const content = await this.storage.logs.read(recordId, start, length);
+    const partial = cut ? cutCharacterBytes(content) : 0;
+    if (partial === 0) return content;
+    if (partial < content.length) return content.subarray(0, content.length - partial);
+    const whole = await this.storage.logs.read(recordId, start, 4);
+    return whole.subarray(0, Math.min(whole.length, characterLength(whole[0] as number)));
   }
 
   private async *range(recordId: string, from: number, to: number): AsyncGenerator<Uint8Array> {

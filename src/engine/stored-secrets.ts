@@ -32,6 +32,15 @@ export function storedJobDocument(text: string): JobConfig {
 }
 
 /**
+ * A stored build plan with every secret masked, sealed or not (a plan stored before Kiln sealed
+ * them holds them in the clear): what the views of a build may show.
+ */
+export function maskedPlan(text: string): BuildPlan {
+  const { [PLAN_SEALED]: _sealed, ...plan } = JSON.parse(text) as BuildPlan & { [PLAN_SEALED]?: unknown };
+  return splitPlanSecrets(plan).plan;
+}
+
+/**
  * Job documents and build plans as they are stored: each secret (a sensitive parameter's default
  * or value, a repository URL with credentials) is replaced by its mask in the JSON, and all of them
  * are sealed together with the server's key (SecretBox) into one extra field. The database never

@@ -127,8 +127,8 @@ function describeErrors(errors: ErrorObject[], part: HttpPart, data: unknown): A
   }
   const { field, text } = sentence(first, part);
   const message = `${WHERE[part]} '${field}' ${text}`;
-  // A malformed job id has its own code wherever it appears (path or body).
-  if ((part === 'params' || part === 'body') && field === 'job_id' && first.keyword !== 'required') {
+  // A malformed job id has its own code wherever it appears (path, query or body).
+  if (part !== 'headers' && field === 'job_id' && first.keyword !== 'required') {
     return new AppError('INVALID_JOB_ID', message);
   }
   return new AppError(part === 'body' ? 'INVALID_BODY' : 'INVALID_PARAM', message);

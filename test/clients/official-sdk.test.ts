@@ -244,6 +244,39 @@ describe('official Huawei Cloud SDK core as the client', () => {
     expect(download.body).toBeDefined();
   });
 
+  it('ShowBuildRecordFullStages (boolean cascade), ShowActionIInfo (offsets in the query), ShowJobStepStatus', async () => {
+    const record = await sdkCall<{ result: { id: string } }>(sdk, {
+      method: 'GET',
+      url: '/v1/record/{job_id}/{build_no}/record-info',
+      pathParams: { job_id: jobId, build_no: 1 },
+    });
+    const stages = await sdkCall<{ result: { build_stages: Record<string, { display_name: string }> } }>(
+      sdk,
+      {
+        method: 'GET',
+        url: '/v1/record/{record_id}/full-stages',
+        pathParams: { record_id: record.result.id },
+        queryParams: { cascade: true },
+      },
+    );
+    expect(last()?.url).toContain('cascade=true');
+    expect(stages.result.build_stages.stage1?.display_name).toBe('work');
+    const page = await sdkCall<{ result: { has_more: boolean; start_offset: string; log: string } }>(sdk, {
+      method: 'GET',
+      url: '/v1/log/stage/page',
+      queryParams: { job_id: jobId, build_no: 1, start_offset: 0, end_offset: 0, sort: 'ASC' },
+    });
+    expect(page.result).toMatchObject({ has_more: false, start_offset: '0' });
+    expect(page.result.log.length).toBeGreaterThan(0);
+    const status = await sdkCall<{ result: { status: string; label: string } }>(sdk, {
+      method: 'GET',
+      url: '/v1/job/{job_id}/status',
+      pathParams: { job_id: jobId },
+      queryParams: { build_no: 1 },
+    });
+    expect(status.result).toMatchObject({ label: 'work' });
+  });
+
   describe('errors parsed by the SDK into ClientRequestException with our error_code and X-Request-Id', () => {
     async function failure(call: Promise<unknown>): Promise<ClientRequestException> {
       const error = await call.then(

@@ -268,6 +268,59 @@ export const RECIPES: Record<OperationId, Recipe> = {
       url: `/v4/${fx.recordId}/task-log?task_name=${encodeURIComponent(BUILD_STEP)}`,
     }),
   },
+  showRecordInfo: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v3/jobs/${fx.jobId}/${fx.buildNo}/record-info` }),
+  },
+  showJobBuildRecordDetail: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/record/${fx.jobId}/${fx.buildNo}/record-info` }),
+  },
+  showJobStepStatus: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/job/${fx.jobId}/status?build_no=${fx.buildNo}` }),
+  },
+  showActionIInfo: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({
+      method: 'GET',
+      url: `/v1/log/stage/page?job_id=${fx.jobId}&build_no=${fx.buildNo}&start_offset=0&end_offset=0`,
+    }),
+  },
+  showBuildRecord: {
+    names: 'record',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/record/${fx.recordId}/info` }),
+  },
+  showBuildRecordFullStages: {
+    names: 'record',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/record/${fx.recordId}/full-stages?cascade=true` }),
+  },
+  showBuildRecordBuildScript: {
+    names: 'record',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/record/${fx.recordId}/build-script` }),
+  },
+  showJobPipelineInfo: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/job/${fx.jobId}/pipeline-info` }),
+  },
+  showYamlTemplate: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/template/${fx.jobId}/default-template` }),
+  },
+  showJobSystemParameters: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v1/job/system-parameters' }),
+  },
   receiveWebhook: {
     names: 'job',
     needs: 'public',

@@ -4,9 +4,11 @@ import { adminHandlers } from './admin.routes.ts';
 import { buildHandlers } from './builds.routes.ts';
 import type { RouteDeps } from './deps.ts';
 import { iamHandlers } from './iam.routes.ts';
+import { jobViewHandlers } from './job-views.routes.ts';
 import { jobHandlers } from './jobs.routes.ts';
 import { logHandlers } from './logs.routes.ts';
 import { projectHandlers } from './projects.routes.ts';
+import { recordViewHandlers } from './record-views.routes.ts';
 import { recordHandlers } from './records.routes.ts';
 import { runnerHandlers } from './runners.routes.ts';
 import { webhookHandlers } from './webhooks.routes.ts';
@@ -17,7 +19,9 @@ export function handlers(deps: RouteDeps): Handlers {
     ...iamHandlers(deps),
     ...projectHandlers(deps),
     ...jobHandlers(deps),
+    ...jobViewHandlers(deps),
     ...recordHandlers(deps),
+    ...recordViewHandlers(deps),
     ...buildHandlers(deps),
     ...logHandlers(deps),
     ...webhookHandlers(deps),

@@ -14,7 +14,7 @@ function sendFile(reply: FastifyReply, name: string, body: AsyncGenerator<Uint8A
 /** Build logs: the live tail and the downloads. */
 export function logHandlers(
   deps: RouteDeps,
-): HandlerGroup<'downloadRealTimeLog' | 'downloadBuildLog' | 'downloadTaskLog'> {
+): HandlerGroup<'downloadRealTimeLog' | 'downloadBuildLog' | 'downloadTaskLog' | 'showActionIInfo'> {
   const { logs } = deps.engine;
   return {
     async downloadRealTimeLog({ caller, params, query, reply }) {
@@ -35,6 +35,21 @@ export function logHandlers(
         offset: slice.next,
         content: Buffer.from(slice.content).toString('utf8'),
         current_offset: slice.offset,
+      });
+    },
+    async showActionIInfo({ caller, query }) {
+      const page = await logs.page(caller, query.job_id, query.build_no, {
+        startOffset: query.start_offset,
+        endOffset: query.end_offset,
+        descending: query.sort?.toUpperCase() === 'DESC',
+        stage: query.stage,
+      });
+      return ok({
+        has_more: page.hasMore,
+        start_offset: String(page.start),
+        end_offset: String(page.end),
+        log: Buffer.from(page.content).toString('utf8'),
+        location: 'kiln',
       });
     },
     async downloadBuildLog({ caller, params, reply }) {

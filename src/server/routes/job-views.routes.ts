@@ -1,0 +1,36 @@
+import { renderBuildYaml, shellTemplate } from '../../domain/build-yaml-render.ts';
+import { toJobSpec } from '../../domain/job-config.ts';
+import {
+  PREDEFINED_PARAMETER_DESCRIPTIONS,
+  PREDEFINED_PARAMETERS,
+} from '../../domain/predefined-parameters.ts';
+import { toPipelineInfo } from '../mappers/job-view.mapper.ts';
+import type { HandlerGroup, RouteDeps } from './deps.ts';
+import { ok } from './deps.ts';
+
+type JobViewOps = 'showJobPipelineInfo' | 'showYamlTemplate' | 'showJobSystemParameters';
+
+/** A job as other tools read it: pipeline info, a default build.yml, the predefined parameters. */
+export function jobViewHandlers(deps: RouteDeps): HandlerGroup<JobViewOps> {
+  const { jobs } = deps.engine;
+  return {
+    async showJobPipelineInfo({ caller, params }) {
+      return ok(toPipelineInfo((await jobs.maskedDocument(caller, params.job_id)).config));
+    },
+    async showYamlTemplate({ caller, params }) {
+      const spec = toJobSpec((await jobs.maskedDocument(caller, params.job_id)).config);
+      // A code-based job's steps are in its repository, not in the job: it gets the starter file.
+      const steps = spec.configType === 'YAML' ? [] : spec.steps.filter((s) => s.enabled);
+      return ok(steps.length > 0 ? renderBuildYaml(steps) : shellTemplate());
+    },
+    async showJobSystemParameters() {
+      return ok(
+        PREDEFINED_PARAMETERS.map((name, i) => ({
+          id: i + 1,
+          parameter_name: name,
+          description: PREDEFINED_PARAMETER_DESCRIPTIONS[name],
+        })),
+      );
+    },
+  };
+}
