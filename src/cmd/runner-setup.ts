@@ -39,6 +39,7 @@ export async function runnerOptions(
     workDir: base.workDir,
     path: base.path,
     runnerName: hostname(),
+    configuredTools: config.runnerTools,
     limits: { processes: config.buildMaxProcesses, diskBytes: config.buildMaxDiskBytes },
     mirrors: {
       localRepositories: config.localRepositories,

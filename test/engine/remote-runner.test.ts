@@ -130,6 +130,7 @@ describe('a remote runner over HTTP', () => {
       step: (id, r) => peer.step(id, r),
       log: (id, c) => (dead ? new Promise(() => {}) : peer.log(id, c)),
       done: (id, r) => (dead ? new Promise(() => {}) : peer.done(id, r)),
+      announce: (info) => peer.announce(info),
     };
     const runner = await remoteRunner(dying);
     runner.start();
