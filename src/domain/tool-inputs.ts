@@ -26,7 +26,9 @@ function stringList(value: unknown): string[] {
 }
 
 function record(value: unknown): Record<string, unknown> {
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 }
 
 /** The repositories a Maven step names (YAML `settings.public_repos`, graphical `userPublicRepositories`). */

@@ -56,9 +56,15 @@ export class RunnerService {
    */
   async listWithTools(
     caller: Principal,
-  ): Promise<{ runners: { runner: RunnerRecord; tools: RunnerToolsRecord | undefined }[]; serverRunners: RunnerToolsRecord[] }> {
+  ): Promise<{
+    runners: { runner: RunnerRecord; tools: RunnerToolsRecord | undefined }[];
+    serverRunners: RunnerToolsRecord[];
+  }> {
     this.requireOperator(caller);
-    const [runners, tools] = await Promise.all([this.storage.runners.list(), this.storage.runners.listTools()]);
+    const [runners, tools] = await Promise.all([
+      this.storage.runners.list(),
+      this.storage.runners.listTools(),
+    ]);
     const byId = new Map(tools.map((t) => [t.runnerId, t]));
     return {
       runners: runners.map((runner) => ({ runner, tools: byId.get(`remote:${runner.id}`) })),

@@ -162,7 +162,18 @@ export class BwrapBackend implements SandboxBackend {
   }
 
   visible(hostPath: string): boolean {
-    const roots = ['/usr', '/etc', '/opt', '/bin', '/sbin', '/lib', '/lib64', '/lib32', '/libx32', ...this.settings.readOnly];
+    const roots = [
+      '/usr',
+      '/etc',
+      '/opt',
+      '/bin',
+      '/sbin',
+      '/lib',
+      '/lib64',
+      '/lib32',
+      '/libx32',
+      ...this.settings.readOnly,
+    ];
     return roots.some((root) => hostPath === root || hostPath.startsWith(`${root.replace(/\/+$/, '')}/`));
   }
 

@@ -129,7 +129,7 @@ export class Runner {
         return;
       } catch (error) {
         if (!isTransient(error)) {
-          this.log.warn({ err: error }, 'the server did not take the runner\'s tools');
+          this.log.warn({ err: error }, "the server did not take the runner's tools");
           return;
         }
         await sleep(backoff.next(), signal);

@@ -42,5 +42,9 @@ export async function summariseReports(workspace: string, glob: string): Promise
   }
   if (read === 0) return [`unit tests: ${matches.length} file(s) match ${glob}, none a JUnit XML report`];
   const more = read > LIMITS.listed ? [`  ... and ${read - LIMITS.listed} more`] : [];
-  return [`unit tests (${glob}): ${read} report${read === 1 ? '' : 's'}, ${describeCounts(total)}`, ...lines, ...more];
+  return [
+    `unit tests (${glob}): ${read} report${read === 1 ? '' : 's'}, ${describeCounts(total)}`,
+    ...lines,
+    ...more,
+  ];
 }

@@ -37,7 +37,12 @@ export async function detectTools(settings: DetectSettings): Promise<Record<stri
     for (let probe = queue.shift(); probe; probe = queue.shift()) {
       const file = await findProgram(probe.program, dirs);
       if (!file) continue;
-      const output = await runProbe(file, probe.args, { PATH: path, HOME: home, LANG: 'C' }, settings.timeoutMs);
+      const output = await runProbe(
+        file,
+        probe.args,
+        { PATH: path, HOME: home, LANG: 'C' },
+        settings.timeoutMs,
+      );
       found[probe.tool] = probeVersion(probe, output);
     }
   };
@@ -50,7 +55,10 @@ export async function detectTools(settings: DetectSettings): Promise<Record<stri
 }
 
 /** Detected tools with KILN_RUNNER_TOOLS over them (detection failing leaves the configured ones). */
-export async function runnerTools(settings: DetectSettings, configured: RunnerTools): Promise<Record<string, string>> {
+export async function runnerTools(
+  settings: DetectSettings,
+  configured: RunnerTools,
+): Promise<Record<string, string>> {
   const detected = await detectTools(settings).catch(() => ({}));
   return mergeTools(detected, configured);
 }
@@ -58,7 +66,13 @@ export async function runnerTools(settings: DetectSettings, configured: RunnerTo
 async function findProgram(name: string, dirs: readonly string[]): Promise<string | undefined> {
   for (const dir of dirs) {
     const file = join(dir, name);
-    if (await access(file, constants.X_OK).then(() => true, () => false)) return file;
+    if (
+      await access(file, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return file;
   }
   return undefined;
 }

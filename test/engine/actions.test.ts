@@ -17,7 +17,10 @@ let ek: EngineKiln;
 
 beforeAll(async () => {
   ek = await startEngineKiln({
-    runner: { slots: 2, env: { KILN_SANDBOX_NETWORK: 'off', KILN_RUNNER_TOOLS: 'jdk=17.0.99,gradle=,bazel=7.1' } },
+    runner: {
+      slots: 2,
+      env: { KILN_SANDBOX_NETWORK: 'off', KILN_RUNNER_TOOLS: 'jdk=17.0.99,gradle=,bazel=7.1' },
+    },
   });
 });
 afterAll(async () => {
@@ -60,7 +63,8 @@ it('runs sh, npm, python and cmake actions of a build.yml with the runner tools'
       scripts: { build: `node -e "require('fs').writeFileSync('dist.txt', 'npm built it\\\\n')"` },
     }),
     'tool.py': 'import sys\nprint(f"python {sys.version_info.major}.{sys.version_info.minor} ran")\n',
-    'CMakeLists.txt': 'cmake_minimum_required(VERSION 3.13)\nproject(hello C)\nadd_executable(hello main.c)\n',
+    'CMakeLists.txt':
+      'cmake_minimum_required(VERSION 3.13)\nproject(hello C)\nadd_executable(hello main.c)\n',
     'main.c': '#include <stdio.h>\nint main(void) { puts("cmake built hello"); return 0; }\n',
   });
   const job = await ek.newJob({
@@ -118,7 +122,11 @@ it("runs the graphical Maven module's default command offline against Debian's r
         properties: { userPublicRepositories: ['file:///usr/share/maven-repo'], file: '**/TEST*.xml' },
       },
       { module_id: maven, name: 'Maven as it comes', properties: null },
-      { module_id: 'kiln.shell', name: 'show', properties: { command: 'cat ~/.m2/settings.xml; ls target/classes' } },
+      {
+        module_id: 'kiln.shell',
+        name: 'show',
+        properties: { command: 'cat ~/.m2/settings.xml; ls target/classes' },
+      },
     ],
   });
   await ek.run(job);
@@ -173,8 +181,12 @@ steps:
   expect(log).toContain(
     `step "old java" (maven): image cloudbuild@maven3.5.3-jdk8-open needs JDK 8, but runner ${RUNNER} has JDK 17.0.99 (another major version than JDK 8)`,
   );
-  expect(log).toContain(`step "no gradle" (gradle): image cloudbuild@gradle7.6-jdk17 needs Gradle 7.6, but runner ${RUNNER} has no Gradle`);
-  expect(log).toContain(`step "no hvigorw" (harmonyos) needs hvigorw, which runner ${RUNNER} does not have on the build's PATH`);
+  expect(log).toContain(
+    `step "no gradle" (gradle): image cloudbuild@gradle7.6-jdk17 needs Gradle 7.6, but runner ${RUNNER} has no Gradle`,
+  );
+  expect(log).toContain(
+    `step "no hvigorw" (harmonyos) needs hvigorw, which runner ${RUNNER} does not have on the build's PATH`,
+  );
 }, 90_000);
 
 it("shows the server's own runner with the tools it found and those configured", async () => {

@@ -84,9 +84,9 @@ describe('a remote runner over HTTP', () => {
       // It announced the tools builds find on its machine (node runs this test).
       const listed = await until(
         async () =>
-          (await kiln.call(token, { method: 'GET', url: '/v1/kiln/runners' })).json().result.runners.find(
-            (x: { name: string }) => x.name === 'remote-1',
-          ),
+          (await kiln.call(token, { method: 'GET', url: '/v1/kiln/runners' }))
+            .json()
+            .result.runners.find((x: { name: string }) => x.name === 'remote-1'),
         (x) => x.tools_reported_at > 0,
       );
       expect(listed.tools.node).toMatch(/^\d+\.\d+/);

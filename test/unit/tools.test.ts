@@ -24,8 +24,12 @@ const probe = (tool: string) => TOOL_PROBES.find((p) => p.tool === tool)!;
 
 describe('tool versions', () => {
   it('reads the version from what each tool prints', () => {
-    expect(probeVersion(probe('maven'), 'WARNING: x 1.2\nApache Maven 3.8.7\nMaven home: /usr/share/maven')).toBe('3.8.7');
-    expect(probeVersion(probe('jdk'), 'openjdk version "17.0.15" 2025-04-15\nOpenJDK Runtime')).toBe('17.0.15');
+    expect(
+      probeVersion(probe('maven'), 'WARNING: x 1.2\nApache Maven 3.8.7\nMaven home: /usr/share/maven'),
+    ).toBe('3.8.7');
+    expect(probeVersion(probe('jdk'), 'openjdk version "17.0.15" 2025-04-15\nOpenJDK Runtime')).toBe(
+      '17.0.15',
+    );
     expect(probeVersion(probe('jdk'), 'java version "1.8.0_292"')).toBe('1.8.0_292');
     expect(probeVersion(probe('node'), 'v20.20.2\n')).toBe('20.20.2');
     expect(probeVersion(probe('python'), 'Python 3.11.2\n')).toBe('3.11.2');
@@ -45,11 +49,17 @@ describe('tool versions', () => {
   });
 
   it('reads KILN_RUNNER_TOOLS, and lays it over what was found', () => {
-    expect(parseToolsSetting('maven=3.9.6, jdk=17,docker=')).toEqual({ maven: '3.9.6', jdk: '17', docker: '' });
+    expect(parseToolsSetting('maven=3.9.6, jdk=17,docker=')).toEqual({
+      maven: '3.9.6',
+      jdk: '17',
+      docker: '',
+    });
     expect(parseToolsSetting('')).toEqual({});
     expect(parseToolsSetting('maven')).toHaveProperty('error');
     expect(parseToolsSetting('a=b c')).toHaveProperty('error');
-    expect(mergeTools({ jdk: '17.0.15', docker: '24.0', node: '20.1' }, { jdk: '8', docker: '', gcc: '12' })).toEqual({
+    expect(
+      mergeTools({ jdk: '17.0.15', docker: '24.0', node: '20.1' }, { jdk: '8', docker: '', gcc: '12' }),
+    ).toEqual({
       gcc: '12',
       jdk: '8',
       node: '20.1',
@@ -68,8 +78,13 @@ describe('images', () => {
       ],
       unchecked: ['open'],
     });
-    expect(parseImage('cloudbuild@python3.6')).toMatchObject({ requirements: [{ tool: 'python', version: '3.6' }] });
-    expect(parseImage('nodejs18')).toMatchObject({ kind: 'tools', requirements: [{ tool: 'node', version: '18' }] });
+    expect(parseImage('cloudbuild@python3.6')).toMatchObject({
+      requirements: [{ tool: 'python', version: '3.6' }],
+    });
+    expect(parseImage('nodejs18')).toMatchObject({
+      kind: 'tools',
+      requirements: [{ tool: 'node', version: '18' }],
+    });
     expect(parseImage('shell4.2.46-git1.8.3-zip6.00')).toMatchObject({
       requirements: [],
       unchecked: ['shell4.2.46', 'git1.8.3', 'zip6.00'],
@@ -122,7 +137,9 @@ describe('what a step asks of the runner', () => {
     expect(stepWork(maven({}, image), undefined, 'r1', { maven: '3.9.6', jdk: '1.8.0' })).toMatchObject({
       script: 'mvn package\n',
       tool: 'mvn',
-      notes: ['image cloudbuild@maven3.5.3-jdk8-open: runner r1 has Maven 3.9.6, JDK 1.8.0; not checked: open'],
+      notes: [
+        'image cloudbuild@maven3.5.3-jdk8-open: runner r1 has Maven 3.9.6, JDK 1.8.0; not checked: open',
+      ],
     });
   });
 
@@ -136,9 +153,14 @@ describe('what a step asks of the runner', () => {
       settings: { public_repos: ['https://repo.example.com/maven', 'https://b.example.com/m2'] },
       unit_test: { enable: true, report_path: '**/TEST*.xml' },
     });
-    expect(mavenPublicRepositories(yaml)).toEqual(['https://repo.example.com/maven', 'https://b.example.com/m2']);
+    expect(mavenPublicRepositories(yaml)).toEqual([
+      'https://repo.example.com/maven',
+      'https://b.example.com/m2',
+    ]);
     expect(unitTestReportPath(yaml)).toBe('**/TEST*.xml');
-    expect(unitTestReportPath(maven({ unit_test: { enable: 'false', report_path: '**/x.xml' } }))).toBeUndefined();
+    expect(
+      unitTestReportPath(maven({ unit_test: { enable: 'false', report_path: '**/x.xml' } })),
+    ).toBeUndefined();
     const [graphical] = toJobSpec({
       job_name: 'j',
       project_id: 'p',
@@ -151,7 +173,10 @@ describe('what a step asks of the runner', () => {
         },
       ],
     } as never).steps;
-    expect(graphical).toMatchObject({ action: 'maven', command: 'mvn package -Dmaven.test.failure.ignore=true -U -e -B' });
+    expect(graphical).toMatchObject({
+      action: 'maven',
+      command: 'mvn package -Dmaven.test.failure.ignore=true -U -e -B',
+    });
     expect(mavenPublicRepositories(graphical!)).toEqual(['file:///usr/share/maven-repo']);
     expect(unitTestReportPath(graphical!)).toBe('**/TEST*.xml');
     const xml = mavenSettingsXml(['https://a.example.com/m2?x=1&y=2']);
@@ -167,7 +192,10 @@ describe('what a step asks of the runner', () => {
       arch: 'x86-64',
       steps: [{ name: 'Maven', module_id: 'devcloud2018.codeci_action_20043.action', properties: null }],
     } as never).steps;
-    expect(step).toMatchObject({ action: 'maven', command: 'mvn package -Dmaven.test.failure.ignore=true -U -e -B' });
+    expect(step).toMatchObject({
+      action: 'maven',
+      command: 'mvn package -Dmaven.test.failure.ignore=true -U -e -B',
+    });
     expect(stepWork(step!, undefined, 'r1')).toMatchObject({
       script: 'mvn package -Dmaven.test.failure.ignore=true -U -e -B\n',
       tool: 'mvn',

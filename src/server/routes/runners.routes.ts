@@ -41,7 +41,9 @@ export function runnerHandlers(
     },
     async updateRunner({ caller, params, body }) {
       const runner = await runners.setDisabled(caller, params.runner_id, body.disabled);
-      const tools = (await runners.listWithTools(caller)).runners.find((r) => r.runner.id === runner.id)?.tools;
+      const tools = (await runners.listWithTools(caller)).runners.find(
+        (r) => r.runner.id === runner.id,
+      )?.tools;
       return ok(toRunnerDto(runner, tools));
     },
     async deleteRunner({ caller, params }) {

@@ -279,7 +279,8 @@ export function toRunnerTools(row: RunnerToolsRow): RunnerToolsRecord {
   let tools: Record<string, string> = {};
   try {
     const parsed: unknown = JSON.parse(row.tools);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) tools = parsed as Record<string, string>;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+      tools = parsed as Record<string, string>;
   } catch {
     // kept as none
   }
