@@ -48,6 +48,8 @@ export class Runner {
   private readonly shutdown = new AbortController();
   private readonly log: Logger;
   private readonly peer: RunnerPeer;
+  /** The peer unwatched: the announcement retries quietly (the loops asking for work tell outages). */
+  private readonly announcer: RunnerPeer;
   private loops: Promise<void>[] = [];
   private running = 0;
   private readonly mirrors: MirrorCache;
@@ -78,6 +80,7 @@ export class Runner {
         : this.log.info({ downMs: change.downMs }, 'the server answers again'),
     );
     this.peer = watchedPeer(peer, outage);
+    this.announcer = peer;
     const onError = this.errorsTo(this.log);
     this.mirrors = new MirrorCache(settings.sandbox, settings.workDir, settings.mirrors, onError);
     this.options = { ...settings, mirrors: this.mirrors, tools: this.tools, onError };
@@ -125,7 +128,7 @@ export class Runner {
     // Once stopped, the peer may be gone (the server's own runner stops with its engine).
     while (!signal.aborted) {
       try {
-        await this.peer.announce({ host: this.settings.runnerName, tools });
+        await this.announcer.announce({ host: this.settings.runnerName, tools });
         return;
       } catch (error) {
         if (!isTransient(error)) {
