@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { isValidTimeZone } from '../domain/time.ts';
+import { parseToolsSetting } from '../domain/tools.ts';
 
 /**
  * Every setting of Kiln: one declaration per option (environment name, default, help, check),
@@ -209,6 +210,12 @@ export const OPTIONS = {
     help: "Bytes a build's workspace, HOME and /tmp may take (checked every 2 s; also the largest file a build may write); past it the build ends FAILURE",
     parse: int(1024 * 1024, 2 ** 50),
   },
+  runnerTools: {
+    env: 'KILN_RUNNER_TOOLS',
+    default: '',
+    help: "Tools of the runner's builds, name=version, comma-separated (maven=3.9.6,jdk=17): added to those it finds on the builds' PATH at start, or replacing their versions; name= says it has none. Steps whose image asks for another major version fail (docs/build-yaml.md)",
+    parse: parseToolsSetting,
+  },
   mirrorMaxBytes: {
     env: 'KILN_MIRROR_MAX_BYTES',
     default: String(50 * GIB),
@@ -265,6 +272,7 @@ export const RUNNER_OPTION_KEYS = [
   'buildMaxDiskBytes',
   'mirrorMaxBytes',
   'mirrorMaxAgeDays',
+  'runnerTools',
 ] as const satisfies readonly (keyof Options)[];
 
 /** The runner's settings. */

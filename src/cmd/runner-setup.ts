@@ -40,6 +40,7 @@ export async function runnerOptions(
     path: base.path,
     runnerName: hostname(),
     runnerPool: config.runnerPool,
+    configuredTools: config.runnerTools,
     limits: { processes: config.buildMaxProcesses, diskBytes: config.buildMaxDiskBytes },
     mirrors: {
       localRepositories: config.localRepositories,

@@ -90,14 +90,29 @@ export const MemberParams = Type.Object({
 });
 
 /** A remote runner as the admin API shows it (never its token). */
+/** Tool name -> version, as a runner announced them ('' when the version is unknown). */
+export const RunnerTools = Type.Record(Type.String(), Type.String(), {
+  description: 'Tools builds find on the runner, by name (maven, jdk, node, python ...), with their versions',
+});
 export const RunnerDto = Type.Object({
   id: Type.String(),
   name: Type.String(),
   created_at: Type.Integer(),
   last_seen_at: Type.Integer({ description: '0 when never seen' }),
   disabled: Type.Boolean(),
+  host: Type.String({ description: "The runner machine's host name, as it announced it ('' before it did)" }),
+  tools: RunnerTools,
+  tools_reported_at: Type.Integer({ description: 'When the runner announced its tools (0: never)' }),
+});
+/** A server's own runner (not registered: it runs inside a `kiln serve`). */
+export const ServerRunnerDto = Type.Object({
+  id: Type.String({ description: 'local:<server name>' }),
+  host: Type.String(),
+  tools: RunnerTools,
+  tools_reported_at: Type.Integer(),
 });
 export type RunnerDto = Static<typeof RunnerDto>;
+export type ServerRunnerDto = Static<typeof ServerRunnerDto>;
 export const CreateRunnerBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) });
 export const CreatedRunnerResult = Envelope(
   Type.Object({
@@ -105,7 +120,14 @@ export const CreatedRunnerResult = Envelope(
     token: Type.String({ description: 'Shown only now; give it to `kiln runner --token`' }),
   }),
 );
-export const RunnerListResult = Envelope(Type.Object({ runners: Type.Array(RunnerDto) }));
+export const RunnerListResult = Envelope(
+  Type.Object({
+    runners: Type.Array(RunnerDto),
+    server_runners: Type.Array(ServerRunnerDto, {
+      description: "The servers' own runners, as they last announced their tools",
+    }),
+  }),
+);
 export const RunnerResult = Envelope(RunnerDto);
 export const RunnerParams = Type.Object({ runner_id: Id32('Runner id') });
 export const UpdateRunnerBody = Type.Object({ disabled: Type.Boolean() });

@@ -625,7 +625,7 @@ export const operations = {
   listRunners: op({
     method: 'GET',
     path: '/v1/kiln/runners',
-    summary: 'List remote runners and when each was last seen',
+    summary: "List remote runners (when each was last seen, its tools) and the servers' own runners",
     tag: 'Kiln admin',
     auth: 'any',
     response: { 200: admin.RunnerListResult },

@@ -10,6 +10,7 @@ import {
   type Lease,
   type LeaseStatus,
   type LogChunk,
+  type RunnerInfo,
   type RunnerPeer,
   type StepReport,
 } from '../protocol/runner-protocol.ts';
@@ -58,7 +59,19 @@ export class DispatchService {
       step: (id, report) => this.step(runnerId, id, report),
       log: (id, chunk) => this.log(runnerId, id, chunk),
       done: (id, result) => this.done(runnerId, id, result),
+      announce: (info) => this.announce(runnerId, info),
     };
+  }
+
+  /** Keeps what a runner says about itself (its last announcement wins). */
+  async announce(runnerId: string, info: RunnerInfo): Promise<void> {
+    await this.storage.runners.putTools({
+      runnerId,
+      host: info.host,
+      tools: info.tools,
+      reportedAt: this.clock.now(),
+    });
+    this.logger.info({ runnerId, host: info.host, tools: Object.keys(info.tools).length }, 'runner announced its tools');
   }
 
   /** Waits up to `maxWaitMs` for a build and claims it for `runnerId`. */

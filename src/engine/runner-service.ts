@@ -3,9 +3,9 @@ import { AppError, invalidParam } from '../domain/errors.ts';
 import { newId32, newSecret } from '../domain/ids.ts';
 import { BOOTSTRAP, type Principal } from '../domain/identity.ts';
 import { isUniqueViolation } from '../storage/errors.ts';
-import type { RunnerRecord, Storage } from '../storage/ports.ts';
+import type { RunnerRecord, RunnerToolsRecord, Storage } from '../storage/ports.ts';
 
-export type { RunnerRecord };
+export type { RunnerRecord, RunnerToolsRecord };
 import { unauthenticated } from './auth-service.ts';
 import { tokenHash } from './secret-box.ts';
 
@@ -50,6 +50,28 @@ export class RunnerService {
     return this.storage.runners.list();
   }
 
+  /**
+   * The registered runners, each with its last announcement of tools, and the servers' own
+   * runners (`local:<name>`) that announced theirs.
+   */
+  async listWithTools(
+    caller: Principal,
+  ): Promise<{
+    runners: { runner: RunnerRecord; tools: RunnerToolsRecord | undefined }[];
+    serverRunners: RunnerToolsRecord[];
+  }> {
+    this.requireOperator(caller);
+    const [runners, tools] = await Promise.all([
+      this.storage.runners.list(),
+      this.storage.runners.listTools(),
+    ]);
+    const byId = new Map(tools.map((t) => [t.runnerId, t]));
+    return {
+      runners: runners.map((runner) => ({ runner, tools: byId.get(`remote:${runner.id}`) })),
+      serverRunners: tools.filter((t) => t.runnerId.startsWith('local:')),
+    };
+  }
+
   private async find(id: string): Promise<RunnerRecord> {
     const r = await this.storage.runners.findById(id);
     if (!r) throw new AppError('NOT_FOUND', `no runner ${id}`);
@@ -68,6 +90,7 @@ export class RunnerService {
     this.requireOperator(caller);
     await this.find(id);
     await this.storage.runners.delete(id);
+    await this.storage.runners.deleteTools(`remote:${id}`);
   }
 
   /** The runner id a token belongs to (as leases name it: `remote:<id>`), or a 401. */

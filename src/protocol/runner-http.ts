@@ -10,6 +10,7 @@
  *                                                        | 416 + X-Kiln-Log-Size (the chunk leaves a hole)
  *                                                        | 413 CB.00060215 (past the log's cap: stop sending)
  *   POST /v1/kiln/runner/builds/{record_id}/done     {state}
+ *   POST /v1/kiln/runner/announce                   RunnerInfo {host, tools}
  * A 410 on any build call means the build is no longer the runner's (LeaseLostError); 401 and 403
  * mean the token is refused, and like every other 4xx are not worth repeating.
  */
@@ -20,6 +21,7 @@ export const RUNNER_PATHS = {
   steps: '/v1/kiln/runner/builds/{record_id}/steps',
   log: '/v1/kiln/runner/builds/{record_id}/log',
   done: '/v1/kiln/runner/builds/{record_id}/done',
+  announce: '/v1/kiln/runner/announce',
 } as const;
 
 /** Response header of a refused log chunk: the size of the log the server has. */

@@ -20,6 +20,9 @@ import type { BuildPlan } from '../domain/build-plan.ts';
  *   done()        the outcome. Only the runner holding the lease can finish the build.
  * A runner that stops extending loses the build when the lease expires: the server ends it
  * ABORTED with a log line saying the runner was lost.
+ *
+ * Apart from builds, a runner calls announce() once it has found its tools (at start, retried
+ * until the server answers): the server keeps the last announcement to show in the runner list.
  */
 
 /** A build handed to a runner. */
@@ -84,6 +87,14 @@ export interface LeaseStatus {
   cancel: boolean;
 }
 
+/** What a runner says about itself: the machine it runs on and the tools builds find there. */
+export interface RunnerInfo {
+  /** The runner machine's host name. */
+  host: string;
+  /** Tool name -> version ('' when unknown): domain/tools.ts names them. */
+  tools: Record<string, string>;
+}
+
 /** The server as a runner sees it. Every method may throw LeaseLostError once the build is no longer the runner's. */
 export interface RunnerPeer {
   /** Waits for a build to run (long poll); undefined when `signal` aborts or the wait times out. */
@@ -97,6 +108,8 @@ export interface RunnerPeer {
    */
   log(recordId: string, chunk: LogChunk): Promise<number>;
   done(recordId: string, result: BuildResult): Promise<void>;
+  /** The runner's machine and tools (kept by the server, shown in the runner list). */
+  announce(info: RunnerInfo): Promise<void>;
 }
 
 /** The build is no longer this runner's (stopped and taken back, lease expired, or finished). */

@@ -1,5 +1,6 @@
 import { isTransient } from '../domain/retry.ts';
-import { chownSync, writeFileSync } from 'node:fs';
+import type { RunnerTools } from '../domain/tools.ts';
+import { chownSync, lstatSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatDuration } from '../domain/duration.ts';
 import type { BuildState } from '../domain/build.ts';
@@ -19,7 +20,8 @@ import type { MirrorCache, MirrorFailure, MirrorHold } from './mirrors.ts';
 import { retryingPeer } from './retrying-peer.ts';
 import type { BuildDirs, Sandbox, SandboxBackend } from './sandbox.ts';
 import { SecretMasker } from './secret-masker.ts';
-import { stepWork, type StepWork } from './step-work.ts';
+import { needsTools, stepWork, type StepWork } from './step-work.ts';
+import { summariseReports } from './test-reports.ts';
 import { buildYamlSteps } from './yaml-steps.ts';
 import { predefinedParameters } from '../domain/predefined-parameters.ts';
 import { mirrorSubmodules } from './submodules.ts';
@@ -63,6 +65,8 @@ export interface ExecutionOptions {
   runnerName: string;
   /** The runner's pool, which a build.yml's `env.resource.pool` may name (KILN_RUNNER_POOL). */
   runnerPool: string;
+  /** The tools builds find (settles once the runner has looked, at start). */
+  tools: Promise<RunnerTools>;
   onError?: (error: unknown, context: string) => void;
 }
 
@@ -255,7 +259,9 @@ export async function executeBuild(
       JOB_ID: lease.jobId,
       WORKSPACE: inside.workspace,
     };
-    const work = steps.map((step) => stepWork(step, plan.scm?.url, options.runnerName));
+    // Only a step whose image names tools waits for the runner to have found its own (at start).
+    const tools = steps.some(needsTools) ? await options.tools : {};
+    const work = steps.map((step) => stepWork(step, plan.scm?.url, options.runnerName, tools));
     const stepScripts = writeStepScripts(dirs.ctl, work, owner);
     let failedIgnored = 0;
     for (const [index, step] of steps.entries()) {
@@ -279,7 +285,11 @@ export async function executeBuild(
         if ('message' in todo) line(todo.message);
         ok = 'ok' in todo && todo.ok;
       } else {
-        if (step.image) line(`image ${step.image}: the step runs with the runner's own tools`);
+        for (const note of todo.notes ?? []) line(note);
+        if (todo.mavenSettings !== undefined) {
+          writeHomeFile(dirs.home, '.m2/settings.xml', todo.mavenSettings, owner);
+          line(`wrote ~/.m2/settings.xml with the step's public repositories`);
+        }
         const result = await sandbox.exec(
           {
             file: '/bin/bash',
@@ -298,6 +308,8 @@ export async function executeBuild(
         );
         ok = result.exitCode === 0 && !reason;
         write(masker.end());
+        if (todo.reports !== undefined && !reason)
+          for (const text of await summariseReports(dirs.workspace, todo.reports)) line(text);
         line(
           ok
             ? `step "${step.name}" succeeded in ${formatDuration(Date.now() - began)}`
@@ -395,6 +407,33 @@ const STEP_SHELL =
 function writeOwned(path: string, text: string, owner: { uid: number; gid: number } | undefined): void {
   writeFileSync(path, text, { mode: 0o600 });
   if (owner) chownSync(path, owner.uid, owner.gid);
+}
+
+/**
+ * Writes a file into the build's HOME (its directories made as the build's user), for a tool that
+ * reads its settings there. The HOME is fresh for each build, so nothing there is the build's yet
+ * but what an earlier step wrote: an existing file is replaced, a symbolic link in its place too.
+ */
+function writeHomeFile(
+  home: string,
+  relative: string,
+  text: string,
+  owner: { uid: number; gid: number } | undefined,
+): void {
+  const parts = relative.split('/');
+  let dir = home;
+  for (const part of parts.slice(0, -1)) {
+    dir = join(dir, part);
+    const stat = lstatSync(dir, { throwIfNoEntry: false });
+    if (stat && !stat.isDirectory()) rmSync(dir, { force: true });
+    if (!stat?.isDirectory()) {
+      mkdirSync(dir, { mode: 0o755 });
+      if (owner) chownSync(dir, owner.uid, owner.gid);
+    }
+  }
+  const file = join(home, relative);
+  rmSync(file, { force: true });
+  writeOwned(file, text, owner);
 }
 
 /** Writes each script step's script to its file; returns their names, by step index. */

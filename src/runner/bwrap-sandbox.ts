@@ -161,6 +161,22 @@ export class BwrapBackend implements SandboxBackend {
     return this.root ? { uid, gid: uid } : undefined;
   }
 
+  visible(hostPath: string): boolean {
+    const roots = [
+      '/usr',
+      '/etc',
+      '/opt',
+      '/bin',
+      '/sbin',
+      '/lib',
+      '/lib64',
+      '/lib32',
+      '/libx32',
+      ...this.settings.readOnly,
+    ];
+    return roots.some((root) => hostPath === root || hostPath.startsWith(`${root.replace(/\/+$/, '')}/`));
+  }
+
   mirrorOwner(): { uid: number; gid: number } | undefined {
     return this.root ? { uid: this.settings.uidBase, gid: this.settings.uidBase } : undefined;
   }

@@ -37,6 +37,11 @@ export class HostBackend implements SandboxBackend {
     return undefined;
   }
 
+  /** Builds run on the host: they see all it has. */
+  visible(): boolean {
+    return true;
+  }
+
   async openBuild(spec: BuildSandboxSpec): Promise<Sandbox> {
     const dirs: BuildDirs = spec.dirs;
     return hostSandbox({ ...dirs, mirrors: spec.mirrors });

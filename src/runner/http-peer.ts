@@ -15,6 +15,7 @@ import {
   type Lease,
   type LeaseStatus,
   type LogChunk,
+  type RunnerInfo,
   type RunnerPeer,
   type StepReport,
 } from '../protocol/runner-protocol.ts';
@@ -124,6 +125,10 @@ export class HttpRunnerPeer implements RunnerPeer {
 
   async started(recordId: string, checkout: CheckoutInfo): Promise<void> {
     await this.call('POST', runnerPath(RUNNER_PATHS.started, recordId), { json: checkout });
+  }
+
+  async announce(info: RunnerInfo): Promise<void> {
+    await this.call('POST', RUNNER_PATHS.announce, { json: info, signal: AbortSignal.timeout(10_000) });
   }
 
   async step(recordId: string, report: StepReport): Promise<void> {

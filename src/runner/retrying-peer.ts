@@ -20,6 +20,7 @@ export function retryingPeer(
     next: (signal) => peer.next(signal),
     extend: (recordId) => peer.extend(recordId),
     log: (recordId, chunk) => peer.log(recordId, chunk),
+    announce: (info) => peer.announce(info),
     started: (recordId, checkout) => retry('the start', () => peer.started(recordId, checkout)),
     step: (recordId, report) =>
       retry(`a step ${report.status === 'running' ? 'start' : 'end'}`, () => peer.step(recordId, report)),

@@ -2,14 +2,18 @@ import pino, { type Logger } from 'pino';
 import { maskedError } from '../domain/log-masking.ts';
 import { OutageWatch } from '../domain/outage.ts';
 import { Backoff, isTransient } from '../domain/retry.ts';
+import type { RunnerTools } from '../domain/tools.ts';
 import type { RunnerPeer } from '../protocol/runner-protocol.ts';
 import { cleanBuildDirs, removeLeftoverBuilds } from './build-dirs.ts';
 import { executeBuild, prepareSandbox, type ExecutionOptions, type ReadySandbox } from './build-execution.ts';
 import { MirrorCache, type MirrorSettings } from './mirrors.ts';
+import { runnerTools } from './tools.ts';
 import { watchedPeer } from './watched-peer.ts';
 
 /** A runner's settings. */
-export interface RunnerOptions extends Omit<ExecutionOptions, 'mirrors'> {
+export interface RunnerOptions extends Omit<ExecutionOptions, 'mirrors' | 'tools'> {
+  /** KILN_RUNNER_TOOLS: over what the runner finds on the builds' PATH. */
+  configuredTools?: RunnerTools;
   /** Builds run at once. */
   slots: number;
   mirrors: MirrorSettings;
@@ -44,11 +48,18 @@ export class Runner {
   private readonly shutdown = new AbortController();
   private readonly log: Logger;
   private readonly peer: RunnerPeer;
+  /** The peer unwatched: the announcement retries quietly (the loops asking for work tell outages). */
+  private readonly announcer: RunnerPeer;
   private loops: Promise<void>[] = [];
   private running = 0;
   private readonly mirrors: MirrorCache;
   private readonly options: ExecutionOptions;
   private prepared = 0;
+  private toolsFound: ((tools: RunnerTools) => void) | undefined;
+  /** What the runner's builds find on their PATH (settled once detection at start has ended). */
+  readonly tools = new Promise<RunnerTools>((resolve) => {
+    this.toolsFound = resolve;
+  });
   private refusal: ((error: unknown) => void) | undefined;
   /** Resolves with the server's answer when it refuses this runner (a revoked token): it stops. */
   readonly refused = new Promise<unknown>((resolve) => {
@@ -69,9 +80,10 @@ export class Runner {
         : this.log.info({ downMs: change.downMs }, 'the server answers again'),
     );
     this.peer = watchedPeer(peer, outage);
+    this.announcer = peer;
     const onError = this.errorsTo(this.log);
     this.mirrors = new MirrorCache(settings.sandbox, settings.workDir, settings.mirrors, onError);
-    this.options = { ...settings, mirrors: this.mirrors, onError };
+    this.options = { ...settings, mirrors: this.mirrors, tools: this.tools, onError };
   }
 
   /** Failures go to `log` (and to the settings' onError, for tests and embedding). */
@@ -94,6 +106,37 @@ export class Runner {
     for (let slot = 0; slot < this.settings.slots; slot++) {
       this.mirrors.warm(slot);
       this.loops.push(cleaned.then(() => this.loop(slot)));
+    }
+    // Not one of the loops: stopping does not wait for a tool that is slow to say its version.
+    void this.findTools();
+  }
+
+  /**
+   * Finds the builds' tools (child processes with a timeout: a build needing them waits at most
+   * that long), then tells the server, again and again through an outage until it has heard.
+   */
+  private async findTools(): Promise<void> {
+    const { sandbox, path } = this.settings;
+    const tools = await runnerTools(
+      { path, visible: (dir) => sandbox.visible(dir) },
+      this.settings.configuredTools ?? {},
+    );
+    this.toolsFound?.(tools);
+    this.log.info({ tools }, "the builds' tools");
+    const signal = this.shutdown.signal;
+    const backoff = new Backoff(WORK_BACKOFF);
+    // Once stopped, the peer may be gone (the server's own runner stops with its engine).
+    while (!signal.aborted) {
+      try {
+        await this.announcer.announce({ host: this.settings.runnerName, tools });
+        return;
+      } catch (error) {
+        if (!isTransient(error)) {
+          this.log.warn({ err: error }, "the server did not take the runner's tools");
+          return;
+        }
+        await sleep(backoff.next(), signal);
+      }
     }
   }
 

@@ -91,6 +91,8 @@ export interface SandboxBackend {
   buildOwner(slot: number): { uid: number; gid: number } | undefined;
   /** The user id that owns the mirrors. */
   mirrorOwner(): { uid: number; gid: number } | undefined;
+  /** True when builds see this host directory at the same path (where the runner looks for their tools). */
+  visible(hostPath: string): boolean;
   openBuild(spec: BuildSandboxSpec): Promise<Sandbox>;
   /**
    * A long-lived sandbox that keeps the runner's mirrors: the mirrors directory writable, the

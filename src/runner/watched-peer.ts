@@ -28,5 +28,6 @@ export function watchedPeer(peer: RunnerPeer, watch: OutageWatch): RunnerPeer {
     step: watched((recordId, report) => peer.step(recordId, report)),
     log: watched((recordId, chunk) => peer.log(recordId, chunk)),
     done: watched((recordId, result) => peer.done(recordId, result)),
+    announce: watched((info) => peer.announce(info)),
   };
 }

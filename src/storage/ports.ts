@@ -475,7 +475,15 @@ export interface RunnerRecord {
   disabled: boolean;
 }
 
-/** Remote runners. */
+/** The tools a runner (remote `remote:<id>`, or a server's own `local:<name>`) last announced. */
+export interface RunnerToolsRecord {
+  runnerId: string;
+  host: string;
+  tools: Record<string, string>;
+  reportedAt: number;
+}
+
+/** Remote runners, and what every runner announced of its tools. */
 export interface RunnerStore {
   insert(runner: RunnerRecord): Promise<void>;
   findById(id: string): Promise<RunnerRecord | undefined>;
@@ -484,6 +492,12 @@ export interface RunnerStore {
   setDisabled(id: string, disabled: boolean): Promise<boolean>;
   delete(id: string): Promise<boolean>;
   touch(id: string, now: number): Promise<void>;
+  /** Keeps a runner's announcement, replacing its last one. */
+  putTools(record: RunnerToolsRecord): Promise<void>;
+  /** Every announcement kept, by runner id. */
+  listTools(): Promise<RunnerToolsRecord[]>;
+  /** Forgets a runner's announcement (a removed runner). */
+  deleteTools(runnerId: string): Promise<void>;
 }
 
 /**

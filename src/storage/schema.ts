@@ -195,6 +195,15 @@ export interface RunnerRow {
   disabled: number;
 }
 
+/** What a runner last announced of its tools (migration 011). */
+export interface RunnerToolsRow {
+  runner_id: string;
+  host: string;
+  /** JSON: tool name -> version. */
+  tools: string;
+  reported_at: number;
+}
+
 /** A counter of sign-in attempts (domain/login-throttle.ts). */
 export interface LoginThrottleRow {
   /** SHA-256 of what is counted (a user and an address, or an address); never the name itself. */
@@ -243,6 +252,7 @@ export interface Database {
   queue_turns: QueueTurnRow;
   schedule_state: ScheduleStateRow;
   runners: RunnerRow;
+  runner_tools: RunnerToolsRow;
   webhook_deliveries: WebhookDeliveryRow;
   login_throttles: LoginThrottleRow;
   used_signatures: UsedSignatureRow;

@@ -22,6 +22,8 @@ class HiccupServer implements RunnerPeer {
 
   constructor(private readonly failOnce: string[]) {}
 
+  async announce(): Promise<void> {}
+
   /** Fails the first call of a kind named in `failOnce`, as a dropped connection would. */
   private hiccup(kind: string): void {
     this.calls.push(kind);
@@ -67,7 +69,7 @@ beforeAll(async () => {
   repo.commit('first', { 'v.txt': 'content\n' });
   const runner = await testRunnerOptions(1);
   mirrors = new MirrorCache(runner.sandbox, runner.workDir, runner.mirrors);
-  options = { ...runner, mirrors };
+  options = { ...runner, mirrors, tools: Promise.resolve({}) };
 });
 afterAll(() => mirrors.close());
 

@@ -81,6 +81,16 @@ describe('a remote runner over HTTP', () => {
       const runners = (await kiln.call(token, { method: 'GET', url: '/v1/kiln/runners' })).json().result
         .runners;
       expect(runners.find((x: { name: string }) => x.name === 'remote-1').last_seen_at).toBeGreaterThan(0);
+      // It announced the tools builds find on its machine (node runs this test).
+      const listed = await until(
+        async () =>
+          (await kiln.call(token, { method: 'GET', url: '/v1/kiln/runners' }))
+            .json()
+            .result.runners.find((x: { name: string }) => x.name === 'remote-1'),
+        (x) => x.tools_reported_at > 0,
+      );
+      expect(listed.tools.node).toMatch(/^\d+\.\d+/);
+      expect(listed.host).not.toBe('');
     } finally {
       await runner.stop();
     }
@@ -130,6 +140,7 @@ describe('a remote runner over HTTP', () => {
       step: (id, r) => peer.step(id, r),
       log: (id, c) => (dead ? new Promise(() => {}) : peer.log(id, c)),
       done: (id, r) => (dead ? new Promise(() => {}) : peer.done(id, r)),
+      announce: (info) => peer.announce(info),
     };
     const runner = await remoteRunner(dying);
     runner.start();

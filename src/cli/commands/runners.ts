@@ -4,6 +4,13 @@ import type { CliContext } from '../context.ts';
 import { outputOption } from '../options.ts';
 import { writeRows, type OutputFormat } from '../output.ts';
 
+/** "jdk 17.0.15, maven 3.8.7, node 20.20.2". */
+function toolList(tools: Record<string, string>): string {
+  return Object.entries(tools)
+    .map(([name, version]) => (version ? `${name} ${version}` : name))
+    .join(', ');
+}
+
 /** `kiln runners ...`: register and manage remote runners (administrators of the default domain). */
 export function registerRunners(program: Command, ctx: CliContext): void {
   const runners = program
@@ -33,6 +40,7 @@ export function registerRunners(program: Command, ctx: CliContext): void {
             value: (r) => (r.last_seen_at ? new Date(r.last_seen_at).toISOString() : 'never'),
           },
           { header: 'disabled', value: (r) => (r.disabled ? 'yes' : '') },
+          { header: 'tools', value: (r) => toolList(r.tools) },
         ],
         list,
         ctx.out,

@@ -44,6 +44,12 @@ const StepBody = Type.Object({
 /** PUT log: where the chunk in the body starts. */
 const LogQuery = Type.Object({ offset: Type.Integer({ minimum: 0, 'x-kiln-int': true }) });
 
+/** POST announce: the runner's machine and tools (protocol RunnerInfo). */
+const AnnounceBody = Type.Object({
+  host: Type.String({ maxLength: 255 }),
+  tools: Type.Record(Type.String({ maxLength: 32 }), Type.String({ maxLength: 64 }), { maxProperties: 100 }),
+});
+
 /** POST done: the outcome (protocol BuildResult). */
 const DoneBody = Type.Object({ state: Type.Enum(BUILD_STATES) });
 
@@ -155,4 +161,8 @@ export const runnerProtocolRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }>
       return { status: 'success' };
     },
   );
+  app.post(RUNNER_PATHS.announce, { config, schema: { tags, body: AnnounceBody } }, async (request) => {
+    await dispatch.announce(runnerOf(request), request.body);
+    return { status: 'success' };
+  });
 };

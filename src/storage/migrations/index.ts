@@ -9,6 +9,7 @@ import { fairQueue } from './006-fair-queue.ts';
 import { scheduleNextDue } from './007-schedule-next-due.ts';
 import { recordsVersionPerInsert } from './008-records-version-per-insert.ts';
 import { buildScripts } from './009-build-scripts.ts';
+import { runnerTools } from './011-runner-tools.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -27,6 +28,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '007-schedule-next-due': scheduleNextDue(),
         '008-records-version-per-insert': recordsVersionPerInsert(dialect),
         '009-build-scripts': buildScripts(),
+        '011-runner-tools': runnerTools(),
       };
     },
   };

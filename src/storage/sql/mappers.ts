@@ -9,7 +9,7 @@ import type {
   TriggerType,
 } from '../../domain/build.ts';
 import type { Domain, IamProject, Project, TokenScope, User } from '../../domain/identity.ts';
-import type { AccessKeyRecord, JobRecord, RunnerRecord, TokenRecord } from '../ports.ts';
+import type { AccessKeyRecord, JobRecord, RunnerRecord, RunnerToolsRecord, TokenRecord } from '../ports.ts';
 import type {
   AccessKeyRow,
   BuildStepRow,
@@ -19,6 +19,7 @@ import type {
   JobRow,
   ProjectRow,
   RunnerRow,
+  RunnerToolsRow,
   TokenRow,
   UserRow,
 } from '../schema.ts';
@@ -271,6 +272,19 @@ export function buildStepToRow(recordId: string, s: BuildStep): BuildStepRow {
     log_start: s.logStart,
     log_end: s.logEnd,
   };
+}
+
+/** A runner's announced tools; a row whose JSON does not parse shows no tools. */
+export function toRunnerTools(row: RunnerToolsRow): RunnerToolsRecord {
+  let tools: Record<string, string> = {};
+  try {
+    const parsed: unknown = JSON.parse(row.tools);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+      tools = parsed as Record<string, string>;
+  } catch {
+    // kept as none
+  }
+  return { runnerId: row.runner_id, host: row.host, tools, reportedAt: num(row.reported_at) };
 }
 
 export function toRunner(row: RunnerRow): RunnerRecord {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import type { RunnerRecord, RunnerStore } from '../ports.ts';
+import type { RunnerRecord, RunnerStore, RunnerToolsRecord } from '../ports.ts';
 import type { Database } from '../schema.ts';
-import { toRunner } from './mappers.ts';
+import { toRunner, toRunnerTools } from './mappers.ts';
 
 /** SQL RunnerStore. */
 export class SqlRunnerStore implements RunnerStore {
@@ -49,5 +49,21 @@ export class SqlRunnerStore implements RunnerStore {
   }
   async touch(id: string, now: number): Promise<void> {
     await this.db.updateTable('runners').set({ last_seen_at: now }).where('id', '=', id).execute();
+  }
+  async putTools(r: RunnerToolsRecord): Promise<void> {
+    const values = { host: r.host, tools: JSON.stringify(r.tools), reported_at: r.reportedAt };
+    await this.db
+      .insertInto('runner_tools')
+      .values({ runner_id: r.runnerId, ...values })
+      .onConflict((oc) => oc.column('runner_id').doUpdateSet(values))
+      .execute();
+  }
+  async listTools(): Promise<RunnerToolsRecord[]> {
+    return (await this.db.selectFrom('runner_tools').selectAll().orderBy('runner_id').execute()).map(
+      toRunnerTools,
+    );
+  }
+  async deleteTools(runnerId: string): Promise<void> {
+    await this.db.deleteFrom('runner_tools').where('runner_id', '=', runnerId).execute();
   }
 }

@@ -641,5 +641,27 @@ export function runStoreContract(options: StoreContractOptions): void {
         script: text,
       });
     });
+
+    it("keeps each runner's last announcement of its tools", async () => {
+      const id = `remote:${'r'.repeat(8)}${Date.now()}`;
+      await storage.runners.putTools({ runnerId: id, host: 'h1', tools: { jdk: '17.0.1' }, reportedAt: now });
+      await storage.runners.putTools({
+        runnerId: id,
+        host: 'h2',
+        tools: { jdk: '21', node: '' },
+        reportedAt: now + 5_000_000_000,
+      });
+      await storage.runners.putTools({ runnerId: 'local:s1', host: 's', tools: {}, reportedAt: now });
+      const listed = await storage.runners.listTools();
+      expect(listed.find((t) => t.runnerId === id)).toEqual({
+        runnerId: id,
+        host: 'h2',
+        tools: { jdk: '21', node: '' },
+        reportedAt: now + 5_000_000_000,
+      });
+      await storage.runners.deleteTools(id);
+      expect((await storage.runners.listTools()).map((t) => t.runnerId)).not.toContain(id);
+      expect((await storage.runners.listTools()).map((t) => t.runnerId)).toContain('local:s1');
+    });
   });
 }

@@ -1,0 +1,132 @@
+import type { StepSpec } from './job-config.ts';
+
+/**
+ * The inputs of tool actions that mean something on a runner (docs/build-yaml.md, "Tools and
+ * images"): Maven's public repositories (`settings.public_repos`, graphical
+ * `userPublicRepositories`) become a settings.xml in the build's HOME, and a unit-test report path
+ * (`unit_test.report_path`, graphical `file`) has the JUnit reports found after the step summed up
+ * in the log. The rest of the Huawei-side inputs (cache, coverage, dependency check) are ignored.
+ */
+
+/** Strings of a list input; graphical lists may hold `{value}` or `{url}` objects. */
+function stringList(value: unknown): string[] {
+  const items = Array.isArray(value) ? value : typeof value === 'string' && value !== '' ? [value] : [];
+  return items
+    .map((item: unknown) => {
+      if (typeof item === 'string') return item;
+      if (item && typeof item === 'object') {
+        const o = item as Record<string, unknown>;
+        const v = o.url ?? o.value;
+        return typeof v === 'string' ? v : '';
+      }
+      return '';
+    })
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+/** The repositories a Maven step names (YAML `settings.public_repos`, graphical `userPublicRepositories`). */
+export function mavenPublicRepositories(step: StepSpec): string[] {
+  if (step.action !== 'maven') return [];
+  const inputs = step.inputs ?? {};
+  return [...stringList(record(inputs.settings).public_repos), ...stringList(inputs.userPublicRepositories)];
+}
+
+/**
+ * The glob of the JUnit XML reports a Maven step leaves (YAML `unit_test.report_path` unless
+ * `enable` is false; graphical `file`), or undefined.
+ */
+export function unitTestReportPath(step: StepSpec): string | undefined {
+  if (step.action !== 'maven') return undefined;
+  const inputs = step.inputs ?? {};
+  const unitTest = record(inputs.unit_test);
+  const enabled = unitTest.enable !== false && unitTest.enable !== 'false';
+  const yamlPath = typeof unitTest.report_path === 'string' ? unitTest.report_path.trim() : '';
+  if (yamlPath !== '' && enabled) return yamlPath;
+  const file = typeof inputs.file === 'string' ? inputs.file.trim() : '';
+  return file !== '' ? file : undefined;
+}
+
+const xmlEscape = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/**
+ * ~/.m2/settings.xml for the repositories: one profile, always active, that adds each as a
+ * repository and a plugin repository (ids public-1, public-2 ...), searched before Maven Central.
+ */
+export function mavenSettingsXml(repositories: readonly string[]): string {
+  const entry = (tag: string, url: string, i: number) =>
+    `        <${tag}>\n          <id>public-${i + 1}</id>\n          <url>${xmlEscape(url)}</url>\n          <releases><enabled>true</enabled></releases>\n          <snapshots><enabled>true</enabled></snapshots>\n        </${tag}>\n`;
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    '<!-- Written by Kiln for this build: the public repositories of the Maven step. -->\n' +
+    '<settings xmlns="http://maven.apache.org/SETTINGS/1.0.0">\n' +
+    '  <profiles>\n    <profile>\n      <id>kiln-public-repositories</id>\n' +
+    '      <repositories>\n' +
+    repositories.map((u, i) => entry('repository', u, i)).join('') +
+    '      </repositories>\n      <pluginRepositories>\n' +
+    repositories.map((u, i) => entry('pluginRepository', u, i)).join('') +
+    '      </pluginRepositories>\n    </profile>\n  </profiles>\n' +
+    '  <activeProfiles>\n    <activeProfile>kiln-public-repositories</activeProfile>\n  </activeProfiles>\n' +
+    '</settings>\n'
+  );
+}
+
+/**
+ * A path glob as a RegExp over `/`-separated relative paths: `**` any number of directories,
+ * `*` and `?` within one name. `**\/TEST*.xml` matches TEST-a.xml at any depth, the top included.
+ */
+export function globToRegExp(glob: string): RegExp {
+  let out = '';
+  const g = glob.replace(/^\.\//, '');
+  for (let i = 0; i < g.length; i++) {
+    const c = g[i] as string;
+    if (c === '*' && g[i + 1] === '*') {
+      const slash = g[i + 2] === '/';
+      out += slash ? '(?:.*/)?' : '.*';
+      i += slash ? 2 : 1;
+    } else if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`);
+}
+
+/** Counts of a JUnit XML report. */
+export interface TestCounts {
+  tests: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+}
+
+const attr = (tag: string, name: string) => Number(new RegExp(`\\s${name}="(\\d+)"`).exec(tag)?.[1] ?? 0);
+
+/**
+ * The counts of a JUnit XML report (surefire's TEST-*.xml and the like): the sum over its
+ * `<testsuite>` elements, or undefined when it has none (not a JUnit report).
+ */
+export function junitCounts(xml: string): TestCounts | undefined {
+  const suites = xml.match(/<testsuite(?=[\s>])[^>]*>/g);
+  if (!suites) return undefined;
+  const counts: TestCounts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
+  for (const tag of suites) {
+    counts.tests += attr(tag, 'tests');
+    counts.failures += attr(tag, 'failures');
+    counts.errors += attr(tag, 'errors');
+    counts.skipped += attr(tag, 'skipped') || attr(tag, 'disabled');
+  }
+  return counts;
+}
+
+/** "12 tests, 1 failure, 0 errors, 2 skipped". */
+export function describeCounts(c: TestCounts): string {
+  const n = (k: number, one: string, many: string) => `${k} ${k === 1 ? one : many}`;
+  return `${n(c.tests, 'test', 'tests')}, ${n(c.failures, 'failure', 'failures')}, ${n(c.errors, 'error', 'errors')}, ${c.skipped} skipped`;
+}
