@@ -6,7 +6,13 @@ import { join } from 'node:path';
  * inherits another's heap or open files. Each prints its figures, baselines and ratios.
  * KILN_BENCH_POSTGRES=postgres://... adds the PostgreSQL runs (issue "scale-out").
  */
-const benches = ['records.bench.ts', 'engine.bench.ts', 'import.bench.ts', 'dashboard.bench.ts'];
+const benches = [
+  'records.bench.ts',
+  'engine.bench.ts',
+  'import.bench.ts',
+  'dashboard.bench.ts',
+  'build-yaml.bench.ts',
+];
 const failed: string[] = [];
 for (const bench of benches) {
   console.log(`\n=== ${bench} ===`);
