@@ -1,30 +1,24 @@
 import { isTransient } from '../domain/retry.ts';
 import type { RunnerTools } from '../domain/tools.ts';
-import { chownSync, lstatSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatDuration } from '../domain/duration.ts';
 import type { BuildState } from '../domain/build.ts';
 import { maskUrlCredentials, urlCredentials } from '../domain/url-credentials.ts';
 import { LeaseLostError, type Lease, type RunnerPeer } from '../protocol/runner-protocol.ts';
 import { cleanBuildDirs, makeBuildDirs } from './build-dirs.ts';
-import {
-  checkout,
-  CHECKOUT_GITCONFIG,
-  CHECKOUT_SCRIPT,
-  mirrorFailureReason,
-  type CheckoutOutcome,
-} from './checkout.ts';
+import { mirrorFailureReason, type CheckoutOutcome } from './checkout.ts';
 import { watchLimits, type BuildLimits, type LimitHit } from './limits-watch.ts';
 import { LogStreamer } from './log-streamer.ts';
 import type { MirrorCache, MirrorFailure, MirrorHold } from './mirrors.ts';
 import { retryingPeer } from './retrying-peer.ts';
 import type { BuildDirs, Sandbox, SandboxBackend } from './sandbox.ts';
 import { SecretMasker } from './secret-masker.ts';
-import { needsTools, stepWork, type StepWork } from './step-work.ts';
+import { needsTools, stepWork, type CheckoutWork, type StepWork } from './step-work.ts';
+import { checkoutRepository, writeOwned, type RepositoryCheckoutContext } from './repository-checkout.ts';
 import { summariseReports } from './test-reports.ts';
 import { buildYamlSteps } from './yaml-steps.ts';
 import { predefinedParameters } from '../domain/predefined-parameters.ts';
-import { mirrorSubmodules } from './submodules.ts';
 
 /** A sandbox started for the next build of a slot, with the build's directories. */
 export interface ReadySandbox {
@@ -152,42 +146,28 @@ export async function executeBuild(
       stop('limit');
     });
     // The checkout runs once the mirror has answered, while the mirror's refs stay as resolved.
+    const repositories: RepositoryCheckoutContext = {
+      mirrors: options.mirrors,
+      slot,
+      sandbox,
+      ctl: dirs.ctl,
+      owner,
+      env: baseEnv,
+      signal: abort.signal,
+      write,
+      freshSince,
+      standalone: plan.keepWorkspace,
+      holds: mirrors,
+    };
     let checkingOut: Promise<CheckoutOutcome | MirrorFailure> | undefined;
     if (plan.scm) {
-      const scm = plan.scm;
-      const held = options.mirrors.hold(scm.url);
-      if ('error' in held) {
-        line(`checkout failed: ${maskUrlCredentials(scm.url)} ${held.error}`);
+      line(`fetching ${maskUrlCredentials(plan.scm.url)} into the runner's mirror`);
+      const started = checkoutRepository(repositories, plan.scm);
+      if ('error' in started) {
+        line(`checkout failed: ${started.error}`);
         return (state = 'FAILURE');
       }
-      mirrors.push(held);
-      line(`fetching ${maskUrlCredentials(scm.url)} into the runner's mirror`);
-      checkingOut = held.update(
-        slot,
-        { kind: scm.buildType, ref: scm.ref, commit: scm.commit, lfs: scm.lfs === true },
-        write,
-        freshSince,
-        async (resolved) => {
-          const submoduleRules = scm.submodules
-            ? await mirrorSubmodules(
-                options.mirrors,
-                slot,
-                { hold: held, commit: resolved.commitId, url: scm.url },
-                inside.mirrors,
-                { write, freshSince, holds: mirrors },
-              )
-            : [];
-          if ('failure' in submoduleRules) return submoduleRules;
-          writeOwned(join(dirs.ctl, '.gitconfig'), CHECKOUT_GITCONFIG, owner);
-          writeOwned(join(dirs.ctl, 'checkout.sh'), CHECKOUT_SCRIPT, owner);
-          return checkout(
-            { sandbox, env: baseEnv, signal: abort.signal, write, standalone: plan.keepWorkspace },
-            scm,
-            resolved,
-            { name: held.name, submoduleRules },
-          );
-        },
-      );
+      checkingOut = started;
     }
 
     let commitId = '';
@@ -281,7 +261,9 @@ export async function executeBuild(
       const todo = work[index] as StepWork;
       const script = stepScripts[index];
       let ok: boolean;
-      if ('ok' in todo || script === undefined) {
+      if ('checkout' in todo) {
+        ok = await checkoutAction(repositories, todo.checkout, line, abort.signal);
+      } else if ('ok' in todo || script === undefined) {
         if ('message' in todo) line(todo.message);
         ok = 'ok' in todo && todo.ok;
       } else {
@@ -375,6 +357,41 @@ export async function executeBuild(
   }
 }
 
+/** A build.yml checkout of another repository (or into a sub-directory): true when it is in place. */
+async function checkoutAction(
+  ctx: RepositoryCheckoutContext,
+  work: CheckoutWork,
+  line: (text: string) => void,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const scm = {
+    url: work.url,
+    buildType: work.kind,
+    ref: work.ref,
+    commit: work.commit,
+    lfs: work.lfs,
+    submodules: work.submodules,
+  };
+  line(`fetching ${maskUrlCredentials(work.url)} into the runner's mirror, for ${work.dir}`);
+  const started = checkoutRepository(ctx, scm, work.dir);
+  if ('error' in started) {
+    line(`checkout failed: ${started.error}`);
+    return false;
+  }
+  const result = await untilAborted(started, signal);
+  if (!result) return false;
+  if ('failure' in result) {
+    line(`checkout failed: ${mirrorFailureReason(result, scm)}`);
+    return false;
+  }
+  if (!result.ok) {
+    line(`checkout failed: ${result.reason}`);
+    return false;
+  }
+  line(`checked out ${result.commitId} in ${work.dir}`);
+  return true;
+}
+
 /** The promise's value, or undefined as soon as `signal` aborts (the work itself goes on). */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
   if (signal.aborted) return Promise.resolve(undefined);
@@ -402,12 +419,6 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | 
  */
 const STEP_SHELL =
   'exec 2>&1; if [ -n "$1" ] && ! command -v "$1" >/dev/null 2>&1; then printf "%s\\n" "$2"; exit 127; fi; set -e; . "$0"';
-
-/** Writes a file the build's user may read (the runner may be root, the build not). */
-function writeOwned(path: string, text: string, owner: { uid: number; gid: number } | undefined): void {
-  writeFileSync(path, text, { mode: 0o600 });
-  if (owner) chownSync(path, owner.uid, owner.gid);
-}
 
 /**
  * Writes a file into the build's HOME (its directories made as the build's user), for a tool that

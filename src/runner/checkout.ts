@@ -55,8 +55,9 @@ export function mirrorFailureReason(failure: MirrorFailure, scm: Scm): string {
  * tell the failures apart. Written to the build's ctl directory (`checkout.sh`) before the
  * checkout.
  */
-export const CHECKOUT_SCRIPT = `mirror=$1 url=$2 kind=$3 name=$4 commit=$5 share=$6 lfs=$7 submodules=$8
-shift 8
+export const CHECKOUT_SCRIPT = `mirror=$1 url=$2 kind=$3 name=$4 commit=$5 share=$6 lfs=$7 submodules=$8 dir=$9
+shift 9
+mkdir -p -- "$dir" && cd -- "$dir" || exit 14
 rewrite="url.$mirror.insteadOf=$url"
 if [ "$lfs" = 1 ]; then
   # git-lfs reads the mirror (the keeper's) with a git that sees HOME's config, not GIT_CONFIG_GLOBAL.
@@ -88,6 +89,7 @@ export async function checkout(
   scm: Scm,
   resolved: Resolved,
   mirror: { name: string; submoduleRules: string[] },
+  dir = '.',
 ): Promise<CheckoutOutcome> {
   const mirrorPath = `${ctx.sandbox.inside.mirrors}/${mirror.name}`;
   const share = ctx.standalone ? '--no-hardlinks' : '--shared';
@@ -95,10 +97,10 @@ export async function checkout(
   const shown =
     resolved.kind === 'commit'
       ? [
-          `git clone --quiet ${share} --no-checkout -- ${url} .`,
+          `git clone --quiet ${share} --no-checkout -- ${url} ${dir}`,
           `git checkout --quiet --detach ${resolved.commitId}`,
         ]
-      : [`git clone --quiet ${share} --single-branch --branch ${resolved.name} -- ${url} .`];
+      : [`git clone --quiet ${share} --single-branch --branch ${resolved.name} -- ${url} ${dir}`];
   if (scm.submodules) shown.push('git submodule update --init --recursive');
   ctx.write(Buffer.from(`${shown.map((c) => `$ ${c}`).join('\n')}   (from the runner's mirror)\n`));
   const gitconfig = `${ctx.sandbox.inside.ctl}/.gitconfig`;
@@ -116,6 +118,7 @@ export async function checkout(
           share,
           scm.lfs ? '1' : '0',
           scm.submodules ? '1' : '0',
+          dir,
           ...mirror.submoduleRules,
         ],
         cwd: ctx.sandbox.inside.workspace,
@@ -139,7 +142,9 @@ export async function checkout(
           ? `checkout ended by ${result.signal}`
           : result.exitCode === 13
             ? `cannot check out the submodules of ${url}`
-            : `cannot check out ${resolved.kind} ${resolved.name || resolved.commitId} of ${url} (git exit ${result.exitCode})`,
+            : result.exitCode === 14
+              ? `cannot make the directory ${dir} in the workspace`
+              : `cannot check out ${resolved.kind} ${resolved.name || resolved.commitId} of ${url} (git exit ${result.exitCode})`,
     };
   }
   return {

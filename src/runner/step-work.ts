@@ -1,4 +1,9 @@
 import { ACTIONS } from '../domain/actions.ts';
+import type { BuildType } from '../domain/build.ts';
+import { isRepositoryPath } from '../domain/build-plan.ts';
+import { isCommitId } from '../domain/job-config.ts';
+import { isValidRefName } from '../domain/ref-name.ts';
+import { maskUrlCredentials } from '../domain/url-credentials.ts';
 import type { StepSpec } from '../domain/job-config.ts';
 import { mavenPublicRepositories, mavenSettingsXml, unitTestReportPath } from '../domain/tool-inputs.ts';
 import {
@@ -18,8 +23,29 @@ import {
  * (`notes`: what its image means here), a Maven settings.xml for the build's HOME, and the glob
  * of the JUnit reports to sum up after it.
  */
+/** A build.yml `checkout` of another repository, or of the job's into a sub-directory. */
+export interface CheckoutWork {
+  url: string;
+  /** Where in the workspace (a relative path). */
+  dir: string;
+  kind: BuildType;
+  /** The branch or tag ('' for the repository's default branch). */
+  ref: string;
+  commit: string;
+  lfs: boolean;
+  submodules: boolean;
+}
+
 export type StepWork =
-  | { script: string; tool?: string; missing?: string; notes?: string[]; mavenSettings?: string; reports?: string }
+  | { checkout: CheckoutWork }
+  | {
+      script: string;
+      tool?: string;
+      missing?: string;
+      notes?: string[];
+      mavenSettings?: string;
+      reports?: string;
+    }
   | { ok: boolean; message: string };
 
 /** The action of a step; plans stored before actions existed ran kiln.shell steps only. */
@@ -47,19 +73,7 @@ export function stepWork(
     };
   if (kind.run === 'unavailable')
     return { ok: false, message: `step "${step.name}" (${keyword}): ${kind.unavailable}` };
-  if (kind.run === 'checkout') {
-    const url = typeof step.inputs?.url === 'string' ? step.inputs.url : '';
-    const path = typeof step.inputs?.path === 'string' ? step.inputs.path : '';
-    if ((url === '' || url === jobRepository) && path === '')
-      return {
-        ok: true,
-        message: `step "${step.name}": the job's repository is checked out in the workspace`,
-      };
-    return {
-      ok: false,
-      message: `step "${step.name}": Kiln checks out the job's own repository only; a checkout of ${url || 'it'}${path ? ` into ${path}` : ''} is not supported`,
-    };
-  }
+  if (kind.run === 'checkout') return checkoutWork(step, jobRepository);
   const image = imageCheck(step, keyword, runner, tools);
   if ('message' in image) return { ok: false, message: image.message };
   const repositories = mavenPublicRepositories(step);
@@ -93,7 +107,7 @@ function imageCheck(
   if (demand.kind === 'reference') {
     const how =
       keyword === 'swr'
-        ? "its command runs on the runner, which needs docker for it"
+        ? 'its command runs on the runner, which needs docker for it'
         : "the step runs with the runner's own tools";
     return { notes: [`image ${demand.reference}: Kiln pulls no images; ${how}`] };
   }
@@ -102,7 +116,9 @@ function imageCheck(
     return {
       message: `step "${step.name}" (${keyword}): image ${step.image} needs ${unmet.map((u) => unmetText(u, runner)).join('; ')}`,
     };
-  const met = demand.requirements.map((r) => `${TOOL_LABELS[r.tool]} ${tools[r.tool] || '(version unknown)'}`);
+  const met = demand.requirements.map(
+    (r) => `${TOOL_LABELS[r.tool]} ${tools[r.tool] || '(version unknown)'}`,
+  );
   const unchecked = demand.unchecked.length > 0 ? `; not checked: ${demand.unchecked.join(', ')}` : '';
   return {
     notes: [
@@ -118,4 +134,51 @@ function unmetText(u: UnmetRequirement, runner: string): string {
   return u.has === undefined
     ? `${asked}, but runner ${runner} has no ${label}`
     : `${asked}, but runner ${runner} has ${label} ${u.has} (another major version than ${describeRequirement(u.requirement)})`;
+}
+
+const input = (step: StepSpec, name: string): string => {
+  const value = step.inputs?.[name];
+  return typeof value === 'string' ? value.trim() : '';
+};
+
+/**
+ * A `checkout` action (spec §3.3): the job's repository is checked out before the first step, so
+ * an action naming it (or no URL) without a path only reports that. Another repository, or a path,
+ * is checked out through the runner's mirror like the job's: `commit` over `tag` over `branch`
+ * (none: the default branch), `submodule` and `lfs` as asked. `depth` is not needed: the clone
+ * borrows the mirror's history, which costs nothing.
+ */
+function checkoutWork(step: StepSpec, jobRepository: string | undefined): StepWork {
+  const url = input(step, 'url') || jobRepository || '';
+  const dir = input(step, 'path');
+  const fail = (why: string): StepWork => ({ ok: false, message: `step "${step.name}": ${why}` });
+  if (url === '') return fail('the job has no repository; give the checkout a url');
+  if (url === jobRepository && dir === '')
+    return { ok: true, message: `step "${step.name}": the job's repository is checked out in the workspace` };
+  if (dir === '')
+    return fail(
+      `a checkout of ${maskUrlCredentials(url)} needs a path: the workspace holds the job's repository`,
+    );
+  if (!isRepositoryPath(dir))
+    return fail(`path "${dir}" is not a directory inside the workspace (relative, without ..)`);
+  const commit = input(step, 'commit');
+  const tag = input(step, 'tag');
+  const branch = input(step, 'branch');
+  if (commit !== '' && !isCommitId(commit)) return fail(`commit "${commit}" is not a commit id`);
+  for (const [what, ref] of [
+    ['tag', tag],
+    ['branch', branch],
+  ] as const)
+    if (ref !== '' && !isValidRefName(ref)) return fail(`${what} "${ref}" is not a valid ${what} name`);
+  return {
+    checkout: {
+      url,
+      dir,
+      kind: commit ? 'commit' : tag ? 'tag' : 'branch',
+      ref: commit ? '' : tag || branch,
+      commit,
+      lfs: input(step, 'lfs') === 'true',
+      submodules: input(step, 'submodule') === 'true',
+    },
+  };
 }

@@ -91,8 +91,31 @@ describe.each(MODES)('code-based builds, %s', (_label, mode, enabled) => {
     if (!enabled) return;
     kiln = await startKiln(mode);
     ek = kiln.ek;
+    const lib = new TestRepo();
+    lib.commit('lib v1', { 'LIB.txt': 'lib at v1\n' });
+    lib.tag('v1');
+    lib.commit('lib v2', { 'LIB.txt': 'lib at v2\n' });
     repo = new TestRepo();
     head = repo.commit('with build.yml', {
+      'ci/two-repos.yml': `version: 2.0
+steps:
+  PRE_BUILD:
+    - checkout:
+        name: the lib
+        inputs:
+          url: ${lib.url}
+          tag: v1
+          depth: 1
+          path: deps/lib
+    - checkout:
+        name: again, elsewhere
+        inputs:
+          path: copy
+  BUILD:
+    - sh:
+        inputs:
+          command: cat deps/lib/LIB.txt; cat copy/marker.txt; echo; git -C deps/lib describe --tags
+`,
       '.cloudbuild/build.yml': BUILD_YML,
       'marker.txt': 'marker-one',
       'ci/other.yml':
@@ -219,6 +242,28 @@ describe.each(MODES)('code-based builds, %s', (_label, mode, enabled) => {
     },
     60_000,
   );
+
+  it.skipIf(!enabled)('checks out another repository at a tag into a path, and the job\'s own into another', async () => {
+    const job = await ek.newJob({
+      build_config_type: 'YAML',
+      scms: scms(),
+      steps: [],
+      parameters: [param('CB_BUILD_YAML_PATH', 'ci/two-repos.yml')],
+    });
+    await ek.run(job);
+    const r = await ek.waitFinished(job, 1, 30_000);
+    const log = await ek.log(job, 1);
+    expect(r.state, log).toBe('SUCCESS');
+    expect(log).toContain('lib at v1');
+    expect(log).not.toContain('lib at v2');
+    expect(log).toContain('marker-one');
+    expect(log.split('\n')).toContain('v1');
+    expect((await ek.details(job, 1)).build_steps.map((s) => [s.name, s.status])).toEqual([
+      ['the lib', 'success'],
+      ['again, elsewhere', 'success'],
+      ['Shell', 'success'],
+    ]);
+  }, 60_000);
 
   it.skipIf(!enabled)(
     'fails a build whose env.resource the runner cannot give at once, naming it',

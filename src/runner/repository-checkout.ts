@@ -1,0 +1,88 @@
+import { chownSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BuildPlan } from '../domain/build-plan.ts';
+import { maskUrlCredentials } from '../domain/url-credentials.ts';
+import { checkout, CHECKOUT_GITCONFIG, CHECKOUT_SCRIPT, type CheckoutOutcome } from './checkout.ts';
+import type { MirrorCache, MirrorFailure, MirrorHold } from './mirrors.ts';
+import type { Sandbox } from './sandbox.ts';
+import { mirrorSubmodules } from './submodules.ts';
+
+/** What checking out a repository in a build needs. */
+export interface RepositoryCheckoutContext {
+  mirrors: MirrorCache;
+  slot: number;
+  sandbox: Sandbox;
+  /** The build's ctl directory on the host (checkout.sh and its gitconfig go there). */
+  ctl: string;
+  owner: { uid: number; gid: number } | undefined;
+  env: Record<string, string>;
+  signal: AbortSignal;
+  write: (data: Buffer) => void;
+  /** A fetch made after this (the runner's clock) is fresh enough. */
+  freshSince: number;
+  /** The workspace must stand alone after the build. */
+  standalone: boolean;
+  /** Every mirror the build holds, released when it ends: this adds its own. */
+  holds: MirrorHold[];
+}
+
+type Scm = NonNullable<BuildPlan['scm']>;
+
+/**
+ * Checks a repository out through the runner's mirror of it: the mirror fetches (once for builds
+ * triggered together), its submodules' mirrors too when asked, then one clone in the build's
+ * sandbox, into the workspace or `dir` inside it. The job's own repository and a build.yml
+ * `checkout` action's other repository go the same way.
+ */
+export function checkoutRepository(
+  ctx: RepositoryCheckoutContext,
+  scm: Scm,
+  dir = '.',
+): Promise<CheckoutOutcome | MirrorFailure> | { error: string } {
+  const held = ctx.mirrors.hold(scm.url);
+  if ('error' in held) return { error: `${maskUrlCredentials(scm.url)} ${held.error}` };
+  ctx.holds.push(held);
+  return held.update(
+    ctx.slot,
+    { kind: scm.buildType, ref: scm.ref, commit: scm.commit, lfs: scm.lfs === true },
+    ctx.write,
+    ctx.freshSince,
+    async (resolved) => {
+      const submoduleRules = scm.submodules
+        ? await mirrorSubmodules(
+            ctx.mirrors,
+            ctx.slot,
+            { hold: held, commit: resolved.commitId, url: scm.url },
+            ctx.sandbox.inside.mirrors,
+            { write: ctx.write, freshSince: ctx.freshSince, holds: ctx.holds },
+          )
+        : [];
+      if ('failure' in submoduleRules) return submoduleRules;
+      writeOwned(join(ctx.ctl, '.gitconfig'), CHECKOUT_GITCONFIG, ctx.owner);
+      writeOwned(join(ctx.ctl, 'checkout.sh'), CHECKOUT_SCRIPT, ctx.owner);
+      return checkout(
+        {
+          sandbox: ctx.sandbox,
+          env: ctx.env,
+          signal: ctx.signal,
+          write: ctx.write,
+          standalone: ctx.standalone,
+        },
+        scm,
+        resolved,
+        { name: held.name, submoduleRules },
+        dir,
+      );
+    },
+  );
+}
+
+/** Writes a file the build's user may read (the runner may be root, the build not). */
+export function writeOwned(
+  path: string,
+  text: string,
+  owner: { uid: number; gid: number } | undefined,
+): void {
+  writeFileSync(path, text, { mode: 0o600 });
+  if (owner) chownSync(path, owner.uid, owner.gid);
+}
