@@ -1,7 +1,4 @@
-import { isTransient } from '../domain/retry.ts';
 import type { RunnerTools } from '../domain/tools.ts';
-import { chownSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { formatDuration } from '../domain/duration.ts';
 import type { BuildState } from '../domain/build.ts';
 import { maskUrlCredentials, urlCredentials } from '../domain/url-credentials.ts';
@@ -14,8 +11,11 @@ import type { MirrorCache, MirrorFailure, MirrorHold } from './mirrors.ts';
 import { retryingPeer } from './retrying-peer.ts';
 import type { BuildDirs, Sandbox, SandboxBackend } from './sandbox.ts';
 import { SecretMasker } from './secret-masker.ts';
-import { needsTools, stepWork, type CheckoutWork, type StepWork } from './step-work.ts';
-import { checkoutRepository, writeOwned, type RepositoryCheckoutContext } from './repository-checkout.ts';
+import { needsTools, stepWork, type StepWork } from './step-work.ts';
+import { startHeartbeat } from './heartbeat.ts';
+import { checkoutAction, checkoutRepository, type RepositoryCheckoutContext } from './repository-checkout.ts';
+import { writeHomeFile, writeStepScripts } from './step-files.ts';
+import { untilAborted } from './until-aborted.ts';
 import { summariseReports } from './test-reports.ts';
 import { buildYamlSteps } from './yaml-steps.ts';
 import { predefinedParameters } from '../domain/predefined-parameters.ts';
@@ -357,60 +357,6 @@ export async function executeBuild(
   }
 }
 
-/** A build.yml checkout of another repository (or into a sub-directory): true when it is in place. */
-async function checkoutAction(
-  ctx: RepositoryCheckoutContext,
-  work: CheckoutWork,
-  line: (text: string) => void,
-  signal: AbortSignal,
-): Promise<boolean> {
-  const scm = {
-    url: work.url,
-    buildType: work.kind,
-    ref: work.ref,
-    commit: work.commit,
-    lfs: work.lfs,
-    submodules: work.submodules,
-  };
-  line(`fetching ${maskUrlCredentials(work.url)} into the runner's mirror, for ${work.dir}`);
-  const started = checkoutRepository(ctx, scm, work.dir);
-  if ('error' in started) {
-    line(`checkout failed: ${started.error}`);
-    return false;
-  }
-  const result = await untilAborted(started, signal);
-  if (!result) return false;
-  if ('failure' in result) {
-    line(`checkout failed: ${mirrorFailureReason(result, scm)}`);
-    return false;
-  }
-  if (!result.ok) {
-    line(`checkout failed: ${result.reason}`);
-    return false;
-  }
-  line(`checked out ${result.commitId} in ${work.dir}`);
-  return true;
-}
-
-/** The promise's value, or undefined as soon as `signal` aborts (the work itself goes on). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  if (signal.aborted) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
 /**
  * How a step's script runs: `bash -e script`, with stderr joined to stdout by bash itself. The
  * script is sourced, so bash still names it (as `$0` and in its error messages, with its own line
@@ -419,70 +365,3 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | 
  */
 const STEP_SHELL =
   'exec 2>&1; if [ -n "$1" ] && ! command -v "$1" >/dev/null 2>&1; then printf "%s\\n" "$2"; exit 127; fi; set -e; . "$0"';
-
-/**
- * Writes a file into the build's HOME (its directories made as the build's user), for a tool that
- * reads its settings there. The HOME is fresh for each build, so nothing there is the build's yet
- * but what an earlier step wrote: an existing file is replaced, a symbolic link in its place too.
- */
-function writeHomeFile(
-  home: string,
-  relative: string,
-  text: string,
-  owner: { uid: number; gid: number } | undefined,
-): void {
-  const parts = relative.split('/');
-  let dir = home;
-  for (const part of parts.slice(0, -1)) {
-    dir = join(dir, part);
-    const stat = lstatSync(dir, { throwIfNoEntry: false });
-    if (stat && !stat.isDirectory()) rmSync(dir, { force: true });
-    if (!stat?.isDirectory()) {
-      mkdirSync(dir, { mode: 0o755 });
-      if (owner) chownSync(dir, owner.uid, owner.gid);
-    }
-  }
-  const file = join(home, relative);
-  rmSync(file, { force: true });
-  writeOwned(file, text, owner);
-}
-
-/** Writes each script step's script to its file; returns their names, by step index. */
-function writeStepScripts(
-  ctl: string,
-  work: readonly StepWork[],
-  owner: { uid: number; gid: number } | undefined,
-): (string | undefined)[] {
-  return work.map((todo, index) => {
-    if (!('script' in todo)) return undefined;
-    const name = `step-${index + 1}.sh`;
-    writeOwned(join(ctl, name), todo.script, owner);
-    return name;
-  });
-}
-
-/** Renews the lease every few seconds; a stop request or a lost lease stops the build. */
-function startHeartbeat(lease: Lease, peer: RunnerPeer, stop: (why: StopReason) => void): { stop(): void } {
-  const every = Math.max(200, Math.min(1_500, Math.floor(lease.leaseMs / 4)));
-  let lastOk = Date.now();
-  let busy = false;
-  const tick = async () => {
-    if (busy) return;
-    busy = true;
-    try {
-      const status = await peer.extend(lease.recordId);
-      lastOk = Date.now();
-      if (!status.held) stop('lost');
-      else if (status.cancel) stop('cancel');
-    } catch (error) {
-      // Lease lost, or the token refused: the build cannot go on being this runner's. In an
-      // outage (the runner's peer logs it once), past the lease the server has taken it back.
-      if (!isTransient(error) || Date.now() - lastOk > lease.leaseMs) stop('lost');
-    } finally {
-      busy = false;
-    }
-  };
-  const timer = setInterval(() => void tick(), every);
-  void tick();
-  return { stop: () => clearInterval(timer) };
-}

@@ -2,10 +2,18 @@ import { chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildPlan } from '../domain/build-plan.ts';
 import { maskUrlCredentials } from '../domain/url-credentials.ts';
-import { checkout, CHECKOUT_GITCONFIG, CHECKOUT_SCRIPT, type CheckoutOutcome } from './checkout.ts';
+import {
+  checkout,
+  CHECKOUT_GITCONFIG,
+  CHECKOUT_SCRIPT,
+  mirrorFailureReason,
+  type CheckoutOutcome,
+} from './checkout.ts';
 import type { MirrorCache, MirrorFailure, MirrorHold } from './mirrors.ts';
 import type { Sandbox } from './sandbox.ts';
+import type { CheckoutWork } from './step-work.ts';
 import { mirrorSubmodules } from './submodules.ts';
+import { untilAborted } from './until-aborted.ts';
 
 /** What checking out a repository in a build needs. */
 export interface RepositoryCheckoutContext {
@@ -85,4 +93,39 @@ export function writeOwned(
 ): void {
   writeFileSync(path, text, { mode: 0o600 });
   if (owner) chownSync(path, owner.uid, owner.gid);
+}
+
+/** A build.yml checkout of another repository (or into a sub-directory): true when it is in place. */
+export async function checkoutAction(
+  ctx: RepositoryCheckoutContext,
+  work: CheckoutWork,
+  line: (text: string) => void,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const scm = {
+    url: work.url,
+    buildType: work.kind,
+    ref: work.ref,
+    commit: work.commit,
+    lfs: work.lfs,
+    submodules: work.submodules,
+  };
+  line(`fetching ${maskUrlCredentials(work.url)} into the runner's mirror, for ${work.dir}`);
+  const started = checkoutRepository(ctx, scm, work.dir);
+  if ('error' in started) {
+    line(`checkout failed: ${started.error}`);
+    return false;
+  }
+  const result = await untilAborted(started, signal);
+  if (!result) return false;
+  if ('failure' in result) {
+    line(`checkout failed: ${mirrorFailureReason(result, scm)}`);
+    return false;
+  }
+  if (!result.ok) {
+    line(`checkout failed: ${result.reason}`);
+    return false;
+  }
+  line(`checked out ${result.commitId} in ${work.dir}`);
+  return true;
 }
