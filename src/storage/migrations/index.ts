@@ -8,6 +8,7 @@ import { maskStoredSecrets } from './005-mask-stored-secrets.ts';
 import { fairQueue } from './006-fair-queue.ts';
 import { scheduleNextDue } from './007-schedule-next-due.ts';
 import { recordsVersionPerInsert } from './008-records-version-per-insert.ts';
+import { renderedRecords } from './010-rendered-records.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -25,6 +26,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '006-fair-queue': fairQueue(),
         '007-schedule-next-due': scheduleNextDue(),
         '008-records-version-per-insert': recordsVersionPerInsert(dialect),
+        '010-rendered-records': renderedRecords(),
       };
     },
   };
