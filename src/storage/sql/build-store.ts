@@ -181,7 +181,9 @@ export class SqlBuildStore implements BuildStore {
   }
 
   recordsAt(w: BuildWindow, at: WindowSeek, limit: number): Promise<RecordEntry[]> {
-    return this.records ? recordsAt(this.db, w, at, limit, this.records.format) : pageAt(this.db, w, at, limit);
+    return this.records
+      ? recordsAt(this.db, w, at, limit, this.records.format)
+      : pageAt(this.db, w, at, limit);
   }
 
   async latestCountedStates(jobId: string, limit: number): Promise<BuildState[]> {
