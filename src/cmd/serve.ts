@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../domain/clock.ts';
 import { createEngine, type Engine } from '../engine/engine.ts';
 import { Runner } from '../runner/runner.ts';
 import { createApp } from '../server/app.ts';
+import { buildInfoRecordRenderer } from '../server/mappers/record.mapper.ts';
 import { createMetrics } from '../server/metrics.ts';
 import type { Storage } from '../storage/ports.ts';
 import { createPostgresStorage } from '../storage/postgres/postgres-storage.ts';
@@ -45,12 +46,13 @@ export async function openStorage(config: Config, logger: Logger): Promise<Stora
     return createPostgresStorage({
       url,
       poolSize: config.dbPoolSize,
+      records: buildInfoRecordRenderer,
       onIdleError: (err) => logger.warn({ err: maskedError(err) }, 'database connection failed'),
       onRecovered: (downMs) => logger.info({ downMs }, 'database connection works again'),
     });
   }
   const path = url ? url.replace(/^sqlite:/, '') : join(resolve(config.dataDir), 'kiln.db');
-  return createSqliteStorage({ path });
+  return createSqliteStorage({ path, records: buildInfoRecordRenderer });
 }
 
 /**

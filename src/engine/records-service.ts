@@ -4,7 +4,7 @@ import { AppError, invalidParam } from '../domain/errors.ts';
 import { HEALTH_WINDOW, healthScore } from '../domain/health.ts';
 import type { Principal } from '../domain/identity.ts';
 import { nextDayStart, parseDate, parseWallClock } from '../domain/time.ts';
-import type { BuildWindow, Storage, WindowIndex } from '../storage/ports.ts';
+import type { BuildWindow, RecordEntry, Storage, WindowIndex } from '../storage/ports.ts';
 import { requireJob } from './access.ts';
 import { LruCache } from '../domain/lru-cache.ts';
 
@@ -14,7 +14,11 @@ export interface RecordsPage {
   pageIndex: number;
   totalPage: number;
   totalRecord: number;
-  builds: Build[];
+  /**
+   * The page's builds, newest first: finished builds as the records the store keeps (JSON texts,
+   * `RecordRenderer`; one text may hold several, comma-joined), the others as builds.
+   */
+  records: RecordEntry[];
   /**
    * True when the page holds only finished builds: it then reads the same until the job's history
    * changes, and the same object is handed out again (callers may memoise work on it).
@@ -83,17 +87,17 @@ export class RecordsService {
     const window = { jobId, from, to: end + 1000 };
     const { index, health } = await this.windowOf(window, job.recordsVersion);
     const offset = q.pageIndex * q.pageSize;
-    const builds =
+    const records =
       offset < index.total
-        ? await this.storage.builds.pageAt(window, await index.seek(offset), q.pageSize)
+        ? await this.storage.builds.recordsAt(window, await index.seek(offset), q.pageSize)
         : [];
     const page: RecordsPage = {
       healthScore: health,
       pageIndex: q.pageIndex,
       totalPage: Math.ceil(index.total / q.pageSize),
       totalRecord: index.total,
-      builds,
-      settled: builds.every((b) => b.runningStatus === 'Finished'),
+      records,
+      settled: records.every((r) => typeof r === 'string' || r.runningStatus === 'Finished'),
     };
     if (page.settled) this.pages.set(key, page);
     return page;

@@ -263,6 +263,13 @@ export interface WindowIndex {
   seek(offset: number): Promise<WindowSeek>;
 }
 
+/**
+ * Builds of a records page: records as the store keeps them (`RecordRenderer.render`; one text may
+ * hold several, joined by commas as in a JSON array), or a build itself when it has none of the
+ * current format.
+ */
+export type RecordEntry = string | Build;
+
 /** Summary of a job's latest build, for job lists. */
 export interface LastBuildSummary {
   build: Build;
@@ -318,6 +325,12 @@ export interface BuildStore {
   indexWindow(window: BuildWindow): Promise<WindowIndex>;
   /** `limit` builds of the window from `at` (found by `indexWindow`), newest first, in one statement. */
   pageAt(window: BuildWindow, at: WindowSeek, limit: number): Promise<Build[]>;
+  /**
+   * The builds of `pageAt`, newest first, finished ones as their stored records when the store
+   * keeps them (its `RecordRenderer`; neighbours joined into one text): one statement, and a second
+   * for the builds without one (unfinished, or finished before records were kept), if any.
+   */
+  recordsAt(window: BuildWindow, at: WindowSeek, limit: number): Promise<RecordEntry[]>;
   /** States of the latest builds that count for health (SUCCESS, FAILURE, timeout), newest first. */
   latestCountedStates(jobId: string, limit: number): Promise<BuildState[]>;
   /** The build with the highest number, if any. */

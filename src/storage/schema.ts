@@ -129,6 +129,14 @@ export interface BuildRow {
   commit_message: string;
   /** JSON of the build's plan (what it runs), fixed at trigger time; null for imported builds. */
   plan: string | null;
+  /**
+   * A finished build's record as the records list shows it (domain/rendered-record.ts), written when
+   * it is stored finished or finishes; null before. A change to a finished build's shown fields (a
+   * data migration) must set it back to null.
+   */
+  record_json: string | null;
+  /** The `RecordRenderer.format` of `record_json`. */
+  record_format: number | null;
 }
 
 export interface BuildCountRow {

@@ -8,6 +8,7 @@ import { createEngine, type Engine } from '../../src/engine/engine.ts';
 import type { PasswordWorkLimits } from '../../src/engine/password-work.ts';
 import { Runner } from '../../src/runner/runner.ts';
 import { createApp } from '../../src/server/app.ts';
+import { buildInfoRecordRenderer } from '../../src/server/mappers/record.mapper.ts';
 import { createMetrics } from '../../src/server/metrics.ts';
 import type { QueryObserver, Storage } from '../../src/storage/ports.ts';
 import { createPostgresStorage } from '../../src/storage/postgres/postgres-storage.ts';
@@ -94,6 +95,7 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
     storage = await createPostgresStorage({
       url: options.sharedDatabaseUrl,
       poolSize: 5,
+      records: buildInfoRecordRenderer,
       ...(options.onQuery && { onQuery: options.onQuery }),
     });
     drop = async () => {};
@@ -102,6 +104,7 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
     storage = await createPostgresStorage({
       url: db.url,
       poolSize: 5,
+      records: buildInfoRecordRenderer,
       ...(options.onQuery && { onQuery: options.onQuery }),
     });
     drop = db.drop;
@@ -110,6 +113,7 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
     const dir = mkdtempSync(join(tmpdir(), 'kiln-test-'));
     storage = await createSqliteStorage({
       path: join(dir, 'kiln.db'),
+      records: buildInfoRecordRenderer,
       ...(options.onQuery && { onQuery: options.onQuery }),
     });
     databaseUrl = `sqlite:${join(dir, 'kiln.db')}`;

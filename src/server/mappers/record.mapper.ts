@@ -3,6 +3,7 @@ import { buildTimeOf, costTimeOf, type Build } from '../../domain/build.ts';
 import { commitDetailUrl } from '../../domain/scm.ts';
 import { formatCommitTime } from '../../domain/time.ts';
 import { maskUrlCredentials } from '../../domain/url-credentials.ts';
+import type { RecordRenderer } from '../../domain/rendered-record.ts';
 import type { RecordsPage } from '../../engine/records-service.ts';
 
 /**
@@ -36,6 +37,25 @@ export function toBuildInfoRecord(b: Build, now: number): BuildInfoRecord {
   };
 }
 
+/**
+ * One record's JSON as the route's response schema serializes it: the DTO's keys are in the
+ * schema's order and its values plain strings and integers, for which fast-json-stringify writes
+ * what JSON.stringify writes (test/integration/records/rendered.test.ts holds them equal).
+ */
+function recordJson(b: Build, now: number): string {
+  return JSON.stringify(toBuildInfoRecord(b, now));
+}
+
+/**
+ * Finished builds' records as the store keeps them (domain/rendered-record.ts). Bump the format
+ * with any change to what `toBuildInfoRecord` writes for a finished build.
+ */
+export const buildInfoRecordRenderer: RecordRenderer = {
+  format: 1,
+  // A finished build's times are its own: `now` is not read.
+  render: (b) => recordJson(b, 0),
+};
+
 /** ListBuildInfoRecord's envelope: totals as strings, as the official SDKs decode them. */
 export function toRecordsPageDto(page: RecordsPage, now: number): RecordsPageDto {
   return {
@@ -44,9 +64,28 @@ export function toRecordsPageDto(page: RecordsPage, now: number): RecordsPageDto
       page_index: String(page.pageIndex),
       total_page: String(page.totalPage),
       total_record: String(page.totalRecord),
-      job_build_states: page.builds.map((b) => toBuildInfoRecord(b, now)),
+      job_build_states: page.records.flatMap((r) =>
+        typeof r === 'string' ? (JSON.parse(`[${r}]`) as BuildInfoRecord[]) : [toBuildInfoRecord(r, now)],
+      ),
     },
     error: null,
     status: 'success',
   };
+}
+
+/**
+ * ListBuildInfoRecord's body, the same text as `toRecordsPageDto` serialized by the route's
+ * schema: records the store kept are copied in as they are, the others rendered now.
+ */
+export function recordsPageBody(page: RecordsPage, now: number): string {
+  let records = '';
+  for (const r of page.records) {
+    if (records !== '') records += ',';
+    records += typeof r === 'string' ? r : recordJson(r, now);
+  }
+  return (
+    `{"result":{"health_score":"${page.healthScore}","page_index":"${page.pageIndex}",` +
+    `"total_page":"${page.totalPage}","total_record":"${page.totalRecord}",` +
+    `"job_build_states":[${records}]},"error":null,"status":"success"}`
+  );
 }

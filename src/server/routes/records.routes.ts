@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Principal } from '../../domain/identity.ts';
 import type { RecordsPage } from '../../engine/records-service.ts';
-import { toBuildInfoRecord, toRecordsPageDto } from '../mappers/record.mapper.ts';
+import { recordsPageBody, toBuildInfoRecord } from '../mappers/record.mapper.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
 import { ok } from './deps.ts';
 
@@ -37,7 +37,7 @@ export function recordHandlers(deps: RouteDeps): HandlerGroup<RecordOps> {
     });
     let body = serialized.get(page);
     if (body === undefined) {
-      body = String(reply.serialize(toRecordsPageDto(page, clock.now())));
+      body = recordsPageBody(page, clock.now());
       if (page.settled) serialized.set(page, body);
     }
     return reply.type('application/json; charset=utf-8').send(body);

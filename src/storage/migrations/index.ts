@@ -9,6 +9,7 @@ import { fairQueue } from './006-fair-queue.ts';
 import { scheduleNextDue } from './007-schedule-next-due.ts';
 import { recordsVersionPerInsert } from './008-records-version-per-insert.ts';
 import { buildScripts } from './009-build-scripts.ts';
+import { renderedRecords } from './010-rendered-records.ts';
 import { runnerTools } from './011-runner-tools.ts';
 
 /**
@@ -28,6 +29,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '007-schedule-next-due': scheduleNextDue(),
         '008-records-version-per-insert': recordsVersionPerInsert(dialect),
         '009-build-scripts': buildScripts(),
+        '010-rendered-records': renderedRecords(),
         '011-runner-tools': runnerTools(),
       };
     },

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../../domain/errors.ts';
+import type { RecordRenderer } from '../../domain/rendered-record.ts';
 import { UniqueViolationError } from '../errors.ts';
 import type { QueryObserver, Storage } from '../ports.ts';
 import type { Database } from '../schema.ts';
@@ -56,6 +57,11 @@ export interface PostgresStorageOptions {
   onRecovered?: (downMs: number) => void;
   /** Sees every statement run through the store's queries (tests count them). */
   onQuery?: QueryObserver;
+  /**
+   * Renders finished builds' records to keep beside them (domain/rendered-record.ts); without it
+   * none are kept and records pages read every build whole.
+   */
+  records?: RecordRenderer;
 }
 
 /** The scale-out store: a pool of connections to one PostgreSQL database shared by every server. */
@@ -85,5 +91,9 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     (error) => options.onIdleError?.(error),
     (downMs) => options.onRecovered?.(downMs),
   );
-  return new SqlStorage(db, 'postgres', notifier, { skipLocked: true, rowListInserts: false });
+  return new SqlStorage(db, 'postgres', notifier, {
+    skipLocked: true,
+    rowListInserts: false,
+    records: options.records,
+  });
 }

@@ -1,18 +1,20 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { Build, BuildState } from '../../domain/build.ts';
 import { COUNTED_STATES } from '../../domain/health.ts';
+import type { RecordRenderer } from '../../domain/rendered-record.ts';
 import type {
   BuildOutcome,
   BuildRun,
   BuildStore,
   BuildWindow,
   CheckoutResult,
+  RecordEntry,
   WindowIndex,
   WindowSeek,
 } from '../ports.ts';
 import type { Database } from '../schema.ts';
-import { bucketOf, countInWindow, indexWindow, pageAt, pageInWindow } from './build-window.ts';
-import { BUILD_COLUMNS, buildToRow, toBuild } from './mappers.ts';
+import { bucketOf, countInWindow, indexWindow, pageAt, pageInWindow, recordsAt } from './build-window.ts';
+import { BUILD_COLUMNS, buildToRow, recordToKeep, toBuild } from './mappers.ts';
 import { ROW_LIST } from './row-list-insert.ts';
 
 /** Builds per statement: a VALUES list of 30 parameters each stays under SQLite's limit (32766). */
@@ -40,12 +42,14 @@ export class SqlBuildStore implements BuildStore {
     private readonly db: Kysely<Database>,
     /** insertMany as row lists (sql/row-list-insert.ts, SQLite) or $n VALUES lists (PostgreSQL). */
     private readonly rowListInserts = false,
+    /** Renders the records kept beside finished builds (none kept without). */
+    private readonly records?: RecordRenderer,
   ) {}
 
   async insert(build: Build, plan?: string): Promise<void> {
     await this.db
       .insertInto('builds')
-      .values(buildToRow(build, plan ?? null))
+      .values(buildToRow(build, plan ?? null, this.records))
       .execute();
     await this.addToCounts(build.jobId, new Map([[bucketOf(build.startTime), 1]]));
     await this.bumpRecordsVersion([build.jobId]);
@@ -61,11 +65,11 @@ export class SqlBuildStore implements BuildStore {
       const query = this.rowListInserts
         ? CompiledQuery.raw(
             `${ROW_LIST} ${insertText(columns, 1, true)}`,
-            chunk.map((b) => Object.values(buildToRow(b))),
+            chunk.map((b) => Object.values(buildToRow(b, null, this.records))),
           )
         : CompiledQuery.raw(
             insertText(columns, chunk.length, false),
-            chunk.flatMap((b) => Object.values(buildToRow(b))),
+            chunk.flatMap((b) => Object.values(buildToRow(b, null, this.records))),
           );
       await this.db.executeQuery(query);
     }
@@ -174,6 +178,12 @@ export class SqlBuildStore implements BuildStore {
 
   pageAt(w: BuildWindow, at: WindowSeek, limit: number): Promise<Build[]> {
     return pageAt(this.db, w, at, limit);
+  }
+
+  recordsAt(w: BuildWindow, at: WindowSeek, limit: number): Promise<RecordEntry[]> {
+    return this.records
+      ? recordsAt(this.db, w, at, limit, this.records.format)
+      : pageAt(this.db, w, at, limit);
   }
 
   async latestCountedStates(jobId: string, limit: number): Promise<BuildState[]> {
@@ -351,7 +361,18 @@ export class SqlBuildStore implements BuildStore {
       .where('id', '=', recordId)
       .where('running_status', '<>', 'Finished');
     if (runnerId !== undefined) q = q.where('runner_id', '=', runnerId);
-    return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
+    if (!this.records) return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
+    // The record of a finished build never changes: render it now, from the row as it finished.
+    const row = await q.returning(BUILD_COLUMNS).executeTakeFirst();
+    if (!row) return false;
+    const record = recordToKeep(toBuild(row), this.records);
+    if (record === null) return true;
+    await this.db
+      .updateTable('builds')
+      .set({ record_json: record, record_format: this.records.format })
+      .where('id', '=', recordId)
+      .execute();
+    return true;
   }
 
   async listExpired(now: number, limit: number): Promise<{ recordId: string; runnerId: string }[]> {

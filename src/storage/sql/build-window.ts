@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Build } from '../../domain/build.ts';
-import type { BuildWindow, WindowIndex, WindowSeek } from '../ports.ts';
+import type { BuildWindow, RecordEntry, WindowIndex, WindowSeek } from '../ports.ts';
 import type { Database } from '../schema.ts';
 import { ARRAY_ROWS } from './array-rows.ts';
 import { BUILD_COLUMNS, toBuild, type BuildReadRow } from './mappers.ts';
@@ -68,6 +68,60 @@ export async function pageAt(
     order by start_time desc, number desc
     limit ${limit} offset ${at.skip}`.execute(db);
   return rows.map((row) => toBuild(row));
+}
+
+/**
+ * `pageAt` as records: a build with a record of `format` kept beside it is that text (one column
+ * read instead of 24, nothing to map or serialize), and the texts of neighbours are handed on
+ * joined, as one string. Builds without one (running builds, builds finished before records were
+ * kept or in another format) are read whole by id in a second statement.
+ *
+ * The texts are joined here rather than by the database (`string_agg`): the aggregate's
+ * `order by` (the only portable way to fix the order) sorts the page again and cost SQLite twice
+ * the page query; joining 100 short strings costs a few µs.
+ */
+export async function recordsAt(
+  db: Kysely<Database>,
+  w: BuildWindow,
+  at: WindowSeek,
+  limit: number,
+  format: number,
+): Promise<RecordEntry[]> {
+  if (w.from >= w.to || limit <= 0) return [];
+  const current = sql`record_format = ${sql.lit(format)}`;
+  const { rows } = await sql<{ record: string | null; id: string | null }>`${sql.raw(ARRAY_ROWS)}
+    select case when ${current} then record_json end as record, case when ${current} then null else id end as id
+    from builds
+    where job_id = ${w.jobId} and start_time >= ${w.from} and start_time < ${Math.min(at.below, w.to)}
+    order by start_time desc, number desc
+    limit ${limit} offset ${at.skip}`.execute(db);
+  const entries: (RecordEntry | undefined)[] = [];
+  /** Positions of the builds without a record, by id. */
+  const unrendered = new Map<string, number>();
+  let run: string[] = [];
+  for (const row of rows) {
+    const [record, id] = Array.isArray(row)
+      ? (row as unknown as [string | null, string | null])
+      : [row.record, row.id];
+    if (record !== null) {
+      run.push(record);
+      continue;
+    }
+    if (run.length > 0) entries.push(run.join(','));
+    run = [];
+    unrendered.set(id as string, entries.length);
+    entries.push(undefined);
+  }
+  if (run.length > 0) entries.push(run.join(','));
+  if (unrendered.size === 0) return entries as string[];
+  const { rows: whole } = await sql<BuildReadRow>`${sql.raw(ARRAY_ROWS)}
+    select ${COLUMNS} from builds where id in (${sql.join([...unrendered.keys()])})`.execute(db);
+  for (const row of whole) {
+    const build = toBuild(row);
+    entries[unrendered.get(build.recordId) as number] = build;
+  }
+  // A build gone between the two statements (its job deleted) is left out.
+  return entries.filter((e) => e !== undefined);
 }
 
 /** Days per block, the first level of a window's index (3 years of history: 35 blocks). */

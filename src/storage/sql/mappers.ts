@@ -8,6 +8,7 @@ import type {
   StepStatus,
   TriggerType,
 } from '../../domain/build.ts';
+import type { RecordRenderer } from '../../domain/rendered-record.ts';
 import type { Domain, IamProject, Project, TokenScope, User } from '../../domain/identity.ts';
 import type { AccessKeyRecord, JobRecord, RunnerRecord, RunnerToolsRecord, TokenRecord } from '../ports.ts';
 import type {
@@ -211,7 +212,24 @@ function parseParameters(text: string): BuildParameter[] {
   return text === '[]' ? [] : (JSON.parse(text) as BuildParameter[]);
 }
 
-export function buildToRow(b: Build, plan: string | null = null): BuildRow {
+/** JSON.stringify writes a lone surrogate, and nothing else, as a `\udXXX` escape. */
+const LONE_SURROGATE = /\\ud[89a-f]/;
+
+/**
+ * The record to keep beside a finished build, or null. A build with a lone surrogate in a text
+ * keeps none: the drivers store it as invalid UTF-8 that reads back as replacement characters (one
+ * or three, by driver), so only a record rendered from the row as read matches the row; such a
+ * build is rendered from its row on every request instead, as before records were kept.
+ */
+export function recordToKeep(b: Build, records: RecordRenderer | undefined): string | null {
+  if (records === undefined || b.runningStatus !== 'Finished') return null;
+  const text = records.render(b);
+  return LONE_SURROGATE.test(text) ? null : text;
+}
+
+/** The row of a build; with a renderer, a finished build's row carries its record (see above). */
+export function buildToRow(b: Build, plan: string | null = null, records?: RecordRenderer): BuildRow {
+  const record = recordToKeep(b, records);
   return {
     id: b.recordId,
     job_id: b.jobId,
@@ -242,6 +260,8 @@ export function buildToRow(b: Build, plan: string | null = null): BuildRow {
     log_size: 0,
     cancel_requested: 0,
     plan,
+    record_json: record,
+    record_format: record === null ? null : (records?.format ?? null),
   };
 }
 

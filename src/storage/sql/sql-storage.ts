@@ -1,5 +1,6 @@
 import { Migrator, sql, type Kysely } from 'kysely';
 import { AppError } from '../../domain/errors.ts';
+import type { RecordRenderer } from '../../domain/rendered-record.ts';
 import { migrationProvider } from '../migrations/index.ts';
 import type { Notifier, Storage, Stores } from '../ports.ts';
 import type { Database } from '../schema.ts';
@@ -32,6 +33,8 @@ export interface SqlFlavour {
    * insert per row is fastest), or as thousand-row VALUES lists (PostgreSQL: few round trips).
    */
   rowListInserts: boolean;
+  /** Renders finished builds' records to keep beside them (none kept without). */
+  records?: RecordRenderer;
 }
 
 /** The stores of the shared SQL implementation, bound to a connection or a transaction. */
@@ -44,7 +47,7 @@ export function sqlStores(db: Kysely<Database>, flavour: SqlFlavour): Stores {
     tokens: new SqlTokenStore(db),
     accessKeys: new SqlAccessKeyStore(db),
     jobs: new SqlJobStore(db),
-    builds: new SqlBuildStore(db, flavour.rowListInserts),
+    builds: new SqlBuildStore(db, flavour.rowListInserts, flavour.records),
     steps: new SqlStepStore(db),
     scripts: new SqlBuildScriptStore(db),
     logs: new SqlLogStore(db),

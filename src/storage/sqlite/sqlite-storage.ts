@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { AppError } from '../../domain/errors.ts';
+import type { RecordRenderer } from '../../domain/rendered-record.ts';
 import { UniqueViolationError } from '../errors.ts';
 import type { QueryObserver, Storage } from '../ports.ts';
 import type { Database } from '../schema.ts';
@@ -59,6 +60,11 @@ export interface SqliteStorageOptions {
   path: string;
   /** Sees every statement run (tests count them). */
   onQuery?: QueryObserver;
+  /**
+   * Renders finished builds' records to keep beside them (domain/rendered-record.ts); without it
+   * none are kept and records pages read every build whole.
+   */
+  records?: RecordRenderer;
 }
 
 /**
@@ -90,5 +96,9 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
     ...queryLog(options.onQuery),
   });
   await migrate(db, 'sqlite');
-  return new SqlStorage(db, 'sqlite', silentNotifier, { skipLocked: false, rowListInserts: true });
+  return new SqlStorage(db, 'sqlite', silentNotifier, {
+    skipLocked: false,
+    rowListInserts: true,
+    records: options.records,
+  });
 }
