@@ -210,6 +210,8 @@ export class MirrorCache {
   private keeper(slot: number): Promise<Sandbox> {
     let keeper = this.keepers.get(slot);
     if (!keeper) {
+      // Every slot's keeper is given the same ctl directory (the scripts and git configuration):
+      // their command files there are told apart by session (SupervisedSession), not by slot.
       const dir = this.keeperDir;
       keeper = this.backend.openKeeper({
         mirrors: this.dir,

@@ -13,17 +13,16 @@ import type { Command, ExecResult } from './sandbox.ts';
  * supervisor is cheaper than a sandbox per command.
  *
  * Protocol: the runner first writes the marker on stdin (never an argument: `ps` in a step would
- * show it), then a command number per command; the command's cwd, how to run it (`exec`, or
- * `source` for a script of Kiln's own that the supervisor's shell runs itself, a process less),
- * argv and
- * environment are in `<ctl>/.<n>.cmd` and `<ctl>/.<n>.env`, NUL-separated, written by the runner
- * (the build cannot change them: ctl is read-only inside); nothing the supervisor itself was given
- * is exported, so the command's environment is exactly that file. The command runs with stderr joined to
- * stdout; when it ends, everything else in the sandbox is killed (what a step leaves behind does not
+ * show it), then a command name per command (`<session id>-<number>`); the command's cwd, how to
+ * run it (`exec`, or `source` for a script of Kiln's own that the supervisor's shell runs itself, a
+ * process less), argv and environment are in `<ctl>/.<name>.cmd` and `<ctl>/.<name>.env`,
+ * NUL-separated, written by the runner (the build cannot change them: ctl is read-only inside);
+ * nothing the supervisor itself was given is exported, so the command's environment is exactly
+ * that file. The command runs with stderr joined to stdout; when it ends, everything else in the sandbox is killed (what a step leaves behind does not
  * outlive it, as a process group would not), then `<marker> <exit code>` follows on stdout.
  * SIGTERM is for the command: the supervisor catches it and carries on. The shell that will run
  * the next command is forked while the runner prepares it, so a command starts with one process
- * start, as from a plain shell; it reads the command's number itself, and tells the supervisor
+ * start, as from a plain shell; it reads the command's name itself, and tells the supervisor
  * (SIGUSR1) when the runner closed its input.
  *
  * $1 ctl directory, $2 most processes (empty: no cap), $3 largest file in KiB (empty).
@@ -83,6 +82,13 @@ export class SupervisedSession {
   private running: Running | undefined;
   private stderr = '';
   private seq = 0;
+  /**
+   * Names this session's command files. Sessions may share a ctl directory (the mirror keepers of
+   * all slots share the keeper's, with its scripts): with the number alone, two sessions at the
+   * same count wrote the same `.<n>.cmd`, and each keeper ran whichever command was written last
+   * (two first builds at once cloned one repository twice into one mirror, none into the other).
+   */
+  private readonly id = randomBytes(8).toString('hex');
   private ended = false;
   /** Set when the runner itself ends the sandbox (so an exit is not a failure). */
   private ending = false;
@@ -133,7 +139,7 @@ export class SupervisedSession {
   exec(command: Command, onOutput: (data: Buffer) => void, signal: AbortSignal): Promise<ExecResult> {
     if (this.running) return Promise.reject(new Error('the sandbox is already running a command'));
     if (this.ended) return Promise.reject(this.failure());
-    const n = ++this.seq;
+    const n = `${this.id}-${++this.seq}`;
     const files = [join(this.options.ctlHost, `.${n}.cmd`), join(this.options.ctlHost, `.${n}.env`)];
     this.writeFile(files[0] as string, [
       command.cwd,

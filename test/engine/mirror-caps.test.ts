@@ -61,13 +61,18 @@ function mirrored(dir: string): string[] {
     .sort();
 }
 
-/** One build's use of a mirror: fetch and resolve `main`, then let go. */
-async function build(cache: MirrorCache, repo: TestRepo, holdUntil?: Promise<void>): Promise<string> {
+/** One build's use of a mirror (on runner slot `slot`): fetch and resolve `main`, then let go. */
+async function build(
+  cache: MirrorCache,
+  repo: TestRepo,
+  holdUntil?: Promise<void>,
+  slot = 0,
+): Promise<string> {
   const held = cache.hold(repo.url);
   if ('error' in held) throw new Error(held.error);
   try {
     const resolved = await held.update(
-      0,
+      slot,
       { kind: 'branch', ref: 'main', commit: '' },
       () => {},
       Date.now(),
@@ -79,7 +84,7 @@ async function build(cache: MirrorCache, repo: TestRepo, holdUntil?: Promise<voi
     if ('failure' in resolved) throw new Error(`mirror failed: ${JSON.stringify(resolved)}`);
     return resolved.commitId;
   } finally {
-    held.release(0);
+    held.release(slot);
   }
 }
 
@@ -130,6 +135,18 @@ describe('mirror caps', () => {
     for (const id of results) expect(all).toContain(id);
     expect(results.at(-1)).toBe(repo.git('rev-parse', 'HEAD'));
     expect(heads.at(-1)).toBe(repo.git('rev-parse', 'HEAD'));
+  });
+
+  it('makes the first mirrors of two repositories on two slots at once, each from its own repository', async () => {
+    // Each slot has a keeper of its own, and they all share the keeper's ctl directory: their
+    // commands once went through the same files there, so one keeper could run the other's.
+    for (let round = 0; round < 4; round++) {
+      const [a, b] = [repoOf(0), repoOf(0)];
+      const { cache, dir } = await newCache({});
+      const heads = await Promise.all([build(cache, a, undefined, 0), build(cache, b, undefined, 1)]);
+      expect(heads).toEqual([a.git('rev-parse', 'HEAD'), b.git('rev-parse', 'HEAD')]);
+      expect(mirrored(dir)).toEqual([a.dir, b.dir].sort());
+    }
   });
 
   it('measures the mirrors it finds at start, so a restarted runner keeps to the cap', async () => {
