@@ -67,7 +67,16 @@ export function JobFormPage({ jobId, projectId }: { jobId?: string; projectId?: 
     }
   };
 
-  const messages = [...errors.general, ...Object.entries(errors.fields).map(([k, v]) => `${k}: ${v}`)];
+  // The build.yml path is sent as the parameter after the form's own: name it as the form does.
+  const yamlPathAt = `parameters[${form?.parameters.length ?? 0}]`;
+  const fieldName = (k: string) =>
+    form?.definition === 'YAML' && (k === yamlPathAt || k.startsWith(`${yamlPathAt}.`))
+      ? 'build.yml path'
+      : k;
+  const messages = [
+    ...errors.general,
+    ...Object.entries(errors.fields).map(([k, v]) => `${fieldName(k)}: ${v}`),
+  ];
   const back = jobId ? `/jobs/${jobId}` : '/';
   return (
     <main className="page job-form-page">
