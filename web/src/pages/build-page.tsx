@@ -37,8 +37,12 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
   const stagesSinceRead = stages && view?.status === 'running' ? Math.max(0, now - stages.readAt) : 0;
   const stageKey = query.get('stage') ?? '';
   const stage = stages?.list.find((s) => s.execution_stage_name === stageKey);
-  const selectStage = (key: string) =>
+  const selectStage = (key: string) => {
     navigate(key ? `${path}?stage=${encodeURIComponent(key)}` : path, { replace: true });
+    // On a phone the log is below the stages: bring the log that changed into view.
+    if (key && window.matchMedia('(max-width: 720px)').matches)
+      requestAnimationFrame(() => document.getElementById('log-title')?.scrollIntoView());
+  };
 
   // New lines of a build still shown as queued mean it is being prepared or has started: read its
   // state again now rather than at the next poll, so "Running" shows as its output does.
