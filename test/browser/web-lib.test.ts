@@ -185,9 +185,16 @@ describe('job form', () => {
     const { doc: out } = docFromForm(yaml, undefined, 'p'.repeat(32));
     expect(out.build_config_type).toBe('YAML');
     expect(out.parameters?.[1]).toEqual(stringParam('CB_BUILD_YAML_PATH', 'ci/b.yml'));
-    // Back to steps: a job without any gets an empty shell step, and says it is graphical.
+    // Back to steps: a job without any gets an empty shell step, and says it is graphical; the
+    // path is a parameter again.
     const back = withDefinition(formFromDoc(codeBased), 'ACTION');
     expect(back.steps.map((s) => [s.name, s.moduleId])).toEqual([['build', 'kiln.shell']]);
+    expect(back.parameters.map((p) => [p.name, p.defaultValue])).toEqual([
+      ['A', '1'],
+      ['CB_BUILD_YAML_PATH', 'ci/b.yml'],
+    ]);
+    expect(back.yamlPath).toBe('');
+    expect(withDefinition(back, 'YAML').yamlPath).toBe('ci/b.yml');
     const { doc: graphicalDoc } = docFromForm({ ...back, steps: [] }, codeBased, '');
     expect(graphicalDoc.build_config_type).toBe('ACTION');
     expect(docFromForm(graphical, undefined, '').doc).not.toHaveProperty('build_config_type');

@@ -155,16 +155,22 @@ export function formFromDoc(doc: Doc): JobForm {
 
 /**
  * The form with its build defined the other way. To YAML, a CB_BUILD_YAML_PATH among the
- * parameters becomes the build.yml field; to ACTION, a job without steps gets an empty one.
+ * parameters becomes the build.yml field; to ACTION, a path given becomes that parameter again
+ * (nothing is lost by switching back and forth), and a job without steps gets an empty one.
  */
 export function withDefinition(form: JobForm, definition: BuildDefinition): JobForm {
   if (definition === form.definition) return form;
-  if (definition === 'ACTION')
+  if (definition === 'ACTION') {
+    const path = yamlPathParameter(form);
+    const { yamlPathBase: _, ...rest } = form;
     return {
-      ...form,
+      ...rest,
       definition,
+      yamlPath: '',
       steps: form.steps.length > 0 ? form.steps : [{ ...newStep(1), name: 'build' }],
+      parameters: path ? [...form.parameters, { ...path, key: newKey() }] : form.parameters,
     };
+  }
   const given = form.parameters.find((p) => p.name === BUILD_YAML_PATH_PARAMETER);
   if (!given) return { ...form, definition };
   return {
@@ -187,20 +193,26 @@ function parameterDoc(p: ParamForm): ParamDoc {
   return fields.reduce((doc, [name, value]) => withParam(doc, name, value), base);
 }
 
-/** The CB_BUILD_YAML_PATH parameter of a code-based job, or undefined for the default path. */
-function yamlPathDoc(form: JobForm): ParamDoc | undefined {
+/** The build.yml path field as the CB_BUILD_YAML_PATH parameter, or undefined for the default path. */
+function yamlPathParameter(form: JobForm): ParamForm | undefined {
   const path = form.yamlPath.trim();
   if (path === '') return undefined;
   const stored = form.yamlPathBase ? parameterSpec(form.yamlPathBase) : undefined;
-  return parameterDoc({
+  return {
     key: '',
     name: BUILD_YAML_PATH_PARAMETER,
     defaultValue: path,
-    sensitive: false,
+    sensitive: stored?.sensitive ?? false,
     description: stored?.description || 'The build.yml of this code-based job',
     choices: [],
     ...(form.yamlPathBase && { base: form.yamlPathBase }),
-  });
+  };
+}
+
+/** The CB_BUILD_YAML_PATH parameter doc of a code-based job, or undefined for the default path. */
+function yamlPathDoc(form: JobForm): ParamDoc | undefined {
+  const path = yamlPathParameter(form);
+  return path && parameterDoc(path);
 }
 
 /**
