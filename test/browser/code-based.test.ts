@@ -34,7 +34,7 @@ steps:
     - sh:
         name: compile
         inputs:
-          command: for i in $(seq 1 10); do echo "compiling $i"; sleep 0.4; done
+          command: for i in $(seq 1 12); do echo "compiling $i"; sleep 0.5; done
     - sh:
         name: package
         inputs:
@@ -157,7 +157,7 @@ describe('a code-based job in the dashboard', () => {
     await shot('stage-running');
     await page
       .getByTestId('stage-log')
-      .getByText('compiling 10', { exact: true })
+      .getByText('compiling 12', { exact: true })
       .waitFor({ timeout: 15_000 });
 
     await page.locator('h1 [data-status="success"]').waitFor({ timeout: 30_000 });
@@ -180,7 +180,7 @@ describe('a code-based job in the dashboard', () => {
 
     // One stage's log holds its lines only.
     const stageLog = async () => (await page.getByTestId('stage-log').textContent()) ?? '';
-    expect(await stageLog()).toContain('compiling 10');
+    expect(await stageLog()).toContain('compiling 12');
     expect(await stageLog()).not.toContain('packaged');
     await page.locator('[data-stage="stage3"]').getByRole('button').click();
     await page.waitForURL(/\?stage=stage3$/);
@@ -192,7 +192,7 @@ describe('a code-based job in the dashboard', () => {
     await page.getByRole('button', { name: 'Show the whole log' }).click();
     await page.waitForURL(/\/builds\/1$/);
     const whole = (await page.getByTestId('log').textContent()) ?? '';
-    expect(whole).toContain('compiling 10');
+    expect(whole).toContain('compiling 12');
     expect(whole).toContain('packaged 1.2.3');
 
     // The build.yml it ran: the file at the commit built, and where it came from.
