@@ -8,7 +8,7 @@ import {
   type JobSpec,
   type StepSpec,
 } from './job-config.ts';
-import { BRANCH_PARAMETER } from './job-parameters.ts';
+import { BRANCH_PARAMETER, isRepositoryPath } from './job-parameters.ts';
 import type { BuildContext } from './predefined-parameters.ts';
 import { isValidRefName } from './ref-name.ts';
 
@@ -140,10 +140,4 @@ export function planBuild(spec: JobSpec, req: RunRequest, context?: BuildContext
     codeBranch,
     requestedCommit: req.commit ?? '',
   };
-}
-
-/** A relative path that stays inside the repository. */
-export function isRepositoryPath(path: string): boolean {
-  if (path === '' || path.length > 1024 || path.startsWith('/') || /[\u0000\\]/.test(path)) return false;
-  return path.split('/').every((part) => part !== '..' && part !== '');
 }

@@ -5,7 +5,13 @@ import { MAX_BRANCH_PATTERN_LENGTH, MAX_BRANCH_PATTERNS, matchBranchPattern } fr
 import { MASK } from './build.ts';
 import { SCM_TYPES } from './scm.ts';
 import type { JobConfig, JobTriggerDoc } from './job-document.ts';
-import { parameterSpec, withDefault, type ParameterSpec } from './job-parameters.ts';
+import {
+  BUILD_YAML_PATH_PARAMETER,
+  isRepositoryPath,
+  parameterSpec,
+  withDefault,
+  type ParameterSpec,
+} from './job-parameters.ts';
 import { PREDEFINED_PARAMETERS } from './predefined-parameters.ts';
 import { isValidRefName } from './ref-name.ts';
 import { urlUserinfo } from './url-credentials.ts';
@@ -17,10 +23,8 @@ import { urlUserinfo } from './url-credentials.ts';
  * derives the `JobSpec` the engine runs.
  */
 
-/** Where a code-based job's build.yml is, unless its CB_BUILD_YAML_PATH parameter names another file. */
-export const DEFAULT_BUILD_YAML_PATH = '.cloudbuild/build.yml';
-/** The job parameter that names another build.yml. */
-export const BUILD_YAML_PATH_PARAMETER = 'CB_BUILD_YAML_PATH';
+// Declared with the other parameter names (job-parameters.ts, which the dashboard imports too).
+export { BUILD_YAML_PATH_PARAMETER, DEFAULT_BUILD_YAML_PATH } from './job-parameters.ts';
 
 /** Trigger names Kiln understands in `triggers[].name`. */
 export const TRIGGER_NAMES = ['timer', 'code_update'] as const;
@@ -180,6 +184,13 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
       add(`parameters[${i}].params.name`, `"${p.name}" is set by Kiln and cannot be a parameter`);
     else if (seen.has(p.name)) add(`parameters[${i}].params.name`, `parameter "${p.name}" is defined twice`);
     seen.add(p.name);
+    // A code-based job's default build.yml path is checked now, not at its first run.
+    const yamlPath = configType === 'YAML' && p.name === BUILD_YAML_PATH_PARAMETER ? p.defaultValue : '';
+    if (yamlPath !== '' && !isRepositoryPath(yamlPath))
+      add(
+        `parameters[${i}].params.defaultValue`,
+        `"${yamlPath}" is not a path inside the repository (relative, without ..)`,
+      );
     if (p.choices.length > 0 && p.defaultValue !== '' && !p.choices.includes(p.defaultValue))
       add(`parameters[${i}].params.defaultValue`, `must be one of ${p.choices.join(', ')}`);
   });

@@ -8,6 +8,16 @@ import type { JobParameterDoc } from './job-document.ts';
 
 /** The run-time parameter CodeArts uses to choose the branch to build. */
 export const BRANCH_PARAMETER = 'codeBranch';
+/** Where a code-based job's build.yml is, unless its CB_BUILD_YAML_PATH parameter names another file. */
+export const DEFAULT_BUILD_YAML_PATH = '.cloudbuild/build.yml';
+/** The job parameter that names another build.yml. */
+export const BUILD_YAML_PATH_PARAMETER = 'CB_BUILD_YAML_PATH';
+
+/** A relative path that stays inside the repository. */
+export function isRepositoryPath(path: string): boolean {
+  if (path === '' || path.length > 1024 || path.startsWith('/') || /[\u0000\\]/.test(path)) return false;
+  return path.split('/').every((part) => part !== '..' && part !== '');
+}
 
 /** A job parameter as the engine and the dashboard use it. */
 export interface ParameterSpec {

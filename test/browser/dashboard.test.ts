@@ -193,8 +193,14 @@ describe('the dashboard', () => {
     await page.getByLabel('Search log').fill('line 2');
     expect(await page.getByTestId('log-matches').textContent()).toBe('1 of 2 lines');
     expect(await page.locator('[data-testid="log"] mark').count()).toBe(2);
-    // Steps with their state, and the parameters.
-    expect(await page.locator('.steps .badge').allTextContents()).toEqual(['Success', 'Success']);
+    // Stages (Initialize, the two steps, Finalize) with their state, and the parameters.
+    await page.locator('[data-stage="final"][data-stage-status="SUCCESS"]').waitFor();
+    expect(await page.locator('.stages .badge').allTextContents()).toEqual([
+      'Success',
+      'Success',
+      'Success',
+      'Success',
+    ]);
     expect(await page.locator('table.params').textContent()).toContain('FAIL');
     await shot('build-finished');
     // The download sends the token (a plain link could not) and saves the whole log.

@@ -3,7 +3,7 @@ import { ApiError } from '../../src/client/api-error.ts';
 import type { JobConfigBody } from '../../src/contract/jobs.ts';
 import { fieldErrorsOf } from '../../web/src/api/errors.ts';
 import { dailySeries, durationSeries } from '../../web/src/job/chart-data.ts';
-import { docFromForm, formFromDoc, move } from '../../web/src/job-form/form-model.ts';
+import { docFromForm, formFromDoc, move, withDefinition } from '../../web/src/job-form/form-model.ts';
 import { parseAnsiLine } from '../../web/src/lib/ansi.ts';
 import { LogBuffer, markMatches } from '../../web/src/lib/log-buffer.ts';
 import { serverWallClock } from '../../web/src/lib/server-time.ts';
@@ -140,5 +140,96 @@ describe('job form', () => {
     expect(out.parameters?.[0]?.params?.find((p) => p.name === 'sensitiveVar')?.value).toBe('false');
     expect(out.triggers).toEqual([{ name: 'timer', parameters: [{ name: 'cron', value: '0 2 * * *' }] }]);
     expect(triggerSources).toHaveLength(1);
+  });
+
+  const stringParam = (name: string, value: string) => ({
+    name: 'hudson.model.StringParameterDefinition',
+    params: [
+      { name: 'name', value: name },
+      { name: 'defaultValue', value },
+      { name: 'description', value: `about ${name}` },
+      { name: 'sensitiveVar', value: 'false' },
+    ],
+  });
+  const codeBased: JobConfigBody = {
+    arch: 'x86-64',
+    project_id: 'p'.repeat(32),
+    job_name: 'y',
+    build_config_type: 'YAML',
+    scms: [{ url: 'file:///r', scm_type: 'git', branch: 'main' }],
+    steps: [],
+    parameters: [stringParam('A', '1'), stringParam('CB_BUILD_YAML_PATH', 'ci/b.yml')],
+  };
+
+  it('keeps a code-based job code-based, its build.yml path as the CB_BUILD_YAML_PATH parameter', () => {
+    const form = formFromDoc(codeBased);
+    expect(form.definition).toBe('YAML');
+    expect(form.yamlPath).toBe('ci/b.yml');
+    expect(form.parameters.map((p) => p.name)).toEqual(['A']);
+    const { doc: out } = docFromForm({ ...form, yamlPath: 'ci/c.yml' }, codeBased, '');
+    expect(out.build_config_type).toBe('YAML');
+    expect(out.steps).toEqual([]);
+    expect(out.parameters).toEqual([stringParam('A', '1'), stringParam('CB_BUILD_YAML_PATH', 'ci/c.yml')]);
+    // Empty: the default path, so no parameter.
+    const { doc: plain } = docFromForm({ ...form, yamlPath: ' ' }, codeBased, '');
+    expect(plain.parameters).toEqual([stringParam('A', '1')]);
+  });
+
+  it('switches between steps and build.yml', () => {
+    const graphical = formFromDoc({ ...codeBased, build_config_type: undefined, steps: [] });
+    expect(graphical.definition).toBe('ACTION');
+    expect(graphical.parameters.map((p) => p.name)).toEqual(['A', 'CB_BUILD_YAML_PATH']);
+    const yaml = withDefinition(graphical, 'YAML');
+    expect(yaml.yamlPath).toBe('ci/b.yml');
+    expect(yaml.parameters.map((p) => p.name)).toEqual(['A']);
+    const { doc: out } = docFromForm(yaml, undefined, 'p'.repeat(32));
+    expect(out.build_config_type).toBe('YAML');
+    expect(out.parameters?.[1]).toEqual(stringParam('CB_BUILD_YAML_PATH', 'ci/b.yml'));
+    // Back to steps: a job without any gets an empty shell step, and says it is graphical; the
+    // path is a parameter again.
+    const back = withDefinition(formFromDoc(codeBased), 'ACTION');
+    expect(back.steps.map((s) => [s.name, s.moduleId])).toEqual([['build', 'kiln.shell']]);
+    expect(back.parameters.map((p) => [p.name, p.defaultValue])).toEqual([
+      ['A', '1'],
+      ['CB_BUILD_YAML_PATH', 'ci/b.yml'],
+    ]);
+    expect(back.yamlPath).toBe('');
+    expect(withDefinition(back, 'YAML').yamlPath).toBe('ci/b.yml');
+    const { doc: graphicalDoc } = docFromForm({ ...back, steps: [] }, codeBased, '');
+    expect(graphicalDoc.build_config_type).toBe('ACTION');
+    expect(docFromForm(graphical, undefined, '').doc).not.toHaveProperty('build_config_type');
+  });
+
+  it('shows and keeps CodeArts module steps: default commands, checkout and unknown modules as they were', () => {
+    const modules: JobConfigBody = {
+      ...doc,
+      steps: [
+        { module_id: 'devcloud2018.codeci_action_20043.action', name: 'maven', properties: null },
+        {
+          module_id: 'devcloud2018.codeci_action_20014.action',
+          name: 'npm',
+          properties: { command: 'npm ci', image: 'node:20' },
+        },
+        { module_id: 'devcloud2018.codeci_action_20040.action', name: 'checkout', properties: { depth: 1 } },
+        { module_id: 'vendor.unknown', name: 'odd', properties: { x: 'y' }, version: '2' },
+      ],
+    };
+    const form = formFromDoc(modules);
+    expect(form.steps.map((s) => [s.moduleId, s.command])).toEqual([
+      ['devcloud2018.codeci_action_20043.action', ''],
+      ['devcloud2018.codeci_action_20014.action', 'npm ci'],
+      ['devcloud2018.codeci_action_20040.action', ''],
+      ['vendor.unknown', ''],
+    ]);
+    expect(docFromForm(form, modules, '').doc.steps).toEqual(
+      modules.steps.map((s) => ({ ...s, enable: true })),
+    );
+    // A command given to Maven replaces its default; clearing npm's brings its default back.
+    const edited = form.steps.map((s, i) =>
+      i === 0 ? { ...s, command: 'mvn -B verify' } : i === 1 ? { ...s, command: '' } : s,
+    );
+    const steps = docFromForm({ ...form, steps: edited }, modules, '').doc.steps;
+    expect(steps[0]?.properties).toEqual({ command: 'mvn -B verify' });
+    expect(steps[1]?.properties).toEqual({ image: 'node:20' });
   });
 });

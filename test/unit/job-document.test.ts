@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { checkJobConfig } from '../../src/domain/job-config.ts';
 import { parseJobDocument } from '../../src/domain/job-document.ts';
 
 const doc = {
@@ -25,5 +26,40 @@ describe('parseJobDocument', () => {
     expect(() => parseJobDocument({ ...doc, project_id: 'nope' })).toThrow(/\/project_id/);
     expect(() => parseJobDocument('text')).toThrow(/job document is not valid/);
     expect(() => parseJobDocument(null)).toThrow(/job document is not valid/);
+  });
+});
+
+describe('checkJobConfig of a code-based job', () => {
+  const yamlPath = (value: string) => ({
+    name: 'hudson.model.StringParameterDefinition',
+    params: [
+      { name: 'name', value: 'CB_BUILD_YAML_PATH' },
+      { name: 'defaultValue', value },
+    ],
+  });
+  const yaml = {
+    ...parseJobDocument(doc),
+    build_config_type: 'YAML',
+    steps: [],
+    scms: [{ url: 'file:///r', scm_type: 'git' }],
+  };
+
+  it('needs a repository, not steps', () => {
+    expect(checkJobConfig(yaml)).toEqual([]);
+    expect(checkJobConfig({ ...yaml, scms: [] }).map((i) => i.field)).toEqual(['scms']);
+  });
+
+  it('refuses a default build.yml path outside the repository when saved, not at the first run', () => {
+    expect(checkJobConfig({ ...yaml, parameters: [yamlPath('ci/build.yml')] })).toEqual([]);
+    expect(checkJobConfig({ ...yaml, parameters: [yamlPath('')] })).toEqual([]);
+    expect(checkJobConfig({ ...yaml, parameters: [yamlPath('../x.yml')] })).toEqual([
+      {
+        field: 'parameters[0].params.defaultValue',
+        message: '"../x.yml" is not a path inside the repository (relative, without ..)',
+      },
+    ]);
+    // A graphical job's CB_BUILD_YAML_PATH is an ordinary parameter.
+    const graphical = { ...parseJobDocument(doc), parameters: [yamlPath('/abs')] };
+    expect(checkJobConfig(graphical)).toEqual([]);
   });
 });

@@ -60,7 +60,19 @@ const LineView = memo(function LineView({
  * The build log: ANSI colours, a search that marks matches and steps through them (Enter, Shift+Enter),
  * and following the end while new lines arrive, until the reader scrolls up.
  */
-export function LogView({ buffer, version, live }: { buffer: LogBuffer; version: number; live: boolean }) {
+export function LogView({
+  buffer,
+  version,
+  live,
+  label = 'Build log',
+  testId = 'log',
+}: {
+  buffer: LogBuffer;
+  version: number;
+  live: boolean;
+  label?: string;
+  testId?: string;
+}) {
   const lines = useMemo(() => buffer.lines(), [buffer, version]);
   const [query, setQuery] = useState('');
   const [current, setCurrent] = useState(0);
@@ -156,10 +168,10 @@ export function LogView({ buffer, version, live }: { buffer: LogBuffer; version:
         className="log-lines"
         role="log"
         aria-live={live ? 'polite' : 'off'}
-        aria-label="Build log"
+        aria-label={label}
         tabIndex={0}
         onScroll={onScroll}
-        data-testid="log"
+        data-testid={testId}
       >
         {lines.slice(start).map((line, i) => (
           <LineView

@@ -8,10 +8,13 @@ export function RepositoryFields({
   repo,
   onChange,
   errors,
+  required = false,
 }: {
   repo: JobForm['repo'];
   onChange: (repo: JobForm['repo']) => void;
   errors: FieldErrors;
+  /** A code-based job reads its build.yml from the repository, so it must have one. */
+  required?: boolean;
 }) {
   const e = (k: string) => errors.fields[`scms[0].${k}`];
   return (
@@ -20,12 +23,18 @@ export function RepositoryFields({
       {errors.fields['scms[0]'] && <p className="field-error">{errors.fields['scms[0]']}</p>}
       <Field
         label="Clone URL"
-        hint="Anything git can fetch: https, ssh, or file:// . Leave empty for a job without a repository."
-        error={e('url')}
+        hint={
+          required
+            ? 'Required: the build.yml is read from it. Anything git can fetch: https, ssh, or file:// .'
+            : 'Anything git can fetch: https, ssh, or file:// . Leave empty for a job without a repository.'
+        }
+        // `scms` is where the server says a code-based job lacks a repository.
+        error={e('url') ?? errors.fields.scms}
       >
         {(props) => (
           <input
             {...props}
+            required={required}
             value={repo.url}
             spellCheck={false}
             inputMode="url"

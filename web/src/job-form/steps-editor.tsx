@@ -1,6 +1,43 @@
 import type { FieldErrors } from '../api/errors.ts';
 import { Field } from '../components/field.tsx';
-import { move, newStep, type StepForm } from './form-model.ts';
+import { actionOfModule } from '../../../src/domain/actions.ts';
+import { move, newStep, SHELL_MODULE, type StepForm } from './form-model.ts';
+
+/**
+ * What a step module is, in words: Kiln's shell step, a CodeArts module Kiln runs (with its
+ * default command, if any), or one it keeps but cannot run here.
+ */
+function moduleOf(moduleId: string): {
+  label: string;
+  takesCommand: boolean;
+  note: string;
+  defaultCommand?: string | undefined;
+} {
+  const action = actionOfModule(moduleId);
+  if (moduleId === SHELL_MODULE) return { label: '', takesCommand: true, note: '' };
+  if (!action)
+    return {
+      label: `Module ${moduleId}`,
+      takesCommand: false,
+      note: 'Kiln does not know this module: it is kept as it is, and a build fails naming it.',
+    };
+  const label = `${action.displayName} (CodeArts module ${moduleId})`;
+  if (action.run === 'command')
+    return {
+      label,
+      takesCommand: true,
+      note: action.tool ? `Runs on a runner that has ${action.tool}.` : '',
+      defaultCommand: action.defaultCommand,
+    };
+  return {
+    label,
+    takesCommand: false,
+    note:
+      action.run === 'checkout'
+        ? 'Checks out a repository; its settings are kept as they are (edit them through the API).'
+        : `${action.unavailable ?? 'Not available here'}; the step is kept as it is.`,
+  };
+}
 
 /** The step's errors: name, command, and anything else said about `steps[i]`. */
 function stepErrors(errors: FieldErrors, i: number) {
@@ -13,7 +50,7 @@ function stepErrors(errors: FieldErrors, i: number) {
   return { name: errors.fields[`${at}.name`], command: errors.fields[`${at}.properties.command`], other };
 }
 
-/** Shell steps: add, remove, reorder (buttons, so it works from the keyboard), edit. */
+/** Steps (new ones are shell steps; CodeArts module steps are shown and kept): add, remove, reorder (buttons, so it works from the keyboard), edit. */
 export function StepsEditor({
   steps,
   onChange,
@@ -29,12 +66,13 @@ export function StepsEditor({
     <fieldset className="steps-editor">
       <legend>Steps</legend>
       <p className="hint">
-        Each step is a shell script, run with bash -e in the checked-out workspace, in this order.
+        Each new step is a shell script, run with bash -e in the checked-out workspace, in this order.
       </p>
       {errors.fields.steps && <p className="field-error">{errors.fields.steps}</p>}
       <ol>
         {steps.map((s, i) => {
           const e = stepErrors(errors, i);
+          const m = moduleOf(s.moduleId);
           return (
             <li key={s.key} className="step-editor" aria-label={`Step ${i + 1}`}>
               <div className="step-head">
@@ -82,18 +120,32 @@ export function StepsEditor({
                   </button>
                 </div>
               </div>
-              <Field label={`Step ${i + 1} command`} error={e.command}>
-                {(props) => (
-                  <textarea
-                    {...props}
-                    className="code"
-                    rows={Math.min(12, Math.max(3, s.command.split('\n').length + 1))}
-                    spellCheck={false}
-                    value={s.command}
-                    onChange={(ev) => update(i, { command: ev.target.value })}
-                  />
-                )}
-              </Field>
+              {m.label && (
+                <p className="step-module" data-module={s.moduleId}>
+                  <strong>{m.label}</strong> {m.note && <span className="hint">{m.note}</span>}
+                </p>
+              )}
+              {m.takesCommand ? (
+                <Field
+                  label={`Step ${i + 1} command`}
+                  error={e.command}
+                  hint={m.defaultCommand !== undefined ? `Empty: ${m.defaultCommand}` : undefined}
+                >
+                  {(props) => (
+                    <textarea
+                      {...props}
+                      className="code"
+                      rows={Math.min(12, Math.max(3, s.command.split('\n').length + 1))}
+                      spellCheck={false}
+                      placeholder={m.defaultCommand}
+                      value={s.command}
+                      onChange={(ev) => update(i, { command: ev.target.value })}
+                    />
+                  )}
+                </Field>
+              ) : (
+                e.command && <p className="field-error">{e.command}</p>
+              )}
               {e.other.length > 0 && <p className="field-error">{e.other.join('; ')}</p>}
             </li>
           );

@@ -56,3 +56,25 @@ export function isFinished(status: BuildStatus): boolean {
 export function statusLabel(status: BuildStatus): string {
   return LABELS[status];
 }
+
+/** A stage's status word (ShowBuildRecordFullStages) in words, and the badge it wears. */
+const STAGE_STATUSES: Record<string, { label: string; badge: string }> = {
+  INIT: { label: 'Waiting', badge: 'none' },
+  QUEUED: { label: 'Queued', badge: 'queued' },
+  RUNNING: { label: 'Running', badge: 'running' },
+  SUCCESS: { label: 'Success', badge: 'success' },
+  FAILURE: { label: 'Failed', badge: 'failure' },
+  timeout: { label: 'Timed out', badge: 'timeout' },
+  ABORTED: { label: 'Aborted', badge: 'aborted' },
+  SKIPPED: { label: 'Skipped', badge: 'none' },
+};
+
+/** Words and badge class of a stage status (an unknown word is shown as it is). */
+export function stageStatus(word: string): { label: string; badge: string } {
+  return STAGE_STATUSES[word] ?? { label: word, badge: 'none' };
+}
+
+/** True while a stage has not run and may still (INIT), or is waiting or running. */
+export function isStageActive(word: string): boolean {
+  return word === 'QUEUED' || word === 'RUNNING';
+}

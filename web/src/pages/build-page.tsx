@@ -2,29 +2,47 @@ import { useEffect } from 'react';
 import { useSignedIn } from '../app/session-context.tsx';
 import { useNow } from '../app/use-now.ts';
 import { BuildActions } from '../build/build-actions.tsx';
+import { BuildScript } from '../build/build-script.tsx';
 import { LogView } from '../build/log-view.tsx';
-import { StepsList } from '../build/steps-list.tsx';
+import { StageLog } from '../build/stage-log.tsx';
+import { StagesList } from '../build/stages-list.tsx';
 import { useBuild } from '../build/use-build.ts';
 import { useLogFollower } from '../build/use-log-follower.ts';
+import { useStages } from '../build/use-stages.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { Spinner } from '../components/spinner.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { isFinished } from '../lib/build-status.ts';
 import { formatDuration } from '../../../src/domain/duration.ts';
 import { formatLocalTime, shortCommit } from '../lib/format.ts';
-import { Link } from '../router/router.tsx';
+import { Link, navigate, useLocation } from '../router/router.tsx';
 
 const TRIGGERS: Record<string, string> = { Manual: 'Manual', Scheduled: 'Schedule', CodeUpdate: 'Push' };
 
-/** One build: summary, steps, parameters, the live log, stop/rebuild/download. */
+/**
+ * One build: summary, stages (each one's log on selection, `?stage=` in the URL), parameters, the
+ * live log, the build.yml, stop/rebuild/download.
+ */
 export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }) {
   const { client, quietClient } = useSignedIn();
+  const { path, query } = useLocation();
   const { view, error, refresh } = useBuild(client, jobId, buildNo);
   const log = useLogFollower(quietClient, jobId, buildNo);
+  const recordId = view?.detail.id;
+  const { stages, error: stagesError } = useStages(client, recordId, view?.readAt);
   const live = view ? !isFinished(view.status) : true;
   const now = useNow(view?.status === 'running');
   // Between reads, a running build's time grows on screen by the time since the read.
   const sinceRead = view?.status === 'running' ? Math.max(0, now - view.readAt) : 0;
+  const stagesSinceRead = stages && view?.status === 'running' ? Math.max(0, now - stages.readAt) : 0;
+  const stageKey = query.get('stage') ?? '';
+  const stage = stages?.list.find((s) => s.execution_stage_name === stageKey);
+  const selectStage = (key: string) => {
+    navigate(key ? `${path}?stage=${encodeURIComponent(key)}` : path, { replace: true });
+    // On a phone the log is below the stages: bring the log that changed into view.
+    if (key && window.matchMedia('(max-width: 720px)').matches)
+      requestAnimationFrame(() => document.getElementById('log-title')?.scrollIntoView());
+  };
 
   // New lines of a build still shown as queued mean it is being prepared or has started: read its
   // state again now rather than at the next poll, so "Running" shows as its output does.
@@ -93,6 +111,10 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
             </dd>
           </div>
           <div>
+            <dt>Definition</dt>
+            <dd>{d.build_config_type === 'YAML' ? 'build.yml in the repository' : 'steps of the job'}</dd>
+          </div>
+          <div>
             <dt>Started</dt>
             <dd>{formatLocalTime(r.start_time)}</dd>
           </div>
@@ -112,9 +134,19 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
         </dl>
       )}
       <div className="build-columns">
-        <section aria-labelledby="steps-title">
-          <h2 id="steps-title">Steps</h2>
-          {view ? <StepsList steps={view.history.build_steps} runningFor={sinceRead} /> : <Spinner />}
+        <section aria-labelledby="stages-title">
+          <h2 id="stages-title">Stages</h2>
+          <ErrorMessage error={stagesError} title="The stages could not be read." />
+          {stages ? (
+            <StagesList
+              stages={stages.list}
+              runningFor={stagesSinceRead}
+              selected={stageKey}
+              onSelect={selectStage}
+            />
+          ) : (
+            !stagesError && <Spinner />
+          )}
           <h2 id="params-title">Parameters</h2>
           {view && params.length === 0 && <p className="muted">None.</p>}
           {params.length > 0 && (
@@ -133,11 +165,33 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
           )}
         </section>
         <section aria-labelledby="log-title" className="log-section">
-          <h2 id="log-title">Log {!log.done && <Spinner label={live ? 'Following…' : 'Reading…'} />}</h2>
-          <ErrorMessage error={log.error} title="The log could not be read; retrying." />
-          <LogView buffer={log.buffer} version={log.version} live={!log.done} />
+          {stage && recordId && stages ? (
+            <StageLog
+              client={client}
+              recordId={recordId}
+              stage={stage}
+              stagesReadAt={stages.readAt}
+              onClose={() => selectStage('')}
+            />
+          ) : (
+            <>
+              <h2 id="log-title">Log {!log.done && <Spinner label={live ? 'Following…' : 'Reading…'} />}</h2>
+              <ErrorMessage error={log.error} title="The log could not be read; retrying." />
+              <LogView buffer={log.buffer} version={log.version} live={!log.done} />
+            </>
+          )}
         </section>
       </div>
+      {view && (
+        <BuildScript
+          client={client}
+          recordId={view.detail.id}
+          codeBased={view.detail.build_config_type === 'YAML'}
+          commit={view.record.commit_id}
+          finished={!live}
+          buildReadAt={view.readAt}
+        />
+      )}
     </main>
   );
 }

@@ -10,9 +10,11 @@ import {
   emptyForm,
   formFromDoc,
   TIMEOUT_UNITS,
+  withDefinition,
   type JobForm,
   type TriggerSource,
 } from '../job-form/form-model.ts';
+import { DefinitionFields } from '../job-form/definition-fields.tsx';
 import { ParametersEditor } from '../job-form/parameters-editor.tsx';
 import { RepositoryFields } from '../job-form/repository-fields.tsx';
 import { StepsEditor } from '../job-form/steps-editor.tsx';
@@ -65,7 +67,16 @@ export function JobFormPage({ jobId, projectId }: { jobId?: string; projectId?: 
     }
   };
 
-  const messages = [...errors.general, ...Object.entries(errors.fields).map(([k, v]) => `${k}: ${v}`)];
+  // The build.yml path is sent as the parameter after the form's own: name it as the form does.
+  const yamlPathAt = `parameters[${form?.parameters.length ?? 0}]`;
+  const fieldName = (k: string) =>
+    form?.definition === 'YAML' && (k === yamlPathAt || k.startsWith(`${yamlPathAt}.`))
+      ? 'build.yml path'
+      : k;
+  const messages = [
+    ...errors.general,
+    ...Object.entries(errors.fields).map(([k, v]) => `${fieldName(k)}: ${v}`),
+  ];
   const back = jobId ? `/jobs/${jobId}` : '/';
   return (
     <main className="page job-form-page">
@@ -103,8 +114,22 @@ export function JobFormPage({ jobId, projectId }: { jobId?: string; projectId?: 
               />
             )}
           </Field>
-          <RepositoryFields repo={form.repo} onChange={(repo) => change({ repo })} errors={errors} />
-          <StepsEditor steps={form.steps} onChange={(steps) => change({ steps })} errors={errors} />
+          <RepositoryFields
+            repo={form.repo}
+            onChange={(repo) => change({ repo })}
+            errors={errors}
+            required={form.definition === 'YAML'}
+          />
+          <DefinitionFields
+            form={form}
+            yamlPathIndex={form.parameters.length}
+            onDefinition={(d) => setForm((f) => f && withDefinition(f, d))}
+            onYamlPath={(yamlPath) => change({ yamlPath })}
+            errors={errors}
+          />
+          {form.definition === 'ACTION' && (
+            <StepsEditor steps={form.steps} onChange={(steps) => change({ steps })} errors={errors} />
+          )}
           <ParametersEditor
             parameters={form.parameters}
             onChange={(parameters) => change({ parameters })}

@@ -1,0 +1,50 @@
+import type { Kiln } from '../../../src/client/kiln-client.ts';
+import { ErrorMessage } from '../components/error-message.tsx';
+import { Spinner } from '../components/spinner.tsx';
+import { LogView } from './log-view.tsx';
+import { useStageLog } from './use-stage-log.ts';
+import type { BuildStage } from './use-stages.ts';
+
+/** One stage's log, in place of the whole log, with a way back to it. */
+export function StageLog({
+  client,
+  recordId,
+  stage,
+  stagesReadAt,
+  onClose,
+}: {
+  client: Kiln;
+  recordId: string;
+  stage: BuildStage;
+  stagesReadAt: number;
+  onClose: () => void;
+}) {
+  const { log, growing, error } = useStageLog(client, recordId, stage, stagesReadAt);
+  const key = stage.execution_stage_name;
+  return (
+    <>
+      <h2 id="log-title">
+        Log of {stage.display_name} <span className="muted">({key})</span>{' '}
+        {(growing || !log) && <Spinner label={growing ? 'Following…' : 'Reading…'} />}
+      </h2>
+      <div className="actions">
+        <button type="button" onClick={onClose}>
+          Show the whole log
+        </button>
+      </div>
+      <ErrorMessage error={error} title="The stage's log could not be read." />
+      {log ? (
+        <LogView
+          key={key}
+          buffer={log.buffer}
+          version={log.version}
+          live={growing}
+          label={`Log of ${stage.display_name}`}
+          testId="stage-log"
+        />
+      ) : (
+        !error && <p className="muted">Loading…</p>
+      )}
+    </>
+  );
+}
