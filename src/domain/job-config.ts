@@ -1,5 +1,5 @@
 import { Cron } from 'croner';
-import { ACTIONS, actionOfModule, MODULE_ACTIONS } from './actions.ts';
+import { actionOfModule } from './actions.ts';
 import type { BuildConfigType } from './build.ts';
 import { MAX_BRANCH_PATTERN_LENGTH, MAX_BRANCH_PATTERNS, matchBranchPattern } from './branch-pattern.ts';
 import { MASK } from './build.ts';
@@ -309,15 +309,6 @@ function graphicalStep(s: JobConfig['steps'][number]): StepSpec {
     ...(Object.keys(inputs).length > 0 && { inputs }),
     ...((ignoreFail === true || ignoreFail === 'true') && { ignoreFail: true }),
   };
-}
-
-/** The module ids Kiln runs, with the action each is (for docs and the dashboard). */
-export function knownModules(): { moduleId: string; action: string; displayName: string }[] {
-  return Object.entries(MODULE_ACTIONS).map(([moduleId, keyword]) => ({
-    moduleId,
-    action: keyword,
-    displayName: ACTIONS[keyword]?.displayName ?? keyword,
-  }));
 }
 
 /**

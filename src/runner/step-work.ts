@@ -1,6 +1,6 @@
 import { ACTIONS } from '../domain/actions.ts';
 import type { BuildType } from '../domain/build.ts';
-import { isRepositoryPath } from '../domain/build-plan.ts';
+import { isRepositoryPath } from '../domain/job-parameters.ts';
 import { isCommitId } from '../domain/job-config.ts';
 import { isValidRefName } from '../domain/ref-name.ts';
 import { maskUrlCredentials } from '../domain/url-credentials.ts';
