@@ -76,7 +76,10 @@ export class DispatchService {
       pool: info.pool ?? null,
       reportedAt: this.clock.now(),
     });
-    this.logger.info({ runnerId, host: info.host, tools: Object.keys(info.tools).length }, 'runner announced its tools');
+    this.logger.info(
+      { runnerId, host: info.host, tools: Object.keys(info.tools).length },
+      'runner announced its tools',
+    );
   }
 
   /**
@@ -227,13 +230,17 @@ export class DispatchService {
       ...(request.arch !== undefined && { arch: request.arch }),
       ...(request.pool !== undefined && { pool: request.pool }),
     };
-    const able = (await this.storage.runners.listTools()).some(
-      (r) =>
-        r.runnerId !== runnerId &&
-        r.arch !== null &&
-        r.pool !== null &&
-        meetsNeeds(needs, { arch: r.arch, pool: r.pool }),
-    );
+    // A hand-back that names no place would come straight back: no runner is elsewhere.
+    const named = needs.arch !== undefined || needs.pool !== undefined;
+    const able =
+      named &&
+      (await this.storage.runners.listTools()).some(
+        (r) =>
+          r.runnerId !== runnerId &&
+          r.arch !== null &&
+          r.pool !== null &&
+          meetsNeeds(needs, { arch: r.arch, pool: r.pool }),
+      );
     if (!able) {
       await this.failUnroutable(runnerId, run, request.reason, needs);
       return;
@@ -242,16 +249,27 @@ export class DispatchService {
     const back = await this.storage.transaction(async (tx) => {
       if (!(await tx.builds.unclaim(recordId, runnerId))) return false;
       await tx.queue.enqueue(recordId, run.build.jobId, now, needs);
-      await tx.logs.appendAtEnd(recordId, serverLine(`back in the queue for a runner with ${describeNeeds(needs)}`));
+      await tx.logs.appendAtEnd(
+        recordId,
+        serverLine(`back in the queue for a runner with ${describeNeeds(needs)}`),
+      );
       return true;
     });
     if (!back) throw new LeaseLostError(recordId);
-    this.logger.info({ recordId, jobId: run.build.jobId, runnerId, needs }, 'build handed back for another runner');
+    this.logger.info(
+      { recordId, jobId: run.build.jobId, runnerId, needs },
+      'build handed back for another runner',
+    );
     this.events.publish('queued', recordId);
   }
 
   /** No runner known can give what the build asks: it ends FAILURE, the log naming the request. */
-  private async failUnroutable(runnerId: string, run: BuildRun, reason: string, needs: RunnerPlace) {
+  private async failUnroutable(
+    runnerId: string,
+    run: BuildRun,
+    reason: string,
+    needs: RunnerPlace,
+  ): Promise<void> {
     const now = this.clock.now();
     const recordId = run.build.recordId;
     const ended = await this.storage.transaction(async (tx) => {
@@ -263,12 +281,18 @@ export class DispatchService {
       if (ok)
         await tx.logs.appendAtEnd(
           recordId,
-          serverLine(`build.yml: ${reason}; no runner known has ${describeNeeds(needs)}\n[kiln] build finished: FAILURE`),
+          Buffer.concat([
+            serverLine(`build.yml: ${reason}; no runner known has ${describeNeeds(needs)}`),
+            serverLine('build finished: FAILURE'),
+          ]),
         );
       return ok;
     });
     if (!ended) throw new LeaseLostError(recordId);
-    this.logger.warn({ recordId, jobId: run.build.jobId, runnerId, needs }, 'no runner can run the build: failed');
+    this.logger.warn(
+      { recordId, jobId: run.build.jobId, runnerId, needs },
+      'no runner can run the build: failed',
+    );
     this.events.finished(recordId, 'FAILURE');
   }
 

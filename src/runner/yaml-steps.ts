@@ -1,7 +1,12 @@
 import type { BuildParameter } from '../domain/build.ts';
 import { BuildYamlError, parseBuildYaml } from '../domain/build-yaml.ts';
 import type { StepSpec } from '../domain/job-config.ts';
-import { resourceNeeds, resourceProblem, type RunnerPlace, type RunnerTraits } from '../domain/resource-match.ts';
+import {
+  resourceNeeds,
+  resourceProblem,
+  type RunnerPlace,
+  type RunnerTraits,
+} from '../domain/resource-match.ts';
 import { planYamlBuild } from '../domain/yaml-plan.ts';
 import { readBuildYamlFile } from './build-yaml-file.ts';
 

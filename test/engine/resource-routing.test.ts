@@ -126,38 +126,46 @@ describe.each(STORES)('env.resource routing, %s', (store, enabled) => {
     90_000,
   );
 
-  it.skipIf(!enabled)('a build that asks for pool default ends on the server runner, whichever runner claims it', async () => {
-    openGate();
-    const job = await ek.newJob({
-      build_config_type: 'YAML',
-      scms: scms(),
-      steps: [],
-      parameters: [param('CB_BUILD_YAML_PATH', 'ci/default.yml')],
-    });
-    await ek.run(job);
-    const r = await ek.waitFinished(job, 1, 60_000);
-    const log = await ek.log(job, 1);
-    expect(r.state, log).toBe('SUCCESS');
-    expect(log).toContain('ran-in-pool-default');
-    expect(await runnerOf(job, 1)).toBe('local:test');
-  }, 90_000);
+  it.skipIf(!enabled)(
+    'a build that asks for pool default ends on the server runner, whichever runner claims it',
+    async () => {
+      openGate();
+      const job = await ek.newJob({
+        build_config_type: 'YAML',
+        scms: scms(),
+        steps: [],
+        parameters: [param('CB_BUILD_YAML_PATH', 'ci/default.yml')],
+      });
+      await ek.run(job);
+      const r = await ek.waitFinished(job, 1, 60_000);
+      const log = await ek.log(job, 1);
+      expect(r.state, log).toBe('SUCCESS');
+      expect(log).toContain('ran-in-pool-default');
+      expect(await runnerOf(job, 1)).toBe('local:test');
+    },
+    90_000,
+  );
 
-  it.skipIf(!enabled)('fails a build that asks for a pool no runner is in, naming it', async () => {
-    openGate();
-    const job = await ek.newJob({
-      build_config_type: 'YAML',
-      scms: scms(),
-      steps: [],
-      parameters: [param('CB_BUILD_YAML_PATH', 'ci/gpu.yml')],
-    });
-    await ek.run(job);
-    const r = await ek.waitFinished(job, 1, 60_000);
-    const log = await ek.log(job, 1);
-    expect(r.state, log).toBe('FAILURE');
-    expect(log).toMatch(
-      /\[kiln\] build\.yml: ci\/gpu\.yml: the build asks for pool gpu \(env\.resource\.pool\); runner \S+ is in pool (default|big); no runner known has pool gpu/,
-    );
-    expect(log).not.toContain('ran-in-pool');
-    expect(log.match(/build finished: FAILURE/g)).toHaveLength(1);
-  }, 90_000);
+  it.skipIf(!enabled)(
+    'fails a build that asks for a pool no runner is in, naming it',
+    async () => {
+      openGate();
+      const job = await ek.newJob({
+        build_config_type: 'YAML',
+        scms: scms(),
+        steps: [],
+        parameters: [param('CB_BUILD_YAML_PATH', 'ci/gpu.yml')],
+      });
+      await ek.run(job);
+      const r = await ek.waitFinished(job, 1, 60_000);
+      const log = await ek.log(job, 1);
+      expect(r.state, log).toBe('FAILURE');
+      expect(log).toMatch(
+        /\[kiln\] build\.yml: ci\/gpu\.yml: the build asks for pool gpu \(env\.resource\.pool\); runner \S+ is in pool (default|big); no runner known has pool gpu/,
+      );
+      expect(log).not.toContain('ran-in-pool');
+      expect(log.match(/build finished: FAILURE/g)).toHaveLength(1);
+    },
+    90_000,
+  );
 });

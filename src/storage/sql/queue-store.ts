@@ -72,7 +72,13 @@ export class SqlQueueStore implements QueueStore {
       order by seq limit 1 for update skip locked)`;
   }
 
-  async restore(recordId: string, jobId: string, seq: number, now: number, needs?: RunnerPlace): Promise<void> {
+  async restore(
+    recordId: string,
+    jobId: string,
+    seq: number,
+    now: number,
+    needs?: RunnerPlace,
+  ): Promise<void> {
     await this.insert(recordId, jobId, now, seq, needs);
   }
 
