@@ -5,8 +5,9 @@ import type { YamlResource } from './build-yaml.ts';
  * CodeArts picks a cloud executor by type, arch, class and pool; Kiln's runners are the machines
  * their admins run: `arch` must be the runner's architecture, a `custom` type's `pool` must be the
  * runner's pool (KILN_RUNNER_POOL), and `class` (a cloud executor size) is not a choice here: the
- * runner's limits apply. The build is read on the runner that claimed it, so a request this runner
- * cannot meet fails the build at once, naming what was asked.
+ * runner's limits apply. The build is read on the runner that claimed it: a request this runner
+ * cannot meet sends the build back to the queue, marked with what it needs (`resourceNeeds`), for a
+ * runner that can; when no runner known can, the build fails naming what was asked.
  */
 
 export interface RunnerTraits {
@@ -46,4 +47,44 @@ export function resourceProblem(
   if (type === 'custom' && resource.pool && resource.pool !== runner.pool)
     return `the build asks for pool ${resource.pool} (env.resource.pool); runner ${runner.name} is in pool ${runner.pool}`;
   return undefined;
+}
+
+/** Where a build must run: a runner's arch (Node's process.arch) and pool; absent means any. */
+export interface RunnerPlace {
+  arch?: string;
+  pool?: string;
+}
+
+/**
+ * What `env.resource` asks of the runner, as a runner announces itself (arch as process.arch);
+ * undefined when it asks nothing a runner could differ in, or when it is not valid (no runner can).
+ */
+export function resourceNeeds(resource: YamlResource | undefined): RunnerPlace | undefined {
+  if (!resource) return undefined;
+  const needs: RunnerPlace = {};
+  if (resource.arch !== undefined && resource.arch !== '') {
+    const arch = ARCHES[resource.arch.toLowerCase()];
+    if (!arch) return undefined;
+    needs.arch = arch;
+  }
+  const type = (resource.type ?? 'docker').toLowerCase();
+  if (type !== 'docker' && type !== 'custom') return undefined;
+  if (type === 'custom' && resource.pool) needs.pool = resource.pool;
+  return needs.arch === undefined && needs.pool === undefined ? undefined : needs;
+}
+
+/** Whether a runner at `place` meets `needs`. */
+export function meetsNeeds(needs: RunnerPlace, place: RunnerPlace): boolean {
+  return (
+    (needs.arch === undefined || needs.arch === place.arch) &&
+    (needs.pool === undefined || needs.pool === place.pool)
+  );
+}
+
+/** The needs in words, as a build.yml would write them: `arch ARM, pool big`. */
+export function describeNeeds(needs: RunnerPlace): string {
+  const parts: string[] = [];
+  if (needs.arch !== undefined) parts.push(`arch ${ARCH_NAMES[needs.arch] ?? needs.arch}`);
+  if (needs.pool !== undefined) parts.push(`pool ${needs.pool}`);
+  return parts.join(', ');
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { newStep } from '../domain/build.ts';
 import type { Clock } from '../domain/clock.ts';
+import { describeNeeds, meetsNeeds, type RunnerPlace } from '../domain/resource-match.ts';
 import {
   LeaseLostError,
   LogCapError,
@@ -10,6 +11,7 @@ import {
   type Lease,
   type LeaseStatus,
   type LogChunk,
+  type RequeueRequest,
   type RunnerInfo,
   type RunnerPeer,
   type StepReport,
@@ -53,12 +55,13 @@ export class DispatchService {
   /** A peer bound to one runner, for the runner in this process. */
   peer(runnerId: string): RunnerPeer {
     return {
-      next: (signal) => this.next(runnerId, signal, Number.POSITIVE_INFINITY),
+      next: (signal, place) => this.next(runnerId, signal, Number.POSITIVE_INFINITY, place),
       extend: (id) => this.extend(runnerId, id),
       started: (id, checkout) => this.started(runnerId, id, checkout),
       step: (id, report) => this.step(runnerId, id, report),
       log: (id, chunk) => this.log(runnerId, id, chunk),
       done: (id, result) => this.done(runnerId, id, result),
+      requeue: (id, request) => this.requeue(runnerId, id, request),
       announce: (info) => this.announce(runnerId, info),
     };
   }
@@ -69,20 +72,30 @@ export class DispatchService {
       runnerId,
       host: info.host,
       tools: info.tools,
+      arch: info.arch ?? null,
+      pool: info.pool ?? null,
       reportedAt: this.clock.now(),
     });
-    this.logger.info({ runnerId, host: info.host, tools: Object.keys(info.tools).length }, 'runner announced its tools');
+    this.logger.info(
+      { runnerId, host: info.host, tools: Object.keys(info.tools).length },
+      'runner announced its tools',
+    );
   }
 
-  /** Waits up to `maxWaitMs` for a build and claims it for `runnerId`. */
+  /**
+   * Waits up to `maxWaitMs` for a build and claims it for `runnerId`, a runner at `place`: builds
+   * handed back for another arch or pool wait for a runner there (a runner that says nothing of
+   * its place takes only builds that need none).
+   */
   async next(
     runnerId: string,
     signal: AbortSignal,
     maxWaitMs: number,
+    place: RunnerPlace = {},
   ): Promise<(Lease & { seq: number }) | undefined> {
     const deadline = Date.now() + maxWaitMs;
     while (!signal.aborted) {
-      const lease = await this.claim(runnerId);
+      const lease = await this.claim(runnerId, place);
       if (lease) return lease;
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
@@ -91,10 +104,10 @@ export class DispatchService {
     return undefined;
   }
 
-  private async claim(runnerId: string): Promise<(Lease & { seq: number }) | undefined> {
+  private async claim(runnerId: string, place: RunnerPlace): Promise<(Lease & { seq: number }) | undefined> {
     const now = this.clock.now();
     const taken = await this.storage.transaction(async (tx) => {
-      const head = await tx.queue.takeNext();
+      const head = await tx.queue.takeNext(place);
       if (head === undefined) return undefined;
       return (await tx.builds.claim(head.recordId, runnerId, now + this.options.leaseMs, now))
         ? head
@@ -116,6 +129,7 @@ export class DispatchService {
       plan: this.stored.plan(run.plan),
       logMaxBytes: this.options.logMaxBytes,
       queuedForMs,
+      logOffset: await this.storage.logs.size(recordId),
     };
   }
 
@@ -203,6 +217,83 @@ export class DispatchService {
       'build finished',
     );
     this.events.finished(recordId, result.state);
+  }
+
+  /**
+   * Takes back a build the runner cannot run (its build.yml's env.resource asks for another arch or
+   * pool), before it started: back in the queue, marked with what it needs, when some runner that
+   * announced itself is there; otherwise it ends FAILURE with a line naming what was asked.
+   */
+  async requeue(runnerId: string, recordId: string, request: RequeueRequest): Promise<void> {
+    const run = await this.held(runnerId, recordId);
+    const needs: RunnerPlace = {
+      ...(request.arch !== undefined && { arch: request.arch }),
+      ...(request.pool !== undefined && { pool: request.pool }),
+    };
+    // A hand-back that names no place would come straight back: no runner is elsewhere.
+    const named = needs.arch !== undefined || needs.pool !== undefined;
+    const able =
+      named &&
+      (await this.storage.runners.listTools()).some(
+        (r) =>
+          r.runnerId !== runnerId &&
+          r.arch !== null &&
+          r.pool !== null &&
+          meetsNeeds(needs, { arch: r.arch, pool: r.pool }),
+      );
+    if (!able) {
+      await this.failUnroutable(runnerId, run, request.reason, needs);
+      return;
+    }
+    const now = this.clock.now();
+    const back = await this.storage.transaction(async (tx) => {
+      if (!(await tx.builds.unclaim(recordId, runnerId))) return false;
+      await tx.queue.enqueue(recordId, run.build.jobId, now, needs);
+      await tx.logs.appendAtEnd(
+        recordId,
+        serverLine(`back in the queue for a runner with ${describeNeeds(needs)}`),
+      );
+      return true;
+    });
+    if (!back) throw new LeaseLostError(recordId);
+    this.logger.info(
+      { recordId, jobId: run.build.jobId, runnerId, needs },
+      'build handed back for another runner',
+    );
+    this.events.publish('queued', recordId);
+  }
+
+  /** No runner known can give what the build asks: it ends FAILURE, the log naming the request. */
+  private async failUnroutable(
+    runnerId: string,
+    run: BuildRun,
+    reason: string,
+    needs: RunnerPlace,
+  ): Promise<void> {
+    const now = this.clock.now();
+    const recordId = run.build.recordId;
+    const ended = await this.storage.transaction(async (tx) => {
+      const ok = await tx.builds.finish(
+        recordId,
+        { state: 'FAILURE', finishedAt: now, buildTime: 0, costTime: now - run.build.startTime },
+        runnerId,
+      );
+      if (ok)
+        await tx.logs.appendAtEnd(
+          recordId,
+          Buffer.concat([
+            serverLine(`build.yml: ${reason}; no runner known has ${describeNeeds(needs)}`),
+            serverLine('build finished: FAILURE'),
+          ]),
+        );
+      return ok;
+    });
+    if (!ended) throw new LeaseLostError(recordId);
+    this.logger.warn(
+      { recordId, jobId: run.build.jobId, runnerId, needs },
+      'no runner can run the build: failed',
+    );
+    this.events.finished(recordId, 'FAILURE');
   }
 
   /** Puts a claimed build back at its place in the queue (its claim never reached the runner). */

@@ -2,7 +2,7 @@
  * The runner protocol over HTTP: paths and headers shared by the server's routes and the remote
  * runner's peer. Every call carries the runner's token as `Authorization: Bearer <token>`.
  *
- *   POST /v1/kiln/runner/next                       {wait_ms}  -> 200 Lease | 204 (nothing within wait_ms)
+ *   POST /v1/kiln/runner/next                       {wait_ms, arch?, pool?}  -> 200 Lease | 204 (nothing within wait_ms)
  *   POST /v1/kiln/runner/builds/{record_id}/extend            -> 200 {held, cancel}
  *   POST /v1/kiln/runner/builds/{record_id}/started  CheckoutInfo
  *   POST /v1/kiln/runner/builds/{record_id}/steps    StepReport
@@ -10,7 +10,8 @@
  *                                                        | 416 + X-Kiln-Log-Size (the chunk leaves a hole)
  *                                                        | 413 CB.00060215 (past the log's cap: stop sending)
  *   POST /v1/kiln/runner/builds/{record_id}/done     {state}
- *   POST /v1/kiln/runner/announce                   RunnerInfo {host, tools}
+ *   POST /v1/kiln/runner/builds/{record_id}/requeue  RequeueRequest {arch?, pool?, reason}
+ *   POST /v1/kiln/runner/announce                   RunnerInfo {host, tools, arch?, pool?}
  * A 410 on any build call means the build is no longer the runner's (LeaseLostError); 401 and 403
  * mean the token is refused, and like every other 4xx are not worth repeating.
  */
@@ -21,6 +22,7 @@ export const RUNNER_PATHS = {
   steps: '/v1/kiln/runner/builds/{record_id}/steps',
   log: '/v1/kiln/runner/builds/{record_id}/log',
   done: '/v1/kiln/runner/builds/{record_id}/done',
+  requeue: '/v1/kiln/runner/builds/{record_id}/requeue',
   announce: '/v1/kiln/runner/announce',
 } as const;
 

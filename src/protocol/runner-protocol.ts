@@ -1,5 +1,8 @@
 import type { BuildState, StepStatus } from '../domain/build.ts';
 import type { BuildPlan } from '../domain/build-plan.ts';
+import type { RunnerPlace } from '../domain/resource-match.ts';
+
+export type { RunnerPlace } from '../domain/resource-match.ts';
 
 /**
  * The server <-> runner contract. A runner knows the server only through a RunnerPeer: the local
@@ -7,10 +10,14 @@ import type { BuildPlan } from '../domain/build-plan.ts';
  * (/v1/kiln/runner/...). Same calls, same rules, so both run builds identically.
  *
  * Lifecycle of one build on a runner:
- *   next()        -> a Lease: the build is claimed for this runner until lease expiry.
+ *   next()        -> a Lease: the build is claimed for this runner until lease expiry. The runner
+ *                 says where it is (arch, pool): builds that need another place are not handed to it.
  *   extend()      every few seconds while working: renews the lease; answers `cancel` when someone
  *                 asked to stop the build and `held: false` when the server took it back (the
  *                 runner then kills everything and reports nothing more).
+ *   requeue()     instead of started(), when the checked-out build.yml asks for what this runner
+ *                 cannot give: the server hands the build back to the queue for a runner that can
+ *                 (or fails it when it knows none). Either way the build is no longer the runner's.
  *   started()     once the workspace is checked out: the build becomes Running.
  *   step()        when each step starts and ends, with the log offset at that moment.
  *   log()         output as ordered chunks {offset, bytes}. The server acknowledges each chunk; a
@@ -43,6 +50,16 @@ export interface Lease {
    * queued together share one fetch.
    */
   queuedForMs: number;
+  /**
+   * Size of the build's log at the claim: a build handed back by another runner has lines already,
+   * and this runner's output goes after them.
+   */
+  logOffset?: number;
+}
+
+/** A build handed back: what it needs of a runner and why this one cannot give it. */
+export interface RequeueRequest extends RunnerPlace {
+  reason: string;
 }
 
 /** What checkout resolved. */
@@ -93,12 +110,16 @@ export interface RunnerInfo {
   host: string;
   /** Tool name -> version ('' when unknown): domain/tools.ts names them. */
   tools: Record<string, string>;
+  /** Node's process.arch: builds that ask for an arch are routed by it. */
+  arch?: string;
+  /** The runner's pool (KILN_RUNNER_POOL). */
+  pool?: string;
 }
 
 /** The server as a runner sees it. Every method may throw LeaseLostError once the build is no longer the runner's. */
 export interface RunnerPeer {
   /** Waits for a build to run (long poll); undefined when `signal` aborts or the wait times out. */
-  next(signal: AbortSignal): Promise<Lease | undefined>;
+  next(signal: AbortSignal, place?: RunnerPlace): Promise<Lease | undefined>;
   extend(recordId: string): Promise<LeaseStatus>;
   started(recordId: string, checkout: CheckoutInfo): Promise<void>;
   step(recordId: string, report: StepReport): Promise<void>;
@@ -108,6 +129,8 @@ export interface RunnerPeer {
    */
   log(recordId: string, chunk: LogChunk): Promise<number>;
   done(recordId: string, result: BuildResult): Promise<void>;
+  /** Gives the build back before started(): see the lifecycle above. */
+  requeue(recordId: string, request: RequeueRequest): Promise<void>;
   /** The runner's machine and tools (kept by the server, shown in the runner list). */
   announce(info: RunnerInfo): Promise<void>;
 }

@@ -113,6 +113,7 @@ export async function executeBuild(
 
   const streamer = new LogStreamer(peer, lease.recordId, {
     maxBytes: lease.logMaxBytes,
+    startOffset: lease.logOffset ?? 0,
     onError: (e) => options.onError?.(e, 'sending log'),
   });
   const masker = new SecretMasker([
@@ -137,6 +138,8 @@ export async function executeBuild(
   const mirrors: MirrorHold[] = [];
   let limits: { stop(): void } | undefined;
   let state: BuildState = 'SUCCESS';
+  /** The build went back to the server for another runner: this one reports nothing more. */
+  let handedBack = false;
   let reported: Promise<unknown>;
   try {
     line(`build ${lease.dailyBuildNumber} (#${lease.buildNumber}) on ${process.platform}`);
@@ -209,6 +212,17 @@ export async function executeBuild(
           pool: options.runnerPool,
         })
       : { steps: plan.steps, parameters: new Map(plan.parameters.map((p) => [p.name, p.value])) };
+    if ('elsewhere' in defined) {
+      // Still Starting (nothing reported): another runner may take the build from the start.
+      const { needs, reason: why } = defined.elsewhere;
+      line(
+        `runner ${options.runnerName} cannot give what env.resource asks (${why}); the build goes back to the server for a runner that can`,
+      );
+      await streamer.flush();
+      await peer.requeue(lease.recordId, { ...needs, reason: why });
+      handedBack = true;
+      return undefined;
+    }
     reported = peer.started(lease.recordId, {
       commitId,
       commitTime: checkedOut?.commitTime ?? null,
@@ -343,13 +357,13 @@ export async function executeBuild(
     for (const held of mirrors) held.release(slot);
     if (reason === 'limit' && limitHit) line(limitHit.message);
     write(masker.end());
-    if (reason !== 'lost') line(`build finished: ${reason ? FINAL_STATE[reason] : state}`);
+    if (reason !== 'lost' && !handedBack) line(`build finished: ${reason ? FINAL_STATE[reason] : state}`);
     // The directories go first: a build that filled the disk must not keep the outcome from being stored.
     await cleanBuildDirs(options.workDir, dirs, plan.keepWorkspace ? lease.jobId : undefined).catch(
       (e: unknown) => options.onError?.(e, 'removing the build directories'),
     );
     await streamer.flush();
-    if (reason !== 'lost' && !streamer.leaseLost) {
+    if (reason !== 'lost' && !handedBack && !streamer.leaseLost) {
       await peer
         .done(lease.recordId, { state: reason ? FINAL_STATE[reason] : state })
         .catch((e: unknown) => options.onError?.(e, 'reporting the outcome'));

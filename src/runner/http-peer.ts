@@ -15,8 +15,10 @@ import {
   type Lease,
   type LeaseStatus,
   type LogChunk,
+  type RequeueRequest,
   type RunnerInfo,
   type RunnerPeer,
+  type RunnerPlace,
   type StepReport,
 } from '../protocol/runner-protocol.ts';
 
@@ -105,11 +107,11 @@ export class HttpRunnerPeer implements RunnerPeer {
     );
   }
 
-  async next(signal: AbortSignal): Promise<Lease | undefined> {
+  async next(signal: AbortSignal, place: RunnerPlace = {}): Promise<Lease | undefined> {
     // The server answers within wait_ms; the extra timeout guards against a connection that died silently.
     const bounded = AbortSignal.any([signal, AbortSignal.timeout(MAX_WAIT_MS + 10_000)]);
     const response = await this.call('POST', RUNNER_PATHS.next, {
-      json: { wait_ms: MAX_WAIT_MS - 5_000 },
+      json: { wait_ms: MAX_WAIT_MS - 5_000, ...place },
       signal: bounded,
     });
     if (response.status === 204) return undefined;
@@ -145,6 +147,10 @@ export class HttpRunnerPeer implements RunnerPeer {
       },
     );
     return ((await response.json()) as { size: number }).size;
+  }
+
+  async requeue(recordId: string, request: RequeueRequest): Promise<void> {
+    await this.call('POST', runnerPath(RUNNER_PATHS.requeue, recordId), { json: request });
   }
 
   async done(recordId: string, result: BuildResult): Promise<void> {

@@ -14,6 +14,8 @@ export interface LogStreamerOptions {
    * retried without a word (the runner's peer logs each outage once).
    */
   onError?: (error: unknown) => void;
+  /** Where the log starts: what the server has of it already (lines of a runner before this one). */
+  startOffset?: number;
 }
 
 /** Waits between attempts to send a chunk while the server cannot be reached. */
@@ -51,6 +53,7 @@ export class LogStreamer {
   ) {
     this.flushMs = options.flushMs ?? 100;
     this.chunkBytes = options.chunkBytes ?? 256 * 1024;
+    this.acked = this.written = options.startOffset ?? 0;
   }
 
   /** The log's size once everything written so far is sent. */

@@ -5,9 +5,9 @@ import { persist } from './persist.ts';
  * The server as one build's execution talks to it: every report (the build started, a step
  * started or ended, the outcome) is retried through outages (`persist`, for up to a lease's
  * length), so one failed call never turns a good build into a bad one. The server side is
- * idempotent: a report it already has is taken again without harm, except the outcome, which only
- * the first call records; a retried outcome that hears "not yours any more" means an earlier
- * attempt reached the server. The other calls retry by their nature: the heartbeat beats again,
+ * idempotent: a report it already has is taken again without harm, except the outcome and the
+ * hand-over (requeue), which only the first call records; a retried one that hears "not yours any
+ * more" means an earlier attempt reached the server. The other calls retry by their nature: the heartbeat beats again,
  * the log streamer resends from the acknowledged offset, the runner asks for work again.
  */
 export function retryingPeer(
@@ -17,23 +17,27 @@ export function retryingPeer(
 ): RunnerPeer {
   const retry = <T>(what: string, fn: () => Promise<T>) => persist(fn, patienceMs, (e) => onRetry(e, what));
   return {
-    next: (signal) => peer.next(signal),
+    next: (signal, place) => peer.next(signal, place),
     extend: (recordId) => peer.extend(recordId),
     log: (recordId, chunk) => peer.log(recordId, chunk),
     announce: (info) => peer.announce(info),
     started: (recordId, checkout) => retry('the start', () => peer.started(recordId, checkout)),
     step: (recordId, report) =>
       retry(`a step ${report.status === 'running' ? 'start' : 'end'}`, () => peer.step(recordId, report)),
-    done: async (recordId, result) => {
-      let attempts = 0;
-      try {
-        await retry('the outcome', () => {
-          attempts++;
-          return peer.done(recordId, result);
-        });
-      } catch (error) {
-        if (!(error instanceof LeaseLostError && attempts > 1)) throw error;
-      }
-    },
+    done: (recordId, result) => once('the outcome', () => peer.done(recordId, result)),
+    requeue: (recordId, request) => once('the hand-over', () => peer.requeue(recordId, request)),
   };
+
+  /** A report only the first call records: a retry told "not yours" means an earlier one arrived. */
+  async function once(what: string, fn: () => Promise<void>): Promise<void> {
+    let attempts = 0;
+    try {
+      await retry(what, () => {
+        attempts++;
+        return fn();
+      });
+    } catch (error) {
+      if (!(error instanceof LeaseLostError && attempts > 1)) throw error;
+    }
+  }
 }

@@ -86,6 +86,11 @@ export class Runner {
     this.options = { ...settings, mirrors: this.mirrors, tools: this.tools, onError };
   }
 
+  /** Where this runner is: the server hands it only builds it can run (env.resource). */
+  private get place(): { arch: string; pool: string } {
+    return { arch: process.arch, pool: this.settings.runnerPool };
+  }
+
   /** Failures go to `log` (and to the settings' onError, for tests and embedding). */
   private errorsTo(log: Logger): (error: unknown, context: string) => void {
     return (error, context) => {
@@ -128,7 +133,7 @@ export class Runner {
     // Once stopped, the peer may be gone (the server's own runner stops with its engine).
     while (!signal.aborted) {
       try {
-        await this.announcer.announce({ host: this.settings.runnerName, tools });
+        await this.announcer.announce({ host: this.settings.runnerName, tools, ...this.place });
         return;
       } catch (error) {
         if (!isTransient(error)) {
@@ -156,7 +161,7 @@ export class Runner {
     try {
       while (!signal.aborted) {
         try {
-          const lease = await this.peer.next(signal).catch(async (error: unknown) => {
+          const lease = await this.peer.next(signal, this.place).catch(async (error: unknown) => {
             if (signal.aborted) return undefined;
             if (isTransient(error)) {
               // An outage (the watched peer logs it once): wait and ask again, a little longer each time.

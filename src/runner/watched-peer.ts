@@ -22,12 +22,13 @@ export function watchedPeer(peer: RunnerPeer, watch: OutageWatch): RunnerPeer {
       }
     };
   return {
-    next: watched((signal) => peer.next(signal)),
+    next: watched((signal, place) => peer.next(signal, place)),
     extend: watched((recordId) => peer.extend(recordId)),
     started: watched((recordId, checkout) => peer.started(recordId, checkout)),
     step: watched((recordId, report) => peer.step(recordId, report)),
     log: watched((recordId, chunk) => peer.log(recordId, chunk)),
     done: watched((recordId, result) => peer.done(recordId, result)),
+    requeue: watched((recordId, request) => peer.requeue(recordId, request)),
     announce: watched((info) => peer.announce(info)),
   };
 }

@@ -2,6 +2,7 @@ import type { JobListQuery } from '../domain/job-list.ts';
 import type { BackoffPolicy } from '../domain/login-throttle.ts';
 import type { Build, BuildScript, BuildState, BuildStep, StepStatus } from '../domain/build.ts';
 import type { Domain, IamProject, Membership, Project, TokenScope, User } from '../domain/identity.ts';
+import type { RunnerPlace } from '../domain/resource-match.ts';
 import type { Role } from '../domain/roles.ts';
 import type { SqlDialectName } from './sql/dialect.ts';
 
@@ -421,18 +422,22 @@ export interface LogStore {
 
 /** The queue of builds waiting for a runner: in trigger order within a project, fair between projects. */
 export interface QueueStore {
-  /** Queues a build of the job (the queue row records the job's project). */
-  enqueue(recordId: string, jobId: string, now: number): Promise<void>;
+  /**
+   * Queues a build of the job (the queue row records the job's project), with what it needs of a
+   * runner when a runner handed it back (env.resource).
+   */
+  enqueue(recordId: string, jobId: string, now: number, needs?: RunnerPlace): Promise<void>;
   /**
    * Takes the next build off the queue (with its place, `seq`): the oldest waiting build of the
    * project with the fewest builds held by runners, between equals the project whose last claim
    * is longest ago, then the older build. Call it inside the transaction that claims the build
    * (so the claim counts as running): concurrent callers never get the same build. Its cost grows
-   * with the projects that have builds waiting, not with the length of the queue.
+   * with the projects that have builds waiting, not with the length of the queue. Only builds
+   * whose needs a runner at `place` meets are taken (no place: only builds that need nothing).
    */
-  takeNext(): Promise<{ recordId: string; seq: number } | undefined>;
+  takeNext(place?: RunnerPlace): Promise<{ recordId: string; seq: number } | undefined>;
   /** Puts a build back at the place it had (a claim that could not be delivered). */
-  restore(recordId: string, jobId: string, seq: number, now: number): Promise<void>;
+  restore(recordId: string, jobId: string, seq: number, now: number, needs?: RunnerPlace): Promise<void>;
   /** Removes a build from the queue; false when it was not queued. */
   remove(recordId: string): Promise<boolean>;
 }
@@ -493,6 +498,9 @@ export interface RunnerToolsRecord {
   runnerId: string;
   host: string;
   tools: Record<string, string>;
+  /** Where the runner is (builds are routed by it); null when it did not say. */
+  arch?: string | null;
+  pool?: string | null;
   reportedAt: number;
 }
 

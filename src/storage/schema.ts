@@ -179,6 +179,9 @@ export interface BuildQueueRow {
   /** The job's project (the fair claim takes turns between projects). */
   project_id: string;
   enqueued_at: number;
+  /** What the build needs of a runner (env.resource), null for any: a build handed back. */
+  needs_arch: string | null;
+  needs_pool: string | null;
 }
 
 /** When each project last had a queued build claimed (a counter, for taking turns). */
@@ -210,6 +213,9 @@ export interface RunnerToolsRow {
   /** JSON: tool name -> version. */
   tools: string;
   reported_at: number;
+  /** The runner's process.arch and pool, null when it did not announce them. */
+  arch: string | null;
+  pool: string | null;
 }
 
 /** A counter of sign-in attempts (domain/login-throttle.ts). */

@@ -23,6 +23,9 @@ class HiccupServer implements RunnerPeer {
   constructor(private readonly failOnce: string[]) {}
 
   async announce(): Promise<void> {}
+  async requeue(): Promise<void> {
+    this.hiccup('requeue');
+  }
 
   /** Fails the first call of a kind named in `failOnce`, as a dropped connection would. */
   private hiccup(kind: string): void {

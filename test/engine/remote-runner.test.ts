@@ -134,12 +134,13 @@ describe('a remote runner over HTTP', () => {
     const peer = new HttpRunnerPeer(base, runnerToken);
     let dead = false;
     const dying: RunnerPeer = {
-      next: (s) => peer.next(s),
+      next: (s, place) => peer.next(s, place),
       extend: (id) => (dead ? new Promise(() => {}) : peer.extend(id)),
       started: (id, c) => peer.started(id, c),
       step: (id, r) => peer.step(id, r),
       log: (id, c) => (dead ? new Promise(() => {}) : peer.log(id, c)),
       done: (id, r) => (dead ? new Promise(() => {}) : peer.done(id, r)),
+      requeue: (id, r) => peer.requeue(id, r),
       announce: (info) => peer.announce(info),
     };
     const runner = await remoteRunner(dying);

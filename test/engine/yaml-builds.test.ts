@@ -266,7 +266,7 @@ steps:
   }, 60_000);
 
   it.skipIf(!enabled)(
-    'fails a build whose env.resource the runner cannot give at once, naming it',
+    'fails a build whose env.resource no runner known can give, naming it',
     async () => {
       const job = await ek.newJob({
         build_config_type: 'YAML',
@@ -279,10 +279,11 @@ steps:
       const log = await ek.log(job, 1);
       expect(r.state, log).toBe('FAILURE');
       expect(log).toMatch(
-        /\[kiln\] build\.yml: ci\/arm\.yml: the build asks for arch ARM \(env\.resource\.arch\); runner \S+ is X86/,
+        /\[kiln\] build\.yml: ci\/arm\.yml: the build asks for arch ARM \(env\.resource\.arch\); runner \S+ is X86; no runner known has arch ARM/,
       );
       expect(log).not.toContain('never');
-      expect((await ek.details(job, 1)).build_steps.map((s) => [s.name, s.status])).toEqual([['Shell', '']]);
+      // The build never started: the runner handed it back before reading out its steps.
+      expect((await ek.details(job, 1)).build_steps).toEqual([]);
     },
     60_000,
   );

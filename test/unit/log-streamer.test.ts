@@ -144,3 +144,21 @@ describe('LogStreamer', () => {
     expect(server.text()).toBe('');
   });
 });
+
+it("starts where the server's log ends: a build handed over goes on after the first runner's lines", async () => {
+  let log = Buffer.from('[kiln] first runner\n');
+  const peer = {
+    async log(_recordId: string, chunk: LogChunk) {
+      if (chunk.offset !== log.length) throw new LogGapError(log.length);
+      log = Buffer.concat([log, Buffer.from(chunk.data)]);
+      return log.length;
+    },
+  } as unknown as RunnerPeer;
+  const start = log.length;
+  const streamer = new LogStreamer(peer, 'r', { maxBytes: 1 << 20, startOffset: start });
+  expect(streamer.offset).toBe(start);
+  streamer.write(Buffer.from('second runner\n'));
+  await streamer.flush();
+  expect(log.toString()).toBe('[kiln] first runner\nsecond runner\n');
+  expect(streamer.offset).toBe(log.length);
+});

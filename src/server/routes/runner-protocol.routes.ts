@@ -10,9 +10,21 @@ import { sendError } from '../http-errors.ts';
 
 const RecordParams = Type.Object({ record_id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) });
 
-/** POST next: how long the runner is willing to wait for a build. */
+/** A runner's arch (process.arch) or pool. */
+const Place = Type.String({ minLength: 1, maxLength: 64 });
+
+/** POST next: how long the runner is willing to wait for a build, and where it is (arch, pool). */
 const NextBody = Type.Object({
   wait_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_WAIT_MS })),
+  arch: Type.Optional(Place),
+  pool: Type.Optional(Place),
+});
+
+/** POST requeue: what the build needs of a runner, and why this one cannot (protocol RequeueRequest). */
+const RequeueBody = Type.Object({
+  arch: Type.Optional(Place),
+  pool: Type.Optional(Place),
+  reason: Type.String({ maxLength: 2048 }),
 });
 
 /** POST started: the checkout (protocol CheckoutInfo). */
@@ -48,6 +60,8 @@ const LogQuery = Type.Object({ offset: Type.Integer({ minimum: 0, 'x-kiln-int': 
 const AnnounceBody = Type.Object({
   host: Type.String({ maxLength: 255 }),
   tools: Type.Record(Type.String({ maxLength: 32 }), Type.String({ maxLength: 64 }), { maxProperties: 100 }),
+  arch: Type.Optional(Place),
+  pool: Type.Optional(Place),
 });
 
 /** POST done: the outcome (protocol BuildResult). */
@@ -114,7 +128,9 @@ export const runnerProtocolRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }>
     const gone = new AbortController();
     reply.raw.once('close', () => gone.abort());
     const runner = runnerOf(request);
-    const lease = await dispatch.next(runner, gone.signal, request.body.wait_ms ?? MAX_WAIT_MS);
+    const { wait_ms: waitMs, arch, pool } = request.body;
+    const place = { ...(arch !== undefined && { arch }), ...(pool !== undefined && { pool }) };
+    const lease = await dispatch.next(runner, gone.signal, waitMs ?? MAX_WAIT_MS, place);
     if (!lease) return reply.code(204).send();
     if (gone.signal.aborted) {
       await dispatch.release(runner, lease);
@@ -158,6 +174,14 @@ export const runnerProtocolRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }>
     { config, schema: { tags, params: RecordParams, body: DoneBody } },
     async (request) => {
       await dispatch.done(runnerOf(request), request.params.record_id, request.body);
+      return { status: 'success' };
+    },
+  );
+  app.post(
+    fastifyPath(RUNNER_PATHS.requeue),
+    { config, schema: { tags, params: RecordParams, body: RequeueBody } },
+    async (request) => {
+      await dispatch.requeue(runnerOf(request), request.params.record_id, request.body);
       return { status: 'success' };
     },
   );

@@ -11,6 +11,7 @@ import { recordsVersionPerInsert } from './008-records-version-per-insert.ts';
 import { buildScripts } from './009-build-scripts.ts';
 import { renderedRecords } from './010-rendered-records.ts';
 import { runnerTools } from './011-runner-tools.ts';
+import { runnerPlaces } from './012-runner-places.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -31,6 +32,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '009-build-scripts': buildScripts(),
         '010-rendered-records': renderedRecords(),
         '011-runner-tools': runnerTools(),
+        '012-runner-places': runnerPlaces(),
       };
     },
   };

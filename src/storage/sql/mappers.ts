@@ -304,7 +304,14 @@ export function toRunnerTools(row: RunnerToolsRow): RunnerToolsRecord {
   } catch {
     // kept as none
   }
-  return { runnerId: row.runner_id, host: row.host, tools, reportedAt: num(row.reported_at) };
+  return {
+    runnerId: row.runner_id,
+    host: row.host,
+    tools,
+    arch: row.arch ?? null,
+    pool: row.pool ?? null,
+    reportedAt: num(row.reported_at),
+  };
 }
 
 export function toRunner(row: RunnerRow): RunnerRecord {

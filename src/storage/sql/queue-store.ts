@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { RunnerPlace } from '../../domain/resource-match.ts';
 import type { QueueStore } from '../ports.ts';
 import type { Database } from '../schema.ts';
 
@@ -12,13 +13,14 @@ export class SqlQueueStore implements QueueStore {
     private readonly skipLocked: boolean,
   ) {}
 
-  async enqueue(recordId: string, jobId: string, now: number): Promise<void> {
-    await this.insert(recordId, jobId, now);
+  async enqueue(recordId: string, jobId: string, now: number, needs?: RunnerPlace): Promise<void> {
+    await this.insert(recordId, jobId, now, undefined, needs);
   }
 
-  async takeNext(): Promise<{ recordId: string; seq: number } | undefined> {
+  async takeNext(place: RunnerPlace = {}): Promise<{ recordId: string; seq: number } | undefined> {
     const taken =
-      (await this.take(this.fairHead())) ?? (this.skipLocked ? await this.take(this.oldest()) : undefined);
+      (await this.take(this.fairHead(place))) ??
+      (this.skipLocked ? await this.take(this.oldest(place)) : undefined);
     if (taken === undefined) return undefined;
     // Claims are numbered by a counter rather than a clock: servers' clocks differ, and two
     // claims in the same millisecond must still be told apart. Concurrent claimers may compute
@@ -57,24 +59,37 @@ export class SqlQueueStore implements QueueStore {
    * other nor pile onto one project. The DELETE makes the claim final when the transaction commits.
    * On SQLite the claiming transaction is the only writer, so the plain subquery is exclusive.
    */
-  private fairHead() {
-    return sql<number>`(${fairPick(this.skipLocked)})`;
+  private fairHead(place: RunnerPlace) {
+    return sql<number>`(${fairPick(this.skipLocked, place)})`;
   }
 
   /**
    * PostgreSQL only, when every project's head is being taken by a concurrent claimer (more
    * claimers at once than projects waiting): the oldest build nobody is taking, as before turns.
    */
-  private oldest() {
-    return sql<number>`(select seq from build_queue order by seq limit 1 for update skip locked)`;
+  private oldest(place: RunnerPlace) {
+    return sql<number>`(select seq from build_queue q where ${meets(place)}
+      order by seq limit 1 for update skip locked)`;
   }
 
-  async restore(recordId: string, jobId: string, seq: number, now: number): Promise<void> {
-    await this.insert(recordId, jobId, now, seq);
+  async restore(
+    recordId: string,
+    jobId: string,
+    seq: number,
+    now: number,
+    needs?: RunnerPlace,
+  ): Promise<void> {
+    await this.insert(recordId, jobId, now, seq, needs);
   }
 
   /** A queue row takes its project from the job, so the callers need not know it. */
-  private async insert(recordId: string, jobId: string, now: number, seq?: number): Promise<void> {
+  private async insert(
+    recordId: string,
+    jobId: string,
+    now: number,
+    seq?: number,
+    needs: RunnerPlace = {},
+  ): Promise<void> {
     await this.db
       .insertInto('build_queue')
       .values({
@@ -83,6 +98,8 @@ export class SqlQueueStore implements QueueStore {
         job_id: jobId,
         project_id: (eb) => eb.selectFrom('jobs').select('project_id').where('id', '=', jobId),
         enqueued_at: now,
+        needs_arch: needs.arch ?? null,
+        needs_pool: needs.pool ?? null,
       })
       .execute();
   }
@@ -101,8 +118,13 @@ export class SqlQueueStore implements QueueStore {
  * backlog to find another's head. On PostgreSQL the ranked heads are then fetched by primary key
  * through `= any(array)`, so the planner cannot hash-join the whole queue instead, and are locked
  * in the array's order.
+ *
+ * A project's head is its oldest build the claiming runner can run (`meets`): builds handed back
+ * for another arch or pool are passed over, so the range is bounded on both sides (a project whose
+ * builds all need elsewhere has no head, rather than lending it the next project's). Such builds
+ * are few (handed back once each) and a runner reads past them within its project's range only.
  */
-export function fairPick(skipLocked: boolean) {
+export function fairPick(skipLocked: boolean, place: RunnerPlace = {}) {
   const ranked = sql`
     with recursive projects(project_id) as (
       select (select project_id from build_queue order by project_id limit 1)
@@ -116,7 +138,8 @@ export function fairPick(skipLocked: boolean) {
       where b.lease_expires_at is not null group by j.project_id
     ),
     heads(seq, n, turn) as (
-      select (select q.seq from build_queue q where q.project_id >= p.project_id
+      select (select q.seq from build_queue q
+              where q.project_id >= p.project_id and q.project_id <= p.project_id and ${meets(place)}
               order by q.project_id, q.seq limit 1),
              coalesce(r.n, 0), coalesce(t.turn, 0)
       from projects p
@@ -124,11 +147,23 @@ export function fairPick(skipLocked: boolean) {
       left join queue_turns t on t.project_id = p.project_id
       where p.project_id is not null
     )`;
-  if (!skipLocked) return sql`${ranked} select seq from heads order by n, turn, seq limit 1`;
+  if (!skipLocked)
+    return sql`${ranked} select seq from heads where seq is not null order by n, turn, seq limit 1`;
   return sql`${ranked},
-    pick(seqs) as (select array_agg(seq order by n, turn, seq) from heads)
+    pick(seqs) as (select array_agg(seq order by n, turn, seq) from heads where seq is not null)
     select q.seq from build_queue q, pick
     where q.seq = any(pick.seqs)
     order by array_position(pick.seqs, q.seq) limit 1
     for update of q skip locked`;
+}
+
+/**
+ * Queue rows (aliased `q`) a runner at `place` can run: those that need nothing it differs in. A
+ * runner that said nothing of its place compares with null, which never equals: it takes only
+ * builds that need nothing.
+ */
+function meets(place: RunnerPlace) {
+  const arch = place.arch ?? null;
+  const pool = place.pool ?? null;
+  return sql`(q.needs_arch is null or q.needs_arch = ${arch}) and (q.needs_pool is null or q.needs_pool = ${pool})`;
 }

@@ -51,7 +51,13 @@ export class SqlRunnerStore implements RunnerStore {
     await this.db.updateTable('runners').set({ last_seen_at: now }).where('id', '=', id).execute();
   }
   async putTools(r: RunnerToolsRecord): Promise<void> {
-    const values = { host: r.host, tools: JSON.stringify(r.tools), reported_at: r.reportedAt };
+    const values = {
+      host: r.host,
+      tools: JSON.stringify(r.tools),
+      arch: r.arch ?? null,
+      pool: r.pool ?? null,
+      reported_at: r.reportedAt,
+    };
     await this.db
       .insertInto('runner_tools')
       .values({ runner_id: r.runnerId, ...values })

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Build } from '../../../src/domain/build.ts';
 import { newId32, newRecordId } from '../../../src/domain/ids.ts';
+import type { RunnerPlace } from '../../../src/domain/resource-match.ts';
 import type { Storage } from '../../../src/storage/ports.ts';
 
 /**
@@ -49,7 +50,7 @@ export function runQueueContract(options: {
 
     /** Inserts a queued build of the job and puts it in the queue; returns a label for it. */
     const labels = new Map<string, string>();
-    async function queue(jobId: string, label: string): Promise<void> {
+    async function queue(jobId: string, label: string, needs?: RunnerPlace): Promise<void> {
       const number = labels.size + 1;
       const build: Build = {
         recordId: newRecordId(),
@@ -80,14 +81,17 @@ export function runQueueContract(options: {
       labels.set(build.recordId, label);
       await storage.transaction(async (tx) => {
         await tx.builds.insert(build);
-        await tx.queue.enqueue(build.recordId, jobId, now);
+        await tx.queue.enqueue(build.recordId, jobId, now, needs);
       });
     }
 
     /** What the dispatch does: takes the next build and gives it to a runner, in one transaction. */
-    async function claim(beforeCommit?: () => Promise<void>): Promise<string | undefined> {
+    async function claim(
+      beforeCommit?: () => Promise<void>,
+      place?: RunnerPlace,
+    ): Promise<string | undefined> {
       return storage.transaction(async (tx) => {
-        const head = await tx.queue.takeNext();
+        const head = await tx.queue.takeNext(place);
         if (head) expect(await tx.builds.claim(head.recordId, 'runner', now + 60_000, now)).toBe(true);
         await beforeCommit?.();
         return head && labels.get(head.recordId);
@@ -121,6 +125,8 @@ export function runQueueContract(options: {
     // Each story starts from an empty queue, whatever the one before it left.
     beforeEach(async () => {
       while (await storage.transaction((tx) => tx.queue.takeNext()));
+      // Builds that need a place no claim above names.
+      for (const recordId of labels.keys()) await storage.queue.remove(recordId);
     });
 
     it("with one runner slot, a project's single build runs next after the busy project's current one", async () => {
@@ -195,6 +201,34 @@ export function runQueueContract(options: {
       expect(await storage.queue.remove(second)).toBe(false);
       expect(await claim()).toBe('R1');
       expect(await claim()).toBeUndefined();
+    });
+
+    it('hands a build that needs an arch or pool only to a runner there; a runner that says nothing takes none', async () => {
+      const a = await projectJob();
+      const b = await projectJob();
+      await queue(a, 'A1', { pool: 'big' });
+      await queue(a, 'A2');
+      await queue(b, 'B1', { arch: 'arm64', pool: 'big' });
+      await queue(b, 'B2', { arch: 'arm64' });
+      // A's head for this runner is A2: A1 is passed over, not lent to project B.
+      expect(await claim(undefined, { arch: 'x64', pool: 'default' })).toBe('A2');
+      expect(await claim(undefined, { arch: 'x64', pool: 'default' })).toBeUndefined();
+      expect(await claim()).toBeUndefined();
+      expect(await claim(undefined, { arch: 'x64', pool: 'big' })).toBe('A1');
+      expect(await claim(undefined, { arch: 'x64', pool: 'big' })).toBeUndefined();
+      expect(await claim(undefined, { arch: 'arm64', pool: 'default' })).toBe('B2');
+      expect(await claim(undefined, { arch: 'arm64', pool: 'big' })).toBe('B1');
+      expect(await claim(undefined, { arch: 'arm64', pool: 'big' })).toBeUndefined();
+    });
+
+    it('keeps what a build needs when it is put back', async () => {
+      const a = await projectJob();
+      await queue(a, 'N1');
+      const head = await storage.transaction((tx) => tx.queue.takeNext());
+      expect(head && labels.get(head.recordId)).toBe('N1');
+      await storage.transaction((tx) => tx.queue.restore(head!.recordId, a, head!.seq, now, { pool: 'gpu' }));
+      expect(await claim()).toBeUndefined();
+      expect(await claim(undefined, { arch: 'x64', pool: 'gpu' })).toBe('N1');
     });
   });
 }

@@ -642,13 +642,15 @@ export function runStoreContract(options: StoreContractOptions): void {
       });
     });
 
-    it("keeps each runner's last announcement of its tools", async () => {
+    it("keeps each runner's last announcement of its tools and place", async () => {
       const id = `remote:${'r'.repeat(8)}${Date.now()}`;
       await storage.runners.putTools({ runnerId: id, host: 'h1', tools: { jdk: '17.0.1' }, reportedAt: now });
       await storage.runners.putTools({
         runnerId: id,
         host: 'h2',
         tools: { jdk: '21', node: '' },
+        arch: 'arm64',
+        pool: 'big',
         reportedAt: now + 5_000_000_000,
       });
       await storage.runners.putTools({ runnerId: 'local:s1', host: 's', tools: {}, reportedAt: now });
@@ -657,8 +659,12 @@ export function runStoreContract(options: StoreContractOptions): void {
         runnerId: id,
         host: 'h2',
         tools: { jdk: '21', node: '' },
+        arch: 'arm64',
+        pool: 'big',
         reportedAt: now + 5_000_000_000,
       });
+      // A runner that did not say where it is counts nowhere.
+      expect(listed.find((t) => t.runnerId === 'local:s1')).toMatchObject({ arch: null, pool: null });
       await storage.runners.deleteTools(id);
       expect((await storage.runners.listTools()).map((t) => t.runnerId)).not.toContain(id);
       expect((await storage.runners.listTools()).map((t) => t.runnerId)).toContain('local:s1');
