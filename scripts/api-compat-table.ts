@@ -56,6 +56,10 @@ export const PARTLY: Record<string, string> = {
   ShowJobPipelineInfo:
     '`all` and `check_param_used` are accepted and ignored; `region`, `language` are empty',
   ShowYamlTemplate: '`default_host` is accepted and ignored',
+  ListJunitCoverageSummary:
+    "the stages whose step collected JUnit reports (`unit_test.report_path`, the Maven module's `file`); no coverage; `region` is empty",
+  ShowReportSummary:
+    "JUnit counts (skipped as `others`); `execution_time` is the step's duration; no coverage; `region` is empty",
   DownloadBuildLog: '`log_level` is accepted and ignored (one log level)',
   DownloadTaskLog:
     '`log_level` is accepted and ignored (one log level); `task_name` is a step name, or a stage key (`initial`, `stage2`, `final`)',

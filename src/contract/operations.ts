@@ -8,6 +8,7 @@ import * as projects from './projects.ts';
 import * as jobViews from './job-views.ts';
 import * as records from './records.ts';
 import * as views from './record-views.ts';
+import * as reports from './test-reports.ts';
 
 /**
  * The route table: every operation Kiln serves, named by its SDK operation id. The server
@@ -433,6 +434,25 @@ export const operations = {
     params: JobIdParams,
     query: jobViews.StepStatusQuery,
     response: { 200: jobViews.StepStatusResult },
+  }),
+  listJunitCoverageSummary: op({
+    method: 'GET',
+    path: '/v1/report/junit/coverage/list',
+    summary: "The stages of a build that collected unit-test reports (a step's unit_test.report_path)",
+    tag: 'Builds',
+    auth: 'project',
+    query: reports.JunitListQuery,
+    response: { 200: reports.JunitList },
+  }),
+  showReportSummary: op({
+    method: 'GET',
+    path: '/v1/report/{job_id}/summary',
+    summary: "A build's unit-test counts: its total and each stage's that collected reports",
+    tag: 'Builds',
+    auth: 'project',
+    params: JobIdParams,
+    query: reports.ReportSummaryQuery,
+    response: { 200: reports.ReportSummary },
   }),
   showActionIInfo: op({
     method: 'GET',

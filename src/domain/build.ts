@@ -124,6 +124,16 @@ export interface BuildStep {
   /** Byte range of the step's output in the build log; null until it ran. */
   logStart: number | null;
   logEnd: number | null;
+  /** The JUnit counts of the step's test reports, when its action names some and it ran. */
+  tests?: TestCounts;
+}
+
+/** Counts of JUnit test cases. */
+export interface TestCounts {
+  tests: number;
+  failures: number;
+  errors: number;
+  skipped: number;
 }
 
 /** ms a step ran (so far, while running). */

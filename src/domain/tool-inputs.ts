@@ -1,4 +1,7 @@
 import type { StepSpec } from './job-config.ts';
+import type { TestCounts } from './build.ts';
+
+export type { TestCounts };
 
 /**
  * The inputs of tool actions that mean something on a runner (docs/build-yaml.md, "Tools and
@@ -99,12 +102,6 @@ export function globToRegExp(glob: string): RegExp {
 }
 
 /** Counts of a JUnit XML report. */
-export interface TestCounts {
-  tests: number;
-  failures: number;
-  errors: number;
-  skipped: number;
-}
 
 const attr = (tag: string, name: string) => Number(new RegExp(`\\s${name}="(\\d+)"`).exec(tag)?.[1] ?? 0);
 

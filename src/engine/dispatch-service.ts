@@ -171,7 +171,12 @@ export class DispatchService {
       report.index,
       report.status === 'running'
         ? { status: 'running', startedAt: now, logStart: report.logOffset }
-        : { status: report.status, finishedAt: now, logEnd: report.logOffset },
+        : {
+            status: report.status,
+            finishedAt: now,
+            logEnd: report.logOffset,
+            ...(report.tests && { tests: report.tests }),
+          },
     );
   }
 

@@ -1,4 +1,4 @@
-import type { BuildState, StepStatus } from '../domain/build.ts';
+import type { BuildState, StepStatus, TestCounts } from '../domain/build.ts';
 import type { BuildPlan } from '../domain/build-plan.ts';
 import type { RunnerPlace } from '../domain/resource-match.ts';
 
@@ -85,6 +85,8 @@ export interface StepReport {
   status: Exclude<StepStatus, ''>;
   /** Size of the build log when the step started or ended. */
   logOffset: number;
+  /** At its end: the JUnit counts of the step's test reports, when its action names some. */
+  tests?: TestCounts;
 }
 
 /** A piece of the build log. */

@@ -1,6 +1,6 @@
 import type { RunnerTools } from '../domain/tools.ts';
 import { formatDuration } from '../domain/duration.ts';
-import type { BuildState } from '../domain/build.ts';
+import type { BuildState, TestCounts } from '../domain/build.ts';
 import { maskUrlCredentials, urlCredentials } from '../domain/url-credentials.ts';
 import { LeaseLostError, type Lease, type RunnerPeer } from '../protocol/runner-protocol.ts';
 import { cleanBuildDirs, makeBuildDirs } from './build-dirs.ts';
@@ -275,6 +275,7 @@ export async function executeBuild(
       const todo = work[index] as StepWork;
       const script = stepScripts[index];
       let ok: boolean;
+      let tests: TestCounts | undefined;
       if ('checkout' in todo) {
         ok = await checkoutAction(repositories, todo.checkout, line, abort.signal);
       } else if ('ok' in todo || script === undefined) {
@@ -304,8 +305,11 @@ export async function executeBuild(
         );
         ok = result.exitCode === 0 && !reason;
         write(masker.end());
-        if (todo.reports !== undefined && !reason)
-          for (const text of await summariseReports(dirs.workspace, todo.reports)) line(text);
+        if (todo.reports !== undefined && !reason) {
+          const summary = await summariseReports(dirs.workspace, todo.reports);
+          for (const text of summary.lines) line(text);
+          tests = summary.total;
+        }
         line(
           ok
             ? `step "${step.name}" succeeded in ${formatDuration(Date.now() - began)}`
@@ -321,6 +325,7 @@ export async function executeBuild(
         index,
         status: ok ? 'success' : 'error',
         logOffset: streamer.offset,
+        ...(tests && { tests }),
       });
       if (!ok && step.ignoreFail && !reason) {
         line(`step "${step.name}" may fail (ignore_fail): going on`);

@@ -6,12 +6,15 @@ import { describeCounts, globToRegExp, junitCounts, type TestCounts } from '../d
 const LIMITS = { entries: 100_000, reports: 1_000, fileBytes: 20 * 1024 * 1024, listed: 20 };
 
 /**
- * The log lines that sum up the JUnit XML reports under `workspace` matching `glob` (relative
+ * The log lines that sum up the JUnit XML reports (and their total, kept with the step's end) under `workspace` matching `glob` (relative
  * paths), read by the runner after the step's processes have all ended. Symbolic links are not
  * followed (the runner may be root; a build could point one anywhere), `.git` is skipped, and
  * the walk stops at fixed bounds.
  */
-export async function summariseReports(workspace: string, glob: string): Promise<string[]> {
+export async function summariseReports(
+  workspace: string,
+  glob: string,
+): Promise<{ lines: string[]; total?: TestCounts }> {
   const pattern = globToRegExp(glob);
   const matches: string[] = [];
   let seen = 0;
@@ -25,7 +28,7 @@ export async function summariseReports(workspace: string, glob: string): Promise
     }
   };
   await walk(workspace, '');
-  if (matches.length === 0) return [`unit tests: no report matches ${glob}`];
+  if (matches.length === 0) return { lines: [`unit tests: no report matches ${glob}`] };
   matches.sort();
   const total: TestCounts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
   const lines: string[] = [];
@@ -40,11 +43,15 @@ export async function summariseReports(workspace: string, glob: string): Promise
     for (const k of ['tests', 'failures', 'errors', 'skipped'] as const) total[k] += counts[k];
     if (lines.length < LIMITS.listed) lines.push(`  ${path}: ${describeCounts(counts)}`);
   }
-  if (read === 0) return [`unit tests: ${matches.length} file(s) match ${glob}, none a JUnit XML report`];
+  if (read === 0)
+    return { lines: [`unit tests: ${matches.length} file(s) match ${glob}, none a JUnit XML report`] };
   const more = read > LIMITS.listed ? [`  ... and ${read - LIMITS.listed} more`] : [];
-  return [
-    `unit tests (${glob}): ${read} report${read === 1 ? '' : 's'}, ${describeCounts(total)}`,
-    ...lines,
-    ...more,
-  ];
+  return {
+    lines: [
+      `unit tests (${glob}): ${read} report${read === 1 ? '' : 's'}, ${describeCounts(total)}`,
+      ...lines,
+      ...more,
+    ],
+    total,
+  };
 }

@@ -1,6 +1,6 @@
 import type { JobListQuery } from '../domain/job-list.ts';
 import type { BackoffPolicy } from '../domain/login-throttle.ts';
-import type { Build, BuildScript, BuildState, BuildStep, StepStatus } from '../domain/build.ts';
+import type { Build, BuildScript, BuildState, BuildStep, StepStatus, TestCounts } from '../domain/build.ts';
 import type { Domain, IamProject, Membership, Project, TokenScope, User } from '../domain/identity.ts';
 import type { RunnerPlace } from '../domain/resource-match.ts';
 import type { Role } from '../domain/roles.ts';
@@ -385,6 +385,7 @@ export interface StepStore {
       finishedAt?: number;
       logStart?: number;
       logEnd?: number;
+      tests?: TestCounts;
     },
   ): Promise<void>;
   /** Steps still marked running get `status` (a build that ended mid-step). */

@@ -157,6 +157,11 @@ export interface BuildStepRow {
   finished_at: number | null;
   log_start: number | null;
   log_end: number | null;
+  /** JUnit counts of the step's reports (migration 013); null without reports. */
+  tests_total?: number | null;
+  tests_failures?: number | null;
+  tests_errors?: number | null;
+  tests_skipped?: number | null;
 }
 
 export interface BuildScriptRow {

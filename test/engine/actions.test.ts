@@ -137,6 +137,37 @@ it("runs the graphical Maven module's default command offline against Debian's r
   expect(log.match(/BUILD SUCCESS/g)).toHaveLength(2);
   expect(log).toContain('unit tests (**/TEST*.xml): 1 report, 4 tests, 1 failure, 0 errors, 1 skipped');
   expect(log).toContain('reports/TEST-demo.HelloTest.xml: 4 tests');
+  // The counts are kept with the step: ShowReportSummary and ListJunitCoverageSummary answer them.
+  const list = await ek.get(`/v1/report/junit/coverage/list?job_id=${job}&build_no=1`);
+  expect(list.statusCode, list.body).toBe(200);
+  const recordId = (await ek.recordInfo(job, 1)).id;
+  expect(list.json().result.unit_summary_list).toEqual([
+    { job_id: job, build_no: 1, stage_name: 'stage1', root_id: `${recordId}-stage1`, region: '' },
+  ]);
+  const summary = await ek.get(`/v1/report/${job}/summary?build_no=1`);
+  expect(summary.statusCode, summary.body).toBe(200);
+  const { summary: total, sub_summarys: subs } = summary.json().result;
+  expect(subs).toHaveLength(1);
+  expect(subs[0]).toMatchObject({
+    stage_name: 'stage1',
+    total: 4,
+    success: 2,
+    failures: 1,
+    errors: 0,
+    others: 1,
+    is_success: false,
+  });
+  expect(subs[0].execution_time).toBeGreaterThan(0);
+  expect(subs[0].genrate_time).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+  expect(total).toMatchObject({
+    stage_name: '',
+    root_id: recordId,
+    total: 4,
+    success: 2,
+    failures: 1,
+    others: 1,
+    is_success: false,
+  });
   expect(log).toContain('<url>file:///usr/share/maven-repo</url>');
   expect(log).toContain('greeting.txt');
 }, 150_000);

@@ -121,6 +121,10 @@ steps:
       'ci/other.yml':
         'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        inputs:\n          command: echo other file\n',
       'ci/broken.yml': 'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n\t\tinputs:\n',
+      'reports/TEST-unit.xml':
+        '<?xml version="1.0"?>\n<testsuite name="unit" tests="3" failures="0" errors="1" skipped="0"><testcase name="a"/></testsuite>\n',
+      'ci/tests.yml':
+        'version: 2.0\nsteps:\n  BUILD:\n    - maven:\n        name: unit tests\n        inputs:\n          command: mvn -v\n          unit_test:\n            enable: true\n            report_path: "reports/TEST*.xml"\n',
       'ci/arm.yml':
         "version: 2.0\nparams:\n  - {name: machineArch, value: ARM}\nenvs:\n  - condition: machineArch == 'ARM'\n    resource: {type: docker, arch: ARM}\nsteps:\n  BUILD:\n    - sh:\n        inputs:\n          command: echo never\n",
       'ci/no-tool.yml':
@@ -243,27 +247,64 @@ steps:
     60_000,
   );
 
-  it.skipIf(!enabled)('checks out another repository at a tag into a path, and the job\'s own into another', async () => {
-    const job = await ek.newJob({
-      build_config_type: 'YAML',
-      scms: scms(),
-      steps: [],
-      parameters: [param('CB_BUILD_YAML_PATH', 'ci/two-repos.yml')],
-    });
-    await ek.run(job);
-    const r = await ek.waitFinished(job, 1, 30_000);
-    const log = await ek.log(job, 1);
-    expect(r.state, log).toBe('SUCCESS');
-    expect(log).toContain('lib at v1');
-    expect(log).not.toContain('lib at v2');
-    expect(log).toContain('marker-one');
-    expect(log.split('\n')).toContain('v1');
-    expect((await ek.details(job, 1)).build_steps.map((s) => [s.name, s.status])).toEqual([
-      ['the lib', 'success'],
-      ['again, elsewhere', 'success'],
-      ['Shell', 'success'],
-    ]);
-  }, 60_000);
+  it.skipIf(!enabled)(
+    "checks out another repository at a tag into a path, and the job's own into another",
+    async () => {
+      const job = await ek.newJob({
+        build_config_type: 'YAML',
+        scms: scms(),
+        steps: [],
+        parameters: [param('CB_BUILD_YAML_PATH', 'ci/two-repos.yml')],
+      });
+      await ek.run(job);
+      const r = await ek.waitFinished(job, 1, 30_000);
+      const log = await ek.log(job, 1);
+      expect(r.state, log).toBe('SUCCESS');
+      expect(log).toContain('lib at v1');
+      expect(log).not.toContain('lib at v2');
+      expect(log).toContain('marker-one');
+      expect(log.split('\n')).toContain('v1');
+      expect((await ek.details(job, 1)).build_steps.map((s) => [s.name, s.status])).toEqual([
+        ['the lib', 'success'],
+        ['again, elsewhere', 'success'],
+        ['Shell', 'success'],
+      ]);
+    },
+    60_000,
+  );
+
+  it.skipIf(!enabled)(
+    'keeps the JUnit counts a step collected: ShowReportSummary answers them',
+    async () => {
+      const job = await ek.newJob({
+        build_config_type: 'YAML',
+        scms: scms(),
+        steps: [],
+        parameters: [param('CB_BUILD_YAML_PATH', 'ci/tests.yml')],
+      });
+      await ek.run(job);
+      const r = await ek.waitFinished(job, 1, 60_000);
+      const log = await ek.log(job, 1);
+      expect(r.state, log).toBe('SUCCESS');
+      expect(log).toContain(
+        'unit tests (reports/TEST*.xml): 1 report, 3 tests, 0 failures, 1 error, 0 skipped',
+      );
+      const res = await ek.get(`/v1/report/${job}/summary?build_no=1`);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().result.sub_summarys).toEqual([
+        expect.objectContaining({
+          stage_name: 'stage1',
+          total: 3,
+          success: 2,
+          failures: 0,
+          errors: 1,
+          others: 0,
+          is_success: false,
+        }),
+      ]);
+    },
+    90_000,
+  );
 
   it.skipIf(!enabled)(
     'fails a build whose env.resource no runner known can give, naming it',

@@ -283,6 +283,19 @@ export const RECIPES: Record<OperationId, Recipe> = {
     needs: 'read',
     request: async (fx) => ({ method: 'GET', url: `/v1/job/${fx.jobId}/status?build_no=${fx.buildNo}` }),
   },
+  listJunitCoverageSummary: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({
+      method: 'GET',
+      url: `/v1/report/junit/coverage/list?job_id=${fx.jobId}&build_no=${fx.buildNo}`,
+    }),
+  },
+  showReportSummary: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/report/${fx.jobId}/summary?build_no=${fx.buildNo}` }),
+  },
   showActionIInfo: {
     names: 'job',
     needs: 'read',

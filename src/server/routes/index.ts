@@ -9,6 +9,7 @@ import { jobHandlers } from './jobs.routes.ts';
 import { logHandlers } from './logs.routes.ts';
 import { projectHandlers } from './projects.routes.ts';
 import { recordViewHandlers } from './record-views.routes.ts';
+import { testReportHandlers } from './test-reports.routes.ts';
 import { recordHandlers } from './records.routes.ts';
 import { runnerHandlers } from './runners.routes.ts';
 import { webhookHandlers } from './webhooks.routes.ts';
@@ -22,6 +23,7 @@ export function handlers(deps: RouteDeps): Handlers {
     ...jobViewHandlers(deps),
     ...recordHandlers(deps),
     ...recordViewHandlers(deps),
+    ...testReportHandlers(deps),
     ...buildHandlers(deps),
     ...logHandlers(deps),
     ...webhookHandlers(deps),

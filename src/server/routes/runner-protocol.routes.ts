@@ -51,6 +51,14 @@ const StepBody = Type.Object({
   index: Type.Integer({ minimum: 0, maximum: 1000 }),
   status: Type.Enum(['running', 'success', 'error']),
   logOffset: Type.Integer({ minimum: 0 }),
+  tests: Type.Optional(
+    Type.Object({
+      tests: Type.Integer({ minimum: 0, maximum: 2147483647 }),
+      failures: Type.Integer({ minimum: 0, maximum: 2147483647 }),
+      errors: Type.Integer({ minimum: 0, maximum: 2147483647 }),
+      skipped: Type.Integer({ minimum: 0, maximum: 2147483647 }),
+    }),
+  ),
 });
 
 /** PUT log: where the chunk in the body starts. */

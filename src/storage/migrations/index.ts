@@ -12,6 +12,7 @@ import { buildScripts } from './009-build-scripts.ts';
 import { renderedRecords } from './010-rendered-records.ts';
 import { runnerTools } from './011-runner-tools.ts';
 import { runnerPlaces } from './012-runner-places.ts';
+import { stepTestCounts } from './013-step-test-counts.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -33,6 +34,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '010-rendered-records': renderedRecords(),
         '011-runner-tools': runnerTools(),
         '012-runner-places': runnerPlaces(),
+        '013-step-test-counts': stepTestCounts(),
       };
     },
   };

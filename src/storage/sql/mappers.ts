@@ -276,6 +276,15 @@ export function toBuildStep(row: BuildStepRow): BuildStep {
     finishedAt: numOrNull(row.finished_at),
     logStart: numOrNull(row.log_start),
     logEnd: numOrNull(row.log_end),
+    ...(row.tests_total !== null &&
+      row.tests_total !== undefined && {
+        tests: {
+          tests: num(row.tests_total),
+          failures: num(row.tests_failures ?? 0),
+          errors: num(row.tests_errors ?? 0),
+          skipped: num(row.tests_skipped ?? 0),
+        },
+      }),
   };
 }
 
@@ -291,6 +300,10 @@ export function buildStepToRow(recordId: string, s: BuildStep): BuildStepRow {
     finished_at: s.finishedAt,
     log_start: s.logStart,
     log_end: s.logEnd,
+    tests_total: s.tests?.tests ?? null,
+    tests_failures: s.tests?.failures ?? null,
+    tests_errors: s.tests?.errors ?? null,
+    tests_skipped: s.tests?.skipped ?? null,
   };
 }
 

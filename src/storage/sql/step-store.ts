@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { BuildStep, StepStatus } from '../../domain/build.ts';
+import type { BuildStep, StepStatus, TestCounts } from '../../domain/build.ts';
 import type { StepStore } from '../ports.ts';
 import type { Database } from '../schema.ts';
 import { buildStepToRow, toBuildStep } from './mappers.ts';
@@ -27,7 +27,14 @@ export class SqlStepStore implements StepStore {
   async update(
     recordId: string,
     index: number,
-    c: { status?: StepStatus; startedAt?: number; finishedAt?: number; logStart?: number; logEnd?: number },
+    c: {
+      status?: StepStatus;
+      startedAt?: number;
+      finishedAt?: number;
+      logStart?: number;
+      logEnd?: number;
+      tests?: TestCounts;
+    },
   ): Promise<void> {
     await this.db
       .updateTable('build_steps')
@@ -37,6 +44,12 @@ export class SqlStepStore implements StepStore {
         ...(c.finishedAt !== undefined && { finished_at: c.finishedAt }),
         ...(c.logStart !== undefined && { log_start: c.logStart }),
         ...(c.logEnd !== undefined && { log_end: c.logEnd }),
+        ...(c.tests !== undefined && {
+          tests_total: c.tests.tests,
+          tests_failures: c.tests.failures,
+          tests_errors: c.tests.errors,
+          tests_skipped: c.tests.skipped,
+        }),
       })
       .where('build_id', '=', recordId)
       .where('idx', '=', index)
