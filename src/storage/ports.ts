@@ -376,20 +376,19 @@ export interface BuildStore {
 export interface StepStore {
   insertMany(recordId: string, steps: BuildStep[]): Promise<void>;
   list(recordId: string): Promise<BuildStep[]>;
-  update(
-    recordId: string,
-    index: number,
-    changes: {
-      status?: StepStatus;
-      startedAt?: number;
-      finishedAt?: number;
-      logStart?: number;
-      logEnd?: number;
-      tests?: TestCounts;
-    },
-  ): Promise<void>;
+  update(recordId: string, index: number, changes: StepChanges): Promise<void>;
   /** Steps still marked running get `status` (a build that ended mid-step). */
   closeRunning(recordId: string, status: StepStatus, now: number): Promise<void>;
+}
+
+/** What a step report changes of a step. */
+export interface StepChanges {
+  status?: StepStatus;
+  startedAt?: number;
+  finishedAt?: number;
+  logStart?: number;
+  logEnd?: number;
+  tests?: TestCounts;
 }
 
 /** The build.yml of code-based builds (absent for graphical builds). */

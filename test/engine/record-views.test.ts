@@ -8,7 +8,7 @@ import { param, shell, startEngineKiln, type EngineKiln } from '../helpers/engin
 import { createUser, onEveryStore, tokenOf } from '../helpers/foundation.ts';
 import { expectError } from '../helpers/records.ts';
 import { sharedDir } from '../helpers/runner.ts';
-import { expectShape, type Shape } from '../helpers/shapes.ts';
+import { expectShape, RECORD_INFO_STRING_FIELDS, type Shape } from '../helpers/shapes.ts';
 
 /**
  * The v1 record views and the job views of issue 14 against the reference (Appendix A), field for
@@ -80,40 +80,8 @@ const BUILD_RECORD: Shape = {
     dev_cloud_build_type: 'string',
   },
 };
-const RECORD_INFO_STRINGS = [
-  'id',
-  'build_project_id',
-  'build_record_id',
-  'parent_record_id',
-  'devcloud_project_id',
-  'codeci_job_id',
-  'user_id',
-  'daily_build_num',
-  'execution_id',
-  'repo_name',
-  'repo_id',
-  'branch',
-  'tag',
-  'commit',
-  'commit_message',
-  'commit_create_time',
-  'trigger_type',
-  'build_type',
-  'status',
-  'domain_id',
-  'create_time',
-  'schedule_time',
-  'queued_time',
-  'start_time',
-  'runnable_time',
-  'finish_time',
-  'record_status',
-  'region',
-  'err_msg',
-  'build_config_type',
-] as const;
 const recordInfo = (duration: 'integer' | 'number'): Shape => ({
-  ...Object.fromEntries(RECORD_INFO_STRINGS.map((f) => [f, 'string' as const])),
+  ...Object.fromEntries(RECORD_INFO_STRING_FIELDS.map((f) => [f, 'string' as const])),
   build_no: 'integer',
   duration,
   use_private_slave: 'integer',

@@ -5,7 +5,7 @@ import { Runner } from '../../src/runner/runner.ts';
 import { TestRepo } from '../helpers/git.ts';
 import { TEST_DATABASE_URL } from '../helpers/postgres.ts';
 import { testRunnerOptions } from '../helpers/runner.ts';
-import { param, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
+import { newYamlJob, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
 
 /**
  * A build.yml's env.resource routes the build to a runner that can give it: two runners in
@@ -130,12 +130,7 @@ describe.each(STORES)('env.resource routing, %s', (store, enabled) => {
     'a build that asks for pool default ends on the server runner, whichever runner claims it',
     async () => {
       openGate();
-      const job = await ek.newJob({
-        build_config_type: 'YAML',
-        scms: scms(),
-        steps: [],
-        parameters: [param('CB_BUILD_YAML_PATH', 'ci/default.yml')],
-      });
+      const job = await newYamlJob(ek, repo.url, 'ci/default.yml');
       await ek.run(job);
       const r = await ek.waitFinished(job, 1, 60_000);
       const log = await ek.log(job, 1);
@@ -150,12 +145,7 @@ describe.each(STORES)('env.resource routing, %s', (store, enabled) => {
     'fails a build that asks for a pool no runner is in, naming it',
     async () => {
       openGate();
-      const job = await ek.newJob({
-        build_config_type: 'YAML',
-        scms: scms(),
-        steps: [],
-        parameters: [param('CB_BUILD_YAML_PATH', 'ci/gpu.yml')],
-      });
+      const job = await newYamlJob(ek, repo.url, 'ci/gpu.yml');
       await ek.run(job);
       const r = await ek.waitFinished(job, 1, 60_000);
       const log = await ek.log(job, 1);

@@ -8,6 +8,7 @@ import { sharedDir } from '../helpers/runner.ts';
 import { TestRepo } from '../helpers/git.ts';
 import { param, shell, startEngineKiln, utcDayKey, type EngineKiln } from '../helpers/engine.ts';
 import { expectError } from '../helpers/records.ts';
+import { RECORD_INFO_STRING_FIELDS } from '../helpers/shapes.ts';
 import type * as C from '../../src/contract/builds.ts';
 
 /**
@@ -135,43 +136,11 @@ const HISTORY_DETAILS: Shape = {
   parameters: { map: 'string' },
   build_steps: [{ name: 'string', status: 'string', build_time: 'integer' }],
 };
-const RECORD_DETAIL_FIELDS = [
-  'id',
-  'build_project_id',
-  'build_record_id',
-  'parent_record_id',
-  'devcloud_project_id',
-  'codeci_job_id',
-  'user_id',
-  'daily_build_num',
-  'execution_id',
-  'repo_name',
-  'repo_id',
-  'branch',
-  'tag',
-  'commit',
-  'commit_message',
-  'commit_create_time',
-  'trigger_type',
-  'build_type',
-  'status',
-  'domain_id',
-  'create_time',
-  'schedule_time',
-  'queued_time',
-  'start_time',
-  'runnable_time',
-  'finish_time',
-  'record_status',
-  'region',
-  'err_msg',
-  'build_config_type',
-] as const;
 const RECORD_DETAIL: Shape = {
   status: 'string',
   error: 'object|null',
   result: {
-    ...Object.fromEntries(RECORD_DETAIL_FIELDS.map((f) => [f, 'string' as const])),
+    ...Object.fromEntries(RECORD_INFO_STRING_FIELDS.map((f) => [f, 'string' as const])),
     build_no: 'integer',
     duration: 'integer',
     use_private_slave: 'integer',

@@ -5,7 +5,7 @@ import { TestClock } from '../helpers/app.ts';
 import { TestRepo } from '../helpers/git.ts';
 import { TEST_DATABASE_URL } from '../helpers/postgres.ts';
 import { testRunnerOptions } from '../helpers/runner.ts';
-import { param, shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
+import { newYamlJob, param, shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
 
 /**
  * Code-based builds (`build_config_type: "YAML"`) and graphical jobs with CodeArts module ids, run
@@ -188,12 +188,7 @@ steps:
   it.skipIf(!enabled)(
     'reads the file CB_BUILD_YAML_PATH names, from the commit each build builds',
     async () => {
-      const job = await ek.newJob({
-        build_config_type: 'YAML',
-        scms: scms(),
-        steps: [],
-        parameters: [param('CB_BUILD_YAML_PATH', 'ci/other.yml')],
-      });
+      const job = await newYamlJob(ek, repo.url, 'ci/other.yml');
       await ek.run(job);
       const r = await ek.waitFinished(job, 1, 30_000);
       const log = await ek.log(job, 1);
@@ -221,12 +216,7 @@ steps:
   it.skipIf(!enabled)(
     'fails a malformed file with its path, line and column, and a missing file clearly',
     async () => {
-      const job = await ek.newJob({
-        build_config_type: 'YAML',
-        scms: scms(),
-        steps: [],
-        parameters: [param('CB_BUILD_YAML_PATH', 'ci/broken.yml')],
-      });
+      const job = await newYamlJob(ek, repo.url, 'ci/broken.yml');
       await ek.run(job);
       expect((await ek.waitFinished(job, 1, 30_000)).state).toBe('FAILURE');
       expect(await ek.log(job, 1)).toMatch(
@@ -250,12 +240,7 @@ steps:
   it.skipIf(!enabled)(
     "checks out another repository at a tag into a path, and the job's own into another",
     async () => {
-      const job = await ek.newJob({
-        build_config_type: 'YAML',
-        scms: scms(),
-        steps: [],
-        parameters: [param('CB_BUILD_YAML_PATH', 'ci/two-repos.yml')],
-      });
+      const job = await newYamlJob(ek, repo.url, 'ci/two-repos.yml');
       await ek.run(job);
       const r = await ek.waitFinished(job, 1, 30_000);
       const log = await ek.log(job, 1);
@@ -276,12 +261,7 @@ steps:
   it.skipIf(!enabled)(
     'keeps the JUnit counts a step collected: ShowReportSummary answers them',
     async () => {
-      const job = await ek.newJob({
-        build_config_type: 'YAML',
-        scms: scms(),
-        steps: [],
-        parameters: [param('CB_BUILD_YAML_PATH', 'ci/tests.yml')],
-      });
+      const job = await newYamlJob(ek, repo.url, 'ci/tests.yml');
       await ek.run(job);
       const r = await ek.waitFinished(job, 1, 60_000);
       const log = await ek.log(job, 1);
@@ -309,12 +289,7 @@ steps:
   it.skipIf(!enabled)(
     'fails a build whose env.resource no runner known can give, naming it',
     async () => {
-      const job = await ek.newJob({
-        build_config_type: 'YAML',
-        scms: scms(),
-        steps: [],
-        parameters: [param('CB_BUILD_YAML_PATH', 'ci/arm.yml')],
-      });
+      const job = await newYamlJob(ek, repo.url, 'ci/arm.yml');
       await ek.run(job);
       const r = await ek.waitFinished(job, 1, 30_000);
       const log = await ek.log(job, 1);
@@ -332,12 +307,7 @@ steps:
   it.skipIf(!enabled)(
     'fails a step whose tool the runner lacks at once, naming the tool',
     async () => {
-      const job = await ek.newJob({
-        build_config_type: 'YAML',
-        scms: scms(),
-        steps: [],
-        parameters: [param('CB_BUILD_YAML_PATH', 'ci/no-tool.yml')],
-      });
+      const job = await newYamlJob(ek, repo.url, 'ci/no-tool.yml');
       await ek.run(job);
       const r = await ek.waitFinished(job, 1, 30_000);
       const log = await ek.log(job, 1);

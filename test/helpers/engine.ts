@@ -192,6 +192,16 @@ export function shell(name: string, command: string): Record<string, unknown> {
 }
 
 /** A job parameter in CodeArts' name/value list form. */
+/** A code-based job on `repoUrl` (branch main) that reads the build.yml at `path`. */
+export function newYamlJob(ek: EngineKiln, repoUrl: string, path: string): Promise<string> {
+  return ek.newJob({
+    build_config_type: 'YAML',
+    scms: [{ url: repoUrl, scm_type: 'git', branch: 'main' }],
+    steps: [],
+    parameters: [param('CB_BUILD_YAML_PATH', path)],
+  });
+}
+
 export function param(name: string, defaultValue: string, sensitive = false): Record<string, unknown> {
   return {
     name: 'hudson.model.StringParameterDefinition',

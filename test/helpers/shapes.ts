@@ -149,6 +149,40 @@ export const SHAPES = {
 } as const satisfies Record<string, Shape>;
 
 /** `{result: <shape>, error: null, status: string}`. */
+/** The string fields of a record-info result (RecordInfo of ShowRecordDetail and its v1/v3 twins). */
+export const RECORD_INFO_STRING_FIELDS = [
+  'id',
+  'build_project_id',
+  'build_record_id',
+  'parent_record_id',
+  'devcloud_project_id',
+  'codeci_job_id',
+  'user_id',
+  'daily_build_num',
+  'execution_id',
+  'repo_name',
+  'repo_id',
+  'branch',
+  'tag',
+  'commit',
+  'commit_message',
+  'commit_create_time',
+  'trigger_type',
+  'build_type',
+  'status',
+  'domain_id',
+  'create_time',
+  'schedule_time',
+  'queued_time',
+  'start_time',
+  'runnable_time',
+  'finish_time',
+  'record_status',
+  'region',
+  'err_msg',
+  'build_config_type',
+] as const;
+
 export function envelope(result: Shape): Shape {
   return { result, error: 'null', status: 'string' };
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { BuildStep, StepStatus, TestCounts } from '../../domain/build.ts';
-import type { StepStore } from '../ports.ts';
+import type { BuildStep, StepStatus } from '../../domain/build.ts';
+import type { StepChanges, StepStore } from '../ports.ts';
 import type { Database } from '../schema.ts';
 import { buildStepToRow, toBuildStep } from './mappers.ts';
 
@@ -24,18 +24,7 @@ export class SqlStepStore implements StepStore {
       .execute();
     return rows.map(toBuildStep);
   }
-  async update(
-    recordId: string,
-    index: number,
-    c: {
-      status?: StepStatus;
-      startedAt?: number;
-      finishedAt?: number;
-      logStart?: number;
-      logEnd?: number;
-      tests?: TestCounts;
-    },
-  ): Promise<void> {
+  async update(recordId: string, index: number, c: StepChanges): Promise<void> {
     await this.db
       .updateTable('build_steps')
       .set({
