@@ -60,6 +60,8 @@ export const PARTLY: Record<string, string> = {
     "the stages whose step collected JUnit reports (`unit_test.report_path`, the Maven module's `file`); no coverage; `region` is empty",
   ShowReportSummary:
     "JUnit counts (skipped as `others`); `execution_time` is the step's duration; no coverage; `region` is empty",
+  ShowOutputInfo:
+    "`package_infos` holds the build's artifacts by name and `package_info` the one kept last (null without any); `image_infos` is null (Kiln pushes no images); `package_type` is `generic`, `type` is `package`, `uri` is Kiln's download path",
   DownloadBuildLog: '`log_level` is accepted and ignored (one log level)',
   DownloadTaskLog:
     '`log_level` is accepted and ignored (one log level); `task_name` is a step name, or a stage key (`initial`, `stage2`, `final`)',

@@ -141,6 +141,17 @@ export const OPTIONS = {
     help: 'A runner that sends no heartbeat for this long loses its builds (they end ABORTED)',
     parse: int(5, 3600),
   },
+  artifactMaxBytes: {
+    env: 'KILN_ARTIFACT_MAX_BYTES',
+    default: String(10 * GIB),
+    help: 'Largest artifact a build may keep (upload_artifact); a larger file fails its step, saying so',
+    parse: int(1, 2 ** 50),
+  },
+  artifactDir: {
+    env: 'KILN_ARTIFACT_DIR',
+    help: 'Where artifact bytes are kept; default: artifacts/ in the data directory. With several servers, a directory all of them mount at the same path',
+    parse: (t: string) => (t.trim() === '' ? { error: 'must not be empty' } : t),
+  },
   logMaxBytes: {
     env: 'KILN_LOG_MAX_BYTES',
     default: String(100 * 1024 * 1024),

@@ -27,11 +27,12 @@ export function tighten(path: string, mode: number): boolean {
   return true;
 }
 
-/** True when this server keeps files in the data directory (the SQLite default, a generated key, workspaces). */
+/** True when this server keeps files in the data directory (the SQLite default, a generated key, workspaces, artifacts). */
 export function usesDataDir(config: Config): boolean {
   return (
     config.databaseUrl === undefined ||
     config.secretKey === undefined ||
+    config.artifactDir === undefined ||
     (config.runnerSlots > 0 && config.workDir === undefined)
   );
 }

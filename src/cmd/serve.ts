@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from '../domain/clock.ts';
+import { FsArtifactBlobs } from '../storage/files/fs-artifact-blobs.ts';
 import { createEngine, type Engine } from '../engine/engine.ts';
 import { Runner } from '../runner/runner.ts';
 import { createApp } from '../server/app.ts';
@@ -86,6 +87,8 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     secretKey: config.secretKey ?? readOrCreateSecretKey(resolve(config.dataDir)),
     leaseMs: config.runnerLeaseSeconds * 1000,
     logMaxBytes: config.logMaxBytes,
+    artifactBlobs: new FsArtifactBlobs(resolve(config.artifactDir ?? join(config.dataDir, 'artifacts'))),
+    artifactMaxBytes: config.artifactMaxBytes,
     logger,
     ...(options.passwordCost !== undefined && { passwordCost: options.passwordCost }),
   });

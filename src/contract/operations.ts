@@ -1,5 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import * as admin from './admin.ts';
+import * as artifacts from './artifacts.ts';
 import * as builds from './builds.ts';
 import { BuildNoParams, Envelope, JobIdParams, StatusOnly } from './common.ts';
 import * as iam from './iam.ts';
@@ -453,6 +454,34 @@ export const operations = {
     params: JobIdParams,
     query: reports.ReportSummaryQuery,
     response: { 200: reports.ReportSummary },
+  }),
+  showOutputInfo: op({
+    method: 'GET',
+    path: '/v3/jobs/{job_id}/{build_no}/output-info',
+    summary: 'What a build kept: its artifacts by name (package_infos), the last one (package_info)',
+    tag: 'Builds',
+    auth: 'project',
+    params: BuildNoParams,
+    response: { 200: artifacts.OutputInfo },
+  }),
+  listBuildArtifacts: op({
+    method: 'GET',
+    path: '/v1/kiln/jobs/{job_id}/{build_no}/artifacts',
+    summary: "A build's artifacts with size, sha256 and download path (Kiln)",
+    tag: 'Kiln',
+    auth: 'project',
+    params: BuildNoParams,
+    response: { 200: artifacts.ArtifactList },
+  }),
+  downloadBuildArtifact: op({
+    method: 'GET',
+    path: '/v1/kiln/jobs/{job_id}/{build_no}/artifacts/{name}',
+    summary: 'One artifact of a build, with Content-Length, ETag (its sha256) and byte ranges (Kiln)',
+    tag: 'Kiln',
+    auth: 'project',
+    params: artifacts.ArtifactParams,
+    response: { 200: null, 206: null },
+    produces: 'application/octet-stream',
   }),
   showActionIInfo: op({
     method: 'GET',

@@ -2,12 +2,13 @@
  * The build actions of CodeArts (shared/spec/build-yaml.md §3.3), by their build.yml keyword, and
  * the graphical `module_id`s that name the same actions (§7). Kiln runs an action on the runner:
  * a tool action runs its `command` with bash in the workspace, after checking that the runner has
- * the tool; `checkout` is the job's own checkout (or another repository's); actions that need a
- * Huawei cloud service fail with a message saying so. docs/build-yaml.md is the user's view.
+ * the tool; `checkout` is the job's own checkout (or another repository's); `upload_artifact` keeps
+ * files of the workspace as the build's artifacts and `download_artifact` fetches one into it;
+ * actions that need a Huawei cloud service fail with a message saying so. docs/build-yaml.md is the user's view.
  */
 
 /** How the runner carries an action out. */
-export type ActionRun = 'command' | 'checkout' | 'unavailable';
+export type ActionRun = 'command' | 'checkout' | 'upload' | 'download' | 'unavailable';
 
 export interface ActionKind {
   keyword: string;
@@ -69,8 +70,8 @@ export const ACTIONS: Readonly<Record<string, ActionKind>> = Object.fromEntries(
     tool('gnu_arm', 'GNU ARM', 'arm-none-eabi-gcc'),
     tool('bazel', 'Bazel', 'bazel', 'bazel build //...'),
     tool('harmonyos', 'HarmonyOS', 'hvigorw'),
-    cloudOnly('upload_artifact', 'Upload Artifact', 'The release repository (CodeArts Artifact)'),
-    cloudOnly('download_artifact', 'Download Artifact', 'The release repository (CodeArts Artifact)'),
+    { keyword: 'upload_artifact', displayName: 'Upload Artifact', run: 'upload' } satisfies ActionKind,
+    { keyword: 'download_artifact', displayName: 'Download Artifact', run: 'download' } satisfies ActionKind,
     cloudOnly('download_file', 'Download File', 'The file manager of CodeArts Build'),
     cloudOnly('upload_obs', 'Upload to OBS', 'Object Storage Service (OBS)'),
   ].map((a) => [a.keyword, a]),

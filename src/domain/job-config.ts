@@ -74,6 +74,12 @@ export interface StepSpec {
   /** Go on with the next step when this one fails (`ignore_fail`). */
   ignoreFail?: boolean;
 }
+/** A job's artifact retention: the newest `builds` builds that kept artifacts, and those of the last `days` days. */
+export interface ArtifactRetention {
+  builds?: number;
+  days?: number;
+}
+
 /** What the engine needs from a job's document. */
 export interface JobSpec {
   scm:
@@ -97,6 +103,8 @@ export interface JobSpec {
   /** Branch patterns a push must match to start a build; undefined when pushes start nothing. */
   pushBranches: string[] | undefined;
   keepWorkspace: boolean;
+  /** Whose artifacts to keep (none set: every build's). */
+  artifactRetention: ArtifactRetention;
 }
 
 /** A semantic problem with a job document, naming the field. */
@@ -291,6 +299,10 @@ export function toJobSpec(config: JobConfig): JobSpec {
     cron: triggers.filter((t) => t.name === 'timer').map((t) => triggerParam(t, 'cron') ?? ''),
     pushBranches,
     keepWorkspace: config.kiln?.keep_workspace === true,
+    artifactRetention: {
+      ...(config.kiln?.artifacts_keep_builds !== undefined && { builds: config.kiln.artifacts_keep_builds }),
+      ...(config.kiln?.artifacts_keep_days !== undefined && { days: config.kiln.artifacts_keep_days }),
+    },
   };
 }
 

@@ -100,6 +100,22 @@ export const jobDocumentFields = {
     Type.Object(
       {
         keep_workspace: Type.Optional(Type.Boolean({ description: 'Keep the last workspace for debugging' })),
+        artifacts_keep_builds: Type.Optional(
+          Type.Integer({
+            minimum: 1,
+            maximum: 100000,
+            description:
+              'Keep the artifacts of the newest N builds that kept any (and always the last successful one)',
+          }),
+        ),
+        artifacts_keep_days: Type.Optional(
+          Type.Integer({
+            minimum: 1,
+            maximum: 36500,
+            description:
+              'Keep artifacts of builds that finished within D days (and always the last successful one)',
+          }),
+        ),
       },
       { description: "Kiln's own options (not in CodeArts)" },
     ),

@@ -127,3 +127,27 @@ export function describeCounts(c: TestCounts): string {
   const n = (k: number, one: string, many: string) => `${k} ${k === 1 ? one : many}`;
   return `${n(c.tests, 'test', 'tests')}, ${n(c.failures, 'failure', 'failures')}, ${n(c.errors, 'error', 'errors')}, ${c.skipped} skipped`;
 }
+
+/** What an upload_artifact step (or the graphical module 20018) asks to keep. */
+export interface UploadInputs {
+  /** A glob of workspace files (`path`, or the module's `file`). */
+  pattern: string;
+  /** The release version ('' for the build number): `version`, or the module's `buildVersion`. */
+  version: string;
+  /** The name to keep a file under ('' keeps each file's own). */
+  name: string;
+}
+
+/** The upload inputs of a step, each a trimmed string ('' when absent). */
+export function uploadInputs(step: StepSpec): UploadInputs {
+  const inputs = step.inputs ?? {};
+  const text = (...names: string[]) => {
+    for (const n of names) {
+      const v = inputs[n];
+      if (typeof v === 'string' && v.trim() !== '') return v.trim();
+      if (typeof v === 'number') return String(v);
+    }
+    return '';
+  };
+  return { pattern: text('path', 'file'), version: text('version', 'buildVersion'), name: text('name') };
+}

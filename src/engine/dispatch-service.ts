@@ -17,7 +17,9 @@ import {
   type StepReport,
 } from '../protocol/runner-protocol.ts';
 import type { BuildRun, Storage } from '../storage/ports.ts';
+import type { ArtifactService } from './artifact-service.ts';
 import type { BuildEvents } from './build-events.ts';
+import { heldRun } from './held-run.ts';
 import type { StoredSecrets } from './stored-secrets.ts';
 import { serverLine } from './trigger.ts';
 
@@ -48,6 +50,7 @@ export class DispatchService {
     private readonly options: DispatchOptions,
     private readonly stored: StoredSecrets,
     private readonly logger: Logger,
+    private readonly artifacts: ArtifactService,
   ) {
     this.pollMs = options.pollMs ?? 2_000;
   }
@@ -63,6 +66,8 @@ export class DispatchService {
       done: (id, result) => this.done(runnerId, id, result),
       requeue: (id, request) => this.requeue(runnerId, id, request),
       announce: (info) => this.announce(runnerId, info),
+      artifact: (id, part) => this.artifacts.upload(runnerId, id, part),
+      fetchArtifact: (id, url) => this.artifacts.fetchForBuild(runnerId, id, url),
     };
   }
 
@@ -133,11 +138,8 @@ export class DispatchService {
     };
   }
 
-  private async held(runnerId: string, recordId: string): Promise<BuildRun> {
-    const run = await this.storage.builds.findRun(recordId);
-    if (!run || run.runnerId !== runnerId || run.build.runningStatus === 'Finished')
-      throw new LeaseLostError(recordId);
-    return run;
+  private held(runnerId: string, recordId: string): Promise<BuildRun> {
+    return heldRun(this.storage, runnerId, recordId);
   }
 
   async extend(runnerId: string, recordId: string): Promise<LeaseStatus> {
@@ -222,6 +224,12 @@ export class DispatchService {
       'build finished',
     );
     this.events.finished(recordId, result.state);
+    // A finished build may take an older one past the job's artifact retention; the runner need not wait.
+    this.artifacts
+      .retain(run.build.jobId)
+      .catch((e: unknown) =>
+        this.logger.warn({ err: e, jobId: run.build.jobId }, 'artifact retention failed'),
+      );
   }
 
   /**

@@ -2,8 +2,9 @@ import pino, { type Logger } from 'pino';
 import type { Clock } from '../domain/clock.ts';
 import { maskedError } from '../domain/log-masking.ts';
 import { OutageWatch } from '../domain/outage.ts';
-import type { Storage } from '../storage/ports.ts';
+import type { ArtifactBlobStore, Storage } from '../storage/ports.ts';
 import { AccessKeyService } from './access-key-service.ts';
+import { ArtifactService } from './artifact-service.ts';
 import { AuthService } from './auth-service.ts';
 import { BuildEvents } from './build-events.ts';
 import { BuildService } from './build-service.ts';
@@ -38,6 +39,10 @@ export interface EngineDeps {
   passwordWork?: PasswordWorkLimits;
   /** A runner that does not renew its lease for this long loses its builds (default 30 s). */
   leaseMs?: number;
+  /** Where artifact bytes are kept; without one, upload_artifact steps fail saying so. */
+  artifactBlobs?: ArtifactBlobStore;
+  /** The largest artifact kept (default 10 GiB). */
+  artifactMaxBytes?: number;
   /** Build logs are cut at this many bytes (default 100 MB). */
   logMaxBytes?: number;
   /** Where background loops report failures (each one; the logger gets each outage once). */
@@ -60,6 +65,7 @@ export interface Engine {
   imports: ImportService;
   builds: BuildService;
   dispatch: DispatchService;
+  artifacts: ArtifactService;
   runners: RunnerService;
   logs: LogService;
   scheduler: Scheduler;
@@ -86,6 +92,9 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
+/** The largest artifact a server keeps unless told otherwise. */
+export const DEFAULT_ARTIFACT_MAX_BYTES = 10 * 1024 ** 3;
+
 /** How often the background loops run. */
 export const LOOPS = {
   scheduleMs: 1_000,
@@ -111,6 +120,13 @@ export function createEngine(deps: EngineDeps): Engine {
   const builds = new BuildService(deps.storage, deps.clock, deps.timeZone, events, stored);
   const auth = new AuthService(deps.storage, deps.clock, cost, new PasswordWork(deps.passwordWork));
   const accessKeys = new AccessKeyService(deps.storage, deps.clock, secrets);
+  const artifacts = new ArtifactService(
+    deps.storage,
+    deps.clock,
+    deps.artifactBlobs,
+    deps.artifactMaxBytes ?? DEFAULT_ARTIFACT_MAX_BYTES,
+    log,
+  );
   const dispatch = new DispatchService(
     deps.storage,
     deps.clock,
@@ -118,6 +134,7 @@ export function createEngine(deps: EngineDeps): Engine {
     { leaseMs: deps.leaseMs ?? 30_000, logMaxBytes: deps.logMaxBytes ?? 100 * 1024 * 1024 },
     stored,
     log,
+    artifacts,
   );
   const scheduler = new Scheduler(deps.storage, deps.clock, deps.timeZone, events, stored, log);
   const webhooks = new WebhookService(deps.storage, secrets, builds, deps.clock, log);
@@ -157,6 +174,7 @@ export function createEngine(deps: EngineDeps): Engine {
     imports: new ImportService(deps.storage, deps.clock),
     builds,
     dispatch,
+    artifacts,
     runners: new RunnerService(deps.storage, deps.clock),
     logs: new LogService(deps.storage, builds, events),
     scheduler,
@@ -175,6 +193,10 @@ export function createEngine(deps: EngineDeps): Engine {
       every(LOOPS.tokenPurgeMs, 'purging expired tokens', () => auth.purgeExpired());
       every(LOOPS.deliveryPurgeMs, 'purging old webhook deliveries', () => webhooks.purgeDeliveries());
       every(LOOPS.tokenPurgeMs, 'purging used AK/SK signatures', () => accessKeys.purgeUsedSignatures());
+      // Bytes a crash left without a row, and uploads nobody finished: at start, then hourly.
+      artifacts.sweep().catch((e: unknown) => onError(e, 'sweeping artifact bytes'));
+      every(LOOPS.tokenPurgeMs, 'sweeping artifact bytes', () => artifacts.sweep());
+      every(LOOPS.tokenPurgeMs, 'letting artifacts go by retention', () => artifacts.retainAll());
     },
     async stop() {
       for (const t of timers.splice(0)) clearInterval(t);

@@ -9,6 +9,12 @@
  *   PUT  /v1/kiln/runner/builds/{record_id}/log?offset=N  raw bytes -> 200 {size}
  *                                                        | 416 + X-Kiln-Log-Size (the chunk leaves a hole)
  *                                                        | 413 CB.00060215 (past the log's cap: stop sending)
+ *   PUT  /v1/kiln/runner/builds/{record_id}/artifacts?name=&version=&size=&offset=  raw bytes
+ *                                                        -> 200 StoredArtifact (all bytes arrived)
+ *                                                        | 416 + X-Kiln-Artifact-Size (the part is out of
+ *                                                          place, or ended early: resume from there)
+ *   GET  /v1/kiln/runner/builds/{record_id}/artifact?url=  -> 200 bytes + X-Kiln-Artifact-Name,
+ *                                                           X-Kiln-Artifact-Sha256, Content-Length
  *   POST /v1/kiln/runner/builds/{record_id}/done     {state}
  *   POST /v1/kiln/runner/builds/{record_id}/requeue  RequeueRequest {arch?, pool?, reason}
  *   POST /v1/kiln/runner/announce                   RunnerInfo {host, tools, arch?, pool?}
@@ -21,6 +27,8 @@ export const RUNNER_PATHS = {
   started: '/v1/kiln/runner/builds/{record_id}/started',
   steps: '/v1/kiln/runner/builds/{record_id}/steps',
   log: '/v1/kiln/runner/builds/{record_id}/log',
+  artifacts: '/v1/kiln/runner/builds/{record_id}/artifacts',
+  artifact: '/v1/kiln/runner/builds/{record_id}/artifact',
   done: '/v1/kiln/runner/builds/{record_id}/done',
   requeue: '/v1/kiln/runner/builds/{record_id}/requeue',
   announce: '/v1/kiln/runner/announce',
@@ -28,6 +36,12 @@ export const RUNNER_PATHS = {
 
 /** Response header of a refused log chunk: the size of the log the server has. */
 export const LOG_SIZE_HEADER = 'x-kiln-log-size';
+
+/** Response header of a refused artifact part: the bytes of the upload the server holds. */
+export const ARTIFACT_SIZE_HEADER = 'x-kiln-artifact-size';
+/** Response headers of a fetched artifact. */
+export const ARTIFACT_NAME_HEADER = 'x-kiln-artifact-name';
+export const ARTIFACT_SHA256_HEADER = 'x-kiln-artifact-sha256';
 
 /** `error_code` of the answer to a log chunk past the log's cap (413 also answers a chunk too big). */
 export const LOG_CAPPED_CODE = 'CB.00060215';

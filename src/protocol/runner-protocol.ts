@@ -24,6 +24,11 @@ export type { RunnerPlace } from '../domain/resource-match.ts';
  *                 chunk it already has is acknowledged again without being stored twice (a resend
  *                 after a lost answer), a chunk that would leave a hole is refused (LogGapError
  *                 with the size the server has), so the runner resends from there.
+ *   artifact()    an `upload_artifact` step's file, streamed from `offset` (what the server holds of it:
+ *                 a part it already has is refused with ArtifactGapError naming its size, and the
+ *                 runner resumes from there, so a dropped connection costs only what was in flight).
+ *   fetchArtifact() a `download_artifact` step's file, streamed; the server checks that the
+ *                 build's user may read it.
  *   done()        the outcome. Only the runner holding the lease can finish the build.
  * A runner that stops extending loses the build when the lease expires: the server ends it
  * ABORTED with a log line saying the runner was lost.
@@ -95,6 +100,32 @@ export interface LogChunk {
   data: Uint8Array;
 }
 
+/** An artifact's bytes from `offset` to the end of the file (`size` bytes in all). */
+export interface ArtifactPart {
+  name: string;
+  /** The release version ('' for the build number). */
+  version: string;
+  size: number;
+  offset: number;
+  body: AsyncIterable<Uint8Array>;
+}
+
+/** An artifact the server keeps. */
+export interface StoredArtifact {
+  name: string;
+  version: string;
+  size: number;
+  sha256: string;
+}
+
+/** An artifact's bytes on their way to a build's workspace. */
+export interface ArtifactDownload {
+  name: string;
+  size: number;
+  sha256: string;
+  body: AsyncIterable<Uint8Array>;
+}
+
 /** How the build ended, as the runner saw it. */
 export interface BuildResult {
   state: BuildState;
@@ -131,6 +162,14 @@ export interface RunnerPeer {
    */
   log(recordId: string, chunk: LogChunk): Promise<number>;
   done(recordId: string, result: BuildResult): Promise<void>;
+  /**
+   * Stores an artifact of the build (replacing one of the same name) once all its bytes arrived;
+   * throws ArtifactGapError when the server holds another number of bytes of it than `offset`,
+   * ArtifactRefusedError when it will not keep it.
+   */
+  artifact(recordId: string, part: ArtifactPart): Promise<StoredArtifact>;
+  /** An artifact named by a download_artifact `url`; ArtifactRefusedError when there is none the build may read. */
+  fetchArtifact(recordId: string, url: string): Promise<ArtifactDownload>;
   /** Gives the build back before started(): see the lifecycle above. */
   requeue(recordId: string, request: RequeueRequest): Promise<void>;
   /** The runner's machine and tools (kept by the server, shown in the runner list). */
@@ -162,5 +201,23 @@ export class LogCapError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'LogCapError';
+  }
+}
+
+/** An artifact part did not start where the server's copy of the upload ends. */
+export class ArtifactGapError extends Error {
+  readonly transient = false;
+  constructor(readonly expectedOffset: number) {
+    super(`artifact part out of place; the server holds ${expectedOffset} bytes of it`);
+    this.name = 'ArtifactGapError';
+  }
+}
+
+/** The server will not keep or hand over this artifact (too large, a bad name, none to read). */
+export class ArtifactRefusedError extends Error {
+  readonly transient = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArtifactRefusedError';
   }
 }

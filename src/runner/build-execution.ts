@@ -17,6 +17,7 @@ import { checkoutAction, checkoutRepository, type RepositoryCheckoutContext } fr
 import { writeHomeFile, writeStepScripts } from './step-files.ts';
 import { untilAborted } from './until-aborted.ts';
 import { summariseReports } from './test-reports.ts';
+import { downloadArtifact, uploadArtifacts, type TransferContext } from './artifact-transfer.ts';
 import { buildYamlSteps } from './yaml-steps.ts';
 import { predefinedParameters } from '../domain/predefined-parameters.ts';
 
@@ -257,6 +258,15 @@ export async function executeBuild(
     const tools = steps.some(needsTools) ? await options.tools : {};
     const work = steps.map((step) => stepWork(step, plan.scm?.url, options.runnerName, tools));
     const stepScripts = writeStepScripts(dirs.ctl, work, owner);
+    const transfers: TransferContext = {
+      peer,
+      recordId: lease.recordId,
+      workspace: dirs.workspace,
+      owner,
+      signal: abort.signal,
+      line,
+      patienceMs: lease.leaseMs,
+    };
     let failedIgnored = 0;
     for (const [index, step] of steps.entries()) {
       if (reason) break;
@@ -278,6 +288,8 @@ export async function executeBuild(
       let tests: TestCounts | undefined;
       if ('checkout' in todo) {
         ok = await checkoutAction(repositories, todo.checkout, line, abort.signal);
+      } else if ('upload' in todo || 'download' in todo) {
+        ok = await transfer(transfers, todo, line);
       } else if ('ok' in todo || script === undefined) {
         if ('message' in todo) line(todo.message);
         ok = 'ok' in todo && todo.ok;
@@ -373,6 +385,24 @@ export async function executeBuild(
         .done(lease.recordId, { state: reason ? FINAL_STATE[reason] : state })
         .catch((e: unknown) => options.onError?.(e, 'reporting the outcome'));
     }
+  }
+}
+
+/** An artifact step; a failure the server or the disk gives is the step's, said in its log. */
+async function transfer(
+  ctx: TransferContext,
+  todo: Extract<StepWork, { upload: unknown } | { download: unknown }>,
+  line: (text: string) => void,
+): Promise<boolean> {
+  try {
+    return 'upload' in todo
+      ? await uploadArtifacts(ctx, todo.upload)
+      : await downloadArtifact(ctx, todo.download.url);
+  } catch (error) {
+    if (error instanceof LeaseLostError) throw error;
+    if (ctx.signal.aborted) return false;
+    line(`${'upload' in todo ? 'upload_artifact' : 'download_artifact'} failed: ${(error as Error).message}`);
+    return false;
   }
 }
 

@@ -1,5 +1,8 @@
 import { isTransientStatus } from '../domain/retry.ts';
 import {
+  ARTIFACT_NAME_HEADER,
+  ARTIFACT_SHA256_HEADER,
+  ARTIFACT_SIZE_HEADER,
   LOG_CAPPED_CODE,
   LOG_SIZE_HEADER,
   MAX_WAIT_MS,
@@ -7,9 +10,13 @@ import {
   runnerPath,
 } from '../protocol/runner-http.ts';
 import {
+  ArtifactGapError,
+  ArtifactRefusedError,
   LeaseLostError,
   LogCapError,
   LogGapError,
+  type ArtifactDownload,
+  type ArtifactPart,
   type BuildResult,
   type CheckoutInfo,
   type Lease,
@@ -20,6 +27,7 @@ import {
   type RunnerPeer,
   type RunnerPlace,
   type StepReport,
+  type StoredArtifact,
 } from '../protocol/runner-protocol.ts';
 
 /**
@@ -40,13 +48,28 @@ export class PeerUnavailableError extends Error {
   }
 }
 
-function errorCodeOf(text: string): string | undefined {
+function errorBodyOf(text: string): { error_code?: string; error_msg?: string } {
   try {
-    return (JSON.parse(text) as { error_code?: string }).error_code;
+    return JSON.parse(text) as { error_code?: string; error_msg?: string };
   } catch {
-    return undefined;
+    return {};
   }
 }
+
+/** A 4xx other than the protocol's own answers: the server refused an artifact, saying why. */
+function refusal(error: unknown): unknown {
+  if (
+    error instanceof PeerUnavailableError &&
+    !error.transient &&
+    error.status !== 401 &&
+    error.status !== 403
+  )
+    return new ArtifactRefusedError(error.message);
+  return error;
+}
+
+/** Room for a transfer of `size` bytes at no less than 1 MB/s, plus a minute. */
+const transferTimeout = (size: number) => AbortSignal.timeout(60_000 + Math.ceil(size / 1_000));
 
 /**
  * The runner protocol over HTTP (protocol/runner-http.ts), for `kiln runner` on another machine.
@@ -66,10 +89,10 @@ export class HttpRunnerPeer implements RunnerPeer {
   private async call(
     method: string,
     path: string,
-    init: { json?: unknown; bytes?: Uint8Array; signal?: AbortSignal } = {},
+    init: { json?: unknown; bytes?: Uint8Array | AsyncIterable<Uint8Array>; signal?: AbortSignal } = {},
   ): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
-    let body: string | Uint8Array | undefined;
+    let body: string | Uint8Array | AsyncIterable<Uint8Array> | undefined;
     if (init.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(init.json);
@@ -83,6 +106,9 @@ export class HttpRunnerPeer implements RunnerPeer {
         method,
         headers,
         ...(body !== undefined && { body: body as NonNullable<RequestInit['body']> }),
+        ...(body !== undefined &&
+          typeof body === 'object' &&
+          Symbol.asyncIterator in body && { duplex: 'half' }),
         signal: init.signal ?? AbortSignal.timeout(60_000),
       });
     } catch (error) {
@@ -94,15 +120,18 @@ export class HttpRunnerPeer implements RunnerPeer {
     if (response.ok) return response;
     const text = await response.text().catch(() => '');
     if (response.status === 410) throw new LeaseLostError(path);
+    const artifactSize = response.headers.get(ARTIFACT_SIZE_HEADER);
+    if (response.status === 416 && artifactSize !== null) throw new ArtifactGapError(Number(artifactSize));
     if (response.status === 416) throw new LogGapError(Number(response.headers.get(LOG_SIZE_HEADER) ?? 0));
-    if (response.status === 413 && errorCodeOf(text) === LOG_CAPPED_CODE) throw new LogCapError(text);
+    const answer = errorBodyOf(text);
+    if (response.status === 413 && answer.error_code === LOG_CAPPED_CODE) throw new LogCapError(text);
     if (response.status === 401 || response.status === 403)
       throw new PeerUnavailableError(
         `the server refused the runner token (${response.status}): ${text.slice(0, 200)}`,
         response.status,
       );
     throw new PeerUnavailableError(
-      `${method} ${path}: ${response.status} ${text.slice(0, 200)}`,
+      answer.error_msg ?? `${method} ${path}: ${response.status} ${text.slice(0, 200)}`,
       response.status,
     );
   }
@@ -151,6 +180,46 @@ export class HttpRunnerPeer implements RunnerPeer {
 
   async requeue(recordId: string, request: RequeueRequest): Promise<void> {
     await this.call('POST', runnerPath(RUNNER_PATHS.requeue, recordId), { json: request });
+  }
+
+  async artifact(recordId: string, part: ArtifactPart): Promise<StoredArtifact> {
+    const query = new URLSearchParams({
+      name: part.name,
+      version: part.version,
+      size: String(part.size),
+      offset: String(part.offset),
+    });
+    try {
+      const response = await this.call('PUT', `${runnerPath(RUNNER_PATHS.artifacts, recordId)}?${query}`, {
+        bytes: part.body,
+        signal: transferTimeout(part.size - part.offset),
+      });
+      return (await response.json()) as StoredArtifact;
+    } catch (error) {
+      throw refusal(error);
+    }
+  }
+
+  async fetchArtifact(recordId: string, url: string): Promise<ArtifactDownload> {
+    let response: Response;
+    try {
+      response = await this.call(
+        'GET',
+        `${runnerPath(RUNNER_PATHS.artifact, recordId)}?${new URLSearchParams({ url })}`,
+        {
+          signal: transferTimeout(10 * 1024 ** 3),
+        },
+      );
+    } catch (error) {
+      throw refusal(error);
+    }
+    if (!response.body) throw new PeerUnavailableError('the server sent no artifact bytes');
+    return {
+      name: decodeURIComponent(response.headers.get(ARTIFACT_NAME_HEADER) ?? ''),
+      size: Number(response.headers.get('content-length') ?? 0),
+      sha256: response.headers.get(ARTIFACT_SHA256_HEADER) ?? '',
+      body: response.body as unknown as AsyncIterable<Uint8Array>,
+    };
   }
 
   async done(recordId: string, result: BuildResult): Promise<void> {

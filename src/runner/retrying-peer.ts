@@ -21,6 +21,9 @@ export function retryingPeer(
     extend: (recordId) => peer.extend(recordId),
     log: (recordId, chunk) => peer.log(recordId, chunk),
     announce: (info) => peer.announce(info),
+    // An upload resumes where the server's copy ends (runner/artifact-transfer.ts), not from the start.
+    artifact: (recordId, part) => peer.artifact(recordId, part),
+    fetchArtifact: (recordId, url) => retry('an artifact download', () => peer.fetchArtifact(recordId, url)),
     started: (recordId, checkout) => retry('the start', () => peer.started(recordId, checkout)),
     step: (recordId, report) =>
       retry(`a step ${report.status === 'running' ? 'start' : 'end'}`, () => peer.step(recordId, report)),

@@ -5,7 +5,14 @@ import { isCommitId } from '../domain/job-config.ts';
 import { isValidRefName } from '../domain/ref-name.ts';
 import { maskUrlCredentials } from '../domain/url-credentials.ts';
 import type { StepSpec } from '../domain/job-config.ts';
-import { mavenPublicRepositories, mavenSettingsXml, unitTestReportPath } from '../domain/tool-inputs.ts';
+import {
+  mavenPublicRepositories,
+  mavenSettingsXml,
+  unitTestReportPath,
+  uploadInputs,
+  type UploadInputs,
+} from '../domain/tool-inputs.ts';
+import { artifactNameProblem, artifactVersionProblem } from '../domain/artifact.ts';
 import {
   describeRequirement,
   parseImage,
@@ -38,6 +45,8 @@ export interface CheckoutWork {
 
 export type StepWork =
   | { checkout: CheckoutWork }
+  | { upload: UploadInputs }
+  | { download: { url: string } }
   | {
       script: string;
       tool?: string;
@@ -74,6 +83,13 @@ export function stepWork(
   if (kind.run === 'unavailable')
     return { ok: false, message: `step "${step.name}" (${keyword}): ${kind.unavailable}` };
   if (kind.run === 'checkout') return checkoutWork(step, jobRepository);
+  if (kind.run === 'upload') return uploadWork(step);
+  if (kind.run === 'download') {
+    const url = input(step, 'url');
+    return url === ''
+      ? { ok: false, message: `step "${step.name}": download_artifact needs a url (an artifact's uri)` }
+      : { download: { url } };
+  }
   const image = imageCheck(step, keyword, runner, tools);
   if ('message' in image) return { ok: false, message: image.message };
   const repositories = mavenPublicRepositories(step);
@@ -181,4 +197,16 @@ function checkoutWork(step: StepSpec, jobRepository: string | undefined): StepWo
       submodules: input(step, 'submodule') === 'true',
     },
   };
+}
+
+/** An upload_artifact step: its glob, and the version and name checked before any file is read. */
+function uploadWork(step: StepSpec): StepWork {
+  const upload = uploadInputs(step);
+  const fail = (why: string): StepWork => ({ ok: false, message: `step "${step.name}": ${why}` });
+  if (upload.pattern === '') return fail('upload_artifact needs a path (a glob of workspace files)');
+  const problem =
+    artifactVersionProblem(upload.version) ??
+    (upload.name === '' ? undefined : artifactNameProblem(upload.name));
+  if (problem) return fail(problem);
+  return { upload };
 }

@@ -30,5 +30,7 @@ export function watchedPeer(peer: RunnerPeer, watch: OutageWatch): RunnerPeer {
     done: watched((recordId, result) => peer.done(recordId, result)),
     requeue: watched((recordId, request) => peer.requeue(recordId, request)),
     announce: watched((info) => peer.announce(info)),
+    artifact: watched((recordId, part) => peer.artifact(recordId, part)),
+    fetchArtifact: watched((recordId, url) => peer.fetchArtifact(recordId, url)),
   };
 }

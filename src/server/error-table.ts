@@ -76,7 +76,7 @@ export const ERROR_TABLE: Record<AppErrorCode, WireError> = {
   LOG_RANGE: {
     status: 416,
     errorCode: 'CB.00060416',
-    meaning: 'A runner sent a log chunk that does not continue the log',
+    meaning: 'A runner sent a log chunk or an artifact part that does not continue what the server holds',
   },
   LOG_CAPPED: {
     status: 413,

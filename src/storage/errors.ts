@@ -18,3 +18,11 @@ export class UniqueViolationError extends Error {
 export function isUniqueViolation(error: unknown): error is UniqueViolationError {
   return error instanceof UniqueViolationError;
 }
+
+/** An artifact upload went past the largest artifact the server keeps. */
+export class ArtifactTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`an artifact is at most ${limit} bytes`);
+    this.name = 'ArtifactTooLargeError';
+  }
+}

@@ -1,5 +1,6 @@
 import type { JobListQuery } from '../domain/job-list.ts';
 import type { BackoffPolicy } from '../domain/login-throttle.ts';
+import type { Artifact, BuildWithArtifacts, ByteRange } from '../domain/artifact.ts';
 import type { Build, BuildScript, BuildState, BuildStep, StepStatus, TestCounts } from '../domain/build.ts';
 import type { Domain, IamProject, Membership, Project, TokenScope, User } from '../domain/identity.ts';
 import type { RunnerPlace } from '../domain/resource-match.ts';
@@ -398,6 +399,61 @@ export interface BuildScriptStore {
   find(recordId: string): Promise<BuildScript | undefined>;
 }
 
+/** The artifacts of builds (their bytes are in an ArtifactBlobStore, under each one's id). */
+export interface ArtifactStore {
+  /**
+   * Keeps an artifact, replacing the build's artifact of the same name; returns the id of the one
+   * it replaced (whose bytes the caller deletes), if any.
+   */
+  put(artifact: Artifact): Promise<string | undefined>;
+  find(recordId: string, name: string): Promise<Artifact | undefined>;
+  /** A build's artifacts, by name. */
+  listByBuild(recordId: string): Promise<Artifact[]>;
+  /** Of `ids`, those a row names (the rest are bytes a crash left behind). */
+  known(ids: string[]): Promise<Set<string>>;
+  /** Forgets the artifacts of these builds; returns their ids (whose bytes the caller deletes). */
+  deleteByBuilds(recordIds: string[]): Promise<string[]>;
+  /**
+   * Builds of the job that have artifacts, newest first, with what retention needs: the build's
+   * number, state and when it finished.
+   */
+  buildsWithArtifacts(jobId: string): Promise<BuildWithArtifacts[]>;
+  /** Jobs with artifacts kept (for the retention sweep). */
+  jobsWithArtifacts(): Promise<string[]>;
+}
+
+/**
+ * Where artifact bytes live: the local filesystem (one server) or S3-compatible object storage
+ * (several servers). An upload arrives in parts, possibly over several requests (a runner resumes
+ * where the store's part ends), and becomes a blob under a key when whole. Keys are opaque.
+ */
+export interface ArtifactBlobStore {
+  /** Bytes held of the unfinished upload `uploadId` (0 when none). */
+  partSize(uploadId: string): Promise<number>;
+  /**
+   * Appends `body` to the upload, which must hold exactly `offset` bytes; throws
+   * ArtifactTooLargeError past `limit` bytes in all (what it wrote stays). Returns the part's size.
+   */
+  appendPart(
+    uploadId: string,
+    offset: number,
+    body: AsyncIterable<Uint8Array>,
+    limit: number,
+  ): Promise<number>;
+  /** Makes the whole upload the blob `key`: its size and sha256. */
+  commitPart(uploadId: string, key: string): Promise<{ size: number; sha256: string }>;
+  /** Forgets an unfinished upload (no error when there is none). */
+  discardPart(uploadId: string): Promise<void>;
+  /** The blob's bytes, or those of `range`. */
+  read(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream>;
+  /** Deletes blobs (no error for keys that are gone). */
+  delete(keys: string[]): Promise<void>;
+  /** Every blob's key, with when it was stored. */
+  listBlobs(): AsyncIterable<{ key: string; storedAt: number }>;
+  /** Forgets unfinished uploads last written before `before`; returns how many. */
+  dropStaleParts(before: number): Promise<number>;
+}
+
 /** What happened to an appended log chunk. */
 export type AppendOutcome = 'appended' | 'duplicate' | 'gap';
 
@@ -544,6 +600,7 @@ export interface Stores {
   builds: BuildStore;
   steps: StepStore;
   scripts: BuildScriptStore;
+  artifacts: ArtifactStore;
   logs: LogStore;
   queue: QueueStore;
   schedules: ScheduleStore;

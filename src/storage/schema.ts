@@ -171,6 +171,19 @@ export interface BuildScriptRow {
   script: string;
 }
 
+export interface ArtifactRow {
+  id: string;
+  build_id: string;
+  job_id: string;
+  build_number: number;
+  name: string;
+  version: string;
+  size: number;
+  sha256: string;
+  content_type: string;
+  created_at: number;
+}
+
 export interface LogChunkRow {
   build_id: string;
   start_offset: number;
@@ -266,6 +279,7 @@ export interface Database {
   build_counts: BuildCountRow;
   build_steps: BuildStepRow;
   build_scripts: BuildScriptRow;
+  artifacts: ArtifactRow;
   log_chunks: LogChunkRow;
   build_queue: BuildQueueRow;
   queue_turns: QueueTurnRow;

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildState } from '../../src/domain/build.ts';
-import type { Lease, LogChunk, RunnerPeer } from '../../src/protocol/runner-protocol.ts';
+import { createHash } from 'node:crypto';
+import {
+  ArtifactGapError,
+  type ArtifactDownload,
+  type ArtifactPart,
+  type Lease,
+  type LogChunk,
+  type RunnerPeer,
+  type StoredArtifact,
+} from '../../src/protocol/runner-protocol.ts';
 import { executeBuild, prepareSandbox, type ExecutionOptions } from '../../src/runner/build-execution.ts';
 import { MirrorCache } from '../../src/runner/mirrors.ts';
 import { TestRepo } from '../helpers/git.ts';
@@ -9,7 +18,8 @@ import { testRunnerOptions } from '../helpers/runner.ts';
 /**
  * One failed call to the server never turns a good build into a bad one: a stand-in server that
  * fails each kind of call once (the build's start, each step's start and end, a log chunk, a
- * heartbeat, the outcome) still gets the whole build, SUCCESS. The runner's sandbox and mirror are
+ * heartbeat, the outcome, an artifact upload cut off halfway, an artifact download) still gets
+ * the whole build, SUCCESS, and every artifact byte once. The runner's sandbox and mirror are
  * real; only the server is a stand-in (the runner knows it through the RunnerPeer port alone).
  */
 
@@ -60,7 +70,44 @@ class HiccupServer implements RunnerPeer {
     this.hiccup('done');
     this.outcome = result.state;
   }
+
+  /** Bytes received of each artifact; whole ones are kept. */
+  readonly parts = new Map<string, Buffer>();
+  readonly artifacts = new Map<string, Buffer>();
+
+  /** Fails once after a first megabyte has arrived, as a connection that drops mid-upload. */
+  async artifact(_id: string, part: ArtifactPart): Promise<StoredArtifact> {
+    this.calls.push('artifact');
+    let held = this.parts.get(part.name) ?? Buffer.alloc(0);
+    if (part.offset !== held.length) throw new ArtifactGapError(held.length);
+    for await (const chunk of part.body) {
+      held = Buffer.concat([held, Buffer.from(chunk)]);
+      this.parts.set(part.name, held);
+      if (held.length >= 1024 * 1024 && this.failOnce.includes('artifact') && !this.failed.has('artifact')) {
+        this.failed.add('artifact');
+        throw new Error('connect ECONNRESET (artifact)');
+      }
+    }
+    this.artifacts.set(part.name, held);
+    return { name: part.name, version: part.version, size: held.length, sha256: sha256(held) };
+  }
+
+  async fetchArtifact(_id: string, url: string): Promise<ArtifactDownload> {
+    this.hiccup('fetch');
+    const name = url.split('/').pop() ?? '';
+    const bytes = this.artifacts.get(name) ?? Buffer.alloc(0);
+    return {
+      name,
+      size: bytes.length,
+      sha256: sha256(bytes),
+      body: (async function* () {
+        yield bytes;
+      })(),
+    };
+  }
 }
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 let repo: TestRepo;
 let options: ExecutionOptions;
@@ -91,6 +138,34 @@ async function build(server: RunnerPeer): Promise<BuildState | undefined> {
       steps: [
         { moduleId: 'kiln.shell', name: 'one', command: 'cat v.txt; echo step-one-ran', enabled: true },
         { moduleId: 'kiln.shell', name: 'two', command: 'echo step-two-ran', enabled: true },
+        {
+          moduleId: 'kiln.shell',
+          name: 'make',
+          command: 'mkdir out && head -c 3000000 /dev/urandom > out/app.bin',
+          enabled: true,
+        },
+        {
+          moduleId: 'upload_artifact',
+          action: 'upload_artifact',
+          name: 'keep',
+          command: '',
+          enabled: true,
+          inputs: { path: 'out/*.bin' },
+        },
+        {
+          moduleId: 'download_artifact',
+          action: 'download_artifact',
+          name: 'fetch',
+          command: '',
+          enabled: true,
+          inputs: { url: 'app.bin' },
+        },
+        {
+          moduleId: 'kiln.shell',
+          name: 'compare',
+          command: 'cmp app.bin out/app.bin && echo download-matches',
+          enabled: true,
+        },
       ],
       parameters: [],
       timeoutMs: 60_000,
@@ -102,7 +177,7 @@ async function build(server: RunnerPeer): Promise<BuildState | undefined> {
 }
 
 describe('a server that fails one call once', () => {
-  for (const kind of ['started', 'step-start', 'step-end', 'log', 'extend', 'done']) {
+  for (const kind of ['started', 'step-start', 'step-end', 'log', 'extend', 'done', 'artifact', 'fetch']) {
     it(`${kind}: the build still runs every step and ends SUCCESS`, async () => {
       const server = new HiccupServer([kind]);
       const state = await build(server);
@@ -113,12 +188,23 @@ describe('a server that fails one call once', () => {
       expect(log).toContain('content');
       expect(log).toContain('step-one-ran');
       expect(log).toContain('step-two-ran');
+      expect(log).toContain('download-matches');
+      expect(server.artifacts.get('app.bin')?.length).toBe(3_000_000);
       expect(log).toContain('build finished: SUCCESS');
     });
   }
 
   it('every kind at once', async () => {
-    const server = new HiccupServer(['started', 'step-start', 'step-end', 'log', 'extend', 'done']);
+    const server = new HiccupServer([
+      'started',
+      'step-start',
+      'step-end',
+      'log',
+      'extend',
+      'done',
+      'artifact',
+      'fetch',
+    ]);
     expect(await build(server)).toBe('SUCCESS');
     expect(server.outcome).toBe('SUCCESS');
     expect(server.output.toString('utf8')).toContain('step-two-ran');

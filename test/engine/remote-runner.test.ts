@@ -142,6 +142,8 @@ describe('a remote runner over HTTP', () => {
       done: (id, r) => (dead ? new Promise(() => {}) : peer.done(id, r)),
       requeue: (id, r) => peer.requeue(id, r),
       announce: (info) => peer.announce(info),
+      artifact: (id, part) => peer.artifact(id, part),
+      fetchArtifact: (id, url) => peer.fetchArtifact(id, url),
     };
     const runner = await remoteRunner(dying);
     runner.start();

@@ -64,6 +64,8 @@ describe.each(STORES)('env.resource routing, %s', (store, enabled) => {
       done: (id, r) => http.done(id, r),
       requeue: (id, r) => http.requeue(id, r),
       announce: (info) => http.announce(info),
+      artifact: (id, part) => http.artifact(id, part),
+      fetchArtifact: (id, url) => http.fetchArtifact(id, url),
     };
     remote = new Runner(gated, await testRunnerOptions(1, { KILN_RUNNER_POOL: 'big' }));
     remote.start();

@@ -1,11 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpRunnerPeer } from '../../src/runner/http-peer.ts';
-import { Runner } from '../../src/runner/runner.ts';
-import { TestClock } from '../helpers/app.ts';
 import { TestRepo } from '../helpers/git.ts';
-import { TEST_DATABASE_URL } from '../helpers/postgres.ts';
-import { testRunnerOptions } from '../helpers/runner.ts';
-import { newYamlJob, param, shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
+import { MODES, newYamlJob, param, shell, startModeKiln, type EngineKiln } from '../helpers/engine.ts';
 
 /**
  * Code-based builds (`build_config_type: "YAML"`) and graphical jobs with CodeArts module ids, run
@@ -44,40 +39,6 @@ steps:
           command: echo "last step ran; $(cat marker.txt)"
 `;
 
-type Mode = { store: 'sqlite' | 'postgres'; runner: 'local' | 'remote' };
-const MODES: [string, Mode, boolean][] = [
-  ['SQLite, local runner', { store: 'sqlite', runner: 'local' }, true],
-  ['SQLite, remote runner', { store: 'sqlite', runner: 'remote' }, true],
-  ['PostgreSQL, local runner', { store: 'postgres', runner: 'local' }, Boolean(TEST_DATABASE_URL)],
-  ['PostgreSQL, remote runner', { store: 'postgres', runner: 'remote' }, Boolean(TEST_DATABASE_URL)],
-];
-
-/** A Kiln whose builds run on its own runner, or on a runner that speaks to it over HTTP. */
-async function startKiln(mode: Mode): Promise<{ ek: EngineKiln; close(): Promise<void> }> {
-  if (mode.runner === 'local') {
-    const ek = await startEngineKiln({ store: mode.store, runner: { slots: 2 } });
-    return { ek, close: () => ek.close() };
-  }
-  const ek = await startEngineKiln({ store: mode.store, clock: TestClock.live() });
-  await ek.kiln.engine.start();
-  await ek.kiln.app.listen({ host: '127.0.0.1', port: 0 });
-  const address = ek.kiln.app.server.address();
-  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  const res = await ek.post('/v1/kiln/runners', { name: `remote-${mode.store}` });
-  expect(res.statusCode, res.body).toBe(201);
-  const runner = new Runner(new HttpRunnerPeer(base, res.json().result.token), await testRunnerOptions(2));
-  runner.start();
-  return {
-    ek,
-    close: async () => {
-      await runner.stop();
-      // The stopped runner's kept-alive sockets can hold the in-process server's close open.
-      ek.kiln.app.server.closeAllConnections();
-      await ek.close();
-    },
-  };
-}
-
 const lineOf = (log: string, key: string) => log.split('\n').find((l) => l.startsWith(`${key}=`)) ?? '';
 
 describe.each(MODES)('code-based builds, %s', (_label, mode, enabled) => {
@@ -89,7 +50,7 @@ describe.each(MODES)('code-based builds, %s', (_label, mode, enabled) => {
 
   beforeAll(async () => {
     if (!enabled) return;
-    kiln = await startKiln(mode);
+    kiln = await startModeKiln(mode);
     ek = kiln.ek;
     const lib = new TestRepo();
     lib.commit('lib v1', { 'LIB.txt': 'lib at v1\n' });
@@ -337,7 +298,7 @@ steps:
             },
           },
           {
-            module_id: 'devcloud2018.codeci_action_20018.action',
+            module_id: 'devcloud2018.codeci_action_20057.action',
             name: 'upload',
             properties: { ignore_fail: 'true' },
           },
@@ -352,7 +313,7 @@ steps:
       expect(r.state, log).toBe('FAILURE');
       expect(log).toContain('shell module ran');
       expect(log).toContain(
-        '[kiln] step "upload" (upload_artifact): The release repository (CodeArts Artifact), a Huawei Cloud service, is not available on this server',
+        '[kiln] step "upload" (upload_obs): Object Storage Service (OBS), a Huawei Cloud service, is not available on this server',
       );
       expect(log).toContain('kiln shell ran');
       expect(log).toContain(

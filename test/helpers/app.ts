@@ -10,7 +10,8 @@ import { Runner } from '../../src/runner/runner.ts';
 import { createApp } from '../../src/server/app.ts';
 import { buildInfoRecordRenderer } from '../../src/server/mappers/record.mapper.ts';
 import { createMetrics } from '../../src/server/metrics.ts';
-import type { QueryObserver, Storage } from '../../src/storage/ports.ts';
+import type { ArtifactBlobStore, QueryObserver, Storage } from '../../src/storage/ports.ts';
+import { FsArtifactBlobs } from '../../src/storage/files/fs-artifact-blobs.ts';
 import { createPostgresStorage } from '../../src/storage/postgres/postgres-storage.ts';
 import { createSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
 import { createTestDatabase } from './postgres.ts';
@@ -45,6 +46,8 @@ export interface TestKiln {
   app: FastifyInstance;
   engine: Engine;
   storage: Storage;
+  /** Where the server keeps artifact bytes (a directory of the test's own). */
+  artifactBlobs: ArtifactBlobStore;
   clock: TestClock;
   /** The local runner's work directory (with `runner`). */
   workDir: string | undefined;
@@ -83,6 +86,10 @@ export interface TestKilnOptions {
   sharedDatabaseUrl?: string;
   /** Sees every statement the store runs (tests that count a request's queries). */
   onQuery?: QueryObserver;
+  /** The largest artifact the server keeps (the engine's default when unset). */
+  artifactMaxBytes?: number;
+  /** Artifact bytes go to this store instead of a directory of the test's own. */
+  artifactBlobs?: ArtifactBlobStore;
 }
 
 /** Starts an in-process Kiln on a fresh database. */
@@ -120,7 +127,11 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
     drop = async () => rmSync(dir, { recursive: true, force: true });
   }
   const clock = options.clock ?? (options.runner ? TestClock.live() : new TestClock());
+  const artifactDir = mkdtempSync(join(tmpdir(), 'kiln-artifacts-'));
+  const artifactBlobs = options.artifactBlobs ?? new FsArtifactBlobs(artifactDir);
   const engine = createEngine({
+    artifactBlobs,
+    ...(options.artifactMaxBytes !== undefined && { artifactMaxBytes: options.artifactMaxBytes }),
     storage,
     clock,
     timeZone: options.timeZone ?? 'UTC',
@@ -157,6 +168,7 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
     app,
     engine,
     storage,
+    artifactBlobs,
     clock,
     workDir,
     databaseUrl,
@@ -167,6 +179,7 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
       await storage.close();
       await drop();
       if (workDir) rmSync(workDir, { recursive: true, force: true });
+      rmSync(artifactDir, { recursive: true, force: true });
     },
     async token(name = 'admin', password = ADMIN_PASSWORD, scope = 'project', domain = 'default') {
       const res = await app.inject({

@@ -6,7 +6,11 @@ import type { Static } from 'typebox';
 import { expect } from 'vitest';
 import type { HistoryDetails, RealTimeLog, RecordDetail } from '../../src/contract/builds.ts';
 import type { BuildInfoRecord } from '../../src/contract/records.ts';
-import { createTestKiln, jobBody, type TestKiln, type TestKilnOptions } from './app.ts';
+import { HttpRunnerPeer } from '../../src/runner/http-peer.ts';
+import { Runner } from '../../src/runner/runner.ts';
+import { createTestKiln, jobBody, TestClock, type TestKiln, type TestKilnOptions } from './app.ts';
+import { TEST_DATABASE_URL } from './postgres.ts';
+import { testRunnerOptions } from './runner.ts';
 
 /**
  * Helpers for the build-engine suites (test/engine): a Kiln with a real local runner, jobs made
@@ -299,4 +303,47 @@ export function outputLines(log: string): string[] {
 /** Today's `yyyyMMdd` in UTC (test Kilns run in UTC). */
 export function utcDayKey(ms = Date.now()): string {
   return new Date(ms).toISOString().slice(0, 10).replace(/-/g, '');
+}
+
+/** Where a suite's builds run: its store, and the server's own runner or one over HTTP. */
+export type Mode = { store: 'sqlite' | 'postgres'; runner: 'local' | 'remote' };
+
+/** The four modes, each with whether it can run here (PostgreSQL needs KILN_TEST_DATABASE_URL). */
+export const MODES: [string, Mode, boolean][] = [
+  ['SQLite, local runner', { store: 'sqlite', runner: 'local' }, true],
+  ['SQLite, remote runner', { store: 'sqlite', runner: 'remote' }, true],
+  ['PostgreSQL, local runner', { store: 'postgres', runner: 'local' }, Boolean(TEST_DATABASE_URL)],
+  ['PostgreSQL, remote runner', { store: 'postgres', runner: 'remote' }, Boolean(TEST_DATABASE_URL)],
+];
+
+/** A Kiln whose builds run on its own runner, or on a runner that speaks to it over HTTP. */
+export async function startModeKiln(
+  mode: Mode,
+  options: Omit<TestKilnOptions, 'store' | 'runner' | 'clock'> = {},
+  /** Where the remote runner finds the server (a proxy in between), given the server's URL. */
+  route: (base: string) => string = (base) => base,
+): Promise<{ ek: EngineKiln; close(): Promise<void> }> {
+  if (mode.runner === 'local') {
+    const ek = await startEngineKiln({ ...options, store: mode.store, runner: { slots: 2 } });
+    return { ek, close: () => ek.close() };
+  }
+  const ek = await startEngineKiln({ ...options, store: mode.store, clock: TestClock.live() });
+  await ek.kiln.engine.start();
+  await ek.kiln.app.listen({ host: '127.0.0.1', port: 0 });
+  const address = ek.kiln.app.server.address();
+  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const res = await ek.post('/v1/kiln/runners', { name: `remote-${mode.store}` });
+  expect(res.statusCode, res.body).toBe(201);
+  const peer = new HttpRunnerPeer(route(base), res.json().result.token);
+  const runner = new Runner(peer, await testRunnerOptions(2));
+  runner.start();
+  return {
+    ek,
+    close: async () => {
+      await runner.stop();
+      // The stopped runner's kept-alive sockets can hold the in-process server's close open.
+      ek.kiln.app.server.closeAllConnections();
+      await ek.close();
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect } from 'vitest';
 import { operations, type OperationId } from '../../src/contract/operations.ts';
@@ -310,6 +311,41 @@ export interface Fixture {
   unique(prefix: string): string;
 }
 
+/** The artifact the fixture's build `buildNo` keeps. */
+export const FIXTURE_ARTIFACT = 'fixture-report.txt';
+
+/**
+ * Keeps `text` as an artifact of a build, through the same store calls an upload makes (for
+ * tests about reading artifacts, which need no build that makes one).
+ */
+export async function seedArtifact(
+  kiln: TestKiln,
+  at: { recordId: string; jobId: string; buildNumber: number; name: string },
+  text: string,
+): Promise<void> {
+  const uploadId = `seed.${at.recordId}`;
+  const bytes = Buffer.from(text);
+  await kiln.artifactBlobs.appendPart(
+    uploadId,
+    0,
+    (async function* () {
+      yield bytes;
+    })(),
+    bytes.length,
+  );
+  const key = randomBytes(16).toString('hex');
+  const stored = await kiln.artifactBlobs.commitPart(uploadId, key);
+  await kiln.storage.artifacts.put({
+    id: key,
+    ...at,
+    version: String(at.buildNumber),
+    size: stored.size,
+    sha256: stored.sha256,
+    contentType: 'text/plain',
+    createdAt: Date.now(),
+  });
+}
+
 /** Sets up a Fixture through the API (an admin token, a job with two builds, a spare user). */
 export async function buildFixture(kiln: TestKiln, jobName = 'fixture-job'): Promise<Fixture> {
   const adminToken = await tokenOf(kiln, ADMIN);
@@ -334,6 +370,9 @@ export async function buildFixture(kiln: TestKiln, jobName = 'fixture-job'): Pro
   const hook = await kiln.call(adminToken, { method: 'GET', url: `/v1/kiln/jobs/${jobId}/webhook` });
   expect(hook.statusCode, `webhook: ${hook.body}`).toBe(200);
 
+  const recordId = detail.json().result.id as string;
+  await seedArtifact(kiln, { recordId, jobId, buildNumber: buildNo, name: FIXTURE_ARTIFACT }, 'kept bytes\n');
+
   const spareUserId = await createUser(kiln, adminToken, 'spare', 'spare-password-1');
   let n = 0;
   return {
@@ -343,7 +382,7 @@ export async function buildFixture(kiln: TestKiln, jobName = 'fixture-job'): Pro
     jobId,
     jobName,
     buildNo,
-    recordId: detail.json().result.id as string,
+    recordId,
     webhookSecret: hook.json().result.secret as string,
     spareUserId,
     unique: (prefix) => `${prefix}-${++n}`,

@@ -5,6 +5,7 @@ import { operations, type OperationId } from '../../src/contract/operations.ts';
 import { jobBody } from './app.ts';
 import {
   ADMIN,
+  FIXTURE_ARTIFACT,
   recordLine,
   setRole,
   tokenOf,
@@ -289,6 +290,24 @@ export const RECIPES: Record<OperationId, Recipe> = {
     request: async (fx) => ({
       method: 'GET',
       url: `/v1/report/junit/coverage/list?job_id=${fx.jobId}&build_no=${fx.buildNo}`,
+    }),
+  },
+  showOutputInfo: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v3/jobs/${fx.jobId}/${fx.buildNo}/output-info` }),
+  },
+  listBuildArtifacts: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/kiln/jobs/${fx.jobId}/${fx.buildNo}/artifacts` }),
+  },
+  downloadBuildArtifact: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({
+      method: 'GET',
+      url: `/v1/kiln/jobs/${fx.jobId}/${fx.buildNo}/artifacts/${FIXTURE_ARTIFACT}`,
     }),
   },
   showReportSummary: {

@@ -258,7 +258,8 @@ onEveryStore((store) => {
         const options = await RECIPES[id].request(w, ADMIN);
         const res = await kiln.app.inject(
           withToken(
-            withPath(options, (p) => `${p}/no-such-thing`),
+            // Two segments: one more could name something under it (an artifact of a build's list).
+            withPath(options, (p) => `${p}/no-such-thing/at-all`),
             undefined,
           ),
         );

@@ -1,6 +1,7 @@
 import type { Handlers } from '../operation-routes.ts';
 import { accessKeyHandlers } from './access-keys.routes.ts';
 import { adminHandlers } from './admin.routes.ts';
+import { artifactHandlers } from './artifacts.routes.ts';
 import { buildHandlers } from './builds.routes.ts';
 import type { RouteDeps } from './deps.ts';
 import { iamHandlers } from './iam.routes.ts';
@@ -26,6 +27,7 @@ export function handlers(deps: RouteDeps): Handlers {
     ...testReportHandlers(deps),
     ...buildHandlers(deps),
     ...logHandlers(deps),
+    ...artifactHandlers(deps),
     ...webhookHandlers(deps),
     ...adminHandlers(deps),
     ...runnerHandlers(deps),

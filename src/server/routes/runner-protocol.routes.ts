@@ -1,11 +1,25 @@
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { BUILD_STATES } from '../../domain/build.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { Engine } from '../../engine/engine.ts';
-import { LOG_SIZE_HEADER, MAX_WAIT_MS, RUNNER_PATHS } from '../../protocol/runner-http.ts';
-import { LeaseLostError, LogCapError, LogGapError } from '../../protocol/runner-protocol.ts';
+import {
+  ARTIFACT_NAME_HEADER,
+  ARTIFACT_SHA256_HEADER,
+  ARTIFACT_SIZE_HEADER,
+  LOG_SIZE_HEADER,
+  MAX_WAIT_MS,
+  RUNNER_PATHS,
+} from '../../protocol/runner-http.ts';
+import {
+  ArtifactGapError,
+  ArtifactRefusedError,
+  LeaseLostError,
+  LogCapError,
+  LogGapError,
+} from '../../protocol/runner-protocol.ts';
 import { sendError } from '../http-errors.ts';
 
 const RecordParams = Type.Object({ record_id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) });
@@ -64,6 +78,17 @@ const StepBody = Type.Object({
 /** PUT log: where the chunk in the body starts. */
 const LogQuery = Type.Object({ offset: Type.Integer({ minimum: 0, 'x-kiln-int': true }) });
 
+/** PUT artifacts: which artifact, its whole size, and where the bytes in the body start. */
+const ArtifactQuery = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 255 }),
+  version: Type.String({ maxLength: 255 }),
+  size: Type.Integer({ minimum: 0, 'x-kiln-int': true }),
+  offset: Type.Integer({ minimum: 0, 'x-kiln-int': true }),
+});
+
+/** GET artifact: the download_artifact step's url. */
+const FetchQuery = Type.Object({ url: Type.String({ minLength: 1, maxLength: 2048 }) });
+
 /** POST announce: the runner's machine and tools (protocol RunnerInfo). */
 const AnnounceBody = Type.Object({
   host: Type.String({ maxLength: 255 }),
@@ -88,6 +113,11 @@ function protocolError(error: unknown, reply: FastifyReply): unknown {
     reply.header(LOG_SIZE_HEADER, String(error.expectedOffset));
     return new AppError('LOG_RANGE', error.message);
   }
+  if (error instanceof ArtifactGapError) {
+    reply.header(ARTIFACT_SIZE_HEADER, String(error.expectedOffset));
+    return new AppError('LOG_RANGE', error.message);
+  }
+  if (error instanceof ArtifactRefusedError) return new AppError('INVALID_PARAM', error.message);
   return error;
 }
 
@@ -105,6 +135,8 @@ async function readChunk(request: FastifyRequest): Promise<Buffer> {
   }
   return Buffer.concat(parts);
 }
+
+async function* emptyBody(): AsyncIterable<Uint8Array> {}
 
 function isByteStream(value: unknown): value is AsyncIterable<Buffer> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
@@ -175,6 +207,32 @@ export const runnerProtocolRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }>
       const data = await readChunk(request);
       const chunk = { offset: request.query.offset, data };
       return { size: await dispatch.log(runnerOf(request), request.params.record_id, chunk) };
+    },
+  );
+  app.put(
+    fastifyPath(RUNNER_PATHS.artifacts),
+    { config, schema: { tags, params: RecordParams, querystring: ArtifactQuery } },
+    async (request) => {
+      const stream: unknown = request.body;
+      const body = isByteStream(stream) ? stream : emptyBody();
+      return engine.artifacts.upload(runnerOf(request), request.params.record_id, { ...request.query, body });
+    },
+  );
+  app.get(
+    fastifyPath(RUNNER_PATHS.artifact),
+    { config, schema: { tags, params: RecordParams, querystring: FetchQuery } },
+    async (request, reply) => {
+      const found = await engine.artifacts.fetchForBuild(
+        runnerOf(request),
+        request.params.record_id,
+        request.query.url,
+      );
+      return reply
+        .header('content-type', 'application/octet-stream')
+        .header('content-length', String(found.size))
+        .header(ARTIFACT_NAME_HEADER, encodeURIComponent(found.name))
+        .header(ARTIFACT_SHA256_HEADER, found.sha256)
+        .send(Readable.from(found.body));
     },
   );
   app.post(

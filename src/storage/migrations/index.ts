@@ -13,6 +13,7 @@ import { renderedRecords } from './010-rendered-records.ts';
 import { runnerTools } from './011-runner-tools.ts';
 import { runnerPlaces } from './012-runner-places.ts';
 import { stepTestCounts } from './013-step-test-counts.ts';
+import { artifacts } from './014-artifacts.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -35,6 +36,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '011-runner-tools': runnerTools(),
         '012-runner-places': runnerPlaces(),
         '013-step-test-counts': stepTestCounts(),
+        '014-artifacts': artifacts(),
       };
     },
   };

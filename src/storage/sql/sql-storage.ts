@@ -5,6 +5,7 @@ import { migrationProvider } from '../migrations/index.ts';
 import type { Notifier, Storage, Stores } from '../ports.ts';
 import type { Database } from '../schema.ts';
 import { SqlAccessKeyStore } from './access-key-store.ts';
+import { SqlArtifactStore } from './artifact-store.ts';
 import { SqlBuildStore } from './build-store.ts';
 import type { SqlDialectName } from './dialect.ts';
 import {
@@ -50,6 +51,7 @@ export function sqlStores(db: Kysely<Database>, flavour: SqlFlavour): Stores {
     builds: new SqlBuildStore(db, flavour.rowListInserts, flavour.records),
     steps: new SqlStepStore(db),
     scripts: new SqlBuildScriptStore(db),
+    artifacts: new SqlArtifactStore(db),
     logs: new SqlLogStore(db),
     queue: new SqlQueueStore(db, flavour.skipLocked),
     schedules: new SqlScheduleStore(db),
@@ -89,6 +91,7 @@ export class SqlStorage implements Storage {
   readonly builds;
   readonly steps;
   readonly scripts;
+  readonly artifacts;
   readonly logs;
   readonly queue;
   readonly schedules;
@@ -115,6 +118,7 @@ export class SqlStorage implements Storage {
     this.builds = stores.builds;
     this.steps = stores.steps;
     this.scripts = stores.scripts;
+    this.artifacts = stores.artifacts;
     this.logs = stores.logs;
     this.queue = stores.queue;
     this.schedules = stores.schedules;

@@ -8,6 +8,7 @@ import type { JobRecord, Storage } from '../../../src/storage/ports.ts';
 import { runQueueContract } from './queue-contract.ts';
 import { BUCKET_MS } from '../../../src/storage/sql/build-window.ts';
 import { signInGuardContract } from './sign-in-contract.ts';
+import { artifactContract } from './artifact-contract.ts';
 
 /**
  * The one suite every storage adapter must pass, run against a real database by each adapter's
@@ -149,6 +150,10 @@ export function runStoreContract(options: StoreContractOptions): void {
     });
 
     signInGuardContract(() => storage);
+    artifactContract(
+      () => storage,
+      () => newJob(),
+    );
 
     it('lists only the projects a user is a member of, unless they see the whole domain', async () => {
       const other = newId32();

@@ -1,0 +1,142 @@
+/**
+ * What a build keeps of what it produced: files its `upload_artifact` steps matched (the release
+ * repository of CodeArts), each stored once in Kiln's artifact store under a random key, with its
+ * size, sha256 and content type. A build has at most one artifact of a name: a later upload of the
+ * same name replaces it, as CodeArts' "setting it can overwrite" says.
+ */
+export interface Artifact {
+  /** The key of its bytes in the artifact store (random, never derived from the name). */
+  id: string;
+  recordId: string;
+  jobId: string;
+  buildNumber: number;
+  name: string;
+  /** The release version it was uploaded as (the build number unless the step gave one). */
+  version: string;
+  size: number;
+  sha256: string;
+  contentType: string;
+  createdAt: number;
+}
+
+/** A range of bytes, both ends included (as HTTP ranges). */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/** Longest artifact name and version. */
+export const ARTIFACT_NAME_MAX = 255;
+
+/**
+ * Why `name` cannot name an artifact, or undefined when it can: a file name (no directory part),
+ * not `.` or `..`, printable, at most 255 bytes.
+ */
+export function artifactNameProblem(name: string): string | undefined {
+  if (name === '' || name === '.' || name === '..') return 'an artifact name must be a file name';
+  if (Buffer.byteLength(name) > ARTIFACT_NAME_MAX)
+    return `an artifact name is at most ${ARTIFACT_NAME_MAX} bytes`;
+  if (/[/\\]/.test(name)) return `artifact name "${name}" has a directory part`;
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'an artifact name has no control characters';
+  return undefined;
+}
+
+/** A version: what artifactNameProblem allows, and no wider. */
+export function artifactVersionProblem(version: string): string | undefined {
+  if (version === '') return undefined;
+  const problem = artifactNameProblem(version);
+  return problem?.replace('artifact name', 'artifact version');
+}
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  jar: 'application/java-archive',
+  war: 'application/java-archive',
+  ear: 'application/java-archive',
+  zip: 'application/zip',
+  gz: 'application/gzip',
+  tgz: 'application/gzip',
+  tar: 'application/x-tar',
+  json: 'application/json',
+  xml: 'application/xml',
+  txt: 'text/plain',
+  log: 'text/plain',
+  md: 'text/markdown',
+  html: 'text/html',
+  pdf: 'application/pdf',
+  png: 'image/png',
+  svg: 'image/svg+xml',
+  apk: 'application/vnd.android.package-archive',
+  deb: 'application/vnd.debian.binary-package',
+  rpm: 'application/x-rpm',
+};
+
+/** The content type an artifact is served with, by its name's extension. */
+export function artifactContentType(name: string): string {
+  const dot = name.lastIndexOf('.');
+  const ext = dot < 0 ? '' : name.slice(dot + 1).toLowerCase();
+  return CONTENT_TYPES[ext] ?? 'application/octet-stream';
+}
+
+/** Kiln's download path of an artifact (what ShowOutputInfo's `uri` and download_artifact's `url` use). */
+export function artifactPath(jobId: string, buildNumber: number, name: string): string {
+  return `/v1/kiln/jobs/${jobId}/${buildNumber}/artifacts/${encodeURIComponent(name)}`;
+}
+
+/** What a download_artifact `url` names: a job, a build of it, an artifact. */
+export interface ArtifactAddress {
+  jobId: string;
+  buildNumber: number;
+  name: string;
+}
+
+/**
+ * Reads a download_artifact `url`: Kiln's download path, alone or in a full URL of any host
+ * (the server that runs the build serves it), as artifactPath writes it. Undefined otherwise.
+ */
+export function parseArtifactUrl(url: string): ArtifactAddress | undefined {
+  let path = url.trim();
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(path);
+  if (scheme) path = path.slice(scheme[0].length);
+  const m = /^\/v1\/kiln\/jobs\/([0-9a-z]{32})\/([1-9][0-9]{0,9})\/artifacts\/([^/?#]+)$/.exec(path);
+  if (!m) return undefined;
+  let name: string;
+  try {
+    name = decodeURIComponent(m[3]!);
+  } catch {
+    return undefined;
+  }
+  if (artifactNameProblem(name)) return undefined;
+  return { jobId: m[1]!, buildNumber: Number(m[2]), name };
+}
+
+/** A build that kept artifacts, as retention sees it. */
+export interface BuildWithArtifacts {
+  recordId: string;
+  number: number;
+  state: string;
+  finishedAt: number | null;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The builds whose artifacts a job's retention lets go, of `builds` (newest first): those past
+ * the newest `keep.builds`, and those that finished more than `keep.days` days before `now`.
+ * Never a build still running, nor the last successful one of them.
+ */
+export function artifactsToDrop(
+  builds: readonly BuildWithArtifacts[],
+  keep: { builds?: number; days?: number },
+  now: number,
+): string[] {
+  if (keep.builds === undefined && keep.days === undefined) return [];
+  const lastSuccess = builds.find((b) => b.state === 'SUCCESS')?.recordId;
+  return builds
+    .filter((b, index) => {
+      if (b.finishedAt === null || b.recordId === lastSuccess) return false;
+      const tooMany = keep.builds !== undefined && index >= keep.builds;
+      const tooOld = keep.days !== undefined && b.finishedAt < now - keep.days * DAY_MS;
+      return tooMany || tooOld;
+    })
+    .map((b) => b.recordId);
+}

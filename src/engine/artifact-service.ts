@@ -1,0 +1,269 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import {
+  artifactsToDrop,
+  artifactContentType,
+  artifactNameProblem,
+  artifactPath,
+  artifactVersionProblem,
+  parseArtifactUrl,
+  type Artifact,
+  type ByteRange,
+} from '../domain/artifact.ts';
+import type { Clock } from '../domain/clock.ts';
+import { AppError, invalidParam } from '../domain/errors.ts';
+import { newId32 } from '../domain/ids.ts';
+import type { Principal } from '../domain/identity.ts';
+import { roleAllows } from '../domain/roles.ts';
+import {
+  ArtifactGapError,
+  ArtifactRefusedError,
+  type ArtifactDownload,
+  type ArtifactPart,
+  type StoredArtifact,
+} from '../protocol/runner-protocol.ts';
+import { ArtifactTooLargeError } from '../storage/errors.ts';
+import type { ArtifactBlobStore, Storage } from '../storage/ports.ts';
+import { requireJob, userProjectAccess } from './access.ts';
+import { heldRun } from './held-run.ts';
+import { storedJobDocument } from './stored-secrets.ts';
+import { toJobSpec } from '../domain/job-config.ts';
+
+/** Unfinished uploads untouched this long are dropped; unreferenced bytes this old are swept. */
+const STALE_MS = 24 * 3_600_000;
+const ORPHAN_MS = 3_600_000;
+
+/**
+ * Artifacts: what `upload_artifact` steps keep of a build, served through Kiln's artifact API and
+ * ShowOutputInfo, and fetched by later builds' `download_artifact` steps. Bytes live in an
+ * ArtifactBlobStore; a row is written once they are stored and deleted before they are, so a crash
+ * leaves at most bytes no row names, which `sweep` (at start) deletes.
+ */
+export class ArtifactService {
+  /** Uploads in progress in this process, so that a resend stops the attempt it replaces first. */
+  private readonly uploading = new Map<string, { abort: AbortController; done: Promise<unknown> }>();
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+    private readonly blobs: ArtifactBlobStore | undefined,
+    private readonly maxBytes: number,
+    private readonly logger: Logger,
+  ) {}
+
+  private store(): ArtifactBlobStore {
+    if (!this.blobs)
+      throw new ArtifactRefusedError('this server keeps no artifacts (no artifact store is configured)');
+    return this.blobs;
+  }
+
+  /** The runner side of upload_artifact (protocol `artifact`). */
+  async upload(runnerId: string, recordId: string, part: ArtifactPart): Promise<StoredArtifact> {
+    const run = await heldRun(this.storage, runnerId, recordId);
+    const blobs = this.store();
+    const problem = artifactNameProblem(part.name) ?? artifactVersionProblem(part.version);
+    if (problem) throw new ArtifactRefusedError(problem);
+    if (part.size > this.maxBytes)
+      throw new ArtifactRefusedError(
+        `${part.name} has ${part.size} bytes; an artifact is at most ${this.maxBytes} bytes (KILN_ARTIFACT_MAX_BYTES)`,
+      );
+    const uploadId = `${recordId}.${createHash('sha256').update(part.name).digest('hex').slice(0, 32)}`;
+    // A resend replaces an attempt whose connection may not have noticed yet that it is dead.
+    const before = this.uploading.get(uploadId);
+    if (before) {
+      before.abort.abort();
+      await before.done.catch(() => {});
+    }
+    const abort = new AbortController();
+    const attempt = this.receive(blobs, uploadId, part, abort.signal);
+    const entry = { abort, done: attempt };
+    this.uploading.set(uploadId, entry);
+    let size: number;
+    try {
+      size = await attempt;
+    } finally {
+      if (this.uploading.get(uploadId) === entry) this.uploading.delete(uploadId);
+    }
+    if (size < part.size) throw new ArtifactGapError(size);
+    const key = newId32();
+    const stored = await blobs.commitPart(uploadId, key);
+    const artifact: Artifact = {
+      id: key,
+      recordId,
+      jobId: run.build.jobId,
+      buildNumber: run.build.number,
+      name: part.name,
+      version: part.version || String(run.build.number),
+      size: stored.size,
+      sha256: stored.sha256,
+      contentType: artifactContentType(part.name),
+      createdAt: this.clock.now(),
+    };
+    try {
+      const replaced = await this.storage.artifacts.put(artifact);
+      if (replaced) await blobs.delete([replaced]);
+    } catch (error) {
+      await blobs.delete([key]).catch(() => {});
+      throw error;
+    }
+    this.logger.info(
+      { recordId, jobId: artifact.jobId, artifact: artifact.name, size: artifact.size },
+      'artifact stored',
+    );
+    return { name: artifact.name, version: artifact.version, size: artifact.size, sha256: artifact.sha256 };
+  }
+
+  /** Appends the part where the store's copy ends; returns the copy's size. */
+  private async receive(
+    blobs: ArtifactBlobStore,
+    uploadId: string,
+    part: ArtifactPart,
+    signal: AbortSignal,
+  ): Promise<number> {
+    const held = await blobs.partSize(uploadId);
+    if (held !== part.offset || held > part.size) {
+      if (held > part.size) await blobs.discardPart(uploadId);
+      throw new ArtifactGapError(held > part.size ? 0 : held);
+    }
+    if (held === part.size) return held;
+    try {
+      return await blobs.appendPart(uploadId, part.offset, abortable(part.body, signal), part.size);
+    } catch (error) {
+      if (error instanceof ArtifactTooLargeError) {
+        await blobs.discardPart(uploadId);
+        throw new ArtifactRefusedError(`${part.name} sent more than the ${part.size} bytes it announced`);
+      }
+      throw error;
+    }
+  }
+
+  /** The runner side of download_artifact: the artifact `url` names, if the build's user may read it. */
+  async fetchForBuild(runnerId: string, recordId: string, url: string): Promise<ArtifactDownload> {
+    const run = await heldRun(this.storage, runnerId, recordId);
+    const blobs = this.store();
+    const address = parseArtifactUrl(url);
+    if (!address)
+      throw new ArtifactRefusedError(
+        `"${url}" is not an artifact address (/v1/kiln/jobs/{job_id}/{build_no}/artifacts/{name}, as ShowOutputInfo's uri gives it)`,
+      );
+    const notFound = new ArtifactRefusedError(
+      `no artifact ${address.name} of build ${address.buildNumber} of job ${address.jobId} that this build may read`,
+    );
+    const user = await this.storage.users.findById(run.build.userId);
+    const job = await this.storage.jobs.findById(address.jobId);
+    if (!user || user.disabled || !job) throw notFound;
+    const access = await userProjectAccess(this.storage, user, job.projectId);
+    if (!access || !roleAllows(access.role, 'read')) throw notFound;
+    const build = await this.storage.builds.findByNumber(address.jobId, address.buildNumber);
+    const artifact = build && (await this.storage.artifacts.find(build.recordId, address.name));
+    if (!artifact) throw notFound;
+    return {
+      name: artifact.name,
+      size: artifact.size,
+      sha256: artifact.sha256,
+      body: (await blobs.read(artifact.id)) as AsyncIterable<Uint8Array>,
+    };
+  }
+
+  /** A build's artifacts (Kiln's list, ShowOutputInfo). */
+  async list(
+    caller: Principal,
+    jobId: string,
+    buildNumber: number,
+  ): Promise<{ artifacts: Artifact[]; projectId: string; dailyBuildNumber: string }> {
+    const { build, project } = await this.findBuild(caller, jobId, buildNumber);
+    return {
+      artifacts: await this.storage.artifacts.listByBuild(build.recordId),
+      projectId: project.id,
+      dailyBuildNumber: build.dailyBuildNumber,
+    };
+  }
+
+  /** An artifact's bytes (describe() checked the caller), or a range of them. */
+  async bytes(artifact: Artifact, range?: ByteRange): Promise<NodeJS.ReadableStream> {
+    return this.store().read(artifact.id, range);
+  }
+
+  /** An artifact's row, for the answer's headers before its bytes are read. */
+  async describe(caller: Principal, jobId: string, buildNumber: number, name: string): Promise<Artifact> {
+    const { build } = await this.findBuild(caller, jobId, buildNumber);
+    const artifact = await this.storage.artifacts.find(build.recordId, name);
+    if (!artifact) throw new AppError('NOT_FOUND', `build ${buildNumber} has no artifact ${name}`);
+    return artifact;
+  }
+
+  private async findBuild(caller: Principal, jobId: string, buildNumber: number) {
+    if (!Number.isSafeInteger(buildNumber) || buildNumber < 1)
+      throw invalidParam('build_no must be a positive integer');
+    const access = await requireJob(this.storage, caller, jobId, 'read');
+    const build = await this.storage.builds.findByNumber(jobId, buildNumber);
+    if (!build) throw new AppError('BUILD_NOT_FOUND', `build ${buildNumber} of this job not found`);
+    return { ...access, build };
+  }
+
+  /**
+   * Applies the job's retention (job document `kiln.artifacts_keep_builds` / `_days`): forgets the
+   * artifacts of builds it lets go, then deletes their bytes. Returns how many artifacts went.
+   */
+  async retain(jobId: string): Promise<number> {
+    const job = await this.storage.jobs.findById(jobId);
+    if (!job) return 0;
+    const keep = toJobSpec(storedJobDocument(job.config)).artifactRetention;
+    if (keep.builds === undefined && keep.days === undefined) return 0;
+    const drop = artifactsToDrop(
+      await this.storage.artifacts.buildsWithArtifacts(jobId),
+      keep,
+      this.clock.now(),
+    );
+    if (drop.length === 0) return 0;
+    // Rows first: a crash before the bytes go leaves bytes no row names, which sweep() deletes.
+    const ids = await this.storage.transaction((tx) => tx.artifacts.deleteByBuilds(drop));
+    await this.blobs?.delete(ids);
+    this.logger.info({ jobId, builds: drop.length, artifacts: ids.length }, 'artifacts let go by retention');
+    return ids.length;
+  }
+
+  /** retain() for every job that has artifacts (the days pass without builds). */
+  async retainAll(): Promise<number> {
+    let gone = 0;
+    for (const jobId of await this.storage.artifacts.jobsWithArtifacts()) gone += await this.retain(jobId);
+    return gone;
+  }
+
+  /** Deletes bytes no row names (a crash between storing and recording) and stale unfinished uploads. */
+  async sweep(): Promise<{ orphans: number; parts: number }> {
+    if (!this.blobs) return { orphans: 0, parts: 0 };
+    const now = this.clock.now();
+    const parts = await this.blobs.dropStaleParts(now - STALE_MS);
+    let batch: string[] = [];
+    let orphans = 0;
+    const flush = async () => {
+      const known = await this.storage.artifacts.known(batch);
+      const gone = batch.filter((k) => !known.has(k));
+      await this.blobs!.delete(gone);
+      orphans += gone.length;
+      batch = [];
+    };
+    for await (const blob of this.blobs.listBlobs()) {
+      if (blob.storedAt > now - ORPHAN_MS) continue;
+      batch.push(blob.key);
+      if (batch.length >= 500) await flush();
+    }
+    if (batch.length > 0) await flush();
+    if (orphans + parts > 0) this.logger.info({ orphans, parts }, 'swept artifact bytes no build names');
+    return { orphans, parts };
+  }
+
+  /** Kiln's download path of an artifact. */
+  static uri(a: Artifact): string {
+    return artifactPath(a.jobId, a.buildNumber, a.name);
+  }
+}
+
+/** The stream, ended with an AbortError when `signal` aborts. */
+async function* abortable(body: AsyncIterable<Uint8Array>, signal: AbortSignal): AsyncIterable<Uint8Array> {
+  for await (const chunk of body) {
+    if (signal.aborted) throw new DOMException('a newer attempt replaced this upload', 'AbortError');
+    yield chunk;
+  }
+}

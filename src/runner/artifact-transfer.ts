@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import { constants, createWriteStream } from 'node:fs';
+import { lstat, open, readdir, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import picomatch from 'picomatch';
+import { isTransient, retry } from '../domain/retry.ts';
+import type { UploadInputs } from '../domain/tool-inputs.ts';
+import { ArtifactGapError, type RunnerPeer, type StoredArtifact } from '../protocol/runner-protocol.ts';
+import { REPORT_BACKOFF } from './persist.ts';
+
+/** Where a build's artifact steps read and write, and how they report. */
+export interface TransferContext {
+  peer: RunnerPeer;
+  recordId: string;
+  /** The workspace on the runner's side. */
+  workspace: string;
+  /** The build's user, who owns what a download writes (absent when the runner's user is the build's). */
+  owner: { uid: number; gid: number } | undefined;
+  signal: AbortSignal;
+  line: (text: string) => void;
+  /** How long transfers retry through an outage. */
+  patienceMs: number;
+}
+
+/** Most files one upload_artifact step keeps, and most entries its walk of the workspace visits. */
+const MAX_FILES = 1_000;
+const MAX_VISITED = 200_000;
+
+/**
+ * An upload_artifact step: keeps each regular file of the workspace its glob matches as an artifact
+ * of the build. The walk follows no symbolic link and skips `.git`; files are read with O_NOFOLLOW.
+ * The step's processes have all ended when it runs, so nothing changes the files meanwhile.
+ */
+export async function uploadArtifacts(ctx: TransferContext, upload: UploadInputs): Promise<boolean> {
+  const pattern = upload.pattern.replace(/^\.\//, '');
+  if (pattern.startsWith('/') || pattern.split('/').includes('..')) {
+    ctx.line(`upload_artifact: path "${upload.pattern}" must be a glob inside the workspace`);
+    return false;
+  }
+  const found = await matchFiles(ctx.workspace, pattern);
+  if (found.overflow) {
+    ctx.line(
+      found.overflow === 'files'
+        ? `upload_artifact: "${upload.pattern}" matches more than ${MAX_FILES} files; narrow it`
+        : `upload_artifact: the workspace has more than ${MAX_VISITED} entries to look through`,
+    );
+    return false;
+  }
+  if (found.files.length === 0) {
+    ctx.line(`upload_artifact: no file of the workspace matches "${upload.pattern}"`);
+    return false;
+  }
+  const kept = new Map<string, string>();
+  for (const file of found.files) {
+    if (ctx.signal.aborted) return false;
+    const name = upload.name || basename(file);
+    const earlier = kept.get(name);
+    if (earlier) ctx.line(`upload_artifact: ${file} replaces ${earlier} as artifact ${name}`);
+    const stored = await sendFile(ctx, file, name, upload.version);
+    kept.set(name, file);
+    ctx.line(
+      `kept ${file} as artifact ${stored.name} ${stored.version} (${describeSize(stored.size)}, sha256 ${stored.sha256})`,
+    );
+  }
+  return true;
+}
+
+/**
+ * Sends one file, resuming where the server's copy ends. After a failure the runner does not know
+ * how much arrived, so it first sends an empty part at the file's end: the server answers with the
+ * size it holds (or, holding it all, keeps the file), and no byte crosses the network twice.
+ */
+async function sendFile(
+  ctx: TransferContext,
+  file: string,
+  name: string,
+  version: string,
+): Promise<StoredArtifact> {
+  const path = join(ctx.workspace, file);
+  const { size } = await lstat(path);
+  let offset = 0;
+  return retry(
+    async () => {
+      const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+      const body = handle.createReadStream({ start: offset, highWaterMark: 1024 * 1024 });
+      try {
+        return await ctx.peer.artifact(ctx.recordId, { name, version, size, offset, body });
+      } catch (error) {
+        offset = error instanceof ArtifactGapError ? error.expectedOffset : size;
+        throw error;
+      } finally {
+        body.destroy();
+        await handle.close().catch(() => {});
+      }
+    },
+    {
+      backoff: REPORT_BACKOFF,
+      patienceMs: ctx.patienceMs,
+      signal: ctx.signal,
+      transient: (error) => error instanceof ArtifactGapError || isTransient(error),
+    },
+  );
+}
+
+/**
+ * A download_artifact step: the artifact its url names, written to the workspace's top directory
+ * under the artifact's name (replacing what is there, never through a link), owned by the build's
+ * user, its size and sha256 checked.
+ */
+export async function downloadArtifact(ctx: TransferContext, url: string): Promise<boolean> {
+  return retry(
+    async () => {
+      const found = await ctx.peer.fetchArtifact(ctx.recordId, url);
+      const target = join(ctx.workspace, found.name);
+      await rm(target, { force: true, recursive: true });
+      const hash = createHash('sha256');
+      let size = 0;
+      const count = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          size += chunk.length;
+          hash.update(chunk);
+          done(null, chunk);
+        },
+      });
+      const file = await open(
+        target,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o644,
+      );
+      if (ctx.owner) await file.chown(ctx.owner.uid, ctx.owner.gid);
+      await pipeline(found.body, count, createWriteStream('', { fd: file }), { signal: ctx.signal });
+      const sha256 = hash.digest('hex');
+      if (size !== found.size || sha256 !== found.sha256) {
+        await rm(target, { force: true });
+        throw new Error(`artifact ${found.name} arrived damaged (${size} bytes, sha256 ${sha256})`);
+      }
+      ctx.line(
+        `downloaded artifact ${found.name} (${describeSize(size)}, sha256 ${sha256}) into the workspace`,
+      );
+      return true;
+    },
+    { backoff: REPORT_BACKOFF, patienceMs: ctx.patienceMs, signal: ctx.signal },
+  );
+}
+
+/** Workspace files (relative paths) the glob matches, walking without following links. */
+async function matchFiles(
+  workspace: string,
+  pattern: string,
+): Promise<{ files: string[]; overflow?: 'files' | 'entries' }> {
+  const matches = picomatch(pattern, { dot: true });
+  const files: string[] = [];
+  let visited = 0;
+  let overflow: 'files' | 'entries' | undefined;
+  const walk = async (relative: string): Promise<void> => {
+    const entries = await readdir(join(workspace, relative), { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (overflow) return;
+      if (++visited > MAX_VISITED) overflow = 'entries';
+      const path = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (entry.name !== '.git') await walk(path);
+      } else if (entry.isFile() && matches(path)) {
+        files.push(path);
+        if (files.length > MAX_FILES) overflow = 'files';
+      }
+    }
+  };
+  await walk('');
+  return { files, ...(overflow && { overflow }) };
+}
+
+/** "6 bytes", "2.4 MiB", "1.2 GiB". */
+function describeSize(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${bytes} bytes`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+}
