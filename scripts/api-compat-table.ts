@@ -44,9 +44,12 @@ export const PARTLY: Record<string, string> = {
   ListProjectJobs:
     '`search`, `creator_id`, `build_status` and `sort_order` work; `sort_field` is `job_name`, `last_build_time` or `create_time` (CodeArts names none); `by_group`, `group_path_id` are accepted and ignored',
   ListJobConfig: '`get_all_params` is accepted and ignored (the whole document is returned)',
-  ShowRecordDetail: '`repo_name`, `repo_id`, `parent_record_id`, `err_msg` are empty strings',
-  ShowRecordInfo: '`repo_name`, `repo_id`, `parent_record_id`, `err_msg` are empty strings',
-  ShowJobBuildRecordDetail: '`repo_name`, `repo_id`, `parent_record_id`, `err_msg` are empty strings',
+  ShowRecordDetail:
+    "`repo_name`, `repo_id`, `err_msg` are empty strings; `parent_record_id` names the BuildFlow's build for a job of a flow ('' otherwise)",
+  ShowRecordInfo:
+    "`repo_name`, `repo_id`, `err_msg` are empty strings; `parent_record_id` names the BuildFlow's build for a job of a flow ('' otherwise)",
+  ShowJobBuildRecordDetail:
+    "`repo_name`, `repo_id`, `err_msg` are empty strings; `parent_record_id` names the BuildFlow's build for a job of a flow ('' otherwise)",
   ShowBuildRecord:
     "`group_name` is empty; every parameter's `type` is `string`; `rerun`/`is_rerun` are false (no reruns)",
   ShowBuildRecordFullStages:
@@ -60,6 +63,10 @@ export const PARTLY: Record<string, string> = {
     "the stages whose step collected JUnit reports (`unit_test.report_path`, the Maven module's `file`); no coverage; `region` is empty",
   ShowReportSummary:
     "JUnit counts (skipped as `others`); `execution_time` is the step's duration; no coverage; `region` is empty",
+  ShowFlowGraph:
+    "a vertex per job of the flow (its build); `status` is QUEUED or RUNNING until the job's build ends; an edge runs from a job to each job that depends on it",
+  ShowBuildRecordFlowGraph:
+    "a vertex per job of the flow (its build); `status` is QUEUED or RUNNING until the job's build ends; an edge runs from a job to each job that depends on it",
   ShowOutputInfo:
     "`package_infos` holds the build's artifacts by name and `package_info` the one kept last (null without any); `image_infos` is null (Kiln pushes no images); `package_type` is `generic`, `type` is `package`, `uri` is Kiln's download path",
   DownloadBuildLog: '`log_level` is accepted and ignored (one log level)',

@@ -1,6 +1,7 @@
 import { Type, type TSchema } from 'typebox';
 import * as admin from './admin.ts';
 import * as artifacts from './artifacts.ts';
+import * as flows from './flows.ts';
 import * as builds from './builds.ts';
 import { BuildNoParams, Envelope, JobIdParams, StatusOnly } from './common.ts';
 import * as iam from './iam.ts';
@@ -454,6 +455,24 @@ export const operations = {
     params: JobIdParams,
     query: reports.ReportSummaryQuery,
     response: { 200: reports.ReportSummary },
+  }),
+  showFlowGraph: op({
+    method: 'GET',
+    path: '/v3/{build_flow_record_id}/flow-graph',
+    summary: "A BuildFlow build's jobs (vertices: their builds) and dependencies (edges), v3 envelope",
+    tag: 'Builds',
+    auth: 'project',
+    params: flows.FlowRecordParams,
+    response: { 200: flows.FlowGraphV3 },
+  }),
+  showBuildRecordFlowGraph: op({
+    method: 'GET',
+    path: '/v1/record/{build_flow_record_id}/flow-graph',
+    summary: "A BuildFlow build's jobs (vertices: their builds) and dependencies (edges)",
+    tag: 'Builds',
+    auth: 'project',
+    params: flows.FlowRecordParams,
+    response: { 200: flows.FlowGraphV1 },
   }),
   showOutputInfo: op({
     method: 'GET',

@@ -31,8 +31,11 @@ export interface BuildPlan {
     | undefined;
   /** The job's steps; empty for a code-based build (its steps come from its build.yml). */
   steps: StepSpec[];
-  /** A code-based build: the build.yml to read from the commit built (absent: a graphical build). */
-  yaml?: { path: string };
+  /**
+   * A code-based build: the build.yml to read from the commit built (absent: a graphical build);
+   * for a job of a BuildFlow, the parameters the flow passes down (under the file's own).
+   */
+  yaml?: { path: string; inherited?: { name: string; value: string }[] };
   parameters: BuildParameter[];
   timeoutMs: number;
   keepWorkspace: boolean;

@@ -1,5 +1,11 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
+import { isScalar, isSeq, type Node } from 'yaml';
 import { ACTIONS } from './actions.ts';
+import { BuildYamlError, MAX_BUILD_YAML_BYTES, yamlReader, type YamlReader } from './yaml-reader.ts';
+
+export { BuildYamlError, MAX_BUILD_YAML_BYTES };
+
+/** The keys that make a file a BuildFlow (build-flow.ts reads it). */
+export const FLOW_KEYS = ['buildflow', 'buildflows'];
 
 /**
  * Reads a CodeArts build.yml (shared/spec/build-yaml.md; Kiln's decisions in docs/build-yaml.md):
@@ -38,73 +44,24 @@ export interface BuildYaml {
   actions: YamlAction[];
 }
 
-/** A build.yml that cannot be run; the message starts with `path:line:column:`. */
-export class BuildYamlError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BuildYamlError';
-  }
-}
-
 const STAGES = ['PRE_BUILD', 'BUILD'] as const;
 const TOP_KEYS = ['version', 'params', 'env', 'envs', 'steps', 'buildspace'];
 const RESOURCE_KEYS = ['type', 'arch', 'class', 'pool', 'cache'];
 const ACTION_KEYS = ['name', 'image', 'inputs'];
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-/** A build.yml larger than this is refused (a real one is a few KB). */
-export const MAX_BUILD_YAML_BYTES = 256 * 1024;
 
 /** Parses and checks a build.yml; throws BuildYamlError naming the place and the problem. */
 export function parseBuildYaml(text: string, path: string): BuildYaml {
-  const lines = new LineCounter();
-  const fail = (offset: number | undefined, message: string): never => {
-    const pos = offset === undefined ? { line: 1, col: 1 } : lines.linePos(offset);
-    throw new BuildYamlError(`${path}:${pos.line}:${pos.col}: ${message}`);
-  };
-  if (Buffer.byteLength(text) > MAX_BUILD_YAML_BYTES)
-    throw new BuildYamlError(`${path}: is larger than ${MAX_BUILD_YAML_BYTES / 1024} KB`);
-  const doc = parseDocument(text, { schema: 'failsafe', lineCounter: lines, uniqueKeys: true });
-  checkFullWidthColon(text, path);
-  const [error] = doc.errors;
-  if (error) {
-    const at = error.pos[0];
-    if (error.code === 'TAB_AS_INDENT')
-      fail(
-        at,
-        'a TAB character indents this line; YAML indents with spaces only (some CodeArts examples use TABs)',
-      );
-    if (error.code === 'DUPLICATE_KEY') fail(at, `${firstLine(error.message)}: each key may appear once`);
-    fail(at, firstLine(error.message));
-  }
-  const root = doc.contents;
-  if (!isMap(root))
-    return fail(root?.range?.[0], 'expected a map of keys (version, params, env, steps, ...)');
-
-  const where = (node: Node | null | undefined) => node?.range?.[0];
-  const mapOf = (node: unknown, what: string): YAMLMap<unknown, unknown> => {
-    if (isMap(node)) return node;
-    const n = node as Node | undefined;
-    if (isScalar(n) && /[\w-]:[^\s]/.test(String(n.value)))
-      fail(
-        where(n),
-        `${what} must be a map; write a space after each colon ("${colonSlip(String(n.value))}" is read as one string)`,
-      );
-    return fail(where(n), `${what} must be a map`);
-  };
-  const keyOf = (pair: { key: unknown }) => (isScalar(pair.key) ? String(pair.key.value) : '');
-  const stringOf = (node: unknown, what: string): string => {
-    if (node === null || node === undefined) return '';
-    if (isScalar(node)) return String(node.value ?? '');
-    return fail(where(node as Node), `${what} must be a single value`);
-  };
+  const reader = yamlReader(text, path);
+  const { doc, root, lines, fail, where, mapOf, keyOf, stringOf } = reader;
 
   const topKeys = new Map<string, { key: Node; value: unknown }>();
   for (const pair of root.items) {
     const key = keyOf(pair);
-    if (key === 'buildflow' || key === 'buildflows')
+    if (FLOW_KEYS.includes(key))
       fail(
-        where(pair.key as Node),
-        `"${key}" (a multi-job BuildFlow file) is not supported by Kiln; give a single-job file with "steps"`,
+        where(pair.key),
+        `"${key}": a BuildFlow file cannot be a job of a flow (build_ref names single-job files with "steps")`,
       );
     if (!TOP_KEYS.includes(key))
       fail(where(pair.key as Node), `unknown key "${key}"; a build.yml has ${TOP_KEYS.join(', ')}`);
@@ -116,18 +73,7 @@ export function parseBuildYaml(text: string, path: string): BuildYaml {
   const v = stringOf(version?.value, 'version');
   if (v !== '2.0' && v !== '2') fail(where(version?.value as Node), `version must be 2.0, not "${v}"`);
 
-  const params: BuildYaml['params'] = [];
-  const paramsNode = topKeys.get('params')?.value;
-  if (paramsNode !== undefined && paramsNode !== null && !(isScalar(paramsNode) && paramsNode.value === '')) {
-    if (!isSeq(paramsNode)) fail(where(paramsNode as Node), 'params must be a list of {name, value}');
-    for (const item of (paramsNode as { items: unknown[] }).items) {
-      const m = mapOf(item, 'a params entry');
-      const name = stringOf(m.get('name', true), 'params name');
-      if (!PARAM_NAME.test(name))
-        fail(where(m), `params entry "${name}": a name of letters, digits and _ not starting with a digit`);
-      params.push({ name, value: stringOf(m.get('value', true), `params ${name} value`) });
-    }
-  }
+  const params = readParams(reader, topKeys.get('params')?.value, 'params');
 
   const resourceOf = (node: unknown, what: string): YamlResource => {
     const m = mapOf(node, what);
@@ -226,22 +172,22 @@ export function parseBuildYaml(text: string, path: string): BuildYaml {
   return { params, ...(env && { env }), envs, ...(buildspace && { buildspace }), actions };
 }
 
-function firstLine(text: string): string {
-  return (text.split('\n')[0] ?? text).replace(/ at line \d+, column \d+:?$/, '');
-}
-
-function colonSlip(text: string): string {
-  return /[\w-]+:[^\s]\S*/.exec(text)?.[0] ?? text;
-}
-
-/** A key written with a full-width colon (`pool：Mydocker`) reads as text, not as a key. */
-function checkFullWidthColon(text: string, path: string): void {
-  const lines = text.split('\n');
-  lines.forEach((line, i) => {
-    const m = /^(\s*(?:-\s+)?[\w-]+\s*)：/.exec(line);
-    if (m)
-      throw new BuildYamlError(
-        `${path}:${i + 1}:${(m[1] as string).length + 1}: a full-width colon (：) where YAML needs ":" followed by a space`,
-      );
-  });
+/** A list of `{name, value}` (the file's `params`, a flow job's `params`). */
+export function readParams(
+  reader: YamlReader,
+  node: unknown,
+  what: string,
+): { name: string; value: string }[] {
+  const { fail, where, mapOf, stringOf, isEmpty } = reader;
+  const params: { name: string; value: string }[] = [];
+  if (isEmpty(node)) return params;
+  if (!isSeq(node)) fail(where(node), `${what} must be a list of {name, value}`);
+  for (const item of (node as { items: unknown[] }).items) {
+    const m = mapOf(item, `a ${what} entry`);
+    const name = stringOf(m.get('name', true), `${what} name`);
+    if (!PARAM_NAME.test(name))
+      fail(where(m), `${what} entry "${name}": a name of letters, digits and _ not starting with a digit`);
+    params.push({ name, value: stringOf(m.get('value', true), `${what} ${name} value`) });
+  }
+  return params;
 }

@@ -6,7 +6,8 @@ import type { StepSpec } from './job-config.ts';
 /**
  * Turns a parsed build.yml into the steps a build runs and the parameters it sees. Precedence
  * (spec §4.2): the build's own parameters (run-time values over the job's defaults) over the
- * file's `params`; the predefined parameters over everything (they say what is being built).
+ * file's `params`, over what a BuildFlow passed down (`inherited`: the job's inputs over the flow
+ * file's params); the predefined parameters over everything (they say what is being built).
  * `${name}` is replaced in names, images and inputs; commands are left to the shell, which sees
  * every parameter in its environment (so `${HOME}` in a command keeps working).
  */
@@ -24,8 +25,10 @@ export function planYamlBuild(
   given: readonly { name: string; value: string }[],
   predefined: Readonly<Record<string, string>>,
   path: string,
+  inherited: readonly { name: string; value: string }[] = [],
 ): YamlBuild {
   const parameters = new Map<string, string>();
+  for (const p of inherited) parameters.set(p.name, p.value);
   for (const p of file.params) parameters.set(p.name, p.value);
   for (const p of given) parameters.set(p.name, p.value);
   for (const [name, value] of Object.entries(predefined)) parameters.set(name, value);

@@ -13,7 +13,7 @@ export type BuildTopic = (typeof BUILD_TOPICS)[number];
 export class BuildEvents {
   private readonly emitter = new EventEmitter();
   private unsubscribe: (() => Promise<void>) | undefined;
-  private readonly finishHooks: ((state: string) => void)[] = [];
+  private readonly finishHooks: ((state: string, recordId: string) => void)[] = [];
 
   constructor(
     private readonly notifier: Notifier,
@@ -42,12 +42,12 @@ export class BuildEvents {
 
   /** A build finished here (publishes `finished`; local hooks see the state, e.g. for metrics). */
   finished(recordId: string, state: string): void {
-    for (const hook of this.finishHooks) hook(state);
+    for (const hook of this.finishHooks) hook(state, recordId);
     this.publish('finished', recordId);
   }
 
-  /** Called with the state of every build this process finishes. */
-  onFinish(hook: (state: string) => void): void {
+  /** Called with the state and record id of every build this process finishes. */
+  onFinish(hook: (state: string, recordId: string) => void): void {
     this.finishHooks.push(hook);
   }
 

@@ -20,6 +20,8 @@ export interface BuildDetails {
   steps: BuildStep[];
   /** The build.yml a code-based build ran; undefined for a graphical (ACTION) build. */
   script: BuildScript | undefined;
+  /** The BuildFlow build this build is a job of ('' when none). */
+  parentRecordId: string;
 }
 
 /** A build as its record views show it: its details, plan (secrets masked), stop request and log size. */
@@ -53,6 +55,8 @@ export class BuildService {
     private readonly timeZone: string,
     private readonly events: BuildEvents,
     private readonly stored: StoredSecrets,
+    /** Told of each stop asked of a running or waiting build (a BuildFlow stops its jobs). */
+    private readonly onStop: (recordId: string) => Promise<void> = async () => {},
   ) {}
 
   /** RunJob: accepts the run at once (a queued build with its number) or says why not. */
@@ -132,6 +136,7 @@ export class BuildService {
     }
     if (await this.storage.builds.requestCancel(build.recordId))
       this.events.publish('cancel', build.recordId);
+    await this.onStop(build.recordId);
     return { stopped: true, message: '' };
   }
 
@@ -222,11 +227,12 @@ export class BuildService {
   }
 
   private async stepsAndScript(recordId: string) {
-    const [steps, script] = await Promise.all([
+    const [steps, script, parent] = await Promise.all([
       this.storage.steps.list(recordId),
       this.storage.scripts.find(recordId),
+      this.storage.flows.parentOf(recordId),
     ]);
-    return { steps, script };
+    return { steps, script, parentRecordId: parent ?? '' };
   }
 
   /** A build by record id (log downloads name builds that way). */

@@ -18,6 +18,7 @@ import {
 } from '../protocol/runner-protocol.ts';
 import type { BuildRun, Storage } from '../storage/ports.ts';
 import type { ArtifactService } from './artifact-service.ts';
+import type { FlowService } from './flow-service.ts';
 import type { BuildEvents } from './build-events.ts';
 import { heldRun } from './held-run.ts';
 import type { StoredSecrets } from './stored-secrets.ts';
@@ -51,6 +52,7 @@ export class DispatchService {
     private readonly stored: StoredSecrets,
     private readonly logger: Logger,
     private readonly artifacts: ArtifactService,
+    private readonly flows: FlowService,
   ) {
     this.pollMs = options.pollMs ?? 2_000;
   }
@@ -148,8 +150,9 @@ export class DispatchService {
 
   async started(runnerId: string, recordId: string, checkout: CheckoutInfo): Promise<void> {
     const run = await this.held(runnerId, recordId);
+    const { flow } = checkout;
     const marked = await this.storage.transaction(async (tx) => {
-      if (!(await tx.builds.markRunning(recordId, runnerId, checkout))) return false;
+      if (!(await tx.builds.markRunning(recordId, runnerId, checkout))) return undefined;
       // A code-based build's steps and file; a resent report finds them stored already.
       if (checkout.stages && (await tx.steps.list(recordId)).length === 0)
         await tx.steps.insertMany(recordId, checkout.stages.map(newStep));
@@ -159,10 +162,15 @@ export class DispatchService {
           path: checkout.script.path,
           script: checkout.script.text,
         });
-      return true;
+      // A BuildFlow: its jobs become builds of their own, and the runner's part of it ends here.
+      return flow ? await this.flows.start(tx, run, runnerId, checkout, flow) : [];
     });
     if (!marked) throw new LeaseLostError(recordId);
-    this.logger.info({ recordId, jobId: run.build.jobId, runnerId }, 'build started');
+    for (const childId of marked) this.events.publish('queued', childId);
+    this.logger.info(
+      { recordId, jobId: run.build.jobId, runnerId, ...(flow && { flowJobs: flow.jobs.length }) },
+      flow ? 'BuildFlow started' : 'build started',
+    );
   }
 
   async step(runnerId: string, recordId: string, report: StepReport): Promise<void> {

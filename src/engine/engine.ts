@@ -5,6 +5,7 @@ import { OutageWatch } from '../domain/outage.ts';
 import type { ArtifactBlobStore, Storage } from '../storage/ports.ts';
 import { AccessKeyService } from './access-key-service.ts';
 import { ArtifactService } from './artifact-service.ts';
+import { FLOW_SWEEP_MS, FlowService } from './flow-service.ts';
 import { AuthService } from './auth-service.ts';
 import { BuildEvents } from './build-events.ts';
 import { BuildService } from './build-service.ts';
@@ -66,6 +67,7 @@ export interface Engine {
   builds: BuildService;
   dispatch: DispatchService;
   artifacts: ArtifactService;
+  flows: FlowService;
   runners: RunnerService;
   logs: LogService;
   scheduler: Scheduler;
@@ -117,7 +119,9 @@ export function createEngine(deps: EngineDeps): Engine {
     onError(e, 'publishing an event');
     log.debug({ err: e }, 'publishing an event failed (listeners poll)');
   });
-  const builds = new BuildService(deps.storage, deps.clock, deps.timeZone, events, stored);
+  const builds = new BuildService(deps.storage, deps.clock, deps.timeZone, events, stored, (recordId) =>
+    flows.stopped(recordId),
+  );
   const auth = new AuthService(deps.storage, deps.clock, cost, new PasswordWork(deps.passwordWork));
   const accessKeys = new AccessKeyService(deps.storage, deps.clock, secrets);
   const artifacts = new ArtifactService(
@@ -127,6 +131,7 @@ export function createEngine(deps: EngineDeps): Engine {
     deps.artifactMaxBytes ?? DEFAULT_ARTIFACT_MAX_BYTES,
     log,
   );
+  const flows = new FlowService(deps.storage, deps.clock, deps.timeZone, events, stored, log);
   const dispatch = new DispatchService(
     deps.storage,
     deps.clock,
@@ -135,6 +140,7 @@ export function createEngine(deps: EngineDeps): Engine {
     stored,
     log,
     artifacts,
+    flows,
   );
   const scheduler = new Scheduler(deps.storage, deps.clock, deps.timeZone, events, stored, log);
   const webhooks = new WebhookService(deps.storage, secrets, builds, deps.clock, log);
@@ -175,6 +181,7 @@ export function createEngine(deps: EngineDeps): Engine {
     builds,
     dispatch,
     artifacts,
+    flows,
     runners: new RunnerService(deps.storage, deps.clock),
     logs: new LogService(deps.storage, builds, events),
     scheduler,
@@ -190,6 +197,7 @@ export function createEngine(deps: EngineDeps): Engine {
       await events.start();
       every(LOOPS.scheduleMs, 'firing schedules', () => scheduler.tick());
       every(LOOPS.leaseSweepMs, 'expiring runner leases', () => dispatch.expireLeases());
+      every(FLOW_SWEEP_MS, 'moving BuildFlows on', () => flows.sweep());
       every(LOOPS.tokenPurgeMs, 'purging expired tokens', () => auth.purgeExpired());
       every(LOOPS.deliveryPurgeMs, 'purging old webhook deliveries', () => webhooks.purgeDeliveries());
       every(LOOPS.tokenPurgeMs, 'purging used AK/SK signatures', () => accessKeys.purgeUsedSignatures());

@@ -36,15 +36,8 @@ export async function createBuild(tx: Stores, input: TriggerInput, stored: Store
     timestamp: buildTimestamp(input.now, input.timeZone),
   });
   if (Array.isArray(planned)) throw invalidParam(planned.map((i) => `${i.field}: ${i.message}`).join('; '));
-  const number = await tx.jobs.allocateBuildNumber(input.job.id);
-  if (number === undefined) throw await noNumber(tx, input.job);
-  const day = dayKey(input.now, input.timeZone);
-  const daily = await tx.jobs.allocateDailyNumber(input.job.id, day);
   const build: Build = {
-    recordId: newRecordId(),
-    jobId: input.job.id,
-    number,
-    dailyBuildNumber: dailyBuildNumber(day, daily),
+    ...(await newBuildNumbers(tx, input.job, input.now, input.timeZone)),
     startTime: input.now,
     runStartedAt: null,
     finishedAt: null,
@@ -73,6 +66,20 @@ export async function createBuild(tx: Stores, input: TriggerInput, stored: Store
     await tx.scripts.put(build.recordId, { configType: 'YAML', path: planned.plan.yaml.path, script: '' });
   await tx.queue.enqueue(build.recordId, input.job.id, input.now);
   return build;
+}
+
+/** A new record's id, number and daily number (in the caller's transaction). */
+export async function newBuildNumbers(
+  tx: Stores,
+  job: JobRecord,
+  now: number,
+  timeZone: string,
+): Promise<Pick<Build, 'recordId' | 'jobId' | 'number' | 'dailyBuildNumber'>> {
+  const number = await tx.jobs.allocateBuildNumber(job.id);
+  if (number === undefined) throw await noNumber(tx, job);
+  const day = dayKey(now, timeZone);
+  const daily = await tx.jobs.allocateDailyNumber(job.id, day);
+  return { recordId: newRecordId(), jobId: job.id, number, dailyBuildNumber: dailyBuildNumber(day, daily) };
 }
 
 /** Why a job got no build number: it was deleted meanwhile, or its numbers are used up. */

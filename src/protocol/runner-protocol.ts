@@ -1,5 +1,6 @@
 import type { BuildState, StepStatus, TestCounts } from '../domain/build.ts';
 import type { BuildPlan } from '../domain/build-plan.ts';
+import type { FlowJob, FlowStrategy } from '../domain/build-flow.ts';
 import type { RunnerPlace } from '../domain/resource-match.ts';
 
 export type { RunnerPlace } from '../domain/resource-match.ts';
@@ -82,6 +83,17 @@ export interface CheckoutInfo {
    */
   stages?: { name: string; moduleId: string }[];
   script?: { path: string; text: string };
+  /**
+   * The build.yml is a BuildFlow: the jobs to run as builds of their own (each job's `params` are
+   * its inputs over the flow file's). The server makes them; the runner's part of this build ends.
+   */
+  flow?: FlowReport;
+}
+
+/** A BuildFlow as the runner read it from the build's commit (domain/build-flow.ts). */
+export interface FlowReport {
+  strategy: FlowStrategy;
+  jobs: FlowJob[];
 }
 
 /** A step starting (`running`) or ending (`success`, `error`). */

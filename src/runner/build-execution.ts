@@ -139,7 +139,7 @@ export async function executeBuild(
   const mirrors: MirrorHold[] = [];
   let limits: { stop(): void } | undefined;
   let state: BuildState = 'SUCCESS';
-  /** The build went back to the server for another runner: this one reports nothing more. */
+  /** The build went back to the server (for another runner, or as a BuildFlow whose jobs it makes): this runner reports nothing more. */
   let handedBack = false;
   let reported: Promise<unknown>;
   try {
@@ -207,11 +207,14 @@ export async function executeBuild(
       branch,
     });
     const defined = plan.yaml
-      ? buildYamlSteps(dirs.workspace, plan.yaml.path, plan.parameters, predefined, {
-          name: options.runnerName,
-          arch: process.arch,
-          pool: options.runnerPool,
-        })
+      ? buildYamlSteps(
+          dirs.workspace,
+          plan.yaml.path,
+          plan.parameters,
+          predefined,
+          { name: options.runnerName, arch: process.arch, pool: options.runnerPool },
+          plan.yaml.inherited,
+        )
       : { steps: plan.steps, parameters: new Map(plan.parameters.map((p) => [p.name, p.value])) };
     if ('elsewhere' in defined) {
       // Still Starting (nothing reported): another runner may take the build from the start.
@@ -224,11 +227,25 @@ export async function executeBuild(
       handedBack = true;
       return undefined;
     }
-    reported = peer.started(lease.recordId, {
+    const checkout = {
       commitId,
       commitTime: checkedOut?.commitTime ?? null,
       commitMessage: checkedOut?.commitMessage ?? '',
       branch,
+    };
+    if ('flow' in defined) {
+      // The server makes the flow's jobs builds of their own; this runner's part ends here.
+      const { jobs, strategy } = defined.flow;
+      line(
+        `${plan.yaml?.path}: a BuildFlow of ${jobs.length} job${jobs.length === 1 ? '' : 's'} (${strategy}): ${jobs.map((j) => j.name).join(', ')}; each runs as a build of its own`,
+      );
+      await streamer.flush();
+      await peer.started(lease.recordId, { ...checkout, script: defined.script, flow: defined.flow });
+      handedBack = true;
+      return undefined;
+    }
+    reported = peer.started(lease.recordId, {
+      ...checkout,
       ...(plan.yaml && {
         stages: (defined.steps ?? []).map((s) => ({ name: s.name, moduleId: s.moduleId })),
         ...('script' in defined && { script: defined.script }),

@@ -8,6 +8,8 @@ import {
   type RunnerTraits,
 } from '../domain/resource-match.ts';
 import { planYamlBuild } from '../domain/yaml-plan.ts';
+import { parseBuildFlow, selectFlow, type BuildFlowFile } from '../domain/build-flow.ts';
+import type { FlowReport } from '../protocol/runner-protocol.ts';
 import { readBuildYamlFile } from './build-yaml-file.ts';
 
 /** A code-based build's steps and parameters, read from the build.yml of its checked-out commit. */
@@ -15,7 +17,9 @@ export type YamlSteps =
   | { steps: StepSpec[]; parameters: Map<string, string>; script: { path: string; text: string } }
   | { error: string; steps?: StepSpec[]; script: { path: string; text: string } }
   /** Another runner could run it: what it needs, and why this runner cannot. */
-  | { elsewhere: { needs: RunnerPlace; reason: string }; script: { path: string; text: string } };
+  | { elsewhere: { needs: RunnerPlace; reason: string }; script: { path: string; text: string } }
+  /** A BuildFlow: its jobs run as builds of their own. */
+  | { flow: FlowReport; script: { path: string; text: string } };
 
 export function buildYamlSteps(
   workspace: string,
@@ -23,12 +27,15 @@ export function buildYamlSteps(
   parameters: readonly BuildParameter[],
   predefined: Readonly<Record<string, string>>,
   runner: RunnerTraits,
+  inherited: readonly { name: string; value: string }[] = [],
 ): YamlSteps {
   const file = readBuildYamlFile(workspace, path);
   if ('error' in file) return { error: file.error, script: { path, text: '' } };
   const script = { path, text: file.text };
   try {
-    const planned = planYamlBuild(parseBuildYaml(file.text, path), parameters, predefined, path);
+    const flowFile = parseBuildFlow(file.text, path);
+    if (flowFile) return { flow: flowOf(workspace, flowFile, path, parameters, predefined), script };
+    const planned = planYamlBuild(parseBuildYaml(file.text, path), parameters, predefined, path, inherited);
     const problem = resourceProblem(planned.resource, runner);
     const needs = resourceNeeds(planned.resource);
     if (problem && needs) return { elsewhere: { needs, reason: `${path}: ${problem}` }, script };
@@ -39,4 +46,41 @@ export function buildYamlSteps(
     if (error instanceof BuildYamlError) return { error: error.message, script };
     throw error;
   }
+}
+
+/**
+ * The flow to run, each job's file checked before any job starts: it must be in the commit and be
+ * a single-job build.yml. A job's inputs go over the flow file's params.
+ */
+function flowOf(
+  workspace: string,
+  file: BuildFlowFile,
+  path: string,
+  parameters: readonly BuildParameter[],
+  predefined: Readonly<Record<string, string>>,
+): FlowReport {
+  const known = new Map<string, string>();
+  for (const p of file.params) known.set(p.name, p.value);
+  for (const p of parameters) known.set(p.name, p.value);
+  for (const [name, value] of Object.entries(predefined)) known.set(name, value);
+  const flow = selectFlow(file, (name) => known.get(name), path);
+  for (const job of flow.jobs) {
+    const child = readBuildYamlFile(workspace, job.buildRef);
+    if ('error' in child) throw new BuildYamlError(`${path}: job ${job.name}: ${child.error}`);
+    parseBuildYaml(child.text, job.buildRef);
+  }
+  return {
+    strategy: flow.strategy,
+    jobs: flow.jobs.map((job) => ({ ...job, params: overlay(file.params, job.params) })),
+  };
+}
+
+/** `over` on top of `under`, by name. */
+function overlay(
+  under: readonly { name: string; value: string }[],
+  over: readonly { name: string; value: string }[],
+): { name: string; value: string }[] {
+  const merged = new Map(under.map((p) => [p.name, p.value]));
+  for (const p of over) merged.set(p.name, p.value);
+  return [...merged].map(([name, value]) => ({ name, value }));
 }

@@ -1,6 +1,7 @@
 import type { JobListQuery } from '../domain/job-list.ts';
 import type { BackoffPolicy } from '../domain/login-throttle.ts';
 import type { Artifact, BuildWithArtifacts, ByteRange } from '../domain/artifact.ts';
+import type { FlowStrategy } from '../domain/build-flow.ts';
 import type { Build, BuildScript, BuildState, BuildStep, StepStatus, TestCounts } from '../domain/build.ts';
 import type { Domain, IamProject, Membership, Project, TokenScope, User } from '../domain/identity.ts';
 import type { RunnerPlace } from '../domain/resource-match.ts';
@@ -356,6 +357,11 @@ export interface BuildStore {
   claim(recordId: string, runnerId: string, leaseUntil: number, now: number): Promise<boolean>;
   /** Undoes a claim that never reached its runner; false unless `runnerId` holds the build, not yet started. */
   unclaim(recordId: string, runnerId: string): Promise<boolean>;
+  /**
+   * Lets a running build go from its runner without finishing it (a BuildFlow, whose jobs are
+   * builds of their own, runs on no runner); false when `runnerId` does not hold it.
+   */
+  detach(recordId: string, runnerId: string): Promise<boolean>;
   /** Records the checkout and marks the build Running; false unless `runnerId` holds it. */
   markRunning(recordId: string, runnerId: string, checkout: CheckoutResult): Promise<boolean>;
   /** Extends the runner's lease; says whether it still holds the build and whether a stop was asked. */
@@ -452,6 +458,29 @@ export interface ArtifactBlobStore {
   listBlobs(): AsyncIterable<{ key: string; storedAt: number }>;
   /** Forgets unfinished uploads last written before `before`; returns how many. */
   dropStaleParts(before: number): Promise<number>;
+}
+
+/** A job of a BuildFlow as kept: its build (the child record) and what it depends on. */
+export interface FlowJobRecord {
+  childId: string;
+  position: number;
+  name: string;
+  dependsOn: string[];
+  buildRef: string;
+  /** Handed to the queue by the flow. */
+  started: boolean;
+}
+
+/** BuildFlows: a parent build and the builds of its jobs. */
+export interface FlowStore {
+  create(parentId: string, strategy: FlowStrategy, jobs: FlowJobRecord[]): Promise<void>;
+  find(parentId: string): Promise<{ strategy: FlowStrategy; jobs: FlowJobRecord[] } | undefined>;
+  /** The flow a build is a job of, if any. */
+  parentOf(childId: string): Promise<string | undefined>;
+  /** Marks a job handed to the queue; false when it already was (another server did it). */
+  markStarted(childId: string): Promise<boolean>;
+  /** Flows whose parent build has not finished, at most `limit`. */
+  listOpen(limit: number): Promise<string[]>;
 }
 
 /** What happened to an appended log chunk. */
@@ -601,6 +630,7 @@ export interface Stores {
   steps: StepStore;
   scripts: BuildScriptStore;
   artifacts: ArtifactStore;
+  flows: FlowStore;
   logs: LogStore;
   queue: QueueStore;
   schedules: ScheduleStore;

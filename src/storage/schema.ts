@@ -184,6 +184,21 @@ export interface ArtifactRow {
   created_at: number;
 }
 
+export interface BuildFlowRow {
+  parent_id: string;
+  strategy: string;
+}
+
+export interface FlowJobRow {
+  child_id: string;
+  parent_id: string;
+  position: number;
+  name: string;
+  depends_on: string;
+  build_ref: string;
+  started: Generated<number>;
+}
+
 export interface LogChunkRow {
   build_id: string;
   start_offset: number;
@@ -280,6 +295,8 @@ export interface Database {
   build_steps: BuildStepRow;
   build_scripts: BuildScriptRow;
   artifacts: ArtifactRow;
+  build_flows: BuildFlowRow;
+  flow_jobs: FlowJobRow;
   log_chunks: LogChunkRow;
   build_queue: BuildQueueRow;
   queue_turns: QueueTurnRow;

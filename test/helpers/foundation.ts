@@ -303,6 +303,8 @@ export interface Fixture {
   buildNo: number;
   /** The record id (UUID) of build `buildNo`. */
   recordId: string;
+  /** The record id of build 1, a BuildFlow whose one job is build `buildNo`. */
+  flowRecordId: string;
   /** The job's push-webhook secret as created (rotateJobWebhookSecret may replace it). */
   webhookSecret: string;
   /** A plain user of the default domain that admin operations may change freely. */
@@ -372,6 +374,11 @@ export async function buildFixture(kiln: TestKiln, jobName = 'fixture-job'): Pro
 
   const recordId = detail.json().result.id as string;
   await seedArtifact(kiln, { recordId, jobId, buildNumber: buildNo, name: FIXTURE_ARTIFACT }, 'kept bytes\n');
+  // Build 1 stands for a BuildFlow whose one job is build `buildNo` (the flow-graph operations).
+  const flowRecordId = (await kiln.storage.builds.findByNumber(jobId, 1))!.recordId;
+  await kiln.storage.flows.create(flowRecordId, 'eager', [
+    { childId: recordId, position: 0, name: 'only-job', dependsOn: [], buildRef: 'job.yml', started: true },
+  ]);
 
   const spareUserId = await createUser(kiln, adminToken, 'spare', 'spare-password-1');
   let n = 0;
@@ -383,6 +390,7 @@ export async function buildFixture(kiln: TestKiln, jobName = 'fixture-job'): Pro
     jobName,
     buildNo,
     recordId,
+    flowRecordId,
     webhookSecret: hook.json().result.secret as string,
     spareUserId,
     unique: (prefix) => `${prefix}-${++n}`,

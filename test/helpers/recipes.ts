@@ -292,6 +292,16 @@ export const RECIPES: Record<OperationId, Recipe> = {
       url: `/v1/report/junit/coverage/list?job_id=${fx.jobId}&build_no=${fx.buildNo}`,
     }),
   },
+  showFlowGraph: {
+    names: 'record',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v3/${fx.flowRecordId}/flow-graph` }),
+  },
+  showBuildRecordFlowGraph: {
+    names: 'record',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/record/${fx.flowRecordId}/flow-graph` }),
+  },
   showOutputInfo: {
     names: 'job',
     needs: 'read',

@@ -78,6 +78,7 @@ describeEachStore('repository credentials', (store) => {
       jobId,
       jobName: 'with-password',
       buildNo: 2,
+      flowRecordId: '',
       recordId: info.json().result.id as string,
       webhookSecret: '',
       spareUserId: '',

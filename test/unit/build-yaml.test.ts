@@ -112,9 +112,9 @@ describe('build.yml', () => {
       /:3:3: unknown stage "POST_BUILD"/,
     ],
     [
-      'a BuildFlow file',
+      'a BuildFlow file where a single-job file is needed',
       'version: 2.0\nbuildflow:\n  jobs: []\n',
-      /:2:1: "buildflow" \(a multi-job BuildFlow file\) is not supported/,
+      /:2:1: "buildflow": a BuildFlow file cannot be a job of a flow/,
     ],
     ['broken YAML', 'version: 2.0\nsteps: [\n', /^\.cloudbuild\/build\.yml:\d+:\d+: /],
     [

@@ -22,7 +22,7 @@ export function toRecordInfo(d: BuildDetails, domainId: string, now: number): Re
     id: b.recordId,
     build_project_id: d.job.id,
     build_record_id: b.recordId,
-    parent_record_id: '',
+    parent_record_id: d.parentRecordId,
     devcloud_project_id: d.project.id,
     codeci_job_id: d.job.id,
     user_id: b.userId,

@@ -2,6 +2,7 @@ import type { Handlers } from '../operation-routes.ts';
 import { accessKeyHandlers } from './access-keys.routes.ts';
 import { adminHandlers } from './admin.routes.ts';
 import { artifactHandlers } from './artifacts.routes.ts';
+import { flowHandlers } from './flows.routes.ts';
 import { buildHandlers } from './builds.routes.ts';
 import type { RouteDeps } from './deps.ts';
 import { iamHandlers } from './iam.routes.ts';
@@ -28,6 +29,7 @@ export function handlers(deps: RouteDeps): Handlers {
     ...buildHandlers(deps),
     ...logHandlers(deps),
     ...artifactHandlers(deps),
+    ...flowHandlers(deps),
     ...webhookHandlers(deps),
     ...adminHandlers(deps),
     ...runnerHandlers(deps),

@@ -58,6 +58,23 @@ const StartedBody = Type.Object({
   script: Type.Optional(
     Type.Object({ path: Type.String({ maxLength: 1024 }), text: Type.String({ maxLength: 262_144 }) }),
   ),
+  flow: Type.Optional(
+    Type.Object({
+      strategy: Type.Enum(['eager', 'lazy']),
+      jobs: Type.Array(
+        Type.Object({
+          name: Type.String({ minLength: 1, maxLength: 64 }),
+          dependsOn: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 }),
+          buildRef: Type.String({ minLength: 1, maxLength: 1024 }),
+          params: Type.Array(
+            Type.Object({ name: Type.String({ maxLength: 128 }), value: Type.String({ maxLength: 65_536 }) }),
+            { maxItems: 200 },
+          ),
+        }),
+        { minItems: 1, maxItems: 100 },
+      ),
+    }),
+  ),
 });
 
 /** POST steps: a step started or ended (protocol StepReport). */

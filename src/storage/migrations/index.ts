@@ -14,6 +14,7 @@ import { runnerTools } from './011-runner-tools.ts';
 import { runnerPlaces } from './012-runner-places.ts';
 import { stepTestCounts } from './013-step-test-counts.ts';
 import { artifacts } from './014-artifacts.ts';
+import { buildFlows } from './015-build-flows.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -37,6 +38,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '012-runner-places': runnerPlaces(),
         '013-step-test-counts': stepTestCounts(),
         '014-artifacts': artifacts(),
+        '015-build-flows': buildFlows(),
       };
     },
   };

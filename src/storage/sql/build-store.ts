@@ -302,6 +302,17 @@ export class SqlBuildStore implements BuildStore {
     return Number(r.numUpdatedRows) === 1;
   }
 
+  async detach(recordId: string, runnerId: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('builds')
+      .set({ runner_id: null, lease_expires_at: null })
+      .where('id', '=', recordId)
+      .where('runner_id', '=', runnerId)
+      .where('running_status', '=', 'Running')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
   async markRunning(recordId: string, runnerId: string, c: CheckoutResult): Promise<boolean> {
     const r = await this.db
       .updateTable('builds')

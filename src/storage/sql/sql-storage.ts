@@ -6,6 +6,7 @@ import type { Notifier, Storage, Stores } from '../ports.ts';
 import type { Database } from '../schema.ts';
 import { SqlAccessKeyStore } from './access-key-store.ts';
 import { SqlArtifactStore } from './artifact-store.ts';
+import { SqlFlowStore } from './flow-store.ts';
 import { SqlBuildStore } from './build-store.ts';
 import type { SqlDialectName } from './dialect.ts';
 import {
@@ -52,6 +53,7 @@ export function sqlStores(db: Kysely<Database>, flavour: SqlFlavour): Stores {
     steps: new SqlStepStore(db),
     scripts: new SqlBuildScriptStore(db),
     artifacts: new SqlArtifactStore(db),
+    flows: new SqlFlowStore(db),
     logs: new SqlLogStore(db),
     queue: new SqlQueueStore(db, flavour.skipLocked),
     schedules: new SqlScheduleStore(db),
@@ -92,6 +94,7 @@ export class SqlStorage implements Storage {
   readonly steps;
   readonly scripts;
   readonly artifacts;
+  readonly flows;
   readonly logs;
   readonly queue;
   readonly schedules;
@@ -119,6 +122,7 @@ export class SqlStorage implements Storage {
     this.steps = stores.steps;
     this.scripts = stores.scripts;
     this.artifacts = stores.artifacts;
+    this.flows = stores.flows;
     this.logs = stores.logs;
     this.queue = stores.queue;
     this.schedules = stores.schedules;

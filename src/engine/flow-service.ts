@@ -1,0 +1,260 @@
+import type { Logger } from 'pino';
+import { checkFlowGraph, flowStep, type FlowChild } from '../domain/build-flow.ts';
+import type { Build } from '../domain/build.ts';
+import { AppError } from '../domain/errors.ts';
+import type { Clock } from '../domain/clock.ts';
+import type { Principal } from '../domain/identity.ts';
+import { requireJob } from './access.ts';
+import type { CheckoutInfo, FlowReport } from '../protocol/runner-protocol.ts';
+import type { BuildRun, FlowJobRecord, Storage, Stores } from '../storage/ports.ts';
+
+export type { FlowJobRecord };
+import type { BuildEvents } from './build-events.ts';
+import { abortQueued } from './stopping.ts';
+import type { StoredSecrets } from './stored-secrets.ts';
+import { newBuildNumbers, serverLine } from './trigger.ts';
+
+/** How often open flows are looked at without an event (a crash, another server's child). */
+export const FLOW_SWEEP_MS = 2_000;
+
+/**
+ * BuildFlows (domain/build-flow.ts): when a build's build.yml turns out to be a flow, its runner
+ * lets it go and the server makes one build per job of the flow, records naming the flow's build as
+ * their parent, all in the transaction that marks the flow running. From then on the flow runs on
+ * no runner: each time a job's build ends (here, or seen by the sweep), the flow queues the jobs
+ * whose dependencies succeeded, ends those that can no longer run, and ends itself once every job
+ * has. Every step is a compare-and-set, so several servers may advance one flow.
+ */
+export class FlowService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+    private readonly timeZone: string,
+    private readonly events: BuildEvents,
+    private readonly stored: StoredSecrets,
+    private readonly logger: Logger,
+  ) {
+    // A job of a flow that ends here moves its flow on at once.
+    events.onFinish((state, recordId) => {
+      void this.childEnded(recordId, state).catch((e: unknown) =>
+        this.logger.warn({ err: e, recordId }, 'moving a BuildFlow on failed (the sweep retries)'),
+      );
+    });
+  }
+
+  /**
+   * In the transaction that marks `run` running: makes the flow's jobs builds of their own (of the
+   * same job, at the commit the flow's build checked out), queues the first, and lets the flow's
+   * build go from its runner. Returns the builds queued.
+   */
+  async start(
+    tx: Stores,
+    run: BuildRun,
+    runnerId: string,
+    checkout: CheckoutInfo,
+    flow: FlowReport,
+  ): Promise<string[]> {
+    try {
+      checkFlowGraph(flow.jobs, 'the BuildFlow');
+    } catch (error) {
+      throw new AppError('INVALID_PARAM', (error as Error).message);
+    }
+    const job = await tx.jobs.findById(run.build.jobId);
+    if (!job || run.plan === null) throw new AppError('JOB_NOT_FOUND', "the BuildFlow's job was deleted");
+    const plan = this.stored.plan(run.plan);
+    const now = this.clock.now();
+    const parent = run.build;
+    const jobs: FlowJobRecord[] = [];
+    const numbers: string[] = [];
+    for (const [position, j] of flow.jobs.entries()) {
+      const child: Build = {
+        ...parent,
+        ...(await newBuildNumbers(tx, job, now, this.timeZone)),
+        startTime: now,
+        runStartedAt: null,
+        finishedAt: null,
+        runningStatus: 'Starting',
+        state: '',
+        commitId: '',
+        commitTime: null,
+        commitMessage: '',
+        buildType: checkout.commitId ? 'commit' : parent.buildType,
+        codeBranch: checkout.branch || parent.codeBranch,
+        buildTime: null,
+        costTime: null,
+        requestedCommit: checkout.commitId,
+      };
+      const childPlan = {
+        ...plan,
+        scm: plan.scm && {
+          ...plan.scm,
+          ...(checkout.commitId && {
+            buildType: 'commit' as const,
+            commit: checkout.commitId,
+            ref: checkout.branch,
+          }),
+        },
+        steps: [],
+        yaml: { path: j.buildRef, inherited: j.params },
+      };
+      await tx.builds.insert(child, this.stored.planText(childPlan));
+      await tx.scripts.put(child.recordId, { configType: 'YAML', path: j.buildRef, script: '' });
+      await tx.logs.appendAtEnd(
+        child.recordId,
+        serverLine(`job ${j.name} of the BuildFlow of build ${parent.dailyBuildNumber} (#${parent.number})`),
+      );
+      numbers.push(`${j.name} #${child.number}`);
+      jobs.push({
+        childId: child.recordId,
+        position,
+        name: j.name,
+        dependsOn: j.dependsOn,
+        buildRef: j.buildRef,
+        started: false,
+      });
+    }
+    await tx.flows.create(parent.recordId, flow.strategy, jobs);
+    if (!(await tx.builds.detach(parent.recordId, runnerId)))
+      throw new AppError('LEASE_LOST', "the build is no longer the runner's");
+    await tx.logs.appendAtEnd(parent.recordId, serverLine(`the jobs' builds: ${numbers.join(', ')}`));
+    const waiting: FlowChild[] = jobs.map((j) => ({
+      ...j,
+      recordId: j.childId,
+      state: '',
+      cancelled: false,
+    }));
+    const step = flowStep(waiting, flow.strategy, false);
+    for (const childId of step.start) {
+      await tx.flows.markStarted(childId);
+      await tx.queue.enqueue(childId, job.id, now);
+    }
+    return step.start;
+  }
+
+  /** A build ended: when it is a job of a flow, the flow moves on (and says so in its log). */
+  private async childEnded(recordId: string, state: string): Promise<void> {
+    const parentId = await this.storage.flows.parentOf(recordId);
+    if (!parentId) return;
+    const child = await this.storage.builds.findByRecordId(recordId);
+    if (child)
+      await this.storage.logs.appendAtEnd(
+        parentId,
+        serverLine(`build #${child.number} (${child.dailyBuildNumber}) ended ${state}`),
+      );
+    await this.advance(parentId);
+  }
+
+  /** A stop was asked of a build: a flow stops its jobs; a job of a flow that never started ends. */
+  async stopped(recordId: string): Promise<void> {
+    if (await this.stop(recordId)) return;
+    const parentId = await this.storage.flows.parentOf(recordId);
+    if (parentId) await this.advance(parentId);
+  }
+
+  /** Stops a flow: its queued jobs end, its running ones are asked to stop, the rest never start. */
+  async stop(parentId: string): Promise<boolean> {
+    const flow = await this.storage.flows.find(parentId);
+    if (!flow) return false;
+    const now = this.clock.now();
+    for (const j of flow.jobs) {
+      const child = await this.storage.builds.findByRecordId(j.childId);
+      if (!child || child.runningStatus === 'Finished') continue;
+      const dequeued = await this.storage.transaction((tx) =>
+        abortQueued(tx, child, now, 'the BuildFlow was stopped before this job started'),
+      );
+      if (dequeued) this.events.finished(child.recordId, 'ABORTED');
+      else if (await this.storage.builds.requestCancel(child.recordId))
+        this.events.publish('cancel', child.recordId);
+    }
+    await this.advance(parentId);
+    return true;
+  }
+
+  /**
+   * The jobs of a flow with their builds (ShowFlowGraph). 404 for a build the caller cannot see,
+   * and for one that is not a BuildFlow.
+   */
+  async graph(caller: Principal, recordId: string): Promise<{ job: FlowJobRecord; build: Build }[]> {
+    const notFound = new AppError('BUILD_NOT_FOUND', `no BuildFlow build with record id ${recordId}`);
+    const parent = await this.storage.builds.findByRecordId(recordId);
+    if (!parent) throw notFound;
+    await requireJob(this.storage, caller, parent.jobId, 'read').catch((error: unknown) => {
+      throw error instanceof AppError && error.code === 'JOB_NOT_FOUND' ? notFound : error;
+    });
+    const flow = await this.storage.flows.find(recordId);
+    if (!flow) throw notFound;
+    const graph: { job: FlowJobRecord; build: Build }[] = [];
+    for (const job of flow.jobs) {
+      const build = await this.storage.builds.findByRecordId(job.childId);
+      if (build) graph.push({ job, build });
+    }
+    return graph;
+  }
+
+  /** Moves every open flow on (at start and every FLOW_SWEEP_MS): what events missed is caught up. */
+  async sweep(): Promise<void> {
+    for (const parentId of await this.storage.flows.listOpen(100)) await this.advance(parentId);
+  }
+
+  /** Queues the jobs that may start, ends those that never will, and ends the flow when all have. */
+  async advance(parentId: string): Promise<void> {
+    const flow = await this.storage.flows.find(parentId);
+    const parent = await this.storage.builds.findRun(parentId);
+    if (!flow || !parent || parent.build.runningStatus === 'Finished') return;
+    const children: FlowChild[] = [];
+    for (const j of flow.jobs) {
+      const run = await this.storage.builds.findRun(j.childId);
+      children.push({
+        name: j.name,
+        dependsOn: j.dependsOn,
+        recordId: j.childId,
+        started: j.started,
+        state: run?.build.runningStatus === 'Finished' ? run.build.state : '',
+        cancelled: run?.cancelRequested ?? false,
+      });
+    }
+    const step = flowStep(children, flow.strategy, parent.cancelRequested);
+    const now = this.clock.now();
+    for (const { recordId, reason } of step.skip) {
+      const skipped = await this.storage.transaction(async (tx) => {
+        const ok = await tx.builds.finish(recordId, {
+          state: 'ABORTED',
+          finishedAt: now,
+          buildTime: 0,
+          costTime: 0,
+        });
+        if (ok) await tx.logs.appendAtEnd(recordId, serverLine(`not run: ${reason}`));
+        return ok;
+      });
+      if (skipped) this.events.finished(recordId, 'ABORTED');
+    }
+    for (const recordId of step.start) {
+      const queued = await this.storage.transaction(async (tx) => {
+        if (!(await tx.flows.markStarted(recordId))) return false;
+        await tx.queue.enqueue(recordId, parent.build.jobId, now);
+        return true;
+      });
+      if (queued) this.events.publish('queued', recordId);
+    }
+    if (step.done) {
+      const state = step.done;
+      const ended = await this.storage.transaction(async (tx) => {
+        const ok = await tx.builds.finish(parentId, {
+          state,
+          finishedAt: now,
+          buildTime: now - (parent.build.runStartedAt ?? now),
+          costTime: now - parent.build.startTime,
+        });
+        if (ok) await tx.logs.appendAtEnd(parentId, serverLine(`BuildFlow finished: ${state}`));
+        return ok;
+      });
+      if (ended) {
+        this.logger.info(
+          { recordId: parentId, jobId: parent.build.jobId, outcome: state },
+          'BuildFlow finished',
+        );
+        this.events.finished(parentId, state);
+      }
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import type { Kysely } from 'kysely';
+import type { FlowStrategy } from '../../domain/build-flow.ts';
+import type { FlowJobRecord, FlowStore } from '../ports.ts';
+import type { Database } from '../schema.ts';
+
+/** SQL FlowStore. */
+export class SqlFlowStore implements FlowStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(parentId: string, strategy: FlowStrategy, jobs: FlowJobRecord[]): Promise<void> {
+    await this.db.insertInto('build_flows').values({ parent_id: parentId, strategy }).execute();
+    await this.db
+      .insertInto('flow_jobs')
+      .values(
+        jobs.map((j) => ({
+          child_id: j.childId,
+          parent_id: parentId,
+          position: j.position,
+          name: j.name,
+          depends_on: JSON.stringify(j.dependsOn),
+          build_ref: j.buildRef,
+          started: j.started ? 1 : 0,
+        })),
+      )
+      .execute();
+  }
+
+  async find(parentId: string): Promise<{ strategy: FlowStrategy; jobs: FlowJobRecord[] } | undefined> {
+    const flow = await this.db
+      .selectFrom('build_flows')
+      .select('strategy')
+      .where('parent_id', '=', parentId)
+      .executeTakeFirst();
+    if (!flow) return undefined;
+    const rows = await this.db
+      .selectFrom('flow_jobs')
+      .selectAll()
+      .where('parent_id', '=', parentId)
+      .orderBy('position')
+      .execute();
+    return {
+      strategy: flow.strategy as FlowStrategy,
+      jobs: rows.map((r) => ({
+        childId: r.child_id,
+        position: Number(r.position),
+        name: r.name,
+        dependsOn: JSON.parse(r.depends_on) as string[],
+        buildRef: r.build_ref,
+        started: Number(r.started) === 1,
+      })),
+    };
+  }
+
+  async parentOf(childId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('flow_jobs')
+      .select('parent_id')
+      .where('child_id', '=', childId)
+      .executeTakeFirst();
+    return row?.parent_id;
+  }
+
+  async markStarted(childId: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('flow_jobs')
+      .set({ started: 1 })
+      .where('child_id', '=', childId)
+      .where('started', '=', 0)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async listOpen(limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('build_flows')
+      .innerJoin('builds', 'builds.id', 'build_flows.parent_id')
+      .select('build_flows.parent_id')
+      .where('builds.running_status', '<>', 'Finished')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.parent_id);
+  }
+}
