@@ -68,6 +68,18 @@ describe('S3 store: the bucket and the prefix', () => {
     ).toBe('xx');
   });
 
+  it('keeps the part when the copy to the bucket fails, so that a retry copies it', async () => {
+    const partsDir = s3.partsDir();
+    // Nothing listens on port 9 of loopback: every request is refused.
+    const down = s3.blobs({ prefix: 'retry', partsDir, endpoint: 'http://127.0.0.1:9' });
+    await down.appendPart('u', 0, bytes('kept meanwhile'), 100);
+    await expect(down.commitPart('u', 'retried')).rejects.toThrow();
+    const up = s3.blobs({ prefix: 'retry', partsDir });
+    expect(await up.partSize('u')).toBe(14);
+    expect((await up.commitPart('u', 'retried')).size).toBe(14);
+    expect(await text(await up.read('retried'))).toBe('kept meanwhile');
+  });
+
   it('refuses to serve a range the server answered with other bytes', async () => {
     // s3rver reads "bytes=0-0" as "from 0 to the end" (and says so in Content-Range).
     const blobs = s3.blobs();

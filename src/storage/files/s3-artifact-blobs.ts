@@ -92,14 +92,18 @@ export class S3ArtifactBlobs implements ArtifactBlobStore {
   async commitPart(uploadId: string, key: string): Promise<{ size: number; sha256: string }> {
     const objectKey = this.objectKey(key);
     const { path, size, sha256 } = await this.parts.whole(uploadId);
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: objectKey, Body: createReadStream(path) },
-      partSize: Math.max(PART_BYTES, Math.ceil(size / MAX_PARTS)),
-      queueSize: QUEUE,
-      leavePartsOnError: false,
-    });
-    await upload.done();
+    const body = createReadStream(path);
+    try {
+      await new Upload({
+        client: this.client,
+        params: { Bucket: this.bucket, Key: objectKey, Body: body },
+        partSize: Math.max(PART_BYTES, Math.ceil(size / MAX_PARTS)),
+        queueSize: QUEUE,
+        leavePartsOnError: false,
+      }).done();
+    } finally {
+      body.destroy(); // a failed copy may leave the file open
+    }
     // Only once the object is whole: a failed copy leaves the part for the runner's retry.
     await this.parts.discard(uploadId);
     return { size, sha256 };
