@@ -149,8 +149,53 @@ export const OPTIONS = {
   },
   artifactDir: {
     env: 'KILN_ARTIFACT_DIR',
-    help: 'Where artifact bytes are kept; default: artifacts/ in the data directory. With several servers, a directory all of them mount at the same path',
+    help: 'Where artifact bytes are kept (with KILN_ARTIFACT_S3_BUCKET, only unfinished uploads: parts/); default: artifacts/ in the data directory. With several servers, a directory all of them mount at the same path, or S3',
     parse: (t: string) => (t.trim() === '' ? { error: 'must not be empty' } : t),
+  },
+  artifactS3Bucket: {
+    env: 'KILN_ARTIFACT_S3_BUCKET',
+    help: 'Keeps artifact bytes in this bucket of S3-compatible object storage instead of the filesystem (for several servers); unfinished uploads still wait on the server that receives them',
+    parse: (t: string) =>
+      /^[\w.-]{1,255}$/.test(t) ? t : { error: 'must be a bucket name (letters, digits, . _ -)' },
+  },
+  artifactS3Endpoint: {
+    env: 'KILN_ARTIFACT_S3_ENDPOINT',
+    help: "URL of the S3-compatible server (MinIO, Ceph, a cloud's S3 endpoint); default: AWS S3 in KILN_ARTIFACT_S3_REGION",
+    parse: (t: string) =>
+      /^https?:\/\/[^\s/]+/.test(t) ? t.replace(/\/+$/, '') : { error: 'must be an http(s) URL' },
+  },
+  artifactS3Region: {
+    env: 'KILN_ARTIFACT_S3_REGION',
+    default: 'us-east-1',
+    help: "The bucket's region (what the S3 server expects in request signatures)",
+    parse: (t: string) =>
+      /^[\w-]{1,64}$/.test(t) ? t : { error: 'must be a region name such as eu-west-1' },
+  },
+  artifactS3Prefix: {
+    env: 'KILN_ARTIFACT_S3_PREFIX',
+    default: '',
+    help: "Folder of the bucket the artifacts go under (kiln/artifacts: objects kiln/artifacts/<id>); default: the bucket's root. Kiln deletes the objects under it that no artifact names",
+    parse: (t: string) =>
+      /^[\w./-]{0,512}$/.test(t) && !t.split('/').includes('..')
+        ? t.replace(/^\/+|\/+$/g, '')
+        : { error: "must be a folder name: letters, digits, . _ - and '/'" },
+  },
+  artifactS3AccessKeyId: {
+    env: 'KILN_ARTIFACT_S3_ACCESS_KEY_ID',
+    help: "Access key of the bucket's user; default: the AWS SDK's chain (AWS_ACCESS_KEY_ID, ~/.aws, an instance or pod role)",
+    parse: text,
+  },
+  artifactS3SecretAccessKey: {
+    env: 'KILN_ARTIFACT_S3_SECRET_ACCESS_KEY',
+    secret: true,
+    help: 'Secret of KILN_ARTIFACT_S3_ACCESS_KEY_ID (set both or neither)',
+    parse: text,
+  },
+  artifactS3ForcePathStyle: {
+    env: 'KILN_ARTIFACT_S3_FORCE_PATH_STYLE',
+    default: 'off',
+    help: 'on: the bucket goes in the URL path (endpoint/bucket/key), as most self-hosted S3 servers need; off: in the host name (bucket.endpoint), as AWS prefers',
+    parse: onOff,
   },
   logMaxBytes: {
     env: 'KILN_LOG_MAX_BYTES',
@@ -319,8 +364,26 @@ function parseOptions(env: Record<string, string | undefined>, keys: readonly (k
       'KILN_SECRET_KEY: must be set when KILN_DATABASE_URL is PostgreSQL (every server needs the same key)',
     );
   }
+  problems.push(...s3Problems(out));
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(out);
+}
+
+/** S3 settings that cannot work as given: half a key pair, or settings without a bucket. */
+function s3Problems(out: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  if ((out.artifactS3AccessKeyId === undefined) !== (out.artifactS3SecretAccessKey === undefined))
+    problems.push(
+      'KILN_ARTIFACT_S3_ACCESS_KEY_ID and KILN_ARTIFACT_S3_SECRET_ACCESS_KEY: set both, or neither (the AWS SDK then finds credentials itself)',
+    );
+  if (out.artifactS3Bucket === undefined) {
+    const given = (['artifactS3Endpoint', 'artifactS3Prefix', 'artifactS3AccessKeyId'] as const).filter(
+      (k) => out[k] !== undefined && out[k] !== '',
+    );
+    for (const key of given)
+      problems.push(`${OPTIONS[key].env}: takes effect only with KILN_ARTIFACT_S3_BUCKET, which is not set`);
+  }
+  return problems;
 }
 
 /** The option table as documentation rows. */

@@ -5,7 +5,6 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from '../domain/clock.ts';
-import { FsArtifactBlobs } from '../storage/files/fs-artifact-blobs.ts';
 import { createEngine, type Engine } from '../engine/engine.ts';
 import { Runner } from '../runner/runner.ts';
 import { createApp } from '../server/app.ts';
@@ -14,6 +13,7 @@ import { createMetrics } from '../server/metrics.ts';
 import type { Storage } from '../storage/ports.ts';
 import { createPostgresStorage } from '../storage/postgres/postgres-storage.ts';
 import { createSqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
+import { openArtifactStore } from './artifact-store.ts';
 import type { Config } from './config.ts';
 import { runnerOptions } from './runner-setup.ts';
 import { secureDataDir, usesDataDir } from './data-dir.ts';
@@ -79,6 +79,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       'others could read Kiln data: permissions tightened (0700 directory, 0600 files)',
     );
   const storage = await openStorage(config, logger);
+  const artifactStore = openArtifactStore(config);
   const metrics = createMetrics();
   const engine = createEngine({
     storage,
@@ -87,7 +88,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     secretKey: config.secretKey ?? readOrCreateSecretKey(resolve(config.dataDir)),
     leaseMs: config.runnerLeaseSeconds * 1000,
     logMaxBytes: config.logMaxBytes,
-    artifactBlobs: new FsArtifactBlobs(resolve(config.artifactDir ?? join(config.dataDir, 'artifacts'))),
+    artifactBlobs: artifactStore.blobs,
     artifactMaxBytes: config.artifactMaxBytes,
     logger,
     ...(options.passwordCost !== undefined && { passwordCost: options.passwordCost }),
@@ -126,7 +127,13 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
 
   runner?.start();
   logger.info(
-    { host: config.host, port, store: storage.dialect, runner: runner ? runnerId : 'none' },
+    {
+      host: config.host,
+      port,
+      store: storage.dialect,
+      artifacts: artifactStore.where,
+      runner: runner ? runnerId : 'none',
+    },
     'kiln listening',
   );
   return {
@@ -136,6 +143,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     async close() {
       await Promise.all([app.close(), runner?.stop()]);
       await engine.stop();
+      artifactStore.close();
       await storage.close();
     },
   };

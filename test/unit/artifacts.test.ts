@@ -1,8 +1,4 @@
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, utimesSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   artifactNameProblem,
   artifactPath,
@@ -11,22 +7,10 @@ import {
   type BuildWithArtifacts,
 } from '../../src/domain/artifact.ts';
 import { byteRange } from '../../src/server/routes/artifacts.routes.ts';
-import { ArtifactTooLargeError } from '../../src/storage/errors.ts';
-import { FsArtifactBlobs } from '../../src/storage/files/fs-artifact-blobs.ts';
 
 const JOB = 'a'.repeat(32);
 const DAY = 86_400_000;
 const NOW = 1_700_000_000_000;
-
-async function* bytes(...parts: string[]): AsyncIterable<Uint8Array> {
-  for (const p of parts) yield Buffer.from(p);
-}
-
-async function text(stream: NodeJS.ReadableStream): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const chunk of stream) parts.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(parts).toString('utf8');
-}
 
 describe('artifact names and addresses', () => {
   it('takes a file name, never a path', () => {
@@ -92,65 +76,5 @@ describe('byte ranges of a download', () => {
     expect(byteRange(undefined, 1000)).toBeUndefined();
     expect(byteRange('bytes=0-1,5-6', 1000)).toBeUndefined();
     expect(byteRange('items=0-1', 1000)).toBeUndefined();
-  });
-});
-
-describe('artifact bytes on the filesystem', () => {
-  const dirs: string[] = [];
-  const store = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kiln-blobs-'));
-    dirs.push(dir);
-    return { dir, blobs: new FsArtifactBlobs(dir) };
-  };
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
-
-  it('appends parts where they end, commits them with their sha256, serves ranges, deletes', async () => {
-    const { blobs } = store();
-    expect(await blobs.partSize('u1')).toBe(0);
-    expect(await blobs.appendPart('u1', 0, bytes('hello '), 100)).toBe(6);
-    await expect(blobs.appendPart('u1', 0, bytes('again'), 100)).rejects.toThrow('holds 6 bytes, not 0');
-    expect(await blobs.appendPart('u1', 6, bytes('wor', 'ld'), 100)).toBe(11);
-    const stored = await blobs.commitPart('u1', 'key1');
-    expect(stored).toEqual({ size: 11, sha256: createHash('sha256').update('hello world').digest('hex') });
-    expect(await blobs.partSize('u1')).toBe(0);
-    expect(await text(await blobs.read('key1'))).toBe('hello world');
-    expect(await text(await blobs.read('key1', { start: 6, end: 10 }))).toBe('world');
-    const listed = [];
-    for await (const b of blobs.listBlobs()) listed.push(b.key);
-    expect(listed).toEqual(['key1']);
-    await blobs.delete(['key1', 'never-there']);
-    await expect(blobs.read('key1')).rejects.toThrow('gone');
-  });
-
-  it('hashes a part resumed by another process from its start', async () => {
-    const { dir, blobs } = store();
-    await blobs.appendPart('u2', 0, bytes('first half '), 100);
-    const restarted = new FsArtifactBlobs(dir);
-    await restarted.appendPart('u2', 11, bytes('second half'), 100);
-    const stored = await restarted.commitPart('u2', 'key2');
-    expect(stored.sha256).toBe(createHash('sha256').update('first half second half').digest('hex'));
-  });
-
-  it('stops a part at its limit, and drops stale parts', async () => {
-    const { dir, blobs } = store();
-    await expect(blobs.appendPart('u3', 0, bytes('12345', '67890'), 7)).rejects.toBeInstanceOf(
-      ArtifactTooLargeError,
-    );
-    await blobs.discardPart('u3');
-    expect(await blobs.partSize('u3')).toBe(0);
-    await blobs.appendPart('old', 0, bytes('x'), 10);
-    await blobs.appendPart('new', 0, bytes('y'), 10);
-    const old = new Date(NOW - 2 * DAY);
-    utimesSync(join(dir, 'parts', 'old'), old, old);
-    expect(await blobs.dropStaleParts(NOW - DAY)).toBe(1);
-    expect(readdirSync(join(dir, 'parts'))).toEqual(['new']);
-  });
-
-  it('refuses keys that are not its own', async () => {
-    const { blobs } = store();
-    await expect(blobs.read('../../etc/passwd')).rejects.toThrow('not a storage key');
-    await expect(blobs.partSize('.hidden')).rejects.toThrow('not a storage key');
   });
 });

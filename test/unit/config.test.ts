@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { resolve } from 'node:path';
+import { openArtifactStore } from '../../src/cmd/artifact-store.ts';
 import { ConfigError, parseConfig } from '../../src/cmd/config.ts';
+import { FsArtifactBlobs } from '../../src/storage/files/fs-artifact-blobs.ts';
+import { S3ArtifactBlobs } from '../../src/storage/files/s3-artifact-blobs.ts';
 import { configTable } from '../../scripts/config-table.ts';
 
 describe('configuration', () => {
@@ -42,6 +46,52 @@ describe('configuration', () => {
       parseConfig({ KILN_DATABASE_URL: 'postgres://localhost/kiln', KILN_SECRET_KEY: 'a-long-enough-secret' })
         .databaseUrl,
     ).toMatch(/^postgres/);
+  });
+
+  it('keeps artifacts in the data directory, or in S3 when a bucket is set', () => {
+    const local = openArtifactStore(parseConfig({ KILN_DATA_DIR: '/srv/kiln' }));
+    expect(local.blobs).toBeInstanceOf(FsArtifactBlobs);
+    expect(local.where).toBe(resolve('/srv/kiln/artifacts'));
+    const env = {
+      KILN_ARTIFACT_S3_BUCKET: 'builds',
+      KILN_ARTIFACT_S3_ENDPOINT: 'https://s3.example.internal:9000/',
+      KILN_ARTIFACT_S3_PREFIX: '/kiln/artifacts/',
+      KILN_ARTIFACT_S3_ACCESS_KEY_ID: 'kiln-user',
+      KILN_ARTIFACT_S3_SECRET_ACCESS_KEY: 'very-secret-value',
+      KILN_ARTIFACT_S3_FORCE_PATH_STYLE: 'on',
+    };
+    const config = parseConfig(env);
+    expect(config).toMatchObject({
+      artifactS3Bucket: 'builds',
+      artifactS3Endpoint: 'https://s3.example.internal:9000',
+      artifactS3Region: 'us-east-1',
+      artifactS3Prefix: 'kiln/artifacts',
+      artifactS3ForcePathStyle: 'on',
+    });
+    const s3 = openArtifactStore(config);
+    try {
+      expect(s3.blobs).toBeInstanceOf(S3ArtifactBlobs);
+      expect(s3.where).toBe('s3://builds/kiln/artifacts/ at https://s3.example.internal:9000');
+    } finally {
+      s3.close();
+    }
+  });
+
+  it('refuses half an S3 key pair and S3 settings without a bucket, without echoing the secret', () => {
+    try {
+      parseConfig({
+        KILN_ARTIFACT_S3_ENDPOINT: 'http://minio:9000',
+        KILN_ARTIFACT_S3_SECRET_ACCESS_KEY: 'very-secret-value',
+        KILN_ARTIFACT_S3_FORCE_PATH_STYLE: 'yes',
+      });
+      expect.unreachable();
+    } catch (error) {
+      const problems = (error as ConfigError).problems.join('\n');
+      expect(problems).toContain('KILN_ARTIFACT_S3_FORCE_PATH_STYLE="yes": must be one of on, off');
+      expect(problems).toContain('set both, or neither');
+      expect(problems).toContain('KILN_ARTIFACT_S3_ENDPOINT: takes effect only with KILN_ARTIFACT_S3_BUCKET');
+      expect(problems).not.toContain('very-secret-value');
+    }
   });
 
   it('is documented, option for option, in docs/configuration.md', () => {

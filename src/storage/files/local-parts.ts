@@ -1,0 +1,141 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ArtifactTooLargeError } from '../errors.ts';
+
+/** Keys and upload ids are Kiln's own; anything else is refused before it reaches a path or a bucket. */
+const SAFE = /^[0-9a-z.-]{1,128}$/;
+
+/** `name`, when it is a storage key or upload id Kiln could have made; throws otherwise. */
+export function safeStorageName(name: string): string {
+  if (!isStorageName(name)) throw new Error(`not a storage key: ${name}`);
+  return name;
+}
+
+/** True when `name` is a storage key or upload id Kiln could have made. */
+export function isStorageName(name: string): boolean {
+  return SAFE.test(name) && !name.startsWith('.');
+}
+
+/** A finished upload on disk, ready to become a blob. */
+export interface WholePart {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+/**
+ * Unfinished artifact uploads ("parts") as files of one local directory, whatever keeps the blobs
+ * (the filesystem or a bucket): a runner resumes a part on the server that holds it. A part is
+ * hashed as it arrives; one resumed after a restart (or written by another instance) is hashed
+ * again from its start.
+ */
+export class LocalParts {
+  /** The running hash of each part this instance wrote from its start, with the bytes it covers. */
+  private readonly hashing = new Map<string, { hash: Hash; size: number }>();
+
+  constructor(private readonly dir: string) {}
+
+  /** The file of an upload. */
+  path(uploadId: string): string {
+    return join(this.dir, safeStorageName(uploadId));
+  }
+
+  async size(uploadId: string): Promise<number> {
+    return (await sizeOf(this.path(uploadId))) ?? 0;
+  }
+
+  /** ArtifactBlobStore.appendPart. */
+  async append(
+    uploadId: string,
+    offset: number,
+    body: AsyncIterable<Uint8Array>,
+    limit: number,
+  ): Promise<number> {
+    const path = this.path(uploadId);
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const held = (await sizeOf(path)) ?? 0;
+    if (held !== offset) throw new Error(`upload ${uploadId} holds ${held} bytes, not ${offset}`);
+    let running = this.hashing.get(uploadId);
+    if (!running || running.size !== offset) running = { hash: await hashFile(path, offset), size: offset };
+    // Until this append ends well, the running hash may not match the file: forget it meanwhile.
+    this.hashing.delete(uploadId);
+    let size = offset;
+    const { hash } = running;
+    const count = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        size += chunk.length;
+        if (size > limit) return done(new ArtifactTooLargeError(limit));
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    await pipeline(body, count, createWriteStream(path, { flags: 'a', mode: 0o600 }));
+    this.hashing.set(uploadId, { hash, size });
+    return size;
+  }
+
+  /**
+   * The whole upload, with its size and sha256, for the caller to move or copy; the file stays
+   * until the caller moves it or calls `discard`.
+   */
+  async whole(uploadId: string): Promise<WholePart> {
+    const path = this.path(uploadId);
+    const size = await sizeOf(path);
+    if (size === undefined) throw new Error(`no upload ${uploadId}`);
+    const running = this.hashing.get(uploadId);
+    const hash = running && running.size === size ? running.hash : await hashFile(path, size);
+    this.hashing.delete(uploadId);
+    return { path, size, sha256: hash.digest('hex') };
+  }
+
+  async discard(uploadId: string): Promise<void> {
+    this.hashing.delete(uploadId);
+    await rm(this.path(uploadId), { force: true });
+  }
+
+  /** ArtifactBlobStore.dropStaleParts. */
+  async dropStale(before: number): Promise<number> {
+    let dropped = 0;
+    for (const id of await entries(this.dir)) {
+      if (!isStorageName(id)) continue;
+      const info = await stat(join(this.dir, id)).catch(() => undefined);
+      if (info && info.mtimeMs < before) {
+        await this.discard(id);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+}
+
+/** The file's size, or undefined when there is none. */
+export async function sizeOf(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** The directory's entries ([] when there is no directory). */
+export async function entries(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/** A hash of the file's first `size` bytes. */
+async function hashFile(path: string, size: number): Promise<Hash> {
+  const hash = createHash('sha256');
+  if (size > 0)
+    for await (const chunk of createReadStream(path, { end: size - 1 })) hash.update(chunk as Buffer);
+  return hash;
+}

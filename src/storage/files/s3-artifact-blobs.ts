@@ -1,0 +1,195 @@
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { AppError } from '../../domain/errors.ts';
+import type { ByteRange } from '../../domain/artifact.ts';
+import type { ArtifactBlobStore } from '../ports.ts';
+import { isStorageName, LocalParts, safeStorageName } from './local-parts.ts';
+
+/** Where the blobs go, and how to reach it. */
+export interface S3ArtifactBlobsOptions {
+  bucket: string;
+  /** Folder of the bucket the objects go under (`a/b` keeps blob K as `a/b/K`); none: the bucket's root. */
+  prefix?: string;
+  /** The local directory that holds unfinished uploads. */
+  partsDir: string;
+  /** An S3-compatible server's URL; none: AWS. */
+  endpoint?: string;
+  region: string;
+  /** None: the SDK's default chain (environment, shared files, instance role). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Bucket in the path (`endpoint/bucket/key`) rather than the host name, as most self-hosted servers need. */
+  forcePathStyle?: boolean;
+  /** Keys per ListObjectsV2 page (S3's most is 1000). */
+  pageSize?: number;
+}
+
+/** Bytes per part of a multipart upload: S3 wants at least 5 MiB, and at most 10,000 parts. */
+const PART_BYTES = 8 * 1024 * 1024;
+const MAX_PARTS = 10_000;
+/** Parts in flight at once per upload: the memory an upload holds is about this many parts. */
+const QUEUE = 2;
+/** Keys per DeleteObjects request (S3's most). */
+const DELETE_BATCH = 1000;
+
+/**
+ * Artifact bytes in S3-compatible object storage, for several servers and remote runners: blob K
+ * is the object `<prefix>/K`. Unfinished uploads stay on this server's disk (the runner resumes on
+ * the server that holds its part, as with the filesystem store); a whole one is streamed to the
+ * bucket (multipart past one part, never whole in memory), and is an object before its row is
+ * written. The prefix belongs to Kiln: the sweep deletes objects under it that no artifact names.
+ */
+export class S3ArtifactBlobs implements ArtifactBlobStore {
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  private readonly prefix: string;
+  private readonly parts: LocalParts;
+  private readonly pageSize: number;
+
+  constructor(options: S3ArtifactBlobsOptions) {
+    const config: S3ClientConfig = {
+      region: options.region,
+      forcePathStyle: options.forcePathStyle ?? false,
+      // The SDK's default CRC checksums are unknown to many S3-compatible servers; Kiln keeps its
+      // own sha256 of every blob (download_artifact checks it, the API serves it as the ETag).
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      ...(options.endpoint && { endpoint: options.endpoint }),
+      ...(options.credentials && { credentials: options.credentials }),
+    };
+    this.client = new S3Client(config);
+    this.bucket = options.bucket;
+    const prefix = (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
+    this.prefix = prefix ? `${prefix}/` : '';
+    this.parts = new LocalParts(options.partsDir);
+    this.pageSize = options.pageSize ?? 1000;
+  }
+
+  private objectKey(key: string): string {
+    return this.prefix + safeStorageName(key);
+  }
+
+  partSize(uploadId: string): Promise<number> {
+    return this.parts.size(uploadId);
+  }
+
+  appendPart(
+    uploadId: string,
+    offset: number,
+    body: AsyncIterable<Uint8Array>,
+    limit: number,
+  ): Promise<number> {
+    return this.parts.append(uploadId, offset, body, limit);
+  }
+
+  async commitPart(uploadId: string, key: string): Promise<{ size: number; sha256: string }> {
+    const objectKey = this.objectKey(key);
+    const { path, size, sha256 } = await this.parts.whole(uploadId);
+    const body = createReadStream(path);
+    try {
+      await new Upload({
+        client: this.client,
+        params: { Bucket: this.bucket, Key: objectKey, Body: body },
+        partSize: Math.max(PART_BYTES, Math.ceil(size / MAX_PARTS)),
+        queueSize: QUEUE,
+        leavePartsOnError: false,
+      }).done();
+    } finally {
+      body.destroy(); // a failed copy may leave the file open
+    }
+    // Only once the object is whole: a failed copy leaves the part for the runner's retry.
+    await this.parts.discard(uploadId);
+    return { size, sha256 };
+  }
+
+  discardPart(uploadId: string): Promise<void> {
+    return this.parts.discard(uploadId);
+  }
+
+  async read(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
+    const Key = this.objectKey(key);
+    try {
+      const got = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key,
+          ...(range && { Range: `bytes=${range.start}-${range.end}` }),
+        }),
+      );
+      const body = got.Body as Readable | undefined;
+      if (!body) throw new Error(`the object store sent no body for ${Key}`);
+      // A server that ignores a range, or answers another one, would serve the wrong bytes.
+      if (range && got.ContentRange?.replace(/\/.*/, '') !== `bytes ${range.start}-${range.end}`) {
+        body.destroy();
+        throw new Error(
+          `the object store answered bytes ${range.start}-${range.end} of ${Key} with ${got.ContentRange ?? 'the whole object'}`,
+        );
+      }
+      return body;
+    } catch (error) {
+      if (isMissing(error)) throw new AppError('NOT_FOUND', "the artifact's bytes are gone from the store");
+      throw error;
+    }
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += DELETE_BATCH) {
+      const batch = keys.slice(i, i + DELETE_BATCH);
+      const done = await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: batch.map((k) => ({ Key: this.objectKey(k) })), Quiet: true },
+        }),
+      );
+      // S3 deletes a missing key without complaint; anything it lists here did not go.
+      const failed = (done.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+      if (failed.length > 0)
+        throw new Error(
+          `the object store kept ${failed.length} of ${batch.length} objects: ${failed[0]!.Code ?? ''} ${failed[0]!.Message ?? ''}`,
+        );
+    }
+  }
+
+  async *listBlobs(): AsyncIterable<{ key: string; storedAt: number }> {
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          MaxKeys: this.pageSize,
+          ...(this.prefix && { Prefix: this.prefix }),
+          ...(token && { ContinuationToken: token }),
+        }),
+      );
+      for (const object of page.Contents ?? []) {
+        const key = object.Key?.slice(this.prefix.length) ?? '';
+        // Deeper keys and names Kiln never makes are someone else's: not listed, so never swept.
+        if (!isStorageName(key)) continue;
+        yield { key, storedAt: object.LastModified?.getTime() ?? Date.now() };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  dropStaleParts(before: number): Promise<number> {
+    return this.parts.dropStale(before);
+  }
+
+  /** Closes the client's connections (when the server stops). */
+  destroy(): void {
+    this.client.destroy();
+  }
+}
+
+/** S3's "no such key" (not a missing bucket: that is a configuration error, not a gone artifact). */
+function isMissing(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === 'NoSuchKey' || (e.$metadata?.httpStatusCode === 404 && e.name !== 'NoSuchBucket');
+}

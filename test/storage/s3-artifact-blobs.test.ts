@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/domain/errors.ts';
+import { startTestS3, type TestS3 } from '../helpers/s3rver.ts';
+import { runBlobStoreContract } from './contract/artifact-blobs-contract.ts';
+
+/** Each store of the contract on a prefix of its own, listed two keys a page (so paging runs). */
+runBlobStoreContract({
+  name: 'S3 (s3rver)',
+  async setup() {
+    const s3 = await startTestS3();
+    return {
+      make() {
+        const prefix = `contract/${randomBytes(4).toString('hex')}`;
+        const partsDir = s3.partsDir();
+        const open = () => s3.blobs({ prefix, pageSize: 2, partsDir });
+        return { blobs: open(), partsDir, reopen: open };
+      },
+      teardown: () => s3.close(),
+    };
+  },
+});
+
+async function text(stream: NodeJS.ReadableStream): Promise<string> {
+  let out = '';
+  for await (const chunk of stream) out += String(chunk);
+  return out;
+}
+
+async function* bytes(text: string): AsyncIterable<Uint8Array> {
+  yield Buffer.from(text);
+}
+
+describe('S3 store: the bucket and the prefix', () => {
+  let s3: TestS3;
+  beforeAll(async () => {
+    s3 = await startTestS3();
+  });
+  afterAll(() => s3?.close());
+
+  it('keeps blobs under its prefix and lists only its own keys (never deeper ones)', async () => {
+    const outer = s3.blobs({ prefix: '/team/' });
+    const inner = s3.blobs({ prefix: 'team/inner' });
+    const root = s3.blobs();
+    await inner.appendPart('u', 0, bytes('deep'), 10);
+    await inner.commitPart('u', 'deepkey');
+    await outer.appendPart('u', 0, bytes('top'), 10);
+    await outer.commitPart('u', 'topkey');
+    const keys = async (store: typeof root) => {
+      const out: string[] = [];
+      for await (const b of store.listBlobs()) out.push(b.key);
+      return out;
+    };
+    expect(await keys(outer)).toEqual(['topkey']);
+    expect(await keys(inner)).toEqual(['deepkey']);
+    expect(await keys(root)).toEqual([]);
+    await expect(root.read('topkey')).rejects.toThrow('gone');
+  });
+
+  it('streams a file past one part to the bucket as a multipart upload', async () => {
+    const blobs = s3.blobs({ prefix: 'multi' });
+    await blobs.appendPart('u', 0, bytes('x'.repeat(9 * 1024 * 1024)), 10 * 1024 * 1024);
+    await blobs.commitPart('u', 'ninemib');
+    // Two parts of 8 MiB at most: s3rver says "Stored part N of <upload id>" for each.
+    expect(s3.log.filter((line) => /Stored part \d of \w+ in bucket/.test(line))).toHaveLength(2);
+    expect(
+      await blobs.read('ninemib', { start: 9 * 1024 * 1024 - 2, end: 9 * 1024 * 1024 - 1 }).then(text),
+    ).toBe('xx');
+  });
+
+  it('keeps the part when the copy to the bucket fails, so that a retry copies it', async () => {
+    const partsDir = s3.partsDir();
+    // Nothing listens on port 9 of loopback: every request is refused.
+    const down = s3.blobs({ prefix: 'retry', partsDir, endpoint: 'http://127.0.0.1:9' });
+    await down.appendPart('u', 0, bytes('kept meanwhile'), 100);
+    await expect(down.commitPart('u', 'retried')).rejects.toThrow();
+    const up = s3.blobs({ prefix: 'retry', partsDir });
+    expect(await up.partSize('u')).toBe(14);
+    expect((await up.commitPart('u', 'retried')).size).toBe(14);
+    expect(await text(await up.read('retried'))).toBe('kept meanwhile');
+  });
+
+  it('refuses to serve a range the server answered with other bytes', async () => {
+    // s3rver reads "bytes=0-0" as "from 0 to the end" (and says so in Content-Range).
+    const blobs = s3.blobs();
+    await blobs.appendPart('u', 0, bytes('hello world'), 20);
+    await blobs.commitPart('u', 'firstbyte');
+    await expect(blobs.read('firstbyte', { start: 0, end: 0 })).rejects.toThrow(
+      'answered bytes 0-0 of firstbyte with bytes 0-10/11',
+    );
+  });
+
+  it('a missing bucket is an error of the configuration, not a gone artifact', async () => {
+    const lost = s3.blobs({ bucket: 'no-such-bucket' });
+    const error = await lost.read('somekey').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(AppError);
+  });
+});
