@@ -125,7 +125,8 @@ export class ArtifactService {
       if (held > part.size) await blobs.discardPart(uploadId);
       throw new ArtifactGapError(held > part.size ? 0 : held);
     }
-    if (held === part.size) return held;
+    // A whole part (a resend after its answer was lost) is kept as it is; an empty file still needs its part.
+    if (held === part.size && held > 0) return held;
     try {
       return await blobs.appendPart(uploadId, part.offset, abortable(part.body, signal), part.size);
     } catch (error) {

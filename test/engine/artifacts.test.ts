@@ -36,7 +36,7 @@ describe.each(MODES)('artifacts, %s', (_label, mode, enabled) => {
       steps: [
         shell(
           'make',
-          'mkdir -p out/sub && head -c 2500000 /dev/urandom > out/app.jar && echo notes > out/sub/notes.txt && ln -s /etc/passwd out/link.txt',
+          'mkdir -p out/sub && head -c 2500000 /dev/urandom > out/app.jar && echo notes > out/sub/notes.txt && : > out/empty.log && ln -s /etc/passwd out/link.txt',
         ),
         { module_id: UPLOAD, name: 'upload to release repo', properties: { file: 'out/**' } },
       ],
@@ -56,13 +56,15 @@ describe.each(MODES)('artifacts, %s', (_label, mode, enabled) => {
       const artifacts = list.json().result.artifacts as Record<string, unknown>[];
       expect(artifacts.map((a) => [a.name, a.size, a.content_type, a.version])).toEqual([
         ['app.jar', 2_500_000, 'application/java-archive', '1'],
+        ['empty.log', 0, 'text/plain', '1'],
         ['notes.txt', 6, 'text/plain', '1'],
       ]);
       expect(log).toContain('kept out/app.jar as artifact app.jar 1 (2.4 MiB');
       expect(log).toContain('kept out/sub/notes.txt as artifact notes.txt 1 (6 bytes');
       expect(log).toContain(`sha256 ${String(artifacts[0]!.sha256)}`);
       expect(log).not.toContain('link.txt');
-      expect(artifacts[1]!.sha256).toBe(sha256('notes\n'));
+      expect(artifacts[1]!.sha256).toBe(sha256(''));
+      expect(artifacts[2]!.sha256).toBe(sha256('notes\n'));
       expect(artifacts[0]!.uri).toBe(`/v1/kiln/jobs/${producer}/1/artifacts/app.jar`);
     },
   );
@@ -131,8 +133,8 @@ describe.each(MODES)('artifacts, %s', (_label, mode, enabled) => {
       type: 'package',
       daily_build_number: record.daily_build_number,
     });
-    expect(Object.keys(body.result.package_infos).sort()).toEqual(['app.jar', 'notes.txt']);
-    expect(['app.jar', 'notes.txt']).toContain(body.result.package_info.name);
+    expect(Object.keys(body.result.package_infos).sort()).toEqual(['app.jar', 'empty.log', 'notes.txt']);
+    expect(['app.jar', 'empty.log', 'notes.txt']).toContain(body.result.package_info.name);
   });
 
   it.skipIf(!enabled)(
