@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ApiError } from '../client/api-error.ts';
 import { registerAccessKeys } from './commands/access-keys.ts';
+import { registerArtifacts } from './commands/artifacts.ts';
 import { registerAuth } from './commands/auth.ts';
 import { registerBuilds } from './commands/builds.ts';
 import { registerDomains } from './commands/domains.ts';
@@ -27,6 +28,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRun(program, ctx);
   registerBuilds(program, ctx);
   registerLogs(program, ctx);
+  registerArtifacts(program, ctx);
   registerRecords(program, ctx);
   registerImportRecords(program, ctx);
   registerUsers(program, ctx);

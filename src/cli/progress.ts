@@ -1,3 +1,5 @@
+import { formatBytes } from '../domain/artifact-text.ts';
+
 /** Running totals of an import, as the server confirmed them. */
 export interface ImportTotals {
   /** Lines sent in confirmed parts. */
@@ -17,16 +19,38 @@ export function importSummary(t: ImportTotals): string {
   return `imported ${count(t.imported)}, skipped ${count(t.skipped)} (already present) in ${(t.elapsedMs / 1000).toFixed(1)}s`;
 }
 
+/** `[########------------]  42% `: 20 cells and a percentage; '' when the total is unknown. */
+function bar(done: number, total: number | undefined): string {
+  if (!total) return '';
+  const share = Math.min(1, done / total);
+  const filled = Math.round(share * 20);
+  return `[${'#'.repeat(filled)}${'-'.repeat(20 - filled)}] ${String(Math.floor(share * 100)).padStart(3)}% `;
+}
+
 /** A 20-cell bar when the size is known, then the counters and the rate. */
 export function progressLine(t: ImportTotals): string {
   const rate = t.elapsedMs > 0 ? Math.round((t.lines * 1000) / t.elapsedMs) : 0;
-  let bar = '';
-  if (t.totalBytes) {
-    const share = Math.min(1, t.bytes / t.totalBytes);
-    const filled = Math.round(share * 20);
-    bar = `[${'#'.repeat(filled)}${'-'.repeat(20 - filled)}] ${String(Math.floor(share * 100)).padStart(3)}% `;
-  }
-  return `${bar}${count(t.lines)} lines sent: ${count(t.imported)} imported, ${count(t.skipped)} skipped, ${count(rate)} lines/s`;
+  return `${bar(t.bytes, t.totalBytes)}${count(t.lines)} lines sent: ${count(t.imported)} imported, ${count(t.skipped)} skipped, ${count(rate)} lines/s`;
+}
+
+/** Where a download is. */
+export interface TransferTotals {
+  /** What is being downloaded (an artifact's name). */
+  label: string;
+  /** Bytes on disk so far, a resumed start included. */
+  bytes: number;
+  /** The whole size, when known. */
+  totalBytes?: number;
+  /** Bytes this run received (the rate is theirs: resumed bytes came for free). */
+  received: number;
+  elapsedMs: number;
+}
+
+/** `app.jar [########------------]  42% 1.0 MiB of 2.4 MiB, 3.1 MiB/s`. */
+export function transferLine(t: TransferTotals): string {
+  const rate = t.elapsedMs > 0 ? (t.received * 1000) / t.elapsedMs : 0;
+  const of = t.totalBytes === undefined ? '' : ` of ${formatBytes(t.totalBytes)}`;
+  return `${t.label} ${bar(t.bytes, t.totalBytes)}${formatBytes(t.bytes)}${of}, ${formatBytes(Math.round(rate))}/s`;
 }
 
 /**

@@ -175,6 +175,21 @@ export class KilnClient {
     input: InputOf<K>,
     options: CallOptions = {},
   ): Promise<ResponseOf<K>> {
+    const response = await this.open(id, input, options);
+    if (response.status === 204) return undefined as ResponseOf<K>;
+    return (await response.json()) as ResponseOf<K>;
+  }
+
+  /**
+   * Calls an operation and hands back the answer unread: for the operations that answer a file,
+   * whose body the caller streams (never whole in memory) and whose headers (Content-Length, ETag,
+   * Content-Range) it reads. `headers` go with the request as they are (Range, If-Range).
+   */
+  async open<K extends OperationId>(
+    id: K,
+    input: InputOf<K>,
+    options: CallOptions & { headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const spec: OperationSpec = operations[id];
     const parts = input as {
       params?: Record<string, unknown>;
@@ -182,16 +197,15 @@ export class KilnClient {
       body?: unknown;
       headers?: Record<string, string>;
     };
-    const response = await this.request({
+    const headers = { ...parts.headers, ...options.headers };
+    return this.request({
       method: spec.method,
       path: fillPath(spec.path, parts.params),
       ...(parts.query && { query: parts.query }),
       ...(parts.body !== undefined && { body: parts.body }),
-      ...(parts.headers && { headers: parts.headers }),
+      ...(Object.keys(headers).length > 0 && { headers }),
       ...(options.signal && { signal: options.signal }),
     });
-    if (response.status === 204) return undefined as ResponseOf<K>;
-    return (await response.json()) as ResponseOf<K>;
   }
 
   /** Signs in with a password (IAM token API) and returns the token and when it expires. */

@@ -1,7 +1,9 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { LineParts } from '../../src/cli/line-parts.ts';
-import { importSummary, progressLine, ProgressLine } from '../../src/cli/progress.ts';
+import { join, resolve } from 'node:path';
+import { artifactPath } from '../../src/cli/artifact-files.ts';
+import { importSummary, progressLine, ProgressLine, transferLine } from '../../src/cli/progress.ts';
 import { parseWindowTime, wallClockIn, wallClockUtc } from '../../src/cli/time-args.ts';
 
 async function text(stream: ReadableStream<Uint8Array>): Promise<string> {
@@ -112,5 +114,27 @@ describe('progress and summaries', () => {
     off.update('one');
     off.done();
     expect(quiet).toEqual([]);
+  });
+});
+
+describe('artifact downloads', () => {
+  it('draws a download: name, bar, bytes of the whole, and the rate of what this run received', () => {
+    const t = {
+      label: 'app.jar',
+      bytes: 1024 * 1024,
+      totalBytes: 4 * 1024 * 1024,
+      received: 512 * 1024,
+      elapsedMs: 500,
+    };
+    expect(transferLine(t)).toBe('app.jar [#####---------------]  25% 1.0 MiB of 4.0 MiB, 1.0 MiB/s');
+    expect(transferLine({ ...t, totalBytes: undefined })).toBe('app.jar 1.0 MiB, 1.0 MiB/s');
+  });
+
+  it('puts an artifact in the directory, and refuses a name that would land elsewhere', () => {
+    expect(artifactPath('out', 'app.jar')).toBe(resolve('out', 'app.jar'));
+    expect(artifactPath('out', '..app.jar')).toBe(resolve('out', '..app.jar'));
+    for (const name of ['../app.jar', '/etc/passwd', 'sub/app.jar', '..', '.', '', 'a\\b', 'bell\u0007'])
+      expect(() => artifactPath('out', name), JSON.stringify(name)).toThrow(/^refusing to write artifact /);
+    expect(() => artifactPath(join('a', 'b'), '../../x')).toThrow('has a directory part');
   });
 });

@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useSignedIn } from '../app/session-context.tsx';
 import { useNow } from '../app/use-now.ts';
 import { BuildActions } from '../build/build-actions.tsx';
+import { BuildArtifacts } from '../build/build-artifacts.tsx';
 import { BuildScript } from '../build/build-script.tsx';
 import { LogView } from '../build/log-view.tsx';
 import { StageLog } from '../build/stage-log.tsx';
@@ -21,7 +22,7 @@ const TRIGGERS: Record<string, string> = { Manual: 'Manual', Scheduled: 'Schedul
 
 /**
  * One build: summary, stages (each one's log on selection, `?stage=` in the URL), parameters, the
- * live log, the build.yml, stop/rebuild/download.
+ * live log, its artifacts, the build.yml, stop/rebuild/download.
  */
 export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }) {
   const { client, quietClient } = useSignedIn();
@@ -182,6 +183,15 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
           )}
         </section>
       </div>
+      {view && (
+        <BuildArtifacts
+          client={client}
+          jobId={jobId}
+          buildNo={buildNo}
+          finished={!live}
+          buildReadAt={view.readAt}
+        />
+      )}
       {view && (
         <BuildScript
           client={client}
