@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { checkFlowGraph, flowStep, type FlowChild } from '../domain/build-flow.ts';
-import type { Build } from '../domain/build.ts';
+import type { Build, BuildState } from '../domain/build.ts';
 import { AppError } from '../domain/errors.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Principal } from '../domain/identity.ts';
@@ -198,21 +198,20 @@ export class FlowService {
 
   /** Queues the jobs that may start, ends those that never will, and ends the flow when all have. */
   async advance(parentId: string): Promise<void> {
-    const flow = await this.storage.flows.find(parentId);
-    const parent = await this.storage.builds.findRun(parentId);
-    if (!flow || !parent || parent.build.runningStatus === 'Finished') return;
-    const children: FlowChild[] = [];
-    for (const j of flow.jobs) {
-      const run = await this.storage.builds.findRun(j.childId);
-      children.push({
-        name: j.name,
-        dependsOn: j.dependsOn,
-        recordId: j.childId,
-        started: j.started,
-        state: run?.build.runningStatus === 'Finished' ? run.build.state : '',
-        cancelled: run?.cancelRequested ?? false,
-      });
-    }
+    const [jobs, parent] = await Promise.all([
+      this.storage.flows.progress(parentId),
+      this.storage.builds.findRun(parentId),
+    ]);
+    if (!jobs || !parent || parent.build.runningStatus === 'Finished') return;
+    const children: FlowChild[] = jobs.map((j) => ({
+      name: j.name,
+      dependsOn: j.dependsOn,
+      recordId: j.childId,
+      started: j.started,
+      state: j.runningStatus === 'Finished' ? (j.state as BuildState) : '',
+      cancelled: j.cancelRequested,
+    }));
+    const flow = { strategy: jobs[0]!.strategy };
     const step = flowStep(children, flow.strategy, parent.cancelRequested);
     const now = this.clock.now();
     for (const { recordId, reason } of step.skip) {
@@ -228,14 +227,20 @@ export class FlowService {
       });
       if (skipped) this.events.finished(recordId, 'ABORTED');
     }
-    for (const recordId of step.start) {
-      const queued = await this.storage.transaction(async (tx) => {
-        if (!(await tx.flows.markStarted(recordId))) return false;
-        await tx.queue.enqueue(recordId, parent.build.jobId, now);
-        return true;
-      });
-      if (queued) this.events.publish('queued', recordId);
-    }
+    // One transaction queues them all: a runner waiting for work sees the whole wave at once.
+    const queued =
+      step.start.length === 0
+        ? []
+        : await this.storage.transaction(async (tx) => {
+            const started: string[] = [];
+            for (const recordId of step.start)
+              if (await tx.flows.markStarted(recordId)) {
+                await tx.queue.enqueue(recordId, parent.build.jobId, now);
+                started.push(recordId);
+              }
+            return started;
+          });
+    for (const recordId of queued) this.events.publish('queued', recordId);
     if (step.done) {
       const state = step.done;
       const ended = await this.storage.transaction(async (tx) => {

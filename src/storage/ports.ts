@@ -471,10 +471,20 @@ export interface FlowJobRecord {
   started: boolean;
 }
 
+/** A job of a flow with its build's state. */
+export interface FlowJobProgress extends FlowJobRecord {
+  strategy: FlowStrategy;
+  runningStatus: string;
+  state: string;
+  cancelRequested: boolean;
+}
+
 /** BuildFlows: a parent build and the builds of its jobs. */
 export interface FlowStore {
   create(parentId: string, strategy: FlowStrategy, jobs: FlowJobRecord[]): Promise<void>;
   find(parentId: string): Promise<{ strategy: FlowStrategy; jobs: FlowJobRecord[] } | undefined>;
+  /** The flow's jobs with where their builds are, in one statement (what moving the flow on needs). */
+  progress(parentId: string): Promise<FlowJobProgress[] | undefined>;
   /** The flow a build is a job of, if any. */
   parentOf(childId: string): Promise<string | undefined>;
   /** Marks a job handed to the queue; false when it already was (another server did it). */

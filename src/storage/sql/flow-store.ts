@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { FlowStrategy } from '../../domain/build-flow.ts';
-import type { FlowJobRecord, FlowStore } from '../ports.ts';
+import type { FlowJobProgress, FlowJobRecord, FlowStore } from '../ports.ts';
 import type { Database } from '../schema.ts';
 
 /** SQL FlowStore. */
@@ -49,6 +49,41 @@ export class SqlFlowStore implements FlowStore {
         started: Number(r.started) === 1,
       })),
     };
+  }
+
+  async progress(parentId: string): Promise<FlowJobProgress[] | undefined> {
+    const rows = await this.db
+      .selectFrom('flow_jobs')
+      .innerJoin('build_flows', 'build_flows.parent_id', 'flow_jobs.parent_id')
+      .innerJoin('builds', 'builds.id', 'flow_jobs.child_id')
+      .select([
+        'flow_jobs.child_id',
+        'flow_jobs.position',
+        'flow_jobs.name',
+        'flow_jobs.depends_on',
+        'flow_jobs.build_ref',
+        'flow_jobs.started',
+        'build_flows.strategy',
+        'builds.running_status',
+        'builds.state',
+        'builds.cancel_requested',
+      ])
+      .where('flow_jobs.parent_id', '=', parentId)
+      .orderBy('flow_jobs.position')
+      .execute();
+    if (rows.length === 0) return undefined;
+    return rows.map((r) => ({
+      childId: r.child_id,
+      position: Number(r.position),
+      name: r.name,
+      dependsOn: JSON.parse(r.depends_on) as string[],
+      buildRef: r.build_ref,
+      started: Number(r.started) === 1,
+      strategy: r.strategy as FlowStrategy,
+      runningStatus: r.running_status,
+      state: r.state,
+      cancelRequested: Number(r.cancel_requested) === 1,
+    }));
   }
 
   async parentOf(childId: string): Promise<string | undefined> {
