@@ -3,7 +3,9 @@ import { useSignedIn } from '../app/session-context.tsx';
 import { useNow } from '../app/use-now.ts';
 import { BuildActions } from '../build/build-actions.tsx';
 import { BuildArtifacts } from '../build/build-artifacts.tsx';
+import { BuildFlow } from '../build/build-flow.tsx';
 import { BuildScript } from '../build/build-script.tsx';
+import { FlowParent } from '../build/flow-parent.tsx';
 import { LogView } from '../build/log-view.tsx';
 import { StageLog } from '../build/stage-log.tsx';
 import { StagesList } from '../build/stages-list.tsx';
@@ -21,8 +23,9 @@ import { Link, navigate, useLocation } from '../router/router.tsx';
 const TRIGGERS: Record<string, string> = { Manual: 'Manual', Scheduled: 'Schedule', CodeUpdate: 'Push' };
 
 /**
- * One build: summary, stages (each one's log on selection, `?stage=` in the URL), parameters, the
- * live log, its artifacts, the build.yml, stop/rebuild/download.
+ * One build: summary, a BuildFlow's graph (or, for a flow's job, its flow), stages (each one's log
+ * on selection, `?stage=` in the URL), parameters, the live log, its artifacts, the build.yml,
+ * stop/rebuild/download.
  */
 export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }) {
   const { client, quietClient } = useSignedIn();
@@ -80,6 +83,7 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
         <BuildActions client={client} jobId={jobId} buildNo={buildNo} view={view} onStopped={refresh} />
       </header>
       <ErrorMessage error={error} title="The build could not be loaded." />
+      {d?.parent_record_id && <FlowParent client={client} parentRecordId={d.parent_record_id} />}
       {r && d && (
         <dl className="summary">
           <div>
@@ -133,6 +137,16 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
             </div>
           )}
         </dl>
+      )}
+      {view && (
+        <BuildFlow
+          client={client}
+          jobId={jobId}
+          recordId={view.detail.id}
+          mayBeFlow={view.detail.build_config_type === 'YAML' && view.detail.parent_record_id === ''}
+          finished={!live}
+          buildReadAt={view.readAt}
+        />
       )}
       <div className="build-columns">
         <section aria-labelledby="stages-title">
