@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kiln } from '../../src/client/kiln-client.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/cli.ts';
-import { launchChromium, type Chromium } from './helpers/chromium.ts';
+import { launchChromium, signedInPage, watchCsp, type Chromium } from './helpers/chromium.ts';
 import { createShellJob, projectId, signedInClient } from './helpers/kiln-api.ts';
 
 /**
@@ -19,14 +19,6 @@ const SHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
 const UPLOAD = 'devcloud2018.codeci_action_20018.action';
 const BIG = 300_000;
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-// page.evaluate callbacks run in Chromium; this file is typechecked for Node (no DOM library).
-declare const document: {
-  addEventListener(
-    type: 'securitypolicyviolation',
-    listener: (e: { violatedDirective: string; blockedURI: string }) => void,
-  ): void;
-};
 
 let server: ServerProcess;
 let browser: Chromium;
@@ -79,20 +71,8 @@ beforeAll(async () => {
   await runToEnd(bare);
   browser = await launchChromium();
   // The blob download must get by the Content-Security-Policy like every other page of the dashboard.
-  browser.context.on('console', (message) => {
-    if (/Content Security Policy|csp-violation/i.test(message.text())) cspViolations.push(message.text());
-  });
-  await browser.context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`csp-violation ${e.violatedDirective} ${e.blockedURI}`);
-    });
-  });
-  page = await browser.context.newPage();
-  await page.goto(`${server.url}/`);
-  await page.getByLabel('User name').fill('admin');
-  await page.getByLabel('Password').fill(server.adminPassword);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Projects' }).waitFor();
+  await watchCsp(browser.context, cspViolations);
+  page = await signedInPage(browser.context, server.url, server.adminPassword);
 });
 
 afterAll(async () => {

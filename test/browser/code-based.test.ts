@@ -4,16 +4,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServerProcess, type ServerProcess } from '../helpers/cli.ts';
 import { TestRepo } from '../helpers/git.ts';
-import { launchChromium, type Chromium } from './helpers/chromium.ts';
+import { launchChromium, signedInPage, watchCsp, type Chromium } from './helpers/chromium.ts';
 import { projectId, signedInClient } from './helpers/kiln-api.ts';
-
-// page.evaluate callbacks run in Chromium; this file is typechecked for Node (no DOM library).
-declare const document: {
-  addEventListener(
-    type: 'securitypolicyviolation',
-    listener: (e: { violatedDirective: string; blockedURI: string }) => void,
-  ): void;
-};
 
 /**
  * The dashboard and code-based jobs, in Chromium against a real `kiln serve`: a job made with the
@@ -66,20 +58,8 @@ beforeAll(async () => {
   commit = repo.commit('code-based', { '.cloudbuild/build.yml': BUILD_YML, VERSION: '1.2.3\n' });
   server = await startServerProcess();
   browser = await launchChromium();
-  browser.context.on('console', (message) => {
-    if (/Content Security Policy|csp-violation/i.test(message.text())) cspViolations.push(message.text());
-  });
-  await browser.context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`csp-violation ${e.violatedDirective} ${e.blockedURI}`);
-    });
-  });
-  page = await browser.context.newPage();
-  await page.goto(`${server.url}/`);
-  await page.getByLabel('User name').fill('admin');
-  await page.getByLabel('Password').fill(server.adminPassword);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Projects' }).waitFor();
+  await watchCsp(browser.context, cspViolations);
+  page = await signedInPage(browser.context, server.url, server.adminPassword);
 });
 
 afterAll(async () => {

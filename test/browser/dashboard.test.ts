@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServerProcess, type ServerProcess } from '../helpers/cli.ts';
 import { TestRepo } from '../helpers/git.ts';
-import { launchChromium, type Chromium } from './helpers/chromium.ts';
+import { launchChromium, watchCsp, type Chromium } from './helpers/chromium.ts';
 import { historyLines, importHistory } from './helpers/history.ts';
 import { createShellJob, projectId, signedInClient } from './helpers/kiln-api.ts';
 
@@ -76,16 +76,8 @@ beforeAll(async () => {
   repo.commit('first commit');
   server = await startServerProcess({ env: { KILN_RUNNER_SLOTS: '2' } });
   browser = await launchChromium();
-  // Whatever the Content-Security-Policy blocks on any page of the story (Chromium reports each
-  // on the console as well as with this event).
-  browser.context.on('console', (message) => {
-    if (/Content Security Policy|csp-violation/i.test(message.text())) cspViolations.push(message.text());
-  });
-  await browser.context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`csp-violation ${e.violatedDirective} ${e.blockedURI}`);
-    });
-  });
+  // Whatever the Content-Security-Policy blocks on any page of the story.
+  await watchCsp(browser.context, cspViolations);
   page = await browser.context.newPage();
 });
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kiln } from '../../src/client/kiln-client.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/cli.ts';
 import { TestRepo } from '../helpers/git.ts';
-import { launchChromium, type Chromium } from './helpers/chromium.ts';
+import { launchChromium, signedInPage, watchCsp, type Chromium } from './helpers/chromium.ts';
 import { projectId, signedInClient } from './helpers/kiln-api.ts';
 
 /**
@@ -36,14 +36,6 @@ buildflow:
   '.cloudbuild/compile.yml': job('echo compiling; sleep 4'),
   '.cloudbuild/ok.yml': job('echo fine'),
   '.cloudbuild/lint.yml': job('echo lint failed; exit 3'),
-};
-
-// page.evaluate callbacks run in Chromium; this file is typechecked for Node (no DOM library).
-declare const document: {
-  addEventListener(
-    type: 'securitypolicyviolation',
-    listener: (e: { violatedDirective: string; blockedURI: string }) => void,
-  ): void;
 };
 
 let server: ServerProcess;
@@ -97,20 +89,8 @@ beforeAll(async () => {
   flowJob = await createYamlJob('flow-job');
   plainJob = await createYamlJob('plain-yaml-job', '.cloudbuild/ok.yml');
   browser = await launchChromium();
-  browser.context.on('console', (message) => {
-    if (/Content Security Policy|csp-violation/i.test(message.text())) cspViolations.push(message.text());
-  });
-  await browser.context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`csp-violation ${e.violatedDirective} ${e.blockedURI}`);
-    });
-  });
-  page = await browser.context.newPage();
-  await page.goto(`${server.url}/`);
-  await page.getByLabel('User name').fill('admin');
-  await page.getByLabel('Password').fill(server.adminPassword);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Projects' }).waitFor();
+  await watchCsp(browser.context, cspViolations);
+  page = await signedInPage(browser.context, server.url, server.adminPassword);
 });
 
 afterAll(async () => {

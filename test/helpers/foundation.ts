@@ -348,6 +348,31 @@ export async function seedArtifact(
   });
 }
 
+/**
+ * What the artifact and flow-graph recipes read: the artifact FIXTURE_ARTIFACT of build `buildNo`,
+ * and build 1 standing for a BuildFlow whose one job is build `buildNo`. Returns build 1's record id.
+ */
+export async function seedOutputs(kiln: TestKiln, jobId: string, buildNo: number): Promise<string> {
+  const build = (await kiln.storage.builds.findByNumber(jobId, buildNo))!;
+  await seedArtifact(
+    kiln,
+    { recordId: build.recordId, jobId, buildNumber: buildNo, name: FIXTURE_ARTIFACT },
+    'kept bytes\n',
+  );
+  const flowRecordId = (await kiln.storage.builds.findByNumber(jobId, 1))!.recordId;
+  await kiln.storage.flows.create(flowRecordId, 'eager', [
+    {
+      childId: build.recordId,
+      position: 0,
+      name: 'only-job',
+      dependsOn: [],
+      buildRef: 'job.yml',
+      started: true,
+    },
+  ]);
+  return flowRecordId;
+}
+
 /** Sets up a Fixture through the API (an admin token, a job with two builds, a spare user). */
 export async function buildFixture(kiln: TestKiln, jobName = 'fixture-job'): Promise<Fixture> {
   const adminToken = await tokenOf(kiln, ADMIN);
@@ -373,12 +398,7 @@ export async function buildFixture(kiln: TestKiln, jobName = 'fixture-job'): Pro
   expect(hook.statusCode, `webhook: ${hook.body}`).toBe(200);
 
   const recordId = detail.json().result.id as string;
-  await seedArtifact(kiln, { recordId, jobId, buildNumber: buildNo, name: FIXTURE_ARTIFACT }, 'kept bytes\n');
-  // Build 1 stands for a BuildFlow whose one job is build `buildNo` (the flow-graph operations).
-  const flowRecordId = (await kiln.storage.builds.findByNumber(jobId, 1))!.recordId;
-  await kiln.storage.flows.create(flowRecordId, 'eager', [
-    { childId: recordId, position: 0, name: 'only-job', dependsOn: [], buildRef: 'job.yml', started: true },
-  ]);
+  const flowRecordId = await seedOutputs(kiln, jobId, buildNo);
 
   const spareUserId = await createUser(kiln, adminToken, 'spare', 'spare-password-1');
   let n = 0;

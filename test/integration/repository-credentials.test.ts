@@ -7,6 +7,7 @@ import {
   createJob,
   createUser,
   importRecords,
+  seedOutputs,
   recordLine,
   setRole,
   tokenOf,
@@ -71,6 +72,8 @@ describeEachStore('repository credentials', (store) => {
       expect(run.statusCode, run.body).toBe(200);
     }
     const info = await kiln.call(adminToken, { method: 'GET', url: `/v4/jobs/${jobId}/2/record-info` });
+    const flowRecordId = await seedOutputs(kiln, jobId, 2);
+    await seedOutputs(kiln, tokenJobId, 2);
     fx = {
       kiln,
       adminToken,
@@ -78,7 +81,7 @@ describeEachStore('repository credentials', (store) => {
       jobId,
       jobName: 'with-password',
       buildNo: 2,
-      flowRecordId: '',
+      flowRecordId,
       recordId: info.json().result.id as string,
       webhookSecret: '',
       spareUserId: '',

@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { npmChromium } from './npm-chromium.ts';
 
 /**
@@ -84,4 +84,38 @@ export async function launchChromium(
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** The page's document, as the init script below sees it (this file is compiled without the DOM). */
+declare const document: {
+  addEventListener(
+    type: 'securitypolicyviolation',
+    listener: (e: { violatedDirective: string; blockedURI: string }) => void,
+  ): void;
+};
+
+/**
+ * Collects into `violations` whatever the Content-Security-Policy blocks on any page of `context`
+ * (Chromium reports each on the console as well as with the event).
+ */
+export async function watchCsp(context: BrowserContext, violations: string[]): Promise<void> {
+  context.on('console', (message) => {
+    if (/Content Security Policy|csp-violation/i.test(message.text())) violations.push(message.text());
+  });
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`csp-violation ${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+}
+
+/** A new page of the dashboard at `url`, signed in as admin. */
+export async function signedInPage(context: BrowserContext, url: string, password: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${url}/`);
+  await page.getByLabel('User name').fill('admin');
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Projects' }).waitFor();
+  return page;
 }
