@@ -49,45 +49,46 @@ buildflow:
     KILN_RUNNER_SLOTS: '2',
   };
   let server = await KilnProcess.serve(env);
-  const token = await loginOver(server.url, 'admin', PASSWORD);
-  const projects = await api<{ result: { project_info_list: { identifier: string }[] } }>(
-    server.url,
-    token,
-    'GET',
-    '/v1/domain/project/related',
-  );
-  const created = await api<{ result: { job_id: string } }>(server.url, token, 'POST', '/v3/jobs/create', {
-    project_id: projects.result.project_info_list[0]?.identifier,
-    job_name: 'flow-crash',
-    arch: 'x86-64',
-    build_config_type: 'YAML',
-    scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
-    steps: [],
-  });
-  const jobId = created.result.job_id;
-  await api(server.url, token, 'POST', '/v3/jobs/build', { job_id: jobId });
-  const flowId = await eventually(
-    async () =>
-      (await api<{ result: { id: string } }>(server.url, token, 'GET', `/v4/jobs/${jobId}/1/record-info`))
-        .result.id,
-    (id) => id.length === 36,
-    20_000,
-    'the flow record',
-  );
-  const graph = (url: string, t: string) =>
-    api<{ result: { vertices: Vertex[] } }>(url, t, 'GET', `/v1/record/${flowId}/flow-graph`).then(
-      (g) => g.result.vertices,
-    );
-  await eventually(
-    () => graph(server.url, token).catch(() => [] as Vertex[]),
-    (vs) => vs.length === 3 && vs[0]?.status === 'SUCCESS' && vs[1]?.status === 'RUNNING',
-    30_000,
-    'first done, held running',
-  );
-
-  expect(await server.kill('SIGKILL')).toBe(null);
-  server = await KilnProcess.serve(env);
+  // Whatever fails, no server (nor the builds it runs) outlives the test.
   try {
+    const token = await loginOver(server.url, 'admin', PASSWORD);
+    const projects = await api<{ result: { project_info_list: { identifier: string }[] } }>(
+      server.url,
+      token,
+      'GET',
+      '/v1/domain/project/related',
+    );
+    const created = await api<{ result: { job_id: string } }>(server.url, token, 'POST', '/v3/jobs/create', {
+      project_id: projects.result.project_info_list[0]?.identifier,
+      job_name: 'flow-crash',
+      arch: 'x86-64',
+      build_config_type: 'YAML',
+      scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
+      steps: [],
+    });
+    const jobId = created.result.job_id;
+    await api(server.url, token, 'POST', '/v3/jobs/build', { job_id: jobId });
+    const flowId = await eventually(
+      async () =>
+        (await api<{ result: { id: string } }>(server.url, token, 'GET', `/v4/jobs/${jobId}/1/record-info`))
+          .result.id,
+      (id) => id.length === 36,
+      20_000,
+      'the flow record',
+    );
+    const graph = (url: string, t: string) =>
+      api<{ result: { vertices: Vertex[] } }>(url, t, 'GET', `/v1/record/${flowId}/flow-graph`).then(
+        (g) => g.result.vertices,
+      );
+    await eventually(
+      () => graph(server.url, token).catch(() => [] as Vertex[]),
+      (vs) => vs.length === 3 && vs[0]?.status === 'SUCCESS' && vs[1]?.status === 'RUNNING',
+      30_000,
+      'first done, held running',
+    );
+
+    expect(await server.kill('SIGKILL')).toBe(null);
+    server = await KilnProcess.serve(env);
     const token2 = await loginOver(server.url, 'admin', PASSWORD);
     writeFileSync(release, '');
     const after = await eventually(
