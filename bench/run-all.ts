@@ -12,6 +12,7 @@ const benches = [
   'import.bench.ts',
   'dashboard.bench.ts',
   'build-yaml.bench.ts',
+  'artifacts.bench.ts',
 ];
 const failed: string[] = [];
 for (const bench of benches) {
