@@ -13,6 +13,7 @@ const benches = [
   'dashboard.bench.ts',
   'build-yaml.bench.ts',
   'flow.bench.ts',
+  'artifacts.bench.ts',
 ];
 const failed: string[] = [];
 for (const bench of benches) {

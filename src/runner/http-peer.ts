@@ -1,3 +1,6 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { pipeline } from 'node:stream/promises';
 import { isTransientStatus } from '../domain/retry.ts';
 import {
   ARTIFACT_NAME_HEADER,
@@ -68,6 +71,31 @@ function refusal(error: unknown): unknown {
   return error;
 }
 
+/** The error a failed answer of the server stands for (the protocol's own answers by their status). */
+function answerError(
+  method: string,
+  path: string,
+  status: number,
+  header: (name: string) => string | null,
+  text: string,
+): Error {
+  if (status === 410) return new LeaseLostError(path);
+  const artifactSize = header(ARTIFACT_SIZE_HEADER);
+  if (status === 416 && artifactSize !== null) return new ArtifactGapError(Number(artifactSize));
+  if (status === 416) return new LogGapError(Number(header(LOG_SIZE_HEADER) ?? 0));
+  const answer = errorBodyOf(text);
+  if (status === 413 && answer.error_code === LOG_CAPPED_CODE) return new LogCapError(text);
+  if (status === 401 || status === 403)
+    return new PeerUnavailableError(
+      `the server refused the runner token (${status}): ${text.slice(0, 200)}`,
+      status,
+    );
+  return new PeerUnavailableError(
+    answer.error_msg ?? `${method} ${path}: ${status} ${text.slice(0, 200)}`,
+    status,
+  );
+}
+
 /** Room for a transfer of `size` bytes at no less than 1 MB/s, plus a minute. */
 const transferTimeout = (size: number) => AbortSignal.timeout(60_000 + Math.ceil(size / 1_000));
 
@@ -89,10 +117,10 @@ export class HttpRunnerPeer implements RunnerPeer {
   private async call(
     method: string,
     path: string,
-    init: { json?: unknown; bytes?: Uint8Array | AsyncIterable<Uint8Array>; signal?: AbortSignal } = {},
+    init: { json?: unknown; bytes?: Uint8Array; signal?: AbortSignal } = {},
   ): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
-    let body: string | Uint8Array | AsyncIterable<Uint8Array> | undefined;
+    let body: string | Uint8Array | undefined;
     if (init.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(init.json);
@@ -105,10 +133,7 @@ export class HttpRunnerPeer implements RunnerPeer {
       response = await fetch(`${this.base}${path}`, {
         method,
         headers,
-        ...(body !== undefined && { body: body as NonNullable<RequestInit['body']> }),
-        ...(body !== undefined &&
-          typeof body === 'object' &&
-          Symbol.asyncIterator in body && { duplex: 'half' }),
+        ...(body !== undefined && { body }),
         signal: init.signal ?? AbortSignal.timeout(60_000),
       });
     } catch (error) {
@@ -119,21 +144,66 @@ export class HttpRunnerPeer implements RunnerPeer {
     }
     if (response.ok) return response;
     const text = await response.text().catch(() => '');
-    if (response.status === 410) throw new LeaseLostError(path);
-    const artifactSize = response.headers.get(ARTIFACT_SIZE_HEADER);
-    if (response.status === 416 && artifactSize !== null) throw new ArtifactGapError(Number(artifactSize));
-    if (response.status === 416) throw new LogGapError(Number(response.headers.get(LOG_SIZE_HEADER) ?? 0));
-    const answer = errorBodyOf(text);
-    if (response.status === 413 && answer.error_code === LOG_CAPPED_CODE) throw new LogCapError(text);
-    if (response.status === 401 || response.status === 403)
-      throw new PeerUnavailableError(
-        `the server refused the runner token (${response.status}): ${text.slice(0, 200)}`,
-        response.status,
-      );
-    throw new PeerUnavailableError(
-      answer.error_msg ?? `${method} ${path}: ${response.status} ${text.slice(0, 200)}`,
-      response.status,
-    );
+    throw answerError(method, path, response.status, (name) => response.headers.get(name), text);
+  }
+
+  /**
+   * A PUT of a stream through node:http(s) rather than fetch: fetch reads a request body as fast as
+   * the file gives it, whatever the socket takes (nodejs/undici#4058), so a large artifact would
+   * pass through the runner's memory whole. Answers as call() does; resolves with the answer's text.
+   */
+  private async putStream(
+    path: string,
+    body: AsyncIterable<Uint8Array>,
+    signal: AbortSignal,
+  ): Promise<string> {
+    const url = new URL(`${this.base}${path}`);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    let answer: { status: number; headers: IncomingHttpHeaders; text: string };
+    try {
+      answer = await new Promise((resolve, reject) => {
+        const req = send(
+          url,
+          {
+            method: 'PUT',
+            headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/octet-stream' },
+            signal,
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.once('error', reject);
+            res.once('end', () => {
+              // An answer before the body's end (a refusal) ends the sending; the answer counts.
+              if (!req.writableFinished) req.destroy();
+              resolve({
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                text: Buffer.concat(chunks).toString('utf8'),
+              });
+            });
+          },
+        );
+        req.once('error', reject);
+        pipeline(body, req).catch(reject);
+      });
+    } catch (error) {
+      // As fetch in call(): running out of time is the network's failure, another abort is not.
+      if (
+        (error as Error).name === 'AbortError' &&
+        (signal.reason as Error | undefined)?.name !== 'TimeoutError'
+      )
+        throw error;
+      throw new PeerUnavailableError(`cannot reach ${this.base}: ${(error as Error).message}`, undefined, {
+        cause: error,
+      });
+    }
+    if (answer.status >= 200 && answer.status < 300) return answer.text;
+    const header = (name: string) => {
+      const value = answer.headers[name];
+      return typeof value === 'string' ? value : null;
+    };
+    throw answerError('PUT', path, answer.status, header, answer.text);
   }
 
   async next(signal: AbortSignal, place: RunnerPlace = {}): Promise<Lease | undefined> {
@@ -190,11 +260,12 @@ export class HttpRunnerPeer implements RunnerPeer {
       offset: String(part.offset),
     });
     try {
-      const response = await this.call('PUT', `${runnerPath(RUNNER_PATHS.artifacts, recordId)}?${query}`, {
-        bytes: part.body,
-        signal: transferTimeout(part.size - part.offset),
-      });
-      return (await response.json()) as StoredArtifact;
+      const text = await this.putStream(
+        `${runnerPath(RUNNER_PATHS.artifacts, recordId)}?${query}`,
+        part.body,
+        transferTimeout(part.size - part.offset),
+      );
+      return JSON.parse(text) as StoredArtifact;
     } catch (error) {
       throw refusal(error);
     }
