@@ -4,7 +4,6 @@ import {
   artifactsToDrop,
   artifactContentType,
   artifactNameProblem,
-  artifactPath,
   artifactVersionProblem,
   parseArtifactUrl,
   type Artifact,
@@ -253,11 +252,6 @@ export class ArtifactService {
     if (batch.length > 0) await flush();
     if (orphans + parts > 0) this.logger.info({ orphans, parts }, 'swept artifact bytes no build names');
     return { orphans, parts };
-  }
-
-  /** Kiln's download path of an artifact. */
-  static uri(a: Artifact): string {
-    return artifactPath(a.jobId, a.buildNumber, a.name);
   }
 }
 

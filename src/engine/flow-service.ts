@@ -191,7 +191,7 @@ export class FlowService {
     return graph;
   }
 
-  /** Moves every open flow on (at start and every FLOW_SWEEP_MS): what events missed is caught up. */
+  /** Moves every open flow on (every FLOW_SWEEP_MS): what events missed (a crash, another server) is caught up. */
   async sweep(): Promise<void> {
     for (const parentId of await this.storage.flows.listOpen(100)) await this.advance(parentId);
   }
