@@ -1,10 +1,9 @@
-import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../../domain/errors.ts';
 import type { ByteRange } from '../../domain/artifact.ts';
 import type { ArtifactBlobStore } from '../ports.ts';
-import { entries, LocalParts, safeStorageName, sizeOf } from './local-parts.ts';
+import { entries, LocalParts, safeStorageName } from './local-parts.ts';
 
 /**
  * Artifact bytes on the local filesystem (the default: nothing to install): unfinished uploads in
@@ -57,10 +56,16 @@ export class FsArtifactBlobs implements ArtifactBlobStore {
   }
 
   async read(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
-    const path = this.blobPath(key);
-    if ((await sizeOf(path)) === undefined)
-      throw new AppError('NOT_FOUND', "the artifact's bytes are gone from the store");
-    return createReadStream(path, range ? { start: range.start, end: range.end } : {});
+    let file;
+    try {
+      file = await open(this.blobPath(key), 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new AppError('NOT_FOUND', "the artifact's bytes are gone from the store");
+      throw error;
+    }
+    // Opened now: a delete from here on does not take the bytes from under the reader.
+    return file.createReadStream(range ? { start: range.start, end: range.end } : {});
   }
 
   async delete(keys: string[]): Promise<void> {

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -73,7 +73,14 @@ export class LocalParts {
         done(null, chunk);
       },
     });
-    await pipeline(body, count, createWriteStream(path, { flags: 'a', mode: 0o600 }));
+    // Opened before the bytes flow and closed before this returns, so that a discard after a
+    // refused append cannot race a late open that would make the file again.
+    const file = await open(path, 'a', 0o600);
+    try {
+      await pipeline(body, count, file.createWriteStream());
+    } finally {
+      await file.close().catch(() => {});
+    }
     this.hashing.set(uploadId, { hash, size });
     return size;
   }
