@@ -1,5 +1,6 @@
+import { benchRepo } from './lib/repo.ts';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/helpers/cli.ts';
@@ -100,21 +101,6 @@ function curl(args: string[]): Promise<{ ms: number; bytes: number }> {
       resolve({ ms: total * 1000, bytes: Math.max(up, down) });
     });
   });
-}
-
-function makeRepo(dir: string): string {
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 'b',
-    GIT_AUTHOR_EMAIL: 'b@x',
-    GIT_COMMITTER_NAME: 'b',
-    GIT_COMMITTER_EMAIL: 'b@x',
-  };
-  execFileSync('git', ['init', '-q', '-b', 'main', dir], { env });
-  writeFileSync(join(dir, 'README'), 'bench\n');
-  execFileSync('git', ['-C', dir, 'add', '.'], { env });
-  execFileSync('git', ['-C', dir, 'commit', '-q', '-m', 'one'], { env });
-  return `file://${dir}`;
 }
 
 /** `kiln serve` on SQLite in `dir` (`slots` 0: remote runners only), repositories under `repos`. */
@@ -280,7 +266,7 @@ try {
   if (free < BYTES * 6) throw new Error(`${dir} has ${free} bytes free; the benchmark needs ${BYTES * 6}`);
   const source = join(dir, 'source.bin');
   execFileSync('/bin/sh', ['-c', `head -c ${BYTES} /dev/urandom > "$1" && sync "$1"`, 'sh', source]);
-  const repo = makeRepo(join(dir, 'repo'));
+  const repo = benchRepo(join(dir, 'repo'), { README: 'bench\n' });
 
   // The bare server, the server with its own runner, and the server with a remote runner.
   const transferServer = async (flags: string[], heapMb: number): Promise<Served> => {

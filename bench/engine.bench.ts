@@ -1,12 +1,13 @@
+import { benchRepo } from './lib/repo.ts';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startGitDaemon } from '../test/helpers/git-daemon.ts';
 import { advance, makeBigRepository } from './lib/big-repo.ts';
-import { KILN_BIN, login, startProcess, type Served } from './lib/processes.ts';
+import { api, KILN_BIN, login, startProcess, type Served } from './lib/processes.ts';
 import { freePort } from '../test/helpers/cli.ts';
 import { median, percentile, report } from './lib/stats.ts';
 import { spawn } from 'node:child_process';
@@ -31,33 +32,6 @@ interface Rec {
   job_running_status: string;
   state: string;
   start_time: number;
-}
-
-function makeRepo(dir: string): string {
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 'b',
-    GIT_AUTHOR_EMAIL: 'b@x',
-    GIT_COMMITTER_NAME: 'b',
-    GIT_COMMITTER_EMAIL: 'b@x',
-  };
-  execFileSync('git', ['init', '-q', '-b', 'main', dir], { env });
-  writeFileSync(join(dir, 'README'), 'bench\n');
-  mkdirSync(join(dir, '.cloudbuild'));
-  writeFileSync(join(dir, '.cloudbuild', 'build.yml'), BUILD_YML);
-  execFileSync('git', ['-C', dir, 'add', '.'], { env });
-  execFileSync('git', ['-C', dir, 'commit', '-q', '-m', 'one'], { env });
-  return `file://${dir}`;
-}
-
-async function api<T>(url: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: { 'x-auth-token': token, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json() as Promise<T>;
 }
 
 async function createJob(
@@ -443,7 +417,7 @@ const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-engine-'));
 // The sandbox's users read the repository (when the bench runs as root, they are not root).
 chmodSync(dir, 0o755);
 try {
-  const repo = makeRepo(join(dir, 'repo'));
+  const repo = benchRepo(join(dir, 'repo'), { README: 'bench\n', '.cloudbuild/build.yml': BUILD_YML });
   await embedded(dir, repo);
   if (process.env.KILN_BENCH_BIG_REPO !== '0') await bigRepository(dir);
   if (process.env.KILN_BENCH_POSTGRES) await scaleOut(dir, repo, process.env.KILN_BENCH_POSTGRES);

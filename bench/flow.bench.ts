@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { benchRepo } from './lib/repo.ts';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/helpers/cli.ts';
-import { KILN_BIN, login, startProcess } from './lib/processes.ts';
+import { api, KILN_BIN, login, startProcess } from './lib/processes.ts';
 import { median, report } from './lib/stats.ts';
 
 /**
@@ -32,34 +32,6 @@ function flowFile(): string {
     `    - {job: sink, depends_on: [${middle.join(', ')}], build_ref: jobs/job.yml}`,
     '',
   ].join('\n');
-}
-
-function makeRepo(dir: string): string {
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 'b',
-    GIT_AUTHOR_EMAIL: 'b@x',
-    GIT_COMMITTER_NAME: 'b',
-    GIT_COMMITTER_EMAIL: 'b@x',
-  };
-  execFileSync('git', ['init', '-q', '-b', 'main', dir], { env });
-  mkdirSync(join(dir, '.cloudbuild'));
-  mkdirSync(join(dir, 'jobs'));
-  writeFileSync(join(dir, '.cloudbuild', 'build.yml'), flowFile());
-  writeFileSync(join(dir, 'jobs', 'job.yml'), JOB_FILE);
-  execFileSync('git', ['-C', dir, 'add', '.'], { env });
-  execFileSync('git', ['-C', dir, 'commit', '-q', '-m', 'flow'], { env });
-  return `file://${dir}`;
-}
-
-async function api<T>(url: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: { 'x-auth-token': token, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json() as Promise<T>;
 }
 
 interface Info {
@@ -105,7 +77,10 @@ async function main(): Promise<void> {
     '/readyz',
   );
   try {
-    const repo = makeRepo(join(dir, 'repo'));
+    const repo = benchRepo(join(dir, 'repo'), {
+      '.cloudbuild/build.yml': flowFile(),
+      'jobs/job.yml': JOB_FILE,
+    });
     const token = await login(server.url, PASSWORD);
     const projects = await api<{ result: { project_info_list: { identifier: string }[] } }>(
       server.url,

@@ -67,3 +67,20 @@ export function run(args: string[], env: Record<string, string>): Promise<number
 export function login(url: string, password: string): Promise<string> {
   return loginOver(url, 'admin', password);
 }
+
+/** One call of Kiln's API with a token; throws on a non-2xx answer. */
+export async function api<T>(
+  url: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { 'x-auth-token': token, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json() as Promise<T>;
+}
