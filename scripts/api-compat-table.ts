@@ -69,6 +69,12 @@ export const PARTLY: Record<string, string> = {
     "a vertex per job of the flow (its build); `status` is QUEUED or RUNNING until the job's build ends; an edge runs from a job to each job that depends on it",
   ShowOutputInfo:
     "`package_infos` holds the build's artifacts by name and `package_info` the one kept last (null without any); `image_infos` is null (Kiln pushes no images); `package_type` is `generic`, `type` is `package`, `uri` is Kiln's download path",
+  BatchDeleteBuildJobs:
+    'needs a token or an AK/SK signature like every other operation (CodeArts names no auth for it); the jobs move to the recycle bin, all or none; `result` names the last one',
+  ListRecyclingJob:
+    "the deleted jobs of the projects the caller can see; `keep_time` is the days a job stays in the bin (`KILN_RECYCLE_BIN_DAYS`); `page_no` 0 reads as 1",
+  DeleteRecyclingJobs: 'project owners only; the builds, logs and artifacts go in the background',
+  ClearRecyclingJobs: "deletes for good the bin's jobs of the projects the caller owns; the others stay",
   DownloadBuildLog: '`log_level` is accepted and ignored (one log level)',
   DownloadTaskLog:
     '`log_level` is accepted and ignored (one log level); `task_name` is a step name, or a stage key (`initial`, `stage2`, `final`)',

@@ -3,6 +3,7 @@ import { ApiError } from '../client/api-error.ts';
 import { registerAccessKeys } from './commands/access-keys.ts';
 import { registerArtifacts } from './commands/artifacts.ts';
 import { registerAuth } from './commands/auth.ts';
+import { registerBin } from './commands/bin.ts';
 import { registerBuilds } from './commands/builds.ts';
 import { registerDomains } from './commands/domains.ts';
 import { registerImportRecords } from './commands/import-records.ts';
@@ -25,6 +26,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerAuth(program, ctx);
   registerProjects(program, ctx);
   registerJobs(program, ctx);
+  registerBin(program, ctx);
   registerRun(program, ctx);
   registerBuilds(program, ctx);
   registerLogs(program, ctx);

@@ -197,6 +197,12 @@ export const OPTIONS = {
     help: 'on: the bucket goes in the URL path (endpoint/bucket/key), as most self-hosted S3 servers need; off: in the host name (bucket.endpoint), as AWS prefers',
     parse: onOff,
   },
+  recycleBinDays: {
+    env: 'KILN_RECYCLE_BIN_DAYS',
+    default: '30',
+    help: 'A deleted job stays this many days in the recycle bin (restorable, with its builds, logs and artifacts); then it and its history are deleted for good',
+    parse: int(1, 3650),
+  },
   logMaxBytes: {
     env: 'KILN_LOG_MAX_BYTES',
     default: String(100 * 1024 * 1024),

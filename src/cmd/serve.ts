@@ -90,6 +90,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     logMaxBytes: config.logMaxBytes,
     artifactBlobs: artifactStore.blobs,
     artifactMaxBytes: config.artifactMaxBytes,
+    recycleBinDays: config.recycleBinDays,
     logger,
     ...(options.passwordCost !== undefined && { passwordCost: options.passwordCost }),
   });

@@ -9,6 +9,7 @@ import * as jobs from './jobs.ts';
 import * as projects from './projects.ts';
 import * as jobViews from './job-views.ts';
 import * as records from './records.ts';
+import * as bin from './recycle-bin.ts';
 import * as views from './record-views.ts';
 import * as reports from './test-reports.ts';
 
@@ -176,6 +177,50 @@ export const operations = {
     auth: 'project',
     params: JobIdParams,
     response: { 200: StatusOnly },
+  }),
+  batchDeleteBuildJobs: op({
+    method: 'DELETE',
+    path: '/v1/job/batch-delete',
+    summary: 'Delete build tasks (to the recycle bin); the answer names the last one',
+    tag: 'Jobs',
+    auth: 'project',
+    body: bin.JobIdsBody,
+    response: { 200: jobs.DeleteTheJobResult },
+  }),
+  listRecyclingJob: op({
+    method: 'GET',
+    path: '/v1/job/recycling-jobs',
+    summary: 'List the recycle bin: deleted tasks of the projects the caller can see, the latest first',
+    tag: 'Jobs',
+    auth: 'project',
+    query: bin.RecyclingJobsQuery,
+    response: { 200: bin.RecyclingJobs },
+  }),
+  restoreRecyclingJobs: op({
+    method: 'POST',
+    path: '/v1/job/recycling-restoration',
+    summary: 'Restore tasks from the recycle bin with their history (all or none)',
+    tag: 'Jobs',
+    auth: 'project',
+    body: bin.JobIdsBody,
+    response: { 200: bin.StatusWithError },
+  }),
+  deleteRecyclingJobs: op({
+    method: 'DELETE',
+    path: '/v1/job/recycling-deletion',
+    summary: 'Delete tasks in the recycle bin for good, with their builds, logs and artifacts (owners)',
+    tag: 'Jobs',
+    auth: 'project',
+    body: bin.JobIdsBody,
+    response: { 200: StatusOnly },
+  }),
+  clearRecyclingJobs: op({
+    method: 'DELETE',
+    path: '/v1/job/recycling-empty',
+    summary: 'Empty the recycle bin: every task in it of the projects the caller owns goes for good',
+    tag: 'Jobs',
+    auth: 'project',
+    response: { 200: bin.StatusWithError },
   }),
   enableBuildJob: op({
     method: 'POST',

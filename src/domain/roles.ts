@@ -3,13 +3,14 @@ export const ROLES = ['viewer', 'developer', 'owner'] as const;
 export type Role = (typeof ROLES)[number];
 
 /**
- * What a request needs: `read` job config and history; `build` create, change, run and stop jobs;
- * `manage` the project's members.
+ * What a request needs: `read` job config and history; `build` create, change, run, stop and
+ * delete jobs (to the recycle bin, from where they can be restored); `manage` the project's
+ * members; `purge` delete jobs for good (from the recycle bin).
  */
-export const ACTIONS = ['read', 'build', 'manage'] as const;
+export const ACTIONS = ['read', 'build', 'manage', 'purge'] as const;
 export type Action = (typeof ACTIONS)[number];
 
-const NEEDED: Record<Action, Role> = { read: 'viewer', build: 'developer', manage: 'owner' };
+const NEEDED: Record<Action, Role> = { read: 'viewer', build: 'developer', manage: 'owner', purge: 'owner' };
 
 /** True when `role` is allowed `action` (roles are ordered: each has what the weaker ones have). */
 export function roleAllows(role: Role, action: Action): boolean {

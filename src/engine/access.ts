@@ -1,7 +1,7 @@
 import { AppError } from '../domain/errors.ts';
 import type { Principal, Project, User } from '../domain/identity.ts';
 import { roleAllows, type Action, type Role } from '../domain/roles.ts';
-import type { JobRecord, Stores } from '../storage/ports.ts';
+import type { JobAccessRecord, JobRecord, RecycledJob, Stores } from '../storage/ports.ts';
 
 /** A project the caller can see, and the role they act with there. */
 export interface ProjectAccess {
@@ -40,6 +40,7 @@ function forbidden(action: Action): AppError {
     read: 'read this project',
     build: 'create, change, run or stop jobs',
     manage: "manage this project's members",
+    purge: 'delete jobs permanently (only an owner may)',
   };
   return new AppError('FORBIDDEN', `your role in this project does not allow you to ${what[action]}`);
 }
@@ -62,6 +63,12 @@ export interface JobAccess extends ProjectAccess {
   job: JobRecord;
 }
 
+/** The caller's role in the project of a job found with `findAccess`; undefined when they cannot see it. */
+function jobRole(principal: Principal, found: JobAccessRecord | undefined): Role | undefined {
+  if (!found || found.project.domainId !== principal.user.domainId) return undefined;
+  return found.role ?? (principal.user.isAdmin ? 'owner' : undefined);
+}
+
 /**
  * The job if the caller may do `action` on it. An unknown job and a job in a project the caller
  * cannot see get the same 404, so the answer does not reveal which jobs exist.
@@ -74,11 +81,22 @@ export async function requireJob(
 ): Promise<JobAccess> {
   // The job, its project and the caller's membership in one statement (every job operation does this).
   const found = await stores.jobs.findAccess(jobId, principal.user.id);
-  const role =
-    found && found.project.domainId === principal.user.domainId
-      ? (found.role ?? (principal.user.isAdmin ? 'owner' : undefined))
-      : undefined;
+  const role = jobRole(principal, found);
   if (!found || !role) throw new AppError('JOB_NOT_FOUND', 'job not found');
   if (!roleAllows(role, action)) throw forbidden(action);
   return { project: found.project, role, job: found.job };
+}
+
+/** `requireJob` for a job in the recycle bin; the 404 names the id (a bin call lists several). */
+export async function requireRecycledJob(
+  stores: Stores,
+  principal: Principal,
+  jobId: string,
+  action: Action,
+): Promise<JobAccess & RecycledJob> {
+  const found = await stores.jobs.findRecycledAccess(jobId, principal.user.id);
+  const role = jobRole(principal, found);
+  if (!found || !role) throw new AppError('JOB_NOT_FOUND', `job ${jobId} not found in the recycle bin`);
+  if (!roleAllows(role, action)) throw forbidden(action);
+  return { ...found, role };
 }

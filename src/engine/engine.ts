@@ -18,6 +18,7 @@ import { PasswordWork, type PasswordWorkLimits } from './password-work.ts';
 import { DEFAULT_PASSWORD_COST } from './passwords.ts';
 import { RecordsService } from './records-service.ts';
 import { RunnerService } from './runner-service.ts';
+import { DEFAULT_RECYCLE_BIN_DAYS, PURGE_SWEEP_MS, RecycleBinService } from './recycle-bin-service.ts';
 import { Scheduler } from './scheduler.ts';
 import { SecretBox } from './secret-box.ts';
 import { sealPlaintextSecrets, StoredSecrets } from './stored-secrets.ts';
@@ -44,6 +45,8 @@ export interface EngineDeps {
   artifactBlobs?: ArtifactBlobStore;
   /** The largest artifact kept (default 10 GiB). */
   artifactMaxBytes?: number;
+  /** Days a deleted job stays in the recycle bin (default DEFAULT_RECYCLE_BIN_DAYS). */
+  recycleBinDays?: number;
   /** Build logs are cut at this many bytes (default 100 MB). */
   logMaxBytes?: number;
   /** Where background loops report failures (each one; the logger gets each outage once). */
@@ -61,6 +64,7 @@ export interface Engine {
   auth: AuthService;
   directory: DirectoryService;
   jobs: JobService;
+  bin: RecycleBinService;
   records: RecordsService;
   accessKeys: AccessKeyService;
   imports: ImportService;
@@ -88,7 +92,7 @@ export interface Engine {
   sealStoredSecrets(): Promise<{ jobs: number; builds: number }>;
   /**
    * Starts the background loops: schedules, lease expiry, token, signature and webhook-delivery
-   * purges, cross-server events.
+   * purges, the recycle bin's purge, cross-server events.
    */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -144,6 +148,14 @@ export function createEngine(deps: EngineDeps): Engine {
   );
   const scheduler = new Scheduler(deps.storage, deps.clock, deps.timeZone, events, stored, log);
   const webhooks = new WebhookService(deps.storage, secrets, builds, deps.clock, log);
+  const bin = new RecycleBinService(
+    deps.storage,
+    deps.clock,
+    scheduler,
+    deps.artifactBlobs,
+    deps.recycleBinDays ?? DEFAULT_RECYCLE_BIN_DAYS,
+    log,
+  );
   const timers: NodeJS.Timeout[] = [];
   const every = (ms: number, context: string, fn: () => Promise<unknown>) => {
     let busy = false;
@@ -175,6 +187,7 @@ export function createEngine(deps: EngineDeps): Engine {
     auth,
     directory: new DirectoryService(deps.storage, deps.clock, cost),
     jobs: new JobService(deps.storage, deps.clock, secrets, stored, events, scheduler),
+    bin,
     records: new RecordsService(deps.storage, deps.clock, deps.timeZone),
     accessKeys,
     imports: new ImportService(deps.storage, deps.clock),
@@ -198,6 +211,7 @@ export function createEngine(deps: EngineDeps): Engine {
       every(LOOPS.scheduleMs, 'firing schedules', () => scheduler.tick());
       every(LOOPS.leaseSweepMs, 'expiring runner leases', () => dispatch.expireLeases());
       every(FLOW_SWEEP_MS, 'moving BuildFlows on', () => flows.sweep());
+      every(PURGE_SWEEP_MS, 'deleting jobs from the recycle bin', () => bin.sweep());
       every(LOOPS.tokenPurgeMs, 'purging expired tokens', () => auth.purgeExpired());
       every(LOOPS.deliveryPurgeMs, 'purging old webhook deliveries', () => webhooks.purgeDeliveries());
       every(LOOPS.tokenPurgeMs, 'purging used AK/SK signatures', () => accessKeys.purgeUsedSignatures());

@@ -148,29 +148,41 @@ export class JobService {
   }
 
   /**
-   * DeleteBuildJob: the job disappears and so does its work. In the transaction that deletes it,
-   * its queued builds leave the queue (ABORTED, with a log line saying why) and its running ones
-   * are asked to stop (their runner's next heartbeat carries the request; the runner kills the
-   * step's process group and reports ABORTED). Once deleted the job is invisible to the API, so
-   * nobody could stop them later. A run racing the delete gets no build number (JobStore).
+   * DeleteBuildJob: the job moves to the recycle bin (RecycleBinService) with its history, and its
+   * work stops. In the transaction that deletes it, its queued builds leave the queue (ABORTED,
+   * with a log line saying why) and its running ones are asked to stop (their runner's next
+   * heartbeat carries the request; the runner kills the step's process group and reports ABORTED).
+   * Once deleted the job is invisible to the API, so nobody could stop them later. A run racing
+   * the delete gets no build number (JobStore).
    */
   async remove(caller: Principal, jobId: string): Promise<JobRecord> {
-    const { job } = await requireJob(this.storage, caller, jobId, 'build');
+    const [job] = await this.removeMany(caller, [jobId]);
+    return job!;
+  }
+
+  /** BatchDeleteBuildJobs: `remove` of several jobs, all or none (each checked first). */
+  async removeMany(caller: Principal, jobIds: string[]): Promise<JobRecord[]> {
+    const unique = [...new Set(jobIds)];
+    const jobs = await Promise.all(
+      unique.map(async (id) => (await requireJob(this.storage, caller, id, 'build')).job),
+    );
     const now = this.clock.now();
     const reason = `the job was deleted by ${caller.user.name} before the build started`;
     const { aborted, stopping } = await this.storage.transaction(async (tx) => {
-      await tx.jobs.markDeleted(job.id, now);
-      await tx.schedules.retain(job.id, []);
       const ended = { aborted: [] as string[], stopping: [] as string[] };
-      for (const build of await tx.builds.listActive(job.id)) {
-        if (await abortQueued(tx, build, now, reason)) ended.aborted.push(build.recordId);
-        else if (await tx.builds.requestCancel(build.recordId)) ended.stopping.push(build.recordId);
+      for (const job of jobs) {
+        await tx.jobs.markDeleted(job.id, caller.user.id, now);
+        await tx.schedules.retain(job.id, []);
+        for (const build of await tx.builds.listActive(job.id)) {
+          if (await abortQueued(tx, build, now, reason)) ended.aborted.push(build.recordId);
+          else if (await tx.builds.requestCancel(build.recordId)) ended.stopping.push(build.recordId);
+        }
       }
       return ended;
     });
     for (const recordId of aborted) this.events.finished(recordId, 'ABORTED');
     for (const recordId of stopping) this.events.publish('cancel', recordId);
-    return job;
+    return jobs;
   }
 
   async setDisabled(caller: Principal, jobId: string, disabled: boolean, reason = ''): Promise<void> {

@@ -54,9 +54,7 @@ export class RunnerService {
    * The registered runners, each with its last announcement of tools, and the servers' own
    * runners (`local:<name>`) that announced theirs.
    */
-  async listWithTools(
-    caller: Principal,
-  ): Promise<{
+  async listWithTools(caller: Principal): Promise<{
     runners: { runner: RunnerRecord; tools: RunnerToolsRecord | undefined }[];
     serverRunners: RunnerToolsRecord[];
   }> {

@@ -66,7 +66,8 @@ export const ERROR_TABLE: Record<AppErrorCode, WireError> = {
   CONFLICT: {
     status: 409,
     errorCode: 'CB.00060409',
-    meaning: 'The name is taken (job, user, project, domain, runner), or the job has used every build number',
+    meaning:
+      'The name is taken (job, user, project, domain, runner; a job restored from the recycle bin), or the job has used every build number',
   },
   JOB_DISABLED: {
     status: 400,

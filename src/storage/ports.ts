@@ -204,7 +204,26 @@ export interface JobAccessRecord {
   role: Role | undefined;
 }
 
-/** Jobs (deleted jobs are invisible to every method). */
+/** Whose recycle bin a listing shows: the deleted jobs of the projects this user can see. */
+export interface BinViewer {
+  domainId: string;
+  userId: string;
+  /** A domain administrator sees every project of the domain. */
+  admin: boolean;
+}
+
+/** A job in the recycle bin. */
+export interface RecycledJob {
+  job: JobRecord;
+  deletedAt: number;
+  /** Who deleted it (null for jobs deleted before the bin existed). */
+  deletedBy: string | null;
+}
+
+/**
+ * Jobs. Deleted jobs (the recycle bin) are invisible to every method but the bin's own
+ * (`listRecycled`, `findRecycledAccess`, `restore`, `requestPurge`, `listPurgeable`, `removePurged`).
+ */
 export interface JobStore {
   insert(job: JobRecord): Promise<void>;
   findById(id: string): Promise<JobRecord | undefined>;
@@ -224,7 +243,26 @@ export interface JobStore {
    */
   replaceConfig(id: string, expected: string, config: string): Promise<boolean>;
   setDisabled(id: string, disabled: boolean, reason: string, now: number): Promise<void>;
-  markDeleted(id: string, now: number): Promise<void>;
+  /** Moves a live job to the recycle bin. */
+  markDeleted(id: string, by: string, now: number): Promise<void>;
+  /** A page of the recycle bin as `viewer` sees it, the latest deleted first. */
+  listRecycled(
+    viewer: BinViewer,
+    query: { search?: string; limit: number; offset: number },
+  ): Promise<{ items: RecycledJob[]; total: number }>;
+  /** `findAccess` of a job in the recycle bin (not one whose purge was asked for). */
+  findRecycledAccess(id: string, userId: string): Promise<(JobAccessRecord & RecycledJob) | undefined>;
+  /**
+   * Takes a job out of the recycle bin; false when it is not there. Fails with a unique violation
+   * when a live job of its project has its name now.
+   */
+  restore(id: string, now: number): Promise<boolean>;
+  /** Asks for the permanent deletion of jobs in the recycle bin (they leave its listing at once). */
+  requestPurge(ids: string[]): Promise<void>;
+  /** Jobs to purge: those asked for, and those in the bin since before `deletedBefore`. */
+  listPurgeable(deletedBefore: number, limit: number): Promise<string[]>;
+  /** Removes a purged job's own rows once it has no build left; false while it has some. */
+  removePurged(id: string): Promise<boolean>;
   /**
    * Takes the next build number. Run it in the transaction that inserts the build. Undefined when
    * the job is deleted (also when a delete committed while this waited) or its numbers are used up
@@ -317,6 +355,16 @@ export interface BuildStore {
   /** Inserts many finished builds at once (imports; in a transaction, as `insert`); no number may exist yet. */
   insertMany(builds: Build[]): Promise<void>;
   findByNumber(jobId: string, number: number): Promise<Build | undefined>;
+  /**
+   * Up to `limit` record ids of a job's finished builds, any order (purges work through them in
+   * batches; a build still running is left to end first).
+   */
+  someFinishedIdsOfJob(jobId: string, limit: number): Promise<string[]>;
+  /**
+   * Deletes builds with everything that hangs off them (steps, logs, scripts, artifact rows, flow
+   * rows, queue entries). The caller deletes their artifacts' bytes. Returns how many went.
+   */
+  deleteMany(recordIds: string[]): Promise<number>;
   findByRecordId(recordId: string): Promise<Build | undefined>;
   /** Which of `numbers` the job already has. */
   existingNumbers(jobId: string, numbers: number[]): Promise<Set<number>>;

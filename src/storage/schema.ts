@@ -86,6 +86,10 @@ export interface JobRow {
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
+  /** Who moved the job to the recycle bin. */
+  deleted_by: string | null;
+  /** 1 once its permanent deletion was asked for: the purge removes it. */
+  purge_requested: Generated<number>;
   /** Changes whenever the job's build history could read differently (kept by triggers). */
   records_version: number;
 }

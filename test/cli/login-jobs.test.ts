@@ -106,10 +106,51 @@ describe('kiln login and kiln jobs, real processes', () => {
     const enabled = JSON.parse((await user.run(['jobs', 'list', config.project_id, '-o', 'json'])).stdout);
     expect(enabled.find((j: { id: string }) => j.id === id)).toMatchObject({ disabled: false });
 
-    expect(await user.run(['jobs', 'delete', id])).toMatchObject({ code: 0, stdout: `Job ${id} deleted.\n` });
+    expect(await user.run(['jobs', 'delete', id])).toMatchObject({
+      code: 0,
+      stdout: `Job ${id} moved to the recycle bin.\n`,
+    });
     const gone = await user.run(['jobs', 'show', id]);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain('job not found');
+  });
+
+  it('lists the recycle bin, restores from it and deletes for good', { timeout: 90_000 }, async () => {
+    const created = await user.run([
+      'jobs',
+      'create',
+      '-f',
+      file('binned.yaml', JOB_YAML.replace('hello-cli', 'binned-cli')),
+      '--project',
+      'default',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const id = created.stdout.trim();
+    expect((await user.run(['jobs', 'delete', id])).code).toBe(0);
+    const binned = JSON.parse((await user.run(['bin', 'list', '--search', 'binned', '-o', 'json'])).stdout);
+    expect(binned).toEqual([expect.objectContaining({ job_id: id, job_name: 'binned-cli' })]);
+    const binTable = await user.run(['bin', 'list']);
+    expect(binTable.stdout).toContain('binned-cli');
+    expect(binTable.stdout).toContain('Deleted jobs are kept 30 days.');
+    expect(await user.run(['bin', 'restore', id])).toMatchObject({ code: 0, stdout: `Restored ${id}.\n` });
+    expect((await user.run(['jobs', 'show', id])).code).toBe(0);
+    expect((await user.run(['jobs', 'delete', id])).code).toBe(0);
+    const bad = await user.run(['bin', 'restore', 'not-an-id']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('"not-an-id" is not a job id');
+    const refused = await user.run(['bin', 'empty']);
+    expect(refused).toMatchObject({ code: 1 });
+    expect(refused.stderr).toContain('run it again with --yes');
+    expect(await user.run(['bin', 'delete', id])).toMatchObject({
+      code: 0,
+      stdout: `Deleted ${id} for good.\n`,
+    });
+    expect(JSON.parse((await user.run(['bin', 'list', '--search', 'binned', '-o', 'json'])).stdout)).toEqual(
+      [],
+    );
+    expect((await user.run(['bin', 'restore', id])).stderr).toContain(
+      `job ${id} not found in the recycle bin`,
+    );
   });
 
   it("shows a job's webhook and rotates its secret", async () => {

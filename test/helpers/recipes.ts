@@ -5,6 +5,7 @@ import { operations, type OperationId } from '../../src/contract/operations.ts';
 import { jobBody } from './app.ts';
 import {
   ADMIN,
+  createJob,
   FIXTURE_ARTIFACT,
   recordLine,
   setRole,
@@ -43,6 +44,19 @@ export interface Recipe {
 const BUILD_STEP = 'say hello';
 
 const WINDOW = 'start_time=2023-11-01%2000%3A00%3A00&end_time=2023-11-30%2023%3A59%3A59';
+
+/** A new job of the fixture's project (for requests that delete one). */
+async function spareJob(fx: Fixture): Promise<string> {
+  return createJob(fx.kiln, fx.adminToken, fx.projectId, { job_name: fx.unique('spare-job') });
+}
+
+/** A new job of the fixture's project, deleted: it waits in the recycle bin. */
+async function binnedJob(fx: Fixture): Promise<string> {
+  const jobId = await spareJob(fx);
+  const res = await fx.kiln.call(fx.adminToken, { method: 'POST', url: `/v3/jobs/${jobId}/delete` });
+  expect(res.statusCode, res.body).toBe(200);
+  return jobId;
+}
 
 /** A recipe for every operation of the route table (a missing one fails the auth matrix). */
 export const RECIPES: Record<OperationId, Recipe> = {
@@ -134,6 +148,44 @@ export const RECIPES: Record<OperationId, Recipe> = {
     names: 'job',
     needs: 'write',
     request: async (fx) => ({ method: 'DELETE', url: `/v1/job/${fx.jobId}/delete` }),
+  },
+  batchDeleteBuildJobs: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({
+      method: 'DELETE',
+      url: '/v1/job/batch-delete',
+      payload: { job_ids: [await spareJob(fx)] },
+    }),
+  },
+  listRecyclingJob: {
+    names: 'nothing',
+    needs: 'read',
+    request: async () => ({ method: 'GET', url: '/v1/job/recycling-jobs?page_no=1&page_size=10' }),
+  },
+  restoreRecyclingJobs: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({
+      method: 'POST',
+      url: '/v1/job/recycling-restoration',
+      payload: { job_ids: [await binnedJob(fx)] },
+    }),
+  },
+  deleteRecyclingJobs: {
+    names: 'job',
+    needs: 'manage',
+    request: async (fx) => ({
+      method: 'DELETE',
+      url: '/v1/job/recycling-deletion',
+      payload: { job_ids: [await binnedJob(fx)] },
+    }),
+  },
+  // Empties what the caller may delete for good: nothing, for a viewer (still a success).
+  clearRecyclingJobs: {
+    names: 'nothing',
+    needs: 'read',
+    request: async () => ({ method: 'DELETE', url: '/v1/job/recycling-empty' }),
   },
   disableBuildJob: {
     names: 'job',

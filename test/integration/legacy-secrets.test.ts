@@ -79,7 +79,7 @@ describeEachStore('secrets an earlier version stored in the clear', (store) => {
     // What an earlier Kiln stored: documents, plans and parameter lists in the clear.
     await storage.jobs.insert(job(liveJob, 'legacy-live', DEFAULT_SECRET));
     await storage.jobs.insert(job(deletedJob, 'legacy-deleted', DELETED_SECRET));
-    await storage.jobs.markDeleted(deletedJob, kiln.clock.now());
+    await storage.jobs.markDeleted(deletedJob, admin.id, kiln.clock.now());
     const now = kiln.clock.now();
     const finished = sampleBuild(liveJob, 1, now - 60_000, {
       parameters: plan(FINISHED_SECRET).parameters,

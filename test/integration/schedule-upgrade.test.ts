@@ -65,7 +65,8 @@ describeEachStore('schedules after the upgrade to next due times', (store) => {
       recordsVersion: 0,
     });
     for (const id of Object.values(ids)) await stores.jobs.insert(job(id));
-    await stores.jobs.markDeleted(ids.deleted, upgradedAt);
+    // (The 006 schema has no deleted_by yet.)
+    await sql`update jobs set deleted_at = ${upgradedAt} where id = ${ids.deleted}`.execute(db);
     // The hourly schedules of `fired` and `deleted` last fired three hours ago.
     for (const id of [ids.fired, ids.deleted])
       await sql`insert into schedule_state (job_id, trigger_key, last_due)

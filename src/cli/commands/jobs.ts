@@ -157,12 +157,12 @@ function registerWriteCommands(jobs: Command, ctx: CliContext): void {
   jobs
     .command('delete')
     .description(
-      'Delete a job: its queued builds end ABORTED, its running ones are stopped; its build records can no longer be read',
+      'Delete a job: it moves to the recycle bin with its history (`kiln bin restore` brings it back); its queued builds end ABORTED, its running ones are stopped',
     )
     .argument('<job>', 'job id (32 characters)', parseJobId)
     .action(async (job: string) => {
       await ctx.client().deleteBuildJob({ params: { job_id: job } });
-      ctx.out(`Job ${job} deleted.\n`);
+      ctx.out(`Job ${job} moved to the recycle bin.\n`);
     });
 
   for (const verb of ['disable', 'enable'] as const) {

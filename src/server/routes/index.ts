@@ -13,6 +13,7 @@ import { projectHandlers } from './projects.routes.ts';
 import { recordViewHandlers } from './record-views.routes.ts';
 import { testReportHandlers } from './test-reports.routes.ts';
 import { recordHandlers } from './records.routes.ts';
+import { recycleBinHandlers } from './recycle-bin.routes.ts';
 import { runnerHandlers } from './runners.routes.ts';
 import { webhookHandlers } from './webhooks.routes.ts';
 
@@ -22,6 +23,7 @@ export function handlers(deps: RouteDeps): Handlers {
     ...iamHandlers(deps),
     ...projectHandlers(deps),
     ...jobHandlers(deps),
+    ...recycleBinHandlers(deps),
     ...jobViewHandlers(deps),
     ...recordHandlers(deps),
     ...recordViewHandlers(deps),

@@ -15,6 +15,7 @@ import { runnerPlaces } from './012-runner-places.ts';
 import { stepTestCounts } from './013-step-test-counts.ts';
 import { artifacts } from './014-artifacts.ts';
 import { buildFlows } from './015-build-flows.ts';
+import { recycleBin } from './016-recycle-bin.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -39,6 +40,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '013-step-test-counts': stepTestCounts(),
         '014-artifacts': artifacts(),
         '015-build-flows': buildFlows(),
+        '016-recycle-bin': recycleBin(),
       };
     },
   };

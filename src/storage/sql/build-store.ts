@@ -119,6 +119,24 @@ export class SqlBuildStore implements BuildStore {
     return row && toBuild(row);
   }
 
+  async someFinishedIdsOfJob(jobId: string, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('builds')
+      .select('id')
+      .where('job_id', '=', jobId)
+      .where('running_status', '=', 'Finished')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  async deleteMany(recordIds: string[]): Promise<number> {
+    if (recordIds.length === 0) return 0;
+    // Steps, log chunks, scripts, artifact rows, flow rows and queue entries go by cascade.
+    const r = await this.db.deleteFrom('builds').where('id', 'in', recordIds).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   async findByRecordId(recordId: string): Promise<Build | undefined> {
     const row = await this.db
       .selectFrom('builds')

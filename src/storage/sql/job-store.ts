@@ -1,8 +1,8 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import { MAX_BUILD_NUMBER } from '../../domain/build.ts';
 import { FINISHED_STATE, type JobListQuery } from '../../domain/job-list.ts';
 import type { Role } from '../../domain/roles.ts';
-import type { JobAccessRecord, JobRecord, JobStore } from '../ports.ts';
+import type { BinViewer, JobAccessRecord, JobRecord, JobStore, RecycledJob } from '../ports.ts';
 import type { Database, JobRow } from '../schema.ts';
 import { jobToRow, toJobRecord, toProject } from './mappers.ts';
 import { nameContains } from './search.ts';
@@ -23,8 +23,14 @@ export class SqlJobStore implements JobStore {
     return row && toJobRecord(row);
   }
   async findAccess(id: string, userId: string): Promise<JobAccessRecord | undefined> {
+    const found = await this.access(id, userId, sql`j.deleted_at is null`);
+    return found && { job: found.job, project: found.project, role: found.role };
+  }
+
+  /** The job `id` when `state` holds, with its project and `userId`'s role there, in one statement. */
+  private async access(id: string, userId: string, state: RawBuilder<unknown>) {
     const { rows } = await sql<
-      JobRow & {
+      Selectable<JobRow> & {
         p_domain_id: string;
         p_name: string;
         p_description: string;
@@ -38,10 +44,11 @@ export class SqlJobStore implements JobStore {
       from jobs j
         join projects p on p.id = j.project_id
         left join project_members m on m.project_id = j.project_id and m.user_id = ${userId}
-      where j.id = ${id} and j.deleted_at is null`.execute(this.db);
+      where j.id = ${id} and ${state}`.execute(this.db);
     const r = rows[0];
     if (!r) return undefined;
     return {
+      row: r,
       job: toJobRecord(r),
       project: toProject({
         id: r.project_id,
@@ -125,12 +132,104 @@ export class SqlJobStore implements JobStore {
       .where('id', '=', id)
       .execute();
   }
-  async markDeleted(id: string, now: number): Promise<void> {
+  async markDeleted(id: string, by: string, now: number): Promise<void> {
     await this.db
       .updateTable('jobs')
-      .set({ deleted_at: now, updated_at: now })
+      .set({ deleted_at: now, deleted_by: by, updated_at: now })
       .where('id', '=', id)
+      .where('deleted_at', 'is', null)
       .execute();
+  }
+
+  private recycled() {
+    return this.db
+      .selectFrom('jobs')
+      .where('jobs.deleted_at', 'is not', null)
+      .where('jobs.purge_requested', '=', 0);
+  }
+
+  async listRecycled(
+    viewer: BinViewer,
+    query: { search?: string; limit: number; offset: number },
+  ): Promise<{ items: RecycledJob[]; total: number }> {
+    let q = this.recycled()
+      .innerJoin('projects', 'projects.id', 'jobs.project_id')
+      .where('projects.domain_id', '=', viewer.domainId);
+    if (!viewer.admin) {
+      q = q.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('project_members')
+            .select('project_members.user_id')
+            .whereRef('project_members.project_id', '=', 'jobs.project_id')
+            .where('project_members.user_id', '=', viewer.userId),
+        ),
+      );
+    }
+    if (query.search) q = q.where(nameContains('jobs.name', query.search));
+    const [rows, count] = await Promise.all([
+      q
+        .selectAll('jobs')
+        .orderBy('jobs.deleted_at', 'desc')
+        .orderBy('jobs.id')
+        .limit(query.limit)
+        .offset(query.offset)
+        .execute(),
+      q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map(toRecycledJob), total: Number(count.n) };
+  }
+
+  async findRecycledAccess(id: string, userId: string): Promise<(JobAccessRecord & RecycledJob) | undefined> {
+    const found = await this.access(id, userId, sql`j.deleted_at is not null and j.purge_requested = 0`);
+    return found && { ...found, ...toRecycledJob(found.row) };
+  }
+
+  async restore(id: string, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('jobs')
+      .set({ deleted_at: null, deleted_by: null, updated_at: now })
+      .where('id', '=', id)
+      .where('deleted_at', 'is not', null)
+      .where('purge_requested', '=', 0)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async requestPurge(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('jobs')
+      .set({ purge_requested: 1 })
+      .where('id', 'in', ids)
+      .where('deleted_at', 'is not', null)
+      .execute();
+  }
+
+  async listPurgeable(deletedBefore: number, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('deleted_at', 'is not', null)
+      .where((eb) => eb.or([eb('purge_requested', '=', 1), eb('deleted_at', '<', deletedBefore)]))
+      .orderBy('deleted_at')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  async removePurged(id: string): Promise<boolean> {
+    const left = await this.db
+      .selectFrom('builds')
+      .select('id')
+      .where('job_id', '=', id)
+      .limit(1)
+      .executeTakeFirst();
+    if (left) return false;
+    // Schedules, build counts and webhook deliveries go by cascade; daily counters have no key to it.
+    await this.db.deleteFrom('daily_counters').where('job_id', '=', id).execute();
+    await this.db.deleteFrom('jobs').where('id', '=', id).where('deleted_at', 'is not', null).execute();
+    return true;
   }
   async allocateBuildNumber(id: string): Promise<number | undefined> {
     // The increment and the read are one statement: on PostgreSQL the row lock it takes makes
@@ -171,4 +270,8 @@ export class SqlJobStore implements JobStore {
       .onConflict((oc) => oc.columns(['job_id', 'day']).doUpdateSet({ n }).where('daily_counters.n', '<', n))
       .execute();
   }
+}
+
+function toRecycledJob(row: Selectable<JobRow>): RecycledJob {
+  return { job: toJobRecord(row), deletedAt: Number(row.deleted_at), deletedBy: row.deleted_by };
 }

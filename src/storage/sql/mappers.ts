@@ -1,3 +1,4 @@
+import type { Insertable, Selectable } from 'kysely';
 import type {
   Build,
   BuildParameter,
@@ -103,7 +104,7 @@ export function toAccessKey(row: AccessKeyRow): AccessKeyRecord {
   };
 }
 
-export function toJobRecord(row: JobRow): JobRecord {
+export function toJobRecord(row: Selectable<JobRow>): JobRecord {
   return {
     id: row.id,
     projectId: row.project_id,
@@ -120,7 +121,7 @@ export function toJobRecord(row: JobRow): JobRecord {
   };
 }
 
-export function jobToRow(job: JobRecord): JobRow {
+export function jobToRow(job: JobRecord): Insertable<JobRow> {
   return {
     id: job.id,
     project_id: job.projectId,

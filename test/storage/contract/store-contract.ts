@@ -232,7 +232,7 @@ export function runStoreContract(options: StoreContractOptions): void {
       expect(found?.project.id).toBe(projectId);
       expect(found?.role).toBe('viewer');
       expect((await storage.jobs.findAccess(job.id, newId32()))?.role).toBeUndefined();
-      await storage.jobs.markDeleted(job.id, now);
+      await storage.jobs.markDeleted(job.id, userId, now);
       expect(await storage.jobs.findAccess(job.id, userId)).toBeUndefined();
     });
 
@@ -310,7 +310,7 @@ export function runStoreContract(options: StoreContractOptions): void {
     it('keeps job names unique among live jobs and hides deleted ones', async () => {
       const job = await newJob('Same');
       await expect(newJob('Same')).rejects.toSatisfy(isUniqueViolation);
-      await storage.jobs.markDeleted(job.id, now);
+      await storage.jobs.markDeleted(job.id, userId, now);
       expect(await storage.jobs.findById(job.id)).toBeUndefined();
       const again = await newJob('Same');
       const list = await storage.jobs.listByProject(projectId, {
@@ -429,7 +429,7 @@ export function runStoreContract(options: StoreContractOptions): void {
 
     it('gives no build number to a deleted job, nor past the largest build number', async () => {
       const deleted = await newJob();
-      await storage.jobs.markDeleted(deleted.id, now);
+      await storage.jobs.markDeleted(deleted.id, userId, now);
       expect(await storage.jobs.allocateBuildNumber(deleted.id)).toBeUndefined();
       const full = await newJob();
       await storage.jobs.raiseBuildNumber(full.id, MAX_BUILD_NUMBER - 1);

@@ -2,6 +2,7 @@ import { BuildPage } from '../pages/build-page.tsx';
 import { JobFormPage } from '../pages/job-form-page.tsx';
 import { JobPage } from '../pages/job-page.tsx';
 import { ProjectsPage } from '../pages/projects-page.tsx';
+import { RecycleBinPage } from '../pages/recycle-bin-page.tsx';
 import { Link, matchPath, useLocation } from '../router/router.tsx';
 
 /**
@@ -11,6 +12,7 @@ import { Link, matchPath, useLocation } from '../router/router.tsx';
 export function Routes() {
   const { path } = useLocation();
   if (matchPath('/', path)) return <ProjectsPage />;
+  if (matchPath('/bin', path)) return <RecycleBinPage />;
   let m: Record<string, string> | undefined;
   if ((m = matchPath('/jobs/:jobId', path))) return <JobPage key={m.jobId} jobId={m.jobId as string} />;
   if ((m = matchPath('/jobs/:jobId/edit', path)))

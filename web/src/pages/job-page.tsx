@@ -5,6 +5,7 @@ import { ErrorMessage } from '../components/error-message.tsx';
 import { Pager } from '../components/pager.tsx';
 import { Spinner } from '../components/spinner.tsx';
 import { WeatherIcon } from '../components/weather-icon.tsx';
+import { DeleteJob } from '../job/delete-job.tsx';
 import { HistoryCharts } from '../job/history-charts.tsx';
 import { HistoryTable } from '../job/history-table.tsx';
 import { RunForm } from '../job/run-form.tsx';
@@ -100,6 +101,7 @@ export function JobPage({ jobId }: { jobId: string }) {
           <Link className="button" href={`/jobs/${jobId}/edit`}>
             Edit job
           </Link>
+          {doc && <DeleteJob client={client} jobId={jobId} name={doc.job_name} />}
         </div>
       </header>
       <ErrorMessage error={config.error} title="The job could not be loaded." />

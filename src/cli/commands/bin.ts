@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import type { RecyclingJob } from '../../contract/recycle-bin.ts';
+import { parseJobId } from '../arguments.ts';
+import { CliError, type CliContext } from '../context.ts';
+import { outputOption } from '../options.ts';
+import { writeRows, type OutputFormat } from '../output.ts';
+
+/** Parses each id of a variadic argument as it arrives. */
+const jobIds = (text: string, previous: string[] = []) => [...previous, parseJobId(text)];
+
+/**
+ * `kiln bin ...`: the recycle bin. A deleted job waits there with its history until it is
+ * restored, deleted for good by an owner, or deleted by the server once its days there are over.
+ */
+export function registerBin(program: Command, ctx: CliContext): void {
+  const bin = program
+    .command('bin')
+    .description('The recycle bin: deleted jobs, restorable with their builds, logs and artifacts');
+
+  outputOption(
+    bin
+      .command('list')
+      .description('Deleted jobs of the projects you can see, the latest first')
+      .option('--search <text>', 'only jobs whose name contains this'),
+  ).action(async (opts: { output: OutputFormat; search?: string }) => {
+    const client = ctx.client();
+    const jobs: RecyclingJob[] = [];
+    const read = (page: number) =>
+      client.listRecyclingJob({
+        query: { page_no: page, page_size: 100, ...(opts.search && { search: opts.search }) },
+      });
+    let { result } = await read(1);
+    jobs.push(...result.job_list);
+    for (let page = 2; result.job_list.length > 0 && jobs.length < result.total; page++) {
+      ({ result } = await read(page));
+      jobs.push(...result.job_list);
+    }
+    writeRows<RecyclingJob>(
+      opts.output,
+      [
+        { header: 'name', value: (j) => j.job_name },
+        { header: 'id', value: (j) => j.job_id },
+        { header: 'project', value: (j) => j.project_id },
+        { header: 'creator', value: (j) => j.creator_name },
+        { header: 'deleted', value: (j) => j.delete_time },
+      ],
+      jobs,
+      ctx.out,
+    );
+    if (opts.output === 'table') ctx.out(`Deleted jobs are kept ${result.keep_time} days.\n`);
+  });
+
+  bin
+    .command('restore')
+    .description('Restore deleted jobs with their history (all or none)')
+    .argument('<job...>', 'job ids (32 characters)', jobIds)
+    .action(async (jobIds: string[]) => {
+      await ctx.client().restoreRecyclingJobs({ body: { job_ids: jobIds } });
+      ctx.out(`Restored ${jobIds.join(', ')}.\n`);
+    });
+
+  bin
+    .command('delete')
+    .description('Delete jobs in the bin for good, with their builds, logs and artifacts (project owners)')
+    .argument('<job...>', 'job ids (32 characters)', jobIds)
+    .action(async (jobIds: string[]) => {
+      await ctx.client().deleteRecyclingJobs({ body: { job_ids: jobIds } });
+      ctx.out(`Deleted ${jobIds.join(', ')} for good.\n`);
+    });
+
+  bin
+    .command('empty')
+    .description('Delete for good every job in the bin of the projects you own')
+    .option('--yes', 'confirm: this cannot be undone')
+    .action(async (opts: { yes?: boolean }) => {
+      if (!opts.yes) throw new CliError('emptying the bin cannot be undone: run it again with --yes');
+      await ctx.client().clearRecyclingJobs();
+      ctx.out('Emptied the recycle bin of the projects you own.\n');
+    });
+}

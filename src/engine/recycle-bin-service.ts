@@ -1,0 +1,168 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../domain/clock.ts';
+import { AppError, invalidParam } from '../domain/errors.ts';
+import type { Principal, User } from '../domain/identity.ts';
+import { toJobSpec } from '../domain/job-config.ts';
+import { roleAllows } from '../domain/roles.ts';
+import { isUniqueViolation } from '../storage/errors.ts';
+import type { ArtifactBlobStore, RecycledJob, Storage } from '../storage/ports.ts';
+import { requireRecycledJob } from './access.ts';
+import type { Scheduler } from './scheduler.ts';
+import { storedJobDocument } from './stored-secrets.ts';
+
+/** Days a deleted job stays in the recycle bin unless configured otherwise. */
+export const DEFAULT_RECYCLE_BIN_DAYS = 30;
+/** How often the purge looks for jobs to delete for good. */
+export const PURGE_SWEEP_MS = 30_000;
+/** Builds deleted per transaction: small, so that no request waits long behind a purge. */
+const PURGE_BATCH = 200;
+/** Jobs purged per sweep; the next sweep takes the rest. */
+const JOBS_PER_SWEEP = 20;
+/** The most job ids one bin request may name. */
+export const MAX_BIN_IDS = 100;
+const DAY_MS = 86_400_000;
+
+/** A job in the recycle bin with the users its listing names. */
+export interface RecycledSummary extends RecycledJob {
+  creator: User | undefined;
+}
+
+/**
+ * The recycle bin: deleted jobs keep their builds, logs and artifacts until they are restored or
+ * deleted for good (by an owner, or by the purge once they have been in the bin longer than the
+ * retention period). A purge deletes a job's builds in small transactions, their artifacts' bytes
+ * after each, and the job last: a crash in the middle leaves a job still marked for purging, which
+ * the next sweep finishes (and artifact bytes no row names, which the artifact sweep deletes). A
+ * build still running (its stop was asked for at the delete) is left to end: the job goes at a
+ * later sweep.
+ */
+export class RecycleBinService {
+  private sweeping: Promise<number> | undefined;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+    private readonly scheduler: Scheduler,
+    private readonly blobs: ArtifactBlobStore | undefined,
+    /** Days a job stays in the bin before the purge deletes it. */
+    readonly keepDays: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** ListRecyclingJob: the deleted jobs of the projects the caller can see, the latest first. */
+  async list(
+    caller: Principal,
+    query: { search?: string; limit: number; offset: number },
+  ): Promise<{ items: RecycledSummary[]; total: number }> {
+    const viewer = { domainId: caller.user.domainId, userId: caller.user.id, admin: caller.user.isAdmin };
+    const { items, total } = await this.storage.jobs.listRecycled(viewer, query);
+    const users = new Map<string, User | undefined>();
+    for (const { job } of items)
+      if (!users.has(job.creatorId))
+        users.set(job.creatorId, await this.storage.users.findById(job.creatorId));
+    return { items: items.map((r) => ({ ...r, creator: users.get(r.job.creatorId) })), total };
+  }
+
+  /**
+   * RestoreRecyclingJobs: the jobs come back with their history, all or none. Their timers start
+   * again from now (what fell due while they were deleted does not fire).
+   */
+  async restore(caller: Principal, jobIds: string[]): Promise<void> {
+    const found = await this.find(caller, jobIds, 'build');
+    const now = this.clock.now();
+    await this.storage.transaction(async (tx) => {
+      for (const { job } of found) {
+        try {
+          if (!(await tx.jobs.restore(job.id, now)))
+            throw new AppError('JOB_NOT_FOUND', `job ${job.id} not found in the recycle bin`);
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          throw new AppError(
+            'CONFLICT',
+            `job ${job.id} cannot be restored: its project has a job named ${job.name} now; rename that one first`,
+          );
+        }
+        await this.scheduler.track(tx, job.id, toJobSpec(storedJobDocument(job.config)), now);
+      }
+    });
+  }
+
+  /** DeleteRecyclingJobs: deletes jobs for good (owners only); the purge does it in the background. */
+  async purge(caller: Principal, jobIds: string[]): Promise<void> {
+    const found = await this.find(caller, jobIds, 'purge');
+    await this.storage.jobs.requestPurge(found.map((f) => f.job.id));
+    this.kick();
+  }
+
+  /**
+   * ClearRecyclingJobs: deletes for good every job in the bin the caller may delete for good (the
+   * jobs of projects they own); those of other projects stay. Returns how many went.
+   */
+  async clear(caller: Principal): Promise<number> {
+    const viewer = { domainId: caller.user.domainId, userId: caller.user.id, admin: caller.user.isAdmin };
+    const ids: string[] = [];
+    for (let offset = 0; ; offset += 500) {
+      const { items } = await this.storage.jobs.listRecycled(viewer, { limit: 500, offset });
+      for (const { job } of items) {
+        const role = caller.user.isAdmin
+          ? 'owner'
+          : await this.storage.projects.findRole(job.projectId, caller.user.id);
+        if (role && roleAllows(role, 'purge')) ids.push(job.id);
+      }
+      if (items.length < 500) break;
+    }
+    await this.storage.jobs.requestPurge(ids);
+    this.kick();
+    return ids.length;
+  }
+
+  /**
+   * Deletes for good the jobs whose purge was asked for and those in the bin longer than the
+   * retention period. Returns how many jobs went. One sweep at a time per server.
+   */
+  sweep(): Promise<number> {
+    this.sweeping ??= this.purgeDue().finally(() => {
+      this.sweeping = undefined;
+    });
+    return this.sweeping;
+  }
+
+  private kick(): void {
+    this.sweep().catch((error: unknown) => this.logger.warn({ err: error }, 'purging deleted jobs failed'));
+  }
+
+  private async purgeDue(): Promise<number> {
+    const cutoff = this.clock.now() - this.keepDays * DAY_MS;
+    let removed = 0;
+    for (const jobId of await this.storage.jobs.listPurgeable(cutoff, JOBS_PER_SWEEP)) {
+      const builds = await this.purgeBuilds(jobId);
+      if (await this.storage.transaction((tx) => tx.jobs.removePurged(jobId))) {
+        removed++;
+        this.logger.info({ jobId, builds }, 'deleted a job for good');
+      }
+    }
+    return removed;
+  }
+
+  /** Deletes a job's builds a batch at a time, each batch's artifact bytes after its rows. */
+  private async purgeBuilds(jobId: string): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const { builds, artifacts } = await this.storage.transaction(async (tx) => {
+        const ids = await tx.builds.someFinishedIdsOfJob(jobId, PURGE_BATCH);
+        const artifactIds = await tx.artifacts.deleteByBuilds(ids);
+        return { builds: await tx.builds.deleteMany(ids), artifacts: artifactIds };
+      });
+      await this.blobs?.delete(artifacts);
+      deleted += builds;
+      if (builds === 0) return deleted;
+    }
+  }
+
+  private async find(caller: Principal, jobIds: string[], action: 'build' | 'purge') {
+    if (jobIds.length === 0) throw invalidParam('job_ids: name at least one job');
+    if (jobIds.length > MAX_BIN_IDS) throw invalidParam(`job_ids: at most ${MAX_BIN_IDS} jobs at a time`);
+    const unique = [...new Set(jobIds)];
+    return Promise.all(unique.map((id) => requireRecycledJob(this.storage, caller, id, action)));
+  }
+}

@@ -1,0 +1,168 @@
+import { useEffect, useState } from 'react';
+import type { RecyclingJob } from '../../../src/contract/recycle-bin.ts';
+import { useSignedIn } from '../app/session-context.tsx';
+import { useAsync } from '../app/use-async.ts';
+import { ErrorMessage } from '../components/error-message.tsx';
+import { Pager } from '../components/pager.tsx';
+import { Spinner } from '../components/spinner.tsx';
+import { formatLocalTime } from '../lib/format.ts';
+import { Link } from '../router/router.tsx';
+
+const PAGE_SIZE = 20;
+
+/** What the last action did, said in the page's status line. */
+type Outcome = { text: string; jobId?: string } | undefined;
+
+/**
+ * The recycle bin: deleted jobs of the projects the person can see. Restore brings a job back with
+ * its history; "Delete for good" (owners) asks once more, then the job and its history go.
+ */
+export function RecycleBinPage() {
+  const { client } = useSignedIn();
+  const [page, setPage] = useState(0);
+  const [search, setSearch] = useState('');
+  const [confirming, setConfirming] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<Outcome>();
+  const [error, setError] = useState<unknown>();
+  const bin = useAsync(
+    () =>
+      client.listRecyclingJob({
+        query: { page_no: page + 1, page_size: PAGE_SIZE, ...(search && { search }) },
+      }),
+    [client, page, search],
+  );
+  useEffect(() => {
+    document.title = 'Recycle bin · Kiln';
+  }, []);
+
+  const act = async (job: RecyclingJob, restore: boolean) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const body = { job_ids: [job.job_id] };
+      if (restore) await client.restoreRecyclingJobs({ body });
+      else await client.deleteRecyclingJobs({ body });
+      setOutcome(
+        restore
+          ? { text: `Restored ${job.job_name}.`, jobId: job.job_id }
+          : { text: `Deleted ${job.job_name} for good.` },
+      );
+      setConfirming(undefined);
+      bin.reload();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const result = bin.data?.result;
+  const jobs = result?.job_list ?? [];
+  return (
+    <main className="page recycle-bin-page" aria-busy={bin.loading}>
+      <nav className="breadcrumbs" aria-label="Breadcrumbs">
+        <Link href="/">Projects</Link> <span aria-hidden="true">/</span> <span>Recycle bin</span>
+      </nav>
+      <header className="page-header">
+        <h1>Recycle bin</h1>
+        <search>
+          <label className="inline-field">
+            Find by name{' '}
+            <input
+              type="search"
+              value={search}
+              onChange={(e) => {
+                setSearch(e.target.value.trim());
+                setPage(0);
+              }}
+              placeholder="part of a job name"
+            />
+          </label>
+        </search>
+      </header>
+      {result && (
+        <p className="muted">
+          Deleted jobs wait here {result.keep_time} days with their builds, logs and artifacts; then they are
+          deleted for good.
+        </p>
+      )}
+      <p role="status" className="outcome">
+        {outcome && (
+          <>
+            {outcome.text} {outcome.jobId && <Link href={`/jobs/${outcome.jobId}`}>Open the job</Link>}
+          </>
+        )}
+      </p>
+      <ErrorMessage error={error} title="That did not work." />
+      <ErrorMessage error={bin.error} title="The recycle bin could not be loaded." />
+      {bin.loading && !bin.data && <Spinner label="Loading the recycle bin…" />}
+      {result && jobs.length === 0 && (
+        <p className="empty">
+          {search ? `No deleted job's name contains “${search}”.` : 'The recycle bin is empty.'}
+        </p>
+      )}
+      {jobs.length > 0 && (
+        <table className="bin-table responsive">
+          <caption className="visually-hidden">Deleted jobs</caption>
+          <thead>
+            <tr>
+              <th scope="col">Job</th>
+              <th scope="col">Created by</th>
+              <th scope="col">Deleted</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {jobs.map((job) => (
+              <tr key={job.job_id}>
+                <th scope="row" data-label="Job">
+                  {job.job_name}
+                </th>
+                <td data-label="Created by">{job.creator_name}</td>
+                <td data-label="Deleted">{formatLocalTime(Number(job.delete_time_stamp) * 1000)}</td>
+                <td className="actions">
+                  {confirming === job.job_id ? (
+                    <>
+                      <span>Delete {job.job_name} and its history for good?</span>{' '}
+                      <button
+                        type="button"
+                        className="danger"
+                        disabled={busy}
+                        onClick={() => void act(job, false)}
+                      >
+                        Delete for good
+                      </button>{' '}
+                      <button type="button" disabled={busy} onClick={() => setConfirming(undefined)}>
+                        Keep it
+                      </button>
+                    </>
+                  ) : (
+                    <>
+                      <button type="button" disabled={busy} onClick={() => void act(job, true)}>
+                        Restore
+                      </button>{' '}
+                      <button type="button" disabled={busy} onClick={() => setConfirming(job.job_id)}>
+                        Delete for good…
+                      </button>
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {result && result.total > PAGE_SIZE && (
+        <Pager
+          page={page}
+          totalPages={Math.ceil(result.total / PAGE_SIZE)}
+          onPage={setPage}
+          label="Pages of the bin"
+        />
+      )}
+    </main>
+  );
+}
