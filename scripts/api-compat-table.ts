@@ -42,7 +42,7 @@ export function served(row: CatalogueRow): boolean {
 /** Served operations that leave something out, and what. */
 export const PARTLY: Record<string, string> = {
   ListProjectJobs:
-    '`search`, `creator_id`, `build_status` and `sort_order` work; `sort_field` is `job_name`, `last_build_time` or `create_time` (CodeArts names none); `by_group`, `group_path_id` are accepted and ignored',
+    '`search`, `creator_id`, `build_status` and `sort_order` work; `sort_field` is `job_name`, `last_build_time` or `create_time` (CodeArts names none); `favorite=true` (Kiln) keeps the favourites of the caller; `by_group`, `group_path_id` are accepted and ignored',
   ListJobConfig: '`get_all_params` is accepted and ignored (the whole document is returned)',
   ShowRecordDetail:
     "`repo_name`, `repo_id`, `err_msg` are empty strings; `parent_record_id` names the BuildFlow's build for a job of a flow ('' otherwise)",
@@ -73,6 +73,10 @@ export const PARTLY: Record<string, string> = {
     'needs a token or an AK/SK signature like every other operation (CodeArts names no auth for it); the jobs move to the recycle bin, all or none; `result` names the last one',
   ListRecyclingJob:
     "the deleted jobs of the projects the caller can see; `keep_time` is the days a job stays in the bin (`KILN_RECYCLE_BIN_DAYS`); `page_no` 0 reads as 1",
+  ListUpdateJobHistory:
+    '`update_type` is CREATE, UPDATE, DISABLE, ENABLE, DELETE or RESTORE; `id` is the job id and the update number; a job from before Kiln kept history starts with one CREATE entry holding its document at the upgrade',
+  ShowJobConfigDiff:
+    '`result` is a unified diff of the two documents (JSON, two-space indent), secrets masked as ListJobConfig shows them to the caller',
   DeleteRecyclingJobs: 'project owners only; the builds, logs and artifacts go in the background',
   ClearRecyclingJobs: "deletes for good the bin's jobs of the projects the caller owns; the others stay",
   DownloadBuildLog: '`log_level` is accepted and ignored (one log level)',

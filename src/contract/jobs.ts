@@ -90,9 +90,52 @@ export const ProjectJobsQuery = Type.Object({
         'Only jobs whose last build is red (failed), blue (succeeded), timeout, aborted, building, or none (never built)',
     }),
   ),
+  favorite: Type.Optional(
+    Type.String({
+      maxLength: 8,
+      description: 'Kiln: true lists only the jobs the caller marked as favourites',
+    }),
+  ),
   by_group: Type.Optional(Type.String({ maxLength: 8 })),
   group_path_id: Type.Optional(Type.String({ maxLength: 64 })),
 });
 
 /** Path of the project-scoped job lists. */
 export const ProjectIdParams = Type.Object({ project_id: Id32('CodeArts project id') });
+
+/** AddFavouriteTask / RemoverFavouriteTask answer. */
+export const FavouriteResult = Envelope(Type.Object({ favorite: Type.Boolean() }));
+
+/** ListUpdateJobHistory query. */
+export const JobHistoryQuery = Type.Object({
+  page_no: Type.Optional(
+    WireInt({ minimum: 0, maximum: 2147483647, default: 1, description: '1 is the first page' }),
+  ),
+  page_size: Type.Optional(WireInt({ minimum: 0, maximum: 100, default: 10 })),
+});
+
+/** One change of a job. */
+export const JobUpdateRecord = Type.Object({
+  id: Type.String({ description: 'The change: the job id and its update number' }),
+  update_number: Type.Integer({ description: '1 for the creation, then one more per change' }),
+  update_type: Type.String({ description: 'CREATE, UPDATE, DISABLE, ENABLE, DELETE or RESTORE' }),
+  user_id: Type.String(),
+  user_name: Type.String(),
+  nick_name: Type.String(),
+  update_at: Type.Integer({ description: 'Epoch milliseconds' }),
+});
+export type JobUpdateRecord = Static<typeof JobUpdateRecord>;
+
+/** ListUpdateJobHistory answer. */
+export const JobHistory = Envelope(
+  Type.Object({ job_update_records: Type.Array(JobUpdateRecord), total: Type.Integer() }),
+);
+
+/** ShowJobConfigDiff query: the two update numbers (`revisedl_no` is spelt as CodeArts spells it). */
+export const JobDiffQuery = Type.Object({
+  original_no: WireInt({ minimum: 1, maximum: 2147483647, description: 'The older version (update number)' }),
+  revisedl_no: WireInt({ minimum: 1, maximum: 2147483647, description: 'The newer version (update number)' }),
+});
+
+/** ShowJobConfigDiff answer: a unified diff of the two documents (JSON, two-space indent). */
+export const JobDiff = Type.Object({ result: Type.String(), status: Type.String() });

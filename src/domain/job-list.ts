@@ -31,6 +31,8 @@ export interface JobListQuery {
   creatorId?: string;
   /** Jobs whose last build is in this state. */
   lastBuild?: LastBuildFilter;
+  /** Only the jobs the caller marked as favourites. */
+  favorites?: boolean;
   sort: { field: JobSortField; descending: boolean };
 }
 
@@ -50,6 +52,7 @@ export function jobListQuery(q: {
   build_status?: string;
   sort_field?: string;
   sort_order?: string;
+  favorite?: string;
 }): JobListQuery {
   const limit = q.page_size ?? 10;
   return {
@@ -58,6 +61,7 @@ export function jobListQuery(q: {
     ...(q.search && { search: q.search }),
     ...(q.creator_id && { creatorId: q.creator_id }),
     ...(q.build_status && { lastBuild: oneOf('build_status', q.build_status, LAST_BUILD_FILTERS) }),
+    ...(q.favorite && oneOf('favorite', q.favorite, ['true', 'false']) === 'true' && { favorites: true }),
     sort: {
       field: q.sort_field ? oneOf('sort_field', q.sort_field, JOB_SORT_FIELDS) : 'job_name',
       descending: q.sort_order ? oneOf('sort_order', q.sort_order, ['asc', 'desc']) === 'desc' : false,

@@ -1,3 +1,4 @@
+import { createTwoFilesPatch } from 'diff';
 import type { JobListQuery } from '../domain/job-list.ts';
 import { MASK, type Build } from '../domain/build.ts';
 import type { Clock } from '../domain/clock.ts';
@@ -16,7 +17,7 @@ import { parseJobDocument, type JobConfig } from '../domain/job-document.ts';
 import { maskRepositoryCredentials, restoreRepositoryCredentials } from '../domain/job-secrets.ts';
 import { roleAllows, type Role } from '../domain/roles.ts';
 import { isUniqueViolation } from '../storage/errors.ts';
-import type { JobRecord, Storage } from '../storage/ports.ts';
+import type { JobChange, JobRecord, JobVersion, Storage, Stores } from '../storage/ports.ts';
 import { requireJob, requireProject } from './access.ts';
 import type { BuildEvents } from './build-events.ts';
 import type { Scheduler } from './scheduler.ts';
@@ -27,6 +28,8 @@ import { abortQueued } from './stopping.ts';
 /** A job in a list, with what the list shows about its latest build. */
 export interface JobSummary {
   job: JobRecord;
+  /** The caller marked it a favourite. */
+  favorite: boolean;
   config: JobConfig;
   creator: User | undefined;
   last: Build | undefined;
@@ -93,6 +96,7 @@ export class JobService {
     try {
       await this.storage.transaction(async (tx) => {
         await tx.jobs.insert(job);
+        await this.recordChange(tx, caller, job.id, 'CREATE', job.config, now);
         await this.scheduler.track(tx, job.id, toJobSpec(config), now);
       });
     } catch (error) {
@@ -123,6 +127,7 @@ export class JobService {
     try {
       await this.storage.transaction(async (tx) => {
         await tx.jobs.updateConfig(job.id, config.job_name, text, now);
+        await this.recordChange(tx, caller, job.id, 'UPDATE', text, now);
         await this.scheduler.track(tx, job.id, toJobSpec(config), now);
       });
     } catch (error) {
@@ -172,6 +177,7 @@ export class JobService {
       const ended = { aborted: [] as string[], stopping: [] as string[] };
       for (const job of jobs) {
         await tx.jobs.markDeleted(job.id, caller.user.id, now);
+        await this.recordChange(tx, caller, job.id, 'DELETE', job.config, now);
         await tx.schedules.retain(job.id, []);
         for (const build of await tx.builds.listActive(job.id)) {
           if (await abortQueued(tx, build, now, reason)) ended.aborted.push(build.recordId);
@@ -187,7 +193,60 @@ export class JobService {
 
   async setDisabled(caller: Principal, jobId: string, disabled: boolean, reason = ''): Promise<void> {
     const { job } = await requireJob(this.storage, caller, jobId, 'build');
-    await this.storage.jobs.setDisabled(job.id, disabled, disabled ? reason : '', this.clock.now());
+    const now = this.clock.now();
+    await this.storage.transaction(async (tx) => {
+      await tx.jobs.setDisabled(job.id, disabled, disabled ? reason : '', now);
+      await this.recordChange(tx, caller, job.id, disabled ? 'DISABLE' : 'ENABLE', job.config, now);
+    });
+  }
+
+  /** Keeps a change in the job's history (run it in the change's transaction, after its write). */
+  private recordChange(
+    tx: Stores,
+    caller: Principal,
+    jobId: string,
+    change: JobChange,
+    config: string,
+    now: number,
+  ) {
+    return tx.jobVersions.add({ jobId, change, userId: caller.user.id, config, createdAt: now });
+  }
+
+  /** AddFavouriteTask / RemoverFavouriteTask: anyone who may read the job. */
+  async setFavourite(caller: Principal, jobId: string, favourite: boolean): Promise<void> {
+    const { job } = await requireJob(this.storage, caller, jobId, 'read');
+    await this.storage.jobs.setFavourite(job.id, caller.user.id, favourite, this.clock.now());
+  }
+
+  /** ListUpdateJobHistory: a page of the job's changes, the latest first, with who made each. */
+  async history(
+    caller: Principal,
+    jobId: string,
+    page: { limit: number; offset: number },
+  ): Promise<{ items: { version: JobVersion; user: User | undefined }[]; total: number }> {
+    const { job } = await requireJob(this.storage, caller, jobId, 'read');
+    const { items, total } = await this.storage.jobVersions.list(job.id, page.limit, page.offset);
+    const users = new Map<string, User | undefined>();
+    for (const v of items)
+      if (!users.has(v.userId)) users.set(v.userId, await this.storage.users.findById(v.userId));
+    return { items: items.map((version) => ({ version, user: users.get(version.userId) })), total };
+  }
+
+  /**
+   * ShowJobConfigDiff: a unified diff from version `original` to version `revised` of the job's
+   * document, each as the caller may see it (secrets masked as in ListJobConfig).
+   */
+  async diff(caller: Principal, jobId: string, original: number, revised: number): Promise<string> {
+    const { job, role } = await requireJob(this.storage, caller, jobId, 'read');
+    const text = async (n: number) => {
+      const version = await this.storage.jobVersions.find(job.id, n);
+      if (!version) throw new AppError('NOT_FOUND', `version ${n} of this job not found`);
+      return `${JSON.stringify(shown(this.stored.jobConfig(version.config, true), role), null, 2)}\n`;
+    };
+    const [a, b] = [await text(original), await text(revised)];
+    return createTwoFilesPatch(`version ${original}`, `version ${revised}`, a, b, undefined, undefined, {
+      context: 3,
+    });
   }
 
   /** The push-webhook secret of a job (developers and up). */
@@ -214,7 +273,7 @@ export class JobService {
     query: JobListQuery,
   ): Promise<{ items: JobSummary[]; total: number }> {
     const { role } = await requireProject(this.storage, caller, projectId, 'read');
-    const { items, total } = await this.storage.jobs.listByProject(projectId, query);
+    const { items, total } = await this.storage.jobs.listByProject(projectId, query, caller.user.id);
     const users = new Map<string, User | undefined>();
     const user = async (id: string) => {
       if (!users.has(id)) users.set(id, await this.storage.users.findById(id));
@@ -228,6 +287,7 @@ export class JobService {
         ]);
         return {
           job,
+          favorite: job.favorite,
           config: shown(this.stored.jobConfig(job.config, true), role),
           creator: await user(job.creatorId),
           last,

@@ -82,6 +82,13 @@ export class RecycleBinService {
             `job ${job.id} cannot be restored: its project has a job named ${job.name} now; rename that one first`,
           );
         }
+        await tx.jobVersions.add({
+          jobId: job.id,
+          change: 'RESTORE',
+          userId: caller.user.id,
+          config: job.config,
+          createdAt: now,
+        });
         await this.scheduler.track(tx, job.id, toJobSpec(storedJobDocument(job.config)), now);
       }
     });

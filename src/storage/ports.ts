@@ -229,8 +229,17 @@ export interface JobStore {
   findById(id: string): Promise<JobRecord | undefined>;
   /** The job with its project and `userId`'s role in it, in one lookup (every job operation does this). */
   findAccess(id: string, userId: string): Promise<JobAccessRecord | undefined>;
-  /** A page of a project's live jobs, filtered and ordered as asked. */
-  listByProject(projectId: string, query: JobListQuery): Promise<{ items: JobRecord[]; total: number }>;
+  /**
+   * A page of a project's live jobs, filtered and ordered as asked, each with whether `viewerId`
+   * marked it a favourite.
+   */
+  listByProject(
+    projectId: string,
+    query: JobListQuery,
+    viewerId: string,
+  ): Promise<{ items: (JobRecord & { favorite: boolean })[]; total: number }>;
+  /** Marks or unmarks a job as one of a user's favourites. */
+  setFavourite(jobId: string, userId: string, favourite: boolean, now: number): Promise<void>;
   /** Every live job (start-time upkeep only: nothing periodic may scan all jobs). */
   listAll(): Promise<JobRecord[]>;
   updateConfig(id: string, name: string, config: string, now: number): Promise<void>;
@@ -275,6 +284,33 @@ export interface JobStore {
   allocateDailyNumber(id: string, day: string): Promise<number>;
   /** Makes sure future daily numbers of `day` come after `n` (imports). */
   raiseDailyNumber(id: string, day: string, n: number): Promise<void>;
+}
+
+/** What a change did to a job (CodeArts `update_type`). */
+export type JobChange = 'CREATE' | 'UPDATE' | 'DISABLE' | 'ENABLE' | 'DELETE' | 'RESTORE';
+
+/** A job as it stood after one change. */
+export interface JobVersion {
+  jobId: string;
+  /** 1, 2, ... in the order of the changes. */
+  number: number;
+  change: JobChange;
+  userId: string;
+  /** The stored document after the change (secrets sealed, as the job row keeps it). */
+  config: string;
+  createdAt: number;
+}
+
+/** The history of jobs' changes (kept while the job exists, recycle bin included). */
+export interface JobVersionStore {
+  /**
+   * Records a change as the job's next version. Run it in the transaction that makes the change:
+   * on PostgreSQL two changes of one job at once serialise on the job row the change updates.
+   */
+  add(version: Omit<JobVersion, 'number'>): Promise<number>;
+  /** A page of a job's history, the latest change first. */
+  list(jobId: string, limit: number, offset: number): Promise<{ items: JobVersion[]; total: number }>;
+  find(jobId: string, number: number): Promise<JobVersion | undefined>;
 }
 
 /** A job's builds in a time window: `from <= start_time < to`. */
@@ -684,6 +720,7 @@ export interface Stores {
   tokens: TokenStore;
   accessKeys: AccessKeyStore;
   jobs: JobStore;
+  jobVersions: JobVersionStore;
   builds: BuildStore;
   steps: StepStore;
   scripts: BuildScriptStore;

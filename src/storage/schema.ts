@@ -175,6 +175,25 @@ export interface BuildScriptRow {
   script: string;
 }
 
+/** A job as it stood after one change (its document sealed as the job row keeps it). */
+export interface JobVersionRow {
+  job_id: string;
+  /** 1, 2, ...: the CodeArts `update_number`. */
+  number: number;
+  /** CREATE, UPDATE, DISABLE, ENABLE, DELETE or RESTORE. */
+  update_type: string;
+  user_id: string;
+  config: string;
+  created_at: number;
+}
+
+/** A job a user marked as a favourite. */
+export interface JobFavouriteRow {
+  user_id: string;
+  job_id: string;
+  created_at: number;
+}
+
 export interface ArtifactRow {
   id: string;
   build_id: string;
@@ -293,6 +312,8 @@ export interface Database {
   tokens: TokenRow;
   access_keys: AccessKeyRow;
   jobs: JobRow;
+  job_versions: JobVersionRow;
+  job_favourites: JobFavouriteRow;
   daily_counters: DailyCounterRow;
   builds: BuildRow;
   build_counts: BuildCountRow;

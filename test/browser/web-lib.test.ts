@@ -7,6 +7,7 @@ import { docFromForm, formFromDoc, move, withDefinition } from '../../web/src/jo
 import { parseAnsiLine } from '../../web/src/lib/ansi.ts';
 import { LogBuffer, markMatches } from '../../web/src/lib/log-buffer.ts';
 import { serverWallClock } from '../../web/src/lib/server-time.ts';
+import { sideBySide } from '../../web/src/lib/side-by-side.ts';
 import { windowFromParams, windowToParams } from '../../web/src/lib/time-window.ts';
 import { historyRecord } from './helpers/history.ts';
 
@@ -231,5 +232,46 @@ describe('job form', () => {
     const steps = docFromForm({ ...form, steps: edited }, modules, '').doc.steps;
     expect(steps[0]?.properties).toEqual({ command: 'mvn -B verify' });
     expect(steps[1]?.properties).toEqual({ image: 'node:20' });
+  });
+});
+
+describe('side-by-side diffs', () => {
+  it('puts unchanged lines on both sides and pairs removed lines with the added ones', () => {
+    const patch = [
+      '===================================================================',
+      '--- version 1',
+      '+++ version 2',
+      '@@ -3,4 +3,5 @@',
+      '   "a": 1,',
+      '-  "b": 2,',
+      '-  "c": 3',
+      '+  "b": 20,',
+      '+  "c": 30,',
+      '+  "d": 40',
+      ' }',
+      '\\ No newline at end of file',
+      '',
+    ].join('\n');
+    expect(sideBySide(patch)).toEqual([
+      { hunk: '@@ -3,4 +3,5 @@' },
+      {
+        left: { line: 3, text: '  "a": 1,', kind: 'same' },
+        right: { line: 3, text: '  "a": 1,', kind: 'same' },
+      },
+      {
+        left: { line: 4, text: '  "b": 2,', kind: 'removed' },
+        right: { line: 4, text: '  "b": 20,', kind: 'added' },
+      },
+      {
+        left: { line: 5, text: '  "c": 3', kind: 'removed' },
+        right: { line: 5, text: '  "c": 30,', kind: 'added' },
+      },
+      { right: { line: 6, text: '  "d": 40', kind: 'added' } },
+      { left: { line: 6, text: '}', kind: 'same' }, right: { line: 7, text: '}', kind: 'same' } },
+    ]);
+  });
+
+  it('shows nothing for two equal versions', () => {
+    expect(sideBySide('===\n--- version 2\n+++ version 2\n')).toEqual([]);
   });
 });

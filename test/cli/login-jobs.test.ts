@@ -115,43 +115,68 @@ describe('kiln login and kiln jobs, real processes', () => {
     expect(gone.stderr).toContain('job not found');
   });
 
-  it('lists the recycle bin, restores from it and deletes for good', { timeout: 90_000 }, async () => {
-    const created = await user.run([
-      'jobs',
-      'create',
-      '-f',
-      file('binned.yaml', JOB_YAML.replace('hello-cli', 'binned-cli')),
-      '--project',
-      'default',
-    ]);
-    expect(created.code, created.stderr).toBe(0);
-    const id = created.stdout.trim();
-    expect((await user.run(['jobs', 'delete', id])).code).toBe(0);
-    const binned = JSON.parse((await user.run(['bin', 'list', '--search', 'binned', '-o', 'json'])).stdout);
-    expect(binned).toEqual([expect.objectContaining({ job_id: id, job_name: 'binned-cli' })]);
-    const binTable = await user.run(['bin', 'list']);
-    expect(binTable.stdout).toContain('binned-cli');
-    expect(binTable.stdout).toContain('Deleted jobs are kept 30 days.');
-    expect(await user.run(['bin', 'restore', id])).toMatchObject({ code: 0, stdout: `Restored ${id}.\n` });
-    expect((await user.run(['jobs', 'show', id])).code).toBe(0);
-    expect((await user.run(['jobs', 'delete', id])).code).toBe(0);
-    const bad = await user.run(['bin', 'restore', 'not-an-id']);
-    expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toContain('"not-an-id" is not a job id');
-    const refused = await user.run(['bin', 'empty']);
-    expect(refused).toMatchObject({ code: 1 });
-    expect(refused.stderr).toContain('run it again with --yes');
-    expect(await user.run(['bin', 'delete', id])).toMatchObject({
-      code: 0,
-      stdout: `Deleted ${id} for good.\n`,
-    });
-    expect(JSON.parse((await user.run(['bin', 'list', '--search', 'binned', '-o', 'json'])).stdout)).toEqual(
-      [],
-    );
-    expect((await user.run(['bin', 'restore', id])).stderr).toContain(
-      `job ${id} not found in the recycle bin`,
-    );
-  });
+  it(
+    'lists the recycle bin, restores from it and deletes for good; history, diff, favourites',
+    { timeout: 120_000 },
+    async () => {
+      const created = await user.run([
+        'jobs',
+        'create',
+        '-f',
+        file('binned.yaml', JOB_YAML.replace('hello-cli', 'binned-cli')),
+        '--project',
+        'default',
+      ]);
+      expect(created.code, created.stderr).toBe(0);
+      const id = created.stdout.trim();
+      expect((await user.run(['jobs', 'delete', id])).code).toBe(0);
+      const binned = JSON.parse((await user.run(['bin', 'list', '--search', 'binned', '-o', 'json'])).stdout);
+      expect(binned).toEqual([expect.objectContaining({ job_id: id, job_name: 'binned-cli' })]);
+      const binTable = await user.run(['bin', 'list']);
+      expect(binTable.stdout).toContain('binned-cli');
+      expect(binTable.stdout).toContain('Deleted jobs are kept 30 days.');
+      expect(await user.run(['bin', 'restore', id])).toMatchObject({ code: 0, stdout: `Restored ${id}.\n` });
+      expect((await user.run(['jobs', 'show', id])).code).toBe(0);
+
+      // Its history says what happened, and favourites filter the list.
+      const history = JSON.parse((await user.run(['jobs', 'history', id, '-o', 'json'])).stdout);
+      expect(history.map((r: { update_type: string }) => r.update_type)).toEqual([
+        'RESTORE',
+        'DELETE',
+        'CREATE',
+      ]);
+      const diff = await user.run(['jobs', 'diff', id, '1', '3']);
+      expect(diff).toMatchObject({ code: 0 });
+      expect(diff.stdout).toContain('--- version 1');
+      expect((await user.run(['jobs', 'diff', id, '1', 'x'])).stderr).toContain('must be a whole number');
+      expect(await user.run(['jobs', 'favourite', id])).toMatchObject({
+        code: 0,
+        stdout: `Job ${id} is one of your favourites.\n`,
+      });
+      const favourites = JSON.parse(
+        (await user.run(['jobs', 'list', 'default', '--favourites', '-o', 'json'])).stdout,
+      );
+      expect(favourites.map((j: { id: string }) => j.id)).toEqual([id]);
+      expect((await user.run(['jobs', 'unfavourite', id])).code).toBe(0);
+      expect((await user.run(['jobs', 'delete', id])).code).toBe(0);
+      const bad = await user.run(['bin', 'restore', 'not-an-id']);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toContain('"not-an-id" is not a job id');
+      const refused = await user.run(['bin', 'empty']);
+      expect(refused).toMatchObject({ code: 1 });
+      expect(refused.stderr).toContain('run it again with --yes');
+      expect(await user.run(['bin', 'delete', id])).toMatchObject({
+        code: 0,
+        stdout: `Deleted ${id} for good.\n`,
+      });
+      expect(
+        JSON.parse((await user.run(['bin', 'list', '--search', 'binned', '-o', 'json'])).stdout),
+      ).toEqual([]);
+      expect((await user.run(['bin', 'restore', id])).stderr).toContain(
+        `job ${id} not found in the recycle bin`,
+      );
+    },
+  );
 
   it("shows a job's webhook and rotates its secret", async () => {
     const created = await user.run([
@@ -195,7 +220,7 @@ describe('kiln login and kiln jobs, real processes', () => {
     const found = await user.run(['jobs', 'list', 'default', '--search', 'alpha', '-o', 'csv']);
     expect(found.code).toBe(0);
     const lines = found.stdout.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('name,id,last build,last started (UTC),health,disabled');
+    expect(lines[0]).toBe('name,id,last build,last started (UTC),health,disabled,favourite');
     expect(
       lines
         .slice(1)

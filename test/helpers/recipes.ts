@@ -149,6 +149,26 @@ export const RECIPES: Record<OperationId, Recipe> = {
     needs: 'write',
     request: async (fx) => ({ method: 'DELETE', url: `/v1/job/${fx.jobId}/delete` }),
   },
+  addFavouriteTask: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'POST', url: `/v1/job/${fx.jobId}/follow` }),
+  },
+  removerFavouriteTask: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'POST', url: `/v1/job/${fx.jobId}/unfollow` }),
+  },
+  listUpdateJobHistory: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/job/${fx.jobId}/history?page_no=1&page_size=10` }),
+  },
+  showJobConfigDiff: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/job/${fx.jobId}/diff?original_no=1&revisedl_no=1` }),
+  },
   batchDeleteBuildJobs: {
     names: 'job',
     needs: 'write',

@@ -7,6 +7,7 @@ import { CliError, type CliContext } from '../context.ts';
 import { readJobFile, type JobDocument } from '../job-file.ts';
 import { outputOption } from '../options.ts';
 import { RowWriter, type Column, type OutputFormat } from '../output.ts';
+import { registerJobHistory } from './job-history.ts';
 import { resolveProject } from './projects.ts';
 
 /** Jenkins ball colours (what the job list carries) in words; `_anime` means building now. */
@@ -26,13 +27,14 @@ const JOB_COLUMNS: Column<JobListItem>[] = [
   },
   { header: 'health', value: (j) => j.health_score },
   { header: 'disabled', value: (j) => (j.disabled ? 'yes' : '') },
+  { header: 'favourite', value: (j) => (j.favorite ? '★' : '') },
 ];
 
 /** Every job of a project matching the filters, fetched a page of 100 at a time. */
 async function* projectJobs(
   client: Kiln,
   projectId: string,
-  filters: { search?: string; status?: string },
+  filters: { search?: string; status?: string; favourites?: boolean },
 ): AsyncGenerator<JobListItem> {
   for (let page = 0, seen = 0; ; page++) {
     const list = await client.listProjectJobs({
@@ -42,6 +44,7 @@ async function* projectJobs(
         page_size: 100,
         ...(filters.search && { search: filters.search }),
         ...(filters.status && { build_status: filters.status }),
+        ...(filters.favourites && { favorite: 'true' }),
       },
     });
     yield* list.jobs;
@@ -75,14 +78,20 @@ function registerReadCommands(jobs: Command, ctx: CliContext): void {
       .option(
         '--status <status>',
         'only jobs whose last build is red (failed), blue (succeeded), timeout, aborted, building or none (never built)',
-      ),
-  ).action(async (project: string, opts: { search?: string; status?: string; output: OutputFormat }) => {
-    const client = ctx.client();
-    const projectId = await resolveProject(client, project);
-    const writer = new RowWriter(opts.output, JOB_COLUMNS, ctx.out);
-    for await (const job of projectJobs(client, projectId, opts)) writer.row(job);
-    writer.end();
-  });
+      )
+      .option('--favourites', 'only your favourite jobs (`kiln jobs favourite`)'),
+  ).action(
+    async (
+      project: string,
+      opts: { search?: string; status?: string; favourites?: boolean; output: OutputFormat },
+    ) => {
+      const client = ctx.client();
+      const projectId = await resolveProject(client, project);
+      const writer = new RowWriter(opts.output, JOB_COLUMNS, ctx.out);
+      for await (const job of projectJobs(client, projectId, opts)) writer.row(job);
+      writer.end();
+    },
+  );
 
   jobs
     .command('show')
@@ -187,4 +196,5 @@ export function registerJobs(program: Command, ctx: CliContext): void {
   registerReadCommands(jobs, ctx);
   registerWriteCommands(jobs, ctx);
   registerWebhookCommand(jobs, ctx);
+  registerJobHistory(jobs, ctx);
 }

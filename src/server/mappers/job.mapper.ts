@@ -33,7 +33,7 @@ export function toJobListItem(s: JobSummary, now: number): JobListItem {
     last_build_status: ballColour(last),
     is_finished: !last || last.runningStatus === 'Finished',
     disabled: s.job.disabled,
-    favorite: false,
+    favorite: s.favorite,
     is_modify: canBuild,
     is_delete: canBuild,
     is_execute: canBuild && !s.job.disabled,

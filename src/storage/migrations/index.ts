@@ -16,6 +16,7 @@ import { stepTestCounts } from './013-step-test-counts.ts';
 import { artifacts } from './014-artifacts.ts';
 import { buildFlows } from './015-build-flows.ts';
 import { recycleBin } from './016-recycle-bin.ts';
+import { jobHistory } from './017-job-history.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -41,6 +42,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '014-artifacts': artifacts(),
         '015-build-flows': buildFlows(),
         '016-recycle-bin': recycleBin(),
+        '017-job-history': jobHistory(),
       };
     },
   };

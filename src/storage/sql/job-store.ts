@@ -65,17 +65,22 @@ export class SqlJobStore implements JobStore {
   async listByProject(
     projectId: string,
     query: JobListQuery,
-  ): Promise<{ items: JobRecord[]; total: number }> {
+    viewerId: string,
+  ): Promise<{ items: (JobRecord & { favorite: boolean })[]; total: number }> {
     // The last build is the one numbered last_build_number: one key lookup per job.
     let q = this.db
       .selectFrom('jobs')
       .leftJoin('builds as last', (join) =>
         join.onRef('last.job_id', '=', 'jobs.id').onRef('last.number', '=', 'jobs.last_build_number'),
       )
+      .leftJoin('job_favourites as fav', (join) =>
+        join.onRef('fav.job_id', '=', 'jobs.id').on('fav.user_id', '=', viewerId),
+      )
       .where('jobs.deleted_at', 'is', null)
       .where('jobs.project_id', '=', projectId);
     if (query.search) q = q.where(nameContains('jobs.name', query.search));
     if (query.creatorId) q = q.where('jobs.creator_id', '=', query.creatorId);
+    if (query.favorites) q = q.where('fav.job_id', 'is not', null);
     const filter = query.lastBuild;
     if (filter === 'none') q = q.where('last.id', 'is', null);
     else if (filter === 'building') q = q.where('last.running_status', '!=', 'Finished');
@@ -92,6 +97,7 @@ export class SqlJobStore implements JobStore {
     const [rows, count] = await Promise.all([
       q
         .selectAll('jobs')
+        .select('fav.job_id as favorite_of')
         .orderBy(key, order)
         .orderBy('jobs.name', order)
         .orderBy('jobs.id', order)
@@ -100,7 +106,25 @@ export class SqlJobStore implements JobStore {
         .execute(),
       q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
     ]);
-    return { items: rows.map(toJobRecord), total: Number(count.n) };
+    return {
+      items: rows.map((r) => ({ ...toJobRecord(r), favorite: r.favorite_of !== null })),
+      total: Number(count.n),
+    };
+  }
+  async setFavourite(jobId: string, userId: string, favourite: boolean, now: number): Promise<void> {
+    if (!favourite) {
+      await this.db
+        .deleteFrom('job_favourites')
+        .where('job_id', '=', jobId)
+        .where('user_id', '=', userId)
+        .execute();
+      return;
+    }
+    await this.db
+      .insertInto('job_favourites')
+      .values({ job_id: jobId, user_id: userId, created_at: now })
+      .onConflict((oc) => oc.columns(['user_id', 'job_id']).doNothing())
+      .execute();
   }
   async listAll(): Promise<JobRecord[]> {
     return (await this.live().selectAll().orderBy('id').execute()).map(toJobRecord);

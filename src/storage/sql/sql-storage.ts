@@ -16,6 +16,7 @@ import {
   SqlTokenStore,
   SqlUserStore,
 } from './identity-stores.ts';
+import { SqlJobVersionStore } from './job-version-store.ts';
 import { SqlJobStore } from './job-store.ts';
 import { SqlLogStore } from './log-store.ts';
 import { SqlQueueStore } from './queue-store.ts';
@@ -53,6 +54,7 @@ export function sqlStores(db: Kysely<Database>, flavour: SqlFlavour): Stores {
     steps: new SqlStepStore(db),
     scripts: new SqlBuildScriptStore(db),
     artifacts: new SqlArtifactStore(db),
+    jobVersions: new SqlJobVersionStore(db),
     flows: new SqlFlowStore(db),
     logs: new SqlLogStore(db),
     queue: new SqlQueueStore(db, flavour.skipLocked),
@@ -90,6 +92,7 @@ export class SqlStorage implements Storage {
   readonly tokens;
   readonly accessKeys;
   readonly jobs;
+  readonly jobVersions;
   readonly builds;
   readonly steps;
   readonly scripts;
@@ -118,6 +121,7 @@ export class SqlStorage implements Storage {
     this.tokens = stores.tokens;
     this.accessKeys = stores.accessKeys;
     this.jobs = stores.jobs;
+    this.jobVersions = stores.jobVersions;
     this.builds = stores.builds;
     this.steps = stores.steps;
     this.scripts = stores.scripts;

@@ -318,7 +318,7 @@ export function runStoreContract(options: StoreContractOptions): void {
         limit: 100,
         search: 'SAME',
         sort: { field: 'job_name', descending: false },
-      });
+      }, userId);
       expect(list.items.map((j) => j.id)).toEqual([again.id]);
     });
 
@@ -358,7 +358,7 @@ export function runStoreContract(options: StoreContractOptions): void {
             search: tag,
             sort: { field: 'job_name', descending: false },
             ...query,
-          })
+          }, userId)
         ).items.map((j) => j.name.slice(tag.length + 1));
       expect(await names({})).toEqual(['a-green', 'b-red', 'c-never', 'd-running', 'e-timeout', 'f-aborted']);
       expect(await names({ creatorId: other })).toEqual(['c-never', 'd-running']);
@@ -404,7 +404,7 @@ export function runStoreContract(options: StoreContractOptions): void {
         search: tag,
         lastBuild: 'red',
         sort: { field: 'job_name', descending: false },
-      });
+      }, userId);
       expect(page).toMatchObject({ items: [], total: 1 });
     });
 

@@ -1,5 +1,6 @@
 import { BuildPage } from '../pages/build-page.tsx';
 import { JobFormPage } from '../pages/job-form-page.tsx';
+import { JobHistoryPage } from '../pages/job-history-page.tsx';
 import { JobPage } from '../pages/job-page.tsx';
 import { ProjectsPage } from '../pages/projects-page.tsx';
 import { RecycleBinPage } from '../pages/recycle-bin-page.tsx';
@@ -15,6 +16,8 @@ export function Routes() {
   if (matchPath('/bin', path)) return <RecycleBinPage />;
   let m: Record<string, string> | undefined;
   if ((m = matchPath('/jobs/:jobId', path))) return <JobPage key={m.jobId} jobId={m.jobId as string} />;
+  if ((m = matchPath('/jobs/:jobId/history', path)))
+    return <JobHistoryPage key={`history-${m.jobId}`} jobId={m.jobId as string} />;
   if ((m = matchPath('/jobs/:jobId/edit', path)))
     return <JobFormPage key={`edit-${m.jobId}`} jobId={m.jobId as string} />;
   if ((m = matchPath('/projects/:projectId/jobs/new', path)))

@@ -101,6 +101,9 @@ export function JobPage({ jobId }: { jobId: string }) {
           <Link className="button" href={`/jobs/${jobId}/edit`}>
             Edit job
           </Link>
+          <Link className="button" href={`/jobs/${jobId}/history`}>
+            Changes
+          </Link>
           {doc && <DeleteJob client={client} jobId={jobId} name={doc.job_name} />}
         </div>
       </header>

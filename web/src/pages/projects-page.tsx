@@ -14,6 +14,7 @@ export function ProjectsPage() {
   const { client } = useSignedIn();
   const { path, query } = useLocation();
   const search = query.get('q') ?? '';
+  const favourites = query.get('favourites') === '1';
   const [text, setText] = useState(search);
   const projects = useAsync(() => client.showRelatedProject(), [client]);
 
@@ -48,6 +49,20 @@ export function ProjectsPage() {
               placeholder="part of a job name"
             />
           </label>
+          <label className="inline-field">
+            <input
+              type="checkbox"
+              checked={favourites}
+              onChange={(e) => {
+                const q = new URLSearchParams(query);
+                if (e.target.checked) q.set('favourites', '1');
+                else q.delete('favourites');
+                const qs = q.toString();
+                navigate(`${path}${qs ? `?${qs}` : ''}`, { replace: true });
+              }}
+            />{' '}
+            Favourites only
+          </label>
         </search>
       </header>
       {projects.loading && !projects.data && <Spinner label="Loading projects…" />}
@@ -56,7 +71,7 @@ export function ProjectsPage() {
         <p className="empty">You are not a member of any project yet.</p>
       )}
       {list.map((p) => (
-        <ProjectJobs key={p.identifier} client={client} project={p} search={search} />
+        <ProjectJobs key={p.identifier} client={client} project={p} search={search} favourites={favourites} />
       ))}
     </main>
   );

@@ -1,6 +1,7 @@
 import type { Kiln } from '../../../src/client/kiln-client.ts';
 import type { JobListItem } from '../../../src/contract/jobs.ts';
 import { useAsync } from '../app/use-async.ts';
+import { FavouriteToggle } from '../components/favourite-toggle.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { WeatherIcon } from '../components/weather-icon.tsx';
 import { statusOfBall } from '../lib/build-status.ts';
@@ -54,6 +55,7 @@ export function JobRow({ client, job }: { client: Kiln; job: JobListItem }) {
         <WeatherIcon score={job.health_score} />
       </td>
       <th scope="row" data-label="Job">
+        <FavouriteToggle client={client} jobId={job.id} name={job.job_name} favourite={job.favorite} />{' '}
         <Link href={`/jobs/${job.id}`}>{job.job_name}</Link>
         {job.disabled && <span className="badge badge-none">disabled</span>}
       </th>

@@ -14,24 +14,32 @@ export function ProjectJobs({
   client,
   project,
   search,
+  favourites,
 }: {
   client: Kiln;
   project: { identifier: string; name: string };
   search: string;
+  /** Only the person's favourite jobs. */
+  favourites: boolean;
 }) {
   const [page, setPage] = useState(0);
-  const [lastSearch, setLastSearch] = useState(search);
-  if (search !== lastSearch) {
-    setLastSearch(search);
+  const [lastFilter, setLastFilter] = useState(`${search}/${favourites}`);
+  if (`${search}/${favourites}` !== lastFilter) {
+    setLastFilter(`${search}/${favourites}`);
     setPage(0);
   }
   const jobs = useAsync(
     () =>
       client.listProjectJobs({
         params: { project_id: project.identifier },
-        query: { page_index: page, page_size: PAGE_SIZE, ...(search && { search }) },
+        query: {
+          page_index: page,
+          page_size: PAGE_SIZE,
+          ...(search && { search }),
+          ...(favourites && { favorite: 'true' }),
+        },
       }),
-    [client, project.identifier, search, page],
+    [client, project.identifier, search, favourites, page],
   );
   const headingId = `project-${project.identifier}`;
   const list = jobs.data?.jobs ?? [];
@@ -48,7 +56,13 @@ export function ProjectJobs({
       </header>
       <ErrorMessage error={jobs.error} title="The jobs could not be loaded." />
       {jobs.data && list.length === 0 && (
-        <p className="empty">{search ? `No job name contains “${search}”.` : 'No jobs yet.'}</p>
+        <p className="empty">
+          {search
+            ? `No ${favourites ? 'favourite ' : ''}job name contains “${search}”.`
+            : favourites
+              ? 'None of your favourites is in this project.'
+              : 'No jobs yet.'}
+        </p>
       )}
       {list.length > 0 && (
         <table className="jobs-table responsive">

@@ -9,10 +9,12 @@ import { launchChromium, signedInPage, watchCsp, type Chromium } from './helpers
 import { createShellJob, projectId, signedInClient } from './helpers/kiln-api.ts';
 
 /**
- * Deleting a job from its page and getting it back, in Chromium against a real `kiln serve`: the
- * job page asks once more before it deletes, the recycle bin (linked from every page's header)
- * lists the job, Restore brings it back with its builds, and "Delete for good" asks once more and
- * then empties the bin. Screenshots go to test-results/.
+ * Managing jobs in Chromium against a real `kiln serve`. Favourites: the star in a project's list
+ * marks a job, and "Favourites only" keeps just those. Changes: a job's history page lists who
+ * changed what and shows two versions side by side. The recycle bin: the job page asks once more
+ * before it deletes, the bin (linked from every page's header) lists the job, Restore brings it
+ * back with its builds, and "Delete for good" asks once more and then empties the bin.
+ * Screenshots go to test-results/.
  */
 
 const SHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
@@ -29,7 +31,9 @@ beforeAll(async () => {
   server = await startServerProcess();
   const signedIn = await signedInClient(server.url, 'admin', server.adminPassword);
   client = signedIn.client;
-  jobId = await createShellJob(client, await projectId(client), 'binned-in-browser', ['echo kept']);
+  const project = await projectId(client);
+  jobId = await createShellJob(client, project, 'binned-in-browser', ['echo kept']);
+  await createShellJob(client, project, 'other-job', ['true']);
   // One build in its history, to see it come back with the job.
   const imported = await fetch(`${server.url}/v1/kiln/jobs/${jobId}/import`, {
     method: 'POST',
@@ -53,6 +57,58 @@ async function binRows(): Promise<string[]> {
   if ((await table.count()) === 0) return [];
   return (await table.locator('tbody th').allTextContents()).map((t) => t.trim());
 }
+
+describe('favourites and changes in the dashboard', () => {
+  it('marks a favourite with the star and lists only favourites when asked', async () => {
+    await page.goto(`${server.url}/`);
+    const star = page.getByRole('button', { name: 'Favourite: binned-in-browser' });
+    await star.waitFor();
+    expect(await star.getAttribute('aria-pressed')).toBe('false');
+    await star.click();
+    await page.getByRole('button', { name: 'Favourite: binned-in-browser', pressed: true }).waitFor();
+    await page.getByRole('checkbox', { name: 'Favourites only' }).check();
+    await page.waitForURL(/favourites=1/);
+    await page.getByRole('link', { name: 'binned-in-browser', exact: true }).waitFor();
+    expect(await page.getByRole('link', { name: 'other-job', exact: true }).count()).toBe(0);
+    // The server kept it: a fresh load shows the star on.
+    await page.reload();
+    await page.getByRole('button', { name: 'Favourite: binned-in-browser', pressed: true }).waitFor();
+  });
+
+  it('lists the changes of a job and shows two versions side by side', async () => {
+    const doc = (await client.listJobConfig({ params: { job_id: jobId } })).result;
+    await client.updateBuildJob({
+      body: {
+        ...doc,
+        job_id: jobId,
+        steps: [{ module_id: 'kiln.shell', name: 'step 1', properties: { command: 'echo changed' } }],
+      },
+    });
+    await page.goto(`${server.url}/jobs/${jobId}`);
+    await page.getByRole('link', { name: 'Changes' }).click();
+    await page.waitForURL(`${server.url}/jobs/${jobId}/history`);
+    const table = page.getByRole('table', { name: 'Changes, the latest first' });
+    await table.waitFor();
+    const rows = (await table.locator('tbody tr').all()).map((tr) => tr.locator('th, td'));
+    const texts = await Promise.all(rows.map(async (cells) => (await cells.allTextContents()).slice(0, 3)));
+    expect(texts).toEqual([
+      ['2', 'changed', 'admin'],
+      ['1', 'created', 'admin'],
+    ]);
+    const diff = page.getByRole('table', { name: 'Changes from version 1 to version 2' });
+    await diff.waitFor();
+    expect(await diff.locator('.diff-removed').allTextContents()).toEqual(
+      ['"command": "echo kept"'].map((t) => `        ${t}`),
+    );
+    expect(await diff.locator('.diff-added').allTextContents()).toEqual([
+      '        "command": "echo changed"',
+    ]);
+    await page.screenshot({ path: `${SHOTS}job-changes.png`, fullPage: true });
+    // Comparing a version with itself shows that nothing changed.
+    await page.getByRole('radio', { name: 'Compare from version 2' }).check();
+    await page.getByText('The configuration is the same in both.').waitFor();
+  });
+});
 
 describe('the recycle bin in the dashboard', () => {
   it('deletes a job from its page only after asking, and shows it in the bin', async () => {
