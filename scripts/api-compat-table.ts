@@ -77,6 +77,12 @@ export const PARTLY: Record<string, string> = {
     '`update_type` is CREATE, UPDATE, DISABLE, ENABLE, DELETE or RESTORE; `id` is the job id and the update number; a job from before Kiln kept history starts with one CREATE entry holding its document at the upgrade',
   ShowJobConfigDiff:
     '`result` is a unified diff of the two documents (JSON, two-space indent), secrets masked as ListJobConfig shows them to the caller',
+  CopyJob:
+    'the body is the new job; what it leaves out that CreateBuildJob cannot carry (timeout, triggers, ...) and the secrets it sends back masked come from `copy_job_id`, which the caller must be allowed to change',
+  ShowCopyName: 'the first of `<name>-copy-1`, `-copy-2`, ... that no live job of the project has',
+  ShowDisable:
+    '`forbiddener` is the user name and `forbidden_time` epoch milliseconds, from the job\'s history; both empty/0 while enabled',
+  StopTheJob: 'without `build_no`, stops the latest queued or running build (404 when there is none)',
   DeleteRecyclingJobs: 'project owners only; the builds, logs and artifacts go in the background',
   ClearRecyclingJobs: "deletes for good the bin's jobs of the projects the caller owns; the others stay",
   DownloadBuildLog: '`log_level` is accepted and ignored (one log level)',

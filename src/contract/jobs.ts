@@ -139,3 +139,50 @@ export const JobDiffQuery = Type.Object({
 
 /** ShowJobConfigDiff answer: a unified diff of the two documents (JSON, two-space indent). */
 export const JobDiff = Type.Object({ result: Type.String(), status: Type.String() });
+
+/** CopyJob body: the new job's document and the job it copies. */
+export const CopyJobBody = Type.Object({ copy_job_id: Id32('The job to copy'), ...jobDocumentFields });
+export type CopyJobBody = Static<typeof CopyJobBody>;
+
+/** ShowCopyName answer: a name for a copy that no job of the project has. */
+export const CopyNameResult = Envelope(Type.String());
+
+/** CheckJobNameIsExists query. */
+export const JobNameQuery = Type.Object({
+  project_id: Id32('CodeArts project id'),
+  job_name: Type.String({ minLength: 1, maxLength: 128 }),
+});
+
+/** CheckJobNameIsExists answer. */
+export const NameExists = Type.Object({ result: Type.Boolean(), status: Type.String() });
+
+/** ShowDisable answer. */
+export const DisabledState = Type.Object({
+  result: Type.Object({
+    forbiddener: Type.String({ description: 'Who disabled the job ("" when it is enabled)' }),
+    reson: Type.String({ description: 'Why (CodeArts spells it so)' }),
+    disabled: Type.Integer({ description: '1 disabled, 0 enabled' }),
+    job_id: Type.String(),
+    job_name: Type.String(),
+    forbidden_time: Type.Number({ description: 'When it was disabled, epoch milliseconds (0 when enabled)' }),
+  }),
+  error: Type.Union([Type.String(), Type.Null()]),
+  status: Type.String(),
+});
+
+/** DisableTheJob body. */
+export const DisableTheJobBody = Type.Object({
+  disabled: Type.Boolean({ description: 'true disables the job, false enables it' }),
+  reason: Type.Optional(Type.String({ maxLength: 1024 })),
+});
+
+/** StopTheJob query. */
+export const StopTheJobQuery = Type.Object({
+  build_no: Type.Optional(
+    WireInt({
+      minimum: 1,
+      maximum: 2147483647,
+      description: 'The build to stop; default: the latest unfinished one',
+    }),
+  ),
+});

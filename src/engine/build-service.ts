@@ -140,6 +140,24 @@ export class BuildService {
     return { stopped: true, message: '' };
   }
 
+  /**
+   * StopTheJob (v1): `stop` of build `number`, or of the job's latest unfinished build; 404 when
+   * no number is given and none is queued or running.
+   */
+  async stopLatest(caller: Principal, jobId: string, number: number | undefined): Promise<void> {
+    if (number === undefined) {
+      await requireJob(this.storage, caller, jobId, 'build');
+      const active = await this.storage.builds.listActive(jobId);
+      const latest = active.reduce<Build | undefined>(
+        (a, b) => (a && a.number > b.number ? a : b),
+        undefined,
+      );
+      if (!latest) throw new AppError('BUILD_NOT_FOUND', 'no build of this job is queued or running');
+      number = latest.number;
+    }
+    await this.stop(caller, jobId, number);
+  }
+
   /** The job's unfinished builds and its latest build (status operations). */
   async status(caller: Principal, jobId: string): Promise<{ active: Build[]; last: Build | undefined }> {
     await requireJob(this.storage, caller, jobId, 'read');

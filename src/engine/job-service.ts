@@ -114,14 +114,7 @@ export class JobService {
     const { job } = await requireJob(this.storage, caller, jobId, 'build');
     if (input.project_id !== job.projectId)
       throw invalidParam('project_id: a job cannot move to another project');
-    const stored = this.stored.jobConfig(job.config, true);
-    const merged: Record<string, unknown> = {
-      ...restoreRepositoryCredentials(restoreSensitiveDefaults(input, stored, MASK), stored),
-    };
-    const kept: Record<string, unknown> = stored;
-    for (const key of KEPT_ON_UPDATE)
-      if (merged[key] === undefined && kept[key] !== undefined) merged[key] = kept[key];
-    const config = checked(parseJobDocument(merged));
+    const config = this.withStored(input, job);
     const text = this.stored.jobConfigText(config);
     const now = this.clock.now();
     try {
@@ -134,6 +127,59 @@ export class JobService {
       throw this.conflict(error, config.job_name);
     }
     return { ...job, name: config.job_name, config: text };
+  }
+
+  /**
+   * `input` completed from a stored job: a sensitive default or a repository URL sent back masked,
+   * as it was read, keeps the stored value; what the CodeArts body cannot carry (timeout,
+   * triggers...) and leaves out keeps the stored value.
+   */
+  private withStored(input: JobConfig, job: JobRecord): JobConfig {
+    const stored = this.stored.jobConfig(job.config, true);
+    const merged: Record<string, unknown> = {
+      ...restoreRepositoryCredentials(restoreSensitiveDefaults(input, stored, MASK), stored),
+    };
+    const kept: Record<string, unknown> = stored;
+    for (const key of KEPT_ON_UPDATE)
+      if (merged[key] === undefined && kept[key] !== undefined) merged[key] = kept[key];
+    return checked(parseJobDocument(merged));
+  }
+
+  /**
+   * CopyJob: a new job from the body, completed from the job it copies as an update would be (so
+   * the masked secrets a client read come along). Copying secrets needs what changing the
+   * source needs: a viewer cannot copy a job's credentials into a job of their own.
+   */
+  async copy(caller: Principal, sourceId: string, input: JobConfig): Promise<JobRecord> {
+    const { job: source } = await requireJob(this.storage, caller, sourceId, 'build');
+    return this.create(caller, this.withStored(input, source));
+  }
+
+  /** ShowCopyName: the first of `<name>-copy-1`, `-copy-2`, ... no live job of its project has. */
+  async copyName(caller: Principal, jobId: string): Promise<string> {
+    const { job } = await requireJob(this.storage, caller, jobId, 'read');
+    for (let n = 1; ; n++) {
+      const name = `${job.name}-copy-${n}`;
+      if (!(await this.storage.jobs.findByName(job.projectId, name))) return name;
+    }
+  }
+
+  /** CheckJobNameIsExists: whether a live job of the project has this name. */
+  async nameTaken(caller: Principal, projectId: string, name: string): Promise<boolean> {
+    await requireProject(this.storage, caller, projectId, 'read');
+    return (await this.storage.jobs.findByName(projectId, name)) !== undefined;
+  }
+
+  /** ShowDisable: whether the job is disabled, why, by whom and since when (its history says). */
+  async disabledState(
+    caller: Principal,
+    jobId: string,
+  ): Promise<{ job: JobRecord; by: User | undefined; since: number | undefined }> {
+    const { job } = await requireJob(this.storage, caller, jobId, 'read');
+    if (!job.disabled) return { job, by: undefined, since: undefined };
+    const { items } = await this.storage.jobVersions.list(job.id, 1, 0);
+    const last = items[0]?.change === 'DISABLE' ? items[0] : undefined;
+    return { job, by: last && (await this.storage.users.findById(last.userId)), since: last?.createdAt };
   }
 
   /** The stored document as the caller may see it (ListJobConfig). */

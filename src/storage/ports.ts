@@ -227,6 +227,8 @@ export interface RecycledJob {
 export interface JobStore {
   insert(job: JobRecord): Promise<void>;
   findById(id: string): Promise<JobRecord | undefined>;
+  /** The live job of a project with this name (names are unique among a project's live jobs). */
+  findByName(projectId: string, name: string): Promise<JobRecord | undefined>;
   /** The job with its project and `userId`'s role in it, in one lookup (every job operation does this). */
   findAccess(id: string, userId: string): Promise<JobAccessRecord | undefined>;
   /**

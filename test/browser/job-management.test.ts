@@ -110,6 +110,25 @@ describe('favourites and changes in the dashboard', () => {
   });
 });
 
+describe('copying a job in the dashboard', () => {
+  it('copies a job under the name the server suggests, and opens the copy', async () => {
+    await page.goto(`${server.url}/jobs/${jobId}`);
+    await page.getByRole('button', { name: 'Copy…' }).click();
+    const name = page.getByRole('textbox', { name: 'Name of the copy' });
+    await name.waitFor();
+    expect(await name.inputValue()).toBe('binned-in-browser-copy-1');
+    await name.fill('copied-in-browser');
+    await page.getByRole('form', { name: 'Copy the job' }).getByRole('button', { name: 'Copy' }).click();
+    await page.waitForURL(
+      (url) => /\/jobs\/[0-9a-z]{32}$/.test(url.pathname) && !url.pathname.includes(jobId),
+    );
+    await page.getByRole('heading', { name: 'copied-in-browser' }).waitFor();
+    const copyId = new URL(page.url()).pathname.split('/')[2]!;
+    const doc = (await client.listJobConfig({ params: { job_id: copyId } })).result;
+    expect(doc.steps).toEqual((await client.listJobConfig({ params: { job_id: jobId } })).result.steps);
+  });
+});
+
 describe('the recycle bin in the dashboard', () => {
   it('deletes a job from its page only after asking, and shows it in the bin', async () => {
     await page.goto(`${server.url}/jobs/${jobId}`);

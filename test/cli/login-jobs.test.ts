@@ -158,6 +158,10 @@ describe('kiln login and kiln jobs, real processes', () => {
       );
       expect(favourites.map((j: { id: string }) => j.id)).toEqual([id]);
       expect((await user.run(['jobs', 'unfavourite', id])).code).toBe(0);
+      const copied = await user.run(['jobs', 'copy', id]);
+      expect(copied.code, copied.stderr).toBe(0);
+      const copy = YAML.parse((await user.run(['jobs', 'show', copied.stdout.trim()])).stdout);
+      expect(copy.job_name).toBe('binned-cli-copy-1');
       expect((await user.run(['jobs', 'delete', id])).code).toBe(0);
       const bad = await user.run(['bin', 'restore', 'not-an-id']);
       expect(bad.code).not.toBe(0);

@@ -149,6 +149,48 @@ export const RECIPES: Record<OperationId, Recipe> = {
     needs: 'write',
     request: async (fx) => ({ method: 'DELETE', url: `/v1/job/${fx.jobId}/delete` }),
   },
+  copyJob: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({
+      method: 'POST',
+      url: '/v1/job/copy',
+      payload: { ...jobBody(fx.projectId, { job_name: fx.unique('copy') }), copy_job_id: fx.jobId },
+    }),
+  },
+  showCopyName: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/job/${fx.jobId}/copy-name` }),
+  },
+  checkJobNameIsExists: {
+    names: 'project',
+    needs: 'read',
+    request: async (fx) => ({
+      method: 'GET',
+      url: `/v1/job/check/exist?project_id=${fx.projectId}&job_name=${encodeURIComponent(fx.jobName)}`,
+    }),
+  },
+  showDisable: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/job/${fx.jobId}/check/disable` }),
+  },
+  // Enabling a live job changes nothing the other recipes see.
+  disableTheJob: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({
+      method: 'POST',
+      url: `/v1/job/${fx.jobId}/disable`,
+      payload: { disabled: false },
+    }),
+  },
+  stopTheJob: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({ method: 'POST', url: `/v1/job/${fx.jobId}/stop?build_no=${fx.buildNo}` }),
+  },
   addFavouriteTask: {
     names: 'job',
     needs: 'read',

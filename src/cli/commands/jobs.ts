@@ -7,6 +7,7 @@ import { CliError, type CliContext } from '../context.ts';
 import { readJobFile, type JobDocument } from '../job-file.ts';
 import { outputOption } from '../options.ts';
 import { RowWriter, type Column, type OutputFormat } from '../output.ts';
+import { registerJobCopy } from './job-copy.ts';
 import { registerJobHistory } from './job-history.ts';
 import { resolveProject } from './projects.ts';
 
@@ -197,4 +198,5 @@ export function registerJobs(program: Command, ctx: CliContext): void {
   registerWriteCommands(jobs, ctx);
   registerWebhookCommand(jobs, ctx);
   registerJobHistory(jobs, ctx);
+  registerJobCopy(jobs, ctx);
 }

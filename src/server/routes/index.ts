@@ -7,6 +7,7 @@ import { buildHandlers } from './builds.routes.ts';
 import type { RouteDeps } from './deps.ts';
 import { iamHandlers } from './iam.routes.ts';
 import { jobViewHandlers } from './job-views.routes.ts';
+import { jobCopyHandlers } from './job-copies.routes.ts';
 import { jobHistoryHandlers } from './job-history.routes.ts';
 import { jobHandlers } from './jobs.routes.ts';
 import { logHandlers } from './logs.routes.ts';
@@ -25,6 +26,7 @@ export function handlers(deps: RouteDeps): Handlers {
     ...projectHandlers(deps),
     ...jobHandlers(deps),
     ...jobHistoryHandlers(deps),
+    ...jobCopyHandlers(deps),
     ...recycleBinHandlers(deps),
     ...jobViewHandlers(deps),
     ...recordHandlers(deps),

@@ -22,6 +22,14 @@ export class SqlJobStore implements JobStore {
     const row = await this.live().selectAll().where('id', '=', id).executeTakeFirst();
     return row && toJobRecord(row);
   }
+  async findByName(projectId: string, name: string): Promise<JobRecord | undefined> {
+    const row = await this.live()
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row && toJobRecord(row);
+  }
   async findAccess(id: string, userId: string): Promise<JobAccessRecord | undefined> {
     const found = await this.access(id, userId, sql`j.deleted_at is null`);
     return found && { job: found.job, project: found.project, role: found.role };

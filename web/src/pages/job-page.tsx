@@ -5,6 +5,7 @@ import { ErrorMessage } from '../components/error-message.tsx';
 import { Pager } from '../components/pager.tsx';
 import { Spinner } from '../components/spinner.tsx';
 import { WeatherIcon } from '../components/weather-icon.tsx';
+import { CopyJob } from '../job/copy-job.tsx';
 import { DeleteJob } from '../job/delete-job.tsx';
 import { HistoryCharts } from '../job/history-charts.tsx';
 import { HistoryTable } from '../job/history-table.tsx';
@@ -104,6 +105,7 @@ export function JobPage({ jobId }: { jobId: string }) {
           <Link className="button" href={`/jobs/${jobId}/history`}>
             Changes
           </Link>
+          {doc && <CopyJob client={client} jobId={jobId} config={doc} />}
           {doc && <DeleteJob client={client} jobId={jobId} name={doc.job_name} />}
         </div>
       </header>

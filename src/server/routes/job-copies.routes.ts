@@ -1,0 +1,41 @@
+import type { HandlerGroup, RouteDeps } from './deps.ts';
+import { ok, SUCCESS } from './deps.ts';
+
+type CopyOps =
+  'copyJob' | 'showCopyName' | 'checkJobNameIsExists' | 'showDisable' | 'disableTheJob' | 'stopTheJob';
+
+/** Copies of jobs, the checks a client makes before creating one, and the v1 disable and stop. */
+export function jobCopyHandlers(deps: RouteDeps): HandlerGroup<CopyOps> {
+  const { jobs, builds } = deps.engine;
+  return {
+    async copyJob({ caller, body }) {
+      const { copy_job_id, ...config } = body;
+      return ok({ job_id: (await jobs.copy(caller, copy_job_id, config)).id });
+    },
+    async showCopyName({ caller, params }) {
+      return ok(await jobs.copyName(caller, params.job_id));
+    },
+    async checkJobNameIsExists({ caller, query }) {
+      return { result: await jobs.nameTaken(caller, query.project_id, query.job_name), status: 'success' };
+    },
+    async showDisable({ caller, params }) {
+      const { job, by, since } = await jobs.disabledState(caller, params.job_id);
+      return ok({
+        forbiddener: by?.name ?? '',
+        reson: job.disabledReason,
+        disabled: job.disabled ? 1 : 0,
+        job_id: job.id,
+        job_name: job.name,
+        forbidden_time: since ?? 0,
+      });
+    },
+    async disableTheJob({ caller, params, body }) {
+      await jobs.setDisabled(caller, params.job_id, body.disabled, body.reason ?? '');
+      return SUCCESS;
+    },
+    async stopTheJob({ caller, params, query }) {
+      await builds.stopLatest(caller, params.job_id, query.build_no);
+      return SUCCESS;
+    },
+  };
+}

@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestKiln, jobBody, type TestKiln } from '../../helpers/app.ts';
+import {
+  ADMIN,
+  buildFixture,
+  createJob,
+  createUser,
+  expectCodeArtsError,
+  onEveryStore,
+  setRole,
+  tokenOf,
+  type Credentials,
+  type Fixture,
+} from '../../helpers/foundation.ts';
+import { expectShape } from '../../helpers/shapes.ts';
+
+/**
+ * Copies and checks: CopyJob (completed from the job it copies, secrets included only for those who
+ * may change it), ShowCopyName, CheckJobNameIsExists, ShowDisable, and the v1 DisableTheJob and
+ * StopTheJob.
+ */
+
+const DEV: Credentials = { name: 'dev', password: 'dev-password-1', domain: 'default' };
+const VIEWER: Credentials = { name: 'viewer', password: 'viewer-password-1', domain: 'default' };
+const SECRET_URL = 'https://deploy:s3cr3t-token@example.com/repo.git';
+
+onEveryStore((store) => {
+  describe('copies and checks', () => {
+    let kiln: TestKiln;
+    let fx: Fixture;
+    let admin: string;
+    let dev: string;
+    let viewer: string;
+
+    beforeAll(async () => {
+      kiln = await createTestKiln({ store });
+      fx = await buildFixture(kiln, 'copied');
+      admin = fx.adminToken;
+      await createUser(kiln, admin, DEV.name, DEV.password);
+      await setRole(kiln, admin, fx.projectId, DEV.name, 'developer');
+      await createUser(kiln, admin, VIEWER.name, VIEWER.password);
+      await setRole(kiln, admin, fx.projectId, VIEWER.name, 'viewer');
+      dev = await tokenOf(kiln, DEV);
+      viewer = await tokenOf(kiln, VIEWER);
+    });
+    afterAll(() => kiln?.close());
+
+    const call = (token: string, method: 'GET' | 'POST', url: string, payload?: object) =>
+      kiln.call(token, { method, url, ...(payload && { payload }) });
+
+    it('copies a job from the document a client read, masked secrets and timers included', async () => {
+      const source = await createJob(kiln, admin, fx.projectId, {
+        job_name: 'with-secrets',
+        scms: [{ url: SECRET_URL, scm_type: 'git', branch: 'main' }],
+        triggers: [{ name: 'timer', parameters: [{ name: 'cron', value: '0 3 * * *' }] }],
+      });
+      // What a viewer reads has the credentials masked: copying it must not be a way to get them.
+      const read = (await call(viewer, 'GET', `/v3/jobs/${source}/query`)).json().result;
+      expect(JSON.stringify(read)).not.toContain('s3cr3t-token');
+      const refused = await call(viewer, 'POST', '/v1/job/copy', {
+        ...read,
+        job_name: 'stolen',
+        copy_job_id: source,
+      });
+      expectCodeArtsError(refused, 403, 'CB.00060403');
+
+      const name = (await call(dev, 'GET', `/v1/job/${source}/copy-name`)).json();
+      expect(name).toEqual({ result: 'with-secrets-copy-1', error: null, status: 'success' });
+      const { triggers: _omitted, ...body } = read;
+      const res = await call(dev, 'POST', '/v1/job/copy', {
+        ...body,
+        job_name: name.result,
+        copy_job_id: source,
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      expectShape(res.json(), { result: { job_id: 'string' }, error: 'null', status: 'string' });
+      const copy = res.json().result.job_id as string;
+      expect(copy).not.toBe(source);
+      const doc = (await call(dev, 'GET', `/v3/jobs/${copy}/query`)).json().result;
+      expect(doc.job_name).toBe('with-secrets-copy-1');
+      expect(doc.scms[0].url).toBe(SECRET_URL);
+      expect(doc.triggers).toEqual([{ name: 'timer', parameters: [{ name: 'cron', value: '0 3 * * *' }] }]);
+      // The next suggestion skips the name now taken.
+      expect((await call(dev, 'GET', `/v1/job/${source}/copy-name`)).json().result).toBe(
+        'with-secrets-copy-2',
+      );
+      // The copy's history starts with its creation by the copier.
+      const history = (await call(dev, 'GET', `/v1/job/${copy}/history`)).json().result;
+      expect(history.job_update_records.map((r: { update_type: string }) => r.update_type)).toEqual([
+        'CREATE',
+      ]);
+    });
+
+    it('gives one of two concurrent copies with the same name the name, and the other a 409', async () => {
+      const body = { ...jobBody(fx.projectId, { job_name: 'racing-copy' }), copy_job_id: fx.jobId };
+      const results = await Promise.all([
+        call(dev, 'POST', '/v1/job/copy', body),
+        call(dev, 'POST', '/v1/job/copy', body),
+      ]);
+      expect(results.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+      const lost = results.find((r) => r.statusCode === 409)!;
+      expectCodeArtsError(lost, 409, 'CB.00060409', 'a job named racing-copy already exists in this project');
+    });
+
+    it('says whether a live job of the project has a name', async () => {
+      const exists = (name: string) =>
+        call(
+          viewer,
+          'GET',
+          `/v1/job/check/exist?project_id=${fx.projectId}&job_name=${encodeURIComponent(name)}`,
+        );
+      expect((await exists('copied')).json()).toEqual({ result: true, status: 'success' });
+      expect((await exists('no-such-job')).json()).toEqual({ result: false, status: 'success' });
+      // A job in the recycle bin frees its name.
+      const binned = await createJob(kiln, admin, fx.projectId, { job_name: 'binned-name' });
+      await call(admin, 'POST', `/v3/jobs/${binned}/delete`);
+      expect((await exists('binned-name')).json().result).toBe(false);
+      const missing = await call(viewer, 'GET', `/v1/job/check/exist?project_id=${fx.projectId}`);
+      expectCodeArtsError(missing, 400, 'CB.00060200', /job_name/);
+    });
+
+    it('disables and enables through v1, and ShowDisable says by whom, why and since when', async () => {
+      const jobId = await createJob(kiln, admin, fx.projectId, { job_name: 'switched' });
+      const enabled = (await call(viewer, 'GET', `/v1/job/${jobId}/check/disable`)).json();
+      expectShape(enabled, {
+        result: {
+          forbiddener: 'string',
+          reson: 'string',
+          disabled: 'integer',
+          job_id: 'string',
+          job_name: 'string',
+          forbidden_time: 'number',
+        },
+        error: 'null',
+        status: 'string',
+      });
+      expect(enabled.result).toMatchObject({ disabled: 0, forbiddener: '', forbidden_time: 0 });
+
+      const off = await call(dev, 'POST', `/v1/job/${jobId}/disable`, { disabled: true, reason: 'flaky' });
+      expect(off.json()).toEqual({ status: 'success' });
+      const state = (await call(viewer, 'GET', `/v1/job/${jobId}/check/disable`)).json().result;
+      expect(state).toEqual({
+        forbiddener: 'dev',
+        reson: 'flaky',
+        disabled: 1,
+        job_id: jobId,
+        job_name: 'switched',
+        forbidden_time: kiln.clock.now(),
+      });
+      const run = await call(dev, 'POST', '/v3/jobs/build', { job_id: jobId });
+      expect(run.statusCode).toBe(400);
+      expect((await call(dev, 'POST', `/v1/job/${jobId}/disable`, { disabled: false })).statusCode).toBe(200);
+      expect((await call(viewer, 'GET', `/v1/job/${jobId}/check/disable`)).json().result.disabled).toBe(0);
+      const bad = await call(dev, 'POST', `/v1/job/${jobId}/disable`, { reason: 'no flag' });
+      expectCodeArtsError(bad, 400, 'CB.00060200', /disabled/);
+    });
+
+    it('stops the latest unfinished build through v1, or the one named', async () => {
+      const jobId = await createJob(kiln, admin, fx.projectId, { job_name: 'stopped-v1' });
+      const none = await call(dev, 'POST', `/v1/job/${jobId}/stop`);
+      expectCodeArtsError(none, 404, 'CB.00060404', 'no build of this job is queued or running');
+      // No runner in this server: the builds wait in the queue.
+      for (let i = 0; i < 2; i++)
+        expect((await call(dev, 'POST', '/v3/jobs/build', { job_id: jobId })).statusCode).toBe(200);
+      expect((await call(dev, 'POST', `/v1/job/${jobId}/stop`)).json()).toEqual({ status: 'success' });
+      const state = async (n: number) => (await kiln.storage.builds.findByNumber(jobId, n))?.state;
+      expect([await state(1), await state(2)]).toEqual(['', 'ABORTED']);
+      expect((await call(dev, 'POST', `/v1/job/${jobId}/stop?build_no=1`)).statusCode).toBe(200);
+      expect(await state(1)).toBe('ABORTED');
+      expectCodeArtsError(await call(viewer, 'POST', `/v1/job/${jobId}/stop?build_no=1`), 403, 'CB.00060403');
+    });
+  });
+});
