@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKiln, jobBody, type TestKiln } from '../../helpers/app.ts';
 import {
-  ADMIN,
   buildFixture,
   createJob,
   createUser,
