@@ -77,6 +77,8 @@ export const PARTLY: Record<string, string> = {
     '`update_type` is CREATE, UPDATE, DISABLE, ENABLE, DELETE or RESTORE; `id` is the job id and the update number; a job from before Kiln kept history starts with one CREATE entry holding its document at the upgrade',
   ShowJobConfigDiff:
     '`result` is a unified diff of the two documents (JSON, two-space indent), secrets masked as ListJobConfig shows them to the caller',
+  ShowJobInfo:
+    '`project_permission_switch` is false and `charge_time` empty; `build_time` is the last build\'s duration in milliseconds, as text; `is_manager` is true for project owners',
   CopyJob:
     'the body is the new job; what it leaves out that CreateBuildJob cannot carry (timeout, triggers, ...) and the secrets it sends back masked come from `copy_job_id`, which the caller must be allowed to change',
   ShowCopyName: 'the first of `<name>-copy-1`, `-copy-2`, ... that no live job of the project has',

@@ -186,3 +186,40 @@ export const StopTheJobQuery = Type.Object({
     }),
   ),
 });
+
+/** ShowJobInfo answer: one job as the lists show it. */
+export const JobInfoFields = Type.Object({
+  id: Type.String(),
+  project_id: Type.String(),
+  project_permission_switch: Type.Boolean({
+    description: 'Always false: permissions are per project role',
+  }),
+  build_time: Type.String({
+    description: "The last build's duration in milliseconds, as text ('' before any)",
+  }),
+  charge_time: Type.String({ description: 'Always empty: a self-hosted server charges nothing' }),
+  create_time: Type.Integer({ description: 'Epoch milliseconds' }),
+  disabled: Type.Boolean(),
+  favorite: Type.Boolean(),
+  source_code: Type.String(),
+  running_status: Type.String({ description: "The last build's running status ('' before any)" }),
+  new_build: Type.Boolean({ description: 'True while the job has never been built' }),
+  job_name: Type.String(),
+  is_copy: Type.Boolean(),
+  is_delete: Type.Boolean(),
+  is_execute: Type.Boolean(),
+  is_forbidden: Type.Boolean(),
+  is_manager: Type.Boolean(),
+  is_modify: Type.Boolean(),
+  is_view: Type.Boolean(),
+  last_build_status: Type.String(),
+  last_build_time: Type.Integer({ description: "Epoch ms of the last build's start; 0 before any" }),
+  health_score: Type.Integer(),
+});
+export type JobInfoFields = Static<typeof JobInfoFields>;
+export const JobInfo = Envelope(JobInfoFields);
+
+/** ListBuildParameter answer: the parameters a build ran with (sensitive values masked). */
+export const BuildParameters = Envelope(
+  Type.Array(Type.Object({ name: Type.String(), value: Type.String() })),
+);

@@ -158,6 +158,16 @@ export class BuildService {
     await this.stop(caller, jobId, number);
   }
 
+  /** ListBuildParameter: the parameters build `number` ran with, sensitive values masked. */
+  async parameters(
+    caller: Principal,
+    jobId: string,
+    number: number,
+  ): Promise<{ name: string; value: string }[]> {
+    const { build } = await this.findBuild(caller, jobId, number, 'read');
+    return Object.entries(shownParameters(build)).map(([name, value]) => ({ name, value }));
+  }
+
   /** The job's unfinished builds and its latest build (status operations). */
   async status(caller: Principal, jobId: string): Promise<{ active: Build[]; last: Build | undefined }> {
     await requireJob(this.storage, caller, jobId, 'read');

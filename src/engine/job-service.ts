@@ -312,6 +312,40 @@ export class JobService {
     return secret;
   }
 
+  /** ShowJobInfo: one job as the lists show it. */
+  async info(caller: Principal, jobId: string): Promise<JobSummary> {
+    const { job, role } = await requireJob(this.storage, caller, jobId, 'read');
+    const favourite = await this.storage.jobs.isFavourite(job.id, caller.user.id);
+    return this.summary(job, favourite, role, new Map());
+  }
+
+  /** A job with its latest build, health and users (`users` caches them across a page). */
+  private async summary(
+    job: JobRecord,
+    favorite: boolean,
+    role: Role,
+    users: Map<string, User | undefined>,
+  ): Promise<JobSummary> {
+    const user = async (id: string) => {
+      if (!users.has(id)) users.set(id, await this.storage.users.findById(id));
+      return users.get(id);
+    };
+    const [last, states] = await Promise.all([
+      this.storage.builds.latest(job.id),
+      this.storage.builds.latestCountedStates(job.id, HEALTH_WINDOW),
+    ]);
+    return {
+      job,
+      favorite,
+      config: shown(this.stored.jobConfig(job.config, true), role),
+      creator: await user(job.creatorId),
+      last,
+      lastUser: last && (await user(last.userId)),
+      healthScore: healthScore(states),
+      role,
+    };
+  }
+
   /** A project's jobs, a page at a time, with each one's latest build and health. */
   async list(
     caller: Principal,
@@ -321,28 +355,7 @@ export class JobService {
     const { role } = await requireProject(this.storage, caller, projectId, 'read');
     const { items, total } = await this.storage.jobs.listByProject(projectId, query, caller.user.id);
     const users = new Map<string, User | undefined>();
-    const user = async (id: string) => {
-      if (!users.has(id)) users.set(id, await this.storage.users.findById(id));
-      return users.get(id);
-    };
-    const summaries = await Promise.all(
-      items.map(async (job) => {
-        const [last, states] = await Promise.all([
-          this.storage.builds.latest(job.id),
-          this.storage.builds.latestCountedStates(job.id, HEALTH_WINDOW),
-        ]);
-        return {
-          job,
-          favorite: job.favorite,
-          config: shown(this.stored.jobConfig(job.config, true), role),
-          creator: await user(job.creatorId),
-          last,
-          lastUser: last && (await user(last.userId)),
-          healthScore: healthScore(states),
-          role,
-        };
-      }),
-    );
+    const summaries = await Promise.all(items.map((job) => this.summary(job, job.favorite, role, users)));
     return { items: summaries, total };
   }
 }

@@ -240,6 +240,8 @@ export interface JobStore {
     query: JobListQuery,
     viewerId: string,
   ): Promise<{ items: (JobRecord & { favorite: boolean })[]; total: number }>;
+  /** Whether the user marked the job a favourite. */
+  isFavourite(jobId: string, userId: string): Promise<boolean>;
   /** Marks or unmarks a job as one of a user's favourites. */
   setFavourite(jobId: string, userId: string, favourite: boolean, now: number): Promise<void>;
   /** Every live job (start-time upkeep only: nothing periodic may scan all jobs). */

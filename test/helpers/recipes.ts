@@ -149,6 +149,16 @@ export const RECIPES: Record<OperationId, Recipe> = {
     needs: 'write',
     request: async (fx) => ({ method: 'DELETE', url: `/v1/job/${fx.jobId}/delete` }),
   },
+  showJobInfo: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/job/${fx.jobId}/info` }),
+  },
+  listBuildParameter: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/job/${fx.jobId}/${fx.buildNo}/history-parameters` }),
+  },
   copyJob: {
     names: 'job',
     needs: 'write',

@@ -1,4 +1,4 @@
-import type { JobListItem } from '../../contract/jobs.ts';
+import type { JobInfoFields, JobListItem } from '../../contract/jobs.ts';
 import { buildTimeOf, type Build } from '../../domain/build.ts';
 import { roleAllows } from '../../domain/roles.ts';
 import type { JobSummary } from '../../engine/job-service.ts';
@@ -15,6 +15,35 @@ export function ballColour(last: Build | undefined): string {
     default:
       return 'red';
   }
+}
+
+/** ShowJobInfo: the job as a list shows it, and what the caller may do with it. */
+export function toJobInfo(s: JobSummary, now: number): JobInfoFields {
+  const item = toJobListItem(s, now);
+  return {
+    id: item.id,
+    project_id: s.job.projectId,
+    project_permission_switch: false,
+    build_time: s.last ? String(item.build_time) : '',
+    charge_time: '',
+    create_time: s.job.createdAt,
+    disabled: item.disabled,
+    favorite: item.favorite,
+    source_code: item.source_code,
+    running_status: s.last?.runningStatus ?? '',
+    new_build: s.last === undefined,
+    job_name: item.job_name,
+    is_copy: item.is_copy,
+    is_delete: item.is_delete,
+    is_execute: item.is_execute,
+    is_forbidden: item.is_forbidden,
+    is_manager: roleAllows(s.role, 'manage'),
+    is_modify: item.is_modify,
+    is_view: item.is_view,
+    last_build_status: item.last_build_status,
+    last_build_time: item.last_build_time,
+    health_score: item.health_score,
+  };
 }
 
 /** One row of ShowJobListByProjectId / ListProjectJobs. */

@@ -1,13 +1,30 @@
+import { toJobInfo } from '../mappers/job.mapper.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
 import { ok, SUCCESS } from './deps.ts';
 
 type CopyOps =
-  'copyJob' | 'showCopyName' | 'checkJobNameIsExists' | 'showDisable' | 'disableTheJob' | 'stopTheJob';
+  | 'showJobInfo'
+  | 'listBuildParameter'
+  | 'copyJob'
+  | 'showCopyName'
+  | 'checkJobNameIsExists'
+  | 'showDisable'
+  | 'disableTheJob'
+  | 'stopTheJob';
 
-/** Copies of jobs, the checks a client makes before creating one, and the v1 disable and stop. */
+/**
+ * One job's summary and a build's parameters, copies of jobs, the checks a client makes before
+ * creating one, and the v1 disable and stop.
+ */
 export function jobCopyHandlers(deps: RouteDeps): HandlerGroup<CopyOps> {
-  const { jobs, builds } = deps.engine;
+  const { jobs, builds, clock } = deps.engine;
   return {
+    async showJobInfo({ caller, params }) {
+      return ok(toJobInfo(await jobs.info(caller, params.job_id), clock.now()));
+    },
+    async listBuildParameter({ caller, params }) {
+      return ok(await builds.parameters(caller, params.job_id, params.build_no));
+    },
     async copyJob({ caller, body }) {
       const { copy_job_id, ...config } = body;
       return ok({ job_id: (await jobs.copy(caller, copy_job_id, config)).id });

@@ -119,6 +119,15 @@ export class SqlJobStore implements JobStore {
       total: Number(count.n),
     };
   }
+  async isFavourite(jobId: string, userId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('job_favourites')
+      .select('job_id')
+      .where('job_id', '=', jobId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
   async setFavourite(jobId: string, userId: string, favourite: boolean, now: number): Promise<void> {
     if (!favourite) {
       await this.db

@@ -154,6 +154,92 @@ onEveryStore((store) => {
       expectCodeArtsError(bad, 400, 'CB.00060200', /disabled/);
     });
 
+    it('shows one job as the lists do, with what the caller may do (ShowJobInfo)', async () => {
+      const res = await call(viewer, 'GET', `/v1/job/${fx.jobId}/info`);
+      expect(res.statusCode, res.body).toBe(200);
+      const info = res.json().result;
+      expectShape(res.json(), {
+        result: {
+          id: 'string',
+          project_id: 'string',
+          project_permission_switch: 'boolean',
+          build_time: 'string',
+          charge_time: 'string',
+          create_time: 'integer',
+          disabled: 'boolean',
+          favorite: 'boolean',
+          source_code: 'string',
+          running_status: 'string',
+          new_build: 'boolean',
+          job_name: 'string',
+          is_copy: 'boolean',
+          is_delete: 'boolean',
+          is_execute: 'boolean',
+          is_forbidden: 'boolean',
+          is_manager: 'boolean',
+          is_modify: 'boolean',
+          is_view: 'boolean',
+          last_build_status: 'string',
+          last_build_time: 'integer',
+          health_score: 'integer',
+        },
+        error: 'null',
+        status: 'string',
+      });
+      const list = (
+        await call(viewer, 'GET', `/v1/job/${fx.projectId}/list?search=copied&page_size=100`)
+      ).json();
+      const item = list.jobs.find((j: { id: string }) => j.id === fx.jobId);
+      expect(info).toMatchObject({
+        id: fx.jobId,
+        project_id: fx.projectId,
+        job_name: 'copied',
+        running_status: 'Finished',
+        new_build: false,
+        last_build_status: item.last_build_status,
+        last_build_time: item.last_build_time,
+        health_score: item.health_score,
+        is_view: true,
+        is_modify: false,
+        is_manager: false,
+      });
+      const forAdmin = (await call(admin, 'GET', `/v1/job/${fx.jobId}/info`)).json().result;
+      expect(forAdmin).toMatchObject({ is_modify: true, is_manager: true });
+    });
+
+    it('lists the parameters a build ran with, sensitive values masked (ListBuildParameter)', async () => {
+      const param = (name: string, value: string, sensitive: boolean) => ({
+        name: 'hudson.model.StringParameterDefinition',
+        params: [
+          { name: 'name', value: name },
+          { name: 'defaultValue', value },
+          { name: 'sensitiveVar', value: String(sensitive) },
+        ],
+      });
+      const jobId = await createJob(kiln, admin, fx.projectId, {
+        job_name: 'parameterised',
+        parameters: [param('TARGET', 'release', false), param('TOKEN', 'hush-hush', true)],
+      });
+      const run = await call(dev, 'POST', '/v3/jobs/build', {
+        job_id: jobId,
+        parameter: [{ name: 'TARGET', value: 'debug' }],
+      });
+      const buildNo = Number(run.json().actual_build_number);
+      const res = await call(viewer, 'GET', `/v1/job/${jobId}/${buildNo}/history-parameters`);
+      expect(res.statusCode, res.body).toBe(200);
+      const shown = res.json();
+      expectShape(shown, { result: [{ name: 'string', value: 'string' }], error: 'null', status: 'string' });
+      expect(shown.result).toEqual(
+        expect.arrayContaining([
+          { name: 'TARGET', value: 'debug' },
+          { name: 'TOKEN', value: '******' },
+        ]),
+      );
+      expect(res.body).not.toContain('hush-hush');
+      const missing = await call(viewer, 'GET', `/v1/job/${jobId}/99/history-parameters`);
+      expectCodeArtsError(missing, 404, 'CB.00060404', 'build 99 of this job not found');
+    });
+
     it('stops the latest unfinished build through v1, or the one named', async () => {
       const jobId = await createJob(kiln, admin, fx.projectId, { job_name: 'stopped-v1' });
       const none = await call(dev, 'POST', `/v1/job/${jobId}/stop`);
