@@ -77,6 +77,8 @@ export const PARTLY: Record<string, string> = {
     '`update_type` is CREATE, UPDATE, DISABLE, ENABLE, DELETE or RESTORE; `id` is the job id and the update number; a job from before Kiln kept history starts with one CREATE entry holding its document at the upgrade',
   ShowJobConfigDiff:
     '`result` is a unified diff of the two documents (JSON, two-space indent), secrets masked as ListJobConfig shows them to the caller',
+  ShowLastHistory:
+    "a repository is a job's `scms[].repo_name`, or its URL's last path segment without `.git`; `record_id` is the build's daily number, as the reference's example shows; 404 when no job of the project built it successfully",
   ShowJobInfo:
     '`project_permission_switch` is false and `charge_time` empty; `build_time` is the last build\'s duration in milliseconds, as text; `is_manager` is true for project owners',
   CopyJob:

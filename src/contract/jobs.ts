@@ -223,3 +223,20 @@ export const JobInfo = Envelope(JobInfoFields);
 export const BuildParameters = Envelope(
   Type.Array(Type.Object({ name: Type.String(), value: Type.String() })),
 );
+
+/** ShowLastHistory query. */
+export const LastHistoryQuery = Type.Object({
+  repository_name: Type.String({ minLength: 1, maxLength: 256, description: "The repository's name" }),
+});
+
+/** ShowLastHistory answer (no envelope). */
+export const LastHistory = Type.Object({
+  record_id: Type.String({ description: "The build's daily number (yyyyMMdd.n), as CodeArts shows it" }),
+  job_id: Type.String(),
+  job_name: Type.String(),
+  build_number: Type.Integer(),
+  start_time: Type.String({ description: "ISO 8601 with the server zone's offset" }),
+  end_time: Type.String({ description: "ISO 8601 with the server zone's offset" }),
+  result: Type.String({ description: 'SUCCESS' }),
+  commit_id: Type.String(),
+});

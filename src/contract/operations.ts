@@ -178,6 +178,16 @@ export const operations = {
     params: JobIdParams,
     response: { 200: StatusOnly },
   }),
+  showLastHistory: op({
+    method: 'GET',
+    path: '/v3/jobs/{project_id}/last-history',
+    summary: 'The latest successful build of a repository among the jobs of a project',
+    tag: 'Records',
+    auth: 'project',
+    params: jobs.ProjectIdParams,
+    query: jobs.LastHistoryQuery,
+    response: { 200: jobs.LastHistory },
+  }),
   showJobInfo: op({
     method: 'GET',
     path: '/v1/job/{job_id}/info',

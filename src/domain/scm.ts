@@ -31,3 +31,10 @@ export function commitDetailUrl(scmType: string, webUrl: string, commitId: strin
       return '';
   }
 }
+
+/** A repository's name as CodeArts shows it: the URL's last path segment without `.git`. */
+export function repositoryNameOf(url: string): string {
+  const path = url.replace(/[?#].*$/, '').replace(/\/+$/, '');
+  const last = path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf(':')) + 1);
+  return last.replace(/\.git$/, '');
+}

@@ -22,6 +22,7 @@ import { requireJob, requireProject } from './access.ts';
 import type { BuildEvents } from './build-events.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { SecretBox } from './secret-box.ts';
+import { repositoryNameOf } from '../domain/scm.ts';
 import { storedJobDocument, type StoredSecrets } from './stored-secrets.ts';
 import { abortQueued } from './stopping.ts';
 
@@ -344,6 +345,41 @@ export class JobService {
       healthScore: healthScore(states),
       role,
     };
+  }
+
+  /**
+   * ShowLastHistory: the latest successful build, among the project's jobs, of a repository named
+   * `repositoryName` (a job's `scms[].repo_name`, or its URL's last segment without `.git`).
+   */
+  async lastSuccessOfRepository(
+    caller: Principal,
+    projectId: string,
+    repositoryName: string,
+  ): Promise<{ job: JobRecord; build: Build }> {
+    await requireProject(this.storage, caller, projectId, 'read');
+    let found: { job: JobRecord; build: Build } | undefined;
+    const query = { limit: 100, sort: { field: 'job_name', descending: false } } as const;
+    for (let offset = 0; ; offset += query.limit) {
+      const { items } = await this.storage.jobs.listByProject(
+        projectId,
+        { ...query, offset },
+        caller.user.id,
+      );
+      for (const job of items) {
+        const scms = storedJobDocument(job.config).scms ?? [];
+        if (!scms.some((s) => (s.repo_name || repositoryNameOf(s.url)) === repositoryName)) continue;
+        const build = await this.storage.builds.lastSuccessful(job.id);
+        if (build && (!found || (build.finishedAt ?? 0) > (found.build.finishedAt ?? 0)))
+          found = { job, build };
+      }
+      if (items.length < query.limit) break;
+    }
+    if (!found)
+      throw new AppError(
+        'BUILD_NOT_FOUND',
+        `no job of this project has built repository ${repositoryName} successfully`,
+      );
+    return found;
   }
 
   /** A project's jobs, a page at a time, with each one's latest build and health. */

@@ -426,6 +426,8 @@ export interface BuildStore {
   latestCountedStates(jobId: string, limit: number): Promise<BuildState[]>;
   /** The build with the highest number, if any. */
   latest(jobId: string): Promise<Build | undefined>;
+  /** The job's latest build that ended SUCCESS, if any. */
+  lastSuccessful(jobId: string): Promise<Build | undefined>;
   /**
    * Builds started in the window that finished with an outcome of the code (SUCCESS, FAILURE,
    * timeout: ABORTED ones are left out, as the health score leaves them out), and those of them

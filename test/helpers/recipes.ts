@@ -149,6 +149,15 @@ export const RECIPES: Record<OperationId, Recipe> = {
     needs: 'write',
     request: async (fx) => ({ method: 'DELETE', url: `/v1/job/${fx.jobId}/delete` }),
   },
+  // The fixture's jobs build https://example.com/repo.git; build 1 (imported) succeeded.
+  showLastHistory: {
+    names: 'project',
+    needs: 'read',
+    request: async (fx) => ({
+      method: 'GET',
+      url: `/v3/jobs/${fx.projectId}/last-history?repository_name=repo`,
+    }),
+  },
   showJobInfo: {
     names: 'job',
     needs: 'read',

@@ -1,8 +1,10 @@
+import { formatOffsetTime } from '../../domain/time.ts';
 import { toJobInfo } from '../mappers/job.mapper.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
 import { ok, SUCCESS } from './deps.ts';
 
 type CopyOps =
+  | 'showLastHistory'
   | 'showJobInfo'
   | 'listBuildParameter'
   | 'copyJob'
@@ -13,12 +15,29 @@ type CopyOps =
   | 'stopTheJob';
 
 /**
- * One job's summary and a build's parameters, copies of jobs, the checks a client makes before
+ * A repository's last successful build, one job's summary and a build's parameters, copies of jobs, the checks a client makes before
  * creating one, and the v1 disable and stop.
  */
 export function jobCopyHandlers(deps: RouteDeps): HandlerGroup<CopyOps> {
-  const { jobs, builds, clock } = deps.engine;
+  const { jobs, builds, clock, timeZone } = deps.engine;
   return {
+    async showLastHistory({ caller, params, query }) {
+      const { job, build } = await jobs.lastSuccessOfRepository(
+        caller,
+        params.project_id,
+        query.repository_name,
+      );
+      return {
+        record_id: build.dailyBuildNumber,
+        job_id: job.id,
+        job_name: job.name,
+        build_number: build.number,
+        start_time: formatOffsetTime(build.runStartedAt ?? build.startTime, timeZone),
+        end_time: formatOffsetTime(build.finishedAt ?? build.startTime, timeZone),
+        result: build.state,
+        commit_id: build.commitId,
+      };
+    },
     async showJobInfo({ caller, params }) {
       return ok(toJobInfo(await jobs.info(caller, params.job_id), clock.now()));
     },

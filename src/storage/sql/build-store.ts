@@ -213,6 +213,19 @@ export class SqlBuildStore implements BuildStore {
     return rows.map((r) => r.state);
   }
 
+  async lastSuccessful(jobId: string): Promise<Build | undefined> {
+    // Backwards along (job_id, number): the first SUCCESS met ends the scan.
+    const row = await this.db
+      .selectFrom('builds')
+      .select(BUILD_COLUMNS)
+      .where('job_id', '=', jobId)
+      .where('state', '=', 'SUCCESS')
+      .orderBy('number', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && toBuild(row);
+  }
+
   async latest(jobId: string): Promise<Build | undefined> {
     const row = await this.db
       .selectFrom('builds')

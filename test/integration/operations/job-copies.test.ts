@@ -5,6 +5,8 @@ import {
   createJob,
   createUser,
   expectCodeArtsError,
+  importRecords,
+  recordLine,
   onEveryStore,
   setRole,
   tokenOf,
@@ -238,6 +240,59 @@ onEveryStore((store) => {
       expect(res.body).not.toContain('hush-hush');
       const missing = await call(viewer, 'GET', `/v1/job/${jobId}/99/history-parameters`);
       expectCodeArtsError(missing, 404, 'CB.00060404', 'build 99 of this job not found');
+    });
+
+    it('finds the latest successful build of a repository among the jobs of a project', async () => {
+      const repo = 'https://git.example.com/team/shared-lib.git';
+      const older = await createJob(kiln, admin, fx.projectId, {
+        job_name: 'lib-a',
+        scms: [{ url: repo, scm_type: 'git', branch: 'main' }],
+      });
+      const newer = await createJob(kiln, admin, fx.projectId, {
+        job_name: 'lib-b',
+        scms: [
+          {
+            url: 'git@git.example.com:team/other.git',
+            scm_type: 'git',
+            branch: 'main',
+            repo_name: 'shared-lib',
+          },
+        ],
+      });
+      const t0 = Date.UTC(2026, 5, 1, 8, 0, 0);
+      const line = (n: number, start: number, state: string) =>
+        recordLine(n, {
+          start_time: start,
+          build_time: 60_000,
+          cost_time: 60_000,
+          state,
+          daily_build_number: `20260601.${n}`,
+          commit_id: `c${n}${state}`,
+        });
+      await importRecords(kiln, admin, older, [line(1, t0, 'SUCCESS'), line(2, t0 + 3_600_000, 'FAILURE')]);
+      await importRecords(kiln, admin, newer, [line(1, t0 + 1_800_000, 'SUCCESS')]);
+      const res = await call(
+        viewer,
+        'GET',
+        `/v3/jobs/${fx.projectId}/last-history?repository_name=shared-lib`,
+      );
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toEqual({
+        record_id: '20260601.1',
+        job_id: newer,
+        job_name: 'lib-b',
+        build_number: 1,
+        start_time: '2026-06-01T08:30:00+00:00',
+        end_time: '2026-06-01T08:31:00+00:00',
+        result: 'SUCCESS',
+        commit_id: 'c1SUCCESS',
+      });
+      const none = await call(
+        viewer,
+        'GET',
+        `/v3/jobs/${fx.projectId}/last-history?repository_name=nothing-here`,
+      );
+      expectCodeArtsError(none, 404, 'CB.00060404', /repository nothing-here/);
     });
 
     it('stops the latest unfinished build through v1, or the one named', async () => {
