@@ -1,9 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Suites that must not share the machine with other files: they kill and restart servers, stop
- * databases, count processes against a limit or time a crash. They run one at a time, after the
- * rest.
+ * Suites that must not run beside each other or the busy parallel group: they kill and restart
+ * servers, stop databases, count processes against a limit or time a crash. They run one at a
+ * time, after the rest (beside the browser tests, which run one at a time too).
  */
 const ALONE = ['test/e2e/**', 'test/engine/sandbox.test.ts'];
 
@@ -13,10 +13,10 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: process.env.CI ? ['default'] : ['default'],
-    // `npm test` runs all three, in this order: the suites of src/ and test/, three files at a time
-    // (they mostly wait on child processes, git and the databases: on two cores, three overlap
-    // the waits); the suites that run alone; the dashboard's browser tests (their own config:
-    // longer timeouts, one file at a time).
+    // `npm test` runs the suites of src/ and test/ first, three files at a time (they mostly wait
+    // on child processes, git and the databases: on two cores, three overlap the waits); then the
+    // suites that run alone, one file at a time, beside the dashboard's browser tests (their own
+    // config: longer timeouts, one file at a time).
     projects: [
       {
         extends: true,
