@@ -2,6 +2,7 @@ import type { InjectOptions } from 'fastify';
 import { createHmac } from 'node:crypto';
 import { expect } from 'vitest';
 import { operations, type OperationId } from '../../src/contract/operations.ts';
+import { repositoryNameOf } from '../../src/domain/scm.ts';
 import { jobBody } from './app.ts';
 import {
   ADMIN,
@@ -149,14 +150,15 @@ export const RECIPES: Record<OperationId, Recipe> = {
     needs: 'write',
     request: async (fx) => ({ method: 'DELETE', url: `/v1/job/${fx.jobId}/delete` }),
   },
-  // The fixture's jobs build https://example.com/repo.git; build 1 (imported) succeeded.
+  // The repository of the fixture's job, whose build 1 (imported) succeeded.
   showLastHistory: {
     names: 'project',
     needs: 'read',
-    request: async (fx) => ({
-      method: 'GET',
-      url: `/v3/jobs/${fx.projectId}/last-history?repository_name=repo`,
-    }),
+    request: async (fx) => {
+      const doc = await fx.kiln.call(fx.adminToken, { method: 'GET', url: `/v3/jobs/${fx.jobId}/query` });
+      const name = repositoryNameOf(doc.json().result.scms[0].url as string);
+      return { method: 'GET', url: `/v3/jobs/${fx.projectId}/last-history?repository_name=${name}` };
+    },
   },
   showJobInfo: {
     names: 'job',
