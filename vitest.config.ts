@@ -1,11 +1,16 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Suites that must not run beside each other or the busy parallel group: they kill and restart
- * servers, stop databases, count processes against a limit or time a crash. They run one at a
- * time, after the rest (beside the browser tests, which run one at a time too).
+ * Suites that must not run beside the busy parallel group or each other: they kill and restart
+ * servers, stop a database or time a crash. They run one at a time, after the parallel group,
+ * beside the browser tests (one at a time too).
  */
-const ALONE = ['test/e2e/**', 'test/engine/sandbox.test.ts'];
+const ALONE = ['test/e2e/**'];
+/**
+ * Suites that count a build's processes against its limit: builds of other suites share the
+ * slots' users (and so the count), so these run last, with nothing beside them.
+ */
+const LAST = ['test/engine/sandbox.test.ts', 'test/e2e/unprivileged-runner.test.ts'];
 
 export default defineConfig({
   test: {
@@ -13,17 +18,18 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: process.env.CI ? ['default'] : ['default'],
-    // `npm test` runs the suites of src/ and test/ first, three files at a time (they mostly wait
-    // on child processes, git and the databases: on two cores, three overlap the waits); then the
-    // suites that run alone, one file at a time, beside the dashboard's browser tests (their own
-    // config: longer timeouts, one file at a time).
+    // `npm test` runs, one round after the other: the suites of src/ and test/, three files at a
+    // time (they mostly wait on child processes, git and the databases: on two cores, three
+    // overlap the waits); the suites that run alone, one file at a time, beside the dashboard's
+    // browser tests (their own config: longer timeouts, one file at a time); the process-limit
+    // suites.
     projects: [
       {
         extends: true,
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
-          exclude: ['test/browser/**', 'node_modules/**', ...ALONE],
+          exclude: ['test/browser/**', 'node_modules/**', ...ALONE, ...LAST],
           maxWorkers: 3,
           // Three files at once on two cores: a test that starts many processes (the CLI suites)
           // takes up to twice as long as alone.
@@ -36,11 +42,21 @@ export default defineConfig({
         test: {
           name: 'alone',
           include: ALONE,
+          exclude: LAST,
           maxWorkers: 1,
           sequence: { groupOrder: 1 },
         },
       },
       './vitest.browser.config.ts',
+      {
+        extends: true,
+        test: {
+          name: 'last',
+          include: LAST,
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
+        },
+      },
     ],
   },
 });
