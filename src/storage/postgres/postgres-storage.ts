@@ -74,6 +74,10 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     idleTimeoutMillis: 30_000,
   });
   pool.on('error', (error) => options.onIdleError?.(error));
+  // The pool listens for errors only on idle connections: a connection the server drops while a
+  // transaction holds it between statements would emit 'error' to no one and end the process.
+  // Heard here, the transaction's next statement fails instead (a 503), and the pool drops it.
+  pool.on('connect', (client) => client.on('error', (error) => options.onIdleError?.(error)));
   const db = new Kysely<Database>({
     dialect: withErrorMapping(new PostgresDialect({ pool }), { map: mapPostgresError }),
     ...queryLog(options.onQuery),
