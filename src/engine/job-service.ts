@@ -24,6 +24,7 @@ import type { Scheduler } from './scheduler.ts';
 import type { SecretBox } from './secret-box.ts';
 import { repositoryNameOf } from '../domain/scm.ts';
 import { storedJobDocument, type StoredSecrets } from './stored-secrets.ts';
+import { userLookup } from './user-lookup.ts';
 import { abortQueued } from './stopping.ts';
 
 /** A job in a list, with what the list shows about its latest build. */
@@ -273,10 +274,11 @@ export class JobService {
   ): Promise<{ items: { version: JobVersion; user: User | undefined }[]; total: number }> {
     const { job } = await requireJob(this.storage, caller, jobId, 'read');
     const { items, total } = await this.storage.jobVersions.list(job.id, page.limit, page.offset);
-    const users = new Map<string, User | undefined>();
-    for (const v of items)
-      if (!users.has(v.userId)) users.set(v.userId, await this.storage.users.findById(v.userId));
-    return { items: items.map((version) => ({ version, user: users.get(version.userId) })), total };
+    const user = userLookup(this.storage);
+    return {
+      items: await Promise.all(items.map(async (version) => ({ version, user: await user(version.userId) }))),
+      total,
+    };
   }
 
   /**
@@ -317,20 +319,16 @@ export class JobService {
   async info(caller: Principal, jobId: string): Promise<JobSummary> {
     const { job, role } = await requireJob(this.storage, caller, jobId, 'read');
     const favourite = await this.storage.jobs.isFavourite(job.id, caller.user.id);
-    return this.summary(job, favourite, role, new Map());
+    return this.summary(job, favourite, role, userLookup(this.storage));
   }
 
-  /** A job with its latest build, health and users (`users` caches them across a page). */
+  /** A job with its latest build, health and users (`user` finds each once across a page). */
   private async summary(
     job: JobRecord,
     favorite: boolean,
     role: Role,
-    users: Map<string, User | undefined>,
+    user: (id: string) => Promise<User | undefined>,
   ): Promise<JobSummary> {
-    const user = async (id: string) => {
-      if (!users.has(id)) users.set(id, await this.storage.users.findById(id));
-      return users.get(id);
-    };
     const [last, states] = await Promise.all([
       this.storage.builds.latest(job.id),
       this.storage.builds.latestCountedStates(job.id, HEALTH_WINDOW),
@@ -390,8 +388,8 @@ export class JobService {
   ): Promise<{ items: JobSummary[]; total: number }> {
     const { role } = await requireProject(this.storage, caller, projectId, 'read');
     const { items, total } = await this.storage.jobs.listByProject(projectId, query, caller.user.id);
-    const users = new Map<string, User | undefined>();
-    const summaries = await Promise.all(items.map((job) => this.summary(job, job.favorite, role, users)));
+    const user = userLookup(this.storage);
+    const summaries = await Promise.all(items.map((job) => this.summary(job, job.favorite, role, user)));
     return { items: summaries, total };
   }
 }

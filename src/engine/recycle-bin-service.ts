@@ -3,12 +3,13 @@ import type { Clock } from '../domain/clock.ts';
 import { AppError, invalidParam } from '../domain/errors.ts';
 import type { Principal, User } from '../domain/identity.ts';
 import { toJobSpec } from '../domain/job-config.ts';
-import { roleAllows } from '../domain/roles.ts';
+import { roleAllows, type Role } from '../domain/roles.ts';
 import { isUniqueViolation } from '../storage/errors.ts';
-import type { ArtifactBlobStore, RecycledJob, Storage } from '../storage/ports.ts';
+import type { ArtifactBlobStore, BinViewer, RecycledJob, Storage } from '../storage/ports.ts';
 import { requireRecycledJob } from './access.ts';
 import type { Scheduler } from './scheduler.ts';
 import { storedJobDocument } from './stored-secrets.ts';
+import { userLookup } from './user-lookup.ts';
 
 /** Days a deleted job stays in the recycle bin unless configured otherwise. */
 export const DEFAULT_RECYCLE_BIN_DAYS = 30;
@@ -54,13 +55,12 @@ export class RecycleBinService {
     caller: Principal,
     query: { search?: string; limit: number; offset: number },
   ): Promise<{ items: RecycledSummary[]; total: number }> {
-    const viewer = { domainId: caller.user.domainId, userId: caller.user.id, admin: caller.user.isAdmin };
-    const { items, total } = await this.storage.jobs.listRecycled(viewer, query);
-    const users = new Map<string, User | undefined>();
-    for (const { job } of items)
-      if (!users.has(job.creatorId))
-        users.set(job.creatorId, await this.storage.users.findById(job.creatorId));
-    return { items: items.map((r) => ({ ...r, creator: users.get(r.job.creatorId) })), total };
+    const { items, total } = await this.storage.jobs.listRecycled(binViewer(caller), query);
+    const user = userLookup(this.storage);
+    return {
+      items: await Promise.all(items.map(async (r) => ({ ...r, creator: await user(r.job.creatorId) }))),
+      total,
+    };
   }
 
   /**
@@ -106,14 +106,18 @@ export class RecycleBinService {
    * jobs of projects they own); those of other projects stay. Returns how many went.
    */
   async clear(caller: Principal): Promise<number> {
-    const viewer = { domainId: caller.user.domainId, userId: caller.user.id, admin: caller.user.isAdmin };
     const ids: string[] = [];
+    // The caller's role per project, asked once per project however many of its jobs are binned.
+    const roles = new Map<string, Promise<Role | undefined>>();
+    const roleIn = (projectId: string) => {
+      let role = roles.get(projectId);
+      if (!role) roles.set(projectId, (role = this.storage.projects.findRole(projectId, caller.user.id)));
+      return role;
+    };
     for (let offset = 0; ; offset += 500) {
-      const { items } = await this.storage.jobs.listRecycled(viewer, { limit: 500, offset });
+      const { items } = await this.storage.jobs.listRecycled(binViewer(caller), { limit: 500, offset });
       for (const { job } of items) {
-        const role = caller.user.isAdmin
-          ? 'owner'
-          : await this.storage.projects.findRole(job.projectId, caller.user.id);
+        const role = caller.user.isAdmin ? 'owner' : await roleIn(job.projectId);
         if (role && roleAllows(role, 'purge')) ids.push(job.id);
       }
       if (items.length < 500) break;
@@ -172,4 +176,9 @@ export class RecycleBinService {
     const unique = [...new Set(jobIds)];
     return Promise.all(unique.map((id) => requireRecycledJob(this.storage, caller, id, action)));
   }
+}
+
+/** Whose recycle bin the caller sees: the projects of their domain they are a member of (all, for an admin). */
+function binViewer(caller: Principal): BinViewer {
+  return { domainId: caller.user.domainId, userId: caller.user.id, admin: caller.user.isAdmin };
 }
