@@ -14,7 +14,7 @@ export default defineConfig({
     pool: 'forks',
     // One Chromium and one server at a time: the story's timings are about the dashboard, not a busy CPU.
     fileParallelism: false,
-    // Under `npm test`, after the parallel suites, beside the ones that run alone (vitest.config.ts).
+    // Under `npm test`, after the parallel suites and the ones that run alone (vitest.config.ts).
     sequence: { groupOrder: 1 },
   },
 });

@@ -1,6 +1,5 @@
 import { join, resolve } from 'node:path';
 import { FsArtifactBlobs } from '../storage/files/fs-artifact-blobs.ts';
-import { S3ArtifactBlobs } from '../storage/files/s3-artifact-blobs.ts';
 import type { ArtifactBlobStore } from '../storage/ports.ts';
 import type { Config } from './config.ts';
 
@@ -14,12 +13,14 @@ export interface OpenedArtifactStore {
 
 /**
  * The artifact store the configuration names: S3-compatible object storage when a bucket is set
- * (unfinished uploads in parts/ of the artifact directory), else the artifact directory.
+ * (unfinished uploads in parts/ of the artifact directory), else the artifact directory. The AWS
+ * SDK loads only then: it is a large part of a server's start.
  */
-export function openArtifactStore(config: Config): OpenedArtifactStore {
+export async function openArtifactStore(config: Config): Promise<OpenedArtifactStore> {
   const dir = resolve(config.artifactDir ?? join(config.dataDir, 'artifacts'));
   const bucket = config.artifactS3Bucket;
   if (bucket === undefined) return { blobs: new FsArtifactBlobs(dir), where: dir, close() {} };
+  const { S3ArtifactBlobs } = await import('../storage/files/s3-artifact-blobs.ts');
   const s3 = new S3ArtifactBlobs({
     bucket,
     prefix: config.artifactS3Prefix,

@@ -79,7 +79,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       'others could read Kiln data: permissions tightened (0700 directory, 0600 files)',
     );
   const storage = await openStorage(config, logger);
-  const artifactStore = openArtifactStore(config);
+  const artifactStore = await openArtifactStore(config);
   const metrics = createMetrics();
   const engine = createEngine({
     storage,

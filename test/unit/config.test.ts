@@ -48,8 +48,8 @@ describe('configuration', () => {
     ).toMatch(/^postgres/);
   });
 
-  it('keeps artifacts in the data directory, or in S3 when a bucket is set', () => {
-    const local = openArtifactStore(parseConfig({ KILN_DATA_DIR: '/srv/kiln' }));
+  it('keeps artifacts in the data directory, or in S3 when a bucket is set', async () => {
+    const local = await openArtifactStore(parseConfig({ KILN_DATA_DIR: '/srv/kiln' }));
     expect(local.blobs).toBeInstanceOf(FsArtifactBlobs);
     expect(local.where).toBe(resolve('/srv/kiln/artifacts'));
     const env = {
@@ -68,7 +68,7 @@ describe('configuration', () => {
       artifactS3Prefix: 'kiln/artifacts',
       artifactS3ForcePathStyle: 'on',
     });
-    const s3 = openArtifactStore(config);
+    const s3 = await openArtifactStore(config);
     try {
       expect(s3.blobs).toBeInstanceOf(S3ArtifactBlobs);
       expect(s3.where).toBe('s3://builds/kiln/artifacts/ at https://s3.example.internal:9000');
