@@ -2,13 +2,14 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { createPostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
 import type { Storage } from '../src/storage/ports.ts';
 import { createSqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
 import { KILN_BIN, login, run, startProcess, type Served } from './lib/processes.ts';
 import { freePort } from '../test/helpers/cli.ts';
-import { fmt, median, report, timeEach } from './lib/stats.ts';
+import { fmt, median, percentile, report, timeEach } from './lib/stats.ts';
 import { runWrk, type RandomRequests, type WrkResult } from './lib/wrk.ts';
 
 /**
@@ -75,6 +76,7 @@ async function writeHistory(file: string, builds: number): Promise<void> {
 interface Measured {
   kiln: Served;
   jobId: string;
+  projectId: string;
   headers: Record<string, string>;
 }
 
@@ -94,16 +96,12 @@ async function importAndMeasurePages(
   const projects = (await (await fetch(`${kiln.url}/v1/domain/project/related`, { headers })).json()) as {
     result: { project_info_list: { identifier: string }[] };
   };
+  const projectId = projects.result.project_info_list[0]?.identifier ?? '';
   const created = (await (
     await fetch(`${kiln.url}/v3/jobs/create`, {
       method: 'POST',
       headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        project_id: projects.result.project_info_list[0]?.identifier,
-        job_name: 'million',
-        arch: 'x86-64',
-        steps: [{ module_id: 'kiln.shell', name: 'build', properties: { command: 'true' } }],
-      }),
+      body: JSON.stringify(jobDocument(projectId)),
     })
   ).json()) as { result: { job_id: string } };
   const jobId = created.result.job_id;
@@ -147,7 +145,69 @@ async function importAndMeasurePages(
     report(`${w.name}: last page`, fmt(last), `x${(last / p0).toFixed(2)} of page 0 (target <= 1.5)`);
   }
   await uncachedDepth(get, kiln.url, jobId);
-  return { kiln, jobId, headers };
+  return { kiln, jobId, projectId, headers };
+}
+
+/** The benchmark job's document, with `kiln` options when given. */
+const jobDocument = (projectId: string, kiln?: Record<string, unknown>) => ({
+  project_id: projectId,
+  job_name: 'million',
+  arch: 'x86-64',
+  steps: [{ module_id: 'kiln.shell', name: 'build', properties: { command: 'true' } }],
+  ...(kiln && { kiln }),
+});
+
+/**
+ * The records page while build retention deletes 90% of the history (issue 15: "the records
+ * endpoint keeps its latency while 1,000,000 builds expire"): sequential page-0 requests, as a
+ * dashboard polls, before and during the deletion, and whether the totals are exact after it.
+ */
+async function whileExpiring(m: Measured, builds: number, countBuilds: () => Promise<number>): Promise<void> {
+  const keep = Math.ceil(builds / 10);
+  console.log(
+    `\nPage 0 while build retention deletes ${(builds - keep).toLocaleString()} builds (sequential requests)`,
+  );
+  const url = pageUrl(m.kiln.url, m.jobId, start, start + span, 0);
+  const get = async () => {
+    const res = await fetch(url, { headers: m.headers });
+    if (res.status !== 200) throw new Error(`${res.status} ${await res.text()}`);
+    return Number(((await res.json()) as { result: { total_record: string } }).result.total_record);
+  };
+  const quiet = await timeEach(300, get);
+  const update = await fetch(`${m.kiln.url}/v3/jobs/update`, {
+    method: 'POST',
+    headers: { ...m.headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ job_id: m.jobId, ...jobDocument(m.projectId, { builds_keep_last: keep }) }),
+  });
+  if (update.status !== 200) throw new Error(`update: ${update.status} ${await update.text()}`);
+  const began = Date.now();
+  const during: number[] = [];
+  let total = builds;
+  // Retention keeps the newest `keep` and the last successful build (older, when none is newer).
+  while (total > keep + 1 && Date.now() - began < 900_000) {
+    const t = process.hrtime.bigint();
+    total = await get();
+    during.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  const seconds = (Date.now() - began) / 1000;
+  report(
+    'builds deleted',
+    `${(builds - total).toLocaleString()}`,
+    `in ${seconds.toFixed(1)} s, ${((builds - total) / seconds).toFixed(0)} builds/s`,
+  );
+  report('page 0, quiet: median / p99', `${fmt(median(quiet))} / ${fmt(percentile(quiet, 99))}`);
+  const p99 = percentile(during, 99);
+  report(
+    `page 0 during the deletion (${during.length} requests): median / p99`,
+    `${fmt(median(during))} / ${fmt(p99)}`,
+    `p99 x${(p99 / percentile(quiet, 99)).toFixed(2)} of quiet; max ${fmt(Math.max(...during))}`,
+  );
+  const counted = await countBuilds();
+  report(
+    'total_record after / builds in the table',
+    `${total} / ${counted}`,
+    total === counted ? 'exact' : 'NOT exact',
+  );
 }
 
 /**
@@ -249,12 +309,8 @@ async function onSqlite(dir: string, file: string, builds: number): Promise<numb
     KILN_LOG_LEVEL: 'info',
   };
   const port = await freePort();
-  const { kiln, jobId, headers } = await importAndMeasurePages(
-    file,
-    { ...env, KILN_PORT: String(port) },
-    port,
-    builds,
-  );
+  const measured = await importAndMeasurePages(file, { ...env, KILN_PORT: String(port) }, port, builds);
+  const { kiln, jobId, headers } = measured;
   await countCost(await createSqliteStorage({ path: join(dataDir, 'kiln.db') }), jobId, builds);
 
   const url = pageUrl(kiln.url, jobId, start, start + span, 0);
@@ -306,6 +362,15 @@ async function onSqlite(dir: string, file: string, builds: number): Promise<numb
     reportServer(result);
     ours.push(result.requestsPerSecond);
   }
+  await whileExpiring(measured, builds, async () => {
+    // Counted row by row, not from the per-day counts the API's total comes from.
+    const db = new BetterSqlite3(join(dataDir, 'kiln.db'), { readonly: true });
+    try {
+      return (db.prepare('select count(*) as n from builds where job_id = ?').get(jobId) as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  });
   await kiln.stop();
   return ours;
 }
@@ -336,7 +401,8 @@ async function onPostgres(
       KILN_RUNNER_SLOTS: '0',
       KILN_LOG_LEVEL: 'info',
     };
-    const { kiln, jobId, headers } = await importAndMeasurePages(file, env, port, builds);
+    const measured = await importAndMeasurePages(file, env, port, builds);
+    const { kiln, jobId, headers } = measured;
     await countCost(await createPostgresStorage({ url: dbUrl.toString(), poolSize: 2 }), jobId, builds);
     const url = pageUrl(kiln.url, jobId, start, start + span, 0);
     const ours: number[] = [];
@@ -360,6 +426,17 @@ async function onPostgres(
       reportServer(result);
       ours.push(result.requestsPerSecond);
     }
+    await whileExpiring(measured, builds, async () => {
+      // Counted row by row, not from the per-day counts the API's total comes from.
+      const db = new pg.Client({ connectionString: dbUrl.toString() });
+      await db.connect();
+      try {
+        const { rows } = await db.query('select count(*)::int as n from builds where job_id = $1', [jobId]);
+        return rows[0].n as number;
+      } finally {
+        await db.end();
+      }
+    });
     await kiln.stop();
   } finally {
     await admin.query(`drop database if exists ${name} with (force)`);

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { isValidTimeZone } from '../domain/time.ts';
+import { isValidTimeZone, MAX_RECYCLE_BIN_DAYS } from '../domain/time.ts';
 import { parseToolsSetting } from '../domain/tools.ts';
 
 /**
@@ -200,8 +200,8 @@ export const OPTIONS = {
   recycleBinDays: {
     env: 'KILN_RECYCLE_BIN_DAYS',
     default: '30',
-    help: 'A deleted job stays this many days in the recycle bin (restorable, with its builds, logs and artifacts); then it and its history are deleted for good',
-    parse: int(1, 3650),
+    help: "A deleted job stays this many days in the recycle bin (restorable, with its builds, logs and artifacts); then it and its history are deleted for good. A domain's administrators may set their own (SetKeepTime)",
+    parse: int(1, MAX_RECYCLE_BIN_DAYS),
   },
   logMaxBytes: {
     env: 'KILN_LOG_MAX_BYTES',

@@ -4,6 +4,7 @@ import { BwrapBackend } from '../runner/bwrap-sandbox.ts';
 import { HostBackend } from '../runner/host-sandbox.ts';
 import type { RunnerOptions } from '../runner/runner.ts';
 import type { RunnerConfig } from './config.ts';
+import { DAY_MS } from '../domain/time.ts';
 
 /**
  * A runner's options from its settings: the sandbox (checked to work on this machine, or a
@@ -45,7 +46,7 @@ export async function runnerOptions(
     mirrors: {
       localRepositories: config.localRepositories,
       maxBytes: config.mirrorMaxBytes,
-      maxAgeMs: config.mirrorMaxAgeDays * 86_400_000,
+      maxAgeMs: config.mirrorMaxAgeDays * DAY_MS,
     },
     logger,
   };

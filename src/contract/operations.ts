@@ -344,6 +344,15 @@ export const operations = {
     auth: 'project',
     response: { 200: bin.StatusWithError },
   }),
+  setKeepTime: op({
+    method: 'POST',
+    path: '/v1/job/keep-time',
+    summary: "Set how many days deleted tasks stay in the recycle bin (the caller's domain; administrators)",
+    tag: 'Jobs',
+    auth: 'project',
+    body: bin.KeepTimeBody,
+    response: { 200: bin.KeepTimeResult },
+  }),
   enableBuildJob: op({
     method: 'POST',
     path: '/v3/jobs/{job_id}/recover',

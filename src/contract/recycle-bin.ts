@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { MAX_RECYCLE_BIN_DAYS } from '../domain/time.ts';
 import { Id32, WireInt } from './common.ts';
 
 /** DeleteRecyclingJobs / RestoreRecyclingJobs / BatchDeleteBuildJobs body. */
@@ -47,6 +48,22 @@ export const RecyclingJobs = Type.Object({
 
 /** RestoreRecyclingJobs / ClearRecyclingJobs answer. */
 export const StatusWithError = Type.Object({
+  error: Type.Union([Type.String(), Type.Null()]),
+  status: Type.String(),
+});
+
+/** SetKeepTime body. */
+export const KeepTimeBody = Type.Object({
+  keep_time: Type.Integer({
+    minimum: 1,
+    maximum: MAX_RECYCLE_BIN_DAYS,
+    description: "Days the jobs the caller's domain deletes stay in the recycle bin",
+  }),
+});
+
+/** SetKeepTime answer. */
+export const KeepTimeResult = Type.Object({
+  result: Type.Object({ keep_time: Type.Integer() }),
   error: Type.Union([Type.String(), Type.Null()]),
   status: Type.String(),
 });

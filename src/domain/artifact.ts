@@ -1,3 +1,5 @@
+import { DAY_MS } from './time.ts';
+
 /**
  * What a build keeps of what it produced: files its `upload_artifact` steps matched (the release
  * repository of CodeArts), each stored once in Kiln's artifact store under a random key, with its
@@ -116,8 +118,6 @@ export interface BuildWithArtifacts {
   state: string;
   finishedAt: number | null;
 }
-
-const DAY_MS = 86_400_000;
 
 /**
  * The builds whose artifacts a job's retention lets go, of `builds` (newest first): those past

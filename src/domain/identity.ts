@@ -5,6 +5,8 @@ export interface Domain {
   id: string;
   name: string;
   createdAt: number;
+  /** SetKeepTime: days a deleted job stays in the recycle bin; absent: the server's setting. */
+  recycleBinDays?: number;
 }
 
 /** A person or robot that signs in. */

@@ -79,6 +79,15 @@ export interface ArtifactRetention {
   builds?: number;
   days?: number;
 }
+/**
+ * A job's build retention (`kiln.builds_keep_days` / `_last`): builds that started more than
+ * `days` days ago go, except the newest `last`; with `last` alone, all but the newest `last` go.
+ * The last successful build and builds not finished always stay.
+ */
+export interface BuildRetention {
+  days?: number;
+  last?: number;
+}
 
 /** What the engine needs from a job's document. */
 export interface JobSpec {
@@ -105,6 +114,8 @@ export interface JobSpec {
   keepWorkspace: boolean;
   /** Whose artifacts to keep (none set: every build's). */
   artifactRetention: ArtifactRetention;
+  /** Which builds to keep (none set: all). */
+  buildRetention: BuildRetention;
 }
 
 /** A semantic problem with a job document, naming the field. */
@@ -302,6 +313,10 @@ export function toJobSpec(config: JobConfig): JobSpec {
     artifactRetention: {
       ...(config.kiln?.artifacts_keep_builds !== undefined && { builds: config.kiln.artifacts_keep_builds }),
       ...(config.kiln?.artifacts_keep_days !== undefined && { days: config.kiln.artifacts_keep_days }),
+    },
+    buildRetention: {
+      ...(config.kiln?.builds_keep_days !== undefined && { days: config.kiln.builds_keep_days }),
+      ...(config.kiln?.builds_keep_last !== undefined && { last: config.kiln.builds_keep_last }),
     },
   };
 }

@@ -116,6 +116,22 @@ export const jobDocumentFields = {
               'Keep artifacts of builds that finished within D days (and always the last successful one)',
           }),
         ),
+        builds_keep_days: Type.Optional(
+          Type.Integer({
+            minimum: 1,
+            maximum: 36500,
+            description:
+              'Delete builds (with their logs and artifacts) that started more than D days ago, except the newest builds_keep_last and the last successful one',
+          }),
+        ),
+        builds_keep_last: Type.Optional(
+          Type.Integer({
+            minimum: 1,
+            maximum: 1000000,
+            description:
+              'Keep at least the newest N builds; alone, keep only those (and the last successful one)',
+          }),
+        ),
       },
       { description: "Kiln's own options (not in CodeArts)" },
     ),

@@ -4,6 +4,11 @@
  * commit times are printed in UTC.
  */
 
+/** A day in milliseconds (retention periods count days of 24 hours). */
+export const DAY_MS = 86_400_000;
+/** The longest a deleted job may stay in the recycle bin, in days (ten years). */
+export const MAX_RECYCLE_BIN_DAYS = 3650;
+
 const WALL_CLOCK = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const formatters = new Map<string, Intl.DateTimeFormat>();

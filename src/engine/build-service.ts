@@ -4,7 +4,7 @@ import type { BuildPlan, RunRequest } from '../domain/build-plan.ts';
 import type { Clock } from '../domain/clock.ts';
 import { AppError, invalidParam } from '../domain/errors.ts';
 import type { Principal, Project, User } from '../domain/identity.ts';
-import { dayStart, nextDayStart, parseDate } from '../domain/time.ts';
+import { DAY_MS, dayStart, nextDayStart, parseDate } from '../domain/time.ts';
 import type { JobRecord, Storage, Stores } from '../storage/ports.ts';
 import { requireJob } from './access.ts';
 import type { BuildEvents } from './build-events.ts';
@@ -37,8 +37,6 @@ export interface HistoryPage {
   builds: Build[];
   total: number;
 }
-
-const DAY_MS = 86_400_000;
 
 /** Thrown inside a build's transaction to roll it back when the trigger is not admitted. */
 class Refused extends Error {

@@ -18,6 +18,7 @@ import {
 } from '../protocol/runner-protocol.ts';
 import type { BuildRun, Storage } from '../storage/ports.ts';
 import type { ArtifactService } from './artifact-service.ts';
+import type { BuildRetentionService } from './build-retention.ts';
 import type { FlowService } from './flow-service.ts';
 import type { BuildEvents } from './build-events.ts';
 import { heldRun } from './held-run.ts';
@@ -53,6 +54,7 @@ export class DispatchService {
     private readonly logger: Logger,
     private readonly artifacts: ArtifactService,
     private readonly flows: FlowService,
+    private readonly retention: BuildRetentionService,
   ) {
     this.pollMs = options.pollMs ?? 2_000;
   }
@@ -232,12 +234,13 @@ export class DispatchService {
       'build finished',
     );
     this.events.finished(recordId, result.state);
-    // A finished build may take an older one past the job's artifact retention; the runner need not wait.
+    // A finished build may take older ones past the job's retention; the runner need not wait.
     this.artifacts
       .retain(run.build.jobId)
       .catch((e: unknown) =>
         this.logger.warn({ err: e, jobId: run.build.jobId }, 'artifact retention failed'),
       );
+    this.retention.kick(run.build.jobId);
   }
 
   /**

@@ -8,6 +8,7 @@ import { ArtifactService } from './artifact-service.ts';
 import { FLOW_SWEEP_MS, FlowService } from './flow-service.ts';
 import { AuthService } from './auth-service.ts';
 import { BuildEvents } from './build-events.ts';
+import { BUILD_RETENTION_SWEEP_MS, BuildRetentionService } from './build-retention.ts';
 import { BuildService } from './build-service.ts';
 import { DirectoryService } from './directory-service.ts';
 import { DispatchService } from './dispatch-service.ts';
@@ -71,6 +72,7 @@ export interface Engine {
   builds: BuildService;
   dispatch: DispatchService;
   artifacts: ArtifactService;
+  retention: BuildRetentionService;
   flows: FlowService;
   runners: RunnerService;
   logs: LogService;
@@ -92,7 +94,7 @@ export interface Engine {
   sealStoredSecrets(): Promise<{ jobs: number; builds: number }>;
   /**
    * Starts the background loops: schedules, lease expiry, token, signature and webhook-delivery
-   * purges, the recycle bin's purge, cross-server events.
+   * purges, the recycle bin's purge, artifact and build retention, cross-server events.
    */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -136,6 +138,7 @@ export function createEngine(deps: EngineDeps): Engine {
     log,
   );
   const flows = new FlowService(deps.storage, deps.clock, deps.timeZone, events, stored, log);
+  const retention = new BuildRetentionService(deps.storage, deps.clock, deps.artifactBlobs, log);
   const dispatch = new DispatchService(
     deps.storage,
     deps.clock,
@@ -145,6 +148,7 @@ export function createEngine(deps: EngineDeps): Engine {
     log,
     artifacts,
     flows,
+    retention,
   );
   const scheduler = new Scheduler(deps.storage, deps.clock, deps.timeZone, events, stored, log);
   const webhooks = new WebhookService(deps.storage, secrets, builds, deps.clock, log);
@@ -194,6 +198,7 @@ export function createEngine(deps: EngineDeps): Engine {
     builds,
     dispatch,
     artifacts,
+    retention,
     flows,
     runners: new RunnerService(deps.storage, deps.clock),
     logs: new LogService(deps.storage, builds, events),
@@ -219,6 +224,7 @@ export function createEngine(deps: EngineDeps): Engine {
       artifacts.sweep().catch((e: unknown) => onError(e, 'sweeping artifact bytes'));
       every(LOOPS.tokenPurgeMs, 'sweeping artifact bytes', () => artifacts.sweep());
       every(LOOPS.tokenPurgeMs, 'letting artifacts go by retention', () => artifacts.retainAll());
+      every(BUILD_RETENTION_SWEEP_MS, 'letting builds go by retention', () => retention.retainAll());
     },
     async stop() {
       for (const t of timers.splice(0)) clearInterval(t);

@@ -9,6 +9,8 @@ import type { ArtifactBlobStore, BinViewer, RecycledJob, Storage } from '../stor
 import { requireRecycledJob } from './access.ts';
 import type { Scheduler } from './scheduler.ts';
 import { storedJobDocument } from './stored-secrets.ts';
+import { MAX_RECYCLE_BIN_DAYS } from '../domain/time.ts';
+import { removeBuilds } from './build-removal.ts';
 import { userLookup } from './user-lookup.ts';
 
 /** Days a deleted job stays in the recycle bin unless configured otherwise. */
@@ -21,7 +23,6 @@ const PURGE_BATCH = 200;
 const JOBS_PER_SWEEP = 20;
 /** The most job ids one bin request may name. */
 export const MAX_BIN_IDS = 100;
-const DAY_MS = 86_400_000;
 
 /** A job in the recycle bin with the users its listing names. */
 export interface RecycledSummary extends RecycledJob {
@@ -45,10 +46,29 @@ export class RecycleBinService {
     private readonly clock: Clock,
     private readonly scheduler: Scheduler,
     private readonly blobs: ArtifactBlobStore | undefined,
-    /** Days a job stays in the bin before the purge deletes it. */
-    readonly keepDays: number,
+    /** Days a job stays in the bin before the purge deletes it, where its domain set none. */
+    private readonly defaultKeepDays: number,
     private readonly logger: Logger,
   ) {}
+
+  /** Days the jobs the caller's domain deletes stay in the bin (ListRecyclingJob's keep_time). */
+  async keepDays(caller: Principal): Promise<number> {
+    const domain = await this.storage.domains.findById(caller.user.domainId);
+    return domain?.recycleBinDays ?? this.defaultKeepDays;
+  }
+
+  /**
+   * SetKeepTime: how many days the jobs the caller's domain deletes stay in the bin, for the
+   * domain's administrators. Jobs already in the bin follow the new period at the next sweep.
+   */
+  async setKeepDays(caller: Principal, days: number): Promise<void> {
+    if (!caller.user.isAdmin)
+      throw new AppError('FORBIDDEN', "only a domain administrator may set the recycle bin's keep time");
+    if (!Number.isInteger(days) || days < 1 || days > MAX_RECYCLE_BIN_DAYS)
+      throw invalidParam(`keep_time must be a whole number of days from 1 to ${MAX_RECYCLE_BIN_DAYS}`);
+    await this.storage.domains.setRecycleBinDays(caller.user.domainId, days);
+    this.kick();
+  }
 
   /** ListRecyclingJob: the deleted jobs of the projects the caller can see, the latest first. */
   async list(
@@ -143,9 +163,9 @@ export class RecycleBinService {
   }
 
   private async purgeDue(): Promise<number> {
-    const cutoff = this.clock.now() - this.keepDays * DAY_MS;
     let removed = 0;
-    for (const jobId of await this.storage.jobs.listPurgeable(cutoff, JOBS_PER_SWEEP)) {
+    const due = await this.storage.jobs.listPurgeable(this.clock.now(), this.defaultKeepDays, JOBS_PER_SWEEP);
+    for (const jobId of due) {
       const builds = await this.purgeBuilds(jobId);
       if (await this.storage.transaction((tx) => tx.jobs.removePurged(jobId))) {
         removed++;
@@ -159,14 +179,9 @@ export class RecycleBinService {
   private async purgeBuilds(jobId: string): Promise<number> {
     let deleted = 0;
     for (;;) {
-      const { builds, artifacts } = await this.storage.transaction(async (tx) => {
-        const ids = await tx.builds.someFinishedIdsOfJob(jobId, PURGE_BATCH);
-        const artifactIds = await tx.artifacts.deleteByBuilds(ids);
-        return { builds: await tx.builds.deleteMany(ids), artifacts: artifactIds };
-      });
-      await this.blobs?.delete(artifacts);
-      deleted += builds;
-      if (builds === 0) return deleted;
+      const ids = await this.storage.builds.someFinishedIdsOfJob(jobId, PURGE_BATCH);
+      if (ids.length === 0) return deleted;
+      deleted += await removeBuilds(this.storage, this.blobs, ids);
     }
   }
 

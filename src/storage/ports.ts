@@ -30,6 +30,8 @@ export interface DomainStore {
   findById(id: string): Promise<Domain | undefined>;
   findByName(name: string): Promise<Domain | undefined>;
   list(): Promise<Domain[]>;
+  /** SetKeepTime: the domain's recycle-bin retention. */
+  setRecycleBinDays(id: string, days: number): Promise<void>;
 }
 
 /** A user together with what only sign-in may look at. */
@@ -272,8 +274,13 @@ export interface JobStore {
   restore(id: string, now: number): Promise<boolean>;
   /** Asks for the permanent deletion of jobs in the recycle bin (they leave its listing at once). */
   requestPurge(ids: string[]): Promise<void>;
-  /** Jobs to purge: those asked for, and those in the bin since before `deletedBefore`. */
-  listPurgeable(deletedBefore: number, limit: number): Promise<string[]>;
+  /** Live jobs whose document may set a build retention (kiln.builds_keep_*). */
+  idsWithBuildRetention(): Promise<string[]>;
+  /**
+   * Jobs to purge: those asked for, and those in the bin longer than their domain's retention
+   * (SetKeepTime), or `defaultDays` where the domain set none.
+   */
+  listPurgeable(now: number, defaultDays: number, limit: number): Promise<string[]>;
   /** Removes a purged job's own rows once it has no build left; false while it has some. */
   removePurged(id: string): Promise<boolean>;
   /**
@@ -386,6 +393,12 @@ export interface BuildOutcome {
 }
 
 /** Builds (the history): inserts keep the per-day counts the window queries seek by. */
+/** What a job's build retention keeps, for the store's search (see BuildStore.expiredIds). */
+export interface BuildRetentionRule {
+  startedBefore?: number;
+  keepLast?: number;
+}
+
 export interface BuildStore {
   /**
    * Inserts a build; `plan` is the JSON of what it runs (triggered builds). Two statements (the
@@ -401,8 +414,15 @@ export interface BuildStore {
    */
   someFinishedIdsOfJob(jobId: string, limit: number): Promise<string[]>;
   /**
+   * Up to `limit` record ids of a job's builds its retention lets go, oldest first: finished,
+   * started before `rule.startedBefore` (when set), not among the newest `rule.keepLast` (when
+   * set), and never the last successful build.
+   */
+  expiredIds(jobId: string, rule: BuildRetentionRule, limit: number): Promise<string[]>;
+  /**
    * Deletes builds with everything that hangs off them (steps, logs, scripts, artifact rows, flow
-   * rows, queue entries). The caller deletes their artifacts' bytes. Returns how many went.
+   * rows, queue entries), keeping the jobs' build counts and records versions exact. The caller
+   * deletes their artifacts' bytes. Returns how many went.
    */
   deleteMany(recordIds: string[]): Promise<number>;
   findByRecordId(recordId: string): Promise<Build | undefined>;

@@ -9,6 +9,8 @@ export interface DomainRow {
   id: string;
   name: string;
   created_at: number;
+  /** SetKeepTime: days a deleted job stays in the recycle bin; null: the server's setting. */
+  recycle_bin_days: number | null;
 }
 
 export interface UserRow {

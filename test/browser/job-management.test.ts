@@ -13,7 +13,8 @@ import { createShellJob, projectId, signedInClient } from './helpers/kiln-api.ts
  * marks a job, and "Favourites only" keeps just those. Changes: a job's history page lists who
  * changed what and shows two versions side by side. The recycle bin: the job page asks once more
  * before it deletes, the bin (linked from every page's header) lists the job, Restore brings it
- * back with its builds, and "Delete for good" asks once more and then empties the bin.
+ * back with its builds, and "Delete for good" asks once more and then empties the bin; the bin's
+ * keep time is set there.
  * Screenshots go to test-results/.
  */
 
@@ -183,6 +184,17 @@ describe('the recycle bin in the dashboard', () => {
     await page.getByRole('link', { name: 'Recycle bin' }).click();
     await page.waitForURL(`${server.url}/bin`);
     await page.getByRole('heading', { name: 'Recycle bin' }).waitFor();
+  });
+
+  it('sets how many days deleted jobs are kept (the admin signed in here)', async () => {
+    const field = page.getByRole('spinbutton', { name: /Keep deleted jobs/ });
+    await expect(field.inputValue()).resolves.toBe('30');
+    await field.fill('9');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').getByText('Deleted jobs are now kept 9 days.').waitFor();
+    await page.getByText('Deleted jobs wait here 9 days').waitFor();
+    const listed = await client.listRecyclingJob({ query: { page_size: 0 } });
+    expect(listed.result.keep_time).toBe(9);
   });
 
   it('broke no Content-Security-Policy rule on the way', () => {

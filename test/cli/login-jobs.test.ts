@@ -179,6 +179,19 @@ describe('kiln login and kiln jobs, real processes', () => {
       expect((await user.run(['bin', 'restore', id])).stderr).toContain(
         `job ${id} not found in the recycle bin`,
       );
+      // The keep time: shown to anyone, set by an administrator (the user here is one).
+      expect(await user.run(['bin', 'keep-time'])).toMatchObject({
+        code: 0,
+        stdout: 'Deleted jobs are kept 30 days.\n',
+      });
+      expect(await user.run(['bin', 'keep-time', '14'])).toMatchObject({
+        code: 0,
+        stdout: 'Deleted jobs are now kept 14 days.\n',
+      });
+      expect((await user.run(['bin', 'keep-time'])).stdout).toBe('Deleted jobs are kept 14 days.\n');
+      const tooLong = await user.run(['bin', 'keep-time', '4000']);
+      expect(tooLong.code).not.toBe(0);
+      expect(tooLong.stderr).toContain('must be a whole number from 1 to 3650');
     },
   );
 

@@ -270,6 +270,11 @@ export const RECIPES: Record<OperationId, Recipe> = {
     needs: 'read',
     request: async () => ({ method: 'DELETE', url: '/v1/job/recycling-empty' }),
   },
+  setKeepTime: {
+    names: 'nothing',
+    needs: 'admin',
+    request: async () => ({ method: 'POST', url: '/v1/job/keep-time', payload: { keep_time: 30 } }),
+  },
   disableBuildJob: {
     names: 'job',
     needs: 'write',

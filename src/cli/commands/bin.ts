@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { RecyclingJob } from '../../contract/recycle-bin.ts';
-import { parseJobId } from '../arguments.ts';
+import { MAX_RECYCLE_BIN_DAYS } from '../../domain/time.ts';
+import { intInRange, parseJobId } from '../arguments.ts';
 import { CliError, type CliContext } from '../context.ts';
 import { outputOption } from '../options.ts';
 import { writeRows, type OutputFormat } from '../output.ts';
@@ -76,5 +77,24 @@ export function registerBin(program: Command, ctx: CliContext): void {
       if (!opts.yes) throw new CliError('emptying the bin cannot be undone: run it again with --yes');
       await ctx.client().clearRecyclingJobs();
       ctx.out('Emptied the recycle bin of the projects you own.\n');
+    });
+
+  bin
+    .command('keep-time')
+    .description("Show, or set (domain administrators), how many days deleted jobs stay in your domain's bin")
+    .argument(
+      '[days]',
+      `the new keep time, 1 to ${MAX_RECYCLE_BIN_DAYS} days`,
+      intInRange(1, MAX_RECYCLE_BIN_DAYS),
+    )
+    .action(async (days: number | undefined) => {
+      const client = ctx.client();
+      if (days === undefined) {
+        const { result } = await client.listRecyclingJob({ query: { page_size: 0 } });
+        ctx.out(`Deleted jobs are kept ${result.keep_time} days.\n`);
+        return;
+      }
+      const { result } = await client.setKeepTime({ body: { keep_time: days } });
+      ctx.out(`Deleted jobs are now kept ${result.keep_time} days.\n`);
     });
 }

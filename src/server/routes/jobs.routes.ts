@@ -21,13 +21,16 @@ type JobOps =
 
 /** Creating, reading, changing and deleting jobs. */
 export function jobHandlers(deps: RouteDeps): HandlerGroup<JobOps> {
-  const { jobs, clock } = deps.engine;
+  const { jobs, clock, retention } = deps.engine;
 
   const create = async ({ caller, body }: { caller: Principal; body: JobConfigBody }) =>
     ok({ job_id: (await jobs.create(caller, body)).id });
   const update = async ({ caller, body }: { caller: Principal; body: UpdateJobBody }) => {
     const { job_id, ...config } = body;
-    return ok({ job_id: (await jobs.update(caller, job_id, config)).id });
+    const job = await jobs.update(caller, job_id, config);
+    // A tighter build retention takes effect now, not at the next sweep.
+    retention.kick(job.id);
+    return ok({ job_id: job.id });
   };
   const config = async ({ caller, params }: { caller: Principal; params: { job_id: string } }) =>
     ok(await jobs.config(caller, params.job_id));

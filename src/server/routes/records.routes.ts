@@ -14,7 +14,7 @@ type RecordOps =
 
 /** The build-records operations (the seed endpoint and its twins). */
 export function recordHandlers(deps: RouteDeps): HandlerGroup<RecordOps> {
-  const { records, imports, clock } = deps.engine;
+  const { records, imports, retention, clock } = deps.engine;
   // A settled page (finished builds only) is the same object until the job's history changes:
   // its JSON is made once and sent again as is.
   const serialized = new WeakMap<RecordsPage, string>();
@@ -55,6 +55,8 @@ export function recordHandlers(deps: RouteDeps): HandlerGroup<RecordOps> {
     async importBuildRecords({ caller, params, query, request }) {
       const body = request.body as AsyncIterable<Uint8Array> | undefined;
       const summary = await imports.importStream(caller, params.job_id, body, query.first_line ?? 1);
+      // Imported history obeys the job's build retention like its own builds.
+      retention.kick(params.job_id);
       return ok({
         imported: summary.imported,
         skipped: summary.skipped,

@@ -7,7 +7,8 @@ type BinOps =
   | 'listRecyclingJob'
   | 'restoreRecyclingJobs'
   | 'deleteRecyclingJobs'
-  | 'clearRecyclingJobs';
+  | 'clearRecyclingJobs'
+  | 'setKeepTime';
 
 /** The recycle bin: deleting jobs into it, listing it, restoring from it and emptying it. */
 export function recycleBinHandlers(deps: RouteDeps): HandlerGroup<BinOps> {
@@ -31,7 +32,11 @@ export function recycleBinHandlers(deps: RouteDeps): HandlerGroup<BinOps> {
         success: true,
         message: '',
         err_code: '',
-        result: { keep_time: bin.keepDays, total, job_list: items.map((r) => toRecyclingJob(r, timeZone)) },
+        result: {
+          keep_time: await bin.keepDays(caller),
+          total,
+          job_list: items.map((r) => toRecyclingJob(r, timeZone)),
+        },
         status: 'success',
       };
     },
@@ -46,6 +51,10 @@ export function recycleBinHandlers(deps: RouteDeps): HandlerGroup<BinOps> {
     async clearRecyclingJobs({ caller }) {
       await bin.clear(caller);
       return { error: null, status: 'success' };
+    },
+    async setKeepTime({ caller, body }) {
+      await bin.setKeepDays(caller, body.keep_time);
+      return { result: { keep_time: body.keep_time }, error: null, status: 'success' };
     },
   };
 }

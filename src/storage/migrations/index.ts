@@ -17,6 +17,7 @@ import { artifacts } from './014-artifacts.ts';
 import { buildFlows } from './015-build-flows.ts';
 import { recycleBin } from './016-recycle-bin.ts';
 import { jobHistory } from './017-job-history.ts';
+import { retention } from './018-retention.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -43,6 +44,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '015-build-flows': buildFlows(),
         '016-recycle-bin': recycleBin(),
         '017-job-history': jobHistory(),
+        '018-retention': retention(),
       };
     },
   };

@@ -4,6 +4,7 @@ import { COUNTED_STATES } from '../../domain/health.ts';
 import type { RecordRenderer } from '../../domain/rendered-record.ts';
 import type {
   BuildOutcome,
+  BuildRetentionRule,
   BuildRun,
   BuildStore,
   BuildWindow,
@@ -14,7 +15,7 @@ import type {
 } from '../ports.ts';
 import type { Database } from '../schema.ts';
 import { bucketOf, countInWindow, indexWindow, pageAt, pageInWindow, recordsAt } from './build-window.ts';
-import { BUILD_COLUMNS, buildToRow, recordToKeep, toBuild } from './mappers.ts';
+import { BUILD_COLUMNS, buildToRow, num, recordToKeep, toBuild } from './mappers.ts';
 import { ROW_LIST } from './row-list-insert.ts';
 
 /** Builds per statement: a VALUES list of 30 parameters each stays under SQLite's limit (32766). */
@@ -130,11 +131,60 @@ export class SqlBuildStore implements BuildStore {
     return rows.map((r) => r.id);
   }
 
+  async expiredIds(jobId: string, rule: BuildRetentionRule, limit: number): Promise<string[]> {
+    let q = this.db
+      .selectFrom('builds')
+      .select('id')
+      .where('job_id', '=', jobId)
+      .where('running_status', '=', 'Finished');
+    if (rule.keepLast !== undefined) {
+      // The number of the newest build kept by count: those below it are past the count.
+      const floor = await this.db
+        .selectFrom('builds')
+        .select('number')
+        .where('job_id', '=', jobId)
+        .orderBy('number', 'desc')
+        .limit(1)
+        .offset(rule.keepLast - 1)
+        .executeTakeFirst();
+      if (!floor) return [];
+      q = q.where('number', '<', floor.number);
+    }
+    if (rule.startedBefore !== undefined) q = q.where('start_time', '<', rule.startedBefore);
+    const lastSuccess = await this.lastSuccessful(jobId);
+    if (lastSuccess) q = q.where('id', '!=', lastSuccess.recordId);
+    const rows = await q.orderBy('number').limit(limit).execute();
+    return rows.map((r) => r.id);
+  }
+
   async deleteMany(recordIds: string[]): Promise<number> {
     if (recordIds.length === 0) return 0;
-    // Steps, log chunks, scripts, artifact rows, flow rows and queue entries go by cascade.
-    const r = await this.db.deleteFrom('builds').where('id', 'in', recordIds).executeTakeFirst();
-    return Number(r.numDeletedRows);
+    // Steps, log chunks, scripts, artifact rows, flow rows and queue entries go by cascade. What
+    // was deleted (not what was asked: another server may have been first) leaves the counts.
+    const gone = await this.db
+      .deleteFrom('builds')
+      .where('id', 'in', recordIds)
+      .returning(['job_id', 'start_time'])
+      .execute();
+    const byJob = new Map<string, Map<number, number>>();
+    for (const b of gone) {
+      const buckets = byJob.get(b.job_id) ?? new Map<number, number>();
+      const key = bucketOf(num(b.start_time));
+      buckets.set(key, (buckets.get(key) ?? 0) + 1);
+      byJob.set(b.job_id, buckets);
+    }
+    for (const [jobId, buckets] of byJob) {
+      for (const [bucket, n] of buckets)
+        await this.db
+          .updateTable('build_counts')
+          .set({ n: sql`n - ${n}` })
+          .where('job_id', '=', jobId)
+          .where('bucket', '=', bucket)
+          .execute();
+      await this.db.deleteFrom('build_counts').where('job_id', '=', jobId).where('n', '<=', 0).execute();
+    }
+    if (byJob.size > 0) await this.bumpRecordsVersion([...byJob.keys()]);
+    return gone.length;
   }
 
   async findByRecordId(recordId: string): Promise<Build | undefined> {

@@ -34,6 +34,9 @@ export class SqlDomainStore implements DomainStore {
   async list(): Promise<Domain[]> {
     return (await this.db.selectFrom('domains').selectAll().orderBy('name').execute()).map(toDomain);
   }
+  async setRecycleBinDays(id: string, days: number): Promise<void> {
+    await this.db.updateTable('domains').set({ recycle_bin_days: days }).where('id', '=', id).execute();
+  }
 }
 
 function toCredentials(row: Pick<UserRow, 'password_hash'> & Parameters<typeof toUser>[0]): UserCredentials {

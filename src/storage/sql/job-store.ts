@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import { MAX_BUILD_NUMBER } from '../../domain/build.ts';
 import { FINISHED_STATE, type JobListQuery } from '../../domain/job-list.ts';
+import { DAY_MS } from '../../domain/time.ts';
 import type { Role } from '../../domain/roles.ts';
 import type { BinViewer, JobAccessRecord, JobRecord, JobStore, RecycledJob } from '../ports.ts';
 import type { Database, JobRow } from '../schema.ts';
@@ -247,13 +248,32 @@ export class SqlJobStore implements JobStore {
       .execute();
   }
 
-  async listPurgeable(deletedBefore: number, limit: number): Promise<string[]> {
+  async idsWithBuildRetention(): Promise<string[]> {
+    // A cheap filter on the stored text (`_` matches itself too: no escape, which SQLite and
+    // PostgreSQL spell differently); the engine reads each document for the rule itself.
+    const rows = await this.live().select('id').where('config', 'like', '%"builds_keep_%').execute();
+    return rows.map((r) => r.id);
+  }
+
+  async listPurgeable(now: number, defaultDays: number, limit: number): Promise<string[]> {
     const rows = await this.db
       .selectFrom('jobs')
-      .select('id')
-      .where('deleted_at', 'is not', null)
-      .where((eb) => eb.or([eb('purge_requested', '=', 1), eb('deleted_at', '<', deletedBefore)]))
-      .orderBy('deleted_at')
+      .innerJoin('projects', 'projects.id', 'jobs.project_id')
+      .innerJoin('domains', 'domains.id', 'projects.domain_id')
+      .select('jobs.id')
+      .where('jobs.deleted_at', 'is not', null)
+      .where((eb) =>
+        eb.or([
+          eb('jobs.purge_requested', '=', 1),
+          eb(
+            'jobs.deleted_at',
+            '<',
+            // bigint: PostgreSQL would type the parameters as the integer column, and overflow.
+            sql<number>`cast(${now} as bigint) - coalesce(domains.recycle_bin_days, ${defaultDays}) * cast(${DAY_MS} as bigint)`,
+          ),
+        ]),
+      )
+      .orderBy('jobs.deleted_at')
       .limit(limit)
       .execute();
     return rows.map((r) => r.id);

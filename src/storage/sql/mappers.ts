@@ -28,11 +28,17 @@ import type {
 
 /** Rows <-> domain objects. Drivers differ in what they return for integers, so every number goes through Number(). */
 
-const num = (v: unknown): number => Number(v);
+export const num = (v: unknown): number => Number(v);
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
-export function toDomain(row: DomainRow): Domain {
-  return { id: row.id, name: row.name, createdAt: num(row.created_at) };
+/** A domains row; a join that reads only the name may leave the settings out. */
+export function toDomain(row: Omit<DomainRow, 'recycle_bin_days'> & Partial<DomainRow>): Domain {
+  return {
+    id: row.id,
+    name: row.name,
+    createdAt: num(row.created_at),
+    ...(row.recycle_bin_days != null && { recycleBinDays: num(row.recycle_bin_days) }),
+  };
 }
 
 /** The user's public columns: a users row, or the same columns joined into another query. */

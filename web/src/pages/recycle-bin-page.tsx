@@ -87,6 +87,16 @@ export function RecycleBinPage() {
           deleted for good.
         </p>
       )}
+      {result && (
+        <KeepTimeForm
+          current={result.keep_time}
+          onSaved={(days) => {
+            setOutcome({ text: `Deleted jobs are now kept ${days} days.` });
+            bin.reload();
+          }}
+          onError={setError}
+        />
+      )}
       <p role="status" className="outcome">
         {outcome && (
           <>
@@ -164,5 +174,55 @@ export function RecycleBinPage() {
         />
       )}
     </main>
+  );
+}
+
+/** SetKeepTime: how many days the domain's deleted jobs stay (the server lets administrators only). */
+function KeepTimeForm(props: { current: number; onSaved(days: number): void; onError(e: unknown): void }) {
+  const { client } = useSignedIn();
+  const [days, setDays] = useState(String(props.current));
+  const [saving, setSaving] = useState(false);
+  useEffect(() => setDays(String(props.current)), [props.current]);
+  const save = async () => {
+    setSaving(true);
+    props.onError(undefined);
+    try {
+      const { result } = await client.setKeepTime({ body: { keep_time: Number(days) } });
+      props.onSaved(result.keep_time);
+    } catch (e) {
+      props.onError(e);
+    } finally {
+      setSaving(false);
+    }
+  };
+  return (
+    <form
+      className="keep-time"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      <label className="inline-field">
+        Keep deleted jobs{' '}
+        <input
+          type="number"
+          min={1}
+          max={3650}
+          required
+          value={days}
+          onChange={(e) => setDays(e.target.value)}
+          aria-describedby="keep-time-help"
+        />{' '}
+        days
+      </label>{' '}
+      <button type="submit" disabled={saving || days === String(props.current)}>
+        Save
+      </button>
+      <span id="keep-time-help" className="muted">
+        {' '}
+        (for your whole domain; administrators only)
+      </span>
+    </form>
   );
 }

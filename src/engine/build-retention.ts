@@ -1,0 +1,77 @@
+import { setImmediate as yieldToRequests } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { Clock } from '../domain/clock.ts';
+import { toJobSpec } from '../domain/job-config.ts';
+import { DAY_MS } from '../domain/time.ts';
+import type { ArtifactBlobStore, BuildRetentionRule, Storage } from '../storage/ports.ts';
+import { removeBuilds } from './build-removal.ts';
+import { storedJobDocument } from './stored-secrets.ts';
+
+/** Builds deleted per transaction: small, so that requests run between batches. */
+const RETENTION_BATCH = 100;
+/** How often every job's build retention is applied: days pass without builds. */
+export const BUILD_RETENTION_SWEEP_MS = 600_000;
+
+/**
+ * Build retention (job document `kiln.builds_keep_days` / `kiln.builds_keep_last`): the builds a
+ * job's rule lets go are deleted with their steps, logs and artifacts, a small batch per
+ * transaction, oldest first, the job's build counts and records version kept exact by the store.
+ * Applied after each build of the job ends, after an import and a change of the job, and to every
+ * job every ten minutes. A deleted job is left alone: its builds wait in the recycle bin with it.
+ */
+export class BuildRetentionService {
+  private readonly running = new Map<string, Promise<number>>();
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+    private readonly blobs: ArtifactBlobStore | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Applies the job's build retention now; one run per job at a time. Returns how many builds went. */
+  retain(jobId: string): Promise<number> {
+    let run = this.running.get(jobId);
+    if (!run) {
+      run = this.apply(jobId).finally(() => this.running.delete(jobId));
+      this.running.set(jobId, run);
+    }
+    return run;
+  }
+
+  /** retain() in the background: nobody waits for it, a failure is logged. */
+  kick(jobId: string): void {
+    this.retain(jobId).catch((error: unknown) =>
+      this.logger.warn({ err: error, jobId }, 'build retention failed'),
+    );
+  }
+
+  /** retain() for every job that sets a build retention. Returns how many builds went. */
+  async retainAll(): Promise<number> {
+    let gone = 0;
+    for (const jobId of await this.storage.jobs.idsWithBuildRetention()) gone += await this.retain(jobId);
+    return gone;
+  }
+
+  private async apply(jobId: string): Promise<number> {
+    const job = await this.storage.jobs.findById(jobId);
+    if (!job) return 0;
+    const keep = toJobSpec(storedJobDocument(job.config)).buildRetention;
+    if (keep.days === undefined && keep.last === undefined) return 0;
+    const rule: BuildRetentionRule = {
+      ...(keep.days !== undefined && { startedBefore: this.clock.now() - keep.days * DAY_MS }),
+      ...(keep.last !== undefined && { keepLast: keep.last }),
+    };
+    let gone = 0;
+    for (;;) {
+      const ids = await this.storage.builds.expiredIds(jobId, rule, RETENTION_BATCH);
+      const removed = await removeBuilds(this.storage, this.blobs, ids);
+      // None left, or another server took these: either way, done.
+      if (removed === 0) break;
+      gone += removed;
+      await yieldToRequests();
+    }
+    if (gone > 0) this.logger.info({ jobId, builds: gone }, 'builds let go by retention');
+    return gone;
+  }
+}
