@@ -100,6 +100,34 @@ export const ProjectJobsQuery = Type.Object({
   group_path_id: Type.Optional(Type.String({ maxLength: 64 })),
 });
 
+/** ListJob query (v1, every project the caller can see): ListProjectJobs' filters and sort. */
+export const UserJobsQuery = Type.Omit(ProjectJobsQuery, ['by_group', 'group_path_id']);
+
+/** A job in ListJob: a project list's item, with its project and its last build's source. */
+export const UserJobListItem = Type.Object({
+  ...JobListItem.properties,
+  user_id: Type.String({ description: "The job's creator" }),
+  nick_name: Type.String({ description: "The creator's display name" }),
+  project_id: Type.String(),
+  project_name: Type.String(),
+  task_id: Type.String({ description: 'The job id' }),
+  code_branch: Type.String({ description: 'Branch (or tag) of the last build' }),
+  commit_id: Type.String(),
+  commit_detail_url: Type.String({ description: "Kiln: always empty (no repository host's pages)" }),
+  build_number: Type.String({ description: 'Number of the last build; empty when never built' }),
+  forbidden_msg: Type.String({ description: 'Why the job is disabled' }),
+  build_type: Type.String({ description: 'branch, tag or commit: what the last build checked out' }),
+  tag: Type.String(),
+  project_permission_switch: Type.Boolean({ description: "Kiln: false (a project's roles decide)" }),
+});
+export type UserJobListItem = Static<typeof UserJobListItem>;
+
+/** ListJob answer. */
+export const UserJobList = Type.Object({
+  result: Type.Object({ total: Type.Integer(), job_list: Type.Array(UserJobListItem) }),
+  status: Type.String(),
+});
+
 /** Path of the project-scoped job lists. */
 export const ProjectIdParams = Type.Object({ project_id: Id32('CodeArts project id') });
 

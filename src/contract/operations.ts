@@ -372,6 +372,15 @@ export const operations = {
     query: jobs.JobListQuery,
     response: { 200: jobs.JobList },
   }),
+  listJob: op({
+    method: 'GET',
+    path: '/v1/job/list',
+    summary: 'List the build tasks of every project the caller can see (v1)',
+    tag: 'Jobs',
+    auth: 'project',
+    query: jobs.UserJobsQuery,
+    response: { 200: jobs.UserJobList },
+  }),
   listProjectJobs: op({
     method: 'GET',
     path: '/v1/job/{project_id}/list',

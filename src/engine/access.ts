@@ -1,7 +1,7 @@
 import { AppError } from '../domain/errors.ts';
 import type { Principal, Project, User } from '../domain/identity.ts';
 import { roleAllows, type Action, type Role } from '../domain/roles.ts';
-import type { JobAccessRecord, JobRecord, RecycledJob, Stores } from '../storage/ports.ts';
+import type { JobAccessRecord, JobRecord, RecycledJob, Stores, Viewer } from '../storage/ports.ts';
 
 /** A project the caller can see, and the role they act with there. */
 export interface ProjectAccess {
@@ -99,4 +99,9 @@ export async function requireRecycledJob(
   if (!found || !role) throw new AppError('JOB_NOT_FOUND', `job ${jobId} not found in the recycle bin`);
   if (!roleAllows(role, action)) throw forbidden(action);
   return { ...found, role };
+}
+
+/** Whose projects a listing across projects shows the caller: those of their domain they are a member of (all, for an administrator). */
+export function viewerOf(caller: Principal): Viewer {
+  return { domainId: caller.user.domainId, userId: caller.user.id, admin: caller.user.isAdmin };
 }

@@ -1,4 +1,5 @@
-import { setImmediate as yieldToRequests } from 'node:timers/promises';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.ts';
 import { toJobSpec } from '../domain/job-config.ts';
@@ -7,15 +8,19 @@ import type { ArtifactBlobStore, BuildRetentionRule, Storage } from '../storage/
 import { removeBuilds } from './build-removal.ts';
 import { storedJobDocument } from './stored-secrets.ts';
 
-/** Builds deleted per transaction: small, so that requests run between batches. */
-const RETENTION_BATCH = 100;
+/**
+ * Builds deleted per transaction: small, so that a request waits little behind one (on SQLite a
+ * transaction holds the event loop; 50 builds take about 6 ms on the reference machine).
+ */
+const RETENTION_BATCH = 50;
 /** How often every job's build retention is applied: days pass without builds. */
 export const BUILD_RETENTION_SWEEP_MS = 600_000;
 
 /**
  * Build retention (job document `kiln.builds_keep_days` / `kiln.builds_keep_last`): the builds a
  * job's rule lets go are deleted with their steps, logs and artifacts, a small batch per
- * transaction, oldest first, the job's build counts and records version kept exact by the store.
+ * transaction, oldest first, pausing between batches as long as a batch took; the store keeps
+ * the job's build counts and records version exact.
  * Applied after each build of the job ends, after an import and a change of the job, and to every
  * job every ten minutes. A deleted job is left alone: its builds wait in the recycle bin with it.
  */
@@ -64,12 +69,14 @@ export class BuildRetentionService {
     };
     let gone = 0;
     for (;;) {
+      const began = performance.now();
       const ids = await this.storage.builds.expiredIds(jobId, rule, RETENTION_BATCH);
       const removed = await removeBuilds(this.storage, this.blobs, ids);
       // None left, or another server took these: either way, done.
       if (removed === 0) break;
       gone += removed;
-      await yieldToRequests();
+      // Half of the time at most: requests get as long between two batches as a batch took.
+      await sleep(performance.now() - began);
     }
     if (gone > 0) this.logger.info({ jobId, builds: gone }, 'builds let go by retention');
     return gone;

@@ -18,7 +18,7 @@ import { maskRepositoryCredentials, restoreRepositoryCredentials } from '../doma
 import { roleAllows, type Role } from '../domain/roles.ts';
 import { isUniqueViolation } from '../storage/errors.ts';
 import type { JobChange, JobRecord, JobVersion, Storage, Stores } from '../storage/ports.ts';
-import { requireJob, requireProject } from './access.ts';
+import { requireJob, requireProject, viewerOf } from './access.ts';
 import type { BuildEvents } from './build-events.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -390,6 +390,22 @@ export class JobService {
     const { items, total } = await this.storage.jobs.listByProject(projectId, query, caller.user.id);
     const user = userLookup(this.storage);
     const summaries = await Promise.all(items.map((job) => this.summary(job, job.favorite, role, user)));
+    return { items: summaries, total };
+  }
+
+  /** ListJob: the jobs of every project the caller can see, a page at a time, with their projects' names. */
+  async listVisible(
+    caller: Principal,
+    query: JobListQuery,
+  ): Promise<{ items: (JobSummary & { projectName: string })[]; total: number }> {
+    const { items, total } = await this.storage.jobs.listVisible(viewerOf(caller), query);
+    const user = userLookup(this.storage);
+    const summaries = await Promise.all(
+      items.map(async (job) => ({
+        ...(await this.summary(job, job.favorite, job.role, user)),
+        projectName: job.projectName,
+      })),
+    );
     return { items: summaries, total };
   }
 }

@@ -5,8 +5,8 @@ import type { Principal, User } from '../domain/identity.ts';
 import { toJobSpec } from '../domain/job-config.ts';
 import { roleAllows, type Role } from '../domain/roles.ts';
 import { isUniqueViolation } from '../storage/errors.ts';
-import type { ArtifactBlobStore, BinViewer, RecycledJob, Storage } from '../storage/ports.ts';
-import { requireRecycledJob } from './access.ts';
+import type { ArtifactBlobStore, RecycledJob, Storage } from '../storage/ports.ts';
+import { requireRecycledJob, viewerOf } from './access.ts';
 import type { Scheduler } from './scheduler.ts';
 import { storedJobDocument } from './stored-secrets.ts';
 import { MAX_RECYCLE_BIN_DAYS } from '../domain/time.ts';
@@ -75,7 +75,7 @@ export class RecycleBinService {
     caller: Principal,
     query: { search?: string; limit: number; offset: number },
   ): Promise<{ items: RecycledSummary[]; total: number }> {
-    const { items, total } = await this.storage.jobs.listRecycled(binViewer(caller), query);
+    const { items, total } = await this.storage.jobs.listRecycled(viewerOf(caller), query);
     const user = userLookup(this.storage);
     return {
       items: await Promise.all(items.map(async (r) => ({ ...r, creator: await user(r.job.creatorId) }))),
@@ -135,7 +135,7 @@ export class RecycleBinService {
       return role;
     };
     for (let offset = 0; ; offset += 500) {
-      const { items } = await this.storage.jobs.listRecycled(binViewer(caller), { limit: 500, offset });
+      const { items } = await this.storage.jobs.listRecycled(viewerOf(caller), { limit: 500, offset });
       for (const { job } of items) {
         const role = caller.user.isAdmin ? 'owner' : await roleIn(job.projectId);
         if (role && roleAllows(role, 'purge')) ids.push(job.id);
@@ -191,9 +191,4 @@ export class RecycleBinService {
     const unique = [...new Set(jobIds)];
     return Promise.all(unique.map((id) => requireRecycledJob(this.storage, caller, id, action)));
   }
-}
-
-/** Whose recycle bin the caller sees: the projects of their domain they are a member of (all, for an admin). */
-function binViewer(caller: Principal): BinViewer {
-  return { domainId: caller.user.domainId, userId: caller.user.id, admin: caller.user.isAdmin };
 }

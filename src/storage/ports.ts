@@ -207,11 +207,19 @@ export interface JobAccessRecord {
 }
 
 /** Whose recycle bin a listing shows: the deleted jobs of the projects this user can see. */
-export interface BinViewer {
+/** Whose projects a listing across projects covers (the recycle bin, ListJob). */
+export interface Viewer {
   domainId: string;
   userId: string;
   /** A domain administrator sees every project of the domain. */
   admin: boolean;
+}
+
+/** A job in a list across projects: its project's name and the viewer's role there. */
+export interface VisibleJob extends JobRecord {
+  favorite: boolean;
+  projectName: string;
+  role: Role;
 }
 
 /** A job in the recycle bin. */
@@ -242,6 +250,8 @@ export interface JobStore {
     query: JobListQuery,
     viewerId: string,
   ): Promise<{ items: (JobRecord & { favorite: boolean })[]; total: number }>;
+  /** ListJob: the live jobs of every project the viewer sees, as listByProject filters and pages them. */
+  listVisible(viewer: Viewer, query: JobListQuery): Promise<{ items: VisibleJob[]; total: number }>;
   /** Whether the user marked the job a favourite. */
   isFavourite(jobId: string, userId: string): Promise<boolean>;
   /** Marks or unmarks a job as one of a user's favourites. */
@@ -262,7 +272,7 @@ export interface JobStore {
   markDeleted(id: string, by: string, now: number): Promise<void>;
   /** A page of the recycle bin as `viewer` sees it, the latest deleted first. */
   listRecycled(
-    viewer: BinViewer,
+    viewer: Viewer,
     query: { search?: string; limit: number; offset: number },
   ): Promise<{ items: RecycledJob[]; total: number }>;
   /** `findAccess` of a job in the recycle bin (not one whose purge was asked for). */

@@ -77,6 +77,12 @@ describe('kiln login and kiln jobs, real processes', () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toContain('hello-cli');
     expect(table.stdout).toContain(id);
+    // Without a project: every project's jobs (ListJob), each with its project.
+    const everywhere = JSON.parse((await user.run(['jobs', 'list', '-o', 'json'])).stdout);
+    expect(everywhere.find((j: { id: string }) => j.id === id)).toMatchObject({
+      job_name: 'hello-cli',
+      project_name: 'default',
+    });
 
     const shown = await user.run(['jobs', 'show', id]);
     expect(shown.code).toBe(0);

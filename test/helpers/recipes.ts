@@ -270,6 +270,11 @@ export const RECIPES: Record<OperationId, Recipe> = {
     needs: 'read',
     request: async () => ({ method: 'DELETE', url: '/v1/job/recycling-empty' }),
   },
+  listJob: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v1/job/list?page_size=5&search=job' }),
+  },
   setKeepTime: {
     names: 'nothing',
     needs: 'admin',

@@ -30,27 +30,35 @@ const JOB_COLUMNS: Column<JobListItem>[] = [
   { header: 'disabled', value: (j) => (j.disabled ? 'yes' : '') },
   { header: 'favourite', value: (j) => (j.favorite ? '★' : '') },
 ];
+/** The list across projects says whose each job is. */
+const PROJECT_COLUMN: Column<JobListItem & { project_name?: string }> = {
+  header: 'project',
+  value: (j) => j.project_name ?? '',
+};
 
-/** Every job of a project matching the filters, fetched a page of 100 at a time. */
-async function* projectJobs(
+/**
+ * Every job of a project (ListProjectJobs), or of every project the caller can see (ListJob),
+ * matching the filters, fetched a page of 100 at a time.
+ */
+async function* listedJobs(
   client: Kiln,
-  projectId: string,
+  projectId: string | undefined,
   filters: { search?: string; status?: string; favourites?: boolean },
-): AsyncGenerator<JobListItem> {
+): AsyncGenerator<JobListItem & { project_name?: string }> {
   for (let page = 0, seen = 0; ; page++) {
-    const list = await client.listProjectJobs({
-      params: { project_id: projectId },
-      query: {
-        page_index: page,
-        page_size: 100,
-        ...(filters.search && { search: filters.search }),
-        ...(filters.status && { build_status: filters.status }),
-        ...(filters.favourites && { favorite: 'true' }),
-      },
-    });
-    yield* list.jobs;
-    seen += list.jobs.length;
-    if (list.jobs.length === 0 || seen >= list.total) return;
+    const query = {
+      page_index: page,
+      page_size: 100,
+      ...(filters.search && { search: filters.search }),
+      ...(filters.status && { build_status: filters.status }),
+      ...(filters.favourites && { favorite: 'true' }),
+    };
+    const { jobs, total } = projectId
+      ? await client.listProjectJobs({ params: { project_id: projectId }, query })
+      : await client.listJob({ query }).then((r) => ({ jobs: r.result.job_list, total: r.result.total }));
+    yield* jobs;
+    seen += jobs.length;
+    if (jobs.length === 0 || seen >= total) return;
   }
 }
 
@@ -73,8 +81,8 @@ function registerReadCommands(jobs: Command, ctx: CliContext): void {
   outputOption(
     jobs
       .command('list')
-      .description("A project's jobs (build tasks)")
-      .argument('<project>', 'project id or name (see `kiln projects`)')
+      .description("A project's jobs (build tasks); without a project, those of every project you can see")
+      .argument('[project]', 'project id or name (see `kiln projects`)')
       .option('-s, --search <text>', 'only jobs whose name contains this')
       .option(
         '--status <status>',
@@ -83,13 +91,14 @@ function registerReadCommands(jobs: Command, ctx: CliContext): void {
       .option('--favourites', 'only your favourite jobs (`kiln jobs favourite`)'),
   ).action(
     async (
-      project: string,
+      project: string | undefined,
       opts: { search?: string; status?: string; favourites?: boolean; output: OutputFormat },
     ) => {
       const client = ctx.client();
-      const projectId = await resolveProject(client, project);
-      const writer = new RowWriter(opts.output, JOB_COLUMNS, ctx.out);
-      for await (const job of projectJobs(client, projectId, opts)) writer.row(job);
+      const projectId = project === undefined ? undefined : await resolveProject(client, project);
+      const columns = projectId ? JOB_COLUMNS : [...JOB_COLUMNS, PROJECT_COLUMN];
+      const writer = new RowWriter(opts.output, columns, ctx.out);
+      for await (const job of listedJobs(client, projectId, opts)) writer.row(job);
       writer.end();
     },
   );

@@ -1,4 +1,4 @@
-import type { JobInfoFields, JobListItem } from '../../contract/jobs.ts';
+import type { JobInfoFields, JobListItem, UserJobListItem } from '../../contract/jobs.ts';
 import { buildTimeOf, type Build } from '../../domain/build.ts';
 import { roleAllows } from '../../domain/roles.ts';
 import type { JobSummary } from '../../engine/job-service.ts';
@@ -78,5 +78,26 @@ export function toJobListItem(s: JobSummary, now: number): JobListItem {
     build_project_id: s.job.id,
     last_job_running_status: last?.runningStatus ?? '',
     last_build_user_id: last?.userId ?? '',
+  };
+}
+
+/** A job as ListJob lists it: the project list's item, with its project and its last build's source. */
+export function toUserJobListItem(s: JobSummary & { projectName: string }, now: number): UserJobListItem {
+  const last = s.last;
+  return {
+    ...toJobListItem(s, now),
+    user_id: s.job.creatorId,
+    nick_name: s.creator?.displayName ?? '',
+    project_id: s.job.projectId,
+    project_name: s.projectName,
+    task_id: s.job.id,
+    code_branch: last?.codeBranch ?? '',
+    commit_id: last?.commitId ?? '',
+    commit_detail_url: '',
+    build_number: last ? String(last.number) : '',
+    forbidden_msg: s.job.disabled ? s.job.disabledReason : '',
+    build_type: last?.buildType ?? '',
+    tag: last?.buildType === 'tag' ? last.codeBranch : '',
+    project_permission_switch: false,
   };
 }

@@ -1,7 +1,7 @@
 import { jobListQuery } from '../../domain/job-list.ts';
 import type { JobConfigBody, UpdateJobBody } from '../../contract/jobs.ts';
 import type { Principal } from '../../domain/identity.ts';
-import { toJobListItem } from '../mappers/job.mapper.ts';
+import { toJobListItem, toUserJobListItem } from '../mappers/job.mapper.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
 import { ok, SUCCESS } from './deps.ts';
 
@@ -17,7 +17,8 @@ type JobOps =
   | 'disableBuildJob'
   | 'enableBuildJob'
   | 'showJobListByProjectId'
-  | 'listProjectJobs';
+  | 'listProjectJobs'
+  | 'listJob';
 
 /** Creating, reading, changing and deleting jobs. */
 export function jobHandlers(deps: RouteDeps): HandlerGroup<JobOps> {
@@ -66,5 +67,10 @@ export function jobHandlers(deps: RouteDeps): HandlerGroup<JobOps> {
     showJobListByProjectId: ({ caller, params, query }) =>
       list(caller, params.project_id, { page_index: query.page_index, page_size: query.page_size }),
     listProjectJobs: ({ caller, params, query }) => list(caller, params.project_id, query),
+    async listJob({ caller, query }) {
+      const { items, total } = await jobs.listVisible(caller, jobListQuery(query));
+      const now = clock.now();
+      return { result: { total, job_list: items.map((s) => toUserJobListItem(s, now)) }, status: 'success' };
+    },
   };
 }

@@ -3,7 +3,7 @@ import { MAX_BUILD_NUMBER } from '../../domain/build.ts';
 import { FINISHED_STATE, type JobListQuery } from '../../domain/job-list.ts';
 import { DAY_MS } from '../../domain/time.ts';
 import type { Role } from '../../domain/roles.ts';
-import type { BinViewer, JobAccessRecord, JobRecord, JobStore, RecycledJob } from '../ports.ts';
+import type { JobAccessRecord, JobRecord, JobStore, RecycledJob, Viewer, VisibleJob } from '../ports.ts';
 import type { Database, JobRow } from '../schema.ts';
 import { jobToRow, toJobRecord, toProject } from './mappers.ts';
 import { nameContains } from './search.ts';
@@ -76,17 +76,53 @@ export class SqlJobStore implements JobStore {
     query: JobListQuery,
     viewerId: string,
   ): Promise<{ items: (JobRecord & { favorite: boolean })[]; total: number }> {
+    const { rows, total } = await this.listJobs({ projectId }, query, viewerId);
+    return { items: rows.map((r) => ({ ...toJobRecord(r), favorite: r.favorite_of !== null })), total };
+  }
+
+  async listVisible(viewer: Viewer, query: JobListQuery): Promise<{ items: VisibleJob[]; total: number }> {
+    const { rows, total } = await this.listJobs({ viewer }, query, viewer.userId);
+    return {
+      items: rows.map((r) => ({
+        ...toJobRecord(r),
+        favorite: r.favorite_of !== null,
+        projectName: r.project_name,
+        // A domain administrator may do everything in every project of the domain.
+        role: viewer.admin ? 'owner' : (r.member_role as Role),
+      })),
+      total,
+    };
+  }
+
+  /**
+   * The live jobs of one project, or of the projects a viewer sees, filtered, sorted and paged as
+   * `query` asks, with whether each is a favourite of `viewerId`, its project's name and the
+   * viewer's role in it.
+   */
+  private async listJobs(
+    scope: { projectId: string } | { viewer: Viewer },
+    query: JobListQuery,
+    viewerId: string,
+  ) {
     // The last build is the one numbered last_build_number: one key lookup per job.
     let q = this.db
       .selectFrom('jobs')
+      .innerJoin('projects', 'projects.id', 'jobs.project_id')
+      .leftJoin('project_members as member', (join) =>
+        join.onRef('member.project_id', '=', 'jobs.project_id').on('member.user_id', '=', viewerId),
+      )
       .leftJoin('builds as last', (join) =>
         join.onRef('last.job_id', '=', 'jobs.id').onRef('last.number', '=', 'jobs.last_build_number'),
       )
       .leftJoin('job_favourites as fav', (join) =>
         join.onRef('fav.job_id', '=', 'jobs.id').on('fav.user_id', '=', viewerId),
       )
-      .where('jobs.deleted_at', 'is', null)
-      .where('jobs.project_id', '=', projectId);
+      .where('jobs.deleted_at', 'is', null);
+    if ('projectId' in scope) q = q.where('jobs.project_id', '=', scope.projectId);
+    else {
+      q = q.where('projects.domain_id', '=', scope.viewer.domainId);
+      if (!scope.viewer.admin) q = q.where('member.role', 'is not', null);
+    }
     if (query.search) q = q.where(nameContains('jobs.name', query.search));
     if (query.creatorId) q = q.where('jobs.creator_id', '=', query.creatorId);
     if (query.favorites) q = q.where('fav.job_id', 'is not', null);
@@ -106,7 +142,7 @@ export class SqlJobStore implements JobStore {
     const [rows, count] = await Promise.all([
       q
         .selectAll('jobs')
-        .select('fav.job_id as favorite_of')
+        .select(['fav.job_id as favorite_of', 'projects.name as project_name', 'member.role as member_role'])
         .orderBy(key, order)
         .orderBy('jobs.name', order)
         .orderBy('jobs.id', order)
@@ -115,10 +151,7 @@ export class SqlJobStore implements JobStore {
         .execute(),
       q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
     ]);
-    return {
-      items: rows.map((r) => ({ ...toJobRecord(r), favorite: r.favorite_of !== null })),
-      total: Number(count.n),
-    };
+    return { rows, total: Number(count.n) };
   }
   async isFavourite(jobId: string, userId: string): Promise<boolean> {
     const row = await this.db
@@ -191,7 +224,7 @@ export class SqlJobStore implements JobStore {
   }
 
   async listRecycled(
-    viewer: BinViewer,
+    viewer: Viewer,
     query: { search?: string; limit: number; offset: number },
   ): Promise<{ items: RecycledJob[]; total: number }> {
     let q = this.recycled()

@@ -226,10 +226,10 @@ onEveryStore((store) => {
         } finally {
           kiln.storage.transaction = transaction;
         }
-        // Two batches of 100 went; the totals read from the day counts say so.
+        // Two batches of 50 went; the totals read from the day counts say so.
         const left = await numbersOf(jobId);
-        expect(left.length).toBe(150);
-        expect(left[0]).toBe(201);
+        expect(left.length).toBe(250);
+        expect(left[0]).toBe(101);
         await kiln.engine.retention.retain(jobId);
         expect(await numbersOf(jobId)).toEqual([341, 342, 343, 344, 345, 346, 347, 348, 349, 350]);
       });
