@@ -77,3 +77,32 @@ export const YamlTemplateQuery = Type.Object({
 export const SystemParametersResult = Envelope(
   Type.Array(Type.Object({ id: Type.Integer(), parameter_name: Type.String(), description: Type.String() })),
 );
+
+/** ShowBuildParamsList answer: the parameter kinds a job may define, with their fields and checks. */
+export const BuildParamsList = Envelope(
+  Type.Object({
+    build_parameters: Type.Array(
+      Type.Object({
+        name: Type.String({ description: 'Definition class' }),
+        title: Type.String(),
+        params: Type.Array(
+          Type.Object({
+            name: Type.String(),
+            title: Type.String(),
+            type: Type.String({ description: 'text, textarea, boolean or list' }),
+            required: Type.Boolean(),
+            constraints: Type.Array(
+              Type.Object({
+                errormsg: Type.String(),
+                type: Type.String({ description: 'maxLen, minLen or regex' }),
+                value: Type.String(),
+              }),
+            ),
+            deletion: Type.Boolean(),
+            defaults: Type.Boolean(),
+          }),
+        ),
+      }),
+    ),
+  }),
+);

@@ -412,6 +412,14 @@ export const operations = {
     query: jobViews.YamlTemplateQuery,
     response: { 200: views.BuildScriptResult },
   }),
+  showBuildParamsList: op({
+    method: 'GET',
+    path: '/v1/job/build-params',
+    summary: 'The kinds of parameter a task may define, with their fields and the checks Kiln makes',
+    tag: 'Jobs',
+    auth: 'project',
+    response: { 200: jobViews.BuildParamsList },
+  }),
   showJobSystemParameters: op({
     method: 'GET',
     path: '/v1/job/system-parameters',

@@ -43,6 +43,8 @@ export const RESERVED_PARAMETERS = [
 
 /** A parameter name: letters, digits and _, not starting with a digit. */
 export const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** What a parameter name that is not one must be. */
+export const PARAM_NAME_RULE = 'must be a name of letters, digits and _ not starting with a digit';
 
 /** True for a name Kiln sets itself (its own, the predefined CodeArts parameters, KILN_*). */
 export function isReservedParameter(name: string): boolean {
@@ -194,11 +196,7 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
   const seen = new Set<string>();
   (config.parameters ?? []).forEach((doc, i) => {
     const p = parameterSpec(doc);
-    if (!PARAM_NAME.test(p.name))
-      add(
-        `parameters[${i}].params.name`,
-        'must be a name of letters, digits and _ not starting with a digit',
-      );
+    if (!PARAM_NAME.test(p.name)) add(`parameters[${i}].params.name`, PARAM_NAME_RULE);
     else if (isReservedParameter(p.name))
       add(`parameters[${i}].params.name`, `"${p.name}" is set by Kiln and cannot be a parameter`);
     else if (seen.has(p.name)) add(`parameters[${i}].params.name`, `parameter "${p.name}" is defined twice`);

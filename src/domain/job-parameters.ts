@@ -6,6 +6,9 @@ import type { JobParameterDoc } from './job-document.ts';
  * for the engine and the dashboard alike.
  */
 
+/** The definition class of a parameter (CodeArts' "String Parameters"; a choice has `limits`). */
+export const STRING_PARAMETER = 'hudson.model.StringParameterDefinition';
+
 /** The run-time parameter CodeArts uses to choose the branch to build. */
 export const BRANCH_PARAMETER = 'codeBranch';
 /** Where a code-based job's build.yml is, unless its CB_BUILD_YAML_PATH parameter names another file. */

@@ -508,6 +508,11 @@ export const RECIPES: Record<OperationId, Recipe> = {
     needs: 'self',
     request: async () => ({ method: 'GET', url: '/v1/job/system-parameters' }),
   },
+  showBuildParamsList: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v1/job/build-params' }),
+  },
   receiveWebhook: {
     names: 'job',
     needs: 'public',

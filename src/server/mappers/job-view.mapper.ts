@@ -1,4 +1,5 @@
 import type { JobConfig } from '../../domain/job-document.ts';
+import { STRING_PARAMETER } from '../../domain/job-parameters.ts';
 
 /** What ShowJobPipelineInfo says a job name may be (checkJobConfig's rules). */
 const JOB_NAME_RULES =
@@ -28,7 +29,7 @@ export function toPipelineInfo(config: JobConfig) {
     parameters: (config.parameters ?? []).map((p) => ({
       region: '',
       language: '',
-      name: p.name ?? 'hudson.model.StringParameterDefinition',
+      name: p.name ?? STRING_PARAMETER,
       params: (p.params ?? []).map((item) => ({ name: item.name ?? '', value: item.value ?? '' })),
     })),
     job_name: config.job_name,

@@ -3,6 +3,7 @@ import { actionOfModule } from '../../../src/domain/actions.ts';
 import {
   BUILD_YAML_PATH_PARAMETER,
   parameterSpec,
+  STRING_PARAMETER,
   withParam,
   type ParameterSpec,
 } from '../../../src/domain/job-parameters.ts';
@@ -24,7 +25,6 @@ export const TIMEOUT_UNITS = ['MINUTES', 'HOURS', 'SECONDS'] as const;
 /** The step module Kiln runs. */
 export const SHELL_MODULE = 'kiln.shell';
 /** CodeArts' class name of a text parameter. */
-export const STRING_PARAMETER = 'hudson.model.StringParameterDefinition';
 /** Where a job's build is defined: its own steps (graphical) or the repository's build.yml (code-based). */
 export const BUILD_DEFINITIONS = ['ACTION', 'YAML'] as const;
 export type BuildDefinition = (typeof BUILD_DEFINITIONS)[number];

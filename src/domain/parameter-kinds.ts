@@ -1,0 +1,89 @@
+import { PARAM_NAME, PARAM_NAME_RULE } from './job-config.ts';
+import { STRING_PARAMETER } from './job-parameters.ts';
+
+/** One field of a parameter definition, as an editor offers it (ShowBuildParamsList). */
+export interface ParameterField {
+  name: string;
+  title: string;
+  type: 'text' | 'textarea' | 'boolean' | 'list';
+  required: boolean;
+  /** The checks Kiln makes of the field's value (job-config.ts, job-document.ts). */
+  constraints: { type: 'maxLen' | 'minLen' | 'regex'; value: string; errormsg: string }[];
+  /** The field may be taken off a definition. */
+  deletion: boolean;
+  /** The field is filled in by default. */
+  defaults: boolean;
+}
+
+/** A kind of parameter a job may define, with its fields. */
+export interface ParameterKind {
+  name: string;
+  title: string;
+  params: ParameterField[];
+}
+
+const maxLen = (n: number) =>
+  ({ type: 'maxLen', value: String(n), errormsg: `at most ${n} characters` }) as const;
+
+/**
+ * The parameter kinds Kiln runs builds with: CodeArts' string parameter, whose name/value list
+ * Kiln reads as `parameterSpec` does (a choice is a string parameter with `limits`). The checks are
+ * the ones a job's create and update make.
+ */
+export const PARAMETER_KINDS: ParameterKind[] = [
+  {
+    name: STRING_PARAMETER,
+    title: 'String Parameters',
+    params: [
+      {
+        name: 'name',
+        title: 'Parameter',
+        type: 'text',
+        required: true,
+        constraints: [
+          maxLen(128),
+          { type: 'minLen', value: '1', errormsg: 'at least 1 character' },
+          { type: 'regex', value: PARAM_NAME.source, errormsg: PARAM_NAME_RULE },
+        ],
+        deletion: false,
+        defaults: false,
+      },
+      {
+        name: 'defaultValue',
+        title: 'Default value',
+        type: 'text',
+        required: false,
+        constraints: [maxLen(65536)],
+        deletion: false,
+        defaults: true,
+      },
+      {
+        name: 'description',
+        title: 'Description',
+        type: 'textarea',
+        required: false,
+        constraints: [maxLen(65536)],
+        deletion: true,
+        defaults: true,
+      },
+      {
+        name: 'sensitiveVar',
+        title: 'Sensitive: masked in logs and in the job as shown',
+        type: 'boolean',
+        required: false,
+        constraints: [],
+        deletion: true,
+        defaults: true,
+      },
+      {
+        name: 'limits',
+        title: 'Allowed values (a choice); none: any value',
+        type: 'list',
+        required: false,
+        constraints: [],
+        deletion: true,
+        defaults: false,
+      },
+    ],
+  },
+];

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestKiln } from '../../helpers/app.ts';
+import { createTestKiln, jobBody } from '../../helpers/app.ts';
+import { ADMIN, onEveryStore, tokenOf } from '../../helpers/foundation.ts';
+import { expectShape } from '../../helpers/shapes.ts';
+
+/**
+ * ShowBuildParamsList (`GET /v1/job/build-params`): the parameter kinds a job may define, with
+ * their fields and checks. The checks it states are the ones job creation makes: a name its regex
+ * refuses is refused by CreateBuildJob, one it accepts is accepted.
+ */
+
+const FIELD = {
+  name: 'string',
+  title: 'string',
+  type: 'string',
+  required: 'boolean',
+  constraints: [{ errormsg: 'string', type: 'string', value: 'string' }],
+  deletion: 'boolean',
+  defaults: 'boolean',
+} as const;
+
+interface Field {
+  name: string;
+  constraints: { type: string; value: string }[];
+}
+
+onEveryStore((store) => {
+  describe('ShowBuildParamsList', () => {
+    let kiln: TestKiln;
+    let token: string;
+    let projectId: string;
+
+    beforeAll(async () => {
+      kiln = await createTestKiln({ store });
+      token = await tokenOf(kiln, ADMIN);
+      projectId = await kiln.defaultProjectId();
+    });
+    afterAll(() => kiln?.close());
+
+    it("states the string parameter's fields, and the name check job creation makes", async () => {
+      const res = await kiln.call(token, { method: 'GET', url: '/v1/job/build-params' });
+      expect(res.statusCode, res.body).toBe(200);
+      const body = res.json();
+      expectShape(body, {
+        result: { build_parameters: [{ name: 'string', title: 'string', params: [FIELD] }] },
+        error: 'null',
+        status: 'string',
+      });
+      const [kind] = body.result.build_parameters;
+      expect(kind.name).toBe('hudson.model.StringParameterDefinition');
+      const fields = kind.params as Field[];
+      expect(fields.map((f) => f.name)).toEqual([
+        'name',
+        'defaultValue',
+        'description',
+        'sensitiveVar',
+        'limits',
+      ]);
+      const nameChecks = fields[0]!.constraints;
+      const pattern = new RegExp(nameChecks.find((c) => c.type === 'regex')!.value);
+      const longest = Number(nameChecks.find((c) => c.type === 'maxLen')!.value);
+
+      for (const [i, name] of [
+        'ok_name',
+        '_x',
+        '1starts_with_digit',
+        'has-dash',
+        'a'.repeat(longest),
+        'a'.repeat(longest + 1),
+      ].entries()) {
+        const created = await kiln.call(token, {
+          method: 'POST',
+          url: '/v3/jobs/create',
+          payload: jobBody(projectId, {
+            job_name: `params-${i}`,
+            parameters: [
+              {
+                name: 'hudson.model.StringParameterDefinition',
+                params: [
+                  { name: 'name', value: name },
+                  { name: 'defaultValue', value: 'x' },
+                ],
+              },
+            ],
+          }),
+        });
+        const stated = pattern.test(name) && name.length <= longest;
+        expect({ name, status: created.statusCode }).toEqual({ name, status: stated ? 200 : 400 });
+      }
+    });
+  });
+});
