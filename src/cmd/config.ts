@@ -197,6 +197,12 @@ export const OPTIONS = {
     help: 'on: the bucket goes in the URL path (endpoint/bucket/key), as most self-hosted S3 servers need; off: in the host name (bucket.endpoint), as AWS prefers',
     parse: onOff,
   },
+  maxJobsPerProject: {
+    env: 'KILN_MAX_JOBS_PER_PROJECT',
+    default: '0',
+    help: 'The most jobs a project may have (those in the recycle bin do not count); creating, copying or restoring one more is refused, and CheckJobCountIsTopLimit says so. 0: no limit',
+    parse: int(0, 1_000_000),
+  },
   recycleBinDays: {
     env: 'KILN_RECYCLE_BIN_DAYS',
     default: '30',

@@ -91,6 +91,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     artifactBlobs: artifactStore.blobs,
     artifactMaxBytes: config.artifactMaxBytes,
     recycleBinDays: config.recycleBinDays,
+    maxJobsPerProject: config.maxJobsPerProject,
     logger,
     ...(options.passwordCost !== undefined && { passwordCost: options.passwordCost }),
   });

@@ -181,6 +181,20 @@ export const JobNameQuery = Type.Object({
   job_name: Type.String({ minLength: 1, maxLength: 128 }),
 });
 
+/** CheckJobCountIsTopLimit query: Kiln's limit is per project (KILN_MAX_JOBS_PER_PROJECT). */
+export const JobCountQuery = Type.Object({
+  project_id: Type.Optional(
+    Id32('Kiln: the project to check; without it, whether every project the caller can see is full'),
+  ),
+});
+
+/** CheckJobCountIsTopLimit answer. */
+export const LimitReached = Type.Object({
+  result: Type.Boolean({ description: 'true: no job can be added (the limit is reached)' }),
+  error: Type.Union([Type.String(), Type.Null()]),
+  status: Type.String(),
+});
+
 /** CheckJobNameIsExists answer. */
 export const NameExists = Type.Object({ result: Type.Boolean(), status: Type.String() });
 

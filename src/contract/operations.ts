@@ -224,6 +224,15 @@ export const operations = {
     params: JobIdParams,
     response: { 200: jobs.CopyNameResult },
   }),
+  checkJobCountIsTopLimit: op({
+    method: 'GET',
+    path: '/v1/job/check/count',
+    summary: 'Whether a project has as many build tasks as the server allows (KILN_MAX_JOBS_PER_PROJECT)',
+    tag: 'Jobs',
+    auth: 'project',
+    query: jobs.JobCountQuery,
+    response: { 200: jobs.LimitReached },
+  }),
   checkJobNameIsExists: op({
     method: 'GET',
     path: '/v1/job/check/exist',

@@ -13,6 +13,7 @@ import { BuildService } from './build-service.ts';
 import { DirectoryService } from './directory-service.ts';
 import { DispatchService } from './dispatch-service.ts';
 import { ImportService } from './import-service.ts';
+import { JobLimit } from './job-limit.ts';
 import { JobService } from './job-service.ts';
 import { LogService } from './log-service.ts';
 import { PasswordWork, type PasswordWorkLimits } from './password-work.ts';
@@ -48,6 +49,8 @@ export interface EngineDeps {
   artifactMaxBytes?: number;
   /** Days a deleted job stays in the recycle bin (default DEFAULT_RECYCLE_BIN_DAYS). */
   recycleBinDays?: number;
+  /** The most live jobs a project may have; 0 or absent: no limit. */
+  maxJobsPerProject?: number;
   /** Build logs are cut at this many bytes (default 100 MB). */
   logMaxBytes?: number;
   /** Where background loops report failures (each one; the logger gets each outage once). */
@@ -152,12 +155,14 @@ export function createEngine(deps: EngineDeps): Engine {
   );
   const scheduler = new Scheduler(deps.storage, deps.clock, deps.timeZone, events, stored, log);
   const webhooks = new WebhookService(deps.storage, secrets, builds, deps.clock, log);
+  const jobLimit = new JobLimit(deps.maxJobsPerProject ?? 0);
   const bin = new RecycleBinService(
     deps.storage,
     deps.clock,
     scheduler,
     deps.artifactBlobs,
     deps.recycleBinDays ?? DEFAULT_RECYCLE_BIN_DAYS,
+    jobLimit,
     log,
   );
   const timers: NodeJS.Timeout[] = [];
@@ -190,7 +195,7 @@ export function createEngine(deps: EngineDeps): Engine {
   return {
     auth,
     directory: new DirectoryService(deps.storage, deps.clock, cost),
-    jobs: new JobService(deps.storage, deps.clock, secrets, stored, events, scheduler),
+    jobs: new JobService(deps.storage, deps.clock, secrets, stored, events, scheduler, jobLimit),
     bin,
     records: new RecordsService(deps.storage, deps.clock, deps.timeZone),
     accessKeys,

@@ -19,6 +19,7 @@ import { roleAllows, type Role } from '../domain/roles.ts';
 import { isUniqueViolation } from '../storage/errors.ts';
 import type { JobChange, JobRecord, JobVersion, Storage, Stores } from '../storage/ports.ts';
 import { requireJob, requireProject, viewerOf } from './access.ts';
+import type { JobLimit } from './job-limit.ts';
 import type { BuildEvents } from './build-events.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -68,6 +69,7 @@ export class JobService {
     private readonly stored: StoredSecrets,
     private readonly events: BuildEvents,
     private readonly scheduler: Scheduler,
+    private readonly limit: JobLimit,
   ) {}
 
   private conflict(error: unknown, name: string): unknown {
@@ -97,6 +99,7 @@ export class JobService {
     };
     try {
       await this.storage.transaction(async (tx) => {
+        await this.limit.requireRoom(tx, job.projectId, 1);
         await tx.jobs.insert(job);
         await this.recordChange(tx, caller, job.id, 'CREATE', job.config, now);
         await this.scheduler.track(tx, job.id, toJobSpec(config), now);
@@ -391,6 +394,11 @@ export class JobService {
     const user = userLookup(this.storage);
     const summaries = await Promise.all(items.map((job) => this.summary(job, job.favorite, role, user)));
     return { items: summaries, total };
+  }
+
+  /** CheckJobCountIsTopLimit (see JobLimit.reached). */
+  limitReached(caller: Principal, projectId: string | undefined): Promise<boolean> {
+    return this.limit.reached(this.storage, caller, projectId);
   }
 
   /** ListJob: the jobs of every project the caller can see, a page at a time, with their projects' names. */

@@ -11,6 +11,7 @@ import type { Scheduler } from './scheduler.ts';
 import { storedJobDocument } from './stored-secrets.ts';
 import { MAX_RECYCLE_BIN_DAYS } from '../domain/time.ts';
 import { removeBuilds } from './build-removal.ts';
+import type { JobLimit } from './job-limit.ts';
 import { userLookup } from './user-lookup.ts';
 
 /** Days a deleted job stays in the recycle bin unless configured otherwise. */
@@ -48,6 +49,7 @@ export class RecycleBinService {
     private readonly blobs: ArtifactBlobStore | undefined,
     /** Days a job stays in the bin before the purge deletes it, where its domain set none. */
     private readonly defaultKeepDays: number,
+    private readonly limit: JobLimit,
     private readonly logger: Logger,
   ) {}
 
@@ -91,6 +93,9 @@ export class RecycleBinService {
     const found = await this.find(caller, jobIds, 'build');
     const now = this.clock.now();
     await this.storage.transaction(async (tx) => {
+      const perProject = new Map<string, number>();
+      for (const { job } of found) perProject.set(job.projectId, (perProject.get(job.projectId) ?? 0) + 1);
+      for (const [projectId, adding] of perProject) await this.limit.requireRoom(tx, projectId, adding);
       for (const { job } of found) {
         try {
           if (!(await tx.jobs.restore(job.id, now)))

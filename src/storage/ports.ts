@@ -124,6 +124,11 @@ export interface ProjectStore {
   /** Removes a member; returns false when they were not one. */
   removeMember(projectId: string, userId: string): Promise<boolean>;
   findRole(projectId: string, userId: string): Promise<Role | undefined>;
+  /**
+   * Locks the project's row until the transaction ends (PostgreSQL; SQLite's writers take turns
+   * anyway): adding jobs under a job limit counts and inserts without a second writer between.
+   */
+  lockForJobs(projectId: string): Promise<void>;
   listMembers(projectId: string): Promise<(Membership & { userName: string; displayName: string })[]>;
 }
 
@@ -250,6 +255,8 @@ export interface JobStore {
     query: JobListQuery,
     viewerId: string,
   ): Promise<{ items: (JobRecord & { favorite: boolean })[]; total: number }>;
+  /** How many live jobs (not in the recycle bin) the project has. */
+  countLive(projectId: string): Promise<number>;
   /** ListJob: the live jobs of every project the viewer sees, as listByProject filters and pages them. */
   listVisible(viewer: Viewer, query: JobListQuery): Promise<{ items: VisibleJob[]; total: number }>;
   /** Whether the user marked the job a favourite. */

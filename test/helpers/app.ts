@@ -78,6 +78,8 @@ export interface TestKilnOptions {
   runner?: { slots: number; env?: Record<string, string> };
   leaseMs?: number;
   logMaxBytes?: number;
+  /** KILN_MAX_JOBS_PER_PROJECT (default: no limit). */
+  maxJobsPerProject?: number;
   /** Limits of the sign-in password work (the engine's defaults when unset). */
   passwordWork?: PasswordWorkLimits;
   /** The engine's and the local runner's service log (silent unless KILN_TEST_LOG is set). */
@@ -139,6 +141,7 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
     passwordCost: 10,
     ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
     ...(options.logMaxBytes !== undefined && { logMaxBytes: options.logMaxBytes }),
+    ...(options.maxJobsPerProject !== undefined && { maxJobsPerProject: options.maxJobsPerProject }),
     ...(options.passwordWork && { passwordWork: options.passwordWork }),
     ...(options.logger && { logger: options.logger }),
   });

@@ -270,6 +270,11 @@ export const RECIPES: Record<OperationId, Recipe> = {
     needs: 'read',
     request: async () => ({ method: 'DELETE', url: '/v1/job/recycling-empty' }),
   },
+  checkJobCountIsTopLimit: {
+    names: 'project',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/job/check/count?project_id=${fx.projectId}` }),
+  },
   listJob: {
     names: 'nothing',
     needs: 'self',

@@ -10,6 +10,7 @@ type CopyOps =
   | 'copyJob'
   | 'showCopyName'
   | 'checkJobNameIsExists'
+  | 'checkJobCountIsTopLimit'
   | 'showDisable'
   | 'disableTheJob'
   | 'stopTheJob';
@@ -50,6 +51,9 @@ export function jobCopyHandlers(deps: RouteDeps): HandlerGroup<CopyOps> {
     },
     async showCopyName({ caller, params }) {
       return ok(await jobs.copyName(caller, params.job_id));
+    },
+    async checkJobCountIsTopLimit({ caller, query }) {
+      return { result: await jobs.limitReached(caller, query.project_id), error: null, status: 'success' };
     },
     async checkJobNameIsExists({ caller, query }) {
       return { result: await jobs.nameTaken(caller, query.project_id, query.job_name), status: 'success' };

@@ -226,6 +226,14 @@ export class SqlProjectStore implements ProjectStore {
       .executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
+  async lockForJobs(projectId: string): Promise<void> {
+    // An update that changes nothing still takes the row's lock (select ... for update is not SQLite).
+    await this.db
+      .updateTable('projects')
+      .set({ id: sql`id` })
+      .where('id', '=', projectId)
+      .execute();
+  }
   async findRole(projectId: string, userId: string): Promise<Role | undefined> {
     const row = await this.db
       .selectFrom('project_members')

@@ -281,6 +281,14 @@ export class SqlJobStore implements JobStore {
       .execute();
   }
 
+  async countLive(projectId: string): Promise<number> {
+    const row = await this.live()
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('project_id', '=', projectId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async idsWithBuildRetention(): Promise<string[]> {
     // A cheap filter on the stored text (`_` matches itself too: no escape, which SQLite and
     // PostgreSQL spell differently); the engine reads each document for the rule itself.
