@@ -78,6 +78,17 @@ export const SystemParametersResult = Envelope(
   Type.Array(Type.Object({ id: Type.Integer(), parameter_name: Type.String(), description: Type.String() })),
 );
 
+/** ShowDefaultBuildParameters answer. */
+export const DefaultParameters = Type.Object({
+  result: Type.Array(
+    Type.Object({
+      name: Type.String({ description: 'Definition class' }),
+      params: Type.Array(Type.Object({ name: Type.String(), value: Type.String() })),
+    }),
+  ),
+  status: Type.String(),
+});
+
 /** ShowBuildParamsList answer: the parameter kinds a job may define, with their fields and checks. */
 export const BuildParamsList = Envelope(
   Type.Object({

@@ -421,6 +421,14 @@ export const operations = {
     query: jobViews.YamlTemplateQuery,
     response: { 200: views.BuildScriptResult },
   }),
+  showDefaultBuildParameters: op({
+    method: 'GET',
+    path: '/v1/job/default-parameters',
+    summary: 'The parameters a new build task starts with (codeBranch)',
+    tag: 'Jobs',
+    auth: 'project',
+    response: { 200: jobViews.DefaultParameters },
+  }),
   showBuildParamsList: op({
     method: 'GET',
     path: '/v1/job/build-params',

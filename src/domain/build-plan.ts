@@ -99,12 +99,9 @@ export function planBuild(spec: JobSpec, req: RunRequest, context?: BuildContext
       message: `"${yamlPath}" is not a path inside the repository (relative, without ..)`,
     });
 
+  // An empty codeBranch (ShowDefaultBuildParameters' default) means the job's own branch.
   const branch =
-    req.branch ??
-    given.get(BRANCH_PARAMETER) ??
-    parameters.find((p) => p.name === BRANCH_PARAMETER)?.value ??
-    spec.scm?.branch ??
-    '';
+    req.branch ?? (parameters.find((p) => p.name === BRANCH_PARAMETER)?.value || spec.scm?.branch || '');
   if (branch !== '' && !isValidRefName(branch))
     issues.push({ field: BRANCH_PARAMETER, message: `"${branch}" is not a valid branch name` });
   if (req.tag !== undefined && !isValidRefName(req.tag))

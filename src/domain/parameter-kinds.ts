@@ -1,5 +1,5 @@
 import { PARAM_NAME, PARAM_NAME_RULE } from './job-config.ts';
-import { STRING_PARAMETER } from './job-parameters.ts';
+import { BRANCH_PARAMETER, STRING_PARAMETER } from './job-parameters.ts';
 
 /** One field of a parameter definition, as an editor offers it (ShowBuildParamsList). */
 export interface ParameterField {
@@ -14,6 +14,30 @@ export interface ParameterField {
   /** The field is filled in by default. */
   defaults: boolean;
 }
+
+/** A parameter definition in CodeArts' name/value list form, as a new job starts with it. */
+export interface DefaultParameter {
+  name: string;
+  params: { name: string; value: string }[];
+}
+
+/**
+ * ShowDefaultBuildParameters: the parameters a new job starts with. codeBranch picks the branch to
+ * build at run time; empty (the default) builds the branch of the job's repository.
+ */
+export const DEFAULT_PARAMETERS: DefaultParameter[] = [
+  {
+    name: STRING_PARAMETER,
+    params: [
+      { name: 'name', value: BRANCH_PARAMETER },
+      { name: 'type', value: 'normalparam' },
+      { name: 'defaultValue', value: '' },
+      { name: 'description', value: "The branch to build; empty: the branch of the job's repository" },
+      { name: 'deletion', value: 'false' },
+      { name: 'defaults', value: 'true' },
+    ],
+  },
+];
 
 /** A kind of parameter a job may define, with its fields. */
 export interface ParameterKind {

@@ -26,6 +26,8 @@ export const BUILD_RETENTION_SWEEP_MS = 600_000;
  */
 export class BuildRetentionService {
   private readonly running = new Map<string, Promise<number>>();
+  /** Jobs asked for again while their run was going: one more run follows it (a newer rule, more builds). */
+  private readonly again = new Set<string>();
 
   constructor(
     private readonly storage: Storage,
@@ -34,13 +36,26 @@ export class BuildRetentionService {
     private readonly logger: Logger,
   ) {}
 
-  /** Applies the job's build retention now; one run per job at a time. Returns how many builds went. */
+  /**
+   * Applies the job's build retention now; one run per job at a time, and a call during a run
+   * gets one more run after it (it may bring a newer rule or builds the run has passed). Returns
+   * how many builds went.
+   */
   retain(jobId: string): Promise<number> {
-    let run = this.running.get(jobId);
-    if (!run) {
-      run = this.apply(jobId).finally(() => this.running.delete(jobId));
-      this.running.set(jobId, run);
+    const running = this.running.get(jobId);
+    if (running) {
+      this.again.add(jobId);
+      return running;
     }
+    const run = (async () => {
+      let gone = 0;
+      do {
+        this.again.delete(jobId);
+        gone += await this.apply(jobId);
+      } while (this.again.has(jobId));
+      return gone;
+    })().finally(() => this.running.delete(jobId));
+    this.running.set(jobId, run);
     return run;
   }
 
@@ -51,10 +66,20 @@ export class BuildRetentionService {
     );
   }
 
-  /** retain() for every job that sets a build retention. Returns how many builds went. */
+  /** retain() for every job that sets a build retention; one job failing stops no other. Returns how many builds went. */
   async retainAll(): Promise<number> {
     let gone = 0;
-    for (const jobId of await this.storage.jobs.idsWithBuildRetention()) gone += await this.retain(jobId);
+    let failed: unknown;
+    for (const jobId of await this.storage.jobs.idsWithBuildRetention()) {
+      try {
+        gone += await this.retain(jobId);
+      } catch (error) {
+        this.logger.warn({ err: error, jobId }, 'build retention failed');
+        failed = error;
+      }
+    }
+    // The loop's outage watch hears of it too.
+    if (failed) throw failed;
     return gone;
   }
 

@@ -433,7 +433,7 @@ export interface BuildStore {
   /**
    * Up to `limit` record ids of a job's builds its retention lets go, oldest first: finished,
    * started before `rule.startedBefore` (when set), not among the newest `rule.keepLast` (when
-   * set), and never the last successful build.
+   * set), and never the newest build nor the last successful one. None for a job in the bin.
    */
   expiredIds(jobId: string, rule: BuildRetentionRule, limit: number): Promise<string[]>;
   /**

@@ -91,6 +91,11 @@ it('builds the branch the job names, and the codeBranch run parameter overrides 
     build_type: 'branch',
     code_branch: 'release/1.x',
   });
+
+  // An empty codeBranch (ShowDefaultBuildParameters' default) builds the job's own branch.
+  const relJob = await job('release/1.x');
+  await ek.run(relJob, { parameter: [{ name: 'codeBranch', value: '' }] });
+  expect(await ek.waitFinished(relJob, 1)).toMatchObject({ state: 'SUCCESS', code_branch: 'release/1.x' });
 });
 
 it('builds a tag (scm.build_tag): build_type "tag", code_branch = the tag name', async () => {

@@ -513,6 +513,11 @@ export const RECIPES: Record<OperationId, Recipe> = {
     needs: 'self',
     request: async () => ({ method: 'GET', url: '/v1/job/system-parameters' }),
   },
+  showDefaultBuildParameters: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v1/job/default-parameters' }),
+  },
   showBuildParamsList: {
     names: 'nothing',
     needs: 'self',

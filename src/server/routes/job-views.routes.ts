@@ -4,13 +4,17 @@ import {
   PREDEFINED_PARAMETER_DESCRIPTIONS,
   PREDEFINED_PARAMETERS,
 } from '../../domain/predefined-parameters.ts';
-import { PARAMETER_KINDS } from '../../domain/parameter-kinds.ts';
+import { DEFAULT_PARAMETERS, PARAMETER_KINDS } from '../../domain/parameter-kinds.ts';
 import { toPipelineInfo } from '../mappers/job-view.mapper.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
 import { ok } from './deps.ts';
 
 type JobViewOps =
-  'showJobPipelineInfo' | 'showYamlTemplate' | 'showJobSystemParameters' | 'showBuildParamsList';
+  | 'showJobPipelineInfo'
+  | 'showYamlTemplate'
+  | 'showJobSystemParameters'
+  | 'showBuildParamsList'
+  | 'showDefaultBuildParameters';
 
 /** A job as other tools read it: pipeline info, a default build.yml, the predefined parameters, the parameter kinds. */
 export function jobViewHandlers(deps: RouteDeps): HandlerGroup<JobViewOps> {
@@ -24,6 +28,9 @@ export function jobViewHandlers(deps: RouteDeps): HandlerGroup<JobViewOps> {
       // A code-based job's steps are in its repository, not in the job: it gets the starter file.
       const steps = spec.configType === 'YAML' ? [] : spec.steps.filter((s) => s.enabled);
       return ok(steps.length > 0 ? renderBuildYaml(steps) : shellTemplate());
+    },
+    async showDefaultBuildParameters() {
+      return { result: DEFAULT_PARAMETERS, status: 'success' };
     },
     async showBuildParamsList() {
       return ok({ build_parameters: PARAMETER_KINDS });

@@ -132,11 +132,21 @@ export class SqlBuildStore implements BuildStore {
   }
 
   async expiredIds(jobId: string, rule: BuildRetentionRule, limit: number): Promise<string[]> {
+    // The newest build always stays (the job lists show it as the job's last), and nothing of a
+    // job in the recycle bin goes.
+    const job = await this.db
+      .selectFrom('jobs')
+      .select('last_build_number')
+      .where('id', '=', jobId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (!job) return [];
     let q = this.db
       .selectFrom('builds')
       .select('id')
       .where('job_id', '=', jobId)
-      .where('running_status', '=', 'Finished');
+      .where('running_status', '=', 'Finished')
+      .where('number', '<', num(job.last_build_number));
     if (rule.keepLast !== undefined) {
       // The number of the newest build kept by count: those below it are past the count.
       const floor = await this.db
@@ -173,8 +183,11 @@ export class SqlBuildStore implements BuildStore {
       buckets.set(key, (buckets.get(key) ?? 0) + 1);
       byJob.set(b.job_id, buckets);
     }
+    // The jobs' rows first, then their days in order: a build's insert takes its job's row and then
+    // its day's count, and the opposite order here deadlocked against it on PostgreSQL.
+    if (byJob.size > 0) await this.bumpRecordsVersion([...byJob.keys()].sort());
     for (const [jobId, buckets] of byJob) {
-      for (const [bucket, n] of buckets)
+      for (const [bucket, n] of [...buckets].sort((a, b) => a[0] - b[0]))
         await this.db
           .updateTable('build_counts')
           .set({ n: sql`n - ${n}` })
@@ -183,7 +196,6 @@ export class SqlBuildStore implements BuildStore {
           .execute();
       await this.db.deleteFrom('build_counts').where('job_id', '=', jobId).where('n', '<=', 0).execute();
     }
-    if (byJob.size > 0) await this.bumpRecordsVersion([...byJob.keys()]);
     return gone.length;
   }
 

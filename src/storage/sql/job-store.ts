@@ -87,8 +87,8 @@ export class SqlJobStore implements JobStore {
         ...toJobRecord(r),
         favorite: r.favorite_of !== null,
         projectName: r.project_name,
-        // A domain administrator may do everything in every project of the domain.
-        role: viewer.admin ? 'owner' : (r.member_role as Role),
+        // A member's role first, as access.ts decides; an administrator is an owner elsewhere.
+        role: (r.member_role as Role | null) ?? 'owner',
       })),
       total,
     };

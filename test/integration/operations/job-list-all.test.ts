@@ -78,7 +78,14 @@ onEveryStore((store) => {
       kiln = await createTestKiln({ store });
       admin = await tokenOf(kiln, ADMIN);
       seen = await createProject(kiln, admin, 'seen-project');
-      hidden = await createProject(kiln, admin, 'hidden-project');
+      // Made by another administrator: the admin below is not a member, and sees it as admin only.
+      await createUser(kiln, admin, 'other-admin', 'other-admin-password-1', { is_admin: true });
+      const otherAdmin = await tokenOf(kiln, {
+        name: 'other-admin',
+        password: 'other-admin-password-1',
+        domain: 'default',
+      });
+      hidden = await createProject(kiln, otherAdmin, 'hidden-project');
       await createUser(kiln, admin, VIEWER.name, VIEWER.password);
       await setRole(kiln, admin, seen, VIEWER.name, 'viewer');
       viewer = await tokenOf(kiln, VIEWER);
@@ -88,7 +95,9 @@ onEveryStore((store) => {
         [seen, 'gamma-lib'],
         [hidden, 'secret-app'],
       ] as const)
-        ids[name] = await createJob(kiln, admin, project, { job_name: name });
+        ids[name] = await createJob(kiln, project === hidden ? otherAdmin : admin, project, {
+          job_name: name,
+        });
       await importRecords(kiln, admin, ids['beta-app']!, [
         recordLine(1),
         recordLine(2, { state: 'FAILURE', code_branch: 'release', commit_id: 'c0ffee' }),

@@ -38,6 +38,33 @@ onEveryStore((store) => {
     });
     afterAll(() => kiln?.close());
 
+    it("ShowDefaultBuildParameters: a new job starts with codeBranch, empty (the job's branch)", async () => {
+      const res = await kiln.call(token, { method: 'GET', url: '/v1/job/default-parameters' });
+      expect(res.statusCode, res.body).toBe(200);
+      const body = res.json();
+      expectShape(body, {
+        result: [{ name: 'string', params: [{ name: 'string', value: 'string' }] }],
+        status: 'string',
+      });
+      const [codeBranch] = body.result;
+      const fields = Object.fromEntries(
+        codeBranch.params.map((p: { name: string; value: string }) => [p.name, p.value]),
+      );
+      expect(fields).toMatchObject({
+        name: 'codeBranch',
+        defaultValue: '',
+        defaults: 'true',
+        deletion: 'false',
+      });
+      // A job made with it is accepted as it is.
+      const created = await kiln.call(token, {
+        method: 'POST',
+        url: '/v3/jobs/create',
+        payload: jobBody(projectId, { job_name: 'with-default-parameters', parameters: body.result }),
+      });
+      expect(created.statusCode, created.body).toBe(200);
+    });
+
     it("states the string parameter's fields, and the name check job creation makes", async () => {
       const res = await kiln.call(token, { method: 'GET', url: '/v1/job/build-params' });
       expect(res.statusCode, res.body).toBe(200);
@@ -60,6 +87,8 @@ onEveryStore((store) => {
       const nameChecks = fields[0]!.constraints;
       const pattern = new RegExp(nameChecks.find((c) => c.type === 'regex')!.value);
       const longest = Number(nameChecks.find((c) => c.type === 'maxLen')!.value);
+      // The stated length is the one the stated pattern allows: a longer one would not show here.
+      expect(pattern.test('a'.repeat(longest))).toBe(true);
 
       for (const [i, name] of [
         'ok_name',
