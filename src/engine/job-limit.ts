@@ -1,8 +1,7 @@
 import { AppError } from '../domain/errors.ts';
 import type { Principal } from '../domain/identity.ts';
-import type { Stores } from '../storage/ports.ts';
+import type { Storage, Stores } from '../storage/ports.ts';
 import { requireProject, viewerOf } from './access.ts';
-import type { Storage } from '../storage/ports.ts';
 
 /**
  * The most live jobs a project may have (KILN_MAX_JOBS_PER_PROJECT; 0: no limit). Jobs in the
