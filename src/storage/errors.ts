@@ -19,6 +19,22 @@ export function isUniqueViolation(error: unknown): error is UniqueViolationError
   return error instanceof UniqueViolationError;
 }
 
+/**
+ * The database gave up a transaction because of another one (a deadlock, or a serialization
+ * failure): the same transaction run again can succeed. Storage.transaction retries it.
+ */
+export class TransactionConflictError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('the transaction collided with another and was rolled back', options);
+    this.name = 'TransactionConflictError';
+  }
+}
+
+/** True when `error` is a transaction another one made the database give up. */
+export function isTransactionConflict(error: unknown): error is TransactionConflictError {
+  return error instanceof TransactionConflictError;
+}
+
 /** An artifact upload went past the largest artifact the server keeps. */
 export class ArtifactTooLargeError extends Error {
   constructor(readonly limit: number) {

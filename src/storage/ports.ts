@@ -786,6 +786,10 @@ export interface Stores {
 export interface Storage extends Stores {
   readonly dialect: SqlDialectName;
   readonly notifier: Notifier;
+  /**
+   * Runs `fn` in one transaction. A transaction the database gives up because of another (a
+   * deadlock) runs again, whole: keep side effects (events, bytes, caches) out of `fn`.
+   */
   transaction<T>(fn: (tx: Stores) => Promise<T>): Promise<T>;
   /** Resolves when the store answers a trivial query (readiness). */
   ping(): Promise<void>;

@@ -1,6 +1,7 @@
 import { Migrator, sql, type Kysely } from 'kysely';
 import { AppError } from '../../domain/errors.ts';
 import type { RecordRenderer } from '../../domain/rendered-record.ts';
+import { isTransactionConflict } from '../errors.ts';
 import { migrationProvider } from '../migrations/index.ts';
 import type { Notifier, Storage, Stores } from '../ports.ts';
 import type { Database } from '../schema.ts';
@@ -39,6 +40,9 @@ export interface SqlFlavour {
   /** Renders finished builds' records to keep beside them (none kept without). */
   records?: RecordRenderer;
 }
+
+/** Runs of one transaction the database gives up on collisions before its error goes out. */
+const TRANSACTION_ATTEMPTS = 3;
 
 /** The stores of the shared SQL implementation, bound to a connection or a transaction. */
 export function sqlStores(db: Kysely<Database>, flavour: SqlFlavour): Stores {
@@ -136,8 +140,19 @@ export class SqlStorage implements Storage {
     this.usedSignatures = stores.usedSignatures;
   }
 
-  transaction<T>(fn: (tx: Stores) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(sqlStores(trx, this.flavour)));
+  /**
+   * Runs `fn` in a transaction. One the database gave up because of another (a deadlock: two
+   * writers took the same rows in opposite orders) runs again, up to three times in all: its
+   * work was rolled back whole, and callers keep side effects out of `fn`.
+   */
+  async transaction<T>(fn: (tx: Stores) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction().execute((trx) => fn(sqlStores(trx, this.flavour)));
+      } catch (error) {
+        if (attempt >= TRANSACTION_ATTEMPTS || !isTransactionConflict(error)) throw error;
+      }
+    }
   }
 
   async ping(): Promise<void> {
