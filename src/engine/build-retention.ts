@@ -28,6 +28,7 @@ export class BuildRetentionService {
   private readonly running = new Map<string, Promise<number>>();
   /** Jobs asked for again while their run was going: one more run follows it (a newer rule, more builds). */
   private readonly again = new Set<string>();
+  private stopping = false;
 
   constructor(
     private readonly storage: Storage,
@@ -57,6 +58,13 @@ export class BuildRetentionService {
     })().finally(() => this.running.delete(jobId));
     this.running.set(jobId, run);
     return run;
+  }
+
+  /** At shutdown: ends the runs going at their next batch (the next server carries on) and waits for them. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.again.clear();
+    await Promise.allSettled(this.running.values());
   }
 
   /** retain() in the background: nobody waits for it, a failure is logged. */
@@ -100,6 +108,7 @@ export class BuildRetentionService {
       // None left, or another server took these: either way, done.
       if (removed === 0) break;
       gone += removed;
+      if (this.stopping) break;
       // Half of the time at most: requests get as long between two batches as a batch took.
       await sleep(performance.now() - began);
     }

@@ -233,6 +233,7 @@ export function createEngine(deps: EngineDeps): Engine {
     },
     async stop() {
       for (const t of timers.splice(0)) clearInterval(t);
+      await retention.stop();
       await events.stop();
     },
   };

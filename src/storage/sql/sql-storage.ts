@@ -150,7 +150,15 @@ export class SqlStorage implements Storage {
       try {
         return await this.db.transaction().execute((trx) => fn(sqlStores(trx, this.flavour)));
       } catch (error) {
-        if (attempt >= TRANSACTION_ATTEMPTS || !isTransactionConflict(error)) throw error;
+        if (!isTransactionConflict(error)) throw error;
+        if (attempt >= TRANSACTION_ATTEMPTS)
+          throw new AppError(
+            'STORE_UNAVAILABLE',
+            'the database is too busy with conflicting changes; try again',
+            {
+              cause: error,
+            },
+          );
       }
     }
   }

@@ -156,6 +156,23 @@ onEveryStore((store) => {
       expect(body.result.job_list[2]).toMatchObject({ project_name: 'hidden-project', is_modify: true });
     });
 
+    it("shows another domain's administrator none of this domain's jobs", async () => {
+      const made = await kiln.call(admin, {
+        method: 'POST',
+        url: '/v1/kiln/domains',
+        payload: { name: 'elsewhere', admin_name: 'admin', admin_password: 'elsewhere-password-1' },
+      });
+      expect(made.statusCode, made.body).toBe(201);
+      const theirs = await tokenOf(kiln, {
+        name: 'admin',
+        password: 'elsewhere-password-1',
+        domain: 'elsewhere',
+      });
+      const body = await list(theirs, '?page_size=100');
+      expect(body.result.job_list).toEqual([]);
+      expect(body.result.total).toBe(0);
+    });
+
     it('filters, sorts and pages like the project lists', async () => {
       expect(names(await list(viewer, '?search=APP'))).toEqual(['alpha-app', 'beta-app']);
       expect(names(await list(viewer, '?sort_order=DESC&page_size=2'))).toEqual(['gamma-lib', 'beta-app']);

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/domain/errors.ts';
+import { TransactionConflictError } from '../../src/storage/errors.ts';
 import type { Stores } from '../../src/storage/ports.ts';
 import { createTestKiln, type TestKiln } from '../helpers/app.ts';
 import { ADMIN, createJob, tokenOf } from '../helpers/foundation.ts';
@@ -46,5 +48,31 @@ describe.skipIf(!TEST_DATABASE_URL)('a transaction PostgreSQL gives up in a dead
     const [a, b] = await Promise.all([kiln.storage.jobs.findById(jobA), kiln.storage.jobs.findById(jobB)]);
     // Whichever committed last wrote both rows.
     expect(a!.disabledReason).toBe(b!.disabledReason);
+  });
+});
+
+describe('a transaction that keeps colliding', () => {
+  let kiln: TestKiln;
+  afterAll(() => kiln?.close());
+
+  it('runs three times, then fails as an unavailable store (503), not an internal error', async () => {
+    kiln = await createTestKiln();
+    let runs = 0;
+    const failing = kiln.storage.transaction(async () => {
+      runs++;
+      throw new TransactionConflictError();
+    });
+    await expect(failing).rejects.toBeInstanceOf(AppError);
+    await expect(failing).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect(runs).toBe(3);
+    // Any other error goes out at once.
+    runs = 0;
+    await expect(
+      kiln.storage.transaction(async () => {
+        runs++;
+        throw new Error('a bug');
+      }),
+    ).rejects.toThrow('a bug');
+    expect(runs).toBe(1);
   });
 });
