@@ -4,6 +4,7 @@ import { registerAccessKeys } from './commands/access-keys.ts';
 import { registerArtifacts } from './commands/artifacts.ts';
 import { registerAuth } from './commands/auth.ts';
 import { registerBin } from './commands/bin.ts';
+import { registerGroups } from './commands/groups.ts';
 import { registerBuilds } from './commands/builds.ts';
 import { registerDomains } from './commands/domains.ts';
 import { registerImportRecords } from './commands/import-records.ts';
@@ -27,6 +28,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerProjects(program, ctx);
   registerJobs(program, ctx);
   registerBin(program, ctx);
+  registerGroups(program, ctx);
   registerRun(program, ctx);
   registerBuilds(program, ctx);
   registerLogs(program, ctx);

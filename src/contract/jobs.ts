@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { JobDocument, jobDocumentFields, type JobConfig } from '../domain/job-document.ts';
+import { MAX_GROUP_PATH } from '../domain/job-groups.ts';
 import { Envelope, Id32, WireInt } from './common.ts';
 
 /** CreateBuildJob / CreateNewJob body: the job document. */
@@ -96,8 +97,15 @@ export const ProjectJobsQuery = Type.Object({
       description: 'Kiln: true lists only the jobs the caller marked as favourites',
     }),
   ),
-  by_group: Type.Optional(Type.String({ maxLength: 8 })),
-  group_path_id: Type.Optional(Type.String({ maxLength: 64 })),
+  by_group: Type.Optional(
+    Type.String({ maxLength: 8, description: 'true without group_path_id: only the jobs in no group' }),
+  ),
+  group_path_id: Type.Optional(
+    Type.String({
+      maxLength: MAX_GROUP_PATH,
+      description: 'Only the jobs of this group (its path_id) and of its subgroups',
+    }),
+  ),
 });
 
 /** ListJob query (v1, every project the caller can see): ListProjectJobs' filters and sort. */

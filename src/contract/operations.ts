@@ -6,6 +6,7 @@ import * as builds from './builds.ts';
 import { BuildNoParams, Envelope, JobIdParams, StatusOnly } from './common.ts';
 import * as iam from './iam.ts';
 import * as jobs from './jobs.ts';
+import * as groups from './job-groups.ts';
 import * as projects from './projects.ts';
 import * as jobViews from './job-views.ts';
 import * as records from './records.ts';
@@ -23,7 +24,7 @@ export interface OperationSpec {
   /** Path with `{param}` placeholders, exactly as CodeArts documents it. */
   path: string;
   summary: string;
-  tag: 'IAM' | 'Projects' | 'Jobs' | 'Records' | 'Builds' | 'Logs' | 'Kiln admin' | 'Kiln';
+  tag: 'IAM' | 'Projects' | 'Jobs' | 'Groups' | 'Records' | 'Builds' | 'Logs' | 'Kiln admin' | 'Kiln';
   /**
    * Who may call: `project` needs a project-scoped token or an AK/SK signature (every CodeArts
    * operation); `any` also takes a domain-scoped token (Kiln's admin operations); `none` is public.
@@ -399,6 +400,66 @@ export const operations = {
     params: jobs.ProjectIdParams,
     query: jobs.ProjectJobsQuery,
     response: { 200: jobs.JobList },
+  }),
+
+  createJobGroup: op({
+    method: 'POST',
+    path: '/v1/job/{project_id}/group/create',
+    summary: "Create a group (folder) of build tasks in the project's group tree (developers)",
+    tag: 'Groups',
+    auth: 'project',
+    params: jobs.ProjectIdParams,
+    body: groups.JobGroupBody,
+    response: { 200: groups.JobGroupResults },
+  }),
+  updateJobGroup: op({
+    method: 'PUT',
+    path: '/v1/job/{project_id}/group/update',
+    summary: 'Rename a group, or move it with its subgroups under another (developers)',
+    tag: 'Groups',
+    auth: 'project',
+    params: jobs.ProjectIdParams,
+    body: groups.JobGroupBody,
+    response: { 200: groups.JobGroupResults },
+  }),
+  deleteGroup: op({
+    method: 'DELETE',
+    path: '/v1/job/{project_id}/group/delete',
+    summary: 'Delete an empty group: one with subgroups or tasks is refused with a 409 (developers)',
+    tag: 'Groups',
+    auth: 'project',
+    params: jobs.ProjectIdParams,
+    query: groups.GroupIdQuery,
+    response: { 200: groups.GroupDone },
+  }),
+  moveGroup: op({
+    method: 'POST',
+    path: '/v1/job/{project_id}/group/move',
+    summary: 'Move build tasks into a group, or out of every group (developers)',
+    tag: 'Groups',
+    auth: 'project',
+    params: jobs.ProjectIdParams,
+    body: groups.MoveJobsBody,
+    response: { 200: groups.MovedJobs },
+  }),
+  switchedPacket: op({
+    method: 'POST',
+    path: '/v1/job/{project_id}/group/swap',
+    summary: 'Swap the places of two groups with the same parent (developers)',
+    tag: 'Groups',
+    auth: 'project',
+    params: jobs.ProjectIdParams,
+    query: groups.SwapGroupsQuery,
+    response: { 200: groups.GroupDone },
+  }),
+  listGroupTree: op({
+    method: 'GET',
+    path: '/v1/job/{project_id}/group/tree',
+    summary: "The project's group tree",
+    tag: 'Groups',
+    auth: 'project',
+    params: jobs.ProjectIdParams,
+    response: { 200: groups.JobGroupTree },
   }),
 
   showJobPipelineInfo: op({

@@ -345,8 +345,11 @@ export function branchMatches(patterns: readonly string[], branch: string): bool
   return patterns.some((p) => p.length <= MAX_BRANCH_PATTERN_LENGTH && matchBranchPattern(p, branch));
 }
 
-/** Fields the CodeArts update body does not carry; an update keeps their stored values when absent. */
-export const KEPT_ON_UPDATE = ['group_id', 'timeout', 'build_if_code_updated', 'triggers', 'kiln'] as const;
+/**
+ * Fields the CodeArts update body does not carry; an update keeps their stored values when absent.
+ * (`group_id` too, but a job's group is not in its stored document: JobService.)
+ */
+export const KEPT_ON_UPDATE = ['timeout', 'build_if_code_updated', 'triggers', 'kiln'] as const;
 
 /**
  * The document as shown to people and clients: default values of sensitive parameters are

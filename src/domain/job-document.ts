@@ -88,7 +88,9 @@ export const jobDocumentFields = {
   auto_update_sub_module: Type.Optional(Str(16)),
   flavor: Type.Optional(Str(64)),
   parameters: Type.Optional(Type.Array(JobParameter, { maxItems: 100 })),
-  group_id: Type.Optional(Str(64)),
+  group_id: Type.Optional(
+    Str(64, "The group (folder) the job is in: a group of the project's tree (ListGroupTree); '' for none"),
+  ),
   timeout: Type.Optional(Type.Object({ limit: Type.Optional(Str(16)), unit: Type.Optional(Str(16)) })),
   scms: Type.Optional(Type.Array(JobScm, { maxItems: 10 })),
   steps: Type.Array(JobStep, { maxItems: 100 }),

@@ -1,5 +1,6 @@
 import type { BuildState } from './build.ts';
 import { invalidParam } from './errors.ts';
+import { isGroupPath } from './job-groups.ts';
 
 /**
  * How a project's job list (ListProjectJobs) is filtered and ordered. CodeArts documents the
@@ -33,6 +34,8 @@ export interface JobListQuery {
   lastBuild?: LastBuildFilter;
   /** Only the jobs the caller marked as favourites. */
   favorites?: boolean;
+  /** Only the jobs of a group (by its path) and its subgroups, or those in no group. */
+  group?: { pathId: string } | 'none';
   sort: { field: JobSortField; descending: boolean };
 }
 
@@ -53,8 +56,11 @@ export function jobListQuery(q: {
   sort_field?: string;
   sort_order?: string;
   favorite?: string;
+  by_group?: string;
+  group_path_id?: string;
 }): JobListQuery {
   const limit = q.page_size ?? 10;
+  const group = groupFilter(q.by_group, q.group_path_id);
   return {
     offset: (q.page_index ?? 0) * limit,
     limit,
@@ -62,9 +68,25 @@ export function jobListQuery(q: {
     ...(q.creator_id && { creatorId: q.creator_id }),
     ...(q.build_status && { lastBuild: oneOf('build_status', q.build_status, LAST_BUILD_FILTERS) }),
     ...(q.favorite && oneOf('favorite', q.favorite, ['true', 'false']) === 'true' && { favorites: true }),
+    ...(group && { group }),
     sort: {
       field: q.sort_field ? oneOf('sort_field', q.sort_field, JOB_SORT_FIELDS) : 'job_name',
       descending: q.sort_order ? oneOf('sort_order', q.sort_order, ['asc', 'desc']) === 'desc' : false,
     },
   };
+}
+
+/**
+ * ListProjectJobs' group filter: `group_path_id` (a group's path, as ListGroupTree and MoveGroup
+ * give it) lists that group's jobs and its subgroups'; `by_group=true` without a path lists the
+ * jobs in no group.
+ */
+function groupFilter(byGroup: string | undefined, pathId: string | undefined): JobListQuery['group'] {
+  const grouped = byGroup ? oneOf('by_group', byGroup, ['true', 'false']) === 'true' : false;
+  if (pathId) {
+    if (!isGroupPath(pathId))
+      throw invalidParam('group_path_id must be a group path: group ids (32 of 0-9a-z) joined by dots');
+    return { pathId };
+  }
+  return grouped ? 'none' : undefined;
 }

@@ -188,10 +188,13 @@ export function parseIsoInstant(text: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** `2020-12-30T17:33:11+08:00`: an instant in `zone` with its offset (history APIs). */
-export function formatOffsetTime(epochMs: number, zone: string): string {
+/**
+ * `2020-12-30T17:33:11+08:00`: an instant in `zone` with its offset (history APIs); with
+ * `separator` '' the offset is `+0800` (group APIs).
+ */
+export function formatOffsetTime(epochMs: number, zone: string, separator = ':'): string {
   const off = Math.round(offsetMs(epochMs, zone) / 60_000);
   const sign = off < 0 ? '-' : '+';
   const abs = Math.abs(off);
-  return `${formatWallClock(epochMs, zone).replace(' ', 'T')}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+  return `${formatWallClock(epochMs, zone).replace(' ', 'T')}${sign}${pad(Math.floor(abs / 60))}${separator}${pad(abs % 60)}`;
 }

@@ -15,6 +15,7 @@ import { DispatchService } from './dispatch-service.ts';
 import { ImportService } from './import-service.ts';
 import { JobLimit } from './job-limit.ts';
 import { JobService } from './job-service.ts';
+import { JobGroupService } from './job-group-service.ts';
 import { LogService } from './log-service.ts';
 import { PasswordWork, type PasswordWorkLimits } from './password-work.ts';
 import { DEFAULT_PASSWORD_COST } from './passwords.ts';
@@ -68,6 +69,7 @@ export interface Engine {
   auth: AuthService;
   directory: DirectoryService;
   jobs: JobService;
+  groups: JobGroupService;
   bin: RecycleBinService;
   records: RecordsService;
   accessKeys: AccessKeyService;
@@ -196,6 +198,7 @@ export function createEngine(deps: EngineDeps): Engine {
     auth,
     directory: new DirectoryService(deps.storage, deps.clock, cost),
     jobs: new JobService(deps.storage, deps.clock, secrets, stored, events, scheduler, jobLimit),
+    groups: new JobGroupService(deps.storage, deps.clock),
     bin,
     records: new RecordsService(deps.storage, deps.clock, deps.timeZone),
     accessKeys,

@@ -14,7 +14,7 @@ export class JobLimit {
   /** Throws CONFLICT when the project has no room for `adding` more jobs. Run it in the adding transaction. */
   async requireRoom(tx: Stores, projectId: string, adding: number): Promise<void> {
     if (this.max === 0) return;
-    await tx.projects.lockForJobs(projectId);
+    await tx.projects.lockForChanges(projectId);
     const count = await tx.jobs.countLive(projectId);
     if (count + adding > this.max)
       throw new AppError(

@@ -27,6 +27,7 @@ import { repositoryNameOf } from '../domain/scm.ts';
 import { storedJobDocument, type StoredSecrets } from './stored-secrets.ts';
 import { userLookup } from './user-lookup.ts';
 import { abortQueued } from './stopping.ts';
+import { groupForJob } from './job-group-service.ts';
 
 /** A job in a list, with what the list shows about its latest build. */
 export interface JobSummary {
@@ -43,6 +44,21 @@ export interface JobSummary {
 
 /** Random bytes of a webhook secret (32 characters of base64url). */
 const WEBHOOK_SECRET_BYTES = 24;
+
+/**
+ * The document as stored: a job's group is its row's (MoveGroup changes it without changing the
+ * document), so the document's `group_id` is read at create and update and not kept.
+ */
+function withoutGroup(config: JobConfig): JobConfig {
+  const { group_id: _, ...rest } = config;
+  return rest;
+}
+
+/** The document as read: `group_id` is the job's group. */
+function withGroup(config: JobConfig, job: JobRecord): JobConfig {
+  const rest = withoutGroup(config);
+  return job.groupId === undefined ? rest : { ...rest, group_id: job.groupId };
+}
 
 function checked(config: JobConfig): JobConfig {
   const issues = checkJobConfig(config);
@@ -81,9 +97,9 @@ export class JobService {
   /** CreateBuildJob: checks the document and stores it with a fresh id and webhook secret. */
   async create(caller: Principal, input: JobConfig): Promise<JobRecord> {
     await requireProject(this.storage, caller, input.project_id, 'build');
-    const config = checked(input);
+    const config = withoutGroup(checked(input));
     const now = this.clock.now();
-    const job: JobRecord = {
+    let job: JobRecord = {
       id: newId32(),
       projectId: config.project_id,
       name: config.job_name,
@@ -100,6 +116,8 @@ export class JobService {
     try {
       await this.storage.transaction(async (tx) => {
         await this.limit.requireRoom(tx, job.projectId, 1);
+        const groupId = await groupForJob(tx, job.projectId, input.group_id);
+        if (groupId !== undefined) job = { ...job, groupId };
         await tx.jobs.insert(job);
         await this.recordChange(tx, caller, job.id, 'CREATE', job.config, now);
         await this.scheduler.track(tx, job.id, toJobSpec(config), now);
@@ -113,17 +131,22 @@ export class JobService {
   /**
    * UpdateBuildJob: replaces the document. Fields the CodeArts update body cannot carry (timeout,
    * triggers...) keep their stored values when the body leaves them out; a sensitive default or a
-   * repository URL sent back masked, as it was read, keeps its stored value.
+   * repository URL sent back masked, as it was read, keeps its stored value. A `group_id` moves
+   * the job into that group ('': into none); without one the job stays where it is.
    */
   async update(caller: Principal, jobId: string, input: JobConfig): Promise<JobRecord> {
     const { job } = await requireJob(this.storage, caller, jobId, 'build');
     if (input.project_id !== job.projectId)
       throw invalidParam('project_id: a job cannot move to another project');
-    const config = this.withStored(input, job);
+    const config = withoutGroup(this.withStored(input, job));
     const text = this.stored.jobConfigText(config);
     const now = this.clock.now();
     try {
       await this.storage.transaction(async (tx) => {
+        if (input.group_id !== undefined) {
+          const groupId = await groupForJob(tx, job.projectId, input.group_id);
+          await tx.jobs.setGroup(job.projectId, [job.id], groupId ?? null);
+        }
         await tx.jobs.updateConfig(job.id, config.job_name, text, now);
         await this.recordChange(tx, caller, job.id, 'UPDATE', text, now);
         await this.scheduler.track(tx, job.id, toJobSpec(config), now);
@@ -152,12 +175,17 @@ export class JobService {
 
   /**
    * CopyJob: a new job from the body, completed from the job it copies as an update would be (so
-   * the masked secrets a client read come along). Copying secrets needs what changing the
-   * source needs: a viewer cannot copy a job's credentials into a job of their own.
+   * the masked secrets a client read come along), in the body's group or else the source's.
+   * Copying secrets needs what changing the source needs: a viewer cannot copy a job's
+   * credentials into a job of their own.
    */
   async copy(caller: Principal, sourceId: string, input: JobConfig): Promise<JobRecord> {
     const { job: source } = await requireJob(this.storage, caller, sourceId, 'build');
-    return this.create(caller, this.withStored(input, source));
+    const groupId = input.group_id ?? source.groupId;
+    return this.create(caller, {
+      ...this.withStored(input, source),
+      ...(groupId !== undefined && { group_id: groupId }),
+    });
   }
 
   /** ShowCopyName: the first of `<name>-copy-1`, `-copy-2`, ... no live job of its project has. */
@@ -190,7 +218,7 @@ export class JobService {
   /** The stored document as the caller may see it (ListJobConfig). */
   async config(caller: Principal, jobId: string): Promise<JobConfig> {
     const { job, role } = await requireJob(this.storage, caller, jobId, 'read');
-    return shown(this.stored.jobConfig(job.config, true), role);
+    return withGroup(shown(this.stored.jobConfig(job.config, true), role), job);
   }
 
   /**

@@ -126,9 +126,10 @@ export interface ProjectStore {
   findRole(projectId: string, userId: string): Promise<Role | undefined>;
   /**
    * Locks the project's row until the transaction ends (PostgreSQL; SQLite's writers take turns
-   * anyway): adding jobs under a job limit counts and inserts without a second writer between.
+   * anyway): adding jobs under a job limit counts and inserts without a second writer between, and
+   * changes of the project's group tree see each other.
    */
-  lockForJobs(projectId: string): Promise<void>;
+  lockForChanges(projectId: string): Promise<void>;
   listMembers(projectId: string): Promise<(Membership & { userName: string; displayName: string })[]>;
 }
 
@@ -202,6 +203,8 @@ export interface JobRecord {
   updatedAt: number;
   /** Changes whenever the job's build history could read differently: a build added or finishing. */
   recordsVersion: number;
+  /** The group (folder) the job is in; absent when it is in none. */
+  groupId?: string;
 }
 
 /** A job, its project and a user's role there (undefined: not a member). */
@@ -312,6 +315,52 @@ export interface JobStore {
   allocateDailyNumber(id: string, day: string): Promise<number>;
   /** Makes sure future daily numbers of `day` come after `n` (imports). */
   raiseDailyNumber(id: string, day: string, n: number): Promise<void>;
+  /** Puts jobs of the project into a group (null: into none). */
+  setGroup(projectId: string, ids: readonly string[], groupId: string | null): Promise<void>;
+  /** Whether a live job of the project is in the group. */
+  anyInGroup(groupId: string): Promise<boolean>;
+}
+
+/** A folder of jobs in a project's group tree. */
+export interface JobGroup {
+  id: string;
+  projectId: string;
+  /** null: a top-level group. */
+  parentId: string | null;
+  name: string;
+  /** Its place among its siblings: 0, 1, ... in the order they were made (SwitchedPacket swaps). */
+  ordinal: number;
+  /** Its ancestors' ids and its own, dot-separated (a subtree is the paths it begins). */
+  pathId: string;
+  creatorId: string;
+  createdAt: number;
+  /** Who changed it last, and when (null until changed). */
+  updaterId: string | null;
+  updatedAt: number | null;
+}
+
+/** The group trees of projects. */
+export interface JobGroupStore {
+  insert(group: JobGroup): Promise<void>;
+  /** The group `id` of the project. */
+  find(projectId: string, id: string): Promise<JobGroup | undefined>;
+  /** Every group of the project, by ordinal (siblings in their order). */
+  listByProject(projectId: string): Promise<JobGroup[]>;
+  /** The child of `parentId` (null: a top-level group) with this name. */
+  findChild(projectId: string, parentId: string | null, name: string): Promise<JobGroup | undefined>;
+  /** The ordinal a new child of `parentId` takes: one past the last. */
+  nextOrdinal(projectId: string, parentId: string | null): Promise<number>;
+  /**
+   * Renames or moves a group, its descendants' paths following (`pathId` is its new path):
+   * `group` holds its new fields.
+   */
+  update(group: JobGroup, oldPathId: string): Promise<void>;
+  /** Sets the ordinals of two groups (SwitchedPacket). */
+  setOrdinals(a: { id: string; ordinal: number }, b: { id: string; ordinal: number }): Promise<void>;
+  /** Whether the group has a child group. */
+  hasChildren(id: string): Promise<boolean>;
+  /** Deletes a group without children; the binned jobs in it end in no group. */
+  delete(id: string): Promise<void>;
 }
 
 /** What a change did to a job (CodeArts `update_type`). */
@@ -763,6 +812,7 @@ export interface Stores {
   tokens: TokenStore;
   accessKeys: AccessKeyStore;
   jobs: JobStore;
+  jobGroups: JobGroupStore;
   jobVersions: JobVersionStore;
   builds: BuildStore;
   steps: StepStore;

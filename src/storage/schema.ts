@@ -94,6 +94,8 @@ export interface JobRow {
   purge_requested: Generated<number>;
   /** Changes whenever the job's build history could read differently (kept by triggers). */
   records_version: number;
+  /** The group the job is in (null: none). */
+  group_id: string | null;
 }
 
 export interface DailyCounterRow {
@@ -187,6 +189,23 @@ export interface JobVersionRow {
   user_id: string;
   config: string;
   created_at: number;
+}
+
+/** A folder of jobs in a project's group tree. */
+export interface JobGroupRow {
+  id: string;
+  project_id: string;
+  /** null: a top-level group. */
+  parent_id: string | null;
+  name: string;
+  /** Its place among its siblings (SwitchedPacket swaps two). */
+  ordinal: number;
+  /** Its ancestors' ids and its own, dot-separated. */
+  path_id: string;
+  creator_id: string;
+  created_at: number;
+  updater_id: string | null;
+  updated_at: number | null;
 }
 
 /** A job a user marked as a favourite. */
@@ -314,6 +333,7 @@ export interface Database {
   tokens: TokenRow;
   access_keys: AccessKeyRow;
   jobs: JobRow;
+  job_groups: JobGroupRow;
   job_versions: JobVersionRow;
   job_favourites: JobFavouriteRow;
   daily_counters: DailyCounterRow;

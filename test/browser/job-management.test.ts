@@ -25,6 +25,7 @@ let browser: Chromium;
 let page: Page;
 let client: Kiln;
 let jobId = '';
+let otherId = '';
 const cspViolations: string[] = [];
 
 beforeAll(async () => {
@@ -34,7 +35,7 @@ beforeAll(async () => {
   client = signedIn.client;
   const project = await projectId(client);
   jobId = await createShellJob(client, project, 'binned-in-browser', ['echo kept']);
-  await createShellJob(client, project, 'other-job', ['true']);
+  otherId = await createShellJob(client, project, 'other-job', ['true']);
   // One build in its history, to see it come back with the job.
   const imported = await fetch(`${server.url}/v1/kiln/jobs/${jobId}/import`, {
     method: 'POST',
@@ -195,6 +196,41 @@ describe('the recycle bin in the dashboard', () => {
     await page.getByText('Deleted jobs wait here 9 days').waitFor();
     const listed = await client.listRecyclingJob({ query: { page_size: 0 } });
     expect(listed.result.keep_time).toBe(9);
+  });
+
+  it('creates a group, moves a job into it from its page and lists the group’s jobs', async () => {
+    await page.goto(`${server.url}/`);
+    await page.getByRole('button', { name: 'New group…' }).click();
+    const form = page.getByRole('form', { name: 'Create a group' });
+    await form.getByRole('textbox', { name: 'Group name' }).fill('nightly');
+    await form.getByRole('button', { name: 'Create' }).click();
+    const filter = page.getByRole('combobox', { name: /^Group of / });
+    await filter.locator('option', { hasText: 'nightly' }).waitFor({ state: 'attached' });
+
+    // A name its siblings have is refused, and the dashboard says why.
+    await page.getByRole('button', { name: 'New group…' }).click();
+    await form.getByRole('textbox', { name: 'Group name' }).fill('nightly');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await page.getByText('a group named nightly already exists there').waitFor();
+    await form.getByRole('button', { name: 'Cancel' }).click();
+
+    await page.getByRole('link', { name: 'other-job', exact: true }).click();
+    const select = page.getByRole('combobox', { name: 'Group' });
+    await select.selectOption({ label: 'nightly' });
+    const groupOf = async () => (await client.listJobConfig({ params: { job_id: otherId } })).result.group_id;
+    await expect.poll(groupOf).toMatch(/^[0-9a-z]{32}$/);
+
+    await page.goto(`${server.url}/`);
+    await filter.selectOption({ label: 'nightly' });
+    await page.getByRole('link', { name: 'other-job', exact: true }).waitFor();
+    await expect
+      .poll(() => page.getByRole('link', { name: 'binned-in-browser', exact: true }).count())
+      .toBe(0);
+    await page.screenshot({ path: `${SHOTS}dashboard-groups.png`, fullPage: true });
+
+    // A group with a job is not deleted.
+    await page.getByRole('button', { name: 'Delete group' }).click();
+    await page.getByText('has jobs: move them to another group first').waitFor();
   });
 
   it('broke no Content-Security-Policy rule on the way', () => {

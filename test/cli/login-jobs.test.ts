@@ -201,6 +201,50 @@ describe('kiln login and kiln jobs, real processes', () => {
     },
   );
 
+  it('arranges jobs in groups, named by path, and lists a group’s jobs', async () => {
+    const ok = async (args: string[]) => {
+      const r = await user.run(args);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    expect(await ok(['groups', 'create', 'default', 'apps'])).toMatch(
+      /^Created group apps \([0-9a-z]{32}\)\.\n$/,
+    );
+    await ok(['groups', 'create', 'default', 'web', '--in', 'apps']);
+    await ok(['groups', 'create', 'default', 'tools']);
+    const created = await user.run([
+      'jobs',
+      'create',
+      '-f',
+      file('grouped.yaml', JOB_YAML.replace('hello-cli', 'grouped-cli')),
+      '--project',
+      'default',
+    ]);
+    const id = created.stdout.trim();
+    expect(await ok(['groups', 'put', 'default', 'apps/web', id])).toBe(`Put ${id} into web.\n`);
+    const names = async (args: string[]) =>
+      (JSON.parse(await ok([...args, '-o', 'json'])) as { job_name: string }[]).map((j) => j.job_name);
+    expect(await names(['jobs', 'list', 'default', '--group', 'apps'])).toEqual(['grouped-cli']);
+    expect(await names(['jobs', 'list', 'default', '--group', 'tools'])).toEqual([]);
+    expect(await names(['jobs', 'list', 'default', '--ungrouped'])).not.toContain('grouped-cli');
+
+    await ok(['groups', 'swap', 'default', 'apps', 'tools']);
+    await ok(['groups', 'rename', 'default', 'apps/web', 'site']);
+    await ok(['groups', 'move', 'default', 'apps/site', 'tools']);
+    const listed = JSON.parse(await ok(['groups', 'list', 'default', '-o', 'json'])) as { path: string }[];
+    expect(listed.map((g) => g.path)).toEqual(['tools', 'tools/site', 'apps']);
+    const table = await ok(['groups', 'list', 'default']);
+    expect(table).toContain('tools/site');
+
+    const refused = await user.run(['groups', 'delete', 'default', 'tools/site']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('has jobs: move them to another group first');
+    expect(await ok(['groups', 'put', 'default', '-', id])).toBe(`Put ${id} in no group.\n`);
+    expect(await ok(['groups', 'delete', 'default', 'tools/site'])).toBe('Deleted group site.\n');
+    const missing = await user.run(['groups', 'delete', 'default', 'tools/site']);
+    expect(missing.stderr).toContain('no group tools/site in this project');
+  });
+
   it("shows a job's webhook and rotates its secret", async () => {
     const created = await user.run([
       'jobs',

@@ -59,6 +59,17 @@ async function binnedJob(fx: Fixture): Promise<string> {
   return jobId;
 }
 
+/** A new (empty) top-level group of the fixture's project. */
+async function spareGroup(fx: Fixture): Promise<string> {
+  const res = await fx.kiln.call(fx.adminToken, {
+    method: 'POST',
+    url: `/v1/job/${fx.projectId}/group/create`,
+    payload: { name: fx.unique('group') },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return (res.json() as { result: { id: string }[] }).result[0]!.id;
+}
+
 /** A recipe for every operation of the route table (a missing one fails the auth matrix). */
 export const RECIPES: Record<OperationId, Recipe> = {
   keystoneCreateUserTokenByPassword: {
@@ -299,6 +310,54 @@ export const RECIPES: Record<OperationId, Recipe> = {
     names: 'project',
     needs: 'read',
     request: async (fx) => ({ method: 'GET', url: `/v3/${fx.projectId}/jobs?page_index=0&page_size=10` }),
+  },
+  createJobGroup: {
+    names: 'project',
+    needs: 'write',
+    request: async (fx) => ({
+      method: 'POST',
+      url: `/v1/job/${fx.projectId}/group/create`,
+      payload: { name: fx.unique('group') },
+    }),
+  },
+  updateJobGroup: {
+    names: 'project',
+    needs: 'write',
+    request: async (fx) => ({
+      method: 'PUT',
+      url: `/v1/job/${fx.projectId}/group/update`,
+      payload: { id: await spareGroup(fx), name: fx.unique('renamed') },
+    }),
+  },
+  deleteGroup: {
+    names: 'project',
+    needs: 'write',
+    request: async (fx) => ({
+      method: 'DELETE',
+      url: `/v1/job/${fx.projectId}/group/delete?id=${await spareGroup(fx)}`,
+    }),
+  },
+  moveGroup: {
+    names: 'project',
+    needs: 'write',
+    request: async (fx) => ({
+      method: 'POST',
+      url: `/v1/job/${fx.projectId}/group/move`,
+      payload: { group_id: await spareGroup(fx), jobs: [{ job_id: await spareJob(fx) }] },
+    }),
+  },
+  switchedPacket: {
+    names: 'project',
+    needs: 'write',
+    request: async (fx) => ({
+      method: 'POST',
+      url: `/v1/job/${fx.projectId}/group/swap?source_group_id=${await spareGroup(fx)}&target_group_id=${await spareGroup(fx)}`,
+    }),
+  },
+  listGroupTree: {
+    names: 'project',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/job/${fx.projectId}/group/tree` }),
   },
   listProjectJobs: {
     names: 'project',

@@ -10,6 +10,7 @@ import { RowWriter, type Column, type OutputFormat } from '../output.ts';
 import { registerJobCopy } from './job-copy.ts';
 import { registerJobHistory } from './job-history.ts';
 import { resolveProject } from './projects.ts';
+import { resolveGroup } from './groups.ts';
 
 /** Jenkins ball colours (what the job list carries) in words; `_anime` means building now. */
 function lastBuild(colour: string): string {
@@ -43,7 +44,13 @@ const PROJECT_COLUMN: Column<JobListItem & { project_name?: string }> = {
 async function* listedJobs(
   client: Kiln,
   projectId: string | undefined,
-  filters: { search?: string; status?: string; favourites?: boolean },
+  filters: {
+    search?: string;
+    status?: string;
+    favourites?: boolean;
+    groupPath?: string;
+    ungrouped?: boolean;
+  },
 ): AsyncGenerator<JobListItem & { project_name?: string }> {
   for (let page = 0, seen = 0; ; page++) {
     const query = {
@@ -53,8 +60,12 @@ async function* listedJobs(
       ...(filters.status && { build_status: filters.status }),
       ...(filters.favourites && { favorite: 'true' }),
     };
+    const grouping = {
+      ...(filters.groupPath && { group_path_id: filters.groupPath }),
+      ...(filters.ungrouped && { by_group: 'true' }),
+    };
     const { jobs, total } = projectId
-      ? await client.listProjectJobs({ params: { project_id: projectId }, query })
+      ? await client.listProjectJobs({ params: { project_id: projectId }, query: { ...query, ...grouping } })
       : await client.listJob({ query }).then((r) => ({ jobs: r.result.job_list, total: r.result.total }));
     yield* jobs;
     seen += jobs.length;
@@ -88,17 +99,33 @@ function registerReadCommands(jobs: Command, ctx: CliContext): void {
         '--status <status>',
         'only jobs whose last build is red (failed), blue (succeeded), timeout, aborted, building or none (never built)',
       )
-      .option('--favourites', 'only your favourite jobs (`kiln jobs favourite`)'),
+      .option('--favourites', 'only your favourite jobs (`kiln jobs favourite`)')
+      .option(
+        '--group <group>',
+        'only the jobs of this group and its subgroups (id or path, `kiln groups list`)',
+      )
+      .option('--ungrouped', 'only the jobs in no group'),
   ).action(
     async (
       project: string | undefined,
-      opts: { search?: string; status?: string; favourites?: boolean; output: OutputFormat },
+      opts: {
+        search?: string;
+        status?: string;
+        favourites?: boolean;
+        group?: string;
+        ungrouped?: boolean;
+        output: OutputFormat;
+      },
     ) => {
       const client = ctx.client();
       const projectId = project === undefined ? undefined : await resolveProject(client, project);
+      if ((opts.group || opts.ungrouped) && projectId === undefined)
+        throw new CliError('--group and --ungrouped need a project: groups are per project');
+      const group = opts.group && projectId ? await resolveGroup(client, projectId, opts.group) : undefined;
       const columns = projectId ? JOB_COLUMNS : [...JOB_COLUMNS, PROJECT_COLUMN];
       const writer = new RowWriter(opts.output, columns, ctx.out);
-      for await (const job of listedJobs(client, projectId, opts)) writer.row(job);
+      const filters = { ...opts, ...(group && { groupPath: group.path_id }) };
+      for await (const job of listedJobs(client, projectId, filters)) writer.row(job);
       writer.end();
     },
   );

@@ -9,6 +9,7 @@ import { iamHandlers } from './iam.routes.ts';
 import { jobViewHandlers } from './job-views.routes.ts';
 import { jobCopyHandlers } from './job-copies.routes.ts';
 import { jobHistoryHandlers } from './job-history.routes.ts';
+import { jobGroupHandlers } from './job-groups.routes.ts';
 import { jobHandlers } from './jobs.routes.ts';
 import { logHandlers } from './logs.routes.ts';
 import { projectHandlers } from './projects.routes.ts';
@@ -28,6 +29,7 @@ export function handlers(deps: RouteDeps): Handlers {
     ...jobHistoryHandlers(deps),
     ...jobCopyHandlers(deps),
     ...recycleBinHandlers(deps),
+    ...jobGroupHandlers(deps),
     ...jobViewHandlers(deps),
     ...recordHandlers(deps),
     ...recordViewHandlers(deps),

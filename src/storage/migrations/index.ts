@@ -18,6 +18,7 @@ import { buildFlows } from './015-build-flows.ts';
 import { recycleBin } from './016-recycle-bin.ts';
 import { jobHistory } from './017-job-history.ts';
 import { retention } from './018-retention.ts';
+import { jobGroups } from './019-job-groups.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -45,6 +46,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '016-recycle-bin': recycleBin(),
         '017-job-history': jobHistory(),
         '018-retention': retention(),
+        '019-job-groups': jobGroups(),
       };
     },
   };

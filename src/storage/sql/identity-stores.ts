@@ -226,7 +226,7 @@ export class SqlProjectStore implements ProjectStore {
       .executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
-  async lockForJobs(projectId: string): Promise<void> {
+  async lockForChanges(projectId: string): Promise<void> {
     // An update that changes nothing still takes the row's lock (select ... for update is not SQLite).
     await this.db
       .updateTable('projects')

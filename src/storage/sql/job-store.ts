@@ -126,6 +126,20 @@ export class SqlJobStore implements JobStore {
     if (query.search) q = q.where(nameContains('jobs.name', query.search));
     if (query.creatorId) q = q.where('jobs.creator_id', '=', query.creatorId);
     if (query.favorites) q = q.where('fav.job_id', 'is not', null);
+    const group = query.group;
+    if (group === 'none') q = q.where('jobs.group_id', 'is', null);
+    else if (group !== undefined) {
+      // The group and its subgroups: their paths begin with its path (ids and dots: no LIKE escapes).
+      q = q.where('jobs.group_id', 'in', (eb) =>
+        eb
+          .selectFrom('job_groups as g')
+          .select('g.id')
+          .whereRef('g.project_id', '=', 'jobs.project_id')
+          .where((w) =>
+            w.or([w('g.path_id', '=', group.pathId), w('g.path_id', 'like', `${group.pathId}.%`)]),
+          ),
+      );
+    }
     const filter = query.lastBuild;
     if (filter === 'none') q = q.where('last.id', 'is', null);
     else if (filter === 'building') q = q.where('last.running_status', '!=', 'Finished');
@@ -355,6 +369,19 @@ export class SqlJobStore implements JobStore {
       .where('id', '=', id)
       .where('last_build_number', '<', number)
       .execute();
+  }
+  async setGroup(projectId: string, ids: readonly string[], groupId: string | null): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('jobs')
+      .set({ group_id: groupId })
+      .where('project_id', '=', projectId)
+      .where('id', 'in', ids)
+      .execute();
+  }
+  async anyInGroup(groupId: string): Promise<boolean> {
+    const row = await this.live().select('id').where('group_id', '=', groupId).limit(1).executeTakeFirst();
+    return row !== undefined;
   }
   async allocateDailyNumber(id: string, day: string): Promise<number> {
     const row = await this.db

@@ -124,6 +124,7 @@ export function toJobRecord(row: Selectable<JobRow>): JobRecord {
     createdAt: num(row.created_at),
     updatedAt: num(row.updated_at),
     recordsVersion: num(row.records_version),
+    ...(row.group_id !== null && row.group_id !== undefined && { groupId: row.group_id }),
   };
 }
 
@@ -142,6 +143,7 @@ export function jobToRow(job: JobRecord): Insertable<JobRow> {
     updated_at: job.updatedAt,
     deleted_at: null,
     records_version: job.recordsVersion,
+    group_id: job.groupId ?? null,
   };
 }
 

@@ -18,6 +18,7 @@ import {
   SqlUserStore,
 } from './identity-stores.ts';
 import { SqlJobVersionStore } from './job-version-store.ts';
+import { SqlJobGroupStore } from './job-group-store.ts';
 import { SqlJobStore } from './job-store.ts';
 import { SqlLogStore } from './log-store.ts';
 import { SqlQueueStore } from './queue-store.ts';
@@ -59,6 +60,7 @@ export function sqlStores(db: Kysely<Database>, flavour: SqlFlavour): Stores {
     scripts: new SqlBuildScriptStore(db),
     artifacts: new SqlArtifactStore(db),
     jobVersions: new SqlJobVersionStore(db),
+    jobGroups: new SqlJobGroupStore(db),
     flows: new SqlFlowStore(db),
     logs: new SqlLogStore(db),
     queue: new SqlQueueStore(db, flavour.skipLocked),
@@ -97,6 +99,7 @@ export class SqlStorage implements Storage {
   readonly accessKeys;
   readonly jobs;
   readonly jobVersions;
+  readonly jobGroups;
   readonly builds;
   readonly steps;
   readonly scripts;
@@ -126,6 +129,7 @@ export class SqlStorage implements Storage {
     this.accessKeys = stores.accessKeys;
     this.jobs = stores.jobs;
     this.jobVersions = stores.jobVersions;
+    this.jobGroups = stores.jobGroups;
     this.builds = stores.builds;
     this.steps = stores.steps;
     this.scripts = stores.scripts;

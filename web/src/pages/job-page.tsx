@@ -7,6 +7,7 @@ import { Spinner } from '../components/spinner.tsx';
 import { WeatherIcon } from '../components/weather-icon.tsx';
 import { CopyJob } from '../job/copy-job.tsx';
 import { DeleteJob } from '../job/delete-job.tsx';
+import { JobGroup } from '../job/job-group.tsx';
 import { HistoryCharts } from '../job/history-charts.tsx';
 import { HistoryTable } from '../job/history-table.tsx';
 import { RunForm } from '../job/run-form.tsx';
@@ -107,6 +108,9 @@ export function JobPage({ jobId }: { jobId: string }) {
           </Link>
           {doc && <CopyJob client={client} jobId={jobId} config={doc} />}
           {doc && <DeleteJob client={client} jobId={jobId} name={doc.job_name} />}
+          {doc && (
+            <JobGroup client={client} jobId={jobId} projectId={doc.project_id} groupId={doc.group_id ?? ''} />
+          )}
         </div>
       </header>
       <ErrorMessage error={config.error} title="The job could not be loaded." />

@@ -6,6 +6,8 @@ import { Pager } from '../components/pager.tsx';
 import { Spinner } from '../components/spinner.tsx';
 import { Link } from '../router/router.tsx';
 import { JobRow } from './job-row.tsx';
+import { GroupBar, type GroupFilter } from './group-bar.tsx';
+import type { JobGroupNode } from '../../../src/contract/job-groups.ts';
 
 const PAGE_SIZE = 25;
 
@@ -23,11 +25,19 @@ export function ProjectJobs({
   favourites: boolean;
 }) {
   const [page, setPage] = useState(0);
-  const [lastFilter, setLastFilter] = useState(`${search}/${favourites}`);
-  if (`${search}/${favourites}` !== lastFilter) {
-    setLastFilter(`${search}/${favourites}`);
+  const [group, setGroup] = useState<GroupFilter>({ kind: 'all' });
+  const [treeVersion, setTreeVersion] = useState(0);
+  const groupKey = group.kind === 'group' ? group.pathId : group.kind;
+  const filterKey = `${search}/${favourites}/${groupKey}`;
+  const [lastFilter, setLastFilter] = useState(filterKey);
+  if (filterKey !== lastFilter) {
+    setLastFilter(filterKey);
     setPage(0);
   }
+  const tree = useAsync(
+    () => client.listGroupTree({ params: { project_id: project.identifier } }),
+    [client, project.identifier, treeVersion],
+  );
   const jobs = useAsync(
     () =>
       client.listProjectJobs({
@@ -37,9 +47,11 @@ export function ProjectJobs({
           page_size: PAGE_SIZE,
           ...(search && { search }),
           ...(favourites && { favorite: 'true' }),
+          ...(group.kind === 'group' && { group_path_id: group.pathId }),
+          ...(group.kind === 'none' && { by_group: 'true' }),
         },
       }),
-    [client, project.identifier, search, favourites, page],
+    [client, project.identifier, search, favourites, groupKey, page],
   );
   const headingId = `project-${project.identifier}`;
   const list = jobs.data?.jobs ?? [];
@@ -54,6 +66,15 @@ export function ProjectJobs({
           New job
         </Link>
       </header>
+      <GroupBar
+        client={client}
+        projectId={project.identifier}
+        projectName={project.name}
+        groups={(tree.data?.result ?? []) as JobGroupNode[]}
+        filter={group}
+        onFilter={setGroup}
+        onChanged={() => setTreeVersion((n) => n + 1)}
+      />
       <ErrorMessage error={jobs.error} title="The jobs could not be loaded." />
       {jobs.data && list.length === 0 && (
         <p className="empty">
@@ -61,7 +82,9 @@ export function ProjectJobs({
             ? `No ${favourites ? 'favourite ' : ''}job name contains “${search}”.`
             : favourites
               ? 'None of your favourites is in this project.'
-              : 'No jobs yet.'}
+              : group.kind !== 'all'
+                ? 'No job here.'
+                : 'No jobs yet.'}
         </p>
       )}
       {list.length > 0 && (
