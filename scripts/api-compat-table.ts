@@ -42,8 +42,9 @@ export function served(row: CatalogueRow): boolean {
 /** Served operations that leave something out, and what. */
 export const PARTLY: Record<string, string> = {
   ListProjectJobs:
-    '`search`, `creator_id`, `build_status` and `sort_order` work; `sort_field` is `job_name`, `last_build_time` or `create_time` (CodeArts names none); `favorite=true` (Kiln) keeps the favourites of the caller; `by_group`, `group_path_id` are accepted and ignored',
-  ListJobConfig: '`get_all_params` is accepted and ignored (the whole document is returned)',
+    '`search`, `creator_id`, `build_status` and `sort_order` work; `sort_field` is `job_name`, `last_build_time` or `create_time` (CodeArts names none); `favorite=true` (Kiln) keeps the favourites of the caller; `group_path_id` keeps a group and its subgroups, `by_group=true` without it the jobs in no group',
+  CheckWebhookUrl:
+    "checks the URL's scheme, host and path against the notice type's chat service (DING_TALK, FEI_SHU, WE_COM, WE_LINK); Kiln sends no chat notices itself",
   ShowRecordDetail:
     "`repo_name`, `repo_id`, `err_msg` are empty strings; `parent_record_id` names the BuildFlow's build for a job of a flow ('' otherwise)",
   ShowRecordInfo:

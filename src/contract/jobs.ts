@@ -20,7 +20,15 @@ export const JobConfigResult = Envelope(JobDocument);
 export type JobConfigResult = Static<typeof JobConfigResult>;
 
 /** ListJobConfig query. */
-export const JobConfigQuery = Type.Object({ get_all_params: Type.Optional(Type.String()) });
+export const JobConfigQuery = Type.Object({
+  get_all_params: Type.Optional(
+    Type.String({
+      maxLength: 8,
+      description:
+        'true: `parameters` also lists the default build parameters (codeBranch) that a run takes although the job does not define them',
+    }),
+  ),
+});
 
 const DeletedJob = Type.Object({ job_id: Type.String(), project_id: Type.String() });
 
@@ -289,4 +297,17 @@ export const LastHistory = Type.Object({
   end_time: Type.String({ description: "ISO 8601 with the server zone's offset" }),
   result: Type.String({ description: 'SUCCESS' }),
   commit_id: Type.String(),
+});
+
+/** CheckWebhookUrl body. */
+export const WebhookUrlBody = Type.Object({
+  job_id: Id32('The job the notice is for'),
+  notice_type: Type.String({ maxLength: 32, description: 'DING_TALK, FEI_SHU, WE_COM or WE_LINK' }),
+  webhook_url: Type.String({ maxLength: 2048, description: "The chat robot's webhook URL" }),
+});
+
+/** CheckWebhookUrl answer (a URL that fails the check is a 400 saying why). */
+export const WebhookUrlChecked = Type.Object({
+  error: Type.Union([Type.String(), Type.Null()]),
+  status: Type.String(),
 });

@@ -150,6 +150,7 @@ export const operations = {
     tag: 'Jobs',
     auth: 'project',
     params: JobIdParams,
+    query: jobs.JobConfigQuery,
     response: { 200: jobs.JobConfigResult },
   }),
   deleteBuildJob: op({
@@ -242,6 +243,16 @@ export const operations = {
     auth: 'project',
     query: jobs.JobNameQuery,
     response: { 200: jobs.NameExists },
+  }),
+  checkWebhookUrl: op({
+    method: 'POST',
+    path: '/v1/job/check/webhook-url',
+    summary:
+      "Whether a URL is a chat robot webhook of the notice type's service (DingTalk, Feishu, WeCom, WeLink)",
+    tag: 'Jobs',
+    auth: 'project',
+    body: jobs.WebhookUrlBody,
+    response: { 200: jobs.WebhookUrlChecked },
   }),
   showDisable: op({
     method: 'GET',

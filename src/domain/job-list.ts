@@ -39,6 +39,11 @@ export interface JobListQuery {
   sort: { field: JobSortField; descending: boolean };
 }
 
+/** A true/false query parameter (absent: false); anything else is a 400 that says so. */
+export function flag(name: string, value: string | undefined): boolean {
+  return value !== undefined && value !== '' && oneOf(name, value, ['true', 'false']) === 'true';
+}
+
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
   const found = allowed.find((a) => a === value.toLowerCase());
   if (found === undefined)
@@ -67,7 +72,7 @@ export function jobListQuery(q: {
     ...(q.search && { search: q.search }),
     ...(q.creator_id && { creatorId: q.creator_id }),
     ...(q.build_status && { lastBuild: oneOf('build_status', q.build_status, LAST_BUILD_FILTERS) }),
-    ...(q.favorite && oneOf('favorite', q.favorite, ['true', 'false']) === 'true' && { favorites: true }),
+    ...(flag('favorite', q.favorite) && { favorites: true }),
     ...(group && { group }),
     sort: {
       field: q.sort_field ? oneOf('sort_field', q.sort_field, JOB_SORT_FIELDS) : 'job_name',
@@ -82,7 +87,7 @@ export function jobListQuery(q: {
  * jobs in no group.
  */
 function groupFilter(byGroup: string | undefined, pathId: string | undefined): JobListQuery['group'] {
-  const grouped = byGroup ? oneOf('by_group', byGroup, ['true', 'false']) === 'true' : false;
+  const grouped = flag('by_group', byGroup);
   if (pathId) {
     if (!isGroupPath(pathId))
       throw invalidParam('group_path_id must be a group path: group ids (32 of 0-9a-z) joined by dots');

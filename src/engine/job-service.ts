@@ -14,6 +14,9 @@ import {
   toJobSpec,
 } from '../domain/job-config.ts';
 import { parseJobDocument, type JobConfig } from '../domain/job-document.ts';
+import { parameterSpec } from '../domain/job-parameters.ts';
+import { DEFAULT_PARAMETERS } from '../domain/parameter-kinds.ts';
+import { noticeWebhookProblem } from '../domain/notice-webhooks.ts';
 import { maskRepositoryCredentials, restoreRepositoryCredentials } from '../domain/job-secrets.ts';
 import { roleAllows, type Role } from '../domain/roles.ts';
 import { isUniqueViolation } from '../storage/errors.ts';
@@ -58,6 +61,14 @@ function withoutGroup(config: JobConfig): JobConfig {
 function withGroup(config: JobConfig, job: JobRecord): JobConfig {
   const rest = withoutGroup(config);
   return job.groupId === undefined ? rest : { ...rest, group_id: job.groupId };
+}
+
+/** The document with the default build parameters (DEFAULT_PARAMETERS) it does not define itself. */
+function withDefaultParameters(config: JobConfig): JobConfig {
+  const own = config.parameters ?? [];
+  const defined = new Set(own.map((d) => parameterSpec(d).name));
+  const missing = DEFAULT_PARAMETERS.filter((d) => !defined.has(parameterSpec(d).name));
+  return missing.length === 0 ? config : { ...config, parameters: [...own, ...missing] };
 }
 
 function checked(config: JobConfig): JobConfig {
@@ -197,6 +208,16 @@ export class JobService {
     }
   }
 
+  /**
+   * CheckWebhookUrl: a 400 saying what is wrong unless `url` is a robot webhook of the notice
+   * type's chat service, for someone who may change the job.
+   */
+  async checkNoticeWebhook(caller: Principal, jobId: string, type: string, url: string): Promise<void> {
+    await requireJob(this.storage, caller, jobId, 'build');
+    const problem = noticeWebhookProblem(type, url);
+    if (problem !== undefined) throw invalidParam(problem);
+  }
+
   /** CheckJobNameIsExists: whether a live job of the project has this name. */
   async nameTaken(caller: Principal, projectId: string, name: string): Promise<boolean> {
     await requireProject(this.storage, caller, projectId, 'read');
@@ -215,10 +236,14 @@ export class JobService {
     return { job, by: last && (await this.storage.users.findById(last.userId)), since: last?.createdAt };
   }
 
-  /** The stored document as the caller may see it (ListJobConfig). */
-  async config(caller: Principal, jobId: string): Promise<JobConfig> {
+  /**
+   * The stored document as the caller may see it (ListJobConfig, ShowJobConfig); `allParams`
+   * (get_all_params) adds the default build parameters a run takes that the job does not define.
+   */
+  async config(caller: Principal, jobId: string, allParams = false): Promise<JobConfig> {
     const { job, role } = await requireJob(this.storage, caller, jobId, 'read');
-    return withGroup(shown(this.stored.jobConfig(job.config, true), role), job);
+    const config = withGroup(shown(this.stored.jobConfig(job.config, true), role), job);
+    return allParams ? withDefaultParameters(config) : config;
   }
 
   /**

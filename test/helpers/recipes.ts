@@ -281,6 +281,19 @@ export const RECIPES: Record<OperationId, Recipe> = {
     needs: 'read',
     request: async () => ({ method: 'DELETE', url: '/v1/job/recycling-empty' }),
   },
+  checkWebhookUrl: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({
+      method: 'POST',
+      url: '/v1/job/check/webhook-url',
+      payload: {
+        job_id: fx.jobId,
+        notice_type: 'DING_TALK',
+        webhook_url: 'https://oapi.dingtalk.com/robot/send?access_token=abc',
+      },
+    }),
+  },
   checkJobCountIsTopLimit: {
     names: 'project',
     needs: 'read',

@@ -10,6 +10,7 @@ type CopyOps =
   | 'copyJob'
   | 'showCopyName'
   | 'checkJobNameIsExists'
+  | 'checkWebhookUrl'
   | 'checkJobCountIsTopLimit'
   | 'showDisable'
   | 'disableTheJob'
@@ -57,6 +58,10 @@ export function jobCopyHandlers(deps: RouteDeps): HandlerGroup<CopyOps> {
     },
     async checkJobNameIsExists({ caller, query }) {
       return { result: await jobs.nameTaken(caller, query.project_id, query.job_name), status: 'success' };
+    },
+    async checkWebhookUrl({ caller, body }) {
+      await jobs.checkNoticeWebhook(caller, body.job_id, body.notice_type, body.webhook_url);
+      return { error: null, status: 'success' };
     },
     async showDisable({ caller, params }) {
       const { job, by, since } = await jobs.disabledState(caller, params.job_id);

@@ -1,4 +1,4 @@
-import { jobListQuery } from '../../domain/job-list.ts';
+import { flag, jobListQuery } from '../../domain/job-list.ts';
 import type { JobConfigBody, UpdateJobBody } from '../../contract/jobs.ts';
 import type { Principal } from '../../domain/identity.ts';
 import { toJobListItem, toUserJobListItem } from '../mappers/job.mapper.ts';
@@ -33,8 +33,15 @@ export function jobHandlers(deps: RouteDeps): HandlerGroup<JobOps> {
     retention.kick(job.id);
     return ok({ job_id: job.id });
   };
-  const config = async ({ caller, params }: { caller: Principal; params: { job_id: string } }) =>
-    ok(await jobs.config(caller, params.job_id));
+  const config = async ({
+    caller,
+    params,
+    query,
+  }: {
+    caller: Principal;
+    params: { job_id: string };
+    query: { get_all_params?: string };
+  }) => ok(await jobs.config(caller, params.job_id, flag('get_all_params', query.get_all_params)));
   const remove = async (caller: Principal, jobId: string) => {
     const job = await jobs.remove(caller, jobId);
     return { result: { job_id: job.id, project_id: job.projectId }, status: 'success' };

@@ -143,7 +143,8 @@ export function jobToRow(job: JobRecord): Insertable<JobRow> {
     updated_at: job.updatedAt,
     deleted_at: null,
     records_version: job.recordsVersion,
-    group_id: job.groupId ?? null,
+    // Absent when none, so that the stores also write a database from before groups (upgrade tests).
+    ...(job.groupId !== undefined && { group_id: job.groupId }),
   };
 }
 

@@ -120,6 +120,38 @@ onEveryStore((store) => {
       expectCodeArtsError(missing, 400, 'CB.00060200', /job_name/);
     });
 
+    it("checks a notice webhook URL against its chat service's robot URLs (CheckWebhookUrl)", async () => {
+      const check = (notice_type: string, webhook_url: string, token = dev) =>
+        call(token, 'POST', '/v1/job/check/webhook-url', { job_id: fx.jobId, notice_type, webhook_url });
+      for (const [type, url] of [
+        ['DING_TALK', 'https://oapi.dingtalk.com/robot/send?access_token='],
+        ['FEI_SHU', 'https://open.feishu.cn/open-apis/bot/v2/hook/0a1b'],
+        ['WE_COM', 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k'],
+        ['WE_LINK', 'https://open.welink.huaweicloud.com/api/werobot/v1/webhook/send?token=t'],
+      ] as const) {
+        const res = await check(type, url);
+        expect(res.statusCode, res.body).toBe(200);
+        expect(res.json()).toEqual({ error: null, status: 'success' });
+      }
+      const refused: [string, string, RegExp][] = [
+        ['DING_TALK', 'http://oapi.dingtalk.com/robot/send', /must be an https URL/],
+        ['DING_TALK', 'https://evil.example/robot/send', /on oapi\.dingtalk\.com, not evil\.example/],
+        ['DING_TALK', 'https://oapi.dingtalk.com:8443/robot/send', /not oapi\.dingtalk\.com:8443/],
+        ['DING_TALK', 'https://oapi.dingtalk.com/other', /path begins with \/robot\/send/],
+        ['DING_TALK', 'https://u:p@oapi.dingtalk.com/robot/send', /user name or password/],
+        ['DING_TALK', 'not a url', /not a URL/],
+        ['SMOKE_SIGNAL', 'https://oapi.dingtalk.com/robot/send', /notice_type must be one of DING_TALK/],
+      ];
+      for (const [type, url, why] of refused)
+        expectCodeArtsError(await check(type, url), 400, 'CB.00060200', why);
+      // A viewer may not set the job's notices, so may not check for them either.
+      expectCodeArtsError(
+        await check('DING_TALK', 'https://oapi.dingtalk.com/robot/send', viewer),
+        403,
+        'CB.00060403',
+      );
+    });
+
     it('disables and enables through v1, and ShowDisable says by whom, why and since when', async () => {
       const jobId = await createJob(kiln, admin, fx.projectId, { job_name: 'switched' });
       const enabled = (await call(viewer, 'GET', `/v1/job/${jobId}/check/disable`)).json();

@@ -65,6 +65,49 @@ onEveryStore((store) => {
       expect(created.statusCode, created.body).toBe(200);
     });
 
+    it('get_all_params=true adds the default parameters a job does not define, on both config reads', async () => {
+      const own = {
+        name: 'hudson.model.StringParameterDefinition',
+        params: [
+          { name: 'name', value: 'TARGET' },
+          { name: 'defaultValue', value: 'prod' },
+        ],
+      };
+      const created = await kiln.call(token, {
+        method: 'POST',
+        url: '/v3/jobs/create',
+        payload: jobBody(projectId, { job_name: 'all-params', parameters: [own] }),
+      });
+      expect(created.statusCode, created.body).toBe(200);
+      const jobId = created.json().result.job_id as string;
+      const names = async (url: string) => {
+        const res = await kiln.call(token, { method: 'GET', url });
+        expect(res.statusCode, res.body).toBe(200);
+        return (res.json().result.parameters as { params: { name: string; value: string }[] }[]).map(
+          (d) => d.params.find((p) => p.name === 'name')?.value,
+        );
+      };
+      for (const path of [`/v3/jobs/${jobId}/query`, `/v1/job/${jobId}/config`]) {
+        expect(await names(path)).toEqual(['TARGET']);
+        expect(await names(`${path}?get_all_params=false`)).toEqual(['TARGET']);
+        expect(await names(`${path}?get_all_params=true`)).toEqual(['TARGET', 'codeBranch']);
+        const bad = await kiln.call(token, { method: 'GET', url: `${path}?get_all_params=yes` });
+        expect(bad.statusCode).toBe(400);
+        expect(bad.json().error_msg).toMatch(/get_all_params must be one of true, false/);
+      }
+      // A job that defines codeBranch itself is shown with its own, once.
+      const withBranch = await kiln.call(token, {
+        method: 'POST',
+        url: '/v3/jobs/create',
+        payload: jobBody(projectId, {
+          job_name: 'own-branch',
+          parameters: [{ ...own, params: [{ name: 'name', value: 'codeBranch' }] }],
+        }),
+      });
+      const id = withBranch.json().result.job_id as string;
+      expect(await names(`/v3/jobs/${id}/query?get_all_params=true`)).toEqual(['codeBranch']);
+    });
+
     it("states the string parameter's fields, and the name check job creation makes", async () => {
       const res = await kiln.call(token, { method: 'GET', url: '/v1/job/build-params' });
       expect(res.statusCode, res.body).toBe(200);
