@@ -134,7 +134,9 @@ export const UserJobListItem = Type.Object({
   forbidden_msg: Type.String({ description: 'Why the job is disabled' }),
   build_type: Type.String({ description: 'branch, tag or commit: what the last build checked out' }),
   tag: Type.String(),
-  project_permission_switch: Type.Boolean({ description: "Kiln: false (a project's roles decide)" }),
+  project_permission_switch: Type.Boolean({
+    description: "true: the job follows its project's permissions; false: its own (ApplyProjectPermission)",
+  }),
 });
 export type UserJobListItem = Static<typeof UserJobListItem>;
 
@@ -250,7 +252,7 @@ export const JobInfoFields = Type.Object({
   id: Type.String(),
   project_id: Type.String(),
   project_permission_switch: Type.Boolean({
-    description: 'Always false: permissions are per project role',
+    description: "true: the job follows its project's permissions; false: its own (ApplyProjectPermission)",
   }),
   build_time: Type.String({
     description: "The last build's duration in milliseconds, as text ('' before any)",

@@ -7,6 +7,7 @@ import { BuildNoParams, Envelope, JobIdParams, StatusOnly } from './common.ts';
 import * as iam from './iam.ts';
 import * as jobs from './jobs.ts';
 import * as groups from './job-groups.ts';
+import * as perms from './job-permissions.ts';
 import * as projects from './projects.ts';
 import * as jobViews from './job-views.ts';
 import * as records from './records.ts';
@@ -471,6 +472,61 @@ export const operations = {
     auth: 'project',
     params: jobs.ProjectIdParams,
     response: { 200: groups.JobGroupTree },
+  }),
+
+  showProjectJobPermission: op({
+    method: 'GET',
+    path: '/v1/job/permission',
+    summary: 'What the caller may do with a build task, and their role',
+    tag: 'Jobs',
+    auth: 'project',
+    query: perms.JobPermissionQuery,
+    response: { 200: perms.CallerPermission },
+  }),
+  checkJobInternal: op({
+    method: 'GET',
+    path: '/v1/job/permission/internal',
+    summary: 'Whether secure intranet access is on (Kiln: never)',
+    tag: 'Jobs',
+    auth: 'project',
+    response: { 200: perms.InternalAccess },
+  }),
+  showJobRolePermission: op({
+    method: 'GET',
+    path: '/v1/job/permission/role',
+    summary: "A build task's permission matrix: what each role may do with it",
+    tag: 'Jobs',
+    auth: 'project',
+    query: perms.JobIdQuery,
+    response: { 200: perms.RolePermissions },
+  }),
+  batchUpdateJobRolePermission: op({
+    method: 'POST',
+    path: '/v1/job/permissions/batch',
+    summary:
+      "Set build tasks' own permission matrices (those who manage their permissions: owners by default)",
+    tag: 'Jobs',
+    auth: 'project',
+    body: perms.RolePermissionsBody,
+    response: { 200: perms.PermissionsChanged },
+  }),
+  showDefaultProjectPermission: op({
+    method: 'GET',
+    path: '/v1/job/project/default-permission',
+    summary: "The project's permission matrix, which a build task follows unless it has its own",
+    tag: 'Jobs',
+    auth: 'project',
+    query: perms.JobPermissionQuery,
+    response: { 200: perms.DefaultPermissions },
+  }),
+  applyProjectPermission: op({
+    method: 'POST',
+    path: '/v1/job/project/permission',
+    summary: "Make a build task follow its project's permissions, or its own matrix",
+    tag: 'Jobs',
+    auth: 'project',
+    body: perms.ProjectSwitchBody,
+    response: { 200: perms.PermissionsChanged },
   }),
 
   showJobPipelineInfo: op({

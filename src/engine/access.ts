@@ -1,5 +1,12 @@
 import { AppError } from '../domain/errors.ts';
 import type { Principal, Project, User } from '../domain/identity.ts';
+import {
+  DEFAULT_PERMISSIONS,
+  effectivePermissions,
+  type JobPermission,
+  type PermissionMatrix,
+  type PermissionSet,
+} from '../domain/job-permissions.ts';
 import { roleAllows, type Action, type Role } from '../domain/roles.ts';
 import type { JobAccessRecord, JobRecord, RecycledJob, Stores, Viewer } from '../storage/ports.ts';
 
@@ -58,9 +65,41 @@ export async function requireProject(
   return access;
 }
 
-/** A job and the caller's role in its project. */
+/** A job, the caller's role in its project and what they may do with it. */
 export interface JobAccess extends ProjectAccess {
   job: JobRecord;
+  permissions: PermissionSet;
+}
+
+/** The matrix a job follows: its project's, or its own (rows it has not set are the project's). */
+export async function permissionMatrix(stores: Stores, job: JobRecord): Promise<PermissionMatrix> {
+  if (!job.ownPermissions) return DEFAULT_PERMISSIONS;
+  const matrix = { ...DEFAULT_PERMISSIONS };
+  for (const row of await stores.jobPermissions.list(job.id)) matrix[row.role] = row.permissions;
+  return matrix;
+}
+
+/** What `user`, with `role` in its project, may do with the job. */
+export async function jobPermissions(
+  stores: Stores,
+  user: User,
+  job: JobRecord,
+  role: Role,
+): Promise<PermissionSet> {
+  return effectivePermissions(await permissionMatrix(stores, job), role, job.creatorId === user.id);
+}
+
+function jobForbidden(need: JobPermission): AppError {
+  const what: Record<JobPermission, string> = {
+    view: 'see this job',
+    execute: "run or stop this job's builds",
+    modify: "change this job's configuration",
+    delete: 'delete this job',
+    copy: 'copy this job',
+    forbidden: 'disable or enable this job',
+    manager: "change this job's permissions",
+  };
+  return new AppError('FORBIDDEN', `your permissions on this job do not allow you to ${what[need]}`);
 }
 
 /** The caller's role in the project of a job found with `findAccess`; undefined when they cannot see it. */
@@ -70,21 +109,30 @@ function jobRole(principal: Principal, found: JobAccessRecord | undefined): Role
 }
 
 /**
- * The job if the caller may do `action` on it. An unknown job and a job in a project the caller
- * cannot see get the same 404, so the answer does not reveal which jobs exist.
+ * The job, the caller's role in its project and what they may do with it (its permission matrix:
+ * its project's, or its own). An unknown job and a job in a project the caller cannot see get the
+ * same 404, so the answer does not reveal which jobs exist.
  */
+export async function findJob(stores: Stores, principal: Principal, jobId: string): Promise<JobAccess> {
+  // The job, its project and the caller's membership in one statement (every job operation does
+  // this); the job's own matrix only when it has one.
+  const found = await stores.jobs.findAccess(jobId, principal.user.id);
+  const role = jobRole(principal, found);
+  if (!found || !role) throw new AppError('JOB_NOT_FOUND', 'job not found');
+  const permissions = await jobPermissions(stores, principal.user, found.job, role);
+  return { project: found.project, role, job: found.job, permissions };
+}
+
+/** `findJob` when the caller may do `need` with the job; a member whose permissions fall short gets a 403. */
 export async function requireJob(
   stores: Stores,
   principal: Principal,
   jobId: string,
-  action: Action,
+  need: JobPermission,
 ): Promise<JobAccess> {
-  // The job, its project and the caller's membership in one statement (every job operation does this).
-  const found = await stores.jobs.findAccess(jobId, principal.user.id);
-  const role = jobRole(principal, found);
-  if (!found || !role) throw new AppError('JOB_NOT_FOUND', 'job not found');
-  if (!roleAllows(role, action)) throw forbidden(action);
-  return { project: found.project, role, job: found.job };
+  const access = await findJob(stores, principal, jobId);
+  if (!access.permissions[need]) throw jobForbidden(need);
+  return access;
 }
 
 /** `requireJob` for a job in the recycle bin; the 404 names the id (a bin call lists several). */
@@ -93,7 +141,7 @@ export async function requireRecycledJob(
   principal: Principal,
   jobId: string,
   action: Action,
-): Promise<JobAccess & RecycledJob> {
+): Promise<ProjectAccess & { job: JobRecord } & RecycledJob> {
   const found = await stores.jobs.findRecycledAccess(jobId, principal.user.id);
   const role = jobRole(principal, found);
   if (!found || !role) throw new AppError('JOB_NOT_FOUND', `job ${jobId} not found in the recycle bin`);

@@ -13,7 +13,6 @@ import type { Clock } from '../domain/clock.ts';
 import { AppError, invalidParam } from '../domain/errors.ts';
 import { newId32 } from '../domain/ids.ts';
 import type { Principal } from '../domain/identity.ts';
-import { roleAllows } from '../domain/roles.ts';
 import {
   ArtifactGapError,
   ArtifactRefusedError,
@@ -23,7 +22,7 @@ import {
 } from '../protocol/runner-protocol.ts';
 import { ArtifactTooLargeError } from '../storage/errors.ts';
 import type { ArtifactBlobStore, Storage } from '../storage/ports.ts';
-import { requireJob, userProjectAccess } from './access.ts';
+import { jobPermissions, requireJob, userProjectAccess } from './access.ts';
 import { heldRun } from './held-run.ts';
 import { storedJobDocument } from './stored-secrets.ts';
 import { toJobSpec } from '../domain/job-config.ts';
@@ -153,7 +152,7 @@ export class ArtifactService {
     const job = await this.storage.jobs.findById(address.jobId);
     if (!user || user.disabled || !job) throw notFound;
     const access = await userProjectAccess(this.storage, user, job.projectId);
-    if (!access || !roleAllows(access.role, 'read')) throw notFound;
+    if (!access || !(await jobPermissions(this.storage, user, job, access.role)).view) throw notFound;
     const build = await this.storage.builds.findByNumber(address.jobId, address.buildNumber);
     const artifact = build && (await this.storage.artifacts.find(build.recordId, address.name));
     if (!artifact) throw notFound;
@@ -195,7 +194,7 @@ export class ArtifactService {
   private async findBuild(caller: Principal, jobId: string, buildNumber: number) {
     if (!Number.isSafeInteger(buildNumber) || buildNumber < 1)
       throw invalidParam('build_no must be a positive integer');
-    const access = await requireJob(this.storage, caller, jobId, 'read');
+    const access = await requireJob(this.storage, caller, jobId, 'view');
     const build = await this.storage.builds.findByNumber(jobId, buildNumber);
     if (!build) throw new AppError('BUILD_NOT_FOUND', `build ${buildNumber} of this job not found`);
     return { ...access, build };

@@ -59,7 +59,7 @@ export class BuildService {
 
   /** RunJob: accepts the run at once (a queued build with its number) or says why not. */
   async run(caller: Principal, jobId: string, request: RunRequest): Promise<Build> {
-    const { job } = await requireJob(this.storage, caller, jobId, 'build');
+    const { job } = await requireJob(this.storage, caller, jobId, 'execute');
     return this.trigger(job, caller.user, 'Manual', request);
   }
 
@@ -104,8 +104,8 @@ export class BuildService {
     return build;
   }
 
-  private async findBuild(caller: Principal, jobId: string, number: number, action: 'read' | 'build') {
-    const access = await requireJob(this.storage, caller, jobId, action);
+  private async findBuild(caller: Principal, jobId: string, number: number, need: 'view' | 'execute') {
+    const access = await requireJob(this.storage, caller, jobId, need);
     const build = await this.storage.builds.findByNumber(jobId, number);
     if (!build) throw new AppError('BUILD_NOT_FOUND', `build ${number} of this job not found`);
     return { ...access, build };
@@ -120,7 +120,7 @@ export class BuildService {
     jobId: string,
     number: number,
   ): Promise<{ stopped: boolean; message: string }> {
-    const { build } = await this.findBuild(caller, jobId, number, 'build');
+    const { build } = await this.findBuild(caller, jobId, number, 'execute');
     if (build.runningStatus === 'Finished') {
       return { stopped: false, message: `build ${number} already finished: ${build.state}` };
     }
@@ -144,7 +144,7 @@ export class BuildService {
    */
   async stopLatest(caller: Principal, jobId: string, number: number | undefined): Promise<void> {
     if (number === undefined) {
-      await requireJob(this.storage, caller, jobId, 'build');
+      await requireJob(this.storage, caller, jobId, 'execute');
       const active = await this.storage.builds.listActive(jobId);
       const latest = active.reduce<Build | undefined>(
         (a, b) => (a && a.number > b.number ? a : b),
@@ -162,13 +162,13 @@ export class BuildService {
     jobId: string,
     number: number,
   ): Promise<{ name: string; value: string }[]> {
-    const { build } = await this.findBuild(caller, jobId, number, 'read');
+    const { build } = await this.findBuild(caller, jobId, number, 'view');
     return Object.entries(shownParameters(build)).map(([name, value]) => ({ name, value }));
   }
 
   /** The job's unfinished builds and its latest build (status operations). */
   async status(caller: Principal, jobId: string): Promise<{ active: Build[]; last: Build | undefined }> {
-    await requireJob(this.storage, caller, jobId, 'read');
+    await requireJob(this.storage, caller, jobId, 'view');
     const [active, last] = await Promise.all([
       this.storage.builds.listActive(jobId),
       this.storage.builds.latest(jobId),
@@ -182,7 +182,7 @@ export class BuildService {
     jobId: string,
     q: { offset: number; limit: number; intervalDays: number },
   ): Promise<HistoryPage> {
-    await requireJob(this.storage, caller, jobId, 'read');
+    await requireJob(this.storage, caller, jobId, 'view');
     const now = this.clock.now();
     const from = dayStart(now - q.intervalDays * DAY_MS, this.timeZone);
     return this.page({ jobId, from, to: now + 1 }, q.offset, q.limit);
@@ -202,7 +202,7 @@ export class BuildService {
       throw invalidParam(`end_time "${q.endDate}" is not a real date in the format yyyy-MM-dd`);
     if (last < from) throw invalidParam('end_time must not be before start_time');
     if (last - from > 30 * DAY_MS + 3_600_000) throw invalidParam('the period may span at most 30 days');
-    await requireJob(this.storage, caller, jobId, 'read');
+    await requireJob(this.storage, caller, jobId, 'view');
     return this.page({ jobId, from, to: nextDayStart(last, this.timeZone) }, q.offset, q.limit);
   }
 
@@ -219,13 +219,13 @@ export class BuildService {
 
   /** One build with its job, project and steps. */
   async details(caller: Principal, jobId: string, number: number): Promise<BuildDetails> {
-    const { job, project, build } = await this.findBuild(caller, jobId, number, 'read');
+    const { job, project, build } = await this.findBuild(caller, jobId, number, 'view');
     return { job, project, build, ...(await this.stepsAndScript(build.recordId)) };
   }
 
   /** A build by number, or the job's latest build when `number` is undefined, for a record view. */
   async viewByNumber(caller: Principal, jobId: string, number: number | undefined): Promise<BuildView> {
-    await requireJob(this.storage, caller, jobId, 'read');
+    await requireJob(this.storage, caller, jobId, 'view');
     const build =
       number === undefined
         ? await this.storage.builds.latest(jobId)
@@ -265,7 +265,7 @@ export class BuildService {
   async byRecordId(caller: Principal, recordId: string): Promise<BuildDetails> {
     const build = await this.storage.builds.findByRecordId(recordId);
     if (!build) throw new AppError('BUILD_NOT_FOUND', `no build with record id ${recordId}`);
-    const { job, project } = await requireJob(this.storage, caller, build.jobId, 'read').catch(
+    const { job, project } = await requireJob(this.storage, caller, build.jobId, 'view').catch(
       (error: unknown) => {
         throw error instanceof AppError && error.code === 'JOB_NOT_FOUND'
           ? new AppError('BUILD_NOT_FOUND', `no build with record id ${recordId}`)

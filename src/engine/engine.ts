@@ -16,6 +16,7 @@ import { ImportService } from './import-service.ts';
 import { JobLimit } from './job-limit.ts';
 import { JobService } from './job-service.ts';
 import { JobGroupService } from './job-group-service.ts';
+import { JobPermissionService } from './job-permission-service.ts';
 import { LogService } from './log-service.ts';
 import { PasswordWork, type PasswordWorkLimits } from './password-work.ts';
 import { DEFAULT_PASSWORD_COST } from './passwords.ts';
@@ -70,6 +71,7 @@ export interface Engine {
   directory: DirectoryService;
   jobs: JobService;
   groups: JobGroupService;
+  permissions: JobPermissionService;
   bin: RecycleBinService;
   records: RecordsService;
   accessKeys: AccessKeyService;
@@ -199,6 +201,7 @@ export function createEngine(deps: EngineDeps): Engine {
     directory: new DirectoryService(deps.storage, deps.clock, cost),
     jobs: new JobService(deps.storage, deps.clock, secrets, stored, events, scheduler, jobLimit),
     groups: new JobGroupService(deps.storage, deps.clock),
+    permissions: new JobPermissionService(deps.storage, deps.clock),
     bin,
     records: new RecordsService(deps.storage, deps.clock, deps.timeZone),
     accessKeys,

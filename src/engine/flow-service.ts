@@ -178,7 +178,7 @@ export class FlowService {
     const notFound = new AppError('BUILD_NOT_FOUND', `no BuildFlow build with record id ${recordId}`);
     const parent = await this.storage.builds.findByRecordId(recordId);
     if (!parent) throw notFound;
-    await requireJob(this.storage, caller, parent.jobId, 'read').catch((error: unknown) => {
+    await requireJob(this.storage, caller, parent.jobId, 'view').catch((error: unknown) => {
       throw error instanceof AppError && error.code === 'JOB_NOT_FOUND' ? notFound : error;
     });
     const flow = await this.storage.flows.find(recordId);

@@ -48,7 +48,7 @@ export class ImportService {
         'send the records as an application/x-ndjson body, one BuildInfoRecord per line',
       );
     }
-    await requireJob(this.storage, caller, jobId, 'build');
+    await requireJob(this.storage, caller, jobId, 'modify');
     const started = this.clock.now();
     const summary: ImportSummary = { imported: 0, skipped: 0, lines: 0, elapsedMs: 0 };
     const seen = new Set<number>();

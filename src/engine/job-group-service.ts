@@ -185,7 +185,7 @@ export class JobGroupService {
   ): Promise<MovedJob[]> {
     await requireProject(this.storage, caller, projectId, 'build');
     for (const id of jobIds) {
-      const { job } = await requireJob(this.storage, caller, id, 'build');
+      const { job } = await requireJob(this.storage, caller, id, 'modify');
       if (job.projectId !== projectId) throw invalidParam(`jobs: job ${id} is not in project ${projectId}`);
     }
     return this.storage.transaction(async (tx) => {

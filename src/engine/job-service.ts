@@ -18,10 +18,11 @@ import { parameterSpec } from '../domain/job-parameters.ts';
 import { DEFAULT_PARAMETERS } from '../domain/parameter-kinds.ts';
 import { noticeWebhookProblem } from '../domain/notice-webhooks.ts';
 import { maskRepositoryCredentials, restoreRepositoryCredentials } from '../domain/job-secrets.ts';
-import { roleAllows, type Role } from '../domain/roles.ts';
+import type { Role } from '../domain/roles.ts';
+import type { PermissionSet } from '../domain/job-permissions.ts';
 import { isUniqueViolation } from '../storage/errors.ts';
 import type { JobChange, JobRecord, JobVersion, Storage, Stores } from '../storage/ports.ts';
-import { requireJob, requireProject, viewerOf } from './access.ts';
+import { jobPermissions, requireJob, requireProject, viewerOf } from './access.ts';
 import type { JobLimit } from './job-limit.ts';
 import type { BuildEvents } from './build-events.ts';
 import type { Scheduler } from './scheduler.ts';
@@ -43,6 +44,8 @@ export interface JobSummary {
   lastUser: User | undefined;
   healthScore: number;
   role: Role;
+  /** What the caller may do with it. */
+  permissions: PermissionSet;
 }
 
 /** Random bytes of a webhook secret (32 characters of base64url). */
@@ -82,9 +85,9 @@ function checked(config: JobConfig): JobConfig {
  * credentials for those who may not edit the job (an editor can change them anyway, and an update
  * that sends back what they read must keep them).
  */
-function shown(config: JobConfig, role: Role): JobConfig {
+function shown(config: JobConfig, canModify: boolean): JobConfig {
   const masked = maskSensitiveDefaults(config, MASK);
-  return roleAllows(role, 'build') ? masked : maskRepositoryCredentials(masked);
+  return canModify ? masked : maskRepositoryCredentials(masked);
 }
 
 /** Creating, changing, listing, disabling and deleting jobs. */
@@ -146,7 +149,7 @@ export class JobService {
    * the job into that group ('': into none); without one the job stays where it is.
    */
   async update(caller: Principal, jobId: string, input: JobConfig): Promise<JobRecord> {
-    const { job } = await requireJob(this.storage, caller, jobId, 'build');
+    const { job } = await requireJob(this.storage, caller, jobId, 'modify');
     if (input.project_id !== job.projectId)
       throw invalidParam('project_id: a job cannot move to another project');
     const config = withoutGroup(this.withStored(input, job));
@@ -191,7 +194,7 @@ export class JobService {
    * credentials into a job of their own.
    */
   async copy(caller: Principal, sourceId: string, input: JobConfig): Promise<JobRecord> {
-    const { job: source } = await requireJob(this.storage, caller, sourceId, 'build');
+    const { job: source } = await requireJob(this.storage, caller, sourceId, 'copy');
     const groupId = input.group_id ?? source.groupId;
     return this.create(caller, {
       ...this.withStored(input, source),
@@ -201,7 +204,7 @@ export class JobService {
 
   /** ShowCopyName: the first of `<name>-copy-1`, `-copy-2`, ... no live job of its project has. */
   async copyName(caller: Principal, jobId: string): Promise<string> {
-    const { job } = await requireJob(this.storage, caller, jobId, 'read');
+    const { job } = await requireJob(this.storage, caller, jobId, 'view');
     for (let n = 1; ; n++) {
       const name = `${job.name}-copy-${n}`;
       if (!(await this.storage.jobs.findByName(job.projectId, name))) return name;
@@ -213,7 +216,7 @@ export class JobService {
    * type's chat service, for someone who may change the job.
    */
   async checkNoticeWebhook(caller: Principal, jobId: string, type: string, url: string): Promise<void> {
-    await requireJob(this.storage, caller, jobId, 'build');
+    await requireJob(this.storage, caller, jobId, 'modify');
     const problem = noticeWebhookProblem(type, url);
     if (problem !== undefined) throw invalidParam(problem);
   }
@@ -229,7 +232,7 @@ export class JobService {
     caller: Principal,
     jobId: string,
   ): Promise<{ job: JobRecord; by: User | undefined; since: number | undefined }> {
-    const { job } = await requireJob(this.storage, caller, jobId, 'read');
+    const { job } = await requireJob(this.storage, caller, jobId, 'view');
     if (!job.disabled) return { job, by: undefined, since: undefined };
     const { items } = await this.storage.jobVersions.list(job.id, 1, 0);
     const last = items[0]?.change === 'DISABLE' ? items[0] : undefined;
@@ -241,8 +244,8 @@ export class JobService {
    * (get_all_params) adds the default build parameters a run takes that the job does not define.
    */
   async config(caller: Principal, jobId: string, allParams = false): Promise<JobConfig> {
-    const { job, role } = await requireJob(this.storage, caller, jobId, 'read');
-    const config = withGroup(shown(this.stored.jobConfig(job.config, true), role), job);
+    const { job, permissions } = await requireJob(this.storage, caller, jobId, 'view');
+    const config = withGroup(shown(this.stored.jobConfig(job.config, true), permissions.modify), job);
     return allParams ? withDefaultParameters(config) : config;
   }
 
@@ -251,7 +254,7 @@ export class JobService {
    * from the document: pipeline info, the default build.yml).
    */
   async maskedDocument(caller: Principal, jobId: string): Promise<{ job: JobRecord; config: JobConfig }> {
-    const { job } = await requireJob(this.storage, caller, jobId, 'read');
+    const { job } = await requireJob(this.storage, caller, jobId, 'view');
     const config = maskRepositoryCredentials(maskSensitiveDefaults(storedJobDocument(job.config), MASK));
     return { job, config };
   }
@@ -273,7 +276,7 @@ export class JobService {
   async removeMany(caller: Principal, jobIds: string[]): Promise<JobRecord[]> {
     const unique = [...new Set(jobIds)];
     const jobs = await Promise.all(
-      unique.map(async (id) => (await requireJob(this.storage, caller, id, 'build')).job),
+      unique.map(async (id) => (await requireJob(this.storage, caller, id, 'delete')).job),
     );
     const now = this.clock.now();
     const reason = `the job was deleted by ${caller.user.name} before the build started`;
@@ -296,7 +299,7 @@ export class JobService {
   }
 
   async setDisabled(caller: Principal, jobId: string, disabled: boolean, reason = ''): Promise<void> {
-    const { job } = await requireJob(this.storage, caller, jobId, 'build');
+    const { job } = await requireJob(this.storage, caller, jobId, 'forbidden');
     const now = this.clock.now();
     await this.storage.transaction(async (tx) => {
       await tx.jobs.setDisabled(job.id, disabled, disabled ? reason : '', now);
@@ -318,7 +321,7 @@ export class JobService {
 
   /** AddFavouriteTask / RemoverFavouriteTask: anyone who may read the job. */
   async setFavourite(caller: Principal, jobId: string, favourite: boolean): Promise<void> {
-    const { job } = await requireJob(this.storage, caller, jobId, 'read');
+    const { job } = await requireJob(this.storage, caller, jobId, 'view');
     await this.storage.jobs.setFavourite(job.id, caller.user.id, favourite, this.clock.now());
   }
 
@@ -328,7 +331,7 @@ export class JobService {
     jobId: string,
     page: { limit: number; offset: number },
   ): Promise<{ items: { version: JobVersion; user: User | undefined }[]; total: number }> {
-    const { job } = await requireJob(this.storage, caller, jobId, 'read');
+    const { job } = await requireJob(this.storage, caller, jobId, 'view');
     const { items, total } = await this.storage.jobVersions.list(job.id, page.limit, page.offset);
     const user = userLookup(this.storage);
     return {
@@ -342,11 +345,12 @@ export class JobService {
    * document, each as the caller may see it (secrets masked as in ListJobConfig).
    */
   async diff(caller: Principal, jobId: string, original: number, revised: number): Promise<string> {
-    const { job, role } = await requireJob(this.storage, caller, jobId, 'read');
+    const { job, permissions } = await requireJob(this.storage, caller, jobId, 'view');
     const text = async (n: number) => {
       const version = await this.storage.jobVersions.find(job.id, n);
       if (!version) throw new AppError('NOT_FOUND', `version ${n} of this job not found`);
-      return `${JSON.stringify(shown(this.stored.jobConfig(version.config, true), role), null, 2)}\n`;
+      const config = shown(this.stored.jobConfig(version.config, true), permissions.modify);
+      return `${JSON.stringify(config, null, 2)}\n`;
     };
     const [a, b] = [await text(original), await text(revised)];
     return createTwoFilesPatch(`version ${original}`, `version ${revised}`, a, b, undefined, undefined, {
@@ -356,7 +360,7 @@ export class JobService {
 
   /** The push-webhook secret of a job (developers and up). */
   async webhookSecret(caller: Principal, jobId: string): Promise<string> {
-    const { job } = await requireJob(this.storage, caller, jobId, 'build');
+    const { job } = await requireJob(this.storage, caller, jobId, 'modify');
     return this.secrets.open(job.webhookSecretEnc);
   }
 
@@ -365,7 +369,7 @@ export class JobService {
    * is stored encrypted, and deliveries signed with the old one are refused from now on.
    */
   async rotateWebhookSecret(caller: Principal, jobId: string): Promise<string> {
-    const { job } = await requireJob(this.storage, caller, jobId, 'build');
+    const { job } = await requireJob(this.storage, caller, jobId, 'modify');
     const secret = newSecret(WEBHOOK_SECRET_BYTES);
     await this.storage.jobs.setWebhookSecret(job.id, this.secrets.seal(secret), this.clock.now());
     return secret;
@@ -373,9 +377,9 @@ export class JobService {
 
   /** ShowJobInfo: one job as the lists show it. */
   async info(caller: Principal, jobId: string): Promise<JobSummary> {
-    const { job, role } = await requireJob(this.storage, caller, jobId, 'read');
+    const { job, role, permissions } = await requireJob(this.storage, caller, jobId, 'view');
     const favourite = await this.storage.jobs.isFavourite(job.id, caller.user.id);
-    return this.summary(job, favourite, role, userLookup(this.storage));
+    return this.summary(job, favourite, role, permissions, userLookup(this.storage));
   }
 
   /** A job with its latest build, health and users (`user` finds each once across a page). */
@@ -383,6 +387,7 @@ export class JobService {
     job: JobRecord,
     favorite: boolean,
     role: Role,
+    permissions: PermissionSet,
     user: (id: string) => Promise<User | undefined>,
   ): Promise<JobSummary> {
     const [last, states] = await Promise.all([
@@ -392,12 +397,13 @@ export class JobService {
     return {
       job,
       favorite,
-      config: shown(this.stored.jobConfig(job.config, true), role),
+      config: shown(this.stored.jobConfig(job.config, true), permissions.modify),
       creator: await user(job.creatorId),
       last,
       lastUser: last && (await user(last.userId)),
       healthScore: healthScore(states),
       role,
+      permissions,
     };
   }
 
@@ -445,7 +451,17 @@ export class JobService {
     const { role } = await requireProject(this.storage, caller, projectId, 'read');
     const { items, total } = await this.storage.jobs.listByProject(projectId, query, caller.user.id);
     const user = userLookup(this.storage);
-    const summaries = await Promise.all(items.map((job) => this.summary(job, job.favorite, role, user)));
+    const summaries = await Promise.all(
+      items.map(async (job) =>
+        this.summary(
+          job,
+          job.favorite,
+          role,
+          await jobPermissions(this.storage, caller.user, job, role),
+          user,
+        ),
+      ),
+    );
     return { items: summaries, total };
   }
 
@@ -463,7 +479,13 @@ export class JobService {
     const user = userLookup(this.storage);
     const summaries = await Promise.all(
       items.map(async (job) => ({
-        ...(await this.summary(job, job.favorite, job.role, user)),
+        ...(await this.summary(
+          job,
+          job.favorite,
+          job.role,
+          await jobPermissions(this.storage, caller.user, job, job.role),
+          user,
+        )),
         projectName: job.projectName,
       })),
     );

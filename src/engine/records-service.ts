@@ -76,7 +76,7 @@ export class RecordsService {
     if (end === undefined)
       throw invalidParam(`end_time "${q.endTime}" is not a real time in the format yyyy-MM-dd HH:mm:ss`);
     if (end < from) throw invalidParam('end_time must not be before start_time');
-    const { job } = await requireJob(this.storage, caller, jobId, 'read');
+    const { job } = await requireJob(this.storage, caller, jobId, 'view');
 
     // The job's records version changes with every build added or finishing (storage keeps it),
     // on whichever server: a settled page under the same version is still exact.
@@ -123,7 +123,7 @@ export class RecordsService {
 
   /** One build by number (ShowBuildInfoRecord). */
   async one(caller: Principal, jobId: string, buildNo: number): Promise<Build> {
-    await requireJob(this.storage, caller, jobId, 'read');
+    await requireJob(this.storage, caller, jobId, 'view');
     const build = await this.storage.builds.findByNumber(jobId, buildNo);
     if (!build) throw new AppError('BUILD_NOT_FOUND', `build ${buildNo} of this job not found`);
     return build;
@@ -146,7 +146,7 @@ export class RecordsService {
     if (last === undefined)
       throw invalidParam(`end_time "${endDate}" is not a real date in the format yyyy-MM-dd`);
     if (last < from) throw invalidParam('end_time must not be before start_time');
-    await requireJob(this.storage, caller, jobId, 'read');
+    await requireJob(this.storage, caller, jobId, 'view');
     const { total, success } = await this.storage.builds.outcomeCounts({
       jobId,
       from,

@@ -6,6 +6,7 @@ import type { Build, BuildScript, BuildState, BuildStep, StepStatus, TestCounts 
 import type { Domain, IamProject, Membership, Project, TokenScope, User } from '../domain/identity.ts';
 import type { RunnerPlace } from '../domain/resource-match.ts';
 import type { Role } from '../domain/roles.ts';
+import type { PermissionRole, PermissionSet } from '../domain/job-permissions.ts';
 import type { SqlDialectName } from './sql/dialect.ts';
 
 /**
@@ -205,6 +206,8 @@ export interface JobRecord {
   recordsVersion: number;
   /** The group (folder) the job is in; absent when it is in none. */
   groupId?: string;
+  /** True when the job follows its own permission matrix, not its project's (ApplyProjectPermission). */
+  ownPermissions?: boolean;
 }
 
 /** A job, its project and a user's role there (undefined: not a member). */
@@ -319,6 +322,24 @@ export interface JobStore {
   setGroup(projectId: string, ids: readonly string[], groupId: string | null): Promise<void>;
   /** Whether a live job of the project is in the group. */
   anyInGroup(groupId: string): Promise<boolean>;
+  /** Whether the job follows its own permission matrix (true) or its project's (false). */
+  setOwnPermissions(id: string, own: boolean): Promise<void>;
+}
+
+/** A row of a job's own permission matrix. */
+export interface JobPermissionRecord {
+  jobId: string;
+  role: PermissionRole;
+  permissions: PermissionSet;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Jobs' own permission matrices (rows not stored are the project's defaults). */
+export interface JobPermissionStore {
+  list(jobId: string): Promise<JobPermissionRecord[]>;
+  /** Sets one row (a new row's creation time is `now`). */
+  put(jobId: string, role: PermissionRole, permissions: PermissionSet, now: number): Promise<void>;
 }
 
 /** A folder of jobs in a project's group tree. */
@@ -813,6 +834,7 @@ export interface Stores {
   accessKeys: AccessKeyStore;
   jobs: JobStore;
   jobGroups: JobGroupStore;
+  jobPermissions: JobPermissionStore;
   jobVersions: JobVersionStore;
   builds: BuildStore;
   steps: StepStore;

@@ -96,6 +96,19 @@ export interface JobRow {
   records_version: number;
   /** The group the job is in (null: none). */
   group_id: string | null;
+  /** 1: the job follows its project's permissions; 0: its own (job_permissions). */
+  project_permissions: Generated<number>;
+}
+
+/** A row of a job's own permission matrix. */
+export interface JobPermissionRow {
+  job_id: string;
+  /** owner, developer, viewer or creator. */
+  role: string;
+  /** The permissions, bit i for JOB_PERMISSIONS[i]. */
+  flags: number;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface DailyCounterRow {
@@ -334,6 +347,7 @@ export interface Database {
   access_keys: AccessKeyRow;
   jobs: JobRow;
   job_groups: JobGroupRow;
+  job_permissions: JobPermissionRow;
   job_versions: JobVersionRow;
   job_favourites: JobFavouriteRow;
   daily_counters: DailyCounterRow;

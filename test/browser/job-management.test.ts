@@ -233,6 +233,26 @@ describe('the recycle bin in the dashboard', () => {
     await page.getByText('has jobs: move them to another group first').waitFor();
   });
 
+  it("shows a job's permissions and lets its manager change them", async () => {
+    await page.goto(`${server.url}/jobs/${otherId}`);
+    await page.getByText('Permissions', { exact: true }).click();
+    const runByViewer = page.getByRole('checkbox', { name: 'viewer: Run and stop' });
+    await runByViewer.waitFor();
+    expect(await runByViewer.isChecked()).toBe(false);
+    expect(await page.getByRole('checkbox', { name: 'project_admin: Edit' }).isDisabled()).toBe(true);
+    await page.getByText("This job follows its project's permissions.").waitFor();
+    await runByViewer.check();
+    await page.getByRole('button', { name: 'Save permissions' }).click();
+    await page.getByText('This job has its own permissions.').waitFor();
+    const rows = (await client.showJobRolePermission({ query: { job_id: otherId } })).result;
+    expect(rows.find((r) => r.role_name === 'viewer')).toMatchObject({ is_execute: true, is_modify: false });
+    await page.getByRole('button', { name: "Follow the project's permissions" }).click();
+    await page.getByText("This job follows its project's permissions.").waitFor();
+    expect((await client.showJobInfo({ params: { job_id: otherId } })).result.project_permission_switch).toBe(
+      true,
+    );
+  });
+
   it('broke no Content-Security-Policy rule on the way', () => {
     expect(cspViolations).toEqual([]);
   });

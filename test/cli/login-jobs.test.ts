@@ -245,6 +245,37 @@ describe('kiln login and kiln jobs, real processes', () => {
     expect(missing.stderr).toContain('no group tools/site in this project');
   });
 
+  it("shows and changes a job's permissions", async () => {
+    const created = await user.run([
+      'jobs',
+      'create',
+      '-f',
+      file('guarded.yaml', JOB_YAML.replace('hello-cli', 'guarded-cli')),
+      '--project',
+      'default',
+    ]);
+    const id = created.stdout.trim();
+    const rows = async (args: string[]) => {
+      const r = await user.run(['jobs', 'permissions', id, ...args, '-o', 'json']);
+      expect(r.code, r.stderr).toBe(0);
+      return Object.fromEntries(
+        (JSON.parse(r.stdout) as { role_name: string; is_execute: boolean; is_view: boolean }[]).map(
+          (row) => [row.role_name, row],
+        ),
+      );
+    };
+    expect((await rows([])).viewer).toMatchObject({ is_view: true, is_execute: false });
+    expect((await rows(['--set', 'viewer=view,execute'])).viewer).toMatchObject({ is_execute: true });
+    const table = await user.run(['jobs', 'permissions', id]);
+    expect(table.stderr).toBe('The job follows its own permissions.\n');
+    expect(table.stdout).toMatch(/viewer.*yes.*yes/);
+    expect((await rows(['--follow-project'])).viewer).toMatchObject({ is_execute: false });
+    expect((await rows(['--own'])).viewer).toMatchObject({ is_execute: true });
+    const bad = await user.run(['jobs', 'permissions', id, '--set', 'viewer=fly']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('fly: permissions are view, execute');
+  });
+
   it("shows a job's webhook and rotates its secret", async () => {
     const created = await user.run([
       'jobs',

@@ -294,6 +294,53 @@ export const RECIPES: Record<OperationId, Recipe> = {
       },
     }),
   },
+  showProjectJobPermission: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({
+      method: 'GET',
+      url: `/v1/job/permission?project_id=${fx.projectId}&job_id=${fx.jobId}`,
+    }),
+  },
+  checkJobInternal: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v1/job/permission/internal' }),
+  },
+  showJobRolePermission: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/job/permission/role?job_id=${fx.jobId}` }),
+  },
+  showDefaultProjectPermission: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({
+      method: 'GET',
+      url: `/v1/job/project/default-permission?project_id=${fx.projectId}&job_id=${fx.jobId}`,
+    }),
+  },
+  batchUpdateJobRolePermission: {
+    names: 'job',
+    needs: 'manage',
+    request: async (fx) => ({
+      method: 'POST',
+      url: '/v1/job/permissions/batch',
+      payload: {
+        job_ids: [await spareJob(fx)],
+        permissions: [{ role_id: 4, is_view: true, is_execute: true }],
+      },
+    }),
+  },
+  applyProjectPermission: {
+    names: 'job',
+    needs: 'manage',
+    request: async (fx) => ({
+      method: 'POST',
+      url: '/v1/job/project/permission',
+      payload: { job_id: await spareJob(fx), project_switch: false },
+    }),
+  },
   checkJobCountIsTopLimit: {
     names: 'project',
     needs: 'read',

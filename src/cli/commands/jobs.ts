@@ -9,6 +9,7 @@ import { outputOption } from '../options.ts';
 import { RowWriter, type Column, type OutputFormat } from '../output.ts';
 import { registerJobCopy } from './job-copy.ts';
 import { registerJobHistory } from './job-history.ts';
+import { registerJobPermissions } from './job-permissions.ts';
 import { resolveProject } from './projects.ts';
 import { resolveGroup } from './groups.ts';
 
@@ -234,5 +235,6 @@ export function registerJobs(program: Command, ctx: CliContext): void {
   registerWriteCommands(jobs, ctx);
   registerWebhookCommand(jobs, ctx);
   registerJobHistory(jobs, ctx);
+  registerJobPermissions(jobs, ctx);
   registerJobCopy(jobs, ctx);
 }

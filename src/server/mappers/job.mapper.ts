@@ -1,6 +1,5 @@
 import type { JobInfoFields, JobListItem, UserJobListItem } from '../../contract/jobs.ts';
 import { buildTimeOf, type Build } from '../../domain/build.ts';
-import { roleAllows } from '../../domain/roles.ts';
 import type { JobSummary } from '../../engine/job-service.ts';
 
 /** Jenkins ball colour of the last build (the job lists' `last_build_status`). */
@@ -23,7 +22,7 @@ export function toJobInfo(s: JobSummary, now: number): JobInfoFields {
   return {
     id: item.id,
     project_id: s.job.projectId,
-    project_permission_switch: false,
+    project_permission_switch: !s.job.ownPermissions,
     build_time: s.last ? String(item.build_time) : '',
     charge_time: '',
     create_time: s.job.createdAt,
@@ -37,7 +36,7 @@ export function toJobInfo(s: JobSummary, now: number): JobInfoFields {
     is_delete: item.is_delete,
     is_execute: item.is_execute,
     is_forbidden: item.is_forbidden,
-    is_manager: roleAllows(s.role, 'manage'),
+    is_manager: s.permissions.manager,
     is_modify: item.is_modify,
     is_view: item.is_view,
     last_build_status: item.last_build_status,
@@ -48,7 +47,7 @@ export function toJobInfo(s: JobSummary, now: number): JobInfoFields {
 
 /** One row of ShowJobListByProjectId / ListProjectJobs. */
 export function toJobListItem(s: JobSummary, now: number): JobListItem {
-  const canBuild = roleAllows(s.role, 'build');
+  const can = s.permissions;
   const scm = s.config.scms?.[0];
   const last = s.last;
   return {
@@ -63,12 +62,12 @@ export function toJobListItem(s: JobSummary, now: number): JobListItem {
     is_finished: !last || last.runningStatus === 'Finished',
     disabled: s.job.disabled,
     favorite: s.favorite,
-    is_modify: canBuild,
-    is_delete: canBuild,
-    is_execute: canBuild && !s.job.disabled,
-    is_copy: canBuild,
-    is_forbidden: canBuild,
-    is_view: true,
+    is_modify: can.modify,
+    is_delete: can.delete,
+    is_execute: can.execute && !s.job.disabled,
+    is_copy: can.copy,
+    is_forbidden: can.forbidden,
+    is_view: can.view,
     last_build_user: last?.executor ?? '',
     trigger_type: last?.triggerType ?? '',
     build_time: last ? buildTimeOf(last, now) : 0,
@@ -98,6 +97,6 @@ export function toUserJobListItem(s: JobSummary & { projectName: string }, now: 
     forbidden_msg: s.job.disabled ? s.job.disabledReason : '',
     build_type: last?.buildType ?? '',
     tag: last?.buildType === 'tag' ? last.codeBranch : '',
-    project_permission_switch: false,
+    project_permission_switch: !s.job.ownPermissions,
   };
 }

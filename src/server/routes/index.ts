@@ -10,6 +10,7 @@ import { jobViewHandlers } from './job-views.routes.ts';
 import { jobCopyHandlers } from './job-copies.routes.ts';
 import { jobHistoryHandlers } from './job-history.routes.ts';
 import { jobGroupHandlers } from './job-groups.routes.ts';
+import { jobPermissionHandlers } from './job-permissions.routes.ts';
 import { jobHandlers } from './jobs.routes.ts';
 import { logHandlers } from './logs.routes.ts';
 import { projectHandlers } from './projects.routes.ts';
@@ -30,6 +31,7 @@ export function handlers(deps: RouteDeps): Handlers {
     ...jobCopyHandlers(deps),
     ...recycleBinHandlers(deps),
     ...jobGroupHandlers(deps),
+    ...jobPermissionHandlers(deps),
     ...jobViewHandlers(deps),
     ...recordHandlers(deps),
     ...recordViewHandlers(deps),

@@ -19,6 +19,7 @@ import { recycleBin } from './016-recycle-bin.ts';
 import { jobHistory } from './017-job-history.ts';
 import { retention } from './018-retention.ts';
 import { jobGroups } from './019-job-groups.ts';
+import { jobPermissions } from './020-job-permissions.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -47,6 +48,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '017-job-history': jobHistory(),
         '018-retention': retention(),
         '019-job-groups': jobGroups(),
+        '020-job-permissions': jobPermissions(),
       };
     },
   };

@@ -379,6 +379,13 @@ export class SqlJobStore implements JobStore {
       .where('id', 'in', ids)
       .execute();
   }
+  async setOwnPermissions(id: string, own: boolean): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ project_permissions: own ? 0 : 1 })
+      .where('id', '=', id)
+      .execute();
+  }
   async anyInGroup(groupId: string): Promise<boolean> {
     const row = await this.live().select('id').where('group_id', '=', groupId).limit(1).executeTakeFirst();
     return row !== undefined;

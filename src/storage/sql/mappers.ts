@@ -125,6 +125,8 @@ export function toJobRecord(row: Selectable<JobRow>): JobRecord {
     updatedAt: num(row.updated_at),
     recordsVersion: num(row.records_version),
     ...(row.group_id !== null && row.group_id !== undefined && { groupId: row.group_id }),
+    ...(row.project_permissions !== undefined &&
+      num(row.project_permissions) === 0 && { ownPermissions: true }),
   };
 }
 

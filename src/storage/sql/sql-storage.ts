@@ -19,6 +19,7 @@ import {
 } from './identity-stores.ts';
 import { SqlJobVersionStore } from './job-version-store.ts';
 import { SqlJobGroupStore } from './job-group-store.ts';
+import { SqlJobPermissionStore } from './job-permission-store.ts';
 import { SqlJobStore } from './job-store.ts';
 import { SqlLogStore } from './log-store.ts';
 import { SqlQueueStore } from './queue-store.ts';
@@ -61,6 +62,7 @@ export function sqlStores(db: Kysely<Database>, flavour: SqlFlavour): Stores {
     artifacts: new SqlArtifactStore(db),
     jobVersions: new SqlJobVersionStore(db),
     jobGroups: new SqlJobGroupStore(db),
+    jobPermissions: new SqlJobPermissionStore(db),
     flows: new SqlFlowStore(db),
     logs: new SqlLogStore(db),
     queue: new SqlQueueStore(db, flavour.skipLocked),
@@ -100,6 +102,7 @@ export class SqlStorage implements Storage {
   readonly jobs;
   readonly jobVersions;
   readonly jobGroups;
+  readonly jobPermissions;
   readonly builds;
   readonly steps;
   readonly scripts;
@@ -130,6 +133,7 @@ export class SqlStorage implements Storage {
     this.jobs = stores.jobs;
     this.jobVersions = stores.jobVersions;
     this.jobGroups = stores.jobGroups;
+    this.jobPermissions = stores.jobPermissions;
     this.builds = stores.builds;
     this.steps = stores.steps;
     this.scripts = stores.scripts;

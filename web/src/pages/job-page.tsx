@@ -8,6 +8,7 @@ import { WeatherIcon } from '../components/weather-icon.tsx';
 import { CopyJob } from '../job/copy-job.tsx';
 import { DeleteJob } from '../job/delete-job.tsx';
 import { JobGroup } from '../job/job-group.tsx';
+import { JobPermissions } from '../job/job-permissions.tsx';
 import { HistoryCharts } from '../job/history-charts.tsx';
 import { HistoryTable } from '../job/history-table.tsx';
 import { RunForm } from '../job/run-form.tsx';
@@ -114,6 +115,7 @@ export function JobPage({ jobId }: { jobId: string }) {
         </div>
       </header>
       <ErrorMessage error={config.error} title="The job could not be loaded." />
+      {doc && <JobPermissions client={client} jobId={jobId} projectId={doc.project_id} />}
       {running && doc && (
         <RunForm client={client} jobId={jobId} config={doc} onClose={() => setRunning(false)} />
       )}
