@@ -81,9 +81,13 @@ export const PARTLY: Record<string, string> = {
   ShowLastHistory:
     "a repository is a job's `scms[].repo_name`, or its URL's last path segment without `.git`; `record_id` is the build's daily number, as the reference's example shows; 404 when no job of the project built it successfully",
   ShowJobInfo:
-    '`project_permission_switch` is false and `charge_time` empty; `build_time` is the last build\'s duration in milliseconds, as text; `is_manager` is true for project owners',
+    '`charge_time` is empty; `build_time` is the last build\'s duration in milliseconds, as text; the `is_*` flags are the caller\'s permissions on the job',
   CopyJob:
-    'the body is the new job; what it leaves out that CreateBuildJob cannot carry (timeout, triggers, ...) and the secrets it sends back masked come from `copy_job_id`, which the caller must be allowed to change',
+    'the body is the new job; what it leaves out that CreateBuildJob cannot carry (timeout, triggers, ...) and the secrets it sends back masked come from `copy_job_id`, which the caller must be allowed to copy (and to modify, for its secrets to come along); the copy goes to the body\'s group, else to the source\'s within its project',
+  BatchUpdateJobRolePermission:
+    '`job_ids` is required (1 to 100); rows for CodeArts roles Kiln does not have (role ids other than -1, 4, 7, -3) change nothing; `id`, `devuc_role_id`, `role_name` and `count` are ignored (see Job permissions below)',
+  ApplyProjectPermission: '`job_id` and `project_switch` are required',
+  MoveGroup: '`jobs` is required (1 to 100 jobs of the project); `job_name` is ignored',
   ShowCopyName: 'the first of `<name>-copy-1`, `-copy-2`, ... that no live job of the project has',
   ShowDisable:
     '`forbiddener` is the user name and `forbidden_time` epoch milliseconds, from the job\'s history; both empty/0 while enabled',

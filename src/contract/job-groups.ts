@@ -10,7 +10,7 @@ export const JobGroupBody = Type.Object({
   name: Type.Optional(Type.String({ maxLength: 128, description: 'The group name (1 to 128 characters)' })),
   project_id: Str("Kiln: ignored (the path's project), or the same"),
   parent_id: Str("The parent group; '' or absent: top level (UpdateJobGroup: absent keeps it)"),
-  group_id: Str('Kiln: ignored'),
+  group_id: Str('UpdateJobGroup: the group to change, when `id` is absent; CreateJobGroup: ignored'),
 });
 export type JobGroupBody = Static<typeof JobGroupBody>;
 
@@ -31,7 +31,7 @@ const GroupFields = {
 export const JobGroupResult = Type.Object({
   ...GroupFields,
   group_id: Type.String({ description: 'Kiln: the group id again' }),
-  ordinal: Type.String({ description: 'Its place among its siblings, from 0' }),
+  ordinal: Type.String({ description: 'Its place among its siblings: a smaller one comes first' }),
 });
 export type JobGroupResult = Static<typeof JobGroupResult>;
 
@@ -51,7 +51,7 @@ export interface JobGroupNode extends Static<TObject<typeof GroupFields>> {
 function nodeSchema(levelsBelow: number): TSchema {
   return Type.Object({
     ...GroupFields,
-    ordinal: Type.Integer({ description: 'Its place among its siblings, from 0' }),
+    ordinal: Type.Integer({ description: 'Its place among its siblings: a smaller one comes first' }),
     children:
       levelsBelow === 0 ? Type.Array(Type.Never(), { maxItems: 0 }) : Type.Array(nodeSchema(levelsBelow - 1)),
   });

@@ -3,7 +3,8 @@ import type { Role } from './roles.ts';
 /**
  * What a person may do with one job (CodeArts' job permission matrix): `view` it and its builds,
  * `execute` (run and stop builds), `modify` its configuration, `delete` it (to the recycle bin),
- * `copy` it, `forbidden` (disable and enable it), `manager` (change these permissions).
+ * `copy` it, `forbidden` (disable and enable it), `manager` (change these permissions). The order
+ * is the stored bit mask's: `view` is bit 0, which the job lists filter on (job-store.ts).
  */
 export const JOB_PERMISSIONS = [
   'view',

@@ -51,7 +51,8 @@ function notFound(id: string): AppError {
 
 /**
  * The group tree of each project: folders of jobs, nested up to MAX_GROUP_DEPTH. Developers
- * arrange it (creating, renaming, moving, reordering, deleting groups and moving jobs into them);
+ * arrange it (creating, renaming, moving, reordering, deleting groups); a job goes into a group
+ * by whoever may modify it;
  * every change locks the project's row, so two changes of one tree never interleave. A group with
  * subgroups or live jobs cannot be deleted (409): nothing is regrouped behind the caller's back.
  */
@@ -175,7 +176,7 @@ export class JobGroupService {
 
   /**
    * MoveGroup: puts jobs of the project into a group (`groupId` '' or absent: into none). The
-   * caller must be able to change each job; all move or none does.
+   * caller must be allowed to modify each job; all move or none does.
    */
   async moveJobs(
     caller: Principal,
@@ -183,7 +184,8 @@ export class JobGroupService {
     groupId: string | undefined,
     jobIds: readonly string[],
   ): Promise<MovedJob[]> {
-    await requireProject(this.storage, caller, projectId, 'build');
+    // Moving a job changes the job, not the tree: its `modify` permission decides.
+    await requireProject(this.storage, caller, projectId, 'read');
     for (const id of jobIds) {
       const { job } = await requireJob(this.storage, caller, id, 'modify');
       if (job.projectId !== projectId) throw invalidParam(`jobs: job ${id} is not in project ${projectId}`);

@@ -76,7 +76,7 @@ export class JobPermissionService {
     caller: Principal,
     input: { projectId?: string; jobIds: string[]; projectSwitch?: boolean; changes: RoleChange[] },
   ): Promise<void> {
-    const changes = input.changes.map(checkedChange);
+    const changes = input.changes.flatMap(checkedChange);
     const jobs: JobRecord[] = [];
     for (const id of new Set(input.jobIds)) {
       const { job } = await requireJob(this.storage, caller, id, 'manager');
@@ -85,12 +85,21 @@ export class JobPermissionService {
     }
     const now = this.clock.now();
     await this.storage.transaction(async (tx) => {
-      for (const job of jobs) {
-        const matrix = await permissionMatrix(tx, { ...job, ownPermissions: true });
-        for (const { role, set } of changes) {
-          const next = { ...matrix[role], ...set };
-          requireViewFirst(role, next);
-          await tx.jobPermissions.put(job.id, role, next, now);
+      for (const { id, projectId } of jobs) {
+        // Two changes of one job's matrix take turns: each reads what the other wrote.
+        await tx.projects.lockForChanges(projectId);
+        const job = await tx.jobs.findById(id);
+        if (!job) throw new AppError('JOB_NOT_FOUND', `job ${id} not found`);
+        // A job following its project starts its own matrix from the project's (what it showed),
+        // whatever rows it kept from before.
+        const matrix = job.ownPermissions ? await permissionMatrix(tx, job) : DEFAULT_PERMISSIONS;
+        const next = { ...matrix };
+        for (const { role, set } of changes) next[role] = { ...next[role], ...set };
+        for (const role of PERMISSION_ROLES) {
+          if (!job.ownPermissions || changes.some((c) => c.role === role)) {
+            requireViewFirst(role, next[role]);
+            await tx.jobPermissions.put(job.id, role, next[role], now);
+          }
         }
         await tx.jobs.setOwnPermissions(job.id, input.projectSwitch !== true);
       }
@@ -127,16 +136,16 @@ function sameProject(job: JobRecord, projectId: string): void {
   if (job.projectId !== projectId) throw invalidParam(`project_id: the job is in project ${job.projectId}`);
 }
 
-/** A change's role, checked: a known role id, and the owners' row left whole. */
-function checkedChange(change: RoleChange): { role: PermissionRole; set: Partial<PermissionSet> } {
+/**
+ * A change's role, checked: the owners' row left whole. A CodeArts role Kiln does not have (its
+ * matrices also name 0, 3, 5, 6...) changes nothing.
+ */
+function checkedChange(change: RoleChange): { role: PermissionRole; set: Partial<PermissionSet> }[] {
   const role = permissionRoleOf(change.roleId);
-  if (!role)
-    throw invalidParam(
-      `permissions: role_id ${change.roleId} is none of -1 (owner), 4 (developer), 7 (viewer), -3 (creator)`,
-    );
+  if (!role) return [];
   if (role === 'owner' && JOB_PERMISSIONS.some((p) => change.set[p] === false))
     throw invalidParam("permissions: the owners' permissions (role_id -1) cannot be taken away");
-  return { role, set: change.set };
+  return [{ role, set: change.set }];
 }
 
 /** A row that allows anything must allow viewing the job. */

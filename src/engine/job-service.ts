@@ -174,32 +174,42 @@ export class JobService {
   /**
    * `input` completed from a stored job: a sensitive default or a repository URL sent back masked,
    * as it was read, keeps the stored value; what the CodeArts body cannot carry (timeout,
-   * triggers...) and leaves out keeps the stored value.
+   * triggers...) and leaves out keeps the stored value. `secrets` says whether the stored secrets
+   * were needed.
    */
-  private withStored(input: JobConfig, job: JobRecord): JobConfig {
+  private completed(input: JobConfig, job: JobRecord): { config: JobConfig; secrets: boolean } {
     const stored = this.stored.jobConfig(job.config, true);
-    const merged: Record<string, unknown> = {
-      ...restoreRepositoryCredentials(restoreSensitiveDefaults(input, stored, MASK), stored),
-    };
+    const restored = restoreRepositoryCredentials(restoreSensitiveDefaults(input, stored, MASK), stored);
+    const merged: Record<string, unknown> = { ...restored };
     const kept: Record<string, unknown> = stored;
     for (const key of KEPT_ON_UPDATE)
       if (merged[key] === undefined && kept[key] !== undefined) merged[key] = kept[key];
-    return checked(parseJobDocument(merged));
+    return {
+      config: checked(parseJobDocument(merged)),
+      secrets: JSON.stringify(restored) !== JSON.stringify(input),
+    };
+  }
+
+  private withStored(input: JobConfig, job: JobRecord): JobConfig {
+    return this.completed(input, job).config;
   }
 
   /**
    * CopyJob: a new job from the body, completed from the job it copies as an update would be (so
-   * the masked secrets a client read come along), in the body's group or else the source's.
-   * Copying secrets needs what changing the source needs: a viewer cannot copy a job's
-   * credentials into a job of their own.
+   * the masked secrets a client read come along), in the body's group or else, within the
+   * source's project, the source's. Copying needs `copy` on the source; bringing its secrets
+   * along also needs `modify` (what reading them needs), so a copy cannot reveal them.
    */
   async copy(caller: Principal, sourceId: string, input: JobConfig): Promise<JobRecord> {
-    const { job: source } = await requireJob(this.storage, caller, sourceId, 'copy');
-    const groupId = input.group_id ?? source.groupId;
-    return this.create(caller, {
-      ...this.withStored(input, source),
-      ...(groupId !== undefined && { group_id: groupId }),
-    });
+    const { job: source, permissions } = await requireJob(this.storage, caller, sourceId, 'copy');
+    const { config, secrets } = this.completed(input, source);
+    if (secrets && !permissions.modify)
+      throw new AppError(
+        'FORBIDDEN',
+        "copying this job's repository credentials or sensitive parameter values needs permission to change the job: send new values instead of the masked ones",
+      );
+    const groupId = input.group_id ?? (input.project_id === source.projectId ? source.groupId : undefined);
+    return this.create(caller, { ...config, ...(groupId !== undefined && { group_id: groupId }) });
   }
 
   /** ShowCopyName: the first of `<name>-copy-1`, `-copy-2`, ... no live job of its project has. */

@@ -349,7 +349,10 @@ export interface JobGroup {
   /** null: a top-level group. */
   parentId: string | null;
   name: string;
-  /** Its place among its siblings: 0, 1, ... in the order they were made (SwitchedPacket swaps). */
+  /**
+   * Its place among its siblings, a smaller one first: a new group takes one past the last (a
+   * group that leaves leaves a gap); SwitchedPacket swaps two.
+   */
   ordinal: number;
   /** Its ancestors' ids and its own, dot-separated (a subtree is the paths it begins). */
   pathId: string;

@@ -218,7 +218,11 @@ describe('the recycle bin in the dashboard', () => {
     const select = page.getByRole('combobox', { name: 'Group' });
     await select.selectOption({ label: 'nightly' });
     const groupOf = async () => (await client.listJobConfig({ params: { job_id: otherId } })).result.group_id;
-    await expect.poll(groupOf).toMatch(/^[0-9a-z]{32}$/);
+    const tree = (await client.listGroupTree({ params: { project_id: await projectId(client) } })).result as {
+      id: string;
+      name: string;
+    }[];
+    await expect.poll(groupOf).toBe(tree.find((g) => g.name === 'nightly')?.id);
 
     await page.goto(`${server.url}/`);
     await filter.selectOption({ label: 'nightly' });

@@ -31,7 +31,8 @@ export function jobGroupHandlers(deps: RouteDeps): HandlerGroup<GroupOps> {
     async updateJobGroup({ caller, params, body }) {
       sameProject(params.project_id, body.project_id);
       const group = await groups.update(caller, params.project_id, {
-        ...(body.id !== undefined && { id: body.id }),
+        // The group to change is `id` (the reference's example); `group_id` names it too.
+        ...((body.id ?? body.group_id) !== undefined && { id: body.id ?? body.group_id }),
         ...(body.name !== undefined && { name: body.name }),
         ...(body.parent_id !== undefined && { parentId: body.parent_id }),
       });

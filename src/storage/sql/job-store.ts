@@ -123,6 +123,17 @@ export class SqlJobStore implements JobStore {
       q = q.where('projects.domain_id', '=', scope.viewer.domainId);
       if (!scope.viewer.admin) q = q.where('member.role', 'is not', null);
     }
+    // Only the jobs the viewer may view: those following their project (every member may), and
+    // of those with their own matrix, where the viewer is an owner (or an administrator, who has
+    // no membership row) or their role's row or, for the creator, the creator row grants view
+    // (bit 0; a row not set is the project's, which grants it).
+    const viewBit = (role: RawBuilder<unknown>) =>
+      sql`coalesce((select p.flags from job_permissions p where p.job_id = jobs.id and p.role = ${role}), 1) % 2 = 1`;
+    q = q.where(
+      sql<boolean>`(jobs.project_permissions = 1 or member.role is null or member.role = 'owner'
+        or ${viewBit(sql.ref('member.role'))}
+        or (jobs.creator_id = ${viewerId} and ${viewBit(sql`'creator'`)}))`,
+    );
     if (query.search) q = q.where(nameContains('jobs.name', query.search));
     if (query.creatorId) q = q.where('jobs.creator_id', '=', query.creatorId);
     if (query.favorites) q = q.where('fav.job_id', 'is not', null);

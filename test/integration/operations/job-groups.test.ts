@@ -147,9 +147,29 @@ onEveryStore((store) => {
       );
     });
 
-    it('lets a viewer read the tree and nobody outside the project', async () => {
+    it('lets a viewer read the tree, not change it or move jobs, and nobody outside the project', async () => {
       expect((await call('GET', 'tree', undefined, viewer)).statusCode).toBe(200);
       expectCodeArtsError(await call('POST', 'create', { name: 'mine' }, viewer), 403, 'CB.00060403');
+      const group = await create('viewer-target');
+      const job = await createJob(kiln, admin, project, { job_name: 'viewer-cannot-move' });
+      expectCodeArtsError(
+        await call('POST', 'move', { group_id: group.id, jobs: [{ job_id: job }] }, viewer),
+        403,
+        'CB.00060403',
+        /change this job's configuration/,
+      );
+      await createUser(kiln, admin, 'group-outsider', 'Outsider-pass-1');
+      const outsider = await tokenOf(kiln, {
+        name: 'group-outsider',
+        password: 'Outsider-pass-1',
+        domain: 'default',
+      });
+      expectCodeArtsError(await call('GET', 'tree', undefined, outsider), 404, 'CB.00060404');
+      expectCodeArtsError(
+        await call('POST', 'move', { group_id: group.id, jobs: [{ job_id: job }] }, outsider),
+        404,
+        'CB.00060404',
+      );
     });
 
     it("puts jobs in groups at create, by MoveGroup and by update; the job list filters by a group's subtree", async () => {
@@ -235,6 +255,14 @@ onEveryStore((store) => {
       };
       expect(await groupOfJob(await copy('site-copy'))).toBe(web.id);
       expect(await groupOfJob(await copy('site-copy-2', { group_id: tools.id }))).toBe(tools.id);
+      // Into another project, the copy is in no group (the source's is not there).
+      const far = await kiln.call(admin, {
+        method: 'POST',
+        url: '/v1/job/copy',
+        payload: { ...jobBody(other, { job_name: 'site-far' }), copy_job_id: inWeb },
+      });
+      expect(far.statusCode, far.body).toBe(200);
+      expect(await groupOfJob(far.json().result.job_id)).toBeUndefined();
     });
 
     it('renames and moves a group with its subtree, refusing a move into itself and past the depth limit', async () => {

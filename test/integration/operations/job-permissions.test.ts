@@ -8,7 +8,9 @@ import {
   createProject,
   createUser,
   expectCodeArtsError,
+  importRecords,
   onEveryStore,
+  recordLine,
   setRole,
   tokenOf,
 } from '../../helpers/foundation.ts';
@@ -233,6 +235,37 @@ onEveryStore((store) => {
       );
       await call(admin, 'POST', '/v1/job/project/permission', { job_id: job, project_switch: false });
       expect((await attempt.execute(viewer, job)).statusCode).toBe(200);
+      // A change while the job follows its project starts from the project's matrix: the viewer
+      // row the job kept from before does not come back with it.
+      await call(admin, 'POST', '/v1/job/project/permission', { job_id: job, project_switch: true });
+      expect((await setMatrix([job], [{ role_id: 4, set: flags(['view', 'execute']) }])).statusCode).toBe(
+        200,
+      );
+      expect((await attempt.execute(viewer, job)).statusCode).toBe(403);
+      expect((await attempt.modify(dev, job)).statusCode).toBe(403);
+    });
+
+    it("copies a job's secrets only for someone who may modify it", async () => {
+      const job = await createJob(kiln, admin, project, {
+        job_name: 'with-credentials',
+        scms: [{ url: 'https://bot:s3cret@example.com/repo.git', scm_type: 'git', branch: 'main' }],
+      });
+      await setMatrix([job], [{ role_id: 4, set: flags(['view', 'copy']) }]);
+      const read = (await call(dev, 'GET', `/v3/jobs/${job}/query`)).json().result;
+      expect(JSON.stringify(read)).not.toContain('s3cret');
+      const copy = (body: object) => call(dev, 'POST', '/v1/job/copy', { ...body, copy_job_id: job });
+      expectCodeArtsError(
+        await copy({ ...read, job_name: 'stolen' }),
+        403,
+        'CB.00060403',
+        /needs permission to change the job/,
+      );
+      const fresh = await copy({
+        ...read,
+        job_name: 'own-credentials',
+        scms: [{ url: 'https://me:mine@example.com/repo.git', scm_type: 'git', branch: 'main' }],
+      });
+      expect(fresh.statusCode, fresh.body).toBe(200);
     });
 
     it("gives the creator row to the job's creator whatever their role, and locks no owner out", async () => {
@@ -251,12 +284,9 @@ onEveryStore((store) => {
         'CB.00060200',
         /owners' permissions/,
       );
-      expectCodeArtsError(
-        await setMatrix([job], [{ role_id: 99, set: flags(['view']) }]),
-        400,
-        'CB.00060200',
-        /role_id 99/,
-      );
+      // A CodeArts role Kiln does not have (its matrices name 0, 3, 5, 6...) changes nothing.
+      expect((await setMatrix([job], [{ role_id: 5, set: flags(PERMISSIONS) }])).statusCode).toBe(200);
+      expect((await attempt.execute(viewer, job)).statusCode).toBe(403);
       expectCodeArtsError(
         await setMatrix([job], [{ role_id: 4, set: flags(['execute']) }]),
         400,
@@ -278,14 +308,33 @@ onEveryStore((store) => {
         403,
         'CB.00060403',
       );
-      // All jobs of a batch change, or none.
+      // The lists and ShowLastHistory leave out a job the caller may not view.
+      const names = async (token: string) =>
+        (await call(token, 'GET', `/v1/job/${project}/list?page_index=0&page_size=100`)).json() as {
+          jobs: { id: string }[];
+          total: number;
+        };
+      const seen = await names(viewer);
+      expect(seen.jobs.map((j) => j.id)).not.toContain(job);
+      expect(seen.total).toBe(seen.jobs.length);
+      expect((await names(dev)).jobs.map((j) => j.id)).toContain(job);
+      await importRecords(kiln, admin, job, [recordLine(1)]);
+      const last = (token: string) =>
+        call(token, 'GET', `/v3/jobs/${project}/last-history?repository_name=repo`);
+      expect((await last(dev)).json().job_id).toBe(job);
+      expectCodeArtsError(await last(viewer), 404, 'CB.00060404', /no job of this project has built/);
+      const other0 = await createJob(kiln, admin, project, { job_name: 'visible-to-all' });
+      const everywhere = await call(viewer, 'GET', '/v1/job/list?page_index=0&page_size=100');
+      expect(everywhere.json().result.job_list.map((j: { task_id: string }) => j.task_id)).not.toContain(job);
+      expect(everywhere.json().result.job_list.map((j: { task_id: string }) => j.task_id)).toContain(other0);
+      // All jobs of a batch change, or none: the job dev manages stays as it was.
       const other = await createJob(kiln, admin, project, { job_name: 'untouched' });
       expectCodeArtsError(
-        await setMatrix([other, job], [{ role_id: 7, set: flags(['view', 'execute']) }], dev),
+        await setMatrix([job, other], [{ role_id: 7, set: flags(['view', 'execute']) }], dev),
         403,
         'CB.00060403',
       );
-      expect((await attempt.execute(viewer, other)).statusCode).toBe(403);
+      expectCodeArtsError(await attempt.view(viewer, job), 403, 'CB.00060403', /see this job/);
     });
   });
 });
