@@ -103,6 +103,33 @@ onEveryStore((store) => {
       expectCodeArtsError(lost, 409, 'CB.00060409', 'a job named racing-copy already exists in this project');
     });
 
+    it('gives one of a rename and a copy racing for a name the name, and the other a 409', async () => {
+      const a = await createJob(kiln, admin, fx.projectId, { job_name: 'rename-a' });
+      const b = await createJob(kiln, admin, fx.projectId, { job_name: 'rename-b' });
+      const rename = (id: string) =>
+        call(admin, 'POST', '/v3/jobs/update', {
+          job_id: id,
+          ...jobBody(fx.projectId, { job_name: 'contested' }),
+        });
+      const results = await Promise.all([
+        rename(a),
+        rename(b),
+        call(admin, 'POST', '/v1/job/copy', {
+          ...jobBody(fx.projectId, { job_name: 'contested' }),
+          copy_job_id: fx.jobId,
+        }),
+      ]);
+      expect(results.map((r) => r.statusCode).sort()).toEqual([200, 409, 409]);
+      for (const lost of results.filter((r) => r.statusCode === 409))
+        expectCodeArtsError(lost, 409, 'CB.00060409', 'a job named contested already exists in this project');
+      const listed = await call(
+        admin,
+        'GET',
+        `/v1/job/${fx.projectId}/list?page_index=0&page_size=10&search=contested`,
+      );
+      expect(listed.json().total).toBe(1);
+    });
+
     it('says whether a live job of the project has a name', async () => {
       const exists = (name: string) =>
         call(
