@@ -89,6 +89,16 @@ export async function jobPermissions(
   return effectivePermissions(await permissionMatrix(stores, job), role, job.creatorId === user.id);
 }
 
+/**
+ * Whether builds may run as `user` (a push or a schedule builds as the job's creator): enabled,
+ * still able to see the project, and allowed to execute the job.
+ */
+export async function mayRunAs(stores: Stores, user: User, job: JobRecord): Promise<boolean> {
+  if (user.disabled) return false;
+  const access = await userProjectAccess(stores, user, job.projectId);
+  return access !== undefined && (await jobPermissions(stores, user, job, access.role)).execute;
+}
+
 function jobForbidden(need: JobPermission): AppError {
   const what: Record<JobPermission, string> = {
     view: 'see this job',

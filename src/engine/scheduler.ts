@@ -4,6 +4,7 @@ import { toJobSpec, type JobSpec } from '../domain/job-config.ts';
 import { latestDue, nextDue, timerTriggers } from '../domain/schedule.ts';
 import type { JobRecord, ScheduleEntry, Storage, Stores } from '../storage/ports.ts';
 import type { BuildEvents } from './build-events.ts';
+import { mayRunAs } from './access.ts';
 import { storedJobDocument, type StoredSecrets } from './stored-secrets.ts';
 import { createBuild } from './trigger.ts';
 
@@ -86,7 +87,9 @@ export class Scheduler {
       await this.storage.schedules.advance(job.id, entry.key, last, last, next);
       return false;
     }
-    const owner = await this.storage.users.findById(job.creatorId);
+    const creator = await this.storage.users.findById(job.creatorId);
+    // Builds run as the creator: one who may no longer run the job lets its times pass.
+    const owner = creator && (await mayRunAs(this.storage, creator, job)) ? creator : undefined;
     const build = await this.storage.transaction(async (tx) => {
       if (!(await tx.schedules.advance(job.id, entry.key, last, due, next))) return undefined;
       // A disabled job lets its due times pass without building.

@@ -6,7 +6,7 @@ import { branchMatches, toJobSpec } from '../domain/job-config.ts';
 import { maskUrlCredentials } from '../domain/url-credentials.ts';
 import { storedJobDocument } from './stored-secrets.ts';
 import type { JobRecord, Storage } from '../storage/ports.ts';
-import { jobPermissions, userProjectAccess } from './access.ts';
+import { mayRunAs } from './access.ts';
 import type { BuildService } from './build-service.ts';
 import { readPush } from './push-payload.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -101,8 +101,7 @@ export class WebhookService {
     const owner = await this.storage.users.findById(job.creatorId);
     if (!owner) return "the job's creator no longer exists, and pushes build as the creator";
     if (owner.disabled) return `the job's creator ${owner.name} is disabled, and pushes build as the creator`;
-    const access = await userProjectAccess(this.storage, owner, job.projectId);
-    if (!access || !(await jobPermissions(this.storage, owner, job, access.role)).execute)
+    if (!(await mayRunAs(this.storage, owner, job)))
       return `the job's creator ${owner.name} may no longer run jobs in this project, and pushes build as the creator`;
     return { owner };
   }

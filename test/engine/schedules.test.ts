@@ -142,6 +142,24 @@ describeEachStore('cron schedules', (store) => {
     await tick();
     expect(await ek.records(job)).toHaveLength(1);
   });
+  it("lets the due times pass while the job's creator may not run it (its matrix, or their role)", async () => {
+    const job = await timerJob('*/5 * * * *');
+    await tick(); // initialise
+    const matrix = (execute: boolean) =>
+      ek.kiln.call(ek.token, {
+        method: 'POST',
+        url: '/v1/job/permissions/batch',
+        payload: { job_ids: [job], permissions: [{ role_id: 4, is_view: true, is_execute: execute }] },
+      });
+    expect((await matrix(false)).statusCode).toBe(200);
+    minutes(5);
+    await tick();
+    expect(await ek.records(job)).toHaveLength(0);
+    expect((await matrix(true)).statusCode).toBe(200);
+    minutes(5);
+    await tick();
+    expect(await ek.records(job)).toHaveLength(1);
+  });
   it('an update keeps an unchanged schedule, starts a changed one at the update, and a delete forgets it', async () => {
     const job = await timerJob('*/5 * * * *');
     const update = async (cron: string) => {
