@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { WireInt } from './common.ts';
 
 /** Keystone `{id?, name?}` reference. */
 const NameOrId = Type.Object({ id: Type.Optional(Type.String()), name: Type.Optional(Type.String()) });
@@ -72,4 +73,53 @@ export const TokenQuery = Type.Object({ nocatalog: Type.Optional(Type.String()) 
 /** Headers of validate/revoke: the caller's token and the token looked at. */
 export const SubjectTokenHeaders = Type.Object({
   'x-subject-token': Type.String({ minLength: 1, description: 'The token to validate or revoke' }),
+});
+
+/** KeystoneListProjects query (Keystone v3 filters). */
+export const ProjectsQuery = Type.Object({
+  name: Type.Optional(
+    Type.String({ maxLength: 64, description: 'Only the project with this name (a region)' }),
+  ),
+  domain_id: Type.Optional(Type.String({ maxLength: 64 })),
+  parent_id: Type.Optional(Type.String({ maxLength: 64 })),
+  enabled: Type.Optional(Type.String({ maxLength: 8, description: 'true or false' })),
+  is_domain: Type.Optional(Type.String({ maxLength: 8, description: 'true or false' })),
+  page: Type.Optional(WireInt({ minimum: 1, maximum: 2147483647, default: 1 })),
+  per_page: Type.Optional(WireInt({ minimum: 1, maximum: 5000, default: 5000 })),
+});
+
+const SelfLink = Type.Object({ self: Type.String() });
+const ListLinks = Type.Object({
+  self: Type.String(),
+  previous: Type.Union([Type.String(), Type.Null()]),
+  next: Type.Union([Type.String(), Type.Null()]),
+});
+
+/** A Keystone project (an IAM project: a region). */
+const KeystoneProject = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  domain_id: Type.String(),
+  parent_id: Type.String({ description: 'The domain: IAM projects have no parent project' }),
+  description: Type.String(),
+  enabled: Type.Boolean(),
+  is_domain: Type.Boolean(),
+  links: SelfLink,
+});
+
+/** KeystoneListProjects / KeystoneListAuthProjects answer. */
+export const ProjectList = Type.Object({ projects: Type.Array(KeystoneProject), links: ListLinks });
+
+/** KeystoneListAuthDomains answer. */
+export const DomainList = Type.Object({
+  domains: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      description: Type.String(),
+      enabled: Type.Boolean(),
+      links: SelfLink,
+    }),
+  ),
+  links: ListLinks,
 });

@@ -80,6 +80,35 @@ export const operations = {
     response: { 204: null },
   }),
 
+  keystoneListProjects: op({
+    method: 'GET',
+    path: '/v3/projects',
+    summary:
+      "The IAM projects (regions) of the caller's domain, filtered (IAM; how a region-configured SDK finds its project id)",
+    tag: 'IAM',
+    auth: 'any',
+    errorStyle: 'keystone',
+    query: iam.ProjectsQuery,
+    response: { 200: iam.ProjectList },
+  }),
+  keystoneListAuthProjects: op({
+    method: 'GET',
+    path: '/v3/auth/projects',
+    summary: 'The IAM projects the caller may scope a token to (IAM)',
+    tag: 'IAM',
+    auth: 'any',
+    errorStyle: 'keystone',
+    response: { 200: iam.ProjectList },
+  }),
+  keystoneListAuthDomains: op({
+    method: 'GET',
+    path: '/v3/auth/domains',
+    summary: "The caller's domain (IAM)",
+    tag: 'IAM',
+    auth: 'any',
+    errorStyle: 'keystone',
+    response: { 200: iam.DomainList },
+  }),
   showRelatedProject: op({
     method: 'GET',
     path: '/v1/domain/project/related',

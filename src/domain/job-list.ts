@@ -1,6 +1,7 @@
 import type { BuildState } from './build.ts';
 import { invalidParam } from './errors.ts';
 import { isGroupPath } from './job-groups.ts';
+import { flag, oneOf } from './query-values.ts';
 
 /**
  * How a project's job list (ListProjectJobs) is filtered and ordered. CodeArts documents the
@@ -37,18 +38,6 @@ export interface JobListQuery {
   /** Only the jobs of a group (by its path) and its subgroups, or those in no group. */
   group?: { pathId: string } | 'none';
   sort: { field: JobSortField; descending: boolean };
-}
-
-/** A true/false query parameter (absent: false); anything else is a 400 that says so. */
-export function flag(name: string, value: string | undefined): boolean {
-  return value !== undefined && value !== '' && oneOf(name, value, ['true', 'false']) === 'true';
-}
-
-function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
-  const found = allowed.find((a) => a === value.toLowerCase());
-  if (found === undefined)
-    throw invalidParam(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
-  return found;
 }
 
 /** Reads the list's query parameters; a value it does not know is a 400 that names the valid ones. */

@@ -6,6 +6,7 @@ import {
   isValidUserName,
   passwordProblem,
   type Domain,
+  type IamProject,
   type Membership,
   type Principal,
   type Project,
@@ -210,6 +211,36 @@ export class DirectoryService {
   }
 
   /** Projects the caller sees (members; admins see the whole domain). */
+  /**
+   * KeystoneListProjects / KeystoneListAuthProjects: the IAM projects (regions) of the caller's
+   * domain that match Keystone's filters. Every IAM project is enabled, is no domain, and has the
+   * domain for parent.
+   */
+  async iamProjects(
+    caller: Principal,
+    filter: {
+      name?: string;
+      domainId?: string;
+      parentId?: string;
+      enabled?: boolean;
+      isDomain?: boolean;
+    } = {},
+  ): Promise<IamProject[]> {
+    const domainId = caller.user.domainId;
+    if (filter.isDomain === true || filter.enabled === false) return [];
+    if (filter.domainId !== undefined && filter.domainId !== domainId) return [];
+    if (filter.parentId !== undefined && filter.parentId !== domainId) return [];
+    const all = await this.storage.iamProjects.listByDomain(domainId);
+    return filter.name === undefined ? all : all.filter((p) => p.name === filter.name);
+  }
+
+  /** KeystoneListAuthDomains: the caller's domain. */
+  async ownDomain(caller: Principal): Promise<Domain> {
+    const domain = await this.storage.domains.findById(caller.user.domainId);
+    if (!domain) throw new AppError('NOT_FOUND', 'your domain no longer exists');
+    return domain;
+  }
+
   async listProjects(
     caller: Principal,
     page: { offset: number; limit: number; search?: string },

@@ -97,6 +97,8 @@ export interface IamProjectStore {
   insert(project: IamProject): Promise<void>;
   findById(id: string): Promise<IamProject | undefined>;
   findByName(domainId: string, name: string): Promise<IamProject | undefined>;
+  /** The domain's IAM projects, by name. */
+  listByDomain(domainId: string): Promise<IamProject[]>;
 }
 
 /** A project with the caller's role in it (undefined role: a domain admin who is not a member). */

@@ -1,4 +1,7 @@
+import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core';
+import { ClientBuilder } from '@huaweicloud/huaweicloud-sdk-core/ClientBuilder.js';
 import { ClientRequestException } from '@huaweicloud/huaweicloud-sdk-core/exception/ClientRequestException.js';
+import { Region } from '@huaweicloud/huaweicloud-sdk-core/region/region.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKiln, jobBody, type TestKiln } from '../helpers/app.ts';
 import { sleep } from '../helpers/engine.ts';
@@ -135,6 +138,70 @@ describe('official Huawei Cloud SDK core as the client', () => {
     );
     expect(sent?.headers['x-project-id']).toBe(iamProjectId);
     expect(sent?.headers['x-auth-token']).toBeUndefined();
+  });
+
+  it('a client configured by region (no project id) finds its project through IAM, then works', async () => {
+    // Exactly as a region-configured CodeArts client: the IAM endpoint and the region's endpoint
+    // are Kiln; the SDK asks GET /v3/projects?name=<region> before its first call.
+    const credentials = new BasicCredentials().withAk(ak).withSk(sk).withIamEndpoint(proxy.url);
+    const regional = new ClientBuilder<HcClient>((client) => client)
+      .withCredential(credentials)
+      .withRegion(new Region('local', proxy.url))
+      .build();
+    const before = proxy.exchanges.length;
+    const jobs = await sdkCall<{ jobs: { id: string }[]; total: number }>(regional, {
+      method: 'GET',
+      url: '/v3/{project_id}/jobs',
+      pathParams: { project_id: projectId },
+      queryParams: { page_index: 0, page_size: 10 },
+    });
+    expect(jobs).toMatchObject({ httpStatusCode: 200 });
+    expect(jobs.jobs.map((j) => j.id)).toContain(jobId);
+    const [discovery, call] = proxy.exchanges.slice(before);
+    expect(discovery).toMatchObject({ method: 'GET', url: '/v3/projects?name=local', status: 200 });
+    expect(discovery?.headers['x-project-id']).toBeUndefined();
+    expect(call?.headers['x-project-id']).toBe(iamProjectId);
+
+    // The IAM answers themselves, in Keystone's shapes.
+    const projects = await sdkCall<{ projects: Record<string, unknown>[]; links: Record<string, unknown> }>(
+      sdk,
+      {
+        method: 'GET',
+        url: '/v3/projects',
+        queryParams: { name: 'local' },
+      },
+    );
+    expect(projects.projects).toEqual([
+      {
+        id: iamProjectId,
+        name: 'local',
+        domain_id: expect.stringMatching(/^[0-9a-z]{32}$/),
+        parent_id: projects.projects[0]!.domain_id,
+        description: '',
+        enabled: true,
+        is_domain: false,
+        links: { self: `${proxy.url}/v3/projects/${iamProjectId}` },
+      },
+    ]);
+    expect(projects.links).toMatchObject({ previous: null, next: null });
+    const none = await sdkCall<{ projects: unknown[] }>(sdk, {
+      method: 'GET',
+      url: '/v3/projects',
+      queryParams: { name: 'cn-north-4' },
+    });
+    expect(none.projects).toEqual([]);
+    const mine = await sdkCall<{ projects: { id: string }[] }>(sdk, {
+      method: 'GET',
+      url: '/v3/auth/projects',
+    });
+    expect(mine.projects.map((p) => p.id)).toEqual([iamProjectId]);
+    const domains = await sdkCall<{ domains: { id: string; name: string; enabled: boolean }[] }>(sdk, {
+      method: 'GET',
+      url: '/v3/auth/domains',
+    });
+    expect(domains.domains).toMatchObject([
+      { id: projects.projects[0]!.domain_id, name: 'default', enabled: true },
+    ]);
   });
 
   it('RunJob, then the real-time log until has_more_data is false', async () => {

@@ -86,6 +86,21 @@ export const RECIPES: Record<OperationId, Recipe> = {
       headers: { 'x-subject-token': await tokenOf(fx.kiln, caller) },
     }),
   },
+  keystoneListProjects: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v3/projects?name=local' }),
+  },
+  keystoneListAuthProjects: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v3/auth/projects' }),
+  },
+  keystoneListAuthDomains: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v3/auth/domains' }),
+  },
   keystoneRevokeToken: {
     names: 'credential',
     needs: 'self',

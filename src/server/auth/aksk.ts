@@ -37,6 +37,29 @@ function queryPairs(raw: string, plusIsSpace: boolean): [string, string][] {
 /** Methods that only read: their signatures may be seen more than once (see AkskClaim.singleUse). */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** The most a GET's body may hold: nothing reads it but the signature check. */
+const UNPARSED_BODY_LIMIT = 64 * 1024;
+
+/**
+ * Reads the body of a GET or HEAD, which Fastify leaves unread: the official SDK sends `{}` with
+ * its IAM GETs (GET /v3/projects) and signs it, so the signature is checked against the bytes
+ * that came. The handler still sees no body.
+ */
+export async function readUnparsedBody(request: FastifyRequest): Promise<void> {
+  if (request.rawBody !== undefined || (request.method !== 'GET' && request.method !== 'HEAD')) return;
+  const length = request.headers['content-length'];
+  if ((length === undefined || length === '0') && request.headers['transfer-encoding'] === undefined) return;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request.raw as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > UNPARSED_BODY_LIMIT)
+      throw unauthenticated(`verify aksk signature fail: a ${request.method} body over 64 KiB is not read`);
+    chunks.push(chunk);
+  }
+  request.rawBody = Buffer.concat(chunks);
+}
+
 /**
  * The payload hash the signature must cover: always that of the body the server read, never
  * just the client's word for it. X-Sdk-Content-Sha256, when sent, must be that hash, or
@@ -54,8 +77,8 @@ function payloadHashOf(request: FastifyRequest): string {
       'verify aksk signature fail: a streamed (non-JSON) body cannot be checked before it is read; sign it with X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD',
     );
   }
-  // Fastify reads no body for GET and HEAD, nor one without a content type: for the handler the
-  // body is empty, so an empty body is what is checked.
+  // Fastify reads no body without a content type (nor for GET and HEAD, whose body
+  // readUnparsedBody read): for the handler the body is empty, so an empty body is what is checked.
   const body = request.rawBody;
   const actual = body && body.length > 0 ? sha256Hex(body) : EMPTY_SHA256;
   if (claimed === undefined) return actual;

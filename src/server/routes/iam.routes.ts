@@ -1,4 +1,6 @@
 import type { TokenRequest } from '../../contract/iam.ts';
+import type { IamProject } from '../../domain/identity.ts';
+import { flag } from '../../domain/query-values.ts';
 import type { SignInRequest } from '../../engine/auth-service.ts';
 import { toTokenBody } from '../mappers/token.mapper.ts';
 import type { FastifyRequest } from 'fastify';
@@ -34,8 +36,44 @@ function catalogUrl(
 /** IAM (Keystone v3) token operations. */
 export function iamHandlers(
   deps: RouteDeps,
-): HandlerGroup<'keystoneCreateUserTokenByPassword' | 'keystoneValidateToken' | 'keystoneRevokeToken'> {
-  const { auth } = deps.engine;
+): HandlerGroup<
+  | 'keystoneCreateUserTokenByPassword'
+  | 'keystoneValidateToken'
+  | 'keystoneRevokeToken'
+  | 'keystoneListProjects'
+  | 'keystoneListAuthProjects'
+  | 'keystoneListAuthDomains'
+> {
+  const { auth, directory } = deps.engine;
+  const base = (request: FastifyRequest) => catalogUrl(deps, request, undefined) ?? '';
+  const projectList = (
+    request: FastifyRequest,
+    path: string,
+    projects: IamProject[],
+    page = 1,
+    perPage = 5000,
+  ) => {
+    const slice = projects.slice((page - 1) * perPage, page * perPage);
+    const more = page * perPage < projects.length;
+    const at = (n: number) => `${base(request)}${path}?page=${n}&per_page=${perPage}`;
+    return {
+      projects: slice.map((p) => ({
+        id: p.id,
+        name: p.name,
+        domain_id: p.domainId,
+        parent_id: p.domainId,
+        description: '',
+        enabled: true,
+        is_domain: false,
+        links: { self: `${base(request)}/v3/projects/${p.id}` },
+      })),
+      links: {
+        self: `${base(request)}${request.url}`,
+        previous: page > 1 ? at(page - 1) : null,
+        next: more ? at(page + 1) : null,
+      },
+    };
+  };
   return {
     async keystoneCreateUserTokenByPassword({ body, query, request, reply }) {
       const issued = await auth.signIn(signInRequest(body, request.ip));
@@ -50,6 +88,34 @@ export function iamHandlers(
     },
     async keystoneRevokeToken({ caller, headers }) {
       await auth.revoke(caller, headers['x-subject-token']);
+    },
+    async keystoneListProjects({ caller, query, request }) {
+      const projects = await directory.iamProjects(caller, {
+        ...(query.name !== undefined && { name: query.name }),
+        ...(query.domain_id !== undefined && { domainId: query.domain_id }),
+        ...(query.parent_id !== undefined && { parentId: query.parent_id }),
+        ...(query.enabled !== undefined && { enabled: flag('enabled', query.enabled) }),
+        ...(query.is_domain !== undefined && { isDomain: flag('is_domain', query.is_domain) }),
+      });
+      return projectList(request, '/v3/projects', projects, query.page, query.per_page);
+    },
+    async keystoneListAuthProjects({ caller, request }) {
+      return projectList(request, '/v3/auth/projects', await directory.iamProjects(caller));
+    },
+    async keystoneListAuthDomains({ caller, request }) {
+      const domain = await directory.ownDomain(caller);
+      return {
+        domains: [
+          {
+            id: domain.id,
+            name: domain.name,
+            description: '',
+            enabled: true,
+            links: { self: `${base(request)}/v3/domains/${domain.id}` },
+          },
+        ],
+        links: { self: `${base(request)}${request.url}`, previous: null, next: null },
+      };
     },
   };
 }

@@ -1,4 +1,5 @@
-import { flag, jobListQuery } from '../../domain/job-list.ts';
+import { jobListQuery } from '../../domain/job-list.ts';
+import { flag } from '../../domain/query-values.ts';
 import type { JobConfigBody, UpdateJobBody } from '../../contract/jobs.ts';
 import type { Principal } from '../../domain/identity.ts';
 import { toJobListItem, toUserJobListItem } from '../mappers/job.mapper.ts';

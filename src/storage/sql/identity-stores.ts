@@ -140,6 +140,16 @@ export class SqlIamProjectStore implements IamProjectStore {
     const row = await this.db.selectFrom('iam_projects').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toIamProject(row);
   }
+  async listByDomain(domainId: string): Promise<IamProject[]> {
+    const rows = await this.db
+      .selectFrom('iam_projects')
+      .selectAll()
+      .where('domain_id', '=', domainId)
+      .orderBy('name')
+      .orderBy('id')
+      .execute();
+    return rows.map(toIamProject);
+  }
   async findByName(domainId: string, name: string): Promise<IamProject | undefined> {
     const row = await this.db
       .selectFrom('iam_projects')
