@@ -73,7 +73,7 @@ export const PARTLY: Record<string, string> = {
   BatchDeleteBuildJobs:
     'needs a token or an AK/SK signature like every other operation (CodeArts names no auth for it); the jobs move to the recycle bin, all or none; `result` names the last one',
   ListRecyclingJob:
-    "the deleted jobs of the projects the caller can see; `keep_time` is the days a job stays in the bin (`KILN_RECYCLE_BIN_DAYS`); `page_no` 0 reads as 1",
+    'the deleted jobs of the projects the caller can see; `keep_time` is the days a job stays in the bin (`KILN_RECYCLE_BIN_DAYS`); `page_no` 0 reads as 1',
   ListUpdateJobHistory:
     '`update_type` is CREATE, UPDATE, DISABLE, ENABLE, DELETE or RESTORE; `id` is the job id and the update number; a job from before Kiln kept history starts with one CREATE entry holding its document at the upgrade',
   ShowJobConfigDiff:
@@ -81,16 +81,20 @@ export const PARTLY: Record<string, string> = {
   ShowLastHistory:
     "a repository is a job's `scms[].repo_name`, or its URL's last path segment without `.git`; `record_id` is the build's daily number, as the reference's example shows; 404 when no job of the project built it successfully",
   ShowJobInfo:
-    '`charge_time` is empty; `build_time` is the last build\'s duration in milliseconds, as text; the `is_*` flags are the caller\'s permissions on the job',
+    "`charge_time` is empty; `build_time` is the last build's duration in milliseconds, as text; the `is_*` flags are the caller's permissions on the job",
   CopyJob:
-    'the body is the new job; what it leaves out that CreateBuildJob cannot carry (timeout, triggers, ...) and the secrets it sends back masked come from `copy_job_id`, which the caller must be allowed to copy (and to modify, for its secrets to come along); the copy goes to the body\'s group, else to the source\'s within its project',
+    "the body is the new job; what it leaves out that CreateBuildJob cannot carry (timeout, triggers, ...) and the secrets it sends back masked come from `copy_job_id`, which the caller must be allowed to copy (and to modify, for its secrets to come along); the copy goes to the body's group, else to the source's within its project",
   BatchUpdateJobRolePermission:
     '`job_ids` is required (1 to 100); rows for CodeArts roles Kiln does not have (role ids other than -1, 4, 7, -3) change nothing; `id`, `devuc_role_id`, `role_name` and `count` are ignored (see Job permissions below)',
   ApplyProjectPermission: '`job_id` and `project_switch` are required',
   MoveGroup: '`jobs` is required (1 to 100 jobs of the project); `job_name` is ignored',
+  DownloadBuildFullLog:
+    '`log_level` is accepted and ignored (one log level); `compress=true` sends the log gzip-compressed (still `application/octet-stream`, as the SDKs expect; named `<record_id>.log.gz`)',
+  DownloadBuildRealTimeLog:
+    "ShowActionIInfo's offsets and sort; `size` (required) is the most bytes of the page, 1 to 1048576",
   ShowCopyName: 'the first of `<name>-copy-1`, `-copy-2`, ... that no live job of the project has',
   ShowDisable:
-    '`forbiddener` is the user name and `forbidden_time` epoch milliseconds, from the job\'s history; both empty/0 while enabled',
+    "`forbiddener` is the user name and `forbidden_time` epoch milliseconds, from the job's history; both empty/0 while enabled",
   StopTheJob: 'without `build_no`, stops the latest queued or running build (404 when there is none)',
   DeleteRecyclingJobs: 'project owners only; the builds, logs and artifacts go in the background',
   ClearRecyclingJobs: "deletes for good the bin's jobs of the projects the caller owns; the others stay",

@@ -177,6 +177,14 @@ export const RecordIdParams = Type.Object({
 /** DownloadBuildLog query. */
 export const BuildLogQuery = Type.Object({ log_level: Type.Optional(Type.String({ maxLength: 16 })) });
 
+/** DownloadBuildFullLog query. */
+export const FullLogQuery = Type.Object({
+  log_level: Type.Optional(Type.String({ maxLength: 16 })),
+  compress: Type.Optional(
+    Type.String({ maxLength: 8, description: 'true: the log gzip-compressed (.log.gz)' }),
+  ),
+});
+
 /** DownloadTaskLog query. */
 export const TaskLogQuery = Type.Object({
   task_name: Type.String({ minLength: 1, maxLength: 1000, description: 'The step name' }),

@@ -132,6 +132,18 @@ export const StageLogQuery = Type.Object({
 });
 
 /** ShowActionIInfo answer (offsets are strings, as the SDK declares them). */
+/** DownloadBuildRealTimeLog query: ShowActionIInfo's offsets and sort, and the page's size. */
+export const RealTimeLogPageQuery = Type.Object({
+  start_offset: Type.Optional(StageLogQuery.properties.start_offset),
+  end_offset: Type.Optional(StageLogQuery.properties.end_offset),
+  sort: StageLogQuery.properties.sort,
+  size: Type.String({
+    pattern: '^[0-9]{1,7}$',
+    'x-kiln-format': 'bytes, 1 to 1048576',
+    description: 'Most bytes of the page (at most 1 MiB)',
+  }),
+});
+
 export const StageLogPage = Envelope(
   Type.Object({
     has_more: Type.Boolean(),

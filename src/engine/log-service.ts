@@ -33,6 +33,8 @@ export interface LogPageQuery {
   descending: boolean;
   /** A stage key of ShowBuildRecordFullStages (`initial`, `stage1`.., `final`); the whole log when absent. */
   stage?: string | undefined;
+  /** Most bytes of the page (at most MAX_PAGE, the default). */
+  pageBytes?: number | undefined;
 }
 
 /** Most bytes one log page holds. */
@@ -147,10 +149,11 @@ export class LogService {
     const lo = part.start;
     const hi = part.end ?? view.logSize;
     const open = part.end === null;
+    const pageMax = Math.min(MAX_PAGE, q.pageBytes ?? MAX_PAGE);
     const floor = Math.min(hi, lo + q.startOffset);
     if (q.descending) {
       const to = q.endOffset > 0 ? Math.max(floor, Math.min(hi, lo + q.endOffset)) : hi;
-      let from = Math.max(floor, to - MAX_PAGE);
+      let from = Math.max(floor, to - pageMax);
       let content = await this.storage.logs.read(recordId, from, to - from);
       // A page that starts inside a character leaves that character to the page before it.
       let skip = 0;
@@ -168,8 +171,8 @@ export class LogService {
     const content = await this.readWhole(
       recordId,
       floor,
-      Math.min(limit - floor, MAX_PAGE),
-      floor + MAX_PAGE < limit || limit < hi || open,
+      Math.min(limit - floor, pageMax),
+      floor + pageMax < limit || limit < hi || open,
     );
     const end = floor + content.length;
     return { content, start: floor - lo, end: end - lo, hasMore: end < hi || open };

@@ -1,4 +1,5 @@
 import { rmSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDir } from '../helpers/runner.ts';
@@ -149,6 +150,46 @@ describe('build logs', () => {
     expect(res.rawPayload.length).toBe(followed.length);
     expect(res.rawPayload.equals(followed)).toBe(true);
     expect(res.body).toContain('after-big');
+  });
+
+  it('serves the log twins: v1 and v3 downloads (gzip with compress=true) and v1 pages of `size` bytes', async () => {
+    const job = await ek.newJob({
+      scms: [],
+      steps: [shell('lines', 'for i in $(seq 1 200); do echo "line $i ✓"; done')],
+    });
+    await ek.run(job);
+    expect((await ek.waitFinished(job, 1)).state).toBe('SUCCESS');
+    const recordId = (await ek.recordInfo(job, 1)).id;
+    const whole = (await ek.get(`/v4/${recordId}/download-log`)).rawPayload;
+    expect(whole.toString('utf8')).toContain('line 200 ✓');
+
+    const v3 = await ek.get(`/v3/${recordId}/download-log`);
+    expect(v3.headers['content-type']).toMatch(/^application\/octet-stream/);
+    expect(v3.rawPayload.equals(whole)).toBe(true);
+    const plain = await ek.get(`/v1/log/${recordId}/download-log`);
+    expect(plain.rawPayload.equals(whole)).toBe(true);
+    const zipped = await ek.get(`/v1/log/${recordId}/download-log?compress=true`);
+    expect(zipped.headers['content-type']).toMatch(/^application\/octet-stream/);
+    expect(zipped.headers['content-disposition']).toBe(`attachment; filename="${recordId}.log.gz"`);
+    expect(gunzipSync(zipped.rawPayload).equals(whole)).toBe(true);
+    expect((await ek.get(`/v1/log/${recordId}/download-log?compress=maybe`)).statusCode).toBe(400);
+
+    // Pages of at most `size` bytes, never cutting a character, end to end.
+    const pages: Buffer[] = [];
+    for (let offset = 0, more = true; more;) {
+      const res = await ek.get(`/v1/log/${job}/1/real-time-log?start_offset=${offset}&end_offset=0&size=100`);
+      expect(res.statusCode, res.body).toBe(200);
+      const { result } = res.json();
+      const bytes = Buffer.from(result.log as string, 'utf8');
+      expect(bytes.length).toBeLessThanOrEqual(100);
+      expect(Number(result.start_offset)).toBe(offset);
+      pages.push(bytes);
+      offset = Number(result.end_offset);
+      more = result.has_more as boolean;
+    }
+    expect(Buffer.concat(pages).equals(whole)).toBe(true);
+    expect((await ek.get(`/v1/log/${job}/1/real-time-log?size=0`)).statusCode).toBe(400);
+    expect((await ek.get(`/v1/log/${job}/1/real-time-log`)).statusCode).toBe(400);
   });
 
   it("DownloadTaskLog returns only the named step's output; an unknown step is a 404", async () => {

@@ -545,6 +545,16 @@ export const RECIPES: Record<OperationId, Recipe> = {
     needs: 'read',
     request: async (fx) => ({ method: 'GET', url: `/v4/${fx.recordId}/download-log` }),
   },
+  downloadBuildFullLog: {
+    names: 'record',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/log/${fx.recordId}/download-log?compress=true` }),
+  },
+  downloadLogByRecordId: {
+    names: 'record',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v3/${fx.recordId}/download-log` }),
+  },
   downloadTaskLog: {
     names: 'record',
     needs: 'read',
@@ -615,6 +625,14 @@ export const RECIPES: Record<OperationId, Recipe> = {
     request: async (fx) => ({
       method: 'GET',
       url: `/v1/log/stage/page?job_id=${fx.jobId}&build_no=${fx.buildNo}&start_offset=0&end_offset=0`,
+    }),
+  },
+  downloadBuildRealTimeLog: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({
+      method: 'GET',
+      url: `/v1/log/${fx.jobId}/${fx.buildNo}/real-time-log?start_offset=0&end_offset=0&size=4096`,
     }),
   },
   showBuildRecord: {

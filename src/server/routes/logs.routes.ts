@@ -1,21 +1,74 @@
 import { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import { invalidParam } from '../../domain/errors.ts';
+import type { Principal } from '../../domain/identity.ts';
+import { flag } from '../../domain/query-values.ts';
+import { MAX_PAGE } from '../../engine/log-service.ts';
 import type { FastifyReply } from 'fastify';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
 import { ok } from './deps.ts';
 
-function sendFile(reply: FastifyReply, name: string, body: AsyncGenerator<Uint8Array>): FastifyReply {
-  return reply
-    .code(200)
-    .type('application/octet-stream')
-    .header('content-disposition', `attachment; filename="${name}"`)
-    .send(Readable.from(body));
+function sendFile(
+  reply: FastifyReply,
+  name: string,
+  body: AsyncGenerator<Uint8Array>,
+  gzip = false,
+): FastifyReply {
+  const stream = Readable.from(body);
+  return (
+    reply
+      .code(200)
+      // Compressed too: the SDKs read a body as a stream only for octet-stream (and zip, images).
+      .type('application/octet-stream')
+      .header('content-disposition', `attachment; filename="${name}${gzip ? '.gz' : ''}"`)
+      .send(gzip ? stream.pipe(createGzip()) : stream)
+  );
+}
+
+/** DownloadBuildRealTimeLog's `size`: a page's most bytes, 1 to MAX_PAGE. */
+function pageSize(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE)
+    throw invalidParam(`size must be 1 to ${MAX_PAGE} (bytes)`);
+  return n;
 }
 
 /** Build logs: the live tail and the downloads. */
 export function logHandlers(
   deps: RouteDeps,
-): HandlerGroup<'downloadRealTimeLog' | 'downloadBuildLog' | 'downloadTaskLog' | 'showActionIInfo'> {
+): HandlerGroup<
+  | 'downloadRealTimeLog'
+  | 'downloadBuildLog'
+  | 'downloadTaskLog'
+  | 'showActionIInfo'
+  | 'downloadBuildRealTimeLog'
+  | 'downloadBuildFullLog'
+  | 'downloadLogByRecordId'
+> {
   const { logs } = deps.engine;
+  const page = async (
+    caller: Principal,
+    jobId: string,
+    buildNo: number,
+    q: { start_offset?: number; end_offset?: number; sort?: string; stage?: string; size?: string },
+  ) => {
+    const found = await logs.page(caller, jobId, buildNo, {
+      startOffset: q.start_offset ?? 0,
+      endOffset: q.end_offset ?? 0,
+      descending: q.sort?.toUpperCase() === 'DESC',
+      stage: q.stage,
+      pageBytes: q.size === undefined ? undefined : pageSize(q.size),
+    });
+    return ok({
+      has_more: found.hasMore,
+      start_offset: String(found.start),
+      end_offset: String(found.end),
+      log: Buffer.from(found.content).toString('utf8'),
+      location: 'kiln',
+    });
+  };
+  const whole = async (caller: Principal, recordId: string, reply: FastifyReply, gzip = false) =>
+    sendFile(reply, `${recordId}.log`, await logs.full(caller, recordId), gzip);
   return {
     async downloadRealTimeLog({ caller, params, query, reply }) {
       // A follower that hangs up ends its wait at once: no timer, listener or read outlives it.
@@ -37,24 +90,13 @@ export function logHandlers(
         current_offset: slice.offset,
       });
     },
-    async showActionIInfo({ caller, query }) {
-      const page = await logs.page(caller, query.job_id, query.build_no, {
-        startOffset: query.start_offset,
-        endOffset: query.end_offset,
-        descending: query.sort?.toUpperCase() === 'DESC',
-        stage: query.stage,
-      });
-      return ok({
-        has_more: page.hasMore,
-        start_offset: String(page.start),
-        end_offset: String(page.end),
-        log: Buffer.from(page.content).toString('utf8'),
-        location: 'kiln',
-      });
-    },
-    async downloadBuildLog({ caller, params, reply }) {
-      return sendFile(reply, `${params.record_id}.log`, await logs.full(caller, params.record_id));
-    },
+    showActionIInfo: ({ caller, query }) => page(caller, query.job_id, query.build_no, query),
+    downloadBuildRealTimeLog: ({ caller, params, query }) =>
+      page(caller, params.job_id, params.build_no, query),
+    downloadBuildLog: ({ caller, params, reply }) => whole(caller, params.record_id, reply),
+    downloadLogByRecordId: ({ caller, params, reply }) => whole(caller, params.record_id, reply),
+    downloadBuildFullLog: ({ caller, params, query, reply }) =>
+      whole(caller, params.record_id, reply, flag('compress', query.compress)),
     async downloadTaskLog({ caller, params, query, reply }) {
       const safe = query.task_name.replace(/[^\w.-]+/g, '_').slice(0, 100);
       return sendFile(
