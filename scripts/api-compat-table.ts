@@ -92,6 +92,12 @@ export const PARTLY: Record<string, string> = {
     '`log_level` is accepted and ignored (one log level); `compress=true` sends the log gzip-compressed (still `application/octet-stream`, as the SDKs expect; named `<record_id>.log.gz`)',
   DownloadBuildRealTimeLog:
     "ShowActionIInfo's offsets and sort; `size` (required) is the most bytes of the page, 1 to 1048576",
+  ShowJobTotal:
+    "`build_project_id` is a job id (ShowBuildRecord's `project_id`); `from_date`/`to_date` are days (yyyy-MM-dd, or yyyy-MM-dd HH:mm:ss) in the server time zone, both whole; an open end reaches all the history",
+  ListBriefRecord:
+    "the body's build projects are job ids (all must be visible, else 404/403); `limit` (0 to 100, default 10) latest builds of each, newest first; times in the record-info format",
+  ShowBuildDetails:
+    "`build_result` is SUCCESS, FAILURE, ABORTED or timeout, '' while the build runs; `region` is the IAM project the caller's credentials name ('' for a domain-scoped token)",
   ShowCopyName: 'the first of `<name>-copy-1`, `-copy-2`, ... that no live job of the project has',
   ShowDisable:
     "`forbiddener` is the user name and `forbidden_time` epoch milliseconds, from the job's history; both empty/0 while enabled",

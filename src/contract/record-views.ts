@@ -205,3 +205,76 @@ export const RecordInfoV3 = Type.Object({
   result: recordInfoFields(Type.Number({ description: 'ms' })),
 });
 export type RecordInfoV3 = Static<typeof RecordInfoV3>;
+
+/** ShowJobTotal path: the build project is the job (as ShowBuildRecord's project_id says). */
+export const BuildProjectParams = Type.Object({
+  build_project_id: Id32("The build project: a job id (ShowBuildRecord's project_id)"),
+});
+
+/** ShowJobTotal query: days in the server time zone, both whole; open ends reach all the history. */
+export const DateRangeQuery = Type.Object({
+  from_date: Type.Optional(
+    Type.String({ maxLength: 32, description: 'yyyy-MM-dd (or yyyy-MM-dd HH:mm:ss)' }),
+  ),
+  to_date: Type.Optional(Type.String({ maxLength: 32, description: 'yyyy-MM-dd (or yyyy-MM-dd HH:mm:ss)' })),
+});
+
+/** ShowJobTotal answer. */
+export const JobTotal = Type.Object({
+  result: Type.Object({ total: Type.Integer({ description: 'Builds started in the range' }) }),
+  status: Type.String(),
+  error: Type.Null(),
+});
+
+/** ListBriefRecord query. */
+export const BriefQuery = Type.Object({
+  limit: WireInt({
+    minimum: 0,
+    maximum: 100,
+    default: 10,
+    description: 'The latest builds per build project',
+  }),
+});
+
+/** ListBriefRecord body: build project (job) ids. */
+export const BriefBody = Type.Array(Id32('A build project: a job id'), { minItems: 1, maxItems: 100 });
+
+export const BriefRecord = Type.Object({
+  id: Type.String({ description: 'The record id' }),
+  status: Type.String(),
+  duration: Type.Integer({ description: 'ms from queued to finished (so far)' }),
+  create_time: Type.String(),
+  schedule_time: Type.String(),
+  queued_time: Type.String(),
+  start_time: Type.String(),
+  finish_time: Type.String(),
+  build_duration: Type.Integer({ description: 'ms it ran' }),
+  pending_duration: Type.Integer({ description: 'ms it waited for a runner' }),
+  project_id: Type.String({ description: 'The build project: the job id' }),
+  build_no: Type.Integer(),
+  branch: Type.String(),
+  revision: Type.String({ description: 'The commit' }),
+  trigger_name: Type.String({ description: 'Who started it' }),
+  daily_build_number: Type.String(),
+});
+export type BriefRecord = Static<typeof BriefRecord>;
+
+/** ListBriefRecord answer: per build project, its latest builds, newest first. */
+export const BriefRecords = Type.Object({
+  result: Type.Array(
+    Type.Object({ project_id: Type.String(), brief_build_record_dtos: Type.Array(BriefRecord) }),
+  ),
+  error: Type.Null(),
+  status: Type.String(),
+});
+
+/** ShowBuildDetails answer. */
+export const BuildDetails = Envelope(
+  Type.Object({
+    building: Type.Boolean({ description: 'true until the build finishes' }),
+    build_result: Type.String({ description: "SUCCESS, FAILURE, ABORTED or timeout; '' while it runs" }),
+    region: Type.String({
+      description: "The IAM project (region) the caller's credentials name; '' when none",
+    }),
+  }),
+);

@@ -234,6 +234,12 @@ export class DirectoryService {
     return filter.name === undefined ? all : all.filter((p) => p.name === filter.name);
   }
 
+  /** The name of the IAM project (region) the caller's credentials name; '' when none. */
+  async regionOf(caller: Principal): Promise<string> {
+    if (!caller.iamProjectId) return '';
+    return (await this.storage.iamProjects.findById(caller.iamProjectId))?.name ?? '';
+  }
+
   /** KeystoneListAuthDomains: the caller's domain. */
   async ownDomain(caller: Principal): Promise<Domain> {
     const domain = await this.storage.domains.findById(caller.user.domainId);

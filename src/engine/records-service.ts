@@ -8,6 +8,9 @@ import type { BuildWindow, RecordEntry, Storage, WindowIndex } from '../storage/
 import { requireJob } from './access.ts';
 import { LruCache } from '../domain/lru-cache.ts';
 
+/** Later than any build's start: the open end of a window. */
+const FAR_FUTURE = Date.UTC(9999, 0, 1);
+
 /** A page of a job's build history (ListBuildInfoRecord). */
 export interface RecordsPage {
   healthScore: number;
@@ -119,6 +122,51 @@ export class RecordsService {
     const facts = { index, health };
     this.windows.set(key, facts);
     return facts;
+  }
+
+  /**
+   * A window of days from two optional dates (server zone, both days whole): `yyyy-MM-dd`, or
+   * `yyyy-MM-dd HH:mm:ss` for an exact instant; an open end reaches all the history.
+   */
+  private dateWindow(jobId: string, fromDate: string | undefined, toDate: string | undefined): BuildWindow {
+    const at = (name: string, text: string, endOfDay: boolean): number => {
+      const instant = parseWallClock(text, this.timeZone);
+      if (instant !== undefined) return endOfDay ? instant + 1000 : instant;
+      const day = parseDate(text, this.timeZone);
+      if (day === undefined)
+        throw invalidParam(`${name} "${text}" is not a date (yyyy-MM-dd) or a time (yyyy-MM-dd HH:mm:ss)`);
+      return endOfDay ? nextDayStart(day, this.timeZone) : day;
+    };
+    const from = fromDate ? at('from_date', fromDate, false) : 0;
+    const to = toDate ? at('to_date', toDate, true) : FAR_FUTURE;
+    if (to <= from) throw invalidParam('to_date must not be before from_date');
+    return { jobId, from, to };
+  }
+
+  /** ShowJobTotal: how many builds of the job started in the window (a count of days, flat). */
+  async total(caller: Principal, jobId: string, fromDate?: string, toDate?: string): Promise<number> {
+    const window = this.dateWindow(jobId, fromDate, toDate);
+    await requireJob(this.storage, caller, jobId, 'view');
+    return this.storage.builds.countInWindow(window);
+  }
+
+  /** ListBriefRecord: the latest `limit` builds of each job, newest first (all jobs or none). */
+  async latestOf(
+    caller: Principal,
+    jobIds: readonly string[],
+    limit: number,
+  ): Promise<{ jobId: string; builds: Build[] }[]> {
+    const unique = [...new Set(jobIds)];
+    for (const id of unique) await requireJob(this.storage, caller, id, 'view');
+    return Promise.all(
+      unique.map(async (jobId) => ({
+        jobId,
+        builds:
+          limit === 0
+            ? []
+            : await this.storage.builds.pageInWindow({ jobId, from: 0, to: FAR_FUTURE }, 0, limit),
+      })),
+    );
   }
 
   /** One build by number (ShowBuildInfoRecord). */

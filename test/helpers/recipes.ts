@@ -635,6 +635,21 @@ export const RECIPES: Record<OperationId, Recipe> = {
       url: `/v1/log/${fx.jobId}/${fx.buildNo}/real-time-log?start_offset=0&end_offset=0&size=4096`,
     }),
   },
+  showJobTotal: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/record/${fx.jobId}/statistics?from_date=2023-01-01` }),
+  },
+  listBriefRecord: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'POST', url: '/v1/record/brief?limit=5', payload: [fx.jobId] }),
+  },
+  showBuildDetails: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/job/${fx.jobId}/${fx.buildNo}/build-info` }),
+  },
   showBuildRecord: {
     names: 'record',
     needs: 'read',

@@ -1,4 +1,5 @@
-import type { BuildRecordResult, FullStages } from '../../contract/record-views.ts';
+import type { BriefRecord, BuildRecordResult, FullStages } from '../../contract/record-views.ts';
+import type { Build } from '../../domain/build.ts';
 import { buildTimeOf, costTimeOf, MASK } from '../../domain/build.ts';
 import { buildStages, stageDurationOf } from '../../domain/build-stages.ts';
 import { renderBuildYaml } from '../../domain/build-yaml-render.ts';
@@ -10,9 +11,30 @@ import type { BuildView } from '../../engine/build-service.ts';
 import { recordTime, TRIGGER_WORDS } from './record-info.mapper.ts';
 
 /** ms a build waited for a runner (so far, while queued). */
-function pendingOf(v: BuildView, now: number): number {
-  const b = v.build;
+function pendingOf(b: Build, now: number): number {
   return Math.max(0, (b.runStartedAt ?? b.finishedAt ?? now) - b.startTime);
+}
+
+/** A build in ListBriefRecord (the times and durations of ShowBuildRecord, in brief). */
+export function toBriefRecord(b: Build, jobId: string, now: number): BriefRecord {
+  return {
+    id: b.recordId,
+    status: recordStatus(b),
+    duration: costTimeOf(b, now),
+    create_time: recordTime(b.startTime),
+    schedule_time: recordTime(b.startTime),
+    queued_time: recordTime(b.startTime),
+    start_time: recordTime(b.runStartedAt),
+    finish_time: recordTime(b.finishedAt),
+    build_duration: buildTimeOf(b, now),
+    pending_duration: pendingOf(b, now),
+    project_id: jobId,
+    build_no: b.number,
+    branch: b.codeBranch,
+    revision: b.commitId,
+    trigger_name: b.executor,
+    daily_build_number: b.dailyBuildNumber,
+  };
 }
 
 /**
@@ -43,7 +65,7 @@ export function toBuildRecord(v: BuildView, now: number): BuildRecordResult {
       finish_time: recordTime(b.finishedAt),
       duration: costTimeOf(b, now),
       build_duration: buildTimeOf(b, now),
-      pending_duration: pendingOf(v, now),
+      pending_duration: pendingOf(b, now),
       project_id: v.job.id,
       display_name: v.job.name,
       trigger_name: b.executor,

@@ -1,6 +1,12 @@
 import { toRecordDetail } from '../mappers/build.mapper.ts';
 import { toRecordInfoV3 } from '../mappers/record-info.mapper.ts';
-import { toBuildRecord, toBuildScript, toFullStages, toStepStatus } from '../mappers/record-view.mapper.ts';
+import {
+  toBriefRecord,
+  toBuildRecord,
+  toBuildScript,
+  toFullStages,
+  toStepStatus,
+} from '../mappers/record-view.mapper.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
 import { ok } from './deps.ts';
 
@@ -10,12 +16,37 @@ type RecordViewOps =
   | 'showBuildRecordBuildScript'
   | 'showJobBuildRecordDetail'
   | 'showRecordInfo'
-  | 'showJobStepStatus';
+  | 'showJobStepStatus'
+  | 'showJobTotal'
+  | 'listBriefRecord'
+  | 'showBuildDetails';
 
 /** One build record seen the v1 ways: by record id, its stages, its build.yml, its status. */
 export function recordViewHandlers(deps: RouteDeps): HandlerGroup<RecordViewOps> {
-  const { builds, clock } = deps.engine;
+  const { builds, clock, records, directory } = deps.engine;
   return {
+    async showJobTotal({ caller, params, query }) {
+      const total = await records.total(caller, params.build_project_id, query.from_date, query.to_date);
+      return { result: { total }, status: 'success', error: null };
+    },
+    async listBriefRecord({ caller, query, body }) {
+      const latest = await records.latestOf(caller, body, query.limit ?? 10);
+      const now = clock.now();
+      return {
+        result: latest.map(({ jobId, builds: list }) => ({
+          project_id: jobId,
+          brief_build_record_dtos: list.map((b) => toBriefRecord(b, jobId, now)),
+        })),
+        error: null,
+        status: 'success',
+      };
+    },
+    async showBuildDetails({ caller, params }) {
+      const build = await records.one(caller, params.job_id, params.build_no);
+      const finished = build.runningStatus === 'Finished';
+      const region = await directory.regionOf(caller);
+      return ok({ building: !finished, build_result: finished ? build.state : '', region });
+    },
     async showBuildRecord({ caller, params }) {
       return toBuildRecord(await builds.view(caller, params.record_id), clock.now());
     },

@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestKiln } from '../../helpers/app.ts';
+import { createTestKiln } from '../../helpers/app.ts';
+import {
+  ADMIN,
+  createJob,
+  createUser,
+  expectCodeArtsError,
+  importRecords,
+  onEveryStore,
+  recordLine,
+  setRole,
+  tokenOf,
+} from '../../helpers/foundation.ts';
+
+/**
+ * The record summaries (reference A.3, A.4): ShowJobTotal (builds between two dates), ListBriefRecord
+ * (the latest builds of several jobs) and ShowBuildDetails (running, or how it ended), with their
+ * fields and types, on history imported with known times (the server's zone is UTC here).
+ */
+
+const DAY = 86_400_000;
+const NOV_10 = Date.UTC(2023, 10, 10, 12, 0, 0);
+const BRIEF_FIELDS = [
+  'branch',
+  'build_duration',
+  'build_no',
+  'create_time',
+  'daily_build_number',
+  'duration',
+  'finish_time',
+  'id',
+  'pending_duration',
+  'project_id',
+  'queued_time',
+  'revision',
+  'schedule_time',
+  'start_time',
+  'status',
+  'trigger_name',
+];
+
+onEveryStore((store) => {
+  describe('record summaries', () => {
+    let kiln: TestKiln;
+    let admin: string;
+    let project: string;
+    let job: string;
+    let other: string;
+
+    beforeAll(async () => {
+      kiln = await createTestKiln({ store });
+      admin = await tokenOf(kiln, ADMIN);
+      project = await kiln.defaultProjectId();
+      job = await createJob(kiln, admin, project, { job_name: 'summarised' });
+      other = await createJob(kiln, admin, project, { job_name: 'other-summarised' });
+      // Builds 1..5, one a day from 2023-11-10; build 4 failed.
+      await importRecords(
+        kiln,
+        admin,
+        job,
+        [1, 2, 3, 4, 5].map((n) =>
+          recordLine(n, {
+            start_time: NOV_10 + (n - 1) * DAY,
+            state: n === 4 ? 'FAILURE' : 'SUCCESS',
+            daily_build_number: `2023111${n - 1}.1`,
+            commit_id: `c${n}`,
+          }),
+        ),
+      );
+      await importRecords(kiln, admin, other, [recordLine(1, { start_time: NOV_10 })]);
+    });
+    afterAll(() => kiln?.close());
+
+    const total = async (query: string) => {
+      const res = await kiln.call(admin, { method: 'GET', url: `/v1/record/${job}/statistics${query}` });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toMatchObject({ status: 'success', error: null });
+      return res.json().result.total as number;
+    };
+
+    it('ShowJobTotal counts the builds started between two dates, both days whole', async () => {
+      expect(await total('')).toBe(5);
+      expect(await total('?from_date=2023-11-11&to_date=2023-11-13')).toBe(3);
+      expect(await total('?from_date=2023-11-14')).toBe(1);
+      expect(await total('?to_date=2023-11-10')).toBe(1);
+      expect(await total('?from_date=2023-11-11%2012%3A00%3A01')).toBe(3);
+      const bad = await kiln.call(admin, {
+        method: 'GET',
+        url: `/v1/record/${job}/statistics?from_date=soon`,
+      });
+      expectCodeArtsError(bad, 400, 'CB.00060200', /from_date "soon" is not a date/);
+      const reversed = await kiln.call(admin, {
+        method: 'GET',
+        url: `/v1/record/${job}/statistics?from_date=2023-11-12&to_date=2023-11-11`,
+      });
+      expectCodeArtsError(reversed, 400, 'CB.00060200', /to_date must not be before from_date/);
+    });
+
+    it('ListBriefRecord gives the latest builds of each job, newest first, with the reference fields', async () => {
+      const res = await kiln.call(admin, {
+        method: 'POST',
+        url: '/v1/record/brief?limit=2',
+        payload: [job, other],
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      const body = res.json();
+      expect(Object.keys(body).sort()).toEqual(['error', 'result', 'status']);
+      const [mine, theirs] = body.result as {
+        project_id: string;
+        brief_build_record_dtos: Record<string, unknown>[];
+      }[];
+      expect(mine!.project_id).toBe(job);
+      expect(mine!.brief_build_record_dtos.map((r) => r.build_no)).toEqual([5, 4]);
+      const latest = mine!.brief_build_record_dtos[0]!;
+      expect(Object.keys(latest).sort()).toEqual(BRIEF_FIELDS);
+      expect(latest).toMatchObject({
+        status: 'SUCCESS',
+        project_id: job,
+        revision: 'c5',
+        branch: 'main',
+        trigger_name: 'admin',
+        daily_build_number: '20231114.1',
+        build_duration: expect.any(Number),
+        duration: expect.any(Number),
+        pending_duration: expect.any(Number),
+      });
+      expect(mine!.brief_build_record_dtos[1]!.status).toBe('FAILURE');
+      expect(latest.create_time).toBe(new Date(NOV_10 + 4 * DAY).toISOString().replace('Z', '+00:00'));
+      expect(theirs!.brief_build_record_dtos.map((r) => r.build_no)).toEqual([1]);
+
+      const none = await kiln.call(admin, {
+        method: 'POST',
+        url: '/v1/record/brief?limit=0',
+        payload: [job],
+      });
+      expect(none.json().result).toEqual([{ project_id: job, brief_build_record_dtos: [] }]);
+      expectCodeArtsError(
+        await kiln.call(admin, {
+          method: 'POST',
+          url: '/v1/record/brief?limit=2',
+          payload: [job, 'f'.repeat(32)],
+        }),
+        404,
+        'CB.00060201',
+      );
+      expectCodeArtsError(
+        await kiln.call(admin, { method: 'POST', url: '/v1/record/brief?limit=2', payload: [] }),
+        400,
+        'CB.00060200',
+      );
+    });
+
+    it('ShowBuildDetails says whether a build runs and how it ended, and the caller’s region', async () => {
+      const details = async (n: number) => {
+        const res = await kiln.call(admin, { method: 'GET', url: `/v1/job/${job}/${n}/build-info` });
+        expect(res.statusCode, res.body).toBe(200);
+        return res.json();
+      };
+      expect(await details(4)).toEqual({
+        result: { building: false, build_result: 'FAILURE', region: 'local' },
+        error: null,
+        status: 'success',
+      });
+      const run = await kiln.call(admin, { method: 'POST', url: '/v3/jobs/build', payload: { job_id: job } });
+      expect(run.statusCode, run.body).toBe(200);
+      const queued = await details(Number(run.json().actual_build_number));
+      expect(queued.result).toEqual({ building: true, build_result: '', region: 'local' });
+      expectCodeArtsError(
+        await kiln.call(admin, { method: 'GET', url: `/v1/job/${job}/999/build-info` }),
+        404,
+        'CB.00060404',
+      );
+    });
+
+    it('keeps them to those who may view the job', async () => {
+      await createUser(kiln, admin, 'summary-viewer', 'Viewer-pass-1');
+      await setRole(kiln, admin, project, 'summary-viewer', 'viewer');
+      const viewer = await tokenOf(kiln, {
+        name: 'summary-viewer',
+        password: 'Viewer-pass-1',
+        domain: 'default',
+      });
+      expect(
+        (await kiln.call(viewer, { method: 'GET', url: `/v1/record/${job}/statistics` })).statusCode,
+      ).toBe(200);
+      await kiln.call(admin, {
+        method: 'POST',
+        url: '/v1/job/permissions/batch',
+        payload: { job_ids: [job], permissions: [{ role_id: 7, is_view: false }] },
+      });
+      expectCodeArtsError(
+        await kiln.call(viewer, { method: 'POST', url: '/v1/record/brief?limit=1', payload: [other, job] }),
+        403,
+        'CB.00060403',
+      );
+      expectCodeArtsError(
+        await kiln.call(viewer, { method: 'GET', url: `/v1/record/${job}/statistics` }),
+        403,
+        'CB.00060403',
+      );
+    });
+  });
+});
