@@ -92,6 +92,8 @@ export const PARTLY: Record<string, string> = {
     '`log_level` is accepted and ignored (one log level); `compress=true` sends the log gzip-compressed (still `application/octet-stream`, as the SDKs expect; named `<record_id>.log.gz`)',
   DownloadBuildRealTimeLog:
     "ShowActionIInfo's offsets and sort; `size` (required) is the most bytes of the page, 1 to 1048576",
+  ListRecords:
+    "`build_project_id` is a job id (ShowBuildRecord's `project_id`; one job's records, not a project's); each row is ShowBuildRecord's result; `triggers` (MANUAL, SCHEDULED, CODE_UPDATE), `branches` and `tags` are comma-separated, a build matching a branch or a tag when both are given; `from_date`/`to_date` as ShowJobTotal's; `limit` 1 to 100; `pagination.total` is exact. Without a filter a page costs the same at any depth (the window's day index); with one, the window's builds are filtered",
   ShowJobTotal:
     "`build_project_id` is a job id (ShowBuildRecord's `project_id`); `from_date`/`to_date` are days (yyyy-MM-dd, or yyyy-MM-dd HH:mm:ss) in the server time zone, both whole; an open end reaches all the history",
   ListBriefRecord:

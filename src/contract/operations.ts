@@ -642,6 +642,17 @@ export const operations = {
     query: records.SuccessRatioQuery,
     response: { 200: records.SuccessRatio },
   }),
+  listRecords: op({
+    method: 'GET',
+    path: '/v1/record/{build_project_id}/records',
+    summary:
+      "A page of a build project's (a job's) records between two dates, narrowed by triggers, branches and tags",
+    tag: 'Records',
+    auth: 'project',
+    params: views.BuildProjectParams,
+    query: views.RecordsFilterQuery,
+    response: { 200: views.RecordsPageResult },
+  }),
   showJobTotal: op({
     method: 'GET',
     path: '/v1/record/{build_project_id}/statistics',

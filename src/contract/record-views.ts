@@ -48,54 +48,55 @@ export type FullStages = Static<typeof FullStages>;
 /** ShowBuildRecordBuildScript / ShowYamlTemplate answer: the build.yml text. */
 export const BuildScriptResult = Envelope(Type.String());
 
-/** ShowBuildRecord answer (BuildRecord). */
-export const BuildRecordResult = Envelope(
-  Type.Object({
-    id: Type.String(),
-    status: Type.String(),
-    status_code: Type.Integer(),
-    create_time: Type.String(),
-    schedule_time: Type.String(),
-    queued_time: Type.String(),
-    start_time: Type.String(),
-    finish_time: Type.String(),
-    duration: Type.Integer({ description: 'ms from trigger to finish' }),
-    build_duration: Type.Integer({ description: 'ms executing' }),
-    pending_duration: Type.Integer({ description: 'ms queued' }),
-    project_id: Type.String({ description: 'The build project id (= the job id)' }),
-    display_name: Type.String({ description: 'The job name' }),
-    trigger_name: Type.String({ description: 'Who ran the build' }),
-    group_name: Type.String(),
-    execution_id: Type.String(),
-    parameters: Type.Array(
-      Type.Object({
-        name: Type.String(),
-        secret: Type.Boolean(),
-        value: Type.String({ description: 'Secret values are ******' }),
-        type: Type.String(),
-      }),
-    ),
-    repository: Type.String({ description: 'The repository URL, without credentials' }),
-    branch: Type.String(),
-    revision: Type.String(),
-    build_yml_path: Type.String({ description: '"" for a graphical build' }),
-    build_yml_url: Type.String(),
-    daily_build_number: Type.String(),
-    build_record_type: Type.Object({
-      rerun: Type.Boolean(),
-      trigger_type: Type.String(),
-      record_type: Type.String(),
-      is_rerun: Type.Boolean(),
+/** A build record (ShowBuildRecord, each row of ListRecords). */
+export const BuildRecord = Type.Object({
+  id: Type.String(),
+  status: Type.String(),
+  status_code: Type.Integer(),
+  create_time: Type.String(),
+  schedule_time: Type.String(),
+  queued_time: Type.String(),
+  start_time: Type.String(),
+  finish_time: Type.String(),
+  duration: Type.Integer({ description: 'ms from trigger to finish' }),
+  build_duration: Type.Integer({ description: 'ms executing' }),
+  pending_duration: Type.Integer({ description: 'ms queued' }),
+  project_id: Type.String({ description: 'The build project id (= the job id)' }),
+  display_name: Type.String({ description: 'The job name' }),
+  trigger_name: Type.String({ description: 'Who ran the build' }),
+  group_name: Type.String(),
+  execution_id: Type.String(),
+  parameters: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      secret: Type.Boolean(),
+      value: Type.String({ description: 'Secret values are ******' }),
+      type: Type.String(),
     }),
+  ),
+  repository: Type.String({ description: 'The repository URL, without credentials' }),
+  branch: Type.String(),
+  revision: Type.String(),
+  build_yml_path: Type.String({ description: '"" for a graphical build' }),
+  build_yml_url: Type.String(),
+  daily_build_number: Type.String(),
+  build_record_type: Type.Object({
+    rerun: Type.Boolean(),
     trigger_type: Type.String(),
-    scm_type: Type.String(),
-    scm_web_url: Type.String(),
-    user_id: Type.String(),
-    build_no: Type.String(),
-    daily_build_no: Type.String(),
-    dev_cloud_build_type: Type.String(),
+    record_type: Type.String(),
+    is_rerun: Type.Boolean(),
   }),
-);
+  trigger_type: Type.String(),
+  scm_type: Type.String(),
+  scm_web_url: Type.String(),
+  user_id: Type.String(),
+  build_no: Type.String(),
+  daily_build_no: Type.String(),
+  dev_cloud_build_type: Type.String(),
+});
+
+/** ShowBuildRecord answer. */
+export const BuildRecordResult = Envelope(BuildRecord);
 export type BuildRecordResult = Static<typeof BuildRecordResult>;
 
 /** ShowActionIInfo query (job_id in the query, as the SDK sends it). */
@@ -276,5 +277,30 @@ export const BuildDetails = Envelope(
     region: Type.String({
       description: "The IAM project (region) the caller's credentials name; '' when none",
     }),
+  }),
+);
+
+/** ListRecords query (reference A.3): a page of a build project's records, narrowed. */
+export const RecordsFilterQuery = Type.Object({
+  page: Type.Optional(WireInt({ minimum: 0, maximum: 2147483647, default: 0, description: 'From 0' })),
+  limit: Type.Optional(WireInt({ minimum: 1, maximum: 100, default: 10 })),
+  triggers: Type.Optional(
+    Type.String({ maxLength: 256, description: 'Comma-separated: MANUAL, SCHEDULED, CODE_UPDATE' }),
+  ),
+  branches: Type.Optional(Type.String({ maxLength: 4096, description: 'Comma-separated branch names' })),
+  tags: Type.Optional(Type.String({ maxLength: 4096, description: 'Comma-separated tag names' })),
+  from_date: DateRangeQuery.properties.from_date,
+  to_date: DateRangeQuery.properties.to_date,
+});
+
+/** ListRecords answer. */
+export const RecordsPageResult = Envelope(
+  Type.Object({
+    pagination: Type.Object({
+      page: Type.Integer(),
+      limit: Type.Integer(),
+      total: Type.Integer({ description: 'How many records match (exact)' }),
+    }),
+    data: Type.Array(BuildRecord),
   }),
 );

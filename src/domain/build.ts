@@ -9,6 +9,8 @@ export type BuildState = (typeof BUILD_STATES)[number];
 /** What started a build. */
 export const TRIGGER_TYPES = ['Manual', 'Scheduled', 'CodeUpdate'] as const;
 export type TriggerType = (typeof TRIGGER_TYPES)[number];
+/** How the v1/v4 record APIs spell each trigger type. */
+export const TRIGGER_WORDS = { Manual: 'MANUAL', Scheduled: 'SCHEDULED', CodeUpdate: 'CODE_UPDATE' } as const;
 
 /** What a build was asked to build. */
 export const BUILD_TYPES = ['branch', 'tag', 'commit'] as const;

@@ -32,6 +32,9 @@ export interface BuildView extends BuildDetails {
   logSize: number;
 }
 
+/** What a build record (ShowBuildRecord, ListRecords) shows of a build. */
+export type RecordView = Pick<BuildView, 'build' | 'job' | 'plan' | 'script'>;
+
 /** A page of history rows. */
 export interface HistoryPage {
   builds: Build[];
@@ -236,6 +239,19 @@ export class BuildService {
         number === undefined ? 'the job has no build yet' : `build ${number} of this job not found`,
       );
     return this.view(caller, build.recordId);
+  }
+
+  /** ListRecords' rows: each build of a job with its plan and build.yml (what a record shows). */
+  async recordViews(job: JobRecord, builds: Build[]): Promise<RecordView[]> {
+    return Promise.all(
+      builds.map(async (build) => {
+        const [run, script] = await Promise.all([
+          this.storage.builds.findRun(build.recordId),
+          this.storage.scripts.find(build.recordId),
+        ]);
+        return { build, job, plan: run?.plan ? maskedPlan(run.plan) : undefined, script };
+      }),
+    );
   }
 
   /** A build by record id for a record view. */

@@ -1,10 +1,17 @@
 import type { Build } from '../domain/build.ts';
+import type { RecordFilter } from '../domain/record-filter.ts';
 import type { Clock } from '../domain/clock.ts';
 import { AppError, invalidParam } from '../domain/errors.ts';
 import { HEALTH_WINDOW, healthScore } from '../domain/health.ts';
 import type { Principal } from '../domain/identity.ts';
 import { nextDayStart, parseDate, parseWallClock } from '../domain/time.ts';
-import type { BuildWindow, RecordEntry, Storage, WindowIndex } from '../storage/ports.ts';
+import type {
+  BuildWindow,
+  JobRecord,
+  RecordEntry,
+  Storage,
+  WindowIndex,
+} from '../storage/ports.ts';
 import { requireJob } from './access.ts';
 import { LruCache } from '../domain/lru-cache.ts';
 
@@ -150,6 +157,28 @@ export class RecordsService {
     return this.storage.builds.countInWindow(window);
   }
 
+  /**
+   * ListRecords: a page of a job's builds between two dates, newest first, narrowed by triggers,
+   * branches and tags. Without a filter the window's index pages it (cost flat at any depth, as
+   * the seed endpoint's); with one, the store filters the window's builds.
+   */
+  async filtered(
+    caller: Principal,
+    jobId: string,
+    q: { page: number; limit: number; fromDate?: string; toDate?: string; filter: RecordFilter },
+  ): Promise<{ job: JobRecord; builds: Build[]; total: number }> {
+    const window = this.dateWindow(jobId, q.fromDate, q.toDate);
+    const { job } = await requireJob(this.storage, caller, jobId, 'view');
+    const offset = q.page * q.limit;
+    const { triggerTypes, branches, tags } = q.filter;
+    if (triggerTypes?.length || branches?.length || tags?.length)
+      return { job, ...(await this.storage.builds.filteredPage(window, q.filter, offset, q.limit)) };
+    const index = await this.storage.builds.indexWindow(window);
+    const builds =
+      offset < index.total ? await this.storage.builds.pageAt(window, await index.seek(offset), q.limit) : [];
+    return { job, builds, total: index.total };
+  }
+
   /** ListBriefRecord: the latest `limit` builds of each job, newest first (all jobs or none). */
   async latestOf(
     caller: Principal,
@@ -161,10 +190,15 @@ export class RecordsService {
     return Promise.all(
       unique.map(async (jobId) => ({
         jobId,
+        // The newest first straight from the index: no count of the history needed.
         builds:
           limit === 0
             ? []
-            : await this.storage.builds.pageInWindow({ jobId, from: 0, to: FAR_FUTURE }, 0, limit),
+            : await this.storage.builds.pageAt(
+                { jobId, from: 0, to: FAR_FUTURE },
+                { below: FAR_FUTURE, skip: 0 },
+                limit,
+              ),
       })),
     );
   }

@@ -6,6 +6,7 @@ import type { Build, BuildScript, BuildState, BuildStep, StepStatus, TestCounts 
 import type { Domain, IamProject, Membership, Project, TokenScope, User } from '../domain/identity.ts';
 import type { RunnerPlace } from '../domain/resource-match.ts';
 import type { Role } from '../domain/roles.ts';
+import type { RecordFilter } from '../domain/record-filter.ts';
 import type { PermissionRole, PermissionSet } from '../domain/job-permissions.ts';
 import type { SqlDialectName } from './sql/dialect.ts';
 
@@ -524,6 +525,16 @@ export interface BuildStore {
   countInWindow(window: BuildWindow): Promise<number>;
   /** Positions `offset .. offset+limit-1` of the window, newest first (start_time, then number). */
   pageInWindow(window: BuildWindow, offset: number, limit: number): Promise<Build[]>;
+  /**
+   * The builds of the window that match `filter`, newest first, `limit` from `offset`, and how
+   * many match (one statement each; cost grows with the builds of the window, not its days).
+   */
+  filteredPage(
+    window: BuildWindow,
+    filter: RecordFilter,
+    offset: number,
+    limit: number,
+  ): Promise<{ builds: Build[]; total: number }>;
   /** The window counted per day, in one statement whatever its length (cost grows with its days). */
   indexWindow(window: BuildWindow): Promise<WindowIndex>;
   /** `limit` builds of the window from `at` (found by `indexWindow`), newest first, in one statement. */

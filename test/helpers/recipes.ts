@@ -635,6 +635,14 @@ export const RECIPES: Record<OperationId, Recipe> = {
       url: `/v1/log/${fx.jobId}/${fx.buildNo}/real-time-log?start_offset=0&end_offset=0&size=4096`,
     }),
   },
+  listRecords: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({
+      method: 'GET',
+      url: `/v1/record/${fx.jobId}/records?page=0&limit=10&triggers=MANUAL`,
+    }),
+  },
   showJobTotal: {
     names: 'job',
     needs: 'read',

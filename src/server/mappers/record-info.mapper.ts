@@ -1,12 +1,9 @@
 import type { RecordInfo, RecordInfoV3 } from '../../contract/record-views.ts';
-import { buildTimeOf, type Build } from '../../domain/build.ts';
+import { buildTimeOf, TRIGGER_WORDS, type Build } from '../../domain/build.ts';
 import { runName } from '../../domain/ids.ts';
 import { recordStatus } from '../../domain/record-status.ts';
 import { formatCommitTime } from '../../domain/time.ts';
 import type { BuildDetails } from '../../engine/build-service.ts';
-
-/** The record APIs' trigger words (upper case). */
-export const TRIGGER_WORDS = { Manual: 'MANUAL', Scheduled: 'SCHEDULED', CodeUpdate: 'CODE_UPDATE' } as const;
 
 /** An instant in the record-info format (`2022-10-11T08:28:42.000+00:00`); "" when not yet. */
 export const recordTime = (ms: number | null): string => (ms === null ? '' : formatCommitTime(ms));

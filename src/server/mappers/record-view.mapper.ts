@@ -1,5 +1,5 @@
 import type { BriefRecord, BuildRecordResult, FullStages } from '../../contract/record-views.ts';
-import type { Build } from '../../domain/build.ts';
+import { TRIGGER_WORDS, type Build } from '../../domain/build.ts';
 import { buildTimeOf, costTimeOf, MASK } from '../../domain/build.ts';
 import { buildStages, stageDurationOf } from '../../domain/build-stages.ts';
 import { renderBuildYaml } from '../../domain/build-yaml-render.ts';
@@ -7,8 +7,8 @@ import { runName } from '../../domain/ids.ts';
 import type { StepSpec } from '../../domain/job-config.ts';
 import { recordStatus, STATUS_CODES } from '../../domain/record-status.ts';
 import { maskUrlCredentials } from '../../domain/url-credentials.ts';
-import type { BuildView } from '../../engine/build-service.ts';
-import { recordTime, TRIGGER_WORDS } from './record-info.mapper.ts';
+import type { BuildView, RecordView } from '../../engine/build-service.ts';
+import { recordTime } from './record-info.mapper.ts';
 
 /** ms a build waited for a runner (so far, while queued). */
 function pendingOf(b: Build, now: number): number {
@@ -42,15 +42,15 @@ export function toBriefRecord(b: Build, jobId: string, now: number): BriefRecord
  * (GitHub, GitLab, Gitea and CodeArts Repo all read that), the branch until checkout knew the
  * commit; "" for a graphical build or a job without a web URL.
  */
-function buildYmlUrl(v: BuildView): string {
+function buildYmlUrl(v: RecordView): string {
   const web = v.build.scmWebUrl.replace(/\/+$/, '');
   if (!v.script || web === '') return '';
   const revision = v.build.commitId || v.build.codeBranch;
   return revision === '' ? '' : `${web}/blob/${revision}/${v.script.path}`;
 }
 
-/** ShowBuildRecord. */
-export function toBuildRecord(v: BuildView, now: number): BuildRecordResult {
+/** ShowBuildRecord (and each row of ListRecords). */
+export function toBuildRecord(v: RecordView, now: number): BuildRecordResult {
   const b = v.build;
   const status = recordStatus(b);
   return {

@@ -1,4 +1,5 @@
 import { toRecordDetail } from '../mappers/build.mapper.ts';
+import { recordFilter } from '../../domain/record-filter.ts';
 import { toRecordInfoV3 } from '../mappers/record-info.mapper.ts';
 import {
   toBriefRecord,
@@ -17,6 +18,7 @@ type RecordViewOps =
   | 'showJobBuildRecordDetail'
   | 'showRecordInfo'
   | 'showJobStepStatus'
+  | 'listRecords'
   | 'showJobTotal'
   | 'listBriefRecord'
   | 'showBuildDetails';
@@ -25,6 +27,24 @@ type RecordViewOps =
 export function recordViewHandlers(deps: RouteDeps): HandlerGroup<RecordViewOps> {
   const { builds, clock, records, directory } = deps.engine;
   return {
+    async listRecords({ caller, params, query }) {
+      const page = query.page ?? 0;
+      const limit = query.limit ?? 10;
+      const {
+        job,
+        builds: found,
+        total,
+      } = await records.filtered(caller, params.build_project_id, {
+        page,
+        limit,
+        ...(query.from_date !== undefined && { fromDate: query.from_date }),
+        ...(query.to_date !== undefined && { toDate: query.to_date }),
+        filter: recordFilter(query),
+      });
+      const now = clock.now();
+      const views = await builds.recordViews(job, found);
+      return ok({ pagination: { page, limit, total }, data: views.map((v) => toBuildRecord(v, now).result) });
+    },
     async showJobTotal({ caller, params, query }) {
       const total = await records.total(caller, params.build_project_id, query.from_date, query.to_date);
       return { result: { total }, status: 'success', error: null };

@@ -1,4 +1,5 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
+import type { RecordFilter } from '../../domain/record-filter.ts';
 import type { Build, BuildState } from '../../domain/build.ts';
 import { COUNTED_STATES } from '../../domain/health.ts';
 import type { RecordRenderer } from '../../domain/rendered-record.ts';
@@ -246,6 +247,41 @@ export class SqlBuildStore implements BuildStore {
 
   countInWindow(w: BuildWindow): Promise<number> {
     return countInWindow(this.db, w);
+  }
+
+  async filteredPage(
+    w: BuildWindow,
+    f: RecordFilter,
+    offset: number,
+    limit: number,
+  ): Promise<{ builds: Build[]; total: number }> {
+    let q = this.db
+      .selectFrom('builds')
+      .where('job_id', '=', w.jobId)
+      .where('start_time', '>=', w.from)
+      .where('start_time', '<', w.to);
+    if (f.triggerTypes?.length) q = q.where('trigger_type', 'in', f.triggerTypes);
+    const { branches, tags } = f;
+    if (branches?.length || tags?.length)
+      q = q.where((eb) =>
+        eb.or([
+          ...(branches?.length
+            ? [eb.and([eb('build_type', '=', 'branch'), eb('code_branch', 'in', branches)])]
+            : []),
+          ...(tags?.length ? [eb.and([eb('build_type', '=', 'tag'), eb('code_branch', 'in', tags)])] : []),
+        ]),
+      );
+    const [rows, count] = await Promise.all([
+      q
+        .select(BUILD_COLUMNS)
+        .orderBy('start_time', 'desc')
+        .orderBy('number', 'desc')
+        .limit(limit)
+        .offset(offset)
+        .execute(),
+      q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { builds: rows.map((row) => toBuild(row)), total: Number(count.n) };
   }
 
   pageInWindow(w: BuildWindow, offset: number, limit: number): Promise<Build[]> {

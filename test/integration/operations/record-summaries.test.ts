@@ -151,6 +151,72 @@ onEveryStore((store) => {
       );
     });
 
+    it('ListRecords pages a job’s records between two dates, narrowed by triggers, branches and tags', async () => {
+      const tagged = await createJob(kiln, admin, project, { job_name: 'listed' });
+      // 1..6 a day apart: 1-3 Manual on main, 4 Scheduled on main, 5 a tag v1.0, 6 CodeUpdate on dev.
+      const kinds: Record<number, Record<string, unknown>> = {
+        4: { trigger_type: 'Scheduled' },
+        5: { build_type: 'tag', code_branch: 'v1.0' },
+        6: { trigger_type: 'CodeUpdate', code_branch: 'dev' },
+      };
+      await importRecords(
+        kiln,
+        admin,
+        tagged,
+        [1, 2, 3, 4, 5, 6].map((n) => recordLine(n, { start_time: NOV_10 + (n - 1) * DAY, ...kinds[n] })),
+      );
+      const list = async (query: string) => {
+        const res = await kiln.call(admin, { method: 'GET', url: `/v1/record/${tagged}/records?${query}` });
+        expect(res.statusCode, res.body).toBe(200);
+        const { result } = res.json();
+        return {
+          numbers: (result.data as { build_no: string }[]).map((r) => Number(r.build_no)),
+          pagination: result.pagination,
+          first: result.data[0] as Record<string, unknown> | undefined,
+        };
+      };
+      const all = await list('');
+      expect(all.numbers).toEqual([6, 5, 4, 3, 2, 1]);
+      expect(all.pagination).toEqual({ page: 0, limit: 10, total: 6 });
+      // Each row is ShowBuildRecord's result.
+      const shown = await kiln.call(admin, {
+        method: 'GET',
+        url: `/v1/record/${String(all.first!.id)}/info`,
+      });
+      expect(all.first).toEqual(shown.json().result);
+
+      expect(await list('page=1&limit=4')).toMatchObject({
+        numbers: [2, 1],
+        pagination: { page: 1, limit: 4, total: 6 },
+      });
+      expect((await list('from_date=2023-11-11&to_date=2023-11-13')).numbers).toEqual([4, 3, 2]);
+      expect((await list('triggers=SCHEDULED,code_update')).numbers).toEqual([6, 4]);
+      expect((await list('branches=main')).numbers).toEqual([4, 3, 2, 1]);
+      expect((await list('tags=v1.0')).numbers).toEqual([5]);
+      expect((await list('branches=dev&tags=v1.0')).numbers).toEqual([6, 5]);
+      expect(await list('triggers=MANUAL&branches=main&limit=2')).toMatchObject({
+        numbers: [3, 2],
+        pagination: { total: 3 },
+      });
+      expect((await list('triggers=MANUAL&from_date=2023-11-12')).numbers).toEqual([5, 3]);
+      expect((await list('page=5')).numbers).toEqual([]);
+      const bad = await kiln.call(admin, {
+        method: 'GET',
+        url: `/v1/record/${tagged}/records?triggers=CRON`,
+      });
+      expectCodeArtsError(
+        bad,
+        400,
+        'CB.00060200',
+        /triggers: "CRON" is none of MANUAL, SCHEDULED, CODE_UPDATE/,
+      );
+      expectCodeArtsError(
+        await kiln.call(admin, { method: 'GET', url: `/v1/record/${tagged}/records?limit=0` }),
+        400,
+        'CB.00060200',
+      );
+    });
+
     it('ShowBuildDetails says whether a build runs and how it ended, and the caller’s region', async () => {
       const details = async (n: number) => {
         const res = await kiln.call(admin, { method: 'GET', url: `/v1/job/${job}/${n}/build-info` });
