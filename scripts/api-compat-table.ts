@@ -92,6 +92,12 @@ export const PARTLY: Record<string, string> = {
     '`log_level` is accepted and ignored (one log level); `compress=true` sends the log gzip-compressed (still `application/octet-stream`, as the SDKs expect; named `<record_id>.log.gz`)',
   DownloadBuildRealTimeLog:
     "ShowActionIInfo's offsets and sort; `size` (required) is the most bytes of the page, 1 to 1048576",
+  ShowJobBuildSuccessRatio:
+    "the last `interval` days, today included (server time zone); builds with an outcome (SUCCESS, FAILURE, timeout) count, aborted ones neither way; `total_success_ratio_fraction` is `success/total` (\"4/5\"); a day's `success_ratio` is a percentage, 0 for a day without builds; the latest 10,000 builds of the interval; `repository_name` must be the job's repository (404 otherwise)",
+  ShowJobBuildTime:
+    "the finished builds of the last `interval` days, oldest first (the latest 10,000); times in ms; 0s when none; `repository_name` must be the job's repository (404 otherwise)",
+  ListRepository: "the repository the job's document names (Kiln's jobs build one; no history of earlier ones is kept)",
+  ListRepoBranch: "the branches the job's builds checked out, by name (tags and commits left out; at most 1,000); `repository_name` must be the job's repository",
   ListRecords:
     "`build_project_id` is a job id (ShowBuildRecord's `project_id`; one job's records, not a project's); each row is ShowBuildRecord's result; `triggers` (MANUAL, SCHEDULED, CODE_UPDATE), `branches` and `tags` are comma-separated, a build matching a branch or a tag when both are given; `from_date`/`to_date` as ShowJobTotal's; `limit` 1 to 100; `pagination.total` is exact. Without a filter a page costs the same at any depth (the window's day index); with one, the window's builds are filtered",
   ShowJobTotal:

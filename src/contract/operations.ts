@@ -14,6 +14,7 @@ import * as records from './records.ts';
 import * as bin from './recycle-bin.ts';
 import * as views from './record-views.ts';
 import * as reports from './test-reports.ts';
+import * as insight from './build-reports.ts';
 
 /**
  * The route table: every operation Kiln serves, named by its SDK operation id. The server
@@ -652,6 +653,42 @@ export const operations = {
     params: views.BuildProjectParams,
     query: views.RecordsFilterQuery,
     response: { 200: views.RecordsPageResult },
+  }),
+  showJobBuildSuccessRatio: op({
+    method: 'GET',
+    path: '/v1/report/ratio',
+    summary: "A job's build success ratio over the last days, in all and per day",
+    tag: 'Records',
+    auth: 'project',
+    query: insight.IntervalReportQuery,
+    response: { 200: insight.SuccessRatioReport },
+  }),
+  showJobBuildTime: op({
+    method: 'GET',
+    path: '/v1/report/time',
+    summary: "A job's build times over the last days: average, longest, shortest and each build",
+    tag: 'Records',
+    auth: 'project',
+    query: insight.IntervalReportQuery,
+    response: { 200: insight.BuildTimeReport },
+  }),
+  listRepository: op({
+    method: 'GET',
+    path: '/v1/report/{job_id}/repositories',
+    summary: 'The repository a job builds',
+    tag: 'Records',
+    auth: 'project',
+    params: JobIdParams,
+    response: { 200: insight.RepositoriesResult },
+  }),
+  listRepoBranch: op({
+    method: 'GET',
+    path: '/v1/report/branches',
+    summary: "The branches a job's builds checked out",
+    tag: 'Records',
+    auth: 'project',
+    query: insight.RepoBranchQuery,
+    response: { 200: insight.BranchesResult },
   }),
   showJobTotal: op({
     method: 'GET',

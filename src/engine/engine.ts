@@ -17,6 +17,7 @@ import { JobLimit } from './job-limit.ts';
 import { JobService } from './job-service.ts';
 import { JobGroupService } from './job-group-service.ts';
 import { JobPermissionService } from './job-permission-service.ts';
+import { BuildReportService } from './build-report-service.ts';
 import { LogService } from './log-service.ts';
 import { PasswordWork, type PasswordWorkLimits } from './password-work.ts';
 import { DEFAULT_PASSWORD_COST } from './passwords.ts';
@@ -72,6 +73,7 @@ export interface Engine {
   jobs: JobService;
   groups: JobGroupService;
   permissions: JobPermissionService;
+  reports: BuildReportService;
   bin: RecycleBinService;
   records: RecordsService;
   accessKeys: AccessKeyService;
@@ -202,6 +204,7 @@ export function createEngine(deps: EngineDeps): Engine {
     jobs: new JobService(deps.storage, deps.clock, secrets, stored, events, scheduler, jobLimit),
     groups: new JobGroupService(deps.storage, deps.clock),
     permissions: new JobPermissionService(deps.storage, deps.clock),
+    reports: new BuildReportService(deps.storage, deps.clock, deps.timeZone),
     bin,
     records: new RecordsService(deps.storage, deps.clock, deps.timeZone),
     accessKeys,

@@ -535,6 +535,8 @@ export interface BuildStore {
     offset: number,
     limit: number,
   ): Promise<{ builds: Build[]; total: number }>;
+  /** Names of the branches the job's builds checked out, sorted, at most `limit`. */
+  branchesOf(jobId: string, limit: number): Promise<string[]>;
   /** The window counted per day, in one statement whatever its length (cost grows with its days). */
   indexWindow(window: BuildWindow): Promise<WindowIndex>;
   /** `limit` builds of the window from `at` (found by `indexWindow`), newest first, in one statement. */

@@ -70,6 +70,12 @@ async function spareGroup(fx: Fixture): Promise<string> {
   return (res.json() as { result: { id: string }[] }).result[0]!.id;
 }
 
+/** The repository name the fixture's job builds (what the report operations ask for). */
+async function fixtureRepository(fx: Fixture): Promise<string> {
+  const doc = await fx.kiln.call(fx.adminToken, { method: 'GET', url: `/v3/jobs/${fx.jobId}/query` });
+  return repositoryNameOf(doc.json().result.scms[0].url as string);
+}
+
 /** A recipe for every operation of the route table (a missing one fails the auth matrix). */
 export const RECIPES: Record<OperationId, Recipe> = {
   keystoneCreateUserTokenByPassword: {
@@ -181,8 +187,7 @@ export const RECIPES: Record<OperationId, Recipe> = {
     names: 'project',
     needs: 'read',
     request: async (fx) => {
-      const doc = await fx.kiln.call(fx.adminToken, { method: 'GET', url: `/v3/jobs/${fx.jobId}/query` });
-      const name = repositoryNameOf(doc.json().result.scms[0].url as string);
+      const name = await fixtureRepository(fx);
       return { method: 'GET', url: `/v3/jobs/${fx.projectId}/last-history?repository_name=${name}` };
     },
   },
@@ -633,6 +638,35 @@ export const RECIPES: Record<OperationId, Recipe> = {
     request: async (fx) => ({
       method: 'GET',
       url: `/v1/log/${fx.jobId}/${fx.buildNo}/real-time-log?start_offset=0&end_offset=0&size=4096`,
+    }),
+  },
+  showJobBuildSuccessRatio: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({
+      method: 'GET',
+      url: `/v1/report/ratio?job_id=${fx.jobId}&repository_name=${await fixtureRepository(fx)}&interval=7`,
+    }),
+  },
+  showJobBuildTime: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({
+      method: 'GET',
+      url: `/v1/report/time?job_id=${fx.jobId}&repository_name=${await fixtureRepository(fx)}&interval=7`,
+    }),
+  },
+  listRepository: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/report/${fx.jobId}/repositories` }),
+  },
+  listRepoBranch: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({
+      method: 'GET',
+      url: `/v1/report/branches?job_id=${fx.jobId}&repository_name=${await fixtureRepository(fx)}`,
     }),
   },
   listRecords: {

@@ -17,5 +17,8 @@ export function ok<T>(result: T): { result: T; error: null; status: string } {
   return { result, error: null, status: 'success' };
 }
 
+/** `{status, error, result}` of an operation with nothing to return (`result: null`). */
+export const DONE = { status: 'success', error: null, result: null } as const;
+
 /** `{status: "success"}`. */
 export const SUCCESS = { status: 'success' } as const;

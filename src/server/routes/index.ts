@@ -16,6 +16,7 @@ import { logHandlers } from './logs.routes.ts';
 import { projectHandlers } from './projects.routes.ts';
 import { recordViewHandlers } from './record-views.routes.ts';
 import { testReportHandlers } from './test-reports.routes.ts';
+import { buildReportHandlers } from './build-reports.routes.ts';
 import { recordHandlers } from './records.routes.ts';
 import { recycleBinHandlers } from './recycle-bin.routes.ts';
 import { runnerHandlers } from './runners.routes.ts';
@@ -36,6 +37,7 @@ export function handlers(deps: RouteDeps): Handlers {
     ...recordHandlers(deps),
     ...recordViewHandlers(deps),
     ...testReportHandlers(deps),
+    ...buildReportHandlers(deps),
     ...buildHandlers(deps),
     ...logHandlers(deps),
     ...artifactHandlers(deps),

@@ -1,12 +1,10 @@
 import { invalidParam } from '../../domain/errors.ts';
 import { toGroupResult, toGroupTree } from '../mappers/job-group.mapper.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
-import { ok } from './deps.ts';
+import { DONE, ok } from './deps.ts';
 
 type GroupOps =
   'createJobGroup' | 'updateJobGroup' | 'deleteGroup' | 'moveGroup' | 'switchedPacket' | 'listGroupTree';
-
-const DONE = { status: 'success', error: null, result: null };
 
 /** The group tree of a project: folders of jobs. */
 export function jobGroupHandlers(deps: RouteDeps): HandlerGroup<GroupOps> {

@@ -2,6 +2,7 @@ import { PERMISSION_ROLES, ROLE_IDS, ROLE_NAMES } from '../../domain/job-permiss
 import { formatOffsetTime } from '../../domain/time.ts';
 import { permissionFlags, toRoleRow } from '../mappers/job-permission.mapper.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
+import { DONE } from './deps.ts';
 
 type PermissionOps =
   | 'showProjectJobPermission'
@@ -10,8 +11,6 @@ type PermissionOps =
   | 'batchUpdateJobRolePermission'
   | 'showDefaultProjectPermission'
   | 'applyProjectPermission';
-
-const DONE = { status: 'success', error: null, result: null };
 
 /** Per-job permissions: the caller's, a job's matrix, the project's, and changing them. */
 export function jobPermissionHandlers(deps: RouteDeps): HandlerGroup<PermissionOps> {

@@ -284,6 +284,20 @@ export class SqlBuildStore implements BuildStore {
     return { builds: rows.map((row) => toBuild(row)), total: Number(count.n) };
   }
 
+  async branchesOf(jobId: string, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('builds')
+      .select('code_branch')
+      .distinct()
+      .where('job_id', '=', jobId)
+      .where('build_type', '=', 'branch')
+      .where('code_branch', '!=', '')
+      .orderBy('code_branch')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.code_branch);
+  }
+
   pageInWindow(w: BuildWindow, offset: number, limit: number): Promise<Build[]> {
     return pageInWindow(this.db, w, offset, limit);
   }

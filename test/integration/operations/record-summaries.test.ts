@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestKiln } from '../../helpers/app.ts';
-import { createTestKiln } from '../../helpers/app.ts';
+import { createTestKiln, TestClock } from '../../helpers/app.ts';
 import {
   ADMIN,
   createJob,
@@ -49,7 +49,8 @@ onEveryStore((store) => {
     let other: string;
 
     beforeAll(async () => {
-      kiln = await createTestKiln({ store });
+      // Now is 2023-11-16 12:00 UTC: the imported history is of the last days.
+      kiln = await createTestKiln({ store, clock: new TestClock(Date.UTC(2023, 10, 16, 12, 0, 0)) });
       admin = await tokenOf(kiln, ADMIN);
       project = await kiln.defaultProjectId();
       job = await createJob(kiln, admin, project, { job_name: 'summarised' });
@@ -210,8 +211,91 @@ onEveryStore((store) => {
         'CB.00060200',
         /triggers: "CRON" is none of MANUAL, SCHEDULED, CODE_UPDATE/,
       );
+      const branches = await kiln.call(admin, {
+        method: 'GET',
+        url: `/v1/report/branches?job_id=${tagged}&repository_name=repo`,
+      });
+      expect(branches.json().result).toEqual(['dev', 'main']);
       expectCodeArtsError(
         await kiln.call(admin, { method: 'GET', url: `/v1/record/${tagged}/records?limit=0` }),
+        400,
+        'CB.00060200',
+      );
+    });
+
+    it('reports success ratio and build times over the last days, the repository and its branches', async () => {
+      const get = async (url: string) => {
+        const res = await kiln.call(admin, { method: 'GET', url });
+        expect(res.statusCode, res.body).toBe(200);
+        return res.json();
+      };
+      const ratio = await get(`/v1/report/ratio?job_id=${job}&repository_name=repo&interval=7`);
+      expect(ratio).toEqual({
+        result: {
+          job_id: job,
+          branch: '',
+          total_success_count: 4,
+          total_count: 5,
+          total_success_ratio_fraction: '4/5',
+          every_day_report: [
+            { date: '2023-11-10', success_ratio: 100 },
+            { date: '2023-11-11', success_ratio: 100 },
+            { date: '2023-11-12', success_ratio: 100 },
+            { date: '2023-11-13', success_ratio: 0 },
+            { date: '2023-11-14', success_ratio: 100 },
+            { date: '2023-11-15', success_ratio: 0 },
+            { date: '2023-11-16', success_ratio: 0 },
+          ],
+        },
+        status: 'success',
+      });
+      const recent = await get(`/v1/report/ratio?job_id=${job}&repository_name=repo&interval=2`);
+      expect(recent.result).toMatchObject({ total_count: 0, total_success_ratio_fraction: '0/0' });
+      expect(recent.result.every_day_report).toHaveLength(2);
+      const onMain = await get(`/v1/report/ratio?job_id=${job}&repository_name=repo&interval=7&branch=main`);
+      expect(onMain.result).toMatchObject({ branch: 'main', total_count: 5 });
+      const onDev = await get(`/v1/report/ratio?job_id=${job}&repository_name=repo&interval=7&branch=dev`);
+      expect(onDev.result.total_count).toBe(0);
+
+      const times = await get(`/v1/report/time?job_id=${job}&repository_name=repo&interval=7`);
+      expect(times.result).toMatchObject({
+        job_id: job,
+        avg_build_time: 1000,
+        max_build_time: 1000,
+        min_build_time: 1000,
+      });
+      expect(times.result.chart).toEqual(
+        [1, 2, 3, 4, 5].map((n) => ({
+          daily_build_number: `2023111${n - 1}.1`,
+          build_number: n,
+          build_time: 1000,
+          build_result: n === 4 ? 'FAILURE' : 'SUCCESS',
+        })),
+      );
+
+      expect(await get(`/v1/report/${job}/repositories`)).toEqual({
+        status: 'success',
+        error: null,
+        result: { latest: 'repo', repositories: ['repo'] },
+      });
+      expect(await get(`/v1/report/branches?job_id=${job}&repository_name=repo`)).toEqual({
+        status: 'success',
+        result: ['main'],
+      });
+      expectCodeArtsError(
+        await kiln.call(admin, {
+          method: 'GET',
+          url: `/v1/report/ratio?job_id=${job}&repository_name=other&interval=7`,
+        }),
+        404,
+        'CB.00060404',
+        'the job builds repository repo, not other',
+      );
+      expectCodeArtsError(
+        await kiln.call(admin, {
+          method: 'GET',
+          url: `/v1/report/time?job_id=${job}&repository_name=repo&interval=31`,
+        }),
         400,
         'CB.00060200',
       );
