@@ -92,6 +92,13 @@ export const PARTLY: Record<string, string> = {
     '`log_level` is accepted and ignored (one log level); `compress=true` sends the log gzip-compressed (still `application/octet-stream`, as the SDKs expect; named `<record_id>.log.gz`)',
   DownloadBuildRealTimeLog:
     "ShowActionIInfo's offsets and sort; `size` (required) is the most bytes of the page, 1 to 1048576",
+  ShowUserChargeType: 'a self-hosted server charges nothing: `type` SELF_HOSTED, `charge_type` NONE, no resources',
+  ShowDomainStatus: 'in service (`status` 1); `free_quota` false (no quota of any kind); `allow_custom_env` 1 (builds run on the runners the domain provides)',
+  ShowDomainsStatuses:
+    "`domain_ids` (comma-separated; absent: the caller's) that the caller may see: their own, every one for an administrator of the default domain; `package_type` SELF_HOSTED, `spec_threshold` \"[]\", `region` the caller's IAM project",
+  ShowUserOverPackageQuota: "no build quota: `build_quota` \"unlimit\", `is_over_quota` false, `used_quota` ''",
+  ShowProjectPermission:
+    "what the caller's role allows by the project's matrix (a job with its own may differ); `create_permission` and `group_permission` for developers and owners; role ids as a string (-1 owner, 4 developer, 7 viewer)",
   ShowJobBuildSuccessRatio:
     "the last `interval` days, today included (server time zone); builds with an outcome (SUCCESS, FAILURE, timeout) count, aborted ones neither way; `total_success_ratio_fraction` is `success/total` (\"4/5\"); a day's `success_ratio` is a percentage, 0 for a day without builds; the latest 10,000 builds of the interval; `repository_name` must be the job's repository (404 otherwise)",
   ShowJobBuildTime:

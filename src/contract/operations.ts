@@ -15,6 +15,7 @@ import * as bin from './recycle-bin.ts';
 import * as views from './record-views.ts';
 import * as reports from './test-reports.ts';
 import * as insight from './build-reports.ts';
+import * as tenant from './tenant.ts';
 
 /**
  * The route table: every operation Kiln serves, named by its SDK operation id. The server
@@ -109,6 +110,49 @@ export const operations = {
     auth: 'any',
     errorStyle: 'keystone',
     response: { 200: iam.DomainList },
+  }),
+  showUserChargeType: op({
+    method: 'GET',
+    path: '/v1/domain/charge-type',
+    summary: 'How the domain is charged (Kiln: self-hosted, nothing charged)',
+    tag: 'Projects',
+    auth: 'project',
+    response: { 200: tenant.ChargeType },
+  }),
+  showDomainStatus: op({
+    method: 'GET',
+    path: '/v1/domain/status',
+    summary: "The caller's domain's service status",
+    tag: 'Projects',
+    auth: 'project',
+    response: { 200: tenant.DomainStatus },
+  }),
+  showDomainsStatuses: op({
+    method: 'POST',
+    path: '/v1/domain/domains-statuses',
+    summary: 'The service status of domains the caller may see',
+    tag: 'Projects',
+    auth: 'project',
+    body: tenant.DomainIdsBody,
+    response: { 200: tenant.DomainStatuses },
+  }),
+  showUserOverPackageQuota: op({
+    method: 'GET',
+    path: '/v1/domain/package/quota',
+    summary: 'Whether the project is over its build quota (Kiln: there is none)',
+    tag: 'Projects',
+    auth: 'project',
+    query: tenant.ProjectQuery,
+    response: { 200: tenant.PackageQuota },
+  }),
+  showProjectPermission: op({
+    method: 'GET',
+    path: '/v1/domain/user-permission',
+    summary: "What the caller's role allows in a project",
+    tag: 'Projects',
+    auth: 'project',
+    query: tenant.ProjectQuery,
+    response: { 200: tenant.ProjectPermission },
   }),
   showRelatedProject: op({
     method: 'GET',

@@ -240,6 +240,31 @@ export class DirectoryService {
     return (await this.storage.iamProjects.findById(caller.iamProjectId))?.name ?? '';
   }
 
+  /**
+   * ShowDomainsStatuses: the domains named (ids, comma-separated) that the caller may see (their
+   * own; an administrator of the default domain, every one), or the caller's domain.
+   */
+  async visibleDomains(caller: Principal, ids: string | undefined): Promise<Domain[]> {
+    const wanted = (ids ?? '')
+      .split(',')
+      .map((id) => id.trim())
+      .filter((id) => id !== '');
+    if (wanted.length === 0) return [await this.ownDomain(caller)];
+    const operator = caller.user.isAdmin && caller.domainName === BOOTSTRAP.domain;
+    const found: Domain[] = [];
+    for (const id of new Set(wanted)) {
+      if (!operator && id !== caller.user.domainId) continue;
+      const domain = await this.storage.domains.findById(id);
+      if (domain) found.push(domain);
+    }
+    return found;
+  }
+
+  /** Checks that the caller can see the project (404 otherwise, as for any project). */
+  async requireVisibleProject(caller: Principal, projectId: string): Promise<void> {
+    await requireProject(this.storage, caller, projectId, 'read');
+  }
+
   /** KeystoneListAuthDomains: the caller's domain. */
   async ownDomain(caller: Principal): Promise<Domain> {
     const domain = await this.storage.domains.findById(caller.user.domainId);

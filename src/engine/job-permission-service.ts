@@ -10,9 +10,9 @@ import {
   type PermissionRole,
   type PermissionSet,
 } from '../domain/job-permissions.ts';
-import type { Role } from '../domain/roles.ts';
+import { roleAllows, type Role } from '../domain/roles.ts';
 import type { JobRecord, Storage } from '../storage/ports.ts';
-import { findJob, permissionMatrix, requireJob } from './access.ts';
+import { findJob, permissionMatrix, requireJob, requireProject } from './access.ts';
 
 /** A row of a job's matrix, with when it was set (the job's creation when never). */
 export interface RoleRow {
@@ -48,6 +48,15 @@ export class JobPermissionService {
     const rows = await this.rows(access.job);
     const row = rows.find((r) => r.role === access.role)!;
     return { ...access, createdAt: row.createdAt, updatedAt: row.updatedAt, members: row.members };
+  }
+
+  /**
+   * ShowProjectPermission: what the caller's role allows in the project (the project's matrix; a
+   * job with its own may allow more or less), and whether it may create jobs and arrange groups.
+   */
+  async inProject(caller: Principal, projectId: string) {
+    const { role } = await requireProject(this.storage, caller, projectId, 'read');
+    return { role, permissions: DEFAULT_PERMISSIONS[role], create: roleAllows(role, 'build') };
   }
 
   /** ShowJobRolePermission: the matrix the job follows, a row per role. */

@@ -5,13 +5,7 @@ import { AppError, invalidParam } from '../domain/errors.ts';
 import { HEALTH_WINDOW, healthScore } from '../domain/health.ts';
 import type { Principal } from '../domain/identity.ts';
 import { nextDayStart, parseDate, parseWallClock } from '../domain/time.ts';
-import type {
-  BuildWindow,
-  JobRecord,
-  RecordEntry,
-  Storage,
-  WindowIndex,
-} from '../storage/ports.ts';
+import type { BuildWindow, JobRecord, RecordEntry, Storage, WindowIndex } from '../storage/ports.ts';
 import { requireJob } from './access.ts';
 import { LruCache } from '../domain/lru-cache.ts';
 

@@ -107,6 +107,31 @@ export const RECIPES: Record<OperationId, Recipe> = {
     needs: 'self',
     request: async () => ({ method: 'GET', url: '/v3/auth/domains' }),
   },
+  showUserChargeType: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v1/domain/charge-type' }),
+  },
+  showDomainStatus: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v1/domain/status' }),
+  },
+  showDomainsStatuses: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'POST', url: '/v1/domain/domains-statuses', payload: {} }),
+  },
+  showUserOverPackageQuota: {
+    names: 'project',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/domain/package/quota?project_id=${fx.projectId}` }),
+  },
+  showProjectPermission: {
+    names: 'project',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/domain/user-permission?project_id=${fx.projectId}` }),
+  },
   keystoneRevokeToken: {
     names: 'credential',
     needs: 'self',

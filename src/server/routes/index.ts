@@ -17,6 +17,7 @@ import { projectHandlers } from './projects.routes.ts';
 import { recordViewHandlers } from './record-views.routes.ts';
 import { testReportHandlers } from './test-reports.routes.ts';
 import { buildReportHandlers } from './build-reports.routes.ts';
+import { tenantHandlers } from './tenant.routes.ts';
 import { recordHandlers } from './records.routes.ts';
 import { recycleBinHandlers } from './recycle-bin.routes.ts';
 import { runnerHandlers } from './runners.routes.ts';
@@ -38,6 +39,7 @@ export function handlers(deps: RouteDeps): Handlers {
     ...recordViewHandlers(deps),
     ...testReportHandlers(deps),
     ...buildReportHandlers(deps),
+    ...tenantHandlers(deps),
     ...buildHandlers(deps),
     ...logHandlers(deps),
     ...artifactHandlers(deps),

@@ -10,7 +10,8 @@ type PermissionOps =
   | 'showJobRolePermission'
   | 'batchUpdateJobRolePermission'
   | 'showDefaultProjectPermission'
-  | 'applyProjectPermission';
+  | 'applyProjectPermission'
+  | 'showProjectPermission';
 
 /** Per-job permissions: the caller's, a job's matrix, the project's, and changing them. */
 export function jobPermissionHandlers(deps: RouteDeps): HandlerGroup<PermissionOps> {
@@ -64,6 +65,29 @@ export function jobPermissionHandlers(deps: RouteDeps): HandlerGroup<PermissionO
           role_name: ROLE_NAMES[role],
           ...permissionFlags(matrix[role]),
         })),
+        error: null,
+        status: 'success',
+      };
+    },
+    async showProjectPermission({ caller, query }) {
+      const { role, permissions: can, create } = await permissions.inProject(caller, query.project_id);
+      return {
+        result: {
+          project_id: query.project_id,
+          create_permission: create,
+          modify_permission: can.modify,
+          group_permission: create,
+          delete_permission: can.delete,
+          view_permission: can.view,
+          execute_permission: can.execute,
+          copy_permission: can.copy,
+          forbidden_permission: can.forbidden,
+          manager_permission: can.manager,
+          role_id: String(ROLE_IDS[role]),
+          role_name: ROLE_NAMES[role],
+          role_ids: [String(ROLE_IDS[role])],
+          role_names: [ROLE_NAMES[role]],
+        },
         error: null,
         status: 'success',
       };

@@ -1,0 +1,105 @@
+import { Type } from 'typebox';
+import { Id32 } from './common.ts';
+
+/**
+ * The tenant operations (reference A.10), answered for a self-hosted server: no billing, no
+ * package, no quota. Each field says what is true of Kiln.
+ */
+
+/** ShowUserChargeType answer. */
+export const ChargeType = Type.Object({
+  result: Type.Object({
+    type: Type.String({ description: 'Kiln: "SELF_HOSTED"' }),
+    charge_type: Type.String({ description: 'Kiln: "NONE" (nothing is charged)' }),
+    main_resource_list: Type.Array(
+      Type.Object({
+        status: Type.String(),
+        service_type: Type.String(),
+        resource_type: Type.String(),
+        resource_spec_code: Type.String(),
+      }),
+      { description: 'Kiln: empty (no purchased resources)' },
+    ),
+  }),
+  error: Type.Null(),
+  status: Type.String(),
+});
+
+/** ShowDomainStatus answer. */
+export const DomainStatus = Type.Object({
+  result: Type.Object({
+    status: Type.Number({ description: '1: the domain is in service' }),
+    free_quota: Type.Boolean({ description: 'Kiln: false (no free quota, no quota at all)' }),
+    allow_custom_env: Type.Number({ description: '1: builds run on runners the domain provides' }),
+  }),
+  error: Type.Null(),
+  status: Type.String(),
+});
+
+/** ShowDomainsStatuses body. */
+export const DomainIdsBody = Type.Object({
+  domain_ids: Type.Optional(
+    Type.String({ maxLength: 4096, description: "Comma-separated domain ids; absent: the caller's domain" }),
+  ),
+});
+
+/** ShowDomainsStatuses answer. */
+export const DomainStatuses = Type.Object({
+  result: Type.Array(
+    Type.Object({
+      service_name: Type.String({ description: '"Kiln"' }),
+      domain_id: Type.String(),
+      domain_name: Type.String(),
+      free_quota: Type.Boolean(),
+      free_package_quota: Type.Boolean(),
+      status: Type.Integer({ description: '1: in service' }),
+      is_federation: Type.Integer({ description: '0: Kiln has no federated sign-in' }),
+      is_whitelist: Type.Integer(),
+      region: Type.String({ description: "The caller's IAM project (region)" }),
+      package_type: Type.String({ description: '"SELF_HOSTED"' }),
+      domain_type: Type.Integer(),
+      domain_business_type: Type.String({ description: '"NORMAL"' }),
+      domain_malicious_docker_args: Type.Null(),
+      allow_custom_env: Type.Integer(),
+      spec_threshold: Type.String({ description: '"[]": no build specs are limited' }),
+    }),
+  ),
+  error: Type.Null(),
+  status: Type.String(),
+});
+
+/** ShowUserOverPackageQuota query. */
+export const ProjectQuery = Type.Object({ project_id: Id32('CodeArts project id') });
+
+/** ShowUserOverPackageQuota answer. */
+export const PackageQuota = Type.Object({
+  result: Type.Object({
+    is_over_quota: Type.Boolean({ description: 'Kiln: false (no build quota)' }),
+    build_quota: Type.String({ description: 'Kiln: "unlimit"' }),
+    used_quota: Type.String({ description: "Kiln: '' (no quota to use up)" }),
+  }),
+  error: Type.Null(),
+  status: Type.String(),
+});
+
+/** ShowProjectPermission answer: what the caller's role allows in the project. */
+export const ProjectPermission = Type.Object({
+  result: Type.Object({
+    project_id: Type.String(),
+    create_permission: Type.Boolean({ description: 'Create jobs' }),
+    modify_permission: Type.Boolean(),
+    group_permission: Type.Boolean({ description: "Arrange the project's job groups" }),
+    delete_permission: Type.Boolean(),
+    view_permission: Type.Boolean(),
+    execute_permission: Type.Boolean(),
+    copy_permission: Type.Boolean(),
+    forbidden_permission: Type.Boolean(),
+    manager_permission: Type.Boolean(),
+    role_id: Type.String({ description: '-1 owner, 4 developer, 7 viewer' }),
+    role_name: Type.String(),
+    role_ids: Type.Array(Type.String()),
+    role_names: Type.Array(Type.String()),
+  }),
+  error: Type.Null(),
+  status: Type.String(),
+});

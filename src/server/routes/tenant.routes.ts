@@ -1,0 +1,62 @@
+import type { HandlerGroup, RouteDeps } from './deps.ts';
+
+type TenantOps =
+  'showUserChargeType' | 'showDomainStatus' | 'showDomainsStatuses' | 'showUserOverPackageQuota';
+
+/**
+ * The tenant operations, answered for what a self-hosted server is: in service, nothing charged,
+ * no package and no quota, builds on the runners the domain provides.
+ */
+export function tenantHandlers(deps: RouteDeps): HandlerGroup<TenantOps> {
+  const { directory } = deps.engine;
+  return {
+    async showUserChargeType() {
+      return {
+        result: { type: 'SELF_HOSTED', charge_type: 'NONE', main_resource_list: [] },
+        error: null,
+        status: 'success',
+      };
+    },
+    async showDomainStatus({ caller }) {
+      await directory.ownDomain(caller);
+      return {
+        result: { status: 1, free_quota: false, allow_custom_env: 1 },
+        error: null,
+        status: 'success',
+      };
+    },
+    async showDomainsStatuses({ caller, body }) {
+      const region = await directory.regionOf(caller);
+      const domains = await directory.visibleDomains(caller, body.domain_ids);
+      return {
+        result: domains.map((d) => ({
+          service_name: 'Kiln',
+          domain_id: d.id,
+          domain_name: d.name,
+          free_quota: false,
+          free_package_quota: false,
+          status: 1,
+          is_federation: 0,
+          is_whitelist: 0,
+          region,
+          package_type: 'SELF_HOSTED',
+          domain_type: 1,
+          domain_business_type: 'NORMAL',
+          domain_malicious_docker_args: null,
+          allow_custom_env: 1,
+          spec_threshold: '[]',
+        })),
+        error: null,
+        status: 'success',
+      };
+    },
+    async showUserOverPackageQuota({ caller, query }) {
+      await directory.requireVisibleProject(caller, query.project_id);
+      return {
+        result: { is_over_quota: false, build_quota: 'unlimit', used_quota: '' },
+        error: null,
+        status: 'success',
+      };
+    },
+  };
+}

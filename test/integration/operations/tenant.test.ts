@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestKiln } from '../../helpers/app.ts';
+import { createTestKiln } from '../../helpers/app.ts';
+import {
+  ADMIN,
+  createDomain,
+  createUser,
+  expectCodeArtsError,
+  onEveryStore,
+  setRole,
+  tokenOf,
+} from '../../helpers/foundation.ts';
+
+/**
+ * The tenant operations (reference A.10) as a self-hosted server answers them: nothing charged,
+ * no quota, in service; the domains a caller may see; what a role allows in a project
+ * (ShowProjectPermission), with the reference's fields and types.
+ */
+
+onEveryStore((store) => {
+  describe('tenant operations', () => {
+    let kiln: TestKiln;
+    let admin: string;
+    let project: string;
+    let otherDomain: { domain_id: string };
+
+    beforeAll(async () => {
+      kiln = await createTestKiln({ store });
+      admin = await tokenOf(kiln, ADMIN);
+      project = await kiln.defaultProjectId();
+      otherDomain = await createDomain(kiln, admin, 'tenant-b', 'root', 'Root-pass-123');
+    });
+    afterAll(() => kiln?.close());
+
+    const get = async (url: string, token = admin) => {
+      const res = await kiln.call(token, { method: 'GET', url });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json();
+    };
+
+    it('says the domain is in service, charged nothing, with no quota', async () => {
+      expect(await get('/v1/domain/charge-type')).toEqual({
+        result: { type: 'SELF_HOSTED', charge_type: 'NONE', main_resource_list: [] },
+        error: null,
+        status: 'success',
+      });
+      expect(await get('/v1/domain/status')).toEqual({
+        result: { status: 1, free_quota: false, allow_custom_env: 1 },
+        error: null,
+        status: 'success',
+      });
+      expect(await get(`/v1/domain/package/quota?project_id=${project}`)).toEqual({
+        result: { is_over_quota: false, build_quota: 'unlimit', used_quota: '' },
+        error: null,
+        status: 'success',
+      });
+      expectCodeArtsError(
+        await kiln.call(admin, {
+          method: 'GET',
+          url: `/v1/domain/package/quota?project_id=${'a'.repeat(32)}`,
+        }),
+        404,
+        'CB.00060404',
+      );
+    });
+
+    it('lists the statuses of the domains the caller may see', async () => {
+      const statuses = async (token: string, payload: object) => {
+        const res = await kiln.call(token, { method: 'POST', url: '/v1/domain/domains-statuses', payload });
+        expect(res.statusCode, res.body).toBe(200);
+        return res.json().result as Record<string, unknown>[];
+      };
+      const mine = await statuses(admin, {});
+      expect(mine).toHaveLength(1);
+      expect(mine[0]).toMatchObject({
+        service_name: 'Kiln',
+        domain_name: 'default',
+        status: 1,
+        region: 'local',
+        package_type: 'SELF_HOSTED',
+        domain_malicious_docker_args: null,
+        spec_threshold: '[]',
+      });
+      expect(Object.keys(mine[0]!)).toHaveLength(15);
+      // An administrator of the default domain sees any; another domain's administrator only theirs.
+      const both = await statuses(admin, {
+        domain_ids: `${otherDomain.domain_id},${String(mine[0]!.domain_id)}`,
+      });
+      expect(both.map((d) => d.domain_name).sort()).toEqual(['default', 'tenant-b']);
+      const root = await tokenOf(kiln, { name: 'root', password: 'Root-pass-123', domain: 'tenant-b' });
+      const theirs = await statuses(root, {
+        domain_ids: `${otherDomain.domain_id},${String(mine[0]!.domain_id)}`,
+      });
+      expect(theirs.map((d) => d.domain_name)).toEqual(['tenant-b']);
+    });
+
+    it('says what each role allows in the project (ShowProjectPermission)', async () => {
+      await createUser(kiln, admin, 'tenant-viewer', 'Viewer-pass-1');
+      await setRole(kiln, admin, project, 'tenant-viewer', 'viewer');
+      const viewer = await tokenOf(kiln, {
+        name: 'tenant-viewer',
+        password: 'Viewer-pass-1',
+        domain: 'default',
+      });
+      const url = `/v1/domain/user-permission?project_id=${project}`;
+      expect(await get(url)).toEqual({
+        result: {
+          project_id: project,
+          create_permission: true,
+          modify_permission: true,
+          group_permission: true,
+          delete_permission: true,
+          view_permission: true,
+          execute_permission: true,
+          copy_permission: true,
+          forbidden_permission: true,
+          manager_permission: true,
+          role_id: '-1',
+          role_name: 'project_admin',
+          role_ids: ['-1'],
+          role_names: ['project_admin'],
+        },
+        error: null,
+        status: 'success',
+      });
+      expect((await get(url, viewer)).result).toMatchObject({
+        create_permission: false,
+        group_permission: false,
+        view_permission: true,
+        execute_permission: false,
+        manager_permission: false,
+        role_id: '7',
+        role_name: 'viewer',
+      });
+    });
+  });
+});
