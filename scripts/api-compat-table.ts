@@ -97,6 +97,8 @@ export const PARTLY: Record<string, string> = {
   ShowDomainsStatuses:
     "`domain_ids` (comma-separated; absent: the caller's) that the caller may see: their own, every one for an administrator of the default domain; `package_type` SELF_HOSTED, `spec_threshold` \"[]\", `region` the caller's IAM project",
   ShowUserOverPackageQuota: "no build quota: `build_quota` \"unlimit\", `is_over_quota` false, `used_quota` ''",
+  ShowAvailableInnerSpec:
+    "`DEFAULT` (any runner of the arch) and the pools (KILN_RUNNER_POOL) the enabled runners of that arch announced, sorted; `[]` when no runner has the arch",
   ShowProjectPermission:
     "what the caller's role allows by the project's matrix (a job with its own may differ); `create_permission` and `group_permission` for developers and owners; role ids as a string (-1 owner, 4 developer, 7 viewer)",
   ShowJobBuildSuccessRatio:

@@ -145,6 +145,15 @@ export const operations = {
     query: tenant.ProjectQuery,
     response: { 200: tenant.PackageQuota },
   }),
+  showAvailableInnerSpec: op({
+    method: 'GET',
+    path: '/v2/resource/spec',
+    summary: 'What a build of an arch may ask for: DEFAULT and the pools of the runners of that arch',
+    tag: 'Projects',
+    auth: 'project',
+    query: tenant.SpecQuery,
+    response: { 200: tenant.Specs },
+  }),
   showProjectPermission: op({
     method: 'GET',
     path: '/v1/domain/user-permission',

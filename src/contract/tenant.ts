@@ -103,3 +103,12 @@ export const ProjectPermission = Type.Object({
   error: Type.Null(),
   status: Type.String(),
 });
+
+/** ShowAvailableInnerSpec query. */
+export const SpecQuery = Type.Object({
+  project_id: Id32('CodeArts project id'),
+  arch: Type.String({ pattern: '^(x86-64|arm)$', 'x-kiln-format': 'x86-64 or arm' }),
+});
+
+/** ShowAvailableInnerSpec answer: DEFAULT and the runner pools of the arch; empty when no runner has it. */
+export const Specs = Type.Array(Type.String());

@@ -29,6 +29,11 @@ const ARCHES: Record<string, string> = {
 };
 const ARCH_NAMES: Record<string, string> = { x64: 'X86', arm64: 'ARM' };
 
+/** A runner architecture (Node's process.arch) from any of the names CodeArts uses; undefined if none. */
+export function runnerArchOf(name: string): string | undefined {
+  return ARCHES[name.toLowerCase()];
+}
+
 /** What keeps the runner from running the build, or undefined when it can. */
 export function resourceProblem(
   resource: YamlResource | undefined,
@@ -36,7 +41,7 @@ export function resourceProblem(
 ): string | undefined {
   if (!resource) return undefined;
   if (resource.arch !== undefined && resource.arch !== '') {
-    const wanted = ARCHES[resource.arch.toLowerCase()];
+    const wanted = runnerArchOf(resource.arch);
     if (!wanted) return `env.resource.arch "${resource.arch}" is not X86 or ARM`;
     if (wanted !== runner.arch)
       return `the build asks for arch ${resource.arch} (env.resource.arch); runner ${runner.name} is ${ARCH_NAMES[runner.arch] ?? runner.arch}`;

@@ -7,6 +7,8 @@ import type { RunnerRecord, RunnerToolsRecord, Storage } from '../storage/ports.
 
 export type { RunnerRecord, RunnerToolsRecord };
 import { unauthenticated } from './auth-service.ts';
+import { requireProject } from './access.ts';
+import { runnerArchOf } from '../domain/resource-match.ts';
 import { tokenHash } from './secret-box.ts';
 
 /** Remote runners: registered by an administrator, each with a token stored only as a hash. */
@@ -68,6 +70,24 @@ export class RunnerService {
       runners: runners.map((runner) => ({ runner, tools: byId.get(`remote:${runner.id}`) })),
       serverRunners: tools.filter((t) => t.runnerId.startsWith('local:')),
     };
+  }
+
+  /**
+   * ShowAvailableInnerSpec: what a build of `arch` may ask for here: DEFAULT (any runner of the
+   * arch) and the pools such runners announced, when one of them is enabled; nothing otherwise.
+   */
+  async specs(caller: Principal, projectId: string, arch: string): Promise<string[]> {
+    await requireProject(this.storage, caller, projectId, 'read');
+    const wanted = runnerArchOf(arch);
+    const [runners, tools] = await Promise.all([
+      this.storage.runners.list(),
+      this.storage.runners.listTools(),
+    ]);
+    const disabled = new Set(runners.filter((r) => r.disabled).map((r) => `remote:${r.id}`));
+    const able = tools.filter((t) => !disabled.has(t.runnerId) && t.arch === wanted);
+    if (able.length === 0) return [];
+    const pools = [...new Set(able.map((t) => t.pool ?? '').filter((p) => p !== ''))].sort();
+    return ['DEFAULT', ...pools];
   }
 
   private async find(id: string): Promise<RunnerRecord> {

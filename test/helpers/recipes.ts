@@ -127,6 +127,14 @@ export const RECIPES: Record<OperationId, Recipe> = {
     needs: 'read',
     request: async (fx) => ({ method: 'GET', url: `/v1/domain/package/quota?project_id=${fx.projectId}` }),
   },
+  showAvailableInnerSpec: {
+    names: 'project',
+    needs: 'read',
+    request: async (fx) => ({
+      method: 'GET',
+      url: `/v2/resource/spec?project_id=${fx.projectId}&arch=x86-64`,
+    }),
+  },
   showProjectPermission: {
     names: 'project',
     needs: 'read',

@@ -1,14 +1,18 @@
 import type { HandlerGroup, RouteDeps } from './deps.ts';
 
 type TenantOps =
-  'showUserChargeType' | 'showDomainStatus' | 'showDomainsStatuses' | 'showUserOverPackageQuota';
+  | 'showUserChargeType'
+  | 'showDomainStatus'
+  | 'showDomainsStatuses'
+  | 'showUserOverPackageQuota'
+  | 'showAvailableInnerSpec';
 
 /**
  * The tenant operations, answered for what a self-hosted server is: in service, nothing charged,
  * no package and no quota, builds on the runners the domain provides.
  */
 export function tenantHandlers(deps: RouteDeps): HandlerGroup<TenantOps> {
-  const { directory } = deps.engine;
+  const { directory, runners } = deps.engine;
   return {
     async showUserChargeType() {
       return {
@@ -50,6 +54,7 @@ export function tenantHandlers(deps: RouteDeps): HandlerGroup<TenantOps> {
         status: 'success',
       };
     },
+    showAvailableInnerSpec: ({ caller, query }) => runners.specs(caller, query.project_id, query.arch),
     async showUserOverPackageQuota({ caller, query }) {
       await directory.requireVisibleProject(caller, query.project_id);
       return {

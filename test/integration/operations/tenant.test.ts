@@ -64,6 +64,50 @@ onEveryStore((store) => {
       );
     });
 
+    it('offers DEFAULT and the pools of the enabled runners of an arch (ShowAvailableInnerSpec)', async () => {
+      const specs = async (arch: string) =>
+        (await get(`/v2/resource/spec?project_id=${project}&arch=${arch}`)) as string[];
+      expect(await specs('x86-64')).toEqual([]);
+      const created = await kiln.call(admin, {
+        method: 'POST',
+        url: '/v1/kiln/runners',
+        payload: { name: 'arm-box' },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const runnerId = created.json().result.runner.id as string;
+      // What runners announce when they start (the runner protocol's hello).
+      await kiln.storage.runners.putTools({
+        runnerId: `remote:${runnerId}`,
+        host: 'arm-box',
+        tools: {},
+        arch: 'arm64',
+        pool: 'gpu',
+        reportedAt: Date.now(),
+      });
+      await kiln.storage.runners.putTools({
+        runnerId: 'local:server-a',
+        host: 'server-a',
+        tools: {},
+        arch: 'x64',
+        pool: null,
+        reportedAt: Date.now(),
+      });
+      expect(await specs('x86-64')).toEqual(['DEFAULT']);
+      expect(await specs('arm')).toEqual(['DEFAULT', 'gpu']);
+      const disabled = await kiln.call(admin, {
+        method: 'PUT',
+        url: `/v1/kiln/runners/${runnerId}`,
+        payload: { disabled: true },
+      });
+      expect(disabled.statusCode, disabled.body).toBe(200);
+      expect(await specs('arm')).toEqual([]);
+      expectCodeArtsError(
+        await kiln.call(admin, { method: 'GET', url: `/v2/resource/spec?project_id=${project}&arch=mips` }),
+        400,
+        'CB.00060200',
+      );
+    });
+
     it('lists the statuses of the domains the caller may see', async () => {
       const statuses = async (token: string, payload: object) => {
         const res = await kiln.call(token, { method: 'POST', url: '/v1/domain/domains-statuses', payload });
