@@ -99,6 +99,9 @@ export const PARTLY: Record<string, string> = {
   ShowUserOverPackageQuota: "no build quota: `build_quota` \"unlimit\", `is_over_quota` false, `used_quota` ''",
   ShowAvailableInnerSpec:
     "`DEFAULT` (any runner of the arch) and the pools (KILN_RUNNER_POOL) the enabled runners of that arch announced, sorted; `[]` when no runner has the arch",
+  ShowPackageSpecCountDown: 'a self-hosted server sells no packages: `result` is always empty',
+  ShowImageTemplateList:
+    "the build environments are the enabled runners: one entry per runner that announced its tools (`image_id` its id, `image_label` arch/pool, `description` its tools and versions); `base_image` is '' (runners are machines, not images)",
   ShowProjectPermission:
     "what the caller's role allows by the project's matrix (a job with its own may differ); `create_permission` and `group_permission` for developers and owners; role ids as a string (-1 owner, 4 developer, 7 viewer)",
   ShowJobBuildSuccessRatio:

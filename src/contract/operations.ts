@@ -154,6 +154,23 @@ export const operations = {
     query: tenant.SpecQuery,
     response: { 200: tenant.Specs },
   }),
+  showPackageSpecCountDown: op({
+    method: 'POST',
+    path: '/v2/resource/countdown',
+    summary: 'Packages about to expire (Kiln sells none)',
+    tag: 'Projects',
+    auth: 'project',
+    body: tenant.CountdownBody,
+    response: { 200: tenant.Countdown },
+  }),
+  showImageTemplateList: op({
+    method: 'GET',
+    path: '/v1/image/templates',
+    summary: 'The build environments on offer: the runners and the tools each announced',
+    tag: 'Projects',
+    auth: 'project',
+    response: { 200: tenant.ImageTemplates },
+  }),
   showProjectPermission: op({
     method: 'GET',
     path: '/v1/domain/user-permission',

@@ -112,3 +112,53 @@ export const SpecQuery = Type.Object({
 
 /** ShowAvailableInnerSpec answer: DEFAULT and the runner pools of the arch; empty when no runner has it. */
 export const Specs = Type.Array(Type.String());
+
+/** ShowPackageSpecCountDown body. */
+export const CountdownBody = Type.Object({
+  service_type: Type.String({ maxLength: 64 }),
+  resource_id: Type.String({ maxLength: 64 }),
+  reminder_day: Type.String({ maxLength: 16 }),
+});
+
+const Tips = Type.Object({
+  status: Type.Integer(),
+  next_action: Type.Integer(),
+  next_action_remain_day: Type.Integer(),
+  next_action_url: Type.String(),
+});
+
+/** ShowPackageSpecCountDown answer: the packages about to expire (Kiln sells none: always empty). */
+export const Countdown = Type.Object({
+  status: Type.String(),
+  error: Type.Null(),
+  result: Type.Array(
+    Type.Object({
+      service_type: Type.String(),
+      resource_id: Type.String(),
+      resource_name: Type.String(),
+      resource_type: Type.String(),
+      resource_spec_code: Type.String(),
+      tips: Type.Object({ summary: Tips }),
+    }),
+  ),
+});
+
+/** ShowImageTemplateList answer: one template per runner that announced its tools. */
+export const ImageTemplates = Type.Object({
+  result: Type.Object({
+    image_templates: Type.Array(
+      Type.Object({
+        image_id: Type.String({ description: "The runner (remote:<id>, or a server's own local:<name>)" }),
+        organization: Type.String({ description: '"kiln"' }),
+        image_name: Type.String({ description: "The runner's host" }),
+        image_label: Type.String({ description: 'Its arch and pool' }),
+        base_image: Type.String({ description: "'': runners are machines, not images" }),
+        title: Type.String(),
+        description: Type.String({ description: 'The tools it announced, with their versions' }),
+        create_time: Type.String({ description: 'When it announced them' }),
+      }),
+    ),
+  }),
+  error: Type.Null(),
+  status: Type.String(),
+});

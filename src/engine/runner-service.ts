@@ -90,6 +90,18 @@ export class RunnerService {
     return ['DEFAULT', ...pools];
   }
 
+  /** ShowImageTemplateList: the enabled runners' announcements (where builds can run, with what). */
+  async environments(): Promise<RunnerToolsRecord[]> {
+    const [runners, tools] = await Promise.all([
+      this.storage.runners.list(),
+      this.storage.runners.listTools(),
+    ]);
+    const disabled = new Set(runners.filter((r) => r.disabled).map((r) => `remote:${r.id}`));
+    return tools
+      .filter((t) => !disabled.has(t.runnerId))
+      .sort((a, b) => a.runnerId.localeCompare(b.runnerId));
+  }
+
   private async find(id: string): Promise<RunnerRecord> {
     const r = await this.storage.runners.findById(id);
     if (!r) throw new AppError('NOT_FOUND', `no runner ${id}`);

@@ -135,6 +135,20 @@ export const RECIPES: Record<OperationId, Recipe> = {
       url: `/v2/resource/spec?project_id=${fx.projectId}&arch=x86-64`,
     }),
   },
+  showPackageSpecCountDown: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({
+      method: 'POST',
+      url: '/v2/resource/countdown',
+      payload: { service_type: 'CodeArtsBuild', resource_id: 'r', reminder_day: '7' },
+    }),
+  },
+  showImageTemplateList: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v1/image/templates' }),
+  },
   showProjectPermission: {
     names: 'project',
     needs: 'read',

@@ -43,7 +43,7 @@ export function toBriefRecord(b: Build, jobId: string, now: number): BriefRecord
  * commit; "" for a graphical build or a job without a web URL.
  */
 function buildYmlUrl(v: RecordView): string {
-  const web = v.build.scmWebUrl.replace(/\/+$/, '');
+  const web = maskUrlCredentials(v.build.scmWebUrl).replace(/\/+$/, '');
   if (!v.script || web === '') return '';
   const revision = v.build.commitId || v.build.codeBranch;
   return revision === '' ? '' : `${web}/blob/${revision}/${v.script.path}`;
@@ -91,7 +91,8 @@ export function toBuildRecord(v: RecordView, now: number): BuildRecordResult {
       },
       trigger_type: TRIGGER_WORDS[b.triggerType],
       scm_type: b.scmType,
-      scm_web_url: b.scmWebUrl,
+      // An imported build's web URL is as its source gave it: never shown with credentials.
+      scm_web_url: maskUrlCredentials(b.scmWebUrl),
       user_id: b.userId,
       build_no: String(b.number),
       daily_build_no: b.dailyBuildNumber,

@@ -5,7 +5,9 @@ type TenantOps =
   | 'showDomainStatus'
   | 'showDomainsStatuses'
   | 'showUserOverPackageQuota'
-  | 'showAvailableInnerSpec';
+  | 'showAvailableInnerSpec'
+  | 'showPackageSpecCountDown'
+  | 'showImageTemplateList';
 
 /**
  * The tenant operations, answered for what a self-hosted server is: in service, nothing charged,
@@ -50,6 +52,30 @@ export function tenantHandlers(deps: RouteDeps): HandlerGroup<TenantOps> {
           allow_custom_env: 1,
           spec_threshold: '[]',
         })),
+        error: null,
+        status: 'success',
+      };
+    },
+    // A self-hosted server sells no packages: none ever expires.
+    showPackageSpecCountDown: async () => ({ status: 'success', error: null, result: [] }),
+    async showImageTemplateList() {
+      const announced = await runners.environments();
+      return {
+        result: {
+          image_templates: announced.map((t) => ({
+            image_id: t.runnerId,
+            organization: 'kiln',
+            image_name: t.host,
+            image_label: [t.arch ?? '', t.pool ?? ''].filter((v) => v !== '').join('/'),
+            base_image: '',
+            title: `Runner ${t.host}`,
+            description: Object.entries(t.tools)
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([tool, version]) => `${tool} ${version}`)
+              .join(', '),
+            create_time: new Date(t.reportedAt).toISOString(),
+          })),
+        },
         error: null,
         status: 'success',
       };

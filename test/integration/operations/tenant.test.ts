@@ -87,7 +87,7 @@ onEveryStore((store) => {
       await kiln.storage.runners.putTools({
         runnerId: 'local:server-a',
         host: 'server-a',
-        tools: {},
+        tools: { node: '20.19.0', git: '2.39.5' },
         arch: 'x64',
         pool: null,
         reportedAt: Date.now(),
@@ -101,6 +101,26 @@ onEveryStore((store) => {
       });
       expect(disabled.statusCode, disabled.body).toBe(200);
       expect(await specs('arm')).toEqual([]);
+      // The environments on offer are the enabled runners, with what they announced.
+      const templates = await get('/v1/image/templates');
+      expect(templates.result.image_templates).toEqual([
+        {
+          image_id: 'local:server-a',
+          organization: 'kiln',
+          image_name: 'server-a',
+          image_label: 'x64',
+          base_image: '',
+          title: 'Runner server-a',
+          description: 'git 2.39.5, node 20.19.0',
+          create_time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        },
+      ]);
+      const countdown = await kiln.call(admin, {
+        method: 'POST',
+        url: '/v2/resource/countdown',
+        payload: { service_type: 'CodeArtsBuild', resource_id: 'r', reminder_day: '7' },
+      });
+      expect(countdown.json()).toEqual({ status: 'success', error: null, result: [] });
       expectCodeArtsError(
         await kiln.call(admin, { method: 'GET', url: `/v2/resource/spec?project_id=${project}&arch=mips` }),
         400,
