@@ -91,17 +91,17 @@ export const PARTLY: Record<string, string> = {
   DownloadBuildFullLog:
     '`log_level` is accepted and ignored (one log level); `compress=true` sends the log gzip-compressed (still `application/octet-stream`, as the SDKs expect; named `<record_id>.log.gz`)',
   DownloadBuildRealTimeLog:
-    "ShowActionIInfo's offsets and sort; `size` (required) is the most bytes of the page, 1 to 1048576",
+    "ShowActionIInfo's offsets and sort; `size` (required) is the most bytes of the page, 4 (one UTF-8 character) to 1048576",
   ShowUserChargeType: 'a self-hosted server charges nothing: `type` SELF_HOSTED, `charge_type` NONE, no resources',
   ShowDomainStatus: 'in service (`status` 1); `free_quota` false (no quota of any kind); `allow_custom_env` 1 (builds run on the runners the domain provides)',
   ShowDomainsStatuses:
-    "`domain_ids` (comma-separated; absent: the caller's) that the caller may see: their own, every one for an administrator of the default domain; `package_type` SELF_HOSTED, `spec_threshold` \"[]\", `region` the caller's IAM project",
+    "`domain_ids` (comma-separated; absent: the caller's) that the caller may see: their own, every one for an administrator of the default domain; `package_type` SELF_HOSTED, `spec_threshold` \"[]\", `region` the caller's IAM project ('' for an access key sent without X-Project-Id)",
   ShowUserOverPackageQuota: "no build quota: `build_quota` \"unlimit\", `is_over_quota` false, `used_quota` ''",
   ShowAvailableInnerSpec:
     "`DEFAULT` (any runner of the arch) and the pools (KILN_RUNNER_POOL) the enabled runners of that arch announced, sorted; `[]` when no runner has the arch",
   ShowPackageSpecCountDown: 'a self-hosted server sells no packages: `result` is always empty',
   ShowImageTemplateList:
-    "the build environments are the enabled runners: one entry per runner that announced its tools (`image_id` its id, `image_label` arch/pool, `description` its tools and versions); `base_image` is '' (runners are machines, not images)",
+    "the build environments are the places of the enabled runners: one entry per arch/pool (`image_id`, `image_name` and `image_label` all say it; never a runner's id or host), `description` the tools and versions found there; `base_image` is '' (runners are machines, not images); any signed-in user may read it",
   ShowProjectPermission:
     "what the caller's role allows by the project's matrix (a job with its own may differ); `create_permission` and `group_permission` for developers and owners; role ids as a string (-1 owner, 4 developer, 7 viewer)",
   ShowJobBuildSuccessRatio:
@@ -117,7 +117,7 @@ export const PARTLY: Record<string, string> = {
   ListBriefRecord:
     "the body's build projects are job ids (all must be visible, else 404/403); `limit` (0 to 100, default 10) latest builds of each, newest first; times in the record-info format",
   ShowBuildDetails:
-    "`build_result` is SUCCESS, FAILURE, ABORTED or timeout, '' while the build runs; `region` is the IAM project the caller's credentials name ('' for a domain-scoped token)",
+    "`build_result` is SUCCESS, FAILURE, ABORTED or timeout, '' while the build runs; `region` is the IAM project the caller's credentials name ('' for an access key sent without X-Project-Id)",
   ShowCopyName: 'the first of `<name>-copy-1`, `-copy-2`, ... that no live job of the project has',
   ShowDisable:
     "`forbiddener` is the user name and `forbidden_time` epoch milliseconds, from the job's history; both empty/0 while enabled",

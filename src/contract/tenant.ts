@@ -143,7 +143,7 @@ export const Countdown = Type.Object({
   ),
 });
 
-/** ShowImageTemplateList answer: one template per runner that announced its tools. */
+/** ShowImageTemplateList answer: one template per place (arch and pool) of the enabled runners. */
 export const ImageTemplates = Type.Object({
   result: Type.Object({
     image_templates: Type.Array(
@@ -154,8 +154,8 @@ export const ImageTemplates = Type.Object({
         image_label: Type.String({ description: 'Its arch and pool' }),
         base_image: Type.String({ description: "'': runners are machines, not images" }),
         title: Type.String(),
-        description: Type.String({ description: 'The tools it announced, with their versions' }),
-        create_time: Type.String({ description: 'When it announced them' }),
+        description: Type.String({ description: 'The tools found there, with their versions' }),
+        create_time: Type.String({ description: 'When a runner there last announced its tools' }),
       }),
     ),
   }),

@@ -34,7 +34,11 @@ export function commitDetailUrl(scmType: string, webUrl: string, commitId: strin
 
 /** A repository's name as CodeArts shows it: the URL's last path segment without `.git`. */
 export function repositoryNameOf(url: string): string {
-  const path = url.replace(/[?#].*$/, '').replace(/\/+$/, '');
+  // Userinfo is never part of a name (a URL with a token and no path would give the token).
+  const path = url
+    .replace(/[?#].*$/, '')
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1')
+    .replace(/\/+$/, '');
   const last = path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf(':')) + 1);
   return last.replace(/\.git$/, '');
 }

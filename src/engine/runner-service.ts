@@ -11,6 +11,16 @@ import { requireProject } from './access.ts';
 import { runnerArchOf } from '../domain/resource-match.ts';
 import { tokenHash } from './secret-box.ts';
 
+/** A place builds can run (ShowImageTemplateList): an arch and pool, and the tools found there. */
+export interface BuildEnvironment {
+  arch: string;
+  pool: string;
+  /** Each tool's versions across the place's runners. */
+  tools: Record<string, string[]>;
+  /** When a runner there last announced its tools. */
+  reportedAt: number;
+}
+
 /** Remote runners: registered by an administrator, each with a token stored only as a hash. */
 export class RunnerService {
   constructor(
@@ -90,16 +100,30 @@ export class RunnerService {
     return ['DEFAULT', ...pools];
   }
 
-  /** ShowImageTemplateList: the enabled runners' announcements (where builds can run, with what). */
-  async environments(): Promise<RunnerToolsRecord[]> {
+  /**
+   * ShowImageTemplateList: where builds can run, as any tenant may know it: each place (arch and
+   * pool) the enabled runners announced, with the tools and versions found there, never a runner's
+   * id or host (only the server's operators see those).
+   */
+  async environments(): Promise<BuildEnvironment[]> {
     const [runners, tools] = await Promise.all([
       this.storage.runners.list(),
       this.storage.runners.listTools(),
     ]);
     const disabled = new Set(runners.filter((r) => r.disabled).map((r) => `remote:${r.id}`));
-    return tools
-      .filter((t) => !disabled.has(t.runnerId))
-      .sort((a, b) => a.runnerId.localeCompare(b.runnerId));
+    const places = new Map<string, BuildEnvironment>();
+    for (const t of tools) {
+      if (disabled.has(t.runnerId)) continue;
+      const arch = t.arch ?? '';
+      const pool = t.pool ?? '';
+      const key = `${arch}/${pool}`;
+      const place = places.get(key) ?? { arch, pool, tools: {}, reportedAt: 0 };
+      for (const [tool, version] of Object.entries(t.tools))
+        place.tools[tool] = [...new Set([...(place.tools[tool] ?? []), version])].sort();
+      place.reportedAt = Math.max(place.reportedAt, t.reportedAt);
+      places.set(key, place);
+    }
+    return [...places.values()].sort((a, b) => `${a.arch}/${a.pool}`.localeCompare(`${b.arch}/${b.pool}`));
   }
 
   private async find(id: string): Promise<RunnerRecord> {

@@ -118,7 +118,9 @@ export class Scheduler {
         {
           jobId: job.id,
           trigger: entry.key,
-          reason: job.disabled ? 'the job is disabled' : 'its owner is gone',
+          reason: job.disabled
+            ? 'the job is disabled'
+            : "the job's creator is gone, disabled, or may no longer run it",
         },
         'schedule passed without a build',
       );

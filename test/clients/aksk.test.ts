@@ -15,6 +15,7 @@ import {
   createJob,
   createUser,
   expectCodeArtsError,
+  expectKeystoneError,
   recordLine,
   setRole,
   tokenOf,
@@ -357,6 +358,31 @@ describe('AK/SK signatures, server side', () => {
       );
       // The same signature with the body it was made for is served: the header itself is fine.
       expect((await send({ ...request, body: signed })).statusCode).toBe(200);
+    });
+
+    it('a GET body (the SDK sends {} with its IAM GETs): the signature covers the bytes sent', async () => {
+      const request = {
+        method: 'GET',
+        path: '/v3/projects',
+        query: [['name', 'local']] as [string, string][],
+        key: adminKey,
+      };
+      const signedEmpty = await send({ ...request, body: '{}', signedBody: '{}' });
+      expect(signedEmpty.statusCode, signedEmpty.body).toBe(200);
+      expect(signedEmpty.json().projects).toHaveLength(1);
+      // Signed over nothing, sent with a body: refused (the bytes are read and hashed).
+      expectKeystoneError(
+        await send({ ...request, body: '{"x":1}', signedBody: '' }),
+        401,
+        /verify aksk signature fail/,
+      );
+      // A body over 64 KiB is refused before it is read.
+      const big = 'x'.repeat(65 * 1024);
+      expectKeystoneError(
+        await send({ ...request, body: big, signedBody: big }),
+        401,
+        /body over 64 KiB is not read/,
+      );
     });
 
     it('a JSON body signed as UNSIGNED-PAYLOAD (only non-JSON bodies may be)', async () => {

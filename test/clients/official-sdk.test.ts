@@ -160,6 +160,8 @@ describe('official Huawei Cloud SDK core as the client', () => {
     const [discovery, call] = proxy.exchanges.slice(before);
     expect(discovery).toMatchObject({ method: 'GET', url: '/v3/projects?name=local', status: 200 });
     expect(discovery?.headers['x-project-id']).toBeUndefined();
+    // The SDK signs and sends `{}` as the body of this GET: the server read and checked it.
+    expect(discovery?.body).toBe('{}');
     expect(call?.headers['x-project-id']).toBe(iamProjectId);
 
     // The IAM answers themselves, in Keystone's shapes.

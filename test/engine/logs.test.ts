@@ -188,6 +188,20 @@ describe('build logs', () => {
       more = result.has_more as boolean;
     }
     expect(Buffer.concat(pages).equals(whole)).toBe(true);
+    // Backwards in pages of 4 bytes (one character at most): every page moves, the whole log comes back.
+    const back: Buffer[] = [];
+    for (let end = whole.length, more = true, guard = 0; more; guard++) {
+      expect(guard).toBeLessThan(whole.length);
+      const res = await ek.get(`/v1/log/${job}/1/real-time-log?end_offset=${end}&sort=DESC&size=4`);
+      const { result } = res.json();
+      expect(Number(result.end_offset)).toBe(end);
+      expect(Number(result.start_offset)).toBeLessThan(end);
+      back.unshift(Buffer.from(result.log as string, 'utf8'));
+      end = Number(result.start_offset);
+      more = result.has_more as boolean;
+    }
+    expect(Buffer.concat(back).equals(whole)).toBe(true);
+    expect((await ek.get(`/v1/log/${job}/1/real-time-log?size=3`)).statusCode).toBe(400);
     expect((await ek.get(`/v1/log/${job}/1/real-time-log?size=0`)).statusCode).toBe(400);
     expect((await ek.get(`/v1/log/${job}/1/real-time-log`)).statusCode).toBe(400);
   });

@@ -49,6 +49,8 @@ export async function readUnparsedBody(request: FastifyRequest): Promise<void> {
   if (request.rawBody !== undefined || (request.method !== 'GET' && request.method !== 'HEAD')) return;
   const length = request.headers['content-length'];
   if ((length === undefined || length === '0') && request.headers['transfer-encoding'] === undefined) return;
+  if (length !== undefined && Number(length) > UNPARSED_BODY_LIMIT)
+    throw unauthenticated(`verify aksk signature fail: a ${request.method} body over 64 KiB is not read`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request.raw as AsyncIterable<Buffer>) {

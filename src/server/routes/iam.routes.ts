@@ -55,7 +55,13 @@ export function iamHandlers(
   ) => {
     const slice = projects.slice((page - 1) * perPage, page * perPage);
     const more = page * perPage < projects.length;
-    const at = (n: number) => `${base(request)}${path}?page=${n}&per_page=${perPage}`;
+    // The other pages keep the filters this one was asked with.
+    const at = (n: number) => {
+      const query = new URLSearchParams(request.url.split('?')[1] ?? '');
+      query.set('page', String(n));
+      query.set('per_page', String(perPage));
+      return `${base(request)}${path}?${query.toString()}`;
+    };
     return {
       projects: slice.map((p) => ({
         id: p.id,

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { invalidParam } from '../../domain/errors.ts';
 import type { Principal } from '../../domain/identity.ts';
@@ -21,15 +21,19 @@ function sendFile(
       // Compressed too: the SDKs read a body as a stream only for octet-stream (and zip, images).
       .type('application/octet-stream')
       .header('content-disposition', `attachment; filename="${name}${gzip ? '.gz' : ''}"`)
-      .send(gzip ? stream.pipe(createGzip()) : stream)
+      // pipeline, not pipe: a read that fails midway ends the compressed answer too.
+      .send(gzip ? pipeline(stream, createGzip(), () => undefined) : stream)
   );
 }
 
-/** DownloadBuildRealTimeLog's `size`: a page's most bytes, 1 to MAX_PAGE. */
+/** The smallest page: one character of UTF-8, so that every page holds a whole one and moves on. */
+const MIN_PAGE = 4;
+
+/** DownloadBuildRealTimeLog's `size`: a page's most bytes, MIN_PAGE to MAX_PAGE. */
 function pageSize(text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE)
-    throw invalidParam(`size must be 1 to ${MAX_PAGE} (bytes)`);
+  if (!Number.isInteger(n) || n < MIN_PAGE || n > MAX_PAGE)
+    throw invalidParam(`size must be ${MIN_PAGE} to ${MAX_PAGE} (bytes)`);
   return n;
 }
 

@@ -59,22 +59,25 @@ export function tenantHandlers(deps: RouteDeps): HandlerGroup<TenantOps> {
     // A self-hosted server sells no packages: none ever expires.
     showPackageSpecCountDown: async () => ({ status: 'success', error: null, result: [] }),
     async showImageTemplateList() {
-      const announced = await runners.environments();
+      const places = await runners.environments();
       return {
         result: {
-          image_templates: announced.map((t) => ({
-            image_id: t.runnerId,
-            organization: 'kiln',
-            image_name: t.host,
-            image_label: [t.arch ?? '', t.pool ?? ''].filter((v) => v !== '').join('/'),
-            base_image: '',
-            title: `Runner ${t.host}`,
-            description: Object.entries(t.tools)
-              .sort(([a], [b]) => a.localeCompare(b))
-              .map(([tool, version]) => `${tool} ${version}`)
-              .join(', '),
-            create_time: new Date(t.reportedAt).toISOString(),
-          })),
+          image_templates: places.map((p) => {
+            const label = [p.arch, p.pool].filter((v) => v !== '').join('/') || 'any';
+            return {
+              image_id: label,
+              organization: 'kiln',
+              image_name: label,
+              image_label: label,
+              base_image: '',
+              title: `Runners: ${label}`,
+              description: Object.entries(p.tools)
+                .sort(([a], [b]) => a.localeCompare(b))
+                .map(([tool, versions]) => `${tool} ${versions.join(' | ')}`)
+                .join(', '),
+              create_time: new Date(p.reportedAt).toISOString(),
+            };
+          }),
         },
         error: null,
         status: 'success',

@@ -102,19 +102,24 @@ onEveryStore((store) => {
       expect(disabled.statusCode, disabled.body).toBe(200);
       expect(await specs('arm')).toEqual([]);
       // The environments on offer are the enabled runners, with what they announced.
-      const templates = await get('/v1/image/templates');
+      // The environments on offer are the places of the enabled runners, with their tools, and no
+      // runner's id or host, whoever asks.
+      await createUser(kiln, admin, 'tenant-dev', 'Dev-pass-123');
+      const plain = await tokenOf(kiln, { name: 'tenant-dev', password: 'Dev-pass-123', domain: 'default' });
+      const templates = await get('/v1/image/templates', plain);
       expect(templates.result.image_templates).toEqual([
         {
-          image_id: 'local:server-a',
+          image_id: 'x64',
           organization: 'kiln',
-          image_name: 'server-a',
+          image_name: 'x64',
           image_label: 'x64',
           base_image: '',
-          title: 'Runner server-a',
+          title: 'Runners: x64',
           description: 'git 2.39.5, node 20.19.0',
           create_time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         },
       ]);
+      expect(JSON.stringify(templates)).not.toContain('server-a');
       const countdown = await kiln.call(admin, {
         method: 'POST',
         url: '/v2/resource/countdown',
