@@ -105,9 +105,9 @@ export const PARTLY: Record<string, string> = {
   ShowProjectPermission:
     "what the caller's role allows by the project's matrix (a job with its own may differ); `create_permission` and `group_permission` for developers and owners; role ids as a string (-1 owner, 4 developer, 7 viewer)",
   ShowJobBuildSuccessRatio:
-    "the last `interval` days, today included (server time zone); builds with an outcome (SUCCESS, FAILURE, timeout) count, aborted ones neither way; `total_success_ratio_fraction` is `success/total` (\"4/5\"); a day's `success_ratio` is a percentage, 0 for a day without builds; the latest 10,000 builds of the interval; `repository_name` must be the job's repository (404 otherwise)",
+    "the last `interval` days, today included (server time zone); builds with an outcome (SUCCESS, FAILURE, timeout) count, aborted ones neither way; `total_success_ratio_fraction` is `success/total` (\"4/5\"); a day's `success_ratio` is a percentage, 0 for a day without builds; counts exact (a counting query per day); `repository_name` must be the job's repository (404 otherwise)",
   ShowJobBuildTime:
-    "the finished builds of the last `interval` days, oldest first (the latest 10,000); times in ms; 0s when none; `repository_name` must be the job's repository (404 otherwise)",
+    "the finished builds of the last `interval` days: average, longest and shortest exact, the chart oldest first (the latest 10,000); times in ms; 0s when none; `repository_name` must be the job's repository (404 otherwise)",
   ListRepository: "the repository the job's document names (Kiln's jobs build one; no history of earlier ones is kept)",
   ListRepoBranch: "the branches the job's builds checked out, by name (tags and commits left out; at most 1,000); `repository_name` must be the job's repository",
   ListRecords:

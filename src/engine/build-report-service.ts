@@ -7,7 +7,7 @@ import type { JobRecord, Storage } from '../storage/ports.ts';
 import { requireJob } from './access.ts';
 import { storedJobDocument } from './stored-secrets.ts';
 
-/** The most builds a report over an interval reads (the latest of the interval). */
+/** The most builds ShowJobBuildTime's chart lists (the latest of the interval). */
 export const REPORT_BUILDS = 10_000;
 /** The most branch names ListRepoBranch gives. */
 export const MAX_BRANCHES = 1_000;
@@ -47,55 +47,56 @@ export class BuildReportService {
   /**
    * ShowJobBuildSuccessRatio: over the last `days` days (today included, server zone), how many of
    * the builds with an outcome (SUCCESS, FAILURE, timeout; aborted ones count neither way, as in
-   * ShowJobSuccessRatio) succeeded, in all and per day.
+   * ShowJobSuccessRatio) succeeded, in all and per day: one counting query per day, exact.
    */
   async successRatio(caller: Principal, jobId: string, repository: string, branch: string, days: number) {
-    const { builds, window } = await this.interval(caller, jobId, repository, branch, days);
-    const counted = builds.filter(
-      (b) => b.state === 'SUCCESS' || b.state === 'FAILURE' || b.state === 'timeout',
-    );
+    const { days: dayWindows, branchFilter } = await this.interval(caller, jobId, repository, branch, days);
     const perDay: DayRatio[] = [];
-    for (let day = window.from; day < window.to; day = nextDayStart(day, this.timeZone)) {
-      const next = nextDayStart(day, this.timeZone);
-      const ofDay = counted.filter((b) => b.startTime >= day && b.startTime < next);
-      const ok = ofDay.filter((b) => b.state === 'SUCCESS').length;
+    let success = 0;
+    let total = 0;
+    for (const day of dayWindows) {
+      const counts = await this.storage.builds.outcomeCounts(day, branchFilter);
+      success += counts.success;
+      total += counts.total;
       perDay.push({
-        date: formatWallClock(day, this.timeZone).slice(0, 10),
-        ratio: ofDay.length === 0 ? 0 : Math.round((ok / ofDay.length) * 100),
+        date: formatWallClock(day.from, this.timeZone).slice(0, 10),
+        ratio: counts.total === 0 ? 0 : Math.round((counts.success / counts.total) * 100),
       });
     }
-    const success = counted.filter((b) => b.state === 'SUCCESS').length;
-    return { success, total: counted.length, perDay };
+    return { success, total, perDay };
   }
 
-  /** ShowJobBuildTime: the finished builds of the last `days` days, oldest first, and their times. */
+  /**
+   * ShowJobBuildTime: the build times of the last `days` days' finished builds (exact), and each
+   * of them, oldest first (the latest REPORT_BUILDS of the interval).
+   */
   async buildTimes(caller: Principal, jobId: string, repository: string, branch: string, days: number) {
-    const { builds } = await this.interval(caller, jobId, repository, branch, days);
-    const finished = builds.filter((b) => b.runningStatus === 'Finished' && b.buildTime !== null).reverse();
-    const times = finished.map((b) => b.buildTime as number);
-    return {
-      builds: finished,
-      average: times.length === 0 ? 0 : times.reduce((a, t) => a + t, 0) / times.length,
-      max: times.length === 0 ? 0 : Math.max(...times),
-      min: times.length === 0 ? 0 : Math.min(...times),
-    };
+    const { window, branchFilter } = await this.interval(caller, jobId, repository, branch, days);
+    const [stats, page] = await Promise.all([
+      this.storage.builds.buildTimeStats(window, branchFilter),
+      this.storage.builds.filteredPage(
+        window,
+        branchFilter === undefined ? {} : { branches: [branchFilter] },
+        0,
+        REPORT_BUILDS,
+      ),
+    ]);
+    const finished = page.builds
+      .filter((b) => b.runningStatus === 'Finished' && b.buildTime !== null)
+      .reverse();
+    return { builds: finished, average: stats.average, max: stats.max, min: stats.min };
   }
 
-  /** The job's builds of the last `days` days (the latest REPORT_BUILDS), of `branch` when given. */
+  /** The last `days` days (today included, server zone), whole and day by day, checked for the caller. */
   private async interval(caller: Principal, jobId: string, repository: string, branch: string, days: number) {
     const { job } = await requireJob(this.storage, caller, jobId, 'view');
     requireRepository(job, repository);
     const now = this.clock.now();
-    let from = dayStart(now, this.timeZone);
-    for (let d = 1; d < days; d++) from = dayStart(from - 1, this.timeZone);
-    const window = { jobId: job.id, from, to: nextDayStart(now, this.timeZone) };
-    const { builds } = await this.storage.builds.filteredPage(
-      window,
-      branch === '' ? {} : { branches: [branch] },
-      0,
-      REPORT_BUILDS,
-    );
-    return { builds, window };
+    const starts = [dayStart(now, this.timeZone)];
+    while (starts.length < days) starts.unshift(dayStart(starts[0]! - 1, this.timeZone));
+    const dayWindows = starts.map((from) => ({ jobId: job.id, from, to: nextDayStart(from, this.timeZone) }));
+    const window = { jobId: job.id, from: starts[0]!, to: nextDayStart(now, this.timeZone) };
+    return { window, days: dayWindows, branchFilter: branch === '' ? undefined : branch };
   }
 }
 

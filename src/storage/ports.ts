@@ -558,7 +558,12 @@ export interface BuildStore {
    * timeout: ABORTED ones are left out, as the health score leaves them out), and those of them
    * that succeeded.
    */
-  outcomeCounts(window: BuildWindow): Promise<{ total: number; success: number }>;
+  outcomeCounts(window: BuildWindow, branch?: string): Promise<{ total: number; success: number }>;
+  /** The build times (ms) of the window's finished builds (of `branch` when given): how many, mean, longest, shortest. */
+  buildTimeStats(
+    window: BuildWindow,
+    branch?: string,
+  ): Promise<{ count: number; average: number; max: number; min: number }>;
   /** Unfinished builds of all jobs, by running status (Starting, Running). */
   activeCounts(): Promise<Record<string, number>>;
   /** Unfinished builds of one job, oldest first. */

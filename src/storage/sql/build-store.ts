@@ -349,8 +349,8 @@ export class SqlBuildStore implements BuildStore {
     return row && toBuild(row);
   }
 
-  async outcomeCounts(w: BuildWindow): Promise<{ total: number; success: number }> {
-    const row = await this.db
+  async outcomeCounts(w: BuildWindow, branch?: string): Promise<{ total: number; success: number }> {
+    let q = this.db
       .selectFrom('builds')
       .select([
         (eb) => eb.fn.countAll().as('total'),
@@ -360,9 +360,37 @@ export class SqlBuildStore implements BuildStore {
       .where('start_time', '>=', w.from)
       .where('start_time', '<', w.to)
       .where('running_status', '=', 'Finished')
-      .where('state', 'in', COUNTED_STATES)
-      .executeTakeFirstOrThrow();
+      .where('state', 'in', COUNTED_STATES);
+    if (branch !== undefined) q = q.where('build_type', '=', 'branch').where('code_branch', '=', branch);
+    const row = await q.executeTakeFirstOrThrow();
     return { total: Number(row.total), success: Number(row.success) };
+  }
+
+  async buildTimeStats(
+    w: BuildWindow,
+    branch?: string,
+  ): Promise<{ count: number; average: number; max: number; min: number }> {
+    let q = this.db
+      .selectFrom('builds')
+      .select([
+        (eb) => eb.fn.countAll().as('n'),
+        sql<number>`avg(build_time)`.as('average'),
+        sql<number>`max(build_time)`.as('longest'),
+        sql<number>`min(build_time)`.as('shortest'),
+      ])
+      .where('job_id', '=', w.jobId)
+      .where('start_time', '>=', w.from)
+      .where('start_time', '<', w.to)
+      .where('running_status', '=', 'Finished')
+      .where('build_time', 'is not', null);
+    if (branch !== undefined) q = q.where('build_type', '=', 'branch').where('code_branch', '=', branch);
+    const row = await q.executeTakeFirstOrThrow();
+    return {
+      count: Number(row.n),
+      average: Number(row.average ?? 0),
+      max: Number(row.longest ?? 0),
+      min: Number(row.shortest ?? 0),
+    };
   }
 
   async activeCounts(): Promise<Record<string, number>> {
