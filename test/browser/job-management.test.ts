@@ -249,6 +249,7 @@ describe('the recycle bin in the dashboard', () => {
     await runByViewer.check();
     await page.getByRole('button', { name: 'Save permissions' }).click();
     await page.getByText('This job has its own permissions.').waitFor();
+    await page.screenshot({ path: `${SHOTS}job-permissions.png`, fullPage: true });
     const rows = (await client.showJobRolePermission({ query: { job_id: otherId } })).result;
     expect(rows.find((r) => r.role_name === 'viewer')).toMatchObject({ is_execute: true, is_modify: false });
     await page.getByRole('button', { name: "Follow the project's permissions" }).click();
