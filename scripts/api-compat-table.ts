@@ -102,6 +102,8 @@ export const PARTLY: Record<string, string> = {
   ShowPackageSpecCountDown: 'a self-hosted server sells no packages: `result` is always empty',
   ShowImageTemplateList:
     "the build environments are the places of the enabled runners: one entry per arch/pool (`image_id`, `image_name` and `image_label` all say it; never a runner's id or host), `description` the tools and versions found there; `base_image` is '' (runners are machines, not images); any signed-in user may read it",
+  ShowSummaryBuildJobInfo:
+    "the live jobs the caller may view in their domain: `job_total`, `build_no` (their builds), `avg_success_ratio` (percent of the last 30 days' builds with an outcome that succeeded; 0 without any), `version_total` (the artifacts their builds keep)",
   ShowProjectPermission:
     "what the caller's role allows by the project's matrix (a job with its own may differ); `create_permission` and `group_permission` for developers and owners; role ids as a string (-1 owner, 4 developer, 7 viewer)",
   ShowJobBuildSuccessRatio:

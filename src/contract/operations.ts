@@ -171,6 +171,14 @@ export const operations = {
     auth: 'project',
     response: { 200: tenant.ImageTemplates },
   }),
+  showSummaryBuildJobInfo: op({
+    method: 'GET',
+    path: '/v1/domain/job-summary',
+    summary: 'The jobs the caller may view in their domain: how many, their builds, success, artifacts',
+    tag: 'Projects',
+    auth: 'project',
+    response: { 200: tenant.JobSummaryInfo },
+  }),
   showProjectPermission: op({
     method: 'GET',
     path: '/v1/domain/user-permission',

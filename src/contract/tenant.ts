@@ -162,3 +162,20 @@ export const ImageTemplates = Type.Object({
   error: Type.Null(),
   status: Type.String(),
 });
+
+/** ShowSummaryBuildJobInfo answer: the jobs the caller may view in their domain. */
+export const JobSummaryInfo = Type.Object({
+  status: Type.String(),
+  error: Type.Null(),
+  result: Type.Object({
+    summary: Type.Object({
+      avg_success_ratio: Type.Integer({
+        description:
+          "Percent of the last 30 days' builds with an outcome (SUCCESS, FAILURE, timeout) that succeeded",
+      }),
+      build_no: Type.Integer({ description: 'Builds the jobs have' }),
+      job_total: Type.Integer({ description: 'Live jobs the caller may view in their domain' }),
+      version_total: Type.String({ description: 'Artifacts (versions) their builds keep' }),
+    }),
+  }),
+});

@@ -31,6 +31,7 @@ import { repositoryNameOf } from '../domain/scm.ts';
 import { storedJobDocument, type StoredSecrets } from './stored-secrets.ts';
 import { userLookup } from './user-lookup.ts';
 import { abortQueued } from './stopping.ts';
+import { DAY_MS } from '../domain/time.ts';
 import { groupForJob } from './job-group-service.ts';
 
 /** A job in a list, with what the list shows about its latest build. */
@@ -47,6 +48,9 @@ export interface JobSummary {
   /** What the caller may do with it. */
   permissions: PermissionSet;
 }
+
+/** The days ShowSummaryBuildJobInfo's success ratio covers. */
+export const SUMMARY_DAYS = 30;
 
 /** Random bytes of a webhook secret (32 characters of base64url). */
 const WEBHOOK_SECRET_BYTES = 24;
@@ -473,6 +477,23 @@ export class JobService {
       ),
     );
     return { items: summaries, total };
+  }
+
+  /**
+   * ShowSummaryBuildJobInfo: of the live jobs the caller may view in their domain, how many, how
+   * many builds they have, the share of the last SUMMARY_DAYS' builds with an outcome that
+   * succeeded (a percentage; 0 without any), and how many artifacts they keep.
+   */
+  async domainSummary(caller: Principal) {
+    const since = this.clock.now() - SUMMARY_DAYS * DAY_MS;
+    const s = await this.storage.jobs.summaryVisible(viewerOf(caller), since);
+    const { total, success } = s.outcomes;
+    return {
+      jobs: s.jobs,
+      builds: s.builds,
+      successRatio: total === 0 ? 0 : Math.round((success / total) * 100),
+      artifacts: s.artifacts,
+    };
   }
 
   /** CheckJobCountIsTopLimit (see JobLimit.reached). */

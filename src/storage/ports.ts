@@ -220,6 +220,15 @@ export interface JobAccessRecord {
   role: Role | undefined;
 }
 
+/** ShowSummaryBuildJobInfo's counts. */
+export interface JobsSummary {
+  jobs: number;
+  builds: number;
+  /** Builds with an outcome (SUCCESS, FAILURE, timeout) started since the time asked, and the successes. */
+  outcomes: { total: number; success: number };
+  artifacts: number;
+}
+
 /** Whose recycle bin a listing shows: the deleted jobs of the projects this user can see. */
 /** Whose projects a listing across projects covers (the recycle bin, ListJob). */
 export interface Viewer {
@@ -266,6 +275,11 @@ export interface JobStore {
   ): Promise<{ items: (JobRecord & { favorite: boolean })[]; total: number }>;
   /** How many live jobs (not in the recycle bin) the project has. */
   countLive(projectId: string): Promise<number>;
+  /**
+   * ShowSummaryBuildJobInfo: of the live jobs the viewer may view in their domain, how many there
+   * are, their builds, the outcomes of those started since `since`, and the artifacts they keep.
+   */
+  summaryVisible(viewer: Viewer, since: number): Promise<JobsSummary>;
   /** ListJob: the live jobs of every project the viewer sees, as listByProject filters and pages them. */
   listVisible(viewer: Viewer, query: JobListQuery): Promise<{ items: VisibleJob[]; total: number }>;
   /** Whether the user marked the job a favourite. */

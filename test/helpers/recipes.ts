@@ -149,6 +149,11 @@ export const RECIPES: Record<OperationId, Recipe> = {
     needs: 'self',
     request: async () => ({ method: 'GET', url: '/v1/image/templates' }),
   },
+  showSummaryBuildJobInfo: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v1/domain/job-summary' }),
+  },
   showProjectPermission: {
     names: 'project',
     needs: 'read',

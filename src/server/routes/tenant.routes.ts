@@ -7,14 +7,15 @@ type TenantOps =
   | 'showUserOverPackageQuota'
   | 'showAvailableInnerSpec'
   | 'showPackageSpecCountDown'
-  | 'showImageTemplateList';
+  | 'showImageTemplateList'
+  | 'showSummaryBuildJobInfo';
 
 /**
  * The tenant operations, answered for what a self-hosted server is: in service, nothing charged,
  * no package and no quota, builds on the runners the domain provides.
  */
 export function tenantHandlers(deps: RouteDeps): HandlerGroup<TenantOps> {
-  const { directory, runners } = deps.engine;
+  const { directory, runners, jobs } = deps.engine;
   return {
     async showUserChargeType() {
       return {
@@ -58,6 +59,21 @@ export function tenantHandlers(deps: RouteDeps): HandlerGroup<TenantOps> {
     },
     // A self-hosted server sells no packages: none ever expires.
     showPackageSpecCountDown: async () => ({ status: 'success', error: null, result: [] }),
+    async showSummaryBuildJobInfo({ caller }) {
+      const s = await jobs.domainSummary(caller);
+      return {
+        status: 'success',
+        error: null,
+        result: {
+          summary: {
+            avg_success_ratio: s.successRatio,
+            build_no: s.builds,
+            job_total: s.jobs,
+            version_total: String(s.artifacts),
+          },
+        },
+      };
+    },
     async showImageTemplateList() {
       const places = await runners.environments();
       return {

@@ -1,9 +1,18 @@
 import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import { MAX_BUILD_NUMBER } from '../../domain/build.ts';
 import { FINISHED_STATE, type JobListQuery } from '../../domain/job-list.ts';
+import { COUNTED_STATES } from '../../domain/health.ts';
 import { DAY_MS } from '../../domain/time.ts';
 import type { Role } from '../../domain/roles.ts';
-import type { JobAccessRecord, JobRecord, JobStore, RecycledJob, Viewer, VisibleJob } from '../ports.ts';
+import type {
+  JobAccessRecord,
+  JobRecord,
+  JobsSummary,
+  JobStore,
+  RecycledJob,
+  Viewer,
+  VisibleJob,
+} from '../ports.ts';
 import type { Database, JobRow } from '../schema.ts';
 import { jobToRow, toJobRecord, toProject } from './mappers.ts';
 import { nameContains } from './search.ts';
@@ -95,27 +104,15 @@ export class SqlJobStore implements JobStore {
   }
 
   /**
-   * The live jobs of one project, or of the projects a viewer sees, filtered, sorted and paged as
-   * `query` asks, with whether each is a favourite of `viewerId`, its project's name and the
-   * viewer's role in it.
+   * The live jobs of one project, or of the projects a viewer sees, that `viewerId` may view, with
+   * their project and the viewer's membership joined (`projects`, `member`).
    */
-  private async listJobs(
-    scope: { projectId: string } | { viewer: Viewer },
-    query: JobListQuery,
-    viewerId: string,
-  ) {
-    // The last build is the one numbered last_build_number: one key lookup per job.
+  private visible(scope: { projectId: string } | { viewer: Viewer }, viewerId: string) {
     let q = this.db
       .selectFrom('jobs')
       .innerJoin('projects', 'projects.id', 'jobs.project_id')
       .leftJoin('project_members as member', (join) =>
         join.onRef('member.project_id', '=', 'jobs.project_id').on('member.user_id', '=', viewerId),
-      )
-      .leftJoin('builds as last', (join) =>
-        join.onRef('last.job_id', '=', 'jobs.id').onRef('last.number', '=', 'jobs.last_build_number'),
-      )
-      .leftJoin('job_favourites as fav', (join) =>
-        join.onRef('fav.job_id', '=', 'jobs.id').on('fav.user_id', '=', viewerId),
       )
       .where('jobs.deleted_at', 'is', null);
     if ('projectId' in scope) q = q.where('jobs.project_id', '=', scope.projectId);
@@ -134,6 +131,62 @@ export class SqlJobStore implements JobStore {
         or ${viewBit(sql.ref('member.role'))}
         or (jobs.creator_id = ${viewerId} and ${viewBit(sql`'creator'`)}))`,
     );
+    return q;
+  }
+
+  async summaryVisible(viewer: Viewer, since: number): Promise<JobsSummary> {
+    const ids = () => this.visible({ viewer }, viewer.userId).select('jobs.id');
+    const [jobs, builds, outcomes, artifacts] = await Promise.all([
+      this.visible({ viewer }, viewer.userId)
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow(),
+      this.db
+        .selectFrom('build_counts')
+        .select(sql<number>`coalesce(sum(n), 0)`.as('n'))
+        .where('job_id', 'in', ids())
+        .executeTakeFirstOrThrow(),
+      this.db
+        .selectFrom('builds')
+        .select([
+          (eb) => eb.fn.countAll().as('total'),
+          sql<number>`coalesce(sum(case when state = 'SUCCESS' then 1 else 0 end), 0)`.as('success'),
+        ])
+        .where('job_id', 'in', ids())
+        .where('start_time', '>=', since)
+        .where('running_status', '=', 'Finished')
+        .where('state', 'in', COUNTED_STATES)
+        .executeTakeFirstOrThrow(),
+      this.db
+        .selectFrom('artifacts')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('job_id', 'in', ids())
+        .executeTakeFirstOrThrow(),
+    ]);
+    return {
+      jobs: Number(jobs.n),
+      builds: Number(builds.n),
+      outcomes: { total: Number(outcomes.total), success: Number(outcomes.success) },
+      artifacts: Number(artifacts.n),
+    };
+  }
+
+  /**
+   * The jobs `visible` gives, filtered, sorted and paged as `query` asks, with whether each is a
+   * favourite of `viewerId`, its project's name and the viewer's role in it.
+   */
+  private async listJobs(
+    scope: { projectId: string } | { viewer: Viewer },
+    query: JobListQuery,
+    viewerId: string,
+  ) {
+    // The last build is the one numbered last_build_number: one key lookup per job.
+    let q = this.visible(scope, viewerId)
+      .leftJoin('builds as last', (join) =>
+        join.onRef('last.job_id', '=', 'jobs.id').onRef('last.number', '=', 'jobs.last_build_number'),
+      )
+      .leftJoin('job_favourites as fav', (join) =>
+        join.onRef('fav.job_id', '=', 'jobs.id').on('fav.user_id', '=', viewerId),
+      );
     if (query.search) q = q.where(nameContains('jobs.name', query.search));
     if (query.creatorId) q = q.where('jobs.creator_id', '=', query.creatorId);
     if (query.favorites) q = q.where('fav.job_id', 'is not', null);

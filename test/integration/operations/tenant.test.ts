@@ -4,9 +4,12 @@ import { createTestKiln } from '../../helpers/app.ts';
 import {
   ADMIN,
   createDomain,
+  createJob,
   createUser,
   expectCodeArtsError,
+  importRecords,
   onEveryStore,
+  recordLine,
   setRole,
   tokenOf,
 } from '../../helpers/foundation.ts';
@@ -131,6 +134,50 @@ onEveryStore((store) => {
         400,
         'CB.00060200',
       );
+    });
+
+    it('sums up the jobs the caller may view (ShowSummaryBuildJobInfo)', async () => {
+      const summary = async (token = admin) => (await get('/v1/domain/job-summary', token)).result.summary;
+      const before = await summary();
+      expect(Object.keys(before).sort()).toEqual([
+        'avg_success_ratio',
+        'build_no',
+        'job_total',
+        'version_total',
+      ]);
+      const job = await createJob(kiln, admin, project, { job_name: 'summed' });
+      // Three finished builds in the last 30 days (one failed), and one older success.
+      const now = kiln.clock.now();
+      await importRecords(kiln, admin, job, [
+        recordLine(1, { start_time: now - 40 * 86_400_000 }),
+        recordLine(2, { start_time: now - 3 * 86_400_000 }),
+        recordLine(3, { start_time: now - 2 * 86_400_000, state: 'FAILURE' }),
+        recordLine(4, { start_time: now - 86_400_000 }),
+      ]);
+      const after = await summary();
+      expect(after.job_total).toBe(before.job_total + 1);
+      expect(after.build_no).toBe(before.build_no + 4);
+      expect(after.version_total).toBe(before.version_total);
+      expect(before).toMatchObject({ build_no: 0, avg_success_ratio: 0 });
+      expect(after.avg_success_ratio).toBe(67);
+      // A viewer the job's matrix keeps from it does not count it.
+      await createUser(kiln, admin, 'summary-viewer', 'Viewer-pass-1');
+      await setRole(kiln, admin, project, 'summary-viewer', 'viewer');
+      const viewer = await tokenOf(kiln, {
+        name: 'summary-viewer',
+        password: 'Viewer-pass-1',
+        domain: 'default',
+      });
+      const seen = await summary(viewer);
+      await kiln.call(admin, {
+        method: 'POST',
+        url: '/v1/job/permissions/batch',
+        payload: { job_ids: [job], permissions: [{ role_id: 7, is_view: false }] },
+      });
+      expect(await summary(viewer)).toMatchObject({
+        job_total: seen.job_total - 1,
+        build_no: seen.build_no - 4,
+      });
     });
 
     it('lists the statuses of the domains the caller may see', async () => {
