@@ -71,3 +71,53 @@ export const RepoBranchQuery = Type.Object({
 
 /** ListRepoBranch answer. */
 export const BranchesResult = Type.Object({ status: Type.String(), result: Type.Array(Type.String()) });
+
+/** Kiln's insights query: the last `days` days, today included (server time zone). */
+export const InsightsQuery = Type.Object({
+  days: Type.Optional(
+    WireInt({ minimum: 1, maximum: 366, default: 90, description: 'Days, today included' }),
+  ),
+});
+
+const MsOrNull = Type.Union([Type.Integer(), Type.Null()]);
+
+/** Kiln's insights of a job (no CodeArts operation has them). */
+export const InsightsResult = Type.Object({
+  result: Type.Object({
+    job_id: Type.String(),
+    from: Type.String({ description: 'yyyy-MM-dd HH:mm:ss, server time zone' }),
+    to: Type.String({ description: 'yyyy-MM-dd HH:mm:ss (exclusive), server time zone' }),
+    default_branch: Type.String({ description: "The job's branch: the one delivery measures count" }),
+    builds_read: Type.Integer(),
+    complete: Type.Boolean({ description: 'false when the window held more than the 100,000 builds read' }),
+    flaky: Type.Array(
+      Type.Object({
+        commit_id: Type.String(),
+        builds: Type.Array(
+          Type.Object({ build_number: Type.Integer(), state: Type.String(), start_time: Type.Integer() }),
+        ),
+      }),
+      { description: 'Commits built more than once with different outcomes (SUCCESS and FAILURE/timeout)' },
+    ),
+    weeks: Type.Array(
+      Type.Object({
+        week: Type.String({ description: 'yyyy-MM-dd of its Monday' }),
+        builds: Type.Integer({ description: 'Builds started in the week' }),
+        default_branch_builds: Type.Integer({
+          description: 'Of the default branch, finished with an outcome',
+        }),
+        default_branch_failures: Type.Integer(),
+        change_failure_rate: Type.Number({ description: 'failures / default-branch builds (0..1)' }),
+        time_to_restore_ms: Type.Union([Type.Integer(), Type.Null()], {
+          description: "Mean ms from a failure that turned the default branch red to the next success's end",
+        }),
+        lead_time_ms: Type.Union([Type.Integer(), Type.Null()], {
+          description: "Median ms from a commit's time to its first successful build's end",
+        }),
+        duration_p50_ms: MsOrNull,
+        duration_p90_ms: MsOrNull,
+      }),
+    ),
+  }),
+  status: Type.String(),
+});

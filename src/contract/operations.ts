@@ -732,6 +732,17 @@ export const operations = {
     query: views.RecordsFilterQuery,
     response: { 200: views.RecordsPageResult },
   }),
+  showJobInsights: op({
+    method: 'GET',
+    path: '/v1/kiln/jobs/{job_id}/insights',
+    summary:
+      "Kiln: a job's flaky commits and, per week, delivery measures (frequency, change failure rate, time to restore, lead time) and build times",
+    tag: 'Kiln',
+    auth: 'project',
+    params: JobIdParams,
+    query: insight.InsightsQuery,
+    response: { 200: insight.InsightsResult },
+  }),
   showJobBuildSuccessRatio: op({
     method: 'GET',
     path: '/v1/report/ratio',

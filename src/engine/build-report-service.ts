@@ -6,9 +6,15 @@ import { dayStart, formatWallClock, nextDayStart } from '../domain/time.ts';
 import type { JobRecord, Storage } from '../storage/ports.ts';
 import { requireJob } from './access.ts';
 import { storedJobDocument } from './stored-secrets.ts';
+import { insightsOf } from '../domain/insights.ts';
 
 /** The most builds ShowJobBuildTime's chart lists (the latest of the interval). */
 export const REPORT_BUILDS = 10_000;
+/** The most builds Kiln's insights read of a window (the latest); `complete` says when there were more. */
+export const INSIGHT_BUILDS = 100_000;
+/** The longest window of the insights, in days. */
+export const MAX_INSIGHT_DAYS = 366;
+
 /** The most branch names ListRepoBranch gives. */
 export const MAX_BRANCHES = 1_000;
 
@@ -87,16 +93,41 @@ export class BuildReportService {
     return { builds: finished, average: stats.average, max: stats.max, min: stats.min };
   }
 
+  /**
+   * Kiln's insights of a job over the last `days` days: flaky commits and, per week, delivery
+   * measures and build times (domain/insights.ts), from the builds of the window alone.
+   */
+  async insights(caller: Principal, jobId: string, days: number) {
+    const { job } = await requireJob(this.storage, caller, jobId, 'view');
+    const { window } = this.lastDays(job.id, days);
+    const { builds, total } = await this.storage.builds.filteredPage(window, {}, 0, INSIGHT_BUILDS);
+    const defaultBranch = storedJobDocument(job.config).scms?.[0]?.branch ?? '';
+    return {
+      job,
+      window,
+      defaultBranch,
+      read: builds.length,
+      complete: builds.length === total,
+      ...insightsOf(builds, window, defaultBranch, this.timeZone),
+    };
+  }
+
+  /** The last `days` days (today included, server zone), whole and day by day. */
+  private lastDays(jobId: string, days: number) {
+    const now = this.clock.now();
+    const starts = [dayStart(now, this.timeZone)];
+    while (starts.length < days) starts.unshift(dayStart(starts[0]! - 1, this.timeZone));
+    return {
+      window: { jobId, from: starts[0]!, to: nextDayStart(now, this.timeZone) },
+      days: starts.map((from) => ({ jobId, from, to: nextDayStart(from, this.timeZone) })),
+    };
+  }
+
   /** The last `days` days (today included, server zone), whole and day by day, checked for the caller. */
   private async interval(caller: Principal, jobId: string, repository: string, branch: string, days: number) {
     const { job } = await requireJob(this.storage, caller, jobId, 'view');
     requireRepository(job, repository);
-    const now = this.clock.now();
-    const starts = [dayStart(now, this.timeZone)];
-    while (starts.length < days) starts.unshift(dayStart(starts[0]! - 1, this.timeZone));
-    const dayWindows = starts.map((from) => ({ jobId: job.id, from, to: nextDayStart(from, this.timeZone) }));
-    const window = { jobId: job.id, from: starts[0]!, to: nextDayStart(now, this.timeZone) };
-    return { window, days: dayWindows, branchFilter: branch === '' ? undefined : branch };
+    return { ...this.lastDays(job.id, days), branchFilter: branch === '' ? undefined : branch };
   }
 }
 

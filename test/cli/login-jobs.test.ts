@@ -276,6 +276,55 @@ describe('kiln login and kiln jobs, real processes', () => {
     expect(bad.stderr).toContain('fly: permissions are view, execute');
   });
 
+  it("shows a job's insights by week and its flaky commits", async () => {
+    const created = await user.run([
+      'jobs',
+      'create',
+      '-f',
+      file('insight.yaml', JOB_YAML.replace('hello-cli', 'insight-cli')),
+      '--project',
+      'default',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const id = created.stdout.trim();
+    const now = Date.now();
+    const line = (n: number, state: string, commit: string) =>
+      JSON.stringify({
+        number: n,
+        build_time: 60_000,
+        start_time: now - (4 - n) * 3_600_000,
+        job_running_status: 'Finished',
+        state,
+        user_id: 'u',
+        executor: 'admin',
+        nickname: 'Admin',
+        daily_build_number: `20240101.${n}`,
+        trigger_type: 'Manual',
+        cost_time: 61_000,
+        commit_id: commit,
+        build_type: 'branch',
+        code_branch: 'main',
+        scm_type: 'git',
+        scm_web_url: '',
+        commit_detail_url: '',
+      });
+    const history = file(
+      'insight.jsonl',
+      [line(1, 'FAILURE', 'c0ffee01'), line(2, 'SUCCESS', 'c0ffee01')].join('\n'),
+    );
+    const imported = await user.run(['import-records', '--job', id, history]);
+    expect(imported.code, imported.stderr).toBe(0);
+    const table = await user.run(['jobs', 'insights', id, '--days', '7']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toContain('failure rate (main)');
+    expect(table.stdout).toContain('50 %');
+    expect(table.stdout).toContain('Flaky c0ffee01: #1 FAILURE, #2 SUCCESS');
+    const json = JSON.parse((await user.run(['jobs', 'insights', id, '-o', 'json'])).stdout) as {
+      builds: number;
+    }[];
+    expect(json.reduce((n, w) => n + w.builds, 0)).toBe(2);
+  });
+
   it("shows a job's webhook and rotates its secret", async () => {
     const created = await user.run([
       'jobs',

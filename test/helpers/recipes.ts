@@ -692,6 +692,11 @@ export const RECIPES: Record<OperationId, Recipe> = {
       url: `/v1/log/${fx.jobId}/${fx.buildNo}/real-time-log?start_offset=0&end_offset=0&size=4096`,
     }),
   },
+  showJobInsights: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/kiln/jobs/${fx.jobId}/insights?days=30` }),
+  },
   showJobBuildSuccessRatio: {
     names: 'job',
     needs: 'read',

@@ -10,6 +10,7 @@ import { RowWriter, type Column, type OutputFormat } from '../output.ts';
 import { registerJobCopy } from './job-copy.ts';
 import { registerJobHistory } from './job-history.ts';
 import { registerJobPermissions } from './job-permissions.ts';
+import { registerJobInsights } from './job-insights.ts';
 import { resolveProject } from './projects.ts';
 import { resolveGroup } from './groups.ts';
 
@@ -236,5 +237,6 @@ export function registerJobs(program: Command, ctx: CliContext): void {
   registerWebhookCommand(jobs, ctx);
   registerJobHistory(jobs, ctx);
   registerJobPermissions(jobs, ctx);
+  registerJobInsights(jobs, ctx);
   registerJobCopy(jobs, ctx);
 }

@@ -1,10 +1,12 @@
+import { formatWallClock } from '../../domain/time.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
 
-type ReportOps = 'showJobBuildSuccessRatio' | 'showJobBuildTime' | 'listRepository' | 'listRepoBranch';
+type ReportOps =
+  'showJobBuildSuccessRatio' | 'showJobBuildTime' | 'listRepository' | 'listRepoBranch' | 'showJobInsights';
 
 /** A job's build insight: success ratio and build time over days, its repository and branches. */
 export function buildReportHandlers(deps: RouteDeps): HandlerGroup<ReportOps> {
-  const { reports } = deps.engine;
+  const { reports, timeZone } = deps.engine;
   return {
     async showJobBuildSuccessRatio({ caller, query }) {
       const branch = query.branch ?? '';
@@ -41,6 +43,39 @@ export function buildReportHandlers(deps: RouteDeps): HandlerGroup<ReportOps> {
             build_number: b.number,
             build_time: b.buildTime ?? 0,
             build_result: b.state,
+          })),
+        },
+        status: 'success',
+      };
+    },
+    async showJobInsights({ caller, params, query }) {
+      const r = await reports.insights(caller, params.job_id, query.days ?? 90);
+      return {
+        result: {
+          job_id: r.job.id,
+          from: formatWallClock(r.window.from, timeZone),
+          to: formatWallClock(r.window.to, timeZone),
+          default_branch: r.defaultBranch,
+          builds_read: r.read,
+          complete: r.complete,
+          flaky: r.flaky.map((f) => ({
+            commit_id: f.commitId,
+            builds: f.builds.map((b) => ({
+              build_number: b.number,
+              state: b.state,
+              start_time: b.startTime,
+            })),
+          })),
+          weeks: r.weeks.map((w) => ({
+            week: w.week,
+            builds: w.builds,
+            default_branch_builds: w.defaultBranchBuilds,
+            default_branch_failures: w.defaultBranchFailures,
+            change_failure_rate: w.changeFailureRate,
+            time_to_restore_ms: w.timeToRestoreMs,
+            lead_time_ms: w.leadTimeMs,
+            duration_p50_ms: w.durationP50Ms,
+            duration_p90_ms: w.durationP90Ms,
           })),
         },
         status: 'success',

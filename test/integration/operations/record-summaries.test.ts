@@ -301,6 +301,37 @@ onEveryStore((store) => {
       );
     });
 
+    it("Kiln's insights: per week, delivery measures and build times; flaky commits", async () => {
+      const res = await kiln.call(admin, { method: 'GET', url: `/v1/kiln/jobs/${job}/insights?days=7` });
+      expect(res.statusCode, res.body).toBe(200);
+      const { result } = res.json();
+      expect(result).toMatchObject({
+        job_id: job,
+        from: '2023-11-10 00:00:00',
+        to: '2023-11-17 00:00:00',
+        default_branch: 'main',
+        builds_read: 5,
+        complete: true,
+        flaky: [],
+      });
+      expect(result.weeks.map((w: { week: string }) => w.week)).toEqual(['2023-11-06', '2023-11-13']);
+      expect(result.weeks[0]).toMatchObject({
+        builds: 3,
+        default_branch_builds: 3,
+        default_branch_failures: 0,
+      });
+      // Build 4 failed on Nov 13 and build 5 passed a day later.
+      expect(result.weeks[1]).toMatchObject({
+        builds: 2,
+        default_branch_failures: 1,
+        change_failure_rate: 0.5,
+        time_to_restore_ms: 86_400_000,
+        duration_p50_ms: 1000,
+      });
+      const bad = await kiln.call(admin, { method: 'GET', url: `/v1/kiln/jobs/${job}/insights?days=400` });
+      expectCodeArtsError(bad, 400, 'CB.00060200');
+    });
+
     it('ShowBuildDetails says whether a build runs and how it ended, and the caller’s region', async () => {
       const details = async (n: number) => {
         const res = await kiln.call(admin, { method: 'GET', url: `/v1/job/${job}/${n}/build-info` });

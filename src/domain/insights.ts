@@ -1,0 +1,139 @@
+import type { Build } from './build.ts';
+import { dayStart, formatWallClock, nextDayStart } from './time.ts';
+
+/**
+ * What a job's build history says beyond its records (Kiln's own insight, no CodeArts operation):
+ * flaky commits, the delivery measures a build service can know (DORA's, as far as builds tell
+ * them), and build times, per week. Computed from the builds of the window alone.
+ */
+
+/** A commit built more than once in the window with different outcomes. */
+export interface FlakyCommit {
+  commitId: string;
+  builds: { number: number; state: string; startTime: number }[];
+}
+
+/** One week (Monday to Sunday, server zone) of delivery measures. */
+export interface WeekInsight {
+  /** yyyy-MM-dd of its Monday. */
+  week: string;
+  /** Builds started in the week. */
+  builds: number;
+  /** Finished builds of the default branch with an outcome (SUCCESS, FAILURE, timeout). */
+  defaultBranchBuilds: number;
+  /** Of those, the failed ones (FAILURE, timeout). */
+  defaultBranchFailures: number;
+  /** failures / builds of the default branch, 0..1 (0 without builds). */
+  changeFailureRate: number;
+  /** Mean ms from a failed default-branch build's end to the next success's end; null if none restored. */
+  timeToRestoreMs: number | null;
+  /** Median ms from a commit's time to the end of its first successful default-branch build; null if none. */
+  leadTimeMs: number | null;
+  /** Build time (ms) percentiles of the week's finished builds; null without any. */
+  durationP50Ms: number | null;
+  durationP90Ms: number | null;
+}
+
+export interface Insights {
+  flaky: FlakyCommit[];
+  weeks: WeekInsight[];
+}
+
+const FAILED = new Set(['FAILURE', 'timeout']);
+const COUNTED = new Set(['SUCCESS', 'FAILURE', 'timeout']);
+
+/** The value at `p` (0..1) of sorted numbers (nearest rank); null when there are none. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? null;
+}
+
+/** The Monday 00:00 (server zone) of the week holding `epochMs`. */
+export function weekStart(epochMs: number, zone: string): number {
+  let day = dayStart(epochMs, zone);
+  // 1970-01-05 was a Monday: count whole days from a known Monday in the zone's wall clock.
+  for (let i = 0; i < 7 && new Date(formatWallClock(day, zone).slice(0, 10)).getUTCDay() !== 1; i++)
+    day = dayStart(day - 1, zone);
+  return day;
+}
+
+/**
+ * The insights of `builds` (any order) started in [from, to), the default branch being
+ * `defaultBranch` ('' : every branch counts as it).
+ */
+export function insightsOf(
+  builds: readonly Build[],
+  window: { from: number; to: number },
+  defaultBranch: string,
+  zone: string,
+): Insights {
+  const ordered = [...builds].sort((a, b) => a.startTime - b.startTime || a.number - b.number);
+
+  const byCommit = new Map<string, Build[]>();
+  for (const b of ordered) {
+    if (b.commitId === '' || b.runningStatus !== 'Finished' || !COUNTED.has(b.state)) continue;
+    byCommit.set(b.commitId, [...(byCommit.get(b.commitId) ?? []), b]);
+  }
+  const flaky: FlakyCommit[] = [];
+  for (const [commitId, list] of byCommit) {
+    if (list.some((b) => b.state === 'SUCCESS') && list.some((b) => FAILED.has(b.state)))
+      flaky.push({
+        commitId,
+        builds: list.map((b) => ({ number: b.number, state: b.state, startTime: b.startTime })),
+      });
+  }
+
+  const onDefault = (b: Build) =>
+    defaultBranch === '' || (b.buildType === 'branch' && b.codeBranch === defaultBranch);
+  const finishedDefault = ordered.filter(
+    (b) => onDefault(b) && b.runningStatus === 'Finished' && COUNTED.has(b.state) && b.finishedAt !== null,
+  );
+  // Time to restore: each failure that starts a red spell, to the success that ends it.
+  const restores: { at: number; ms: number }[] = [];
+  let redSince: number | null = null;
+  for (const b of finishedDefault) {
+    if (FAILED.has(b.state)) redSince ??= b.finishedAt as number;
+    else if (redSince !== null) {
+      restores.push({ at: redSince, ms: (b.finishedAt as number) - redSince });
+      redSince = null;
+    }
+  }
+  // Lead time: a commit's time to the end of its first successful build of the default branch.
+  const firstSuccess = new Map<string, Build>();
+  for (const b of finishedDefault)
+    if (b.state === 'SUCCESS' && b.commitTime !== null && b.finishedAt !== null && !firstSuccess.has(b.commitId))
+      firstSuccess.set(b.commitId, b);
+
+  const weeks: WeekInsight[] = [];
+  for (let start = weekStart(window.from, zone); start < window.to; ) {
+    let end = start;
+    for (let d = 0; d < 7; d++) end = nextDayStart(end, zone);
+    const inWeek = (t: number) => t >= start && t < end;
+    const built = ordered.filter((b) => inWeek(b.startTime));
+    const counted = finishedDefault.filter((b) => inWeek(b.startTime));
+    const failures = counted.filter((b) => FAILED.has(b.state)).length;
+    const restored = restores.filter((r) => inWeek(r.at)).map((r) => r.ms);
+    const leads = [...firstSuccess.values()]
+      .filter((b) => inWeek(b.finishedAt as number))
+      .map((b) => Math.max(0, (b.finishedAt as number) - (b.commitTime as number)))
+      .sort((x, y) => x - y);
+    const times = built
+      .filter((b) => b.runningStatus === 'Finished' && b.buildTime !== null)
+      .map((b) => b.buildTime as number)
+      .sort((x, y) => x - y);
+    weeks.push({
+      week: formatWallClock(start, zone).slice(0, 10),
+      builds: built.length,
+      defaultBranchBuilds: counted.length,
+      defaultBranchFailures: failures,
+      changeFailureRate: counted.length === 0 ? 0 : Math.round((failures / counted.length) * 1000) / 1000,
+      timeToRestoreMs:
+        restored.length === 0 ? null : Math.round(restored.reduce((a, x) => a + x, 0) / restored.length),
+      leadTimeMs: percentile(leads, 0.5),
+      durationP50Ms: percentile(times, 0.5),
+      durationP90Ms: percentile(times, 0.9),
+    });
+    start = end;
+  }
+  return { flaky, weeks };
+}

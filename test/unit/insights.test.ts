@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { insightsOf, percentile, weekStart } from '../../src/domain/insights.ts';
+import { build } from '../helpers/records.ts';
+
+/**
+ * Kiln's insights against a history computed by hand: two weeks of a job on `main`, a commit that
+ * failed twice and then passed (flaky), a timeout restored the next day, a feature branch and an
+ * aborted build that the delivery measures leave out.
+ */
+
+const H = 3_600_000;
+const M = 60_000;
+const at = (day: number, hour: number, minute = 0) => Date.UTC(2023, 10, day, hour, minute);
+
+function b(n: number, start: number, end: number, o: Parameters<typeof build>[3] = {}) {
+  return build('j'.repeat(32), n, start, {
+    finishedAt: end,
+    buildTime: end - start,
+    codeBranch: 'main',
+    ...o,
+  });
+}
+
+const HISTORY = [
+  b(1, at(6, 10), at(6, 10, 10), { commitId: 'a', commitTime: at(6, 9) }),
+  b(2, at(7, 10), at(7, 10, 5), { commitId: 'b', commitTime: at(7, 9), state: 'FAILURE' }),
+  b(3, at(7, 12), at(7, 12, 5), { commitId: 'b', commitTime: at(7, 9), state: 'FAILURE' }),
+  b(4, at(8, 10), at(8, 10, 20), { commitId: 'b', commitTime: at(7, 9) }),
+  b(5, at(8, 11), at(8, 11, 1), { commitId: 'c', commitTime: at(8, 10, 30), codeBranch: 'feature' }),
+  b(6, at(13, 10), at(13, 10, 30), { commitId: 'd', commitTime: at(13, 9), state: 'timeout' }),
+  b(7, at(14, 10), at(14, 10, 10), { commitId: 'e', commitTime: at(14, 9, 40) }),
+  b(8, at(14, 11), at(14, 11, 1), { commitId: 'e', state: 'ABORTED', buildTime: null }),
+];
+
+describe('insights', () => {
+  it('finds the commit built with different outcomes', () => {
+    const { flaky } = insightsOf(HISTORY, { from: at(6, 0), to: at(20, 0) }, 'main', 'UTC');
+    expect(flaky).toEqual([
+      {
+        commitId: 'b',
+        builds: [
+          { number: 2, state: 'FAILURE', startTime: at(7, 10) },
+          { number: 3, state: 'FAILURE', startTime: at(7, 12) },
+          { number: 4, state: 'SUCCESS', startTime: at(8, 10) },
+        ],
+      },
+    ]);
+  });
+
+  it('measures each week: frequency, change failure rate, time to restore, lead time, build times', () => {
+    // Shuffled: the order builds come in does not matter.
+    const { weeks } = insightsOf([...HISTORY].reverse(), { from: at(6, 0), to: at(20, 0) }, 'main', 'UTC');
+    expect(weeks).toEqual([
+      {
+        week: '2023-11-06',
+        builds: 5,
+        defaultBranchBuilds: 4,
+        defaultBranchFailures: 2,
+        changeFailureRate: 0.5,
+        // Red from build 2's end (Nov 7 10:05) to build 4's end (Nov 8 10:20).
+        timeToRestoreMs: 24 * H + 15 * M,
+        // Commit a: 70 min; commit b: 25 h 20 min; the median by nearest rank is the lower.
+        leadTimeMs: 70 * M,
+        // 1, 5, 5, 10, 20 minutes (the feature build's 1 min counts: build times are every branch's).
+        durationP50Ms: 5 * M,
+        durationP90Ms: 20 * M,
+      },
+      {
+        week: '2023-11-13',
+        builds: 3,
+        defaultBranchBuilds: 2,
+        defaultBranchFailures: 1,
+        changeFailureRate: 0.5,
+        timeToRestoreMs: 23 * H + 40 * M,
+        leadTimeMs: 30 * M,
+        durationP50Ms: 10 * M,
+        durationP90Ms: 30 * M,
+      },
+    ]);
+  });
+
+  it('counts every branch when the job names none, and gives nulls for an empty week', () => {
+    const { weeks } = insightsOf(HISTORY, { from: at(6, 0), to: at(27, 0) }, '', 'UTC');
+    expect(weeks[0]).toMatchObject({
+      defaultBranchBuilds: 5,
+      defaultBranchFailures: 2,
+      changeFailureRate: 0.4,
+    });
+    expect(weeks[2]).toEqual({
+      week: '2023-11-20',
+      builds: 0,
+      defaultBranchBuilds: 0,
+      defaultBranchFailures: 0,
+      changeFailureRate: 0,
+      timeToRestoreMs: null,
+      leadTimeMs: null,
+      durationP50Ms: null,
+      durationP90Ms: null,
+    });
+  });
+
+  it('finds Mondays in the server zone and percentiles by nearest rank', () => {
+    expect(new Date(weekStart(at(12, 23), 'UTC')).toISOString()).toBe('2023-11-06T00:00:00.000Z');
+    // Monday 00:30 in Shanghai is Sunday 16:30 UTC: still that Monday's week there.
+    expect(weekStart(Date.UTC(2023, 10, 12, 16, 30), 'Asia/Shanghai')).toBe(Date.UTC(2023, 10, 12, 16, 0));
+    expect(percentile([1, 2, 3, 4], 0.5)).toBe(2);
+    expect(percentile([1, 2, 3, 4], 0.9)).toBe(4);
+    expect(percentile([], 0.5)).toBeNull();
+  });
+});
