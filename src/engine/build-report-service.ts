@@ -100,7 +100,7 @@ export class BuildReportService {
   async insights(caller: Principal, jobId: string, days: number) {
     const { job } = await requireJob(this.storage, caller, jobId, 'view');
     const { window } = this.lastDays(job.id, days);
-    const { builds, total } = await this.storage.builds.filteredPage(window, {}, 0, INSIGHT_BUILDS);
+    const { builds, total } = await this.storage.builds.insightRows(window, INSIGHT_BUILDS);
     const defaultBranch = storedJobDocument(job.config).scms?.[0]?.branch ?? '';
     return {
       job,

@@ -7,6 +7,7 @@ import type { Domain, IamProject, Membership, Project, TokenScope, User } from '
 import type { RunnerPlace } from '../domain/resource-match.ts';
 import type { Role } from '../domain/roles.ts';
 import type { RecordFilter } from '../domain/record-filter.ts';
+import type { InsightBuild } from '../domain/insights.ts';
 import type { PermissionRole, PermissionSet } from '../domain/job-permissions.ts';
 import type { SqlDialectName } from './sql/dialect.ts';
 
@@ -549,6 +550,11 @@ export interface BuildStore {
     offset: number,
     limit: number,
   ): Promise<{ builds: Build[]; total: number }>;
+  /**
+   * What the insights read of the window's builds (the latest `limit`, newest first), and how many
+   * the window holds: ten columns, not the whole row.
+   */
+  insightRows(window: BuildWindow, limit: number): Promise<{ builds: InsightBuild[]; total: number }>;
   /** Names of the branches the job's builds checked out, sorted, at most `limit`. */
   branchesOf(jobId: string, limit: number): Promise<string[]>;
   /** The window counted per day, in one statement whatever its length (cost grows with its days). */

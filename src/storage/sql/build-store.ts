@@ -1,5 +1,6 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { RecordFilter } from '../../domain/record-filter.ts';
+import type { InsightBuild } from '../../domain/insights.ts';
 import type { Build, BuildState } from '../../domain/build.ts';
 import { COUNTED_STATES } from '../../domain/health.ts';
 import type { RecordRenderer } from '../../domain/rendered-record.ts';
@@ -15,6 +16,7 @@ import type {
   WindowSeek,
 } from '../ports.ts';
 import type { Database } from '../schema.ts';
+import { ARRAY_ROWS } from './array-rows.ts';
 import { bucketOf, countInWindow, indexWindow, pageAt, pageInWindow, recordsAt } from './build-window.ts';
 import { BUILD_COLUMNS, buildToRow, num, recordToKeep, toBuild } from './mappers.ts';
 import { ROW_LIST } from './row-list-insert.ts';
@@ -37,6 +39,20 @@ function insertText(columns: string[], rows: number, positional: boolean): strin
   if (rows === 1 || rows === ROWS_PER_STATEMENT) texts.set(key, text);
   return text;
 }
+
+/** The columns insightRows reads, in order (PostgreSQL gives them as a row object). */
+const INSIGHT_COLUMNS = [
+  'number',
+  'start_time',
+  'finished_at',
+  'running_status',
+  'state',
+  'commit_id',
+  'commit_time',
+  'build_type',
+  'code_branch',
+  'build_time',
+] as const;
 
 /** SQL BuildStore. */
 export class SqlBuildStore implements BuildStore {
@@ -282,6 +298,38 @@ export class SqlBuildStore implements BuildStore {
       q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
     ]);
     return { builds: rows.map((row) => toBuild(row)), total: Number(count.n) };
+  }
+
+  async insightRows(w: BuildWindow, limit: number): Promise<{ builds: InsightBuild[]; total: number }> {
+    // Arrays, not row objects (array-rows.ts): a 90-day window of a busy job is tens of
+    // thousands of rows, and building an object for each costs more than the query.
+    const [{ rows }, total] = await Promise.all([
+      sql<unknown[] | Record<string, unknown>>`${sql.raw(ARRAY_ROWS)}
+        select number, start_time, finished_at, running_status, state, commit_id, commit_time,
+          build_type, code_branch, build_time
+        from builds where job_id = ${w.jobId} and start_time >= ${w.from} and start_time < ${w.to}
+        order by start_time desc, number desc limit ${limit}`.execute(this.db),
+      countInWindow(this.db, w),
+    ]);
+    const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+    return {
+      builds: rows.map((row) => {
+        const r = Array.isArray(row) ? row : INSIGHT_COLUMNS.map((c) => row[c]);
+        return {
+          number: Number(r[0]),
+          startTime: Number(r[1]),
+          finishedAt: n(r[2]),
+          runningStatus: r[3] as InsightBuild['runningStatus'],
+          state: r[4] as InsightBuild['state'],
+          commitId: r[5] as string,
+          commitTime: n(r[6]),
+          buildType: r[7] as InsightBuild['buildType'],
+          codeBranch: r[8] as string,
+          buildTime: n(r[9]),
+        };
+      }),
+      total,
+    };
   }
 
   async branchesOf(jobId: string, limit: number): Promise<string[]> {
