@@ -397,20 +397,25 @@ export class SqlBuildStore implements BuildStore {
     return row && toBuild(row);
   }
 
-  async outcomeCounts(w: BuildWindow, branch?: string): Promise<{ total: number; success: number }> {
-    let q = this.db
+  /** The finished builds started in the window, of `branch` when given (the reports' base). */
+  private finishedIn(w: BuildWindow, branch: string | undefined) {
+    const q = this.db
       .selectFrom('builds')
+      .where('job_id', '=', w.jobId)
+      .where('start_time', '>=', w.from)
+      .where('start_time', '<', w.to)
+      .where('running_status', '=', 'Finished');
+    return branch === undefined ? q : q.where('build_type', '=', 'branch').where('code_branch', '=', branch);
+  }
+
+  async outcomeCounts(w: BuildWindow, branch?: string): Promise<{ total: number; success: number }> {
+    const row = await this.finishedIn(w, branch)
       .select([
         (eb) => eb.fn.countAll().as('total'),
         sql<number>`coalesce(sum(case when state = 'SUCCESS' then 1 else 0 end), 0)`.as('success'),
       ])
-      .where('job_id', '=', w.jobId)
-      .where('start_time', '>=', w.from)
-      .where('start_time', '<', w.to)
-      .where('running_status', '=', 'Finished')
-      .where('state', 'in', COUNTED_STATES);
-    if (branch !== undefined) q = q.where('build_type', '=', 'branch').where('code_branch', '=', branch);
-    const row = await q.executeTakeFirstOrThrow();
+      .where('state', 'in', COUNTED_STATES)
+      .executeTakeFirstOrThrow();
     return { total: Number(row.total), success: Number(row.success) };
   }
 
@@ -418,21 +423,15 @@ export class SqlBuildStore implements BuildStore {
     w: BuildWindow,
     branch?: string,
   ): Promise<{ count: number; average: number; max: number; min: number }> {
-    let q = this.db
-      .selectFrom('builds')
+    const row = await this.finishedIn(w, branch)
       .select([
         (eb) => eb.fn.countAll().as('n'),
         sql<number>`avg(build_time)`.as('average'),
         sql<number>`max(build_time)`.as('longest'),
         sql<number>`min(build_time)`.as('shortest'),
       ])
-      .where('job_id', '=', w.jobId)
-      .where('start_time', '>=', w.from)
-      .where('start_time', '<', w.to)
-      .where('running_status', '=', 'Finished')
-      .where('build_time', 'is not', null);
-    if (branch !== undefined) q = q.where('build_type', '=', 'branch').where('code_branch', '=', branch);
-    const row = await q.executeTakeFirstOrThrow();
+      .where('build_time', 'is not', null)
+      .executeTakeFirstOrThrow();
     return {
       count: Number(row.n),
       average: Number(row.average ?? 0),
