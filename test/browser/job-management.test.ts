@@ -26,6 +26,7 @@ let page: Page;
 let client: Kiln;
 let jobId = '';
 let otherId = '';
+let token = '';
 const cspViolations: string[] = [];
 
 beforeAll(async () => {
@@ -33,6 +34,7 @@ beforeAll(async () => {
   server = await startServerProcess();
   const signedIn = await signedInClient(server.url, 'admin', server.adminPassword);
   client = signedIn.client;
+  token = signedIn.token;
   const project = await projectId(client);
   jobId = await createShellJob(client, project, 'binned-in-browser', ['echo kept']);
   otherId = await createShellJob(client, project, 'other-job', ['true']);
@@ -257,6 +259,31 @@ describe('the recycle bin in the dashboard', () => {
     expect((await client.showJobInfo({ params: { job_id: otherId } })).result.project_permission_switch).toBe(
       true,
     );
+  });
+
+  it("shows a job's insights: its weeks and a flaky commit linked to its builds", async () => {
+    const now = Date.now();
+    const imported = await fetch(`${server.url}/v1/kiln/jobs/${otherId}/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson', 'x-auth-token': token },
+      body: `${recordLine(1, { start_time: now - 120_000, commit_id: 'f1a2b3c4d5' })}\n${recordLine(2, {
+        start_time: now - 60_000,
+        commit_id: 'f1a2b3c4d5',
+        state: 'FAILURE',
+      })}\n`,
+    });
+    expect(imported.status, await imported.text()).toBe(200);
+    await page.goto(`${server.url}/jobs/${otherId}`);
+    await page.getByText('Insights', { exact: true }).click();
+    const flaky = page.getByRole('list', { name: 'Flaky commits' });
+    await flaky.waitFor();
+    expect((await flaky.textContent())?.replace(/\s+/g, ' ')).toContain('f1a2b3c4: #1 SUCCESS, #2 FAILURE');
+    await flaky.getByRole('link', { name: '#2' }).waitFor();
+    const weeks = page.getByRole('table', { name: /^By week/ });
+    await expect
+      .poll(async () => (await weeks.locator('tbody tr').allTextContents()).join(' '))
+      .toMatch(/50 %/);
+    await page.screenshot({ path: `${SHOTS}job-insights.png`, fullPage: true });
   });
 
   it('broke no Content-Security-Policy rule on the way', () => {

@@ -9,6 +9,7 @@ import { CopyJob } from '../job/copy-job.tsx';
 import { DeleteJob } from '../job/delete-job.tsx';
 import { JobGroup } from '../job/job-group.tsx';
 import { JobPermissions } from '../job/job-permissions.tsx';
+import { JobInsights } from '../job/job-insights.tsx';
 import { HistoryCharts } from '../job/history-charts.tsx';
 import { HistoryTable } from '../job/history-table.tsx';
 import { RunForm } from '../job/run-form.tsx';
@@ -168,6 +169,7 @@ export function JobPage({ jobId }: { jobId: string }) {
         )}
       </section>
       <HistoryCharts state={charts} />
+      <JobInsights client={client} jobId={jobId} />
     </main>
   );
 }

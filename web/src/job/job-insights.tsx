@@ -1,0 +1,98 @@
+import { useState } from 'react';
+import type { Kiln } from '../../../src/client/kiln-client.ts';
+import { formatDuration } from '../../../src/domain/duration.ts';
+import { useAsync } from '../app/use-async.ts';
+import { ErrorMessage } from '../components/error-message.tsx';
+import { Spinner } from '../components/spinner.tsx';
+import { Link } from '../router/router.tsx';
+
+const DAYS = [30, 90, 180, 366];
+const ms = (v: number | null) => (v === null ? '–' : formatDuration(v));
+
+/**
+ * A job's insights (Kiln's own, docs/api-compat.md "Insights"): per week, builds, change failure
+ * rate of its branch, time to restore, lead time and build times; then the flaky commits, each
+ * with its builds linked. Read when opened.
+ */
+export function JobInsights({ client, jobId }: { client: Kiln; jobId: string }) {
+  const [open, setOpen] = useState(false);
+  const [days, setDays] = useState(90);
+  const data = useAsync(
+    async () => (open ? client.showJobInsights({ params: { job_id: jobId }, query: { days } }) : undefined),
+    [client, jobId, open, days],
+  );
+  const result = data.data?.result;
+  return (
+    <details className="job-insights" onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>Insights</summary>
+      <div className="toolbar">
+        <label className="inline-field">
+          Last{' '}
+          <select value={days} onChange={(e) => setDays(Number(e.target.value))}>
+            {DAYS.map((d) => (
+              <option key={d} value={d}>
+                {d} days
+              </option>
+            ))}
+          </select>
+        </label>
+        {data.loading && <Spinner label="Reading the history…" />}
+      </div>
+      <ErrorMessage error={data.error} title="The insights could not be loaded." />
+      {result && (
+        <>
+          <table className="responsive">
+            <caption>
+              By week; failure rate, time to restore and lead time of{' '}
+              {result.default_branch || 'every branch'}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Week of</th>
+                <th scope="col">Builds</th>
+                <th scope="col">Failure rate</th>
+                <th scope="col">Time to restore</th>
+                <th scope="col">Lead time</th>
+                <th scope="col">Build time p50</th>
+                <th scope="col">p90</th>
+              </tr>
+            </thead>
+            <tbody>
+              {result.weeks.map((w) => (
+                <tr key={w.week}>
+                  <th scope="row">{w.week}</th>
+                  <td data-label="Builds">{w.builds}</td>
+                  <td data-label="Failure rate">
+                    {w.default_branch_builds === 0 ? '–' : `${Math.round(w.change_failure_rate * 100)} %`}
+                  </td>
+                  <td data-label="Time to restore">{ms(w.time_to_restore_ms)}</td>
+                  <td data-label="Lead time">{ms(w.lead_time_ms)}</td>
+                  <td data-label="Build time p50">{ms(w.duration_p50_ms)}</td>
+                  <td data-label="p90">{ms(w.duration_p90_ms)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {result.flaky.length === 0 ? (
+            <p className="empty">No flaky commit: none was built with different outcomes.</p>
+          ) : (
+            <ul aria-label="Flaky commits">
+              {result.flaky.map((f) => (
+                <li key={f.commit_id}>
+                  <code>{f.commit_id.slice(0, 8)}</code>:{' '}
+                  {f.builds.map((b, i) => (
+                    <span key={b.build_number}>
+                      {i > 0 && ', '}
+                      <Link href={`/jobs/${jobId}/builds/${b.build_number}`}>#{b.build_number}</Link>{' '}
+                      {b.state}
+                    </span>
+                  ))}
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+    </details>
+  );
+}
