@@ -25,7 +25,10 @@ export interface WeekInsight {
   defaultBranchFailures: number;
   /** failures / builds of the default branch, 0..1 (0 without builds). */
   changeFailureRate: number;
-  /** Mean ms from a failed default-branch build's end to the next success's end; null if none restored. */
+  /**
+   * Mean ms from the end of a failure that turned the default branch red (in this week) to the end
+   * of the success that turned it green; null if none.
+   */
   timeToRestoreMs: number | null;
   /** Median ms from a commit's time to the end of its first successful default-branch build; null if none. */
   leadTimeMs: number | null;
@@ -53,6 +56,9 @@ export interface Insights {
   flaky: FlakyCommit[];
   weeks: WeekInsight[];
 }
+
+/** How many flaky commits an answer lists (the latest built). */
+export const MAX_FLAKY = 100;
 
 const FAILED = new Set(['FAILURE', 'timeout']);
 const COUNTED = new Set(['SUCCESS', 'FAILURE', 'timeout']);
@@ -103,20 +109,28 @@ export function insightsOf(
         builds: list.map((b) => ({ number: b.number, state: b.state, startTime: b.startTime })),
       });
   }
+  // The latest built first, at most MAX_FLAKY.
+  const lastBuilt = (f: FlakyCommit) => f.builds[f.builds.length - 1]?.startTime ?? 0;
+  flaky.sort((a, b) => lastBuilt(b) - lastBuilt(a));
+  flaky.splice(MAX_FLAKY);
 
   const onDefault = (b: InsightBuild) =>
     defaultBranch === '' || (b.buildType === 'branch' && b.codeBranch === defaultBranch);
   const finishedDefault = ordered.filter(
     (b) => onDefault(b) && b.runningStatus === 'Finished' && COUNTED.has(b.state) && b.finishedAt !== null,
   );
-  // Time to restore: each failure that starts a red spell, to the success that ends it.
+  // Time to restore: from the end of the failure that starts a red spell to the end of the success
+  // that ends it (never below 0: builds may overlap), in the week that failure started.
   const restores: { at: number; ms: number }[] = [];
-  let redSince: number | null = null;
+  let red: InsightBuild | null = null;
   for (const b of finishedDefault) {
-    if (FAILED.has(b.state)) redSince ??= b.finishedAt as number;
-    else if (redSince !== null) {
-      restores.push({ at: redSince, ms: (b.finishedAt as number) - redSince });
-      redSince = null;
+    if (FAILED.has(b.state)) red ??= b;
+    else if (red !== null) {
+      restores.push({
+        at: red.startTime,
+        ms: Math.max(0, (b.finishedAt as number) - (red.finishedAt as number)),
+      });
+      red = null;
     }
   }
   // Lead time: a commit's time to the end of its first successful build of the default branch.
@@ -160,7 +174,9 @@ export function insightsOf(
     const w = acc[weekOf(b.startTime)];
     if (!w) continue;
     w.builds++;
-    if (b.runningStatus === 'Finished' && b.buildTime !== null) w.times.push(b.buildTime);
+    // Build times of builds with an outcome: a stopped build's time says nothing of the build.
+    if (b.runningStatus === 'Finished' && COUNTED.has(b.state) && b.buildTime !== null)
+      w.times.push(b.buildTime);
   }
   for (const b of finishedDefault) {
     const w = acc[weekOf(b.startTime)];

@@ -57,18 +57,18 @@ export class BuildReportService {
    */
   async successRatio(caller: Principal, jobId: string, repository: string, branch: string, days: number) {
     const { days: dayWindows, branchFilter } = await this.interval(caller, jobId, repository, branch, days);
-    const perDay: DayRatio[] = [];
-    let success = 0;
-    let total = 0;
-    for (const day of dayWindows) {
-      const counts = await this.storage.builds.outcomeCounts(day, branchFilter);
-      success += counts.success;
-      total += counts.total;
-      perDay.push({
+    const counts = await Promise.all(
+      dayWindows.map((day) => this.storage.builds.outcomeCounts(day, branchFilter)),
+    );
+    const perDay: DayRatio[] = dayWindows.map((day, i) => {
+      const c = counts[i] as { total: number; success: number };
+      return {
         date: formatWallClock(day.from, this.timeZone).slice(0, 10),
-        ratio: counts.total === 0 ? 0 : Math.round((counts.success / counts.total) * 100),
-      });
-    }
+        ratio: c.total === 0 ? 0 : Math.round((c.success / c.total) * 100),
+      };
+    });
+    const success = counts.reduce((n, c) => n + c.success, 0);
+    const total = counts.reduce((n, c) => n + c.total, 0);
     return { success, total, perDay };
   }
 

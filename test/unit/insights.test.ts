@@ -48,7 +48,7 @@ describe('insights', () => {
   });
 
   it('measures each week: frequency, change failure rate, time to restore, lead time, build times', () => {
-    // Shuffled: the order builds come in does not matter.
+    // Newest first, as the store gives them: the order builds come in does not matter.
     const { weeks } = insightsOf([...HISTORY].reverse(), { from: at(6, 0), to: at(20, 0) }, 'main', 'UTC');
     expect(weeks).toEqual([
       {
@@ -97,6 +97,26 @@ describe('insights', () => {
       durationP50Ms: null,
       durationP90Ms: null,
     });
+  });
+
+  it('leaves stopped builds out of build times, and never restores in negative time', () => {
+    const stopped = (n: number, start: number) =>
+      b(n, start, start + 1000, { state: 'ABORTED', buildTime: 0, commitId: `s${n}` });
+    const { weeks } = insightsOf(
+      [
+        // A failure that ran 10:00-10:30 and a success that ran 10:05-10:10, started after it.
+        b(1, at(6, 10), at(6, 10, 30), { state: 'FAILURE', commitId: 'x' }),
+        b(2, at(6, 10, 5), at(6, 10, 10), { commitId: 'y', commitTime: at(6, 10) }),
+        stopped(3, at(7, 9)),
+        stopped(4, at(7, 10)),
+      ],
+      { from: at(6, 0), to: at(13, 0) },
+      'main',
+      'UTC',
+    );
+    expect(weeks).toEqual([
+      expect.objectContaining({ builds: 4, timeToRestoreMs: 0, durationP50Ms: 5 * M, durationP90Ms: 30 * M }),
+    ]);
   });
 
   it('finds Mondays in the server zone and percentiles by nearest rank', () => {

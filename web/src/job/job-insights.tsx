@@ -41,6 +41,12 @@ export function JobInsights({ client, jobId }: { client: Kiln; jobId: string }) 
       <ErrorMessage error={data.error} title="The insights could not be loaded." />
       {result && (
         <>
+          {!result.complete && (
+            <p className="muted">
+              Only the latest {result.builds_read.toLocaleString()} builds of the window were read: its first
+              weeks count fewer than they had.
+            </p>
+          )}
           <table className="responsive">
             <caption>
               By week; failure rate, time to restore and lead time of{' '}
