@@ -343,8 +343,11 @@ describe.skipIf(!MODES[1]![2])('an upload whose connection drops', () => {
       const [kept] = (await ek.get(`/v1/kiln/jobs/${job}/1/artifacts`)).json().result.artifacts;
       expect(kept.size).toBe(3_000_000);
       expect(log).toContain(`${String(kept.sha256)}  big.bin`);
-      // Resumed, not sent again from the start: little more than the file crossed the proxy.
-      expect(proxy.upstreamBytes).toBeLessThan(3_000_000 * 1.3);
+      // Resumed, not sent again from the start. From the start, the 1.5 MB cut short and then the
+      // whole 3 MB would cross the proxy (4.5 MB); resumed, the bytes the server had written before
+      // the cut do not cross again. How many it had written depends on the machine's load (what
+      // was still in buffers is lost), so the bound is the restart's, less a little protocol.
+      expect(proxy.upstreamBytes).toBeLessThan(1_500_000 + 3_000_000 - 100_000);
     } finally {
       await kiln.close();
       await proxy.close();
