@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Build } from '../src/domain/build.ts';
-import { newId32, newRecordId } from '../src/domain/ids.ts';
+import { newRecordId } from '../src/domain/ids.ts';
 import { insightsOf } from '../src/domain/insights.ts';
 import type { Storage } from '../src/storage/ports.ts';
 import { createPostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
 import type { SqlStorage } from '../src/storage/sql/sql-storage.ts';
 import { createSqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
+import { seedDomain, seedProjectJob } from './lib/seed.ts';
 import { fmt, median, report } from './lib/stats.ts';
 
 /**
@@ -64,32 +65,7 @@ function history(jobId: string, from: number, to: number): Build[] {
 }
 
 async function seed(storage: Storage): Promise<string> {
-  const domainId = newId32();
-  await storage.domains.insert({ id: domainId, name: `bench-${domainId}`, createdAt: end });
-  const projectId = newId32();
-  await storage.projects.insert({
-    id: projectId,
-    domainId,
-    name: 'p',
-    description: '',
-    creatorId: 'u',
-    createdAt: end,
-  });
-  const jobId = newId32();
-  await storage.jobs.insert({
-    id: jobId,
-    projectId,
-    name: 'job',
-    creatorId: 'u',
-    config: '{}',
-    disabled: false,
-    disabledReason: '',
-    webhookSecretEnc: 'x',
-    lastBuildNumber: 0,
-    createdAt: end,
-    updatedAt: end,
-    recordsVersion: 0,
-  });
+  const jobId = await seedProjectJob(storage, await seedDomain(storage, end), 'p', end);
   for (let n = 1; n <= BUILDS; n += 20_000) {
     const batch = history(jobId, n, Math.min(BUILDS + 1, n + 20_000));
     await storage.transaction((tx) => tx.builds.insertMany(batch));

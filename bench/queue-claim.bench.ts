@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { Build } from '../src/domain/build.ts';
-import { newId32, newRecordId } from '../src/domain/ids.ts';
+import { newRecordId } from '../src/domain/ids.ts';
 import type { Storage } from '../src/storage/ports.ts';
 import { createPostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
 import { fairPick } from '../src/storage/sql/queue-store.ts';
 import type { SqlStorage } from '../src/storage/sql/sql-storage.ts';
 import { createSqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
+import { seedDomain, seedProjectJob } from './lib/seed.ts';
 import { fmt, median, percentile, report } from './lib/stats.ts';
 
 /**
@@ -56,36 +57,9 @@ function queuedBuild(jobId: string, number: number): Build {
 
 /** Fills the store with `queued` builds spread over the projects; returns the job ids. */
 async function seed(storage: Storage, queued: number): Promise<void> {
-  const domainId = newId32();
-  await storage.domains.insert({ id: domainId, name: `bench-${domainId}`, createdAt: now });
+  const domainId = await seedDomain(storage, now);
   const jobs: string[] = [];
-  for (let p = 0; p < PROJECTS; p++) {
-    const projectId = newId32();
-    await storage.projects.insert({
-      id: projectId,
-      domainId,
-      name: `p${p}`,
-      description: '',
-      creatorId: 'u',
-      createdAt: now,
-    });
-    const jobId = newId32();
-    await storage.jobs.insert({
-      id: jobId,
-      projectId,
-      name: 'job',
-      creatorId: 'u',
-      config: '{}',
-      disabled: false,
-      disabledReason: '',
-      webhookSecretEnc: 'x',
-      lastBuildNumber: 0,
-      createdAt: now,
-      updatedAt: now,
-      recordsVersion: 0,
-    });
-    jobs.push(jobId);
-  }
+  for (let p = 0; p < PROJECTS; p++) jobs.push(await seedProjectJob(storage, domainId, `p${p}`, now));
   // Skewed like the finding: the first project has half of the queue. Extra builds for the claims
   // made while measuring, so that `queued` builds are still waiting at the end.
   const builds = Array.from({ length: queued + CLAIMS * 2 + HELD }, (_, i) =>

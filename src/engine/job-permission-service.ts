@@ -161,8 +161,7 @@ function checkedChange(change: RoleChange): { role: PermissionRole; set: Partial
 function requireViewFirst(role: PermissionRole, set: PermissionSet): void {
   const granted = JOB_PERMISSIONS.filter((p: JobPermission) => p !== 'view' && set[p]);
   if (!set.view && granted.length > 0)
-    throw new AppError(
-      'INVALID_PARAM',
+    throw invalidParam(
       `permissions: the ${role} row grants ${granted.join(', ')} but not view; a role that may act on a job must see it`,
     );
 }

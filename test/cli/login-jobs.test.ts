@@ -26,6 +26,19 @@ describe('kiln login and kiln jobs, real processes', () => {
     writeFileSync(path, text);
     return path;
   };
+  /** A job made from JOB_YAML under another name, in the default project, by `kiln jobs create`; its id. */
+  const createNamed = async (name: string) => {
+    const created = await user.run([
+      'jobs',
+      'create',
+      '-f',
+      file(`${name}.yaml`, JOB_YAML.replace('hello-cli', name)),
+      '--project',
+      'default',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    return created.stdout.trim();
+  };
 
   beforeAll(async () => {
     server = await startServerProcess();
@@ -125,16 +138,7 @@ describe('kiln login and kiln jobs, real processes', () => {
     'lists the recycle bin, restores from it and deletes for good; history, diff, favourites',
     { timeout: 120_000 },
     async () => {
-      const created = await user.run([
-        'jobs',
-        'create',
-        '-f',
-        file('binned.yaml', JOB_YAML.replace('hello-cli', 'binned-cli')),
-        '--project',
-        'default',
-      ]);
-      expect(created.code, created.stderr).toBe(0);
-      const id = created.stdout.trim();
+      const id = await createNamed('binned-cli');
       expect((await user.run(['jobs', 'delete', id])).code).toBe(0);
       const binned = JSON.parse((await user.run(['bin', 'list', '--search', 'binned', '-o', 'json'])).stdout);
       expect(binned).toEqual([expect.objectContaining({ job_id: id, job_name: 'binned-cli' })]);
@@ -212,15 +216,7 @@ describe('kiln login and kiln jobs, real processes', () => {
     );
     await ok(['groups', 'create', 'default', 'web', '--in', 'apps']);
     await ok(['groups', 'create', 'default', 'tools']);
-    const created = await user.run([
-      'jobs',
-      'create',
-      '-f',
-      file('grouped.yaml', JOB_YAML.replace('hello-cli', 'grouped-cli')),
-      '--project',
-      'default',
-    ]);
-    const id = created.stdout.trim();
+    const id = await createNamed('grouped-cli');
     expect(await ok(['groups', 'put', 'default', 'apps/web', id])).toBe(`Put ${id} into web.\n`);
     const names = async (args: string[]) =>
       (JSON.parse(await ok([...args, '-o', 'json'])) as { job_name: string }[]).map((j) => j.job_name);
@@ -246,15 +242,7 @@ describe('kiln login and kiln jobs, real processes', () => {
   });
 
   it("shows and changes a job's permissions", async () => {
-    const created = await user.run([
-      'jobs',
-      'create',
-      '-f',
-      file('guarded.yaml', JOB_YAML.replace('hello-cli', 'guarded-cli')),
-      '--project',
-      'default',
-    ]);
-    const id = created.stdout.trim();
+    const id = await createNamed('guarded-cli');
     const rows = async (args: string[]) => {
       const r = await user.run(['jobs', 'permissions', id, ...args, '-o', 'json']);
       expect(r.code, r.stderr).toBe(0);
@@ -277,16 +265,7 @@ describe('kiln login and kiln jobs, real processes', () => {
   });
 
   it("shows a job's insights by week and its flaky commits", async () => {
-    const created = await user.run([
-      'jobs',
-      'create',
-      '-f',
-      file('insight.yaml', JOB_YAML.replace('hello-cli', 'insight-cli')),
-      '--project',
-      'default',
-    ]);
-    expect(created.code, created.stderr).toBe(0);
-    const id = created.stdout.trim();
+    const id = await createNamed('insight-cli');
     const now = Date.now();
     const line = (n: number, state: string, commit: string) =>
       JSON.stringify({
@@ -331,16 +310,7 @@ describe('kiln login and kiln jobs, real processes', () => {
   });
 
   it("shows a job's webhook and rotates its secret", async () => {
-    const created = await user.run([
-      'jobs',
-      'create',
-      '-f',
-      file('hook.yaml', JOB_YAML.replace('hello-cli', 'hook-cli')),
-      '--project',
-      'default',
-    ]);
-    expect(created.code, created.stderr).toBe(0);
-    const id = created.stdout.trim();
+    const id = await createNamed('hook-cli');
     const read = (text: string) => YAML.parse(text) as { url: string; secret: string };
     const shown = await user.run(['jobs', 'webhook', id]);
     expect(shown).toMatchObject({ code: 0, stderr: '' });
