@@ -61,9 +61,11 @@ export const PARTLY: Record<string, string> = {
     '`all` and `check_param_used` are accepted and ignored; `region`, `language` are empty',
   ShowYamlTemplate: '`default_host` is accepted and ignored',
   ListJunitCoverageSummary:
-    "the stages whose step collected JUnit reports (`unit_test.report_path`, the Maven module's `file`); no coverage; `region` is empty",
+    "the steps that read JUnit reports (`unit_test.report_path`, the Maven module's `file`, any step's `report_path`); `root_id` is `<record id's hex>-s<step>`; `region` is empty",
   ShowReportSummary:
-    "JUnit counts (skipped as `others`); `execution_time` is the step's duration; no coverage; `region` is empty",
+    "JUnit counts (skipped as `others`); `execution_time` is the step's duration; the reference's summary has no coverage fields (Kiln's `/v1/kiln/jobs/{job_id}/{build_no}/tests` gives it); `region` is empty",
+  DownloadJunitCoverageZip:
+    "the step's report files (its JUnit XML and, with `unit_test.coverage`, the coverage directory) as a zip, kept as the build's artifact `test-reports-stage<N>.zip`: a server without an artifact store keeps none (404 saying so)",
   ShowFlowGraph:
     "a vertex per job of the flow (its build); `status` is QUEUED or RUNNING until the job's build ends; an edge runs from a job to each job that depends on it",
   ShowBuildRecordFlowGraph:
@@ -92,13 +94,16 @@ export const PARTLY: Record<string, string> = {
     '`log_level` is accepted and ignored (one log level); `compress=true` sends the log gzip-compressed (still `application/octet-stream`, as the SDKs expect; named `<record_id>.log.gz`)',
   DownloadBuildRealTimeLog:
     "ShowActionIInfo's offsets and sort; `size` (required) is the most bytes of the page, 4 (one UTF-8 character) to 1048576",
-  ShowUserChargeType: 'a self-hosted server charges nothing: `type` SELF_HOSTED, `charge_type` NONE, no resources',
-  ShowDomainStatus: 'in service (`status` 1); `free_quota` false (no quota of any kind); `allow_custom_env` 1 (builds run on the runners the domain provides)',
+  ShowUserChargeType:
+    'a self-hosted server charges nothing: `type` SELF_HOSTED, `charge_type` NONE, no resources',
+  ShowDomainStatus:
+    'in service (`status` 1); `free_quota` false (no quota of any kind); `allow_custom_env` 1 (builds run on the runners the domain provides)',
   ShowDomainsStatuses:
     "`domain_ids` (comma-separated; absent: the caller's) that the caller may see: their own, every one for an administrator of the default domain; `package_type` SELF_HOSTED, `spec_threshold` \"[]\", `region` the caller's IAM project ('' for an access key sent without X-Project-Id)",
-  ShowUserOverPackageQuota: "no build quota: `build_quota` \"unlimit\", `is_over_quota` false, `used_quota` ''",
+  ShowUserOverPackageQuota:
+    'no build quota: `build_quota` "unlimit", `is_over_quota` false, `used_quota` \'\'',
   ShowAvailableInnerSpec:
-    "`DEFAULT` (any runner of the arch) and the pools (KILN_RUNNER_POOL) the enabled runners of that arch announced, sorted; `[]` when no runner has the arch",
+    '`DEFAULT` (any runner of the arch) and the pools (KILN_RUNNER_POOL) the enabled runners of that arch announced, sorted; `[]` when no runner has the arch',
   ShowPackageSpecCountDown: 'a self-hosted server sells no packages: `result` is always empty',
   ShowImageTemplateList:
     "the build environments are the places of the enabled runners: one entry per arch/pool (`image_id`, `image_name` and `image_label` all say it; never a runner's id or host), `description` the tools and versions found there; `base_image` is '' (runners are machines, not images); any signed-in user may read it",
@@ -107,11 +112,13 @@ export const PARTLY: Record<string, string> = {
   ShowProjectPermission:
     "what the caller's role allows by the project's matrix (a job with its own may differ); `create_permission` and `group_permission` for developers and owners; role ids as a string (-1 owner, 4 developer, 7 viewer)",
   ShowJobBuildSuccessRatio:
-    "the last `interval` days, today included (server time zone); builds with an outcome (SUCCESS, FAILURE, timeout) count, aborted ones neither way; `total_success_ratio_fraction` is `success/total` (\"4/5\"); a day's `success_ratio` is a percentage, 0 for a day without builds; counts exact (a counting query per day); `repository_name` must be the job's repository (404 otherwise)",
+    'the last `interval` days, today included (server time zone); builds with an outcome (SUCCESS, FAILURE, timeout) count, aborted ones neither way; `total_success_ratio_fraction` is `success/total` ("4/5"); a day\'s `success_ratio` is a percentage, 0 for a day without builds; counts exact (a counting query per day); `repository_name` must be the job\'s repository (404 otherwise)',
   ShowJobBuildTime:
     "the finished builds of the last `interval` days: average, longest and shortest exact, the chart oldest first (the latest 10,000); times in ms; 0s when none; `repository_name` must be the job's repository (404 otherwise)",
-  ListRepository: "the repository the job's document names (Kiln's jobs build one; no history of earlier ones is kept)",
-  ListRepoBranch: "the branches the job's builds checked out, by name (tags and commits left out; at most 1,000); `repository_name` must be the job's repository",
+  ListRepository:
+    "the repository the job's document names (Kiln's jobs build one; no history of earlier ones is kept)",
+  ListRepoBranch:
+    "the branches the job's builds checked out, by name (tags and commits left out; at most 1,000); `repository_name` must be the job's repository",
   ListRecords:
     "`build_project_id` is a job id (ShowBuildRecord's `project_id`; one job's records, not a project's); each row is ShowBuildRecord's result; `triggers` (MANUAL, SCHEDULED, CODE_UPDATE), `branches` and `tags` are comma-separated, a build matching a branch or a tag when both are given; `from_date`/`to_date` as ShowJobTotal's; `limit` 1 to 100; `pagination.total` is exact. Without a filter a page costs the same at any depth (the window's day index); with one, the window's builds are filtered",
   ShowJobTotal:

@@ -1,3 +1,7 @@
+import type { Coverage, TestCounts } from './test-report.ts';
+
+export type { TestCounts };
+
 /** Where a build is in its life: queued or preparing, executing, done. */
 export const RUNNING_STATUSES = ['Starting', 'Running', 'Finished'] as const;
 export type RunningStatus = (typeof RUNNING_STATUSES)[number];
@@ -128,14 +132,8 @@ export interface BuildStep {
   logEnd: number | null;
   /** The JUnit counts of the step's test reports, when its action names some and it ran. */
   tests?: TestCounts;
-}
-
-/** Counts of JUnit test cases. */
-export interface TestCounts {
-  tests: number;
-  failures: number;
-  errors: number;
-  skipped: number;
+  /** The line and branch coverage of its coverage reports, when it asked and had some. */
+  coverage?: Coverage;
 }
 
 /** ms a step ran (so far, while running). */

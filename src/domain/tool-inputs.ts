@@ -7,8 +7,9 @@ export type { TestCounts };
  * The inputs of tool actions that mean something on a runner (docs/build-yaml.md, "Tools and
  * images"): Maven's public repositories (`settings.public_repos`, graphical
  * `userPublicRepositories`) become a settings.xml in the build's HOME, and a unit-test report path
- * (`unit_test.report_path`, graphical `file`) has the JUnit reports found after the step summed up
- * in the log. The rest of the Huawei-side inputs (cache, coverage, dependency check) are ignored.
+ * (`unit_test.report_path`, graphical `file`) has the JUnit and coverage reports found after the
+ * step read and kept with it. The rest of the Huawei-side inputs (cache, dependency check) are
+ * ignored.
  */
 
 /** Strings of a list input; graphical lists may hold `{value}` or `{url}` objects. */
@@ -41,19 +42,42 @@ export function mavenPublicRepositories(step: StepSpec): string[] {
   return [...stringList(record(inputs.settings).public_repos), ...stringList(inputs.userPublicRepositories)];
 }
 
+/** What a step asks the runner to read after it: its JUnit reports, and its coverage reports. */
+export interface ReportInputs {
+  /** Glob of the JUnit XML reports. */
+  reports: string;
+  /** Glob of the coverage reports: files, or directories holding jacoco.xml or a Cobertura XML. */
+  coverage?: string;
+}
+
+/** Where a Maven build leaves its JaCoCo report when the step names no place. */
+export const DEFAULT_COVERAGE_PATH = '**/site/jacoco';
+
 /**
- * The glob of the JUnit XML reports a Maven step leaves (YAML `unit_test.report_path` unless
- * `enable` is false; graphical `file`), or undefined.
+ * The reports a step names, or undefined: YAML `unit_test.report_path` (unless `enable` is false),
+ * with `unit_test.coverage` and `coverage_report_path`; the graphical Maven module's `file`, with
+ * `junitCoverageSwitch` and `coverageReportPath`; or a plain `report_path` input, which any action
+ * (a shell step running pytest or Jest, say) may carry.
  */
-export function unitTestReportPath(step: StepSpec): string | undefined {
-  if (step.action !== 'maven') return undefined;
+export function testReportInputs(step: StepSpec): ReportInputs | undefined {
   const inputs = step.inputs ?? {};
   const unitTest = record(inputs.unit_test);
-  const enabled = unitTest.enable !== false && unitTest.enable !== 'false';
-  const yamlPath = typeof unitTest.report_path === 'string' ? unitTest.report_path.trim() : '';
-  if (yamlPath !== '' && enabled) return yamlPath;
-  const file = typeof inputs.file === 'string' ? inputs.file.trim() : '';
-  return file !== '' ? file : undefined;
+  const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+  const on = (v: unknown) => v === true || v === 'true';
+  if (unitTest.enable === false || unitTest.enable === 'false') return undefined;
+  // `file` is the graphical Maven module's report glob; other modules' `file` means other things.
+  const reports =
+    text(unitTest.report_path) ||
+    text(inputs.report_path) ||
+    (step.action === 'maven' ? text(inputs.file) : '');
+  if (reports === '') return undefined;
+  const coverageWanted = on(unitTest.coverage) || on(inputs.junitCoverageSwitch) || on(inputs.coverage);
+  const coverage =
+    text(unitTest.coverage_report_path) ||
+    text(inputs.coverageReportPath) ||
+    text(inputs.coverage_report_path) ||
+    DEFAULT_COVERAGE_PATH;
+  return { reports, ...(coverageWanted && { coverage }) };
 }
 
 const xmlEscape = (s: string) =>
@@ -79,47 +103,6 @@ export function mavenSettingsXml(repositories: readonly string[]): string {
     '  <activeProfiles>\n    <activeProfile>kiln-public-repositories</activeProfile>\n  </activeProfiles>\n' +
     '</settings>\n'
   );
-}
-
-/**
- * A path glob as a RegExp over `/`-separated relative paths: `**` any number of directories,
- * `*` and `?` within one name. `**\/TEST*.xml` matches TEST-a.xml at any depth, the top included.
- */
-export function globToRegExp(glob: string): RegExp {
-  let out = '';
-  const g = glob.replace(/^\.\//, '');
-  for (let i = 0; i < g.length; i++) {
-    const c = g[i] as string;
-    if (c === '*' && g[i + 1] === '*') {
-      const slash = g[i + 2] === '/';
-      out += slash ? '(?:.*/)?' : '.*';
-      i += slash ? 2 : 1;
-    } else if (c === '*') out += '[^/]*';
-    else if (c === '?') out += '[^/]';
-    else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${out}$`);
-}
-
-/** Counts of a JUnit XML report. */
-
-const attr = (tag: string, name: string) => Number(new RegExp(`\\s${name}="(\\d+)"`).exec(tag)?.[1] ?? 0);
-
-/**
- * The counts of a JUnit XML report (surefire's TEST-*.xml and the like): the sum over its
- * `<testsuite>` elements, or undefined when it has none (not a JUnit report).
- */
-export function junitCounts(xml: string): TestCounts | undefined {
-  const suites = xml.match(/<testsuite(?=[\s>])[^>]*>/g);
-  if (!suites) return undefined;
-  const counts: TestCounts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
-  for (const tag of suites) {
-    counts.tests += attr(tag, 'tests');
-    counts.failures += attr(tag, 'failures');
-    counts.errors += attr(tag, 'errors');
-    counts.skipped += attr(tag, 'skipped') || attr(tag, 'disabled');
-  }
-  return counts;
 }
 
 /** "12 tests, 1 failure, 0 errors, 2 skipped". */

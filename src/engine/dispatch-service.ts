@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { TEST_LIMITS } from '../domain/test-report.ts';
 import { newStep } from '../domain/build.ts';
 import type { Clock } from '../domain/clock.ts';
 import { describeNeeds, meetsNeeds, type RunnerPlace } from '../domain/resource-match.ts';
@@ -178,18 +179,25 @@ export class DispatchService {
   async step(runnerId: string, recordId: string, report: StepReport): Promise<void> {
     await this.held(runnerId, recordId);
     const now = this.clock.now();
-    await this.storage.steps.update(
-      recordId,
-      report.index,
-      report.status === 'running'
-        ? { status: 'running', startedAt: now, logStart: report.logOffset }
-        : {
-            status: report.status,
-            finishedAt: now,
-            logEnd: report.logOffset,
-            ...(report.tests && { tests: report.tests }),
-          },
-    );
+    if (report.status === 'running') {
+      await this.storage.steps.update(recordId, report.index, {
+        status: 'running',
+        startedAt: now,
+        logStart: report.logOffset,
+      });
+      return;
+    }
+    const { tests, cases, coverage } = report;
+    await this.storage.transaction(async (tx) => {
+      await tx.steps.update(recordId, report.index, {
+        status: report.status,
+        finishedAt: now,
+        logEnd: report.logOffset,
+        ...(tests && { tests, ...(coverage && { coverage }) }),
+      });
+      if (tests && cases)
+        await tx.testCases.replace(recordId, report.index, cases.slice(0, TEST_LIMITS.cases));
+    });
   }
 
   /** Stores a chunk in order; a resend is acknowledged without storing it twice. */

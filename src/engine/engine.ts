@@ -18,6 +18,7 @@ import { JobService } from './job-service.ts';
 import { JobGroupService } from './job-group-service.ts';
 import { JobPermissionService } from './job-permission-service.ts';
 import { BuildReportService } from './build-report-service.ts';
+import { TestReportService } from './test-report-service.ts';
 import { LogService } from './log-service.ts';
 import { PasswordWork, type PasswordWorkLimits } from './password-work.ts';
 import { DEFAULT_PASSWORD_COST } from './passwords.ts';
@@ -74,6 +75,7 @@ export interface Engine {
   groups: JobGroupService;
   permissions: JobPermissionService;
   reports: BuildReportService;
+  tests: TestReportService;
   bin: RecycleBinService;
   records: RecordsService;
   accessKeys: AccessKeyService;
@@ -205,6 +207,7 @@ export function createEngine(deps: EngineDeps): Engine {
     groups: new JobGroupService(deps.storage, deps.clock),
     permissions: new JobPermissionService(deps.storage, deps.clock),
     reports: new BuildReportService(deps.storage, deps.clock, deps.timeZone),
+    tests: new TestReportService(deps.storage, builds, artifacts),
     bin,
     records: new RecordsService(deps.storage, deps.clock, deps.timeZone),
     accessKeys,

@@ -1,5 +1,6 @@
 import type { BuildState, StepStatus, TestCounts } from '../domain/build.ts';
 import type { BuildPlan } from '../domain/build-plan.ts';
+import type { Coverage, TestCase } from '../domain/test-report.ts';
 import type { FlowJob, FlowStrategy } from '../domain/build-flow.ts';
 import type { RunnerPlace } from '../domain/resource-match.ts';
 
@@ -104,6 +105,10 @@ export interface StepReport {
   logOffset: number;
   /** At its end: the JUnit counts of the step's test reports, when its action names some. */
   tests?: TestCounts;
+  /** With `tests`: the test cases kept (domain/test-report.ts bounds them). */
+  cases?: TestCase[];
+  /** With `tests`: the coverage of the step's JaCoCo or Cobertura reports, when it asked and had some. */
+  coverage?: Coverage;
 }
 
 /** A piece of the build log. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { constants, createWriteStream } from 'node:fs';
-import { lstat, open, readdir, rm } from 'node:fs/promises';
+import { lstat, open, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -9,6 +9,7 @@ import { isTransient, retry } from '../domain/retry.ts';
 import type { UploadInputs } from '../domain/tool-inputs.ts';
 import { ArtifactGapError, type RunnerPeer, type StoredArtifact } from '../protocol/runner-protocol.ts';
 import { REPORT_BACKOFF } from './persist.ts';
+import { walkWorkspace } from './workspace-walk.ts';
 
 /** Where a build's artifact steps read and write, and how they report. */
 export interface TransferContext {
@@ -58,7 +59,7 @@ export async function uploadArtifacts(ctx: TransferContext, upload: UploadInputs
     const name = upload.name || basename(file);
     const earlier = kept.get(name);
     if (earlier) ctx.line(`upload_artifact: ${file} replaces ${earlier} as artifact ${name}`);
-    const stored = await sendFile(ctx, file, name, upload.version);
+    const stored = await keepFile(ctx, join(ctx.workspace, file), name, upload.version);
     kept.set(name, file);
     ctx.line(
       `kept ${file} as artifact ${stored.name} ${stored.version} (${describeSize(stored.size)}, sha256 ${stored.sha256})`,
@@ -68,17 +69,16 @@ export async function uploadArtifacts(ctx: TransferContext, upload: UploadInputs
 }
 
 /**
- * Sends one file, resuming where the server's copy ends. After a failure the runner does not know
+ * Sends one file (an absolute path) as an artifact of the build, resuming where the server's copy ends. After a failure the runner does not know
  * how much arrived, so it first sends an empty part at the file's end: the server answers with the
  * size it holds (or, holding it all, keeps the file), and no byte crosses the network twice.
  */
-async function sendFile(
+export async function keepFile(
   ctx: TransferContext,
-  file: string,
+  path: string,
   name: string,
   version: string,
 ): Promise<StoredArtifact> {
-  const path = join(ctx.workspace, file);
   const { size } = await lstat(path);
   let offset = 0;
   return retry(
@@ -145,36 +145,28 @@ export async function downloadArtifact(ctx: TransferContext, url: string): Promi
   );
 }
 
-/** Workspace files (relative paths) the glob matches, walking without following links. */
+/** Workspace files (relative paths) the glob matches. */
 async function matchFiles(
   workspace: string,
   pattern: string,
 ): Promise<{ files: string[]; overflow?: 'files' | 'entries' }> {
   const matches = picomatch(pattern, { dot: true });
   const files: string[] = [];
-  let visited = 0;
-  let overflow: 'files' | 'entries' | undefined;
-  const walk = async (relative: string): Promise<void> => {
-    const entries = await readdir(join(workspace, relative), { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      if (overflow) return;
-      if (++visited > MAX_VISITED) overflow = 'entries';
-      const path = relative ? `${relative}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) {
-        if (entry.name !== '.git') await walk(path);
-      } else if (entry.isFile() && matches(path)) {
-        files.push(path);
-        if (files.length > MAX_FILES) overflow = 'files';
-      }
-    }
-  };
-  await walk('');
+  const whole = await walkWorkspace(
+    workspace,
+    (path, isDirectory) => {
+      if (isDirectory || !matches(path)) return;
+      files.push(path);
+      return files.length > MAX_FILES ? 'stop' : undefined;
+    },
+    MAX_VISITED,
+  );
+  const overflow = files.length > MAX_FILES ? 'files' : whole ? undefined : 'entries';
   return { files, ...(overflow && { overflow }) };
 }
 
 /** "6 bytes", "2.4 MiB", "1.2 GiB". */
-function describeSize(bytes: number): string {
+export function describeSize(bytes: number): string {
   if (bytes < 1024 * 1024) return `${bytes} bytes`;
   if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
   return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;

@@ -1,6 +1,7 @@
 import type { RunnerTools } from '../domain/tools.ts';
 import { formatDuration } from '../domain/duration.ts';
-import type { BuildState, TestCounts } from '../domain/build.ts';
+import type { BuildState } from '../domain/build.ts';
+import type { StepTests } from '../domain/test-report.ts';
 import { maskUrlCredentials, urlCredentials } from '../domain/url-credentials.ts';
 import { LeaseLostError, type Lease, type RunnerPeer } from '../protocol/runner-protocol.ts';
 import { cleanBuildDirs, makeBuildDirs } from './build-dirs.ts';
@@ -16,7 +17,7 @@ import { startHeartbeat } from './heartbeat.ts';
 import { checkoutAction, checkoutRepository, type RepositoryCheckoutContext } from './repository-checkout.ts';
 import { writeHomeFile, writeStepScripts } from './step-files.ts';
 import { untilAborted } from './until-aborted.ts';
-import { summariseReports } from './test-reports.ts';
+import { collectReports, keepReportZip } from './test-reports.ts';
 import { downloadArtifact, uploadArtifacts, type TransferContext } from './artifact-transfer.ts';
 import { buildYamlSteps } from './yaml-steps.ts';
 import { predefinedParameters } from '../domain/predefined-parameters.ts';
@@ -302,7 +303,7 @@ export async function executeBuild(
       const todo = work[index] as StepWork;
       const script = stepScripts[index];
       let ok: boolean;
-      let tests: TestCounts | undefined;
+      let tests: StepTests | undefined;
       if ('checkout' in todo) {
         ok = await checkoutAction(repositories, todo.checkout, line, abort.signal);
       } else if ('upload' in todo || 'download' in todo) {
@@ -335,9 +336,10 @@ export async function executeBuild(
         ok = result.exitCode === 0 && !reason;
         write(masker.end());
         if (todo.reports !== undefined && !reason) {
-          const summary = await summariseReports(dirs.workspace, todo.reports);
-          for (const text of summary.lines) line(text);
-          tests = summary.total;
+          const collected = await collectReports(dirs.workspace, todo.reports);
+          for (const text of collected.lines) line(text);
+          tests = collected.tests;
+          if (collected.files.length > 0) await keepReportZip(transfers, dirs.root, index, collected.files);
         }
         line(
           ok
@@ -354,7 +356,11 @@ export async function executeBuild(
         index,
         status: ok ? 'success' : 'error',
         logOffset: streamer.offset,
-        ...(tests && { tests }),
+        ...(tests && {
+          tests: tests.counts,
+          cases: tests.cases,
+          ...(tests.coverage && { coverage: tests.coverage }),
+        }),
       });
       if (!ok && step.ignoreFail && !reason) {
         line(`step "${step.name}" may fail (ignore_fail): going on`);

@@ -8,7 +8,8 @@ import type { StepSpec } from '../domain/job-config.ts';
 import {
   mavenPublicRepositories,
   mavenSettingsXml,
-  unitTestReportPath,
+  testReportInputs,
+  type ReportInputs,
   uploadInputs,
   type UploadInputs,
 } from '../domain/tool-inputs.ts';
@@ -28,7 +29,7 @@ import {
  * checkout, already done; an action this server cannot carry out; a module it does not know; an
  * image whose tools the runner does not have). A script step may come with lines for the log
  * (`notes`: what its image means here), a Maven settings.xml for the build's HOME, and the glob
- * of the JUnit reports to sum up after it.
+ * of the JUnit (and coverage) reports to read after it.
  */
 /** A build.yml `checkout` of another repository, or of the job's into a sub-directory. */
 export interface CheckoutWork {
@@ -53,7 +54,7 @@ export type StepWork =
       missing?: string;
       notes?: string[];
       mavenSettings?: string;
-      reports?: string;
+      reports?: ReportInputs;
     }
   | { ok: boolean; message: string };
 
@@ -93,7 +94,7 @@ export function stepWork(
   const image = imageCheck(step, keyword, runner, tools);
   if ('message' in image) return { ok: false, message: image.message };
   const repositories = mavenPublicRepositories(step);
-  const reports = unitTestReportPath(step);
+  const reports = testReportInputs(step);
   const extras = {
     ...(image.notes.length > 0 && { notes: image.notes }),
     ...(repositories.length > 0 && { mavenSettings: mavenSettingsXml(repositories) }),

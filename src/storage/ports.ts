@@ -3,6 +3,7 @@ import type { BackoffPolicy } from '../domain/login-throttle.ts';
 import type { Artifact, BuildWithArtifacts, ByteRange } from '../domain/artifact.ts';
 import type { FlowStrategy } from '../domain/build-flow.ts';
 import type { Build, BuildScript, BuildState, BuildStep, StepStatus, TestCounts } from '../domain/build.ts';
+import type { Coverage, TestCase, TestStatus } from '../domain/test-report.ts';
 import type { Domain, IamProject, Membership, Project, TokenScope, User } from '../domain/identity.ts';
 import type { RunnerPlace } from '../domain/resource-match.ts';
 import type { Role } from '../domain/roles.ts';
@@ -636,6 +637,39 @@ export interface StepChanges {
   logStart?: number;
   logEnd?: number;
   tests?: TestCounts;
+  coverage?: Coverage;
+}
+
+/** A kept test case, with the step whose reports held it. */
+export interface StoredTestCase extends TestCase {
+  stepIndex: number;
+}
+
+/** A build's test counts (its steps' summed), for a job's test trend. */
+export interface TestTrendPoint {
+  recordId: string;
+  buildNumber: number;
+  state: BuildState;
+  startTime: number;
+  counts: TestCounts;
+  /** Lines covered of the steps that had coverage. */
+  coverage?: { linesCovered: number; linesTotal: number };
+}
+
+/** The test cases kept of builds' JUnit reports (migration 021). */
+export interface TestCaseStore {
+  /** Stores the step's cases in place of any it had (a step end sent twice keeps one set). */
+  replace(recordId: string, stepIndex: number, cases: TestCase[]): Promise<void>;
+  /**
+   * A page of the build's cases, by step and in the order kept (those that did not pass first),
+   * with how many match the filter (`total`) and how many were kept in all.
+   */
+  list(
+    recordId: string,
+    filter: { status?: TestStatus; offset: number; limit: number },
+  ): Promise<{ cases: StoredTestCase[]; total: number; kept: number }>;
+  /** The builds with test reports among the job's latest `window` build numbers, newest first. */
+  trend(jobId: string, window: number): Promise<TestTrendPoint[]>;
 }
 
 /** The build.yml of code-based builds (absent for graphical builds). */
@@ -882,6 +916,7 @@ export interface Stores {
   builds: BuildStore;
   steps: StepStore;
   scripts: BuildScriptStore;
+  testCases: TestCaseStore;
   artifacts: ArtifactStore;
   flows: FlowStore;
   logs: LogStore;

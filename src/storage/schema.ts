@@ -183,6 +183,26 @@ export interface BuildStepRow {
   tests_failures?: number | null;
   tests_errors?: number | null;
   tests_skipped?: number | null;
+  /** Coverage of the step's reports (migration 021); null without. */
+  coverage_format?: string | null;
+  coverage_lines_covered?: number | string | null;
+  coverage_lines_total?: number | string | null;
+  coverage_branches_covered?: number | string | null;
+  coverage_branches_total?: number | string | null;
+}
+
+/** A test case of a step's JUnit reports (migration 021). */
+export interface TestCaseRow {
+  build_id: string;
+  step_idx: number;
+  seq: number;
+  suite: string;
+  class_name: string;
+  name: string;
+  status: string;
+  duration_ms: number | string;
+  message: string;
+  detail: string;
 }
 
 export interface BuildScriptRow {
@@ -355,6 +375,7 @@ export interface Database {
   build_counts: BuildCountRow;
   build_steps: BuildStepRow;
   build_scripts: BuildScriptRow;
+  test_cases: TestCaseRow;
   artifacts: ArtifactRow;
   build_flows: BuildFlowRow;
   flow_jobs: FlowJobRow;

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { rootIdOf } from '../../src/domain/test-report.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git.ts';
 import { startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
@@ -110,7 +111,8 @@ it("runs the graphical Maven module's default command offline against Debian's r
     'pom.xml': POM,
     'src/main/resources/greeting.txt': 'hello\n',
     'reports/TEST-demo.HelloTest.xml':
-      '<?xml version="1.0"?>\n<testsuite name="demo.HelloTest" tests="4" failures="1" errors="0" skipped="1"><testcase name="a"/></testsuite>\n',
+      '<?xml version="1.0"?>\n<testsuite name="demo.HelloTest" tests="4" failures="1" errors="0" skipped="1"><testcase name="a"/>' +
+      '<testcase name="b"><failure message="no"/></testcase><testcase name="c"><skipped/></testcase><testcase name="d"/></testsuite>\n',
   });
   const maven = 'devcloud2018.codeci_action_20043.action';
   const job = await ek.newJob({
@@ -142,7 +144,7 @@ it("runs the graphical Maven module's default command offline against Debian's r
   expect(list.statusCode, list.body).toBe(200);
   const recordId = (await ek.recordInfo(job, 1)).id;
   expect(list.json().result.unit_summary_list).toEqual([
-    { job_id: job, build_no: 1, stage_name: 'stage1', root_id: `${recordId}-stage1`, region: '' },
+    { job_id: job, build_no: 1, stage_name: 'stage1', root_id: rootIdOf(recordId, 0), region: '' },
   ]);
   const summary = await ek.get(`/v1/report/${job}/summary?build_no=1`);
   expect(summary.statusCode, summary.body).toBe(200);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git.ts';
+import { zipEntries } from '../helpers/zip.ts';
 import { MODES, newYamlJob, param, shell, startModeKiln, type EngineKiln } from '../helpers/engine.ts';
 
 /**
@@ -82,10 +83,24 @@ steps:
       'ci/other.yml':
         'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        inputs:\n          command: echo other file\n',
       'ci/broken.yml': 'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n\t\tinputs:\n',
-      'reports/TEST-unit.xml':
-        '<?xml version="1.0"?>\n<testsuite name="unit" tests="3" failures="0" errors="1" skipped="0"><testcase name="a"/></testsuite>\n',
+      'reports/TEST-unit.xml': [
+        '<?xml version="1.0"?>',
+        '<testsuite name="unit" tests="3" failures="0" errors="1" skipped="1">',
+        '  <testcase classname="demo.UnitTest" name="a" time="0.004"/>',
+        '  <testcase classname="demo.UnitTest" name="b" time="1.5"><error message="boom" type="java.lang.IllegalStateException">at demo.UnitTest.b(UnitTest.java:12)</error></testcase>',
+        '  <testcase classname="demo.UnitTest" name="c"><skipped message="not today"/></testcase>',
+        '</testsuite>',
+        '',
+      ].join('\n'),
+      'reports/TEST-broken.xml': '<?xml version="1.0"?>\n<testsuite name="cut">\n<testcase name="x">\n',
+      'target/site/jacoco/jacoco.xml':
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><!DOCTYPE report PUBLIC "-//JACOCO//DTD Report 1.1//EN" "report.dtd">' +
+        '<report name="demo"><package name="demo"><counter type="LINE" missed="99" covered="1"/></package>' +
+        '<counter type="INSTRUCTION" missed="5" covered="10"/><counter type="BRANCH" missed="1" covered="3"/>' +
+        '<counter type="LINE" missed="2" covered="8"/></report>',
+      'target/site/jacoco/index.html': '<html>coverage site</html>\n',
       'ci/tests.yml':
-        'version: 2.0\nsteps:\n  BUILD:\n    - maven:\n        name: unit tests\n        inputs:\n          command: mvn -v\n          unit_test:\n            enable: true\n            report_path: "reports/TEST*.xml"\n',
+        'version: 2.0\nsteps:\n  BUILD:\n    - maven:\n        name: unit tests\n        inputs:\n          command: mvn -v\n          unit_test:\n            enable: true\n            coverage: true\n            report_path: "reports/TEST*.xml"\n',
       'ci/arm.yml':
         "version: 2.0\nparams:\n  - {name: machineArch, value: ARM}\nenvs:\n  - condition: machineArch == 'ARM'\n    resource: {type: docker, arch: ARM}\nsteps:\n  BUILD:\n    - sh:\n        inputs:\n          command: echo never\n",
       'ci/no-tool.yml':
@@ -220,7 +235,7 @@ steps:
   );
 
   it.skipIf(!enabled)(
-    'keeps the JUnit counts a step collected: ShowReportSummary answers them',
+    'reads the JUnit and JaCoCo reports a step left: counts, cases, coverage and the zip of the files',
     async () => {
       const job = await newYamlJob(ek, repo.url, 'ci/tests.yml');
       await ek.run(job);
@@ -228,21 +243,93 @@ steps:
       const log = await ek.log(job, 1);
       expect(r.state, log).toBe('SUCCESS');
       expect(log).toContain(
-        'unit tests (reports/TEST*.xml): 1 report, 3 tests, 0 failures, 1 error, 0 skipped',
+        'unit tests (reports/TEST*.xml): 1 report, 3 tests, 0 failures, 1 error, 1 skipped',
       );
+      // A malformed report is named with where it breaks; the others still count.
+      expect(log).toMatch(
+        / {2}reports\/TEST-broken\.xml: not well-formed XML \(line \d+, column \d+: [^)]+\); not counted/,
+      );
+      expect(log).toContain('coverage (jacoco, 1 report): lines 8/10 80.0%, branches 3/4 75.0%');
+      expect(log).toMatch(/kept 4 report files as artifact test-reports-stage1\.zip \(\d+ bytes\)/);
       const res = await ek.get(`/v1/report/${job}/summary?build_no=1`);
       expect(res.statusCode, res.body).toBe(200);
       expect(res.json().result.sub_summarys).toEqual([
         expect.objectContaining({
           stage_name: 'stage1',
           total: 3,
-          success: 2,
+          success: 1,
           failures: 0,
           errors: 1,
-          others: 0,
+          others: 1,
           is_success: false,
         }),
       ]);
+      const rootId = res.json().result.sub_summarys[0].root_id as string;
+
+      // Kiln's view: counts, coverage, and the cases that did not pass first.
+      const tests = await ek.get(`/v1/kiln/jobs/${job}/1/tests`);
+      expect(tests.statusCode, tests.body).toBe(200);
+      const t = tests.json().result;
+      expect(t.total).toEqual({ tests: 3, passed: 1, failures: 0, errors: 1, skipped: 1 });
+      expect(t.steps).toEqual([
+        expect.objectContaining({
+          index: 0,
+          name: 'unit tests',
+          root_id: rootId,
+          coverage: {
+            format: 'jacoco',
+            lines_covered: 8,
+            lines_total: 10,
+            branches_covered: 3,
+            branches_total: 4,
+          },
+        }),
+      ]);
+      expect(t.cases[0]).toEqual({
+        step: 0,
+        suite: 'unit',
+        class_name: 'demo.UnitTest',
+        name: 'b',
+        status: 'error',
+        duration_ms: 1500,
+        message: 'boom',
+        detail: 'at demo.UnitTest.b(UnitTest.java:12)',
+      });
+      expect(t.cases.map((c: { name: string }) => c.name).sort()).toEqual(['a', 'b', 'c']);
+      expect([t.cases_total, t.cases_kept]).toEqual([3, 3]);
+      const skipped = (await ek.get(`/v1/kiln/jobs/${job}/1/tests?status=skipped`)).json().result;
+      expect(skipped.cases).toEqual([expect.objectContaining({ name: 'c', message: 'not today' })]);
+      expect([skipped.cases_total, skipped.cases_kept]).toEqual([1, 3]);
+
+      const trend = await ek.get(`/v1/kiln/jobs/${job}/test-trend`);
+      expect(trend.json().result.builds).toEqual([
+        expect.objectContaining({
+          build_no: 1,
+          tests: 3,
+          passed: 1,
+          errors: 1,
+          lines_covered: 8,
+          lines_total: 10,
+        }),
+      ]);
+
+      // The step's report files, zipped: DownloadJunitCoverageZip.
+      const zip = await ek.get(
+        `/v1/report/junit/coverage/download?job_id=${job}&build_no=1&root_id=${rootId}`,
+      );
+      expect(zip.statusCode, zip.body).toBe(200);
+      expect(zip.headers['content-type']).toBe('application/octet-stream');
+      expect(await zipEntries(zip.rawPayload)).toEqual({
+        'reports/TEST-broken.xml': '<?xml version="1.0"?>\n<testsuite name="cut">\n<testcase name="x">\n',
+        'reports/TEST-unit.xml': expect.stringContaining('name="b"'),
+        'target/site/jacoco/index.html': '<html>coverage site</html>\n',
+        'target/site/jacoco/jacoco.xml': expect.stringContaining('<report name="demo">'),
+      });
+      const other = await ek.get(
+        `/v1/report/junit/coverage/download?job_id=${job}&build_no=1&root_id=${rootId.replace(/-s1$/, '-s2')}`,
+      );
+      expect(other.statusCode, other.body).toBe(404);
+      expect(other.json().error_msg).toContain('has no unit-test reports under root_id');
     },
     90_000,
   );

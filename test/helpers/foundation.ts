@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect } from 'vitest';
 import { operations, type OperationId } from '../../src/contract/operations.ts';
+import { reportZipName } from '../../src/domain/test-report.ts';
 import { ADMIN_PASSWORD, jobBody, type TestKiln } from './app.ts';
 import { TEST_DATABASE_URL } from './postgres.ts';
 
@@ -349,7 +350,8 @@ export async function seedArtifact(
 }
 
 /**
- * What the artifact and flow-graph recipes read: the artifact FIXTURE_ARTIFACT of build `buildNo`,
+ * What the artifact, test-report and flow-graph recipes read: the artifact FIXTURE_ARTIFACT of
+ * build `buildNo`, a JUnit report read by its first step (and its zip),
  * and build 1 standing for a BuildFlow whose one job is build `buildNo`. Returns build 1's record id.
  */
 export async function seedOutputs(kiln: TestKiln, jobId: string, buildNo: number): Promise<string> {
@@ -358,6 +360,35 @@ export async function seedOutputs(kiln: TestKiln, jobId: string, buildNo: number
     kiln,
     { recordId: build.recordId, jobId, buildNumber: buildNo, name: FIXTURE_ARTIFACT },
     'kept bytes\n',
+  );
+  // Step 1 read a JUnit report: its counts, one failing case, and the zip of its files.
+  await kiln.storage.steps.update(build.recordId, 0, {
+    tests: { tests: 2, failures: 1, errors: 0, skipped: 0 },
+  });
+  await kiln.storage.testCases.replace(build.recordId, 0, [
+    {
+      suite: 's',
+      className: 'demo.T',
+      name: 'fails',
+      status: 'failed',
+      durationMs: 3,
+      message: 'expected 1',
+      detail: '',
+    },
+    {
+      suite: 's',
+      className: 'demo.T',
+      name: 'passes',
+      status: 'passed',
+      durationMs: 1,
+      message: '',
+      detail: '',
+    },
+  ]);
+  await seedArtifact(
+    kiln,
+    { recordId: build.recordId, jobId, buildNumber: buildNo, name: reportZipName(0) },
+    'PK fixture zip bytes',
   );
   const flowRecordId = (await kiln.storage.builds.findByNumber(jobId, 1))!.recordId;
   await kiln.storage.flows.create(flowRecordId, 'eager', [

@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { expect } from 'vitest';
 import { operations, type OperationId } from '../../src/contract/operations.ts';
 import { repositoryNameOf } from '../../src/domain/scm.ts';
+import { rootIdOf } from '../../src/domain/test-report.ts';
 import { jobBody } from './app.ts';
 import {
   ADMIN,
@@ -670,6 +671,27 @@ export const RECIPES: Record<OperationId, Recipe> = {
       method: 'GET',
       url: `/v1/kiln/jobs/${fx.jobId}/${fx.buildNo}/artifacts/${FIXTURE_ARTIFACT}`,
     }),
+  },
+  downloadJunitCoverageZip: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({
+      method: 'GET',
+      url: `/v1/report/junit/coverage/download?job_id=${fx.jobId}&build_no=${fx.buildNo}&root_id=${rootIdOf(fx.recordId, 0)}`,
+    }),
+  },
+  listBuildTests: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({
+      method: 'GET',
+      url: `/v1/kiln/jobs/${fx.jobId}/${fx.buildNo}/tests?status=failed`,
+    }),
+  },
+  showTestTrend: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/kiln/jobs/${fx.jobId}/test-trend?builds=10` }),
   },
   showReportSummary: {
     names: 'job',

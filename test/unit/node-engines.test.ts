@@ -32,7 +32,7 @@ export function lowest20(range: string): Version | undefined {
     let accepts = true;
     for (const [, op = '', v = ''] of alternative === '*'
       ? []
-      : alternative.matchAll(/(\^|>=|<=|<|>|~)?\s*([\d.x*]+)/g)) {
+      : alternative.matchAll(/(\^|>=|<=|<|>|~)?\s*v?([\d.x*]+)/g)) {
       const version = parse(v);
       if (op === '>=' || op === '>') {
         if (version[0] > 20) accepts = false;
@@ -62,6 +62,7 @@ describe('engines.node', () => {
     expect(lowest20('>=22')).toBeUndefined();
     expect(lowest20('>=6 <7 || >=8')).toEqual([20, 0, 0]);
     expect(lowest20('*')).toEqual([20, 0, 0]);
+    expect(lowest20('>=v12.22.7')).toEqual([20, 0, 0]);
   });
 
   it('is at least what every installed package needs of Node 20', () => {

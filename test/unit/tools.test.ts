@@ -8,14 +8,7 @@ import {
   TOOL_PROBES,
   unmetRequirements,
 } from '../../src/domain/tools.ts';
-import {
-  describeCounts,
-  globToRegExp,
-  junitCounts,
-  mavenPublicRepositories,
-  mavenSettingsXml,
-  unitTestReportPath,
-} from '../../src/domain/tool-inputs.ts';
+import { mavenPublicRepositories, mavenSettingsXml, testReportInputs } from '../../src/domain/tool-inputs.ts';
 import { toJobSpec } from '../../src/domain/job-config.ts';
 import { stepWork } from '../../src/runner/step-work.ts';
 import type { StepSpec } from '../../src/domain/job-config.ts';
@@ -157,9 +150,9 @@ describe('what a step asks of the runner', () => {
       'https://repo.example.com/maven',
       'https://b.example.com/m2',
     ]);
-    expect(unitTestReportPath(yaml)).toBe('**/TEST*.xml');
+    expect(testReportInputs(yaml)).toEqual({ reports: '**/TEST*.xml' });
     expect(
-      unitTestReportPath(maven({ unit_test: { enable: 'false', report_path: '**/x.xml' } })),
+      testReportInputs(maven({ unit_test: { enable: 'false', report_path: '**/x.xml' } })),
     ).toBeUndefined();
     const [graphical] = toJobSpec({
       job_name: 'j',
@@ -178,7 +171,7 @@ describe('what a step asks of the runner', () => {
       command: 'mvn package -Dmaven.test.failure.ignore=true -U -e -B',
     });
     expect(mavenPublicRepositories(graphical!)).toEqual(['file:///usr/share/maven-repo']);
-    expect(unitTestReportPath(graphical!)).toBe('**/TEST*.xml');
+    expect(testReportInputs(graphical!)).toEqual({ reports: '**/TEST*.xml' });
     const xml = mavenSettingsXml(['https://a.example.com/m2?x=1&y=2']);
     expect(xml).toContain('<url>https://a.example.com/m2?x=1&amp;y=2</url>');
     expect(xml).toContain('<pluginRepository>');
@@ -203,22 +196,26 @@ describe('what a step asks of the runner', () => {
   });
 });
 
-describe('JUnit reports', () => {
-  it('matches globs over relative paths', () => {
-    const g = globToRegExp('**/TEST*.xml');
-    expect(g.test('TEST-a.xml')).toBe(true);
-    expect(g.test('target/surefire-reports/TEST-demo.HelloTest.xml')).toBe(true);
-    expect(g.test('target/TEST-a.xml.bak')).toBe(false);
-    expect(globToRegExp('build/*.xml').test('build/a/b.xml')).toBe(false);
-    expect(globToRegExp('./build/?.xml').test('build/a.xml')).toBe(true);
-  });
-
-  it('sums the test suites of a report', () => {
-    const xml = `<?xml version="1.0"?><testsuites><testsuite name="a" tests="3" failures="1" errors="0" skipped="1"></testsuite>
-      <testsuite name="b" tests="2" failures="0" errors="1"><testcase/></testsuite></testsuites>`;
-    const counts = junitCounts(xml)!;
-    expect(counts).toEqual({ tests: 5, failures: 1, errors: 1, skipped: 1 });
-    expect(describeCounts(counts)).toBe('5 tests, 1 failure, 1 error, 1 skipped');
-    expect(junitCounts('<html></html>')).toBeUndefined();
+describe('test report inputs', () => {
+  it('reads coverage from build.yml and the graphical module, and report_path from any action', () => {
+    expect(testReportInputs(maven({ unit_test: { report_path: '**/TEST*.xml', coverage: true } }))).toEqual({
+      reports: '**/TEST*.xml',
+      coverage: '**/site/jacoco',
+    });
+    expect(
+      testReportInputs(
+        maven({ unit_test: { report_path: 'r/*.xml', coverage: 'true', coverage_report_path: 'c/jacoco' } }),
+      ),
+    ).toEqual({ reports: 'r/*.xml', coverage: 'c/jacoco' });
+    expect(
+      testReportInputs(
+        maven({ file: '**/TEST*.xml', junitCoverageSwitch: true, coverageReportPath: 'site' }),
+      ),
+    ).toEqual({ reports: '**/TEST*.xml', coverage: 'site' });
+    const shell = (inputs: Record<string, unknown>) => ({ ...maven(inputs), action: 'sh' });
+    expect(testReportInputs(shell({ report_path: 'junit.xml' }))).toEqual({ reports: 'junit.xml' });
+    // A `file` input means the report glob only to the Maven module.
+    expect(testReportInputs(shell({ file: 'dist/*.tgz' }))).toBeUndefined();
+    expect(testReportInputs(maven({}))).toBeUndefined();
   });
 });

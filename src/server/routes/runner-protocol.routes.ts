@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { BUILD_STATES } from '../../domain/build.ts';
 import { AppError } from '../../domain/errors.ts';
+import { TEST_LIMITS, TEST_STATUSES } from '../../domain/test-report.ts';
 import type { Engine } from '../../engine/engine.ts';
 import {
   ARTIFACT_NAME_HEADER,
@@ -88,6 +89,29 @@ const StepBody = Type.Object({
       failures: Type.Integer({ minimum: 0, maximum: 2147483647 }),
       errors: Type.Integer({ minimum: 0, maximum: 2147483647 }),
       skipped: Type.Integer({ minimum: 0, maximum: 2147483647 }),
+    }),
+  ),
+  cases: Type.Optional(
+    Type.Array(
+      Type.Object({
+        suite: Type.String({ maxLength: TEST_LIMITS.name }),
+        className: Type.String({ maxLength: TEST_LIMITS.name }),
+        name: Type.String({ maxLength: TEST_LIMITS.name }),
+        status: Type.Enum([...TEST_STATUSES]),
+        durationMs: Type.Integer({ minimum: 0 }),
+        message: Type.String({ maxLength: TEST_LIMITS.message }),
+        detail: Type.String({ maxLength: TEST_LIMITS.detail }),
+      }),
+      { maxItems: TEST_LIMITS.cases },
+    ),
+  ),
+  coverage: Type.Optional(
+    Type.Object({
+      format: Type.Enum(['jacoco', 'cobertura']),
+      linesCovered: Type.Integer({ minimum: 0 }),
+      linesTotal: Type.Integer({ minimum: 0 }),
+      branchesCovered: Type.Integer({ minimum: 0 }),
+      branchesTotal: Type.Integer({ minimum: 0 }),
     }),
   ),
 });

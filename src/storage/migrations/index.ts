@@ -20,6 +20,7 @@ import { jobHistory } from './017-job-history.ts';
 import { retention } from './018-retention.ts';
 import { jobGroups } from './019-job-groups.ts';
 import { jobPermissions } from './020-job-permissions.ts';
+import { testCases } from './021-test-cases.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -49,6 +50,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '018-retention': retention(),
         '019-job-groups': jobGroups(),
         '020-job-permissions': jobPermissions(),
+        '021-test-cases': testCases(),
       };
     },
   };

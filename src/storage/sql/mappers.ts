@@ -10,6 +10,7 @@ import type {
   TriggerType,
 } from '../../domain/build.ts';
 import type { RecordRenderer } from '../../domain/rendered-record.ts';
+import type { Coverage } from '../../domain/test-report.ts';
 import type { Domain, IamProject, Project, TokenScope, User } from '../../domain/identity.ts';
 import type { AccessKeyRecord, JobRecord, RunnerRecord, RunnerToolsRecord, TokenRecord } from '../ports.ts';
 import type {
@@ -297,7 +298,30 @@ export function toBuildStep(row: BuildStepRow): BuildStep {
           skipped: num(row.tests_skipped ?? 0),
         },
       }),
+    ...(row.coverage_format !== null &&
+      row.coverage_format !== undefined && {
+        coverage: {
+          format: row.coverage_format as Coverage['format'],
+          linesCovered: num(row.coverage_lines_covered ?? 0),
+          linesTotal: num(row.coverage_lines_total ?? 0),
+          branchesCovered: num(row.coverage_branches_covered ?? 0),
+          branchesTotal: num(row.coverage_branches_total ?? 0),
+        },
+      }),
   };
+}
+
+/** The coverage columns of a step (none when it has no coverage, as before migration 021). */
+export function coverageToRow(c: Coverage | undefined): Partial<BuildStepRow> {
+  return c
+    ? {
+        coverage_format: c.format,
+        coverage_lines_covered: c.linesCovered,
+        coverage_lines_total: c.linesTotal,
+        coverage_branches_covered: c.branchesCovered,
+        coverage_branches_total: c.branchesTotal,
+      }
+    : {};
 }
 
 export function buildStepToRow(recordId: string, s: BuildStep): BuildStepRow {
@@ -316,6 +340,7 @@ export function buildStepToRow(recordId: string, s: BuildStep): BuildStepRow {
     tests_failures: s.tests?.failures ?? null,
     tests_errors: s.tests?.errors ?? null,
     tests_skipped: s.tests?.skipped ?? null,
+    ...coverageToRow(s.coverage),
   };
 }
 

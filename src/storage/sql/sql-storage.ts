@@ -28,6 +28,7 @@ import { SqlScheduleStore } from './schedule-store.ts';
 import { SqlLoginThrottleStore, SqlUsedSignatureStore } from './sign-in-guard-stores.ts';
 import { SqlStepStore } from './step-store.ts';
 import { SqlBuildScriptStore } from './script-store.ts';
+import { SqlTestCaseStore } from './test-case-store.ts';
 import { SqlWebhookDeliveryStore } from './webhook-delivery-store.ts';
 
 /** Dialect differences the shared stores need to know about. */
@@ -59,6 +60,7 @@ export function sqlStores(db: Kysely<Database>, flavour: SqlFlavour): Stores {
     builds: new SqlBuildStore(db, flavour.rowListInserts, flavour.records),
     steps: new SqlStepStore(db),
     scripts: new SqlBuildScriptStore(db),
+    testCases: new SqlTestCaseStore(db),
     artifacts: new SqlArtifactStore(db),
     jobVersions: new SqlJobVersionStore(db),
     jobGroups: new SqlJobGroupStore(db),
@@ -106,6 +108,7 @@ export class SqlStorage implements Storage {
   readonly builds;
   readonly steps;
   readonly scripts;
+  readonly testCases;
   readonly artifacts;
   readonly flows;
   readonly logs;
@@ -137,6 +140,7 @@ export class SqlStorage implements Storage {
     this.builds = stores.builds;
     this.steps = stores.steps;
     this.scripts = stores.scripts;
+    this.testCases = stores.testCases;
     this.artifacts = stores.artifacts;
     this.flows = stores.flows;
     this.logs = stores.logs;

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { BuildStep, StepStatus } from '../../domain/build.ts';
 import type { StepChanges, StepStore } from '../ports.ts';
 import type { Database } from '../schema.ts';
-import { buildStepToRow, toBuildStep } from './mappers.ts';
+import { buildStepToRow, coverageToRow, toBuildStep } from './mappers.ts';
 
 /** SQL StepStore. */
 export class SqlStepStore implements StepStore {
@@ -39,6 +39,7 @@ export class SqlStepStore implements StepStore {
           tests_errors: c.tests.errors,
           tests_skipped: c.tests.skipped,
         }),
+        ...coverageToRow(c.coverage),
       })
       .where('build_id', '=', recordId)
       .where('idx', '=', index)

@@ -1,0 +1,68 @@
+import type { Coverage } from '../domain/test-report.ts';
+import { localName, streamXml } from './xml-stream.ts';
+
+/**
+ * Reads one coverage report, streamed: JaCoCo's XML (`<report>`, whose own `<counter type="LINE"
+ * |"BRANCH" missed covered>` children are the totals) or Cobertura's (`<coverage lines-covered
+ * lines-valid branches-covered branches-valid>`, which coverage.py, Istanbul and gcovr write too).
+ * Undefined when the file is XML of another kind, or a Cobertura report without counts (only
+ * rates); throws XmlSyntaxError when it is not well-formed.
+ */
+export async function readCoverageFile(path: string): Promise<Coverage | undefined> {
+  let found: Coverage | undefined;
+  let kind: 'jacoco' | 'cobertura' | undefined;
+  await streamXml(path, {
+    open(tag, depth) {
+      const name = localName(tag);
+      const a = tag.attributes;
+      if (depth === 0) {
+        if (name === 'report') {
+          kind = 'jacoco';
+          found = { format: 'jacoco', linesCovered: 0, linesTotal: 0, branchesCovered: 0, branchesTotal: 0 };
+        } else if (name === 'coverage' && a['lines-valid'] !== undefined) {
+          kind = 'cobertura';
+          found = {
+            format: 'cobertura',
+            linesCovered: int(a['lines-covered']),
+            linesTotal: int(a['lines-valid']),
+            branchesCovered: int(a['branches-covered']),
+            branchesTotal: int(a['branches-valid']),
+          };
+        }
+        return;
+      }
+      if (kind === 'jacoco' && depth === 1 && name === 'counter' && found) {
+        const covered = int(a.covered);
+        const total = covered + int(a.missed);
+        if (a.type === 'LINE') {
+          found.linesCovered = covered;
+          found.linesTotal = total;
+        } else if (a.type === 'BRANCH') {
+          found.branchesCovered = covered;
+          found.branchesTotal = total;
+        }
+      }
+    },
+    close() {},
+  });
+  return found;
+}
+
+/** Sums reports of one format (a multi-module build has one per module); the first format wins. */
+export function sumCoverage(reports: Coverage[]): Coverage | undefined {
+  const first = reports[0];
+  if (!first) return undefined;
+  const sum = { ...first, linesCovered: 0, linesTotal: 0, branchesCovered: 0, branchesTotal: 0 };
+  for (const r of reports.filter((r) => r.format === first.format)) {
+    sum.linesCovered += r.linesCovered;
+    sum.linesTotal += r.linesTotal;
+    sum.branchesCovered += r.branchesCovered;
+    sum.branchesTotal += r.branchesTotal;
+  }
+  return sum;
+}
+
+function int(value: string | undefined): number {
+  const n = Number(value ?? '');
+  return Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
+}

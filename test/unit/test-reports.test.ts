@@ -1,0 +1,232 @@
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { rootIdOf, stepOfRootId, TEST_LIMITS } from '../../src/domain/test-report.ts';
+import { readCoverageFile, sumCoverage } from '../../src/runner/coverage-file.ts';
+import { CaseSink, readJunitFile } from '../../src/runner/junit-file.ts';
+import { collectReports } from '../../src/runner/test-reports.ts';
+import { zipWorkspaceFiles } from '../../src/runner/report-zip.ts';
+import { XmlSyntaxError } from '../../src/runner/xml-stream.ts';
+import { zipEntries } from '../helpers/zip.ts';
+import { readFile } from 'node:fs/promises';
+
+/** The runner's reading of JUnit and coverage reports, on real files of the kinds tools write. */
+
+const root = mkdtempSync(join(tmpdir(), 'kiln-reports-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+function file(text: string, name = `r${++n}.xml`): string {
+  const path = join(root, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const SUREFIRE = `<?xml version="1.0" encoding="UTF-8"?>
+<testsuite xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" name="demo.CalcTest" time="0.05" tests="4" errors="1" skipped="1" failures="1">
+  <properties><property name="java.version" value="17"/></properties>
+  <testcase name="adds" classname="demo.CalcTest" time="0.001"/>
+  <testcase name="divides" classname="demo.CalcTest" time="0.012">
+    <failure message="expected: &lt;2&gt; but was: &lt;3&gt;" type="org.opentest4j.AssertionFailedError"><![CDATA[org.opentest4j.AssertionFailedError: expected: <2> but was: <3>
+	at demo.CalcTest.divides(CalcTest.java:14)]]></failure>
+    <system-out>noise</system-out>
+  </testcase>
+  <testcase name="overflows" classname="demo.CalcTest" time="1,234.5"><error type="java.lang.ArithmeticException">java.lang.ArithmeticException
+	at demo.Calc.mul(Calc.java:9)</error></testcase>
+  <testcase name="later" classname="demo.CalcTest"><skipped message="not yet"/></testcase>
+</testsuite>`;
+
+describe('JUnit reports', () => {
+  it("reads Surefire's report: counts, statuses, messages, stack traces and times", async () => {
+    const sink = new CaseSink();
+    expect(await readJunitFile(file(SUREFIRE), sink)).toEqual({
+      tests: 4,
+      failures: 1,
+      errors: 1,
+      skipped: 1,
+    });
+    const cases = sink.kept();
+    // The ones that did not pass come first.
+    expect(cases.map((c) => `${c.name}:${c.status}`)).toEqual([
+      'divides:failed',
+      'overflows:error',
+      'adds:passed',
+      'later:skipped',
+    ]);
+    expect(cases[0]).toEqual({
+      suite: 'demo.CalcTest',
+      className: 'demo.CalcTest',
+      name: 'divides',
+      status: 'failed',
+      durationMs: 12,
+      message: 'expected: <2> but was: <3>',
+      detail:
+        'org.opentest4j.AssertionFailedError: expected: <2> but was: <3>\n\tat demo.CalcTest.divides(CalcTest.java:14)',
+    });
+    expect(cases[1]).toMatchObject({ message: 'java.lang.ArithmeticException', durationMs: 1_234_500 });
+    expect(cases[3]).toMatchObject({ message: 'not yet', detail: '' });
+  });
+
+  it("reads pytest's and Jest's shape: nested suites, cases in the innermost", async () => {
+    const sink = new CaseSink();
+    const xml = `<testsuites name="jest tests" tests="3">
+      <testsuite name="outer" tests="3"><testsuite name="inner" tests="3">
+        <testcase classname="app sums" name="one" time="0.1"/>
+        <testcase classname="app sums" name="two"><failure>Error: boom</failure></testcase>
+        <testcase classname="app sums" name="three"><skipped/></testcase>
+      </testsuite></testsuite></testsuites>`;
+    expect(await readJunitFile(file(xml), sink)).toEqual({ tests: 3, failures: 1, errors: 0, skipped: 1 });
+    expect(sink.kept()[0]).toMatchObject({ suite: 'inner', name: 'two', message: '', detail: 'Error: boom' });
+  });
+
+  it('counts the suites of a report that lists no cases', async () => {
+    const xml =
+      '<testsuites><testsuite tests="5" failures="1" errors="2" disabled="1"/><testsuite tests="2"/></testsuites>';
+    expect(await readJunitFile(file(xml), new CaseSink())).toEqual({
+      tests: 7,
+      failures: 1,
+      errors: 2,
+      skipped: 1,
+    });
+  });
+
+  it('says undefined for XML of another kind', async () => {
+    expect(await readJunitFile(file('<project><testcase/></project>'), new CaseSink())).toBeUndefined();
+  });
+
+  it('rejects a malformed report with where it breaks, adding none of its cases', async () => {
+    const sink = new CaseSink();
+    const broken = file('<testsuite>\n<testcase name="a"/>\n<testcase name="b">\n</testsuite>');
+    const error = await readJunitFile(broken, sink).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(XmlSyntaxError);
+    expect((error as Error).message).toMatch(/^line 4, column \d+: /);
+    expect(sink.kept()).toEqual([]);
+  });
+
+  it('expands no entity a report declares and reads no file it names', async () => {
+    const secret = file('top secret', 'secret.txt');
+    const external = `<?xml version="1.0"?><!DOCTYPE t [<!ENTITY x SYSTEM "file://${secret}">]>
+      <testsuite><testcase name="&x;"/></testsuite>`;
+    await expect(readJunitFile(file(external), new CaseSink())).rejects.toBeInstanceOf(XmlSyntaxError);
+    const bomb = `<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>
+      <testsuite><testcase name="&b;"/></testsuite>`;
+    await expect(readJunitFile(file(bomb), new CaseSink())).rejects.toBeInstanceOf(XmlSyntaxError);
+  });
+
+  it('reads a huge report in a stream: exact counts, bounded cases, failures first', async () => {
+    const cases = 200_000;
+    const parts = ['<testsuite name="huge">'];
+    for (let i = 0; i < cases; i++)
+      parts.push(
+        i % 1000 === 999
+          ? `<testcase classname="big.T" name="t${i}"><failure message="m${i}">${'x'.repeat(5_000)}</failure></testcase>`
+          : `<testcase classname="big.T" name="t${i}" time="0.001"/>`,
+      );
+    parts.push('</testsuite>');
+    const path = file(parts.join('\n'));
+    const sink = new CaseSink();
+    expect(await readJunitFile(path, sink)).toEqual({ tests: cases, failures: 200, errors: 0, skipped: 0 });
+    const kept = sink.kept();
+    // Every failure is kept with its message; the traces are cut to fit the budget.
+    expect(kept).toHaveLength(TEST_LIMITS.cases);
+    expect(kept.slice(0, 200).every((c) => c.status === 'failed' && c.message.startsWith('m'))).toBe(true);
+    expect(kept[0]!.detail).toMatch(/^x{100,}…$/);
+    expect(kept[0]!.detail.length).toBeLessThan(TEST_LIMITS.detail);
+    expect(kept[200]!.status).toBe('passed');
+    expect(Buffer.byteLength(JSON.stringify(kept))).toBeLessThan(1024 * 1024);
+  });
+});
+
+describe('coverage reports', () => {
+  it("takes JaCoCo's report-level counters, not a package's", async () => {
+    const xml = `<?xml version="1.0"?><!DOCTYPE report PUBLIC "-//JACOCO//DTD Report 1.1//EN" "report.dtd">
+      <report name="m"><sessioninfo id="s" start="1" dump="2"/><package name="p"><class name="p/A"><counter type="LINE" missed="9" covered="9"/></class>
+      <counter type="LINE" missed="7" covered="7"/></package>
+      <counter type="BRANCH" missed="2" covered="6"/><counter type="LINE" missed="25" covered="75"/></report>`;
+    expect(await readCoverageFile(file(xml))).toEqual({
+      format: 'jacoco',
+      linesCovered: 75,
+      linesTotal: 100,
+      branchesCovered: 6,
+      branchesTotal: 8,
+    });
+  });
+
+  it("takes Cobertura's counts (coverage.py, Istanbul); a report with rates only says nothing", async () => {
+    const xml = `<?xml version="1.0" ?><!DOCTYPE coverage SYSTEM "http://cobertura.sourceforge.net/xml/coverage-04.dtd">
+      <coverage line-rate="0.5" branch-rate="0.25" lines-covered="10" lines-valid="20" branches-covered="1" branches-valid="4" version="7.4" timestamp="1"><packages/></coverage>`;
+    const cobertura = await readCoverageFile(file(xml));
+    expect(cobertura).toEqual({
+      format: 'cobertura',
+      linesCovered: 10,
+      linesTotal: 20,
+      branchesCovered: 1,
+      branchesTotal: 4,
+    });
+    expect(await readCoverageFile(file('<coverage line-rate="0.5"/>'))).toBeUndefined();
+    expect(sumCoverage([cobertura!, cobertura!])).toMatchObject({ linesCovered: 20, linesTotal: 40 });
+  });
+});
+
+describe("a step's reports in a workspace", () => {
+  it('reads the matching reports, names the broken one, follows no link, and zips the files', async () => {
+    const ws = join(root, 'ws');
+    mkdirSync(join(ws, 'a/target/surefire-reports'), { recursive: true });
+    mkdirSync(join(ws, 'b/target/surefire-reports'), { recursive: true });
+    mkdirSync(join(ws, 'a/target/site/jacoco'), { recursive: true });
+    writeFileSync(join(ws, 'a/target/surefire-reports/TEST-a.xml'), SUREFIRE);
+    writeFileSync(join(ws, 'b/target/surefire-reports/TEST-b.xml'), '<testsuite><testcase name="x">');
+    writeFileSync(
+      join(ws, 'a/target/site/jacoco/jacoco.xml'),
+      '<report name="a"><counter type="LINE" missed="1" covered="3"/></report>',
+    );
+    writeFileSync(join(ws, 'a/target/site/jacoco/index.html'), '<html/>');
+    symlinkSync(join(root, 'secret.txt'), join(ws, 'b/target/surefire-reports/TEST-link.xml'));
+
+    const got = await collectReports(ws, { reports: '**/TEST*.xml', coverage: '**/site/jacoco' });
+    expect(got.tests?.counts).toEqual({ tests: 4, failures: 1, errors: 1, skipped: 1 });
+    expect(got.tests?.coverage).toEqual({
+      format: 'jacoco',
+      linesCovered: 3,
+      linesTotal: 4,
+      branchesCovered: 0,
+      branchesTotal: 0,
+    });
+    expect(got.lines).toEqual([
+      'unit tests (**/TEST*.xml): 1 report, 4 tests, 1 failure, 1 error, 1 skipped',
+      '  a/target/surefire-reports/TEST-a.xml: 4 tests, 1 failure, 1 error, 1 skipped',
+      expect.stringMatching(
+        /^ {2}b\/target\/surefire-reports\/TEST-b\.xml: not well-formed XML \(line 1, .*\); not counted$/,
+      ),
+      'coverage (jacoco, 1 report): lines 3/4 75.0%',
+    ]);
+    expect(got.files).toEqual([
+      'a/target/surefire-reports/TEST-a.xml',
+      'b/target/surefire-reports/TEST-b.xml',
+      'a/target/site/jacoco/index.html',
+      'a/target/site/jacoco/jacoco.xml',
+    ]);
+    const zip = join(root, 'reports.zip');
+    await zipWorkspaceFiles(ws, got.files, zip);
+    const entries = await zipEntries(await readFile(zip));
+    expect(Object.keys(entries).sort()).toEqual([...got.files].sort());
+    expect(entries['b/target/surefire-reports/TEST-b.xml']).toBe('<testsuite><testcase name="x">');
+  });
+
+  it('says so when nothing matches', async () => {
+    const got = await collectReports(join(root, 'ws'), { reports: 'none/*.xml' });
+    expect(got).toEqual({ lines: ['unit tests: no report matches none/*.xml'], files: [] });
+  });
+});
+
+describe('root ids', () => {
+  it("name a build's step within the reference's 40 characters", () => {
+    const recordId = '025fa618-a241-4219-87b5-e0e2b0ce0c89';
+    const id = rootIdOf(recordId, 999);
+    expect(id).toBe('025fa618a241421987b5e0e2b0ce0c89-s1000');
+    expect(id.length).toBeLessThanOrEqual(40);
+    expect(stepOfRootId(id, recordId)).toBe(999);
+    expect(stepOfRootId(rootIdOf('ffffffff-a241-4219-87b5-e0e2b0ce0c89', 0), recordId)).toBeUndefined();
+    expect(stepOfRootId('junk', recordId)).toBeUndefined();
+  });
+});
