@@ -5,6 +5,7 @@ import { BuildActions } from '../build/build-actions.tsx';
 import { BuildArtifacts } from '../build/build-artifacts.tsx';
 import { BuildFlow } from '../build/build-flow.tsx';
 import { BuildScript } from '../build/build-script.tsx';
+import { BuildTests } from '../build/build-tests.tsx';
 import { FlowParent } from '../build/flow-parent.tsx';
 import { LogView } from '../build/log-view.tsx';
 import { StageLog } from '../build/stage-log.tsx';
@@ -197,6 +198,7 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
           )}
         </section>
       </div>
+      {view && <BuildTests client={client} jobId={jobId} buildNo={buildNo} finished={!live} />}
       {view && (
         <BuildArtifacts
           client={client}

@@ -11,6 +11,7 @@ import { JobGroup } from '../job/job-group.tsx';
 import { JobPermissions } from '../job/job-permissions.tsx';
 import { JobInsights } from '../job/job-insights.tsx';
 import { HistoryCharts } from '../job/history-charts.tsx';
+import { TestTrend } from '../job/test-trend.tsx';
 import { HistoryTable } from '../job/history-table.tsx';
 import { RunForm } from '../job/run-form.tsx';
 import { useChartRecords } from '../job/use-chart-records.ts';
@@ -169,6 +170,7 @@ export function JobPage({ jobId }: { jobId: string }) {
         )}
       </section>
       <HistoryCharts state={charts} />
+      <TestTrend client={client} jobId={jobId} />
       <JobInsights client={client} jobId={jobId} />
     </main>
   );

@@ -1,0 +1,119 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Kiln } from '../../src/client/kiln-client.ts';
+import { startServerProcess, type ServerProcess } from '../helpers/cli.ts';
+import { launchChromium, signedInPage, watchCsp, type Chromium } from './helpers/chromium.ts';
+import { projectId, signedInClient } from './helpers/kiln-api.ts';
+
+/**
+ * A build's tests on its page and a job's test trend, in Chromium against a real `kiln serve`: a
+ * shell step writes a JUnit report and a Cobertura coverage report (its `report_path` and
+ * `coverage_report_path`), the build page shows the counts, the coverage and the failure with its
+ * message and stack trace, the cases filter by status, and the job page charts the builds.
+ */
+
+const SHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
+
+const JUNIT = `<testsuite name="calc"><testcase classname="calc" name="adds" time="0.01"/>
+<testcase classname="calc" name="divides"><failure message="expected 2, got 3">Traceback: calc.py line 7</failure></testcase>
+<testcase classname="calc" name="later"><skipped/></testcase></testsuite>`;
+const COBERTURA = '<coverage lines-covered="30" lines-valid="40" branches-covered="0" branches-valid="0"/>';
+
+let server: ServerProcess;
+let browser: Chromium;
+let page: Page;
+let client: Kiln;
+let jobId = '';
+const cspViolations: string[] = [];
+
+async function runToEnd(): Promise<void> {
+  const run = await client.runJob({ body: { job_id: jobId } });
+  const buildNo = Number(run.actual_build_number);
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const r = (await client.showBuildInfoRecord({ params: { job_id: jobId, build_no: buildNo } })).result;
+    if (r.state !== '') return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`build ${buildNo} did not finish`);
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  server = await startServerProcess();
+  client = (await signedInClient(server.url, 'admin', server.adminPassword)).client;
+  const made = await client.createBuildJob({
+    body: {
+      arch: 'x86-64',
+      project_id: await projectId(client),
+      job_name: 'has-tests',
+      steps: [
+        {
+          module_id: 'kiln.shell',
+          name: 'test',
+          properties: {
+            command: `cat > junit.xml <<'EOF'\n${JUNIT}\nEOF\necho '${COBERTURA}' > coverage.xml`,
+            report_path: 'junit.xml',
+            coverage: 'true',
+            coverage_report_path: 'coverage.xml',
+          },
+        },
+      ],
+    },
+  });
+  jobId = made.result.job_id;
+  await runToEnd();
+  await runToEnd();
+  browser = await launchChromium();
+  await watchCsp(browser.context, cspViolations);
+  page = await signedInPage(browser.context, server.url, server.adminPassword);
+});
+
+afterAll(async () => {
+  if (process.env.KILN_TEST_VERBOSE) console.log(server?.output());
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('test reports in the dashboard', () => {
+  it("shows a build's counts, coverage and failures first, with the trace when opened", async () => {
+    await page.goto(`${server.url}/jobs/${jobId}/builds/2`);
+    const section = page.getByRole('region', { name: 'Tests' });
+    await section.getByTestId('tests-summary').waitFor();
+    expect(await section.getByTestId('tests-summary').textContent()).toBe(
+      '3 tests: 1 passed, 1 failed, 0 errors, 1 skipped',
+    );
+    expect(await section.getByTestId('coverage').textContent()).toContain('lines 75.0% (30/40)');
+    const items = section.locator('ol.test-cases > li');
+    expect(await items.count()).toBe(3);
+    const first = items.first();
+    expect(await first.getAttribute('data-status')).toBe('failed');
+    expect(await first.textContent()).toContain('calc.divides');
+    expect(await first.textContent()).toContain('expected 2, got 3');
+    await first.locator('summary').click();
+    await first.locator('pre.test-detail').waitFor();
+    expect(await first.locator('pre.test-detail').textContent()).toBe('Traceback: calc.py line 7');
+    await page.screenshot({ path: `${SHOTS}test-reports-build.png`, fullPage: true });
+
+    await section.getByLabel('Show').selectOption('passed');
+    await section.locator('ol.test-cases > li[data-status="passed"]').waitFor();
+    expect(await section.locator('ol.test-cases > li').count()).toBe(1);
+    expect(await section.locator('ol.test-cases > li').textContent()).toContain('calc.adds');
+  });
+
+  it("charts the job's builds with test reports", async () => {
+    await page.goto(`${server.url}/jobs/${jobId}`);
+    const chart = page.getByTestId('test-trend-chart');
+    await chart.waitFor();
+    expect(await chart.getAttribute('data-points')).toBe('2');
+    expect(await chart.locator('[role="img"]').getAttribute('aria-label')).toBe(
+      '2 builds with test reports among the latest 100, 2 with failing tests',
+    );
+  });
+
+  it('breaks no Content-Security-Policy rule', () => {
+    expect(cspViolations).toEqual([]);
+  });
+});
