@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ApiError } from '../client/api-error.ts';
 import { registerAccessKeys } from './commands/access-keys.ts';
 import { registerArtifacts } from './commands/artifacts.ts';
+import { registerTests } from './commands/tests.ts';
 import { registerAuth } from './commands/auth.ts';
 import { registerBin } from './commands/bin.ts';
 import { registerGroups } from './commands/groups.ts';
@@ -33,6 +34,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerBuilds(program, ctx);
   registerLogs(program, ctx);
   registerArtifacts(program, ctx);
+  registerTests(program, ctx);
   registerRecords(program, ctx);
   registerImportRecords(program, ctx);
   registerUsers(program, ctx);
