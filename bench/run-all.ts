@@ -9,6 +9,7 @@ import { join } from 'node:path';
 const benches = [
   'records.bench.ts',
   'insights.bench.ts',
+  'project-records.bench.ts',
   'engine.bench.ts',
   'import.bench.ts',
   'dashboard.bench.ts',

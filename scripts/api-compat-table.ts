@@ -107,6 +107,8 @@ export const PARTLY: Record<string, string> = {
   ShowPackageSpecCountDown: 'a self-hosted server sells no packages: `result` is always empty',
   ShowImageTemplateList:
     "the build environments are the places of the enabled runners: one entry per arch/pool (`image_id`, `image_name` and `image_label` all say it; never a runner's id or host), `description` the tools and versions found there; `base_image` is '' (runners are machines, not images); any signed-in user may read it",
+  ShowDockerfileTemplate:
+    "`image_id` is one of ShowImageTemplateList's; the answer is a Dockerfile (`FROM debian:bookworm-slim`, for the arch's platform) that installs the tools its runners announced from Debian's packages, naming the runners' versions in comments (Debian's may differ; Bazel has no package); an unknown `image_id` is a 404 naming the known ones",
   ShowSummaryBuildJobInfo:
     "the live jobs the caller may view in their domain: `job_total`, `build_no` (their builds), `avg_success_ratio` (percent of the last 30 days' builds with an outcome that succeeded; 0 without any), `version_total` (the artifacts their builds keep)",
   ShowProjectPermission:
@@ -120,9 +122,9 @@ export const PARTLY: Record<string, string> = {
   ListRepoBranch:
     "the branches the job's builds checked out, by name (tags and commits left out; at most 1,000); `repository_name` must be the job's repository",
   ListRecords:
-    "`build_project_id` is a job id (ShowBuildRecord's `project_id`; one job's records, not a project's); each row is ShowBuildRecord's result; `triggers` (MANUAL, SCHEDULED, CODE_UPDATE), `branches` and `tags` are comma-separated, a build matching a branch or a tag when both are given; `from_date`/`to_date` as ShowJobTotal's; `limit` 1 to 100; `pagination.total` is exact. Without a filter a page costs the same at any depth (the window's day index); with one, the window's builds are filtered",
+    "`build_project_id` is a job id (ShowBuildRecord's `project_id`), or a project id: then its live jobs' builds that the caller may view, merged newest first (start time, then number); each row is ShowBuildRecord's result; `triggers` (MANUAL, SCHEDULED, CODE_UPDATE), `branches` and `tags` are comma-separated, a build matching a branch or a tag when both are given; `from_date`/`to_date` as ShowJobTotal's; `limit` 1 to 100; `pagination.total` is exact. Without a filter a page costs the same at any depth (the window's day index, summed over a project's jobs); with one, the window's builds are filtered",
   ShowJobTotal:
-    "`build_project_id` is a job id (ShowBuildRecord's `project_id`); `from_date`/`to_date` are days (yyyy-MM-dd, or yyyy-MM-dd HH:mm:ss) in the server time zone, both whole; an open end reaches all the history",
+    "`build_project_id` is a job id (ShowBuildRecord's `project_id`), or a project id (its live jobs the caller may view); `from_date`/`to_date` are days (yyyy-MM-dd, or yyyy-MM-dd HH:mm:ss) in the server time zone, both whole; an open end reaches all the history",
   ListBriefRecord:
     "the body's build projects are job ids (all must be visible, else 404/403); `limit` (0 to 100, default 10) latest builds of each, newest first; times in the record-info format",
   ShowBuildDetails:

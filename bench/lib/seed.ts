@@ -15,6 +15,16 @@ export async function seedProjectJob(
   name: string,
   at: number,
 ): Promise<string> {
+  return seedJob(storage, await seedProject(storage, domainId, name, at), 'job', at);
+}
+
+/** A new, empty project of the domain; its id. */
+export async function seedProject(
+  storage: Storage,
+  domainId: string,
+  name: string,
+  at: number,
+): Promise<string> {
   const projectId = newId32();
   await storage.projects.insert({
     id: projectId,
@@ -24,11 +34,21 @@ export async function seedProjectJob(
     creatorId: 'u',
     createdAt: at,
   });
+  return projectId;
+}
+
+/** A new job without builds in the project; its id. */
+export async function seedJob(
+  storage: Storage,
+  projectId: string,
+  name: string,
+  at: number,
+): Promise<string> {
   const jobId = newId32();
   await storage.jobs.insert({
     id: jobId,
     projectId,
-    name: 'job',
+    name,
     creatorId: 'u',
     config: '{}',
     disabled: false,

@@ -171,6 +171,16 @@ export const operations = {
     auth: 'project',
     response: { 200: tenant.ImageTemplates },
   }),
+  showDockerfileTemplate: op({
+    method: 'GET',
+    path: '/v1/image/dockerfile-template',
+    summary: "A Dockerfile that installs a build environment's tools from Debian's packages",
+    tag: 'Projects',
+    auth: 'project',
+    query: tenant.DockerfileQuery,
+    response: { 200: null },
+    produces: 'application/octet-stream',
+  }),
   showSummaryBuildJobInfo: op({
     method: 'GET',
     path: '/v1/domain/job-summary',

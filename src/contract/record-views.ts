@@ -207,9 +207,11 @@ export const RecordInfoV3 = Type.Object({
 });
 export type RecordInfoV3 = Static<typeof RecordInfoV3>;
 
-/** ShowJobTotal path: the build project is the job (as ShowBuildRecord's project_id says). */
+/** ListRecords and ShowJobTotal path: a job (ShowBuildRecord's project_id), or a project (its jobs). */
 export const BuildProjectParams = Type.Object({
-  build_project_id: Id32("The build project: a job id (ShowBuildRecord's project_id)"),
+  build_project_id: Id32(
+    "The build project: a job id (ShowBuildRecord's project_id), or a project id for its jobs' builds",
+  ),
 });
 
 /** ShowJobTotal query: days in the server time zone, both whole; open ends reach all the history. */

@@ -179,3 +179,8 @@ export const JobSummaryInfo = Type.Object({
     }),
   }),
 });
+
+/** ShowDockerfileTemplate query: an environment ShowImageTemplateList names. */
+export const DockerfileQuery = Type.Object({
+  image_id: Type.String({ minLength: 1, maxLength: 256, description: "ShowImageTemplateList's image_id" }),
+});

@@ -241,14 +241,15 @@ export class BuildService {
     return this.view(caller, build.recordId);
   }
 
-  /** ListRecords' rows: each build of a job with its plan and build.yml (what a record shows). */
-  async recordViews(job: JobRecord, builds: Build[]): Promise<RecordView[]> {
+  /** ListRecords' rows: each build with its job (one of `jobs`), plan and build.yml (what a record shows). */
+  async recordViews(jobs: ReadonlyMap<string, JobRecord>, builds: Build[]): Promise<RecordView[]> {
     return Promise.all(
       builds.map(async (build) => {
         const [run, script] = await Promise.all([
           this.storage.builds.findRun(build.recordId),
           this.storage.scripts.find(build.recordId),
         ]);
+        const job = jobs.get(build.jobId) as JobRecord;
         return { build, job, plan: run?.plan ? maskedPlan(run.plan) : undefined, script };
       }),
     );

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Build } from '../domain/build.ts';
 import type { RecordFilter } from '../domain/record-filter.ts';
 import type { Clock } from '../domain/clock.ts';
@@ -5,8 +6,15 @@ import { AppError, invalidParam } from '../domain/errors.ts';
 import { HEALTH_WINDOW, healthScore } from '../domain/health.ts';
 import type { Principal } from '../domain/identity.ts';
 import { nextDayStart, parseDate, parseWallClock } from '../domain/time.ts';
-import type { BuildWindow, JobRecord, RecordEntry, Storage, WindowIndex } from '../storage/ports.ts';
-import { requireJob } from './access.ts';
+import type {
+  BuildWindow,
+  JobRecord,
+  JobsWindow,
+  RecordEntry,
+  Storage,
+  WindowIndex,
+} from '../storage/ports.ts';
+import { requireJob, requireProject } from './access.ts';
 import { LruCache } from '../domain/lru-cache.ts';
 
 /** Later than any build's start: the open end of a window. */
@@ -126,6 +134,21 @@ export class RecordsService {
   }
 
   /**
+   * The index of a project's window, kept while its jobs (those the caller may view) and each
+   * one's records version read the same: summing the jobs' days is most of a page's cost.
+   */
+  private async projectIndex(window: JobsWindow, jobs: readonly JobRecord[]): Promise<WindowIndex> {
+    const versions = jobs.map((j) => `${j.id}:${j.recordsVersion}`).sort();
+    const digest = createHash('sha256').update(versions.join(',')).digest('base64url');
+    const key = `project/${digest}/${window.from}/${window.to}`;
+    const known = this.windows.get(key);
+    if (known) return known.index;
+    const index = await this.storage.builds.indexWindow(window);
+    this.windows.set(key, { index, health: 0 });
+    return index;
+  }
+
+  /**
    * A window of days from two optional dates (server zone, both days whole): `yyyy-MM-dd`, or
    * `yyyy-MM-dd HH:mm:ss` for an exact instant; an open end reaches all the history.
    */
@@ -144,33 +167,66 @@ export class RecordsService {
     return { jobId, from, to };
   }
 
-  /** ShowJobTotal: how many builds of the job started in the window (a count of days, flat). */
-  async total(caller: Principal, jobId: string, fromDate?: string, toDate?: string): Promise<number> {
-    const window = this.dateWindow(jobId, fromDate, toDate);
-    await requireJob(this.storage, caller, jobId, 'view');
-    return this.storage.builds.countInWindow(window);
+  /**
+   * The jobs a `build_project_id` names (ListRecords, ShowJobTotal): a job, or a project and then
+   * its live jobs the caller may view (CodeArts' build projects hold many jobs; Kiln's projects do).
+   */
+  private async buildProject(
+    caller: Principal,
+    id: string,
+  ): Promise<{ project: boolean; jobs: JobRecord[] }> {
+    try {
+      return { project: false, jobs: [(await requireJob(this.storage, caller, id, 'view')).job] };
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === 'JOB_NOT_FOUND')) throw error;
+    }
+    try {
+      await requireProject(this.storage, caller, id, 'read');
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'PROJECT_NOT_FOUND')
+        throw new AppError('JOB_NOT_FOUND', `job ${id} not found (nor a project you may see)`);
+      throw error;
+    }
+    return { project: true, jobs: await this.storage.jobs.viewableInProject(id, caller.user.id) };
+  }
+
+  /** ShowJobTotal: how many builds of the job (or the project's jobs) started in the window (flat). */
+  async total(caller: Principal, id: string, fromDate?: string, toDate?: string): Promise<number> {
+    const window = this.dateWindow(id, fromDate, toDate);
+    const { project, jobs } = await this.buildProject(caller, id);
+    return this.storage.builds.countInWindow(
+      project ? { jobIds: jobs.map((j) => j.id), from: window.from, to: window.to } : window,
+    );
   }
 
   /**
-   * ListRecords: a page of a job's builds between two dates, newest first, narrowed by triggers,
-   * branches and tags. Without a filter the window's index pages it (cost flat at any depth, as
-   * the seed endpoint's); with one, the store filters the window's builds.
+   * ListRecords: a page of a job's builds (or of a project's jobs', merged) between two dates,
+   * newest first, narrowed by triggers, branches and tags. Without a filter the window's index
+   * pages it (cost flat at any depth, as the seed endpoint's); with one, the store filters the
+   * window's builds.
    */
   async filtered(
     caller: Principal,
-    jobId: string,
+    id: string,
     q: { page: number; limit: number; fromDate?: string; toDate?: string; filter: RecordFilter },
-  ): Promise<{ job: JobRecord; builds: Build[]; total: number }> {
-    const window = this.dateWindow(jobId, q.fromDate, q.toDate);
-    const { job } = await requireJob(this.storage, caller, jobId, 'view');
+  ): Promise<{ jobs: ReadonlyMap<string, JobRecord>; builds: Build[]; total: number }> {
+    const window = this.dateWindow(id, q.fromDate, q.toDate);
+    const { project, jobs } = await this.buildProject(caller, id);
+    const byId = new Map(jobs.map((j) => [j.id, j]));
     const offset = q.page * q.limit;
     const { triggerTypes, branches, tags } = q.filter;
+    const scope = project ? { jobIds: [...byId.keys()], from: window.from, to: window.to } : window;
     if (triggerTypes?.length || branches?.length || tags?.length)
-      return { job, ...(await this.storage.builds.filteredPage(window, q.filter, offset, q.limit)) };
+      return { jobs: byId, ...(await this.storage.builds.filteredPage(scope, q.filter, offset, q.limit)) };
+    if ('jobIds' in scope) {
+      const index = await this.projectIndex(scope, jobs);
+      const builds = await this.storage.builds.jobsPage(scope, index, offset, q.limit);
+      return { jobs: byId, builds, total: index.total };
+    }
     const index = await this.storage.builds.indexWindow(window);
     const builds =
       offset < index.total ? await this.storage.builds.pageAt(window, await index.seek(offset), q.limit) : [];
-    return { job, builds, total: index.total };
+    return { jobs: byId, builds, total: index.total };
   }
 
   /** ListBriefRecord: the latest `limit` builds of each job, newest first (all jobs or none). */

@@ -277,6 +277,8 @@ export interface JobStore {
   ): Promise<{ items: (JobRecord & { favorite: boolean })[]; total: number }>;
   /** How many live jobs (not in the recycle bin) the project has. */
   countLive(projectId: string): Promise<number>;
+  /** The project's live jobs `viewerId` may view (a project's records read their builds). */
+  viewableInProject(projectId: string, viewerId: string): Promise<JobRecord[]>;
   /**
    * ShowSummaryBuildJobInfo: of the live jobs the viewer may view in their domain, how many there
    * are, their builds, the outcomes of those started since `since`, and the artifacts they keep.
@@ -440,6 +442,13 @@ export interface BuildWindow {
   to: number;
 }
 
+/** Several jobs' builds in a time window, read as one history (a project's records). */
+export interface JobsWindow {
+  jobIds: readonly string[];
+  from: number;
+  to: number;
+}
+
 /** Where a position of a window starts: the builds below `below` (start_time), after `skip` of them. */
 export interface WindowSeek {
   below: number;
@@ -538,15 +547,21 @@ export interface BuildStore {
   /** Which of `numbers` the job already has. */
   existingNumbers(jobId: string, numbers: number[]): Promise<Set<number>>;
   /** How many builds lie in the window; cost grows with builds per day, not with history. */
-  countInWindow(window: BuildWindow): Promise<number>;
+  countInWindow(window: BuildWindow | JobsWindow): Promise<number>;
   /** Positions `offset .. offset+limit-1` of the window, newest first (start_time, then number). */
   pageInWindow(window: BuildWindow, offset: number, limit: number): Promise<Build[]>;
+  /**
+   * Positions `offset .. offset+limit-1` of several jobs' builds in the window, newest first (start
+   * time, number, id), found with the window's index; cost grows with the builds of the page's
+   * days, not with the history.
+   */
+  jobsPage(window: JobsWindow, index: WindowIndex, offset: number, limit: number): Promise<Build[]>;
   /**
    * The builds of the window that match `filter`, newest first, `limit` from `offset`, and how
    * many match (one statement each; cost grows with the builds of the window, not its days).
    */
   filteredPage(
-    window: BuildWindow,
+    window: BuildWindow | JobsWindow,
     filter: RecordFilter,
     offset: number,
     limit: number,
@@ -559,7 +574,7 @@ export interface BuildStore {
   /** Names of the branches the job's builds checked out, sorted, at most `limit`. */
   branchesOf(jobId: string, limit: number): Promise<string[]>;
   /** The window counted per day, in one statement whatever its length (cost grows with its days). */
-  indexWindow(window: BuildWindow): Promise<WindowIndex>;
+  indexWindow(window: BuildWindow | JobsWindow): Promise<WindowIndex>;
   /** `limit` builds of the window from `at` (found by `indexWindow`), newest first, in one statement. */
   pageAt(window: BuildWindow, at: WindowSeek, limit: number): Promise<Build[]>;
   /**

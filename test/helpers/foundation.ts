@@ -361,6 +361,15 @@ export async function seedOutputs(kiln: TestKiln, jobId: string, buildNo: number
     { recordId: build.recordId, jobId, buildNumber: buildNo, name: FIXTURE_ARTIFACT },
     'kept bytes\n',
   );
+  // A runner announced its tools: the build environment ShowDockerfileTemplate writes out.
+  await kiln.storage.runners.putTools({
+    runnerId: 'local:fixture',
+    host: 'fixture',
+    tools: { git: '2.39.5' },
+    arch: 'x64',
+    pool: null,
+    reportedAt: Date.now(),
+  });
   // Step 1 read a JUnit report: its counts, one failing case, and the zip of its files.
   await kiln.storage.steps.update(build.recordId, 0, {
     tests: { tests: 2, failures: 1, errors: 0, skipped: 0 },

@@ -150,6 +150,11 @@ export const RECIPES: Record<OperationId, Recipe> = {
     needs: 'self',
     request: async () => ({ method: 'GET', url: '/v1/image/templates' }),
   },
+  showDockerfileTemplate: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v1/image/dockerfile-template?image_id=x64' }),
+  },
   showSummaryBuildJobInfo: {
     names: 'nothing',
     needs: 'self',
@@ -675,10 +680,14 @@ export const RECIPES: Record<OperationId, Recipe> = {
   downloadJunitCoverageZip: {
     names: 'job',
     needs: 'read',
-    request: async (fx) => ({
-      method: 'GET',
-      url: `/v1/report/junit/coverage/download?job_id=${fx.jobId}&build_no=${fx.buildNo}&root_id=${rootIdOf(fx.recordId, 0)}`,
-    }),
+    request: async (fx) => {
+      const build = await fx.kiln.storage.builds.findByNumber(fx.jobId, fx.buildNo);
+      const rootId = rootIdOf(build?.recordId ?? fx.recordId, 0);
+      return {
+        method: 'GET',
+        url: `/v1/report/junit/coverage/download?job_id=${fx.jobId}&build_no=${fx.buildNo}&root_id=${rootId}`,
+      };
+    },
   },
   listBuildTests: {
     names: 'job',

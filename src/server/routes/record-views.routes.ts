@@ -31,7 +31,7 @@ export function recordViewHandlers(deps: RouteDeps): HandlerGroup<RecordViewOps>
       const page = query.page ?? 0;
       const limit = query.limit ?? 10;
       const {
-        job,
+        jobs,
         builds: found,
         total,
       } = await records.filtered(caller, params.build_project_id, {
@@ -42,7 +42,7 @@ export function recordViewHandlers(deps: RouteDeps): HandlerGroup<RecordViewOps>
         filter: recordFilter(query),
       });
       const now = clock.now();
-      const views = await builds.recordViews(job, found);
+      const views = await builds.recordViews(jobs, found);
       return ok({ pagination: { page, limit, total }, data: views.map((v) => toBuildRecord(v, now).result) });
     },
     async showJobTotal({ caller, params, query }) {

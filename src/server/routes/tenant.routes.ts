@@ -1,3 +1,5 @@
+import { dockerfileTemplate } from '../../domain/dockerfile-template.ts';
+import { AppError } from '../../domain/errors.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
 
 type TenantOps =
@@ -8,6 +10,7 @@ type TenantOps =
   | 'showAvailableInnerSpec'
   | 'showPackageSpecCountDown'
   | 'showImageTemplateList'
+  | 'showDockerfileTemplate'
   | 'showSummaryBuildJobInfo';
 
 /**
@@ -74,12 +77,25 @@ export function tenantHandlers(deps: RouteDeps): HandlerGroup<TenantOps> {
         },
       };
     },
+    async showDockerfileTemplate({ query, reply }) {
+      const places = await runners.environments();
+      const place = places.find((p) => environmentLabel(p) === query.image_id);
+      if (!place)
+        throw new AppError(
+          'NOT_FOUND',
+          `no build environment ${query.image_id}: ShowImageTemplateList names them (${places.map(environmentLabel).join(', ') || 'none yet'})`,
+        );
+      return reply
+        .header('content-type', 'application/octet-stream')
+        .header('content-disposition', 'attachment; filename="Dockerfile"')
+        .send(dockerfileTemplate(query.image_id, place.arch, place.tools));
+    },
     async showImageTemplateList() {
       const places = await runners.environments();
       return {
         result: {
           image_templates: places.map((p) => {
-            const label = [p.arch, p.pool].filter((v) => v !== '').join('/') || 'any';
+            const label = environmentLabel(p);
             return {
               image_id: label,
               organization: 'kiln',
@@ -109,4 +125,9 @@ export function tenantHandlers(deps: RouteDeps): HandlerGroup<TenantOps> {
       };
     },
   };
+}
+
+/** How ShowImageTemplateList names an environment (its image_id): `arch/pool`, or `any`. */
+function environmentLabel(p: { arch: string; pool: string }): string {
+  return [p.arch, p.pool].filter((v) => v !== '').join('/') || 'any';
 }

@@ -10,6 +10,7 @@ import type {
   BuildRun,
   BuildStore,
   BuildWindow,
+  JobsWindow,
   CheckoutResult,
   RecordEntry,
   WindowIndex,
@@ -17,7 +18,15 @@ import type {
 } from '../ports.ts';
 import type { Database } from '../schema.ts';
 import { ARRAY_ROWS } from './array-rows.ts';
-import { bucketOf, countInWindow, indexWindow, pageAt, pageInWindow, recordsAt } from './build-window.ts';
+import {
+  bucketOf,
+  countInWindow,
+  indexWindow,
+  jobsPage,
+  pageAt,
+  pageInWindow,
+  recordsAt,
+} from './build-window.ts';
 import { BUILD_COLUMNS, buildToRow, num, recordToKeep, toBuild } from './mappers.ts';
 import { ROW_LIST } from './row-list-insert.ts';
 
@@ -261,19 +270,24 @@ export class SqlBuildStore implements BuildStore {
     return found;
   }
 
-  countInWindow(w: BuildWindow): Promise<number> {
+  countInWindow(w: BuildWindow | JobsWindow): Promise<number> {
     return countInWindow(this.db, w);
   }
 
+  jobsPage(w: JobsWindow, index: WindowIndex, offset: number, limit: number): Promise<Build[]> {
+    return jobsPage(this.db, w, index, offset, limit);
+  }
+
   async filteredPage(
-    w: BuildWindow,
+    w: BuildWindow | JobsWindow,
     f: RecordFilter,
     offset: number,
     limit: number,
   ): Promise<{ builds: Build[]; total: number }> {
+    if ('jobIds' in w && w.jobIds.length === 0) return { builds: [], total: 0 };
     let q = this.db
       .selectFrom('builds')
-      .where('job_id', '=', w.jobId)
+      .where('job_id', 'in', 'jobIds' in w ? [...w.jobIds] : [w.jobId])
       .where('start_time', '>=', w.from)
       .where('start_time', '<', w.to);
     if (f.triggerTypes?.length) q = q.where('trigger_type', 'in', f.triggerTypes);
@@ -292,6 +306,7 @@ export class SqlBuildStore implements BuildStore {
         .select(BUILD_COLUMNS)
         .orderBy('start_time', 'desc')
         .orderBy('number', 'desc')
+        .orderBy('id', 'desc')
         .limit(limit)
         .offset(offset)
         .execute(),
@@ -350,7 +365,7 @@ export class SqlBuildStore implements BuildStore {
     return pageInWindow(this.db, w, offset, limit);
   }
 
-  indexWindow(w: BuildWindow): Promise<WindowIndex> {
+  indexWindow(w: BuildWindow | JobsWindow): Promise<WindowIndex> {
     return indexWindow(this.db, w);
   }
 

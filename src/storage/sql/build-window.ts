@@ -1,6 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Build } from '../../domain/build.ts';
-import type { BuildWindow, RecordEntry, WindowIndex, WindowSeek } from '../ports.ts';
+import type { BuildWindow, JobsWindow, RecordEntry, WindowIndex, WindowSeek } from '../ports.ts';
 import type { Database } from '../schema.ts';
 import { ARRAY_ROWS } from './array-rows.ts';
 import { BUILD_COLUMNS, toBuild, type BuildReadRow } from './mappers.ts';
@@ -29,25 +29,36 @@ export function bucketOf(epochMs: number): number {
 
 const COLUMNS = sql.join(BUILD_COLUMNS.map((c) => sql.ref(c)));
 
-async function countRange(db: Kysely<Database>, jobId: string, from: number, to: number): Promise<number> {
+/** A job's window, or several jobs' (a project's records) read as one history. */
+type AnyWindow = BuildWindow | JobsWindow;
+
+/** The window's jobs as a condition on `job_id`. */
+function jobsIn(w: AnyWindow): RawBuilder<unknown> {
+  return 'jobIds' in w ? sql`job_id in (${sql.join([...w.jobIds])})` : sql`job_id = ${w.jobId}`;
+}
+
+/** Nothing to read: a window that ends before it starts, or of no job. */
+const empty = (w: AnyWindow) => w.from >= w.to || ('jobIds' in w && w.jobIds.length === 0);
+
+async function countRange(db: Kysely<Database>, w: AnyWindow, from: number, to: number): Promise<number> {
   const { rows } = await sql<{ n: number }>`
-    select count(*) as n from builds where job_id = ${jobId} and start_time >= ${from} and start_time < ${to}`.execute(
+    select count(*) as n from builds where ${jobsIn(w)} and start_time >= ${from} and start_time < ${to}`.execute(
     db,
   );
   return Number(rows[0]?.n ?? 0);
 }
 
 /** How many builds lie in the window. */
-export async function countInWindow(db: Kysely<Database>, w: BuildWindow): Promise<number> {
-  if (w.from >= w.to) return 0;
+export async function countInWindow(db: Kysely<Database>, w: AnyWindow): Promise<number> {
+  if (empty(w)) return 0;
   const first = bucketOf(w.from);
   const last = bucketOf(w.to - 1);
-  if (first === last) return countRange(db, w.jobId, w.from, w.to);
+  if (first === last) return countRange(db, w, w.from, w.to);
   const { rows } = await sql<{ head: number; tail: number; mid: number }>`
     select
-      (select count(*) from builds where job_id = ${w.jobId} and start_time >= ${w.from} and start_time < ${(first + 1) * BUCKET_MS}) as head,
-      (select count(*) from builds where job_id = ${w.jobId} and start_time >= ${last * BUCKET_MS} and start_time < ${w.to}) as tail,
-      (select coalesce(sum(n), 0) from build_counts where job_id = ${w.jobId} and bucket > ${first} and bucket < ${last}) as mid`.execute(
+      (select count(*) from builds where ${jobsIn(w)} and start_time >= ${w.from} and start_time < ${(first + 1) * BUCKET_MS}) as head,
+      (select count(*) from builds where ${jobsIn(w)} and start_time >= ${last * BUCKET_MS} and start_time < ${w.to}) as tail,
+      (select coalesce(sum(n), 0) from build_counts where ${jobsIn(w)} and bucket > ${first} and bucket < ${last}) as mid`.execute(
     db,
   );
   const r = rows[0];
@@ -64,7 +75,7 @@ export async function pageAt(
   if (w.from >= w.to || limit <= 0) return [];
   const { rows } = await sql<BuildReadRow>`${sql.raw(ARRAY_ROWS)}
     select ${COLUMNS} from builds
-    where job_id = ${w.jobId} and start_time >= ${w.from} and start_time < ${Math.min(at.below, w.to)}
+    where ${jobsIn(w)} and start_time >= ${w.from} and start_time < ${Math.min(at.below, w.to)}
     order by start_time desc, number desc
     limit ${limit} offset ${at.skip}`.execute(db);
   return rows.map((row) => toBuild(row));
@@ -92,7 +103,7 @@ export async function recordsAt(
   const { rows } = await sql<{ record: string | null; id: string | null }>`${sql.raw(ARRAY_ROWS)}
     select case when ${current} then record_json end as record, case when ${current} then null else id end as id
     from builds
-    where job_id = ${w.jobId} and start_time >= ${w.from} and start_time < ${Math.min(at.below, w.to)}
+    where ${jobsIn(w)} and start_time >= ${w.from} and start_time < ${Math.min(at.below, w.to)}
     order by start_time desc, number desc
     limit ${limit} offset ${at.skip}`.execute(db);
   const entries: (RecordEntry | undefined)[] = [];
@@ -175,7 +186,7 @@ class DayIndex implements WindowIndex {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly w: BuildWindow,
+    private readonly w: AnyWindow,
     private readonly tail: number,
     /** Blocks of whole days, newest first. */
     blocks: { block: number; n: number }[],
@@ -216,16 +227,16 @@ class DayIndex implements WindowIndex {
 /** The whole days of the window in block `block`, newest first. */
 async function readBlockDays(
   db: Kysely<Database>,
-  w: BuildWindow,
+  w: AnyWindow,
   block: number,
 ): Promise<RunningSums<{ bucket: number; n: number }>> {
   const first = bucketOf(w.from);
   const last = bucketOf(w.to - 1);
   const [lo, hi] = blockRange(block);
   const { rows } = await sql<{ bucket: number; n: number }>`
-    select bucket, n from build_counts
-    where job_id = ${w.jobId} and bucket > ${Math.max(first, lo - 1)} and bucket < ${Math.min(last, hi + 1)}
-    order by bucket desc`.execute(db);
+    select bucket, sum(n) as n from build_counts
+    where ${jobsIn(w)} and bucket > ${Math.max(first, lo - 1)} and bucket < ${Math.min(last, hi + 1)}
+    group by bucket order by bucket desc`.execute(db);
   return new RunningSums(rows.map((r) => ({ bucket: Number(r.bucket), n: Number(r.n) })));
 }
 
@@ -234,21 +245,21 @@ async function readBlockDays(
  * the whole days between summed per block from `build_counts`. `kind` tells the rows apart (0: the
  * last, partial day; 1: the first, partial day; 2: a block of whole days).
  */
-export async function indexWindow(db: Kysely<Database>, w: BuildWindow): Promise<WindowIndex> {
-  if (w.from >= w.to) return new DayIndex(db, w, 0, [], 0);
+export async function indexWindow(db: Kysely<Database>, w: AnyWindow): Promise<WindowIndex> {
+  if (empty(w)) return new DayIndex(db, w, 0, [], 0);
   const first = bucketOf(w.from);
   const last = bucketOf(w.to - 1);
-  if (first === last) return new DayIndex(db, w, await countRange(db, w.jobId, w.from, w.to), [], 0);
+  if (first === last) return new DayIndex(db, w, await countRange(db, w, w.from, w.to), [], 0);
   const block = sql`bucket / ${sql.lit(BLOCK_DAYS)}`;
   const { rows } = await sql<{ kind: number; block: number; n: number }>`
     select 0 as kind, 0 as block, count(*) as n from builds
-      where job_id = ${w.jobId} and start_time >= ${last * BUCKET_MS} and start_time < ${w.to}
+      where ${jobsIn(w)} and start_time >= ${last * BUCKET_MS} and start_time < ${w.to}
     union all
     select 1, 0, count(*) from builds
-      where job_id = ${w.jobId} and start_time >= ${w.from} and start_time < ${(first + 1) * BUCKET_MS}
+      where ${jobsIn(w)} and start_time >= ${w.from} and start_time < ${(first + 1) * BUCKET_MS}
     union all
     select 2, ${block}, sum(n) from build_counts
-      where job_id = ${w.jobId} and bucket > ${first} and bucket < ${last}
+      where ${jobsIn(w)} and bucket > ${first} and bucket < ${last}
       group by ${block}`.execute(db);
   let tail = 0;
   let head = 0;
@@ -273,4 +284,32 @@ export async function pageInWindow(
   if (w.from >= w.to || limit <= 0) return [];
   const index = await indexWindow(db, w);
   return offset < index.total ? pageAt(db, w, await index.seek(offset), limit) : [];
+}
+
+/**
+ * Positions `offset .. offset+limit-1` of several jobs' builds in the window, newest first (start
+ * time, number, id), found with the window's `index` (indexWindow over the jobs): a project's
+ * records. The index finds the day of the first and of the last position, and the page query reads
+ * only the builds of those days and the days between: one job's index walks its builds in order,
+ * but several jobs' are merged by a sort, so the range it sorts is kept to the page's days.
+ */
+export async function jobsPage(
+  db: Kysely<Database>,
+  w: JobsWindow,
+  index: WindowIndex,
+  offset: number,
+  limit: number,
+): Promise<Build[]> {
+  if (empty(w) || limit <= 0 || offset >= index.total) return [];
+  const [at, end] = await Promise.all([
+    index.seek(offset),
+    index.seek(Math.min(offset + limit, index.total) - 1),
+  ]);
+  const floor = Math.max(w.from, bucketOf(end.below - 1) * BUCKET_MS);
+  const { rows } = await sql<BuildReadRow>`${sql.raw(ARRAY_ROWS)}
+    select ${COLUMNS} from builds
+    where ${jobsIn(w)} and start_time >= ${floor} and start_time < ${Math.min(at.below, w.to)}
+    order by start_time desc, number desc, id desc
+    limit ${limit} offset ${at.skip}`.execute(db);
+  return rows.map((row) => toBuild(row));
 }

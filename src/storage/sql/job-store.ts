@@ -134,6 +134,11 @@ export class SqlJobStore implements JobStore {
     return q;
   }
 
+  async viewableInProject(projectId: string, viewerId: string): Promise<JobRecord[]> {
+    const rows = await this.visible({ projectId }, viewerId).selectAll('jobs').execute();
+    return rows.map(toJobRecord);
+  }
+
   async summaryVisible(viewer: Viewer, since: number): Promise<JobsSummary> {
     const ids = () => this.visible({ viewer }, viewer.userId).select('jobs.id');
     const [jobs, builds, outcomes, artifacts] = await Promise.all([

@@ -123,6 +123,24 @@ onEveryStore((store) => {
         },
       ]);
       expect(JSON.stringify(templates)).not.toContain('server-a');
+      // Its Dockerfile installs the same tools from Debian's packages and names the runners' versions.
+      const dockerfile = await kiln.call(plain, {
+        method: 'GET',
+        url: '/v1/image/dockerfile-template?image_id=x64',
+      });
+      expect(dockerfile.statusCode, dockerfile.body).toBe(200);
+      expect(dockerfile.headers['content-type']).toBe('application/octet-stream');
+      expect(dockerfile.body).toContain('#   git 2.39.5\n#   node 20.19.0\n');
+      expect(dockerfile.body).toContain('FROM --platform=linux/amd64 debian:bookworm-slim\n');
+      expect(dockerfile.body).toContain(
+        'apt-get install -y --no-install-recommends ca-certificates git nodejs',
+      );
+      expectCodeArtsError(
+        await kiln.call(plain, { method: 'GET', url: '/v1/image/dockerfile-template?image_id=arm64' }),
+        404,
+        'CB.00060404',
+        /no build environment arm64: ShowImageTemplateList names them \(x64\)/,
+      );
       const countdown = await kiln.call(admin, {
         method: 'POST',
         url: '/v2/resource/countdown',

@@ -25,7 +25,7 @@ const BUILDS = 240;
 function nameOf(sql: string): string {
   if (/from tokens t\b/.test(sql)) return 'token';
   if (/from jobs j\b/.test(sql)) return 'job access';
-  if (/from build_counts\b/.test(sql)) return /group by/.test(sql) ? 'window counts' : 'block days';
+  if (/from build_counts\b/.test(sql)) return /union all/.test(sql) ? 'window counts' : 'block days';
   if (/state in \(/.test(sql)) return 'health';
   if (/order by start_time desc, number desc/.test(sql)) return 'page';
   return sql.replace(/\s+/g, ' ').trim();
