@@ -91,7 +91,7 @@ export const PARTLY: Record<string, string> = {
   ApplyProjectPermission: '`job_id` and `project_switch` are required',
   MoveGroup: '`jobs` is required (1 to 100 jobs of the project); `job_name` is ignored',
   DownloadBuildFullLog:
-    '`log_level` is accepted and ignored (one log level); `compress=true` sends the log gzip-compressed (still `application/octet-stream`, as the SDKs expect; named `<record_id>.log.gz`)',
+    "`log_level` INFO (the default) is the log as the build wrote it, DEBUG adds `[kiln debug]` lines after it: the build's times, trigger, commit and each step's module, outcome, times and log bytes (any case; anything else is a 400); `compress=true` sends the log gzip-compressed (still `application/octet-stream`, as the SDKs expect; named `<record_id>.log.gz`)",
   DownloadBuildRealTimeLog:
     "ShowActionIInfo's offsets and sort; `size` (required) is the most bytes of the page, 4 (one UTF-8 character) to 1048576",
   ShowUserChargeType:
@@ -135,9 +135,10 @@ export const PARTLY: Record<string, string> = {
   StopTheJob: 'without `build_no`, stops the latest queued or running build (404 when there is none)',
   DeleteRecyclingJobs: 'project owners only; the builds, logs and artifacts go in the background',
   ClearRecyclingJobs: "deletes for good the bin's jobs of the projects the caller owns; the others stay",
-  DownloadBuildLog: '`log_level` is accepted and ignored (one log level)',
+  DownloadBuildLog:
+    "`log_level` INFO (the default) is the log as the build wrote it, DEBUG adds `[kiln debug]` lines after it: the build's times, trigger, commit and each step's module, outcome, times and log bytes (any case; anything else is a 400)",
   DownloadTaskLog:
-    '`log_level` is accepted and ignored (one log level); `task_name` is a step name, or a stage key (`initial`, `stage2`, `final`)',
+    "`task_name` is a step name, or a stage key (`initial`, `stage2`, `final`); `log_level` DEBUG adds the step's `[kiln debug]` line (the build's, for `initial` and `final`)",
 };
 
 function status(r: CatalogueRow): string {

@@ -174,12 +174,19 @@ export const RecordIdParams = Type.Object({
   record_id: Type.String({ pattern: '^[0-9a-f-]{36}$', 'x-kiln-format': 'a record id (UUID)' }),
 });
 
+const LogLevel = Type.Optional(
+  Type.String({
+    maxLength: 16,
+    description: 'INFO (default): the log; DEBUG: and what Kiln knows of the build after it',
+  }),
+);
+
 /** DownloadBuildLog query. */
-export const BuildLogQuery = Type.Object({ log_level: Type.Optional(Type.String({ maxLength: 16 })) });
+export const BuildLogQuery = Type.Object({ log_level: LogLevel });
 
 /** DownloadBuildFullLog query. */
 export const FullLogQuery = Type.Object({
-  log_level: Type.Optional(Type.String({ maxLength: 16 })),
+  log_level: LogLevel,
   compress: Type.Optional(
     Type.String({ maxLength: 8, description: 'true: the log gzip-compressed (.log.gz)' }),
   ),
@@ -188,7 +195,7 @@ export const FullLogQuery = Type.Object({
 /** DownloadTaskLog query. */
 export const TaskLogQuery = Type.Object({
   task_name: Type.String({ minLength: 1, maxLength: 1000, description: 'The step name' }),
-  log_level: Type.Optional(Type.String({ maxLength: 16 })),
+  log_level: LogLevel,
 });
 
 /** Webhook answer (Kiln's own). */

@@ -753,6 +753,17 @@ export const operations = {
     query: insight.InsightsQuery,
     response: { 200: insight.InsightsResult },
   }),
+  showProjectInsights: op({
+    method: 'GET',
+    path: '/v1/kiln/projects/{project_id}/insights',
+    summary:
+      "Kiln: a project's flaky commits and, per week, delivery measures and build times of its jobs taken together",
+    tag: 'Kiln',
+    auth: 'project',
+    params: jobs.ProjectIdParams,
+    query: insight.InsightsQuery,
+    response: { 200: insight.ProjectInsightsResult },
+  }),
   showJobBuildSuccessRatio: op({
     method: 'GET',
     path: '/v1/report/ratio',

@@ -3,10 +3,10 @@ import { AppError } from '../domain/errors.ts';
 import type { Principal } from '../domain/identity.ts';
 import { repositoryNameOf } from '../domain/scm.ts';
 import { dayStart, formatWallClock, nextDayStart } from '../domain/time.ts';
-import type { JobRecord, Storage } from '../storage/ports.ts';
-import { requireJob } from './access.ts';
+import type { InsightJobs, JobRecord, Storage } from '../storage/ports.ts';
+import { requireJob, requireProject } from './access.ts';
 import { storedJobDocument } from './stored-secrets.ts';
-import { insightsOf } from '../domain/insights.ts';
+import { insightsOf, slowestStages, STAGE_BUILDS } from '../domain/insights.ts';
 
 /** The most builds ShowJobBuildTime's chart lists (the latest of the interval). */
 export const REPORT_BUILDS = 10_000;
@@ -100,15 +100,42 @@ export class BuildReportService {
   async insights(caller: Principal, jobId: string, days: number) {
     const { job } = await requireJob(this.storage, caller, jobId, 'view');
     const { window } = this.lastDays(job.id, days);
-    const { builds, total } = await this.storage.builds.insightRows(window, INSIGHT_BUILDS);
-    const defaultBranch = storedJobDocument(job.config).scms?.[0]?.branch ?? '';
+    const defaultBranch = branchOf(job);
     return {
       job,
       window,
       defaultBranch,
+      ...(await this.insightsOf({ jobs: [{ id: job.id, branch: defaultBranch }], ...window })),
+    };
+  }
+
+  /**
+   * Kiln's insights of a project over the last `days` days: those of its live jobs the caller may
+   * view, taken together (each job's branch counted for its delivery measures, each job's red
+   * spells and commits its own), from the latest INSIGHT_BUILDS builds of the window.
+   */
+  async projectInsights(caller: Principal, projectId: string, days: number) {
+    await requireProject(this.storage, caller, projectId, 'read');
+    const jobs = await this.storage.jobs.viewableInProject(projectId, caller.user.id);
+    const { window } = this.lastDays(projectId, days);
+    return {
+      jobs,
+      window,
+      ...(await this.insightsOf({ jobs: jobs.map((j) => ({ id: j.id, branch: branchOf(j) })), ...window })),
+    };
+  }
+
+  /** The insights of the jobs' builds in the window, with the slowest stages of their latest builds. */
+  private async insightsOf(w: InsightJobs) {
+    const [{ builds, total }, stageTimes] = await Promise.all([
+      this.storage.builds.insightRows(w, INSIGHT_BUILDS),
+      this.storage.builds.stageTimes(w, STAGE_BUILDS),
+    ]);
+    return {
       read: builds.length,
       complete: builds.length === total,
-      ...insightsOf(builds, window, defaultBranch, this.timeZone),
+      ...insightsOf(builds, w, this.timeZone),
+      stages: slowestStages(stageTimes),
     };
   }
 
@@ -129,6 +156,11 @@ export class BuildReportService {
     requireRepository(job, repository);
     return { ...this.lastDays(job.id, days), branchFilter: branch === '' ? undefined : branch };
   }
+}
+
+/** The branch a job builds (its document's first scm's; '' when it names none): delivery measures count it. */
+function branchOf(job: JobRecord): string {
+  return storedJobDocument(job.config).scms?.[0]?.branch ?? '';
 }
 
 /** The repository a job builds: its scm's `repo_name`, or its URL's last segment ('' without one). */

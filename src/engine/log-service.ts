@@ -1,6 +1,7 @@
 import { buildStages, type BuildStage } from '../domain/build-stages.ts';
 import type { Principal } from '../domain/identity.ts';
 import { AppError } from '../domain/errors.ts';
+import { buildDebugLines, stepDebugLines, type LogLevel } from '../domain/log-debug.ts';
 import type { Storage } from '../storage/ports.ts';
 import type { BuildEvents } from './build-events.ts';
 import type { BuildService } from './build-service.ts';
@@ -109,7 +110,16 @@ export class LogService {
   }
 
   /** The whole log of a build, read in windows so a 100 MB log is never in memory at once. */
-  async full(caller: Principal, recordId: string): Promise<AsyncGenerator<Uint8Array>> {
+  async full(
+    caller: Principal,
+    recordId: string,
+    level: LogLevel = 'INFO',
+  ): Promise<AsyncGenerator<Uint8Array>> {
+    if (level === 'DEBUG') {
+      const view = await this.builds.view(caller, recordId);
+      const log = this.range(recordId, 0, view.logSize);
+      return withTrailer(log, () => buildDebugLines(view.build, view.steps, view.logSize));
+    }
     await this.builds.byRecordId(caller, recordId);
     return this.range(recordId, 0, await this.storage.logs.size(recordId));
   }
@@ -118,14 +128,27 @@ export class LogService {
    * The part of the log one stage wrote: a step by its name (the first of that name), or a stage
    * by its full-stages key (`initial`, `stage2`, `final`).
    */
-  async step(caller: Principal, recordId: string, stepName: string): Promise<AsyncGenerator<Uint8Array>> {
+  async step(
+    caller: Principal,
+    recordId: string,
+    stepName: string,
+    level: LogLevel = 'INFO',
+  ): Promise<AsyncGenerator<Uint8Array>> {
     const view = await this.builds.view(caller, recordId);
     const stages = buildStages(view.build, view.steps, view.logSize);
     const stage =
       stages.slice(1, -1).find((s) => s.displayName === stepName) ?? stages.find((s) => s.key === stepName);
     if (!stage) throw new AppError('NOT_FOUND', `the build has no step named ${JSON.stringify(stepName)}`);
-    if (stage.log === null) return this.range(recordId, 0, 0);
-    return this.range(recordId, stage.log.start, stage.log.end ?? view.logSize);
+    const log =
+      stage.log === null
+        ? this.range(recordId, 0, 0)
+        : this.range(recordId, stage.log.start, stage.log.end ?? view.logSize);
+    if (level !== 'DEBUG') return log;
+    // A step's own line; the initial and final stages are the build's.
+    const step = stage.key.startsWith('stage') ? view.steps[stage.sequence - 1] : undefined;
+    return withTrailer(log, () =>
+      step ? stepDebugLines(step) : buildDebugLines(view.build, [], view.logSize),
+    );
   }
 
   /**
@@ -203,3 +226,18 @@ export class LogService {
     }
   }
 }
+
+/** The log's bytes, then `trailer()` on a line of its own (DEBUG's lines: domain/log-debug.ts). */
+async function* withTrailer(
+  log: AsyncGenerator<Uint8Array>,
+  trailer: () => string,
+): AsyncGenerator<Uint8Array> {
+  let last = NEWLINE;
+  for await (const chunk of log) {
+    if (chunk.length > 0) last = chunk[chunk.length - 1] as number;
+    yield chunk;
+  }
+  yield Buffer.from(`${last === NEWLINE ? '' : '\n'}${trailer()}`);
+}
+
+const NEWLINE = 10;

@@ -8,7 +8,7 @@ import type { Domain, IamProject, Membership, Project, TokenScope, User } from '
 import type { RunnerPlace } from '../domain/resource-match.ts';
 import type { Role } from '../domain/roles.ts';
 import type { RecordFilter } from '../domain/record-filter.ts';
-import type { InsightBuild } from '../domain/insights.ts';
+import type { InsightColumns, StageTime } from '../domain/insights.ts';
 import type { PermissionRole, PermissionSet } from '../domain/job-permissions.ts';
 import type { SqlDialectName } from './sql/dialect.ts';
 
@@ -449,6 +449,13 @@ export interface JobsWindow {
   to: number;
 }
 
+/** The jobs whose builds the insights read, each with its branch ('' : every branch is its own). */
+export interface InsightJobs {
+  jobs: readonly { id: string; branch: string }[];
+  from: number;
+  to: number;
+}
+
 /** Where a position of a window starts: the builds below `below` (start_time), after `skip` of them. */
 export interface WindowSeek {
   below: number;
@@ -567,10 +574,15 @@ export interface BuildStore {
     limit: number,
   ): Promise<{ builds: Build[]; total: number }>;
   /**
-   * What the insights read of the window's builds (the latest `limit`, newest first), and how many
-   * the window holds: ten columns, not the whole row.
+   * What the insights read of the jobs' builds started in the window (the latest `limit`, newest
+   * first), and how many the window holds.
    */
-  insightRows(window: BuildWindow, limit: number): Promise<{ builds: InsightBuild[]; total: number }>;
+  insightRows(window: InsightJobs, limit: number): Promise<{ builds: InsightColumns; total: number }>;
+  /**
+   * The steps that ran and ended in the latest `limit` builds of the jobs started in the window:
+   * each one's job (an index into `window.jobs`), name and duration.
+   */
+  stageTimes(window: InsightJobs, limit: number): Promise<StageTime[]>;
   /** Names of the branches the job's builds checked out, sorted, at most `limit`. */
   branchesOf(jobId: string, limit: number): Promise<string[]>;
   /** The window counted per day, in one statement whatever its length (cost grows with its days). */

@@ -285,6 +285,20 @@ describe('the recycle bin in the dashboard', () => {
       .poll(async () => (await weeks.locator('tbody tr').allTextContents()).join(' '))
       .toMatch(/\d %/);
     await page.screenshot({ path: `${SHOTS}job-insights.png`, fullPage: true });
+
+    // The project's insights, under its jobs, take its jobs together and name the flaky commit's.
+    await page.goto(`${server.url}/`);
+    const project = page.getByRole('region', { name: /^default/ });
+    await project.locator('details.job-insights > summary').click();
+    const projectFlaky = project.getByRole('list', { name: 'Flaky commits' });
+    await projectFlaky.waitFor();
+    const otherName = (await client.showJobInfo({ params: { job_id: otherId } })).result.job_name;
+    expect((await projectFlaky.textContent())?.replace(/\s+/g, ' ')).toContain(
+      `${otherName} f1a2b3c4: #1 SUCCESS, #2 FAILURE`,
+    );
+    expect(await project.getByRole('table', { name: /^By week/ }).textContent()).toMatch(
+      /each job's branch \(\d+ jobs?\)/,
+    );
   });
 
   it('broke no Content-Security-Policy rule on the way', () => {

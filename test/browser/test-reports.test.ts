@@ -113,6 +113,17 @@ describe('test reports in the dashboard', () => {
     );
   });
 
+  it("lists the job's slowest stages in its insights", async () => {
+    await page.goto(`${server.url}/jobs/${jobId}`);
+    await page.getByText('Insights', { exact: true }).click();
+    const stages = page.getByRole('table', { name: 'Slowest stages of the latest builds' });
+    await stages.waitFor();
+    const row = stages.locator('tbody tr');
+    expect(await row.count()).toBe(1);
+    expect(await row.locator('th').textContent()).toBe('test');
+    expect(await row.locator('td').first().textContent()).toBe('2');
+  });
+
   it('breaks no Content-Security-Policy rule', () => {
     expect(cspViolations).toEqual([]);
   });

@@ -307,6 +307,12 @@ describe('kiln login and kiln jobs, real processes', () => {
     const sum = (k: 'builds' | 'default_branch_builds' | 'default_branch_failures') =>
       json.reduce((n, w) => n + w[k], 0);
     expect([sum('builds'), sum('default_branch_builds'), sum('default_branch_failures')]).toEqual([2, 2, 1]);
+    // The project's insights take its jobs together, and name each flaky commit's job.
+    const project = await user.run(['projects', 'insights', 'default', '--days', '7']);
+    expect(project.code, project.stderr).toBe(0);
+    expect(project.stdout).toContain("failure rate (each job's branch)");
+    expect(project.stdout).toContain('Flaky insight-cli c0ffee01: #1 FAILURE, #2 SUCCESS');
+    expect(project.stderr).toMatch(/^\d+ jobs counted\.\n$/);
   });
 
   it("shows a job's webhook and rotates its secret", async () => {

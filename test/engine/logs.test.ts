@@ -241,6 +241,36 @@ describe('build logs', () => {
     const unknown = await task('no such step');
     expect(unknown.statusCode).toBe(404);
     expect(Object.keys(unknown.json()).sort()).toEqual(['error_code', 'error_msg']);
+
+    // log_level: INFO (the default) is the log as written; DEBUG adds what Kiln knows of the build.
+    const info = (await ek.get(`/v4/${recordId}/download-log?log_level=info`)).body;
+    expect(info).toBe(whole);
+    const debug = (await ek.get(`/v4/${recordId}/download-log?log_level=DEBUG`)).body;
+    expect(debug.startsWith(whole)).toBe(true);
+    const added = debug
+      .slice(whole.length)
+      .split('\n')
+      .filter((l) => l !== '');
+    expect(added.every((l) => l.startsWith('[kiln debug] '))).toBe(true);
+    expect(added[0]).toBe(
+      `[kiln debug] record ${recordId}, job ${job}, build #1 (${(await ek.waitFinished(job, 1)).daily_build_number})`,
+    );
+    expect(added).toContainEqual(
+      expect.stringMatching(
+        /^\[kiln debug\] step 2 "unit tests ✓" \(kiln\.shell\): success, \S+ to \S+ \(\d+ ms\), log bytes \d+-\d+$/,
+      ),
+    );
+    expect(added.at(-1)).toBe(`[kiln debug] log ${Buffer.byteLength(whole)} bytes`);
+    const full = await ek.get(`/v1/log/${recordId}/download-log?log_level=DEBUG&compress=false`);
+    expect(full.body).toBe(debug);
+    const stepDebug = (await ek.get(`/v4/${recordId}/task-log?task_name=compile&log_level=debug`)).body;
+    expect(stepDebug).toBe(`${compile.body}${stepDebug.slice(compile.body.length)}`);
+    expect(stepDebug.slice(compile.body.length)).toMatch(
+      /^\[kiln debug\] step 1 "compile" \(kiln\.shell\): success, .*\n$/,
+    );
+    const bad = await ek.get(`/v4/${recordId}/download-log?log_level=TRACE`);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error_msg).toContain('log_level "TRACE" is neither INFO nor DEBUG');
   });
 });
 

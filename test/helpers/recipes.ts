@@ -728,6 +728,11 @@ export const RECIPES: Record<OperationId, Recipe> = {
     needs: 'read',
     request: async (fx) => ({ method: 'GET', url: `/v1/kiln/jobs/${fx.jobId}/insights?days=30` }),
   },
+  showProjectInsights: {
+    names: 'project',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/kiln/projects/${fx.projectId}/insights?days=30` }),
+  },
   showJobBuildSuccessRatio: {
     names: 'job',
     needs: 'read',

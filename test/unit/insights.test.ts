@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { insightsOf, percentile, weekStart } from '../../src/domain/insights.ts';
+import {
+  columnsOf,
+  insightBuildOf,
+  insightsOf,
+  percentile,
+  slowestStages,
+  weekStart,
+} from '../../src/domain/insights.ts';
+import type { Build } from '../../src/domain/build.ts';
 import { build } from '../helpers/records.ts';
 
 /**
@@ -21,6 +29,9 @@ function b(n: number, start: number, end: number, o: Parameters<typeof build>[3]
   });
 }
 
+/** Builds as the insights read them, of one job (index 0) whose branch is `branch`. */
+const of = (builds: Build[], branch: string) => columnsOf(builds.map((x) => insightBuildOf(x, branch)));
+
 const HISTORY = [
   b(1, at(6, 10), at(6, 10, 10), { commitId: 'a', commitTime: at(6, 9) }),
   b(2, at(7, 10), at(7, 10, 5), { commitId: 'b', commitTime: at(7, 9), state: 'FAILURE' }),
@@ -34,9 +45,10 @@ const HISTORY = [
 
 describe('insights', () => {
   it('finds the commit built with different outcomes', () => {
-    const { flaky } = insightsOf(HISTORY, { from: at(6, 0), to: at(20, 0) }, 'main', 'UTC');
+    const { flaky } = insightsOf(of(HISTORY, 'main'), { from: at(6, 0), to: at(20, 0) }, 'UTC');
     expect(flaky).toEqual([
       {
+        job: 0,
         commitId: 'b',
         builds: [
           { number: 2, state: 'FAILURE', startTime: at(7, 10) },
@@ -49,7 +61,11 @@ describe('insights', () => {
 
   it('measures each week: frequency, change failure rate, time to restore, lead time, build times', () => {
     // Newest first, as the store gives them: the order builds come in does not matter.
-    const { weeks } = insightsOf([...HISTORY].reverse(), { from: at(6, 0), to: at(20, 0) }, 'main', 'UTC');
+    const { weeks } = insightsOf(
+      of([...HISTORY].reverse(), 'main'),
+      { from: at(6, 0), to: at(20, 0) },
+      'UTC',
+    );
     expect(weeks).toEqual([
       {
         week: '2023-11-06',
@@ -80,7 +96,7 @@ describe('insights', () => {
   });
 
   it('counts every branch when the job names none, and gives nulls for an empty week', () => {
-    const { weeks } = insightsOf(HISTORY, { from: at(6, 0), to: at(27, 0) }, '', 'UTC');
+    const { weeks } = insightsOf(of(HISTORY, ''), { from: at(6, 0), to: at(27, 0) }, 'UTC');
     expect(weeks[0]).toMatchObject({
       defaultBranchBuilds: 5,
       defaultBranchFailures: 2,
@@ -103,15 +119,17 @@ describe('insights', () => {
     const stopped = (n: number, start: number) =>
       b(n, start, start + 1000, { state: 'ABORTED', buildTime: 0, commitId: `s${n}` });
     const { weeks } = insightsOf(
-      [
-        // A failure that ran 10:00-10:30 and a success that ran 10:05-10:10, started after it.
-        b(1, at(6, 10), at(6, 10, 30), { state: 'FAILURE', commitId: 'x' }),
-        b(2, at(6, 10, 5), at(6, 10, 10), { commitId: 'y', commitTime: at(6, 10) }),
-        stopped(3, at(7, 9)),
-        stopped(4, at(7, 10)),
-      ],
+      of(
+        [
+          // A failure that ran 10:00-10:30 and a success that ran 10:05-10:10, started after it.
+          b(1, at(6, 10), at(6, 10, 30), { state: 'FAILURE', commitId: 'x' }),
+          b(2, at(6, 10, 5), at(6, 10, 10), { commitId: 'y', commitTime: at(6, 10) }),
+          stopped(3, at(7, 9)),
+          stopped(4, at(7, 10)),
+        ],
+        'main',
+      ),
       { from: at(6, 0), to: at(13, 0) },
-      'main',
       'UTC',
     );
     expect(weeks).toEqual([
@@ -126,5 +144,21 @@ describe('insights', () => {
     expect(percentile([1, 2, 3, 4], 0.5)).toBe(2);
     expect(percentile([1, 2, 3, 4], 0.9)).toBe(4);
     expect(percentile([], 0.5)).toBeNull();
+  });
+
+  it('ranks stages by median time, each job and name its own, at most ten', () => {
+    const times = [
+      ...[5, 1, 9].map((ms) => ({ job: 0, name: 'build', ms })),
+      ...[7, 7].map((ms) => ({ job: 0, name: 'test', ms })),
+      { job: 1, name: 'build', ms: 100 },
+      ...Array.from({ length: 12 }, (_, i) => ({ job: 2, name: `s${i}`, ms: 0 })),
+    ];
+    const stages = slowestStages(times);
+    expect(stages.slice(0, 3)).toEqual([
+      { job: 1, name: 'build', runs: 1, p50Ms: 100, p90Ms: 100, maxMs: 100 },
+      { job: 0, name: 'test', runs: 2, p50Ms: 7, p90Ms: 7, maxMs: 7 },
+      { job: 0, name: 'build', runs: 3, p50Ms: 5, p90Ms: 9, maxMs: 9 },
+    ]);
+    expect(stages).toHaveLength(10);
   });
 });

@@ -7,7 +7,7 @@ import { parseJobId } from '../arguments.ts';
 import { CliError, type CliContext } from '../context.ts';
 import { outputOption } from '../options.ts';
 import { writeRows, type OutputFormat } from '../output.ts';
-import { resolveProject } from './projects.ts';
+import { resolveProject } from '../project-ref.ts';
 
 async function groupTree(client: Kiln, projectId: string): Promise<JobGroupNode[]> {
   return (await client.listGroupTree({ params: { project_id: projectId } })).result as JobGroupNode[];

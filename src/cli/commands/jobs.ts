@@ -11,7 +11,7 @@ import { registerJobCopy } from './job-copy.ts';
 import { registerJobHistory } from './job-history.ts';
 import { registerJobPermissions } from './job-permissions.ts';
 import { registerJobInsights } from './job-insights.ts';
-import { resolveProject } from './projects.ts';
+import { resolveProject } from '../project-ref.ts';
 import { resolveGroup } from './groups.ts';
 
 /** Jenkins ball colours (what the job list carries) in words; `_anime` means building now. */

@@ -1,24 +1,10 @@
 import type { Command } from 'commander';
 import type { MemberDto } from '../../contract/admin.ts';
-import type { Kiln } from '../../client/kiln-client.ts';
-import { isId32 } from '../../domain/ids.ts';
 import type { CliContext } from '../context.ts';
-import { CliError } from '../context.ts';
 import { outputOption } from '../options.ts';
 import { writeRows, type OutputFormat } from '../output.ts';
-
-/** A project id from an id or a name the caller can see. */
-export async function resolveProject(client: Kiln, ref: string): Promise<string> {
-  if (isId32(ref)) return ref;
-  const list = (await client.showRelatedProject()).result.project_info_list;
-  const found = list.filter((p) => p.name === ref);
-  if (found.length === 1 && found[0]) return found[0].identifier;
-  throw new CliError(
-    found.length > 1
-      ? `several projects are named ${ref}; use its id`
-      : `no project named ${ref} (see \`kiln projects\`)`,
-  );
-}
+import { registerProjectInsights } from './job-insights.ts';
+import { resolveProject } from '../project-ref.ts';
 
 /** `kiln projects`, `kiln members`. */
 export function registerProjects(program: Command, ctx: CliContext): void {
@@ -50,6 +36,8 @@ export function registerProjects(program: Command, ctx: CliContext): void {
       ).result;
       ctx.out(`Created project ${p.name} (${p.id})\n`);
     });
+
+  registerProjectInsights(projects, ctx);
 
   const members = program.command('members').description("Manage a project's members and roles (owners)");
   outputOption(members.command('list <project>').description('Members and their roles')).action(

@@ -1,8 +1,14 @@
+import type { FlakyCommit, SlowStage, WeekInsight } from '../../domain/insights.ts';
 import { formatWallClock } from '../../domain/time.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
 
 type ReportOps =
-  'showJobBuildSuccessRatio' | 'showJobBuildTime' | 'listRepository' | 'listRepoBranch' | 'showJobInsights';
+  | 'showJobBuildSuccessRatio'
+  | 'showJobBuildTime'
+  | 'listRepository'
+  | 'listRepoBranch'
+  | 'showJobInsights'
+  | 'showProjectInsights';
 
 /** A job's build insight: success ratio and build time over days, its repository and branches. */
 export function buildReportHandlers(deps: RouteDeps): HandlerGroup<ReportOps> {
@@ -53,29 +59,36 @@ export function buildReportHandlers(deps: RouteDeps): HandlerGroup<ReportOps> {
       return {
         result: {
           job_id: r.job.id,
-          from: formatWallClock(r.window.from, timeZone),
-          to: formatWallClock(r.window.to, timeZone),
+          ...windowOf(r, timeZone),
           default_branch: r.defaultBranch,
-          builds_read: r.read,
-          complete: r.complete,
-          flaky: r.flaky.map((f) => ({
-            commit_id: f.commitId,
-            builds: f.builds.map((b) => ({
-              build_number: b.number,
-              state: b.state,
-              start_time: b.startTime,
-            })),
-          })),
-          weeks: r.weeks.map((w) => ({
-            week: w.week,
-            builds: w.builds,
-            default_branch_builds: w.defaultBranchBuilds,
-            default_branch_failures: w.defaultBranchFailures,
-            change_failure_rate: w.changeFailureRate,
-            time_to_restore_ms: w.timeToRestoreMs,
-            lead_time_ms: w.leadTimeMs,
-            duration_p50_ms: w.durationP50Ms,
-            duration_p90_ms: w.durationP90Ms,
+          flaky: r.flaky.map((f) => ({ commit_id: f.commitId, builds: flakyBuilds(f) })),
+          weeks: r.weeks.map(toWeek),
+          stages: r.stages.map(toStage),
+        },
+        status: 'success',
+      };
+    },
+    async showProjectInsights({ caller, params, query }) {
+      const r = await reports.projectInsights(caller, params.project_id, query.days ?? 90);
+      return {
+        result: {
+          project_id: params.project_id,
+          ...windowOf(r, timeZone),
+          jobs: r.jobs.length,
+          flaky: r.flaky.map((f) => {
+            const job = r.jobs[f.job];
+            return {
+              job_id: job?.id ?? '',
+              job_name: job?.name ?? '',
+              commit_id: f.commitId,
+              builds: flakyBuilds(f),
+            };
+          }),
+          weeks: r.weeks.map(toWeek),
+          stages: r.stages.map((st) => ({
+            job_id: r.jobs[st.job]?.id ?? '',
+            job_name: r.jobs[st.job]?.name ?? '',
+            ...toStage(st),
           })),
         },
         status: 'success',
@@ -91,4 +104,39 @@ export function buildReportHandlers(deps: RouteDeps): HandlerGroup<ReportOps> {
       };
     },
   };
+}
+
+/** The window of an insights answer, in the server's time zone. */
+function windowOf(
+  r: { window: { from: number; to: number }; read: number; complete: boolean },
+  timeZone: string,
+) {
+  return {
+    from: formatWallClock(r.window.from, timeZone),
+    to: formatWallClock(r.window.to, timeZone),
+    builds_read: r.read,
+    complete: r.complete,
+  };
+}
+
+function flakyBuilds(f: FlakyCommit) {
+  return f.builds.map((b) => ({ build_number: b.number, state: b.state, start_time: b.startTime }));
+}
+
+function toWeek(w: WeekInsight) {
+  return {
+    week: w.week,
+    builds: w.builds,
+    default_branch_builds: w.defaultBranchBuilds,
+    default_branch_failures: w.defaultBranchFailures,
+    change_failure_rate: w.changeFailureRate,
+    time_to_restore_ms: w.timeToRestoreMs,
+    lead_time_ms: w.leadTimeMs,
+    duration_p50_ms: w.durationP50Ms,
+    duration_p90_ms: w.durationP90Ms,
+  };
+}
+
+function toStage(st: SlowStage) {
+  return { name: st.name, runs: st.runs, p50_ms: st.p50Ms, p90_ms: st.p90Ms, max_ms: st.maxMs };
 }

@@ -5,6 +5,7 @@ import type { Principal } from '../../domain/identity.ts';
 import { flag } from '../../domain/query-values.ts';
 import { MAX_PAGE } from '../../engine/log-service.ts';
 import type { FastifyReply } from 'fastify';
+import { logLevel, type LogLevel } from '../../domain/log-debug.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
 import { ok } from './deps.ts';
 
@@ -71,8 +72,13 @@ export function logHandlers(
       location: 'kiln',
     });
   };
-  const whole = async (caller: Principal, recordId: string, reply: FastifyReply, gzip = false) =>
-    sendFile(reply, `${recordId}.log`, await logs.full(caller, recordId), gzip);
+  const whole = async (
+    caller: Principal,
+    recordId: string,
+    reply: FastifyReply,
+    level: LogLevel,
+    gzip = false,
+  ) => sendFile(reply, `${recordId}.log`, await logs.full(caller, recordId, level), gzip);
   return {
     async downloadRealTimeLog({ caller, params, query, reply }) {
       // A follower that hangs up ends its wait at once: no timer, listener or read outlives it.
@@ -97,16 +103,17 @@ export function logHandlers(
     showActionIInfo: ({ caller, query }) => page(caller, query.job_id, query.build_no, query),
     downloadBuildRealTimeLog: ({ caller, params, query }) =>
       page(caller, params.job_id, params.build_no, query),
-    downloadBuildLog: ({ caller, params, reply }) => whole(caller, params.record_id, reply),
-    downloadLogByRecordId: ({ caller, params, reply }) => whole(caller, params.record_id, reply),
+    downloadBuildLog: ({ caller, params, query, reply }) =>
+      whole(caller, params.record_id, reply, logLevel(query.log_level)),
+    downloadLogByRecordId: ({ caller, params, reply }) => whole(caller, params.record_id, reply, 'INFO'),
     downloadBuildFullLog: ({ caller, params, query, reply }) =>
-      whole(caller, params.record_id, reply, flag('compress', query.compress)),
+      whole(caller, params.record_id, reply, logLevel(query.log_level), flag('compress', query.compress)),
     async downloadTaskLog({ caller, params, query, reply }) {
       const safe = query.task_name.replace(/[^\w.-]+/g, '_').slice(0, 100);
       return sendFile(
         reply,
         `${params.record_id}-${safe}.log`,
-        await logs.step(caller, params.record_id, query.task_name),
+        await logs.step(caller, params.record_id, query.task_name, logLevel(query.log_level)),
       );
     },
   };

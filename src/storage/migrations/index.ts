@@ -21,6 +21,7 @@ import { retention } from './018-retention.ts';
 import { jobGroups } from './019-job-groups.ts';
 import { jobPermissions } from './020-job-permissions.ts';
 import { testCases } from './021-test-cases.ts';
+import { insightColumns } from './022-insight-columns.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -51,6 +52,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '019-job-groups': jobGroups(),
         '020-job-permissions': jobPermissions(),
         '021-test-cases': testCases(),
+        '022-insight-columns': insightColumns(dialect),
       };
     },
   };

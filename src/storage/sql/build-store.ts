@@ -1,6 +1,6 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { RecordFilter } from '../../domain/record-filter.ts';
-import type { InsightBuild } from '../../domain/insights.ts';
+import type { InsightColumns, StageTime } from '../../domain/insights.ts';
 import type { Build, BuildState } from '../../domain/build.ts';
 import { COUNTED_STATES } from '../../domain/health.ts';
 import type { RecordRenderer } from '../../domain/rendered-record.ts';
@@ -10,6 +10,7 @@ import type {
   BuildRun,
   BuildStore,
   BuildWindow,
+  InsightJobs,
   JobsWindow,
   CheckoutResult,
   RecordEntry,
@@ -28,6 +29,7 @@ import {
   recordsAt,
 } from './build-window.ts';
 import { BUILD_COLUMNS, buildToRow, num, recordToKeep, toBuild } from './mappers.ts';
+import { readInsightRows } from './insight-rows.ts';
 import { ROW_LIST } from './row-list-insert.ts';
 
 /** Builds per statement: a VALUES list of 30 parameters each stays under SQLite's limit (32766). */
@@ -48,20 +50,6 @@ function insertText(columns: string[], rows: number, positional: boolean): strin
   if (rows === 1 || rows === ROWS_PER_STATEMENT) texts.set(key, text);
   return text;
 }
-
-/** The columns insightRows reads, in order (PostgreSQL gives them as a row object). */
-const INSIGHT_COLUMNS = [
-  'number',
-  'start_time',
-  'finished_at',
-  'running_status',
-  'state',
-  'commit_id',
-  'commit_time',
-  'build_type',
-  'code_branch',
-  'build_time',
-] as const;
 
 /** SQL BuildStore. */
 export class SqlBuildStore implements BuildStore {
@@ -315,36 +303,40 @@ export class SqlBuildStore implements BuildStore {
     return { builds: rows.map((row) => toBuild(row)), total: Number(count.n) };
   }
 
-  async insightRows(w: BuildWindow, limit: number): Promise<{ builds: InsightBuild[]; total: number }> {
-    // Arrays, not row objects (array-rows.ts): a 90-day window of a busy job is tens of
-    // thousands of rows, and building an object for each costs more than the query.
-    const [{ rows }, total] = await Promise.all([
-      sql<unknown[] | Record<string, unknown>>`${sql.raw(ARRAY_ROWS)}
-        select number, start_time, finished_at, running_status, state, commit_id, commit_time,
-          build_type, code_branch, build_time
-        from builds where job_id = ${w.jobId} and start_time >= ${w.from} and start_time < ${w.to}
-        order by start_time desc, number desc limit ${limit}`.execute(this.db),
-      countInWindow(this.db, w),
+  async insightRows(w: InsightJobs, limit: number): Promise<{ builds: InsightColumns; total: number }> {
+    const [builds, total] = await Promise.all([
+      readInsightRows(this.db, w, limit),
+      countInWindow(this.db, { jobIds: w.jobs.map((j) => j.id), from: w.from, to: w.to }),
     ]);
-    const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-    return {
-      builds: rows.map((row) => {
-        const r = Array.isArray(row) ? row : INSIGHT_COLUMNS.map((c) => row[c]);
-        return {
-          number: Number(r[0]),
-          startTime: Number(r[1]),
-          finishedAt: n(r[2]),
-          runningStatus: r[3] as InsightBuild['runningStatus'],
-          state: r[4] as InsightBuild['state'],
-          commitId: r[5] as string,
-          commitTime: n(r[6]),
-          buildType: r[7] as InsightBuild['buildType'],
-          codeBranch: r[8] as string,
-          buildTime: n(r[9]),
-        };
-      }),
-      total,
-    };
+    return { builds, total };
+  }
+
+  async stageTimes(w: InsightJobs, limit: number): Promise<StageTime[]> {
+    if (w.jobs.length === 0 || w.from >= w.to) return [];
+    const ids = w.jobs.map((j) => j.id);
+    const latest = this.db
+      .selectFrom('builds')
+      .select('id')
+      .where('job_id', 'in', ids)
+      .where('start_time', '>=', w.from)
+      .where('start_time', '<', w.to)
+      .orderBy('start_time', 'desc')
+      .orderBy('number', 'desc')
+      .limit(limit);
+    const rows = await this.db
+      .selectFrom('build_steps as s')
+      .innerJoin('builds as b', 'b.id', 's.build_id')
+      .select(['b.job_id', 's.name', 's.started_at', 's.finished_at'])
+      .where('s.build_id', 'in', latest)
+      .where('s.started_at', 'is not', null)
+      .where('s.finished_at', 'is not', null)
+      .execute();
+    const index = new Map(ids.map((id, i) => [id, i]));
+    return rows.map((r) => ({
+      job: index.get(r.job_id) ?? 0,
+      name: r.name,
+      ms: Math.max(0, num(r.finished_at) - num(r.started_at)),
+    }));
   }
 
   async branchesOf(jobId: string, limit: number): Promise<string[]> {

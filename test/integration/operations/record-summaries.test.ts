@@ -4,6 +4,7 @@ import { createTestKiln, TestClock } from '../../helpers/app.ts';
 import {
   ADMIN,
   createJob,
+  createProject,
   createUser,
   expectCodeArtsError,
   importRecords,
@@ -330,6 +331,143 @@ onEveryStore((store) => {
       });
       const bad = await kiln.call(admin, { method: 'GET', url: `/v1/kiln/jobs/${job}/insights?days=400` });
       expectCodeArtsError(bad, 400, 'CB.00060200');
+    });
+
+    it("Kiln's insights of a project: its jobs together, each job's commits and red spells its own", async () => {
+      const team = await createProject(kiln, admin, 'insights-team');
+      const a = await createJob(kiln, admin, team, { job_name: 'team-a' });
+      const b = await createJob(kiln, admin, team, { job_name: 'team-b' });
+      const H = 3_600_000;
+      // Job a: commit x fails on Nov 13 10:00, passes at 14:00 (flaky; red for 4 h). Job b builds
+      // commit x once, successfully: not flaky with a's failure, and no restore of a's spell.
+      await importRecords(kiln, admin, a, [
+        recordLine(1, { start_time: NOV_10 + 3 * DAY - 2 * H, state: 'FAILURE', commit_id: 'x' }),
+        recordLine(2, { start_time: NOV_10 + 3 * DAY + 2 * H, commit_id: 'x' }),
+      ]);
+      await importRecords(kiln, admin, b, [
+        recordLine(1, { start_time: NOV_10 + 3 * DAY - H, commit_id: 'x' }),
+        recordLine(2, { start_time: NOV_10 + 4 * DAY, state: 'FAILURE', commit_id: 'y' }),
+      ]);
+      // Steps of job a's builds (as runners report them): compile ran 10 and 20 minutes, test 1.
+      const M = 60_000;
+      for (const [n, compile] of [
+        [1, 10 * M],
+        [2, 20 * M],
+      ] as const) {
+        const build = (await kiln.storage.builds.findByNumber(a, n))!;
+        const at = build.startTime;
+        await kiln.storage.steps.insertMany(build.recordId, [
+          {
+            index: 0,
+            name: 'compile',
+            moduleId: 'sh',
+            enabled: true,
+            status: 'success',
+            startedAt: at,
+            finishedAt: at + compile,
+            logStart: 0,
+            logEnd: 0,
+          },
+          {
+            index: 1,
+            name: 'test',
+            moduleId: 'sh',
+            enabled: true,
+            status: 'success',
+            startedAt: at + compile,
+            finishedAt: at + compile + M,
+            logStart: 0,
+            logEnd: 0,
+          },
+        ]);
+      }
+      const res = await kiln.call(admin, { method: 'GET', url: `/v1/kiln/projects/${team}/insights?days=7` });
+      expect(res.statusCode, res.body).toBe(200);
+      const { result } = res.json();
+      expect(result).toMatchObject({
+        project_id: team,
+        from: '2023-11-10 00:00:00',
+        to: '2023-11-17 00:00:00',
+        jobs: 2,
+        builds_read: 4,
+        complete: true,
+      });
+      expect(result.flaky).toEqual([
+        {
+          job_id: a,
+          job_name: 'team-a',
+          commit_id: 'x',
+          builds: [
+            { build_number: 1, state: 'FAILURE', start_time: NOV_10 + 3 * DAY - 2 * H },
+            { build_number: 2, state: 'SUCCESS', start_time: NOV_10 + 3 * DAY + 2 * H },
+          ],
+        },
+      ]);
+      expect(result.stages).toEqual([
+        {
+          job_id: a,
+          job_name: 'team-a',
+          name: 'compile',
+          runs: 2,
+          p50_ms: 10 * M,
+          p90_ms: 20 * M,
+          max_ms: 20 * M,
+        },
+        { job_id: a, job_name: 'team-a', name: 'test', runs: 2, p50_ms: M, p90_ms: M, max_ms: M },
+      ]);
+      const ofJob = await kiln.call(admin, { method: 'GET', url: `/v1/kiln/jobs/${a}/insights?days=7` });
+      expect(ofJob.json().result.stages[0]).toEqual({
+        name: 'compile',
+        runs: 2,
+        p50_ms: 10 * M,
+        p90_ms: 20 * M,
+        max_ms: 20 * M,
+      });
+      // Week of Nov 13: 4 builds, 2 failed; one restore (a's, 4 h); b's failure is still red.
+      expect(result.weeks[1]).toMatchObject({
+        week: '2023-11-13',
+        builds: 4,
+        default_branch_builds: 4,
+        default_branch_failures: 2,
+        change_failure_rate: 0.5,
+        time_to_restore_ms: 4 * H,
+      });
+      // A viewer kept from job b's builds sees job a alone.
+      await createUser(kiln, admin, 'insights-viewer', 'Viewer-pass-1');
+      await setRole(kiln, admin, team, 'insights-viewer', 'viewer');
+      const hide = await kiln.call(admin, {
+        method: 'POST',
+        url: '/v1/job/permissions/batch',
+        payload: {
+          project_id: team,
+          job_ids: [b],
+          permissions: [
+            {
+              id: 0,
+              role_id: 7,
+              is_view: false,
+              is_execute: false,
+              is_modify: false,
+              is_delete: false,
+              is_copy: false,
+              is_forbidden: false,
+              is_manager: false,
+              count: 0,
+            },
+          ],
+        },
+      });
+      expect(hide.statusCode, hide.body).toBe(200);
+      const viewer = await tokenOf(kiln, {
+        name: 'insights-viewer',
+        password: 'Viewer-pass-1',
+        domain: 'default',
+      });
+      const seen = await kiln.call(viewer, {
+        method: 'GET',
+        url: `/v1/kiln/projects/${team}/insights?days=7`,
+      });
+      expect(seen.json().result).toMatchObject({ jobs: 1, builds_read: 2 });
     });
 
     it('ShowBuildDetails says whether a build runs and how it ended, and the caller’s region', async () => {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BUILD_NUMBER, type Build } from '../../../src/domain/build.ts';
 import type { JobListQuery } from '../../../src/domain/job-list.ts';
+import { columnsOf, insightBuildOf } from '../../../src/domain/insights.ts';
 import { newId32, newRecordId } from '../../../src/domain/ids.ts';
 import { isUniqueViolation } from '../../../src/storage/errors.ts';
 import type { JobRecord, Storage } from '../../../src/storage/ports.ts';
@@ -512,6 +513,93 @@ export function runStoreContract(options: StoreContractOptions): void {
         ),
         { numRuns: 150 },
       );
+    });
+
+    it("counts and pages several jobs' windows exactly like a naive sort of their builds", async () => {
+      const jobs = [await newJob(), await newJob(), await newJob()];
+      const t0 = Date.UTC(2024, 2, 1);
+      const builds: Build[] = [];
+      for (const [j, job] of jobs.entries()) {
+        let n = 0;
+        for (let day = 0; day < 8; day++) {
+          if ((day + j) % 3 === 2) continue;
+          for (let k = 0; k < ((day * (j + 3)) % 4) + 1; k++)
+            // Builds of different jobs at the same instant (k = 0): their order is number, then id.
+            builds.push(sampleBuild(job.id, ++n, t0 + day * BUCKET_MS + k * 3_600_000 * (j + 1)));
+        }
+      }
+      await storage.builds.insertMany(builds);
+      const jobIds = jobs.map((j) => j.id);
+      const naive = (from: number, to: number) =>
+        builds
+          .filter((b) => b.startTime >= from && b.startTime < to)
+          .sort(
+            (a, b) =>
+              b.startTime - a.startTime ||
+              b.number - a.number ||
+              (a.recordId < b.recordId ? 1 : a.recordId > b.recordId ? -1 : 0),
+          )
+          .map((b) => b.recordId);
+      const span = 9 * BUCKET_MS;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: -BUCKET_MS, max: span }),
+          fc.integer({ min: 0, max: span }),
+          fc.integer({ min: 1, max: 9 }),
+          fc.integer({ min: 0, max: 8 }),
+          async (a, len, size, page) => {
+            const w = { jobIds, from: t0 + a, to: t0 + a + len };
+            const expected = naive(w.from, w.to);
+            const index = await storage.builds.indexWindow(w);
+            expect(index.total).toBe(expected.length);
+            expect(await storage.builds.countInWindow(w)).toBe(expected.length);
+            const got = await storage.builds.jobsPage(w, index, page * size, size);
+            expect(got.map((b) => b.recordId)).toEqual(expected.slice(page * size, page * size + size));
+          },
+        ),
+        { numRuns: 100 },
+      );
+      expect(await storage.builds.jobsPage({ jobIds: [], from: t0, to: t0 + span }, await storage.builds.indexWindow({ jobIds: [], from: t0, to: t0 + span }), 0, 5)).toEqual([]);
+    });
+
+    it('reads insight rows as insightBuildOf reads the builds, for each job its own branch', async () => {
+      const [a, b] = [await newJob(), await newJob()];
+      const t0 = Date.UTC(2024, 3, 1);
+      const builds = [
+        sampleBuild(a.id, 1, t0, { codeBranch: 'main', commitId: 'c1' }),
+        sampleBuild(a.id, 2, t0 + 1000, { codeBranch: 'dev', state: 'FAILURE', commitId: 'odd,id\nwith lines' }),
+        sampleBuild(a.id, 3, t0 + 2000, { buildType: 'tag', codeBranch: 'main', state: 'timeout' }),
+        sampleBuild(a.id, 4, t0 + 3000, { state: 'ABORTED', commitTime: null, buildTime: null }),
+        sampleBuild(a.id, 5, t0 + 4000, {
+          runningStatus: 'Running',
+          state: '',
+          finishedAt: null,
+          buildTime: null,
+          commitId: '',
+        }),
+        sampleBuild(b.id, 1, t0 + 500, { codeBranch: 'anything', commitId: 'c1' }),
+      ];
+      await storage.builds.insertMany(builds);
+      const { builds: rows, total } = await storage.builds.insightRows(
+        {
+          jobs: [
+            { id: a.id, branch: 'main' },
+            { id: b.id, branch: '' },
+          ],
+          from: t0,
+          to: t0 + 10_000,
+        },
+        100,
+      );
+      expect(total).toBe(6);
+      const expected = [...builds]
+        .sort((x, y) => y.startTime - x.startTime)
+        .map((x) => insightBuildOf(x, x.jobId === a.id ? 'main' : '', x.jobId === a.id ? 0 : 1));
+      // The commit id loses its line breaks (they separate the rows); nothing else changes.
+      expected.find((x) => x.number === 2 && x.job === 0)!.commitId = 'odd,idwith lines';
+      expect(rows).toEqual(columnsOf(expected));
+      const latest = await storage.builds.insightRows({ jobs: [{ id: a.id, branch: 'main' }], from: t0, to: t0 + 10_000 }, 2);
+      expect(latest).toEqual({ builds: columnsOf(expected.filter((x) => x.job === 0).slice(0, 2)), total: 5 });
     });
 
     it('pages exactly across a history of many days, some without builds', async () => {

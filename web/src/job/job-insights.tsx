@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { Kiln } from '../../../src/client/kiln-client.ts';
+import type { ResponseOf } from '../../../src/contract/operation-types.ts';
 import { formatDuration } from '../../../src/domain/duration.ts';
 import { useAsync } from '../app/use-async.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
@@ -9,18 +10,36 @@ import { Link } from '../router/router.tsx';
 const DAYS = [30, 90, 180, 366];
 const ms = (v: number | null) => (v === null ? '–' : formatDuration(v));
 
+type Answer = ResponseOf<'showJobInsights'>['result'] | ResponseOf<'showProjectInsights'>['result'];
+
 /**
  * A job's insights (Kiln's own, docs/api-compat.md "Insights"): per week, builds, change failure
  * rate of its branch, time to restore, lead time and build times; then the flaky commits, each
  * with its builds linked. Read when opened.
  */
 export function JobInsights({ client, jobId }: { client: Kiln; jobId: string }) {
+  return (
+    <Insights
+      load={(days) => client.showJobInsights({ params: { job_id: jobId }, query: { days } })}
+      deps={[client, jobId]}
+    />
+  );
+}
+
+/** A project's insights: its jobs the person may view, taken together (each job's branch). */
+export function ProjectInsights({ client, projectId }: { client: Kiln; projectId: string }) {
+  return (
+    <Insights
+      load={(days) => client.showProjectInsights({ params: { project_id: projectId }, query: { days } })}
+      deps={[client, projectId]}
+    />
+  );
+}
+
+function Insights({ load, deps }: { load: (days: number) => Promise<{ result: Answer }>; deps: unknown[] }) {
   const [open, setOpen] = useState(false);
   const [days, setDays] = useState(90);
-  const data = useAsync(
-    async () => (open ? client.showJobInsights({ params: { job_id: jobId }, query: { days } }) : undefined),
-    [client, jobId, open, days],
-  );
+  const data = useAsync(async () => (open ? load(days) : undefined), [...deps, open, days]);
   const result = data.data?.result;
   return (
     <details className="job-insights" onToggle={(e) => setOpen(e.currentTarget.open)}>
@@ -50,7 +69,9 @@ export function JobInsights({ client, jobId }: { client: Kiln; jobId: string }) 
           <table className="responsive">
             <caption>
               By week; failure rate, time to restore and lead time of{' '}
-              {result.default_branch || 'every branch'}
+              {'default_branch' in result
+                ? result.default_branch || 'every branch'
+                : `each job's branch (${result.jobs} job${result.jobs === 1 ? '' : 's'})`}
             </caption>
             <thead>
               <tr>
@@ -83,19 +104,51 @@ export function JobInsights({ client, jobId }: { client: Kiln; jobId: string }) 
             <p className="empty">No flaky commit: none was built with different outcomes.</p>
           ) : (
             <ul aria-label="Flaky commits">
-              {result.flaky.map((f) => (
-                <li key={f.commit_id}>
-                  <code>{f.commit_id.slice(0, 8)}</code>:{' '}
-                  {f.builds.map((b, i) => (
-                    <span key={b.build_number}>
-                      {i > 0 && ', '}
-                      <Link href={`/jobs/${jobId}/builds/${b.build_number}`}>#{b.build_number}</Link>{' '}
-                      {b.state}
-                    </span>
-                  ))}
-                </li>
-              ))}
+              {result.flaky.map((f) => {
+                const jobId = 'job_id' in f ? f.job_id : 'job_id' in result ? result.job_id : '';
+                return (
+                  <li key={`${jobId}/${f.commit_id}`}>
+                    {'job_name' in f && <>{f.job_name} </>}
+                    <code>{f.commit_id.slice(0, 8)}</code>:{' '}
+                    {f.builds.map((b, i) => (
+                      <span key={b.build_number}>
+                        {i > 0 && ', '}
+                        <Link href={`/jobs/${jobId}/builds/${b.build_number}`}>#{b.build_number}</Link>{' '}
+                        {b.state}
+                      </span>
+                    ))}
+                  </li>
+                );
+              })}
             </ul>
+          )}
+          {result.stages.length > 0 && (
+            <table className="responsive">
+              <caption>Slowest stages of the latest builds</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Stage</th>
+                  <th scope="col">Runs</th>
+                  <th scope="col">p50</th>
+                  <th scope="col">p90</th>
+                  <th scope="col">Longest</th>
+                </tr>
+              </thead>
+              <tbody>
+                {result.stages.map((st) => (
+                  <tr key={`${'job_id' in st ? st.job_id : ''}/${st.name}`}>
+                    <th scope="row">
+                      {'job_name' in st && <>{st.job_name}: </>}
+                      {st.name}
+                    </th>
+                    <td data-label="Runs">{st.runs}</td>
+                    <td data-label="p50">{ms(st.p50_ms)}</td>
+                    <td data-label="p90">{ms(st.p90_ms)}</td>
+                    <td data-label="Longest">{ms(st.max_ms)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           )}
         </>
       )}

@@ -7,6 +7,7 @@ import { Spinner } from '../components/spinner.tsx';
 import { Link } from '../router/router.tsx';
 import { JobRow } from './job-row.tsx';
 import { GroupBar, type GroupFilter } from './group-bar.tsx';
+import { ProjectInsights } from '../job/job-insights.tsx';
 import type { JobGroupNode } from '../../../src/contract/job-groups.ts';
 
 const PAGE_SIZE = 25;
@@ -116,6 +117,7 @@ export function ProjectJobs({
           label={`Pages of ${project.name}`}
         />
       )}
+      {list.length > 0 && <ProjectInsights client={client} projectId={project.identifier} />}
     </section>
   );
 }

@@ -1,0 +1,112 @@
+import { sql, type Kysely } from 'kysely';
+import { insightColumns, type InsightColumns } from '../../domain/insights.ts';
+import type { InsightJobs } from '../ports.ts';
+import type { Database } from '../schema.ts';
+
+const NL = '\n';
+const DAY_MS = 86_400_000;
+const COMMA = 44;
+const ZERO = 48;
+const NINE = 57;
+
+/**
+ * The latest `limit` builds of the jobs started in the window, as the insights read them. The
+ * database joins the rows into a text per day (`string_agg`, SQLite and PostgreSQL alike), a line
+ * per build of integers and the commit id, which is parsed here into columns: a 90-day window of
+ * a busy job is 80,000 rows, and the drivers' cost per row and value was most of the insights'
+ * time, where a string costs a pass over its characters. (One text for the whole window was
+ * slower again on PostgreSQL: node-postgres takes a value of megabytes slowly.) The SQL says what
+ * counts: the outcome (a finished build's SUCCESS, FAILURE or timeout), and whether the build is
+ * of its job's branch (`domain/insights.ts`, `insightBuildOf`, says the same of a Build).
+ */
+export async function readInsightRows(
+  db: Kysely<Database>,
+  w: InsightJobs,
+  limit: number,
+): Promise<InsightColumns> {
+  if (w.jobs.length === 0 || w.from >= w.to || limit <= 0) return insightColumns(0);
+  const ids = w.jobs.map((j) => j.id);
+  const jobIndex =
+    w.jobs.length === 1
+      ? sql`0`
+      : sql`case job_id ${sql.join(
+          w.jobs.map((j, i) => sql`when ${j.id} then ${sql.lit(i)}`),
+          sql` `,
+        )} end`;
+  const anyBranch = w.jobs.filter((j) => j.branch === '').map((j) => j.id);
+  const named = w.jobs.filter((j) => j.branch !== '');
+  const onBranch = sql.join(
+    [
+      ...(anyBranch.length > 0 ? [sql`job_id in (${sql.join(anyBranch)})`] : []),
+      ...named.map((j) => sql`(job_id = ${j.id} and build_type = 'branch' and code_branch = ${j.branch})`),
+    ],
+    sql` or `,
+  );
+  const text = (column: string) => sql`coalesce(cast(${sql.ref(column)} as text), '')`;
+  const { rows } = await sql<{ lines: string }>`
+    select string_agg(line, ${NL} order by start_time desc, number desc, job desc) as lines from (
+      select ${jobIndex} as job, number, start_time,
+        ${jobIndex} || ',' || cast(number as text) || ',' || cast(start_time as text) || ','
+        || ${text('finished_at')} || ','
+        || (case when running_status <> 'Finished' then '0' when state = 'SUCCESS' then '1'
+             when state = 'FAILURE' then '2' when state = 'timeout' then '3' else '0' end) || ','
+        || (case when ${onBranch} then '1' else '0' end) || ','
+        || ${text('build_time')} || ',' || ${text('commit_time')} || ','
+        || replace(commit_id, ${NL}, '') as line
+      from builds
+      where job_id in (${sql.join(ids)}) and start_time >= ${w.from} and start_time < ${w.to}
+      order by start_time desc, number desc
+      limit ${limit}
+    ) latest
+    group by start_time / ${sql.lit(DAY_MS)}
+    order by start_time / ${sql.lit(DAY_MS)} desc`.execute(db);
+  return parseRows(rows.map((r) => r.lines));
+}
+
+/**
+ * The lines of readInsightRows (job,number,start,finished,outcome code,on branch,build time,
+ * commit time,commit id; an empty field is null) into columns.
+ */
+function parseRows(days: string[]): InsightColumns {
+  let lines = 0;
+  for (const day of days)
+    for (let at = 0; at < day.length; at = day.indexOf(NL, at) + 1 || day.length) lines++;
+  const c = insightColumns(lines);
+  let text = '';
+  let at = 0;
+  // Digits read in place (no substring per field); anything else (a sign, a fraction: not in
+  // Kiln's columns, but a database may hold them) is read by Number. Empty is null.
+  const field = (): number => {
+    const start = at;
+    let value = 0;
+    for (let ch = text.charCodeAt(at); ch >= ZERO && ch <= NINE; ch = text.charCodeAt(++at))
+      value = value * 10 + ch - ZERO;
+    if (text.charCodeAt(at) !== COMMA) {
+      const comma = text.indexOf(',', at);
+      at = comma < 0 ? text.length : comma;
+      value = Number(text.slice(start, at));
+    } else if (at === start) value = NaN;
+    at++;
+    return value;
+  };
+  let day = 0;
+  for (let i = 0; i < lines; i++) {
+    if (at >= text.length) {
+      text = days[day++] as string;
+      at = 0;
+    }
+    c.job[i] = field();
+    c.number[i] = field();
+    c.startTime[i] = field();
+    c.finishedAt[i] = field();
+    c.outcome[i] = field();
+    c.onBranch[i] = field();
+    c.buildTime[i] = field();
+    c.commitTime[i] = field();
+    let end = text.indexOf(NL, at);
+    if (end < 0) end = text.length;
+    c.commitId[i] = text.slice(at, end);
+    at = end + 1;
+  }
+  return c;
+}
