@@ -25,9 +25,10 @@ export function insightColumns(dialect: SqlDialectName): Migration {
     async up(db: Kysely<unknown>) {
       await sql`drop index builds_window`.execute(db);
       const extra = sql.join(INSIGHT_INDEX_COLUMNS.map((c) => sql.ref(c)));
-      await (dialect === 'postgres'
-        ? sql`create index builds_window on builds (job_id, start_time, number) include (${extra})`
-        : sql`create index builds_window on builds (job_id, start_time, number, ${extra})`
+      await (
+        dialect === 'postgres'
+          ? sql`create index builds_window on builds (job_id, start_time, number) include (${extra})`
+          : sql`create index builds_window on builds (job_id, start_time, number, ${extra})`
       ).execute(db);
     },
   };

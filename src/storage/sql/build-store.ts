@@ -18,7 +18,6 @@ import type {
   WindowSeek,
 } from '../ports.ts';
 import type { Database } from '../schema.ts';
-import { ARRAY_ROWS } from './array-rows.ts';
 import {
   bucketOf,
   countInWindow,

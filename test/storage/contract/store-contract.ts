@@ -314,12 +314,16 @@ export function runStoreContract(options: StoreContractOptions): void {
       await storage.jobs.markDeleted(job.id, userId, now);
       expect(await storage.jobs.findById(job.id)).toBeUndefined();
       const again = await newJob('Same');
-      const list = await storage.jobs.listByProject(projectId, {
-        offset: 0,
-        limit: 100,
-        search: 'SAME',
-        sort: { field: 'job_name', descending: false },
-      }, userId);
+      const list = await storage.jobs.listByProject(
+        projectId,
+        {
+          offset: 0,
+          limit: 100,
+          search: 'SAME',
+          sort: { field: 'job_name', descending: false },
+        },
+        userId,
+      );
       expect(list.items.map((j) => j.id)).toEqual([again.id]);
     });
 
@@ -353,13 +357,17 @@ export function runStoreContract(options: StoreContractOptions): void {
       }
       const names = async (query: Partial<JobListQuery>) =>
         (
-          await storage.jobs.listByProject(projectId, {
-            offset: 0,
-            limit: 100,
-            search: tag,
-            sort: { field: 'job_name', descending: false },
-            ...query,
-          }, userId)
+          await storage.jobs.listByProject(
+            projectId,
+            {
+              offset: 0,
+              limit: 100,
+              search: tag,
+              sort: { field: 'job_name', descending: false },
+              ...query,
+            },
+            userId,
+          )
         ).items.map((j) => j.name.slice(tag.length + 1));
       expect(await names({})).toEqual(['a-green', 'b-red', 'c-never', 'd-running', 'e-timeout', 'f-aborted']);
       expect(await names({ creatorId: other })).toEqual(['c-never', 'd-running']);
@@ -399,13 +407,17 @@ export function runStoreContract(options: StoreContractOptions): void {
         'f-aborted',
         'c-never',
       ]);
-      const page = await storage.jobs.listByProject(projectId, {
-        offset: 1,
-        limit: 2,
-        search: tag,
-        lastBuild: 'red',
-        sort: { field: 'job_name', descending: false },
-      }, userId);
+      const page = await storage.jobs.listByProject(
+        projectId,
+        {
+          offset: 1,
+          limit: 2,
+          search: tag,
+          lastBuild: 'red',
+          sort: { field: 'job_name', descending: false },
+        },
+        userId,
+      );
       expect(page).toMatchObject({ items: [], total: 1 });
     });
 
@@ -559,7 +571,14 @@ export function runStoreContract(options: StoreContractOptions): void {
         ),
         { numRuns: 100 },
       );
-      expect(await storage.builds.jobsPage({ jobIds: [], from: t0, to: t0 + span }, await storage.builds.indexWindow({ jobIds: [], from: t0, to: t0 + span }), 0, 5)).toEqual([]);
+      expect(
+        await storage.builds.jobsPage(
+          { jobIds: [], from: t0, to: t0 + span },
+          await storage.builds.indexWindow({ jobIds: [], from: t0, to: t0 + span }),
+          0,
+          5,
+        ),
+      ).toEqual([]);
     });
 
     it('reads insight rows as insightBuildOf reads the builds, for each job its own branch', async () => {
@@ -567,7 +586,11 @@ export function runStoreContract(options: StoreContractOptions): void {
       const t0 = Date.UTC(2024, 3, 1);
       const builds = [
         sampleBuild(a.id, 1, t0, { codeBranch: 'main', commitId: 'c1' }),
-        sampleBuild(a.id, 2, t0 + 1000, { codeBranch: 'dev', state: 'FAILURE', commitId: 'odd,id\nwith lines' }),
+        sampleBuild(a.id, 2, t0 + 1000, {
+          codeBranch: 'dev',
+          state: 'FAILURE',
+          commitId: 'odd,id\nwith lines',
+        }),
         sampleBuild(a.id, 3, t0 + 2000, { buildType: 'tag', codeBranch: 'main', state: 'timeout' }),
         sampleBuild(a.id, 4, t0 + 3000, { state: 'ABORTED', commitTime: null, buildTime: null }),
         sampleBuild(a.id, 5, t0 + 4000, {
@@ -598,8 +621,14 @@ export function runStoreContract(options: StoreContractOptions): void {
       // The commit id loses its line breaks (they separate the rows); nothing else changes.
       expected.find((x) => x.number === 2 && x.job === 0)!.commitId = 'odd,idwith lines';
       expect(rows).toEqual(columnsOf(expected));
-      const latest = await storage.builds.insightRows({ jobs: [{ id: a.id, branch: 'main' }], from: t0, to: t0 + 10_000 }, 2);
-      expect(latest).toEqual({ builds: columnsOf(expected.filter((x) => x.job === 0).slice(0, 2)), total: 5 });
+      const latest = await storage.builds.insightRows(
+        { jobs: [{ id: a.id, branch: 'main' }], from: t0, to: t0 + 10_000 },
+        2,
+      );
+      expect(latest).toEqual({
+        builds: columnsOf(expected.filter((x) => x.job === 0).slice(0, 2)),
+        total: 5,
+      });
     });
 
     it('pages exactly across a history of many days, some without builds', async () => {
