@@ -82,8 +82,16 @@ export function processContext(): CliContext {
       return undefined;
     }
   };
-  const url = (override?: string) =>
-    (override || env.KILN_URL || saved()?.url || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+  const url = (override?: string) => {
+    const chosen = override || env.KILN_URL || saved()?.url || 'http://127.0.0.1:8080';
+    // Without a scheme the request would fail as if no server answered.
+    if (!/^https?:\/\//i.test(chosen))
+      throw new CliError(
+        `the server URL "${chosen}" must start with http:// or https:// (--url or KILN_URL)`,
+        EXIT.usage,
+      );
+    return chosen.replace(/\/+$/, '');
+  };
   // `kiln records --all | head` closes the pipe early: that is the reader's choice, not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);

@@ -45,7 +45,10 @@ export function buildProgram(ctx: CliContext): Command {
 }
 
 /** What to tell the user for an error, and the exit code. */
-export function describeFailure(error: unknown): { message: string; exitCode: number } {
+export function describeFailure(
+  error: unknown,
+  how: { command?: string; env?: Record<string, string | undefined> } = {},
+): { message: string; exitCode: number } {
   if (error instanceof CommanderError) {
     return { message: '', exitCode: error.exitCode === 0 ? EXIT.ok : EXIT.usage };
   }
@@ -53,7 +56,7 @@ export function describeFailure(error: unknown): { message: string; exitCode: nu
   if (error instanceof ApiError) {
     const hint =
       error.status === 401
-        ? ' (log in again with `kiln login`)'
+        ? unauthorizedHint(how)
         : error.status === 0
           ? ' (is the server running? check --url or KILN_URL)'
           : '';
@@ -69,8 +72,17 @@ export async function runCli(program: Command, ctx: CliContext, argv: string[]):
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (error) {
-    const { message, exitCode } = describeFailure(error);
+    const { message, exitCode } = describeFailure(error, { command: argv[0], env: ctx.env });
     if (message) ctx.err(`kiln: ${message}\n`);
     return exitCode;
   }
+}
+
+/** What a 401 means for the way the command signed in. */
+function unauthorizedHint(how: { command?: string; env?: Record<string, string | undefined> }): string {
+  if (how.command === 'login') return ' (check the user name, the password and --domain)';
+  if (how.env?.KILN_AK && how.env.KILN_SK)
+    return ' (check KILN_AK and KILN_SK: the access key is unknown or disabled, or its secret is wrong)';
+  if (how.env?.KILN_TOKEN) return ' (KILN_TOKEN has expired or was revoked: get a new token)';
+  return ' (log in again with `kiln login`)';
 }

@@ -222,7 +222,7 @@ export const OPTIONS = {
   },
   buildPath: {
     env: 'KILN_BUILD_PATH',
-    help: "PATH that build steps see; default: the server's own PATH (no other variable of the server reaches a build)",
+    help: "PATH that build steps see; default: the server's own PATH without npm's node_modules/.bin entries (no other variable of the server reaches a build)",
     parse: text,
   },
   serverName: {
@@ -371,7 +371,8 @@ function parseOptions(env: Record<string, string | undefined>, keys: readonly (k
       out[key] = value;
     }
   }
-  if (/^postgres/.test(String(out.databaseUrl ?? '')) && out.secretKey === undefined) {
+  // A key given but refused has its own problem above; this one is for a key not given.
+  if (/^postgres/.test(String(out.databaseUrl ?? '')) && !env.KILN_SECRET_KEY) {
     problems.push(
       'KILN_SECRET_KEY: must be set when KILN_DATABASE_URL is PostgreSQL (every server needs the same key)',
     );

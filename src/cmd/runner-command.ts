@@ -5,6 +5,7 @@ import { Runner } from '../runner/runner.ts';
 import { SandboxUnavailableError } from '../runner/sandbox.ts';
 import { ConfigError, parseRunnerConfig } from './config.ts';
 import { runnerOptions } from './runner-setup.ts';
+import { defaultBuildPath } from './build-path.ts';
 
 /** Options of `kiln runner`. */
 export interface RunnerCommandOptions {
@@ -33,7 +34,7 @@ export async function runRunner(opts: RunnerCommandOptions): Promise<void> {
     options = await runnerOptions(parseRunnerConfig(process.env), {
       slots,
       workDir: resolve(opts.workDir),
-      path: opts.buildPath ?? process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      path: opts.buildPath ?? defaultBuildPath(process.env.PATH),
       logger,
     });
   } catch (error) {

@@ -1,5 +1,6 @@
 import { SandboxUnavailableError } from '../runner/sandbox.ts';
 import { ConfigError, parseConfig } from './config.ts';
+import { PortTakenError } from './port-check.ts';
 import { startServer } from './serve.ts';
 
 /** `kiln serve`: serves until SIGTERM or SIGINT, then shuts down gracefully (a second signal exits at once). */
@@ -15,6 +16,10 @@ export async function serveUntilSignal(): Promise<void> {
     throw error;
   }
   const server = await startServer(config).catch((error: unknown) => {
+    if (error instanceof PortTakenError) {
+      process.stderr.write(`kiln: ${error.message}\n`);
+      process.exit(2);
+    }
     if (!(error instanceof SandboxUnavailableError)) throw error;
     process.stderr.write(`kiln: cannot run builds: ${error.message}\n`);
     process.exit(2);

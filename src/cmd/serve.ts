@@ -18,6 +18,8 @@ import type { Config } from './config.ts';
 import { runnerOptions } from './runner-setup.ts';
 import { secureDataDir, usesDataDir } from './data-dir.ts';
 import { readOrCreateSecretKey } from './secret-key.ts';
+import { defaultBuildPath } from './build-path.ts';
+import { checkPortFree } from './port-check.ts';
 
 /** The built dashboard, from src/cmd or dist/cmd alike. */
 const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -62,13 +64,14 @@ export async function openStorage(config: Config, logger: Logger): Promise<Stora
  */
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'kiln' } });
+  await checkPortFree(config.host, config.port);
   // First, so that a machine that cannot sandbox builds says so before anything else happens.
   const runnerSetup =
     config.runnerSlots > 0
       ? await runnerOptions(config, {
           slots: config.runnerSlots,
           workDir: resolve(config.workDir ?? join(config.dataDir, 'work')),
-          path: config.buildPath ?? process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+          path: config.buildPath ?? defaultBuildPath(process.env.PATH),
           logger,
         })
       : undefined;

@@ -87,7 +87,10 @@ export class BuildService {
     admit: (tx: Stores) => Promise<string | undefined>,
   ): Promise<Build | { refused: string }> {
     if (job.disabled)
-      throw new AppError('JOB_DISABLED', `job ${job.name} is disabled; recover it before running it`);
+      throw new AppError(
+        'JOB_DISABLED',
+        `job ${job.name} is disabled; enable it first (\`kiln jobs enable\`, or the job page's Enable)`,
+      );
     let build: Build;
     try {
       build = await this.storage.transaction(async (tx) => {

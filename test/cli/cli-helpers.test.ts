@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { LineParts } from '../../src/cli/line-parts.ts';
+import { describeFailure } from '../../src/cli/program.ts';
+import { ApiError } from '../../src/client/api-error.ts';
 import { join, resolve } from 'node:path';
 import { artifactPath } from '../../src/cli/artifact-files.ts';
 import { importSummary, progressLine, ProgressLine, transferLine } from '../../src/cli/progress.ts';
@@ -136,5 +138,23 @@ describe('artifact downloads', () => {
     for (const name of ['../app.jar', '/etc/passwd', 'sub/app.jar', '..', '.', '', 'a\\b', 'bell\u0007'])
       expect(() => artifactPath('out', name), JSON.stringify(name)).toThrow(/^refusing to write artifact /);
     expect(() => artifactPath(join('a', 'b'), '../../x')).toThrow('has a directory part');
+  });
+});
+
+describe('failure hints', () => {
+  const unauthorized = new ApiError(401, 'CB.00060401', 'the token is not valid', 'r1');
+  const hint = (how: Parameters<typeof describeFailure>[1]) => describeFailure(unauthorized, how).message;
+
+  it('name the real cause of a 401 for the way the command signed in', () => {
+    expect(hint({ command: 'login', env: {} })).toBe(
+      'the token is not valid (check the user name, the password and --domain) [request r1]',
+    );
+    expect(hint({ command: 'builds', env: { KILN_AK: 'ak', KILN_SK: 'sk' } })).toContain(
+      'check KILN_AK and KILN_SK: the access key is unknown or disabled, or its secret is wrong',
+    );
+    expect(hint({ command: 'builds', env: { KILN_TOKEN: 't' } })).toContain(
+      'KILN_TOKEN has expired or was revoked',
+    );
+    expect(hint({ command: 'builds', env: {} })).toContain('log in again with `kiln login`');
   });
 });

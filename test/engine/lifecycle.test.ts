@@ -179,7 +179,7 @@ describeEachStore('build lifecycle', (store) => {
     expect((await ek.post(`/v3/jobs/${job}/disable`)).statusCode).toBe(200);
     for (const url of ['/v3/jobs/build', '/v1/job/execute']) {
       const res = await ek.post(url, { job_id: job });
-      expectError(res, 400, 'CB.00060200', /disabled/i);
+      expectError(res, 400, 'CB.00060200', /is disabled; enable it first \(`kiln jobs enable`/);
     }
     // Nothing was queued and no number was used.
     expect((await ek.get(`/v3/jobs/${job}/status`)).json()).toEqual({ result: false });

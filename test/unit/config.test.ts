@@ -46,6 +46,15 @@ describe('configuration', () => {
       parseConfig({ KILN_DATABASE_URL: 'postgres://localhost/kiln', KILN_SECRET_KEY: 'a-long-enough-secret' })
         .databaseUrl,
     ).toMatch(/^postgres/);
+    // A key too short is said to be too short, not missing.
+    let problem = '';
+    try {
+      parseConfig({ KILN_DATABASE_URL: 'postgres://localhost/kiln', KILN_SECRET_KEY: 'short' });
+    } catch (error) {
+      problem = (error as Error).message;
+    }
+    expect(problem).toContain('KILN_SECRET_KEY: must be at least 16 characters');
+    expect(problem).not.toContain('must be set');
   });
 
   it('keeps artifacts in the data directory, or in S3 when a bucket is set', async () => {

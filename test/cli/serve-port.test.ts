@@ -1,0 +1,52 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, runCli } from '../helpers/cli.ts';
+import { testRunnerEnv } from '../helpers/runner.ts';
+
+// A first `kiln serve` on a port another program holds: one line saying which port and what to
+// do, before it creates the admin (whose one-time password would otherwise be printed and lost).
+// And a server URL that could never work, said so instead of a connection failure.
+
+describe('kiln serve on a taken port', () => {
+  let holder: Server;
+  let port = 0;
+  const dataDir = mkdtempSync(join(tmpdir(), 'kiln-port-'));
+
+  beforeAll(async () => {
+    port = await freePort();
+    holder = createServer();
+    await new Promise<void>((resolve) => holder.listen({ host: '127.0.0.1', port }, resolve));
+  });
+  afterAll(() => {
+    holder?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('says which port is taken and how to choose another, and creates nothing', async () => {
+    const r = await runCli(['serve'], {
+      env: { KILN_DATA_DIR: join(dataDir, 'data'), KILN_PORT: String(port), ...testRunnerEnv() },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `kiln: port ${port} on 127.0.0.1 is taken (another Kiln, or another program, listens there): stop it, or choose another port with KILN_PORT\n`,
+    );
+    expect(r.stdout).not.toContain('created the user');
+    // No database and no admin were made: the next start on a free port is the first one.
+    expect(existsSync(join(dataDir, 'data')) ? readdirSync(join(dataDir, 'data')) : []).not.toContain(
+      'kiln.db',
+    );
+  });
+});
+
+describe('a server URL without a scheme', () => {
+  it('is a usage error saying what the URL needs, not "is the server running?"', async () => {
+    const r = await runCli(['whoami'], { env: { KILN_URL: 'localhost:8080', KILN_TOKEN: 'token' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'kiln: the server URL "localhost:8080" must start with http:// or https:// (--url or KILN_URL)\n',
+    );
+  });
+});
