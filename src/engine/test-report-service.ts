@@ -4,6 +4,8 @@ import { AppError, invalidParam } from '../domain/errors.ts';
 import type { Principal } from '../domain/identity.ts';
 import { reportZipName, stepOfRootId, type TestStatus } from '../domain/test-report.ts';
 import type { Storage, StoredTestCase, TestTrendPoint } from '../storage/ports.ts';
+
+export type { TestTrendPoint };
 import { requireJob } from './access.ts';
 import type { ArtifactService } from './artifact-service.ts';
 import type { BuildService, BuildView } from './build-service.ts';

@@ -3,8 +3,7 @@ import type { BuildTests, JunitList, ReportSummary, TestTrend } from '../../cont
 import type { BuildStep, TestCounts } from '../../domain/build.ts';
 import { passedOf, rootIdOf } from '../../domain/test-report.ts';
 import type { BuildView } from '../../engine/build-service.ts';
-import type { TestCasePage } from '../../engine/test-report-service.ts';
-import type { TestTrendPoint } from '../../storage/ports.ts';
+import type { TestCasePage, TestTrendPoint } from '../../engine/test-report-service.ts';
 import { recordTime } from './record-info.mapper.ts';
 
 /**
