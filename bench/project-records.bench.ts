@@ -1,14 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Build } from '../src/domain/build.ts';
 import { newRecordId } from '../src/domain/ids.ts';
 import type { Storage } from '../src/storage/ports.ts';
-import { createPostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
 import type { SqlStorage } from '../src/storage/sql/sql-storage.ts';
-import { createSqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
-import { createTestDatabase } from '../test/helpers/postgres.ts';
+import { onEachStore } from './lib/stores.ts';
 import { seedDomain, seedJob, seedProject } from './lib/seed.ts';
 import { fmt, median, report, timeEach } from './lib/stats.ts';
 
@@ -124,24 +119,4 @@ async function measure(name: string, storage: Storage): Promise<void> {
   );
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-project-records-'));
-try {
-  const storage = await createSqliteStorage({ path: join(dir, 'kiln.db') });
-  try {
-    await measure('sqlite', storage);
-  } finally {
-    await storage.close();
-  }
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
-if (process.env.KILN_TEST_DATABASE_URL) {
-  const db = await createTestDatabase();
-  const storage = await createPostgresStorage({ url: db.url, poolSize: 5 });
-  try {
-    await measure('postgres', storage);
-  } finally {
-    await storage.close();
-    await db.drop();
-  }
-}
+await onEachStore(measure);

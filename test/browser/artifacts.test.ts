@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kiln } from '../../src/client/kiln-client.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/cli.ts';
 import { launchChromium, signedInPage, watchCsp, type Chromium } from './helpers/chromium.ts';
-import { createShellJob, projectId, signedInClient } from './helpers/kiln-api.ts';
+import { createShellJob, projectId, runToEnd, signedInClient } from './helpers/kiln-api.ts';
 
 /**
  * A build's artifacts on its page, in Chromium against a real `kiln serve`: a build that keeps two
@@ -27,21 +27,6 @@ let client: Kiln;
 let keeper = '';
 let bare = '';
 const cspViolations: string[] = [];
-
-async function runToEnd(jobId: string): Promise<void> {
-  const run = await client.runJob({ body: { job_id: jobId } });
-  const buildNo = Number(run.actual_build_number);
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const r = (await client.showBuildInfoRecord({ params: { job_id: jobId, build_no: buildNo } })).result;
-    if (r.state !== '') {
-      expect(r.state).toBe('SUCCESS');
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`build ${buildNo} of ${jobId} did not finish`);
-}
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -67,8 +52,8 @@ beforeAll(async () => {
   });
   keeper = made.result.job_id;
   bare = await createShellJob(client, project, 'keeps-nothing', ['echo nothing to keep']);
-  await runToEnd(keeper);
-  await runToEnd(bare);
+  expect(await runToEnd(client, keeper)).toBe('SUCCESS');
+  expect(await runToEnd(client, bare)).toBe('SUCCESS');
   browser = await launchChromium();
   // The blob download must get by the Content-Security-Policy like every other page of the dashboard.
   await watchCsp(browser.context, cspViolations);

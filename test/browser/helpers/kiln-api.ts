@@ -41,3 +41,16 @@ export async function createShellJob(
   });
   return res.result.job_id;
 }
+
+/** Runs the job and waits (up to a minute) for the build to end; its state. */
+export async function runToEnd(client: Kiln, jobId: string): Promise<string> {
+  const run = await client.runJob({ body: { job_id: jobId } });
+  const buildNo = Number(run.actual_build_number);
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const r = (await client.showBuildInfoRecord({ params: { job_id: jobId, build_no: buildNo } })).result;
+    if (r.state !== '') return r.state;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`build ${buildNo} of ${jobId} did not finish`);
+}
