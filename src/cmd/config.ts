@@ -212,7 +212,7 @@ export const OPTIONS = {
   logMaxBytes: {
     env: 'KILN_LOG_MAX_BYTES',
     default: String(100 * 1024 * 1024),
-    help: 'Build logs are cut at this many bytes (with a line saying so); the build keeps running',
+    help: "Build logs are cut at a line end within this many bytes, with a line saying so; Kiln's own closing lines (each step's end, how much was dropped, the outcome) are still written; the build keeps running",
     parse: int(1024, 2 ** 40),
   },
   workDir: {

@@ -123,7 +123,9 @@ export async function executeBuild(
     ...(plan.scm ? urlCredentials(plan.scm.url) : []),
   ]);
   const write = (data: Buffer) => streamer.write(masker.push(data));
-  const line = (text: string) => write(Buffer.from(`[kiln] ${text}\n`));
+  // Kiln's own lines are kept past the log's cap (within a little room), so a cut log still ends
+  // with how its steps and the build ended.
+  const line = (text: string) => streamer.writeOwn(masker.push(Buffer.from(`[kiln] ${text}\n`)));
   const stopReason = (why: StopReason) =>
     why === 'timeout'
       ? `the job's timeout of ${formatDuration(plan.timeoutMs)} passed`
@@ -144,7 +146,9 @@ export async function executeBuild(
   let handedBack = false;
   let reported: Promise<unknown>;
   try {
-    line(`build ${lease.dailyBuildNumber} (#${lease.buildNumber}) on ${process.platform}`);
+    line(
+      `build ${lease.dailyBuildNumber} (#${lease.buildNumber}) on runner ${options.runnerName} (${process.platform} ${process.arch}, pool ${options.runnerPool || 'none'})`,
+    );
 
     limits = watchLimits(sandbox, dirs.root, options.limits, (hit) => {
       limitHit = hit;
@@ -397,6 +401,10 @@ export async function executeBuild(
     for (const held of mirrors) held.release(slot);
     if (reason === 'limit' && limitHit) line(limitHit.message);
     write(masker.end());
+    if (streamer.dropped > 0)
+      line(
+        `${streamer.dropped} bytes of output were not kept: the log is capped at ${lease.logMaxBytes} bytes (KILN_LOG_MAX_BYTES)`,
+      );
     if (reason !== 'lost' && !handedBack) line(`build finished: ${reason ? FINAL_STATE[reason] : state}`);
     // The directories go first: a build that filled the disk must not keep the outcome from being stored.
     await cleanBuildDirs(options.workDir, dirs, plan.keepWorkspace ? lease.jobId : undefined).catch(

@@ -18,6 +18,13 @@ export interface LogStreamerOptions {
   startOffset?: number;
 }
 
+const NEWLINE = 0x0a;
+/**
+ * Room past the cap for Kiln's own lines (each step's end, the build's outcome); the server takes
+ * 4096 bytes past it (dispatch-service CAP_SLACK), the cut's notice included.
+ */
+const OWN_LINES_BYTES = 3_000;
+
 /** Waits between attempts to send a chunk while the server cannot be reached. */
 const LOG_BACKOFF = { firstMs: 100, maxMs: 5_000 } as const;
 
@@ -37,6 +44,9 @@ export class LogStreamer {
   /** Bytes accepted locally (acknowledged or pending): the log offset "now". */
   private written = 0;
   private truncated = false;
+  private droppedBytes = 0;
+  /** Whether the last bytes written end a line. */
+  private lastEndsLine = true;
   private lost = false;
   /** Sending stopped for a reason other than a lost lease (the server's cap, a refusal). */
   private stopped = false;
@@ -61,21 +71,52 @@ export class LogStreamer {
     return this.written;
   }
 
-  /** Queues output; sends it within `flushMs`. */
+  /**
+   * Queues output; sends it within `flushMs`. Output that would pass `maxBytes` is cut at the last
+   * line end that fits, with a line saying so; what comes after is counted (`dropped`), not kept.
+   */
   write(data: Buffer): void {
     if (data.length === 0 || this.lost || this.stopped) return;
-    if (this.truncated) return;
+    if (this.truncated) {
+      this.droppedBytes += data.length;
+      return;
+    }
     const room = this.options.maxBytes - this.written;
     if (data.length > room) {
-      const notice = Buffer.from(
-        `\n[kiln] the log reached ${this.options.maxBytes} bytes (KILN_LOG_MAX_BYTES); further output is not kept, the build goes on\n`,
-      );
-      this.push(data.subarray(0, Math.max(0, room)));
-      this.push(notice);
+      const fits = data.subarray(0, Math.max(0, room));
+      const kept = fits.subarray(0, fits.lastIndexOf(NEWLINE) + 1);
+      this.push(kept);
+      this.droppedBytes += data.length - kept.length;
+      const notice = `${this.lastEndsLine ? '' : '\n'}[kiln] the log reached ${this.options.maxBytes} bytes (KILN_LOG_MAX_BYTES); further output is not kept, the build goes on\n`;
+      this.push(Buffer.from(notice));
       this.truncated = true;
     } else {
       this.push(data);
     }
+    this.schedule();
+  }
+
+  /**
+   * Queues one of Kiln's own lines (a step's end, the build's outcome): past the cap too, within
+   * OWN_LINES_BYTES of room the server keeps beyond it, so a cut log still says how the build ended.
+   */
+  writeOwn(data: Buffer): void {
+    if (!this.truncated) return this.write(data);
+    if (data.length === 0 || this.lost || this.stopped) return;
+    if (this.written + data.length > this.options.maxBytes + OWN_LINES_BYTES) {
+      this.droppedBytes += data.length;
+      return;
+    }
+    this.push(data);
+    this.schedule();
+  }
+
+  /** Bytes of output not kept because the log reached its cap. */
+  get dropped(): number {
+    return this.droppedBytes;
+  }
+
+  private schedule(): void {
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       void this.flush();
@@ -84,6 +125,7 @@ export class LogStreamer {
 
   private push(data: Buffer): void {
     if (data.length === 0) return;
+    this.lastEndsLine = data[data.length - 1] === NEWLINE;
     this.pending.push(data);
     this.pendingBytes += data.length;
     this.written += data.length;

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { rmSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -30,8 +31,13 @@ describe('build logs', () => {
     });
     await ek.run(job);
     expect((await ek.waitFinished(job, 1)).state).toBe('SUCCESS');
-    const lines = (await ek.log(job, 1)).split('\n').filter((l) => /^(out|err) \d+$/.test(l));
+    const log = await ek.log(job, 1);
+    const lines = log.split('\n').filter((l) => /^(out|err) \d+$/.test(l));
     expect(lines).toEqual(Array.from({ length: 50 }, (_, i) => [`out ${i + 1}`, `err ${i + 1}`]).flat());
+    // The first line names the build and the runner that ran it.
+    expect(log.split('\n')[0]).toBe(
+      `[kiln] build ${(await ek.waitFinished(job, 1)).daily_build_number} (#1) on runner ${hostname()} (${process.platform} ${process.arch}, pool default)`,
+    );
   });
 
   it('DownloadRealTimeLog in 7-byte slices while the build runs: every byte once, in order, no cut characters', async () => {
@@ -296,8 +302,33 @@ describe('the log cap', () => {
     expect(log.length).toBeGreaterThan(90_000);
     expect(log.length).toBeLessThanOrEqual(100_000 + 4_096);
     const text = log.toString('utf8');
-    expect(text.split('\n').some((l) => l.startsWith('[kiln]') && l.includes('100000'))).toBe(true);
+    const lines = text.split('\n');
+    const cut = lines.findIndex((l) => l.startsWith('[kiln] the log reached 100000 bytes'));
+    expect(cut).toBeGreaterThan(0);
+    // The cut falls on a line end: every output line before it is whole.
+    expect(
+      lines
+        .slice(0, cut)
+        .filter((l) => /^y+$/.test(l))
+        .every((l) => l.length === 100),
+    ).toBe(true);
     expect(text).not.toContain('after-cap');
+    // Kiln's own closing lines are kept past the cap, with how much output was dropped.
+    expect(lines.slice(cut + 1)).toEqual([
+      expect.stringMatching(/^\[kiln\] step "flood" succeeded in /),
+      expect.stringMatching(/^\[kiln\] step 2\/2 "more"$/),
+      expect.stringMatching(/^\[kiln\] step "more" succeeded in /),
+      expect.stringMatching(
+        /^\[kiln\] \d+ bytes of output were not kept: the log is capped at 100000 bytes \(KILN_LOG_MAX_BYTES\)$/,
+      ),
+      '[kiln] build finished: SUCCESS',
+      '',
+    ]);
+    const dropped = Number(/(\d+) bytes of output were not kept/.exec(text)?.[1]);
+    // The flood is 3,000 lines of 100 y's (303,000 bytes with their line ends), then after-cap and
+    // the second step's line: all of it but the whole lines kept before the cut.
+    const keptLines = lines.slice(0, cut).filter((l) => /^y+$/.test(l)).length;
+    expect(dropped).toBe(303_000 + 'after-cap\n'.length + 'second-step\n'.length - keptLines * 101);
     expect((await ek.details(job, 1)).build_steps.map((s) => s.status)).toEqual(['success', 'success']);
     const recordId = (await ek.recordInfo(job, 1)).id;
     const full = await ek.get(`/v4/${recordId}/download-log`);

@@ -119,16 +119,34 @@ describe('LogStreamer', () => {
     ]);
   });
 
-  it('cuts the log at maxBytes with one line saying so, and drops the rest', async () => {
+  it('cuts the log at the last line end that fits, says so, counts the rest, and keeps its own lines', async () => {
+    const server = storingServer();
+    const streamer = new LogStreamer(server.peer, 'r', { maxBytes: 8 });
+    streamer.write(Buffer.from('ab\nc'));
+    streamer.write(Buffer.from('d\nefgh'));
+    streamer.write(Buffer.from('ignored'));
+    streamer.writeOwn(Buffer.from('[kiln] build finished: SUCCESS\n'));
+    await streamer.flush();
+    // 'ab\ncd\nef' would fit, but 'ef' is half a line: the cut is after 'cd\n'.
+    expect(server.text()).toBe(
+      'ab\ncd\n[kiln] the log reached 8 bytes (KILN_LOG_MAX_BYTES); further output is not kept, the build goes on\n' +
+        '[kiln] build finished: SUCCESS\n',
+    );
+    expect(streamer.dropped).toBe('efgh'.length + 'ignored'.length);
+    expect(streamer.offset).toBe(server.text().length);
+    // Its own lines have a little room past the cap, not more.
+    streamer.writeOwn(Buffer.from('x'.repeat(5_000)));
+    await streamer.flush();
+    expect(server.text()).not.toContain('xxx');
+  });
+
+  it('starts the cut notice on a line of its own when the kept output ends mid-line', async () => {
     const server = storingServer();
     const streamer = new LogStreamer(server.peer, 'r', { maxBytes: 5 });
     streamer.write(Buffer.from('abc'));
     streamer.write(Buffer.from('defgh'));
-    streamer.write(Buffer.from('ignored'));
     await streamer.flush();
-    expect(server.text()).toMatch(/^abcde\n\[kiln\] the log reached 5 bytes \(KILN_LOG_MAX_BYTES\)/);
-    expect(server.text()).not.toContain('ignored');
-    expect(streamer.offset).toBe(server.text().length);
+    expect(server.text()).toMatch(/^abc\n\[kiln\] the log reached 5 bytes \(KILN_LOG_MAX_BYTES\)/);
   });
 
   it('stops for good once the build is no longer the runner’s', async () => {
