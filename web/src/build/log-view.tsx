@@ -1,4 +1,13 @@
-import { memo, useEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
+import {
+  memo,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type CSSProperties,
+  type KeyboardEvent,
+} from 'react';
 import type { AnsiStyle } from '../lib/ansi.ts';
 import { markMatches, type LogBuffer, type LogLine } from '../lib/log-buffer.ts';
 import { formatCount } from '../lib/format.ts';
@@ -73,6 +82,8 @@ export function LogView({
   label?: string;
   testId?: string;
 }) {
+  // The buffer grows in place (the same array when the last line is complete): `version` says when
+  // it changed, so everything that reads the lines depends on it, not on the array's identity.
   const lines = useMemo(() => buffer.lines(), [buffer, version]);
   const [query, setQuery] = useState('');
   const [current, setCurrent] = useState(0);
@@ -86,14 +97,15 @@ export function LogView({
     const out: number[] = [];
     lines.forEach((l, i) => l.text.toLowerCase().includes(q) && out.push(i));
     return out;
-  }, [lines, query]);
+  }, [lines, version, query]);
   const start = showAll ? 0 : Math.max(0, lines.length - RENDER_LIMIT);
   const currentLine = matches.length > 0 ? matches[Math.min(current, matches.length - 1)] : undefined;
 
-  useEffect(() => {
+  // Before the browser paints: new lines never show with the end out of view for a frame.
+  useLayoutEffect(() => {
     const el = box.current;
     if (el && follow && query === '') el.scrollTop = el.scrollHeight;
-  }, [lines, follow, query]);
+  }, [lines, version, follow, query]);
 
   useEffect(() => {
     if (currentLine === undefined) return;

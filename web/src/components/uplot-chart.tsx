@@ -5,7 +5,7 @@ import 'uplot/dist/uPlot.min.css';
 /**
  * A uPlot chart that fills its container's width. uPlot draws on a canvas, so the figure gets a
  * text summary (`summary`) for screen readers and a `data-points` attribute that says how many
- * points were drawn.
+ * points were drawn, and `data-x-range` the x range (`min,max`).
  */
 export function UPlotChart({
   options,
@@ -28,7 +28,13 @@ export function UPlotChart({
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const chart = new uPlot({ ...options, width: Math.max(240, el.clientWidth) }, data, el);
+    // The x range drawn, in the figure's `data-x-range` (seconds): what a reader of the page can check.
+    const figure = el.parentElement;
+    const showRange = (u: uPlot, key: string) => {
+      if (key === 'x') figure?.setAttribute('data-x-range', `${u.scales.x?.min},${u.scales.x?.max}`);
+    };
+    const hooks = { ...options.hooks, setScale: [...(options.hooks?.setScale ?? []), showRange] };
+    const chart = new uPlot({ ...options, hooks, width: Math.max(240, el.clientWidth) }, data, el);
     plot.current = chart;
     const resize = new ResizeObserver(() =>
       chart.setSize({ width: Math.max(240, el.clientWidth), height: options.height }),

@@ -79,3 +79,22 @@ export function dailySeries(records: readonly BuildInfoRecord[], from: number, t
   }
   return out;
 }
+
+/**
+ * The x range of a time chart (seconds) with room for what is drawn at its ends: `pad` each side
+ * (half a day for per-day bars, so the first and last bars are drawn whole). A lone point gets an
+ * hour each side: uPlot's own guess for one point in seconds is 86,400,000 s (it means a day in
+ * milliseconds), an axis running for years.
+ */
+export function paddedTimeRange(
+  xs: ArrayLike<number | null | undefined>,
+  min: number,
+  max: number,
+  pad: number,
+): [number, number] {
+  if (xs.length === 1) {
+    const at = xs[0] ?? min;
+    return [at - Math.max(pad, 3600), at + Math.max(pad, 3600)];
+  }
+  return [min - pad, max + pad];
+}

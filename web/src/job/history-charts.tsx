@@ -5,19 +5,33 @@ import { Spinner } from '../components/spinner.tsx';
 import { UPlotChart } from '../components/uplot-chart.tsx';
 import { formatDuration } from '../../../src/domain/duration.ts';
 import { formatCount } from '../lib/format.ts';
-import { dailySeries, durationSeries } from './chart-data.ts';
+import { dailySeries, durationSeries, paddedTimeRange } from './chart-data.ts';
 import { CHART_CAP, type ChartRecords } from './use-chart-records.ts';
 
 const GREEN = '#16a34a';
 const RED = '#dc2626';
 const BLUE = '#2563eb';
 
+/** Room for an axis's widest tick label (12 px text, about 7 px a character) and the tick itself. */
+function fitTicks(_u: uPlot, values: string[] | null): number {
+  return 18 + 7 * Math.max(4, ...(values ?? []).map((v) => v.length));
+}
+
 const durationOptions: Omit<uPlot.Options, 'width'> = {
   height: 220,
-  scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
+  scales: {
+    // A few minutes each side: the first and last points are drawn whole.
+    x: {
+      time: true,
+      range: (u, min, max) =>
+        paddedTimeRange(u.data[0], min, max, u.data[0].length > 1 ? Math.max(60, (max - min) * 0.02) : 0),
+    },
+    y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] },
+  },
   axes: [
     {},
-    { label: 'seconds', values: (_u, ticks) => ticks.map((t) => formatDuration(t * 1000)), size: 70 },
+    // The ticks are durations in words ("1m 30s"): they say the unit; the axis is as wide as they are.
+    { values: (_u, ticks) => ticks.map((t) => formatDuration(t * 1000)), size: fitTicks },
   ],
   series: [
     {},
@@ -42,13 +56,19 @@ const durationOptions: Omit<uPlot.Options, 'width'> = {
 const dailyOptions: Omit<uPlot.Options, 'width'> = {
   height: 220,
   scales: {
-    x: { time: true },
+    // Half a day each side: each day's bar is centred on its midnight, today's included.
+    x: { time: true, range: (u, min, max) => paddedTimeRange(u.data[0], min, max, 43_200) },
     builds: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.15] },
     rate: { range: [0, 100] },
   },
   axes: [
     {},
-    { scale: 'builds', label: 'builds' },
+    // Builds are counted: whole-number ticks only.
+    {
+      scale: 'builds',
+      label: 'builds',
+      incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000],
+    },
     { scale: 'rate', side: 1, label: 'success %', grid: { show: false } },
   ],
   series: [

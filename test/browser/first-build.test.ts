@@ -1,0 +1,151 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServerProcess, type ServerProcess } from '../helpers/cli.ts';
+import { launchChromium, signedInPage, watchCsp, type Chromium } from './helpers/chromium.ts';
+import { createShellJob, projectId, signedInClient } from './helpers/kiln-api.ts';
+
+/**
+ * A job's first build, then its charts. Following a running build's log, in Chromium against a real `kiln serve`: a 30-second build
+ * prints a line every 0.1 s; while "Follow the end" is ticked the newest line stays in view, line
+ * after line; scrolling up by hand pauses following (the view stays where the reader put it) until
+ * the reader scrolls back to the end; after Stop, Kiln's closing lines are in view and the stopped
+ * step says Aborted. Then the job page's charts of that one build: the time axis spans hours around
+ * it (not years) and today's bar is drawn whole.
+ */
+
+const SHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
+
+// 300 numbered lines, one every 0.1 s: about 30 seconds.
+const TICKER = 'for i in $(seq 1 300); do echo "tick $i"; sleep 0.1; done';
+
+interface LogBox {
+  scrollTop: number;
+  scrollHeight: number;
+  clientHeight: number;
+  querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }>;
+}
+declare const document: { querySelector(selector: string): LogBox | null };
+
+let server: ServerProcess;
+let browser: Chromium;
+let page: Page;
+let jobId = '';
+const cspViolations: string[] = [];
+
+/** Where the log box is scrolled to, and the last line drawn in it. */
+const view = () =>
+  page.evaluate(() => {
+    const box = document.querySelector('[data-testid="log"]');
+    if (!box) return { top: 0, gap: 0, last: '' };
+    const lines = box.querySelectorAll('.log-line .lt');
+    return {
+      top: box.scrollTop,
+      // How far the box's end is below what shows: 0 when the last line is in view.
+      gap: box.scrollHeight - box.scrollTop - box.clientHeight,
+      last: lines[lines.length - 1]?.textContent ?? '',
+    };
+  });
+
+const tickOf = (text: string) => Number(/^tick (\d+)$/.exec(text)?.[1] ?? 0);
+
+const following = () => page.getByLabel('Follow the end');
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  server = await startServerProcess();
+  const { client } = await signedInClient(server.url, 'admin', server.adminPassword);
+  jobId = await createShellJob(client, await projectId(client), 'ticker', [TICKER]);
+  browser = await launchChromium();
+  await watchCsp(browser.context, cspViolations);
+  page = await signedInPage(browser.context, server.url, server.adminPassword);
+  // A short window: the log box overflows after a few lines.
+  await page.setViewportSize({ width: 1100, height: 700 });
+});
+
+afterAll(async () => {
+  if (process.env.KILN_TEST_VERBOSE) console.log(server?.output());
+  await browser?.close();
+  await server?.stop();
+});
+
+describe("a job's first build", () => {
+  it('keeps the newest line in view while it follows, pauses when scrolled up, resumes at the end', async () => {
+    await page.goto(`${server.url}/jobs/${jobId}`);
+    await page.getByRole('button', { name: 'Run…' }).click();
+    await page.getByRole('button', { name: 'Start build' }).click();
+    await page.waitForURL(/\/builds\/1$/);
+    const log = page.getByTestId('log');
+    await log.getByText('tick 40', { exact: true }).waitFor({ timeout: 30_000 });
+    expect(await following().isChecked()).toBe(true);
+
+    // Following: look ten times over 3 s; every look has the last line drawn in view, and the
+    // lines move on between looks.
+    const looks: { gap: number; tick: number }[] = [];
+    for (let i = 0; i < 10; i++) {
+      const v = await view();
+      looks.push({ gap: v.gap, tick: tickOf(v.last) });
+      await page.waitForTimeout(300);
+    }
+    for (const look of looks) expect(look.gap).toBeLessThan(24);
+    expect(looks[looks.length - 1]!.tick).toBeGreaterThan(looks[0]!.tick + 10);
+
+    // Scrolling up by hand pauses following: the view stays put while lines keep arriving.
+    await log.hover();
+    await page.mouse.wheel(0, -400);
+    await expect.poll(() => following().isChecked()).toBe(false);
+    const paused = await view();
+    expect(paused.gap).toBeGreaterThan(100);
+    await page.waitForTimeout(1500);
+    const later = await view();
+    expect(later.top).toBe(paused.top);
+    expect(tickOf(later.last)).toBeGreaterThan(tickOf(paused.last));
+    await page.screenshot({ path: `${SHOTS}live-log-paused.png` });
+
+    // Back at the end, following resumes by itself.
+    await log.evaluate((el: unknown) => {
+      const box = el as LogBox;
+      box.scrollTop = box.scrollHeight;
+    });
+    await expect.poll(() => following().isChecked()).toBe(true);
+    await page.waitForTimeout(1000);
+    const resumed = await view();
+    expect(resumed.gap).toBeLessThan(24);
+    expect(tickOf(resumed.last)).toBeGreaterThan(tickOf(later.last));
+  });
+
+  it("after Stop, shows Kiln's closing lines in view and the stopped step as Aborted", async () => {
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await page.locator('h1 [data-status="aborted"]').waitFor({ timeout: 15_000 });
+    const log = page.getByTestId('log');
+    await log.getByText(/build finished: ABORTED/).waitFor();
+    await expect.poll(async () => (await view()).gap).toBeLessThan(24);
+    expect((await view()).last).toMatch(/build finished: ABORTED/);
+    await page.locator('[data-stage="stage1"][data-stage-status="ABORTED"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('[data-stage="stage1"] .badge').textContent()).toBe('Aborted');
+    await page.screenshot({ path: `${SHOTS}live-log-stopped.png` });
+  });
+
+  it('charts a one-build history around that build, with whole bars', async () => {
+    await page.goto(`${server.url}/jobs/${jobId}`);
+    await page.locator('[data-testid="daily-chart"][data-x-range]').waitFor();
+    const range = async (id: string) =>
+      ((await page.getByTestId(id).getAttribute('data-x-range')) ?? '').split(',').map(Number);
+    const now = Date.now() / 1000;
+    const [from = 0, to = 0] = await range('duration-chart');
+    expect(from).toBeLessThan(now);
+    expect(to).toBeGreaterThan(now - 120);
+    expect(to - from).toBeLessThanOrEqual(3 * 3600);
+    // Today's bar is centred on local midnight: half a day of room each side draws it whole.
+    const midnight = await page.evaluate(() => new Date(new Date().toDateString()).getTime() / 1000);
+    const [dayFrom = 0, dayTo = 0] = await range('daily-chart');
+    expect(dayFrom).toBeLessThanOrEqual(midnight - 43_200);
+    expect(dayTo).toBeGreaterThanOrEqual(midnight + 43_200);
+    await page.locator('.charts').screenshot({ path: `${SHOTS}first-build-charts.png` });
+  });
+
+  it('breaks no Content-Security-Policy rule', () => {
+    expect(cspViolations).toEqual([]);
+  });
+});
