@@ -352,6 +352,17 @@ export function branchMatches(patterns: readonly string[], branch: string): bool
 export const KEPT_ON_UPDATE = ['timeout', 'build_if_code_updated', 'triggers', 'kiln'] as const;
 
 /**
+ * What each of KEPT_ON_UPDATE is when a job has none: sent by a client that replaces the whole job
+ * (`kiln jobs update -f`), so that a field left out of its file is cleared, not kept.
+ */
+export const CLEARED_ON_REPLACE: Record<(typeof KEPT_ON_UPDATE)[number], unknown> = {
+  timeout: {},
+  build_if_code_updated: false,
+  triggers: [],
+  kiln: {},
+};
+
+/**
  * The document as shown to people and clients: default values of sensitive parameters are
  * replaced by the mask, as they are in logs and history details.
  */

@@ -115,6 +115,29 @@ describe('kiln login and kiln jobs, real processes', () => {
     const after = YAML.parse((await user.run(['jobs', 'show', id])).stdout);
     expect(after).toMatchObject({ job_name: 'hello-again', project_id: config.project_id });
 
+    // The file replaces the whole job: a schedule, a timeout and Kiln's options that the file
+    // leaves out are gone after the update (the API alone would keep them).
+    const withExtras = file(
+      'extras.yaml',
+      YAML.stringify({
+        ...after,
+        timeout: { limit: '5', unit: 'MINUTES' },
+        build_if_code_updated: true,
+        triggers: [{ name: 'timer', parameters: [{ name: 'cron', value: '0 3 * * *' }] }],
+        kiln: { keep_workspace: true },
+      }),
+    );
+    expect((await user.run(['jobs', 'update', id, '-f', withExtras])).code).toBe(0);
+    const extras = YAML.parse((await user.run(['jobs', 'show', id])).stdout);
+    expect(extras).toMatchObject({ timeout: { limit: '5' }, triggers: [{ name: 'timer' }] });
+    expect((await user.run(['jobs', 'update', id, '-f', noProjectFile])).code).toBe(0);
+    const replaced = YAML.parse((await user.run(['jobs', 'show', id])).stdout);
+    expect(replaced.triggers ?? []).toEqual([]);
+    expect(replaced.timeout?.limit).toBeUndefined();
+    expect(replaced.build_if_code_updated ?? false).toBe(false);
+    expect(replaced.kiln?.keep_workspace).toBeUndefined();
+    expect((await user.run(['jobs', 'update', '--help'])).stdout).toContain('what it leaves out is cleared');
+
     expect(await user.run(['jobs', 'disable', id])).toMatchObject({
       code: 0,
       stdout: `Job ${id} disabled.\n`,

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import YAML from 'yaml';
 import type { Kiln } from '../../client/kiln-client.ts';
 import type { JobConfigBody, JobListItem, UpdateJobBody } from '../../contract/jobs.ts';
+import { CLEARED_ON_REPLACE } from '../../domain/job-config.ts';
 import { parseJobId } from '../arguments.ts';
 import { CliError, type CliContext } from '../context.ts';
 import { readJobFile, type JobDocument } from '../job-file.ts';
@@ -184,7 +185,11 @@ function registerWriteCommands(jobs: Command, ctx: CliContext): void {
     .requiredOption('-f, --file <file>', 'the whole job document (- reads stdin)')
     .addHelpText(
       'after',
-      '\nTo change one field:\n  kiln jobs show <job> > job.yaml; $EDITOR job.yaml; kiln jobs update <job> -f job.yaml',
+      '\nThe file replaces the whole job: what it leaves out is cleared (no triggers, no timeout, no kiln\n' +
+        'options, build_if_code_updated false). The API itself (UpdateBuildJob) keeps the stored timeout,\n' +
+        'build_if_code_updated, triggers and kiln of a body that leaves them out, as a CodeArts update body\n' +
+        'cannot carry them; this command sends them empty instead.\n' +
+        '\nTo change one field:\n  kiln jobs show <job> > job.yaml; $EDITOR job.yaml; kiln jobs update <job> -f job.yaml',
     )
     .action(async (job: string, opts: { file: string }) => {
       const client = ctx.client();
@@ -197,7 +202,7 @@ function registerWriteCommands(jobs: Command, ctx: CliContext): void {
       const projectId =
         doc.project_id ??
         (await client.listJobConfig({ params: { job_id: job }, query: {} })).result.project_id;
-      const body = { ...doc, job_id: job, project_id: projectId } as UpdateJobBody;
+      const body = { ...CLEARED_ON_REPLACE, ...doc, job_id: job, project_id: projectId } as UpdateJobBody;
       await client.updateBuildJob({ body });
       ctx.out(`Job ${job} updated.\n`);
     });
