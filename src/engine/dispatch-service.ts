@@ -343,9 +343,14 @@ export class DispatchService {
    * Ends a build whose runner is gone: ABORTED, with a log line saying why. Does nothing when the
    * build already finished (another server got there first).
    */
-  async abandon(recordId: string, reason: string, event = 'build aborted'): Promise<boolean> {
+  async abandon(
+    recordId: string,
+    reason: string | ((runner: string) => string),
+    event = 'build aborted',
+  ): Promise<boolean> {
     const run = await this.storage.builds.findRun(recordId);
     if (!run || run.build.runningStatus === 'Finished') return false;
+    const why = typeof reason === 'string' ? reason : reason(await this.runnerLabel(run.runnerId));
     const now = this.clock.now();
     const ended = await this.storage.transaction(async (tx) => {
       const ok = await tx.builds.finish(recordId, {
@@ -357,18 +362,39 @@ export class DispatchService {
       if (!ok) return false;
       await tx.steps.closeRunning(recordId, 'error', now);
       await tx.queue.remove(recordId);
-      await tx.logs.appendAtEnd(recordId, serverLine(reason));
+      // The log ends as a build's log always does, with its outcome (the runner cannot write it).
+      await tx.logs.appendAtEnd(
+        recordId,
+        Buffer.concat([serverLine(why), serverLine('build finished: ABORTED')]),
+      );
       return true;
     });
     if (ended) {
       const durationMs = run.build.runStartedAt === null ? 0 : now - run.build.runStartedAt;
       this.logger.warn(
-        { recordId, jobId: run.build.jobId, runnerId: run.runnerId, outcome: 'ABORTED', durationMs, reason },
+        {
+          recordId,
+          jobId: run.build.jobId,
+          runnerId: run.runnerId,
+          outcome: 'ABORTED',
+          durationMs,
+          reason: why,
+        },
         event,
       );
       this.events.finished(recordId, 'ABORTED');
     }
     return ended;
+  }
+
+  /** "runner NAME" for a registered runner, "the server's own runner NAME" for a server's. */
+  private async runnerLabel(runnerId: string | null): Promise<string> {
+    if (runnerId === null) return 'the runner';
+    if (runnerId.startsWith('local:')) return `the server's own runner ${runnerId.slice('local:'.length)}`;
+    // A registered runner claims as `remote:<its id>`.
+    const id = runnerId.replace(/^remote:/, '');
+    const runner = await this.storage.runners.findById(id).catch(() => undefined);
+    return runner ? `runner ${runner.name}` : `runner ${id}`;
   }
 
   /** Takes back builds whose runner stopped extending its lease; returns how many. */
@@ -378,7 +404,7 @@ export class DispatchService {
       if (
         await this.abandon(
           recordId,
-          'the runner running this build was lost (it stopped sending heartbeats)',
+          (runner) => `${runner}, which ran this build, was lost (it stopped sending heartbeats)`,
           'runner lost: build aborted',
         )
       )

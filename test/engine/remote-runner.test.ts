@@ -162,7 +162,11 @@ describe('a remote runner over HTTP', () => {
     expect(r.state).toBe('ABORTED');
     expect(Date.now() - began).toBeLessThan(2_000 + 10_000);
     const log = await kiln.call(token, { method: 'GET', url: `/v3/jobs/${jobId}/1/real-time-log?offset=0` });
-    expect(log.json().result.content).toContain('the runner running this build was lost');
+    const content: string = log.json().result.content;
+    expect(content).toMatch(
+      /\[kiln\] runner vanishing, which ran this build, was lost \(it stopped sending heartbeats\)\n/,
+    );
+    expect(content.trimEnd().endsWith('[kiln] build finished: ABORTED')).toBe(true);
     void runner.stop();
   });
 });
