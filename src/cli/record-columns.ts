@@ -40,6 +40,7 @@ export const RECORD_TABLE_COLUMNS: Column<BuildInfoRecord>[] = [
   { header: 'executor', value: (r) => r.executor },
   { header: 'branch', value: (r) => r.code_branch },
   { header: 'commit', value: (r) => r.commit_id.slice(0, 8) },
-  { header: 'started (UTC)', value: (r) => new Date(r.start_time).toISOString() },
+  // start_time is when the build was triggered (queued), not when a runner started it.
+  { header: 'triggered (UTC)', value: (r) => new Date(r.start_time).toISOString() },
   { header: 'duration', value: (r) => formatDuration(r.build_time) },
 ];

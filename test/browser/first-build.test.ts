@@ -145,6 +145,13 @@ describe("a job's first build", () => {
     await page.locator('.charts').screenshot({ path: `${SHOTS}first-build-charts.png` });
   });
 
+  it("names the trigger with the API's word (as the CLI does), its meaning as the title", async () => {
+    const cell = page.locator('.history-table tbody tr[data-build="1"] td[data-label="Trigger"]');
+    expect(await cell.textContent()).toBe('Manual');
+    expect(await cell.getAttribute('title')).toMatch(/^started by a person/);
+    expect(await page.locator('.history-table thead th').allTextContents()).toContain('Triggered');
+  });
+
   it('breaks no Content-Security-Policy rule', () => {
     expect(cspViolations).toEqual([]);
   });

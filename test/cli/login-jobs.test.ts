@@ -371,7 +371,7 @@ describe('kiln login and kiln jobs, real processes', () => {
     const found = await user.run(['jobs', 'list', 'default', '--search', 'alpha', '-o', 'csv']);
     expect(found.code).toBe(0);
     const lines = found.stdout.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('name,id,last build,last started (UTC),health,disabled,favourite');
+    expect(lines[0]).toBe('name,id,last build,last triggered (UTC),health,disabled,favourite');
     expect(
       lines
         .slice(1)

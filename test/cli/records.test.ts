@@ -88,7 +88,7 @@ describe('kiln records and a round trip through kiln import-records, real proces
     const rows = r.stdout.split('\n').filter((l) => /^│ \d+/.test(l));
     expect(rows).toHaveLength(10);
     expect(r.stdout).toMatch(
-      /number.*daily number.*state.*trigger.*executor.*branch.*commit.*started.*duration/,
+      /number.*daily number.*state.*trigger.*executor.*branch.*commit.*triggered.*duration/,
     );
     const newest = sampleRecord(TOTAL);
     expect(rows[0]).toContain(`${newest.number}`);

@@ -27,7 +27,7 @@ const JOB_COLUMNS: Column<JobListItem>[] = [
   { header: 'id', value: (j) => j.id },
   { header: 'last build', value: (j) => lastBuild(j.last_build_status) },
   {
-    header: 'last started (UTC)',
+    header: 'last triggered (UTC)',
     value: (j) => (j.last_build_time ? new Date(j.last_build_time).toISOString() : ''),
   },
   { header: 'health', value: (j) => j.health_score },

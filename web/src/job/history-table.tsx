@@ -4,8 +4,7 @@ import { statusOf } from '../lib/build-status.ts';
 import { formatDuration } from '../../../src/domain/duration.ts';
 import { formatLocalTime, shortCommit } from '../lib/format.ts';
 import { Link } from '../router/router.tsx';
-
-const TRIGGERS: Record<string, string> = { Manual: 'Manual', Scheduled: 'Schedule', CodeUpdate: 'Push' };
+import { triggerMeaning } from '../lib/triggers.ts';
 
 function duration(r: BuildInfoRecord): string {
   const s = statusOf(r.job_running_status, r.state);
@@ -31,7 +30,7 @@ export function HistoryTable({ jobId, records }: { jobId: string; records: reado
           <th scope="col">Executor</th>
           <th scope="col">Branch</th>
           <th scope="col">Commit</th>
-          <th scope="col">Started</th>
+          <th scope="col">Triggered</th>
           <th scope="col">Duration</th>
         </tr>
       </thead>
@@ -45,7 +44,9 @@ export function HistoryTable({ jobId, records }: { jobId: string; records: reado
             <td data-label="State">
               <StatusBadge status={statusOf(r.job_running_status, r.state)} />
             </td>
-            <td data-label="Trigger">{TRIGGERS[r.trigger_type] ?? r.trigger_type}</td>
+            <td data-label="Trigger" title={triggerMeaning(r.trigger_type)}>
+              {r.trigger_type}
+            </td>
             <td data-label="Executor" title={r.nickname}>
               {r.executor}
             </td>
@@ -63,7 +64,7 @@ export function HistoryTable({ jobId, records }: { jobId: string; records: reado
                 <code title={r.commit_id}>{shortCommit(r.commit_id)}</code>
               )}
             </td>
-            <td data-label="Started">
+            <td data-label="Triggered">
               <time dateTime={new Date(r.start_time).toISOString()}>{formatLocalTime(r.start_time)}</time>
             </td>
             <td data-label="Duration">{duration(r)}</td>

@@ -20,8 +20,7 @@ import { isFinished } from '../lib/build-status.ts';
 import { formatDuration } from '../../../src/domain/duration.ts';
 import { formatLocalTime, shortCommit } from '../lib/format.ts';
 import { Link, navigate, useLocation } from '../router/router.tsx';
-
-const TRIGGERS: Record<string, string> = { Manual: 'Manual', Scheduled: 'Schedule', CodeUpdate: 'Push' };
+import { triggerMeaning } from '../lib/triggers.ts';
 
 /**
  * One build: summary, a BuildFlow's graph (or, for a flow's job, its flow), stages (each one's log
@@ -94,7 +93,7 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
           <div>
             <dt>Trigger</dt>
             <dd>
-              {TRIGGERS[r.trigger_type] ?? r.trigger_type} by {r.executor}
+              <span title={triggerMeaning(r.trigger_type)}>{r.trigger_type}</span> by {r.executor}
             </dd>
           </div>
           <div>
