@@ -6,6 +6,8 @@ export interface ImportTotals {
   lines: number;
   imported: number;
   skipped: number;
+  /** Records of builds not finished where they were read: left out. */
+  unfinished: number;
   elapsedMs: number;
   /** Bytes sent in confirmed parts, and the input's size when known (a file, not a pipe). */
   bytes: number;
@@ -14,9 +16,14 @@ export interface ImportTotals {
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-/** `imported N, skipped M (already present) in X.Ys`: the line an import ends with. */
+/**
+ * `imported N, skipped M (already present)[, left out K not finished] in X.Ys`: the line an
+ * import ends with.
+ */
 export function importSummary(t: ImportTotals): string {
-  return `imported ${count(t.imported)}, skipped ${count(t.skipped)} (already present) in ${(t.elapsedMs / 1000).toFixed(1)}s`;
+  const unfinished =
+    t.unfinished > 0 ? `, left out ${count(t.unfinished)} not finished (import again once they are)` : '';
+  return `imported ${count(t.imported)}, skipped ${count(t.skipped)} (already present)${unfinished} in ${(t.elapsedMs / 1000).toFixed(1)}s`;
 }
 
 /** `[########------------]  42% `: 20 cells and a percentage; '' when the total is unknown. */

@@ -76,7 +76,10 @@ export type SuccessRatio = Static<typeof SuccessRatio>;
 /** Answer of the import operation (Kiln's own). */
 export const ImportSummary = Type.Object({
   imported: Type.Integer(),
-  skipped: Type.Integer(),
+  skipped: Type.Integer({ description: 'build numbers the job already had (never overwritten)' }),
+  unfinished: Type.Integer({
+    description: 'records of builds still Starting or Running where they were read: left out',
+  }),
   lines: Type.Integer(),
   elapsed_ms: Type.Integer(),
 });

@@ -11,7 +11,10 @@ import { LineTooLongError, readLines } from './lines.ts';
 /** What an import did. */
 export interface ImportSummary {
   imported: number;
+  /** Build numbers the job already had (or that came twice). */
   skipped: number;
+  /** Builds still queued or running in the history read (left out). */
+  unfinished: number;
   lines: number;
   elapsedMs: number;
 }
@@ -50,7 +53,7 @@ export class ImportService {
     }
     await requireJob(this.storage, caller, jobId, 'modify');
     const started = this.clock.now();
-    const summary: ImportSummary = { imported: 0, skipped: 0, lines: 0, elapsedMs: 0 };
+    const summary: ImportSummary = { imported: 0, skipped: 0, unfinished: 0, lines: 0, elapsedMs: 0 };
     const seen = new Set<number>();
     let batch: Build[] = [];
     let lineNo = firstLine - 1;
@@ -82,6 +85,10 @@ export class ImportService {
         throw this.lineError(lineNo, '(line)', 'is not valid JSON', summary);
       }
       const line = importedBuild(jobId, parsed);
+      if (!line.ok && 'unfinished' in line) {
+        summary.unfinished++;
+        continue;
+      }
       if (!line.ok) {
         await this.flush(jobId, batch, summary);
         throw this.lineError(lineNo, line.field, line.message, summary);

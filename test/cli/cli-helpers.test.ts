@@ -91,6 +91,7 @@ describe('progress and summaries', () => {
       lines: 40_000,
       imported: 39_000,
       skipped: 1_000,
+      unfinished: 0,
       elapsedMs: 2_000,
       bytes: 50,
       totalBytes: 100,
@@ -102,6 +103,9 @@ describe('progress and summaries', () => {
       '40,000 lines sent: 39,000 imported, 1,000 skipped, 20,000 lines/s',
     );
     expect(importSummary(t)).toBe('imported 39,000, skipped 1,000 (already present) in 2.0s');
+    expect(importSummary({ ...t, unfinished: 2 })).toBe(
+      'imported 39,000, skipped 1,000 (already present), left out 2 not finished (import again once they are) in 2.0s',
+    );
   });
 
   it('redraws one line on a terminal and draws nothing elsewhere', () => {

@@ -77,7 +77,7 @@ async function importParts(ctx: CliContext, jobId: string, file: string, partLin
   const input = await openInput(ctx, file);
   const parts = new LineParts(input.stream, partLines);
   const started = Date.now();
-  const totals: ImportTotals = { lines: 0, imported: 0, skipped: 0, elapsedMs: 0, bytes: 0 };
+  const totals: ImportTotals = { lines: 0, imported: 0, skipped: 0, unfinished: 0, elapsedMs: 0, bytes: 0 };
   if (input.size !== undefined) totals.totalBytes = input.size;
   const progress = new ProgressLine(ctx.err, ctx.interactive);
   try {
@@ -89,6 +89,7 @@ async function importParts(ctx: CliContext, jobId: string, file: string, partLin
         bytes: parts.bytes,
         imported: totals.imported + answer.imported,
         skipped: totals.skipped + answer.skipped,
+        unfinished: totals.unfinished + answer.unfinished,
         elapsedMs: Date.now() - started,
       });
       progress.update(progressLine(totals));
@@ -126,7 +127,7 @@ export function registerImportRecords(program: Command, ctx: CliContext): void {
       'after',
       `
 Each line is a BuildInfoRecord exactly as GET /v3/jobs/{job_id}/build-info-records returns it
-(only finished builds). Build numbers the job already has are skipped, never overwritten, so
+(builds still Starting or Running where it was read are left out and counted). Build numbers the job already has are skipped, never overwritten, so
 running the same command again completes an interrupted import. A bad line stops the import;
 the message names the line and field, and what came before it stays stored.
 

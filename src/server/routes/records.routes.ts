@@ -60,6 +60,7 @@ export function recordHandlers(deps: RouteDeps): HandlerGroup<RecordOps> {
       return ok({
         imported: summary.imported,
         skipped: summary.skipped,
+        unfinished: summary.unfinished,
         lines: summary.lines,
         elapsed_ms: summary.elapsedMs,
       });
