@@ -25,14 +25,30 @@ function refused(message: string): AppError {
   return new AppError('INVALID_BODY', `${message}; nothing was built`);
 }
 
-function parse(body: Buffer): Record<string, unknown> {
-  let payload: unknown;
-  try {
-    payload = JSON.parse(body.toString('utf8'));
-  } catch {
+/**
+ * The payload's JSON: the body, or (GitHub's default content type,
+ * application/x-www-form-urlencoded) the body's `payload` field.
+ */
+function payloadText(body: Buffer, contentType: string): string {
+  if (!/^application\/x-www-form-urlencoded\b/i.test(contentType)) return body.toString('utf8');
+  const json = new URLSearchParams(body.toString('utf8')).get('payload');
+  if (json === null)
     throw new AppError(
       'INVALID_BODY',
-      'the webhook body is not JSON (set the content type to application/json at the git host)',
+      'the form-encoded webhook body has no payload field (GitHub sends the push as payload=<JSON>)',
+    );
+  return json;
+}
+
+function parse(body: Buffer, contentType: string): Record<string, unknown> {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(payloadText(body, contentType));
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw new AppError(
+      'INVALID_BODY',
+      'the webhook body is not a JSON push payload (the git host sends application/json, or a form with the JSON in payload=)',
     );
   }
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
@@ -74,8 +90,8 @@ function branchOf(ref: string): { branch: string } | { ignored: string } {
 }
 
 /** The branch and commit of a push; throws INVALID_BODY for a payload that is malformed or contradicts itself. */
-export function readPush(sender: Sender, body: Buffer): PushReading {
-  const payload = parse(body);
+export function readPush(sender: Sender, body: Buffer, contentType = 'application/json'): PushReading {
+  const payload = parse(body, contentType);
   if (typeof payload.ref !== 'string' || payload.ref === '')
     throw refused("the push payload has no 'ref' (the pushed refs/heads/<branch>)");
   const named = branchOf(payload.ref);

@@ -41,6 +41,19 @@ export function senderOf(d: WebhookDelivery): Sender | undefined {
   return undefined;
 }
 
+/** The header that carries each host's signature or token, as the host names it. */
+export const SIGNATURE_HEADERS: Record<Sender, string> = {
+  github: 'X-Hub-Signature-256',
+  gitlab: 'X-Gitlab-Token',
+  gitea: 'X-Gitea-Signature',
+  gitee: 'X-Gitee-Token',
+};
+
+/** True when the delivery carries no signature or token at all (the host was given no secret). */
+export function unsigned(sender: Sender, d: WebhookDelivery): boolean {
+  return (header(d, SIGNATURE_HEADERS[sender].toLowerCase()) ?? '') === '';
+}
+
 /** Checks the delivery the way its host signs: an HMAC of the body, or the shared token. */
 export function verified(sender: Sender, d: WebhookDelivery, secret: string): boolean {
   switch (sender) {

@@ -12,9 +12,12 @@ import { readPush } from './push-payload.ts';
 import type { SecretBox } from './secret-box.ts';
 import {
   eventOf,
+  header,
   isPush,
   replayKeys,
   senderOf,
+  SIGNATURE_HEADERS,
+  unsigned,
   verified,
   type ReplayKey,
   type WebhookDelivery,
@@ -64,6 +67,12 @@ export class WebhookService {
         'unknown sender: Kiln takes GitHub, GitLab, Gitea and Gitee push events (by their X-*-Event header)',
       );
     }
+    if (unsigned(sender, delivery)) {
+      throw new AppError(
+        'UNAUTHENTICATED',
+        `the ${sender} delivery has no ${SIGNATURE_HEADERS[sender]} header: give the git host the job's webhook secret (kiln jobs webhook JOB shows it)`,
+      );
+    }
     if (!verified(sender, delivery, this.secrets.open(job.webhookSecretEnc))) {
       throw new AppError(
         'UNAUTHENTICATED',
@@ -71,7 +80,7 @@ export class WebhookService {
       );
     }
     if (!isPush(sender, delivery)) return { ignored: `${eventOf(sender, delivery)} events are not pushes` };
-    const push = readPush(sender, delivery.body);
+    const push = readPush(sender, delivery.body, header(delivery, 'content-type') ?? '');
     if ('ignored' in push) return push;
     const why = (await this.whyNot(job, push.branch)) ?? (await this.whyNotCreator(job));
     if (typeof why === 'string') return { ignored: why };

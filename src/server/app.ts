@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { errorCodes, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -121,6 +121,19 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     request.rawBody = body as Buffer;
     done(null, (body as Buffer).toString('utf8'));
   });
+
+  // GitHub's default webhook content type (`payload=<JSON>`): taken, bytes and all (the signature
+  // covers them), by the push webhook alone; any other operation answers 415 as before.
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'buffer' },
+    (request, body, done) => {
+      if (!request.url.startsWith('/v1/kiln/webhooks/'))
+        return done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE('application/x-www-form-urlencoded'));
+      request.rawBody = body as Buffer;
+      done(null, undefined);
+    },
+  );
 
   // Import bodies are read as a stream, line by line, never buffered whole.
   app.addContentTypeParser(

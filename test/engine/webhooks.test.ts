@@ -148,6 +148,12 @@ describe.each(SENDERS)('%s push webhook', (sender) => {
       const res = await deliver(job, headers, payload);
       expect({ what, status: res.statusCode }).toEqual({ what, status: 401 });
       expect(res.json().error_code).toBe('APIGW.0301');
+      // A delivery without any signature says so (the host was given no secret), not "does not match".
+      if (what === 'no signature or token')
+        expect(res.json().error_msg).toMatch(
+          /has no X-[A-Za-z0-9-]+ header: give the git host the job's webhook secret/,
+        );
+      else expect(res.json().error_msg).toContain('does not match');
     }
     expect(await buildCount(job)).toBe(before);
   });
@@ -221,6 +227,45 @@ describe.each(SENDERS)('%s push webhook', (sender) => {
       await ek.waitFinished(job, first.json().build_number);
     },
   );
+});
+
+describe("GitHub's default content type (application/x-www-form-urlencoded)", () => {
+  it('builds a push sent as payload=<JSON>, its signature over the form bytes', async () => {
+    const { job, secret } = await newPushJob();
+    const json = pushBody('github', 'refs/heads/main', c.two);
+    const form = `payload=${encodeURIComponent(json)}`;
+    const headers = {
+      ...headersFor('github', secret, form),
+      'content-type': 'application/x-www-form-urlencoded',
+    };
+    const res = await deliver(job, headers, form);
+    expect({ status: res.statusCode, body: res.json() }).toMatchObject({
+      status: 200,
+      body: { status: 'started' },
+    });
+    const r = await ek.waitFinished(job, 1);
+    expect(r).toMatchObject({ trigger_type: 'CodeUpdate', commit_id: c.two, state: 'SUCCESS' });
+    // A form without the payload field is refused with what is missing.
+    const empty = 'other=1';
+    const bad = await deliver(
+      job,
+      { ...headersFor('github', secret, empty), 'content-type': 'application/x-www-form-urlencoded' },
+      empty,
+    );
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error_msg).toContain('no payload field');
+  });
+
+  it('is still 415 on every other operation', async () => {
+    const res = await ek.kiln.app.inject({
+      method: 'POST',
+      url: '/v3/jobs/build',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-auth-token': ek.token },
+      payload: 'job_id=x',
+    });
+    expect(res.statusCode).toBe(415);
+    expect(res.json().error_code).toBeTruthy();
+  });
 });
 
 it('the webhook secret is shown only with a token; the webhook needs none', async () => {
