@@ -147,6 +147,50 @@ export type JobConfig = Static<typeof JobDocument>;
 
 const FIELDS = Object.keys(jobDocumentFields);
 
+/** The architecture stored for a job whose body names none. */
+export const DEFAULT_ARCH = 'x86-64';
+
+/**
+ * What a create, update or copy body may send: the document, with two leniencies people reach
+ * for when they write a job by hand. `arch` may be left out (runners are chosen by a build.yml's
+ * `env.resource`, not by it; x86-64 is stored, as CodeArts' console sends), and `timeout.limit`
+ * may be a number (stored as the string CodeArts' type says). What is stored and answered is the
+ * document itself (`fromInput`).
+ */
+export const jobInputFields = {
+  ...jobDocumentFields,
+  arch: Type.Optional(Str(64, `Executor architecture, e.g. x86-64 (default ${DEFAULT_ARCH})`)),
+  timeout: Type.Optional(
+    Type.Object({
+      limit: Type.Optional(
+        Type.Union([Str(16), Type.Integer({ minimum: 0, maximum: 9_999_999 })], {
+          description: 'How long builds may run, in `unit`s: a string of digits, or a number',
+        }),
+      ),
+      unit: Type.Optional(Str(16)),
+    }),
+  ),
+};
+/** A create body. */
+export const JobDocumentInput = Type.Object(jobInputFields);
+export type JobInput = Static<typeof JobDocumentInput>;
+
+/** The document a body means: `arch` filled in, a numeric `timeout.limit` as its string, fields in order. */
+export function fromInput<T extends JobInput>(input: T): JobConfig & Omit<T, keyof JobInput> {
+  const { arch = DEFAULT_ARCH, timeout, ...rest } = input;
+  const limit = timeout?.limit;
+  const doc: Record<string, unknown> = {
+    ...rest,
+    arch,
+    ...(timeout && { timeout: { ...timeout, ...(limit !== undefined && { limit: String(limit) }) } }),
+  };
+  // Known fields in the document's order, then whatever else the body carries (job_id, copy_job_id).
+  const ordered: Record<string, unknown> = {};
+  for (const key of FIELDS) if (doc[key] !== undefined) ordered[key] = doc[key];
+  for (const key of Object.keys(doc)) if (!(key in ordered)) ordered[key] = doc[key];
+  return ordered as JobConfig & Omit<T, keyof JobInput>;
+}
+
 /**
  * The one way in for a job document that did not come through the API's validation (a stored row)
  * or that may carry fields Kiln does not know: only the known top-level fields are kept, in a

@@ -9,6 +9,7 @@ import { readJobFile, type JobDocument } from '../job-file.ts';
 import { outputOption } from '../options.ts';
 import { RowWriter, type Column, type OutputFormat } from '../output.ts';
 import { registerJobCopy } from './job-copy.ts';
+import { registerJobInit } from './job-init.ts';
 import { registerJobHistory } from './job-history.ts';
 import { registerJobPermissions } from './job-permissions.ts';
 import { registerJobInsights } from './job-insights.ts';
@@ -244,4 +245,5 @@ export function registerJobs(program: Command, ctx: CliContext): void {
   registerJobPermissions(jobs, ctx);
   registerJobInsights(jobs, ctx);
   registerJobCopy(jobs, ctx);
+  registerJobInit(jobs, ctx);
 }

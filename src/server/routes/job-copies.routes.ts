@@ -1,3 +1,4 @@
+import { fromInput } from '../../domain/job-document.ts';
 import { formatOffsetTime } from '../../domain/time.ts';
 import { toJobInfo } from '../mappers/job.mapper.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
@@ -47,7 +48,7 @@ export function jobCopyHandlers(deps: RouteDeps): HandlerGroup<CopyOps> {
       return ok(await builds.parameters(caller, params.job_id, params.build_no));
     },
     async copyJob({ caller, body }) {
-      const { copy_job_id, ...config } = body;
+      const { copy_job_id, ...config } = fromInput(body);
       return ok({ job_id: (await jobs.copy(caller, copy_job_id, config)).id });
     },
     async showCopyName({ caller, params }) {

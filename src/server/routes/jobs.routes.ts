@@ -1,6 +1,7 @@
 import { jobListQuery } from '../../domain/job-list.ts';
 import { flag } from '../../domain/query-values.ts';
 import type { JobConfigBody, UpdateJobBody } from '../../contract/jobs.ts';
+import { fromInput } from '../../domain/job-document.ts';
 import type { Principal } from '../../domain/identity.ts';
 import { toJobListItem, toUserJobListItem } from '../mappers/job.mapper.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
@@ -26,9 +27,9 @@ export function jobHandlers(deps: RouteDeps): HandlerGroup<JobOps> {
   const { jobs, clock, retention } = deps.engine;
 
   const create = async ({ caller, body }: { caller: Principal; body: JobConfigBody }) =>
-    ok({ job_id: (await jobs.create(caller, body)).id });
+    ok({ job_id: (await jobs.create(caller, fromInput(body))).id });
   const update = async ({ caller, body }: { caller: Principal; body: UpdateJobBody }) => {
-    const { job_id, ...config } = body;
+    const { job_id, ...config } = fromInput(body);
     const job = await jobs.update(caller, job_id, config);
     // A tighter build retention takes effect now, not at the next sweep.
     retention.kick(job.id);

@@ -47,7 +47,6 @@ onEveryStore((store) => {
     /** [what is wrong, how to break a good document, what the message must name]. */
     const BAD: [string, (doc: Record<string, unknown>) => Record<string, unknown>, RegExp][] = [
       ['job_name missing', without('job_name'), /job_name/],
-      ['arch missing', without('arch'), /arch/],
       ['steps missing', without('steps'), /steps/],
       ['project_id missing', without('project_id'), /project_id/],
       ['project_id not 32 chars of [0-9a-z]', set({ project_id: 'ABC' }), /project_id/],
@@ -90,6 +89,7 @@ onEveryStore((store) => {
         /scms\[0\]\.branch/,
       ],
       ['timeout.limit not a number', set({ timeout: { limit: 'soon', unit: 'MINUTES' } }), /timeout\.limit/],
+      ['timeout.limit a fraction', set({ timeout: { limit: 2.5, unit: 'MINUTES' } }), /timeout\.limit/],
       ['timeout.unit unknown', set({ timeout: { limit: '3', unit: 'WEEKS' } }), /timeout\.unit/],
       [
         'a timer with a bad cron',
@@ -135,6 +135,25 @@ onEveryStore((store) => {
           payload: isUpdate ? { ...doc, job_id: existing } : doc,
         });
         expectCodeArtsError(res, 400, 'CB.00060200', field);
+      });
+
+      it('takes a body without arch (x86-64 is stored) and a numeric timeout.limit (stored as its string)', async () => {
+        const name = isUpdate ? 'existing' : `lenient-${url.split('/')[1]}`;
+        const doc = without('arch')(
+          jobBody(projectId, { job_name: name, timeout: { limit: 30, unit: 'MINUTES' } }),
+        );
+        const res = await kiln.call(admin, {
+          method: 'POST',
+          url,
+          payload: isUpdate ? { ...doc, job_id: existing } : doc,
+        });
+        expect(res.statusCode, res.body).toBe(200);
+        const id = res.json().result.job_id;
+        const shown = await kiln.call(admin, { method: 'GET', url: `/v3/jobs/${id}/query` });
+        expect(shown.json().result).toMatchObject({
+          arch: 'x86-64',
+          timeout: { limit: '30', unit: 'MINUTES' },
+        });
       });
 
       it('accepts CodeArts module ids, and a module Kiln does not know (its build fails naming it)', async () => {

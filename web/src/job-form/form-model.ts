@@ -148,7 +148,7 @@ export function formFromDoc(doc: Doc): JobForm {
       .map((t) => ({ key: newKey(), cron: triggerValue(t, 'cron') })),
     push: push !== undefined,
     pushBranches: push ? triggerValue(push, 'branches') : '',
-    timeoutLimit: doc.timeout?.limit ?? '',
+    timeoutLimit: String(doc.timeout?.limit ?? ''),
     timeoutUnit: (doc.timeout?.unit ?? 'MINUTES').toUpperCase(),
   };
 }

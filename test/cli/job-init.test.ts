@@ -1,0 +1,59 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { SAMPLE_NAMES } from '../../src/cli/job-samples.ts';
+import { cliUser, startServerProcess, type CliUser, type ServerProcess } from '../helpers/cli.ts';
+import { TestRepo } from '../helpers/git.ts';
+
+// `kiln jobs init` as a real process: each template is a job a real `kiln serve` accepts as it
+// is, and the shell one, pointed at a repository, builds.
+
+describe('kiln jobs init, real processes', () => {
+  let server: ServerProcess;
+  let user: CliUser;
+
+  beforeAll(async () => {
+    server = await startServerProcess();
+    user = cliUser(server);
+    await user.login();
+  }, 60_000);
+  afterAll(async () => {
+    user?.cleanup();
+    await server?.stop();
+  });
+
+  it.each(SAMPLE_NAMES)('the %s template is a commented job the server accepts as it is', async (name) => {
+    const init = await user.run(['jobs', 'init', '--template', name]);
+    expect(init.code).toBe(0);
+    expect(init.stdout).toContain('# Every field is described in docs/jobs.md.');
+    const file = join(user.home, `${name}.yaml`);
+    writeFileSync(file, init.stdout.replace('job_name: my-job', `job_name: init-${name}`));
+    const created = await user.run(['jobs', 'create', '-f', file, '--project', 'default']);
+    expect(created.code, created.stderr).toBe(0);
+    const shown = YAML.parse((await user.run(['jobs', 'show', created.stdout.trim()])).stdout);
+    expect(shown).toMatchObject({ job_name: `init-${name}`, arch: 'x86-64', timeout: { limit: '30' } });
+    expect(shown.triggers.map((t: { name: string }) => t.name)).toEqual(['timer', 'code_update']);
+  });
+
+  it('the shell template builds, with its parameter, once pointed at a repository', async () => {
+    const repo = new TestRepo();
+    repo.commit('first');
+    const text = (await user.run(['jobs', 'init'])).stdout
+      .replace('job_name: my-job', 'job_name: init-runs')
+      .replace('https://github.com/you/your-repo.git', repo.url);
+    const file = join(user.home, 'runs.yaml');
+    writeFileSync(file, text);
+    const id = (await user.run(['jobs', 'create', '-f', file, '--project', 'default'])).stdout.trim();
+    const run = await user.run(['run', id, '--follow', '--param', 'GREETING=hi'], { env: {} });
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.stdout).toMatch(/hi from build 1 of main at [0-9a-f]{40}/);
+    expect(run.stdout).toContain('tested');
+  });
+
+  it('refuses a template it does not have, naming those it has', async () => {
+    const r = await user.run(['jobs', 'init', '--template', 'cobol']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('shell, npm, maven, yaml');
+  });
+});
