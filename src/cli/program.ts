@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ApiError } from '../client/api-error.ts';
 import { registerAccessKeys } from './commands/access-keys.ts';
@@ -18,10 +19,19 @@ import { registerRunners } from './commands/runners.ts';
 import { registerUsers } from './commands/users.ts';
 import { CliError, EXIT, type CliContext } from './context.ts';
 
+/** Kiln's version, from its package.json (two directories up from src/cli/ and from dist/cmd/ alike). */
+function kilnVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
 /** The `kiln` command tree (the composition root adds `serve` and `runner`). */
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('kiln')
     .description('Kiln: a self-hosted build service that speaks the Huawei CodeArts Build API')
+    .version(kilnVersion(), '-V, --version', "print Kiln's version")
     .showHelpAfterError()
     .configureOutput({ writeOut: ctx.out, writeErr: ctx.err })
     .exitOverride();
