@@ -208,3 +208,17 @@ export const WebhookResult = Type.Object({
 
 /** The push webhook of a job (Kiln's own). */
 export const WebhookInfo = Envelope(Type.Object({ url: Type.String(), secret: Type.String() }));
+
+/** Kiln's answer to which runner ran a build: its name, never its id or host. */
+export const BuildRunnerResult = Envelope(
+  Type.Object({
+    ran: Type.Boolean({ description: 'false while the build waits for a runner, and for an imported build' }),
+    name: Type.String({ description: "The runner's name ('' when none)" }),
+    kind: Type.Union([Type.Literal('server'), Type.Literal('remote'), Type.Literal('')], {
+      description: "server: a Kiln server's own runner; remote: a registered `kiln runner`",
+    }),
+    arch: Type.String({ description: 'The architecture it announced (node names: x64, arm64)' }),
+    pool: Type.String({ description: 'The pool it announced (KILN_RUNNER_POOL)' }),
+  }),
+);
+export type BuildRunnerResult = Static<typeof BuildRunnerResult>;

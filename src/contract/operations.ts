@@ -1020,6 +1020,15 @@ export const operations = {
     response: { 200: null },
     produces: 'application/octet-stream',
   }),
+  showBuildRunner: op({
+    method: 'GET',
+    path: '/v1/kiln/jobs/{job_id}/{build_no}/runner',
+    summary: 'The runner that ran a build: its name, kind, architecture and pool (Kiln)',
+    tag: 'Kiln',
+    auth: 'project',
+    params: BuildNoParams,
+    response: { 200: builds.BuildRunnerResult },
+  }),
   listBuildTests: op({
     method: 'GET',
     path: '/v1/kiln/jobs/{job_id}/{build_no}/tests',

@@ -11,6 +11,7 @@ import type { BuildEvents } from './build-events.ts';
 import { maskedPlan, type StoredSecrets } from './stored-secrets.ts';
 import { abortQueued } from './stopping.ts';
 import { createBuild } from './trigger.ts';
+import { buildRunner, type BuildRunner } from './build-runner.ts';
 
 /** A build with the job and project it belongs to and its steps (detail views). */
 export interface BuildDetails {
@@ -30,6 +31,8 @@ export interface BuildView extends BuildDetails {
   plan: BuildPlan | undefined;
   cancelRequested: boolean;
   logSize: number;
+  /** The runner the build was given to (null: never given to one, or imported). */
+  runnerId: string | null;
 }
 
 /** What a build record (ShowBuildRecord, ListRecords) shows of a build. */
@@ -244,6 +247,11 @@ export class BuildService {
     return this.view(caller, build.recordId);
   }
 
+  /** The runner that ran (or runs) a build, by its name; undefined while it waits, or for an imported one. */
+  async runnerOf(caller: Principal, jobId: string, number: number): Promise<BuildRunner | undefined> {
+    return buildRunner(this.storage, (await this.viewByNumber(caller, jobId, number)).runnerId);
+  }
+
   /** ListRecords' rows: each build with its job (one of `jobs`), plan and build.yml (what a record shows). */
   async recordViews(jobs: ReadonlyMap<string, JobRecord>, builds: Build[]): Promise<RecordView[]> {
     return Promise.all(
@@ -269,6 +277,7 @@ export class BuildService {
       plan: run?.plan ? maskedPlan(run.plan) : undefined,
       cancelRequested: run?.cancelRequested ?? false,
       logSize: run?.logSize ?? 0,
+      runnerId: run?.runnerId ?? null,
     };
   }
 

@@ -25,6 +25,7 @@ import type { BuildEvents } from './build-events.ts';
 import { heldRun } from './held-run.ts';
 import type { StoredSecrets } from './stored-secrets.ts';
 import { serverLine } from './trigger.ts';
+import { buildRunner, runnerLabel } from './build-runner.ts';
 
 /** Dispatch settings. */
 export interface DispatchOptions {
@@ -350,7 +351,10 @@ export class DispatchService {
   ): Promise<boolean> {
     const run = await this.storage.builds.findRun(recordId);
     if (!run || run.build.runningStatus === 'Finished') return false;
-    const why = typeof reason === 'string' ? reason : reason(await this.runnerLabel(run.runnerId));
+    const why =
+      typeof reason === 'string'
+        ? reason
+        : reason(runnerLabel(await buildRunner(this.storage, run.runnerId).catch(() => undefined)));
     const now = this.clock.now();
     const ended = await this.storage.transaction(async (tx) => {
       const ok = await tx.builds.finish(recordId, {
@@ -385,16 +389,6 @@ export class DispatchService {
       this.events.finished(recordId, 'ABORTED');
     }
     return ended;
-  }
-
-  /** "runner NAME" for a registered runner, "the server's own runner NAME" for a server's. */
-  private async runnerLabel(runnerId: string | null): Promise<string> {
-    if (runnerId === null) return 'the runner';
-    if (runnerId.startsWith('local:')) return `the server's own runner ${runnerId.slice('local:'.length)}`;
-    // A registered runner claims as `remote:<its id>`.
-    const id = runnerId.replace(/^remote:/, '');
-    const runner = await this.storage.runners.findById(id).catch(() => undefined);
-    return runner ? `runner ${runner.name}` : `runner ${id}`;
   }
 
   /** Takes back builds whose runner stopped extending its lease; returns how many. */

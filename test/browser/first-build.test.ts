@@ -124,6 +124,10 @@ describe("a job's first build", () => {
     expect((await view()).last).toMatch(/build finished: ABORTED/);
     await page.locator('[data-stage="stage1"][data-stage-status="ABORTED"]').waitFor({ timeout: 10_000 });
     expect(await page.locator('[data-stage="stage1"] .badge').textContent()).toBe('Aborted');
+    // The summary names the runner that ran it (here the server's own).
+    expect(await page.getByTestId('build-runner').textContent()).toMatch(
+      /^\S+ the server's own, (x64|arm64)/,
+    );
     await page.screenshot({ path: `${SHOTS}live-log-stopped.png` });
   });
 

@@ -91,6 +91,17 @@ describe('a remote runner over HTTP', () => {
       );
       expect(listed.tools.node).toMatch(/^\d+\.\d+/);
       expect(listed.host).not.toBe('');
+      // The build tells which runner ran it: by name, with the place it announced, never its id or host.
+      const ran = await kiln.call(token, { method: 'GET', url: `/v1/kiln/jobs/${jobId}/1/runner` });
+      expect(ran.json().result).toEqual({
+        ran: true,
+        name: 'remote-1',
+        kind: 'remote',
+        arch: process.arch,
+        pool: expect.any(String),
+      });
+      expect(ran.body).not.toContain(listed.id);
+      expect(ran.body).not.toContain(listed.host);
     } finally {
       await runner.stop();
     }

@@ -689,6 +689,11 @@ export const RECIPES: Record<OperationId, Recipe> = {
       };
     },
   },
+  showBuildRunner: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/kiln/jobs/${fx.jobId}/${fx.buildNo}/runner` }),
+  },
   listBuildTests: {
     names: 'job',
     needs: 'read',

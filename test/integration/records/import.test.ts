@@ -177,6 +177,9 @@ describeEachStore('history import', (store) => {
     const first = summaryOf(await k.importLines(job, [lines[0], lines[1], lines[2], running, queued]));
     expect(first).toMatchObject({ imported: 3, skipped: 0, unfinished: 2, lines: 5 });
     expect((await all(job)).map((r) => r.number)).toEqual([3, 2, 1]);
+    // An imported build ran on no runner of this server.
+    const runner = await k.kiln.call(k.token, { method: 'GET', url: `/v1/kiln/jobs/${job}/1/runner` });
+    expect(runner.json().result).toEqual({ ran: false, name: '', kind: '', arch: '', pool: '' });
     // Copied again once they finished: the two come, the rest is already there.
     expect(summaryOf(await k.importLines(job, lines))).toMatchObject({
       imported: 2,

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Kiln } from '../../../src/client/kiln-client.ts';
-import type { HistoryDetails, RecordDetail } from '../../../src/contract/builds.ts';
+import type { BuildRunnerResult, HistoryDetails, RecordDetail } from '../../../src/contract/builds.ts';
 import type { BuildInfoRecord } from '../../../src/contract/records.ts';
 import { isUnauthorized } from '../api/errors.ts';
 import { isFinished, statusOf, type BuildStatus } from '../lib/build-status.ts';
@@ -10,6 +10,8 @@ export interface BuildView {
   record: BuildInfoRecord;
   detail: RecordDetail['result'];
   history: HistoryDetails;
+  /** The runner that ran it (Kiln's own operation). */
+  runner: BuildRunnerResult['result'];
   status: BuildStatus;
   /** When it was read (running times grow from here until the next read). */
   readAt: number;
@@ -19,7 +21,8 @@ export interface BuildView {
 const POLL_MS = 2000;
 
 /**
- * Reads a build (its record, its record-info with the record id, its steps and parameters) and
+ * Reads a build (its record, its record-info with the record id, its steps and parameters, its
+ * runner) and
  * reads it again every few seconds until it is finished. `refresh()` reads it at once (after a
  * stop, or when the log says the build ended).
  */
@@ -36,14 +39,22 @@ export function useBuild(client: Kiln, jobId: string, buildNo: number) {
       const mine = ++latest.current;
       try {
         const params = { job_id: jobId, build_no: buildNo };
-        const [one, detail, history] = await Promise.all([
+        const [one, detail, history, runner] = await Promise.all([
           client.showBuildInfoRecord({ params }),
           client.showRecordDetail({ params }),
           client.showHistoryDetails({ params: { job_id: jobId, build_number: buildNo } }),
+          client.showBuildRunner({ params }),
         ]);
         if (stopped || mine !== latest.current) return;
         const status = statusOf(one.result.job_running_status, one.result.state);
-        setView({ record: one.result, detail: detail.result, history, status, readAt: Date.now() });
+        setView({
+          record: one.result,
+          detail: detail.result,
+          history,
+          runner: runner.result,
+          status,
+          readAt: Date.now(),
+        });
         setError(undefined);
         if (!isFinished(status)) timer = setTimeout(load, POLL_MS);
       } catch (e) {

@@ -120,8 +120,31 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
             <dd>{d.build_config_type === 'YAML' ? 'build.yml in the repository' : 'steps of the job'}</dd>
           </div>
           <div>
-            <dt>Started</dt>
+            <dt>Triggered</dt>
             <dd>{formatLocalTime(r.start_time)}</dd>
+          </div>
+          <div>
+            <dt>Runner</dt>
+            <dd data-testid="build-runner">
+              {view.runner.ran ? (
+                <>
+                  {view.runner.name}{' '}
+                  <span className="muted">
+                    {[
+                      view.runner.kind === 'server' ? "the server's own" : 'remote',
+                      view.runner.arch,
+                      view.runner.pool && `pool ${view.runner.pool}`,
+                    ]
+                      .filter(Boolean)
+                      .join(', ')}
+                  </span>
+                </>
+              ) : view.status === 'queued' ? (
+                'none yet'
+              ) : (
+                'none: it never ran on one'
+              )}
+            </dd>
           </div>
           <div>
             <dt>Duration</dt>

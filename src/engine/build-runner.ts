@@ -1,0 +1,37 @@
+import type { Storage } from '../storage/ports.ts';
+
+/**
+ * Which runner ran a build, as anyone who may read the build may be told: the runner's name, and
+ * the architecture and pool it announced, never its id, token or host. The server's own runner
+ * claims builds as `local:<name>`, a registered one as `remote:<runner id>`.
+ */
+export interface BuildRunner {
+  name: string;
+  kind: 'server' | 'remote';
+  arch: string;
+  pool: string;
+}
+
+const LOCAL = 'local:';
+const REMOTE = 'remote:';
+
+/** The runner a build was given to (`runnerId` as the build row keeps it), or undefined for none. */
+export async function buildRunner(
+  storage: Storage,
+  runnerId: string | null,
+): Promise<BuildRunner | undefined> {
+  if (!runnerId) return undefined;
+  const announced = (await storage.runners.listTools()).find((t) => t.runnerId === runnerId);
+  const place = { arch: announced?.arch ?? '', pool: announced?.pool ?? '' };
+  if (runnerId.startsWith(LOCAL)) return { name: runnerId.slice(LOCAL.length), kind: 'server', ...place };
+  const id = runnerId.startsWith(REMOTE) ? runnerId.slice(REMOTE.length) : runnerId;
+  const runner = await storage.runners.findById(id);
+  // A runner removed since keeps its id in the builds it ran: shown as such, not as a name.
+  return { name: runner?.name ?? `(removed runner ${id.slice(0, 8)})`, kind: 'remote', ...place };
+}
+
+/** How a log line names it: "runner NAME" or "the server's own runner NAME". */
+export function runnerLabel(runner: BuildRunner | undefined): string {
+  if (!runner) return 'the runner';
+  return runner.kind === 'server' ? `the server's own runner ${runner.name}` : `runner ${runner.name}`;
+}
