@@ -209,6 +209,27 @@ export const WebhookResult = Type.Object({
 /** The push webhook of a job (Kiln's own). */
 export const WebhookInfo = Envelope(Type.Object({ url: Type.String(), secret: Type.String() }));
 
+/** Kiln's list of a job's latest push deliveries and what came of each. */
+export const WebhookDeliveries = Envelope(
+  Type.Object({
+    deliveries: Type.Array(
+      Type.Object({
+        received_at: Type.Integer({ description: 'Epoch milliseconds' }),
+        sender: Type.String({
+          description: "github, gitlab, gitea, gitee; '' when no host's event header came",
+        }),
+        event: Type.String({ description: "The host's name for the event (push, Push Hook, ping...)" }),
+        delivery: Type.String({ description: "The host's delivery id ('' without one)" }),
+        outcome: Type.Union([Type.Literal('started'), Type.Literal('ignored'), Type.Literal('refused')]),
+        status: Type.Integer({ description: 'The HTTP status Kiln answered' }),
+        error_code: Type.String({ description: "The error code of a refusal ('' otherwise)" }),
+        reason: Type.String({ description: "Why it was ignored or refused ('' when it started a build)" }),
+        build_number: Type.Union([Type.Integer(), Type.Null()], { description: 'The build it started' }),
+      }),
+    ),
+  }),
+);
+
 /** Kiln's answer to which runner ran a build: its name, never its id or host. */
 export const BuildRunnerResult = Envelope(
   Type.Object({

@@ -1187,6 +1187,16 @@ export const operations = {
     params: JobIdParams,
     response: { 200: builds.WebhookInfo },
   }),
+  listJobWebhookDeliveries: op({
+    method: 'GET',
+    path: '/v1/kiln/jobs/{job_id}/webhook/deliveries',
+    summary:
+      "The job's latest 50 push deliveries, newest first, and what came of each (developers and owners) (Kiln)",
+    tag: 'Kiln',
+    auth: 'project',
+    params: JobIdParams,
+    response: { 200: builds.WebhookDeliveries },
+  }),
   rotateJobWebhookSecret: op({
     method: 'POST',
     path: '/v1/kiln/jobs/{job_id}/webhook/secret',

@@ -100,6 +100,12 @@ const DELIVERY_HEADERS: Record<Sender, string[]> = {
   gitee: ['x-gitee-timestamp'],
 };
 
+/** The delivery's id as the host sent it ('' when it sent none). */
+export function replayId(sender: Sender, d: WebhookDelivery): string {
+  const name = DELIVERY_HEADERS[sender].find((h) => (header(d, h) ?? '') !== '');
+  return name === undefined ? '' : (header(d, name) ?? '');
+}
+
 /** Hosts whose signature covers the body: a body they signed is itself one delivery. */
 const SIGNS_BODY: readonly Sender[] = ['github', 'gitea'];
 
@@ -120,7 +126,7 @@ export function replayKeys(sender: Sender, d: WebhookDelivery): ReplayKey[] {
   const keys: ReplayKey[] = [];
   const name = DELIVERY_HEADERS[sender].find((h) => (header(d, h) ?? '') !== '');
   if (name !== undefined) {
-    const id = header(d, name) ?? '';
+    const id = replayId(sender, d);
     const shown = id.length > 100 ? `${id.slice(0, 100)}...` : id;
     keys.push({
       key: `delivery:${sha256(`${sender}:${id}`)}`,

@@ -5,8 +5,10 @@ import { AppError } from '../domain/errors.ts';
 import { branchMatches, toJobSpec } from '../domain/job-config.ts';
 import { maskUrlCredentials } from '../domain/url-credentials.ts';
 import { storedJobDocument } from './stored-secrets.ts';
-import type { JobRecord, Storage } from '../storage/ports.ts';
-import { mayRunAs } from './access.ts';
+import type { JobRecord, Storage, WebhookReceipt } from '../storage/ports.ts';
+import type { Principal } from '../domain/identity.ts';
+import { randomUUID } from 'node:crypto';
+import { mayRunAs, requireJob } from './access.ts';
 import type { BuildService } from './build-service.ts';
 import { readPush } from './push-payload.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -14,6 +16,7 @@ import {
   eventOf,
   header,
   isPush,
+  replayId,
   replayKeys,
   senderOf,
   SIGNATURE_HEADERS,
@@ -33,6 +36,9 @@ export type WebhookOutcome = { started: Build } | { ignored: string };
  */
 export const DELIVERY_RETENTION_MS = 30 * 24 * 3_600_000;
 
+/** How many of a job's latest deliveries are kept to be shown (with what came of each). */
+export const RECEIPTS_KEPT = 50;
+
 /**
  * Push webhooks: a push to a branch a job's code_update trigger names starts a build of the
  * commit the branch now points to, once per delivery, as the job's creator while they may still
@@ -47,9 +53,32 @@ export class WebhookService {
     private readonly logger: Logger,
   ) {}
 
-  /** Receives a delivery; the service log says what came of it (and why a push built nothing). */
+  /**
+   * Receives a delivery; the service log says what came of it (and why a push built nothing), and
+   * so does the job's list of recent deliveries (refusals included).
+   */
   async receive(jobId: string, delivery: WebhookDelivery): Promise<WebhookOutcome> {
-    const outcome = await this.handle(jobId, delivery);
+    const receivedAt = this.clock.now();
+    let outcome: WebhookOutcome;
+    try {
+      outcome = await this.handle(jobId, delivery);
+    } catch (error) {
+      if (error instanceof AppError && error.code !== 'JOB_NOT_FOUND')
+        await this.remember(jobId, delivery, receivedAt, {
+          outcome: 'refused',
+          error: error.code,
+          reason: error.message,
+        });
+      throw error;
+    }
+    await this.remember(
+      jobId,
+      delivery,
+      receivedAt,
+      'ignored' in outcome
+        ? { outcome: 'ignored', reason: maskUrlCredentials(outcome.ignored) }
+        : { outcome: 'started', buildNumber: outcome.started.number },
+    );
     if ('ignored' in outcome)
       // The reason may quote the payload (a branch name): no URL in it keeps its credentials.
       this.logger.info({ jobId, reason: maskUrlCredentials(outcome.ignored) }, 'webhook ignored');
@@ -93,6 +122,42 @@ export class WebhookService {
       (tx) => this.firstTime(tx.webhookDeliveries, job.id, keys),
     );
     return 'refused' in outcome ? { ignored: outcome.refused } : { started: outcome };
+  }
+
+  /** Adds the delivery to the job's recent ones; a failure to is logged, never the delivery's. */
+  private async remember(
+    jobId: string,
+    delivery: WebhookDelivery,
+    receivedAt: number,
+    what: Pick<WebhookReceipt, 'outcome'> & Partial<Pick<WebhookReceipt, 'error' | 'reason' | 'buildNumber'>>,
+  ): Promise<void> {
+    const sender = senderOf(delivery);
+    const id = sender ? replayId(sender, delivery) : '';
+    try {
+      await this.storage.webhookDeliveries.record(
+        {
+          id: randomUUID(),
+          jobId,
+          receivedAt,
+          sender: sender ?? '',
+          event: sender ? eventOf(sender, delivery).slice(0, 100) : '',
+          delivery: id.slice(0, 100),
+          error: '',
+          reason: '',
+          buildNumber: null,
+          ...what,
+        },
+        RECEIPTS_KEPT,
+      );
+    } catch (error) {
+      this.logger.warn({ err: error, jobId }, 'could not record a webhook delivery');
+    }
+  }
+
+  /** A job's latest deliveries, newest first (for those who may see its webhook). */
+  async recent(caller: Principal, jobId: string): Promise<WebhookReceipt[]> {
+    await requireJob(this.storage, caller, jobId, 'modify');
+    return this.storage.webhookDeliveries.recent(jobId, RECEIPTS_KEPT);
   }
 
   /** Why the job does not build this branch, if it does not. */

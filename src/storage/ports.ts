@@ -877,6 +877,28 @@ export interface WebhookDeliveryStore {
   remember(jobId: string, key: string, now: number): Promise<boolean>;
   /** Forgets keys recorded before `before`; returns how many. */
   deleteBefore(before: number): Promise<number>;
+  /** Records what came of a delivery, keeping only the job's newest `keep`. */
+  record(receipt: WebhookReceipt, keep: number): Promise<void>;
+  /** A job's latest receipts, newest first. */
+  recent(jobId: string, limit: number): Promise<WebhookReceipt[]>;
+}
+
+/** A push delivery a job received, and what came of it. */
+export interface WebhookReceipt {
+  id: string;
+  jobId: string;
+  receivedAt: number;
+  /** github, gitlab, gitea, gitee; '' when no host's event header came. */
+  sender: string;
+  event: string;
+  /** The host's delivery id ('' without one). */
+  delivery: string;
+  outcome: 'started' | 'ignored' | 'refused';
+  /** The error-catalogue code of a refusal ('' otherwise). */
+  error: string;
+  /** Why it was ignored or refused ('' when it started a build). */
+  reason: string;
+  buildNumber: number | null;
 }
 
 /** A registered remote runner (its token is stored as a hash). */

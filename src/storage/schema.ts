@@ -349,6 +349,19 @@ export interface UsedSignatureRow {
 }
 
 /** A push delivery that started a build (replays of it are refused). */
+export interface WebhookReceiptRow {
+  id: string;
+  job_id: string;
+  received_at: number;
+  sender: string;
+  event: string;
+  delivery: string;
+  outcome: string;
+  error: string;
+  reason: string;
+  build_number: number | null;
+}
+
 export interface WebhookDeliveryRow {
   job_id: string;
   /** `delivery:` or `body:` and a SHA-256: never the host's text itself. */
@@ -386,6 +399,7 @@ export interface Database {
   runners: RunnerRow;
   runner_tools: RunnerToolsRow;
   webhook_deliveries: WebhookDeliveryRow;
+  webhook_receipts: WebhookReceiptRow;
   login_throttles: LoginThrottleRow;
   used_signatures: UsedSignatureRow;
 }

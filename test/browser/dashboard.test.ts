@@ -336,6 +336,32 @@ describe('the dashboard', () => {
     await page.waitForURL(new RegExp(`/jobs/${jobId}$`));
   });
 
+  it("shows the job's webhook and its recent deliveries, with what came of each", async () => {
+    // A delivery the host signed with another secret: refused, and listed as such.
+    const body = JSON.stringify({ ref: 'refs/heads/main', after: 'a'.repeat(40) });
+    const res = await fetch(`${server.url}/v1/kiln/webhooks/${jobId}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': 'delivery-from-the-test',
+        'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+      },
+      body,
+    });
+    expect(res.status).toBe(401);
+    await page.goto(`${server.url}/jobs/${jobId}`);
+    await page.getByText('Webhook', { exact: true }).click();
+    expect(await page.getByLabel('Webhook URL').inputValue()).toContain(`/v1/kiln/webhooks/${jobId}`);
+    const row = page.locator('[data-testid="webhook-deliveries"] tbody tr').first();
+    await row.waitFor();
+    expect(await row.getAttribute('data-outcome')).toBe('refused');
+    expect(await row.textContent()).toContain('github push');
+    expect(await row.textContent()).toContain('Refused (401 APIGW.0301)');
+    expect(await row.textContent()).toContain('does not match');
+    await page.locator('.job-webhook').screenshot({ path: `${SHOTS}dashboard-job-webhook.png` });
+  });
+
   it('fits a phone-sized screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${server.url}/jobs/${jobId}?size=10`);

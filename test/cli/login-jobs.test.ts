@@ -352,6 +352,26 @@ describe('kiln login and kiln jobs, real processes', () => {
     expect(after.url).toBe(before.url);
     expect(after.secret).not.toBe(before.secret);
     expect(read((await user.run(['jobs', 'webhook', id])).stdout).secret).toBe(after.secret);
+
+    // A delivery signed with the old secret is refused, and `jobs deliveries` says so.
+    const old = await fetch(before.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-gitlab-event': 'Push Hook',
+        'x-gitlab-token': before.secret,
+      },
+      body: '{}',
+    });
+    expect(old.status).toBe(401);
+    const listed = await user.run(['jobs', 'deliveries', id, '-o', 'json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ sender: 'gitlab', event: 'Push Hook', outcome: 'refused', status: 401 }),
+    ]);
+    expect((await user.run(['jobs', 'deliveries', id])).stdout).toMatch(
+      /gitlab Push Hook .*refused \(401 APIGW\.0301\)/,
+    );
   });
 
   it('lists with --search and as csv', async () => {

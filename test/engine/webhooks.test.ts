@@ -229,6 +229,40 @@ describe.each(SENDERS)('%s push webhook', (sender) => {
   );
 });
 
+describe('recent deliveries (GET /v1/kiln/jobs/{job_id}/webhook/deliveries)', () => {
+  it('lists each delivery, newest first, with what came of it: started, ignored and refused', async () => {
+    const { job, secret } = await newPushJob();
+    const push = pushBody('github', 'refs/heads/main', c.two);
+    const started = headersFor('github', secret, push);
+    expect((await deliver(job, started, push)).statusCode).toBe(200);
+    const other = pushBody('github', 'refs/heads/feature', c.two);
+    expect((await deliver(job, headersFor('github', secret, other), other)).statusCode).toBe(202);
+    expect((await deliver(job, headersFor('github', 'wrong', push), push)).statusCode).toBe(401);
+    const res = await ek.get(`/v1/kiln/jobs/${job}/webhook/deliveries`);
+    expect(res.statusCode).toBe(200);
+    const list = res.json().result.deliveries;
+    expect(list.map((d: { outcome: string; status: number }) => [d.outcome, d.status])).toEqual([
+      ['refused', 401],
+      ['ignored', 202],
+      ['started', 200],
+    ]);
+    expect(list[0]).toMatchObject({ sender: 'github', event: 'push', error_code: 'APIGW.0301' });
+    expect(list[0].reason).toContain('does not match');
+    expect(list[1].reason).toContain('branch feature is not one the trigger names');
+    expect(list[2]).toMatchObject({ delivery: started['x-github-delivery'], build_number: 1, reason: '' });
+    expect(list[0].received_at).toBeGreaterThanOrEqual(list[2].received_at);
+  });
+
+  it('keeps the newest 50 of a job', async () => {
+    const { job, secret } = await newPushJob();
+    const other = pushBody('gitlab', 'refs/heads/feature', c.two);
+    for (let i = 0; i < 53; i++) await deliver(job, headersFor('gitlab', secret, other), other);
+    const list = (await ek.get(`/v1/kiln/jobs/${job}/webhook/deliveries`)).json().result.deliveries;
+    expect(list).toHaveLength(50);
+    expect(await ek.kiln.storage.webhookDeliveries.recent(job, 100)).toHaveLength(50);
+  });
+});
+
 describe("GitHub's default content type (application/x-www-form-urlencoded)", () => {
   it('builds a push sent as payload=<JSON>, its signature over the form bytes', async () => {
     const { job, secret } = await newPushJob();

@@ -689,6 +689,11 @@ export const RECIPES: Record<OperationId, Recipe> = {
       };
     },
   },
+  listJobWebhookDeliveries: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({ method: 'GET', url: `/v1/kiln/jobs/${fx.jobId}/webhook/deliveries` }),
+  },
   showBuildRunner: {
     names: 'job',
     needs: 'read',

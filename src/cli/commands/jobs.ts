@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import YAML from 'yaml';
 import type { Kiln } from '../../client/kiln-client.ts';
 import type { JobConfigBody, JobListItem, UpdateJobBody } from '../../contract/jobs.ts';
+import type { ResponseOf } from '../../contract/operation-types.ts';
 import { CLEARED_ON_REPLACE } from '../../domain/job-config.ts';
 import { parseJobId } from '../arguments.ts';
 import { CliError, type CliContext } from '../context.ts';
@@ -163,7 +164,31 @@ function registerWebhookCommand(jobs: Command, ctx: CliContext): void {
       ctx.out(`url: ${hook.url}\nsecret: ${hook.secret}\n`);
       if (opts.rotate) ctx.err('The old secret no longer works: give the git host this one.\n');
     });
+
+  outputOption(
+    jobs
+      .command('deliveries')
+      .description(
+        "The job's latest 50 push deliveries, newest first, and what came of each (developers and owners)",
+      )
+      .argument('<job>', 'job id (32 characters)', parseJobId),
+  ).action(async (job: string, opts: { output: OutputFormat }) => {
+    const { deliveries } = (await ctx.client().listJobWebhookDeliveries({ params: { job_id: job } })).result;
+    const writer = new RowWriter(opts.output, DELIVERY_COLUMNS, ctx.out);
+    for (const d of deliveries) writer.row(d);
+    writer.end();
+  });
 }
+
+type Delivery = ResponseOf<'listJobWebhookDeliveries'>['result']['deliveries'][number];
+
+const DELIVERY_COLUMNS: Column<Delivery>[] = [
+  { header: 'received (UTC)', value: (d) => new Date(d.received_at).toISOString() },
+  { header: 'from', value: (d) => [d.sender, d.event].filter(Boolean).join(' ') },
+  { header: 'outcome', value: (d) => `${d.outcome} (${d.status}${d.error_code && ` ${d.error_code}`})` },
+  { header: 'build', value: (d) => d.build_number ?? '' },
+  { header: 'why', value: (d) => d.reason },
+];
 
 function registerWriteCommands(jobs: Command, ctx: CliContext): void {
   jobs

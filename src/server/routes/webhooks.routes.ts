@@ -1,10 +1,12 @@
+import type { AppErrorCode } from '../../domain/errors.ts';
+import { ERROR_TABLE } from '../error-table.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
 import { ok } from './deps.ts';
 
 /** Push webhooks and where to point a git host at them. */
 export function webhookHandlers(
   deps: RouteDeps,
-): HandlerGroup<'receiveWebhook' | 'showJobWebhook' | 'rotateJobWebhookSecret'> {
+): HandlerGroup<'receiveWebhook' | 'showJobWebhook' | 'rotateJobWebhookSecret' | 'listJobWebhookDeliveries'> {
   const { webhooks, jobs } = deps.engine;
   /** Where the git host must send the job's pushes. */
   const hookUrl = (request: { protocol: string; host: string }, jobId: string) =>
@@ -30,6 +32,27 @@ export function webhookHandlers(
       return ok({
         url: hookUrl(request, params.job_id),
         secret: await jobs.webhookSecret(caller, params.job_id),
+      });
+    },
+    async listJobWebhookDeliveries({ caller, params }) {
+      const receipts = await webhooks.recent(caller, params.job_id);
+      return ok({
+        deliveries: receipts.map((r) => ({
+          received_at: r.receivedAt,
+          sender: r.sender,
+          event: r.event,
+          delivery: r.delivery,
+          outcome: r.outcome,
+          status:
+            r.outcome === 'refused'
+              ? (ERROR_TABLE[r.error as AppErrorCode]?.status ?? 500)
+              : r.outcome === 'ignored'
+                ? 202
+                : 200,
+          error_code: r.outcome === 'refused' ? (ERROR_TABLE[r.error as AppErrorCode]?.errorCode ?? '') : '',
+          reason: r.reason,
+          build_number: r.buildNumber,
+        })),
       });
     },
     async rotateJobWebhookSecret({ caller, params, request }) {

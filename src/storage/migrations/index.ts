@@ -22,6 +22,7 @@ import { jobGroups } from './019-job-groups.ts';
 import { jobPermissions } from './020-job-permissions.ts';
 import { testCases } from './021-test-cases.ts';
 import { insightColumns } from './022-insight-columns.ts';
+import { webhookReceipts } from './023-webhook-receipts.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -53,6 +54,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '020-job-permissions': jobPermissions(),
         '021-test-cases': testCases(),
         '022-insight-columns': insightColumns(dialect),
+        '023-webhook-receipts': webhookReceipts(),
       };
     },
   };

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { WebhookDeliveryStore } from '../ports.ts';
+import type { WebhookDeliveryStore, WebhookReceipt } from '../ports.ts';
 import type { Database } from '../schema.ts';
 
 /**
@@ -17,6 +17,60 @@ export class SqlWebhookDeliveryStore implements WebhookDeliveryStore {
       .onConflict((oc) => oc.columns(['job_id', 'delivery_key']).doNothing())
       .executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+  async record(r: WebhookReceipt, keep: number): Promise<void> {
+    await this.db
+      .insertInto('webhook_receipts')
+      .values({
+        id: r.id,
+        job_id: r.jobId,
+        received_at: r.receivedAt,
+        sender: r.sender,
+        event: r.event,
+        delivery: r.delivery,
+        outcome: r.outcome,
+        error: r.error,
+        reason: r.reason,
+        build_number: r.buildNumber,
+      })
+      .execute();
+    // The job's oldest beyond `keep` go (a delivery or two more kept under a race is no harm).
+    const cut = await this.db
+      .selectFrom('webhook_receipts')
+      .select('received_at')
+      .where('job_id', '=', r.jobId)
+      .orderBy('received_at', 'desc')
+      .offset(keep)
+      .limit(1)
+      .executeTakeFirst();
+    if (cut)
+      await this.db
+        .deleteFrom('webhook_receipts')
+        .where('job_id', '=', r.jobId)
+        .where('received_at', '<=', Number(cut.received_at))
+        .execute();
+  }
+  async recent(jobId: string, limit: number): Promise<WebhookReceipt[]> {
+    const rows = await this.db
+      .selectFrom('webhook_receipts')
+      .selectAll()
+      .where('job_id', '=', jobId)
+      .orderBy('received_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      jobId: row.job_id,
+      receivedAt: Number(row.received_at),
+      sender: row.sender,
+      event: row.event,
+      delivery: row.delivery,
+      outcome: row.outcome as WebhookReceipt['outcome'],
+      error: row.error,
+      reason: row.reason,
+      buildNumber: row.build_number,
+    }));
   }
   async deleteBefore(before: number): Promise<number> {
     const r = await this.db

@@ -269,6 +269,27 @@ export function runStoreContract(options: StoreContractOptions): void {
       expect(await storage.webhookDeliveries.remember(a.id, 'delivery:2', now + 20)).toBe(false);
     });
 
+    it("keeps a job's newest webhook receipts, newest first, and drops them with the job", async () => {
+      const [a, b] = [await newJob(), await newJob()];
+      const receipt = (jobId: string, n: number) => ({
+        id: `r-${jobId}-${n}`,
+        jobId,
+        receivedAt: now + n,
+        sender: 'github',
+        event: 'push',
+        delivery: `d${n}`,
+        outcome: n % 2 === 0 ? ('started' as const) : ('refused' as const),
+        error: n % 2 === 0 ? '' : 'UNAUTHENTICATED',
+        reason: n % 2 === 0 ? '' : 'no',
+        buildNumber: n % 2 === 0 ? n : null,
+      });
+      for (let n = 1; n <= 5; n++) await storage.webhookDeliveries.record(receipt(a.id, n), 3);
+      await storage.webhookDeliveries.record(receipt(b.id, 1), 3);
+      expect(await storage.webhookDeliveries.recent(a.id, 10)).toEqual([5, 4, 3].map((n) => receipt(a.id, n)));
+      expect(await storage.webhookDeliveries.recent(a.id, 2)).toEqual([5, 4].map((n) => receipt(a.id, n)));
+      expect(await storage.webhookDeliveries.recent(b.id, 10)).toEqual([receipt(b.id, 1)]);
+    });
+
     it('keeps schedules: lists the due ones soonest first, moves their marks by compare-and-set, forgets them', async () => {
       const [a, b] = [await newJob(), await newJob()];
       const t = now + 1_000_000;

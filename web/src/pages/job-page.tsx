@@ -10,6 +10,8 @@ import { DeleteJob } from '../job/delete-job.tsx';
 import { JobGroup } from '../job/job-group.tsx';
 import { JobPermissions } from '../job/job-permissions.tsx';
 import { JobInsights } from '../job/job-insights.tsx';
+import { JobWebhook } from '../job/job-webhook.tsx';
+import { toJobSpec } from '../../../src/domain/job-config.ts';
 import { HistoryCharts } from '../job/history-charts.tsx';
 import { TestTrend } from '../job/test-trend.tsx';
 import { HistoryTable } from '../job/history-table.tsx';
@@ -76,6 +78,8 @@ export function JobPage({ jobId }: { jobId: string }) {
   };
 
   const doc = config.data?.result;
+  // The webhook section is for jobs that build on pushes (as the engine decides it).
+  const pushes = doc !== undefined && toJobSpec(doc).pushBranches !== undefined;
   const totalPages = Number(result?.total_page ?? 0);
   const totalRecords = Number(result?.total_record ?? 0);
   const health = result ? Number(result.health_score) : undefined;
@@ -172,6 +176,7 @@ export function JobPage({ jobId }: { jobId: string }) {
       <HistoryCharts state={charts} />
       <TestTrend client={client} jobId={jobId} />
       <JobInsights client={client} jobId={jobId} />
+      {pushes && <JobWebhook client={client} jobId={jobId} />}
     </main>
   );
 }
