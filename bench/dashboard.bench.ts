@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { startServerProcess } from '../test/helpers/cli.ts';
 import { launchChromium } from '../test/browser/helpers/chromium.ts';
 import { historyLines, importHistory } from '../test/browser/helpers/history.ts';
-import { createShellJob, projectId, signedInClient } from '../test/browser/helpers/kiln-api.ts';
+import { createShellJob, projectId, runToEnd, signedInClient } from '../test/browser/helpers/kiln-api.ts';
 
 // The init script runs in Chromium; this file is typechecked for Node (no DOM library).
 declare const sessionStorage: { setItem(key: string, value: string): void };
@@ -106,6 +106,40 @@ try {
     `last page (page ${pages.toLocaleString()}) after navigation: median ${ms(median(lastPage))}, max ${ms(Math.max(...lastPage))}`,
   );
   if (median(firstPage) >= 1000) process.exitCode = 1;
+
+  // A build with a long log (KILN_BENCH_LOG_MB, default 100 MB) against one with a short log, in
+  // the same run: how long after navigation its build page shows log lines. A long log is read
+  // from its end (docs/dashboard.md), not whole.
+  const logMb = Number(process.env.KILN_BENCH_LOG_MB ?? 100);
+  const lineCount = Math.round((logMb * 1024 * 1024) / 48);
+  const longJob = await createShellJob(client, await projectId(client), 'long-log', [
+    `seq 1 ${lineCount} | sed 's/^/a line of a long build log, and its number: /'`,
+  ]);
+  const shortJob = await createShellJob(client, await projectId(client), 'short-log', ['echo one line']);
+  const t1 = Date.now();
+  const [longState, shortState] = await Promise.all([
+    runToEnd(client, longJob, 600_000),
+    runToEnd(client, shortJob),
+  ]);
+  console.log(
+    `a build writing ${logMb} MB of log: ${longState} in ${((Date.now() - t1) / 1000).toFixed(1)} s`,
+  );
+  const logShown = async (job: string) =>
+    timeTo(`${server.url}/jobs/${job}/builds/1`, '[data-testid="log"] .log-line');
+  await logShown(longJob); // warm-up
+  const longLog: number[] = [];
+  const shortLog: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    shortLog.push(await logShown(shortJob));
+    longLog.push(await logShown(longJob));
+  }
+  console.log(
+    `log lines shown, ${logMb} MB log:             median ${ms(median(longLog))}, max ${ms(Math.max(...longLog))} (goal < 1000 ms) [${longLog.map(ms).join(', ')}]`,
+  );
+  console.log(
+    `log lines shown, one-line log (baseline):  median ${ms(median(shortLog))}; the long log x${(median(longLog) / median(shortLog)).toFixed(2)} of it`,
+  );
+  if (median(longLog) >= 1000) process.exitCode = 1;
 } finally {
   await browser.close();
   await server.stop();

@@ -22,6 +22,8 @@ export interface ReadLogOptions {
   onText: (text: string) => void;
   /** Stops reading (Ctrl-C, a page left), the held request included: the build is not touched. */
   signal?: AbortSignal;
+  /** The byte offset to read from (default 0: the whole log). */
+  from?: number;
   /** Pause after an answer with nothing new; LOG_IDLE_MS unless given. */
   idleMs?: number;
   /** Called after every read that succeeded (a caller showing an error can clear it). */
@@ -69,7 +71,7 @@ export async function readLog(
   const path = operations.downloadRealTimeLog.path
     .replace('{job_id}', encodeURIComponent(jobId))
     .replace('{build_no}', String(buildNo));
-  let offset = 0;
+  let offset = options.from ?? 0;
   for (;;) {
     if (signal?.aborted) return 'interrupted';
     const query = options.follow ? { offset, wait_ms: LOG_WAIT_MS } : { offset };

@@ -234,7 +234,7 @@ export const WebhookDeliveries = Envelope(
 export const BuildRunnerResult = Envelope(
   Type.Object({
     ran: Type.Boolean({ description: 'false while the build waits for a runner, and for an imported build' }),
-    name: Type.String({ description: "The runner's name ('' when none)" }),
+    name: Type.String({ description: "The runner's name ('' when none, or when it was removed since)" }),
     kind: Type.Union([Type.Literal('server'), Type.Literal('remote'), Type.Literal('')], {
       description: "server: a Kiln server's own runner; remote: a registered `kiln runner`",
     }),

@@ -26,12 +26,13 @@ export async function buildRunner(
   if (runnerId.startsWith(LOCAL)) return { name: runnerId.slice(LOCAL.length), kind: 'server', ...place };
   const id = runnerId.startsWith(REMOTE) ? runnerId.slice(REMOTE.length) : runnerId;
   const runner = await storage.runners.findById(id);
-  // A runner removed since keeps its id in the builds it ran: shown as such, not as a name.
-  return { name: runner?.name ?? `(removed runner ${id.slice(0, 8)})`, kind: 'remote', ...place };
+  // A runner removed since has no name any more ('').
+  return { name: runner?.name ?? '', kind: 'remote', ...place };
 }
 
-/** How a log line names it: "runner NAME" or "the server's own runner NAME". */
+/** How a log line names it: "runner NAME", "the server's own runner NAME", or that it is gone. */
 export function runnerLabel(runner: BuildRunner | undefined): string {
   if (!runner) return 'the runner';
-  return runner.kind === 'server' ? `the server's own runner ${runner.name}` : `runner ${runner.name}`;
+  if (runner.kind === 'server') return `the server's own runner ${runner.name}`;
+  return runner.name ? `runner ${runner.name}` : 'a runner no longer registered';
 }

@@ -313,6 +313,12 @@ describe('the dashboard', () => {
     expect(await row.locator('[data-status]').getAttribute('data-status')).toBe('failure');
     await row.getByText(/%/).waitFor();
     await shot('projects');
+    // Run… on a row opens the job's run form, its parameters filled in.
+    await row.getByRole('link', { name: 'Run slow-lines…' }).click();
+    await page.waitForURL(new RegExp(`/jobs/${jobId}\\?run=1$`));
+    expect(await page.getByLabel('FAIL', { exact: true }).inputValue()).toBe('no');
+    await page.getByRole('button', { name: 'Start build' }).waitFor();
+    await page.goto(`${server.url}/`);
     await page.getByLabel('Find jobs by name').fill('sleep');
     await page.waitForURL(/q=sleep/);
     await page.locator(`tr[data-job="${jobId}"]`).waitFor({ state: 'detached' });

@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServerProcess, type ServerProcess } from '../helpers/cli.ts';
 import { launchChromium, signedInPage, watchCsp, type Chromium } from './helpers/chromium.ts';
-import { createShellJob, projectId, signedInClient } from './helpers/kiln-api.ts';
+import { createShellJob, projectId, runToEnd, signedInClient } from './helpers/kiln-api.ts';
 
 /**
  * A job's first build, then its charts. Following a running build's log, in Chromium against a real `kiln serve`: a 30-second build
@@ -154,6 +154,40 @@ describe("a job's first build", () => {
     expect(await cell.textContent()).toBe('Manual');
     expect(await cell.getAttribute('title')).toMatch(/^started by a person/);
     expect(await page.locator('.history-table thead th').allTextContents()).toContain('Triggered');
+  });
+
+  it('shows the end of a long log at once and reads earlier parts on demand, whole lines only', async () => {
+    // About 6.6 MB: more than is read whole.
+    const { client } = await signedInClient(server.url, 'admin', server.adminPassword);
+    const big = await createShellJob(client, await projectId(client), 'long-log', [
+      "seq 1 400000 | sed 's/^/long log line /'",
+    ]);
+    expect(await runToEnd(client, big)).toBe('SUCCESS');
+    await page.goto(`${server.url}/jobs/${big}/builds/1`);
+    const log = page.getByTestId('log');
+    await log.getByText(/build finished: SUCCESS/).waitFor({ timeout: 10_000 });
+    const note = page.getByTestId('log-skipped');
+    expect(await note.textContent()).toMatch(/the first [\d.]+ MiB are not shown/);
+    const shownLines = async () =>
+      (await log.locator('.log-line .lt').allTextContents()).filter((l) => l.startsWith('long log line'));
+    const first = await shownLines();
+    expect(first[first.length - 1]).toBe('long log line 400000');
+    // Every line shown is whole, and they follow each other.
+    const numbers = first.map((l) => Number(l.slice('long log line '.length)));
+    expect(numbers.every((n, i) => i === 0 || n === (numbers[i - 1] ?? 0) + 1)).toBe(true);
+    // The window before: shown from its first line, whole lines that follow each other, all of them
+    // before what was shown; the lines after it are a click away.
+    await note.getByRole('button', { name: 'Show 1 MiB more' }).click();
+    const firstShown = numbers[0] ?? 0;
+    await expect
+      .poll(async () => Number((await shownLines())[0]?.slice('long log line '.length)), { timeout: 10_000 })
+      .toBeLessThan(firstShown);
+    const more = (await shownLines()).map((l) => Number(l.slice('long log line '.length)));
+    expect(more.every((n, i) => i === 0 || n === (more[i - 1] ?? 0) + 1)).toBe(true);
+    expect(more[more.length - 1]).toBeLessThan(firstShown);
+    expect(await note.textContent()).toMatch(/the first [\d.]+ MiB are not shown/);
+    await page.getByRole('button', { name: /^Show [\d,]+ later lines/ }).waitFor();
+    await page.screenshot({ path: `${SHOTS}long-log.png` });
   });
 
   it('breaks no Content-Security-Policy rule', () => {

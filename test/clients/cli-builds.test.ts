@@ -115,7 +115,7 @@ describe('kiln run / builds / logs / stop / access-keys, real processes', () => 
     const table = await user.run(['builds', job]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(
-      /number.*daily number.*state.*trigger.*executor.*branch.*commit.*started.*duration/,
+      /number.*daily number.*state.*trigger.*executor.*branch.*commit.*triggered.*duration/,
     );
     expect(table.stdout).toMatch(/│ 1 .*SUCCESS.*Manual.*admin.*main/);
   });

@@ -53,7 +53,7 @@ it('ends ABORTED with a log line when the runner stops extending its lease; the 
   expect(log.startsWith('working\n')).toBe(true);
   // Why, naming the runner, then the outcome as the last line, as a runner would have written it.
   expect(log.trimEnd().split('\n').slice(-2)).toEqual([
-    '[kiln] runner ghost, which ran this build, was lost (it stopped sending heartbeats)',
+    '[kiln] a runner no longer registered, which ran this build, was lost (it stopped sending heartbeats)',
     '[kiln] build finished: ABORTED',
   ]);
   expect((await ek.details(job, 1)).build_steps[0]?.status).toBe('error');

@@ -41,6 +41,7 @@ const NEEDS: Partial<Record<OperationId, JobPermission>> = {
   importBuildRecords: 'modify',
   showJobWebhook: 'modify',
   rotateJobWebhookSecret: 'modify',
+  listJobWebhookDeliveries: 'modify',
   batchUpdateJobRolePermission: 'manager',
   applyProjectPermission: 'manager',
   moveGroup: 'modify',

@@ -42,11 +42,11 @@ export async function createShellJob(
   return res.result.job_id;
 }
 
-/** Runs the job and waits (up to a minute) for the build to end; its state. */
-export async function runToEnd(client: Kiln, jobId: string): Promise<string> {
+/** Runs the job and waits (up to `withinMs`, a minute by default) for the build to end; its state. */
+export async function runToEnd(client: Kiln, jobId: string, withinMs = 60_000): Promise<string> {
   const run = await client.runJob({ body: { job_id: jobId } });
   const buildNo = Number(run.actual_build_number);
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + withinMs;
   while (Date.now() < deadline) {
     const r = (await client.showBuildInfoRecord({ params: { job_id: jobId, build_no: buildNo } })).result;
     if (r.state !== '') return r.state;

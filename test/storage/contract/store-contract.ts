@@ -285,7 +285,9 @@ export function runStoreContract(options: StoreContractOptions): void {
       });
       for (let n = 1; n <= 5; n++) await storage.webhookDeliveries.record(receipt(a.id, n), 3);
       await storage.webhookDeliveries.record(receipt(b.id, 1), 3);
-      expect(await storage.webhookDeliveries.recent(a.id, 10)).toEqual([5, 4, 3].map((n) => receipt(a.id, n)));
+      expect(await storage.webhookDeliveries.recent(a.id, 10)).toEqual(
+        [5, 4, 3].map((n) => receipt(a.id, n)),
+      );
       expect(await storage.webhookDeliveries.recent(a.id, 2)).toEqual([5, 4].map((n) => receipt(a.id, n)));
       expect(await storage.webhookDeliveries.recent(b.id, 10)).toEqual([receipt(b.id, 1)]);
     });

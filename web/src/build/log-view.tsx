@@ -11,8 +11,12 @@ import {
 import type { AnsiStyle } from '../lib/ansi.ts';
 import { markMatches, type LogBuffer, type LogLine } from '../lib/log-buffer.ts';
 import { formatCount } from '../lib/format.ts';
+import { formatBytes } from '../../../src/domain/artifact-text.ts';
 
-/** Lines drawn at once; a longer log shows its end, with a button for the rest. */
+/**
+ * Lines drawn at once: the DOM holds a window of the lines read (their end while following), with
+ * buttons that move it, so a long log costs what this many lines cost.
+ */
 const RENDER_LIMIT = 5000;
 
 function css(style: AnsiStyle): CSSProperties | undefined {
@@ -75,12 +79,18 @@ export function LogView({
   live,
   label = 'Build log',
   testId = 'log',
+  skipped = 0,
+  onLoadEarlier,
 }: {
   buffer: LogBuffer;
   version: number;
   live: boolean;
   label?: string;
   testId?: string;
+  /** Bytes of the log before its first line shown (a long log is read from its end). */
+  skipped?: number;
+  /** Reads the part before what is shown. */
+  onLoadEarlier?: () => Promise<void>;
 }) {
   // The buffer grows in place (the same array when the last line is complete): `version` says when
   // it changed, so everything that reads the lines depends on it, not on the array's identity.
@@ -88,8 +98,24 @@ export function LogView({
   const [query, setQuery] = useState('');
   const [current, setCurrent] = useState(0);
   const [follow, setFollow] = useState(true);
-  const [showAll, setShowAll] = useState(false);
+  // The line after the window's last one; null: the end, as lines arrive.
+  const [windowEnd, setWindowEnd] = useState<number | null>(null);
+  const [loading, setLoading] = useState<'' | 'loading' | 'failed'>('');
   const box = useRef<HTMLDivElement>(null);
+  const loadEarlier = async () => {
+    if (!onLoadEarlier) return;
+    setLoading('loading');
+    try {
+      await onLoadEarlier();
+      // The reader asked for the lines above: show the first of them, and stop following the end.
+      setFollow(false);
+      setWindowEnd(RENDER_LIMIT);
+      box.current?.scrollTo({ top: 0 });
+      setLoading('');
+    } catch {
+      setLoading('failed');
+    }
+  };
 
   const matches = useMemo(() => {
     if (query === '') return [];
@@ -98,7 +124,12 @@ export function LogView({
     lines.forEach((l, i) => l.text.toLowerCase().includes(q) && out.push(i));
     return out;
   }, [lines, version, query]);
-  const start = showAll ? 0 : Math.max(0, lines.length - RENDER_LIMIT);
+  const end = windowEnd === null ? lines.length : Math.min(windowEnd, lines.length);
+  const start = Math.max(0, end - RENDER_LIMIT);
+  const moveWindow = (to: number) => {
+    setFollow(false);
+    setWindowEnd(to >= lines.length ? null : Math.max(Math.min(RENDER_LIMIT, lines.length), to));
+  };
   const currentLine = matches.length > 0 ? matches[Math.min(current, matches.length - 1)] : undefined;
 
   // Before the browser paints: new lines never show with the end out of view for a frame.
@@ -109,9 +140,9 @@ export function LogView({
 
   useEffect(() => {
     if (currentLine === undefined) return;
-    if (currentLine < start) return setShowAll(true);
+    if (currentLine < start || currentLine >= end) return moveWindow(currentLine + RENDER_LIMIT / 2);
     box.current?.querySelector(`[data-line="${currentLine + 1}"]`)?.scrollIntoView({ block: 'center' });
-  }, [currentLine, start]);
+  }, [currentLine, start, end]);
 
   const step = (delta: number) => {
     if (matches.length === 0) return;
@@ -127,7 +158,8 @@ export function LogView({
   const onScroll = () => {
     const el = box.current;
     if (!el) return;
-    const atEnd = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
+    // At the box's end follows again, unless the window shown is not the log's end.
+    const atEnd = el.scrollHeight - el.scrollTop - el.clientHeight < 24 && windowEnd === null;
     if (atEnd !== follow) setFollow(atEnd);
   };
 
@@ -166,13 +198,35 @@ export function LogView({
           ↓
         </button>
         <label className="checkbox">
-          <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> Follow the
-          end
+          <input
+            type="checkbox"
+            checked={follow}
+            onChange={(e) => {
+              setFollow(e.target.checked);
+              if (e.target.checked) setWindowEnd(null);
+            }}
+          />{' '}
+          Follow the end
         </label>
       </div>
+      {skipped > 0 && (
+        <p className="note log-skipped" data-testid="log-skipped">
+          This log is long: the first {formatBytes(skipped)} are not shown (search looks through what is
+          shown; Download log has all of it).{' '}
+          <button
+            type="button"
+            className="link-button"
+            onClick={loadEarlier}
+            disabled={loading === 'loading'}
+          >
+            {loading === 'loading' ? 'Loading…' : 'Show 1 MiB more'}
+          </button>
+          {loading === 'failed' && <span role="alert"> The earlier part could not be read.</span>}
+        </p>
+      )}
       {start > 0 && (
-        <button type="button" className="link-button" onClick={() => setShowAll(true)}>
-          Show the first {formatCount(start)} lines too
+        <button type="button" className="link-button" onClick={() => moveWindow(end - RENDER_LIMIT)}>
+          Show {formatCount(Math.min(start, RENDER_LIMIT))} earlier lines ({formatCount(start)} above)
         </button>
       )}
       <div
@@ -185,7 +239,7 @@ export function LogView({
         onScroll={onScroll}
         data-testid={testId}
       >
-        {lines.slice(start).map((line, i) => (
+        {lines.slice(start, end).map((line, i) => (
           <LineView
             key={start + i}
             line={line}
@@ -198,6 +252,12 @@ export function LogView({
           <div className="muted">{live ? 'Waiting for the first lines…' : 'The log is empty.'}</div>
         )}
       </div>
+      {end < lines.length && (
+        <button type="button" className="link-button" onClick={() => moveWindow(end + RENDER_LIMIT)}>
+          Show {formatCount(Math.min(lines.length - end, RENDER_LIMIT))} later lines (
+          {formatCount(lines.length - end)} below; the end follows new lines again)
+        </button>
+      )}
     </div>
   );
 }

@@ -3,12 +3,15 @@ import type { Kiln } from '../../../src/client/kiln-client.ts';
 import { readLog } from '../../../src/client/log-follower.ts';
 import { isUnauthorized } from '../api/errors.ts';
 import { LogBuffer } from '../lib/log-buffer.ts';
+import { readEarlier, readTail } from './log-window.ts';
 
 /** Pause before reading again after a failed read. */
 const RETRY_MS = 2500;
 
 /**
  * Follows a build's log (client/log-follower.ts, the reader the CLI uses too) into a LogBuffer.
+ * A long log (log-window.ts) is not read whole: its end first, then followed from there; `skipped`
+ * says how many bytes come before what is shown, and `loadEarlier` reads the window before them.
  * Leaving the page aborts the held read instead of keeping one of the browser's few connections
  * busy. A failed read is shown and retried; signing out ends it. `client` should be a quiet one
  * (the activity bar would otherwise show every held read).
@@ -18,31 +21,56 @@ export function useLogFollower(client: Kiln, jobId: string, buildNo: number) {
   const [version, setVersion] = useState(0);
   const [done, setDone] = useState(false);
   const [error, setError] = useState<unknown>();
+  const [skipped, setSkipped] = useState(0);
+  const skippedRef = useRef(0);
 
   useEffect(() => {
     buffer.current = new LogBuffer();
     setVersion(0);
     setDone(false);
+    setSkipped((skippedRef.current = 0));
     const abort = new AbortController();
-    void readLog(client, jobId, buildNo, {
-      follow: true,
-      signal: abort.signal,
-      onRead: () => setError(undefined),
-      onText: (text) => {
-        buffer.current.append(text);
+    const follow = async () => {
+      // The end of a long log first (a failure here: read it whole, as for a short one).
+      const tail = await readTail(client, jobId, buildNo).catch(() => undefined);
+      if (abort.signal.aborted) return;
+      if (tail) {
+        buffer.current.append(tail.text);
+        setSkipped((skippedRef.current = tail.from));
         setVersion((v) => v + 1);
-      },
-      retry: async (e) => {
-        if (isUnauthorized(e)) return false;
-        setError(e);
-        await new Promise((r) => setTimeout(r, RETRY_MS));
-        return true;
-      },
-    }).then((end) => {
+      }
+      const end = await readLog(client, jobId, buildNo, {
+        follow: true,
+        from: tail?.to ?? 0,
+        signal: abort.signal,
+        onRead: () => setError(undefined),
+        onText: (text) => {
+          buffer.current.append(text);
+          setVersion((v) => v + 1);
+        },
+        retry: async (e) => {
+          if (isUnauthorized(e)) return false;
+          setError(e);
+          await new Promise((r) => setTimeout(r, RETRY_MS));
+          return true;
+        },
+      });
       if (end === 'finished') setDone(true);
-    });
+    };
+    void follow();
     return () => abort.abort();
   }, [client, jobId, buildNo]);
 
-  return { buffer: buffer.current, version, done, error };
+  /** Reads the window before what is shown, and puts it in front. */
+  const loadEarlier = async () => {
+    const before = skippedRef.current;
+    if (before === 0) return;
+    const window = await readEarlier(client, jobId, buildNo, before);
+    if (skippedRef.current !== before) return;
+    buffer.current.prepend(window.text);
+    setSkipped((skippedRef.current = window.from));
+    setVersion((v) => v + 1);
+  };
+
+  return { buffer: buffer.current, version, done, error, skipped, loadEarlier };
 }

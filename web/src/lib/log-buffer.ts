@@ -13,7 +13,7 @@ export interface LogLine {
  * boundary still renders right.
  */
 export class LogBuffer {
-  private readonly done: LogLine[] = [];
+  private done: LogLine[] = [];
   private partial = '';
   private style: AnsiStyle = {};
   private tail: LogLine | undefined;
@@ -30,6 +30,23 @@ export class LogBuffer {
       this.done.push({ runs, text: plainText(runs) });
     }
     this.tail = undefined;
+  }
+
+  /**
+   * Adds text that came before everything so far: whole lines (it ends with a line end), parsed
+   * with no colour carried into them (an escape before them is not known).
+   */
+  prepend(text: string): void {
+    if (text === '') return;
+    const raws = text.split('\n');
+    raws.pop();
+    let style: AnsiStyle = {};
+    const lines = raws.map((raw): LogLine => {
+      const parsed = parseAnsiLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw, style);
+      style = parsed.style;
+      return { runs: parsed.runs, text: plainText(parsed.runs) };
+    });
+    this.done = lines.concat(this.done);
   }
 
   /** Every line so far, the unfinished one last. */

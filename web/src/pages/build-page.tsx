@@ -128,7 +128,7 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
             <dd data-testid="build-runner">
               {view.runner.ran ? (
                 <>
-                  {view.runner.name}{' '}
+                  {view.runner.name || 'a runner no longer registered'}{' '}
                   <span className="muted">
                     {[
                       view.runner.kind === 'server' ? "the server's own" : 'remote',
@@ -215,7 +215,13 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
             <>
               <h2 id="log-title">Log {!log.done && <Spinner label={live ? 'Following…' : 'Reading…'} />}</h2>
               <ErrorMessage error={log.error} title="The log could not be read; retrying." />
-              <LogView buffer={log.buffer} version={log.version} live={!log.done} />
+              <LogView
+                buffer={log.buffer}
+                version={log.version}
+                live={!log.done}
+                skipped={log.skipped}
+                onLoadEarlier={log.loadEarlier}
+              />
             </>
           )}
         </section>

@@ -46,7 +46,8 @@ export function JobPage({ jobId }: { jobId: string }) {
   const { path, query } = useLocation();
   const { spec, size, page } = readView(query);
   const [tick, setTick] = useState(0);
-  const [running, setRunning] = useState(false);
+  // `?run=1` (a job list's Run…) opens the run form at once.
+  const [running, setRunning] = useState(query.get('run') === '1');
 
   const config = useAsync(() => client.listJobConfig({ params: { job_id: jobId } }), [client, jobId]);
   const history = useRecordsPage(client, jobId, spec, page, size, tick);

@@ -75,6 +75,13 @@ export function JobRow({ client, job }: { client: Kiln; job: JobListItem }) {
         <SuccessRatio client={client} jobId={job.id} />
       </td>
       <td data-label="Actions">
+        {job.is_execute && !job.disabled && (
+          <>
+            <Link href={`/jobs/${job.id}?run=1`} aria-label={`Run ${job.job_name}…`}>
+              Run…
+            </Link>{' '}
+          </>
+        )}
         {job.is_modify && (
           <Link href={`/jobs/${job.id}/edit`} aria-label={`Edit ${job.job_name}`}>
             Edit
