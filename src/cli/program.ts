@@ -14,6 +14,7 @@ import { registerJobs } from './commands/jobs.ts';
 import { registerLogs } from './commands/logs.ts';
 import { registerProjects } from './commands/projects.ts';
 import { registerRecords } from './commands/records.ts';
+import { registerQueue } from './commands/queue.ts';
 import { registerRun } from './commands/run.ts';
 import { registerRunners } from './commands/runners.ts';
 import { registerUsers } from './commands/users.ts';
@@ -41,6 +42,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerBin(program, ctx);
   registerGroups(program, ctx);
   registerRun(program, ctx);
+  registerQueue(program, ctx);
   registerBuilds(program, ctx);
   registerLogs(program, ctx);
   registerArtifacts(program, ctx);

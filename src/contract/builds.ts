@@ -243,3 +243,33 @@ export const BuildRunnerResult = Envelope(
   }),
 );
 export type BuildRunnerResult = Static<typeof BuildRunnerResult>;
+
+/** Kiln's queue: the unfinished builds of the jobs the caller may see: those runners have, then the line. */
+export const QueueResult = Envelope(
+  Type.Object({
+    builds: Type.Array(
+      Type.Object({
+        job_id: Type.String(),
+        job_name: Type.String(),
+        project_id: Type.String(),
+        build_number: Type.Integer(),
+        daily_build_number: Type.String(),
+        status: Type.Union([Type.Literal('queued'), Type.Literal('running')], {
+          description: 'queued: waiting for a runner, or given to one that has not started it',
+        }),
+        position: Type.Integer({
+          description:
+            'Its place among the waiting builds the caller may see (1: the oldest); 0 when no longer waiting',
+        }),
+        queued_at: Type.Integer({ description: 'When it was triggered (epoch ms)' }),
+        started_at: Type.Integer({ description: 'When a runner started it (epoch ms); 0 before' }),
+        executor: Type.String(),
+        trigger_type: Type.String(),
+        needs_arch: Type.String({ description: "The architecture it waits for ('' for any)" }),
+        needs_pool: Type.String({ description: "The pool it waits for ('' for any)" }),
+        runner: Type.String({ description: "The runner's name, once one has it ('' before)" }),
+      }),
+    ),
+  }),
+);
+export type QueueResult = Static<typeof QueueResult>;

@@ -1020,6 +1020,15 @@ export const operations = {
     response: { 200: null },
     produces: 'application/octet-stream',
   }),
+  showQueue: op({
+    method: 'GET',
+    path: '/v1/kiln/queue',
+    summary:
+      'The builds runners have, then those waiting for one in queue order, of the jobs the caller may see (Kiln)',
+    tag: 'Kiln',
+    auth: 'project',
+    response: { 200: builds.QueueResult },
+  }),
   showBuildRunner: op({
     method: 'GET',
     path: '/v1/kiln/jobs/{job_id}/{build_no}/runner',

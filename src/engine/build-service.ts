@@ -12,6 +12,7 @@ import { maskedPlan, type StoredSecrets } from './stored-secrets.ts';
 import { abortQueued } from './stopping.ts';
 import { createBuild } from './trigger.ts';
 import { buildRunner, type BuildRunner } from './build-runner.ts';
+import { queueView, type QueueEntry } from './queue-view.ts';
 
 /** A build with the job and project it belongs to and its steps (detail views). */
 export interface BuildDetails {
@@ -245,6 +246,11 @@ export class BuildService {
         number === undefined ? 'the job has no build yet' : `build ${number} of this job not found`,
       );
     return this.view(caller, build.recordId);
+  }
+
+  /** The builds waiting for a runner and those running, of the jobs the caller may see (queue-view.ts). */
+  queue(caller: Principal): Promise<QueueEntry[]> {
+    return queueView(this.storage, caller);
   }
 
   /** The runner that ran (or runs) a build, by its name; undefined while it waits, or for an imported one. */

@@ -619,6 +619,8 @@ export interface BuildStore {
   findRun(recordId: string): Promise<BuildRun | undefined>;
   /** The stored plans of unfinished builds (queued or running). */
   listUnfinishedPlans(): Promise<{ recordId: string; plan: string }[]>;
+  /** Unfinished builds (queued or running), the oldest first, with the runner holding each. */
+  listUnfinished(limit: number): Promise<{ build: Build; runnerId: string | null }[]>;
   /** Rewrites a build's stored plan when it is still `expected`; false when it changed meanwhile. */
   replacePlan(recordId: string, expected: string, plan: string): Promise<boolean>;
   /** Gives a queued build to a runner; false when it is no longer waiting. */
@@ -836,6 +838,8 @@ export interface QueueStore {
   restore(recordId: string, jobId: string, seq: number, now: number, needs?: RunnerPlace): Promise<void>;
   /** Removes a build from the queue; false when it was not queued. */
   remove(recordId: string): Promise<boolean>;
+  /** Of these builds, those waiting in the queue: their place (`seq`, lower goes first) and needs. */
+  waiting(recordIds: string[]): Promise<Map<string, { seq: number; needs: RunnerPlace }>>;
 }
 
 /** A timer trigger's schedule: the last due time it fired for, and the next one (null: never). */

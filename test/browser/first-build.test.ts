@@ -115,6 +115,20 @@ describe("a job's first build", () => {
     expect(tickOf(resumed.last)).toBeGreaterThan(tickOf(later.last));
   });
 
+  it('lists the running build on the queue page, with its runner', async () => {
+    const other = await signedInPage(browser.context, server.url, server.adminPassword);
+    await other.getByRole('link', { name: 'Queue' }).click();
+    await other.waitForURL(/\/queue$/);
+    const row = other.locator('[data-testid="queue-running"] tbody tr').first();
+    await row.waitFor();
+    expect(await row.getAttribute('data-status')).toBe('running');
+    expect(await row.locator('th').textContent()).toBe('ticker #1');
+    expect(await row.locator('td[data-label="Runner"]').textContent()).toMatch(/^\S+$/);
+    expect(await other.getByText('Nothing is waiting.').count()).toBe(1);
+    await other.screenshot({ path: `${SHOTS}queue.png` });
+    await other.close();
+  });
+
   it("after Stop, shows Kiln's closing lines in view and the stopped step as Aborted", async () => {
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await page.locator('h1 [data-status="aborted"]').waitFor({ timeout: 15_000 });

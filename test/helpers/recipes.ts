@@ -694,6 +694,11 @@ export const RECIPES: Record<OperationId, Recipe> = {
     needs: 'write',
     request: async (fx) => ({ method: 'GET', url: `/v1/kiln/jobs/${fx.jobId}/webhook/deliveries` }),
   },
+  showQueue: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v1/kiln/queue' }),
+  },
   showBuildRunner: {
     names: 'job',
     needs: 'read',

@@ -16,7 +16,7 @@ import { logHandlers } from './logs.routes.ts';
 import { projectHandlers } from './projects.routes.ts';
 import { recordViewHandlers } from './record-views.routes.ts';
 import { testReportHandlers } from './test-reports.routes.ts';
-import { buildRunnerHandlers } from './build-runner.routes.ts';
+import { queueHandlers } from './queue.routes.ts';
 import { buildReportHandlers } from './build-reports.routes.ts';
 import { tenantHandlers } from './tenant.routes.ts';
 import { recordHandlers } from './records.routes.ts';
@@ -39,7 +39,7 @@ export function handlers(deps: RouteDeps): Handlers {
     ...recordHandlers(deps),
     ...recordViewHandlers(deps),
     ...testReportHandlers(deps),
-    ...buildRunnerHandlers(deps),
+    ...queueHandlers(deps),
     ...buildReportHandlers(deps),
     ...tenantHandlers(deps),
     ...buildHandlers(deps),

@@ -484,6 +484,19 @@ export class SqlBuildStore implements BuildStore {
     };
   }
 
+  async listUnfinished(limit: number): Promise<{ build: Build; runnerId: string | null }[]> {
+    const rows = await this.db
+      .selectFrom('builds')
+      .select([...BUILD_COLUMNS, 'runner_id'])
+      // `in`, not `<>`: the (running_status, lease_expires_at) index finds them among a million.
+      .where('running_status', 'in', ['Starting', 'Running'])
+      .orderBy('start_time')
+      .orderBy('number')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ build: toBuild(row), runnerId: row.runner_id }));
+  }
+
   async listUnfinishedPlans(): Promise<{ recordId: string; plan: string }[]> {
     const rows = await this.db
       .selectFrom('builds')

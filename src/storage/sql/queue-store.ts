@@ -104,6 +104,25 @@ export class SqlQueueStore implements QueueStore {
       .execute();
   }
 
+  async waiting(recordIds: string[]): Promise<Map<string, { seq: number; needs: RunnerPlace }>> {
+    const out = new Map<string, { seq: number; needs: RunnerPlace }>();
+    if (recordIds.length === 0) return out;
+    const rows = await this.db
+      .selectFrom('build_queue')
+      .select(['build_id', 'seq', 'needs_arch', 'needs_pool'])
+      .where('build_id', 'in', recordIds)
+      .execute();
+    for (const r of rows)
+      out.set(r.build_id, {
+        seq: Number(r.seq),
+        needs: {
+          ...(r.needs_arch !== null && { arch: r.needs_arch }),
+          ...(r.needs_pool !== null && { pool: r.needs_pool }),
+        },
+      });
+    return out;
+  }
+
   async remove(recordId: string): Promise<boolean> {
     const r = await this.db.deleteFrom('build_queue').where('build_id', '=', recordId).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Link } from '../router/router.tsx';
 import { useSignedIn } from './session-context.tsx';
 
-/** The bar on every signed-in page: home, the recycle bin, who is signed in, sign out. */
+/** The bar on every signed-in page: home, the queue, the recycle bin, who is signed in, sign out. */
 export function AppHeader() {
   const { session, signOut } = useSignedIn();
   const [busy, setBusy] = useState(false);
@@ -13,6 +13,9 @@ export function AppHeader() {
       </a>
       <Link href="/" className="brand">
         <span className="brand-mark" aria-hidden="true" /> Kiln
+      </Link>
+      <Link href="/queue" className="header-link">
+        Queue
       </Link>
       <Link href="/bin" className="header-link">
         Recycle bin

@@ -3,6 +3,7 @@ import { JobFormPage } from '../pages/job-form-page.tsx';
 import { JobHistoryPage } from '../pages/job-history-page.tsx';
 import { JobPage } from '../pages/job-page.tsx';
 import { ProjectsPage } from '../pages/projects-page.tsx';
+import { QueuePage } from '../pages/queue-page.tsx';
 import { RecycleBinPage } from '../pages/recycle-bin-page.tsx';
 import { Link, matchPath, useLocation } from '../router/router.tsx';
 
@@ -14,6 +15,7 @@ export function Routes() {
   const { path } = useLocation();
   if (matchPath('/', path)) return <ProjectsPage />;
   if (matchPath('/bin', path)) return <RecycleBinPage />;
+  if (matchPath('/queue', path)) return <QueuePage />;
   let m: Record<string, string> | undefined;
   if ((m = matchPath('/jobs/:jobId', path))) return <JobPage key={m.jobId} jobId={m.jobId as string} />;
   if ((m = matchPath('/jobs/:jobId/history', path)))

@@ -1,0 +1,119 @@
+import { useEffect, useState } from 'react';
+import { useAsync } from '../app/use-async.ts';
+import { useSignedIn } from '../app/session-context.tsx';
+import { ErrorMessage } from '../components/error-message.tsx';
+import { Spinner } from '../components/spinner.tsx';
+import { formatDuration } from '../../../src/domain/duration.ts';
+import { formatLocalTime } from '../lib/format.ts';
+import { triggerMeaning } from '../lib/triggers.ts';
+import { Link } from '../router/router.tsx';
+
+/** How often the queue is read again while the page is open. */
+const POLL_MS = 3000;
+
+/**
+ * The queue (Kiln's GET /v1/kiln/queue): the builds runners have, with their runner and how long
+ * they have run, then the builds waiting for a runner, in the order they are served, with what
+ * they wait for. Only the jobs the person may see; read again every few seconds.
+ */
+export function QueuePage() {
+  const { quietClient } = useSignedIn();
+  const [tick, setTick] = useState(0);
+  const queue = useAsync(() => quietClient.showQueue({}), [quietClient, tick]);
+  useEffect(() => {
+    document.title = 'Queue · Kiln';
+    const timer = setInterval(() => setTick((t) => t + 1), POLL_MS);
+    return () => clearInterval(timer);
+  }, []);
+  const builds = queue.data?.result.builds;
+  const now = Date.now();
+  const taken = builds?.filter((b) => b.position === 0) ?? [];
+  const waiting = builds?.filter((b) => b.position > 0) ?? [];
+  const link = (b: (typeof taken)[number]) => (
+    <Link href={`/jobs/${b.job_id}/builds/${b.build_number}`}>
+      {b.job_name} #{b.build_number}
+    </Link>
+  );
+  return (
+    <main className="page queue-page" aria-busy={queue.loading && !builds}>
+      <nav className="breadcrumbs" aria-label="Breadcrumbs">
+        <Link href="/">Projects</Link> <span aria-hidden="true">/</span> <span>Queue</span>
+      </nav>
+      <h1>Queue {queue.loading && !builds && <Spinner label="Reading the queue…" />}</h1>
+      <ErrorMessage error={queue.error} title="The queue could not be read." />
+      <section aria-labelledby="running-title">
+        <h2 id="running-title">On runners ({taken.length})</h2>
+        {builds && taken.length === 0 && <p className="empty">No build is running.</p>}
+        {taken.length > 0 && (
+          <table className="responsive" data-testid="queue-running">
+            <thead>
+              <tr>
+                <th scope="col">Build</th>
+                <th scope="col">Runner</th>
+                <th scope="col">Running for</th>
+                <th scope="col">Trigger</th>
+              </tr>
+            </thead>
+            <tbody>
+              {taken.map((b) => (
+                <tr key={`${b.job_id}-${b.build_number}`} data-status={b.status}>
+                  <th scope="row" data-label="Build">
+                    {link(b)}
+                  </th>
+                  <td data-label="Runner">{b.runner || 'a runner no longer registered'}</td>
+                  <td data-label="Running for">
+                    {b.status === 'running' ? formatDuration(Math.max(0, now - b.started_at)) : 'starting'}
+                  </td>
+                  <td data-label="Trigger" title={triggerMeaning(b.trigger_type)}>
+                    {b.trigger_type} by {b.executor}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <section aria-labelledby="waiting-title">
+        <h2 id="waiting-title">Waiting for a runner ({waiting.length})</h2>
+        {builds && waiting.length === 0 && <p className="empty">Nothing is waiting.</p>}
+        {waiting.length > 0 && (
+          <table className="responsive" data-testid="queue-waiting">
+            <caption className="visually-hidden">
+              In the order runners take them (the claim takes turns between projects)
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Place</th>
+                <th scope="col">Build</th>
+                <th scope="col">Waiting for</th>
+                <th scope="col">Since</th>
+                <th scope="col">Trigger</th>
+              </tr>
+            </thead>
+            <tbody>
+              {waiting.map((b) => (
+                <tr key={`${b.job_id}-${b.build_number}`}>
+                  <td data-label="Place">{b.position}</td>
+                  <th scope="row" data-label="Build">
+                    {link(b)}
+                  </th>
+                  <td data-label="Waiting for">
+                    {[b.needs_arch && `arch ${b.needs_arch}`, b.needs_pool && `pool ${b.needs_pool}`]
+                      .filter(Boolean)
+                      .join(', ') || 'any runner'}
+                  </td>
+                  <td data-label="Since" title={formatLocalTime(b.queued_at)}>
+                    {formatDuration(Math.max(0, now - b.queued_at))}
+                  </td>
+                  <td data-label="Trigger" title={triggerMeaning(b.trigger_type)}>
+                    {b.trigger_type} by {b.executor}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </main>
+  );
+}
