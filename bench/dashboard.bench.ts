@@ -122,7 +122,7 @@ try {
     runToEnd(client, shortJob),
   ]);
   console.log(
-    `a build writing ${logMb} MB of log: ${longState} in ${((Date.now() - t1) / 1000).toFixed(1)} s`,
+    `a build writing ${logMb} MB of log: ${longState} in ${((Date.now() - t1) / 1000).toFixed(1)} s; the one-line build: ${shortState}`,
   );
   const logShown = async (job: string) =>
     timeTo(`${server.url}/jobs/${job}/builds/1`, '[data-testid="log"] .log-line');
