@@ -143,6 +143,19 @@ describe("a job's first build", () => {
       /^\S+ the server's own, (x64|arm64)/,
     );
     await page.screenshot({ path: `${SHOTS}live-log-stopped.png` });
+    // The step's lines are a section: its first line says how the step ended, and folds the rest.
+    const header = page.locator('[data-testid="log"] .log-section button');
+    expect(await header.count()).toBe(1);
+    expect(await header.textContent()).toMatch(/^▾ \[kiln\] step 1\/1 "step 1" Aborted \d/);
+    const ticks = () => page.locator('[data-testid="log"] .log-line .lt', { hasText: /^tick \d+$/ }).count();
+    expect(await ticks()).toBeGreaterThan(40);
+    await header.click();
+    expect(await ticks()).toBe(0);
+    expect(await header.getAttribute('aria-expanded')).toBe('false');
+    expect(await header.textContent()).toMatch(/lines folded$/);
+    expect((await view()).last).toMatch(/build finished: ABORTED/);
+    await header.click();
+    expect(await ticks()).toBeGreaterThan(40);
   });
 
   it('charts a one-build history around that build, with whole bars', async () => {

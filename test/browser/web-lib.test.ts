@@ -6,6 +6,8 @@ import { dailySeries, durationSeries } from '../../web/src/job/chart-data.ts';
 import { docFromForm, formFromDoc, move, withDefinition } from '../../web/src/job-form/form-model.ts';
 import { parseAnsiLine } from '../../web/src/lib/ansi.ts';
 import { LogBuffer, markMatches } from '../../web/src/lib/log-buffer.ts';
+import { logSections, positionOf, shownLines } from '../../web/src/lib/log-sections.ts';
+import { paddedTimeRange } from '../../web/src/job/chart-data.ts';
 import { serverWallClock } from '../../web/src/lib/server-time.ts';
 import { sideBySide } from '../../web/src/lib/side-by-side.ts';
 import { windowFromParams, windowToParams } from '../../web/src/lib/time-window.ts';
@@ -273,5 +275,55 @@ describe('side-by-side diffs', () => {
 
   it('shows nothing for two equal versions', () => {
     expect(sideBySide('===\n--- version 2\n+++ version 2\n')).toEqual([]);
+  });
+});
+
+describe('log sections', () => {
+  const buffer = new LogBuffer();
+  buffer.append(
+    [
+      '[kiln] build 1 (#1) on runner r',
+      'checked out',
+      '[kiln] step 1/2 "build"',
+      'compiling',
+      '[kiln] step "build" succeeded in 1 s',
+      '[kiln] step 2/2 "test"',
+      'testing',
+      '[kiln] build finished: SUCCESS',
+      '',
+    ].join('\n'),
+  );
+  const lines = buffer.lines();
+
+  it("finds each step's lines, from its first line to the next step or the build's end", () => {
+    expect(logSections(lines)).toEqual([
+      { step: 1, name: 'build', start: 2, end: 5 },
+      { step: 2, name: 'test', start: 5, end: 7 },
+    ]);
+  });
+
+  it('folds a section to its first line, and finds a line among those shown', () => {
+    const sections = logSections(lines);
+    expect(shownLines(lines.length, sections, new Set())).toBeUndefined();
+    const shown = shownLines(lines.length, sections, new Set([1])) ?? [];
+    expect(shown).toEqual([0, 1, 2, 5, 6, 7]);
+    expect(positionOf(shown, 5)).toBe(3);
+    expect(positionOf(shown, 3)).toBe(3);
+    expect(shownLines(lines.length, sections, new Set([1, 2]))).toEqual([0, 1, 2, 5, 7]);
+  });
+
+  it('keeps a log prepended to a buffer in order, with the lines after', () => {
+    const b = new LogBuffer();
+    b.append('c\nd\n');
+    b.prepend('a\nb\n');
+    expect(b.lines().map((l) => l.text)).toEqual(['a', 'b', 'c', 'd']);
+  });
+});
+
+describe('chart time ranges', () => {
+  it('puts an hour each side of a lone point (uPlot guesses years), and the pad each side of several', () => {
+    expect(paddedTimeRange([1000], 1000, 1000 + 86_400_000, 0)).toEqual([1000 - 3600, 1000 + 3600]);
+    expect(paddedTimeRange([86_400], 86_400, 86_400 + 86_400_000, 43_200)).toEqual([43_200, 129_600]);
+    expect(paddedTimeRange([0, 100], 0, 100, 10)).toEqual([-10, 110]);
   });
 });

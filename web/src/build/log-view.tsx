@@ -10,6 +10,7 @@ import {
 } from 'react';
 import type { AnsiStyle } from '../lib/ansi.ts';
 import { markMatches, type LogBuffer, type LogLine } from '../lib/log-buffer.ts';
+import { logSections, positionOf, shownLines } from '../lib/log-sections.ts';
 import { formatCount } from '../lib/format.ts';
 import { formatBytes } from '../../../src/domain/artifact-text.ts';
 
@@ -69,6 +70,49 @@ const LineView = memo(function LineView({
   );
 });
 
+/** What a step's section header says of it (from the build's stages). */
+export interface SectionInfo {
+  label: string;
+  badge: string;
+  time: string;
+}
+
+/** A step's first line: a button that folds or unfolds its lines, with the step's status and time. */
+function SectionHeader({
+  line,
+  n,
+  folded,
+  info,
+  lineCount,
+  onToggle,
+}: {
+  line: LogLine;
+  n: number;
+  folded: boolean;
+  info: SectionInfo | undefined;
+  lineCount: number;
+  onToggle: () => void;
+}) {
+  return (
+    <div className="log-line log-section" data-line={n}>
+      <span className="ln" aria-hidden="true">
+        {n}
+      </span>
+      <button type="button" className="lt section-toggle" aria-expanded={!folded} onClick={onToggle}>
+        <span aria-hidden="true">{folded ? '▸' : '▾'}</span> {line.text}
+        {info && (
+          <>
+            {' '}
+            <span className={`badge badge-${info.badge}`}>{info.label}</span>{' '}
+            <span className="section-time">{info.time}</span>
+          </>
+        )}
+        {folded && <span className="section-time"> · {formatCount(lineCount)} lines folded</span>}
+      </button>
+    </div>
+  );
+}
+
 /**
  * The build log: ANSI colours, a search that marks matches and steps through them (Enter, Shift+Enter),
  * and following the end while new lines arrive, until the reader scrolls up.
@@ -81,6 +125,7 @@ export function LogView({
   testId = 'log',
   skipped = 0,
   onLoadEarlier,
+  sectionInfo,
 }: {
   buffer: LogBuffer;
   version: number;
@@ -91,6 +136,8 @@ export function LogView({
   skipped?: number;
   /** Reads the part before what is shown. */
   onLoadEarlier?: () => Promise<void>;
+  /** A step's status and time, shown on its section's first line (the stages'). */
+  sectionInfo?: (step: number) => SectionInfo | undefined;
 }) {
   // The buffer grows in place (the same array when the last line is complete): `version` says when
   // it changed, so everything that reads the lines depends on it, not on the array's identity.
@@ -101,6 +148,22 @@ export function LogView({
   // The line after the window's last one; null: the end, as lines arrive.
   const [windowEnd, setWindowEnd] = useState<number | null>(null);
   const [loading, setLoading] = useState<'' | 'loading' | 'failed'>('');
+  // Steps whose lines are folded to their first line.
+  const [collapsed, setCollapsed] = useState<ReadonlySet<number>>(new Set());
+  const sections = useMemo(() => logSections(lines), [lines, version]);
+  const headers = useMemo(() => new Map(sections.map((s) => [s.start, s])), [sections]);
+  const shown = useMemo(
+    () => shownLines(lines.length, sections, collapsed),
+    [lines, version, sections, collapsed],
+  );
+  const count = shown ? shown.length : lines.length;
+  const lineAt = (position: number) => (shown ? (shown[position] as number) : position);
+  const toggle = (step: number) =>
+    setCollapsed((c) => {
+      const next = new Set(c);
+      if (!next.delete(step)) next.add(step);
+      return next;
+    });
   const box = useRef<HTMLDivElement>(null);
   const loadEarlier = async () => {
     if (!onLoadEarlier) return;
@@ -124,11 +187,12 @@ export function LogView({
     lines.forEach((l, i) => l.text.toLowerCase().includes(q) && out.push(i));
     return out;
   }, [lines, version, query]);
-  const end = windowEnd === null ? lines.length : Math.min(windowEnd, lines.length);
+  // The window is over the lines shown (folded sections leave theirs out): positions in `shown`.
+  const end = windowEnd === null ? count : Math.min(windowEnd, count);
   const start = Math.max(0, end - RENDER_LIMIT);
   const moveWindow = (to: number) => {
     setFollow(false);
-    setWindowEnd(to >= lines.length ? null : Math.max(Math.min(RENDER_LIMIT, lines.length), to));
+    setWindowEnd(to >= count ? null : Math.max(Math.min(RENDER_LIMIT, count), to));
   };
   const currentLine = matches.length > 0 ? matches[Math.min(current, matches.length - 1)] : undefined;
 
@@ -140,9 +204,15 @@ export function LogView({
 
   useEffect(() => {
     if (currentLine === undefined) return;
-    if (currentLine < start || currentLine >= end) return moveWindow(currentLine + RENDER_LIMIT / 2);
+    // A match in a folded section unfolds it.
+    const folding = sections.find(
+      (s) => collapsed.has(s.step) && currentLine > s.start && currentLine < s.end,
+    );
+    if (folding) return toggle(folding.step);
+    const at = shown ? positionOf(shown, currentLine) : currentLine;
+    if (at < start || at >= end) return moveWindow(at + RENDER_LIMIT / 2);
     box.current?.querySelector(`[data-line="${currentLine + 1}"]`)?.scrollIntoView({ block: 'center' });
-  }, [currentLine, start, end]);
+  }, [currentLine, start, end, shown]);
 
   const step = (delta: number) => {
     if (matches.length === 0) return;
@@ -239,15 +309,24 @@ export function LogView({
         onScroll={onScroll}
         data-testid={testId}
       >
-        {lines.slice(start, end).map((line, i) => (
-          <LineView
-            key={start + i}
-            line={line}
-            n={start + i + 1}
-            query={query}
-            current={currentLine === start + i}
-          />
-        ))}
+        {Array.from({ length: end - start }, (_, k) => {
+          const i = lineAt(start + k);
+          const line = lines[i] as LogLine;
+          const section = headers.get(i);
+          return section ? (
+            <SectionHeader
+              key={i}
+              line={line}
+              n={i + 1}
+              folded={collapsed.has(section.step)}
+              info={sectionInfo?.(section.step)}
+              lineCount={section.end - section.start - 1}
+              onToggle={() => toggle(section.step)}
+            />
+          ) : (
+            <LineView key={i} line={line} n={i + 1} query={query} current={currentLine === i} />
+          );
+        })}
         {lines.length === 0 && (
           <div className="muted">{live ? 'Waiting for the first lines…' : 'The log is empty.'}</div>
         )}

@@ -16,7 +16,7 @@ import { useStages } from '../build/use-stages.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { Spinner } from '../components/spinner.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
-import { isFinished } from '../lib/build-status.ts';
+import { isFinished, isStageActive, stageStatus } from '../lib/build-status.ts';
 import { formatDuration } from '../../../src/domain/duration.ts';
 import { formatLocalTime, shortCommit } from '../lib/format.ts';
 import { Link, navigate, useLocation } from '../router/router.tsx';
@@ -221,6 +221,18 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
                 live={!log.done}
                 skipped={log.skipped}
                 onLoadEarlier={log.loadEarlier}
+                sectionInfo={(step) => {
+                  const s = stages?.list.find((x) => x.execution_stage_name === `stage${step}`);
+                  if (!s) return undefined;
+                  const running = isStageActive(s.status);
+                  return {
+                    ...stageStatus(s.status),
+                    time:
+                      s.start_time === '' && !running
+                        ? ''
+                        : formatDuration(s.duration + (running ? stagesSinceRead : 0)),
+                  };
+                }}
               />
             </>
           )}
