@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ResponseOf } from '../../contract/operation-types.ts';
 import { formatDuration } from '../../domain/duration.ts';
+import { placeText } from '../../domain/place-text.ts';
 import type { CliContext } from '../context.ts';
 import { outputOption } from '../options.ts';
 import { RowWriter, type Column, type OutputFormat } from '../output.ts';
@@ -13,12 +14,7 @@ const columns = (now: number): Column<Queued>[] => [
   { header: 'build', value: (b) => b.build_number },
   {
     header: 'runner or waits for',
-    value: (b) =>
-      b.position === 0
-        ? b.runner
-        : [b.needs_arch && `arch ${b.needs_arch}`, b.needs_pool && `pool ${b.needs_pool}`]
-            .filter(Boolean)
-            .join(', ') || 'any runner',
+    value: (b) => (b.position === 0 ? b.runner : placeText({ arch: b.needs_arch, pool: b.needs_pool })),
   },
   {
     header: 'for',

@@ -3,10 +3,23 @@ import { useAsync } from '../app/use-async.ts';
 import { useSignedIn } from '../app/session-context.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { Spinner } from '../components/spinner.tsx';
+import type { ResponseOf } from '../../../src/contract/operation-types.ts';
 import { formatDuration } from '../../../src/domain/duration.ts';
+import { placeText } from '../../../src/domain/place-text.ts';
 import { formatLocalTime } from '../lib/format.ts';
 import { triggerMeaning } from '../lib/triggers.ts';
 import { Link } from '../router/router.tsx';
+
+type Queued = ResponseOf<'showQueue'>['result']['builds'][number];
+
+/** What started a build, and who. */
+function TriggerCell({ build }: { build: Queued }) {
+  return (
+    <td data-label="Trigger" title={triggerMeaning(build.trigger_type)}>
+      {build.trigger_type} by {build.executor}
+    </td>
+  );
+}
 
 /** How often the queue is read again while the page is open. */
 const POLL_MS = 3000;
@@ -29,7 +42,7 @@ export function QueuePage() {
   const now = Date.now();
   const taken = builds?.filter((b) => b.position === 0) ?? [];
   const waiting = builds?.filter((b) => b.position > 0) ?? [];
-  const link = (b: (typeof taken)[number]) => (
+  const link = (b: Queued) => (
     <Link href={`/jobs/${b.job_id}/builds/${b.build_number}`}>
       {b.job_name} #{b.build_number}
     </Link>
@@ -64,9 +77,7 @@ export function QueuePage() {
                   <td data-label="Running for">
                     {b.status === 'running' ? formatDuration(Math.max(0, now - b.started_at)) : 'starting'}
                   </td>
-                  <td data-label="Trigger" title={triggerMeaning(b.trigger_type)}>
-                    {b.trigger_type} by {b.executor}
-                  </td>
+                  <TriggerCell build={b} />
                 </tr>
               ))}
             </tbody>
@@ -97,17 +108,11 @@ export function QueuePage() {
                   <th scope="row" data-label="Build">
                     {link(b)}
                   </th>
-                  <td data-label="Waiting for">
-                    {[b.needs_arch && `arch ${b.needs_arch}`, b.needs_pool && `pool ${b.needs_pool}`]
-                      .filter(Boolean)
-                      .join(', ') || 'any runner'}
-                  </td>
+                  <td data-label="Waiting for">{placeText({ arch: b.needs_arch, pool: b.needs_pool })}</td>
                   <td data-label="Since" title={formatLocalTime(b.queued_at)}>
                     {formatDuration(Math.max(0, now - b.queued_at))}
                   </td>
-                  <td data-label="Trigger" title={triggerMeaning(b.trigger_type)}>
-                    {b.trigger_type} by {b.executor}
-                  </td>
+                  <TriggerCell build={b} />
                 </tr>
               ))}
             </tbody>
