@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Build } from '../domain/build.ts';
 import type { Clock } from '../domain/clock.ts';
@@ -7,7 +8,6 @@ import { maskUrlCredentials } from '../domain/url-credentials.ts';
 import { storedJobDocument } from './stored-secrets.ts';
 import type { JobRecord, Storage, WebhookReceipt } from '../storage/ports.ts';
 import type { Principal } from '../domain/identity.ts';
-import { randomUUID } from 'node:crypto';
 import { mayRunAs, requireJob } from './access.ts';
 import type { BuildService } from './build-service.ts';
 import { readPush } from './push-payload.ts';
@@ -67,7 +67,7 @@ export class WebhookService {
         await this.remember(jobId, delivery, receivedAt, {
           outcome: 'refused',
           error: error.code,
-          reason: error.message,
+          reason: maskUrlCredentials(error.message),
         });
       throw error;
     }
@@ -143,9 +143,10 @@ export class WebhookService {
           event: sender ? eventOf(sender, delivery).slice(0, 100) : '',
           delivery: id.slice(0, 100),
           error: '',
-          reason: '',
           buildNumber: null,
           ...what,
+          // What a refusal or an ignored push says may quote the payload: kept short.
+          reason: (what.reason ?? '').slice(0, 500),
         },
         RECEIPTS_KEPT,
       );
