@@ -273,3 +273,19 @@ export const QueueResult = Envelope(
   }),
 );
 export type QueueResult = Static<typeof QueueResult>;
+
+/** Kiln's commit messages of a page of a job's builds: which builds. */
+export const CommitMessagesQuery = Type.Object({
+  numbers: Type.String({
+    pattern: '^[1-9][0-9]{0,9}(,[1-9][0-9]{0,9}){0,99}$',
+    'x-kiln-format': 'up to 100 build numbers, comma-separated',
+    description: 'The build numbers (a page of the history: at most 100)',
+  }),
+});
+
+/** Their messages, by build (builds the job does not have are left out). */
+export const CommitMessagesResult = Envelope(
+  Type.Object({
+    commits: Type.Array(Type.Object({ build_number: Type.Integer(), commit_message: Type.String() })),
+  }),
+);

@@ -1020,6 +1020,16 @@ export const operations = {
     response: { 200: null },
     produces: 'application/octet-stream',
   }),
+  listCommitMessages: op({
+    method: 'GET',
+    path: '/v1/kiln/jobs/{job_id}/commit-messages',
+    summary: "The commit messages of some of a job's builds (a page of its history) (Kiln)",
+    tag: 'Kiln',
+    auth: 'project',
+    params: JobIdParams,
+    query: builds.CommitMessagesQuery,
+    response: { 200: builds.CommitMessagesResult },
+  }),
   showQueue: op({
     method: 'GET',
     path: '/v1/kiln/queue',

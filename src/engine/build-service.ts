@@ -248,6 +248,12 @@ export class BuildService {
     return this.view(caller, build.recordId);
   }
 
+  /** The commit messages of some builds of a job (a page of its history), by build number. */
+  async commitMessages(caller: Principal, jobId: string, numbers: number[]): Promise<Map<number, string>> {
+    await requireJob(this.storage, caller, jobId, 'view');
+    return this.storage.builds.commitMessages(jobId, numbers);
+  }
+
   /** The builds waiting for a runner and those running, of the jobs the caller may see (queue-view.ts). */
   queue(caller: Principal): Promise<QueueEntry[]> {
     return queueView(this.storage, caller);

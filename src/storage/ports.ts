@@ -553,6 +553,8 @@ export interface BuildStore {
   findByRecordId(recordId: string): Promise<Build | undefined>;
   /** Which of `numbers` the job already has. */
   existingNumbers(jobId: string, numbers: number[]): Promise<Set<number>>;
+  /** The commit messages of these builds of the job (those that have the build). */
+  commitMessages(jobId: string, numbers: number[]): Promise<Map<number, string>>;
   /** How many builds lie in the window; cost grows with builds per day, not with history. */
   countInWindow(window: BuildWindow | JobsWindow): Promise<number>;
   /** Positions `offset .. offset+limit-1` of the window, newest first (start_time, then number). */

@@ -225,7 +225,11 @@ describe('the dashboard', () => {
     expect(await rows.first().getAttribute('data-build')).toBe(String(firstBuild + 1));
     expect(await rows.first().locator('[data-status]').getAttribute('data-status')).toBe('failure');
     expect(await rows.nth(1).locator('[data-status]').getAttribute('data-status')).toBe('success');
-    expect(await rows.nth(1).locator('td[data-label="Commit"]').textContent()).toMatch(/^[0-9a-f]{8}$/);
+    const commit = rows.nth(1).locator('td[data-label="Commit"]');
+    expect(await commit.locator('code').textContent()).toMatch(/^[0-9a-f]{8}$/);
+    // The commit's message beside it (Kiln's commit-messages, read after the rows).
+    await commit.locator('.commit-message').waitFor();
+    expect((await commit.locator('.commit-message').textContent())?.trim()).toBe('first commit');
 
     // The charts draw every finished build of the window (27) and each of its 8 days.
     await page.locator('[data-testid="duration-chart"] canvas').waitFor();

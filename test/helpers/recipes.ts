@@ -694,6 +694,14 @@ export const RECIPES: Record<OperationId, Recipe> = {
     needs: 'write',
     request: async (fx) => ({ method: 'GET', url: `/v1/kiln/jobs/${fx.jobId}/webhook/deliveries` }),
   },
+  listCommitMessages: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({
+      method: 'GET',
+      url: `/v1/kiln/jobs/${fx.jobId}/commit-messages?numbers=${fx.buildNo}`,
+    }),
+  },
   showQueue: {
     names: 'nothing',
     needs: 'self',

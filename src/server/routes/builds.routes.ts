@@ -20,7 +20,8 @@ type BuildOps =
   | 'showListHistory'
   | 'showListPeriodHistory'
   | 'showHistoryDetails'
-  | 'showRecordDetail';
+  | 'showRecordDetail'
+  | 'listCommitMessages';
 
 /** Running, stopping and looking at builds. */
 export function buildHandlers(deps: RouteDeps): HandlerGroup<BuildOps> {
@@ -39,6 +40,16 @@ export function buildHandlers(deps: RouteDeps): HandlerGroup<BuildOps> {
   };
   return {
     runJob: run,
+    async listCommitMessages({ caller, params, query }) {
+      const numbers = query.numbers.split(',').map(Number);
+      const messages = await builds.commitMessages(caller, params.job_id, numbers);
+      return ok({
+        commits: [...messages].map(([number, message]) => ({
+          build_number: number,
+          commit_message: message,
+        })),
+      });
+    },
     executeJob: run,
     async stopBuildJob({ caller, params }) {
       const r = await builds.stop(caller, params.job_id, params.build_no);

@@ -221,6 +221,17 @@ export class SqlBuildStore implements BuildStore {
     return row && toBuild(row);
   }
 
+  async commitMessages(jobId: string, numbers: number[]): Promise<Map<number, string>> {
+    if (numbers.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('builds')
+      .select(['number', 'commit_message'])
+      .where('job_id', '=', jobId)
+      .where('number', 'in', numbers)
+      .execute();
+    return new Map(rows.map((r) => [Number(r.number), r.commit_message]));
+  }
+
   async existingNumbers(jobId: string, numbers: number[]): Promise<Set<number>> {
     const found = new Set<number>();
     if (numbers.length === 0) return found;

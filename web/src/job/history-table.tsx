@@ -17,7 +17,16 @@ function duration(r: BuildInfoRecord): string {
  * One page of build history, newest first. On a narrow screen each row becomes a card
  * (the CSS shows each cell's `data-label`).
  */
-export function HistoryTable({ jobId, records }: { jobId: string; records: readonly BuildInfoRecord[] }) {
+export function HistoryTable({
+  jobId,
+  records,
+  messages,
+}: {
+  jobId: string;
+  records: readonly BuildInfoRecord[];
+  /** Each build's commit message, when read. */
+  messages?: ReadonlyMap<number, string>;
+}) {
   return (
     <table className="history-table responsive">
       <caption className="visually-hidden">Builds, newest first</caption>
@@ -62,6 +71,11 @@ export function HistoryTable({ jobId, records }: { jobId: string; records: reado
                 </a>
               ) : (
                 <code title={r.commit_id}>{shortCommit(r.commit_id)}</code>
+              )}
+              {messages?.get(r.number) && (
+                <span className="commit-message" title={messages.get(r.number)}>
+                  {messages.get(r.number)}
+                </span>
               )}
             </td>
             <td data-label="Triggered">

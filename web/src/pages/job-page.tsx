@@ -42,7 +42,7 @@ function readView(query: URLSearchParams) {
 
 /** A job: its build history (table and charts over a window), run, and a link to edit it. */
 export function JobPage({ jobId }: { jobId: string }) {
-  const { client } = useSignedIn();
+  const { client, quietClient } = useSignedIn();
   const { path, query } = useLocation();
   const { spec, size, page } = readView(query);
   const [tick, setTick] = useState(0);
@@ -53,6 +53,13 @@ export function JobPage({ jobId }: { jobId: string }) {
   const history = useRecordsPage(client, jobId, spec, page, size, tick);
   const result = history.data?.result;
   const records = result?.job_build_states ?? [];
+  // The page's commit messages (Kiln's own operation: the records API has none), after the rows.
+  const numbers = records.map((r) => r.number).join(',');
+  const messages = useAsync(async () => {
+    if (numbers === '') return undefined;
+    const res = await quietClient.listCommitMessages({ params: { job_id: jobId }, query: { numbers } });
+    return new Map(res.result.commits.map((c) => [c.build_number, c.commit_message]));
+  }, [quietClient, jobId, numbers]);
   const active = records.filter((r) => !isFinished(statusOf(r.job_running_status, r.state))).length;
   // Charts read again when a build appears or finishes, not on every live refresh.
   const charts = useChartRecords(
@@ -150,7 +157,9 @@ export function JobPage({ jobId }: { jobId: string }) {
           </span>
         </div>
         <ErrorMessage error={history.error} title="The builds could not be loaded." />
-        {result && records.length > 0 && <HistoryTable jobId={jobId} records={records} />}
+        {result && records.length > 0 && (
+          <HistoryTable jobId={jobId} records={records} messages={messages.data} />
+        )}
         {result && records.length === 0 && !history.loading && (
           <p className="empty">
             {totalRecords === 0 ? (
