@@ -1,4 +1,4 @@
-import type { Storage } from '../storage/ports.ts';
+import type { RunnerToolsRecord, Storage } from '../storage/ports.ts';
 
 /**
  * Which runner ran a build, as anyone who may read the build may be told: the runner's name, and
@@ -15,13 +15,17 @@ export interface BuildRunner {
 const LOCAL = 'local:';
 const REMOTE = 'remote:';
 
-/** The runner a build was given to (`runnerId` as the build row keeps it), or undefined for none. */
+/**
+ * The runner a build was given to (`runnerId` as the build row keeps it), or undefined for none.
+ * `tools`: the runners' announcements, when the caller has read them already (several builds).
+ */
 export async function buildRunner(
   storage: Storage,
   runnerId: string | null,
+  tools?: RunnerToolsRecord[],
 ): Promise<BuildRunner | undefined> {
   if (!runnerId) return undefined;
-  const announced = (await storage.runners.listTools()).find((t) => t.runnerId === runnerId);
+  const announced = (tools ?? (await storage.runners.listTools())).find((t) => t.runnerId === runnerId);
   const place = { arch: announced?.arch ?? '', pool: announced?.pool ?? '' };
   if (runnerId.startsWith(LOCAL)) return { name: runnerId.slice(LOCAL.length), kind: 'server', ...place };
   const id = runnerId.startsWith(REMOTE) ? runnerId.slice(REMOTE.length) : runnerId;

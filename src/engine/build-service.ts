@@ -261,7 +261,11 @@ export class BuildService {
 
   /** The runner that ran (or runs) a build, by its name; undefined while it waits, or for an imported one. */
   async runnerOf(caller: Principal, jobId: string, number: number): Promise<BuildRunner | undefined> {
-    return buildRunner(this.storage, (await this.viewByNumber(caller, jobId, number)).runnerId);
+    await requireJob(this.storage, caller, jobId, 'view');
+    const build = await this.storage.builds.findByNumber(jobId, number);
+    if (!build) throw new AppError('BUILD_NOT_FOUND', `build ${number} of this job not found`);
+    const run = await this.storage.builds.findRun(build.recordId);
+    return buildRunner(this.storage, run?.runnerId ?? null);
   }
 
   /** ListRecords' rows: each build with its job (one of `jobs`), plan and build.yml (what a record shows). */

@@ -41,12 +41,14 @@ export async function queueView(storage: Storage, caller: Principal): Promise<Qu
   // Places among what the caller may see: other projects' builds are not counted, nor shown.
   const order = [...waiting.values()].map((w) => w.seq).sort((a, b) => a - b);
   const runners = new Map<string, BuildRunner | undefined>();
+  const tools = visible.some((u) => u.runnerId) ? await storage.runners.listTools() : [];
   const entries: QueueEntry[] = [];
   for (const { build, runnerId } of visible) {
     const job = jobs.get(build.jobId);
     if (!job) continue;
     const queued = waiting.get(build.recordId);
-    if (runnerId && !runners.has(runnerId)) runners.set(runnerId, await buildRunner(storage, runnerId));
+    if (runnerId && !runners.has(runnerId))
+      runners.set(runnerId, await buildRunner(storage, runnerId, tools));
     entries.push({
       build,
       job,

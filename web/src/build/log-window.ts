@@ -32,10 +32,16 @@ function fromLineStart(text: string, start: number, end: number): LogWindow {
   return { from: start + encoder.encode(text.slice(0, cut + 1)).length, text: text.slice(cut + 1), to: end };
 }
 
-async function page(client: Kiln, jobId: string, buildNo: number, query: Record<string, string>) {
+async function page(
+  client: Kiln,
+  jobId: string,
+  buildNo: number,
+  query: Record<string, string>,
+  size = LOG_TAIL_BYTES,
+) {
   const res = await client.downloadBuildRealTimeLog({
     params: { job_id: jobId, build_no: buildNo },
-    query: { size: String(LOG_TAIL_BYTES), ...query },
+    query: { size: String(size), ...query },
   });
   return res.result;
 }
@@ -45,9 +51,11 @@ async function page(client: Kiln, jobId: string, buildNo: number, query: Record<
  * start); undefined when it should be read whole.
  */
 export async function readTail(client: Kiln, jobId: string, buildNo: number): Promise<LogWindow | undefined> {
-  const last = await page(client, jobId, buildNo, { sort: 'DESC' });
-  const end = Number(last.end_offset);
+  // Its last 4 bytes (the smallest page) say how long it is: a short log is then read once, whole.
+  const probe = await page(client, jobId, buildNo, { sort: 'DESC' }, 4);
+  const end = Number(probe.end_offset);
   if (end <= LOG_WHOLE_BYTES) return undefined;
+  const last = await page(client, jobId, buildNo, { sort: 'DESC', end_offset: String(end) });
   return fromLineStart(last.log, Number(last.start_offset), end);
 }
 
