@@ -1,8 +1,5 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { runCommand } from './launcher.ts';
 import type { Sandbox } from './sandbox.ts';
-
-const run = promisify(execFile);
 
 /** A build's limits. */
 export interface BuildLimits {
@@ -42,6 +39,7 @@ export function watchLimits(
     busy = true;
     try {
       const processes = sandbox.processes();
+      if (process.env.DEBUG_LIMITS) console.error('LIMITS processes', processes, limits.processes);
       if (processes !== undefined && processes >= limits.processes) {
         done = true;
         onHit({
@@ -50,9 +48,8 @@ export function watchLimits(
         });
         return;
       }
-      const { stdout } = await run('du', ['-s', '-B1', '-x', root]).catch((e: { stdout?: string }) => ({
-        stdout: e.stdout ?? '',
-      }));
+      // du's total stands when it could not read a file the build removed meanwhile (a non-zero exit).
+      const { stdout } = await runCommand('du', ['-s', '-B1', '-x', root]).catch(() => ({ stdout: '' }));
       const used = Number(stdout.split('\t')[0]);
       if (!done && used > limits.diskBytes) {
         done = true;

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import {
   chmodSync,
@@ -13,7 +12,6 @@ import {
 } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { BuildType } from '../domain/build.ts';
 import {
   KEEPER_GITCONFIG,
@@ -25,6 +23,7 @@ import {
   type Resolved,
   type Submodule,
 } from './mirror-scripts.ts';
+import { runCommand } from './launcher.ts';
 import { repositorySource } from './repository-source.ts';
 import type { Sandbox, SandboxBackend } from './sandbox.ts';
 
@@ -88,7 +87,6 @@ interface Entry {
   resolved: Map<string, Resolved>;
 }
 
-const run = promisify(execFile);
 const NEVER = new AbortController().signal;
 
 /**
@@ -406,9 +404,10 @@ function readOrCreateKey(file: string): Buffer {
   return key;
 }
 
-/** Bytes a directory takes on disk. */
+/** Bytes a directory takes on disk (`du`, started off the event loop: launcher.ts). */
 async function diskUsage(path: string): Promise<number> {
-  const { stdout } = await run('du', ['-s', '-B1', path]);
+  const { stdout, error } = await runCommand('du', ['-s', '-B1', path]);
+  if (error !== undefined) throw new Error(`du ${path}: ${error}`);
   return Number(stdout.split('\t')[0]) || 0;
 }
 

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CommandMarker } from './command-marker.ts';
+import { launch, type LaunchedProcess } from './launcher.ts';
 import { descendants, signalAll } from './process-tree.ts';
 import type { Command, ExecResult } from './sandbox.ts';
 
@@ -77,7 +77,7 @@ interface Running {
 
 /** A sandbox with a supervisor in it: commands run one at a time. */
 export class SupervisedSession {
-  private readonly child: ChildProcess;
+  private readonly child: LaunchedProcess;
   private readonly marker: CommandMarker;
   private running: Running | undefined;
   private stderr = '';
@@ -100,7 +100,8 @@ export class SupervisedSession {
     this.marker = new CommandMarker(marker);
     const [file, ...args] = options.argv as [string, ...string[]];
     const limits = options.limits;
-    this.child = spawn(
+    // Started from the launcher's helper, not from this (large) process: see launcher.ts.
+    this.child = launch(
       file,
       [
         ...args,
@@ -114,24 +115,14 @@ export class SupervisedSession {
         limits ? String(limits.processes) : '',
         limits ? String(Math.ceil(limits.fileBytes / 1024)) : '',
       ],
-      { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] },
+      options.env,
     );
-    this.child.stdin?.on('error', () => {}); // a write after the sandbox ended; 'close' reports it
-    this.child.stdin?.write(`${marker}\n`);
-    this.child.stdout?.on('data', (data: Buffer) => this.onData(data));
-    this.child.stderr?.on('data', (data: Buffer) => {
-      if (this.stderr.length < 4096) this.stderr += data.toString('utf8');
-    });
-    this.exited = new Promise((resolve) => {
-      this.child.once('error', (error) => {
-        this.stderr ||= error.message;
-        this.onEnd(null);
-        resolve();
-      });
-      this.child.once('close', (_code, signal) => {
-        this.onEnd(signal);
-        resolve();
-      });
+    this.child.stdin.on('error', () => {}); // a write after the sandbox ended; its end reports it
+    this.child.stdin.write(`${marker}\n`);
+    this.child.onData((data) => this.onData(data));
+    this.exited = this.child.closed.then(({ signal, stderr }) => {
+      this.stderr = stderr;
+      this.onEnd(signal);
     });
   }
 
@@ -167,7 +158,7 @@ export class SupervisedSession {
       };
       if (signal.aborted) stop();
       else signal.addEventListener('abort', stop, { once: true });
-      this.child.stdin?.write(`${n}\n`);
+      this.child.stdin.write(`${n}\n`);
     });
   }
 
@@ -201,7 +192,7 @@ export class SupervisedSession {
   /** Ends the sandbox: the supervisor exits when its input closes, which ends the namespace. */
   async close(): Promise<void> {
     this.ending = true;
-    this.child.stdin?.end();
+    this.child.stdin.end();
     const timer = setTimeout(() => this.kill(), KILL_GRACE_MS);
     await this.exited;
     clearTimeout(timer);

@@ -14,6 +14,7 @@ import { runnerProtocolRoutes } from './routes/runner-protocol.routes.ts';
 import { registerServiceRoutes } from './routes/service.routes.ts';
 import { registerWeb } from './routes/web.routes.ts';
 import { createValidatorCompiler } from './validation.ts';
+import { LoopPacer } from './loop-pacer.ts';
 
 /** Everything the HTTP app needs; nothing here reads the environment. */
 export interface AppDeps {
@@ -141,7 +142,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     (_request, payload, done) => done(null, payload),
   );
 
+  const pacer = new LoopPacer();
   app.addHook('onRequest', async (request, reply) => {
+    await pacer.turn();
     reply.header('x-request-id', request.id);
     reply.headers(SECURITY_HEADERS);
   });
