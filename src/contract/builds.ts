@@ -283,9 +283,15 @@ export const CommitMessagesQuery = Type.Object({
   }),
 });
 
-/** Their messages, by build (builds the job does not have are left out). */
+/** Their messages and authors, by build (builds the job does not have are left out). */
 export const CommitMessagesResult = Envelope(
   Type.Object({
-    commits: Type.Array(Type.Object({ build_number: Type.Integer(), commit_message: Type.String() })),
+    commits: Type.Array(
+      Type.Object({
+        build_number: Type.Integer(),
+        commit_message: Type.String(),
+        commit_author: Type.String({ description: "The commit's author's name ('' when not known)" }),
+      }),
+    ),
   }),
 );

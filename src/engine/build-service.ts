@@ -5,7 +5,7 @@ import type { Clock } from '../domain/clock.ts';
 import { AppError, invalidParam } from '../domain/errors.ts';
 import type { Principal, Project, User } from '../domain/identity.ts';
 import { DAY_MS, dayStart, nextDayStart, parseDate } from '../domain/time.ts';
-import type { JobRecord, Storage, Stores } from '../storage/ports.ts';
+import type { CommitShown, JobRecord, Storage, Stores } from '../storage/ports.ts';
 import { requireJob } from './access.ts';
 import type { BuildEvents } from './build-events.ts';
 import { maskedPlan, type StoredSecrets } from './stored-secrets.ts';
@@ -248,8 +248,8 @@ export class BuildService {
     return this.view(caller, build.recordId);
   }
 
-  /** The commit messages of some builds of a job (a page of its history), by build number. */
-  async commitMessages(caller: Principal, jobId: string, numbers: number[]): Promise<Map<number, string>> {
+  /** The commit messages and authors of some builds of a job (a page of its history), by build number. */
+  async commitMessages(caller: Principal, jobId: string, numbers: number[]): Promise<Map<number, CommitShown>> {
     await requireJob(this.storage, caller, jobId, 'view');
     return this.storage.builds.commitMessages(jobId, numbers);
   }

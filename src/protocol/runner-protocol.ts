@@ -75,6 +75,8 @@ export interface CheckoutInfo {
   /** Epoch ms of the commit. */
   commitTime: number | null;
   commitMessage: string;
+  /** The commit's author's name (absent from runners older than the field). */
+  commitAuthor?: string;
   /** The branch checked out (fills in the build's branch when the job names none). */
   branch: string;
   /**

@@ -181,7 +181,7 @@ export async function executeBuild(
 
     let commitId = '';
     let branch = plan.scm?.ref ?? '';
-    let checkedOut: { commitTime: number | null; commitMessage: string } | undefined;
+    let checkedOut: { commitTime: number | null; commitMessage: string; commitAuthor?: string } | undefined;
     if (plan.scm && checkingOut) {
       const result = await untilAborted(checkingOut, abort.signal);
       if (!result) {
@@ -236,6 +236,7 @@ export async function executeBuild(
       commitId,
       commitTime: checkedOut?.commitTime ?? null,
       commitMessage: checkedOut?.commitMessage ?? '',
+      commitAuthor: checkedOut?.commitAuthor ?? '',
       branch,
     };
     if ('flow' in defined) {

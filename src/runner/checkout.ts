@@ -152,6 +152,7 @@ export async function checkout(
     commitId: resolved.commitId,
     commitTime: resolved.commitTime,
     commitMessage: resolved.commitMessage,
+    commitAuthor: resolved.commitAuthor,
     branch: scm.ref || resolved.name,
   };
 }

@@ -18,6 +18,8 @@ export interface Resolved {
   commitId: string;
   commitTime: number | null;
   commitMessage: string;
+  /** The commit's author's name. */
+  commitAuthor: string;
 }
 
 /** A submodule of a commit: where it goes, its URL as `.gitmodules` gives it, and its commit. */
@@ -59,7 +61,7 @@ else
   find . -mindepth 1 -delete 2>/dev/null
   git clone --quiet --bare -- "$source" . && git config gc.auto 0 || exit 10
 fi
-show() { git show --no-patch --format='%H${SEPARATOR}%ct${SEPARATOR}%s' "$1^{commit}" 2>/dev/null; }
+show() { git show --no-patch --format='%H${SEPARATOR}%ct${SEPARATOR}%an${SEPARATOR}%s' "$1^{commit}" 2>/dev/null; }
 if [ "$kind" = commit ]; then
   info=$(show "$commit") || { git fetch --quiet origin "$commit" 2>/dev/null && info=$(show "$commit"); } || exit 11
   name=$(git symbolic-ref --quiet --short HEAD)
@@ -122,7 +124,7 @@ export function readResolved(
     const failure = FAILURES[code ?? -1];
     return { messages, answer: failure ? { failure } : { failure: 'keeper', detail: `exit code ${code}` } };
   }
-  const [kind, name, commitId, seconds, ...subject] = line;
+  const [kind, name, commitId, seconds, author, ...subject] = line;
   return {
     messages,
     answer: {
@@ -131,6 +133,7 @@ export function readResolved(
       commitId: commitId ?? '',
       commitTime: /^\d+$/.test(seconds ?? '') ? Number(seconds) * 1000 : null,
       commitMessage: subject.join(SEPARATOR),
+      commitAuthor: author ?? '',
     },
   };
 }

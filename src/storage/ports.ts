@@ -500,11 +500,19 @@ export interface BuildRun {
   logSize: number;
 }
 
+/** A build's commit as its job's history shows it beside the commit id. */
+export interface CommitShown {
+  message: string;
+  author: string;
+}
+
 /** What checkout found. */
 export interface CheckoutResult {
   commitId: string;
   commitTime: number | null;
   commitMessage: string;
+  /** The commit's author's name (absent from runners older than the field). */
+  commitAuthor?: string;
   /** Replaces the build's branch when it had none (the remote's default branch was built). */
   branch: string;
 }
@@ -554,7 +562,7 @@ export interface BuildStore {
   /** Which of `numbers` the job already has. */
   existingNumbers(jobId: string, numbers: number[]): Promise<Set<number>>;
   /** The commit messages of these builds of the job (those that have the build). */
-  commitMessages(jobId: string, numbers: number[]): Promise<Map<number, string>>;
+  commitMessages(jobId: string, numbers: number[]): Promise<Map<number, CommitShown>>;
   /** How many builds lie in the window; cost grows with builds per day, not with history. */
   countInWindow(window: BuildWindow | JobsWindow): Promise<number>;
   /** Positions `offset .. offset+limit-1` of the window, newest first (start_time, then number). */

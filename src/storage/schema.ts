@@ -148,6 +148,8 @@ export interface BuildRow {
   /** 1 once someone asked to stop the build; the runner holding it sees this on its next heartbeat. */
   cancel_requested: number;
   commit_message: string;
+  /** The commit's author's name ('' when not known). */
+  commit_author: string;
   /** JSON of the build's plan (what it runs), fixed at trigger time; null for imported builds. */
   plan: string | null;
   /**

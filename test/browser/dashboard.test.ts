@@ -227,9 +227,10 @@ describe('the dashboard', () => {
     expect(await rows.nth(1).locator('[data-status]').getAttribute('data-status')).toBe('success');
     const commit = rows.nth(1).locator('td[data-label="Commit"]');
     expect(await commit.locator('code').textContent()).toMatch(/^[0-9a-f]{8}$/);
-    // The commit's message beside it (Kiln's commit-messages, read after the rows).
+    // The commit's message and author beside it (Kiln's commit-messages, read after the rows).
     await commit.locator('.commit-message').waitFor();
     expect((await commit.locator('.commit-message').textContent())?.trim()).toBe('first commit');
+    expect((await commit.locator('.commit-author').textContent())?.trim()).toBe('Kiln Test');
 
     // The charts draw every finished build of the window (27) and each of its 8 days.
     await page.locator('[data-testid="duration-chart"] canvas').waitFor();

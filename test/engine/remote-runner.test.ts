@@ -91,12 +91,14 @@ describe('a remote runner over HTTP', () => {
       );
       expect(listed.tools.node).toMatch(/^\d+\.\d+/);
       expect(listed.host).not.toBe('');
-      // The history's commit messages name the build's commit.
+      // The history's commit messages name the build's commit and its author (reported by this remote runner).
       const messages = await kiln.call(token, {
         method: 'GET',
         url: `/v1/kiln/jobs/${jobId}/commit-messages?numbers=1,2`,
       });
-      expect(messages.json().result.commits).toEqual([{ build_number: 1, commit_message: 'first' }]);
+      expect(messages.json().result.commits).toEqual([
+        { build_number: 1, commit_message: 'first', commit_author: 'Kiln Test' },
+      ]);
       // The build tells which runner ran it: by name, with the place it announced, never its id or host.
       const ran = await kiln.call(token, { method: 'GET', url: `/v1/kiln/jobs/${jobId}/1/runner` });
       expect(ran.json().result).toEqual({

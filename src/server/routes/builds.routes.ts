@@ -44,9 +44,10 @@ export function buildHandlers(deps: RouteDeps): HandlerGroup<BuildOps> {
       const numbers = query.numbers.split(',').map(Number);
       const messages = await builds.commitMessages(caller, params.job_id, numbers);
       return ok({
-        commits: [...messages].map(([number, message]) => ({
+        commits: [...messages].map(([number, commit]) => ({
           build_number: number,
-          commit_message: message,
+          commit_message: commit.message,
+          commit_author: commit.author,
         })),
       });
     },

@@ -47,6 +47,7 @@ const StartedBody = Type.Object({
   commitId: Type.String({ maxLength: 64 }),
   commitTime: Type.Union([Type.Integer(), Type.Null()]),
   commitMessage: Type.String({ maxLength: 4096 }),
+  commitAuthor: Type.Optional(Type.String({ maxLength: 256 })),
   branch: Type.String({ maxLength: 255 }),
   stages: Type.Optional(
     Type.Array(

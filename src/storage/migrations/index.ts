@@ -23,6 +23,7 @@ import { jobPermissions } from './020-job-permissions.ts';
 import { testCases } from './021-test-cases.ts';
 import { insightColumns } from './022-insight-columns.ts';
 import { webhookReceipts } from './023-webhook-receipts.ts';
+import { commitAuthors } from './024-commit-authors.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -55,6 +56,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '021-test-cases': testCases(),
         '022-insight-columns': insightColumns(dialect),
         '023-webhook-receipts': webhookReceipts(),
+        '024-commit-authors': commitAuthors(),
       };
     },
   };

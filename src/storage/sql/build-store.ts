@@ -13,6 +13,7 @@ import type {
   InsightJobs,
   JobsWindow,
   CheckoutResult,
+  CommitShown,
   RecordEntry,
   WindowIndex,
   WindowSeek,
@@ -31,7 +32,7 @@ import { BUILD_COLUMNS, buildToRow, num, recordToKeep, toBuild } from './mappers
 import { readInsightRows } from './insight-rows.ts';
 import { ROW_LIST } from './row-list-insert.ts';
 
-/** Builds per statement: a VALUES list of 30 parameters each stays under SQLite's limit (32766). */
+/** Builds per statement: a VALUES list of 32 parameters each (32,000) stays under SQLite's limit (32766). */
 const ROWS_PER_STATEMENT = 1_000;
 
 /** Statement texts by placeholder style and row count (full-size lists and single rows only). */
@@ -221,15 +222,17 @@ export class SqlBuildStore implements BuildStore {
     return row && toBuild(row);
   }
 
-  async commitMessages(jobId: string, numbers: number[]): Promise<Map<number, string>> {
+  async commitMessages(jobId: string, numbers: number[]): Promise<Map<number, CommitShown>> {
     if (numbers.length === 0) return new Map();
     const rows = await this.db
       .selectFrom('builds')
-      .select(['number', 'commit_message'])
+      .select(['number', 'commit_message', 'commit_author'])
       .where('job_id', '=', jobId)
       .where('number', 'in', numbers)
       .execute();
-    return new Map(rows.map((r) => [Number(r.number), r.commit_message]));
+    return new Map(
+      rows.map((r) => [Number(r.number), { message: r.commit_message, author: r.commit_author }]),
+    );
   }
 
   async existingNumbers(jobId: string, numbers: number[]): Promise<Set<number>> {
@@ -569,6 +572,7 @@ export class SqlBuildStore implements BuildStore {
         commit_id: c.commitId,
         commit_time: c.commitTime,
         commit_message: c.commitMessage,
+        commit_author: c.commitAuthor ?? '',
         ...(c.branch && {
           code_branch: sql<string>`case when code_branch = '' then ${c.branch} else code_branch end`,
         }),

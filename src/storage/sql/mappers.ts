@@ -260,6 +260,7 @@ export function buildToRow(b: Build, plan: string | null = null, records?: Recor
     commit_id: b.commitId,
     commit_time: b.commitTime,
     commit_message: b.commitMessage,
+    commit_author: '',
     build_type: b.buildType,
     code_branch: b.codeBranch,
     scm_type: b.scmType,

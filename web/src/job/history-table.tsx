@@ -24,8 +24,8 @@ export function HistoryTable({
 }: {
   jobId: string;
   records: readonly BuildInfoRecord[];
-  /** Each build's commit message, when read. */
-  messages?: ReadonlyMap<number, string>;
+  /** Each build's commit message and author, when read. */
+  messages?: ReadonlyMap<number, { message: string; author: string }>;
 }) {
   return (
     <table className="history-table responsive">
@@ -72,11 +72,7 @@ export function HistoryTable({
               ) : (
                 <code title={r.commit_id}>{shortCommit(r.commit_id)}</code>
               )}
-              {messages?.get(r.number) && (
-                <span className="commit-message" title={messages.get(r.number)}>
-                  {messages.get(r.number)}
-                </span>
-              )}
+              <CommitText commit={messages?.get(r.number)} />
             </td>
             <td data-label="Triggered">
               <time dateTime={new Date(r.start_time).toISOString()}>{formatLocalTime(r.start_time)}</time>
@@ -86,5 +82,24 @@ export function HistoryTable({
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** A commit's message, then its author, each on one line cut with an ellipsis (the whole in a tooltip). */
+function CommitText({ commit }: { commit: { message: string; author: string } | undefined }) {
+  if (!commit) return null;
+  return (
+    <>
+      {commit.message && (
+        <span className="commit-message" title={commit.message}>
+          {commit.message}
+        </span>
+      )}
+      {commit.author && (
+        <span className="commit-author" title={`by ${commit.author}`}>
+          {commit.author}
+        </span>
+      )}
+    </>
   );
 }

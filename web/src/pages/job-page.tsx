@@ -53,12 +53,14 @@ export function JobPage({ jobId }: { jobId: string }) {
   const history = useRecordsPage(client, jobId, spec, page, size, tick);
   const result = history.data?.result;
   const records = result?.job_build_states ?? [];
-  // The page's commit messages (Kiln's own operation: the records API has none), after the rows.
+  // The page's commit messages and authors (Kiln's own operation: the records API has none), after the rows.
   const numbers = records.map((r) => r.number).join(',');
   const messages = useAsync(async () => {
     if (numbers === '') return undefined;
     const res = await quietClient.listCommitMessages({ params: { job_id: jobId }, query: { numbers } });
-    return new Map(res.result.commits.map((c) => [c.build_number, c.commit_message]));
+    return new Map(
+      res.result.commits.map((c) => [c.build_number, { message: c.commit_message, author: c.commit_author }]),
+    );
   }, [quietClient, jobId, numbers]);
   const active = records.filter((r) => !isFinished(statusOf(r.job_running_status, r.state))).length;
   // Charts read again when a build appears or finishes, not on every live refresh.
