@@ -5,6 +5,7 @@ import { fieldErrorsOf } from '../../web/src/api/errors.ts';
 import { dailySeries, durationSeries } from '../../web/src/job/chart-data.ts';
 import { docFromForm, formFromDoc, move, withDefinition } from '../../web/src/job-form/form-model.ts';
 import { parseAnsiLine } from '../../web/src/lib/ansi.ts';
+import { BLOCK_LINES, BlockHeights } from '../../web/src/lib/log-blocks.ts';
 import { LogBuffer, markMatches } from '../../web/src/lib/log-buffer.ts';
 import { logSections, positionOf, shownLines } from '../../web/src/lib/log-sections.ts';
 import { paddedTimeRange } from '../../web/src/job/chart-data.ts';
@@ -325,5 +326,38 @@ describe('chart time ranges', () => {
     expect(paddedTimeRange([1000], 1000, 1000 + 86_400_000, 0)).toEqual([1000 - 3600, 1000 + 3600]);
     expect(paddedTimeRange([86_400], 86_400, 86_400 + 86_400_000, 43_200)).toEqual([43_200, 129_600]);
     expect(paddedTimeRange([0, 100], 0, 100, 10)).toEqual([-10, 110]);
+  });
+});
+
+describe('drawing only the blocks of a long log that are in view', () => {
+  it('guesses the height of blocks not drawn from the lines measured, and keeps each measure', () => {
+    const h = new BlockHeights(18);
+    expect(h.height(0, BLOCK_LINES)).toBe(BLOCK_LINES * 18);
+    expect(h.measure(0, BLOCK_LINES, 4000)).toBe(true); // wrapped lines: 20 px a line
+    expect(h.measure(0, BLOCK_LINES, 4000)).toBe(false);
+    expect(h.linePx()).toBe(20);
+    expect(h.height(0, BLOCK_LINES)).toBe(4000);
+    expect(h.height(5, BLOCK_LINES)).toBe(4000); // guessed
+    // The last block grew since it was measured: its measure no longer holds.
+    expect(h.height(0, BLOCK_LINES - 1)).toBe((BLOCK_LINES - 1) * 20);
+    h.clear();
+    expect(h.linePx()).toBe(18);
+  });
+
+  it('draws the blocks meeting the view and a screen either side, and stands space for the rest', () => {
+    const h = new BlockHeights(10);
+    const count = 100 * BLOCK_LINES + 50; // 101 blocks of 2,000 px (the last 500)
+    expect(h.total(count)).toBe(100 * 2000 + 500);
+    // Scrolled to 50,000 px with a 1,000 px box: 49,000..52,000 px, blocks 24..25.
+    const mid = h.range(count, 50_000, 1_000);
+    expect(mid).toEqual({ from: 24, to: 26, above: 48_000, below: h.total(count) - 52_000 });
+    // At the top and at the end.
+    expect(h.range(count, 0, 1_000)).toMatchObject({ from: 0, to: 1, above: 0 });
+    const end = h.range(count, h.total(count) - 1_000, 1_000);
+    expect(end).toMatchObject({ to: 101, below: 0 });
+    expect(end.above + (end.to - end.from - 1) * 2000 + 500).toBe(h.total(count));
+    // An empty log, and a view past every block (the guesses were too long): the last block.
+    expect(h.range(0, 0, 1_000)).toEqual({ from: 0, to: 0, above: 0, below: 0 });
+    expect(h.range(count, 10_000_000, 1_000)).toMatchObject({ from: 100, to: 101, below: 0 });
   });
 });

@@ -12,13 +12,8 @@ import type { AnsiStyle } from '../lib/ansi.ts';
 import { markMatches, type LogBuffer, type LogLine } from '../lib/log-buffer.ts';
 import { logSections, positionOf, shownLines } from '../lib/log-sections.ts';
 import { formatCount } from '../lib/format.ts';
+import { BLOCK_LINES, BlockHeights } from '../lib/log-blocks.ts';
 import { formatBytes } from '../../../src/domain/artifact-text.ts';
-
-/**
- * Lines drawn at once: the DOM holds a window of the lines read (their end while following), with
- * buttons that move it, so a long log costs what this many lines cost.
- */
-const RENDER_LIMIT = 5000;
 
 function css(style: AnsiStyle): CSSProperties | undefined {
   if (!style.fg && !style.bg && !style.bold && !style.dim && !style.italic && !style.underline)
@@ -145,8 +140,12 @@ export function LogView({
   const [query, setQuery] = useState('');
   const [current, setCurrent] = useState(0);
   const [follow, setFollow] = useState(true);
-  // The line after the window's last one; null: the end, as lines arrive.
-  const [windowEnd, setWindowEnd] = useState<number | null>(null);
+  // Where the box is scrolled and how high it is: only the lines near that are drawn (log-blocks.ts).
+  const [scroll, setScroll] = useState({ top: 0, client: 0 });
+  const heights = useRef(new BlockHeights()).current;
+  const [, setMeasured] = useState(0);
+  // The line a search moved to, to bring into view once its block is drawn.
+  const jump = useRef<number | undefined>(undefined);
   const [loading, setLoading] = useState<'' | 'loading' | 'failed'>('');
   // Steps whose lines are folded to their first line.
   const [collapsed, setCollapsed] = useState<ReadonlySet<number>>(new Set());
@@ -172,7 +171,6 @@ export function LogView({
       await onLoadEarlier();
       // The reader asked for the lines above: show the first of them, and stop following the end.
       setFollow(false);
-      setWindowEnd(RENDER_LIMIT);
       box.current?.scrollTo({ top: 0 });
       setLoading('');
     } catch {
@@ -187,20 +185,51 @@ export function LogView({
     lines.forEach((l, i) => l.text.toLowerCase().includes(q) && out.push(i));
     return out;
   }, [lines, version, query]);
-  // The window is over the lines shown (folded sections leave theirs out): positions in `shown`.
-  const end = windowEnd === null ? count : Math.min(windowEnd, count);
-  const start = Math.max(0, end - RENDER_LIMIT);
-  const moveWindow = (to: number) => {
-    setFollow(false);
-    setWindowEnd(to >= count ? null : Math.max(Math.min(RENDER_LIMIT, count), to));
-  };
   const currentLine = matches.length > 0 ? matches[Math.min(current, matches.length - 1)] : undefined;
 
-  // Before the browser paints: new lines never show with the end out of view for a frame.
+  // The blocks drawn are over the lines shown (folded sections leave theirs out): positions in
+  // `shown`. Folding, or lines read before the first, moves every line to another block.
+  const layout = useRef<{ collapsed: ReadonlySet<number>; first: LogLine | undefined } | undefined>(
+    undefined,
+  );
+  if (layout.current?.collapsed !== collapsed || layout.current.first !== lines[0]) {
+    heights.clear();
+    layout.current = { collapsed, first: lines[0] };
+  }
+  // Following: the end is in view, wherever the box was last scrolled to.
+  const top = follow && query === '' ? Math.max(0, heights.total(count) - scroll.client) : scroll.top;
+  const { from, to, above, below } = heights.range(count, top, scroll.client);
+
+  // Before the browser paints: the blocks drawn are measured (drawing again while a guess was
+  // wrong), and new lines never show with the end out of view for a frame.
   useLayoutEffect(() => {
     const el = box.current;
-    if (el && follow && query === '') el.scrollTop = el.scrollHeight;
-  }, [lines, version, follow, query]);
+    if (!el) return;
+    let changed = false;
+    el.querySelectorAll<HTMLElement>('[data-block]').forEach((b) => {
+      const n = Number(b.dataset.block);
+      changed = heights.measure(n, BlockHeights.linesIn(n, count), b.offsetHeight) || changed;
+    });
+    if (changed) setMeasured((m) => m + 1);
+    if (scroll.client !== el.clientHeight) setScroll({ top: el.scrollTop, client: el.clientHeight });
+    if (follow && query === '') el.scrollTop = el.scrollHeight;
+    const target = jump.current;
+    if (target !== undefined) {
+      const line = el.querySelector(`[data-line="${target + 1}"]`);
+      if (line) {
+        jump.current = undefined;
+        line.scrollIntoView({ block: 'center' });
+      }
+    }
+  });
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const seen = new ResizeObserver(() => setScroll({ top: el.scrollTop, client: el.clientHeight }));
+    seen.observe(el);
+    return () => seen.disconnect();
+  }, []);
 
   useEffect(() => {
     if (currentLine === undefined) return;
@@ -209,10 +238,20 @@ export function LogView({
       (s) => collapsed.has(s.step) && currentLine > s.start && currentLine < s.end,
     );
     if (folding) return toggle(folding.step);
+    const el = box.current;
+    if (!el) return;
+    const line = el.querySelector(`[data-line="${currentLine + 1}"]`);
+    if (line) {
+      line.scrollIntoView({ block: 'center' });
+      return;
+    }
+    // Not drawn: scroll to where its block is; the block is drawn, then the line brought into view.
     const at = shown ? positionOf(shown, currentLine) : currentLine;
-    if (at < start || at >= end) return moveWindow(at + RENDER_LIMIT / 2);
-    box.current?.querySelector(`[data-line="${currentLine + 1}"]`)?.scrollIntoView({ block: 'center' });
-  }, [currentLine, start, end, shown]);
+    const block = Math.floor(at / BLOCK_LINES);
+    jump.current = currentLine;
+    el.scrollTop =
+      heights.top(block, count) + (at - block * BLOCK_LINES) * heights.linePx() - el.clientHeight / 2;
+  }, [currentLine, shown]);
 
   const step = (delta: number) => {
     if (matches.length === 0) return;
@@ -228,8 +267,9 @@ export function LogView({
   const onScroll = () => {
     const el = box.current;
     if (!el) return;
-    // At the box's end follows again, unless the window shown is not the log's end.
-    const atEnd = el.scrollHeight - el.scrollTop - el.clientHeight < 24 && windowEnd === null;
+    setScroll({ top: el.scrollTop, client: el.clientHeight });
+    // At the box's end follows again.
+    const atEnd = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
     if (atEnd !== follow) setFollow(atEnd);
   };
 
@@ -273,7 +313,6 @@ export function LogView({
             checked={follow}
             onChange={(e) => {
               setFollow(e.target.checked);
-              if (e.target.checked) setWindowEnd(null);
             }}
           />{' '}
           Follow the end
@@ -281,8 +320,8 @@ export function LogView({
       </div>
       {skipped > 0 && (
         <p className="note log-skipped" data-testid="log-skipped">
-          This log is long: the first {formatBytes(skipped)} are not shown (search looks through what is
-          shown; Download log has all of it).{' '}
+          This log is long: the first {formatBytes(skipped)} are not shown (search looks through what was
+          read; Download log has all of it).{' '}
           <button
             type="button"
             className="link-button"
@@ -294,11 +333,6 @@ export function LogView({
           {loading === 'failed' && <span role="alert"> The earlier part could not be read.</span>}
         </p>
       )}
-      {start > 0 && (
-        <button type="button" className="link-button" onClick={() => moveWindow(end - RENDER_LIMIT)}>
-          Show {formatCount(Math.min(start, RENDER_LIMIT))} earlier lines ({formatCount(start)} above)
-        </button>
-      )}
       <div
         ref={box}
         className="log-lines"
@@ -309,34 +343,38 @@ export function LogView({
         onScroll={onScroll}
         data-testid={testId}
       >
-        {Array.from({ length: end - start }, (_, k) => {
-          const i = lineAt(start + k);
-          const line = lines[i] as LogLine;
-          const section = headers.get(i);
-          return section ? (
-            <SectionHeader
-              key={i}
-              line={line}
-              n={i + 1}
-              folded={collapsed.has(section.step)}
-              info={sectionInfo?.(section.step)}
-              lineCount={section.end - section.start - 1}
-              onToggle={() => toggle(section.step)}
-            />
-          ) : (
-            <LineView key={i} line={line} n={i + 1} query={query} current={currentLine === i} />
+        {above > 0 && <div style={{ height: above }} aria-hidden="true" />}
+        {Array.from({ length: to - from }, (_, k) => {
+          const block = from + k;
+          const first = block * BLOCK_LINES;
+          return (
+            <div key={block} data-block={block}>
+              {Array.from({ length: BlockHeights.linesIn(block, count) }, (_, j) => {
+                const i = lineAt(first + j);
+                const line = lines[i] as LogLine;
+                const section = headers.get(i);
+                return section ? (
+                  <SectionHeader
+                    key={i}
+                    line={line}
+                    n={i + 1}
+                    folded={collapsed.has(section.step)}
+                    info={sectionInfo?.(section.step)}
+                    lineCount={section.end - section.start - 1}
+                    onToggle={() => toggle(section.step)}
+                  />
+                ) : (
+                  <LineView key={i} line={line} n={i + 1} query={query} current={currentLine === i} />
+                );
+              })}
+            </div>
           );
         })}
+        {below > 0 && <div style={{ height: below }} aria-hidden="true" />}
         {lines.length === 0 && (
           <div className="muted">{live ? 'Waiting for the first lines…' : 'The log is empty.'}</div>
         )}
       </div>
-      {end < lines.length && (
-        <button type="button" className="link-button" onClick={() => moveWindow(end + RENDER_LIMIT)}>
-          Show {formatCount(Math.min(lines.length - end, RENDER_LIMIT))} later lines (
-          {formatCount(lines.length - end)} below; the end follows new lines again)
-        </button>
-      )}
     </div>
   );
 }
