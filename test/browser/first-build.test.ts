@@ -232,14 +232,39 @@ describe("a job's first build", () => {
       const box = el as LogBox;
       box.scrollTop = box.scrollHeight / 2;
     });
+    const drawnNumbers = async () =>
+      (await shownLines()).map((l) => Number(l.slice('long log line '.length)));
     await expect
-      .poll(async () => Number((await shownLines())[0]?.slice('long log line '.length)), { timeout: 5_000 })
-      .toBeGreaterThan(more[more.length - 1] ?? 0);
+      .poll(
+        async () => {
+          const drawn = await drawnNumbers();
+          return (drawn[0] ?? 0) > (more[more.length - 1] ?? 0) && (drawn.at(-1) ?? 0) < 400_000;
+        },
+        { timeout: 5_000 },
+      )
+      .toBe(true);
     const middle = (await shownLines()).map((l) => Number(l.slice('long log line '.length)));
     expect(middle.every((n, i) => i === 0 || n === (middle[i - 1] ?? 0) + 1)).toBe(true);
     expect(middle[middle.length - 1]).toBeLessThan(400_000);
     expect(await log.locator('.log-line').count()).toBeLessThan(1_000);
     await page.screenshot({ path: `${SHOTS}long-log.png` });
+    // A search match far from the view: drawn and brought into view.
+    const far = (more[0] ?? 0) + 10;
+    await page.getByLabel('Search log').fill(`long log line ${far}`);
+    await page.getByLabel('Search log').press('Enter');
+    const current = log.locator('.log-line.current .lt');
+    await expect.poll(() => current.textContent(), { timeout: 5_000 }).toBe(`long log line ${far}`);
+    const inView = await current.evaluate((el: unknown) => {
+      const line = (
+        el as { getBoundingClientRect(): { top: number; bottom: number } }
+      ).getBoundingClientRect();
+      const box = document.querySelector('[data-testid="log"]') as unknown as {
+        getBoundingClientRect(): { top: number; bottom: number };
+      };
+      const b = box.getBoundingClientRect();
+      return line.top >= b.top && line.bottom <= b.bottom;
+    });
+    expect(inView).toBe(true);
   });
 
   it('breaks no Content-Security-Policy rule', () => {
