@@ -209,6 +209,20 @@ export const WebhookResult = Type.Object({
 /** The push webhook of a job (Kiln's own). */
 export const WebhookInfo = Envelope(Type.Object({ url: Type.String(), secret: Type.String() }));
 
+/** Kiln's status badge of a job: on or off, and the image's path (readable without a token when on). */
+export const BadgeInfo = Envelope(
+  Type.Object({
+    enabled: Type.Boolean(),
+    path: Type.String({ description: 'The badge image, /v1/kiln/jobs/{job_id}/badge.svg' }),
+  }),
+);
+export const BadgeUpdate = Type.Object({ enabled: Type.Boolean() });
+export const BadgeImageQuery = Type.Object({
+  branch: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 255, description: "The branch (default: the job's own)" }),
+  ),
+});
+
 /** Kiln's list of a job's latest push deliveries and what came of each. */
 export const WebhookDeliveries = Envelope(
   Type.Object({

@@ -41,8 +41,8 @@ export interface OperationSpec {
   headers?: TSchema;
   /** Success status -> body schema (`null` for an empty or non-JSON body). */
   response: Record<number, TSchema | null>;
-  /** Set when the success body is not JSON (log downloads). */
-  produces?: 'application/octet-stream';
+  /** Set when the success body is not JSON (log downloads, the status badge). */
+  produces?: 'application/octet-stream' | 'image/svg+xml';
 }
 
 const op = <T extends OperationSpec>(spec: T): T => spec;
@@ -1196,6 +1196,37 @@ export const operations = {
     auth: 'none',
     params: JobIdParams,
     response: { 200: builds.WebhookResult, 202: builds.WebhookResult },
+  }),
+  showJobBadge: op({
+    method: 'GET',
+    path: '/v1/kiln/jobs/{job_id}/badge',
+    summary: "Whether the job's status badge is on, and where it is (Kiln)",
+    tag: 'Kiln',
+    auth: 'project',
+    params: JobIdParams,
+    response: { 200: builds.BadgeInfo },
+  }),
+  updateJobBadge: op({
+    method: 'PUT',
+    path: '/v1/kiln/jobs/{job_id}/badge',
+    summary: "Turns the job's status badge on or off (those who may manage its permissions) (Kiln)",
+    tag: 'Kiln',
+    auth: 'project',
+    params: JobIdParams,
+    body: builds.BadgeUpdate,
+    response: { 200: builds.BadgeInfo },
+  }),
+  showJobBadgeImage: op({
+    method: 'GET',
+    path: '/v1/kiln/jobs/{job_id}/badge.svg',
+    summary:
+      "The outcome of the newest build of the job's branch (or ?branch=) as an SVG badge; no token, only when the badge is on (Kiln)",
+    tag: 'Kiln',
+    auth: 'none',
+    params: JobIdParams,
+    query: builds.BadgeImageQuery,
+    response: { 200: null, 304: null },
+    produces: 'image/svg+xml',
   }),
   showJobWebhook: op({
     method: 'GET',

@@ -159,7 +159,7 @@ export class BuildReportService {
 }
 
 /** The branch a job builds (its document's first scm's; '' when it names none): delivery measures count it. */
-function branchOf(job: JobRecord): string {
+export function branchOf(job: JobRecord): string {
   return storedJobDocument(job.config).scms?.[0]?.branch ?? '';
 }
 

@@ -17,6 +17,7 @@ import { JobLimit } from './job-limit.ts';
 import { JobService } from './job-service.ts';
 import { JobGroupService } from './job-group-service.ts';
 import { JobPermissionService } from './job-permission-service.ts';
+import { BadgeService } from './badge-service.ts';
 import { BuildReportService } from './build-report-service.ts';
 import { TestReportService } from './test-report-service.ts';
 import { LogService } from './log-service.ts';
@@ -75,6 +76,7 @@ export interface Engine {
   groups: JobGroupService;
   permissions: JobPermissionService;
   reports: BuildReportService;
+  badges: BadgeService;
   tests: TestReportService;
   bin: RecycleBinService;
   records: RecordsService;
@@ -207,6 +209,7 @@ export function createEngine(deps: EngineDeps): Engine {
     groups: new JobGroupService(deps.storage, deps.clock),
     permissions: new JobPermissionService(deps.storage, deps.clock),
     reports: new BuildReportService(deps.storage, deps.clock, deps.timeZone),
+    badges: new BadgeService(deps.storage, deps.clock),
     tests: new TestReportService(deps.storage, builds, artifacts),
     bin,
     records: new RecordsService(deps.storage, deps.clock, deps.timeZone),

@@ -50,7 +50,11 @@ function completeOperations(doc: OpenApiDocument): OpenApiDocument {
               description: 'The log as a file',
               content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
             }
-          : { description: 'No content' };
+          : spec.produces === 'image/svg+xml' && status === '200'
+            ? { description: 'The badge', content: { 'image/svg+xml': { schema: { type: 'string' } } } }
+            : spec.produces === 'image/svg+xml'
+              ? { description: 'Not modified (If-None-Match matched the ETag)' }
+              : { description: 'No content' };
     }
     responses.default = spec.errorStyle === 'keystone' ? KEYSTONE_ERROR_RESPONSE : ERROR_RESPONSE;
     if (id === 'importBuildRecords') {

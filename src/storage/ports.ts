@@ -262,6 +262,10 @@ export interface RecycledJob {
 export interface JobStore {
   insert(job: JobRecord): Promise<void>;
   findById(id: string): Promise<JobRecord | undefined>;
+  /** True when the job's status badge is on (readable without a token). */
+  badgeEnabled(id: string): Promise<boolean>;
+  /** Turns the job's status badge on or off. */
+  setBadge(id: string, enabled: boolean, now: number): Promise<void>;
   /** The live job of a project with this name (names are unique among a project's live jobs). */
   findByName(projectId: string, name: string): Promise<JobRecord | undefined>;
   /** The job with its project and `userId`'s role in it, in one lookup (every job operation does this). */
@@ -563,6 +567,8 @@ export interface BuildStore {
   existingNumbers(jobId: string, numbers: number[]): Promise<Set<number>>;
   /** The commit messages of these builds of the job (those that have the build). */
   commitMessages(jobId: string, numbers: number[]): Promise<Map<number, CommitShown>>;
+  /** The job's newest build of a branch (its status badge's build). */
+  latestOnBranch(jobId: string, branch: string): Promise<Build | undefined>;
   /** How many builds lie in the window; cost grows with builds per day, not with history. */
   countInWindow(window: BuildWindow | JobsWindow): Promise<number>;
   /** Positions `offset .. offset+limit-1` of the window, newest first (start_time, then number). */

@@ -402,6 +402,13 @@ export interface Database {
   runner_tools: RunnerToolsRow;
   webhook_deliveries: WebhookDeliveryRow;
   webhook_receipts: WebhookReceiptRow;
+  job_badges: JobBadgeRow;
   login_throttles: LoginThrottleRow;
   used_signatures: UsedSignatureRow;
+}
+
+/** A job whose status badge is on (migration 025). */
+export interface JobBadgeRow {
+  job_id: string;
+  enabled_at: number;
 }

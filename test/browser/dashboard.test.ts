@@ -373,6 +373,33 @@ describe('the dashboard', () => {
     await page.locator('.job-webhook').screenshot({ path: `${SHOTS}dashboard-job-webhook.png` });
   });
 
+  it("turns the job's status badge on and shows it with the snippets for a README", async () => {
+    await page.goto(`${server.url}/jobs/${jobId}`);
+    await page.getByText('Status badge', { exact: true }).click();
+    const section = page.locator('.job-badge');
+    await section.getByRole('button', { name: 'Turn on' }).click();
+    await section.getByTestId('badge-snippets').waitFor();
+    const img = section.getByTestId('badge-image');
+    await expect
+      .poll(() => img.evaluate((el: unknown) => (el as { naturalWidth: number }).naturalWidth))
+      .toBeGreaterThan(40);
+    const markdown = await section.getByLabel('Markdown').inputValue();
+    expect(markdown).toBe(
+      `[![build status](${server.url}/v1/kiln/jobs/${jobId}/badge.svg)](${server.url}/jobs/${jobId})`,
+    );
+    expect(await section.getByLabel('HTML').inputValue()).toContain(
+      `src="${server.url}/v1/kiln/jobs/${jobId}/badge.svg"`,
+    );
+    // The image is read without signing in: what a README shows.
+    const svg = await fetch(`${server.url}/v1/kiln/jobs/${jobId}/badge.svg`);
+    expect(svg.status).toBe(200);
+    expect(await svg.text()).toMatch(/aria-label="build: (passing|failing|running)"/);
+    await section.screenshot({ path: `${SHOTS}dashboard-job-badge.png` });
+    await section.getByRole('button', { name: 'Turn off' }).click();
+    await section.getByRole('button', { name: 'Turn on' }).waitFor();
+    expect((await fetch(`${server.url}/v1/kiln/jobs/${jobId}/badge.svg`)).status).toBe(404);
+  });
+
   it('fits a phone-sized screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${server.url}/jobs/${jobId}?size=10`);

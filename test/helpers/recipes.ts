@@ -870,6 +870,34 @@ export const RECIPES: Record<OperationId, Recipe> = {
       };
     },
   },
+  showJobBadge: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/kiln/jobs/${fx.jobId}/badge` }),
+  },
+  updateJobBadge: {
+    names: 'job',
+    needs: 'manage',
+    request: async (fx) => ({
+      method: 'PUT',
+      url: `/v1/kiln/jobs/${fx.jobId}/badge`,
+      payload: { enabled: true },
+    }),
+  },
+  showJobBadgeImage: {
+    names: 'job',
+    needs: 'public',
+    // The image answers only once the badge is on: an owner turns it on first.
+    request: async (fx) => {
+      const on = await fx.kiln.call(fx.adminToken, {
+        method: 'PUT',
+        url: `/v1/kiln/jobs/${fx.jobId}/badge`,
+        payload: { enabled: true },
+      });
+      expect(on.statusCode, on.body).toBe(200);
+      return { method: 'GET', url: `/v1/kiln/jobs/${fx.jobId}/badge.svg` };
+    },
+  },
   showJobWebhook: {
     names: 'job',
     needs: 'write',

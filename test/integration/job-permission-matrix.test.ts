@@ -45,12 +45,14 @@ const NEEDS: Partial<Record<OperationId, JobPermission>> = {
   batchUpdateJobRolePermission: 'manager',
   applyProjectPermission: 'manager',
   moveGroup: 'modify',
+  updateJobBadge: 'manager',
 };
 /** Not job-gated: the bin (project roles), the webhook (its signature), the caller's own permissions. */
 const NOT_GATED = new Set<OperationId>([
   'restoreRecyclingJobs',
   'deleteRecyclingJobs',
   'receiveWebhook',
+  'showJobBadgeImage',
   'showProjectJobPermission',
 ]);
 for (const [id, recipe] of Object.entries(RECIPES) as [OperationId, (typeof RECIPES)[OperationId]][])

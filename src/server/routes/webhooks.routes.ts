@@ -6,8 +6,17 @@ import { ok } from './deps.ts';
 /** Push webhooks and where to point a git host at them. */
 export function webhookHandlers(
   deps: RouteDeps,
-): HandlerGroup<'receiveWebhook' | 'showJobWebhook' | 'rotateJobWebhookSecret' | 'listJobWebhookDeliveries'> {
-  const { webhooks, jobs } = deps.engine;
+): HandlerGroup<
+  | 'receiveWebhook'
+  | 'showJobWebhook'
+  | 'rotateJobWebhookSecret'
+  | 'listJobWebhookDeliveries'
+  | 'showJobBadge'
+  | 'updateJobBadge'
+  | 'showJobBadgeImage'
+> {
+  const { webhooks, jobs, badges } = deps.engine;
+  const badgePath = (jobId: string) => `/v1/kiln/jobs/${jobId}/badge.svg`;
   /** Where the git host must send the job's pushes. */
   const hookUrl = (request: { protocol: string; host: string }, jobId: string) =>
     `${deps.publicUrl ?? `${request.protocol}://${request.host}`}/v1/kiln/webhooks/${jobId}`;
@@ -27,6 +36,22 @@ export function webhookHandlers(
         build_number: outcome.started.number,
         daily_build_number: outcome.started.dailyBuildNumber,
       };
+    },
+    async showJobBadge({ caller, params }) {
+      return ok({ ...(await badges.show(caller, params.job_id)), path: badgePath(params.job_id) });
+    },
+    async updateJobBadge({ caller, params, body }) {
+      return ok({
+        ...(await badges.update(caller, params.job_id, body.enabled)),
+        path: badgePath(params.job_id),
+      });
+    },
+    async showJobBadgeImage({ params, query, request, reply }) {
+      const { svg, etag } = await badges.image(params.job_id, query.branch);
+      // Read again each time it is shown (a build may have ended), answered 304 when unchanged.
+      reply.header('etag', etag).header('cache-control', 'no-cache');
+      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+      return reply.code(200).type('image/svg+xml; charset=utf-8').send(svg);
     },
     async showJobWebhook({ caller, params, request }) {
       return ok({

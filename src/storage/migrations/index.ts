@@ -24,6 +24,7 @@ import { testCases } from './021-test-cases.ts';
 import { insightColumns } from './022-insight-columns.ts';
 import { webhookReceipts } from './023-webhook-receipts.ts';
 import { commitAuthors } from './024-commit-authors.ts';
+import { jobBadges } from './025-job-badges.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -57,6 +58,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '022-insight-columns': insightColumns(dialect),
         '023-webhook-receipts': webhookReceipts(),
         '024-commit-authors': commitAuthors(),
+        '025-job-badges': jobBadges(),
       };
     },
   };

@@ -235,6 +235,19 @@ export class SqlBuildStore implements BuildStore {
     );
   }
 
+  async latestOnBranch(jobId: string, branch: string): Promise<Build | undefined> {
+    // Walks the job's builds newest first (the (job_id, number) key) to the first of the branch.
+    const row = await this.db
+      .selectFrom('builds')
+      .select(BUILD_COLUMNS)
+      .where('job_id', '=', jobId)
+      .where('code_branch', '=', branch)
+      .orderBy('number', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && toBuild(row);
+  }
+
   async existingNumbers(jobId: string, numbers: number[]): Promise<Set<number>> {
     const found = new Set<number>();
     if (numbers.length === 0) return found;

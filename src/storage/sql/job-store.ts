@@ -32,6 +32,25 @@ export class SqlJobStore implements JobStore {
     const row = await this.live().selectAll().where('id', '=', id).executeTakeFirst();
     return row && toJobRecord(row);
   }
+  async badgeEnabled(id: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('job_badges')
+      .select('job_id')
+      .where('job_id', '=', id)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+  async setBadge(id: string, enabled: boolean, now: number): Promise<void> {
+    if (!enabled) {
+      await this.db.deleteFrom('job_badges').where('job_id', '=', id).execute();
+      return;
+    }
+    await this.db
+      .insertInto('job_badges')
+      .values({ job_id: id, enabled_at: now })
+      .onConflict((oc) => oc.column('job_id').doNothing())
+      .execute();
+  }
   async findByName(projectId: string, name: string): Promise<JobRecord | undefined> {
     const row = await this.live()
       .selectAll()
