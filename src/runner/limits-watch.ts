@@ -39,7 +39,6 @@ export function watchLimits(
     busy = true;
     try {
       const processes = sandbox.processes();
-      if (process.env.DEBUG_LIMITS) console.error('LIMITS processes', processes, limits.processes);
       if (processes !== undefined && processes >= limits.processes) {
         done = true;
         onHit({
