@@ -338,6 +338,30 @@ describe('kiln login and kiln jobs, real processes', () => {
     expect(project.stderr).toMatch(/^\d+ jobs counted\.\n$/);
   });
 
+  it("shows a job's status badge and turns it on and off", async () => {
+    const id = await createNamed('badge-cli');
+    const read = (text: string) => YAML.parse(text) as { enabled: string; image: string; markdown: string };
+    const off = await user.run(['jobs', 'badge', id]);
+    expect(off.code, off.stderr).toBe(0);
+    expect(read(off.stdout)).toEqual({
+      enabled: 'no',
+      image: `${server.url}/v1/kiln/jobs/${id}/badge.svg`,
+      markdown: `[![build status](${server.url}/v1/kiln/jobs/${id}/badge.svg)](${server.url}/jobs/${id})`,
+    });
+    expect(off.stderr).toContain('kiln jobs badge JOB --on');
+    expect((await fetch(`${server.url}/v1/kiln/jobs/${id}/badge.svg`)).status).toBe(404);
+    const on = await user.run(['jobs', 'badge', id, '--on']);
+    expect(on).toMatchObject({ code: 0, stderr: '' });
+    expect(read(on.stdout).enabled).toBe('yes');
+    const svg = await fetch(`${server.url}/v1/kiln/jobs/${id}/badge.svg`);
+    expect(svg.status).toBe(200);
+    expect(await svg.text()).toContain('aria-label="build: no builds"');
+    expect(read((await user.run(['jobs', 'badge', id, '--off'])).stdout).enabled).toBe('no');
+    const both = await user.run(['jobs', 'badge', id, '--on', '--off']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--on.*cannot be used with.*--off/);
+  });
+
   it("shows a job's webhook and rotates its secret", async () => {
     const id = await createNamed('hook-cli');
     const read = (text: string) => YAML.parse(text) as { url: string; secret: string };

@@ -180,6 +180,34 @@ function registerWebhookCommand(jobs: Command, ctx: CliContext): void {
   });
 }
 
+function registerBadgeCommand(jobs: Command, ctx: CliContext): void {
+  jobs
+    .command('badge')
+    .description(
+      "Whether the job's status badge is on, its image URL and the Markdown for a README; --on and --off turn it on or off (those who manage the job)",
+    )
+    .argument('<job>', 'job id (32 characters)', parseJobId)
+    .addOption(
+      new Option('--on', 'turn the badge on: its image is then readable without signing in').conflicts('off'),
+    )
+    .option('--off', 'turn the badge off')
+    .action(async (job: string, opts: { on?: boolean; off?: boolean }) => {
+      const client = ctx.client();
+      const params = { params: { job_id: job } };
+      const badge = (
+        opts.on || opts.off
+          ? await client.updateJobBadge({ ...params, body: { enabled: opts.on === true } })
+          : await client.showJobBadge(params)
+      ).result;
+      const base = ctx.url().replace(/\/+$/, '');
+      const image = `${base}${badge.path}`;
+      ctx.out(
+        `enabled: ${badge.enabled ? 'yes' : 'no'}\nimage: ${image}\nmarkdown: "[![build status](${image})](${base}/jobs/${job})"\n`,
+      );
+      if (!badge.enabled) ctx.err('The badge is off: `kiln jobs badge JOB --on` turns it on.\n');
+    });
+}
+
 type Delivery = ResponseOf<'listJobWebhookDeliveries'>['result']['deliveries'][number];
 
 const DELIVERY_COLUMNS: Column<Delivery>[] = [
@@ -266,6 +294,7 @@ export function registerJobs(program: Command, ctx: CliContext): void {
   registerReadCommands(jobs, ctx);
   registerWriteCommands(jobs, ctx);
   registerWebhookCommand(jobs, ctx);
+  registerBadgeCommand(jobs, ctx);
   registerJobHistory(jobs, ctx);
   registerJobPermissions(jobs, ctx);
   registerJobInsights(jobs, ctx);
