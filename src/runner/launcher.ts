@@ -82,8 +82,15 @@ export interface LaunchedProcess {
    * Once it has exited and its stdout is drained: its exit code or signal, and the start of its
    * stderr (or why it could not be started).
    */
-  readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+  readonly closed: Promise<Closed>;
   kill(signal: NodeJS.Signals): void;
+}
+
+/** How a launched process ended: its exit code or signal, and the start of its stderr. */
+export interface Closed {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
 }
 
 interface Pending {
@@ -94,15 +101,11 @@ interface Pending {
 class Launched implements LaunchedProcess {
   pid: number | undefined;
   readonly stdin = new PassThrough();
-  readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+  readonly closed: Promise<Closed>;
   private readonly events = new EventEmitter();
-  private exit: { code: number | null; signal: NodeJS.Signals | null; stderr: string } | undefined;
+  private exit: Closed | undefined;
   private stdoutOpen = true;
-  private resolveClosed!: (value: {
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    stderr: string;
-  }) => void;
+  private resolveClosed!: (value: Closed) => void;
 
   constructor(
     readonly id: number,
