@@ -39,12 +39,21 @@ export function served(row: CatalogueRow): boolean {
   return spec !== undefined && spec.method === row.method && spec.path === row.path;
 }
 
+/** What the notice operations say of their channels (docs/notifications.md). */
+const NOTICE_CHANNELS =
+  "channels DING_TALK, MAIL, MESSAGE and Kiln's SLACK and WEBHOOK (no WECOM); `enable_map` adds Kiln's events `buildFixed` and `buildStillFailing`; `param_config` is a JSON object in a string, shown only to those who may modify the job";
+
 /** Served operations that leave something out, and what. */
 export const PARTLY: Record<string, string> = {
   ListProjectJobs:
     '`search`, `creator_id`, `build_status` and `sort_order` work; `sort_field` is `job_name`, `last_build_time` or `create_time` (CodeArts names none); `favorite=true` (Kiln) keeps the favourites of the caller; `group_path_id` keeps a group and its subgroups, `by_group=true` without it the jobs in no group',
   CheckWebhookUrl:
-    "checks the URL's scheme, host and path against the notice type's chat service (DING_TALK, FEI_SHU, WE_COM, WE_LINK); Kiln sends no chat notices itself",
+    "checks the URL's scheme, host and path against the notice type's chat service (DING_TALK, FEI_SHU, WE_COM, WE_LINK); of these Kiln sends notices to DingTalk only (the DING_TALK channel)",
+  ListNotice: NOTICE_CHANNELS,
+  ShowJobNoticeConfigInfo: NOTICE_CHANNELS,
+  UpdateNotice: `${NOTICE_CHANNELS}; \`use_project_notice\` is accepted and ignored (no project-wide settings); \`send_switch\` "false" turns the channel off`,
+  UpdateNewNoticeNew: `${NOTICE_CHANNELS}; \`use_project_notice\` is accepted and ignored (no project-wide settings); \`send_switch\` "false" turns the channel off`,
+  DisableNotice: 'turns every event of the channel off; its `param_config` stays',
   ShowRecordDetail:
     "`repo_name`, `repo_id`, `err_msg` are empty strings; `parent_record_id` names the BuildFlow's build for a job of a flow ('' otherwise)",
   ShowRecordInfo:

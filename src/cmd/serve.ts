@@ -84,6 +84,8 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   const storage = await openStorage(config, logger);
   const artifactStore = await openArtifactStore(config);
   const metrics = createMetrics();
+  // Links in notifications: the public URL, else the address this server listens at (known later).
+  let listening = '';
   const engine = createEngine({
     storage,
     clock: options.clock ?? systemClock,
@@ -95,6 +97,10 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     artifactMaxBytes: config.artifactMaxBytes,
     recycleBinDays: config.recycleBinDays,
     maxJobsPerProject: config.maxJobsPerProject,
+    notices: {
+      server: config.serverName ?? `${hostname()}-${config.port}`,
+      linkBase: () => config.publicUrl ?? listening,
+    },
     logger,
     ...(options.passwordCost !== undefined && { passwordCost: options.passwordCost }),
   });
@@ -129,6 +135,8 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  listening = url;
 
   runner?.start();
   logger.info(
@@ -142,7 +150,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     'kiln listening',
   );
   return {
-    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    url,
     app,
     engine,
     async close() {

@@ -26,6 +26,7 @@ import { heldRun } from './held-run.ts';
 import type { StoredSecrets } from './stored-secrets.ts';
 import { serverLine } from './trigger.ts';
 import { buildRunner, runnerLabel } from './build-runner.ts';
+import { finishBuild } from './notice-outbox.ts';
 
 /** Dispatch settings. */
 export interface DispatchOptions {
@@ -218,7 +219,8 @@ export class DispatchService {
     const run = await this.held(runnerId, recordId);
     const now = this.clock.now();
     const finished = await this.storage.transaction(async (tx) => {
-      const ok = await tx.builds.finish(
+      const ok = await finishBuild(
+        tx,
         recordId,
         {
           state: result.state,
@@ -306,7 +308,8 @@ export class DispatchService {
     const now = this.clock.now();
     const recordId = run.build.recordId;
     const ended = await this.storage.transaction(async (tx) => {
-      const ok = await tx.builds.finish(
+      const ok = await finishBuild(
+        tx,
         recordId,
         { state: 'FAILURE', finishedAt: now, buildTime: 0, costTime: now - run.build.startTime },
         runnerId,
@@ -357,7 +360,7 @@ export class DispatchService {
         : reason(runnerLabel(await buildRunner(this.storage, run.runnerId).catch(() => undefined)));
     const now = this.clock.now();
     const ended = await this.storage.transaction(async (tx) => {
-      const ok = await tx.builds.finish(recordId, {
+      const ok = await finishBuild(tx, recordId, {
         state: 'ABORTED',
         finishedAt: now,
         buildTime: run.build.runStartedAt === null ? 0 : now - run.build.runStartedAt,

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import type { Clock } from '../domain/clock.ts';
 import { maskedError } from '../domain/log-masking.ts';
@@ -30,6 +31,8 @@ import { Scheduler } from './scheduler.ts';
 import { SecretBox } from './secret-box.ts';
 import { sealPlaintextSecrets, StoredSecrets } from './stored-secrets.ts';
 import { WebhookService } from './webhook-service.ts';
+import { NoticeSender, type NoticeSenderOptions } from './notice-sender.ts';
+import { NoticeService } from './notice-service.ts';
 
 /** What the engine is built from. */
 export interface EngineDeps {
@@ -58,6 +61,8 @@ export interface EngineDeps {
   maxJobsPerProject?: number;
   /** Build logs are cut at this many bytes (default 100 MB). */
   logMaxBytes?: number;
+  /** How notifications are sent: this server's name, the dashboard's address for links, retries, mail. */
+  notices?: Partial<NoticeSenderOptions>;
   /** Where background loops report failures (each one; the logger gets each outage once). */
   onError?: (error: unknown, context: string) => void;
   /**
@@ -91,6 +96,9 @@ export interface Engine {
   logs: LogService;
   scheduler: Scheduler;
   webhooks: WebhookService;
+  notices: NoticeService;
+  /** Delivers the notification outbox (started with the engine). */
+  noticeSender: NoticeSender;
   events: BuildEvents;
   clock: Clock;
   timeZone: string;
@@ -122,7 +130,11 @@ export const LOOPS = {
   leaseSweepMs: 2_000,
   tokenPurgeMs: 3_600_000,
   deliveryPurgeMs: 3_600_000,
+  noticeSendMs: 1_000,
 } as const;
+
+/** Ended notifications (and their attempts) are kept this long for the delivery history. */
+export const NOTIFICATION_KEEP_MS = 30 * 24 * 3600_000;
 
 /** Wires the services over one storage. */
 export function createEngine(deps: EngineDeps): Engine {
@@ -166,6 +178,16 @@ export function createEngine(deps: EngineDeps): Engine {
   const scheduler = new Scheduler(deps.storage, deps.clock, deps.timeZone, events, stored, log);
   const webhooks = new WebhookService(deps.storage, secrets, builds, deps.clock, log);
   const jobLimit = new JobLimit(deps.maxJobsPerProject ?? 0);
+  const linkBase = deps.notices?.linkBase ?? (() => '');
+  const noticeSender = new NoticeSender(
+    deps.storage,
+    deps.clock,
+    secrets,
+    { server: `${hostname()}:${process.pid}`, ...deps.notices, linkBase },
+    log.child({ component: 'notices' }),
+  );
+  // A build that ends here is told at once; other events wait for the next second's round.
+  events.onFinish(() => noticeSender.kick());
   const bin = new RecycleBinService(
     deps.storage,
     deps.clock,
@@ -224,6 +246,8 @@ export function createEngine(deps: EngineDeps): Engine {
     logs: new LogService(deps.storage, builds, events),
     scheduler,
     webhooks,
+    notices: new NoticeService(deps.storage, deps.clock, secrets, noticeSender, linkBase),
+    noticeSender,
     events,
     clock: deps.clock,
     timeZone: deps.timeZone,
@@ -239,6 +263,10 @@ export function createEngine(deps: EngineDeps): Engine {
       every(PURGE_SWEEP_MS, 'deleting jobs from the recycle bin', () => bin.sweep());
       every(LOOPS.tokenPurgeMs, 'purging expired tokens', () => auth.purgeExpired());
       every(LOOPS.deliveryPurgeMs, 'purging old webhook deliveries', () => webhooks.purgeDeliveries());
+      every(LOOPS.noticeSendMs, 'sending notifications', () => noticeSender.tick());
+      every(LOOPS.deliveryPurgeMs, 'purging old notifications', () =>
+        deps.storage.notices.purgeEnded(deps.clock.now() - NOTIFICATION_KEEP_MS),
+      );
       every(LOOPS.tokenPurgeMs, 'purging used AK/SK signatures', () => accessKeys.purgeUsedSignatures());
       // Bytes a crash left without a row, and uploads nobody finished: at start, then hourly.
       artifacts.sweep().catch((e: unknown) => onError(e, 'sweeping artifact bytes'));
@@ -249,6 +277,7 @@ export function createEngine(deps: EngineDeps): Engine {
     async stop() {
       for (const t of timers.splice(0)) clearInterval(t);
       await retention.stop();
+      await noticeSender.stop();
       await events.stop();
     },
   };

@@ -13,6 +13,7 @@ import type { BuildEvents } from './build-events.ts';
 import { abortQueued } from './stopping.ts';
 import type { StoredSecrets } from './stored-secrets.ts';
 import { newBuildNumbers, serverLine } from './trigger.ts';
+import { finishBuild } from './notice-outbox.ts';
 
 /** How often open flows are looked at without an event (a crash, another server's child). */
 export const FLOW_SWEEP_MS = 2_000;
@@ -216,7 +217,7 @@ export class FlowService {
     const now = this.clock.now();
     for (const { recordId, reason } of step.skip) {
       const skipped = await this.storage.transaction(async (tx) => {
-        const ok = await tx.builds.finish(recordId, {
+        const ok = await finishBuild(tx, recordId, {
           state: 'ABORTED',
           finishedAt: now,
           buildTime: 0,
@@ -244,7 +245,7 @@ export class FlowService {
     if (step.done) {
       const state = step.done;
       const ended = await this.storage.transaction(async (tx) => {
-        const ok = await tx.builds.finish(parentId, {
+        const ok = await finishBuild(tx, parentId, {
           state,
           finishedAt: now,
           buildTime: now - (parent.build.runStartedAt ?? now),

@@ -17,6 +17,7 @@ import { parseJobDocument, type JobConfig } from '../domain/job-document.ts';
 import { parameterSpec } from '../domain/job-parameters.ts';
 import { DEFAULT_PARAMETERS } from '../domain/parameter-kinds.ts';
 import { noticeWebhookProblem } from '../domain/notice-webhooks.ts';
+import { noticeJobChange } from './notice-outbox.ts';
 import { maskRepositoryCredentials, restoreRepositoryCredentials } from '../domain/job-secrets.ts';
 import type { Role } from '../domain/roles.ts';
 import type { PermissionSet } from '../domain/job-permissions.ts';
@@ -137,7 +138,7 @@ export class JobService {
         const groupId = await groupForJob(tx, job.projectId, input.group_id);
         if (groupId !== undefined) job = { ...job, groupId };
         await tx.jobs.insert(job);
-        await this.recordChange(tx, caller, job.id, 'CREATE', job.config, now);
+        await this.recordChange(tx, caller, job, 'CREATE', job.config, now);
         await this.scheduler.track(tx, job.id, toJobSpec(config), now);
       });
     } catch (error) {
@@ -166,7 +167,7 @@ export class JobService {
           await tx.jobs.setGroup(job.projectId, [job.id], groupId ?? null);
         }
         await tx.jobs.updateConfig(job.id, config.job_name, text, now);
-        await this.recordChange(tx, caller, job.id, 'UPDATE', text, now);
+        await this.recordChange(tx, caller, { ...job, name: config.job_name }, 'UPDATE', text, now);
         await this.scheduler.track(tx, job.id, toJobSpec(config), now);
       });
     } catch (error) {
@@ -298,7 +299,7 @@ export class JobService {
       const ended = { aborted: [] as string[], stopping: [] as string[] };
       for (const job of jobs) {
         await tx.jobs.markDeleted(job.id, caller.user.id, now);
-        await this.recordChange(tx, caller, job.id, 'DELETE', job.config, now);
+        await this.recordChange(tx, caller, job, 'DELETE', job.config, now);
         await tx.schedules.retain(job.id, []);
         for (const build of await tx.builds.listActive(job.id)) {
           if (await abortQueued(tx, build, now, reason)) ended.aborted.push(build.recordId);
@@ -317,20 +318,24 @@ export class JobService {
     const now = this.clock.now();
     await this.storage.transaction(async (tx) => {
       await tx.jobs.setDisabled(job.id, disabled, disabled ? reason : '', now);
-      await this.recordChange(tx, caller, job.id, disabled ? 'DISABLE' : 'ENABLE', job.config, now);
+      await this.recordChange(tx, caller, job, disabled ? 'DISABLE' : 'ENABLE', job.config, now);
     });
   }
 
-  /** Keeps a change in the job's history (run it in the change's transaction, after its write). */
-  private recordChange(
+  /**
+   * Keeps a change in the job's history and writes the notifications it causes (run it in the
+   * change's transaction, after its write; `job` as it is after the change).
+   */
+  private async recordChange(
     tx: Stores,
     caller: Principal,
-    jobId: string,
+    job: JobRecord,
     change: JobChange,
     config: string,
     now: number,
-  ) {
-    return tx.jobVersions.add({ jobId, change, userId: caller.user.id, config, createdAt: now });
+  ): Promise<void> {
+    await tx.jobVersions.add({ jobId: job.id, change, userId: caller.user.id, config, createdAt: now });
+    await noticeJobChange(tx, job, change, caller.user.name, now);
   }
 
   /** AddFavouriteTask / RemoverFavouriteTask: anyone who may read the job. */

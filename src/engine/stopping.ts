@@ -1,6 +1,7 @@
 import type { Build } from '../domain/build.ts';
 import type { Stores } from '../storage/ports.ts';
 import { serverLine } from './trigger.ts';
+import { finishBuild } from './notice-outbox.ts';
 
 /**
  * Ends a build that no runner has taken yet: off the queue, ABORTED, with a log line saying why.
@@ -9,7 +10,7 @@ import { serverLine } from './trigger.ts';
  */
 export async function abortQueued(tx: Stores, build: Build, now: number, reason: string): Promise<boolean> {
   if (!(await tx.queue.remove(build.recordId))) return false;
-  await tx.builds.finish(build.recordId, {
+  await finishBuild(tx, build.recordId, {
     state: 'ABORTED',
     finishedAt: now,
     buildTime: 0,

@@ -10,6 +10,7 @@ import type { Role } from '../domain/roles.ts';
 import type { RecordFilter } from '../domain/record-filter.ts';
 import type { InsightColumns, StageTime } from '../domain/insights.ts';
 import type { PermissionRole, PermissionSet } from '../domain/job-permissions.ts';
+import type { NoticeEvent, NoticeSetting, SentType } from '../domain/notices.ts';
 import type { SqlDialectName } from './sql/dialect.ts';
 
 /**
@@ -567,6 +568,8 @@ export interface BuildStore {
   existingNumbers(jobId: string, numbers: number[]): Promise<Set<number>>;
   /** The commit messages of these builds of the job (those that have the build). */
   commitMessages(jobId: string, numbers: number[]): Promise<Map<number, CommitShown>>;
+  /** The outcome of the job's latest build numbered below `number` that ended SUCCESS, FAILURE or timeout. */
+  previousOutcome(jobId: string, number: number): Promise<BuildState | undefined>;
   /** The job's newest build of a branch (its status badge's build). */
   latestOnBranch(jobId: string, branch: string): Promise<Build | undefined>;
   /** How many builds lie in the window; cost grows with builds per day, not with history. */
@@ -971,6 +974,107 @@ export interface Notifier {
 }
 
 /** Everything a use case can touch, bound to one connection or transaction. */
+/** A job's settings of one notice channel (domain/notices.ts), its param_config sealed. */
+export interface NoticeSettingRecord extends NoticeSetting {
+  jobId: string;
+  paramConfigEnc: string | null;
+  updatedAt: number;
+}
+
+/** Where a notification is: waiting for (another) attempt, delivered, or given up. */
+export type NotificationState = 'pending' | 'delivered' | 'failed';
+
+/** A notification in the outbox. */
+export interface NotificationRecord {
+  id: string;
+  jobId: string;
+  channel: SentType;
+  event: NoticeEvent;
+  /** NoticePayload as JSON. */
+  payload: string;
+  state: NotificationState;
+  /** Attempts started (a claim counts one). */
+  attempts: number;
+  createdAt: number;
+  /** When the next attempt is due (pending ones). */
+  nextAt: number;
+  endedAt: number | null;
+  lastError: string;
+}
+
+/** One attempt to deliver a notification. */
+export interface NotificationAttempt {
+  notificationId: string;
+  attempt: number;
+  at: number;
+  ok: boolean;
+  /** The receiver's HTTP status, when it answered. */
+  statusCode: number | null;
+  /** Why it failed ('' when it did not). */
+  error: string;
+  durationMs: number;
+  /** The server that made it. */
+  server: string;
+}
+
+/** A notification in a user's Kiln inbox (the MESSAGE channel). */
+export interface InboxMessage {
+  id: string;
+  userId: string;
+  jobId: string;
+  event: NoticeEvent;
+  payload: string;
+  createdAt: number;
+  readAt: number | null;
+}
+
+/** Notice settings, the outbox, delivery attempts, the inbox and job watchers (migration 026). */
+export interface NoticeStore {
+  /** The job's channel settings that were ever set. */
+  settings(jobId: string): Promise<NoticeSettingRecord[]>;
+  /** Sets one channel's settings. */
+  putSetting(setting: NoticeSettingRecord): Promise<void>;
+  /** Users who asked to hear of the job. */
+  watchers(jobId: string): Promise<string[]>;
+  isWatching(jobId: string, userId: string): Promise<boolean>;
+  setWatching(jobId: string, userId: string, watching: boolean, now: number): Promise<void>;
+  /** Puts notifications in the outbox (run it in the transaction of their event). */
+  enqueue(notifications: NotificationRecord[]): Promise<void>;
+  /** Puts messages in users' inboxes (run it in the transaction of their event). */
+  addToInbox(messages: InboxMessage[]): Promise<void>;
+  /**
+   * Claims up to `limit` notifications due at `now` for `server` until `leaseUntil`, counting an
+   * attempt on each: one statement, and on PostgreSQL rows another server is claiming are
+   * skipped, so each is claimed by one server. A claim that ran out (its server died) is due again.
+   */
+  claimDue(now: number, server: string, leaseUntil: number, limit: number): Promise<NotificationRecord[]>;
+  /**
+   * Records an attempt and where it left the notification (`pending` with its next time, or
+   * ended), releasing the claim; false (nothing written) when `server` no longer holds it.
+   */
+  recordAttempt(
+    attempt: NotificationAttempt,
+    next: { state: NotificationState; nextAt: number; lastError: string },
+  ): Promise<boolean>;
+  /** A page of the job's notifications, the newest first, with how many there are. */
+  listByJob(
+    jobId: string,
+    limit: number,
+    offset: number,
+  ): Promise<{ items: NotificationRecord[]; total: number }>;
+  /** The attempts of these notifications, oldest first. */
+  attempts(notificationIds: readonly string[]): Promise<NotificationAttempt[]>;
+  /** A page of the user's inbox, the newest first, with how many there are and how many are unread. */
+  inbox(
+    userId: string,
+    page: { unreadOnly: boolean; limit: number; offset: number },
+  ): Promise<{ items: InboxMessage[]; total: number; unread: number }>;
+  /** Marks the user's messages read (all of them when `ids` is undefined); returns how many changed. */
+  markRead(userId: string, ids: readonly string[] | undefined, now: number): Promise<number>;
+  /** Deletes notifications that ended before `before`, with their attempts; returns how many. */
+  purgeEnded(before: number): Promise<number>;
+}
+
 export interface Stores {
   domains: DomainStore;
   users: UserStore;
@@ -993,6 +1097,7 @@ export interface Stores {
   schedules: ScheduleStore;
   runners: RunnerStore;
   webhookDeliveries: WebhookDeliveryStore;
+  notices: NoticeStore;
   loginThrottles: LoginThrottleStore;
   usedSignatures: UsedSignatureStore;
 }

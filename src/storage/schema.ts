@@ -403,6 +403,11 @@ export interface Database {
   webhook_deliveries: WebhookDeliveryRow;
   webhook_receipts: WebhookReceiptRow;
   job_badges: JobBadgeRow;
+  job_notices: JobNoticeRow;
+  notifications: NotificationRow;
+  notification_attempts: NotificationAttemptRow;
+  inbox_messages: InboxMessageRow;
+  job_watchers: JobWatcherRow;
   login_throttles: LoginThrottleRow;
   used_signatures: UsedSignatureRow;
 }
@@ -411,4 +416,63 @@ export interface Database {
 export interface JobBadgeRow {
   job_id: string;
   enabled_at: number;
+}
+
+/** A job's settings of one notice channel (migration 026). */
+export interface JobNoticeRow {
+  job_id: string;
+  notice_type: string;
+  /** JSON array of the event names it is sent for. */
+  events: string;
+  only_on_change: number;
+  /** The sealed `param_config` (SecretBox), or null when none was given. */
+  param_config_enc: string | null;
+  updated_at: number;
+}
+
+/** A notification in the outbox (migration 026). */
+export interface NotificationRow {
+  id: string;
+  job_id: string;
+  channel: string;
+  event: string;
+  payload: string;
+  state: string;
+  attempts: number;
+  created_at: number;
+  next_at: number;
+  claimed_by: string | null;
+  claimed_until: number | null;
+  ended_at: number | null;
+  last_error: string;
+}
+
+/** One attempt to deliver a notification. */
+export interface NotificationAttemptRow {
+  notification_id: string;
+  attempt: number;
+  at: number;
+  ok: number;
+  status_code: number | null;
+  error: string;
+  duration_ms: number;
+  server: string;
+}
+
+/** A notification in a user's Kiln inbox (the MESSAGE channel). */
+export interface InboxMessageRow {
+  id: string;
+  user_id: string;
+  job_id: string;
+  event: string;
+  payload: string;
+  created_at: number;
+  read_at: number | null;
+}
+
+/** A user who asked to be notified of a job. */
+export interface JobWatcherRow {
+  job_id: string;
+  user_id: string;
+  created_at: number;
 }

@@ -1,3 +1,4 @@
+import type { NoticeSenderOptions } from '../../src/engine/notice-sender.ts';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -92,6 +93,8 @@ export interface TestKilnOptions {
   artifactMaxBytes?: number;
   /** Artifact bytes go to this store instead of a directory of the test's own. */
   artifactBlobs?: ArtifactBlobStore;
+  /** How the engine sends notifications (its defaults when unset; links to http://kiln.test). */
+  notices?: Partial<NoticeSenderOptions>;
 }
 
 /** Starts an in-process Kiln on a fresh database. */
@@ -144,6 +147,7 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
     ...(options.maxJobsPerProject !== undefined && { maxJobsPerProject: options.maxJobsPerProject }),
     ...(options.passwordWork && { passwordWork: options.passwordWork }),
     ...(options.logger && { logger: options.logger }),
+    notices: { linkBase: () => 'http://kiln.test', ...options.notices },
   });
   await engine.directory.bootstrap(ADMIN_PASSWORD);
   const app = await createApp({

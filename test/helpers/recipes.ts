@@ -870,6 +870,80 @@ export const RECIPES: Record<OperationId, Recipe> = {
       };
     },
   },
+  listNotice: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v3/jobs/notice/${fx.jobId}/query` }),
+  },
+  updateNotice: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({
+      method: 'POST',
+      url: `/v3/jobs/notice/${fx.jobId}/update`,
+      payload: { notice_type: 'MESSAGE', enabled_event_type_names: ['buildJobFail'] },
+    }),
+  },
+  disableNotice: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({
+      method: 'POST',
+      url: `/v3/jobs/notice/${fx.jobId}/disable?notice_type=MAIL`,
+    }),
+  },
+  showJobNoticeConfigInfo: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/job/${fx.jobId}/notice` }),
+  },
+  updateNewNoticeNew: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({
+      method: 'PUT',
+      url: `/v1/job/${fx.jobId}/notice`,
+      payload: { notice_type: 'MESSAGE', enabled_event_type_names: ['buildJobFail'] },
+    }),
+  },
+  listJobNotifications: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/kiln/jobs/${fx.jobId}/notifications` }),
+  },
+  testJobNotice: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({
+      method: 'POST',
+      url: `/v1/kiln/jobs/${fx.jobId}/notice/test`,
+      payload: { notice_type: 'MESSAGE' },
+    }),
+  },
+  showJobWatch: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/kiln/jobs/${fx.jobId}/watch` }),
+  },
+  updateJobWatch: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({
+      method: 'PUT',
+      url: `/v1/kiln/jobs/${fx.jobId}/watch`,
+      payload: { watching: true },
+    }),
+  },
+  listInbox: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v1/kiln/inbox' }),
+  },
+  markInboxRead: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'POST', url: '/v1/kiln/inbox/read', payload: {} }),
+  },
   showJobBadge: {
     names: 'job',
     needs: 'read',

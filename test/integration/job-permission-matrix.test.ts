@@ -46,6 +46,10 @@ const NEEDS: Partial<Record<OperationId, JobPermission>> = {
   applyProjectPermission: 'manager',
   moveGroup: 'modify',
   updateJobBadge: 'manager',
+  updateNotice: 'modify',
+  disableNotice: 'modify',
+  updateNewNoticeNew: 'modify',
+  testJobNotice: 'modify',
 };
 /** Not job-gated: the bin (project roles), the webhook (its signature), the caller's own permissions. */
 const NOT_GATED = new Set<OperationId>([

@@ -23,6 +23,7 @@ import { recordHandlers } from './records.routes.ts';
 import { recycleBinHandlers } from './recycle-bin.routes.ts';
 import { runnerHandlers } from './runners.routes.ts';
 import { webhookHandlers } from './webhooks.routes.ts';
+import { noticeHandlers } from './notices.routes.ts';
 
 /** Every operation's handler; the type makes a missing one a compile error. */
 export function handlers(deps: RouteDeps): Handlers {
@@ -47,6 +48,7 @@ export function handlers(deps: RouteDeps): Handlers {
     ...artifactHandlers(deps),
     ...flowHandlers(deps),
     ...webhookHandlers(deps),
+    ...noticeHandlers(deps),
     ...adminHandlers(deps),
     ...runnerHandlers(deps),
     ...accessKeyHandlers(deps),

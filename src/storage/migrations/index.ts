@@ -25,6 +25,7 @@ import { insightColumns } from './022-insight-columns.ts';
 import { webhookReceipts } from './023-webhook-receipts.ts';
 import { commitAuthors } from './024-commit-authors.ts';
 import { jobBadges } from './025-job-badges.ts';
+import { notifications } from './026-notifications.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -59,6 +60,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '023-webhook-receipts': webhookReceipts(),
         '024-commit-authors': commitAuthors(),
         '025-job-badges': jobBadges(),
+        '026-notifications': notifications(),
       };
     },
   };

@@ -397,6 +397,15 @@ export class SqlBuildStore implements BuildStore {
       : pageAt(this.db, w, at, limit);
   }
 
+  async previousOutcome(jobId: string, number: number): Promise<BuildState | undefined> {
+    const { rows } = await sql<{ state: BuildState }>`
+      select state from builds
+      where job_id = ${jobId} and number < ${number}
+        and state in (${sql.join(COUNTED_STATES.map((st) => sql.lit(st)))})
+      order by number desc limit 1`.execute(this.db);
+    return rows[0]?.state;
+  }
+
   async latestCountedStates(jobId: string, limit: number): Promise<BuildState[]> {
     // Literal states (not bound parameters) so the planner can prove the partial index applies.
     const { rows } = await sql<{ state: BuildState }>`

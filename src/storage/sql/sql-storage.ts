@@ -30,6 +30,7 @@ import { SqlStepStore } from './step-store.ts';
 import { SqlBuildScriptStore } from './script-store.ts';
 import { SqlTestCaseStore } from './test-case-store.ts';
 import { SqlWebhookDeliveryStore } from './webhook-delivery-store.ts';
+import { SqlNoticeStore } from './notice-store.ts';
 
 /** Dialect differences the shared stores need to know about. */
 export interface SqlFlavour {
@@ -71,6 +72,7 @@ export function sqlStores(db: Kysely<Database>, flavour: SqlFlavour): Stores {
     schedules: new SqlScheduleStore(db),
     runners: new SqlRunnerStore(db),
     webhookDeliveries: new SqlWebhookDeliveryStore(db),
+    notices: new SqlNoticeStore(db, flavour.skipLocked),
     loginThrottles: new SqlLoginThrottleStore(db),
     usedSignatures: new SqlUsedSignatureStore(db),
   };
@@ -116,6 +118,7 @@ export class SqlStorage implements Storage {
   readonly schedules;
   readonly runners;
   readonly webhookDeliveries;
+  readonly notices;
   readonly loginThrottles;
   readonly usedSignatures;
 
@@ -148,6 +151,7 @@ export class SqlStorage implements Storage {
     this.schedules = stores.schedules;
     this.runners = stores.runners;
     this.webhookDeliveries = stores.webhookDeliveries;
+    this.notices = stores.notices;
     this.loginThrottles = stores.loginThrottles;
     this.usedSignatures = stores.usedSignatures;
   }

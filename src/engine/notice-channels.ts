@@ -1,0 +1,106 @@
+import {
+  dingTalkBody,
+  dingTalkSignedUrl,
+  slackBody,
+  webhookBody,
+  webhookSignature,
+} from '../domain/notice-messages.ts';
+import type { NoticePayload, ParamConfig, SentType } from '../domain/notices.ts';
+
+/** What one attempt to deliver came to. */
+export interface Delivery {
+  ok: boolean;
+  /** The receiver's HTTP status, when it answered. */
+  statusCode: number | null;
+  /** Why it failed ('' when it did not): the status and the start of the answer, or the network error. */
+  error: string;
+}
+
+/** What a channel needs to send one notification. */
+export interface Sending {
+  channel: SentType;
+  config: ParamConfig;
+  /** The notification's id: receivers may drop a delivery they already had (X-Kiln-Delivery). */
+  id: string;
+  payload: NoticePayload;
+  /** The build's (or job's) page in the dashboard. */
+  link: string;
+  now: number;
+  timeoutMs: number;
+}
+
+/** Sends mail (NoticeMailer); absent when no SMTP server is configured. */
+export type MailSend = (s: Sending) => Promise<Delivery>;
+
+const USER_AGENT = 'Kiln-Notifier';
+
+/** One attempt over the channel's protocol. Never throws: a failure is a Delivery that is not ok. */
+export async function deliver(s: Sending, mail: MailSend | undefined): Promise<Delivery> {
+  if (s.channel === 'MAIL')
+    return mail
+      ? mail(s)
+      : { ok: false, statusCode: null, error: 'no SMTP server is configured (KILN_SMTP_HOST)' };
+  const url = s.config.webhook_url;
+  if (url === undefined)
+    return { ok: false, statusCode: null, error: `the job's ${s.channel} notice has no webhook_url` };
+  if (s.channel === 'WEBHOOK') {
+    const body = webhookBody(s.id, s.payload, s.link);
+    const headers: Record<string, string> = { 'x-kiln-event': s.payload.event, 'x-kiln-delivery': s.id };
+    if (s.config.secret) headers['x-kiln-signature-256'] = webhookSignature(s.config.secret, body);
+    return post(url, body, headers, s.timeoutMs, () => undefined);
+  }
+  if (s.channel === 'SLACK') return post(url, slackBody(s.payload, s.link), {}, s.timeoutMs, () => undefined);
+  const target = s.config.secret ? dingTalkSignedUrl(url, s.config.secret, s.now) : url;
+  return post(target, dingTalkBody(s.payload, s.link), {}, s.timeoutMs, dingTalkRefusal);
+}
+
+/** DingTalk answers 200 with `{"errcode": n, "errmsg": ...}`; anything but 0 is a refusal. */
+function dingTalkRefusal(answer: string): string | undefined {
+  try {
+    const parsed = JSON.parse(answer) as { errcode?: unknown; errmsg?: unknown };
+    if (parsed.errcode === undefined || parsed.errcode === 0) return undefined;
+    return `DingTalk refused it: errcode ${String(parsed.errcode)} ${String(parsed.errmsg ?? '')}`.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+async function post(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  refusal: (answer: string) => string | undefined,
+): Promise<Delivery> {
+  try {
+    // No redirects: a receiver that moved answers 3xx, which is an error the owner sees.
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...headers },
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const answer = (await res.text()).slice(0, 2000);
+    if (res.status < 200 || res.status > 299)
+      return {
+        ok: false,
+        statusCode: res.status,
+        error: `HTTP ${res.status}: ${answer.slice(0, 200)}`.trim(),
+      };
+    const refused = refusal(answer);
+    return refused
+      ? { ok: false, statusCode: res.status, error: refused }
+      : { ok: true, statusCode: res.status, error: '' };
+  } catch (e) {
+    return { ok: false, statusCode: null, error: networkError(e, timeoutMs) };
+  }
+}
+
+function networkError(e: unknown, timeoutMs: number): string {
+  if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError'))
+    return `no answer within ${timeoutMs} ms`;
+  const cause = e instanceof Error ? (e.cause as { code?: string; message?: string } | undefined) : undefined;
+  if (cause?.code) return `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
+  return e instanceof Error ? e.message : String(e);
+}

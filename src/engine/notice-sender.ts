@@ -1,0 +1,182 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../domain/clock.ts';
+import { noticeLink } from '../domain/notice-messages.ts';
+import { NOTICE_DEADLINE_MS, retryDelay, type NoticePayload, type ParamConfig } from '../domain/notices.ts';
+import type { NotificationRecord, NotificationState, Storage } from '../storage/ports.ts';
+import { deliver, type Delivery, type MailSend } from './notice-channels.ts';
+import type { SecretBox } from './secret-box.ts';
+
+/** How the sender retries; the defaults suit a receiver that is down for minutes or hours. */
+export interface NoticeSenderOptions {
+  /** Names this server in the attempts it records (and in its claims). */
+  server: string;
+  /** The dashboard's address, for the links in messages. */
+  linkBase: () => string;
+  /** First wait after a failed attempt (doubles each time, with jitter). Default 2 s. */
+  retryBaseMs?: number;
+  /** Longest wait between attempts. Default 5 min. */
+  retryCapMs?: number;
+  /** How long after its event a notification is given up. Default 24 h. */
+  deadlineMs?: number;
+  /** How long one attempt may take. Default 10 s. */
+  attemptTimeoutMs?: number;
+  mail?: MailSend | undefined;
+  /** For tests of the jitter; Math.random by default. */
+  random?: () => number;
+}
+
+/** Notifications claimed at a time (they are sent concurrently). */
+const BATCH = 20;
+
+/**
+ * Delivers the outbox (notice-outbox.ts): claims due notifications for a lease longer than an
+ * attempt can take, sends each over its channel with the job's current settings, and records the
+ * attempt with where it leaves the notification: delivered, due again after a backoff with jitter,
+ * or given up past the deadline. A server that dies mid-delivery leaves its claims to run out;
+ * another server (or this one, restarted) sends them again, so a receiver may see a delivery twice
+ * then, with the same X-Kiln-Delivery id. Several servers claim different rows (NoticeStore.claimDue).
+ *
+ * It runs every second and at once when a build ends (`kick`), so a notification leaves within
+ * milliseconds of its event on the server where the event happened.
+ */
+export class NoticeSender {
+  private running: Promise<void> | undefined;
+  private failure: unknown;
+  private again = false;
+  private stopped = false;
+  private readonly baseMs: number;
+  private readonly capMs: number;
+  private readonly deadlineMs: number;
+  private readonly timeoutMs: number;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+    private readonly secrets: SecretBox,
+    private readonly options: NoticeSenderOptions,
+    private readonly logger: Logger,
+  ) {
+    this.baseMs = options.retryBaseMs ?? 2_000;
+    this.capMs = options.retryCapMs ?? 300_000;
+    this.deadlineMs = options.deadlineMs ?? NOTICE_DEADLINE_MS;
+    this.timeoutMs = options.attemptTimeoutMs ?? 10_000;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Sends what is due now (again, if a round is already running). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.rounds()
+      .catch((e: unknown) => {
+        this.failure = e; // the next tick reports it (the engine's loop logs an outage once)
+      })
+      .finally(() => {
+        this.running = undefined;
+      });
+  }
+
+  /** One pass of the loop; resolves when nothing due is left unsent, rejects when the store failed. */
+  async tick(): Promise<void> {
+    this.kick();
+    await this.running;
+    const failure = this.failure;
+    this.failure = undefined;
+    if (failure !== undefined) throw failure;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.running;
+  }
+
+  private async rounds(): Promise<void> {
+    do {
+      this.again = false;
+      while (!this.stopped && (await this.round()) === BATCH);
+    } while (this.again && !this.stopped);
+  }
+
+  /** Claims a batch and sends it; returns how many it claimed. */
+  private async round(): Promise<number> {
+    const now = this.clock.now();
+    const lease = now + this.timeoutMs * 3 + 5_000;
+    const claimed = await this.storage.notices.claimDue(now, this.options.server, lease, BATCH);
+    await Promise.all(claimed.map((n) => this.send(n)));
+    return claimed.length;
+  }
+
+  private async send(n: NotificationRecord): Promise<void> {
+    const at = this.clock.now();
+    const started = performance.now();
+    const result = await this.attempt(n, at);
+    const durationMs = Math.round(performance.now() - started);
+    const next = this.after(n, result, at + durationMs);
+    const kept = await this.storage.notices.recordAttempt(
+      { notificationId: n.id, attempt: n.attempts, at, durationMs, server: this.options.server, ...result },
+      next,
+    );
+    if (!kept) return; // its claim ran out meanwhile: another server has it now
+    const fields = { notificationId: n.id, jobId: n.jobId, channel: n.channel, attempt: n.attempts };
+    if (next.state === 'delivered') this.logger.debug(fields, 'notification delivered');
+    else if (next.state === 'failed')
+      this.logger.warn({ ...fields, error: result.error }, 'notification given up');
+    else
+      this.logger.info(
+        { ...fields, error: result.error, retryAt: next.nextAt },
+        'notification failed; will retry',
+      );
+  }
+
+  /** Where an attempt leaves the notification. */
+  private after(
+    n: NotificationRecord,
+    result: Delivery,
+    end: number,
+  ): { state: NotificationState; nextAt: number; lastError: string } {
+    if (result.ok) return { state: 'delivered', nextAt: end, lastError: '' };
+    const nextAt = end + retryDelay(n.attempts, this.baseMs, this.capMs, this.random());
+    if (nextAt > n.createdAt + this.deadlineMs)
+      return {
+        state: 'failed',
+        nextAt: end,
+        lastError: `${result.error} (given up after ${n.attempts} attempts)`,
+      };
+    return { state: 'pending', nextAt, lastError: result.error };
+  }
+
+  /** Sends a notification with its channel's current settings. */
+  private async attempt(n: NotificationRecord, now: number): Promise<Delivery> {
+    const settings = await this.storage.notices.settings(n.jobId);
+    const setting = settings.find((s) => s.type === n.channel);
+    let config: ParamConfig = {};
+    try {
+      if (setting?.paramConfigEnc)
+        config = JSON.parse(this.secrets.open(setting.paramConfigEnc)) as ParamConfig;
+    } catch {
+      return {
+        ok: false,
+        statusCode: null,
+        error: "the channel's settings cannot be read with this server's secret key",
+      };
+    }
+    const payload = JSON.parse(n.payload) as NoticePayload;
+    return this.sendNow(n.id, n.channel, config, payload, now);
+  }
+
+  /** One attempt outside the outbox (the test-send button). */
+  sendNow(
+    id: string,
+    channel: NotificationRecord['channel'],
+    config: ParamConfig,
+    payload: NoticePayload,
+    now: number,
+  ): Promise<Delivery> {
+    const link = noticeLink(this.options.linkBase(), payload);
+    return deliver({ channel, config, id, payload, link, now, timeoutMs: this.timeoutMs }, this.options.mail);
+  }
+}

@@ -1,0 +1,212 @@
+import type { Clock } from '../domain/clock.ts';
+import { invalidParam } from '../domain/errors.ts';
+import type { Principal } from '../domain/identity.ts';
+import { newId32 } from '../domain/ids.ts';
+import { noticeLink, noticeText, noticeTitle } from '../domain/notice-messages.ts';
+import {
+  enableMap,
+  isNoticeType,
+  NOTICE_TYPES,
+  parseEvents,
+  parseParamConfig,
+  type NoticeEvent,
+  type NoticePayload,
+  type NoticeType,
+  type ParamConfig,
+} from '../domain/notices.ts';
+import type { InboxMessage, NotificationAttempt, NotificationRecord, Storage } from '../storage/ports.ts';
+import { requireJob } from './access.ts';
+import type { Delivery } from './notice-channels.ts';
+import type { NoticeSender } from './notice-sender.ts';
+import type { SecretBox } from './secret-box.ts';
+
+/** A channel as ListNotice shows it. */
+export interface NoticeView {
+  type: NoticeType;
+  enableMap: Record<NoticeEvent, boolean>;
+  /** The channel's param_config, only to those who may modify the job (it holds secrets); null else or when unset. */
+  paramConfig: string | null;
+}
+
+/** UpdateNotice's body, as CodeArts names its fields. */
+export interface NoticeUpdate {
+  notice_type: string;
+  enabled_event_type_names: string[];
+  send_switch?: string | undefined;
+  param_config?: string | undefined;
+}
+
+/** A notification with its attempts, for the delivery history. */
+export interface NotificationView extends NotificationRecord {
+  title: string;
+  tries: NotificationAttempt[];
+}
+
+/** An inbox message, as its reader sees it. */
+export interface InboxView extends InboxMessage {
+  title: string;
+  text: string;
+  link: string;
+}
+
+/**
+ * A job's notification settings (the CodeArts notice operations), its delivery history, the test
+ * button, who watches it, and users' inboxes. Settings are read by whoever may view the job and
+ * changed by whoever may modify it; their param_config is sealed and shown only to the latter.
+ */
+export class NoticeService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+    private readonly secrets: SecretBox,
+    private readonly sender: NoticeSender,
+    private readonly linkBase: () => string,
+  ) {}
+
+  async list(caller: Principal, jobId: string): Promise<NoticeView[]> {
+    const { permissions } = await requireJob(this.storage, caller, jobId, 'view');
+    const stored = await this.storage.notices.settings(jobId);
+    return NOTICE_TYPES.map((type) => {
+      const s = stored.find((x) => x.type === type);
+      return {
+        type,
+        enableMap: enableMap(s?.events ?? []),
+        paramConfig: permissions.modify && s?.paramConfigEnc ? this.secrets.open(s.paramConfigEnc) : null,
+      };
+    });
+  }
+
+  /**
+   * UpdateNotice: the channel is sent for exactly these events (send_switch "false" turns it off);
+   * a param_config given replaces the stored one, one left out keeps it.
+   */
+  async update(caller: Principal, jobId: string, body: NoticeUpdate): Promise<void> {
+    const type = noticeType(body.notice_type);
+    const parsed = parseEvents(body.enabled_event_type_names);
+    if ('error' in parsed) throw invalidParam(parsed.error);
+    const off =
+      body.send_switch !== undefined && ['false', '0', 'off'].includes(body.send_switch.toLowerCase());
+    const events = off ? [] : parsed;
+    await requireJob(this.storage, caller, jobId, 'modify');
+    const stored = (await this.storage.notices.settings(jobId)).find((s) => s.type === type);
+    const text =
+      body.param_config ?? (stored?.paramConfigEnc ? this.secrets.open(stored.paramConfigEnc) : undefined);
+    const config = parseParamConfig(type, text, events.length > 0);
+    if ('error' in config) throw invalidParam(config.error);
+    await this.storage.notices.putSetting({
+      jobId,
+      type,
+      events,
+      onlyOnChange: config.only_on_change === true,
+      paramConfigEnc: text !== undefined && text.trim() !== '' ? this.secrets.seal(text) : null,
+      updatedAt: this.clock.now(),
+    });
+  }
+
+  /** DisableNotice: the channel is sent for nothing; its param_config stays for when it is turned on again. */
+  async disable(caller: Principal, jobId: string, noticeTypeName: string): Promise<void> {
+    const type = noticeType(noticeTypeName);
+    await requireJob(this.storage, caller, jobId, 'modify');
+    const stored = (await this.storage.notices.settings(jobId)).find((s) => s.type === type);
+    await this.storage.notices.putSetting({
+      jobId,
+      type,
+      events: [],
+      onlyOnChange: stored?.onlyOnChange ?? false,
+      paramConfigEnc: stored?.paramConfigEnc ?? null,
+      updatedAt: this.clock.now(),
+    });
+  }
+
+  /** The job's notifications, newest first, each with its attempts. */
+  async deliveries(
+    caller: Principal,
+    jobId: string,
+    page: { offset: number; limit: number },
+  ): Promise<{ items: NotificationView[]; total: number }> {
+    await requireJob(this.storage, caller, jobId, 'view');
+    const { items, total } = await this.storage.notices.listByJob(jobId, page.limit, page.offset);
+    const tries = await this.storage.notices.attempts(items.map((n) => n.id));
+    return {
+      total,
+      items: items.map((n) => ({
+        ...n,
+        title: noticeTitle(JSON.parse(n.payload) as NoticePayload),
+        tries: tries.filter((t) => t.notificationId === n.id),
+      })),
+    };
+  }
+
+  /**
+   * Sends a test notification over the channel with the settings stored, now, and says what came
+   * of it (nothing is written to the outbox; a MESSAGE test lands in the caller's inbox).
+   */
+  async test(caller: Principal, jobId: string, noticeTypeName: string): Promise<Delivery> {
+    const type = noticeType(noticeTypeName);
+    const { job } = await requireJob(this.storage, caller, jobId, 'modify');
+    const now = this.clock.now();
+    const payload: NoticePayload = {
+      event: 'buildJobSuccess',
+      at: now,
+      job: { id: job.id, name: job.name, projectId: job.projectId },
+      actor: caller.user.name,
+      test: true,
+    };
+    if (type === 'MESSAGE') {
+      const message = {
+        id: newId32(),
+        userId: caller.user.id,
+        jobId,
+        event: payload.event,
+        createdAt: now,
+        readAt: null,
+      };
+      await this.storage.notices.addToInbox([{ ...message, payload: JSON.stringify(payload) }]);
+      return { ok: true, statusCode: null, error: '' };
+    }
+    const stored = (await this.storage.notices.settings(jobId)).find((s) => s.type === type);
+    const config: ParamConfig = stored?.paramConfigEnc
+      ? (JSON.parse(this.secrets.open(stored.paramConfigEnc)) as ParamConfig)
+      : {};
+    return this.sender.sendNow(newId32(), type, config, payload, now);
+  }
+
+  /** Whether the caller hears of the job besides its creator (inbox, mail). */
+  async watching(caller: Principal, jobId: string): Promise<boolean> {
+    const { job } = await requireJob(this.storage, caller, jobId, 'view');
+    return job.creatorId === caller.user.id || (await this.storage.notices.isWatching(jobId, caller.user.id));
+  }
+
+  async setWatching(caller: Principal, jobId: string, watching: boolean): Promise<boolean> {
+    await requireJob(this.storage, caller, jobId, 'view');
+    await this.storage.notices.setWatching(jobId, caller.user.id, watching, this.clock.now());
+    return this.watching(caller, jobId);
+  }
+
+  async inbox(
+    caller: Principal,
+    page: { unreadOnly: boolean; offset: number; limit: number },
+  ): Promise<{ items: InboxView[]; total: number; unread: number }> {
+    const found = await this.storage.notices.inbox(caller.user.id, page);
+    const base = this.linkBase();
+    return {
+      ...found,
+      items: found.items.map((m) => {
+        const payload = JSON.parse(m.payload) as NoticePayload;
+        const link = noticeLink(base, payload);
+        return { ...m, title: noticeTitle(payload), text: noticeText(payload, link), link };
+      }),
+    };
+  }
+
+  /** Marks the caller's messages read (all when `ids` is undefined); returns how many changed. */
+  markRead(caller: Principal, ids: string[] | undefined): Promise<number> {
+    return this.storage.notices.markRead(caller.user.id, ids, this.clock.now());
+  }
+}
+
+function noticeType(name: string): NoticeType {
+  if (!isNoticeType(name))
+    throw invalidParam(`notice_type must be one of ${NOTICE_TYPES.join(', ')} (got "${name}")`);
+  return name;
+}
