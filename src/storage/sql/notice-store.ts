@@ -155,6 +155,10 @@ export class SqlNoticeStore implements NoticeStore {
       .updateTable('notifications')
       .set({ claimed_by: server, claimed_until: leaseUntil, attempts: sql`attempts + 1` })
       .where(sql<boolean>`id in ${pick}`)
+      // Asked again of each row as updated: on PostgreSQL a row another claimer just took is
+      // re-read after its commit and left alone.
+      .where('state', '=', 'pending')
+      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
       .returningAll()
       .execute();
     return rows.map(toNotification).sort((a, b) => a.nextAt - b.nextAt);
