@@ -296,6 +296,40 @@ export const OPTIONS = {
     help: 'A repository mirror no build used for this many days is removed',
     parse: int(1, 3650),
   },
+  smtpHost: {
+    env: 'KILN_SMTP_HOST',
+    help: 'SMTP server that notification mail (the MAIL channel) goes through; unset: Kiln sends no mail, and MAIL notifications fail saying so',
+    parse: (t: string) => (/^[\w.:[\]-]{1,255}$/.test(t) ? t : { error: 'must be a host name or address' }),
+  },
+  smtpPort: {
+    env: 'KILN_SMTP_PORT',
+    default: '587',
+    help: 'Port of the SMTP server (587 for STARTTLS, 465 for TLS, 25 for a local relay)',
+    parse: int(1, 65535),
+  },
+  smtpSecurity: {
+    env: 'KILN_SMTP_SECURITY',
+    default: 'starttls',
+    help: 'starttls: upgrade to TLS, required; tls: TLS from the start; none: no TLS (a relay on this machine or network only)',
+    parse: oneOf(['starttls', 'tls', 'none'] as const),
+  },
+  smtpUser: {
+    env: 'KILN_SMTP_USER',
+    help: 'User name Kiln signs in to the SMTP server with; unset: no sign-in',
+    parse: text,
+  },
+  smtpPassword: {
+    env: 'KILN_SMTP_PASSWORD',
+    secret: true,
+    help: 'Password of KILN_SMTP_USER',
+    parse: text,
+  },
+  smtpFrom: {
+    env: 'KILN_SMTP_FROM',
+    default: 'Kiln <kiln@localhost>',
+    help: 'The From of notification mail',
+    parse: (t: string) => (t.trim() === '' ? { error: 'must not be empty' } : t),
+  },
   rateLimit: {
     env: 'KILN_RATE_LIMIT',
     default: '0',

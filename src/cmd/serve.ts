@@ -1,3 +1,4 @@
+import { smtpMail } from '../engine/notice-mail.ts';
 import { maskedError } from '../domain/log-masking.ts';
 import type { FastifyInstance } from 'fastify';
 import { hostname } from 'node:os';
@@ -100,6 +101,19 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     notices: {
       server: config.serverName ?? `${hostname()}-${config.port}`,
       linkBase: () => config.publicUrl ?? listening,
+      mail: config.smtpHost
+        ? smtpMail(
+            {
+              host: config.smtpHost,
+              port: config.smtpPort,
+              security: config.smtpSecurity,
+              user: config.smtpUser,
+              password: config.smtpPassword,
+              from: config.smtpFrom,
+            },
+            storage,
+          )
+        : undefined,
     },
     logger,
     ...(options.passwordCost !== undefined && { passwordCost: options.passwordCost }),

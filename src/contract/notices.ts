@@ -127,3 +127,15 @@ export const MarkReadBody = Type.Object({
   ),
 });
 export const MarkedRead = Envelope(Type.Object({ marked: Type.Integer() }));
+
+export const MyNoticeSettings = Envelope(
+  Type.Object({
+    email: Type.Union([Type.String(), Type.Null()], {
+      description: 'Where your notification mail goes (null: you get none)',
+    }),
+    unread: Type.Integer({ description: 'Unread messages in your inbox' }),
+  }),
+);
+export const MyNoticeSettingsBody = Type.Object({
+  email: Type.Union([Type.String({ maxLength: 254 }), Type.Null()]),
+});

@@ -1294,6 +1294,23 @@ export const operations = {
     query: notices.InboxQuery,
     response: { 200: notices.Inbox },
   }),
+  showMyNotifications: op({
+    method: 'GET',
+    path: '/v1/kiln/users/me/notifications',
+    summary: 'Where your notification mail goes, and how many messages in your inbox are unread (Kiln)',
+    tag: 'Kiln',
+    auth: 'any',
+    response: { 200: notices.MyNoticeSettings },
+  }),
+  updateMyNotifications: op({
+    method: 'PUT',
+    path: '/v1/kiln/users/me/notifications',
+    summary: 'Sets where your notification mail goes (null: nowhere) (Kiln)',
+    tag: 'Kiln',
+    auth: 'any',
+    body: notices.MyNoticeSettingsBody,
+    response: { 200: notices.MyNoticeSettings },
+  }),
   markInboxRead: op({
     method: 'POST',
     path: '/v1/kiln/inbox/read',

@@ -182,6 +182,14 @@ export interface NoticePayload {
   actor?: string;
   /** A test sent from the job's settings, not an event. */
   test?: boolean;
+  /** MAIL: the users it goes to (their addresses are looked up when it is sent). */
+  recipients?: string[];
+}
+
+/** A mail address as a user may give one (a sanity check; the SMTP server has the last word). */
+export function emailProblem(email: string): string | undefined {
+  if (email.length > 254) return 'email is longer than 254 characters';
+  return /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/.test(email) ? undefined : `"${email}" is not a mail address`;
 }
 
 /** How long a notification is retried before it is given up (default). */

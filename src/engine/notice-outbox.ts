@@ -117,7 +117,9 @@ async function write(
     );
     return;
   }
-  await tx.notices.enqueue([outboxRow(job.id, setting.type, payload.event, text, now)]);
+  const sent =
+    setting.type === 'MAIL' ? JSON.stringify({ ...payload, recipients: await recipients(tx, job) }) : text;
+  await tx.notices.enqueue([outboxRow(job.id, setting.type, payload.event, sent, now)]);
 }
 
 function outboxRow(

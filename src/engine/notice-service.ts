@@ -4,6 +4,7 @@ import type { Principal } from '../domain/identity.ts';
 import { newId32 } from '../domain/ids.ts';
 import { noticeLink, noticeText, noticeTitle } from '../domain/notice-messages.ts';
 import {
+  emailProblem,
   enableMap,
   isNoticeType,
   NOTICE_TYPES,
@@ -151,6 +152,7 @@ export class NoticeService {
       job: { id: job.id, name: job.name, projectId: job.projectId },
       actor: caller.user.name,
       test: true,
+      recipients: [caller.user.id], // a MAIL test goes to who asked for it
     };
     if (type === 'MESSAGE') {
       const message = {
@@ -197,6 +199,28 @@ export class NoticeService {
         return { ...m, title: noticeTitle(payload), text: noticeText(payload, link), link };
       }),
     };
+  }
+
+  /** Where the caller's notification mail goes, and how many of their messages are unread. */
+  async mySettings(caller: Principal): Promise<{ email: string | null; unread: number }> {
+    const emails = await this.storage.notices.emails([caller.user.id]);
+    const { unread } = await this.storage.notices.inbox(caller.user.id, {
+      unreadOnly: true,
+      limit: 1,
+      offset: 0,
+    });
+    return { email: emails.get(caller.user.id) ?? null, unread };
+  }
+
+  /** Sets (null: forgets) where the caller's notification mail goes. */
+  async setMyEmail(
+    caller: Principal,
+    email: string | null,
+  ): Promise<{ email: string | null; unread: number }> {
+    const problem = email === null ? undefined : emailProblem(email);
+    if (problem) throw invalidParam(problem);
+    await this.storage.notices.setEmail(caller.user.id, email, this.clock.now());
+    return this.mySettings(caller);
   }
 
   /** Marks the caller's messages read (all when `ids` is undefined); returns how many changed. */

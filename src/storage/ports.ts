@@ -1038,6 +1038,10 @@ export interface NoticeStore {
   watchers(jobId: string): Promise<string[]>;
   isWatching(jobId: string, userId: string): Promise<boolean>;
   setWatching(jobId: string, userId: string, watching: boolean, now: number): Promise<void>;
+  /** The mail addresses of those of these users who gave one. */
+  emails(userIds: readonly string[]): Promise<Map<string, string>>;
+  /** Sets (or, with null, forgets) where the user's notification mail goes. */
+  setEmail(userId: string, email: string | null, now: number): Promise<void>;
   /** Puts notifications in the outbox (run it in the transaction of their event). */
   enqueue(notifications: NotificationRecord[]): Promise<void>;
   /** Puts messages in users' inboxes (run it in the transaction of their event). */

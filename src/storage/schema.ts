@@ -408,6 +408,7 @@ export interface Database {
   notification_attempts: NotificationAttemptRow;
   inbox_messages: InboxMessageRow;
   job_watchers: JobWatcherRow;
+  user_notice_settings: UserNoticeSettingRow;
   login_throttles: LoginThrottleRow;
   used_signatures: UsedSignatureRow;
 }
@@ -475,4 +476,11 @@ export interface JobWatcherRow {
   job_id: string;
   user_id: string;
   created_at: number;
+}
+
+/** Where a user's notification mail goes. */
+export interface UserNoticeSettingRow {
+  user_id: string;
+  email: string;
+  updated_at: number;
 }

@@ -1,4 +1,5 @@
 import type { NoticeSenderOptions } from '../../src/engine/notice-sender.ts';
+import { smtpMail, type SmtpSettings } from '../../src/engine/notice-mail.ts';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -95,6 +96,8 @@ export interface TestKilnOptions {
   artifactBlobs?: ArtifactBlobStore;
   /** How the engine sends notifications (its defaults when unset; links to http://kiln.test). */
   notices?: Partial<NoticeSenderOptions>;
+  /** MAIL notifications go through this SMTP server. */
+  smtp?: SmtpSettings;
 }
 
 /** Starts an in-process Kiln on a fresh database. */
@@ -147,7 +150,11 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
     ...(options.maxJobsPerProject !== undefined && { maxJobsPerProject: options.maxJobsPerProject }),
     ...(options.passwordWork && { passwordWork: options.passwordWork }),
     ...(options.logger && { logger: options.logger }),
-    notices: { linkBase: () => 'http://kiln.test', ...options.notices },
+    notices: {
+      linkBase: () => 'http://kiln.test',
+      ...(options.smtp && { mail: smtpMail(options.smtp, storage) }),
+      ...options.notices,
+    },
   });
   await engine.directory.bootstrap(ADMIN_PASSWORD);
   const app = await createApp({

@@ -939,6 +939,20 @@ export const RECIPES: Record<OperationId, Recipe> = {
     needs: 'self',
     request: async () => ({ method: 'GET', url: '/v1/kiln/inbox' }),
   },
+  showMyNotifications: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v1/kiln/users/me/notifications' }),
+  },
+  updateMyNotifications: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({
+      method: 'PUT',
+      url: '/v1/kiln/users/me/notifications',
+      payload: { email: 'someone@example.com' },
+    }),
+  },
   markInboxRead: {
     names: 'nothing',
     needs: 'self',

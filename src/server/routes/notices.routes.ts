@@ -16,6 +16,8 @@ export function noticeHandlers(
   | 'updateJobWatch'
   | 'listInbox'
   | 'markInboxRead'
+  | 'showMyNotifications'
+  | 'updateMyNotifications'
 > {
   const { notices } = deps.engine;
   const list = async (caller: Parameters<typeof notices.list>[0], jobId: string) =>
@@ -99,6 +101,12 @@ export function noticeHandlers(
           read: m.readAt !== null,
         })),
       });
+    },
+    async showMyNotifications({ caller }) {
+      return ok(await notices.mySettings(caller));
+    },
+    async updateMyNotifications({ caller, body }) {
+      return ok(await notices.setMyEmail(caller, body.email));
     },
     async markInboxRead({ caller, body }) {
       return ok({ marked: await notices.markRead(caller, body.ids) });

@@ -10,6 +10,7 @@ import type { Kysely, Migration } from 'kysely';
  * - `notification_attempts`: every delivery attempt, its HTTP status or error.
  * - `inbox_messages`: the MESSAGE channel, Kiln's own inbox, written with the event.
  * - `job_watchers`: who asked to hear of a job besides its creator.
+ * - `user_notice_settings`: where a user's notification mail goes.
  */
 export function notifications(): Migration {
   return {
@@ -85,6 +86,12 @@ export function notifications(): Migration {
         .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('job_watchers_pk', ['job_id', 'user_id'])
+        .execute();
+      await db.schema
+        .createTable('user_notice_settings')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .execute();
     },
   };

@@ -99,6 +99,28 @@ export class SqlNoticeStore implements NoticeStore {
       .execute();
   }
 
+  async emails(userIds: readonly string[]): Promise<Map<string, string>> {
+    if (userIds.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('user_notice_settings')
+      .select(['user_id', 'email'])
+      .where('user_id', 'in', userIds)
+      .execute();
+    return new Map(rows.map((r) => [r.user_id, r.email]));
+  }
+
+  async setEmail(userId: string, email: string | null, now: number): Promise<void> {
+    if (email === null) {
+      await this.db.deleteFrom('user_notice_settings').where('user_id', '=', userId).execute();
+      return;
+    }
+    await this.db
+      .insertInto('user_notice_settings')
+      .values({ user_id: userId, email, updated_at: now })
+      .onConflict((oc) => oc.column('user_id').doUpdateSet({ email, updated_at: now }))
+      .execute();
+  }
+
   async enqueue(notifications: NotificationRecord[]): Promise<void> {
     if (notifications.length === 0) return;
     await this.db

@@ -1,0 +1,178 @@
+import { simpleParser, type ParsedMail } from 'mailparser';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestKiln, type TestKiln } from '../helpers/app.ts';
+import { ADMIN, createJob, createUser, setRole, tokenOf } from '../helpers/foundation.ts';
+import { expectOk } from './operations/common.ts';
+
+/**
+ * The MAIL channel (issue 18) through a real SMTP server on loopback (smtp-server), each message
+ * parsed (mailparser): sent to the job's creator and its watchers who gave an address, signed in
+ * with the configured user, a plain-text and an HTML part with the facts, the log's last lines
+ * and a link; a server that refuses is an attempt that failed, with its SMTP code.
+ */
+
+const RUNNER = 'local:mail-runner';
+
+describe('notifications by mail', () => {
+  let kiln: TestKiln;
+  let smtp: SMTPServer;
+  const mails: ParsedMail[] = [];
+  const envelopes: string[][] = [];
+  let refuse = false;
+  let admin: string;
+  let watcher: string;
+  let project = '';
+
+  beforeAll(async () => {
+    smtp = new SMTPServer({
+      disabledCommands: ['STARTTLS'],
+      allowInsecureAuth: true,
+      onAuth(auth, _session, cb) {
+        if (auth.username === 'kiln' && auth.password === 'smtp-pass') cb(null, { user: 'kiln' });
+        else cb(new Error('wrong password'));
+      },
+      onRcptTo(address, _session, cb) {
+        if (refuse) {
+          const e = new Error('mailbox unavailable') as Error & { responseCode: number };
+          e.responseCode = 550;
+          cb(e);
+        } else cb();
+      },
+      onData(stream, session, cb) {
+        simpleParser(stream).then(
+          (m) => {
+            mails.push(m);
+            envelopes.push(session.envelope.rcptTo.map((r) => r.address));
+            cb();
+          },
+          (e: Error) => cb(e),
+        );
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    const { port } = smtp.server.address() as AddressInfo;
+    kiln = await createTestKiln({
+      smtp: {
+        host: '127.0.0.1',
+        port,
+        security: 'none',
+        user: 'kiln',
+        password: 'smtp-pass',
+        from: 'Kiln <kiln@ci.test>',
+      },
+    });
+    admin = await tokenOf(kiln, ADMIN);
+    project = await kiln.defaultProjectId();
+    await createUser(kiln, admin, 'mail-watcher', 'Mail-pass-123');
+    await setRole(kiln, admin, project, 'mail-watcher', 'viewer');
+    watcher = await tokenOf(kiln, { name: 'mail-watcher', password: 'Mail-pass-123', domain: 'default' });
+  });
+  afterAll(async () => {
+    await kiln?.close();
+    await new Promise<void>((resolve) => smtp?.close(() => resolve()));
+  });
+
+  const setEmail = (token: string, email: string | null) =>
+    kiln.call(token, { method: 'PUT', url: '/v1/kiln/users/me/notifications', payload: { email } });
+
+  async function failedBuild(jobId: string): Promise<void> {
+    expectOk(await kiln.call(admin, { method: 'POST', url: '/v3/jobs/build', payload: { job_id: jobId } }));
+    const lease = await kiln.engine.dispatch.next(RUNNER, new AbortController().signal, 0);
+    await kiln.engine.dispatch.started(RUNNER, lease!.recordId, {
+      commitId: 'deadbeefdeadbeef',
+      commitTime: null,
+      commitMessage: 'Break <everything>',
+      branch: 'main',
+    });
+    const lines = Array.from({ length: 40 }, (_, i) => `line ${i + 1} of the log`).join('\n');
+    await kiln.engine.dispatch.log(RUNNER, lease!.recordId, { offset: 0, data: Buffer.from(`${lines}\n`) });
+    await kiln.engine.dispatch.done(RUNNER, lease!.recordId, { state: 'FAILURE' });
+    kiln.clock.advance(1_000);
+  }
+
+  it('keeps where your mail goes, and refuses what is not an address', async () => {
+    const shown = await kiln.call(watcher, { method: 'GET', url: '/v1/kiln/users/me/notifications' });
+    expectOk(shown);
+    expect(shown.json().result).toEqual({ email: null, unread: 0 });
+    const bad = await setEmail(watcher, 'not an address');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error_msg).toBe('"not an address" is not a mail address');
+    expect((await setEmail(watcher, 'watcher@ci.test')).json().result).toEqual({
+      email: 'watcher@ci.test',
+      unread: 0,
+    });
+  });
+
+  it("mails the job's creator and its watchers: text and HTML, the log's last lines, a link", async () => {
+    expectOk(await setEmail(admin, 'admin@ci.test'));
+    const jobId = await createJob(kiln, admin, project, { job_name: 'mailed' });
+    expectOk(
+      await kiln.call(watcher, {
+        method: 'PUT',
+        url: `/v1/kiln/jobs/${jobId}/watch`,
+        payload: { watching: true },
+      }),
+    );
+    expectOk(
+      await kiln.call(admin, {
+        method: 'POST',
+        url: `/v3/jobs/notice/${jobId}/update`,
+        payload: { notice_type: 'MAIL', enabled_event_type_names: ['buildJobFail'] },
+      }),
+    );
+    await failedBuild(jobId);
+    await kiln.engine.noticeSender.tick();
+    expect(mails).toHaveLength(1);
+    const mail = mails[0]!;
+    expect(envelopes[0]!.sort()).toEqual(['admin@ci.test', 'watcher@ci.test']);
+    expect(mail.subject).toBe('Build #1 of mailed failed');
+    expect(mail.from?.value[0]).toMatchObject({ name: 'Kiln', address: 'kiln@ci.test' });
+    expect(mail.headers.get('x-kiln-event')).toBe('buildJobFail');
+    expect(mail.text).toContain('Outcome: FAILURE');
+    expect(mail.text).toContain('Commit: deadbeefdead Break <everything>');
+    expect(mail.text).toContain('The last 30 lines of the log:');
+    expect(mail.text).toContain('line 40 of the log');
+    expect(mail.text).toContain('line 11 of the log');
+    expect(mail.text).not.toContain('line 10 of the log');
+    expect(mail.text).toContain(`http://kiln.test/jobs/${jobId}/builds/1`);
+    expect(mail.html).toContain('<h2>Build #1 of mailed failed</h2>');
+    expect(mail.html).toContain('Break &lt;everything&gt;'); // escaped, not markup
+    expect(mail.html).toContain(`<a href="http://kiln.test/jobs/${jobId}/builds/1">`);
+    const { items } = await kiln.storage.notices.listByJob(jobId, 5, 0);
+    const attempts = await kiln.storage.notices.attempts(items.map((n) => n.id));
+    expect(attempts).toMatchObject([{ ok: true, statusCode: 250 }]);
+  });
+
+  it('records a refusal with its SMTP code and tries again; a test mail goes to who asked', async () => {
+    const jobId = await createJob(kiln, admin, project, { job_name: 'mail-refused' });
+    expectOk(
+      await kiln.call(admin, {
+        method: 'POST',
+        url: `/v3/jobs/notice/${jobId}/update`,
+        payload: { notice_type: 'MAIL', enabled_event_type_names: ['buildJobFail'] },
+      }),
+    );
+    refuse = true;
+    await failedBuild(jobId);
+    await kiln.engine.noticeSender.tick();
+    const [n] = (await kiln.storage.notices.listByJob(jobId, 1, 0)).items;
+    expect(n).toMatchObject({ state: 'pending', lastError: expect.stringMatching(/mailbox unavailable/) });
+    expect(await kiln.storage.notices.attempts([n!.id])).toMatchObject([{ ok: false, statusCode: 550 }]);
+    refuse = false;
+    kiln.clock.advance(10_000);
+    await kiln.engine.noticeSender.tick();
+    expect((await kiln.storage.notices.listByJob(jobId, 1, 0)).items[0]!.state).toBe('delivered');
+
+    const before = mails.length;
+    const test = await kiln.call(admin, {
+      method: 'POST',
+      url: `/v1/kiln/jobs/${jobId}/notice/test`,
+      payload: { notice_type: 'MAIL' },
+    });
+    expect(test.json().result).toEqual({ ok: true, status_code: 250, error: '' });
+    expect(envelopes[before]).toEqual(['admin@ci.test']);
+    expect(mails[before]!.subject).toBe('Test notification from Kiln for job mail-refused');
+  });
+});
