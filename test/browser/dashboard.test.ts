@@ -6,7 +6,8 @@ import { startServerProcess, type ServerProcess } from '../helpers/cli.ts';
 import { TestRepo } from '../helpers/git.ts';
 import { launchChromium, watchCsp, type Chromium } from './helpers/chromium.ts';
 import { historyLines, importHistory } from './helpers/history.ts';
-import { createShellJob, projectId, signedInClient } from './helpers/kiln-api.ts';
+import { startReceiver } from '../helpers/notice-receiver.ts';
+import { createShellJob, projectId, runToEnd, signedInClient } from './helpers/kiln-api.ts';
 
 // page.evaluate callbacks run in Chromium; this file is typechecked for Node (no DOM library), so
 // the little of the page they use is declared here, in this module only.
@@ -398,6 +399,64 @@ describe('the dashboard', () => {
     await section.getByRole('button', { name: 'Turn off' }).click();
     await section.getByRole('button', { name: 'Turn on' }).waitFor();
     expect((await fetch(`${server.url}/v1/kiln/jobs/${jobId}/badge.svg`)).status).toBe(404);
+  });
+
+  it("sets a job's notifications, sends a test, shows the deliveries and the inbox", async () => {
+    const receiver = await startReceiver();
+    try {
+      const { client } = await signedInClient(server.url, 'admin', server.adminPassword);
+      const quick = await createShellJob(client, await projectId(client), 'notified', ['echo done']);
+      await page.goto(`${server.url}/jobs/${quick}`);
+      await page.getByText('Notifications', { exact: true }).click();
+      const hook = page.getByTestId('notice-WEBHOOK');
+      await hook.getByLabel('Build succeeded').check();
+      await hook.getByLabel('Webhook URL').fill(`${receiver.url}/hook`);
+      await hook.getByLabel(/^Secret/).fill('browser-secret');
+      await hook.getByRole('button', { name: 'Save' }).click();
+      await hook.getByRole('button', { name: 'Send a test' }).click();
+      await expect
+        .poll(() => hook.getByTestId('notice-WEBHOOK-result').textContent())
+        .toBe('Test delivered (200).');
+      expect(JSON.parse(receiver.received[0]!.body).event).toBe('test');
+      expect(receiver.received[0]!.headers['x-kiln-signature-256']).toMatch(/^sha256=[0-9a-f]{64}$/);
+      const inboxChannel = page.getByTestId('notice-MESSAGE');
+      await inboxChannel.getByLabel('Build succeeded').check();
+      await inboxChannel.getByRole('button', { name: 'Save' }).click();
+      await expect
+        .poll(
+          async () =>
+            (await client.listNotice({ params: { job_id: quick } })).result[2]!.enable_map.buildJobSuccess,
+        )
+        .toBe(true);
+
+      expect(await runToEnd(client, quick)).toBe('SUCCESS');
+      await receiver.waitFor(2);
+      expect(JSON.parse(receiver.received[1]!.body)).toMatchObject({
+        event: 'buildJobSuccess',
+        build: { number: 1 },
+      });
+      await page.reload();
+      await page.getByText('Notifications', { exact: true }).click();
+      const history = page.getByTestId('notice-history');
+      await history.locator('tr[data-state="delivered"]').first().waitFor();
+      expect(await history.textContent()).toContain('Build #1 of notified succeeded');
+      await page.locator('.job-notices').screenshot({ path: `${SHOTS}dashboard-job-notices.png` });
+
+      // The inbox: the header counts the unread message; the page lists it and marks it read.
+      await page.getByTestId('header-unread').waitFor();
+      await page.getByRole('link', { name: /^Inbox/ }).click();
+      const inbox = page.getByTestId('inbox');
+      await inbox.getByRole('link', { name: 'Build #1 of notified succeeded' }).waitFor();
+      await shot('inbox');
+      await page.getByRole('button', { name: 'Mark all read' }).click();
+      await expect.poll(() => page.getByTestId('inbox-unread').textContent()).toBe('(0 unread)');
+      await page.getByTestId('my-email').fill('admin@example.com');
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      await page.getByRole('status').getByText('Saved.').waitFor();
+      expect((await client.showMyNotifications({})).result.email).toBe('admin@example.com');
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('fits a phone-sized screen', async () => {

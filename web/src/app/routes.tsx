@@ -1,6 +1,7 @@
 import { BuildPage } from '../pages/build-page.tsx';
 import { JobFormPage } from '../pages/job-form-page.tsx';
 import { JobHistoryPage } from '../pages/job-history-page.tsx';
+import { InboxPage } from '../pages/inbox-page.tsx';
 import { JobPage } from '../pages/job-page.tsx';
 import { ProjectsPage } from '../pages/projects-page.tsx';
 import { QueuePage } from '../pages/queue-page.tsx';
@@ -16,6 +17,7 @@ export function Routes() {
   if (matchPath('/', path)) return <ProjectsPage />;
   if (matchPath('/bin', path)) return <RecycleBinPage />;
   if (matchPath('/queue', path)) return <QueuePage />;
+  if (matchPath('/inbox', path)) return <InboxPage />;
   let m: Record<string, string> | undefined;
   if ((m = matchPath('/jobs/:jobId', path))) return <JobPage key={m.jobId} jobId={m.jobId as string} />;
   if ((m = matchPath('/jobs/:jobId/history', path)))

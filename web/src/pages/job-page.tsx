@@ -12,6 +12,7 @@ import { JobPermissions } from '../job/job-permissions.tsx';
 import { JobInsights } from '../job/job-insights.tsx';
 import { JobWebhook } from '../job/job-webhook.tsx';
 import { JobBadge } from '../job/job-badge.tsx';
+import { JobNotices } from '../job/job-notices.tsx';
 import { toJobSpec } from '../../../src/domain/job-config.ts';
 import { HistoryCharts } from '../job/history-charts.tsx';
 import { TestTrend } from '../job/test-trend.tsx';
@@ -190,6 +191,7 @@ export function JobPage({ jobId }: { jobId: string }) {
       <TestTrend client={client} jobId={jobId} />
       <JobInsights client={client} jobId={jobId} />
       {pushes && <JobWebhook client={client} jobId={jobId} />}
+      <JobNotices client={client} jobId={jobId} />
       <JobBadge client={client} jobId={jobId} />
     </main>
   );
