@@ -16,6 +16,7 @@ const benches = [
   'build-yaml.bench.ts',
   'flow.bench.ts',
   'artifacts.bench.ts',
+  'notifications.bench.ts',
 ];
 const failed: string[] = [];
 for (const bench of benches) {

@@ -257,6 +257,7 @@ export function createEngine(deps: EngineDeps): Engine {
     sealStoredSecrets: () => sealPlaintextSecrets(deps.storage, stored),
     async start() {
       await events.start();
+      await noticeSender.recover();
       every(LOOPS.scheduleMs, 'firing schedules', () => scheduler.tick());
       every(LOOPS.leaseSweepMs, 'expiring runner leases', () => dispatch.expireLeases());
       every(FLOW_SWEEP_MS, 'moving BuildFlows on', () => flows.sweep());

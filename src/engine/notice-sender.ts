@@ -64,6 +64,16 @@ export class NoticeSender {
     this.random = options.random ?? Math.random;
   }
 
+  /**
+   * At start: this server's claims are of attempts that died with its last run (killed mid-send);
+   * they are sent again now rather than when their lease runs out.
+   */
+  async recover(): Promise<void> {
+    const released = await this.storage.notices.releaseClaims(this.options.server);
+    if (released > 0)
+      this.logger.info({ released }, 'notifications this server was sending when it stopped are due again');
+  }
+
   /** Sends what is due now (again, if a round is already running). */
   kick(): void {
     if (this.stopped) return;
@@ -116,9 +126,12 @@ export class NoticeSender {
     const result = await this.attempt(n, at);
     const durationMs = Math.round(performance.now() - started);
     const next = this.after(n, result, at + durationMs);
-    const kept = await this.storage.notices.recordAttempt(
-      { notificationId: n.id, attempt: n.attempts, at, durationMs, server: this.options.server, ...result },
-      next,
+    // The attempt and the row's next state together, or neither.
+    const kept = await this.storage.transaction((tx) =>
+      tx.notices.recordAttempt(
+        { notificationId: n.id, attempt: n.attempts, at, durationMs, server: this.options.server, ...result },
+        next,
+      ),
     );
     if (!kept) return; // its claim ran out meanwhile: another server has it now
     const fields = { notificationId: n.id, jobId: n.jobId, channel: n.channel, attempt: n.attempts };

@@ -1052,9 +1052,12 @@ export interface NoticeStore {
    * skipped, so each is claimed by one server. A claim that ran out (its server died) is due again.
    */
   claimDue(now: number, server: string, leaseUntil: number, limit: number): Promise<NotificationRecord[]>;
+  /** Lets go of `server`'s claims (it restarted: the attempts it had under way died with it); returns how many. */
+  releaseClaims(server: string): Promise<number>;
   /**
    * Records an attempt and where it left the notification (`pending` with its next time, or
-   * ended), releasing the claim; false (nothing written) when `server` no longer holds it.
+   * ended), releasing the claim; false (nothing written) when `server` no longer holds it. Two
+   * statements: run it in a transaction.
    */
   recordAttempt(
     attempt: NotificationAttempt,

@@ -186,6 +186,16 @@ export class SqlNoticeStore implements NoticeStore {
     return rows.map(toNotification).sort((a, b) => a.nextAt - b.nextAt);
   }
 
+  async releaseClaims(server: string): Promise<number> {
+    const r = await this.db
+      .updateTable('notifications')
+      .set({ claimed_by: null, claimed_until: null })
+      .where('claimed_by', '=', server)
+      .where('state', '=', 'pending')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
   async recordAttempt(
     a: NotificationAttempt,
     next: { state: NotificationState; nextAt: number; lastError: string },
