@@ -14,6 +14,7 @@ import { registerJobInit } from './job-init.ts';
 import { registerJobHistory } from './job-history.ts';
 import { registerJobPermissions } from './job-permissions.ts';
 import { registerJobInsights } from './job-insights.ts';
+import { registerNotices } from './notices.ts';
 import { resolveProject } from '../project-ref.ts';
 import { resolveGroup } from './groups.ts';
 
@@ -295,6 +296,7 @@ export function registerJobs(program: Command, ctx: CliContext): void {
   registerWriteCommands(jobs, ctx);
   registerWebhookCommand(jobs, ctx);
   registerBadgeCommand(jobs, ctx);
+  registerNotices(jobs, program, ctx);
   registerJobHistory(jobs, ctx);
   registerJobPermissions(jobs, ctx);
   registerJobInsights(jobs, ctx);
