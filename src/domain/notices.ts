@@ -189,7 +189,9 @@ export interface NoticePayload {
 /** A mail address as a user may give one (a sanity check; the SMTP server has the last word). */
 export function emailProblem(email: string): string | undefined {
   if (email.length > 254) return 'email is longer than 254 characters';
-  return /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/.test(email) ? undefined : `"${email}" is not a mail address`;
+  return /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/.test(email)
+    ? undefined
+    : `"${email}" is not a mail address`;
 }
 
 /** How long a notification is retried before it is given up (default). */
