@@ -466,6 +466,48 @@ onEveryStore((store) => {
       ]);
     });
 
+    it('delivers every notification to a receiver that was down for an hour, within minutes of its return', async () => {
+      const jobId = await newJob('notice-outage');
+      expectOk(
+        await update(admin, jobId, {
+          notice_type: 'WEBHOOK',
+          enabled_event_type_names: ['buildJobFail', 'buildJobSuccess'],
+          param_config: JSON.stringify({ webhook_url: `${receiver.url}/outage` }),
+        }),
+      );
+      let down = true;
+      answer = () => (down ? 502 : 200);
+      for (const state of ['FAILURE', 'SUCCESS', 'FAILURE'] as const) await build(jobId, state);
+      // An hour of failed attempts, the sender running every minute of it.
+      for (let minute = 0; minute < 60; minute++) {
+        await kiln.engine.noticeSender.tick();
+        kiln.clock.advance(60_000);
+      }
+      let { items } = await kiln.storage.notices.listByJob(jobId, 10, 0);
+      expect(items.map((n) => n.state)).toEqual(['pending', 'pending', 'pending']);
+      // Backoff up to the longest wait (1 min here, with jitter: 45 s to 1 min), then at that pace.
+      for (const n of items) {
+        const at = (await kiln.storage.notices.attempts([n.id])).map((t) => t.at);
+        expect(at.length).toBeGreaterThan(30);
+        expect(at.length).toBeLessThanOrEqual(61);
+        expect(at.at(-1)! - at.at(-2)!).toBeGreaterThanOrEqual(45_000);
+      }
+      down = false;
+      // Back: within the longest wait (a minute here), every one arrives.
+      for (let s = 0; s <= 60 && items.some((n) => n.state !== 'delivered'); s += 5) {
+        kiln.clock.advance(5_000);
+        await kiln.engine.noticeSender.tick();
+        items = (await kiln.storage.notices.listByJob(jobId, 10, 0)).items;
+      }
+      expect(items.map((n) => n.state)).toEqual(['delivered', 'delivered', 'delivered']);
+      const events = receiver.received
+        .filter((r) => r.path === '/outage' && JSON.parse(r.body).build)
+        .slice(-3)
+        .map((r) => JSON.parse(r.body).build.number as number)
+        .sort();
+      expect(events).toEqual([1, 2, 3]);
+    });
+
     it('gives a notification up past its deadline, saying why', async () => {
       const jobId = await newJob('notice-deadline');
       const closed = await startReceiver();
