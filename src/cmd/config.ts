@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { isValidTimeZone, MAX_RECYCLE_BIN_DAYS } from '../domain/time.ts';
 import { parseToolsSetting } from '../domain/tools.ts';
+import { MAX_FILE_BYTES } from '../domain/keystore.ts';
 
 /**
  * Every setting of Kiln: one declaration per option (environment name, default, help, check),
@@ -295,6 +296,12 @@ export const OPTIONS = {
     default: '30',
     help: 'A repository mirror no build used for this many days is removed',
     parse: int(1, 3650),
+  },
+  fileMaxBytes: {
+    env: 'KILN_FILE_MAX_BYTES',
+    default: String(1024 * 1024),
+    help: "Largest file the file manager keeps (keystores, settings.xml, .npmrc: UploadKeystore); a larger upload is refused with 413. At most 64 MiB",
+    parse: int(1, MAX_FILE_BYTES),
   },
   smtpHost: {
     env: 'KILN_SMTP_HOST',

@@ -98,6 +98,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     artifactMaxBytes: config.artifactMaxBytes,
     recycleBinDays: config.recycleBinDays,
     maxJobsPerProject: config.maxJobsPerProject,
+    fileMaxBytes: config.fileMaxBytes,
     notices: {
       server: config.serverName ?? `${hostname()}-${config.port}`,
       linkBase: () => config.publicUrl ?? listening,

@@ -6,6 +6,7 @@ import * as builds from './builds.ts';
 import { BuildNoParams, Envelope, JobIdParams, StatusOnly } from './common.ts';
 import * as iam from './iam.ts';
 import * as jobs from './jobs.ts';
+import * as keystores from './keystores.ts';
 import * as notices from './notices.ts';
 import * as groups from './job-groups.ts';
 import * as perms from './job-permissions.ts';
@@ -44,6 +45,8 @@ export interface OperationSpec {
   response: Record<number, TSchema | null>;
   /** Set when the success body is not JSON (log downloads, the status badge). */
   produces?: 'application/octet-stream' | 'image/svg+xml';
+  /** Set when the request body is a form with a file (UploadKeystore), parsed before the handler. */
+  consumes?: 'multipart/form-data';
 }
 
 const op = <T extends OperationSpec>(spec: T): T => spec;
@@ -1319,6 +1322,109 @@ export const operations = {
     auth: 'any',
     body: notices.MarkReadBody,
     response: { 200: notices.MarkedRead },
+  }),
+  uploadKeystore: op({
+    method: 'POST',
+    path: '/v2/keystore/upload',
+    summary:
+      'File manager: upload a file (multipart/form-data: file, privacy "public" or "private", description); a name the domain has gets new bytes',
+    tag: 'Jobs',
+    auth: 'project',
+    consumes: 'multipart/form-data',
+    response: { 200: keystores.UploadedKeystore },
+  }),
+  listKeystoreSearch: op({
+    method: 'GET',
+    path: '/v2/keystore/list',
+    summary: "File manager: the domain's files, with what you may do with each",
+    tag: 'Jobs',
+    auth: 'project',
+    query: keystores.ListKeystoreSearchQuery,
+    response: { 200: keystores.KeystoreList },
+  }),
+  listKeystore: op({
+    method: 'GET',
+    path: '/v2/keystore/name',
+    summary: 'File manager: the files you may use',
+    tag: 'Jobs',
+    auth: 'project',
+    response: { 200: keystores.UsableKeystores },
+  }),
+  updateKeystore: op({
+    method: 'POST',
+    path: '/v2/keystore/update/{id}',
+    summary: "File manager: a file's name, description and sharing",
+    tag: 'Jobs',
+    auth: 'project',
+    params: keystores.KeystoreUpdateParams,
+    body: keystores.UpdateKeystoreBody,
+    response: { 200: keystores.KeystoreStatus },
+  }),
+  deleteKeystore: op({
+    method: 'DELETE',
+    path: '/v2/keystore/{keystore_id}/delete',
+    summary: 'File manager: delete a file',
+    tag: 'Jobs',
+    auth: 'project',
+    params: keystores.KeystoreIdParams,
+    response: { 200: keystores.StringResult },
+  }),
+  downloadKeystoreByName: op({
+    method: 'GET',
+    path: '/v2/keystore/download',
+    summary: 'File manager: download a file (those who may use it)',
+    tag: 'Jobs',
+    auth: 'project',
+    query: keystores.DownloadByNameQuery,
+    response: { 200: null },
+    produces: 'application/octet-stream',
+  }),
+  downloadKeystore: op({
+    method: 'GET',
+    path: '/v3/keystore',
+    summary: 'Download a file of the file manager by name (v3; those who may use it)',
+    tag: 'Jobs',
+    auth: 'project',
+    query: keystores.DownloadKeystoreQuery,
+    response: { 200: null },
+    produces: 'application/octet-stream',
+  }),
+  addKeystorePermission: op({
+    method: 'POST',
+    path: '/v2/keystore/permission/add',
+    summary: 'File manager: give a user rights to a file',
+    tag: 'Jobs',
+    auth: 'project',
+    body: keystores.AddPermissionBody,
+    response: { 200: keystores.StringResult },
+  }),
+  updateKeystorePermission: op({
+    method: 'POST',
+    path: '/v2/keystore/permission/edit',
+    summary: "File manager: change a user's rights to a file",
+    tag: 'Jobs',
+    auth: 'project',
+    body: keystores.UpdatePermissionBody,
+    response: { 200: keystores.StringResult },
+  }),
+  showKeystorePermission: op({
+    method: 'GET',
+    path: '/v2/keystore/permission/{keystore_id}/query',
+    summary: 'File manager: who may do what with a file (its creator first)',
+    tag: 'Jobs',
+    auth: 'project',
+    params: keystores.KeystoreIdParams,
+    query: keystores.PermissionQuery,
+    response: { 200: keystores.PermissionList },
+  }),
+  deleteKeystorePermission: op({
+    method: 'DELETE',
+    path: '/v2/keystore/permission/{permission_id}/delete',
+    summary: "File manager: take a user's rights to a file away",
+    tag: 'Jobs',
+    auth: 'project',
+    params: keystores.PermissionIdParams,
+    response: { 200: keystores.StringResult },
   }),
   showJobBadge: op({
     method: 'GET',

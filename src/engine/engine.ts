@@ -33,6 +33,7 @@ import { sealPlaintextSecrets, StoredSecrets } from './stored-secrets.ts';
 import { WebhookService } from './webhook-service.ts';
 import { NoticeSender, type NoticeSenderOptions } from './notice-sender.ts';
 import { NoticeService } from './notice-service.ts';
+import { KeystoreService } from './keystore-service.ts';
 
 /** What the engine is built from. */
 export interface EngineDeps {
@@ -61,6 +62,8 @@ export interface EngineDeps {
   maxJobsPerProject?: number;
   /** Build logs are cut at this many bytes (default 100 MB). */
   logMaxBytes?: number;
+  /** The largest file the file manager keeps (default 1 MiB; at most MAX_FILE_BYTES). */
+  fileMaxBytes?: number;
   /** How notifications are sent: this server's name, the dashboard's address for links, retries, mail. */
   notices?: Partial<NoticeSenderOptions>;
   /** Where background loops report failures (each one; the logger gets each outage once). */
@@ -97,6 +100,7 @@ export interface Engine {
   scheduler: Scheduler;
   webhooks: WebhookService;
   notices: NoticeService;
+  keystores: KeystoreService;
   /** Delivers the notification outbox (started with the engine). */
   noticeSender: NoticeSender;
   events: BuildEvents;
@@ -120,6 +124,9 @@ export interface Engine {
   start(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** The largest file of the file manager a server keeps unless told otherwise. */
+export const DEFAULT_FILE_MAX_BYTES = 1024 * 1024;
 
 /** The largest artifact a server keeps unless told otherwise. */
 export const DEFAULT_ARTIFACT_MAX_BYTES = 10 * 1024 ** 3;
@@ -178,6 +185,12 @@ export function createEngine(deps: EngineDeps): Engine {
   const scheduler = new Scheduler(deps.storage, deps.clock, deps.timeZone, events, stored, log);
   const webhooks = new WebhookService(deps.storage, secrets, builds, deps.clock, log);
   const jobLimit = new JobLimit(deps.maxJobsPerProject ?? 0);
+  const keystores = new KeystoreService(
+    deps.storage,
+    deps.clock,
+    secrets,
+    deps.fileMaxBytes ?? DEFAULT_FILE_MAX_BYTES,
+  );
   const linkBase = deps.notices?.linkBase ?? (() => '');
   const noticeSender = new NoticeSender(
     deps.storage,
@@ -247,6 +260,7 @@ export function createEngine(deps: EngineDeps): Engine {
     scheduler,
     webhooks,
     notices: new NoticeService(deps.storage, deps.clock, secrets, noticeSender, linkBase),
+    keystores,
     noticeSender,
     events,
     clock: deps.clock,

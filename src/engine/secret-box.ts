@@ -1,5 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
+const FILE_AAD = Buffer.from('kiln-file');
+
 /**
  * Encrypts secrets Kiln must be able to read back (AK/SK secret keys, webhook secrets) with
  * AES-256-GCM under the server's secret key. The stored form is `v1.<iv>.<tag>.<ciphertext>`.
@@ -22,6 +24,25 @@ export class SecretBox {
       cipher.getAuthTag().toString('base64url'),
       data.toString('base64url'),
     ].join('.');
+  }
+
+  /** Encrypts bytes: `iv (12) | tag (16) | ciphertext`, the purpose "file" as additional data. */
+  sealBinary(plain: Uint8Array): Uint8Array {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    cipher.setAAD(FILE_AAD);
+    const data = Buffer.concat([cipher.update(plain), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), data]);
+  }
+
+  /** Decrypts what `sealBinary` made; throws when it was not sealed with this key or was altered. */
+  openBinary(sealed: Uint8Array): Buffer {
+    const buf = Buffer.from(sealed);
+    if (buf.length < 28) throw new Error('not sealed bytes');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, buf.subarray(0, 12));
+    decipher.setAAD(FILE_AAD);
+    decipher.setAuthTag(buf.subarray(12, 28));
+    return Buffer.concat([decipher.update(buf.subarray(28)), decipher.final()]);
   }
 
   /** Decrypts; throws when the text was not sealed with this key or was altered. */

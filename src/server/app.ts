@@ -1,3 +1,4 @@
+import { parseForm } from './multipart-form.ts';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { errorCodes, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -135,6 +136,26 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       done(null, undefined);
     },
   );
+
+  // A form with a file, for the operations that take one (UploadKeystore): read whole (the route's
+  // body limit is the largest file), its bytes kept for AK/SK, then parsed.
+  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (request, body, done) => {
+    // No route here: the 404 says so, whatever the body.
+    if (request.routeOptions.url === undefined) return done(null, undefined);
+    if (!request.routeOptions.config.multipart)
+      return done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE('multipart/form-data'));
+    request.rawBody = body as Buffer;
+    parseForm(request.headers, body as Buffer).then(
+      (form) => done(null, form),
+      (e: unknown) => {
+        request.bodyError = new AppError(
+          'INVALID_BODY',
+          `the form could not be read: ${(e as Error).message}`,
+        );
+        done(null, undefined);
+      },
+    );
+  });
 
   // Import bodies are read as a stream, line by line, never buffered whole.
   app.addContentTypeParser(

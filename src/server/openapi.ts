@@ -47,7 +47,7 @@ function completeOperations(doc: OpenApiDocument): OpenApiDocument {
       responses[status] =
         spec.produces === 'application/octet-stream'
           ? {
-              description: 'The log as a file',
+              description: 'The file',
               content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
             }
           : spec.produces === 'image/svg+xml' && status === '200'
@@ -57,6 +57,24 @@ function completeOperations(doc: OpenApiDocument): OpenApiDocument {
               : { description: 'No content' };
     }
     responses.default = spec.errorStyle === 'keystone' ? KEYSTONE_ERROR_RESPONSE : ERROR_RESPONSE;
+    if (spec.consumes === 'multipart/form-data') {
+      op.requestBody = {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            schema: {
+              type: 'object',
+              required: ['file', 'privacy'],
+              properties: {
+                file: { type: 'string', format: 'binary' },
+                privacy: { type: 'string', enum: ['public', 'private'] },
+                description: { type: 'string' },
+              },
+            },
+          },
+        },
+      };
+    }
     if (id === 'importBuildRecords') {
       op.requestBody = {
         required: true,

@@ -1,3 +1,4 @@
+import { MAX_FILE_BYTES } from '../domain/keystore.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PartOf as Part, ResponseOf } from '../contract/operation-types.ts';
 import { operations, type OperationId, type OperationSpec } from '../contract/operations.ts';
@@ -53,7 +54,14 @@ export function registerOperations(app: FastifyInstance, handlers: Handlers): vo
         ...(spec.headers && { headers: spec.headers }),
         response: Object.fromEntries(Object.entries(spec.response).filter(([, schema]) => schema !== null)),
       },
-      config: { operationId: id, auth: spec.auth, errorStyle: spec.errorStyle ?? 'codearts' },
+      config: {
+        operationId: id,
+        auth: spec.auth,
+        errorStyle: spec.errorStyle ?? 'codearts',
+        multipart: spec.consumes === 'multipart/form-data',
+      },
+      // A form carries a whole file: the file manager's largest, and room for the form around it.
+      ...(spec.consumes === 'multipart/form-data' && { bodyLimit: MAX_FILE_BYTES + 64 * 1024 }),
       async handler(request, reply) {
         const ctx: OpContext<OperationId> = {
           params: request.params as never,

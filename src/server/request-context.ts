@@ -23,5 +23,7 @@ declare module 'fastify' {
     operationId?: string;
     auth?: 'project' | 'any' | 'none' | 'runner';
     errorStyle?: ErrorStyle;
+    /** The route takes a multipart/form-data body (UploadKeystore). */
+    multipart?: boolean;
   }
 }

@@ -11,6 +11,7 @@ import type { RecordFilter } from '../domain/record-filter.ts';
 import type { InsightColumns, StageTime } from '../domain/insights.ts';
 import type { PermissionRole, PermissionSet } from '../domain/job-permissions.ts';
 import type { NoticeEvent, NoticeSetting, SentType } from '../domain/notices.ts';
+import type { Keystore, KeystorePermission, KeystoreRights } from '../domain/keystore.ts';
 import type { SqlDialectName } from './sql/dialect.ts';
 
 /**
@@ -1082,6 +1083,54 @@ export interface NoticeStore {
   purgeEnded(before: number): Promise<number>;
 }
 
+/** A file of the file manager with the rights a user was given to it (undefined: none given). */
+export interface KeystoreWithGrant {
+  file: Keystore;
+  granted: KeystoreRights | undefined;
+}
+
+/** The file manager (migration 027). Bytes are stored sealed; the store never sees them open. */
+export interface KeystoreStore {
+  insert(file: Keystore, sealed: Uint8Array): Promise<void>;
+  find(domainId: string, id: string): Promise<Keystore | undefined>;
+  findByName(domainId: string, name: string): Promise<Keystore | undefined>;
+  /** The sealed bytes of a file. */
+  content(id: string): Promise<Uint8Array | undefined>;
+  /**
+   * A page of the domain's files by name (`search`: part of the name), each with the rights given
+   * to `userId`, and how many match.
+   */
+  list(
+    domainId: string,
+    userId: string,
+    page: { search?: string; offset: number; limit: number },
+  ): Promise<{ items: KeystoreWithGrant[]; total: number }>;
+  /** Changes a file's name, description and sharing, and (with `sealed`) its bytes. */
+  update(
+    id: string,
+    changes: { name: string; description: string; share: number },
+    content: { sealed: Uint8Array; size: number; sha256: string } | undefined,
+    updaterId: string,
+    now: number,
+  ): Promise<void>;
+  delete(id: string): Promise<boolean>;
+  /** The rights given to users (the creator's are not rows). */
+  permissions(keystoreId: string): Promise<KeystorePermission[]>;
+  permission(id: string): Promise<KeystorePermission | undefined>;
+  granted(keystoreId: string, userId: string): Promise<KeystoreRights | undefined>;
+  /** Gives a user rights (replacing those they had). */
+  putPermission(permission: KeystorePermission): Promise<void>;
+  deletePermission(id: string): Promise<boolean>;
+  /** Records a read of a file. */
+  recordAccess(access: {
+    keystoreId: string;
+    at: number;
+    userId: string;
+    how: string;
+    recordId: string | null;
+  }): Promise<void>;
+}
+
 export interface Stores {
   domains: DomainStore;
   users: UserStore;
@@ -1105,6 +1154,7 @@ export interface Stores {
   runners: RunnerStore;
   webhookDeliveries: WebhookDeliveryStore;
   notices: NoticeStore;
+  keystores: KeystoreStore;
   loginThrottles: LoginThrottleStore;
   usedSignatures: UsedSignatureStore;
 }

@@ -409,6 +409,9 @@ export interface Database {
   inbox_messages: InboxMessageRow;
   job_watchers: JobWatcherRow;
   user_notice_settings: UserNoticeSettingRow;
+  keystores: KeystoreRow;
+  keystore_permissions: KeystorePermissionRow;
+  keystore_accesses: KeystoreAccessRow;
   login_throttles: LoginThrottleRow;
   used_signatures: UsedSignatureRow;
 }
@@ -483,4 +486,42 @@ export interface UserNoticeSettingRow {
   user_id: string;
   email: string;
   updated_at: number;
+}
+
+/** A file of the file manager (migration 027); `content` is sealed (SecretBox.sealBytes). */
+export interface KeystoreRow {
+  id: string;
+  domain_id: string;
+  name: string;
+  description: string;
+  share: number;
+  size: number;
+  sha256: string;
+  content: Uint8Array;
+  creator_id: string;
+  created_at: number;
+  updater_id: string;
+  updated_at: number;
+}
+
+/** What one user may do with a file. */
+export interface KeystorePermissionRow {
+  id: string;
+  keystore_id: string;
+  user_id: string;
+  setting: number;
+  can_delete: number;
+  modify: number;
+  usage: number;
+  can_absent: number;
+  created_at: number;
+}
+
+/** A read of a file: downloaded through the API, or given to a build. */
+export interface KeystoreAccessRow {
+  keystore_id: string;
+  at: number;
+  user_id: string;
+  how: string;
+  record_id: string | null;
 }

@@ -456,3 +456,46 @@ export async function buildFixture(kiln: TestKiln, jobName = 'fixture-job'): Pro
     unique: (prefix) => `${prefix}-${++n}`,
   };
 }
+
+/** A multipart/form-data body with text fields and one file (field "file"), as browsers and SDKs send it. */
+export function formBody(
+  fields: Record<string, string>,
+  file?: { name: string; data: Buffer | string },
+): { payload: Buffer; headers: Record<string, string> } {
+  const boundary = `----kiln${Math.random().toString(16).slice(2)}`;
+  const parts: Buffer[] = [];
+  for (const [name, value] of Object.entries(fields))
+    parts.push(
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`),
+    );
+  if (file)
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
+      Buffer.from(file.data),
+      Buffer.from('\r\n'),
+    );
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return {
+    payload: Buffer.concat(parts),
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+  };
+}
+
+/** Uploads a file to the file manager as `token`'s user; its id. */
+export async function uploadFile(
+  kiln: TestKiln,
+  token: string,
+  name: string,
+  data: Buffer | string,
+  privacy: 'public' | 'private' = 'private',
+): Promise<string> {
+  const res = await kiln.call(token, {
+    method: 'POST',
+    url: '/v2/keystore/upload',
+    ...formBody({ privacy, description: `the ${name} file` }, { name, data }),
+  });
+  expect(res.statusCode, `upload ${name}: ${res.body}`).toBe(200);
+  return res.json().result.keystore_id as string;
+}

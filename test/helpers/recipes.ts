@@ -9,6 +9,8 @@ import {
   ADMIN,
   createJob,
   FIXTURE_ARTIFACT,
+  formBody,
+  uploadFile,
   recordLine,
   setRole,
   tokenOf,
@@ -26,7 +28,7 @@ import {
  * Which default-domain resource a request names: it decides what a stranger is told. `credential`
  * is a token or access key of the caller (for a stranger, one of the default admin's).
  */
-export type Names = 'job' | 'record' | 'project' | 'user' | 'credential' | 'nothing';
+export type Names = 'job' | 'record' | 'project' | 'user' | 'file' | 'credential' | 'nothing';
 
 /**
  * What the operation asks of the caller's role: project roles (`read` viewer, `write` developer,
@@ -58,6 +60,31 @@ async function binnedJob(fx: Fixture): Promise<string> {
   const res = await fx.kiln.call(fx.adminToken, { method: 'POST', url: `/v3/jobs/${jobId}/delete` });
   expect(res.statusCode, res.body).toBe(200);
   return jobId;
+}
+
+/** A new file of the file manager, the default admin's. */
+const spareFile = (fx: Fixture) =>
+  uploadFile(fx.kiln, fx.adminToken, fx.unique('file') + '.xml', '<settings/>');
+
+/** A right to a new file, given to the spare user; the file's and the right's ids. */
+async function spareGrant(fx: Fixture): Promise<{ file: string; permission: string }> {
+  const file = await spareFile(fx);
+  const res = await fx.kiln.call(fx.adminToken, {
+    method: 'POST',
+    url: '/v2/keystore/permission/add',
+    payload: {
+      keystore_id: file,
+      user_id: fx.spareUserId,
+      user_name: 'spare',
+      setting: false,
+      delete: false,
+      modify: false,
+      usage: true,
+      can_absent: false,
+    },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return { file, permission: res.json().result as string };
 }
 
 /** A new (empty) top-level group of the fixture's project. */
@@ -957,6 +984,117 @@ export const RECIPES: Record<OperationId, Recipe> = {
     names: 'nothing',
     needs: 'self',
     request: async () => ({ method: 'POST', url: '/v1/kiln/inbox/read', payload: {} }),
+  },
+  uploadKeystore: {
+    names: 'nothing',
+    needs: 'self',
+    request: async (fx) => ({
+      method: 'POST',
+      url: '/v2/keystore/upload',
+      ...formBody({ privacy: 'private' }, { name: `${fx.unique('up')}.jks`, data: 'keystore bytes' }),
+    }),
+  },
+  listKeystoreSearch: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v2/keystore/list?page=1&page_size=10' }),
+  },
+  listKeystore: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v2/keystore/name' }),
+  },
+  updateKeystore: {
+    names: 'file',
+    needs: 'manage',
+    request: async (fx) => {
+      const id = await spareFile(fx);
+      return {
+        method: 'POST',
+        url: `/v2/keystore/update/${id}`,
+        payload: { id, keystore_name: `${fx.unique('renamed')}.xml`, description: 'renamed', share: 0 },
+      };
+    },
+  },
+  deleteKeystore: {
+    names: 'file',
+    needs: 'manage',
+    request: async (fx) => ({ method: 'DELETE', url: `/v2/keystore/${await spareFile(fx)}/delete` }),
+  },
+  downloadKeystoreByName: {
+    names: 'file',
+    needs: 'manage',
+    request: async (fx) => {
+      const name = `${fx.unique('dl')}.xml`;
+      const id = await uploadFile(fx.kiln, fx.adminToken, name, '<settings/>');
+      const domain = (await fx.kiln.call(fx.adminToken, { method: 'GET', url: '/v1/kiln/users/me' })).json()
+        .result.domain_id as string;
+      return { method: 'GET', url: `/v2/keystore/download?name=${name}&domain_id=${domain}&id=${id}` };
+    },
+  },
+  downloadKeystore: {
+    names: 'file',
+    needs: 'manage',
+    request: async (fx) => {
+      const name = `${fx.unique('dl3')}.xml`;
+      await uploadFile(fx.kiln, fx.adminToken, name, '<settings/>');
+      const domain = (await fx.kiln.call(fx.adminToken, { method: 'GET', url: '/v1/kiln/users/me' })).json()
+        .result.domain_id as string;
+      return { method: 'GET', url: `/v3/keystore?file_name=${name}&domain_id=${domain}` };
+    },
+  },
+  addKeystorePermission: {
+    names: 'file',
+    needs: 'manage',
+    request: async (fx) => ({
+      method: 'POST',
+      url: '/v2/keystore/permission/add',
+      payload: {
+        keystore_id: await spareFile(fx),
+        user_id: fx.spareUserId,
+        user_name: 'spare',
+        setting: false,
+        delete: false,
+        modify: false,
+        usage: true,
+        can_absent: true,
+      },
+    }),
+  },
+  updateKeystorePermission: {
+    names: 'file',
+    needs: 'manage',
+    request: async (fx) => {
+      const { file, permission } = await spareGrant(fx);
+      return {
+        method: 'POST',
+        url: '/v2/keystore/permission/edit',
+        payload: {
+          id: permission,
+          keystore_id: file,
+          user_name: 'spare',
+          delete: false,
+          modify: true,
+          usage: true,
+        },
+      };
+    },
+  },
+  showKeystorePermission: {
+    names: 'file',
+    needs: 'self',
+    request: async (fx) => ({
+      method: 'GET',
+      url: `/v2/keystore/permission/${await spareFile(fx)}/query?page=1&page_size=10`,
+    }),
+  },
+  deleteKeystorePermission: {
+    names: 'file',
+    needs: 'manage',
+    request: async (fx) => ({
+      method: 'DELETE',
+      url: `/v2/keystore/permission/${(await spareGrant(fx)).permission}/delete`,
+    }),
   },
   showJobBadge: {
     names: 'job',

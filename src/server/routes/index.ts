@@ -24,6 +24,7 @@ import { recycleBinHandlers } from './recycle-bin.routes.ts';
 import { runnerHandlers } from './runners.routes.ts';
 import { webhookHandlers } from './webhooks.routes.ts';
 import { noticeHandlers } from './notices.routes.ts';
+import { keystoreHandlers } from './keystores.routes.ts';
 
 /** Every operation's handler; the type makes a missing one a compile error. */
 export function handlers(deps: RouteDeps): Handlers {
@@ -49,6 +50,7 @@ export function handlers(deps: RouteDeps): Handlers {
     ...flowHandlers(deps),
     ...webhookHandlers(deps),
     ...noticeHandlers(deps),
+    ...keystoreHandlers(deps),
     ...adminHandlers(deps),
     ...runnerHandlers(deps),
     ...accessKeyHandlers(deps),

@@ -26,6 +26,7 @@ import { webhookReceipts } from './023-webhook-receipts.ts';
 import { commitAuthors } from './024-commit-authors.ts';
 import { jobBadges } from './025-job-badges.ts';
 import { notifications } from './026-notifications.ts';
+import { keystores } from './027-keystores.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -61,6 +62,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '024-commit-authors': commitAuthors(),
         '025-job-badges': jobBadges(),
         '026-notifications': notifications(),
+        '027-keystores': keystores(dialect),
       };
     },
   };

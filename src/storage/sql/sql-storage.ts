@@ -31,6 +31,7 @@ import { SqlBuildScriptStore } from './script-store.ts';
 import { SqlTestCaseStore } from './test-case-store.ts';
 import { SqlWebhookDeliveryStore } from './webhook-delivery-store.ts';
 import { SqlNoticeStore } from './notice-store.ts';
+import { SqlKeystoreStore } from './keystore-store.ts';
 
 /** Dialect differences the shared stores need to know about. */
 export interface SqlFlavour {
@@ -73,6 +74,7 @@ export function sqlStores(db: Kysely<Database>, flavour: SqlFlavour): Stores {
     runners: new SqlRunnerStore(db),
     webhookDeliveries: new SqlWebhookDeliveryStore(db),
     notices: new SqlNoticeStore(db, flavour.skipLocked),
+    keystores: new SqlKeystoreStore(db),
     loginThrottles: new SqlLoginThrottleStore(db),
     usedSignatures: new SqlUsedSignatureStore(db),
   };
@@ -119,6 +121,7 @@ export class SqlStorage implements Storage {
   readonly runners;
   readonly webhookDeliveries;
   readonly notices;
+  readonly keystores;
   readonly loginThrottles;
   readonly usedSignatures;
 
@@ -152,6 +155,7 @@ export class SqlStorage implements Storage {
     this.runners = stores.runners;
     this.webhookDeliveries = stores.webhookDeliveries;
     this.notices = stores.notices;
+    this.keystores = stores.keystores;
     this.loginThrottles = stores.loginThrottles;
     this.usedSignatures = stores.usedSignatures;
   }

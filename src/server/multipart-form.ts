@@ -1,0 +1,37 @@
+import busboy from 'busboy';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { UploadForm } from '../contract/keystores.ts';
+
+/** Form fields and files a form may have (a form is one file and a few words). */
+const LIMITS = { files: 1, fields: 16, fieldSize: 64 * 1024, parts: 20 };
+
+/**
+ * A multipart/form-data body read whole: its text fields and its one file (`file`). A second file,
+ * too many fields or a field too long is an error that says so.
+ */
+export function parseForm(headers: IncomingHttpHeaders, body: Buffer): Promise<UploadForm> {
+  return new Promise((resolve, reject) => {
+    const form: UploadForm = { fields: {} };
+    let failed: Error | undefined;
+    const fail = (message: string) => (failed ??= new Error(message));
+    const parser = busboy({ headers, limits: LIMITS });
+    parser.on('field', (name, value, info) => {
+      if (info.valueTruncated) fail(`field ${name} is longer than ${LIMITS.fieldSize} bytes`);
+      form.fields[name] = value;
+    });
+    parser.on('file', (name, stream, info) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        if (name !== 'file') return fail(`the form's file goes in field "file", not "${name}"`);
+        form.file = { filename: info.filename ?? '', data: Buffer.concat(chunks) };
+      });
+    });
+    parser.on('filesLimit', () => fail('the form may hold one file'));
+    parser.on('fieldsLimit', () => fail(`the form may hold ${LIMITS.fields} fields`));
+    parser.on('partsLimit', () => fail(`the form may hold ${LIMITS.parts} parts`));
+    parser.on('error', (e: Error) => reject(e));
+    parser.on('close', () => (failed ? reject(failed) : resolve(form)));
+    parser.end(body);
+  });
+}
