@@ -54,6 +54,12 @@ export const PARTLY: Record<string, string> = {
   UpdateNotice: `${NOTICE_CHANNELS}; \`use_project_notice\` is accepted and ignored (no project-wide settings); \`send_switch\` "false" turns the channel off`,
   UpdateNewNoticeNew: `${NOTICE_CHANNELS}; \`use_project_notice\` is accepted and ignored (no project-wide settings); \`send_switch\` "false" turns the channel off`,
   DisableNotice: 'turns every event of the channel off; its `param_config` stays',
+  UploadKeystore:
+    '`privacy` is `public` (every user of the domain may use the file) or `private`; a name the domain has gets new bytes when the caller may change that file (docs/files.md)',
+  ListKeystoreSearch: "every file of the caller's domain, with the caller's rights; adds `size` and `sha256`",
+  DownloadKeystoreByName:
+    'answers the bytes as `application/octet-stream` (the reference declares JSON); those who may use the file',
+  UpdateKeystorePermission: 'the `setting` right stays as it was (the body has no field for it)',
   ShowRecordDetail:
     "`repo_name`, `repo_id`, `err_msg` are empty strings; `parent_record_id` names the BuildFlow's build for a job of a flow ('' otherwise)",
   ShowRecordInfo:

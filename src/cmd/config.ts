@@ -300,7 +300,7 @@ export const OPTIONS = {
   fileMaxBytes: {
     env: 'KILN_FILE_MAX_BYTES',
     default: String(1024 * 1024),
-    help: "Largest file the file manager keeps (keystores, settings.xml, .npmrc: UploadKeystore); a larger upload is refused with 413. At most 64 MiB",
+    help: 'Largest file the file manager keeps (keystores, settings.xml, .npmrc: UploadKeystore); a larger upload is refused with 413. At most 64 MiB',
     parse: int(1, MAX_FILE_BYTES),
   },
   smtpHost: {

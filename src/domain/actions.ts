@@ -4,11 +4,12 @@
  * a tool action runs its `command` with bash in the workspace, after checking that the runner has
  * the tool; `checkout` is the job's own checkout (or another repository's); `upload_artifact` keeps
  * files of the workspace as the build's artifacts and `download_artifact` fetches one into it;
+ * `download_file` puts a file of the file manager into the workspace;
  * actions that need a Huawei cloud service fail with a message saying so. docs/build-yaml.md is the user's view.
  */
 
 /** How the runner carries an action out. */
-export type ActionRun = 'command' | 'checkout' | 'upload' | 'download' | 'unavailable';
+export type ActionRun = 'command' | 'checkout' | 'upload' | 'download' | 'file' | 'unavailable';
 
 export interface ActionKind {
   keyword: string;
@@ -72,7 +73,7 @@ export const ACTIONS: Readonly<Record<string, ActionKind>> = Object.fromEntries(
     tool('harmonyos', 'HarmonyOS', 'hvigorw'),
     { keyword: 'upload_artifact', displayName: 'Upload Artifact', run: 'upload' } satisfies ActionKind,
     { keyword: 'download_artifact', displayName: 'Download Artifact', run: 'download' } satisfies ActionKind,
-    cloudOnly('download_file', 'Download File', 'The file manager of CodeArts Build'),
+    { keyword: 'download_file', displayName: 'Download File', run: 'file' } satisfies ActionKind,
     cloudOnly('upload_obs', 'Upload to OBS', 'Object Storage Service (OBS)'),
   ].map((a) => [a.keyword, a]),
 );

@@ -27,6 +27,7 @@ import type { StoredSecrets } from './stored-secrets.ts';
 import { serverLine } from './trigger.ts';
 import { buildRunner, runnerLabel } from './build-runner.ts';
 import { finishBuild } from './notice-outbox.ts';
+import type { KeystoreService } from './keystore-service.ts';
 
 /** Dispatch settings. */
 export interface DispatchOptions {
@@ -58,6 +59,7 @@ export class DispatchService {
     private readonly artifacts: ArtifactService,
     private readonly flows: FlowService,
     private readonly retention: BuildRetentionService,
+    private readonly files: KeystoreService,
   ) {
     this.pollMs = options.pollMs ?? 2_000;
   }
@@ -75,6 +77,7 @@ export class DispatchService {
       announce: (info) => this.announce(runnerId, info),
       artifact: (id, part) => this.artifacts.upload(runnerId, id, part),
       fetchArtifact: (id, url) => this.artifacts.fetchForBuild(runnerId, id, url),
+      fetchFile: (id, name) => this.files.fetchForBuild(runnerId, id, name),
     };
   }
 

@@ -171,6 +171,12 @@ export function createEngine(deps: EngineDeps): Engine {
   );
   const flows = new FlowService(deps.storage, deps.clock, deps.timeZone, events, stored, log);
   const retention = new BuildRetentionService(deps.storage, deps.clock, deps.artifactBlobs, log);
+  const keystores = new KeystoreService(
+    deps.storage,
+    deps.clock,
+    secrets,
+    deps.fileMaxBytes ?? DEFAULT_FILE_MAX_BYTES,
+  );
   const dispatch = new DispatchService(
     deps.storage,
     deps.clock,
@@ -181,16 +187,11 @@ export function createEngine(deps: EngineDeps): Engine {
     artifacts,
     flows,
     retention,
+    keystores,
   );
   const scheduler = new Scheduler(deps.storage, deps.clock, deps.timeZone, events, stored, log);
   const webhooks = new WebhookService(deps.storage, secrets, builds, deps.clock, log);
   const jobLimit = new JobLimit(deps.maxJobsPerProject ?? 0);
-  const keystores = new KeystoreService(
-    deps.storage,
-    deps.clock,
-    secrets,
-    deps.fileMaxBytes ?? DEFAULT_FILE_MAX_BYTES,
-  );
   const linkBase = deps.notices?.linkBase ?? (() => '');
   const noticeSender = new NoticeSender(
     deps.storage,

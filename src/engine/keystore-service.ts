@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { Clock } from '../domain/clock.ts';
 import { AppError, invalidParam } from '../domain/errors.ts';
 import type { Principal } from '../domain/identity.ts';
@@ -13,6 +14,8 @@ import {
 import type { Storage } from '../storage/ports.ts';
 import { UniqueViolationError } from '../storage/errors.ts';
 import type { SecretBox } from './secret-box.ts';
+import { heldRun } from './held-run.ts';
+import { ArtifactRefusedError, type ArtifactDownload } from '../protocol/runner-protocol.ts';
 
 /** A file with what the caller may do with it. */
 export interface KeystoreView {
@@ -198,6 +201,29 @@ export class KeystoreService {
         );
     }
     return { file, data: await this.read(file, users.triggerId, 'build', recordId) };
+  }
+
+  /**
+   * The runner's download_file: the file for the build `runnerId` holds, when the job's creator and
+   * the build's starter may use it (a refusal names who may not).
+   */
+  async fetchForBuild(runnerId: string, recordId: string, name: string): Promise<ArtifactDownload> {
+    const run = await heldRun(this.storage, runnerId, recordId);
+    const job = await this.storage.jobs.findById(run.build.jobId);
+    const project = job && (await this.storage.projects.findById(job.projectId));
+    if (!job || !project) throw new ArtifactRefusedError('the build’s job is gone');
+    try {
+      const { file, data } = await this.forBuild(
+        project.domainId,
+        name,
+        { creatorId: job.creatorId, triggerId: run.build.userId },
+        recordId,
+      );
+      return { name: file.name, size: data.length, sha256: file.sha256, body: Readable.from([data]) };
+    } catch (e) {
+      if (e instanceof AppError) throw new ArtifactRefusedError(e.message);
+      throw e;
+    }
   }
 
   /** ShowKeystorePermission: the creator's row, then the rights given, paged. */

@@ -15,6 +15,8 @@
  *                                                          place, or ended early: resume from there)
  *   GET  /v1/kiln/runner/builds/{record_id}/artifact?url=  -> 200 bytes + X-Kiln-Artifact-Name,
  *                                                           X-Kiln-Artifact-Sha256, Content-Length
+ *   GET  /v1/kiln/runner/builds/{record_id}/file?name=  -> 200 bytes + X-Kiln-Artifact-Name,
+ *                                                           X-Kiln-Artifact-Sha256, Content-Length
  *   POST /v1/kiln/runner/builds/{record_id}/done     {state}
  *   POST /v1/kiln/runner/builds/{record_id}/requeue  RequeueRequest {arch?, pool?, reason}
  *   POST /v1/kiln/runner/announce                   RunnerInfo {host, tools, arch?, pool?}
@@ -29,6 +31,7 @@ export const RUNNER_PATHS = {
   log: '/v1/kiln/runner/builds/{record_id}/log',
   artifacts: '/v1/kiln/runner/builds/{record_id}/artifacts',
   artifact: '/v1/kiln/runner/builds/{record_id}/artifact',
+  file: '/v1/kiln/runner/builds/{record_id}/file',
   done: '/v1/kiln/runner/builds/{record_id}/done',
   requeue: '/v1/kiln/runner/builds/{record_id}/requeue',
   announce: '/v1/kiln/runner/announce',

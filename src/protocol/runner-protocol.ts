@@ -189,6 +189,11 @@ export interface RunnerPeer {
   artifact(recordId: string, part: ArtifactPart): Promise<StoredArtifact>;
   /** An artifact named by a download_artifact `url`; ArtifactRefusedError when there is none the build may read. */
   fetchArtifact(recordId: string, url: string): Promise<ArtifactDownload>;
+  /**
+   * A file of the file manager a download_file step names; ArtifactRefusedError when there is none
+   * or the job's creator or the build's starter may not use it.
+   */
+  fetchFile(recordId: string, name: string): Promise<ArtifactDownload>;
   /** Gives the build back before started(): see the lifecycle above. */
   requeue(recordId: string, request: RequeueRequest): Promise<void>;
   /** The runner's machine and tools (kept by the server, shown in the runner list). */

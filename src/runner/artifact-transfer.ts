@@ -7,7 +7,12 @@ import { Transform } from 'node:stream';
 import picomatch from 'picomatch';
 import { isTransient, retry } from '../domain/retry.ts';
 import type { UploadInputs } from '../domain/tool-inputs.ts';
-import { ArtifactGapError, type RunnerPeer, type StoredArtifact } from '../protocol/runner-protocol.ts';
+import {
+  ArtifactGapError,
+  type ArtifactDownload,
+  type RunnerPeer,
+  type StoredArtifact,
+} from '../protocol/runner-protocol.ts';
 import { REPORT_BACKOFF } from './persist.ts';
 import { walkWorkspace } from './workspace-walk.ts';
 
@@ -113,36 +118,65 @@ export async function downloadArtifact(ctx: TransferContext, url: string): Promi
   return retry(
     async () => {
       const found = await ctx.peer.fetchArtifact(ctx.recordId, url);
-      const target = join(ctx.workspace, found.name);
-      await rm(target, { force: true, recursive: true });
-      const hash = createHash('sha256');
-      let size = 0;
-      const count = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          size += chunk.length;
-          hash.update(chunk);
-          done(null, chunk);
-        },
-      });
-      const file = await open(
-        target,
-        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-        0o644,
-      );
-      if (ctx.owner) await file.chown(ctx.owner.uid, ctx.owner.gid);
-      await pipeline(found.body, count, createWriteStream('', { fd: file }), { signal: ctx.signal });
-      const sha256 = hash.digest('hex');
-      if (size !== found.size || sha256 !== found.sha256) {
-        await rm(target, { force: true });
-        throw new Error(`artifact ${found.name} arrived damaged (${size} bytes, sha256 ${sha256})`);
-      }
+      const sha256 = await writeDownload(ctx, found, 0o644);
       ctx.line(
-        `downloaded artifact ${found.name} (${describeSize(size)}, sha256 ${sha256}) into the workspace`,
+        `downloaded artifact ${found.name} (${describeSize(found.size)}, sha256 ${sha256}) into the workspace`,
       );
       return true;
     },
     { backoff: REPORT_BACKOFF, patienceMs: ctx.patienceMs, signal: ctx.signal },
   );
+}
+
+/**
+ * A download_file step: the file manager's file of that name, written to the workspace's top
+ * directory (replacing what is there, never through a link), readable by the build's user alone
+ * (0600), its size and sha256 checked. Its bytes never reach the log; it goes with the workspace.
+ */
+export async function downloadFile(ctx: TransferContext, name: string): Promise<boolean> {
+  return retry(
+    async () => {
+      const found = await ctx.peer.fetchFile(ctx.recordId, name);
+      await writeDownload(ctx, found, 0o600);
+      ctx.line(
+        `downloaded file ${found.name} (${describeSize(found.size)}) of the file manager into the workspace (mode 0600)`,
+      );
+      return true;
+    },
+    { backoff: REPORT_BACKOFF, patienceMs: ctx.patienceMs, signal: ctx.signal },
+  );
+}
+
+/**
+ * Writes a download to the workspace's top directory under its name (replacing what is there,
+ * never through a link), owned by the build's user with `mode`; checks its size and sha256 (a
+ * damaged one is removed and retried). Returns the sha256.
+ */
+async function writeDownload(ctx: TransferContext, found: ArtifactDownload, mode: number): Promise<string> {
+  const target = join(ctx.workspace, basename(found.name));
+  await rm(target, { force: true, recursive: true });
+  const hash = createHash('sha256');
+  let size = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.length;
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  const file = await open(
+    target,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    mode,
+  );
+  if (ctx.owner) await file.chown(ctx.owner.uid, ctx.owner.gid);
+  await pipeline(found.body, count, createWriteStream('', { fd: file }), { signal: ctx.signal });
+  const sha256 = hash.digest('hex');
+  if (size !== found.size || sha256 !== found.sha256) {
+    await rm(target, { force: true });
+    throw new Error(`${found.name} arrived damaged (${size} bytes, sha256 ${sha256})`);
+  }
+  return sha256;
 }
 
 /** Workspace files (relative paths) the glob matches. */

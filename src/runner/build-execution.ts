@@ -18,7 +18,12 @@ import { checkoutAction, checkoutRepository, type RepositoryCheckoutContext } fr
 import { writeHomeFile, writeStepScripts } from './step-files.ts';
 import { untilAborted } from './until-aborted.ts';
 import { collectReports, keepReportZip } from './test-reports.ts';
-import { downloadArtifact, uploadArtifacts, type TransferContext } from './artifact-transfer.ts';
+import {
+  downloadArtifact,
+  downloadFile,
+  uploadArtifacts,
+  type TransferContext,
+} from './artifact-transfer.ts';
 import { buildYamlSteps } from './yaml-steps.ts';
 import { predefinedParameters } from '../domain/predefined-parameters.ts';
 
@@ -311,7 +316,7 @@ export async function executeBuild(
       let tests: StepTests | undefined;
       if ('checkout' in todo) {
         ok = await checkoutAction(repositories, todo.checkout, line, abort.signal);
-      } else if ('upload' in todo || 'download' in todo) {
+      } else if ('upload' in todo || 'download' in todo || 'file' in todo) {
         ok = await transfer(transfers, todo, line);
       } else if ('ok' in todo || script === undefined) {
         if ('message' in todo) line(todo.message);
@@ -423,17 +428,19 @@ export async function executeBuild(
 /** An artifact step; a failure the server or the disk gives is the step's, said in its log. */
 async function transfer(
   ctx: TransferContext,
-  todo: Extract<StepWork, { upload: unknown } | { download: unknown }>,
+  todo: Extract<StepWork, { upload: unknown } | { download: unknown } | { file: unknown }>,
   line: (text: string) => void,
 ): Promise<boolean> {
   try {
-    return 'upload' in todo
-      ? await uploadArtifacts(ctx, todo.upload)
-      : await downloadArtifact(ctx, todo.download.url);
+    if ('upload' in todo) return await uploadArtifacts(ctx, todo.upload);
+    if ('file' in todo) return await downloadFile(ctx, todo.file.name);
+    return await downloadArtifact(ctx, todo.download.url);
   } catch (error) {
     if (error instanceof LeaseLostError) throw error;
     if (ctx.signal.aborted) return false;
-    line(`${'upload' in todo ? 'upload_artifact' : 'download_artifact'} failed: ${(error as Error).message}`);
+    const action =
+      'upload' in todo ? 'upload_artifact' : 'file' in todo ? 'download_file' : 'download_artifact';
+    line(`${action} failed: ${(error as Error).message}`);
     return false;
   }
 }

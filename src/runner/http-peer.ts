@@ -293,6 +293,28 @@ export class HttpRunnerPeer implements RunnerPeer {
     };
   }
 
+  async fetchFile(recordId: string, name: string): Promise<ArtifactDownload> {
+    let response: Response;
+    try {
+      response = await this.call(
+        'GET',
+        `${runnerPath(RUNNER_PATHS.file, recordId)}?${new URLSearchParams({ name })}`,
+        {
+          signal: transferTimeout(64 * 1024 ** 2),
+        },
+      );
+    } catch (error) {
+      throw refusal(error);
+    }
+    if (!response.body) throw new PeerUnavailableError('the server sent no file bytes');
+    return {
+      name: decodeURIComponent(response.headers.get(ARTIFACT_NAME_HEADER) ?? ''),
+      size: Number(response.headers.get('content-length') ?? 0),
+      sha256: response.headers.get(ARTIFACT_SHA256_HEADER) ?? '',
+      body: response.body as unknown as AsyncIterable<Uint8Array>,
+    };
+  }
+
   async done(recordId: string, result: BuildResult): Promise<void> {
     await this.call('POST', runnerPath(RUNNER_PATHS.done, recordId), { json: result });
   }

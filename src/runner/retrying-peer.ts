@@ -24,6 +24,7 @@ export function retryingPeer(
     // An upload resumes where the server's copy ends (runner/artifact-transfer.ts), not from the start.
     artifact: (recordId, part) => peer.artifact(recordId, part),
     fetchArtifact: (recordId, url) => retry('an artifact download', () => peer.fetchArtifact(recordId, url)),
+    fetchFile: (recordId, name) => retry('a file download', () => peer.fetchFile(recordId, name)),
     started: (recordId, checkout) => retry('the start', () => peer.started(recordId, checkout)),
     step: (recordId, report) =>
       retry(`a step ${report.status === 'running' ? 'start' : 'end'}`, () => peer.step(recordId, report)),

@@ -48,6 +48,7 @@ export type StepWork =
   | { checkout: CheckoutWork }
   | { upload: UploadInputs }
   | { download: { url: string } }
+  | { file: { name: string } }
   | {
       script: string;
       tool?: string;
@@ -90,6 +91,12 @@ export function stepWork(
     return url === ''
       ? { ok: false, message: `step "${step.name}": download_artifact needs a url (an artifact's uri)` }
       : { download: { url } };
+  }
+  if (kind.run === 'file') {
+    const name = input(step, 'name');
+    return name === ''
+      ? { ok: false, message: `step "${step.name}": download_file needs a name (a file of the file manager)` }
+      : { file: { name } };
   }
   const image = imageCheck(step, keyword, runner, tools);
   if ('message' in image) return { ok: false, message: image.message };

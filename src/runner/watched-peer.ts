@@ -32,5 +32,6 @@ export function watchedPeer(peer: RunnerPeer, watch: OutageWatch): RunnerPeer {
     announce: watched((info) => peer.announce(info)),
     artifact: watched((recordId, part) => peer.artifact(recordId, part)),
     fetchArtifact: watched((recordId, url) => peer.fetchArtifact(recordId, url)),
+    fetchFile: watched((recordId, name) => peer.fetchFile(recordId, name)),
   };
 }

@@ -105,6 +105,11 @@ class HiccupServer implements RunnerPeer {
       })(),
     };
   }
+
+  async fetchFile(_id: string, name: string): Promise<ArtifactDownload> {
+    this.hiccup('file');
+    return this.fetchArtifact(_id, name);
+  }
 }
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');

@@ -163,6 +163,7 @@ describe('a remote runner over HTTP', () => {
       announce: (info) => peer.announce(info),
       artifact: (id, part) => peer.artifact(id, part),
       fetchArtifact: (id, url) => peer.fetchArtifact(id, url),
+      fetchFile: (id, name) => peer.fetchFile(id, name),
     };
     const runner = await remoteRunner(dying);
     runner.start();

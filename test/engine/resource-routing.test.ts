@@ -66,6 +66,7 @@ describe.each(STORES)('env.resource routing, %s', (store, enabled) => {
       announce: (info) => http.announce(info),
       artifact: (id, part) => http.artifact(id, part),
       fetchArtifact: (id, url) => http.fetchArtifact(id, url),
+      fetchFile: (id, name) => http.fetchFile(id, name),
     };
     remote = new Runner(gated, await testRunnerOptions(1, { KILN_RUNNER_POOL: 'big' }));
     remote.start();

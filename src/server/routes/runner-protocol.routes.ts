@@ -128,6 +128,9 @@ const ArtifactQuery = Type.Object({
   offset: Type.Integer({ minimum: 0, 'x-kiln-int': true }),
 });
 
+/** GET file: the download_file step's file name. */
+const FileQuery = Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }) });
+
 /** GET artifact: the download_artifact step's url. */
 const FetchQuery = Type.Object({ url: Type.String({ minLength: 1, maxLength: 2048 }) });
 
@@ -272,6 +275,24 @@ export const runnerProtocolRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }>
       return reply
         .header('content-type', 'application/octet-stream')
         .header('content-length', String(found.size))
+        .header(ARTIFACT_NAME_HEADER, encodeURIComponent(found.name))
+        .header(ARTIFACT_SHA256_HEADER, found.sha256)
+        .send(Readable.from(found.body));
+    },
+  );
+  app.get(
+    fastifyPath(RUNNER_PATHS.file),
+    { config, schema: { tags, params: RecordParams, querystring: FileQuery } },
+    async (request, reply) => {
+      const found = await engine.keystores.fetchForBuild(
+        runnerOf(request),
+        request.params.record_id,
+        request.query.name,
+      );
+      return reply
+        .header('content-type', 'application/octet-stream')
+        .header('content-length', String(found.size))
+        .header('cache-control', 'no-store')
         .header(ARTIFACT_NAME_HEADER, encodeURIComponent(found.name))
         .header(ARTIFACT_SHA256_HEADER, found.sha256)
         .send(Readable.from(found.body));
