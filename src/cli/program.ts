@@ -7,6 +7,7 @@ import { registerTests } from './commands/tests.ts';
 import { registerAuth } from './commands/auth.ts';
 import { registerBin } from './commands/bin.ts';
 import { registerGroups } from './commands/groups.ts';
+import { registerFiles } from './commands/files.ts';
 import { registerBuilds } from './commands/builds.ts';
 import { registerDomains } from './commands/domains.ts';
 import { registerImportRecords } from './commands/import-records.ts';
@@ -46,6 +47,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerBuilds(program, ctx);
   registerLogs(program, ctx);
   registerArtifacts(program, ctx);
+  registerFiles(program, ctx);
   registerTests(program, ctx);
   registerRecords(program, ctx);
   registerImportRecords(program, ctx);

@@ -208,6 +208,26 @@ export class KilnClient {
     });
   }
 
+  /**
+   * UploadKeystore: a file for the file manager, sent as the multipart/form-data form the operation
+   * takes (the typed `uploadKeystore` method has no body to send).
+   */
+  async uploadKeystoreFile(
+    file: { name: string; data: Uint8Array },
+    form: { privacy: 'public' | 'private'; description?: string },
+  ): Promise<ResponseOf<'uploadKeystore'>> {
+    const { contentType, data } = multipartForm(
+      { privacy: form.privacy, ...(form.description !== undefined && { description: form.description }) },
+      file,
+    );
+    const response = await this.request({
+      method: 'POST',
+      path: operations.uploadKeystore.path,
+      rawBody: { contentType, data },
+    });
+    return (await response.json()) as ResponseOf<'uploadKeystore'>;
+  }
+
   /** Signs in with a password (IAM token API) and returns the token and when it expires. */
   async login(input: {
     name: string;
@@ -258,6 +278,37 @@ export class KilnClient {
       if (page + 1 >= Number(res.result.total_page) || res.result.job_build_states.length === 0) return;
     }
   }
+}
+
+/** A multipart/form-data body of text fields and one file (field `file`), browser-safe. */
+export function multipartForm(
+  fields: Record<string, string>,
+  file?: { name: string; data: Uint8Array },
+): { contentType: string; data: Uint8Array } {
+  const boundary = `----kiln-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+  const text = new TextEncoder();
+  const quoted = (v: string) => v.replace(/["\r\n]/g, '_');
+  const parts: Uint8Array[] = Object.entries(fields).map(([name, value]) =>
+    text.encode(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${quoted(name)}"\r\n\r\n${value}\r\n`,
+    ),
+  );
+  if (file)
+    parts.push(
+      text.encode(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${quoted(file.name)}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
+      file.data,
+      text.encode('\r\n'),
+    );
+  parts.push(text.encode(`--${boundary}--\r\n`));
+  const data = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    data.set(p, at);
+    at += p.length;
+  }
+  return { contentType: `multipart/form-data; boundary=${boundary}`, data };
 }
 
 /** The client with one method per operation. */

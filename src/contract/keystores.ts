@@ -15,7 +15,7 @@ export const UploadedKeystore = Envelope(Type.Object({ keystore_id: Type.String(
 
 /** The multipart/form-data fields of UploadKeystore, as parsed (described in the OpenAPI document). */
 export interface UploadForm {
-  file?: { filename: string; data: Buffer };
+  file?: { filename: string; data: Uint8Array };
   fields: Record<string, string>;
 }
 

@@ -53,12 +53,13 @@ export class KeystoreService {
   async upload(
     caller: Principal,
     name: string,
-    data: Buffer,
+    bytes: Uint8Array,
     privacy: string,
     description: string,
   ): Promise<string> {
     const problem = keystoreNameProblem(name);
     if (problem) throw invalidParam(problem);
+    const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (data.length > this.maxBytes)
       throw new AppError(
         'PAYLOAD_TOO_LARGE',

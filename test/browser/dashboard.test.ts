@@ -459,6 +459,37 @@ describe('the dashboard', () => {
     }
   });
 
+  it('keeps files in the file manager: upload, rights, download, delete', async () => {
+    const { client } = await signedInClient(server.url, 'admin', server.adminPassword);
+    await client.createUser({ body: { name: 'file-reader', password: 'file-reader-pass-1' } });
+    await page.goto(`${server.url}/files`);
+    await page.getByLabel('File', { exact: true }).setInputFiles({
+      name: 'release.jks',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from('keystore bytes'),
+    });
+    await page.getByLabel('Description').fill('the release key');
+    await page.getByRole('button', { name: 'Upload' }).click();
+    const row = page.locator('tr[data-name="release.jks"]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain('14 bytes');
+    await row.getByRole('button', { name: 'Rights' }).click();
+    const rights = page.getByTestId('rights-release.jks');
+    await rights.getByLabel('User name').fill('file-reader');
+    await rights.getByRole('button', { name: 'Give' }).click();
+    await rights.getByText('file-reader: use').waitFor();
+    await shot('files');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      row.getByRole('button', { name: 'Download' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('release.jks');
+    page.once('dialog', (d) => void d.accept());
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await row.waitFor({ state: 'detached' });
+    expect((await client.listKeystore({})).result).toEqual([]);
+  });
+
   it('fits a phone-sized screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${server.url}/jobs/${jobId}?size=10`);

@@ -1,3 +1,4 @@
+import { multipartForm } from '../../src/client/kiln-client.ts';
 import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect } from 'vitest';
@@ -462,25 +463,8 @@ export function formBody(
   fields: Record<string, string>,
   file?: { name: string; data: Buffer | string },
 ): { payload: Buffer; headers: Record<string, string> } {
-  const boundary = `----kiln${Math.random().toString(16).slice(2)}`;
-  const parts: Buffer[] = [];
-  for (const [name, value] of Object.entries(fields))
-    parts.push(
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`),
-    );
-  if (file)
-    parts.push(
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
-      ),
-      Buffer.from(file.data),
-      Buffer.from('\r\n'),
-    );
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return {
-    payload: Buffer.concat(parts),
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-  };
+  const form = multipartForm(fields, file && { name: file.name, data: Buffer.from(file.data) });
+  return { payload: Buffer.from(form.data), headers: { 'content-type': form.contentType } };
 }
 
 /** Uploads a file to the file manager as `token`'s user; its id. */

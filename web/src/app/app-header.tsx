@@ -27,7 +27,7 @@ function useUnread(): number | undefined {
   return unread;
 }
 
-/** The bar on every signed-in page: home, the queue, the recycle bin, the inbox, who is signed in, sign out. */
+/** The bar on every signed-in page: home, the queue, the recycle bin, the file manager, the inbox, who is signed in, sign out. */
 export function AppHeader() {
   const { session, signOut } = useSignedIn();
   const [busy, setBusy] = useState(false);
@@ -45,6 +45,9 @@ export function AppHeader() {
       </Link>
       <Link href="/bin" className="header-link">
         Recycle bin
+      </Link>
+      <Link href="/files" className="header-link">
+        Files
       </Link>
       <Link href="/inbox" className="header-link">
         Inbox

@@ -2,6 +2,7 @@ import { BuildPage } from '../pages/build-page.tsx';
 import { JobFormPage } from '../pages/job-form-page.tsx';
 import { JobHistoryPage } from '../pages/job-history-page.tsx';
 import { InboxPage } from '../pages/inbox-page.tsx';
+import { FilesPage } from '../pages/files-page.tsx';
 import { JobPage } from '../pages/job-page.tsx';
 import { ProjectsPage } from '../pages/projects-page.tsx';
 import { QueuePage } from '../pages/queue-page.tsx';
@@ -18,6 +19,7 @@ export function Routes() {
   if (matchPath('/bin', path)) return <RecycleBinPage />;
   if (matchPath('/queue', path)) return <QueuePage />;
   if (matchPath('/inbox', path)) return <InboxPage />;
+  if (matchPath('/files', path)) return <FilesPage />;
   let m: Record<string, string> | undefined;
   if ((m = matchPath('/jobs/:jobId', path))) return <JobPage key={m.jobId} jobId={m.jobId as string} />;
   if ((m = matchPath('/jobs/:jobId/history', path)))

@@ -1,0 +1,155 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import type { Kiln } from '../../client/kiln-client.ts';
+import type { ResponseOf } from '../../contract/operation-types.ts';
+import { formatBytes } from '../../domain/artifact-text.ts';
+import { CliError, EXIT, type CliContext } from '../context.ts';
+import { outputOption } from '../options.ts';
+import { writeRows, type OutputFormat } from '../output.ts';
+
+type KeptFile = ResponseOf<'listKeystoreSearch'>['result']['keystore_list'][number];
+
+const RIGHTS = ['usage', 'modify', 'delete', 'setting'] as const;
+
+/** The domain's file of that name (the one the caller sees), or an error that says there is none. */
+async function fileNamed(client: Kiln, name: string): Promise<KeptFile> {
+  const found = (
+    await client.listKeystoreSearch({ query: { page: 1, page_size: 100, search: name } })
+  ).result.keystore_list.find((f) => f.keystore_name === name);
+  if (!found) throw new CliError(`the file manager has no file named ${name}`);
+  return found;
+}
+
+function parseRights(text: string): Record<(typeof RIGHTS)[number], boolean> {
+  const asked = text
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  const unknown = asked.filter((r) => !(RIGHTS as readonly string[]).includes(r));
+  if (unknown.length > 0)
+    throw new CliError(`no right ${unknown.join(', ')} (rights: ${RIGHTS.join(', ')})`, EXIT.usage);
+  return Object.fromEntries(RIGHTS.map((r) => [r, asked.includes(r)])) as Record<
+    (typeof RIGHTS)[number],
+    boolean
+  >;
+}
+
+/** `kiln files ...`: the file manager (docs/files.md). */
+export function registerFiles(program: Command, ctx: CliContext): void {
+  const files = program
+    .command('files')
+    .description('The file manager: files builds get with download_file (keystores, settings.xml, .npmrc)');
+
+  outputOption(
+    files
+      .command('list')
+      .description("The domain's files, with what you may do with each")
+      .option('--search <text>', 'part of the name'),
+  ).action(async (opts: { search?: string; output: OutputFormat }) => {
+    const list = (
+      await ctx.client().listKeystoreSearch({
+        query: { page: 1, page_size: 100, ...(opts.search && { search: opts.search }) },
+      })
+    ).result.keystore_list;
+    writeRows<KeptFile>(
+      opts.output,
+      [
+        { header: 'name', value: (f) => f.keystore_name },
+        { header: 'size', value: (f) => formatBytes(f.size) },
+        { header: 'shared', value: (f) => (f.share === 1 ? 'yes' : 'no') },
+        { header: 'you may', value: (f) => RIGHTS.filter((r) => f.permission[r]).join(',') },
+        { header: 'changed', value: (f) => `${f.update_time} by ${f.update_user_name}` },
+        { header: 'description', value: (f) => f.description },
+      ],
+      list,
+      ctx.out,
+    );
+  });
+
+  files
+    .command('upload')
+    .description(
+      'Upload a file (a name the domain has gets new bytes, when you may change it); prints its id',
+    )
+    .argument('<path>', 'the file to upload; its name is the file name builds ask for')
+    .option('--public', 'every user of the domain may use it')
+    .option('--description <text>', 'what the file is for', '')
+    .action(async (path: string, opts: { public?: boolean; description: string }) => {
+      const data = await readFile(path).catch(() => {
+        throw new CliError(`cannot read ${path}`);
+      });
+      const done = await ctx
+        .client()
+        .uploadKeystoreFile(
+          { name: basename(path), data },
+          { privacy: opts.public ? 'public' : 'private', description: opts.description },
+        );
+      ctx.out(`${done.result.keystore_id}\n`);
+    });
+
+  files
+    .command('download')
+    .description('Download a file you may use')
+    .argument('<name>', 'the file name')
+    .option('-o, --output-file <path>', 'where to write it (default: its name), readable by you alone')
+    .action(async (name: string, opts: { outputFile?: string }) => {
+      const client = ctx.client();
+      const file = await fileNamed(client, name);
+      const response = await client.open('downloadKeystoreByName', {
+        query: { name, domain_id: file.domain_id, id: file.id },
+      });
+      const data = Buffer.from(await response.arrayBuffer());
+      const target = opts.outputFile ?? name;
+      await writeFile(target, data, { mode: 0o600 });
+      ctx.err(`wrote ${target} (${formatBytes(data.length)})\n`);
+    });
+
+  files
+    .command('delete')
+    .description('Delete a file (builds that use it then fail)')
+    .argument('<name>', 'the file name')
+    .action(async (name: string) => {
+      const client = ctx.client();
+      await client.deleteKeystore({ params: { keystore_id: (await fileNamed(client, name)).id } });
+      ctx.err(`deleted ${name}\n`);
+    });
+
+  files
+    .command('rights')
+    .description('Who may do what with a file; --give and --take change it (those who may give rights)')
+    .argument('<name>', 'the file name')
+    .option('--give <user>', 'give a user of the domain the --rights')
+    .option('--rights <list>', `with --give: comma-separated, of ${RIGHTS.join(', ')}`, 'usage')
+    .option('--take <user>', "take a user's rights away")
+    .action(async (name: string, opts: { give?: string; rights: string; take?: string }) => {
+      const client = ctx.client();
+      const file = await fileNamed(client, name);
+      if (opts.give)
+        await client.addKeystorePermission({
+          body: {
+            keystore_id: file.id,
+            user_id: '',
+            user_name: opts.give,
+            can_absent: false,
+            ...parseRights(opts.rights),
+          },
+        });
+      const rows = async () =>
+        (
+          await client.showKeystorePermission({
+            params: { keystore_id: file.id },
+            query: { page: '1', page_size: 100 },
+          })
+        ).result.permission_list;
+      if (opts.take) {
+        const row = (await rows()).find((p) => p.user_name === opts.take && !p.is_creator);
+        if (!row) throw new CliError(`${opts.take} has no rights to ${name} to take`);
+        await client.deleteKeystorePermission({ params: { permission_id: row.id } });
+      }
+      for (const p of await rows())
+        ctx.out(
+          `${p.user_name}: ${p.is_creator ? 'creator (every right)' : RIGHTS.filter((r) => p[r]).join(',') || 'nothing'}\n`,
+        );
+    });
+}

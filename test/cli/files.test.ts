@@ -1,0 +1,64 @@
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { cliUser, startServerProcess, type CliUser, type ServerProcess } from '../helpers/cli.ts';
+
+// `kiln files` as real processes against a real `kiln serve`: upload, list, give rights, download
+// (0600), take rights, delete.
+
+let server: ServerProcess;
+let user: CliUser;
+
+beforeAll(async () => {
+  server = await startServerProcess({ env: { KILN_RUNNER_SLOTS: '0' } });
+  user = cliUser(server);
+  await user.login();
+}, 60_000);
+afterAll(async () => {
+  user?.cleanup();
+  await server?.stop();
+});
+
+it('uploads, lists, shares, downloads and deletes a file of the file manager', async () => {
+  const path = join(user.home, 'settings.xml');
+  writeFileSync(path, '<settings><password>p</password></settings>\n');
+  const up = await user.run(['files', 'upload', path, '--description', 'maven settings']);
+  expect(up.code, up.stderr).toBe(0);
+  expect(up.stdout.trim()).toMatch(/^[0-9a-z]{32}$/);
+  const listed = JSON.parse((await user.run(['files', 'list', '-o', 'json'])).stdout);
+  expect(listed).toMatchObject([
+    { keystore_name: 'settings.xml', description: 'maven settings', size: 44, share: 0 },
+  ]);
+  expect((await user.run(['files', 'list'])).stdout).toMatch(/settings\.xml.*usage,modify,delete,setting/);
+
+  const users = await user.run(['users', 'create', 'files-dev', '-p', 'files-dev-pass-1']);
+  expect(users.code, users.stderr).toBe(0);
+  const given = await user.run([
+    'files',
+    'rights',
+    'settings.xml',
+    '--give',
+    'files-dev',
+    '--rights',
+    'usage,modify',
+  ]);
+  expect(given.code, given.stderr).toBe(0);
+  expect(given.stdout).toBe('admin: creator (every right)\nfiles-dev: usage,modify\n');
+  const bad = await user.run(['files', 'rights', 'settings.xml', '--give', 'files-dev', '--rights', 'fly']);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain('no right fly (rights: usage, modify, delete, setting)');
+
+  const target = join(user.home, 'copy.xml');
+  const down = await user.run(['files', 'download', 'settings.xml', '-o', target]);
+  expect(down.code, down.stderr).toBe(0);
+  expect(readFileSync(target, 'utf8')).toBe('<settings><password>p</password></settings>\n');
+  expect(statSync(target).mode & 0o777).toBe(0o600);
+
+  expect((await user.run(['files', 'rights', 'settings.xml', '--take', 'files-dev'])).stdout).toBe(
+    'admin: creator (every right)\n',
+  );
+  expect((await user.run(['files', 'delete', 'settings.xml'])).code).toBe(0);
+  const gone = await user.run(['files', 'download', 'settings.xml']);
+  expect(gone.code).toBe(1);
+  expect(gone.stderr).toContain('the file manager has no file named settings.xml');
+});
