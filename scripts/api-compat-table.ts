@@ -60,6 +60,10 @@ export const PARTLY: Record<string, string> = {
   DownloadKeystoreByName:
     'answers the bytes as `application/octet-stream` (the reference declares JSON); those who may use the file',
   UpdateKeystorePermission: 'the `setting` right stays as it was (the body has no field for it)',
+  ListCustomTemplate: '`filter` and `tags` are accepted and ignored',
+  ListRecommendOfficialTemplate:
+    "Kiln's official templates, those whose stack the repository's name suggests first, then the domain's most used (SaveTemplateUsedInfo); the server does not fetch the repository",
+  ListOfficialTemplate: "Kiln's official templates (docs/jobs.md): a working job for each common stack; `weight` is how many of the domain's jobs started from it",
   ShowRecordDetail:
     "`repo_name`, `repo_id`, `err_msg` are empty strings; `parent_record_id` names the BuildFlow's build for a job of a flow ('' otherwise)",
   ShowRecordInfo:

@@ -34,6 +34,7 @@ import { WebhookService } from './webhook-service.ts';
 import { NoticeSender, type NoticeSenderOptions } from './notice-sender.ts';
 import { NoticeService } from './notice-service.ts';
 import { KeystoreService } from './keystore-service.ts';
+import { TemplateService } from './template-service.ts';
 
 /** What the engine is built from. */
 export interface EngineDeps {
@@ -101,6 +102,7 @@ export interface Engine {
   webhooks: WebhookService;
   notices: NoticeService;
   keystores: KeystoreService;
+  templates: TemplateService;
   /** Delivers the notification outbox (started with the engine). */
   noticeSender: NoticeSender;
   events: BuildEvents;
@@ -262,6 +264,7 @@ export function createEngine(deps: EngineDeps): Engine {
     webhooks,
     notices: new NoticeService(deps.storage, deps.clock, secrets, noticeSender, linkBase),
     keystores,
+    templates: new TemplateService(deps.storage, deps.clock),
     noticeSender,
     events,
     clock: deps.clock,

@@ -1131,6 +1131,39 @@ export interface KeystoreStore {
   }): Promise<void>;
 }
 
+/** A domain's own build template. */
+export interface TemplateRecord {
+  uuid: string;
+  domainId: string;
+  name: string;
+  description: string;
+  toolType: string;
+  /** The steps and parameters as JSON (the CodeArts job document's). */
+  steps: string;
+  parameters: string;
+  creatorId: string;
+  createdAt: number;
+}
+
+/** Build templates, favourites and uses (migration 028). */
+export interface TemplateStore {
+  insert(template: TemplateRecord): Promise<void>;
+  find(domainId: string, uuid: string): Promise<TemplateRecord | undefined>;
+  /** A page of the domain's templates by name (`name`: part of it), with how many match. */
+  list(
+    domainId: string,
+    page: { name?: string; offset: number; limit: number },
+  ): Promise<{ items: TemplateRecord[]; total: number }>;
+  delete(uuid: string): Promise<boolean>;
+  /** Which of these templates the user marked a favourite. */
+  favourites(userId: string, uuids: readonly string[]): Promise<Set<string>>;
+  setFavourite(userId: string, uuid: string, favourite: boolean, now: number): Promise<void>;
+  /** Records (or replaces) the template a job was started from. */
+  recordUse(use: { jobId: string; templateUuid: string; domainId: string; userId: string; at: number }): Promise<void>;
+  /** How many jobs of the domain were started from each template. */
+  useCounts(domainId: string): Promise<Map<string, number>>;
+}
+
 export interface Stores {
   domains: DomainStore;
   users: UserStore;
@@ -1155,6 +1188,7 @@ export interface Stores {
   webhookDeliveries: WebhookDeliveryStore;
   notices: NoticeStore;
   keystores: KeystoreStore;
+  templates: TemplateStore;
   loginThrottles: LoginThrottleStore;
   usedSignatures: UsedSignatureStore;
 }

@@ -412,6 +412,9 @@ export interface Database {
   keystores: KeystoreRow;
   keystore_permissions: KeystorePermissionRow;
   keystore_accesses: KeystoreAccessRow;
+  build_templates: BuildTemplateRow;
+  template_favourites: TemplateFavouriteRow;
+  template_uses: TemplateUseRow;
   login_throttles: LoginThrottleRow;
   used_signatures: UsedSignatureRow;
 }
@@ -524,4 +527,33 @@ export interface KeystoreAccessRow {
   user_id: string;
   how: string;
   record_id: string | null;
+}
+
+/** A domain's own build template (migration 028); steps and parameters as JSON. */
+export interface BuildTemplateRow {
+  uuid: string;
+  domain_id: string;
+  name: string;
+  description: string;
+  tool_type: string;
+  steps: string;
+  parameters: string;
+  creator_id: string;
+  created_at: number;
+}
+
+/** A template (custom or official) a user marked a favourite. */
+export interface TemplateFavouriteRow {
+  user_id: string;
+  template_uuid: string;
+  created_at: number;
+}
+
+/** The template a job was started from. */
+export interface TemplateUseRow {
+  job_id: string;
+  template_uuid: string;
+  domain_id: string;
+  user_id: string;
+  used_at: number;
 }

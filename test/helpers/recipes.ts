@@ -28,7 +28,7 @@ import {
  * Which default-domain resource a request names: it decides what a stranger is told. `credential`
  * is a token or access key of the caller (for a stranger, one of the default admin's).
  */
-export type Names = 'job' | 'record' | 'project' | 'user' | 'file' | 'credential' | 'nothing';
+export type Names = 'job' | 'record' | 'project' | 'user' | 'domain' | 'credential' | 'nothing';
 
 /**
  * What the operation asks of the caller's role: project roles (`read` viewer, `write` developer,
@@ -86,6 +86,22 @@ async function spareGrant(fx: Fixture): Promise<{ file: string; permission: stri
   expect(res.statusCode, res.body).toBe(200);
   return { file, permission: res.json().result as string };
 }
+
+/** A new build template of the default domain, the admin's; its uuid. */
+async function spareTemplate(fx: Fixture): Promise<string> {
+  const res = await fx.kiln.call(fx.adminToken, {
+    method: 'POST',
+    url: '/v1/template/create',
+    payload: {
+      name: fx.unique('template'),
+      template: { steps: [{ module_id: 'kiln.shell', name: 'build', properties: { command: 'make' } }] },
+    },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json().result.uuid as string;
+}
+
+const OFFICIAL_SHELL = '0f1c1a1e5d0b4e6f8a3b0000000a0001';
 
 /** A new (empty) top-level group of the fixture's project. */
 async function spareGroup(fx: Fixture): Promise<string> {
@@ -1005,7 +1021,7 @@ export const RECIPES: Record<OperationId, Recipe> = {
     request: async () => ({ method: 'GET', url: '/v2/keystore/name' }),
   },
   updateKeystore: {
-    names: 'file',
+    names: 'domain',
     needs: 'manage',
     request: async (fx) => {
       const id = await spareFile(fx);
@@ -1017,12 +1033,12 @@ export const RECIPES: Record<OperationId, Recipe> = {
     },
   },
   deleteKeystore: {
-    names: 'file',
+    names: 'domain',
     needs: 'manage',
     request: async (fx) => ({ method: 'DELETE', url: `/v2/keystore/${await spareFile(fx)}/delete` }),
   },
   downloadKeystoreByName: {
-    names: 'file',
+    names: 'domain',
     needs: 'manage',
     request: async (fx) => {
       const name = `${fx.unique('dl')}.xml`;
@@ -1033,7 +1049,7 @@ export const RECIPES: Record<OperationId, Recipe> = {
     },
   },
   downloadKeystore: {
-    names: 'file',
+    names: 'domain',
     needs: 'manage',
     request: async (fx) => {
       const name = `${fx.unique('dl3')}.xml`;
@@ -1044,7 +1060,7 @@ export const RECIPES: Record<OperationId, Recipe> = {
     },
   },
   addKeystorePermission: {
-    names: 'file',
+    names: 'domain',
     needs: 'manage',
     request: async (fx) => ({
       method: 'POST',
@@ -1062,7 +1078,7 @@ export const RECIPES: Record<OperationId, Recipe> = {
     }),
   },
   updateKeystorePermission: {
-    names: 'file',
+    names: 'domain',
     needs: 'manage',
     request: async (fx) => {
       const { file, permission } = await spareGrant(fx);
@@ -1081,7 +1097,7 @@ export const RECIPES: Record<OperationId, Recipe> = {
     },
   },
   showKeystorePermission: {
-    names: 'file',
+    names: 'domain',
     needs: 'self',
     request: async (fx) => ({
       method: 'GET',
@@ -1089,11 +1105,106 @@ export const RECIPES: Record<OperationId, Recipe> = {
     }),
   },
   deleteKeystorePermission: {
-    names: 'file',
+    names: 'domain',
     needs: 'manage',
     request: async (fx) => ({
       method: 'DELETE',
       url: `/v2/keystore/permission/${(await spareGrant(fx)).permission}/delete`,
+    }),
+  },
+  createTemplate: {
+    names: 'nothing',
+    needs: 'self',
+    request: async (fx) => ({
+      method: 'POST',
+      url: '/v1/template/create',
+      payload: {
+        name: fx.unique('t1'),
+        template: { steps: [{ module_id: 'kiln.shell', name: 'build', properties: { command: 'make' } }] },
+      },
+    }),
+  },
+  createTemplates: {
+    names: 'nothing',
+    needs: 'self',
+    request: async (fx) => ({
+      method: 'POST',
+      url: '/v3/templates/create',
+      payload: {
+        name: fx.unique('t3'),
+        template: { steps: [{ module_id: 'kiln.shell', name: 'build', properties: { command: 'make' } }] },
+      },
+    }),
+  },
+  showTemplate: {
+    names: 'domain',
+    needs: 'self',
+    request: async (fx) => ({ method: 'GET', url: `/v1/template/${await spareTemplate(fx)}/custom` }),
+  },
+  listCustomTemplate: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v1/template/custom?page=1&page_size=10' }),
+  },
+  listTemplates: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v3/templates/query?page=0&page_size=10' }),
+  },
+  deleteTemplate: {
+    names: 'domain',
+    needs: 'manage',
+    request: async (fx) => ({ method: 'DELETE', url: `/v1/template/${await spareTemplate(fx)}/delete` }),
+  },
+  deleteTemplates: {
+    names: 'domain',
+    needs: 'manage',
+    request: async (fx) => ({ method: 'DELETE', url: `/v3/templates/${await spareTemplate(fx)}/delete` }),
+  },
+  addFavouriteCustomTemplate: {
+    names: 'domain',
+    needs: 'self',
+    request: async (fx) => ({ method: 'POST', url: `/v1/template/custom/${await spareTemplate(fx)}/follow` }),
+  },
+  removerFavouriteCustomTemplate: {
+    names: 'domain',
+    needs: 'self',
+    request: async (fx) => ({
+      method: 'POST',
+      url: `/v1/template/custom/${await spareTemplate(fx)}/unfollow`,
+    }),
+  },
+  addFavouriteOfficialTemplate: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'POST', url: `/v1/template/official/${OFFICIAL_SHELL}/follow` }),
+  },
+  removerFavouriteOfficialTemplate: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'POST', url: `/v1/template/official/${OFFICIAL_SHELL}/unfollow` }),
+  },
+  listOfficialTemplate: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({ method: 'GET', url: '/v1/template/officialtemplates?page=0&page_size=20' }),
+  },
+  listRecommendOfficialTemplate: {
+    names: 'nothing',
+    needs: 'self',
+    request: async () => ({
+      method: 'POST',
+      url: '/v1/template/recommend',
+      payload: { git_url: 'https://example.com/team/go-service.git', branch: 'main' },
+    }),
+  },
+  saveTemplateUsedInfo: {
+    names: 'job',
+    needs: 'write',
+    request: async (fx) => ({
+      method: 'POST',
+      url: '/v1/template/used-info',
+      payload: { job_id: fx.jobId, template_id: OFFICIAL_SHELL },
     }),
   },
   showJobBadge: {

@@ -218,7 +218,7 @@ onEveryStore((store) => {
           /^job (?:[0-9a-z]{32} )?not found(?: in the recycle bin| \(nor a project you may see\))?$/,
         );
       });
-    } else if (['project', 'user', 'record', 'file'].includes(recipe.names)) {
+    } else if (['project', 'user', 'record', 'domain'].includes(recipe.names)) {
       it(`tells a user of another domain 404 CB.00060404 (the ${recipe.names} is not theirs to see)`, async () => {
         const res = await send(w, id, STRANGER, await tokenOf(kiln, STRANGER));
         expectCodeArtsError(res, 404, 'CB.00060404');

@@ -50,6 +50,7 @@ const NEEDS: Partial<Record<OperationId, JobPermission>> = {
   disableNotice: 'modify',
   updateNewNoticeNew: 'modify',
   testJobNotice: 'modify',
+  saveTemplateUsedInfo: 'modify',
 };
 /** Not job-gated: the bin (project roles), the webhook (its signature), the caller's own permissions. */
 const NOT_GATED = new Set<OperationId>([

@@ -25,6 +25,7 @@ import { runnerHandlers } from './runners.routes.ts';
 import { webhookHandlers } from './webhooks.routes.ts';
 import { noticeHandlers } from './notices.routes.ts';
 import { keystoreHandlers } from './keystores.routes.ts';
+import { templateHandlers } from './templates.routes.ts';
 
 /** Every operation's handler; the type makes a missing one a compile error. */
 export function handlers(deps: RouteDeps): Handlers {
@@ -51,6 +52,7 @@ export function handlers(deps: RouteDeps): Handlers {
     ...webhookHandlers(deps),
     ...noticeHandlers(deps),
     ...keystoreHandlers(deps),
+    ...templateHandlers(deps),
     ...adminHandlers(deps),
     ...runnerHandlers(deps),
     ...accessKeyHandlers(deps),

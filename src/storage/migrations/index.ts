@@ -27,6 +27,7 @@ import { commitAuthors } from './024-commit-authors.ts';
 import { jobBadges } from './025-job-badges.ts';
 import { notifications } from './026-notifications.ts';
 import { keystores } from './027-keystores.ts';
+import { templates } from './028-templates.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -63,6 +64,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '025-job-badges': jobBadges(),
         '026-notifications': notifications(),
         '027-keystores': keystores(dialect),
+        '028-templates': templates(),
       };
     },
   };

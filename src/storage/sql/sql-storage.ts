@@ -32,6 +32,7 @@ import { SqlTestCaseStore } from './test-case-store.ts';
 import { SqlWebhookDeliveryStore } from './webhook-delivery-store.ts';
 import { SqlNoticeStore } from './notice-store.ts';
 import { SqlKeystoreStore } from './keystore-store.ts';
+import { SqlTemplateStore } from './template-store.ts';
 
 /** Dialect differences the shared stores need to know about. */
 export interface SqlFlavour {
@@ -75,6 +76,7 @@ export function sqlStores(db: Kysely<Database>, flavour: SqlFlavour): Stores {
     webhookDeliveries: new SqlWebhookDeliveryStore(db),
     notices: new SqlNoticeStore(db, flavour.skipLocked),
     keystores: new SqlKeystoreStore(db),
+    templates: new SqlTemplateStore(db),
     loginThrottles: new SqlLoginThrottleStore(db),
     usedSignatures: new SqlUsedSignatureStore(db),
   };
@@ -122,6 +124,7 @@ export class SqlStorage implements Storage {
   readonly webhookDeliveries;
   readonly notices;
   readonly keystores;
+  readonly templates;
   readonly loginThrottles;
   readonly usedSignatures;
 
@@ -156,6 +159,7 @@ export class SqlStorage implements Storage {
     this.webhookDeliveries = stores.webhookDeliveries;
     this.notices = stores.notices;
     this.keystores = stores.keystores;
+    this.templates = stores.templates;
     this.loginThrottles = stores.loginThrottles;
     this.usedSignatures = stores.usedSignatures;
   }
