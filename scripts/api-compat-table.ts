@@ -63,7 +63,8 @@ export const PARTLY: Record<string, string> = {
   ListCustomTemplate: '`filter` and `tags` are accepted and ignored',
   ListRecommendOfficialTemplate:
     "Kiln's official templates, those whose stack the repository's name suggests first, then the domain's most used (SaveTemplateUsedInfo); the server does not fetch the repository",
-  ListOfficialTemplate: "Kiln's official templates (docs/jobs.md): a working job for each common stack; `weight` is how many of the domain's jobs started from it",
+  ListOfficialTemplate:
+    "Kiln's official templates (docs/jobs.md): a working job for each common stack; `weight` is how many of the domain's jobs started from it",
   ShowRecordDetail:
     "`repo_name`, `repo_id`, `err_msg` are empty strings; `parent_record_id` names the BuildFlow's build for a job of a flow ('' otherwise)",
   ShowRecordInfo:

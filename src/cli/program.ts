@@ -8,6 +8,7 @@ import { registerAuth } from './commands/auth.ts';
 import { registerBin } from './commands/bin.ts';
 import { registerGroups } from './commands/groups.ts';
 import { registerFiles } from './commands/files.ts';
+import { registerTemplates } from './commands/templates.ts';
 import { registerBuilds } from './commands/builds.ts';
 import { registerDomains } from './commands/domains.ts';
 import { registerImportRecords } from './commands/import-records.ts';
@@ -48,6 +49,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerLogs(program, ctx);
   registerArtifacts(program, ctx);
   registerFiles(program, ctx);
+  registerTemplates(program, ctx);
   registerTests(program, ctx);
   registerRecords(program, ctx);
   registerImportRecords(program, ctx);

@@ -1159,7 +1159,13 @@ export interface TemplateStore {
   favourites(userId: string, uuids: readonly string[]): Promise<Set<string>>;
   setFavourite(userId: string, uuid: string, favourite: boolean, now: number): Promise<void>;
   /** Records (or replaces) the template a job was started from. */
-  recordUse(use: { jobId: string; templateUuid: string; domainId: string; userId: string; at: number }): Promise<void>;
+  recordUse(use: {
+    jobId: string;
+    templateUuid: string;
+    domainId: string;
+    userId: string;
+    at: number;
+  }): Promise<void>;
   /** How many jobs of the domain were started from each template. */
   useCounts(domainId: string): Promise<Map<string, number>>;
 }

@@ -7,6 +7,7 @@ import { TestRepo } from '../helpers/git.ts';
 import { launchChromium, watchCsp, type Chromium } from './helpers/chromium.ts';
 import { historyLines, importHistory } from './helpers/history.ts';
 import { startReceiver } from '../helpers/notice-receiver.ts';
+import { OFFICIAL_TEMPLATES } from '../../src/domain/official-templates.ts';
 import { createShellJob, projectId, runToEnd, signedInClient } from './helpers/kiln-api.ts';
 
 // page.evaluate callbacks run in Chromium; this file is typechecked for Node (no DOM library), so
@@ -488,6 +489,32 @@ describe('the dashboard', () => {
     await row.getByRole('button', { name: 'Delete' }).click();
     await row.waitFor({ state: 'detached' });
     expect((await client.listKeystore({})).result).toEqual([]);
+  });
+
+  it('starts a new job from a template, and saves a job as one', async () => {
+    await page.goto(`${server.url}/`);
+    await page.getByRole('link', { name: 'New job' }).first().click();
+    await page.getByLabel('Job name').fill('from-python');
+    await page
+      .getByTestId('start-from')
+      .selectOption(OFFICIAL_TEMPLATES.find((t) => t.name === 'python')!.uuid);
+    expect(await page.getByLabel('Step 1 command').inputValue()).toContain('python3 -m unittest');
+    await page.getByLabel('Clone URL').fill(repo.url);
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.getByRole('heading', { name: 'from-python' }).waitFor();
+    const id = new URL(page.url()).pathname.split('/').pop()!;
+    await page.goto(`${server.url}/jobs/${id}/edit`);
+    await page.getByText('Save as template').click();
+    await page.getByLabel('Template name').fill('team-python');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('status').getByText('Saved: new jobs can start from “team-python”.').waitFor();
+    const { client } = await signedInClient(server.url, 'admin', server.adminPassword);
+    const official = await client.listOfficialTemplate({ query: { name: 'python' } });
+    expect(official.result.items[0]!.weight).toBe(1); // the job recorded where it started
+    await page.goto(`${server.url}/`);
+    await page.getByRole('link', { name: 'New job' }).first().click();
+    await page.getByTestId('start-from').selectOption({ label: 'team-python' });
+    expect(await page.getByLabel('Step 1 command').inputValue()).toContain('python3');
   });
 
   it('fits a phone-sized screen', async () => {

@@ -51,9 +51,32 @@ describe('kiln jobs init, real processes', () => {
     expect(run.stdout).toContain('tested');
   });
 
-  it('refuses a template it does not have, naming those it has', async () => {
+  it('refuses a template neither it nor the server has, naming the samples', async () => {
     const r = await user.run(['jobs', 'init', '--template', 'cobol']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('shell, npm, maven, yaml');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no sample or template named cobol: samples are shell, npm, maven, yaml');
+  });
+
+  it("writes a job from the server's templates: an official one, and one saved from a job", async () => {
+    const python = await user.run(['jobs', 'init', '--template', 'python']);
+    expect(python.code, python.stderr).toBe(0);
+    expect(python.stdout).toContain('# A Kiln job made from the official template "python"');
+    const file = join(user.home, 'python.yaml');
+    writeFileSync(file, python.stdout.replace('job_name: my-job', 'job_name: init-python'));
+    const id = (await user.run(['jobs', 'create', '-f', file, '--project', 'default'])).stdout.trim();
+    expect(id).toMatch(/^[0-9a-z]{32}$/);
+
+    const saved = await user.run(['templates', 'save', id, '--name', 'team-python', '--description', 'ours']);
+    expect(saved.code, saved.stderr).toBe(0);
+    const listed = JSON.parse((await user.run(['templates', 'list', '-o', 'json'])).stdout) as {
+      scope: string;
+      name: string;
+    }[];
+    expect(listed.filter((t) => t.scope === 'custom').map((t) => t.name)).toEqual(['team-python']);
+    expect(listed.filter((t) => t.scope === 'official').length).toBeGreaterThanOrEqual(8);
+    const ours = await user.run(['jobs', 'init', '--template', 'team-python']);
+    expect(ours.stdout).toContain(`# A Kiln job made from the domain's template "team-python": ours`);
+    expect(YAML.parse(ours.stdout).steps).toEqual(YAML.parse(python.stdout).steps);
+    expect((await user.run(['templates', 'delete', 'team-python'])).code).toBe(0);
   });
 });

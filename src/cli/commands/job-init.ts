@@ -1,28 +1,68 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
 import { JOB_SAMPLES, SAMPLE_NAMES, type SampleName } from '../job-samples.ts';
-import type { CliContext } from '../context.ts';
+import { CliError, type CliContext } from '../context.ts';
 
-/** `kiln jobs init`: a commented job file to start from. Needs no server. */
+const isSample = (name: string): name is SampleName => (SAMPLE_NAMES as readonly string[]).includes(name);
+
+/**
+ * `kiln jobs init`: a job file to start from: one of the commented samples (needs no server), or
+ * a job made from a build template of the server: an official one or the domain's own.
+ */
 export function registerJobInit(jobs: Command, ctx: CliContext): void {
   jobs
     .command('init')
     .description(
-      'Print a commented job file to start from (needs no server): edit it, then `kiln jobs create -f`',
+      'Print a job file to start from: a commented sample (needs no server) or a build template of the server; edit it, then `kiln jobs create -f`',
     )
-    .addOption(
-      new Option('-t, --template <name>', 'what the job builds with').choices(SAMPLE_NAMES).default('shell'),
-    )
+    .option('-t, --template <name>', `a sample (${SAMPLE_NAMES.join(', ')}) or a template's name`, 'shell')
     .addHelpText(
       'after',
-      `\nTemplates: shell (bash steps), npm, maven, yaml (the steps in the repository's .cloudbuild/build.yml).
+      `\nSamples (commented, no server needed): shell (bash steps), npm, maven, yaml (the steps in the
+repository's .cloudbuild/build.yml). Any other name is a build template of the server you are
+logged in to: Kiln's official ones (shell, npm, python, go, cmake, maven, gradle, artifacts, as
+ListOfficialTemplate lists them; a sample of the same name wins) or your domain's own.
 Every field is described in docs/jobs.md.
 
 Example:
   kiln jobs init --template npm > job.yaml
+  kiln jobs init --template python > job.yaml
   $EDITOR job.yaml
   kiln jobs create -f job.yaml --project default`,
     )
-    .action((opts: { template: SampleName }) => {
-      ctx.out(JOB_SAMPLES[opts.template]);
+    .action(async (opts: { template: string }) => {
+      if (isSample(opts.template)) {
+        ctx.out(JOB_SAMPLES[opts.template]);
+        return;
+      }
+      ctx.out(await fromServerTemplate(ctx, opts.template));
     });
+}
+
+/** A job file made from the server's template of that name (official first, then the domain's). */
+async function fromServerTemplate(ctx: CliContext, name: string): Promise<string> {
+  const client = ctx.client();
+  const official = (
+    await client.listOfficialTemplate({ query: { name, page_size: '100' } })
+  ).result.items.find((t) => t.name === name);
+  const custom = official
+    ? undefined
+    : (await client.listCustomTemplate({ query: { name, page_size: 100 } })).result.items.find(
+        (t) => t.name === name,
+      );
+  const template = official ?? custom;
+  if (!template)
+    throw new CliError(
+      `no sample or template named ${name}: samples are ${SAMPLE_NAMES.join(', ')}; \`kiln templates list\` shows the server's`,
+    );
+  const doc = {
+    job_name: 'my-job',
+    scms: [{ url: 'https://github.com/you/your-repo.git', scm_type: 'git', branch: 'main' }],
+    steps: template.template.steps,
+    ...(template.parameters.length > 0 && { parameters: template.parameters }),
+  };
+  return `# A Kiln job made from the ${official ? 'official' : "domain's"} template "${name}": ${template.description}
+# Set the repository, then: kiln jobs create -f job.yaml --project default
+# Every field is described in docs/jobs.md.
+${stringify(doc, { lineWidth: 0 })}`;
 }

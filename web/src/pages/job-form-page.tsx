@@ -19,6 +19,7 @@ import { ParametersEditor } from '../job-form/parameters-editor.tsx';
 import { RepositoryFields } from '../job-form/repository-fields.tsx';
 import { StepsEditor } from '../job-form/steps-editor.tsx';
 import { TriggersEditor } from '../job-form/triggers-editor.tsx';
+import { SaveAsTemplate, TemplatePicker, type Picked } from '../job-form/template-picker.tsx';
 import { Link, navigate } from '../router/router.tsx';
 
 const NO_ERRORS: FieldErrors = { fields: {}, general: [] };
@@ -35,7 +36,25 @@ export function JobFormPage({ jobId, projectId }: { jobId?: string; projectId?: 
   const [errors, setErrors] = useState<FieldErrors>(NO_ERRORS);
   const [sources, setSources] = useState<TriggerSource[]>([]);
   const [busy, setBusy] = useState(false);
+  const [picked, setPicked] = useState<Picked | undefined>(undefined);
   const summary = useRef<HTMLDivElement>(null);
+  /** A template's steps and parameters in the form; the name and repository typed so far stay. */
+  const startFrom = (p: Picked | undefined) => {
+    setPicked(p);
+    setForm((f) => {
+      if (!f) return f;
+      const from = formFromDoc({
+        project_id: projectId ?? '',
+        job_name: f.name,
+        arch: 'x86-64',
+        steps: p?.steps ?? [],
+        parameters: p?.parameters ?? [],
+      });
+      return p
+        ? { ...f, steps: from.steps, parameters: from.parameters }
+        : { ...emptyForm(), name: f.name, repo: f.repo };
+    });
+  };
 
   useEffect(() => {
     document.title = `${jobId ? 'Edit job' : 'New job'} · Kiln`;
@@ -59,6 +78,11 @@ export function JobFormPage({ jobId, projectId }: { jobId?: string; projectId?: 
       const res = jobId
         ? await client.updateBuildJob({ body: { ...doc, job_id: jobId } })
         : await client.createBuildJob({ body: doc });
+      // Which template the job started from (counts for recommendations); its failure loses nothing.
+      if (!jobId && picked)
+        await client
+          .saveTemplateUsedInfo({ body: { job_id: res.result.job_id, template_id: picked.uuid } })
+          .catch(() => undefined);
       navigate(`/jobs/${res.result.job_id}`);
     } catch (error) {
       setErrors(fieldErrorsOf(error));
@@ -91,6 +115,8 @@ export function JobFormPage({ jobId, projectId }: { jobId?: string; projectId?: 
       </nav>
       <h1>{jobId ? `Edit ${base?.job_name ?? 'job'}` : 'New job'}</h1>
       <ErrorMessage error={loadError} title="The job could not be loaded." />
+      {!jobId && <TemplatePicker client={client} onPick={startFrom} />}
+      {jobId && base && <SaveAsTemplate client={client} jobId={jobId} />}
       {!form && !loadError && <Spinner label="Loading the job…" />}
       {form && (
         <form className="job-form" onSubmit={submit} noValidate>
