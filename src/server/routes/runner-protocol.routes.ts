@@ -17,6 +17,7 @@ import {
 import {
   ArtifactGapError,
   ArtifactRefusedError,
+  type ArtifactDownload,
   LeaseLostError,
   LogCapError,
   LogGapError,
@@ -127,6 +128,16 @@ const ArtifactQuery = Type.Object({
   size: Type.Integer({ minimum: 0, 'x-kiln-int': true }),
   offset: Type.Integer({ minimum: 0, 'x-kiln-int': true }),
 });
+
+/** An artifact or a file for a runner: its bytes, with the size, name and sha256 it checks them by. */
+function sendDownload(reply: FastifyReply, found: ArtifactDownload): FastifyReply {
+  return reply
+    .header('content-type', 'application/octet-stream')
+    .header('content-length', String(found.size))
+    .header(ARTIFACT_NAME_HEADER, encodeURIComponent(found.name))
+    .header(ARTIFACT_SHA256_HEADER, found.sha256)
+    .send(Readable.from(found.body));
+}
 
 /** GET file: the download_file step's file name. */
 const FileQuery = Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }) });
@@ -272,12 +283,7 @@ export const runnerProtocolRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }>
         request.params.record_id,
         request.query.url,
       );
-      return reply
-        .header('content-type', 'application/octet-stream')
-        .header('content-length', String(found.size))
-        .header(ARTIFACT_NAME_HEADER, encodeURIComponent(found.name))
-        .header(ARTIFACT_SHA256_HEADER, found.sha256)
-        .send(Readable.from(found.body));
+      return sendDownload(reply, found);
     },
   );
   app.get(
@@ -289,13 +295,7 @@ export const runnerProtocolRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }>
         request.params.record_id,
         request.query.name,
       );
-      return reply
-        .header('content-type', 'application/octet-stream')
-        .header('content-length', String(found.size))
-        .header('cache-control', 'no-store')
-        .header(ARTIFACT_NAME_HEADER, encodeURIComponent(found.name))
-        .header(ARTIFACT_SHA256_HEADER, found.sha256)
-        .send(Readable.from(found.body));
+      return sendDownload(reply.header('cache-control', 'no-store'), found);
     },
   );
   app.post(
