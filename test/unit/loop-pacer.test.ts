@@ -15,12 +15,7 @@ function busy(ms: number): void {
  */
 async function burst(n: number, costMs: number, pacer?: LoopPacer) {
   const order: string[] = [];
-  const timerDue = performance.now();
-  let timerLateMs = -1;
-  setTimeout(() => {
-    order.push('timer');
-    timerLateMs = performance.now() - timerDue;
-  }, 0);
+  setTimeout(() => order.push('timer'), 0);
   const done: Promise<void>[] = [];
   for (let i = 0; i < n; i++) {
     const handle = () => {
@@ -33,7 +28,7 @@ async function burst(n: number, costMs: number, pacer?: LoopPacer) {
   }
   await Promise.all(done);
   await new Promise((resolve) => setTimeout(resolve, 5));
-  return { order, timerLateMs };
+  return { order };
 }
 
 describe('LoopPacer', () => {
@@ -43,12 +38,12 @@ describe('LoopPacer', () => {
   });
 
   it('with it, a timer due during a burst runs between its requests, which keep their order', async () => {
-    const { order, timerLateMs } = await burst(10, 2, new LoopPacer(2));
+    // Order only, no times: the machine's load decides how late the timer is, not the pacer.
+    const { order } = await burst(10, 2, new LoopPacer(2));
     const requests = order.filter((o) => o !== 'timer');
     expect(requests).toEqual(Array.from({ length: 10 }, (_, i) => `r${i}`));
     expect(order.indexOf('timer')).toBeLessThan(order.indexOf('r9'));
     expect(order.indexOf('timer')).toBeGreaterThan(0); // the budget's worth ran at once
-    expect(timerLateMs).toBeLessThan(10 * 2); // not the whole burst
   });
 
   it('lets requests go straight on while the turn has time', () => {
