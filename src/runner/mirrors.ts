@@ -355,6 +355,11 @@ export class MirrorCache {
         { args: ['-C', inside, '-c', 'gc.auto=6700', 'gc', '--auto', '--quiet'] },
         () => {},
       );
+    } catch (error) {
+      this.onError(error, 'mirror housekeeping');
+    }
+    // Measured whether or not git's housekeeping ran: the caps need every mirror's size.
+    try {
       entry.bytes = await diskUsage(entry.path);
       // Mirrors found at start are measured once, when the caps are first checked.
       for (const other of this.entries.values()) {
@@ -404,11 +409,22 @@ function readOrCreateKey(file: string): Buffer {
   return key;
 }
 
-/** Bytes a directory takes on disk (`du`, started off the event loop: launcher.ts). */
+/**
+ * Bytes a directory takes on disk (`du`, started off the event loop: launcher.ts). Asked twice
+ * before giving up: the launcher is a process of its own, which a busy machine can fail once.
+ */
 async function diskUsage(path: string): Promise<number> {
-  const { stdout, error } = await runCommand('du', ['-s', '-B1', path]);
-  if (error !== undefined) throw new Error(`du ${path}: ${error}`);
-  return Number(stdout.split('\t')[0]) || 0;
+  let failure: unknown;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const { stdout, error } = await runCommand('du', ['-s', '-B1', path]);
+      if (error !== undefined) throw new Error(`du ${path}: ${error}`);
+      return Number(stdout.split('\t')[0]) || 0;
+    } catch (e) {
+      failure = e;
+    }
+  }
+  throw failure;
 }
 
 function newEntry(key: string, path: string, lastUsed: number): Entry {

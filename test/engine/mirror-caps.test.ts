@@ -94,13 +94,13 @@ describe('mirror caps', () => {
     const { cache, dir } = await newCache({ maxBytes: 2.5 * MB });
     await build(cache, a);
     await build(cache, b);
-    await waitUntil('two mirrors', () => (mirrored(dir).length === 2 ? true : undefined), 10_000);
+    await waitUntil('two mirrors', () => (mirrored(dir).length === 2 ? true : undefined), 30_000);
     await build(cache, c);
     // a, b, c take about 3 MB: a, used longest ago, goes.
     await waitUntil(
       'a removed',
       () => (mirrored(dir).join() === [b.dir, c.dir].sort().join() ? true : undefined),
-      10_000,
+      30_000,
     );
   });
 
@@ -109,13 +109,13 @@ describe('mirror caps', () => {
     const { cache, dir } = await newCache({ maxAgeMs: 0 });
     let letGo = () => {};
     const holding = build(cache, a, new Promise<void>((r) => (letGo = r)));
-    await waitUntil('a mirrored', () => (mirrored(dir).includes(a.dir) ? true : undefined), 10_000);
+    await waitUntil('a mirrored', () => (mirrored(dir).includes(a.dir) ? true : undefined), 30_000);
     await build(cache, b);
-    await waitUntil('b removed', () => (mirrored(dir).includes(b.dir) ? undefined : true), 10_000);
+    await waitUntil('b removed', () => (mirrored(dir).includes(b.dir) ? undefined : true), 30_000);
     expect(mirrored(dir)).toEqual([a.dir]);
     letGo();
     expect(await holding).toBe(a.git('rev-parse', 'HEAD'));
-    await waitUntil('a removed', () => (mirrored(dir).length === 0 ? true : undefined), 10_000);
+    await waitUntil('a removed', () => (mirrored(dir).length === 0 ? true : undefined), 30_000);
   });
 
   it('lets concurrent builds of one repository share its mirror, each getting the commit it resolved', async () => {
@@ -156,6 +156,6 @@ describe('mirror caps', () => {
     await first.cache.close();
     const again = await cacheIn(join(first.dir, '..'), { maxBytes: 1.5 * MB });
     await build(again, b);
-    await waitUntil('a removed', () => (mirrored(first.dir).join() === b.dir ? true : undefined), 10_000);
+    await waitUntil('a removed', () => (mirrored(first.dir).join() === b.dir ? true : undefined), 30_000);
   });
 });
