@@ -169,20 +169,20 @@ export class SqlNoticeStore implements NoticeStore {
     leaseUntil: number,
     limit: number,
   ): Promise<NotificationRecord[]> {
-    const pick = sql`(select id from notifications
-      where state = 'pending' and next_at <= ${now}
-        and (claimed_until is null or claimed_until < ${now})
-      order by next_at limit ${limit}${this.skipLocked ? sql` for update skip locked` : sql``})`;
-    const rows = await this.db
-      .updateTable('notifications')
-      .set({ claimed_by: server, claimed_until: leaseUntil, attempts: sql`attempts + 1` })
-      .where(sql<boolean>`id in ${pick}`)
-      // Asked again of each row as updated: on PostgreSQL a row another claimer just took is
-      // re-read after its commit and left alone.
-      .where('state', '=', 'pending')
-      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
-      .returningAll()
-      .execute();
+    // The pick is a materialized CTE, run once: as a plain IN subquery PostgreSQL may run it again
+    // for each row it updates, and with SKIP LOCKED each run picks other rows, past the limit.
+    const { rows } = await sql<Selectable<NotificationRow>>`
+      with picked as materialized (
+        select id from notifications
+        where state = 'pending' and next_at <= ${now}
+          and (claimed_until is null or claimed_until < ${now})
+        order by next_at limit ${limit}${this.skipLocked ? sql` for update skip locked` : sql``}
+      )
+      update notifications
+      set claimed_by = ${server}, claimed_until = ${leaseUntil}, attempts = attempts + 1
+      where id in (select id from picked)
+        and state = 'pending' and (claimed_until is null or claimed_until < ${now})
+      returning *`.execute(this.db);
     return rows.map(toNotification).sort((a, b) => a.nextAt - b.nextAt);
   }
 
