@@ -43,8 +43,9 @@ describe.skipIf(!TEST_DATABASE_URL)('a transaction PostgreSQL gives up in a dead
         await tx.jobs.setDisabled(second, true, reason, 1);
       });
     await Promise.all([write(jobA, jobB, 'a then b'), write(jobB, jobA, 'b then a')]);
-    // The one PostgreSQL gave up ran once more.
-    expect(runs).toBe(3);
+    // The one PostgreSQL gave up ran once more (on a loaded machine a retry can collide again, so
+    // more than one extra run is allowed; fewer would mean no deadlock happened).
+    expect(runs).toBeGreaterThanOrEqual(3);
     const [a, b] = await Promise.all([kiln.storage.jobs.findById(jobA), kiln.storage.jobs.findById(jobB)]);
     // Whichever committed last wrote both rows.
     expect(a!.disabledReason).toBe(b!.disabledReason);
