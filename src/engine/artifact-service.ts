@@ -126,7 +126,7 @@ export class ArtifactService {
     // A whole part (a resend after its answer was lost) is kept as it is; an empty file still needs its part.
     if (held === part.size && held > 0) return held;
     try {
-      return await blobs.appendPart(uploadId, part.offset, abortable(part.body, signal), part.size);
+      return await blobs.appendPart(uploadId, part.offset, part.body, part.size, signal);
     } catch (error) {
       if (error instanceof ArtifactTooLargeError) {
         await blobs.discardPart(uploadId);
@@ -251,13 +251,5 @@ export class ArtifactService {
     if (batch.length > 0) await flush();
     if (orphans + parts > 0) this.logger.info({ orphans, parts }, 'swept artifact bytes no build names');
     return { orphans, parts };
-  }
-}
-
-/** The stream, ended with an AbortError when `signal` aborts. */
-async function* abortable(body: AsyncIterable<Uint8Array>, signal: AbortSignal): AsyncIterable<Uint8Array> {
-  for await (const chunk of body) {
-    if (signal.aborted) throw new DOMException('a newer attempt replaced this upload', 'AbortError');
-    yield chunk;
   }
 }

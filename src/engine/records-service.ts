@@ -15,6 +15,7 @@ import type {
   WindowIndex,
 } from '../storage/ports.ts';
 import { requireJob, requireProject } from './access.ts';
+import { AdmittingCache } from '../domain/admitting-cache.ts';
 import { LruCache } from '../domain/lru-cache.ts';
 
 /** Later than any build's start: the open end of a window. */
@@ -38,7 +39,7 @@ export interface RecordsPage {
   settled: boolean;
 }
 
-/** Pages kept for reuse (a page of 100 records is ~100 KB here). */
+/** Pages kept for reuse (a page of 100 records is ~60 KB here). */
 const CACHED_PAGES = 64;
 /** Windows whose index is kept (3 years: 35 blocks, and the days of the blocks paged into). */
 const CACHED_WINDOWS = 64;
@@ -59,8 +60,11 @@ export interface RecordsQuery {
 
 /** Reading build history: the records pages, one record, the success ratio. */
 export class RecordsService {
-  /** Settled pages by job, history version, window and position. */
-  private readonly pages = new LruCache<string, RecordsPage>(CACHED_PAGES);
+  /**
+   * Settled pages by job, window and position, under the job's history version; a page asked for
+   * once does not displace one asked for often (see AdmittingCache).
+   */
+  private readonly pages = new AdmittingCache<RecordsPage>(CACHED_PAGES);
   /** Window indexes and health by job, history version and window. */
   private readonly windows = new LruCache<string, WindowFacts>(CACHED_WINDOWS);
 
@@ -92,8 +96,8 @@ export class RecordsService {
 
     // The job's records version changes with every build added or finishing (storage keeps it),
     // on whichever server: a settled page under the same version is still exact.
-    const key = `${jobId}/${job.recordsVersion}/${from}/${end}/${q.pageIndex}/${q.pageSize}`;
-    const cached = this.pages.get(key);
+    const slot = `${jobId}/${from}/${end}/${q.pageIndex}/${q.pageSize}`;
+    const cached = this.pages.get(slot, job.recordsVersion);
     if (cached) return cached;
 
     const window = { jobId, from, to: end + 1000 };
@@ -111,7 +115,7 @@ export class RecordsService {
       records,
       settled: records.every((r) => typeof r === 'string' || r.runningStatus === 'Finished'),
     };
-    if (page.settled) this.pages.set(key, page);
+    if (page.settled) this.pages.set(slot, job.recordsVersion, page);
     return page;
   }
 

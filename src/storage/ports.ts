@@ -761,13 +761,15 @@ export interface ArtifactBlobStore {
   partSize(uploadId: string): Promise<number>;
   /**
    * Appends `body` to the upload, which must hold exactly `offset` bytes; throws
-   * ArtifactTooLargeError past `limit` bytes in all (what it wrote stays). Returns the part's size.
+   * ArtifactTooLargeError past `limit` bytes in all (what it wrote stays), and stops with an
+   * AbortError when `signal` is aborted. Returns the part's size.
    */
   appendPart(
     uploadId: string,
     offset: number,
     body: AsyncIterable<Uint8Array>,
     limit: number,
+    signal?: AbortSignal,
   ): Promise<number>;
   /** Makes the whole upload the blob `key`: its size and sha256. */
   commitPart(uploadId: string, key: string): Promise<{ size: number; sha256: string }>;

@@ -33,8 +33,9 @@ export class FsArtifactBlobs implements ArtifactBlobStore {
     offset: number,
     body: AsyncIterable<Uint8Array>,
     limit: number,
+    signal?: AbortSignal,
   ): Promise<number> {
-    return this.parts.append(uploadId, offset, body, limit);
+    return this.parts.append(uploadId, offset, body, limit, signal);
   }
 
   async commitPart(uploadId: string, key: string): Promise<{ size: number; sha256: string }> {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/domain/errors.ts';
 import { ArtifactTooLargeError } from '../../../src/storage/errors.ts';
@@ -119,6 +120,27 @@ export function runBlobStoreContract(options: BlobStoreContractOptions): void {
       utimesSync(join(partsDir, 'old'), old, old);
       expect(await blobs.dropStaleParts(NOW - DAY)).toBe(1);
       expect(readdirSync(partsDir)).toEqual(['new']);
+    });
+
+    it('stops an append when its signal aborts, even while its body sends nothing; what it wrote stays', async () => {
+      const { blobs } = make();
+      // A connection that went quiet: the first bytes, then nothing (a newer attempt replaces it).
+      const silent = new PassThrough();
+      silent.write('first bytes');
+      const abort = new AbortController();
+      const appending = blobs.appendPart('quiet', 0, silent, 100, abort.signal);
+      for (let tries = 0; tries < 250 && (await blobs.partSize('quiet')) < 11; tries++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await blobs.partSize('quiet')).toBe(11);
+      abort.abort();
+      await expect(appending).rejects.toMatchObject({ name: 'AbortError' });
+      expect(silent.destroyed).toBe(true);
+      // The next attempt goes on where the part ends.
+      expect(await blobs.appendPart('quiet', 11, bytes(' and the rest'), 100)).toBe(24);
+      expect(await blobs.commitPart('quiet', 'resumed')).toEqual({
+        size: 24,
+        sha256: sha256('first bytes and the rest'),
+      });
     });
 
     it('refuses keys that are not its own', async () => {
