@@ -1,3 +1,5 @@
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { benchRepo } from './lib/repo.ts';
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -5,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/helpers/cli.ts';
 import { api } from '../test/helpers/processes.ts';
+import { startTestS3, type TestS3 } from '../test/helpers/s3rver.ts';
 import { KILN_BIN, login, startProcess, type Served } from './lib/processes.ts';
 import { report } from './lib/stats.ts';
 
@@ -29,6 +32,14 @@ import { report } from './lib/stats.ts';
  * largest sample during it less the last sample before it; the largest growth of the rounds is
  * reported. Also the remote runner's, and the bare server's CPU time.
  * Goal: Kiln >= 0.8 of the baseline's MB/s, the Kiln server's RSS growth < 50 MB.
+ *
+ * With KILN_BENCH_S3=1, also the question issue 14 leaves open: when artifacts live in an object
+ * store, should a remote runner upload through Kiln's runner protocol (as it does: Kiln keeps the
+ * part, hashes it, then copies it into the bucket) or straight to the store with a short-lived
+ * presigned URL? The store is s3rver (npm, started here). Timed: the remote runner's upload step
+ * into a Kiln whose artifacts are in the bucket; `curl -T` of the same file to a presigned PUT URL
+ * of the same bucket; and `sha256sum` of the file, which a runner sending straight to the store
+ * would add to keep the checksum Kiln records.
  */
 const MB = Number(process.env.KILN_BENCH_ARTIFACT_MB ?? 1024);
 const BYTES = MB * 1024 * 1024;
@@ -45,6 +56,9 @@ const KILN_NODE_FLAGS = readFileSync(KILN_BIN, 'utf8')
   .filter((f) => f.startsWith('--'));
 /** About the live heap of the Kiln servers here (V8 heap used, measured with --trace-gc: 32.5 MB). */
 const HEAP_MB = 32;
+const S3 = process.env.KILN_BENCH_S3 === '1';
+/** s3rver's own keys (it checks the signatures made with them). */
+const S3_KEYS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 const mbps = (bytes: number, ms: number) => bytes / 1024 / 1024 / (ms / 1000);
 
@@ -104,7 +118,12 @@ function curl(args: string[]): Promise<{ ms: number; bytes: number }> {
 }
 
 /** `kiln serve` on SQLite in `dir` (`slots` 0: remote runners only), repositories under `repos`. */
-async function startKiln(dir: string, repos: string, slots: number): Promise<Served> {
+async function startKiln(
+  dir: string,
+  repos: string,
+  slots: number,
+  env: Record<string, string> = {},
+): Promise<Served> {
   const port = await freePort();
   return startProcess(
     [KILN_BIN, 'serve'],
@@ -115,10 +134,36 @@ async function startKiln(dir: string, repos: string, slots: number): Promise<Ser
       KILN_RUNNER_SLOTS: String(slots),
       KILN_LOCAL_REPOSITORIES: repos,
       KILN_LOG_LEVEL: 'warn',
+      ...env,
     },
     port,
     '/readyz',
   );
+}
+
+/** A `kiln runner` process with one slot for `server`, registered through the API. */
+async function startRunner(server: Served, token: string, workDir: string, repos: string): Promise<Served> {
+  const runnerToken = (
+    await api<{ result: { token: string } }>(server.url, token, 'POST', '/v1/kiln/runners', {
+      name: 'bench',
+    })
+  ).result.token;
+  const child = spawn(
+    KILN_BIN,
+    ['runner', '--server', server.url, '--slots', '1', '--work-dir', workDir, '--log-level', 'warn'],
+    {
+      env: { ...process.env, KILN_RUNNER_TOKEN: runnerToken, KILN_LOCAL_REPOSITORIES: repos },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  return {
+    child,
+    url: server.url,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
 }
 
 /** A job: write the file into the workspace, then keep it with upload_artifact. */
@@ -254,6 +299,7 @@ const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-artifacts-'));
 // The sandbox's users read the repository (when the bench runs as root, they are not root).
 chmodSync(dir, 0o755);
 const served: Served[] = [];
+let s3: TestS3 | undefined;
 try {
   try {
     execFileSync('curl', ['--version'], { stdio: 'ignore' });
@@ -302,37 +348,37 @@ try {
   served.push(remote);
   const remoteToken = await login(remote.url, PASSWORD);
   const remoteJob = await createJob(remote.url, remoteToken, repo);
-  const runnerToken = (
-    await api<{ result: { token: string } }>(remote.url, remoteToken, 'POST', '/v1/kiln/runners', {
-      name: 'bench',
-    })
-  ).result.token;
-  const runner = spawn(
-    KILN_BIN,
-    [
-      'runner',
-      '--server',
-      remote.url,
-      '--slots',
-      '1',
-      '--work-dir',
-      join(dir, 'runner'),
-      '--log-level',
-      'warn',
-    ],
-    {
-      env: { ...process.env, KILN_RUNNER_TOKEN: runnerToken, KILN_LOCAL_REPOSITORIES: dir },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  served.push({
-    child: runner,
-    url: remote.url,
-    async stop() {
-      runner.kill('SIGTERM');
-      await new Promise((r) => runner.once('exit', r));
-    },
-  });
+  const runnerProcess = await startRunner(remote, remoteToken, join(dir, 'runner'), dir);
+  served.push(runnerProcess);
+  const runner = runnerProcess.child;
+
+  // KILN_BENCH_S3: a Kiln whose artifacts live in s3rver's bucket, its own remote runner, and a
+  // client that presigns PUTs into the same bucket.
+  let s3Kiln: { server: Served; token: string; job: string; runner: Served; client: S3Client } | undefined;
+  if (S3) {
+    s3 = await startTestS3('kiln-bench');
+    mkdirSync(join(dir, 'remote-s3'));
+    const server = await startKiln(join(dir, 'remote-s3'), dir, 0, {
+      KILN_ARTIFACT_S3_BUCKET: s3.bucket,
+      KILN_ARTIFACT_S3_ENDPOINT: s3.endpoint,
+      KILN_ARTIFACT_S3_REGION: 'us-east-1',
+      KILN_ARTIFACT_S3_ACCESS_KEY_ID: S3_KEYS.accessKeyId,
+      KILN_ARTIFACT_S3_SECRET_ACCESS_KEY: S3_KEYS.secretAccessKey,
+      KILN_ARTIFACT_S3_FORCE_PATH_STYLE: 'on',
+    });
+    served.push(server);
+    const token = await login(server.url, PASSWORD);
+    const job = await createJob(server.url, token, repo);
+    const s3Runner = await startRunner(server, token, join(dir, 'runner-s3'), dir);
+    served.push(s3Runner);
+    const client = new S3Client({
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      credentials: S3_KEYS,
+      forcePathStyle: true,
+    });
+    s3Kiln = { server, token, job, runner: s3Runner, client };
+  }
 
   /** The bare server's figures of one curl. */
   const baseline = async (args: string[], server = base): Promise<Transfer> => {
@@ -348,9 +394,22 @@ try {
     }
   };
   const results: Record<
-    'baseUp' | 'baseDown' | 'ownUp' | 'remoteUp' | 'down' | 'storeUp' | 'heavyStoreUp' | 'heavyDown',
+    | 'baseUp'
+    | 'baseDown'
+    | 'ownUp'
+    | 'remoteUp'
+    | 'down'
+    | 'storeUp'
+    | 'heavyStoreUp'
+    | 'heavyDown'
+    | 's3Up'
+    | 'presignedUp'
+    | 'hash',
     Transfer[]
   > = {
+    s3Up: [],
+    presignedUp: [],
+    hash: [],
     baseUp: [],
     baseDown: [],
     ownUp: [],
@@ -396,6 +455,26 @@ try {
     results.heavyDown.push(await download(heavy));
     dropArtifacts(join(dir, 'own'));
     dropArtifacts(join(dir, 'remote'));
+    if (s3Kiln && s3) {
+      const k = s3Kiln;
+      const s3Up = await kilnUpload(k.server, k.token, k.job, k.runner.child.pid);
+      results.s3Up.push(s3Up);
+      const url = await getSignedUrl(
+        k.client,
+        new PutObjectCommand({ Bucket: s3.bucket, Key: `presigned/${round}` }),
+        { expiresIn: 600 },
+      );
+      const put = await curl(['-o', '/dev/null', '-T', source, url]);
+      if (put.bytes !== BYTES) throw new Error(`the presigned PUT sent ${put.bytes} bytes, not ${BYTES}`);
+      results.presignedUp.push({ ms: put.ms, rssGrowthMb: 0, cpuMs: 0 });
+      const from = performance.now();
+      execFileSync('sha256sum', [source], { stdio: 'ignore' });
+      results.hash.push({ ms: performance.now() - from, rssGrowthMb: 0, cpuMs: 0 });
+      console.log(
+        `round ${round}, S3: remote runner through Kiln ${rate(s3Up)}, presigned PUT ${rate(results.presignedUp.at(-1)!)}, ` +
+          `sha256sum ${rate(results.hash.at(-1)!)}`,
+      );
+    }
   }
 
   const best = (xs: Transfer[]) => xs.reduce((a, b) => (b.ms < a.ms ? b : a));
@@ -445,8 +524,23 @@ try {
   explain('upload, + sha256 as the bytes arrive + fsync at the end', results.storeUp, baseUp);
   explain(`… and holding ${HEAP_MB} MB of live objects, Kiln's flags`, results.heavyStoreUp, baseUp);
   explain(`download, holding ${HEAP_MB} MB of live objects, Kiln's flags`, results.heavyDown, baseDown);
+  if (S3) {
+    console.log(
+      '\nArtifacts in an object store (s3rver): a remote runner through Kiln, or presigned straight to it',
+    );
+    const hashMs = best(results.hash).ms;
+    explain('remote runner through Kiln (Kiln keeps, hashes, copies to the bucket)', results.s3Up, baseUp);
+    const rateOnly = (name: string, ms: number) =>
+      report(name, rate({ ms, rssGrowthMb: 0, cpuMs: 0 }), `x${(baseUp.ms / ms).toFixed(2)} of baseline`);
+    rateOnly('curl -T to a presigned PUT URL of the bucket', best(results.presignedUp).ms);
+    rateOnly(
+      '… with sha256sum of the file first (the checksum Kiln records)',
+      best(results.presignedUp).ms + hashMs,
+    );
+  }
 } finally {
   for (const s of served.reverse())
     if (s.child.exitCode === null && s.child.signalCode === null) await s.stop();
+  await s3?.close();
   rmSync(dir, { recursive: true, force: true });
 }
