@@ -352,32 +352,38 @@ try {
   served.push(runnerProcess);
   const runner = runnerProcess.child;
 
-  // KILN_BENCH_S3: a Kiln whose artifacts live in s3rver's bucket, its own remote runner, and a
+  // KILN_BENCH_S3: two Kilns whose artifacts live in s3rver's bucket, each with its own remote
+  // runner (one sending through the server, one straight into the bucket, Kiln's default), and a
   // client that presigns PUTs into the same bucket.
-  let s3Kiln: { server: Served; token: string; job: string; runner: Served; client: S3Client } | undefined;
+  type S3Kiln = { server: Served; token: string; job: string; runner: Served };
+  const s3Kilns: { through?: S3Kiln; direct?: S3Kiln } = {};
+  let client: S3Client | undefined;
   if (S3) {
     s3 = await startTestS3('kiln-bench');
-    mkdirSync(join(dir, 'remote-s3'));
-    const server = await startKiln(join(dir, 'remote-s3'), dir, 0, {
-      KILN_ARTIFACT_S3_BUCKET: s3.bucket,
-      KILN_ARTIFACT_S3_ENDPOINT: s3.endpoint,
-      KILN_ARTIFACT_S3_REGION: 'us-east-1',
-      KILN_ARTIFACT_S3_ACCESS_KEY_ID: S3_KEYS.accessKeyId,
-      KILN_ARTIFACT_S3_SECRET_ACCESS_KEY: S3_KEYS.secretAccessKey,
-      KILN_ARTIFACT_S3_FORCE_PATH_STYLE: 'on',
-    });
-    served.push(server);
-    const token = await login(server.url, PASSWORD);
-    const job = await createJob(server.url, token, repo);
-    const s3Runner = await startRunner(server, token, join(dir, 'runner-s3'), dir);
-    served.push(s3Runner);
-    const client = new S3Client({
+    for (const way of ['through', 'direct'] as const) {
+      mkdirSync(join(dir, `s3-${way}`));
+      const server = await startKiln(join(dir, `s3-${way}`), dir, 0, {
+        KILN_ARTIFACT_S3_BUCKET: s3.bucket,
+        KILN_ARTIFACT_S3_ENDPOINT: s3.endpoint,
+        KILN_ARTIFACT_S3_REGION: 'us-east-1',
+        KILN_ARTIFACT_S3_ACCESS_KEY_ID: S3_KEYS.accessKeyId,
+        KILN_ARTIFACT_S3_SECRET_ACCESS_KEY: S3_KEYS.secretAccessKey,
+        KILN_ARTIFACT_S3_FORCE_PATH_STYLE: 'on',
+        KILN_ARTIFACT_S3_DIRECT_UPLOADS: way === 'direct' ? 'on' : 'off',
+      });
+      served.push(server);
+      const token = await login(server.url, PASSWORD);
+      const job = await createJob(server.url, token, repo);
+      const s3Runner = await startRunner(server, token, join(dir, `runner-s3-${way}`), dir);
+      served.push(s3Runner);
+      s3Kilns[way] = { server, token, job, runner: s3Runner };
+    }
+    client = new S3Client({
       endpoint: s3.endpoint,
       region: 'us-east-1',
       credentials: S3_KEYS,
       forcePathStyle: true,
     });
-    s3Kiln = { server, token, job, runner: s3Runner, client };
   }
 
   /** The bare server's figures of one curl. */
@@ -403,11 +409,13 @@ try {
     | 'heavyStoreUp'
     | 'heavyDown'
     | 's3Up'
+    | 's3DirectUp'
     | 'presignedUp'
     | 'hash',
     Transfer[]
   > = {
     s3Up: [],
+    s3DirectUp: [],
     presignedUp: [],
     hash: [],
     baseUp: [],
@@ -455,12 +463,15 @@ try {
     results.heavyDown.push(await download(heavy));
     dropArtifacts(join(dir, 'own'));
     dropArtifacts(join(dir, 'remote'));
-    if (s3Kiln && s3) {
-      const k = s3Kiln;
-      const s3Up = await kilnUpload(k.server, k.token, k.job, k.runner.child.pid);
+    if (s3Kilns.through && s3Kilns.direct && client && s3) {
+      const through = s3Kilns.through;
+      const s3Up = await kilnUpload(through.server, through.token, through.job, through.runner.child.pid);
       results.s3Up.push(s3Up);
+      const direct = s3Kilns.direct;
+      const s3DirectUp = await kilnUpload(direct.server, direct.token, direct.job, direct.runner.child.pid);
+      results.s3DirectUp.push(s3DirectUp);
       const url = await getSignedUrl(
-        k.client,
+        client,
         new PutObjectCommand({ Bucket: s3.bucket, Key: `presigned/${round}` }),
         { expiresIn: 600 },
       );
@@ -471,7 +482,7 @@ try {
       execFileSync('sha256sum', [source], { stdio: 'ignore' });
       results.hash.push({ ms: performance.now() - from, rssGrowthMb: 0, cpuMs: 0 });
       console.log(
-        `round ${round}, S3: remote runner through Kiln ${rate(s3Up)}, presigned PUT ${rate(results.presignedUp.at(-1)!)}, ` +
+        `round ${round}, S3: remote runner through Kiln ${rate(s3Up)}, straight into the bucket ${rate(s3DirectUp)}, presigned curl PUT ${rate(results.presignedUp.at(-1)!)}, ` +
           `sha256sum ${rate(results.hash.at(-1)!)}`,
       );
     }
@@ -530,6 +541,11 @@ try {
     );
     const hashMs = best(results.hash).ms;
     explain('remote runner through Kiln (Kiln keeps, hashes, copies to the bucket)', results.s3Up, baseUp);
+    explain(
+      'remote runner straight into the bucket (presigned PUT, hashed as sent; the default)',
+      results.s3DirectUp,
+      baseUp,
+    );
     const rateOnly = (name: string, ms: number) =>
       report(name, rate({ ms, rssGrowthMb: 0, cpuMs: 0 }), `x${(baseUp.ms / ms).toFixed(2)} of baseline`);
     rateOnly('curl -T to a presigned PUT URL of the bucket', best(results.presignedUp).ms);

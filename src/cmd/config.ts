@@ -35,6 +35,9 @@ const oneOf =
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const onOff = oneOf(['on', 'off'] as const);
+/** An http(s) URL, without trailing slashes. */
+const httpUrl: Parse<string> = (t) =>
+  /^https?:\/\/[^\s/]+/.test(t) ? t.replace(/\/+$/, '') : { error: 'must be an http(s) URL' };
 /** Absolute paths separated by `:` (empty: none). */
 const pathList: Parse<string[]> = (t) => {
   const paths = t.split(':').filter((p) => p !== '');
@@ -126,8 +129,7 @@ export const OPTIONS = {
   publicUrl: {
     env: 'KILN_PUBLIC_URL',
     help: 'URL clients reach Kiln at (shown in the IAM catalog and webhook URLs); default: taken from each request',
-    parse: (t: string) =>
-      /^https?:\/\/[^\s/]+/.test(t) ? t.replace(/\/+$/, '') : { error: 'must be an http(s) URL' },
+    parse: httpUrl,
   },
   logLevel: { env: 'KILN_LOG_LEVEL', default: 'info', help: 'Log level', parse: oneOf(LOG_LEVELS) },
   runnerSlots: {
@@ -162,8 +164,7 @@ export const OPTIONS = {
   artifactS3Endpoint: {
     env: 'KILN_ARTIFACT_S3_ENDPOINT',
     help: "URL of the S3-compatible server (MinIO, Ceph, a cloud's S3 endpoint); default: AWS S3 in KILN_ARTIFACT_S3_REGION",
-    parse: (t: string) =>
-      /^https?:\/\/[^\s/]+/.test(t) ? t.replace(/\/+$/, '') : { error: 'must be an http(s) URL' },
+    parse: httpUrl,
   },
   artifactS3Region: {
     env: 'KILN_ARTIFACT_S3_REGION',
@@ -197,6 +198,17 @@ export const OPTIONS = {
     default: 'off',
     help: 'on: the bucket goes in the URL path (endpoint/bucket/key), as most self-hosted S3 servers need; off: in the host name (bucket.endpoint), as AWS prefers',
     parse: onOff,
+  },
+  artifactS3DirectUploads: {
+    env: 'KILN_ARTIFACT_S3_DIRECT_UPLOADS',
+    default: 'on',
+    help: 'on: runners send artifacts straight into the bucket with presigned PUTs good for 15 minutes (the bytes never pass through a server; a runner that cannot reach the store sends them through the server instead); off: always through the server',
+    parse: onOff,
+  },
+  artifactS3RunnerEndpoint: {
+    env: 'KILN_ARTIFACT_S3_RUNNER_ENDPOINT',
+    help: 'URL at which runners reach the S3-compatible server, when not KILN_ARTIFACT_S3_ENDPOINT (the presigned URLs name it); default: KILN_ARTIFACT_S3_ENDPOINT',
+    parse: httpUrl,
   },
   maxJobsPerProject: {
     env: 'KILN_MAX_JOBS_PER_PROJECT',

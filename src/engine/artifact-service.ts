@@ -13,11 +13,15 @@ import type { Clock } from '../domain/clock.ts';
 import { AppError, invalidParam } from '../domain/errors.ts';
 import { newId32 } from '../domain/ids.ts';
 import type { Principal } from '../domain/identity.ts';
+import type { Build } from '../domain/build.ts';
 import {
   ArtifactGapError,
   ArtifactRefusedError,
   type ArtifactDownload,
   type ArtifactPart,
+  type ArtifactUpload,
+  type DirectArtifact,
+  type DirectArtifactTarget,
   type StoredArtifact,
 } from '../protocol/runner-protocol.ts';
 import { ArtifactTooLargeError } from '../storage/errors.ts';
@@ -26,6 +30,9 @@ import { jobPermissions, requireJob, userProjectAccess } from './access.ts';
 import { heldRun } from './held-run.ts';
 import { storedJobDocument } from './stored-secrets.ts';
 import { toJobSpec } from '../domain/job-config.ts';
+
+/** How long a presigned PUT stays good: the runner starts it at once, and asks again on a retry. */
+const DIRECT_UPLOAD_SECONDS = 15 * 60;
 
 /** Unfinished uploads untouched this long are dropped; unreferenced bytes this old are swept. */
 const STALE_MS = 24 * 3_600_000;
@@ -59,12 +66,7 @@ export class ArtifactService {
   async upload(runnerId: string, recordId: string, part: ArtifactPart): Promise<StoredArtifact> {
     const run = await heldRun(this.storage, runnerId, recordId);
     const blobs = this.store();
-    const problem = artifactNameProblem(part.name) ?? artifactVersionProblem(part.version);
-    if (problem) throw new ArtifactRefusedError(problem);
-    if (part.size > this.maxBytes)
-      throw new ArtifactRefusedError(
-        `${part.name} has ${part.size} bytes; an artifact is at most ${this.maxBytes} bytes (KILN_ARTIFACT_MAX_BYTES)`,
-      );
+    this.check(part);
     const uploadId = `${recordId}.${createHash('sha256').update(part.name).digest('hex').slice(0, 32)}`;
     // A resend replaces an attempt whose connection may not have noticed yet that it is dead.
     const before = this.uploading.get(uploadId);
@@ -85,30 +87,98 @@ export class ArtifactService {
     if (size < part.size) throw new ArtifactGapError(size);
     const key = newId32();
     const stored = await blobs.commitPart(uploadId, key);
+    return this.record(blobs, run.build, key, { ...part, ...stored });
+  }
+
+  /**
+   * The runner side of upload_artifact with an object store that takes presigned PUTs (protocol
+   * `directArtifact`): where the runner sends the bytes, an object of a key only this build can
+   * record; undefined when the store takes no direct uploads (the runner then uses upload()).
+   */
+  async directTarget(
+    runnerId: string,
+    recordId: string,
+    upload: ArtifactUpload,
+  ): Promise<DirectArtifactTarget | undefined> {
+    await heldRun(this.storage, runnerId, recordId);
+    const blobs = this.store();
+    this.check(upload);
+    if (!blobs.directUpload) return undefined;
+    const key = `${recordId}.${newId32()}`;
+    return { key, ...(await blobs.directUpload(key, upload.size, DIRECT_UPLOAD_SECONDS)) };
+  }
+
+  /**
+   * Records an artifact the runner sent to a directTarget() (protocol `commitDirectArtifact`): the
+   * object must be of this build's keys and hold the bytes announced. The sha256 is the runner's,
+   * counted as it sent them, as the server counts those it receives. Asked again, answers the same.
+   */
+  async commitDirect(runnerId: string, recordId: string, sent: DirectArtifact): Promise<StoredArtifact> {
+    const run = await heldRun(this.storage, runnerId, recordId);
+    const blobs = this.store();
+    this.check(sent);
+    const [keyRecord, keyId, ...more] = sent.key.split('.');
+    if (keyRecord !== recordId || !/^[0-9a-f]{32}$/.test(keyId ?? '') || more.length > 0)
+      throw new ArtifactRefusedError(`${sent.key} is not an object this build was given to upload to`);
+    if (!/^[0-9a-f]{64}$/.test(sent.sha256))
+      throw new ArtifactRefusedError('sha256 must be 64 lowercase hexadecimal digits');
+    const kept = await this.storage.artifacts.find(recordId, sent.name);
+    if (kept?.id === sent.key) return storedOf(kept);
+    if ((await this.storage.artifacts.known([sent.key])).has(sent.key))
+      throw new ArtifactRefusedError(`${sent.key} already holds another artifact of this build`);
+    const size = await blobs.blobSize(sent.key);
+    if (size !== sent.size) {
+      await blobs.delete([sent.key]);
+      throw new ArtifactRefusedError(
+        size === undefined
+          ? `the object store holds nothing of ${sent.name}: send it again`
+          : `the object store holds ${size} bytes of ${sent.name}, not the ${sent.size} announced: send it again`,
+      );
+    }
+    return this.record(blobs, run.build, sent.key, sent);
+  }
+
+  /** Refuses an artifact Kiln will not keep: a bad name or version, too many bytes. */
+  private check(upload: ArtifactUpload): void {
+    const problem = artifactNameProblem(upload.name) ?? artifactVersionProblem(upload.version);
+    if (problem) throw new ArtifactRefusedError(problem);
+    if (upload.size > this.maxBytes)
+      throw new ArtifactRefusedError(
+        `${upload.name} has ${upload.size} bytes; an artifact is at most ${this.maxBytes} bytes (KILN_ARTIFACT_MAX_BYTES)`,
+      );
+  }
+
+  /** Writes the row of stored bytes (replacing the build's artifact of the same name, whose bytes go). */
+  private async record(
+    blobs: ArtifactBlobStore,
+    build: Build,
+    key: string,
+    stored: ArtifactUpload & { sha256: string },
+  ): Promise<StoredArtifact> {
     const artifact: Artifact = {
       id: key,
-      recordId,
-      jobId: run.build.jobId,
-      buildNumber: run.build.number,
-      name: part.name,
-      version: part.version || String(run.build.number),
+      recordId: build.recordId,
+      jobId: build.jobId,
+      buildNumber: build.number,
+      name: stored.name,
+      version: stored.version || String(build.number),
       size: stored.size,
       sha256: stored.sha256,
-      contentType: artifactContentType(part.name),
+      contentType: artifactContentType(stored.name),
       createdAt: this.clock.now(),
     };
     try {
       const replaced = await this.storage.artifacts.put(artifact);
-      if (replaced) await blobs.delete([replaced]);
+      if (replaced && replaced !== key) await blobs.delete([replaced]);
     } catch (error) {
       await blobs.delete([key]).catch(() => {});
       throw error;
     }
     this.logger.info(
-      { recordId, jobId: artifact.jobId, artifact: artifact.name, size: artifact.size },
+      { recordId: build.recordId, jobId: artifact.jobId, artifact: artifact.name, size: artifact.size },
       'artifact stored',
     );
-    return { name: artifact.name, version: artifact.version, size: artifact.size, sha256: artifact.sha256 };
+    return storedOf(artifact);
   }
 
   /** Appends the part where the store's copy ends; returns the copy's size. */
@@ -252,4 +322,9 @@ export class ArtifactService {
     if (orphans + parts > 0) this.logger.info({ orphans, parts }, 'swept artifact bytes no build names');
     return { orphans, parts };
   }
+}
+
+/** What the runner hears of a kept artifact. */
+function storedOf(a: Artifact): StoredArtifact {
+  return { name: a.name, version: a.version, size: a.size, sha256: a.sha256 };
 }

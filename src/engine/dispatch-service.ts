@@ -76,6 +76,8 @@ export class DispatchService {
       requeue: (id, request) => this.requeue(runnerId, id, request),
       announce: (info) => this.announce(runnerId, info),
       artifact: (id, part) => this.artifacts.upload(runnerId, id, part),
+      directArtifact: (id, upload) => this.artifacts.directTarget(runnerId, id, upload),
+      commitDirectArtifact: (id, sent) => this.artifacts.commitDirect(runnerId, id, sent),
       fetchArtifact: (id, url) => this.artifacts.fetchForBuild(runnerId, id, url),
       fetchFile: (id, name) => this.files.fetchForBuild(runnerId, id, name),
     };

@@ -13,6 +13,11 @@
  *                                                        -> 200 StoredArtifact (all bytes arrived)
  *                                                        | 416 + X-Kiln-Artifact-Size (the part is out of
  *                                                          place, or ended early: resume from there)
+ *   POST /v1/kiln/runner/builds/{record_id}/artifacts/direct  {name, version, size}
+ *                                                        -> 200 DirectArtifactTarget (PUT the bytes to its url)
+ *                                                        | 204 (the store takes no direct uploads: PUT them here)
+ *   POST /v1/kiln/runner/builds/{record_id}/artifacts/direct/commit  {name, version, size, key, sha256}
+ *                                                        -> 200 StoredArtifact
  *   GET  /v1/kiln/runner/builds/{record_id}/artifact?url=  -> 200 bytes + X-Kiln-Artifact-Name,
  *                                                           X-Kiln-Artifact-Sha256, Content-Length
  *   GET  /v1/kiln/runner/builds/{record_id}/file?name=  -> 200 bytes + X-Kiln-Artifact-Name,
@@ -30,6 +35,8 @@ export const RUNNER_PATHS = {
   steps: '/v1/kiln/runner/builds/{record_id}/steps',
   log: '/v1/kiln/runner/builds/{record_id}/log',
   artifacts: '/v1/kiln/runner/builds/{record_id}/artifacts',
+  directArtifact: '/v1/kiln/runner/builds/{record_id}/artifacts/direct',
+  commitDirectArtifact: '/v1/kiln/runner/builds/{record_id}/artifacts/direct/commit',
   artifact: '/v1/kiln/runner/builds/{record_id}/artifact',
   file: '/v1/kiln/runner/builds/{record_id}/file',
   done: '/v1/kiln/runner/builds/{record_id}/done',

@@ -119,14 +119,34 @@ export interface LogChunk {
   data: Uint8Array;
 }
 
-/** An artifact's bytes from `offset` to the end of the file (`size` bytes in all). */
-export interface ArtifactPart {
+/** An artifact a build keeps: its name, release version and size. */
+export interface ArtifactUpload {
   name: string;
   /** The release version ('' for the build number). */
   version: string;
   size: number;
+}
+
+/** An artifact's bytes from `offset` to the end of the file (`size` bytes in all). */
+export interface ArtifactPart extends ArtifactUpload {
   offset: number;
   body: AsyncIterable<Uint8Array>;
+}
+
+/**
+ * Where a runner sends an artifact's bytes straight into the object store: a presigned PUT of
+ * `url` with `headers`, good for a few minutes, into the object `key` names.
+ */
+export interface DirectArtifactTarget {
+  url: string;
+  key: string;
+  headers: Record<string, string>;
+}
+
+/** An artifact sent straight into the object store: the object `key`, whose bytes hash to `sha256`. */
+export interface DirectArtifact extends ArtifactUpload {
+  key: string;
+  sha256: string;
 }
 
 /** An artifact the server keeps. */
@@ -187,6 +207,17 @@ export interface RunnerPeer {
    * ArtifactRefusedError when it will not keep it.
    */
   artifact(recordId: string, part: ArtifactPart): Promise<StoredArtifact>;
+  /**
+   * Where to send an artifact's bytes straight into the object store, when the server's store
+   * takes them so (undefined: send them with artifact()); ArtifactRefusedError when it will not
+   * keep the artifact.
+   */
+  directArtifact(recordId: string, upload: ArtifactUpload): Promise<DirectArtifactTarget | undefined>;
+  /**
+   * Records an artifact sent to a directArtifact() target (replacing one of the same name; the same
+   * call again answers the same); ArtifactRefusedError when the object is not what it announces.
+   */
+  commitDirectArtifact(recordId: string, artifact: DirectArtifact): Promise<StoredArtifact>;
   /** An artifact named by a download_artifact `url`; ArtifactRefusedError when there is none the build may read. */
   fetchArtifact(recordId: string, url: string): Promise<ArtifactDownload>;
   /**

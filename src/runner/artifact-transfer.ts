@@ -10,9 +10,11 @@ import type { UploadInputs } from '../domain/tool-inputs.ts';
 import {
   ArtifactGapError,
   type ArtifactDownload,
+  type ArtifactUpload,
   type RunnerPeer,
   type StoredArtifact,
 } from '../protocol/runner-protocol.ts';
+import { putFileDirect } from './direct-upload.ts';
 import { REPORT_BACKOFF } from './persist.ts';
 import { walkWorkspace } from './workspace-walk.ts';
 
@@ -85,6 +87,8 @@ export async function keepFile(
   version: string,
 ): Promise<StoredArtifact> {
   const { size } = await lstat(path);
+  const direct = await sendDirect(ctx, path, { name, version, size });
+  if (direct) return direct;
   let offset = 0;
   return retry(
     async () => {
@@ -204,4 +208,30 @@ export function describeSize(bytes: number): string {
   if (bytes < 1024 * 1024) return `${bytes} bytes`;
   if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
   return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+}
+
+/**
+ * Sends a file straight into the server's object store when the store takes it so (a presigned
+ * PUT: the bytes never pass through the server), then has the server record it. Undefined when the
+ * store does not, or cannot be reached from this runner (its address may be one only the servers
+ * reach): the caller then sends the bytes through the server.
+ */
+async function sendDirect(
+  ctx: TransferContext,
+  path: string,
+  upload: ArtifactUpload,
+): Promise<StoredArtifact | undefined> {
+  const target = await ctx.peer.directArtifact(ctx.recordId, upload);
+  if (!target) return undefined;
+  let sha256: string;
+  try {
+    sha256 = await putFileDirect(target, path, upload.size, ctx.signal);
+  } catch (error) {
+    if (ctx.signal.aborted) throw error;
+    ctx.line(
+      `upload_artifact: the object store did not take ${upload.name} from this runner (${(error as Error).message}); sending it through the server`,
+    );
+    return undefined;
+  }
+  return ctx.peer.commitDirectArtifact(ctx.recordId, { ...upload, key: target.key, sha256 });
 }

@@ -20,6 +20,9 @@ import {
   LogGapError,
   type ArtifactDownload,
   type ArtifactPart,
+  type ArtifactUpload,
+  type DirectArtifact,
+  type DirectArtifactTarget,
   type BuildResult,
   type CheckoutInfo,
   type Lease,
@@ -266,6 +269,28 @@ export class HttpRunnerPeer implements RunnerPeer {
         transferTimeout(part.size - part.offset),
       );
       return JSON.parse(text) as StoredArtifact;
+    } catch (error) {
+      throw refusal(error);
+    }
+  }
+
+  async directArtifact(recordId: string, upload: ArtifactUpload): Promise<DirectArtifactTarget | undefined> {
+    try {
+      const response = await this.call('POST', runnerPath(RUNNER_PATHS.directArtifact, recordId), {
+        json: upload,
+      });
+      return response.status === 204 ? undefined : ((await response.json()) as DirectArtifactTarget);
+    } catch (error) {
+      throw refusal(error);
+    }
+  }
+
+  async commitDirectArtifact(recordId: string, sent: DirectArtifact): Promise<StoredArtifact> {
+    try {
+      const response = await this.call('POST', runnerPath(RUNNER_PATHS.commitDirectArtifact, recordId), {
+        json: sent,
+      });
+      return (await response.json()) as StoredArtifact;
     } catch (error) {
       throw refusal(error);
     }

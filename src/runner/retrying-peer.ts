@@ -23,6 +23,11 @@ export function retryingPeer(
     announce: (info) => peer.announce(info),
     // An upload resumes where the server's copy ends (runner/artifact-transfer.ts), not from the start.
     artifact: (recordId, part) => peer.artifact(recordId, part),
+    directArtifact: (recordId, upload) =>
+      retry('an artifact upload target', () => peer.directArtifact(recordId, upload)),
+    // Idempotent on the server: the same call again answers the same.
+    commitDirectArtifact: (recordId, sent) =>
+      retry('an artifact record', () => peer.commitDirectArtifact(recordId, sent)),
     fetchArtifact: (recordId, url) => retry('an artifact download', () => peer.fetchArtifact(recordId, url)),
     fetchFile: (recordId, name) => retry('a file download', () => peer.fetchFile(recordId, name)),
     started: (recordId, checkout) => retry('the start', () => peer.started(recordId, checkout)),

@@ -31,6 +31,8 @@ export function watchedPeer(peer: RunnerPeer, watch: OutageWatch): RunnerPeer {
     requeue: watched((recordId, request) => peer.requeue(recordId, request)),
     announce: watched((info) => peer.announce(info)),
     artifact: watched((recordId, part) => peer.artifact(recordId, part)),
+    directArtifact: watched((recordId, upload) => peer.directArtifact(recordId, upload)),
+    commitDirectArtifact: watched((recordId, sent) => peer.commitDirectArtifact(recordId, sent)),
     fetchArtifact: watched((recordId, url) => peer.fetchArtifact(recordId, url)),
     fetchFile: watched((recordId, name) => peer.fetchFile(recordId, name)),
   };

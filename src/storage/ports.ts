@@ -773,6 +773,17 @@ export interface ArtifactBlobStore {
   ): Promise<number>;
   /** Makes the whole upload the blob `key`: its size and sha256. */
   commitPart(uploadId: string, key: string): Promise<{ size: number; sha256: string }>;
+  /**
+   * A URL that takes a PUT of the blob `key` (`size` bytes) straight into the store for `seconds`,
+   * and the headers to send with it; absent from stores that cannot (the filesystem).
+   */
+  directUpload?(
+    key: string,
+    size: number,
+    seconds: number,
+  ): Promise<{ url: string; headers: Record<string, string> }>;
+  /** The size of the blob `key`; undefined when the store holds none. */
+  blobSize(key: string): Promise<number | undefined>;
   /** Forgets an unfinished upload (no error when there is none). */
   discardPart(uploadId: string): Promise<void>;
   /** The blob's bytes, or those of `range`. */

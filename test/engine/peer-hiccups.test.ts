@@ -33,6 +33,14 @@ class HiccupServer implements RunnerPeer {
   constructor(private readonly failOnce: string[]) {}
 
   async announce(): Promise<void> {}
+  /** Its store takes no direct uploads: artifacts come through artifact(). */
+  async directArtifact(): Promise<undefined> {
+    this.hiccup('direct-target');
+    return undefined;
+  }
+  async commitDirectArtifact(): Promise<never> {
+    throw new Error('no direct upload was offered');
+  }
   async requeue(): Promise<void> {
     this.hiccup('requeue');
   }
@@ -182,7 +190,17 @@ async function build(server: RunnerPeer): Promise<BuildState | undefined> {
 }
 
 describe('a server that fails one call once', () => {
-  for (const kind of ['started', 'step-start', 'step-end', 'log', 'extend', 'done', 'artifact', 'fetch']) {
+  for (const kind of [
+    'started',
+    'step-start',
+    'step-end',
+    'log',
+    'extend',
+    'done',
+    'direct-target',
+    'artifact',
+    'fetch',
+  ]) {
     it(`${kind}: the build still runs every step and ends SUCCESS`, async () => {
       const server = new HiccupServer([kind]);
       const state = await build(server);
@@ -207,6 +225,7 @@ describe('a server that fails one call once', () => {
       'log',
       'extend',
       'done',
+      'direct-target',
       'artifact',
       'fetch',
     ]);

@@ -162,6 +162,8 @@ describe('a remote runner over HTTP', () => {
       requeue: (id, r) => peer.requeue(id, r),
       announce: (info) => peer.announce(info),
       artifact: (id, part) => peer.artifact(id, part),
+      directArtifact: (id, upload) => peer.directArtifact(id, upload),
+      commitDirectArtifact: (id, sent) => peer.commitDirectArtifact(id, sent),
       fetchArtifact: (id, url) => peer.fetchArtifact(id, url),
       fetchFile: (id, name) => peer.fetchFile(id, name),
     };

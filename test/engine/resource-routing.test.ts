@@ -65,6 +65,8 @@ describe.each(STORES)('env.resource routing, %s', (store, enabled) => {
       requeue: (id, r) => http.requeue(id, r),
       announce: (info) => http.announce(info),
       artifact: (id, part) => http.artifact(id, part),
+      directArtifact: (id, upload) => http.directArtifact(id, upload),
+      commitDirectArtifact: (id, sent) => http.commitDirectArtifact(id, sent),
       fetchArtifact: (id, url) => http.fetchArtifact(id, url),
       fetchFile: (id, name) => http.fetchFile(id, name),
     };

@@ -129,6 +129,22 @@ const ArtifactQuery = Type.Object({
   offset: Type.Integer({ minimum: 0, 'x-kiln-int': true }),
 });
 
+/** POST artifacts/direct: the artifact a runner would send straight to the object store. */
+const DirectArtifactBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 255 }),
+  version: Type.String({ maxLength: 255 }),
+  size: Type.Integer({ minimum: 0 }),
+});
+
+/** POST artifacts/direct/commit: the artifact sent, the object it went to and its sha256. */
+const DirectArtifactDone = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 255 }),
+  version: Type.String({ maxLength: 255 }),
+  size: Type.Integer({ minimum: 0 }),
+  key: Type.String({ minLength: 1, maxLength: 128 }),
+  sha256: Type.String({ minLength: 64, maxLength: 64 }),
+});
+
 /** An artifact or a file for a runner: its bytes, with the size, name and sha256 it checks them by. */
 function sendDownload(reply: FastifyReply, found: ArtifactDownload): FastifyReply {
   return reply
@@ -273,6 +289,24 @@ export const runnerProtocolRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }>
       const body = isByteStream(stream) ? stream : emptyBody();
       return engine.artifacts.upload(runnerOf(request), request.params.record_id, { ...request.query, body });
     },
+  );
+  app.post(
+    fastifyPath(RUNNER_PATHS.directArtifact),
+    { config, schema: { tags, params: RecordParams, body: DirectArtifactBody } },
+    async (request, reply) => {
+      const target = await engine.artifacts.directTarget(
+        runnerOf(request),
+        request.params.record_id,
+        request.body,
+      );
+      return target ?? reply.code(204).send();
+    },
+  );
+  app.post(
+    fastifyPath(RUNNER_PATHS.commitDirectArtifact),
+    { config, schema: { tags, params: RecordParams, body: DirectArtifactDone } },
+    async (request) =>
+      engine.artifacts.commitDirect(runnerOf(request), request.params.record_id, request.body),
   );
   app.get(
     fastifyPath(RUNNER_PATHS.artifact),

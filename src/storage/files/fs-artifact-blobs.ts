@@ -69,6 +69,14 @@ export class FsArtifactBlobs implements ArtifactBlobStore {
     return file.createReadStream(range ? { start: range.start, end: range.end } : {});
   }
 
+  async blobSize(key: string): Promise<number | undefined> {
+    const info = await stat(this.blobPath(key)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    return info?.size;
+  }
+
   async delete(keys: string[]): Promise<void> {
     for (const key of keys) await rm(this.blobPath(key), { force: true });
   }

@@ -3,11 +3,14 @@ import type { Readable } from 'node:stream';
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { AppError } from '../../domain/errors.ts';
 import type { ByteRange } from '../../domain/artifact.ts';
 import type { ArtifactBlobStore } from '../ports.ts';
@@ -29,6 +32,13 @@ export interface S3ArtifactBlobsOptions {
   forcePathStyle?: boolean;
   /** Keys per ListObjectsV2 page (S3's most is 1000). */
   pageSize?: number;
+  /**
+   * Runners send artifacts straight into the bucket with presigned PUTs (`directUpload`), not
+   * through the server; default true.
+   */
+  directUploads?: boolean;
+  /** The endpoint runners reach the store at, when not `endpoint` (presigned URLs name it). */
+  runnerEndpoint?: string;
 }
 
 /** Bytes per part of a multipart upload: S3 wants at least 5 MiB, and at most 10,000 parts. */
@@ -48,6 +58,8 @@ const DELETE_BATCH = 1000;
  */
 export class S3ArtifactBlobs implements ArtifactBlobStore {
   private readonly client: S3Client;
+  /** Presigns the URLs runners PUT to (a client of the endpoint they reach). */
+  private readonly presigner: S3Client | undefined;
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly parts: LocalParts;
@@ -65,6 +77,13 @@ export class S3ArtifactBlobs implements ArtifactBlobStore {
       ...(options.credentials && { credentials: options.credentials }),
     };
     this.client = new S3Client(config);
+    this.presigner =
+      options.directUploads === false
+        ? undefined
+        : options.runnerEndpoint
+          ? new S3Client({ ...config, endpoint: options.runnerEndpoint })
+          : this.client;
+    if (!this.presigner) this.directUpload = undefined;
     this.bucket = options.bucket;
     const prefix = (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
     this.prefix = prefix ? `${prefix}/` : '';
@@ -112,6 +131,33 @@ export class S3ArtifactBlobs implements ArtifactBlobStore {
 
   discardPart(uploadId: string): Promise<void> {
     return this.parts.discard(uploadId);
+  }
+
+  directUpload? = async (
+    key: string,
+    size: number,
+    seconds: number,
+  ): Promise<{ url: string; headers: Record<string, string> }> => {
+    const command = new PutObjectCommand({
+      Bucket: this.bucket,
+      Key: this.objectKey(key),
+      ContentLength: size,
+    });
+    const url = await getSignedUrl(this.presigner!, command, { expiresIn: seconds });
+    return { url, headers: { 'content-length': String(size) } };
+  };
+
+  async blobSize(key: string): Promise<number | undefined> {
+    try {
+      const head = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }),
+      );
+      return head.ContentLength ?? 0;
+    } catch (error) {
+      // HEAD answers carry no body: a missing object is a bare 404 ("NotFound").
+      if (isMissing(error) || (error as { name?: string }).name === 'NotFound') return undefined;
+      throw error;
+    }
   }
 
   async read(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
@@ -186,6 +232,7 @@ export class S3ArtifactBlobs implements ArtifactBlobStore {
   /** Closes the client's connections (when the server stops). */
   destroy(): void {
     this.client.destroy();
+    if (this.presigner && this.presigner !== this.client) this.presigner.destroy();
   }
 }
 

@@ -74,6 +74,8 @@ export function runBlobStoreContract(options: BlobStoreContractOptions): void {
       expect(await text(await blobs.read('key1', { start: 4, end: 4 }))).toBe('o');
       expect(await text(await blobs.read('key1', { start: 0, end: 4 }))).toBe('hello');
       expect(await keys(blobs)).toEqual(['key1']);
+      expect(await blobs.blobSize('key1')).toBe(11);
+      expect(await blobs.blobSize('never-there')).toBeUndefined();
       await blobs.delete(['key1', 'never-there']);
       await blobs.delete([]);
       await expect(blobs.read('key1')).rejects.toThrow('gone');

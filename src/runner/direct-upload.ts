@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { DirectArtifactTarget } from '../protocol/runner-protocol.ts';
+
+/** An object store that sends nothing for this long (connecting, taking bytes, answering) is given up. */
+const IDLE_MS = 30_000;
+
+/**
+ * PUTs the first `size` bytes of the file at `path` to a presigned URL of the object store
+ * (`target`), streamed (never whole in memory) with the Content-Length the URL was signed for;
+ * resolves with the sha256 of the bytes sent. Throws on any answer but 2xx, or when the store
+ * cannot be reached or goes quiet.
+ */
+export async function putFileDirect(
+  target: DirectArtifactTarget,
+  path: string,
+  size: number,
+  signal: AbortSignal,
+): Promise<string> {
+  const url = new URL(target.url);
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const hash = createHash('sha256');
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const file =
+    size === 0
+      ? Readable.from([])
+      : handle.createReadStream({ start: 0, end: size - 1, highWaterMark: 1024 * 1024, autoClose: false });
+  const hashing = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const req = send(url, { method: 'PUT', headers: target.headers, signal }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text = (text + chunk).slice(0, 2_000)));
+        res.once('error', reject);
+        res.once('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve();
+          else
+            reject(
+              new Error(`the object store answered ${status}: ${text.replace(/\s+/g, ' ').slice(0, 300)}`),
+            );
+        });
+      });
+      req.setTimeout(IDLE_MS, () =>
+        req.destroy(new Error(`the object store sent nothing for ${IDLE_MS / 1000} s`)),
+      );
+      req.once('error', reject);
+      pipeline(file, hashing, req).catch(reject);
+    });
+  } finally {
+    file.destroy();
+    await handle.close().catch(() => {});
+  }
+  return hash.digest('hex');
+}
