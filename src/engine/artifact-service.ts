@@ -105,7 +105,8 @@ export class ArtifactService {
     this.check(upload);
     if (!blobs.directUpload) return undefined;
     const key = `${recordId}.${newId32()}`;
-    return { key, ...(await blobs.directUpload(key, upload.size, DIRECT_UPLOAD_SECONDS)) };
+    const put = await blobs.directUpload(key, upload.size, DIRECT_UPLOAD_SECONDS);
+    return put && { key, ...put };
   }
 
   /**

@@ -775,13 +775,14 @@ export interface ArtifactBlobStore {
   commitPart(uploadId: string, key: string): Promise<{ size: number; sha256: string }>;
   /**
    * A URL that takes a PUT of the blob `key` (`size` bytes) straight into the store for `seconds`,
-   * and the headers to send with it; absent from stores that cannot (the filesystem).
+   * and the headers to send with it; undefined when one PUT cannot take that many bytes, and
+   * absent from stores that cannot at all (the filesystem).
    */
   directUpload?(
     key: string,
     size: number,
     seconds: number,
-  ): Promise<{ url: string; headers: Record<string, string> }>;
+  ): Promise<{ url: string; headers: Record<string, string> } | undefined>;
   /** The size of the blob `key`; undefined when the store holds none. */
   blobSize(key: string): Promise<number | undefined>;
   /** Forgets an unfinished upload (no error when there is none). */

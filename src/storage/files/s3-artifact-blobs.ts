@@ -46,6 +46,8 @@ const PART_BYTES = 8 * 1024 * 1024;
 const MAX_PARTS = 10_000;
 /** Parts in flight at once per upload: the memory an upload holds is about this many parts. */
 const QUEUE = 2;
+/** The most bytes S3 takes in one PUT. */
+const MAX_PUT_BYTES = 5 * 1024 ** 3;
 /** Keys per DeleteObjects request (S3's most). */
 const DELETE_BATCH = 1000;
 
@@ -137,7 +139,9 @@ export class S3ArtifactBlobs implements ArtifactBlobStore {
     key: string,
     size: number,
     seconds: number,
-  ): Promise<{ url: string; headers: Record<string, string> }> => {
+  ): Promise<{ url: string; headers: Record<string, string> } | undefined> => {
+    // S3 takes at most 5 GiB in one PUT; larger artifacts go through the server (multipart).
+    if (size > MAX_PUT_BYTES) return undefined;
     const command = new PutObjectCommand({
       Bucket: this.bucket,
       Key: this.objectKey(key),
