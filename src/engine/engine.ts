@@ -142,9 +142,6 @@ export const LOOPS = {
   noticeSendMs: 1_000,
 } as const;
 
-/** Ended notifications (and their attempts) are kept this long for the delivery history. */
-export const NOTIFICATION_KEEP_MS = 30 * 24 * 3600_000;
-
 /** Wires the services over one storage. */
 export function createEngine(deps: EngineDeps): Engine {
   const cost = deps.passwordCost ?? DEFAULT_PASSWORD_COST;
@@ -283,9 +280,7 @@ export function createEngine(deps: EngineDeps): Engine {
       every(LOOPS.tokenPurgeMs, 'purging expired tokens', () => auth.purgeExpired());
       every(LOOPS.deliveryPurgeMs, 'purging old webhook deliveries', () => webhooks.purgeDeliveries());
       every(LOOPS.noticeSendMs, 'sending notifications', () => noticeSender.tick());
-      every(LOOPS.deliveryPurgeMs, 'purging old notifications', () =>
-        deps.storage.notices.purgeEnded(deps.clock.now() - NOTIFICATION_KEEP_MS),
-      );
+      every(LOOPS.deliveryPurgeMs, 'purging old notifications', () => noticeSender.purge());
       every(LOOPS.tokenPurgeMs, 'purging used AK/SK signatures', () => accessKeys.purgeUsedSignatures());
       // Bytes a crash left without a row, and uploads nobody finished: at start, then hourly.
       artifacts.sweep().catch((e: unknown) => onError(e, 'sweeping artifact bytes'));

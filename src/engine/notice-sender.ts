@@ -28,6 +28,11 @@ export interface NoticeSenderOptions {
 /** Notifications claimed at a time (they are sent concurrently). */
 const BATCH = 20;
 
+/** Ended notifications (and their attempts) are kept this long for the delivery history. */
+export const NOTIFICATION_KEEP_MS = 30 * 24 * 3600_000;
+/** Inbox messages are kept this long. */
+export const INBOX_KEEP_MS = 180 * 24 * 3600_000;
+
 /**
  * Delivers the outbox (notice-outbox.ts): claims due notifications for a lease longer than an
  * attempt can take, sends each over its channel with the job's current settings, and records the
@@ -102,6 +107,18 @@ export class NoticeSender {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.running;
+  }
+
+  /**
+   * Forgets what is past keeping: ended notifications (and their attempts) after 30 days, inbox
+   * messages, read or not, after 180 (GitHub keeps its notifications about as long).
+   */
+  async purge(): Promise<{ notifications: number; inbox: number }> {
+    const now = this.clock.now();
+    const notifications = await this.storage.notices.purgeEnded(now - NOTIFICATION_KEEP_MS);
+    const inbox = await this.storage.notices.purgeInbox(now - INBOX_KEEP_MS);
+    if (notifications + inbox > 0) this.logger.info({ notifications, inbox }, 'forgot old notifications');
+    return { notifications, inbox };
   }
 
   private async rounds(): Promise<void> {

@@ -1095,6 +1095,8 @@ export interface NoticeStore {
   markRead(userId: string, ids: readonly string[] | undefined, now: number): Promise<number>;
   /** Deletes notifications that ended before `before`, with their attempts; returns how many. */
   purgeEnded(before: number): Promise<number>;
+  /** Deletes inbox messages written before `before`; returns how many. */
+  purgeInbox(before: number): Promise<number>;
 }
 
 /** A file of the file manager with the rights a user was given to it (undefined: none given). */

@@ -582,5 +582,54 @@ onEveryStore((store) => {
       await build(jobId, 'FAILURE');
       expect((await history(jobId)).total).toBe(0);
     });
+
+    it('forgets ended notifications after 30 days and inbox messages after 180', async () => {
+      const jobId = await newJob('notice-old');
+      const hook = await startReceiver();
+      try {
+        expectOk(
+          await update(admin, jobId, {
+            notice_type: 'MESSAGE',
+            enabled_event_type_names: ['buildJobSuccess'],
+          }),
+        );
+        expectOk(
+          await update(admin, jobId, {
+            notice_type: 'WEBHOOK',
+            enabled_event_type_names: ['buildJobSuccess'],
+            param_config: JSON.stringify({ webhook_url: `${hook.url}/old` }),
+          }),
+        );
+        await build(jobId, 'SUCCESS');
+        await kiln.engine.noticeSender.tick();
+        // The job's creator has the message (the clock passes every token's life: asked of the store).
+        const creator = (await kiln.storage.jobs.findById(jobId))!.creatorId;
+        const inboxOf = async () =>
+          (
+            await kiln.storage.notices.inbox(creator, { unreadOnly: false, limit: 1000, offset: 0 })
+          ).items.filter((m) => m.jobId === jobId).length;
+        const ended = async () =>
+          (await kiln.storage.notices.listByJob(jobId, 10, 0)).items.filter((n) => n.state !== 'pending')
+            .length;
+        expect([await inboxOf(), await ended()]).toEqual([1, 1]);
+        await kiln.engine.noticeSender.purge();
+        expect([await inboxOf(), await ended()]).toEqual([1, 1]);
+        kiln.clock.advance(31 * 24 * 3600_000);
+        await kiln.engine.noticeSender.purge();
+        expect([await inboxOf(), await ended()]).toEqual([1, 0]);
+        kiln.clock.advance(150 * 24 * 3600_000);
+        await kiln.engine.noticeSender.purge();
+        expect(await inboxOf()).toBe(0);
+      } finally {
+        await hook.close();
+        // Half a year went by: the callers sign in again.
+        admin = await tokenOf(kiln, ADMIN);
+        viewer = await tokenOf(kiln, {
+          name: 'notice-viewer',
+          password: 'Notice-pass-123',
+          domain: 'default',
+        });
+      }
+    });
   });
 });

@@ -323,6 +323,11 @@ export class SqlNoticeStore implements NoticeStore {
     return Number(r.numUpdatedRows);
   }
 
+  async purgeInbox(before: number): Promise<number> {
+    const r = await this.db.deleteFrom('inbox_messages').where('created_at', '<', before).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   async purgeEnded(before: number): Promise<number> {
     const r = await this.db
       .deleteFrom('notifications')
