@@ -189,18 +189,21 @@ async function build(server: RunnerPeer): Promise<BuildState | undefined> {
   return executeBuild(lease, server, options, new AbortController().signal, ready);
 }
 
+/** Every kind of call the stand-in fails once. */
+const KINDS = [
+  'started',
+  'step-start',
+  'step-end',
+  'log',
+  'extend',
+  'done',
+  'direct-target',
+  'artifact',
+  'fetch',
+];
+
 describe('a server that fails one call once', () => {
-  for (const kind of [
-    'started',
-    'step-start',
-    'step-end',
-    'log',
-    'extend',
-    'done',
-    'direct-target',
-    'artifact',
-    'fetch',
-  ]) {
+  for (const kind of KINDS) {
     it(`${kind}: the build still runs every step and ends SUCCESS`, async () => {
       const server = new HiccupServer([kind]);
       const state = await build(server);
@@ -218,17 +221,7 @@ describe('a server that fails one call once', () => {
   }
 
   it('every kind at once', async () => {
-    const server = new HiccupServer([
-      'started',
-      'step-start',
-      'step-end',
-      'log',
-      'extend',
-      'done',
-      'direct-target',
-      'artifact',
-      'fetch',
-    ]);
+    const server = new HiccupServer(KINDS);
     expect(await build(server)).toBe('SUCCESS');
     expect(server.outcome).toBe('SUCCESS');
     expect(server.output.toString('utf8')).toContain('step-two-ran');
