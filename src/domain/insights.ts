@@ -140,7 +140,7 @@ export const MAX_FLAKY = 100;
 const COUNTED: ReadonlySet<InsightOutcome> = new Set(['SUCCESS', 'FAILURE', 'timeout']);
 
 /** The value at `p` (0..1) of sorted numbers (nearest rank); null when there are none. */
-export function percentile(sorted: readonly number[], p: number): number | null {
+export function percentile(sorted: ArrayLike<number>, p: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? null;
 }
@@ -296,7 +296,8 @@ export function insightsOf(c: InsightColumns, window: { from: number; to: number
   }
 
   const weeks: WeekInsight[] = acc.map((w, i) => {
-    const times = w.times.sort((x, y) => x - y);
+    // Typed arrays sort numbers without a comparator call per comparison (several times faster).
+    const times = Float64Array.from(w.times).sort();
     return {
       week: formatWallClock(starts[i] as number, zone).slice(0, 10),
       builds: w.builds,
@@ -307,10 +308,7 @@ export function insightsOf(c: InsightColumns, window: { from: number; to: number
         w.restored.length === 0
           ? null
           : Math.round(w.restored.reduce((a, x) => a + x, 0) / w.restored.length),
-      leadTimeMs: percentile(
-        w.leads.sort((x, y) => x - y),
-        0.5,
-      ),
+      leadTimeMs: percentile(Float64Array.from(w.leads).sort(), 0.5),
       durationP50Ms: percentile(times, 0.5),
       durationP90Ms: percentile(times, 0.9),
     };

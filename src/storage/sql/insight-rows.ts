@@ -8,6 +8,8 @@ const DAY_MS = 86_400_000;
 const COMMA = 44;
 const ZERO = 48;
 const NINE = 57;
+/** The numeric fields of a line, before the commit id. */
+const NUMBER_FIELDS = 8;
 
 /**
  * The latest `limit` builds of the jobs started in the window, as the insights read them. The
@@ -65,48 +67,52 @@ export async function readInsightRows(
 
 /**
  * The lines of readInsightRows (job,number,start,finished,outcome code,on branch,build time,
- * commit time,commit id; an empty field is null) into columns.
+ * commit time,commit id; an empty field is null) into columns. One loop with its state in locals:
+ * a closure per field (the state in its context) cost half again as much.
  */
 function parseRows(days: string[]): InsightColumns {
   let lines = 0;
   for (const day of days)
     for (let at = 0; at < day.length; at = day.indexOf(NL, at) + 1 || day.length) lines++;
   const c = insightColumns(lines);
-  let text = '';
-  let at = 0;
-  // Digits read in place (no substring per field); anything else (a sign, a fraction: not in
-  // Kiln's columns, but a database may hold them) is read by Number. Empty is null.
-  const field = (): number => {
-    const start = at;
-    let value = 0;
-    for (let ch = text.charCodeAt(at); ch >= ZERO && ch <= NINE; ch = text.charCodeAt(++at))
-      value = value * 10 + ch - ZERO;
-    if (text.charCodeAt(at) !== COMMA) {
-      const comma = text.indexOf(',', at);
-      at = comma < 0 ? text.length : comma;
-      value = Number(text.slice(start, at));
-    } else if (at === start) value = NaN;
-    at++;
-    return value;
-  };
-  let day = 0;
-  for (let i = 0; i < lines; i++) {
-    if (at >= text.length) {
-      text = days[day++] as string;
-      at = 0;
+  const numbers = [
+    c.job,
+    c.number,
+    c.startTime,
+    c.finishedAt,
+    c.outcome,
+    c.onBranch,
+    c.buildTime,
+    c.commitTime,
+  ];
+  let i = 0;
+  for (const text of days) {
+    const length = text.length;
+    let at = 0;
+    while (at < length && i < lines) {
+      for (let f = 0; f < NUMBER_FIELDS; f++) {
+        // Digits read in place (no substring per field); anything else (a sign, a fraction: not
+        // in Kiln's columns, but a database may hold them) is read by Number. Empty is null (NaN).
+        const start = at;
+        let value = 0;
+        let ch = text.charCodeAt(at);
+        while (ch >= ZERO && ch <= NINE) {
+          value = value * 10 + ch - ZERO;
+          ch = text.charCodeAt(++at);
+        }
+        if (ch !== COMMA) {
+          const comma = text.indexOf(',', at);
+          at = comma < 0 ? length : comma;
+          value = Number(text.slice(start, at));
+        } else if (at === start) value = NaN;
+        (numbers[f] as Float64Array)[i] = value;
+        at++;
+      }
+      let end = text.indexOf(NL, at);
+      if (end < 0) end = length;
+      c.commitId[i++] = text.slice(at, end);
+      at = end + 1;
     }
-    c.job[i] = field();
-    c.number[i] = field();
-    c.startTime[i] = field();
-    c.finishedAt[i] = field();
-    c.outcome[i] = field();
-    c.onBranch[i] = field();
-    c.buildTime[i] = field();
-    c.commitTime[i] = field();
-    let end = text.indexOf(NL, at);
-    if (end < 0) end = text.length;
-    c.commitId[i] = text.slice(at, end);
-    at = end + 1;
   }
   return c;
 }
