@@ -369,7 +369,7 @@ try {
         KILN_ARTIFACT_S3_ACCESS_KEY_ID: S3_KEYS.accessKeyId,
         KILN_ARTIFACT_S3_SECRET_ACCESS_KEY: S3_KEYS.secretAccessKey,
         KILN_ARTIFACT_S3_FORCE_PATH_STYLE: 'on',
-        KILN_ARTIFACT_S3_DIRECT_UPLOADS: way === 'direct' ? 'on' : 'off',
+        KILN_ARTIFACT_S3_DIRECT: way === 'direct' ? 'on' : 'off',
       });
       served.push(server);
       const token = await login(server.url, PASSWORD);

@@ -27,7 +27,7 @@ export async function openArtifactStore(config: Config): Promise<OpenedArtifactS
     partsDir: join(dir, 'parts'),
     region: config.artifactS3Region,
     forcePathStyle: config.artifactS3ForcePathStyle === 'on',
-    directUploads: config.artifactS3DirectUploads === 'on',
+    direct: config.artifactS3Direct === 'on',
     ...(config.artifactS3Endpoint && { endpoint: config.artifactS3Endpoint }),
     ...(config.artifactS3RunnerEndpoint && { runnerEndpoint: config.artifactS3RunnerEndpoint }),
     ...(config.artifactS3AccessKeyId &&

@@ -199,10 +199,10 @@ export const OPTIONS = {
     help: 'on: the bucket goes in the URL path (endpoint/bucket/key), as most self-hosted S3 servers need; off: in the host name (bucket.endpoint), as AWS prefers',
     parse: onOff,
   },
-  artifactS3DirectUploads: {
-    env: 'KILN_ARTIFACT_S3_DIRECT_UPLOADS',
+  artifactS3Direct: {
+    env: 'KILN_ARTIFACT_S3_DIRECT',
     default: 'on',
-    help: 'on: runners send artifacts straight into the bucket with presigned PUTs good for 15 minutes (the bytes never pass through a server; a runner that cannot reach the store sends them through the server instead); off: always through the server',
+    help: 'on: runners send artifacts straight into the bucket and download_artifact fetches them straight from it, with presigned URLs good for 15 minutes (the bytes never pass through a server; a runner that cannot reach the store goes through the server instead); off: always through the server',
     parse: onOff,
   },
   artifactS3RunnerEndpoint: {

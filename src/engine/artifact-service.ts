@@ -21,6 +21,7 @@ import {
   type ArtifactPart,
   type ArtifactUpload,
   type DirectArtifact,
+  type DirectArtifactSource,
   type DirectArtifactTarget,
   type StoredArtifact,
 } from '../protocol/runner-protocol.ts';
@@ -31,8 +32,8 @@ import { heldRun } from './held-run.ts';
 import { storedJobDocument } from './stored-secrets.ts';
 import { toJobSpec } from '../domain/job-config.ts';
 
-/** How long a presigned PUT stays good: the runner starts it at once, and asks again on a retry. */
-const DIRECT_UPLOAD_SECONDS = 15 * 60;
+/** How long a presigned URL stays good: the runner starts it at once, and asks again on a retry. */
+const DIRECT_SECONDS = 15 * 60;
 
 /** Unfinished uploads untouched this long are dropped; unreferenced bytes this old are swept. */
 const STALE_MS = 24 * 3_600_000;
@@ -105,7 +106,7 @@ export class ArtifactService {
     this.check(upload);
     if (!blobs.directUpload) return undefined;
     const key = `${recordId}.${newId32()}`;
-    const put = await blobs.directUpload(key, upload.size, DIRECT_UPLOAD_SECONDS);
+    const put = await blobs.directUpload(key, upload.size, DIRECT_SECONDS);
     return put && { key, ...put };
   }
 
@@ -209,8 +210,39 @@ export class ArtifactService {
 
   /** The runner side of download_artifact: the artifact `url` names, if the build's user may read it. */
   async fetchForBuild(runnerId: string, recordId: string, url: string): Promise<ArtifactDownload> {
-    const run = await heldRun(this.storage, runnerId, recordId);
+    const artifact = await this.readableByBuild(runnerId, recordId, url);
+    return {
+      name: artifact.name,
+      size: artifact.size,
+      sha256: artifact.sha256,
+      body: (await this.store().read(artifact.id)) as AsyncIterable<Uint8Array>,
+    };
+  }
+
+  /**
+   * fetchForBuild() as a presigned GET of the object store (protocol `directFetchArtifact`), good
+   * for as long as a presigned PUT; undefined when the store hands none out.
+   */
+  async directFetchForBuild(
+    runnerId: string,
+    recordId: string,
+    url: string,
+  ): Promise<DirectArtifactSource | undefined> {
+    const artifact = await this.readableByBuild(runnerId, recordId, url);
     const blobs = this.store();
+    if (!blobs.directDownload) return undefined;
+    return {
+      name: artifact.name,
+      size: artifact.size,
+      sha256: artifact.sha256,
+      url: await blobs.directDownload(artifact.id, DIRECT_SECONDS),
+    };
+  }
+
+  /** The artifact a download_artifact `url` names, if the build's user may read it. */
+  private async readableByBuild(runnerId: string, recordId: string, url: string): Promise<Artifact> {
+    const run = await heldRun(this.storage, runnerId, recordId);
+    this.store();
     const address = parseArtifactUrl(url);
     if (!address)
       throw new ArtifactRefusedError(
@@ -227,12 +259,7 @@ export class ArtifactService {
     const build = await this.storage.builds.findByNumber(address.jobId, address.buildNumber);
     const artifact = build && (await this.storage.artifacts.find(build.recordId, address.name));
     if (!artifact) throw notFound;
-    return {
-      name: artifact.name,
-      size: artifact.size,
-      sha256: artifact.sha256,
-      body: (await blobs.read(artifact.id)) as AsyncIterable<Uint8Array>,
-    };
+    return artifact;
   }
 
   /** A build's artifacts (Kiln's list, ShowOutputInfo). */

@@ -79,6 +79,7 @@ export class DispatchService {
       directArtifact: (id, upload) => this.artifacts.directTarget(runnerId, id, upload),
       commitDirectArtifact: (id, sent) => this.artifacts.commitDirect(runnerId, id, sent),
       fetchArtifact: (id, url) => this.artifacts.fetchForBuild(runnerId, id, url),
+      directFetchArtifact: (id, url) => this.artifacts.directFetchForBuild(runnerId, id, url),
       fetchFile: (id, name) => this.files.fetchForBuild(runnerId, id, name),
     };
   }

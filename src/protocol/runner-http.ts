@@ -20,6 +20,9 @@
  *                                                        -> 200 StoredArtifact
  *   GET  /v1/kiln/runner/builds/{record_id}/artifact?url=  -> 200 bytes + X-Kiln-Artifact-Name,
  *                                                           X-Kiln-Artifact-Sha256, Content-Length
+ *   POST /v1/kiln/runner/builds/{record_id}/artifact/direct  {url}
+ *                                                        -> 200 DirectArtifactSource (GET the bytes from its url)
+ *                                                        | 204 (the store hands out no URLs: GET artifact?url=)
  *   GET  /v1/kiln/runner/builds/{record_id}/file?name=  -> 200 bytes + X-Kiln-Artifact-Name,
  *                                                           X-Kiln-Artifact-Sha256, Content-Length
  *   POST /v1/kiln/runner/builds/{record_id}/done     {state}
@@ -38,6 +41,7 @@ export const RUNNER_PATHS = {
   directArtifact: '/v1/kiln/runner/builds/{record_id}/artifacts/direct',
   commitDirectArtifact: '/v1/kiln/runner/builds/{record_id}/artifacts/direct/commit',
   artifact: '/v1/kiln/runner/builds/{record_id}/artifact',
+  directFetchArtifact: '/v1/kiln/runner/builds/{record_id}/artifact/direct',
   file: '/v1/kiln/runner/builds/{record_id}/file',
   done: '/v1/kiln/runner/builds/{record_id}/done',
   requeue: '/v1/kiln/runner/builds/{record_id}/requeue',

@@ -157,6 +157,14 @@ export interface StoredArtifact {
   sha256: string;
 }
 
+/** Where a runner fetches an artifact's bytes straight from the object store: a presigned GET of `url`. */
+export interface DirectArtifactSource {
+  name: string;
+  size: number;
+  sha256: string;
+  url: string;
+}
+
 /** An artifact's bytes on their way to a build's workspace. */
 export interface ArtifactDownload {
   name: string;
@@ -220,6 +228,11 @@ export interface RunnerPeer {
   commitDirectArtifact(recordId: string, artifact: DirectArtifact): Promise<StoredArtifact>;
   /** An artifact named by a download_artifact `url`; ArtifactRefusedError when there is none the build may read. */
   fetchArtifact(recordId: string, url: string): Promise<ArtifactDownload>;
+  /**
+   * fetchArtifact() as a presigned GET of the object store, when the server's store hands those
+   * out (undefined: use fetchArtifact()); the same refusals.
+   */
+  directFetchArtifact(recordId: string, url: string): Promise<DirectArtifactSource | undefined>;
   /**
    * A file of the file manager a download_file step names; ArtifactRefusedError when there is none
    * or the job's creator or the build's starter may not use it.

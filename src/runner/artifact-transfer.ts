@@ -14,7 +14,7 @@ import {
   type RunnerPeer,
   type StoredArtifact,
 } from '../protocol/runner-protocol.ts';
-import { putFileDirect } from './direct-upload.ts';
+import { getDirect, putFileDirect } from './direct-transfer.ts';
 import { REPORT_BACKOFF } from './persist.ts';
 import { walkWorkspace } from './workspace-walk.ts';
 
@@ -121,7 +121,7 @@ export async function keepFile(
 export async function downloadArtifact(ctx: TransferContext, url: string): Promise<boolean> {
   return retry(
     async () => {
-      const found = await ctx.peer.fetchArtifact(ctx.recordId, url);
+      const found = (await fetchDirect(ctx, url)) ?? (await ctx.peer.fetchArtifact(ctx.recordId, url));
       const sha256 = await writeDownload(ctx, found, 0o644);
       ctx.line(
         `downloaded artifact ${found.name} (${describeSize(found.size)}, sha256 ${sha256}) into the workspace`,
@@ -234,4 +234,23 @@ async function sendDirect(
     return undefined;
   }
   return ctx.peer.commitDirectArtifact(ctx.recordId, { ...upload, key: target.key, sha256 });
+}
+
+/**
+ * An artifact straight from the server's object store when the store hands out presigned GETs
+ * (the bytes never pass through the server; writeDownload checks them as ever). Undefined when it
+ * does not, or cannot be reached from this runner: the caller then fetches through the server.
+ */
+async function fetchDirect(ctx: TransferContext, url: string): Promise<ArtifactDownload | undefined> {
+  const source = await ctx.peer.directFetchArtifact(ctx.recordId, url);
+  if (!source) return undefined;
+  try {
+    return { ...source, body: await getDirect(source, ctx.signal) };
+  } catch (error) {
+    if (ctx.signal.aborted) throw error;
+    ctx.line(
+      `download_artifact: the object store did not give ${source.name} to this runner (${(error as Error).message}); fetching it through the server`,
+    );
+    return undefined;
+  }
 }

@@ -22,6 +22,7 @@ import {
   type ArtifactPart,
   type ArtifactUpload,
   type DirectArtifact,
+  type DirectArtifactSource,
   type DirectArtifactTarget,
   type BuildResult,
   type CheckoutInfo,
@@ -291,6 +292,17 @@ export class HttpRunnerPeer implements RunnerPeer {
         json: sent,
       });
       return (await response.json()) as StoredArtifact;
+    } catch (error) {
+      throw refusal(error);
+    }
+  }
+
+  async directFetchArtifact(recordId: string, url: string): Promise<DirectArtifactSource | undefined> {
+    try {
+      const response = await this.call('POST', runnerPath(RUNNER_PATHS.directFetchArtifact, recordId), {
+        json: { url },
+      });
+      return response.status === 204 ? undefined : ((await response.json()) as DirectArtifactSource);
     } catch (error) {
       throw refusal(error);
     }

@@ -29,6 +29,8 @@ export function retryingPeer(
     commitDirectArtifact: (recordId, sent) =>
       retry('an artifact record', () => peer.commitDirectArtifact(recordId, sent)),
     fetchArtifact: (recordId, url) => retry('an artifact download', () => peer.fetchArtifact(recordId, url)),
+    directFetchArtifact: (recordId, url) =>
+      retry('an artifact download address', () => peer.directFetchArtifact(recordId, url)),
     fetchFile: (recordId, name) => retry('a file download', () => peer.fetchFile(recordId, name)),
     started: (recordId, checkout) => retry('the start', () => peer.started(recordId, checkout)),
     step: (recordId, report) =>

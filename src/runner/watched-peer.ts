@@ -34,6 +34,7 @@ export function watchedPeer(peer: RunnerPeer, watch: OutageWatch): RunnerPeer {
     directArtifact: watched((recordId, upload) => peer.directArtifact(recordId, upload)),
     commitDirectArtifact: watched((recordId, sent) => peer.commitDirectArtifact(recordId, sent)),
     fetchArtifact: watched((recordId, url) => peer.fetchArtifact(recordId, url)),
+    directFetchArtifact: watched((recordId, url) => peer.directFetchArtifact(recordId, url)),
     fetchFile: watched((recordId, name) => peer.fetchFile(recordId, name)),
   };
 }

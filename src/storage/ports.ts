@@ -783,6 +783,8 @@ export interface ArtifactBlobStore {
     size: number,
     seconds: number,
   ): Promise<{ url: string; headers: Record<string, string> } | undefined>;
+  /** A URL that answers a GET of the blob `key` for `seconds`; absent from stores that cannot. */
+  directDownload?(key: string, seconds: number): Promise<string>;
   /** The size of the blob `key`; undefined when the store holds none. */
   blobSize(key: string): Promise<number | undefined>;
   /** Forgets an unfinished upload (no error when there is none). */

@@ -18,6 +18,33 @@ const UPLOAD = 'devcloud2018.codeci_action_20018.action';
 const SIZE = 9_000_000;
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
+/** A build (build.yml) that fetches the artifact at `url` and prints its sha256: its log. */
+async function fetchInBuild(ek: EngineKiln, url: string): Promise<string> {
+  const yamlRepo = new TestRepo();
+  yamlRepo.commit('build.yml', {
+    '.cloudbuild/build.yml': `version: 2.0
+steps:
+  BUILD:
+    - download_artifact:
+        inputs:
+          url: ${url}
+    - sh:
+        inputs:
+          command: sha256sum app.bin
+`,
+  });
+  const consumer = await ek.newJob({
+    build_config_type: 'YAML',
+    scms: [{ url: yamlRepo.url, scm_type: 'git', branch: 'main' }],
+    steps: [],
+  });
+  await ek.run(consumer);
+  const fetched = await ek.waitFinished(consumer, 1, 60_000);
+  const log = await ek.log(consumer, 1);
+  expect(fetched.state, log).toBe('SUCCESS');
+  return log;
+}
+
 describe.each([MODES[0]!, MODES[3]!])('artifacts in S3, %s', (_label, mode, enabled) => {
   let s3: TestS3;
   let kiln: { ek: EngineKiln; close(): Promise<void> };
@@ -81,29 +108,13 @@ describe.each([MODES[0]!, MODES[3]!])('artifacts in S3, %s', (_label, mode, enab
       expect(part.statusCode).toBe(206);
       expect(part.rawPayload.equals(whole.rawPayload.subarray(8_388_600, 8_388_616))).toBe(true);
 
-      const yamlRepo = new TestRepo();
-      yamlRepo.commit('build.yml', {
-        '.cloudbuild/build.yml': `version: 2.0
-steps:
-  BUILD:
-    - download_artifact:
-        inputs:
-          url: ${url}
-    - sh:
-        inputs:
-          command: sha256sum app.bin
-`,
-      });
-      const consumer = await ek.newJob({
-        build_config_type: 'YAML',
-        scms: [{ url: yamlRepo.url, scm_type: 'git', branch: 'main' }],
-        steps: [],
-      });
-      await ek.run(consumer);
-      const fetched = await ek.waitFinished(consumer, 1, 60_000);
-      const log = await ek.log(consumer, 1);
-      expect(fetched.state, log).toBe('SUCCESS');
+      const log = await fetchInBuild(ek, url);
       expect(log).toContain(`${String(listed.sha256)}  app.bin`);
+      // Fetched straight from the bucket too: a presigned GET of the artifact's object.
+      expect(s3.log.some((l) => l.includes(`${id}?X-Amz-Algorithm=`) && l.includes('x-id=GetObject'))).toBe(
+        true,
+      );
+      expect(log).not.toContain('fetching it through the server');
     },
     90_000,
   );
@@ -133,19 +144,23 @@ describe.skipIf(!MODES[0]![2])('direct uploads into S3 (SQLite, the own runner)'
     const log = await ek.log(job, 1);
     expect(built.state, log).toBe('SUCCESS');
     const [listed] = (await ek.get(`/v1/kiln/jobs/${job}/1/artifacts`)).json().result.artifacts;
-    return { log, listed };
+    return { job, log, listed };
   }
 
-  it('a runner that cannot reach the store sends the bytes through the server', async () => {
+  it('a runner that cannot reach the store sends and fetches the bytes through the server', async () => {
     // The address runners are given for the store answers nothing (port 9: discard, closed here).
     const blobs = s3.blobs({ prefix: 'unreachable', runnerEndpoint: 'http://127.0.0.1:9' });
     const kiln = await startModeKiln(MODES[0]![1], { artifactBlobs: blobs });
     try {
-      const { log, listed } = await buildOnce(kiln.ek, SIZE);
+      const { job, log, listed } = await buildOnce(kiln.ek, SIZE);
       expect(log).toContain('the object store did not take app.bin from this runner');
       expect(log).toContain('sending it through the server');
       expect(listed).toMatchObject({ name: 'app.bin', size: SIZE });
       expect(log).toContain(`${String(listed.sha256)}  app.bin`);
+      // And a later build's download_artifact fetches it through the server the same way.
+      const fetched = await fetchInBuild(kiln.ek, `/v1/kiln/jobs/${job}/1/artifacts/app.bin`);
+      expect(fetched).toContain('the object store did not give app.bin to this runner');
+      expect(fetched).toContain(`${String(listed.sha256)}  app.bin`);
     } finally {
       await kiln.close();
     }
@@ -204,6 +219,17 @@ describe.skipIf(!MODES[0]![2])('direct uploads into S3 (SQLite, the own runner)'
       ).rejects.toThrow(/already holds another artifact/);
       const listed = (await ek.get(`/v1/kiln/jobs/${job}/1/artifacts`)).json().result.artifacts;
       expect(listed).toHaveLength(1);
+      // download_artifact's presigned GET: after the same checks as the fetch through the server.
+      await expect(artifacts.directFetchForBuild(runnerId!, recordId, 'elsewhere')).rejects.toThrow(
+        /not an artifact address/,
+      );
+      const source = (await artifacts.directFetchForBuild(
+        runnerId!,
+        recordId,
+        `/v1/kiln/jobs/${job}/1/artifacts/out.txt`,
+      ))!;
+      expect(source).toMatchObject({ name: 'out.txt', size: 11, sha256: sent.sha256 });
+      expect(await (await fetch(source.url)).text()).toBe('hello world');
       const body = await ek.kiln.call(ek.token, {
         method: 'GET',
         url: `/v1/kiln/jobs/${job}/1/artifacts/out.txt`,

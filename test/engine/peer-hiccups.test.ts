@@ -41,6 +41,10 @@ class HiccupServer implements RunnerPeer {
   async commitDirectArtifact(): Promise<never> {
     throw new Error('no direct upload was offered');
   }
+  async directFetchArtifact(): Promise<undefined> {
+    this.hiccup('direct-source');
+    return undefined;
+  }
   async requeue(): Promise<void> {
     this.hiccup('requeue');
   }
@@ -191,6 +195,7 @@ async function build(server: RunnerPeer): Promise<BuildState | undefined> {
 
 /** Every kind of call the stand-in fails once. */
 const KINDS = [
+  'direct-source',
   'started',
   'step-start',
   'step-end',

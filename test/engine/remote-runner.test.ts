@@ -165,6 +165,7 @@ describe('a remote runner over HTTP', () => {
       directArtifact: (id, upload) => peer.directArtifact(id, upload),
       commitDirectArtifact: (id, sent) => peer.commitDirectArtifact(id, sent),
       fetchArtifact: (id, url) => peer.fetchArtifact(id, url),
+      directFetchArtifact: (id, url) => peer.directFetchArtifact(id, url),
       fetchFile: (id, name) => peer.fetchFile(id, name),
     };
     const runner = await remoteRunner(dying);

@@ -68,6 +68,7 @@ describe.each(STORES)('env.resource routing, %s', (store, enabled) => {
       directArtifact: (id, upload) => http.directArtifact(id, upload),
       commitDirectArtifact: (id, sent) => http.commitDirectArtifact(id, sent),
       fetchArtifact: (id, url) => http.fetchArtifact(id, url),
+      directFetchArtifact: (id, url) => http.directFetchArtifact(id, url),
       fetchFile: (id, name) => http.fetchFile(id, name),
     };
     remote = new Runner(gated, await testRunnerOptions(1, { KILN_RUNNER_POOL: 'big' }));

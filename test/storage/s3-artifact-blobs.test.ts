@@ -57,7 +57,7 @@ describe('S3 store: the bucket and the prefix', () => {
     await expect(root.read('topkey')).rejects.toThrow('gone');
   });
 
-  it('hands out presigned PUTs of a blob of its own, for the size announced', async () => {
+  it('hands out presigned PUTs of a blob of its own for the size announced, and GETs', async () => {
     const store = s3.blobs({ prefix: 'direct' });
     const target = (await store.directUpload!('directkey', 5, 60))!;
     expect(target.headers).toEqual({ 'content-length': '5' });
@@ -69,10 +69,14 @@ describe('S3 store: the bucket and the prefix', () => {
     expect(put.status).toBe(200);
     expect(await store.blobSize('directkey')).toBe(5);
     expect(await text(await store.read('directkey'))).toBe('hello');
+    // And presigned GETs of it.
+    const got = await fetch(await store.directDownload!('directkey', 60));
+    expect([got.status, await got.text()]).toEqual([200, 'hello']);
     // Signed for the address runners reach, when another one is set; none when turned off.
     const elsewhere = s3.blobs({ runnerEndpoint: 'http://store.example:9000' });
     expect((await elsewhere.directUpload!('k', 1, 60))?.url).toMatch(/^http:\/\/store\.example:9000\//);
-    expect(s3.blobs({ directUploads: false }).directUpload).toBeUndefined();
+    const off = s3.blobs({ direct: false });
+    expect([off.directUpload, off.directDownload]).toEqual([undefined, undefined]);
     // More than one PUT takes (5 GiB): through the server, as a multipart upload.
     expect(await store.directUpload!('huge', 5 * 1024 ** 3 + 1, 60)).toBeUndefined();
   });

@@ -320,6 +320,18 @@ export const runnerProtocolRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }>
       return sendDownload(reply, found);
     },
   );
+  app.post(
+    fastifyPath(RUNNER_PATHS.directFetchArtifact),
+    { config, schema: { tags, params: RecordParams, body: FetchQuery } },
+    async (request, reply) => {
+      const source = await engine.artifacts.directFetchForBuild(
+        runnerOf(request),
+        request.params.record_id,
+        request.body.url,
+      );
+      return source ?? reply.code(204).send();
+    },
+  );
   app.get(
     fastifyPath(RUNNER_PATHS.file),
     { config, schema: { tags, params: RecordParams, querystring: FileQuery } },

@@ -33,10 +33,10 @@ export interface S3ArtifactBlobsOptions {
   /** Keys per ListObjectsV2 page (S3's most is 1000). */
   pageSize?: number;
   /**
-   * Runners send artifacts straight into the bucket with presigned PUTs (`directUpload`), not
-   * through the server; default true.
+   * Runners send artifacts straight into the bucket and fetch them from it with presigned URLs
+   * (`directUpload`, `directDownload`), not through the server; default true.
    */
-  directUploads?: boolean;
+  direct?: boolean;
   /** The endpoint runners reach the store at, when not `endpoint` (presigned URLs name it). */
   runnerEndpoint?: string;
 }
@@ -80,12 +80,15 @@ export class S3ArtifactBlobs implements ArtifactBlobStore {
     };
     this.client = new S3Client(config);
     this.presigner =
-      options.directUploads === false
+      options.direct === false
         ? undefined
         : options.runnerEndpoint
           ? new S3Client({ ...config, endpoint: options.runnerEndpoint })
           : this.client;
-    if (!this.presigner) this.directUpload = undefined;
+    if (!this.presigner) {
+      this.directUpload = undefined;
+      this.directDownload = undefined;
+    }
     this.bucket = options.bucket;
     const prefix = (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
     this.prefix = prefix ? `${prefix}/` : '';
@@ -150,6 +153,11 @@ export class S3ArtifactBlobs implements ArtifactBlobStore {
     const url = await getSignedUrl(this.presigner!, command, { expiresIn: seconds });
     return { url, headers: { 'content-length': String(size) } };
   };
+
+  directDownload? = (key: string, seconds: number): Promise<string> =>
+    getSignedUrl(this.presigner!, new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }), {
+      expiresIn: seconds,
+    });
 
   async blobSize(key: string): Promise<number | undefined> {
     try {

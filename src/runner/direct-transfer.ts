@@ -5,7 +5,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { DirectArtifactTarget } from '../protocol/runner-protocol.ts';
+import type { DirectArtifactSource, DirectArtifactTarget } from '../protocol/runner-protocol.ts';
 
 /** An object store that sends nothing for this long (connecting, taking bytes, answering) is given up. */
 const IDLE_MS = 30_000;
@@ -63,4 +63,38 @@ export async function putFileDirect(
     await handle.close().catch(() => {});
   }
   return hash.digest('hex');
+}
+
+/**
+ * Opens a GET of a presigned URL of the object store (`source`, from directFetchArtifact) and
+ * resolves with the answer's bytes once it says 200. Throws on any other answer, or when the store
+ * cannot be reached or goes quiet.
+ */
+export function getDirect(
+  source: DirectArtifactSource,
+  signal: AbortSignal,
+): Promise<AsyncIterable<Uint8Array>> {
+  const url = new URL(source.url);
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(url, { method: 'GET', signal }, (res) => {
+      if (res.statusCode === 200) return resolve(res);
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text = (text + chunk).slice(0, 2_000)));
+      res.once('error', reject);
+      res.once('end', () =>
+        reject(
+          new Error(
+            `the object store answered ${res.statusCode}: ${text.replace(/\s+/g, ' ').slice(0, 300)}`,
+          ),
+        ),
+      );
+    });
+    req.setTimeout(IDLE_MS, () =>
+      req.destroy(new Error(`the object store sent nothing for ${IDLE_MS / 1000} s`)),
+    );
+    req.once('error', reject);
+    req.end();
+  });
 }
