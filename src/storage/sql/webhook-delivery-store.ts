@@ -34,21 +34,28 @@ export class SqlWebhookDeliveryStore implements WebhookDeliveryStore {
         build_number: r.buildNumber,
       })
       .execute();
-    // The job's oldest beyond `keep` go (a delivery or two more kept under a race is no harm).
+    // The job's oldest beyond `keep` go (a delivery or two more kept under a race is no harm), in
+    // recent()'s order: receipts of the same millisecond are told apart by id, so the cut never
+    // takes one of the newest `keep` with it.
     const cut = await this.db
       .selectFrom('webhook_receipts')
-      .select('received_at')
+      .select(['received_at', 'id'])
       .where('job_id', '=', r.jobId)
       .orderBy('received_at', 'desc')
+      .orderBy('id', 'desc')
       .offset(keep)
       .limit(1)
       .executeTakeFirst();
-    if (cut)
+    if (cut) {
+      const at = Number(cut.received_at);
       await this.db
         .deleteFrom('webhook_receipts')
         .where('job_id', '=', r.jobId)
-        .where('received_at', '<=', Number(cut.received_at))
+        .where((eb) =>
+          eb.or([eb('received_at', '<', at), eb.and([eb('received_at', '=', at), eb('id', '<=', cut.id)])]),
+        )
         .execute();
+    }
   }
   async recent(jobId: string, limit: number): Promise<WebhookReceipt[]> {
     const rows = await this.db

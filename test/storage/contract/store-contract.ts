@@ -290,6 +290,10 @@ export function runStoreContract(options: StoreContractOptions): void {
       );
       expect(await storage.webhookDeliveries.recent(a.id, 2)).toEqual([5, 4].map((n) => receipt(a.id, n)));
       expect(await storage.webhookDeliveries.recent(b.id, 10)).toEqual([receipt(b.id, 1)]);
+      // Receipts of the same millisecond: the cut keeps exactly the newest three, by id.
+      const same = (n: number) => ({ ...receipt(b.id, n), id: `s-${b.id}-${n}`, receivedAt: now + 100 });
+      for (let n = 1; n <= 5; n++) await storage.webhookDeliveries.record(same(n), 3);
+      expect(await storage.webhookDeliveries.recent(b.id, 10)).toEqual([5, 4, 3].map(same));
     });
 
     it('keeps schedules: lists the due ones soonest first, moves their marks by compare-and-set, forgets them', async () => {
