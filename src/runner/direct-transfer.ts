@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -39,23 +39,13 @@ export async function putFileDirect(
   try {
     await new Promise<void>((resolve, reject) => {
       const req = send(url, { method: 'PUT', headers: target.headers, signal }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text = (text + chunk).slice(0, 2_000)));
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status >= 300) return rejectWithAnswer(res, reject);
+        res.resume();
         res.once('error', reject);
-        res.once('end', () => {
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) resolve();
-          else
-            reject(
-              new Error(`the object store answered ${status}: ${text.replace(/\s+/g, ' ').slice(0, 300)}`),
-            );
-        });
+        res.once('end', () => resolve());
       });
-      req.setTimeout(IDLE_MS, () =>
-        req.destroy(new Error(`the object store sent nothing for ${IDLE_MS / 1000} s`)),
-      );
-      req.once('error', reject);
+      giveUpWhenQuiet(req, reject);
       pipeline(file, hashing, req).catch(reject);
     });
   } finally {
@@ -78,23 +68,31 @@ export function getDirect(
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = send(url, { method: 'GET', signal }, (res) => {
-      if (res.statusCode === 200) return resolve(res);
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text = (text + chunk).slice(0, 2_000)));
-      res.once('error', reject);
-      res.once('end', () =>
-        reject(
-          new Error(
-            `the object store answered ${res.statusCode}: ${text.replace(/\s+/g, ' ').slice(0, 300)}`,
-          ),
-        ),
-      );
+      if (res.statusCode === 200) resolve(res);
+      else rejectWithAnswer(res, reject);
     });
-    req.setTimeout(IDLE_MS, () =>
-      req.destroy(new Error(`the object store sent nothing for ${IDLE_MS / 1000} s`)),
-    );
-    req.once('error', reject);
+    giveUpWhenQuiet(req, reject);
     req.end();
   });
+}
+
+/** Rejects with what the store answered instead: its status and the start of its body. */
+function rejectWithAnswer(res: IncomingMessage, reject: (error: Error) => void): void {
+  let text = '';
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => (text = (text + chunk).slice(0, 2_000)));
+  res.once('error', reject);
+  res.once('end', () =>
+    reject(
+      new Error(`the object store answered ${res.statusCode}: ${text.replace(/\s+/g, ' ').slice(0, 300)}`),
+    ),
+  );
+}
+
+/** Fails the request when the store sends nothing for IDLE_MS, and on any error of it. */
+function giveUpWhenQuiet(req: ClientRequest, reject: (error: Error) => void): void {
+  req.setTimeout(IDLE_MS, () =>
+    req.destroy(new Error(`the object store sent nothing for ${IDLE_MS / 1000} s`)),
+  );
+  req.once('error', reject);
 }
