@@ -76,17 +76,20 @@ export function getDirect(
   });
 }
 
-/** Rejects with what the store answered instead: its status and the start of its body. */
+/**
+ * Rejects with what the store answered instead: its status and S3's error code. Nothing else of
+ * the body: it goes to the build log, and S3's signature errors repeat the request signed (the
+ * access key's id among it).
+ */
 function rejectWithAnswer(res: IncomingMessage, reject: (error: Error) => void): void {
   let text = '';
   res.setEncoding('utf8');
   res.on('data', (chunk: string) => (text = (text + chunk).slice(0, 2_000)));
   res.once('error', reject);
-  res.once('end', () =>
-    reject(
-      new Error(`the object store answered ${res.statusCode}: ${text.replace(/\s+/g, ' ').slice(0, 300)}`),
-    ),
-  );
+  res.once('end', () => {
+    const code = /<Code>([\w.-]{1,64})<\/Code>/.exec(text)?.[1];
+    reject(new Error(`the object store answered ${res.statusCode}${code ? ` (${code})` : ''}`));
+  });
 }
 
 /** Fails the request when the store sends nothing for IDLE_MS, and on any error of it. */
