@@ -61,6 +61,8 @@ export interface RetryOptions {
   patienceMs?: number;
   /** Stops waiting at once; the last error is thrown. */
   signal?: AbortSignal;
+  /** Give up after this many calls in all (the last error is thrown); without it, no such cap. */
+  attempts?: number;
   /** Which errors to retry (default `isTransient`). */
   transient?: (error: unknown) => boolean;
   /** Told of each failure that will be retried, with the wait before the next attempt. */
@@ -95,7 +97,13 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
     try {
       return await fn(attempt);
     } catch (error) {
-      if (!transient(error) || options.signal?.aborted || now() > deadline) throw error;
+      if (
+        !transient(error) ||
+        options.signal?.aborted ||
+        now() > deadline ||
+        attempt >= (options.attempts ?? Infinity)
+      )
+        throw error;
       const wait = Math.min(backoff.next(), Math.max(0, deadline - now()));
       options.onRetry?.(error, attempt, wait);
       await pause(wait, options.signal);

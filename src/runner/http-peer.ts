@@ -276,33 +276,22 @@ export class HttpRunnerPeer implements RunnerPeer {
   }
 
   async directArtifact(recordId: string, upload: ArtifactUpload): Promise<DirectArtifactTarget | undefined> {
-    try {
-      const response = await this.call('POST', runnerPath(RUNNER_PATHS.directArtifact, recordId), {
-        json: upload,
-      });
-      return response.status === 204 ? undefined : ((await response.json()) as DirectArtifactTarget);
-    } catch (error) {
-      throw refusal(error);
-    }
+    return this.postArtifactCall(RUNNER_PATHS.directArtifact, recordId, upload);
   }
 
   async commitDirectArtifact(recordId: string, sent: DirectArtifact): Promise<StoredArtifact> {
-    try {
-      const response = await this.call('POST', runnerPath(RUNNER_PATHS.commitDirectArtifact, recordId), {
-        json: sent,
-      });
-      return (await response.json()) as StoredArtifact;
-    } catch (error) {
-      throw refusal(error);
-    }
+    return (await this.postArtifactCall<StoredArtifact>(RUNNER_PATHS.commitDirectArtifact, recordId, sent))!;
   }
 
   async directFetchArtifact(recordId: string, url: string): Promise<DirectArtifactSource | undefined> {
+    return this.postArtifactCall(RUNNER_PATHS.directFetchArtifact, recordId, { url });
+  }
+
+  /** A JSON call about an artifact: its answer, undefined for 204; a 4xx is the server's refusal. */
+  private async postArtifactCall<T>(path: string, recordId: string, json: unknown): Promise<T | undefined> {
     try {
-      const response = await this.call('POST', runnerPath(RUNNER_PATHS.directFetchArtifact, recordId), {
-        json: { url },
-      });
-      return response.status === 204 ? undefined : ((await response.json()) as DirectArtifactSource);
+      const response = await this.call('POST', runnerPath(path, recordId), { json });
+      return response.status === 204 ? undefined : ((await response.json()) as T);
     } catch (error) {
       throw refusal(error);
     }

@@ -13,6 +13,7 @@ import {
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuildType } from '../domain/build.ts';
+import { retry } from '../domain/retry.ts';
 import {
   KEEPER_GITCONFIG,
   MIRROR_SCRIPT,
@@ -409,22 +410,22 @@ function readOrCreateKey(file: string): Buffer {
   return key;
 }
 
+/** The wait before asking `du` again. */
+const DU_BACKOFF = { firstMs: 50, maxMs: 50 };
+
 /**
  * Bytes a directory takes on disk (`du`, started off the event loop: launcher.ts). Asked twice
  * before giving up: the launcher is a process of its own, which a busy machine can fail once.
  */
 async function diskUsage(path: string): Promise<number> {
-  let failure: unknown;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
+  return retry(
+    async () => {
       const { stdout, error } = await runCommand('du', ['-s', '-B1', path]);
       if (error !== undefined) throw new Error(`du ${path}: ${error}`);
       return Number(stdout.split('\t')[0]) || 0;
-    } catch (e) {
-      failure = e;
-    }
-  }
-  throw failure;
+    },
+    { backoff: DU_BACKOFF, attempts: 2, transient: () => true },
+  );
 }
 
 function newEntry(key: string, path: string, lastUsed: number): Entry {

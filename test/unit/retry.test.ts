@@ -104,4 +104,17 @@ describe('retry', () => {
     await expect(done).rejects.toThrow('down');
     expect(calls).toBe(2);
   });
+
+  it('gives up with the last error after `attempts` calls', async () => {
+    let calls = 0;
+    const done = retry(
+      async () => {
+        calls++;
+        throw new Error(`down ${calls}`);
+      },
+      { backoff: tiny, attempts: 2 },
+    );
+    await expect(done).rejects.toThrow('down 2');
+    expect(calls).toBe(2);
+  });
 });
