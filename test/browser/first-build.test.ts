@@ -27,6 +27,10 @@ interface LogBox {
   querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }>;
 }
 declare const document: { querySelector(selector: string): LogBox | null };
+declare const window: {
+  addEventListener(type: string, listener: (e: Event) => void, options: { capture: boolean }): void;
+  removeEventListener(type: string, listener: (e: Event) => void, options: { capture: boolean }): void;
+};
 
 let server: ServerProcess;
 let browser: Chromium;
@@ -103,10 +107,15 @@ describe("a job's first build", () => {
     expect(tickOf(later.last)).toBeGreaterThan(tickOf(paused.last));
     await page.screenshot({ path: `${SHOTS}live-log-paused.png` });
 
-    // Back at the end, following resumes by itself.
-    await log.evaluate((el: unknown) => {
+    // Back at the end, following resumes by itself, even when lines come before the page sees the
+    // scroll (as on a loaded machine): its scroll events are held back while 5 lines arrive.
+    await log.evaluate(async (el: unknown) => {
       const box = el as LogBox;
+      const hold = (e: Event) => e.stopImmediatePropagation();
+      window.addEventListener('scroll', hold, { capture: true });
       box.scrollTop = box.scrollHeight;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      window.removeEventListener('scroll', hold, { capture: true });
     });
     await expect.poll(() => following().isChecked()).toBe(true);
     await page.waitForTimeout(1000);

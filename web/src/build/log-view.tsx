@@ -108,6 +108,11 @@ function SectionHeader({
   );
 }
 
+/** Whether the box is scrolled to within a line of `height`, the end of its content. */
+function atEnd(el: HTMLElement, height: number): boolean {
+  return height - el.scrollTop - el.clientHeight < 24;
+}
+
 /**
  * The build log: ANSI colours, a search that marks matches and steps through them (Enter, Shift+Enter),
  * and following the end while new lines arrive, until the reader scrolls up.
@@ -164,6 +169,9 @@ export function LogView({
       return next;
     });
   const box = useRef<HTMLDivElement>(null);
+  // The box's height as last laid out: a reader who scrolled down to the end just before new lines
+  // came (their scroll event not yet seen) is at that end, not at the new one, and follows again.
+  const laidOut = useRef(0);
   const loadEarlier = async () => {
     if (!onLoadEarlier) return;
     setLoading('loading');
@@ -212,7 +220,10 @@ export function LogView({
     });
     if (changed) setMeasured((m) => m + 1);
     if (scroll.client !== el.clientHeight) setScroll({ top: el.scrollTop, client: el.clientHeight });
-    if (follow && query === '') el.scrollTop = el.scrollHeight;
+    const following = follow || (query === '' && el.scrollTop > scroll.top && atEnd(el, laidOut.current));
+    if (following && !follow) setFollow(true);
+    if (following && query === '') el.scrollTop = el.scrollHeight;
+    laidOut.current = el.scrollHeight;
     const target = jump.current;
     if (target !== undefined) {
       const line = el.querySelector(`[data-line="${target + 1}"]`);
@@ -269,8 +280,8 @@ export function LogView({
     if (!el) return;
     setScroll({ top: el.scrollTop, client: el.clientHeight });
     // At the box's end follows again.
-    const atEnd = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
-    if (atEnd !== follow) setFollow(atEnd);
+    const end = atEnd(el, el.scrollHeight);
+    if (end !== follow) setFollow(end);
   };
 
   return (
