@@ -10,7 +10,8 @@ import { advance, makeBigRepository } from './lib/big-repo.ts';
 import { api, KILN_BIN, login, startProcess, type Served } from './lib/processes.ts';
 import { freePort } from '../test/helpers/cli.ts';
 import { median, percentile, report } from './lib/stats.ts';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 
 /**
  * The engine benchmark: trivial builds (one step `true`, a local repository).
@@ -182,9 +183,12 @@ function bareStart(
 }
 
 /** The server's largest event-loop delay since the last call (bench/lib/loop-delay.mjs). */
-async function loopDelay(server: Served, file: string): Promise<{ maxMs: number; p99Ms: number }> {
+async function loopDelay(
+  process: { kill(signal: NodeJS.Signals): boolean },
+  file: string,
+): Promise<{ maxMs: number; p99Ms: number }> {
   rmSync(file, { force: true });
-  server.child.kill('SIGUSR2');
+  process.kill('SIGUSR2');
   for (let i = 0; i < 100 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 20));
   return JSON.parse(readFileSync(file, 'utf8')) as { maxMs: number; p99Ms: number };
 }
@@ -197,6 +201,25 @@ async function loopDelay(server: Served, file: string): Promise<{ maxMs: number;
 const SHARE_BEFORE_SANDBOX_MS = 16;
 /** The server's event loop must never be blocked longer than this during the throughput run. */
 const MAX_LOOP_DELAY_MS = 10;
+
+/**
+ * A bare Node process that does nothing, its event-loop delay monitored as the server's: the largest
+ * delay the machine itself gives a process while the builds run (the CPU is shared, and a process
+ * that waits for it is late whatever it does). The same run's floor for the server's.
+ */
+async function startIdleProbe(file: string): Promise<ChildProcess> {
+  const monitor = fileURLToPath(new URL('./lib/loop-delay.mjs', import.meta.url));
+  const child = spawn(
+    process.execPath,
+    ['--import', monitor, '-e', 'setInterval(() => {}, 60_000); console.log(1)'],
+    {
+      env: { PATH: process.env.PATH ?? '', KILN_BENCH_LOOP_FILE: file },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  await once(child.stdout as NodeJS.ReadableStream, 'data');
+  return child;
+}
 
 /** Starts `kiln serve` with its event-loop delay monitored; `KILN_BENCH_LOOP_FILE` is where it answers. */
 async function startServer(dir: string, env: Record<string, string> = {}): Promise<Served> {
@@ -227,9 +250,13 @@ async function embedded(dir: string, repo: string): Promise<void> {
     const timed = await createJob(server.url, token, repo, 'timed', STEP_STAMP);
     console.log(`\nEmbedded server, SQLite, its own runner (2 slots), ${BUILDS} trivial builds`);
     await throughput(server.url, token, fast, 20); // warm up
-    await loopDelay(server, join(dir, 'loop-delay.json'));
+    const probe = await startIdleProbe(join(dir, 'idle-delay.json'));
+    await loopDelay(server.child, join(dir, 'loop-delay.json'));
+    await loopDelay(probe, join(dir, 'idle-delay.json'));
     const perMinute = await throughput(server.url, token, fast, BUILDS);
-    const loop = await loopDelay(server, join(dir, 'loop-delay.json'));
+    const loop = await loopDelay(server.child, join(dir, 'loop-delay.json'));
+    const idle = await loopDelay(probe, join(dir, 'idle-delay.json'));
+    probe.kill();
     report(
       'build throughput',
       `${perMinute.toFixed(0)} builds/min`,
@@ -239,6 +266,11 @@ async function embedded(dir: string, repo: string): Promise<void> {
       "the server's event-loop delay meanwhile (largest)",
       `${loop.maxMs.toFixed(1)} ms`,
       `p99 ${loop.p99Ms.toFixed(1)} ms; target <= ${MAX_LOOP_DELAY_MS} ms: ${loop.maxMs <= MAX_LOOP_DELAY_MS ? 'met' : 'NOT met'}`,
+    );
+    report(
+      'floor: a bare Node process doing nothing, meanwhile (largest)',
+      `${idle.maxMs.toFixed(1)} ms`,
+      `p99 ${idle.p99Ms.toFixed(1)} ms; the server's largest x${(loop.maxMs / Math.max(idle.maxMs, 0.1)).toFixed(2)} of it`,
     );
     // A code-based job whose build.yml has the same one step: reading and planning the file is the difference.
     const timedYaml = await createJob(server.url, token, repo, 'timed-yaml', '', 'YAML');

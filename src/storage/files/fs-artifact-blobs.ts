@@ -6,6 +6,12 @@ import type { ArtifactBlobStore } from '../ports.ts';
 import { entries, LocalParts, safeStorageName } from './local-parts.ts';
 
 /**
+ * Parts go to disk every 32 MiB as they arrive, so that the fsync of a commit waits for their last
+ * bytes only (`npm run bench:artifacts`: an upload of 1 GiB waited 0.6-1.4 s for it).
+ */
+const WRITE_BACK_BYTES = 32 * 1024 * 1024;
+
+/**
  * Artifact bytes on the local filesystem (the default: nothing to install): unfinished uploads in
  * `parts/`, blobs in `blobs/<first two characters of the key>/<key>`, under the data directory.
  * A blob is on disk (fsync) before its row is written. One server only, or a directory every
@@ -16,7 +22,7 @@ export class FsArtifactBlobs implements ArtifactBlobStore {
   private readonly blobs: string;
 
   constructor(root: string) {
-    this.parts = new LocalParts(join(root, 'parts'));
+    this.parts = new LocalParts(join(root, 'parts'), WRITE_BACK_BYTES);
     this.blobs = join(root, 'blobs');
   }
 

@@ -37,7 +37,16 @@ export class LocalParts {
   /** The running hash of each part this instance wrote from its start, with the bytes it covers. */
   private readonly hashing = new Map<string, { hash: Hash; size: number }>();
 
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    /**
+     * When set, a part goes to disk as it arrives, every this many bytes, for a store that fsyncs
+     * it when committed: without it a GiB stays in the page cache until that fsync (the kernel
+     * writes back on its own only past a tenth of the RAM or after 30 s), and the upload then
+     * waits for the whole write at its end.
+     */
+    private readonly writeBackEvery?: number,
+  ) {}
 
   /** The file of an upload. */
   path(uploadId: string): string {
@@ -66,22 +75,35 @@ export class LocalParts {
     this.hashing.delete(uploadId);
     let size = offset;
     const { hash } = running;
+    // Opened before the bytes flow and closed before this returns, so that a discard after a
+    // refused append cannot race a late open that would make the file again.
+    const file = await open(path, 'a', 0o600);
+    // Every `writeBackEvery` bytes, those written so far are sent to disk in the background (one
+    // fdatasync at a time, on libuv's pool) while the next arrive.
+    let synced = offset;
+    let syncing: Promise<void> | undefined;
+    const every = this.writeBackEvery ?? Infinity;
     const count = new Transform({
       transform(chunk: Buffer, _encoding, done) {
         size += chunk.length;
         if (size > limit) return done(new ArtifactTooLargeError(limit));
         hash.update(chunk);
+        if (!syncing && size - synced >= every) {
+          synced = size;
+          syncing = file.datasync().then(
+            () => (syncing = undefined),
+            () => (syncing = undefined),
+          );
+        }
         done(null, chunk);
       },
     });
-    // Opened before the bytes flow and closed before this returns, so that a discard after a
-    // refused append cannot race a late open that would make the file again.
-    const file = await open(path, 'a', 0o600);
     try {
       // A request body is a stream: pipeline pipes it, where an async iteration between would
       // cost a promise per network chunk (a GiB arrives in some 65,000).
       await pipeline(body, count, file.createWriteStream(), { signal });
     } finally {
+      await syncing;
       await file.close().catch(() => {});
     }
     this.hashing.set(uploadId, { hash, size });
