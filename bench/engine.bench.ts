@@ -182,13 +182,13 @@ function bareStart(
   return times;
 }
 
-/** The server's largest event-loop delay since the last call (bench/lib/loop-delay.mjs). */
+/** A monitored process's largest event-loop delay since the last call (bench/lib/loop-delay.mjs). */
 async function loopDelay(
-  process: { kill(signal: NodeJS.Signals): boolean },
+  monitored: { kill(signal: NodeJS.Signals): boolean },
   file: string,
 ): Promise<{ maxMs: number; p99Ms: number }> {
   rmSync(file, { force: true });
-  process.kill('SIGUSR2');
+  monitored.kill('SIGUSR2');
   for (let i = 0; i < 100 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 20));
   return JSON.parse(readFileSync(file, 'utf8')) as { maxMs: number; p99Ms: number };
 }
