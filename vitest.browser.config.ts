@@ -11,6 +11,8 @@ export default defineConfig({
     include: ['test/browser/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // What the page shows may take a few seconds on a loaded machine (vitest's default is 1 s).
+    expect: { poll: { timeout: 5_000 } },
     pool: 'forks',
     // One Chromium and one server at a time: the story's timings are about the dashboard, not a busy CPU.
     fileParallelism: false,
