@@ -242,6 +242,7 @@ export class ArtifactService {
   /** The artifact a download_artifact `url` names, if the build's user may read it. */
   private async readableByBuild(runnerId: string, recordId: string, url: string): Promise<Artifact> {
     const run = await heldRun(this.storage, runnerId, recordId);
+    // A server that keeps no artifacts says so before anything about the url.
     this.store();
     const address = parseArtifactUrl(url);
     if (!address)

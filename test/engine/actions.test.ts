@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { rootIdOf } from '../../src/domain/test-report.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git.ts';
-import { startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
+import { newYamlJob, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
 
 /**
  * The actions run for real, with the runner's own toolchains (installed by .ci/run from Debian):
@@ -68,11 +68,7 @@ it('runs sh, npm, python and cmake actions of a build.yml with the runner tools'
       'cmake_minimum_required(VERSION 3.13)\nproject(hello C)\nadd_executable(hello main.c)\n',
     'main.c': '#include <stdio.h>\nint main(void) { puts("cmake built hello"); return 0; }\n',
   });
-  const job = await ek.newJob({
-    build_config_type: 'YAML',
-    scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
-    steps: [],
-  });
+  const job = await newYamlJob(ek, repo.url);
   await ek.run(job);
   const r = await ek.waitFinished(job, 1, 120_000);
   const log = await ek.log(job, 1);
@@ -200,11 +196,7 @@ steps:
           command: echo nor this
 `,
   });
-  const job = await ek.newJob({
-    build_config_type: 'YAML',
-    scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
-    steps: [],
-  });
+  const job = await newYamlJob(ek, repo.url);
   await ek.run(job);
   const r = await ek.waitFinished(job, 1, 60_000);
   const log = await ek.log(job, 1);

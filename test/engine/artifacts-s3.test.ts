@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArtifactRefusedError } from '../../src/protocol/runner-protocol.ts';
 import { TestRepo } from '../helpers/git.ts';
-import { MODES, shell, startModeKiln, waitUntil, type EngineKiln } from '../helpers/engine.ts';
+import { MODES, newYamlJob, shell, startModeKiln, waitUntil, type EngineKiln } from '../helpers/engine.ts';
 import { startTestS3, type TestS3 } from '../helpers/s3rver.ts';
 
 /**
@@ -33,11 +33,7 @@ steps:
           command: sha256sum app.bin
 `,
   });
-  const consumer = await ek.newJob({
-    build_config_type: 'YAML',
-    scms: [{ url: yamlRepo.url, scm_type: 'git', branch: 'main' }],
-    steps: [],
-  });
+  const consumer = await newYamlJob(ek, yamlRepo.url);
   await ek.run(consumer);
   const fetched = await ek.waitFinished(consumer, 1, 60_000);
   const log = await ek.log(consumer, 1);

@@ -3,7 +3,15 @@ import { connect, createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProject, createUser, setRole, tokenOf } from '../helpers/foundation.ts';
 import { TestRepo } from '../helpers/git.ts';
-import { MODES, param, shell, startModeKiln, waitUntil, type EngineKiln } from '../helpers/engine.ts';
+import {
+  MODES,
+  newYamlJob,
+  param,
+  shell,
+  startModeKiln,
+  waitUntil,
+  type EngineKiln,
+} from '../helpers/engine.ts';
 
 /**
  * What builds keep: upload_artifact (the graphical module 20018 and the build.yml action) stores
@@ -159,11 +167,7 @@ steps:
           name: package.jar
 `,
       });
-      const consumer = await ek.newJob({
-        build_config_type: 'YAML',
-        scms: [{ url: yamlRepo.url, scm_type: 'git', branch: 'main' }],
-        steps: [],
-      });
+      const consumer = await newYamlJob(ek, yamlRepo.url);
       await ek.run(consumer);
       const r = await ek.waitFinished(consumer, 1, 60_000);
       const log = await ek.log(consumer, 1);

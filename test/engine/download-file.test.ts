@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobBody } from '../helpers/app.ts';
 import { createUser, setRole, tokenOf, uploadFile } from '../helpers/foundation.ts';
 import { TestRepo } from '../helpers/git.ts';
-import { MODES, startModeKiln, type EngineKiln } from '../helpers/engine.ts';
+import { MODES, newYamlJob, startModeKiln, type EngineKiln } from '../helpers/engine.ts';
 
 /**
  * download_file (issue 19): a build gets a file of the file manager into its workspace, mode 0600,
@@ -46,11 +46,7 @@ steps:
   afterAll(() => kiln?.close());
 
   it('puts the file into the workspace, 0600, and keeps its bytes out of the log', async () => {
-    const job = await ek.newJob({
-      build_config_type: 'YAML',
-      scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
-      steps: [],
-    });
+    const job = await newYamlJob(ek, repo.url);
     await ek.run(job);
     const r = await ek.waitFinished(job, 1, 60_000);
     const log = await ek.log(job, 1);

@@ -195,17 +195,20 @@ export function shell(name: string, command: string): Record<string, unknown> {
   return { module_id: 'kiln.shell', name, properties: { command } };
 }
 
-/** A job parameter in CodeArts' name/value list form. */
-/** A code-based job on `repoUrl` (branch main) that reads the build.yml at `path`. */
-export function newYamlJob(ek: EngineKiln, repoUrl: string, path: string): Promise<string> {
+/**
+ * A code-based job on `repoUrl` (branch main) that reads the build.yml at `path` (by default
+ * `.cloudbuild/build.yml`).
+ */
+export function newYamlJob(ek: EngineKiln, repoUrl: string, path?: string): Promise<string> {
   return ek.newJob({
     build_config_type: 'YAML',
     scms: [{ url: repoUrl, scm_type: 'git', branch: 'main' }],
     steps: [],
-    parameters: [param('CB_BUILD_YAML_PATH', path)],
+    ...(path !== undefined && { parameters: [param('CB_BUILD_YAML_PATH', path)] }),
   });
 }
 
+/** A job parameter in CodeArts' name/value list form. */
 export function param(name: string, defaultValue: string, sensitive = false): Record<string, unknown> {
   return {
     name: 'hudson.model.StringParameterDefinition',
