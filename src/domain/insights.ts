@@ -77,8 +77,8 @@ export function insightBuildOf(b: Build, branch: string, job = 0): InsightBuild 
 export const OUTCOME_CODES: readonly InsightOutcome[] = ['', 'SUCCESS', 'FAILURE', 'timeout'];
 
 /**
- * A window's builds as the insights read them, a column each (newest first, as the store gives
- * them): 80,000 builds as a few typed arrays rather than 80,000 objects, which cost more to make
+ * A window's builds as the insights read them, a column each (in any order; the store's usually
+ * newest first): 80,000 builds as a few typed arrays rather than 80,000 objects, which cost more to make
  * and collect than the measures themselves. Nulls are NaN.
  */
 export interface InsightColumns {
@@ -168,7 +168,7 @@ const LEAD_COUNTED = 4;
  * job's red spells and a commit's builds are followed job by job; the weeks sum every job's.
  */
 export function insightsOf(c: InsightColumns, window: { from: number; to: number }, zone: string): Insights {
-  // Oldest first. The store gives the newest first, so read backwards they usually are in order
+  // Oldest first. The store usually gives the newest first, so read backwards they are in order
   // already: a linear check spares the sort then.
   const order = new Uint32Array(c.length);
   for (let k = 0; k < c.length; k++) order[k] = c.length - 1 - k;
@@ -217,10 +217,15 @@ export function insightsOf(c: InsightColumns, window: { from: number; to: number
   // Time to restore: from the end of the failure that starts a job's red spell to the end of the
   // success that ends it (never below 0: builds may overlap), in the week that failure started.
   const red = new Map<number, number>();
-  // What each commit of each job had, as bits: a success, a failure (both: flaky), and whether its
-  // lead time (to the end of its first successful build of its job's branch) was counted. One
-  // lookup per build: the commits' ids are most of the work.
-  const commitsOf = new Map<number, Map<string, number>>();
+  // Each commit of each job gets a slot on its first build with an outcome, and each such build
+  // its commit's slot (plus one; 0: none): one lookup of the id per build, where the ids are most
+  // of the work, and none after. A slot holds what its commit had, as bits: a success, a failure
+  // (both: flaky), and whether its lead time (to the end of its first successful build of its
+  // job's branch) was counted.
+  const slotsOf = new Map<number, Map<string, number>>();
+  const slotOfBuild = new Uint32Array(c.length);
+  const had = new Uint8Array(c.length);
+  let slots = 0;
   let flakyCommits = 0;
   let week = -1;
   for (let k = 0; k < order.length; k++) {
@@ -255,33 +260,36 @@ export function insightsOf(c: InsightColumns, window: { from: number; to: number
     }
     const id = commitId[i] as string;
     if (id === '') continue;
-    const commits = perJob(commitsOf, j, () => new Map<string, number>());
-    const had = commits.get(id) ?? 0;
-    let has = had | (o === SUCCESS ? SUCCEEDED : FAILED);
+    const commits = perJob(slotsOf, j, () => new Map<string, number>());
+    let slot = commits.get(id);
+    if (slot === undefined) commits.set(id, (slot = slots++));
+    slotOfBuild[i] = slot + 1;
+    const before = had[slot] as number;
+    let has = before | (o === SUCCESS ? SUCCEEDED : FAILED);
     const committed = commitTime[i] as number;
-    if (counted && o === SUCCESS && !Number.isNaN(committed) && (had & LEAD_COUNTED) === 0) {
+    if (counted && o === SUCCESS && !Number.isNaN(committed) && (before & LEAD_COUNTED) === 0) {
       has |= LEAD_COUNTED;
       acc[weekOf(end)]?.leads.push(Math.max(0, end - committed));
     }
-    if (has === had) continue;
-    commits.set(id, has);
-    if ((has & BOTH) === BOTH && (had & BOTH) !== BOTH) flakyCommits++;
+    had[slot] = has;
+    if ((has & BOTH) === BOTH && (before & BOTH) !== BOTH) flakyCommits++;
   }
 
-  // Flaky commits: the builds of those that both succeeded and failed, the latest built first.
+  // Flaky commits: those that both succeeded and failed, the latest built first (the order their
+  // last builds come in, newest first), each with its builds oldest first. Only the MAX_FLAKY
+  // listed are made.
   const flaky: FlakyCommit[] = [];
   if (flakyCommits > 0) {
-    const found = new Map<number, Map<string, FlakyCommit>>();
-    for (let k = 0; k < order.length; k++) {
+    const listed = new Map<number, FlakyCommit>();
+    for (let k = order.length - 1; k >= 0; k--) {
       const i = order[k] as number;
-      const id = commitId[i] as string;
-      const j = job[i] as number;
-      if (outcome[i] === 0 || id === '' || ((commitsOf.get(j)?.get(id) ?? 0) & BOTH) !== BOTH) continue;
-      const commits = perJob(found, j, () => new Map<string, FlakyCommit>());
-      let f = commits.get(id);
+      const slot = (slotOfBuild[i] as number) - 1;
+      if (slot < 0 || ((had[slot] as number) & BOTH) !== BOTH) continue;
+      let f = listed.get(slot);
       if (!f) {
-        f = { job: j, commitId: id, builds: [] };
-        commits.set(id, f);
+        if (flaky.length === MAX_FLAKY) continue;
+        f = { job: job[i] as number, commitId: commitId[i] as string, builds: [] };
+        listed.set(slot, f);
         flaky.push(f);
       }
       f.builds.push({
@@ -290,9 +298,7 @@ export function insightsOf(c: InsightColumns, window: { from: number; to: number
         startTime: startTime[i] as number,
       });
     }
-    const lastBuilt = (f: FlakyCommit) => f.builds[f.builds.length - 1]?.startTime ?? 0;
-    flaky.sort((a, b) => lastBuilt(b) - lastBuilt(a));
-    flaky.splice(MAX_FLAKY);
+    for (const f of flaky) f.builds.reverse();
   }
 
   const weeks: WeekInsight[] = acc.map((w, i) => {

@@ -249,7 +249,11 @@ export class BuildService {
   }
 
   /** The commit messages and authors of some builds of a job (a page of its history), by build number. */
-  async commitMessages(caller: Principal, jobId: string, numbers: number[]): Promise<Map<number, CommitShown>> {
+  async commitMessages(
+    caller: Principal,
+    jobId: string,
+    numbers: number[],
+  ): Promise<Map<number, CommitShown>> {
     await requireJob(this.storage, caller, jobId, 'view');
     return this.storage.builds.commitMessages(jobId, numbers);
   }

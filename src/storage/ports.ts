@@ -594,8 +594,8 @@ export interface BuildStore {
     limit: number,
   ): Promise<{ builds: Build[]; total: number }>;
   /**
-   * What the insights read of the jobs' builds started in the window (the latest `limit`, newest
-   * first), and how many the window holds.
+   * What the insights read of the jobs' builds started in the window (the latest `limit`, in any
+   * order), and how many the window holds.
    */
   insightRows(window: InsightJobs, limit: number): Promise<{ builds: InsightColumns; total: number }>;
   /**

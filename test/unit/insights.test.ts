@@ -3,6 +3,7 @@ import {
   columnsOf,
   insightBuildOf,
   insightsOf,
+  MAX_FLAKY,
   percentile,
   slowestStages,
   weekStart,
@@ -56,6 +57,38 @@ describe('insights', () => {
           { number: 4, state: 'SUCCESS', startTime: at(8, 10) },
         ],
       },
+    ]);
+  });
+
+  it('lists the latest built flaky commits first, at most MAX_FLAKY, each with all its builds', () => {
+    // 150 flaky commits, each failed then passed an hour later, a commit every ten minutes: each
+    // commit's builds interleave with the next ones'. Commit 'x' failed first of all and passed last.
+    const history: Build[] = [b(1, at(6, 0), at(6, 0, 1), { commitId: 'x', state: 'FAILURE' })];
+    for (let k = 0; k < 150; k++) {
+      const t = at(6, 1) + k * 10 * M;
+      history.push(b(2 * k + 2, t, t + M, { commitId: `c${k}`, state: 'FAILURE' }));
+      history.push(b(2 * k + 3, t + H, t + H + M, { commitId: `c${k}` }));
+    }
+    history.push(b(302, at(8, 0), at(8, 0, 1), { commitId: 'x' }));
+    // In an order of their own: insightsOf orders them.
+    const shuffled = history.map((x, i) => history[(i * 7) % history.length]!);
+    expect(new Set(shuffled).size).toBe(history.length);
+    const { flaky } = insightsOf(of(shuffled, 'main'), { from: at(6, 0), to: at(9, 0) }, 'UTC');
+    expect(flaky).toHaveLength(MAX_FLAKY);
+    expect(flaky[0]).toEqual({
+      job: 0,
+      commitId: 'x',
+      builds: [
+        { number: 1, state: 'FAILURE', startTime: at(6, 0) },
+        { number: 302, state: 'SUCCESS', startTime: at(8, 0) },
+      ],
+    });
+    expect(flaky.slice(1).map((f) => f.commitId)).toEqual(
+      Array.from({ length: MAX_FLAKY - 1 }, (_, i) => `c${149 - i}`),
+    );
+    expect(flaky[1]!.builds.map((x) => [x.number, x.state])).toEqual([
+      [300, 'FAILURE'],
+      [301, 'SUCCESS'],
     ]);
   });
 
