@@ -59,6 +59,8 @@ export class SqlBuildStore implements BuildStore {
     private readonly rowListInserts = false,
     /** Renders the records kept beside finished builds (none kept without). */
     private readonly records?: RecordRenderer,
+    /** The insights' rows read as bytes (SqlFlavour.insightBytes). */
+    private readonly insightBytes = false,
   ) {}
 
   async insert(build: Build, plan?: string): Promise<void> {
@@ -330,7 +332,7 @@ export class SqlBuildStore implements BuildStore {
   }
 
   async insightRows(w: InsightJobs, limit: number): Promise<{ builds: InsightColumns; total: number }> {
-    const builds = await readInsightRows(this.db, w, limit);
+    const builds = await readInsightRows(this.db, w, limit, this.insightBytes);
     // Fewer than the limit are all there are: a count (a pass over the window's index) only past it.
     const total =
       builds.length < limit

@@ -45,6 +45,11 @@ export interface SqlFlavour {
   rowListInserts: boolean;
   /** Renders finished builds' records to keep beside them (none kept without). */
   records?: RecordRenderer;
+  /**
+   * The insights' rows read as bytes (SQLite: a BLOB comes as a Buffer, outside V8's heap, where
+   * the window's texts were copied by its collections). PostgreSQL would send a bytea as hex.
+   */
+  insightBytes?: boolean;
 }
 
 /** Runs of one transaction the database gives up on collisions before its error goes out. */
@@ -60,7 +65,7 @@ export function sqlStores(db: Kysely<Database>, flavour: SqlFlavour): Stores {
     tokens: new SqlTokenStore(db),
     accessKeys: new SqlAccessKeyStore(db),
     jobs: new SqlJobStore(db),
-    builds: new SqlBuildStore(db, flavour.rowListInserts, flavour.records),
+    builds: new SqlBuildStore(db, flavour.rowListInserts, flavour.records, flavour.insightBytes),
     steps: new SqlStepStore(db),
     scripts: new SqlBuildScriptStore(db),
     testCases: new SqlTestCaseStore(db),

@@ -99,6 +99,7 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
   return new SqlStorage(db, 'sqlite', silentNotifier, {
     skipLocked: false,
     rowListInserts: true,
+    insightBytes: true,
     records: options.records,
   });
 }
