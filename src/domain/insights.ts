@@ -78,8 +78,8 @@ export const OUTCOME_CODES: readonly InsightOutcome[] = ['', 'SUCCESS', 'FAILURE
 
 /**
  * A window's builds as the insights read them, a column each (in any order; the store's usually
- * newest first): 80,000 builds as a few typed arrays rather than 80,000 objects, which cost more to make
- * and collect than the measures themselves. Nulls are NaN.
+ * newest first): 80,000 builds as a few typed arrays rather than 80,000 objects, which cost more
+ * to make and collect than the measures themselves. Nulls are NaN.
  */
 export interface InsightColumns {
   length: number;
