@@ -21,6 +21,8 @@ import { once } from 'node:events';
  * - A big repository (100 MB of history, 10,000 files) served by `git daemon` on loopback, a
  *   small commit before each build: trigger to step of the second and later builds, against
  *   `git clone --depth 1` and against the git commands Kiln runs (the floor), in the same run.
+ *   KILN_BENCH_BIG_REPO=0 leaves it out; KILN_BENCH_EMBEDDED=0 leaves out the two above.
+ *   KILN_BENCH_BIG_REPO=0 leaves it out; KILN_BENCH_EMBEDDED=0 leaves out the two above.
  * - With KILN_BENCH_POSTGRES=postgres://... (issue "scale-out"): throughput with 3 remote runners
  *   against 1, on PostgreSQL.
  */
@@ -163,7 +165,7 @@ function bareStart(
     depth1: 'git clone --quiet --depth 1 --branch main -- "$2" .',
     checkout: `git -C "$1/mirror" fetch --quiet --prune --no-auto-maintenance origin '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*'
       sha=$(git -C "$1/mirror" show --no-patch --format=%H 'refs/heads/main^{commit}')
-      git -c "url.$1/mirror.insteadOf=$2" clone --quiet --shared --single-branch --branch main -- "$2" .`,
+      git -c "url.$1/mirror.insteadOf=$2" -c checkout.workers=0 clone --quiet --shared --single-branch --branch main -- "$2" .`,
   }[kind];
   const script = `
     mkdir "$1/work" && cd "$1/work"
@@ -450,7 +452,7 @@ const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-engine-'));
 chmodSync(dir, 0o755);
 try {
   const repo = benchRepo(join(dir, 'repo'), { README: 'bench\n', '.cloudbuild/build.yml': BUILD_YML });
-  await embedded(dir, repo);
+  if (process.env.KILN_BENCH_EMBEDDED !== '0') await embedded(dir, repo);
   if (process.env.KILN_BENCH_BIG_REPO !== '0') await bigRepository(dir);
   if (process.env.KILN_BENCH_POSTGRES) await scaleOut(dir, repo, process.env.KILN_BENCH_POSTGRES);
 } finally {

@@ -121,7 +121,10 @@ describe.skipIf(!hasGitLfs)('Git LFS', () => {
     repo = new TestRepo();
     repo.git('lfs', 'install', '--local');
     repo.git('lfs', 'track', '*.bin');
-    repo.commit('lfs', { 'big.bin': content, 'plain.txt': 'plain\n' });
+    // Hundreds of files: enough for git's parallel checkout (the checkout's workers write the
+    // plain files; the LFS file's filter runs in git's own process).
+    const many = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`many/f${i}.txt`, `file ${i}\n`]));
+    repo.commit('lfs', { 'big.bin': content, 'plain.txt': 'plain\n', ...many });
     ek = await startEngineKiln({ runner: { slots: 1, env: { KILN_SANDBOX_NETWORK: 'off' } } });
   });
   afterAll(() => ek?.close());
@@ -138,6 +141,29 @@ describe.skipIf(!hasGitLfs)('Git LFS', () => {
     const log = await ek.log(job, 1);
     expect(r.state, log).toBe('SUCCESS');
     expect(shown(log)).toMatchObject({ BIG: content.replace('\n', ' '), PLAIN: 'plain' });
+  });
+
+  it('files and hundreds of plain ones are checked out whole: the workspace matches its commit', async () => {
+    const job = await ek.newJob({
+      scms: [{ url: repo.url, scm_type: 'git', branch: 'main', enable_git_lfs: true }],
+      steps: [
+        shell(
+          'show',
+          `${SHOW}; echo "CHANGED=$(git status --porcelain | wc -l)"; ` +
+            'echo "MANY=$(ls many | wc -l)"; echo "LAST=$(cat many/f299.txt)"',
+        ),
+      ],
+    });
+    await ek.run(job);
+    const r = await ek.waitFinished(job, 1);
+    const log = await ek.log(job, 1);
+    expect(r.state, log).toBe('SUCCESS');
+    expect(shown(log), log).toMatchObject({
+      BIG: content.replace('\n', ' '),
+      CHANGED: '0',
+      MANY: '300',
+      LAST: 'file 299',
+    });
   });
 
   it('stay pointers when it does not', async () => {
