@@ -22,7 +22,6 @@ import { once } from 'node:events';
  *   small commit before each build: trigger to step of the second and later builds, against
  *   `git clone --depth 1` and against the git commands Kiln runs (the floor), in the same run.
  *   KILN_BENCH_BIG_REPO=0 leaves it out; KILN_BENCH_EMBEDDED=0 leaves out the two above.
- *   KILN_BENCH_BIG_REPO=0 leaves it out; KILN_BENCH_EMBEDDED=0 leaves out the two above.
  * - With KILN_BENCH_POSTGRES=postgres://... (issue "scale-out"): throughput with 3 remote runners
  *   against 1, on PostgreSQL.
  */
