@@ -1,6 +1,7 @@
 import { Migrator, sql, type Kysely } from 'kysely';
 import { AppError } from '../../domain/errors.ts';
 import type { RecordRenderer } from '../../domain/rendered-record.ts';
+import { retry } from '../../domain/retry.ts';
 import { isTransactionConflict } from '../errors.ts';
 import { migrationProvider } from '../migrations/index.ts';
 import type { Notifier, Storage, Stores } from '../ports.ts';
@@ -54,6 +55,12 @@ export interface SqlFlavour {
 
 /** Runs of one transaction the database gives up on collisions before its error goes out. */
 const TRANSACTION_ATTEMPTS = 3;
+/**
+ * The wait before running a transaction again: short (the other writer holds its rows for one
+ * transaction), and random, so that two that collided and were both given up do not start again
+ * in step and collide again.
+ */
+const CONFLICT_BACKOFF = { firstMs: 20, maxMs: 200 };
 
 /** The stores of the shared SQL implementation, bound to a connection or a transaction. */
 export function sqlStores(db: Kysely<Database>, flavour: SqlFlavour): Stores {
@@ -171,24 +178,25 @@ export class SqlStorage implements Storage {
 
   /**
    * Runs `fn` in a transaction. One the database gave up because of another (a deadlock: two
-   * writers took the same rows in opposite orders) runs again, up to three times in all: its
-   * work was rolled back whole, and callers keep side effects out of `fn`.
+   * writers took the same rows in opposite orders) runs again after a short random wait, up to
+   * three times in all: its work was rolled back whole, and callers keep side effects out of `fn`.
    */
   async transaction<T>(fn: (tx: Stores) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.db.transaction().execute((trx) => fn(sqlStores(trx, this.flavour)));
-      } catch (error) {
-        if (!isTransactionConflict(error)) throw error;
-        if (attempt >= TRANSACTION_ATTEMPTS)
-          throw new AppError(
-            'STORE_UNAVAILABLE',
-            'the database is too busy with conflicting changes; try again',
-            {
-              cause: error,
-            },
-          );
-      }
+    try {
+      return await retry(() => this.db.transaction().execute((trx) => fn(sqlStores(trx, this.flavour))), {
+        backoff: CONFLICT_BACKOFF,
+        attempts: TRANSACTION_ATTEMPTS,
+        transient: isTransactionConflict,
+      });
+    } catch (error) {
+      if (!isTransactionConflict(error)) throw error;
+      throw new AppError(
+        'STORE_UNAVAILABLE',
+        'the database is too busy with conflicting changes; try again',
+        {
+          cause: error,
+        },
+      );
     }
   }
 
