@@ -56,9 +56,11 @@ export interface SqlFlavour {
 /** Runs of one transaction the database gives up on collisions before its error goes out. */
 const TRANSACTION_ATTEMPTS = 3;
 /**
- * The wait before running a transaction again: short (the other writer holds its rows for one
- * transaction), and random, so that two that collided and were both given up do not start again
- * in step and collide again.
+ * The wait before running a given-up transaction again: the other writer, woken by its rollback,
+ * must first take the row it was waiting for. Run again at once, the given-up one could take its
+ * own first row back before the other (woken but not yet running, on a busy machine) had it, and
+ * deadlock again the same way: a clean-clone CI run saw one writer given up three times running.
+ * Short, as the other holds its rows for one transaction; random, as retries should be.
  */
 const CONFLICT_BACKOFF = { firstMs: 20, maxMs: 200 };
 
