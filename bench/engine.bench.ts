@@ -164,7 +164,7 @@ function bareStart(
     depth1: 'git clone --quiet --depth 1 --branch main -- "$2" .',
     checkout: `git -C "$1/mirror" fetch --quiet --prune --no-auto-maintenance origin '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*'
       sha=$(git -C "$1/mirror" show --no-patch --format=%H 'refs/heads/main^{commit}')
-      git -c "url.$1/mirror.insteadOf=$2" -c checkout.workers=0 clone --quiet --shared --single-branch --branch main -- "$2" .`,
+      git -c "url.$1/mirror.insteadOf=$2" -c checkout.workers=2 clone --quiet --shared --single-branch --branch main -- "$2" .`,
   }[kind];
   const script = `
     mkdir "$1/work" && cd "$1/work"

@@ -160,8 +160,9 @@ export async function checkout(
 /**
  * The git configuration of the checkout: the mirrors belong to another user (the keeper's), and
  * they are the only repositories in the sandbox besides the workspace. The working tree is
- * written by a worker per core (git's parallel checkout, for 100 files or more): git's one
- * process waits on each file it creates, and on this machine's disk a 10,000-file tree took it
- * 1.1-2.5 s against 0.25-0.93 s with two workers (`npm run bench:engine`, docs/performance.md).
+ * written by two workers (git's parallel checkout, for 100 files or more): git's one process
+ * waits on each file it creates, and on this machine's disk a 10,000-file tree took it 1.1-2.4 s
+ * against 0.55-0.93 s with two workers (docs/performance.md). Two, not one per core: the workers
+ * count against the build's process limit, and other slots' builds share the cores.
  */
-export const CHECKOUT_GITCONFIG = '[safe]\n\tdirectory = *\n[checkout]\n\tworkers = 0\n';
+export const CHECKOUT_GITCONFIG = '[safe]\n\tdirectory = *\n[checkout]\n\tworkers = 2\n';

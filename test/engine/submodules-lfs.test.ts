@@ -149,7 +149,11 @@ describe.skipIf(!hasGitLfs)('Git LFS', () => {
       steps: [
         shell(
           'show',
-          `${SHOW}; echo "CHANGED=$(git status --porcelain | wc -l)"; ` +
+          // Every file hashed again (through the LFS filter where it applies) against its commit:
+          // WRONG is empty if a git command fails, so it cannot pass by accident.
+          `${SHOW}; git ls-files -s | cut -d ' ' -f 2 > /tmp/want && ` +
+            'git ls-files | git hash-object --stdin-paths > /tmp/have && ' +
+            'echo "WRONG=$(diff /tmp/want /tmp/have | wc -l)"; ' +
             'echo "MANY=$(ls many | wc -l)"; echo "LAST=$(cat many/f299.txt)"',
         ),
       ],
@@ -160,7 +164,7 @@ describe.skipIf(!hasGitLfs)('Git LFS', () => {
     expect(r.state, log).toBe('SUCCESS');
     expect(shown(log), log).toMatchObject({
       BIG: content.replace('\n', ' '),
-      CHANGED: '0',
+      WRONG: '0',
       MANY: '300',
       LAST: 'file 299',
     });
