@@ -131,7 +131,10 @@ function readFlowBody(
     let dependsOn: string[] = [];
     if (!isEmpty(deps)) {
       if (!isSeq(deps)) fail(where(deps), `job ${name}: depends_on must be a list of job names`);
-      dependsOn = (deps as { items: unknown[] }).items.map((d) => stringOf(d, `${name}.depends_on`));
+      // A job named twice is one dependency (one edge of the flow graph).
+      dependsOn = [
+        ...new Set((deps as { items: unknown[] }).items.map((d) => stringOf(d, `${name}.depends_on`))),
+      ];
     }
     return { name, dependsOn, buildRef, params: readParams(reader, j.get('params', true), `${name}.params`) };
   });

@@ -161,7 +161,9 @@ export class BuildService {
         undefined,
       );
       if (!latest) throw new AppError('BUILD_NOT_FOUND', 'no build of this job is queued or running');
-      number = latest.number;
+      // A job of a BuildFlow (numbered after its flow) stands for the flow: stopping it stops them all.
+      const parentId = await this.storage.flows.parentOf(latest.recordId);
+      number = (active.find((b) => b.recordId === parentId) ?? latest).number;
     }
     await this.stop(caller, jobId, number);
   }

@@ -124,7 +124,8 @@ export class FlowService {
       state: '',
       cancelled: false,
     }));
-    const step = flowStep(waiting, flow.strategy, false);
+    // A stop asked while the flow's build was on its runner: none of its jobs start.
+    const step = flowStep(waiting, flow.strategy, run.cancelRequested);
     for (const childId of step.start) {
       await tx.flows.markStarted(childId);
       await tx.queue.enqueue(childId, job.id, now);

@@ -44,9 +44,13 @@ type Scm = NonNullable<BuildPlan['scm']>;
  */
 export function checkoutRepository(
   ctx: RepositoryCheckoutContext,
-  scm: Scm,
+  named: Scm,
   dir = '.',
 ): Promise<CheckoutOutcome | MirrorFailure> | { error: string } {
+  // `git clone` takes a plain path for a directory before any insteadOf rule could send it to the
+  // mirror, and the path is not in the sandbox: the same repository as a file:// URL goes through
+  // the mirror like any other (and `origin` names it so).
+  const scm = named.url.startsWith('/') ? { ...named, url: `file://${named.url}` } : named;
   const held = ctx.mirrors.hold(scm.url);
   if ('error' in held) return { error: `${maskUrlCredentials(scm.url)} ${held.error}` };
   ctx.holds.push(held);

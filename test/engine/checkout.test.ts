@@ -67,6 +67,16 @@ it("checks out the head of the job's branch and records commit, commit time, typ
   });
 });
 
+it('checks out a repository named by its path on the runner, through the mirror as its file:// URL', async () => {
+  const id = await job('main', repo.dir);
+  await ek.run(id);
+  const r = await ek.waitFinished(id, 1);
+  const log = await ek.log(id, 1);
+  expect(r.state, log).toBe('SUCCESS');
+  expect(shown(log)).toMatchObject({ HEAD: c.two, CONTENT: 'two' });
+  expect(log).toContain(`-- ${repo.url} .   (from the runner's mirror)`);
+});
+
 it('builds the branch the job names, and the codeBranch run parameter overrides it', async () => {
   const release = await job('release/1.x');
   await ek.run(release);

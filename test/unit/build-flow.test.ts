@@ -65,6 +65,11 @@ buildflow:
     });
   });
 
+  it('keeps a dependency named twice once (one edge)', () => {
+    const file = 'version: 2.0\nbuildflow:\n  jobs:\n    - {job: a, build_ref: a.yml}\n    - {job: b, depends_on: [a, a, a], build_ref: b.yml}\n';
+    expect(parseBuildFlow(file, P)?.flows[0]?.jobs[1]?.dependsOn).toEqual(['a']);
+  });
+
   it('picks the first buildflows entry whose condition holds', () => {
     const file = parseBuildFlow(
       `version: 2.0
