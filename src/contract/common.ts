@@ -27,9 +27,12 @@ export const WireInt = (options: {
   description?: string;
 }) => Type.Integer({ ...options, 'x-kiln-int': true });
 
-/** A string with a user-facing format hint used in validation messages. */
+/**
+ * A string with a user-facing format hint used in validation messages ("must be in the format
+ * <hint>"). Elsewhere `x-kiln-format` reads after "must be".
+ */
 export const Formatted = (pattern: string, hint: string, description: string) =>
-  Type.String({ pattern, description, 'x-kiln-format': hint });
+  Type.String({ pattern, description, 'x-kiln-format': `in the format ${hint}` });
 
 /** Every non-2xx answer of a CodeArts operation. */
 export const ErrorBody = Type.Object({

@@ -140,7 +140,7 @@ export const RealTimeLogPageQuery = Type.Object({
   sort: StageLogQuery.properties.sort,
   size: Type.String({
     pattern: '^[0-9]{1,7}$',
-    'x-kiln-format': 'bytes, 4 to 1048576',
+    'x-kiln-format': 'a number of bytes, 4 to 1048576',
     description: 'Most bytes of the page (4, one UTF-8 character, to 1 MiB)',
   }),
 });

@@ -179,7 +179,8 @@ export class DispatchService {
     if (!marked) throw new LeaseLostError(recordId);
     for (const childId of marked) this.events.publish('queued', childId);
     // A stop that came after `run` was read found no flow yet to stop: its jobs are stopped here.
-    if (flow && (await this.storage.builds.findRun(recordId))?.cancelRequested) await this.flows.stop(recordId);
+    if (flow && (await this.storage.builds.findRun(recordId))?.cancelRequested)
+      await this.flows.stop(recordId);
     this.logger.info(
       { recordId, jobId: run.build.jobId, runnerId, ...(flow && { flowJobs: flow.jobs.length }) },
       flow ? 'BuildFlow started' : 'build started',

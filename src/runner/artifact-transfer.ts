@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import picomatch from 'picomatch';
+import { artifactNameProblem } from '../domain/artifact.ts';
 import { isTransient, retry } from '../domain/retry.ts';
 import type { UploadInputs } from '../domain/tool-inputs.ts';
 import {
@@ -59,6 +60,14 @@ export async function uploadArtifacts(ctx: TransferContext, upload: UploadInputs
   if (found.files.length === 0) {
     ctx.line(`upload_artifact: no file of the workspace matches "${upload.pattern}"`);
     return false;
+  }
+  // Every name is checked before the first file goes: a step keeps all its files or fails first.
+  for (const file of found.files) {
+    const problem = artifactNameProblem(upload.name || basename(file));
+    if (problem) {
+      ctx.line(`upload_artifact: ${JSON.stringify(file)} cannot be kept: ${problem}; nothing was kept`);
+      return false;
+    }
   }
   const kept = new Map<string, string>();
   for (const file of found.files) {

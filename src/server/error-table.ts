@@ -78,7 +78,8 @@ export const ERROR_TABLE: Record<AppErrorCode, WireError> = {
   LOG_RANGE: {
     status: 416,
     errorCode: 'CB.00060416',
-    meaning: 'A runner sent a log chunk or an artifact part that does not continue what the server holds',
+    meaning:
+      'A runner sent a log chunk or an artifact part that does not continue what the server holds, or a download asked for a range past the end of an artifact',
   },
   LOG_CAPPED: {
     status: 413,

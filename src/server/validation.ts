@@ -71,13 +71,18 @@ function sentence(e: ErrorObject, part: HttpPart): { field: string; text: string
     case 'type': {
       if (part === 'querystring' && Array.isArray(e.data)) return { field, text: 'is given more than once' };
       const type = String((e.params as { type: string }).type);
+      // Plain digits, too many to be read exactly (normalizeText reads at most 15).
+      if (type === 'integer' && typeof e.data === 'string' && /^\d+$/.test(e.data))
+        return {
+          field,
+          text: typeof schema.maximum === 'number' ? `must be <= ${schema.maximum}` : 'is too large a number',
+        };
       const what =
         type === 'integer' ? 'a whole number (plain digits)' : type === 'object' ? 'an object' : `a ${type}`;
       return { field, text: `must be ${what}` };
     }
     case 'pattern': {
-      if (schema['x-kiln-format'])
-        return { field, text: `must be in the format ${String(schema['x-kiln-format'])}` };
+      if (schema['x-kiln-format']) return { field, text: `must be ${String(schema['x-kiln-format'])}` };
       if (schema.pattern === ID32_PATTERN) return { field, text: 'must be 32 characters of 0-9 and a-z' };
       return { field, text: `must match ${String(schema.pattern)}` };
     }

@@ -119,9 +119,29 @@ describe.each(MODES)('artifacts, %s', (_label, mode, enabled) => {
         headers: { 'if-none-match': etag },
       });
       expect(cached.statusCode).toBe(304);
+      // If-None-Match compares weakly, over a list, and `*` matches whatever is there.
+      for (const tags of [`W/${etag}`, `"other", ${etag}`, '*']) {
+        const again = await ek.kiln.call(ek.token, {
+          method: 'GET',
+          url: `/v1/kiln/jobs/${producer}/1/artifacts/app.jar`,
+          headers: { 'if-none-match': tags },
+        });
+        expect(again.statusCode, tags).toBe(304);
+      }
+      const changed = await ek.kiln.call(ek.token, {
+        method: 'GET',
+        url: `/v1/kiln/jobs/${producer}/1/artifacts/app.jar`,
+        headers: { 'if-none-match': '"other"' },
+      });
+      expect(changed.statusCode).toBe(200);
+      expect(changed.headers['content-disposition']).toBe("attachment; filename*=UTF-8''app.jar");
       const missing = await ek.get(`/v1/kiln/jobs/${producer}/1/artifacts/none.bin`);
       expect(missing.statusCode).toBe(404);
       expect(missing.json().error_msg).toContain('no artifact none.bin');
+      // A number of more digits than can be read exactly is as out of range as any other.
+      const huge = await ek.get(`/v1/kiln/jobs/${producer}/99999999999999999999/artifacts`);
+      expect(huge.statusCode).toBe(400);
+      expect(huge.json().error_msg).toBe("path parameter 'build_no' must be <= 2147483647");
     },
   );
 
@@ -206,6 +226,21 @@ steps:
         `an artifact is at most ${MAX_BYTES} bytes (KILN_ARTIFACT_MAX_BYTES)`,
       );
       expect((await ek.get(`/v1/kiln/jobs/${big}/1/artifacts`)).json().result.artifacts).toEqual([]);
+
+      // A file whose name cannot name an artifact (a newline) fails the step before any is kept.
+      const odd = await ek.newJob({
+        scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
+        steps: [
+          shell('make', "mkdir out && echo a > out/a.txt && echo b > out/$'b\\nc.txt'"),
+          { module_id: UPLOAD, name: 'odd names', properties: { file: 'out/*' } },
+        ],
+      });
+      await ek.run(odd);
+      expect((await ek.waitFinished(odd, 1, 60_000)).state).toBe('FAILURE');
+      expect(await ek.log(odd, 1)).toContain(
+        'upload_artifact: "out/b\\nc.txt" cannot be kept: an artifact name has no control characters; nothing was kept',
+      );
+      expect((await ek.get(`/v1/kiln/jobs/${odd}/1/artifacts`)).json().result.artifacts).toEqual([]);
 
       // A developer of another project only: their build may not read the producer's artifacts.
       const admin = ek.token;

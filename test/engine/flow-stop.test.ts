@@ -68,3 +68,9 @@ it('StopTheJob without a build number stops the flow its latest build belongs to
   expect(await statesOf(jobId)).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
   expect(await ek.kiln.engine.dispatch.next('r4', new AbortController().signal, 0)).toBeUndefined();
 });
+
+it('names what a flow graph id must be', async () => {
+  const res = await ek.get('/v1/record/not-a-record/flow-graph');
+  expect(res.statusCode).toBe(400);
+  expect(res.json().error_msg).toBe("path parameter 'build_flow_record_id' must be a record id (UUID)");
+});

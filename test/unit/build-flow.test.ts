@@ -66,7 +66,8 @@ buildflow:
   });
 
   it('keeps a dependency named twice once (one edge)', () => {
-    const file = 'version: 2.0\nbuildflow:\n  jobs:\n    - {job: a, build_ref: a.yml}\n    - {job: b, depends_on: [a, a, a], build_ref: b.yml}\n';
+    const file =
+      'version: 2.0\nbuildflow:\n  jobs:\n    - {job: a, build_ref: a.yml}\n    - {job: b, depends_on: [a, a, a], build_ref: b.yml}\n';
     expect(parseBuildFlow(file, P)?.flows[0]?.jobs[1]?.dependsOn).toEqual(['a']);
   });
 

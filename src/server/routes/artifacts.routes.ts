@@ -1,6 +1,6 @@
-import { Readable } from 'node:stream';
 import { AppError } from '../../domain/errors.ts';
 import type { ByteRange } from '../../domain/artifact.ts';
+import { attachment, exactly, noneMatch } from '../http-conditions.ts';
 import { toArtifactList, toOutputInfo } from '../mappers/artifact.mapper.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
 
@@ -38,12 +38,9 @@ export function artifactHandlers(
     async downloadBuildArtifact({ caller, params, request, reply }) {
       const artifact = await artifacts.describe(caller, params.job_id, params.build_no, params.name);
       const etag = `"${artifact.sha256}"`;
-      reply
-        .header('etag', etag)
-        .header('accept-ranges', 'bytes')
-        .header('content-type', artifact.contentType)
-        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(artifact.name)}`);
-      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+      reply.header('etag', etag).header('accept-ranges', 'bytes');
+      if (noneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send();
+      // If-Range compares strongly: a weak tag never matches, and the whole file is sent.
       const ifRange = request.headers['if-range'];
       const asked = ifRange === undefined || ifRange === etag ? request.headers.range : undefined;
       const range = byteRange(asked, artifact.size);
@@ -51,12 +48,17 @@ export function artifactHandlers(
         reply.header('content-range', `bytes */${artifact.size}`);
         throw new AppError('LOG_RANGE', `range ${asked} is not within the artifact's ${artifact.size} bytes`);
       }
-      const body = Readable.from(await artifacts.bytes(artifact, range));
-      if (!range) return reply.code(200).header('content-length', String(artifact.size)).send(body);
+      const length = range ? range.end - range.start + 1 : artifact.size;
+      // Opened before the file's headers are set: bytes gone from the store answer a plain 404.
+      const body = exactly(await artifacts.bytes(artifact, range), length);
+      reply
+        .header('content-type', artifact.contentType)
+        .header('content-disposition', attachment(artifact.name))
+        .header('content-length', String(length));
+      if (!range) return reply.code(200).send(body);
       return reply
         .code(206)
         .header('content-range', `bytes ${range.start}-${range.end}/${artifact.size}`)
-        .header('content-length', String(range.end - range.start + 1))
         .send(body);
     },
   };

@@ -1,5 +1,6 @@
 import type { AppErrorCode } from '../../domain/errors.ts';
 import { ERROR_TABLE } from '../error-table.ts';
+import { noneMatch } from '../http-conditions.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
 import { ok } from './deps.ts';
 
@@ -50,7 +51,7 @@ export function webhookHandlers(
       const { svg, etag } = await badges.image(params.job_id, query.branch);
       // Read again each time it is shown (a build may have ended), answered 304 when unchanged.
       reply.header('etag', etag).header('cache-control', 'no-cache');
-      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+      if (noneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send();
       return reply.code(200).type('image/svg+xml; charset=utf-8').send(svg);
     },
     async showJobWebhook({ caller, params, request }) {
