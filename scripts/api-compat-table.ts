@@ -152,7 +152,8 @@ export const PARTLY: Record<string, string> = {
   ShowCopyName: 'the first of `<name>-copy-1`, `-copy-2`, ... that no live job of the project has',
   ShowDisable:
     "`forbiddener` is the user name and `forbidden_time` epoch milliseconds, from the job's history; both empty/0 while enabled",
-  StopTheJob: 'without `build_no`, stops the latest queued or running build (404 when there is none)',
+  StopTheJob:
+    'without `build_no`, stops the latest queued or running build (404 when there is none); when that build is a job of a BuildFlow, the flow (and with it all its jobs)',
   DeleteRecyclingJobs: 'project owners only; the builds, logs and artifacts go in the background',
   ClearRecyclingJobs: "deletes for good the bin's jobs of the projects the caller owns; the others stay",
   DownloadBuildLog:

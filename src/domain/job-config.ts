@@ -224,8 +224,10 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
     if (t.name === 'timer') {
       const cron = triggerParam(t, 'cron');
       if (!cron) add(`triggers[${i}].parameters`, 'a timer trigger needs a "cron" parameter');
-      else if (!isValidCron(cron))
-        add(`triggers[${i}].parameters.cron`, `"${cron}" is not a valid cron expression`);
+      else {
+        const problem = cronProblem(cron);
+        if (problem) add(`triggers[${i}].parameters.cron`, `"${cron}" ${problem}`);
+      }
     } else if (t.name === 'code_update') {
       if ((config.scms ?? []).length === 0)
         add(`triggers[${i}]`, 'a code_update trigger needs a repository in scms');
@@ -262,14 +264,23 @@ function branchPatternIssues(triggers: JobTriggerDoc[]): ConfigIssue[] {
   return issues;
 }
 
-/** True for a cron expression croner accepts (5 or 6 fields). */
-export function isValidCron(expression: string): boolean {
+/**
+ * Why `expression` cannot be a timer's schedule, or undefined when it can: five fields (minute,
+ * hour, day of month, month, day of week) or a nickname such as `@daily`, as CodeArts' (Jenkins')
+ * timer takes them, that fires at some time. croner would also take a sixth field of seconds (a
+ * build every second) and a date that never comes (30 February).
+ */
+export function cronProblem(expression: string): string | undefined {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 5 && !(fields.length === 1 && fields[0]?.startsWith('@')))
+    return 'must have five fields: minute hour day-of-month month day-of-week';
+  let cron: Cron;
   try {
-    new Cron(expression, { paused: true });
-    return true;
+    cron = new Cron(expression, { paused: true });
   } catch {
-    return false;
+    return 'is not a valid cron expression';
   }
+  return cron.nextRun() === null ? 'never fires (no such date)' : undefined;
 }
 
 /** True for a full or abbreviated hex commit id. */

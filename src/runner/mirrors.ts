@@ -60,7 +60,8 @@ export interface MirrorHold {
    * `use` makes from the mirror has exactly the resolved commit). A fetch that started after
    * `freshSince` (the build's trigger, on the runner's clock) already saw what the build must see:
    * then the mirror is only asked (or not even that, when an earlier build of the same fetch asked
-   * the same). `write` gets git's messages.
+   * the same). `write` gets git's messages. Aborting `signal` (the build stopped or timed out)
+   * ends the build's git command at once, so a host that never answers holds no slot.
    */
   update<T>(
     slot: number,
@@ -68,9 +69,10 @@ export interface MirrorHold {
     write: (data: Buffer) => void,
     freshSince: number,
     use: (resolved: Resolved) => Promise<T>,
+    signal: AbortSignal,
   ): Promise<T | MirrorFailure>;
   /** The submodules of a commit the mirror has (read while `update`'s `use` runs). */
-  submodules(slot: number, commit: string): Promise<Submodule[] | MirrorFailure>;
+  submodules(slot: number, commit: string, signal: AbortSignal): Promise<Submodule[] | MirrorFailure>;
   release(slot: number): void;
 }
 
@@ -170,19 +172,18 @@ export class MirrorCache {
     let released = false;
     return {
       name: `${entry.key}.git`,
-      update: (slot, wanted, write, freshSince, use) =>
+      update: (slot, wanted, write, freshSince, use, signal) =>
         this.enqueue(held, async () => {
           const resolved = await this.fetch(
             slot,
             held,
             source.kind === 'local' ? source.path : source.url,
             wanted,
-            write,
-            freshSince,
+            { write, freshSince, signal },
           );
           return 'failure' in resolved ? resolved : use(resolved);
         }),
-      submodules: (slot, commit) => this.listSubmodules(slot, held, commit),
+      submodules: (slot, commit, signal) => this.listSubmodules(slot, held, commit, signal),
       release: (slot) => {
         if (released) return;
         released = true;
@@ -225,17 +226,19 @@ export class MirrorCache {
 
   /**
    * Runs a command in the slot's keeper: `git` with `args`, or one of the keeper's scripts; a
-   * keeper that died is replaced next time.
+   * keeper that died is replaced next time. Aborting `signal` stops the command (or skips it when
+   * its turn comes): it answers null, as a killed command does.
    */
   private inKeeper(
     slot: number,
     command: { script?: 'mirror.sh' | 'submodules.sh'; args: string[] },
     onOutput: (data: Buffer) => void,
+    signal: AbortSignal = NEVER,
   ): Promise<number | null> {
     // A keeper runs one command at a time; the housekeeping of one mirror after a build and the
     // next build's fetch of another mirror may ask the same keeper at once.
     const turn = (this.keeperTurns.get(slot) ?? Promise.resolve()).then(() =>
-      this.runInKeeper(slot, command, onOutput),
+      signal.aborted ? null : this.runInKeeper(slot, command, onOutput, signal),
     );
     this.keeperTurns.set(
       slot,
@@ -248,6 +251,7 @@ export class MirrorCache {
     slot: number,
     command: { script?: 'mirror.sh' | 'submodules.sh'; args: string[] },
     onOutput: (data: Buffer) => void,
+    signal: AbortSignal,
   ): Promise<number | null> {
     const keeper = await this.keeper(slot);
     const inside = keeper.inside;
@@ -269,7 +273,7 @@ export class MirrorCache {
           },
         },
         onOutput,
-        NEVER,
+        signal,
       );
       return result.exitCode;
     } catch (error) {
@@ -284,8 +288,7 @@ export class MirrorCache {
     entry: Entry,
     source: string,
     wanted: Wanted,
-    write: (data: Buffer) => void,
-    freshSince: number,
+    { write, freshSince, signal }: { write: (data: Buffer) => void; freshSince: number; signal: AbortSignal },
   ): Promise<Resolved | MirrorFailure> {
     const fresh = entry.fetchedAt >= freshSince;
     const asked = `${wanted.kind}\n${wanted.ref}\n${wanted.commit}\n${wanted.lfs === true}`;
@@ -311,6 +314,7 @@ export class MirrorCache {
           ],
         },
         (data) => out.push(data),
+        signal,
       );
     } catch (error) {
       return { failure: 'keeper', detail: (error as Error).message };
@@ -331,12 +335,16 @@ export class MirrorCache {
     slot: number,
     entry: Entry,
     commit: string,
+    signal: AbortSignal,
   ): Promise<Submodule[] | MirrorFailure> {
     const inside = `${(await this.keeper(slot)).inside.workspace}/${entry.key}.git`;
     const out: Buffer[] = [];
     try {
-      const code = await this.inKeeper(slot, { script: 'submodules.sh', args: [inside, commit] }, (d) =>
-        out.push(d),
+      const code = await this.inKeeper(
+        slot,
+        { script: 'submodules.sh', args: [inside, commit] },
+        (d) => out.push(d),
+        signal,
       );
       if (code !== 0) return { failure: 'keeper', detail: `listing submodules: exit code ${code}` };
     } catch (error) {

@@ -66,7 +66,7 @@ export function checkoutRepository(
             ctx.slot,
             { hold: held, commit: resolved.commitId, url: scm.url },
             ctx.sandbox.inside.mirrors,
-            { write: ctx.write, freshSince: ctx.freshSince, holds: ctx.holds },
+            { write: ctx.write, freshSince: ctx.freshSince, holds: ctx.holds, signal: ctx.signal },
           )
         : [];
       if ('failure' in submoduleRules) return submoduleRules;
@@ -86,6 +86,7 @@ export function checkoutRepository(
         dir,
       );
     },
+    ctx.signal,
   );
 }
 

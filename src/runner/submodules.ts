@@ -1,3 +1,4 @@
+import { mirrorFailureReason } from './checkout.ts';
 import type { MirrorCache, MirrorFailure, MirrorHold } from './mirrors.ts';
 
 /** Submodules within submodules are followed this deep. */
@@ -39,7 +40,7 @@ export async function mirrorSubmodules(
   slot: number,
   root: { hold: MirrorHold; commit: string; url: string },
   mirrorsInside: string,
-  context: { write: (data: Buffer) => void; freshSince: number; holds: MirrorHold[] },
+  context: { write: (data: Buffer) => void; freshSince: number; holds: MirrorHold[]; signal: AbortSignal },
 ): Promise<string[] | MirrorFailure> {
   const rewrites: string[] = [];
   const seen = new Set([root.url]);
@@ -47,7 +48,7 @@ export async function mirrorSubmodules(
   for (let depth = 0; depth < MAX_DEPTH && level.length > 0; depth++) {
     const next: (typeof root)[] = [];
     for (const parent of level) {
-      const listed = await parent.hold.submodules(slot, parent.commit);
+      const listed = await parent.hold.submodules(slot, parent.commit, context.signal);
       if ('failure' in listed) return listed;
       for (const submodule of listed) {
         const url = submoduleUrl(submodule.url, parent.url);
@@ -64,9 +65,14 @@ export async function mirrorSubmodules(
           context.write,
           context.freshSince,
           async (r) => r,
+          context.signal,
         );
         if ('failure' in resolved) {
-          return { failure: 'keeper', detail: `submodule ${submodule.path} (${url}): ${resolved.failure}` };
+          const scm = { url, buildType: 'commit' as const, ref: '', commit: submodule.commit };
+          return {
+            failure: 'keeper',
+            detail: `submodule ${submodule.path}: ${mirrorFailureReason(resolved, scm)}`,
+          };
         }
         rewrites.push(`url.${mirrorsInside}/${hold.name}.insteadOf=${url}`);
         next.push({ hold, commit: submodule.commit, url });

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors.ts';
 import type { Engine } from '../engine/engine.ts';
 import { authenticateRequest } from './auth/authenticate.ts';
+import { answerClientError } from './client-errors.ts';
 import { sendError } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { registerOperations } from './operation-routes.ts';
@@ -70,6 +71,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     // Long enough that an over-long id reaches validation and gets its own 400; anything longer is
     // answered by frameworkErrors below.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 4096 },
+    clientErrorHandler: answerClientError,
     frameworkErrors: (error, request, reply) => {
       reply.header('x-request-id', request.id).headers(SECURITY_HEADERS);
       const message =

@@ -11,7 +11,7 @@ export interface WireError {
 /**
  * The one table that turns catalogue codes into HTTP statuses and CodeArts error codes. The
  * `CB.*` codes are the documented CodeArts ones where one fits; `CB.00060403`, `CB.00060404`,
- * `CB.00060409`, `CB.00060410`, `CB.00060413` and `CB.00060416` are Kiln's (the documented list has none for
+ * `CB.00060409`, `CB.00060410`, `CB.00060413`, `CB.00060416` and `CB.00060431` are Kiln's (the documented list has none for
  * those statuses), and so is `CB.00060215` (a log past its cap: a 413 the runner must tell from a
  * body too large). docs/errors.md lists every row; a test keeps them in step.
  */
@@ -95,6 +95,11 @@ export const ERROR_TABLE: Record<AppErrorCode, WireError> = {
     status: 413,
     errorCode: 'CB.00060413',
     meaning: 'The request body is larger than allowed',
+  },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    errorCode: 'CB.00060431',
+    meaning: "The request's URL and headers are larger than the server reads (16 KB)",
   },
   RATE_LIMITED: {
     status: 429,

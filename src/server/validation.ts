@@ -18,7 +18,8 @@ function normalizeText(schema: SchemaNode, data: unknown): void {
   for (const [key, prop] of Object.entries(schema.properties)) {
     const value = record[key];
     if (typeof value !== 'string') continue;
-    if (prop['x-kiln-int'] && /^\d{1,15}$/.test(value)) record[key] = Number(value);
+    // Leading zeros aside, at most 15 digits: read exactly (longer ones fail the schema, by size).
+    if (prop['x-kiln-int'] && /^0*\d{1,15}$/.test(value)) record[key] = Number(value);
   }
 }
 
@@ -71,7 +72,7 @@ function sentence(e: ErrorObject, part: HttpPart): { field: string; text: string
     case 'type': {
       if (part === 'querystring' && Array.isArray(e.data)) return { field, text: 'is given more than once' };
       const type = String((e.params as { type: string }).type);
-      // Plain digits, too many to be read exactly (normalizeText reads at most 15).
+      // Plain digits, too many to be read exactly (normalizeText reads at most 15 but zeros).
       if (type === 'integer' && typeof e.data === 'string' && /^\d+$/.test(e.data))
         return {
           field,

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -80,6 +81,7 @@ async function build(
         await holdUntil;
         return r;
       },
+      new AbortController().signal,
     );
     if ('failure' in resolved) throw new Error(`mirror failed: ${JSON.stringify(resolved)}`);
     return resolved.commitId;
@@ -158,4 +160,43 @@ describe('mirror caps', () => {
     await build(again, b);
     await waitUntil('a removed', () => (mirrored(first.dir).join() === b.dir ? true : undefined), 30_000);
   });
+
+  it('a build stopped while its host never answers ends its git at once, and the slot fetches again', async () => {
+    // A "git server" that takes the connection and never says a word.
+    const sockets: Socket[] = [];
+    let closed = 0;
+    const silent = createServer((socket) => {
+      sockets.push(socket);
+      socket.resume(); // read (and drop) what git sends, so that its end is seen
+      socket.on('close', () => closed++);
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const { cache } = await newCache({});
+      const url = `git://127.0.0.1:${(silent.address() as AddressInfo).port}/silent.git`;
+      const held = cache.hold(url);
+      if ('error' in held) throw new Error(held.error);
+      const stop = new AbortController();
+      const fetching = held.update(
+        0,
+        { kind: 'branch', ref: 'main', commit: '' },
+        () => {},
+        Date.now(),
+        async (r) => r,
+        stop.signal,
+      );
+      await waitUntil('git connects', async () => sockets.length > 0 || undefined, 15_000);
+      stop.abort();
+      expect(await fetching).toMatchObject({ failure: expect.any(String) });
+      held.release(0);
+      // git was ended (its connection closed), and the slot's keeper runs the next build.
+      await waitUntil('the connection closed', async () => closed === sockets.length || undefined, 15_000);
+      const repo = new TestRepo();
+      const head = repo.commit('one', { 'a.txt': 'a\n' });
+      expect(await build(cache, repo)).toBe(head);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  }, 60_000);
 });

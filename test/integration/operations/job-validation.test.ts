@@ -97,6 +97,21 @@ onEveryStore((store) => {
         /triggers\[0\]/,
       ],
       [
+        'a timer with a seconds field (a build every second)',
+        set({ triggers: [{ name: 'timer', parameters: [{ name: 'cron', value: '* * * * * *' }] }] }),
+        /triggers\[0\]\.parameters\.cron: "\* \* \* \* \* \*" must have five fields: minute hour day-of-month month day-of-week/,
+      ],
+      [
+        'a timer that never fires',
+        set({ triggers: [{ name: 'timer', parameters: [{ name: 'cron', value: '0 0 30 2 *' }] }] }),
+        /triggers\[0\]\.parameters\.cron: "0 0 30 2 \*" never fires/,
+      ],
+      [
+        'a timer whose fifth field is out of range',
+        set({ triggers: [{ name: 'timer', parameters: [{ name: 'cron', value: '0 2 * * 8' }] }] }),
+        /triggers\[0\]\.parameters\.cron: "0 2 \* \* 8" is not a valid cron expression/,
+      ],
+      [
         'a code_update branch pattern over 255 characters',
         set({ triggers: [pushTrigger(`main,${'a*'.repeat(128)}`)] }),
         /triggers\[0\]\.parameters\.branches: a branch pattern may have at most 255 characters/,
