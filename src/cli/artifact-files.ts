@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -66,6 +66,16 @@ export async function saveArtifact(
   if ((await sizeOf(target)) === expected.size && (await digestOf(target)) === expected.sha256)
     return { kind: 'present' };
   const part = `${target}.part`;
+  // Where the file goes is checked before any byte is fetched: a directory in the way, or a place
+  // this user may not write, is said at once, and no retry would help.
+  if ((await stat(target).catch(() => undefined))?.isDirectory())
+    throw new CliError(`cannot save ${at.name}: ${target} is a directory`);
+  await open(part, 'a').then(
+    (file) => file.close(),
+    (error: NodeJS.ErrnoException) => {
+      throw new CliError(`cannot write ${part}: ${fileProblem(error)}`);
+    },
+  );
   let held = await sizeOf(part);
   if (
     held !== undefined &&
@@ -98,9 +108,10 @@ export async function saveArtifact(
         createWriteStream(part, { flags: resumedFrom > 0 ? 'a' : 'w' }),
       );
     } catch (error) {
+      const local = (error as NodeJS.ErrnoException).syscall !== undefined;
       throw new CliError(
         `the download of ${at.name} stopped at ${formatBytes(resumedFrom + received)} of ` +
-          `${formatBytes(expected.size)} (${(error as Error).message}); run the command again to resume`,
+          `${formatBytes(expected.size)} (${local ? `writing ${part}: ${fileProblem(error as NodeJS.ErrnoException)}` : (error as Error).message}); run the command again to resume`,
       );
     }
     await checkDigest(part, hash.digest('hex'), stream.sha256 || expected.sha256, at.name);
@@ -116,4 +127,27 @@ async function checkDigest(part: string, actual: string, wanted: string, name: s
   throw new CliError(
     `${name}: sha256 mismatch (expected ${wanted}, got ${actual}); the download was removed, run the command again`,
   );
+}
+
+/** What a file operation's failure means, in words (Node's text begins with the errno name). */
+export function fileProblem(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'ENOTDIR':
+      return 'a part of the path is a file, not a directory';
+    case 'EEXIST':
+      return 'a file of that name is in the way';
+    case 'ENOSPC':
+      return 'no space left on the disk';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'ENOENT':
+      return 'no such directory';
+    default:
+      return error.message;
+  }
 }

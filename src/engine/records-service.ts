@@ -5,7 +5,7 @@ import type { Clock } from '../domain/clock.ts';
 import { AppError, invalidParam } from '../domain/errors.ts';
 import { HEALTH_WINDOW, healthScore } from '../domain/health.ts';
 import type { Principal } from '../domain/identity.ts';
-import { nextDayStart, parseDate, parseWallClock } from '../domain/time.ts';
+import { formatWallClock, nextDayStart, parseDate, parseWallClock } from '../domain/time.ts';
 import type {
   BuildWindow,
   JobRecord,
@@ -80,6 +80,22 @@ export class RecordsService {
   }
 
   /**
+   * Why a window written in order is out of order as instants: a time the clocks skip (DST
+   * starts) is read forward by the jump, past a later time of the same hour. '' otherwise.
+   */
+  private skipped(q: RecordsQuery, from: number, end: number): string {
+    if (q.endTime < q.startTime) return '';
+    const moved = [
+      ['start_time', q.startTime, from],
+      ['end_time', q.endTime, end],
+    ] as const;
+    const [name, text, at] = moved.find(([, t, i]) => formatWallClock(i, this.timeZone) !== t) ?? [];
+    return name
+      ? ` (${name} ${text} does not exist in ${this.timeZone}: the clocks skip it; it is read as ${formatWallClock(at, this.timeZone)})`
+      : '';
+  }
+
+  /**
    * The window is inclusive at both ends at second resolution, in the server's time zone:
    * start_time <= build.start_time < end_time + 1 s. The query is checked before the job is looked
    * up, so a bad query is a 400 whether or not the job exists.
@@ -91,7 +107,7 @@ export class RecordsService {
     const end = parseWallClock(q.endTime, this.timeZone);
     if (end === undefined)
       throw invalidParam(`end_time "${q.endTime}" is not a real time in the format yyyy-MM-dd HH:mm:ss`);
-    if (end < from) throw invalidParam('end_time must not be before start_time');
+    if (end < from) throw invalidParam(`end_time must not be before start_time${this.skipped(q, from, end)}`);
     const { job } = await requireJob(this.storage, caller, jobId, 'view');
 
     // The job's records version changes with every build added or finishing (storage keeps it),

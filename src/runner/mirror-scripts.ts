@@ -99,8 +99,14 @@ done
 exit 0
 `;
 
-/** The keeper's git configuration: local repositories may belong to any user. */
-export const KEEPER_GITCONFIG = '[safe]\n\tdirectory = *\n';
+/**
+ * The keeper's git configuration: local repositories may belong to any user; an HTTP(S) fetch
+ * that moves less than 1 KB/s for `stallSeconds` ends ("Operation too slow"), so a host that takes
+ * the connection and never answers fails the build with a clear line instead of holding it.
+ */
+export function keeperGitconfig(stallSeconds: number): string {
+  return `[safe]\n\tdirectory = *\n[http]\n\tlowSpeedLimit = 1000\n\tlowSpeedTime = ${stallSeconds}\n`;
+}
 
 /** A script's output split into git's messages (for the build log) and its answer lines. */
 function answers(text: string): { messages: string; lines: string[][] } {

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { BuildType } from '../domain/build.ts';
 import { retry } from '../domain/retry.ts';
 import {
-  KEEPER_GITCONFIG,
+  keeperGitconfig,
   MIRROR_SCRIPT,
   readResolved,
   readSubmodules,
@@ -36,7 +36,15 @@ export interface MirrorSettings {
   maxBytes: number;
   /** A mirror no build has used for this long is removed. */
   maxAgeMs: number;
+  /** An HTTP(S) fetch that moves (almost) nothing for this long fails; HTTP_STALL_SECONDS by default. */
+  httpStallSeconds?: number;
 }
+
+/**
+ * Five minutes: a server may compute a large pack for a minute or more before it sends a byte
+ * (the fetch is quiet: no progress is asked for).
+ */
+const HTTP_STALL_SECONDS = 300;
 
 /** What a build asks of its repository. */
 export interface Wanted {
@@ -127,7 +135,11 @@ export class MirrorCache {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       if (owner) chownSync(dir, owner.uid, owner.gid);
     }
-    writeFileSync(join(this.keeperDir, 'ctl', '.gitconfig'), KEEPER_GITCONFIG, { mode: 0o644 });
+    writeFileSync(
+      join(this.keeperDir, 'ctl', '.gitconfig'),
+      keeperGitconfig(settings.httpStallSeconds ?? HTTP_STALL_SECONDS),
+      { mode: 0o644 },
+    );
     writeFileSync(join(this.keeperDir, 'ctl', 'mirror.sh'), MIRROR_SCRIPT, { mode: 0o644 });
     writeFileSync(join(this.keeperDir, 'ctl', 'submodules.sh'), SUBMODULES_SCRIPT, { mode: 0o644 });
     chmodSync(this.dir, 0o700);

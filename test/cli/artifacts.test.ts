@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CliContext } from '../../src/cli/context.ts';
 import { buildProgram, runCli } from '../../src/cli/program.ts';
@@ -146,6 +146,23 @@ describe('kiln artifacts, real processes', () => {
     const good = await user.run(['artifacts', 'download', job, '1', 'app.bin', '-o', dir]);
     expect(good.code, good.stderr).toBe(0);
     expect(readFileSync(join(dir, 'app.bin')).equals(appBytes)).toBe(true);
+  });
+
+  it('says in words what is in the way of the file, before fetching a byte', async () => {
+    const file = join(freshDir(), 'plain');
+    mkdirSync(dirname(file));
+    writeFileSync(file, 'a file, not a directory');
+    const onFile = await user.run(['artifacts', 'download', job, '1', 'notes.txt', '-o', file]);
+    expect(onFile).toMatchObject({ code: 1, stdout: '' });
+    expect(onFile.stderr).toBe(
+      `kiln: cannot make the directory ${file}: a file of that name is in the way\n`,
+    );
+    const dir = freshDir();
+    mkdirSync(join(dir, 'notes.txt'), { recursive: true });
+    const onDir = await user.run(['artifacts', 'download', job, '1', 'notes.txt', '-o', dir]);
+    expect(onDir).toMatchObject({ code: 1, stdout: '' });
+    expect(onDir.stderr).toBe(`kiln: cannot save notes.txt: ${join(dir, 'notes.txt')} is a directory\n`);
+    expect(readdirSync(dir)).toEqual(['notes.txt']);
   });
 
   it('says clearly which artifact is missing, and what the build has', async () => {

@@ -199,4 +199,33 @@ describe('mirror caps', () => {
       silent.close();
     }
   }, 60_000);
+
+  it('an HTTP host that takes the connection and never answers fails the fetch once it stalls', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => {
+      sockets.push(socket);
+      socket.resume();
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const { cache } = await newCache({ httpStallSeconds: 2 });
+      const held = cache.hold(`http://127.0.0.1:${(silent.address() as AddressInfo).port}/silent.git`);
+      if ('error' in held) throw new Error(held.error);
+      const messages: Buffer[] = [];
+      const resolved = await held.update(
+        0,
+        { kind: 'branch', ref: 'main', commit: '' },
+        (d) => messages.push(d),
+        Date.now(),
+        async (r) => r,
+        new AbortController().signal,
+      );
+      held.release(0);
+      expect(resolved).toEqual({ failure: 'fetch' });
+      expect(Buffer.concat(messages).toString()).toContain('Operation too slow');
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  }, 60_000);
 });

@@ -5,7 +5,7 @@ import type { Kiln } from '../../client/kiln-client.ts';
 import type { ResponseOf } from '../../contract/operation-types.ts';
 import { formatBytes, shortSha256 } from '../../domain/artifact-text.ts';
 import { parseJobId } from '../arguments.ts';
-import { artifactPath, saveArtifact, type SaveOutcome } from '../artifact-files.ts';
+import { artifactPath, fileProblem, saveArtifact, type SaveOutcome } from '../artifact-files.ts';
 import { CliError, type CliContext } from '../context.ts';
 import { outputOption } from '../options.ts';
 import { writeRows, type Column, type OutputFormat } from '../output.ts';
@@ -79,7 +79,9 @@ export function registerArtifacts(program: Command, ctx: CliContext): void {
       const chosen = choose(all, name, `build ${build} of job ${job}`);
       // Every name is checked before any file is written: a refused one stops the whole download.
       const targets = chosen.map((a) => ({ artifact: a, path: artifactPath(opts.outputDir, a.name) }));
-      await mkdir(opts.outputDir, { recursive: true });
+      await mkdir(opts.outputDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+        throw new CliError(`cannot make the directory ${opts.outputDir}: ${fileProblem(error)}`);
+      });
       for (const { artifact, path } of targets) {
         const outcome = await download(ctx, client, { jobId: job, buildNo: build }, artifact, path);
         ctx.out(`${savedLine(join(opts.outputDir, artifact.name), artifact.size, outcome)}\n`);

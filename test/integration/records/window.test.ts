@@ -145,6 +145,20 @@ describeEachStore('window in America/New_York across DST changes', (store) => {
     expect(after.numbers).toEqual([5, 4]);
   });
 
+  it('says which time the clocks skip when that alone puts the window out of order', async () => {
+    const job = await k.newJob();
+    const res = await k.list(job, qs({ start_time: '2024-03-10 02:30:00', end_time: '2024-03-10 03:00:00' }));
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error_msg).toBe(
+      'end_time must not be before start_time (start_time 2024-03-10 02:30:00 does not exist in America/New_York: the clocks skip it; it is read as 2024-03-10 03:30:00)',
+    );
+    const reversed = await k.list(
+      job,
+      qs({ start_time: '2024-03-10 05:00:00', end_time: '2024-03-10 04:00:00' }),
+    );
+    expect(reversed.json().error_msg).toBe('end_time must not be before start_time');
+  });
+
   it('covers the 25-hour fall-back day (2024-11-03) exactly, both 01:30s included', async () => {
     const job = await k.newJob();
     await k.insert(job, [
