@@ -51,11 +51,14 @@ const FAILURES: Record<number, 'fetch' | 'commit' | 'ref' | 'no-lfs' | 'lfs'> = 
  */
 export const MIRROR_SCRIPT = `source=$1 kind=$3 ref=$4 commit=$5
 cd -- "$2" || exit 20
-if [ "$6" = 0 ] && [ -f HEAD ]; then
+# A mirror is whole once its clone ended well (gc.auto is set last); a clone stopped halfway
+# (the build stopped, the runner killed) is made again.
+made=$(git config --file config --get gc.auto 2>/dev/null)
+if [ "$6" = 0 ] && [ "$made" = 0 ]; then
   : # fetched since the build was triggered: resolve only
-elif [ "$kind" = commit ] && [ -f HEAD ] && git cat-file -e "$commit^{commit}" 2>/dev/null; then
+elif [ "$kind" = commit ] && [ "$made" = 0 ] && git cat-file -e "$commit^{commit}" 2>/dev/null; then
   : # a commit never changes: the mirror has it
-elif [ -f HEAD ]; then
+elif [ "$made" = 0 ]; then
   git fetch --quiet --prune --no-auto-maintenance origin '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*' || exit 10
 else
   find . -mindepth 1 -delete 2>/dev/null

@@ -161,6 +161,21 @@ describe('mirror caps', () => {
     await waitUntil('a removed', () => (mirrored(first.dir).join() === b.dir ? true : undefined), 30_000);
   });
 
+  it('makes again a mirror whose first clone was stopped halfway', async () => {
+    const repo = new TestRepo();
+    const head = repo.commit('one', { 'a.txt': 'a\n' });
+    const { cache, dir } = await newCache({});
+    expect(await build(cache, repo)).toBe(head);
+    // As a clone killed before its end leaves it: a repository without its origin, not marked made.
+    const [mirror] = readdirSync(dir).filter((n) => n.endsWith('.git'));
+    const config = join(dir, mirror as string, 'config');
+    for (const key of ['gc.auto', 'remote.origin.url'])
+      execFileSync('git', ['config', '--file', config, '--unset', key]);
+    const next = repo.commit('two', { 'a.txt': 'b\n' });
+    expect(await build(cache, repo)).toBe(next);
+    expect(mirrored(dir)).toEqual([repo.dir]);
+  });
+
   it('a build stopped while its host never answers ends its git at once, and the slot fetches again', async () => {
     // A "git server" that takes the connection and never says a word.
     const sockets: Socket[] = [];
