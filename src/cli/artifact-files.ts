@@ -70,13 +70,17 @@ export async function saveArtifact(
   // this user may not write, is said at once, and no retry would help.
   if ((await stat(target).catch(() => undefined))?.isDirectory())
     throw new CliError(`cannot save ${at.name}: ${target} is a directory`);
+  let held = await sizeOf(part);
   await open(part, 'a').then(
-    (file) => file.close(),
+    // A probe: a part made here goes again (a download that then fails leaves nothing).
+    async (file) => {
+      await file.close();
+      if (held === undefined) await rm(part, { force: true });
+    },
     (error: NodeJS.ErrnoException) => {
       throw new CliError(`cannot write ${part}: ${fileProblem(error)}`);
     },
   );
-  let held = await sizeOf(part);
   if (
     held !== undefined &&
     (held > expected.size || (held === expected.size && (await digestOf(part)) !== expected.sha256))

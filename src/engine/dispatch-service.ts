@@ -177,10 +177,11 @@ export class DispatchService {
       return flow ? await this.flows.start(tx, run, runnerId, checkout, flow) : [];
     });
     if (!marked) throw new LeaseLostError(recordId);
-    for (const childId of marked) this.events.publish('queued', childId);
-    // A stop that came after `run` was read found no flow yet to stop: its jobs are stopped here.
+    // A stop that came while the flow's jobs were made found no flow yet to stop: its jobs are
+    // stopped here, before any runner hears of them (should this fail, the flows' sweep does it).
     if (flow && (await this.storage.builds.findRun(recordId))?.cancelRequested)
       await this.flows.stop(recordId);
+    else for (const childId of marked) this.events.publish('queued', childId);
     this.logger.info(
       { recordId, jobId: run.build.jobId, runnerId, ...(flow && { flowJobs: flow.jobs.length }) },
       flow ? 'BuildFlow started' : 'build started',

@@ -125,7 +125,8 @@ export class FlowService {
       cancelled: false,
     }));
     // A stop asked while the flow's build was on its runner: none of its jobs start.
-    const step = flowStep(waiting, flow.strategy, run.cancelRequested);
+    const stopping = (await tx.builds.findRun(parent.recordId))?.cancelRequested ?? run.cancelRequested;
+    const step = flowStep(waiting, flow.strategy, stopping);
     for (const childId of step.start) {
       await tx.flows.markStarted(childId);
       await tx.queue.enqueue(childId, job.id, now);
@@ -193,9 +194,15 @@ export class FlowService {
     return graph;
   }
 
-  /** Moves every open flow on (every FLOW_SWEEP_MS): what events missed (a crash, another server) is caught up. */
+  /**
+   * Moves every open flow on (every FLOW_SWEEP_MS): what events missed (a crash, another server) is
+   * caught up, a stop among them (a flow asked to stop has its jobs stopped again).
+   */
   async sweep(): Promise<void> {
-    for (const parentId of await this.storage.flows.listOpen(100)) await this.advance(parentId);
+    for (const parentId of await this.storage.flows.listOpen(100)) {
+      if ((await this.storage.builds.findRun(parentId))?.cancelRequested) await this.stop(parentId);
+      else await this.advance(parentId);
+    }
   }
 
   /** Queues the jobs that may start, ends those that never will, and ends the flow when all have. */

@@ -61,7 +61,8 @@ export async function uploadArtifacts(ctx: TransferContext, upload: UploadInputs
     ctx.line(`upload_artifact: no file of the workspace matches "${upload.pattern}"`);
     return false;
   }
-  // Every name is checked before the first file goes: a step keeps all its files or fails first.
+  // Every name is checked before the first file goes: a name no artifact may have fails the step
+  // before any file is kept.
   for (const file of found.files) {
     const problem = artifactNameProblem(upload.name || basename(file));
     if (problem) {

@@ -59,6 +59,10 @@ if [ "$6" = 0 ] && [ "$made" = 0 ]; then
 elif [ "$kind" = commit ] && [ "$made" = 0 ] && git cat-file -e "$commit^{commit}" 2>/dev/null; then
   : # a commit never changes: the mirror has it
 elif [ "$made" = 0 ]; then
+  # A fetch stopped halfway may leave git's lock files and a partial pack: this mirror's
+  # operations run one at a time, so none is in use now, and a lock left would fail every fetch.
+  find refs -name '*.lock' -type f -delete 2>/dev/null
+  rm -f packed-refs.lock HEAD.lock config.lock shallow.lock objects/pack/tmp_* 2>/dev/null
   git fetch --quiet --prune --no-auto-maintenance origin '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*' || exit 10
 else
   find . -mindepth 1 -delete 2>/dev/null

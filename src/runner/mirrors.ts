@@ -238,8 +238,8 @@ export class MirrorCache {
 
   /**
    * Runs a command in the slot's keeper: `git` with `args`, or one of the keeper's scripts; a
-   * keeper that died is replaced next time. Aborting `signal` stops the command (or skips it when
-   * its turn comes): it answers null, as a killed command does.
+   * keeper that died is replaced. Aborting `signal` stops the command, or skips it when its turn
+   * comes (then it answers null, as for a command killed by a signal).
    */
   private inKeeper(
     slot: number,
@@ -265,7 +265,12 @@ export class MirrorCache {
     onOutput: (data: Buffer) => void,
     signal: AbortSignal,
   ): Promise<number | null> {
-    const keeper = await this.keeper(slot);
+    let keeper = await this.keeper(slot);
+    if (!keeper.alive()) {
+      // Ended by the last command's stop (its grace period ran out): a new one takes this command.
+      this.keepers.delete(slot);
+      keeper = await this.keeper(slot);
+    }
     const inside = keeper.inside;
     try {
       const result = await keeper.exec(
@@ -333,7 +338,13 @@ export class MirrorCache {
     }
     const { messages, answer } = readResolved(Buffer.concat(out).toString('utf8'), code);
     if (messages.trim()) write(Buffer.from(messages.endsWith('\n') ? messages : `${messages}\n`));
-    if ('failure' in answer) return answer;
+    if ('failure' in answer) {
+      // A fetch that failed or was stopped may have moved some refs: what was resolved before
+      // it is asked again.
+      entry.fetchedAt = 0;
+      entry.resolved = new Map();
+      return answer;
+    }
     const resolved = answer;
     if (!fresh) {
       entry.fetchedAt = startedAt;

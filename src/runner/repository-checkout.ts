@@ -1,5 +1,6 @@
 import { chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { BuildPlan } from '../domain/build-plan.ts';
 import { maskUrlCredentials } from '../domain/url-credentials.ts';
 import {
@@ -50,7 +51,7 @@ export function checkoutRepository(
   // `git clone` takes a plain path for a directory before any insteadOf rule could send it to the
   // mirror, and the path is not in the sandbox: the same repository as a file:// URL goes through
   // the mirror like any other (and `origin` names it so).
-  const scm = named.url.startsWith('/') ? { ...named, url: `file://${named.url}` } : named;
+  const scm = named.url.startsWith('/') ? { ...named, url: pathToFileURL(named.url).href } : named;
   const held = ctx.mirrors.hold(scm.url);
   if ('error' in held) return { error: `${maskUrlCredentials(scm.url)} ${held.error}` };
   ctx.holds.push(held);

@@ -52,6 +52,8 @@ export function sendError(
   if (appError.retryAfterSeconds !== undefined)
     reply.header('retry-after', String(appError.retryAfterSeconds));
   const message = appError.code === 'INTERNAL' ? 'Internal service exception' : appError.message;
+  // A download that failed before its first byte: the answer is this error, not the file.
+  reply.removeHeader('content-disposition').removeHeader('etag');
   reply.code(status).type('application/json; charset=utf-8');
   if (style === 'keystone') {
     return reply.send({ error: { code: status, message, title: HTTP_TITLES[status] ?? 'Error' } });

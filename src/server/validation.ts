@@ -72,8 +72,13 @@ function sentence(e: ErrorObject, part: HttpPart): { field: string; text: string
     case 'type': {
       if (part === 'querystring' && Array.isArray(e.data)) return { field, text: 'is given more than once' };
       const type = String((e.params as { type: string }).type);
-      // Plain digits, too many to be read exactly (normalizeText reads at most 15 but zeros).
-      if (type === 'integer' && typeof e.data === 'string' && /^\d+$/.test(e.data))
+      // Query or path digits past the 15 (leading zeros aside) that normalizeText reads exactly.
+      if (
+        type === 'integer' &&
+        (part === 'querystring' || part === 'params') &&
+        typeof e.data === 'string' &&
+        /^0*\d{16,}$/.test(e.data)
+      )
         return {
           field,
           text: typeof schema.maximum === 'number' ? `must be <= ${schema.maximum}` : 'is too large a number',

@@ -66,4 +66,13 @@ it('cuts the download of an artifact whose file ends before its recorded size', 
   );
   // Cut by the server (a terminated body), not by the client's 10 s timeout.
   expect(failed).toBe('TypeError');
+
+  // Nothing left at all: the failure comes before the first byte, and the answer is an error,
+  // with none of the file's headers (a browser would save it as the artifact).
+  truncateSync(blob as string, 0);
+  const empty = await fetch(download, { headers, signal: AbortSignal.timeout(10_000) });
+  expect(empty.status).toBe(500);
+  expect(empty.headers.get('content-disposition')).toBeNull();
+  expect(empty.headers.get('etag')).toBeNull();
+  expect(((await empty.json()) as { error_code: string }).error_code).toBe('CB.00060101');
 });

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -174,6 +174,24 @@ describe('mirror caps', () => {
     const next = repo.commit('two', { 'a.txt': 'b\n' });
     expect(await build(cache, repo)).toBe(next);
     expect(mirrored(dir)).toEqual([repo.dir]);
+  });
+
+  it('fetches past the lock files and partial pack a stopped fetch leaves behind', async () => {
+    const repo = new TestRepo();
+    repo.commit('one', { 'a.txt': 'a\n' });
+    const { cache, dir } = await newCache({});
+    await build(cache, repo);
+    const [mirror] = readdirSync(dir).filter((n) => n.endsWith('.git'));
+    const at = (...parts: string[]) => join(dir, mirror as string, ...parts);
+    for (const left of [
+      at('packed-refs.lock'),
+      at('refs', 'heads', 'main.lock'),
+      at('objects', 'pack', 'tmp_pack_x'),
+    ])
+      writeFileSync(left, '');
+    const next = repo.commit('two', { 'a.txt': 'b\n' });
+    expect(await build(cache, repo)).toBe(next);
+    expect(existsSync(at('objects', 'pack', 'tmp_pack_x'))).toBe(false);
   });
 
   it('a build stopped while its host never answers ends its git at once, and the slot fetches again', async () => {

@@ -19,11 +19,12 @@ afterAll(() => kiln?.close());
 
 /** Sends `request` as it is and reads the answer until the server closes. */
 function raw(request: string): Promise<{ status: number; headers: string; body: string }> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1', () => socket.write(request));
     let text = '';
     socket.on('data', (d: Buffer) => (text += d.toString('utf8')));
-    socket.on('error', reject);
+    // A reset after the answer arrived still shows it; one before, fails the test below.
+    socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       const [head = '', body = ''] = text.split('\r\n\r\n');
       resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), headers: head.toLowerCase(), body });
