@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { isValidTimeZone, MAX_RECYCLE_BIN_DAYS } from '../domain/time.ts';
 import { parseToolsSetting } from '../domain/tools.ts';
 import { MAX_FILE_BYTES } from '../domain/keystore.ts';
+import { DEFAULT_PASSWORD_COST, MAX_PASSWORD_COST, MIN_PASSWORD_COST } from '../engine/passwords.ts';
 
 /**
  * Every setting of Kiln: one declaration per option (environment name, default, help, check),
@@ -119,6 +120,12 @@ export const OPTIONS = {
     secret: true,
     help: 'Password of the admin user created on first start; a random one is printed once when unset',
     parse: (t: string) => (t.length >= 8 ? t : { error: 'must be at least 8 characters' }),
+  },
+  passwordCost: {
+    env: 'KILN_PASSWORD_COST',
+    default: String(DEFAULT_PASSWORD_COST),
+    help: "Cost of new password hashes, log2 of scrypt's N: 17 (128 MiB and a few hundred ms of CPU a hash) is OWASP's minimum, 18 twice that; below 17 only for throwaway test servers (Kiln warns at start). A user's hash of another cost is replaced at their next sign-in",
+    parse: int(MIN_PASSWORD_COST, MAX_PASSWORD_COST),
   },
   secretKey: {
     env: 'KILN_SECRET_KEY',

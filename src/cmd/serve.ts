@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from '../domain/clock.ts';
 import { createEngine, type Engine } from '../engine/engine.ts';
+import { DEFAULT_PASSWORD_COST } from '../engine/passwords.ts';
 import { Runner } from '../runner/runner.ts';
 import { createApp } from '../server/app.ts';
 import { buildInfoRecordRenderer } from '../server/mappers/record.mapper.ts';
@@ -40,7 +41,6 @@ export interface ServeOptions {
   clock?: Clock;
   /** Where the one-time admin password notice goes (stdout by default). */
   notice?: (line: string) => void;
-  passwordCost?: number;
 }
 
 /** The store the configuration names: PostgreSQL, or the SQLite file in the data directory. */
@@ -82,6 +82,11 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       { paths: tightened },
       'others could read Kiln data: permissions tightened (0700 directory, 0600 files)',
     );
+  if (config.passwordCost < DEFAULT_PASSWORD_COST)
+    logger.warn(
+      { passwordCost: config.passwordCost },
+      `KILN_PASSWORD_COST is below ${DEFAULT_PASSWORD_COST}, OWASP's minimum for scrypt: new password hashes are quick to crack (for test servers only)`,
+    );
   const storage = await openStorage(config, logger);
   const artifactStore = await openArtifactStore(config);
   const metrics = createMetrics();
@@ -117,7 +122,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
         : undefined,
     },
     logger,
-    ...(options.passwordCost !== undefined && { passwordCost: options.passwordCost }),
+    passwordCost: config.passwordCost,
   });
   metrics.watchActiveBuilds(() => engine.activeBuildCounts());
   engine.events.onFinish((state) => metrics.buildsFinished.inc({ state }));

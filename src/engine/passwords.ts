@@ -9,7 +9,9 @@ const KEY_LENGTH = 32;
 
 function derive(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(password, salt, KEY_LENGTH, { ...options, maxmem: 256 * 1024 * 1024 }, (err, key) =>
+    // scrypt needs 128 * N * r bytes; twice that leaves node:crypto's own margin.
+    const maxmem = 2 * 128 * (options.N ?? 0) * (options.r ?? 8);
+    scrypt(password, salt, KEY_LENGTH, { ...options, maxmem }, (err, key) =>
       err ? reject(err) : resolve(key),
     );
   });
@@ -18,9 +20,12 @@ function derive(password: string, salt: Buffer, options: ScryptOptions): Promise
 /**
  * Cost of new hashes: log2 of scrypt's N. 17 with r=8, p=1 is OWASP's minimum for scrypt: 128 MiB
  * of memory and a few hundred ms per hash, which is why sign-ins hash a few at a time
- * (password-work.ts). Hashes of a lower cost are replaced at the next successful sign-in.
+ * (password-work.ts). Hashes of another cost are replaced at the next successful sign-in.
+ * `KILN_PASSWORD_COST` sets it per server, from 10 (for test servers) to 18 (256 MiB a hash).
  */
 export const DEFAULT_PASSWORD_COST = 17;
+export const MIN_PASSWORD_COST = 10;
+export const MAX_PASSWORD_COST = 18;
 
 /** Hashes a password with a fresh salt. */
 export async function hashPassword(password: string, cost = DEFAULT_PASSWORD_COST): Promise<string> {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, runCli } from '../helpers/cli.ts';
-import { testRunnerEnv } from '../helpers/runner.ts';
+import { testProcessEnv } from '../helpers/runner.ts';
 
 // A first `kiln serve` on a port another program holds: one line saying which port and what to
 // do, before it creates the admin (whose one-time password would otherwise be printed and lost).
@@ -27,7 +27,7 @@ describe('kiln serve on a taken port', () => {
 
   it('says which port is taken and how to choose another, and creates nothing', async () => {
     const r = await runCli(['serve'], {
-      env: { KILN_DATA_DIR: join(dataDir, 'data'), KILN_PORT: String(port), ...testRunnerEnv() },
+      env: { KILN_DATA_DIR: join(dataDir, 'data'), KILN_PORT: String(port), ...testProcessEnv() },
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(

@@ -4,6 +4,7 @@ import type { Storage } from '../../src/storage/ports.ts';
 import { createPostgresStorage } from '../../src/storage/postgres/postgres-storage.ts';
 import { TestClock } from '../helpers/app.ts';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../helpers/postgres.ts';
+import { TEST_PASSWORD_COST } from '../helpers/runner.ts';
 
 // Several servers on one PostgreSQL database each run the scheduler; a due time fires once.
 describe.skipIf(!TEST_DATABASE_URL)('schedules across servers', () => {
@@ -23,7 +24,7 @@ describe.skipIf(!TEST_DATABASE_URL)('schedules across servers', () => {
           clock,
           timeZone: 'UTC',
           secretKey: 'cluster-secret-key-0123',
-          passwordCost: 10,
+          passwordCost: TEST_PASSWORD_COST,
         }),
       );
     }

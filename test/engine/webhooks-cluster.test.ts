@@ -6,6 +6,7 @@ import { createPostgresStorage } from '../../src/storage/postgres/postgres-stora
 import { TestClock } from '../helpers/app.ts';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../helpers/postgres.ts';
 import { headersFor, pushBody, SENDERS, type Sender } from '../helpers/webhooks.ts';
+import { TEST_PASSWORD_COST } from '../helpers/runner.ts';
 
 // Servers on one PostgreSQL database share what deliveries they have built: a replay to another
 // server (or to a server started later) builds nothing, and one delivery sent to every server at
@@ -27,7 +28,7 @@ describe.skipIf(!TEST_DATABASE_URL)('push deliveries across servers', () => {
       clock,
       timeZone: 'UTC',
       secretKey: 'cluster-secret-key-0123',
-      passwordCost: 10,
+      passwordCost: TEST_PASSWORD_COST,
     });
     engines.push(engine);
     return engine;

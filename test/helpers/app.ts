@@ -17,7 +17,7 @@ import { FsArtifactBlobs } from '../../src/storage/files/fs-artifact-blobs.ts';
 import { createPostgresStorage } from '../../src/storage/postgres/postgres-storage.ts';
 import { createSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
 import { createTestDatabase } from './postgres.ts';
-import { testRunnerOptions } from './runner.ts';
+import { TEST_PASSWORD_COST, testRunnerOptions } from './runner.ts';
 
 /** A clock tests can move: fixed at `current`, or (`TestClock.live()`) the real time plus any advance. */
 export class TestClock implements Clock {
@@ -144,7 +144,7 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
     clock,
     timeZone: options.timeZone ?? 'UTC',
     secretKey: TEST_SECRET_KEY,
-    passwordCost: 10,
+    passwordCost: TEST_PASSWORD_COST,
     ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
     ...(options.logMaxBytes !== undefined && { logMaxBytes: options.logMaxBytes }),
     ...(options.maxJobsPerProject !== undefined && { maxJobsPerProject: options.maxJobsPerProject }),

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { testRunnerEnv } from './runner.ts';
+import { testProcessEnv } from './runner.ts';
 
 /**
  * Real processes for CLI tests: a `kiln serve` on a fresh data directory and `kiln ...` runs
@@ -75,7 +75,7 @@ export async function startServerProcess(
       KILN_PORT: String(port),
       KILN_ADMIN_PASSWORD: SERVER_ADMIN_PASSWORD,
       KILN_LOG_LEVEL: 'warn',
-      ...testRunnerEnv(),
+      ...testProcessEnv(),
       ...options.env,
     }),
     stdio: ['ignore', 'pipe', 'pipe'],

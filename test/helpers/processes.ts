@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { KILN_BIN, freePort } from './cli.ts';
-import { testRunnerEnv } from './runner.ts';
+import { testProcessEnv } from './runner.ts';
 
-/** The parent's environment without KILN_* settings of its own, with the test runners' settings. */
+/** The parent's environment without KILN_* settings of its own, with the test processes' settings. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KILN_')) env[k] = v;
-  return { ...env, ...testRunnerEnv(), ...extra };
+  return { ...env, ...testProcessEnv(), ...extra };
 }
 
 /** A real `kiln serve` or `kiln runner` process that a test can kill and restart. */

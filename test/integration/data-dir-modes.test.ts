@@ -39,11 +39,11 @@ async function expectPrivateWhileRunning(dataDir: string): Promise<void> {
     KILN_PORT: '0',
     KILN_RUNNER_SLOTS: '0',
     KILN_ADMIN_PASSWORD: 'admin-password-1',
+    KILN_PASSWORD_COST: '10',
   });
   const server = await startServer(config, {
     logger: pino({ level: 'silent' }),
     notice: () => {},
-    passwordCost: 10,
   });
   try {
     expect(mode(dataDir)).toBe('700');

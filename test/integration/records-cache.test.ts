@@ -9,6 +9,7 @@ import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { createTestKiln, jobBody, TestClock, type TestKiln } from '../helpers/app.ts';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../helpers/postgres.ts';
+import { TEST_PASSWORD_COST } from '../helpers/runner.ts';
 
 // Settled pages are reused until the job's history changes; they must never be served stale,
 // not even when the change is made through another server sharing the database.
@@ -85,7 +86,7 @@ describe.skipIf(!TEST_DATABASE_URL)('the records page cache across servers', () 
         clock: new TestClock(),
         timeZone: 'UTC',
         secretKey: 'cache-secret-key-012345',
-        passwordCost: 10,
+        passwordCost: TEST_PASSWORD_COST,
       });
       if (i === 0) await engine.directory.bootstrap('admin-password-1');
       const app = await createApp({ engine, logger: pino({ level: 'silent' }), metrics: createMetrics() });

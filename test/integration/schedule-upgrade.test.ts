@@ -16,6 +16,7 @@ import { createSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts'
 import { TEST_SECRET_KEY, TestClock } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
 import { describeEachStore } from '../helpers/records.ts';
+import { TEST_PASSWORD_COST } from '../helpers/runner.ts';
 
 /**
  * A database an earlier Kiln wrote (migrations up to 006) gets the schedules' next due times at
@@ -93,7 +94,13 @@ describeEachStore('schedules after the upgrade to next due times', (store) => {
       cleanup = database.drop;
     }
     clock = new TestClock(Date.now()); // the migration's own clock has read the time by now
-    engine = createEngine({ storage, clock, timeZone: 'UTC', secretKey: TEST_SECRET_KEY, passwordCost: 10 });
+    engine = createEngine({
+      storage,
+      clock,
+      timeZone: 'UTC',
+      secretKey: TEST_SECRET_KEY,
+      passwordCost: TEST_PASSWORD_COST,
+    });
   });
   afterAll(async () => {
     await storage?.close();

@@ -6,6 +6,7 @@ import { createApp } from '../../src/server/app.ts';
 import { createMetrics } from '../../src/server/metrics.ts';
 import { createTestKiln, jobBody, type TestKiln } from '../helpers/app.ts';
 import { param } from '../helpers/engine.ts';
+import { TEST_PASSWORD_COST } from '../helpers/runner.ts';
 
 // Sealed secrets need the key they were sealed with. A server started with another
 // KILN_SECRET_KEY still shows such a job (its secrets masked) and lets an editor give them again;
@@ -34,7 +35,7 @@ beforeAll(async () => {
     clock: kiln.clock,
     timeZone: 'UTC',
     secretKey: 'a-different-secret-key-0123',
-    passwordCost: 10,
+    passwordCost: TEST_PASSWORD_COST,
   });
   other = await createApp({ engine, logger: pino({ level: 'silent' }), metrics: createMetrics() });
 });
