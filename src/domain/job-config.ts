@@ -3,7 +3,7 @@ import { actionOfModule } from './actions.ts';
 import type { BuildConfigType } from './build.ts';
 import { MAX_BRANCH_PATTERN_LENGTH, MAX_BRANCH_PATTERNS, matchBranchPattern } from './branch-pattern.ts';
 import { MASK } from './build.ts';
-import { SCM_TYPES } from './scm.ts';
+import { repositoryUrlProblem, SCM_TYPES } from './scm.ts';
 import type { JobConfig, JobTriggerDoc } from './job-document.ts';
 import {
   BUILD_YAML_PATH_PARAMETER,
@@ -157,7 +157,11 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
   (config.scms ?? []).forEach((scm, i) => {
     if (i > 0) add(`scms[${i}]`, 'Kiln checks out one repository per job; give only scms[0]');
     if (scm.url.trim() === '') add(`scms[${i}].url`, 'must not be empty');
-    if (/^-/.test(scm.url)) add(`scms[${i}].url`, 'must not start with "-"');
+    else if (/^-/.test(scm.url)) add(`scms[${i}].url`, 'must not start with "-"');
+    else {
+      const problem = repositoryUrlProblem(scm.url);
+      if (problem) add(`scms[${i}].url`, problem);
+    }
     if (urlUserinfo(scm.url) === MASK)
       add(
         `scms[${i}].url`,

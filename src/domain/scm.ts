@@ -2,6 +2,32 @@
 export const SCM_TYPES = ['codehub', 'repo', 'github', 'gitlab', 'gitee', 'gitea', 'git'] as const;
 export type ScmType = (typeof SCM_TYPES)[number];
 
+/** The URL schemes git fetches from (git's own transports; ftp(s) it still reads). */
+const GIT_SCHEMES = ['https', 'http', 'ssh', 'git', 'file', 'git+ssh', 'ssh+git', 'ftps', 'ftp'];
+
+/**
+ * Why git could not fetch `url` as a repository, or undefined when it could: a URL of a scheme
+ * git speaks, `[user@]host:path` (scp's form, as `git@host:group/repo.git`), or an absolute path.
+ * Checked when a job is saved, so that a typo fails there and not at every build's checkout.
+ */
+export function repositoryUrlProblem(url: string): string | undefined {
+  if (/[\u0000-\u001f\u007f]/.test(url)) return 'must not contain control characters (a line break, a tab)';
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme !== undefined) {
+    if (!GIT_SCHEMES.includes(scheme))
+      return `uses ${scheme}://, which git does not fetch from: use https://, ssh://, git:// or file://`;
+    return /^[^:]+:\/\/[^/\s]/.test(url) || (scheme === 'file' && url.length > 'file://'.length)
+      ? undefined
+      : `has no host after ${scheme}://`;
+  }
+  if (/^[a-z][a-z0-9+.-]*::/i.test(url))
+    return 'names a git remote helper (such as ext::), which Kiln does not run';
+  if (url.startsWith('/')) return undefined;
+  // scp's form: a colon before any slash (git reads `host:path` so, and a path otherwise).
+  if (/^(?:[^@/\s]+@)?[^/:\s]+:[^\s]/.test(url)) return undefined;
+  return 'must be a repository URL (https://host/group/repo.git, ssh://…, git@host:group/repo.git) or an absolute path';
+}
+
 function base(webUrl: string): string {
   return webUrl
     .trim()

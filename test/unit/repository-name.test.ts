@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { repositoryNameOf } from '../../src/domain/scm.ts';
+import { repositoryNameOf, repositoryUrlProblem } from '../../src/domain/scm.ts';
 
 /** A repository's name as CodeArts shows it (ShowLastHistory, the build reports), never its credentials. */
 describe('repositoryNameOf', () => {
@@ -14,5 +14,35 @@ describe('repositoryNameOf', () => {
     expect(repositoryNameOf('https://ci-bot:tok-secret@example.com/team/app.git')).toBe('app');
     expect(repositoryNameOf('https://tok-secret@example.com')).toBe('example.com');
     expect(repositoryNameOf('https://user:tok-secret@example.com/')).toBe('example.com');
+  });
+});
+
+/** What a job's scms[0].url may be: what git fetches, refused at save time otherwise. */
+describe('repositoryUrlProblem', () => {
+  it('takes the URLs and paths git fetches', () => {
+    for (const url of [
+      'https://example.com/team/app.git',
+      'https://ci-bot:tok@example.com/team/app.git',
+      'http://127.0.0.1:8080/r.git',
+      'ssh://git@example.com:2222/team/app.git',
+      'git://127.0.0.1/r.git',
+      'file:///srv/repos/app',
+      'git@github.com:o/r.git',
+      'example.com:team/app.git',
+      '/srv/repos/my app',
+    ])
+      expect(repositoryUrlProblem(url), url).toBeUndefined();
+  });
+
+  it('says what is wrong with what git cannot fetch', () => {
+    expect(repositoryUrlProblem('hello world')).toMatch(/must be a repository URL .* or an absolute path/);
+    expect(repositoryUrlProblem('team/app.git')).toMatch(/must be a repository URL/);
+    expect(repositoryUrlProblem('svn://example.com/r')).toBe(
+      'uses svn://, which git does not fetch from: use https://, ssh://, git:// or file://',
+    );
+    expect(repositoryUrlProblem('https:///team/app.git')).toBe('has no host after https://');
+    expect(repositoryUrlProblem('file://')).toBe('has no host after file://');
+    expect(repositoryUrlProblem('ext::sh -c touch% /tmp/x')).toMatch(/remote helper/);
+    expect(repositoryUrlProblem('https://example.com/r.git\n[core]')).toMatch(/control characters/);
   });
 });

@@ -84,6 +84,16 @@ onEveryStore((store) => {
         /scms\[0\]\.url/,
       ],
       [
+        'scms[0].url not a repository',
+        set({ scms: [{ url: 'my repo', scm_type: 'git' }] }),
+        /scms\[0\]\.url: must be a repository URL/,
+      ],
+      [
+        'scms[0].url a scheme git does not speak',
+        set({ scms: [{ url: 'svn://e.com/r', scm_type: 'git' }] }),
+        /scms\[0\]\.url: uses svn:\/\//,
+      ],
+      [
         'scms[0].branch with ..',
         set({ scms: [{ url: 'https://e.com/r.git', scm_type: 'git', branch: 'a..b' }] }),
         /scms\[0\]\.branch/,
