@@ -90,7 +90,23 @@ export async function jobPermissions(
 }
 
 /**
- * Whether builds may run as `user` (a push or a schedule builds as the job's creator): enabled,
+ * The user a push's or a schedule's build runs as: whoever last saved the job's document (its
+ * creator until someone else changes it). What such a build does (its steps, repository, build
+ * file, flow) is that user's choice, so it gets that user's rights and no more: run as the
+ * creator, anyone who may edit a job would use the creator's files, artifacts and jobs through
+ * it (GitHub Actions runs a schedule as whoever last changed its cron, for the same reason).
+ */
+export async function triggerUserId(stores: Stores, job: JobRecord): Promise<string> {
+  for (let offset = 0; ; offset += 20) {
+    const { items } = await stores.jobVersions.list(job.id, 20, offset);
+    const saved = items.find((v) => v.change === 'CREATE' || v.change === 'UPDATE');
+    if (saved) return saved.userId;
+    if (items.length < 20) return job.creatorId;
+  }
+}
+
+/**
+ * Whether builds may run as `user` (a push or a schedule builds as triggerUserId()): enabled,
  * still able to see the project, and allowed to execute the job.
  */
 export async function mayRunAs(stores: Stores, user: User, job: JobRecord): Promise<boolean> {

@@ -4,7 +4,7 @@ import { toJobSpec, type JobSpec } from '../domain/job-config.ts';
 import { latestDue, nextDue, timerTriggers } from '../domain/schedule.ts';
 import type { JobRecord, ScheduleEntry, Storage, Stores } from '../storage/ports.ts';
 import type { BuildEvents } from './build-events.ts';
-import { mayRunAs } from './access.ts';
+import { mayRunAs, triggerUserId } from './access.ts';
 import { storedJobDocument, type StoredSecrets } from './stored-secrets.ts';
 import { createBuild } from './trigger.ts';
 
@@ -87,9 +87,9 @@ export class Scheduler {
       await this.storage.schedules.advance(job.id, entry.key, last, last, next);
       return false;
     }
-    const creator = await this.storage.users.findById(job.creatorId);
-    // Builds run as the creator: one who may no longer run the job lets its times pass.
-    const owner = creator && (await mayRunAs(this.storage, creator, job)) ? creator : undefined;
+    const actor = await this.storage.users.findById(await triggerUserId(this.storage, job));
+    // Builds run as the job's last editor: one who may no longer run the job lets its times pass.
+    const owner = actor && (await mayRunAs(this.storage, actor, job)) ? actor : undefined;
     const build = await this.storage.transaction(async (tx) => {
       if (!(await tx.schedules.advance(job.id, entry.key, last, due, next))) return undefined;
       // A disabled job lets its due times pass without building.

@@ -8,7 +8,7 @@ import { maskUrlCredentials } from '../domain/url-credentials.ts';
 import { storedJobDocument } from './stored-secrets.ts';
 import type { JobRecord, Storage, WebhookReceipt } from '../storage/ports.ts';
 import type { Principal } from '../domain/identity.ts';
-import { mayRunAs, requireJob } from './access.ts';
+import { mayRunAs, requireJob, triggerUserId } from './access.ts';
 import type { BuildService } from './build-service.ts';
 import { readPush } from './push-payload.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -111,7 +111,7 @@ export class WebhookService {
     if (!isPush(sender, delivery)) return { ignored: `${eventOf(sender, delivery)} events are not pushes` };
     const push = readPush(sender, delivery.body, header(delivery, 'content-type') ?? '');
     if ('ignored' in push) return push;
-    const why = (await this.whyNot(job, push.branch)) ?? (await this.whyNotCreator(job));
+    const why = (await this.whyNot(job, push.branch)) ?? (await this.whyNotBuilder(job));
     if (typeof why === 'string') return { ignored: why };
     const keys = replayKeys(sender, delivery);
     const outcome = await this.builds.triggerAdmitted(
@@ -171,13 +171,17 @@ export class WebhookService {
     return undefined;
   }
 
-  /** The creator a push builds as, or why they cannot: gone, disabled, or no longer allowed to run jobs here. */
-  private async whyNotCreator(job: JobRecord) {
-    const owner = await this.storage.users.findById(job.creatorId);
-    if (!owner) return "the job's creator no longer exists, and pushes build as the creator";
-    if (owner.disabled) return `the job's creator ${owner.name} is disabled, and pushes build as the creator`;
+  /**
+   * The user a push builds as (the job's last editor, triggerUserId), or why they cannot: gone,
+   * disabled, or no longer allowed to run jobs here.
+   */
+  private async whyNotBuilder(job: JobRecord) {
+    const owner = await this.storage.users.findById(await triggerUserId(this.storage, job));
+    const as = 'and pushes build as the user who last saved the job';
+    if (!owner) return `the job's last editor no longer exists, ${as}`;
+    if (owner.disabled) return `the job's last editor ${owner.name} is disabled, ${as}`;
     if (!(await mayRunAs(this.storage, owner, job)))
-      return `the job's creator ${owner.name} may no longer run jobs in this project, and pushes build as the creator`;
+      return `the job's last editor ${owner.name} may no longer run jobs in this project, ${as}`;
     return { owner };
   }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobBody } from '../helpers/app.ts';
 import { shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
-import { createUser, expectCodeArtsError, setRole, tokenOf } from '../helpers/foundation.ts';
+import { createUser, expectCodeArtsError, setRole, tokenOf, uploadFile } from '../helpers/foundation.ts';
 import { TestRepo } from '../helpers/git.ts';
 import {
   deliver as deliverTo,
@@ -396,7 +396,7 @@ describe('a job whose creator may no longer run it', () => {
         });
         expect(res.statusCode, res.body).toBe(200);
       },
-      /creator .* is disabled/,
+      /last editor .* is disabled, and pushes build as the user who last saved the job/,
     ],
     [
       'left the project',
@@ -407,12 +407,12 @@ describe('a job whose creator may no longer run it', () => {
         });
         expect(res.statusCode, res.body).toBe(200);
       },
-      /creator .* may no longer run jobs/,
+      /last editor .* may no longer run jobs/,
     ],
     [
       'became a viewer',
       (name) => setRole(ek.kiln, ek.token, ek.projectId, name, 'viewer'),
-      /creator .* may no longer run jobs/,
+      /last editor .* may no longer run jobs/,
     ],
   ];
 
@@ -435,4 +435,53 @@ describe('a job whose creator may no longer run it', () => {
       expect(await buildCount(job)).toBe(1);
     },
   );
+});
+
+describe('a job someone else last saved', () => {
+  it("builds pushes as its last editor: a developer who edits another's job gets none of the creator's rights through it", async () => {
+    // The admin's private file, which the admin's own job may download.
+    await uploadFile(ek.kiln, ek.token, 'hook-secret.txt', 'only-for-the-admin\n');
+    const doc = {
+      job_name: 'admin-hook-file',
+      scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
+      triggers: [{ name: 'code_update', parameters: [{ name: 'branches', value: 'main' }] }],
+      steps: [
+        {
+          module_id: 'devcloud2018.codeci_action_20061.action',
+          name: 'get it',
+          properties: { name: 'hook-secret.txt' },
+        },
+      ],
+    };
+    const job = await ek.newJob(doc);
+    const secret = (await ek.get(`/v1/kiln/jobs/${job}/webhook`)).json().result.secret as string;
+    const push = async (after: string) => {
+      const payload = pushBody('github', 'refs/heads/main', after);
+      const res = await deliver(job, headersFor('github', secret, payload), payload);
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json().build_number as number;
+    };
+    expect((await ek.waitFinished(job, await push(c.one))).state).toBe('SUCCESS');
+
+    // A developer of the project saves the job (what it runs is now their choice).
+    await createUser(ek.kiln, ek.token, 'hook-editor', 'hook-editor-pass-1');
+    await setRole(ek.kiln, ek.token, ek.projectId, 'hook-editor', 'developer');
+    const dev = await tokenOf(ek.kiln, {
+      name: 'hook-editor',
+      password: 'hook-editor-pass-1',
+      domain: 'default',
+    });
+    const saved = await ek.kiln.call(dev, {
+      method: 'POST',
+      url: '/v3/jobs/update',
+      payload: { ...jobBody(ek.projectId, doc), job_id: job },
+    });
+    expect(saved.statusCode, saved.body).toBe(200);
+
+    const number = await push(c.two);
+    expect((await ek.waitFinished(job, number)).state).toBe('FAILURE');
+    expect(await ek.log(job, number)).toContain(
+      'download_file failed: who started the build (hook-editor) may not use file hook-secret.txt',
+    );
+  }, 120_000);
 });
