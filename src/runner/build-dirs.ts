@@ -1,6 +1,7 @@
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { chownSync, existsSync, mkdirSync } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runCommand } from './launcher.ts';
 import type { BuildDirs } from './sandbox.ts';
 
 /**
@@ -29,28 +30,23 @@ export function makeBuildDirs(
   return dirs;
 }
 
+/** Longest a tree's removal may take (a build may leave its whole disk allowance in tiny files). */
+const REMOVE_TIMEOUT_MS = 60 * 60_000;
+
 /**
- * Removes a tree the build wrote. A build can take the write permission off its own directories;
- * a runner that is not root then gives it back first.
+ * Removes a tree the build wrote, with `rm -rf` started by the launcher: a build decides the
+ * tree's shape, and Node's own recursive rm fails on paths deeper than PATH_MAX (the tree then
+ * stayed on disk for good) and, on hundreds of thousands of files, held the server's event loop
+ * for seconds and its memory at a gigabyte. A build can also take the write permission off its
+ * own directories: a runner that is not root gives it back (`chmod -R`) and tries again.
  */
 export async function removeTree(path: string): Promise<void> {
-  try {
-    await rm(path, { recursive: true, force: true });
-  } catch {
-    makeWritable(path);
-    await rm(path, { recursive: true, force: true });
-  }
-}
-
-function makeWritable(dir: string): void {
-  try {
-    chmodSync(dir, 0o700);
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.isDirectory()) makeWritable(join(dir, entry.name));
-    }
-  } catch {
-    // Not ours to change: rm reports what is left.
-  }
+  const rmTree = () => runCommand('rm', ['-rf', '--one-file-system', '--', path], REMOVE_TIMEOUT_MS);
+  if ((await rmTree()).error === undefined) return;
+  await runCommand('chmod', ['-R', 'u+rwx', '--', path], REMOVE_TIMEOUT_MS);
+  const { error } = await rmTree();
+  if (error !== undefined)
+    throw new Error(`cannot remove ${path}: ${error.split('\n').slice(0, 3).join(' ')}`);
 }
 
 /**

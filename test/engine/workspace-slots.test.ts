@@ -84,6 +84,35 @@ describe('workspaces', () => {
     expect(entries(join(workDir(), 'kept'))).not.toContain(failing);
   });
 
+  it('removes a tree deeper than PATH_MAX and a directory of many files that the build made', async () => {
+    // 40 levels of 200-character names: 8,000 bytes of path, past Linux's 4,096 (Node's recursive
+    // rm failed there with ENAMETOOLONG and the tree stayed on disk for good).
+    const name = 'd'.repeat(200);
+    const job = await ek.newJob({
+      scms: scm(),
+      steps: [
+        shell(
+          'deep',
+          [
+            `for i in $(seq 40); do mkdir ${name} && cd ${name} || exit 1; done; echo bottom > file.txt`,
+            'cd /tmp && mkdir many && cd many && seq 20000 | xargs touch && ls | wc -l',
+          ].join('\n'),
+        ),
+      ],
+    });
+    await ek.run(job);
+    const r = await ek.waitFinished(job, 1, 60_000);
+    expect(r.state, await ek.log(job, 1)).toBe('SUCCESS');
+    expect(await ek.log(job, 1)).toContain('20000');
+    await waitUntil(
+      'the deep tree to be removed',
+      () => (usedBuildDirs(workDir()).length === 0 ? true : undefined),
+      20_000,
+    ).catch(() => {
+      throw new Error(`build directories left behind: ${usedBuildDirs(workDir()).join(', ')}`);
+    });
+  }, 90_000);
+
   it('keeps the last workspace under kept/<job_id> with kiln.keep_workspace', async () => {
     const job = await ek.newJob({
       scms: scm(),
