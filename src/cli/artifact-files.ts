@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
@@ -49,8 +49,22 @@ async function hashInto(hash: Hash, path: string): Promise<Hash> {
 
 const digestOf = async (path: string) => (await hashInto(createHash('sha256'), path)).digest('hex');
 
+/** Longest file name most filesystems take (NAME_MAX), in bytes. */
+const NAME_MAX = 255;
+
 /**
- * Saves one artifact as `target`: streamed to `target.part` (never whole in memory) while its
+ * Where an unfinished download of `target` is kept: `target.part`, or, when that name would be
+ * longer than a file name may be (an artifact's name may use all 255 bytes), a hidden name made
+ * from it, the same each run so that an interrupted download is still resumed.
+ */
+export function partPath(target: string): string {
+  const name = basename(target);
+  if (Buffer.byteLength(`${name}.part`) <= NAME_MAX) return `${target}.part`;
+  return join(dirname(target), `.${createHash('sha256').update(name).digest('hex').slice(0, 32)}.part`);
+}
+
+/**
+ * Saves one artifact as `target`: streamed to `target.part` (partPath; never whole in memory) while its
  * sha256 is computed, checked against the server's digest, then renamed into place. A `.part`
  * left by an interrupted run is resumed with a Range request (If-Range keeps it from being
  * spliced onto a different artifact: the server then sends the whole new one). A target already
@@ -65,7 +79,7 @@ export async function saveArtifact(
 ): Promise<SaveOutcome> {
   if ((await sizeOf(target)) === expected.size && (await digestOf(target)) === expected.sha256)
     return { kind: 'present' };
-  const part = `${target}.part`;
+  const part = partPath(target);
   // Where the file goes is checked before any byte is fetched: a directory in the way, or a place
   // this user may not write, is said at once, and no retry would help.
   if ((await stat(target).catch(() => undefined))?.isDirectory())

@@ -7,7 +7,10 @@ import type { FlowJobRecord } from '../../engine/flow-service.ts';
 const statusOf = (b: Build): string =>
   b.runningStatus === 'Finished' ? b.state : b.runningStatus === 'Running' ? 'RUNNING' : 'QUEUED';
 
-/** The flow graph: a vertex per job (its build), an edge from each job to the jobs that depend on it. */
+/**
+ * The flow graph: a vertex per job (its build), an edge from each job to the jobs that depend on
+ * it; every edge joins two vertices of the answer.
+ */
 export function toFlowGraph(
   graph: { job: FlowJobRecord; build: Build }[],
   zone: string,
@@ -24,8 +27,12 @@ export function toFlowGraph(
       finish_time: build.finishedAt === null ? '' : formatOffsetTime(build.finishedAt, zone),
       build_no: String(build.number),
     })),
+    // A dependency whose build retention deleted has no vertex: its edges go with it.
     edges: graph.flatMap(({ job, build }) =>
-      job.dependsOn.map((d) => ({ from: idOf.get(d) ?? '', to: build.recordId })),
+      job.dependsOn.flatMap((d) => {
+        const from = idOf.get(d);
+        return from === undefined ? [] : [{ from, to: build.recordId }];
+      }),
     ),
   };
 }
