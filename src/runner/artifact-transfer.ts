@@ -3,7 +3,7 @@ import { constants, createWriteStream } from 'node:fs';
 import { lstat, open, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
+import { addAbortSignal, Transform } from 'node:stream';
 import picomatch from 'picomatch';
 import { artifactNameProblem } from '../domain/artifact.ts';
 import { isTransient, retry } from '../domain/retry.ts';
@@ -103,7 +103,11 @@ export async function keepFile(
   return retry(
     async () => {
       const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-      const body = handle.createReadStream({ start: offset, highWaterMark: 1024 * 1024 });
+      // A stop or the build's timeout ends the upload under way, not only the files after it.
+      const body = addAbortSignal(
+        ctx.signal,
+        handle.createReadStream({ start: offset, highWaterMark: 1024 * 1024 }),
+      );
       try {
         return await ctx.peer.artifact(ctx.recordId, { name, version, size, offset, body });
       } catch (error) {

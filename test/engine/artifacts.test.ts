@@ -357,6 +357,34 @@ describe.each(MODES)('artifact retention and recovery, %s', (_label, mode, enabl
       expect(await blobs.partSize('stale-upload')).toBe(0);
     },
   );
+
+  it.skipIf(!enabled || mode.store !== 'sqlite')(
+    // After the restart test: the stopped upload's part waits for the stale sweep.
+    'a stop ends an upload under way: the build ends ABORTED and keeps nothing',
+    async () => {
+      // 4 GiB of a sparse file: seconds of upload, read without touching the disk.
+      const job = await ek.newJob({
+        scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
+        steps: [
+          shell('make', 'truncate -s 4G huge.bin && echo made-the-file'),
+          { module_id: UPLOAD, name: 'upload', properties: { file: 'huge.bin' } },
+        ],
+      });
+      await ek.run(job);
+      await waitUntil('the upload to start', async () =>
+        (await ek.log(job, 1)).includes('made-the-file') ? true : undefined,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      const stop = await ek.kiln.call(ek.token, { method: 'POST', url: `/v3/jobs/${job}/1/stop` });
+      expect(stop.statusCode, stop.body).toBe(200);
+      const r = await ek.waitFinished(job, 1, 60_000);
+      const log = await ek.log(job, 1);
+      expect(r.state, log).toBe('ABORTED');
+      expect(log).not.toContain('kept huge.bin');
+      expect((await ek.get(`/v1/kiln/jobs/${job}/1/artifacts`)).json().result.artifacts).toEqual([]);
+    },
+    90_000,
+  );
 });
 
 describe.skipIf(!MODES[1]![2])('an upload whose connection drops', () => {
