@@ -142,6 +142,33 @@ describeEachStore('cron schedules', (store) => {
     await tick();
     expect(await ek.records(job)).toHaveLength(1);
   });
+  it('builds as the user who last saved the job: another who edits it does not borrow the creator', async () => {
+    const job = await timerJob('*/5 * * * *');
+    await tick(); // initialise
+    minutes(5);
+    await tick();
+    const userOf = async (n: number) => (await ek.recordInfo(job, n)).user_id as string;
+    const creator = await userOf(1);
+    // The administrator saves the job (the same schedule): its builds are now theirs.
+    const saved = await ek.kiln.call(ek.token, {
+      method: 'POST',
+      url: '/v3/jobs/update',
+      payload: {
+        job_id: job,
+        project_id: ek.projectId,
+        job_name: `edited-${randomBytes(4).toString('hex')}`,
+        arch: 'x86-64',
+        steps: [shell('tick', 'echo tick')],
+        triggers: [{ name: 'timer', parameters: [{ name: 'cron', value: '*/5 * * * *' }] }],
+      },
+    });
+    expect(saved.statusCode, saved.body).toBe(200);
+    minutes(5);
+    await tick();
+    await ek.run(job); // a build the administrator starts, for their user id
+    expect(await userOf(2)).not.toBe(creator);
+    expect(await userOf(2)).toBe(await userOf(3));
+  });
   it("lets the due times pass while the job's creator may not run it (its matrix, or their role)", async () => {
     const job = await timerJob('*/5 * * * *');
     await tick(); // initialise
