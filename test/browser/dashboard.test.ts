@@ -538,12 +538,15 @@ describe('the dashboard', () => {
   it('goes back to sign-in with "your session expired" when the token stops working', async () => {
     await page.goto(`${server.url}/`);
     await page.getByRole('heading', { name: 'Projects' }).waitFor();
+    // The page has loaded its jobs (else a load of its own, not the click, meets the dead token).
+    const link = page.getByRole('link', { name: 'slow-lines', exact: true });
+    await link.waitFor();
     const token = await page.evaluate(
       () => JSON.parse(sessionStorage.getItem('kiln.session') ?? '{}').token as string,
     );
     const { client } = await signedInClient(server.url, 'admin', server.adminPassword);
     await client.keystoneRevokeToken({ headers: { 'x-subject-token': token } });
-    await page.getByRole('link', { name: 'slow-lines', exact: true }).click();
+    await link.click();
     await page.getByText(/Your session expired/).waitFor();
     expect(await page.evaluate(() => sessionStorage.getItem('kiln.session'))).toBeNull();
     await shot('session-expired');
