@@ -27,6 +27,9 @@ export interface ByteRange {
   end: number;
 }
 
+// TextEncoder rather than Buffer: the dashboard checks jobs with this module too.
+const utf8 = new TextEncoder();
+
 /** Longest artifact name and version. */
 export const ARTIFACT_NAME_MAX = 255;
 
@@ -36,7 +39,7 @@ export const ARTIFACT_NAME_MAX = 255;
  */
 export function artifactNameProblem(name: string): string | undefined {
   if (name === '' || name === '.' || name === '..') return 'an artifact name must be a file name';
-  if (Buffer.byteLength(name) > ARTIFACT_NAME_MAX)
+  if (utf8.encode(name).length > ARTIFACT_NAME_MAX)
     return `an artifact name is at most ${ARTIFACT_NAME_MAX} bytes`;
   if (/[/\\]/.test(name)) return `artifact name "${name}" has a directory part`;
   if (/[\u0000-\u001f\u007f]/.test(name)) return 'an artifact name has no control characters';

@@ -14,6 +14,8 @@ import {
 } from './job-parameters.ts';
 import { PREDEFINED_PARAMETERS } from './predefined-parameters.ts';
 import { isValidRefName } from './ref-name.ts';
+import type { StepSpec } from './step-spec.ts';
+import { uploadInputs, uploadProblem } from './tool-inputs.ts';
 import { urlUserinfo } from './url-credentials.ts';
 
 /**
@@ -25,6 +27,7 @@ import { urlUserinfo } from './url-credentials.ts';
 
 // Declared with the other parameter names (job-parameters.ts, which the dashboard imports too).
 export { BUILD_YAML_PATH_PARAMETER, DEFAULT_BUILD_YAML_PATH } from './job-parameters.ts';
+export type { StepSpec } from './step-spec.ts';
 
 /** Trigger names Kiln understands in `triggers[].name`. */
 export const TRIGGER_NAMES = ['timer', 'code_update'] as const;
@@ -59,23 +62,6 @@ const TIME_UNITS: Record<string, number> = { SECONDS: 1_000, MINUTES: 60_000, HO
 export const DEFAULT_TIMEOUT_MS = 60 * 60_000;
 const MAX_TIMEOUT_MS = 24 * 3_600_000;
 
-/** A step as the engine runs it: a graphical step of the job, or an action of a build.yml. */
-export interface StepSpec {
-  name: string;
-  /** The graphical step's `module_id`, or the build.yml action keyword. */
-  moduleId: string;
-  enabled: boolean;
-  /** The command a command action runs ('' for other actions). */
-  command: string;
-  /** The action keyword (actions.ts); '' for a module Kiln does not know. Absent in plans stored before it existed: `sh`. */
-  action?: string;
-  /** The step's image (`cloudbuild@maven3.5.3-jdk8-open`, or an image reference). */
-  image?: string;
-  /** The action's inputs other than `command`, as strings, `${name}` references resolved. */
-  inputs?: Record<string, unknown>;
-  /** Go on with the next step when this one fails (`ignore_fail`). */
-  ignoreFail?: boolean;
-}
 /** A job's artifact retention: the newest `builds` builds that kept artifacts, and those of the last `days` days. */
 export interface ArtifactRetention {
   builds?: number;
@@ -186,6 +172,19 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
     if (step.name.trim() === '') add(`steps[${i}].name`, 'must not be empty');
     // A module Kiln does not know is kept (a migrating user imports every job): its build fails naming it.
     const action = actionOfModule(step.module_id);
+    if (action?.keyword === 'upload_artifact') {
+      const upload = uploadInputs(graphicalStep(step));
+      if (upload.pattern === '')
+        return add(
+          `steps[${i}].properties.file`,
+          `step "${step.name}" needs a glob of the workspace files to keep`,
+        );
+      // `${...}` references get their values at the build (and the step is checked again then).
+      const known = (v: string) => (v.includes('${') ? '' : v);
+      const problem = uploadProblem({ ...upload, version: known(upload.version), name: known(upload.name) });
+      if (problem) add(`steps[${i}].properties`, `step "${step.name}": ${problem}`);
+      return;
+    }
     if (!action || action.run !== 'command') return;
     const command = step.properties?.command;
     if (command === undefined && action.defaultCommand !== undefined) return;

@@ -1,5 +1,6 @@
-import type { StepSpec } from './job-config.ts';
+import type { StepSpec } from './step-spec.ts';
 import type { TestCounts } from './build.ts';
+import { artifactNameProblem, artifactVersionProblem } from './artifact.ts';
 
 export type { TestCounts };
 
@@ -133,4 +134,13 @@ export function uploadInputs(step: StepSpec): UploadInputs {
     return '';
   };
   return { pattern: text('path', 'file'), version: text('version', 'buildVersion'), name: text('name') };
+}
+
+/** What is wrong with an upload step's inputs, or undefined. */
+export function uploadProblem(upload: UploadInputs): string | undefined {
+  if (upload.pattern === '') return 'upload_artifact needs a path (a glob of workspace files)';
+  return (
+    artifactVersionProblem(upload.version) ??
+    (upload.name === '' ? undefined : artifactNameProblem(upload.name))
+  );
 }

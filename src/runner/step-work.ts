@@ -11,9 +11,9 @@ import {
   testReportInputs,
   type ReportInputs,
   uploadInputs,
+  uploadProblem,
   type UploadInputs,
 } from '../domain/tool-inputs.ts';
-import { artifactNameProblem, artifactVersionProblem } from '../domain/artifact.ts';
 import {
   describeRequirement,
   parseImage,
@@ -211,10 +211,7 @@ function checkoutWork(step: StepSpec, jobRepository: string | undefined): StepWo
 function uploadWork(step: StepSpec): StepWork {
   const upload = uploadInputs(step);
   const fail = (why: string): StepWork => ({ ok: false, message: `step "${step.name}": ${why}` });
-  if (upload.pattern === '') return fail('upload_artifact needs a path (a glob of workspace files)');
-  const problem =
-    artifactVersionProblem(upload.version) ??
-    (upload.name === '' ? undefined : artifactNameProblem(upload.name));
+  const problem = uploadProblem(upload);
   if (problem) return fail(problem);
   return { upload };
 }

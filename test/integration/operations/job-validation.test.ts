@@ -39,6 +39,11 @@ onEveryStore((store) => {
       return rest;
     };
     const set = (over: Record<string, unknown>) => (doc: Record<string, unknown>) => ({ ...doc, ...over });
+    const uploadStep = (properties: Record<string, unknown>) => ({
+      module_id: 'devcloud2018.codeci_action_20018.action',
+      name: 'keep',
+      properties,
+    });
     const pushTrigger = (branches: string) => ({
       name: 'code_update',
       parameters: [{ name: 'branches', value: branches }],
@@ -55,6 +60,16 @@ onEveryStore((store) => {
       ['job_name with a slash', set({ job_name: 'a/b' }), /job_name/],
       ['arch a number', set({ arch: 64 }), /arch/],
       ['steps empty', set({ steps: [] }), /steps/],
+      [
+        'an upload to the release repository without a file',
+        set({ steps: [uploadStep({ buildVersion: '1.0' })] }),
+        /steps\[0\]\.properties\.file.*"keep" needs a glob/,
+      ],
+      [
+        'an upload whose name has a directory part',
+        set({ steps: [uploadStep({ file: 'out/*.jar', name: 'lib/app.jar' })] }),
+        /steps\[0\]\.properties.*directory part/,
+      ],
       ['steps not an array', set({ steps: 'make' }), /steps/],
       [
         'a step without a name',
@@ -194,6 +209,19 @@ onEveryStore((store) => {
             },
             { module_id: 'devcloud2018.codeci_action_99999.action', name: 'someday', properties: {} },
           ],
+        });
+        const res = await kiln.call(admin, {
+          method: 'POST',
+          url,
+          payload: isUpdate ? { ...doc, job_id: existing } : doc,
+        });
+        expect(res.statusCode, res.body).toBe(200);
+      });
+
+      it('takes an upload whose version and name come from parameters (checked at the build)', async () => {
+        const doc = jobBody(projectId, {
+          job_name: isUpdate ? 'existing' : `upload-${url.replace(/\W/g, '')}`,
+          steps: [uploadStep({ file: 'out/*.jar', buildVersion: '${VERSION}', name: '${APP}/x' })],
         });
         const res = await kiln.call(admin, {
           method: 'POST',

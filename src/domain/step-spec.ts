@@ -1,0 +1,17 @@
+/** A step as the engine runs it: a graphical step of the job, or an action of a build.yml. */
+export interface StepSpec {
+  name: string;
+  /** The graphical step's `module_id`, or the build.yml action keyword. */
+  moduleId: string;
+  enabled: boolean;
+  /** The command a command action runs ('' for other actions). */
+  command: string;
+  /** The action keyword (actions.ts); '' for a module Kiln does not know. Absent in plans stored before it existed: `sh`. */
+  action?: string;
+  /** The step's image (`cloudbuild@maven3.5.3-jdk8-open`, or an image reference). */
+  image?: string;
+  /** The action's inputs other than `command`, as strings, `${name}` references resolved. */
+  inputs?: Record<string, unknown>;
+  /** Go on with the next step when this one fails (`ignore_fail`). */
+  ignoreFail?: boolean;
+}
