@@ -68,7 +68,7 @@ export class ArtifactService {
     const run = await heldRun(this.storage, runnerId, recordId);
     const blobs = this.store();
     this.check(part);
-    const uploadId = `${recordId}.${createHash('sha256').update(part.name).digest('hex').slice(0, 32)}`;
+    const uploadId = uploadIdOf(recordId, part.name);
     // A resend replaces an attempt whose connection may not have noticed yet that it is dead.
     const before = this.uploading.get(uploadId);
     if (before) {
@@ -328,6 +328,15 @@ export class ArtifactService {
     return gone;
   }
 
+  /**
+   * A build ended (here or on another server): its unfinished uploads can never be finished (a
+   * stop or a timeout cut them short), so their bytes go now rather than with the stale sweep.
+   */
+  async ended(recordId: string): Promise<void> {
+    const parts = (await this.blobs?.discardParts(`${recordId}.`)) ?? 0;
+    if (parts > 0) this.logger.info({ recordId, parts }, 'unfinished uploads of an ended build discarded');
+  }
+
   /** Deletes bytes no row names (a crash between storing and recording) and stale unfinished uploads. */
   async sweep(): Promise<{ orphans: number; parts: number }> {
     if (!this.blobs) return { orphans: 0, parts: 0 };
@@ -351,6 +360,11 @@ export class ArtifactService {
     if (orphans + parts > 0) this.logger.info({ orphans, parts }, 'swept artifact bytes no build names');
     return { orphans, parts };
   }
+}
+
+/** The id of a build's upload of the artifact `name` (the store's parts are named by it). */
+export function uploadIdOf(recordId: string, name: string): string {
+  return `${recordId}.${createHash('sha256').update(name).digest('hex').slice(0, 32)}`;
 }
 
 /** What the runner hears of a kept artifact. */

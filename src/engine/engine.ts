@@ -201,6 +201,10 @@ export function createEngine(deps: EngineDeps): Engine {
   );
   // A build that ends here is told at once; other events wait for the next second's round.
   events.onFinish(() => noticeSender.kick());
+  // Every server hears every build's end: a part of it may be on any of them.
+  events.on('finished', (recordId) => {
+    artifacts.ended(recordId).catch((e: unknown) => onError(e, 'discarding unfinished uploads'));
+  });
   const bin = new RecycleBinService(
     deps.storage,
     deps.clock,

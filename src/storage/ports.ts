@@ -789,6 +789,8 @@ export interface ArtifactBlobStore {
   blobSize(key: string): Promise<number | undefined>;
   /** Forgets an unfinished upload (no error when there is none). */
   discardPart(uploadId: string): Promise<void>;
+  /** Forgets every unfinished upload whose id starts with `prefix`; returns how many. */
+  discardParts(prefix: string): Promise<number>;
   /** The blob's bytes, or those of `range`. */
   read(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream>;
   /** Deletes blobs (no error for keys that are gone). */

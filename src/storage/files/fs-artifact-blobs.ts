@@ -96,6 +96,10 @@ export class FsArtifactBlobs implements ArtifactBlobStore {
     }
   }
 
+  discardParts(prefix: string): Promise<number> {
+    return this.parts.discardPrefixed(prefix);
+  }
+
   dropStaleParts(before: number): Promise<number> {
     return this.parts.dropStale(before);
   }

@@ -129,6 +129,13 @@ export class LocalParts {
     await rm(this.path(uploadId), { force: true });
   }
 
+  /** ArtifactBlobStore.discardParts. */
+  async discardPrefixed(prefix: string): Promise<number> {
+    const ids = (await entries(this.dir)).filter((id) => id.startsWith(prefix) && isStorageName(id));
+    for (const id of ids) await this.discard(id);
+    return ids.length;
+  }
+
   /** ArtifactBlobStore.dropStaleParts. */
   async dropStale(before: number): Promise<number> {
     let dropped = 0;

@@ -237,6 +237,10 @@ export class S3ArtifactBlobs implements ArtifactBlobStore {
     } while (token);
   }
 
+  discardParts(prefix: string): Promise<number> {
+    return this.parts.discardPrefixed(prefix);
+  }
+
   dropStaleParts(before: number): Promise<number> {
     return this.parts.dropStale(before);
   }

@@ -124,6 +124,16 @@ export function runBlobStoreContract(options: BlobStoreContractOptions): void {
       expect(readdirSync(partsDir)).toEqual(['new']);
     });
 
+    it("discards the unfinished uploads of one prefix (an ended build's), and no other", async () => {
+      const { blobs, partsDir } = make();
+      await blobs.appendPart('rec1.aa', 0, bytes('x'), 10);
+      await blobs.appendPart('rec1.bb', 0, bytes('y'), 10);
+      await blobs.appendPart('rec10.aa', 0, bytes('z'), 10);
+      expect(await blobs.discardParts('rec1.')).toBe(2);
+      expect(readdirSync(partsDir)).toEqual(['rec10.aa']);
+      expect(await blobs.discardParts('rec1.')).toBe(0);
+    });
+
     it('stops an append when its signal aborts, even while its body sends nothing; what it wrote stays', async () => {
       const { blobs } = make();
       // A connection that went quiet: the first bytes, then nothing (a newer attempt replaces it).
