@@ -16,6 +16,7 @@ export const APP_ERROR_CODES = [
   'ROUTE_NOT_FOUND',
   'CONFLICT',
   'JOB_DISABLED',
+  'EMPTY_FILE',
   'LOG_RANGE',
   'LOG_CAPPED',
   'LEASE_LOST',

@@ -60,6 +60,8 @@ export class KeystoreService {
     const problem = keystoreNameProblem(name);
     if (problem) throw invalidParam(problem);
     const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (data.length === 0)
+      throw new AppError('EMPTY_FILE', `${name} is empty: a file must have at least one byte`);
     if (data.length > this.maxBytes)
       throw new AppError(
         'PAYLOAD_TOO_LARGE',

@@ -75,6 +75,11 @@ export const ERROR_TABLE: Record<AppErrorCode, WireError> = {
     errorCode: 'CB.00060200',
     meaning: 'The job is disabled and refuses new runs',
   },
+  EMPTY_FILE: {
+    status: 400,
+    errorCode: 'CB.00060212',
+    meaning: 'The uploaded file is empty',
+  },
   LOG_RANGE: {
     status: 416,
     errorCode: 'CB.00060416',

@@ -21,6 +21,8 @@ export function parseForm(headers: IncomingHttpHeaders, body: Buffer): Promise<U
     });
     parser.on('file', (name, stream, info) => {
       const chunks: Buffer[] = [];
+      // A form cut short errs on the file's stream too: unheard, that error would end the process.
+      stream.on('error', (e: Error) => reject(e));
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         if (name !== 'file') return fail(`the form's file goes in field "file", not "${name}"`);

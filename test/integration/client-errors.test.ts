@@ -52,3 +52,24 @@ it('answers 400 in the CodeArts body for bytes that are not HTTP', async () => {
     error_msg: 'the request is not valid HTTP',
   });
 });
+
+it('answers a form cut short with 400, signed in or not, and goes on serving', async () => {
+  // The form's file part never ends (no closing boundary): the parser errs on the file's stream.
+  const form = '--zzz\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nabc';
+  const post = (token: string) =>
+    raw(
+      `POST /v2/keystore/upload HTTP/1.1\r\nhost: k\r\nconnection: close\r\n${token}` +
+        `content-type: multipart/form-data; boundary=zzz\r\ncontent-length: ${form.length}\r\n\r\n${form}`,
+    );
+  const anonymous = await post('');
+  expect(anonymous.status).toBe(401);
+  const token = await kiln.token();
+  const signedIn = await post(`x-auth-token: ${token}\r\n`);
+  expect(signedIn.status).toBe(400);
+  expect(JSON.parse(signedIn.body)).toEqual({
+    error_code: 'CB.00060200',
+    error_msg: 'the form could not be read: Unexpected end of form',
+  });
+  const health = await raw('GET /healthz HTTP/1.1\r\nhost: k\r\nconnection: close\r\n\r\n');
+  expect(health.status).toBe(200);
+});

@@ -247,6 +247,16 @@ onEveryStore((store) => {
       });
       expect(big.statusCode).toBe(413);
       expect(big.json().error_msg).toBe('a file may have at most 1048576 bytes; big.bin has 1048577');
+      const empty = await kiln.call(bob, {
+        method: 'POST',
+        url: '/v2/keystore/upload',
+        ...formBody({ privacy: 'private' }, { name: 'empty.jks', data: '' }),
+      });
+      expect(empty.json()).toEqual({
+        error_code: 'CB.00060212',
+        error_msg: 'empty.jks is empty: a file must have at least one byte',
+      });
+      expect(empty.statusCode).toBe(400);
       const cases: [Parameters<typeof formBody>, number, RegExp][] = [
         [[{ privacy: 'private' }], 400, /the form has no file/],
         [[{ privacy: 'secret' }, { name: 'a.txt', data: 'x' }], 400, /privacy must be "public".*"private"/],
