@@ -346,7 +346,9 @@ export class MirrorCache {
       return answer;
     }
     const resolved = answer;
-    if (!fresh) {
+    // A commit the mirror already had is answered without a fetch (mirror.sh): its branches and
+    // tags are as old as before, so only a branch's or a tag's answer dates the mirror.
+    if (!fresh && wanted.kind !== 'commit') {
       entry.fetchedAt = startedAt;
       entry.resolved = new Map();
     }

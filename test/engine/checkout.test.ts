@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git.ts';
-import { shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
+import { newYamlJob, shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
 
 /**
  * What a build checks out (the job's branch, the codeBranch parameter, a tag, a commit) and what
@@ -144,6 +144,41 @@ it('builds a commit (scm.build_commit_id) that is not the head of the branch', a
   expect(r2.state, await ek.log(id, 2)).toBe('SUCCESS');
   expect(shown(await ek.log(id, 2))).toMatchObject({ HEAD: c.three, CONTENT: 'three' });
   expect(r2).toMatchObject({ commit_id: c.three, build_type: 'commit' });
+});
+
+it('a commit the mirror has does not make its branches and tags count as fetched', async () => {
+  const other = new TestRepo();
+  const first = other.commit('first', { 'o.txt': 'first\n' });
+  // The runner's mirror of `other` is made by a build, then the repository moves on.
+  const warm = await job('main', other.url);
+  await ek.run(warm);
+  expect((await ek.waitFinished(warm, 1)).state, await ek.log(warm, 1)).toBe('SUCCESS');
+  const second = other.commit('second', { 'o.txt': 'second\n' });
+  other.tag('v2');
+  const yaml = new TestRepo();
+  yaml.commit('three checkouts', {
+    '.cloudbuild/build.yml': `version: 2.0
+steps:
+  BUILD:
+    - checkout:
+        inputs: {url: ${other.url}, commit: ${first}, path: a}
+    - checkout:
+        inputs: {url: ${other.url}, tag: v2, path: b}
+    - checkout:
+        inputs: {url: ${other.url}, branch: main, path: c}
+    - sh:
+        inputs:
+          command: echo "B=$(git -C b rev-parse HEAD) C=$(git -C c rev-parse HEAD)"
+`,
+  });
+  const id = await newYamlJob(ek, yaml.url);
+  await ek.run(id);
+  const r = await ek.waitFinished(id, 1, 30_000);
+  const log = await ek.log(id, 1);
+  // The first checkout needed no fetch (the mirror had the commit); the tag and the branch, new
+  // since the mirror's last fetch, still need one.
+  expect(r.state, log).toBe('SUCCESS');
+  expect(log).toContain(`B=${second} C=${second}`);
 });
 
 it('a commit that does not exist ends FAILURE within seconds with a log line naming it', async () => {
