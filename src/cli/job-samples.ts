@@ -103,9 +103,11 @@ steps: []
 #   steps:
 #     BUILD:
 #       - sh:
-#           command: make test
+#           inputs:
+#             command: make test
 #       - upload_artifact:
-#           path: "build/*.tar.gz"
+#           inputs:
+#             path: "build/*.tar.gz"
 ${TAIL}`,
 } as const;
 

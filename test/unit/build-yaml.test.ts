@@ -3,6 +3,7 @@ import { BuildYamlError, parseBuildYaml } from '../../src/domain/build-yaml.ts';
 import { evaluateCondition } from '../../src/domain/condition.ts';
 import { planYamlBuild } from '../../src/domain/yaml-plan.ts';
 import { resourceProblem } from '../../src/domain/resource-match.ts';
+import { JOB_SAMPLES } from '../../src/cli/job-samples.ts';
 
 const P = '.cloudbuild/build.yml';
 
@@ -216,5 +217,25 @@ describe('env.resource against the runner', () => {
     [{ type: 'vm' }, 'env.resource.type "vm" is not docker or custom'],
   ])('%j: %s', (resource, problem) => {
     expect(resourceProblem(resource, runner)).toBe(problem);
+  });
+});
+
+describe("the build.yml in `kiln jobs init --template yaml`'s comments", () => {
+  it('is a file Kiln reads as it is', () => {
+    const sample = JOB_SAMPLES.yaml;
+    const start = sample.indexOf('#   version: 2.0');
+    const lines = sample.slice(start).split('\n');
+    const yaml = lines
+      .slice(
+        0,
+        lines.findIndex((l) => !l.startsWith('#   ')),
+      )
+      .map((l) => l.slice(4))
+      .join('\n');
+    const file = parseBuildYaml(yaml, P);
+    expect(file.actions.map((a) => [a.keyword, a.inputs])).toEqual([
+      ['sh', { command: 'make test' }],
+      ['upload_artifact', { path: 'build/*.tar.gz' }],
+    ]);
   });
 });
