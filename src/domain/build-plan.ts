@@ -117,7 +117,8 @@ export function planBuild(spec: JobSpec, req: RunRequest, context?: BuildContext
   }
   if (issues.length > 0) return issues;
 
-  const buildType: BuildType = req.tag !== undefined ? 'tag' : req.commit !== undefined ? 'commit' : 'branch';
+  // Given both, the commit wins, as CodeArts' checkout action says of its `tag` and `commit`.
+  const buildType: BuildType = req.commit !== undefined ? 'commit' : req.tag !== undefined ? 'tag' : 'branch';
   const codeBranch = buildType === 'tag' ? (req.tag as string) : branch;
   return {
     plan: {

@@ -138,11 +138,17 @@ it('builds a commit (scm.build_commit_id) that is not the head of the branch', a
   });
   expect(await ek.recordInfo(id, 1)).toMatchObject({ commit: c.one, build_type: 'commit' });
 
+  // Given a tag too, the commit wins (as the checkout action's rule).
+  await ek.run(id, { scm: { build_tag: 'v1.0', build_commit_id: c.three } });
+  const both = await ek.waitFinished(id, 2);
+  expect(shown(await ek.log(id, 2))).toMatchObject({ HEAD: c.three, CONTENT: 'three' });
+  expect(both).toMatchObject({ commit_id: c.three, build_type: 'commit' });
+
   // A commit only another branch has works too.
   await ek.run(id, { scm: { build_commit_id: c.three } });
-  const r2 = await ek.waitFinished(id, 2);
-  expect(r2.state, await ek.log(id, 2)).toBe('SUCCESS');
-  expect(shown(await ek.log(id, 2))).toMatchObject({ HEAD: c.three, CONTENT: 'three' });
+  const r2 = await ek.waitFinished(id, 3);
+  expect(r2.state, await ek.log(id, 3)).toBe('SUCCESS');
+  expect(shown(await ek.log(id, 3))).toMatchObject({ HEAD: c.three, CONTENT: 'three' });
   expect(r2).toMatchObject({ commit_id: c.three, build_type: 'commit' });
 });
 
