@@ -284,7 +284,14 @@ export async function executeBuild(
     };
     // Only a step whose image names tools waits for the runner to have found its own (at start).
     const tools = steps.some(needsTools) ? await options.tools : {};
-    const work = steps.map((step) => stepWork(step, plan.scm?.url, options.runnerName, tools));
+    const job = plan.scm && {
+      url: plan.scm.url,
+      ref: branch,
+      commit: commitId,
+      lfs: plan.scm.lfs === true,
+      submodules: plan.scm.submodules === true,
+    };
+    const work = steps.map((step) => stepWork(step, job, options.runnerName, tools));
     const stepScripts = writeStepScripts(dirs.ctl, work, owner);
     const transfers: TransferContext = {
       peer,

@@ -69,9 +69,19 @@ export function needsTools(step: StepSpec): boolean {
   return parseImage(step.image).kind === 'tools';
 }
 
+/** What the build checked out of the job's repository into the workspace, before its first step. */
+export interface JobCheckout {
+  url: string;
+  /** The branch or tag built (the branch of a commit build). */
+  ref: string;
+  commit: string;
+  lfs: boolean;
+  submodules: boolean;
+}
+
 export function stepWork(
   step: StepSpec,
-  jobRepository: string | undefined,
+  job: JobCheckout | undefined,
   runner: string,
   tools: RunnerTools = {},
 ): StepWork {
@@ -84,7 +94,7 @@ export function stepWork(
     };
   if (kind.run === 'unavailable')
     return { ok: false, message: `step "${step.name}" (${keyword}): ${kind.unavailable}` };
-  if (kind.run === 'checkout') return checkoutWork(step, jobRepository);
+  if (kind.run === 'checkout') return checkoutWork(step, job);
   if (kind.run === 'upload') return uploadWork(step);
   if (kind.run === 'download') {
     const url = input(step, 'url');
@@ -167,18 +177,23 @@ const input = (step: StepSpec, name: string): string => {
 
 /**
  * A `checkout` action (spec §3.3): the job's repository is checked out before the first step, so
- * an action naming it (or no URL) without a path only reports that. Another repository, or a path,
+ * an action naming it (or no URL) without a path only reports that, and fails when it asks for
+ * another commit, tag or branch, or for LFS files or submodules the job does not fetch (rather than
+ * build something else than asked without a word). Another repository, or a path,
  * is checked out through the runner's mirror like the job's: `commit` over `tag` over `branch`
  * (none: the default branch), `submodule` and `lfs` as asked. `depth` is not needed: the clone
  * borrows the mirror's history, which costs nothing.
  */
-function checkoutWork(step: StepSpec, jobRepository: string | undefined): StepWork {
-  const url = input(step, 'url') || jobRepository || '';
+function checkoutWork(step: StepSpec, job: JobCheckout | undefined): StepWork {
+  const url = input(step, 'url') || job?.url || '';
   const dir = input(step, 'path');
   const fail = (why: string): StepWork => ({ ok: false, message: `step "${step.name}": ${why}` });
   if (url === '') return fail('the job has no repository; give the checkout a url');
-  if (url === jobRepository && dir === '')
+  if (job && url === job.url && dir === '') {
+    const unlike = unlikeJobCheckout(step, job);
+    if (unlike) return fail(unlike);
     return { ok: true, message: `step "${step.name}": the job's repository is checked out in the workspace` };
+  }
   if (dir === '')
     return fail(
       `a checkout of ${maskUrlCredentials(url)} needs a path: the workspace holds the job's repository`,
@@ -205,6 +220,27 @@ function checkoutWork(step: StepSpec, jobRepository: string | undefined): StepWo
       submodules: input(step, 'submodule') === 'true',
     },
   };
+}
+
+/**
+ * How a checkout of the job's repository into the workspace asks for other than the build checked
+ * out (commit over tag over branch, as the action reads them), or undefined when it does not.
+ */
+function unlikeJobCheckout(step: StepSpec, job: JobCheckout): string | undefined {
+  const commit = input(step, 'commit').toLowerCase();
+  const tag = input(step, 'tag');
+  const branch = input(step, 'branch');
+  const held = `the workspace holds the job's repository at ${job.commit.slice(0, 12)} (${job.ref})`;
+  const elsewhere = 'build the job with it (RunJob scm), or check it out into a path';
+  if (commit !== '' && !job.commit.startsWith(commit)) return `commit ${commit}: ${held}; ${elsewhere}`;
+  if (commit === '' && tag !== '' && tag !== job.ref) return `tag ${tag}: ${held}; ${elsewhere}`;
+  if (commit === '' && tag === '' && branch !== '' && branch !== job.ref)
+    return `branch ${branch}: ${held}; ${elsewhere}`;
+  if (input(step, 'lfs') === 'true' && !job.lfs)
+    return 'asks for Git LFS files, which the job does not fetch: turn on its scms[0].enable_git_lfs';
+  if (input(step, 'submodule') === 'true' && !job.submodules)
+    return 'asks for submodules, which the job does not check out: set its auto_update_sub_module to "true"';
+  return undefined;
 }
 
 /** An upload_artifact step: its glob, and the version and name checked before any file is read. */

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import type { StepSpec } from '../../src/domain/job-config.ts';
+import { stepWork, type JobCheckout } from '../../src/runner/step-work.ts';
+
+/** What a build.yml `checkout` action of the job's own repository (no path) does. */
+
+const JOB: JobCheckout = {
+  url: 'https://git.example.com/team/app.git',
+  ref: 'main',
+  commit: 'c0ffee1234567890c0ffee1234567890c0ffee12',
+  lfs: false,
+  submodules: false,
+};
+
+const checkout = (inputs: Record<string, unknown>): StepSpec => ({
+  name: 'code',
+  moduleId: 'checkout',
+  action: 'checkout',
+  enabled: true,
+  command: '',
+  inputs,
+});
+
+const work = (inputs: Record<string, unknown>, job: JobCheckout = JOB) =>
+  stepWork(checkout(inputs), job, 'r1');
+
+describe("a checkout of the job's repository into the workspace", () => {
+  it('reports what the build checked out when it asks for the same, or for nothing in particular', () => {
+    const same = { ok: true, message: `step "code": the job's repository is checked out in the workspace` };
+    expect(work({})).toEqual(same);
+    expect(work({ url: JOB.url, branch: 'main' })).toEqual(same);
+    expect(work({ commit: 'C0FFEE12' })).toEqual(same);
+    // The commit wins over a tag and a branch, as the action reads them.
+    expect(work({ commit: JOB.commit, tag: 'v9', branch: 'other' })).toEqual(same);
+    expect(work({ tag: 'v1.0' }, { ...JOB, ref: 'v1.0' })).toEqual(same);
+    expect(work({ lfs: 'true', submodule: 'true' }, { ...JOB, lfs: true, submodules: true })).toEqual(same);
+  });
+
+  it('fails, saying why, when it asks for another commit, tag or branch', () => {
+    expect(work({ commit: 'deadbeef' })).toEqual({
+      ok: false,
+      message:
+        'step "code": commit deadbeef: the workspace holds the job\'s repository at c0ffee123456 (main); build the job with it (RunJob scm), or check it out into a path',
+    });
+    expect(work({ tag: 'v2' })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^step "code": tag v2: /),
+    });
+    expect(work({ branch: 'dev' })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^step "code": branch dev: /),
+    });
+  });
+
+  it('fails when it asks for LFS files or submodules the job does not fetch, naming the setting', () => {
+    expect(work({ lfs: 'true' })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('enable_git_lfs'),
+    });
+    expect(work({ submodule: 'true' })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('auto_update_sub_module'),
+    });
+  });
+});
