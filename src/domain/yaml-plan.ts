@@ -2,6 +2,7 @@ import { ACTIONS } from './actions.ts';
 import { BuildYamlError, type BuildYaml, type YamlResource } from './build-yaml.ts';
 import { evaluateCondition } from './condition.ts';
 import type { StepSpec } from './job-config.ts';
+import { referenceResolver, resolveDeep } from './parameter-refs.ts';
 
 /**
  * Turns a parsed build.yml into the steps a build runs and the parameters it sees. Precedence
@@ -32,8 +33,7 @@ export function planYamlBuild(
   for (const p of file.params) parameters.set(p.name, p.value);
   for (const p of given) parameters.set(p.name, p.value);
   for (const [name, value] of Object.entries(predefined)) parameters.set(name, value);
-  const resolve = (text: string) =>
-    text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => parameters.get(name) ?? whole);
+  const resolve = referenceResolver(parameters);
 
   let resource = file.env;
   for (const [i, entry] of file.envs.entries()) {
@@ -67,12 +67,4 @@ export function planYamlBuild(
     };
   });
   return { steps, parameters, resource };
-}
-
-function resolveDeep(value: unknown, resolve: (text: string) => string): unknown {
-  if (typeof value === 'string') return resolve(value);
-  if (Array.isArray(value)) return value.map((v) => resolveDeep(v, resolve));
-  if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveDeep(v, resolve)]));
-  return value;
 }

@@ -26,6 +26,9 @@ import {
 } from './artifact-transfer.ts';
 import { buildYamlSteps } from './yaml-steps.ts';
 import { predefinedParameters } from '../domain/predefined-parameters.ts';
+import { resolveStepInputs } from '../domain/parameter-refs.ts';
+import type { StepSpec } from '../domain/step-spec.ts';
+import type { BuildParameter } from '../domain/build.ts';
 
 /** A sandbox started for the next build of a slot, with the build's directories. */
 export interface ReadySandbox {
@@ -225,7 +228,7 @@ export async function executeBuild(
           { name: options.runnerName, arch: process.arch, pool: options.runnerPool },
           plan.yaml.inherited,
         )
-      : { steps: plan.steps, parameters: new Map(plan.parameters.map((p) => [p.name, p.value])) };
+      : graphicalSteps(plan.steps, plan.parameters, predefined);
     if ('elsewhere' in defined) {
       // Still Starting (nothing reported): another runner may take the build from the start.
       const { needs, reason: why } = defined.elsewhere;
@@ -460,3 +463,17 @@ async function transfer(
  */
 const STEP_SHELL =
   'exec 2>&1; if [ -n "$1" ] && ! command -v "$1" >/dev/null 2>&1; then printf "%s\\n" "$2"; exit 127; fi; set -e; . "$0"';
+
+/**
+ * A graphical job's steps, `${name}` in their inputs resolved as a build.yml's are (the predefined
+ * parameters over the build's), and the build's parameters.
+ */
+function graphicalSteps(
+  steps: readonly StepSpec[],
+  parameters: readonly BuildParameter[],
+  predefined: Readonly<Record<string, string>>,
+): { steps: StepSpec[]; parameters: Map<string, string> } {
+  const given = new Map(parameters.map((p) => [p.name, p.value]));
+  const refs = new Map([...given, ...Object.entries(predefined)]);
+  return { steps: resolveStepInputs(steps, refs), parameters: given };
+}

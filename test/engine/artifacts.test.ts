@@ -146,6 +146,30 @@ describe.each(MODES)('artifacts, %s', (_label, mode, enabled) => {
     },
   );
 
+  it.skipIf(!enabled || mode !== MODES[0]![1])(
+    "a graphical upload step's name and version take ${parameters}, the predefined ones too",
+    async () => {
+      const job = await ek.newJob({
+        scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
+        parameters: [param('OUTNAME', 'renamed.txt')],
+        steps: [
+          {
+            module_id: UPLOAD,
+            name: 'keep',
+            properties: { file: 'README.md', name: '${OUTNAME}', buildVersion: '9.9.${INCREASENUM}' },
+          },
+        ],
+      });
+      await ek.run(job);
+      const r = await ek.waitFinished(job, 1, 30_000);
+      expect(r.state, await ek.log(job, 1)).toBe('SUCCESS');
+      const kept = (await ek.get(`/v1/kiln/jobs/${job}/1/artifacts`)).json().result.artifacts;
+      expect(kept.map((a: Record<string, unknown>) => [a.name, a.version])).toEqual([
+        ['renamed.txt', '9.9.1'],
+      ]);
+    },
+  );
+
   it.skipIf(!enabled)("ShowOutputInfo names the build's packages with the reference's fields", async () => {
     const res = await ek.get(`/v3/jobs/${producer}/1/output-info`);
     expect(res.statusCode, res.body).toBe(200);

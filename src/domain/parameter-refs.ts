@@ -1,0 +1,34 @@
+import type { StepSpec } from './step-spec.ts';
+
+/**
+ * `${name}` references (spec §4.1): replaced by the parameter's value in step names, images and
+ * inputs; a name that is no parameter stays as written. Commands are left to the shell, which has
+ * every parameter in its environment (so `${HOME}` in a command keeps working).
+ */
+export function referenceResolver(parameters: ReadonlyMap<string, string>): (text: string) => string {
+  return (text) =>
+    text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => parameters.get(name) ?? whole);
+}
+
+/** `value` with every string in it (at any depth) resolved. */
+export function resolveDeep(value: unknown, resolve: (text: string) => string): unknown {
+  if (typeof value === 'string') return resolve(value);
+  if (Array.isArray(value)) return value.map((v) => resolveDeep(v, resolve));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveDeep(v, resolve)]));
+  return value;
+}
+
+/**
+ * A graphical job's steps with the references in their inputs resolved. Names stay as the job
+ * says (the record's stages carry them from the start); commands go to the shell as they are.
+ */
+export function resolveStepInputs(
+  steps: readonly StepSpec[],
+  parameters: ReadonlyMap<string, string>,
+): StepSpec[] {
+  const resolve = referenceResolver(parameters);
+  return steps.map((step) =>
+    step.inputs ? { ...step, inputs: resolveDeep(step.inputs, resolve) as Record<string, unknown> } : step,
+  );
+}
