@@ -138,12 +138,12 @@ export class FlowService {
   private async childEnded(recordId: string, state: string): Promise<void> {
     const parentId = await this.storage.flows.parentOf(recordId);
     if (!parentId) return;
-    const child = await this.storage.builds.findByRecordId(recordId);
-    if (child)
-      await this.storage.logs.appendAtEnd(
-        parentId,
-        serverLine(`build #${child.number} (${child.dailyBuildNumber}) ended ${state}`),
-      );
+    // A job that never started was ended by advance(), which wrote its line (before the flow's last).
+    const started = (await this.storage.flows.progress(parentId))?.some(
+      (j) => j.childId === recordId && j.started,
+    );
+    const child = started ? await this.storage.builds.findByRecordId(recordId) : undefined;
+    if (child) await this.storage.logs.appendAtEnd(parentId, endedLine(child, state));
     await this.advance(parentId);
   }
 
@@ -231,8 +231,11 @@ export class FlowService {
           buildTime: 0,
           costTime: 0,
         });
-        if (ok) await tx.logs.appendAtEnd(recordId, serverLine(`not run: ${reason}`));
-        return ok;
+        if (!ok) return false;
+        await tx.logs.appendAtEnd(recordId, serverLine(`not run: ${reason}`));
+        const child = await tx.builds.findByRecordId(recordId);
+        if (child) await tx.logs.appendAtEnd(parentId, endedLine(child, `ABORTED (not run: ${reason})`));
+        return true;
       });
       if (skipped) this.events.finished(recordId, 'ABORTED');
     }
@@ -271,4 +274,9 @@ export class FlowService {
       }
     }
   }
+}
+
+/** The flow's log line for one of its jobs' builds. */
+function endedLine(child: Build, outcome: string): Uint8Array {
+  return serverLine(`build #${child.number} (${child.dailyBuildNumber}) ended ${outcome}`);
 }

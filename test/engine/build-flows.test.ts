@@ -176,6 +176,15 @@ describe.each(MODES)('BuildFlows, %s', (_label, mode, enabled) => {
       expect(await ek.log(jobId, Number(g.vertices[3]!.build_no))).toContain(
         'not run: it depends on after, which ended ABORTED',
       );
+      // The flow's log has a line for each job's end, and ends with its outcome.
+      const ends = (log: string) => log.split('\n').filter((l) => / ended /.test(l));
+      const flowLog = await waitUntil('a line for every job', async () => {
+        const log = await ek.log(jobId, 1);
+        return ends(log).length >= 5 ? log : undefined;
+      });
+      expect(ends(flowLog)).toHaveLength(5);
+      expect(ends(flowLog).filter((l) => l.includes('ABORTED (not run: it depends on'))).toHaveLength(2);
+      expect(flowLog.trimEnd().split('\n').at(-1)).toBe('[kiln] BuildFlow finished: FAILURE');
     },
     120_000,
   );
