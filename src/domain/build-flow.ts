@@ -237,7 +237,7 @@ export interface FlowStep {
  * The next step of a flow, given its children in file order. A child whose dependencies all
  * succeeded is queued (eager: all such at once; lazy: the first, once nothing else of the flow is
  * queued or running); one with a dependency that ended otherwise is skipped, and so, in the same
- * step, are its own dependants. A flow being stopped queues nothing more and skips what waits.
+ * step, are its own dependants; a lazy flow skips every job still waiting once one did not succeed. A flow being stopped queues nothing more and skips what waits.
  * The flow succeeds when every child did; it is ABORTED when stopped, else FAILURE.
  */
 export function flowStep(
@@ -248,6 +248,9 @@ export function flowStep(
   const state = new Map(children.map((c) => [c.name, c.state]));
   const skip: FlowStep['skip'] = [];
   const waiting = (c: FlowChild) => !c.started && state.get(c.name) === '';
+  // Lazy starts a job only after those before it succeeded (spec §5.1): one that did not ends it.
+  const halted =
+    strategy === 'lazy' ? children.find((c) => c.state !== '' && c.state !== 'SUCCESS') : undefined;
   for (let changed = true; changed;) {
     changed = false;
     for (const c of children) {
@@ -257,7 +260,9 @@ export function flowStep(
         ? 'the flow was stopped before this job started'
         : c.cancelled
           ? 'it was stopped before it started'
-          : failed && `it depends on ${failed}, which ended ${state.get(failed)}`;
+          : failed
+            ? `it depends on ${failed}, which ended ${state.get(failed)}`
+            : halted && `the flow is lazy and ${halted.name} ended ${halted.state}`;
       if (reason) {
         skip.push({ recordId: c.recordId, reason });
         state.set(c.name, 'ABORTED');

@@ -161,6 +161,19 @@ describe('moving a flow on', () => {
     expect(flowStep([child('a', [], 'SUCCESS'), child('b', [])], 'lazy', false).start).toEqual(['r-b']);
   });
 
+  it('lazy: a job that did not succeed ends the flow; what waits does not start', () => {
+    expect(flowStep([child('a', [], 'FAILURE'), child('b', []), child('c', ['b'])], 'lazy', false)).toEqual({
+      start: [],
+      skip: [
+        { recordId: 'r-b', reason: 'the flow is lazy and a ended FAILURE' },
+        { recordId: 'r-c', reason: 'it depends on b, which ended ABORTED' },
+      ],
+      done: 'FAILURE',
+    });
+    // Eager goes on with what does not depend on it.
+    expect(flowStep([child('a', [], 'FAILURE'), child('b', [])], 'eager', false).start).toEqual(['r-b']);
+  });
+
   it("skips a failed job's dependants and theirs, and ends the flow FAILURE once all ended", () => {
     const step = flowStep(
       [child('a', [], 'FAILURE'), child('b', ['a']), child('c', ['b']), child('d', [], 'SUCCESS')],
