@@ -162,8 +162,18 @@ export class DispatchService {
   async started(runnerId: string, recordId: string, checkout: CheckoutInfo): Promise<void> {
     const run = await this.held(runnerId, recordId);
     const { flow } = checkout;
+    // The parameters only the build.yml gave join the build's own (never over them).
+    const own = new Set(run.build.parameters.map((p) => p.name));
+    const added = (checkout.fileParameters ?? []).filter((p) => !own.has(p.name));
+    const parameters =
+      added.length > 0
+        ? [...run.build.parameters, ...added.map((p) => ({ ...p, sensitive: false }))]
+        : undefined;
     const marked = await this.storage.transaction(async (tx) => {
-      if (!(await tx.builds.markRunning(recordId, runnerId, checkout))) return undefined;
+      if (
+        !(await tx.builds.markRunning(recordId, runnerId, { ...checkout, ...(parameters && { parameters }) }))
+      )
+        return undefined;
       // A code-based build's steps and file; a resent report finds them stored already.
       if (checkout.stages && (await tx.steps.list(recordId)).length === 0)
         await tx.steps.insertMany(recordId, checkout.stages.map(newStep));

@@ -87,6 +87,11 @@ export interface CheckoutInfo {
   stages?: { name: string; moduleId: string }[];
   script?: { path: string; text: string };
   /**
+   * A code-based build's parameters that only its build.yml gives (its `params`, and what a
+   * BuildFlow passed down), with the values the build saw: its record lists them with its own.
+   */
+  fileParameters?: { name: string; value: string }[];
+  /**
    * The build.yml is a BuildFlow: the jobs to run as builds of their own (each job's `params` are
    * its inputs over the flow file's). The server makes them; the runner's part of this build ends.
    */

@@ -258,11 +258,19 @@ export async function executeBuild(
       handedBack = true;
       return undefined;
     }
+    // What only the build.yml gave (the build's own and the predefined parameters are known).
+    const fileParameters =
+      plan.yaml && 'parameters' in defined
+        ? [...defined.parameters]
+            .filter(([name]) => !(name in predefined) && !plan.parameters.some((p) => p.name === name))
+            .map(([name, value]) => ({ name, value }))
+        : [];
     reported = peer.started(lease.recordId, {
       ...checkout,
       ...(plan.yaml && {
         stages: (defined.steps ?? []).map((s) => ({ name: s.name, moduleId: s.moduleId })),
         ...('script' in defined && { script: defined.script }),
+        ...(fileParameters.length > 0 && { fileParameters }),
       }),
     });
     reported.catch(() => {}); // awaited before the next report that must follow it

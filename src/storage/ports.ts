@@ -2,7 +2,15 @@ import type { JobListQuery } from '../domain/job-list.ts';
 import type { BackoffPolicy } from '../domain/login-throttle.ts';
 import type { Artifact, BuildWithArtifacts, ByteRange } from '../domain/artifact.ts';
 import type { FlowStrategy } from '../domain/build-flow.ts';
-import type { Build, BuildScript, BuildState, BuildStep, StepStatus, TestCounts } from '../domain/build.ts';
+import type {
+  Build,
+  BuildParameter,
+  BuildScript,
+  BuildState,
+  BuildStep,
+  StepStatus,
+  TestCounts,
+} from '../domain/build.ts';
 import type { Coverage, TestCase, TestStatus } from '../domain/test-report.ts';
 import type { Domain, IamProject, Membership, Project, TokenScope, User } from '../domain/identity.ts';
 import type { RunnerPlace } from '../domain/resource-match.ts';
@@ -521,6 +529,8 @@ export interface CheckoutResult {
   commitAuthor?: string;
   /** Replaces the build's branch when it had none (the remote's default branch was built). */
   branch: string;
+  /** Replaces the build's parameters (a code-based build's, with those its build.yml gave). */
+  parameters?: BuildParameter[];
 }
 
 /** How a build ended. */

@@ -16,6 +16,8 @@ params:
     value: from-file
   - name: TARGET
     value: file-target
+  - name: FILE_ONLY
+    value: only-the-file
 steps:
   PRE_BUILD:
     - checkout:
@@ -147,7 +149,15 @@ steps:
         ['may fail', 'error'],
         ['last', 'success'],
       ]);
+      // The record's parameters: the build's own, and what only the file gave.
+      expect(d.parameters).toEqual({ GREETING: 'from-job', TARGET: 'from-run', FILE_ONLY: 'only-the-file' });
       const recordId = (await ek.recordInfo(job, 1)).id;
+      const info = (await ek.get(`/v1/record/${recordId}/info`)).json().result;
+      expect(info.parameters.map((p: { name: string; value: string }) => [p.name, p.value])).toEqual([
+        ['GREETING', 'from-job'],
+        ['TARGET', 'from-run'],
+        ['FILE_ONLY', 'only-the-file'],
+      ]);
       const script = await ek.kiln.storage.scripts.find(recordId);
       expect(script).toEqual({ configType: 'YAML', path: '.cloudbuild/build.yml', script: BUILD_YML });
       // One stage's log: the step's own output only.

@@ -61,6 +61,12 @@ const StartedBody = Type.Object({
   script: Type.Optional(
     Type.Object({ path: Type.String({ maxLength: 1024 }), text: Type.String({ maxLength: 262_144 }) }),
   ),
+  fileParameters: Type.Optional(
+    Type.Array(
+      Type.Object({ name: Type.String({ maxLength: 128 }), value: Type.String({ maxLength: 65_536 }) }),
+      { maxItems: 200 },
+    ),
+  ),
   flow: Type.Optional(
     Type.Object({
       strategy: Type.Enum(['eager', 'lazy']),

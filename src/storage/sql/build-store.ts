@@ -599,6 +599,7 @@ export class SqlBuildStore implements BuildStore {
         commit_time: c.commitTime,
         commit_message: c.commitMessage,
         commit_author: c.commitAuthor ?? '',
+        ...(c.parameters && { parameters: JSON.stringify(c.parameters) }),
         ...(c.branch && {
           code_branch: sql<string>`case when code_branch = '' then ${c.branch} else code_branch end`,
         }),
