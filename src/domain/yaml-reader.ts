@@ -1,4 +1,14 @@
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
+import {
+  isMap,
+  isScalar,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type visitor as visitorFn,
+  type Node,
+  type YAMLMap,
+} from 'yaml';
 
 /** A build file that cannot be run; the message starts with `path:line:column:`. */
 export class BuildYamlError extends Error {
@@ -48,8 +58,11 @@ export function yamlReader(text: string, path: string): YamlReader {
         'a TAB character indents this line; YAML indents with spaces only (some CodeArts examples use TABs)',
       );
     if (error.code === 'DUPLICATE_KEY') fail(at, `${firstLine(error.message)}: each key may appear once`);
+    if (error.code === 'MULTIPLE_DOCS')
+      fail(at, 'a build file is one YAML document; this "---" line starts a second one');
     fail(at, firstLine(error.message));
   }
+  resolveAliases(doc, fail);
   const root = doc.contents;
   if (!isMap(root))
     return fail(root?.range?.[0], 'expected a map of keys (version, params, env, steps, ...)');
@@ -94,4 +107,34 @@ function checkFullWidthColon(text: string, path: string): void {
         `${path}:${i + 1}:${(m[1] as string).length + 1}: a full-width colon (：) where YAML needs ":" followed by a space`,
       );
   });
+}
+
+/** Aliases beyond these fail the file: each copies its anchor, and copies can nest or double. */
+const MAX_ALIASES = 100;
+const MAX_COPIED_NODES = 10_000;
+
+/**
+ * Replaces each alias (`*common`) by a copy of its anchored node (`&common`), so that the readers
+ * see the nodes a YAML reader would; within bounds, against a file that multiplies itself.
+ */
+function resolveAliases(doc: Document, fail: (offset: number | undefined, message: string) => never): void {
+  let aliases = 0;
+  let copied = 0;
+  const visitor: visitorFn = {
+    Alias(_key, alias) {
+      const at = alias.range?.[0];
+      if (++aliases > MAX_ALIASES) fail(at, `more than ${MAX_ALIASES} aliases (*name)`);
+      const target = alias.resolve(doc);
+      if (!target) return fail(at, `no anchor &${alias.source} before this alias`);
+      visit(target, () => {
+        if (++copied > MAX_COPIED_NODES)
+          fail(at, `the aliases (*name) copy more than ${MAX_COPIED_NODES} values`);
+      });
+      // The copy's own aliases are resolved too (visit does not enter a node it was given back).
+      const copy = target.clone() as Node;
+      visit(copy, visitor);
+      return copy;
+    },
+  };
+  visit(doc, visitor);
 }

@@ -71,6 +71,14 @@ describe('build.yml', () => {
     expect(file.actions[2]?.line).toBe(24);
   });
 
+  it('reads anchors and aliases as YAML does', () => {
+    const file = parseBuildYaml(
+      'version: 2.0\nsteps:\n  BUILD:\n    - sh: &common\n        inputs: {command: make}\n    - sh: *common\n',
+      P,
+    );
+    expect(file.actions.map((a) => a.inputs)).toEqual([{ command: 'make' }, { command: 'make' }]);
+  });
+
   it('runs PRE_BUILD before BUILD whatever order the file gives them', () => {
     const file = parseBuildYaml(
       'version: "2.0"\nsteps:\n  BUILD:\n    - sh: {inputs: {command: b}}\n  PRE_BUILD:\n    - sh: {inputs: {command: a}}\n',
@@ -127,6 +135,16 @@ describe('build.yml', () => {
       'env and envs',
       'version: 2.0\nenv:\n  resource: {arch: X86}\nenvs:\n  - condition: a == 1\n    resource: {arch: ARM}\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n',
       /:4:1: give either env or envs/,
+    ],
+    [
+      'a second document',
+      'version: 2.0\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n---\nversion: 2.0\n',
+      /:5:1: a build file is one YAML document; this "---" line starts a second one/,
+    ],
+    [
+      'aliases that multiply',
+      `version: 2.0\nx: &a [1, 1]\n${Array.from({ length: 16 }, (_, i) => `x${i}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`).join('\n')}\n`,
+      /:\d+:\d+: the aliases \(\*name\) copy more than 10000 values/,
     ],
     [
       'a bad params name',
