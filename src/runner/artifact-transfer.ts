@@ -25,6 +25,8 @@ export interface TransferContext {
   recordId: string;
   /** The workspace on the runner's side. */
   workspace: string;
+  /** The workspace as the build sees it (`${WORKSPACE}`). */
+  buildWorkspace: string;
   /** The build's user, who owns what a download writes (absent when the runner's user is the build's). */
   owner: { uid: number; gid: number } | undefined;
   signal: AbortSignal;
@@ -43,7 +45,11 @@ const MAX_VISITED = 200_000;
  * The step's processes have all ended when it runs, so nothing changes the files meanwhile.
  */
 export async function uploadArtifacts(ctx: TransferContext, upload: UploadInputs): Promise<boolean> {
-  const pattern = upload.pattern.replace(/^\.\//, '');
+  // `${WORKSPACE}/dist/*.jar` names the same files as `dist/*.jar`.
+  const inside = `${ctx.buildWorkspace.replace(/\/+$/, '')}/`;
+  const pattern = (
+    upload.pattern.startsWith(inside) ? upload.pattern.slice(inside.length) : upload.pattern
+  ).replace(/^\.\//, '');
   if (pattern.startsWith('/') || pattern.split('/').includes('..')) {
     ctx.line(`upload_artifact: path "${upload.pattern}" must be a glob inside the workspace`);
     return false;

@@ -308,6 +308,7 @@ export async function executeBuild(
       peer,
       recordId: lease.recordId,
       workspace: dirs.workspace,
+      buildWorkspace: inside.workspace,
       owner,
       signal: abort.signal,
       line,

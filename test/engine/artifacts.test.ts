@@ -210,6 +210,10 @@ steps:
           path: "**/dist/*.?ar"
           version: 2.1
           name: package.jar
+    - upload_artifact:
+        inputs:
+          path: \${WORKSPACE}/dist/renamed.jar
+          name: again.jar
 `,
       });
       const consumer = await newYamlJob(ek, yamlRepo.url);
@@ -220,7 +224,9 @@ steps:
       const jar = (await ek.get(`/v1/kiln/jobs/${producer}/1/artifacts`)).json().result.artifacts[0];
       expect(log).toContain(`${String(jar.sha256)}  app.jar`);
       const kept = (await ek.get(`/v1/kiln/jobs/${consumer}/1/artifacts`)).json().result.artifacts;
+      // The second upload names its file by the workspace's absolute path (${WORKSPACE}).
       expect(kept).toMatchObject([
+        { name: 'again.jar', size: 2_500_000, sha256: jar.sha256 },
         { name: 'package.jar', version: '2.1', size: 2_500_000, sha256: jar.sha256 },
       ]);
     },
