@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { TEST_LIMITS } from '../domain/test-report.ts';
 import { newStep } from '../domain/build.ts';
+import { maskSecretText, planSecrets } from '../domain/secret-text.ts';
 import type { Clock } from '../domain/clock.ts';
 import { describeNeeds, meetsNeeds, type RunnerPlace } from '../domain/resource-match.ts';
 import {
@@ -28,6 +29,9 @@ import { serverLine } from './trigger.ts';
 import { buildRunner, runnerLabel } from './build-runner.ts';
 import { finishBuild } from './notice-outbox.ts';
 import type { KeystoreService } from './keystore-service.ts';
+
+/** A step as a runner reads it from a build.yml. */
+type Stage = NonNullable<CheckoutInfo['stages']>[number];
 
 /** Dispatch settings. */
 export interface DispatchOptions {
@@ -176,7 +180,7 @@ export class DispatchService {
         return undefined;
       // A code-based build's steps and file; a resent report finds them stored already.
       if (checkout.stages && (await tx.steps.list(recordId)).length === 0)
-        await tx.steps.insertMany(recordId, checkout.stages.map(newStep));
+        await tx.steps.insertMany(recordId, this.maskedStages(run, checkout.stages).map(newStep));
       if (checkout.script)
         await tx.scripts.put(recordId, {
           configType: 'YAML',
@@ -196,6 +200,17 @@ export class DispatchService {
       { recordId, jobId: run.build.jobId, runnerId, ...(flow && { flowJobs: flow.jobs.length }) },
       flow ? 'BuildFlow started' : 'build started',
     );
+  }
+
+  /**
+   * The steps a runner read from a build.yml, their names masked as the log is: a name may take a
+   * sensitive parameter's value (`name: deploy ${TOKEN}`), and records, stages, history details and
+   * DEBUG logs all show the name as stored.
+   */
+  private maskedStages(run: BuildRun, stages: readonly Stage[]): Stage[] {
+    if (!run.plan) return [...stages];
+    const secrets = planSecrets(this.stored.plan(run.plan));
+    return stages.map((s) => ({ ...s, name: maskSecretText(s.name, secrets) }));
   }
 
   async step(runnerId: string, recordId: string, report: StepReport): Promise<void> {

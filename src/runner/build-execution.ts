@@ -2,7 +2,8 @@ import type { RunnerTools } from '../domain/tools.ts';
 import { formatDuration } from '../domain/duration.ts';
 import type { BuildState } from '../domain/build.ts';
 import type { StepTests } from '../domain/test-report.ts';
-import { maskUrlCredentials, urlCredentials } from '../domain/url-credentials.ts';
+import { maskUrlCredentials } from '../domain/url-credentials.ts';
+import { planSecrets } from '../domain/secret-text.ts';
 import { LeaseLostError, type Lease, type RunnerPeer } from '../protocol/runner-protocol.ts';
 import { cleanBuildDirs, makeBuildDirs } from './build-dirs.ts';
 import { mirrorFailureReason, type CheckoutOutcome } from './checkout.ts';
@@ -126,10 +127,7 @@ export async function executeBuild(
     startOffset: lease.logOffset ?? 0,
     onError: (e) => options.onError?.(e, 'sending log'),
   });
-  const masker = new SecretMasker([
-    ...plan.parameters.filter((p) => p.sensitive).map((p) => p.value),
-    ...(plan.scm ? urlCredentials(plan.scm.url) : []),
-  ]);
+  const masker = new SecretMasker(planSecrets(plan));
   const write = (data: Buffer) => streamer.write(masker.push(data));
   // Kiln's own lines are kept past the log's cap (within a little room), so a cut log still ends
   // with how its steps and the build ended.

@@ -1,10 +1,8 @@
+import { MIN_MASKED_LENGTH } from '../domain/secret-text.ts';
 import { endsAuthority, MAX_AUTHORITY, maskUrlCredentials } from '../domain/url-credentials.ts';
 
 /** The replacement for a sensitive value in logs. */
 export const MASKED = Buffer.from('******');
-
-/** Values shorter than this are not masked: hiding every "1" or "ab" would garble logs, not protect them. */
-export const MIN_MASKED_LENGTH = 3;
 
 /**
  * Replaces secrets in a build's output: the exact values it is given (sensitive parameters, the

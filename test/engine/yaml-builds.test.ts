@@ -105,6 +105,8 @@ steps:
         'version: 2.0\nsteps:\n  BUILD:\n    - maven:\n        name: unit tests\n        inputs:\n          command: mvn -v\n          unit_test:\n            enable: true\n            coverage: true\n            report_path: "reports/TEST*.xml"\n',
       'ci/arm.yml':
         "version: 2.0\nparams:\n  - {name: machineArch, value: ARM}\nenvs:\n  - condition: machineArch == 'ARM'\n    resource: {type: docker, arch: ARM}\nsteps:\n  BUILD:\n    - sh:\n        inputs:\n          command: echo never\n",
+      'ci/secret-name.yml':
+        'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        name: secret ${secretP}\n        inputs:\n          command: echo named\n',
       'ci/no-tool.yml':
         'version: 2.0\nsteps:\n  BUILD:\n    - bazel:\n        inputs:\n          command: bazel build //...\n    - sh:\n        inputs:\n          command: echo never\n',
     });
@@ -358,6 +360,30 @@ steps:
       expect(log).not.toContain('never');
       // The build never started: the runner handed it back before reading out its steps.
       expect((await ek.details(job, 1)).build_steps).toEqual([]);
+    },
+    60_000,
+  );
+
+  it.skipIf(!enabled)(
+    "masks a sensitive parameter's value in a step name wherever the name is shown",
+    async () => {
+      const job = await newYamlJob(ek, repo.url, 'ci/secret-name.yml', [
+        param('secretP', 's3cr3tvalue', true),
+      ]);
+      await ek.run(job);
+      const r = await ek.waitFinished(job, 1, 30_000);
+      const log = await ek.log(job, 1);
+      expect(r.state, log).toBe('SUCCESS');
+      expect(log).toContain('step 1/1 "secret ******"');
+      expect((await ek.details(job, 1)).build_steps.map((s) => s.name)).toEqual(['secret ******']);
+      const recordId = (await ek.recordInfo(job, 1)).id;
+      const stages = await ek.get(`/v1/record/${recordId}/full-stages`);
+      expect(stages.statusCode, stages.body).toBe(200);
+      expect(stages.body).toContain('"display_name":"secret ******"');
+      const debug = await ek.get(`/v1/log/${recordId}/download-log?log_level=DEBUG`);
+      expect(debug.body).toContain('[kiln debug] step 1 "secret ******"');
+      for (const text of [stages.body, debug.body, JSON.stringify(await ek.details(job, 1))])
+        expect(text).not.toContain('s3cr3tvalue');
     },
     60_000,
   );

@@ -197,14 +197,20 @@ export function shell(name: string, command: string): Record<string, unknown> {
 
 /**
  * A code-based job on `repoUrl` (branch main) that reads the build.yml at `path` (by default
- * `.cloudbuild/build.yml`).
+ * `.cloudbuild/build.yml`), with `parameters` besides.
  */
-export function newYamlJob(ek: EngineKiln, repoUrl: string, path?: string): Promise<string> {
+export function newYamlJob(
+  ek: EngineKiln,
+  repoUrl: string,
+  path?: string,
+  parameters: Record<string, unknown>[] = [],
+): Promise<string> {
+  const all = [...(path !== undefined ? [param('CB_BUILD_YAML_PATH', path)] : []), ...parameters];
   return ek.newJob({
     build_config_type: 'YAML',
     scms: [{ url: repoUrl, scm_type: 'git', branch: 'main' }],
     steps: [],
-    ...(path !== undefined && { parameters: [param('CB_BUILD_YAML_PATH', path)] }),
+    ...(all.length > 0 && { parameters: all }),
   });
 }
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { maskUrlCredentials, urlCredentials } from '../../src/domain/url-credentials.ts';
+import { maskSecretText } from '../../src/domain/secret-text.ts';
 import { SecretMasker } from '../../src/runner/secret-masker.ts';
 
 /** What the masker shows for `pieces`, pushed one after the other. */
@@ -169,6 +170,31 @@ describe('any cut of any output (property)', () => {
         for (const v of values) expect(whole).not.toContain(v);
       }),
       { numRuns: 1000, seed: 20261204 },
+    );
+  });
+});
+
+describe('a text kept apart from the log (a step name)', () => {
+  it('is masked as the log masks it', () => {
+    expect(maskSecretText('deploy s3cr3t to https://u:pw@host/x', ['s3cr3t', 'ab'])).toBe(
+      'deploy ****** to https://******@host/x',
+    );
+    const secret = fc
+      .array(fc.constantFrom('a', 'b', ':', '@', '/', 'é'), { minLength: 1, maxLength: 6 })
+      .map((chars) => chars.join(''));
+    const cases = fc.array(secret, { minLength: 1, maxLength: 3 }).chain((values) =>
+      fc.record({
+        values: fc.constant(values),
+        text: fc
+          .array(fc.constantFrom(...values, 'a', 'b', 'x', '://', '@', ' '), { maxLength: 20 })
+          .map((parts) => parts.join('')),
+      }),
+    );
+    fc.assert(
+      fc.property(cases, ({ values, text }) => {
+        expect(maskSecretText(text, values)).toBe(run(values, [Buffer.from(text, 'utf8')]));
+      }),
+      { numRuns: 1000, seed: 20261206 },
     );
   });
 });
