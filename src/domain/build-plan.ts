@@ -3,12 +3,11 @@ import {
   BUILD_YAML_PATH_PARAMETER,
   DEFAULT_BUILD_YAML_PATH,
   isCommitId,
-  isReservedParameter,
-  PARAM_NAME,
   type JobSpec,
   type StepSpec,
 } from './job-config.ts';
 import { BRANCH_PARAMETER, isRepositoryPath } from './job-parameters.ts';
+import { parameterNameProblem, parameterValueProblem } from './parameter-rules.ts';
 import type { BuildContext } from './predefined-parameters.ts';
 import { isValidRefName } from './ref-name.ts';
 
@@ -66,23 +65,51 @@ export interface RunIssue {
   message: string;
 }
 
+/**
+ * Why a value given at run time cannot be used, naming the rule: a parameter's name and value
+ * follow CodeArts' rules; a graphical job takes only its own parameters, while a code-based one
+ * may also be given those its build.yml declares (read only once it runs), so any valid name.
+ */
+function runParameterIssue(
+  spec: JobSpec,
+  p: { name: string; value: string },
+): { part: 'name' | 'value'; message: string } | undefined {
+  const nameProblem = parameterNameProblem(p.name);
+  if (nameProblem) return { part: 'name', message: `"${p.name}" ${nameProblem}` };
+  const known = p.name === BRANCH_PARAMETER || spec.parameters.some((d) => d.name === p.name);
+  if (!known && spec.configType !== 'YAML')
+    return { part: 'name', message: `"${p.name}" is not a parameter of this job` };
+  const valueProblem = parameterValueProblem(p.value);
+  if (valueProblem) return { part: 'value', message: `the value of "${p.name}" ${valueProblem}` };
+  return undefined;
+}
+
+/** Why a parameter of the stored job cannot reach a build (the job must be changed), or undefined. */
+function storedParameterProblem(name: string, value: string): string | undefined {
+  const nameProblem = parameterNameProblem(name);
+  if (nameProblem) return `the job's parameter "${name}" ${nameProblem}; change the job`;
+  const valueProblem = parameterValueProblem(value);
+  if (valueProblem) return `the default of the job's parameter "${name}" ${valueProblem}; change the job`;
+  return undefined;
+}
+
 /** Turns a job's spec and a run request into a plan, or lists what is wrong with the request. */
 export function planBuild(spec: JobSpec, req: RunRequest, context?: BuildContext): PlannedBuild | RunIssue[] {
   const issues: RunIssue[] = [];
   const given = new Map<string, string>();
   const yaml = spec.configType === 'YAML';
   req.parameters.forEach((p, i) => {
-    const known = p.name === BRANCH_PARAMETER || spec.parameters.some((d) => d.name === p.name);
-    // A code-based build may also set the parameters its build.yml declares, read only once it runs.
-    const yamlParameter = yaml && PARAM_NAME.test(p.name) && !isReservedParameter(p.name);
-    if (!known && !yamlParameter)
-      issues.push({ field: `parameter[${i}].name`, message: `"${p.name}" is not a parameter of this job` });
-    else if (p.value.includes('\u0000'))
-      issues.push({ field: `parameter[${i}].value`, message: 'must not contain NUL' });
+    const issue = runParameterIssue(spec, p);
+    if (issue) issues.push({ field: `parameter[${i}].${issue.part}`, message: issue.message });
     else given.set(p.name, p.value);
   });
   const parameters: BuildParameter[] = spec.parameters.map((d) => {
     const value = given.get(d.name) ?? d.defaultValue;
+    // A job saved before a rule existed is held to it too: its defaults reach the build all the same.
+    const problem = req.parameters.some((p) => p.name === d.name)
+      ? undefined
+      : storedParameterProblem(d.name, d.defaultValue);
+    if (problem) issues.push({ field: 'parameters', message: problem });
     if (d.choices.length > 0 && given.has(d.name) && !d.choices.includes(value)) {
       issues.push({ field: 'parameter', message: `${d.name} must be one of ${d.choices.join(', ')}` });
     }

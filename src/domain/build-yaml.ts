@@ -1,5 +1,6 @@
 import { isScalar, isSeq, type Node } from 'yaml';
 import { ACTIONS } from './actions.ts';
+import { parameterNameProblem, parameterValueProblem } from './parameter-rules.ts';
 import { BuildYamlError, MAX_BUILD_YAML_BYTES, yamlReader, type YamlReader } from './yaml-reader.ts';
 
 export { BuildYamlError, MAX_BUILD_YAML_BYTES };
@@ -48,7 +49,6 @@ const STAGES = ['PRE_BUILD', 'BUILD'] as const;
 const TOP_KEYS = ['version', 'params', 'env', 'envs', 'steps', 'buildspace'];
 const RESOURCE_KEYS = ['type', 'arch', 'class', 'pool', 'cache'];
 const ACTION_KEYS = ['name', 'image', 'inputs'];
-const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 /** Parses and checks a build.yml; throws BuildYamlError naming the place and the problem. */
 export function parseBuildYaml(text: string, path: string): BuildYaml {
@@ -185,9 +185,14 @@ export function readParams(
   for (const item of (node as { items: unknown[] }).items) {
     const m = mapOf(item, `a ${what} entry`);
     const name = stringOf(m.get('name', true), `${what} name`);
-    if (!PARAM_NAME.test(name))
-      fail(where(m), `${what} entry "${name}": a name of letters, digits and _ not starting with a digit`);
-    params.push({ name, value: stringOf(m.get('value', true), `${what} ${name} value`) });
+    const nameProblem = parameterNameProblem(name);
+    if (nameProblem) fail(where(m), `${what} entry "${name}" ${nameProblem}`);
+    const valueNode = m.get('value', true);
+    const value = stringOf(valueNode, `${what} ${name} value`);
+    const valueProblem = parameterValueProblem(value);
+    if (valueProblem)
+      fail(where(valueNode) ?? where(m), `${what} entry "${name}": its value ${valueProblem}`);
+    params.push({ name, value });
   }
   return params;
 }

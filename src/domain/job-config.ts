@@ -4,7 +4,7 @@ import type { BuildConfigType } from './build.ts';
 import { MAX_BRANCH_PATTERN_LENGTH, MAX_BRANCH_PATTERNS, matchBranchPattern } from './branch-pattern.ts';
 import { MASK } from './build.ts';
 import { repositoryUrlProblem, SCM_TYPES } from './scm.ts';
-import type { JobConfig, JobTriggerDoc } from './job-document.ts';
+import type { JobConfig, JobParameterDoc, JobTriggerDoc } from './job-document.ts';
 import {
   BUILD_YAML_PATH_PARAMETER,
   isRepositoryPath,
@@ -12,7 +12,7 @@ import {
   withDefault,
   type ParameterSpec,
 } from './job-parameters.ts';
-import { PREDEFINED_PARAMETERS } from './predefined-parameters.ts';
+import { parameterNameProblem, parameterValueProblem } from './parameter-rules.ts';
 import { isValidRefName } from './ref-name.ts';
 import type { StepSpec } from './step-spec.ts';
 import { uploadInputs, uploadProblem } from './tool-inputs.ts';
@@ -28,35 +28,12 @@ import { urlUserinfo } from './url-credentials.ts';
 // Declared with the other parameter names (job-parameters.ts, which the dashboard imports too).
 export { BUILD_YAML_PATH_PARAMETER, DEFAULT_BUILD_YAML_PATH } from './job-parameters.ts';
 export type { StepSpec } from './step-spec.ts';
+// Declared with the other parameter rules (parameter-rules.ts, which build.yml's reader uses too).
+export { isReservedParameter, PARAM_NAME, PARAM_NAME_RULE, RESERVED_PARAMETERS } from './parameter-rules.ts';
 
 /** Trigger names Kiln understands in `triggers[].name`. */
 export const TRIGGER_NAMES = ['timer', 'code_update'] as const;
 
-/** Environment names Kiln sets itself; a job parameter may not take them. */
-export const RESERVED_PARAMETERS = [
-  'BUILD_NUMBER',
-  'DAILY_BUILD_NUMBER',
-  'COMMIT_ID',
-  'CODE_BRANCH',
-  'JOB_ID',
-  'WORKSPACE',
-  'PATH',
-  'HOME',
-] as const;
-
-/** A parameter name: letters, digits and _, not starting with a digit. */
-export const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-/** What a parameter name that is not one must be. */
-export const PARAM_NAME_RULE = 'must be a name of letters, digits and _ not starting with a digit';
-
-/** True for a name Kiln sets itself (its own, the predefined CodeArts parameters, KILN_*). */
-export function isReservedParameter(name: string): boolean {
-  return (
-    (RESERVED_PARAMETERS as readonly string[]).includes(name) ||
-    (PREDEFINED_PARAMETERS as readonly string[]).includes(name) ||
-    name.startsWith('KILN_')
-  );
-}
 const TIME_UNITS: Record<string, number> = { SECONDS: 1_000, MINUTES: 60_000, HOURS: 3_600_000 };
 /** Builds of a job without a timeout stop after this long. */
 export const DEFAULT_TIMEOUT_MS = 60 * 60_000;
@@ -196,24 +173,7 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
     if (stepNames.indexOf(n) !== i) add(`steps[${i}].name`, `step name "${n}" is used twice`);
   });
 
-  const seen = new Set<string>();
-  (config.parameters ?? []).forEach((doc, i) => {
-    const p = parameterSpec(doc);
-    if (!PARAM_NAME.test(p.name)) add(`parameters[${i}].params.name`, PARAM_NAME_RULE);
-    else if (isReservedParameter(p.name))
-      add(`parameters[${i}].params.name`, `"${p.name}" is set by Kiln and cannot be a parameter`);
-    else if (seen.has(p.name)) add(`parameters[${i}].params.name`, `parameter "${p.name}" is defined twice`);
-    seen.add(p.name);
-    // A code-based job's default build.yml path is checked now, not at its first run.
-    const yamlPath = configType === 'YAML' && p.name === BUILD_YAML_PATH_PARAMETER ? p.defaultValue : '';
-    if (yamlPath !== '' && !isRepositoryPath(yamlPath))
-      add(
-        `parameters[${i}].params.defaultValue`,
-        `"${yamlPath}" is not a path inside the repository (relative, without ..)`,
-      );
-    if (p.choices.length > 0 && p.defaultValue !== '' && !p.choices.includes(p.defaultValue))
-      add(`parameters[${i}].params.defaultValue`, `must be one of ${p.choices.join(', ')}`);
-  });
+  issues.push(...parameterIssues(config.parameters ?? [], configType === 'YAML'));
 
   if (config.timeout && config.timeout.limit !== undefined && config.timeout.limit !== '') {
     const unit = (config.timeout.unit ?? 'MINUTES').toUpperCase();
@@ -244,6 +204,36 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
   return issues;
 }
 
+/** The problems of a job's parameter definitions: names, defaults and choices, by CodeArts' rules. */
+function parameterIssues(docs: readonly JobParameterDoc[], yaml: boolean): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const add = (field: string, message: string) => issues.push({ field, message });
+  const seen = new Set<string>();
+  docs.forEach((doc, i) => {
+    const p = parameterSpec(doc);
+    const nameProblem = parameterNameProblem(p.name);
+    if (nameProblem) add(`parameters[${i}].params.name`, `"${p.name}" ${nameProblem}`);
+    else if (seen.has(p.name)) add(`parameters[${i}].params.name`, `parameter "${p.name}" is defined twice`);
+    seen.add(p.name);
+    const valueProblem = parameterValueProblem(p.defaultValue);
+    if (valueProblem)
+      add(`parameters[${i}].params.defaultValue`, `the default of "${p.name}" ${valueProblem}`);
+    for (const choice of p.choices) {
+      const problem = parameterValueProblem(choice);
+      if (problem) add(`parameters[${i}].params.limits`, `a choice of "${p.name}" ${problem}`);
+    }
+    // A code-based job's default build.yml path is checked now, not at its first run.
+    const yamlPath = yaml && p.name === BUILD_YAML_PATH_PARAMETER ? p.defaultValue : '';
+    if (yamlPath !== '' && !isRepositoryPath(yamlPath))
+      add(
+        `parameters[${i}].params.defaultValue`,
+        `"${yamlPath}" is not a path inside the repository (relative, without ..)`,
+      );
+    if (p.choices.length > 0 && p.defaultValue !== '' && !p.choices.includes(p.defaultValue))
+      add(`parameters[${i}].params.defaultValue`, `must be one of ${p.choices.join(', ')}`);
+  });
+  return issues;
+}
 /** Limits that keep matching a pushed branch cheap: pattern length and count. */
 function branchPatternIssues(triggers: JobTriggerDoc[]): ConfigIssue[] {
   const issues: ConfigIssue[] = [];

@@ -1,4 +1,4 @@
-import { PARAM_NAME, PARAM_NAME_RULE } from './job-config.ts';
+import { PARAM_NAME, PARAM_NAME_RULE } from './parameter-rules.ts';
 import { BRANCH_PARAMETER, STRING_PARAMETER } from './job-parameters.ts';
 
 /** One field of a parameter definition, as an editor offers it (ShowBuildParamsList). */

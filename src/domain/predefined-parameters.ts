@@ -2,8 +2,8 @@ import { wallClockOf } from './time.ts';
 
 /**
  * The parameters CodeArts defines for every build (spec §4.3), set by Kiln in each step's
- * environment and usable as `${name}` in a build.yml. They say what is being built, so a job
- * parameter may not take their names and a build.yml's `params` cannot change them.
+ * environment and usable as `${name}` in a build.yml. They say what is being built, so no
+ * parameter may take their names: not a job's, a run's or a build.yml's (parameter-rules.ts).
  */
 export const PREDEFINED_PARAMETERS = [
   'BUILDNUMBER',

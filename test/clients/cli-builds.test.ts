@@ -236,6 +236,12 @@ describe('kiln run / builds / logs / stop / access-keys, real processes', () => 
     const badParam = await user.run(['run', job, '--param', 'NOPE=1']);
     expect(badParam.code).toBe(1);
     expect(badParam.stderr).toContain('"NOPE" is not a parameter of this job');
+    const forbidden = await user.run(['run', job, '--param', 'BASH_ENV=/tmp/x']);
+    expect(forbidden.code).toBe(1);
+    expect(forbidden.stderr).toContain('"BASH_ENV" cannot be a parameter: CodeArts forbids');
+    const long = await user.run(['run', job, '--param', `VERSION=${'x'.repeat(9000)}`]);
+    expect(long.code).toBe(1);
+    expect(long.stderr).toContain('the value of "VERSION" has 9000 characters');
 
     const both = await user.run(['run', job, '--branch', 'main', '--param', 'codeBranch=x']);
     expect(both.code).toBe(2);

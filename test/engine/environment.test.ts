@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git.ts';
-import { param, shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
+import { newYamlJob, param, shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
 import { expectError } from '../helpers/records.ts';
 
 /**
@@ -153,4 +153,31 @@ it('refuses a parameter the job does not have with a 400 naming it, and queues n
   expect((await ek.get(`/v1/record/${job}/3/build-info-record`)).statusCode).toBe(404);
   expect((await ek.run(job)).actual_build_number).toBe('3');
   expect((await ek.waitFinished(job, 3)).state).toBe('SUCCESS');
+});
+
+it("refuses at run time what CodeArts' parameter rules forbid, naming the parameter and the rule", async () => {
+  const yamlJob = await newYamlJob(ek, repo.url);
+  const refused: [string, string, RegExp][] = [
+    ['BASH_ENV', '/tmp/x', /parameter\[0\]\.name: "BASH_ENV" cannot be a parameter: CodeArts forbids/],
+    ['GIT_SSH_COMMAND', 'ssh -o x', /"GIT_SSH_COMMAND" cannot be a parameter/],
+    ['LD_LIBRARY_PATH', '/tmp', /"LD_LIBRARY_PATH" cannot be a parameter/],
+    ['LD_PRELOAD', '/tmp/x.so', /"LD_PRELOAD" cannot be a parameter/],
+    ['PATH', '/tmp', /"PATH" cannot be a parameter/],
+    ['BUILDNUMBER', '1', /"BUILDNUMBER" is set by Kiln and cannot be a parameter/],
+    ['HOME', '/tmp', /"HOME" is set by Kiln and cannot be a parameter/],
+    ['bad-name', 'x', /"bad-name" must be a name of at most 128 letters, digits and _/],
+    [
+      'GREETING',
+      'x'.repeat(9000),
+      /parameter\[0\]\.value: the value of "GREETING" has 9000 characters; a parameter's value may have at most 8192/,
+    ],
+    ['GREETING', '{{ 7*7 }}', /the value of "GREETING" contains "\{\{"; CodeArts refuses \{\{, \{%, \{#/],
+  ];
+  for (const id of [job, yamlJob])
+    for (const [name, value, message] of refused) {
+      const res = await ek.post('/v3/jobs/build', { job_id: id, parameter: [{ name, value }] });
+      expectError(res, 400, 'CB.00060200', message);
+    }
+  // Nothing was queued: the code-based job's first build is still to come.
+  expect((await ek.get(`/v1/record/${yamlJob}/1/build-info-record`)).statusCode).toBe(404);
 });

@@ -105,6 +105,8 @@ steps:
         'version: 2.0\nsteps:\n  BUILD:\n    - maven:\n        name: unit tests\n        inputs:\n          command: mvn -v\n          unit_test:\n            enable: true\n            coverage: true\n            report_path: "reports/TEST*.xml"\n',
       'ci/arm.yml':
         "version: 2.0\nparams:\n  - {name: machineArch, value: ARM}\nenvs:\n  - condition: machineArch == 'ARM'\n    resource: {type: docker, arch: ARM}\nsteps:\n  BUILD:\n    - sh:\n        inputs:\n          command: echo never\n",
+      'ci/path-param.yml':
+        'version: 2.0\nparams:\n  - {name: PATH, value: /tmp/evil}\nsteps:\n  BUILD:\n    - sh:\n        inputs:\n          command: echo never\n',
       'ci/secret-name.yml':
         'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        name: secret ${secretP}\n        inputs:\n          command: echo named\n',
       'ci/no-tool.yml':
@@ -360,6 +362,22 @@ steps:
       expect(log).not.toContain('never');
       // The build never started: the runner handed it back before reading out its steps.
       expect((await ek.details(job, 1)).build_steps).toEqual([]);
+    },
+    60_000,
+  );
+
+  it.skipIf(!enabled)(
+    'fails a build whose params set a name CodeArts forbids, naming the file, line and rule',
+    async () => {
+      const job = await newYamlJob(ek, repo.url, 'ci/path-param.yml');
+      await ek.run(job);
+      const r = await ek.waitFinished(job, 1, 30_000);
+      const log = await ek.log(job, 1);
+      expect(r.state, log).toBe('FAILURE');
+      expect(log).toContain(
+        '[kiln] build.yml: ci/path-param.yml:3:5: params entry "PATH" cannot be a parameter: CodeArts forbids',
+      );
+      expect(log).not.toContain('never');
     },
     60_000,
   );

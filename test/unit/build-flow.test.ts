@@ -114,6 +114,11 @@ buildflows:
     ],
     ['no build_ref', '- {job: a}', 'build_ref must be a path'],
     ['an unknown key', '- {job: a, build_ref: a.yml, when: x}', 'unknown key "when" in a flow job'],
+    [
+      'a job input CodeArts forbids',
+      '- {job: a, build_ref: a.yml, params: [{name: BASH_ENV, value: /tmp/x}]}',
+      'a.params entry "BASH_ENV" cannot be a parameter: CodeArts forbids',
+    ],
   ])('refuses %s, naming it', (_label, jobs, message) => {
     expect(failure(`version: 2.0\nbuildflow:\n  jobs:\n    ${jobs}\n`)).toContain(message);
   });

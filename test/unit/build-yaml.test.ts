@@ -149,7 +149,29 @@ describe('build.yml', () => {
     [
       'a bad params name',
       'version: 2.0\nparams:\n  - name: 1x\n    value: y\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n',
-      /:3:5: params entry "1x"/,
+      /:3:5: params entry "1x" must be a name of at most 128 letters, digits and _/,
+    ],
+    ...['PATH', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'BASH_ENV', 'GIT_SSH_COMMAND'].map(
+      (name): [string, string, RegExp] => [
+        `a params entry named ${name}, which CodeArts forbids`,
+        `version: 2.0\nparams:\n  - {name: A, value: a}\n  - name: ${name}\n    value: /tmp\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n`,
+        new RegExp(`:4:5: params entry "${name}" cannot be a parameter: CodeArts forbids`),
+      ],
+    ),
+    ...['HOME', 'BUILDNUMBER', 'KILN_X'].map((name): [string, string, RegExp] => [
+      `a params entry named ${name}, which Kiln sets`,
+      `version: 2.0\nparams:\n  - {name: ${name}, value: x}\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n`,
+      new RegExp(`:3:5: params entry "${name}" is set by Kiln and cannot be a parameter`),
+    ]),
+    [
+      'a params value of 9000 characters',
+      `version: 2.0\nparams:\n  - name: LONG\n    value: ${'x'.repeat(9000)}\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n`,
+      /:4:12: params entry "LONG": its value has 9000 characters; a parameter's value may have at most 8192/,
+    ],
+    [
+      'a params value with a template mark',
+      'version: 2.0\nparams:\n  - {name: TPL, value: "{{ 7*7 }}"}\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n',
+      /:3:24: params entry "TPL": its value contains "\{\{"; CodeArts refuses/,
     ],
   ])('refuses %s with the file, line and column and what was expected', (_label, text, message) => {
     expect(failure(text)).toMatch(message);
@@ -162,7 +184,7 @@ describe('planning a build.yml', () => {
 
   it('gives run-time and job parameters precedence over params, and predefined ones over all', () => {
     const file = parseBuildYaml(
-      'version: 2.0\nparams:\n  - {name: A, value: fromFile}\n  - {name: B, value: fromFile}\n  - {name: BUILDNUMBER, value: x}\nsteps:\n  BUILD:\n    - sh:\n        name: build ${A} on ${codeBranch}\n        inputs:\n          command: echo ${A}\n',
+      'version: 2.0\nparams:\n  - {name: A, value: fromFile}\n  - {name: B, value: fromFile}\nsteps:\n  BUILD:\n    - sh:\n        name: build ${A} on ${codeBranch}\n        inputs:\n          command: echo ${A}\n',
       P,
     );
     const plan = planYamlBuild(file, [{ name: 'A', value: 'given' }], predefined, P);

@@ -44,6 +44,13 @@ onEveryStore((store) => {
       name: 'keep',
       properties,
     });
+    const stringParam = (name: string, defaultValue: string) => ({
+      name: 'hudson.model.StringParameterDefinition',
+      params: [
+        { name: 'name', value: name },
+        { name: 'defaultValue', value: defaultValue },
+      ],
+    });
     const pushTrigger = (branches: string) => ({
       name: 'code_update',
       parameters: [{ name: 'branches', value: branches }],
@@ -159,6 +166,21 @@ onEveryStore((store) => {
           ],
         }),
         /parameters\[0\]/,
+      ],
+      ...(['LD_PRELOAD', 'LD_LIBRARY_PATH', 'BASH_ENV', 'GIT_SSH_COMMAND'].map((name) => [
+        `a parameter named ${name}, which CodeArts forbids`,
+        set({ parameters: [stringParam(name, 'x')] }),
+        new RegExp(`parameters\\[0\\]\\.params\\.name: "${name}" cannot be a parameter: CodeArts forbids`),
+      ]) as [string, (doc: Record<string, unknown>) => Record<string, unknown>, RegExp][]),
+      [
+        'a parameter default of 9000 characters',
+        set({ parameters: [stringParam('LONG', 'x'.repeat(9000))] }),
+        /parameters\[0\]\.params\.defaultValue: the default of "LONG" has 9000 characters; a parameter's value may have at most 8192/,
+      ],
+      [
+        'a parameter default with a template mark',
+        set({ parameters: [stringParam('TPL', '{{ 7*7 }}')] }),
+        /parameters\[0\]\.params\.defaultValue: the default of "TPL" contains "\{\{"/,
       ],
     ];
 
