@@ -1,4 +1,4 @@
-import { isScalar, isSeq, type Node } from 'yaml';
+import { isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import { ACTIONS } from './actions.ts';
 import { parameterNameProblem, parameterValueProblem } from './parameter-rules.ts';
 import { BuildYamlError, MAX_BUILD_YAML_BYTES, yamlReader, type YamlReader } from './yaml-reader.ts';
@@ -35,6 +35,8 @@ export interface YamlAction {
   inputs: Record<string, unknown>;
   /** 1-based line of the action in the file. */
   line: number;
+  /** `line:column` of `inputs.ignore_fail`'s value, for the error when it resolves to neither true nor false. */
+  ignoreFailAt?: string;
 }
 
 export interface BuildYaml {
@@ -156,8 +158,11 @@ export function parseBuildYaml(text: string, path: string): BuildYaml {
             `unknown key "${key}" in action ${keyword}; it has ${ACTION_KEYS.join(', ')}`,
           );
         if (key === 'inputs') {
-          if (field.value !== null && !(isScalar(field.value) && field.value.value === ''))
-            action.inputs = mapOf(field.value, `inputs of ${keyword}`).toJS(doc) as Record<string, unknown>;
+          if (field.value !== null && !(isScalar(field.value) && field.value.value === '')) {
+            const inputs = mapOf(field.value, `inputs of ${keyword}`);
+            action.inputs = inputs.toJS(doc) as Record<string, unknown>;
+            checkIgnoreFail(reader, inputs, action);
+          }
         } else {
           action[key as 'name' | 'image'] = stringOf(field.value, `${keyword} ${key}`);
         }
@@ -170,6 +175,38 @@ export function parseBuildYaml(text: string, path: string): BuildYaml {
   }
   if (actions.length === 0) fail(where(steps), 'steps has no actions');
   return { params, ...(env && { env }), envs, ...(buildspace && { buildspace }), actions };
+}
+
+/**
+ * `ignore_fail` as CodeArts reads it: true or false, in any case; undefined for any other value
+ * (a step that silently did not ignore its failure, or did, would be worse than an error).
+ */
+export function ignoreFailFlag(value: unknown): boolean | undefined {
+  const flag = typeof value === 'string' ? value.toLowerCase() : undefined;
+  return flag === 'true' ? true : flag === 'false' ? false : undefined;
+}
+
+/**
+ * Keeps where an action's `ignore_fail` is, and refuses at once a value that can be neither true
+ * nor false; one with `${...}` is checked once its parameters are known (yaml-plan.ts).
+ */
+function checkIgnoreFail(reader: YamlReader, inputs: YAMLMap<unknown, unknown>, action: YamlAction): void {
+  if (!inputs.has('ignore_fail')) return;
+  const { fail, where, lines } = reader;
+  const node = inputs.get('ignore_fail', true);
+  const at = where(node) ?? where(inputs) ?? 0;
+  const { line, col } = lines.linePos(at);
+  action.ignoreFailAt = `${line}:${col}`;
+  const value = action.inputs.ignore_fail;
+  if (typeof value === 'string' && value.includes('${')) return;
+  if (ignoreFailFlag(value) === undefined)
+    fail(at, `ignore_fail of action ${action.keyword} must be true or false, not ${described(value)}`);
+}
+
+/** A value as an error message shows it. */
+function described(value: unknown): string {
+  if (typeof value === 'string') return value === '' ? 'empty' : `"${value}"`;
+  return value === null || value === undefined ? 'empty' : 'a list or map';
 }
 
 /** A list of `{name, value}` (the file's `params`, a flow job's `params`). */

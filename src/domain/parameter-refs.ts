@@ -1,13 +1,15 @@
 import type { StepSpec } from './step-spec.ts';
 
+/** A `${name}` reference; group 1 is the name. */
+export const PARAMETER_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
 /**
  * `${name}` references (spec §4.1): replaced by the parameter's value in step names, images and
  * inputs; a name that is no parameter stays as written. Commands are left to the shell, which has
  * every parameter in its environment (so `${HOME}` in a command keeps working).
  */
 export function referenceResolver(parameters: ReadonlyMap<string, string>): (text: string) => string {
-  return (text) =>
-    text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => parameters.get(name) ?? whole);
+  return (text) => text.replace(PARAMETER_REFERENCE, (whole, name: string) => parameters.get(name) ?? whole);
 }
 
 /** `value` with every string in it (at any depth) resolved. */

@@ -1,8 +1,14 @@
 import { ACTIONS } from './actions.ts';
-import { BuildYamlError, type BuildYaml, type YamlResource } from './build-yaml.ts';
+import {
+  BuildYamlError,
+  ignoreFailFlag,
+  type BuildYaml,
+  type YamlAction,
+  type YamlResource,
+} from './build-yaml.ts';
 import { evaluateCondition } from './condition.ts';
 import type { StepSpec } from './job-config.ts';
-import { referenceResolver, resolveDeep } from './parameter-refs.ts';
+import { PARAMETER_REFERENCE, referenceResolver, resolveDeep } from './parameter-refs.ts';
 
 /**
  * Turns a parsed build.yml into the steps a build runs and the parameters it sees. Precedence
@@ -53,18 +59,47 @@ export function planYamlBuild(
 
   const steps = file.actions.map((a): StepSpec => {
     const kind = ACTIONS[a.keyword];
-    const { command, ignore_fail: ignoreFail, ...rest } = a.inputs;
+    const { command, ignore_fail: written, ...rest } = a.inputs;
     const inputs = resolveDeep(rest, resolve) as Record<string, unknown>;
+    const name = resolve(a.name ?? '') || (kind?.displayName ?? a.keyword);
+    const ignoreFail = written !== undefined && ignoreFailOf(a, name, written, resolve, path, parameters);
     return {
-      name: resolve(a.name ?? '') || (kind?.displayName ?? a.keyword),
+      name,
       moduleId: a.keyword,
       enabled: true,
       command: typeof command === 'string' ? command : '',
       action: a.keyword,
       ...(a.image && { image: resolve(a.image) }),
       ...(Object.keys(inputs).length > 0 && { inputs }),
-      ...(ignoreFail === 'true' && { ignoreFail: true }),
+      ...(ignoreFail && { ignoreFail: true }),
     };
   });
   return { steps, parameters, resource };
+}
+
+/**
+ * An action's `ignore_fail` with its `${...}` resolved: true or false in any case (the file's
+ * reader refused any other value written as is); anything else fails the build where it is written.
+ */
+function ignoreFailOf(
+  a: YamlAction,
+  name: string,
+  written: unknown,
+  resolve: (text: string) => string,
+  path: string,
+  parameters: ReadonlyMap<string, string>,
+): boolean {
+  const value = typeof written === 'string' ? resolve(written) : written;
+  const flag = ignoreFailFlag(value);
+  if (flag !== undefined) return flag;
+  const unknown = [...String(written).matchAll(PARAMETER_REFERENCE)]
+    .map((m) => m[1] as string)
+    .filter((n) => !parameters.has(n));
+  const why =
+    unknown.length > 0
+      ? `${unknown.join(', ')} ${unknown.length === 1 ? 'is not a parameter' : 'are not parameters'} of the build`
+      : String(written);
+  throw new BuildYamlError(
+    `${path}:${a.ignoreFailAt ?? a.line}: ignore_fail of action ${a.keyword} "${name}" must be true or false, not "${String(value)}" (${why})`,
+  );
 }

@@ -107,6 +107,8 @@ steps:
         "version: 2.0\nparams:\n  - {name: machineArch, value: ARM}\nenvs:\n  - condition: machineArch == 'ARM'\n    resource: {type: docker, arch: ARM}\nsteps:\n  BUILD:\n    - sh:\n        inputs:\n          command: echo never\n",
       'ci/path-param.yml':
         'version: 2.0\nparams:\n  - {name: PATH, value: /tmp/evil}\nsteps:\n  BUILD:\n    - sh:\n        inputs:\n          command: echo never\n',
+      'ci/ignore-fail.yml':
+        'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        name: by parameter\n        inputs:\n          command: exit 3\n          ignore_fail: ${IGN}\n    - sh:\n        name: capitalised\n        inputs:\n          command: exit 4\n          ignore_fail: "True"\n    - sh:\n        name: last\n        inputs:\n          command: echo reached the end\n',
       'ci/secret-name.yml':
         'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        name: secret ${secretP}\n        inputs:\n          command: echo named\n',
       'ci/no-tool.yml':
@@ -362,6 +364,29 @@ steps:
       expect(log).not.toContain('never');
       // The build never started: the runner handed it back before reading out its steps.
       expect((await ek.details(job, 1)).build_steps).toEqual([]);
+    },
+    60_000,
+  );
+
+  it.skipIf(!enabled)(
+    'reads ignore_fail from a parameter and in any case; refuses another value naming the file and line',
+    async () => {
+      const job = await newYamlJob(ek, repo.url, 'ci/ignore-fail.yml', [param('IGN', 'true')]);
+      await ek.run(job);
+      const r = await ek.waitFinished(job, 1, 30_000);
+      const log = await ek.log(job, 1);
+      expect(r.state, log).toBe('SUCCESS');
+      expect(log).toContain('step "by parameter" may fail (ignore_fail): going on');
+      expect(log).toContain('step "capitalised" may fail (ignore_fail): going on');
+      expect(log).toContain('reached the end');
+      await ek.run(job, { parameter: [{ name: 'IGN', value: 'maybe' }] });
+      const second = await ek.waitFinished(job, 2, 30_000);
+      const refused = await ek.log(job, 2);
+      expect(second.state, refused).toBe('FAILURE');
+      expect(refused).toContain(
+        '[kiln] build.yml: ci/ignore-fail.yml:8:24: ignore_fail of action sh "by parameter" must be true or false, not "maybe" (${IGN})',
+      );
+      expect(refused).not.toContain('reached the end');
     },
     60_000,
   );

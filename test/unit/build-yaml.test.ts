@@ -207,6 +207,39 @@ describe('planning a build.yml', () => {
     expect(plan.steps[0]?.ignoreFail).toBeUndefined();
   });
 
+  it('reads ignore_fail as true or false in any case, with ${...} resolved, and refuses anything else where it is', () => {
+    const file = parseBuildYaml(
+      [
+        'version: 2.0',
+        'steps:',
+        '  BUILD:',
+        '    - sh: {name: a, inputs: {command: a, ignore_fail: "${IGN}"}}',
+        '    - sh: {name: b, inputs: {command: b, ignore_fail: "True"}}',
+        '    - sh: {name: c, inputs: {command: c, ignore_fail: FALSE}}',
+        '    - sh: {name: d, inputs: {command: d}}',
+        '',
+      ].join('\n'),
+      P,
+    );
+    const flags = (value: string) =>
+      planYamlBuild(file, [{ name: 'IGN', value }], predefined, P).steps.map((s) => s.ignoreFail ?? false);
+    expect(flags('true')).toEqual([true, true, false, false]);
+    expect(flags('TRUE')).toEqual([true, true, false, false]);
+    expect(flags('false')).toEqual([false, true, false, false]);
+    expect(() => flags('yes')).toThrow(
+      `${P}:4:55: ignore_fail of action sh "a" must be true or false, not "yes" (\${IGN})`,
+    );
+    expect(() => planYamlBuild(file, [], predefined, P)).toThrow(
+      `${P}:4:55: ignore_fail of action sh "a" must be true or false, not "\${IGN}" (IGN is not a parameter of the build)`,
+    );
+    expect(() =>
+      parseBuildYaml(
+        'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        inputs:\n          command: a\n          ignore_fail: yes\n',
+        P,
+      ),
+    ).toThrow(`${P}:7:24: ignore_fail of action sh must be true or false, not "yes"`);
+  });
+
   it('picks the first envs entry whose condition holds', () => {
     const file = parseBuildYaml(
       "version: 2.0\nparams:\n  - {name: machineArch, value: X86}\nenvs:\n  - condition: machineArch == 'ARM'\n    resource: {type: docker, arch: ARM}\n  - condition: machineArch == 'X86'\n    resource: {type: docker, arch: X86}\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n",
