@@ -37,6 +37,11 @@ function secretRuns(text: string, secrets: readonly string[]): [number, number][
     for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1))
       spans.push([at, at + secret.length]);
   }
+  return mergedSpans(spans);
+}
+
+/** `[start, end)` spans in order of start, merged where they overlap or touch (sorts `spans`). */
+export function mergedSpans(spans: [number, number][]): [number, number][] {
   spans.sort((a, b) => a[0] - b[0]);
   const runs: [number, number][] = [];
   for (const [start, end] of spans) {

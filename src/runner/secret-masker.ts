@@ -1,4 +1,4 @@
-import { MIN_MASKED_LENGTH } from '../domain/secret-text.ts';
+import { mergedSpans, MIN_MASKED_LENGTH } from '../domain/secret-text.ts';
 import { endsAuthority, MAX_AUTHORITY, maskUrlCredentials } from '../domain/url-credentials.ts';
 
 /** The replacement for a sensitive value in logs. */
@@ -87,14 +87,7 @@ class ValueMasker {
       for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1))
         spans.push([at, at + secret.length]);
     }
-    spans.sort((a, b) => a[0] - b[0]);
-    const runs: [number, number][] = [];
-    for (const [start, end] of spans) {
-      const last = runs[runs.length - 1];
-      if (last && start <= last[1]) last[1] = Math.max(last[1], end);
-      else runs.push([start, end]);
-    }
-    return runs;
+    return mergedSpans(spans);
   }
 
   /** Where the earliest end of `text` that is the beginning of a value starts (its length when none). */
