@@ -28,6 +28,14 @@ export const WireInt = (options: {
 }) => Type.Integer({ ...options, 'x-kiln-int': true });
 
 /**
+ * A list in a query string: comma-separated (`triggers=a,b`), or its key repeated as the Node SDK
+ * sends a csv collection (`triggers=a&triggers=b`), or both. The server joins repeated values with
+ * commas before validation, so the rest of the way it is one comma-separated string.
+ */
+export const WireList = (options: { maxLength?: number; description?: string }) =>
+  Type.String({ ...options, 'x-kiln-list': true });
+
+/**
  * A string with a user-facing format hint used in validation messages ("must be in the format
  * <hint>"). Elsewhere `x-kiln-format` reads after "must be".
  */

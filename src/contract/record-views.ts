@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Envelope, Id32, WireInt } from './common.ts';
+import { Envelope, Id32, WireInt, WireList } from './common.ts';
 
 /**
  * The v1 views of one build record (reference Appendix A.3 and A.5): its stages, its build.yml,
@@ -287,10 +287,17 @@ export const RecordsFilterQuery = Type.Object({
   page: Type.Optional(WireInt({ minimum: 0, maximum: 2147483647, default: 0, description: 'From 0' })),
   limit: Type.Optional(WireInt({ minimum: 1, maximum: 100, default: 10 })),
   triggers: Type.Optional(
-    Type.String({ maxLength: 256, description: 'Comma-separated: MANUAL, SCHEDULED, CODE_UPDATE' }),
+    WireList({
+      maxLength: 256,
+      description: 'Comma-separated or the key repeated: MANUAL, SCHEDULED, CODE_UPDATE',
+    }),
   ),
-  branches: Type.Optional(Type.String({ maxLength: 4096, description: 'Comma-separated branch names' })),
-  tags: Type.Optional(Type.String({ maxLength: 4096, description: 'Comma-separated tag names' })),
+  branches: Type.Optional(
+    WireList({ maxLength: 4096, description: 'Branch names, comma-separated or the key repeated' }),
+  ),
+  tags: Type.Optional(
+    WireList({ maxLength: 4096, description: 'Tag names, comma-separated or the key repeated' }),
+  ),
   from_date: DateRangeQuery.properties.from_date,
   to_date: DateRangeQuery.properties.to_date,
 });

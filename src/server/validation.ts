@@ -10,13 +10,15 @@ type HttpPart = 'body' | 'querystring' | 'params' | 'headers';
 /**
  * Query strings and paths carry text. Kiln turns a text value into a number only when it is plain
  * decimal digits; anything else (`1e3`, `+5`, `0x10`, ` 5`, a repeated key) reaches the schema as it
- * came and fails it. JSON bodies are never coerced.
+ * came and fails it. A list (`x-kiln-list`) is the one key that may be repeated: its values are
+ * joined with commas, as if sent comma-separated. JSON bodies are never coerced.
  */
 function normalizeText(schema: SchemaNode, data: unknown): void {
   if (!data || typeof data !== 'object' || !schema.properties) return;
   const record = data as Record<string, unknown>;
   for (const [key, prop] of Object.entries(schema.properties)) {
     const value = record[key];
+    if (prop['x-kiln-list'] && Array.isArray(value)) record[key] = value.map(String).join(',');
     if (typeof value !== 'string') continue;
     // Leading zeros aside, at most 15 digits: read exactly (longer ones fail the schema, by size).
     if (prop['x-kiln-int'] && /^0*\d{1,15}$/.test(value)) record[key] = Number(value);

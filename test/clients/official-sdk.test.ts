@@ -264,6 +264,33 @@ describe('official Huawei Cloud SDK core as the client', () => {
     );
   });
 
+  it('ListRecords with triggers, branches and tags as arrays (repeated keys on the wire, AK/SK-signed)', async () => {
+    type Page = { result: { pagination: { total: number }; data: { build_no: string }[] } };
+    const list = (queryParams: Record<string, string[]>) =>
+      sdkCall<Page>(sdk, {
+        method: 'GET',
+        url: '/v1/record/{build_project_id}/records',
+        pathParams: { build_project_id: jobId },
+        queryParams,
+      });
+    // Both builds were started by hand (on no branch: the job names no repository).
+    const manual = await list({ triggers: ['MANUAL', 'SCHEDULED'] });
+    expect(manual).toMatchObject({
+      httpStatusCode: 200,
+      status: 'success',
+      result: { pagination: { total: 2 } },
+    });
+    expect(manual.result.data.map((r) => Number(r.build_no))).toEqual([2, 1]);
+    expect(last()?.url).toBe(`/v1/record/${jobId}/records?triggers=MANUAL&triggers=SCHEDULED`);
+    const none = await list({
+      triggers: ['SCHEDULED', 'CODE_UPDATE'],
+      branches: ['main', 'dev'],
+      tags: ['a', 'b'],
+    });
+    expect(none).toMatchObject({ httpStatusCode: 200, result: { pagination: { total: 0 } } });
+    expect(last()?.url).toMatch(/records\?(triggers=\w+&){2}(branches=\w+&){2}tags=\w&tags=\w$/);
+  });
+
   it('ShowJobListByProjectId: GET /v3/{project_id}/jobs', async () => {
     const list = await sdkCall<{ jobs: { id: string; job_name: string }[]; total: number }>(sdk, {
       method: 'GET',

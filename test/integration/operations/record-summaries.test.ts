@@ -196,6 +196,23 @@ onEveryStore((store) => {
       expect((await list('branches=main')).numbers).toEqual([4, 3, 2, 1]);
       expect((await list('tags=v1.0')).numbers).toEqual([5]);
       expect((await list('branches=dev&tags=v1.0')).numbers).toEqual([6, 5]);
+      // The Node SDK puts these lists on the wire as repeated keys; either form, or both, is one list.
+      expect((await list('triggers=SCHEDULED&triggers=code_update')).numbers).toEqual([6, 4]);
+      expect((await list('triggers=MANUAL&triggers=SCHEDULED,CODE_UPDATE')).numbers).toEqual([
+        6, 5, 4, 3, 2, 1,
+      ]);
+      expect((await list('branches=dev&branches=main&branches=')).numbers).toEqual([6, 4, 3, 2, 1]);
+      expect((await list('tags=v1.0&tags=v2.0')).numbers).toEqual([5]);
+      expect((await list('branches=dev&tags=v0.9&tags=v1.0')).numbers).toEqual([6, 5]);
+      // Any other parameter given twice is still refused.
+      for (const twice of ['limit=2&limit=2', 'page=0&page=1', 'from_date=2023-11-11&from_date=2023-11-11']) {
+        expectCodeArtsError(
+          await kiln.call(admin, { method: 'GET', url: `/v1/record/${tagged}/records?${twice}` }),
+          400,
+          'CB.00060200',
+          new RegExp(`'${twice.split('=')[0]}' is given more than once`),
+        );
+      }
       expect(await list('triggers=MANUAL&branches=main&limit=2')).toMatchObject({
         numbers: [3, 2],
         pagination: { total: 3 },
