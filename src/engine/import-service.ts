@@ -3,6 +3,7 @@ import { importedBuild } from '../domain/build-import.ts';
 import type { Clock } from '../domain/clock.ts';
 import { AppError } from '../domain/errors.ts';
 import type { Principal } from '../domain/identity.ts';
+import { loneSurrogateField } from '../domain/well-formed.ts';
 import { isUniqueViolation } from '../storage/errors.ts';
 import type { Storage } from '../storage/ports.ts';
 import { requireJob } from './access.ts';
@@ -83,6 +84,11 @@ export class ImportService {
       } catch {
         await this.flush(jobId, batch, summary);
         throw this.lineError(lineNo, '(line)', 'is not valid JSON', summary);
+      }
+      const lone = loneSurrogateField(text, parsed);
+      if (lone !== undefined) {
+        await this.flush(jobId, batch, summary);
+        throw this.lineError(lineNo, lone || '(line)', 'is not valid Unicode (a lone surrogate)', summary);
       }
       const line = importedBuild(jobId, parsed);
       if (!line.ok && 'unfinished' in line) {

@@ -3,6 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { errorCodes, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors.ts';
+import { loneSurrogateField } from '../domain/well-formed.ts';
 import type { Engine } from '../engine/engine.ts';
 import { authenticateRequest } from './auth/authenticate.ts';
 import { answerClientError } from './client-errors.ts';
@@ -54,6 +55,18 @@ function trustProxyOption(
 ): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (typeof trust === 'number') return (_address, hop) => hop < trust;
   return trust ?? false;
+}
+
+/** A JSON body's string that is not Unicode, named; no error when every string is well formed. */
+function notUnicode(text: string, value: unknown): AppError | undefined {
+  const field = loneSurrogateField(text, value);
+  if (field === undefined) return undefined;
+  return new AppError(
+    'INVALID_BODY',
+    field === ''
+      ? 'the request body is not valid Unicode (a lone surrogate)'
+      : `body field '${field}' is not valid Unicode (a lone surrogate)`,
+  );
 }
 
 /** Builds the HTTP app (no listening: tests inject requests, cmd/ listens). */
@@ -110,12 +123,14 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     const buffer = body as Buffer;
     request.rawBody = buffer;
     if (buffer.length === 0) return done(null, undefined);
-    parseJson(request, buffer.toString('utf8'), (err, value) => {
+    const text = buffer.toString('utf8');
+    parseJson(request, text, (err, value) => {
       if (err) {
         request.bodyError = new AppError('INVALID_BODY', 'the request body is not valid JSON');
         return done(null, undefined);
       }
-      done(null, value);
+      request.bodyError = notUnicode(text, value);
+      done(null, request.bodyError ? undefined : value);
     });
   });
 

@@ -255,6 +255,17 @@ describeEachStore('history import', (store) => {
     expect(storedBefore(msg)).toBe(2);
   });
 
+  it('names a line with text that is not Unicode (a lone surrogate escape) and stores nothing of it', async () => {
+    const job = await k.newJob();
+    const lines = history(3);
+    const lone = JSON.stringify({ ...lines[1], nickname: 'Nick \ud800' });
+    expect(lone).toContain('\\ud800');
+    const res = await k.importLines(job, [lines[0], lone, lines[2]]);
+    const msg = expectError(res, 400, 'CB.00060200', /\bline 2: field nickname is not valid Unicode/);
+    expect(storedBefore(msg)).toBe(1);
+    expect((await all(job)).map((r) => r.number)).toEqual([1]);
+  });
+
   it('completes an interrupted import when the fixed file is sent again: no duplicates, present numbers skipped', async () => {
     const job = await k.newJob();
     const lines = history(8);
