@@ -106,6 +106,24 @@ function timeoutMs(doc: JobConfig['timeout']): number {
   return Number(doc.limit) * unit;
 }
 
+/**
+ * A timeout's unit whenever one is given (only with no limit may it be '', as the limit then), and
+ * its limit: both named when both are wrong.
+ */
+function timeoutIssues({ limit = '', unit }: NonNullable<JobConfig['timeout']>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const unitOk =
+    unit === undefined || (unit === '' && limit === '') || Object.hasOwn(TIME_UNITS, unit.toUpperCase());
+  if (!unitOk)
+    issues.push({ field: 'timeout.unit', message: `must be one of ${Object.keys(TIME_UNITS).join(', ')}` });
+  if (limit === '') return issues;
+  if (!/^[1-9]\d{0,6}$/.test(limit))
+    issues.push({ field: 'timeout.limit', message: 'must be a positive whole number' });
+  else if (unitOk && timeoutMs({ limit, unit }) > MAX_TIMEOUT_MS)
+    issues.push({ field: 'timeout.limit', message: 'must be at most 24 hours' });
+  return issues;
+}
+
 /** Checks what a schema cannot; returns every problem found (empty when the document is good). */
 export function checkJobConfig(config: JobConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -175,13 +193,7 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
 
   issues.push(...parameterIssues(config.parameters ?? [], configType === 'YAML'));
 
-  if (config.timeout && config.timeout.limit !== undefined && config.timeout.limit !== '') {
-    const unit = (config.timeout.unit ?? 'MINUTES').toUpperCase();
-    if (!(unit in TIME_UNITS)) add('timeout.unit', `must be one of ${Object.keys(TIME_UNITS).join(', ')}`);
-    else if (!/^[1-9]\d{0,6}$/.test(config.timeout.limit))
-      add('timeout.limit', 'must be a positive whole number');
-    else if (timeoutMs(config.timeout) > MAX_TIMEOUT_MS) add('timeout.limit', 'must be at most 24 hours');
-  }
+  timeoutIssues(config.timeout ?? {}).forEach((i) => add(i.field, i.message));
 
   (config.triggers ?? []).forEach((t, i) => {
     if (t.name === 'timer') {

@@ -163,7 +163,8 @@ export const jobInputFields = {
   timeout: Type.Optional(
     Type.Object({
       limit: Type.Optional(
-        Type.Union([Str(16), Type.Integer({ minimum: 0, maximum: 9_999_999 })], {
+        // Any number: one that is not a positive whole number is refused as such by checkJobConfig.
+        Type.Union([Str(16), Type.Number({ description: 'A positive whole number' })], {
           description: 'How long builds may run, in `unit`s: a string of digits, or a number',
         }),
       ),

@@ -63,6 +63,27 @@ function fieldPath(instancePath: string): string {
     .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
 }
 
+function typeWords(type: string): string {
+  if (type === 'integer') return 'a whole number (plain digits)';
+  return type === 'object' || type === 'array' ? `an ${type}` : type === 'null' ? 'null' : `a ${type}`;
+}
+
+/**
+ * A value of none of a union's types (`timeout.limit`: a string or a number) fails each branch on
+ * its type: say every type it may be, not the first branch's alone.
+ */
+function unionSentence(errors: ErrorObject[], part: HttpPart): { field: string; text: string } | undefined {
+  const first = errors[0];
+  if (first?.keyword !== 'type' || (part === 'querystring' && Array.isArray(first.data))) return undefined;
+  const at = errors.filter((e) => e.instancePath === first.instancePath);
+  const union = at.findIndex((e) => e.keyword === 'anyOf');
+  if (union < 1 || at.slice(0, union).some((e) => e.keyword !== 'type')) return undefined;
+  const types = new Set(
+    at.slice(0, union).map((e) => typeWords(String((e.params as { type: string }).type))),
+  );
+  return { field: fieldPath(first.instancePath), text: `must be ${[...types].join(' or ')}` };
+}
+
 function sentence(e: ErrorObject, part: HttpPart): { field: string; text: string } {
   const field = fieldPath(e.instancePath);
   const schema = (e.parentSchema ?? {}) as Record<string, unknown>;
@@ -85,9 +106,7 @@ function sentence(e: ErrorObject, part: HttpPart): { field: string; text: string
           field,
           text: typeof schema.maximum === 'number' ? `must be <= ${schema.maximum}` : 'is too large a number',
         };
-      const what =
-        type === 'integer' ? 'a whole number (plain digits)' : type === 'object' ? 'an object' : `a ${type}`;
-      return { field, text: `must be ${what}` };
+      return { field, text: `must be ${typeWords(type)}` };
     }
     case 'pattern': {
       if (schema['x-kiln-format']) return { field, text: `must be ${String(schema['x-kiln-format'])}` };
@@ -138,7 +157,7 @@ function describeErrors(errors: ErrorObject[], part: HttpPart, data: unknown): A
         : 'the request body must be a JSON object',
     );
   }
-  const { field, text } = sentence(first, part);
+  const { field, text } = unionSentence(errors, part) ?? sentence(first, part);
   const message = `${WHERE[part]} '${field}' ${text}`;
   // A malformed job id has its own code wherever it appears (path, query or body).
   if (part !== 'headers' && field === 'job_id' && first.keyword !== 'required') {

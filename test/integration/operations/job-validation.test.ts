@@ -124,6 +124,42 @@ onEveryStore((store) => {
       ['timeout.limit a fraction', set({ timeout: { limit: 2.5, unit: 'MINUTES' } }), /timeout\.limit/],
       ['timeout.unit unknown', set({ timeout: { limit: '3', unit: 'WEEKS' } }), /timeout\.unit/],
       [
+        'timeout.unit unknown without a limit',
+        set({ timeout: { unit: 'str' } }),
+        /timeout\.unit: must be one of SECONDS, MINUTES, HOURS/,
+      ],
+      [
+        'timeout.unit a NUL without a limit',
+        set({ timeout: { unit: '\u0000' } }),
+        /timeout\.unit: must be one of/,
+      ],
+      ['timeout.unit empty with a limit', set({ timeout: { limit: '3', unit: '' } }), /timeout\.unit/],
+      [
+        'timeout.limit a negative number',
+        set({ timeout: { limit: -5 } }),
+        /timeout\.limit: must be a positive whole number/,
+      ],
+      [
+        'timeout.limit 0',
+        set({ timeout: { limit: 0, unit: 'HOURS' } }),
+        /timeout\.limit: must be a positive whole/,
+      ],
+      [
+        'timeout.limit a fraction (number)',
+        set({ timeout: { limit: 1.5 } }),
+        /timeout\.limit: must be a positive whole number/,
+      ],
+      [
+        'timeout.limit neither a string nor a number',
+        set({ timeout: { limit: true } }),
+        /body field 'timeout\.limit' must be a string or a number$/,
+      ],
+      [
+        'timeout.limit and timeout.unit both wrong',
+        set({ timeout: { limit: 'soon', unit: 'WEEKS' } }),
+        /timeout\.unit: must be one of .*; timeout\.limit: must be a positive whole number/,
+      ],
+      [
         'a timer with a bad cron',
         set({ triggers: [{ name: 'timer', parameters: [{ name: 'cron', value: 'every day' }] }] }),
         /triggers\[0\]/,
@@ -216,6 +252,19 @@ onEveryStore((store) => {
           arch: 'x86-64',
           timeout: { limit: '30', unit: 'MINUTES' },
         });
+      });
+
+      it('takes a timeout of a unit alone, and one whose limit and unit are both empty', async () => {
+        for (const [i, timeout] of [{ unit: 'hours' }, { limit: '', unit: '' }, {}].entries()) {
+          const name = isUpdate ? 'existing' : `timeout-${i}-${url.split('/')[1]}`;
+          const doc = jobBody(projectId, { job_name: name, timeout });
+          const res = await kiln.call(admin, {
+            method: 'POST',
+            url,
+            payload: isUpdate ? { ...doc, job_id: existing } : doc,
+          });
+          expect(res.statusCode, res.body).toBe(200);
+        }
       });
 
       it('accepts CodeArts module ids, and a module Kiln does not know (its build fails naming it)', async () => {
