@@ -240,7 +240,11 @@ export const BriefQuery = Type.Object({
 });
 
 /** ListBriefRecord body: build project (job) ids. */
-export const BriefBody = Type.Array(Id32('A build project: a job id'), { minItems: 1, maxItems: 100 });
+export const BriefBody = Type.Array(Id32('A build project: a job id'), {
+  minItems: 1,
+  maxItems: 100,
+  'x-kiln-items': 'job id',
+});
 
 export const BriefRecord = Type.Object({
   id: Type.String({ description: 'The record id' }),

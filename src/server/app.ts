@@ -57,6 +57,19 @@ function trustProxyOption(
   return trust ?? false;
 }
 
+/**
+ * Why a JSON body was refused: Fastify's parser refuses a `__proto__` key (it would set the
+ * object's prototype) as if the text were broken; say which it was.
+ */
+function jsonFault(text: string): string {
+  try {
+    JSON.parse(text);
+  } catch {
+    return 'the request body is not valid JSON';
+  }
+  return "the request body has a key '__proto__', which is not allowed";
+}
+
 /** A JSON body's string that is not Unicode, named; no error when every string is well formed. */
 function notUnicode(text: string, value: unknown): AppError | undefined {
   const field = loneSurrogateField(text, value);
@@ -126,7 +139,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     const text = buffer.toString('utf8');
     parseJson(request, text, (err, value) => {
       if (err) {
-        request.bodyError = new AppError('INVALID_BODY', 'the request body is not valid JSON');
+        request.bodyError = new AppError('INVALID_BODY', jsonFault(text));
         return done(null, undefined);
       }
       request.bodyError = notUnicode(text, value);
@@ -134,9 +147,14 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   });
 
-  // Fastify's own text parser, but keeping the bytes too: an AK/SK signature is checked against
-  // every body the server reads.
+  // Text is read by the push webhook alone (the signature covers its bytes, whatever they are
+  // called); any other operation answers 415, as to every type it does not take (a JSON body
+  // labelled text/plain is not read as JSON).
   app.addContentTypeParser('text/plain', { parseAs: 'buffer' }, (request, body, done) => {
+    // No route here: the 404 says so, whatever the body.
+    if (request.routeOptions.url === undefined) return done(null, undefined);
+    if (!request.url.startsWith('/v1/kiln/webhooks/'))
+      return done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE('text/plain'));
     request.rawBody = body as Buffer;
     done(null, (body as Buffer).toString('utf8'));
   });

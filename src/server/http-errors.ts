@@ -2,14 +2,17 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/errors.ts';
 import { ERROR_TABLE, HTTP_TITLES } from './error-table.ts';
 
-/** Turns anything thrown into a catalogue error; unknown faults become INTERNAL. */
-export function toAppError(error: unknown): AppError {
+/**
+ * Turns anything thrown into a catalogue error; unknown faults become INTERNAL. `accepts` is the
+ * body type the route takes, named by a 415.
+ */
+export function toAppError(error: unknown, accepts = 'application/json'): AppError {
   if (error instanceof AppError) return error;
   const e = error as Partial<FastifyError> & { statusCode?: number };
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
     return new AppError('PAYLOAD_TOO_LARGE', 'the request body is too large');
   if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return new AppError('INVALID_BODY', 'unsupported Content-Type; send application/json');
+    return new AppError('INVALID_BODY', `unsupported Content-Type; send ${accepts}`);
   }
   if (e.statusCode === 429) return new AppError('RATE_LIMITED', 'too many requests; try again later');
   if (
@@ -44,7 +47,10 @@ export function sendError(
   reply: FastifyReply,
   style: ErrorStyle,
 ): FastifyReply {
-  const appError = toAppError(error);
+  const appError = toAppError(
+    error,
+    request.routeOptions.config?.multipart ? 'multipart/form-data' : 'application/json',
+  );
   const status = statusOf(appError, error);
   if (appError.code === 'INTERNAL') request.log.error({ err: error }, 'unexpected fault');
   else if (appError.code === 'STORE_UNAVAILABLE')

@@ -145,17 +145,36 @@ function sentence(e: ErrorObject, part: HttpPart): { field: string; text: string
   }
 }
 
+/**
+ * What is wrong with a body as a whole (no field to name): its type, or how many items a body
+ * that is a list has (`x-kiln-items` names them).
+ */
+function wholeBodySentence(e: ErrorObject, data: unknown): string | undefined {
+  const schema = (e.parentSchema ?? {}) as Record<string, unknown>;
+  const limit = (e.params as { limit?: number }).limit ?? 0;
+  const items = String(schema['x-kiln-items'] ?? 'item');
+  switch (e.keyword) {
+    case 'type':
+      if (data === undefined || data === null) return 'a JSON request body is required';
+      return `the request body must be a JSON ${String((e.params as { type: string }).type) === 'array' ? 'array' : 'object'}`;
+    case 'minItems':
+      return limit === 1
+        ? `the request body must list at least one ${items}`
+        : `the request body must list at least ${limit} ${items}s`;
+    case 'maxItems':
+      return `the request body must list at most ${limit} ${items}s`;
+    default:
+      return undefined;
+  }
+}
+
 /** One AppError naming the part, the field and what was wrong. */
 function describeErrors(errors: ErrorObject[], part: HttpPart, data: unknown): AppError {
   const first = errors[0];
   if (!first) return new AppError('INVALID_PARAM', `${WHERE[part]}s are not valid`);
-  if (part === 'body' && first.instancePath === '' && first.keyword === 'type') {
-    return new AppError(
-      'INVALID_BODY',
-      data === undefined || data === null
-        ? 'a JSON request body is required'
-        : 'the request body must be a JSON object',
-    );
+  if (part === 'body' && first.instancePath === '') {
+    const whole = wholeBodySentence(first, data);
+    if (whole) return new AppError('INVALID_BODY', whole);
   }
   const { field, text } = unionSentence(errors, part) ?? sentence(first, part);
   const message = `${WHERE[part]} '${field}' ${text}`;

@@ -290,6 +290,21 @@ describe("GitHub's default content type (application/x-www-form-urlencoded)", ()
     expect(bad.json().error_msg).toContain('no payload field');
   });
 
+  it('reads a push labelled text/plain too (its bytes are the JSON the signature covers)', async () => {
+    const { job, secret } = await newPushJob();
+    const json = pushBody('github', 'refs/heads/main', c.two);
+    const res = await deliver(
+      job,
+      { ...headersFor('github', secret, json), 'content-type': 'text/plain' },
+      json,
+    );
+    expect({ status: res.statusCode, body: res.json() }).toMatchObject({
+      status: 200,
+      body: { status: 'started' },
+    });
+    await ek.waitFinished(job, 1);
+  });
+
   it('is still 415 on every other operation', async () => {
     const res = await ek.kiln.app.inject({
       method: 'POST',

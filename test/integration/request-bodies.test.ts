@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKiln, jobBody, type TestKiln } from '../helpers/app.ts';
-import { ADMIN, expectCodeArtsError, tokenOf } from '../helpers/foundation.ts';
+import { ADMIN, createJob, expectCodeArtsError, tokenOf } from '../helpers/foundation.ts';
 
 /**
  * What a request body that Kiln cannot take is answered with, whatever the operation: a 400 (or
@@ -112,5 +112,85 @@ describe('text that is not Unicode (a lone UTF-16 surrogate, sent as a JSON esca
     const list = await kiln.call(admin, { method: 'GET', url: '/v1/job/list' });
     expect(list.statusCode, list.body).toBe(200);
     expect(list.body).not.toMatch(/sur\\ud800x|sur\ufffdx/);
+  });
+});
+
+describe('a body Kiln does not take is answered with what is wrong with it', () => {
+  let job: string;
+  beforeAll(async () => {
+    job = await createJob(kiln, admin, project, { job_name: 'bodies' });
+  });
+
+  const send = (url: string, contentType: string, payload: string, method: 'POST' | 'PUT' = 'POST') =>
+    kiln.call(admin, { method, url, headers: { 'content-type': contentType }, payload });
+
+  it("says a key '__proto__' is not allowed (the JSON itself is valid), at any depth", async () => {
+    for (const body of [`{"job_id":"${job}","__proto__":{}}`, `{"job_id":"${job}","a":[{"__proto__":1}]}`]) {
+      expectCodeArtsError(
+        await send('/v3/jobs/build', 'application/json', body),
+        400,
+        'CB.00060200',
+        "the request body has a key '__proto__', which is not allowed",
+      );
+    }
+    expectCodeArtsError(
+      await send('/v3/jobs/build', 'application/json', `{"job_id":"${job}",`),
+      400,
+      'CB.00060200',
+      'the request body is not valid JSON',
+    );
+    // A value that reads __proto__ is only text.
+    const run = await send('/v3/jobs/build', 'application/json', `{"job_id":"${job}","x":"__proto__"}`);
+    expect(run.statusCode, run.body).toBe(200);
+  });
+
+  it('says a body that must be a list is one, and how many items it must list', async () => {
+    const brief = (payload: string) => send('/v1/record/brief?limit=1', 'application/json', payload);
+    expectCodeArtsError(await brief('{"a":1}'), 400, 'CB.00060200', 'the request body must be a JSON array');
+    expectCodeArtsError(await brief('"x"'), 400, 'CB.00060200', 'the request body must be a JSON array');
+    expectCodeArtsError(
+      await brief('[]'),
+      400,
+      'CB.00060200',
+      'the request body must list at least one job id',
+    );
+    const many = JSON.stringify(Array.from({ length: 101 }, () => job));
+    expectCodeArtsError(
+      await brief(many),
+      400,
+      'CB.00060200',
+      'the request body must list at most 100 job ids',
+    );
+    expectCodeArtsError(
+      await send('/v3/jobs/build', 'application/json', '[1]'),
+      400,
+      'CB.00060200',
+      'the request body must be a JSON object',
+    );
+    expect((await brief(JSON.stringify([job]))).statusCode).toBe(200);
+  });
+
+  it('answers JSON sent as text/plain with 415, as any other type it does not read', async () => {
+    for (const type of ['text/plain', 'text/plain; charset=utf-8', 'application/xml']) {
+      expectCodeArtsError(
+        await send('/v3/jobs/build', type, JSON.stringify({ job_id: job })),
+        415,
+        'CB.00060200',
+        'unsupported Content-Type; send application/json',
+      );
+    }
+    // No operation at that URL: the 404 comes first, whatever the body.
+    expectCodeArtsError(await send('/v3/nothing/here', 'text/plain', 'x'), 404, 'CB.00060214');
+  });
+
+  it('names multipart/form-data in the 415 of the operation that takes a form', async () => {
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'application/xml']) {
+      expectCodeArtsError(
+        await send('/v2/keystore/upload', type, 'file=x&privacy=private'),
+        415,
+        'CB.00060200',
+        'unsupported Content-Type; send multipart/form-data',
+      );
+    }
   });
 });
