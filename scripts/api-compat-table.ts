@@ -140,7 +140,7 @@ export const PARTLY: Record<string, string> = {
   ListRepository:
     "the repository the job's document names (Kiln's jobs build one; no history of earlier ones is kept)",
   ListRepoBranch:
-    "the branches the job's builds checked out, by name (tags and commits left out; at most 1,000); `repository_name` must be the job's repository",
+    "the branches the job's builds checked out, by name (tags and commits left out; at most 1,000); `repository_name` must be the job's repository (404 otherwise; empty or missing: 400)",
   ListRecords:
     "`build_project_id` is a job id (ShowBuildRecord's `project_id`), or a project id: then its live jobs' builds that the caller may view, merged newest first (start time, then number); each row is ShowBuildRecord's result; `triggers` (MANUAL, SCHEDULED, CODE_UPDATE), `branches` and `tags` are comma-separated or their key repeated as the Node SDK sends them (`triggers=MANUAL&triggers=SCHEDULED`; both forms may be mixed), a build matching a branch or a tag when both are given; `from_date`/`to_date` as ShowJobTotal's; `limit` 1 to 100; `pagination.total` is exact. Without a filter a page costs the same at any depth (the window's day index, summed over a project's jobs); with one, the window's builds are filtered",
   ShowJobTotal:

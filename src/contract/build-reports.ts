@@ -66,7 +66,11 @@ export const RepositoriesResult = Type.Object({
 /** ListRepoBranch query. */
 export const RepoBranchQuery = Type.Object({
   job_id: Id32('Build task (job) id'),
-  repository_name: Type.String({ maxLength: 128, description: 'The repository the job builds' }),
+  repository_name: Type.String({
+    minLength: 1,
+    maxLength: 128,
+    description: 'The repository the job builds',
+  }),
 });
 
 /** ListRepoBranch answer. */

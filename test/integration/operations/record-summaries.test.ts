@@ -234,6 +234,22 @@ onEveryStore((store) => {
         url: `/v1/report/branches?job_id=${tagged}&repository_name=repo`,
       });
       expect(branches.json().result).toEqual(['dev', 'main']);
+      // An empty repository_name is refused like a missing one (as ShowJobBuildSuccessRatio's),
+      // on a job that builds no repository too.
+      const bare = await createJob(kiln, admin, project, { job_name: 'no-repository', scms: [] });
+      for (const job of [tagged, bare]) {
+        for (const [query, message] of [
+          ['&repository_name=', "query parameter 'repository_name' must not be empty"],
+          ['', "query parameter 'repository_name' is required"],
+        ]) {
+          expectCodeArtsError(
+            await kiln.call(admin, { method: 'GET', url: `/v1/report/branches?job_id=${job}${query}` }),
+            400,
+            'CB.00060200',
+            message,
+          );
+        }
+      }
       expectCodeArtsError(
         await kiln.call(admin, { method: 'GET', url: `/v1/record/${tagged}/records?limit=0` }),
         400,
