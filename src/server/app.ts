@@ -133,6 +133,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   // remembered and answered after authentication.
   const parseJson = app.getDefaultJsonParser('error', 'ignore');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    // An operation that takes a form (UploadKeystore) answers JSON 415, as any type it does not take.
+    if (request.routeOptions.config?.multipart)
+      return done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE('application/json'));
     const buffer = body as Buffer;
     request.rawBody = buffer;
     if (buffer.length === 0) return done(null, undefined);

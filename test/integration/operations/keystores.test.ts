@@ -280,6 +280,13 @@ onEveryStore((store) => {
       });
       expect(broken.statusCode).toBe(400);
       expect(broken.json().error_msg).toMatch(/^the form could not be read/);
+      const json = await kiln.call(bob, {
+        method: 'POST',
+        url: '/v2/keystore/upload',
+        payload: { file: 'x', privacy: 'private' },
+      });
+      expect(json.statusCode).toBe(415);
+      expect(json.json().error_msg).toBe('unsupported Content-Type; send multipart/form-data');
       const a = await uploadFile(kiln, bob, 'one.txt', '1');
       await uploadFile(kiln, bob, 'two.txt', '2');
       const clash = await kiln.call(bob, {
