@@ -46,8 +46,11 @@ export interface OperationSpec {
   response: Record<number, TSchema | null>;
   /** Set when the success body is not JSON (log downloads, the status badge). */
   produces?: 'application/octet-stream' | 'image/svg+xml';
-  /** Set when the request body is a form with a file (UploadKeystore), parsed before the handler. */
-  consumes?: 'multipart/form-data';
+  /**
+   * Set when the request body is not JSON: a form with a file (UploadKeystore), parsed before the
+   * handler, or NDJSON (the history import), read as it arrives.
+   */
+  consumes?: 'multipart/form-data' | 'application/x-ndjson';
 }
 
 const op = <T extends OperationSpec>(spec: T): T => spec;
@@ -879,6 +882,7 @@ export const operations = {
     summary: 'Import build history: NDJSON body, one BuildInfoRecord per line (Kiln)',
     tag: 'Kiln',
     auth: 'project',
+    consumes: 'application/x-ndjson',
     params: JobIdParams,
     query: records.ImportQuery,
     response: { 200: Envelope(records.ImportSummary) },

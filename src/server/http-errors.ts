@@ -47,10 +47,7 @@ export function sendError(
   reply: FastifyReply,
   style: ErrorStyle,
 ): FastifyReply {
-  const appError = toAppError(
-    error,
-    request.routeOptions.config?.multipart ? 'multipart/form-data' : 'application/json',
-  );
+  const appError = toAppError(error, request.routeOptions.config?.consumes);
   const status = statusOf(appError, error);
   if (appError.code === 'INTERNAL') request.log.error({ err: error }, 'unexpected fault');
   else if (appError.code === 'STORE_UNAVAILABLE')

@@ -75,7 +75,7 @@ function completeOperations(doc: OpenApiDocument): OpenApiDocument {
         },
       };
     }
-    if (id === 'importBuildRecords') {
+    if (spec.consumes === 'application/x-ndjson') {
       op.requestBody = {
         required: true,
         description: 'One BuildInfoRecord (as the records API returns it) per line; read as it arrives',

@@ -59,6 +59,7 @@ export function registerOperations(app: FastifyInstance, handlers: Handlers): vo
         auth: spec.auth,
         errorStyle: spec.errorStyle ?? 'codearts',
         multipart: spec.consumes === 'multipart/form-data',
+        ...(spec.consumes && { consumes: spec.consumes }),
       },
       // A form carries a whole file: the file manager's largest, and room for the form around it.
       ...(spec.consumes === 'multipart/form-data' && { bodyLimit: MAX_FILE_BYTES + 64 * 1024 }),

@@ -25,5 +25,7 @@ declare module 'fastify' {
     errorStyle?: ErrorStyle;
     /** The route takes a multipart/form-data body (UploadKeystore). */
     multipart?: boolean;
+    /** The body type the route takes, named by its 415 (application/json when absent). */
+    consumes?: string;
   }
 }

@@ -463,6 +463,24 @@ describeEachStore('history import', (store) => {
     expectError(res, 400, 'CB.00060200', /\bline 501\b/);
   });
 
+  it('answers another body type 415, and JSON 400, each naming NDJSON', async () => {
+    const job = await k.newJob();
+    const send = async (type: string) =>
+      k.kiln.call(await k.kiln.token(), {
+        method: 'POST',
+        url: `/v1/kiln/jobs/${job}/import`,
+        headers: { 'content-type': type },
+        payload: JSON.stringify(history(1)[0]),
+      });
+    expectError(
+      await send('text/plain'),
+      415,
+      'CB.00060200',
+      /^unsupported Content-Type; send application\/x-ndjson$/,
+    );
+    expectError(await send('application/json'), 400, 'CB.00060200', /as an application\/x-ndjson body/);
+  });
+
   it('refuses callers who may not build: 401 without a token, 404 for outsiders, 403 for viewers', async () => {
     const job = await k.newJob();
     const lines = history(2);
