@@ -37,7 +37,7 @@ const KEYSTONE_ERROR_RESPONSE = {
  * import takes NDJSON.
  */
 function completeOperations(doc: OpenApiDocument): OpenApiDocument {
-  for (const [id, spec] of Object.entries(operations) as [string, OperationSpec][]) {
+  for (const spec of Object.values(operations) as OperationSpec[]) {
     const op = doc.paths?.[spec.path]?.[spec.method.toLowerCase()];
     if (!op) continue;
     if (spec.auth === 'none') op.security = [];
