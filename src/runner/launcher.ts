@@ -69,6 +69,18 @@ process.on('message', (m) => {
 `;
 
 /**
+ * The helper is started by bash, which first closes every descriptor this process inherited
+ * without close-on-exec (a service manager's, a wrapper's, a shell's `exec 5<file`) but stdin,
+ * stdout, stderr and the helper's IPC channel, and then becomes the helper. Node leaves inherited
+ * descriptors open in its children; every sandbox the helper starts, and every step of a build,
+ * would hold them, and an open descriptor is read without a permission check.
+ */
+const CLOSE_INHERITED_THEN_EXEC =
+  'for fd in /proc/$$/fd/*; do fd=${fd##*/}; ' +
+  '[ "$fd" -gt 2 ] && [ "$fd" != "$NODE_CHANNEL_FD" ] && eval "exec $fd<&-"; done 2>/dev/null; ' +
+  'exec "$0" -e "$1"';
+
+/**
  * A process started by the helper. Its stdin takes writes at once: they are kept until both pipes
  * have arrived (see HELPER: it must not write to stdout before it reads).
  */
@@ -159,7 +171,7 @@ class Helper {
   private gone = false;
 
   constructor(onGone: () => void) {
-    this.child = spawn(process.execPath, ['-e', HELPER], {
+    this.child = spawn('bash', ['-c', CLOSE_INHERITED_THEN_EXEC, process.execPath, HELPER], {
       // Nothing of this process's environment: NODE_OPTIONS would load our own preloads into it.
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
