@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { TEST_LIMITS } from '../domain/test-report.ts';
+import { TEST_LIMITS, type TestCase } from '../domain/test-report.ts';
 import { newStep } from '../domain/build.ts';
 import { maskSecretText, planSecrets } from '../domain/secret-text.ts';
 import type { Clock } from '../domain/clock.ts';
@@ -208,13 +208,35 @@ export class DispatchService {
    * DEBUG logs all show the name as stored.
    */
   private maskedStages(run: BuildRun, stages: readonly Stage[]): Stage[] {
-    if (!run.plan) return [...stages];
+    const mask = this.masker(run);
+    return stages.map((s) => ({ ...s, name: mask(s.name) }));
+  }
+
+  /** Masks a text of the build as its log is masked. */
+  private masker(run: BuildRun): (text: string) => string {
+    if (!run.plan) return (text) => text;
     const secrets = planSecrets(this.stored.plan(run.plan));
-    return stages.map((s) => ({ ...s, name: maskSecretText(s.name, secrets) }));
+    return (text) => maskSecretText(text, secrets);
+  }
+
+  /**
+   * A step's test cases, their texts masked as the log is: a test that prints a sensitive value in
+   * its name or failure message (read from the build's JUnit files) would show it to every viewer.
+   */
+  private maskedCases(run: BuildRun, cases: readonly TestCase[]): TestCase[] {
+    const mask = this.masker(run);
+    return cases.map((c) => ({
+      ...c,
+      suite: mask(c.suite),
+      className: mask(c.className),
+      name: mask(c.name),
+      message: mask(c.message),
+      detail: mask(c.detail),
+    }));
   }
 
   async step(runnerId: string, recordId: string, report: StepReport): Promise<void> {
-    await this.held(runnerId, recordId);
+    const run = await this.held(runnerId, recordId);
     const now = this.clock.now();
     if (report.status === 'running') {
       await this.storage.steps.update(recordId, report.index, {
@@ -233,7 +255,11 @@ export class DispatchService {
         ...(tests && { tests, ...(coverage && { coverage }) }),
       });
       if (tests && cases)
-        await tx.testCases.replace(recordId, report.index, cases.slice(0, TEST_LIMITS.cases));
+        await tx.testCases.replace(
+          recordId,
+          report.index,
+          this.maskedCases(run, cases.slice(0, TEST_LIMITS.cases)),
+        );
     });
   }
 
