@@ -199,16 +199,24 @@ function protocolError(error: unknown, reply: FastifyReply): unknown {
   return error;
 }
 
-/** The body of a log PUT (a stream: the content-type parser hands octet-streams over unread). */
-async function readChunk(request: FastifyRequest): Promise<Buffer> {
+/**
+ * The body of a log PUT (a stream: the content-type parser hands octet-streams over unread). One
+ * over the limit is refused with the connection closed after the answer: the rest of its body is
+ * still on the connection, and a kept-alive connection would read it as the next request.
+ */
+async function readChunk(request: FastifyRequest, reply: FastifyReply): Promise<Buffer> {
   const stream: unknown = request.body;
   if (!isByteStream(stream)) return Buffer.alloc(0);
+  const tooLarge = () => {
+    reply.header('connection', 'close');
+    return new AppError('PAYLOAD_TOO_LARGE', `log chunks are at most ${MAX_CHUNK} bytes`);
+  };
+  if (Number(request.headers['content-length'] ?? 0) > MAX_CHUNK) throw tooLarge();
   const parts: Buffer[] = [];
   let size = 0;
   for await (const part of stream) {
     size += part.length;
-    if (size > MAX_CHUNK)
-      throw new AppError('PAYLOAD_TOO_LARGE', `log chunks are at most ${MAX_CHUNK} bytes`);
+    if (size > MAX_CHUNK) throw tooLarge();
     parts.push(part);
   }
   return Buffer.concat(parts);
@@ -281,8 +289,8 @@ export const runnerProtocolRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }>
   app.put(
     fastifyPath(RUNNER_PATHS.log),
     { config, schema: { tags, params: RecordParams, querystring: LogQuery } },
-    async (request) => {
-      const data = await readChunk(request);
+    async (request, reply) => {
+      const data = await readChunk(request, reply);
       const chunk = { offset: request.query.offset, data };
       return { size: await dispatch.log(runnerOf(request), request.params.record_id, chunk) };
     },
