@@ -37,16 +37,39 @@ describe('escape sequences other than SGR are dropped', () => {
     ['CSI = (private mode)', 'a\u001b[=5hb', 'ab'],
     ['ESC c (reset to initial state)', 'a\u001bcb', 'ab'],
   ])('%s', (_what, line, shown) => {
-    const text = parseAnsiLine(line, {}).runs.map((r) => r.text).join('');
+    const text = parseAnsiLine(line, {})
+      .runs.map((r) => r.text)
+      .join('');
     expect(text).not.toContain('\u001b');
     expect(text).toBe(shown);
+  });
+
+  it('reads the SGR sub-parameters it knows and no private CSI as colour', () => {
+    const style = (line: string) => parseAnsiLine(line, {}).runs[0]?.style;
+    expect(style('\u001b[4:3mcurly')).toEqual({ underline: true });
+    expect(style('\u001b[4m\u001b[4:0mnone').underline).toBe(false);
+    expect(style('\u001b[38:2::1:2:3mrgb').fg).toBe('rgb(1,2,3)');
+    expect(style('\u001b[38:2:1:2:3mrgb').fg).toBe('rgb(1,2,3)');
+    expect(style('\u001b[48:5:1mbg').bg).toBe('#f87171');
+    expect(style('\u001b[>1mkeys')).toEqual({});
   });
 });
 
 describe('search marks', () => {
   it('marks the match itself when lower-casing changes the length of earlier text', () => {
     const runs = parseAnsiLine('İstanbul error here', {}).runs;
-    const marked = markMatches(runs, 'error').filter((r) => r.mark).map((r) => r.text);
+    const marked = markMatches(runs, 'error')
+      .filter((r) => r.mark)
+      .map((r) => r.text);
     expect(marked).toEqual(['error']);
+  });
+
+  it('marks the whole character when the match is part of its lower case', () => {
+    const runs = parseAnsiLine('xİy', {}).runs;
+    expect(
+      markMatches(runs, 'i')
+        .filter((r) => r.mark)
+        .map((r) => r.text),
+    ).toEqual(['İ']);
   });
 });

@@ -73,31 +73,68 @@ export function applySgr(style: AnsiStyle, codes: number[]): AnsiStyle {
   return s;
 }
 
-// CSI sequences (ESC [ params final) and OSC sequences (ESC ] ... BEL or ESC \).
-const ESCAPES = /\u001b\[([0-9;?]*)([@-~])|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
+/**
+ * Escape sequences as ECMA-48 frames them. CSI: ESC [, parameter bytes 0x30-0x3F (digits and
+ * `: ; < = > ?`), intermediate bytes 0x20-0x2F, a final byte 0x40-0x7E. OSC: ESC ], ended by BEL
+ * or ESC \. Any other: ESC, intermediate bytes, a final byte 0x30-0x7E (ESC c, ESC ( B, ESC 7).
+ * Matching the whole frame drops sequences such as ESC[4:3m or ESC[2 q whole, not as raw text.
+ */
+const ESCAPES =
+  /\u001b\[([\x30-\x3f]*)([\x20-\x2f]*)([\x40-\x7e])|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[\x20-\x2f]*[\x30-\x7e]/g;
 
-/** Parses one line (without its newline) starting in `style`; returns its runs and the style after it. */
-export function parseAnsiLine(line: string, style: AnsiStyle): { runs: AnsiRun[]; style: AnsiStyle } {
-  // A carriage return redraws the line (progress bars): only what was written last shows.
-  const cr = line.lastIndexOf('\r');
-  const visible = cr >= 0 ? line.slice(cr + 1) : line;
+/**
+ * One SGR parameter with `:` sub-parameters (ITU T.416) as the `;` codes applySgr reads: 4:3
+ * (curly underline) underlines, 4:0 does not; 38:5:n and 38:2:[colour space]:r:g:b colour. Others
+ * (an underline colour) are dropped rather than read as the codes their parts look like.
+ */
+function subParameterCodes(param: string): number[] {
+  const [code, ...sub] = param.split(':').map(Number);
+  if (code === 4) return [sub[0] === 0 ? 24 : 4];
+  if ((code === 38 || code === 48) && sub[0] === 5) return [code, 5, sub[1] ?? -1];
+  // The colour space id may be there (38:2::r:g:b) or not (38:2:r:g:b, as many tools write it).
+  if ((code === 38 || code === 48) && sub[0] === 2) return [code, 2, ...sub.slice(sub.length > 4 ? 2 : 1)];
+  return [];
+}
+
+/** The codes of an SGR sequence's parameter bytes (ESC [ params m). */
+function sgrCodes(params: string): number[] {
+  return params
+    .split(';')
+    .filter((x) => x !== '')
+    .flatMap((p) => (p.includes(':') ? subParameterCodes(p) : [Number(p)]));
+}
+
+/**
+ * Whether a CSI is SGR: final byte m, no intermediates, and no private marker (`< = > ?` first:
+ * ESC[>4;2m sets xterm's key modes, not colours).
+ */
+function isSgr(params: string, intermediates: string, final: string): boolean {
+  return final === 'm' && intermediates === '' && !/^[<=>?]/.test(params);
+}
+
+/** Runs of `text` starting in `style`, escapes dropped and SGR applied; and the style after it. */
+function parseRuns(text: string, style: AnsiStyle): { runs: AnsiRun[]; style: AnsiStyle } {
   const runs: AnsiRun[] = [];
   let current = style;
   let last = 0;
-  for (const m of visible.matchAll(ESCAPES)) {
+  for (const m of text.matchAll(ESCAPES)) {
     const at = m.index ?? 0;
-    if (at > last) runs.push({ text: visible.slice(last, at), style: current });
-    if (m[2] === 'm') {
-      const codes = (m[1] ?? '')
-        .split(';')
-        .filter((x) => x !== '')
-        .map(Number);
-      current = applySgr(current, codes);
-    }
+    if (at > last) runs.push({ text: text.slice(last, at), style: current });
+    const [, params = '', intermediates = '', final = ''] = m;
+    if (isSgr(params, intermediates, final)) current = applySgr(current, sgrCodes(params));
     last = at + m[0].length;
   }
-  if (last < visible.length) runs.push({ text: visible.slice(last), style: current });
+  if (last < text.length) runs.push({ text: text.slice(last), style: current });
   return { runs, style: current };
+}
+
+/** Parses one line (without its newline) starting in `style`; returns its runs and the style after it. */
+export function parseAnsiLine(line: string, style: AnsiStyle): { runs: AnsiRun[]; style: AnsiStyle } {
+  // A carriage return redraws the line (progress bars): only what was written last shows. The
+  // colours set before it still hold, on a terminal as here: a reset there ends the colour.
+  const cr = line.lastIndexOf('\r');
+  if (cr < 0) return parseRuns(line, style);
+  return parseRuns(line.slice(cr + 1), parseRuns(line.slice(0, cr), style).style);
 }
 
 /** The plain text of runs (what search looks at). */

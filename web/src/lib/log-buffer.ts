@@ -70,15 +70,44 @@ export interface MarkedRun extends AnsiRun {
   mark: boolean;
 }
 
+/**
+ * Where each code unit of `text.toLowerCase()` comes from in `text`: the start and end of its
+ * character. Lower-casing can lengthen text (İ becomes i and U+0307, the only character that
+ * changes length), so positions found in the lower-cased text are not positions in `text`.
+ */
+function lowerCaseOrigins(text: string): { starts: number[]; ends: number[] } {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let at = 0;
+  for (const ch of text) {
+    for (let k = ch.toLowerCase().length; k > 0; k--) {
+      starts.push(at);
+      ends.push(at + ch.length);
+    }
+    at += ch.length;
+  }
+  return { starts, ends };
+}
+
+/** The ranges of `text` that case-insensitively match `query` (not empty), whole characters each. */
+function matchRanges(text: string, query: string): [number, number][] {
+  const lower = text.toLowerCase();
+  const q = query.toLowerCase();
+  // Lower-casing never shortens a character: the same length means every position stayed put.
+  const origins = lower.length === text.length ? undefined : lowerCaseOrigins(text);
+  const ranges: [number, number][] = [];
+  for (let at = lower.indexOf(q); at >= 0; at = lower.indexOf(q, at + q.length)) {
+    const end = at + q.length;
+    ranges.push(origins ? [origins.starts[at] as number, origins.ends[end - 1] as number] : [at, end]);
+  }
+  return ranges;
+}
+
 /** Splits runs so that every case-insensitive occurrence of `query` is its own marked run. */
 export function markMatches(runs: readonly AnsiRun[], query: string): MarkedRun[] {
   if (query === '') return runs.map((r) => ({ ...r, mark: false }));
   const text = plainText(runs);
-  const lower = text.toLowerCase();
-  const q = query.toLowerCase();
-  const ranges: [number, number][] = [];
-  for (let at = lower.indexOf(q); at >= 0; at = lower.indexOf(q, at + q.length))
-    ranges.push([at, at + q.length]);
+  const ranges = matchRanges(text, query);
   if (ranges.length === 0) return runs.map((r) => ({ ...r, mark: false }));
   const out: MarkedRun[] = [];
   let pos = 0;
