@@ -319,6 +319,13 @@ describe('log sections', () => {
     b.prepend('a\nb\n');
     expect(b.lines().map((l) => l.text)).toEqual(['a', 'b', 'c', 'd']);
   });
+
+  it('keeps the first part of a line cut for length as a line of its own when prepended', () => {
+    const b = new LogBuffer();
+    b.append('rest of a long line\n');
+    b.prepend('z\nstart of a long');
+    expect(b.lines().map((l) => l.text)).toEqual(['z', 'start of a long', 'rest of a long line']);
+  });
 });
 
 describe('chart time ranges', () => {

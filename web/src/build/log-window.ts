@@ -4,7 +4,8 @@ import type { Kiln } from '../../../src/client/kiln-client.ts';
  * Large logs are not read whole: a build page shows the last LOG_TAIL_BYTES of a log longer than
  * LOG_WHOLE_BYTES, follows it from there, and reads earlier parts on demand, a window at a time
  * (DownloadBuildRealTimeLog pages by byte offsets). A window that starts inside a line starts at
- * the next line instead, so every line shown is whole.
+ * the next line instead, so every line shown is whole; a line longer than a window is read back to
+ * its start (one longer than LONG_LINE_BYTES is shown in parts).
  */
 
 /** A log up to this size is read whole. */
@@ -16,20 +17,23 @@ const encoder = new TextEncoder();
 
 /** A part of the log: its text from a line start (or the log's start), and where that is. */
 export interface LogWindow {
-  /** Byte offset where `text` starts: 0, or just after a line end. */
+  /** Byte offset where `text` starts: 0, just after a line end, or a cut in a line longer than LONG_LINE_BYTES. */
   from: number;
   text: string;
   /** Byte offset where `text` ends. */
   to: number;
 }
 
-/** The page's text from its first whole line on (all of it when the page starts the log). */
-function fromLineStart(text: string, start: number, end: number): LogWindow {
-  if (start === 0) return { from: 0, text, to: end };
-  const cut = text.indexOf('\n');
-  // A page with no line end at all is one long line's middle: nothing whole to show of it.
-  if (cut < 0) return { from: end, text: '', to: end };
-  return { from: start + encoder.encode(text.slice(0, cut + 1)).length, text: text.slice(cut + 1), to: end };
+/**
+ * A line longer than this is shown in parts (each from a cut, as a line of its own): reading it
+ * back to its start could otherwise pull a whole log of one line into the page for one click.
+ */
+const LONG_LINE_BYTES = LOG_WHOLE_BYTES;
+
+/** Index just after the first line end that has text after it; -1 when there is none. */
+function firstLineStart(text: string): number {
+  const cut = text.indexOf('\n') + 1;
+  return cut > 0 && cut < text.length ? cut : -1;
 }
 
 async function page(
@@ -47,6 +51,37 @@ async function page(
 }
 
 /**
+ * The window before byte `end` (a line start, or a cut in a long line), from a line start: the
+ * page (LOG_TAIL_BYTES) before it, and the pages before that while none holds a line start, so a
+ * line longer than a page is shown whole. (A page holding only that line's end used to answer
+ * "nothing whole here, go on from `end`": the same page again, so nothing before such a line could
+ * be reached.) Pages are read DESC to `end_offset`: each starts at a whole character, and the next
+ * ends where it starts.
+ */
+export async function readEarlier(
+  client: Kiln,
+  jobId: string,
+  buildNo: number,
+  end: number,
+): Promise<LogWindow> {
+  let text = '';
+  let from = end;
+  while (from > 0 && end - from < LONG_LINE_BYTES) {
+    const got = await page(client, jobId, buildNo, { sort: 'DESC', end_offset: String(from) });
+    const start = Number(got.start_offset);
+    // A page that does not reach back (not expected) ends the read rather than asking it again.
+    if (start >= from) break;
+    text = got.log + text;
+    from = start;
+    const cut = from > 0 ? firstLineStart(text) : -1;
+    if (cut > 0)
+      return { from: from + encoder.encode(text.slice(0, cut)).length, text: text.slice(cut), to: end };
+  }
+  // The log's start, or a cut in a line longer than LONG_LINE_BYTES.
+  return { from, text, to: end };
+}
+
+/**
  * The end of the log when it is longer than LOG_WHOLE_BYTES (its last LOG_TAIL_BYTES, from a line
  * start); undefined when it should be read whole.
  */
@@ -55,22 +90,5 @@ export async function readTail(client: Kiln, jobId: string, buildNo: number): Pr
   const probe = await page(client, jobId, buildNo, { sort: 'DESC' }, 4);
   const end = Number(probe.end_offset);
   if (end <= LOG_WHOLE_BYTES) return undefined;
-  const last = await page(client, jobId, buildNo, { sort: 'DESC', end_offset: String(end) });
-  return fromLineStart(last.log, Number(last.start_offset), end);
-}
-
-/** The window before byte `before` (a line start): up to LOG_TAIL_BYTES, from a line start. */
-export async function readEarlier(
-  client: Kiln,
-  jobId: string,
-  buildNo: number,
-  before: number,
-): Promise<LogWindow> {
-  const start = Math.max(0, before - LOG_TAIL_BYTES);
-  const got = await page(client, jobId, buildNo, {
-    sort: 'ASC',
-    start_offset: String(start),
-    end_offset: String(before),
-  });
-  return fromLineStart(got.log, Number(got.start_offset), Number(got.end_offset));
+  return readEarlier(client, jobId, buildNo, end);
 }

@@ -33,13 +33,14 @@ export class LogBuffer {
   }
 
   /**
-   * Adds text that came before everything so far: whole lines (it ends with a line end), parsed
+   * Adds text that came before everything so far: whole lines (it ends with a line end), or ending
+   * in the first part of a line cut for length (log-window.ts), kept as a line of its own. Parsed
    * with no colour carried into them (an escape before them is not known).
    */
   prepend(text: string): void {
     if (text === '') return;
     const raws = text.split('\n');
-    raws.pop();
+    if (raws.at(-1) === '') raws.pop();
     let style: AnsiStyle = {};
     const lines = raws.map((raw): LogLine => {
       const parsed = parseAnsiLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw, style);
