@@ -109,8 +109,7 @@ function FlowNode({ jobId, node }: { jobId: string; node: FlowLayoutNode<Vertex>
   const v = node.vertex;
   const status = statusOfRecordDetail(v.status);
   const duration = status === 'queued' ? 'waiting' : formatDuration(v.build_duration);
-  const name =
-    v.display_name.length > NAME_CHARS ? `${v.display_name.slice(0, NAME_CHARS - 1)}…` : v.display_name;
+  const long = v.display_name.length > NAME_CHARS;
   return (
     <Link
       href={`/jobs/${jobId}/builds/${v.build_no}`}
@@ -123,7 +122,9 @@ function FlowNode({ jobId, node }: { jobId: string; node: FlowLayoutNode<Vertex>
       <title>{v.display_name}</title>
       <rect x={node.x} y={node.y} width={NODE_W} height={NODE_H} rx={6} />
       <text x={node.x + 10} y={node.y + 20} className="flow-node-name">
-        {name}
+        {/* Isolated (styles.css), so a direction control in the name keeps the ellipsis after it. */}
+        <tspan>{long ? v.display_name.slice(0, NAME_CHARS - 1) : v.display_name}</tspan>
+        {long && '…'}
       </text>
       <text x={node.x + 10} y={node.y + 38} className="flow-node-status">
         {statusLabel(status)}

@@ -70,7 +70,7 @@ export function BuildTests({
           <ul className="tests-steps">
             {tests.steps.map((s) => (
               <li key={s.index}>
-                Step {s.index + 1} “{s.name}”: {describeTests(s)}
+                Step {s.index + 1} “<bdi>{s.name}</bdi>”: {describeTests(s)}
                 {s.coverage && (
                   <span className="coverage" data-testid="coverage">
                     {' '}
@@ -136,10 +136,12 @@ function TestCaseItem({ testCase: c }: { testCase: Tests['cases'][number] }) {
   const head = (
     <>
       <span className={`test-status ${c.status}`}>{c.status}</span>{' '}
-      <code>
-        {c.class_name ? `${c.class_name}.` : ''}
-        {c.name}
-      </code>{' '}
+      <bdi>
+        <code>
+          {c.class_name ? `${c.class_name}.` : ''}
+          {c.name}
+        </code>
+      </bdi>{' '}
       <span className="muted">{formatDuration(c.duration_ms)}</span>
       {c.message && <span className="test-message"> — {c.message}</span>}
     </>

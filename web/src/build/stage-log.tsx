@@ -24,7 +24,7 @@ export function StageLog({
   return (
     <>
       <h2 id="log-title">
-        Log of {stage.display_name} <span className="muted">({key})</span>{' '}
+        Log of <bdi>{stage.display_name}</bdi> <span className="muted">({key})</span>{' '}
         {(growing || !log) && <Spinner label={growing ? 'Following…' : 'Reading…'} />}
       </h2>
       <div className="actions">

@@ -33,7 +33,7 @@ export function StagesList({
               aria-pressed={selected === key}
               onClick={() => onSelect(selected === key ? '' : key)}
             >
-              <span className="stage-name">{s.display_name}</span>
+              <bdi className="stage-name">{s.display_name}</bdi>
               <span className={`badge badge-${badge}`}>{label}</span>
               <span className="stage-time">
                 {time}

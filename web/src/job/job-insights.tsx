@@ -108,7 +108,11 @@ function Insights({ load, deps }: { load: (days: number) => Promise<{ result: An
                 const jobId = 'job_id' in f ? f.job_id : 'job_id' in result ? result.job_id : '';
                 return (
                   <li key={`${jobId}/${f.commit_id}`}>
-                    {'job_name' in f && <>{f.job_name} </>}
+                    {'job_name' in f && (
+                      <>
+                        <bdi>{f.job_name}</bdi>{' '}
+                      </>
+                    )}
                     <code>{f.commit_id.slice(0, 8)}</code>:{' '}
                     {f.builds.map((b, i) => (
                       <span key={b.build_number}>
@@ -138,8 +142,12 @@ function Insights({ load, deps }: { load: (days: number) => Promise<{ result: An
                 {result.stages.map((st) => (
                   <tr key={`${'job_id' in st ? st.job_id : ''}/${st.name}`}>
                     <th scope="row">
-                      {'job_name' in st && <>{st.job_name}: </>}
-                      {st.name}
+                      {'job_name' in st && (
+                        <>
+                          <bdi>{st.job_name}</bdi>:{' '}
+                        </>
+                      )}
+                      <bdi>{st.name}</bdi>
                     </th>
                     <td data-label="Runs">{st.runs}</td>
                     <td data-label="p50">{ms(st.p50_ms)}</td>

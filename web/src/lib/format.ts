@@ -26,6 +26,15 @@ export function formatAgo(epochMs: number, now = Date.now()): string {
   return `${Math.round(h / 24)} days ago`;
 }
 
+/**
+ * Someone's text (a job name) inside a plain string (a page title, an SVG label): between FIRST
+ * STRONG ISOLATE and POP DIRECTIONAL ISOLATE, so direction controls in it (U+202E is allowed in a
+ * job name) cannot reorder the text around it. In markup, <bdi> does the same.
+ */
+export function isolated(text: string): string {
+  return `\u2068${text}\u2069`;
+}
+
 /** The first 8 characters of a commit id. */
 export function shortCommit(id: string): string {
   return id.slice(0, 8);

@@ -18,7 +18,7 @@ import { Spinner } from '../components/spinner.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { isFinished, isStageActive, stageStatus } from '../lib/build-status.ts';
 import { formatDuration } from '../../../src/domain/duration.ts';
-import { formatLocalTime, shortCommit } from '../lib/format.ts';
+import { formatLocalTime, isolated, shortCommit } from '../lib/format.ts';
 import { Link, navigate, useLocation } from '../router/router.tsx';
 import { triggerMeaning } from '../lib/triggers.ts';
 
@@ -63,7 +63,7 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
 
   const jobName = view?.history.job_name;
   useEffect(() => {
-    document.title = `#${buildNo} ${jobName ?? ''} · Kiln`;
+    document.title = `#${buildNo} ${isolated(jobName ?? '')} · Kiln`;
   }, [buildNo, jobName]);
 
   const r = view?.record;
@@ -73,8 +73,10 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
     <main className="page build-page">
       <nav className="breadcrumbs" aria-label="Breadcrumbs">
         <Link href="/">Projects</Link> <span aria-hidden="true">/</span>{' '}
-        <Link href={`/jobs/${jobId}`}>{jobName ?? 'Job'}</Link> <span aria-hidden="true">/</span>{' '}
-        <span>#{buildNo}</span>
+        <Link href={`/jobs/${jobId}`}>
+          <bdi>{jobName ?? 'Job'}</bdi>
+        </Link>{' '}
+        <span aria-hidden="true">/</span> <span>#{buildNo}</span>
       </nav>
       <header className="page-header">
         <h1>

@@ -108,12 +108,23 @@ export function JobFormPage({ jobId, projectId }: { jobId?: string; projectId?: 
         <Link href="/">Projects</Link> <span aria-hidden="true">/</span>{' '}
         {jobId && (
           <>
-            <Link href={back}>{base?.job_name ?? 'Job'}</Link> <span aria-hidden="true">/</span>{' '}
+            <Link href={back}>
+              <bdi>{base?.job_name ?? 'Job'}</bdi>
+            </Link>{' '}
+            <span aria-hidden="true">/</span>{' '}
           </>
         )}
         <span>{jobId ? 'Edit' : 'New job'}</span>
       </nav>
-      <h1>{jobId ? `Edit ${base?.job_name ?? 'job'}` : 'New job'}</h1>
+      <h1>
+        {jobId ? (
+          <>
+            Edit <bdi>{base?.job_name ?? 'job'}</bdi>
+          </>
+        ) : (
+          'New job'
+        )}
+      </h1>
       <ErrorMessage error={loadError} title="The job could not be loaded." />
       {!jobId && <TemplatePicker client={client} onPick={startFrom} />}
       {jobId && base && <SaveAsTemplate client={client} jobId={jobId} />}

@@ -4,7 +4,7 @@ import { useAsync } from '../app/use-async.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { Pager } from '../components/pager.tsx';
 import { Spinner } from '../components/spinner.tsx';
-import { formatLocalTime } from '../lib/format.ts';
+import { formatLocalTime, isolated } from '../lib/format.ts';
 import { sideBySide, type DiffCell } from '../lib/side-by-side.ts';
 import { Link } from '../router/router.tsx';
 
@@ -107,7 +107,7 @@ export function JobHistoryPage({ jobId }: { jobId: string }) {
   );
   const name = config.data?.result.job_name ?? 'Job';
   useEffect(() => {
-    document.title = `Changes of ${name} · Kiln`;
+    document.title = `Changes of ${isolated(name)} · Kiln`;
   }, [name]);
 
   const result = history.data?.result;
@@ -122,10 +122,15 @@ export function JobHistoryPage({ jobId }: { jobId: string }) {
     <main className="page job-history-page" aria-busy={history.loading}>
       <nav className="breadcrumbs" aria-label="Breadcrumbs">
         <Link href="/">Projects</Link> <span aria-hidden="true">/</span>{' '}
-        <Link href={`/jobs/${jobId}`}>{name}</Link> <span aria-hidden="true">/</span> <span>Changes</span>
+        <Link href={`/jobs/${jobId}`}>
+          <bdi>{name}</bdi>
+        </Link>{' '}
+        <span aria-hidden="true">/</span> <span>Changes</span>
       </nav>
       <header className="page-header">
-        <h1>Changes of {name}</h1>
+        <h1>
+          Changes of <bdi>{name}</bdi>
+        </h1>
       </header>
       <ErrorMessage error={history.error} title="The history could not be loaded." />
       {history.loading && !history.data && <Spinner label="Loading the history…" />}

@@ -22,7 +22,7 @@ import { useChartRecords } from '../job/use-chart-records.ts';
 import { useRecordsPage } from '../job/use-records-page.ts';
 import { WindowPicker } from '../job/window-picker.tsx';
 import { isFinished, statusOf } from '../lib/build-status.ts';
-import { formatCount } from '../lib/format.ts';
+import { formatCount, isolated } from '../lib/format.ts';
 import { describeWindow, windowFromParams, windowToParams, type WindowSpec } from '../lib/time-window.ts';
 import { Link, navigate, useLocation } from '../router/router.tsx';
 
@@ -97,18 +97,18 @@ export function JobPage({ jobId }: { jobId: string }) {
   const health = result ? Number(result.health_score) : undefined;
   const title = doc?.job_name ?? 'Job';
   useEffect(() => {
-    document.title = `${title} · Kiln`;
+    document.title = `${isolated(title)} · Kiln`;
   }, [title]);
 
   return (
     <main className="page job-page" aria-busy={history.loading}>
       <nav className="breadcrumbs" aria-label="Breadcrumbs">
-        <Link href="/">Projects</Link> <span aria-hidden="true">/</span> <span>{title}</span>
+        <Link href="/">Projects</Link> <span aria-hidden="true">/</span> <bdi>{title}</bdi>
       </nav>
       <header className="page-header">
         <h1>
           {health !== undefined && <WeatherIcon score={health} />}{' '}
-          {doc ? doc.job_name : <Spinner label="Loading job…" />}
+          {doc ? <bdi>{doc.job_name}</bdi> : <Spinner label="Loading job…" />}
         </h1>
         <div className="actions">
           <button

@@ -44,7 +44,7 @@ export function QueuePage() {
   const waiting = builds?.filter((b) => b.position > 0) ?? [];
   const link = (b: Queued) => (
     <Link href={`/jobs/${b.job_id}/builds/${b.build_number}`}>
-      {b.job_name} #{b.build_number}
+      <bdi>{b.job_name}</bdi> #{b.build_number}
     </Link>
   );
   return (

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import type { RecyclingJob } from '../../../src/contract/recycle-bin.ts';
 import { useSignedIn } from '../app/session-context.tsx';
 import { useAsync } from '../app/use-async.ts';
@@ -11,7 +11,7 @@ import { Link } from '../router/router.tsx';
 const PAGE_SIZE = 20;
 
 /** What the last action did, said in the page's status line. */
-type Outcome = { text: string; jobId?: string } | undefined;
+type Outcome = { text: ReactNode; jobId?: string } | undefined;
 
 /**
  * The recycle bin: deleted jobs of the projects the person can see. Restore brings a job back with
@@ -45,8 +45,21 @@ export function RecycleBinPage() {
       else await client.deleteRecyclingJobs({ body });
       setOutcome(
         restore
-          ? { text: `Restored ${job.job_name}.`, jobId: job.job_id }
-          : { text: `Deleted ${job.job_name} for good.` },
+          ? {
+              text: (
+                <>
+                  Restored <bdi>{job.job_name}</bdi>.
+                </>
+              ),
+              jobId: job.job_id,
+            }
+          : {
+              text: (
+                <>
+                  Deleted <bdi>{job.job_name}</bdi> for good.
+                </>
+              ),
+            },
       );
       setConfirming(undefined);
       bin.reload();
@@ -129,14 +142,16 @@ export function RecycleBinPage() {
             {jobs.map((job) => (
               <tr key={job.job_id}>
                 <th scope="row" data-label="Job">
-                  {job.job_name}
+                  <bdi>{job.job_name}</bdi>
                 </th>
                 <td data-label="Created by">{job.creator_name}</td>
                 <td data-label="Deleted">{formatLocalTime(Number(job.delete_time_stamp) * 1000)}</td>
                 <td className="actions">
                   {confirming === job.job_id ? (
                     <>
-                      <span>Delete {job.job_name} and its history for good?</span>{' '}
+                      <span>
+                        Delete <bdi>{job.job_name}</bdi> and its history for good?
+                      </span>{' '}
                       <button
                         type="button"
                         className="danger"

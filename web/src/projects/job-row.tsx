@@ -56,7 +56,9 @@ export function JobRow({ client, job }: { client: Kiln; job: JobListItem }) {
       </td>
       <th scope="row" data-label="Job">
         <FavouriteToggle client={client} jobId={job.id} name={job.job_name} favourite={job.favorite} />{' '}
-        <Link href={`/jobs/${job.id}`}>{job.job_name}</Link>
+        <Link href={`/jobs/${job.id}`}>
+          <bdi>{job.job_name}</bdi>
+        </Link>
         {job.disabled && <span className="badge badge-none">disabled</span>}
       </th>
       <td data-label="Last build">

@@ -61,7 +61,8 @@ export function ProjectJobs({
     <section className="project" aria-labelledby={headingId}>
       <header className="section-header">
         <h2 id={headingId}>
-          {project.name} {jobs.loading && <Spinner label={jobs.data ? 'Updating…' : 'Loading jobs…'} />}
+          <bdi>{project.name}</bdi>{' '}
+          {jobs.loading && <Spinner label={jobs.data ? 'Updating…' : 'Loading jobs…'} />}
         </h2>
         <Link className="button" href={`/projects/${project.identifier}/jobs/new`}>
           New job
