@@ -53,6 +53,12 @@ export interface StepTests {
  * did not pass and then the first that did, each text cut, about `bytes` of text in all. They keep
  * a step's report (one JSON body from a remote runner) under the server's 1 MiB body limit.
  */
+/**
+ * The most a test count can be: what a step's report carries to the server (runner protocol) and
+ * build_steps holds (integer columns). A report claiming more is not believed.
+ */
+export const MAX_TEST_COUNT = 2_147_483_647;
+
 export const TEST_LIMITS = { cases: 2_000, message: 500, detail: 2_000, name: 300, bytes: 400_000 } as const;
 
 /** Cuts `text` to `max` characters, saying so. */

@@ -1,6 +1,12 @@
 import type { SaxesTagPlain } from 'saxes';
 import type { TestCounts } from '../domain/build.ts';
-import { cutText, TEST_LIMITS, type TestCase, type TestStatus } from '../domain/test-report.ts';
+import {
+  cutText,
+  MAX_TEST_COUNT,
+  TEST_LIMITS,
+  type TestCase,
+  type TestStatus,
+} from '../domain/test-report.ts';
 import { localName, streamXml } from './xml-stream.ts';
 
 /** Where the cases of a step's reports go: bounded, the ones that did not pass first. */
@@ -61,8 +67,10 @@ export async function readJunitFile(path: string, sink: CaseSink): Promise<TestC
       if (name === 'testsuite') {
         suites.push(tag.attributes.name ?? '');
         for (const k of ['tests', 'failures', 'errors', 'skipped'] as const)
-          fromSuites[k] += count(
-            tag.attributes[k] ?? (k === 'skipped' ? tag.attributes.disabled : undefined),
+          fromSuites[k] = Math.min(
+            MAX_TEST_COUNT,
+            fromSuites[k] +
+              count(tag.attributes[k] ?? (k === 'skipped' ? tag.attributes.disabled : undefined)),
           );
       } else if (name === 'testcase') {
         current = {
@@ -113,10 +121,13 @@ export async function readJunitFile(path: string, sink: CaseSink): Promise<TestC
 
 const OUTCOMES: Record<string, TestStatus> = { failure: 'failed', error: 'error', skipped: 'skipped' };
 
-/** A count attribute ("12", "1,024"); 0 when absent or not a number. */
+/**
+ * A count attribute ("12", "1,024"); 0 when absent, not a number, or more than MAX_TEST_COUNT:
+ * unreadable like the others, where "99999999999999999999" read as a float gave nonsense totals.
+ */
 function count(value: string | undefined): number {
   const n = Number((value ?? '').replace(/,/g, ''));
-  return Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
+  return Number.isFinite(n) && n > 0 && n <= MAX_TEST_COUNT ? Math.floor(n) : 0;
 }
 
 /** A `time` attribute in seconds ("0.012", "1,234.5") as whole ms. */

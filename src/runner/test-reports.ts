@@ -2,7 +2,13 @@ import { lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 import type { TestCounts } from '../domain/build.ts';
-import { percentOf, reportZipName, type Coverage, type StepTests } from '../domain/test-report.ts';
+import {
+  MAX_TEST_COUNT,
+  percentOf,
+  reportZipName,
+  type Coverage,
+  type StepTests,
+} from '../domain/test-report.ts';
 import { describeCounts, type ReportInputs } from '../domain/tool-inputs.ts';
 import { LeaseLostError } from '../protocol/runner-protocol.ts';
 import { describeSize, keepFile, type TransferContext } from './artifact-transfer.ts';
@@ -102,7 +108,8 @@ async function readJunit(
     }
     if (!counts) continue;
     read++;
-    for (const k of ['tests', 'failures', 'errors', 'skipped'] as const) total[k] += counts[k];
+    for (const k of ['tests', 'failures', 'errors', 'skipped'] as const)
+      total[k] = Math.min(MAX_TEST_COUNT, total[k] + counts[k]);
     if (listed.length < LIMITS.listed) listed.push(`  ${path}: ${describeCounts(counts)}`);
   }
   if (read === 0) {

@@ -90,6 +90,18 @@ describe('JUnit reports', () => {
     });
   });
 
+  it('reads a count beyond what a step report carries as unreadable, like other bad counts', async () => {
+    const xml =
+      '<testsuites><testsuite tests="99999999999999999999" failures="2147483648"/>' +
+      '<testsuite tests="2147483647" errors="x"/><testsuite tests="3"/></testsuites>';
+    expect(await readJunitFile(file(xml), new CaseSink())).toEqual({
+      tests: 2147483647,
+      failures: 0,
+      errors: 0,
+      skipped: 0,
+    });
+  });
+
   it('says undefined for XML of another kind', async () => {
     expect(await readJunitFile(file('<project><testcase/></project>'), new CaseSink())).toBeUndefined();
   });
