@@ -45,7 +45,7 @@ describe('a long log with a line longer than a window', () => {
     for (let i = 0; i < 2; i++) {
       const before = await skipped();
       await note.getByRole('button', { name: 'Show 1 MiB more' }).click();
-      await expect.poll(skipped, 'the skipped part never shrinks').not.toBe(before);
+      await expect.poll(skipped, { message: 'the skipped part never shrinks' }).not.toBe(before);
     }
     const shown = () => log.locator('.log-line .lt').allTextContents();
     await expect.poll(async () => (await shown()).some((t) => t.startsWith('early line'))).toBe(true);

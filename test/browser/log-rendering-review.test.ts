@@ -45,7 +45,7 @@ describe('escape sequences other than SGR are dropped', () => {
   });
 
   it('reads the SGR sub-parameters it knows and no private CSI as colour', () => {
-    const style = (line: string) => parseAnsiLine(line, {}).runs[0]?.style;
+    const style = (line: string) => parseAnsiLine(line, {}).runs[0]?.style ?? {};
     expect(style('\u001b[4:3mcurly')).toEqual({ underline: true });
     expect(style('\u001b[4m\u001b[4:0mnone').underline).toBe(false);
     expect(style('\u001b[38:2::1:2:3mrgb').fg).toBe('rgb(1,2,3)');

@@ -12,6 +12,9 @@ import { createShellJob, projectId, runToEnd, signedInClient } from './helpers/k
  * not wrap, so the job page scrolls sideways and its header no longer spans it.
  */
 
+// In page.evaluate: the page's document (the tests are compiled without the DOM's types).
+declare const document: { documentElement: { scrollWidth: number; clientWidth: number } };
+
 let server: ServerProcess;
 let browser: Chromium;
 let page: Page;
