@@ -49,16 +49,16 @@ export interface StepTests {
 }
 
 /**
- * Bounds on what a step keeps: the counts are always exact, the cases are the first `cases` that
- * did not pass and then the first that did, each text cut, about `bytes` of text in all. They keep
- * a step's report (one JSON body from a remote runner) under the server's 1 MiB body limit.
- */
-/**
  * The most a test count can be: what a step's report carries to the server (runner protocol) and
  * build_steps holds (integer columns). A report claiming more is not believed.
  */
 export const MAX_TEST_COUNT = 2_147_483_647;
 
+/**
+ * Bounds on what a step keeps: the counts are always exact, the cases are the first `cases` that
+ * did not pass and then the first that did, each text cut, about `bytes` of text in all. They keep
+ * a step's report (one JSON body from a remote runner) under the server's 1 MiB body limit.
+ */
 export const TEST_LIMITS = { cases: 2_000, message: 500, detail: 2_000, name: 300, bytes: 400_000 } as const;
 
 /** Cuts `text` to `max` characters, saying so. */
