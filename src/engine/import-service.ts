@@ -126,11 +126,16 @@ export class ImportService {
   /** Stores one batch atomically; numbers already present are counted as skipped. */
   private async flush(jobId: string, batch: Build[], summary: ImportSummary): Promise<void> {
     if (batch.length === 0) return;
-    // A build triggered on the job between our check and our insert takes a number we meant to
-    // import; the batch then fails whole and is retried with that number skipped.
+    // The job's last number is raised first: that takes the job's row (where a run takes its
+    // number, in the transaction that inserts its build), so no run can take a number of the batch
+    // after the check below, and the runs that took one before have committed their builds and are
+    // skipped. A unique violation is then not expected; the retry stays for a store that reads
+    // otherwise.
+    const highest = Math.max(...batch.map((b) => b.number));
     for (let attempt = 1; ; attempt++) {
       try {
         const stored = await this.storage.transaction(async (tx) => {
+          await tx.jobs.raiseBuildNumber(jobId, highest);
           const existing = await tx.builds.existingNumbers(
             jobId,
             batch.map((b) => b.number),
@@ -138,7 +143,6 @@ export class ImportService {
           const fresh = batch.filter((b) => !existing.has(b.number));
           await tx.builds.insertMany(fresh);
           if (fresh.length > 0) {
-            await tx.jobs.raiseBuildNumber(jobId, Math.max(...fresh.map((b) => b.number)));
             const days = new Map<string, number>();
             for (const b of fresh) {
               const [day, n] = b.dailyBuildNumber.split('.') as [string, string];
