@@ -76,7 +76,9 @@ export class LogService {
    * From `offset`, at most `length` bytes. A slice never ends inside a UTF-8 character (the rest
    * of it comes with the next call), so a client that loops on `next` sees every byte once. A wait
    * ends when `signal` aborts (the client hung up): nothing more is read, and the empty slice
-   * answers nobody.
+   * answers nobody. After a wait the caller is asked for again (`wait.caller`: the request's
+   * credentials checked anew), so a token revoked or a user disabled meanwhile gets no bytes
+   * written since.
    */
   async realTime(
     caller: Principal,
@@ -84,20 +86,25 @@ export class LogService {
     number: number,
     offset: number,
     length: number,
-    waitMs = 0,
-    signal?: AbortSignal,
+    wait?: { ms: number; signal: AbortSignal; caller: () => Promise<Principal> },
   ): Promise<LogSlice> {
     const { build } = await this.builds.details(caller, jobId, number);
     if (
-      waitMs > 0 &&
+      wait &&
+      wait.ms > 0 &&
       build.runningStatus !== 'Finished' &&
       offset >= (await this.storage.logs.size(build.recordId))
     ) {
       // A follower at the end of a running build's log waits for its next bytes (or its end)
       // instead of asking again and again; the events come from whichever server gets them.
-      await this.events.wait(['log', 'finished'], Math.min(waitMs, MAX_WAIT_MS), signal, build.recordId);
-      if (signal?.aborted) return { content: new Uint8Array(0), offset, next: offset, hasMore: true };
-      return this.realTime(caller, jobId, number, offset, length);
+      await this.events.wait(
+        ['log', 'finished'],
+        Math.min(wait.ms, MAX_WAIT_MS),
+        wait.signal,
+        build.recordId,
+      );
+      if (wait.signal.aborted) return { content: new Uint8Array(0), offset, next: offset, hasMore: true };
+      return this.realTime(await wait.caller(), jobId, number, offset, length);
     }
     // Read the state before the bytes: once Finished is seen, every byte is already stored.
     const finished = build.runningStatus === 'Finished';

@@ -4,6 +4,7 @@ import { invalidParam } from '../../domain/errors.ts';
 import type { Principal } from '../../domain/identity.ts';
 import { flag } from '../../domain/query-values.ts';
 import { MAX_PAGE } from '../../engine/log-service.ts';
+import { authenticateRequest } from '../auth/authenticate.ts';
 import type { FastifyReply } from 'fastify';
 import { logLevel, type LogLevel } from '../../domain/log-debug.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
@@ -80,7 +81,7 @@ export function logHandlers(
     gzip = false,
   ) => sendFile(reply, `${recordId}.log`, await logs.full(caller, recordId, level), gzip);
   return {
-    async downloadRealTimeLog({ caller, params, query, reply }) {
+    async downloadRealTimeLog({ caller, params, query, request, reply }) {
       // A follower that hangs up ends its wait at once: no timer, listener or read outlives it.
       const gone = new AbortController();
       reply.raw.once('close', () => gone.abort());
@@ -90,8 +91,13 @@ export function logHandlers(
         params.build_no,
         query.offset,
         query.length ?? 1_000_000,
-        query.wait_ms ?? 0,
-        gone.signal,
+        {
+          ms: query.wait_ms ?? 0,
+          signal: gone.signal,
+          // The route's own rule (a project-scoped token), as when the request arrived.
+          caller: () =>
+            authenticateRequest(deps.engine, request, request.routeOptions.config.auth === 'project'),
+        },
       );
       return ok({
         has_more_data: slice.hasMore,
