@@ -3,7 +3,7 @@ import { formatDuration } from '../domain/duration.ts';
 import type { BuildState } from '../domain/build.ts';
 import type { StepTests } from '../domain/test-report.ts';
 import { maskUrlCredentials } from '../domain/url-credentials.ts';
-import { planSecrets } from '../domain/secret-text.ts';
+import { maskSecretText, planSecrets } from '../domain/secret-text.ts';
 import { LeaseLostError, type Lease, type RunnerPeer } from '../protocol/runner-protocol.ts';
 import { cleanBuildDirs, makeBuildDirs } from './build-dirs.ts';
 import { mirrorFailureReason, type CheckoutOutcome } from './checkout.ts';
@@ -127,7 +127,8 @@ export async function executeBuild(
     startOffset: lease.logOffset ?? 0,
     onError: (e) => options.onError?.(e, 'sending log'),
   });
-  const masker = new SecretMasker(planSecrets(plan));
+  const secrets = planSecrets(plan);
+  const masker = new SecretMasker(secrets);
   const write = (data: Buffer) => streamer.write(masker.push(data));
   // Kiln's own lines are kept past the log's cap (within a little room), so a cut log still ends
   // with how its steps and the build ended.
@@ -363,7 +364,9 @@ export async function executeBuild(
         ok = result.exitCode === 0 && !reason;
         write(masker.end());
         if (todo.reports !== undefined && !reason) {
-          const collected = await collectReports(dirs.workspace, todo.reports);
+          const collected = await collectReports(dirs.workspace, todo.reports, (text) =>
+            maskSecretText(text, secrets),
+          );
           for (const text of collected.lines) line(text);
           tests = collected.tests;
           if (collected.files.length > 0) await keepReportZip(transfers, dirs.root, index, collected.files);

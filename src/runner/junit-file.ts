@@ -14,6 +14,12 @@ export class CaseSink {
   readonly failing: TestCase[] = [];
   readonly others: TestCase[] = [];
 
+  /**
+   * `mask` is applied to every text of a case before it is cut to its limit: the build's secrets
+   * masked as its log is, whole (a cut could otherwise keep the start of one).
+   */
+  constructor(readonly mask: (text: string) => string = (text) => text) {}
+
   add(c: TestCase): void {
     const list = c.status === 'failed' || c.status === 'error' ? this.failing : this.others;
     if (list.length < TEST_LIMITS.cases) list.push(c);
@@ -53,7 +59,8 @@ export class CaseSink {
 export async function readJunitFile(path: string, sink: CaseSink): Promise<TestCounts | undefined> {
   const counts: TestCounts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
   const fromSuites: TestCounts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
-  const cases = new CaseSink();
+  const cases = new CaseSink(sink.mask);
+  const cut = (text: string, max: number) => cutText(sink.mask(text), max);
   let junit: boolean | undefined;
   const suites: string[] = [];
   let current: TestCase | undefined;
@@ -65,7 +72,7 @@ export async function readJunitFile(path: string, sink: CaseSink): Promise<TestC
       if (depth === 0) junit = name === 'testsuites' || name === 'testsuite';
       if (!junit) return;
       if (name === 'testsuite') {
-        suites.push(tag.attributes.name ?? '');
+        suites.push(sink.mask(tag.attributes.name ?? ''));
         for (const k of ['tests', 'failures', 'errors', 'skipped'] as const)
           fromSuites[k] = Math.min(
             MAX_TEST_COUNT,
@@ -75,8 +82,8 @@ export async function readJunitFile(path: string, sink: CaseSink): Promise<TestC
       } else if (name === 'testcase') {
         current = {
           suite: suites.at(-1) ?? '',
-          className: cutText(tag.attributes.classname ?? tag.attributes.class ?? '', TEST_LIMITS.name),
-          name: cutText(tag.attributes.name ?? '', TEST_LIMITS.name),
+          className: cut(tag.attributes.classname ?? tag.attributes.class ?? '', TEST_LIMITS.name),
+          name: cut(tag.attributes.name ?? '', TEST_LIMITS.name),
           status: 'passed',
           durationMs: seconds(tag.attributes.time),
           message: '',
@@ -85,7 +92,7 @@ export async function readJunitFile(path: string, sink: CaseSink): Promise<TestC
       } else if (current && current.status === 'passed' && OUTCOMES[name]) {
         // The first outcome decides (Surefire's flakyFailure and rerunFailure are not outcomes).
         current.status = OUTCOMES[name];
-        current.message = cutText(tag.attributes.message ?? tag.attributes.type ?? '', TEST_LIMITS.message);
+        current.message = cut(tag.attributes.message ?? tag.attributes.type ?? '', TEST_LIMITS.message);
         if (name !== 'skipped') {
           detail = [];
           detailLength = 0;
@@ -104,7 +111,7 @@ export async function readJunitFile(path: string, sink: CaseSink): Promise<TestC
         cases.add(current);
         current = undefined;
       } else if ((local === 'failure' || local === 'error') && current && detail) {
-        current.detail = cutText(detail.join('').trim(), TEST_LIMITS.detail);
+        current.detail = cut(detail.join('').trim(), TEST_LIMITS.detail);
         detail = undefined;
       }
     },

@@ -48,7 +48,11 @@ export interface CollectedReports {
  * Symbolic links are not followed (the runner may be root; a build could point one anywhere), `.git`
  * is skipped, and the walk stops at fixed bounds.
  */
-export async function collectReports(workspace: string, inputs: ReportInputs): Promise<CollectedReports> {
+export async function collectReports(
+  workspace: string,
+  inputs: ReportInputs,
+  mask?: (text: string) => string,
+): Promise<CollectedReports> {
   const isReport = picomatch(inputs.reports.replace(/^\.\//, ''), { dot: true });
   const isCoverage = inputs.coverage
     ? picomatch(inputs.coverage.replace(/^\.\//, ''), { dot: true })
@@ -69,7 +73,7 @@ export async function collectReports(workspace: string, inputs: ReportInputs): P
     LIMITS.entries,
   );
   const lines: string[] = [];
-  const tests = await readJunit(workspace, inputs.reports, reports, lines);
+  const tests = await readJunit(workspace, inputs.reports, reports, lines, new CaseSink(mask));
   const zipped = [...reports];
   if (inputs.coverage) {
     const sites = await siteFiles(workspace, coverageDirs);
@@ -89,12 +93,12 @@ async function readJunit(
   glob: string,
   paths: string[],
   lines: string[],
+  sink: CaseSink,
 ): Promise<StepTests | undefined> {
   if (paths.length === 0) {
     lines.push(`unit tests: no report matches ${glob}`);
     return undefined;
   }
-  const sink = new CaseSink();
   const total: TestCounts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
   const listed: string[] = [];
   const problems: string[] = [];

@@ -10,6 +10,7 @@ import { zipWorkspaceFiles } from '../../src/runner/report-zip.ts';
 import { XmlSyntaxError } from '../../src/runner/xml-stream.ts';
 import { zipEntries } from '../helpers/zip.ts';
 import { readFile } from 'node:fs/promises';
+import { maskSecretText } from '../../src/domain/secret-text.ts';
 
 /** The runner's reading of JUnit and coverage reports, on real files of the kinds tools write. */
 
@@ -100,6 +101,22 @@ describe('JUnit reports', () => {
       errors: 0,
       skipped: 0,
     });
+  });
+
+  it('masks every text before cutting it, so a cut keeps no start of a secret', async () => {
+    const secret = 'S3CRET-TOKEN-VALUE';
+    // The secret straddles the message's limit: cut first, its first characters would remain.
+    const message = `${'m'.repeat(TEST_LIMITS.message - 8)}${secret} and more`;
+    const xml =
+      `<testsuite name="suite ${secret}"><testcase classname="c" name="uses ${secret}">` +
+      `<failure message="${message}">trace ${secret}</failure></testcase></testsuite>`;
+    const sink = new CaseSink((text) => maskSecretText(text, [secret]));
+    await readJunitFile(file(xml), sink);
+    const [c] = sink.kept();
+    expect(c).toMatchObject({ suite: 'suite ******', name: 'uses ******', detail: 'trace ******' });
+    expect(c?.message.length).toBeLessThanOrEqual(TEST_LIMITS.message);
+    expect(c?.message).toContain('******');
+    expect(c?.message).not.toMatch(/S3C/);
   });
 
   it('says undefined for XML of another kind', async () => {
