@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestKiln, jobBody, TestClock, type TestKiln } from '../helpers/app.ts';
+import { ADMIN, createJob, tokenOf } from '../helpers/foundation.ts';
+import { TEST_DATABASE_URL } from '../helpers/postgres.ts';
+
+// Two Kiln servers on one PostgreSQL database, changes of one job arriving at both at once: a
+// job is deleted once (one DELETE in its history, every answer a 200 or a 404, never a 500), and
+// nothing changes it once it is in the recycle bin (no UPDATE after its DELETE).
+describe.skipIf(!TEST_DATABASE_URL)('concurrent changes of one job across servers', () => {
+  const clock = new TestClock();
+  let a: TestKiln;
+  let b: TestKiln;
+  let tokenA: string;
+  let tokenB: string;
+  let projectId: string;
+
+  beforeAll(async () => {
+    a = await createTestKiln({ store: 'postgres', clock });
+    b = await createTestKiln({ sharedDatabaseUrl: a.databaseUrl, clock });
+    tokenA = await tokenOf(a, ADMIN);
+    tokenB = await tokenOf(b, ADMIN);
+    projectId = await a.defaultProjectId();
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  const changes = async (jobId: string) =>
+    (await a.storage.jobVersions.list(jobId, 100, 0)).items.map((v) => v.change).reverse();
+
+  it('a job deleted through both servers at once is deleted once, without a 500', async () => {
+    const statuses: number[] = [];
+    const histories: string[][] = [];
+    for (let round = 0; round < 8; round++) {
+      const jobId = await createJob(a, tokenA, projectId, { job_name: `deleted-twice-${round}` });
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          (i % 2 ? a : b).call(i % 2 ? tokenA : tokenB, { method: 'POST', url: `/v3/jobs/${jobId}/delete` }),
+        ),
+      );
+      statuses.push(...answers.map((r) => r.statusCode));
+      histories.push(await changes(jobId));
+    }
+    expect(statuses.filter((s) => s !== 200 && s !== 404)).toEqual([]);
+    for (const history of histories) expect(history).toEqual(['CREATE', 'DELETE']);
+  });
+
+  it('an update racing a delete does not change the job once it is in the recycle bin', async () => {
+    const histories: string[][] = [];
+    for (let round = 0; round < 8; round++) {
+      const name = `updated-deleted-${round}`;
+      const jobId = await createJob(a, tokenA, projectId, { job_name: name });
+      await Promise.all([
+        a.call(tokenA, { method: 'POST', url: `/v3/jobs/${jobId}/delete` }),
+        ...Array.from({ length: 4 }, (_, i) =>
+          (i % 2 ? a : b).call(i % 2 ? tokenA : tokenB, {
+            method: 'POST',
+            url: '/v3/jobs/update',
+            payload: {
+              job_id: jobId,
+              ...jobBody(projectId, {
+                job_name: name,
+                steps: [{ module_id: 'kiln.shell', name: 's', properties: { command: `echo ${i}` } }],
+              }),
+            },
+          }),
+        ),
+      ]);
+      histories.push(await changes(jobId));
+    }
+    for (const history of histories) expect(history.at(-1), history.join(' ')).toBe('DELETE');
+  });
+});
