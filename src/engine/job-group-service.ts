@@ -193,7 +193,10 @@ export class JobGroupService {
     return this.storage.transaction(async (tx) => {
       await tx.projects.lockForChanges(projectId);
       const group = groupId ? await this.group(tx, projectId, groupId) : undefined;
-      await tx.jobs.setGroup(projectId, jobIds, group?.id ?? null);
+      // A job deleted since its check stays as it went to the recycle bin: not found, as it
+      // would have been a moment later (all or none).
+      if ((await tx.jobs.setGroup(projectId, jobIds, group?.id ?? null)) < new Set(jobIds).size)
+        throw new AppError('JOB_NOT_FOUND', 'job not found');
       return jobIds.map((jobId) => ({ jobId, groupPathId: group?.pathId ?? '' }));
     });
   }

@@ -95,6 +95,22 @@ function shown(config: JobConfig, canModify: boolean): JobConfig {
   return canModify ? masked : maskRepositoryCredentials(masked);
 }
 
+/**
+ * The job a write of a live job changed; a job deleted since the caller's check (the write
+ * changed no row) is not found, as it would have been a moment later: the answer CodeArts gives
+ * for a deleted job, and no history entry, notification or schedule for it.
+ */
+function changed(job: JobRecord | undefined): JobRecord {
+  if (!job) throw new AppError('JOB_NOT_FOUND', 'job not found');
+  return job;
+}
+
+/** A job record without its group (the update's `group_id` puts it in another, or in none). */
+function withoutGroupId(job: JobRecord): JobRecord {
+  const { groupId: _, ...rest } = job;
+  return rest;
+}
+
 /** Creating, changing, listing, disabling and deleting jobs. */
 export class JobService {
   constructor(
@@ -161,19 +177,22 @@ export class JobService {
     const text = this.stored.jobConfigText(config);
     const now = this.clock.now();
     try {
-      await this.storage.transaction(async (tx) => {
+      return await this.storage.transaction(async (tx) => {
+        // The write first: it decides whether there is a change to record (none for a job
+        // deleted since it was read, which fails as an update of a deleted job does).
+        let updated = changed(await tx.jobs.updateConfig(job.id, config.job_name, text, now));
         if (input.group_id !== undefined) {
           const groupId = await groupForJob(tx, job.projectId, input.group_id);
           await tx.jobs.setGroup(job.projectId, [job.id], groupId ?? null);
+          updated = { ...withoutGroupId(updated), ...(groupId !== undefined && { groupId }) };
         }
-        await tx.jobs.updateConfig(job.id, config.job_name, text, now);
-        await this.recordChange(tx, caller, { ...job, name: config.job_name }, 'UPDATE', text, now);
+        await this.recordChange(tx, caller, updated, 'UPDATE', text, now);
         await this.scheduler.track(tx, job.id, toJobSpec(config), now);
+        return updated;
       });
     } catch (error) {
       throw this.conflict(error, config.job_name);
     }
-    return { ...job, name: config.job_name, config: text };
   }
 
   /**
@@ -287,18 +306,23 @@ export class JobService {
     return job!;
   }
 
-  /** BatchDeleteBuildJobs: `remove` of several jobs, all or none (each checked first). */
+  /**
+   * BatchDeleteBuildJobs: `remove` of several jobs, all or none (each checked first). A job
+   * another request deleted after the check is not found, as a job deleted before it is: only
+   * the delete that moved it to the bin records it and stops its work.
+   */
   async removeMany(caller: Principal, jobIds: string[]): Promise<JobRecord[]> {
     const unique = [...new Set(jobIds)];
-    const jobs = await Promise.all(
+    const checked = await Promise.all(
       unique.map(async (id) => (await requireJob(this.storage, caller, id, 'delete')).job),
     );
     const now = this.clock.now();
     const reason = `the job was deleted by ${caller.user.name} before the build started`;
-    const { aborted, stopping } = await this.storage.transaction(async (tx) => {
-      const ended = { aborted: [] as string[], stopping: [] as string[] };
-      for (const job of jobs) {
-        await tx.jobs.markDeleted(job.id, caller.user.id, now);
+    const { jobs, aborted, stopping } = await this.storage.transaction(async (tx) => {
+      const ended = { jobs: [] as JobRecord[], aborted: [] as string[], stopping: [] as string[] };
+      for (const { id } of checked) {
+        const job = changed(await tx.jobs.markDeleted(id, caller.user.id, now));
+        ended.jobs.push(job);
         await this.recordChange(tx, caller, job, 'DELETE', job.config, now);
         await tx.schedules.retain(job.id, []);
         for (const build of await tx.builds.listActive(job.id)) {
@@ -313,12 +337,13 @@ export class JobService {
     return jobs;
   }
 
+  /** DisableJob / EnableJob: a job deleted since the check is not found (its history ends at DELETE). */
   async setDisabled(caller: Principal, jobId: string, disabled: boolean, reason = ''): Promise<void> {
     const { job } = await requireJob(this.storage, caller, jobId, 'forbidden');
     const now = this.clock.now();
     await this.storage.transaction(async (tx) => {
-      await tx.jobs.setDisabled(job.id, disabled, disabled ? reason : '', now);
-      await this.recordChange(tx, caller, job, disabled ? 'DISABLE' : 'ENABLE', job.config, now);
+      const set = changed(await tx.jobs.setDisabled(job.id, disabled, disabled ? reason : '', now));
+      await this.recordChange(tx, caller, set, disabled ? 'DISABLE' : 'ENABLE', set.config, now);
     });
   }
 

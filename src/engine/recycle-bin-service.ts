@@ -5,7 +5,7 @@ import type { Principal, User } from '../domain/identity.ts';
 import { toJobSpec } from '../domain/job-config.ts';
 import { roleAllows, type Role } from '../domain/roles.ts';
 import { isUniqueViolation } from '../storage/errors.ts';
-import type { ArtifactBlobStore, RecycledJob, Storage } from '../storage/ports.ts';
+import type { ArtifactBlobStore, JobRecord, RecycledJob, Storage, Stores } from '../storage/ports.ts';
 import { requireRecycledJob, viewerOf } from './access.ts';
 import type { Scheduler } from './scheduler.ts';
 import { storedJobDocument } from './stored-secrets.ts';
@@ -24,6 +24,25 @@ const PURGE_BATCH = 200;
 const JOBS_PER_SWEEP = 20;
 /** The most job ids one bin request may name. */
 export const MAX_BIN_IDS = 100;
+
+/**
+ * Takes a job the caller checked out of the bin: the job as it is now (what its RESTORE entry
+ * records). One restored or purged by another request since the check is not found there.
+ */
+async function restored(tx: Stores, job: JobRecord, now: number): Promise<JobRecord> {
+  let back: JobRecord | undefined;
+  try {
+    back = await tx.jobs.restore(job.id, now);
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    throw new AppError(
+      'CONFLICT',
+      `job ${job.id} cannot be restored: its project has a job named ${job.name} now; rename that one first`,
+    );
+  }
+  if (!back) throw new AppError('JOB_NOT_FOUND', `job ${job.id} not found in the recycle bin`);
+  return back;
+}
 
 /** A job in the recycle bin with the users its listing names. */
 export interface RecycledSummary extends RecycledJob {
@@ -96,17 +115,8 @@ export class RecycleBinService {
       const perProject = new Map<string, number>();
       for (const { job } of found) perProject.set(job.projectId, (perProject.get(job.projectId) ?? 0) + 1);
       for (const [projectId, adding] of perProject) await this.limit.requireRoom(tx, projectId, adding);
-      for (const { job } of found) {
-        try {
-          if (!(await tx.jobs.restore(job.id, now)))
-            throw new AppError('JOB_NOT_FOUND', `job ${job.id} not found in the recycle bin`);
-        } catch (error) {
-          if (!isUniqueViolation(error)) throw error;
-          throw new AppError(
-            'CONFLICT',
-            `job ${job.id} cannot be restored: its project has a job named ${job.name} now; rename that one first`,
-          );
-        }
+      for (const { job: checked } of found) {
+        const job = await restored(tx, checked, now);
         await tx.jobVersions.add({
           jobId: job.id,
           change: 'RESTORE',
@@ -122,7 +132,15 @@ export class RecycleBinService {
   /** DeleteRecyclingJobs: deletes jobs for good (owners only); the purge does it in the background. */
   async purge(caller: Principal, jobIds: string[]): Promise<void> {
     const found = await this.find(caller, jobIds, 'purge');
-    await this.storage.jobs.requestPurge(found.map((f) => f.job.id));
+    // All or none, as checked: a job restored (or purged) by another request since the check
+    // makes the whole request not found rather than a 200 for a job that stays.
+    await this.storage.transaction(async (tx) => {
+      if ((await tx.jobs.requestPurge(found.map((f) => f.job.id))) < found.length)
+        throw new AppError(
+          'JOB_NOT_FOUND',
+          'not found in the recycle bin: another request restored or deleted for good a job meanwhile',
+        );
+    });
     this.kick();
   }
 
@@ -147,9 +165,10 @@ export class RecycleBinService {
       }
       if (items.length < 500) break;
     }
-    await this.storage.jobs.requestPurge(ids);
+    // Those restored or purged by another request meanwhile are not counted.
+    const purged = await this.storage.jobs.requestPurge(ids);
     this.kick();
-    return ids.length;
+    return purged;
   }
 
   /**

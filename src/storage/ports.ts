@@ -306,7 +306,14 @@ export interface JobStore {
   setFavourite(jobId: string, userId: string, favourite: boolean, now: number): Promise<void>;
   /** Every live job (start-time upkeep only: nothing periodic may scan all jobs). */
   listAll(): Promise<JobRecord[]>;
-  updateConfig(id: string, name: string, config: string, now: number): Promise<void>;
+  /**
+   * Replaces a live job's name and document: the job as it is now, or undefined when it is not
+   * live (also when a delete committed while this waited for the row). The changes a job's
+   * history records (this, setDisabled, markDeleted, restore) each lock the job row on PostgreSQL
+   * and say whether they changed it, so its history entry is decided in the same transaction and
+   * two changes of one job at once take their version numbers one after the other.
+   */
+  updateConfig(id: string, name: string, config: string, now: number): Promise<JobRecord | undefined>;
   /** Replaces the (encrypted) push-webhook secret: the old one stops working at once. */
   setWebhookSecret(id: string, webhookSecretEnc: string, now: number): Promise<void>;
   /**
@@ -315,9 +322,13 @@ export interface JobStore {
    * false when it changed meanwhile.
    */
   replaceConfig(id: string, expected: string, config: string): Promise<boolean>;
-  setDisabled(id: string, disabled: boolean, reason: string, now: number): Promise<void>;
-  /** Moves a live job to the recycle bin. */
-  markDeleted(id: string, by: string, now: number): Promise<void>;
+  /** Disables or enables a live job: the job as it is now, or undefined when it is not live. */
+  setDisabled(id: string, disabled: boolean, reason: string, now: number): Promise<JobRecord | undefined>;
+  /**
+   * Moves a live job to the recycle bin: the job as it was deleted, or undefined when it was not
+   * live (also when another delete committed while this waited for the row).
+   */
+  markDeleted(id: string, by: string, now: number): Promise<JobRecord | undefined>;
   /** A page of the recycle bin as `viewer` sees it, the latest deleted first. */
   listRecycled(
     viewer: Viewer,
@@ -326,12 +337,16 @@ export interface JobStore {
   /** `findAccess` of a job in the recycle bin (not one whose purge was asked for). */
   findRecycledAccess(id: string, userId: string): Promise<(JobAccessRecord & RecycledJob) | undefined>;
   /**
-   * Takes a job out of the recycle bin; false when it is not there. Fails with a unique violation
-   * when a live job of its project has its name now.
+   * Takes a job out of the recycle bin: the job as it is now, or undefined when it is not there
+   * (also when a restore or a purge committed while this waited for the row). Fails with a unique
+   * violation when a live job of its project has its name now.
    */
-  restore(id: string, now: number): Promise<boolean>;
-  /** Asks for the permanent deletion of jobs in the recycle bin (they leave its listing at once). */
-  requestPurge(ids: string[]): Promise<void>;
+  restore(id: string, now: number): Promise<JobRecord | undefined>;
+  /**
+   * Asks for the permanent deletion of jobs in the recycle bin (they leave its listing at once);
+   * how many it asked it for (not those restored, or whose purge was asked for, meanwhile).
+   */
+  requestPurge(ids: string[]): Promise<number>;
   /** Live jobs whose document may set a build retention (kiln.builds_keep_*). */
   idsWithBuildRetention(): Promise<string[]>;
   /**
@@ -353,8 +368,11 @@ export interface JobStore {
   allocateDailyNumber(id: string, day: string): Promise<number>;
   /** Makes sure future daily numbers of `day` come after `n` (imports). */
   raiseDailyNumber(id: string, day: string, n: number): Promise<void>;
-  /** Puts jobs of the project into a group (null: into none). */
-  setGroup(projectId: string, ids: readonly string[], groupId: string | null): Promise<void>;
+  /**
+   * Puts live jobs of the project into a group (null: into none); how many it moved (not those
+   * deleted meanwhile: a job in the recycle bin does not change).
+   */
+  setGroup(projectId: string, ids: readonly string[], groupId: string | null): Promise<number>;
   /** Whether a live job of the project is in the group. */
   anyInGroup(groupId: string): Promise<boolean>;
   /** Whether the job follows its own permission matrix (true) or its project's (false). */
@@ -440,8 +458,10 @@ export interface JobVersion {
 /** The history of jobs' changes (kept while the job exists, recycle bin included). */
 export interface JobVersionStore {
   /**
-   * Records a change as the job's next version. Run it in the transaction that makes the change:
-   * on PostgreSQL two changes of one job at once serialise on the job row the change updates.
+   * Records a change as the job's next version. Run it in the transaction that makes the change,
+   * after a write that changed the job row (JobStore.updateConfig...): on PostgreSQL two changes of
+   * one job at once serialise on that row's lock. A write that changed no row took no lock, and
+   * two such at once would read the same last version.
    */
   add(version: Omit<JobVersion, 'number'>): Promise<number>;
   /** A page of a job's history, the latest change first. */

@@ -4,8 +4,9 @@ import { ADMIN, createJob, tokenOf } from '../helpers/foundation.ts';
 import { TEST_DATABASE_URL } from '../helpers/postgres.ts';
 
 // Two Kiln servers on one PostgreSQL database, changes of one job arriving at both at once: a
-// job is deleted once (one DELETE in its history, every answer a 200 or a 404, never a 500), and
-// nothing changes it once it is in the recycle bin (no UPDATE after its DELETE).
+// job is deleted once (one DELETE in its history, every answer a 200 or a 404, never a 500),
+// nothing changes it once it is in the recycle bin (no UPDATE or DISABLE after its DELETE), and a
+// restore and a permanent delete of it are not both answered done.
 describe.skipIf(!TEST_DATABASE_URL)('concurrent changes of one job across servers', () => {
   const clock = new TestClock();
   let a: TestKiln;
@@ -70,5 +71,46 @@ describe.skipIf(!TEST_DATABASE_URL)('concurrent changes of one job across server
       histories.push(await changes(jobId));
     }
     for (const history of histories) expect(history.at(-1), history.join(' ')).toBe('DELETE');
+  });
+
+  it('a disable racing a delete does not change the job once it is in the recycle bin', async () => {
+    const histories: string[][] = [];
+    for (let round = 0; round < 8; round++) {
+      const jobId = await createJob(a, tokenA, projectId, { job_name: `disabled-deleted-${round}` });
+      const answers = await Promise.all([
+        a.call(tokenA, { method: 'POST', url: `/v3/jobs/${jobId}/delete` }),
+        ...Array.from({ length: 4 }, (_, i) =>
+          (i % 2 ? a : b).call(i % 2 ? tokenA : tokenB, { method: 'POST', url: `/v3/jobs/${jobId}/disable` }),
+        ),
+      ]);
+      expect(answers.map((r) => r.statusCode).filter((s) => s !== 200 && s !== 404)).toEqual([]);
+      histories.push(await changes(jobId));
+    }
+    for (const history of histories) expect(history.at(-1), history.join(' ')).toBe('DELETE');
+  });
+
+  it('a job restored and deleted for good at once is one or the other, never both answered done', async () => {
+    for (let round = 0; round < 8; round++) {
+      const jobId = await createJob(a, tokenA, projectId, { job_name: `restored-purged-${round}` });
+      expect((await a.call(tokenA, { method: 'POST', url: `/v3/jobs/${jobId}/delete` })).statusCode).toBe(
+        200,
+      );
+      const [restore, purge] = await Promise.all([
+        a.call(tokenA, {
+          method: 'POST',
+          url: '/v1/job/recycling-restoration',
+          payload: { job_ids: [jobId] },
+        }),
+        b.call(tokenB, {
+          method: 'DELETE',
+          url: '/v1/job/recycling-deletion',
+          payload: { job_ids: [jobId] },
+        }),
+      ]);
+      const statuses = [restore.statusCode, purge.statusCode].sort();
+      expect(statuses, `restore ${restore.statusCode}, purge ${purge.statusCode}`).toEqual([200, 404]);
+      const live = (await a.storage.jobs.findById(jobId)) !== undefined;
+      expect(live).toBe(restore.statusCode === 200);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable, type Updateable } from 'kysely';
 import { MAX_BUILD_NUMBER } from '../../domain/build.ts';
 import { FINISHED_STATE, type JobListQuery } from '../../domain/job-list.ts';
 import { COUNTED_STATES } from '../../domain/health.ts';
@@ -282,8 +282,24 @@ export class SqlJobStore implements JobStore {
   async listAll(): Promise<JobRecord[]> {
     return (await this.live().selectAll().orderBy('id').execute()).map(toJobRecord);
   }
-  async updateConfig(id: string, name: string, config: string, now: number): Promise<void> {
-    await this.db.updateTable('jobs').set({ name, config, updated_at: now }).where('id', '=', id).execute();
+  async updateConfig(id: string, name: string, config: string, now: number): Promise<JobRecord | undefined> {
+    return this.changeLive(id, { name, config, updated_at: now });
+  }
+
+  /**
+   * Updates a live job and returns it as it is now; undefined when it is not live. One statement:
+   * on PostgreSQL one that waited for another change's lock on the row re-reads it, so a change
+   * that waited on a delete finds the job gone and changes nothing.
+   */
+  private async changeLive(id: string, values: Updateable<JobRow>): Promise<JobRecord | undefined> {
+    const row = await this.db
+      .updateTable('jobs')
+      .set(values)
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toJobRecord(row);
   }
   async setWebhookSecret(id: string, webhookSecretEnc: string, now: number): Promise<void> {
     await this.db
@@ -302,20 +318,16 @@ export class SqlJobStore implements JobStore {
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
-  async setDisabled(id: string, disabled: boolean, reason: string, now: number): Promise<void> {
-    await this.db
-      .updateTable('jobs')
-      .set({ disabled: disabled ? 1 : 0, disabled_reason: reason, updated_at: now })
-      .where('id', '=', id)
-      .execute();
+  async setDisabled(
+    id: string,
+    disabled: boolean,
+    reason: string,
+    now: number,
+  ): Promise<JobRecord | undefined> {
+    return this.changeLive(id, { disabled: disabled ? 1 : 0, disabled_reason: reason, updated_at: now });
   }
-  async markDeleted(id: string, by: string, now: number): Promise<void> {
-    await this.db
-      .updateTable('jobs')
-      .set({ deleted_at: now, deleted_by: by, updated_at: now })
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null)
-      .execute();
+  async markDeleted(id: string, by: string, now: number): Promise<JobRecord | undefined> {
+    return this.changeLive(id, { deleted_at: now, deleted_by: by, updated_at: now });
   }
 
   private recycled() {
@@ -362,25 +374,30 @@ export class SqlJobStore implements JobStore {
     return found && { ...found, ...toRecycledJob(found.row) };
   }
 
-  async restore(id: string, now: number): Promise<boolean> {
-    const r = await this.db
+  async restore(id: string, now: number): Promise<JobRecord | undefined> {
+    const row = await this.db
       .updateTable('jobs')
       .set({ deleted_at: null, deleted_by: null, updated_at: now })
       .where('id', '=', id)
       .where('deleted_at', 'is not', null)
       .where('purge_requested', '=', 0)
+      .returningAll()
       .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+    return row && toJobRecord(row);
   }
 
-  async requestPurge(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db
+  async requestPurge(ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    // Only jobs still in the bin and not asked for yet: a purge that waited on a restore (or on
+    // another purge) of a job counts it out, so it is not answered as done.
+    const r = await this.db
       .updateTable('jobs')
       .set({ purge_requested: 1 })
       .where('id', 'in', ids)
       .where('deleted_at', 'is not', null)
-      .execute();
+      .where('purge_requested', '=', 0)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
   }
 
   async countLive(projectId: string): Promise<number> {
@@ -458,14 +475,16 @@ export class SqlJobStore implements JobStore {
       .where('last_build_number', '<', number)
       .execute();
   }
-  async setGroup(projectId: string, ids: readonly string[], groupId: string | null): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db
+  async setGroup(projectId: string, ids: readonly string[], groupId: string | null): Promise<number> {
+    if (ids.length === 0) return 0;
+    const r = await this.db
       .updateTable('jobs')
       .set({ group_id: groupId })
       .where('project_id', '=', projectId)
       .where('id', 'in', ids)
-      .execute();
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
   }
   async setOwnPermissions(id: string, own: boolean): Promise<void> {
     await this.db

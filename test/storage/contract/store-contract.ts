@@ -356,6 +356,26 @@ export function runStoreContract(options: StoreContractOptions): void {
       await storage.schedules.retain(b.id, []);
     });
 
+    it("says whether a change of a job's state changed it, and changes no job in the bin", async () => {
+      const job = await newJob();
+      expect((await storage.jobs.updateConfig(job.id, 'renamed', '{"a":1}', now + 1))?.name).toBe('renamed');
+      expect((await storage.jobs.setDisabled(job.id, true, 'why', now + 2))?.disabled).toBe(true);
+      const deleted = await storage.jobs.markDeleted(job.id, userId, now + 3);
+      expect(deleted).toMatchObject({ id: job.id, name: 'renamed', config: '{"a":1}', disabled: true });
+      // Deleted: nothing changes it but the bin's own methods, and a second delete changes nothing.
+      expect(await storage.jobs.markDeleted(job.id, userId, now + 4)).toBeUndefined();
+      expect(await storage.jobs.updateConfig(job.id, 'again', '{}', now + 4)).toBeUndefined();
+      expect(await storage.jobs.setDisabled(job.id, false, '', now + 4)).toBeUndefined();
+      expect(await storage.jobs.setGroup(projectId, [job.id], null)).toBe(0);
+      expect((await storage.jobs.restore(job.id, now + 5))?.name).toBe('renamed');
+      expect(await storage.jobs.restore(job.id, now + 6)).toBeUndefined();
+      expect(await storage.jobs.setGroup(projectId, [job.id], null)).toBe(1);
+      await storage.jobs.markDeleted(job.id, userId, now + 7);
+      expect(await storage.jobs.requestPurge([job.id])).toBe(1);
+      expect(await storage.jobs.requestPurge([job.id])).toBe(0);
+      expect(await storage.jobs.restore(job.id, now + 8)).toBeUndefined();
+    });
+
     it('keeps job names unique among live jobs and hides deleted ones', async () => {
       const job = await newJob('Same');
       await expect(newJob('Same')).rejects.toSatisfy(isUniqueViolation);
