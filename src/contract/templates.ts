@@ -111,4 +111,5 @@ export const UsedInfoBody = Type.Object({
 });
 export const UsedInfoResult = Envelope(Type.String());
 export const StatusResult = Type.Object({ status: Type.String() });
-export const DeletedTemplate = Envelope(Type.Null());
+/** DeleteTemplates: the template deleted, as the reference's `array<CreateTemplatesItems>`. */
+export const DeletedTemplate = Envelope(Type.Array(TemplateItem));

@@ -176,8 +176,8 @@ export function formatWallClock(epochMs: number, zone: string): string {
   return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
 }
 
-/** `2023-11-21T01:48:21.000+00:00`: the exact UTC format CodeArts uses for commit times. */
-export function formatCommitTime(epochMs: number): string {
+/** `2023-11-21T01:48:21.000+00:00`: the exact UTC format CodeArts uses for commit and template times. */
+export function formatUtcTime(epochMs: number): string {
   return new Date(epochMs).toISOString().replace('Z', '+00:00');
 }
 

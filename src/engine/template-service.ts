@@ -91,14 +91,21 @@ export class TemplateService {
   }
 
   /** DeleteTemplate(s): its creator or a domain administrator. */
-  async delete(caller: Principal, uuid: string): Promise<void> {
+  /** Deletes a template; answers it as it was (DeleteTemplates returns the deleted item). */
+  async delete(caller: Principal, uuid: string): Promise<TemplateView> {
     const record = await this.find(caller, uuid);
     if (record.creatorId !== caller.user.id && !caller.user.isAdmin)
       throw new AppError(
         'FORBIDDEN',
         `only its creator or a domain administrator may delete template ${record.name}`,
       );
+    const view = await this.view(
+      caller,
+      record,
+      await this.storage.templates.favourites(caller.user.id, [uuid]),
+    );
     await this.storage.templates.delete(uuid);
+    return view;
   }
 
   /** AddFavourite/RemoverFavourite of a custom (`official` false) or official template. */

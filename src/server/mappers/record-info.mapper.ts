@@ -2,11 +2,11 @@ import type { RecordInfo, RecordInfoV3 } from '../../contract/record-views.ts';
 import { buildTimeOf, TRIGGER_WORDS, type Build } from '../../domain/build.ts';
 import { runName } from '../../domain/ids.ts';
 import { recordStatus } from '../../domain/record-status.ts';
-import { formatCommitTime } from '../../domain/time.ts';
+import { formatUtcTime } from '../../domain/time.ts';
 import type { BuildDetails } from '../../engine/build-service.ts';
 
 /** An instant in the record-info format (`2022-10-11T08:28:42.000+00:00`); "" when not yet. */
-export const recordTime = (ms: number | null): string => (ms === null ? '' : formatCommitTime(ms));
+export const recordTime = (ms: number | null): string => (ms === null ? '' : formatUtcTime(ms));
 
 /** A graphical build has no build.yml row; a code-based one has its file. */
 export const configTypeOf = (d: Pick<BuildDetails, 'script'>): 'YAML' | 'ACTION' =>

@@ -1,7 +1,7 @@
 import type { BuildInfoRecord, RecordsPage as RecordsPageDto } from '../../contract/records.ts';
 import { buildTimeOf, costTimeOf, type Build } from '../../domain/build.ts';
 import { commitDetailUrl } from '../../domain/scm.ts';
-import { formatCommitTime } from '../../domain/time.ts';
+import { formatUtcTime } from '../../domain/time.ts';
 import { maskUrlCredentials } from '../../domain/url-credentials.ts';
 import type { RecordRenderer } from '../../domain/rendered-record.ts';
 import type { RecordsPage } from '../../engine/records-service.ts';
@@ -27,7 +27,7 @@ export function toBuildInfoRecord(b: Build, now: number): BuildInfoRecord {
     commit_id: b.commitId,
     commit_info: {
       commit_id: b.commitId,
-      created_at: b.commitTime === null ? '' : formatCommitTime(b.commitTime),
+      created_at: b.commitTime === null ? '' : formatUtcTime(b.commitTime),
     },
     build_type: b.buildType,
     code_branch: b.codeBranch,

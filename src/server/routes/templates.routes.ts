@@ -1,9 +1,10 @@
 import type { Static } from 'typebox';
 import type { TemplateItem } from '../../contract/templates.ts';
 import type { Principal } from '../../domain/identity.ts';
+import { formatUtcTime } from '../../domain/time.ts';
 import type { OfficialView, TemplateView } from '../../engine/template-service.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
-import { DONE, ok, SUCCESS } from './deps.ts';
+import { ok, SUCCESS } from './deps.ts';
 
 type Item = Static<typeof TemplateItem>;
 
@@ -20,7 +21,7 @@ function customItem(caller: Principal, v: TemplateView): Item {
     type: 'codeci',
     public: true,
     name: v.record.name,
-    create_time: new Date(v.record.createdAt).toISOString(),
+    create_time: formatUtcTime(v.record.createdAt),
     domain_id: v.record.domainId,
     weight: 0,
     user_id: v.record.creatorId,
@@ -118,8 +119,7 @@ export function templateHandlers(
       return SUCCESS;
     },
     async deleteTemplates({ caller, params }) {
-      await templates.delete(caller, params.uuid);
-      return DONE;
+      return ok([customItem(caller, await templates.delete(caller, params.uuid))]);
     },
     async addFavouriteCustomTemplate({ caller, params }) {
       await templates.setFavourite(caller, params.uuid, false, true);

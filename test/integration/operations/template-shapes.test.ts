@@ -3,8 +3,8 @@ import { createTestKiln, type TestKiln } from '../../helpers/app.ts';
 import { ADMIN, tokenOf } from '../../helpers/foundation.ts';
 
 /**
- * Field-for-field checks against ../reference/codearts-build-api.md (Appendix A) where Kiln's
- * answer differs from the reference and docs/api-compat.md does not say so.
+ * Templates field for field as ../shared/reference/codearts-build-api.md gives them: its times
+ * (Kiln sent toISOString's `...Z`), and DeleteTemplates' result (Kiln sent null).
  */
 
 /** The reference's template times: `2023-11-25T08:39:42.098+00:00` (CreateTemplates, ListTemplates, ListCustomTemplate examples). */
@@ -30,7 +30,7 @@ const TEMPLATE_BODY = (name: string) => ({
   ],
 });
 
-describe('reference field formats (revD)', () => {
+describe('templates as the reference shapes them', () => {
   let kiln: TestKiln;
   let admin: string;
 
@@ -67,5 +67,28 @@ describe('reference field formats (revD)', () => {
     const shown = await kiln.call(admin, { method: 'GET', url: `/v1/template/${uuid}/custom` });
     expect(shown.statusCode, shown.body).toBe(200);
     expect(shown.json().result.create_time).toMatch(TEMPLATE_TIME);
+  });
+
+  it('DeleteTemplates: result is the deleted template as an array of items (CreateTemplatesItems)', async () => {
+    const created = await kiln.call(admin, {
+      method: 'POST',
+      url: '/v3/templates/create',
+      payload: TEMPLATE_BODY('del-v3'),
+    });
+    expect(created.statusCode, created.body).toBe(200);
+    const uuid = created.json().result.uuid as string;
+    const res = await kiln.call(admin, { method: 'DELETE', url: `/v3/templates/${uuid}/delete` });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().status).toBe('success');
+    expect(res.json().result).toEqual([
+      expect.objectContaining({
+        uuid,
+        id: uuid,
+        name: 'del-v3',
+        create_time: expect.stringMatching(TEMPLATE_TIME),
+      }),
+    ]);
+    const shown = await kiln.call(admin, { method: 'GET', url: `/v1/template/${uuid}/custom` });
+    expect(shown.statusCode).toBe(404);
   });
 });
