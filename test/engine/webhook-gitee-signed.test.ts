@@ -1,0 +1,77 @@
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
+import { TestRepo } from '../helpers/git.ts';
+import { deliver, pushBody } from '../helpers/webhooks.ts';
+
+/**
+ * Gitee's signing mode ("Signing key"): Gitee sends X-Gitee-Timestamp and
+ * X-Gitee-Token = base64(HMAC-SHA256(secret, timestamp + "\n" + secret)). The signature covers the
+ * timestamp only, never the body, so the timestamp is all that makes a delivery fresh: Gitee says
+ * to refuse one whose timestamp is more than an hour from now. Kiln (webhook-senders.ts
+ * `verified`) checks the HMAC and nothing else, and remembers the timestamp only when the delivery
+ * started a build (webhook-service.ts `firstTime`). So one (timestamp, token) pair seen once, in
+ * the git host's delivery log or a proxy's, is a bearer credential: with any body, at any later
+ * time, it makes Kiln build whatever branch and commit the sender writes in.
+ */
+
+let ek: EngineKiln;
+let repo: TestRepo;
+let one = '';
+let two = '';
+
+beforeAll(async () => {
+  ek = await startEngineKiln({ runner: { slots: 1 } });
+  repo = new TestRepo();
+  one = repo.commit('one', { 'v.txt': 'one\n' });
+  two = repo.commit('two', { 'v.txt': 'two\n' });
+});
+afterAll(() => ek?.close());
+
+async function newPushJob(): Promise<{ job: string; secret: string }> {
+  const job = await ek.newJob({
+    scms: [{ url: repo.url, scm_type: 'gitee', branch: 'main' }],
+    triggers: [{ name: 'code_update', parameters: [{ name: 'branches', value: 'main' }] }],
+    steps: [shell('show', 'echo "HEAD=$(git rev-parse HEAD)"')],
+  });
+  const info = await ek.get(`/v1/kiln/jobs/${job}/webhook`);
+  expect(info.statusCode).toBe(200);
+  return { job, secret: info.json().result.secret as string };
+}
+
+/** Headers as Gitee sends them in signing mode. */
+function signed(secret: string, timestamp: number): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'x-gitee-event': 'Push Hook',
+    'x-gitee-timestamp': String(timestamp),
+    'x-gitee-token': createHmac('sha256', secret).update(`${timestamp}\n${secret}`).digest('base64'),
+  };
+}
+
+describe("Gitee's signing mode (the token signs the timestamp, not the body)", () => {
+  it('refuses a delivery whose timestamp is hours old: the signature is all that makes it fresh', async () => {
+    const { job, secret } = await newPushJob();
+    const longAgo = Date.now() - 30 * 24 * 3_600_000;
+    const body = pushBody('gitee', 'refs/heads/main', one, { cloneUrl: repo.url });
+    const res = await deliver(ek.kiln, job, signed(secret, longAgo), body);
+    // Kiln answers 200 {"status":"started"}: a month-old signed timestamp still builds.
+    expect({ status: res.statusCode, body: res.json() }).toMatchObject({ status: 401 });
+    expect((await ek.records(job)).length).toBe(0);
+  });
+
+  it("does not let the headers of a delivery that built nothing carry another body into a build", async () => {
+    const { job, secret } = await newPushJob();
+    const headers = signed(secret, Date.now());
+    // The genuine delivery: a push to a branch the trigger does not watch (202, nothing built).
+    const genuine = pushBody('gitee', 'refs/heads/feature', two, { cloneUrl: repo.url });
+    const first = await deliver(ek.kiln, job, headers, genuine);
+    expect(first.statusCode, first.body).toBe(202);
+    // Whoever saw its headers sends them again with a body of their own: main, another commit.
+    const forged = pushBody('gitee', 'refs/heads/main', one, { cloneUrl: repo.url });
+    const again = await deliver(ek.kiln, job, headers, forged);
+    // Kiln answers 200 {"status":"started"} and builds `one` on main.
+    expect({ status: again.statusCode, body: again.json() }).not.toMatchObject({ status: 200 });
+    expect((await ek.records(job)).length).toBe(0);
+  });
+});
