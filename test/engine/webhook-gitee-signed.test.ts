@@ -60,7 +60,7 @@ describe("Gitee's signing mode (the token signs the timestamp, not the body)", (
     expect((await ek.records(job)).length).toBe(0);
   });
 
-  it("does not let the headers of a delivery that built nothing carry another body into a build", async () => {
+  it('does not let the headers of a delivery that built nothing carry another body into a build', async () => {
     const { job, secret } = await newPushJob();
     const headers = signed(secret, Date.now());
     // The genuine delivery: a push to a branch the trigger does not watch (202, nothing built).

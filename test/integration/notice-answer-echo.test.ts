@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestKiln, type TestKiln } from '../helpers/app.ts';
+import { ADMIN, createJob, createUser, onEveryStore, setRole, tokenOf } from '../helpers/foundation.ts';
+import { startReceiver, type Receiver } from '../helpers/notice-receiver.ts';
+import { expectOk } from './operations/common.ts';
+
+/**
+ * docs/security.md trusts a developer with *where* a job's notifications are POSTed ("a job's
+ * webhook URL can name any address the server reaches"): the server sends them, blind. But
+ * src/engine/notice-channels.ts `post` puts the first 200 characters of any non-2xx answer into
+ * the delivery's error, which the test button (POST /v1/kiln/jobs/{job_id}/notice/test) answers to
+ * the developer and the delivery history (GET /v1/kiln/jobs/{job_id}/notifications) shows to every
+ * viewer of the job. A webhook URL naming a service on the server's loopback or private network
+ * (here a stand-in on 127.0.0.1 that answers 403 with what it holds; `localhost`, 2130706433,
+ * 0177.0.0.1 and [::ffff:127.0.0.1] reach it too) turns the server into a reader of that service,
+ * for a developer and for viewers, who are not even shown the URL (param_config is null for them).
+ */
+
+const SECRET = 'INTERNAL-ONLY aws_secret_access_key=wJalrXUtnFEMI/K7MDENG';
+
+onEveryStore((store) => {
+  describe('what a notification receiver answered', () => {
+    let kiln: TestKiln;
+    let admin: string;
+    let developer: string;
+    let viewer: string;
+    let project = '';
+    let internal: Receiver;
+
+    beforeAll(async () => {
+      kiln = await createTestKiln({ store });
+      admin = await tokenOf(kiln, ADMIN);
+      project = await kiln.defaultProjectId();
+      for (const [name, role] of [
+        ['echo-dev', 'developer'],
+        ['echo-viewer', 'viewer'],
+      ] as const) {
+        await createUser(kiln, admin, name, 'Echo-pass-123');
+        await setRole(kiln, admin, project, name, role);
+      }
+      developer = await tokenOf(kiln, { name: 'echo-dev', password: 'Echo-pass-123', domain: 'default' });
+      viewer = await tokenOf(kiln, { name: 'echo-viewer', password: 'Echo-pass-123', domain: 'default' });
+      // A service on the server's loopback that answers anyone who asks with what it holds.
+      internal = await startReceiver(() => ({ status: 403, body: SECRET }));
+    });
+    afterAll(async () => {
+      await kiln?.close();
+      await internal?.close();
+    });
+
+    async function pointAt(jobId: string, events: string[]): Promise<void> {
+      const port = new URL(internal.url).port;
+      expectOk(
+        await kiln.call(developer, {
+          method: 'POST',
+          url: `/v3/jobs/notice/${jobId}/update`,
+          payload: {
+            notice_type: 'WEBHOOK',
+            enabled_event_type_names: events,
+            param_config: JSON.stringify({ webhook_url: `http://localhost:${port}/internal/keys` }),
+          },
+        }),
+      );
+    }
+
+    it("the test button does not answer a developer the body of a loopback service's answer", async () => {
+      const jobId = await createJob(kiln, developer, project, { job_name: 'echo-test' });
+      await pointAt(jobId, []);
+      const res = await kiln.call(developer, {
+        method: 'POST',
+        url: `/v1/kiln/jobs/${jobId}/notice/test`,
+        payload: { notice_type: 'WEBHOOK' },
+      });
+      expectOk(res);
+      expect(internal.received.length).toBeGreaterThan(0);
+      expect(res.json().result).toMatchObject({ ok: false, status_code: 403 });
+      // Kiln answers error: "HTTP 403: INTERNAL-ONLY aws_secret_access_key=..."
+      expect(res.body).not.toContain('aws_secret_access_key');
+    });
+
+    it("the delivery history does not show a viewer the body of a loopback service's answer", async () => {
+      const jobId = await createJob(kiln, developer, project, { job_name: 'echo-history' });
+      await pointAt(jobId, ['forbiddenJob']);
+      expectOk(await kiln.call(developer, { method: 'POST', url: `/v3/jobs/${jobId}/disable` }));
+      await kiln.engine.noticeSender.tick();
+      const res = await kiln.call(viewer, { method: 'GET', url: `/v1/kiln/jobs/${jobId}/notifications` });
+      expectOk(res);
+      const body = res.body;
+      expect(body).toContain('"status_code":403');
+      // Kiln shows last_error and each attempt's error: "HTTP 403: INTERNAL-ONLY aws_secret_access_key=..."
+      expect(body).not.toContain('aws_secret_access_key');
+    });
+  });
+});
