@@ -6,13 +6,18 @@ import {
   webhookSignature,
 } from '../domain/notice-messages.ts';
 import type { NoticePayload, ParamConfig, SentType } from '../domain/notices.ts';
+import { STATUS_CODES } from 'node:http';
 
 /** What one attempt to deliver came to. */
 export interface Delivery {
   ok: boolean;
   /** The receiver's HTTP status, when it answered. */
   statusCode: number | null;
-  /** Why it failed ('' when it did not): the status and the start of the answer, or the network error. */
+  /**
+   * Why it failed ('' when it did not): the status, DingTalk's error code, or the network error.
+   * Never the receiver's words: a webhook URL may name any address the server reaches (a service
+   * on its loopback), and what answers there is not for the job's developers or viewers to read.
+   */
   error: string;
 }
 
@@ -51,15 +56,34 @@ export async function deliver(s: Sending, mail: MailSend | undefined): Promise<D
   }
   if (s.channel === 'SLACK') return post(url, slackBody(s.payload, s.link), {}, s.timeoutMs, () => undefined);
   const target = s.config.secret ? dingTalkSignedUrl(url, s.config.secret, s.now) : url;
-  return post(target, dingTalkBody(s.payload, s.link), {}, s.timeoutMs, dingTalkRefusal);
+  const official = hostOf(url) === DINGTALK_HOST;
+  return post(target, dingTalkBody(s.payload, s.link), {}, s.timeoutMs, (answer) =>
+    dingTalkRefusal(answer, official),
+  );
 }
 
-/** DingTalk answers 200 with `{"errcode": n, "errmsg": ...}`; anything but 0 is a refusal. */
-function dingTalkRefusal(answer: string): string | undefined {
+/** DingTalk's robot API: only its own words (`errmsg`) are shown, never another receiver's. */
+const DINGTALK_HOST = 'oapi.dingtalk.com';
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * DingTalk answers 200 with `{"errcode": n, "errmsg": ...}`; anything but 0 is a refusal. Its
+ * message ("keywords not in content") is shown only when DingTalk itself answered.
+ */
+function dingTalkRefusal(answer: string, official: boolean): string | undefined {
   try {
     const parsed = JSON.parse(answer) as { errcode?: unknown; errmsg?: unknown };
     if (parsed.errcode === undefined || parsed.errcode === 0) return undefined;
-    return `DingTalk refused it: errcode ${String(parsed.errcode)} ${String(parsed.errmsg ?? '')}`.trim();
+    const code = typeof parsed.errcode === 'number' ? ` errcode ${parsed.errcode}` : '';
+    const message = official && typeof parsed.errmsg === 'string' ? ` ${parsed.errmsg.slice(0, 200)}` : '';
+    return `DingTalk refused it:${code}${message}`;
   } catch {
     return undefined;
   }
@@ -86,7 +110,7 @@ async function post(
       return {
         ok: false,
         statusCode: res.status,
-        error: `HTTP ${res.status}: ${answer.slice(0, 200)}`.trim(),
+        error: `HTTP ${res.status} ${STATUS_CODES[res.status] ?? ''}`.trim(),
       };
     const refused = refusal(answer);
     return refused
