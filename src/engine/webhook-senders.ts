@@ -77,6 +77,16 @@ export function verified(sender: Sender, d: WebhookDelivery, secret: string): bo
   }
 }
 
+/**
+ * The instant a delivery's signature covers instead of its body (Gitee's signing mode signs only
+ * `X-Gitee-Timestamp`); undefined for every other signature, and for Gitee's password mode.
+ */
+export function signedInstant(sender: Sender, d: WebhookDelivery, secret: string): number | undefined {
+  if (sender !== 'gitee') return undefined;
+  const token = header(d, 'x-gitee-token') ?? '';
+  return same(token, secret) ? undefined : Number(header(d, 'x-gitee-timestamp'));
+}
+
 /** The host's name for the event. */
 export function eventOf(sender: Sender, d: WebhookDelivery): string {
   return header(d, `x-${sender}-event`) ?? '';
@@ -130,7 +140,7 @@ export function replayKeys(sender: Sender, d: WebhookDelivery): ReplayKey[] {
     const shown = id.length > 100 ? `${id.slice(0, 100)}...` : id;
     keys.push({
       key: `delivery:${sha256(`${sender}:${id}`)}`,
-      duplicate: `duplicate delivery: ${name} ${shown} already started a build of this job; a delivery builds once`,
+      duplicate: `duplicate delivery: ${name} ${shown} came before (it started a build of this job, or Gitee's signed timestamp was used); a delivery counts once`,
     });
   }
   if (SIGNS_BODY.includes(sender)) {

@@ -20,9 +20,11 @@ import {
   replayKeys,
   senderOf,
   SIGNATURE_HEADERS,
+  signedInstant,
   unsigned,
   verified,
   type ReplayKey,
+  type Sender,
   type WebhookDelivery,
 } from './webhook-senders.ts';
 
@@ -35,6 +37,9 @@ export type WebhookOutcome = { started: Build } | { ignored: string };
  * of the same branch again.
  */
 export const DELIVERY_RETENTION_MS = 30 * 24 * 3_600_000;
+
+/** How far from the server's time a signed Gitee timestamp may be (Gitee: refuse over an hour). */
+const SIGNED_INSTANT_MS = 3_600_000;
 
 /** How many of a job's latest deliveries are kept to be shown (with what came of each). */
 export const RECEIPTS_KEPT = 50;
@@ -102,12 +107,38 @@ export class WebhookService {
         `the ${sender} delivery has no ${SIGNATURE_HEADERS[sender]} header: give the git host the job's webhook secret (kiln jobs webhook JOB shows it)`,
       );
     }
-    if (!verified(sender, delivery, this.secrets.open(job.webhookSecretEnc))) {
+    const secret = this.secrets.open(job.webhookSecretEnc);
+    if (!verified(sender, delivery, secret)) {
       throw new AppError(
         'UNAUTHENTICATED',
         `the ${sender} webhook signature does not match the job's webhook secret`,
       );
     }
+    const instant = signedInstant(sender, delivery, secret);
+    if (instant === undefined) return this.handlePush(job, sender, delivery);
+    // A signature of an instant, not of the body: whoever sees it could send it with another body.
+    // So it is good for an hour (Gitee's own advice) and once: remembered whatever came of it.
+    if (!(Math.abs(this.clock.now() - instant) <= SIGNED_INSTANT_MS))
+      throw new AppError(
+        'UNAUTHENTICATED',
+        `the ${sender} delivery's signed X-Gitee-Timestamp is more than an hour from the server's time: refused as a replay`,
+      );
+    const outcome = await this.handlePush(job, sender, delivery);
+    if ('ignored' in outcome)
+      return {
+        ignored:
+          (await this.firstTime(this.storage.webhookDeliveries, job.id, replayKeys(sender, delivery))) ??
+          outcome.ignored,
+      };
+    return outcome;
+  }
+
+  /** A verified delivery: a build of the pushed commit, or why none. */
+  private async handlePush(
+    job: JobRecord,
+    sender: Sender,
+    delivery: WebhookDelivery,
+  ): Promise<WebhookOutcome> {
     if (!isPush(sender, delivery)) return { ignored: `${eventOf(sender, delivery)} events are not pushes` };
     const push = readPush(sender, delivery.body, header(delivery, 'content-type') ?? '');
     if ('ignored' in push) return push;

@@ -8,11 +8,10 @@ import { deliver, pushBody } from '../helpers/webhooks.ts';
  * Gitee's signing mode ("Signing key"): Gitee sends X-Gitee-Timestamp and
  * X-Gitee-Token = base64(HMAC-SHA256(secret, timestamp + "\n" + secret)). The signature covers the
  * timestamp only, never the body, so the timestamp is all that makes a delivery fresh: Gitee says
- * to refuse one whose timestamp is more than an hour from now. Kiln (webhook-senders.ts
- * `verified`) checks the HMAC and nothing else, and remembers the timestamp only when the delivery
- * started a build (webhook-service.ts `firstTime`). So one (timestamp, token) pair seen once, in
- * the git host's delivery log or a proxy's, is a bearer credential: with any body, at any later
- * time, it makes Kiln build whatever branch and commit the sender writes in.
+ * to refuse one whose timestamp is more than an hour from now. Kiln checked the HMAC and nothing
+ * else, and remembered the timestamp only when the delivery started a build: one (timestamp,
+ * token) pair seen once, in the git host's delivery log or a proxy's, was a bearer credential that
+ * made Kiln build whatever branch and commit the sender wrote in, at any later time.
  */
 
 let ek: EngineKiln;
@@ -55,7 +54,7 @@ describe("Gitee's signing mode (the token signs the timestamp, not the body)", (
     const longAgo = Date.now() - 30 * 24 * 3_600_000;
     const body = pushBody('gitee', 'refs/heads/main', one, { cloneUrl: repo.url });
     const res = await deliver(ek.kiln, job, signed(secret, longAgo), body);
-    // Kiln answers 200 {"status":"started"}: a month-old signed timestamp still builds.
+    // It answered 200 {"status":"started"}: a month-old signed timestamp still built.
     expect({ status: res.statusCode, body: res.json() }).toMatchObject({ status: 401 });
     expect((await ek.records(job)).length).toBe(0);
   });
@@ -70,7 +69,7 @@ describe("Gitee's signing mode (the token signs the timestamp, not the body)", (
     // Whoever saw its headers sends them again with a body of their own: main, another commit.
     const forged = pushBody('gitee', 'refs/heads/main', one, { cloneUrl: repo.url });
     const again = await deliver(ek.kiln, job, headers, forged);
-    // Kiln answers 200 {"status":"started"} and builds `one` on main.
+    // It answered 200 {"status":"started"} and built `one` on main.
     expect({ status: again.statusCode, body: again.json() }).not.toMatchObject({ status: 200 });
     expect((await ek.records(job)).length).toBe(0);
   });
