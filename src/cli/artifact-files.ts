@@ -10,6 +10,7 @@ import type { KilnClient } from '../client/kiln-client.ts';
 import { artifactNameProblem } from '../domain/artifact.ts';
 import { formatBytes } from '../domain/artifact-text.ts';
 import { CliError } from './context.ts';
+import { fileProblem } from './file-problem.ts';
 
 /** What the list said about an artifact: what the file on disk is checked against. */
 export interface ExpectedArtifact {
@@ -145,27 +146,4 @@ async function checkDigest(part: string, actual: string, wanted: string, name: s
   throw new CliError(
     `${name}: sha256 mismatch (expected ${wanted}, got ${actual}); the download was removed, run the command again`,
   );
-}
-
-/** What a file operation's failure means, in words (Node's text begins with the errno name). */
-export function fileProblem(error: NodeJS.ErrnoException): string {
-  switch (error.code) {
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'it is a directory';
-    case 'ENOTDIR':
-      return 'a part of the path is a file, not a directory';
-    case 'EEXIST':
-      return 'a file of that name is in the way';
-    case 'ENOSPC':
-      return 'no space left on the disk';
-    case 'EROFS':
-      return 'the file system is read-only';
-    case 'ENOENT':
-      return 'no such directory';
-    default:
-      return error.message;
-  }
 }

@@ -8,7 +8,12 @@ import { runCli } from '../helpers/cli.ts';
 // request, so no server is needed (the URL below refuses connections).
 
 let dir = '';
-const env = () => ({ HOME: dir, XDG_CONFIG_HOME: join(dir, '.config'), KILN_URL: 'http://127.0.0.1:1', KILN_TOKEN: 't' });
+const env = () => ({
+  HOME: dir,
+  XDG_CONFIG_HOME: join(dir, '.config'),
+  KILN_URL: 'http://127.0.0.1:1',
+  KILN_TOKEN: 't',
+});
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'kiln-cli-jobfile-'));

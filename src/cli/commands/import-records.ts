@@ -5,6 +5,7 @@ import type { ResponseOf } from '../../contract/operation-types.ts';
 import { operations } from '../../contract/operations.ts';
 import { intInRange, parseJobId } from '../arguments.ts';
 import { CliError, EXIT, type CliContext } from '../context.ts';
+import { cannotRead } from '../file-problem.ts';
 import { LineParts, type LinePart } from '../line-parts.ts';
 import { importSummary, progressLine, ProgressLine, type ImportTotals } from '../progress.ts';
 
@@ -30,13 +31,15 @@ async function openInput(ctx: CliContext, file: string): Promise<Input> {
   }
   try {
     const handle = await open(file, 'r');
-    const { size } = await handle.stat();
-    return { stream: handle.createReadStream(), size };
+    const stat = await handle.stat();
+    // A directory opens (on Linux) and fails only at its first read, mid-import: refused here.
+    if (stat.isDirectory()) {
+      await handle.close();
+      throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
+    }
+    return { stream: handle.createReadStream(), size: stat.size };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(
-      `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
-    );
+    throw cannotRead(file, error as NodeJS.ErrnoException);
   }
 }
 
@@ -56,7 +59,7 @@ async function sendPart(client: Kiln, jobId: string, part: LinePart): Promise<Im
  * stored of that part before it; earlier parts were committed, so the totals add them.
  */
 function importFailure(error: unknown, totals: ImportTotals, file: string, parts: LineParts): unknown {
-  if (parts.readError) return new CliError(`cannot read ${file}: ${parts.readError.message}`);
+  if (parts.readError) return cannotRead(file, parts.readError as NodeJS.ErrnoException);
   if (!(error instanceof ApiError)) return error;
   const stored = /\((\d+) imported, (\d+) skipped\)/.exec(error.message);
   const sofar = {
