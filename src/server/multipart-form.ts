@@ -14,7 +14,9 @@ export function parseForm(headers: IncomingHttpHeaders, body: Buffer): Promise<U
     const form: UploadForm = { fields: {} };
     let failed: Error | undefined;
     const fail = (message: string) => (failed ??= new Error(message));
-    const parser = busboy({ headers, limits: LIMITS });
+    // Clients (browsers, the CLI, the SDKs) send a file name as raw UTF-8 in `filename="…"`;
+    // busboy would read those bytes as Latin-1 (its default) and turn `tëst.xml` into `tÃ«st.xml`.
+    const parser = busboy({ headers, limits: LIMITS, defParamCharset: 'utf8' });
     parser.on('field', (name, value, info) => {
       if (info.valueTruncated) fail(`field ${name} is longer than ${LIMITS.fieldSize} bytes`);
       form.fields[name] = value;

@@ -1,10 +1,11 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import type { Kiln } from '../../client/kiln-client.ts';
 import type { ResponseOf } from '../../contract/operation-types.ts';
 import { formatBytes } from '../../domain/artifact-text.ts';
 import { CliError, EXIT, type CliContext } from '../context.ts';
+import { cannotRead, fileProblem } from '../file-problem.ts';
 import { outputOption } from '../options.ts';
 import { writeRows, type OutputFormat } from '../output.ts';
 
@@ -19,6 +20,25 @@ async function fileNamed(client: Kiln, name: string): Promise<KeptFile> {
   ).result.keystore_list.find((f) => f.keystore_name === name);
   if (!found) throw new CliError(`the file manager has no file named ${name}`);
   return found;
+}
+
+/**
+ * Writes `data` as `target`, readable by its owner alone. A mode given to writeFile applies only
+ * to a file it creates, and a file in the way (an old copy, a placeholder) keeps its own: so the
+ * bytes go to a new 0600 file beside it, renamed over it once whole (never a moment readable by
+ * others, never half written).
+ */
+async function writePrivate(target: string, data: Uint8Array): Promise<void> {
+  if ((await stat(target).catch(() => undefined))?.isDirectory())
+    throw new CliError(`${target} is a directory: give the file to write (-o DIR/NAME)`);
+  const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+  try {
+    await writeFile(temporary, data, { mode: 0o600, flag: 'wx' });
+    await rename(temporary, target);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw new CliError(`cannot write ${target}: ${fileProblem(error as NodeJS.ErrnoException)}`);
+  }
 }
 
 function parseRights(text: string): Record<(typeof RIGHTS)[number], boolean> {
@@ -76,8 +96,8 @@ export function registerFiles(program: Command, ctx: CliContext): void {
     .option('--public', 'every user of the domain may use it')
     .option('--description <text>', 'what the file is for', '')
     .action(async (path: string, opts: { public?: boolean; description: string }) => {
-      const data = await readFile(path).catch(() => {
-        throw new CliError(`cannot read ${path}`);
+      const data = await readFile(path).catch((error: NodeJS.ErrnoException) => {
+        throw cannotRead(path, error);
       });
       const done = await ctx
         .client()
@@ -101,7 +121,7 @@ export function registerFiles(program: Command, ctx: CliContext): void {
       });
       const data = Buffer.from(await response.arrayBuffer());
       const target = opts.outputFile ?? name;
-      await writeFile(target, data, { mode: 0o600 });
+      await writePrivate(target, data);
       ctx.err(`wrote ${target} (${formatBytes(data.length)})\n`);
     });
 
