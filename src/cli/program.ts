@@ -75,7 +75,9 @@ export function describeFailure(
         ? unauthorizedHint(how)
         : error.status === 0
           ? ' (is the server running? check --url or KILN_URL)'
-          : '';
+          : error.code === 'NOT_KILN'
+            ? ' (check --url or KILN_URL)'
+            : '';
     const id = error.requestId ? ` [request ${error.requestId}]` : '';
     return { message: `${error.message}${hint}${id}`, exitCode: EXIT.failed };
   }

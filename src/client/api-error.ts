@@ -1,4 +1,7 @@
-/** A non-2xx answer (or no answer: status 0, code CONNECTION), with what the server said. */
+/**
+ * A non-2xx answer (or no answer: status 0, code CONNECTION; or an answer that is not the API's:
+ * code NOT_KILN), with what the server said.
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -12,8 +15,44 @@ export class ApiError extends Error {
   }
 }
 
-/** Reads a CodeArts (`{error_code, error_msg}`) or Keystone (`{error: {code, message}}`) error body. */
-export async function errorFromResponse(response: Response): Promise<ApiError> {
+/** `502 text/html`: what came back, for a message about an answer that was not the API's. */
+function answered(response: Response): string {
+  const type = response.headers.get('content-type')?.split(';')[0]?.trim();
+  return `${response.status}${type ? ` ${type}` : ''}`;
+}
+
+/**
+ * The error for an answer that is not Kiln's (nor CodeArts'): `what` says how (`not JSON`, `no
+ * result`). The message names the server, since the likely mistake is the URL.
+ */
+export function notKiln(baseUrl: string, response: Response, what: string): ApiError {
+  return new ApiError(
+    response.status,
+    'NOT_KILN',
+    `the server at ${baseUrl} did not answer as Kiln (the CodeArts Build API) does: ${answered(response)}, ${what}`,
+    response.headers.get('x-request-id') ?? '',
+  );
+}
+
+/** Longest summary of an error body that is not the API's. */
+const SUMMARY_CHARS = 120;
+
+/**
+ * A short one-line summary of an error body that is not the API's: an HTML page's title (a
+ * proxy's "502 Bad Gateway") or its text without tags, whitespace and line breaks collapsed, so a
+ * failure stays one line and no page is dumped into it.
+ */
+function summary(text: string): string {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1];
+  const plain = (title ?? text.replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
+  return plain.length > SUMMARY_CHARS ? `${plain.slice(0, SUMMARY_CHARS - 1)}…` : plain;
+}
+
+/**
+ * Reads a CodeArts (`{error_code, error_msg}`) or Keystone (`{error: {code, message}}`) error body;
+ * any other body (a proxy's page) becomes the status, what came from `baseUrl` and a summary.
+ */
+export async function errorFromResponse(response: Response, baseUrl: string): Promise<ApiError> {
   const requestId = response.headers.get('x-request-id') ?? '';
   const text = await response.text();
   try {
@@ -34,10 +73,11 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
   } catch {
     // Not JSON: fall through to the status line.
   }
+  const said = summary(text) || response.statusText;
   return new ApiError(
     response.status,
     `HTTP_${response.status}`,
-    text.slice(0, 200) || response.statusText,
+    `${baseUrl} answered ${answered(response)}${said ? `: ${said}` : ''}`,
     requestId,
   );
 }

@@ -2,7 +2,8 @@ import { sdkEncode } from '../contract/sdk-encoding.ts';
 import type { InputOf, ResponseOf } from '../contract/operation-types.ts';
 import { operations, type OperationId, type OperationSpec } from '../contract/operations.ts';
 import type { BuildInfoRecord } from '../contract/records.ts';
-import { ApiError, errorFromResponse } from './api-error.ts';
+import type { TSchema } from 'typebox';
+import { ApiError, errorFromResponse, notKiln } from './api-error.ts';
 
 /** How the client proves who it is: an IAM token, or a signer (AK/SK). */
 export type Credentials = { token: string } | { sign: RequestSigner } | Record<string, never>;
@@ -117,7 +118,8 @@ export class KilnClient {
       }
       if (response.ok) return response;
       const again = response.status === 429 || response.status >= 500;
-      if (!retryable || !again || attempt >= this.attempts) throw await errorFromResponse(response);
+      if (!retryable || !again || attempt >= this.attempts)
+        throw await errorFromResponse(response, this.baseUrl);
       await response.body?.cancel();
       await sleep(this.backoff(attempt, response.headers.get('retry-after')));
     }
@@ -175,9 +177,28 @@ export class KilnClient {
     input: InputOf<K>,
     options: CallOptions = {},
   ): Promise<ResponseOf<K>> {
-    const response = await this.open(id, input, options);
+    return this.read(id, await this.open(id, input, options));
+  }
+
+  /**
+   * Reads an operation's JSON answer, checked against the operation's response schema (the fields
+   * it requires, two levels deep: `result.job_build_states`) in this one place. A server that is
+   * not Kiln (a typo'd port, a proxy's page, some other JSON API) then fails with one line that
+   * names it, instead of a made-up result (`NaN`) or a TypeError deep in a caller.
+   */
+  async read<K extends OperationId>(id: K, response: Response): Promise<ResponseOf<K>> {
     if (response.status === 204) return undefined as ResponseOf<K>;
-    return (await response.json()) as ResponseOf<K>;
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw notKiln(this.baseUrl, response, 'not JSON');
+    }
+    const spec: OperationSpec = operations[id];
+    const missing = shapeProblem(spec.response[response.status], body, '', 1);
+    if (missing) throw notKiln(this.baseUrl, response, missing);
+    return body as ResponseOf<K>;
   }
 
   /**
@@ -225,7 +246,7 @@ export class KilnClient {
       path: operations.uploadKeystore.path,
       rawBody: { contentType, data },
     });
-    return (await response.json()) as ResponseOf<'uploadKeystore'>;
+    return this.read('uploadKeystore', response);
   }
 
   /** Signs in with a password (IAM token API) and returns the token and when it expires. */
@@ -254,7 +275,7 @@ export class KilnClient {
         },
       },
     });
-    const body = (await response.json()) as ResponseOf<'keystoneCreateUserTokenByPassword'>;
+    const body = await this.read('keystoneCreateUserTokenByPassword', response);
     return { token: response.headers.get('x-subject-token') ?? '', expiresAt: body.token.expires_at, body };
   }
 
@@ -278,6 +299,42 @@ export class KilnClient {
       if (page + 1 >= Number(res.result.total_page) || res.result.job_build_states.length === 0) return;
     }
   }
+}
+
+/** JSON types a caller walks into: one missing is a TypeError (`reading 'job_build_states'`). */
+const CONTAINERS = new Set(['object', 'array']);
+
+/**
+ * What in `body` does not have the shape `schema` (a TypeBox schema: JSON Schema) describes, or ''.
+ * Only what callers rely on is checked, `depth` levels of objects down: required objects and
+ * arrays must be there, and any field there must have its JSON type. A missing text or number
+ * field is let through (stand-ins and older servers leave out `status` and `error`); unions and
+ * array items are taken as they come.
+ */
+function shapeProblem(schema: TSchema | null | undefined, body: unknown, at: string, depth: number): string {
+  if (!schema || depth < 0) return '';
+  const type = (schema as { type?: unknown }).type;
+  const actual = Array.isArray(body) ? 'array' : body === null ? 'null' : typeof body;
+  const fits = typeof type !== 'string' || type === actual || (type === 'integer' && actual === 'number');
+  if (!fits)
+    return `${at || 'the body'} is ${actual === 'object' ? 'an object' : `a ${actual}`}, not ${type}`;
+  if (type !== 'object') return '';
+  const { required = [], properties = {} } = schema as {
+    required?: string[];
+    properties?: Record<string, TSchema>;
+  };
+  const object = body as Record<string, unknown>;
+  for (const [key, part] of Object.entries(properties)) {
+    const path = at ? `${at}.${key}` : key;
+    if (!(key in object)) {
+      if (required.includes(key) && CONTAINERS.has((part as { type?: string }).type ?? ''))
+        return `no ${path}`;
+      continue;
+    }
+    const problem = shapeProblem(part, object[key], path, depth - 1);
+    if (problem) return problem;
+  }
+  return '';
 }
 
 /** A multipart/form-data body of text fields and one file (field `file`), browser-safe. */

@@ -83,7 +83,7 @@ export async function readLog(
         query,
         ...(signal && { signal }),
       });
-      slice = ((await response.json()) as ResponseOf<'downloadRealTimeLog'>).result;
+      slice = (await client.read('downloadRealTimeLog', response)).result;
     } catch (error) {
       if (signal?.aborted) return 'interrupted';
       if (!options.retry) throw error;

@@ -12,7 +12,11 @@ import { runCli } from '../helpers/cli.ts';
 const JOB = '0123456789abcdef0123456789abcdef';
 
 /** A loopback server answering every request with `status`, `type` and `body`. */
-async function listener(status: number, type: string, body: string): Promise<{ url: string; server: Server }> {
+async function listener(
+  status: number,
+  type: string,
+  body: string,
+): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
     req.resume();
     res.writeHead(status, { 'content-type': type }).end(body);
@@ -30,7 +34,11 @@ describe('kiln against an HTTP server that is not Kiln', () => {
 
   beforeAll(async () => {
     json = await listener(200, 'application/json', '{"status":"ok"}');
-    html200 = await listener(200, 'text/html', '<!doctype html>\n<html><body>Welcome to nginx!</body></html>\n');
+    html200 = await listener(
+      200,
+      'text/html',
+      '<!doctype html>\n<html><body>Welcome to nginx!</body></html>\n',
+    );
     html502 = await listener(
       502,
       'text/html',
@@ -38,8 +46,7 @@ describe('kiln against an HTTP server that is not Kiln', () => {
     );
   });
   afterAll(async () => {
-    for (const l of [json, html200, html502])
-      await new Promise((resolve) => l?.server.close(resolve));
+    for (const l of [json, html200, html502]) await new Promise((resolve) => l?.server.close(resolve));
   });
 
   // src/cli/commands/run.ts: `Number(started.actual_build_number)` of an answer without the field
@@ -53,7 +60,11 @@ describe('kiln against an HTTP server that is not Kiln', () => {
   // The typed client reads `.result.…` of whatever JSON came back: the user sees
   // "kiln: Cannot read properties of undefined (reading 'job_build_states')".
   it('an answer of another shape is not reported as a JavaScript TypeError', async () => {
-    for (const args of [['builds', JOB], ['logs', JOB, '1'], ['jobs', 'list']]) {
+    for (const args of [
+      ['builds', JOB],
+      ['logs', JOB, '1'],
+      ['jobs', 'list'],
+    ]) {
       const r = await cli(json.url, args);
       expect(r.code).toBe(1);
       expect(r.stderr, args.join(' ')).not.toMatch(/Cannot read properties of undefined/);

@@ -229,7 +229,7 @@ describe('typed client retries: idempotent calls only', () => {
     expect(hits).toEqual({ GET: 3 });
   });
 
-  it('a non-JSON error body becomes HTTP_<status> with the text', async () => {
+  it('a non-JSON error body becomes HTTP_<status>: the server, status, type and the text', async () => {
     reset((_n, _req, res) => {
       res.writeHead(418, { 'content-type': 'text/plain' });
       res.end("I'm a teapot");
@@ -237,8 +237,43 @@ describe('typed client retries: idempotent calls only', () => {
     await expect(client().showCurrentUser()).rejects.toMatchObject({
       status: 418,
       code: 'HTTP_418',
-      message: "I'm a teapot",
+      message: expect.stringMatching(/^http:\/\/\S+ answered 418 text\/plain: I'm a teapot$/),
       requestId: '',
+    });
+  });
+
+  it('an HTML error page is summed up in one line by its title, not dumped', async () => {
+    reset((_n, _req, res) => {
+      res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(
+        '<html>\r\n<head><title>404\r\n Not Found</title></head>\r\n<body><h1>Not Found</h1></body></html>',
+      );
+    });
+    const error = (await client()
+      .showCurrentUser()
+      .catch((e: unknown) => e)) as ApiError;
+    expect(error.message).toMatch(/ answered 404 text\/html: 404 Not Found$/);
+  });
+
+  it('a 200 that is not JSON, or JSON without what the operation answers, is NOT_KILN', async () => {
+    reset((_n, _req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><p>Welcome');
+    });
+    await expect(client().showCurrentUser()).rejects.toMatchObject({
+      status: 200,
+      code: 'NOT_KILN',
+      message: expect.stringMatching(/did not answer as Kiln .*: 200 text\/html, not JSON$/),
+    });
+    reset((_n, _req, res) => json(res, 200, { status: 'ok' }));
+    await expect(client().showCurrentUser()).rejects.toMatchObject({
+      code: 'NOT_KILN',
+      message: expect.stringMatching(/: 200 application\/json, no result$/),
+    });
+    reset((_n, _req, res) => json(res, 200, { result: 'yes' }));
+    await expect(client().showCurrentUser()).rejects.toMatchObject({
+      code: 'NOT_KILN',
+      message: expect.stringMatching(/result is a string, not object$/),
     });
   });
 

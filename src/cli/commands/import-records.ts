@@ -51,7 +51,7 @@ async function sendPart(client: Kiln, jobId: string, part: LinePart): Promise<Im
     query: { first_line: part.firstLine },
     rawBody: { contentType: 'application/x-ndjson', data: part.body },
   });
-  return ((await response.json()) as ResponseOf<'importBuildRecords'>).result;
+  return (await client.read('importBuildRecords', response)).result;
 }
 
 /**

@@ -62,6 +62,19 @@ export async function followBuild(ctx: CliContext, client: Kiln, job: string, bu
   ctx.err(`Build ${build} ended ${state}.\n`);
 }
 
+/**
+ * The build number RunJob answered. The client checks the answer's shape but lets a missing text
+ * field through; here it is the command's whole output (BUILD=$(kiln run JOB)), so an answer
+ * without one fails instead of printing NaN with exit 0.
+ */
+function startedBuild(client: Kiln, answered: string | undefined): number {
+  const build = Number(answered);
+  if (Number.isInteger(build) && build > 0) return build;
+  throw new CliError(
+    `the server at ${client.baseUrl} did not answer as Kiln (the CodeArts Build API) does: RunJob gave no build number (check --url or KILN_URL)`,
+  );
+}
+
 const RUN_HELP = `
 Prints the new build's number on stdout (BUILD=$(kiln run <job>)). The build is queued at once;
 a runner picks it up when a slot is free.
@@ -99,7 +112,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .action(async (job: string, opts: RunOptions) => {
       const client = ctx.client();
       const started = await client.runJob({ body: runBody(job, opts) });
-      const build = Number(started.actual_build_number);
+      const build = startedBuild(client, started.actual_build_number);
       if (!opts.follow) {
         ctx.out(`${build}\n`);
         return;
