@@ -71,7 +71,8 @@ export interface RetryOptions {
   now?: () => number;
 }
 
-const pause = (ms: number, signal: AbortSignal | undefined) =>
+/** Waits `ms`, or less when `signal` fires (then no timer is left behind). */
+export const pause = (ms: number, signal: AbortSignal | undefined) =>
   new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();
     const done = () => {

@@ -44,7 +44,7 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         `stopped following; build ${build} keeps running`,
       );
       if (!opts.exitStatus) return;
-      const { state, exitCode } = await buildOutcome(client, job, build);
+      const { state, exitCode } = await buildOutcome(ctx, client, job, build);
       if (exitCode !== EXIT.ok) throw new CliError(`build ${build} of job ${job} ended ${state}`, exitCode);
     });
 }

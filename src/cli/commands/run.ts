@@ -57,7 +57,7 @@ export async function followBuild(ctx: CliContext, client: Kiln, job: string, bu
     true,
     `stopped following; build ${build} keeps running (\`kiln logs ${job} ${build} --follow\` to follow it again, \`kiln stop ${job} ${build}\` to stop it)`,
   );
-  const { state, exitCode } = await buildOutcome(client, job, build);
+  const { state, exitCode } = await buildOutcome(ctx, client, job, build);
   if (exitCode !== EXIT.ok) throw new CliError(`build ${build} of job ${job} ended ${state}`, exitCode);
   ctx.err(`Build ${build} ended ${state}.\n`);
 }
