@@ -9,7 +9,7 @@ import { openArtifact, type ArtifactAddress } from '../client/artifact-download.
 import type { KilnClient } from '../client/kiln-client.ts';
 import { artifactNameProblem } from '../domain/artifact.ts';
 import { formatBytes } from '../domain/artifact-text.ts';
-import { CliError } from './context.ts';
+import { CliError, EXIT } from './context.ts';
 import { fileProblem } from './file-problem.ts';
 
 /** What the list said about an artifact: what the file on disk is checked against. */
@@ -77,6 +77,7 @@ export async function saveArtifact(
   expected: ExpectedArtifact,
   target: string,
   onBytes: (bytesOnDisk: number, received: number) => void,
+  signal?: AbortSignal,
 ): Promise<SaveOutcome> {
   if ((await sizeOf(target)) === expected.size && (await digestOf(target)) === expected.sha256)
     return { kind: 'present' };
@@ -106,7 +107,11 @@ export async function saveArtifact(
   }
   let resumedFrom = 0;
   if (held !== expected.size) {
-    const stream = await openArtifact(client, at, { from: held ?? 0, sha256: expected.sha256 });
+    const stream = await openArtifact(client, at, {
+      from: held ?? 0,
+      sha256: expected.sha256,
+      ...(signal && { signal }),
+    });
     if (stream.start !== 0 && stream.start !== held)
       throw new CliError(`the server sent ${at.name} from byte ${stream.start}, not from ${held ?? 0}`);
     resumedFrom = stream.start;
@@ -128,9 +133,15 @@ export async function saveArtifact(
       );
     } catch (error) {
       const local = (error as NodeJS.ErrnoException).syscall !== undefined;
+      const why = signal?.aborted
+        ? 'interrupted'
+        : local
+          ? `writing ${part}: ${fileProblem(error as NodeJS.ErrnoException)}`
+          : (error as Error).message;
       throw new CliError(
         `the download of ${at.name} stopped at ${formatBytes(resumedFrom + received)} of ` +
-          `${formatBytes(expected.size)} (${local ? `writing ${part}: ${fileProblem(error as NodeJS.ErrnoException)}` : (error as Error).message}); run the command again to resume`,
+          `${formatBytes(expected.size)} (${why}); run the command again to resume`,
+        signal?.aborted ? EXIT.interrupted : EXIT.failed,
       );
     }
     await checkDigest(part, hash.digest('hex'), stream.sha256 || expected.sha256, at.name);

@@ -26,7 +26,7 @@ export const EXIT = {
   buildFailed: 10,
   buildAborted: 11,
   buildTimeout: 12,
-  /** Ctrl-C while following a log (the build keeps running). */
+  /** Ctrl-C while following a log (the build keeps running) or during a download. */
   interrupted: 130,
 } as const;
 

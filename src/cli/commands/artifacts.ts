@@ -6,7 +6,8 @@ import type { ResponseOf } from '../../contract/operation-types.ts';
 import { formatBytes, shortSha256 } from '../../domain/artifact-text.ts';
 import { parseJobId } from '../arguments.ts';
 import { artifactPath, saveArtifact, type SaveOutcome } from '../artifact-files.ts';
-import { CliError, type CliContext } from '../context.ts';
+import { interruptSignal } from '../build-log.ts';
+import { CliError, EXIT, type CliContext } from '../context.ts';
 import { fileProblem } from '../file-problem.ts';
 import { outputOption } from '../options.ts';
 import { writeRows, type Column, type OutputFormat } from '../output.ts';
@@ -83,9 +84,22 @@ export function registerArtifacts(program: Command, ctx: CliContext): void {
       await mkdir(opts.outputDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
         throw new CliError(`cannot make the directory ${opts.outputDir}: ${fileProblem(error)}`);
       });
-      for (const { artifact, path } of targets) {
-        const outcome = await download(ctx, client, { jobId: job, buildNo: build }, artifact, path);
-        ctx.out(`${savedLine(join(opts.outputDir, artifact.name), artifact.size, outcome)}\n`);
+      // Ctrl-C stops the download in words (what was kept, how to resume), as a dropped connection
+      // does, instead of killing the process silently with a NAME.part left behind.
+      const interrupt = interruptSignal();
+      try {
+        for (const { artifact, path } of targets) {
+          const at = { jobId: job, buildNo: build };
+          const outcome = await download(ctx, client, at, artifact, path, interrupt.signal);
+          ctx.out(`${savedLine(join(opts.outputDir, artifact.name), artifact.size, outcome)}\n`);
+        }
+      } catch (error) {
+        if (!interrupt.signal.aborted || (error instanceof CliError && error.exitCode === EXIT.interrupted))
+          throw error;
+        // Stopped before any byte came (asking, or checking a file on disk).
+        throw new CliError('interrupted; run the command again to resume', EXIT.interrupted);
+      } finally {
+        interrupt.dispose();
       }
     });
 }
@@ -109,6 +123,7 @@ async function download(
   build: { jobId: string; buildNo: number },
   artifact: ArtifactItem,
   path: string,
+  signal: AbortSignal,
 ): Promise<SaveOutcome> {
   const progress = new ProgressLine(ctx.err, ctx.interactive);
   const started = Date.now();
@@ -123,7 +138,7 @@ async function download(
     );
   };
   try {
-    return await saveArtifact(client, { ...build, name: artifact.name }, artifact, path, draw);
+    return await saveArtifact(client, { ...build, name: artifact.name }, artifact, path, draw, signal);
   } finally {
     progress.done();
   }
