@@ -31,6 +31,24 @@ export interface KilnClientOptions {
   attempts?: number;
   /** First retry delay in ms; doubles each time (default 200). */
   retryDelayMs?: number;
+  /**
+   * How long to wait for an answer's headers (default ANSWER_TIMEOUT_MS), for requests that send
+   * no file; the body, however long it streams, is not timed.
+   */
+  answerTimeoutMs?: number;
+}
+
+/**
+ * A server that takes the connection but never answers (a hung process, a firewall that
+ * swallows packets) would hold a command for as long as the fetch implementation's own limit
+ * (undici's: 5 minutes, each retry again). Kiln answers in milliseconds; a held log read in
+ * LOG_WAIT_MS (10 s).
+ */
+export const ANSWER_TIMEOUT_MS = 60_000;
+
+/** The headers did not come within the answer timeout. */
+class NoAnswer extends Error {
+  override name = 'NoAnswer';
 }
 
 /** A low-level request. */
@@ -78,12 +96,14 @@ export class KilnClient {
   readonly credentials: Credentials;
   private readonly attempts: number;
   private readonly retryDelayMs: number;
+  private readonly answerTimeoutMs: number;
 
   constructor(options: KilnClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.credentials = options.credentials ?? {};
     this.attempts = options.attempts ?? 4;
     this.retryDelayMs = options.retryDelayMs ?? 200;
+    this.answerTimeoutMs = options.answerTimeoutMs ?? ANSWER_TIMEOUT_MS;
   }
 
   /** The same client with other credentials. */
@@ -93,6 +113,7 @@ export class KilnClient {
       credentials,
       attempts: this.attempts,
       retryDelayMs: this.retryDelayMs,
+      answerTimeoutMs: this.answerTimeoutMs,
     });
   }
 
@@ -104,6 +125,15 @@ export class KilnClient {
       try {
         response = await this.send(req);
       } catch (error) {
+        // Not retried: each try would wait as long again.
+        if (error instanceof NoAnswer)
+          throw new ApiError(
+            0,
+            'TIMEOUT',
+            `${this.baseUrl} took the connection but sent no answer within ${this.answerTimeoutMs / 1000} s`,
+            '',
+            { cause: error },
+          );
         if ((error as Error).name === 'AbortError' || !retryable || attempt >= this.attempts) {
           throw new ApiError(
             0,
@@ -168,7 +198,27 @@ export class KilnClient {
     };
     if (body !== undefined) init.body = body as NonNullable<RequestInit['body']>;
     if (body instanceof ReadableStream) init.duplex = 'half';
-    return fetch(url, init);
+    // A request sending a file is answered only once every byte is sent, however long that
+    // takes: only the others are timed.
+    return req.rawBody ? fetch(url, init) : this.timed(url, init);
+  }
+
+  /**
+   * fetch, failing with NoAnswer when the headers take longer than answerTimeoutMs. The timer
+   * stops once they came: a body streaming for an hour is not cut. The caller's signal still
+   * aborts it all, the body included.
+   */
+  private async timed(url: string, init: RequestInit): Promise<Response> {
+    const controller = new AbortController();
+    const caller = init.signal;
+    if (caller?.aborted) controller.abort(caller.reason);
+    else caller?.addEventListener('abort', () => controller.abort(caller.reason), { once: true });
+    const timer = setTimeout(() => controller.abort(new NoAnswer()), this.answerTimeoutMs);
+    try {
+      return await fetch(url, { ...init, signal: controller.signal });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Calls an operation of the route table by id. */

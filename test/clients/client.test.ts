@@ -277,6 +277,29 @@ describe('typed client retries: idempotent calls only', () => {
     });
   });
 
+  it('a server that takes the connection but never answers: TIMEOUT, not retried', async () => {
+    reset(() => undefined);
+    const slow = createKilnClient({ baseUrl: url, credentials: { token: 't' }, answerTimeoutMs: 300 });
+    const started = Date.now();
+    await expect(slow.showCurrentUser()).rejects.toMatchObject({
+      status: 0,
+      code: 'TIMEOUT',
+      message: `${url} took the connection but sent no answer within 0.3 s`,
+    });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(hits).toEqual({ GET: 1 });
+  });
+
+  it('the answer timeout covers the headers only: a slow body is read whole', async () => {
+    reset((_n, _req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"result": {"name": ');
+      setTimeout(() => res.end('"admin"}, "status": "success", "error": null}'), 600);
+    });
+    const slow = createKilnClient({ baseUrl: url, credentials: { token: 't' }, answerTimeoutMs: 300 });
+    expect((await slow.showCurrentUser()).result.name).toBe('admin');
+  });
+
   it('connection failures: GET retried, POST not; status 0, code CONNECTION', async () => {
     reset((n, req, res) => {
       if (n === 1) return req.socket.destroy();
