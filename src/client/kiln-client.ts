@@ -210,12 +210,12 @@ export class KilnClient {
    */
   private async timed(url: string, init: RequestInit): Promise<Response> {
     const controller = new AbortController();
-    const caller = init.signal;
-    if (caller?.aborted) controller.abort(caller.reason);
-    else caller?.addEventListener('abort', () => controller.abort(caller.reason), { once: true });
     const timer = setTimeout(() => controller.abort(new NoAnswer()), this.answerTimeoutMs);
+    // Combined, not a listener added to the caller's signal per request: a follower passes one
+    // signal to thousands of requests.
+    const signal = init.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
     try {
-      return await fetch(url, { ...init, signal: controller.signal });
+      return await fetch(url, { ...init, signal });
     } finally {
       clearTimeout(timer);
     }
