@@ -73,11 +73,16 @@ process.on('message', (m) => {
  * without close-on-exec (a service manager's, a wrapper's, a shell's `exec 5<file`) but stdin,
  * stdout, stderr and the helper's IPC channel, and then becomes the helper. Node leaves inherited
  * descriptors open in its children; every sandbox the helper starts, and every step of a build,
- * would hold them, and an open descriptor is read without a permission check.
+ * would hold them, and an open descriptor is read without a permission check. Without /proc it
+ * cannot see them, and fails rather than start the helper with them open. The loop has no
+ * redirection of its own: bash would keep the stream it replaces on a descriptor of its own (10
+ * and up) while the loop runs, the loop would close it, and stderr would not come back.
  */
 const CLOSE_INHERITED_THEN_EXEC =
+  '[ -d /proc/$$/fd ] || { echo "kiln: /proc is not mounted: cannot close inherited descriptors" >&2; exit 70; }; ' +
+  'shopt -s nullglob; ' +
   'for fd in /proc/$$/fd/*; do fd=${fd##*/}; ' +
-  '[ "$fd" -gt 2 ] && [ "$fd" != "$NODE_CHANNEL_FD" ] && eval "exec $fd<&-"; done 2>/dev/null; ' +
+  'if [ "$fd" -gt 2 ] && [ "$fd" != "$NODE_CHANNEL_FD" ]; then eval "exec $fd<&-"; fi; done; ' +
   'exec "$0" -e "$1"';
 
 /**
@@ -180,18 +185,19 @@ class Helper {
     this.child.unref();
     this.child.channel?.unref();
     this.child.on('message', (m: HelperMessage, handle?: Socket) => this.onMessage(m, handle));
-    const end = () => {
+    const end = (why = 'the process launcher ended') => {
       if (this.gone) return;
       this.gone = true;
       onGone();
       for (const [, p] of this.pending) {
-        p.launched?.exited(null, 'SIGKILL', 'the process launcher ended', true);
-        p.ran?.reject(new Error('the process launcher ended'));
+        p.launched?.exited(null, 'SIGKILL', why, true);
+        p.ran?.reject(new Error(why));
       }
       this.pending.clear();
     };
-    this.child.once('exit', end);
-    this.child.once('error', end);
+    this.child.once('exit', () => end());
+    // Only when bash itself cannot be started (it is on every runner: the sandbox runs it too).
+    this.child.once('error', (error) => end(`the process launcher could not start (bash: ${error.message})`));
   }
 
   send(message: object): void {
