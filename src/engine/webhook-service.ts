@@ -115,22 +115,18 @@ export class WebhookService {
       );
     }
     const instant = signedInstant(sender, delivery, secret);
-    if (instant === undefined) return this.handlePush(job, sender, delivery);
+    const keys = replayKeys(sender, delivery);
+    if (instant === undefined) return this.handlePush(job, sender, delivery, keys);
     // A signature of an instant, not of the body: whoever sees it could send it with another body.
-    // So it is good for an hour (Gitee's own advice) and once: remembered whatever came of it.
+    // So it is good for an hour (Gitee's own advice) and once: remembered before anything else is
+    // done with it (a copy sent meanwhile, or after a refusal, is a duplicate).
     if (!(Math.abs(this.clock.now() - instant) <= SIGNED_INSTANT_MS))
       throw new AppError(
         'UNAUTHENTICATED',
         `the ${sender} delivery's signed X-Gitee-Timestamp is more than an hour from the server's time: refused as a replay`,
       );
-    const outcome = await this.handlePush(job, sender, delivery);
-    if ('ignored' in outcome)
-      return {
-        ignored:
-          (await this.firstTime(this.storage.webhookDeliveries, job.id, replayKeys(sender, delivery))) ??
-          outcome.ignored,
-      };
-    return outcome;
+    const duplicate = await this.firstTime(this.storage.webhookDeliveries, job.id, keys);
+    return duplicate ? { ignored: duplicate } : this.handlePush(job, sender, delivery, []);
   }
 
   /** A verified delivery: a build of the pushed commit, or why none. */
@@ -138,13 +134,14 @@ export class WebhookService {
     job: JobRecord,
     sender: Sender,
     delivery: WebhookDelivery,
+    /** Remembered with the build it starts (a delivery builds once). */
+    keys: ReplayKey[],
   ): Promise<WebhookOutcome> {
     if (!isPush(sender, delivery)) return { ignored: `${eventOf(sender, delivery)} events are not pushes` };
     const push = readPush(sender, delivery.body, header(delivery, 'content-type') ?? '');
     if ('ignored' in push) return push;
     const why = (await this.whyNot(job, push.branch)) ?? (await this.whyNotBuilder(job));
     if (typeof why === 'string') return { ignored: why };
-    const keys = replayKeys(sender, delivery);
     const outcome = await this.builds.triggerAdmitted(
       job,
       why.owner,

@@ -59,6 +59,17 @@ describe("Gitee's signing mode (the token signs the timestamp, not the body)", (
     expect((await ek.records(job)).length).toBe(0);
   });
 
+  it('takes a signed timestamp within the hour either way, and none past it', async () => {
+    const { job, secret } = await newPushJob();
+    const body = pushBody('gitee', 'refs/heads/main', one, { cloneUrl: repo.url });
+    const ahead = await deliver(ek.kiln, job, signed(secret, Date.now() + 61 * 60_000), body);
+    expect(ahead.statusCode, ahead.body).toBe(401);
+    expect(ahead.body).toContain('more than an hour');
+    const late = await deliver(ek.kiln, job, signed(secret, Date.now() - 59 * 60_000), body);
+    expect(late.statusCode, late.body).toBe(200);
+    expect((await ek.records(job)).length).toBe(1);
+  });
+
   it('does not let the headers of a delivery that built nothing carry another body into a build', async () => {
     const { job, secret } = await newPushJob();
     const headers = signed(secret, Date.now());
