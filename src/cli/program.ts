@@ -73,10 +73,10 @@ export function describeFailure(
     const hint =
       error.status === 401
         ? unauthorizedHint(how)
-        : error.status === 0
-          ? ' (is the server running? check --url or KILN_URL)'
-          : error.code === 'NOT_KILN'
-            ? ' (check --url or KILN_URL)'
+        : error.code === 'NOT_KILN' || error.code === 'TIMEOUT'
+          ? ' (check --url or KILN_URL)'
+          : error.status === 0
+            ? ' (is the server running? check --url or KILN_URL)'
             : '';
     const id = error.requestId ? ` [request ${error.requestId}]` : '';
     return { message: `${error.message}${hint}${id}`, exitCode: EXIT.failed };

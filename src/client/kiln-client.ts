@@ -211,9 +211,7 @@ export class KilnClient {
   private async timed(url: string, init: RequestInit): Promise<Response> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new NoAnswer()), this.answerTimeoutMs);
-    // Combined, not a listener added to the caller's signal per request: a follower passes one
-    // signal to thousands of requests.
-    const signal = init.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
+    const signal = init.signal ? anySignal(init.signal, controller.signal) : controller.signal;
     try {
       return await fetch(url, { ...init, signal });
     } finally {
@@ -349,6 +347,21 @@ export class KilnClient {
       if (page + 1 >= Number(res.result.total_page) || res.result.job_build_states.length === 0) return;
     }
   }
+}
+
+/**
+ * Aborted when either is. AbortSignal.any where there is one, not a listener added to `caller` per
+ * request (a follower passes one signal to thousands); the listener only in browsers without it
+ * (before Chrome 116, Firefox 124, Safari 17.4).
+ */
+function anySignal(caller: AbortSignal, own: AbortSignal): AbortSignal {
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any([caller, own]);
+  const both = new AbortController();
+  const forward = (from: AbortSignal) => () => both.abort(from.reason);
+  for (const s of [caller, own])
+    if (s.aborted) both.abort(s.reason);
+    else s.addEventListener('abort', forward(s), { once: true });
+  return both.signal;
 }
 
 /** JSON types a caller walks into: one missing is a TypeError (`reading 'job_build_states'`). */
