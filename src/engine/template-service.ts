@@ -90,8 +90,7 @@ export class TemplateService {
     return { items, total: found.total };
   }
 
-  /** DeleteTemplate(s): its creator or a domain administrator. */
-  /** Deletes a template; answers it as it was (DeleteTemplates returns the deleted item). */
+  /** DeleteTemplate(s), by its creator or a domain administrator: the template as it was (DeleteTemplates answers it). */
   async delete(caller: Principal, uuid: string): Promise<TemplateView> {
     const record = await this.find(caller, uuid);
     if (record.creatorId !== caller.user.id && !caller.user.isAdmin)

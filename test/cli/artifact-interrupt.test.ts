@@ -83,7 +83,7 @@ it('Ctrl-C during a download leaves NAME.part and says to run the command again'
     await new Promise((r) => setTimeout(r, 50));
   expect(statSync(part).size).toBeGreaterThan(0);
   child.kill('SIGINT');
-  await closed;
+  expect(await closed).toBe(130);
 
   expect(existsSync(join(dir, 'app.bin'))).toBe(false);
   expect(existsSync(part)).toBe(true);

@@ -294,9 +294,10 @@ describe('typed client retries: idempotent calls only', () => {
     reset((_n, _req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"result": {"name": ');
-      setTimeout(() => res.end('"admin"}, "status": "success", "error": null}'), 600);
+      setTimeout(() => res.end('"admin"}, "status": "success", "error": null}'), 3000);
     });
-    const slow = createKilnClient({ baseUrl: url, credentials: { token: 't' }, answerTimeoutMs: 300 });
+    // Headers at once (well inside 2 s even on a loaded machine), the body 3 s later.
+    const slow = createKilnClient({ baseUrl: url, credentials: { token: 't' }, answerTimeoutMs: 2000 });
     expect((await slow.showCurrentUser()).result.name).toBe('admin');
   });
 

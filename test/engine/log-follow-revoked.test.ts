@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
+import { freePort } from '../helpers/cli.ts';
 import { createTestKiln, jobBody, type TestKiln } from '../helpers/app.ts';
 import { createUser, revoke, setRole, tokenOf } from '../helpers/foundation.ts';
 
@@ -18,13 +20,18 @@ beforeAll(async () => {
 afterAll(() => kiln.close());
 
 it('a log follower whose token is revoked mid-wait gets no bytes written after the revocation', async () => {
+  // The step writes its second line only once the test listens on `port`, after the revocation
+  // (the build reaches the host's loopback: the network is on by default).
+  const port = await freePort();
   const payload = jobBody(await kiln.defaultProjectId(), {
     scms: [],
     steps: [
       {
         module_id: 'kiln.shell',
         name: 's',
-        properties: { command: 'echo first; sleep 2; echo WRITTEN-AFTER-REVOKE' },
+        properties: {
+          command: `echo first; until (exec 3<>/dev/tcp/127.0.0.1/${port}) 2>/dev/null; do sleep 0.1; done; echo WRITTEN-AFTER-REVOKE`,
+        },
       },
     ],
   });
@@ -52,6 +59,9 @@ it('a log follower whose token is revoked mid-wait gets no bytes written after t
   });
   await new Promise((r) => setTimeout(r, 300));
   await revoke(kiln, admin, dev);
+  const gate = createServer((socket) => socket.end());
+  await new Promise<void>((resolve) => gate.listen(port, '127.0.0.1', resolve));
+  onTestFinished(() => new Promise<void>((resolve) => gate.close(() => resolve())));
   const next = await kiln.call(dev, { method: 'GET', url: `/v3/jobs/${jobId}/1/real-time-log?offset=0` });
   expect(next.statusCode).toBe(401);
   const res = await waiting;
