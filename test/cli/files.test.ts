@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cliUser, startServerProcess, type CliUser, type ServerProcess } from '../helpers/cli.ts';
@@ -61,4 +61,33 @@ it('uploads, lists, shares, downloads and deletes a file of the file manager', a
   const gone = await user.run(['files', 'download', 'settings.xml']);
   expect(gone.code).toBe(1);
   expect(gone.stderr).toContain('the file manager has no file named settings.xml');
+});
+
+// docs/cli.md, files: "`download` writes it (to its name, or `--output-file PATH`) readable by you
+// alone", over an existing 0644 file too (a mode given to writeFile applies only to a file it
+// creates: a keystore downloaded over an old copy was readable by everyone).
+it('a download over an existing file leaves it readable by its owner alone', async () => {
+  const path = join(user.home, 'settings.xml');
+  writeFileSync(path, '<settings><password>secret</password></settings>\n');
+  const up = await user.run(['files', 'upload', path]);
+  expect(up.code, up.stderr).toBe(0);
+
+  const target = join(user.home, 'existing.xml');
+  writeFileSync(target, 'placeholder\n');
+  chmodSync(target, 0o644);
+  const down = await user.run(['files', 'download', 'settings.xml', '-o', target]);
+  expect(down.code, down.stderr).toBe(0);
+  expect(readFileSync(target, 'utf8')).toContain('secret');
+  expect(statSync(target).mode & 0o777).toBe(0o600);
+});
+
+// A file name with a non-ASCII letter is refused by the server, quoted as written: the CLI sends it
+// UTF-8 in the multipart filename, which the server read as Latin-1 (`tÃ«st.xml`).
+it('a refused non-ASCII file name is quoted as the user wrote it', async () => {
+  const path = join(user.home, 'tëst.xml');
+  writeFileSync(path, '<x/>\n');
+  const up = await user.run(['files', 'upload', path]);
+  expect(up.code).toBe(1);
+  expect(up.stderr).not.toContain('Ã');
+  expect(up.stderr).toContain('"tëst.xml"');
 });
