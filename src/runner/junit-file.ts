@@ -7,6 +7,7 @@ import {
   type TestCase,
   type TestStatus,
 } from '../domain/test-report.ts';
+import { MAX_PARAMETER_VALUE_LENGTH } from '../domain/parameter-rules.ts';
 import { localName, streamXml } from './xml-stream.ts';
 
 /** Where the cases of a step's reports go: bounded, the ones that did not pass first. */
@@ -116,7 +117,9 @@ export async function readJunitFile(path: string, sink: CaseSink): Promise<TestC
       }
     },
     text(text: string) {
-      if (!detail || detailLength > TEST_LIMITS.detail) return;
+      // Read on past the limit by a secret's longest value: a secret that begins before the cut
+      // is then whole when masked, not its first characters left.
+      if (!detail || detailLength > TEST_LIMITS.detail + MAX_PARAMETER_VALUE_LENGTH) return;
       detail.push(text);
       detailLength += text.length;
     },

@@ -119,6 +119,22 @@ describe('JUnit reports', () => {
     expect(c?.message).not.toMatch(/S3C/);
   });
 
+  it('reads a stack trace past its limit far enough to mask a secret that straddles it', async () => {
+    const secret = 'S3CRET-TOKEN-VALUE-20';
+    // A trace in parts (text, then CDATA: writers split one where it holds "]]>"): the first part
+    // ends inside the secret, past the trace's limit, where reading stopped, the rest unread.
+    const first = `${'x'.repeat(TEST_LIMITS.detail - 5)}${secret.slice(0, 10)}`;
+    const xml =
+      `<testsuite name="s"><testcase classname="c" name="t"><failure message="m">${first}` +
+      `<![CDATA[${secret.slice(10)} ]]]]><![CDATA[> tail]]></failure></testcase></testsuite>`;
+    const sink = new CaseSink((text) => maskSecretText(text, [secret]));
+    await readJunitFile(file(xml), sink);
+    const [c] = sink.kept();
+    expect(c?.detail.length).toBeLessThanOrEqual(TEST_LIMITS.detail);
+    expect(c?.detail).not.toMatch(/S3C/);
+    expect(c?.detail).toMatch(/^x+\*+…$/);
+  });
+
   it('says undefined for XML of another kind', async () => {
     expect(await readJunitFile(file('<project><testcase/></project>'), new CaseSink())).toBeUndefined();
   });
