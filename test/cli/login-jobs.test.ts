@@ -322,6 +322,11 @@ describe('kiln login and kiln jobs, real processes', () => {
     // The two builds are an hour apart: one week, or two when a Monday began between them.
     expect(table.stdout).toMatch(/\b(50|0|100) %/);
     expect(table.stdout).toContain('Flaky c0ffee01: #1 FAILURE, #2 SUCCESS');
+    // A week without builds of the branch has no failure rate (it was "0 %").
+    const csv = await user.run(['jobs', 'insights', id, '--days', '30', '-o', 'csv']);
+    const empty = csv.stdout.split('\n').filter((l) => /^\d{4}-\d\d-\d\d,0,/.test(l));
+    expect(empty.length).toBeGreaterThan(0);
+    for (const l of empty) expect(l.split(',')[2]).toBe('');
     const json = JSON.parse((await user.run(['jobs', 'insights', id, '-o', 'json'])).stdout) as {
       builds: number;
       default_branch_builds: number;

@@ -71,7 +71,11 @@ function printInsights<R extends JobInsights | ProjectInsights>(
     [
       { header: 'week of', value: (w) => w.week },
       { header: 'builds', value: (w) => w.builds },
-      { header: `failure rate (${branch})`, value: (w) => `${Math.round(w.change_failure_rate * 100)} %` },
+      {
+        header: `failure rate (${branch})`,
+        // No build of the branch that week: no rate (as the dashboard's "–"), not "0 %".
+        value: (w) => (w.default_branch_builds === 0 ? '' : `${Math.round(w.change_failure_rate * 100)} %`),
+      },
       { header: 'time to restore', value: (w) => ms(w.time_to_restore_ms) },
       { header: 'lead time', value: (w) => ms(w.lead_time_ms) },
       { header: 'build p50', value: (w) => ms(w.duration_p50_ms) },
