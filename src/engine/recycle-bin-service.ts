@@ -190,6 +190,9 @@ export class RecycleBinService {
     let removed = 0;
     const due = await this.storage.jobs.listPurgeable(this.clock.now(), this.defaultKeepDays, JOBS_PER_SWEEP);
     for (const jobId of due) {
+      // A job whose keep time ran out stays listed until here: taken out of the bin's reach first,
+      // so a restore cannot bring it back while its builds go (or skipped when one just did).
+      if (!(await this.storage.jobs.claimPurge(jobId))) continue;
       const builds = await this.purgeBuilds(jobId);
       if (await this.storage.transaction((tx) => tx.jobs.removePurged(jobId))) {
         removed++;

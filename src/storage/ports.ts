@@ -267,7 +267,8 @@ export interface RecycledJob {
 
 /**
  * Jobs. Deleted jobs (the recycle bin) are invisible to every method but the bin's own
- * (`listRecycled`, `findRecycledAccess`, `restore`, `requestPurge`, `listPurgeable`, `removePurged`).
+ * (`listRecycled`, `findRecycledAccess`, `restore`, `requestPurge`, `claimPurge`, `listPurgeable`,
+ * `removePurged`).
  */
 export interface JobStore {
   insert(job: JobRecord): Promise<void>;
@@ -347,6 +348,12 @@ export interface JobStore {
    * how many it asked it for (not those restored, or whose purge was asked for, meanwhile).
    */
   requestPurge(ids: string[]): Promise<number>;
+  /**
+   * Marks a job in the recycle bin as being purged (as requestPurge, also when it was asked for
+   * already), so no restore can take it back while its builds go: false when it is not in the bin
+   * (restored meanwhile).
+   */
+  claimPurge(id: string): Promise<boolean>;
   /** Live jobs whose document may set a build retention (kiln.builds_keep_*). */
   idsWithBuildRetention(): Promise<string[]>;
   /**

@@ -400,6 +400,16 @@ export class SqlJobStore implements JobStore {
     return Number(r.numUpdatedRows);
   }
 
+  async claimPurge(id: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('jobs')
+      .set({ purge_requested: 1 })
+      .where('id', '=', id)
+      .where('deleted_at', 'is not', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
   async countLive(projectId: string): Promise<number> {
     const row = await this.live()
       .select((eb) => eb.fn.countAll().as('n'))
@@ -447,9 +457,15 @@ export class SqlJobStore implements JobStore {
       .limit(1)
       .executeTakeFirst();
     if (left) return false;
-    // Schedules, build counts and webhook deliveries go by cascade; daily counters have no key to it.
-    await this.db.deleteFrom('daily_counters').where('job_id', '=', id).execute();
-    await this.db.deleteFrom('jobs').where('id', '=', id).where('deleted_at', 'is not', null).execute();
+    // Schedules, build counts and webhook deliveries go by cascade; daily counters have no key to
+    // it, and go only with the job (not those of a job back in use).
+    const gone = await this.db
+      .deleteFrom('jobs')
+      .where('id', '=', id)
+      .where('deleted_at', 'is not', null)
+      .executeTakeFirst();
+    if (Number(gone.numDeletedRows) === 1)
+      await this.db.deleteFrom('daily_counters').where('job_id', '=', id).execute();
     return true;
   }
   async allocateBuildNumber(id: string): Promise<number | undefined> {

@@ -374,6 +374,13 @@ export function runStoreContract(options: StoreContractOptions): void {
       expect(await storage.jobs.requestPurge([job.id])).toBe(1);
       expect(await storage.jobs.requestPurge([job.id])).toBe(0);
       expect(await storage.jobs.restore(job.id, now + 8)).toBeUndefined();
+      // The expiry purge claims a binned job (asked for or not); never a live one.
+      expect(await storage.jobs.claimPurge(job.id)).toBe(true);
+      const live = await newJob();
+      expect(await storage.jobs.claimPurge(live.id)).toBe(false);
+      await storage.jobs.markDeleted(live.id, userId, now + 9);
+      expect(await storage.jobs.claimPurge(live.id)).toBe(true);
+      expect(await storage.jobs.restore(live.id, now + 10)).toBeUndefined();
     });
 
     it('keeps job names unique among live jobs and hides deleted ones', async () => {
