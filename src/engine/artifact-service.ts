@@ -352,7 +352,9 @@ export class ArtifactService {
       batch = [];
     };
     for await (const blob of this.blobs.listBlobs()) {
-      if (blob.storedAt > now - ORPHAN_MS) continue;
+      // Only bytes of the keys Kiln makes: a bucket or directory may hold someone else's files
+      // (readme.txt, a backup, NFS's .nfsXXXX), which no row names either.
+      if (blob.storedAt > now - ORPHAN_MS || !isBlobKey(blob.key)) continue;
       batch.push(blob.key);
       if (batch.length >= 500) await flush();
     }
@@ -360,6 +362,14 @@ export class ArtifactService {
     if (orphans + parts > 0) this.logger.info({ orphans, parts }, 'swept artifact bytes no build names');
     return { orphans, parts };
   }
+}
+
+/** The keys of artifact bytes: newId32() through the server, `<record id>.<newId32()>` direct. */
+const BLOB_KEY = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.)?[0-9a-f]{32}$/;
+
+/** True when `key` is of a form upload() or directTarget() makes. */
+export function isBlobKey(key: string): boolean {
+  return BLOB_KEY.test(key);
 }
 
 /** The id of a build's upload of the artifact `name` (the store's parts are named by it). */

@@ -25,6 +25,8 @@ import {
 const UPLOAD = 'devcloud2018.codeci_action_20018.action';
 /** The suite's cap on one artifact: the 2.5 MB file fits, the 4 MB one does not. */
 const MAX_BYTES = 3 * 1024 * 1024;
+/** Of the key form Kiln makes (the sweep deletes no other). */
+const ORPHAN_KEY = '0123456789abcdef0123456789abcdef';
 
 const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 
@@ -380,11 +382,11 @@ describe.each(MODES)('artifact retention and recovery, %s', (_label, mode, enabl
     async () => {
       const blobs = ek.kiln.artifactBlobs;
       await blobs.appendPart('orphan-upload', 0, oneChunk('half'), 100);
-      await blobs.commitPart('orphan-upload', 'orphankey');
+      await blobs.commitPart('orphan-upload', ORPHAN_KEY);
       await blobs.appendPart('stale-upload', 0, oneChunk('half'), 100);
       const swept = await sweepLater(ek, 2 * 86_400_000);
       expect(swept).toEqual({ orphans: 1, parts: 1 });
-      await expect(blobs.read('orphankey')).rejects.toThrow('gone');
+      await expect(blobs.read(ORPHAN_KEY)).rejects.toThrow('gone');
       expect(await blobs.partSize('stale-upload')).toBe(0);
     },
   );

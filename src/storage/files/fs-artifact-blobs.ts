@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AppError } from '../../domain/errors.ts';
 import type { ByteRange } from '../../domain/artifact.ts';
 import type { ArtifactBlobStore } from '../ports.ts';
-import { entries, LocalParts, safeStorageName } from './local-parts.ts';
+import { entries, isStorageName, LocalParts, safeStorageName } from './local-parts.ts';
 
 /**
  * Parts go to disk every 32 MiB as they arrive, so that the fsync of a commit waits for their last
@@ -89,9 +89,14 @@ export class FsArtifactBlobs implements ArtifactBlobStore {
 
   async *listBlobs(): AsyncIterable<{ key: string; storedAt: number }> {
     for (const fan of await entries(this.blobs)) {
+      // Kiln's fan directories only: a file or folder of someone else's beside them is not read.
+      if (!/^[0-9a-z]{2}$/.test(fan)) continue;
+      const dir = await stat(join(this.blobs, fan)).catch(() => undefined);
+      if (!dir?.isDirectory()) continue;
       for (const key of await entries(join(this.blobs, fan))) {
+        if (!isStorageName(key)) continue;
         const info = await stat(join(this.blobs, fan, key)).catch(() => undefined);
-        if (info) yield { key, storedAt: info.mtimeMs };
+        if (info?.isFile()) yield { key, storedAt: info.mtimeMs };
       }
     }
   }

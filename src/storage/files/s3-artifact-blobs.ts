@@ -229,7 +229,8 @@ export class S3ArtifactBlobs implements ArtifactBlobStore {
       );
       for (const object of page.Contents ?? []) {
         const key = object.Key?.slice(this.prefix.length) ?? '';
-        // Deeper keys and names Kiln never makes are someone else's: not listed, so never swept.
+        // Deeper keys and names no store key can have are someone else's: not listed. (The sweep
+        // deletes only the key forms Kiln makes: artifact-service isBlobKey.)
         if (!isStorageName(key)) continue;
         yield { key, storedAt: object.LastModified?.getTime() ?? Date.now() };
       }

@@ -35,7 +35,7 @@ describe('filesystem artifact sweep with a stray file', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('deletes an orphan (bytes no row names) although a stray .nfs file sits beside it', async () => {
+  it('deletes an orphan (bytes no row names) although stray files sit beside it and its directory', async () => {
     // An orphan: stored, never recorded (a crash), an hour and more ago.
     const orphan = randomBytes(16).toString('hex');
     await blobs.appendPart('up.1', 0, bytes('orphaned bytes'), 14);
@@ -47,6 +47,9 @@ describe('filesystem artifact sweep with a stray file', () => {
     mkdirSync(join(stray, '..'), { recursive: true });
     writeFileSync(stray, 'held open by a reader on another server');
     utimesSync(stray, LONG_AGO, LONG_AGO);
+    // And files where the fan directories are (a desktop's, a backup's).
+    writeFileSync(join(dir, 'blobs', '.DS_Store'), 'x');
+    writeFileSync(join(dir, 'blobs', 'ab'), 'a file named like a fan directory');
 
     let error: unknown;
     const result = await kiln.engine.artifacts.sweep().catch((e: unknown) => {
@@ -56,5 +59,6 @@ describe('filesystem artifact sweep with a stray file', () => {
     expect(String(error ?? 'no error')).toBe('no error');
     expect(result?.orphans).toBe(1);
     expect(existsSync(orphanPath)).toBe(false);
+    expect(existsSync(stray)).toBe(true);
   });
 });
