@@ -1,4 +1,5 @@
 import type { Coverage, TestCounts } from './test-report.ts';
+import { isCalendarDay } from './time.ts';
 
 export type { TestCounts };
 
@@ -99,9 +100,12 @@ export function dailyBuildNumber(dayKey: string, n: number): string {
 
 const DAILY = /^(\d{8})\.([1-9]\d{0,8})$/;
 
-/** True when `text` is a well-formed `yyyyMMdd.N`. */
+/** True when `text` is a well-formed `yyyyMMdd.N` of a day the calendar has. */
 export function isDailyBuildNumber(text: string): boolean {
-  return DAILY.test(text);
+  const day = DAILY.exec(text)?.[1];
+  return (
+    day !== undefined && isCalendarDay(Number(day.slice(0, 4)), Number(day.slice(4, 6)), Number(day.slice(6)))
+  );
 }
 
 /** A step's status as history details show it: "" means not run (or disabled). */

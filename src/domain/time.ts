@@ -181,11 +181,24 @@ export function formatUtcTime(epochMs: number): string {
   return new Date(epochMs).toISOString().replace('Z', '+00:00');
 }
 
-/** Parses the commit-time format above (or any ISO 8601 instant); undefined when not one. */
+/**
+ * Parses the commit-time format above (or any ISO 8601 instant); undefined when not one, also
+ * for a day no calendar has (Date.parse reads 2023-02-30 as 2023-03-02).
+ */
 export function parseIsoInstant(text: string): number | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/.test(text)) return undefined;
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/.exec(text);
+  if (!m || !isCalendarDay(Number(m[1]), Number(m[2]), Number(m[3]))) return undefined;
+  if (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6]) > 59) return undefined;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** True when month `month` (1-12) of `year` has a day `day`. */
+export function isCalendarDay(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getUTCDate() === day;
 }
 
 /**

@@ -3,7 +3,7 @@ import { importedBuild } from '../domain/build-import.ts';
 import type { Clock } from '../domain/clock.ts';
 import { AppError } from '../domain/errors.ts';
 import type { Principal } from '../domain/identity.ts';
-import { loneSurrogateField } from '../domain/well-formed.ts';
+import { unkeepableField } from '../domain/well-formed.ts';
 import { isUniqueViolation } from '../storage/errors.ts';
 import type { Storage } from '../storage/ports.ts';
 import { requireJob } from './access.ts';
@@ -85,10 +85,10 @@ export class ImportService {
         await this.flush(jobId, batch, summary);
         throw this.lineError(lineNo, '(line)', 'is not valid JSON', summary);
       }
-      const lone = loneSurrogateField(text, parsed);
-      if (lone !== undefined) {
+      const fault = unkeepableField(text, parsed);
+      if (fault !== undefined) {
         await this.flush(jobId, batch, summary);
-        throw this.lineError(lineNo, lone || '(line)', 'is not valid Unicode (a lone surrogate)', summary);
+        throw this.lineError(lineNo, fault.field || '(line)', fault.problem, summary);
       }
       const line = importedBuild(jobId, parsed);
       if (!line.ok && 'unfinished' in line) {

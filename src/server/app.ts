@@ -3,7 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { errorCodes, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors.ts';
-import { loneSurrogateField } from '../domain/well-formed.ts';
+import { unkeepableField, unkeepableText } from '../domain/well-formed.ts';
 import type { Engine } from '../engine/engine.ts';
 import { authenticateRequest } from './auth/authenticate.ts';
 import { answerClientError } from './client-errors.ts';
@@ -70,15 +70,13 @@ function jsonFault(text: string): string {
   return "the request body has a key '__proto__', which is not allowed";
 }
 
-/** A JSON body's string that is not Unicode, named; no error when every string is well formed. */
-function notUnicode(text: string, value: unknown): AppError | undefined {
-  const field = loneSurrogateField(text, value);
-  if (field === undefined) return undefined;
+/** A JSON body's string that Kiln cannot keep, named; no error when every string is fine. */
+function unkeepable(text: string, value: unknown): AppError | undefined {
+  const fault = unkeepableField(text, value);
+  if (fault === undefined) return undefined;
   return new AppError(
     'INVALID_BODY',
-    field === ''
-      ? 'the request body is not valid Unicode (a lone surrogate)'
-      : `body field '${field}' is not valid Unicode (a lone surrogate)`,
+    fault.field === '' ? `the request body ${fault.problem}` : `body field '${fault.field}' ${fault.problem}`,
   );
 }
 
@@ -145,7 +143,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
         request.bodyError = new AppError('INVALID_BODY', jsonFault(text));
         return done(null, undefined);
       }
-      request.bodyError = notUnicode(text, value);
+      request.bodyError = unkeepable(text, value);
       done(null, request.bodyError ? undefined : value);
     });
   });
@@ -216,6 +214,25 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       request.runnerId = await deps.engine.runners.authenticate(bearer);
     }
     if (request.bodyError) throw request.bodyError;
+  });
+  // `%00` in a path or query decodes to a NUL: refused for every operation alike, once its schema
+  // passed (an id's own pattern answers first, with its own code); query parameters the operation
+  // does not declare are ignored, as the API ignores them.
+  app.addHook('preHandler', async (request) => {
+    const declared = (request.routeOptions.schema?.querystring as { properties?: object } | undefined)
+      ?.properties;
+    const query = Object.fromEntries(
+      Object.entries((request.query ?? {}) as Record<string, string | string[]>).filter(
+        ([name]) => declared !== undefined && Object.hasOwn(declared, name),
+      ),
+    );
+    for (const [part, fields] of [
+      ['path parameter', (request.params ?? {}) as Record<string, string>],
+      ['query parameter', query],
+    ] as const) {
+      const fault = unkeepableText(fields);
+      if (fault) throw new AppError('INVALID_PARAM', `${part} '${fault.field}' ${fault.problem}`);
+    }
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -1,6 +1,7 @@
 import busboy from 'busboy';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { UploadForm } from '../contract/keystores.ts';
+import { unkeepableText } from '../domain/well-formed.ts';
 
 /** Form fields and files a form may have (a form is one file and a few words). */
 const LIMITS = { files: 1, fields: 16, fieldSize: 64 * 1024, parts: 20 };
@@ -35,7 +36,12 @@ export function parseForm(headers: IncomingHttpHeaders, body: Buffer): Promise<U
     parser.on('fieldsLimit', () => fail(`the form may hold ${LIMITS.fields} fields`));
     parser.on('partsLimit', () => fail(`the form may hold ${LIMITS.parts} parts`));
     parser.on('error', (e: Error) => reject(e));
-    parser.on('close', () => (failed ? reject(failed) : resolve(form)));
+    parser.on('close', () => {
+      const fault = unkeepableText({ ...form.fields, ...(form.file && { filename: form.file.filename }) });
+      if (fault) fail(`field ${fault.field} ${fault.problem}`);
+      if (failed) reject(failed);
+      else resolve(form);
+    });
     parser.end(body);
   });
 }

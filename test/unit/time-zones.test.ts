@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dailyBuildNumber } from '../../src/domain/build.ts';
+import { dailyBuildNumber, isDailyBuildNumber } from '../../src/domain/build.ts';
 import {
   dayKey,
   dayStart,
@@ -8,6 +8,7 @@ import {
   instantOf,
   nextDayStart,
   parseDate,
+  parseIsoInstant,
   parseWallClock,
 } from '../../src/domain/time.ts';
 import { latestDue } from '../../src/domain/schedule.ts';
@@ -60,6 +61,19 @@ describe('wall-clock times in a zone', () => {
     expect(parseWallClock('2024-02-29 24:00:00', 'UTC')).toBeUndefined();
     expect(parseWallClock('2024-02-29T00:00:00', 'UTC')).toBeUndefined();
     expect(parseDate('2024-03-10', NY)).toBe(at('2024-03-10T05:00:00Z'));
+  });
+
+  it('reads ISO instants and daily numbers of calendar days only (Date.parse rolls 02-30 over)', () => {
+    expect(parseIsoInstant('2024-02-29T10:00:00.000+00:00')).toBe(at('2024-02-29T10:00:00Z'));
+    expect(parseIsoInstant('2023-02-29T10:00:00.000+00:00')).toBeUndefined();
+    expect(parseIsoInstant('2023-04-31T10:00:00Z')).toBeUndefined();
+    expect(parseIsoInstant('2023-13-01T10:00:00Z')).toBeUndefined();
+    expect(parseIsoInstant('2023-01-01T24:00:00Z')).toBeUndefined();
+    expect(parseIsoInstant('0099-01-01T00:00:00Z')).toBe(Date.parse('0099-01-01T00:00:00Z'));
+    expect(isDailyBuildNumber('20240229.1')).toBe(true);
+    expect(isDailyBuildNumber('20230229.1')).toBe(false);
+    expect(isDailyBuildNumber('20231399.1')).toBe(false);
+    expect(isDailyBuildNumber('20230100.1')).toBe(false);
   });
 
   it('shows the offset in force at each instant', () => {

@@ -32,7 +32,8 @@ onEveryStore((store) => {
         url: '/v2/keystore/upload',
         ...formBody({ privacy: 'private', description: 'a\u0000b' }, { name: 'npmrc', data: 'x' }),
       });
-      expect(res.statusCode, res.body).toBeLessThan(500);
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().error_msg).toContain('field description holds a NUL character (U+0000)');
     });
 
     it('UpdateKeystore with a NUL in its description is not a 500', async () => {
@@ -41,17 +42,22 @@ onEveryStore((store) => {
         url: `/v2/keystore/update/${fileId}`,
         payload: { id: fileId, keystore_name: 'settings.xml', description: 'c\u0000d', share: 0 },
       });
-      expect(res.statusCode, res.body).toBeLessThan(500);
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().error_msg).toBe(
+        "body field 'description' holds a NUL character (U+0000), which Kiln does not keep",
+      );
     });
 
     it('ListKeystoreSearch with search=%00 is not a 500', async () => {
       const res = await kiln.call(admin, { method: 'GET', url: '/v2/keystore/list?search=%00' });
-      expect(res.statusCode, res.body).toBeLessThan(500);
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().error_msg).toContain("query parameter 'search' holds a NUL character");
     });
 
     it('ListRecyclingJob with search=%00 is not a 500', async () => {
       const res = await kiln.call(admin, { method: 'GET', url: '/v1/job/recycling-jobs?search=%00' });
-      expect(res.statusCode, res.body).toBeLessThan(500);
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().error_msg).toContain("query parameter 'search' holds a NUL character");
     });
   });
 });
