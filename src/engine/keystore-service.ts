@@ -43,7 +43,8 @@ export class KeystoreService {
     private readonly storage: Storage,
     private readonly clock: Clock,
     private readonly secrets: SecretBox,
-    private readonly maxBytes: number,
+    /** The largest file kept (KILN_FILE_MAX_BYTES). */
+    readonly maxBytes: number,
   ) {}
 
   /**

@@ -1,6 +1,12 @@
 import { parseForm } from './multipart-form.ts';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { errorCodes, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  errorCodes,
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors.ts';
 import { unkeepableField, unkeepableText } from '../domain/well-formed.ts';
@@ -77,6 +83,20 @@ function unkeepable(text: string, value: unknown): AppError | undefined {
   return new AppError(
     'INVALID_BODY',
     fault.field === '' ? `the request body ${fault.problem}` : `body field '${fault.field}' ${fault.problem}`,
+  );
+}
+
+/**
+ * A form (UploadKeystore) past the file cap and the form's room is not read: its 413 names the cap
+ * and the size sent, as the one for a file just over the cap does.
+ */
+function formTooLarge(error: unknown, request: FastifyRequest, maxBytes: number): AppError | undefined {
+  if ((error as { code?: string }).code !== 'FST_ERR_CTP_BODY_TOO_LARGE') return undefined;
+  if (!request.routeOptions.config?.multipart) return undefined;
+  const sent = Number(request.headers['content-length']);
+  return new AppError(
+    'PAYLOAD_TOO_LARGE',
+    `a file may have at most ${maxBytes} bytes; the form sent has ${Number.isFinite(sent) && sent > 0 ? `${sent} bytes` : 'more'}`,
   );
 }
 
@@ -253,7 +273,12 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((error, request, reply) =>
-    sendError(error, request, reply, request.routeOptions.config?.errorStyle ?? 'codearts'),
+    sendError(
+      formTooLarge(error, request, deps.engine.keystores.maxBytes) ?? error,
+      request,
+      reply,
+      request.routeOptions.config?.errorStyle ?? 'codearts',
+    ),
   );
   await registerOpenApi(app);
   const dashboard = await registerWeb(app, deps.webRoot);
@@ -267,7 +292,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     );
   });
 
-  registerOperations(app, handlers({ engine: deps.engine, publicUrl: deps.publicUrl }));
+  registerOperations(app, handlers({ engine: deps.engine, publicUrl: deps.publicUrl }), {
+    fileBytes: deps.engine.keystores.maxBytes,
+  });
   registerServiceRoutes(app, deps);
   await app.register(runnerProtocolRoutes, { engine: deps.engine });
   return app;
