@@ -74,8 +74,9 @@ export class ImportService {
         );
       }
       if (next.done) break;
-      const text = next.value;
       lineNo++;
+      // A file saved with a byte-order mark (Windows tools write one) starts with U+FEFF.
+      const text = lineNo === 1 ? next.value.replace(/^\uFEFF/, '') : next.value;
       if (text.trim() === '') continue;
       summary.lines++;
       let parsed: unknown;

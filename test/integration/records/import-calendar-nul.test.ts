@@ -48,6 +48,17 @@ onEveryStore((store) => {
       expect((await record(jobId, 1)).number).toBe(1);
     });
 
+    it('takes a file that starts with a byte-order mark (as Windows tools save one)', async () => {
+      const jobId = await newJob();
+      const res = await importLines(jobId, [`\uFEFF${recordLine(1)}`, recordLine(2)]);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().result.imported).toBe(2);
+      // Only at the file's start: elsewhere it is a line that is not JSON.
+      const later = await importLines(await newJob(), [recordLine(1), `\uFEFF${recordLine(2)}`]);
+      expect(later.statusCode).toBe(400);
+      expect(later.json().error_msg).toContain('line 2');
+    });
+
     it('a commit time that is no calendar date (2023-02-30) is refused, not stored as another day', async () => {
       const jobId = await newJob();
       const created = '2023-02-30T10:00:00.000+00:00';
