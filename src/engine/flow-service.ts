@@ -17,6 +17,8 @@ import { finishBuild } from './notice-outbox.ts';
 
 /** How often open flows are looked at without an event (a crash, another server's child). */
 export const FLOW_SWEEP_MS = 2_000;
+/** How many open flows the sweep reads at a time. */
+const SWEEP_PAGE = 100;
 
 /**
  * BuildFlows (domain/build-flow.ts): when a build's build.yml turns out to be a flow, its runner
@@ -199,9 +201,16 @@ export class FlowService {
    * caught up, a stop among them (a flow asked to stop has its jobs stopped again).
    */
   async sweep(): Promise<void> {
-    for (const parentId of await this.storage.flows.listOpen(100)) {
-      if ((await this.storage.builds.findRun(parentId))?.cancelRequested) await this.stop(parentId);
-      else await this.advance(parentId);
+    // Every open flow, a page at a time (the first page alone left flows past it to events only).
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.storage.flows.listOpen(SWEEP_PAGE, after);
+      for (const parentId of page) {
+        if ((await this.storage.builds.findRun(parentId))?.cancelRequested) await this.stop(parentId);
+        else await this.advance(parentId);
+      }
+      if (page.length < SWEEP_PAGE) return;
+      after = page.at(-1);
     }
   }
 

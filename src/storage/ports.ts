@@ -867,8 +867,8 @@ export interface FlowStore {
   parentOf(childId: string): Promise<string | undefined>;
   /** Marks a job handed to the queue; false when it already was (another server did it). */
   markStarted(childId: string): Promise<boolean>;
-  /** Flows whose parent build has not finished, at most `limit`. */
-  listOpen(limit: number): Promise<string[]>;
+  /** Flows whose parent build has not finished, at most `limit`, by parent id after `after`. */
+  listOpen(limit: number, after?: string): Promise<string[]>;
 }
 
 /** What happened to an appended log chunk. */

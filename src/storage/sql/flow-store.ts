@@ -105,14 +105,14 @@ export class SqlFlowStore implements FlowStore {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  async listOpen(limit: number): Promise<string[]> {
-    const rows = await this.db
+  async listOpen(limit: number, after?: string): Promise<string[]> {
+    let q = this.db
       .selectFrom('build_flows')
       .innerJoin('builds', 'builds.id', 'build_flows.parent_id')
       .select('build_flows.parent_id')
-      .where('builds.running_status', '<>', 'Finished')
-      .limit(limit)
-      .execute();
+      .where('builds.running_status', '<>', 'Finished');
+    if (after !== undefined) q = q.where('build_flows.parent_id', '>', after);
+    const rows = await q.orderBy('build_flows.parent_id').limit(limit).execute();
     return rows.map((r) => r.parent_id);
   }
 }

@@ -803,6 +803,41 @@ export function runStoreContract(options: StoreContractOptions): void {
       expect((await storage.builds.findRun(queued.recordId))?.plan).toBe('{"p":9}');
     });
 
+    it('lists open flows a page at a time, by parent id, finished ones left out', async () => {
+      const job = await newJob();
+      const parents: string[] = [];
+      for (let n = 1; n <= 5; n++) {
+        const open = n !== 3;
+        const parent = sampleBuild(job.id, n, now, open ? { runningStatus: 'Running', state: '' } : {});
+        await storage.builds.insert(parent);
+        const child = sampleBuild(job.id, 10 + n, now);
+        await storage.builds.insert(child);
+        await storage.flows.create(parent.recordId, 'eager', [
+          {
+            childId: child.recordId,
+            position: 0,
+            name: 'j',
+            dependsOn: [],
+            buildRef: 'j.yml',
+            started: true,
+          },
+        ]);
+        if (open) parents.push(parent.recordId);
+      }
+      // Other suites' open flows share the store: only this job's count.
+      const ours = (ids: string[]) => ids.filter((id) => parents.includes(id));
+      const all: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await storage.flows.listOpen(2, after);
+        all.push(...page);
+        if (page.length < 2) break;
+        after = page.at(-1);
+      }
+      expect(ours(all)).toEqual([...parents].sort());
+      expect(new Set(all).size).toBe(all.length);
+    });
+
     it('round-trips every build field', async () => {
       const job = await newJob();
       const b = sampleBuild(job.id, 3, now, {
