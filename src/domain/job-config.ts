@@ -6,6 +6,7 @@ import { MASK } from './build.ts';
 import { repositoryUrlProblem, SCM_TYPES } from './scm.ts';
 import type { JobConfig, JobParameterDoc, JobTriggerDoc } from './job-document.ts';
 import {
+  BRANCH_PARAMETER,
   BUILD_YAML_PATH_PARAMETER,
   isRepositoryPath,
   parameterSpec,
@@ -241,6 +242,9 @@ function parameterIssues(docs: readonly JobParameterDoc[], yaml: boolean): Confi
         `parameters[${i}].params.defaultValue`,
         `"${yamlPath}" is not a path inside the repository (relative, without ..)`,
       );
+    // What a scheduled build builds: refused now, not at every due time (an empty one: the job's branch).
+    if (p.name === BRANCH_PARAMETER && p.defaultValue !== '' && !isValidRefName(p.defaultValue))
+      add(`parameters[${i}].params.defaultValue`, `"${p.defaultValue}" is not a valid branch name`);
     if (p.choices.length > 0 && p.defaultValue !== '' && !p.choices.includes(p.defaultValue))
       add(`parameters[${i}].params.defaultValue`, `must be one of ${p.choices.join(', ')}`);
   });

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
+import type { Build } from '../domain/build.ts';
 import type { Clock } from '../domain/clock.ts';
+import { AppError } from '../domain/errors.ts';
 import { toJobSpec, type JobSpec } from '../domain/job-config.ts';
 import { latestDue, nextDue, timerTriggers } from '../domain/schedule.ts';
 import type { JobRecord, ScheduleEntry, Storage, Stores } from '../storage/ports.ts';
@@ -18,7 +20,9 @@ export const DUE_PER_TICK = 100;
  * the number of jobs. A tick fires once for the latest due time since the last firing, so a time
  * missed while no server was up fires once at start, not once per missed slot. Moving the marks
  * and creating the build happen in one transaction, and the move is a compare-and-set: across any
- * number of servers, a due time fires exactly once.
+ * number of servers, a due time fires exactly once. A due time whose build is refused (the job
+ * cannot build as it is) passes, its marks moved in a transaction of their own: it would otherwise
+ * stay first among the due schedules and be refused again at every tick.
  */
 export class Scheduler {
   private specs = new Map<string, { updatedAt: number; spec: JobSpec }>();
@@ -60,15 +64,25 @@ export class Scheduler {
     return spec;
   }
 
-  /** Fires whatever is due; returns the number of builds started. */
+  /**
+   * Fires whatever is due; returns the number of builds started. One schedule that fails does not
+   * keep the others from firing; the first failure is thrown once all were tried, so that the loop
+   * tells an outage of the store once, not once per schedule.
+   */
   async tick(): Promise<number> {
     const now = this.clock.now();
     const jobs = new Map<string, JobRecord | undefined>();
     let fired = 0;
+    let failure: { error: unknown } | undefined;
     for (const entry of await this.storage.schedules.listDue(now, DUE_PER_TICK)) {
-      if (!jobs.has(entry.jobId)) jobs.set(entry.jobId, await this.storage.jobs.findById(entry.jobId));
-      if (await this.fire(jobs.get(entry.jobId), entry, now)) fired++;
+      try {
+        if (!jobs.has(entry.jobId)) jobs.set(entry.jobId, await this.storage.jobs.findById(entry.jobId));
+        if (await this.fire(jobs.get(entry.jobId), entry, now)) fired++;
+      } catch (error) {
+        failure ??= { error };
+      }
     }
+    if (failure) throw failure.error;
     return fired;
   }
 
@@ -87,26 +101,42 @@ export class Scheduler {
       await this.storage.schedules.advance(job.id, entry.key, last, last, next);
       return false;
     }
+    return this.fireDue(job, entry, { last, due, next }, now);
+  }
+
+  /** Builds for due time `marks.due`, moving the marks; true when this call created the build. */
+  private async fireDue(job: JobRecord, entry: ScheduleEntry, marks: Marks, now: number): Promise<boolean> {
+    const { last, due, next } = marks;
     const actor = await this.storage.users.findById(await triggerUserId(this.storage, job));
     // Builds run as the job's last editor: one who may no longer run the job lets its times pass.
     const owner = actor && (await mayRunAs(this.storage, actor, job)) ? actor : undefined;
-    const build = await this.storage.transaction(async (tx) => {
-      if (!(await tx.schedules.advance(job.id, entry.key, last, due, next))) return undefined;
-      // A disabled job lets its due times pass without building.
-      if (job.disabled || !owner) return undefined;
-      return createBuild(
-        tx,
-        {
-          job,
-          user: owner,
-          triggerType: 'Scheduled',
-          request: { parameters: [] },
-          now,
-          timeZone: this.timeZone,
-        },
-        this.stored,
-      );
-    });
+    let build: Build | undefined;
+    try {
+      build = await this.storage.transaction(async (tx) => {
+        if (!(await tx.schedules.advance(job.id, entry.key, last, due, next))) return undefined;
+        // A disabled job lets its due times pass without building.
+        if (job.disabled || !owner) return undefined;
+        return createBuild(
+          tx,
+          {
+            job,
+            user: owner,
+            triggerType: 'Scheduled',
+            request: { parameters: [] },
+            now,
+            timeZone: this.timeZone,
+          },
+          this.stored,
+        );
+      });
+    } catch (error) {
+      // A store that is down is no fault of the job: the time stays due and fires once it is back.
+      if (error instanceof AppError && error.code === 'STORE_UNAVAILABLE') throw error;
+      // Compare-and-set again: of servers refused at once, one moves the marks and logs it.
+      if (await this.storage.schedules.advance(job.id, entry.key, last, due, next))
+        this.passed(job, entry, due, refusal(error), error);
+      return false;
+    }
     if (build) {
       this.logger.info(
         { recordId: build.recordId, jobId: job.id, trigger: entry.key, dueAt: new Date(due).toISOString() },
@@ -114,17 +144,33 @@ export class Scheduler {
       );
       this.events.publish('queued', build.recordId);
     } else if (job.disabled || !owner) {
-      this.logger.info(
-        {
-          jobId: job.id,
-          trigger: entry.key,
-          reason: job.disabled
-            ? 'the job is disabled'
-            : "the job's creator is gone, disabled, or may no longer run it",
-        },
-        'schedule passed without a build',
-      );
+      const reason = job.disabled
+        ? 'the job is disabled'
+        : "the job's creator is gone, disabled, or may no longer run it";
+      this.passed(job, entry, due, reason);
     }
     return build !== undefined;
   }
+
+  /** Logs a due time that passed without a build; a refused build warns: the job needs a change. */
+  private passed(job: JobRecord, entry: ScheduleEntry, due: number, reason: string, refused?: unknown): void {
+    const err = refused instanceof AppError || refused === undefined ? {} : { err: refused };
+    this.logger[refused === undefined ? 'info' : 'warn'](
+      { ...err, jobId: job.id, trigger: entry.key, dueAt: new Date(due).toISOString(), reason },
+      'schedule passed without a build',
+    );
+  }
+}
+
+/** A schedule's marks for one firing: the due time it last fired for, the one it fires for, the next. */
+interface Marks {
+  last: number;
+  due: number;
+  next: number | null;
+}
+
+/** Why a scheduled build was refused, for the log: the refusal's own words, or that it failed. */
+function refusal(error: unknown): string {
+  if (error instanceof AppError) return `the build was refused: ${error.message}`;
+  return 'the build could not be created (see err)';
 }

@@ -63,3 +63,27 @@ describe('checkJobConfig of a code-based job', () => {
     expect(checkJobConfig(graphical)).toEqual([]);
   });
 });
+
+describe('checkJobConfig of a codeBranch default', () => {
+  const branch = (value: string) => ({
+    ...parseJobDocument(doc),
+    parameters: [
+      {
+        name: 'hudson.model.StringParameterDefinition',
+        params: [
+          { name: 'name', value: 'codeBranch' },
+          { name: 'defaultValue', value },
+        ],
+      },
+    ],
+  });
+
+  it('refuses one git would not take as a branch when saved, not at every scheduled build', () => {
+    expect(checkJobConfig(branch('release/1.0'))).toEqual([]);
+    expect(checkJobConfig(branch(''))).toEqual([]); // the repository's branch
+    for (const bad of ['bad..branch', '-x', 'a b', 'HEAD'])
+      expect(checkJobConfig(branch(bad))).toEqual([
+        { field: 'parameters[0].params.defaultValue', message: `"${bad}" is not a valid branch name` },
+      ]);
+  });
+});
