@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
-import { DATE_PATTERN, Envelope, Formatted, Id32, WireInt } from './common.ts';
+import { MAX_BUILD_NUMBER } from '../domain/build.ts';
+import { BUILD_NUMBER_TEXT, DATE_PATTERN, Envelope, Formatted, Id32, WireInt } from './common.ts';
 import { RecordInfo } from './record-views.ts';
 
 /** RunJob / ExecuteJob body. */
@@ -37,7 +38,10 @@ export const StopResult = Type.Object({ success: Type.Boolean(), result: Type.St
 /** StopJob body (build_no is a string here, as in CodeArts). */
 export const StopJobBody = Type.Object({
   job_id: Id32('The job'),
-  build_no: Type.String({ pattern: '^[1-9][0-9]{0,9}$', 'x-kiln-format': 'a build number' }),
+  build_no: Type.String({
+    pattern: `^${BUILD_NUMBER_TEXT}$`,
+    'x-kiln-format': `a build number (1 to ${MAX_BUILD_NUMBER})`,
+  }),
 });
 
 /** ShowJobStatus answer. */
@@ -291,8 +295,8 @@ export type QueueResult = Static<typeof QueueResult>;
 /** Kiln's commit messages of a page of a job's builds: which builds. */
 export const CommitMessagesQuery = Type.Object({
   numbers: Type.String({
-    pattern: '^[1-9][0-9]{0,9}(,[1-9][0-9]{0,9}){0,99}$',
-    'x-kiln-format': 'up to 100 build numbers, comma-separated',
+    pattern: `^${BUILD_NUMBER_TEXT}(,${BUILD_NUMBER_TEXT}){0,99}$`,
+    'x-kiln-format': `up to 100 build numbers (1 to ${MAX_BUILD_NUMBER}), comma-separated`,
     description: 'The build numbers (a page of the history: at most 100)',
   }),
 });

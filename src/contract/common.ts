@@ -1,4 +1,5 @@
 import { Type, type TSchema } from 'typebox';
+import { MAX_BUILD_NUMBER } from '../domain/build.ts';
 import { ID32_PATTERN } from '../domain/id32.ts';
 
 /**
@@ -12,6 +13,29 @@ export { ID32_PATTERN };
 export const WALL_CLOCK_PATTERN = '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$';
 /** `yyyy-MM-dd` as the statistics APIs take it. */
 export const DATE_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
+
+/**
+ * The body of a regular expression that matches the decimal numbers 1 to `max` (no leading zero):
+ * for a number a schema takes as text, where no `maximum` applies. A digit count alone lets through
+ * numbers no column holds (`[0-9]{0,9}` reaches 9999999999, which PostgreSQL's `integer` refuses).
+ */
+export function decimalUpTo(max: number): string {
+  const digits = String(max);
+  const any = (n: number) => (n === 0 ? '' : n === 1 ? '[0-9]' : `[0-9]{${n}}`);
+  const shorter =
+    digits.length > 2 ? [`[1-9][0-9]{0,${digits.length - 2}}`] : digits.length === 2 ? ['[1-9]'] : [];
+  // Each prefix of `max`, then a smaller digit, then any digits: all the numbers of its length below it.
+  const below = [...digits].flatMap((c, i) => {
+    const low = i === 0 ? 1 : 0;
+    const high = Number(c) - 1;
+    if (high < low) return [];
+    return [`${digits.slice(0, i)}${high === low ? low : `[${low}-${high}]`}${any(digits.length - i - 1)}`];
+  });
+  return `(?:${[...shorter, ...below, digits].join('|')})`;
+}
+
+/** A build number as text (StopJob's `build_no`, a list of them): 1 to MAX_BUILD_NUMBER. */
+export const BUILD_NUMBER_TEXT = decimalUpTo(MAX_BUILD_NUMBER);
 
 /** A 32-char CodeArts id. */
 export const Id32 = (description: string) => Type.String({ pattern: ID32_PATTERN, description });

@@ -1,3 +1,4 @@
+import { MAX_BUILD_NUMBER } from './build.ts';
 import { DAY_MS } from './time.ts';
 
 /**
@@ -103,7 +104,8 @@ export function parseArtifactUrl(url: string): ArtifactAddress | undefined {
   const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(path);
   if (scheme) path = path.slice(scheme[0].length);
   const m = /^\/v1\/kiln\/jobs\/([0-9a-z]{32})\/([1-9][0-9]{0,9})\/artifacts\/([^/?#]+)$/.exec(path);
-  if (!m) return undefined;
+  // Ten digits reach past the largest build number, which no build has (and PostgreSQL refuses).
+  if (!m || Number(m[2]) > MAX_BUILD_NUMBER) return undefined;
   let name: string;
   try {
     name = decodeURIComponent(m[3]!);

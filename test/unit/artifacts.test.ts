@@ -26,8 +26,10 @@ describe('artifact names and addresses', () => {
     const address = { jobId: JOB, buildNumber: 12, name: 'my app.jar' };
     expect(parseArtifactUrl(path)).toEqual(address);
     expect(parseArtifactUrl(`https://kiln.example:8443${path}`)).toEqual(address);
+    expect(parseArtifactUrl(artifactPath(JOB, 2147483647, 'a'))?.buildNumber).toBe(2147483647);
     for (const bad of [
       `/v1/kiln/jobs/${JOB}/0/artifacts/x`,
+      `/v1/kiln/jobs/${JOB}/2147483648/artifacts/x`,
       `/v1/kiln/jobs/${JOB}/1/artifacts/a%2Fb`,
       `/v1/kiln/jobs/${JOB}/1/artifacts/..`,
       `/v1/kiln/jobs/${JOB}/1/artifacts/%E0%A4%A`,
