@@ -107,28 +107,13 @@ export class Scheduler {
   /** Builds for due time `marks.due`, moving the marks; true when this call created the build. */
   private async fireDue(job: JobRecord, entry: ScheduleEntry, marks: Marks, now: number): Promise<boolean> {
     const { last, due, next } = marks;
-    const actor = await this.storage.users.findById(await triggerUserId(this.storage, job));
-    // Builds run as the job's last editor: one who may no longer run the job lets its times pass.
-    const owner = actor && (await mayRunAs(this.storage, actor, job)) ? actor : undefined;
-    let build: Build | undefined;
+    let outcome: { build: Build } | { passed: string } | undefined;
     try {
-      build = await this.storage.transaction(async (tx) => {
-        if (!(await tx.schedules.advance(job.id, entry.key, last, due, next))) return undefined;
-        // A disabled job lets its due times pass without building.
-        if (job.disabled || !owner) return undefined;
-        return createBuild(
-          tx,
-          {
-            job,
-            user: owner,
-            triggerType: 'Scheduled',
-            request: { parameters: [] },
-            now,
-            timeZone: this.timeZone,
-          },
-          this.stored,
-        );
-      });
+      outcome = await this.storage.transaction(async (tx) =>
+        (await tx.schedules.advance(job.id, entry.key, last, due, next))
+          ? this.buildIn(tx, job.id, now)
+          : undefined,
+      );
     } catch (error) {
       // A store that is down is no fault of the job: the time stays due and fires once it is back.
       if (error instanceof AppError && error.code === 'STORE_UNAVAILABLE') throw error;
@@ -137,19 +122,46 @@ export class Scheduler {
         this.passed(job, entry, due, refusal(error), error);
       return false;
     }
-    if (build) {
-      this.logger.info(
-        { recordId: build.recordId, jobId: job.id, trigger: entry.key, dueAt: new Date(due).toISOString() },
-        'schedule fired',
-      );
-      this.events.publish('queued', build.recordId);
-    } else if (job.disabled || !owner) {
-      const reason = job.disabled
-        ? 'the job is disabled'
-        : "the job's creator is gone, disabled, or may no longer run it";
-      this.passed(job, entry, due, reason);
+    if (outcome === undefined) return false; // fired elsewhere
+    if ('passed' in outcome) {
+      this.passed(job, entry, due, outcome.passed);
+      return false;
     }
-    return build !== undefined;
+    const { build } = outcome;
+    this.logger.info(
+      { recordId: build.recordId, jobId: job.id, trigger: entry.key, dueAt: new Date(due).toISOString() },
+      'schedule fired',
+    );
+    this.events.publish('queued', build.recordId);
+    return true;
+  }
+
+  /**
+   * The build of a due time, in the transaction that moved its marks, or why there is none. The job
+   * and its owner's rights are read again here: the tick read them before, and a disable or a change
+   * of rights that committed since must be seen (one that commits after this read is ordered after
+   * the build, as it would be after a RunJob that got in first).
+   */
+  private async buildIn(
+    tx: Stores,
+    jobId: string,
+    now: number,
+  ): Promise<{ build: Build } | { passed: string }> {
+    const job = await tx.jobs.findById(jobId);
+    if (!job) return { passed: 'the job was deleted' };
+    // A disabled job lets its due times pass without building.
+    if (job.disabled) return { passed: 'the job is disabled' };
+    // Builds run as the job's last editor: one who may no longer run the job lets its times pass.
+    const owner = await tx.users.findById(await triggerUserId(tx, job));
+    if (!owner || !(await mayRunAs(tx, owner, job)))
+      return { passed: "the job's creator is gone, disabled, or may no longer run it" };
+    const request = { parameters: [] };
+    const build = await createBuild(
+      tx,
+      { job, user: owner, triggerType: 'Scheduled', request, now, timeZone: this.timeZone },
+      this.stored,
+    );
+    return { build };
   }
 
   /** Logs a due time that passed without a build; a refused build warns: the job needs a change. */
