@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Build } from '../domain/build.ts';
 import type { Clock } from '../domain/clock.ts';
 import { AppError } from '../domain/errors.ts';
 import { toJobSpec, type JobSpec } from '../domain/job-config.ts';
-import { latestDue, nextDue, timerTriggers } from '../domain/schedule.ts';
+import { latestDue, nextDue, timerTriggers, type TimerTrigger } from '../domain/schedule.ts';
 import type { JobRecord, ScheduleEntry, Storage, Stores } from '../storage/ports.ts';
 import type { BuildEvents } from './build-events.ts';
 import { mayRunAs, triggerUserId } from './access.ts';
@@ -25,7 +26,12 @@ export const DUE_PER_TICK = 100;
  * stay first among the due schedules and be refused again at every tick.
  */
 export class Scheduler {
-  private specs = new Map<string, { updatedAt: number; spec: JobSpec }>();
+  /**
+   * Each job's timer triggers, by a digest of the document they were read from. Not by its update
+   * time: two saves in one millisecond (two servers, a fixed clock) would keep the first one's
+   * triggers, and a schedule of the second would be taken for a leftover and deleted.
+   */
+  private triggers = new Map<string, { digest: string; triggers: TimerTrigger[] }>();
 
   constructor(
     private readonly storage: Storage,
@@ -56,12 +62,13 @@ export class Scheduler {
       });
   }
 
-  private specOf(job: JobRecord): JobSpec {
-    const cached = this.specs.get(job.id);
-    if (cached && cached.updatedAt === job.updatedAt) return cached.spec;
-    const spec = toJobSpec(storedJobDocument(job.config));
-    this.specs.set(job.id, { updatedAt: job.updatedAt, spec });
-    return spec;
+  private triggersOf(job: JobRecord): TimerTrigger[] {
+    const digest = createHash('sha256').update(job.config).digest('base64');
+    const cached = this.triggers.get(job.id);
+    if (cached?.digest === digest) return cached.triggers;
+    const triggers = timerTriggers(toJobSpec(storedJobDocument(job.config)));
+    this.triggers.set(job.id, { digest, triggers });
+    return triggers;
   }
 
   /**
@@ -87,7 +94,8 @@ export class Scheduler {
   }
 
   private async fire(job: JobRecord | undefined, entry: ScheduleEntry, now: number): Promise<boolean> {
-    const trigger = job && timerTriggers(this.specOf(job)).find((t) => t.key === entry.key);
+    const trigger = job && this.triggersOf(job).find((t) => t.key === entry.key);
+    if (!job) this.triggers.delete(entry.jobId);
     if (!job || !trigger) {
       // Left behind by a delete or an update (both forget their schedules; this one raced them).
       await this.storage.schedules.remove(entry.jobId, entry.key);

@@ -6,11 +6,12 @@ import { shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
 import { describeEachStore, USER_PASSWORD } from '../helpers/records.ts';
 
 /**
- * A change that commits while a tick fires a job's schedule: after the tick read the job (and
- * decided what is due), before the transaction that creates the build. The transaction reads the
- * job and its owner's rights again, so a job disabled or an owner who lost the right to run it
- * meanwhile gets no build. The change is made to land there, deterministically, by doing it when
- * the scheduler opens its transaction once it has read the job.
+ * Changes of a job that overlap the scheduler's work. First, a change that commits while a tick
+ * fires a job's schedule: after the tick read the job (and decided what is due), before the
+ * transaction that creates the build. The transaction reads the job and its owner's rights again,
+ * so a job disabled or an owner who lost the right to run it meanwhile gets no build. The change
+ * is made to land there, deterministically, by doing it when the scheduler opens its transaction
+ * once it has read the job.
  */
 describeEachStore('a job changed while a tick fires it', (store) => {
   let ek: EngineKiln;
@@ -124,5 +125,52 @@ describeEachStore('a job changed while a tick fires it', (store) => {
     });
     expect(fired).toBe(1);
     expect(await ek.records(job)).toHaveLength(1);
+  });
+});
+
+/**
+ * The scheduler keeps each job's parsed triggers between ticks. Two saves of a job in one
+ * millisecond (two servers, or two quick calls; here a fixed test clock) must not leave it with the
+ * first save's triggers: a due schedule of the second would be taken for a leftover of an update
+ * and deleted, and the job's timer would never fire again.
+ */
+describeEachStore('a job saved twice in one millisecond', (store) => {
+  let ek: EngineKiln;
+  let clock: TestClock;
+  beforeAll(async () => {
+    clock = new TestClock(Date.UTC(2024, 5, 1, 12, 0, 0));
+    ek = await startEngineKiln({ store, clock });
+  });
+  afterAll(() => ek?.close());
+
+  it('a cron changed by a save in the same millisecond as the previous save still fires', async () => {
+    const name = `cron-${randomBytes(4).toString('hex')}`;
+    const body = (cron: string) => ({
+      project_id: ek.projectId,
+      job_name: name,
+      arch: 'x86-64',
+      steps: [shell('tick', 'echo tick')],
+      triggers: [{ name: 'timer', parameters: [{ name: 'cron', value: cron }] }],
+    });
+    const created = await ek.post('/v3/jobs/create', body('*/5 * * * *'));
+    expect(created.statusCode, created.body).toBe(200);
+    const job = created.json().result.job_id as string;
+    const update = async (cron: string) => {
+      const res = await ek.post('/v3/jobs/update', { job_id: job, ...body(cron) });
+      expect(res.statusCode, res.body).toBe(200);
+    };
+
+    clock.advance(5 * 60_000); // 12:05, due
+    await update('*/5 * * * *'); // saved at 12:05, the schedule kept
+    expect(await ek.kiln.engine.scheduler.tick()).toBe(1); // fires, reading the 12:05 triggers
+    await update('*/10 * * * *'); // saved again at 12:05: another schedule, due 12:10
+
+    clock.advance(5 * 60_000); // 12:10
+    expect(await ek.kiln.engine.scheduler.tick()).toBe(1);
+    expect(await ek.records(job)).toHaveLength(2);
+    const rows = (await ek.kiln.storage.schedules.listDue(clock.now() + 86_400_000, 1_000)).filter(
+      (e) => e.jobId === job,
+    );
+    expect(rows.map((e) => e.key)).toEqual(['0:*/10 * * * *']);
   });
 });
