@@ -4,10 +4,9 @@ import { newSecret } from '../domain/ids.ts';
 import type { Domain, IamProject, Principal, TokenScope, User } from '../domain/identity.ts';
 import { BOOTSTRAP } from '../domain/identity.ts';
 import type { Storage, TokenRecord, UserCredentials } from '../storage/ports.ts';
-import { throttledAddress } from '../domain/login-throttle.ts';
 import { PasswordWork, type PasswordWorkPlace } from './password-work.ts';
 import { hashPassword, needsRehash, verifyAgainstNothing, verifyPassword } from './passwords.ts';
-import { SignInThrottle } from './sign-in-throttle.ts';
+import { SignInThrottle, userSubject } from './sign-in-throttle.ts';
 import { tokenHash } from './secret-box.ts';
 
 /** How long a token lives (IAM: 24 h). */
@@ -57,8 +56,8 @@ function subjectOf(
   domain: Domain | undefined,
   creds: UserCredentials | undefined,
 ): string {
-  if (creds) return `user\0${creds.user.id}`;
-  if (req.userId) return `user\0${req.userId}`;
+  if (creds) return userSubject(creds.user.id);
+  if (req.userId) return userSubject(req.userId);
   const where = domain ? domain.id : `?${req.domainId ?? req.domainName ?? ''}`;
   return `name\0${where}\0${req.userName ?? ''}`;
 }
@@ -71,7 +70,7 @@ export class AuthService {
     private readonly storage: Storage,
     private readonly clock: Clock,
     private readonly passwordCost: number,
-    /** The line of password work of sign-ins (public so tests can hold its turns). */
+    /** The line of password work, shared with every other hash (public so tests can hold its turns). */
     readonly work: PasswordWork = new PasswordWork(),
   ) {
     this.throttle = new SignInThrottle(storage, clock);
@@ -89,17 +88,7 @@ export class AuthService {
    * through exactly the same steps, a hash included, and gets the same answers.
    */
   async signIn(req: SignInRequest): Promise<IssuedToken> {
-    const place = this.work.enter(throttledAddress(req.address));
-    if (!place) {
-      throw new AppError('RATE_LIMITED', 'too many sign-ins in progress; try again in 1 s', {
-        retryAfterSeconds: 1,
-      });
-    }
-    try {
-      return await this.checkAndIssue(req, place);
-    } finally {
-      place.leave();
-    }
+    return this.work.inLine(req.address, 'sign-ins', (place) => this.checkAndIssue(req, place));
   }
 
   private async checkAndIssue(req: SignInRequest, place: PasswordWorkPlace): Promise<IssuedToken> {

@@ -16,7 +16,9 @@ import { isRole, ROLES, type Role } from '../domain/roles.ts';
 import { isUniqueViolation } from '../storage/errors.ts';
 import type { ProjectWithRole, Storage, Stores } from '../storage/ports.ts';
 import { requireProject } from './access.ts';
+import type { PasswordWork } from './password-work.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
+import { SignInThrottle, userSubject } from './sign-in-throttle.ts';
 
 /** What first start created, and the admin password when Kiln made one up. */
 export interface BootstrapResult {
@@ -26,11 +28,24 @@ export interface BootstrapResult {
 
 /** Domains, users, CodeArts projects and their members. */
 export class DirectoryService {
+  private readonly throttle: SignInThrottle;
+
   constructor(
     private readonly storage: Storage,
     private readonly clock: Clock,
     private readonly passwordCost: number,
-  ) {}
+    /** Sign-in's line of password work: every hash here takes a place in it too (password-work.ts). */
+    private readonly work: PasswordWork,
+  ) {
+    this.throttle = new SignInThrottle(storage, clock);
+  }
+
+  /** A new hash of `password`, made with a place in the line for the caller's `address`. */
+  private hashInLine(password: string, address: string): Promise<string> {
+    return this.work.inLine(address, 'password hashes', (place) =>
+      place.hash(() => hashPassword(password, this.passwordCost)),
+    );
+  }
 
   private requireAdmin(caller: Principal): void {
     if (!caller.user.isAdmin) throw new AppError('FORBIDDEN', 'only a domain administrator may do this');
@@ -101,6 +116,7 @@ export class DirectoryService {
   async createDomain(
     caller: Principal,
     input: { name: string; adminName: string; adminPassword: string },
+    address: string,
   ): Promise<{ domain: Domain; admin: User; iamProjectId: string }> {
     if (!caller.user.isAdmin || caller.domainName !== BOOTSTRAP.domain) {
       throw new AppError('FORBIDDEN', 'only an administrator of the default domain may create domains');
@@ -110,7 +126,7 @@ export class DirectoryService {
     if (!isValidUserName(input.adminName))
       throw invalidParam('admin_name must be letters, digits, _ . @ - (at most 64)');
     this.checkPassword(input.adminPassword, 'admin_password');
-    const hash = await hashPassword(input.adminPassword, this.passwordCost);
+    const hash = await this.hashInLine(input.adminPassword, address);
     try {
       return await this.storage.transaction((tx) =>
         this.createDomainIn(tx, input.name, input.adminName, hash),
@@ -140,6 +156,7 @@ export class DirectoryService {
   async createUser(
     caller: Principal,
     input: { name: string; password: string; displayName?: string; isAdmin?: boolean },
+    address: string,
   ): Promise<User> {
     this.requireAdmin(caller);
     if (!isValidUserName(input.name))
@@ -155,7 +172,7 @@ export class DirectoryService {
       createdAt: this.clock.now(),
     };
     try {
-      await this.storage.users.insert(user, await hashPassword(input.password, this.passwordCost));
+      await this.storage.users.insert(user, await this.hashInLine(input.password, address));
     } catch (error) {
       if (isUniqueViolation(error))
         throw new AppError('CONFLICT', `a user named ${input.name} already exists`);
@@ -184,25 +201,42 @@ export class DirectoryService {
   }
 
   /** An administrator sets a password; the user's tokens die with the old one. */
-  async setPassword(caller: Principal, ref: string, password: string): Promise<void> {
+  async setPassword(caller: Principal, ref: string, password: string, address: string): Promise<void> {
     this.requireAdmin(caller);
     const user = await this.findUser(caller, ref);
     this.checkPassword(password);
-    await this.replacePassword(user.id, password);
+    await this.replacePassword(user.id, await this.hashInLine(password, address));
   }
 
-  /** A user changes their own password, proving the old one. */
-  async changeOwnPassword(caller: Principal, oldPassword: string, newPassword: string): Promise<void> {
-    const creds = await this.storage.users.findCredentialsById(caller.user.id);
-    if (!creds || !(await verifyPassword(oldPassword, creds.passwordHash))) {
-      throw invalidParam('old_password is wrong');
-    }
+  /**
+   * A user changes their own password, proving the old one from the client `address`. That proof
+   * is a password check like a sign-in's and is guarded the same way, or a stolen token would make
+   * an unlimited guesser (and a right guess a lasting account): it is counted by the sign-in
+   * throttle under sign-in's own key for the user and address (guesses here and at sign-in add up;
+   * 429 once locked), and hashed with a place in the line of password work (429 when it is full).
+   */
+  async changeOwnPassword(
+    caller: Principal,
+    oldPassword: string,
+    newPassword: string,
+    address: string,
+  ): Promise<void> {
+    // Before any hash or count: a new password that would be refused anyway costs neither.
     this.checkPassword(newPassword, 'new_password');
-    await this.replacePassword(caller.user.id, newPassword);
+    await this.work.inLine(address, 'password changes', async (place) => {
+      const admission = await this.throttle.admit(userSubject(caller.user.id), address);
+      const creds = await this.storage.users.findCredentialsById(caller.user.id);
+      if (!creds || !(await place.hash(() => verifyPassword(oldPassword, creds.passwordHash)))) {
+        throw invalidParam('old_password is wrong');
+      }
+      await this.throttle.succeeded(admission);
+      const hash = await place.hash(() => hashPassword(newPassword, this.passwordCost));
+      await this.replacePassword(caller.user.id, hash);
+    });
   }
 
-  private async replacePassword(userId: string, password: string): Promise<void> {
-    const hash = await hashPassword(password, this.passwordCost);
+  /** Stores a new password hash; the user's tokens die with the old one. */
+  private async replacePassword(userId: string, hash: string): Promise<void> {
     const now = this.clock.now();
     await this.storage.transaction(async (tx) => {
       await tx.users.setPassword(userId, hash, now);

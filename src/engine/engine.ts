@@ -159,7 +159,9 @@ export function createEngine(deps: EngineDeps): Engine {
   const builds = new BuildService(deps.storage, deps.clock, deps.timeZone, events, stored, (recordId) =>
     flows.stopped(recordId),
   );
-  const auth = new AuthService(deps.storage, deps.clock, cost, new PasswordWork(deps.passwordWork));
+  // One line of password work for every hash a request causes (sign-ins, password changes, users).
+  const passwordWork = new PasswordWork(deps.passwordWork);
+  const auth = new AuthService(deps.storage, deps.clock, cost, passwordWork);
   const accessKeys = new AccessKeyService(deps.storage, deps.clock, secrets);
   const artifacts = new ArtifactService(
     deps.storage,
@@ -243,7 +245,7 @@ export function createEngine(deps: EngineDeps): Engine {
   };
   return {
     auth,
-    directory: new DirectoryService(deps.storage, deps.clock, cost),
+    directory: new DirectoryService(deps.storage, deps.clock, cost, passwordWork),
     jobs: new JobService(deps.storage, deps.clock, secrets, stored, events, scheduler, jobLimit),
     groups: new JobGroupService(deps.storage, deps.clock),
     permissions: new JobPermissionService(deps.storage, deps.clock),

@@ -1,9 +1,14 @@
+import { AppError } from '../domain/errors.ts';
+import { throttledAddress } from '../domain/login-throttle.ts';
+
 /**
- * Bounds the password hashing that unauthenticated callers can cause. scrypt at Kiln's cost takes
- * 128 MiB and a few hundred ms a hash, so a flood of sign-ins hashing all at once would exhaust
- * memory and make every sign-in slow. Instead a few hash at a time and the rest wait in order; a
- * sign-in that finds the waiting line full, or its address already holding its share of it, is
- * refused at once (the caller answers 429) rather than piling up behind the flood.
+ * Bounds the password hashing that callers can cause. scrypt at Kiln's cost takes 128 MiB and a
+ * few hundred ms a hash, so a flood of sign-ins hashing all at once would exhaust memory and make
+ * every sign-in slow. Instead a few hash at a time and the rest wait in order; a request that finds
+ * the waiting line full, or its address already holding its share of it, is refused at once (429)
+ * rather than piling up behind the flood. Every operation that hashes a password takes a place
+ * (sign-in, a password change, an administrator's new user, domain or password): one left out
+ * would be a way around the bound, and its hashes, queued without a place, would delay sign-ins.
  */
 
 /** How much sign-in work may be under way. */
@@ -56,6 +61,25 @@ export class PasswordWork {
         else this.byAddress.set(address, n);
       },
     };
+  }
+
+  /**
+   * Runs `body` with a place in the line for the client `address` (counted as the sign-in
+   * throttle counts it: an IPv6 host by its /64), given back when it ends; refuses at once with
+   * 429 `RATE_LIMITED` when there is none (`what` names the work in the message).
+   */
+  async inLine<T>(address: string, what: string, body: (place: PasswordWorkPlace) => Promise<T>): Promise<T> {
+    const place = this.enter(throttledAddress(address));
+    if (!place) {
+      throw new AppError('RATE_LIMITED', `too many ${what} in progress; try again in 1 s`, {
+        retryAfterSeconds: 1,
+      });
+    }
+    try {
+      return await body(place);
+    } finally {
+      place.leave();
+    }
   }
 
   /** Runs `work` when fewer than `concurrent` hashes are under way, in arrival order. */

@@ -10,6 +10,14 @@ export interface Admission {
   addressKey: string;
 }
 
+/**
+ * The subject of an attempt on a known user's password. Every check of that password (a sign-in,
+ * the old password of a change) is counted under it, so guesses add up whichever way they come.
+ */
+export function userSubject(userId: string): string {
+  return `user\0${userId}`;
+}
+
 /** Thrown inside the counting transaction to undo it: a refused attempt counts for nothing. */
 class Refused extends Error {
   constructor(

@@ -23,12 +23,12 @@ export function adminHandlers(deps: RouteDeps): HandlerGroup<AdminOps> {
     async showServerInfo() {
       return ok({ time_zone: deps.engine.timeZone, store: deps.engine.store });
     },
-    async createDomain({ caller, body }) {
-      const r = await directory.createDomain(caller, {
-        name: body.name,
-        adminName: body.admin_name,
-        adminPassword: body.admin_password,
-      });
+    async createDomain({ caller, body, request }) {
+      const r = await directory.createDomain(
+        caller,
+        { name: body.name, adminName: body.admin_name, adminPassword: body.admin_password },
+        request.ip,
+      );
       return ok({
         domain_id: r.domain.id,
         name: r.domain.name,
@@ -39,20 +39,24 @@ export function adminHandlers(deps: RouteDeps): HandlerGroup<AdminOps> {
     async listUsers({ caller }) {
       return ok({ users: (await directory.listUsers(caller)).map(toUserDto) });
     },
-    async createUser({ caller, body }) {
-      const user = await directory.createUser(caller, {
-        name: body.name,
-        password: body.password,
-        ...(body.display_name !== undefined && { displayName: body.display_name }),
-        ...(body.is_admin !== undefined && { isAdmin: body.is_admin }),
-      });
+    async createUser({ caller, body, request }) {
+      const user = await directory.createUser(
+        caller,
+        {
+          name: body.name,
+          password: body.password,
+          ...(body.display_name !== undefined && { displayName: body.display_name }),
+          ...(body.is_admin !== undefined && { isAdmin: body.is_admin }),
+        },
+        request.ip,
+      );
       return ok(toUserDto(user));
     },
     async showCurrentUser({ caller }) {
       return ok(toUserDto(caller.user));
     },
-    async changeOwnPassword({ caller, body }) {
-      await directory.changeOwnPassword(caller, body.old_password, body.new_password);
+    async changeOwnPassword({ caller, body, request }) {
+      await directory.changeOwnPassword(caller, body.old_password, body.new_password, request.ip);
       return SUCCESS;
     },
     async updateUser({ caller, params, body }) {
@@ -63,8 +67,8 @@ export function adminHandlers(deps: RouteDeps): HandlerGroup<AdminOps> {
       });
       return ok(toUserDto(user));
     },
-    async setUserPassword({ caller, params, body }) {
-      await directory.setPassword(caller, params.user, body.password);
+    async setUserPassword({ caller, params, body, request }) {
+      await directory.setPassword(caller, params.user, body.password, request.ip);
       return SUCCESS;
     },
     async createProject({ caller, body }) {
