@@ -106,13 +106,23 @@ export async function triggerUserId(stores: Stores, job: JobRecord): Promise<str
 }
 
 /**
- * Whether builds may run as `user` (a push or a schedule builds as triggerUserId()): enabled,
- * still able to see the project, and allowed to execute the job.
+ * Whether `user`, who is not the caller, may do `need` with the job as a request of theirs could:
+ * enabled, still able to see the project, and allowed `need` by the job's matrix.
  */
-export async function mayRunAs(stores: Stores, user: User, job: JobRecord): Promise<boolean> {
+export async function userMay(
+  stores: Stores,
+  user: User,
+  job: JobRecord,
+  need: JobPermission,
+): Promise<boolean> {
   if (user.disabled) return false;
   const access = await userProjectAccess(stores, user, job.projectId);
-  return access !== undefined && (await jobPermissions(stores, user, job, access.role)).execute;
+  return access !== undefined && (await jobPermissions(stores, user, job, access.role))[need];
+}
+
+/** Whether builds may run as `user` (a push or a schedule builds as triggerUserId()). */
+export async function mayRunAs(stores: Stores, user: User, job: JobRecord): Promise<boolean> {
+  return userMay(stores, user, job, 'execute');
 }
 
 function jobForbidden(need: JobPermission): AppError {

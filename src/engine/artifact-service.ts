@@ -27,7 +27,8 @@ import {
 } from '../protocol/runner-protocol.ts';
 import { ArtifactTooLargeError } from '../storage/errors.ts';
 import type { ArtifactBlobStore, Storage } from '../storage/ports.ts';
-import { jobPermissions, requireJob, userProjectAccess } from './access.ts';
+import { requireJob, userMay } from './access.ts';
+import { buildUsers } from './build-users.ts';
 import { heldRun } from './held-run.ts';
 import { storedJobDocument } from './stored-secrets.ts';
 import { toJobSpec } from '../domain/job-config.ts';
@@ -239,7 +240,12 @@ export class ArtifactService {
     };
   }
 
-  /** The artifact a download_artifact `url` names, if the build's user may read it. */
+  /**
+   * The artifact a download_artifact `url` names, if both users the build acts for (its job's
+   * creator and its starter: build-users.ts) may read it, as the file manager's download_file asks.
+   * A refusal says the same whoever falls short and whether the artifact exists, so a build's steps
+   * cannot probe other projects for jobs.
+   */
   private async readableByBuild(runnerId: string, recordId: string, url: string): Promise<Artifact> {
     const run = await heldRun(this.storage, runnerId, recordId);
     // A server that keeps no artifacts says so before anything about the url.
@@ -250,13 +256,16 @@ export class ArtifactService {
         `"${url}" is not an artifact address (/v1/kiln/jobs/{job_id}/{build_no}/artifacts/{name}, as ShowOutputInfo's uri gives it)`,
       );
     const notFound = new ArtifactRefusedError(
-      `no artifact ${address.name} of build ${address.buildNumber} of job ${address.jobId} that this build may read`,
+      `no artifact ${address.name} of build ${address.buildNumber} of job ${address.jobId} that this build may read (both its job’s creator and who started it must be able to read it)`,
     );
-    const user = await this.storage.users.findById(run.build.userId);
-    const job = await this.storage.jobs.findById(address.jobId);
-    if (!user || user.disabled || !job) throw notFound;
-    const access = await userProjectAccess(this.storage, user, job.projectId);
-    if (!access || !(await jobPermissions(this.storage, user, job, access.role)).view) throw notFound;
+    const [own, job] = await Promise.all([
+      this.storage.jobs.findById(run.build.jobId),
+      this.storage.jobs.findById(address.jobId),
+    ]);
+    if (!own || !job) throw notFound;
+    for (const { user } of await buildUsers(this.storage, own, run.build.userId)) {
+      if (!user || !(await userMay(this.storage, user, job, 'view'))) throw notFound;
+    }
     const build = await this.storage.builds.findByNumber(address.jobId, address.buildNumber);
     const artifact = build && (await this.storage.artifacts.find(build.recordId, address.name));
     if (!artifact) throw notFound;

@@ -14,6 +14,7 @@ import {
 import type { Storage } from '../storage/ports.ts';
 import { UniqueViolationError } from '../storage/errors.ts';
 import type { SecretBox } from './secret-box.ts';
+import { buildUsers } from './build-users.ts';
 import { heldRun } from './held-run.ts';
 import { ArtifactRefusedError, type ArtifactDownload } from '../protocol/runner-protocol.ts';
 
@@ -192,11 +193,7 @@ export class KeystoreService {
   ): Promise<{ file: Keystore; data: Buffer }> {
     const file = await this.storage.keystores.findByName(domainId, name);
     if (!file) throw new AppError('NOT_FOUND', `the file manager has no file named ${name}`);
-    for (const [who, id] of [
-      ['the job’s creator', users.creatorId],
-      ['who started the build', users.triggerId],
-    ] as const) {
-      const user = await this.storage.users.findById(id);
+    for (const { who, id, user } of await buildUsers(this.storage, users, users.triggerId)) {
       const rights = user && keystoreRights(file, user, await this.storage.keystores.granted(file.id, id));
       if (!user || user.disabled || !rights?.usage)
         throw new AppError(

@@ -29,8 +29,8 @@ export type { RunnerPlace } from '../domain/resource-match.ts';
  *   artifact()    an `upload_artifact` step's file, streamed from `offset` (what the server holds of it:
  *                 a part it already has is refused with ArtifactGapError naming its size, and the
  *                 runner resumes from there, so a dropped connection costs only what was in flight).
- *   fetchArtifact() a `download_artifact` step's file, streamed; the server checks that the
- *                 build's user may read it.
+ *   fetchArtifact() a `download_artifact` step's file, streamed; the server checks that both
+ *                 users the build acts for (its job's creator and its starter) may read it.
  *   done()        the outcome. Only the runner holding the lease can finish the build.
  * A runner that stops extending loses the build when the lease expires: the server ends it
  * ABORTED with a log line saying the runner was lost.

@@ -16,13 +16,13 @@ import {
 } from '../helpers/foundation.ts';
 
 /**
- * docs/security.md: "a developer in any project ... must not be able to use a build to reach
- * anything their account could not reach through the API". docs/files.md applies it to the file
- * manager: a build gets a file only when BOTH the job's creator and the build's starter may use it,
- * "so a developer cannot reach a file through someone else's job". download_artifact checks only
- * the starter (artifact-service.ts readableByBuild), so a developer's job that an owner runs fetches
- * an artifact of a project the developer is no member of, into a workspace whose steps the
- * developer wrote (and can upload again as the job's own artifact or print into its log).
+ * A build acts for two users when it reaches past its own job: its job's creator, whose steps it
+ * runs, and whoever started it (src/engine/build-users.ts). docs/security.md: "a developer in any
+ * project ... must not be able to use a build to reach anything their account could not reach
+ * through the API". The file manager's download_file and download_artifact both give a build only
+ * what BOTH may read, so a developer's job that an owner runs ("please run my job") cannot fetch an
+ * artifact of a project the developer is no member of into a workspace whose steps the developer
+ * wrote (to upload again as the job's own artifact or print into its log).
  *
  * The runner side is driven over real HTTP on loopback with a registered runner's token, exactly
  * as `kiln runner` does; no build code is needed to show what the server hands out.
@@ -36,6 +36,7 @@ let admin: string;
 let dev: string;
 let secretJob: string;
 let devJob: string;
+let vault: string;
 
 async function runnerCall(method: string, path: string, body?: unknown) {
   const res = await fetch(`${base}${path}`, {
@@ -61,7 +62,7 @@ beforeAll(async () => {
   runnerToken = reg.json().result.token;
 
   // Project "vault" (the developer is no member): job with a build that kept secret.txt.
-  const vault = await createProject(kiln, admin, 'vault');
+  vault = await createProject(kiln, admin, 'vault');
   secretJob = await createJob(kiln, admin, vault, { job_name: 'release' });
   await importRecords(kiln, admin, secretJob, [recordLine(1)]);
   const build = (await kiln.storage.builds.findByNumber(secretJob, 1))!;
@@ -95,7 +96,11 @@ describe("a developer's job run by an owner", () => {
     expect(direct.statusCode).toBe(404);
 
     // The owner runs the developer's job (a "please run my job" request).
-    const run = await kiln.call(admin, { method: 'POST', url: '/v3/jobs/build', payload: { job_id: devJob } });
+    const run = await kiln.call(admin, {
+      method: 'POST',
+      url: '/v3/jobs/build',
+      payload: { job_id: devJob },
+    });
     expect(run.statusCode, run.body).toBe(200);
     const lease = await runnerCall('POST', RUNNER_PATHS.next, { wait_ms: 2000 });
     expect(lease.status, lease.text).toBe(200);
@@ -119,5 +124,31 @@ describe("a developer's job run by an owner", () => {
     );
     expect(artifact.text).not.toContain('signing key material');
     expect(artifact.status, artifact.text).toBe(400);
+    // Said as for an artifact that does not exist: the steps learn nothing of other projects.
+    expect(artifact.text).toContain(
+      `no artifact secret.txt of build 1 of job ${secretJob} that this build may read`,
+    );
+  });
+
+  it("the owner's own job in that project still fetches it (both users may read it)", async () => {
+    const ownJob = await createJob(kiln, admin, vault, { job_name: 'publish' });
+    const run = await kiln.call(admin, {
+      method: 'POST',
+      url: '/v3/jobs/build',
+      payload: { job_id: ownJob },
+    });
+    expect(run.statusCode, run.body).toBe(200);
+    const lease = await runnerCall('POST', RUNNER_PATHS.next, { wait_ms: 2000 });
+    expect(lease.status, lease.text).toBe(200);
+    const { recordId, jobId } = JSON.parse(lease.text) as { recordId: string; jobId: string };
+    expect(jobId).toBe(ownJob);
+    const artifact = await runnerCall(
+      'GET',
+      `${runnerPath(RUNNER_PATHS.artifact, recordId)}?url=${encodeURIComponent(
+        `/v1/kiln/jobs/${secretJob}/1/artifacts/secret.txt`,
+      )}`,
+    );
+    expect(artifact.status, artifact.text).toBe(200);
+    expect(artifact.text).toBe('signing key material\n');
   });
 });
