@@ -17,8 +17,8 @@ export interface ProjectAccess {
 }
 
 /**
- * The caller's role in a project: their membership, or `owner` for an administrator of the
- * project's domain. Undefined when the project is not visible to them at all.
+ * The caller's role in a project: `owner` for an administrator of the project's domain, else their
+ * membership. Undefined when the project is not visible to them at all.
  */
 export async function projectAccess(
   stores: Stores,
@@ -36,10 +36,19 @@ export async function userProjectAccess(
 ): Promise<ProjectAccess | undefined> {
   const project = await stores.projects.findById(projectId);
   if (!project || project.domainId !== user.domainId) return undefined;
-  const role = await stores.projects.findRole(projectId, user.id);
-  if (role) return { project, role };
-  if (user.isAdmin) return { project, role: 'owner' };
-  return undefined;
+  const role = effectiveRole(user, await stores.projects.findRole(projectId, user.id));
+  return role && { project, role };
+}
+
+/**
+ * The role a user acts with in a project of their domain, given their membership row there (if
+ * any): a domain administrator is an owner of every project whatever a row says, else the row's
+ * role. The administrator comes first because an owner may write anyone's row: were the row
+ * first, a project owner could demote the administrator, who would then lack `manage` to undo it.
+ * Every place that turns a membership into a role uses this (the job lists' SQL mirrors it).
+ */
+export function effectiveRole(user: { isAdmin: boolean }, member: Role | undefined): Role | undefined {
+  return user.isAdmin ? 'owner' : member;
 }
 
 function forbidden(action: Action): AppError {
@@ -141,7 +150,7 @@ function jobForbidden(need: JobPermission): AppError {
 /** The caller's role in the project of a job found with `findAccess`; undefined when they cannot see it. */
 function jobRole(principal: Principal, found: JobAccessRecord | undefined): Role | undefined {
   if (!found || found.project.domainId !== principal.user.domainId) return undefined;
-  return found.role ?? (principal.user.isAdmin ? 'owner' : undefined);
+  return effectiveRole(principal.user, found.role);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Principal } from '../domain/identity.ts';
 import { repositoryNameOf } from '../domain/scm.ts';
 import { dayStart, formatWallClock, nextDayStart } from '../domain/time.ts';
 import type { InsightJobs, JobRecord, Storage } from '../storage/ports.ts';
-import { requireJob, requireProject } from './access.ts';
+import { requireJob, requireProject, viewerOf } from './access.ts';
 import { storedJobDocument } from './stored-secrets.ts';
 import { insightsOf, slowestStages, STAGE_BUILDS } from '../domain/insights.ts';
 
@@ -116,7 +116,7 @@ export class BuildReportService {
    */
   async projectInsights(caller: Principal, projectId: string, days: number) {
     await requireProject(this.storage, caller, projectId, 'read');
-    const jobs = await this.storage.jobs.viewableInProject(projectId, caller.user.id);
+    const jobs = await this.storage.jobs.viewableInProject(projectId, viewerOf(caller));
     const { window } = this.lastDays(projectId, days);
     return {
       jobs,

@@ -345,7 +345,21 @@ export class DirectoryService {
     return this.storage.projects.listMembers(projectId);
   }
 
-  /** Adds a member or changes a role (owners). */
+  /**
+   * A domain administrator's membership row decides nothing (they are an owner of every project:
+   * access.ts effectiveRole), so a project owner who writes one means to demote a higher role and
+   * would only leave a member list that says so: only administrators may change it (403).
+   */
+  private requireMayChangeRow(caller: Principal, user: User): void {
+    if (user.isAdmin && !caller.user.isAdmin) {
+      throw new AppError(
+        'FORBIDDEN',
+        `${user.name} is a domain administrator, an owner of every project: only an administrator may change their membership`,
+      );
+    }
+  }
+
+  /** Adds a member or changes a role (owners; an administrator's, administrators). */
   async setMember(
     caller: Principal,
     projectId: string,
@@ -355,6 +369,7 @@ export class DirectoryService {
     if (!isRole(role)) throw invalidParam(`role must be one of ${ROLES.join(', ')}`);
     await requireProject(this.storage, caller, projectId, 'manage');
     const user = await this.findUser(caller, userRef);
+    this.requireMayChangeRow(caller, user);
     const membership: Membership = { projectId, userId: user.id, role: role as Role };
     await this.storage.projects.setMember(membership, this.clock.now());
     return { ...membership, user };
@@ -363,6 +378,7 @@ export class DirectoryService {
   async removeMember(caller: Principal, projectId: string, userRef: string): Promise<void> {
     await requireProject(this.storage, caller, projectId, 'manage');
     const user = await this.findUser(caller, userRef);
+    this.requireMayChangeRow(caller, user);
     if (!(await this.storage.projects.removeMember(projectId, user.id))) {
       throw new AppError('NOT_FOUND', `${user.name} is not a member of this project`);
     }

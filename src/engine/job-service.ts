@@ -467,7 +467,7 @@ export class JobService {
       const { items } = await this.storage.jobs.listByProject(
         projectId,
         { ...query, offset },
-        caller.user.id,
+        viewerOf(caller),
       );
       for (const job of items) {
         const scms = storedJobDocument(job.config).scms ?? [];
@@ -493,7 +493,7 @@ export class JobService {
     query: JobListQuery,
   ): Promise<{ items: JobSummary[]; total: number }> {
     const { role } = await requireProject(this.storage, caller, projectId, 'read');
-    const { items, total } = await this.storage.jobs.listByProject(projectId, query, caller.user.id);
+    const { items, total } = await this.storage.jobs.listByProject(projectId, query, viewerOf(caller));
     const user = userLookup(this.storage);
     const summaries = await Promise.all(
       items.map(async (job) =>

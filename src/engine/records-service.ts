@@ -14,7 +14,7 @@ import type {
   Storage,
   WindowIndex,
 } from '../storage/ports.ts';
-import { requireJob, requireProject } from './access.ts';
+import { requireJob, requireProject, viewerOf } from './access.ts';
 import { AdmittingCache } from '../domain/admitting-cache.ts';
 import { LruCache } from '../domain/lru-cache.ts';
 
@@ -207,7 +207,7 @@ export class RecordsService {
         throw new AppError('JOB_NOT_FOUND', `job ${id} not found (nor a project you may see)`);
       throw error;
     }
-    return { project: true, jobs: await this.storage.jobs.viewableInProject(id, caller.user.id) };
+    return { project: true, jobs: await this.storage.jobs.viewableInProject(id, viewerOf(caller)) };
   }
 
   /** ShowJobTotal: how many builds of the job (or the project's jobs) started in the window (flat). */

@@ -114,7 +114,10 @@ export interface IamProjectStore {
   listByDomain(domainId: string): Promise<IamProject[]>;
 }
 
-/** A project with the caller's role in it (undefined role: a domain admin who is not a member). */
+/**
+ * A project with the caller's membership role in it (undefined: a domain admin who is not a
+ * member). It is the row's: the role the caller acts with is access.ts's (an administrator: owner).
+ */
 export interface ProjectWithRole {
   project: Project;
   role: Role | undefined;
@@ -246,7 +249,10 @@ export interface JobsSummary {
 export interface Viewer {
   domainId: string;
   userId: string;
-  /** A domain administrator sees every project of the domain. */
+  /**
+   * A domain administrator sees every project of the domain and is an owner of each, whatever a
+   * membership row of theirs says (access.ts effectiveRole).
+   */
   admin: boolean;
 }
 
@@ -282,18 +288,18 @@ export interface JobStore {
   /** The job with its project and `userId`'s role in it, in one lookup (every job operation does this). */
   findAccess(id: string, userId: string): Promise<JobAccessRecord | undefined>;
   /**
-   * A page of a project's live jobs, filtered and ordered as asked, each with whether `viewerId`
-   * marked it a favourite.
+   * A page of a project's live jobs the viewer may view, filtered and ordered as asked, each with
+   * whether the viewer marked it a favourite.
    */
   listByProject(
     projectId: string,
     query: JobListQuery,
-    viewerId: string,
+    viewer: Viewer,
   ): Promise<{ items: (JobRecord & { favorite: boolean })[]; total: number }>;
   /** How many live jobs (not in the recycle bin) the project has. */
   countLive(projectId: string): Promise<number>;
-  /** The project's live jobs `viewerId` may view (a project's records read their builds). */
-  viewableInProject(projectId: string, viewerId: string): Promise<JobRecord[]>;
+  /** The project's live jobs the viewer may view (a project's records read their builds). */
+  viewableInProject(projectId: string, viewer: Viewer): Promise<JobRecord[]>;
   /**
    * ShowSummaryBuildJobInfo: of the live jobs the viewer may view in their domain, how many there
    * are, their builds, the outcomes of those started since `since`, and the artifacts they keep.

@@ -17,6 +17,22 @@ import type { Database, JobRow } from '../schema.ts';
 import { jobToRow, toJobRecord, toProject } from './mappers.ts';
 import { nameContains } from './search.ts';
 
+/**
+ * Whether the viewer may view the job of a row of `jobs` with their membership joined as `member`,
+ * as access.ts decides: a domain administrator is an owner of every project of the domain whatever
+ * their row says (effectiveRole); anyone else must be a member, and of a job with its own matrix,
+ * an owner or granted view (bit 0) by their role's row or, for its creator, by the creator row (a
+ * row not set is the project's, which grants it).
+ */
+function mayView(viewer: Viewer): RawBuilder<boolean> {
+  if (viewer.admin) return sql<boolean>`1 = 1`;
+  const viewBit = (role: RawBuilder<unknown>) =>
+    sql`coalesce((select p.flags from job_permissions p where p.job_id = jobs.id and p.role = ${role}), 1) % 2 = 1`;
+  return sql<boolean>`(member.role is not null and (jobs.project_permissions = 1 or member.role = 'owner'
+    or ${viewBit(sql.ref('member.role'))}
+    or (jobs.creator_id = ${viewer.userId} and ${viewBit(sql`'creator'`)})))`;
+}
+
 /** SQL JobStore. Deleted jobs keep their row (and their builds) but no method returns them. */
 export class SqlJobStore implements JobStore {
   constructor(private readonly db: Kysely<Database>) {}
@@ -102,66 +118,52 @@ export class SqlJobStore implements JobStore {
   async listByProject(
     projectId: string,
     query: JobListQuery,
-    viewerId: string,
+    viewer: Viewer,
   ): Promise<{ items: (JobRecord & { favorite: boolean })[]; total: number }> {
-    const { rows, total } = await this.listJobs({ projectId }, query, viewerId);
+    const { rows, total } = await this.listJobs({ projectId }, query, viewer);
     return { items: rows.map((r) => ({ ...toJobRecord(r), favorite: r.favorite_of !== null })), total };
   }
 
   async listVisible(viewer: Viewer, query: JobListQuery): Promise<{ items: VisibleJob[]; total: number }> {
-    const { rows, total } = await this.listJobs({ viewer }, query, viewer.userId);
+    const { rows, total } = await this.listJobs('domain', query, viewer);
     return {
       items: rows.map((r) => ({
         ...toJobRecord(r),
         favorite: r.favorite_of !== null,
         projectName: r.project_name,
-        // A member's role first, as access.ts decides; an administrator is an owner elsewhere.
-        role: (r.member_role as Role | null) ?? 'owner',
+        // As access.ts decides (effectiveRole): an administrator is an owner whatever their row.
+        role: viewer.admin ? 'owner' : (r.member_role as Role),
       })),
       total,
     };
   }
 
   /**
-   * The live jobs of one project, or of the projects a viewer sees, that `viewerId` may view, with
-   * their project and the viewer's membership joined (`projects`, `member`).
+   * The live jobs of one project, or of every project of the viewer's domain, that the viewer may
+   * view (mayView), with their project and the viewer's membership joined (`projects`, `member`).
    */
-  private visible(scope: { projectId: string } | { viewer: Viewer }, viewerId: string) {
+  private visible(scope: { projectId: string } | 'domain', viewer: Viewer) {
     let q = this.db
       .selectFrom('jobs')
       .innerJoin('projects', 'projects.id', 'jobs.project_id')
       .leftJoin('project_members as member', (join) =>
-        join.onRef('member.project_id', '=', 'jobs.project_id').on('member.user_id', '=', viewerId),
+        join.onRef('member.project_id', '=', 'jobs.project_id').on('member.user_id', '=', viewer.userId),
       )
-      .where('jobs.deleted_at', 'is', null);
-    if ('projectId' in scope) q = q.where('jobs.project_id', '=', scope.projectId);
-    else {
-      q = q.where('projects.domain_id', '=', scope.viewer.domainId);
-      if (!scope.viewer.admin) q = q.where('member.role', 'is not', null);
-    }
-    // Only the jobs the viewer may view: those following their project (every member may), and
-    // of those with their own matrix, where the viewer is an owner (or an administrator, who has
-    // no membership row) or their role's row or, for the creator, the creator row grants view
-    // (bit 0; a row not set is the project's, which grants it).
-    const viewBit = (role: RawBuilder<unknown>) =>
-      sql`coalesce((select p.flags from job_permissions p where p.job_id = jobs.id and p.role = ${role}), 1) % 2 = 1`;
-    q = q.where(
-      sql<boolean>`(jobs.project_permissions = 1 or member.role is null or member.role = 'owner'
-        or ${viewBit(sql.ref('member.role'))}
-        or (jobs.creator_id = ${viewerId} and ${viewBit(sql`'creator'`)}))`,
-    );
-    return q;
+      .where('jobs.deleted_at', 'is', null)
+      .where('projects.domain_id', '=', viewer.domainId);
+    if (scope !== 'domain') q = q.where('jobs.project_id', '=', scope.projectId);
+    return q.where(mayView(viewer));
   }
 
-  async viewableInProject(projectId: string, viewerId: string): Promise<JobRecord[]> {
-    const rows = await this.visible({ projectId }, viewerId).selectAll('jobs').execute();
+  async viewableInProject(projectId: string, viewer: Viewer): Promise<JobRecord[]> {
+    const rows = await this.visible({ projectId }, viewer).selectAll('jobs').execute();
     return rows.map(toJobRecord);
   }
 
   async summaryVisible(viewer: Viewer, since: number): Promise<JobsSummary> {
-    const ids = () => this.visible({ viewer }, viewer.userId).select('jobs.id');
+    const ids = () => this.visible('domain', viewer).select('jobs.id');
     const [jobs, builds, outcomes, artifacts] = await Promise.all([
-      this.visible({ viewer }, viewer.userId)
+      this.visible('domain', viewer)
         .select((eb) => eb.fn.countAll().as('n'))
         .executeTakeFirstOrThrow(),
       this.db
@@ -198,13 +200,10 @@ export class SqlJobStore implements JobStore {
    * The jobs `visible` gives, filtered, sorted and paged as `query` asks, with whether each is a
    * favourite of `viewerId`, its project's name and the viewer's role in it.
    */
-  private async listJobs(
-    scope: { projectId: string } | { viewer: Viewer },
-    query: JobListQuery,
-    viewerId: string,
-  ) {
+  private async listJobs(scope: { projectId: string } | 'domain', query: JobListQuery, viewer: Viewer) {
+    const viewerId = viewer.userId;
     // The last build is the one numbered last_build_number: one key lookup per job.
-    let q = this.visible(scope, viewerId)
+    let q = this.visible(scope, viewer)
       .leftJoin('builds as last', (join) =>
         join.onRef('last.job_id', '=', 'jobs.id').onRef('last.number', '=', 'jobs.last_build_number'),
       )

@@ -129,12 +129,14 @@ onEveryStore((store) => {
     it('role changes take effect on the same token: none -> viewer -> developer -> owner -> removed', async () => {
       const project = await createProject(kiln, admin, 'ladder');
       const dana = await tokenOf(kiln, DANA);
+      // A plain user to manage (an administrator's membership is for administrators alone).
+      await createUser(kiln, admin, 'rung', 'rung-password-1');
       const list = { method: 'GET', url: `/v3/${project}/jobs` } as const;
       const create = (name: string) =>
         ({ method: 'POST', url: '/v3/jobs/create', payload: jobBody(project, { job_name: name }) }) as const;
       const manage = {
         method: 'PUT',
-        url: `/v1/kiln/projects/${project}/members/boss`,
+        url: `/v1/kiln/projects/${project}/members/rung`,
         payload: { role: 'viewer' },
       } as const;
       const related = async () =>

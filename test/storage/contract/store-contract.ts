@@ -397,7 +397,7 @@ export function runStoreContract(options: StoreContractOptions): void {
           search: 'SAME',
           sort: { field: 'job_name', descending: false },
         },
-        userId,
+        { domainId, userId, admin: true },
       );
       expect(list.items.map((j) => j.id)).toEqual([again.id]);
     });
@@ -441,7 +441,7 @@ export function runStoreContract(options: StoreContractOptions): void {
               sort: { field: 'job_name', descending: false },
               ...query,
             },
-            userId,
+            { domainId, userId, admin: true },
           )
         ).items.map((j) => j.name.slice(tag.length + 1));
       expect(await names({})).toEqual(['a-green', 'b-red', 'c-never', 'd-running', 'e-timeout', 'f-aborted']);
@@ -491,7 +491,7 @@ export function runStoreContract(options: StoreContractOptions): void {
           lastBuild: 'red',
           sort: { field: 'job_name', descending: false },
         },
-        userId,
+        { domainId, userId, admin: true },
       );
       expect(page).toMatchObject({ items: [], total: 1 });
     });
