@@ -180,7 +180,14 @@ export async function requireJob(
   return access;
 }
 
-/** `requireJob` for a job in the recycle bin; the 404 names the id (a bin call lists several). */
+/**
+ * `requireJob` for a job in the recycle bin; the 404 names the id (a bin call lists several). The
+ * project role must allow `action` (restore: `build`; delete for good: `purge`), and the job's own
+ * matrix still holds in the bin: the caller must be able to view it (as its listing asks) and to
+ * delete it, the permission that put it there, since a restore undoes that delete and a purge
+ * finishes it. Otherwise a role the matrix kept away from a job could bring it back, schedules
+ * and all, once an owner deleted it.
+ */
 export async function requireRecycledJob(
   stores: Stores,
   principal: Principal,
@@ -191,7 +198,33 @@ export async function requireRecycledJob(
   const role = jobRole(principal, found);
   if (!found || !role) throw new AppError('JOB_NOT_FOUND', `job ${jobId} not found in the recycle bin`);
   if (!roleAllows(role, action)) throw forbidden(action);
+  const permissions = await jobPermissions(stores, principal.user, found.job, role);
+  for (const need of RECYCLED_NEEDS) {
+    if (!permissions[need]) {
+      const what = need === 'view' ? 'see it' : 'delete it';
+      throw new AppError(
+        'FORBIDDEN',
+        `your permissions on job ${jobId} do not allow you to ${what}, which taking it out of the recycle bin needs`,
+      );
+    }
+  }
   return { ...found, role };
+}
+
+/** What the job's matrix must grant to take it out of the bin, back or for good (see above). */
+const RECYCLED_NEEDS = ['view', 'delete'] as const satisfies readonly JobPermission[];
+
+/** Whether the caller may take the job out of the bin as `requireRecycledJob` would (ClearRecyclingJobs' filter). */
+export async function mayTakeOutOfBin(
+  stores: Stores,
+  user: User,
+  job: JobRecord,
+  role: Role | undefined,
+  action: Action,
+): Promise<boolean> {
+  if (!role || !roleAllows(role, action)) return false;
+  const permissions = await jobPermissions(stores, user, job, role);
+  return RECYCLED_NEEDS.every((need) => permissions[need]);
 }
 
 /** Whose projects a listing across projects shows the caller: those of their domain they are a member of (all, for an administrator). */

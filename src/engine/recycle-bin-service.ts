@@ -3,10 +3,10 @@ import type { Clock } from '../domain/clock.ts';
 import { AppError, invalidParam } from '../domain/errors.ts';
 import type { Principal, User } from '../domain/identity.ts';
 import { toJobSpec } from '../domain/job-config.ts';
-import { roleAllows, type Role } from '../domain/roles.ts';
+import type { Role } from '../domain/roles.ts';
 import { isUniqueViolation } from '../storage/errors.ts';
 import type { ArtifactBlobStore, JobRecord, RecycledJob, Storage, Stores } from '../storage/ports.ts';
-import { requireRecycledJob, viewerOf } from './access.ts';
+import { effectiveRole, mayTakeOutOfBin, requireRecycledJob, viewerOf } from './access.ts';
 import type { Scheduler } from './scheduler.ts';
 import { storedJobDocument } from './stored-secrets.ts';
 import { MAX_RECYCLE_BIN_DAYS } from '../domain/time.ts';
@@ -146,7 +146,8 @@ export class RecycleBinService {
 
   /**
    * ClearRecyclingJobs: deletes for good every job in the bin the caller may delete for good (the
-   * jobs of projects they own); those of other projects stay. Returns how many went.
+   * jobs of projects they own that their matrix lets them delete, as DeleteRecyclingJobs asks);
+   * the others stay. Returns how many went.
    */
   async clear(caller: Principal): Promise<number> {
     const ids: string[] = [];
@@ -160,8 +161,8 @@ export class RecycleBinService {
     for (let offset = 0; ; offset += 500) {
       const { items } = await this.storage.jobs.listRecycled(viewerOf(caller), { limit: 500, offset });
       for (const { job } of items) {
-        const role = caller.user.isAdmin ? 'owner' : await roleIn(job.projectId);
-        if (role && roleAllows(role, 'purge')) ids.push(job.id);
+        const role = effectiveRole(caller.user, await roleIn(job.projectId));
+        if (await mayTakeOutOfBin(this.storage, caller.user, job, role, 'purge')) ids.push(job.id);
       }
       if (items.length < 500) break;
     }

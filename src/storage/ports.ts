@@ -336,7 +336,10 @@ export interface JobStore {
    * live (also when another delete committed while this waited for the row).
    */
   markDeleted(id: string, by: string, now: number): Promise<JobRecord | undefined>;
-  /** A page of the recycle bin as `viewer` sees it, the latest deleted first. */
+  /**
+   * A page of the recycle bin as `viewer` sees it, the latest deleted first: the deleted jobs they
+   * may view, by the same rule as the live lists (membership, and the job's own matrix).
+   */
   listRecycled(
     viewer: Viewer,
     query: { search?: string; limit: number; offset: number },

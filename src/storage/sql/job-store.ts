@@ -340,20 +340,15 @@ export class SqlJobStore implements JobStore {
     viewer: Viewer,
     query: { search?: string; limit: number; offset: number },
   ): Promise<{ items: RecycledJob[]; total: number }> {
+    // The jobs the viewer may view, as the live lists have them: the bin does not undo a job's
+    // matrix (a job hidden from a role stays hidden once deleted).
     let q = this.recycled()
       .innerJoin('projects', 'projects.id', 'jobs.project_id')
-      .where('projects.domain_id', '=', viewer.domainId);
-    if (!viewer.admin) {
-      q = q.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('project_members')
-            .select('project_members.user_id')
-            .whereRef('project_members.project_id', '=', 'jobs.project_id')
-            .where('project_members.user_id', '=', viewer.userId),
-        ),
-      );
-    }
+      .leftJoin('project_members as member', (join) =>
+        join.onRef('member.project_id', '=', 'jobs.project_id').on('member.user_id', '=', viewer.userId),
+      )
+      .where('projects.domain_id', '=', viewer.domainId)
+      .where(mayView(viewer));
     if (query.search) q = q.where(nameContains('jobs.name', query.search));
     const [rows, count] = await Promise.all([
       q
