@@ -15,6 +15,7 @@ import type {
   NotificationRecord,
   Stores,
 } from '../storage/ports.ts';
+import { userMay } from './access.ts';
 
 /**
  * Writes the notifications an event causes, in the transaction of the event (issue 18): a build's
@@ -145,15 +146,18 @@ function outboxRow(
 }
 
 /**
- * Who hears of a job (inbox, mail): its creator and those who watch it, while they are still
- * members of its project.
+ * Who hears of a job (inbox, mail): its creator and those who watch it, while they may still view
+ * it as a request of theirs would (access.ts userMay: enabled, able to see the project, and granted
+ * `view` by the job's matrix). A message carries the job's name, who changed it and a build's
+ * branch and commit: someone the job's matrix hides it from, or who left the project, must not
+ * keep reading them in their inbox.
  */
 export async function recipients(tx: Stores, job: JobRecord): Promise<string[]> {
   const wanted = [...new Set([job.creatorId, ...(await tx.notices.watchers(job.id))])];
-  const members: string[] = [];
+  const viewers: string[] = [];
   for (const userId of wanted) {
     const user = await tx.users.findById(userId);
-    if (user && !user.disabled && (await tx.projects.findRole(job.projectId, userId))) members.push(userId);
+    if (user && (await userMay(tx, user, job, 'view'))) viewers.push(userId);
   }
-  return members;
+  return viewers;
 }
