@@ -405,28 +405,38 @@ export class DispatchService {
   }
 
   /**
-   * Ends a build whose runner is gone: ABORTED, with a log line saying why. Does nothing when the
-   * build already finished (another server got there first).
+   * Ends a build whose runner is gone: ABORTED, with a log line saying why. Only while `holder`
+   * still holds it and, for the lease sweep (`expiredBefore`), its lease is still out, checked in
+   * the statement that ends it: a renewal that landed after the sweep read the build, or another
+   * server that got there first (ended it, or put it back for a new runner), wins. False when
+   * nothing was ended.
    */
   async abandon(
     recordId: string,
+    holder: { runnerId: string; expiredBefore?: number },
     reason: string | ((runner: string) => string),
     event = 'build aborted',
   ): Promise<boolean> {
     const run = await this.storage.builds.findRun(recordId);
-    if (!run || run.build.runningStatus === 'Finished') return false;
+    if (!run || run.build.runningStatus === 'Finished' || run.runnerId !== holder.runnerId) return false;
     const why =
       typeof reason === 'string'
         ? reason
         : reason(runnerLabel(await buildRunner(this.storage, run.runnerId).catch(() => undefined)));
     const now = this.clock.now();
     const ended = await this.storage.transaction(async (tx) => {
-      const ok = await finishBuild(tx, recordId, {
-        state: 'ABORTED',
-        finishedAt: now,
-        buildTime: run.build.runStartedAt === null ? 0 : now - run.build.runStartedAt,
-        costTime: now - run.build.startTime,
-      });
+      const ok = await finishBuild(
+        tx,
+        recordId,
+        {
+          state: 'ABORTED',
+          finishedAt: now,
+          buildTime: run.build.runStartedAt === null ? 0 : now - run.build.runStartedAt,
+          costTime: now - run.build.startTime,
+        },
+        holder.runnerId,
+        holder.expiredBefore,
+      );
       if (!ok) return false;
       await tx.steps.closeRunning(recordId, 'error', now);
       await tx.queue.remove(recordId);
@@ -458,10 +468,12 @@ export class DispatchService {
   /** Takes back builds whose runner stopped extending its lease; returns how many. */
   async expireLeases(): Promise<number> {
     let n = 0;
-    for (const { recordId } of await this.storage.builds.listExpired(this.clock.now(), 100)) {
+    const now = this.clock.now();
+    for (const { recordId, runnerId } of await this.storage.builds.listExpired(now, 100)) {
       if (
         await this.abandon(
           recordId,
+          { runnerId, expiredBefore: now },
           (runner) => `${runner}, which ran this build, was lost (it stopped sending heartbeats)`,
           'runner lost: build aborted',
         )
@@ -475,7 +487,14 @@ export class DispatchService {
   async recoverRunner(runnerId: string): Promise<number> {
     let n = 0;
     for (const recordId of await this.storage.builds.listHeldBy(runnerId)) {
-      if (await this.abandon(recordId, 'the server stopped during the build', 'build aborted at recovery'))
+      if (
+        await this.abandon(
+          recordId,
+          { runnerId },
+          'the server stopped during the build',
+          'build aborted at recovery',
+        )
+      )
         n++;
     }
     if (n > 0)

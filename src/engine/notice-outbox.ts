@@ -27,16 +27,17 @@ import { userMay } from './access.ts';
  */
 
 /**
- * Finishes a build (BuildStore.finish) and writes the notifications of its end, in the caller's
- * transaction; false when it was already finished (nothing is written).
+ * Finishes a build (BuildStore.finish, with its conditions) and writes the notifications of its
+ * end, in the caller's transaction; false when it was already finished (nothing is written).
  */
 export async function finishBuild(
   tx: Stores,
   recordId: string,
   outcome: BuildOutcome,
   runnerId?: string,
+  expiredBefore?: number,
 ): Promise<boolean> {
-  if (!(await tx.builds.finish(recordId, outcome, runnerId))) return false;
+  if (!(await tx.builds.finish(recordId, outcome, runnerId, expiredBefore))) return false;
   const build = await tx.builds.findByRecordId(recordId);
   if (build) await noticeBuildEnd(tx, build, outcome.finishedAt);
   return true;

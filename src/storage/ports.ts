@@ -706,9 +706,15 @@ export interface BuildStore {
   requestCancel(recordId: string): Promise<boolean>;
   /**
    * Finishes a build once: false when it already was finished, or (with `runnerId`) when that
-   * runner no longer holds it.
+   * runner no longer holds it, or (with `expiredBefore`, the lease sweep) when its lease no longer
+   * ran out before then. One statement: a renewal or another server's sweep that got there first wins.
    */
-  finish(recordId: string, outcome: BuildOutcome, runnerId?: string): Promise<boolean>;
+  finish(
+    recordId: string,
+    outcome: BuildOutcome,
+    runnerId?: string,
+    expiredBefore?: number,
+  ): Promise<boolean>;
   /** Unfinished builds held by a runner whose lease ran out before `now`. */
   listExpired(now: number, limit: number): Promise<{ recordId: string; runnerId: string }[]>;
   /** Unfinished builds a runner holds. */

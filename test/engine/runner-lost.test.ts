@@ -67,3 +67,28 @@ it('ends ABORTED with a log line when the runner stops extending its lease; the 
   expect(await ek.log(job, 1)).not.toContain('late');
   expect(await dispatch.expireLeases()).toBe(0);
 });
+
+it('keeps a build whose heartbeat landed after the lease sweep found it expired', async () => {
+  const job = await ek.newJob({ scms: [], steps: [shell('s', 'echo hi')] });
+  await ek.run(job);
+  const { dispatch } = ek.kiln.engine;
+  const lease = await dispatch.next('slow', new AbortController().signal, 0);
+  const recordId = (lease as NonNullable<typeof lease>).recordId;
+  await dispatch.started('slow', recordId, { commitId: '', commitTime: null, commitMessage: '', branch: '' });
+  clock.advance(LEASE_MS + 1_000);
+
+  // The runner's heartbeat reaches the store between the sweep's read and its write.
+  const builds = ek.kiln.storage.builds;
+  const listExpired = builds.listExpired.bind(builds);
+  builds.listExpired = async (now, limit) => {
+    builds.listExpired = listExpired;
+    const found = await listExpired(now, limit);
+    expect((await dispatch.extend('slow', recordId)).held).toBe(true);
+    return found;
+  };
+  expect(await dispatch.expireLeases()).toBe(0);
+  expect((await ek.record(job, 1)).job_running_status).toBe('Running');
+  await dispatch.done('slow', recordId, { state: 'SUCCESS' });
+  expect((await ek.record(job, 1)).state).toBe('SUCCESS');
+  expect(await ek.log(job, 1)).not.toContain('was lost');
+});

@@ -637,7 +637,12 @@ export class SqlBuildStore implements BuildStore {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  async finish(recordId: string, o: BuildOutcome, runnerId?: string): Promise<boolean> {
+  async finish(
+    recordId: string,
+    o: BuildOutcome,
+    runnerId?: string,
+    expiredBefore?: number,
+  ): Promise<boolean> {
     let q = this.db
       .updateTable('builds')
       .set({
@@ -651,6 +656,7 @@ export class SqlBuildStore implements BuildStore {
       .where('id', '=', recordId)
       .where('running_status', '<>', 'Finished');
     if (runnerId !== undefined) q = q.where('runner_id', '=', runnerId);
+    if (expiredBefore !== undefined) q = q.where('lease_expires_at', '<', expiredBefore);
     if (!this.records) return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
     // The record of a finished build never changes: render it now, from the row as it finished.
     const row = await q.returning(BUILD_COLUMNS).executeTakeFirst();

@@ -98,9 +98,15 @@ export function runQueueContract(options: {
       });
     }
 
+    const idOf = (label: string) => [...labels].find(([, l]) => l === label)?.[0] as string;
+
     async function finish(label: string): Promise<void> {
-      const recordId = [...labels].find(([, l]) => l === label)?.[0] as string;
-      await storage.builds.finish(recordId, { state: 'SUCCESS', finishedAt: now, buildTime: 1, costTime: 1 });
+      await storage.builds.finish(idOf(label), {
+        state: 'SUCCESS',
+        finishedAt: now,
+        buildTime: 1,
+        costTime: 1,
+      });
     }
 
     beforeAll(async () => {
@@ -219,6 +225,21 @@ export function runQueueContract(options: {
       expect(await claim(undefined, { arch: 'arm64', pool: 'default' })).toBe('B2');
       expect(await claim(undefined, { arch: 'arm64', pool: 'big' })).toBe('B1');
       expect(await claim(undefined, { arch: 'arm64', pool: 'big' })).toBeUndefined();
+    });
+
+    it('lets the lease sweep end a build only while its runner holds it and its lease is still out', async () => {
+      const a = await projectJob();
+      await queue(a, 'L1');
+      expect(await claim()).toBe('L1');
+      const id = idOf('L1');
+      const aborted = { state: 'ABORTED', finishedAt: now, buildTime: 0, costTime: 1 } as const;
+      // The sweep read the lease (now + 60 s) as out; a renewal landed before it wrote.
+      await storage.builds.renewLease(id, 'runner', now + 120_000);
+      expect(await storage.builds.finish(id, aborted, 'runner', now + 60_001)).toBe(false);
+      expect(await storage.builds.finish(id, aborted, 'another', now + 120_001)).toBe(false);
+      expect((await storage.builds.findRun(id))?.build.runningStatus).toBe('Starting');
+      expect(await storage.builds.finish(id, aborted, 'runner', now + 120_001)).toBe(true);
+      expect((await storage.builds.findRun(id))?.build.state).toBe('ABORTED');
     });
 
     it('keeps what a build needs when it is put back', async () => {
