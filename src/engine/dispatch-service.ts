@@ -28,6 +28,7 @@ import type { StoredSecrets } from './stored-secrets.ts';
 import { serverLine } from './trigger.ts';
 import { buildRunner, runnerLabel } from './build-runner.ts';
 import { finishBuild } from './notice-outbox.ts';
+import { MAX_LOST_CLAIMS, putBack } from './claim-returns.ts';
 import type { KeystoreService } from './keystore-service.ts';
 
 /** A step as a runner reads it from a build.yml. */
@@ -131,7 +132,7 @@ export class DispatchService {
     const taken = await this.storage.transaction(async (tx) => {
       const head = await tx.queue.takeNext(place);
       if (head === undefined) return undefined;
-      return (await tx.builds.claim(head.recordId, runnerId, now + this.options.leaseMs, now))
+      return (await tx.builds.claim(head.recordId, runnerId, now + this.options.leaseMs, now, head))
         ? head
         : undefined;
     });
@@ -465,22 +466,81 @@ export class DispatchService {
     return ended;
   }
 
-  /** Takes back builds whose runner stopped extending its lease; returns how many. */
+  /**
+   * Takes back builds whose runner stopped extending its lease; returns how many. A build that
+   * never started goes back to the queue (`requeueLost`); a started one ends ABORTED.
+   */
   async expireLeases(): Promise<number> {
     let n = 0;
     const now = this.clock.now();
     for (const { recordId, runnerId } of await this.storage.builds.listExpired(now, 100)) {
+      // A build that started meanwhile is not put back; abandon() checks the lease again.
       if (
-        await this.abandon(
+        (await this.requeueLost(recordId, runnerId, now)) ||
+        (await this.abandon(
           recordId,
           { runnerId, expiredBefore: now },
           (runner) => `${runner}, which ran this build, was lost (it stopped sending heartbeats)`,
           'runner lost: build aborted',
-        )
+        ))
       )
         n++;
     }
     return n;
+  }
+
+  /**
+   * A lost claim on a build that never started: nothing of it ran (the lease was lost on the wire,
+   * or the runner went silent during checkout), so it goes back to its place in the queue with a
+   * line in its log saying why, the next runner's output after it. After MAX_LOST_CLAIMS it ends
+   * ABORTED instead. False when the build started, was renewed or was taken back by another server
+   * meanwhile (the store checks all of that in the statement that takes the claim back).
+   */
+  private async requeueLost(recordId: string, runnerId: string, now: number): Promise<boolean> {
+    const run = await this.storage.builds.findRun(recordId);
+    if (!run || run.build.runningStatus !== 'Starting' || run.runnerId !== runnerId) return false;
+    const runner = runnerLabel(await buildRunner(this.storage, runnerId).catch(() => undefined));
+    const lost = `${runner}, which took this build, was lost before it started (it stopped sending heartbeats)`;
+    const { jobId, startTime } = run.build;
+    const outcome = await this.storage.transaction(async (tx) => {
+      const back = await tx.builds.unclaim(recordId, runnerId, now);
+      if (!back) return undefined;
+      if (back.lostClaims >= MAX_LOST_CLAIMS) {
+        await finishBuild(tx, recordId, {
+          state: 'ABORTED',
+          finishedAt: now,
+          buildTime: 0,
+          costTime: now - startTime,
+        });
+        await tx.logs.appendAtEnd(
+          recordId,
+          Buffer.concat([
+            serverLine(lost),
+            serverLine(
+              `its runners were lost before it started ${back.lostClaims} times: it is not queued again`,
+            ),
+            serverLine('build finished: ABORTED'),
+          ]),
+        );
+        return { state: 'ABORTED' as const, lostClaims: back.lostClaims };
+      }
+      await putBack(tx, recordId, jobId, back.place, now);
+      await tx.logs.appendAtEnd(recordId, serverLine(`${lost}; back at its place in the queue`));
+      return { state: 'queued' as const, lostClaims: back.lostClaims };
+    });
+    if (!outcome) return false;
+    const fields = { recordId, jobId, runnerId, lostClaims: outcome.lostClaims };
+    if (outcome.state === 'ABORTED') {
+      this.logger.warn(
+        { ...fields, outcome: 'ABORTED' },
+        'runner lost before the start, too often: build aborted',
+      );
+      this.events.finished(recordId, 'ABORTED');
+    } else {
+      this.logger.warn(fields, 'runner lost before the start: build queued again');
+      this.events.publish('queued', recordId);
+    }
+    return true;
   }
 
   /** At start: builds this server's own runner held when the server stopped can never finish. */

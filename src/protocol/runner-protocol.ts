@@ -33,7 +33,8 @@ export type { RunnerPlace } from '../domain/resource-match.ts';
  *                 users the build acts for (its job's creator and its starter) may read it.
  *   done()        the outcome. Only the runner holding the lease can finish the build.
  * A runner that stops extending loses the build when the lease expires: the server ends it
- * ABORTED with a log line saying the runner was lost.
+ * ABORTED with a log line saying the runner was lost, or, when it never reported started(), puts
+ * it back in the queue for another runner (a lease lost on the wire ran nothing).
  *
  * Apart from builds, a runner calls announce() once it has found its tools (at start, retried
  * until the server answers): the server keeps the last announcement to show in the runner list.

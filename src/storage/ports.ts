@@ -569,6 +569,19 @@ export interface CheckoutResult {
   parameters?: BuildParameter[];
 }
 
+/** Where a build was in the queue: its `seq` (lower goes first) and what it needs of a runner. */
+export interface QueuePlace {
+  seq: number;
+  needs: RunnerPlace;
+}
+
+/** A claim taken back: the build's place in the queue (none for claims older than migration 029). */
+export interface Unclaimed {
+  place: QueuePlace | undefined;
+  /** Claims of the build whose runner went silent before it started, this one included. */
+  lostClaims: number;
+}
+
 /** How a build ended. */
 export interface BuildOutcome {
   state: BuildState;
@@ -689,10 +702,24 @@ export interface BuildStore {
   listUnfinished(limit: number): Promise<{ build: Build; runnerId: string | null }[]>;
   /** Rewrites a build's stored plan when it is still `expected`; false when it changed meanwhile. */
   replacePlan(recordId: string, expected: string, plan: string): Promise<boolean>;
-  /** Gives a queued build to a runner; false when it is no longer waiting. */
-  claim(recordId: string, runnerId: string, leaseUntil: number, now: number): Promise<boolean>;
-  /** Undoes a claim that never reached its runner; false unless `runnerId` holds the build, not yet started. */
-  unclaim(recordId: string, runnerId: string): Promise<boolean>;
+  /**
+   * Gives a queued build to a runner, keeping the `place` its claim took off the queue (for
+   * `unclaim`); false when it is no longer waiting.
+   */
+  claim(
+    recordId: string,
+    runnerId: string,
+    leaseUntil: number,
+    now: number,
+    place?: QueuePlace,
+  ): Promise<boolean>;
+  /**
+   * Takes a claim back before the build started (it goes back to the queue, or ends, in the same
+   * transaction): undefined unless `runnerId` holds the build, not yet started, and (the lease
+   * sweep: `expiredBefore`) its lease ran out before then, which also counts the claim as lost.
+   * One statement: a renewal, a start or another server that got there first wins.
+   */
+  unclaim(recordId: string, runnerId: string, expiredBefore?: number): Promise<Unclaimed | undefined>;
   /**
    * Lets a running build go from its runner without finishing it (a BuildFlow, whose jobs are
    * builds of their own, runs on no runner); false when `runnerId` does not hold it.
@@ -923,7 +950,7 @@ export interface QueueStore {
    * with the projects that have builds waiting, not with the length of the queue. Only builds
    * whose needs a runner at `place` meets are taken (no place: only builds that need nothing).
    */
-  takeNext(place?: RunnerPlace): Promise<{ recordId: string; seq: number } | undefined>;
+  takeNext(place?: RunnerPlace): Promise<({ recordId: string } & QueuePlace) | undefined>;
   /** Puts a build back at the place it had (a claim that could not be delivered). */
   restore(recordId: string, jobId: string, seq: number, now: number, needs?: RunnerPlace): Promise<void>;
   /** Removes a build from the queue; false when it was not queued. */

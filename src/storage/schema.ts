@@ -160,6 +160,12 @@ export interface BuildRow {
   record_json: string | null;
   /** The `RecordRenderer.format` of `record_json`. */
   record_format: number | null;
+  /** The queue place (`build_queue.seq`) and needs the build's claim took off the queue (migration 029). */
+  queue_seq: number | null;
+  queue_needs_arch: string | null;
+  queue_needs_pool: string | null;
+  /** Claims whose runner went silent before the build started. */
+  lost_claims: number;
 }
 
 export interface BuildCountRow {

@@ -87,7 +87,10 @@ it('tells a build claimed, started and finished with its outcome and duration, w
 it('tells a lost runner and the builds ended at recovery, with their count', async () => {
   const job = await secretJob();
   const lost = await run(job);
-  await ek.kiln.engine.dispatch.peer('runner-b').next(new AbortController().signal);
+  const lostPeer = ek.kiln.engine.dispatch.peer('runner-b');
+  await lostPeer.next(new AbortController().signal);
+  // Started: a build lost before its start goes back to the queue instead.
+  await lostPeer.started(lost, { commitId: '', commitTime: null, commitMessage: '', branch: '' });
   clock.advance(10_001);
   expect(await ek.kiln.engine.dispatch.expireLeases()).toBe(1);
   expect(logged('runner lost: build aborted')).toEqual([

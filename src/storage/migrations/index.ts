@@ -28,6 +28,7 @@ import { jobBadges } from './025-job-badges.ts';
 import { notifications } from './026-notifications.ts';
 import { keystores } from './027-keystores.ts';
 import { templates } from './028-templates.ts';
+import { claimPlaces } from './029-claim-places.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -65,6 +66,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '026-notifications': notifications(),
         '027-keystores': keystores(dialect),
         '028-templates': templates(),
+        '029-claim-places': claimPlaces(),
       };
     },
   };

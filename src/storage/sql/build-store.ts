@@ -13,6 +13,8 @@ import type {
   InsightJobs,
   JobsWindow,
   CheckoutResult,
+  QueuePlace,
+  Unclaimed,
   CommitShown,
   RecordEntry,
   WindowIndex,
@@ -28,7 +30,7 @@ import {
   pageInWindow,
   recordsAt,
 } from './build-window.ts';
-import { BUILD_COLUMNS, buildToRow, num, recordToKeep, toBuild } from './mappers.ts';
+import { BUILD_COLUMNS, buildToRow, needsOf, num, recordToKeep, toBuild } from './mappers.ts';
 import { readInsightRows } from './insight-rows.ts';
 import { ROW_LIST } from './row-list-insert.ts';
 
@@ -557,10 +559,23 @@ export class SqlBuildStore implements BuildStore {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  async claim(recordId: string, runnerId: string, leaseUntil: number, now: number): Promise<boolean> {
+  async claim(
+    recordId: string,
+    runnerId: string,
+    leaseUntil: number,
+    now: number,
+    place?: QueuePlace,
+  ): Promise<boolean> {
     const r = await this.db
       .updateTable('builds')
-      .set({ runner_id: runnerId, lease_expires_at: leaseUntil, run_started_at: now })
+      .set({
+        runner_id: runnerId,
+        lease_expires_at: leaseUntil,
+        run_started_at: now,
+        queue_seq: place?.seq ?? null,
+        queue_needs_arch: place?.needs.arch ?? null,
+        queue_needs_pool: place?.needs.pool ?? null,
+      })
       .where('id', '=', recordId)
       .where('running_status', '=', 'Starting')
       .where('runner_id', 'is', null)
@@ -568,15 +583,31 @@ export class SqlBuildStore implements BuildStore {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  async unclaim(recordId: string, runnerId: string): Promise<boolean> {
-    const r = await this.db
+  async unclaim(recordId: string, runnerId: string, expiredBefore?: number): Promise<Unclaimed | undefined> {
+    // The kept place stays (RETURNING reads the row as written); the next claim replaces it.
+    let q = this.db
       .updateTable('builds')
-      .set({ runner_id: null, lease_expires_at: null, run_started_at: null })
+      .set({
+        runner_id: null,
+        lease_expires_at: null,
+        run_started_at: null,
+        ...(expiredBefore !== undefined && { lost_claims: sql<number>`lost_claims + 1` }),
+      })
       .where('id', '=', recordId)
       .where('runner_id', '=', runnerId)
-      .where('running_status', '=', 'Starting')
+      .where('running_status', '=', 'Starting');
+    if (expiredBefore !== undefined) q = q.where('lease_expires_at', '<', expiredBefore);
+    const row = await q
+      .returning(['queue_seq', 'queue_needs_arch', 'queue_needs_pool', 'lost_claims'])
       .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+    if (!row) return undefined;
+    return {
+      place:
+        row.queue_seq === null
+          ? undefined
+          : { seq: Number(row.queue_seq), needs: needsOf(row.queue_needs_arch, row.queue_needs_pool) },
+      lostClaims: Number(row.lost_claims),
+    };
   }
 
   async detach(recordId: string, runnerId: string): Promise<boolean> {

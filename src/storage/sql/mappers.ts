@@ -10,6 +10,7 @@ import type {
   TriggerType,
 } from '../../domain/build.ts';
 import type { RecordRenderer } from '../../domain/rendered-record.ts';
+import type { RunnerPlace } from '../../domain/resource-match.ts';
 import type { Coverage } from '../../domain/test-report.ts';
 import type { Domain, IamProject, Project, TokenScope, User } from '../../domain/identity.ts';
 import type { AccessKeyRecord, JobRecord, RunnerRecord, RunnerToolsRecord, TokenRecord } from '../ports.ts';
@@ -276,7 +277,16 @@ export function buildToRow(b: Build, plan: string | null = null, records?: Recor
     plan,
     record_json: record,
     record_format: record === null ? null : (records?.format ?? null),
+    queue_seq: null,
+    queue_needs_arch: null,
+    queue_needs_pool: null,
+    lost_claims: 0,
   };
+}
+
+/** What a queue row (or a build's kept place) says the build needs of a runner (null: anything). */
+export function needsOf(arch: string | null, pool: string | null): RunnerPlace {
+  return { ...(arch !== null && { arch }), ...(pool !== null && { pool }) };
 }
 
 export function toBuildStep(row: BuildStepRow): BuildStep {

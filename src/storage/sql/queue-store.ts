@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { RunnerPlace } from '../../domain/resource-match.ts';
-import type { QueueStore } from '../ports.ts';
+import type { QueuePlace, QueueStore } from '../ports.ts';
 import type { Database } from '../schema.ts';
+import { needsOf } from './mappers.ts';
 
 /**
  * SQL QueueStore with a fair claim between projects; `skipLocked` is PostgreSQL's way to let
@@ -17,7 +18,7 @@ export class SqlQueueStore implements QueueStore {
     await this.insert(recordId, jobId, now, undefined, needs);
   }
 
-  async takeNext(place: RunnerPlace = {}): Promise<{ recordId: string; seq: number } | undefined> {
+  async takeNext(place: RunnerPlace = {}): Promise<({ recordId: string } & QueuePlace) | undefined> {
     const taken =
       (await this.take(this.fairHead(place))) ??
       (this.skipLocked ? await this.take(this.oldest(place)) : undefined);
@@ -28,18 +29,25 @@ export class SqlQueueStore implements QueueStore {
     await sql`insert into queue_turns (project_id, turn)
       values (${taken.projectId}, (select coalesce(max(turn), 0) + 1 from queue_turns))
       on conflict (project_id) do update set turn = excluded.turn`.execute(this.db);
-    return { recordId: taken.recordId, seq: taken.seq };
+    return { recordId: taken.recordId, seq: taken.seq, needs: taken.needs };
   }
 
   private async take(
     head: ReturnType<typeof sql<number>>,
-  ): Promise<{ recordId: string; seq: number; projectId: string } | undefined> {
+  ): Promise<({ recordId: string; projectId: string } & QueuePlace) | undefined> {
     const row = await this.db
       .deleteFrom('build_queue')
       .where('seq', '=', head)
-      .returning(['build_id', 'seq', 'project_id'])
+      .returning(['build_id', 'seq', 'project_id', 'needs_arch', 'needs_pool'])
       .executeTakeFirst();
-    return row && { recordId: row.build_id, seq: Number(row.seq), projectId: row.project_id };
+    return (
+      row && {
+        recordId: row.build_id,
+        seq: Number(row.seq),
+        projectId: row.project_id,
+        needs: needsOf(row.needs_arch, row.needs_pool),
+      }
+    );
   }
 
   /**
@@ -113,13 +121,7 @@ export class SqlQueueStore implements QueueStore {
       .where('build_id', 'in', recordIds)
       .execute();
     for (const r of rows)
-      out.set(r.build_id, {
-        seq: Number(r.seq),
-        needs: {
-          ...(r.needs_arch !== null && { arch: r.needs_arch }),
-          ...(r.needs_pool !== null && { pool: r.needs_pool }),
-        },
-      });
+      out.set(r.build_id, { seq: Number(r.seq), needs: needsOf(r.needs_arch, r.needs_pool) });
     return out;
   }
 

@@ -242,6 +242,34 @@ export function runQueueContract(options: {
       expect((await storage.builds.findRun(id))?.build.state).toBe('ABORTED');
     });
 
+    it('keeps the place a claim took off the queue and gives it back when the claim is taken back', async () => {
+      const a = await projectJob();
+      await queue(a, 'P1', { pool: 'gpu' });
+      const id = idOf('P1');
+      const head = await storage.transaction(async (tx) => {
+        const taken = await tx.queue.takeNext({ arch: 'x64', pool: 'gpu' });
+        expect(taken).toMatchObject({ recordId: id, needs: { pool: 'gpu' } });
+        expect(await tx.builds.claim(id, 'runner', now + 60_000, now, taken)).toBe(true);
+        return taken!;
+      });
+      const place = { seq: head.seq, needs: { pool: 'gpu' } };
+      // Only the holder, only before the start; the sweep only once the lease is out, and it counts.
+      expect(await storage.builds.unclaim(id, 'another')).toBeUndefined();
+      expect(await storage.builds.unclaim(id, 'runner', now + 60_000)).toBeUndefined();
+      expect(await storage.builds.unclaim(id, 'runner', now + 60_001)).toEqual({ place, lostClaims: 1 });
+      expect(await storage.builds.unclaim(id, 'runner')).toBeUndefined();
+      expect(await storage.builds.claim(id, 'runner', now + 60_000, now, head)).toBe(true);
+      expect(await storage.builds.unclaim(id, 'runner')).toEqual({ place, lostClaims: 1 });
+      expect(await storage.builds.claim(id, 'runner', now + 60_000, now, head)).toBe(true);
+      await storage.builds.markRunning(id, 'runner', {
+        commitId: '',
+        commitTime: null,
+        commitMessage: '',
+        branch: '',
+      });
+      expect(await storage.builds.unclaim(id, 'runner', now + 60_001)).toBeUndefined();
+    });
+
     it('keeps what a build needs when it is put back', async () => {
       const a = await projectJob();
       await queue(a, 'N1');

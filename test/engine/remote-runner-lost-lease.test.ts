@@ -7,12 +7,10 @@ import { waitUntil } from '../helpers/engine.ts';
 import { testRunnerOptions } from '../helpers/runner.ts';
 
 /**
- * Probe: the connection between a remote runner and the server drops while the server's answer to
- * "next" (a lease) is on its way. The server wrote it and counts the build as the runner's; the
- * runner never got it, retries "next", and keeps heartbeating nothing for it. docs/ARCHITECTURE.md
- * ("A claim that never reached its runner goes back to its place in the queue") and
- * docs/deployment.md promise the build goes back; here the lease sweep ends it ABORTED, "runner ...
- * was lost", although the runner is alive and the build never started.
+ * The connection between a remote runner and the server drops while the server's answer to
+ * "next" (a lease) is on its way: the server wrote it and counts the build as the runner's; the
+ * runner never got it, asks again and sends no heartbeat for it. When the lease runs out the build,
+ * which never started, goes back to its place in the queue, and the runner (alive all along) runs it.
  */
 let kiln: TestKiln;
 let token: string;
@@ -57,7 +55,11 @@ afterAll(async () => {
 });
 
 it('a lease lost on the wire goes back to the queue and the build runs', async () => {
-  const reg = await kiln.call(token, { method: 'POST', url: '/v1/kiln/runners', payload: { name: 'flaky-link' } });
+  const reg = await kiln.call(token, {
+    method: 'POST',
+    url: '/v1/kiln/runners',
+    payload: { name: 'flaky-link' },
+  });
   expect(reg.statusCode).toBe(201);
   const runnerToken = reg.json().result.token as string;
   const project = await kiln.defaultProjectId();

@@ -1,0 +1,24 @@
+import type { QueuePlace, Stores } from '../storage/ports.ts';
+
+/**
+ * A build whose claim was lost this many times before it started (its runner went silent each
+ * time) ends ABORTED instead of going back to the queue: a build that kills every runner that
+ * takes it (a checkout that runs the machine out of memory) would otherwise go round for ever.
+ */
+export const MAX_LOST_CLAIMS = 3;
+
+/**
+ * Puts a build whose claim came back before it started where the claim took it from: its place
+ * and needs in the queue (at the end, for a claim made before places were kept). Run it in the
+ * transaction that took the claim back.
+ */
+export async function putBack(
+  tx: Stores,
+  recordId: string,
+  jobId: string,
+  place: QueuePlace | undefined,
+  now: number,
+): Promise<void> {
+  if (place) await tx.queue.restore(recordId, jobId, place.seq, now, place.needs);
+  else await tx.queue.enqueue(recordId, jobId, now);
+}
