@@ -79,6 +79,7 @@ export class DispatchService {
       log: (id, chunk) => this.log(runnerId, id, chunk),
       done: (id, result) => this.done(runnerId, id, result),
       requeue: (id, request) => this.requeue(runnerId, id, request),
+      release: (id) => this.release(runnerId, id),
       announce: (info) => this.announce(runnerId, info),
       artifact: (id, part) => this.artifacts.upload(runnerId, id, part),
       directArtifact: (id, upload) => this.artifacts.directTarget(runnerId, id, upload),
@@ -115,7 +116,7 @@ export class DispatchService {
     signal: AbortSignal,
     maxWaitMs: number,
     place: RunnerPlace = {},
-  ): Promise<(Lease & { seq: number }) | undefined> {
+  ): Promise<Lease | undefined> {
     const deadline = Date.now() + maxWaitMs;
     while (!signal.aborted) {
       const lease = await this.claim(runnerId, place);
@@ -127,7 +128,7 @@ export class DispatchService {
     return undefined;
   }
 
-  private async claim(runnerId: string, place: RunnerPlace): Promise<(Lease & { seq: number }) | undefined> {
+  private async claim(runnerId: string, place: RunnerPlace): Promise<Lease | undefined> {
     const now = this.clock.now();
     const taken = await this.storage.transaction(async (tx) => {
       const head = await tx.queue.takeNext(place);
@@ -137,13 +138,12 @@ export class DispatchService {
         : undefined;
     });
     if (taken === undefined) return undefined;
-    const { recordId, seq } = taken;
+    const { recordId } = taken;
     const run = await this.storage.builds.findRun(recordId);
     if (!run?.plan) return undefined;
     const queuedForMs = Math.max(0, now - run.build.startTime);
     this.logger.info({ recordId, jobId: run.build.jobId, runnerId, queuedForMs }, 'build claimed');
     return {
-      seq,
       recordId,
       jobId: run.build.jobId,
       buildNumber: run.build.number,
@@ -394,15 +394,25 @@ export class DispatchService {
     this.events.finished(recordId, 'FAILURE');
   }
 
-  /** Puts a claimed build back at its place in the queue (its claim never reached the runner). */
-  async release(runnerId: string, lease: Lease & { seq?: number }): Promise<void> {
-    const seq = lease.seq;
+  /**
+   * Puts a claimed build back at its place in the queue, with what it needs of a runner, before it
+   * started: its claim never reached the runner (it hung up while waiting), or the runner got it
+   * while stopping. Nothing happens when the build is no longer the runner's (a release sent again
+   * after a lost answer): the runner's wish, that it not be its own, holds either way.
+   */
+  async release(runnerId: string, recordId: string): Promise<void> {
+    const run = await this.storage.builds.findRun(recordId);
+    if (!run || run.runnerId !== runnerId) return;
+    const now = this.clock.now();
     const back = await this.storage.transaction(async (tx) => {
-      if (seq === undefined || !(await tx.builds.unclaim(lease.recordId, runnerId))) return false;
-      await tx.queue.restore(lease.recordId, lease.jobId, seq, this.clock.now());
+      const unclaimed = await tx.builds.unclaim(recordId, runnerId);
+      if (!unclaimed) return false;
+      await putBack(tx, recordId, run.build.jobId, unclaimed.place, now);
       return true;
     });
-    if (back) this.events.publish('queued', lease.recordId);
+    if (!back) return;
+    this.logger.info({ recordId, jobId: run.build.jobId, runnerId }, 'build released: back in the queue');
+    this.events.publish('queued', recordId);
   }
 
   /**

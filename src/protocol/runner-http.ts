@@ -27,6 +27,7 @@
  *                                                           X-Kiln-Artifact-Sha256, Content-Length
  *   POST /v1/kiln/runner/builds/{record_id}/done     {state}
  *   POST /v1/kiln/runner/builds/{record_id}/requeue  RequeueRequest {arch?, pool?, reason}
+ *   POST /v1/kiln/runner/builds/{record_id}/release           (not started: back in the queue; idempotent)
  *   POST /v1/kiln/runner/announce                   RunnerInfo {host, tools, arch?, pool?}
  * A 410 on any build call means the build is no longer the runner's (LeaseLostError); 401 and 403
  * mean the token is refused, and like every other 4xx are not worth repeating.
@@ -45,6 +46,7 @@ export const RUNNER_PATHS = {
   file: '/v1/kiln/runner/builds/{record_id}/file',
   done: '/v1/kiln/runner/builds/{record_id}/done',
   requeue: '/v1/kiln/runner/builds/{record_id}/requeue',
+  release: '/v1/kiln/runner/builds/{record_id}/release',
   announce: '/v1/kiln/runner/announce',
 } as const;
 

@@ -20,6 +20,8 @@ export type { RunnerPlace } from '../domain/resource-match.ts';
  *   requeue()     instead of started(), when the checked-out build.yml asks for what this runner
  *                 cannot give: the server hands the build back to the queue for a runner that can
  *                 (or fails it when it knows none). Either way the build is no longer the runner's.
+ *   release()     instead of started(), when the runner got the lease while stopping: the build goes
+ *                 back to its place in the queue, untouched, for another runner. Idempotent.
  *   started()     once the workspace is checked out: the build becomes Running.
  *   step()        when each step starts and ends, with the log offset at that moment.
  *   log()         output as ordered chunks {offset, bytes}. The server acknowledges each chunk; a
@@ -246,6 +248,12 @@ export interface RunnerPeer {
   fetchFile(recordId: string, name: string): Promise<ArtifactDownload>;
   /** Gives the build back before started(): see the lifecycle above. */
   requeue(recordId: string, request: RequeueRequest): Promise<void>;
+  /**
+   * Gives back a build the runner will not run (it is stopping), before started(): back at its
+   * place in the queue. Answers alike when the build is no longer the runner's (a resend after a
+   * lost answer, or the server took it back meanwhile).
+   */
+  release(recordId: string): Promise<void>;
   /** The runner's machine and tools (kept by the server, shown in the runner list). */
   announce(info: RunnerInfo): Promise<void>;
 }

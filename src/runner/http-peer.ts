@@ -256,6 +256,12 @@ export class HttpRunnerPeer implements RunnerPeer {
     await this.call('POST', runnerPath(RUNNER_PATHS.requeue, recordId), { json: request });
   }
 
+  async release(recordId: string): Promise<void> {
+    await this.call('POST', runnerPath(RUNNER_PATHS.release, recordId), {
+      signal: AbortSignal.timeout(10_000),
+    });
+  }
+
   async artifact(recordId: string, part: ArtifactPart): Promise<StoredArtifact> {
     const query = new URLSearchParams({
       name: part.name,

@@ -37,6 +37,8 @@ export function retryingPeer(
       retry(`a step ${report.status === 'running' ? 'start' : 'end'}`, () => peer.step(recordId, report)),
     done: (recordId, result) => once('the outcome', () => peer.done(recordId, result)),
     requeue: (recordId, request) => once('the hand-over', () => peer.requeue(recordId, request)),
+    // Idempotent on the server: a release of a build no longer the runner's is answered alike.
+    release: (recordId) => retry('the release', () => peer.release(recordId)),
   };
 
   /** A report only the first call records: a retry told "not yours" means an earlier one arrived. */

@@ -3,10 +3,11 @@ import { maskedError } from '../domain/log-masking.ts';
 import { OutageWatch } from '../domain/outage.ts';
 import { Backoff, isTransient } from '../domain/retry.ts';
 import type { RunnerTools } from '../domain/tools.ts';
-import type { RunnerPeer } from '../protocol/runner-protocol.ts';
+import type { Lease, RunnerPeer } from '../protocol/runner-protocol.ts';
 import { cleanBuildDirs, removeLeftoverBuilds } from './build-dirs.ts';
 import { executeBuild, prepareSandbox, type ExecutionOptions, type ReadySandbox } from './build-execution.ts';
 import { MirrorCache, type MirrorSettings } from './mirrors.ts';
+import { retryingPeer } from './retrying-peer.ts';
 import { runnerTools } from './tools.ts';
 import { watchedPeer } from './watched-peer.ts';
 
@@ -176,13 +177,24 @@ export class Runner {
           });
           if (lease === null) continue;
           backoff.reset();
-          if (!lease || signal.aborted) continue;
+          if (!lease) continue;
+          // Told to stop while the claim was on its way: the build goes to another runner.
+          if (signal.aborted) {
+            await this.release(lease);
+            continue;
+          }
           let ready = await next;
+          next = Promise.resolve(undefined);
           if (!ready?.sandbox.alive()) {
             if (ready) await dispose(this.options, ready);
             ready = await prepareSandbox(this.options, slot, `slot${slot}-${++this.prepared}`);
           }
-          next = Promise.resolve(undefined);
+          // ... or while its sandbox was made ready (executeBuild hears only of a stop after its start).
+          if (signal.aborted) {
+            await dispose(this.options, ready);
+            await this.release(lease);
+            continue;
+          }
           this.running++;
           try {
             const onError = this.errorsTo(this.log.child({ recordId: lease.recordId, jobId: lease.jobId }));
@@ -203,7 +215,23 @@ export class Runner {
     }
   }
 
-  /** Stops taking work; builds in progress are stopped and reported ABORTED. */
+  /**
+   * Gives back a build this runner will not start (the server puts it back at its place in the
+   * queue), retried through an outage for up to a lease: should that fail too, the lease runs out
+   * and the server puts the build back itself.
+   */
+  private async release(lease: Lease): Promise<void> {
+    await retryingPeer(this.peer, lease.leaseMs)
+      .release(lease.recordId)
+      .catch((error: unknown) =>
+        this.errorsTo(this.log.child({ recordId: lease.recordId, jobId: lease.jobId }))(
+          error,
+          'giving back a build claimed while stopping',
+        ),
+      );
+  }
+
+  /** Stops taking work; builds in progress are stopped and reported ABORTED; builds claimed meanwhile go back to the queue. */
   async stop(): Promise<void> {
     this.shutdown.abort();
     await Promise.all(this.loops);

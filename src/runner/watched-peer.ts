@@ -29,6 +29,7 @@ export function watchedPeer(peer: RunnerPeer, watch: OutageWatch): RunnerPeer {
     log: watched((recordId, chunk) => peer.log(recordId, chunk)),
     done: watched((recordId, result) => peer.done(recordId, result)),
     requeue: watched((recordId, request) => peer.requeue(recordId, request)),
+    release: watched((recordId) => peer.release(recordId)),
     announce: watched((info) => peer.announce(info)),
     artifact: watched((recordId, part) => peer.artifact(recordId, part)),
     directArtifact: watched((recordId, upload) => peer.directArtifact(recordId, upload)),

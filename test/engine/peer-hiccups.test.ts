@@ -48,6 +48,9 @@ class HiccupServer implements RunnerPeer {
   async requeue(): Promise<void> {
     this.hiccup('requeue');
   }
+  async release(): Promise<void> {
+    this.hiccup('release');
+  }
 
   /** Fails the first call of a kind named in `failOnce`, as a dropped connection would. */
   private hiccup(kind: string): void {

@@ -160,6 +160,7 @@ describe('a remote runner over HTTP', () => {
       log: (id, c) => (dead ? new Promise(() => {}) : peer.log(id, c)),
       done: (id, r) => (dead ? new Promise(() => {}) : peer.done(id, r)),
       requeue: (id, r) => peer.requeue(id, r),
+      release: (id) => peer.release(id),
       announce: (info) => peer.announce(info),
       artifact: (id, part) => peer.artifact(id, part),
       directArtifact: (id, upload) => peer.directArtifact(id, upload),

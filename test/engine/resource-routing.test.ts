@@ -63,6 +63,7 @@ describe.each(STORES)('env.resource routing, %s', (store, enabled) => {
       log: (id, c) => http.log(id, c),
       done: (id, r) => http.done(id, r),
       requeue: (id, r) => http.requeue(id, r),
+      release: (id) => http.release(id),
       announce: (info) => http.announce(info),
       artifact: (id, part) => http.artifact(id, part),
       directArtifact: (id, upload) => http.directArtifact(id, upload),

@@ -5,7 +5,7 @@ import { createTestKiln, type TestKiln } from '../helpers/app.ts';
 /**
  * The runner protocol's routes over real HTTP on loopback: a malformed request is answered 400 in
  * the CodeArts error body, naming what is wrong, and a well-formed one about a build the runner
- * does not hold gets the protocol's 410.
+ * does not hold gets the protocol's 410 (but a release, which is idempotent).
  */
 let kiln: TestKiln;
 let base: string;
@@ -95,6 +95,12 @@ describe('runner protocol over HTTP: malformed requests', () => {
   it('a request without a valid runner token: 401', async () => {
     const answer = await send('POST', steps, '{"index":0,"status":"running","logOffset":0}', 'not-a-token');
     expect(answer.status).toBe(401);
+  });
+
+  it('a release of a build the runner does not hold: 200, as for one it gave back already', async () => {
+    const answer = await send('POST', runnerPath(RUNNER_PATHS.release, RECORD));
+    expect(answer).toEqual({ status: 200, body: { status: 'success' } });
+    expect((await send('POST', runnerPath(RUNNER_PATHS.release, 'nope'))).status).toBe(400);
   });
 
   it('a well-formed report about a build the runner does not hold: 410 (the lease is lost)', async () => {

@@ -27,7 +27,7 @@ it('a build stopped while its claim was in flight ends ABORTED when the claim co
   expect(stop.json()).toEqual({ success: true, result: '' });
 
   // The runner's connection was gone: the server hands the claim back.
-  await dispatch.release('remote:probe', lease!);
+  await dispatch.release('remote:probe', lease!.recordId);
 
   const r = await ek.record(job, 1);
   const queue = await ek.get('/v1/kiln/queue');

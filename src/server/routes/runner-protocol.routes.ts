@@ -259,11 +259,10 @@ export const runnerProtocolRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }>
     const lease = await dispatch.next(runner, gone.signal, waitMs ?? MAX_WAIT_MS, place);
     if (!lease) return reply.code(204).send();
     if (gone.signal.aborted) {
-      await dispatch.release(runner, lease);
+      await dispatch.release(runner, lease.recordId);
       return reply.code(204).send();
     }
-    const { seq: _seq, ...wire } = lease;
-    return wire;
+    return lease;
   });
   app.post(
     fastifyPath(RUNNER_PATHS.extend),
@@ -371,6 +370,14 @@ export const runnerProtocolRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }>
     { config, schema: { tags, params: RecordParams, body: RequeueBody } },
     async (request) => {
       await dispatch.requeue(runnerOf(request), request.params.record_id, request.body);
+      return { status: 'success' };
+    },
+  );
+  app.post(
+    fastifyPath(RUNNER_PATHS.release),
+    { config, schema: { tags, params: RecordParams } },
+    async (request) => {
+      await dispatch.release(runnerOf(request), request.params.record_id);
       return { status: 'success' };
     },
   );
