@@ -135,15 +135,23 @@ export class BuildService {
       return { stopped: false, message: `build ${number} already finished: ${build.state}` };
     }
     const now = this.clock.now();
-    const dequeued = await this.storage.transaction((tx) =>
-      abortQueued(tx, build, now, `stopped by ${caller.user.name} before it started`),
-    );
-    if (dequeued) {
+    const dequeue = () =>
+      this.storage.transaction((tx) =>
+        abortQueued(tx, build, now, `stopped by ${caller.user.name} before it started`),
+      );
+    if (await dequeue()) {
       this.events.finished(build.recordId, 'ABORTED');
       return { stopped: true, message: '' };
     }
     if (await this.storage.builds.requestCancel(build.recordId))
       this.events.publish('cancel', build.recordId);
+    // A claim that came back between the two (its runner hung up, or was stopping) put the build in
+    // the queue before the request was there to see: it is taken off again. One that comes back
+    // after sees the request and ends the build itself (DispatchService.release).
+    if (await dequeue()) {
+      this.events.finished(build.recordId, 'ABORTED');
+      return { stopped: true, message: '' };
+    }
     await this.onStop(build.recordId);
     return { stopped: true, message: '' };
   }

@@ -1,4 +1,6 @@
 import type { QueuePlace, Stores } from '../storage/ports.ts';
+import { finishBuild } from './notice-outbox.ts';
+import { serverLine } from './trigger.ts';
 
 /**
  * A build whose claim was lost this many times before it started (its runner went silent each
@@ -21,4 +23,31 @@ export async function putBack(
 ): Promise<void> {
   if (place) await tx.queue.restore(recordId, jobId, place.seq, now, place.needs);
   else await tx.queue.enqueue(recordId, jobId, now);
+}
+
+/**
+ * Ends a build whose claim came back before it started while a stop was asked: StopBuildJob found
+ * it claimed, so it only asked the runner, which will now never hear it; back in the queue it would
+ * wait as if nothing was asked. ABORTED, as a queued build that is stopped. Run it in the
+ * transaction that took the claim back.
+ */
+export async function endStopped(
+  tx: Stores,
+  recordId: string,
+  startTime: number,
+  now: number,
+): Promise<void> {
+  await finishBuild(tx, recordId, {
+    state: 'ABORTED',
+    finishedAt: now,
+    buildTime: 0,
+    costTime: now - startTime,
+  });
+  await tx.logs.appendAtEnd(
+    recordId,
+    Buffer.concat([
+      serverLine('the build was stopped before it started'),
+      serverLine('build finished: ABORTED'),
+    ]),
+  );
 }

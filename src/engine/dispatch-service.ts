@@ -28,7 +28,7 @@ import type { StoredSecrets } from './stored-secrets.ts';
 import { serverLine } from './trigger.ts';
 import { buildRunner, runnerLabel } from './build-runner.ts';
 import { finishBuild } from './notice-outbox.ts';
-import { MAX_LOST_CLAIMS, putBack } from './claim-returns.ts';
+import { endStopped, MAX_LOST_CLAIMS, putBack } from './claim-returns.ts';
 import type { KeystoreService } from './keystore-service.ts';
 
 /** A step as a runner reads it from a build.yml. */
@@ -319,7 +319,8 @@ export class DispatchService {
   /**
    * Takes back a build the runner cannot run (its build.yml's env.resource asks for another arch or
    * pool), before it started: back in the queue, marked with what it needs, when some runner that
-   * announced itself is there; otherwise it ends FAILURE with a line naming what was asked.
+   * announced itself is there; otherwise it ends FAILURE with a line naming what was asked. A build
+   * stopped while the runner had it ends ABORTED instead (`endStopped`).
    */
   async requeue(runnerId: string, recordId: string, request: RequeueRequest): Promise<void> {
     const run = await this.held(runnerId, recordId);
@@ -338,81 +339,85 @@ export class DispatchService {
           r.pool !== null &&
           meetsNeeds(needs, { arch: r.arch, pool: r.pool }),
       );
-    if (!able) {
-      await this.failUnroutable(runnerId, run, request.reason, needs);
-      return;
-    }
     const now = this.clock.now();
-    const back = await this.storage.transaction(async (tx) => {
-      if (!(await tx.builds.unclaim(recordId, runnerId))) return false;
-      await tx.queue.enqueue(recordId, run.build.jobId, now, needs);
+    const { jobId, startTime } = run.build;
+    const outcome = await this.storage.transaction(async (tx) => {
+      const back = await tx.builds.unclaim(recordId, runnerId);
+      if (!back) return undefined;
+      if (back.cancelRequested) {
+        await endStopped(tx, recordId, startTime, now);
+        return 'ABORTED' as const;
+      }
+      if (!able) {
+        // No runner known can give what the build asks: FAILURE, the log naming the request.
+        await finishBuild(tx, recordId, {
+          state: 'FAILURE',
+          finishedAt: now,
+          buildTime: 0,
+          costTime: now - startTime,
+        });
+        await tx.logs.appendAtEnd(
+          recordId,
+          Buffer.concat([
+            serverLine(`build.yml: ${request.reason}; no runner known has ${describeNeeds(needs)}`),
+            serverLine('build finished: FAILURE'),
+          ]),
+        );
+        return 'FAILURE' as const;
+      }
+      await tx.queue.enqueue(recordId, jobId, now, needs);
       await tx.logs.appendAtEnd(
         recordId,
         serverLine(`back in the queue for a runner with ${describeNeeds(needs)}`),
       );
-      return true;
+      return 'queued' as const;
     });
-    if (!back) throw new LeaseLostError(recordId);
-    this.logger.info(
-      { recordId, jobId: run.build.jobId, runnerId, needs },
-      'build handed back for another runner',
-    );
-    this.events.publish('queued', recordId);
-  }
-
-  /** No runner known can give what the build asks: it ends FAILURE, the log naming the request. */
-  private async failUnroutable(
-    runnerId: string,
-    run: BuildRun,
-    reason: string,
-    needs: RunnerPlace,
-  ): Promise<void> {
-    const now = this.clock.now();
-    const recordId = run.build.recordId;
-    const ended = await this.storage.transaction(async (tx) => {
-      const ok = await finishBuild(
-        tx,
-        recordId,
-        { state: 'FAILURE', finishedAt: now, buildTime: 0, costTime: now - run.build.startTime },
-        runnerId,
-      );
-      if (ok)
-        await tx.logs.appendAtEnd(
-          recordId,
-          Buffer.concat([
-            serverLine(`build.yml: ${reason}; no runner known has ${describeNeeds(needs)}`),
-            serverLine('build finished: FAILURE'),
-          ]),
-        );
-      return ok;
-    });
-    if (!ended) throw new LeaseLostError(recordId);
-    this.logger.warn(
-      { recordId, jobId: run.build.jobId, runnerId, needs },
-      'no runner can run the build: failed',
-    );
-    this.events.finished(recordId, 'FAILURE');
+    if (!outcome) throw new LeaseLostError(recordId);
+    const fields = { recordId, jobId, runnerId, needs };
+    if (outcome === 'queued') {
+      this.logger.info(fields, 'build handed back for another runner');
+      this.events.publish('queued', recordId);
+    } else if (outcome === 'FAILURE') {
+      this.logger.warn(fields, 'no runner can run the build: failed');
+      this.events.finished(recordId, 'FAILURE');
+    } else this.stoppedBack(recordId, jobId, runnerId);
   }
 
   /**
    * Puts a claimed build back at its place in the queue, with what it needs of a runner, before it
    * started: its claim never reached the runner (it hung up while waiting), or the runner got it
-   * while stopping. Nothing happens when the build is no longer the runner's (a release sent again
-   * after a lost answer): the runner's wish, that it not be its own, holds either way.
+   * while stopping. A build stopped meanwhile ends ABORTED instead (`endStopped`). Nothing happens
+   * when the build is no longer the runner's (a release sent again after a lost answer): the
+   * runner's wish, that it not be its own, holds either way.
    */
   async release(runnerId: string, recordId: string): Promise<void> {
     const run = await this.storage.builds.findRun(recordId);
     if (!run || run.runnerId !== runnerId) return;
     const now = this.clock.now();
-    const back = await this.storage.transaction(async (tx) => {
-      const unclaimed = await tx.builds.unclaim(recordId, runnerId);
-      if (!unclaimed) return false;
-      await putBack(tx, recordId, run.build.jobId, unclaimed.place, now);
-      return true;
+    const { jobId, startTime } = run.build;
+    const outcome = await this.storage.transaction(async (tx) => {
+      const back = await tx.builds.unclaim(recordId, runnerId);
+      if (!back) return undefined;
+      if (back.cancelRequested) {
+        await endStopped(tx, recordId, startTime, now);
+        return 'ABORTED' as const;
+      }
+      await putBack(tx, recordId, jobId, back.place, now);
+      return 'queued' as const;
     });
-    if (!back) return;
-    this.logger.info({ recordId, jobId: run.build.jobId, runnerId }, 'build released: back in the queue');
-    this.events.publish('queued', recordId);
+    if (outcome === 'queued') {
+      this.logger.info({ recordId, jobId, runnerId }, 'build released: back in the queue');
+      this.events.publish('queued', recordId);
+    } else if (outcome === 'ABORTED') this.stoppedBack(recordId, jobId, runnerId);
+  }
+
+  /** Tells of a build that ended ABORTED when its claim came back after a stop (`endStopped`). */
+  private stoppedBack(recordId: string, jobId: string, runnerId: string): void {
+    this.logger.info(
+      { recordId, jobId, runnerId, outcome: 'ABORTED' },
+      'build stopped before it started: aborted when its claim came back',
+    );
+    this.events.finished(recordId, 'ABORTED');
   }
 
   /**
@@ -515,6 +520,10 @@ export class DispatchService {
     const outcome = await this.storage.transaction(async (tx) => {
       const back = await tx.builds.unclaim(recordId, runnerId, now);
       if (!back) return undefined;
+      if (back.cancelRequested) {
+        await endStopped(tx, recordId, startTime, now);
+        return { state: 'stopped' as const, lostClaims: back.lostClaims };
+      }
       if (back.lostClaims >= MAX_LOST_CLAIMS) {
         await finishBuild(tx, recordId, {
           state: 'ABORTED',
@@ -540,7 +549,8 @@ export class DispatchService {
     });
     if (!outcome) return false;
     const fields = { recordId, jobId, runnerId, lostClaims: outcome.lostClaims };
-    if (outcome.state === 'ABORTED') {
+    if (outcome.state === 'stopped') this.stoppedBack(recordId, jobId, runnerId);
+    else if (outcome.state === 'ABORTED') {
       this.logger.warn(
         { ...fields, outcome: 'ABORTED' },
         'runner lost before the start, too often: build aborted',

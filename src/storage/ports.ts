@@ -580,6 +580,8 @@ export interface Unclaimed {
   place: QueuePlace | undefined;
   /** Claims of the build whose runner went silent before it started, this one included. */
   lostClaims: number;
+  /** Someone asked to stop the build while it was claimed (the request no runner will now hear). */
+  cancelRequested: boolean;
 }
 
 /** How a build ended. */

@@ -598,7 +598,7 @@ export class SqlBuildStore implements BuildStore {
       .where('running_status', '=', 'Starting');
     if (expiredBefore !== undefined) q = q.where('lease_expires_at', '<', expiredBefore);
     const row = await q
-      .returning(['queue_seq', 'queue_needs_arch', 'queue_needs_pool', 'lost_claims'])
+      .returning(['queue_seq', 'queue_needs_arch', 'queue_needs_pool', 'lost_claims', 'cancel_requested'])
       .executeTakeFirst();
     if (!row) return undefined;
     return {
@@ -607,6 +607,7 @@ export class SqlBuildStore implements BuildStore {
           ? undefined
           : { seq: Number(row.queue_seq), needs: needsOf(row.queue_needs_arch, row.queue_needs_pool) },
       lostClaims: Number(row.lost_claims),
+      cancelRequested: Number(row.cancel_requested) === 1,
     };
   }
 

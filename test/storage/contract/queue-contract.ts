@@ -256,10 +256,20 @@ export function runQueueContract(options: {
       // Only the holder, only before the start; the sweep only once the lease is out, and it counts.
       expect(await storage.builds.unclaim(id, 'another')).toBeUndefined();
       expect(await storage.builds.unclaim(id, 'runner', now + 60_000)).toBeUndefined();
-      expect(await storage.builds.unclaim(id, 'runner', now + 60_001)).toEqual({ place, lostClaims: 1 });
+      expect(await storage.builds.unclaim(id, 'runner', now + 60_001)).toEqual({
+        place,
+        lostClaims: 1,
+        cancelRequested: false,
+      });
       expect(await storage.builds.unclaim(id, 'runner')).toBeUndefined();
+      // A stop asked while the build was claimed comes back with the claim.
       expect(await storage.builds.claim(id, 'runner', now + 60_000, now, head)).toBe(true);
-      expect(await storage.builds.unclaim(id, 'runner')).toEqual({ place, lostClaims: 1 });
+      expect(await storage.builds.requestCancel(id)).toBe(true);
+      expect(await storage.builds.unclaim(id, 'runner')).toEqual({
+        place,
+        lostClaims: 1,
+        cancelRequested: true,
+      });
       expect(await storage.builds.claim(id, 'runner', now + 60_000, now, head)).toBe(true);
       await storage.builds.markRunning(id, 'runner', {
         commitId: '',
