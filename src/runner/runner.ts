@@ -9,6 +9,7 @@ import { executeBuild, prepareSandbox, type ExecutionOptions, type ReadySandbox 
 import { MirrorCache, type MirrorSettings } from './mirrors.ts';
 import { retryingPeer } from './retrying-peer.ts';
 import { runnerTools } from './tools.ts';
+import { failUnstarted } from './unstarted-build.ts';
 import { watchedPeer } from './watched-peer.ts';
 
 /** A runner's settings. */
@@ -159,9 +160,19 @@ export class Runner {
     const signal = this.shutdown.signal;
     let next = this.prepare(slot);
     const backoff = new Backoff(WORK_BACKOFF);
+    const sandboxBackoff = new Backoff(WORK_BACKOFF);
     try {
       while (!signal.aborted) {
         try {
+          // No claim without a started sandbox: a runner that cannot start them (bubblewrap
+          // refused, the disk full) would take every build of the queue only to fail it. It tries
+          // again, a little later each time (each failure is logged), and leaves the queue to others.
+          if (!(await next)) {
+            await sleep(sandboxBackoff.next(), signal);
+            if (!signal.aborted) next = this.prepare(slot);
+            continue;
+          }
+          sandboxBackoff.reset();
           const lease = await this.peer.next(signal, this.place).catch(async (error: unknown) => {
             if (signal.aborted) return undefined;
             if (isTransient(error)) {
@@ -185,14 +196,25 @@ export class Runner {
           }
           let ready = await next;
           next = Promise.resolve(undefined);
+          let failure: unknown;
           if (!ready?.sandbox.alive()) {
+            // The slot's sandbox ended while it waited for work: another one, now.
             if (ready) await dispose(this.options, ready);
-            ready = await prepareSandbox(this.options, slot, `slot${slot}-${++this.prepared}`);
+            ready = await prepareSandbox(this.options, slot, `slot${slot}-${++this.prepared}`).catch(
+              (error: unknown) => {
+                failure = error;
+                return undefined;
+              },
+            );
           }
           // ... or while its sandbox was made ready (executeBuild hears only of a stop after its start).
           if (signal.aborted) {
-            await dispose(this.options, ready);
+            if (ready) await dispose(this.options, ready);
             await this.release(lease);
+            continue;
+          }
+          if (!ready) {
+            await this.failUnstarted(lease, failure);
             continue;
           }
           this.running++;
@@ -204,7 +226,7 @@ export class Runner {
             if (!signal.aborted) next = this.prepare(slot);
           }
         } catch (error) {
-          // Starting the sandbox or running the build failed: wait, then ask for work again.
+          // Running the build failed: wait, then ask for work again.
           this.options.onError?.(error, 'running a build');
           await sleep(backoff.next(), signal);
         }
@@ -213,6 +235,17 @@ export class Runner {
       const unused = await next;
       if (unused) await dispose(this.options, unused);
     }
+  }
+
+  /**
+   * Ends FAILURE, saying why, a build whose sandbox could not be started after it was claimed; the
+   * slot then starts no other claim until a sandbox starts again (see loop()).
+   */
+  private async failUnstarted(lease: Lease, error: unknown): Promise<void> {
+    const onError = this.errorsTo(this.log.child({ recordId: lease.recordId, jobId: lease.jobId }));
+    onError(error, "starting a build's sandbox");
+    const reason = error instanceof Error ? error.message : String(error);
+    await failUnstarted(lease, this.peer, this.settings.runnerName, reason, onError);
   }
 
   /**
