@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestRepo } from '../helpers/git.ts';
+import { MODES, newYamlJob, param, startModeKiln, waitUntil, type EngineKiln } from '../helpers/engine.ts';
+
+/**
+ * Probes: a BuildFlow's jobs as builds of their own (docs/build-yaml.md "BuildFlow"): what each
+ * job's build sees and how the flow moves on. SQLite, the server's own runner.
+ */
+
+const single = (name: string, command: string) =>
+  `version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        name: ${name}\n        inputs:\n          command: '${command.replaceAll("'", "''")}'\n`;
+
+const FILES = {
+  'jobs/fast.yml': single('fast', 'echo fast ran'),
+  'jobs/two.yml': single('two', 'sleep 2; echo two ran'),
+  'jobs/five.yml': single('five', 'sleep 5; echo five ran'),
+  'jobs/tag.yml': single('tag', 'echo "GIT_TAG=[$GIT_TAG] codeBranch=[$codeBranch]"'),
+  'flows/retention.yml': `version: 2.0
+buildflow:
+  jobs:
+    - {job: a, build_ref: jobs/fast.yml}
+    - {job: b, build_ref: jobs/two.yml}
+    - {job: x, build_ref: jobs/five.yml}
+    - {job: c, depends_on: [a, x], build_ref: jobs/fast.yml}
+`,
+  'flows/tag.yml': `version: 2.0
+buildflow:
+  jobs:
+    - {job: t, build_ref: jobs/tag.yml}
+`,
+};
+
+const [label, mode] = MODES[0]!;
+
+describe(`BuildFlow jobs, ${label}`, () => {
+  let kiln: { ek: EngineKiln; close(): Promise<void> };
+  let ek: EngineKiln;
+  let repo: TestRepo;
+
+  beforeAll(async () => {
+    kiln = await startModeKiln(mode);
+    ek = kiln.ek;
+    repo = new TestRepo();
+    repo.commit('flows', FILES);
+    repo.tag('v1');
+  }, 60_000);
+  afterAll(() => kiln?.close());
+
+  const graph = async (recordId: string) =>
+    (await ek.get(`/v1/record/${recordId}/flow-graph`)).json().result as {
+      vertices: { display_name: string; status: string; build_no: string }[];
+    };
+
+  it('build retention (builds_keep_last) does not break a running flow: a job whose dependency already succeeded still runs', async () => {
+    // builds_keep_last: 2 keeps "at least the newest N"; "always kept: ... every build not
+    // finished yet". A flow job that already SUCCEEDED may go, but the flow must still know it
+    // succeeded: c depends on a and x, all of which succeed.
+    const jobId = await ek.newJob({
+      build_config_type: 'YAML',
+      scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
+      steps: [],
+      parameters: [param('CB_BUILD_YAML_PATH', 'flows/retention.yml')],
+      kiln: { builds_keep_last: 2 },
+    });
+    await ek.run(jobId);
+    // c is build #5 (the flow #1, then a #2, b #3, x #4, c #5): the newest, always kept.
+    await waitUntil(
+      'the flow to make its jobs',
+      async () => ((await ek.records(jobId)).length >= 5 ? true : undefined),
+      60_000,
+    );
+    const c = await ek.waitFinished(jobId, 5, 90_000);
+    const cLog = await ek.log(jobId, 5);
+    expect(cLog).not.toContain('which ended undefined');
+    expect(c.state, cLog).toBe('SUCCESS');
+  }, 120_000);
+
+  it('the jobs of a flow built from a tag see the tag (GIT_TAG), as the flow build itself is a tag build', async () => {
+    // Control: a single-job build of the tag sees GIT_TAG=v1.
+    const plain = await newYamlJob(ek, repo.url, 'jobs/tag.yml');
+    await ek.run(plain, { scm: { build_tag: 'v1' } });
+    expect((await ek.waitFinished(plain, 1, 60_000)).state).toBe('SUCCESS');
+    expect(await ek.log(plain, 1)).toContain('GIT_TAG=[v1] codeBranch=[v1]');
+
+    const jobId = await newYamlJob(ek, repo.url, 'flows/tag.yml');
+    await ek.run(jobId, { scm: { build_tag: 'v1' } });
+    expect((await ek.waitFinished(jobId, 1, 60_000)).state, await ek.log(jobId, 1)).toBe('SUCCESS');
+    const recordId = (await ek.recordInfo(jobId, 1)).id;
+    const child = Number((await graph(recordId)).vertices[0]!.build_no);
+    const childLog = await ek.log(jobId, child);
+    // "Predefined parameters are each build's own": the job's build builds the tag v1.
+    expect(childLog).toContain('GIT_TAG=[v1] codeBranch=[v1]');
+  }, 120_000);
+});
