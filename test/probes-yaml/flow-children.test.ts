@@ -81,6 +81,7 @@ describe(`BuildFlow jobs, ${label}`, () => {
     await ek.run(plain, { scm: { build_tag: 'v1' } });
     expect((await ek.waitFinished(plain, 1, 60_000)).state).toBe('SUCCESS');
     expect(await ek.log(plain, 1)).toContain('GIT_TAG=[v1] codeBranch=[v1]');
+    expect(await ek.recordInfo(plain, 1)).toMatchObject({ build_type: 'tag', tag: 'v1' });
 
     const jobId = await newYamlJob(ek, repo.url, 'flows/tag.yml');
     await ek.run(jobId, { scm: { build_tag: 'v1' } });
@@ -90,5 +91,7 @@ describe(`BuildFlow jobs, ${label}`, () => {
     const childLog = await ek.log(jobId, child);
     // "Predefined parameters are each build's own": the job's build builds the tag v1.
     expect(childLog).toContain('GIT_TAG=[v1] codeBranch=[v1]');
+    // The records API tells a tag build by its build_type and tag, as it does for the control build.
+    expect(await ek.recordInfo(jobId, child)).toMatchObject({ build_type: 'tag', tag: 'v1' });
   }, 120_000);
 });
