@@ -23,6 +23,16 @@ buildflow:
     - {job: x, build_ref: jobs/five.yml}
     - {job: c, depends_on: [a, x], build_ref: jobs/fast.yml}
 `,
+  'jobs/fail.yml': single('fail', 'echo failing; exit 4'),
+  'jobs/three.yml': single('three', 'sleep 3; echo three ran'),
+  'flows/retention-fail.yml': `version: 2.0
+buildflow:
+  jobs:
+    - {job: broken, build_ref: jobs/fail.yml}
+    - {job: after, depends_on: [broken], build_ref: jobs/fast.yml}
+    - {job: p, build_ref: jobs/three.yml}
+    - {job: q, build_ref: jobs/three.yml}
+`,
   'flows/tag.yml': `version: 2.0
 buildflow:
   jobs:
@@ -73,6 +83,24 @@ describe(`BuildFlow jobs, ${label}`, () => {
     const cLog = await ek.log(jobId, 5);
     expect(cLog).not.toContain('which ended undefined');
     expect(c.state, cLog).toBe('SUCCESS');
+  }, 120_000);
+
+  it('build retention (builds_keep_last) does not turn a flow whose job FAILED into a SUCCESS', async () => {
+    // broken (#2) fails, after (#3) does not run; p (#4) and q (#5) succeed. With builds_keep_last 2,
+    // #2 and #3 may go once finished: the flow must still end FAILURE.
+    const jobId = await ek.newJob({
+      build_config_type: 'YAML',
+      scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
+      steps: [],
+      parameters: [param('CB_BUILD_YAML_PATH', 'flows/retention-fail.yml')],
+      kiln: { builds_keep_last: 2 },
+    });
+    const outcomes = new Map<string, string>();
+    ek.kiln.engine.events.onFinish((state, recordId) => outcomes.set(recordId, state));
+    await ek.run(jobId);
+    const flowId = (await ek.recordInfo(jobId, 1)).id;
+    const outcome = await waitUntil('the flow to end', () => outcomes.get(flowId), 90_000);
+    expect(outcome).toBe('FAILURE');
   }, 120_000);
 
   it('the jobs of a flow built from a tag see the tag (GIT_TAG), as the flow build itself is a tag build', async () => {
