@@ -210,6 +210,11 @@ export function selectFlow(
   throw new BuildYamlError(`${path}: no condition of buildflows holds, so there is no flow to run`);
 }
 
+/** How a dependency that did not succeed ended; none known: its build was deleted. */
+function dependencyOutcome(state: BuildState | '' | undefined): string {
+  return state === undefined ? 'whose build was deleted' : `which ended ${state}`;
+}
+
 /** A child build of a flow as the flow sees it. */
 export interface FlowChild {
   name: string;
@@ -261,7 +266,7 @@ export function flowStep(
         : c.cancelled
           ? 'it was stopped before it started'
           : failed
-            ? `it depends on ${failed}, which ended ${state.get(failed)}`
+            ? `it depends on ${failed}, ${dependencyOutcome(state.get(failed))}`
             : halted && `the flow is lazy and ${halted.name} ended ${halted.state}`;
       if (reason) {
         skip.push({ recordId: c.recordId, reason });

@@ -226,9 +226,12 @@ export class FlowService {
       dependsOn: j.dependsOn,
       recordId: j.childId,
       started: j.started,
-      state: j.runningStatus === 'Finished' ? (j.state as BuildState) : '',
+      // A job whose build was deleted cannot be said to have succeeded: it counts as a failure
+      // (its dependants are skipped and the flow fails), never as a job the flow did not have.
+      state: j.missing ? 'FAILURE' : j.runningStatus === 'Finished' ? (j.state as BuildState) : '',
       cancelled: j.cancelRequested,
     }));
+    const missing = jobs.filter((j) => j.missing).map((j) => j.name);
     const flow = { strategy: jobs[0]!.strategy };
     const step = flowStep(children, flow.strategy, parent.cancelRequested);
     const now = this.clock.now();
@@ -271,6 +274,11 @@ export class FlowService {
           buildTime: now - (parent.build.runStartedAt ?? now),
           costTime: now - parent.build.startTime,
         });
+        if (ok && missing.length > 0)
+          await tx.logs.appendAtEnd(
+            parentId,
+            serverLine(`the build of ${missing.join(', ')} was deleted; counted as FAILURE`),
+          );
         if (ok) await tx.logs.appendAtEnd(parentId, serverLine(`BuildFlow finished: ${state}`));
         return ok;
       });

@@ -617,6 +617,8 @@ export interface BuildStore {
    * Up to `limit` record ids of a job's builds its retention lets go, oldest first: finished,
    * started before `rule.startedBefore` (when set), not among the newest `rule.keepLast` (when
    * set), and never the newest build nor the last successful one. None for a job in the bin.
+   * A BuildFlow goes whole: its jobs' builds never alone, and with it once they all qualify too
+   * (`limit` counts the flows, so a batch may hold more ids).
    */
   expiredIds(jobId: string, rule: BuildRetentionRule, limit: number): Promise<string[]>;
   /**
@@ -896,6 +898,11 @@ export interface FlowJobRecord {
 /** A job of a flow with its build's state. */
 export interface FlowJobProgress extends FlowJobRecord {
   strategy: FlowStrategy;
+  /**
+   * The job's build is gone (deleted while the flow ran), and with it the job's row: only its
+   * position is known (childId '', a made-up name), and no outcome.
+   */
+  missing: boolean;
   runningStatus: string;
   state: string;
   cancelRequested: boolean;
@@ -905,7 +912,10 @@ export interface FlowJobProgress extends FlowJobRecord {
 export interface FlowStore {
   create(parentId: string, strategy: FlowStrategy, jobs: FlowJobRecord[]): Promise<void>;
   find(parentId: string): Promise<{ strategy: FlowStrategy; jobs: FlowJobRecord[] } | undefined>;
-  /** The flow's jobs with where their builds are, in one statement (what moving the flow on needs). */
+  /**
+   * The flow's jobs with where their builds are, in one statement (what moving the flow on needs),
+   * a job whose build is gone among them (`missing`).
+   */
   progress(parentId: string): Promise<FlowJobProgress[] | undefined>;
   /** The flow a build is a job of, if any. */
   parentOf(childId: string): Promise<string | undefined>;

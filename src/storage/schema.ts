@@ -272,6 +272,8 @@ export interface ArtifactRow {
 export interface BuildFlowRow {
   parent_id: string;
   strategy: string;
+  /** How many jobs the flow has (migration 029: their rows go with their builds). */
+  job_count: Generated<number>;
 }
 
 export interface FlowJobRow {

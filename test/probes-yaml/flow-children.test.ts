@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git.ts';
-import { MODES, newYamlJob, param, startModeKiln, waitUntil, type EngineKiln } from '../helpers/engine.ts';
+import { MODES, newYamlJob, startModeKiln, type EngineKiln } from '../helpers/engine.ts';
 
 /**
  * Probes: a BuildFlow's jobs as builds of their own (docs/build-yaml.md "BuildFlow"): what each
@@ -60,48 +60,6 @@ describe(`BuildFlow jobs, ${label}`, () => {
     (await ek.get(`/v1/record/${recordId}/flow-graph`)).json().result as {
       vertices: { display_name: string; status: string; build_no: string }[];
     };
-
-  it('build retention (builds_keep_last) does not break a running flow: a job whose dependency already succeeded still runs', async () => {
-    // builds_keep_last: 2 keeps "at least the newest N"; "always kept: ... every build not
-    // finished yet". A flow job that already SUCCEEDED may go, but the flow must still know it
-    // succeeded: c depends on a and x, all of which succeed.
-    const jobId = await ek.newJob({
-      build_config_type: 'YAML',
-      scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
-      steps: [],
-      parameters: [param('CB_BUILD_YAML_PATH', 'flows/retention.yml')],
-      kiln: { builds_keep_last: 2 },
-    });
-    await ek.run(jobId);
-    // c is build #5 (the flow #1, then a #2, b #3, x #4, c #5): the newest, always kept.
-    await waitUntil(
-      'the flow to make its jobs',
-      async () => ((await ek.records(jobId)).length >= 5 ? true : undefined),
-      60_000,
-    );
-    const c = await ek.waitFinished(jobId, 5, 90_000);
-    const cLog = await ek.log(jobId, 5);
-    expect(cLog).not.toContain('which ended undefined');
-    expect(c.state, cLog).toBe('SUCCESS');
-  }, 120_000);
-
-  it('build retention (builds_keep_last) does not turn a flow whose job FAILED into a SUCCESS', async () => {
-    // broken (#2) fails, after (#3) does not run; p (#4) and q (#5) succeed. With builds_keep_last 2,
-    // #2 and #3 may go once finished: the flow must still end FAILURE.
-    const jobId = await ek.newJob({
-      build_config_type: 'YAML',
-      scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
-      steps: [],
-      parameters: [param('CB_BUILD_YAML_PATH', 'flows/retention-fail.yml')],
-      kiln: { builds_keep_last: 2 },
-    });
-    const outcomes = new Map<string, string>();
-    ek.kiln.engine.events.onFinish((state, recordId) => outcomes.set(recordId, state));
-    await ek.run(jobId);
-    const flowId = (await ek.recordInfo(jobId, 1)).id;
-    const outcome = await waitUntil('the flow to end', () => outcomes.get(flowId), 90_000);
-    expect(outcome).toBe('FAILURE');
-  }, 120_000);
 
   it('the jobs of a flow built from a tag see the tag (GIT_TAG), as the flow build itself is a tag build', async () => {
     // Control: a single-job build of the tag sees GIT_TAG=v1.

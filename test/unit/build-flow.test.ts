@@ -195,6 +195,24 @@ describe('moving a flow on', () => {
     });
   });
 
+  it('a job whose build was deleted fails the flow, and its dependants do not run', () => {
+    // FlowService stands in a made-up name with FAILURE for it (its row went with its build).
+    const step = flowStep(
+      [
+        child('(job 1, its build deleted)', [], 'FAILURE'),
+        child('after', ['broken']),
+        child('p', [], 'SUCCESS'),
+      ],
+      'eager',
+      false,
+    );
+    expect(step).toEqual({
+      start: [],
+      skip: [{ recordId: 'r-after', reason: 'it depends on broken, whose build was deleted' }],
+      done: 'FAILURE',
+    });
+  });
+
   it('a stopped flow queues nothing, skips what waits, and ends ABORTED once its running jobs end', () => {
     const running = flowStep([child('a', [], '', true), child('b', ['a'])], 'eager', true);
     expect(running).toEqual({

@@ -29,6 +29,7 @@ import { notifications } from './026-notifications.ts';
 import { keystores } from './027-keystores.ts';
 import { templates } from './028-templates.ts';
 import { claimPlaces } from './029-claim-places.ts';
+import { flowJobCount } from './030-flow-job-count.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -67,6 +68,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '027-keystores': keystores(dialect),
         '028-templates': templates(),
         '029-claim-places': claimPlaces(),
+        '030-flow-job-count': flowJobCount(),
       };
     },
   };

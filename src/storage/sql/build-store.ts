@@ -31,6 +31,7 @@ import {
   recordsAt,
 } from './build-window.ts';
 import { BUILD_COLUMNS, buildToRow, needsOf, num, recordToKeep, toBuild } from './mappers.ts';
+import { expiredBuildIds } from './expired-builds.ts';
 import { readInsightRows } from './insight-rows.ts';
 import { ROW_LIST } from './row-list-insert.ts';
 
@@ -150,39 +151,7 @@ export class SqlBuildStore implements BuildStore {
   }
 
   async expiredIds(jobId: string, rule: BuildRetentionRule, limit: number): Promise<string[]> {
-    // The newest build always stays (the job lists show it as the job's last), and nothing of a
-    // job in the recycle bin goes.
-    const job = await this.db
-      .selectFrom('jobs')
-      .select('last_build_number')
-      .where('id', '=', jobId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (!job) return [];
-    let q = this.db
-      .selectFrom('builds')
-      .select('id')
-      .where('job_id', '=', jobId)
-      .where('running_status', '=', 'Finished')
-      .where('number', '<', num(job.last_build_number));
-    if (rule.keepLast !== undefined) {
-      // The number of the newest build kept by count: those below it are past the count.
-      const floor = await this.db
-        .selectFrom('builds')
-        .select('number')
-        .where('job_id', '=', jobId)
-        .orderBy('number', 'desc')
-        .limit(1)
-        .offset(rule.keepLast - 1)
-        .executeTakeFirst();
-      if (!floor) return [];
-      q = q.where('number', '<', floor.number);
-    }
-    if (rule.startedBefore !== undefined) q = q.where('start_time', '<', rule.startedBefore);
-    const lastSuccess = await this.lastSuccessful(jobId);
-    if (lastSuccess) q = q.where('id', '!=', lastSuccess.recordId);
-    const rows = await q.orderBy('number').limit(limit).execute();
-    return rows.map((r) => r.id);
+    return expiredBuildIds(this.db, jobId, rule, (await this.lastSuccessful(jobId))?.recordId, limit);
   }
 
   async deleteMany(recordIds: string[]): Promise<number> {

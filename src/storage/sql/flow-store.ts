@@ -8,7 +8,10 @@ export class SqlFlowStore implements FlowStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async create(parentId: string, strategy: FlowStrategy, jobs: FlowJobRecord[]): Promise<void> {
-    await this.db.insertInto('build_flows').values({ parent_id: parentId, strategy }).execute();
+    await this.db
+      .insertInto('build_flows')
+      .values({ parent_id: parentId, strategy, job_count: jobs.length })
+      .execute();
     await this.db
       .insertInto('flow_jobs')
       .values(
@@ -53,37 +56,61 @@ export class SqlFlowStore implements FlowStore {
 
   async progress(parentId: string): Promise<FlowJobProgress[] | undefined> {
     const rows = await this.db
-      .selectFrom('flow_jobs')
-      .innerJoin('build_flows', 'build_flows.parent_id', 'flow_jobs.parent_id')
-      .innerJoin('builds', 'builds.id', 'flow_jobs.child_id')
+      .selectFrom('build_flows')
+      .leftJoin('flow_jobs', 'flow_jobs.parent_id', 'build_flows.parent_id')
+      .leftJoin('builds', 'builds.id', 'flow_jobs.child_id')
       .select([
+        'build_flows.strategy',
+        'build_flows.job_count',
         'flow_jobs.child_id',
         'flow_jobs.position',
         'flow_jobs.name',
         'flow_jobs.depends_on',
         'flow_jobs.build_ref',
         'flow_jobs.started',
-        'build_flows.strategy',
         'builds.running_status',
         'builds.state',
         'builds.cancel_requested',
       ])
-      .where('flow_jobs.parent_id', '=', parentId)
+      .where('build_flows.parent_id', '=', parentId)
       .orderBy('flow_jobs.position')
       .execute();
     if (rows.length === 0) return undefined;
-    return rows.map((r) => ({
-      childId: r.child_id,
-      position: Number(r.position),
-      name: r.name,
-      dependsOn: JSON.parse(r.depends_on) as string[],
-      buildRef: r.build_ref,
-      started: Number(r.started) === 1,
-      strategy: r.strategy as FlowStrategy,
-      runningStatus: r.running_status,
-      state: r.state,
-      cancelRequested: Number(r.cancel_requested) === 1,
-    }));
+    const strategy = rows[0]!.strategy as FlowStrategy;
+    const jobs: FlowJobProgress[] = [];
+    for (const r of rows)
+      if (r.child_id !== null && r.running_status !== null)
+        jobs.push({
+          childId: r.child_id,
+          position: Number(r.position),
+          name: r.name ?? '',
+          dependsOn: JSON.parse(r.depends_on ?? '[]') as string[],
+          buildRef: r.build_ref ?? '',
+          started: Number(r.started) === 1,
+          strategy,
+          missing: false,
+          runningStatus: r.running_status,
+          state: r.state ?? '',
+          cancelRequested: Number(r.cancel_requested) === 1,
+        });
+    // A job's row goes with its build (cascade): the flow's job count tells the positions lost.
+    const present = new Set(jobs.map((j) => j.position));
+    for (let position = 0; position < Number(rows[0]!.job_count); position++)
+      if (!present.has(position))
+        jobs.push({
+          childId: '',
+          position,
+          name: `(job ${position + 1}, its build deleted)`,
+          dependsOn: [],
+          buildRef: '',
+          started: true,
+          strategy,
+          missing: true,
+          runningStatus: 'Finished',
+          state: '',
+          cancelRequested: false,
+        });
+    return jobs.sort((a, b) => a.position - b.position);
   }
 
   async parentOf(childId: string): Promise<string | undefined> {

@@ -15,6 +15,7 @@ import { runQueueContract } from './queue-contract.ts';
 import { BUCKET_MS } from '../../../src/storage/sql/build-window.ts';
 import { signInGuardContract } from './sign-in-contract.ts';
 import { artifactContract } from './artifact-contract.ts';
+import { runFlowRetentionContract } from './flow-retention-contract.ts';
 
 /**
  * The one suite every storage adapter must pass, run against a real database by each adapter's
@@ -80,6 +81,7 @@ export function sampleBuild(
 /** Registers the contract suite for one adapter. */
 export function runStoreContract(options: StoreContractOptions): void {
   runQueueContract(options);
+  runFlowRetentionContract(options);
   describe(`store contract: ${options.name}`, () => {
     let storage: Storage;
     let cleanup: () => Promise<void>;
