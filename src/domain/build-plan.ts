@@ -21,6 +21,10 @@ export interface BuildPlan {
         url: string;
         buildType: BuildType;
         ref: string;
+        /**
+         * The commit to check out; '' for what `ref` points at. A BuildFlow's job sets it beside
+         * its flow's branch or tag (the build stays that branch's or tag's).
+         */
         commit: string;
         /** Check out submodules, recursively (absent in plans stored before it existed: no). */
         submodules?: boolean;

@@ -81,8 +81,10 @@ export class FlowService {
         commitId: '',
         commitTime: null,
         commitMessage: '',
-        buildType: checkout.commitId ? 'commit' : parent.buildType,
-        codeBranch: checkout.branch || parent.codeBranch,
+        // The flow's kind of build (a tag build's jobs are tag builds: GIT_TAG, the record's tag),
+        // pinned to the flow's commit by the plan below, not turned into commit builds.
+        buildType: parent.buildType,
+        codeBranch: parent.codeBranch || checkout.branch,
         buildTime: null,
         costTime: null,
         requestedCommit: checkout.commitId,
@@ -91,11 +93,9 @@ export class FlowService {
         ...plan,
         scm: plan.scm && {
           ...plan.scm,
-          ...(checkout.commitId && {
-            buildType: 'commit' as const,
-            commit: checkout.commitId,
-            ref: checkout.branch,
-          }),
+          ref: plan.scm.ref || checkout.branch,
+          // The runner checks out this commit whatever the branch or tag points at by then.
+          ...(checkout.commitId && { commit: checkout.commitId }),
         },
         steps: [],
         yaml: { path: j.buildRef, inherited: j.params },

@@ -55,9 +55,12 @@ export function checkoutRepository(
   const held = ctx.mirrors.hold(scm.url);
   if ('error' in held) return { error: `${maskUrlCredentials(scm.url)} ${held.error}` };
   ctx.holds.push(held);
+  // A branch or tag build given a commit too (a BuildFlow's job: the commit its flow checked out)
+  // checks that commit out; it stays a build of that branch or tag (codeBranch, GIT_TAG).
+  const kind = scm.commit !== '' ? 'commit' : scm.buildType;
   return held.update(
     ctx.slot,
-    { kind: scm.buildType, ref: scm.ref, commit: scm.commit, lfs: scm.lfs === true },
+    { kind, ref: scm.ref, commit: scm.commit, lfs: scm.lfs === true },
     ctx.write,
     ctx.freshSince,
     async (resolved) => {

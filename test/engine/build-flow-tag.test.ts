@@ -3,36 +3,15 @@ import { TestRepo } from '../helpers/git.ts';
 import { MODES, newYamlJob, startModeKiln, type EngineKiln } from '../helpers/engine.ts';
 
 /**
- * Probes: a BuildFlow's jobs as builds of their own (docs/build-yaml.md "BuildFlow"): what each
- * job's build sees and how the flow moves on. SQLite, the server's own runner.
+ * A BuildFlow's jobs are builds of the flow's kind (docs/build-yaml.md "BuildFlow"): a tag-built
+ * flow's jobs are tag builds, at the commit the flow checked out. SQLite, the server's own runner.
  */
 
 const single = (name: string, command: string) =>
   `version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        name: ${name}\n        inputs:\n          command: '${command.replaceAll("'", "''")}'\n`;
 
 const FILES = {
-  'jobs/fast.yml': single('fast', 'echo fast ran'),
-  'jobs/two.yml': single('two', 'sleep 2; echo two ran'),
-  'jobs/five.yml': single('five', 'sleep 5; echo five ran'),
   'jobs/tag.yml': single('tag', 'echo "GIT_TAG=[$GIT_TAG] codeBranch=[$codeBranch]"'),
-  'flows/retention.yml': `version: 2.0
-buildflow:
-  jobs:
-    - {job: a, build_ref: jobs/fast.yml}
-    - {job: b, build_ref: jobs/two.yml}
-    - {job: x, build_ref: jobs/five.yml}
-    - {job: c, depends_on: [a, x], build_ref: jobs/fast.yml}
-`,
-  'jobs/fail.yml': single('fail', 'echo failing; exit 4'),
-  'jobs/three.yml': single('three', 'sleep 3; echo three ran'),
-  'flows/retention-fail.yml': `version: 2.0
-buildflow:
-  jobs:
-    - {job: broken, build_ref: jobs/fail.yml}
-    - {job: after, depends_on: [broken], build_ref: jobs/fast.yml}
-    - {job: p, build_ref: jobs/three.yml}
-    - {job: q, build_ref: jobs/three.yml}
-`,
   'flows/tag.yml': `version: 2.0
 buildflow:
   jobs:
@@ -42,7 +21,7 @@ buildflow:
 
 const [label, mode] = MODES[0]!;
 
-describe(`BuildFlow jobs, ${label}`, () => {
+describe(`BuildFlow jobs of a tag build, ${label}`, () => {
   let kiln: { ek: EngineKiln; close(): Promise<void> };
   let ek: EngineKiln;
   let repo: TestRepo;
@@ -78,6 +57,9 @@ describe(`BuildFlow jobs, ${label}`, () => {
     // "Predefined parameters are each build's own": the job's build builds the tag v1.
     expect(childLog).toContain('GIT_TAG=[v1] codeBranch=[v1]');
     // The records API tells a tag build by its build_type and tag, as it does for the control build.
-    expect(await ek.recordInfo(jobId, child)).toMatchObject({ build_type: 'tag', tag: 'v1' });
+    const childRecord = await ek.recordInfo(jobId, child);
+    expect(childRecord).toMatchObject({ build_type: 'tag', tag: 'v1' });
+    // Pinned to the commit the flow checked out.
+    expect(childRecord.commit).toBe((await ek.recordInfo(jobId, 1)).commit);
   }, 120_000);
 });
