@@ -31,6 +31,7 @@ function actionOf(step: StepSpec): Record<string, unknown> {
     ...(step.command !== '' && { command: step.command }),
     ...step.inputs,
     ...(step.ignoreFail && { ignore_fail: 'true' }),
+    ...(step.ignoreFailAsWritten !== undefined && { ignore_fail: step.ignoreFailAsWritten }),
   };
   return {
     [keyword]: {

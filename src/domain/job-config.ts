@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import { actionOfModule } from './actions.ts';
 import type { BuildConfigType } from './build.ts';
+import { ignoreFailFlag } from './build-yaml.ts';
 import { MAX_BRANCH_PATTERN_LENGTH, MAX_BRANCH_PATTERNS, matchBranchPattern } from './branch-pattern.ts';
 import { MASK } from './build.ts';
 import { repositoryUrlProblem, SCM_TYPES } from './scm.ts';
@@ -352,8 +353,19 @@ function graphicalStep(s: JobConfig['steps'][number]): StepSpec {
     action: action?.keyword ?? '',
     ...(typeof image === 'string' && image !== '' && { image }),
     ...(Object.keys(inputs).length > 0 && { inputs }),
-    ...((ignoreFail === true || ignoreFail === 'true') && { ignoreFail: true }),
+    ...ignoreFailOfProperty(ignoreFail),
   };
+}
+
+/**
+ * `properties.ignore_fail`: true or false in any case as a build.yml's; any other value (a
+ * `${name}`, a typo) is kept as written for the run to resolve, or to fail on, naming it.
+ */
+function ignoreFailOfProperty(value: unknown): Pick<StepSpec, 'ignoreFail' | 'ignoreFailAsWritten'> {
+  if (value === undefined || value === null || value === '') return {};
+  const flag = ignoreFailFlag(typeof value === 'boolean' ? String(value) : value);
+  if (flag !== undefined) return flag ? { ignoreFail: true } : {};
+  return { ignoreFailAsWritten: typeof value === 'string' ? value : JSON.stringify(value) };
 }
 
 /**

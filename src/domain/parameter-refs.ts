@@ -1,3 +1,4 @@
+import { ignoreFailFlag } from './build-yaml.ts';
 import type { StepSpec } from './step-spec.ts';
 
 /** A `${name}` reference; group 1 is the name. */
@@ -22,15 +23,34 @@ export function resolveDeep(value: unknown, resolve: (text: string) => string): 
 }
 
 /**
- * A graphical job's steps with the references in their inputs resolved. Names stay as the job
- * says (the record's stages carry them from the start); commands go to the shell as they are.
+ * A graphical job's steps with the references in their inputs, image and `ignore_fail` resolved
+ * (as a build.yml's are), or why a step's `ignore_fail` is neither true nor false once resolved.
+ * Names stay as the job says (the record's stages carry them from the start); commands go to the
+ * shell as they are.
  */
 export function resolveStepInputs(
   steps: readonly StepSpec[],
   parameters: ReadonlyMap<string, string>,
-): StepSpec[] {
+): { steps: StepSpec[] } | { error: string } {
   const resolve = referenceResolver(parameters);
-  return steps.map((step) =>
-    step.inputs ? { ...step, inputs: resolveDeep(step.inputs, resolve) as Record<string, unknown> } : step,
-  );
+  const resolved: StepSpec[] = [];
+  for (const step of steps) {
+    const { ignoreFailAsWritten: written, ...rest } = step;
+    const out: StepSpec = {
+      ...rest,
+      ...(step.inputs && { inputs: resolveDeep(step.inputs, resolve) as Record<string, unknown> }),
+      ...(step.image !== undefined && { image: resolve(step.image) }),
+    };
+    if (written !== undefined) {
+      const value = resolve(written);
+      const flag = ignoreFailFlag(value);
+      if (flag === undefined)
+        return {
+          error: `step "${step.name}": properties.ignore_fail must be true or false (any case), not "${value}"${value === written ? '' : ` (written "${written}")`}`,
+        };
+      if (flag) out.ignoreFail = true;
+    }
+    resolved.push(out);
+  }
+  return { steps: resolved };
 }

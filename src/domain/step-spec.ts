@@ -14,4 +14,10 @@ export interface StepSpec {
   inputs?: Record<string, unknown>;
   /** Go on with the next step when this one fails (`ignore_fail`). */
   ignoreFail?: boolean;
+  /**
+   * A graphical step's `properties.ignore_fail` that is not plainly true or false as stored (a
+   * `${name}` in it, or a word that is neither): read at run time, once its references are
+   * resolved, as a build.yml's is.
+   */
+  ignoreFailAsWritten?: string;
 }

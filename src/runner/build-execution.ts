@@ -268,13 +268,13 @@ export async function executeBuild(
       ...checkout,
       ...(plan.yaml && {
         stages: (defined.steps ?? []).map((s) => ({ name: s.name, moduleId: s.moduleId })),
-        ...('script' in defined && { script: defined.script }),
+        ...('script' in defined && defined.script && { script: defined.script }),
         ...(fileParameters.length > 0 && { fileParameters }),
       }),
     });
     reported.catch(() => {}); // awaited before the next report that must follow it
     if ('error' in defined) {
-      line(`build.yml: ${defined.error}`);
+      line(plan.yaml ? `build.yml: ${defined.error}` : defined.error);
       await reported;
       return (state = 'FAILURE');
     }
@@ -482,8 +482,11 @@ function graphicalSteps(
   steps: readonly StepSpec[],
   parameters: readonly BuildParameter[],
   predefined: Readonly<Record<string, string>>,
-): { steps: StepSpec[]; parameters: Map<string, string> } {
+):
+  | { steps: StepSpec[]; parameters: Map<string, string> }
+  | { error: string; steps?: undefined; script?: undefined } {
   const given = new Map(parameters.map((p) => [p.name, p.value]));
   const refs = new Map([...given, ...Object.entries(predefined)]);
-  return { steps: resolveStepInputs(steps, refs), parameters: given };
+  const resolved = resolveStepInputs(steps, refs);
+  return 'error' in resolved ? resolved : { steps: resolved.steps, parameters: given };
 }

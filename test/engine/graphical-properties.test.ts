@@ -3,7 +3,7 @@ import { TestRepo } from '../helpers/git.ts';
 import { MODES, param, startModeKiln, type EngineKiln } from '../helpers/engine.ts';
 
 /**
- * Probes: graphical jobs' `properties` (docs/build-yaml.md "Graphical jobs and CodeArts module
+ * Graphical jobs' `properties` (docs/build-yaml.md "Graphical jobs and CodeArts module
  * ids"): "its properties are the action's inputs: `${name}` in them is replaced as in a build.yml
  * (the build's parameters, the predefined ones over them; `command` is left to the shell, the
  * step's name stays as written)". A build.yml resolves `${name}` in `image` and in
@@ -65,5 +65,27 @@ describe(`graphical properties, ${label}`, () => {
     const log = await ek.log(jobId, 1);
     expect(log).toContain('after ran');
     expect(r.state, log).toBe('SUCCESS');
+  }, 60_000);
+
+  it('properties.ignore_fail is read in any case, and a value neither true nor false fails the build naming it', async () => {
+    const jobId = await graphical(
+      [
+        { module_id: 'kiln.shell', name: 'upper', properties: { command: 'exit 3', ignore_fail: 'TRUE' } },
+        {
+          module_id: 'kiln.shell',
+          name: 'unclear',
+          properties: { command: 'echo unclear ran', ignore_fail: '${LET_GO}' },
+        },
+      ],
+      [param('LET_GO', 'maybe')],
+    );
+    await ek.run(jobId);
+    const r = await ek.waitFinished(jobId, 1, 60_000);
+    const log = await ek.log(jobId, 1);
+    expect(log).toContain(
+      'step "unclear": properties.ignore_fail must be true or false (any case), not "maybe" (written "${LET_GO}")',
+    );
+    expect(log).not.toContain('unclear ran');
+    expect(r.state, log).toBe('FAILURE');
   }, 60_000);
 });
