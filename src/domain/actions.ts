@@ -22,6 +22,11 @@ export interface ActionKind {
   defaultCommand?: string;
   /** Why an `unavailable` action cannot run here. */
   unavailable?: string;
+  /**
+   * A command action documented with inputs of its own and no `command`: what a step without one
+   * does ('apksigner': signs as its inputs say, android-sign.ts; else why it cannot, failing the step).
+   */
+  withoutCommand?: 'apksigner' | { unsupported: string };
 }
 
 const tool = (
@@ -48,7 +53,15 @@ const cloudOnly = (keyword: string, displayName: string, service: string): Actio
 export const ACTIONS: Readonly<Record<string, ActionKind>> = Object.fromEntries(
   [
     { keyword: 'checkout', displayName: 'Code CheckOut', run: 'checkout' } satisfies ActionKind,
-    tool('manifest_checkout', 'Manifest CheckOut', 'repo'),
+    {
+      ...tool('manifest_checkout', 'Manifest CheckOut', 'repo'),
+      // repo syncs many repositories with the step's credentials, around the runner's mirrors and
+      // its checkout sandbox: not done here. A step with a command still runs it, with repo.
+      withoutCommand: {
+        unsupported:
+          'manifest checkouts (the repo tool) are not supported on Kiln runners; check the repositories out with checkout actions, or run repo in inputs.command',
+      },
+    },
     { keyword: 'sh', displayName: 'Shell', run: 'command' } satisfies ActionKind,
     tool('swr', 'SWR Image', 'docker'),
     tool('docker', 'Docker', 'docker'),
@@ -56,7 +69,10 @@ export const ACTIONS: Readonly<Record<string, ActionKind>> = Object.fromEntries(
     tool('maven', 'Maven', 'mvn', 'mvn package -Dmaven.test.failure.ignore=true -U -e -B'),
     tool('gradle', 'Gradle', 'gradle', 'gradle build'),
     tool('android', 'Android', 'gradle', 'gradle assembleRelease'),
-    tool('android_sign', 'Android APK Signature', 'apksigner'),
+    {
+      ...tool('android_sign', 'Android APK Signature', 'apksigner'),
+      withoutCommand: 'apksigner',
+    } satisfies ActionKind,
     tool('npm', 'npm', 'npm', 'npm install && npm run build'),
     tool('yarn', 'Yarn', 'yarn', 'yarn install && yarn build'),
     tool('grunt', 'Grunt', 'grunt', 'grunt'),

@@ -168,7 +168,12 @@ export function parseBuildYaml(text: string, path: string): BuildYaml {
         }
       }
       const command = action.inputs.command;
-      if (ACTIONS[keyword]?.run === 'command' && (typeof command !== 'string' || command.trim() === ''))
+      const kind = ACTIONS[keyword];
+      if (
+        kind?.run === 'command' &&
+        !kind.withoutCommand &&
+        (typeof command !== 'string' || command.trim() === '')
+      )
         fail(where(m), `action ${keyword} needs inputs.command`);
       actions.push(action);
     }

@@ -1,4 +1,5 @@
 import { ACTIONS } from '../domain/actions.ts';
+import { androidSignScript } from '../domain/android-sign.ts';
 import type { BuildType } from '../domain/build.ts';
 import { isRepositoryPath } from '../domain/job-parameters.ts';
 import { isCommitId } from '../domain/job-config.ts';
@@ -117,9 +118,22 @@ export function stepWork(
     ...(repositories.length > 0 && { mavenSettings: mavenSettingsXml(repositories) }),
     ...(reports !== undefined && { reports }),
   };
-  if (!kind.tool) return { script: `${step.command}\n`, ...extras };
+  let script = `${step.command}\n`;
+  if (step.command.trim() === '' && kind.withoutCommand) {
+    const how = kind.withoutCommand;
+    if (how !== 'apksigner')
+      return { ok: false, message: `step "${step.name}" (${keyword}): ${how.unsupported}` };
+    const signing = androidSignScript(step.inputs ?? {});
+    if ('missing' in signing)
+      return {
+        ok: false,
+        message: `step "${step.name}" (${keyword}) needs inputs ${signing.missing.join(', ')}`,
+      };
+    script = signing.script;
+  }
+  if (!kind.tool) return { script, ...extras };
   return {
-    script: `${step.command}\n`,
+    script,
     tool: kind.tool,
     missing: `[kiln] step "${step.name}" (${keyword}) needs ${kind.tool}, which runner ${runner} does not have on the build's PATH`,
     ...extras,

@@ -3,12 +3,12 @@ import { TestRepo } from '../helpers/git.ts';
 import { MODES, newYamlJob, startModeKiln, type EngineKiln } from '../helpers/engine.ts';
 
 /**
- * Probe: actions whose documented inputs have no `command` (spec §3.3): `manifest_checkout`
+ * Actions whose documented inputs have no `command` (spec §3.3): `manifest_checkout`
  * (manifest_url, manifest_branch, manifest_file, path, lfs, repo_url, repo_branch, username,
  * password; the reference example, spec §6.2) and `android_sign` (file_path, keystore_file,
- * keystore_password, alias, key_password, apksigner_commond). Kiln refuses the whole file:
- * "action manifest_checkout needs inputs.command", so CodeArts' own syntax-reference example
- * cannot be read. With `ignore_fail: true` on them, the last step must run.
+ * keystore_password, alias, key_password, apksigner_commond). The file is read; manifest_checkout
+ * fails its step as not supported on Kiln runners, android_sign signs with apksigner (which this
+ * runner lacks: the step fails naming it). With `ignore_fail: true` on them, the last step runs.
  */
 
 const MANIFEST = `version: 2.0
@@ -78,6 +78,11 @@ describe(`documented actions without a command, ${label}`, () => {
       expect(log).not.toContain(`action ${action} needs inputs.command`);
       expect(log).toContain(`read ${path}: 2 steps`);
       expect(log).toContain('last step ran');
+      expect(log).toContain(
+        action === 'manifest_checkout'
+          ? 'step "manifest" (manifest_checkout): manifest checkouts (the repo tool) are not supported on Kiln runners'
+          : 'needs apksigner',
+      );
     },
     60_000,
   );
