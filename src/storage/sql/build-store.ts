@@ -32,6 +32,7 @@ import {
 } from './build-window.ts';
 import { BUILD_COLUMNS, buildToRow, needsOf, num, recordToKeep, toBuild } from './mappers.ts';
 import { expiredBuildIds } from './expired-builds.ts';
+import { notFlowJob } from './flow-jobs-filter.ts';
 import { readInsightRows } from './insight-rows.ts';
 import { ROW_LIST } from './row-list-insert.ts';
 
@@ -215,6 +216,7 @@ export class SqlBuildStore implements BuildStore {
       .select(BUILD_COLUMNS)
       .where('job_id', '=', jobId)
       .where('code_branch', '=', branch)
+      .where(notFlowJob('builds.id'))
       .orderBy('number', 'desc')
       .limit(1)
       .executeTakeFirst();
@@ -386,6 +388,7 @@ export class SqlBuildStore implements BuildStore {
     const { rows } = await sql<{ state: BuildState }>`
       select state from builds
       where job_id = ${jobId} and state in (${sql.join(COUNTED_STATES.map((st) => sql.lit(st)))})
+      and ${notFlowJob('builds.id')}
       order by number desc limit ${limit}`.execute(this.db);
     return rows.map((r) => r.state);
   }
@@ -408,6 +411,7 @@ export class SqlBuildStore implements BuildStore {
       .selectFrom('builds')
       .select(BUILD_COLUMNS)
       .where('job_id', '=', jobId)
+      .where(notFlowJob('builds.id'))
       .orderBy('number', 'desc')
       .limit(1)
       .executeTakeFirst();

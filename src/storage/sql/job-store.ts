@@ -14,6 +14,7 @@ import type {
   VisibleJob,
 } from '../ports.ts';
 import type { Database, JobRow } from '../schema.ts';
+import { notFlowJob } from './flow-jobs-filter.ts';
 import { jobToRow, toJobRecord, toProject } from './mappers.ts';
 import { nameContains } from './search.ts';
 
@@ -202,10 +203,21 @@ export class SqlJobStore implements JobStore {
    */
   private async listJobs(scope: { projectId: string } | 'domain', query: JobListQuery, viewer: Viewer) {
     const viewerId = viewer.userId;
-    // The last build is the one numbered last_build_number: one key lookup per job.
+    // The last build is the newest that is not a BuildFlow's job (notFlowJob): a walk down the
+    // job's (job_id, number) key that stops at once but past a flow's jobs.
     let q = this.visible(scope, viewer)
       .leftJoin('builds as last', (join) =>
-        join.onRef('last.job_id', '=', 'jobs.id').onRef('last.number', '=', 'jobs.last_build_number'),
+        join
+          .onRef('last.job_id', '=', 'jobs.id')
+          .on('last.number', '=', (eb) =>
+            eb
+              .selectFrom('builds as newest')
+              .select('newest.number')
+              .whereRef('newest.job_id', '=', 'jobs.id')
+              .where(notFlowJob('newest.id'))
+              .orderBy('newest.number', 'desc')
+              .limit(1),
+          ),
       )
       .leftJoin('job_favourites as fav', (join) =>
         join.onRef('fav.job_id', '=', 'jobs.id').on('fav.user_id', '=', viewerId),

@@ -3,10 +3,10 @@ import { TestRepo } from '../helpers/git.ts';
 import { MODES, newYamlJob, startModeKiln, waitUntil, type EngineKiln } from '../helpers/engine.ts';
 
 /**
- * Probe: what a job tells of its last build when that build is a BuildFlow. The flow's jobs are
- * numbered after the flow's own build, so "the newest build" is one of its jobs, not the flow:
- * a flow that FAILED (its first job failed) shows as passing because its last job, which does
- * not depend on the failed one, succeeded.
+ * What a job tells of its last build when that build is a BuildFlow. The flow's jobs are numbered
+ * after the flow's own build; "the job's latest build" (status badge, job lists, health) is the
+ * flow's, whose outcome is the flow's: a flow that FAILED (its first job failed) does not show as
+ * passing because its last job, which does not depend on the failed one, succeeded.
  */
 
 const FILES = {
@@ -57,5 +57,11 @@ describe(`a flow as the job's last build, ${label}`, () => {
     expect(badge.statusCode).toBe(200);
     expect(badge.body).toContain('failing');
     expect(badge.body).not.toContain('passing');
+    // The job list's last build is the flow (build 1), red; health counts the flow, not its jobs.
+    const list = await ek.get(`/v3/${ek.projectId}/jobs?page_index=0&page_size=100`);
+    const row = (
+      list.json() as { jobs: { id: string; last_build_status: string; health_score: number }[] }
+    ).jobs.find((j) => j.id === jobId);
+    expect(row).toMatchObject({ last_build_status: 'red', health_score: 0 });
   }, 120_000);
 });
