@@ -17,6 +17,11 @@ export const RESERVED_PARAMETERS = [
   'WORKSPACE',
   'PATH',
   'HOME',
+  // The runner's base environment (runner/build-execution.ts baseEnvironment): a parameter would
+  // replace them in every step.
+  'LANG',
+  'CI',
+  'KILN',
 ] as const;
 
 /**

@@ -144,7 +144,7 @@ export async function executeBuild(
 
   const owner = options.sandbox.buildOwner(slot);
   const inside = sandbox.inside;
-  const baseEnv = { PATH: options.path, HOME: inside.home, LANG: 'C.UTF-8', CI: 'true', KILN: 'true' };
+  const baseEnv = baseEnvironment(options.path, inside.home);
   // Every mirror the build reads from (its repository's, its submodules'), released when it ends.
   const mirrors: MirrorHold[] = [];
   let limits: { stop(): void } | undefined;
@@ -473,6 +473,14 @@ async function transfer(
  */
 const STEP_SHELL =
   'exec 2>&1; if [ -n "$1" ] && ! command -v "$1" >/dev/null 2>&1; then printf "%s\\n" "$2"; exit 127; fi; set -e; . "$0"';
+
+/**
+ * What every process of a build has before the build's own variables. Each name is one of
+ * RESERVED_PARAMETERS (domain/parameter-rules.ts): a parameter may not replace it.
+ */
+export function baseEnvironment(path: string, home: string): Record<string, string> {
+  return { PATH: path, HOME: home, LANG: 'C.UTF-8', CI: 'true', KILN: 'true' };
+}
 
 /**
  * A graphical job's steps, `${name}` in their inputs resolved as a build.yml's are (the predefined

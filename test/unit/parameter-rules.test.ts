@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { planBuild } from '../../src/domain/build-plan.ts';
 import { toJobSpec } from '../../src/domain/job-config.ts';
+import { isReservedParameter } from '../../src/domain/parameter-rules.ts';
+import { baseEnvironment } from '../../src/runner/build-execution.ts';
 
 /** A job with one shell step and these parameters, as stored (not checked: saved before a rule existed). */
 function storedJob(parameters: [string, string][], configType: 'ACTION' | 'YAML' = 'ACTION') {
@@ -51,6 +53,10 @@ describe("CodeArts' parameter rules at run time", () => {
         (i) => i.message,
       );
     expect(reasons('BUILDNUMBER')).toEqual(['"BUILDNUMBER" is set by Kiln and cannot be a parameter']);
+    // Every name of the runner's base environment, so a parameter never replaces it in a step.
+    for (const name of Object.keys(baseEnvironment('/usr/bin', '/home/build')))
+      expect(isReservedParameter(name), name).toBe(true);
+    expect(reasons('LANG')).toEqual(['"LANG" is set by Kiln and cannot be a parameter']);
     expect(reasons('PATH')).toEqual([
       expect.stringMatching(/^"PATH" cannot be a parameter: CodeArts forbids/),
     ]);

@@ -3,10 +3,10 @@ import { TestRepo } from '../helpers/git.ts';
 import { MODES, newYamlJob, param, startModeKiln, type EngineKiln } from '../helpers/engine.ts';
 
 /**
- * Probe: docs/jobs.md lists what a step's environment has ("BUILD_NUMBER, ..., HOME, PATH,
+ * docs/jobs.md lists what a step's environment has ("BUILD_NUMBER, ..., HOME, PATH,
  * LANG=C.UTF-8, CI=true and KILN=true") and says "Names Kiln sets itself (the variables above,
- * PATH, HOME, KILN_*) are refused". LANG, CI and KILN are accepted as parameter names, and a
- * parameter then replaces what Kiln sets.
+ * PATH, HOME, KILN_*) are refused": LANG, CI and KILN too, at save and at run time, so no
+ * parameter replaces what Kiln sets.
  */
 
 const [label, mode] = MODES[0]!;
