@@ -1,5 +1,5 @@
-import { isSeq } from 'yaml';
-import { FLOW_KEYS, readParams } from './build-yaml.ts';
+import { isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
+import { FLOW_KEYS, readEnv, readParams } from './build-yaml.ts';
 import type { BuildState } from './build.ts';
 import { evaluateCondition } from './condition.ts';
 import { isRepositoryPath } from './job-parameters.ts';
@@ -37,6 +37,10 @@ export interface BuildFlowFile {
   flows: FlowBody[];
 }
 
+/** Where a job of the file was read, and where one of its dependencies is named: graph errors name the place. */
+const places = new WeakMap<FlowJob, (dependency?: string) => number | undefined>();
+const placeOf = (job: FlowJob, dependency?: string) => places.get(job)?.(dependency);
+
 /** Most jobs one flow runs. */
 export const MAX_FLOW_JOBS = 100;
 const JOB_NAME = /^[\w.-]{1,64}$/;
@@ -60,8 +64,26 @@ export function parseBuildFlow(text: string, path: string): BuildFlowFile | unde
   if (!top.has('version')) fail(0, 'the file has no "version"; write version: 2.0');
   if (v !== '2.0' && v !== '2') fail(where(top.get('version')?.value), `version must be 2.0, not "${v}"`);
 
-  // The older documentation prints `jobs` beside `buildflow`, the newer inside it: both are read.
+  if (top.has('env') || top.has('envs')) {
+    // Checked as a single-job file's first, so a typo is named where it is.
+    readEnv(reader, top.get('env'), top.get('envs'));
+    const key = top.get('env') ?? top.get('envs');
+    fail(
+      where(key?.key),
+      "env and envs in a BuildFlow file are not applied: the flow's build runs on no runner, and each job runs where its own file's env says; move it into the jobs' files",
+    );
+  }
+  // The older documentation prints `jobs` beside `buildflow`, the newer inside it: both are read,
+  // never both at once (which list would run?).
   const looseJobs = top.get('jobs')?.value;
+  if (top.has('jobs') && !top.has('buildflow'))
+    fail(where(top.get('jobs')?.key), 'jobs beside buildflows: give each flow of buildflows its own jobs');
+  if (
+    top.has('jobs') &&
+    isMap(top.get('buildflow')?.value) &&
+    (top.get('buildflow')?.value as YAMLMap).has('jobs')
+  )
+    fail(where(top.get('jobs')?.key), 'give jobs either inside buildflow or beside it, not both');
   const flows: FlowBody[] = [];
   if (top.has('buildflow')) {
     flows.push(readFlowBody(reader, top.get('buildflow')?.value, 'buildflow', looseJobs));
@@ -72,6 +94,14 @@ export function parseBuildFlow(text: string, path: string): BuildFlowFile | unde
       const m = mapOf(item, `buildflows[${i}]`);
       const condition = stringOf(m.get('condition', true), `buildflows[${i}].condition`);
       const nested = m.get('buildflow', true);
+      // Beside a nested buildflow only its condition: a strategy or jobs there would be dropped.
+      if (nested)
+        for (const pair of m.items)
+          if (!['condition', 'buildflow'].includes(keyOf(pair)))
+            fail(
+              where(pair.key),
+              `"${keyOf(pair)}" beside buildflows[${i}].buildflow: give it inside that buildflow (beside it, only condition)`,
+            );
       const body = readFlowBody(
         reader,
         nested ?? m,
@@ -83,8 +113,12 @@ export function parseBuildFlow(text: string, path: string): BuildFlowFile | unde
     }
     if (flows.length === 0) fail(where(list), 'buildflows has no flow');
   }
-  for (const [i, flow] of flows.entries())
-    checkFlowGraph(flow.jobs, `${path}: ${flows.length > 1 ? `buildflows[${i}]` : 'buildflow'}`);
+  for (const [i, flow] of flows.entries()) {
+    const label = top.has('buildflows') ? `buildflows[${i}]` : 'buildflow';
+    checkFlowGraph(flow.jobs, `${path}: ${label}`, (job, why, dependency) =>
+      fail(placeOf(job, dependency), `${label}: ${why}`),
+    );
+  }
   return { params: readParams(reader, top.get('params')?.value, 'params'), flows };
 }
 
@@ -136,7 +170,19 @@ function readFlowBody(
         ...new Set((deps as { items: unknown[] }).items.map((d) => stringOf(d, `${name}.depends_on`))),
       ];
     }
-    return { name, dependsOn, buildRef, params: readParams(reader, j.get('params', true), `${name}.params`) };
+    const job = {
+      name,
+      dependsOn,
+      buildRef,
+      params: readParams(reader, j.get('params', true), `${name}.params`),
+    };
+    const depNodes = isSeq(deps) ? (deps as { items: unknown[] }).items : [];
+    places.set(job, (dependency) =>
+      where(
+        depNodes.find((d) => dependency !== undefined && isScalar(d) && String(d.value) === dependency) ?? j,
+      ),
+    );
+    return job;
   });
   return { strategy: strategy as FlowStrategy, jobs };
 }
@@ -146,24 +192,36 @@ function readFlowBody(
  * MAX_FLOW_JOBS jobs; throws BuildYamlError naming what is wrong. The server checks a runner's
  * report with it too.
  */
-export function checkFlowGraph(jobs: readonly FlowJob[], where: string): void {
-  const fail = (why: string): never => {
+export function checkFlowGraph(
+  jobs: readonly FlowJob[],
+  where: string,
+  failAt?: (job: FlowJob, why: string, dependency?: string) => never,
+): void {
+  const fail = (why: string, job?: FlowJob, dependency?: string): never => {
+    // The file's reader names the file, line and column of the job (or dependency) at fault.
+    if (job && failAt) failAt(job, why, dependency);
     throw new BuildYamlError(`${where}: ${why}`);
   };
   if (jobs.length === 0) fail('the flow has no jobs');
-  if (jobs.length > MAX_FLOW_JOBS) fail(`a flow has at most ${MAX_FLOW_JOBS} jobs, not ${jobs.length}`);
+  if (jobs.length > MAX_FLOW_JOBS)
+    fail(`a flow has at most ${MAX_FLOW_JOBS} jobs, not ${jobs.length}`, jobs[MAX_FLOW_JOBS]);
   const names = new Set<string>();
   for (const j of jobs) {
-    if (names.has(j.name)) fail(`two jobs are named ${j.name}`);
+    if (names.has(j.name)) fail(`two jobs are named ${j.name}`, j);
     names.add(j.name);
   }
   for (const j of jobs)
     for (const d of j.dependsOn) {
-      if (d === j.name) fail(`job ${j.name} depends on itself`);
-      if (!names.has(d)) fail(`job ${j.name} depends on ${d}, which is not a job of the flow`);
+      if (d === j.name) fail(`job ${j.name} depends on itself`, j, d);
+      if (!names.has(d)) fail(`job ${j.name} depends on ${d}, which is not a job of the flow`, j, d);
     }
   const cycle = findCycle(jobs);
-  if (cycle) fail(`the jobs depend on each other in a circle: ${cycle.join(' -> ')}`);
+  if (cycle)
+    fail(
+      `the jobs depend on each other in a circle: ${cycle.join(' -> ')}`,
+      jobs.find((j) => j.name === cycle[0]),
+      cycle[1],
+    );
 }
 
 /** A dependency circle as job names (first name repeated at the end), or undefined. */

@@ -77,39 +77,7 @@ export function parseBuildYaml(text: string, path: string): BuildYaml {
 
   const params = readParams(reader, topKeys.get('params')?.value, 'params');
 
-  const resourceOf = (node: unknown, what: string): YamlResource => {
-    const m = mapOf(node, what);
-    const resource: YamlResource = {};
-    for (const pair of m.items) {
-      const key = keyOf(pair);
-      if (!RESOURCE_KEYS.includes(key))
-        fail(where(pair.key as Node), `unknown key "${key}" in ${what}; it has ${RESOURCE_KEYS.join(', ')}`);
-      if (key !== 'cache') resource[key as keyof YamlResource] = stringOf(pair.value, `${what}.${key}`);
-    }
-    return resource;
-  };
-  const envNode = topKeys.get('env');
-  const envsNode = topKeys.get('envs');
-  if (envNode && envsNode) fail(where(envsNode.key), 'give either env or envs, not both');
-  let env: YamlResource | undefined;
-  if (envNode) {
-    const m = mapOf(envNode.value, 'env');
-    for (const pair of m.items)
-      if (!['resource', 'cache'].includes(keyOf(pair)))
-        fail(where(pair.key as Node), `unknown key "${keyOf(pair)}" in env; it has resource, cache`);
-    env = resourceOf(m.get('resource', true) ?? m, 'env.resource');
-  }
-  const envs: BuildYaml['envs'] = [];
-  if (envsNode) {
-    if (!isSeq(envsNode.value))
-      fail(where(envsNode.value as Node), 'envs must be a list of {condition, resource}');
-    for (const item of (envsNode.value as { items: unknown[] }).items) {
-      const m = mapOf(item, 'an envs entry');
-      const condition = stringOf(m.get('condition', true), 'envs condition');
-      if (condition.trim() === '') fail(where(m), 'an envs entry needs a condition');
-      envs.push({ condition, resource: resourceOf(m.get('resource', true), 'envs resource') });
-    }
-  }
+  const { env, envs } = readEnv(reader, topKeys.get('env'), topKeys.get('envs'));
 
   const buildspaceNode = topKeys.get('buildspace')?.value;
   const buildspace = buildspaceNode
@@ -180,6 +148,50 @@ export function parseBuildYaml(text: string, path: string): BuildYaml {
   }
   if (actions.length === 0) fail(where(steps), 'steps has no actions');
   return { params, ...(env && { env }), envs, ...(buildspace && { buildspace }), actions };
+}
+
+/**
+ * `env` or `envs` (where the build would run), checked key by key: a single-job file's, and a
+ * BuildFlow file's, which is checked the same way before it is refused (build-flow.ts).
+ */
+export function readEnv(
+  reader: YamlReader,
+  envNode: { key: unknown; value: unknown } | undefined,
+  envsNode: { key: unknown; value: unknown } | undefined,
+): Pick<BuildYaml, 'env' | 'envs'> {
+  const { fail, where, mapOf, keyOf, stringOf } = reader;
+  const resourceOf = (node: unknown, what: string): YamlResource => {
+    const m = mapOf(node, what);
+    const resource: YamlResource = {};
+    for (const pair of m.items) {
+      const key = keyOf(pair);
+      if (!RESOURCE_KEYS.includes(key))
+        fail(where(pair.key as Node), `unknown key "${key}" in ${what}; it has ${RESOURCE_KEYS.join(', ')}`);
+      if (key !== 'cache') resource[key as keyof YamlResource] = stringOf(pair.value, `${what}.${key}`);
+    }
+    return resource;
+  };
+  if (envNode && envsNode) fail(where(envsNode.key), 'give either env or envs, not both');
+  let env: YamlResource | undefined;
+  if (envNode) {
+    const m = mapOf(envNode.value, 'env');
+    for (const pair of m.items)
+      if (!['resource', 'cache'].includes(keyOf(pair)))
+        fail(where(pair.key as Node), `unknown key "${keyOf(pair)}" in env; it has resource, cache`);
+    env = resourceOf(m.get('resource', true) ?? m, 'env.resource');
+  }
+  const envs: BuildYaml['envs'] = [];
+  if (envsNode) {
+    if (!isSeq(envsNode.value))
+      fail(where(envsNode.value as Node), 'envs must be a list of {condition, resource}');
+    for (const item of (envsNode.value as { items: unknown[] }).items) {
+      const m = mapOf(item, 'an envs entry');
+      const condition = stringOf(m.get('condition', true), 'envs condition');
+      if (condition.trim() === '') fail(where(m), 'an envs entry needs a condition');
+      envs.push({ condition, resource: resourceOf(m.get('resource', true), 'envs resource') });
+    }
+  }
+  return { ...(env && { env }), envs };
 }
 
 /**

@@ -123,6 +123,56 @@ buildflows:
     expect(failure(`version: 2.0\nbuildflow:\n  jobs:\n    ${jobs}\n`)).toContain(message);
   });
 
+  it('names the line and column of a graph error: the dependency, the second of two names, the circle', () => {
+    const flow = (jobs: string) => `version: 2.0\nbuildflow:\n  jobs:\n${jobs}`;
+    expect(
+      failure(
+        flow('    - {job: a, build_ref: a.yml}\n    - {job: b, build_ref: b.yml, depends_on: [a, nosuch]}\n'),
+      ),
+    ).toBe(`${P}:5:50: buildflow: job b depends on nosuch, which is not a job of the flow`);
+    expect(failure(flow('    - {job: a, build_ref: a.yml}\n    - {job: a, build_ref: b.yml}\n'))).toBe(
+      `${P}:5:7: buildflow: two jobs are named a`,
+    );
+    expect(failure(flow('    - {job: a, build_ref: a.yml, depends_on: [a]}\n'))).toMatch(
+      /:4:47: buildflow: job a depends on itself$/,
+    );
+    expect(
+      failure(
+        flow(
+          '    - {job: a, build_ref: a.yml, depends_on: [b]}\n    - {job: b, build_ref: b.yml, depends_on: [a]}\n',
+        ),
+      ),
+    ).toMatch(/:4:47: buildflow: the jobs depend on each other in a circle: a -> b -> a$/);
+  });
+
+  it('checks env and envs as a single-job file does, then refuses them (they would not apply)', () => {
+    const jobs = 'buildflow:\n  jobs:\n    - {job: a, build_ref: a.yml}\n';
+    expect(failure(`version: 2.0\nenv:\n  resource:\n    archh: X86\n${jobs}`)).toBe(
+      `${P}:4:5: unknown key "archh" in env.resource; it has type, arch, class, pool, cache`,
+    );
+    expect(failure(`version: 2.0\nenvs:\n  - condition: a == b\n    resource: {arch: X86}\n${jobs}`)).toMatch(
+      /:2:1: env and envs in a BuildFlow file are not applied/,
+    );
+  });
+
+  it('refuses keys beside a nested buildflow of buildflows, and jobs in two places', () => {
+    expect(
+      failure(
+        'version: 2.0\nbuildflows:\n  - condition: "1 == 1"\n    strategy: lazy\n    buildflow:\n      jobs:\n        - {job: a, build_ref: a.yml}\n',
+      ),
+    ).toMatch(/:4:5: "strategy" beside buildflows\[0\]\.buildflow: give it inside that buildflow/);
+    expect(
+      failure(
+        'version: 2.0\nbuildflow:\n  jobs:\n    - {job: a, build_ref: a.yml}\njobs:\n  - {job: b, build_ref: b.yml}\n',
+      ),
+    ).toMatch(/:5:1: give jobs either inside buildflow or beside it, not both/);
+    expect(
+      failure(
+        'version: 2.0\nbuildflows:\n  - {condition: "1 == 1", jobs: [{job: a, build_ref: a.yml}]}\njobs:\n  - {job: b, build_ref: b.yml}\n',
+      ),
+    ).toMatch(/:4:1: jobs beside buildflows/);
+  });
+
   it('refuses a bad strategy, jobs_resolver, and a flow without jobs', () => {
     expect(
       failure('version: 2.0\nbuildflow:\n  strategy: fast\n  jobs:\n    - {job: a, build_ref: a.yml}\n'),

@@ -3,11 +3,13 @@ import { TestRepo } from '../helpers/git.ts';
 import { MODES, newYamlJob, startModeKiln, type EngineKiln } from '../helpers/engine.ts';
 
 /**
- * Probes: what a BuildFlow file may say (docs/build-yaml.md "The file", "Errors", "BuildFlow").
+ * What a BuildFlow file may say (docs/build-yaml.md "The file", "Errors", "BuildFlow").
  * "Any other top-level key ... or an unknown key in an action is an error naming it: CodeArts
  * allows only the keywords it knows, and a typo that silently skipped a step would be worse"; "A
  * file that cannot be run fails its build with one line in the log: the path, line and column,
- * and what was expected". A flow file is held to less than a single-job file.
+ * and what was expected". A flow file is held to the same: its env is checked (then refused, as it
+ * would not apply), a nested buildflow takes nothing beside it but its condition, and graph errors
+ * name their place.
  */
 
 const JOB = 'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        inputs:\n          command: echo job ran\n';
