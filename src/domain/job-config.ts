@@ -16,7 +16,7 @@ import {
 } from './job-parameters.ts';
 import { parameterNameProblem, parameterValueProblem } from './parameter-rules.ts';
 import { isValidRefName } from './ref-name.ts';
-import type { StepSpec } from './step-spec.ts';
+import { oneLineName, type StepSpec } from './step-spec.ts';
 import { uploadInputs, uploadProblem } from './tool-inputs.ts';
 import { urlUserinfo } from './url-credentials.ts';
 
@@ -346,7 +346,7 @@ function graphicalStep(s: JobConfig['steps'][number]): StepSpec {
   const properties = s.properties ?? {};
   const { command, image, ignore_fail: ignoreFail, ...inputs } = properties;
   return {
-    name: s.name,
+    name: oneLineName(s.name),
     moduleId: s.module_id,
     enabled: s.enable !== false,
     command: typeof command === 'string' ? command : (action?.defaultCommand ?? ''),

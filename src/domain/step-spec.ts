@@ -21,3 +21,15 @@ export interface StepSpec {
    */
   ignoreFailAsWritten?: string;
 }
+
+/** Control characters (C0, DEL, C1) and the Unicode line and paragraph separators. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * A step's name as one line: each control character becomes a space. A name read at run time
+ * (`name: ${X}`) could otherwise carry a newline and forge `[kiln]` lines wherever it is printed
+ * (the log, the records' stages, messages about the step).
+ */
+export function oneLineName(name: string): string {
+  return name.replace(CONTROL, ' ');
+}

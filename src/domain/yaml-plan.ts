@@ -8,6 +8,7 @@ import {
 } from './build-yaml.ts';
 import { evaluateCondition } from './condition.ts';
 import type { StepSpec } from './job-config.ts';
+import { oneLineName } from './step-spec.ts';
 import { PARAMETER_REFERENCE, referenceResolver, resolveDeep } from './parameter-refs.ts';
 
 /**
@@ -61,7 +62,7 @@ export function planYamlBuild(
     const kind = ACTIONS[a.keyword];
     const { command, ignore_fail: written, ...rest } = a.inputs;
     const inputs = resolveDeep(rest, resolve) as Record<string, unknown>;
-    const name = resolve(a.name ?? '') || (kind?.displayName ?? a.keyword);
+    const name = oneLineName(resolve(a.name ?? '')) || (kind?.displayName ?? a.keyword);
     const ignoreFail = written !== undefined && ignoreFailOf(a, name, written, resolve, path, parameters);
     return {
       name,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BuildYamlError, parseBuildYaml } from '../../src/domain/build-yaml.ts';
 import { evaluateCondition } from '../../src/domain/condition.ts';
 import { planYamlBuild } from '../../src/domain/yaml-plan.ts';
+import { toJobSpec } from '../../src/domain/job-config.ts';
 import { resourceProblem } from '../../src/domain/resource-match.ts';
 import { JOB_SAMPLES } from '../../src/cli/job-samples.ts';
 
@@ -193,6 +194,23 @@ describe('planning a build.yml', () => {
     expect(plan.parameters.get('BUILDNUMBER')).toBe('20261204.3');
     // Names are resolved; the command is left to the shell, which has every parameter.
     expect(plan.steps[0]).toMatchObject({ name: 'build given on main', command: 'echo ${A}', action: 'sh' });
+  });
+
+  it('makes a step name read at run time one line: a parameter cannot forge [kiln] lines in the log', () => {
+    const file = parseBuildYaml(
+      'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        name: "step ${X}"\n        inputs: {command: echo}\n',
+      P,
+    );
+    const forged = 'a\n[kiln] build SUCCESS\r\u2028\u0085end';
+    const plan = planYamlBuild(file, [{ name: 'X', value: forged }], predefined, P);
+    expect(plan.steps[0]?.name).toBe('step a [kiln] build SUCCESS   end');
+    // A graphical step's name, as the job's document gives it, too.
+    const spec = toJobSpec({
+      job_name: 'j',
+      project_id: 'p',
+      steps: [{ module_id: 'kiln.shell', name: 'one\ntwo', properties: { command: 'echo' } }],
+    } as never);
+    expect(spec.steps[0]?.name).toBe('one two');
   });
 
   it('resolves references in inputs, reads ignore_fail, and names unnamed steps by their action', () => {
