@@ -206,7 +206,17 @@ function checkoutWork(step: StepSpec, job: JobCheckout | undefined): StepWork {
   if (job && url === job.url && dir === '') {
     const unlike = unlikeJobCheckout(step, job);
     if (unlike) return fail(unlike);
-    return { ok: true, message: `step "${step.name}": the job's repository is checked out in the workspace` };
+    const branch = input(step, 'branch');
+    // Spec §3.3: the branch chosen at run time wins over the action's (CodeArts' examples write a
+    // literal `branch: master`); said, so nobody wonders which was built.
+    const won =
+      branch !== '' && branch !== job.ref && input(step, 'commit') === '' && input(step, 'tag') === ''
+        ? `; it asks for branch ${branch}, and the build's branch ${job.ref}, chosen at run time, wins`
+        : '';
+    return {
+      ok: true,
+      message: `step "${step.name}": the job's repository is checked out in the workspace${won}`,
+    };
   }
   if (dir === '')
     return fail(
@@ -238,18 +248,16 @@ function checkoutWork(step: StepSpec, job: JobCheckout | undefined): StepWork {
 
 /**
  * How a checkout of the job's repository into the workspace asks for other than the build checked
- * out (commit over tag over branch, as the action reads them), or undefined when it does not.
+ * out (commit over tag, as the action reads them), or undefined when it does not. Not its branch:
+ * the branch chosen at run time wins (spec §3.3), and checkoutWork says so.
  */
 function unlikeJobCheckout(step: StepSpec, job: JobCheckout): string | undefined {
   const commit = input(step, 'commit').toLowerCase();
   const tag = input(step, 'tag');
-  const branch = input(step, 'branch');
   const held = `the workspace holds the job's repository at ${job.commit.slice(0, 12)} (${job.ref})`;
   const elsewhere = 'build the job with it (RunJob scm), or check it out into a path';
   if (commit !== '' && !job.commit.startsWith(commit)) return `commit ${commit}: ${held}; ${elsewhere}`;
   if (commit === '' && tag !== '' && tag !== job.ref) return `tag ${tag}: ${held}; ${elsewhere}`;
-  if (commit === '' && tag === '' && branch !== '' && branch !== job.ref)
-    return `branch ${branch}: ${held}; ${elsewhere}`;
   if (input(step, 'lfs') === 'true' && !job.lfs)
     return 'asks for Git LFS files, which the job does not fetch: turn on its scms[0].enable_git_lfs';
   if (input(step, 'submodule') === 'true' && !job.submodules)

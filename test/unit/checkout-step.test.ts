@@ -36,7 +36,14 @@ describe("a checkout of the job's repository into the workspace", () => {
     expect(work({ lfs: 'true', submodule: 'true' }, { ...JOB, lfs: true, submodules: true })).toEqual(same);
   });
 
-  it('fails, saying why, when it asks for another commit, tag or branch', () => {
+  it('builds the branch chosen at run time over the branch it names (spec §3.3), saying which won', () => {
+    expect(work({ branch: 'dev' })).toEqual({
+      ok: true,
+      message: `step "code": the job's repository is checked out in the workspace; it asks for branch dev, and the build's branch main, chosen at run time, wins`,
+    });
+  });
+
+  it('fails, saying why, when it asks for another commit or tag', () => {
     expect(work({ commit: 'deadbeef' })).toEqual({
       ok: false,
       message:
@@ -45,10 +52,6 @@ describe("a checkout of the job's repository into the workspace", () => {
     expect(work({ tag: 'v2' })).toMatchObject({
       ok: false,
       message: expect.stringMatching(/^step "code": tag v2: /),
-    });
-    expect(work({ branch: 'dev' })).toMatchObject({
-      ok: false,
-      message: expect.stringMatching(/^step "code": branch dev: /),
     });
   });
 

@@ -3,10 +3,10 @@ import { TestRepo } from '../helpers/git.ts';
 import { MODES, newYamlJob, startModeKiln, type EngineKiln } from '../helpers/engine.ts';
 
 /**
- * Probe: the build.yml `checkout` action's `branch` (spec §3.3: "`branch` (string, R; may be
+ * The build.yml `checkout` action's `branch` (spec §3.3 [DOC]: "`branch` (string, R; may be
  * `${codeBranch}`; newer zh page notes the branch chosen at run time wins)"). CodeArts' own
- * examples write a literal branch (`branch: master`, spec §6.2). Run on another branch, CodeArts
- * builds the branch chosen at run time; Kiln fails the build.
+ * examples write a literal branch (`branch: master`, spec §6.2). Kiln follows the spec: run on
+ * another branch, the build builds the branch chosen at run time and says which branch won.
  */
 
 const FILE = `version: 2.0
@@ -46,6 +46,7 @@ describe(`checkout action, ${label}`, () => {
     const r = await ek.waitFinished(jobId, 1, 60_000);
     const log = await ek.log(jobId, 1);
     expect(log).toContain('built main');
+    expect(log).toContain("it asks for branch master, and the build's branch main, chosen at run time, wins");
     expect(r.state, log).toBe('SUCCESS');
   }, 60_000);
 });
