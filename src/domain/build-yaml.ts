@@ -1,5 +1,6 @@
 import { isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import { ACTIONS } from './actions.ts';
+import { ignoreFailFlag } from './step-spec.ts';
 import { parameterNameProblem, parameterValueProblem } from './parameter-rules.ts';
 import { BuildYamlError, MAX_BUILD_YAML_BYTES, yamlReader, type YamlReader } from './yaml-reader.ts';
 
@@ -192,15 +193,6 @@ export function readEnv(
     }
   }
   return { ...(env && { env }), envs };
-}
-
-/**
- * `ignore_fail` as CodeArts reads it: true or false, in any case; undefined for any other value
- * (a step that silently did not ignore its failure, or did, would be worse than an error).
- */
-export function ignoreFailFlag(value: unknown): boolean | undefined {
-  const flag = typeof value === 'string' ? value.toLowerCase() : undefined;
-  return flag === 'true' ? true : flag === 'false' ? false : undefined;
 }
 
 /**

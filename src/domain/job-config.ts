@@ -1,7 +1,6 @@
 import { Cron } from 'croner';
 import { actionOfModule } from './actions.ts';
 import type { BuildConfigType } from './build.ts';
-import { ignoreFailFlag } from './build-yaml.ts';
 import { MAX_BRANCH_PATTERN_LENGTH, MAX_BRANCH_PATTERNS, matchBranchPattern } from './branch-pattern.ts';
 import { MASK } from './build.ts';
 import { repositoryUrlProblem, SCM_TYPES } from './scm.ts';
@@ -16,7 +15,7 @@ import {
 } from './job-parameters.ts';
 import { parameterNameProblem, parameterValueProblem } from './parameter-rules.ts';
 import { isValidRefName } from './ref-name.ts';
-import { oneLineName, type StepSpec } from './step-spec.ts';
+import { ignoreFailFlag, oneLineName, type StepSpec } from './step-spec.ts';
 import { uploadInputs, uploadProblem } from './tool-inputs.ts';
 import { urlUserinfo } from './url-credentials.ts';
 

@@ -1,5 +1,4 @@
-import { ignoreFailFlag } from './build-yaml.ts';
-import type { StepSpec } from './step-spec.ts';
+import { ignoreFailFlag, type StepSpec } from './step-spec.ts';
 
 /** A `${name}` reference; group 1 is the name. */
 export const PARAMETER_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;

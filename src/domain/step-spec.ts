@@ -33,3 +33,12 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 export function oneLineName(name: string): string {
   return name.replace(CONTROL, ' ');
 }
+
+/**
+ * `ignore_fail` as CodeArts reads it: true or false, in any case; undefined for any other value
+ * (a step that silently did not ignore its failure, or did, would be worse than an error).
+ */
+export function ignoreFailFlag(value: unknown): boolean | undefined {
+  const flag = typeof value === 'string' ? value.toLowerCase() : undefined;
+  return flag === 'true' ? true : flag === 'false' ? false : undefined;
+}

@@ -1,14 +1,8 @@
 import { ACTIONS } from './actions.ts';
-import {
-  BuildYamlError,
-  ignoreFailFlag,
-  type BuildYaml,
-  type YamlAction,
-  type YamlResource,
-} from './build-yaml.ts';
+import { BuildYamlError, type BuildYaml, type YamlAction, type YamlResource } from './build-yaml.ts';
 import { evaluateCondition } from './condition.ts';
 import type { StepSpec } from './job-config.ts';
-import { oneLineName } from './step-spec.ts';
+import { ignoreFailFlag, oneLineName } from './step-spec.ts';
 import { PARAMETER_REFERENCE, referenceResolver, resolveDeep } from './parameter-refs.ts';
 
 /**
