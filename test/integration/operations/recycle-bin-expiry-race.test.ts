@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestKiln } from '../../helpers/app.ts';
 import { createTestKiln } from '../../helpers/app.ts';
-import { ADMIN, createJob, importRecords, onEveryStore, recordLine, tokenOf } from '../../helpers/foundation.ts';
+import {
+  ADMIN,
+  createJob,
+  importRecords,
+  onEveryStore,
+  recordLine,
+  tokenOf,
+} from '../../helpers/foundation.ts';
 
 /**
  * The recycle bin's purge of a job whose keep time ran out (not a DeleteRecyclingJobs) runs in
