@@ -64,15 +64,10 @@ export function parseBuildFlow(text: string, path: string): BuildFlowFile | unde
   if (!top.has('version')) fail(0, 'the file has no "version"; write version: 2.0');
   if (v !== '2.0' && v !== '2') fail(where(top.get('version')?.value), `version must be 2.0, not "${v}"`);
 
-  if (top.has('env') || top.has('envs')) {
-    // Checked as a single-job file's first, so a typo is named where it is.
-    readEnv(reader, top.get('env'), top.get('envs'));
-    const key = top.get('env') ?? top.get('envs');
-    fail(
-      where(key?.key),
-      "env and envs in a BuildFlow file are not applied: the flow's build runs on no runner, and each job runs where its own file's env says; move it into the jobs' files",
-    );
-  }
+  // CodeArts' own multi-task example has a flow-level env and envs: checked as a single-job
+  // file's (a typo is named where it is), not applied (the flow's build runs on no runner; each
+  // job runs where its own file's env says, and the spec leaves open whether the flow's would).
+  if (top.has('env') || top.has('envs')) readEnv(reader, top.get('env'), top.get('envs'));
   // The older documentation prints `jobs` beside `buildflow`, the newer inside it: both are read,
   // never both at once (which list would run?).
   const looseJobs = top.get('jobs')?.value;

@@ -7,8 +7,8 @@ import { MODES, newYamlJob, startModeKiln, type EngineKiln } from '../helpers/en
  * "Any other top-level key ... or an unknown key in an action is an error naming it: CodeArts
  * allows only the keywords it knows, and a typo that silently skipped a step would be worse"; "A
  * file that cannot be run fails its build with one line in the log: the path, line and column,
- * and what was expected". A flow file is held to the same: its env is checked (then refused, as it
- * would not apply), a nested buildflow takes nothing beside it but its condition, and graph errors
+ * and what was expected". A flow file is held to the same: its env is checked (not applied: each job
+ * runs where its own file says), a nested buildflow takes nothing beside it but its condition, and graph errors
  * name their place.
  */
 

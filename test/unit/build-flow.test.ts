@@ -145,14 +145,16 @@ buildflows:
     ).toMatch(/:4:47: buildflow: the jobs depend on each other in a circle: a -> b -> a$/);
   });
 
-  it('checks env and envs as a single-job file does, then refuses them (they would not apply)', () => {
+  it("checks env and envs as a single-job file does, and takes them (as CodeArts' example has them)", () => {
     const jobs = 'buildflow:\n  jobs:\n    - {job: a, build_ref: a.yml}\n';
     expect(failure(`version: 2.0\nenv:\n  resource:\n    archh: X86\n${jobs}`)).toBe(
       `${P}:4:5: unknown key "archh" in env.resource; it has type, arch, class, pool, cache`,
     );
-    expect(failure(`version: 2.0\nenvs:\n  - condition: a == b\n    resource: {arch: X86}\n${jobs}`)).toMatch(
-      /:2:1: env and envs in a BuildFlow file are not applied/,
+    const flow = parseBuildFlow(
+      `version: 2.0\nenvs:\n  - condition: a == b\n    resource: {arch: X86}\n${jobs}`,
+      P,
     );
+    expect(flow?.flows[0]?.jobs.map((j) => j.name)).toEqual(['a']);
   });
 
   it('refuses keys beside a nested buildflow of buildflows, and jobs in two places', () => {
