@@ -357,14 +357,15 @@ function graphicalStep(s: JobConfig['steps'][number]): StepSpec {
 }
 
 /**
- * `properties.ignore_fail`: true or false in any case as a build.yml's; any other value (a
- * `${name}`, a typo) is kept as written for the run to resolve, or to fail on, naming it.
+ * `properties.ignore_fail`: true or false in any case as a build.yml's; a `${name}` is kept as
+ * written for the run to resolve (and to fail on, naming it, when it is neither). Any other value
+ * is false, as it always was: a stored job with `ignore_fail: 1` or `"yes"` runs as before rather
+ * than failing every build from now on.
  */
 function ignoreFailOfProperty(value: unknown): Pick<StepSpec, 'ignoreFail' | 'ignoreFailAsWritten'> {
-  if (value === undefined || value === null || value === '') return {};
+  if (typeof value === 'string' && value.includes('${')) return { ignoreFailAsWritten: value };
   const flag = ignoreFailFlag(typeof value === 'boolean' ? String(value) : value);
-  if (flag !== undefined) return flag ? { ignoreFail: true } : {};
-  return { ignoreFailAsWritten: typeof value === 'string' ? value : JSON.stringify(value) };
+  return flag ? { ignoreFail: true } : {};
 }
 
 /**

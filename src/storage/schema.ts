@@ -160,7 +160,7 @@ export interface BuildRow {
   record_json: string | null;
   /** The `RecordRenderer.format` of `record_json`. */
   record_format: number | null;
-  /** The queue place (`build_queue.seq`) and needs the build's claim took off the queue (migration 029). */
+  /** The queue place (`build_queue.seq`) and needs the build's claim took off the queue (migration 030). */
   queue_seq: number | null;
   queue_needs_arch: string | null;
   queue_needs_pool: string | null;
@@ -272,7 +272,7 @@ export interface ArtifactRow {
 export interface BuildFlowRow {
   parent_id: string;
   strategy: string;
-  /** How many jobs the flow has (migration 029: their rows go with their builds). */
+  /** How many jobs the flow has (migration 030: their rows go with their builds). */
   job_count: Generated<number>;
 }
 

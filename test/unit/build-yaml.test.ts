@@ -213,6 +213,22 @@ describe('planning a build.yml', () => {
     expect(spec.steps[0]?.name).toBe('one two');
   });
 
+  it("reads a graphical step's ignore_fail literal as it always did: true in any case, anything else false", () => {
+    const step = (ignore_fail: unknown) =>
+      toJobSpec({
+        job_name: 'j',
+        project_id: 'p',
+        steps: [{ module_id: 'kiln.shell', name: 's', properties: { command: 'echo', ignore_fail } }],
+      } as never).steps[0];
+    expect(step(true)).toMatchObject({ ignoreFail: true });
+    expect(step('TRUE')).toMatchObject({ ignoreFail: true });
+    // A stored job's `1` or `"yes"` is not a reason to fail every build after an upgrade.
+    for (const value of [false, 'false', 1, 'yes', '0', null, undefined, ''])
+      expect(step(value)).not.toHaveProperty('ignoreFail');
+    for (const value of [1, 'yes']) expect(step(value)).not.toHaveProperty('ignoreFailAsWritten');
+    expect(step('${LET_GO}')).toMatchObject({ ignoreFailAsWritten: '${LET_GO}' });
+  });
+
   it('resolves references in inputs, reads ignore_fail, and names unnamed steps by their action', () => {
     const file = parseBuildYaml(
       'version: 2.0\nsteps:\n  PRE_BUILD:\n    - checkout:\n        inputs: {branch: "${codeBranch}", depth: 1}\n  BUILD:\n    - go:\n        inputs:\n          command: go build\n          ignore_fail: true\n',
