@@ -123,8 +123,11 @@ export class Scheduler {
           : undefined,
       );
     } catch (error) {
-      // A store that is down is no fault of the job: the time stays due and fires once it is back.
-      if (error instanceof AppError && error.code === 'STORE_UNAVAILABLE') throw error;
+      // Only a refusal of the build (the job cannot run as it is: an AppError saying why) lets
+      // the time pass. A store that is down, a statement timeout or a bug is no fault of the job:
+      // the time stays due and fires once that is over.
+      if (!(error instanceof AppError) || error.code === 'STORE_UNAVAILABLE' || error.code === 'INTERNAL')
+        throw error;
       // Compare-and-set again: of servers refused at once, one moves the marks and logs it.
       if (await this.storage.schedules.advance(job.id, entry.key, last, due, next))
         this.passed(job, entry, due, refusal(error), error);
