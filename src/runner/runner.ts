@@ -9,7 +9,6 @@ import { executeBuild, prepareSandbox, type ExecutionOptions, type ReadySandbox 
 import { MirrorCache, type MirrorSettings } from './mirrors.ts';
 import { retryingPeer } from './retrying-peer.ts';
 import { runnerTools } from './tools.ts';
-import { failUnstarted } from './unstarted-build.ts';
 import { watchedPeer } from './watched-peer.ts';
 
 /** A runner's settings. */
@@ -214,7 +213,14 @@ export class Runner {
             continue;
           }
           if (!ready) {
-            await this.failUnstarted(lease, failure);
+            // A fault of this machine, not of the build: back to its place in the queue, for
+            // another runner (or this one once a sandbox starts again: the slot claims no more
+            // until then, see above).
+            this.errorsTo(this.log.child({ recordId: lease.recordId, jobId: lease.jobId }))(
+              failure,
+              "starting a build's sandbox",
+            );
+            await this.release(lease);
             continue;
           }
           this.running++;
@@ -235,17 +241,6 @@ export class Runner {
       const unused = await next;
       if (unused) await dispose(this.options, unused);
     }
-  }
-
-  /**
-   * Ends FAILURE, saying why, a build whose sandbox could not be started after it was claimed; the
-   * slot then starts no other claim until a sandbox starts again (see loop()).
-   */
-  private async failUnstarted(lease: Lease, error: unknown): Promise<void> {
-    const onError = this.errorsTo(this.log.child({ recordId: lease.recordId, jobId: lease.jobId }));
-    onError(error, "starting a build's sandbox");
-    const reason = error instanceof Error ? error.message : String(error);
-    await failUnstarted(lease, this.peer, this.settings.runnerName, reason, onError);
   }
 
   /**

@@ -9,9 +9,9 @@ import { testRunnerOptions } from '../helpers/runner.ts';
  * A runner that cannot start a build's sandbox (bubblewrap refused, the disk full for the build's
  * directories) takes no build it cannot run: it claims work only with a sandbox started, and tries
  * again to start one until it can, leaving the queue to other runners. When the sandbox it had
- * ready ended while it waited and a new one will not start, the build it just claimed ends FAILURE
- * with the reason in its log, instead of being held until its lease runs out (ABORTED, "runner
- * lost"). The lease is long: nothing here waits for it.
+ * ready ended while it waited and a new one will not start, the build it just claimed goes back to
+ * its place in the queue (a fault of the machine, not of the build), instead of being held until
+ * its lease runs out (ABORTED, "runner lost"). The lease is long: nothing here waits for it.
  */
 let ek: EngineKiln;
 beforeAll(async () => {
@@ -64,9 +64,10 @@ it('a runner that cannot start sandboxes claims no build; a healthy runner runs 
   }
 });
 
-it('a build whose sandbox cannot be started after its claim ends FAILURE, its log saying why', async () => {
+it('a build whose sandbox cannot be started after its claim goes back to the queue, and runs once one starts', async () => {
   const job = await ek.newJob({ scms: [], steps: [shell('ok', 'echo ran-ok')] });
-  // The first sandbox starts, then ends while its slot waits for work; no other one starts.
+  // The first sandbox starts, then ends while its slot waits for work; the next one will not
+  // start; the one after that does.
   const base = (await testRunnerOptions(1)).sandbox;
   let opened = 0;
   const contexts: string[] = [];
@@ -74,8 +75,10 @@ it('a build whose sandbox cannot be started after its claim ends FAILURE, its lo
     ek.kiln.engine.dispatch.peer('local:ended'),
     await optionsWith(
       async (spec) => {
-        if (++opened > 1) throw new Error(REFUSED);
+        const n = ++opened;
+        if (n === 2) throw new Error(REFUSED);
         const real = await base.openBuild(spec);
+        if (n > 2) return real;
         const ended: Sandbox = {
           inside: real.inside,
           exec: (command, onOutput, signal) => real.exec(command, onOutput, signal),
@@ -93,11 +96,11 @@ it('a build whose sandbox cannot be started after its claim ends FAILURE, its lo
     await ek.run(job);
     const r = await ek.waitFinished(job, 1, 20_000);
     const log = await ek.log(job, 1);
-    expect(r.state, log).toBe('FAILURE');
-    expect(log).toMatch(/^\[kiln\] build \d{8}\.\d+ \(#1\) on runner \S+\n/);
-    expect(log).toContain(`[kiln] the runner could not start the build's sandbox: ${REFUSED}\n`);
-    expect(log.endsWith('[kiln] build finished: FAILURE\n')).toBe(true);
+    expect(r.state, log).toBe('SUCCESS');
+    expect(log).toContain('ran-ok');
+    expect(log).not.toContain(REFUSED);
     expect(contexts).toContain("starting a build's sandbox");
+    expect(opened).toBeGreaterThanOrEqual(3);
   } finally {
     await runner.stop();
   }
