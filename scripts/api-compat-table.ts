@@ -95,7 +95,7 @@ export const PARTLY: Record<string, string> = {
   BatchDeleteBuildJobs:
     'needs a token or an AK/SK signature like every other operation (CodeArts names no auth for it); the jobs move to the recycle bin, all or none; `result` names the last one',
   ListRecyclingJob:
-    'the deleted jobs of the projects the caller can see; `keep_time` is the days a job stays in the bin (`KILN_RECYCLE_BIN_DAYS`); `page_no` 0 reads as 1',
+    "the deleted jobs the caller may view (of the projects they can see, by each job's own matrix, as the live lists); `keep_time` is the days a job stays in the bin (`KILN_RECYCLE_BIN_DAYS`); `page_no` 0 reads as 1",
   ListUpdateJobHistory:
     '`update_type` is CREATE, UPDATE, DISABLE, ENABLE, DELETE or RESTORE; `id` is the job id and the update number; a job from before Kiln kept history starts with one CREATE entry holding its document at the upgrade',
   ShowJobConfigDiff:
@@ -154,7 +154,8 @@ export const PARTLY: Record<string, string> = {
     "`forbiddener` is the user name and `forbidden_time` epoch milliseconds, from the job's history; both empty/0 while enabled",
   StopTheJob:
     'without `build_no`, stops the latest queued or running build (404 when there is none); when that build is a job of a BuildFlow, the flow (and with it all its jobs)',
-  DeleteRecyclingJobs: 'project owners only; the builds, logs and artifacts go in the background',
+  DeleteRecyclingJobs:
+    'project owners only (with `is_view` and `is_delete` on each job, which owners always have); the builds, logs and artifacts go in the background',
   ClearRecyclingJobs: "deletes for good the bin's jobs of the projects the caller owns; the others stay",
   DownloadBuildLog:
     "`log_level` INFO (the default) is the log as the build wrote it, DEBUG adds `[kiln debug]` lines after it: the build's times, trigger, commit and each step's module, outcome, times and log bytes (any case; anything else is a 400)",

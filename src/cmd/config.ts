@@ -148,7 +148,7 @@ export const OPTIONS = {
   runnerLeaseSeconds: {
     env: 'KILN_RUNNER_LEASE_SECONDS',
     default: '30',
-    help: 'A runner that sends no heartbeat for this long loses its builds (they end ABORTED)',
+    help: 'A runner that sends no heartbeat for this long loses its builds (they end ABORTED; those it had not started go back to the queue)',
     parse: int(5, 3600),
   },
   artifactMaxBytes: {

@@ -131,7 +131,7 @@ onEveryStore((store) => {
       [
         'timeout.unit a NUL without a limit',
         set({ timeout: { unit: '\u0000' } }),
-        /timeout\.unit: must be one of/,
+        /body field 'timeout\.unit' holds a NUL character \(U\+0000\)/,
       ],
       ['timeout.unit empty with a limit', set({ timeout: { limit: '3', unit: '' } }), /timeout\.unit/],
       [
