@@ -26,28 +26,36 @@ export async function putBack(
 }
 
 /**
+ * Ends a build that never started, with `state`: its log gets `lines`, then how it finished. Run it
+ * in the transaction that took its claim back.
+ */
+export async function endUnstarted(
+  tx: Stores,
+  recordId: string,
+  state: 'ABORTED' | 'FAILURE',
+  times: { startTime: number; now: number },
+  lines: string[],
+): Promise<void> {
+  await finishBuild(tx, recordId, {
+    state,
+    finishedAt: times.now,
+    buildTime: 0,
+    costTime: times.now - times.startTime,
+  });
+  await tx.logs.appendAtEnd(
+    recordId,
+    Buffer.concat([...lines, `build finished: ${state}`].map((line) => serverLine(line))),
+  );
+}
+
+/**
  * Ends a build whose claim came back before it started while a stop was asked: StopBuildJob found
  * it claimed, so it only asked the runner, which will now never hear it; back in the queue it would
  * wait as if nothing was asked. ABORTED, as a queued build that is stopped. Run it in the
  * transaction that took the claim back.
  */
-export async function endStopped(
-  tx: Stores,
-  recordId: string,
-  startTime: number,
-  now: number,
-): Promise<void> {
-  await finishBuild(tx, recordId, {
-    state: 'ABORTED',
-    finishedAt: now,
-    buildTime: 0,
-    costTime: now - startTime,
-  });
-  await tx.logs.appendAtEnd(
-    recordId,
-    Buffer.concat([
-      serverLine('the build was stopped before it started'),
-      serverLine('build finished: ABORTED'),
-    ]),
-  );
+export function endStopped(tx: Stores, recordId: string, startTime: number, now: number): Promise<void> {
+  return endUnstarted(tx, recordId, 'ABORTED', { startTime, now }, [
+    'the build was stopped before it started',
+  ]);
 }

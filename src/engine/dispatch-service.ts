@@ -28,7 +28,7 @@ import type { StoredSecrets } from './stored-secrets.ts';
 import { serverLine } from './trigger.ts';
 import { buildRunner, runnerLabel } from './build-runner.ts';
 import { finishBuild } from './notice-outbox.ts';
-import { endStopped, MAX_LOST_CLAIMS, putBack } from './claim-returns.ts';
+import { endStopped, endUnstarted, MAX_LOST_CLAIMS, putBack } from './claim-returns.ts';
 import type { KeystoreService } from './keystore-service.ts';
 
 /** A step as a runner reads it from a build.yml. */
@@ -350,19 +350,9 @@ export class DispatchService {
       }
       if (!able) {
         // No runner known can give what the build asks: FAILURE, the log naming the request.
-        await finishBuild(tx, recordId, {
-          state: 'FAILURE',
-          finishedAt: now,
-          buildTime: 0,
-          costTime: now - startTime,
-        });
-        await tx.logs.appendAtEnd(
-          recordId,
-          Buffer.concat([
-            serverLine(`build.yml: ${request.reason}; no runner known has ${describeNeeds(needs)}`),
-            serverLine('build finished: FAILURE'),
-          ]),
-        );
+        await endUnstarted(tx, recordId, 'FAILURE', { startTime, now }, [
+          `build.yml: ${request.reason}; no runner known has ${describeNeeds(needs)}`,
+        ]);
         return 'FAILURE' as const;
       }
       await tx.queue.enqueue(recordId, jobId, now, needs);
@@ -525,22 +515,10 @@ export class DispatchService {
         return { state: 'stopped' as const, lostClaims: back.lostClaims };
       }
       if (back.lostClaims >= MAX_LOST_CLAIMS) {
-        await finishBuild(tx, recordId, {
-          state: 'ABORTED',
-          finishedAt: now,
-          buildTime: 0,
-          costTime: now - startTime,
-        });
-        await tx.logs.appendAtEnd(
-          recordId,
-          Buffer.concat([
-            serverLine(lost),
-            serverLine(
-              `its runners were lost before it started ${back.lostClaims} times: it is not queued again`,
-            ),
-            serverLine('build finished: ABORTED'),
-          ]),
-        );
+        await endUnstarted(tx, recordId, 'ABORTED', { startTime, now }, [
+          lost,
+          `its runners were lost before it started ${back.lostClaims} times: it is not queued again`,
+        ]);
         return { state: 'ABORTED' as const, lostClaims: back.lostClaims };
       }
       await putBack(tx, recordId, jobId, back.place, now);
