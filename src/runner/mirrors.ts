@@ -119,6 +119,8 @@ export class MirrorCache {
   readonly dir: string;
   private readonly keeperDir: string;
   private readonly nameKey: Buffer;
+  /** Housekeeping asked again later because a mirror could not be measured. */
+  private readonly remeasures = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly backend: SandboxBackend,
@@ -208,6 +210,8 @@ export class MirrorCache {
 
   /** Ends the keepers. */
   async close(): Promise<void> {
+    for (const timer of this.remeasures) clearTimeout(timer);
+    this.remeasures.clear();
     const keepers = [...this.keepers.values()];
     this.keepers.clear();
     await Promise.all(keepers.map(async (k) => (await k.catch(() => undefined))?.close()));
@@ -401,6 +405,14 @@ export class MirrorCache {
       }
     } catch (error) {
       this.onError(error, 'mirror housekeeping');
+      // An unmeasured mirror counts as nothing, so the cap could be passed with no later release
+      // to check it again: housekeeping asks once more after a while.
+      const timer = setTimeout(() => {
+        this.remeasures.delete(timer);
+        void this.enqueue(entry, () => this.maintain(slot, entry));
+      }, REMEASURE_MS);
+      timer.unref();
+      this.remeasures.add(timer);
     }
     this.evict();
   }
@@ -442,6 +454,9 @@ function readOrCreateKey(file: string): Buffer {
   writeFileSync(file, key, { mode: 0o600 });
   return key;
 }
+
+/** The wait before housekeeping measures again after `du` failed twice. */
+const REMEASURE_MS = 5_000;
 
 /** The wait before asking `du` again. */
 const DU_BACKOFF = { firstMs: 50, maxMs: 50 };

@@ -19,7 +19,10 @@ import { testRunnerOptions } from '../helpers/runner.ts';
 const MB = 1024 * 1024;
 const caches: MirrorCache[] = [];
 const dirs: string[] = [];
+/** What the caches reported through onError, shown when a wait times out. */
+const errors: string[] = [];
 afterEach(async () => {
+  errors.length = 0;
   await Promise.all(caches.splice(0).map((c) => c.close()));
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
@@ -33,12 +36,17 @@ async function newCache(settings: Partial<MirrorSettings>): Promise<{ cache: Mir
 /** A runner's mirrors in `workDir`, with the runner's real sandbox and these caps. */
 async function cacheIn(workDir: string, settings: Partial<MirrorSettings>): Promise<MirrorCache> {
   const { sandbox, mirrors } = await testRunnerOptions(1, {}, workDir);
-  const cache = new MirrorCache(sandbox, workDir, {
-    ...mirrors,
-    maxBytes: 1024 * MB,
-    maxAgeMs: 86_400_000,
-    ...settings,
-  });
+  const cache = new MirrorCache(
+    sandbox,
+    workDir,
+    {
+      ...mirrors,
+      maxBytes: 1024 * MB,
+      maxAgeMs: 86_400_000,
+      ...settings,
+    },
+    (error, context) => errors.push(`${context}: ${(error as Error).message}`),
+  );
   caches.push(cache);
   return cache;
 }
@@ -103,8 +111,10 @@ describe('mirror caps', () => {
       'a removed',
       () => (mirrored(dir).join() === [b.dir, c.dir].sort().join() ? true : undefined),
       30_000,
-    );
-  });
+    ).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}; the cache reported: ${errors.join('; ') || 'nothing'}`);
+    });
+  }, 90_000);
 
   it('removes a mirror unused for longer than the age cap, never one a build holds', async () => {
     const [a, b] = [repoOf(0), repoOf(0)];
