@@ -137,7 +137,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   if (sealed.jobs + sealed.builds > 0)
     logger.info(sealed, 'secrets stored in the clear by an earlier version are now sealed');
   const runnerId = `local:${config.serverName ?? `${hostname()}-${config.port}`}`;
-  await engine.dispatch.recoverRunner(runnerId); // the engine logs what it ended
+  await engine.dispatch.recoverRunner(runnerId); // the engine logs what it ended or queued again
 
   const runner = runnerSetup
     ? new Runner(engine.dispatch.peer(runnerId), { ...runnerSetup, runnerId })

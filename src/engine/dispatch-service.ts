@@ -47,6 +47,26 @@ export interface DispatchOptions {
 /** Bytes a runner may send past the cap: its truncation notice. */
 const CAP_SLACK = 4096;
 
+/** How a claim on a build that never started was lost, and the log line that says so. */
+interface LostClaim {
+  /** Only once the lease ran out (the sweep); otherwise whatever the lease says. */
+  leaseExpired: boolean;
+  why: (runner: string) => string;
+  /** The service log's words for it. */
+  told: string;
+}
+const LEASE_RAN_OUT: LostClaim = {
+  leaseExpired: true,
+  why: (runner) =>
+    `${runner}, which took this build, was lost before it started (it stopped sending heartbeats)`,
+  told: 'runner lost before the start',
+};
+const SERVER_STOPPED: LostClaim = {
+  leaseExpired: false,
+  why: (runner) => `the server stopped while ${runner} was starting this build`,
+  told: 'server stopped before the start',
+};
+
 /**
  * The engine's side of the runner protocol (protocol/runner-protocol.ts): hands queued builds to
  * runners, takes their reports, and takes builds back from runners that went silent.
@@ -501,14 +521,23 @@ export class DispatchService {
    * ABORTED instead. False when the build started, was renewed or was taken back by another server
    * meanwhile (the store checks all of that in the statement that takes the claim back).
    */
-  private async requeueLost(recordId: string, runnerId: string, now: number): Promise<boolean> {
+  private async requeueLost(
+    recordId: string,
+    runnerId: string,
+    now: number,
+    how: LostClaim = LEASE_RAN_OUT,
+  ): Promise<boolean> {
     const run = await this.storage.builds.findRun(recordId);
     if (!run || run.build.runningStatus !== 'Starting' || run.runnerId !== runnerId) return false;
     const runner = runnerLabel(await buildRunner(this.storage, runnerId).catch(() => undefined));
-    const lost = `${runner}, which took this build, was lost before it started (it stopped sending heartbeats)`;
+    const lost = how.why(runner);
     const { jobId, startTime } = run.build;
     const outcome = await this.storage.transaction(async (tx) => {
-      const back = await tx.builds.unclaim(recordId, runnerId, now);
+      const back = await tx.builds.unclaim(
+        recordId,
+        runnerId,
+        how.leaseExpired ? { expiredBefore: now } : {},
+      );
       if (!back) return undefined;
       if (back.cancelRequested) {
         await endStopped(tx, recordId, startTime, now);
@@ -529,23 +558,28 @@ export class DispatchService {
     const fields = { recordId, jobId, runnerId, lostClaims: outcome.lostClaims };
     if (outcome.state === 'stopped') this.stoppedBack(recordId, jobId, runnerId);
     else if (outcome.state === 'ABORTED') {
-      this.logger.warn(
-        { ...fields, outcome: 'ABORTED' },
-        'runner lost before the start, too often: build aborted',
-      );
+      this.logger.warn({ ...fields, outcome: 'ABORTED' }, `${how.told}, too often: build aborted`);
       this.events.finished(recordId, 'ABORTED');
     } else {
-      this.logger.warn(fields, 'runner lost before the start: build queued again');
+      this.logger.warn(fields, `${how.told}: build queued again`);
       this.events.publish('queued', recordId);
     }
     return true;
   }
 
-  /** At start: builds this server's own runner held when the server stopped can never finish. */
+  /**
+   * At start: builds this server's own runner held when the server stopped. A started one can never
+   * finish (ABORTED); returns how many it took back, ended or queued again.
+   */
   async recoverRunner(runnerId: string): Promise<number> {
     let n = 0;
+    let requeued = 0;
+    const now = this.clock.now();
     for (const recordId of await this.storage.builds.listHeldBy(runnerId)) {
-      if (
+      // One that had not started (its checkout was under way) goes back to the queue, as when a
+      // remote runner's lease runs out: none of its steps ran.
+      if (await this.requeueLost(recordId, runnerId, now, SERVER_STOPPED)) requeued++;
+      else if (
         await this.abandon(
           recordId,
           { runnerId },
@@ -560,6 +594,6 @@ export class DispatchService {
         { runnerId, builds: n },
         'builds that were running when the server stopped ended ABORTED',
       );
-    return n;
+    return n + requeued;
   }
 }

@@ -720,10 +720,15 @@ export interface BuildStore {
   /**
    * Takes a claim back before the build started (it goes back to the queue, or ends, in the same
    * transaction): undefined unless `runnerId` holds the build, not yet started, and (the lease
-   * sweep: `expiredBefore`) its lease ran out before then, which also counts the claim as lost.
+   * sweep: `lost.expiredBefore`) its lease ran out before then. A `lost` claim (the lease ran out,
+   * the server stopped) counts towards the build's lost claims; a released one does not.
    * One statement: a renewal, a start or another server that got there first wins.
    */
-  unclaim(recordId: string, runnerId: string, expiredBefore?: number): Promise<Unclaimed | undefined>;
+  unclaim(
+    recordId: string,
+    runnerId: string,
+    lost?: { expiredBefore?: number },
+  ): Promise<Unclaimed | undefined>;
   /**
    * Lets a running build go from its runner without finishing it (a BuildFlow, whose jobs are
    * builds of their own, runs on no runner); false when `runnerId` does not hold it.

@@ -11,6 +11,7 @@ import { testRunnerOptions } from '../helpers/runner.ts';
  * being answered: the claim completes after the stop. The runner gives the build back (release),
  * so it waits at its place in the queue, untouched, and runs on the next runner: after a restart of
  * the server for its own runner (which ends only what its runner still held), or on another runner.
+ * A claim the server's own runner still held, unstarted, when the server stopped goes back there too.
  */
 let ek: EngineKiln;
 let base: string;
@@ -80,4 +81,22 @@ it('a remote runner gives back over HTTP a build it got while stopping; another 
   await stoppedOnClaim(new HttpRunnerPeer(base, res.json().result.token as string));
   await expectQueued(job);
   await runsOn(ek.kiln.engine.dispatch.peer('local:other'), job);
+});
+
+it('a build its own runner had claimed but not started when the server stopped goes back to the queue at the restart', async () => {
+  const job = await ek.newJob({ scms: [], steps: [shell('ok', 'echo ran-ok')] });
+  await ek.run(job);
+  const id = 'local:crashed';
+  // The claim came back and the server stopped (a crash, SIGKILL) before the runner reported a start.
+  expect(await ek.kiln.engine.dispatch.peer(id).next(new AbortController().signal)).toBeDefined();
+
+  expect(await ek.kiln.engine.dispatch.recoverRunner(id)).toBe(1);
+  expect(await ek.record(job, 1)).toMatchObject({ job_running_status: 'Starting', state: '' });
+  const queue = (await ek.get('/v1/kiln/queue')).json().result.builds as { job_id: string }[];
+  expect(queue.find((q) => q.job_id === job)).toMatchObject({ status: 'queued', position: 1, runner: '' });
+  expect(await ek.log(job, 1)).toMatch(
+    /the server stopped while .* was starting this build; back at its place/,
+  );
+  await runsOn(ek.kiln.engine.dispatch.peer(id), job);
+  expect(await ek.log(job, 1)).toContain('ran-ok');
 });

@@ -98,7 +98,10 @@ it('tells a lost runner and the builds ended at recovery, with their count', asy
   ]);
 
   const held = await run(job);
-  await ek.kiln.engine.dispatch.peer('local:old').next(new AbortController().signal);
+  const oldPeer = ek.kiln.engine.dispatch.peer('local:old');
+  await oldPeer.next(new AbortController().signal);
+  // Started: one that had not goes back to the queue at recovery.
+  await oldPeer.started(held, { commitId: '', commitTime: null, commitMessage: '', branch: '' });
   expect(await ek.kiln.engine.dispatch.recoverRunner('local:old')).toBe(1);
   expect(logged('build aborted at recovery')).toEqual([
     expect.objectContaining({ recordId: held, jobId: job, runnerId: 'local:old', outcome: 'ABORTED' }),

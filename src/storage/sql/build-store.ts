@@ -556,7 +556,11 @@ export class SqlBuildStore implements BuildStore {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  async unclaim(recordId: string, runnerId: string, expiredBefore?: number): Promise<Unclaimed | undefined> {
+  async unclaim(
+    recordId: string,
+    runnerId: string,
+    lost?: { expiredBefore?: number },
+  ): Promise<Unclaimed | undefined> {
     // The kept place stays (RETURNING reads the row as written); the next claim replaces it.
     let q = this.db
       .updateTable('builds')
@@ -564,12 +568,12 @@ export class SqlBuildStore implements BuildStore {
         runner_id: null,
         lease_expires_at: null,
         run_started_at: null,
-        ...(expiredBefore !== undefined && { lost_claims: sql<number>`lost_claims + 1` }),
+        ...(lost && { lost_claims: sql<number>`lost_claims + 1` }),
       })
       .where('id', '=', recordId)
       .where('runner_id', '=', runnerId)
       .where('running_status', '=', 'Starting');
-    if (expiredBefore !== undefined) q = q.where('lease_expires_at', '<', expiredBefore);
+    if (lost?.expiredBefore !== undefined) q = q.where('lease_expires_at', '<', lost.expiredBefore);
     const row = await q
       .returning(['queue_seq', 'queue_needs_arch', 'queue_needs_pool', 'lost_claims', 'cancel_requested'])
       .executeTakeFirst();

@@ -255,8 +255,8 @@ export function runQueueContract(options: {
       const place = { seq: head.seq, needs: { pool: 'gpu' } };
       // Only the holder, only before the start; the sweep only once the lease is out, and it counts.
       expect(await storage.builds.unclaim(id, 'another')).toBeUndefined();
-      expect(await storage.builds.unclaim(id, 'runner', now + 60_000)).toBeUndefined();
-      expect(await storage.builds.unclaim(id, 'runner', now + 60_001)).toEqual({
+      expect(await storage.builds.unclaim(id, 'runner', { expiredBefore: now + 60_000 })).toBeUndefined();
+      expect(await storage.builds.unclaim(id, 'runner', { expiredBefore: now + 60_001 })).toEqual({
         place,
         lostClaims: 1,
         cancelRequested: false,
@@ -270,6 +270,13 @@ export function runQueueContract(options: {
         lostClaims: 1,
         cancelRequested: true,
       });
+      // A claim lost to a server's stop counts, whatever its lease says.
+      expect(await storage.builds.claim(id, 'runner', now + 60_000, now, head)).toBe(true);
+      expect(await storage.builds.unclaim(id, 'runner', {})).toEqual({
+        place,
+        lostClaims: 2,
+        cancelRequested: true,
+      });
       expect(await storage.builds.claim(id, 'runner', now + 60_000, now, head)).toBe(true);
       await storage.builds.markRunning(id, 'runner', {
         commitId: '',
@@ -277,7 +284,7 @@ export function runQueueContract(options: {
         commitMessage: '',
         branch: '',
       });
-      expect(await storage.builds.unclaim(id, 'runner', now + 60_001)).toBeUndefined();
+      expect(await storage.builds.unclaim(id, 'runner', { expiredBefore: now + 60_001 })).toBeUndefined();
     });
 
     it('keeps what a build needs when it is put back', async () => {
