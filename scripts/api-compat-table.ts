@@ -136,7 +136,7 @@ export const PARTLY: Record<string, string> = {
   ShowJobBuildSuccessRatio:
     'the last `interval` days, today included (server time zone); builds with an outcome (SUCCESS, FAILURE, timeout) count, aborted ones neither way; `total_success_ratio_fraction` is `success/total` ("4/5"); a day\'s `success_ratio` is a percentage, 0 for a day without builds; counts exact (a counting query per day); `repository_name` must be the job\'s repository (404 otherwise)',
   ShowJobBuildTime:
-    "the finished builds of the last `interval` days: average, longest and shortest exact, the chart oldest first (the latest 10,000); times in ms; 0s when none; `repository_name` must be the job's repository (404 otherwise)",
+    "the finished builds of the last `interval` days: average, longest and shortest exact, the chart oldest first (the latest 10,000); average, longest and shortest in ms, the chart's `build_time` in seconds (rounded), as the reference has them; 0s when none; `repository_name` must be the job's repository (404 otherwise)",
   ListRepository:
     "the repository the job's document names (Kiln's jobs build one; no history of earlier ones is kept)",
   ListRepoBranch:

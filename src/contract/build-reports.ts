@@ -48,7 +48,7 @@ export const BuildTimeReport = Type.Object({
       Type.Object({
         daily_build_number: Type.String(),
         build_number: Type.Integer(),
-        build_time: Type.Integer({ description: 'ms it ran' }),
+        build_time: Type.Integer({ description: 'seconds it ran (rounded)' }),
         build_result: Type.String(),
       }),
     ),

@@ -47,7 +47,8 @@ export function buildReportHandlers(deps: RouteDeps): HandlerGroup<ReportOps> {
           chart: r.builds.map((b) => ({
             daily_build_number: b.dailyBuildNumber,
             build_number: b.number,
-            build_time: b.buildTime ?? 0,
+            // Seconds here (the reference's chart), where every other build_time is ms.
+            build_time: Math.round((b.buildTime ?? 0) / 1000),
             build_result: b.state,
           })),
         },

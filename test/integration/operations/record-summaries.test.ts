@@ -302,7 +302,7 @@ onEveryStore((store) => {
         [1, 2, 3, 4, 5].map((n) => ({
           daily_build_number: `2023111${n - 1}.1`,
           build_number: n,
-          build_time: 1000,
+          build_time: 1,
           build_result: n === 4 ? 'FAILURE' : 'SUCCESS',
         })),
       );
