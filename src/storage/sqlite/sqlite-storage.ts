@@ -83,6 +83,12 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
+    // SQLite's own lower() leaves every letter past ASCII as it is ('É' stays 'É'): searches
+    // (sql/search.ts) lower-case names as PostgreSQL does, with JavaScript's Unicode rules. No
+    // index is built on lower(), so no stored index depends on the built-in one.
+    database.function('lower', { deterministic: true }, (text: unknown) =>
+      typeof text === 'string' ? text.toLowerCase() : text,
+    );
   } catch (error) {
     throw new AppError('STORE_UNAVAILABLE', `cannot open the SQLite database at ${options.path}`, {
       cause: error,
