@@ -34,12 +34,17 @@ export class SecretMasker {
 /**
  * Masks exact values. Every byte of every occurrence is hidden, also where two values overlap: the
  * occurrences are merged into runs and each run becomes one `******`. The end of a piece that is
- * the start of a value is held back, and so is a run that a value starting there could extend.
+ * the start of a value is held back. A run that reaches the end of what arrived could still be
+ * extended by a value starting in its last bytes: its `******` is shown at once and only those last
+ * bytes (fewer than the longest value) are kept, marked as already shown, so a value repeated
+ * without end is neither held whole nor searched again at every piece.
  */
 class ValueMasker {
   private readonly secrets: Buffer[];
   private readonly longest: number;
   private held: Buffer = Buffer.alloc(0);
+  /** How many bytes at the start of `held` belong to a run whose `******` has already been shown. */
+  private shown = 0;
 
   constructor(values: string[]) {
     this.secrets = [...new Set(values.filter((v) => v.length >= MIN_MASKED_LENGTH))].map((v) =>
@@ -62,18 +67,24 @@ class ValueMasker {
   /** Masks what is decided, keeps the rest in `held` (nothing when `final`). */
   private mask(text: Buffer, final: boolean): Buffer {
     const runs = this.runs(text);
+    const alreadyShown = this.shown > 0 ? runs[0] : undefined;
     let hold = text.length;
+    let open: [number, number] | undefined;
     if (!final) {
       hold = this.partialFrom(text);
-      for (const [start, end] of runs) if (end >= hold) hold = Math.min(hold, start);
+      open = runs.find((run) => (run[0] < hold || run === alreadyShown) && run[1] >= hold);
+      // Of a run that reaches the undecided end, only the bytes a value could start in to extend it.
+      if (open) hold = Math.max(open[0], Math.min(hold, open[1] - this.longest + 1));
     }
+    this.shown = open ? open[1] - hold : 0;
     this.held = hold === text.length ? Buffer.alloc(0) : Buffer.from(text.subarray(hold));
     const parts: Buffer[] = [];
     let from = 0;
-    for (const [start, end] of runs) {
-      if (start >= hold) break;
-      parts.push(text.subarray(from, start), MASKED);
-      from = end;
+    for (const run of runs) {
+      if (run[0] >= hold && run !== open) break;
+      parts.push(text.subarray(from, run[0]));
+      if (run !== alreadyShown) parts.push(MASKED);
+      from = Math.min(run[1], hold);
     }
     if (parts.length === 0) return text.subarray(0, hold);
     parts.push(text.subarray(from, hold));
@@ -82,7 +93,7 @@ class ValueMasker {
 
   /** The byte ranges covered by occurrences of the values, merged where they overlap or touch. */
   private runs(text: Buffer): [number, number][] {
-    const spans: [number, number][] = [];
+    const spans: [number, number][] = this.shown > 0 ? [[0, this.shown]] : [];
     for (const secret of this.secrets) {
       for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1))
         spans.push([at, at + secret.length]);

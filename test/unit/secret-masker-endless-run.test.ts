@@ -28,4 +28,13 @@ describe('a sensitive value printed without end', () => {
     expect(released).toBeGreaterThan(0);
     expect(masker.end().toString('latin1')).not.toContain('abc');
   }, 120_000);
+
+  it('still shows one mask for the whole run, and what follows it as it comes', () => {
+    const masker = new SecretMasker(['abc', 'cab']);
+    const out = ['x', 'abcabca', 'bcab', 'cabc', 'abc!', 'ab', 'c'].map((p) =>
+      masker.push(Buffer.from(p)).toString('latin1'),
+    );
+    expect(out).toEqual(['x', '******', '', '', '!', '', '******']);
+    expect(masker.end().toString('latin1')).toBe('');
+  });
 });
