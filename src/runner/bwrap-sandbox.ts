@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
+import { readOnlyMounts, readOnlyRoot, systemMounts } from './bwrap-mounts.ts';
 import type { BuildSandboxSpec, KeeperDirs, Sandbox, SandboxBackend } from './sandbox.ts';
 import { SandboxUnavailableError } from './sandbox.ts';
 import { SupervisedSession } from './supervised-session.ts';
@@ -59,46 +60,10 @@ function which(name: string, path: string): string | undefined {
 }
 
 /**
- * The host's system directories, read-only: /usr and /etc (and /opt when present), the merged-/usr
- * links as links. Nothing else of the host exists in a sandbox unless the administrator names it.
- */
-function systemMounts(): string[] {
-  const args: string[] = [];
-  for (const dir of ['/usr', '/etc', '/opt']) if (existsSync(dir)) args.push('--ro-bind', dir, dir);
-  for (const link of ['/bin', '/sbin', '/lib', '/lib64', '/lib32', '/libx32']) {
-    const stat = lstatSync(link, { throwIfNoEntry: false });
-    if (stat?.isSymbolicLink()) args.push('--symlink', readlinkSync(link), link);
-    else if (stat?.isDirectory()) args.push('--ro-bind', link, link);
-  }
-  // /etc/resolv.conf may point into /run (systemd-resolved): make the name resolve.
-  const resolv = lstatSync('/etc/resolv.conf', { throwIfNoEntry: false });
-  if (resolv?.isSymbolicLink()) {
-    const real = realpathSync('/etc/resolv.conf');
-    if (!real.startsWith('/etc/') && !real.startsWith('/usr/')) args.push('--ro-bind', real, real);
-  }
-  // Directories bwrap would make for mount points are root's alone (0700): made here readable.
-  return args.concat('--proc', '/proc', '--dev', '/dev', '--dir', '/home', '--dir', '/kiln', '--dir', '/var');
-}
-
-/**
- * Host paths mounted read-only at the same place, with their parents made readable. They come
- * after the sandbox's own /tmp, so that a path under /tmp shows through it.
- */
-function readOnlyMounts(paths: string[]): string[] {
-  const args: string[] = [];
-  for (const path of paths) {
-    const parts = path.split('/').filter(Boolean);
-    for (let i = 1; i < parts.length; i++) args.push('--dir', `/${parts.slice(0, i).join('/')}`);
-    args.push('--ro-bind-try', path, path);
-  }
-  return args;
-}
-
-/**
  * Builds run under bubblewrap (`bwrap`, Debian's `bubblewrap` package), one sandbox per build:
  * own PID, mount, IPC and UTS namespaces (and network namespace when the network is off); the
  * host's system directories read-only; the build's workspace, HOME and /tmp as its only writable
- * places; its scripts and its repository mirror read-only; nothing of the runner's (data
+ * places on disk, a small /dev/shm in memory, the rest read-only (bwrap-mounts.ts); its scripts and its repository mirror read-only; nothing of the runner's (data
  * directory, secret key, database, other builds, the runner's token). `--die-with-parent`: a
  * runner killed by SIGKILL takes its builds with it.
  *
@@ -138,7 +103,13 @@ export class BwrapBackend implements SandboxBackend {
     try {
       await run(
         bwrap,
-        [...backend.namespaceArgs(settings.network), ...backend.system, ...backend.drop(0), '/bin/true'],
+        [
+          ...backend.namespaceArgs(settings.network),
+          ...backend.system,
+          ...readOnlyRoot(),
+          ...backend.drop(0),
+          '/bin/true',
+        ],
         {
           env: { PATH: '/usr/bin:/bin' },
         },
@@ -208,6 +179,7 @@ export class BwrapBackend implements SandboxBackend {
       spec.mirrors,
       INSIDE.mirrors,
       ...readOnlyMounts(this.settings.readOnly),
+      ...readOnlyRoot(),
       '--chdir',
       INSIDE.workspace,
       ...this.drop(spec.slot + 1),
@@ -247,6 +219,7 @@ export class BwrapBackend implements SandboxBackend {
       '--tmpfs',
       INSIDE.keeperTmp,
       ...readOnlyMounts(this.settings.localRepositories),
+      ...readOnlyRoot(),
       '--chdir',
       INSIDE.mirrors,
       ...this.drop(0),

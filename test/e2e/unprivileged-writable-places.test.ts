@@ -85,8 +85,11 @@ describe('a runner that is not root', () => {
       })
     ).result.job_id;
     const n = Number(
-      (await api<{ actual_build_number: string }>(server.url, token, 'POST', '/v3/jobs/build', { job_id: id }))
-        .actual_build_number,
+      (
+        await api<{ actual_build_number: string }>(server.url, token, 'POST', '/v3/jobs/build', {
+          job_id: id,
+        })
+      ).actual_build_number,
     );
     const r = await eventually(
       () =>
