@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { readOnlyMounts, readOnlyRoot, systemMounts } from './bwrap-mounts.ts';
+import { FILTERED_ARCHES, keyringFilter } from './seccomp-filter.ts';
 import type { BuildSandboxSpec, KeeperDirs, Sandbox, SandboxBackend } from './sandbox.ts';
 import { SandboxUnavailableError } from './sandbox.ts';
 import { SupervisedSession } from './supervised-session.ts';
@@ -63,9 +64,10 @@ function which(name: string, path: string): string | undefined {
  * Builds run under bubblewrap (`bwrap`, Debian's `bubblewrap` package), one sandbox per build:
  * own PID, mount, IPC and UTS namespaces (and network namespace when the network is off); the
  * host's system directories read-only; the build's workspace, HOME and /tmp as its only writable
- * places on disk, a small /dev/shm in memory, the rest read-only (bwrap-mounts.ts); its scripts and its repository mirror read-only; nothing of the runner's (data
- * directory, secret key, database, other builds, the runner's token). `--die-with-parent`: a
- * runner killed by SIGKILL takes its builds with it.
+ * places on disk, a small /dev/shm in memory, the rest read-only (bwrap-mounts.ts); its scripts
+ * and its repository mirror read-only; nothing of the runner's (data directory, secret key,
+ * database, other builds, the runner's token); no kernel keyrings (seccomp-filter.ts).
+ * `--die-with-parent`: a runner killed by SIGKILL takes its builds with it.
  *
  * When the runner is root, bwrap sets the sandbox up as root and the build runs as an unprivileged
  * user of its own (setpriv: no capabilities, no-new-privileges), one per slot, so builds cannot
@@ -80,6 +82,7 @@ export class BwrapBackend implements SandboxBackend {
   private constructor(
     private readonly settings: BwrapSettings,
     private readonly bwrap: string,
+    private readonly filter: string,
     version: string,
   ) {
     this.system = systemMounts();
@@ -97,13 +100,23 @@ export class BwrapBackend implements SandboxBackend {
         'builds run in a sandbox made by bubblewrap, which is not installed: install it (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap), or set KILN_SANDBOX=off to run builds without a sandbox (unsafe: any build can then take over Kiln)',
       );
     }
+    if (!FILTERED_ARCHES.includes(process.arch)) {
+      throw new SandboxUnavailableError(
+        `the sandbox's system call filter knows the processes of x86-64 and arm64 machines, not of ${process.arch}: set KILN_SANDBOX=off to run builds without a sandbox (unsafe)`,
+      );
+    }
     const { stdout } = await run(bwrap, ['--version']).catch(() => ({ stdout: 'bubblewrap ?' }));
-    const backend = new BwrapBackend(settings, bwrap, stdout.trim().replace(/^bubblewrap /, ''));
-    mkdirSync(join(settings.workDir, 'sandbox'), { recursive: true, mode: 0o700 });
+    const dir = join(settings.workDir, 'sandbox');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const filter = join(dir, 'seccomp.bpf');
+    writeFileSync(filter, keyringFilter(), { mode: 0o600 });
+    const backend = new BwrapBackend(settings, bwrap, filter, stdout.trim().replace(/^bubblewrap /, ''));
     try {
+      const [shell, ...args] = backend.start();
       await run(
-        bwrap,
+        shell as string,
         [
+          ...args,
           ...backend.namespaceArgs(settings.network),
           ...backend.system,
           ...readOnlyRoot(),
@@ -156,7 +169,7 @@ export class BwrapBackend implements SandboxBackend {
     const { dirs } = spec;
     const user = this.user(spec.slot + 1);
     const argv = [
-      this.bwrap,
+      ...this.start(),
       ...this.namespaceArgs(this.settings.network),
       ...this.system,
       ...user.files,
@@ -204,7 +217,7 @@ export class BwrapBackend implements SandboxBackend {
   async openKeeper(dirs: KeeperDirs): Promise<Sandbox> {
     const user = this.user(0);
     const argv = [
-      this.bwrap,
+      ...this.start(),
       ...this.namespaceArgs(true),
       ...this.system,
       ...user.files,
@@ -238,6 +251,15 @@ export class BwrapBackend implements SandboxBackend {
       ctl: INSIDE.ctl,
       mirrors: INSIDE.mirrors,
     });
+  }
+
+  /**
+   * bwrap, with the system call filter on descriptor 3: a shell opens the filter's file there and
+   * becomes bwrap (the launcher gives what it starts no descriptors but its pipes), and bwrap
+   * closes it once read.
+   */
+  private start(): string[] {
+    return ['/bin/sh', '-c', 'exec "$@" 3<"$0"', this.filter, this.bwrap, '--seccomp', '3'];
   }
 
   /** The namespaces, and the user namespace when the runner is not root. */
