@@ -3,10 +3,10 @@ import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
 /**
  * The size of a sandbox's /dev/shm. It is memory, not disk, so the disk limit cannot count it, and
  * memory in a tmpfs is charged to no process (the kernel's OOM killer would pick the server or the
- * runner, not the build that filled it): small, yet enough for POSIX semaphores and small shared
- * buffers (Python's multiprocessing, compilers' job servers).
+ * runner, not the build that filled it): bounded, at Docker's default size, which the tools that
+ * use it (Python's multiprocessing, headless Chromium, compilers' job servers) are known to run in.
  */
-export const SHM_BYTES = 8 * 1024 * 1024;
+export const SHM_BYTES = 64 * 1024 * 1024;
 
 /**
  * The host's system directories, read-only: /usr and /etc (and /opt when present), the merged-/usr

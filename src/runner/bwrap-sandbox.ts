@@ -64,7 +64,7 @@ function which(name: string, path: string): string | undefined {
  * Builds run under bubblewrap (`bwrap`, Debian's `bubblewrap` package), one sandbox per build:
  * own PID, mount, IPC and UTS namespaces (and network namespace when the network is off); the
  * host's system directories read-only; the build's workspace, HOME and /tmp as its only writable
- * places on disk, a small /dev/shm in memory, the rest read-only (bwrap-mounts.ts); its scripts
+ * places on disk, a bounded /dev/shm in memory, the rest read-only (bwrap-mounts.ts); its scripts
  * and its repository mirror read-only; nothing of the runner's (data directory, secret key,
  * database, other builds, the runner's token); no kernel keyrings (seccomp-filter.ts).
  * `--die-with-parent`: a runner killed by SIGKILL takes its builds with it.

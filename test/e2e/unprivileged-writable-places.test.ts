@@ -12,7 +12,8 @@ import { api, eventually, KilnProcess, loginOver } from '../helpers/processes.ts
  * root and its /dev: both tmpfs, each as large as half the host's memory. A build could write
  * there (/, /var, /kiln, /home, /dev, /dev/shm) past its disk limit, which measures only its
  * three directories, into memory that no process is charged for (so the kernel's OOM killer
- * picks the server or the runner, not the build). With a root runner these are root's (0755) and
+ * picks the server or the runner, not the build). Now those are read-only, and /dev/shm a tmpfs
+ * of its own, bounded. With a root runner these are root's (0755) and
  * the build cannot. The runner is started as uid 1000 of a user namespace, as
  * unprivileged-runner.test.ts does.
  */
@@ -70,9 +71,11 @@ describe('a runner that is not root', () => {
     // Each place gets 12 MiB (under the largest file a build may write, 16 MiB): 72 MiB in all.
     const command = [
       'set +e',
-      'for d in / /var /kiln /home /dev /dev/shm; do',
+      'for d in / /var /kiln /home /dev; do',
       '  head -c 12582912 /dev/zero > "$d/fill" 2>/dev/null && echo "WROTE $d"',
       'done',
+      // /dev/shm is memory of the build's own, bounded (64 MiB): the sixth 12 MiB file does not fit.
+      'for i in 1 2 3 4 5 6; do head -c 12582912 /dev/zero > /dev/shm/fill$i 2>/dev/null || echo "SHM full at $i"; done',
       'echo done writing',
     ].join('\n');
     const id = (
@@ -113,5 +116,6 @@ describe('a runner that is not root', () => {
     ).result.content;
     expect(text, `${r.state}\n${runner.output()}`).toContain('done writing');
     expect(text.match(/^WROTE .*$/gm) ?? []).toEqual([]);
+    expect(text.match(/^SHM .*$/gm)).toEqual(['SHM full at 6']);
   });
 });
