@@ -1,0 +1,54 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServerProcess, type ServerProcess } from '../helpers/cli.ts';
+import { launchChromium, signedInPage, type Chromium } from './helpers/chromium.ts';
+import { createShellJob, projectId, runToEnd, signedInClient } from './helpers/kiln-api.ts';
+
+/**
+ * The build page of a build that is not there (a link to a build of a job since deleted, or a
+ * number past the job's last build): the server's 404 is the answer, so the page says the build
+ * could not be found and stops waiting for it. It kept "Loading build…" in the heading beside the
+ * 404 and "The log could not be read; retrying." over "Waiting for the first lines…", reading the
+ * build every 4 s and the log every 2.5 s for as long as the tab stays open.
+ */
+
+let server: ServerProcess;
+let browser: Chromium;
+let page: Page;
+let kept = '';
+let deleted = '';
+
+beforeAll(async () => {
+  server = await startServerProcess();
+  const { client } = await signedInClient(server.url, 'admin', server.adminPassword);
+  const project = await projectId(client);
+  kept = await createShellJob(client, project, 'kept-job', ['echo one']);
+  deleted = await createShellJob(client, project, 'deleted-job', ['echo one']);
+  expect(await runToEnd(client, kept)).toBe('SUCCESS');
+  expect(await runToEnd(client, deleted)).toBe('SUCCESS');
+  await client.deleteBuildJob({ params: { job_id: deleted } });
+  browser = await launchChromium();
+  page = await signedInPage(browser.context, server.url, server.adminPassword);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const logText = async () => (await page.locator('section.log-section').textContent()) ?? '';
+
+describe('the build page of a build that is not there', () => {
+  for (const [what, url] of [
+    ['a build of a deleted job', () => `${server.url}/jobs/${deleted}/builds/1`],
+    ['a number past the last build', () => `${server.url}/jobs/${kept}/builds/7`],
+  ] as const) {
+    it(`says so and stops waiting: ${what}`, async () => {
+      await page.goto(url());
+      await page.getByText('The build could not be loaded.').waitFor();
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).not.toContain('Loading build…');
+      // The log is no build's either: no waiting for its lines, no retrying.
+      await expect.poll(async () => /retrying|Waiting for the first lines/.test(await logText())).toBe(false);
+    });
+  }
+});
