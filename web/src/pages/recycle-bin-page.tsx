@@ -3,7 +3,7 @@ import type { RecyclingJob } from '../../../src/contract/recycle-bin.ts';
 import { useSignedIn } from '../app/session-context.tsx';
 import { useAsync } from '../app/use-async.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
-import { Pager } from '../components/pager.tsx';
+import { Pager, usePage } from '../components/pager.tsx';
 import { Spinner } from '../components/spinner.tsx';
 import { formatLocalTime } from '../lib/format.ts';
 import { Link } from '../router/router.tsx';
@@ -19,8 +19,10 @@ type Outcome = { text: ReactNode; jobId?: string } | undefined;
  */
 export function RecycleBinPage() {
   const { client } = useSignedIn();
-  const [page, setPage] = useState(0);
-  const [search, setSearch] = useState('');
+  // The box keeps what is typed, spaces included; the search is what it says without the outer ones.
+  const [typed, setTyped] = useState('');
+  const search = typed.trim();
+  const { page, setPage, pagesOf } = usePage(PAGE_SIZE, search);
   const [confirming, setConfirming] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>();
@@ -72,6 +74,7 @@ export function RecycleBinPage() {
 
   const result = bin.data?.result;
   const jobs = result?.job_list ?? [];
+  const totalPages = pagesOf(result?.total);
   return (
     <main className="page recycle-bin-page" aria-busy={bin.loading}>
       <nav className="breadcrumbs" aria-label="Breadcrumbs">
@@ -84,11 +87,8 @@ export function RecycleBinPage() {
             Find by name{' '}
             <input
               type="search"
-              value={search}
-              onChange={(e) => {
-                setSearch(e.target.value.trim());
-                setPage(0);
-              }}
+              value={typed}
+              onChange={(e) => setTyped(e.target.value)}
               placeholder="part of a job name"
             />
           </label>
@@ -120,7 +120,7 @@ export function RecycleBinPage() {
       <ErrorMessage error={error} title="That did not work." />
       <ErrorMessage error={bin.error} title="The recycle bin could not be loaded." />
       {bin.loading && !bin.data && <Spinner label="Loading the recycle bin…" />}
-      {result && jobs.length === 0 && (
+      {result?.total === 0 && (
         <p className="empty">
           {search ? `No deleted job's name contains “${search}”.` : 'The recycle bin is empty.'}
         </p>
@@ -180,13 +180,8 @@ export function RecycleBinPage() {
           </tbody>
         </table>
       )}
-      {result && result.total > PAGE_SIZE && (
-        <Pager
-          page={page}
-          totalPages={Math.ceil(result.total / PAGE_SIZE)}
-          onPage={setPage}
-          label="Pages of the bin"
-        />
+      {totalPages > 1 && (
+        <Pager page={page} totalPages={totalPages} onPage={setPage} label="Pages of the bin" />
       )}
     </main>
   );

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { Kiln } from '../../../src/client/kiln-client.ts';
 import { useAsync } from '../app/use-async.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
-import { Pager } from '../components/pager.tsx';
+import { Pager, usePage } from '../components/pager.tsx';
 import { Spinner } from '../components/spinner.tsx';
 import { Link } from '../router/router.tsx';
 import { JobRow } from './job-row.tsx';
@@ -25,16 +25,11 @@ export function ProjectJobs({
   /** Only the person's favourite jobs. */
   favourites: boolean;
 }) {
-  const [page, setPage] = useState(0);
   const [group, setGroup] = useState<GroupFilter>({ kind: 'all' });
   const [treeVersion, setTreeVersion] = useState(0);
   const groupKey = group.kind === 'group' ? group.pathId : group.kind;
   const filterKey = `${search}/${favourites}/${groupKey}`;
-  const [lastFilter, setLastFilter] = useState(filterKey);
-  if (filterKey !== lastFilter) {
-    setLastFilter(filterKey);
-    setPage(0);
-  }
+  const { page, setPage, pagesOf } = usePage(PAGE_SIZE, filterKey);
   const tree = useAsync(
     () => client.listGroupTree({ params: { project_id: project.identifier } }),
     [client, project.identifier, treeVersion],
@@ -56,7 +51,7 @@ export function ProjectJobs({
   );
   const headingId = `project-${project.identifier}`;
   const list = jobs.data?.jobs ?? [];
-  const total = jobs.data?.total ?? 0;
+  const totalPages = pagesOf(jobs.data?.total);
   return (
     <section className="project" aria-labelledby={headingId}>
       <header className="section-header">
@@ -110,13 +105,8 @@ export function ProjectJobs({
           </tbody>
         </table>
       )}
-      {total > PAGE_SIZE && (
-        <Pager
-          page={page}
-          totalPages={Math.ceil(total / PAGE_SIZE)}
-          onPage={setPage}
-          label={`Pages of ${project.name}`}
-        />
+      {totalPages > 1 && (
+        <Pager page={page} totalPages={totalPages} onPage={setPage} label={`Pages of ${project.name}`} />
       )}
       {list.length > 0 && <ProjectInsights client={client} projectId={project.identifier} />}
     </section>
