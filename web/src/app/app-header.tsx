@@ -1,37 +1,13 @@
-import { useEffect, useState } from 'react';
-import { Link, useLocation } from '../router/router.tsx';
+import { useState } from 'react';
+import { Link } from '../router/router.tsx';
 import { useSignedIn } from './session-context.tsx';
-
-/** How often the unread count is read again. */
-const UNREAD_POLL_MS = 30_000;
-
-/** How many notifications in the person's inbox are unread: read at each page and every 30 s. */
-function useUnread(): number | undefined {
-  const { quietClient } = useSignedIn();
-  const { path } = useLocation();
-  const [unread, setUnread] = useState<number | undefined>(undefined);
-  useEffect(() => {
-    let live = true;
-    const read = () =>
-      quietClient.showMyNotifications({}).then(
-        (r) => live && setUnread(r.result.unread),
-        () => {},
-      );
-    void read();
-    const timer = setInterval(read, UNREAD_POLL_MS);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-  }, [quietClient, path]);
-  return unread;
-}
+import { useUnread } from './unread.tsx';
 
 /** The bar on every signed-in page: home, the queue, the recycle bin, the file manager, the inbox, who is signed in, sign out. */
 export function AppHeader() {
   const { session, signOut } = useSignedIn();
   const [busy, setBusy] = useState(false);
-  const unread = useUnread();
+  const unread = useUnread().count;
   return (
     <header className="app-header">
       <a className="skip-link" href="#content">

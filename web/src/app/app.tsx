@@ -7,6 +7,7 @@ import { RouterProvider } from '../router/router.tsx';
 import { AppHeader } from './app-header.tsx';
 import { Routes } from './routes.tsx';
 import { SessionContext, type SignedIn } from './session-context.tsx';
+import { UnreadProvider } from './unread.tsx';
 
 const EXPIRED = 'Your session expired. Sign in again to go on where you were.';
 const SIGNED_OUT = 'You signed out.';
@@ -81,8 +82,10 @@ export function App() {
       <ActivityBar />
       {signedIn ? (
         <SessionContext.Provider value={signedIn}>
-          <AppHeader />
-          <div id="content">{zoneKnown ? <Routes /> : <p role="status">Loading…</p>}</div>
+          <UnreadProvider>
+            <AppHeader />
+            <div id="content">{zoneKnown ? <Routes /> : <p role="status">Loading…</p>}</div>
+          </UnreadProvider>
         </SessionContext.Provider>
       ) : (
         <SignInPage notice={notice} onSignedIn={onSignedIn} />

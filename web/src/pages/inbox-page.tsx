@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useAsync } from '../app/use-async.ts';
 import { useSignedIn } from '../app/session-context.tsx';
+import { useUnread } from '../app/unread.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { Spinner } from '../components/spinner.tsx';
 import { formatLocalTime } from '../lib/format.ts';
@@ -13,6 +14,7 @@ import { Link } from '../router/router.tsx';
  */
 export function InboxPage() {
   const { client } = useSignedIn();
+  const { reread } = useUnread();
   const [nonce, setNonce] = useState(0);
   const [unreadOnly, setUnreadOnly] = useState(false);
   const inbox = useAsync(
@@ -32,6 +34,8 @@ export function InboxPage() {
     try {
       await what();
       setNonce((n) => n + 1);
+      // The header's "Inbox (N)" beside this page counts the same messages.
+      reread();
       return true;
     } catch (error) {
       setFailed(error);
