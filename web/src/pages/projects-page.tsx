@@ -16,6 +16,14 @@ export function ProjectsPage() {
   const search = query.get('q') ?? '';
   const favourites = query.get('favourites') === '1';
   const [text, setText] = useState(search);
+  // The box follows the URL when something else changes it (the header's "Kiln" link, back and
+  // forward); the debounce below would otherwise write the stale text back. The URL catching up
+  // with the box (the same text, trimmed) leaves what is typed alone.
+  const [lastSearch, setLastSearch] = useState(search);
+  if (search !== lastSearch) {
+    setLastSearch(search);
+    if (text.trim() !== search) setText(search);
+  }
   const projects = useAsync(() => client.showRelatedProject(), [client]);
 
   useEffect(() => {
