@@ -52,3 +52,30 @@ describe('the build page of a build that is not there', () => {
     });
   }
 });
+
+/**
+ * The job page of a job that is not there (deleted to the recycle bin): the server's 404 is the
+ * answer, so the page says the job was not found and offers nothing to do with it. It kept
+ * "Loading job…" in the heading beside the 404 and offered Run…, Edit job and Changes.
+ */
+describe('the job page of a deleted job', () => {
+  it('says so, offers no actions and stops reading', async () => {
+    const asked: string[] = [];
+    const listen = (request: { url(): string }) => {
+      if (request.url().includes(deleted)) asked.push(request.url());
+    };
+    page.on('request', listen);
+    await page.goto(`${server.url}/jobs/${deleted}`);
+    await page.getByText('The job could not be loaded.').waitFor();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Job not found');
+    expect(await page.getByText('Loading job…').count()).toBe(0);
+    for (const name of [/^Run/, /^Edit/, /^Changes/, /^Copy/, /^Delete/])
+      expect(await page.getByRole('button', { name }).or(page.getByRole('link', { name })).count()).toBe(0);
+    // Nothing more is asked of the job once it is known to be gone.
+    await page.waitForTimeout(500);
+    const before = asked.length;
+    await page.waitForTimeout(5_000);
+    page.off('request', listen);
+    expect(asked.length).toBe(before);
+  });
+});

@@ -1,9 +1,8 @@
 import { useId } from 'react';
-import { ApiError } from '../../../src/client/api-error.ts';
 import type { Kiln } from '../../../src/client/kiln-client.ts';
 import type { FlowGraph } from '../../../src/contract/flows.ts';
 import { formatDuration } from '../../../src/domain/duration.ts';
-import { isUnauthorized } from '../api/errors.ts';
+import { isNotFound, isUnauthorized } from '../api/errors.ts';
 import { useAsync } from '../app/use-async.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { statusLabel, statusOfRecordDetail } from '../lib/build-status.ts';
@@ -43,7 +42,7 @@ export function BuildFlow({
       const res = await client.showBuildRecordFlowGraph({ params: { build_flow_record_id: recordId } });
       return res.result;
     } catch (e) {
-      if (e instanceof ApiError && e.status === 404) return null;
+      if (isNotFound(e)) return null;
       throw e;
     }
   }, [client, recordId, mayBeFlow, finished ? 'finished' : buildReadAt]);

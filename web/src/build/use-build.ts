@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { Kiln } from '../../../src/client/kiln-client.ts';
 import type { BuildRunnerResult, HistoryDetails, RecordDetail } from '../../../src/contract/builds.ts';
 import type { BuildInfoRecord } from '../../../src/contract/records.ts';
-import { isUnauthorized } from '../api/errors.ts';
+import { isNotFound, isUnauthorized } from '../api/errors.ts';
 import { isFinished, statusOf, type BuildStatus } from '../lib/build-status.ts';
 
 /** Everything the build page shows except the log. */
@@ -22,9 +22,10 @@ const POLL_MS = 2000;
 
 /**
  * Reads a build (its record, its record-info with the record id, its steps and parameters, its
- * runner) and
- * reads it again every few seconds until it is finished. `refresh()` reads it at once (after a
- * stop, or when the log says the build ended).
+ * runner) and reads it again every few seconds until it is finished. `refresh()` reads it at once
+ * (after a stop, or when the log says the build ended). A failed read is retried, but for a 404:
+ * the build is not there (its job deleted, a number past the last), so `missing` is set and the
+ * build is not read again.
  */
 export function useBuild(client: Kiln, jobId: string, buildNo: number) {
   const [view, setView] = useState<BuildView>();
@@ -60,7 +61,7 @@ export function useBuild(client: Kiln, jobId: string, buildNo: number) {
       } catch (e) {
         if (stopped || isUnauthorized(e)) return;
         setError(e);
-        timer = setTimeout(load, POLL_MS * 2);
+        if (!isNotFound(e)) timer = setTimeout(load, POLL_MS * 2);
       }
     };
     void load();
@@ -70,5 +71,5 @@ export function useBuild(client: Kiln, jobId: string, buildNo: number) {
     };
   }, [client, jobId, buildNo, nonce]);
 
-  return { view, error, refresh: () => setNonce((n) => n + 1) };
+  return { view, error, missing: isNotFound(error), refresh: () => setNonce((n) => n + 1) };
 }

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Kiln } from '../../../src/client/kiln-client.ts';
 import { readLog } from '../../../src/client/log-follower.ts';
-import { isUnauthorized } from '../api/errors.ts';
+import { isNotFound, isUnauthorized } from '../api/errors.ts';
 import { LogBuffer } from '../lib/log-buffer.ts';
 import { readEarlier, readTail } from './log-window.ts';
 
@@ -13,7 +13,8 @@ const RETRY_MS = 2500;
  * A long log (log-window.ts) is not read whole: its end first, then followed from there; `skipped`
  * says how many bytes come before what is shown, and `loadEarlier` reads the window before them.
  * Leaving the page aborts the held read instead of keeping one of the browser's few connections
- * busy. A failed read is shown and retried; signing out ends it. `client` should be a quiet one
+ * busy. A failed read is shown and retried; signing out ends it, and so does a 404 (no such build:
+ * `missing`, and nothing more to wait for). `client` should be a quiet one
  * (the activity bar would otherwise show every held read).
  */
 export function useLogFollower(client: Kiln, jobId: string, buildNo: number) {
@@ -51,6 +52,7 @@ export function useLogFollower(client: Kiln, jobId: string, buildNo: number) {
         retry: async (e) => {
           if (isUnauthorized(e)) return false;
           setError(e);
+          if (isNotFound(e)) return false;
           await new Promise((r) => setTimeout(r, RETRY_MS));
           return true;
         },
@@ -72,5 +74,5 @@ export function useLogFollower(client: Kiln, jobId: string, buildNo: number) {
     setVersion((v) => v + 1);
   };
 
-  return { buffer: buffer.current, version, done, error, skipped, loadEarlier };
+  return { buffer: buffer.current, version, done, error, missing: isNotFound(error), skipped, loadEarlier };
 }

@@ -30,7 +30,7 @@ import { triggerMeaning } from '../lib/triggers.ts';
 export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }) {
   const { client, quietClient } = useSignedIn();
   const { path, query } = useLocation();
-  const { view, error, refresh } = useBuild(client, jobId, buildNo);
+  const { view, error, missing, refresh } = useBuild(client, jobId, buildNo);
   const log = useLogFollower(quietClient, jobId, buildNo);
   const recordId = view?.detail.id;
   const { stages, error: stagesError } = useStages(client, recordId, view?.readAt);
@@ -80,9 +80,12 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
       </nav>
       <header className="page-header">
         <h1>
-          Build #{buildNo} {view ? <StatusBadge status={view.status} /> : <Spinner label="Loading build…" />}
+          Build #{buildNo}{' '}
+          {view ? <StatusBadge status={view.status} /> : !missing && <Spinner label="Loading build…" />}
         </h1>
-        <BuildActions client={client} jobId={jobId} buildNo={buildNo} view={view} onStopped={refresh} />
+        {!missing && (
+          <BuildActions client={client} jobId={jobId} buildNo={buildNo} view={view} onStopped={refresh} />
+        )}
       </header>
       <ErrorMessage error={error} title="The build could not be loaded." />
       {d?.parent_record_id && <FlowParent client={client} parentRecordId={d.parent_record_id} />}
@@ -185,7 +188,7 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
               onSelect={selectStage}
             />
           ) : (
-            !stagesError && <Spinner />
+            !stagesError && !missing && <Spinner />
           )}
           <h2 id="params-title">Parameters</h2>
           {view && params.length === 0 && <p className="muted">None.</p>}
@@ -215,27 +218,40 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
             />
           ) : (
             <>
-              <h2 id="log-title">Log {!log.done && <Spinner label={live ? 'Following…' : 'Reading…'} />}</h2>
-              <ErrorMessage error={log.error} title="The log could not be read; retrying." />
-              <LogView
-                buffer={log.buffer}
-                version={log.version}
-                live={!log.done}
-                skipped={log.skipped}
-                onLoadEarlier={log.loadEarlier}
-                sectionInfo={(step) => {
-                  const s = stages?.list.find((x) => x.execution_stage_name === `stage${step}`);
-                  if (!s) return undefined;
-                  const running = isStageActive(s.status);
-                  return {
-                    ...stageStatus(s.status),
-                    time:
-                      s.start_time === '' && !running
-                        ? ''
-                        : formatDuration(s.duration + (running ? stagesSinceRead : 0)),
-                  };
-                }}
+              <h2 id="log-title">
+                Log{' '}
+                {!log.done && !missing && !log.missing && (
+                  <Spinner label={live ? 'Following…' : 'Reading…'} />
+                )}
+              </h2>
+              {/* A build that is not there has no log either: its own error above says so. */}
+              <ErrorMessage
+                error={missing ? undefined : log.error}
+                title={log.missing ? 'The log could not be read.' : 'The log could not be read; retrying.'}
               />
+              {missing ? (
+                <p className="muted">No log: there is no such build.</p>
+              ) : (
+                <LogView
+                  buffer={log.buffer}
+                  version={log.version}
+                  live={!log.done && !log.missing}
+                  skipped={log.skipped}
+                  onLoadEarlier={log.loadEarlier}
+                  sectionInfo={(step) => {
+                    const s = stages?.list.find((x) => x.execution_stage_name === `stage${step}`);
+                    if (!s) return undefined;
+                    const running = isStageActive(s.status);
+                    return {
+                      ...stageStatus(s.status),
+                      time:
+                        s.start_time === '' && !running
+                          ? ''
+                          : formatDuration(s.duration + (running ? stagesSinceRead : 0)),
+                    };
+                  }}
+                />
+              )}
             </>
           )}
         </section>

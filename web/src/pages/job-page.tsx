@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { isNotFound } from '../api/errors.ts';
 import { useSignedIn } from '../app/session-context.tsx';
 import { useAsync } from '../app/use-async.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
@@ -100,6 +101,10 @@ export function JobPage({ jobId }: { jobId: string }) {
     document.title = `${isolated(title)} · Kiln`;
   }, [title]);
 
+  // A job that is not there (deleted, or never was) has nothing to wait for or offer: its sections
+  // would each ask for it in vain, and Run, Edit and Changes would only fail.
+  if (isNotFound(config.error)) return <JobNotFound error={config.error} />;
+
   return (
     <main className="page job-page" aria-busy={history.loading}>
       <nav className="breadcrumbs" aria-label="Breadcrumbs">
@@ -193,6 +198,23 @@ export function JobPage({ jobId }: { jobId: string }) {
       {pushes && <JobWebhook client={client} jobId={jobId} />}
       <JobNotices client={client} jobId={jobId} />
       <JobBadge client={client} jobId={jobId} />
+    </main>
+  );
+}
+
+/** The page of a job the server does not have: why, and where a deleted job may be found. */
+function JobNotFound({ error }: { error: unknown }) {
+  return (
+    <main className="page job-page">
+      <nav className="breadcrumbs" aria-label="Breadcrumbs">
+        <Link href="/">Projects</Link> <span aria-hidden="true">/</span> <span>Job</span>
+      </nav>
+      <h1>Job not found</h1>
+      <ErrorMessage error={error} title="The job could not be loaded." />
+      <p>
+        A deleted job waits in the <Link href="/bin">recycle bin</Link> until it is deleted for good;
+        restoring it brings back its builds.
+      </p>
     </main>
   );
 }
