@@ -4,11 +4,14 @@ import type { ResponseOf } from '../../../src/contract/operation-types.ts';
 import { useAsync } from '../app/use-async.ts';
 import { useSignedIn } from '../app/session-context.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
+import { Pager, usePage } from '../components/pager.tsx';
 import { Spinner } from '../components/spinner.tsx';
 import { Link } from '../router/router.tsx';
 
 type KeptFile = ResponseOf<'listKeystoreSearch'>['result']['keystore_list'][number];
 type Permission = ResponseOf<'showKeystorePermission'>['result']['permission_list'][number];
+
+const PAGE_SIZE = 20;
 
 const RIGHTS = ['usage', 'modify', 'delete', 'setting'] as const;
 const RIGHT_NAMES: Record<(typeof RIGHTS)[number], string> = {
@@ -19,17 +22,21 @@ const RIGHT_NAMES: Record<(typeof RIGHTS)[number], string> = {
 };
 
 /**
- * The file manager (docs/files.md): the domain's files with what the person may do with each;
- * upload (a name the domain has gets new bytes), download, delete, and who may do what with a
- * file. Builds get a file through download_file.
+ * The file manager (docs/files.md): the domain's files, a page at a time, with what the person may
+ * do with each; upload (a name the domain has gets new bytes), download, delete, and who may do
+ * what with a file. Builds get a file through download_file.
  */
 export function FilesPage() {
   const { client } = useSignedIn();
   const [nonce, setNonce] = useState(0);
   const [search, setSearch] = useState('');
+  const { page, setPage, pagesOf } = usePage(PAGE_SIZE, search);
   const files = useAsync(
-    () => client.listKeystoreSearch({ query: { page: 1, page_size: 100, ...(search && { search }) } }),
-    [client, nonce, search],
+    () =>
+      client.listKeystoreSearch({
+        query: { page: page + 1, page_size: PAGE_SIZE, ...(search && { search }) },
+      }),
+    [client, nonce, search, page],
   );
   const [failed, setFailed] = useState<unknown>(undefined);
   useEffect(() => {
@@ -45,6 +52,7 @@ export function FilesPage() {
     }
   };
   const list = files.data?.result.keystore_list;
+  const totalPages = pagesOf(files.data?.result.total);
   return (
     <main className="page files-page" aria-busy={files.loading && !list}>
       <nav className="breadcrumbs" aria-label="Breadcrumbs">
@@ -62,7 +70,7 @@ export function FilesPage() {
         Search
         <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
       </label>
-      {list && list.length === 0 && <p className="empty">No file yet.</p>}
+      {files.data?.result.total === 0 && <p className="empty">No file yet.</p>}
       {list && list.length > 0 && (
         <table className="files" data-testid="files">
           <thead>
@@ -82,6 +90,9 @@ export function FilesPage() {
             ))}
           </tbody>
         </table>
+      )}
+      {totalPages > 1 && (
+        <Pager page={page} totalPages={totalPages} onPage={setPage} label="Pages of the files" />
       )}
     </main>
   );

@@ -3,23 +3,35 @@ import { useAsync } from '../app/use-async.ts';
 import { useSignedIn } from '../app/session-context.tsx';
 import { useUnread } from '../app/unread.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
+import { Pager, usePage } from '../components/pager.tsx';
 import { Spinner } from '../components/spinner.tsx';
 import { formatLocalTime } from '../lib/format.ts';
 import { Link } from '../router/router.tsx';
 
+const PAGE_SIZE = 20;
+
 /**
  * The person's inbox (the MESSAGE channel, docs/notifications.md): their notifications, newest
- * first, unread ones marked, each linking to its build or job; "Mark all read"; and where their
- * notification mail goes.
+ * first, a page at a time, unread ones marked, each linking to its build or job; "Mark all read";
+ * and where their notification mail goes.
  */
 export function InboxPage() {
   const { client } = useSignedIn();
   const { reread } = useUnread();
   const [nonce, setNonce] = useState(0);
   const [unreadOnly, setUnreadOnly] = useState(false);
+  // Marking read shrinks the "Unread only" list: usePage moves off a page left past its end.
+  const { page, setPage, pagesOf } = usePage(PAGE_SIZE, String(unreadOnly));
   const inbox = useAsync(
-    () => client.listInbox({ query: { limit: 100, ...(unreadOnly && { unread_only: 'true' as const }) } }),
-    [client, nonce, unreadOnly],
+    () =>
+      client.listInbox({
+        query: {
+          offset: page * PAGE_SIZE,
+          limit: PAGE_SIZE,
+          ...(unreadOnly && { unread_only: 'true' as const }),
+        },
+      }),
+    [client, nonce, unreadOnly, page],
   );
   const mine = useAsync(() => client.showMyNotifications({}), [client, nonce]);
   const [email, setEmail] = useState<string | undefined>(undefined);
@@ -43,6 +55,7 @@ export function InboxPage() {
     }
   };
   const result = inbox.data?.result;
+  const totalPages = pagesOf(result?.total);
   const shownEmail = email ?? mine.data?.result.email ?? '';
   return (
     <main className="page inbox-page" aria-busy={inbox.loading && !result}>
@@ -68,7 +81,7 @@ export function InboxPage() {
           Mark all read
         </button>
       </p>
-      {result && result.messages.length === 0 && (
+      {result?.total === 0 && (
         <p className="empty">
           Nothing here. A job’s notifications come here when its Inbox channel is on and you created or watch
           the job (the job page’s Notifications section).
@@ -91,6 +104,9 @@ export function InboxPage() {
             </li>
           ))}
         </ul>
+      )}
+      {totalPages > 1 && (
+        <Pager page={page} totalPages={totalPages} onPage={setPage} label="Pages of the inbox" />
       )}
       <h2>Mail</h2>
       <form
