@@ -5,18 +5,23 @@ import { groupPaths } from '../../../src/domain/job-groups.ts';
 import { useAsync } from '../app/use-async.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
 
-/** The group a job is in, as a select that moves it (MoveGroup) to another group or to none. */
+/**
+ * The group a job is in, as a select that moves it (MoveGroup) to another group or to none; only
+ * shown, not changeable, for those who may not change the job (`movable`: MoveGroup asks for that).
+ */
 export function JobGroup({
   client,
   jobId,
   projectId,
   groupId,
+  movable,
 }: {
   client: Kiln;
   jobId: string;
   projectId: string;
   /** Its group now ('' : none). */
   groupId: string;
+  movable: boolean;
 }) {
   const tree = useAsync(
     () => client.listGroupTree({ params: { project_id: projectId } }),
@@ -42,7 +47,7 @@ export function JobGroup({
     <>
       <label className="inline-field">
         Group{' '}
-        <select value={current} onChange={(e) => void move(e.target.value)}>
+        <select value={current} disabled={!movable} onChange={(e) => void move(e.target.value)}>
           <option value="">none</option>
           {placed.map((g) => (
             <option key={g.node.id} value={g.node.id}>

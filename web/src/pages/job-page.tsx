@@ -53,6 +53,10 @@ export function JobPage({ jobId }: { jobId: string }) {
   const [running, setRunning] = useState(query.get('run') === '1');
 
   const config = useAsync(() => client.listJobConfig({ params: { job_id: jobId } }), [client, jobId]);
+  // What the person may do with the job (ShowJobInfo answers for the caller): the actions they may
+  // not take are left out, as in the project's job list, rather than offered only to be refused.
+  const info = useAsync(() => client.showJobInfo({ params: { job_id: jobId } }), [client, jobId]);
+  const may = info.data?.result;
   const history = useRecordsPage(client, jobId, spec, page, size, tick);
   const result = history.data?.result;
   const records = result?.job_build_states ?? [];
@@ -116,30 +120,40 @@ export function JobPage({ jobId }: { jobId: string }) {
           {doc ? <bdi>{doc.job_name}</bdi> : <Spinner label="Loading job…" />}
         </h1>
         <div className="actions">
-          <button
-            type="button"
-            className="primary"
-            onClick={() => setRunning(true)}
-            disabled={!doc || running}
-          >
-            Run…
-          </button>
-          <Link className="button" href={`/jobs/${jobId}/edit`}>
-            Edit job
-          </Link>
+          {may?.is_execute && (
+            <button
+              type="button"
+              className="primary"
+              onClick={() => setRunning(true)}
+              disabled={!doc || running}
+            >
+              Run…
+            </button>
+          )}
+          {may?.is_modify && (
+            <Link className="button" href={`/jobs/${jobId}/edit`}>
+              Edit job
+            </Link>
+          )}
           <Link className="button" href={`/jobs/${jobId}/history`}>
             Changes
           </Link>
-          {doc && <CopyJob client={client} jobId={jobId} config={doc} />}
-          {doc && <DeleteJob client={client} jobId={jobId} name={doc.job_name} />}
+          {doc && may?.is_copy && <CopyJob client={client} jobId={jobId} config={doc} />}
+          {doc && may?.is_delete && <DeleteJob client={client} jobId={jobId} name={doc.job_name} />}
           {doc && (
-            <JobGroup client={client} jobId={jobId} projectId={doc.project_id} groupId={doc.group_id ?? ''} />
+            <JobGroup
+              client={client}
+              jobId={jobId}
+              projectId={doc.project_id}
+              groupId={doc.group_id ?? ''}
+              movable={may?.is_modify === true}
+            />
           )}
         </div>
       </header>
       <ErrorMessage error={config.error} title="The job could not be loaded." />
       {doc && <JobPermissions client={client} jobId={jobId} projectId={doc.project_id} />}
-      {running && doc && (
+      {running && doc && may?.is_execute && (
         <RunForm client={client} jobId={jobId} config={doc} onClose={() => setRunning(false)} />
       )}
 

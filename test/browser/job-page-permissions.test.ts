@@ -1,0 +1,91 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Kiln } from '../../src/client/kiln-client.ts';
+import { startServerProcess, type ServerProcess } from '../helpers/cli.ts';
+import { launchChromium, type Chromium } from './helpers/chromium.ts';
+import { createShellJob, projectId, signedInClient } from './helpers/kiln-api.ts';
+
+/**
+ * The job page offers only what the person may do with the job (Chromium against a real `kiln
+ * serve`): Run…, Edit job, Copy… and Delete… follow the job's is_execute, is_modify, is_copy and
+ * is_delete for the signed-in person (ShowJobInfo), as the project's job list does. The page
+ * offered all four to a viewer, whose every click the server then refused.
+ */
+
+const USER = 'job-viewer';
+const PASSWORD = 'job-viewer-pass-1';
+
+let server: ServerProcess;
+let browser: Chromium;
+let page: Page;
+let admin: Kiln;
+let project = '';
+let jobId = '';
+
+beforeAll(async () => {
+  server = await startServerProcess();
+  ({ client: admin } = await signedInClient(server.url, 'admin', server.adminPassword));
+  project = await projectId(admin);
+  jobId = await createShellJob(admin, project, 'guarded-job', ['true']);
+  await admin.createUser({ body: { name: USER, password: PASSWORD } });
+  await admin.setMember({ params: { project_id: project, user: USER }, body: { role: 'viewer' } });
+  browser = await launchChromium();
+  page = await browser.context.newPage();
+  await page.goto(`${server.url}/`);
+  await page.getByLabel('User name').fill(USER);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Projects' }).waitFor();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** What the job page offers, by the flag that allows it. */
+const ACTIONS = [
+  ['is_execute', () => page.getByRole('button', { name: 'Run…' })],
+  ['is_modify', () => page.getByRole('link', { name: 'Edit job' })],
+  ['is_copy', () => page.getByRole('button', { name: 'Copy…' })],
+  ['is_delete', () => page.getByRole('button', { name: 'Delete…' })],
+] as const;
+
+/** The flags the server gives the test's user for the job. */
+async function mine() {
+  const { client } = await signedInClient(server.url, USER, PASSWORD);
+  return (await client.showJobInfo({ params: { job_id: jobId } })).result;
+}
+
+/** Opens the job page and waits until it knows the job (and what the user may do with it). */
+async function openJob() {
+  await page.goto(`${server.url}/jobs/${jobId}`);
+  await page.getByRole('heading', { level: 1, name: 'guarded-job' }).waitFor();
+  await page.getByRole('link', { name: 'Changes' }).waitFor();
+}
+
+describe('the job page and what the person may do', () => {
+  it('offers a viewer neither Run, Edit, Copy nor Delete', async () => {
+    expect(await mine()).toMatchObject({
+      is_execute: false,
+      is_modify: false,
+      is_copy: false,
+      is_delete: false,
+    });
+    await openJob();
+    // The flags arrive in their own read: give it time to (wrongly) show any of them.
+    await page.waitForLoadState('networkidle');
+    for (const [, action] of ACTIONS) expect(await action().count()).toBe(0);
+  });
+
+  it('offers a developer what the job lets developers do', async () => {
+    await admin.setMember({ params: { project_id: project, user: USER }, body: { role: 'developer' } });
+    const flags = await mine();
+    expect(flags.is_execute).toBe(true);
+    await openJob();
+    await page.getByRole('button', { name: 'Run…' }).waitFor();
+    await page.waitForLoadState('networkidle');
+    for (const [flag, action] of ACTIONS)
+      expect({ flag, shown: await action().count() }).toEqual({ flag, shown: flags[flag] ? 1 : 0 });
+  });
+});
