@@ -1,5 +1,14 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { readOnlyMounts, readOnlyRoot, systemMounts } from './bwrap-mounts.ts';
@@ -45,7 +54,15 @@ const INSIDE = {
   mirrors: '/kiln/mirrors',
   keeperHome: '/kiln/home',
   keeperTmp: '/kiln/tmp',
+  supervisor: '/kiln/supervisor',
 };
+
+/**
+ * The euid the supervisor starts with when the runner is root (nobody's, which owns nothing): bash
+ * started with an euid other than its uid sets both to its uid (it does so unless given `-p`),
+ * and a process whose euid changed is not dumpable.
+ */
+const SUPERVISOR_START_EUID = 65534;
 
 /** The user a build sees itself as when the runner is not root (a user namespace maps it). */
 const INNER_ID = 1000;
@@ -58,6 +75,24 @@ function which(name: string, path: string): string | undefined {
     if (dir && existsSync(join(dir, name))) return join(dir, name);
   }
   return undefined;
+}
+
+/**
+ * Makes `path` an execute-only (0111) copy of the host's bash for the sandboxes' supervisors.
+ *
+ * Why: the supervisor holds the marker that ends each command, and a step runs as the same user
+ * (the supervisor's child): if the step could read the supervisor's memory (/proc/<pid>/mem,
+ * ptrace) or its descriptors (/proc/<pid>/fd), it could print the marker, have the runner believe
+ * it ended and race what the runner then does to the workspace. A process the kernel marks not
+ * dumpable is closed to processes of the same user without CAP_SYS_PTRACE (mem, fd, environ,
+ * ptrace), and a process that execs a file it may not read becomes so. The copy is mounted
+ * read-only, so that a build whose user owns it (a runner that is not root) cannot make it
+ * readable. Replaced at each start: it follows the host's bash.
+ */
+function supervisorShell(path: string): void {
+  rmSync(path, { force: true });
+  copyFileSync(realpathSync('/bin/bash'), path);
+  chmodSync(path, 0o111);
 }
 
 /**
@@ -78,6 +113,8 @@ export class BwrapBackend implements SandboxBackend {
   readonly description: string;
   private readonly root = process.getuid?.() === 0;
   private readonly system: string[];
+  /** The supervisor's bash on the runner's disk (see supervisorShell). */
+  private readonly supervisorBash: string;
 
   private constructor(
     private readonly settings: BwrapSettings,
@@ -86,6 +123,7 @@ export class BwrapBackend implements SandboxBackend {
     version: string,
   ) {
     this.system = systemMounts();
+    this.supervisorBash = join(settings.workDir, 'sandbox', 'supervisor-bash');
     const who = this.root
       ? `as uids from ${settings.uidBase + 1}`
       : `as the runner's user (uid ${INNER_ID} inside)`;
@@ -106,11 +144,17 @@ export class BwrapBackend implements SandboxBackend {
       );
     }
     const { stdout } = await run(bwrap, ['--version']).catch(() => ({ stdout: 'bubblewrap ?' }));
+    if (readFileSync('/proc/sys/fs/suid_dumpable', 'latin1').trim() === '1') {
+      throw new SandboxUnavailableError(
+        "fs.suid_dumpable is 1 on this machine: a build could then read its sandbox supervisor's memory and forge the end of its steps; set it to 0 or 2 (sysctl fs.suid_dumpable=0), or set KILN_SANDBOX=off to run builds without a sandbox (unsafe)",
+      );
+    }
     const dir = join(settings.workDir, 'sandbox');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const filter = join(dir, 'seccomp.bpf');
     writeFileSync(filter, keyringFilter(), { mode: 0o600 });
     const backend = new BwrapBackend(settings, bwrap, filter, stdout.trim().replace(/^bubblewrap /, ''));
+    supervisorShell(backend.supervisorBash);
     try {
       const [shell, ...args] = backend.start();
       await run(
@@ -173,6 +217,7 @@ export class BwrapBackend implements SandboxBackend {
       ...this.namespaceArgs(this.settings.network),
       ...this.system,
       ...user.files,
+      ...this.supervisorMount(),
       '--bind',
       dirs.workspace,
       INSIDE.workspace,
@@ -199,6 +244,7 @@ export class BwrapBackend implements SandboxBackend {
     ];
     const session = new SupervisedSession({
       argv,
+      shell: INSIDE.supervisor,
       env: { PATH: '/usr/bin:/bin' },
       ctlHost: dirs.ctl,
       ctlInside: INSIDE.ctl,
@@ -221,6 +267,7 @@ export class BwrapBackend implements SandboxBackend {
       ...this.namespaceArgs(true),
       ...this.system,
       ...user.files,
+      ...this.supervisorMount(),
       '--bind',
       dirs.mirrors,
       INSIDE.mirrors,
@@ -239,6 +286,7 @@ export class BwrapBackend implements SandboxBackend {
     ];
     const session = new SupervisedSession({
       argv,
+      shell: INSIDE.supervisor,
       env: { PATH: '/usr/bin:/bin' },
       ctlHost: dirs.ctl,
       ctlInside: INSIDE.ctl,
@@ -280,14 +328,26 @@ export class BwrapBackend implements SandboxBackend {
     return args;
   }
 
-  /** What runs the supervisor as the sandbox's user: nothing to do in a user namespace. */
+  /** The supervisor's execute-only bash, read-only (see supervisorShell). */
+  private supervisorMount(): string[] {
+    return ['--ro-bind', this.supervisorBash, INSIDE.supervisor];
+  }
+
+  /**
+   * What runs the supervisor as the sandbox's user: nothing to do in a user namespace. As root,
+   * the euid it starts with is not its uid, so that its shell, setting the one to the other, is
+   * not dumpable (see supervisorShell): setpriv's own exec of an unreadable file is not enough
+   * here (Linux 6.18 left it dumpable), unlike an exec by a process that already had its uid.
+   */
   private drop(index: number): string[] {
     if (!this.root) return [];
     const id = String(this.settings.uidBase + index);
     return [
       'setpriv',
-      `--reuid=${id}`,
-      `--regid=${id}`,
+      `--ruid=${id}`,
+      `--euid=${SUPERVISOR_START_EUID}`,
+      `--rgid=${id}`,
+      `--egid=${SUPERVISOR_START_EUID}`,
       '--clear-groups',
       '--inh-caps=-all',
       '--bounding-set=-all',

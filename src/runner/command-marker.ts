@@ -2,7 +2,10 @@
  * Splits a sandbox's output stream into each command's output and its end. The sandbox's
  * supervisor writes `<marker> <exit code>\n` to the same pipe once a command and everything it
  * started have ended, so the marker arrives after the last byte of the command's output. The
- * marker is random per sandbox; a build that finds it out can only confuse its own log.
+ * marker is random per sandbox and never an argument, and it is the runner's only word that a step
+ * ended: a build that found it out could print it and keep running while the runner goes on to
+ * work on the workspace as root. So the supervisor that holds it is not dumpable: a step, though
+ * of the same user, cannot read its memory or descriptors nor trace it (bwrap-sandbox.ts).
  */
 export class CommandMarker {
   private readonly marker: Buffer;

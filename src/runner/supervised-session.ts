@@ -57,6 +57,8 @@ const KILL_GRACE_MS = 2_000;
 export interface SessionOptions {
   /** The program that makes the sandbox and its arguments, up to (not including) the shell. */
   argv: string[];
+  /** The supervisor's bash, as the sandbox sees it (default /bin/bash). */
+  shell?: string;
   /** Environment of that program. */
   env: Record<string, string>;
   /** The command-file directory on the runner's disk and inside the sandbox. */
@@ -105,7 +107,7 @@ export class SupervisedSession {
       file,
       [
         ...args,
-        '/bin/bash',
+        options.shell ?? '/bin/bash',
         '--noprofile',
         '--norc',
         '-c',
