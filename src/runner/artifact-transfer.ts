@@ -42,7 +42,8 @@ const MAX_VISITED = 200_000;
 /**
  * An upload_artifact step: keeps each regular file of the workspace its glob matches as an artifact
  * of the build. The walk follows no symbolic link and skips `.git`; files are read with O_NOFOLLOW.
- * The step's processes have all ended when it runs, so nothing changes the files meanwhile.
+ * The previous command's processes are all gone when it runs (the runner checks from outside:
+ * supervised-session.ts, settle), so nothing of the build changes the files meanwhile.
  */
 export async function uploadArtifacts(ctx: TransferContext, upload: UploadInputs): Promise<boolean> {
   // `${WORKSPACE}/dist/*.jar` names the same files as `dist/*.jar`.

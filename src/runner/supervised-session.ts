@@ -3,7 +3,7 @@ import { chownSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CommandMarker } from './command-marker.ts';
 import { launch, type LaunchedProcess } from './launcher.ts';
-import { descendants, signalAll } from './process-tree.ts';
+import { childrenOf, descendants, signalAll } from './process-tree.ts';
 import type { Command, ExecResult } from './sandbox.ts';
 
 /**
@@ -18,12 +18,11 @@ import type { Command, ExecResult } from './sandbox.ts';
  * process less), argv and environment are in `<ctl>/.<name>.cmd` and `<ctl>/.<name>.env`,
  * NUL-separated, written by the runner (the build cannot change them: ctl is read-only inside);
  * nothing the supervisor itself was given is exported, so the command's environment is exactly
- * that file. The command runs with stderr joined to stdout; when it ends, everything else in the sandbox is killed (what a step leaves behind does not
- * outlive it, as a process group would not), then `<marker> <exit code>` follows on stdout.
- * SIGTERM is for the command: the supervisor catches it and carries on. The shell that will run
- * the next command is forked while the runner prepares it, so a command starts with one process
- * start, as from a plain shell; it reads the command's name itself, and tells the supervisor
- * (SIGUSR1) when the runner closed its input.
+ * that file. The command runs with stderr joined to stdout; when it ends, everything else in the
+ * sandbox is killed (what a step leaves behind does not outlive it, as a process group would not),
+ * then `<marker> <exit code>` follows on stdout. SIGTERM is for the command: the supervisor catches
+ * it and carries on. The supervisor forks the command's shell only once it has read its name, so
+ * that between commands it has no child: the runner checks that from outside (see settle).
  *
  * $1 ctl directory, $2 most processes (empty: no cap), $3 largest file in KiB (empty).
  */
@@ -32,11 +31,9 @@ IFS= read -r marker || exit 97
 [ -z "$2" ] || ulimit -u "$2" || exit 97
 [ -z "$3" ] || ulimit -f "$3" || exit 97
 trap : TERM
-trap 'exit 0' USR1
 for v in $(compgen -e); do export -n "$v"; done
-while :; do
+while IFS= read -r n; do
   (
-    IFS= read -r n || { kill -USR1 $$; exit 0; }
     exec </dev/null
     mapfile -d '' -t argv < "$ctl/.$n.cmd" || exit 127
     while IFS= read -r -d '' kv; do export "$kv"; done < "$ctl/.$n.env"
@@ -52,6 +49,10 @@ done
 
 /** Grace between SIGTERM and SIGKILL when a command is stopped. */
 const KILL_GRACE_MS = 2_000;
+
+/** How long processes killed after a command may take to be gone, and how often that is checked. */
+const SETTLE_MS = 10_000;
+const SETTLE_POLL_MS = 5;
 
 /** How a supervised sandbox is started. */
 export interface SessionOptions {
@@ -218,7 +219,32 @@ export class SupervisedSession {
     const running = this.running;
     if (!running) return;
     if (output.length > 0) running.onOutput(output);
-    if (exitCode !== undefined) this.finish({ exitCode, signal: null });
+    if (exitCode !== undefined) void this.settle(running, exitCode);
+  }
+
+  /**
+   * Ends a command once a marker says it ended and nothing of it runs any more, seen from outside
+   * the sandbox: the runner works on the build's files next (as root when it is root), which must
+   * not race a process of the build. The supervisor kills everything before its marker, but a
+   * marker may not be the supervisor's (a step that learnt it prints it and runs on): the runner
+   * kills whatever is left but the sandbox's init and the supervisor, and waits until it is gone.
+   * If the supervisor still has a child, its command had not ended: its own marker, which follows
+   * once the command's shell is killed, ends it.
+   */
+  private async settle(running: Running, exitCode: number): Promise<void> {
+    const pid = this.child.pid as number;
+    const deadline = Date.now() + SETTLE_MS;
+    for (;;) {
+      if (this.running !== running) return;
+      const [, supervisor, ...left] = descendants(pid); // [init, supervisor, ...]
+      if (left.length === 0) return this.finish({ exitCode, signal: null });
+      const forged = supervisor !== undefined && childrenOf(supervisor).length > 0;
+      signalAll(left, 'SIGKILL');
+      if (forged) return;
+      if (Date.now() > deadline)
+        return this.finish(new Error(`processes of the command did not end within ${SETTLE_MS} ms`));
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+    }
   }
 
   private finish(result: ExecResult | Error): void {
