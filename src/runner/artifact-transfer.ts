@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { constants, createWriteStream } from 'node:fs';
-import { lstat, open, rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { addAbortSignal, Transform } from 'node:stream';
@@ -16,6 +16,7 @@ import {
   type StoredArtifact,
 } from '../protocol/runner-protocol.ts';
 import { getDirect, putFileDirect } from './direct-transfer.ts';
+import { openBeneath, type FileBeneath } from './file-beneath.ts';
 import { REPORT_BACKOFF } from './persist.ts';
 import { walkWorkspace } from './workspace-walk.ts';
 
@@ -41,7 +42,8 @@ const MAX_VISITED = 200_000;
 
 /**
  * An upload_artifact step: keeps each regular file of the workspace its glob matches as an artifact
- * of the build. The walk follows no symbolic link and skips `.git`; files are read with O_NOFOLLOW.
+ * of the build. The walk follows no symbolic link and skips `.git`; files are opened following no
+ * link in any component (file-beneath.ts).
  * The previous command's processes are all gone when it runs (the runner checks from outside:
  * supervised-session.ts, settle), so nothing of the build changes the files meanwhile.
  */
@@ -83,7 +85,7 @@ export async function uploadArtifacts(ctx: TransferContext, upload: UploadInputs
     const name = upload.name || basename(file);
     const earlier = kept.get(name);
     if (earlier) ctx.line(`upload_artifact: ${file} replaces ${earlier} as artifact ${name}`);
-    const stored = await keepFile(ctx, join(ctx.workspace, file), name, upload.version);
+    const stored = await keepFile(ctx, { root: ctx.workspace, path: file }, name, upload.version);
     kept.set(name, file);
     ctx.line(
       `kept ${file} as artifact ${stored.name} ${stored.version} (${describeSize(stored.size)}, sha256 ${stored.sha256})`,
@@ -93,23 +95,23 @@ export async function uploadArtifacts(ctx: TransferContext, upload: UploadInputs
 }
 
 /**
- * Sends one file (an absolute path) as an artifact of the build, resuming where the server's copy ends. After a failure the runner does not know
+ * Sends one file (beneath a directory of the runner's, never through a link: file-beneath.ts) as an artifact of the build, resuming where the server's copy ends. After a failure the runner does not know
  * how much arrived, so it first sends an empty part at the file's end: the server answers with the
  * size it holds (or, holding it all, keeps the file), and no byte crosses the network twice.
  */
 export async function keepFile(
   ctx: TransferContext,
-  path: string,
+  file: FileBeneath,
   name: string,
   version: string,
 ): Promise<StoredArtifact> {
-  const { size } = await lstat(path);
-  const direct = await sendDirect(ctx, path, { name, version, size });
+  const size = await sizeOf(file);
+  const direct = await sendDirect(ctx, file, { name, version, size });
   if (direct) return direct;
   let offset = 0;
   return retry(
     async () => {
-      const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+      const handle = await openBeneath(file, constants.O_RDONLY);
       // A stop or the build's timeout ends the upload under way, not only the files after it.
       const body = addAbortSignal(
         ctx.signal,
@@ -224,6 +226,18 @@ async function matchFiles(
   return { files, ...(overflow && { overflow }) };
 }
 
+/** The size of a regular file, opened following no link; throws for anything else. */
+export async function sizeOf(file: FileBeneath): Promise<number> {
+  const handle = await openBeneath(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new Error(`${file.path} is not a regular file`);
+    return stat.size;
+  } finally {
+    await handle.close();
+  }
+}
+
 /** "6 bytes", "2.4 MiB", "1.2 GiB". */
 export function describeSize(bytes: number): string {
   if (bytes < 1024 * 1024) return `${bytes} bytes`;
@@ -239,14 +253,14 @@ export function describeSize(bytes: number): string {
  */
 async function sendDirect(
   ctx: TransferContext,
-  path: string,
+  file: FileBeneath,
   upload: ArtifactUpload,
 ): Promise<StoredArtifact | undefined> {
   const target = await ctx.peer.directArtifact(ctx.recordId, upload);
   if (!target) return undefined;
   let sha256: string;
   try {
-    sha256 = await putFileDirect(target, path, upload.size, ctx.signal);
+    sha256 = await putFileDirect(target, file, upload.size, ctx.signal);
   } catch (error) {
     if (ctx.signal.aborted) throw error;
     ctx.line(

@@ -1,4 +1,5 @@
 import type { Coverage } from '../domain/test-report.ts';
+import type { FileBeneath } from './file-beneath.ts';
 import { localName, streamXml } from './xml-stream.ts';
 
 /**
@@ -8,10 +9,10 @@ import { localName, streamXml } from './xml-stream.ts';
  * Undefined when the file is XML of another kind, or a Cobertura report without counts (only
  * rates); throws XmlSyntaxError when it is not well-formed.
  */
-export async function readCoverageFile(path: string): Promise<Coverage | undefined> {
+export async function readCoverageFile(file: FileBeneath): Promise<Coverage | undefined> {
   let found: Coverage | undefined;
   let kind: 'jacoco' | 'cobertura' | undefined;
-  await streamXml(path, {
+  await streamXml(file, {
     open(tag, depth) {
       const name = localName(tag);
       const a = tag.attributes;

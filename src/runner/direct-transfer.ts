@@ -1,32 +1,32 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DirectArtifactSource, DirectArtifactTarget } from '../protocol/runner-protocol.ts';
+import { openBeneath, type FileBeneath } from './file-beneath.ts';
 
 /** An object store that sends nothing for this long (connecting, taking bytes, answering) is given up. */
 const IDLE_MS = 30_000;
 
 /**
- * PUTs the first `size` bytes of the file at `path` to a presigned URL of the object store
+ * PUTs the first `size` bytes of `file` (opened following no link: file-beneath.ts) to a presigned URL of the object store
  * (`target`), streamed (never whole in memory) with the Content-Length the URL was signed for;
  * resolves with the sha256 of the bytes sent. Throws on any answer but 2xx, or when the store
  * cannot be reached or goes quiet.
  */
 export async function putFileDirect(
   target: DirectArtifactTarget,
-  path: string,
+  file: FileBeneath,
   size: number,
   signal: AbortSignal,
 ): Promise<string> {
   const url = new URL(target.url);
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   const hash = createHash('sha256');
-  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  const file =
+  const handle = await openBeneath(file, constants.O_RDONLY);
+  const body =
     size === 0
       ? Readable.from([])
       : handle.createReadStream({ start: 0, end: size - 1, highWaterMark: 1024 * 1024, autoClose: false });
@@ -46,10 +46,10 @@ export async function putFileDirect(
         res.once('end', () => resolve());
       });
       giveUpWhenQuiet(req, reject);
-      pipeline(file, hashing, req).catch(reject);
+      pipeline(body, hashing, req).catch(reject);
     });
   } finally {
-    file.destroy();
+    body.destroy();
     await handle.close().catch(() => {});
   }
   return hash.digest('hex');

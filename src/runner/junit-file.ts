@@ -8,6 +8,7 @@ import {
   type TestStatus,
 } from '../domain/test-report.ts';
 import { MAX_PARAMETER_VALUE_LENGTH } from '../domain/parameter-rules.ts';
+import type { FileBeneath } from './file-beneath.ts';
 import { localName, streamXml } from './xml-stream.ts';
 
 /** Where the cases of a step's reports go: bounded, the ones that did not pass first. */
@@ -57,7 +58,7 @@ export class CaseSink {
  * Undefined when the file is XML of another kind; throws XmlSyntaxError when it is not well-formed
  * (the cases it gave before the error are then not added: `sink` gets a file's cases only whole).
  */
-export async function readJunitFile(path: string, sink: CaseSink): Promise<TestCounts | undefined> {
+export async function readJunitFile(file: FileBeneath, sink: CaseSink): Promise<TestCounts | undefined> {
   const counts: TestCounts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
   const fromSuites: TestCounts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
   const cases = new CaseSink(sink.mask);
@@ -67,7 +68,7 @@ export async function readJunitFile(path: string, sink: CaseSink): Promise<TestC
   let current: TestCase | undefined;
   let detail: string[] | undefined;
   let detailLength = 0;
-  await streamXml(path, {
+  await streamXml(file, {
     open(tag: SaxesTagPlain, depth: number) {
       const name = localName(tag);
       if (depth === 0) junit = name === 'testsuites' || name === 'testsuite';

@@ -1,12 +1,13 @@
-import { chownSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeBeneathSync } from './file-beneath.ts';
 import { writeOwned } from './repository-checkout.ts';
 import type { StepWork } from './step-work.ts';
 
 /**
  * Writes a file into the build's HOME (its directories made as the build's user), for a tool that
  * reads its settings there. The HOME is fresh for each build, so nothing there is the build's yet
- * but what an earlier step wrote: an existing file is replaced, a symbolic link in its place too.
+ * but what an earlier step wrote: an existing file is replaced, a symbolic link in its place or in
+ * place of any directory on the way too, and no link is followed (file-beneath.ts).
  */
 export function writeHomeFile(
   home: string,
@@ -14,20 +15,7 @@ export function writeHomeFile(
   text: string,
   owner: { uid: number; gid: number } | undefined,
 ): void {
-  const parts = relative.split('/');
-  let dir = home;
-  for (const part of parts.slice(0, -1)) {
-    dir = join(dir, part);
-    const stat = lstatSync(dir, { throwIfNoEntry: false });
-    if (stat && !stat.isDirectory()) rmSync(dir, { force: true });
-    if (!stat?.isDirectory()) {
-      mkdirSync(dir, { mode: 0o755 });
-      if (owner) chownSync(dir, owner.uid, owner.gid);
-    }
-  }
-  const file = join(home, relative);
-  rmSync(file, { force: true });
-  writeOwned(file, text, owner);
+  writeBeneathSync({ root: home, path: relative }, text, owner);
 }
 
 /** Writes each script step's script to its file; returns their names, by step index. */

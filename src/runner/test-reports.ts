@@ -1,4 +1,4 @@
-import { lstat, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 import type { TestCounts } from '../domain/build.ts';
@@ -11,7 +11,7 @@ import {
 } from '../domain/test-report.ts';
 import { describeCounts, type ReportInputs } from '../domain/tool-inputs.ts';
 import { LeaseLostError } from '../protocol/runner-protocol.ts';
-import { describeSize, keepFile, type TransferContext } from './artifact-transfer.ts';
+import { describeSize, keepFile, sizeOf, type TransferContext } from './artifact-transfer.ts';
 import { readCoverageFile, sumCoverage } from './coverage-file.ts';
 import { CaseSink, readJunitFile } from './junit-file.ts';
 import { zipWorkspaceFiles } from './report-zip.ts';
@@ -45,7 +45,8 @@ export interface CollectedReports {
  * step's globs match, after its processes have all ended. Each file is streamed through an XML
  * parser; one that is not well-formed is named in the log with where it breaks and left out of the
  * counts, and the others still count (the file itself goes into the zip, so nothing is lost).
- * Symbolic links are not followed (the runner may be root; a build could point one anywhere), `.git`
+ * Symbolic links are not followed, in any component (the runner may be root; a build could point
+ * one anywhere: file-beneath.ts), `.git`
  * is skipped, and the walk stops at fixed bounds.
  */
 export async function collectReports(
@@ -105,7 +106,9 @@ async function readJunit(
   let read = 0;
   for (const path of paths) {
     const problem = await tooLarge(workspace, path);
-    const counts = problem ? undefined : await readJunitFile(join(workspace, path), sink).catch(xmlProblem);
+    const counts = problem
+      ? undefined
+      : await readJunitFile({ root: workspace, path }, sink).catch(xmlProblem);
     if (problem || typeof counts === 'string') {
       problems.push(`  ${path}: ${problem ?? counts}; not counted`);
       continue;
@@ -148,7 +151,9 @@ async function readCoverage(
   const found: Coverage[] = [];
   for (const path of paths) {
     const problem = await tooLarge(workspace, path);
-    const coverage = problem ? undefined : await readCoverageFile(join(workspace, path)).catch(xmlProblem);
+    const coverage = problem
+      ? undefined
+      : await readCoverageFile({ root: workspace, path }).catch(xmlProblem);
     if (problem || typeof coverage === 'string') lines.push(`coverage: ${path}: ${problem ?? coverage}`);
     else if (coverage) found.push(coverage);
   }
@@ -184,9 +189,9 @@ async function siteFiles(workspace: string, dirs: string[]): Promise<string[]> {
 }
 
 async function tooLarge(workspace: string, path: string): Promise<string | undefined> {
-  const stat = await lstat(join(workspace, path)).catch(() => undefined);
-  if (!stat?.isFile()) return 'not a regular file';
-  return stat.size > LIMITS.fileBytes ? `larger than ${LIMITS.fileBytes / 1024 / 1024} MiB` : undefined;
+  const size = await sizeOf({ root: workspace, path }).catch(() => undefined);
+  if (size === undefined) return 'not a regular file';
+  return size > LIMITS.fileBytes ? `larger than ${LIMITS.fileBytes / 1024 / 1024} MiB` : undefined;
 }
 
 /** A malformed report's problem as text; any other error is the runner's and goes on up. */
@@ -210,7 +215,7 @@ export async function keepReportZip(
   const target = join(scratch, name);
   try {
     await zipWorkspaceFiles(ctx.workspace, files, target);
-    const stored = await keepFile(ctx, target, name, '');
+    const stored = await keepFile(ctx, { root: scratch, path: name }, name, '');
     ctx.line(
       `kept ${files.length} report file${files.length === 1 ? '' : 's'} as artifact ${name} (${describeSize(stored.size)})`,
     );

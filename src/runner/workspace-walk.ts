@@ -1,11 +1,18 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { at, openDirectoryBeneath, readOpenDirectory } from './file-beneath.ts';
+
+/** Deepest a walk goes: each level holds a descriptor while its directories below are walked. */
+const MAX_DEPTH = 256;
 
 /**
  * Walks the workspace (or a directory of it) in name order without following symbolic links and
  * skipping `.git`, handing each directory and regular file to `visit` as a `/`-separated path
  * relative to the workspace. Stops after `maxEntries` entries (returns false then) or when `visit`
- * returns 'stop'; a directory `visit` answers 'skip' for is not entered.
+ * returns 'stop'; a directory `visit` answers 'skip' for is not entered. Each directory is listed
+ * through a descriptor opened in its parent's without following a link (file-beneath.ts): a
+ * directory the build swaps for a link meanwhile is not entered, wherever it is.
  */
 export async function walkWorkspace(
   workspace: string,
@@ -15,8 +22,8 @@ export async function walkWorkspace(
 ): Promise<boolean> {
   let visited = 0;
   let stopped = false;
-  const walk = async (relative: string): Promise<void> => {
-    const entries = await readdir(join(workspace, relative), { withFileTypes: true }).catch(() => []);
+  const walk = async (dir: FileHandle, relative: string, depth: number): Promise<void> => {
+    const entries = await readOpenDirectory(dir).catch(() => []);
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       if (stopped) return;
@@ -29,10 +36,28 @@ export async function walkWorkspace(
         if (entry.name === '.git') continue;
         const answer = visit(path, true);
         if (answer === 'stop') stopped = true;
-        else if (answer !== 'skip') await walk(path);
+        else if (answer !== 'skip' && depth < MAX_DEPTH) {
+          const child = await open(
+            at(dir.fd, entry.name),
+            constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW,
+          ).catch(() => undefined);
+          if (!child) continue;
+          try {
+            await walk(child, path, depth + 1);
+          } finally {
+            await child.close();
+          }
+        }
       } else if (entry.isFile() && visit(path, false) === 'stop') stopped = true;
     }
   };
-  await walk(under);
+  const top = await openDirectoryBeneath(workspace, under).catch(() => undefined);
+  if (top) {
+    try {
+      await walk(top, under.replace(/\/+$/, ''), 0);
+    } finally {
+      await top.close();
+    }
+  }
   return visited <= maxEntries;
 }

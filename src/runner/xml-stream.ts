@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import { openBeneath, type FileBeneath } from './file-beneath.ts';
 
 /** What a streamed XML document is handed to: its elements as they open and close, and their text. */
 export interface XmlHandler {
@@ -18,12 +18,12 @@ export class XmlSyntaxError extends Error {
 }
 
 /**
- * Streams the XML file at `path` through saxes (a conforming, non-validating parser) into
+ * Streams the XML file `file` through saxes (a conforming, non-validating parser) into
  * `handler`, in bounded memory whatever the file's size. The file is opened without following a
- * symbolic link. saxes expands no entity but XML's five and fetches no DTD, so a report cannot make
+ * symbolic link in any component (file-beneath.ts). saxes expands no entity but XML's five and fetches no DTD, so a report cannot make
  * the runner read other files or blow up in memory. Throws XmlSyntaxError for a malformed file.
  */
-export async function streamXml(path: string, handler: XmlHandler): Promise<void> {
+export async function streamXml(file: FileBeneath, handler: XmlHandler): Promise<void> {
   const parser = new SaxesParser({ position: true });
   let depth = 0;
   let failure: string | undefined;
@@ -38,8 +38,8 @@ export async function streamXml(path: string, handler: XmlHandler): Promise<void
     parser.on('text', text);
     parser.on('cdata', text);
   }
-  const file = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  const stream = file.createReadStream({ encoding: 'utf8', highWaterMark: 256 * 1024 });
+  const handle = await openBeneath(file, constants.O_RDONLY);
+  const stream = handle.createReadStream({ encoding: 'utf8', highWaterMark: 256 * 1024 });
   try {
     for await (const chunk of stream) parser.write(chunk as string);
     parser.close();

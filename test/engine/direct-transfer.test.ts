@@ -62,7 +62,12 @@ describe('presigned transfers', () => {
     const bytes = randomBytes(3 * 1024 * 1024 + 17);
     const file = join(dir, 'app.bin');
     writeFileSync(file, Buffer.concat([bytes, Buffer.from('grown since it was measured')]));
-    const sha256 = await putFileDirect(target('/bucket/app', bytes.length), file, bytes.length, signal());
+    const sha256 = await putFileDirect(
+      target('/bucket/app', bytes.length),
+      { root: dir, path: 'app.bin' },
+      bytes.length,
+      signal(),
+    );
     expect(sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
     expect(received.get('/bucket/app')?.equals(bytes)).toBe(true);
     expect(lengths.get('/bucket/app')).toBe(String(bytes.length));
@@ -72,16 +77,19 @@ describe('presigned transfers', () => {
     expect(Buffer.concat(parts).equals(bytes)).toBe(true);
     // An empty file is an empty PUT.
     writeFileSync(join(dir, 'empty'), '');
-    await putFileDirect(target('/bucket/empty', 0), join(dir, 'empty'), 0, signal());
+    await putFileDirect(target('/bucket/empty', 0), { root: dir, path: 'empty' }, 0, signal());
     expect(received.get('/bucket/empty')?.length).toBe(0);
   });
 
   it("fails with the store's answer when it refuses, or holds nothing", async () => {
     writeFileSync(join(dir, 'small'), 'hello');
     // Its code alone: the rest of the body (the request signed, the key's id) never reaches a log.
-    const refused = await putFileDirect(target('/refuse/put', 5), join(dir, 'small'), 5, signal()).catch(
-      (e: Error) => e.message,
-    );
+    const refused = await putFileDirect(
+      target('/refuse/put', 5),
+      { root: dir, path: 'small' },
+      5,
+      signal(),
+    ).catch((e: Error) => e.message);
     expect(refused).toBe('the object store answered 403 (SignatureDoesNotMatch)');
     const missing = { name: 'x', size: 1, sha256: '', url: `${base}/bucket/none` };
     await expect(getDirect(missing, signal())).rejects.toThrow('the object store answered 404 (NoSuchKey)');
@@ -90,6 +98,8 @@ describe('presigned transfers', () => {
   it('fails when the store cannot be reached', async () => {
     writeFileSync(join(dir, 'small'), 'hello');
     const closed = { url: 'http://127.0.0.1:9/bucket/x', key: 'k', headers: { 'content-length': '5' } };
-    await expect(putFileDirect(closed, join(dir, 'small'), 5, signal())).rejects.toThrow(/ECONNREFUSED/);
+    await expect(putFileDirect(closed, { root: dir, path: 'small' }, 5, signal())).rejects.toThrow(
+      /ECONNREFUSED/,
+    );
   });
 });

@@ -17,10 +17,9 @@ import { maskSecretText } from '../../src/domain/secret-text.ts';
 const root = mkdtempSync(join(tmpdir(), 'kiln-reports-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
-function file(text: string, name = `r${++n}.xml`): string {
-  const path = join(root, name);
-  writeFileSync(path, text);
-  return path;
+function file(text: string, name = `r${++n}.xml`): { root: string; path: string } {
+  writeFileSync(join(root, name), text);
+  return { root, path: name };
 }
 
 const SUREFIRE = `<?xml version="1.0" encoding="UTF-8"?>
