@@ -276,22 +276,18 @@ export class KeystoreService {
       throw invalidParam(`user ${user.name || user.id} is not a user of your domain`);
     if (target.id === file.creatorId)
       throw invalidParam(`${target.name} created the file and has every right to it`);
-    const existing = (await this.storage.keystores.permissions(keystoreId)).find(
-      (p) => p.userId === target.id,
-    );
-    const id = existing?.id ?? newId32();
-    await this.storage.keystores.putPermission({
-      id,
+    // A user who has rights keeps their row (its id and created_at): the upsert answers that id.
+    return this.storage.keystores.putPermission({
+      id: newId32(),
       keystoreId,
       userId: target.id,
-      createdAt: existing?.createdAt ?? this.clock.now(),
+      createdAt: this.clock.now(),
       setting: rights.setting,
       delete: rights.delete,
       modify: rights.modify,
       usage: rights.usage,
       canAbsent: rights.canAbsent,
     });
-    return id;
   }
 
   /** UpdateKeystorePermission (needs setting): the row's rights (its setting right stays). */

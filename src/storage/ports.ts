@@ -1234,8 +1234,12 @@ export interface KeystoreStore {
   permissions(keystoreId: string): Promise<KeystorePermission[]>;
   permission(id: string): Promise<KeystorePermission | undefined>;
   granted(keystoreId: string, userId: string): Promise<KeystoreRights | undefined>;
-  /** Gives a user rights (replacing those they had). */
-  putPermission(permission: KeystorePermission): Promise<void>;
+  /**
+   * Gives a user rights (replacing those they had) in one statement; the id of the row kept, which
+   * is the earlier row's (and keeps its created_at) when the user had one, so two servers giving
+   * rights at once answer the same id.
+   */
+  putPermission(permission: KeystorePermission): Promise<string>;
   deletePermission(id: string): Promise<boolean>;
   /** Records a read of a file. */
   recordAccess(access: {

@@ -197,7 +197,7 @@ export class SqlKeystoreStore implements KeystoreStore {
     return row && rights(row);
   }
 
-  async putPermission(p: KeystorePermission): Promise<void> {
+  async putPermission(p: KeystorePermission): Promise<string> {
     const values = {
       setting: p.setting ? 1 : 0,
       can_delete: p.delete ? 1 : 0,
@@ -205,11 +205,15 @@ export class SqlKeystoreStore implements KeystoreStore {
       usage: p.usage ? 1 : 0,
       can_absent: p.canAbsent ? 1 : 0,
     };
-    await this.db
+    // RETURNING gives the id of the row that is kept: a concurrent grant's row when it won the
+    // insert, so every caller is answered an id DeleteKeystorePermission knows.
+    const row = await this.db
       .insertInto('keystore_permissions')
       .values({ id: p.id, keystore_id: p.keystoreId, user_id: p.userId, created_at: p.createdAt, ...values })
       .onConflict((oc) => oc.columns(['keystore_id', 'user_id']).doUpdateSet(values))
-      .execute();
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
   }
 
   async deletePermission(id: string): Promise<boolean> {

@@ -14,6 +14,7 @@ import type { JobRecord, Storage } from '../../../src/storage/ports.ts';
 import { runQueueContract } from './queue-contract.ts';
 import { BUCKET_MS } from '../../../src/storage/sql/build-window.ts';
 import { signInGuardContract } from './sign-in-contract.ts';
+import { keystorePermissionContract } from './keystore-contract.ts';
 import { artifactContract } from './artifact-contract.ts';
 import { runFlowRetentionContract } from './flow-retention-contract.ts';
 
@@ -174,6 +175,10 @@ export function runStoreContract(options: StoreContractOptions): void {
     });
 
     signInGuardContract(() => storage);
+    keystorePermissionContract(
+      () => storage,
+      () => ({ domainId, userId, now }),
+    );
     artifactContract(
       () => storage,
       () => newJob(),
