@@ -12,7 +12,7 @@ import {
   type KeystoreRights,
 } from '../domain/keystore.ts';
 import type { Storage } from '../storage/ports.ts';
-import { UniqueViolationError } from '../storage/errors.ts';
+import { isForeignKeyViolation, UniqueViolationError } from '../storage/errors.ts';
 import type { SecretBox } from './secret-box.ts';
 import { buildUsers } from './build-users.ts';
 import { heldRun } from './held-run.ts';
@@ -277,17 +277,24 @@ export class KeystoreService {
     if (target.id === file.creatorId)
       throw invalidParam(`${target.name} created the file and has every right to it`);
     // A user who has rights keeps their row (its id and created_at): the upsert answers that id.
-    return this.storage.keystores.putPermission({
-      id: newId32(),
-      keystoreId,
-      userId: target.id,
-      createdAt: this.clock.now(),
-      setting: rights.setting,
-      delete: rights.delete,
-      modify: rights.modify,
-      usage: rights.usage,
-      canAbsent: rights.canAbsent,
-    });
+    try {
+      return await this.storage.keystores.putPermission({
+        id: newId32(),
+        keystoreId,
+        userId: target.id,
+        createdAt: this.clock.now(),
+        setting: rights.setting,
+        delete: rights.delete,
+        modify: rights.modify,
+        usage: rights.usage,
+        canAbsent: rights.canAbsent,
+      });
+    } catch (e) {
+      if (!isForeignKeyViolation(e)) throw e;
+      // The file (or the user) was deleted while the rights were given: say which is gone.
+      await this.find(caller, keystoreId);
+      throw invalidParam(`user ${target.name} is not a user of your domain`);
+    }
   }
 
   /** UpdateKeystorePermission (needs setting): the row's rights (its setting right stays). */

@@ -1,3 +1,5 @@
+import { AppError } from '../domain/errors.ts';
+
 /**
  * Errors the storage ports throw beyond the domain's AppError. Adapters translate driver errors into
  * these at one place (their dialect wrapper), so callers never look at SQLite or PostgreSQL codes.
@@ -17,6 +19,24 @@ export class UniqueViolationError extends Error {
 /** True when `error` is a unique-constraint failure. */
 export function isUniqueViolation(error: unknown): error is UniqueViolationError {
   return error instanceof UniqueViolationError;
+}
+
+/**
+ * A write named a row that is not there (a foreign key refused it): mostly an insert racing the
+ * delete of its parent on another connection (rights given to a file being deleted). It is an
+ * AppError NOT_FOUND so that one no service expected is a 404, not a 500; a service that knows
+ * the parent catches it (isForeignKeyViolation) to answer its own 404 naming what is gone.
+ */
+export class ForeignKeyViolationError extends AppError {
+  constructor(options?: { cause?: unknown }) {
+    super('NOT_FOUND', 'what the request refers to was deleted meanwhile', options);
+    this.name = 'ForeignKeyViolationError';
+  }
+}
+
+/** True when `error` is a write refused by a foreign key (the row it names is gone). */
+export function isForeignKeyViolation(error: unknown): error is ForeignKeyViolationError {
+  return error instanceof ForeignKeyViolationError;
 }
 
 /**

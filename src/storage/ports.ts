@@ -27,7 +27,8 @@ import type { SqlDialectName } from './sql/dialect.ts';
  * unless it says otherwise; several calls are made atomic by running them inside
  * `Storage.transaction`. Rules shared by all ports:
  * - Lookups return `undefined` for "not there"; they never throw for it.
- * - A write refused by a unique constraint throws `UniqueViolationError` (storage/errors.ts).
+ * - A write refused by a unique constraint throws `UniqueViolationError` (storage/errors.ts); one
+ *   that names a row that is gone (its parent deleted meanwhile) throws `ForeignKeyViolationError`.
  * - A store that cannot be reached throws `AppError('STORE_UNAVAILABLE')`; nothing is half-written.
  * - Times are epoch ms; the caller passes `now` so that tests control the clock.
  */
@@ -1237,7 +1238,7 @@ export interface KeystoreStore {
   /**
    * Gives a user rights (replacing those they had) in one statement; the id of the row kept, which
    * is the earlier row's (and keeps its created_at) when the user had one, so two servers giving
-   * rights at once answer the same id.
+   * rights at once answer the same id. Throws ForeignKeyViolationError when the file (or user) is gone.
    */
   putPermission(permission: KeystorePermission): Promise<string>;
   deletePermission(id: string): Promise<boolean>;

@@ -2,7 +2,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../../domain/errors.ts';
 import type { RecordRenderer } from '../../domain/rendered-record.ts';
-import { TransactionConflictError, UniqueViolationError } from '../errors.ts';
+import { ForeignKeyViolationError, TransactionConflictError, UniqueViolationError } from '../errors.ts';
 import type { QueryObserver, Storage } from '../ports.ts';
 import type { Database } from '../schema.ts';
 import { withErrorMapping } from '../sql/error-mapping-dialect.ts';
@@ -26,6 +26,7 @@ export function mapPostgresError(error: unknown): unknown {
   const e = error as { code?: unknown; constraint?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
   if (code === '23505') return new UniqueViolationError(String(e?.constraint ?? 'unique'), { cause: error });
+  if (code === '23503') return new ForeignKeyViolationError({ cause: error });
   // deadlock_detected, serialization_failure
   if (code === '40P01' || code === '40001') return new TransactionConflictError({ cause: error });
   const message = typeof e?.message === 'string' ? e.message : '';

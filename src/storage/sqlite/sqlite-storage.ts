@@ -4,7 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { AppError } from '../../domain/errors.ts';
 import type { RecordRenderer } from '../../domain/rendered-record.ts';
-import { UniqueViolationError } from '../errors.ts';
+import { ForeignKeyViolationError, UniqueViolationError } from '../errors.ts';
 import type { QueryObserver, Storage } from '../ports.ts';
 import type { Database } from '../schema.ts';
 import { withErrorMapping } from '../sql/error-mapping-dialect.ts';
@@ -22,6 +22,7 @@ export function mapSqliteError(error: unknown): unknown {
   if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
     return new UniqueViolationError(String((error as Error).message), { cause: error });
   }
+  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return new ForeignKeyViolationError({ cause: error });
   if (code === 'SQLITE_FULL') {
     return new AppError('STORE_UNAVAILABLE', 'the database cannot write: its disk is full', { cause: error });
   }

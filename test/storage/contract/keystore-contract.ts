@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newId32 } from '../../../src/domain/ids.ts';
 import type { Keystore, KeystorePermission } from '../../../src/domain/keystore.ts';
+import { isForeignKeyViolation } from '../../../src/storage/errors.ts';
 import type { Storage } from '../../../src/storage/ports.ts';
 
 /**
@@ -49,6 +50,14 @@ export function keystorePermissionContract(
       expect(await storage().keystores.putPermission(rights(file.id, true))).toBe(first.id);
       const rows = await storage().keystores.permissions(file.id);
       expect(rows).toEqual([{ ...first, usage: true }]);
+    });
+
+    it('refuses rights to a deleted file as a foreign-key violation (a 404, not a 500)', async () => {
+      const file = await newFile();
+      await storage().keystores.delete(file.id);
+      await expect(storage().keystores.putPermission(rights(file.id, true))).rejects.toSatisfy(
+        isForeignKeyViolation,
+      );
     });
   });
 }
