@@ -307,15 +307,17 @@ export class KeystoreService {
     const file = await this.find(caller, keystoreId);
     await this.require(caller, file, 'setting');
     const row = await this.storage.keystores.permission(permissionId);
-    if (!row || row.keystoreId !== keystoreId)
-      throw new AppError('NOT_FOUND', `file ${file.name} has no permission ${permissionId}`);
-    await this.storage.keystores.putPermission({
-      ...row,
+    const gone = () => new AppError('NOT_FOUND', `file ${file.name} has no permission ${permissionId}`);
+    if (!row || row.keystoreId !== keystoreId) throw gone();
+    // An update of the row read, never an upsert: rights DeleteKeystorePermission took away
+    // meanwhile (on another server) stay away, and the change is a 404.
+    const changed = await this.storage.keystores.updatePermission(permissionId, {
       delete: rights.delete,
       modify: rights.modify,
       usage: rights.usage,
       canAbsent: rights.canAbsent ?? row.canAbsent,
     });
+    if (!changed) throw gone();
   }
 
   /** DeleteKeystorePermission (needs setting on its file). */

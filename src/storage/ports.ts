@@ -1241,6 +1241,14 @@ export interface KeystoreStore {
    * rights at once answer the same id. Throws ForeignKeyViolationError when the file (or user) is gone.
    */
   putPermission(permission: KeystorePermission): Promise<string>;
+  /**
+   * Changes the rights of the row `id` only while it is there: never inserts, so rights taken
+   * away meanwhile stay away (false then).
+   */
+  updatePermission(
+    id: string,
+    rights: Omit<KeystoreRights, 'setting'> & { canAbsent: boolean },
+  ): Promise<boolean>;
   deletePermission(id: string): Promise<boolean>;
   /** Records a read of a file. */
   recordAccess(access: {

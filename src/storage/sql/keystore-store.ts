@@ -216,6 +216,23 @@ export class SqlKeystoreStore implements KeystoreStore {
     return row.id;
   }
 
+  async updatePermission(
+    id: string,
+    r: Omit<KeystoreRights, 'setting'> & { canAbsent: boolean },
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('keystore_permissions')
+      .set({
+        can_delete: r.delete ? 1 : 0,
+        modify: r.modify ? 1 : 0,
+        usage: r.usage ? 1 : 0,
+        can_absent: r.canAbsent ? 1 : 0,
+      })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   async deletePermission(id: string): Promise<boolean> {
     const r = await this.db.deleteFrom('keystore_permissions').where('id', '=', id).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;

@@ -52,6 +52,18 @@ export function keystorePermissionContract(
       expect(rows).toEqual([{ ...first, usage: true }]);
     });
 
+    it('changes only rights that are still there, never giving back those taken away', async () => {
+      const file = await newFile();
+      const given = rights(file.id, true);
+      const id = await storage().keystores.putPermission(given);
+      const change = { delete: true, modify: true, usage: true, canAbsent: false };
+      expect(await storage().keystores.updatePermission(id, change)).toBe(true);
+      expect(await storage().keystores.permission(id)).toEqual({ ...given, delete: true, modify: true });
+      await storage().keystores.deletePermission(id);
+      expect(await storage().keystores.updatePermission(id, change)).toBe(false);
+      expect(await storage().keystores.permissions(file.id)).toEqual([]);
+    });
+
     it('refuses rights to a deleted file as a foreign-key violation (a 404, not a 500)', async () => {
       const file = await newFile();
       await storage().keystores.delete(file.id);
