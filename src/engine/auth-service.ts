@@ -105,14 +105,22 @@ export class AuthService {
     if (!creds || !verified) throw new AppError('UNAUTHENTICATED', WRONG_CREDENTIALS);
     if (creds.user.disabled) throw new AppError('UNAUTHENTICATED', 'The user is disabled.');
     await this.throttle.succeeded(admission);
+    let checked = creds.passwordHash;
     if (needsRehash(creds.passwordHash, this.passwordCost)) {
       const stronger = await place.hash(() => hashPassword(req.password, this.passwordCost));
-      await this.storage.users.replacePasswordHash(creds.user.id, creds.passwordHash, stronger);
+      if (await this.storage.users.replacePasswordHash(creds.user.id, creds.passwordHash, stronger))
+        checked = stronger;
     }
-    return this.issue(req, creds.user, domain);
+    return this.issue(req, creds.user, domain, checked);
   }
 
-  private async issue(req: SignInRequest, user: User, domain: Domain | undefined): Promise<IssuedToken> {
+  /** Issues a token to `user` if their password hash is still `checked` (the one the password matched). */
+  private async issue(
+    req: SignInRequest,
+    user: User,
+    domain: Domain | undefined,
+    checked: string,
+  ): Promise<IssuedToken> {
     const now = this.clock.now();
     const userDomain = domain ?? (await this.storage.domains.findById(user.domainId));
     if (!userDomain) throw new AppError('INTERNAL', 'user without a domain');
@@ -144,7 +152,15 @@ export class AuthService {
       expiresAt: now + TOKEN_TTL_MS,
       revokedAt: null,
     };
-    await this.storage.tokens.insert(record);
+    // The password (or the user's enabled state) may have changed, on another server, since it was
+    // checked, and that change's revocation of the user's tokens would miss one stored after it:
+    // store the token only while the credentials checked are current, holding them till commit.
+    const stored = await this.storage.transaction(async (tx) => {
+      if (!(await tx.users.lockCredentials(user.id, checked))) return false;
+      await tx.tokens.insert(record);
+      return true;
+    });
+    if (!stored) throw new AppError('UNAUTHENTICATED', WRONG_CREDENTIALS);
     return { token, record, user, domain: userDomain, iamProject };
   }
 

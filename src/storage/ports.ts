@@ -73,6 +73,13 @@ export interface UserStore {
    * `expected` (a password changed meanwhile wins); false when it was not.
    */
   replacePasswordHash(id: string, expected: string, replacement: string): Promise<boolean>;
+  /**
+   * True while the user is enabled and their password hash is still `passwordHash`. In a
+   * transaction it locks the user's row until the end, so a password change or a disabling (which
+   * revokes the user's tokens in its own transaction) waits for it or is seen by it: a token stored
+   * in the same transaction is either refused here or revoked by that change.
+   */
+  lockCredentials(id: string, passwordHash: string): Promise<boolean>;
 }
 
 /** What `LoginThrottleStore.admit` decided. */

@@ -124,6 +124,18 @@ export class SqlUserStore implements UserStore {
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
+  async lockCredentials(id: string, passwordHash: string): Promise<boolean> {
+    // An update that changes nothing still takes the row's lock (select ... for update is not
+    // SQLite); behind a password change in flight it waits, then reads the new hash.
+    const r = await this.db
+      .updateTable('users')
+      .set({ id: sql`id` })
+      .where('id', '=', id)
+      .where('password_hash', '=', passwordHash)
+      .where('disabled', '=', 0)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
 }
 
 /** SQL IamProjectStore. */

@@ -174,6 +174,15 @@ export function runStoreContract(options: StoreContractOptions): void {
       expect((await storage.users.findCredentialsById(userId))?.passwordHash).toBe('hash');
     });
 
+    it('holds credentials for a token only while the password checked is current and the user enabled', async () => {
+      expect(await storage.users.lockCredentials(userId, 'hash')).toBe(true);
+      expect(await storage.users.lockCredentials(userId, 'stale')).toBe(false);
+      await storage.users.update(userId, { disabled: true }, now + 4);
+      expect(await storage.users.lockCredentials(userId, 'hash')).toBe(false);
+      await storage.users.update(userId, { disabled: false }, now + 5);
+      expect(await storage.transaction((tx) => tx.users.lockCredentials(userId, 'hash'))).toBe(true);
+    });
+
     signInGuardContract(() => storage);
     keystorePermissionContract(
       () => storage,
