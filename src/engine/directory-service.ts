@@ -194,6 +194,12 @@ export class DirectoryService {
     }
     const now = this.clock.now();
     await this.storage.transaction(async (tx) => {
+      // The caller was an administrator when the request began; another administrator may have
+      // demoted or disabled them since (on another server), each taking the other's role at once
+      // would leave the domain none. Checked again on the locked rows: the second change waits for
+      // the first, then is refused, and the caller, who cannot drop their own role, stays one.
+      if (!(await tx.users.lockEnabledAdmins(caller.user.domainId)).includes(caller.user.id))
+        throw new AppError('FORBIDDEN', 'only a domain administrator may do this (you are no longer one)');
       await tx.users.update(user.id, changes, now);
       if (changes.disabled) await tx.tokens.revokeAllForUser(user.id, now);
     });

@@ -80,6 +80,12 @@ export interface UserStore {
    * in the same transaction is either refused here or revoked by that change.
    */
   lockCredentials(id: string, passwordHash: string): Promise<boolean>;
+  /**
+   * The ids of the domain's enabled administrators, their rows locked until the end of the
+   * transaction: two administrators changing each other at once are served one after the other,
+   * the second seeing what the first did.
+   */
+  lockEnabledAdmins(domainId: string): Promise<string[]>;
 }
 
 /** What `LoginThrottleStore.admit` decided. */

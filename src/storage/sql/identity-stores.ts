@@ -136,6 +136,19 @@ export class SqlUserStore implements UserStore {
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
+  async lockEnabledAdmins(domainId: string): Promise<string[]> {
+    // The no-op update takes the rows' locks (see lockCredentials); rows another transaction
+    // changes meanwhile are waited for and read again, so a demoted admin is not among them.
+    const rows = await this.db
+      .updateTable('users')
+      .set({ id: sql`id` })
+      .where('domain_id', '=', domainId)
+      .where('is_admin', '=', 1)
+      .where('disabled', '=', 0)
+      .returning('id')
+      .execute();
+    return rows.map((r) => r.id);
+  }
 }
 
 /** SQL IamProjectStore. */

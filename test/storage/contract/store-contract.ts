@@ -183,6 +183,24 @@ export function runStoreContract(options: StoreContractOptions): void {
       expect(await storage.transaction((tx) => tx.users.lockCredentials(userId, 'hash'))).toBe(true);
     });
 
+    it("locks and lists a domain's enabled administrators only", async () => {
+      const admins = newId32();
+      await storage.domains.insert({ id: admins, name: `d-${admins}`, createdAt: now });
+      const user = (name: string, isAdmin: boolean, disabled: boolean) => ({
+        id: newId32(),
+        domainId: admins,
+        name,
+        displayName: name,
+        isAdmin,
+        disabled,
+        createdAt: now,
+      });
+      const kept = user('kept', true, false);
+      for (const u of [kept, user('off', true, true), user('plain', false, false)])
+        await storage.users.insert(u, 'hash');
+      expect(await storage.transaction((tx) => tx.users.lockEnabledAdmins(admins))).toEqual([kept.id]);
+    });
+
     signInGuardContract(() => storage);
     keystorePermissionContract(
       () => storage,
