@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,5 +65,31 @@ describe('kiln logout when the server cannot revoke the token', () => {
       toldSo,
       `exit ${logout.code}, stdout ${JSON.stringify(logout.stdout)}, stderr ${JSON.stringify(logout.stderr)}`,
     ).toBe(true);
+  });
+
+  it('keeps the credentials so logout can be run again, and forgets them with --forget', async () => {
+    broken = true;
+    const file = `${user.home}/.config/kiln/credentials.json`;
+    const again = await user.run(['logout']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/could not be revoked.*kiln logout --forget/);
+    expect(existsSync(file)).toBe(true);
+    const forgotten = await user.run(['logout', '--forget']);
+    expect(forgotten.code, forgotten.stderr).toBe(0);
+    expect(forgotten.stderr).toMatch(/not be revoked/);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('logs out once the server revokes the token', async () => {
+    broken = false;
+    await user.login();
+    const file = `${user.home}/.config/kiln/credentials.json`;
+    const { token } = JSON.parse(readFileSync(file, 'utf8')) as { token: string };
+    const logout = await user.run(['logout']);
+    expect(logout.code, logout.stderr).toBe(0);
+    expect(logout.stdout).toMatch(/Logged out/);
+    expect(existsSync(file)).toBe(false);
+    const me = await fetch(`${server.url}/v1/kiln/users/me`, { headers: { 'x-auth-token': token } });
+    expect(me.status).toBe(401);
   });
 });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createKilnClient } from '../../client/kiln-client.ts';
-import type { CliContext } from '../context.ts';
+import { ApiError } from '../../client/api-error.ts';
+import { CliError, credentialsPath, type CliContext, type SavedLogin } from '../context.ts';
 import { readSecret } from '../secrets.ts';
 
 /** `kiln login`, `kiln logout`, `kiln whoami`. */
@@ -24,16 +25,26 @@ export function registerAuth(program: Command, ctx: CliContext): void {
   program
     .command('logout')
     .description('Revoke the saved token and forget it')
-    .action(async () => {
-      const saved = ctx.forgetLogin();
+    .option('--forget', 'forget the saved token even when the server cannot revoke it')
+    .action(async (opts: { forget?: boolean }) => {
+      const saved = ctx.savedLogin();
       if (!saved) {
         ctx.out('Not logged in.\n');
         return;
       }
-      await createKilnClient({ baseUrl: saved.url, credentials: { token: saved.token } })
-        .keystoneRevokeToken({ headers: { 'x-subject-token': saved.token } })
-        .catch(() => undefined);
-      ctx.out(`Logged out of ${saved.url}.\n`);
+      const failure = await revokeFailure(saved);
+      // A token the server did not revoke still signs requests in: forgetting it would leave the
+      // user told they logged out while it works for a day. Kept, `kiln logout` can be run again.
+      const unrevoked =
+        failure && `the token could not be revoked (${failure}): it stays valid until ${saved.expires_at}`;
+      if (unrevoked && !opts.forget)
+        throw new CliError(
+          `${unrevoked}; it is kept in ${credentialsPath(ctx.env)}: run \`kiln logout\` again once the server answers, ` +
+            `or \`kiln logout --forget\` to forget it anyway`,
+        );
+      ctx.forgetLogin();
+      if (unrevoked) ctx.err(`kiln: ${unrevoked}; the saved login is forgotten all the same (--forget)\n`);
+      else ctx.out(`Logged out of ${saved.url}.\n`);
     });
 
   program
@@ -45,4 +56,20 @@ export function registerAuth(program: Command, ctx: CliContext): void {
         `${me.name} (${me.display_name})${me.is_admin ? ', domain administrator' : ''} at ${ctx.url()}\n`,
       );
     });
+}
+
+/**
+ * Why the server did not revoke the saved token, or undefined when it did or the token no longer
+ * works anyway (a 401: expired or revoked; a 404: unknown).
+ */
+async function revokeFailure(saved: SavedLogin): Promise<string | undefined> {
+  try {
+    await createKilnClient({ baseUrl: saved.url, credentials: { token: saved.token } }).keystoneRevokeToken({
+      headers: { 'x-subject-token': saved.token },
+    });
+    return undefined;
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 401 || error.status === 404)) return undefined;
+    return (error as Error).message;
+  }
 }
