@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { RecyclingJob } from '../../contract/recycle-bin.ts';
 import { MAX_RECYCLE_BIN_DAYS } from '../../domain/time.ts';
+import { PAGE_SIZE, readAllPages } from '../all-pages.ts';
 import { intInRange, parseJobId } from '../arguments.ts';
 import { CliError, type CliContext } from '../context.ts';
 import { outputOption } from '../options.ts';
@@ -25,17 +26,14 @@ export function registerBin(program: Command, ctx: CliContext): void {
       .option('--search <text>', 'only jobs whose name contains this'),
   ).action(async (opts: { output: OutputFormat; search?: string }) => {
     const client = ctx.client();
-    const jobs: RecyclingJob[] = [];
-    const read = (page: number) =>
-      client.listRecyclingJob({
-        query: { page_no: page, page_size: 100, ...(opts.search && { search: opts.search }) },
+    let keepTime = 0;
+    const jobs = await readAllPages(async (page) => {
+      const { result } = await client.listRecyclingJob({
+        query: { page_no: page, page_size: PAGE_SIZE, ...(opts.search && { search: opts.search }) },
       });
-    let { result } = await read(1);
-    jobs.push(...result.job_list);
-    for (let page = 2; result.job_list.length > 0 && jobs.length < result.total; page++) {
-      ({ result } = await read(page));
-      jobs.push(...result.job_list);
-    }
+      keepTime = result.keep_time;
+      return { items: result.job_list, total: result.total };
+    }, 1);
     writeRows<RecyclingJob>(
       opts.output,
       [
@@ -48,7 +46,7 @@ export function registerBin(program: Command, ctx: CliContext): void {
       jobs,
       ctx.out,
     );
-    if (opts.output === 'table') ctx.out(`Deleted jobs are kept ${result.keep_time} days.\n`);
+    if (opts.output === 'table') ctx.out(`Deleted jobs are kept ${keepTime} days.\n`);
   });
 
   bin

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { Kiln } from '../../client/kiln-client.ts';
 import type { ResponseOf } from '../../contract/operation-types.ts';
 import { formatBytes } from '../../domain/artifact-text.ts';
+import { findInPages, PAGE_SIZE, readAllPages } from '../all-pages.ts';
 import { CliError, EXIT, type CliContext } from '../context.ts';
 import { cannotRead, fileProblem } from '../file-problem.ts';
 import { outputOption } from '../options.ts';
@@ -13,11 +14,20 @@ type KeptFile = ResponseOf<'listKeystoreSearch'>['result']['keystore_list'][numb
 
 const RIGHTS = ['usage', 'modify', 'delete', 'setting'] as const;
 
+/** A page of the domain's files (ListKeystoreSearch counts pages from 1), `search` part of the name. */
+function filesPage(client: Kiln, search: string | undefined) {
+  return async (page: number) => {
+    const { result } = await client.listKeystoreSearch({
+      query: { page, page_size: PAGE_SIZE, ...(search && { search }) },
+    });
+    return { items: result.keystore_list, total: result.total };
+  };
+}
+
 /** The domain's file of that name (the one the caller sees), or an error that says there is none. */
 async function fileNamed(client: Kiln, name: string): Promise<KeptFile> {
-  const found = (
-    await client.listKeystoreSearch({ query: { page: 1, page_size: 100, search: name } })
-  ).result.keystore_list.find((f) => f.keystore_name === name);
+  // The search matches part of the name: the file itself may come after a page of longer names.
+  const found = await findInPages(filesPage(client, name), 1, (f) => f.keystore_name === name);
   if (!found) throw new CliError(`the file manager has no file named ${name}`);
   return found;
 }
@@ -67,11 +77,7 @@ export function registerFiles(program: Command, ctx: CliContext): void {
       .description("The domain's files, with what you may do with each")
       .option('--search <text>', 'part of the name'),
   ).action(async (opts: { search?: string; output: OutputFormat }) => {
-    const list = (
-      await ctx.client().listKeystoreSearch({
-        query: { page: 1, page_size: 100, ...(opts.search && { search: opts.search }) },
-      })
-    ).result.keystore_list;
+    const list = await readAllPages(filesPage(ctx.client(), opts.search), 1);
     writeRows<KeptFile>(
       opts.output,
       [
@@ -155,13 +161,14 @@ export function registerFiles(program: Command, ctx: CliContext): void {
             ...parseRights(opts.rights),
           },
         });
-      const rows = async () =>
-        (
-          await client.showKeystorePermission({
+      const rows = () =>
+        readAllPages(async (page) => {
+          const { result } = await client.showKeystorePermission({
             params: { keystore_id: file.id },
-            query: { page: '1', page_size: 100 },
-          })
-        ).result.permission_list;
+            query: { page: String(page), page_size: PAGE_SIZE },
+          });
+          return { items: result.permission_list, total: result.total };
+        }, 1);
       if (opts.take) {
         const row = (await rows()).find((p) => p.user_name === opts.take && !p.is_creator);
         if (!row) throw new CliError(`${opts.take} has no rights to ${name} to take`);

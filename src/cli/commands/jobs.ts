@@ -4,6 +4,7 @@ import type { Kiln } from '../../client/kiln-client.ts';
 import type { JobConfigBody, JobListItem, UpdateJobBody } from '../../contract/jobs.ts';
 import type { ResponseOf } from '../../contract/operation-types.ts';
 import { CLEARED_ON_REPLACE } from '../../domain/job-config.ts';
+import { allPages, PAGE_SIZE } from '../all-pages.ts';
 import { parseJobId } from '../arguments.ts';
 import { CliError, type CliContext } from '../context.ts';
 import { readJobFile, type JobDocument } from '../job-file.ts';
@@ -47,7 +48,7 @@ const PROJECT_COLUMN: Column<JobListItem & { project_name?: string }> = {
  * Every job of a project (ListProjectJobs), or of every project the caller can see (ListJob),
  * matching the filters, fetched a page of 100 at a time.
  */
-async function* listedJobs(
+function listedJobs(
   client: Kiln,
   projectId: string | undefined,
   filters: {
@@ -58,25 +59,23 @@ async function* listedJobs(
     ungrouped?: boolean;
   },
 ): AsyncGenerator<JobListItem & { project_name?: string }> {
-  for (let page = 0, seen = 0; ; page++) {
+  const grouping = {
+    ...(filters.groupPath && { group_path_id: filters.groupPath }),
+    ...(filters.ungrouped && { by_group: 'true' }),
+  };
+  return allPages(async (page) => {
     const query = {
       page_index: page,
-      page_size: 100,
+      page_size: PAGE_SIZE,
       ...(filters.search && { search: filters.search }),
       ...(filters.status && { build_status: filters.status }),
       ...(filters.favourites && { favorite: 'true' }),
     };
-    const grouping = {
-      ...(filters.groupPath && { group_path_id: filters.groupPath }),
-      ...(filters.ungrouped && { by_group: 'true' }),
-    };
     const { jobs, total } = projectId
       ? await client.listProjectJobs({ params: { project_id: projectId }, query: { ...query, ...grouping } })
       : await client.listJob({ query }).then((r) => ({ jobs: r.result.job_list, total: r.result.total }));
-    yield* jobs;
-    seen += jobs.length;
-    if (jobs.length === 0 || seen >= total) return;
-  }
+    return { items: jobs, total };
+  }, 0);
 }
 
 /** Fills project_id from --project when the file lacks it; refuses two different projects. */
