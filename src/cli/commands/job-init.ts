@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { JOB_SAMPLES, SAMPLE_NAMES, type SampleName } from '../job-samples.ts';
+import { findInPages } from '../all-pages.ts';
 import { CliError, type CliContext } from '../context.ts';
+import { customPage, officialPage } from './templates.ts';
 
 const isSample = (name: string): name is SampleName => (SAMPLE_NAMES as readonly string[]).includes(name);
 
@@ -42,14 +44,11 @@ Example:
 /** A job file made from the server's template of that name (official first, then the domain's). */
 async function fromServerTemplate(ctx: CliContext, name: string): Promise<string> {
   const client = ctx.client();
-  const official = (
-    await client.listOfficialTemplate({ query: { name, page_size: '100' } })
-  ).result.items.find((t) => t.name === name);
+  // The name matches part of theirs: the template itself may come after a page of longer names.
+  const official = await findInPages(officialPage(client, name), 0, (t) => t.name === name);
   const custom = official
     ? undefined
-    : (await client.listCustomTemplate({ query: { name, page_size: 100 } })).result.items.find(
-        (t) => t.name === name,
-      );
+    : await findInPages(customPage(client, name), 1, (t) => t.name === name);
   const template = official ?? custom;
   if (!template)
     throw new CliError(

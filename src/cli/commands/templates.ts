@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import type { Kiln } from '../../client/kiln-client.ts';
+import { findInPages, PAGE_SIZE, readAllPages } from '../all-pages.ts';
 import { parseJobId } from '../arguments.ts';
 import { CliError, type CliContext } from '../context.ts';
 import { outputOption } from '../options.ts';
@@ -12,6 +14,26 @@ interface Row {
   uuid: string;
 }
 
+/** A page of the official templates (ListOfficialTemplate counts pages from 0), `name` part of theirs. */
+export function officialPage(client: Kiln, name?: string) {
+  return async (page: number) => {
+    const { result } = await client.listOfficialTemplate({
+      query: { page: String(page), page_size: String(PAGE_SIZE), ...(name && { name }) },
+    });
+    return { items: result.items, total: result.total_size };
+  };
+}
+
+/** A page of the domain's templates (ListCustomTemplate counts pages from 1), `name` part of theirs. */
+export function customPage(client: Kiln, name?: string) {
+  return async (page: number) => {
+    const { result } = await client.listCustomTemplate({
+      query: { page, page_size: PAGE_SIZE, ...(name && { name }) },
+    });
+    return { items: result.items, total: result.total_size };
+  };
+}
+
 /** `kiln templates list|save|delete`: build templates (`kiln jobs init --template NAME` uses them). */
 export function registerTemplates(program: Command, ctx: CliContext): void {
   const templates = program
@@ -21,8 +43,8 @@ export function registerTemplates(program: Command, ctx: CliContext): void {
   outputOption(templates.command('list').description("The official templates, then the domain's own")).action(
     async (opts: { output: OutputFormat }) => {
       const client = ctx.client();
-      const official = (await client.listOfficialTemplate({ query: { page_size: '100' } })).result.items;
-      const custom = (await client.listCustomTemplate({ query: { page_size: 100 } })).result.items;
+      const official = await readAllPages(officialPage(client), 0);
+      const custom = await readAllPages(customPage(client), 1);
       const rows: Row[] = [
         ...official.map((t) => ({
           scope: 'official',
@@ -79,9 +101,7 @@ export function registerTemplates(program: Command, ctx: CliContext): void {
     .argument('<name>', "the template's name")
     .action(async (name: string) => {
       const client = ctx.client();
-      const found = (await client.listCustomTemplate({ query: { name, page_size: 100 } })).result.items.find(
-        (t) => t.name === name,
-      );
+      const found = await findInPages(customPage(client, name), 1, (t) => t.name === name);
       if (!found) throw new CliError(`your domain has no template named ${name}`);
       await client.deleteTemplate({ params: { uuid: found.uuid } });
       ctx.err(`deleted ${name}\n`);
