@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { visibleControls } from '../domain/control-chars.ts';
 
 /** Output formats of commands whose output is data. */
 export const OUTPUT_FORMATS = ['table', 'json', 'csv', 'jsonl'] as const;
@@ -54,7 +55,9 @@ export class RowWriter<T> {
   row(row: T): void {
     switch (this.format) {
       case 'table':
-        this.table?.push(this.columns.map((c) => cellText(c.value(row))));
+        // Written to a terminal: server text's escape sequences are shown, not run (csv and json
+        // are data for programs, which get the text as it is, JSON-escaped where JSON says so).
+        this.table?.push(this.columns.map((c) => visibleControls(cellText(c.value(row)))));
         break;
       case 'csv':
         this.write(`${this.columns.map((c) => csvField(c.value(row))).join(',')}\r\n`);

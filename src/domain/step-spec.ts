@@ -1,3 +1,5 @@
+import { CONTROL_CHARS } from './control-chars.ts';
+
 /** A step as the engine runs it: a graphical step of the job, or an action of a build.yml. */
 export interface StepSpec {
   name: string;
@@ -22,16 +24,13 @@ export interface StepSpec {
   ignoreFailAsWritten?: string;
 }
 
-/** Control characters (C0, DEL, C1) and the Unicode line and paragraph separators. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-
 /**
  * A step's name as one line: each control character becomes a space. A name read at run time
  * (`name: ${X}`) could otherwise carry a newline and forge `[kiln]` lines wherever it is printed
  * (the log, the records' stages, messages about the step).
  */
 export function oneLineName(name: string): string {
-  return name.replace(CONTROL, ' ');
+  return name.replace(CONTROL_CHARS, ' ');
 }
 
 /**
