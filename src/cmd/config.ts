@@ -298,6 +298,12 @@ export const OPTIONS = {
     help: "Bytes a build's workspace, HOME and /tmp may take (checked every 2 s; also the largest file a build may write); past it the build ends FAILURE",
     parse: int(1024 * 1024, 2 ** 50),
   },
+  buildShmBytes: {
+    env: 'KILN_BUILD_SHM_BYTES',
+    default: String(64 * 1024 * 1024),
+    help: "Size of a build's /dev/shm: memory, outside the disk limit, that each running build may fill. The default is Docker's; headless Chromium and PyTorch's data loaders may want more (or Chromium's --disable-dev-shm-usage)",
+    parse: int(1024 * 1024, 2 ** 40),
+  },
   runnerTools: {
     env: 'KILN_RUNNER_TOOLS',
     default: '',
@@ -398,6 +404,7 @@ export const RUNNER_OPTION_KEYS = [
   'localRepositories',
   'buildMaxProcesses',
   'buildMaxDiskBytes',
+  'buildShmBytes',
   'mirrorMaxBytes',
   'mirrorMaxAgeDays',
   'runnerTools',

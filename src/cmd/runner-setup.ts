@@ -23,6 +23,7 @@ export async function runnerOptions(
           searchPath: process.env.PATH ?? '/usr/bin:/bin',
           network: config.sandboxNetwork === 'on',
           limits: { processes: config.buildMaxProcesses, fileBytes: config.buildMaxDiskBytes },
+          shmBytes: config.buildShmBytes,
           readOnly: config.sandboxReadOnly,
           localRepositories: config.localRepositories,
           uidBase: config.sandboxUid,

@@ -110,6 +110,13 @@ export class AuthService {
       const stronger = await place.hash(() => hashPassword(req.password, this.passwordCost));
       if (await this.storage.users.replacePasswordHash(creds.user.id, creds.passwordHash, stronger))
         checked = stronger;
+      else {
+        // Another sign-in of the user rehashed it first: the hash stored now matches this password
+        // too, unless the password itself was changed meanwhile (then issue() refuses).
+        const now = await this.storage.users.findCredentialsById(creds.user.id);
+        if (now && (await place.hash(() => verifyPassword(req.password, now.passwordHash))))
+          checked = now.passwordHash;
+      }
     }
     return this.issue(req, creds.user, domain, checked);
   }

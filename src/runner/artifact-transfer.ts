@@ -18,7 +18,7 @@ import {
 import { getDirect, putFileDirect } from './direct-transfer.ts';
 import { openBeneath, type FileBeneath } from './file-beneath.ts';
 import { REPORT_BACKOFF } from './persist.ts';
-import { walkWorkspace } from './workspace-walk.ts';
+import { MAX_DEPTH, walkWorkspace } from './workspace-walk.ts';
 
 /** Where a build's artifact steps read and write, and how they report. */
 export interface TransferContext {
@@ -62,7 +62,7 @@ export async function uploadArtifacts(ctx: TransferContext, upload: UploadInputs
     ctx.line(
       found.overflow === 'files'
         ? `upload_artifact: "${upload.pattern}" matches more than ${MAX_FILES} files; narrow it`
-        : `upload_artifact: the workspace has more than ${MAX_VISITED} entries to look through`,
+        : `upload_artifact: the workspace has more than ${MAX_VISITED} entries, or directories more than ${MAX_DEPTH} deep, to look through`,
     );
     return false;
   }

@@ -1,18 +1,10 @@
 import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
 
 /**
- * The size of a sandbox's /dev/shm. It is memory, not disk, so the disk limit cannot count it, and
- * memory in a tmpfs is charged to no process (the kernel's OOM killer would pick the server or the
- * runner, not the build that filled it): bounded, at Docker's default size, which the tools that
- * use it (Python's multiprocessing, headless Chromium, compilers' job servers) are known to run in.
- */
-export const SHM_BYTES = 64 * 1024 * 1024;
-
-/**
  * The host's system directories, read-only: /usr and /etc (and /opt when present), the merged-/usr
  * links as links. Nothing else of the host exists in a sandbox unless the administrator names it.
  */
-export function systemMounts(): string[] {
+export function systemMounts(shmBytes: number): string[] {
   const args: string[] = [];
   for (const dir of ['/usr', '/etc', '/opt']) if (existsSync(dir)) args.push('--ro-bind', dir, dir);
   for (const link of ['/bin', '/sbin', '/lib', '/lib64', '/lib32', '/libx32']) {
@@ -27,8 +19,10 @@ export function systemMounts(): string[] {
     if (!real.startsWith('/etc/') && !real.startsWith('/usr/')) args.push('--ro-bind', real, real);
   }
   // bwrap's /dev/shm is a directory of /dev: the build's to fill when /dev is (a user namespace),
-  // root's alone otherwise. Its own small tmpfs instead, writable by the build either way.
-  const shm = ['--perms', '1777', '--size', String(SHM_BYTES), '--tmpfs', '/dev/shm'];
+  // root's alone otherwise. Its own tmpfs instead, writable by the build either way, of
+  // KILN_BUILD_SHM_BYTES: it is memory, which the disk limit cannot count and which is charged to
+  // no process (the kernel's OOM killer would pick the server or the runner, not the build).
+  const shm = ['--perms', '1777', '--size', String(shmBytes), '--tmpfs', '/dev/shm'];
   // Directories bwrap would make for mount points are root's alone (0700): made here readable.
   return args.concat(
     '--proc',

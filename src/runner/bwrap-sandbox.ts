@@ -24,6 +24,8 @@ export interface BwrapSettings {
   /** Builds reach the network (else only their own loopback). */
   network: boolean;
   limits: { processes: number; fileBytes: number };
+  /** Size of a build's /dev/shm (bwrap-mounts.ts). */
+  shmBytes: number;
   /** Host paths builds may read besides the system directories. */
   readOnly: string[];
   /** Directories whose repositories the mirror keeper may read (local repositories). */
@@ -58,11 +60,21 @@ const INSIDE = {
 };
 
 /**
- * The euid the supervisor starts with when the runner is root (nobody's, which owns nothing): bash
- * started with an euid other than its uid sets both to its uid (it does so unless given `-p`),
- * and a process whose euid changed is not dumpable.
+ * The euid the supervisor starts with when the runner is root (nobody's, which owns nothing; the
+ * one below it for a build that is nobody): bash started with an euid other than its uid sets its
+ * ids to its uid (it does so unless given `-p`), and a process whose euid changed is not dumpable.
  */
-const SUPERVISOR_START_EUID = 65534;
+const NOBODY = 65534;
+function supervisorStartId(id: number): number {
+  return id === NOBODY ? NOBODY - 1 : NOBODY;
+}
+
+/**
+ * Run by the supervisor's bash at start (as root: see drop): exits 3 unless its real, effective,
+ * saved and file-system uids and gids are all one. A bash older than 5.1 sets only the effective
+ * id to the real one and leaves the saved one at the start euid, which every step could go back to.
+ */
+const SAME_IDS = `while read -r k a b c d; do case $k in Uid:|Gid:) [ "$a" = "$b" ] && [ "$b" = "$c" ] && [ "$c" = "$d" ] || exit 3;; esac; done < /proc/self/status`;
 
 /** The user a build sees itself as when the runner is not root (a user namespace maps it). */
 const INNER_ID = 1000;
@@ -122,7 +134,7 @@ export class BwrapBackend implements SandboxBackend {
     private readonly filter: string,
     version: string,
   ) {
-    this.system = systemMounts();
+    this.system = systemMounts(settings.shmBytes);
     this.supervisorBash = join(settings.workDir, 'sandbox', 'supervisor-bash');
     const who = this.root
       ? `as uids from ${settings.uidBase + 1}`
@@ -163,15 +175,20 @@ export class BwrapBackend implements SandboxBackend {
           ...args,
           ...backend.namespaceArgs(settings.network),
           ...backend.system,
+          ...backend.supervisorMount(),
           ...readOnlyRoot(),
           ...backend.drop(0),
-          '/bin/true',
+          ...(backend.root ? [INSIDE.supervisor, '-c', SAME_IDS] : ['/bin/true']),
         ],
         {
           env: { PATH: '/usr/bin:/bin' },
         },
       );
     } catch (error) {
+      if ((error as { code?: unknown }).code === 3)
+        throw new SandboxUnavailableError(
+          "this machine's bash (older than 5.1) keeps the sandbox supervisor's saved user id when it drops its rights, which a build could take back: install bash 5.1 or later, or set KILN_SANDBOX=off to run builds without a sandbox (unsafe)",
+        );
       const detail = String((error as { stderr?: string }).stderr ?? (error as Error).message).trim();
       throw new SandboxUnavailableError(
         `bubblewrap cannot make a sandbox on this machine (${detail || 'no reason given'}): the kernel must allow PID and mount namespaces${
@@ -341,13 +358,14 @@ export class BwrapBackend implements SandboxBackend {
    */
   private drop(index: number): string[] {
     if (!this.root) return [];
-    const id = String(this.settings.uidBase + index);
+    const id = this.settings.uidBase + index;
+    const start = supervisorStartId(id);
     return [
       'setpriv',
       `--ruid=${id}`,
-      `--euid=${SUPERVISOR_START_EUID}`,
+      `--euid=${start}`,
       `--rgid=${id}`,
-      `--egid=${SUPERVISOR_START_EUID}`,
+      `--egid=${start}`,
       '--clear-groups',
       '--inh-caps=-all',
       '--bounding-set=-all',

@@ -20,7 +20,8 @@ export interface FileBeneath {
   path: string;
 }
 
-const DIRECTORY = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+/** Opens a directory, never through a link. */
+export const DIRECTORY = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 
 /** The names of a relative path; `..` is refused, empty and `.` parts are skipped. */
 function namesOf(path: string): string[] {

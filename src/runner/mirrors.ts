@@ -119,8 +119,11 @@ export class MirrorCache {
   readonly dir: string;
   private readonly keeperDir: string;
   private readonly nameKey: Buffer;
-  /** Housekeeping asked again later because a mirror could not be measured. */
-  private readonly remeasures = new Set<NodeJS.Timeout>();
+  /**
+   * Housekeeping asked again later because a mirror could not be measured: one at a time per
+   * mirror, each wait twice the last (to REMEASURE_MAX_MS), so a `du` that keeps failing costs little.
+   */
+  private readonly remeasures = new Map<string, { timer: NodeJS.Timeout; waitMs: number }>();
 
   constructor(
     private readonly backend: SandboxBackend,
@@ -210,7 +213,7 @@ export class MirrorCache {
 
   /** Ends the keepers. */
   async close(): Promise<void> {
-    for (const timer of this.remeasures) clearTimeout(timer);
+    for (const { timer } of this.remeasures.values()) clearTimeout(timer);
     this.remeasures.clear();
     const keepers = [...this.keepers.values()];
     this.keepers.clear();
@@ -403,18 +406,33 @@ export class MirrorCache {
       for (const other of this.entries.values()) {
         if (other.bytes < 0 && other.users === 0) other.bytes = await diskUsage(other.path);
       }
+      this.remeasureDone(entry);
     } catch (error) {
       this.onError(error, 'mirror housekeeping');
-      // An unmeasured mirror counts as nothing, so the cap could be passed with no later release
-      // to check it again: housekeeping asks once more after a while.
-      const timer = setTimeout(() => {
-        this.remeasures.delete(timer);
-        void this.enqueue(entry, () => this.maintain(slot, entry));
-      }, REMEASURE_MS);
-      timer.unref();
-      this.remeasures.add(timer);
+      this.remeasureLater(slot, entry);
     }
     this.evict();
+  }
+
+  /**
+   * An unmeasured mirror counts as nothing, so the size cap could stay passed with no later
+   * release to check it again: housekeeping runs again after a while, once per mirror.
+   */
+  private remeasureLater(slot: number, entry: Entry): void {
+    const last = this.remeasures.get(entry.key);
+    if (last) clearTimeout(last.timer);
+    const waitMs = last ? Math.min(last.waitMs * 2, REMEASURE_MAX_MS) : REMEASURE_MS;
+    const timer = setTimeout(() => {
+      if (this.entries.get(entry.key) !== entry) return void this.remeasures.delete(entry.key);
+      void this.enqueue(entry, () => this.maintain(slot, entry));
+    }, waitMs);
+    timer.unref();
+    this.remeasures.set(entry.key, { timer, waitMs });
+  }
+
+  private remeasureDone(entry: Entry): void {
+    clearTimeout(this.remeasures.get(entry.key)?.timer);
+    this.remeasures.delete(entry.key);
   }
 
   /** Removes mirrors nobody holds: too old, then least recently used while over the size cap. */
@@ -455,8 +473,9 @@ function readOrCreateKey(file: string): Buffer {
   return key;
 }
 
-/** The wait before housekeeping measures again after `du` failed twice. */
+/** The first wait before housekeeping measures again after `du` failed twice, and the longest. */
 const REMEASURE_MS = 5_000;
+const REMEASURE_MAX_MS = 10 * 60_000;
 
 /** The wait before asking `du` again. */
 const DU_BACKOFF = { firstMs: 50, maxMs: 50 };

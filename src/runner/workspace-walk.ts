@@ -1,16 +1,15 @@
 import type { FileHandle } from 'node:fs/promises';
-import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { at, openDirectoryBeneath, readOpenDirectory } from './file-beneath.ts';
+import { at, DIRECTORY, openDirectoryBeneath, readOpenDirectory } from './file-beneath.ts';
 
 /** Deepest a walk goes: each level holds a descriptor while its directories below are walked. */
-const MAX_DEPTH = 256;
+export const MAX_DEPTH = 256;
 
 /**
  * Walks the workspace (or a directory of it) in name order without following symbolic links and
  * skipping `.git`, handing each directory and regular file to `visit` as a `/`-separated path
- * relative to the workspace. Stops after `maxEntries` entries (returns false then) or when `visit`
- * returns 'stop'; a directory `visit` answers 'skip' for is not entered. Each directory is listed
+ * relative to the workspace. Stops after `maxEntries` entries or when `visit` returns 'stop', and
+ * goes no deeper than MAX_DEPTH (false when it left something out for either limit); a directory `visit` answers 'skip' for is not entered. Each directory is listed
  * through a descriptor opened in its parent's without following a link (file-beneath.ts): a
  * directory the build swaps for a link meanwhile is not entered, wherever it is.
  */
@@ -22,6 +21,7 @@ export async function walkWorkspace(
 ): Promise<boolean> {
   let visited = 0;
   let stopped = false;
+  let tooDeep = false;
   const walk = async (dir: FileHandle, relative: string, depth: number): Promise<void> => {
     const entries = await readOpenDirectory(dir).catch(() => []);
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -36,11 +36,9 @@ export async function walkWorkspace(
         if (entry.name === '.git') continue;
         const answer = visit(path, true);
         if (answer === 'stop') stopped = true;
-        else if (answer !== 'skip' && depth < MAX_DEPTH) {
-          const child = await open(
-            at(dir.fd, entry.name),
-            constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW,
-          ).catch(() => undefined);
+        else if (answer !== 'skip' && depth >= MAX_DEPTH) tooDeep = true;
+        else if (answer !== 'skip') {
+          const child = await open(at(dir.fd, entry.name), DIRECTORY).catch(() => undefined);
           if (!child) continue;
           try {
             await walk(child, path, depth + 1);
@@ -59,5 +57,5 @@ export async function walkWorkspace(
       await top.close();
     }
   }
-  return visited <= maxEntries;
+  return visited <= maxEntries && !tooDeep;
 }

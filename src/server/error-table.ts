@@ -61,7 +61,7 @@ export const ERROR_TABLE: Record<AppErrorCode, WireError> = {
     status: 404,
     errorCode: 'CB.00060404',
     meaning:
-      'No such user, member, access key, token, runner, build environment (ShowDockerfileTemplate) or kept test report, or a row the request names that was deleted while it ran',
+      'No such user, member, access key, token, runner, build environment (ShowDockerfileTemplate) or kept test report',
   },
   ROUTE_NOT_FOUND: { status: 404, errorCode: 'CB.00060214', meaning: 'Unknown URL or method' },
   CONFLICT: {

@@ -1,5 +1,3 @@
-import { AppError } from '../domain/errors.ts';
-
 /**
  * Errors the storage ports throw beyond the domain's AppError. Adapters translate driver errors into
  * these at one place (their dialect wrapper), so callers never look at SQLite or PostgreSQL codes.
@@ -22,14 +20,15 @@ export function isUniqueViolation(error: unknown): error is UniqueViolationError
 }
 
 /**
- * A write named a row that is not there (a foreign key refused it): mostly an insert racing the
- * delete of its parent on another connection (rights given to a file being deleted). It is an
- * AppError NOT_FOUND so that one no service expected is a 404, not a 500; a service that knows
- * the parent catches it (isForeignKeyViolation) to answer its own 404 naming what is gone.
+ * A foreign key refused a write: an insert naming a row that is not there (racing the delete of
+ * its parent on another connection: rights given to a file being deleted), or a delete of a row
+ * that others still name. A service that expects the race catches it (isForeignKeyViolation) and
+ * answers its own 404 naming what is gone; anywhere else it is a bug, a logged 500, never a
+ * silent 404.
  */
-export class ForeignKeyViolationError extends AppError {
+export class ForeignKeyViolationError extends Error {
   constructor(options?: { cause?: unknown }) {
-    super('NOT_FOUND', 'what the request refers to was deleted meanwhile', options);
+    super('a foreign key refused the write', options);
     this.name = 'ForeignKeyViolationError';
   }
 }

@@ -15,7 +15,10 @@ describe("a build's sandbox", () => {
   let ek: EngineKiln;
   beforeAll(async () => {
     ek = await startEngineKiln({
-      runner: { slots: 1, env: { KILN_BUILD_MAX_DISK_BYTES: String(16 * MIB) } },
+      runner: {
+        slots: 1,
+        env: { KILN_BUILD_MAX_DISK_BYTES: String(16 * MIB), KILN_BUILD_SHM_BYTES: String(32 * MIB) },
+      },
     });
   });
   afterAll(() => ek?.close());
@@ -30,8 +33,9 @@ describe("a build's sandbox", () => {
       '  echo x > "$d/fill" && echo "OWN $d"',
       'done',
       'head -c 1048576 /dev/zero > /dev/shm/small && echo "SHM small"',
-      // 64 MiB at most: six files of 12 MiB (each under the largest file a build may write) do not fit.
-      'for i in 1 2 3 4 5 6; do head -c 12582912 /dev/zero > /dev/shm/big$i 2>/dev/null || echo "SHM full at $i"; done',
+      // KILN_BUILD_SHM_BYTES (32 MiB) at most: a third file of 12 MiB (each under the largest file a
+      // build may write) does not fit.
+      'for i in 1 2 3; do head -c 12582912 /dev/zero > /dev/shm/big$i 2>/dev/null || echo "SHM full at $i"; done',
       'echo x > /dev/null && echo "NULL ok"',
     ].join('\n');
     const job = await ek.newJob({ scms: [], steps: [shell('write', command)] });
@@ -46,7 +50,7 @@ describe("a build's sandbox", () => {
       'OWN /var/tmp',
       'OWN /dev/shm',
       'SHM small',
-      'SHM full at 6',
+      'SHM full at 3',
       'NULL ok',
     ]);
   });

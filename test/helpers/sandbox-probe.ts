@@ -13,6 +13,7 @@ const backend = await BwrapBackend.create({
   searchPath: process.env.PATH ?? '/usr/bin:/bin',
   network: false,
   limits: { processes: 256, fileBytes: 1 << 30 },
+  shmBytes: 64 * 1024 * 1024,
   readOnly: [],
   localRepositories: [],
   uidBase: 41000,

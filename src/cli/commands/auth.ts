@@ -60,7 +60,8 @@ export function registerAuth(program: Command, ctx: CliContext): void {
 
 /**
  * Why the server did not revoke the saved token, or undefined when it did or the token no longer
- * works anyway (a 401: expired or revoked; a 404: unknown).
+ * works anyway (a 401: expired or revoked). Not a 404: Kiln never answers one to a token revoking
+ * itself, so it comes from a wrong URL or a proxy, and the token still works.
  */
 async function revokeFailure(saved: SavedLogin): Promise<string | undefined> {
   try {
@@ -69,7 +70,7 @@ async function revokeFailure(saved: SavedLogin): Promise<string | undefined> {
     });
     return undefined;
   } catch (error) {
-    if (error instanceof ApiError && (error.status === 401 || error.status === 404)) return undefined;
+    if (error instanceof ApiError && error.status === 401) return undefined;
     return (error as Error).message;
   }
 }

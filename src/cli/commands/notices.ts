@@ -5,6 +5,7 @@ import { parseJobId } from '../arguments.ts';
 import { CliError, EXIT, type CliContext } from '../context.ts';
 import { outputOption } from '../options.ts';
 import { writeRows, type OutputFormat } from '../output.ts';
+import { PAGE_SIZE, readAllPages } from '../all-pages.ts';
 
 type Channel = ResponseOf<'listNotice'>['result'][number];
 type Sent = ResponseOf<'listJobNotifications'>['result']['notifications'][number];
@@ -171,9 +172,15 @@ export function registerNotices(jobs: Command, program: Command, ctx: CliContext
       const { marked } = (await client.markInboxRead({ body: {} })).result;
       ctx.err(`${marked} marked read\n`);
     }
-    const inbox = (
-      await client.listInbox({ query: { limit: 100, ...(opts.unread && { unread_only: 'true' as const }) } })
-    ).result;
+    const messages = await readAllPages(async (page) => {
+      const query = {
+        offset: page * PAGE_SIZE,
+        limit: PAGE_SIZE,
+        ...(opts.unread && { unread_only: 'true' as const }),
+      };
+      const { messages: items, total } = (await client.listInbox({ query })).result;
+      return { items, total };
+    }, 0);
     writeRows<Message>(
       opts.output,
       [
@@ -182,7 +189,7 @@ export function registerNotices(jobs: Command, program: Command, ctx: CliContext
         { header: 'what', value: (m) => m.title },
         { header: 'link', value: (m) => m.url },
       ],
-      inbox.messages,
+      messages,
       ctx.out,
       (m) => m,
     );

@@ -126,10 +126,11 @@ export class SqlUserStore implements UserStore {
   }
   async lockCredentials(id: string, passwordHash: string): Promise<boolean> {
     // An update that changes nothing still takes the row's lock (select ... for update is not
-    // SQLite); behind a password change in flight it waits, then reads the new hash.
+    // SQLite); behind a password change in flight it waits, then reads the new hash. It sets a
+    // column no foreign key names: `id = id` made SQLite check every table that refers to users.
     const r = await this.db
       .updateTable('users')
-      .set({ id: sql`id` })
+      .set({ disabled: sql`disabled` })
       .where('id', '=', id)
       .where('password_hash', '=', passwordHash)
       .where('disabled', '=', 0)
@@ -141,7 +142,7 @@ export class SqlUserStore implements UserStore {
     // changes meanwhile are waited for and read again, so a demoted admin is not among them.
     const rows = await this.db
       .updateTable('users')
-      .set({ id: sql`id` })
+      .set({ disabled: sql`disabled` })
       .where('domain_id', '=', domainId)
       .where('is_admin', '=', 1)
       .where('disabled', '=', 0)

@@ -64,7 +64,7 @@ export function keystorePermissionContract(
       expect(await storage().keystores.permissions(file.id)).toEqual([]);
     });
 
-    it('refuses rights to a deleted file as a foreign-key violation (a 404, not a 500)', async () => {
+    it('refuses rights to a deleted file as a foreign-key violation (the service answers the 404 of the file)', async () => {
       const file = await newFile();
       await storage().keystores.delete(file.id);
       await expect(storage().keystores.putPermission(rights(file.id, true))).rejects.toSatisfy(
