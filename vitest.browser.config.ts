@@ -14,6 +14,10 @@ export default defineConfig({
     // What the page shows may take a few seconds on a loaded machine (vitest's default is 1 s).
     expect: { poll: { timeout: 5_000 } },
     pool: 'forks',
+    // One worker runs the files one after the other and keeps the modules it loaded (playwright,
+    // Kiln's client): each file in a fresh process re-imported them. The files share no global
+    // state: each starts its own server and browser.
+    isolate: false,
     // One Chromium and one server at a time: the story's timings are about the dashboard, not a busy CPU.
     fileParallelism: false,
     // Under `npm test`, after the parallel suites and the ones that run alone (vitest.config.ts).
