@@ -48,6 +48,9 @@ export default defineConfig({
           include: ALONE,
           exclude: LAST,
           maxWorkers: 1,
+          // As in the parallel round: the files share no in-process state (they start servers,
+          // runners and databases of their own), so the worker keeps the modules it loaded.
+          isolate: false,
           sequence: { groupOrder: 1 },
         },
       },
@@ -58,6 +61,7 @@ export default defineConfig({
           name: 'last',
           include: LAST,
           maxWorkers: 1,
+          isolate: false,
           sequence: { groupOrder: 2 },
         },
       },
