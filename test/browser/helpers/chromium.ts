@@ -1,15 +1,12 @@
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { accessSync, constants } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { npmChromium } from './npm-chromium.ts';
 
 /**
  * Chromium driven by playwright-core (`npx playwright install` cannot download a browser here):
  * `KILN_CHROMIUM` if set (a path, or `npm` for the one npm ships), else Debian's at
  * /usr/bin/chromium when it is there, else the one the devDependency `@sparticuz/chromium` ships
- * (so `npm ci && npm test` needs no browser installed). Each launch gets a fresh profile
- * directory, removed on close.
+ * (so `npm ci && npm test` needs no browser installed).
  */
 const DEBIAN_CHROMIUM = '/usr/bin/chromium';
 
@@ -49,7 +46,7 @@ export async function findChromium(choice = process.env.KILN_CHROMIUM): Promise<
   return npmChromium();
 }
 
-/** A browser context on a fresh profile, and how to close it. */
+/** A fresh browser context (no cookies, storage or cache of another), and how to close it. */
 export interface Chromium {
   context: BrowserContext;
   /** The binary it runs. */
@@ -57,19 +54,47 @@ export interface Chromium {
   close(): Promise<void>;
 }
 
-/** Starts Chromium (`binary`, or the one findChromium picks) with a viewport of `width` x `height`. */
-export async function launchChromium(
-  viewport = { width: 1280, height: 900 },
-  binary?: ChromiumBinary,
-): Promise<Chromium> {
-  const { executablePath, env } = binary ?? (await findChromium());
-  const profile = mkdtempSync(join(tmpdir(), 'kiln-chromium-'));
-  // Playwright passes the profile as --user-data-dir itself (it refuses that flag in `args`).
-  const context = await chromium.launchPersistentContext(profile, {
+/**
+ * One Chromium for the whole browser round (the worker keeps its modules from file to file:
+ * vitest.browser.config.ts): launching one took about 2 s of a file's setup. Each file gets a
+ * context of its own, which shares no cookies, storage or cache with another.
+ */
+let shared: Promise<Launched> | undefined;
+
+interface Launched {
+  browser: Browser;
+  executablePath: string;
+}
+
+async function sharedBrowser(): Promise<Launched> {
+  const running = await shared?.catch(() => undefined);
+  if (running?.browser.isConnected()) return running;
+  shared = findChromium().then(launch);
+  return shared;
+}
+
+async function launch({ executablePath, env }: ChromiumBinary): Promise<Launched> {
+  // Playwright ends the browser when this process exits.
+  const browser = await chromium.launch({
     executablePath,
     env: { ...process.env, ...env },
     headless: true,
     args: ARGS,
+  });
+  return { browser, executablePath };
+}
+
+/**
+ * A fresh browser context with a viewport of `width` x `height`: in the shared Chromium, or in
+ * one of its own started from `binary`, ended by close().
+ */
+export async function launchChromium(
+  viewport = { width: 1280, height: 900 },
+  binary?: ChromiumBinary,
+): Promise<Chromium> {
+  const own = binary ? await launch(binary) : undefined;
+  const { browser, executablePath } = own ?? (await sharedBrowser());
+  const context = await browser.newContext({
     viewport,
     // The story reads English text and dates. Fixed here, not taken from LANG: with LANG=C the
     // headless shell npm ships reports the locale "en-US@posix", on which Intl throws.
@@ -81,7 +106,7 @@ export async function launchChromium(
     executablePath,
     async close() {
       await context.close();
-      rmSync(profile, { recursive: true, force: true });
+      await own?.browser.close();
     },
   };
 }
