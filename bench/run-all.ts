@@ -17,6 +17,7 @@ const benches = [
   'flow.bench.ts',
   'artifacts.bench.ts',
   'notifications.bench.ts',
+  'cli.bench.ts',
 ];
 const failed: string[] = [];
 for (const bench of benches) {
