@@ -15,12 +15,13 @@ export default defineConfig({
     expect: { poll: { timeout: 5_000 } },
     pool: 'forks',
     // One worker runs the files one after the other and keeps the modules it loaded (playwright,
-    // Kiln's client): each file in a fresh process re-imported them. The files share no global
-    // state: each starts its own server and browser.
+    // Kiln's client): each file in a fresh process re-imported them. The files share one Chromium
+    // (test/browser/helpers/chromium.ts), nothing else: each starts its own server and browser
+    // context.
     isolate: false,
     // One Chromium and one server at a time: the story's timings are about the dashboard, not a busy CPU.
     fileParallelism: false,
-    // Under `npm test`, after the parallel suites and the ones that run alone (vitest.config.ts).
+    // After the parallel suites (vitest.config.ts); under `npm test`, beside the ones that run alone.
     sequence: { groupOrder: 1 },
   },
 });

@@ -2,8 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Suites that must not run beside the busy parallel group or each other: they kill and restart
- * servers, stop a database or time a crash. They run one at a time, after the parallel group,
- * and then the browser tests (one at a time too: vitest gives one worker count to a round).
+ * servers, stop a database or time a crash. They run one at a time, after the parallel group;
+ * under `npm test` (scripts/test-rounds.mjs) beside the browser tests, which run one at a time too.
  */
 const ALONE = ['test/e2e/**'];
 /**
@@ -18,11 +18,12 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: process.env.CI ? ['default'] : ['default'],
-    // `npm test` runs, one round after the other: the suites of src/ and test/, three files at a
-    // time (they mostly wait on child processes, git and the databases: on two cores, three
-    // overlap the waits); the suites that run alone, one file at a time, and the dashboard's
-    // browser tests (their own config: longer timeouts, one file at a time); the process-limit
-    // suites.
+    // The rounds, one after the other: the suites of src/ and test/, three files at a time (they
+    // mostly wait on child processes, git and the databases: on two cores, three overlap the
+    // waits); the suites that run alone, one file at a time, and the dashboard's browser tests
+    // (their own config: longer timeouts, one file at a time); the process-limit suites. `npm test`
+    // runs each round as a vitest run of its own, and the two one-file-at-a-time rounds side by
+    // side (scripts/test-rounds.mjs).
     projects: [
       {
         extends: true,
