@@ -313,7 +313,7 @@ export const OPTIONS = {
   mirrorMaxBytes: {
     env: 'KILN_MIRROR_MAX_BYTES',
     default: String(50 * GIB),
-    help: "Disk the runner's repository mirrors may take; past it the least recently used are removed",
+    help: "Disk the runner's repository mirrors may take; past it the least recently used are removed, and a fetch that writes a larger file fails",
     parse: int(0, 2 ** 50),
   },
   mirrorMaxAgeDays: {

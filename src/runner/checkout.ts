@@ -2,6 +2,7 @@ import type { BuildPlan } from '../domain/build-plan.ts';
 import { maskUrlCredentials } from '../domain/url-credentials.ts';
 import type { CheckoutInfo } from '../protocol/runner-protocol.ts';
 import type { MirrorFailure, Resolved } from './mirrors.ts';
+import { formatBytes } from './limits-watch.ts';
 import type { Sandbox } from './sandbox.ts';
 
 /** What checkout needs. */
@@ -39,6 +40,8 @@ export function mirrorFailureReason(failure: MirrorFailure, scm: Scm): string {
       return `the job asks for Git LFS files (enable_git_lfs) and git-lfs is not installed on the runner (Debian/Ubuntu: apt-get install git-lfs)`;
     case 'lfs':
       return `cannot fetch the Git LFS files of ${url}`;
+    case 'too-big':
+      return `${url} is too large for the runner's repository mirrors: a file of its fetch grew past their cap of ${formatBytes(failure.maxBytes)} (KILN_MIRROR_MAX_BYTES)`;
     case 'keeper':
       return `the runner's mirror of ${url} failed: ${failure.detail}`;
   }

@@ -31,7 +31,10 @@ export interface Submodule {
 
 /** Why a mirror could not give a build what it wants. */
 export type MirrorFailure =
-  { failure: 'fetch' | 'commit' | 'ref' | 'no-lfs' | 'lfs' } | { failure: 'keeper'; detail: string };
+  | { failure: 'fetch' | 'commit' | 'ref' | 'no-lfs' | 'lfs' }
+  /** A file the fetch wrote grew past the mirrors' cap, `maxBytes`. */
+  | { failure: 'too-big'; maxBytes: number }
+  | { failure: 'keeper'; detail: string };
 
 /** The mirror script's exit codes. */
 const FAILURES: Record<number, 'fetch' | 'commit' | 'ref' | 'no-lfs' | 'lfs'> = {
@@ -47,10 +50,15 @@ const FAILURES: Record<number, 'fetch' | 'commit' | 'ref' | 'no-lfs' | 'lfs'> = 
  * build wants to one commit, and fetches that commit's Git LFS files when asked. No housekeeping
  * after the fetch: a mirror is repacked only when no build borrows from it.
  * $1 source, $2 the mirror, $3 branch|tag|commit, $4 ref, $5 commit, $6 1 to fetch (0: a fetch
- * fresh enough for this build was made), $7 1 to fetch LFS files.
+ * fresh enough for this build was made), $7 1 to fetch LFS files, $8 the largest file git may write,
+ * in KiB (empty: no cap).
  */
 export const MIRROR_SCRIPT = `source=$1 kind=$3 ref=$4 commit=$5
 cd -- "$2" || exit 20
+# The runner's cap on its mirrors holds for any one file a fetch writes (a pack, an LFS object): a
+# repository past it cannot be kept. With SIGXFSZ ignored, a write past the cap fails with EFBIG
+# ("File too large") and git says so, instead of being killed without a word.
+if [ -n "$8" ]; then ulimit -f "$8" || exit 20; trap '' XFSZ; fi
 # A mirror is whole once its clone ended well (gc.auto is set last); a clone stopped halfway
 # (the build stopped, the runner killed) is made again.
 made=$(git config --file config --get gc.auto 2>/dev/null)
@@ -126,15 +134,21 @@ function answers(text: string): { messages: string; lines: string[][] } {
   return { messages, lines };
 }
 
-/** The mirror script's answer, or why it failed. */
+/** What git (and git-lfs) say when a write fails with EFBIG. */
+const TOO_LARGE = /file too large/i;
+
+/** The mirror script's answer, or why it failed (`maxBytes`: the cap it was given). */
 export function readResolved(
   text: string,
   code: number | null,
+  maxBytes: number,
 ): { messages: string; answer: Resolved | MirrorFailure } {
   const { messages, lines } = answers(text);
   const line = lines[0];
   if (code !== 0 || !line) {
     const failure = FAILURES[code ?? -1];
+    if ((failure === 'fetch' || failure === 'lfs') && TOO_LARGE.test(messages))
+      return { messages, answer: { failure: 'too-big', maxBytes } };
     return { messages, answer: failure ? { failure } : { failure: 'keeper', detail: `exit code ${code}` } };
   }
   const [kind, name, commitId, seconds, author, ...subject] = line;

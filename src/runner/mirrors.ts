@@ -32,7 +32,10 @@ import type { Sandbox, SandboxBackend } from './sandbox.ts';
 export interface MirrorSettings {
   /** Directories under which repositories on the runner's disk may be built. */
   localRepositories: string[];
-  /** While the mirrors take more than this, the least recently used unused one is removed. */
+  /**
+   * While the mirrors take more than this, the least recently used unused one is removed; a fetch
+   * that writes a file larger than this fails (0: no mirror is kept, and no file capped).
+   */
   maxBytes: number;
   /** A mirror no build has used for this long is removed. */
   maxAgeMs: number;
@@ -335,6 +338,8 @@ export class MirrorCache {
             wanted.commit,
             fresh ? '0' : '1',
             wanted.lfs ? '1' : '0',
+            // No cap at 0 (nothing is kept: each mirror goes once its build is done).
+            this.settings.maxBytes > 0 ? String(Math.ceil(this.settings.maxBytes / 1024)) : '',
           ],
         },
         (data) => out.push(data),
@@ -343,7 +348,11 @@ export class MirrorCache {
     } catch (error) {
       return { failure: 'keeper', detail: (error as Error).message };
     }
-    const { messages, answer } = readResolved(Buffer.concat(out).toString('utf8'), code);
+    const { messages, answer } = readResolved(
+      Buffer.concat(out).toString('utf8'),
+      code,
+      this.settings.maxBytes,
+    );
     if (messages.trim()) write(Buffer.from(messages.endsWith('\n') ? messages : `${messages}\n`));
     if ('failure' in answer) {
       // A fetch that failed or was stopped may have moved some refs: what was resolved before

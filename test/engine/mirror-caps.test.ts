@@ -5,6 +5,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { mirrorFailureReason } from '../../src/runner/checkout.ts';
 import { MirrorCache, type MirrorSettings } from '../../src/runner/mirrors.ts';
 import { TestRepo } from '../helpers/git.ts';
 import { waitUntil } from '../helpers/engine.ts';
@@ -58,15 +59,24 @@ function repoOf(mb: number): TestRepo {
   return repo;
 }
 
-/** The sources of the mirrors on disk (a local repository's is its path). */
+/**
+ * The sources of the mirrors on disk (a local repository's is its path). A mirror the cache
+ * removes while this reads it is not counted.
+ */
 function mirrored(dir: string): string[] {
   return readdirSync(dir)
-    .filter((n) => n.endsWith('.git') && existsSync(join(dir, n, 'config')))
-    .map((n) =>
-      execFileSync('git', ['config', '--file', join(dir, n, 'config'), 'remote.origin.url'], {
-        encoding: 'utf8',
-      }).trim(),
-    )
+    .filter((n) => n.endsWith('.git'))
+    .flatMap((n) => {
+      try {
+        const url = execFileSync('git', ['config', '--file', join(dir, n, 'config'), 'remote.origin.url'], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        });
+        return [url.trim()];
+      } catch {
+        return [];
+      }
+    })
     .sort();
 }
 
@@ -169,6 +179,41 @@ describe('mirror caps', () => {
     const again = await cacheIn(join(first.dir, '..'), { maxBytes: 1.5 * MB });
     await build(again, b);
     await waitUntil('a removed', () => (mirrored(first.dir).join() === b.dir ? true : undefined), 30_000);
+  });
+
+  it('fails a fetch that writes a file past the byte cap, saying so, and keeps nothing of it', async () => {
+    const repo = repoOf(2);
+    const { cache, dir } = await newCache({ maxBytes: MB });
+    const logged: Buffer[] = [];
+    for (const url of [repo.dir, `file://${repo.dir}`]) {
+      const held = cache.hold(url);
+      if ('error' in held) throw new Error(held.error);
+      const failed = await held.update(
+        0,
+        { kind: 'branch', ref: 'main', commit: '' },
+        (d) => logged.push(d),
+        Date.now(),
+        async (r) => r,
+        new AbortController().signal,
+      );
+      held.release(0);
+      expect(failed).toEqual({ failure: 'too-big', maxBytes: MB });
+    }
+    expect(Buffer.concat(logged).toString()).toMatch(/File too large/);
+    expect(
+      mirrorFailureReason({ failure: 'too-big', maxBytes: MB }, {
+        url: repo.dir,
+      } as Parameters<typeof mirrorFailureReason>[1]),
+    ).toBe(
+      `${repo.dir} is too large for the runner's repository mirrors: a file of its fetch grew past their cap of 1 MiB (KILN_MIRROR_MAX_BYTES)`,
+    );
+    // What the failed fetches wrote is gone once the cache is done with them.
+    await waitUntil(
+      'nothing kept',
+      () =>
+        Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0]) < MB ? true : undefined,
+      30_000,
+    );
   });
 
   it('makes again a mirror whose first clone was stopped halfway', async () => {
