@@ -31,8 +31,10 @@ const HELPER = `
 const { spawn, execFile } = require('node:child_process');
 const children = new Map();
 process.on('disconnect', () => process.exit(0));
-const parent = process.ppid;
-setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 1000);
+const parent = Number(process.env.KILN_LAUNCHER_PARENT);
+const orphaned = () => process.ppid !== parent || !process.connected;
+if (orphaned()) process.exit(0);
+setInterval(() => { if (orphaned()) process.exit(0); }, 1000);
 const send = (message, handle) => { if (process.connected) process.send(message, handle); };
 process.on('message', (m) => {
   if (m.t === 'spawn') {
@@ -178,7 +180,9 @@ class Helper {
   constructor(onGone: () => void) {
     this.child = spawn('bash', ['-c', CLOSE_INHERITED_THEN_EXEC, process.execPath, HELPER], {
       // Nothing of this process's environment: NODE_OPTIONS would load our own preloads into it.
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      // Its parent is named: a helper that starts after this process died (SIGKILL while bash
+      // or Node started) has init for a parent and no channel from the first, and must not stay.
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', KILN_LAUNCHER_PARENT: String(process.pid) },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     // The helper keeps this process alive only while it works for it (see track).

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { launch, runCommand } from '../../src/runner/launcher.ts';
@@ -133,4 +133,41 @@ describe('the launcher', () => {
     await until('the helper to exit', () => !alive(helper));
     process.kill(pid, 'SIGKILL');
   });
+
+  it('a helper whose owner was killed while it started does not stay (its parent is init from the start)', async () => {
+    // Killed before, while and after the helper's bash and Node start (about 100 ms here): a
+    // helper that started an orphan took init for the parent it watches, and stayed for good.
+    for (const delay of [0, 20, 50, 100]) {
+      // The helper gets its owner's PATH: this one tells it apart from any other.
+      const path = `/usr/bin:/bin:/kiln-launcher-test-${process.pid}-${delay}`;
+      const script = `
+        import { launch } from ${JSON.stringify(fileURLToPath(new URL('../../src/runner/launcher.ts', import.meta.url)))};
+        process.env.PATH = ${JSON.stringify(path)};
+        launch('/bin/true', [], { PATH: '/usr/bin:/bin' });
+        setTimeout(() => process.kill(process.pid, 'SIGKILL'), ${delay});
+      `;
+      const owner = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      await new Promise((resolve) => owner.once('exit', resolve));
+      await until(
+        `no helper of an owner killed after ${delay} ms`,
+        () => processesWith(`PATH=${path}`).length === 0,
+      );
+    }
+  });
 });
+
+/** The processes with `entry` in their environment. */
+function processesWith(entry: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(entry);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
