@@ -57,8 +57,9 @@ export const MIRROR_SCRIPT = `source=$1 kind=$3 ref=$4 commit=$5
 cd -- "$2" || exit 20
 # The runner's cap on its mirrors holds for any one file a fetch writes (a pack, an LFS object): a
 # repository past it cannot be kept. With SIGXFSZ ignored, a write past the cap fails with EFBIG
-# ("File too large") and git says so, instead of being killed without a word.
-if [ -n "$8" ]; then ulimit -f "$8" || exit 20; trap '' XFSZ; fi
+# ("File too large") and git says so, instead of being killed without a word. The soft limit only:
+# where the runner was given a lower hard limit, that one holds (and setting ours fails).
+if [ -n "$8" ]; then ulimit -S -f "$8" 2>/dev/null; trap '' XFSZ; fi
 # A mirror is whole once its clone ended well (gc.auto is set last); a clone stopped halfway
 # (the build stopped, the runner killed) is made again.
 made=$(git config --file config --get gc.auto 2>/dev/null)
