@@ -19,7 +19,8 @@ export default defineConfig({
     // (test/browser/helpers/chromium.ts), nothing else: each starts its own server and browser
     // context.
     isolate: false,
-    // One Chromium and one server at a time: the story's timings are about the dashboard, not a busy CPU.
+    // One file, so one server, at a time: under `npm test` the round has a core of its own beside
+    // the round of suites that run alone (vitest.config.ts).
     fileParallelism: false,
     // After the parallel suites (vitest.config.ts); under `npm test`, beside the ones that run alone.
     sequence: { groupOrder: 1 },

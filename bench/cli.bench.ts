@@ -14,6 +14,11 @@ import { median, report } from './lib/stats.ts';
  * times over: its cost is its start.
  */
 const RUNS = Number(process.env.KILN_BENCH_RUNS ?? 20);
+/** The Node flags `kiln` runs with (its #! line), as a shell runs it. */
+const KILN_NODE_FLAGS = readFileSync(KILN_BIN, 'utf8')
+  .split('\n')[0]!
+  .split(' ')
+  .filter((f) => f.startsWith('--'));
 
 /** CPU seconds of this process's children that have ended (utime + stime), from /proc. */
 function childrenCpu(): number {
@@ -53,15 +58,18 @@ const server = await startProcess(
   port,
   '/readyz',
 );
+const home = mkdtempSync(join(tmpdir(), 'kiln-bench-cli-home-'));
 try {
   const token = await login(server.url, password);
-  const home = mkdtempSync(join(tmpdir(), 'kiln-bench-cli-home-'));
-  const env = { ...process.env, HOME: home, KILN_URL: server.url, KILN_TOKEN: token, NO_COLOR: '1' };
+  // No KILN_* setting of whoever runs the bench (KILN_AK/KILN_SK would win over the token).
+  const env: NodeJS.ProcessEnv = { NO_COLOR: '1' };
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KILN_')) env[k] = v;
+  Object.assign(env, { HOME: home, KILN_URL: server.url, KILN_TOKEN: token });
   const request = `await fetch(${JSON.stringify(`${server.url}/v1/domain/project/related`)}, { headers: { 'X-Auth-Token': ${JSON.stringify(token)} } }).then((r) => r.text())`;
   const bare = await measure(['--input-type=module', '-e', ''], env);
   const fetched = await measure(['--input-type=module', '-e', request], env);
-  const whoami = await measure([KILN_BIN, 'whoami'], env);
-  const list = await measure([KILN_BIN, 'jobs', 'list', 'default'], env);
+  const whoami = await measure([...KILN_NODE_FLAGS, KILN_BIN, 'whoami'], env);
+  const list = await measure([...KILN_NODE_FLAGS, KILN_BIN, 'jobs', 'list', 'default'], env);
   console.log(`kiln commands against a local server, ${RUNS} runs each (median wall, mean CPU)`);
   const line = (name: string, m: { wall: number; cpu: number }) =>
     report(
@@ -73,8 +81,8 @@ try {
   line('baseline: node, one fetch', fetched);
   line('kiln whoami', whoami);
   line('kiln jobs list default (two requests)', list);
-  rmSync(home, { recursive: true, force: true });
 } finally {
   await server.stop();
+  rmSync(home, { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
 }

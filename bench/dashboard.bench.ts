@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startServerProcess } from '../test/helpers/cli.ts';
-import { launchChromium } from '../test/browser/helpers/chromium.ts';
+import { findChromium, launchChromium } from '../test/browser/helpers/chromium.ts';
 import { historyLines, importHistory } from '../test/browser/helpers/history.ts';
 import { createShellJob, projectId, runToEnd, signedInClient } from '../test/browser/helpers/kiln-api.ts';
 
@@ -29,7 +29,8 @@ const ms = (x: number) => `${x.toFixed(0)} ms`;
 if (!existsSync(WEB_INDEX)) throw new Error('web/dist is missing: run `npm run build` first');
 
 const server = await startServerProcess({ env: { KILN_RUNNER_SLOTS: '2' } });
-const browser = await launchChromium();
+// A browser of its own, which close() ends (the tests' shared one would keep this process alive).
+const browser = await launchChromium(undefined, await findChromium());
 try {
   const { client, token } = await signedInClient(server.url, 'admin', server.adminPassword);
   const jobId = await createShellJob(client, await projectId(client), 'million', ['true']);

@@ -5,23 +5,43 @@
 //
 // With arguments (`npm test -- test/cli`), it is one `vitest run` with them, rounds in order.
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
-const VITEST = ['node_modules/vitest/vitest.mjs', 'run'];
+const VITEST = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url));
+const running = new Set();
+/** What the quiet round printed so far. */
+let held = [];
 
 /** Runs vitest with `args`; resolves with its exit code and, when `quiet`, what it printed. */
 function vitest(args, quiet = false) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...VITEST, ...args], {
+    const child = spawn(process.execPath, [VITEST, 'run', ...args], {
       stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
-      env: quiet ? { ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0' } : process.env,
     });
+    running.add(child);
     const output = [];
+    if (quiet) held = output;
     child.stdout?.on('data', (d) => output.push(d));
     child.stderr?.on('data', (d) => output.push(d));
-    child.on('error', (error) => resolve({ code: 1, output: Buffer.from(`${error.message}\n`) }));
-    child.on('exit', (code, signal) =>
-      resolve({ code: code ?? (signal ? 1 : 0), output: Buffer.concat(output) }),
-    );
+    child.on('error', (error) => {
+      output.push(Buffer.from(`vitest ${args.join(' ')}: ${error.message}\n`));
+      if (!quiet) process.stderr.write(Buffer.concat(output));
+      running.delete(child);
+      resolve({ code: 1, output: Buffer.concat(output) });
+    });
+    child.on('close', (code, signal) => {
+      running.delete(child);
+      resolve({ code: code ?? (signal ? 1 : 0), output: Buffer.concat(output) });
+    });
+  });
+}
+
+// Stopped (CI's timeout, Ctrl-C): the rounds running stop too, and what the quiet one printed is shown.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const child of running) child.kill(signal);
+    process.stdout.write(Buffer.concat(held));
+    process.exit(1);
   });
 }
 

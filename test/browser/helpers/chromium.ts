@@ -94,13 +94,18 @@ export async function launchChromium(
 ): Promise<Chromium> {
   const own = binary ? await launch(binary) : undefined;
   const { browser, executablePath } = own ?? (await sharedBrowser());
-  const context = await browser.newContext({
-    viewport,
-    // The story reads English text and dates. Fixed here, not taken from LANG: with LANG=C the
-    // headless shell npm ships reports the locale "en-US@posix", on which Intl throws.
-    locale: 'en-US',
-    timezoneId: process.env.TZ || undefined,
-  });
+  const context = await browser
+    .newContext({
+      viewport,
+      // The story reads English text and dates. Fixed here, not taken from LANG: with LANG=C the
+      // headless shell npm ships reports the locale "en-US@posix", on which Intl throws.
+      locale: 'en-US',
+      timezoneId: process.env.TZ || undefined,
+    })
+    .catch(async (error: unknown) => {
+      await own?.browser.close();
+      throw error;
+    });
   return {
     context,
     executablePath,
