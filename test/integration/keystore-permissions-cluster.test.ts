@@ -3,10 +3,9 @@ import { createTestKiln, TestClock, type TestKiln } from '../helpers/app.ts';
 import { ADMIN, createUser, tokenOf, uploadFile } from '../helpers/foundation.ts';
 import { TEST_DATABASE_URL } from '../helpers/postgres.ts';
 
-// Two Kiln servers on one PostgreSQL database, rights to one file given to one user through both
-// at once (AddKeystorePermission): one row is kept, and every answer's id is that row's, so the id
-// a caller was given takes the rights away again (DeleteKeystorePermission), never a 404.
-describe.skipIf(!TEST_DATABASE_URL)('concurrent changes of a file’s permissions across servers', () => {
+// Two Kiln servers on one PostgreSQL database, changing the rights to files of the file manager
+// at the same moment through both.
+describe.skipIf(!TEST_DATABASE_URL)('rights to a file changed through two servers at once', () => {
   const clock = new TestClock();
   let a: TestKiln;
   let b: TestKiln;
@@ -26,6 +25,7 @@ describe.skipIf(!TEST_DATABASE_URL)('concurrent changes of a file’s permission
     await a?.close();
   });
 
+  /** AddKeystorePermission: alice may use the file. */
   const grant = (kiln: TestKiln, token: string, keystoreId: string) =>
     kiln.call(token, {
       method: 'POST',
@@ -42,6 +42,9 @@ describe.skipIf(!TEST_DATABASE_URL)('concurrent changes of a file’s permission
       },
     });
 
+  // Rights to one file given to one user through both at once (AddKeystorePermission): one row is
+  // kept, and every answer's id is that row's, so the id a caller was given takes the rights away
+  // again (DeleteKeystorePermission), never a 404.
   it('rights given to one user through both servers at once answer with the id of the row kept', async () => {
     const unknownIds: string[] = [];
     for (let round = 0; round < 8; round++) {
@@ -66,5 +69,63 @@ describe.skipIf(!TEST_DATABASE_URL)('concurrent changes of a file’s permission
     // Every id answered is one DeleteKeystorePermission can take away; an id of a row that was
     // never kept gets 404 there, so the rights the caller was told about cannot be revoked by it.
     expect(unknownIds).toEqual([]);
+  });
+
+  // A file deleted through one server while rights to it are given through the other
+  // (AddKeystorePermission): each answer is a 200 or a 404 (the file is gone), never a 500 from the
+  // row that no longer has its file.
+  it('rights given while the file is deleted through the other server are a 200 or a 404, never a 500', async () => {
+    const statuses: number[] = [];
+    for (let round = 0; round < 12; round++) {
+      const fileId = await uploadFile(a, tokenA, `granted-deleted-${round}.xml`, '<settings/>');
+      const answers = await Promise.all([
+        b.call(tokenB, { method: 'DELETE', url: `/v2/keystore/${fileId}/delete` }),
+        ...Array.from({ length: 4 }, () => grant(a, tokenA, fileId)),
+      ]);
+      statuses.push(...answers.map((r) => r.statusCode));
+    }
+    expect(statuses.filter((s) => s !== 200 && s !== 404)).toEqual([]);
+  });
+
+  // A user's rights to a file taken away through one server (DeleteKeystorePermission) while they
+  // are changed through the other (UpdateKeystorePermission). In either order the user ends without rights once the take-away was
+  // answered done: a change that read the row before it was deleted must not write it back, or the
+  // rights an owner was told were gone come back (and the user can use the file again).
+  it('rights taken away (200) stay taken away, whatever a change at the same moment answered', async () => {
+    const resurrected: string[] = [];
+    for (let round = 0; round < 16; round++) {
+      const fileId = await uploadFile(a, tokenA, `revoked-${round}.xml`, '<settings/>');
+      const given = await grant(a, tokenA, fileId);
+      expect(given.statusCode, given.body).toBe(200);
+      const permissionId = given.json().result as string;
+      const [revoked] = await Promise.all([
+        b.call(tokenB, { method: 'DELETE', url: `/v2/keystore/permission/${permissionId}/delete` }),
+        ...Array.from({ length: 6 }, (_, i) =>
+          new Promise((resolve) => setTimeout(resolve, i)).then(() =>
+            a.call(tokenA, {
+              method: 'POST',
+              url: '/v2/keystore/permission/edit',
+              payload: {
+                id: permissionId,
+                keystore_id: fileId,
+                user_name: 'alice',
+                delete: false,
+                modify: true,
+                usage: true,
+              },
+            }),
+          ),
+        ),
+      ]);
+      expect(revoked.statusCode, revoked.body).toBe(200);
+      const rows = (
+        await a.call(tokenA, {
+          method: 'GET',
+          url: `/v2/keystore/permission/${fileId}/query?page=1&page_size=100`,
+        })
+      ).json().result.permission_list as { user_name: string; is_creator: boolean }[];
+      if (rows.some((r) => !r.is_creator && r.user_name === 'alice')) resurrected.push(`round ${round}`);
+    }
+    expect(resurrected).toEqual([]);
   });
 });
