@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kiln } from '../../src/client/kiln-client.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/cli.ts';
 import { launchChromium, signedInPage, type Chromium } from './helpers/chromium.ts';
-import { createShellJob, projectId, signedInClient } from './helpers/kiln-api.ts';
+import { fillInbox, signedInClient } from './helpers/kiln-api.ts';
 
 /**
  * An inbox of more than 100 notifications on the inbox page (Chromium against a real `kiln serve`):
@@ -22,18 +22,7 @@ let client: Kiln;
 beforeAll(async () => {
   server = await startServerProcess();
   ({ client } = await signedInClient(server.url, 'admin', server.adminPassword));
-  const job = await createShellJob(client, await projectId(client), 'often-changed', ['true']);
-  // Each change of the job is a notification in its creator's inbox ("Job changed" on the Inbox channel).
-  await client.updateNotice({
-    params: { job_id: job },
-    body: { notice_type: 'MESSAGE', enabled_event_type_names: ['updateConfigJob'] },
-  });
-  const doc = (await client.listJobConfig({ params: { job_id: job } })).result;
-  for (let i = 0; i < CHANGES; i++) await client.updateBuildJob({ body: { ...doc, job_id: job } });
-  for (let tries = 0; (await client.listInbox({ query: {} })).result.total < CHANGES; tries++) {
-    if (tries > 300) throw new Error(`the ${CHANGES} inbox messages never came`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await fillInbox(client, CHANGES);
   browser = await launchChromium();
   page = await signedInPage(browser.context, server.url, server.adminPassword);
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Kiln } from '../../src/client/kiln-client.ts';
-import { createShellJob, projectId, signedInClient } from '../browser/helpers/kiln-api.ts';
+import { fillInbox, signedInClient } from '../browser/helpers/kiln-api.ts';
 import { cliUser, startServerProcess, type CliUser, type ServerProcess } from '../helpers/cli.ts';
 
 // The CLI's lists against a real `kiln serve` holding more than one page of what they list: every
@@ -73,18 +73,7 @@ it("lists all 103 of the domain's templates", async () => {
 const CHANGES = 105;
 
 it(`lists all ${CHANGES} messages of the inbox, newest first`, { timeout: 120_000 }, async () => {
-  const job = await createShellJob(client, await projectId(client), 'often-changed', ['true']);
-  // Each change of the job is a message in its creator's inbox ("Job changed" on the Inbox channel).
-  await client.updateNotice({
-    params: { job_id: job },
-    body: { notice_type: 'MESSAGE', enabled_event_type_names: ['updateConfigJob'] },
-  });
-  const doc = (await client.listJobConfig({ params: { job_id: job } })).result;
-  for (let i = 0; i < CHANGES; i++) await client.updateBuildJob({ body: { ...doc, job_id: job } });
-  for (let tries = 0; (await client.listInbox({ query: {} })).result.total < CHANGES; tries++) {
-    if (tries > 300) throw new Error(`the ${CHANGES} inbox messages never came`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await fillInbox(client, CHANGES);
   const listed = await user.run(['inbox', '-o', 'json']);
   expect(listed.code, listed.stderr).toBe(0);
   const messages = JSON.parse(listed.stdout) as { id: string; created_at: number }[];

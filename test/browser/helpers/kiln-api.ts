@@ -54,3 +54,21 @@ export async function runToEnd(client: Kiln, jobId: string, withinMs = 60_000): 
   }
   throw new Error(`build ${buildNo} of ${jobId} did not finish`);
 }
+
+/**
+ * Fills the admin's inbox with `changes` messages: a job of its own, changed that many times with
+ * its "Job changed" event on the Inbox channel; resolves once they are all there.
+ */
+export async function fillInbox(client: Kiln, changes: number): Promise<void> {
+  const job = await createShellJob(client, await projectId(client), 'often-changed', ['true']);
+  await client.updateNotice({
+    params: { job_id: job },
+    body: { notice_type: 'MESSAGE', enabled_event_type_names: ['updateConfigJob'] },
+  });
+  const doc = (await client.listJobConfig({ params: { job_id: job } })).result;
+  for (let i = 0; i < changes; i++) await client.updateBuildJob({ body: { ...doc, job_id: job } });
+  for (let tries = 0; (await client.listInbox({ query: {} })).result.total < changes; tries++) {
+    if (tries > 300) throw new Error(`the ${changes} inbox messages never came`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
