@@ -22,7 +22,7 @@ import { handlers } from './routes/index.ts';
 import { runnerProtocolRoutes } from './routes/runner-protocol.routes.ts';
 import { registerServiceRoutes } from './routes/service.routes.ts';
 import { registerWeb } from './routes/web.routes.ts';
-import { createValidatorCompiler } from './validation.ts';
+import { createValidatorCompiler, lazySerializers } from './validation.ts';
 import { LoopPacer } from './loop-pacer.ts';
 
 /** Everything the HTTP app needs; nothing here reads the environment. */
@@ -125,6 +125,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       return sendError(new AppError('INVALID_PARAM', message), request, reply, 'codearts');
     },
     ajv: { customOptions: { strict: false } },
+    schemaController: { compilersFactory: { buildSerializer: lazySerializers } },
     trustProxy: trustProxyOption(deps.trustProxy),
   });
   app.setValidatorCompiler(createValidatorCompiler());
