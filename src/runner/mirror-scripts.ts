@@ -79,7 +79,9 @@ else
 fi
 show() { git show --no-patch --format='%H${SEPARATOR}%ct${SEPARATOR}%an${SEPARATOR}%s' "$1^{commit}" 2>/dev/null; }
 if [ "$kind" = commit ]; then
-  info=$(show "$commit") || { git fetch --quiet origin "$commit" 2>/dev/null && info=$(show "$commit"); } || exit 11
+  # A commit on no branch or tag: fetched by its id (git's messages go to the log: a fetch past the
+  # cap says "File too large" there, and is told apart from a commit the repository lacks).
+  info=$(show "$commit") || { git fetch --quiet origin "$commit" && info=$(show "$commit"); } || exit 11
   name=$(git symbolic-ref --quiet --short HEAD)
 else
   if [ -z "$ref" ]; then ref=$(git symbolic-ref --quiet --short HEAD) || exit 12; kind=branch; fi
@@ -148,7 +150,7 @@ export function readResolved(
   const line = lines[0];
   if (code !== 0 || !line) {
     const failure = FAILURES[code ?? -1];
-    if ((failure === 'fetch' || failure === 'lfs') && TOO_LARGE.test(messages))
+    if ((failure === 'fetch' || failure === 'commit' || failure === 'lfs') && TOO_LARGE.test(messages))
       return { messages, answer: { failure: 'too-big', maxBytes } };
     return { messages, answer: failure ? { failure } : { failure: 'keeper', detail: `exit code ${code}` } };
   }

@@ -219,6 +219,33 @@ describe('mirror caps', () => {
     );
   });
 
+  it('fails a commit build whose commit, on no branch or tag, brings a file past the byte cap, saying so', async () => {
+    const repo = new TestRepo();
+    repo.commit('small', { 'a.txt': 'a\n' });
+    const { cache } = await newCache({ maxBytes: MB });
+    await build(cache, repo);
+    // A large commit only its id names (its branch is gone): the mirror's ref fetch does not bring
+    // it; the commit build fetches it by id.
+    repo.branch('large');
+    const large = repo.commit('large', { 'data.bin': randomBytes(2 * MB).toString('latin1') });
+    repo.git('checkout', '--quiet', 'main');
+    repo.git('branch', '--quiet', '-D', 'large');
+    const logged: Buffer[] = [];
+    const held = cache.hold(repo.url);
+    if ('error' in held) throw new Error(held.error);
+    const failed = await held.update(
+      0,
+      { kind: 'commit', ref: '', commit: large },
+      (d) => logged.push(d),
+      Date.now(),
+      async (r) => r,
+      new AbortController().signal,
+    );
+    held.release(0);
+    expect(failed).toEqual({ failure: 'too-big', maxBytes: MB });
+    expect(Buffer.concat(logged).toString()).toMatch(/File too large/);
+  });
+
   it('makes again a mirror whose first clone was stopped halfway', async () => {
     const repo = new TestRepo();
     const head = repo.commit('one', { 'a.txt': 'a\n' });
