@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mirrorFailureReason } from '../../src/runner/checkout.ts';
-import { MirrorCache, type MirrorSettings } from '../../src/runner/mirrors.ts';
+import { MirrorCache, type MirrorSettings, type Wanted } from '../../src/runner/mirrors.ts';
 import { TestRepo } from '../helpers/git.ts';
 import { waitUntil } from '../helpers/engine.ts';
 import { testRunnerOptions } from '../helpers/runner.ts';
@@ -108,6 +108,24 @@ async function build(
   }
 }
 
+/** One build's update of `url`'s mirror on slot 0, git's messages kept in `logged`; its answer. */
+async function update(cache: MirrorCache, url: string, want: Wanted, logged: Buffer[]) {
+  const held = cache.hold(url);
+  if ('error' in held) throw new Error(held.error);
+  try {
+    return await held.update(
+      0,
+      want,
+      (d) => logged.push(d),
+      Date.now(),
+      async (r) => r,
+      new AbortController().signal,
+    );
+  } finally {
+    held.release(0);
+  }
+}
+
 describe('mirror caps', () => {
   it('removes the least recently used idle mirrors while they take more than the byte cap', async () => {
     const [a, b, c] = [repoOf(1), repoOf(1), repoOf(1)];
@@ -189,17 +207,7 @@ describe('mirror caps', () => {
     // of it (without the sandbox, on one filesystem, git links its files instead: nothing written).
     const urls = process.env.KILN_SANDBOX === 'off' ? [] : [repo.dir];
     for (const url of [...urls, `file://${repo.dir}`]) {
-      const held = cache.hold(url);
-      if ('error' in held) throw new Error(held.error);
-      const failed = await held.update(
-        0,
-        { kind: 'branch', ref: 'main', commit: '' },
-        (d) => logged.push(d),
-        Date.now(),
-        async (r) => r,
-        new AbortController().signal,
-      );
-      held.release(0);
+      const failed = await update(cache, url, { kind: 'branch', ref: 'main', commit: '' }, logged);
       expect(failed).toEqual({ failure: 'too-big', maxBytes: MB });
     }
     expect(Buffer.concat(logged).toString()).toMatch(/File too large/);
@@ -231,17 +239,7 @@ describe('mirror caps', () => {
     repo.git('checkout', '--quiet', 'main');
     repo.git('branch', '--quiet', '-D', 'large');
     const logged: Buffer[] = [];
-    const held = cache.hold(repo.url);
-    if ('error' in held) throw new Error(held.error);
-    const failed = await held.update(
-      0,
-      { kind: 'commit', ref: '', commit: large },
-      (d) => logged.push(d),
-      Date.now(),
-      async (r) => r,
-      new AbortController().signal,
-    );
-    held.release(0);
+    const failed = await update(cache, repo.url, { kind: 'commit', ref: '', commit: large }, logged);
     expect(failed).toEqual({ failure: 'too-big', maxBytes: MB });
     expect(Buffer.concat(logged).toString()).toMatch(/File too large/);
   });
