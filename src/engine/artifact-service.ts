@@ -241,8 +241,8 @@ export class ArtifactService {
   }
 
   /**
-   * The artifact a download_artifact `url` names, if both users the build acts for (its job's
-   * creator and its starter: build-users.ts) may read it, as the file manager's download_file asks.
+   * The artifact a download_artifact `url` names, if every user the build acts for (its job's
+   * creator, last saver and starter: build-users.ts) may read it, as the file manager's download_file asks.
    * A refusal says the same whoever falls short and whether the artifact exists, so a build's steps
    * cannot probe other projects for jobs.
    */
@@ -256,7 +256,7 @@ export class ArtifactService {
         `"${url}" is not an artifact address (/v1/kiln/jobs/{job_id}/{build_no}/artifacts/{name}, as ShowOutputInfo's uri gives it)`,
       );
     const notFound = new ArtifactRefusedError(
-      `no artifact ${address.name} of build ${address.buildNumber} of job ${address.jobId} that this build may read (both its job’s creator and who started it must be able to read it)`,
+      `no artifact ${address.name} of build ${address.buildNumber} of job ${address.jobId} that this build may read (its job’s creator, whoever last saved the job and who started the build must all be able to read it)`,
     );
     const [own, job] = await Promise.all([
       this.storage.jobs.findById(run.build.jobId),

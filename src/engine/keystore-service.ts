@@ -11,7 +11,7 @@ import {
   type KeystorePermission,
   type KeystoreRights,
 } from '../domain/keystore.ts';
-import type { Storage } from '../storage/ports.ts';
+import type { JobRecord, Storage } from '../storage/ports.ts';
 import { isForeignKeyViolation, UniqueViolationError } from '../storage/errors.ts';
 import type { SecretBox } from './secret-box.ts';
 import { buildUsers } from './build-users.ts';
@@ -182,18 +182,20 @@ export class KeystoreService {
   }
 
   /**
-   * The bytes of the file a build's download_file step names, when both the job's creator and the
-   * user who started the build may use it; recorded against the build.
+   * The bytes of the file a build's download_file step names, when every user the build acts for
+   * (build-users.ts: the job's creator, its last saver, the build's starter) may use it; recorded
+   * against the build.
    */
   async forBuild(
     domainId: string,
     name: string,
-    users: { creatorId: string; triggerId: string },
+    job: JobRecord,
+    triggerId: string,
     recordId: string,
   ): Promise<{ file: Keystore; data: Buffer }> {
     const file = await this.storage.keystores.findByName(domainId, name);
     if (!file) throw new AppError('NOT_FOUND', `the file manager has no file named ${name}`);
-    for (const { who, id, user } of await buildUsers(this.storage, users, users.triggerId)) {
+    for (const { who, id, user } of await buildUsers(this.storage, job, triggerId)) {
       const rights = user && keystoreRights(file, user, await this.storage.keystores.granted(file.id, id));
       if (!user || user.disabled || !rights?.usage)
         throw new AppError(
@@ -201,12 +203,12 @@ export class KeystoreService {
           `${who} (${user?.name ?? 'a removed user'}) may not use file ${name}`,
         );
     }
-    return { file, data: await this.read(file, users.triggerId, 'build', recordId) };
+    return { file, data: await this.read(file, triggerId, 'build', recordId) };
   }
 
   /**
-   * The runner's download_file: the file for the build `runnerId` holds, when the job's creator and
-   * the build's starter may use it (a refusal names who may not).
+   * The runner's download_file: the file for the build `runnerId` holds, when every user the build
+   * acts for may use it (a refusal names who may not).
    */
   async fetchForBuild(runnerId: string, recordId: string, name: string): Promise<ArtifactDownload> {
     const run = await heldRun(this.storage, runnerId, recordId);
@@ -214,12 +216,7 @@ export class KeystoreService {
     const project = job && (await this.storage.projects.findById(job.projectId));
     if (!job || !project) throw new ArtifactRefusedError('the build’s job is gone');
     try {
-      const { file, data } = await this.forBuild(
-        project.domainId,
-        name,
-        { creatorId: job.creatorId, triggerId: run.build.userId },
-        recordId,
-      );
+      const { file, data } = await this.forBuild(project.domainId, name, job, run.build.userId, recordId);
       return { name: file.name, size: data.length, sha256: file.sha256, body: Readable.from([data]) };
     } catch (e) {
       if (e instanceof AppError) throw new ArtifactRefusedError(e.message);

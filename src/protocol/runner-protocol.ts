@@ -31,8 +31,8 @@ export type { RunnerPlace } from '../domain/resource-match.ts';
  *   artifact()    an `upload_artifact` step's file, streamed from `offset` (what the server holds of it:
  *                 a part it already has is refused with ArtifactGapError naming its size, and the
  *                 runner resumes from there, so a dropped connection costs only what was in flight).
- *   fetchArtifact() a `download_artifact` step's file, streamed; the server checks that both
- *                 users the build acts for (its job's creator and its starter) may read it.
+ *   fetchArtifact() a `download_artifact` step's file, streamed; the server checks that every
+ *                 user the build acts for (its job's creator, last saver and starter) may read it.
  *   done()        the outcome. Only the runner holding the lease can finish the build.
  * A runner that stops extending loses the build when the lease expires: the server ends it
  * ABORTED with a log line saying the runner was lost, or, when it never reported started(), puts
@@ -243,7 +243,7 @@ export interface RunnerPeer {
   directFetchArtifact(recordId: string, url: string): Promise<DirectArtifactSource | undefined>;
   /**
    * A file of the file manager a download_file step names; ArtifactRefusedError when there is none
-   * or the job's creator or the build's starter may not use it.
+   * or a user the build acts for (the job's creator, its last saver, the build's starter) may not use it.
    */
   fetchFile(recordId: string, name: string): Promise<ArtifactDownload>;
   /** Gives the build back before started(): see the lifecycle above. */

@@ -495,8 +495,9 @@ describe('a job someone else last saved', () => {
 
     const number = await push(c.two);
     expect((await ek.waitFinished(job, number)).state).toBe('FAILURE');
+    // The push started it as its last saver: the refusal names that user by the first of the two.
     expect(await ek.log(job, number)).toContain(
-      'download_file failed: who started the build (hook-editor) may not use file hook-secret.txt',
+      'download_file failed: who last saved the job (hook-editor) may not use file hook-secret.txt',
     );
   }, 120_000);
 });

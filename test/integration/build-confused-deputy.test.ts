@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUNNER_PATHS, runnerPath } from '../../src/protocol/runner-http.ts';
-import { createTestKiln, type TestKiln } from '../helpers/app.ts';
+import { createTestKiln, jobBody, type TestKiln } from '../helpers/app.ts';
 import {
   ADMIN,
   createJob,
@@ -16,11 +16,11 @@ import {
 } from '../helpers/foundation.ts';
 
 /**
- * A build acts for two users when it reaches past its own job: its job's creator, whose steps it
- * runs, and whoever started it (src/engine/build-users.ts). docs/security.md: "a developer in any
+ * A build acts for up to three users when it reaches past its own job: its job's creator, whoever
+ * last saved the job (whose steps it runs), and whoever started it (src/engine/build-users.ts). docs/security.md: "a developer in any
  * project ... must not be able to use a build to reach anything their account could not reach
  * through the API". The file manager's download_file and download_artifact both give a build only
- * what BOTH may read, so a developer's job that an owner runs ("please run my job") cannot fetch an
+ * what ALL may read, so a developer's job that an owner runs ("please run my job") cannot fetch an
  * artifact of a project the developer is no member of into a workspace whose steps the developer
  * wrote (to upload again as the job's own artifact or print into its log).
  *
@@ -150,5 +150,64 @@ describe("a developer's job run by an owner", () => {
     );
     expect(artifact.status, artifact.text).toBe(200);
     expect(artifact.text).toBe('signing key material\n');
+  });
+});
+
+describe("an owner's job that a developer changed", () => {
+  /** The admin starts `jobId`; the runner's lease of that build. */
+  async function runAsAdmin(jobId: string): Promise<string> {
+    const run = await kiln.call(admin, { method: 'POST', url: '/v3/jobs/build', payload: { job_id: jobId } });
+    expect(run.statusCode, run.body).toBe(200);
+    const lease = await runnerCall('POST', RUNNER_PATHS.next, { wait_ms: 2000 });
+    expect(lease.status, lease.text).toBe(200);
+    const leased = JSON.parse(lease.text) as { recordId: string; jobId: string };
+    expect(leased.jobId).toBe(jobId);
+    return leased.recordId;
+  }
+
+  const fetchFile = (recordId: string) =>
+    runnerCall('GET', `${runnerPath(RUNNER_PATHS.file, recordId)}?name=${encodeURIComponent('release.jks')}`);
+  const fetchArtifact = (recordId: string) =>
+    runnerCall(
+      'GET',
+      `${runnerPath(RUNNER_PATHS.artifact, recordId)}?url=${encodeURIComponent(
+        `/v1/kiln/jobs/${secretJob}/1/artifacts/secret.txt`,
+      )}`,
+    );
+
+  it("lends the developer's steps nothing of the owner's when the owner runs it, until the owner saves it again", async () => {
+    // The admin's job in the default project, where the developer may change jobs.
+    const projectId = await kiln.defaultProjectId();
+    const jobId = await createJob(kiln, admin, projectId, { job_name: 'owners-release' });
+    // Before any change, the admin's build reaches what the admin may (the control).
+    const before = await runAsAdmin(jobId);
+    expect((await fetchFile(before)).status).toBe(200);
+
+    // The developer changes the job (in a real attack: adds a download_file step and one that
+    // sends the file away), then waits for the owner to run it.
+    const changed = await kiln.call(dev, {
+      method: 'POST',
+      url: '/v3/jobs/update',
+      payload: jobBody(projectId, { job_id: jobId, job_name: 'owners-release' }),
+    });
+    expect(changed.statusCode, changed.body).toBe(200);
+    const after = await runAsAdmin(jobId);
+    const file = await fetchFile(after);
+    expect(file.status, file.text).toBe(400);
+    expect(file.text).toMatch(/who last saved the job \(dev\) may not use file release\.jks/);
+    const artifact = await fetchArtifact(after);
+    expect(artifact.status, artifact.text).toBe(400);
+    expect(artifact.text).not.toContain('signing key material');
+
+    // The owner saves the job as it now stands: the document is theirs again.
+    const saved = await kiln.call(admin, {
+      method: 'POST',
+      url: '/v3/jobs/update',
+      payload: jobBody(projectId, { job_id: jobId, job_name: 'owners-release' }),
+    });
+    expect(saved.statusCode, saved.body).toBe(200);
+    const again = await runAsAdmin(jobId);
+    expect((await fetchFile(again)).status).toBe(200);
+    expect((await fetchArtifact(again)).text).toBe('signing key material\n');
   });
 });
