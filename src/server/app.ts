@@ -214,10 +214,19 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     );
   });
 
-  // Import bodies are read as a stream, line by line, never buffered whole.
+  // Import bodies, and the runner's log chunks and artifacts, are read as a stream, never buffered
+  // whole, by the routes that take one (their `consumes`); any other operation answers 415, as to
+  // every type it does not take (its handler would read the stream as an empty body).
   app.addContentTypeParser(
     ['application/x-ndjson', 'application/jsonl', 'application/octet-stream'],
-    (_request, payload, done) => done(null, payload),
+    (request, payload, done) => {
+      // No route here: the 404 says so, whatever the body.
+      if (request.routeOptions.url === undefined) return done(null, undefined);
+      const consumes = request.routeOptions.config.consumes;
+      if (consumes !== 'application/x-ndjson' && consumes !== 'application/octet-stream')
+        return done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(request.headers['content-type']));
+      done(null, payload);
+    },
   );
 
   const pacer = new LoopPacer();

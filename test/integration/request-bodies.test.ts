@@ -183,6 +183,31 @@ describe('a body Kiln does not take is answered with what is wrong with it', () 
     expectCodeArtsError(await send('/v3/nothing/here', 'text/plain', 'x'), 404, 'CB.00060214');
   });
 
+  it('answers a JSON operation sent a stream type (NDJSON, octet-stream) with 415, acting on nothing', async () => {
+    const keys = async () =>
+      (await kiln.call(admin, { method: 'GET', url: '/v1/kiln/access-keys' })).json().result.keys.length;
+    const before = await keys();
+    for (const type of ['application/x-ndjson', 'application/jsonl', 'application/octet-stream']) {
+      // An operation whose body has no required field used to act on the unread stream as on {}.
+      expectCodeArtsError(
+        await send('/v1/kiln/access-keys', type, JSON.stringify({ description: 'sent as a stream' })),
+        415,
+        'CB.00060200',
+        'unsupported Content-Type; send application/json',
+      );
+      // One with required fields said the field sent was missing.
+      expectCodeArtsError(
+        await send('/v3/jobs/build', type, JSON.stringify({ job_id: job })),
+        415,
+        'CB.00060200',
+        'unsupported Content-Type; send application/json',
+      );
+    }
+    expect(await keys()).toBe(before);
+    // No operation at that URL: the 404 comes first, whatever the body.
+    expectCodeArtsError(await send('/v3/nothing/here', 'application/x-ndjson', '{}'), 404, 'CB.00060214');
+  });
+
   it('names multipart/form-data in the 415 of the operation that takes a form', async () => {
     for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'application/xml']) {
       expectCodeArtsError(

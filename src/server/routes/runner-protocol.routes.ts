@@ -180,6 +180,8 @@ const DoneBody = Type.Object({ state: Type.Enum(BUILD_STATES) });
 
 const fastifyPath = (p: string) => p.replace(/\{(\w+)\}/g, ':$1');
 const config = { auth: 'runner' as const, errorStyle: 'codearts' as const };
+/** The routes whose body is bytes, read as they arrive (a log chunk, an artifact). */
+const streamed = { ...config, consumes: 'application/octet-stream' };
 /** Largest log chunk a runner may send in one request. */
 const MAX_CHUNK = 4 * 1024 * 1024;
 
@@ -287,7 +289,7 @@ export const runnerProtocolRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }>
   );
   app.put(
     fastifyPath(RUNNER_PATHS.log),
-    { config, schema: { tags, params: RecordParams, querystring: LogQuery } },
+    { config: streamed, schema: { tags, params: RecordParams, querystring: LogQuery } },
     async (request, reply) => {
       const data = await readChunk(request, reply);
       const chunk = { offset: request.query.offset, data };
@@ -296,7 +298,7 @@ export const runnerProtocolRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }>
   );
   app.put(
     fastifyPath(RUNNER_PATHS.artifacts),
-    { config, schema: { tags, params: RecordParams, querystring: ArtifactQuery } },
+    { config: streamed, schema: { tags, params: RecordParams, querystring: ArtifactQuery } },
     async (request) => {
       const stream: unknown = request.body;
       const body = isByteStream(stream) ? stream : emptyBody();
