@@ -77,6 +77,30 @@ function typeWords(type: string): string {
 }
 
 /**
+ * A value that is none of the values a field may take (a literal, `unread_only`: true or false; a
+ * union of literals, an access key's `status`: active or disabled): say them, as for an enum.
+ */
+function literalSentence(errors: ErrorObject[], part: HttpPart): { field: string; text: string } | undefined {
+  const first = errors[0];
+  if (!first || (part === 'querystring' && Array.isArray(first.data))) return undefined;
+  const at = errors.filter((e) => e.instancePath === first.instancePath);
+  const union = at.findIndex((e) => e.keyword === 'anyOf');
+  const branches = union < 0 ? at.slice(0, 1) : at.slice(0, union);
+  const values = branches.map((e) =>
+    e.keyword === 'const' || e.keyword === 'type'
+      ? (e.parentSchema as Record<string, unknown> | undefined)?.const
+      : undefined,
+  );
+  if (values.length === 0 || values.some((v) => v === undefined)) return undefined;
+  // A branch may fail on its type and its value both: each value said once.
+  const words = [...new Set(values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))))];
+  return {
+    field: fieldPath(first.instancePath),
+    text: words.length === 1 ? `must be ${words[0]}` : `must be one of ${words.join(', ')}`,
+  };
+}
+
+/**
  * A value of none of a union's types (`timeout.limit`: a string or a number) fails each branch on
  * its type: say every type it may be, not the first branch's alone.
  */
@@ -184,7 +208,8 @@ function describeErrors(errors: ErrorObject[], part: HttpPart, data: unknown): A
     const whole = wholeBodySentence(first, data);
     if (whole) return new AppError('INVALID_BODY', whole);
   }
-  const { field, text } = unionSentence(errors, part) ?? sentence(first, part);
+  const { field, text } =
+    literalSentence(errors, part) ?? unionSentence(errors, part) ?? sentence(first, part);
   const message = `${WHERE[part]} '${field}' ${text}`;
   // A malformed job id has its own code wherever it appears (path, query or body).
   if (part !== 'headers' && field === 'job_id' && first.keyword !== 'required') {

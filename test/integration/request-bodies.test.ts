@@ -208,6 +208,28 @@ describe('a body Kiln does not take is answered with what is wrong with it', () 
     expectCodeArtsError(await send('/v3/nothing/here', 'application/x-ndjson', '{}'), 404, 'CB.00060214');
   });
 
+  it('names the values a field may take when it is none of them', async () => {
+    const created = await send('/v1/kiln/access-keys', 'application/json', '{}');
+    expect(created.statusCode, created.body).toBe(201);
+    const ak = created.json().result.key.ak as string;
+    for (const status of ['"paused"', '1', 'null']) {
+      expectCodeArtsError(
+        await send(`/v1/kiln/access-keys/${ak}`, 'application/json', `{"status":${status}}`, 'PUT'),
+        400,
+        'CB.00060200',
+        "body field 'status' must be one of active, disabled",
+      );
+    }
+    for (const value of ['yes', '1', '']) {
+      expectCodeArtsError(
+        await kiln.call(admin, { method: 'GET', url: `/v1/kiln/inbox?unread_only=${value}` }),
+        400,
+        'CB.00060200',
+        "query parameter 'unread_only' must be one of true, false",
+      );
+    }
+  });
+
   it('names multipart/form-data in the 415 of the operation that takes a form', async () => {
     for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'application/xml']) {
       expectCodeArtsError(
