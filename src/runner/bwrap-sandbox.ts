@@ -12,7 +12,7 @@ import {
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { readOnlyMounts, readOnlyRoot, systemMounts } from './bwrap-mounts.ts';
-import { FILTERED_ARCHES, keyringFilter } from './seccomp-filter.ts';
+import { FILTERED_ARCHES, sandboxFilter } from './seccomp-filter.ts';
 import type { BuildSandboxSpec, KeeperDirs, Sandbox, SandboxBackend } from './sandbox.ts';
 import { SandboxUnavailableError } from './sandbox.ts';
 import { SupervisedSession } from './supervised-session.ts';
@@ -164,7 +164,7 @@ export class BwrapBackend implements SandboxBackend {
     const dir = join(settings.workDir, 'sandbox');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const filter = join(dir, 'seccomp.bpf');
-    writeFileSync(filter, keyringFilter(), { mode: 0o600 });
+    writeFileSync(filter, sandboxFilter(), { mode: 0o600 });
     const backend = new BwrapBackend(settings, bwrap, filter, stdout.trim().replace(/^bubblewrap /, ''));
     supervisorShell(backend.supervisorBash);
     try {

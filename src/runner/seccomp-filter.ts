@@ -2,41 +2,56 @@ import { endianness } from 'node:os';
 
 /**
  * The seccomp filter every sandbox runs under (bwrap's `--seccomp FD`): a classic BPF program, as
- * the kernel reads it, that refuses the kernel keyring system calls (add_key, request_key, keyctl)
- * with ENOSYS, as if the kernel had no keyrings, and allows everything else. Keyrings are not
- * namespaced by bubblewrap's namespaces: with a root runner each slot's builds run as one uid in
- * the host's user namespace, whose user keyring (`@u`, and `@s` falling back to it) outlives the
- * build, so a build could leave keys for a later build of another job to read, or fill the uid's
- * key quota for all of them. Docker's default seccomp profile refuses the same calls. ENOSYS, not
- * EPERM: programs that use keyrings when they can (Kerberos' KEYRING cache, keyutils) fall back as
- * on a kernel built without them.
+ * the kernel reads it, that refuses two things and allows everything else.
+ *
+ * - The kernel keyring system calls (add_key, request_key, keyctl), with ENOSYS, as if the kernel
+ *   had no keyrings. Keyrings are not namespaced by bubblewrap's namespaces: with a root runner
+ *   each slot's builds run as one uid in the host's user namespace, whose user keyring (`@u`, and
+ *   `@s` falling back to it) outlives the build, so a build could leave keys for a later build of
+ *   another job to read, or fill the uid's key quota for all of them. ENOSYS, not EPERM: programs
+ *   that use keyrings when they can (Kerberos' KEYRING cache, keyutils) fall back as on a kernel
+ *   built without them.
+ * - New user namespaces (clone or unshare with CLONE_NEWUSER), with EPERM. In one a build is root
+ *   over its own namespaces and reaches the kernel's code for them (netfilter, mounts), where most
+ *   local privilege escalations of recent years start; a runner that is not root already forbids
+ *   them (bwrap's `--disable-userns`), and this holds for a root runner too. clone3 passes its
+ *   flags in memory a filter cannot read, so it answers ENOSYS, and the C library falls back to
+ *   clone, whose flags the filter reads.
+ *
+ * Docker's default seccomp profile refuses the same calls, in the same ways.
  */
 
-/** `struct seccomp_data`: the system call's number, then the audit architecture it was made in. */
+/** `struct seccomp_data`: the system call's number, its audit architecture, then its arguments. */
 const NR = 0;
 const ARCH = 4;
+/** The low 32 bits of the first argument (the flags of clone and unshare) in the host's order. */
+const ARG0_LOW = 16 + (endianness() === 'LE' ? 0 : 4);
 
 const BPF_LD_W_ABS = 0x20;
 const BPF_JMP_JEQ_K = 0x15;
+const BPF_JMP_JSET_K = 0x45;
 const BPF_ALU_AND_K = 0x54;
 const BPF_RET_K = 0x06;
 
 const SECCOMP_RET_ALLOW = 0x7fff0000;
 const SECCOMP_RET_ERRNO = 0x00050000;
 const ENOSYS = 38;
+const EPERM = 1;
+const CLONE_NEWUSER = 0x10000000;
 
-/** x32's numbers are x86-64's with this bit set (add_key, request_key and keyctl are shared). */
+/** x32's numbers are x86-64's with this bit set (the calls here are shared). */
 const X32_SYSCALL_BIT = 0x40000000;
 
 /**
- * add_key, request_key and keyctl in each architecture a process of an x86-64 or arm64 host can
- * make system calls in: 64-bit, and 32-bit compat (`int 0x80` works from a 64-bit process too).
+ * The calls in each architecture a process of an x86-64 or arm64 host can make system calls in:
+ * 64-bit, and 32-bit compat (`int 0x80` works from a 64-bit process too). `refused`: add_key,
+ * request_key, keyctl and clone3; `flagged`: clone and unshare, whose first argument is their flags.
  */
-const KEYRING_CALLS: { arch: number; numbers: number[]; mask?: number }[] = [
-  { arch: 0xc000003e, numbers: [248, 249, 250], mask: ~X32_SYSCALL_BIT >>> 0 }, // x86-64, x32
-  { arch: 0x40000003, numbers: [286, 287, 288] }, // i386
-  { arch: 0xc00000b7, numbers: [217, 218, 219] }, // aarch64 (the generic table)
-  { arch: 0x40000028, numbers: [309, 310, 311] }, // arm (EABI)
+const CALLS: { arch: number; refused: number[]; flagged: number[]; mask?: number }[] = [
+  { arch: 0xc000003e, refused: [248, 249, 250, 435], flagged: [56, 272], mask: ~X32_SYSCALL_BIT >>> 0 }, // x86-64, x32
+  { arch: 0x40000003, refused: [286, 287, 288, 435], flagged: [120, 310] }, // i386
+  { arch: 0xc00000b7, refused: [217, 218, 219, 435], flagged: [220, 97] }, // aarch64 (the generic table)
+  { arch: 0x40000028, refused: [309, 310, 311, 435], flagged: [120, 337] }, // arm (EABI)
 ];
 
 /** Host architectures (Node's `process.arch`) whose processes the filter knows every call of. */
@@ -48,17 +63,28 @@ type Step = { code: number; k: number; yes?: string } | { label: string };
 /** The program, with jumps to labels (resolved by `assemble`). */
 function program(): Step[] {
   const deny = { code: BPF_RET_K, k: SECCOMP_RET_ERRNO | ENOSYS };
+  const allow = { code: BPF_RET_K, k: SECCOMP_RET_ALLOW };
   const steps: Step[] = [{ code: BPF_LD_W_ABS, k: ARCH }];
-  KEYRING_CALLS.forEach(({ arch }, i) => steps.push({ code: BPF_JMP_JEQ_K, k: arch, yes: `arch${i}` }));
+  CALLS.forEach(({ arch }, i) => steps.push({ code: BPF_JMP_JEQ_K, k: arch, yes: `arch${i}` }));
   // An architecture none of this host's processes can use: refused whole rather than unfiltered.
   steps.push(deny);
-  KEYRING_CALLS.forEach(({ numbers, mask }, i) => {
+  CALLS.forEach(({ refused, flagged, mask }, i) => {
     steps.push({ label: `arch${i}` }, { code: BPF_LD_W_ABS, k: NR });
     if (mask !== undefined) steps.push({ code: BPF_ALU_AND_K, k: mask });
-    for (const n of numbers) steps.push({ code: BPF_JMP_JEQ_K, k: n, yes: 'deny' });
-    steps.push({ code: BPF_RET_K, k: SECCOMP_RET_ALLOW });
+    for (const n of refused) steps.push({ code: BPF_JMP_JEQ_K, k: n, yes: 'deny' });
+    for (const n of flagged) steps.push({ code: BPF_JMP_JEQ_K, k: n, yes: 'flags' });
+    steps.push(allow);
   });
-  steps.push({ label: 'deny' }, deny);
+  steps.push(
+    { label: 'flags' },
+    { code: BPF_LD_W_ABS, k: ARG0_LOW },
+    { code: BPF_JMP_JSET_K, k: CLONE_NEWUSER, yes: 'eperm' },
+    allow,
+    { label: 'eperm' },
+    { code: BPF_RET_K, k: SECCOMP_RET_ERRNO | EPERM },
+    { label: 'deny' },
+    deny,
+  );
   return steps;
 }
 
@@ -92,6 +118,6 @@ function assemble(steps: Step[]): Buffer {
 }
 
 /** The filter's bytes, for bwrap's `--seccomp FD`. */
-export function keyringFilter(): Buffer {
+export function sandboxFilter(): Buffer {
   return assemble(program());
 }
