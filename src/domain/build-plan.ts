@@ -44,6 +44,12 @@ export interface BuildPlan {
   keepWorkspace: boolean;
   /** For the predefined parameters (absent in plans stored before it existed). */
   context?: BuildContext;
+  /**
+   * Who had last saved the job's document when the build was triggered (a user id): the steps are
+   * theirs, and the build acts for them too (engine/build-users.ts). Absent in plans stored before
+   * it existed (the job's history is read then).
+   */
+  savedBy?: string;
 }
 
 /** What a run request asks for (RunJob body, a schedule, a push). */

@@ -263,7 +263,7 @@ export class ArtifactService {
       this.storage.jobs.findById(address.jobId),
     ]);
     if (!own || !job) throw notFound;
-    for (const { user } of await buildUsers(this.storage, own, run.build.userId)) {
+    for (const { user } of await buildUsers(this.storage, own, run)) {
       if (!user || !(await userMay(this.storage, user, job, 'view'))) throw notFound;
     }
     const build = await this.storage.builds.findByNumber(address.jobId, address.buildNumber);

@@ -11,7 +11,7 @@ import {
   type KeystorePermission,
   type KeystoreRights,
 } from '../domain/keystore.ts';
-import type { JobRecord, Storage } from '../storage/ports.ts';
+import type { BuildRun, JobRecord, Storage } from '../storage/ports.ts';
 import { isForeignKeyViolation, UniqueViolationError } from '../storage/errors.ts';
 import type { SecretBox } from './secret-box.ts';
 import { buildUsers } from './build-users.ts';
@@ -190,12 +190,11 @@ export class KeystoreService {
     domainId: string,
     name: string,
     job: JobRecord,
-    triggerId: string,
-    recordId: string,
+    run: BuildRun,
   ): Promise<{ file: Keystore; data: Buffer }> {
     const file = await this.storage.keystores.findByName(domainId, name);
     if (!file) throw new AppError('NOT_FOUND', `the file manager has no file named ${name}`);
-    for (const { who, id, user } of await buildUsers(this.storage, job, triggerId)) {
+    for (const { who, id, user } of await buildUsers(this.storage, job, run)) {
       const rights = user && keystoreRights(file, user, await this.storage.keystores.granted(file.id, id));
       if (!user || user.disabled || !rights?.usage)
         throw new AppError(
@@ -203,7 +202,7 @@ export class KeystoreService {
           `${who} (${user?.name ?? 'a removed user'}) may not use file ${name}`,
         );
     }
-    return { file, data: await this.read(file, triggerId, 'build', recordId) };
+    return { file, data: await this.read(file, run.build.userId, 'build', run.build.recordId) };
   }
 
   /**
@@ -216,7 +215,7 @@ export class KeystoreService {
     const project = job && (await this.storage.projects.findById(job.projectId));
     if (!job || !project) throw new ArtifactRefusedError('the build’s job is gone');
     try {
-      const { file, data } = await this.forBuild(project.domainId, name, job, run.build.userId, recordId);
+      const { file, data } = await this.forBuild(project.domainId, name, job, run);
       return { name: file.name, size: data.length, sha256: file.sha256, body: Readable.from([data]) };
     } catch (e) {
       if (e instanceof AppError) throw new ArtifactRefusedError(e.message);

@@ -9,6 +9,7 @@ import { buildTimestamp } from '../domain/predefined-parameters.ts';
 import { dayKey } from '../domain/time.ts';
 import { maskUrlCredentials } from '../domain/url-credentials.ts';
 import type { JobRecord, Stores } from '../storage/ports.ts';
+import { triggerUserId } from './access.ts';
 import type { StoredSecrets } from './stored-secrets.ts';
 
 /** Who and what starts a build. */
@@ -59,7 +60,10 @@ export async function createBuild(tx: Stores, input: TriggerInput, stored: Store
     parameters: planned.plan.parameters.map((p) => (p.sensitive ? { ...p, value: MASK } : p)),
     requestedCommit: planned.requestedCommit,
   };
-  await tx.builds.insert(build, stored.planText(planned.plan));
+  // The steps as triggered are whoever last saved the job's: the build acts for that user to its
+  // end, whoever saves the job meanwhile.
+  const plan = { ...planned.plan, savedBy: await triggerUserId(tx, input.job) };
+  await tx.builds.insert(build, stored.planText(plan));
   await tx.steps.insertMany(build.recordId, spec.steps.map(newStep));
   // A code-based build's steps and file are known once its runner has read the file.
   if (planned.plan.yaml)

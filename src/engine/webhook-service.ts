@@ -46,8 +46,8 @@ export const RECEIPTS_KEPT = 50;
 
 /**
  * Push webhooks: a push to a branch a job's code_update trigger names starts a build of the
- * commit the branch now points to, once per delivery, as the job's creator while they may still
- * run jobs in the project.
+ * commit the branch now points to, once per delivery, as whoever last saved the job (access.ts
+ * triggerUserId) while they may still run jobs in the project.
  */
 export class WebhookService {
   constructor(

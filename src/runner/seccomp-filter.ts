@@ -18,7 +18,7 @@ import { endianness } from 'node:os';
  *   flags in memory a filter cannot read, so it answers ENOSYS, and the C library falls back to
  *   clone, whose flags the filter reads.
  *
- * Docker's default seccomp profile refuses the same calls, in the same ways.
+ * Docker's default seccomp profile refuses these calls too (and more).
  */
 
 /** `struct seccomp_data`: the system call's number, its audit architecture, then its arguments. */

@@ -84,15 +84,19 @@ function literalSentence(errors: ErrorObject[], part: HttpPart): { field: string
   const first = errors[0];
   if (!first || (part === 'querystring' && Array.isArray(first.data))) return undefined;
   const at = errors.filter((e) => e.instancePath === first.instancePath);
-  const union = at.findIndex((e) => e.keyword === 'anyOf');
-  const branches = union < 0 ? at.slice(0, 1) : at.slice(0, union);
-  const values = branches.map((e) =>
-    e.keyword === 'const' || e.keyword === 'type'
-      ? (e.parentSchema as Record<string, unknown> | undefined)?.const
-      : undefined,
+  // A union: every branch its schema lists must be a literal. A lone literal: the failing schema.
+  const union = at.find((e) => e.keyword === 'anyOf');
+  const branches = union
+    ? Array.isArray(union.schema)
+      ? (union.schema as unknown[])
+      : []
+    : first.keyword === 'const' || first.keyword === 'type'
+      ? [first.parentSchema]
+      : [];
+  const values = branches.map((b) =>
+    b && typeof b === 'object' ? (b as Record<string, unknown>).const : undefined,
   );
   if (values.length === 0 || values.some((v) => v === undefined)) return undefined;
-  // A branch may fail on its type and its value both: each value said once.
   const words = [...new Set(values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))))];
   return {
     field: fieldPath(first.instancePath),

@@ -175,7 +175,7 @@ describe("an owner's job that a developer changed", () => {
       )}`,
     );
 
-  it("lends the developer's steps nothing of the owner's when the owner runs it, until the owner saves it again", async () => {
+  it("lends the developer's steps nothing of the owner's when the owner runs it, until builds triggered after the owner saves it again", async () => {
     // The admin's job in the default project, where the developer may change jobs.
     const projectId = await kiln.defaultProjectId();
     const jobId = await createJob(kiln, admin, projectId, { job_name: 'owners-release' });
@@ -192,6 +192,15 @@ describe("an owner's job that a developer changed", () => {
     });
     expect(changed.statusCode, changed.body).toBe(200);
     const after = await runAsAdmin(jobId);
+
+    // The owner saves the job as it now stands while that build runs: the build still runs the
+    // steps as they were when it was triggered, the developer's, and still acts for the developer.
+    const saved = await kiln.call(admin, {
+      method: 'POST',
+      url: '/v3/jobs/update',
+      payload: jobBody(projectId, { job_id: jobId, job_name: 'owners-release' }),
+    });
+    expect(saved.statusCode, saved.body).toBe(200);
     const file = await fetchFile(after);
     expect(file.status, file.text).toBe(400);
     expect(file.text).toMatch(/who last saved the job \(dev\) may not use file release\.jks/);
@@ -199,13 +208,7 @@ describe("an owner's job that a developer changed", () => {
     expect(artifact.status, artifact.text).toBe(400);
     expect(artifact.text).not.toContain('signing key material');
 
-    // The owner saves the job as it now stands: the document is theirs again.
-    const saved = await kiln.call(admin, {
-      method: 'POST',
-      url: '/v3/jobs/update',
-      payload: jobBody(projectId, { job_id: jobId, job_name: 'owners-release' }),
-    });
-    expect(saved.statusCode, saved.body).toBe(200);
+    // Builds triggered after the owner's save are the owner's alone again.
     const again = await runAsAdmin(jobId);
     expect((await fetchFile(again)).status).toBe(200);
     expect((await fetchArtifact(again)).text).toBe('signing key material\n');
