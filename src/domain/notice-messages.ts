@@ -22,11 +22,24 @@ export function noticeLink(baseUrl: string, p: NoticePayload): string {
   return p.build ? `${job}/builds/${p.build.number}` : job;
 }
 
+/** Unicode's direction controls (embeddings, overrides, isolates). */
+const DIRECTION_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * A name set into a sentence: one that holds a direction control (U+202E may be in a job's name)
+ * is isolated (FSI ... PDI), so that it cannot turn the words after it around ("failed" read as
+ * "deliaf", or made to look like another word) wherever the text is shown: inbox, mail, chat.
+ */
+function isolated(name: string): string {
+  return DIRECTION_CONTROLS.test(name) ? `\u2068${name}\u2069` : name;
+}
+
 /** "Build #12 of nightly failed", "Job nightly was disabled by alice". */
 export function noticeTitle(p: NoticePayload): string {
-  if (p.test) return `Test notification from Kiln for job ${p.job.name}`;
-  if (p.build) return `Build #${p.build.number} of ${p.job.name} ${WHAT[p.event]}`;
-  return `Job ${p.job.name} ${WHAT[p.event]}${p.actor ? ` by ${p.actor}` : ''}`;
+  const job = isolated(p.job.name);
+  if (p.test) return `Test notification from Kiln for job ${job}`;
+  if (p.build) return `Build #${p.build.number} of ${job} ${WHAT[p.event]}`;
+  return `Job ${job} ${WHAT[p.event]}${p.actor ? ` by ${isolated(p.actor)}` : ''}`;
 }
 
 function duration(ms: number): string {

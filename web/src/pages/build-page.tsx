@@ -117,7 +117,7 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
               ) : (
                 <code title={r.commit_id}>{shortCommit(r.commit_id)}</code>
               )}{' '}
-              {d.commit_message && <span className="muted">{d.commit_message}</span>}
+              {d.commit_message && <bdi className="muted">{d.commit_message}</bdi>}
             </dd>
           </div>
           <div>
