@@ -165,6 +165,16 @@ describe("an owner's job that a developer changed", () => {
     return leased.recordId;
   }
 
+  /** `token`'s user saves the job's document (UpdateBuildJob), becoming its last saver. */
+  async function save(token: string, jobId: string): Promise<void> {
+    const res = await kiln.call(token, {
+      method: 'POST',
+      url: '/v3/jobs/update',
+      payload: jobBody(await kiln.defaultProjectId(), { job_id: jobId, job_name: 'owners-release' }),
+    });
+    expect(res.statusCode, res.body).toBe(200);
+  }
+
   const fetchFile = (recordId: string) =>
     runnerCall('GET', `${runnerPath(RUNNER_PATHS.file, recordId)}?name=${encodeURIComponent('release.jks')}`);
   const fetchArtifact = (recordId: string) =>
@@ -185,22 +195,12 @@ describe("an owner's job that a developer changed", () => {
 
     // The developer changes the job (in a real attack: adds a download_file step and one that
     // sends the file away), then waits for the owner to run it.
-    const changed = await kiln.call(dev, {
-      method: 'POST',
-      url: '/v3/jobs/update',
-      payload: jobBody(projectId, { job_id: jobId, job_name: 'owners-release' }),
-    });
-    expect(changed.statusCode, changed.body).toBe(200);
+    await save(dev, jobId);
     const after = await runAsAdmin(jobId);
 
     // The owner saves the job as it now stands while that build runs: the build still runs the
     // steps as they were when it was triggered, the developer's, and still acts for the developer.
-    const saved = await kiln.call(admin, {
-      method: 'POST',
-      url: '/v3/jobs/update',
-      payload: jobBody(projectId, { job_id: jobId, job_name: 'owners-release' }),
-    });
-    expect(saved.statusCode, saved.body).toBe(200);
+    await save(admin, jobId);
     const file = await fetchFile(after);
     expect(file.status, file.text).toBe(400);
     expect(file.text).toMatch(/who last saved the job \(dev\) may not use file release\.jks/);
