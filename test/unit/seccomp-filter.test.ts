@@ -6,7 +6,7 @@ import { sandboxFilter } from '../../src/runner/seccomp-filter.ts';
  * uses) on the calls the kernel would show it: the keyring calls and clone3 refused, clone and
  * unshare refused when they would make a user namespace, in every architecture a process of an
  * x86-64 or arm64 host can use (32-bit ones too, which this machine may not run), everything else
- * allowed. test/engine/keyring-left-behind.test.ts and test/engine/user-namespaces.test.ts try the
+ * allowed. test/engine/seccomp-refusals.test.ts tries the
  * real thing.
  */
 
