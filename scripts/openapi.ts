@@ -50,7 +50,7 @@ export async function fetchOpenApi(): Promise<unknown> {
     const app = await createApp({
       engine,
       logger: pino({ level: 'silent' }),
-      metrics: createMetrics(() => engine.activeBuildCounts()),
+      metrics: createMetrics(engine),
     });
     try {
       const res = await app.inject({ method: 'GET', url: '/openapi.json' });

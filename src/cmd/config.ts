@@ -253,7 +253,7 @@ export const OPTIONS = {
   runnerPool: {
     env: 'KILN_RUNNER_POOL',
     default: 'default',
-    help: "Pool of this server's runner (or of `kiln runner`): a build.yml whose env.resource has type custom and names another pool fails on it",
+    help: "Pool of this server's runner (or of `kiln runner`): a build.yml whose env.resource has type custom and names another pool waits for a runner of that pool, and fails only when no runner has announced it",
     parse: (t: string) => (/^[\w.-]{1,64}$/.test(t) ? t : { error: 'must be 1-64 letters, digits, . _ -' }),
   },
   sandbox: {

@@ -89,7 +89,6 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     );
   const storage = await openStorage(config, logger);
   const artifactStore = await openArtifactStore(config);
-  const metrics = createMetrics();
   // Links in notifications: the public URL, else the address this server listens at (known later).
   let listening = '';
   const engine = createEngine({
@@ -124,8 +123,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     logger,
     passwordCost: config.passwordCost,
   });
-  metrics.watchActiveBuilds(() => engine.activeBuildCounts());
-  engine.events.onFinish((state) => metrics.buildsFinished.inc({ state }));
+  const metrics = createMetrics(engine);
 
   const boot = await engine.directory.bootstrap(config.adminPassword);
   if (boot.generatedPassword) {

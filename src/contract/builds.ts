@@ -272,8 +272,9 @@ export const QueueResult = Envelope(
         project_id: Type.String(),
         build_number: Type.Integer(),
         daily_build_number: Type.String(),
-        status: Type.Union([Type.Literal('queued'), Type.Literal('running')], {
-          description: 'queued: waiting for a runner, or given to one that has not started it',
+        status: Type.Union([Type.Literal('queued'), Type.Literal('starting'), Type.Literal('running')], {
+          description:
+            'queued: waiting for a runner; starting: given to one that has not started it (checkout, sandbox)',
         }),
         position: Type.Integer({
           description:

@@ -160,3 +160,12 @@ export function stepTimeOf(step: BuildStep, now: number): number {
   if (step.startedAt === null) return 0;
   return Math.max(0, (step.finishedAt ?? now) - step.startedAt);
 }
+
+/** Unfinished builds by where they are: the `kiln_builds_active` gauge's `status` label. */
+export interface ActiveCounts {
+  /** No runner has it (waiting in the queue, or a flow's job waiting for the jobs before it). */
+  queued: number;
+  /** Claimed by a runner, its first step not yet begun (checkout, sandbox). */
+  starting: number;
+  running: number;
+}

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
+import type { ActiveCounts } from '../domain/build.ts';
 import type { Clock } from '../domain/clock.ts';
 import { maskedError } from '../domain/log-masking.ts';
 import { OutageWatch } from '../domain/outage.ts';
@@ -113,7 +114,7 @@ export interface Engine {
   /** Resolves when the store answers (readiness). */
   ping(): Promise<void>;
   /** Queued and running builds, for the metrics gauge. */
-  activeBuildCounts(): Promise<Record<string, number>>;
+  activeBuildCounts(): Promise<ActiveCounts>;
   /**
    * Seals the secrets an earlier Kiln stored in the clear (live jobs' documents, unfinished builds'
    * plans); returns how many of each were rewritten. Run once at start.

@@ -50,7 +50,10 @@ export async function deliver(s: Sending, mail: MailSend | undefined): Promise<D
     return { ok: false, statusCode: null, error: `the job's ${s.channel} notice has no webhook_url` };
   if (s.channel === 'WEBHOOK') {
     const body = webhookBody(s.id, s.payload, s.link);
-    const headers: Record<string, string> = { 'x-kiln-event': s.payload.event, 'x-kiln-delivery': s.id };
+    // The body's event: `test` for the test button, which a receiver routing on the header must not
+    // take for a real build's outcome.
+    const event = s.payload.test ? 'test' : s.payload.event;
+    const headers: Record<string, string> = { 'x-kiln-event': event, 'x-kiln-delivery': s.id };
     if (s.config.secret) headers['x-kiln-signature-256'] = webhookSignature(s.config.secret, body);
     return post(url, body, headers, s.timeoutMs, () => undefined);
   }

@@ -17,7 +17,9 @@ export interface QueueEntry {
   position: number;
   /** What it waits for of a runner (a build.yml's env.resource, once a runner handed it back). */
   needs: RunnerPlace;
-  /** The runner it was given to (a claimed build not yet started, or a running one). */
+  /** Given to a runner (a claimed build not yet started, or a running one). */
+  claimed: boolean;
+  /** The runner it was given to, while that runner is registered. */
   runner: BuildRunner | undefined;
 }
 
@@ -54,6 +56,7 @@ export async function queueView(storage: Storage, caller: Principal): Promise<Qu
       job,
       position: queued ? order.indexOf(queued.seq) + 1 : 0,
       needs: queued?.needs ?? {},
+      claimed: runnerId !== null,
       runner: runnerId ? runners.get(runnerId) : undefined,
     });
   }

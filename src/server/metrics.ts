@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Engine } from '../engine/engine.ts';
 
 /** The server's Prometheus metrics, in a registry of its own (several apps can live in one test process). */
 export interface Metrics {
@@ -6,13 +7,13 @@ export interface Metrics {
   httpRequests: Histogram<'method' | 'route' | 'status'>;
   buildsFinished: Counter<'state'>;
   buildsActive: Gauge<'status'>;
-  /** Sets where the active-builds gauge reads its counts at scrape time. */
-  watchActiveBuilds(source: () => Promise<Record<string, number>>): void;
 }
 
-/** Creates the registry. `activeBuilds` is asked at scrape time for queued/running counts. */
-export function createMetrics(activeBuilds?: () => Promise<Record<string, number>>): Metrics {
-  let source = activeBuilds;
+/**
+ * Creates the registry. With `engine`, the builds' metrics follow it: the active-builds gauge asks
+ * it at scrape time, and every build it ends counts.
+ */
+export function createMetrics(engine?: Pick<Engine, 'activeBuildCounts' | 'events'>): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'kiln_' });
   const httpRequests = new Histogram({
@@ -30,22 +31,15 @@ export function createMetrics(activeBuilds?: () => Promise<Record<string, number
   });
   const buildsActive = new Gauge({
     name: 'kiln_builds_active',
-    help: 'Builds not yet finished, by running status (whole database)',
+    help: 'Builds not yet finished: queued (no runner yet), starting (claimed), running (whole database)',
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
-      if (!source) return;
+      if (!engine) return;
       this.reset();
-      for (const [status, n] of Object.entries(await source())) this.set({ status }, n);
+      for (const [status, n] of Object.entries(await engine.activeBuildCounts())) this.set({ status }, n);
     },
   });
-  return {
-    registry,
-    httpRequests,
-    buildsFinished,
-    buildsActive,
-    watchActiveBuilds(s) {
-      source = s;
-    },
-  };
+  engine?.events.onFinish((state) => buildsFinished.inc({ state }));
+  return { registry, httpRequests, buildsFinished, buildsActive };
 }

@@ -3,6 +3,7 @@ import type { BackoffPolicy } from '../domain/login-throttle.ts';
 import type { Artifact, BuildWithArtifacts, ByteRange } from '../domain/artifact.ts';
 import type { FlowStrategy } from '../domain/build-flow.ts';
 import type {
+  ActiveCounts,
   Build,
   BuildParameter,
   BuildScript,
@@ -709,8 +710,8 @@ export interface BuildStore {
     window: BuildWindow,
     branch?: string,
   ): Promise<{ count: number; average: number; max: number; min: number }>;
-  /** Unfinished builds of all jobs, by running status (Starting, Running). */
-  activeCounts(): Promise<Record<string, number>>;
+  /** Unfinished builds of all jobs: waiting for a runner, claimed and not started, running. */
+  activeCounts(): Promise<ActiveCounts>;
   /** Unfinished builds of one job, oldest first. */
   listActive(jobId: string): Promise<Build[]>;
   findRun(recordId: string): Promise<BuildRun | undefined>;

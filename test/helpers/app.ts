@@ -160,7 +160,7 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
   const app = await createApp({
     engine,
     logger: pino({ level: process.env.KILN_TEST_LOG ?? 'silent' }),
-    metrics: createMetrics(() => engine.activeBuildCounts()),
+    metrics: createMetrics(engine),
     ...(options.rateLimitPerMinute && { rateLimitPerMinute: options.rateLimitPerMinute }),
     ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
     ...(options.webRoot && { webRoot: options.webRoot }),

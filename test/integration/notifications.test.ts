@@ -574,6 +574,20 @@ onEveryStore((store) => {
         'Test notification from Kiln for job notice-test',
       );
       expect((await test(viewer, 'SLACK')).statusCode).toBe(403);
+      // Kiln's webhook says `test` in its header as in its body: a receiver routing on the header
+      // does not take the test for a build's outcome.
+      expectOk(
+        await update(admin, jobId, {
+          notice_type: 'WEBHOOK',
+          enabled_event_type_names: ['buildJobSuccess'],
+          param_config: JSON.stringify({ webhook_url: `${receiver.url}/test-hook` }),
+        }),
+      );
+      const hooked = receiver.received.length;
+      expect((await test(admin, 'WEBHOOK')).json().result).toMatchObject({ ok: true });
+      const hook = receiver.received[hooked]!;
+      expect(JSON.parse(hook.body).event).toBe('test');
+      expect(hook.headers['x-kiln-event']).toBe('test');
       expect((await history(jobId)).total).toBe(0); // tests are not notifications
     });
 

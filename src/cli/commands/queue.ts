@@ -29,7 +29,7 @@ export function registerQueue(program: Command, ctx: CliContext): void {
     program
       .command('queue')
       .description(
-        'The builds runners have (running, or starting), then those waiting for a runner in the order they are served (jobs you may see)',
+        'The builds runners have (running, or starting: claimed, not yet started), then those waiting for a runner in the order they are served (jobs you may see)',
       ),
   ).action(async (opts: { output: OutputFormat }) => {
     const { builds } = (await ctx.client().showQueue({})).result;

@@ -14,7 +14,12 @@ export function queueHandlers(deps: RouteDeps): HandlerGroup<'showBuildRunner' |
           project_id: e.job.projectId,
           build_number: e.build.number,
           daily_build_number: e.build.dailyBuildNumber,
-          status: e.build.runningStatus === 'Running' ? ('running' as const) : ('queued' as const),
+          status:
+            e.build.runningStatus === 'Running'
+              ? ('running' as const)
+              : e.claimed
+                ? ('starting' as const)
+                : ('queued' as const),
           position: e.position,
           queued_at: e.build.startTime,
           started_at: e.build.runStartedAt ?? 0,

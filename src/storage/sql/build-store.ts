@@ -1,7 +1,7 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { RecordFilter } from '../../domain/record-filter.ts';
 import type { InsightColumns, StageTime } from '../../domain/insights.ts';
-import type { Build, BuildState } from '../../domain/build.ts';
+import type { ActiveCounts, Build, BuildState } from '../../domain/build.ts';
 import { COUNTED_STATES } from '../../domain/health.ts';
 import type { RecordRenderer } from '../../domain/rendered-record.ts';
 import type {
@@ -461,14 +461,23 @@ export class SqlBuildStore implements BuildStore {
     };
   }
 
-  async activeCounts(): Promise<Record<string, number>> {
+  async activeCounts(): Promise<ActiveCounts> {
     const rows = await this.db
       .selectFrom('builds')
-      .select(['running_status', (eb) => eb.fn.countAll().as('n')])
+      .select([
+        'running_status',
+        sql<number>`case when runner_id is null then 0 else 1 end`.as('claimed'),
+        (eb) => eb.fn.countAll().as('n'),
+      ])
       .where('running_status', '<>', 'Finished')
-      .groupBy('running_status')
+      .groupBy(['running_status', sql`case when runner_id is null then 0 else 1 end`])
       .execute();
-    return Object.fromEntries(rows.map((r) => [r.running_status, Number(r.n)]));
+    const counts: ActiveCounts = { queued: 0, starting: 0, running: 0 };
+    for (const r of rows) {
+      const place = r.running_status === 'Running' ? 'running' : Number(r.claimed) ? 'starting' : 'queued';
+      counts[place] += Number(r.n);
+    }
+    return counts;
   }
 
   async listActive(jobId: string): Promise<Build[]> {

@@ -85,7 +85,7 @@ onEveryStore((store) => {
       let all = await queue(admin);
       expect(all[0]).toMatchObject({
         job_name: 'queued-a',
-        status: 'queued',
+        status: 'starting',
         position: 0,
         runner: 'queue-runner',
       });

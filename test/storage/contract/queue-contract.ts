@@ -296,5 +296,30 @@ export function runQueueContract(options: {
       expect(await claim()).toBeUndefined();
       expect(await claim(undefined, { arch: 'x64', pool: 'gpu' })).toBe('N1');
     });
+
+    it('counts unfinished builds by where they are: queued, claimed (starting), running', async () => {
+      // Earlier stories leave builds behind: the counts are checked as changes from here.
+      const base = await storage.builds.activeCounts();
+      const moved = (queued: number, starting: number, running: number) => ({
+        queued: base.queued + queued,
+        starting: base.starting + starting,
+        running: base.running + running,
+      });
+      await queue(await projectJob(), 'G1');
+      expect(await storage.builds.activeCounts()).toEqual(moved(1, 0, 0));
+      expect(await claim()).toBe('G1');
+      expect(await storage.builds.activeCounts()).toEqual(moved(0, 1, 0));
+      expect(
+        await storage.builds.markRunning(idOf('G1'), 'runner', {
+          commitId: '',
+          commitTime: null,
+          commitMessage: '',
+          branch: '',
+        }),
+      ).toBe(true);
+      expect(await storage.builds.activeCounts()).toEqual(moved(0, 0, 1));
+      await finish('G1');
+      expect(await storage.builds.activeCounts()).toEqual(base);
+    });
   });
 }
