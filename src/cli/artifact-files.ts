@@ -54,13 +54,14 @@ const digestOf = async (path: string) => (await hashInto(createHash('sha256'), p
 const NAME_MAX = 255;
 
 /**
- * Where an unfinished download of `target` is kept: `target.part`, or, when that name would be
- * longer than a file name may be (an artifact's name may use all 255 bytes), a hidden name made
- * from it, the same each run so that an interrupted download is still resumed.
+ * Where an unfinished download of `target` is kept: `target.part`, or a hidden name made from it,
+ * the same each run so that an interrupted download is still resumed, when that name would be
+ * longer than a file name may be (an artifact's name may use all 255 bytes) or is `taken` (the
+ * build has an artifact of that name: its download would be taken for this one's start).
  */
-export function partPath(target: string): string {
+export function partPath(target: string, taken = false): string {
   const name = basename(target);
-  if (Buffer.byteLength(`${name}.part`) <= NAME_MAX) return `${target}.part`;
+  if (!taken && Buffer.byteLength(`${name}.part`) <= NAME_MAX) return `${target}.part`;
   return join(dirname(target), `.${createHash('sha256').update(name).digest('hex').slice(0, 32)}.part`);
 }
 
@@ -77,11 +78,12 @@ export async function saveArtifact(
   expected: ExpectedArtifact,
   target: string,
   onBytes: (bytesOnDisk: number, received: number) => void,
-  signal?: AbortSignal,
+  options: { signal?: AbortSignal; partTaken?: boolean } = {},
 ): Promise<SaveOutcome> {
+  const { signal } = options;
   if ((await sizeOf(target)) === expected.size && (await digestOf(target)) === expected.sha256)
     return { kind: 'present' };
-  const part = partPath(target);
+  const part = partPath(target, options.partTaken);
   // Where the file goes is checked before any byte is fetched: a directory in the way, or a place
   // this user may not write, is said at once, and no retry would help.
   if ((await stat(target).catch(() => undefined))?.isDirectory())

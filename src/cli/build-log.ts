@@ -126,7 +126,7 @@ export async function printLog(
   try {
     const end = await readLog(client, target.job, target.build, {
       follow,
-      onText: ctx.out,
+      onText: ctx.log,
       ...(interrupt && { signal: interrupt.signal, ...outageRetry(ctx, client, interrupt.signal) }),
     });
     if (end === 'interrupted') throw new CliError(stopped, EXIT.interrupted);

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { akskCredentials } from '../client/aksk-signer.ts';
 import { createKilnClient, type Kiln } from '../client/kiln-client.ts';
+import { terminalText } from '../domain/control-chars.ts';
 
 /** Where the CLI keeps its login: `$XDG_CONFIG_HOME/kiln/credentials.json` (mode 0600). */
 export function credentialsPath(env: Record<string, string | undefined>): string {
@@ -44,7 +45,14 @@ export class CliError extends Error {
 /** What every command runs with: I/O, environment and the client. */
 export interface CliContext {
   env: Record<string, string | undefined>;
+  /**
+   * Writes output. On a terminal, what would act on it (ESC, C1, a lone CR, bidi overrides) in text
+   * from the server (names, descriptions, messages, whoever wrote them) is shown as escapes;
+   * to a file or a pipe it is written exactly (data for programs).
+   */
   out: (text: string) => void;
+  /** Writes a build's log as the build wrote it (its colours and progress lines work). */
+  log: (text: string) => void;
   err: (text: string) => void;
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   /** True when stderr is a terminal (progress bars go there). */
@@ -99,7 +107,8 @@ export function processContext(): CliContext {
   });
   return {
     env,
-    out: (t) => process.stdout.write(t),
+    out: (t) => process.stdout.write(process.stdout.isTTY ? terminalText(t) : t),
+    log: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
     stdin: process.stdin,
     interactive: Boolean(process.stderr.isTTY),

@@ -21,6 +21,7 @@ import { registerRun } from './commands/run.ts';
 import { registerRunners } from './commands/runners.ts';
 import { registerUsers } from './commands/users.ts';
 import { CliError, EXIT, type CliContext } from './context.ts';
+import { terminalText } from '../domain/control-chars.ts';
 
 /** Kiln's version, from its package.json (two directories up from src/cli/ and from dist/cmd/ alike). */
 function kilnVersion(): string {
@@ -73,7 +74,7 @@ export function describeFailure(
     const hint =
       error.status === 401
         ? unauthorizedHint(how)
-        : error.code === 'NOT_KILN' || error.code === 'TIMEOUT'
+        : error.code === 'NOT_KILN' || error.code === 'TIMEOUT' || error.code === 'REDIRECT'
           ? ' (check --url or KILN_URL)'
           : error.status === 0
             ? ' (is the server running? check --url or KILN_URL)'
@@ -91,7 +92,8 @@ export async function runCli(program: Command, ctx: CliContext, argv: string[]):
     return EXIT.ok;
   } catch (error) {
     const { message, exitCode } = describeFailure(error, { command: argv[0], env: ctx.env });
-    if (message) ctx.err(`kiln: ${message}\n`);
+    // The message can quote the server (its error_msg, a proxy page's title, an artifact's name).
+    if (message) ctx.err(`kiln: ${terminalText(message)}\n`);
     return exitCode;
   }
 }

@@ -147,6 +147,18 @@ export class KilnClient {
         continue;
       }
       if (response.ok) return response;
+      // Not followed: fetch takes every header but Authorization along to another host (the
+      // X-Auth-Token, the AK/SK signature, a 307's password body), wherever a proxy points. In a
+      // browser a redirect not followed comes back opaque, with status 0.
+      if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
+        await response.body?.cancel();
+        throw new ApiError(
+          response.status,
+          'REDIRECT',
+          `${this.baseUrl} answered with a redirect${redirectTarget(response)}: not followed, so that credentials go only to ${this.baseUrl}`,
+          response.headers.get('x-request-id') ?? '',
+        );
+      }
       const again = response.status === 429 || response.status >= 500;
       if (!retryable || !again || attempt >= this.attempts)
         throw await errorFromResponse(response, this.baseUrl);
@@ -195,6 +207,7 @@ export class KilnClient {
       method: req.method,
       headers,
       signal: req.signal ?? null,
+      redirect: 'manual',
     };
     if (body !== undefined) init.body = body as NonNullable<RequestInit['body']>;
     if (body instanceof ReadableStream) init.duplex = 'half';
@@ -236,7 +249,7 @@ export class KilnClient {
    */
   async read<K extends OperationId>(id: K, response: Response): Promise<ResponseOf<K>> {
     if (response.status === 204) return undefined as ResponseOf<K>;
-    const text = await response.text();
+    const text = await this.bodyText(response);
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -247,6 +260,44 @@ export class KilnClient {
     const missing = shapeProblem(spec.response[response.status], body, '', 1);
     if (missing) throw notKiln(this.baseUrl, response, missing);
     return body as ResponseOf<K>;
+  }
+
+  /**
+   * A JSON answer's body, whole. The headers' timer is over by then (a file's body may stream for
+   * an hour), so this one has its own: a server that sent the headers and then nothing for
+   * answerTimeoutMs is given up on, instead of holding the caller for ever.
+   */
+  private async bodyText(response: Response): Promise<string> {
+    if (!response.body) return '';
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const silence = () =>
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          // Rejected first: the cancel ends the pending read as if the body were whole.
+          reject(
+            new ApiError(
+              0,
+              'TIMEOUT',
+              `${this.baseUrl} stopped sending its answer for ${this.answerTimeoutMs / 1000} s`,
+              response.headers.get('x-request-id') ?? '',
+            ),
+          );
+          void reader.cancel().catch(() => undefined);
+        }, this.answerTimeoutMs);
+      });
+    try {
+      for (;;) {
+        const { done, value } = await Promise.race([reader.read(), silence()]);
+        clearTimeout(timer);
+        if (done) return text + decoder.decode();
+        text += decoder.decode(value, { stream: true });
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -448,3 +499,9 @@ for (const id of Object.keys(operations) as OperationId[]) {
 }
 
 export { ApiError };
+
+/** ` to <Location>` of a redirect, when it names one (a browser does not show it). */
+function redirectTarget(response: Response): string {
+  const to = response.headers.get('location');
+  return to ? ` to ${to}` : '';
+}

@@ -1,3 +1,4 @@
+import { hasControlChars } from './control-chars.ts';
 import { MAX_BUILD_NUMBER } from './build.ts';
 import { DAY_MS } from './time.ts';
 
@@ -43,7 +44,7 @@ export function artifactNameProblem(name: string): string | undefined {
   if (utf8.encode(name).length > ARTIFACT_NAME_MAX)
     return `an artifact name is at most ${ARTIFACT_NAME_MAX} bytes`;
   if (/[/\\]/.test(name)) return `artifact name "${name}" has a directory part`;
-  if (/[\u0000-\u001f\u007f]/.test(name)) return 'an artifact name has no control characters';
+  if (hasControlChars(name)) return 'an artifact name has no control characters';
   return undefined;
 }
 

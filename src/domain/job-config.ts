@@ -1,3 +1,4 @@
+import { hasControlChars } from './control-chars.ts';
 import { Cron } from 'croner';
 import { actionOfModule } from './actions.ts';
 import type { BuildConfigType } from './build.ts';
@@ -132,7 +133,7 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
 
   if (config.job_name.trim() === '') add('job_name', 'must not be empty');
   else if (config.job_name.length > 128) add('job_name', 'must be at most 128 characters');
-  else if (/[\u0000-\u001f\u007f/\\]/.test(config.job_name))
+  else if (hasControlChars(config.job_name) || /[/\\]/.test(config.job_name))
     add('job_name', 'must not contain control characters or slashes');
   if (config.arch.trim() === '') add('arch', 'must not be empty');
 

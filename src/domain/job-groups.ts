@@ -1,3 +1,4 @@
+import { hasControlChars } from './control-chars.ts';
 import { invalidParam } from './errors.ts';
 
 /**
@@ -33,7 +34,7 @@ export function depthOf(pathId: string): number {
 export function checkedGroupName(name: string): string {
   if (name.trim() === '') throw invalidParam('name: a group needs a name');
   if (name.length > MAX_GROUP_NAME) throw invalidParam(`name: at most ${MAX_GROUP_NAME} characters`);
-  if (/[\u0000-\u001f\u007f/\\]/.test(name))
+  if (hasControlChars(name) || /[/\\]/.test(name))
     throw invalidParam('name: must not contain control characters or slashes');
   return name;
 }

@@ -1,3 +1,4 @@
+import { hasControlChars } from '../domain/control-chars.ts';
 import type { Clock } from '../domain/clock.ts';
 import { AppError, invalidParam } from '../domain/errors.ts';
 import { isId32, newId32, newSecret } from '../domain/ids.ts';
@@ -162,6 +163,7 @@ export class DirectoryService {
     if (!isValidUserName(input.name))
       throw invalidParam('name must be letters, digits, _ . @ - (at most 64)');
     this.checkPassword(input.password);
+    checkDisplayName(input.displayName);
     const user: User = {
       id: newId32(),
       domainId: caller.user.domainId,
@@ -188,6 +190,7 @@ export class DirectoryService {
     changes: { displayName?: string; isAdmin?: boolean; disabled?: boolean },
   ): Promise<User> {
     this.requireAdmin(caller);
+    checkDisplayName(changes.displayName);
     const user = await this.findUser(caller, ref);
     if (user.id === caller.user.id && (changes.disabled === true || changes.isAdmin === false)) {
       throw invalidParam('you cannot disable yourself or drop your own administrator role');
@@ -323,8 +326,7 @@ export class DirectoryService {
   async createProject(caller: Principal, input: { name: string; description?: string }): Promise<Project> {
     this.requireAdmin(caller);
     const name = input.name.trim();
-    if (name === '' || /[\u0000-\u001f]/.test(name))
-      throw invalidParam('name must be non-empty printable text');
+    if (name === '' || hasControlChars(name)) throw invalidParam('name must be non-empty printable text');
     const now = this.clock.now();
     const project: Project = {
       id: newId32(),
@@ -389,4 +391,10 @@ export class DirectoryService {
       throw new AppError('NOT_FOUND', `${user.name} is not a member of this project`);
     }
   }
+}
+
+/** A display name is shown to others (lists, notifications, a terminal): no control characters. */
+function checkDisplayName(name: string | undefined): void {
+  if (name !== undefined && hasControlChars(name))
+    throw invalidParam('display_name must not contain control characters');
 }

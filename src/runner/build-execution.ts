@@ -29,6 +29,7 @@ import { buildYamlSteps } from './yaml-steps.ts';
 import { predefinedParameters } from '../domain/predefined-parameters.ts';
 import { resolveStepInputs } from '../domain/parameter-refs.ts';
 import type { StepSpec } from '../domain/step-spec.ts';
+import { CONTROL_CHARS } from '../domain/control-chars.ts';
 import type { BuildParameter } from '../domain/build.ts';
 
 /** A sandbox started for the next build of a slot, with the build's directories. */
@@ -207,7 +208,10 @@ export async function executeBuild(
       commitId = result.commitId;
       branch = result.branch;
       checkedOut = result;
-      line(`checked out ${commitId}${result.commitMessage ? ` "${result.commitMessage}"` : ''}`);
+      // Kiln's own line: the subject is whoever committed it's text, its control characters (a CR
+      // overwriting the line, an escape sequence) spaces, as in a step's name.
+      const subject = result.commitMessage.replace(CONTROL_CHARS, ' ');
+      line(`checked out ${commitId}${subject ? ` "${subject}"` : ''}`);
     }
     const predefined = predefinedParameters({
       context: plan.context,

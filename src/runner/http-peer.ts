@@ -139,6 +139,9 @@ export class HttpRunnerPeer implements RunnerPeer {
         headers,
         ...(body !== undefined && { body }),
         signal: init.signal ?? AbortSignal.timeout(60_000),
+        // The runner protocol never redirects: a 3xx (a proxy's) is an error, and the runner's
+        // token goes nowhere else.
+        redirect: 'manual',
       });
     } catch (error) {
       if ((error as Error).name === 'AbortError') throw error;

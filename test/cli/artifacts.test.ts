@@ -181,6 +181,27 @@ describe('kiln artifacts, real processes', () => {
     expect(noBuild.stderr).toContain('build 9 of this job not found');
   });
 
+  it("keeps NAME's unfinished download apart from an artifact called NAME.part", async () => {
+    const both = await createJob('cli-part-names', [
+      {
+        module_id: 'kiln.shell',
+        name: 'make',
+        properties: { command: 'mkdir -p o && seq 1 5000 > o/app && echo other > o/app.part' },
+      },
+      { module_id: UPLOAD, name: 'keep', properties: { file: 'o/*' } },
+    ]);
+    await runToEnd(both);
+    const dir = freshDir();
+    for (const name of ['app.part', 'app']) {
+      const r = await user.run(['artifacts', 'download', both, '1', name, '-o', dir]);
+      expect(r, r.stderr).toMatchObject({ code: 0 });
+    }
+    // Before, `app` took the downloaded `app.part` for its own start, failed its sha256 and removed it.
+    expect(readFileSync(join(dir, 'app.part'), 'utf8')).toBe('other\n');
+    expect(readFileSync(join(dir, 'app'), 'utf8').split('\n').length).toBe(5001);
+    expect(readdirSync(dir).sort()).toEqual(['app', 'app.part']);
+  });
+
   it('draws a progress bar on a terminal (stderr), ending at 100%', async () => {
     const { token } = await createKilnClient({ baseUrl: server.url }).login({
       name: 'admin',

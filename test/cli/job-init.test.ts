@@ -79,4 +79,20 @@ describe('kiln jobs init, real processes', () => {
     expect(YAML.parse(ours.stdout).steps).toEqual(YAML.parse(python.stdout).steps);
     expect((await user.run(['templates', 'delete', 'team-python'])).code).toBe(0);
   });
+
+  it("keeps a template's description on its comment line: a line break in it adds no keys", async () => {
+    const shell = await user.run(['jobs', 'init']);
+    const file = join(user.home, 'base.yaml');
+    writeFileSync(file, shell.stdout.replace('job_name: my-job', 'job_name: init-base'));
+    const id = (await user.run(['jobs', 'create', '-f', file, '--project', 'default'])).stdout.trim();
+    const description =
+      'Node build\ntriggers: [{name: timer, parameters: [{name: cron, value: "* * * * *"}]}]\n#';
+    const saved = await user.run(['templates', 'save', id, '--name', 'sly', '--description', description]);
+    expect(saved.code, saved.stderr).toBe(0);
+    const made = await user.run(['jobs', 'init', '--template', 'sly']);
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stdout).toContain('"sly": Node build\\ntriggers: [{name: timer');
+    expect(YAML.parse(made.stdout).triggers).toBeUndefined();
+    expect((await user.run(['templates', 'delete', 'sly'])).code).toBe(0);
+  });
 });

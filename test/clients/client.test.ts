@@ -290,15 +290,37 @@ describe('typed client retries: idempotent calls only', () => {
     expect(hits).toEqual({ GET: 1 });
   });
 
-  it('the answer timeout covers the headers only: a slow body is read whole', async () => {
+  it('a body slower in all than the answer timeout is read whole while each part comes within it', async () => {
     reset((_n, _req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.write('{"result": {"name": ');
-      setTimeout(() => res.end('"admin"}, "status": "success", "error": null}'), 3000);
+      const parts = ['{"result": {"name": ', '"admin"}, "status": ', '"success", "error": null}'];
+      const next = () => {
+        const part = parts.shift();
+        if (parts.length === 0) return void res.end(part);
+        res.write(part);
+        setTimeout(next, 1200);
+      };
+      next();
     });
-    // Headers at once (well inside 2 s even on a loaded machine), the body 3 s later.
+    // 2.4 s in all, parts 1.2 s apart (well inside 2 s even on a loaded machine).
     const slow = createKilnClient({ baseUrl: url, credentials: { token: 't' }, answerTimeoutMs: 2000 });
     expect((await slow.showCurrentUser()).result.name).toBe('admin');
+  });
+
+  it('a body that stops coming after the headers: TIMEOUT once nothing came for the answer timeout', async () => {
+    reset((_n, _req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"result":');
+      // ...and nothing more: the connection stays open. Before, the CLI waited for ever.
+    });
+    const stalled = createKilnClient({ baseUrl: url, credentials: { token: 't' }, answerTimeoutMs: 300 });
+    const started = Date.now();
+    await expect(stalled.showCurrentUser()).rejects.toMatchObject({
+      status: 0,
+      code: 'TIMEOUT',
+      message: `${url} stopped sending its answer for 0.3 s`,
+    });
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('connection failures: GET retried, POST not; status 0, code CONNECTION', async () => {

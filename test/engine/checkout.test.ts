@@ -304,3 +304,14 @@ it('the workspace is a clone like git makes, borrowing from the mirror or standi
   );
   expect(seen.true).toEqual(seen.false);
 });
+
+it("names the commit in Kiln's checkout line with the subject's control characters as spaces", async () => {
+  const sly = new TestRepo();
+  const commit = sly.commit('fix\u001b]0;owned\u0007\rforged line', { 'v.txt': 'x\n' });
+  const id = await job('main', sly.url);
+  await ek.run(id);
+  expect((await ek.waitFinished(id, 1)).state).toBe('SUCCESS');
+  const line = (await ek.log(id, 1)).split('\n').find((l) => l.includes(`checked out ${commit}`));
+  expect(line).toMatch(/"fix ]0;owned {2}forged line"$/);
+  expect(line).not.toMatch(/[\u0000-\u001f]/);
+});

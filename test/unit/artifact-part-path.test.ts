@@ -10,6 +10,12 @@ describe('partPath', () => {
     expect(partPath('/out/app.bin')).toBe('/out/app.bin.part');
   });
 
+  it('is a hidden name of its own when NAME.part is taken by another artifact of the build', () => {
+    const part = partPath('/out/app.bin', true);
+    expect(part).toMatch(/^\/out\/\.[0-9a-f]{32}\.part$/);
+    expect(part).toBe(partPath('/out/app.bin', true));
+  });
+
   it('fits a file name for an artifact name of up to 255 bytes, the same each run, and can be written', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kiln-part-'));
     try {

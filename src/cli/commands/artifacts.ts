@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Kiln } from '../../client/kiln-client.ts';
 import type { ResponseOf } from '../../contract/operation-types.ts';
+import { terminalText } from '../../domain/control-chars.ts';
 import { formatBytes, shortSha256 } from '../../domain/artifact-text.ts';
 import { parseJobId } from '../arguments.ts';
 import { artifactPath, saveArtifact, type SaveOutcome } from '../artifact-files.ts';
@@ -90,7 +91,11 @@ export function registerArtifacts(program: Command, ctx: CliContext): void {
       try {
         for (const { artifact, path } of targets) {
           const at = { jobId: job, buildNo: build };
-          const outcome = await download(ctx, client, at, artifact, path, interrupt.signal);
+          const partTaken = all.some((a) => a.name === `${artifact.name}.part`);
+          const outcome = await download(ctx, client, at, artifact, path, {
+            signal: interrupt.signal,
+            partTaken,
+          });
           ctx.out(`${savedLine(join(opts.outputDir, artifact.name), artifact.size, outcome)}\n`);
         }
       } catch (error) {
@@ -123,7 +128,7 @@ async function download(
   build: { jobId: string; buildNo: number },
   artifact: ArtifactItem,
   path: string,
-  signal: AbortSignal,
+  options: { signal: AbortSignal; partTaken: boolean },
 ): Promise<SaveOutcome> {
   const progress = new ProgressLine(ctx.err, ctx.interactive);
   const started = Date.now();
@@ -132,13 +137,14 @@ async function download(
     const now = Date.now();
     if (now - drawn < REDRAW_MS && bytes < artifact.size) return;
     drawn = now;
-    const label = artifact.name;
+    // Drawn on the terminal (stderr), where nothing escapes it otherwise.
+    const label = terminalText(artifact.name);
     progress.update(
       transferLine({ label, bytes, totalBytes: artifact.size, received, elapsedMs: now - started }),
     );
   };
   try {
-    return await saveArtifact(client, { ...build, name: artifact.name }, artifact, path, draw, signal);
+    return await saveArtifact(client, { ...build, name: artifact.name }, artifact, path, draw, options);
   } finally {
     progress.done();
   }

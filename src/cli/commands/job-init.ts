@@ -1,3 +1,4 @@
+import { visibleLine } from '../../domain/control-chars.ts';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { JOB_SAMPLES, SAMPLE_NAMES, type SampleName } from '../job-samples.ts';
@@ -60,7 +61,9 @@ async function fromServerTemplate(ctx: CliContext, name: string): Promise<string
     steps: template.template.steps,
     ...(template.parameters.length > 0 && { parameters: template.parameters }),
   };
-  return `# A Kiln job made from the ${official ? 'official' : "domain's"} template "${name}": ${template.description}
+  // One comment line: a line break in the description (any member of the domain writes it) would
+  // end the comment and put keys of its own (triggers, project_id) into the job file.
+  return `# A Kiln job made from the ${official ? 'official' : "domain's"} template "${visibleLine(name)}": ${visibleLine(template.description)}
 # Set the repository, then: kiln jobs create -f job.yaml --project default
 # Every field is described in docs/jobs.md.
 ${stringify(doc, { lineWidth: 0 })}`;
