@@ -192,6 +192,16 @@ export async function executeBuild(
     let checkedOut: { commitTime: number | null; commitMessage: string; commitAuthor?: string } | undefined;
     if (plan.scm && checkingOut) {
       const result = await untilAborted(checkingOut, abort.signal);
+      if (reason === 'shutdown' && !(result && !('failure' in result) && result.ok)) {
+        // The runner is stopping before the checkout was done (or the stop is what failed it: the
+        // mirror's sandbox ended with the runner): nothing of the build ran, so it goes back to
+        // its place in the queue, as for a runner lost during checkout, not ABORTED by a restart.
+        line('checkout interrupted (the runner is stopping); the build goes back to the queue');
+        await streamer.flush();
+        await peer.release(lease.recordId);
+        handedBack = true;
+        return undefined;
+      }
       if (!result) {
         line(`checkout interrupted (${stopReason(reason ?? 'cancel')})`);
         return (state = FINAL_STATE[reason ?? 'cancel']);

@@ -250,6 +250,10 @@ export const runnerProtocolRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }>
     sendError(protocolError(error, reply), request, reply, 'codearts'),
   );
   const tags = ['internal'];
+  // A server that is stopping hands out no more builds (their runners could not report to it) and
+  // answers the runners waiting for work at once, instead of holding its shutdown for their waits.
+  const closing = new AbortController();
+  app.addHook('preClose', async () => closing.abort());
 
   app.post(RUNNER_PATHS.next, { config, schema: { tags, body: NextBody } }, async (request, reply) => {
     // A runner that hangs up stops waiting at once, so its build is not handed to a dead socket.
@@ -258,9 +262,11 @@ export const runnerProtocolRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }>
     const runner = runnerOf(request);
     const { wait_ms: waitMs, arch, pool } = request.body;
     const place = { ...(arch !== undefined && { arch }), ...(pool !== undefined && { pool }) };
-    const lease = await dispatch.next(runner, gone.signal, waitMs ?? MAX_WAIT_MS, place);
+    if (closing.signal.aborted) return reply.code(204).send();
+    const stop = AbortSignal.any([gone.signal, closing.signal]);
+    const lease = await dispatch.next(runner, stop, waitMs ?? MAX_WAIT_MS, place);
     if (!lease) return reply.code(204).send();
-    if (gone.signal.aborted) {
+    if (stop.aborted) {
       await dispatch.release(runner, lease.recordId);
       return reply.code(204).send();
     }

@@ -41,9 +41,14 @@ function alreadyRolledBack(error: unknown): boolean {
  * them (0600), whatever the umask. The file is made before SQLite opens it because SQLite gives its
  * -wal and -shm files the database file's mode; files an earlier Kiln made are tightened.
  */
-function makePrivate(path: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  closeSync(openSync(path, 'a', 0o600));
+function makePrivate(path: string, create: boolean): void {
+  if (create) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // Only before SQLite opens the file: closing any descriptor of it would drop the POSIX locks
+    // SQLite holds on it (fcntl locks are per process and file), after which another connection
+    // (sqlite3 .backup, a read-only look) believes it is the last one and deletes the live WAL.
+    closeSync(openSync(path, 'a', 0o600));
+  }
   for (const file of [path, `${path}-wal`, `${path}-shm`]) {
     let mode: number;
     try {
@@ -77,10 +82,10 @@ export interface SqliteStorageOptions {
 export async function createSqliteStorage(options: SqliteStorageOptions): Promise<Storage> {
   let database: BetterSqlite3.Database;
   try {
-    if (options.path !== ':memory:') makePrivate(options.path);
+    if (options.path !== ':memory:') makePrivate(options.path, true);
     database = new BetterSqlite3(options.path);
     database.pragma('journal_mode = WAL');
-    if (options.path !== ':memory:') makePrivate(options.path);
+    if (options.path !== ':memory:') makePrivate(options.path, false);
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
