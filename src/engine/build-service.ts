@@ -6,7 +6,7 @@ import { AppError, invalidParam } from '../domain/errors.ts';
 import type { Principal, Project, User } from '../domain/identity.ts';
 import { DAY_MS, dayStart, nextDayStart, parseDate } from '../domain/time.ts';
 import type { CommitShown, JobRecord, Storage, Stores } from '../storage/ports.ts';
-import { requireJob } from './access.ts';
+import { mayRunAs, requireJob } from './access.ts';
 import type { BuildEvents } from './build-events.ts';
 import { maskedPlan, type StoredSecrets } from './stored-secrets.ts';
 import { abortQueued } from './stopping.ts';
@@ -90,19 +90,32 @@ export class BuildService {
     request: RunRequest,
     admit: (tx: Stores) => Promise<string | undefined>,
   ): Promise<Build | { refused: string }> {
-    if (job.disabled)
-      throw new AppError(
-        'JOB_DISABLED',
-        `job ${job.name} is disabled; enable it first (\`kiln jobs enable\`, or the job page's Enable)`,
-      );
+    if (job.disabled) throw disabled(job);
     let build: Build;
     try {
       build = await this.storage.transaction(async (tx) => {
         const refused = await admit(tx);
         if (refused !== undefined) throw new Refused(refused);
+        // The job and the starter's rights as they are now, the job's row locked (as the scheduler
+        // reads them in its build's transaction): the checks above are of a moment before, and a
+        // disable, a delete, a disabled user or a removed member that committed since (on any
+        // server) must not be followed by a build.
+        const current = await tx.jobs.lockLive(job.id);
+        if (!current) throw new AppError('JOB_NOT_FOUND', 'job not found (it was deleted)');
+        if (current.disabled) throw disabled(current);
+        const starter = await tx.users.findById(user.id);
+        if (!starter || !(await mayRunAs(tx, starter, current)))
+          throw new AppError('FORBIDDEN', `${user.name} may no longer run this job's builds`);
         return createBuild(
           tx,
-          { job, user, triggerType, request, now: this.clock.now(), timeZone: this.timeZone },
+          {
+            job: current,
+            user: starter,
+            triggerType,
+            request,
+            now: this.clock.now(),
+            timeZone: this.timeZone,
+          },
           this.stored,
         );
       });
@@ -338,4 +351,11 @@ export class BuildService {
 /** A build's parameters as shown to people: sensitive values masked. */
 export function shownParameters(build: Build): Record<string, string> {
   return Object.fromEntries(build.parameters.map((p) => [p.name, p.sensitive ? MASK : p.value]));
+}
+
+function disabled(job: JobRecord): AppError {
+  return new AppError(
+    'JOB_DISABLED',
+    `job ${job.name} is disabled; enable it first (\`kiln jobs enable\`, or the job page's Enable)`,
+  );
 }

@@ -136,6 +136,14 @@ export class ImportService {
     for (let attempt = 1; ; attempt++) {
       try {
         const stored = await this.storage.transaction(async (tx) => {
+          // The job must still be live, and stay so until the batch commits: an import is long,
+          // and the job may have been deleted (to the bin, or for good) on any server since the
+          // request was checked. Its row lock also orders the batch against runs and deletes.
+          if (!(await tx.jobs.lockLive(jobId)))
+            throw new AppError(
+              'JOB_NOT_FOUND',
+              `job not found (it was deleted during the import); ${summary.imported + summary.skipped} builds before it were stored or already present`,
+            );
           await tx.jobs.raiseBuildNumber(jobId, highest);
           const existing = await tx.builds.existingNumbers(
             jobId,

@@ -229,7 +229,14 @@ export class LogService {
 
   private async *range(recordId: string, from: number, to: number): AsyncGenerator<Uint8Array> {
     for (let at = from; at < to; at += READ_WINDOW) {
-      yield await this.storage.logs.read(recordId, at, Math.min(READ_WINDOW, to - at));
+      const want = Math.min(READ_WINDOW, to - at);
+      const bytes = await this.storage.logs.read(recordId, at, want);
+      // Every byte below the size read is stored (the size moves with its chunk): fewer means the
+      // build was deleted meanwhile (retention, a job deleted for good, on any server). The answer
+      // must fail (a 404 before the first byte, a cut transfer after), not end as a shorter log.
+      if (bytes.length < want)
+        throw new AppError('BUILD_NOT_FOUND', `build record ${recordId} was deleted while its log was read`);
+      yield bytes;
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { Clock } from '../domain/clock.ts';
-import { invalidParam } from '../domain/errors.ts';
+import { AppError, invalidParam } from '../domain/errors.ts';
 import type { Principal } from '../domain/identity.ts';
 import { newId32 } from '../domain/ids.ts';
 import { noticeLink, noticeText, noticeTitle } from '../domain/notice-messages.ts';
@@ -15,7 +15,13 @@ import {
   type NoticeType,
   type ParamConfig,
 } from '../domain/notices.ts';
-import type { InboxMessage, NotificationAttempt, NotificationRecord, Storage } from '../storage/ports.ts';
+import type {
+  InboxMessage,
+  NoticeSettingRecord,
+  NotificationAttempt,
+  NotificationRecord,
+  Storage,
+} from '../storage/ports.ts';
 import { requireJob } from './access.ts';
 import type { Delivery } from './notice-channels.ts';
 import type { NoticeSender } from './notice-sender.ts';
@@ -89,18 +95,16 @@ export class NoticeService {
       body.send_switch !== undefined && ['false', '0', 'off'].includes(body.send_switch.toLowerCase());
     const events = off ? [] : parsed;
     await requireJob(this.storage, caller, jobId, 'modify');
-    const stored = (await this.storage.notices.settings(jobId)).find((s) => s.type === type);
-    const text =
-      body.param_config ?? (stored?.paramConfigEnc ? this.secrets.open(stored.paramConfigEnc) : undefined);
-    const config = parseParamConfig(type, text, events.length > 0);
-    if ('error' in config) throw invalidParam(config.error);
-    await this.storage.notices.putSetting({
-      jobId,
-      type,
-      events,
-      onlyOnChange: config.only_on_change === true,
-      paramConfigEnc: text !== undefined && text.trim() !== '' ? this.secrets.seal(text) : null,
-      updatedAt: this.clock.now(),
+    await this.changeSetting(jobId, type, (stored) => {
+      const text =
+        body.param_config ?? (stored?.paramConfigEnc ? this.secrets.open(stored.paramConfigEnc) : undefined);
+      const config = parseParamConfig(type, text, events.length > 0);
+      if ('error' in config) throw invalidParam(config.error);
+      return {
+        events,
+        onlyOnChange: config.only_on_change === true,
+        paramConfigEnc: text !== undefined && text.trim() !== '' ? this.secrets.seal(text) : null,
+      };
     });
   }
 
@@ -108,14 +112,29 @@ export class NoticeService {
   async disable(caller: Principal, jobId: string, noticeTypeName: string): Promise<void> {
     const type = noticeType(noticeTypeName);
     await requireJob(this.storage, caller, jobId, 'modify');
-    const stored = (await this.storage.notices.settings(jobId)).find((s) => s.type === type);
-    await this.storage.notices.putSetting({
-      jobId,
-      type,
+    await this.changeSetting(jobId, type, (stored) => ({
       events: [],
       onlyOnChange: stored?.onlyOnChange ?? false,
       paramConfigEnc: stored?.paramConfigEnc ?? null,
-      updatedAt: this.clock.now(),
+    }));
+  }
+
+  /**
+   * A channel's setting made from the one stored, read and written with the job's row locked: two
+   * changes at once (a disable and an update, on two servers) take turns, and neither writes back
+   * what the other replaced (a lost update). A job deleted meanwhile is not found.
+   */
+  private async changeSetting(
+    jobId: string,
+    type: NoticeType,
+    change: (
+      stored: NoticeSettingRecord | undefined,
+    ) => Pick<NoticeSettingRecord, 'events' | 'onlyOnChange' | 'paramConfigEnc'>,
+  ): Promise<void> {
+    await this.storage.transaction(async (tx) => {
+      if (!(await tx.jobs.lockLive(jobId))) throw new AppError('JOB_NOT_FOUND', 'job not found');
+      const stored = (await tx.notices.settings(jobId)).find((s) => s.type === type);
+      await tx.notices.putSetting({ jobId, type, ...change(stored), updatedAt: this.clock.now() });
     });
   }
 

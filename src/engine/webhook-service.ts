@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Build } from '../domain/build.ts';
 import type { Clock } from '../domain/clock.ts';
-import { AppError } from '../domain/errors.ts';
+import { AppError, type AppErrorCode } from '../domain/errors.ts';
 import { branchMatches, toJobSpec } from '../domain/job-config.ts';
 import { maskUrlCredentials } from '../domain/url-credentials.ts';
 import { storedJobDocument } from './stored-secrets.ts';
@@ -37,6 +37,9 @@ export type WebhookOutcome = { started: Build } | { ignored: string };
  * of the same branch again.
  */
 export const DELIVERY_RETENTION_MS = 30 * 24 * 3_600_000;
+
+/** What a build's transaction refuses when the job or its last editor changed since the checks. */
+const CHANGED_MEANWHILE = new Set<AppErrorCode>(['JOB_NOT_FOUND', 'JOB_DISABLED', 'FORBIDDEN']);
 
 /** How far from the server's time a signed Gitee timestamp may be (Gitee: refuse over an hour). */
 const SIGNED_INSTANT_MS = 3_600_000;
@@ -142,13 +145,22 @@ export class WebhookService {
     if ('ignored' in push) return push;
     const why = (await this.whyNot(job, push.branch)) ?? (await this.whyNotBuilder(job));
     if (typeof why === 'string') return { ignored: why };
-    const outcome = await this.builds.triggerAdmitted(
-      job,
-      why.owner,
-      'CodeUpdate',
-      { parameters: [], commit: push.commit, branch: push.branch },
-      (tx) => this.firstTime(tx.webhookDeliveries, job.id, keys),
-    );
+    let outcome: Awaited<ReturnType<BuildService['triggerAdmitted']>>;
+    try {
+      outcome = await this.builds.triggerAdmitted(
+        job,
+        why.owner,
+        'CodeUpdate',
+        { parameters: [], commit: push.commit, branch: push.branch },
+        (tx) => this.firstTime(tx.webhookDeliveries, job.id, keys),
+      );
+    } catch (error) {
+      // The job or its last editor changed between the checks above and the build's transaction
+      // (disabled, deleted, rights gone): the push is ignored for it, as it would have been a
+      // moment later.
+      if (error instanceof AppError && CHANGED_MEANWHILE.has(error.code)) return { ignored: error.message };
+      throw error;
+    }
     return 'refused' in outcome ? { ignored: outcome.refused } : { started: outcome };
   }
 

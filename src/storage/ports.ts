@@ -336,6 +336,12 @@ export interface JobStore {
    * two changes of one job at once take their version numbers one after the other.
    */
   updateConfig(id: string, name: string, config: string, now: number): Promise<JobRecord | undefined>;
+  /**
+   * The live job as stored now, its row locked until the transaction ends (PostgreSQL; SQLite's
+   * writers take turns anyway); undefined when it is not live. A read-modify-write of the job (an
+   * update completing its body from the stored document, an import) reads through this.
+   */
+  lockLive(id: string): Promise<JobRecord | undefined>;
   /** Replaces the (encrypted) push-webhook secret: the old one stops working at once. */
   setWebhookSecret(id: string, webhookSecretEnc: string, now: number): Promise<void>;
   /**

@@ -89,6 +89,68 @@ describe.skipIf(!TEST_DATABASE_URL)('concurrent changes of one job across server
     for (const history of histories) expect(history.at(-1), history.join(' ')).toBe('DELETE');
   });
 
+  it('an update leaving out the timeout keeps the one another server set meanwhile (no lost update)', async () => {
+    const lost: string[] = [];
+    for (let round = 0; round < 12; round++) {
+      const name = `kept-timeout-${round}`;
+      const jobId = await createJob(a, tokenA, projectId, {
+        job_name: name,
+        timeout: { limit: '10', unit: 'MINUTES' },
+      });
+      const [longer, rename] = await Promise.all([
+        a.call(tokenA, {
+          method: 'POST',
+          url: '/v3/jobs/update',
+          payload: {
+            job_id: jobId,
+            ...jobBody(projectId, { job_name: name, timeout: { limit: '20', unit: 'MINUTES' } }),
+          },
+        }),
+        // A CodeArts update body: it cannot carry a timeout, so the stored one is kept.
+        b.call(tokenB, {
+          method: 'POST',
+          url: '/v3/jobs/update',
+          payload: { job_id: jobId, ...jobBody(projectId, { job_name: `${name}-renamed` }) },
+        }),
+      ]);
+      expect([longer.statusCode, rename.statusCode]).toEqual([200, 200]);
+      const shown = (await a.call(tokenA, { method: 'GET', url: `/v3/jobs/${jobId}/query` })).json().result;
+      if (String(shown.timeout?.limit) !== '20')
+        lost.push(`round ${round}: timeout ${JSON.stringify(shown.timeout)}`);
+    }
+    expect(lost).toEqual([]);
+  });
+
+  it("a channel's disable racing its update does not write back the webhook URL the update replaced", async () => {
+    const lost: string[] = [];
+    const hook = (n: number) => JSON.stringify({ webhook_url: `http://127.0.0.1:9/hook-${n}` });
+    for (let round = 0; round < 12; round++) {
+      const jobId = await createJob(a, tokenA, projectId, { job_name: `notice-race-${round}` });
+      const update = (n: number) =>
+        a.call(tokenA, {
+          method: 'POST',
+          url: `/v3/jobs/notice/${jobId}/update`,
+          payload: {
+            notice_type: 'WEBHOOK',
+            enabled_event_type_names: ['buildJobFail'],
+            param_config: hook(n),
+          },
+        });
+      expect((await update(1)).statusCode).toBe(200);
+      const [changed, disabled] = await Promise.all([
+        update(2),
+        b.call(tokenB, { method: 'POST', url: `/v3/jobs/notice/${jobId}/disable?notice_type=WEBHOOK` }),
+      ]);
+      expect([changed.statusCode, disabled.statusCode]).toEqual([200, 200]);
+      const shown = (await a.call(tokenA, { method: 'GET', url: `/v3/jobs/notice/${jobId}/query` })).json();
+      const webhook = (shown.result as { notice_type: string; param_config: string | null }[]).find(
+        (n) => n.notice_type === 'WEBHOOK',
+      );
+      if (!webhook?.param_config?.includes('hook-2')) lost.push(`round ${round}: ${webhook?.param_config}`);
+    }
+    expect(lost).toEqual([]);
+  });
+
   it('a job restored and deleted for good at once is one or the other, never both answered done', async () => {
     for (let round = 0; round < 8; round++) {
       const jobId = await createJob(a, tokenA, projectId, { job_name: `restored-purged-${round}` });

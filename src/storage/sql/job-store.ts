@@ -297,6 +297,19 @@ export class SqlJobStore implements JobStore {
     return this.changeLive(id, { name, config, updated_at: now });
   }
 
+  async lockLive(id: string): Promise<JobRecord | undefined> {
+    // An update that changes nothing still takes the row's lock (select ... for update is not
+    // SQLite); it sets a column no foreign key names (see UserStore.lockCredentials).
+    const row = await this.db
+      .updateTable('jobs')
+      .set({ disabled: sql`disabled` })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toJobRecord(row);
+  }
+
   /**
    * Updates a live job and returns it as it is now; undefined when it is not live. One statement:
    * on PostgreSQL one that waited for another change's lock on the row re-reads it, so a change
