@@ -52,9 +52,13 @@ function summary(text: string): string {
  * Reads a CodeArts (`{error_code, error_msg}`) or Keystone (`{error: {code, message}}`) error body;
  * any other body (a proxy's page) becomes the status, what came from `baseUrl` and a summary.
  */
-export async function errorFromResponse(response: Response, baseUrl: string): Promise<ApiError> {
+export async function errorFromResponse(
+  response: Response,
+  baseUrl: string,
+  timeoutMs: number,
+): Promise<ApiError> {
   const requestId = response.headers.get('x-request-id') ?? '';
-  const text = await response.text();
+  const text = await answerText(response, baseUrl, timeoutMs);
   try {
     const body = JSON.parse(text) as {
       error_code?: string;
@@ -80,4 +84,43 @@ export async function errorFromResponse(response: Response, baseUrl: string): Pr
     `${baseUrl} answered ${answered(response)}${said ? `: ${said}` : ''}`,
     requestId,
   );
+}
+
+/**
+ * An answer's body, whole (a JSON answer, an error page). The timer on its headers is over by then
+ * (a file's body, read elsewhere, may stream for an hour), so this read has its own: a server that
+ * sent the headers and then nothing for `timeoutMs` is given up on (TIMEOUT) instead of holding the
+ * caller for ever.
+ */
+export async function answerText(response: Response, baseUrl: string, timeoutMs: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const silence = () =>
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // Rejected first: the cancel ends the pending read as if the body were whole.
+        reject(
+          new ApiError(
+            0,
+            'TIMEOUT',
+            `${baseUrl} stopped sending its answer for ${timeoutMs / 1000} s`,
+            response.headers.get('x-request-id') ?? '',
+          ),
+        );
+        void reader.cancel().catch(() => undefined);
+      }, timeoutMs);
+    });
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), silence()]);
+      clearTimeout(timer);
+      if (done) return text + decoder.decode();
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -3,7 +3,7 @@ import type { InputOf, ResponseOf } from '../contract/operation-types.ts';
 import { operations, type OperationId, type OperationSpec } from '../contract/operations.ts';
 import type { BuildInfoRecord } from '../contract/records.ts';
 import type { TSchema } from 'typebox';
-import { ApiError, errorFromResponse, notKiln } from './api-error.ts';
+import { answerText, ApiError, errorFromResponse, notKiln } from './api-error.ts';
 
 /** How the client proves who it is: an IAM token, or a signer (AK/SK). */
 export type Credentials = { token: string } | { sign: RequestSigner } | Record<string, never>;
@@ -161,7 +161,7 @@ export class KilnClient {
       }
       const again = response.status === 429 || response.status >= 500;
       if (!retryable || !again || attempt >= this.attempts)
-        throw await errorFromResponse(response, this.baseUrl);
+        throw await errorFromResponse(response, this.baseUrl, this.answerTimeoutMs);
       await response.body?.cancel();
       await sleep(this.backoff(attempt, response.headers.get('retry-after')));
     }
@@ -249,7 +249,7 @@ export class KilnClient {
    */
   async read<K extends OperationId>(id: K, response: Response): Promise<ResponseOf<K>> {
     if (response.status === 204) return undefined as ResponseOf<K>;
-    const text = await this.bodyText(response);
+    const text = await answerText(response, this.baseUrl, this.answerTimeoutMs);
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -260,44 +260,6 @@ export class KilnClient {
     const missing = shapeProblem(spec.response[response.status], body, '', 1);
     if (missing) throw notKiln(this.baseUrl, response, missing);
     return body as ResponseOf<K>;
-  }
-
-  /**
-   * A JSON answer's body, whole. The headers' timer is over by then (a file's body may stream for
-   * an hour), so this one has its own: a server that sent the headers and then nothing for
-   * answerTimeoutMs is given up on, instead of holding the caller for ever.
-   */
-  private async bodyText(response: Response): Promise<string> {
-    if (!response.body) return '';
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    let text = '';
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const silence = () =>
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          // Rejected first: the cancel ends the pending read as if the body were whole.
-          reject(
-            new ApiError(
-              0,
-              'TIMEOUT',
-              `${this.baseUrl} stopped sending its answer for ${this.answerTimeoutMs / 1000} s`,
-              response.headers.get('x-request-id') ?? '',
-            ),
-          );
-          void reader.cancel().catch(() => undefined);
-        }, this.answerTimeoutMs);
-      });
-    try {
-      for (;;) {
-        const { done, value } = await Promise.race([reader.read(), silence()]);
-        clearTimeout(timer);
-        if (done) return text + decoder.decode();
-        text += decoder.decode(value, { stream: true });
-      }
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /**

@@ -6,7 +6,7 @@ import { AppError, invalidParam } from '../domain/errors.ts';
 import type { Principal, Project, User } from '../domain/identity.ts';
 import { DAY_MS, dayStart, nextDayStart, parseDate } from '../domain/time.ts';
 import type { CommitShown, JobRecord, Storage, Stores } from '../storage/ports.ts';
-import { mayRunAs, requireJob } from './access.ts';
+import { mayRunAs, requireJob, triggerUserId } from './access.ts';
 import type { BuildEvents } from './build-events.ts';
 import { maskedPlan, type StoredSecrets } from './stored-secrets.ts';
 import { abortQueued } from './stopping.ts';
@@ -81,7 +81,8 @@ export class BuildService {
   /**
    * Like `trigger`, but `admit` runs first in the build's transaction (a push remembering its
    * delivery): when it answers a reason, nothing it or the build wrote is kept and the reason is
-   * returned.
+   * returned. `asLastEditor`: the build is started by whoever last saved the job as it is in the
+   * transaction (a push's builder), `user` being who that was when the push was checked.
    */
   async triggerAdmitted(
     job: JobRecord,
@@ -89,6 +90,7 @@ export class BuildService {
     triggerType: TriggerType,
     request: RunRequest,
     admit: (tx: Stores) => Promise<string | undefined>,
+    asLastEditor = false,
   ): Promise<Build | { refused: string }> {
     if (job.disabled) throw disabled(job);
     let build: Build;
@@ -103,9 +105,14 @@ export class BuildService {
         const current = await tx.jobs.lockLive(job.id);
         if (!current) throw new AppError('JOB_NOT_FOUND', 'job not found (it was deleted)');
         if (current.disabled) throw disabled(current);
-        const starter = await tx.users.findById(user.id);
+        const starter = await tx.users.findById(asLastEditor ? await triggerUserId(tx, current) : user.id);
         if (!starter || !(await mayRunAs(tx, starter, current)))
-          throw new AppError('FORBIDDEN', `${user.name} may no longer run this job's builds`);
+          throw new AppError(
+            'FORBIDDEN',
+            asLastEditor
+              ? "the job's last editor may no longer run its builds, and pushes build as the user who last saved the job"
+              : `${user.name} may no longer run this job's builds`,
+          );
         return createBuild(
           tx,
           {

@@ -127,8 +127,8 @@ export class ImportService {
   /** Stores one batch atomically; numbers already present are counted as skipped. */
   private async flush(jobId: string, batch: Build[], summary: ImportSummary): Promise<void> {
     if (batch.length === 0) return;
-    // The job's last number is raised first: that takes the job's row (where a run takes its
-    // number, in the transaction that inserts its build), so no run can take a number of the batch
+    // The job's row is taken first (lockLive, then its last number raised; a run takes its number
+    // there, in the transaction that inserts its build), so no run can take a number of the batch
     // after the check below, and the runs that took one before have committed their builds and are
     // skipped. A unique violation is then not expected; the retry stays for a store that reads
     // otherwise.
@@ -138,7 +138,7 @@ export class ImportService {
         const stored = await this.storage.transaction(async (tx) => {
           // The job must still be live, and stay so until the batch commits: an import is long,
           // and the job may have been deleted (to the bin, or for good) on any server since the
-          // request was checked. Its row lock also orders the batch against runs and deletes.
+          // request was checked.
           if (!(await tx.jobs.lockLive(jobId)))
             throw new AppError(
               'JOB_NOT_FOUND',

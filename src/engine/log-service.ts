@@ -146,10 +146,13 @@ export class LogService {
     const stage =
       stages.slice(1, -1).find((s) => s.displayName === stepName) ?? stages.find((s) => s.key === stepName);
     if (!stage) throw new AppError('NOT_FOUND', `the build has no step named ${JSON.stringify(stepName)}`);
+    // A step's end is the offset its runner had written when it ended, which may be ahead of the
+    // log stored (bytes still on their way, or dropped past the log's cap): read what is stored.
+    const stored = (offset: number) => Math.min(offset, view.logSize);
     const log =
       stage.log === null
         ? this.range(recordId, 0, 0)
-        : this.range(recordId, stage.log.start, stage.log.end ?? view.logSize);
+        : this.range(recordId, stored(stage.log.start), stored(stage.log.end ?? view.logSize));
     if (level !== 'DEBUG') return log;
     // A step's own line; the initial and final stages are the build's.
     const step = stage.key.startsWith('stage') ? view.steps[stage.sequence - 1] : undefined;

@@ -153,6 +153,7 @@ export class WebhookService {
         'CodeUpdate',
         { parameters: [], commit: push.commit, branch: push.branch },
         (tx) => this.firstTime(tx.webhookDeliveries, job.id, keys),
+        true,
       );
     } catch (error) {
       // The job or its last editor changed between the checks above and the build's transaction

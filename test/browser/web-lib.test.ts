@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/client/api-error.ts';
 import type { JobConfigBody } from '../../src/contract/jobs.ts';
-import { fieldErrorsOf } from '../../web/src/api/errors.ts';
+import { describeError, fieldErrorsOf } from '../../web/src/api/errors.ts';
 import { dailySeries, durationSeries } from '../../web/src/job/chart-data.ts';
 import { docFromForm, formFromDoc, move, withDefinition } from '../../web/src/job-form/form-model.ts';
 import { parseAnsiLine } from '../../web/src/lib/ansi.ts';
@@ -61,6 +61,13 @@ describe('validation errors', () => {
     const schema = new ApiError(400, 'CB.00060200', "body field 'scms[0].scm_type' is required", 'r2');
     expect(fieldErrorsOf(schema).fields).toEqual({ 'scms[0].scm_type': 'is required' });
     expect(fieldErrorsOf(new ApiError(500, 'CB.00060101', 'boom', 'r3')).general).toHaveLength(1);
+  });
+
+  it('says a redirect (status 0 in a browser) is one, not that the server cannot be reached', () => {
+    expect(describeError(new ApiError(0, 'REDIRECT', 'http://kiln answered with a redirect', ''))).toMatch(
+      /redirect.*Reload the page/,
+    );
+    expect(describeError(new ApiError(0, 'CONNECTION', 'cannot reach', ''))).toMatch(/cannot be reached/);
   });
 });
 

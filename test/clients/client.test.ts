@@ -321,6 +321,12 @@ describe('typed client retries: idempotent calls only', () => {
       message: `${url} stopped sending its answer for 0.3 s`,
     });
     expect(Date.now() - started).toBeLessThan(3000);
+    // An error answer's body too (a proxy's 502 page that stops halfway).
+    reset((_n, _req, res) => {
+      res.writeHead(404, { 'content-type': 'text/html' });
+      res.write('<html><head><title>Not');
+    });
+    await expect(stalled.showCurrentUser()).rejects.toMatchObject({ status: 0, code: 'TIMEOUT' });
   });
 
   it('connection failures: GET retried, POST not; status 0, code CONNECTION', async () => {

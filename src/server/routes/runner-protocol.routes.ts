@@ -252,25 +252,35 @@ export const runnerProtocolRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }>
   const tags = ['internal'];
   // A server that is stopping hands out no more builds (their runners could not report to it) and
   // answers the runners waiting for work at once, instead of holding its shutdown for their waits.
-  const closing = new AbortController();
-  app.addHook('preClose', async () => closing.abort());
+  // (A set of the waits rather than AbortSignal.any with one server-long signal: that keeps every
+  // request's combined signal for the server's life, nodejs/node#55351.)
+  let closing = false;
+  const waits = new Set<AbortController>();
+  app.addHook('preClose', async () => {
+    closing = true;
+    for (const wait of waits) wait.abort();
+  });
 
   app.post(RUNNER_PATHS.next, { config, schema: { tags, body: NextBody } }, async (request, reply) => {
+    if (closing) return reply.code(204).send();
     // A runner that hangs up stops waiting at once, so its build is not handed to a dead socket.
-    const gone = new AbortController();
-    reply.raw.once('close', () => gone.abort());
-    const runner = runnerOf(request);
-    const { wait_ms: waitMs, arch, pool } = request.body;
-    const place = { ...(arch !== undefined && { arch }), ...(pool !== undefined && { pool }) };
-    if (closing.signal.aborted) return reply.code(204).send();
-    const stop = AbortSignal.any([gone.signal, closing.signal]);
-    const lease = await dispatch.next(runner, stop, waitMs ?? MAX_WAIT_MS, place);
-    if (!lease) return reply.code(204).send();
-    if (stop.aborted) {
-      await dispatch.release(runner, lease.recordId);
-      return reply.code(204).send();
+    const wait = new AbortController();
+    reply.raw.once('close', () => wait.abort());
+    waits.add(wait);
+    try {
+      const runner = runnerOf(request);
+      const { wait_ms: waitMs, arch, pool } = request.body;
+      const place = { ...(arch !== undefined && { arch }), ...(pool !== undefined && { pool }) };
+      const lease = await dispatch.next(runner, wait.signal, waitMs ?? MAX_WAIT_MS, place);
+      if (!lease) return reply.code(204).send();
+      if (wait.signal.aborted) {
+        await dispatch.release(runner, lease.recordId);
+        return reply.code(204).send();
+      }
+      return lease;
+    } finally {
+      waits.delete(wait);
     }
-    return lease;
   });
   app.post(
     fastifyPath(RUNNER_PATHS.extend),

@@ -35,6 +35,9 @@ export function fieldErrorsOf(error: unknown): FieldErrors {
 /** A sentence for any error, for a message on the page. */
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
+    // A redirect not followed comes back with status 0 in a browser: a sign-in proxy's, most often.
+    if (error.code === 'REDIRECT')
+      return 'The server answered with a redirect (a sign-in proxy in front of Kiln?). Reload the page.';
     if (error.status === 0) return 'The server cannot be reached. Check your connection and try again.';
     if (error.status === 403) return `You are not allowed to do that (${error.message}).`;
     if (error.status === 429) return 'The server is busy (too many requests). Try again in a moment.';
