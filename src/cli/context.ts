@@ -1,9 +1,10 @@
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { akskCredentials } from '../client/aksk-signer.ts';
 import { createKilnClient, type Kiln } from '../client/kiln-client.ts';
 import { terminalText } from '../domain/control-chars.ts';
+import { maskUrlCredentials, urlUserinfo } from '../domain/url-credentials.ts';
 
 /** Where the CLI keeps its login: `$XDG_CONFIG_HOME/kiln/credentials.json` (mode 0600). */
 export function credentialsPath(env: Record<string, string | undefined>): string {
@@ -95,7 +96,13 @@ export function processContext(): CliContext {
     // Without a scheme the request would fail as if no server answered.
     if (!/^https?:\/\//i.test(chosen))
       throw new CliError(
-        `the server URL "${chosen}" must start with http:// or https:// (--url or KILN_URL)`,
+        `the server URL "${maskUrlCredentials(chosen)}" must start with http:// or https:// (--url or KILN_URL)`,
+        EXIT.usage,
+      );
+    // fetch refuses such a URL, which read as a server that is down, the password in the message.
+    if (urlUserinfo(chosen) !== undefined)
+      throw new CliError(
+        `the server URL "${maskUrlCredentials(chosen)}" must not hold a user name or password: sign in with \`kiln login\` (--url or KILN_URL)`,
         EXIT.usage,
       );
     return chosen.replace(/\/+$/, '');
@@ -138,8 +145,13 @@ export function processContext(): CliContext {
     },
     saveLogin(login) {
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-      writeFileSync(file, `${JSON.stringify(login, null, 2)}\n`, { mode: 0o600 });
-      chmodSync(file, 0o600);
+      // Written whole to a new file of mode 0600, then renamed over the old: the token is never in
+      // a file others may read (an older file left 0644), nor written through a symbolic link
+      // planted at the file's name.
+      const fresh = `${file}.${process.pid}.tmp`;
+      rmSync(fresh, { force: true });
+      writeFileSync(fresh, `${JSON.stringify(login, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+      renameSync(fresh, file);
     },
     forgetLogin() {
       const s = saved();

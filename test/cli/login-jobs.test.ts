@@ -1,4 +1,4 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
@@ -70,6 +70,32 @@ describe('kiln login and kiln jobs, real processes', () => {
     const me = await user.run(['whoami']);
     expect(me).toMatchObject({ code: 0 });
     expect(me.stdout).toContain('admin (admin), domain administrator');
+  });
+
+  it('saves the token in a new 0600 file: not through a link planted at its name, nor into an old 0644 file', async () => {
+    const dir = join(user.home, '.config/kiln');
+    const file = join(dir, 'credentials.json');
+    const elsewhere = join(user.home, 'elsewhere.txt');
+    writeFileSync(elsewhere, 'untouched\n', { mode: 0o644 });
+    mkdirSync(dir, { recursive: true });
+    rmIfThere(file);
+    symlinkSync(elsewhere, file);
+    await user.login();
+    expect(readFileSync(elsewhere, 'utf8')).toBe('untouched\n');
+    expect(lstatSync(file).isFile()).toBe(true);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    rmIfThere(file);
+    writeFileSync(file, '{}\n', { mode: 0o644 });
+    await user.login();
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect((await user.run(['whoami'])).code).toBe(0);
+  });
+
+  it('refuses a server URL holding a password, without showing it', async () => {
+    const r = await user.run(['whoami'], { env: { KILN_URL: 'http://alice:s3cret-pw@127.0.0.1:1' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('must not hold a user name or password');
+    expect(r.stderr).not.toContain('s3cret-pw');
   });
 
   it('creates a job from YAML, lists, shows, updates, disables, enables and deletes it', async () => {
@@ -497,3 +523,11 @@ describe('kiln login and kiln jobs, real processes', () => {
     expect(r.stdout.trim()).toMatch(/^[0-9a-z]{32}$/);
   });
 });
+
+function rmIfThere(path: string): void {
+  try {
+    rmSync(path);
+  } catch {
+    // not there
+  }
+}
