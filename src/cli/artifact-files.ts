@@ -109,10 +109,28 @@ export async function saveArtifact(
   }
   let resumedFrom = 0;
   if (held !== expected.size) {
+    // The bytes may take an hour to come, but not a minute of silence (a server or proxy that
+    // stalled): the download then stops, its part kept for the next run to resume.
+    const silent = new AbortController();
+    const stop = () => silent.abort();
+    if (signal?.aborted) stop();
+    signal?.addEventListener('abort', stop, { once: true });
+    let stalled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const listen = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        stalled = true;
+        silent.abort();
+      }, client.answerTimeoutMs);
+    };
     const stream = await openArtifact(client, at, {
       from: held ?? 0,
       sha256: expected.sha256,
-      ...(signal && { signal }),
+      signal: silent.signal,
+    }).catch((error: unknown) => {
+      signal?.removeEventListener('abort', stop);
+      throw error;
     });
     if (stream.start !== 0 && stream.start !== held)
       throw new CliError(`the server sent ${at.name} from byte ${stream.start}, not from ${held ?? 0}`);
@@ -121,6 +139,7 @@ export async function saveArtifact(
     let received = 0;
     const meter = new Transform({
       transform(chunk: Buffer, _encoding, done) {
+        listen();
         hash.update(chunk);
         received += chunk.length;
         onBytes(resumedFrom + received, received);
@@ -128,6 +147,7 @@ export async function saveArtifact(
       },
     });
     try {
+      listen();
       await pipeline(
         Readable.fromWeb(stream.body as NodeReadableStream<Uint8Array>),
         meter,
@@ -137,14 +157,19 @@ export async function saveArtifact(
       const local = (error as NodeJS.ErrnoException).syscall !== undefined;
       const why = signal?.aborted
         ? 'interrupted'
-        : local
-          ? `writing ${part}: ${fileProblem(error as NodeJS.ErrnoException)}`
-          : (error as Error).message;
+        : stalled
+          ? `the server sent nothing for ${client.answerTimeoutMs / 1000} s`
+          : local
+            ? `writing ${part}: ${fileProblem(error as NodeJS.ErrnoException)}`
+            : (error as Error).message;
       throw new CliError(
         `the download of ${at.name} stopped at ${formatBytes(resumedFrom + received)} of ` +
           `${formatBytes(expected.size)} (${why}); run the command again to resume`,
         signal?.aborted ? EXIT.interrupted : EXIT.failed,
       );
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
     }
     await checkDigest(part, hash.digest('hex'), stream.sha256 || expected.sha256, at.name);
   }

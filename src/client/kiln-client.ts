@@ -96,7 +96,8 @@ export class KilnClient {
   readonly credentials: Credentials;
   private readonly attempts: number;
   private readonly retryDelayMs: number;
-  private readonly answerTimeoutMs: number;
+  /** How long an answer may keep silent: its headers, and a body read whole or streamed. */
+  readonly answerTimeoutMs: number;
 
   constructor(options: KilnClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
