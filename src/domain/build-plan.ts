@@ -126,7 +126,14 @@ export function planBuild(spec: JobSpec, req: RunRequest, context?: BuildContext
     return { name: d.name, value, sensitive: d.sensitive };
   });
   for (const [name, value] of given)
-    if (!parameters.some((p) => p.name === name)) parameters.push({ name, value, sensitive: false });
+    if (!parameters.some((p) => p.name === name))
+      parameters.push({
+        name,
+        value,
+        sensitive: false,
+        // codeBranch and CB_BUILD_YAML_PATH are Kiln's to read; any other name must be declared.
+        ...(name !== BRANCH_PARAMETER && name !== BUILD_YAML_PATH_PARAMETER && { undeclared: true as const }),
+      });
   const yamlPath = yaml
     ? parameters.find((p) => p.name === BUILD_YAML_PATH_PARAMETER)?.value || DEFAULT_BUILD_YAML_PATH
     : '';

@@ -26,6 +26,11 @@ export interface BuildParameter {
   name: string;
   value: string;
   sensitive: boolean;
+  /**
+   * A run-time value of a code-based job for a name the job does not declare: it reaches the
+   * build only if the build.yml (or the BuildFlow) declares the name, never as a free variable.
+   */
+  undeclared?: true;
 }
 
 /** A build of a job: one row of the build history, whoever produced it (a runner or an import). */

@@ -24,7 +24,7 @@ export interface YamlBuild {
 
 export function planYamlBuild(
   file: BuildYaml,
-  given: readonly { name: string; value: string }[],
+  given: readonly { name: string; value: string; undeclared?: true }[],
   predefined: Readonly<Record<string, string>>,
   path: string,
   inherited: readonly { name: string; value: string }[] = [],
@@ -32,7 +32,10 @@ export function planYamlBuild(
   const parameters = new Map<string, string>();
   for (const p of inherited) parameters.set(p.name, p.value);
   for (const p of file.params) parameters.set(p.name, p.value);
-  for (const p of given) parameters.set(p.name, p.value);
+  // A run may set what the file or the flow declares, not any variable of the build's environment
+  // (GIT_CONFIG_*, MAKEFLAGS, NODE_OPTIONS... would let whoever may only run the job run code).
+  const declared = new Set([...file.params.map((p) => p.name), ...inherited.map((p) => p.name)]);
+  for (const p of given) if (!p.undeclared || declared.has(p.name)) parameters.set(p.name, p.value);
   for (const [name, value] of Object.entries(predefined)) parameters.set(name, value);
   const resolve = referenceResolver(parameters);
 

@@ -264,7 +264,7 @@ export class KeystoreService {
     rights: KeystoreRights & { canAbsent: boolean },
   ): Promise<string> {
     const file = await this.find(caller, keystoreId);
-    await this.require(caller, file, 'setting');
+    await this.requireToGive(caller, file, rights);
     const target =
       (await this.storage.users.findById(user.id)) ??
       (await this.storage.users.findCredentialsByName(caller.user.domainId, user.name))?.user;
@@ -301,7 +301,7 @@ export class KeystoreService {
     rights: Omit<KeystoreRights, 'setting'> & { canAbsent?: boolean | undefined },
   ): Promise<void> {
     const file = await this.find(caller, keystoreId);
-    await this.require(caller, file, 'setting');
+    await this.requireToGive(caller, file, rights);
     const row = await this.storage.keystores.permission(permissionId);
     const gone = () => new AppError('NOT_FOUND', `file ${file.name} has no permission ${permissionId}`);
     if (!row || row.keystoreId !== keystoreId) throw gone();
@@ -329,6 +329,29 @@ export class KeystoreService {
     const file = await this.storage.keystores.find(caller.user.domainId, id);
     if (!file) throw notFound();
     return file;
+  }
+
+  /**
+   * The setting right, and every right given: `setting` alone would otherwise be every right (one
+   * who may only give rights would give themselves `usage` and take the file).
+   */
+  private async requireToGive(
+    caller: Principal,
+    file: Keystore,
+    given: Partial<KeystoreRights>,
+  ): Promise<void> {
+    await this.require(caller, file, 'setting');
+    const own = keystoreRights(
+      file,
+      caller.user,
+      await this.storage.keystores.granted(file.id, caller.user.id),
+    );
+    for (const right of ['usage', 'modify', 'delete'] as const)
+      if (given[right] && !own[right])
+        throw new AppError(
+          'FORBIDDEN',
+          `you may give only rights you have, and you may not ${RIGHT_WORDS[right]} file ${file.name}`,
+        );
   }
 
   private async require(caller: Principal, file: Keystore, right: keyof KeystoreRights): Promise<void> {

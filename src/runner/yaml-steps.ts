@@ -61,7 +61,9 @@ function flowOf(
 ): FlowReport {
   const known = new Map<string, string>();
   for (const p of file.params) known.set(p.name, p.value);
-  for (const p of parameters) known.set(p.name, p.value);
+  // As planYamlBuild: a run sets what the file declares, not names of its own.
+  for (const p of parameters)
+    if (!p.undeclared || file.params.some((d) => d.name === p.name)) known.set(p.name, p.value);
   for (const [name, value] of Object.entries(predefined)) known.set(name, value);
   const flow = selectFlow(file, (name) => known.get(name), path);
   for (const job of flow.jobs) {

@@ -109,6 +109,8 @@ steps:
         'version: 2.0\nparams:\n  - {name: PATH, value: /tmp/evil}\nsteps:\n  BUILD:\n    - sh:\n        inputs:\n          command: echo never\n',
       'ci/ignore-fail.yml':
         'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        name: by parameter\n        inputs:\n          command: exit 3\n          ignore_fail: ${IGN}\n    - sh:\n        name: capitalised\n        inputs:\n          command: exit 4\n          ignore_fail: "True"\n    - sh:\n        name: last\n        inputs:\n          command: echo reached the end\n',
+      'ci/undeclared.yml':
+        'version: 2.0\nparams:\n  - {name: DECLARED, value: file}\nsteps:\n  BUILD:\n    - sh:\n        name: show\n        inputs:\n          command: echo "declared=$DECLARED undeclared=${UNDECLARED-unset} git=${GIT_CONFIG_COUNT-unset}"; git status --short >/dev/null; echo looked\n',
       'ci/secret-name.yml':
         'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        name: secret ${secretP}\n        inputs:\n          command: echo named\n',
       'ci/no-tool.yml':
@@ -387,6 +389,31 @@ steps:
         '[kiln] build.yml: ci/ignore-fail.yml:8:24: ignore_fail of action sh "by parameter" must be true or false, not "maybe" (${IGN})',
       );
       expect(refused).not.toContain('reached the end');
+    },
+    60_000,
+  );
+
+  it.skipIf(!enabled)(
+    "sets at run time only what the job or its build.yml declares: no variable of the caller's own",
+    async () => {
+      // Whoever may only run the job must not write the build's environment: GIT_CONFIG_* would
+      // have `git status` run their command (and read the job's sensitive parameters).
+      const job = await newYamlJob(ek, repo.url, 'ci/undeclared.yml');
+      await ek.run(job, {
+        parameter: [
+          { name: 'DECLARED', value: 'from-run' },
+          { name: 'UNDECLARED', value: 'x' },
+          { name: 'GIT_CONFIG_COUNT', value: '1' },
+          { name: 'GIT_CONFIG_KEY_0', value: 'core.fsmonitor' },
+          { name: 'GIT_CONFIG_VALUE_0', value: 'echo INJECTED; false' },
+        ],
+      });
+      const r = await ek.waitFinished(job, 1, 30_000);
+      const log = await ek.log(job, 1);
+      expect(r.state, log).toBe('SUCCESS');
+      expect(lineOf(log, 'declared')).toBe('declared=from-run undeclared=unset git=unset');
+      expect(log).toContain('looked');
+      expect(log).not.toContain('INJECTED');
     },
     60_000,
   );

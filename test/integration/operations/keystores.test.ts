@@ -239,6 +239,17 @@ onEveryStore((store) => {
       expect((await download(bob, 'release.jks', id)).statusCode).toBe(404);
     });
 
+    it('lets one with the setting right give only the rights they have: setting alone is not every right', async () => {
+      const id = await uploadFile(kiln, bob, 'setting-only.jks', 'key material');
+      expectOk(await grant(bob, id, { setting: true }));
+      const self = await grant(alice, id, { setting: true, usage: true, modify: true, delete: true });
+      expect(self.statusCode).toBe(403);
+      expect(self.json().error_msg).toContain('you may give only rights you have');
+      expect((await download(alice, 'setting-only.jks', id)).statusCode).toBe(403);
+      // What she has, she may give (and take away).
+      expectOk(await grant(alice, id, { setting: true }));
+    });
+
     it('refuses bad uploads and changes with a message that says what is wrong', async () => {
       const big = await kiln.call(bob, {
         method: 'POST',
