@@ -91,9 +91,10 @@ export class AccessKeyService {
   private async own(caller: Principal, ak: string): Promise<AccessKeyRecord> {
     const key = await this.storage.accessKeys.findByAk(ak);
     const owner = key && (await this.storage.users.findById(key.userId));
-    if (!key || !owner || owner.domainId !== caller.user.domainId)
+    // Another user's key is not found, as one that does not exist: a 403 would say it does.
+    const mine = owner && (caller.user.id === owner.id || caller.user.isAdmin);
+    if (!key || !owner || owner.domainId !== caller.user.domainId || !mine)
       throw new AppError('NOT_FOUND', `no access key ${ak}`);
-    this.requireSelfOrAdmin(caller, owner);
     return key;
   }
 

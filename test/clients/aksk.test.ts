@@ -503,6 +503,21 @@ describe('AK/SK signatures, server side', () => {
       expectCodeArtsError(await me(), 401, 'APIGW.0301', /err:ak not exist/);
     });
 
+    it("another user's key is not found, as a key that does not exist (not 403: that would say it does)", async () => {
+      const key = await newKey(admin);
+      await createUser(kiln, admin, 'nosy', 'nosy-password-1');
+      const nosy = await tokenOf(kiln, { name: 'nosy', password: 'nosy-password-1', domain: 'default' });
+      const theirs = await kiln.call(nosy, { method: 'DELETE', url: `/v1/kiln/access-keys/${key.ak}` });
+      const madeUp = await kiln.call(nosy, {
+        method: 'DELETE',
+        url: `/v1/kiln/access-keys/${'Z'.repeat(key.ak.length)}`,
+      });
+      expect([theirs.statusCode, madeUp.statusCode]).toEqual([404, 404]);
+      expect(theirs.json().error_msg.replace(key.ak, 'AK')).toBe(madeUp.json().error_msg.replace(/Z+/, 'AK'));
+      const stillThere = await kiln.call(admin, { method: 'GET', url: '/v1/kiln/access-keys' });
+      expect(stillThere.json().result.keys.map((k: { ak: string }) => k.ak)).toContain(key.ak);
+    });
+
     it('a key whose user is disabled', async () => {
       await createUser(kiln, admin, 'leaver', 'leaver-password-1');
       const key = await newKey(admin, 'leaver');
