@@ -32,14 +32,22 @@ export function visibleLine(text: string): string {
   return visibleControls(text).replace(/\n/g, '\\n');
 }
 
+/** Unicode's direction controls, as a character class's inside: embeddings and overrides, isolates. */
+const DIRECTION = '\\u202a-\\u202e\\u2066-\\u2069';
+
+/** Whether a text holds one of Unicode's direction controls. */
+export const DIRECTION_CONTROLS = new RegExp(`[${DIRECTION}]`);
+
 /**
  * What acts on a terminal instead of showing: C0 but tab, line feed and the CR of a CRLF; DEL; C1;
  * the line and paragraph separators; and Unicode's bidirectional embeddings, overrides and
  * isolates (LRE..RLO, LRI..PDI), with which `rlo\u202etxt.exe` reads as `rloexe.txt` in a
  * terminal that lays text out both ways (the "Trojan Source" trick).
  */
-const ACTS_ON_TERMINAL =
-  /[\u0000-\u0008\u000b-\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|\r(?!\n)/g;
+const ACTS_ON_TERMINAL = new RegExp(
+  `[\\u0000-\\u0008\\u000b-\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u2028\\u2029${DIRECTION}]|\\r(?!\\n)`,
+  'g',
+);
 
 /**
  * `text` as the CLI writes it to a terminal: what would act on it becomes a `\u001b`-style escape,

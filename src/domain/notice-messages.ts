@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { NoticeEvent, NoticePayload } from './notices.ts';
+import { DIRECTION_CONTROLS } from './control-chars.ts';
 
 /**
  * What a notification says in each channel's format: a title, the facts as lines, and the bodies
@@ -21,9 +22,6 @@ export function noticeLink(baseUrl: string, p: NoticePayload): string {
   const job = `${baseUrl}/jobs/${p.job.id}`;
   return p.build ? `${job}/builds/${p.build.number}` : job;
 }
-
-/** Unicode's direction controls (embeddings, overrides, isolates). */
-const DIRECTION_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/;
 
 /**
  * A name set into a sentence: one that holds a direction control (U+202E may be in a job's name)

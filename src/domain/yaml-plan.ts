@@ -6,6 +6,18 @@ import { ignoreFailFlag, oneLineName } from './step-spec.ts';
 import { PARAMETER_REFERENCE, referenceResolver, resolveDeep } from './parameter-refs.ts';
 
 /**
+ * The run-time values a build sets: those the job declares, and those of the names `declared`
+ * (its build.yml's, its flow's). Not any variable of the build's environment: GIT_CONFIG_*,
+ * MAKEFLAGS, NODE_OPTIONS... would let whoever may only run the job run code in it.
+ */
+export function settable<T extends { name: string; undeclared?: true }>(
+  given: readonly T[],
+  declared: readonly string[],
+): T[] {
+  return given.filter((p) => !p.undeclared || declared.includes(p.name));
+}
+
+/**
  * Turns a parsed build.yml into the steps a build runs and the parameters it sees. Precedence
  * (spec §4.2): the build's own parameters (run-time values over the job's defaults) over the
  * file's `params`, over what a BuildFlow passed down (`inherited`: the job's inputs over the flow
@@ -32,10 +44,8 @@ export function planYamlBuild(
   const parameters = new Map<string, string>();
   for (const p of inherited) parameters.set(p.name, p.value);
   for (const p of file.params) parameters.set(p.name, p.value);
-  // A run may set what the file or the flow declares, not any variable of the build's environment
-  // (GIT_CONFIG_*, MAKEFLAGS, NODE_OPTIONS... would let whoever may only run the job run code).
-  const declared = new Set([...file.params.map((p) => p.name), ...inherited.map((p) => p.name)]);
-  for (const p of given) if (!p.undeclared || declared.has(p.name)) parameters.set(p.name, p.value);
+  const declared = [...file.params, ...inherited].map((p) => p.name);
+  for (const p of settable(given, declared)) parameters.set(p.name, p.value);
   for (const [name, value] of Object.entries(predefined)) parameters.set(name, value);
   const resolve = referenceResolver(parameters);
 

@@ -92,15 +92,14 @@ export class BuildService {
     admit: (tx: Stores) => Promise<string | undefined>,
     asLastEditor = false,
   ): Promise<Build | { refused: string }> {
-    if (job.disabled) throw disabled(job);
     let build: Build;
     try {
       build = await this.storage.transaction(async (tx) => {
         const refused = await admit(tx);
         if (refused !== undefined) throw new Refused(refused);
         // The job and the starter's rights as they are now, the job's row locked (as the scheduler
-        // reads them in its build's transaction): the checks above are of a moment before, and a
-        // disable, a delete, a disabled user or a removed member that committed since (on any
+        // reads them in its build's transaction): the caller's checks are of a moment before, and
+        // a disable, a delete, a disabled user or a removed member that committed since (on any
         // server) must not be followed by a build.
         const current = await tx.jobs.lockLive(job.id);
         if (!current) throw new AppError('JOB_NOT_FOUND', 'job not found (it was deleted)');

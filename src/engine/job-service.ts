@@ -173,17 +173,15 @@ export class JobService {
     const { job } = await requireJob(this.storage, caller, jobId, 'modify');
     if (input.project_id !== job.projectId)
       throw invalidParam('project_id: a job cannot move to another project');
-    // Checked early against the job as read (a 400 needs no transaction)...
-    let config = withoutGroup(this.withStored(input, job));
     const now = this.clock.now();
     try {
       return await this.storage.transaction(async (tx) => {
-        // ...and completed again from the document as it is now, its row locked: what the body
-        // leaves out (timeout, triggers, kiln, masked secrets) keeps the value this write
-        // replaces, not one read before another change committed (a lost update). A job deleted
-        // since it was read fails as an update of a deleted job does.
+        // Completed from the document as it is now, its row locked: what the body leaves out
+        // (timeout, triggers, kiln, masked secrets) keeps the value this write replaces, not one
+        // read before another change committed (a lost update). A job deleted since it was read
+        // fails as an update of a deleted job does.
         const current = changed(await tx.jobs.lockLive(job.id));
-        config = withoutGroup(this.withStored(input, current));
+        const config = withoutGroup(this.withStored(input, current));
         const text = this.stored.jobConfigText(config);
         let updated = changed(await tx.jobs.updateConfig(job.id, config.job_name, text, now));
         if (input.group_id !== undefined) {
@@ -196,7 +194,7 @@ export class JobService {
         return updated;
       });
     } catch (error) {
-      throw this.conflict(error, config.job_name);
+      throw this.conflict(error, input.job_name);
     }
   }
 

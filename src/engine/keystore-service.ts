@@ -340,12 +340,8 @@ export class KeystoreService {
     file: Keystore,
     given: Partial<KeystoreRights>,
   ): Promise<void> {
-    await this.require(caller, file, 'setting');
-    const own = keystoreRights(
-      file,
-      caller.user,
-      await this.storage.keystores.granted(file.id, caller.user.id),
-    );
+    const own = await this.rightsOf(caller, file);
+    if (!own.setting) throw forbidden('setting', file);
     for (const right of ['usage', 'modify', 'delete'] as const)
       if (given[right] && !own[right])
         throw new AppError(
@@ -355,13 +351,11 @@ export class KeystoreService {
   }
 
   private async require(caller: Principal, file: Keystore, right: keyof KeystoreRights): Promise<void> {
-    const rights = keystoreRights(
-      file,
-      caller.user,
-      await this.storage.keystores.granted(file.id, caller.user.id),
-    );
-    if (!rights[right])
-      throw new AppError('FORBIDDEN', `you may not ${RIGHT_WORDS[right]} file ${file.name}`);
+    if (!(await this.rightsOf(caller, file))[right]) throw forbidden(right, file);
+  }
+
+  private async rightsOf(caller: Principal, file: Keystore): Promise<KeystoreRights> {
+    return keystoreRights(file, caller.user, await this.storage.keystores.granted(file.id, caller.user.id));
   }
 
   private async read(file: Keystore, userId: string, how: string, recordId: string | null): Promise<Buffer> {
@@ -392,4 +386,8 @@ function notFound(): AppError {
 
 function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+function forbidden(right: keyof KeystoreRights, file: Keystore): AppError {
+  return new AppError('FORBIDDEN', `you may not ${RIGHT_WORDS[right]} file ${file.name}`);
 }

@@ -7,7 +7,7 @@ import {
   type RunnerPlace,
   type RunnerTraits,
 } from '../domain/resource-match.ts';
-import { planYamlBuild } from '../domain/yaml-plan.ts';
+import { planYamlBuild, settable } from '../domain/yaml-plan.ts';
 import { parseBuildFlow, selectFlow, type BuildFlowFile } from '../domain/build-flow.ts';
 import type { FlowReport } from '../protocol/runner-protocol.ts';
 import { readBuildYamlFile } from './build-yaml-file.ts';
@@ -61,9 +61,11 @@ function flowOf(
 ): FlowReport {
   const known = new Map<string, string>();
   for (const p of file.params) known.set(p.name, p.value);
-  // As planYamlBuild: a run sets what the file declares, not names of its own.
-  for (const p of parameters)
-    if (!p.undeclared || file.params.some((d) => d.name === p.name)) known.set(p.name, p.value);
+  for (const p of settable(
+    parameters,
+    file.params.map((d) => d.name),
+  ))
+    known.set(p.name, p.value);
   for (const [name, value] of Object.entries(predefined)) known.set(name, value);
   const flow = selectFlow(file, (name) => known.get(name), path);
   for (const job of flow.jobs) {
