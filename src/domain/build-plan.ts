@@ -26,6 +26,12 @@ export interface BuildPlan {
          * its flow's branch or tag (the build stays that branch's or tag's).
          */
         commit: string;
+        /**
+         * The commit must be on a branch or tag of the repository: its starter may not change the
+         * job, and a commit fetched by its id (a fork's pull request) holds anyone's code, which
+         * would run with the job's secrets. Absent: any commit the repository serves.
+         */
+        onBranchOrTag?: true;
         /** Check out submodules, recursively (absent in plans stored before it existed: no). */
         submodules?: boolean;
         /** Fetch Git LFS files (absent: no). */

@@ -9,7 +9,7 @@ import { buildTimestamp } from '../domain/predefined-parameters.ts';
 import { dayKey } from '../domain/time.ts';
 import { maskUrlCredentials } from '../domain/url-credentials.ts';
 import type { JobRecord, Stores } from '../storage/ports.ts';
-import { triggerUserId } from './access.ts';
+import { triggerUserId, userMay } from './access.ts';
 import type { StoredSecrets } from './stored-secrets.ts';
 
 /** Who and what starts a build. */
@@ -63,6 +63,9 @@ export async function createBuild(tx: Stores, input: TriggerInput, stored: Store
   // The steps as triggered are whoever last saved the job's: the build acts for that user to its
   // end, whoever saves the job meanwhile.
   const plan = { ...planned.plan, savedBy: await triggerUserId(tx, input.job) };
+  // A commit on no branch or tag is built only for who could change the job's steps anyway.
+  if (plan.scm?.commit && !(await userMay(tx, input.user, input.job, 'modify')))
+    plan.scm = { ...plan.scm, onBranchOrTag: true };
   await tx.builds.insert(build, stored.planText(plan));
   await tx.steps.insertMany(build.recordId, spec.steps.map(newStep));
   // A code-based build's steps and file are known once its runner has read the file.

@@ -32,6 +32,8 @@ export function mirrorFailureReason(failure: MirrorFailure, scm: Scm): string {
       return `cannot fetch ${url}`;
     case 'commit':
       return `commit ${scm.commit} was not found in ${url}`;
+    case 'off-refs':
+      return `commit ${scm.commit} is on no branch or tag of ${url}: only who may change the job builds such a commit`;
     case 'ref':
       return scm.ref
         ? `cannot check out ${scm.buildType} ${scm.ref} of ${url}`

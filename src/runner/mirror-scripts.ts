@@ -31,18 +31,19 @@ export interface Submodule {
 
 /** Why a mirror could not give a build what it wants. */
 export type MirrorFailure =
-  | { failure: 'fetch' | 'commit' | 'ref' | 'no-lfs' | 'lfs' }
+  | { failure: 'fetch' | 'commit' | 'off-refs' | 'ref' | 'no-lfs' | 'lfs' }
   /** A file the fetch wrote grew past the mirrors' cap, `maxBytes`. */
   | { failure: 'too-big'; maxBytes: number }
   | { failure: 'keeper'; detail: string };
 
 /** The mirror script's exit codes. */
-const FAILURES: Record<number, 'fetch' | 'commit' | 'ref' | 'no-lfs' | 'lfs'> = {
+const FAILURES: Record<number, 'fetch' | 'commit' | 'off-refs' | 'ref' | 'no-lfs' | 'lfs'> = {
   10: 'fetch',
   11: 'commit',
   12: 'ref',
   13: 'no-lfs',
   14: 'lfs',
+  15: 'off-refs',
 };
 
 /**
@@ -51,7 +52,7 @@ const FAILURES: Record<number, 'fetch' | 'commit' | 'ref' | 'no-lfs' | 'lfs'> = 
  * after the fetch: a mirror is repacked only when no build borrows from it.
  * $1 source, $2 the mirror, $3 branch|tag|commit, $4 ref, $5 commit, $6 1 to fetch (0: a fetch
  * fresh enough for this build was made), $7 1 to fetch LFS files, $8 the largest file git may write,
- * in KiB (empty: no cap).
+ * in KiB (empty: no cap), $9 1 when a commit build's commit must be on a branch or tag.
  */
 export const MIRROR_SCRIPT = `source=$1 kind=$3 ref=$4 commit=$5
 cd -- "$2" || exit 20
@@ -65,8 +66,8 @@ if [ -n "$8" ]; then ulimit -S -f "$8" 2>/dev/null; trap '' XFSZ; fi
 made=$(git config --file config --get gc.auto 2>/dev/null)
 if [ "$6" = 0 ] && [ "$made" = 0 ]; then
   : # fetched since the build was triggered: resolve only
-elif [ "$kind" = commit ] && [ "$made" = 0 ] && git cat-file -e "$commit^{commit}" 2>/dev/null; then
-  : # a commit never changes: the mirror has it
+elif [ "$kind" = commit ] && [ "$9" != 1 ] && [ "$made" = 0 ] && git cat-file -e "$commit^{commit}" 2>/dev/null; then
+  : # a commit never changes: the mirror has it (whether a branch has it now does)
 elif [ "$made" = 0 ]; then
   # A fetch stopped halfway may leave git's lock files and a partial pack: this mirror's
   # operations run one at a time, so none is in use now, and a lock left would fail every fetch.
@@ -78,7 +79,13 @@ else
   git clone --quiet --bare -- "$source" . && git config gc.auto 0 || exit 10
 fi
 show() { git show --no-patch --format='%H${SEPARATOR}%ct${SEPARATOR}%an${SEPARATOR}%s' "$1^{commit}" 2>/dev/null; }
-if [ "$kind" = commit ]; then
+if [ "$kind" = commit ] && [ "$9" = 1 ]; then
+  # Only what a branch or tag holds (as fetched above; a commit fetched by its id earlier may be
+  # in the mirror, on none): nothing is fetched by id.
+  info=$(show "$commit") || exit 15
+  [ -n "$(git for-each-ref --count=1 --format=x --contains "\${info%%${SEPARATOR}*}" refs/heads refs/tags)" ] || exit 15
+  name=$(git symbolic-ref --quiet --short HEAD)
+elif [ "$kind" = commit ]; then
   # A commit on no branch or tag: fetched by its id (git's messages go to the log: a fetch past the
   # cap says "File too large" there, and is told apart from a commit the repository lacks).
   info=$(show "$commit") || { git fetch --quiet origin "$commit" && info=$(show "$commit"); } || exit 11

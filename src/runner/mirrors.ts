@@ -55,6 +55,8 @@ export interface Wanted {
   /** Branch or tag ('' for the default branch). */
   ref: string;
   commit: string;
+  /** The commit must be on a branch or tag (BuildPlan's `onBranchOrTag`). */
+  onBranchOrTag?: boolean;
   /** Fetch the commit's Git LFS files into the mirror too. */
   lfs?: boolean;
 }
@@ -318,7 +320,7 @@ export class MirrorCache {
     { write, freshSince, signal }: { write: (data: Buffer) => void; freshSince: number; signal: AbortSignal },
   ): Promise<Resolved | MirrorFailure> {
     const fresh = entry.fetchedAt >= freshSince;
-    const asked = `${wanted.kind}\n${wanted.ref}\n${wanted.commit}\n${wanted.lfs === true}`;
+    const asked = `${wanted.kind}\n${wanted.ref}\n${wanted.commit}\n${wanted.lfs === true}\n${wanted.onBranchOrTag === true}`;
     const known = fresh ? entry.resolved.get(asked) : undefined;
     if (known) return known;
     const inside = `${(await this.keeper(slot)).inside.workspace}/${entry.key}.git`;
@@ -340,6 +342,7 @@ export class MirrorCache {
             wanted.lfs ? '1' : '0',
             // No cap at 0 (nothing is kept: each mirror goes once its build is done).
             this.settings.maxBytes > 0 ? String(Math.ceil(this.settings.maxBytes / 1024)) : '',
+            wanted.onBranchOrTag ? '1' : '0',
           ],
         },
         (data) => out.push(data),

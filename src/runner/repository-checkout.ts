@@ -60,7 +60,13 @@ export function checkoutRepository(
   const kind = scm.commit !== '' ? 'commit' : scm.buildType;
   return held.update(
     ctx.slot,
-    { kind, ref: scm.ref, commit: scm.commit, lfs: scm.lfs === true },
+    {
+      kind,
+      ref: scm.ref,
+      commit: scm.commit,
+      onBranchOrTag: scm.onBranchOrTag === true,
+      lfs: scm.lfs === true,
+    },
     ctx.write,
     ctx.freshSince,
     async (resolved) => {
