@@ -91,6 +91,14 @@ describe('kiln login and kiln jobs, real processes', () => {
     expect((await user.run(['whoami'])).code).toBe(0);
   });
 
+  it('refuses a malformed commit id before any request (usage: exit 2)', async () => {
+    const r = await user.run(['run', '0123456789abcdefghijklmnopqrstuv', '--commit', 'zz'], {
+      env: { KILN_URL: 'http://127.0.0.1:1' },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('"zz" is not a commit id');
+  });
+
   it('refuses a server URL holding a password, without showing it', async () => {
     const r = await user.run(['whoami'], { env: { KILN_URL: 'http://alice:s3cret-pw@127.0.0.1:1' } });
     expect(r.code).toBe(2);

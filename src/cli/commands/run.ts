@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Kiln } from '../../client/kiln-client.ts';
 import type { RunJobBody } from '../../contract/builds.ts';
-import { intInRange, parseJobId } from '../arguments.ts';
+import { intInRange, parseCommitId, parseJobId } from '../arguments.ts';
 import { BRANCH_PARAMETER } from '../../domain/job-parameters.ts';
 import { buildOutcome, printLog } from '../build-log.ts';
 import { CliError, EXIT, type CliContext } from '../context.ts';
@@ -106,7 +106,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       ]),
     )
     .addOption(new Option('-t, --tag <tag>', 'tag to build').conflicts(['commit']))
-    .option('-c, --commit <commit>', 'commit id to build (4 to 64 hex digits)')
+    .option('-c, --commit <commit>', 'commit id to build (4 to 64 hex digits)', parseCommitId)
     .option('-f, --follow', 'stream the log until the build ends; exit with its outcome')
     .addHelpText('after', RUN_HELP)
     .action(async (job: string, opts: RunOptions) => {
