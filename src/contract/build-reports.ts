@@ -1,11 +1,11 @@
 import { Type } from 'typebox';
-import { Id32, WireInt } from './common.ts';
+import { JobId, WireInt } from './common.ts';
 
 /** Build insight reports of a job (reference Appendix A.6): success ratio, build time, repositories, branches. */
 
 /** ShowJobBuildSuccessRatio / ShowJobBuildTime query. */
 export const IntervalReportQuery = Type.Object({
-  job_id: Id32('Build task (job) id'),
+  job_id: JobId('Build task (job) id'),
   repository_name: Type.String({
     minLength: 1,
     maxLength: 128,
@@ -65,7 +65,7 @@ export const RepositoriesResult = Type.Object({
 
 /** ListRepoBranch query. */
 export const RepoBranchQuery = Type.Object({
-  job_id: Id32('Build task (job) id'),
+  job_id: JobId('Build task (job) id'),
   repository_name: Type.String({
     minLength: 1,
     maxLength: 128,

@@ -1,11 +1,11 @@
 import { Type, type Static } from 'typebox';
 import { MAX_BUILD_NUMBER } from '../domain/build.ts';
-import { BUILD_NUMBER_TEXT, DATE_PATTERN, Envelope, Formatted, Id32, WireInt } from './common.ts';
+import { BUILD_NUMBER_TEXT, DATE_PATTERN, Envelope, Formatted, JobId, WireInt } from './common.ts';
 import { RecordInfo } from './record-views.ts';
 
 /** RunJob / ExecuteJob body. */
 export const RunJobBody = Type.Object({
-  job_id: Id32('The job to run'),
+  job_id: JobId('The job to run'),
   parameter: Type.Optional(
     Type.Array(
       Type.Object({ name: Type.String({ maxLength: 256 }), value: Type.String({ maxLength: 65536 }) }),
@@ -37,7 +37,7 @@ export const StopResult = Type.Object({ success: Type.Boolean(), result: Type.St
 
 /** StopJob body (build_no is a string here, as in CodeArts). */
 export const StopJobBody = Type.Object({
-  job_id: Id32('The job'),
+  job_id: JobId('The job'),
   build_no: Type.String({
     pattern: `^${BUILD_NUMBER_TEXT}$`,
     'x-kiln-format': `a build number (1 to ${MAX_BUILD_NUMBER})`,
@@ -108,7 +108,7 @@ export const PeriodHistoryResult = Type.Object({
 
 /** ShowHistoryDetails path. */
 export const BuildNumberParams = Type.Object({
-  job_id: Id32('Build task (job) id'),
+  job_id: JobId('Build task (job) id'),
   build_number: WireInt({ minimum: 1, maximum: 2147483647, description: 'Build number' }),
 });
 

@@ -39,6 +39,11 @@ export const BUILD_NUMBER_TEXT = decimalUpTo(MAX_BUILD_NUMBER);
 
 /** A 32-char CodeArts id. */
 export const Id32 = (description: string) => Type.String({ pattern: ID32_PATTERN, description });
+/** Marks a job id's schema: a malformed one has its own error code, wherever it is (validation.ts). */
+export const JOB_ID_MARK = 'x-kiln-job-id';
+/** A job id: 32 characters of [0-9a-z]. */
+export const JobId = (description: string) =>
+  Type.String({ pattern: ID32_PATTERN, description, [JOB_ID_MARK]: true });
 
 /**
  * An integer in a query string or path. Values arrive as text; the server accepts only plain
@@ -89,10 +94,10 @@ export const Envelope = <T extends TSchema>(result: T) =>
 export const StatusOnly = Type.Object({ status: Type.String() });
 
 /** Path parameters shared by the job operations. */
-export const JobIdParams = Type.Object({ job_id: Id32('Build task (job) id') });
+export const JobIdParams = Type.Object({ job_id: JobId('Build task (job) id') });
 
 /** Path parameters of operations on one build. */
 export const BuildNoParams = Type.Object({
-  job_id: Id32('Build task (job) id'),
+  job_id: JobId('Build task (job) id'),
   build_no: WireInt({ minimum: 1, maximum: 2147483647, description: 'Build number' }),
 });

@@ -1,6 +1,6 @@
 import { Type, type Static, type TObject, type TSchema } from 'typebox';
 import { MAX_GROUP_DEPTH } from '../domain/job-groups.ts';
-import { Envelope, Id32 } from './common.ts';
+import { Envelope, Id32, JobId } from './common.ts';
 
 const Str = (description: string) => Type.Optional(Type.String({ maxLength: 64, description }));
 
@@ -75,7 +75,7 @@ export const MoveJobsBody = Type.Object({
   group_id: Str("The group to move the jobs into; '' or absent: into none"),
   jobs: Type.Array(
     Type.Object({
-      job_id: Id32('A job of the project'),
+      job_id: JobId('A job of the project'),
       job_name: Type.Optional(Type.String({ maxLength: 256, description: 'Kiln: ignored' })),
     }),
     { minItems: 1, maxItems: 100 },

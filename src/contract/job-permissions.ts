@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Id32 } from './common.ts';
+import { Id32, JobId } from './common.ts';
 
 const Flags = {
   is_modify: Type.Boolean({ description: "Change the job's configuration" }),
@@ -16,7 +16,7 @@ const ROLE_IDS = "-1 owner (project_admin), 4 developer, 7 viewer, -3 the job's 
 /** ShowProjectJobPermission query. */
 export const JobPermissionQuery = Type.Object({
   project_id: Id32("The job's project"),
-  job_id: Id32('The job'),
+  job_id: JobId('The job'),
 });
 
 /** ShowProjectJobPermission answer: what the caller may do with the job. */
@@ -33,7 +33,7 @@ export const CallerPermission = Type.Object({
 });
 
 /** ShowJobRolePermission query. */
-export const JobIdQuery = Type.Object({ job_id: Id32('The job') });
+export const JobIdQuery = Type.Object({ job_id: JobId('The job') });
 
 /** ShowJobRolePermission answer: the matrix the job follows, a row per role. */
 export const RolePermissions = Type.Object({
@@ -66,7 +66,7 @@ const OptionalFlags = Object.fromEntries(Object.entries(Flags).map(([k, v]) => [
 /** BatchUpdateJobRolePermission body. */
 export const RolePermissionsBody = Type.Object({
   project_id: Type.Optional(Id32("Kiln: the jobs' project, when given")),
-  job_ids: Type.Array(Id32('A job'), { minItems: 1, maxItems: 100 }),
+  job_ids: Type.Array(JobId('A job'), { minItems: 1, maxItems: 100 }),
   project_switch: Type.Optional(
     Type.Boolean({
       description: "true: the jobs follow the project's permissions; false or absent: their own",
@@ -90,7 +90,7 @@ export type RolePermissionsBody = Static<typeof RolePermissionsBody>;
 
 /** ApplyProjectPermission body. */
 export const ProjectSwitchBody = Type.Object({
-  job_id: Id32('The job'),
+  job_id: JobId('The job'),
   project_id: Type.Optional(Id32("Kiln: the job's project, when given")),
   project_switch: Type.Boolean({
     description: "true: the job follows the project's permissions; false: its own",

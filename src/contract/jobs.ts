@@ -1,14 +1,14 @@
 import { Type, type Static } from 'typebox';
 import { JobDocument, JobDocumentInput, jobInputFields, type JobInput } from '../domain/job-document.ts';
 import { MAX_GROUP_PATH } from '../domain/job-groups.ts';
-import { Envelope, Id32, WireInt } from './common.ts';
+import { Envelope, Id32, JobId, WireInt } from './common.ts';
 
 /** CreateBuildJob / CreateNewJob body: the job document. */
 export const JobConfigBody = JobDocumentInput;
 export type JobConfigBody = JobInput;
 
 /** UpdateBuildJob / UpdateNewJob body: the document plus the job id. */
-export const UpdateJobBody = Type.Object({ job_id: Id32('The job to change'), ...jobInputFields });
+export const UpdateJobBody = Type.Object({ job_id: JobId('The job to change'), ...jobInputFields });
 export type UpdateJobBody = Static<typeof UpdateJobBody>;
 
 /** Create/update answer. */
@@ -187,7 +187,7 @@ export const JobDiffQuery = Type.Object({
 export const JobDiff = Type.Object({ result: Type.String(), status: Type.String() });
 
 /** CopyJob body: the new job's document and the job it copies. */
-export const CopyJobBody = Type.Object({ copy_job_id: Id32('The job to copy'), ...jobInputFields });
+export const CopyJobBody = Type.Object({ copy_job_id: JobId('The job to copy'), ...jobInputFields });
 export type CopyJobBody = Static<typeof CopyJobBody>;
 
 /** ShowCopyName answer: a name for a copy that no job of the project has. */
@@ -303,7 +303,7 @@ export const LastHistory = Type.Object({
 
 /** CheckWebhookUrl body. */
 export const WebhookUrlBody = Type.Object({
-  job_id: Id32('The job the notice is for'),
+  job_id: JobId('The job the notice is for'),
   notice_type: Type.String({ maxLength: 32, description: 'DING_TALK, FEI_SHU, WE_COM or WE_LINK' }),
   webhook_url: Type.String({ maxLength: 2048, description: "The chat robot's webhook URL" }),
 });

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Envelope, Id32, WireInt, WireList } from './common.ts';
+import { Envelope, Id32, JobId, WireInt, WireList } from './common.ts';
 
 /**
  * The v1 views of one build record (reference Appendix A.3 and A.5): its stages, its build.yml,
@@ -101,7 +101,7 @@ export type BuildRecordResult = Static<typeof BuildRecordResult>;
 
 /** ShowActionIInfo query (job_id in the query, as the SDK sends it). */
 export const StageLogQuery = Type.Object({
-  job_id: Id32('Build task (job) id'),
+  job_id: JobId('Build task (job) id'),
   build_no: WireInt({ minimum: 1, maximum: 2147483647, description: 'Build number' }),
   start_offset: WireInt({
     minimum: 0,
@@ -240,7 +240,7 @@ export const BriefQuery = Type.Object({
 });
 
 /** ListBriefRecord body: build project (job) ids. */
-export const BriefBody = Type.Array(Id32('A build project: a job id'), {
+export const BriefBody = Type.Array(JobId('A build project: a job id'), {
   minItems: 1,
   maxItems: 100,
   'x-kiln-items': 'job id',

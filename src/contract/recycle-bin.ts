@@ -1,10 +1,10 @@
 import { Type, type Static } from 'typebox';
 import { MAX_RECYCLE_BIN_DAYS } from '../domain/time.ts';
-import { Id32, WireInt } from './common.ts';
+import { JobId, WireInt } from './common.ts';
 
 /** DeleteRecyclingJobs / RestoreRecyclingJobs / BatchDeleteBuildJobs body. */
 export const JobIdsBody = Type.Object({
-  job_ids: Type.Array(Id32('A build task (job) id'), { minItems: 1, maxItems: 100 }),
+  job_ids: Type.Array(JobId('A build task (job) id'), { minItems: 1, maxItems: 100 }),
 });
 export type JobIdsBody = Static<typeof JobIdsBody>;
 

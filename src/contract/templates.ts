@@ -1,15 +1,21 @@
 import { Type } from 'typebox';
 import { JobParameter, JobStep } from '../domain/job-document.ts';
-import { Envelope, Id32, WireInt } from './common.ts';
+import { Envelope, JobId, WireInt } from './common.ts';
 
 /** Build templates (A.8, and the v3 twins of A.1): the domain's own and Kiln's official ones. */
 
 const TemplateSteps = Type.Array(JobStep, { maxItems: 100 });
 const TemplateParameters = Type.Array(JobParameter, { maxItems: 100 });
 
+/** A template's step as given: its name is optional (the stage's name of its action then). */
+const TemplateStepInput = Type.Object({
+  ...JobStep.properties,
+  name: Type.Optional(JobStep.properties.name),
+});
+
 /** CreateTemplate / CreateTemplates body. */
 export const CreateTemplateBody = Type.Object({
-  template: Type.Object({ steps: TemplateSteps }),
+  template: Type.Object({ steps: Type.Array(TemplateStepInput, { maxItems: 100 }) }),
   name: Type.String({ minLength: 1, maxLength: 128 }),
   description: Type.Optional(Type.String({ maxLength: 1024 })),
   tool_type: Type.Optional(Type.String({ maxLength: 64 })),
@@ -106,7 +112,7 @@ export const RecommendBody = Type.Object({
 });
 
 export const UsedInfoBody = Type.Object({
-  job_id: Id32('The job started from the template'),
+  job_id: JobId('The job started from the template'),
   template_id: Type.String({ pattern: '^[a-z0-9A-Z-]{1,64}$' }),
 });
 export const UsedInfoResult = Envelope(Type.String());

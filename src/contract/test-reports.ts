@@ -1,12 +1,12 @@
 import { Type } from 'typebox';
-import { Envelope, Id32, WireInt } from './common.ts';
+import { Envelope, JobId, WireInt } from './common.ts';
 
 /** Unit-test reports of a build (reference Appendix A.6): the JUnit counts its steps collected. */
 
 const BuildNo = WireInt({ minimum: 1, maximum: 2147483647, description: 'Build number' });
 
 /** ListJunitCoverageSummary query. */
-export const JunitListQuery = Type.Object({ job_id: Id32('Build task (job) id'), build_no: BuildNo });
+export const JunitListQuery = Type.Object({ job_id: JobId('Build task (job) id'), build_no: BuildNo });
 
 /** ShowReportSummary query. */
 export const ReportSummaryQuery = Type.Object({ build_no: BuildNo });
@@ -39,7 +39,7 @@ export const ReportSummary = Envelope(Type.Object({ summary: Summary, sub_summar
 
 /** DownloadJunitCoverageZip query: the build and the stage (a ListJunitCoverageSummary root_id). */
 export const JunitZipQuery = Type.Object({
-  job_id: Id32('Build task (job) id'),
+  job_id: JobId('Build task (job) id'),
   build_no: BuildNo,
   root_id: Type.String({
     pattern: '^[A-Za-z0-9_-]{1,40}$',

@@ -3,6 +3,7 @@ import { AppError, invalidParam } from '../domain/errors.ts';
 import type { Principal } from '../domain/identity.ts';
 import { newId32 } from '../domain/ids.ts';
 import type { JobParameterDoc, JobStepDoc } from '../domain/job-document.ts';
+import { actionOfModule } from '../domain/actions.ts';
 import { OFFICIAL_TEMPLATES, officialTemplate, type OfficialTemplate } from '../domain/official-templates.ts';
 import type { Storage, TemplateRecord } from '../storage/ports.ts';
 import { UniqueViolationError } from '../storage/errors.ts';
@@ -42,7 +43,7 @@ export class TemplateService {
       name: string;
       description?: string | undefined;
       tool_type?: string | undefined;
-      template: { steps: JobStepDoc[] };
+      template: { steps: (Omit<JobStepDoc, 'name'> & { name?: string | undefined })[] };
       parameters?: JobParameterDoc[] | undefined;
     },
   ): Promise<TemplateView> {
@@ -56,7 +57,7 @@ export class TemplateService {
       name,
       description: body.description ?? '',
       toolType: body.tool_type ?? '',
-      steps: JSON.stringify(body.template.steps),
+      steps: JSON.stringify(body.template.steps.map(namedStep)),
       parameters: JSON.stringify(body.parameters ?? []),
       creatorId: caller.user.id,
       createdAt: this.clock.now(),
@@ -183,4 +184,9 @@ export class TemplateService {
       creatorName: creator?.name ?? '',
     };
   }
+}
+
+/** A template's step with its name: CodeArts makes it optional; a job's step needs one. */
+function namedStep(step: Omit<JobStepDoc, 'name'> & { name?: string | undefined }): JobStepDoc {
+  return { ...step, name: step.name ?? actionOfModule(step.module_id)?.displayName ?? step.module_id };
 }

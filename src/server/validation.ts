@@ -6,6 +6,7 @@ import {
   type SerializerFactory,
 } from '@fastify/fast-json-stringify-compiler';
 import type { FastifySchemaCompiler } from 'fastify';
+import { JOB_ID_MARK } from '../contract/common.ts';
 import { AppError } from '../domain/errors.ts';
 import { ID32_PATTERN } from '../domain/id32.ts';
 
@@ -215,8 +216,11 @@ function describeErrors(errors: ErrorObject[], part: HttpPart, data: unknown): A
   const { field, text } =
     literalSentence(errors, part) ?? unionSentence(errors, part) ?? sentence(first, part);
   const message = `${WHERE[part]} '${field}' ${text}`;
-  // A malformed job id has its own code wherever it appears (path, query or body).
-  if (part !== 'headers' && field === 'job_id' && first.keyword !== 'required') {
+  // A malformed job id has its own code wherever it appears (path, query or body, a list of them).
+  if (
+    part !== 'headers' &&
+    (first.parentSchema as Record<string, unknown> | undefined)?.[JOB_ID_MARK] === true
+  ) {
     return new AppError('INVALID_JOB_ID', message);
   }
   return new AppError(part === 'body' ? 'INVALID_BODY' : 'INVALID_PARAM', message);

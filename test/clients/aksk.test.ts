@@ -16,6 +16,7 @@ import {
   createUser,
   expectCodeArtsError,
   expectKeystoneError,
+  formBody,
   recordLine,
   setRole,
   tokenOf,
@@ -241,6 +242,20 @@ describe('AK/SK signatures, server side', () => {
       });
       expect(res.statusCode, res.body).toBe(200);
       expect(res.json().result).toMatchObject({ imported: 2 });
+    });
+
+    it('multipart bodies: a file upload signed with UNSIGNED-PAYLOAD, as the SDKs sign UploadKeystore', async () => {
+      const form = formBody({ privacy: 'private' }, { name: 'signed.jks', data: 'key material' });
+      const res = await send({
+        method: 'POST',
+        path: '/v2/keystore/upload',
+        contentType: form.headers['content-type'] as string,
+        body: form.payload.toString('utf8'),
+        unsignedPayload: true,
+        key: adminKey,
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().result.keystore_id).toMatch(/^[0-9a-z]{32}$/);
     });
 
     it('a read dated inside the skew window, even sent again (reads are not single-use)', async () => {

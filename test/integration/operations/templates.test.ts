@@ -124,6 +124,39 @@ onEveryStore((store) => {
       expect(empty.json().error_msg).toMatch(/at least one step/);
     });
 
+    it("takes steps without a name (optional in CodeArts): the stage's name of its action, or its module", async () => {
+      const res = await kiln.call(dev, {
+        method: 'POST',
+        url: '/v3/templates/create',
+        payload: {
+          name: 'unnamed-steps',
+          template: {
+            steps: [
+              {
+                module_id: 'devcloud2018.codeci_action_20043.action',
+                properties: { command: 'mvn -B package' },
+              },
+              { module_id: 'vendor.unknown.action' },
+            ],
+          },
+        },
+      });
+      expectOk(res);
+      const shown = await kiln.call(dev, {
+        method: 'GET',
+        url: `/v1/template/${res.json().result.uuid}/custom`,
+      });
+      expectOk(shown);
+      expect(shown.json().result.template.steps).toEqual([
+        {
+          module_id: 'devcloud2018.codeci_action_20043.action',
+          name: 'Maven',
+          properties: { command: 'mvn -B package' },
+        },
+        { module_id: 'vendor.unknown.action', name: 'vendor.unknown.action' },
+      ]);
+    });
+
     it("lists the domain's templates (v1 from page 1, v3 from page 0), marks favourites, deletes", async () => {
       const uuid = (await create(dev, 'listed-one')).json().result.uuid as string;
       const v1 = await kiln.call(dev, {
