@@ -295,8 +295,14 @@ export const OPTIONS = {
   buildMaxDiskBytes: {
     env: 'KILN_BUILD_MAX_DISK_BYTES',
     default: String(20 * GIB),
-    help: "Bytes a build's workspace, HOME and /tmp may take (checked every 2 s; also the largest file a build may write); past it the build ends FAILURE",
+    help: "Bytes a build's workspace, HOME and /tmp may take (checked every 2 s, less often for a tree that takes long to walk; files removed but still open count; also the largest file a build may write); past it the build ends FAILURE",
     parse: int(1024 * 1024, 2 ** 50),
+  },
+  buildMaxFiles: {
+    env: 'KILN_BUILD_MAX_FILES',
+    default: '1000000',
+    help: "Files and directories a build's workspace, HOME and /tmp may hold (each takes an inode of the runner's disk; checked with the bytes); past it the build ends FAILURE",
+    parse: int(1000, 1_000_000_000),
   },
   buildShmBytes: {
     env: 'KILN_BUILD_SHM_BYTES',
@@ -404,6 +410,7 @@ export const RUNNER_OPTION_KEYS = [
   'localRepositories',
   'buildMaxProcesses',
   'buildMaxDiskBytes',
+  'buildMaxFiles',
   'buildShmBytes',
   'mirrorMaxBytes',
   'mirrorMaxAgeDays',

@@ -43,7 +43,11 @@ export async function runnerOptions(
     runnerName: hostname(),
     runnerPool: config.runnerPool,
     configuredTools: config.runnerTools,
-    limits: { processes: config.buildMaxProcesses, diskBytes: config.buildMaxDiskBytes },
+    limits: {
+      processes: config.buildMaxProcesses,
+      diskBytes: config.buildMaxDiskBytes,
+      files: config.buildMaxFiles,
+    },
     mirrors: {
       localRepositories: config.localRepositories,
       maxBytes: config.mirrorMaxBytes,

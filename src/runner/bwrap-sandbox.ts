@@ -42,6 +42,7 @@ function sandboxOf(session: SupervisedSession, inside: Sandbox['inside']): Sandb
     inside,
     exec: (command, onOutput, signal) => session.exec(command, onOutput, signal),
     processes: () => session.processes(),
+    pids: () => session.pids(),
     alive: () => session.alive(),
     close: () => session.close(),
   };

@@ -15,6 +15,7 @@ function hostSandbox(inside: Sandbox['inside']): Sandbox {
         signal,
       ),
     processes: () => undefined,
+    pids: () => [],
     alive: () => true,
     close: async () => {},
   };

@@ -58,6 +58,8 @@ export interface Sandbox {
    * undefined when the backend cannot tell.
    */
   processes(): number | undefined;
+  /** Every process of the sandbox, its init included (where the build's open files are seen). */
+  pids(): number[];
   /** False once the sandbox has ended (it cannot run commands any more). */
   alive(): boolean;
   /** Ends every process of the sandbox. */

@@ -175,6 +175,12 @@ export class SupervisedSession {
     return Math.max(0, this.options.owner ? all - 1 : all);
   }
 
+  /** Every process of the sandbox, its init included; none once it has ended. */
+  pids(): number[] {
+    if (this.ended || this.child.pid === undefined) return [];
+    return [this.child.pid, ...descendants(this.child.pid)];
+  }
+
   /**
    * Stops the command: SIGTERM to every process of the sandbox but its init (the supervisor
    * catches it), then SIGKILL to the whole sandbox if it has not ended within the grace period.

@@ -83,6 +83,7 @@ it('a build whose sandbox cannot be started after its claim goes back to the que
           inside: real.inside,
           exec: (command, onOutput, signal) => real.exec(command, onOutput, signal),
           processes: () => real.processes(),
+          pids: () => real.pids(),
           alive: () => false,
           close: () => real.close(),
         };

@@ -138,6 +138,7 @@ describe('a sandbox, network off, small limits', () => {
           KILN_SANDBOX_NETWORK: 'off',
           KILN_BUILD_MAX_PROCESSES: '64',
           KILN_BUILD_MAX_DISK_BYTES: String(64 * 1024 * 1024),
+          KILN_BUILD_MAX_FILES: '5000',
         },
       },
     });
@@ -213,5 +214,51 @@ describe('a sandbox, network off, small limits', () => {
     const log = await ek.log(job, 1);
     expect(r.state, log).toBe('FAILURE');
     expect(log).toMatch(/took \d+ MiB, more than its limit of 64 MiB \(KILN_BUILD_MAX_DISK_BYTES\)/);
+  });
+
+  it('counts files removed while still open: they take the disk until closed', async () => {
+    const gate = join(gates, 'removed-open');
+    const job = await ek.newJob({
+      scms: scm(),
+      steps: [
+        shell(
+          'removed but open',
+          [
+            'for i in 3 4 5 6; do eval "exec $i>/tmp/big$i"; rm /tmp/big$i; head -c 24M /dev/zero >&$i; done',
+            'echo "SEEN=$(du -s -m /tmp "$HOME" . | awk \'{s+=$1} END {print s}\')"',
+            `while [ ! -f ${gate} ]; do sleep 0.1; done`,
+          ].join('\n'),
+        ),
+      ],
+    });
+    await ek.run(job);
+    const r = await ek.waitFinished(job, 1, 30_000);
+    writeFileSync(gate, '');
+    const log = await ek.log(job, 1);
+    expect(r.state, log).toBe('FAILURE');
+    // du sees (almost) nothing; the limit sees the 96 MiB held.
+    expect(Number(values(log).SEEN)).toBeLessThan(8);
+    expect(log).toMatch(
+      /took (9[6-9]|1\d\d) MiB, more than its limit of 64 MiB \(KILN_BUILD_MAX_DISK_BYTES\)/,
+    );
+  });
+
+  it('many small files past the file limit end the build FAILURE, saying how many', async () => {
+    const gate = join(gates, 'files');
+    const job = await ek.newJob({
+      scms: scm(),
+      steps: [
+        shell(
+          'many small files',
+          `mkdir many && (cd many && seq 1 8000 | xargs touch); while [ ! -f ${gate} ]; do sleep 0.1; done`,
+        ),
+      ],
+    });
+    await ek.run(job);
+    const r = await ek.waitFinished(job, 1, 30_000);
+    writeFileSync(gate, '');
+    const log = await ek.log(job, 1);
+    expect(r.state, log).toBe('FAILURE');
+    expect(log).toMatch(/held \d{4,} files, more than its limit of 5000 \(KILN_BUILD_MAX_FILES\)/);
   });
 });
