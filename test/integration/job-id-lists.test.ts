@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTestKiln, type TestKiln } from '../helpers/app.ts';
 import { ADMIN, expectCodeArtsError, tokenOf } from '../helpers/foundation.ts';
 
