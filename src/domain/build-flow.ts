@@ -49,8 +49,8 @@ const FLOW_BODY_KEYS = ['strategy', 'jobs'];
 const JOB_KEYS = ['job', 'depends_on', 'build_ref', 'params'];
 
 /** The flow file, or undefined when `text` is a single-job file (no `buildflow`/`buildflows`). */
-export function parseBuildFlow(text: string, path: string): BuildFlowFile | undefined {
-  const reader = yamlReader(text, path);
+export function parseBuildFlow(text: string | YamlReader, path: string): BuildFlowFile | undefined {
+  const reader = typeof text === 'string' ? yamlReader(text, path) : text;
   const { root, fail, where, mapOf, keyOf, stringOf } = reader;
   const top = new Map<string, { key: unknown; value: unknown }>();
   for (const pair of root.items) top.set(keyOf(pair), pair);

@@ -1,6 +1,6 @@
 import { isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import { ACTIONS } from './actions.ts';
-import { ignoreFailFlag } from './step-spec.ts';
+import { ignoreFailFlag, MAX_STEPS } from './step-spec.ts';
 import { parameterNameProblem, parameterValueProblem } from './parameter-rules.ts';
 import { BuildYamlError, MAX_BUILD_YAML_BYTES, yamlReader, type YamlReader } from './yaml-reader.ts';
 
@@ -54,8 +54,9 @@ const RESOURCE_KEYS = ['type', 'arch', 'class', 'pool', 'cache'];
 const ACTION_KEYS = ['name', 'image', 'inputs'];
 
 /** Parses and checks a build.yml; throws BuildYamlError naming the place and the problem. */
-export function parseBuildYaml(text: string, path: string): BuildYaml {
-  const reader = yamlReader(text, path);
+export function parseBuildYaml(text: string | YamlReader, path: string): BuildYaml {
+  // A reader already made (yaml-steps.ts reads a file once for parseBuildFlow and this).
+  const reader = typeof text === 'string' ? yamlReader(text, path) : text;
   const { doc, root, lines, fail, where, mapOf, keyOf, stringOf } = reader;
 
   const topKeys = new Map<string, { key: Node; value: unknown }>();
@@ -101,6 +102,8 @@ export function parseBuildYaml(text: string, path: string): BuildYaml {
     if (list === undefined) continue;
     if (!isSeq(list)) fail(where(list as Node), `${stage} must be a list of actions`);
     for (const item of (list as { items: unknown[] }).items) {
+      if (actions.length === MAX_STEPS)
+        fail(where(item), `a build file has at most ${MAX_STEPS} actions (PRE_BUILD and BUILD together)`);
       const m = mapOf(item, `an action of ${stage}`);
       if (m.items.length !== 1)
         fail(

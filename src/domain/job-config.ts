@@ -16,7 +16,7 @@ import {
 } from './job-parameters.ts';
 import { parameterNameProblem, parameterValueProblem } from './parameter-rules.ts';
 import { isValidRefName } from './ref-name.ts';
-import { ignoreFailFlag, oneLineName, type StepSpec } from './step-spec.ts';
+import { ignoreFailFlag, MAX_STEPS, oneLineName, type StepSpec } from './step-spec.ts';
 import { uploadInputs, uploadProblem } from './tool-inputs.ts';
 import { urlUserinfo } from './url-credentials.ts';
 
@@ -164,7 +164,7 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
   if (configType === 'YAML' && (config.scms ?? []).length === 0)
     add('scms', 'a code-based (YAML) job needs a repository: its build.yml is read from the commit built');
   if (configType !== 'YAML' && config.steps.length === 0) add('steps', 'must have at least one step');
-  if (config.steps.length > 100) add('steps', 'must have at most 100 steps');
+  if (config.steps.length > MAX_STEPS) add('steps', `must have at most ${MAX_STEPS} steps`);
   config.steps.forEach((step, i) => {
     if (step.name.trim() === '') add(`steps[${i}].name`, 'must not be empty');
     // A module Kiln does not know is kept (a migrating user imports every job): its build fails naming it.

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { ID32_PATTERN } from './id32.ts';
+import { MAX_STEPS } from './step-spec.ts';
 
 /**
  * The job document, declared once: the CodeArts create body (reference §3.1) plus Kiln's `kiln`
@@ -93,7 +94,7 @@ export const jobDocumentFields = {
   ),
   timeout: Type.Optional(Type.Object({ limit: Type.Optional(Str(16)), unit: Type.Optional(Str(16)) })),
   scms: Type.Optional(Type.Array(JobScm, { maxItems: 10 })),
-  steps: Type.Array(JobStep, { maxItems: 100 }),
+  steps: Type.Array(JobStep, { maxItems: MAX_STEPS }),
   host_type: Type.Optional(Str(64)),
   build_config_type: Type.Optional(Str(64)),
   build_if_code_updated: Type.Optional(Type.Boolean()),

@@ -1,5 +1,8 @@
 import { CONTROL_CHARS } from './control-chars.ts';
 
+/** The most steps a build has: a job's, or the actions of a build.yml (the reference's maxItems). */
+export const MAX_STEPS = 100;
+
 /** A step as the engine runs it: a graphical step of the job, or an action of a build.yml. */
 export interface StepSpec {
   name: string;

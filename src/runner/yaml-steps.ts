@@ -1,5 +1,6 @@
 import type { BuildParameter } from '../domain/build.ts';
 import { BuildYamlError, parseBuildYaml } from '../domain/build-yaml.ts';
+import { yamlReader } from '../domain/yaml-reader.ts';
 import type { StepSpec } from '../domain/job-config.ts';
 import {
   resourceNeeds,
@@ -33,9 +34,10 @@ export function buildYamlSteps(
   if ('error' in file) return { error: file.error, script: { path, text: '' } };
   const script = { path, text: file.text };
   try {
-    const flowFile = parseBuildFlow(file.text, path);
+    const reader = yamlReader(file.text, path);
+    const flowFile = parseBuildFlow(reader, path);
     if (flowFile) return { flow: flowOf(workspace, flowFile, path, parameters, predefined), script };
-    const planned = planYamlBuild(parseBuildYaml(file.text, path), parameters, predefined, path, inherited);
+    const planned = planYamlBuild(parseBuildYaml(reader, path), parameters, predefined, path, inherited);
     const problem = resourceProblem(planned.resource, runner);
     const needs = resourceNeeds(planned.resource);
     if (problem && needs) return { elsewhere: { needs, reason: `${path}: ${problem}` }, script };
@@ -68,7 +70,11 @@ function flowOf(
     known.set(p.name, p.value);
   for (const [name, value] of Object.entries(predefined)) known.set(name, value);
   const flow = selectFlow(file, (name) => known.get(name), path);
+  // Each file once: jobs of a flow may share one.
+  const checked = new Set<string>();
   for (const job of flow.jobs) {
+    if (checked.has(job.buildRef)) continue;
+    checked.add(job.buildRef);
     const child = readBuildYamlFile(workspace, job.buildRef);
     if ('error' in child) throw new BuildYamlError(`${path}: job ${job.name}: ${child.error}`);
     parseBuildYaml(child.text, job.buildRef);

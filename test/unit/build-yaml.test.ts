@@ -174,6 +174,21 @@ describe('build.yml', () => {
       'version: 2.0\nparams:\n  - {name: TPL, value: "{{ 7*7 }}"}\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n',
       /:3:24: params entry "TPL": its value contains "\{\{"; CodeArts refuses/,
     ],
+    [
+      'a colon slip after a word of 250,000 characters (read in linear time)',
+      `version: 2.0\nsteps: ${'a'.repeat(250_000)} x:y\n`,
+      /:2:8: steps must be a map; write a space after each colon \("x:y" is read as one string\)/,
+    ],
+    [
+      'a map of 50,000 keys whose last repeats its first (checked in linear time)',
+      `version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        inputs:\n          command: a\n          x: {${Array.from({ length: 50_000 }, (_, i) => i.toString(36)).join(', ')}, 0}\n`,
+      /:7:\d+: the key "0" appears twice in this map: each key may appear once/,
+    ],
+    [
+      'more than 100 actions',
+      `version: 2.0\nsteps:\n  PRE_BUILD:\n${'    - sh: {inputs: {command: a}}\n'.repeat(60)}  BUILD:\n${'    - sh: {inputs: {command: b}}\n'.repeat(41)}`,
+      /:105:7: a build file has at most 100 actions \(PRE_BUILD and BUILD together\)/,
+    ],
   ])('refuses %s with the file, line and column and what was expected', (_label, text, message) => {
     expect(failure(text)).toMatch(message);
     expect(failure(text).startsWith(`${P}:`)).toBe(true);
