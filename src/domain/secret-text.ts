@@ -1,14 +1,22 @@
 import { MASK } from './build.ts';
 import type { BuildPlan } from './build-plan.ts';
+import { oneLineName } from './step-spec.ts';
 import { maskUrlCredentials, urlCredentials } from './url-credentials.ts';
 
 /** Values shorter than this are not masked: hiding every "1" or "ab" would garble text, not protect it. */
 export const MIN_MASKED_LENGTH = 3;
 
-/** The values a build's texts must never show: its sensitive parameters', its repository URL's credentials. */
+/**
+ * The values a build's texts must never show: its sensitive parameters', its repository URL's
+ * credentials. A value with line breaks or other control characters also as a step's name shows
+ * it (each of them a space: step-spec.ts `oneLineName`), or `name: deploy ${TOKEN}` would show a
+ * multi-line token in the log's step line and the record's stages.
+ */
 export function planSecrets(plan: Pick<BuildPlan, 'parameters' | 'scm'>): string[] {
+  const values = plan.parameters.filter((p) => p.sensitive).map((p) => p.value);
   return [
-    ...plan.parameters.filter((p) => p.sensitive).map((p) => p.value),
+    ...values,
+    ...values.map(oneLineName).filter((v, i) => v !== values[i]),
     ...(plan.scm ? urlCredentials(plan.scm.url) : []),
   ];
 }

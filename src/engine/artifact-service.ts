@@ -30,7 +30,9 @@ import type { ArtifactBlobStore, Storage } from '../storage/ports.ts';
 import { requireJob, userMay } from './access.ts';
 import { buildUsers } from './build-users.ts';
 import { heldRun } from './held-run.ts';
-import { storedJobDocument } from './stored-secrets.ts';
+import { storedJobDocument, type StoredSecrets } from './stored-secrets.ts';
+import { maskSecretText, planSecrets } from '../domain/secret-text.ts';
+import type { BuildRun } from '../storage/ports.ts';
 import { toJobSpec } from '../domain/job-config.ts';
 
 /** How long a presigned URL stays good: the runner starts it at once, and asks again on a retry. */
@@ -56,6 +58,7 @@ export class ArtifactService {
     private readonly blobs: ArtifactBlobStore | undefined,
     private readonly maxBytes: number,
     private readonly logger: Logger,
+    private readonly stored: StoredSecrets,
   ) {}
 
   private store(): ArtifactBlobStore {
@@ -68,7 +71,7 @@ export class ArtifactService {
   async upload(runnerId: string, recordId: string, part: ArtifactPart): Promise<StoredArtifact> {
     const run = await heldRun(this.storage, runnerId, recordId);
     const blobs = this.store();
-    this.check(part);
+    this.check(part, run);
     const uploadId = uploadIdOf(recordId, part.name);
     // A resend replaces an attempt whose connection may not have noticed yet that it is dead.
     const before = this.uploading.get(uploadId);
@@ -102,9 +105,9 @@ export class ArtifactService {
     recordId: string,
     upload: ArtifactUpload,
   ): Promise<DirectArtifactTarget | undefined> {
-    await heldRun(this.storage, runnerId, recordId);
+    const run = await heldRun(this.storage, runnerId, recordId);
     const blobs = this.store();
-    this.check(upload);
+    this.check(upload, run);
     if (!blobs.directUpload) return undefined;
     const key = `${recordId}.${newId32()}`;
     const put = await blobs.directUpload(key, upload.size, DIRECT_SECONDS);
@@ -119,7 +122,7 @@ export class ArtifactService {
   async commitDirect(runnerId: string, recordId: string, sent: DirectArtifact): Promise<StoredArtifact> {
     const run = await heldRun(this.storage, runnerId, recordId);
     const blobs = this.store();
-    this.check(sent);
+    this.check(sent, run);
     const [keyRecord, keyId, ...more] = sent.key.split('.');
     if (keyRecord !== recordId || !/^[0-9a-f]{32}$/.test(keyId ?? '') || more.length > 0)
       throw new ArtifactRefusedError(`${sent.key} is not an object this build was given to upload to`);
@@ -141,10 +144,24 @@ export class ArtifactService {
     return this.record(blobs, run.build, sent.key, sent);
   }
 
-  /** Refuses an artifact Kiln will not keep: a bad name or version, too many bytes. */
-  private check(upload: ArtifactUpload): void {
+  /**
+   * Refuses an artifact Kiln will not keep: a bad name or version, too many bytes, or a name or
+   * version that holds a sensitive value of the build (`name: app-${TOKEN}`): the log masks it, but
+   * artifact lists and ShowOutputInfo show names to whoever may see the job (the message does not
+   * repeat it).
+   */
+  private check(upload: ArtifactUpload, run: BuildRun): void {
     const problem = artifactNameProblem(upload.name) ?? artifactVersionProblem(upload.version);
     if (problem) throw new ArtifactRefusedError(problem);
+    const secrets = run.plan ? planSecrets(this.stored.plan(run.plan)) : [];
+    for (const [what, text] of [
+      ['name', upload.name],
+      ['version', upload.version],
+    ] as const)
+      if (maskSecretText(text, secrets) !== text)
+        throw new ArtifactRefusedError(
+          `an artifact's ${what} holds the value of a sensitive parameter (or a URL's credentials), which everyone who may see the job would see: give it another ${what}`,
+        );
     if (upload.size > this.maxBytes)
       throw new ArtifactRefusedError(
         `${upload.name} has ${upload.size} bytes; an artifact is at most ${this.maxBytes} bytes (KILN_ARTIFACT_MAX_BYTES)`,

@@ -170,6 +170,7 @@ export function createEngine(deps: EngineDeps): Engine {
     deps.artifactBlobs,
     deps.artifactMaxBytes ?? DEFAULT_ARTIFACT_MAX_BYTES,
     log,
+    stored,
   );
   const flows = new FlowService(deps.storage, deps.clock, deps.timeZone, events, stored, log);
   const retention = new BuildRetentionService(deps.storage, deps.clock, deps.artifactBlobs, log);

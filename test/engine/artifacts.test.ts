@@ -193,6 +193,43 @@ describe.each(MODES)('artifacts, %s', (_label, mode, enabled) => {
   });
 
   it.skipIf(!enabled)(
+    "keeps no artifact whose name or version holds a sensitive value; a multi-line one in a step's name is masked",
+    async () => {
+      const secretRepo = new TestRepo();
+      secretRepo.commit('build.yml', {
+        'dist/a.txt': 'a\n',
+        '.cloudbuild/build.yml': `version: 2.0
+steps:
+  BUILD:
+    - sh:
+        name: deploy \${TOKEN}
+        inputs:
+          command: echo deploying
+    - upload_artifact:
+        inputs:
+          path: dist/a.txt
+          version: v-\${KEY}
+`,
+      });
+      const token = 'multi1line\nsecond2line';
+      const job = await newYamlJob(ek, secretRepo.url, undefined, [
+        param('TOKEN', token, true),
+        param('KEY', 'k3y-of-the-deploy', true),
+      ]);
+      await ek.run(job);
+      const r = await ek.waitFinished(job, 1, 60_000);
+      const log = await ek.log(job, 1);
+      expect(r.state, log).toBe('FAILURE');
+      expect(log).toContain("an artifact's version holds the value of a sensitive parameter");
+      expect(log).not.toMatch(/multi1line|k3y-of/);
+      expect((await ek.get(`/v1/kiln/jobs/${job}/1/artifacts`)).json().result.artifacts).toEqual([]);
+      const stages = JSON.stringify(await ek.details(job, 1));
+      expect(stages).toContain('deploy ******');
+      expect(stages).not.toContain('multi1line');
+    },
+  );
+
+  it.skipIf(!enabled)(
     'a later build fetches an artifact with download_artifact; upload_artifact in a build.yml takes version and name',
     async () => {
       const yamlRepo = new TestRepo();
