@@ -68,3 +68,28 @@ export function repositoryNameOf(url: string): string {
   const last = path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf(':')) + 1);
   return last.replace(/\.git$/, '');
 }
+
+/**
+ * Where a repository URL points, as one text for comparing: the host (lower case, port kept) and
+ * the path, without scheme, user name, credentials, trailing slashes or `.git`. The same repository
+ * named by its SSH clone URL (`git@host:group/repo.git`, as CodeArts' checkout examples give it),
+ * its https URL or `ssh://git@host/group/repo` reads the same; a path or file:// URL is its path.
+ */
+function repositoryPlace(url: string): string {
+  const trimmed = (path: string) => path.replace(/\/+$/, '').replace(/\.git$/, '');
+  const withScheme = /^([a-z][a-z0-9+.-]*):\/\/([^/]*)(.*)$/i.exec(url);
+  if (withScheme) {
+    const [, scheme = '', authority = '', path = ''] = withScheme;
+    if (scheme.toLowerCase() === 'file') return trimmed(decodeURI(path));
+    const host = authority.slice(authority.lastIndexOf('@') + 1).toLowerCase();
+    return `${host}/${trimmed(path).replace(/^\/+/, '')}`;
+  }
+  const scp = /^(?:[^@/\s]+@)?([^/:\s]+):(.*)$/.exec(url);
+  if (scp) return `${(scp[1] ?? '').toLowerCase()}/${trimmed(scp[2] ?? '').replace(/^\/+/, '')}`;
+  return trimmed(url);
+}
+
+/** Whether two repository URLs name the same repository (repositoryPlace). */
+export function sameRepository(a: string, b: string): boolean {
+  return a === b || repositoryPlace(a) === repositoryPlace(b);
+}

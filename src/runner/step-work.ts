@@ -4,6 +4,7 @@ import type { BuildType } from '../domain/build.ts';
 import { isRepositoryPath } from '../domain/job-parameters.ts';
 import { isCommitId } from '../domain/job-config.ts';
 import { isValidRefName } from '../domain/ref-name.ts';
+import { sameRepository } from '../domain/scm.ts';
 import { maskUrlCredentials } from '../domain/url-credentials.ts';
 import type { StepSpec } from '../domain/job-config.ts';
 import {
@@ -203,7 +204,8 @@ function checkoutWork(step: StepSpec, job: JobCheckout | undefined): StepWork {
   const dir = input(step, 'path');
   const fail = (why: string): StepWork => ({ ok: false, message: `step "${step.name}": ${why}` });
   if (url === '') return fail('the job has no repository; give the checkout a url');
-  if (job && url === job.url && dir === '') {
+  // The job's repository however the file names it (CodeArts' examples give its SSH clone URL).
+  if (job && sameRepository(url, job.url) && dir === '') {
     const unlike = unlikeJobCheckout(step, job);
     if (unlike) return fail(unlike);
     const branch = input(step, 'branch');

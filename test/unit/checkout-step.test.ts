@@ -36,6 +36,25 @@ describe("a checkout of the job's repository into the workspace", () => {
     expect(work({ lfs: 'true', submodule: 'true' }, { ...JOB, lfs: true, submodules: true })).toEqual(same);
   });
 
+  it("knows the job's repository by any URL of it: SSH clone URL (as CodeArts' examples), ssh://, no .git, a slash", () => {
+    const same = { ok: true, message: `step "code": the job's repository is checked out in the workspace` };
+    for (const url of [
+      'git@git.example.com:team/app.git',
+      'ssh://git@GIT.example.com/team/app',
+      'https://git.example.com/team/app/',
+      'https://user:token@git.example.com/team/app.git',
+    ])
+      expect(work({ url }), url).toEqual(same);
+    const local = { ...JOB, url: 'file:///srv/git/app' };
+    expect(work({ url: '/srv/git/app.git/' }, local)).toEqual(same);
+    // Another repository (another host, group or name) needs a path.
+    for (const url of ['git@git.example.com:team/app2.git', 'https://other.example.com/team/app.git'])
+      expect(work({ url }), url).toMatchObject({
+        ok: false,
+        message: expect.stringContaining('needs a path'),
+      });
+  });
+
   it('builds the branch chosen at run time over the branch it names (spec §3.3), saying which won', () => {
     expect(work({ branch: 'dev' })).toEqual({
       ok: true,
