@@ -271,7 +271,7 @@ export const OPTIONS = {
   sandboxUid: {
     env: 'KILN_SANDBOX_UID',
     default: '900000',
-    help: "When the runner is root: the user id that owns the runner's mirrors; slot n runs its builds as this + 1 + n. No account is needed",
+    help: "When the runner is root: the user id that owns the runner's mirrors; slot n runs its builds as this + 1 + n. No account is needed. Root runners of one host need ranges of their own (builds of one user share its process limit)",
     parse: int(1000, 2 ** 31 - 1024),
   },
   sandboxReadOnly: {
