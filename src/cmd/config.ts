@@ -157,6 +157,12 @@ export const OPTIONS = {
     help: 'Largest artifact a build may keep (upload_artifact); a larger file fails its step, saying so',
     parse: int(1, 2 ** 50),
   },
+  artifactBuildMaxBytes: {
+    env: 'KILN_ARTIFACT_BUILD_MAX_BYTES',
+    default: String(50 * GIB),
+    help: "Bytes of artifacts one build may keep, together (a file that would take it past them fails its step, saying so); as many as they take of the store's disk",
+    parse: int(1, 2 ** 50),
+  },
   artifactDir: {
     env: 'KILN_ARTIFACT_DIR',
     help: 'Where artifact bytes are kept (with KILN_ARTIFACT_S3_BUCKET, only unfinished uploads: parts/); default: artifacts/ in the data directory. With several servers, a directory all of them mount at the same path, or S3',

@@ -100,6 +100,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     logMaxBytes: config.logMaxBytes,
     artifactBlobs: artifactStore.blobs,
     artifactMaxBytes: config.artifactMaxBytes,
+    artifactBuildMaxBytes: config.artifactBuildMaxBytes,
     recycleBinDays: config.recycleBinDays,
     maxJobsPerProject: config.maxJobsPerProject,
     fileMaxBytes: config.fileMaxBytes,

@@ -56,7 +56,7 @@ export class ArtifactService {
     private readonly storage: Storage,
     private readonly clock: Clock,
     private readonly blobs: ArtifactBlobStore | undefined,
-    private readonly maxBytes: number,
+    private readonly limits: { fileBytes: number; buildBytes: number },
     private readonly logger: Logger,
     private readonly stored: StoredSecrets,
   ) {}
@@ -71,7 +71,7 @@ export class ArtifactService {
   async upload(runnerId: string, recordId: string, part: ArtifactPart): Promise<StoredArtifact> {
     const run = await heldRun(this.storage, runnerId, recordId);
     const blobs = this.store();
-    this.check(part, run);
+    await this.check(part, run);
     const uploadId = uploadIdOf(recordId, part.name);
     // A resend replaces an attempt whose connection may not have noticed yet that it is dead.
     const before = this.uploading.get(uploadId);
@@ -107,7 +107,7 @@ export class ArtifactService {
   ): Promise<DirectArtifactTarget | undefined> {
     const run = await heldRun(this.storage, runnerId, recordId);
     const blobs = this.store();
-    this.check(upload, run);
+    await this.check(upload, run);
     if (!blobs.directUpload) return undefined;
     const key = `${recordId}.${newId32()}`;
     const put = await blobs.directUpload(key, upload.size, DIRECT_SECONDS);
@@ -122,7 +122,7 @@ export class ArtifactService {
   async commitDirect(runnerId: string, recordId: string, sent: DirectArtifact): Promise<StoredArtifact> {
     const run = await heldRun(this.storage, runnerId, recordId);
     const blobs = this.store();
-    this.check(sent, run);
+    await this.check(sent, run);
     const [keyRecord, keyId, ...more] = sent.key.split('.');
     if (keyRecord !== recordId || !/^[0-9a-f]{32}$/.test(keyId ?? '') || more.length > 0)
       throw new ArtifactRefusedError(`${sent.key} is not an object this build was given to upload to`);
@@ -150,7 +150,7 @@ export class ArtifactService {
    * artifact lists and ShowOutputInfo show names to whoever may see the job (the message does not
    * repeat it).
    */
-  private check(upload: ArtifactUpload, run: BuildRun): void {
+  private async check(upload: ArtifactUpload, run: BuildRun): Promise<void> {
     const problem = artifactNameProblem(upload.name) ?? artifactVersionProblem(upload.version);
     if (problem) throw new ArtifactRefusedError(problem);
     const secrets = run.plan ? planSecrets(this.stored.plan(run.plan)) : [];
@@ -162,9 +162,18 @@ export class ArtifactService {
         throw new ArtifactRefusedError(
           `an artifact's ${what} holds the value of a sensitive parameter (or a URL's credentials), which everyone who may see the job would see: give it another ${what}`,
         );
-    if (upload.size > this.maxBytes)
+    if (upload.size > this.limits.fileBytes)
       throw new ArtifactRefusedError(
-        `${upload.name} has ${upload.size} bytes; an artifact is at most ${this.maxBytes} bytes (KILN_ARTIFACT_MAX_BYTES)`,
+        `${upload.name} has ${upload.size} bytes; an artifact is at most ${this.limits.fileBytes} bytes (KILN_ARTIFACT_MAX_BYTES)`,
+      );
+    // What the build keeps with this one (which replaces its namesake): a build's steps upload one
+    // file at a time, so nothing of the build's is added meanwhile.
+    const kept = (await this.storage.artifacts.listByBuild(run.build.recordId))
+      .filter((a) => a.name !== upload.name)
+      .reduce((sum, a) => sum + a.size, 0);
+    if (kept + upload.size > this.limits.buildBytes)
+      throw new ArtifactRefusedError(
+        `the build keeps ${kept} bytes of artifacts; ${upload.name} (${upload.size} bytes) would take it past the ${this.limits.buildBytes} bytes a build may keep (KILN_ARTIFACT_BUILD_MAX_BYTES)`,
       );
   }
 

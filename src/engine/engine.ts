@@ -58,6 +58,8 @@ export interface EngineDeps {
   artifactBlobs?: ArtifactBlobStore;
   /** The largest artifact kept (default 10 GiB). */
   artifactMaxBytes?: number;
+  /** The most bytes of artifacts one build keeps (default 50 GiB). */
+  artifactBuildMaxBytes?: number;
   /** Days a deleted job stays in the recycle bin (default DEFAULT_RECYCLE_BIN_DAYS). */
   recycleBinDays?: number;
   /** The most live jobs a project may have; 0 or absent: no limit. */
@@ -133,6 +135,7 @@ export const DEFAULT_FILE_MAX_BYTES = 1024 * 1024;
 
 /** The largest artifact a server keeps unless told otherwise. */
 export const DEFAULT_ARTIFACT_MAX_BYTES = 10 * 1024 ** 3;
+export const DEFAULT_ARTIFACT_BUILD_MAX_BYTES = 50 * 1024 ** 3;
 
 /** How often the background loops run. */
 export const LOOPS = {
@@ -168,7 +171,10 @@ export function createEngine(deps: EngineDeps): Engine {
     deps.storage,
     deps.clock,
     deps.artifactBlobs,
-    deps.artifactMaxBytes ?? DEFAULT_ARTIFACT_MAX_BYTES,
+    {
+      fileBytes: deps.artifactMaxBytes ?? DEFAULT_ARTIFACT_MAX_BYTES,
+      buildBytes: deps.artifactBuildMaxBytes ?? DEFAULT_ARTIFACT_BUILD_MAX_BYTES,
+    },
     log,
     stored,
   );

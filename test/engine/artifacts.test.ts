@@ -25,6 +25,8 @@ import {
 const UPLOAD = 'devcloud2018.codeci_action_20018.action';
 /** The suite's cap on one artifact: the 2.5 MB file fits, the 4 MB one does not. */
 const MAX_BYTES = 3 * 1024 * 1024;
+/** The suite's cap on a build's artifacts together: two 2.5 MB files fit, three do not. */
+const BUILD_MAX_BYTES = 6 * 1024 * 1024;
 /** Of the key form Kiln makes (the sweep deletes no other). */
 const ORPHAN_KEY = '0123456789abcdef0123456789abcdef';
 
@@ -38,7 +40,7 @@ describe.each(MODES)('artifacts, %s', (_label, mode, enabled) => {
 
   beforeAll(async () => {
     if (!enabled) return;
-    kiln = await startModeKiln(mode, { artifactMaxBytes: MAX_BYTES });
+    kiln = await startModeKiln(mode, { artifactMaxBytes: MAX_BYTES, artifactBuildMaxBytes: BUILD_MAX_BYTES });
     ek = kiln.ek;
     repo = new TestRepo();
     repo.commit('sources', { 'README.md': 'sources\n' });
@@ -296,6 +298,25 @@ steps:
         `an artifact is at most ${MAX_BYTES} bytes (KILN_ARTIFACT_MAX_BYTES)`,
       );
       expect((await ek.get(`/v1/kiln/jobs/${big}/1/artifacts`)).json().result.artifacts).toEqual([]);
+
+      // Past the cap on a build's artifacts together (a file that replaces its namesake counts once).
+      const many = await ek.newJob({
+        scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
+        steps: [
+          shell('make', 'for f in a b c; do head -c 2500000 /dev/zero > $f.bin; done'),
+          { module_id: UPLOAD, name: 'a and b', properties: { file: '[ab].bin' } },
+          { module_id: UPLOAD, name: 'a again', properties: { file: 'a.bin' } },
+          { module_id: UPLOAD, name: 'c', properties: { file: 'c.bin' } },
+        ],
+      });
+      await ek.run(many);
+      expect((await ek.waitFinished(many, 1, 60_000)).state).toBe('FAILURE');
+      const manyLog = await ek.log(many, 1);
+      expect(manyLog).toContain(
+        `the build keeps 5000000 bytes of artifacts; c.bin (2500000 bytes) would take it past the ${BUILD_MAX_BYTES} bytes a build may keep (KILN_ARTIFACT_BUILD_MAX_BYTES)`,
+      );
+      const manyKept = (await ek.get(`/v1/kiln/jobs/${many}/1/artifacts`)).json().result.artifacts;
+      expect(manyKept.map((a: { name: string }) => a.name).sort()).toEqual(['a.bin', 'b.bin']);
 
       // A file whose name cannot name an artifact (a newline) fails the step before any is kept.
       const odd = await ek.newJob({

@@ -92,6 +92,8 @@ export interface TestKilnOptions {
   onQuery?: QueryObserver;
   /** The largest artifact the server keeps (the engine's default when unset). */
   artifactMaxBytes?: number;
+  /** The most bytes of artifacts a build keeps (the engine's default when unset). */
+  artifactBuildMaxBytes?: number;
   /** Artifact bytes go to this store instead of a directory of the test's own. */
   artifactBlobs?: ArtifactBlobStore;
   /** How the engine sends notifications (its defaults when unset; links to http://kiln.test). */
@@ -140,6 +142,9 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
   const engine = createEngine({
     artifactBlobs,
     ...(options.artifactMaxBytes !== undefined && { artifactMaxBytes: options.artifactMaxBytes }),
+    ...(options.artifactBuildMaxBytes !== undefined && {
+      artifactBuildMaxBytes: options.artifactBuildMaxBytes,
+    }),
     storage,
     clock,
     timeZone: options.timeZone ?? 'UTC',
