@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { JobId, WireInt } from './common.ts';
+import { JobId, RepositoryName, WireInt } from './common.ts';
 
 /** Build insight reports of a job (reference Appendix A.6): success ratio, build time, repositories, branches. */
 
@@ -66,11 +66,7 @@ export const RepositoriesResult = Type.Object({
 /** ListRepoBranch query. */
 export const RepoBranchQuery = Type.Object({
   job_id: JobId('Build task (job) id'),
-  repository_name: Type.String({
-    minLength: 1,
-    maxLength: 128,
-    description: 'The repository the job builds',
-  }),
+  repository_name: RepositoryName({ maxLength: 128, description: 'The repository the job builds' }),
 });
 
 /** ListRepoBranch answer. */

@@ -39,6 +39,14 @@ export const BUILD_NUMBER_TEXT = decimalUpTo(MAX_BUILD_NUMBER);
 
 /** A 32-char CodeArts id. */
 export const Id32 = (description: string) => Type.String({ pattern: ID32_PATTERN, description });
+/** A repository name as the reference patterns it (`^[^一-龥]{0,}$`): no Chinese ideographs. */
+export const RepositoryName = (options: { maxLength: number; description: string }) =>
+  Type.String({
+    minLength: 1,
+    pattern: '^[^\u4e00-\u9fa5]*$',
+    'x-kiln-format': 'a repository name without Chinese characters',
+    ...options,
+  });
 /** Marks a job id's schema: a malformed one has its own error code, wherever it is (validation.ts). */
 export const JOB_ID_MARK = 'x-kiln-job-id';
 /** A job id: 32 characters of [0-9a-z]. */

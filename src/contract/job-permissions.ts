@@ -76,7 +76,11 @@ export const RolePermissionsBody = Type.Object({
     Type.Array(
       Type.Object({
         id: Type.Optional(Type.Integer({ description: 'Kiln: ignored' })),
-        role_id: Type.Integer({ description: ROLE_IDS }),
+        role_id: Type.Integer({
+          minimum: -2_147_483_648,
+          maximum: 2_147_483_647,
+          description: `${ROLE_IDS} (int32; a CodeArts role Kiln does not have changes nothing)`,
+        }),
         devuc_role_id: Type.Optional(Type.String({ maxLength: 64, description: 'Kiln: ignored' })),
         role_name: Type.Optional(Type.String({ maxLength: 128, description: 'Kiln: ignored' })),
         ...OptionalFlags,

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { JobDocument, JobDocumentInput, jobInputFields, type JobInput } from '../domain/job-document.ts';
 import { MAX_GROUP_PATH } from '../domain/job-groups.ts';
-import { Envelope, Id32, JobId, WireInt } from './common.ts';
+import { Envelope, Id32, JobId, RepositoryName, WireInt } from './common.ts';
 
 /** CreateBuildJob / CreateNewJob body: the job document. */
 export const JobConfigBody = JobDocumentInput;
@@ -286,7 +286,7 @@ export const BuildParameters = Envelope(
 
 /** ShowLastHistory query. */
 export const LastHistoryQuery = Type.Object({
-  repository_name: Type.String({ minLength: 1, maxLength: 256, description: "The repository's name" }),
+  repository_name: RepositoryName({ maxLength: 256, description: "The repository's name" }),
 });
 
 /** ShowLastHistory answer (no envelope). */

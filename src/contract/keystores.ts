@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { MAX_KEYSTORE_DESCRIPTION } from '../domain/keystore.ts';
 import { Envelope, Id32, WireInt } from './common.ts';
 
 /** The file manager (A.9 and DownloadKeystore of A.1): CodeArts' keystore operations. */
@@ -64,7 +65,7 @@ export const PermissionIdParams = Type.Object({ permission_id: Type.String({ max
 
 export const UpdateKeystoreBody = Type.Object({
   id: Type.String({ maxLength: 64 }),
-  description: Type.String({ maxLength: 1024 }),
+  description: Type.String({ maxLength: MAX_KEYSTORE_DESCRIPTION }),
   keystore_name: Type.String({ maxLength: 128 }),
   share: Type.Integer({ minimum: 0, maximum: 1 }),
 });
@@ -124,5 +125,5 @@ export const DownloadByNameQuery = Type.Object({
 
 export const DownloadKeystoreQuery = Type.Object({
   file_name: Type.String({ minLength: 1, maxLength: 500 }),
-  domain_id: Type.String({ maxLength: 64 }),
+  domain_id: Id32("The caller's domain"),
 });

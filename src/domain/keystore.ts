@@ -59,6 +59,9 @@ export function keystoreRights(
   return file.share === 1 ? { ...rights, usage: true } : rights;
 }
 
+/** The longest description a file may have (UpdateKeystore's, and so UploadKeystore's too). */
+export const MAX_KEYSTORE_DESCRIPTION = 1024;
+
 /** What is wrong with a file name ('' when nothing): a plain file name a build can be given. */
 export function keystoreNameProblem(name: string): string | undefined {
   if (name.length === 0 || name.length > 128) return 'a file name has 1 to 128 characters';

@@ -7,6 +7,7 @@ import { newId32 } from '../domain/ids.ts';
 import {
   keystoreNameProblem,
   keystoreRights,
+  MAX_KEYSTORE_DESCRIPTION,
   type Keystore,
   type KeystorePermission,
   type KeystoreRights,
@@ -68,6 +69,11 @@ export class KeystoreService {
       throw new AppError(
         'PAYLOAD_TOO_LARGE',
         `a file may have at most ${this.maxBytes} bytes; ${name} has ${data.length}`,
+      );
+    // As UpdateKeystore takes it: a file described at upload must be describable the same way later.
+    if (description.length > MAX_KEYSTORE_DESCRIPTION)
+      throw invalidParam(
+        `description must be at most ${MAX_KEYSTORE_DESCRIPTION} characters (it has ${description.length})`,
       );
     if (!['public', 'private'].includes(privacy))
       throw invalidParam(

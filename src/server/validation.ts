@@ -143,6 +143,12 @@ function sentence(e: ErrorObject, part: HttpPart): { field: string; text: string
           field,
           text: typeof schema.maximum === 'number' ? `must be <= ${schema.maximum}` : 'is too large a number',
         };
+      // A JSON number sent as a string ("7"): said so, or "a whole number" reads as wrong for 7.
+      if (part === 'body' && typeof e.data === 'string' && (type === 'integer' || type === 'number'))
+        return {
+          field,
+          text: `must be ${type === 'integer' ? 'a whole number' : 'a number'}, not a string${/^-?\d+(\.\d+)?$/.test(e.data) ? ` (write ${e.data} without quotes)` : ''}`,
+        };
       return { field, text: `must be ${typeWords(type)}` };
     }
     case 'pattern': {

@@ -1,5 +1,6 @@
 import type { Static } from 'typebox';
 import type { TemplateItem } from '../../contract/templates.ts';
+import { invalidParam } from '../../domain/errors.ts';
 import type { Principal } from '../../domain/identity.ts';
 import { formatUtcTime } from '../../domain/time.ts';
 import type { OfficialView, TemplateView } from '../../engine/template-service.ts';
@@ -63,9 +64,15 @@ function officialItem(v: OfficialView): Item {
   };
 }
 
-/** `page` and `page_size` as ListTemplates and ListOfficialTemplate take them (strings, pages from 0). */
+/**
+ * `page` and `page_size` as ListTemplates and ListOfficialTemplate take them (strings of digits,
+ * pages from 0; a page size of 0, which the reference allows, is the default 20, and one over 100
+ * is refused as other operations refuse it).
+ */
 function stringPage(q: { page?: string; page_size?: string }): { offset: number; limit: number } {
-  const size = Math.min(100, Math.max(1, Number(q.page_size ?? '20') || 20));
+  const asked = Number(q.page_size ?? '20');
+  if (asked > 100) throw invalidParam("query parameter 'page_size' must be <= 100");
+  const size = asked || 20;
   return { offset: Number(q.page ?? '0') * size, limit: size };
 }
 

@@ -258,6 +258,14 @@ onEveryStore((store) => {
       });
       expect(big.statusCode).toBe(413);
       expect(big.json().error_msg).toBe('a file may have at most 1048576 bytes; big.bin has 1048577');
+      // A description UpdateKeystore could not send back is refused at upload too.
+      const described = await kiln.call(bob, {
+        method: 'POST',
+        url: '/v2/keystore/upload',
+        ...formBody({ privacy: 'private', description: 'd'.repeat(1025) }, { name: 'wordy.jks', data: 'x' }),
+      });
+      expect(described.statusCode).toBe(400);
+      expect(described.json().error_msg).toBe('description must be at most 1024 characters (it has 1025)');
       const empty = await kiln.call(bob, {
         method: 'POST',
         url: '/v2/keystore/upload',

@@ -199,6 +199,23 @@ onEveryStore((store) => {
       expect(gone.statusCode).toBe(404);
     });
 
+    it('refuses a page size over 100, as the reference bounds it; 0 is the default 20', async () => {
+      for (const url of [
+        '/v3/templates/query?page_size=101',
+        '/v1/template/officialtemplates?page_size=999',
+      ]) {
+        const res = await kiln.call(dev, { method: 'GET', url });
+        expect(res.statusCode, url).toBe(400);
+        expect(res.json()).toEqual({
+          error_code: 'CB.00060200',
+          error_msg: "query parameter 'page_size' must be <= 100",
+        });
+      }
+      const zero = await kiln.call(dev, { method: 'GET', url: '/v1/template/officialtemplates?page_size=0' });
+      expectOk(zero);
+      expect(zero.json().result.items.length).toBe(Math.min(20, OFFICIAL_TEMPLATES.length));
+    });
+
     it("lists Kiln's official templates, one per stack, with favourites and recommendations", async () => {
       const res = await kiln.call(dev, {
         method: 'GET',
