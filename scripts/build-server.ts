@@ -23,7 +23,9 @@ const pkg = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as {
 rmSync(`${ROOT}/dist`, { recursive: true, force: true });
 await build({
   absWorkingDir: ROOT,
-  entryPoints: ['src/cmd/main.ts'],
+  // The thread that reads build files (src/runner/build-file-reader.ts) starts from a file of its
+  // own, beside main.js.
+  entryPoints: { main: 'src/cmd/main.ts', 'build-file-worker': 'src/runner/build-file-worker.ts' },
   bundle: true,
   splitting: true,
   format: 'esm',

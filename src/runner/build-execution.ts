@@ -25,7 +25,7 @@ import {
   uploadArtifacts,
   type TransferContext,
 } from './artifact-transfer.ts';
-import { buildYamlSteps } from './yaml-steps.ts';
+import { readBuildFile } from './build-file-reader.ts';
 import { predefinedParameters } from '../domain/predefined-parameters.ts';
 import { resolveStepInputs } from '../domain/parameter-refs.ts';
 import type { StepSpec } from '../domain/step-spec.ts';
@@ -233,7 +233,7 @@ export async function executeBuild(
       branch,
     });
     const defined = plan.yaml
-      ? buildYamlSteps(
+      ? await readBuildFile(
           dirs.workspace,
           plan.yaml.path,
           plan.parameters,
