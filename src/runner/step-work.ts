@@ -4,6 +4,7 @@ import type { BuildType } from '../domain/build.ts';
 import { isRepositoryPath } from '../domain/job-parameters.ts';
 import { isCommitId } from '../domain/job-config.ts';
 import { isValidRefName } from '../domain/ref-name.ts';
+import { ignoreFailFlag } from '../domain/step-spec.ts';
 import { sameRepository } from '../domain/scm.ts';
 import { maskUrlCredentials } from '../domain/url-credentials.ts';
 import type { StepSpec } from '../domain/job-config.ts';
@@ -190,6 +191,11 @@ const input = (step: StepSpec, name: string): string => {
   return typeof value === 'string' ? value.trim() : '';
 };
 
+/** A checkout's `lfs` and `submodule`: true or false in any case (as ignore_fail), absent false. */
+const CHECKOUT_FLAGS = ['lfs', 'submodule'] as const;
+const flag = (step: StepSpec, name: (typeof CHECKOUT_FLAGS)[number]): boolean =>
+  ignoreFailFlag(input(step, name)) === true;
+
 /**
  * A `checkout` action (spec §3.3): the job's repository is checked out before the first step, so
  * an action naming it (or no URL) without a path only reports that, and fails when it asks for
@@ -204,6 +210,12 @@ function checkoutWork(step: StepSpec, job: JobCheckout | undefined): StepWork {
   const dir = input(step, 'path');
   const fail = (why: string): StepWork => ({ ok: false, message: `step "${step.name}": ${why}` });
   if (url === '') return fail('the job has no repository; give the checkout a url');
+  for (const name of CHECKOUT_FLAGS) {
+    const text = input(step, name);
+    // Anything else would be read as false without a word (`submodule: yes`).
+    if (text !== '' && ignoreFailFlag(text) === undefined)
+      return fail(`${name} is "${text}": write true or false`);
+  }
   // The job's repository however the file names it (CodeArts' examples give its SSH clone URL).
   if (job && sameRepository(url, job.url) && dir === '') {
     const unlike = unlikeJobCheckout(step, job);
@@ -242,8 +254,8 @@ function checkoutWork(step: StepSpec, job: JobCheckout | undefined): StepWork {
       kind: commit ? 'commit' : tag ? 'tag' : 'branch',
       ref: commit ? '' : tag || branch,
       commit,
-      lfs: input(step, 'lfs') === 'true',
-      submodules: input(step, 'submodule') === 'true',
+      lfs: flag(step, 'lfs'),
+      submodules: flag(step, 'submodule'),
     },
   };
 }
@@ -260,9 +272,9 @@ function unlikeJobCheckout(step: StepSpec, job: JobCheckout): string | undefined
   const elsewhere = 'build the job with it (RunJob scm), or check it out into a path';
   if (commit !== '' && !job.commit.startsWith(commit)) return `commit ${commit}: ${held}; ${elsewhere}`;
   if (commit === '' && tag !== '' && tag !== job.ref) return `tag ${tag}: ${held}; ${elsewhere}`;
-  if (input(step, 'lfs') === 'true' && !job.lfs)
+  if (flag(step, 'lfs') && !job.lfs)
     return 'asks for Git LFS files, which the job does not fetch: turn on its scms[0].enable_git_lfs';
-  if (input(step, 'submodule') === 'true' && !job.submodules)
+  if (flag(step, 'submodule') && !job.submodules)
     return 'asks for submodules, which the job does not check out: set its auto_update_sub_module to "true"';
   return undefined;
 }

@@ -83,5 +83,19 @@ describe("a checkout of the job's repository into the workspace", () => {
       ok: false,
       message: expect.stringContaining('auto_update_sub_module'),
     });
+    // In any case, as ignore_fail; anything but true or false is refused, not read as false.
+    expect(work({ submodule: 'True' })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('auto_update_sub_module'),
+    });
+    expect(work({ lfs: 'FALSE' })).toMatchObject({ ok: true });
+    expect(work({ submodule: 'maybe' })).toEqual({
+      ok: false,
+      message: 'step "code": submodule is "maybe": write true or false',
+    });
+    expect(work({ url: 'https://other.example.com/x.git', path: 'x', lfs: 'yes' })).toEqual({
+      ok: false,
+      message: 'step "code": lfs is "yes": write true or false',
+    });
   });
 });
