@@ -53,6 +53,12 @@ const TOP_KEYS = ['version', 'params', 'env', 'envs', 'steps', 'buildspace'];
 const RESOURCE_KEYS = ['type', 'arch', 'class', 'pool', 'cache'];
 const ACTION_KEYS = ['name', 'image', 'inputs'];
 
+/** Inputs the spec marks required (R), checked when the file is read, before any step runs. */
+const REQUIRED_INPUTS: Readonly<Record<string, string>> = {
+  upload_artifact: 'path',
+  download_artifact: 'url',
+};
+
 /** Parses and checks a build.yml; throws BuildYamlError naming the place and the problem. */
 export function parseBuildYaml(text: string | YamlReader, path: string): BuildYaml {
   // A reader already made (yaml-steps.ts reads a file once for parseBuildFlow and this).
@@ -139,6 +145,9 @@ export function parseBuildYaml(text: string | YamlReader, path: string): BuildYa
           action[key as 'name' | 'image'] = stringOf(field.value, `${keyword} ${key}`);
         }
       }
+      const required = REQUIRED_INPUTS[keyword];
+      if (required && !(typeof action.inputs[required] === 'string' && action.inputs[required].trim() !== ''))
+        fail(where(m), `action ${keyword} needs inputs.${required}, a single value (spec: required)`);
       const command = action.inputs.command;
       const kind = ACTIONS[keyword];
       if (

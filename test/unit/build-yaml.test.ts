@@ -185,6 +185,16 @@ describe('build.yml', () => {
       /:7:\d+: the key "0" appears twice in this map: each key may appear once/,
     ],
     [
+      'an upload_artifact without its path (required)',
+      'version: 2.0\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n    - upload_artifact: {inputs: {name: x}}\n',
+      /:5:7: action upload_artifact needs inputs\.path, a single value \(spec: required\)/,
+    ],
+    [
+      'a download_artifact whose url is a list',
+      'version: 2.0\nsteps:\n  BUILD:\n    - download_artifact:\n        inputs:\n          url: [a, b]\n',
+      /:4:7: action download_artifact needs inputs\.url, a single value/,
+    ],
+    [
       'more than 100 actions',
       `version: 2.0\nsteps:\n  PRE_BUILD:\n${'    - sh: {inputs: {command: a}}\n'.repeat(60)}  BUILD:\n${'    - sh: {inputs: {command: b}}\n'.repeat(41)}`,
       /:105:7: a build file has at most 100 actions \(PRE_BUILD and BUILD together\)/,
