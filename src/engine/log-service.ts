@@ -1,6 +1,6 @@
 import { buildStages, type BuildStage } from '../domain/build-stages.ts';
 import type { Principal } from '../domain/identity.ts';
-import { AppError } from '../domain/errors.ts';
+import { AppError, invalidParam } from '../domain/errors.ts';
 import { buildDebugLines, stepDebugLines, type LogLevel } from '../domain/log-debug.ts';
 import type { Storage } from '../storage/ports.ts';
 import type { BuildEvents } from './build-events.ts';
@@ -169,6 +169,11 @@ export class LogService {
    * passing the `start` it got as the next `endOffset`.
    */
   async page(caller: Principal, jobId: string, number: number, q: LogPageQuery): Promise<LogPage> {
+    // A range that ends where it starts or before: read as "to the end", it answered what was not asked.
+    if (q.endOffset > 0 && q.endOffset <= q.startOffset)
+      throw invalidParam(
+        `end_offset (${q.endOffset}) must be past start_offset (${q.startOffset}), or 0 for as far as a page goes`,
+      );
     const view = await this.builds.viewByNumber(caller, jobId, number);
     const recordId = view.build.recordId;
     const growing = view.build.runningStatus !== 'Finished';

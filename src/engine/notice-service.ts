@@ -91,9 +91,7 @@ export class NoticeService {
     const type = noticeType(body.notice_type);
     const parsed = parseEvents(body.enabled_event_type_names);
     if ('error' in parsed) throw invalidParam(parsed.error);
-    const off =
-      body.send_switch !== undefined && ['false', '0', 'off'].includes(body.send_switch.toLowerCase());
-    const events = off ? [] : parsed;
+    const events = sendSwitch(body.send_switch) ? parsed : [];
     await requireJob(this.storage, caller, jobId, 'modify');
     await this.changeSetting(jobId, type, (stored) => {
       const text =
@@ -252,4 +250,15 @@ function noticeType(name: string): NoticeType {
   if (!isNoticeType(name))
     throw invalidParam(`notice_type must be one of ${NOTICE_TYPES.join(', ')} (got "${name}")`);
   return name;
+}
+
+/**
+ * UpdateNotice's `send_switch`: "false" (or 0, off) turns the channel off, "true" (1, on) or none
+ * leaves it as its events say; anything else is refused rather than read as on.
+ */
+function sendSwitch(text: string | undefined): boolean {
+  const value = (text ?? 'true').trim().toLowerCase();
+  if (['true', '1', 'on'].includes(value)) return true;
+  if (['false', '0', 'off'].includes(value)) return false;
+  throw invalidParam(`send_switch must be "true" or "false", not "${text}"`);
 }

@@ -392,6 +392,12 @@ onEveryStore((store) => {
     expectError(await ek.get(url('start_offset=0&end_offset=0&stage=stage9')), 404, 'CB.00060404');
     expectError(await ek.get(url('start_offset=-1&end_offset=0')), 400, 'CB.00060200');
     expectError(await ek.get(url('start_offset=0&end_offset=0&sort=UP')), 400, 'CB.00060200');
+    // A range that ends where it starts, or before: refused, not read as "to the end".
+    for (const q of ['start_offset=100&end_offset=50', 'start_offset=8&end_offset=8&sort=DESC']) {
+      const refused = await ek.get(url(q));
+      expectError(refused, 400, 'CB.00060200');
+      expect(refused.json().error_msg).toMatch(/^end_offset \(\d+\) must be past start_offset \(\d+\)/);
+    }
     expectError(
       await ek.get(`/v1/log/stage/page?job_id=NOTAJOB&build_no=1&start_offset=0&end_offset=0`),
       400,

@@ -222,6 +222,10 @@ onEveryStore((store) => {
           { notice_type: 'MESSAGE', enabled_event_type_names: [], param_config: '{"secret":"x"}' },
           /MESSAGE notice has no secret/,
         ],
+        [
+          { notice_type: 'MAIL', enabled_event_type_names: ['buildJobFail'], send_switch: 'maybe' },
+          /send_switch must be "true" or "false", not "maybe"/,
+        ],
       ];
       for (const [body, message] of cases) {
         const res = await update(admin, jobId, body);
