@@ -126,7 +126,9 @@ export const UserJobListItem = Type.Object({
   nick_name: Type.String({ description: "The creator's display name" }),
   project_id: Type.String(),
   project_name: Type.String(),
-  task_id: Type.String({ description: 'The job id' }),
+  task_id: Type.String({
+    description: "The last build's daily number, as #20240923.1; '' before the first build",
+  }),
   code_branch: Type.String({ description: 'Branch (or tag) of the last build' }),
   commit_id: Type.String(),
   commit_detail_url: Type.String({ description: "Kiln: always empty (no repository host's pages)" }),

@@ -89,7 +89,8 @@ export function toUserJobListItem(s: JobSummary & { projectName: string }, now: 
     nick_name: s.creator?.displayName ?? '',
     project_id: s.job.projectId,
     project_name: s.projectName,
-    task_id: s.job.id,
+    // As the reference's example ("#20240923.1"): the last build's daily number.
+    task_id: last ? `#${last.dailyBuildNumber}` : '',
     code_branch: last?.codeBranch ?? '',
     commit_id: last?.commitId ?? '',
     commit_detail_url: '',

@@ -128,7 +128,7 @@ onEveryStore((store) => {
       const beta = body.result.job_list[1];
       expect(beta).toMatchObject({
         id: ids['beta-app'],
-        task_id: ids['beta-app'],
+        task_id: expect.stringMatching(/^#\d{8}\.\d+$/),
         project_id: seen,
         project_name: 'seen-project',
         build_number: '2',

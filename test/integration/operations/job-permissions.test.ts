@@ -325,8 +325,8 @@ onEveryStore((store) => {
       expectCodeArtsError(await last(viewer), 404, 'CB.00060404', /no job of this project has built/);
       const other0 = await createJob(kiln, admin, project, { job_name: 'visible-to-all' });
       const everywhere = await call(viewer, 'GET', '/v1/job/list?page_index=0&page_size=100');
-      expect(everywhere.json().result.job_list.map((j: { task_id: string }) => j.task_id)).not.toContain(job);
-      expect(everywhere.json().result.job_list.map((j: { task_id: string }) => j.task_id)).toContain(other0);
+      expect(everywhere.json().result.job_list.map((j: { id: string }) => j.id)).not.toContain(job);
+      expect(everywhere.json().result.job_list.map((j: { id: string }) => j.id)).toContain(other0);
       // All jobs of a batch change, or none: the job dev manages stays as it was.
       const other = await createJob(kiln, admin, project, { job_name: 'untouched' });
       expectCodeArtsError(
