@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { checkFlowGraph, flowStep, type FlowChild } from '../domain/build-flow.ts';
 import type { Build, BuildState } from '../domain/build.ts';
+import { BUILD_YAML_PATH_PARAMETER } from '../domain/job-parameters.ts';
 import { AppError } from '../domain/errors.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Principal } from '../domain/identity.ts';
@@ -88,6 +89,8 @@ export class FlowService {
         buildTime: null,
         costTime: null,
         requestedCommit: checkout.commitId,
+        // The job's file is its own: the record (and the build's variable) names it, not the flow's.
+        parameters: ownYamlPath(parent.parameters, j.buildRef),
       };
       const childPlan = {
         ...plan,
@@ -98,6 +101,7 @@ export class FlowService {
           ...(checkout.commitId && { commit: checkout.commitId }),
         },
         steps: [],
+        parameters: ownYamlPath(plan.parameters, j.buildRef),
         yaml: { path: j.buildRef, inherited: j.params },
       };
       await tx.builds.insert(child, this.stored.planText(childPlan));
@@ -296,4 +300,9 @@ export class FlowService {
 /** The flow's log line for one of its jobs' builds. */
 function endedLine(child: Build, outcome: string): Uint8Array {
   return serverLine(`build #${child.number} (${child.dailyBuildNumber}) ended ${outcome}`);
+}
+
+/** A flow job's parameters: CB_BUILD_YAML_PATH, when the flow's build has it, names the job's file. */
+function ownYamlPath<T extends { name: string; value: string }>(parameters: readonly T[], path: string): T[] {
+  return parameters.map((p) => (p.name === BUILD_YAML_PATH_PARAMETER ? { ...p, value: path } : p));
 }

@@ -37,7 +37,7 @@ buildflow:
       depends_on: [a]
       build_ref: jobs/plain.yml
 `,
-  'jobs/a.yml': job('a', 'echo "a: WHO=$WHO INPUT=$INPUT FLOW_PARAM=$FLOW_PARAM"'),
+  'jobs/a.yml': job('a', 'echo "a: WHO=$WHO INPUT=$INPUT FLOW_PARAM=$FLOW_PARAM FILE=$CB_BUILD_YAML_PATH"'),
   'jobs/b.yml': job('b', 'echo b ran'),
   'jobs/d.yml': job('d', 'echo d ran'),
   'jobs/plain.yml':
@@ -148,7 +148,14 @@ describe.each(MODES)('BuildFlows, %s', (_label, mode, enabled) => {
       const a = Number(byName.get('a')!.build_no);
       expect((await ek.recordInfo(jobId, a)).parent_record_id).toBe(flowId);
       expect((await ek.recordInfo(jobId, 1)).parent_record_id).toBe('');
-      expect(await ek.log(jobId, a)).toContain('a: WHO=a-file INPUT=to-a FLOW_PARAM=from-run');
+      // Its CB_BUILD_YAML_PATH (variable and record) names its own file, not the flow's.
+      expect(await ek.log(jobId, a)).toContain(
+        'a: WHO=a-file INPUT=to-a FLOW_PARAM=from-run FILE=jobs/a.yml',
+      );
+      expect((await ek.details(jobId, a)).parameters).toMatchObject({ CB_BUILD_YAML_PATH: 'jobs/a.yml' });
+      expect((await ek.details(jobId, 1)).parameters).toMatchObject({
+        CB_BUILD_YAML_PATH: 'flows/diamond.yml',
+      });
       expect(await ek.log(jobId, Number(byName.get('c')!.build_no))).toContain('plain WHO=flow-file');
       const v3 = await ek.get(`/v3/${flowId}/flow-graph`);
       expect(v3.json()).toMatchObject({ success: true, err_code: '', result: { vertices: g.vertices } });
