@@ -149,6 +149,12 @@ function resolveAliases(doc: Document, fail: (offset: number | undefined, messag
       if (++aliases > MAX_ALIASES) fail(at, `more than ${MAX_ALIASES} aliases (*name)`);
       const target = alias.resolve(doc);
       if (!target) return fail(at, `no anchor &${alias.source} before this alias`);
+      const [from, to] = target.range ?? [];
+      if (at !== undefined && from !== undefined && to !== undefined && at >= from && at < to)
+        fail(
+          at,
+          `the alias *${alias.source} is inside its own anchor &${alias.source}: it would copy itself without end`,
+        );
       visit(target, () => {
         if (++copied > MAX_COPIED_NODES)
           fail(at, `the aliases (*name) copy more than ${MAX_COPIED_NODES} values`);

@@ -185,6 +185,11 @@ describe('build.yml', () => {
       /:7:\d+: the key "0" appears twice in this map: each key may appear once/,
     ],
     [
+      'an alias inside its own anchor',
+      'version: 2.0\nparams:\n  - &a [1, *a]\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n',
+      /:3:12: the alias \*a is inside its own anchor &a: it would copy itself without end/,
+    ],
+    [
       'an upload_artifact without its path (required)',
       'version: 2.0\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n    - upload_artifact: {inputs: {name: x}}\n',
       /:5:7: action upload_artifact needs inputs\.path, a single value \(spec: required\)/,
