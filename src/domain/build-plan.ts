@@ -26,12 +26,6 @@ export interface BuildPlan {
          * its flow's branch or tag (the build stays that branch's or tag's).
          */
         commit: string;
-        /**
-         * The commit must be on a branch or tag of the repository: its starter may not change the
-         * job, and a commit fetched by its id (a fork's pull request) holds anyone's code, which
-         * would run with the job's secrets. Absent: any commit the repository serves.
-         */
-        onBranchOrTag?: true;
         /** Check out submodules, recursively (absent in plans stored before it existed: no). */
         submodules?: boolean;
         /** Fetch Git LFS files (absent: no). */
@@ -48,6 +42,14 @@ export interface BuildPlan {
   parameters: BuildParameter[];
   timeoutMs: number;
   keepWorkspace: boolean;
+  /**
+   * Every commit the build checks out (its repository's, a build.yml checkout action's) must be on
+   * a branch or tag of its repository: its starter chose commits or values (`scm.build_commit_id`,
+   * a parameter a checkout's `commit` takes) and may not change the job, and a commit fetched by
+   * its id (a fork's pull request) holds anyone's code, which would run with the job's secrets.
+   * Absent: any commit the repository serves.
+   */
+  onBranchOrTag?: true;
   /** For the predefined parameters (absent in plans stored before it existed). */
   context?: BuildContext;
   /**

@@ -62,10 +62,15 @@ export async function createBuild(tx: Stores, input: TriggerInput, stored: Store
   };
   // The steps as triggered are whoever last saved the job's: the build acts for that user to its
   // end, whoever saves the job meanwhile.
-  const plan = { ...planned.plan, savedBy: await triggerUserId(tx, input.job) };
-  // A commit on no branch or tag is built only for who could change the job's steps anyway.
-  if (plan.scm?.commit && !(await userMay(tx, input.user, input.job, 'modify')))
-    plan.scm = { ...plan.scm, onBranchOrTag: true };
+  // A commit on no branch or tag is built only for who could change the job's steps anyway. Only a
+  // starter who chose a commit or values can ask for one (values reach a build.yml checkout's inputs).
+  const chose = planned.plan.scm?.commit || input.request.parameters.length > 0;
+  const refsOnly = chose && !(await userMay(tx, input.user, input.job, 'modify'));
+  const plan = {
+    ...planned.plan,
+    savedBy: await triggerUserId(tx, input.job),
+    ...(refsOnly && { onBranchOrTag: true as const }),
+  };
   await tx.builds.insert(build, stored.planText(plan));
   await tx.steps.insertMany(build.recordId, spec.steps.map(newStep));
   // A code-based build's steps and file are known once its runner has read the file.

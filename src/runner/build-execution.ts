@@ -175,6 +175,7 @@ export async function executeBuild(
       freshSince,
       standalone: plan.keepWorkspace,
       holds: mirrors,
+      onBranchOrTag: plan.onBranchOrTag === true,
     };
     let checkingOut: Promise<CheckoutOutcome | MirrorFailure> | undefined;
     if (plan.scm) {

@@ -33,7 +33,7 @@ export function mirrorFailureReason(failure: MirrorFailure, scm: Scm): string {
     case 'commit':
       return `commit ${scm.commit} was not found in ${url}`;
     case 'off-refs':
-      return `commit ${scm.commit} is on no branch or tag of ${url}: only who may change the job builds such a commit`;
+      return `commit ${scm.commit} is on no branch or tag of ${url} (or not in it at all): only who may change the job builds a commit on none`;
     case 'ref':
       return scm.ref
         ? `cannot check out ${scm.buildType} ${scm.ref} of ${url}`

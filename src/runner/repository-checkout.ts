@@ -33,6 +33,8 @@ export interface RepositoryCheckoutContext {
   standalone: boolean;
   /** Every mirror the build holds, released when it ends: this adds its own. */
   holds: MirrorHold[];
+  /** Every commit checked out must be on a branch or tag (BuildPlan's `onBranchOrTag`). */
+  onBranchOrTag: boolean;
 }
 
 type Scm = NonNullable<BuildPlan['scm']>;
@@ -64,7 +66,7 @@ export function checkoutRepository(
       kind,
       ref: scm.ref,
       commit: scm.commit,
-      onBranchOrTag: scm.onBranchOrTag === true,
+      onBranchOrTag: ctx.onBranchOrTag,
       lfs: scm.lfs === true,
     },
     ctx.write,

@@ -32,6 +32,22 @@ describe.each(MODES)('a commit build, %s', (_label, mode, enabled) => {
     repo.git('update-ref', 'refs/pull/1/head', c.pull);
     repo.git('checkout', '--quiet', 'main');
     repo.git('branch', '--quiet', '-D', 'contrib');
+    // A build.yml that checks out the commit a parameter names, into a path.
+    repo.commit('build.yml', {
+      '.cloudbuild/build.yml': `version: 2.0
+params:
+  - {name: PR_COMMIT, value: ${c.old}}
+steps:
+  BUILD:
+    - checkout:
+        inputs:
+          url: ${repo.url}
+          path: pr
+          commit: \${PR_COMMIT}
+    - sh:
+        inputs: {command: 'echo "PR=$(cat pr/v.txt)"'}
+`,
+    });
 
     const name = `runner${randomBytes(4).toString('hex')}`;
     const created = await ek.post('/v1/kiln/users', {
@@ -116,6 +132,42 @@ describe.each(MODES)('a commit build, %s', (_label, mode, enabled) => {
       } finally {
         repo.git('branch', '--quiet', '-D', 'merged');
       }
+    },
+  );
+
+  it.skipIf(!enabled)(
+    "by who may only run the job, through a build.yml checkout's commit a parameter names: the same rule",
+    async () => {
+      const job = await ek.newJob({
+        build_config_type: 'YAML',
+        scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
+        steps: [],
+      });
+      const matrix = await ek.post('/v1/job/permissions/batch', {
+        job_ids: [job],
+        permissions: [{ role_id: 4, is_view: true, is_execute: true, is_modify: false }],
+      });
+      expect(matrix.statusCode, matrix.body).toBe(200);
+      const runWith = async (token: string, commit: string) => {
+        const res = await ek.kiln.call(token, {
+          method: 'POST',
+          url: '/v3/jobs/build',
+          payload: { job_id: job, parameter: [{ name: 'PR_COMMIT', value: commit }] },
+        });
+        expect(res.statusCode, res.body).toBe(200);
+        const n = Number(JSON.parse(res.body).actual_build_number);
+        return { state: (await ek.waitFinished(job, n)).state, log: await ek.log(job, n) };
+      };
+      const refused = await runWith(runnerToken, c.pull);
+      expect(refused.state, refused.log).toBe('FAILURE');
+      expect(refused.log).toContain(`commit ${c.pull} is on no branch or tag`);
+      expect(refused.log).not.toContain('PR=');
+      const onTag = await runWith(runnerToken, c.old);
+      expect(onTag.state, onTag.log).toBe('SUCCESS');
+      expect(onTag.log).toContain('PR=old');
+      const byAdmin = await runWith(ek.token, c.pull);
+      expect(byAdmin.state, byAdmin.log).toBe('SUCCESS');
+      expect(byAdmin.log).toContain('PR=pull');
     },
   );
 });
