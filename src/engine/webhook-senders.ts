@@ -99,13 +99,15 @@ export function isPush(sender: Sender, d: WebhookDelivery): boolean {
 }
 
 /**
- * Headers that carry the id of a delivery, best first. GitLab's X-Gitlab-Webhook-UUID names one
- * delivery; older GitLab sends only X-Gitlab-Event-UUID. Gitee sends no id: its millisecond
- * timestamp (signed, in its signature mode) stands in.
+ * Headers that carry the id of a delivery, best first: the same on every attempt to deliver it.
+ * GitLab makes a new X-Gitlab-Webhook-UUID for each attempt (a retry or a resend would build
+ * again); its Idempotency-Key (GitLab 17.4 on) stays the same across them, and so does the
+ * X-Gitlab-Event-UUID of the event (older GitLab sends only that). Gitee sends no id: its
+ * millisecond timestamp (signed, in its signature mode) stands in.
  */
 const DELIVERY_HEADERS: Record<Sender, string[]> = {
   github: ['x-github-delivery'],
-  gitlab: ['x-gitlab-webhook-uuid', 'x-gitlab-event-uuid'],
+  gitlab: ['idempotency-key', 'x-gitlab-event-uuid', 'x-gitlab-webhook-uuid'],
   gitea: ['x-gitea-delivery'],
   gitee: ['x-gitee-timestamp'],
 };

@@ -215,13 +215,14 @@ describe.each(SENDERS)('%s push webhook', (sender) => {
   );
 
   it.runIf(sender === 'gitlab')(
-    'takes X-Gitlab-Event-UUID when an older GitLab sends no X-Gitlab-Webhook-UUID',
+    'knows a GitLab retry by its Idempotency-Key, or its X-Gitlab-Event-UUID, not its new X-Gitlab-Webhook-UUID',
     async () => {
       const body = pushBodyOf(sender, 'refs/heads/main', c.one, { before: c.two, cloneUrl: repo.url });
-      const { 'x-gitlab-webhook-uuid': _none, ...headers } = headersFor(sender, secret, body);
+      const { 'idempotency-key': _none, ...headers } = headersFor(sender, secret, body);
       const first = await deliver(job, headers, body);
       expect(first.statusCode, first.body).toBe(200);
-      const again = await deliver(job, headers, body);
+      // An older GitLab's retry: no Idempotency-Key, the event's UUID again, a new Webhook-UUID.
+      const again = await deliver(job, { ...headers, 'x-gitlab-webhook-uuid': 'another-attempt' }, body);
       expect(again.statusCode, again.body).toBe(202);
       expect(again.json().reason).toMatch(/^duplicate delivery/);
       await ek.waitFinished(job, first.json().build_number);

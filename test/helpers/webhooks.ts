@@ -49,8 +49,11 @@ export function headersFor(
       return {
         ...json,
         'x-gitlab-event': event ?? 'Push Hook',
-        'x-gitlab-webhook-uuid': delivery,
-        'x-gitlab-event-uuid': randomUUID(),
+        // As GitLab sends them: each attempt its own Webhook-UUID; the delivery's Idempotency-Key
+        // and its event's UUID the same on every attempt.
+        'x-gitlab-webhook-uuid': randomUUID(),
+        'idempotency-key': delivery,
+        'x-gitlab-event-uuid': delivery,
         'x-gitlab-token': secret,
       };
     case 'gitea':
