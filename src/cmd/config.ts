@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { isValidTimeZone, MAX_RECYCLE_BIN_DAYS } from '../domain/time.ts';
 import { parseToolsSetting } from '../domain/tools.ts';
 import { MAX_FILE_BYTES } from '../domain/keystore.ts';
+import { DEFAULT_ARTIFACT_BUILD_MAX_BYTES, DEFAULT_ARTIFACT_MAX_BYTES } from '../domain/artifact.ts';
 import { DEFAULT_PASSWORD_COST, MAX_PASSWORD_COST, MIN_PASSWORD_COST } from '../engine/passwords.ts';
 
 /**
@@ -153,13 +154,13 @@ export const OPTIONS = {
   },
   artifactMaxBytes: {
     env: 'KILN_ARTIFACT_MAX_BYTES',
-    default: String(10 * GIB),
+    default: String(DEFAULT_ARTIFACT_MAX_BYTES),
     help: 'Largest artifact a build may keep (upload_artifact); a larger file fails its step, saying so',
     parse: int(1, 2 ** 50),
   },
   artifactBuildMaxBytes: {
     env: 'KILN_ARTIFACT_BUILD_MAX_BYTES',
-    default: String(50 * GIB),
+    default: String(DEFAULT_ARTIFACT_BUILD_MAX_BYTES),
     help: "Bytes of artifacts one build may keep, together (a file that would take it past them fails its step, saying so); as many as they take of the store's disk",
     parse: int(1, 2 ** 50),
   },
@@ -301,7 +302,7 @@ export const OPTIONS = {
   buildMaxDiskBytes: {
     env: 'KILN_BUILD_MAX_DISK_BYTES',
     default: String(20 * GIB),
-    help: "Bytes a build's workspace, HOME and /tmp may take (checked every 2 s, less often for a tree that takes long to walk; files removed but still open count; also the largest file a build may write); past it the build ends FAILURE",
+    help: "Bytes a build's workspace, HOME and /tmp may take (checked every 2 s, less often for a tree that takes long to walk; files removed but still open or mapped count, as far as the runner sees them; also the largest file a build may write); past it the build ends FAILURE",
     parse: int(1024 * 1024, 2 ** 50),
   },
   buildMaxFiles: {

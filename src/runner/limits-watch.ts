@@ -26,15 +26,16 @@ export function formatBytes(bytes: number): string {
  * a file with several links once) and the number of files, plus the files its processes hold open
  * that no directory shows any more (removed while open: they keep their blocks until closed, and
  * a build could fill the disk with them unseen). Only files on its directories' disk count.
- * $1 the build's directories, then the pids of its processes. Prints "bytes files".
+ * $1 the build's directories, then where its processes' open files show (/proc/PID/fd, and
+ * /proc/PID/map_files for files mapped and closed: one find for all). What the runner may not look
+ * into is not counted: a non-root runner's non-dumpable processes, a descriptor in flight over a
+ * socket, a directory the build made unreadable. Prints "bytes files".
  */
 const DISK_USE_SCRIPT = `root=$1; shift
 dev=$(stat -c %d -- "$root") || exit 1
 {
   find "$root" -xdev -printf 'f %n %i %b\\n' 2>/dev/null
-  for pid; do
-    find -L "/proc/$pid/fd" -mindepth 1 -maxdepth 1 -type f -links 0 -printf 'd %D %i %b\\n' 2>/dev/null
-  done
+  [ $# -gt 0 ] && find -L "$@" -mindepth 1 -maxdepth 1 -type f -links 0 -printf 'd %D %i %b\\n' 2>/dev/null
 } | awk -v dev="$dev" '
   $1 == "f" { if ($2 > 1 && seen["f" $3]++) next; blocks += $4; files++; next }
   $1 == "d" { if ($2 != dev || seen["d" $3]++) next; blocks += $4 }
@@ -43,14 +44,11 @@ dev=$(stat -c %d -- "$root") || exit 1
 
 /** The bytes and files a build takes (DISK_USE_SCRIPT), or undefined when it could not tell. */
 async function diskUse(root: string, pids: number[]): Promise<{ bytes: number; files: number } | undefined> {
+  const fds = pids.flatMap((pid) => [`/proc/${pid}/fd`, `/proc/${pid}/map_files`]);
   // The walk's total stands when it could not read a file the build removed meanwhile.
-  const { stdout } = await runCommand('sh', [
-    '-c',
-    DISK_USE_SCRIPT,
-    'disk-use',
-    root,
-    ...pids.map(String),
-  ]).catch(() => ({ stdout: '' }));
+  const { stdout } = await runCommand('sh', ['-c', DISK_USE_SCRIPT, 'disk-use', root, ...fds]).catch(() => ({
+    stdout: '',
+  }));
   const [bytes, files] = stdout.trim().split(' ').map(Number);
   return Number.isFinite(bytes) && Number.isFinite(files)
     ? { bytes: bytes ?? 0, files: files ?? 0 }
@@ -58,12 +56,13 @@ async function diskUse(root: string, pids: number[]): Promise<{ bytes: number; f
 }
 
 /**
- * Checks a running build against its limits every `everyMs`: the processes in its sandbox (the
+ * Checks a running build against its limits: every `everyMs` the processes in its sandbox (the
  * sandbox's rlimit makes forks fail at the cap; this says so in the log and stops the build), and
  * the disk its directories take, in bytes and in files (a build can fill a disk, or use up its
  * inodes, faster than any per-file limit notices). The walk of a large tree takes a while: the
- * next check waits at least five times as long as the last walk took, so that the checks of a
- * build with a million files do not take a core. Calls `onHit` once.
+ * next walk waits at least five times as long as the last one took, so that the checks of a build
+ * with a million files do not take a core (the process count, a few reads of /proc, goes on every
+ * `everyMs`). Calls `onHit` once.
  */
 export function watchLimits(
   sandbox: Sandbox,
@@ -73,18 +72,21 @@ export function watchLimits(
   everyMs = 2_000,
 ): { stop(): void } {
   let done = false;
-  let timer: NodeJS.Timeout | undefined;
+  let walk: NodeJS.Timeout | undefined;
   const hit = (limit: LimitHit['limit'], message: string) => {
-    done = true;
+    if (done) return;
+    stop();
     onHit({ limit, message });
   };
-  const check = async () => {
+  const countProcesses = () => {
     const processes = sandbox.processes();
     if (processes !== undefined && processes >= limits.processes)
-      return hit(
+      hit(
         'processes',
         `the build reached its limit of ${limits.processes} processes (KILN_BUILD_MAX_PROCESSES); stopped`,
       );
+  };
+  const walkDisk = async () => {
     const startedAt = Date.now();
     const used = await diskUse(root, sandbox.pids());
     if (done) return;
@@ -98,13 +100,14 @@ export function watchLimits(
         'files',
         `the build's workspace, HOME and /tmp held ${used.files} files, more than its limit of ${limits.files} (KILN_BUILD_MAX_FILES); stopped`,
       );
-    timer = setTimeout(() => void check(), Math.max(everyMs, 5 * (Date.now() - startedAt)));
+    walk = setTimeout(() => void walkDisk(), Math.max(everyMs, 5 * (Date.now() - startedAt)));
   };
-  timer = setTimeout(() => void check(), everyMs);
-  return {
-    stop() {
-      done = true;
-      clearTimeout(timer);
-    },
-  };
+  const processTimer = setInterval(countProcesses, everyMs);
+  walk = setTimeout(() => void walkDisk(), everyMs);
+  function stop() {
+    done = true;
+    clearInterval(processTimer);
+    clearTimeout(walk);
+  }
+  return { stop };
 }

@@ -37,6 +37,9 @@ export function testProcessEnv(): Record<string, string> {
 /** The runner settings every test runner gets: test repositories and TEST_SHARED, the sandbox as the environment says. */
 export function testRunnerEnv(): Record<string, string> {
   return {
+    // Each test process's builds run as users of its own (root runners of one host need ranges of
+    // their own: docs/security.md): suites running at once share no process limit.
+    KILN_SANDBOX_UID: String(1_000_000 + (process.pid % 50_000) * 20),
     KILN_LOCAL_REPOSITORIES: TEST_REPOS,
     KILN_SANDBOX_READ_ONLY: TEST_SHARED,
     ...(process.env.KILN_SANDBOX && { KILN_SANDBOX: process.env.KILN_SANDBOX }),
