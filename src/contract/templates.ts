@@ -1,10 +1,11 @@
 import { Type } from 'typebox';
 import { JobParameter, JobStep } from '../domain/job-document.ts';
+import { MAX_STEPS } from '../domain/step-spec.ts';
 import { Envelope, JobId, WireInt } from './common.ts';
 
 /** Build templates (A.8, and the v3 twins of A.1): the domain's own and Kiln's official ones. */
 
-const TemplateSteps = Type.Array(JobStep, { maxItems: 100 });
+const TemplateSteps = Type.Array(JobStep, { maxItems: MAX_STEPS });
 const TemplateParameters = Type.Array(JobParameter, { maxItems: 100 });
 
 /** A template's step as given: its name is optional (the stage's name of its action then). */
@@ -15,7 +16,7 @@ const TemplateStepInput = Type.Object({
 
 /** CreateTemplate / CreateTemplates body. */
 export const CreateTemplateBody = Type.Object({
-  template: Type.Object({ steps: Type.Array(TemplateStepInput, { maxItems: 100 }) }),
+  template: Type.Object({ steps: Type.Array(TemplateStepInput, { maxItems: MAX_STEPS }) }),
   name: Type.String({ minLength: 1, maxLength: 128 }),
   description: Type.Optional(Type.String({ maxLength: 1024 })),
   tool_type: Type.Optional(Type.String({ maxLength: 64 })),

@@ -2,6 +2,10 @@ import { hasControlChars } from './control-chars.ts';
 import { MAX_BUILD_NUMBER } from './build.ts';
 import { DAY_MS } from './time.ts';
 
+/** The largest artifact kept, and the most a build keeps together, unless configured (KILN_ARTIFACT_*). */
+export const DEFAULT_ARTIFACT_MAX_BYTES = 10 * 1024 ** 3;
+export const DEFAULT_ARTIFACT_BUILD_MAX_BYTES = 50 * 1024 ** 3;
+
 /**
  * What a build keeps of what it produced: files its `upload_artifact` steps matched (the release
  * repository of CodeArts), each stored once in Kiln's artifact store under a random key, with its

@@ -71,21 +71,42 @@ export function repositoryNameOf(url: string): string {
 
 /**
  * Where a repository URL points, as one text for comparing: the host (lower case, port kept) and
- * the path, without scheme, user name, credentials, trailing slashes or `.git`. The same repository
- * named by its SSH clone URL (`git@host:group/repo.git`, as CodeArts' checkout examples give it),
- * its https URL or `ssh://git@host/group/repo` reads the same; a path or file:// URL is its path.
+ * the path, without scheme, credentials, trailing slashes or `.git`. The same repository named by
+ * its SSH clone URL (`git@host:group/repo.git`, as CodeArts' checkout examples give it), its https
+ * URL or `ssh://git@host/group/repo` reads the same. An SSH user other than forges' `git` is kept
+ * (`alice@host:repo` is in alice's home), and so is whether an scp-style path is absolute; a path
+ * or file:// URL is its path (and host). When in doubt two URLs read as different: the checkout
+ * then needs a path of its own, never the job's repository for another.
  */
 function repositoryPlace(url: string): string {
   const trimmed = (path: string) => path.replace(/\/+$/, '').replace(/\.git$/, '');
+  const sshUser = (user: string) => (user === '' || user === 'git' ? '' : `${user}@`);
   const withScheme = /^([a-z][a-z0-9+.-]*):\/\/([^/]*)(.*)$/i.exec(url);
   if (withScheme) {
-    const [, scheme = '', authority = '', path = ''] = withScheme;
-    if (scheme.toLowerCase() === 'file') return trimmed(decodeURI(path));
-    const host = authority.slice(authority.lastIndexOf('@') + 1).toLowerCase();
-    return `${host}/${trimmed(path).replace(/^\/+/, '')}`;
+    const [, rawScheme = '', authority = '', path = ''] = withScheme;
+    const scheme = rawScheme.toLowerCase();
+    if (scheme === 'file') {
+      let decoded = path;
+      try {
+        decoded = decodeURI(path);
+      } catch {
+        // A malformed escape: compared as written.
+      }
+      const host = authority.toLowerCase();
+      return `${host === 'localhost' ? '' : host}${trimmed(decoded)}`;
+    }
+    const at = authority.lastIndexOf('@');
+    const host = authority.slice(at + 1).toLowerCase();
+    // Over http(s) a user name is a credential; over ssh it chooses whose repository.
+    const user = scheme.includes('ssh') && at >= 0 ? sshUser(authority.slice(0, at).split(':')[0] ?? '') : '';
+    return `${user}${host}/${trimmed(path).replace(/^\/+/, '')}`;
   }
-  const scp = /^(?:[^@/\s]+@)?([^/:\s]+):(.*)$/.exec(url);
-  if (scp) return `${(scp[1] ?? '').toLowerCase()}/${trimmed(scp[2] ?? '').replace(/^\/+/, '')}`;
+  const scp = /^(?:([^@/\s]+)@)?([^/:\s]+):(.*)$/.exec(url);
+  if (scp) {
+    const [, user = '', host = '', path = ''] = scp;
+    const place = trimmed(path);
+    return `${sshUser(user)}${host.toLowerCase()}/${place.startsWith('/') ? `/${place}` : place}`;
+  }
   return trimmed(url);
 }
 

@@ -1,3 +1,4 @@
+import { DEFAULT_ARTIFACT_BUILD_MAX_BYTES, DEFAULT_ARTIFACT_MAX_BYTES } from '../domain/artifact.ts';
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import type { ActiveCounts } from '../domain/build.ts';
@@ -134,8 +135,6 @@ export interface Engine {
 export const DEFAULT_FILE_MAX_BYTES = 1024 * 1024;
 
 /** The largest artifact a server keeps unless told otherwise. */
-export const DEFAULT_ARTIFACT_MAX_BYTES = 10 * 1024 ** 3;
-export const DEFAULT_ARTIFACT_BUILD_MAX_BYTES = 50 * 1024 ** 3;
 
 /** How often the background loops run. */
 export const LOOPS = {

@@ -70,10 +70,12 @@ export class KeystoreService {
         'PAYLOAD_TOO_LARGE',
         `a file may have at most ${this.maxBytes} bytes; ${name} has ${data.length}`,
       );
-    // As UpdateKeystore takes it: a file described at upload must be describable the same way later.
-    if (description.length > MAX_KEYSTORE_DESCRIPTION)
+    // As UpdateKeystore takes it (its schema counts code points): a file described at upload must
+    // be describable the same way later.
+    const characters = [...description].length;
+    if (characters > MAX_KEYSTORE_DESCRIPTION)
       throw invalidParam(
-        `description must be at most ${MAX_KEYSTORE_DESCRIPTION} characters (it has ${description.length})`,
+        `description must be at most ${MAX_KEYSTORE_DESCRIPTION} characters (it has ${characters})`,
       );
     if (!['public', 'private'].includes(privacy))
       throw invalidParam(

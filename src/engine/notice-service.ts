@@ -260,5 +260,5 @@ function sendSwitch(text: string | undefined): boolean {
   const value = (text ?? 'true').trim().toLowerCase();
   if (['true', '1', 'on'].includes(value)) return true;
   if (['false', '0', 'off'].includes(value)) return false;
-  throw invalidParam(`send_switch must be "true" or "false", not "${text}"`);
+  throw invalidParam(`send_switch must be "true" or "false" (or 1, 0, on, off), not "${text}"`);
 }

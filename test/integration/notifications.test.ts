@@ -224,7 +224,7 @@ onEveryStore((store) => {
         ],
         [
           { notice_type: 'MAIL', enabled_event_type_names: ['buildJobFail'], send_switch: 'maybe' },
-          /send_switch must be "true" or "false", not "maybe"/,
+          /send_switch must be "true" or "false" \(or 1, 0, on, off\), not "maybe"/,
         ],
       ];
       for (const [body, message] of cases) {

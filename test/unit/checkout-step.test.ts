@@ -47,8 +47,19 @@ describe("a checkout of the job's repository into the workspace", () => {
       expect(work({ url }), url).toEqual(same);
     const local = { ...JOB, url: 'file:///srv/git/app' };
     expect(work({ url: '/srv/git/app.git/' }, local)).toEqual(same);
-    // Another repository (another host, group or name) needs a path.
-    for (const url of ['git@git.example.com:team/app2.git', 'https://other.example.com/team/app.git'])
+    expect(work({ url: 'file://localhost/srv/git/app' }, local)).toEqual(same);
+    expect(work({ url: 'file://otherhost/srv/git/app' }, local)).toMatchObject({ ok: false });
+    // A malformed escape is compared as written, not thrown.
+    expect(work({ url: 'file:///srv/git/100%' }, local)).toMatchObject({ ok: false });
+    // Another repository (another host, group or name, another SSH user's, an absolute path
+    // against a home-relative one, another host's file://) needs a path.
+    for (const url of [
+      'git@git.example.com:team/app2.git',
+      'https://other.example.com/team/app.git',
+      'alice@git.example.com:team/app.git',
+      'ssh://bob@git.example.com/team/app',
+      'git@git.example.com:/team/app.git',
+    ])
       expect(work({ url }), url).toMatchObject({
         ok: false,
         message: expect.stringContaining('needs a path'),

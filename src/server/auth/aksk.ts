@@ -62,10 +62,9 @@ export async function readUnparsedBody(request: FastifyRequest): Promise<void> {
   request.rawBody = Buffer.concat(chunks);
 }
 
-/** Whether a content type is JSON's (`application/json`, `…+json`), parameters aside. */
-function isJsonType(contentType: string | undefined): boolean {
-  const media = (contentType ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
-  return media === 'application/json' || media.endsWith('+json');
+/** Whether a content type is multipart/form-data (an upload), parameters aside. */
+function isMultipart(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';', 1)[0]?.trim().toLowerCase() === 'multipart/form-data';
 }
 
 /**
@@ -73,7 +72,8 @@ function isJsonType(contentType: string | undefined): boolean {
  * just the client's word for it. X-Sdk-Content-Sha256, when sent, must be that hash, or
  * `UNSIGNED-PAYLOAD`, which the SDKs send for bodies that are not JSON: accepted for a streamed
  * body (an import, read as it arrives, so it cannot be hashed before the check), a multipart one
- * (an upload) and an empty one, refused for a JSON body (anyone could swap it). A streamed body must be UNSIGNED-PAYLOAD.
+ * (an upload) and an empty one, refused for any other (anyone could swap a JSON body). A streamed
+ * body must be UNSIGNED-PAYLOAD.
  */
 function payloadHashOf(request: FastifyRequest): string {
   const header = request.headers['x-sdk-content-sha256'];
@@ -92,9 +92,9 @@ function payloadHashOf(request: FastifyRequest): string {
   if (claimed === undefined) return actual;
   if (claimed === UNSIGNED_PAYLOAD) {
     // The SDKs sign a multipart upload (UploadKeystore) so: its parts are checked by the route.
-    if (actual === EMPTY_SHA256 || !isJsonType(request.headers['content-type'])) return UNSIGNED_PAYLOAD;
+    if (actual === EMPTY_SHA256 || isMultipart(request.headers['content-type'])) return UNSIGNED_PAYLOAD;
     throw unauthenticated(
-      'verify aksk signature fail: UNSIGNED-PAYLOAD is accepted only for non-JSON bodies; sign the JSON body',
+      'verify aksk signature fail: UNSIGNED-PAYLOAD is accepted only for streamed, multipart or empty bodies; sign this body',
     );
   }
   if (claimed.toLowerCase() !== actual) {
