@@ -303,7 +303,8 @@ export function toJobSpec(config: JobConfig): JobSpec {
   const scm = config.scms?.[0];
   const triggers = config.triggers ?? [];
   const pushTriggers = triggers.filter((t) => t.name === 'code_update');
-  const defaultBranch = scm?.branch || 'master';
+  // '' for a repository without a branch named: its default branch, which a push names (webhook-service).
+  const defaultBranch = scm?.branch ?? '';
   let pushBranches: string[] | undefined;
   if (pushTriggers.length > 0) {
     pushBranches = pushTriggers.flatMap((t) => {

@@ -86,7 +86,7 @@ export const pause = (ms: number, signal: AbortSignal | undefined) =>
 
 /**
  * Calls `fn` until it succeeds, retrying transient failures with backoff; a failure that is not
- * transient, or one after `patienceMs` or once `signal` is aborted, is thrown. `fn` gets the
+ * transient, or one after `patienceMs` or once `signal` is aborted (also while waiting), is thrown. `fn` gets the
  * attempt number (1 for the first call).
  */
 export async function retry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
@@ -108,6 +108,8 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
       const wait = Math.min(backoff.next(), Math.max(0, deadline - now()));
       options.onRetry?.(error, attempt, wait);
       await pause(wait, options.signal);
+      // Aborted while waiting: no attempt more (what it would send, nobody wants any longer).
+      if (options.signal?.aborted) throw error;
     }
   }
 }

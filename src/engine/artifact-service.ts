@@ -91,7 +91,10 @@ export class ArtifactService {
     }
     if (size < part.size) throw new ArtifactGapError(size);
     const key = newId32();
-    const stored = await blobs.commitPart(uploadId, key);
+    const stored = await blobs.commitPart(uploadId, key).catch(async (error: unknown) => {
+      await this.refuseIfFull(blobs, uploadId, part.name, error);
+      throw error;
+    });
     return this.record(blobs, run.build, key, { ...part, ...stored });
   }
 
@@ -231,8 +234,24 @@ export class ArtifactService {
         await blobs.discardPart(uploadId);
         throw new ArtifactRefusedError(`${part.name} sent more than the ${part.size} bytes it announced`);
       }
+      await this.refuseIfFull(blobs, uploadId, part.name, error);
       throw error;
     }
+  }
+
+  /**
+   * A full disk (or quota) under the store: the part goes at once, so that the space it took is
+   * free again (by default the store shares its disk with the database, which could then write
+   * nothing, not even the build's end), and the upload is refused, not retried into the same wall.
+   */
+  private async refuseIfFull(blobs: ArtifactBlobStore, uploadId: string, name: string, error: unknown) {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (code !== 'ENOSPC' && code !== 'EDQUOT') return;
+    await blobs.discardPart(uploadId).catch(() => {});
+    this.logger.error({ err: error, artifact: name }, 'the artifact store is full');
+    throw new ArtifactRefusedError(
+      `the server's artifact store is full (no space left on its disk): nothing of ${name} was kept`,
+    );
   }
 
   /** The runner side of download_artifact: the artifact `url` names, if the build's user may read it. */

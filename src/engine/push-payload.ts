@@ -10,7 +10,14 @@ import type { Sender } from './webhook-senders.ts';
  */
 
 /** A branch moved to a commit, or a push that builds nothing and why. */
-export type PushReading = { branch: string; commit: string } | { ignored: string };
+export type PushReading =
+  | {
+      branch: string;
+      commit: string;
+      /** The repository's default branch, as the host says (undefined: it does not). */
+      defaultBranch?: string | undefined;
+    }
+  | { ignored: string };
 
 const FULL_COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 const ZERO = /^0+$/;
@@ -110,5 +117,18 @@ export function readPush(sender: Sender, body: Buffer, contentType = 'applicatio
       `the push payload's 'after' (${after}) is not its head commit (${head.field} ${shown(head.value)}), so it does not say which commit ${branch} now points to`,
     );
   }
-  return { branch, commit: after.toLowerCase() };
+  return { branch, commit: after.toLowerCase(), defaultBranch: defaultBranchOf(payload) };
+}
+
+/** `repository.default_branch` (GitHub, Gitea, Gitee) or `project.default_branch` (GitLab). */
+function defaultBranchOf(payload: Record<string, unknown>): string | undefined {
+  for (const key of ['repository', 'project']) {
+    const holder = payload[key];
+    const name =
+      typeof holder === 'object' && holder !== null
+        ? (holder as Record<string, unknown>).default_branch
+        : undefined;
+    if (typeof name === 'string' && name !== '' && isValidRefName(name)) return name;
+  }
+  return undefined;
 }

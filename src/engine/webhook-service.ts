@@ -143,7 +143,7 @@ export class WebhookService {
     if (!isPush(sender, delivery)) return { ignored: `${eventOf(sender, delivery)} events are not pushes` };
     const push = readPush(sender, delivery.body, header(delivery, 'content-type') ?? '');
     if ('ignored' in push) return push;
-    const why = (await this.whyNot(job, push.branch)) ?? (await this.whyNotBuilder(job));
+    const why = (await this.whyNot(job, push.branch, push.defaultBranch)) ?? (await this.whyNotBuilder(job));
     if (typeof why === 'string') return { ignored: why };
     let outcome: Awaited<ReturnType<BuildService['triggerAdmitted']>>;
     try {
@@ -202,12 +202,24 @@ export class WebhookService {
     return this.storage.webhookDeliveries.recent(jobId, RECEIPTS_KEPT);
   }
 
-  /** Why the job does not build this branch, if it does not. */
-  private async whyNot(job: JobRecord, branch: string): Promise<string | undefined> {
+  /**
+   * Why the job does not build this branch, if it does not. A trigger of a job whose repository
+   * names no branch watches the repository's default branch, which the push names.
+   */
+  private async whyNot(
+    job: JobRecord,
+    branch: string,
+    defaultBranch: string | undefined,
+  ): Promise<string | undefined> {
     const spec = toJobSpec(storedJobDocument(job.config));
     if (!spec.pushBranches) return 'the job has no code_update trigger';
-    if (!branchMatches(spec.pushBranches, branch))
-      return `branch ${branch} is not one the trigger names (${spec.pushBranches.join(', ')})`;
+    const patterns = spec.pushBranches.flatMap((p) =>
+      p !== '' ? [p] : defaultBranch ? [defaultBranch] : [],
+    );
+    if (patterns.length === 0)
+      return "the job's repository names no branch and the delivery does not say which is the repository's default branch: name the branch in the job (scms[0].branch) or in the trigger";
+    if (!branchMatches(patterns, branch))
+      return `branch ${branch} is not one the trigger names (${patterns.join(', ')})`;
     if (job.disabled) return 'the job is disabled';
     return undefined;
   }

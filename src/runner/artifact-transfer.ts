@@ -111,12 +111,18 @@ export async function keepFile(
   let offset = 0;
   return retry(
     async () => {
+      // Stopped while waiting to retry: no new attempt.
+      ctx.signal.throwIfAborted();
       const handle = await openBeneath(file, constants.O_RDONLY);
       // A stop or the build's timeout ends the upload under way, not only the files after it.
       const body = addAbortSignal(
         ctx.signal,
         handle.createReadStream({ start: offset, highWaterMark: 1024 * 1024 }),
       );
+      // The peer may read the body only after a while (the server's own runner reads the database
+      // first): an error meanwhile (the stop) stays on the stream for it, instead of being an
+      // 'error' nobody listens to, which ends the process.
+      body.on('error', () => {});
       try {
         return await ctx.peer.artifact(ctx.recordId, { name, version, size, offset, body });
       } catch (error) {

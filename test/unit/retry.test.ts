@@ -105,6 +105,21 @@ describe('retry', () => {
     expect(calls).toBe(2);
   });
 
+  it('makes no attempt more once its signal is aborted during a wait, throwing the last error', async () => {
+    const stop = new AbortController();
+    let calls = 0;
+    const done = retry(
+      async () => {
+        calls++;
+        setTimeout(() => stop.abort(), 5);
+        throw new Error(`down ${calls}`);
+      },
+      { backoff: { firstMs: 60_000, maxMs: 60_000 }, signal: stop.signal },
+    );
+    await expect(done).rejects.toThrow('down 1');
+    expect(calls).toBe(1);
+  });
+
   it('gives up with the last error after `attempts` calls', async () => {
     let calls = 0;
     const done = retry(
