@@ -230,6 +230,34 @@ describe.each(SENDERS)('%s push webhook', (sender) => {
   );
 });
 
+describe.each(SENDERS)('%s push to a job whose repository names no branch', (sender) => {
+  it("watches the repository's default branch, as the push names it", async () => {
+    const job = await ek.newJob({
+      scms: [{ url: repo.url, scm_type: 'git' }],
+      triggers: [{ name: 'code_update', parameters: [{ name: 'branches', value: '' }] }],
+      steps: [shell('show', 'echo "BRANCH=$CODE_BRANCH"')],
+    });
+    const secret = (await ek.get(`/v1/kiln/jobs/${job}/webhook`)).json().result.secret as string;
+    const send = (ref: string, defaultBranch?: string | null) => {
+      const body = pushBodyOf(sender, ref, c.two, { cloneUrl: repo.url, defaultBranch });
+      return deliver(job, headersFor(sender, secret, body), body);
+    };
+    const master = await send('refs/heads/master');
+    expect(master.statusCode, master.body).toBe(202);
+    expect(master.json().reason).toBe('branch master is not one the trigger names (main)');
+    const unnamed = await send('refs/heads/main', null);
+    expect(unnamed.statusCode, unnamed.body).toBe(202);
+    expect(unnamed.json().reason).toMatch(
+      /the delivery does not say which is the repository's default branch/,
+    );
+    const main = await send('refs/heads/main');
+    expect(main.statusCode, main.body).toBe(200);
+    const built = await ek.waitFinished(job, main.json().build_number);
+    expect(built.state).toBe('SUCCESS');
+    expect(await ek.log(job, main.json().build_number)).toContain('BRANCH=main');
+  });
+});
+
 describe('recent deliveries (GET /v1/kiln/jobs/{job_id}/webhook/deliveries)', () => {
   it('lists each delivery, newest first, with what came of it: started, ignored and refused', async () => {
     const { job, secret } = await newPushJob();

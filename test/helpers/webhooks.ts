@@ -79,6 +79,8 @@ export interface PushOptions {
   /** The commit the payload names as the branch's new head (`head_commit.id`, GitLab `checkout_sha`). */
   head?: string | null;
   cloneUrl?: string;
+  /** The repository's default branch as the host names it ('main'); null: not named. */
+  defaultBranch?: string | null;
   /** Fields to add or replace at the top level. */
   extra?: Record<string, unknown>;
 }
@@ -88,11 +90,24 @@ export function pushBody(sender: Sender, ref: string, after: string, options: Pu
   const deleted = after === ZERO;
   const head = options.head !== undefined ? options.head : deleted ? null : after;
   const commits = deleted ? [] : [{ id: after, message: 'pushed' }];
-  const repository = { name: 'app', clone_url: options.cloneUrl ?? 'https://example.com/app.git' };
+  const defaultBranch = options.defaultBranch === undefined ? 'main' : options.defaultBranch;
+  const named = defaultBranch === null ? {} : { default_branch: defaultBranch };
+  // GitLab names the default branch in `project`; the others in `repository`.
+  const repository = {
+    name: 'app',
+    clone_url: options.cloneUrl ?? 'https://example.com/app.git',
+    ...(sender !== 'gitlab' && named),
+  };
   const common = { ref, before: options.before ?? ZERO, after, commits, repository };
   const payload =
     sender === 'gitlab'
-      ? { object_kind: 'push', ...common, checkout_sha: head, total_commits_count: commits.length }
+      ? {
+          object_kind: 'push',
+          ...common,
+          project: { name: 'app', ...named },
+          checkout_sha: head,
+          total_commits_count: commits.length,
+        }
       : {
           ...common,
           created: false,
