@@ -169,8 +169,11 @@ export function planBuild(spec: JobSpec, req: RunRequest, context?: BuildContext
   }
   if (issues.length > 0) return issues;
 
-  // Given both, the commit wins, as CodeArts' checkout action says of its `tag` and `commit`.
-  const buildType: BuildType = req.commit !== undefined ? 'commit' : req.tag !== undefined ? 'tag' : 'branch';
+  // Given both, the commit wins, as CodeArts' checkout action says of its `tag` and `commit`. A push
+  // names its branch and the commit it moved to: a build of that branch, pinned to the commit (the
+  // branch may move on before the runner fetches), as a BuildFlow's jobs are.
+  const buildType: BuildType =
+    req.commit !== undefined && req.branch === undefined ? 'commit' : req.tag !== undefined ? 'tag' : 'branch';
   const codeBranch = buildType === 'tag' ? (req.tag as string) : branch;
   return {
     plan: {

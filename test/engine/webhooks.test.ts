@@ -92,10 +92,19 @@ describe.each(SENDERS)('%s push webhook', (sender) => {
     const r = await ek.waitFinished(job, 1);
     const log = await ek.log(job, 1);
     expect(r.state, log).toBe('SUCCESS');
-    expect(r).toMatchObject({ trigger_type: 'CodeUpdate', commit_id: c.one, code_branch: 'main' });
+    // A build of the branch (pinned to the pushed commit): branch filters and reports count it.
+    expect(r).toMatchObject({
+      trigger_type: 'CodeUpdate',
+      commit_id: c.one,
+      code_branch: 'main',
+      build_type: 'branch',
+    });
     expect(log).toContain(`HEAD=${c.one}`);
     expect(log).toContain('BRANCH=main');
     expect((await ek.recordInfo(job, 1)).trigger_type).toBe('CODE_UPDATE');
+    const filtered = await ek.get(`/v1/record/${job}/records?branches=main&triggers=CODE_UPDATE`);
+    expect(filtered.statusCode, filtered.body).toBe(200);
+    expect(filtered.json().result.pagination.total).toBe(1);
   });
 
   it('a push to a branch matching a pattern (release/*) builds that branch', async () => {
