@@ -38,6 +38,8 @@ export interface YamlReader {
   isEmpty(node: unknown): boolean;
 }
 
+const DEEPLY = 'the file nests lists or maps more deeply than Kiln reads (a few hundred levels)';
+
 /** Parses `text` and checks it is a map; throws BuildYamlError for what YAML itself refuses. */
 export function yamlReader(text: string, path: string): YamlReader {
   const lines = new LineCounter();
@@ -61,10 +63,18 @@ export function yamlReader(text: string, path: string): YamlReader {
       );
     if (error.code === 'MULTIPLE_DOCS')
       fail(at, 'a build file is one YAML document; this "---" line starts a second one');
+    // The YAML library reads nesting by recursion: a file nested thousands deep runs out of stack.
+    if (/maximum call stack size exceeded/i.test(error.message)) fail(at, DEEPLY);
     fail(at, firstLine(error.message));
   }
-  resolveAliases(doc, fail);
-  checkUniqueKeys(doc, fail);
+  try {
+    resolveAliases(doc, fail);
+    checkUniqueKeys(doc, fail);
+  } catch (error) {
+    // Walking a tree the library read, nested deeper than this thread's stack goes.
+    if (error instanceof RangeError) fail(undefined, DEEPLY);
+    throw error;
+  }
   const root = doc.contents;
   if (!isMap(root))
     return fail(root?.range?.[0], 'expected a map of keys (version, params, env, steps, ...)');

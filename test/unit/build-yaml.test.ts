@@ -185,6 +185,11 @@ describe('build.yml', () => {
       /:7:\d+: the key "0" appears twice in this map: each key may appear once/,
     ],
     [
+      'lists nested 3,000 deep',
+      `version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        inputs:\n          command: a\n          x: ${'['.repeat(3000)}${']'.repeat(3000)}\n`,
+      /:7:\d+: the file nests lists or maps more deeply than Kiln reads/,
+    ],
+    [
       'an alias inside its own anchor',
       'version: 2.0\nparams:\n  - &a [1, *a]\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n',
       /:3:12: the alias \*a is inside its own anchor &a: it would copy itself without end/,
