@@ -173,7 +173,11 @@ export function planBuild(spec: JobSpec, req: RunRequest, context?: BuildContext
   // names its branch and the commit it moved to: a build of that branch, pinned to the commit (the
   // branch may move on before the runner fetches), as a BuildFlow's jobs are.
   const buildType: BuildType =
-    req.commit !== undefined && req.branch === undefined ? 'commit' : req.tag !== undefined ? 'tag' : 'branch';
+    req.commit !== undefined && req.branch === undefined
+      ? 'commit'
+      : req.tag !== undefined
+        ? 'tag'
+        : 'branch';
   const codeBranch = buildType === 'tag' ? (req.tag as string) : branch;
   return {
     plan: {
