@@ -197,6 +197,7 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
 
   timeoutIssues(config.timeout ?? {}).forEach((i) => add(i.field, i.message));
 
+  const timers = new Map<string, number>();
   (config.triggers ?? []).forEach((t, i) => {
     if (t.name === 'timer') {
       const cron = triggerParam(t, 'cron');
@@ -204,6 +205,14 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
       else {
         const problem = cronProblem(cron);
         if (problem) add(`triggers[${i}].parameters.cron`, `"${cron}" ${problem}`);
+        // Each would build at every due time: two builds where one was meant.
+        const first = timers.get(cron.trim());
+        if (first !== undefined)
+          add(
+            `triggers[${i}].parameters.cron`,
+            `"${cron}" is triggers[${first}]'s schedule too: give it once`,
+          );
+        else timers.set(cron.trim(), i);
       }
     } else if (t.name === 'code_update') {
       if ((config.scms ?? []).length === 0)
@@ -251,6 +260,12 @@ function parameterIssues(docs: readonly JobParameterDoc[], yaml: boolean): Confi
   });
   return issues;
 }
+
+/** Whether some branch name matches `pattern` (each run of stars read as one name character). */
+function canMatchBranch(pattern: string): boolean {
+  return !pattern.startsWith('refs/') && isValidRefName(pattern.replace(/\*+/g, 'x'));
+}
+
 /** Limits that keep matching a pushed branch cheap: pattern length and count. */
 function branchPatternIssues(triggers: JobTriggerDoc[]): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -264,6 +279,14 @@ function branchPatternIssues(triggers: JobTriggerDoc[]): ConfigIssue[] {
       issues.push({
         field: `triggers[${i}].parameters.branches`,
         message: `a branch pattern may have at most ${MAX_BRANCH_PATTERN_LENGTH} characters; "${long.slice(0, 20)}..." has ${long.length}`,
+      });
+    // A pattern no branch name can match would leave the trigger silent (a regular expression, a
+    // space where a comma was meant, refs/heads/ before the name a push gives).
+    const never = patterns.find((p) => p.length <= MAX_BRANCH_PATTERN_LENGTH && !canMatchBranch(p));
+    if (never !== undefined)
+      issues.push({
+        field: `triggers[${i}].parameters.branches`,
+        message: `"${never}" can match no branch: patterns are branch names (main, not refs/heads/main) where only * and ** are wildcards, separated by commas; ? [ ^ ~ : \\ and spaces are in no branch name`,
       });
   });
   if (count > MAX_BRANCH_PATTERNS)

@@ -180,10 +180,29 @@ onEveryStore((store) => {
         /triggers\[0\]\.parameters\.cron: "0 2 \* \* 8" is not a valid cron expression/,
       ],
       [
+        'two timers with one schedule',
+        set({
+          triggers: [
+            { name: 'timer', parameters: [{ name: 'cron', value: '0 * * * *' }] },
+            { name: 'timer', parameters: [{ name: 'cron', value: '0 * * * *' }] },
+          ],
+        }),
+        /triggers\[1\]\.parameters\.cron: "0 \* \* \* \*" is triggers\[0\]'s schedule too: give it once/,
+      ],
+      [
         'a code_update branch pattern over 255 characters',
         set({ triggers: [pushTrigger(`main,${'a*'.repeat(128)}`)] }),
         /triggers\[0\]\.parameters\.branches: a branch pattern may have at most 255 characters/,
       ],
+      ...['^release-.*$', '[mM]ain', 'rel?ase', 'main dev', 'refs/heads/main'].map(
+        (pattern): [string, (doc: Record<string, unknown>) => Record<string, unknown>, RegExp] => [
+          `a code_update branch pattern no branch can match (${pattern})`,
+          set({ triggers: [pushTrigger(`main,${pattern}`)] }),
+          new RegExp(
+            `triggers\\[0\\]\\.parameters\\.branches: "${pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}" can match no branch`,
+          ),
+        ],
+      ),
       [
         'code_update triggers naming more than 100 branch patterns',
         set({ triggers: [pushTrigger(Array.from({ length: 101 }, (_, i) => `b${i}`).join(','))] }),
