@@ -167,6 +167,19 @@ describe.each(SENDERS)('%s push webhook', (sender) => {
     expect(await buildCount(job)).toBe(before);
   });
 
+  it('checks the signature before the JSON: garbage signed with another secret is 401; a signed message holding a NUL builds', async () => {
+    const garbage = '{"ref": "refs/heads/main", broken';
+    const forged = await deliver(job, headersFor(sender, 'not-the-secret', garbage), garbage);
+    expect(forged.statusCode, forged.body).toBe(401);
+    const body = JSON.stringify({
+      ...(JSON.parse(pushBody(sender, 'refs/heads/main', c.two)) as Record<string, unknown>),
+      message: 'fix \u0000 nul',
+    });
+    const signed = await deliver(job, headersFor(sender, secret, body), body);
+    expect(signed.statusCode, signed.body).toBe(200);
+    await ek.waitFinished(job, signed.json().build_number);
+  });
+
   it('refuses (400) a payload that does not name one full commit as the new head of the branch', async () => {
     const before = await buildCount(job);
     const good = JSON.parse(pushBody(sender, 'refs/heads/main', c.two)) as Record<string, unknown>;
