@@ -124,14 +124,26 @@ export async function userMay(
   job: JobRecord,
   need: JobPermission,
 ): Promise<boolean> {
-  if (user.disabled) return false;
-  const access = await userProjectAccess(stores, user, job.projectId);
-  return access !== undefined && (await jobPermissions(stores, user, job, access.role))[need];
+  return (await userPermissions(stores, user, job))?.[need] === true;
 }
 
 /** Whether builds may run as `user` (a push or a schedule builds as triggerUserId()). */
 export async function mayRunAs(stores: Stores, user: User, job: JobRecord): Promise<boolean> {
   return userMay(stores, user, job, 'execute');
+}
+
+/**
+ * What `user`, who is not the caller, may do with the job as a request of theirs could; undefined
+ * when nothing (disabled, or no longer able to see the project).
+ */
+export async function userPermissions(
+  stores: Stores,
+  user: User,
+  job: JobRecord,
+): Promise<PermissionSet | undefined> {
+  if (user.disabled) return undefined;
+  const access = await userProjectAccess(stores, user, job.projectId);
+  return access && jobPermissions(stores, user, job, access.role);
 }
 
 function jobForbidden(need: JobPermission): AppError {

@@ -6,7 +6,7 @@ import { AppError, invalidParam } from '../domain/errors.ts';
 import type { Principal, Project, User } from '../domain/identity.ts';
 import { DAY_MS, dayStart, nextDayStart, parseDate } from '../domain/time.ts';
 import type { CommitShown, JobRecord, Storage, Stores } from '../storage/ports.ts';
-import { mayRunAs, requireJob, triggerUserId } from './access.ts';
+import { requireJob, triggerUserId, userPermissions } from './access.ts';
 import type { BuildEvents } from './build-events.ts';
 import { maskedPlan, type StoredSecrets } from './stored-secrets.ts';
 import { abortQueued } from './stopping.ts';
@@ -105,7 +105,8 @@ export class BuildService {
         if (!current) throw new AppError('JOB_NOT_FOUND', 'job not found (it was deleted)');
         if (current.disabled) throw disabled(current);
         const starter = await tx.users.findById(asLastEditor ? await triggerUserId(tx, current) : user.id);
-        if (!starter || !(await mayRunAs(tx, starter, current)))
+        const rights = starter && (await userPermissions(tx, starter, current));
+        if (!starter || !rights?.execute)
           throw new AppError(
             'FORBIDDEN',
             asLastEditor
@@ -117,6 +118,7 @@ export class BuildService {
           {
             job: current,
             user: starter,
+            userMayModify: rights.modify,
             triggerType,
             request,
             now: this.clock.now(),

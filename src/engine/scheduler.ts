@@ -7,7 +7,7 @@ import { toJobSpec, type JobSpec } from '../domain/job-config.ts';
 import { latestDue, nextDue, timerTriggers, type TimerTrigger } from '../domain/schedule.ts';
 import type { JobRecord, ScheduleEntry, Storage, Stores } from '../storage/ports.ts';
 import type { BuildEvents } from './build-events.ts';
-import { mayRunAs, triggerUserId } from './access.ts';
+import { triggerUserId, userPermissions } from './access.ts';
 import { storedJobDocument, type StoredSecrets } from './stored-secrets.ts';
 import { createBuild } from './trigger.ts';
 
@@ -164,12 +164,21 @@ export class Scheduler {
     if (job.disabled) return { passed: 'the job is disabled' };
     // Builds run as the job's last editor: one who may no longer run the job lets its times pass.
     const owner = await tx.users.findById(await triggerUserId(tx, job));
-    if (!owner || !(await mayRunAs(tx, owner, job)))
+    const rights = owner && (await userPermissions(tx, owner, job));
+    if (!owner || !rights?.execute)
       return { passed: "the job's creator is gone, disabled, or may no longer run it" };
     const request = { parameters: [] };
     const build = await createBuild(
       tx,
-      { job, user: owner, triggerType: 'Scheduled', request, now, timeZone: this.timeZone },
+      {
+        job,
+        user: owner,
+        userMayModify: rights.modify,
+        triggerType: 'Scheduled',
+        request,
+        now,
+        timeZone: this.timeZone,
+      },
       this.stored,
     );
     return { build };

@@ -9,13 +9,15 @@ import { buildTimestamp } from '../domain/predefined-parameters.ts';
 import { dayKey } from '../domain/time.ts';
 import { maskUrlCredentials } from '../domain/url-credentials.ts';
 import type { JobRecord, Stores } from '../storage/ports.ts';
-import { triggerUserId, userMay } from './access.ts';
+import { triggerUserId } from './access.ts';
 import type { StoredSecrets } from './stored-secrets.ts';
 
 /** Who and what starts a build. */
 export interface TriggerInput {
   job: JobRecord;
   user: User;
+  /** Whether `user` may change the job (their permissions, read in the caller's transaction). */
+  userMayModify: boolean;
   triggerType: TriggerType;
   request: RunRequest;
   now: number;
@@ -65,7 +67,7 @@ export async function createBuild(tx: Stores, input: TriggerInput, stored: Store
   // A commit on no branch or tag is built only for who could change the job's steps anyway. Only a
   // starter who chose a commit or values can ask for one (values reach a build.yml checkout's inputs).
   const chose = planned.plan.scm?.commit || input.request.parameters.length > 0;
-  const refsOnly = chose && !(await userMay(tx, input.user, input.job, 'modify'));
+  const refsOnly = chose && !input.userMayModify;
   const plan = {
     ...planned.plan,
     savedBy: await triggerUserId(tx, input.job),

@@ -99,6 +99,7 @@ describe.each([
     const input = {
       job: record,
       user,
+      userMayModify: true,
       triggerType: 'Manual',
       request: { parameters: [] as { name: string; value: string }[] },
       now: Date.now(),
