@@ -51,7 +51,15 @@ export interface OperationSpec {
    * handler, or NDJSON (the history import), read as it arrives.
    */
   consumes?: 'multipart/form-data' | 'application/x-ndjson';
+  /** The largest body the operation reads, when not the server's own (1 MiB). */
+  bodyBytes?: number;
 }
+
+/**
+ * The largest push delivery Kiln reads: GitHub's own cap on a payload. A push of many commits
+ * (a long branch merged: GitHub lists up to 2,048, with their files) passes 1 MiB.
+ */
+export const WEBHOOK_MAX_BYTES = 25 * 1024 * 1024;
 
 const op = <T extends OperationSpec>(spec: T): T => spec;
 
@@ -1204,6 +1212,7 @@ export const operations = {
     tag: 'Kiln',
     auth: 'none',
     params: JobIdParams,
+    bodyBytes: WEBHOOK_MAX_BYTES,
     response: { 200: builds.WebhookResult, 202: builds.WebhookResult },
   }),
   listNotice: op({

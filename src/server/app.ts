@@ -87,16 +87,21 @@ function unkeepable(text: string, value: unknown): AppError | undefined {
 }
 
 /**
- * A form (UploadKeystore) past the file cap and the form's room is not read: its 413 names the cap
- * and the size sent, as the one for a file just over the cap does.
+ * A body past its route's limit is not read: its 413 names the limit and the size sent. A form
+ * (UploadKeystore) names the file cap, as the one for a file just over the cap does.
  */
-function formTooLarge(error: unknown, request: FastifyRequest, maxBytes: number): AppError | undefined {
+function bodyTooLarge(error: unknown, request: FastifyRequest, fileMaxBytes: number): AppError | undefined {
   if ((error as { code?: string }).code !== 'FST_ERR_CTP_BODY_TOO_LARGE') return undefined;
-  if (!request.routeOptions.config?.multipart) return undefined;
   const sent = Number(request.headers['content-length']);
+  const size = Number.isFinite(sent) && sent > 0 ? `${sent} bytes` : 'more';
+  if (request.routeOptions.config?.multipart)
+    return new AppError(
+      'PAYLOAD_TOO_LARGE',
+      `a file may have at most ${fileMaxBytes} bytes; the form sent has ${size}`,
+    );
   return new AppError(
     'PAYLOAD_TOO_LARGE',
-    `a file may have at most ${maxBytes} bytes; the form sent has ${Number.isFinite(sent) && sent > 0 ? `${sent} bytes` : 'more'}`,
+    `the request body may have at most ${request.routeOptions.bodyLimit} bytes; this one has ${size}`,
   );
 }
 
@@ -286,7 +291,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler((error, request, reply) =>
     sendError(
-      formTooLarge(error, request, deps.engine.keystores.maxBytes) ?? error,
+      bodyTooLarge(error, request, deps.engine.keystores.maxBytes) ?? error,
       request,
       reply,
       request.routeOptions.config?.errorStyle ?? 'codearts',

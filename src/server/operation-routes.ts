@@ -71,6 +71,7 @@ export function registerOperations(
       // A form carries a whole file: the file manager's largest, and room for the form around it
       // (a larger body is not read: app.ts names both sizes in its 413).
       ...(spec.consumes === 'multipart/form-data' && { bodyLimit: limits.fileBytes + FORM_ROOM }),
+      ...(spec.bodyBytes !== undefined && { bodyLimit: spec.bodyBytes }),
       async handler(request, reply) {
         const ctx: OpContext<OperationId> = {
           params: request.params as never,

@@ -280,6 +280,47 @@ describe.each(SENDERS)('%s push to a job whose repository names no branch', (sen
   });
 });
 
+describe('a push of many commits', () => {
+  /** A commit as GitHub lists it in a push: its message and the files it touched. */
+  const listed = (i: number) => ({
+    id: i.toString(16).padStart(40, '0'),
+    message: `change ${i}\n\nWhat it does and why, as a commit message says it.`,
+    timestamp: '2026-12-07T03:00:00Z',
+    author: { name: 'A Developer', email: 'dev@example.com', username: 'dev' },
+    added: [],
+    removed: [],
+    modified: Array.from({ length: 12 }, (_, f) => `src/module-${i % 50}/file-${f}.ts`),
+  });
+
+  it('builds a payload over 1 MiB (GitHub lists up to 2,048 commits, with their files)', async () => {
+    const { job, secret } = await newPushJob();
+    const body = pushBodyOf('github', 'refs/heads/main', c.two, {
+      before: c.one,
+      cloneUrl: repo.url,
+      extra: { commits: Array.from({ length: 2048 }, (_, i) => listed(i)) },
+    });
+    expect(body.length).toBeGreaterThan(1024 * 1024);
+    const res = await deliver(job, headersFor('github', secret, body), body);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'started', build_number: 1 });
+  });
+
+  it("refuses (413) a body past GitHub's own cap of 25 MiB, naming the limit", async () => {
+    const { job, secret } = await newPushJob();
+    const body = pushBodyOf('github', 'refs/heads/main', c.two, {
+      before: c.one,
+      cloneUrl: repo.url,
+      extra: { pad: 'x'.repeat(25 * 1024 * 1024) },
+    });
+    const res = await deliver(job, headersFor('github', secret, body), body);
+    expectCodeArtsError(res, 413, 'CB.00060413');
+    expect(res.json().error_msg).toContain(
+      `at most ${25 * 1024 * 1024} bytes; this one has ${body.length} bytes`,
+    );
+    expect(await buildCount(job)).toBe(0);
+  });
+});
+
 describe('recent deliveries (GET /v1/kiln/jobs/{job_id}/webhook/deliveries)', () => {
   it('lists each delivery, newest first, with what came of it: started, ignored and refused', async () => {
     const { job, secret } = await newPushJob();
