@@ -15,6 +15,11 @@ export function timerTriggers(spec: Pick<JobSpec, 'cron'>): TimerTrigger[] {
   return spec.cron.map((expression, index) => ({ key: `${index}:${expression}`, expression }));
 }
 
+/** The cron expression of a timer trigger's key (see timerTriggers). */
+export function expressionOfKey(key: string): string {
+  return key.slice(key.indexOf(':') + 1);
+}
+
 function cronOf(expression: string, timeZone: string): Cron {
   return new Cron(expression, { timezone: timeZone, paused: true });
 }

@@ -4,7 +4,7 @@ import type { Build } from '../domain/build.ts';
 import type { Clock } from '../domain/clock.ts';
 import { AppError } from '../domain/errors.ts';
 import { toJobSpec, type JobSpec } from '../domain/job-config.ts';
-import { latestDue, nextDue, timerTriggers, type TimerTrigger } from '../domain/schedule.ts';
+import { expressionOfKey, latestDue, nextDue, timerTriggers, type TimerTrigger } from '../domain/schedule.ts';
 import type { JobRecord, ScheduleEntry, Storage, Stores } from '../storage/ports.ts';
 import type { BuildEvents } from './build-events.ts';
 import { triggerUserId, userPermissions } from './access.ts';
@@ -24,6 +24,8 @@ export const DUE_PER_TICK = 100;
  * number of servers, a due time fires exactly once. A due time whose build is refused (the job
  * cannot build as it is) passes, its marks moved in a transaction of their own: it would otherwise
  * stay first among the due schedules and be refused again at every tick.
+ * Each schedule keeps the time zone its next due time was computed in: the first tick of a server
+ * whose zone is another (KILN_TIMEZONE changed) computes it anew, from the last due time.
  */
 export class Scheduler {
   /**
@@ -32,6 +34,8 @@ export class Scheduler {
    * triggers, and a schedule of the second would be taken for a leftover and deleted.
    */
   private triggers = new Map<string, { digest: string; triggers: TimerTrigger[] }>();
+  /** Whether the schedules of other time zones were computed anew in this one (first tick). */
+  private zoneAdopted = false;
 
   constructor(
     private readonly storage: Storage,
@@ -54,12 +58,15 @@ export class Scheduler {
       triggers.map((t) => t.key),
     );
     for (const { key, expression } of triggers)
-      await stores.schedules.track({
-        jobId,
-        key,
-        lastDue: now,
-        nextDue: nextDue(expression, this.timeZone, now),
-      });
+      await stores.schedules.track(
+        {
+          jobId,
+          key,
+          lastDue: now,
+          nextDue: nextDue(expression, this.timeZone, now),
+        },
+        this.timeZone,
+      );
   }
 
   private triggersOf(job: JobRecord): TimerTrigger[] {
@@ -77,6 +84,10 @@ export class Scheduler {
    * tells an outage of the store once, not once per schedule.
    */
   async tick(): Promise<number> {
+    if (!this.zoneAdopted) {
+      await this.adoptTimeZone();
+      this.zoneAdopted = true;
+    }
     const now = this.clock.now();
     const jobs = new Map<string, JobRecord | undefined>();
     let fired = 0;
@@ -91,6 +102,28 @@ export class Scheduler {
     }
     if (failure) throw failure.error;
     return fired;
+  }
+
+  /**
+   * Computes anew, in this server's time zone, the next due time of each schedule whose next due
+   * time was computed in another: without it, a server started with another KILN_TIMEZONE would
+   * fire such a schedule once at the old zone's time (hours late, or early and then again). From
+   * the last due time, so a due time of the new zone that passed since fires at once, as one missed
+   * while no server was up. Each schedule is read once, by key, so this ends whatever other servers
+   * do meanwhile; one that fired meanwhile has its next time from that firing.
+   */
+  private async adoptTimeZone(): Promise<void> {
+    await this.storage.schedules.adoptUnzoned(this.timeZone);
+    let after: ScheduleEntry | undefined;
+    for (;;) {
+      const page = await this.storage.schedules.listOtherZone(this.timeZone, after, DUE_PER_TICK);
+      for (const entry of page) {
+        const next = nextDue(expressionOfKey(entry.key), this.timeZone, entry.lastDue);
+        await this.storage.schedules.rezone(entry.jobId, entry.key, entry.lastDue, this.timeZone, next);
+      }
+      if (page.length < DUE_PER_TICK) return;
+      after = page.at(-1);
+    }
   }
 
   private async fire(job: JobRecord | undefined, entry: ScheduleEntry, now: number): Promise<boolean> {

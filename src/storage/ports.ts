@@ -1013,8 +1013,33 @@ export interface ScheduleEntry {
 export interface ScheduleStore {
   /** Schedules whose next due time is at or before `now`, soonest first, at most `limit`. */
   listDue(now: number, limit: number): Promise<ScheduleEntry[]>;
-  /** Starts keeping a schedule; false when it is kept already (its marks stay as they are). */
-  track(entry: ScheduleEntry): Promise<boolean>;
+  /**
+   * Starts keeping a schedule, its next due time computed in `timeZone`; false when it is kept
+   * already (its marks stay as they are).
+   */
+  track(entry: ScheduleEntry, timeZone: string): Promise<boolean>;
+  /** Marks the schedules of unknown time zone (kept before zones were) as of `timeZone`. */
+  adoptUnzoned(timeZone: string): Promise<void>;
+  /**
+   * Schedules whose next due time was computed in another time zone than `timeZone`, by job and
+   * key, after `after` (a page of at most `limit`).
+   */
+  listOtherZone(
+    timeZone: string,
+    after: { jobId: string; key: string } | undefined,
+    limit: number,
+  ): Promise<ScheduleEntry[]>;
+  /**
+   * Sets the next due time computed in `timeZone`, unless the schedule fired since it was read
+   * (its `lastDue` moved from `lastDue`); false then.
+   */
+  rezone(
+    jobId: string,
+    key: string,
+    lastDue: number,
+    timeZone: string,
+    nextDue: number | null,
+  ): Promise<boolean>;
   /** Forgets the job's schedules whose key is not in `keys` (all of them when empty). */
   retain(jobId: string, keys: string[]): Promise<void>;
   /** Forgets one schedule. */

@@ -315,6 +315,8 @@ export interface ScheduleStateRow {
   trigger_key: string;
   last_due: number;
   next_due: number | null;
+  /** The time zone `next_due` was computed in; null: from before it was kept (the server's own). */
+  time_zone: string | null;
 }
 
 export interface RunnerRow {

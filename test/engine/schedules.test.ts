@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { TestClock } from '../helpers/app.ts';
+import { createEngine } from '../../src/engine/engine.ts';
+import { TEST_SECRET_KEY, TestClock } from '../helpers/app.ts';
+import { TEST_PASSWORD_COST } from '../helpers/runner.ts';
 import { shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
 import { describeEachStore, USER_PASSWORD } from '../helpers/records.ts';
 
@@ -234,5 +236,28 @@ describeEachStore('cron schedules', (store) => {
       (await ek.kiln.call(ownerToken, { method: 'POST', url: `/v3/jobs/${job}/delete` })).statusCode,
     ).toBe(200);
     expect(await tracked()).toEqual([]);
+  });
+
+  it("a server started with another KILN_TIMEZONE computes the next due time in its own, not once at the old zone's time", async () => {
+    const job = await timerJob('0 9 * * *'); // 09:00 each day: 09:00 UTC as saved, 01:00 UTC in Shanghai
+    const shanghai = createEngine({
+      storage: ek.kiln.storage,
+      clock,
+      timeZone: 'Asia/Shanghai',
+      secretKey: TEST_SECRET_KEY,
+      passwordCost: TEST_PASSWORD_COST,
+    });
+    // The build with the highest number (the test's clock outlives the suite's tokens).
+    const builds = async () => (await ek.kiln.storage.builds.latest(job))?.number ?? 0;
+    const at = async (iso: string) => {
+      clock.current = Date.parse(iso);
+      await shanghai.scheduler.tick();
+      return builds();
+    };
+    expect(clock.now()).toBeLessThan(Date.parse('2024-06-01T17:00:00Z'));
+    expect(await at('2024-06-01T17:00:30Z')).toBe(0); // 01:00 in Shanghai, 2 June: the day's first
+    expect(await at('2024-06-02T01:00:30Z')).toBe(1); // 09:00 in Shanghai
+    expect(await at('2024-06-02T09:00:30Z')).toBe(1); // 09:00 UTC: the old zone's time, nothing
+    expect(await at('2024-06-03T01:00:30Z')).toBe(2);
   });
 });

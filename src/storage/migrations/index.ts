@@ -30,6 +30,7 @@ import { keystores } from './027-keystores.ts';
 import { templates } from './028-templates.ts';
 import { claimPlaces } from './029-claim-places.ts';
 import { flowJobCount } from './030-flow-job-count.ts';
+import { scheduleTimeZone } from './031-schedule-time-zone.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -69,6 +70,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '028-templates': templates(),
         '029-claim-places': claimPlaces(),
         '030-flow-job-count': flowJobCount(),
+        '031-schedule-time-zone': scheduleTimeZone(),
       };
     },
   };

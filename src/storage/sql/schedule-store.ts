@@ -26,7 +26,7 @@ export class SqlScheduleStore implements ScheduleStore {
       .execute();
     return rows.map(toScheduleEntry);
   }
-  async track(entry: ScheduleEntry): Promise<boolean> {
+  async track(entry: ScheduleEntry, timeZone: string): Promise<boolean> {
     const r = await this.db
       .insertInto('schedule_state')
       .values({
@@ -34,10 +34,50 @@ export class SqlScheduleStore implements ScheduleStore {
         trigger_key: entry.key,
         last_due: entry.lastDue,
         next_due: entry.nextDue,
+        time_zone: timeZone,
       })
       .onConflict((oc) => oc.columns(['job_id', 'trigger_key']).doNothing())
       .executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+  async adoptUnzoned(timeZone: string): Promise<void> {
+    await this.db
+      .updateTable('schedule_state')
+      .set({ time_zone: timeZone })
+      .where('time_zone', 'is', null)
+      .execute();
+  }
+  async listOtherZone(
+    timeZone: string,
+    after: { jobId: string; key: string } | undefined,
+    limit: number,
+  ): Promise<ScheduleEntry[]> {
+    let q = this.db.selectFrom('schedule_state').selectAll().where('time_zone', '<>', timeZone);
+    if (after)
+      q = q.where((eb) =>
+        eb.or([
+          eb('job_id', '>', after.jobId),
+          eb.and([eb('job_id', '=', after.jobId), eb('trigger_key', '>', after.key)]),
+        ]),
+      );
+    const rows = await q.orderBy('job_id').orderBy('trigger_key').limit(limit).execute();
+    return rows.map(toScheduleEntry);
+  }
+  async rezone(
+    jobId: string,
+    key: string,
+    lastDue: number,
+    timeZone: string,
+    nextDue: number | null,
+  ): Promise<boolean> {
+    const r = await this.db
+      .updateTable('schedule_state')
+      .set({ time_zone: timeZone, next_due: nextDue })
+      .where('job_id', '=', jobId)
+      .where('trigger_key', '=', key)
+      .where('last_due', '=', lastDue)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
   async retain(jobId: string, keys: string[]): Promise<void> {
     let q = this.db.deleteFrom('schedule_state').where('job_id', '=', jobId);

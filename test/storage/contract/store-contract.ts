@@ -360,10 +360,10 @@ export function runStoreContract(options: StoreContractOptions): void {
         lastDue: now,
         nextDue,
       });
-      expect(await storage.schedules.track(entry(a.id, '0:x', t + 30))).toBe(true);
-      expect(await storage.schedules.track(entry(a.id, '0:x', t))).toBe(false); // kept as it was
-      expect(await storage.schedules.track(entry(a.id, '1:y', t + 10))).toBe(true);
-      expect(await storage.schedules.track(entry(b.id, '0:z', null))).toBe(true); // never due
+      expect(await storage.schedules.track(entry(a.id, '0:x', t + 30), 'UTC')).toBe(true);
+      expect(await storage.schedules.track(entry(a.id, '0:x', t), 'UTC')).toBe(false); // kept as it was
+      expect(await storage.schedules.track(entry(a.id, '1:y', t + 10), 'UTC')).toBe(true);
+      expect(await storage.schedules.track(entry(b.id, '0:z', null), 'UTC')).toBe(true); // never due
       expect(await storage.schedules.listDue(t + 5, 10)).toEqual([]);
       expect(await storage.schedules.listDue(t + 30, 10)).toEqual([
         entry(a.id, '1:y', t + 10),
@@ -384,9 +384,46 @@ export function runStoreContract(options: StoreContractOptions): void {
       await storage.schedules.retain(a.id, ['1:y']);
       await storage.schedules.remove(a.id, '1:y');
       expect(await storage.schedules.listDue(t + 100, 10)).toEqual([]);
-      expect(await storage.schedules.track(entry(b.id, '0:z', t))).toBe(false);
+      expect(await storage.schedules.track(entry(b.id, '0:z', t), 'UTC')).toBe(false);
       await storage.schedules.retain(b.id, []);
-      expect(await storage.schedules.track(entry(b.id, '0:z', t))).toBe(true);
+      expect(await storage.schedules.track(entry(b.id, '0:z', t), 'UTC')).toBe(true);
+      await storage.schedules.retain(b.id, []);
+    });
+
+    it('keeps the time zone of each schedule: lists those of another zone by key, and computes them anew unless they fired', async () => {
+      const [a, b] = [await newJob(), await newJob()];
+      const entry = (jobId: string, key: string, nextDue: number | null) => ({
+        jobId,
+        key,
+        lastDue: now,
+        nextDue,
+      });
+      await storage.schedules.track(entry(a.id, '0:x', now + 10), 'UTC');
+      await storage.schedules.track(entry(a.id, '1:y', now + 20), 'Asia/Shanghai');
+      await storage.schedules.track(entry(b.id, '0:z', now + 30), 'Asia/Shanghai');
+      const mine = <T extends { jobId: string }>(list: T[]) =>
+        list.filter((e) => e.jobId === a.id || e.jobId === b.id);
+      const ofZone = mine(await storage.schedules.listOtherZone('UTC', undefined, 1_000));
+      expect(ofZone).toEqual(
+        [entry(a.id, '1:y', now + 20), entry(b.id, '0:z', now + 30)].sort((p, q) =>
+          p.jobId < q.jobId ? -1 : 1,
+        ),
+      );
+      // Paged by (job, key): the page after the first entry holds the second.
+      const page = await storage.schedules.listOtherZone('UTC', ofZone[0], 1_000);
+      expect(mine(page)).toEqual(ofZone.slice(1));
+      // Computed anew unless it fired since it was read.
+      await storage.schedules.advance(b.id, '0:z', now, now + 30, now + 90);
+      expect(await storage.schedules.rezone(b.id, '0:z', now, 'UTC', now + 40)).toBe(false);
+      expect(await storage.schedules.rezone(a.id, '1:y', now, 'UTC', now + 25)).toBe(true);
+      expect(mine(await storage.schedules.listOtherZone('UTC', undefined, 1_000))).toEqual([
+        { ...entry(b.id, '0:z', now + 90), lastDue: now + 30 },
+      ]);
+      expect(mine(await storage.schedules.listDue(now + 25, 1_000))).toEqual([
+        entry(a.id, '0:x', now + 10),
+        entry(a.id, '1:y', now + 25),
+      ]);
+      await storage.schedules.retain(a.id, []);
       await storage.schedules.retain(b.id, []);
     });
 
