@@ -2,11 +2,13 @@ import { MAX_REF_NAME_LENGTH } from './ref-name.ts';
 
 /**
  * Branch patterns of a `code_update` trigger: `*` matches any run of characters except `/`, `**`
- * (or a longer run of stars) any run at all, every other character itself. A pushed branch name
- * comes from outside, so the match must cost the same whatever the input: patterns are not turned
- * into a regular expression (a backtracking engine takes seconds on `*a*a*a*a*b` against a long
- * run of `a`), they are run as a set of pattern positions advanced one branch character at a time,
- * at most (2 × branch length + 1) × pattern length steps.
+ * (or a longer run of stars) any run at all, every other character itself. A whole segment of two
+ * or more stars, with its `/`, also matches no segment at all, as in a glob (`**` `/main` matches
+ * `main`; `a/**` `/b` matches `a/b`). A pushed branch name comes from outside, so the match must
+ * cost the same whatever the input: patterns are not turned into a regular expression (a
+ * backtracking engine takes seconds on `*a*a*a*a*b` against a long run of `a`), they are run as a
+ * set of pattern positions advanced one branch character at a time, at most (2 × branch length + 1)
+ * × pattern length steps.
  */
 
 /** The longest pattern a job may name (as long as the longest branch name). */
@@ -16,9 +18,11 @@ export const MAX_BRANCH_PATTERNS = 100;
 
 const SEGMENT = 1; // `*`: any run without `/`
 const ANY = 2; // `**`: any run
+/** Before a segment of stars and its `/`: may skip both, matching no segment. */
+const SKIPPABLE = 3;
 
-/** One compiled position: a literal character, or one of the two wildcards. */
-type Token = string | typeof SEGMENT | typeof ANY;
+/** One compiled position: a literal character, one of the two wildcards, or a skippable segment. */
+type Token = string | typeof SEGMENT | typeof ANY | typeof SKIPPABLE;
 
 function compile(pattern: string): Token[] {
   const tokens: Token[] = [];
@@ -28,11 +32,13 @@ function compile(pattern: string): Token[] {
       i++;
       continue;
     }
+    const start = i;
     let run = 0;
     while (pattern[i] === '*') {
       run++;
       i++;
     }
+    if (run > 1 && pattern[i] === '/' && (start === 0 || pattern[start - 1] === '/')) tokens.push(SKIPPABLE);
     tokens.push(run === 1 ? SEGMENT : ANY);
   }
   return tokens;
@@ -43,11 +49,17 @@ export interface MatchMeter {
   steps: number;
 }
 
-/** Adds every position reachable from the live ones by letting a wildcard match nothing. */
+/**
+ * Adds every position reachable from the live ones by letting a wildcard match nothing, or by
+ * skipping a segment of stars and its `/`. A skippable mark consumes nothing, so it is live only where the
+ * pattern reaches it: the segment is skipped whole or matched whole, never entered and left.
+ */
 function close(tokens: Token[], live: Uint8Array, meter: MatchMeter | undefined): void {
   for (let i = 0; i < tokens.length; i++) {
     if (meter) meter.steps++;
-    if (live[i] && typeof tokens[i] !== 'string') live[i + 1] = 1;
+    if (!live[i] || typeof tokens[i] === 'string') continue;
+    live[i + 1] = 1;
+    if (tokens[i] === SKIPPABLE) live[i + 3] = 1;
   }
 }
 

@@ -16,10 +16,16 @@ import { branchMatches } from '../../src/domain/job-config.ts';
 /** The obvious (backtracking) translation, used only on short inputs as the reference. */
 function reference(pattern: string, branch: string): boolean {
   const escape = (t: string) => t.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  const glob = (text: string) =>
+    text
+      .split('**')
+      .map((part) => part.split('*').map(escape).join('[^/]*'))
+      .join('.*');
+  // A whole segment of stars and its `/`: any number of segments, none included.
   const source = pattern
-    .split('**')
-    .map((part) => part.split('*').map(escape).join('[^/]*'))
-    .join('.*');
+    .split(/(?<=^|\/)\*{2,}\//)
+    .map(glob)
+    .join('(?:.*/)?');
   return new RegExp(`^${source}$`, 's').test(branch);
 }
 
@@ -52,6 +58,15 @@ describe('branch patterns', () => {
     expect(branchMatches(['main', 'release/*'], 'release/2.0')).toBe(true);
     expect(branchMatches(['release/*'], 'release/2.0/hotfix')).toBe(false);
     expect(branchMatches(['release/**'], 'release/2.0/hotfix')).toBe(true);
+    // A whole `**/` segment also matches none, as in a glob.
+    expect(branchMatches(['**/main'], 'main')).toBe(true);
+    expect(branchMatches(['**/main'], 'team/a/main')).toBe(true);
+    expect(branchMatches(['**/main'], 'xmain')).toBe(false);
+    expect(branchMatches(['release/**/hotfix'], 'release/hotfix')).toBe(true);
+    expect(branchMatches(['release/**/hotfix'], 'release/2.0/hotfix')).toBe(true);
+    expect(branchMatches(['release/**/hotfix'], 'release/2.0hotfix')).toBe(false);
+    expect(branchMatches(['a**/b'], 'a/b')).toBe(true);
+    expect(branchMatches(['a**/b'], 'b')).toBe(false);
     expect(branchMatches(['feature-?'], 'feature-x')).toBe(false);
     expect(branchMatches(['feature-?'], 'feature-?')).toBe(true);
     expect(branchMatches([], 'main')).toBe(false);
