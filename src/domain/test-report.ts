@@ -55,6 +55,12 @@ export interface StepTests {
 export const MAX_TEST_COUNT = 2_147_483_647;
 
 /**
+ * The longest a test case's time can be, in ms (about 4,000 years): what a step's report carries
+ * to the server (build's test_cases hold it as bigint). A report claiming more is not believed.
+ */
+export const MAX_TEST_DURATION_MS = 2 ** 47;
+
+/**
  * Bounds on what a step keeps: the counts are always exact, the cases are the first `cases` that
  * did not pass and then the first that did, each text cut, about `bytes` of text in all. They keep
  * a step's report (one JSON body from a remote runner) under the server's 1 MiB body limit.

@@ -176,6 +176,13 @@ export function formatWallClock(epochMs: number, zone: string): string {
   return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
 }
 
+/**
+ * The last instant of year 9999 (epoch ms): the latest commit time Kiln keeps. Git takes any
+ * number of seconds as a commit's date, and a time past what a Date holds made every view of the
+ * build fail (formatUtcTime throws), its end among them.
+ */
+export const LAST_COMMIT_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 /** `2023-11-21T01:48:21.000+00:00`: the exact UTC format CodeArts uses for commit and template times. */
 export function formatUtcTime(epochMs: number): string {
   return new Date(epochMs).toISOString().replace('Z', '+00:00');

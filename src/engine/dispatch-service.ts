@@ -498,19 +498,28 @@ export class DispatchService {
   async expireLeases(): Promise<number> {
     let n = 0;
     const now = this.clock.now();
+    let failed: unknown;
     for (const { recordId, runnerId } of await this.storage.builds.listExpired(now, 100)) {
-      // A build that started meanwhile is not put back; abandon() checks the lease again.
-      if (
-        (await this.requeueLost(recordId, runnerId, now)) ||
-        (await this.abandon(
-          recordId,
-          { runnerId, expiredBefore: now },
-          (runner) => `${runner}, which ran this build, was lost (it stopped sending heartbeats)`,
-          'runner lost: build aborted',
-        ))
-      )
-        n++;
+      // One build that cannot be taken back must not keep the sweep from the others (their dead
+      // runners' builds would stay Running for ever): its fault is thrown once they are done, for
+      // the loop to log.
+      try {
+        // A build that started meanwhile is not put back; abandon() checks the lease again.
+        if (
+          (await this.requeueLost(recordId, runnerId, now)) ||
+          (await this.abandon(
+            recordId,
+            { runnerId, expiredBefore: now },
+            (runner) => `${runner}, which ran this build, was lost (it stopped sending heartbeats)`,
+            'runner lost: build aborted',
+          ))
+        )
+          n++;
+      } catch (error) {
+        failed ??= error;
+      }
     }
+    if (failed !== undefined) throw failed;
     return n;
   }
 

@@ -1,4 +1,4 @@
-import type { Coverage } from '../domain/test-report.ts';
+import { MAX_TEST_COUNT, type Coverage } from '../domain/test-report.ts';
 import type { FileBeneath } from './file-beneath.ts';
 import { localName, streamXml } from './xml-stream.ts';
 
@@ -34,7 +34,7 @@ export async function readCoverageFile(file: FileBeneath): Promise<Coverage | un
       }
       if (kind === 'jacoco' && depth === 1 && name === 'counter' && found) {
         const covered = int(a.covered);
-        const total = covered + int(a.missed);
+        const total = Math.min(MAX_TEST_COUNT, covered + int(a.missed));
         if (a.type === 'LINE') {
           found.linesCovered = covered;
           found.linesTotal = total;
@@ -54,16 +54,19 @@ export function sumCoverage(reports: Coverage[]): Coverage | undefined {
   const first = reports[0];
   if (!first) return undefined;
   const sum = { ...first, linesCovered: 0, linesTotal: 0, branchesCovered: 0, branchesTotal: 0 };
+  // Each sum stops at MAX_TEST_COUNT, as test counts do: the server keeps no more.
+  const add = (a: number, b: number) => Math.min(MAX_TEST_COUNT, a + b);
   for (const r of reports.filter((r) => r.format === first.format)) {
-    sum.linesCovered += r.linesCovered;
-    sum.linesTotal += r.linesTotal;
-    sum.branchesCovered += r.branchesCovered;
-    sum.branchesTotal += r.branchesTotal;
+    sum.linesCovered = add(sum.linesCovered, r.linesCovered);
+    sum.linesTotal = add(sum.linesTotal, r.linesTotal);
+    sum.branchesCovered = add(sum.branchesCovered, r.branchesCovered);
+    sum.branchesTotal = add(sum.branchesTotal, r.branchesTotal);
   }
   return sum;
 }
 
+/** A count attribute; 0 when absent, not a number, or more than MAX_TEST_COUNT (not believed). */
 function int(value: string | undefined): number {
   const n = Number(value ?? '');
-  return Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
+  return Number.isFinite(n) && n > 0 && n <= MAX_TEST_COUNT ? Math.floor(n) : 0;
 }

@@ -3,6 +3,7 @@ import type { TestCounts } from '../domain/build.ts';
 import {
   cutText,
   MAX_TEST_COUNT,
+  MAX_TEST_DURATION_MS,
   TEST_LIMITS,
   type TestCase,
   type TestStatus,
@@ -141,8 +142,8 @@ function count(value: string | undefined): number {
   return Number.isFinite(n) && n > 0 && n <= MAX_TEST_COUNT ? Math.floor(n) : 0;
 }
 
-/** A `time` attribute in seconds ("0.012", "1,234.5") as whole ms. */
+/** A `time` attribute in seconds ("0.012", "1,234.5") as whole ms; 0 past MAX_TEST_DURATION_MS. */
 function seconds(value: string | undefined): number {
-  const n = Number((value ?? '').replace(/,/g, ''));
-  return Number.isFinite(n) && n > 0 ? Math.round(n * 1000) : 0;
+  const ms = Math.round(Number((value ?? '').replace(/,/g, '')) * 1000);
+  return Number.isFinite(ms) && ms > 0 && ms <= MAX_TEST_DURATION_MS ? ms : 0;
 }

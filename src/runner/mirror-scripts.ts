@@ -1,4 +1,5 @@
 import type { BuildType } from '../domain/build.ts';
+import { LAST_COMMIT_TIME } from '../domain/time.ts';
 
 /**
  * The scripts the mirror keeper runs, and how their answers are read. The keeper runs nothing
@@ -168,11 +169,21 @@ export function readResolved(
       kind: kind as BuildType,
       name: name ?? '',
       commitId: commitId ?? '',
-      commitTime: /^\d+$/.test(seconds ?? '') ? Number(seconds) * 1000 : null,
+      commitTime: commitTimeOf(seconds),
       commitMessage: subject.join(SEPARATOR),
       commitAuthor: author ?? '',
     },
   };
+}
+
+/**
+ * A commit's `%ct` as epoch ms; null when it is none, or past year 9999 (git keeps any number of
+ * seconds, and the server refuses such a time).
+ */
+function commitTimeOf(seconds: string | undefined): number | null {
+  if (!/^\d+$/.test(seconds ?? '')) return null;
+  const ms = Number(seconds) * 1000;
+  return ms <= LAST_COMMIT_TIME ? ms : null;
 }
 
 /** The submodules script's answer. */

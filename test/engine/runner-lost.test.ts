@@ -92,3 +92,25 @@ it('keeps a build whose heartbeat landed after the lease sweep found it expired'
   expect((await ek.record(job, 1)).state).toBe('SUCCESS');
   expect(await ek.log(job, 1)).not.toContain('was lost');
 });
+
+it('takes back the other expired builds when one of them cannot be ended', async () => {
+  const { dispatch } = ek.kiln.engine;
+  const claim = async (runner: string, commitTime: number | null) => {
+    const job = await ek.newJob({ scms: [], steps: [shell('s', 'echo hi')] });
+    await ek.run(job);
+    const lease = await dispatch.next(runner, new AbortController().signal, 0);
+    const recordId = (lease as NonNullable<typeof lease>).recordId;
+    await dispatch.started(runner, recordId, { commitId: '', commitTime, commitMessage: '', branch: '' });
+    return { job, recordId };
+  };
+  // A build whose record cannot be rendered (a commit time kept before the runner protocol
+  // refused such times): ending it fails, every time.
+  const broken = await claim('gone-1', 99_999_999_999_999_000);
+  const other = await claim('gone-2', null);
+  clock.advance(LEASE_MS + 1_000);
+
+  await expect(dispatch.expireLeases()).rejects.toThrow();
+  // The other runner's build did not wait behind it.
+  expect((await ek.record(other.job, 1)).state).toBe('ABORTED');
+  expect((await ek.kiln.storage.builds.findRun(broken.recordId))?.build.runningStatus).toBe('Running');
+});

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUNNER_PATHS, runnerPath } from '../../src/protocol/runner-http.ts';
-import { createTestKiln, type TestKiln } from '../helpers/app.ts';
+import { createTestKiln, jobBody, type TestKiln } from '../helpers/app.ts';
 
 /**
  * The runner protocol's routes over real HTTP on loopback: a malformed request is answered 400 in
@@ -70,6 +70,62 @@ describe('runner protocol over HTTP: malformed requests', () => {
       /record_id/,
     ],
     [
+      'started: a commit time past year 9999',
+      'POST',
+      runnerPath(RUNNER_PATHS.started, RECORD),
+      '{"commitId":"a","commitTime":8000000000000000000,"commitMessage":"","branch":"main"}',
+      /commitTime/,
+    ],
+    [
+      'steps: a log offset past what the store holds',
+      'POST',
+      steps,
+      '{"index":0,"status":"running","logOffset":9223372036854775808}',
+      /logOffset/,
+    ],
+    [
+      "steps: a test case's time past what the store holds",
+      'POST',
+      steps,
+      JSON.stringify({
+        index: 0,
+        status: 'success',
+        logOffset: 0,
+        tests: { tests: 1, failures: 0, errors: 0, skipped: 0 },
+        cases: [
+          {
+            suite: '',
+            className: 'c',
+            name: 'n',
+            status: 'passed',
+            durationMs: 1e300,
+            message: '',
+            detail: '',
+          },
+        ],
+      }),
+      /durationMs/,
+    ],
+    [
+      'steps: a coverage count past what the store holds',
+      'POST',
+      steps,
+      JSON.stringify({
+        index: 0,
+        status: 'success',
+        logOffset: 0,
+        tests: { tests: 1, failures: 0, errors: 0, skipped: 0 },
+        coverage: {
+          format: 'jacoco',
+          linesCovered: 1e300,
+          linesTotal: 1,
+          branchesCovered: 0,
+          branchesTotal: 0,
+        },
+      }),
+      /linesCovered/,
+    ],
+    [
       'done: an unknown state',
       'POST',
       runnerPath(RUNNER_PATHS.done, RECORD),
@@ -107,5 +163,45 @@ describe('runner protocol over HTTP: malformed requests', () => {
     const answer = await send('POST', steps, '{"index":0,"status":"running","logOffset":0}');
     expect(answer.status).toBe(410);
     expect(answer.body.error_code).toMatch(/^CB\./);
+  });
+});
+
+describe('runner protocol over HTTP: a checkout with a commit time no Date holds', () => {
+  it('is refused naming the field, and the build still ends and is shown', async () => {
+    // Git takes any date (`GIT_COMMITTER_DATE="@99999999999999 +0000"`): kept, such a time made
+    // the build's end fail (500, for ever: the lease sweep too, stopping at it), and its record.
+    const admin = await kiln.token();
+    const created = await kiln.call(admin, {
+      method: 'POST',
+      url: '/v3/jobs/create',
+      payload: jobBody(await kiln.defaultProjectId(), { job_name: 'far-future' }),
+    });
+    expect(created.statusCode, created.body).toBe(200);
+    const jobId = created.json().result.job_id as string;
+    const run = await kiln.call(admin, { method: 'POST', url: '/v3/jobs/build', payload: { job_id: jobId } });
+    expect(run.statusCode, run.body).toBe(200);
+    const lease = await send('POST', RUNNER_PATHS.next, '{"wait_ms":2000}');
+    expect(lease.status).toBe(200);
+    const recordId = lease.body.recordId as string;
+
+    const checkout = { commitId: 'a'.repeat(40), commitMessage: 'm', branch: 'main' };
+    const far = await send(
+      'POST',
+      runnerPath(RUNNER_PATHS.started, recordId),
+      JSON.stringify({ ...checkout, commitTime: 99999999999999000 }),
+    );
+    expect(far.status).toBe(400);
+    expect(far.body.error_msg).toMatch(/commitTime/);
+
+    const started = await send(
+      'POST',
+      runnerPath(RUNNER_PATHS.started, recordId),
+      JSON.stringify({ ...checkout, commitTime: null }),
+    );
+    expect(started.status).toBe(200);
+    const done = await send('POST', runnerPath(RUNNER_PATHS.done, recordId), '{"state":"SUCCESS"}');
+    expect(done).toEqual({ status: 200, body: { status: 'success' } });
+    const record = await kiln.call(admin, { method: 'GET', url: `/v3/jobs/${jobId}/1/record-info` });
+    expect(record.statusCode, record.body).toBe(200);
   });
 });

@@ -102,6 +102,21 @@ describe('JUnit reports', () => {
     });
   });
 
+  it('reads a time beyond what a step report carries as unreadable (0), as it reads such a count', async () => {
+    // A build writes its reports: a time past MAX_TEST_DURATION_MS failed the step's report to
+    // the server (500 on PostgreSQL), and the build ended "the runner failed".
+    const xml =
+      '<testsuite><testcase classname="c" name="huge" time="1e300"/>' +
+      '<testcase classname="c" name="long" time="140737488355.328"/><testcase classname="c" name="ok" time="2"/></testsuite>';
+    const sink = new CaseSink();
+    await readJunitFile(file(xml), sink);
+    expect(sink.kept().map((c) => `${c.name}:${c.durationMs}`)).toEqual([
+      'huge:0',
+      'long:140737488355328',
+      'ok:2000',
+    ]);
+  });
+
   it('masks every text before cutting it, so a cut keeps no start of a secret', async () => {
     const secret = 'S3CRET-TOKEN-VALUE';
     // The secret straddles the message's limit: cut first, its first characters would remain.
@@ -209,6 +224,26 @@ describe('coverage reports', () => {
     });
     expect(await readCoverageFile(file('<coverage line-rate="0.5"/>'))).toBeUndefined();
     expect(sumCoverage([cobertura!, cobertura!])).toMatchObject({ linesCovered: 20, linesTotal: 40 });
+  });
+
+  it('reads a count beyond what a step report carries as unreadable, and sums no further', async () => {
+    const huge = await readCoverageFile(
+      file(
+        '<coverage lines-covered="1e300" lines-valid="2147483647" branches-covered="3" branches-valid="4"/>',
+      ),
+    );
+    expect(huge).toEqual({
+      format: 'cobertura',
+      linesCovered: 0,
+      linesTotal: 2147483647,
+      branchesCovered: 3,
+      branchesTotal: 4,
+    });
+    const jacoco = await readCoverageFile(
+      file('<report name="m"><counter type="LINE" missed="2147483647" covered="2147483647"/></report>'),
+    );
+    expect(jacoco).toMatchObject({ linesCovered: 2147483647, linesTotal: 2147483647 });
+    expect(sumCoverage([huge!, huge!])).toMatchObject({ linesTotal: 2147483647, branchesTotal: 8 });
   });
 });
 

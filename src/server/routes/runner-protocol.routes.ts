@@ -4,7 +4,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { BUILD_STATES } from '../../domain/build.ts';
 import { AppError } from '../../domain/errors.ts';
-import { TEST_LIMITS, TEST_STATUSES } from '../../domain/test-report.ts';
+import {
+  MAX_TEST_COUNT,
+  MAX_TEST_DURATION_MS,
+  TEST_LIMITS,
+  TEST_STATUSES,
+} from '../../domain/test-report.ts';
+import { LAST_COMMIT_TIME } from '../../domain/time.ts';
 import type { Engine } from '../../engine/engine.ts';
 import {
   ARTIFACT_NAME_HEADER,
@@ -43,10 +49,21 @@ const RequeueBody = Type.Object({
   reason: Type.String({ maxLength: 2048 }),
 });
 
+/**
+ * Most a log offset of the runner's is: far past any log's cap (KILN_LOG_MAX_BYTES), and a number
+ * the store's bigint columns and a JavaScript number hold exactly. The numbers below are bounded
+ * as the runner bounds them: larger ones failed the store (a 500 on PostgreSQL) or were kept and
+ * broke the views that read them.
+ */
+const MAX_LOG_OFFSET = 2 ** 47;
+/** A count of a step's report (tests, covered lines), as the runner bounds it. */
+const Count = Type.Integer({ minimum: 0, maximum: MAX_TEST_COUNT });
+
 /** POST started: the checkout (protocol CheckoutInfo). */
 const StartedBody = Type.Object({
   commitId: Type.String({ maxLength: 64 }),
-  commitTime: Type.Union([Type.Integer(), Type.Null()]),
+  // Epoch ms up to year 9999: a build with a time no Date holds could never be shown or ended.
+  commitTime: Type.Union([Type.Integer({ minimum: 0, maximum: LAST_COMMIT_TIME }), Type.Null()]),
   commitMessage: Type.String({ maxLength: 4096 }),
   commitAuthor: Type.Optional(Type.String({ maxLength: 256 })),
   branch: Type.String({ maxLength: 255 }),
@@ -90,7 +107,7 @@ const StartedBody = Type.Object({
 const StepBody = Type.Object({
   index: Type.Integer({ minimum: 0, maximum: 1000 }),
   status: Type.Enum(['running', 'success', 'error']),
-  logOffset: Type.Integer({ minimum: 0 }),
+  logOffset: Type.Integer({ minimum: 0, maximum: MAX_LOG_OFFSET }),
   tests: Type.Optional(
     Type.Object({
       tests: Type.Integer({ minimum: 0, maximum: 2147483647 }),
@@ -106,7 +123,7 @@ const StepBody = Type.Object({
         className: Type.String({ maxLength: TEST_LIMITS.name }),
         name: Type.String({ maxLength: TEST_LIMITS.name }),
         status: Type.Enum([...TEST_STATUSES]),
-        durationMs: Type.Integer({ minimum: 0 }),
+        durationMs: Type.Integer({ minimum: 0, maximum: MAX_TEST_DURATION_MS }),
         message: Type.String({ maxLength: TEST_LIMITS.message }),
         detail: Type.String({ maxLength: TEST_LIMITS.detail }),
       }),
@@ -116,10 +133,10 @@ const StepBody = Type.Object({
   coverage: Type.Optional(
     Type.Object({
       format: Type.Enum(['jacoco', 'cobertura']),
-      linesCovered: Type.Integer({ minimum: 0 }),
-      linesTotal: Type.Integer({ minimum: 0 }),
-      branchesCovered: Type.Integer({ minimum: 0 }),
-      branchesTotal: Type.Integer({ minimum: 0 }),
+      linesCovered: Count,
+      linesTotal: Count,
+      branchesCovered: Count,
+      branchesTotal: Count,
     }),
   ),
 });

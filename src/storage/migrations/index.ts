@@ -31,6 +31,7 @@ import { templates } from './028-templates.ts';
 import { claimPlaces } from './029-claim-places.ts';
 import { flowJobCount } from './030-flow-job-count.ts';
 import { scheduleTimeZone } from './031-schedule-time-zone.ts';
+import { commitTimeBounds } from './032-commit-time-bounds.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -71,6 +72,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '029-claim-places': claimPlaces(),
         '030-flow-job-count': flowJobCount(),
         '031-schedule-time-zone': scheduleTimeZone(),
+        '032-commit-time-bounds': commitTimeBounds(),
       };
     },
   };
