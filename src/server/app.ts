@@ -157,8 +157,15 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   // remembered and answered after authentication.
   const parseJson = app.getDefaultJsonParser('error', 'ignore');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    // An operation that takes a form (UploadKeystore) answers JSON 415, as any type it does not take.
-    if (request.routeOptions.config?.multipart)
+    // An operation that takes a form (UploadKeystore) or a stream (the import, a runner's log chunk
+    // or artifact) answers JSON 415, as any type it does not take: its handler would find no stream
+    // and act on nothing (a log chunk acknowledged and not kept, an empty artifact).
+    const consumes = request.routeOptions.config?.consumes;
+    if (
+      request.routeOptions.config?.multipart ||
+      consumes === 'application/x-ndjson' ||
+      consumes === 'application/octet-stream'
+    )
       return done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE('application/json'));
     const buffer = body as Buffer;
     request.rawBody = buffer;

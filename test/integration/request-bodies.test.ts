@@ -208,6 +208,19 @@ describe('a body Kiln does not take is answered with what is wrong with it', () 
     expectCodeArtsError(await send('/v3/nothing/here', 'application/x-ndjson', '{}'), 404, 'CB.00060214');
   });
 
+  it('answers the import sent as JSON with 415 naming NDJSON, importing nothing', async () => {
+    const latest = async () => (await kiln.storage.builds.latest(job))?.number ?? 0;
+    const before = await latest();
+    const line = JSON.stringify({ build_no: String(before + 1), status: 'SUCCESS' });
+    expectCodeArtsError(
+      await send(`/v1/kiln/jobs/${job}/import`, 'application/json', `[${line}]`),
+      415,
+      'CB.00060200',
+      'unsupported Content-Type; send application/x-ndjson',
+    );
+    expect(await latest()).toBe(before);
+  });
+
   it('names the values a field may take when it is none of them', async () => {
     const created = await send('/v1/kiln/access-keys', 'application/json', '{}');
     expect(created.statusCode, created.body).toBe(201);

@@ -148,6 +148,22 @@ describe('runner protocol over HTTP: malformed requests', () => {
     });
   });
 
+  it('a log chunk or an artifact sent as JSON: 415 naming octet-stream (it was taken as nothing)', async () => {
+    for (const path of [
+      `${runnerPath(RUNNER_PATHS.log, RECORD)}?offset=0`,
+      `${runnerPath(RUNNER_PATHS.artifacts, RECORD)}?name=a.txt&version=1&size=0&offset=0`,
+    ]) {
+      const answer = await send('PUT', path, '{"line":"kept?"}');
+      expect(answer).toEqual({
+        status: 415,
+        body: {
+          error_code: 'CB.00060200',
+          error_msg: 'unsupported Content-Type; send application/octet-stream',
+        },
+      });
+    }
+  });
+
   it('a request without a valid runner token: 401', async () => {
     const answer = await send('POST', steps, '{"index":0,"status":"running","logOffset":0}', 'not-a-token');
     expect(answer.status).toBe(401);
