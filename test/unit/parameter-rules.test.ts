@@ -45,6 +45,16 @@ describe("CodeArts' parameter rules at run time", () => {
     ).not.toBeInstanceOf(Array);
   });
 
+  it('refuses a value given twice for one name, naming it', () => {
+    const twice = [
+      { name: 'T', value: 'one' },
+      { name: 'T', value: 'two' },
+    ];
+    expect(planBuild(storedJob([['T', 'x']]), { parameters: twice })).toEqual([
+      { field: 'parameter[1].name', message: '"T" is given twice' },
+    ]);
+  });
+
   it('gives a code-based job any valid name, and the true reason for one it refuses', () => {
     const yaml = storedJob([], 'YAML');
     expect(planBuild(yaml, { parameters: [{ name: 'FROM_FILE', value: 'x' }] })).not.toBeInstanceOf(Array);
