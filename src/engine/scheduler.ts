@@ -118,11 +118,29 @@ export class Scheduler {
     for (;;) {
       const page = await this.storage.schedules.listOtherZone(this.timeZone, after, DUE_PER_TICK);
       for (const entry of page) {
-        const next = nextDue(expressionOfKey(entry.key), this.timeZone, entry.lastDue);
-        await this.storage.schedules.rezone(entry.jobId, entry.key, entry.lastDue, this.timeZone, next);
+        const next = this.nextOf(entry);
+        if (next !== undefined)
+          await this.storage.schedules.rezone(entry.jobId, entry.key, entry.lastDue, this.timeZone, next);
       }
       if (page.length < DUE_PER_TICK) return;
       after = page.at(-1);
+    }
+  }
+
+  /**
+   * The next due time of a schedule in this server's zone, from its last; undefined (logged) when
+   * its key holds no expression the cron reader takes: that schedule stays as it is, and the others
+   * are not held up by it.
+   */
+  private nextOf(entry: ScheduleEntry): number | null | undefined {
+    try {
+      return nextDue(expressionOfKey(entry.key), this.timeZone, entry.lastDue);
+    } catch (err) {
+      this.logger.warn(
+        { err, jobId: entry.jobId, trigger: entry.key },
+        'schedule not moved to the time zone',
+      );
+      return undefined;
     }
   }
 
