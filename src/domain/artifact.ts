@@ -127,12 +127,16 @@ export interface BuildWithArtifacts {
   number: number;
   state: string;
   finishedAt: number | null;
+  /** The BuildFlow whose job this build is (the flow's build), if any. */
+  flow?: { recordId: string; finishedAt: number | null };
 }
 
 /**
  * The builds whose artifacts a job's retention lets go, of `builds` (newest first): those past
  * the newest `keep.builds`, and those that finished more than `keep.days` days before `now`.
- * Never a build still running, nor the last successful one of them.
+ * Never a build still running, nor the last successful one of them. A BuildFlow's jobs count as
+ * one build, the flow, as in build retention: their artifacts stay while the flow runs (a later
+ * job of it may download an earlier one's) and go together, once the flow is past the rules.
  */
 export function artifactsToDrop(
   builds: readonly BuildWithArtifacts[],
@@ -141,12 +145,22 @@ export function artifactsToDrop(
 ): string[] {
   if (keep.builds === undefined && keep.days === undefined) return [];
   const lastSuccess = builds.find((b) => b.state === 'SUCCESS')?.recordId;
-  return builds
-    .filter((b, index) => {
-      if (b.finishedAt === null || b.recordId === lastSuccess) return false;
+  // Newest first, as the builds: a flow where its newest job is.
+  const units = new Map<string, { members: BuildWithArtifacts[]; running: boolean; finishedAt: number }>();
+  for (const b of builds) {
+    const key = b.flow?.recordId ?? b.recordId;
+    const unit = units.get(key) ?? { members: [], running: false, finishedAt: 0 };
+    unit.members.push(b);
+    unit.running ||= b.finishedAt === null || (b.flow !== undefined && b.flow.finishedAt === null);
+    unit.finishedAt = Math.max(unit.finishedAt, b.finishedAt ?? 0);
+    units.set(key, unit);
+  }
+  return [...units.values()]
+    .filter((unit, index) => {
+      if (unit.running) return false;
       const tooMany = keep.builds !== undefined && index >= keep.builds;
-      const tooOld = keep.days !== undefined && b.finishedAt < now - keep.days * DAY_MS;
+      const tooOld = keep.days !== undefined && unit.finishedAt < now - keep.days * DAY_MS;
       return tooMany || tooOld;
     })
-    .map((b) => b.recordId);
+    .flatMap((unit) => unit.members.filter((b) => b.recordId !== lastSuccess).map((b) => b.recordId));
 }

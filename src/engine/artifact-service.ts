@@ -199,13 +199,24 @@ export class ArtifactService {
       contentType: artifactContentType(stored.name),
       createdAt: this.clock.now(),
     };
+    let replaced: string | undefined;
     try {
-      const replaced = await this.storage.artifacts.put(artifact);
-      if (replaced && replaced !== key) await blobs.delete([replaced]);
+      replaced = await this.storage.artifacts.put(artifact);
     } catch (error) {
       await blobs.delete([key]).catch(() => {});
       throw error;
     }
+    // The row names `key` now: a store that does not delete the replaced bytes leaves bytes no row
+    // names, which the sweep deletes; it must not cost the bytes just recorded.
+    if (replaced && replaced !== key)
+      await blobs
+        .delete([replaced])
+        .catch((error: unknown) =>
+          this.logger.warn(
+            { err: error, recordId: build.recordId, artifact: artifact.name },
+            'the bytes of a replaced artifact were not deleted (the sweep deletes them later)',
+          ),
+        );
     this.logger.info(
       { recordId: build.recordId, jobId: artifact.jobId, artifact: artifact.name, size: artifact.size },
       'artifact stored',

@@ -4,7 +4,9 @@ import { MODES, param, startModeKiln, waitUntil, type EngineKiln } from '../help
 
 /**
  * BuildFlows under build retention (docs/build-yaml.md "Build retention"): a running flow keeps
- * its jobs' builds, so it still knows what each one did. SQLite, the server's own runner.
+ * its jobs' builds, so it still knows what each one did; and under artifact retention: a running
+ * flow keeps its jobs' artifacts, so a later job of it can download them. SQLite, the server's
+ * own runner.
  */
 
 const single = (name: string, command: string) =>
@@ -90,4 +92,77 @@ describe(`BuildFlow jobs under build retention, ${label}`, () => {
     const outcome = await waitUntil('the flow to end', () => outcomes.get(flowId), 90_000);
     expect(outcome).toBe('FAILURE');
   }, 120_000);
+});
+
+describe(`BuildFlow jobs under artifact retention, ${label}`, () => {
+  let kiln: { ek: EngineKiln; close(): Promise<void> };
+  let ek: EngineKiln;
+
+  beforeAll(async () => {
+    kiln = await startModeKiln(mode);
+    ek = kiln.ek;
+  }, 60_000);
+  afterAll(() => kiln?.close());
+
+  it('artifacts_keep_builds: 1 keeps a running flow’s artifacts for its later jobs, then the flow’s together', async () => {
+    // a (#2) and b (#3) each keep a file; c (#4) depends on both and downloads both. Found by
+    // experiment: when b ended, retention let a's artifact go (b was then the newest build that
+    // kept any), c's download_artifact failed with "no artifact a.txt of build 2", and the flow
+    // ended FAILURE.
+    const repo = new TestRepo();
+    const jobId = await ek.newJob({
+      build_config_type: 'YAML',
+      scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
+      steps: [],
+      parameters: [param('CB_BUILD_YAML_PATH', 'flows/artifacts.yml')],
+      kiln: { artifacts_keep_builds: 1 },
+    });
+    const keep = (name: string, command: string) =>
+      `${single(name, command)}    - upload_artifact:\n        inputs:\n          path: ${name}.txt\n`;
+    const download = (n: number, name: string) =>
+      `    - download_artifact:\n        inputs:\n          url: /v1/kiln/jobs/${jobId}/${n}/artifacts/${name}.txt\n`;
+    repo.commit('flow', {
+      'jobs/a.yml': keep('a', 'echo a > a.txt'),
+      'jobs/b.yml': keep('b', 'sleep 2; echo b > b.txt'),
+      'jobs/c.yml': `${single('c', 'true')}${download(2, 'a')}${download(3, 'b')}`,
+      'flows/artifacts.yml': `version: 2.0
+buildflow:
+  jobs:
+    - {job: a, build_ref: jobs/a.yml}
+    - {job: b, build_ref: jobs/b.yml}
+    - {job: c, depends_on: [a, b], build_ref: jobs/c.yml}
+`,
+      'flows/again.yml': `version: 2.0
+buildflow:
+  jobs:
+    - {job: a, build_ref: jobs/a.yml}
+    - {job: b, build_ref: jobs/b.yml}
+`,
+    });
+    const names = async (n: number) =>
+      (
+        (await ek.get(`/v1/kiln/jobs/${jobId}/${n}/artifacts`)).json().result.artifacts as { name: string }[]
+      ).map((a) => a.name);
+    await ek.run(jobId);
+    await waitUntil(
+      'the flow to make its jobs',
+      async () => ((await ek.records(jobId)).length >= 4 ? true : undefined),
+      60_000,
+    );
+    const c = await ek.waitFinished(jobId, 4, 90_000);
+    expect(c.state, await ek.log(jobId, 4)).toBe('SUCCESS');
+    expect((await ek.waitFinished(jobId, 1, 30_000)).state).toBe('SUCCESS');
+    expect([await names(2), await names(3)]).toEqual([['a.txt'], ['b.txt']]);
+
+    // Another flow (#5: a #6, b #7) is now the one build kept, whole; the first one's go together.
+    await ek.run(jobId, { parameter: [{ name: 'CB_BUILD_YAML_PATH', value: 'flows/again.yml' }] });
+    expect((await ek.waitFinished(jobId, 5, 90_000)).state, await ek.log(jobId, 5)).toBe('SUCCESS');
+    await ek.kiln.engine.artifacts.retain(jobId);
+    expect([await names(2), await names(3), await names(6), await names(7)]).toEqual([
+      [],
+      [],
+      ['a.txt'],
+      ['b.txt'],
+    ]);
+  }, 180_000);
 });

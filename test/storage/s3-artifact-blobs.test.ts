@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/domain/errors.ts';
+import { S3ArtifactBlobs } from '../../src/storage/files/s3-artifact-blobs.ts';
 import { startTestS3, type TestS3 } from '../helpers/s3rver.ts';
 import { runBlobStoreContract } from './contract/artifact-blobs-contract.ts';
 
@@ -120,4 +125,59 @@ describe('S3 store: the bucket and the prefix', () => {
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(AppError);
   });
+});
+
+describe('S3 store: a store that takes connections and never answers', () => {
+  let server: Server;
+  let endpoint: string;
+  const sockets = new Set<Socket>();
+
+  beforeAll(async () => {
+    // Accepts, reads, answers nothing: a stopped (SIGSTOP) or wedged S3 server, a proxy in between.
+    server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('data', () => {});
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it('gives up on a read, a delete and a listing instead of waiting for ever', async () => {
+    // Found by experiment: with s3rver stopped, a download waited 6 min 40 s (until the client
+    // hung up) and the server's request to the store never ended; the sweep and retention loops,
+    // which run one at a time, would wait as long.
+    const blobs = new S3ArtifactBlobs({
+      bucket: 'kiln',
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      forcePathStyle: true,
+      partsDir: mkdtempSync(join(tmpdir(), 'kiln-s3-silent-')),
+      idleMs: 300,
+      maxAttempts: 1,
+    });
+    try {
+      const within = <T>(what: Promise<T>) =>
+        Promise.race([
+          what.then(
+            () => 'answered',
+            () => 'gave up',
+          ),
+          new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5_000)),
+        ]);
+      const listing = (async () => {
+        for await (const blob of blobs.listBlobs()) void blob;
+      })();
+      expect(
+        await Promise.all([within(blobs.read('k')), within(blobs.delete(['k'])), within(listing)]),
+      ).toEqual(['gave up', 'gave up', 'gave up']);
+    } finally {
+      blobs.destroy();
+    }
+  }, 20_000);
 });

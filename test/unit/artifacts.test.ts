@@ -58,6 +58,28 @@ describe('artifact retention', () => {
     expect(artifactsToDrop(builds, { builds: 3 }, NOW)).toEqual(['r3', 'r2', 'r1']);
   });
 
+  it("counts a BuildFlow's jobs as one build, kept whole while the flow runs", () => {
+    const running = { recordId: 'f6', finishedAt: null };
+    const ended = { recordId: 'f2', finishedAt: NOW - 5 * DAY };
+    const flows: BuildWithArtifacts[] = [
+      { recordId: 'c8', number: 8, state: 'SUCCESS', finishedAt: NOW - 1 * DAY, flow: running },
+      { recordId: 'c7', number: 7, state: 'SUCCESS', finishedAt: NOW - 2 * DAY, flow: running },
+      { recordId: 'r5', number: 5, state: 'FAILURE', finishedAt: NOW - 3 * DAY },
+      { recordId: 'c4', number: 4, state: 'SUCCESS', finishedAt: NOW - 5 * DAY, flow: ended },
+      { recordId: 'c3', number: 3, state: 'FAILURE', finishedAt: NOW - 6 * DAY, flow: ended },
+      { recordId: 'r1', number: 1, state: 'SUCCESS', finishedAt: NOW - 9 * DAY },
+    ];
+    // The running flow is the newest build: r5 and the ended flow go, whole.
+    expect(artifactsToDrop(flows, { builds: 1 }, NOW)).toEqual(['r5', 'c4', 'c3', 'r1']);
+    expect(artifactsToDrop(flows, { builds: 3 }, NOW)).toEqual(['r1']);
+    // Its jobs' ages do not matter while it runs; an ended flow's age is its newest job's.
+    expect(artifactsToDrop(flows, { days: 1 }, NOW)).toEqual(['r5', 'c4', 'c3', 'r1']);
+    expect(artifactsToDrop(flows, { days: 5.5 }, NOW)).toEqual(['r1']);
+    // Once it ends, its jobs go together too, the last success excepted.
+    const over = flows.map((b) => (b.flow === running ? { ...b, flow: { ...running, finishedAt: NOW } } : b));
+    expect(artifactsToDrop(over, { days: 0.5 }, NOW)).toEqual(['c7', 'r5', 'c4', 'c3', 'r1']);
+  });
+
   it('keeps D days, and a build past either rule goes', () => {
     expect(artifactsToDrop(builds, { days: 5 }, NOW)).toEqual(['r2', 'r1']);
     expect(artifactsToDrop(builds, { days: 5, builds: 3 }, NOW)).toEqual(['r3', 'r2', 'r1']);

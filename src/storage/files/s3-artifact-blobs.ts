@@ -39,6 +39,13 @@ export interface S3ArtifactBlobsOptions {
   direct?: boolean;
   /** The endpoint runners reach the store at, when not `endpoint` (presigned URLs name it). */
   runnerEndpoint?: string;
+  /**
+   * A request to the store that sends or receives nothing for this long fails (and is retried as
+   * the SDK retries); default IDLE_MS. Tests shorten it.
+   */
+  idleMs?: number;
+  /** Tries of each request (the SDK's default: 3). */
+  maxAttempts?: number;
 }
 
 /** Bytes per part of a multipart upload: S3 wants at least 5 MiB, and at most 10,000 parts. */
@@ -50,6 +57,15 @@ const QUEUE = 2;
 const MAX_PUT_BYTES = 5 * 1024 ** 3;
 /** Keys per DeleteObjects request (S3's most). */
 const DELETE_BATCH = 1000;
+/**
+ * A connection to the store not made in this long fails, and so does a request that moves no byte
+ * either way for IDLE_MS: the SDK waits for ever by default, and a store that takes connections
+ * but never answers (stopped, wedged, a proxy in between) would hold a download, an upload's copy
+ * and the sweep and retention loops (each runs one pass at a time) until the server restarts.
+ * Idle, not total: a large object streams for as long as its bytes keep coming.
+ */
+const CONNECT_MS = 10_000;
+const IDLE_MS = 120_000;
 
 /**
  * Artifact bytes in S3-compatible object storage, for several servers and remote runners: blob K
@@ -75,6 +91,8 @@ export class S3ArtifactBlobs implements ArtifactBlobStore {
       // own sha256 of every blob (download_artifact checks it, the API serves it as the ETag).
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      requestHandler: { connectionTimeout: CONNECT_MS, socketTimeout: options.idleMs ?? IDLE_MS },
+      ...(options.maxAttempts !== undefined && { maxAttempts: options.maxAttempts }),
       ...(options.endpoint && { endpoint: options.endpoint }),
       ...(options.credentials && { credentials: options.credentials }),
     };

@@ -102,7 +102,17 @@ export class SqlArtifactStore implements ArtifactStore {
   async buildsWithArtifacts(jobId: string): Promise<BuildWithArtifacts[]> {
     const rows = await this.db
       .selectFrom('builds')
-      .select(['builds.id', 'builds.number', 'builds.state', 'builds.finished_at'])
+      // A flow's job: its flow's build (retention keeps a flow's jobs' artifacts together).
+      .leftJoin('flow_jobs', 'flow_jobs.child_id', 'builds.id')
+      .leftJoin('builds as flow', 'flow.id', 'flow_jobs.parent_id')
+      .select([
+        'builds.id',
+        'builds.number',
+        'builds.state',
+        'builds.finished_at',
+        'flow.id as flow_id',
+        'flow.finished_at as flow_finished_at',
+      ])
       .where('builds.job_id', '=', jobId)
       .where((eb) =>
         eb.exists(
@@ -116,6 +126,12 @@ export class SqlArtifactStore implements ArtifactStore {
       number: Number(r.number),
       state: r.state,
       finishedAt: r.finished_at === null ? null : Number(r.finished_at),
+      ...(r.flow_id !== null && {
+        flow: {
+          recordId: r.flow_id,
+          finishedAt: r.flow_finished_at === null ? null : Number(r.flow_finished_at),
+        },
+      }),
     }));
   }
 }

@@ -91,6 +91,32 @@ export function runFlowRetentionContract(options: StoreContractOptions): void {
       expect(await expired(4)).toEqual(new Set([b1]));
     });
 
+    it("names the flow of a job's build that kept artifacts, and whether the flow ended", async () => {
+      const { jobId, ids } = await flowHistory();
+      for (const i of [0, 2, 5])
+        await storage.artifacts.put({
+          id: newId32(),
+          recordId: ids[i]!,
+          jobId,
+          buildNumber: i + 1,
+          name: 'out.txt',
+          version: '1',
+          size: 1,
+          sha256: '0'.repeat(64),
+          contentType: 'text/plain',
+          createdAt: now,
+        });
+      const listed = await storage.artifacts.buildsWithArtifacts(jobId);
+      // #6 is a job of the running flow #5, #3 of the finished flow #2; #1 of none.
+      expect(
+        listed.map((b) => [b.number, b.flow && { ...b.flow, ended: b.flow.finishedAt !== null }]),
+      ).toEqual([
+        [6, { recordId: ids[4], finishedAt: null, ended: false }],
+        [3, { recordId: ids[1], finishedAt: expect.any(Number), ended: true }],
+        [1, undefined],
+      ]);
+    });
+
     it('reports a job of a flow whose build is gone as missing', async () => {
       const { ids } = await flowHistory();
       await storage.builds.deleteMany([ids[5]!]);
