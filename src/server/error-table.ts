@@ -119,7 +119,7 @@ export const ERROR_TABLE: Record<AppErrorCode, WireError> = {
   STORE_UNAVAILABLE: {
     status: 503,
     errorCode: 'CB.00060100',
-    meaning: 'The database cannot be reached; retry later',
+    meaning: 'The database, or the artifact store (S3), cannot be reached; retry later',
   },
   INTERNAL: {
     status: 500,

@@ -180,4 +180,27 @@ describe('S3 store: a store that takes connections and never answers', () => {
       blobs.destroy();
     }
   }, 20_000);
+
+  it('answers a read of a store that does not answer, or takes no connection, as unavailable (503)', async () => {
+    const options = {
+      bucket: 'kiln',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      forcePathStyle: true,
+      partsDir: mkdtempSync(join(tmpdir(), 'kiln-s3-down-')),
+      idleMs: 300,
+      maxAttempts: 1,
+    };
+    // Silent, then refusing connections (a port nothing listens on: the discard port).
+    for (const at of [endpoint, 'http://127.0.0.1:9']) {
+      const blobs = new S3ArtifactBlobs({ ...options, endpoint: at });
+      try {
+        const error = await blobs.read('k').catch((e: unknown) => e);
+        expect(error, at).toBeInstanceOf(AppError);
+        expect((error as AppError).code).toBe('STORE_UNAVAILABLE');
+      } finally {
+        blobs.destroy();
+      }
+    }
+  }, 20_000);
 });

@@ -212,6 +212,10 @@ export class S3ArtifactBlobs implements ArtifactBlobStore {
       return body;
     } catch (error) {
       if (isMissing(error)) throw new AppError('NOT_FOUND', "the artifact's bytes are gone from the store");
+      if (isUnreachable(error))
+        throw new AppError('STORE_UNAVAILABLE', 'the artifact store (S3) cannot be reached; retry later', {
+          cause: error,
+        });
       throw error;
     }
   }
@@ -275,4 +279,20 @@ export class S3ArtifactBlobs implements ArtifactBlobStore {
 function isMissing(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e.name === 'NoSuchKey' || (e.$metadata?.httpStatusCode === 404 && e.name !== 'NoSuchBucket');
+}
+
+/**
+ * A store that could not be reached or answered with a fault of its own (down, wedged, 5xx): a
+ * download answers 503 as for a database outage, which clients retry, not a 500 of Kiln's.
+ */
+function isUnreachable(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 500) return true;
+  return (
+    e.name === 'TimeoutError' ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE'].includes(
+      e.code ?? '',
+    )
+  );
 }
