@@ -14,7 +14,8 @@ import { createShellJob, projectId, signedInClient } from './helpers/kiln-api.ts
  * changed what and shows two versions side by side. The recycle bin: the job page asks once more
  * before it deletes, the bin (linked from every page's header) lists the job, Restore brings it
  * back with its builds, and "Delete for good" asks once more and then empties the bin; the bin's
- * keep time is set there.
+ * keep time is set there. The run form, opened from the keyboard, takes the focus (Run… is disabled
+ * while it is open, and the focus was left nowhere) and gives it back to Run… when it closes.
  * Screenshots go to test-results/.
  */
 
@@ -112,6 +113,26 @@ describe('favourites and changes in the dashboard', () => {
     // Comparing a version with itself shows that nothing changed.
     await page.getByRole('radio', { name: 'Compare from version 2' }).check();
     await page.getByText('The configuration is the same in both.').waitFor();
+  });
+});
+
+describe('running a job from the keyboard', () => {
+  it('moves the focus into the run form as it opens, and back to Run… as it closes', async () => {
+    await page.goto(`${server.url}/jobs/${otherId}`);
+    const run = page.getByRole('button', { name: 'Run…' });
+    await run.focus();
+    await page.keyboard.press('Enter');
+    const form = page.getByRole('form', { name: 'Run this job' });
+    await form.waitFor();
+    await expect.poll(() => form.locator(':focus').count()).toBe(1);
+    // Tab goes on within the form.
+    await page.keyboard.press('Tab');
+    expect(await form.locator(':focus').textContent()).toBe('Start build');
+    await page.keyboard.press('Tab');
+    expect(await form.locator(':focus').textContent()).toBe('Cancel');
+    await page.keyboard.press('Enter');
+    await form.waitFor({ state: 'detached' });
+    await expect.poll(() => page.locator(':focus').textContent()).toBe('Run…');
   });
 });
 

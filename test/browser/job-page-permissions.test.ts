@@ -3,13 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kiln } from '../../src/client/kiln-client.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/cli.ts';
 import { launchChromium, type Chromium } from './helpers/chromium.ts';
-import { createShellJob, projectId, signedInClient } from './helpers/kiln-api.ts';
+import { createShellJob, projectId, runToEnd, signedInClient } from './helpers/kiln-api.ts';
 
 /**
  * The job page offers only what the person may do with the job (Chromium against a real `kiln
  * serve`): Run…, Edit job, Copy… and Delete… follow the job's is_execute, is_modify, is_copy and
  * is_delete for the signed-in person (ShowJobInfo), as the project's job list does. The page
- * offered all four to a viewer, whose every click the server then refused.
+ * offered all four to a viewer, whose every click the server then refused. A build's page likewise
+ * offers Stop and Rebuild only to those who may run the job: it offered them to a viewer too.
  */
 
 const USER = 'job-viewer';
@@ -21,12 +22,17 @@ let page: Page;
 let admin: Kiln;
 let project = '';
 let jobId = '';
+let longJob = '';
+let longBuild = 0;
 
 beforeAll(async () => {
   server = await startServerProcess();
   ({ client: admin } = await signedInClient(server.url, 'admin', server.adminPassword));
   project = await projectId(admin);
   jobId = await createShellJob(admin, project, 'guarded-job', ['true']);
+  expect(await runToEnd(admin, jobId)).toBe('SUCCESS');
+  longJob = await createShellJob(admin, project, 'long-job', ['echo started; sleep 120']);
+  longBuild = Number((await admin.runJob({ body: { job_id: longJob } })).actual_build_number);
   await admin.createUser({ body: { name: USER, password: PASSWORD } });
   await admin.setMember({ params: { project_id: project, user: USER }, body: { role: 'viewer' } });
   browser = await launchChromium();
@@ -39,6 +45,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (longBuild)
+    await admin.stopBuildJob({ params: { job_id: longJob, build_no: longBuild } }).catch(() => undefined);
   await browser?.close();
   await server?.stop();
 });
@@ -78,6 +86,22 @@ describe('the job page and what the person may do', () => {
     for (const [, action] of ACTIONS) expect(await action().count()).toBe(0);
   });
 
+  it("offers a viewer neither Stop nor Rebuild on a build's page", async () => {
+    // A finished build: its page reads nothing more once it has what it shows.
+    await page.goto(`${server.url}/jobs/${jobId}/builds/1`);
+    await page.getByRole('button', { name: 'Download log' }).waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(await page.getByRole('button', { name: 'Rebuild' }).count()).toBe(0);
+    // A running one (read again and again): the page knows what the person may do once
+    // ShowJobInfo has answered.
+    const info = page.waitForResponse((r) => r.url().endsWith(`/v1/job/${longJob}/info`) && r.ok());
+    await page.goto(`${server.url}/jobs/${longJob}/builds/${longBuild}`);
+    await info;
+    await page.getByTestId('log').getByText('started').waitFor();
+    expect(await page.getByRole('button', { name: 'Stop' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Rebuild' }).count()).toBe(0);
+  });
+
   it('offers a developer what the job lets developers do', async () => {
     await admin.setMember({ params: { project_id: project, user: USER }, body: { role: 'developer' } });
     const flags = await mine();
@@ -87,5 +111,9 @@ describe('the job page and what the person may do', () => {
     await page.waitForLoadState('networkidle');
     for (const [flag, action] of ACTIONS)
       expect({ flag, shown: await action().count() }).toEqual({ flag, shown: flags[flag] ? 1 : 0 });
+    // And on a running build's page, Stop and Rebuild.
+    await page.goto(`${server.url}/jobs/${longJob}/builds/${longBuild}`);
+    await page.getByRole('button', { name: 'Stop' }).waitFor();
+    await page.getByRole('button', { name: 'Rebuild' }).waitFor();
   });
 });

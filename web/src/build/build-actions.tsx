@@ -9,21 +9,24 @@ import { navigate } from '../router/router.tsx';
 import type { BuildView } from './use-build.ts';
 
 /**
- * Stop, rebuild and download. A rebuild runs the job again with this build's parameters (a masked
- * sensitive value is left out, so the job's stored default applies) and the same branch, tag or
- * commit.
+ * Stop, rebuild and download; Stop and Rebuild only for those who may run the job (`mayRun`). A
+ * rebuild runs the job again with this build's parameters (a masked sensitive value is left out,
+ * so the job's stored default applies) and the same branch, tag or commit.
  */
 export function BuildActions({
   client,
   jobId,
   buildNo,
   view,
+  mayRun,
   onStopped,
 }: {
   client: Kiln;
   jobId: string;
   buildNo: number;
   view: BuildView | undefined;
+  /** The job's is_execute for the person: run and stop its builds. */
+  mayRun: boolean;
   onStopped: () => void;
 }) {
   const [busy, setBusy] = useState<'' | 'stop' | 'rebuild' | 'download'>('');
@@ -75,14 +78,16 @@ export function BuildActions({
 
   return (
     <div className="actions">
-      {!finished && (
+      {mayRun && !finished && (
         <button type="button" className="danger" onClick={stop} disabled={busy !== ''}>
           {busy === 'stop' ? 'Stopping…' : 'Stop'}
         </button>
       )}
-      <button type="button" onClick={rebuild} disabled={!view || busy !== ''}>
-        {busy === 'rebuild' ? 'Starting…' : 'Rebuild'}
-      </button>
+      {mayRun && (
+        <button type="button" onClick={rebuild} disabled={!view || busy !== ''}>
+          {busy === 'rebuild' ? 'Starting…' : 'Rebuild'}
+        </button>
+      )}
       <button type="button" onClick={download} disabled={!view || busy !== ''}>
         {busy === 'download' ? 'Downloading…' : 'Download log'}
       </button>

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Kiln } from '../../../src/client/kiln-client.ts';
 import type { JobConfigBody } from '../../../src/contract/jobs.ts';
 import { fieldErrorsOf, type FieldErrors } from '../api/errors.ts';
@@ -11,7 +11,9 @@ type Source = 'branch' | 'tag' | 'commit';
 
 /**
  * Starts a build: the job's parameters (prefilled with their defaults; a sensitive one is left
- * empty, which keeps its stored default), and what to build: a branch, a tag or a commit.
+ * empty, which keeps its stored default), and what to build: a branch, a tag or a commit. The form
+ * takes focus when it opens (the Run… button that opened it is disabled meanwhile, which would
+ * leave the focus nowhere).
  */
 export function RunForm({
   client,
@@ -34,6 +36,10 @@ export function RunForm({
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<FieldErrors>({ fields: {}, general: [] });
   const hasRepo = (config.scms?.length ?? 0) > 0;
+  const title = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    title.current?.focus();
+  }, []);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -85,7 +91,9 @@ export function RunForm({
 
   return (
     <form className="panel run-form" onSubmit={submit} aria-labelledby="run-title">
-      <h2 id="run-title">Run this job</h2>
+      <h2 id="run-title" tabIndex={-1} ref={title}>
+        Run this job
+      </h2>
       {params.length === 0 && <p className="muted">This job has no parameters.</p>}
       {params.map((p) => (
         <Field

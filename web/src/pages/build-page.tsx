@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useSignedIn } from '../app/session-context.tsx';
+import { useAsync } from '../app/use-async.ts';
 import { useNow } from '../app/use-now.ts';
 import { BuildActions } from '../build/build-actions.tsx';
 import { BuildArtifacts } from '../build/build-artifacts.tsx';
@@ -31,6 +32,9 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
   const { client, quietClient } = useSignedIn();
   const { path, query } = useLocation();
   const { view, error, missing, refresh } = useBuild(client, jobId, buildNo);
+  // Whether the person may run and stop the job's builds (ShowJobInfo answers for the caller): Stop
+  // and Rebuild are left out for those who may not, as on the job page, rather than refused.
+  const info = useAsync(() => client.showJobInfo({ params: { job_id: jobId } }), [client, jobId]);
   const log = useLogFollower(quietClient, jobId, buildNo);
   const recordId = view?.detail.id;
   const { stages, error: stagesError } = useStages(client, recordId, view?.readAt);
@@ -84,7 +88,14 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
           {view ? <StatusBadge status={view.status} /> : !missing && <Spinner label="Loading build…" />}
         </h1>
         {!missing && (
-          <BuildActions client={client} jobId={jobId} buildNo={buildNo} view={view} onStopped={refresh} />
+          <BuildActions
+            client={client}
+            jobId={jobId}
+            buildNo={buildNo}
+            view={view}
+            mayRun={info.data?.result.is_execute === true}
+            onStopped={refresh}
+          />
         )}
       </header>
       <ErrorMessage error={error} title="The build could not be loaded." />

@@ -6,6 +6,7 @@ import { useSignedIn } from '../app/session-context.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { Pager, usePage } from '../components/pager.tsx';
 import { Spinner } from '../components/spinner.tsx';
+import { formatLocalTime } from '../lib/format.ts';
 import { Link } from '../router/router.tsx';
 
 type KeptFile = ResponseOf<'listKeystoreSearch'>['result']['keystore_list'][number];
@@ -129,7 +130,8 @@ function FileRow({
         <td data-label="Shared">{file.share === 1 ? 'with the domain' : 'no'}</td>
         <td data-label="You may">{may.join(', ') || 'nothing'}</td>
         <td data-label="Changed">
-          {file.update_time} by {file.update_user_name}
+          {/* update_time is a wall clock of the server's zone; the stamp is the instant (epoch seconds). */}
+          {formatLocalTime(Number(file.update_time_stamp) * 1000)} by {file.update_user_name}
         </td>
         <td>
           {file.permission.usage && (

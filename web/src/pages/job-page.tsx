@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { isNotFound } from '../api/errors.ts';
 import { useSignedIn } from '../app/session-context.tsx';
 import { useAsync } from '../app/use-async.ts';
@@ -51,6 +51,12 @@ export function JobPage({ jobId }: { jobId: string }) {
   const [tick, setTick] = useState(0);
   // `?run=1` (a job list's Run…) opens the run form at once.
   const [running, setRunning] = useState(query.get('run') === '1');
+  // Closing the run form gives the focus back to Run… (disabled while the form is open).
+  const runButton = useRef<HTMLButtonElement>(null);
+  const closeRunForm = () => {
+    setRunning(false);
+    requestAnimationFrame(() => runButton.current?.focus());
+  };
 
   const config = useAsync(() => client.listJobConfig({ params: { job_id: jobId } }), [client, jobId]);
   // What the person may do with the job (ShowJobInfo answers for the caller): the actions they may
@@ -124,6 +130,7 @@ export function JobPage({ jobId }: { jobId: string }) {
             <button
               type="button"
               className="primary"
+              ref={runButton}
               onClick={() => setRunning(true)}
               disabled={!doc || running}
             >
@@ -154,7 +161,7 @@ export function JobPage({ jobId }: { jobId: string }) {
       <ErrorMessage error={config.error} title="The job could not be loaded." />
       {doc && <JobPermissions client={client} jobId={jobId} projectId={doc.project_id} />}
       {running && doc && may?.is_execute && (
-        <RunForm client={client} jobId={jobId} config={doc} onClose={() => setRunning(false)} />
+        <RunForm client={client} jobId={jobId} config={doc} onClose={closeRunForm} />
       )}
 
       <section aria-labelledby="history-title">
