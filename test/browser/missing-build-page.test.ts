@@ -42,6 +42,8 @@ describe('the build page of a build that is not there', () => {
   for (const [what, url] of [
     ['a build of a deleted job', () => `${server.url}/jobs/${deleted}/builds/1`],
     ['a number past the last build', () => `${server.url}/jobs/${kept}/builds/7`],
+    // Not a job id at all (a mistyped link): a 400, retried for as long as the tab stayed open.
+    ['a job id no job can have', () => `${server.url}/jobs/nonexistent/builds/1`],
   ] as const) {
     it(`says so and stops waiting: ${what}`, async () => {
       await page.goto(url());
@@ -58,8 +60,15 @@ describe('the build page of a build that is not there', () => {
  * answer, so the page says the job was not found and offers nothing to do with it. It kept
  * "Loading job…" in the heading beside the 404 and offered Run…, Edit job and Changes.
  */
-describe('the job page of a deleted job', () => {
-  it('says so, offers no actions and stops reading', async () => {
+describe('the job page of a job that is not there', () => {
+  it('says so for a job id no job can have (a 400), and offers no actions', async () => {
+    await page.goto(`${server.url}/jobs/nonexistent`);
+    await page.getByText('The job could not be loaded.').waitFor();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Job not found');
+    expect(await page.getByRole('button', { name: /^Run/ }).count()).toBe(0);
+  });
+
+  it('says so for a deleted job, offers no actions and stops reading', async () => {
     const asked: string[] = [];
     const listen = (request: { url(): string }) => {
       if (request.url().includes(deleted)) asked.push(request.url());

@@ -50,7 +50,11 @@ export function describeError(error: unknown): string {
 
 /** True for a 404: what was asked for is not there (deleted, or never was), and asking again will not change that. */
 export function isNotFound(error: unknown): boolean {
-  return error instanceof ApiError && error.status === 404;
+  // A job id that is no job's at all (a mistyped link) is a 400 with the not-found job's code.
+  return (
+    error instanceof ApiError &&
+    (error.status === 404 || (error.status === 400 && error.code === 'CB.00060201'))
+  );
 }
 
 /** True for a 401 (the session no longer works). */
