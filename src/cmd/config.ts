@@ -239,7 +239,7 @@ export const OPTIONS = {
   logMaxBytes: {
     env: 'KILN_LOG_MAX_BYTES',
     default: String(100 * 1024 * 1024),
-    help: "Build logs are cut at a line end within this many bytes, with a line saying so; Kiln's own closing lines (each step's end, how much was dropped, the outcome) are still written; the build keeps running",
+    help: "Build logs are cut at a line end within this many bytes (a line already under way when the output reaches them, one longer than what is left, is cut where it had got to), with a line saying so; Kiln's own closing lines (each step's end, how much was dropped, the outcome) are still written; the build keeps running",
     parse: int(1024, 2 ** 40),
   },
   workDir: {

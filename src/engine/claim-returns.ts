@@ -1,6 +1,6 @@
 import type { QueuePlace, Stores } from '../storage/ports.ts';
 import { finishBuild } from './notice-outbox.ts';
-import { serverLine } from './trigger.ts';
+import { appendServerLines, serverLine } from './trigger.ts';
 
 /**
  * A build whose claim was lost this many times before it started (its runner went silent each
@@ -42,7 +42,8 @@ export async function endUnstarted(
     buildTime: 0,
     costTime: times.now - times.startTime,
   });
-  await tx.logs.appendAtEnd(
+  await appendServerLines(
+    tx.logs,
     recordId,
     Buffer.concat([...lines, `build finished: ${state}`].map((line) => serverLine(line))),
   );

@@ -25,7 +25,7 @@ import type { FlowService } from './flow-service.ts';
 import type { BuildEvents } from './build-events.ts';
 import { heldRun } from './held-run.ts';
 import type { StoredSecrets } from './stored-secrets.ts';
-import { serverLine } from './trigger.ts';
+import { appendServerLines, serverLine } from './trigger.ts';
 import { buildRunner, runnerLabel } from './build-runner.ts';
 import { finishBuild } from './notice-outbox.ts';
 import { endStopped, endUnstarted, MAX_LOST_CLAIMS, putBack } from './claim-returns.ts';
@@ -376,7 +376,8 @@ export class DispatchService {
         return 'FAILURE' as const;
       }
       await tx.queue.enqueue(recordId, jobId, now, needs);
-      await tx.logs.appendAtEnd(
+      await appendServerLines(
+        tx.logs,
         recordId,
         serverLine(`back in the queue for a runner with ${describeNeeds(needs)}`),
       );
@@ -467,7 +468,8 @@ export class DispatchService {
       await tx.steps.closeRunning(recordId, 'error', now);
       await tx.queue.remove(recordId);
       // The log ends as a build's log always does, with its outcome (the runner cannot write it).
-      await tx.logs.appendAtEnd(
+      await appendServerLines(
+        tx.logs,
         recordId,
         Buffer.concat([serverLine(why), serverLine('build finished: ABORTED')]),
       );
@@ -560,7 +562,7 @@ export class DispatchService {
         return { state: 'ABORTED' as const, lostClaims: back.lostClaims };
       }
       await putBack(tx, recordId, jobId, back.place, now);
-      await tx.logs.appendAtEnd(recordId, serverLine(`${lost}; back at its place in the queue`));
+      await appendServerLines(tx.logs, recordId, serverLine(`${lost}; back at its place in the queue`));
       return { state: 'queued' as const, lostClaims: back.lostClaims };
     });
     if (!outcome) return false;

@@ -89,14 +89,19 @@ export class LogService {
     wait?: { ms: number; signal: AbortSignal; caller: () => Promise<Principal> },
   ): Promise<LogSlice> {
     const { build } = await this.builds.details(caller, jobId, number);
-    if (
-      wait &&
-      wait.ms > 0 &&
-      build.runningStatus !== 'Finished' &&
-      offset >= (await this.storage.logs.size(build.recordId))
-    ) {
-      // A follower at the end of a running build's log waits for its next bytes (or its end)
-      // instead of asking again and again; the events come from whichever server gets them.
+    // Read the state before the bytes: once Finished is seen, every byte is already stored.
+    const finished = build.runningStatus === 'Finished';
+    const size = await this.storage.logs.size(build.recordId);
+    const start = Math.min(offset, size);
+    const want = Math.min(length, MAX_SLICE);
+    const content =
+      start < size
+        ? await this.readWhole(build.recordId, start, want, start + want < size || !finished, !finished)
+        : new Uint8Array(0);
+    if (wait && wait.ms > 0 && !finished && content.length === 0) {
+      // A follower at the end of a running build's log (or at a character whose last bytes are
+      // still on their way) waits for its next bytes (or its end) instead of asking again and
+      // again; the events come from whichever server gets them.
       await this.events.wait(
         ['log', 'finished'],
         Math.min(wait.ms, MAX_WAIT_MS),
@@ -106,12 +111,6 @@ export class LogService {
       if (wait.signal.aborted) return { content: new Uint8Array(0), offset, next: offset, hasMore: true };
       return this.realTime(await wait.caller(), jobId, number, offset, length);
     }
-    // Read the state before the bytes: once Finished is seen, every byte is already stored.
-    const finished = build.runningStatus === 'Finished';
-    const size = await this.storage.logs.size(build.recordId);
-    const start = Math.min(offset, size);
-    const want = Math.min(length, MAX_SLICE);
-    const content = await this.readWhole(build.recordId, start, want, start + want < size || !finished);
     const next = start + content.length;
     return { content, offset: start, next, hasMore: !finished || next < size };
   }
@@ -203,7 +202,11 @@ export class LogService {
         skip++;
       content = content.subarray(skip);
       from += skip;
-      return { content, start: from - lo, end: to - lo, hasMore: from > floor };
+      // One that ends inside a character leaves it to the page after it (bytes past `to`, or the
+      // last bytes of a character still on their way).
+      const cut = to < hi || open ? cutCharacterBytes(content) : 0;
+      content = content.subarray(0, content.length - cut);
+      return { content, start: from - lo, end: to - cut - lo, hasMore: from > floor };
     }
     const limit = q.endOffset > q.startOffset ? Math.min(hi, lo + q.endOffset) : hi;
     const content = await this.readWhole(
@@ -211,6 +214,7 @@ export class LogService {
       floor,
       Math.min(limit - floor, pageMax),
       floor + pageMax < limit || limit < hi || open,
+      growing,
     );
     const end = floor + content.length;
     return { content, start: floor - lo, end: end - lo, hasMore: end < hi || open };
@@ -219,20 +223,25 @@ export class LogService {
   /**
    * `length` bytes from `start` (fewer when the log is shorter). When more bytes may follow
    * (`cut`), a character cut in two at the end is left for the next read; a read too short to
-   * hold one character returns that whole character, so a reader always moves forward.
+   * hold one character returns that whole character, so a reader always moves forward. While the
+   * log grows (`growing`), a character whose last bytes are not stored yet (a runner's chunk ended
+   * inside it) is not returned at all: nothing, until the rest of it comes.
    */
   private async readWhole(
     recordId: string,
     start: number,
     length: number,
     cut: boolean,
+    growing: boolean,
   ): Promise<Uint8Array> {
     const content = await this.storage.logs.read(recordId, start, length);
     const partial = cut ? cutCharacterBytes(content) : 0;
     if (partial === 0) return content;
     if (partial < content.length) return content.subarray(0, content.length - partial);
     const whole = await this.storage.logs.read(recordId, start, 4);
-    return whole.subarray(0, Math.min(whole.length, characterLength(whole[0] as number)));
+    const need = characterLength(whole[0] as number);
+    if (whole.length < need && growing) return new Uint8Array(0);
+    return whole.subarray(0, Math.min(whole.length, need));
   }
 
   private async *range(recordId: string, from: number, to: number): AsyncGenerator<Uint8Array> {

@@ -1,6 +1,6 @@
 import type { Build } from '../domain/build.ts';
 import type { Stores } from '../storage/ports.ts';
-import { serverLine } from './trigger.ts';
+import { appendServerLines, serverLine } from './trigger.ts';
 import { finishBuild } from './notice-outbox.ts';
 
 /**
@@ -16,6 +16,6 @@ export async function abortQueued(tx: Stores, build: Build, now: number, reason:
     buildTime: 0,
     costTime: now - build.startTime,
   });
-  await tx.logs.appendAtEnd(build.recordId, serverLine(reason));
+  await appendServerLines(tx.logs, build.recordId, serverLine(reason));
   return true;
 }

@@ -8,7 +8,7 @@ import { toJobSpec } from '../domain/job-config.ts';
 import { buildTimestamp } from '../domain/predefined-parameters.ts';
 import { dayKey } from '../domain/time.ts';
 import { maskUrlCredentials } from '../domain/url-credentials.ts';
-import type { JobRecord, Stores } from '../storage/ports.ts';
+import type { JobRecord, LogStore, Stores } from '../storage/ports.ts';
 import { triggerUserId } from './access.ts';
 import type { StoredSecrets } from './stored-secrets.ts';
 
@@ -110,3 +110,22 @@ async function noNumber(tx: Stores, job: JobRecord): Promise<AppError> {
 export function serverLine(text: string): Uint8Array {
   return Buffer.from(`[kiln] ${text}\n`, 'utf8');
 }
+
+/**
+ * Appends lines the server itself writes (`serverLine`s) at the end of a build's log, on lines of
+ * their own: after output that did not end its last line (a runner lost in the middle of a
+ * progress bar or of a line), a newline comes first. Run it in the transaction that changed the
+ * build, which holds its row, so no runner's chunk lands between the look at the end and the append.
+ */
+export async function appendServerLines(
+  logs: LogStore,
+  recordId: string,
+  lines: Uint8Array,
+): Promise<number> {
+  const size = await logs.size(recordId);
+  const last = size > 0 ? (await logs.read(recordId, size - 1, 1))[0] : undefined;
+  const endsLine = last === undefined || last === NEWLINE;
+  return logs.appendAtEnd(recordId, endsLine ? lines : Buffer.concat([Buffer.from('\n'), lines]));
+}
+
+const NEWLINE = 0x0a;

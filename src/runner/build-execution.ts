@@ -132,8 +132,14 @@ export async function executeBuild(
   const masker = new SecretMasker(secrets);
   const write = (data: Buffer) => streamer.write(masker.push(data));
   // Kiln's own lines are kept past the log's cap (within a little room), so a cut log still ends
-  // with how its steps and the build ended.
-  const line = (text: string) => streamer.writeOwn(masker.push(Buffer.from(`[kiln] ${text}\n`)));
+  // with how its steps and the build ended. Each is a line of its own: the output before it is
+  // let out of the masker (a Kiln line ends it), and when it did not end its last line (a progress
+  // bar, a last line without its newline), a newline comes first.
+  const line = (text: string) => {
+    write(masker.end());
+    const start = streamer.endsLine ? '' : '\n';
+    streamer.writeOwn(masker.push(Buffer.from(`${start}[kiln] ${text}\n`)));
+  };
   const stopReason = (why: StopReason) =>
     why === 'timeout'
       ? `the job's timeout of ${formatDuration(plan.timeoutMs)} passed`

@@ -111,6 +111,11 @@ export class LogStreamer {
     this.schedule();
   }
 
+  /** Whether the bytes queued so far end a line (or there are none). */
+  get endsLine(): boolean {
+    return this.lastEndsLine;
+  }
+
   /** Bytes of output not kept because the log reached its cap. */
   get dropped(): number {
     return this.droppedBytes;

@@ -133,6 +133,29 @@ describe('build logs', () => {
     }
   });
 
+  it("starts Kiln's own lines on a line of their own after output that did not end its last line", async () => {
+    const job = await ek.newJob({
+      scms: [],
+      steps: [
+        shell('bar', "for i in 1 2 3; do printf 'progress %s%%\\r' $i; done"),
+        shell('tail', "printf 'no newline at the end'"),
+      ],
+    });
+    await ek.run(job);
+    expect((await ek.waitFinished(job, 1)).state).toBe('SUCCESS');
+    const lines = (await ek.log(job, 1)).split('\n');
+    expect(lines.slice(1)).toEqual([
+      '[kiln] step 1/2 "bar"',
+      'progress 1%\rprogress 2%\rprogress 3%\r',
+      expect.stringMatching(/^\[kiln\] step "bar" succeeded in /),
+      '[kiln] step 2/2 "tail"',
+      'no newline at the end',
+      expect.stringMatching(/^\[kiln\] step "tail" succeeded in /),
+      '[kiln] build finished: SUCCESS',
+      '',
+    ]);
+  });
+
   it('handles a 10 MB log: DownloadBuildLog returns it whole as application/octet-stream', async () => {
     const job = await ek.newJob({
       scms: [],

@@ -68,6 +68,28 @@ it('ends ABORTED with a log line when the runner stops extending its lease; the 
   expect(await dispatch.expireLeases()).toBe(0);
 });
 
+it("puts the line saying the runner was lost on a line of its own when the runner's output ended mid-line", async () => {
+  const job = await ek.newJob({ scms: [], steps: [shell('s', 'echo hi')] });
+  await ek.run(job);
+  const { dispatch } = ek.kiln.engine;
+  const lease = await dispatch.next('mid-line', new AbortController().signal, 0);
+  const recordId = (lease as NonNullable<typeof lease>).recordId;
+  await dispatch.started('mid-line', recordId, {
+    commitId: '',
+    commitTime: null,
+    commitMessage: '',
+    branch: '',
+  });
+  // A progress bar redrawn with \r: the runner died before its line ended.
+  const output = 'downloading\nprogress 10%\rprogress 20%\r';
+  await dispatch.log('mid-line', recordId, { offset: 0, data: Buffer.from(output) });
+  clock.advance(LEASE_MS + 1_000);
+  expect(await dispatch.expireLeases()).toBe(1);
+  expect(await ek.log(job, 1)).toBe(
+    `${output}\n[kiln] a runner no longer registered, which ran this build, was lost (it stopped sending heartbeats)\n[kiln] build finished: ABORTED\n`,
+  );
+});
+
 it('keeps a build whose heartbeat landed after the lease sweep found it expired', async () => {
   const job = await ek.newJob({ scms: [], steps: [shell('s', 'echo hi')] });
   await ek.run(job);
