@@ -152,7 +152,8 @@ export function artifactsToDrop(
     const unit = units.get(key) ?? { members: [], running: false, finishedAt: 0 };
     unit.members.push(b);
     unit.running ||= b.finishedAt === null || (b.flow !== undefined && b.flow.finishedAt === null);
-    unit.finishedAt = Math.max(unit.finishedAt, b.finishedAt ?? 0);
+    // A flow's age is its end (its last job's, whether or not that job kept artifacts).
+    unit.finishedAt = Math.max(unit.finishedAt, b.flow?.finishedAt ?? b.finishedAt ?? 0);
     units.set(key, unit);
   }
   return [...units.values()]

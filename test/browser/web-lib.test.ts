@@ -3,6 +3,7 @@ import { ApiError } from '../../src/client/api-error.ts';
 import type { JobConfigBody } from '../../src/contract/jobs.ts';
 import { describeError, fieldErrorsOf } from '../../web/src/api/errors.ts';
 import { dailySeries, durationSeries } from '../../web/src/job/chart-data.ts';
+import { runParameters } from '../../web/src/job/run-parameters.ts';
 import { docFromForm, formFromDoc, move, withDefinition } from '../../web/src/job-form/form-model.ts';
 import { parseAnsiLine } from '../../web/src/lib/ansi.ts';
 import { BLOCK_LINES, BlockHeights } from '../../web/src/lib/log-blocks.ts';
@@ -104,6 +105,35 @@ describe('chart series', () => {
     const daily = dailySeries(records, t0 - day, t0 + 2 * day);
     expect(daily.builds).toEqual([0, 1, 3, 1]);
     expect(daily.rate).toEqual([null, 100, 50, null]);
+  });
+});
+
+describe('the Run form', () => {
+  const param = (name: string, sensitive = false) => ({
+    name,
+    defaultValue: '',
+    sensitive,
+    description: '',
+    choices: [],
+  });
+
+  it('sends each parameter once: a job that defines codeBranch gets the branch as its value', () => {
+    // RunJob refuses a name given twice: a job defining codeBranch (as CodeArts' own jobs do) run
+    // on another branch than its own was answered 400 "codeBranch" is given twice.
+    const params = [param('codeBranch'), param('ENV'), param('TOKEN', true)];
+    const values = { codeBranch: 'main', ENV: 'prod', TOKEN: '' };
+    expect(runParameters(params, values, 'feature/x')).toEqual([
+      { name: 'codeBranch', value: 'feature/x' },
+      { name: 'ENV', value: 'prod' },
+    ]);
+    expect(runParameters(params, values, undefined)).toEqual([
+      { name: 'codeBranch', value: 'main' },
+      { name: 'ENV', value: 'prod' },
+    ]);
+    expect(runParameters([param('ENV')], { ENV: 'dev' }, 'feature/x')).toEqual([
+      { name: 'ENV', value: 'dev' },
+      { name: 'codeBranch', value: 'feature/x' },
+    ]);
   });
 });
 

@@ -77,7 +77,19 @@ describe('artifact retention', () => {
     expect(artifactsToDrop(flows, { days: 5.5 }, NOW)).toEqual(['r1']);
     // Once it ends, its jobs go together too, the last success excepted.
     const over = flows.map((b) => (b.flow === running ? { ...b, flow: { ...running, finishedAt: NOW } } : b));
-    expect(artifactsToDrop(over, { days: 0.5 }, NOW)).toEqual(['c7', 'r5', 'c4', 'c3', 'r1']);
+    expect(artifactsToDrop(over, { days: 0.5 }, NOW + DAY)).toEqual(['c7', 'r5', 'c4', 'c3', 'r1']);
+  });
+
+  it("counts an ended flow's age from its end, not from the end of its jobs that kept artifacts", () => {
+    // The flow's job that kept artifacts ended 3 days ago; another job of it (that kept none) ran
+    // on, and the flow ended an hour ago: the flow is an hour old, as docs/build-yaml.md says.
+    const flow = { recordId: 'f1', finishedAt: NOW - DAY / 24 };
+    const builds: BuildWithArtifacts[] = [
+      { recordId: 'r4', number: 4, state: 'SUCCESS', finishedAt: NOW - DAY / 48 },
+      { recordId: 'c2', number: 2, state: 'SUCCESS', finishedAt: NOW - 3 * DAY, flow },
+    ];
+    expect(artifactsToDrop(builds, { days: 1 }, NOW)).toEqual([]);
+    expect(artifactsToDrop(builds, { days: 1 }, NOW + 2 * DAY)).toEqual(['c2']);
   });
 
   it('keeps D days, and a build past either rule goes', () => {

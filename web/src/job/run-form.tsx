@@ -5,6 +5,7 @@ import { fieldErrorsOf, type FieldErrors } from '../api/errors.ts';
 import { Field } from '../components/field.tsx';
 import { BRANCH_PARAMETER, parameterSpec } from '../../../src/domain/job-parameters.ts';
 import { navigate } from '../router/router.tsx';
+import { runParameters } from './run-parameters.ts';
 
 /** Where a run's code comes from. */
 type Source = 'branch' | 'tag' | 'commit';
@@ -45,12 +46,10 @@ export function RunForm({
     e.preventDefault();
     setBusy(true);
     setErrors({ fields: {}, general: [] });
-    const parameter = params
-      .filter((p) => !(p.sensitive && values[p.name] === ''))
-      .map((p) => ({ name: p.name, value: values[p.name] ?? '' }));
     const wanted = ref.trim();
-    if (hasRepo && source === 'branch' && wanted !== '' && wanted !== defaultBranch)
-      parameter.push({ name: BRANCH_PARAMETER, value: wanted });
+    const branch =
+      hasRepo && source === 'branch' && wanted !== '' && wanted !== defaultBranch ? wanted : undefined;
+    const parameter = runParameters(params, values, branch);
     try {
       const res = await client.runJob({
         body: {
