@@ -119,9 +119,6 @@ export function planBuild(spec: JobSpec, req: RunRequest, context?: BuildContext
   req.parameters.forEach((p, i) => {
     const issue = runParameterIssue(spec, p);
     if (issue) issues.push({ field: `parameter[${i}].${issue.part}`, message: issue.message });
-    // Two values for one name: which was meant is not for Kiln to guess.
-    else if (given.has(p.name))
-      issues.push({ field: `parameter[${i}].name`, message: `"${p.name}" is given twice` });
     else given.set(p.name, p.value);
   });
   const parameters: BuildParameter[] = spec.parameters.map((d) => {

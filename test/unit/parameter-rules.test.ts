@@ -45,14 +45,17 @@ describe("CodeArts' parameter rules at run time", () => {
     ).not.toBeInstanceOf(Array);
   });
 
-  it('refuses a value given twice for one name, naming it', () => {
-    const twice = [
-      { name: 'T', value: 'one' },
-      { name: 'T', value: 'two' },
-    ];
-    expect(planBuild(storedJob([['T', 'x']]), { parameters: twice })).toEqual([
-      { field: 'parameter[1].name', message: '"T" is given twice' },
-    ]);
+  it('takes the last value of a name given twice (a client sends the defaults, then its own)', () => {
+    const planned = planBuild(storedJob([['T', 'x']]), {
+      parameters: [
+        { name: 'T', value: 'default' },
+        { name: 'T', value: 'wanted' },
+      ],
+    });
+    expect(planned).not.toBeInstanceOf(Array);
+    expect(
+      (planned as { plan: { parameters: { name: string; value: string }[] } }).plan.parameters,
+    ).toContainEqual(expect.objectContaining({ name: 'T', value: 'wanted' }));
   });
 
   it('gives a code-based job any valid name, and the true reason for one it refuses', () => {
