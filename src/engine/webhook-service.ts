@@ -4,6 +4,7 @@ import type { Build } from '../domain/build.ts';
 import type { Clock } from '../domain/clock.ts';
 import { AppError, type AppErrorCode } from '../domain/errors.ts';
 import { branchMatches, toJobSpec } from '../domain/job-config.ts';
+import { isId32 } from '../domain/ids.ts';
 import { maskUrlCredentials } from '../domain/url-credentials.ts';
 import { storedJobDocument } from './stored-secrets.ts';
 import type { JobRecord, Storage, WebhookReceipt } from '../storage/ports.ts';
@@ -92,6 +93,15 @@ export class WebhookService {
       this.logger.info({ jobId, reason: maskUrlCredentials(outcome.ignored) }, 'webhook ignored');
     else this.logger.info({ jobId, recordId: outcome.started.recordId }, 'webhook started a build');
     return outcome;
+  }
+
+  /**
+   * Whether a delivery for `jobId` could be taken: the job is there. Asked before a delivery's body
+   * is read (up to 25 MiB, before any signature can be checked), so that one for no job costs no
+   * more than its headers.
+   */
+  async jobExists(jobId: string): Promise<boolean> {
+    return isId32(jobId) && (await this.storage.jobs.findById(jobId)) !== undefined;
   }
 
   private async handle(jobId: string, delivery: WebhookDelivery): Promise<WebhookOutcome> {

@@ -243,6 +243,17 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   );
 
+  // A push delivery may be 25 MiB and is read whole before its signature can be checked: one for
+  // no job is refused before its body is read, so that a sender who knows no job cannot make the
+  // server hold that much per connection. (The connection closes: the unread body is still on it.)
+  app.addHook('preParsing', async (request, reply) => {
+    if (request.routeOptions.config?.operationId !== 'receiveWebhook') return;
+    const { job_id: jobId = '' } = request.params as { job_id?: string };
+    if (await deps.engine.webhooks.jobExists(jobId)) return;
+    reply.header('connection', 'close');
+    throw new AppError('JOB_NOT_FOUND', 'job not found');
+  });
+
   const pacer = new LoopPacer();
   app.addHook('onRequest', async (request, reply) => {
     await pacer.turn();
