@@ -695,6 +695,9 @@ export class SqlBuildStore implements BuildStore {
       .select(['id', 'runner_id'])
       .where('running_status', '<>', 'Finished')
       .where('lease_expires_at', '<', now)
+      // The longest lost first: the sweep's order is the same on every store and every run.
+      .orderBy('lease_expires_at')
+      .orderBy('id')
       .limit(limit)
       .execute();
     return rows.map((r) => ({ recordId: r.id, runnerId: r.runner_id ?? '' }));
