@@ -13,6 +13,7 @@ import { abortQueued } from './stopping.ts';
 import { createBuild } from './trigger.ts';
 import { buildRunner, type BuildRunner } from './build-runner.ts';
 import { queueView, type QueueEntry } from './queue-view.ts';
+import { KeyedTurns } from './keyed-turns.ts';
 
 /** A build with the job and project it belongs to and its steps (detail views). */
 export interface BuildDetails {
@@ -54,6 +55,13 @@ class Refused extends Error {
 
 /** Running, stopping and looking at builds. */
 export class BuildService {
+  /**
+   * This server creates a job's builds one at a time (KeyedTurns says why): each takes the job's
+   * row in its transaction, so they would wait for each other anyway, in the database, each on a
+   * pooled connection.
+   */
+  private readonly jobTurns = new KeyedTurns();
+
   constructor(
     private readonly storage: Storage,
     private readonly clock: Clock,
@@ -94,39 +102,41 @@ export class BuildService {
   ): Promise<Build | { refused: string }> {
     let build: Build;
     try {
-      build = await this.storage.transaction(async (tx) => {
-        const refused = await admit(tx);
-        if (refused !== undefined) throw new Refused(refused);
-        // The job and the starter's rights as they are now, the job's row locked (as the scheduler
-        // reads them in its build's transaction): the caller's checks are of a moment before, and
-        // a disable, a delete, a disabled user or a removed member that committed since (on any
-        // server) must not be followed by a build.
-        const current = await tx.jobs.lockLive(job.id);
-        if (!current) throw new AppError('JOB_NOT_FOUND', 'job not found (it was deleted)');
-        if (current.disabled) throw disabled(current);
-        const starter = await tx.users.findById(asLastEditor ? await triggerUserId(tx, current) : user.id);
-        const rights = starter && (await userPermissions(tx, starter, current));
-        if (!starter || !rights?.execute)
-          throw new AppError(
-            'FORBIDDEN',
-            asLastEditor
-              ? "the job's last editor may no longer run its builds, and pushes build as the user who last saved the job"
-              : `${user.name} may no longer run this job's builds`,
+      build = await this.jobTurns.run(job.id, () =>
+        this.storage.transaction(async (tx) => {
+          const refused = await admit(tx);
+          if (refused !== undefined) throw new Refused(refused);
+          // The job and the starter's rights as they are now, the job's row locked (as the scheduler
+          // reads them in its build's transaction): the caller's checks are of a moment before, and
+          // a disable, a delete, a disabled user or a removed member that committed since (on any
+          // server) must not be followed by a build.
+          const current = await tx.jobs.lockLive(job.id);
+          if (!current) throw new AppError('JOB_NOT_FOUND', 'job not found (it was deleted)');
+          if (current.disabled) throw disabled(current);
+          const starter = await tx.users.findById(asLastEditor ? await triggerUserId(tx, current) : user.id);
+          const rights = starter && (await userPermissions(tx, starter, current));
+          if (!starter || !rights?.execute)
+            throw new AppError(
+              'FORBIDDEN',
+              asLastEditor
+                ? "the job's last editor may no longer run its builds, and pushes build as the user who last saved the job"
+                : `${user.name} may no longer run this job's builds`,
+            );
+          return createBuild(
+            tx,
+            {
+              job: current,
+              user: starter,
+              userMayModify: rights.modify,
+              triggerType,
+              request,
+              now: this.clock.now(),
+              timeZone: this.timeZone,
+            },
+            this.stored,
           );
-        return createBuild(
-          tx,
-          {
-            job: current,
-            user: starter,
-            userMayModify: rights.modify,
-            triggerType,
-            request,
-            now: this.clock.now(),
-            timeZone: this.timeZone,
-          },
-          this.stored,
-        );
-      });
+        }),
+      );
     } catch (error) {
       if (error instanceof Refused) return { refused: error.reason };
       throw error;

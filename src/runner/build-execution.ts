@@ -334,6 +334,10 @@ export async function executeBuild(
       line,
       patienceMs: lease.leaseMs,
     };
+    // Nothing of the build runs before the server has heard it start. Until then a runner that
+    // goes silent (its lease runs out) has its build put back in the queue, for another runner, as
+    // one that ran nothing: a step begun before would run twice.
+    await reported;
     let failedIgnored = 0;
     for (const [index, step] of steps.entries()) {
       if (reason) break;
@@ -457,7 +461,13 @@ export async function executeBuild(
     await cleanBuildDirs(options.workDir, dirs, plan.keepWorkspace ? lease.jobId : undefined).catch(
       (e: unknown) => options.onError?.(e, 'removing the build directories'),
     );
+    // A lost build is the server's again: it takes no more of its log. Otherwise the rest is sent
+    // while the server may still count the build as this runner's (a lease), and no longer: a
+    // runner whose server is gone must still end the build, and stop when asked to.
+    if (reason === 'lost') streamer.abandon();
+    const giveUp = setTimeout(() => streamer.abandon(), lease.leaseMs);
     await streamer.flush();
+    clearTimeout(giveUp);
     if (reason !== 'lost' && !handedBack && !streamer.leaseLost) {
       await peer
         .done(lease.recordId, { state: reason ? FINAL_STATE[reason] : state })

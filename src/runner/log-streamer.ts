@@ -53,6 +53,8 @@ export class LogStreamer {
   private capped = false;
   private sending: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Ends a resend's waits at once (`abandon`). */
+  private readonly given = new AbortController();
   private readonly flushMs: number;
   private readonly chunkBytes: number;
 
@@ -159,6 +161,7 @@ export class LogStreamer {
       try {
         const size = await retry(() => this.peer.log(this.recordId, { offset: this.acked, data }), {
           backoff: LOG_BACKOFF,
+          signal: this.given.signal,
         });
         this.dropAcked(all, taken, Math.min(all.length, Math.max(size - this.acked, data.length)));
       } catch (error) {
@@ -166,6 +169,7 @@ export class LogStreamer {
           this.lost = true;
           return;
         }
+        if (this.given.signal.aborted) return;
         if (error instanceof LogGapError && error.expectedOffset > this.acked) {
           // The server stored more than was acknowledged (an answer got lost): skip what it has.
           this.dropAcked(all, taken, Math.min(error.expectedOffset - this.acked, all.length));
@@ -180,6 +184,18 @@ export class LogStreamer {
         return;
       }
     }
+  }
+
+  /**
+   * Stops sending for good, at once (a resend waiting out an outage too): what is not sent yet is
+   * dropped. For a build the server has taken back, or will once its lease runs out: it would
+   * refuse the rest, and a server that is gone would keep a flush waiting for ever.
+   */
+  abandon(): void {
+    this.stopped = true;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.given.abort();
   }
 
   /** Drops the first `n` bytes of `all` (the first `taken` pending pieces), keeping what came after. */
