@@ -46,17 +46,24 @@ export function smtpMail(settings: SmtpSettings, storage: Storage): MailSend {
       };
     const log = s.payload.build ? await logTail(storage, s.payload.build.recordId) : [];
     try {
+      // The whole conversation gets an attempt's time (the claim on the notification is made for
+      // attempts of that length: one that outlives it is sent again by another server). Aborting
+      // closes the connection, so a stalled conversation does not deliver behind the retry's back.
       const info = (await transport.sendMail({
+        signal: AbortSignal.timeout(s.timeoutMs),
         from: settings.from,
         to,
         subject: noticeTitle(s.payload),
         text: mailText(s, log),
         html: mailHtml(s, log),
-        headers: { 'X-Kiln-Delivery': s.id, 'X-Kiln-Event': s.payload.event },
+        // A test is `test`, as in the webhook's header: a filter on it must not take it for a success.
+        headers: { 'X-Kiln-Delivery': s.id, 'X-Kiln-Event': s.payload.test ? 'test' : s.payload.event },
       })) as { response?: string };
       return { ok: true, statusCode: smtpCode(info.response), error: '' };
     } catch (e) {
-      const err = e as { responseCode?: number; message?: string };
+      const err = e as { responseCode?: number; message?: string; name?: string };
+      if (err.name === 'TimeoutError' || err.name === 'AbortError')
+        return { ok: false, statusCode: null, error: `no answer within ${s.timeoutMs} ms` };
       return { ok: false, statusCode: err.responseCode ?? null, error: err.message ?? String(e) };
     }
   };

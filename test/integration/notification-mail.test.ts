@@ -174,5 +174,76 @@ describe('notifications by mail', () => {
     expect(test.json().result).toEqual({ ok: true, status_code: 250, error: '' });
     expect(envelopes[before]).toEqual(['admin@ci.test']);
     expect(mails[before]!.subject).toBe('Test notification from Kiln for job mail-refused');
+    expect(mails[before]!.headers.get('x-kiln-event')).toBe('test'); // as the webhook's header has it
+  });
+});
+
+describe('a mail server that is slow to answer', () => {
+  let kiln: TestKiln;
+  let smtp: SMTPServer;
+  let delivered = 0;
+  const STALL_MS = 3_000;
+
+  beforeAll(async () => {
+    smtp = new SMTPServer({
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      // Answers RCPT TO only after a while: the attempt is stuck mid-conversation, past its greeting.
+      onRcptTo(_address, _session, cb) {
+        setTimeout(() => cb(), STALL_MS);
+      },
+      onData(stream, _session, cb) {
+        stream.resume();
+        stream.on('end', () => {
+          delivered += 1;
+          cb();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    const { port } = smtp.server.address() as AddressInfo;
+    kiln = await createTestKiln({
+      smtp: { host: '127.0.0.1', port, security: 'none', from: 'Kiln <kiln@ci.test>' },
+      notices: { attemptTimeoutMs: 500 },
+    });
+  });
+  afterAll(async () => {
+    await kiln?.close();
+    await new Promise<void>((resolve) => smtp?.close(() => resolve()));
+  });
+
+  it('gives an attempt no longer than an attempt may take, and sends nothing once it gave up', async () => {
+    const admin = await tokenOf(kiln, ADMIN);
+    const project = await kiln.defaultProjectId();
+    expectOk(
+      await kiln.call(admin, {
+        method: 'PUT',
+        url: '/v1/kiln/users/me/notifications',
+        payload: { email: 'admin@ci.test' },
+      }),
+    );
+    const jobId = await createJob(kiln, admin, project, { job_name: 'mail-stalled' });
+    expectOk(
+      await kiln.call(admin, {
+        method: 'POST',
+        url: `/v3/jobs/notice/${jobId}/update`,
+        payload: { notice_type: 'MAIL', enabled_event_type_names: ['buildJobFail'] },
+      }),
+    );
+    expectOk(await kiln.call(admin, { method: 'POST', url: '/v3/jobs/build', payload: { job_id: jobId } }));
+    const lease = await kiln.engine.dispatch.next(RUNNER, new AbortController().signal, 0);
+    await kiln.engine.dispatch.done(RUNNER, lease!.recordId, { state: 'FAILURE' });
+
+    await kiln.engine.noticeSender.tick();
+    // The attempt's lease (the claim other servers respect) is made for attempts of this length:
+    // one that outlives it is sent again by another server, a doubled mail. It ended at its time
+    // (the error says so), not when the server answered.
+    const [n] = (await kiln.storage.notices.listByJob(jobId, 1, 0)).items;
+    expect(n).toMatchObject({ state: 'pending' });
+    expect(await kiln.storage.notices.attempts([n!.id])).toMatchObject([
+      { ok: false, error: expect.stringMatching(/500 ms/) },
+    ]);
+    // The abandoned conversation does not go on to deliver the mail behind the retry's back.
+    await new Promise((r) => setTimeout(r, STALL_MS + 500));
+    expect(delivered).toBe(0);
   });
 });
