@@ -20,6 +20,8 @@ interface Option<T> {
   default?: string;
   /** Never echoed back in errors or logs. */
   secret?: boolean;
+  /** How a refused value is shown in errors, when not as given (a URL's password is hidden). */
+  shown?: (text: string) => string;
   parse: Parse<T>;
 }
 
@@ -49,6 +51,8 @@ const pathList: Parse<string[]> = (t) => {
     : { error: `must be absolute paths separated by ':' (${JSON.stringify(bad)} is not)` };
 };
 const GIB = 1024 ** 3;
+/** A URL with the password of its user info replaced by ***. */
+const withoutPassword = (t: string): string => t.replace(/([^:/@]*):[^/]*@/, '$1:***@');
 
 /** Which proxies' X-Forwarded-For (and -Proto, -Host) to believe: none, all, the nearest N hops, or these addresses. */
 export type TrustProxy = boolean | number | string[];
@@ -97,6 +101,7 @@ export const OPTIONS = {
   },
   databaseUrl: {
     env: 'KILN_DATABASE_URL',
+    shown: withoutPassword,
     help: 'postgres://user@host:5432/db for PostgreSQL; default: SQLite file kiln.db in the data directory (or sqlite:/path/file.db)',
     parse: (t: string) =>
       /^postgres(ql)?:\/\//.test(t) || /^sqlite:.+/.test(t)
@@ -447,7 +452,8 @@ function parseOptions(env: Record<string, string | undefined>, keys: readonly (k
     if (given === undefined) continue;
     const value = option.parse(given);
     if (value && typeof value === 'object' && 'error' in value) {
-      problems.push(`${option.env}${option.secret ? '' : `=${JSON.stringify(given)}`}: ${value.error}`);
+      const shown = option.secret ? '' : `=${JSON.stringify(option.shown ? option.shown(given) : given)}`;
+      problems.push(`${option.env}${shown}: ${value.error}`);
     } else {
       out[key] = value;
     }

@@ -40,6 +40,20 @@ describe('configuration', () => {
     }
   });
 
+  it('does not echo the password of a database URL it refuses', () => {
+    let problem = '';
+    try {
+      parseConfig({
+        KILN_DATABASE_URL: 'postgresql+psycopg://kiln:hunter2-db-password@db.internal:5432/kiln',
+      });
+    } catch (error) {
+      problem = (error as Error).message;
+    }
+    expect(problem).toContain('KILN_DATABASE_URL=');
+    expect(problem).toContain('db.internal');
+    expect(problem).not.toContain('hunter2-db-password');
+  });
+
   it('needs a shared secret key with PostgreSQL', () => {
     expect(() => parseConfig({ KILN_DATABASE_URL: 'postgres://localhost/kiln' })).toThrow(/KILN_SECRET_KEY/);
     expect(

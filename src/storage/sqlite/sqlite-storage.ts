@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteAdapter, SqliteDialect, type Dialect } from 'kysely';
 import { AppError } from '../../domain/errors.ts';
 import type { RecordRenderer } from '../../domain/rendered-record.ts';
 import { ForeignKeyViolationError, UniqueViolationError } from '../errors.ts';
@@ -12,6 +12,28 @@ import { queryLog } from '../sql/query-log.ts';
 import { migrate, SqlStorage } from '../sql/sql-storage.ts';
 import { silentNotifier } from './silent-notifier.ts';
 import { withStatementCache } from './statement-cache.ts';
+
+/**
+ * SQLite's DDL is transactional, but Kysely's adapter says it is not, so its migrator would apply
+ * migrations statement by statement: a start stopped partway (Ctrl-C, SIGTERM, a crash, a failed
+ * statement) left half a migration that every later start then failed on (`table ... already
+ * exists`). With this adapter the pending migrations commit together or not at all.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+/** The SQLite dialect, with migrations run in a transaction. */
+function transactionalDdl(dialect: SqliteDialect): Dialect {
+  return {
+    createAdapter: () => new TransactionalDdlSqliteAdapter(),
+    createDriver: () => dialect.createDriver(),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+  };
+}
 
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|CORRUPT|NOTADB|READONLY)/;
 
@@ -101,10 +123,13 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
     });
   }
   const db = new Kysely<Database>({
-    dialect: withErrorMapping(new SqliteDialect({ database: withStatementCache(database) }), {
-      map: mapSqliteError,
-      alreadyRolledBack,
-    }),
+    dialect: withErrorMapping(
+      transactionalDdl(new SqliteDialect({ database: withStatementCache(database) })),
+      {
+        map: mapSqliteError,
+        alreadyRolledBack,
+      },
+    ),
     ...queryLog(options.onQuery),
   });
   await migrate(db, 'sqlite');
