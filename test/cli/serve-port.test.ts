@@ -41,6 +41,39 @@ describe('kiln serve on a taken port', () => {
   });
 });
 
+describe('kiln serve on a KILN_HOST it cannot listen on', () => {
+  it('says so, naming KILN_HOST, and creates nothing', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'kiln-host-'));
+    try {
+      for (const [host, code] of [
+        ['not-a-host.invalid', 'E[A-Z_]+'], // ENOTFOUND, or EAI_AGAIN where no resolver answers
+        ['192.0.2.1', 'EADDRNOTAVAIL'], // TEST-NET-1: no machine's own address
+      ]) {
+        const r = await runCli(['serve'], {
+          env: {
+            KILN_DATA_DIR: join(dataDir, 'data'),
+            KILN_HOST: host!,
+            KILN_PORT: String(await freePort()),
+            ...testProcessEnv(),
+          },
+        });
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(
+          new RegExp(
+            `^kiln: cannot listen on ${host!.replace(/\./g, '\\.')} port \\d+ \\(${code}\\): KILN_HOST must name`,
+          ),
+        );
+        expect(r.stdout).not.toContain('created the user');
+      }
+      expect(existsSync(join(dataDir, 'data')) ? readdirSync(join(dataDir, 'data')) : []).not.toContain(
+        'kiln.db',
+      );
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a server URL without a scheme', () => {
   it('is a usage error saying what the URL needs, not "is the server running?"', async () => {
     const r = await runCli(['whoami'], { env: { KILN_URL: 'localhost:8080', KILN_TOKEN: 'token' } });
