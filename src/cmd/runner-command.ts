@@ -6,6 +6,7 @@ import { SandboxUnavailableError } from '../runner/sandbox.ts';
 import { ConfigError, parseRunnerConfig } from './config.ts';
 import { runnerOptions } from './runner-setup.ts';
 import { defaultBuildPath } from './build-path.ts';
+import { maskUrlCredentials } from '../domain/url-credentials.ts';
 
 /** Options of `kiln runner`. */
 export interface RunnerCommandOptions {
@@ -25,6 +26,11 @@ export async function runRunner(opts: RunnerCommandOptions): Promise<void> {
   const token = opts.token ?? process.env.KILN_RUNNER_TOKEN;
   if (!token)
     throw new Error('a runner token is required: --token or KILN_RUNNER_TOKEN (see `kiln runners create`)');
+  // Checked here, not at the first request: the runner would retry a URL that can never work.
+  if (!isHttpUrl(opts.server))
+    throw new Error(
+      `--server "${maskUrlCredentials(opts.server)}" must be the Kiln server's URL, starting with http:// or https://`,
+    );
   const slots = Number(opts.slots);
   if (!Number.isInteger(slots) || slots < 1 || slots > 256)
     throw new Error('--slots must be a whole number from 1 to 256');
@@ -56,4 +62,13 @@ export async function runRunner(opts: RunnerCommandOptions): Promise<void> {
     void runner.refused.then((error) => runner.stop().finally(() => done(error)));
   });
   if (refused) throw new Error(`the server refused this runner: ${(refused as Error).message}`);
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }

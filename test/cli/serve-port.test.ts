@@ -74,6 +74,23 @@ describe('kiln serve on a KILN_HOST it cannot listen on', () => {
   });
 });
 
+describe('kiln runner with a --server that is no URL', () => {
+  it('refuses to start, saying what --server needs (it retried for ever)', async () => {
+    const workDir = mkdtempSync(join(tmpdir(), 'kiln-runner-url-'));
+    try {
+      const r = await runCli(['runner', '--server', 'not-a-url', '--work-dir', workDir], {
+        env: { KILN_RUNNER_TOKEN: 'unused', ...testProcessEnv() },
+      });
+      expect(r.code, r.stderr).not.toBe(0);
+      expect(r.stderr).toContain(
+        `--server "not-a-url" must be the Kiln server's URL, starting with http:// or https://`,
+      );
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a server URL without a scheme', () => {
   it('is a usage error saying what the URL needs, not "is the server running?"', async () => {
     const r = await runCli(['whoami'], { env: { KILN_URL: 'localhost:8080', KILN_TOKEN: 'token' } });
