@@ -161,7 +161,9 @@ export class DispatchService {
     const { recordId } = taken;
     const run = await this.storage.builds.findRun(recordId);
     if (!run?.plan) return undefined;
-    const queuedForMs = Math.max(0, now - run.build.startTime);
+    // Read now, not at the claim's start: the runner dates the build's trigger by it (a mirror
+    // fetched since serves it), and every ms of the claim counted here would date it that much late.
+    const queuedForMs = Math.max(0, this.clock.now() - run.build.startTime);
     this.logger.info({ recordId, jobId: run.build.jobId, runnerId, queuedForMs }, 'build claimed');
     return {
       recordId,

@@ -88,6 +88,11 @@ describe('a repository over git://', () => {
     await ek.waitLog(blocker, 1, /^blocking$/m);
     const before = fetches();
     for (let i = 0; i < 5; i++) await ek.run(job);
+    // A build's trigger is known to the runner as "queued for N ms" when it gets the lease, so its
+    // freshness is dated a little late (by the lease's way to the runner): the first fetch must come
+    // well after the last trigger for all five to see it as after theirs. (Under a loaded machine a
+    // fetch a few hundred ms after the triggers was taken for older than one of them.)
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     writeFileSync(gate, '');
     for (let n = 1; n <= 5; n++) {
       const r = await ek.waitFinished(job, n);
