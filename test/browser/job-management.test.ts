@@ -297,7 +297,8 @@ describe('the recycle bin in the dashboard', () => {
     await page.goto(`${server.url}/jobs/${otherId}`);
     await page.getByText('Insights', { exact: true }).click();
     const flaky = page.getByRole('list', { name: 'Flaky commits' });
-    await flaky.waitFor();
+    // Longer than the default: under CI's parallel rounds on two cores this list once took over 30 s.
+    await flaky.waitFor({ timeout: 90_000 });
     expect((await flaky.textContent())?.replace(/\s+/g, ' ')).toContain('f1a2b3c4: #1 SUCCESS, #2 FAILURE');
     await flaky.getByRole('link', { name: '#2' }).waitFor();
     const weeks = page.getByRole('table', { name: /^By week/ });
