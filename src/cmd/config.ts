@@ -96,7 +96,7 @@ export const OPTIONS = {
   dataDir: {
     env: 'KILN_DATA_DIR',
     default: './data',
-    help: 'Directory for the SQLite database, the generated secret key and build workspaces (kept 0700, its secret files 0600)',
+    help: 'Directory for the SQLite database, the generated secret key and build workspaces (kept 0700, its secret files 0600); a second server on the same SQLite database is refused',
     parse: (t: string) => (t.trim() === '' ? { error: 'must not be empty' } : t),
   },
   databaseUrl: {
@@ -249,7 +249,7 @@ export const OPTIONS = {
   },
   workDir: {
     env: 'KILN_WORK_DIR',
-    help: 'Where the local runner makes build workspaces; default: work/ in the data directory',
+    help: 'Where the local runner makes build workspaces; default: work/ in the data directory. One runner per directory: a server or `kiln runner` whose work directory another one uses is refused',
     parse: (t: string) => (t.trim() === '' ? { error: 'must not be empty' } : t),
   },
   buildPath: {

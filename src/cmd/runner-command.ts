@@ -5,6 +5,7 @@ import { Runner } from '../runner/runner.ts';
 import { SandboxUnavailableError } from '../runner/sandbox.ts';
 import { ConfigError, parseRunnerConfig } from './config.ts';
 import { runnerOptions } from './runner-setup.ts';
+import { holdWorkDir } from './process-lock.ts';
 import { defaultBuildPath } from './build-path.ts';
 import { maskUrlCredentials } from '../domain/url-credentials.ts';
 
@@ -35,33 +36,40 @@ export async function runRunner(opts: RunnerCommandOptions): Promise<void> {
   if (!Number.isInteger(slots) || slots < 1 || slots > 256)
     throw new Error('--slots must be a whole number from 1 to 256');
   const logger = pino({ level: opts.logLevel, base: { service: 'kiln-runner' } });
-  let options;
+  const workDir = resolve(opts.workDir);
+  // Held until the runner has stopped (a lock no longer referred to would be collected, and freed).
+  const held = holdWorkDir(workDir, '--work-dir');
   try {
-    options = await runnerOptions(parseRunnerConfig(process.env), {
-      slots,
-      workDir: resolve(opts.workDir),
-      path: opts.buildPath ?? defaultBuildPath(process.env.PATH),
-      logger,
+    let options;
+    try {
+      options = await runnerOptions(parseRunnerConfig(process.env), {
+        slots,
+        workDir,
+        path: opts.buildPath ?? defaultBuildPath(process.env.PATH),
+        logger,
+      });
+    } catch (error) {
+      if (error instanceof ConfigError) throw new Error(error.message, { cause: error });
+      if (error instanceof SandboxUnavailableError)
+        throw new Error(`cannot run builds: ${error.message}`, { cause: error });
+      throw error;
+    }
+    const runner = new Runner(new HttpRunnerPeer(opts.server, token), options);
+    runner.start();
+    logger.info({ server: opts.server, slots }, 'runner started');
+    const refused = await new Promise<unknown>((done) => {
+      const stop = (signal: NodeJS.Signals) => {
+        logger.info({ signal }, 'runner stopping');
+        runner.stop().finally(() => done(undefined));
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+      void runner.refused.then((error) => runner.stop().finally(() => done(error)));
     });
-  } catch (error) {
-    if (error instanceof ConfigError) throw new Error(error.message, { cause: error });
-    if (error instanceof SandboxUnavailableError)
-      throw new Error(`cannot run builds: ${error.message}`, { cause: error });
-    throw error;
+    if (refused) throw new Error(`the server refused this runner: ${(refused as Error).message}`);
+  } finally {
+    held.release();
   }
-  const runner = new Runner(new HttpRunnerPeer(opts.server, token), options);
-  runner.start();
-  logger.info({ server: opts.server, slots }, 'runner started');
-  const refused = await new Promise<unknown>((done) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'runner stopping');
-      runner.stop().finally(() => done(undefined));
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-    void runner.refused.then((error) => runner.stop().finally(() => done(error)));
-  });
-  if (refused) throw new Error(`the server refused this runner: ${(refused as Error).message}`);
 }
 
 function isHttpUrl(text: string): boolean {

@@ -22,6 +22,7 @@ import { secureDataDir, usesDataDir } from './data-dir.ts';
 import { readOrCreateSecretKey } from './secret-key.ts';
 import { defaultBuildPath } from './build-path.ts';
 import { checkPortFree } from './port-check.ts';
+import { holdLock, holdWorkDir, type HeldLock } from './process-lock.ts';
 
 /** The built dashboard, from src/cmd or dist/cmd alike. */
 const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -45,18 +46,52 @@ export interface ServeOptions {
 
 /** The store the configuration names: PostgreSQL, or the SQLite file in the data directory. */
 export async function openStorage(config: Config, logger: Logger): Promise<Storage> {
+  const path = sqlitePath(config);
+  if (path !== undefined) return createSqliteStorage({ path, records: buildInfoRecordRenderer });
+  return createPostgresStorage({
+    url: config.databaseUrl ?? '',
+    poolSize: config.dbPoolSize,
+    records: buildInfoRecordRenderer,
+    onIdleError: (err) => logger.warn({ err: maskedError(err) }, 'database connection failed'),
+    onRecovered: (downMs) => logger.info({ downMs }, 'database connection works again'),
+  });
+}
+
+/** The SQLite database file the configuration names (undefined for PostgreSQL). */
+function sqlitePath(config: Config): string | undefined {
   const url = config.databaseUrl;
-  if (url && /^postgres/.test(url)) {
-    return createPostgresStorage({
-      url,
-      poolSize: config.dbPoolSize,
-      records: buildInfoRecordRenderer,
-      onIdleError: (err) => logger.warn({ err: maskedError(err) }, 'database connection failed'),
-      onRecovered: (downMs) => logger.info({ downMs }, 'database connection works again'),
-    });
+  if (url && /^postgres/.test(url)) return undefined;
+  return url ? url.replace(/^sqlite:/, '') : join(resolve(config.dataDir), 'kiln.db');
+}
+
+/** Where the server's own runner makes workspaces. */
+function localWorkDir(config: Config): string {
+  return resolve(config.workDir ?? join(config.dataDir, 'work'));
+}
+
+/**
+ * What this server must have to itself, held until it closes: its SQLite database (the embedded
+ * store tells only its own process of new builds and log lines, and keeps pages cached that
+ * another server's writes would make stale) and its runner's work directory (a starting runner
+ * removes the workspaces it finds there, and the sandbox users of its slots would be shared).
+ */
+function holdOwnFiles(config: Config): HeldLock[] {
+  const held: HeldLock[] = [];
+  try {
+    const sqlite = sqlitePath(config);
+    if (sqlite !== undefined && sqlite !== ':memory:')
+      held.push(
+        holdLock(
+          `${sqlite}.lock`,
+          `another Kiln server uses the database ${sqlite}: stop it, or give this one another KILN_DATA_DIR (several servers share one PostgreSQL database, never a SQLite one)`,
+        ),
+      );
+    if (config.runnerSlots > 0) held.push(holdWorkDir(localWorkDir(config), 'KILN_WORK_DIR'));
+    return held;
+  } catch (error) {
+    for (const lock of held) lock.release();
+    throw error;
   }
-  const path = url ? url.replace(/^sqlite:/, '') : join(resolve(config.dataDir), 'kiln.db');
-  return createSqliteStorage({ path, records: buildInfoRecordRenderer });
 }
 
 /**
@@ -64,14 +99,26 @@ export async function openStorage(config: Config, logger: Logger): Promise<Stora
  * runner held when it last stopped, and starts listening and running builds.
  */
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'kiln' } });
   await checkPortFree(config.host, config.port);
+  const held = holdOwnFiles(config);
+  const releaseHeld = () => held.forEach((lock) => lock.release());
+  try {
+    const server = await startHolding(config, options);
+    return { ...server, close: () => server.close().finally(releaseHeld) };
+  } catch (error) {
+    releaseHeld();
+    throw error;
+  }
+}
+
+async function startHolding(config: Config, options: ServeOptions): Promise<RunningServer> {
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'kiln' } });
   // First, so that a machine that cannot sandbox builds says so before anything else happens.
   const runnerSetup =
     config.runnerSlots > 0
       ? await runnerOptions(config, {
           slots: config.runnerSlots,
-          workDir: resolve(config.workDir ?? join(config.dataDir, 'work')),
+          workDir: localWorkDir(config),
           path: config.buildPath ?? defaultBuildPath(process.env.PATH),
           logger,
         })
