@@ -340,11 +340,17 @@ export class JobService {
     return jobs;
   }
 
-  /** DisableJob / EnableJob: a job deleted since the check is not found (its history ends at DELETE). */
+  /**
+   * DisableJob / EnableJob: a job deleted since the check is not found (its history ends at
+   * DELETE). A job already as asked is left alone: no history entry, no notification, and who
+   * disabled it and when (ShowDisable, read from the history) stay true.
+   */
   async setDisabled(caller: Principal, jobId: string, disabled: boolean, reason = ''): Promise<void> {
     const { job } = await requireJob(this.storage, caller, jobId, 'forbidden');
     const now = this.clock.now();
     await this.storage.transaction(async (tx) => {
+      // Read under the row's lock, so two requests at once cannot both see the old state.
+      if (changed(await tx.jobs.lockLive(job.id)).disabled === disabled) return;
       const set = changed(await tx.jobs.setDisabled(job.id, disabled, disabled ? reason : '', now));
       await this.recordChange(tx, caller, set, disabled ? 'DISABLE' : 'ENABLE', set.config, now);
     });

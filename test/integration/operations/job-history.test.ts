@@ -108,6 +108,32 @@ onEveryStore((store) => {
       ]);
     });
 
+    it('records no change for disabling a disabled job or enabling an enabled one', async () => {
+      const jobId = await createJob(kiln, admin, projectId, { job_name: 'toggled' });
+      kiln.clock.advance(1000);
+      expect((await call(dev, 'POST', `/v3/jobs/${jobId}/recover`)).statusCode).toBe(200);
+      expect((await call(dev, 'POST', `/v3/jobs/${jobId}/disable`)).statusCode).toBe(200);
+      const disabledAt = kiln.clock.now();
+      kiln.clock.advance(1000);
+      // Again, by someone else: the job stays disabled as and when dev disabled it.
+      expect((await call(admin, 'POST', `/v1/job/${jobId}/disable`, { disabled: true })).statusCode).toBe(
+        200,
+      );
+      const rows = (await history(viewer, jobId)).result.job_update_records.map(
+        (r: { update_number: number; update_type: string; user_name: string }) => [
+          r.update_number,
+          r.update_type,
+          r.user_name,
+        ],
+      );
+      expect(rows).toEqual([
+        [2, 'DISABLE', 'dev'],
+        [1, 'CREATE', 'admin'],
+      ]);
+      const state = await call(viewer, 'GET', `/v1/job/${jobId}/check/disable`);
+      expect(state.json().result).toMatchObject({ forbiddener: 'dev', forbidden_time: disabledAt });
+    });
+
     it('shows the difference of two versions as a unified diff', async () => {
       const jobId = await createJob(kiln, admin, projectId, {
         job_name: 'diffed',
