@@ -1,12 +1,39 @@
 import type { TokenRequest } from '../../contract/iam.ts';
 import type { IamProject } from '../../domain/identity.ts';
+import { AppError } from '../../domain/errors.ts';
 import { flag } from '../../domain/query-values.ts';
 import type { SignInRequest } from '../../engine/auth-service.ts';
 import { toTokenBody } from '../mappers/token.mapper.ts';
 import type { FastifyRequest } from 'fastify';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
 
+/** A `{id?, name?}` that names nothing would sign in as nobody, or scope to nothing: 400 naming it. */
+function requireIdOrName(ref: { id?: string; name?: string } | undefined, field: string): void {
+  if (ref && ref.id === undefined && ref.name === undefined)
+    throw new AppError('INVALID_BODY', `${field} needs its id or its name`);
+}
+
+/**
+ * What the schema cannot say of a sign-in body (reference §6.1): the password method, a user and a
+ * scope that name something, one scope at most. Checked before any password is, so a malformed
+ * body is told what is wrong and costs no guess.
+ */
+function checkSignInBody(body: TokenRequest): void {
+  const { identity, scope } = body.auth;
+  if (!identity.methods.includes('password'))
+    throw new AppError(
+      'INVALID_BODY',
+      'auth.identity.methods must include "password" (the only method served)',
+    );
+  requireIdOrName(identity.password.user, 'auth.identity.password.user');
+  if (scope?.project && scope.domain)
+    throw new AppError('INVALID_BODY', 'auth.scope holds a project or a domain, not both');
+  requireIdOrName(scope?.project, 'auth.scope.project');
+  requireIdOrName(scope?.domain, 'auth.scope.domain');
+}
+
 function signInRequest(body: TokenRequest, address: string): SignInRequest {
+  checkSignInBody(body);
   const user = body.auth.identity.password.user;
   const scope = body.auth.scope;
   return {

@@ -9,6 +9,7 @@ import {
   revoke,
   signIn,
   tokenOf,
+  tokenRequest,
   type Credentials,
 } from '../../helpers/foundation.ts';
 import { expectShape, tokenShape } from '../../helpers/shapes.ts';
@@ -20,6 +21,12 @@ import { DAY_MS, expectOk, ID32 } from './common.ts';
  */
 
 const KEYSTONE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+/** The `auth` of a sign-in body, loosely typed so that a test can break it. */
+interface SignInAuth {
+  identity: { methods: string[]; password: { user: { name?: string } } };
+  scope?: Record<string, Record<string, string>>;
+}
 
 /** Keystone time (microseconds) -> epoch ms. */
 function keystoneMs(text: string): number {
@@ -119,6 +126,45 @@ onEveryStore((store) => {
         ...(payload !== undefined && { payload: JSON.stringify(payload) }),
       });
       expectKeystoneError(res, 400);
+    });
+
+    /** A sign-in body of the admin's with `change` applied to its `auth`. */
+    const adminAuth = (change: (auth: SignInAuth) => void) => {
+      const body = tokenRequest(ADMIN) as { auth: SignInAuth };
+      change(body.auth);
+      return body;
+    };
+
+    it.each([
+      [
+        'methods without "password"',
+        adminAuth((a) => (a.identity.methods = ['token'])),
+        /auth\.identity\.methods must include "password"/,
+      ],
+      [
+        'a project scope with neither id nor name',
+        adminAuth((a) => (a.scope = { project: {} })),
+        /auth\.scope\.project needs its id or its name/,
+      ],
+      [
+        'a domain scope with neither id nor name',
+        adminAuth((a) => (a.scope = { domain: {} })),
+        /auth\.scope\.domain needs its id or its name/,
+      ],
+      [
+        'both a project and a domain scope',
+        adminAuth((a) => (a.scope = { project: { name: 'local' }, domain: { name: 'default' } })),
+        /auth\.scope holds a project or a domain, not both/,
+      ],
+      [
+        'a user with neither id nor name',
+        adminAuth((a) => delete a.identity.password.user.name),
+        /auth\.identity\.password\.user needs its id or its name/,
+      ],
+    ])('answers %s with Keystone 400 naming the field, issuing nothing', async (_label, payload, message) => {
+      const res = await kiln.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload });
+      expectKeystoneError(res, 400, message);
+      expect(res.headers['x-subject-token']).toBeUndefined();
     });
 
     it('answers a body that is not JSON with Keystone 400', async () => {
