@@ -80,13 +80,25 @@ export function sameServer(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
+/**
+ * The file's content when it is a login, else undefined (as when there is no file): a hand-edited
+ * or foreign file without a text `url` and `token` would otherwise fail every command with a
+ * JavaScript error instead of "not logged in"; `kiln login` replaces it.
+ */
+function asSavedLogin(value: unknown): SavedLogin | undefined {
+  const login = value as Partial<SavedLogin> | null;
+  return typeof login?.url === 'string' && typeof login.token === 'string'
+    ? (login as SavedLogin)
+    : undefined;
+}
+
 /** The real context of a CLI process. */
 export function processContext(): CliContext {
   const env = process.env;
   const file = credentialsPath(env);
   const saved = (): SavedLogin | undefined => {
     try {
-      return JSON.parse(readFileSync(file, 'utf8')) as SavedLogin;
+      return asSavedLogin(JSON.parse(readFileSync(file, 'utf8')));
     } catch {
       return undefined;
     }

@@ -71,7 +71,8 @@ export const OFFICIAL_TEMPLATES: readonly OfficialTemplate[] = [
     uuid: '0f1c1a1e5d0b4e6f8a3b0000000a0003',
     name: 'python',
     nickName: 'Python',
-    description: 'Runs the unittest (or pytest) suite of the repository with python3',
+    description:
+      'Runs the pytest suite of the repository with python3 (unittest where pytest is not installed)',
     language: 'python',
     toolType: 'python',
     steps: [
