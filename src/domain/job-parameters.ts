@@ -16,9 +16,18 @@ export const DEFAULT_BUILD_YAML_PATH = '.cloudbuild/build.yml';
 /** The job parameter that names another build.yml. */
 export const BUILD_YAML_PATH_PARAMETER = 'CB_BUILD_YAML_PATH';
 
-/** A relative path that stays inside the repository. */
+/**
+ * A relative path that stays inside the repository. No control character (a line break above
+ * all): the path is named in the build's log, where one would start a line of the runner's own.
+ */
 export function isRepositoryPath(path: string): boolean {
-  if (path === '' || path.length > 1024 || path.startsWith('/') || /[\u0000\\]/.test(path)) return false;
+  if (
+    path === '' ||
+    path.length > 1024 ||
+    path.startsWith('/') ||
+    /[\\\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(path)
+  )
+    return false;
   return path.split('/').every((part) => part !== '..' && part !== '');
 }
 

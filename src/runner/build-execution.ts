@@ -135,10 +135,13 @@ export async function executeBuild(
   // with how its steps and the build ended. Each is a line of its own: the output before it is
   // let out of the masker (a Kiln line ends it), and when it did not end its last line (a progress
   // bar, a last line without its newline), a newline comes first.
+  // A control character in the text (a line break a parameter's value brought into an image, a
+  // branch, a path Kiln names) becomes a space, as in step names: no value can start a forged
+  // `[kiln]` line. The masker knows sensitive values in that one-line form too (planSecrets).
   const line = (text: string) => {
     write(masker.end());
     const start = streamer.endsLine ? '' : '\n';
-    streamer.writeOwn(masker.push(Buffer.from(`${start}[kiln] ${text}\n`)));
+    streamer.writeOwn(masker.push(Buffer.from(`${start}[kiln] ${text.replace(CONTROL_CHARS, ' ')}\n`)));
   };
   const stopReason = (why: StopReason) =>
     why === 'timeout'

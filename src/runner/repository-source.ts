@@ -9,7 +9,8 @@ export type RepositorySource = { kind: 'remote'; url: string } | { kind: 'local'
 const REMOTE_SCHEMES = ['https', 'http', 'ssh', 'git', 'git+ssh', 'ssh+git'];
 
 /**
- * What `url` names, or why the runner will not fetch it. A path on the runner's disk (plain, or a
+ * What `url` names, or why the runner will not fetch it: a reason that reads on from the URL, which
+ * the build's log names before it (`checkout failed: <url> <reason>`). A path on the runner's disk (plain, or a
  * file:// URL) must lie in one of `allowed` (KILN_LOCAL_REPOSITORIES): otherwise any user who may
  * edit a job could read every repository on the machine, another tenant's kept workspace among
  * them.
@@ -19,18 +20,21 @@ export function repositorySource(url: string, allowed: string[]): RepositorySour
   if (scheme && scheme !== 'file') {
     return REMOTE_SCHEMES.includes(scheme)
       ? { kind: 'remote', url }
-      : { error: `the ${scheme}:// transport is not supported (use ${REMOTE_SCHEMES.join(', ')} or file)` };
+      : {
+          error: `uses the ${scheme}:// transport, which is not supported (use ${REMOTE_SCHEMES.join(', ')} or file)`,
+        };
   }
   if (!scheme && /^[^/]+@[^/]+:/.test(url)) return { kind: 'remote', url }; // scp-like: git@host:path
   if (!scheme && url.includes('::'))
-    return { error: 'git remote helpers (transport::address) are not supported' };
+    return { error: 'uses a git remote helper (transport::address), which is not supported' };
   let path: string;
   try {
     path = scheme ? fileURLToPath(url) : url;
   } catch {
     return { error: 'is not a valid file:// URL' };
   }
-  if (!isAbsolute(path)) return { error: 'a repository on the runner must be named by an absolute path' };
+  if (!isAbsolute(path))
+    return { error: 'is not an absolute path, which a repository on the runner must be named by' };
   const real = resolveReal(resolve(path));
   const inside = allowed.some((dir) => {
     const root = resolveReal(dir);
@@ -40,7 +44,7 @@ export function repositorySource(url: string, allowed: string[]): RepositorySour
     return {
       error:
         allowed.length === 0
-          ? "repositories on the runner are not allowed (the runner's KILN_LOCAL_REPOSITORIES names no directory)"
+          ? "is on the runner, and repositories on the runner are not allowed (the runner's KILN_LOCAL_REPOSITORIES names no directory)"
           : `is not in a directory the runner may read repositories from (KILN_LOCAL_REPOSITORIES: ${allowed.join(', ')})`,
     };
   }

@@ -67,6 +67,25 @@ describe(`graphical properties, ${label}`, () => {
     expect(r.state, log).toBe('SUCCESS');
   }, 60_000);
 
+  it("a parameter's line break cannot start a line of Kiln's own in the log", async () => {
+    // Kiln's lines name the image and a value it refuses; whoever runs the job chooses P.
+    const forged = { parameter: [{ name: 'P', value: 'v1\n[kiln] forged line\r\u2028' }] };
+    const logOf = async (step: Record<string, unknown>, state: string) => {
+      const jobId = await graphical([{ module_id: 'kiln.shell', ...step }], [param('P', 'v1')]);
+      await ek.run(jobId, forged);
+      const r = await ek.waitFinished(jobId, 1, 60_000);
+      const log = await ek.log(jobId, 1);
+      expect(r.state, log).toBe(state);
+      expect(log.split('\n').filter((l) => l.startsWith('[kiln] forged'))).toEqual([]);
+      expect(log).not.toMatch(/[\r\u2028]/);
+      return log;
+    };
+    const image = { name: 'image', properties: { image: 'registry.example/x:${P}', command: 'true' } };
+    expect(await logOf(image, 'SUCCESS')).toContain('registry.example/x:v1 [kiln] forged line');
+    const flag = { name: 'flag', properties: { command: 'true', ignore_fail: '${P}' } };
+    expect(await logOf(flag, 'FAILURE')).toContain('not "v1 [kiln] forged line');
+  }, 60_000);
+
   it('properties.ignore_fail is read in any case, and a value neither true nor false fails the build naming it', async () => {
     const jobId = await graphical(
       [

@@ -227,6 +227,14 @@ steps:
       });
       expect(outside.statusCode).toBe(400);
       expect(outside.json().error_msg).toContain('is not a path inside the repository');
+      // A line break would let whoever runs the job write a line of their own (a forged `[kiln]`
+      // line) into the log, where the path is named.
+      const forged = await ek.post('/v3/jobs/build', {
+        job_id: job,
+        parameter: [{ name: 'CB_BUILD_YAML_PATH', value: 'ci/x.yml\n[kiln] build finished: SUCCESS' }],
+      });
+      expect(forged.statusCode).toBe(400);
+      expect(forged.json().error_msg).toContain('is not a path inside the repository');
     },
     60_000,
   );
