@@ -52,7 +52,8 @@ const pathList: Parse<string[]> = (t) => {
 };
 const GIB = 1024 ** 3;
 /** A URL with the password of its user info replaced by ***. */
-const withoutPassword = (t: string): string => t.replace(/([^:/@]*):[^/]*@/, '$1:***@');
+/** A database URL as logs and messages may show it. */
+export const withoutPassword = (t: string): string => t.replace(/([^:/@]*):[^/]*@/, '$1:***@');
 
 /** Which proxies' X-Forwarded-For (and -Proto, -Host) to believe: none, all, the nearest N hops, or these addresses. */
 export type TrustProxy = boolean | number | string[];

@@ -1,12 +1,12 @@
 import { createServer } from 'node:net';
+import { StartRefusedError } from './start-refused.ts';
 
 /** The port Kiln is to listen on is taken: what to do about it. */
-export class PortTakenError extends Error {
+export class PortTakenError extends StartRefusedError {
   constructor(host: string, port: number) {
     super(
       `port ${port} on ${host} is taken (another Kiln, or another program, listens there): stop it, or choose another port with KILN_PORT`,
     );
-    this.name = 'PortTakenError';
   }
 }
 
@@ -15,7 +15,6 @@ export class CannotListenError extends PortTakenError {
   constructor(host: string, port: number, error: NodeJS.ErrnoException) {
     super(host, port);
     this.message = `cannot listen on ${host} port ${port} (${error.code ?? error.message}): KILN_HOST must name an address of this machine (0.0.0.0 for all), and KILN_PORT a port it may use`;
-    this.name = 'CannotListenError';
   }
 }
 

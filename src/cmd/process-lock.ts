@@ -1,38 +1,45 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { rootMessage, StartRefusedError } from './start-refused.ts';
 
 /** Another process (or another server in this one) holds what this one was to use alone. */
-export class InUseError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InUseError';
-  }
-}
+export class InUseError extends StartRefusedError {}
 
 /** A lock held until released or until the process ends, however it ends. */
 export interface HeldLock {
   release(): void;
 }
 
+/** What to say when the lock is held, and which setting named the place. */
+interface LockPlace {
+  inUse: string;
+  setting: string;
+}
+
 /**
- * Holds `file` for this process alone, or fails at once with InUseError(`inUse`). Node has no
+ * Holds `file` for this process alone, or fails at once with InUseError(`inUse`), or with a
+ * StartRefusedError naming `setting` when its directory cannot be made or written. Node has no
  * flock, so the lock is SQLite's: an exclusive transaction left open on a database of its own.
  * SQLite takes it with POSIX locks, which the kernel drops when the process dies (kill -9, a
  * crash), so there is no stale lock file to clear by hand; and SQLite also tells two connections
  * of one process apart, so two servers started in one process are refused alike.
  */
-export function holdLock(file: string, inUse: string): HeldLock {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const db = new BetterSqlite3(file, { timeout: 0 });
+export function holdLock(file: string, place: LockPlace): HeldLock {
+  let db: BetterSqlite3.Database | undefined;
   try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    db = new BetterSqlite3(file, { timeout: 0 });
     db.exec('BEGIN EXCLUSIVE');
+    return { release: () => db?.close() };
   } catch (error) {
-    db.close();
-    if ((error as { code?: unknown }).code === 'SQLITE_BUSY') throw new InUseError(inUse);
-    throw error;
+    db?.close();
+    if ((error as { code?: unknown }).code === 'SQLITE_BUSY') throw new InUseError(place.inUse);
+    throw new StartRefusedError(
+      `cannot write in ${dirname(file)} (${rootMessage(error)}): ${place.setting} must name a directory Kiln may create and write`,
+      { cause: error },
+    );
   }
-  return { release: () => db.close() };
 }
 
 /**
@@ -41,8 +48,8 @@ export function holdLock(file: string, inUse: string): HeldLock {
  * and run builds as the same sandbox users. `setting` names where the directory was chosen.
  */
 export function holdWorkDir(workDir: string, setting: string): HeldLock {
-  return holdLock(
-    join(workDir, 'runner.lock'),
-    `another runner uses the work directory ${workDir}: stop it, or give this one its own (${setting})`,
-  );
+  return holdLock(join(workDir, 'runner.lock'), {
+    inUse: `another runner uses the work directory ${workDir}: stop it, or give this one its own (${setting})`,
+    setting,
+  });
 }

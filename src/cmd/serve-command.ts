@@ -1,7 +1,6 @@
 import { SandboxUnavailableError } from '../runner/sandbox.ts';
 import { ConfigError, parseConfig } from './config.ts';
-import { PortTakenError } from './port-check.ts';
-import { InUseError } from './process-lock.ts';
+import { StartRefusedError } from './start-refused.ts';
 import { startServer } from './serve.ts';
 
 /** `kiln serve`: serves until SIGTERM or SIGINT, then shuts down gracefully (a second signal exits at once). */
@@ -17,7 +16,7 @@ export async function serveUntilSignal(): Promise<void> {
     throw error;
   }
   const server = await startServer(config).catch((error: unknown) => {
-    if (error instanceof PortTakenError || error instanceof InUseError) {
+    if (error instanceof StartRefusedError) {
       process.stderr.write(`kiln: ${error.message}\n`);
       process.exit(2);
     }

@@ -16,12 +16,13 @@ import type { Storage } from '../storage/ports.ts';
 import { createPostgresStorage } from '../storage/postgres/postgres-storage.ts';
 import { createSqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
 import { openArtifactStore } from './artifact-store.ts';
-import type { Config } from './config.ts';
+import { withoutPassword, type Config } from './config.ts';
 import { runnerOptions } from './runner-setup.ts';
 import { secureDataDir, usesDataDir } from './data-dir.ts';
 import { readOrCreateSecretKey } from './secret-key.ts';
 import { defaultBuildPath } from './build-path.ts';
 import { checkPortFree } from './port-check.ts';
+import { rootMessage, StartRefusedError } from './start-refused.ts';
 import { holdLock, holdWorkDir, type HeldLock } from './process-lock.ts';
 
 /** The built dashboard, from src/cmd or dist/cmd alike. */
@@ -47,6 +48,18 @@ export interface ServeOptions {
 /** The store the configuration names: PostgreSQL, or the SQLite file in the data directory. */
 export async function openStorage(config: Config, logger: Logger): Promise<Storage> {
   const path = sqlitePath(config);
+  const where = path ?? withoutPassword(config.databaseUrl ?? '');
+  const setting = config.databaseUrl ? 'KILN_DATABASE_URL' : 'KILN_DATA_DIR';
+  return openStore(config, path, logger).catch((error: unknown) => {
+    // The store's own words, and the system's beneath them (ECONNREFUSED, a missing database).
+    const root = rootMessage(error);
+    const message = error instanceof Error ? error.message : root;
+    const what = message.includes(root) ? message : `${message}: ${root}`;
+    throw new StartRefusedError(`cannot open the database ${where} (${setting}): ${what}`, { cause: error });
+  });
+}
+
+function openStore(config: Config, path: string | undefined, logger: Logger): Promise<Storage> {
   if (path !== undefined) return createSqliteStorage({ path, records: buildInfoRecordRenderer });
   return createPostgresStorage({
     url: config.databaseUrl ?? '',
@@ -81,10 +94,10 @@ function holdOwnFiles(config: Config): HeldLock[] {
     const sqlite = sqlitePath(config);
     if (sqlite !== undefined && sqlite !== ':memory:')
       held.push(
-        holdLock(
-          `${sqlite}.lock`,
-          `another Kiln server uses the database ${sqlite}: stop it, or give this one another KILN_DATA_DIR (several servers share one PostgreSQL database, never a SQLite one)`,
-        ),
+        holdLock(`${sqlite}.lock`, {
+          inUse: `another Kiln server uses the database ${sqlite}: stop it, or give this one another KILN_DATA_DIR (several servers share one PostgreSQL database, never a SQLite one)`,
+          setting: config.databaseUrl ? 'KILN_DATABASE_URL' : 'KILN_DATA_DIR',
+        }),
       );
     if (config.runnerSlots > 0) held.push(holdWorkDir(localWorkDir(config), 'KILN_WORK_DIR'));
     return held;

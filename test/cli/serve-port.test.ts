@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,5 +98,53 @@ describe('a server URL without a scheme', () => {
     expect(r.stderr).toBe(
       'kiln: the server URL "localhost:8080" must start with http:// or https:// (--url or KILN_URL)\n',
     );
+  });
+});
+
+describe('kiln serve with a database or data directory it cannot use', () => {
+  // Each said one line naming the setting, instead of a bare "ENOTDIR: not a directory" or
+  // "database migration  failed: the database is unavailable" that named neither.
+  const root = mkdtempSync(join(tmpdir(), 'kiln-unusable-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  async function serve(env: Record<string, string>) {
+    return runCli(['serve'], {
+      env: { KILN_PORT: String(await freePort()), KILN_RUNNER_SLOTS: '0', ...testProcessEnv(), ...env },
+    });
+  }
+
+  it('a data directory under a file', async () => {
+    writeFileSync(join(root, 'a-file'), '');
+    const r = await serve({ KILN_DATA_DIR: join(root, 'a-file', 'data') });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toBe(
+      `kiln: cannot write in ${join(root, 'a-file', 'data')} (ENOTDIR: not a directory, mkdir '${join(root, 'a-file', 'data')}'): KILN_DATA_DIR must name a directory Kiln may create and write\n`,
+    );
+  });
+
+  it('a data directory whose database is no SQLite file', async () => {
+    mkdirSync(join(root, 'garbage'));
+    writeFileSync(
+      join(root, 'garbage', 'kiln.db'),
+      'not a database at all, but long enough to be read as one',
+    );
+    const r = await serve({ KILN_DATA_DIR: join(root, 'garbage') });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(
+      /^kiln: cannot open the database \S+kiln\.db \(KILN_DATA_DIR\): .*file is not a database\n$/,
+    );
+  });
+
+  it('a PostgreSQL server that does not answer, its password not shown', async () => {
+    const r = await serve({
+      KILN_DATA_DIR: join(root, 'pg'),
+      KILN_DATABASE_URL: `postgres://kiln:a-secret-password@127.0.0.1:${await freePort()}/kiln`,
+      KILN_SECRET_KEY: '0123456789abcdef0123456789abcdef',
+    });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(
+      /^kiln: cannot open the database postgres:\/\/kiln:\*\*\*@127\.0\.0\.1:\d+\/kiln \(KILN_DATABASE_URL\): .*ECONNREFUSED/,
+    );
+    expect(r.stderr + r.stdout).not.toContain('a-secret-password');
   });
 });

@@ -103,13 +103,8 @@ export async function migrate(db: Kysely<Database>, dialect: SqlDialectName): Pr
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     const reason = error instanceof Error ? `: ${error.message}` : '';
-    throw new AppError(
-      'STORE_UNAVAILABLE',
-      `database migration ${failed?.migrationName ?? ''} failed${reason}`,
-      {
-        cause: error,
-      },
-    );
+    const which = failed ? ` ${failed.migrationName}` : '';
+    throw new AppError('STORE_UNAVAILABLE', `database migration${which} failed${reason}`, { cause: error });
   }
 }
 
