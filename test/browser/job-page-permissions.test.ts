@@ -10,7 +10,8 @@ import { createShellJob, projectId, runToEnd, signedInClient } from './helpers/k
  * serve`): Run…, Edit job, Copy… and Delete… follow the job's is_execute, is_modify, is_copy and
  * is_delete for the signed-in person (ShowJobInfo), as the project's job list does. The page
  * offered all four to a viewer, whose every click the server then refused. A build's page likewise
- * offers Stop and Rebuild only to those who may run the job: it offered them to a viewer too.
+ * offers Stop and Rebuild only to those who may run the job: it offered them to a viewer too. And
+ * the projects page offers New job and the group actions only to a role that may use them.
  */
 
 const USER = 'job-viewer';
@@ -102,6 +103,16 @@ describe('the job page and what the person may do', () => {
     expect(await page.getByRole('button', { name: 'Rebuild' }).count()).toBe(0);
   });
 
+  it("offers a viewer neither New job nor the project's group actions", async () => {
+    const permission = page.waitForResponse((r) => r.url().includes('/v1/domain/user-permission') && r.ok());
+    await page.goto(`${server.url}/`);
+    await page.getByRole('link', { name: 'guarded-job' }).waitFor();
+    await permission;
+    await page.waitForLoadState('networkidle');
+    expect(await page.getByRole('link', { name: 'New job' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'New group…' }).count()).toBe(0);
+  });
+
   it('offers a developer what the job lets developers do', async () => {
     await admin.setMember({ params: { project_id: project, user: USER }, body: { role: 'developer' } });
     const flags = await mine();
@@ -111,6 +122,10 @@ describe('the job page and what the person may do', () => {
     await page.waitForLoadState('networkidle');
     for (const [flag, action] of ACTIONS)
       expect({ flag, shown: await action().count() }).toEqual({ flag, shown: flags[flag] ? 1 : 0 });
+    // On the projects page, New job and the group actions.
+    await page.goto(`${server.url}/`);
+    await page.getByRole('link', { name: 'New job' }).waitFor();
+    await page.getByRole('button', { name: 'New group…' }).waitFor();
     // And on a running build's page, Stop and Rebuild.
     await page.goto(`${server.url}/jobs/${longJob}/builds/${longBuild}`);
     await page.getByRole('button', { name: 'Stop' }).waitFor();

@@ -14,8 +14,9 @@ function valueOf(f: GroupFilter): string {
 
 /**
  * A project's groups above its job list: a select that filters the list to a group (with its
- * subgroups) or to the jobs in none, and a form to create a group or rename or delete the one
- * selected. What the server refuses (a taken name, a group that still has jobs) shows here.
+ * subgroups) or to the jobs in none, and, for those who may arrange the project's groups, a form
+ * to create a group or rename or delete the one selected. What the server refuses (a taken name, a
+ * group that still has jobs) shows here.
  */
 export function GroupBar({
   client,
@@ -24,6 +25,7 @@ export function GroupBar({
   groups,
   filter,
   onFilter,
+  mayArrange,
   onChanged,
 }: {
   client: Kiln;
@@ -32,6 +34,8 @@ export function GroupBar({
   groups: JobGroupNode[];
   filter: GroupFilter;
   onFilter: (f: GroupFilter) => void;
+  /** The person's role lets them create, rename and delete groups (ShowProjectPermission). */
+  mayArrange: boolean;
   /** The tree changed: read it again. */
   onChanged: () => void;
 }) {
@@ -95,7 +99,7 @@ export function GroupBar({
           ))}
         </select>
       </label>{' '}
-      {editing === undefined ? (
+      {!mayArrange ? null : editing === undefined ? (
         <>
           <button type="button" onClick={() => (setName(''), setEditing('create'))}>
             {selected ? `New group in ${selected.node.name}…` : 'New group…'}

@@ -49,6 +49,12 @@ export function ProjectJobs({
       }),
     [client, project.identifier, search, favourites, groupKey, page],
   );
+  // What the person's role allows here: a viewer is offered neither New job nor the group actions.
+  const rights = useAsync(
+    () => client.showProjectPermission({ query: { project_id: project.identifier } }),
+    [client, project.identifier],
+  );
+  const may = rights.data?.result;
   const headingId = `project-${project.identifier}`;
   const list = jobs.data?.jobs ?? [];
   const totalPages = pagesOf(jobs.data?.total);
@@ -59,9 +65,11 @@ export function ProjectJobs({
           <bdi>{project.name}</bdi>{' '}
           {jobs.loading && <Spinner label={jobs.data ? 'Updating…' : 'Loading jobs…'} />}
         </h2>
-        <Link className="button" href={`/projects/${project.identifier}/jobs/new`}>
-          New job
-        </Link>
+        {may?.create_permission && (
+          <Link className="button" href={`/projects/${project.identifier}/jobs/new`}>
+            New job
+          </Link>
+        )}
       </header>
       <GroupBar
         client={client}
@@ -70,6 +78,7 @@ export function ProjectJobs({
         groups={(tree.data?.result ?? []) as JobGroupNode[]}
         filter={group}
         onFilter={setGroup}
+        mayArrange={may?.group_permission === true}
         onChanged={() => setTreeVersion((n) => n + 1)}
       />
       <ErrorMessage error={jobs.error} title="The jobs could not be loaded." />
