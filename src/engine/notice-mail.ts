@@ -21,7 +21,7 @@ const LOG_TAIL_BYTES = 16 * 1024;
 
 /**
  * MAIL: one message to the notification's recipients that gave an address (their own settings),
- * with a plain-text and an HTML part: the facts, the last lines of the build's log and a link.
+ * each a blind copy, with a plain-text and an HTML part: the facts, the last lines of the build's log and a link.
  */
 export function smtpMail(settings: SmtpSettings, storage: Storage): MailSend {
   const transport = nodemailer.createTransport({
@@ -52,7 +52,9 @@ export function smtpMail(settings: SmtpSettings, storage: Storage): MailSend {
       const info = (await transport.sendMail({
         signal: AbortSignal.timeout(s.timeoutMs),
         from: settings.from,
-        to,
+        // Blind copies: each recipient is told, and none learns the others' addresses (a watcher
+        // need not share a mail address with everyone who watches the job).
+        bcc: to,
         subject: noticeTitle(s.payload),
         text: mailText(s, log),
         html: mailHtml(s, log),

@@ -127,6 +127,10 @@ describe('notifications by mail', () => {
     expect(mails).toHaveLength(1);
     const mail = mails[0]!;
     expect(envelopes[0]!.sort()).toEqual(['admin@ci.test', 'watcher@ci.test']);
+    // Nobody's address is shown to the others: they were all blind copies.
+    expect(mail.headers.get('to')).toBeUndefined();
+    expect(mail.headers.get('cc')).toBeUndefined();
+    expect(mail.headers.get('bcc')).toBeUndefined();
     expect(mail.subject).toBe('Build #1 of mailed failed');
     expect(mail.from?.value[0]).toMatchObject({ name: 'Kiln', address: 'kiln@ci.test' });
     expect(mail.headers.get('x-kiln-event')).toBe('buildJobFail');
