@@ -44,7 +44,6 @@ function startWorker(): Worker {
         { eval: true },
       )
     : new Worker(new URL('./build-file-worker.js', own));
-  started.unref();
   started.on('message', (answer: Answer) => {
     const read = reads.get(answer.id);
     if (!read) return;
@@ -69,6 +68,10 @@ function startWorker(): Worker {
   };
   started.on('error', lost);
   started.on('exit', (code) => lost(new Error(`the build file reader's thread exited (code ${code})`)));
+  // Unreferenced only now, after the 'message' listener: adding that listener references the
+  // thread's port again, and a port referenced keeps the process alive after a shutdown (a server
+  // that had read a build.yml waited for its 15 s limit and exited with 1).
+  started.unref();
   return started;
 }
 
