@@ -153,7 +153,7 @@ export const PARTLY: Record<string, string> = {
   ShowDisable:
     "`forbiddener` is the user name and `forbidden_time` epoch milliseconds, from the job's history; both empty/0 while enabled",
   StopTheJob:
-    'without `build_no`, stops the latest queued or running build (404 when there is none); when that build is a job of a BuildFlow, the flow (and with it all its jobs)',
+    'without `build_no`, stops the latest queued or running build (404 when there is none); when that build is a job of a BuildFlow, the flow (and with it all its jobs); a build that had already finished answers `{"status": "fail", "error": "build N already finished: STATE"}`',
   DeleteRecyclingJobs:
     'project owners only (with `is_view` and `is_delete` on each job, which owners always have); the builds, logs and artifacts go in the background',
   ClearRecyclingJobs: "deletes for good the bin's jobs of the projects the caller owns; the others stay",

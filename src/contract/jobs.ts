@@ -249,6 +249,19 @@ export const StopTheJobQuery = Type.Object({
   ),
 });
 
+/**
+ * StopTheJob answer: the SDK's `{status}`. A build that had already finished is not stopped:
+ * `status` is then CodeArts' word for a call that failed, `fail`, and `error` says why (as
+ * StopBuildJob's `success: false` comes with its `result`).
+ */
+export const StopTheJobResult = Type.Object({
+  status: Type.String({
+    description: 'success: the build is stopped (or stopping); fail: it had already finished',
+  }),
+  error: Type.Optional(Type.String({ description: 'Why nothing was stopped (with status fail)' })),
+});
+export type StopTheJobResult = Static<typeof StopTheJobResult>;
+
 /** ShowJobInfo answer: one job as the lists show it. */
 export const JobInfoFields = Type.Object({
   id: Type.String(),

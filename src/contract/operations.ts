@@ -416,7 +416,7 @@ export const operations = {
     auth: 'project',
     params: JobIdParams,
     query: jobs.StopTheJobQuery,
-    response: { 200: StatusOnly },
+    response: { 200: jobs.StopTheJobResult },
   }),
   addFavouriteTask: op({
     method: 'POST',

@@ -191,7 +191,11 @@ export class BuildService {
    * StopTheJob (v1): `stop` of build `number`, or of the job's latest unfinished build; 404 when
    * no number is given and none is queued or running.
    */
-  async stopLatest(caller: Principal, jobId: string, number: number | undefined): Promise<void> {
+  async stopLatest(
+    caller: Principal,
+    jobId: string,
+    number: number | undefined,
+  ): Promise<{ stopped: boolean; message: string }> {
     if (number === undefined) {
       await requireJob(this.storage, caller, jobId, 'execute');
       const active = await this.storage.builds.listActive(jobId);
@@ -204,7 +208,7 @@ export class BuildService {
       const parentId = await this.storage.flows.parentOf(latest.recordId);
       number = (active.find((b) => b.recordId === parentId) ?? latest).number;
     }
-    await this.stop(caller, jobId, number);
+    return this.stop(caller, jobId, number);
   }
 
   /** ListBuildParameter: the parameters build `number` ran with, sensitive values masked. */

@@ -80,8 +80,8 @@ export function jobCopyHandlers(deps: RouteDeps): HandlerGroup<CopyOps> {
       return SUCCESS;
     },
     async stopTheJob({ caller, params, query }) {
-      await builds.stopLatest(caller, params.job_id, query.build_no);
-      return SUCCESS;
+      const { stopped, message } = await builds.stopLatest(caller, params.job_id, query.build_no);
+      return stopped ? SUCCESS : { status: 'fail', error: message };
     },
   };
 }

@@ -368,5 +368,21 @@ onEveryStore((store) => {
       expect(await state(1)).toBe('ABORTED');
       expectCodeArtsError(await call(viewer, 'POST', `/v1/job/${jobId}/stop?build_no=1`), 403, 'CB.00060403');
     });
+
+    it('says "fail", and why, when the build named has already finished (StopBuildJob says success: false)', async () => {
+      const jobId = await createJob(kiln, admin, fx.projectId, { job_name: 'stopped-twice' });
+      expect((await call(dev, 'POST', '/v3/jobs/build', { job_id: jobId })).statusCode).toBe(200);
+      const first = await call(dev, 'POST', `/v1/job/${jobId}/stop?build_no=1`);
+      expect(first.json()).toEqual({ status: 'success' });
+      const again = await call(dev, 'POST', `/v1/job/${jobId}/stop?build_no=1`);
+      expect(again.statusCode).toBe(200);
+      expect(again.json()).toEqual({ status: 'fail', error: 'build 1 already finished: ABORTED' });
+      expect((await call(dev, 'POST', `/v3/jobs/${jobId}/1/stop`)).json()).toEqual({
+        success: false,
+        result: 'build 1 already finished: ABORTED',
+      });
+      expect(await kiln.storage.builds.findByNumber(jobId, 1)).toMatchObject({ state: 'ABORTED' });
+      expectCodeArtsError(await call(dev, 'POST', `/v1/job/${jobId}/stop?build_no=2`), 404, 'CB.00060404');
+    });
   });
 });

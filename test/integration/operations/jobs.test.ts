@@ -101,6 +101,34 @@ onEveryStore((store) => {
     });
 
     it.each([
+      ['ListJobConfig', (id: string) => `/v3/jobs/${id}/query`],
+      ['ShowJobConfig', (id: string) => `/v1/job/${id}/config`],
+    ])(
+      '%s leaves out the optional fields a job never set, and its answer updates the job to itself',
+      async (op, url) => {
+        // The reference's CreateBuildJobRequestBody requires arch, project_id, job_name and steps (and
+        // url, scm_type of an scm); its ListJobConfig example leaves group_id, timeout, triggers,
+        // build_config_type and build_if_code_updated out.
+        const body = {
+          project_id: projectId,
+          job_name: `bare-${op}`,
+          scms: [{ url: 'https://example.com/repo.git', scm_type: 'git' }],
+          steps: [{ module_id: 'kiln.shell', name: 'build', properties: { command: 'make' } }],
+        };
+        const id = await createJob(kiln, admin, projectId, body);
+        const shown = (await kiln.call(admin, { method: 'GET', url: url(id) })).json();
+        expect(shown).toEqual({ result: { arch: 'x86-64', ...body }, error: null, status: 'success' });
+        const update = await kiln.call(admin, {
+          method: 'POST',
+          url: '/v3/jobs/update',
+          payload: { ...shown.result, job_id: id },
+        });
+        expectOk(update);
+        expect((await kiln.call(admin, { method: 'GET', url: url(id) })).json()).toEqual(shown);
+      },
+    );
+
+    it.each([
       ['UpdateBuildJob', '/v3/jobs/update'],
       ['UpdateNewJob', '/v1/job/update'],
     ])('%s replaces the document and answers with the job id', async (op, url) => {
