@@ -128,6 +128,7 @@ export function parseBuildYaml(text: string | YamlReader, path: string): BuildYa
           ? undefined
           : mapOf(pair.value, `action ${keyword}`);
       const action: YamlAction = { stage, keyword, inputs: {}, line: lines.linePos(where(m) ?? 0).line };
+      let inputsNode: YAMLMap<unknown, unknown> | undefined;
       for (const field of body?.items ?? []) {
         const key = keyOf(field);
         if (!ACTION_KEYS.includes(key))
@@ -137,9 +138,9 @@ export function parseBuildYaml(text: string | YamlReader, path: string): BuildYa
           );
         if (key === 'inputs') {
           if (field.value !== null && !(isScalar(field.value) && field.value.value === '')) {
-            const inputs = mapOf(field.value, `inputs of ${keyword}`);
-            action.inputs = inputs.toJS(doc) as Record<string, unknown>;
-            checkIgnoreFail(reader, inputs, action);
+            inputsNode = mapOf(field.value, `inputs of ${keyword}`);
+            action.inputs = inputsNode.toJS(doc) as Record<string, unknown>;
+            checkIgnoreFail(reader, inputsNode, action);
           }
         } else {
           action[key as 'name' | 'image'] = stringOf(field.value, `${keyword} ${key}`);
@@ -150,6 +151,12 @@ export function parseBuildYaml(text: string | YamlReader, path: string): BuildYa
         fail(where(m), `action ${keyword} needs inputs.${required}, a single value (spec: required)`);
       const command = action.inputs.command;
       const kind = ACTIONS[keyword];
+      // A list or map is not a missing command: said as what it is, where it is.
+      if (command !== undefined && command !== null && typeof command !== 'string')
+        fail(
+          where(inputsNode?.get('command', true)) ?? where(m),
+          `inputs.command of action ${keyword} must be a single value (text), not ${described(command)}`,
+        );
       if (
         kind?.run === 'command' &&
         !kind.withoutCommand &&
@@ -227,7 +234,8 @@ function checkIgnoreFail(reader: YamlReader, inputs: YAMLMap<unknown, unknown>, 
 /** A value as an error message shows it. */
 function described(value: unknown): string {
   if (typeof value === 'string') return value === '' ? 'empty' : `"${value}"`;
-  return value === null || value === undefined ? 'empty' : 'a list or map';
+  if (value === null || value === undefined) return 'empty';
+  return Array.isArray(value) ? 'a list' : 'a map';
 }
 
 /** A list of `{name, value}` (the file's `params`, a flow job's `params`). */

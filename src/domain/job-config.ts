@@ -16,6 +16,7 @@ import {
 } from './job-parameters.ts';
 import { parameterNameProblem, parameterValueProblem } from './parameter-rules.ts';
 import { isValidRefName } from './ref-name.ts';
+import { stepPropertyIssues } from './step-properties.ts';
 import { ignoreFailFlag, MAX_STEPS, oneLineName, type StepSpec } from './step-spec.ts';
 import { uploadInputs, uploadProblem } from './tool-inputs.ts';
 import { urlUserinfo } from './url-credentials.ts';
@@ -167,6 +168,12 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
   if (config.steps.length > MAX_STEPS) add('steps', `must have at most ${MAX_STEPS} steps`);
   config.steps.forEach((step, i) => {
     if (step.name.trim() === '') add(`steps[${i}].name`, 'must not be empty');
+    // A property of the wrong type is named as such, not again as missing or unusable below.
+    const typeIssues = stepPropertyIssues(step, `steps[${i}]`);
+    if (typeIssues.length > 0) {
+      issues.push(...typeIssues);
+      return;
+    }
     // A module Kiln does not know is kept (a migrating user imports every job): its build fails naming it.
     const action = actionOfModule(step.module_id);
     if (action?.keyword === 'upload_artifact') {

@@ -1,4 +1,4 @@
-import type { StepSpec } from './step-spec.ts';
+import { ignoreFailFlag, type StepSpec } from './step-spec.ts';
 import type { TestCounts } from './build.ts';
 import { artifactNameProblem, artifactVersionProblem } from './artifact.ts';
 
@@ -13,10 +13,27 @@ export type { TestCounts };
  * ignored.
  */
 
+/**
+ * The items of a list input: a list, a list JSON-encoded in a string (Terraform sends every
+ * graphical property so: `"[]"` was read as a repository named "[]"), or one value.
+ */
+export function listValue(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (typeof value !== 'string' || value.trim() === '') return [];
+  if (value.trim().startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (Array.isArray(parsed)) return parsed;
+    } catch {
+      // Not JSON: one value, as any other string.
+    }
+  }
+  return [value];
+}
+
 /** Strings of a list input; graphical lists may hold `{value}` or `{url}` objects. */
 function stringList(value: unknown): string[] {
-  const items = Array.isArray(value) ? value : typeof value === 'string' && value !== '' ? [value] : [];
-  return items
+  return listValue(value)
     .map((item: unknown) => {
       if (typeof item === 'string') return item;
       if (item && typeof item === 'object') {
@@ -64,8 +81,9 @@ export function testReportInputs(step: StepSpec): ReportInputs | undefined {
   const inputs = step.inputs ?? {};
   const unitTest = record(inputs.unit_test);
   const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
-  const on = (v: unknown) => v === true || v === 'true';
-  if (unitTest.enable === false || unitTest.enable === 'false') return undefined;
+  // Flags as booleans or as text in any case (ignore_fail's rule), as they are checked on save.
+  const on = (v: unknown) => v === true || ignoreFailFlag(v) === true;
+  if (unitTest.enable === false || ignoreFailFlag(unitTest.enable) === false) return undefined;
   // `file` is the graphical Maven module's report glob; other modules' `file` means other things.
   const reports =
     text(unitTest.report_path) ||

@@ -1,6 +1,7 @@
 import {
   isMap,
   isScalar,
+  isSeq,
   LineCounter,
   parseDocument,
   visit,
@@ -70,6 +71,7 @@ export function yamlReader(text: string, path: string): YamlReader {
   try {
     resolveAliases(doc, fail);
     checkUniqueKeys(doc, fail);
+    checkTextValues(doc, fail);
   } catch (error) {
     // Walking a tree the library read, nested deeper than this thread's stack goes.
     if (error instanceof RangeError) fail(undefined, DEEPLY);
@@ -90,7 +92,13 @@ export function yamlReader(text: string, path: string): YamlReader {
       );
     return fail(where(n), `${what} must be a map`);
   };
-  const keyOf = (pair: { key: unknown }) => (isScalar(pair.key) ? String(pair.key.value) : '');
+  const keyOf = (pair: { key: unknown }): string => {
+    if (isScalar(pair.key)) return String(pair.key.value);
+    // A complex key (`? [a]`) would otherwise be read as "" and named as an unknown key "".
+    if (isMap(pair.key) || isSeq(pair.key))
+      fail(where(pair.key), `a key must be a single value (text), not a ${isMap(pair.key) ? 'map' : 'list'}`);
+    return '';
+  };
   const stringOf = (node: unknown, what: string): string => {
     if (node === null || node === undefined) return '';
     if (isScalar(node)) return String(node.value ?? '');
@@ -138,6 +146,24 @@ function checkUniqueKeys(doc: Document, fail: (offset: number | undefined, messa
           );
         seen.add(key);
       }
+    },
+  });
+}
+
+/**
+ * Fails the file at a value the failsafe schema does not read as text: the YAML library still
+ * makes bytes of `!!binary` and a date of `!!timestamp`, which every reader would take for a
+ * missing value (`action sh needs inputs.command`) or print as something else than written.
+ */
+function checkTextValues(doc: Document, fail: (offset: number | undefined, message: string) => never): void {
+  visit(doc, {
+    Scalar(_key, node) {
+      if (node.value === null || node.value === undefined || typeof node.value === 'string') return;
+      const tag = node.tag?.replace(/^tag:yaml\.org,2002:/, '!!') ?? 'tagged';
+      fail(
+        node.range?.[0],
+        `a ${tag} value is not text: Kiln reads every value as text; write it without the tag`,
+      );
     },
   });
 }

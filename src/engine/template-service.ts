@@ -4,6 +4,7 @@ import type { Principal } from '../domain/identity.ts';
 import { newId32 } from '../domain/ids.ts';
 import type { JobParameterDoc, JobStepDoc } from '../domain/job-document.ts';
 import { actionOfModule } from '../domain/actions.ts';
+import { stepPropertyIssues } from '../domain/step-properties.ts';
 import { OFFICIAL_TEMPLATES, officialTemplate, type OfficialTemplate } from '../domain/official-templates.ts';
 import type { Storage, TemplateRecord } from '../storage/ports.ts';
 import { UniqueViolationError } from '../storage/errors.ts';
@@ -51,6 +52,11 @@ export class TemplateService {
     if (name === '') throw invalidParam('name must not be empty');
     if (body.template.steps.length === 0)
       throw invalidParam('template.steps: a template has at least one step');
+    // Checked as a job's are: a job made from the template would be refused for them.
+    const issues = body.template.steps.flatMap((s, i) =>
+      stepPropertyIssues(namedStep(s), `template.steps[${i}]`),
+    );
+    if (issues.length > 0) throw invalidParam(issues.map((i) => `${i.field}: ${i.message}`).join('; '));
     const record: TemplateRecord = {
       uuid: newId32(),
       domainId: caller.user.domainId,

@@ -193,8 +193,9 @@ const input = (step: StepSpec, name: string): string => {
 
 /** A checkout's `lfs` and `submodule`: true or false in any case (as ignore_fail), absent false. */
 const CHECKOUT_FLAGS = ['lfs', 'submodule'] as const;
+// A boolean too, as a graphical step's JSON gives it (`lfs: true` was read as false).
 const flag = (step: StepSpec, name: (typeof CHECKOUT_FLAGS)[number]): boolean =>
-  ignoreFailFlag(input(step, name)) === true;
+  step.inputs?.[name] === true || ignoreFailFlag(input(step, name)) === true;
 
 /**
  * A `checkout` action (spec §3.3): the job's repository is checked out before the first step, so

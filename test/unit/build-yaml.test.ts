@@ -205,6 +205,36 @@ describe('build.yml', () => {
       /:4:7: action download_artifact needs inputs\.url, a single value/,
     ],
     [
+      'a command that is a list',
+      'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        inputs:\n          command: [a, b]\n',
+      /:6:20: inputs\.command of action sh must be a single value \(text\), not a list/,
+    ],
+    [
+      'a command that is a map',
+      'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        inputs:\n          command: {a: b}\n',
+      /:6:20: inputs\.command of action sh must be a single value \(text\), not a map/,
+    ],
+    [
+      'a !!binary value (a YAML reader would make bytes of it, not text)',
+      'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        inputs:\n          command: !!binary aGVsbG8=\n',
+      /:6:29: a !!binary value is not text: Kiln reads every value as text; write it without the tag/,
+    ],
+    [
+      'a !!timestamp value',
+      'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        inputs:\n          command: a\n          when: !!timestamp 2001-12-14\n',
+      /:7:29: a !!timestamp value is not text: Kiln reads every value as text; write it without the tag/,
+    ],
+    [
+      'a complex key at the top',
+      'version: 2.0\n? [a]\n: b\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n',
+      /:2:3: a key must be a single value \(text\), not a list/,
+    ],
+    [
+      'a complex key in an action',
+      'version: 2.0\nsteps:\n  BUILD:\n    - sh:\n        ? {a: b}\n        : c\n',
+      /:5:11: a key must be a single value \(text\), not a map/,
+    ],
+    [
       'more than 100 actions',
       `version: 2.0\nsteps:\n  PRE_BUILD:\n${'    - sh: {inputs: {command: a}}\n'.repeat(60)}  BUILD:\n${'    - sh: {inputs: {command: b}}\n'.repeat(41)}`,
       /:105:7: a build file has at most 100 actions \(PRE_BUILD and BUILD together\)/,

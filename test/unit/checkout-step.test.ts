@@ -100,6 +100,12 @@ describe("a checkout of the job's repository into the workspace", () => {
       message: expect.stringContaining('auto_update_sub_module'),
     });
     expect(work({ lfs: 'FALSE' })).toMatchObject({ ok: true });
+    // A graphical step's JSON gives booleans: true asks for them as "true" does.
+    expect(work({ lfs: true })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('enable_git_lfs'),
+    });
+    expect(work({ submodule: false })).toMatchObject({ ok: true });
     expect(work({ submodule: 'maybe' })).toEqual({
       ok: false,
       message: 'step "code": submodule is "maybe": write true or false',

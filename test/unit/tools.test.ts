@@ -218,4 +218,28 @@ describe('test report inputs', () => {
     expect(testReportInputs(shell({ file: 'dist/*.tgz' }))).toBeUndefined();
     expect(testReportInputs(maven({}))).toBeUndefined();
   });
+
+  it('reads flags in any case, as ignore_fail and as they are checked when the job is saved', () => {
+    expect(testReportInputs(maven({ file: 'r/*.xml', junitCoverageSwitch: 'TRUE' }))).toEqual({
+      reports: 'r/*.xml',
+      coverage: '**/site/jacoco',
+    });
+    expect(
+      testReportInputs(maven({ unit_test: { enable: 'False', report_path: 'r/*.xml' } })),
+    ).toBeUndefined();
+  });
+});
+
+describe('Maven public repositories of a graphical step', () => {
+  it('reads a list JSON-encoded in a string, as Terraform sends every property', () => {
+    expect(mavenPublicRepositories(maven({ userPublicRepositories: '[]' }))).toEqual([]);
+    expect(
+      mavenPublicRepositories(
+        maven({ userPublicRepositories: '["https://a.example/m2", {"url": "https://b.example/m2"}]' }),
+      ),
+    ).toEqual(['https://a.example/m2', 'https://b.example/m2']);
+    expect(mavenPublicRepositories(maven({ userPublicRepositories: 'https://one.example/m2' }))).toEqual([
+      'https://one.example/m2',
+    ]);
+  });
 });

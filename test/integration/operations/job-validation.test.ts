@@ -44,6 +44,16 @@ onEveryStore((store) => {
       name: 'keep',
       properties,
     });
+    const mavenStep = (properties: Record<string, unknown>) => ({
+      module_id: 'devcloud2018.codeci_action_20043.action',
+      name: 'mvn',
+      properties,
+    });
+    const checkoutStep = (properties: Record<string, unknown>) => ({
+      module_id: 'devcloud2018.codeci_action_20040.action',
+      name: 'other',
+      properties,
+    });
     const stringParam = (name: string, defaultValue: string) => ({
       name: 'hudson.model.StringParameterDefinition',
       params: [
@@ -76,6 +86,84 @@ onEveryStore((store) => {
         'an upload whose name has a directory part',
         set({ steps: [uploadStep({ file: 'out/*.jar', name: 'lib/app.jar' })] }),
         /steps\[0\]\.properties.*directory part/,
+      ],
+      [
+        'an upload whose file is a number',
+        set({ steps: [uploadStep({ file: 5 })] }),
+        /steps\[0\]\.properties\.file: step "keep": file must be text \(a string\), not a number/,
+      ],
+      [
+        'an upload whose buildVersion is a map',
+        set({ steps: [uploadStep({ file: 'out/*', buildVersion: { v: 1 } })] }),
+        /steps\[0\]\.properties\.buildVersion: step "keep": buildVersion must be text \(a string\) or a number, not a map/,
+      ],
+      [
+        'a step whose image is a map',
+        set({ steps: [step({ properties: { command: 'x', image: { a: 1 } } })] }),
+        /steps\[0\]\.properties\.image: step "say hello": image must be text \(a string\), not a map/,
+      ],
+      [
+        'a step whose report_path is a number',
+        set({ steps: [step({ properties: { command: 'x', report_path: 5 } })] }),
+        /steps\[0\]\.properties\.report_path: step "say hello": report_path must be text \(a string\), not a number/,
+      ],
+      [
+        'a step whose coverage is neither true nor false',
+        set({ steps: [step({ properties: { command: 'x', coverage: 'yes' } })] }),
+        /steps\[0\]\.properties\.coverage: step "say hello": coverage must be true or false \(a boolean, or as text\), not "yes"/,
+      ],
+      [
+        'a step whose ignore_fail is a list',
+        set({ steps: [step({ properties: { command: 'x', ignore_fail: ['true'] } })] }),
+        /steps\[0\]\.properties\.ignore_fail: step "say hello": ignore_fail must be true or false \(a boolean, or as text\), not a list/,
+      ],
+      [
+        'a step whose unit_test is text',
+        set({ steps: [step({ properties: { command: 'x', unit_test: 'on' } })] }),
+        /steps\[0\]\.properties\.unit_test: step "say hello": unit_test must be a map, not "on"/,
+      ],
+      [
+        'a step whose unit_test.report_path is a list',
+        set({ steps: [step({ properties: { command: 'x', unit_test: { report_path: ['a'] } } })] }),
+        /steps\[0\]\.properties\.unit_test\.report_path: step "say hello": unit_test\.report_path must be text \(a string\), not a list/,
+      ],
+      [
+        'a Maven step whose userPublicRepositories is a word, not a list',
+        set({ steps: [mavenStep({ userPublicRepositories: 'notalist' })] }),
+        /steps\[0\]\.properties\.userPublicRepositories: step "mvn": userPublicRepositories must be a list of repository URLs, not "notalist"/,
+      ],
+      [
+        'a Maven step whose userPublicRepositories holds a number',
+        set({ steps: [mavenStep({ userPublicRepositories: ['https://repo.example/m2', 7] })] }),
+        /steps\[0\]\.properties\.userPublicRepositories\[1\]: step "mvn": userPublicRepositories\[1\] must be a repository URL \(text, or \{url\} or \{value\}\), not a number/,
+      ],
+      [
+        'a Maven step whose file (its test reports) is a boolean',
+        set({ steps: [mavenStep({ file: true })] }),
+        /steps\[0\]\.properties\.file: step "mvn": file must be text \(a string\), not a boolean/,
+      ],
+      [
+        'a checkout whose commit is a number (its leading zeros lost)',
+        set({ steps: [checkoutStep({ url: 'https://e.com/o.git', path: 'o', commit: 123456 })] }),
+        /steps\[0\]\.properties\.commit: step "other": commit must be text \(a string\), not a number/,
+      ],
+      [
+        'a checkout whose lfs is a map',
+        set({ steps: [checkoutStep({ lfs: {} })] }),
+        /steps\[0\]\.properties\.lfs: step "other": lfs must be true or false \(a boolean, or as text\), not a map/,
+      ],
+      [
+        'a download_file step whose name is a list',
+        set({
+          steps: [
+            {
+              module_id: 'devcloud2018.codeci_action_20061.action',
+              name: 'get',
+              properties: { name: ['k'] },
+            },
+          ],
+        }),
+        /steps\[0\]\.properties\.name: step "get": name must be text \(a string\), not a list/,
       ],
       ['steps not an array', set({ steps: 'make' }), /steps/],
       [
@@ -312,6 +400,71 @@ onEveryStore((store) => {
         const doc = jobBody(projectId, {
           job_name: isUpdate ? 'existing' : `upload-${url.replace(/\W/g, '')}`,
           steps: [uploadStep({ file: 'out/*.jar', buildVersion: '${VERSION}', name: '${APP}/x' })],
+        });
+        const res = await kiln.call(admin, {
+          method: 'POST',
+          url,
+          payload: isUpdate ? { ...doc, job_id: existing } : doc,
+        });
+        expect(res.statusCode, res.body).toBe(200);
+      });
+
+      it('takes the properties as CodeArts clients send them: flags as booleans or text, lists JSON-encoded, the rest free-form', async () => {
+        const doc = jobBody(projectId, {
+          job_name: isUpdate ? 'existing' : `codearts-props-${url.replace(/\W/g, '')}`,
+          steps: [
+            mavenStep({
+              command: 'mvn -B package',
+              image: 'maven3.5.3-jdk8-open',
+              settingMode: 'auto',
+              userPublicRepositories: [],
+              userPrivateRepositories: [{ displayName: 'x', value: 'y' }],
+              releaseArtifact: { displayName: 'r', value: 'v' },
+              ignoreTest: false,
+              file: '**/TEST*.xml',
+              junitCoverageSwitch: true,
+              coverageReportPath: '',
+              coverage: '',
+              preCondition: 'SUCCESS',
+            }),
+            {
+              ...mavenStep({
+                userPublicRepositories: '["https://repo.example/m2"]',
+                junitCoverageSwitch: 'TRUE',
+                ignore_fail: 'yes',
+              }),
+              name: 'terraform',
+            },
+            {
+              ...mavenStep({
+                userPublicRepositories: [
+                  { url: 'https://a.example/m2' },
+                  { value: 'file:///m2' },
+                  'https://b.example',
+                ],
+                unit_test: { enable: 'false', report_path: 'r/*.xml', coverage: false },
+                ignore_fail: true,
+              }),
+              name: 'objects',
+            },
+            {
+              ...mavenStep({ userPublicRepositories: 'https://one.example/m2', coverage: '${COVER}' }),
+              name: 'one',
+            },
+            uploadStep({
+              file: '**/*.jar',
+              buildVersion: 2,
+              name: null,
+              uploadTool: 'curl',
+              remainOriginPath: 'FLAT',
+            }),
+            checkoutStep({ url: 'https://e.com/o.git', path: 'o', lfs: true, submodule: 'false', depth: 1 }),
+            {
+              module_id: 'devcloud2018.codeci_action_99999.action',
+              name: 'unknown',
+              properties: { image: { a: 1 } },
+            },
+          ],
         });
         const res = await kiln.call(admin, {
           method: 'POST',

@@ -124,6 +124,29 @@ onEveryStore((store) => {
       expect(empty.json().error_msg).toMatch(/at least one step/);
     });
 
+    it('refuses a step property of the wrong type, naming the step and the property, as a job does', async () => {
+      const res = await kiln.call(dev, {
+        method: 'POST',
+        url: '/v3/templates/create',
+        payload: {
+          name: 'wrong-types',
+          template: {
+            steps: [
+              { ...STEPS[0], properties: { command: 'mvn -B package', image: { a: 1 } } },
+              { module_id: 'devcloud2018.codeci_action_20018.action', name: 'keep', properties: { file: 5 } },
+            ],
+          },
+        },
+      });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json()).toEqual({
+        error_code: 'CB.00060200',
+        error_msg:
+          'template.steps[0].properties.image: step "Maven build": image must be text (a string), not a map; ' +
+          'template.steps[1].properties.file: step "keep": file must be text (a string), not a number',
+      });
+    });
+
     it("takes steps without a name (optional in CodeArts): the stage's name of its action, or its module", async () => {
       const res = await kiln.call(dev, {
         method: 'POST',
