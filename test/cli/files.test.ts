@@ -10,7 +10,8 @@ let server: ServerProcess;
 let user: CliUser;
 
 beforeAll(async () => {
-  server = await startServerProcess({ env: { KILN_RUNNER_SLOTS: '0' } });
+  // A zone other than UTC, so that a time shown in the server's zone is told from one in UTC.
+  server = await startServerProcess({ env: { KILN_RUNNER_SLOTS: '0', KILN_TIMEZONE: 'Asia/Shanghai' } });
   user = cliUser(server);
   await user.login();
 }, 60_000);
@@ -90,4 +91,17 @@ it('a refused non-ASCII file name is quoted as the user wrote it', async () => {
   expect(up.code).toBe(1);
   expect(up.stderr).not.toContain('Ã');
   expect(up.stderr).toContain('"tëst.xml"');
+});
+
+// docs/cli.md, Output formats: "Times in tables are UTC". The table showed the API's update_time,
+// which is CodeArts' "2024-9-23 17:42" in the server's time zone (KILN_TIMEZONE), without a zone.
+it("lists a file's last change in UTC", async () => {
+  const path = join(user.home, 'zone.xml');
+  writeFileSync(path, '<x/>\n');
+  expect((await user.run(['files', 'upload', path])).code).toBe(0);
+  const listed = JSON.parse((await user.run(['files', 'list', '--search', 'zone', '-o', 'json'])).stdout);
+  const utc = new Date(Number(listed[0].update_time_stamp) * 1000).toISOString();
+  const table = await user.run(['files', 'list', '--search', 'zone']);
+  expect(table.stdout).toContain('changed (UTC)');
+  expect(table.stdout).toContain(`${utc} by admin`);
 });

@@ -201,6 +201,10 @@ describe('kiln login and kiln jobs, real processes', () => {
       expect(binned).toEqual([expect.objectContaining({ job_id: id, job_name: 'binned-cli' })]);
       const binTable = await user.run(['bin', 'list']);
       expect(binTable.stdout).toContain('binned-cli');
+      // Times in tables are UTC (docs/cli.md), not delete_time, the server's wall clock.
+      const deleted = new Date(Number(binned[0].delete_time_stamp) * 1000).toISOString();
+      expect(binTable.stdout).toContain('deleted (UTC)');
+      expect(binTable.stdout).toContain(deleted);
       expect(binTable.stdout).toContain('Deleted jobs are kept 30 days.');
       expect(await user.run(['bin', 'restore', id])).toMatchObject({ code: 0, stdout: `Restored ${id}.\n` });
       expect((await user.run(['jobs', 'show', id])).code).toBe(0);

@@ -41,7 +41,11 @@ export function registerBin(program: Command, ctx: CliContext): void {
         { header: 'id', value: (j) => j.job_id },
         { header: 'project', value: (j) => j.project_id },
         { header: 'creator', value: (j) => j.creator_name },
-        { header: 'deleted', value: (j) => j.delete_time },
+        // delete_time is the server's wall clock ("2024-09-23 17:40:55"); tables show UTC.
+        {
+          header: 'deleted (UTC)',
+          value: (j) => new Date(Number(j.delete_time_stamp) * 1000).toISOString(),
+        },
       ],
       jobs,
       ctx.out,

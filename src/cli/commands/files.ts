@@ -85,7 +85,12 @@ export function registerFiles(program: Command, ctx: CliContext): void {
         { header: 'size', value: (f) => formatBytes(f.size) },
         { header: 'shared', value: (f) => (f.share === 1 ? 'yes' : 'no') },
         { header: 'you may', value: (f) => RIGHTS.filter((r) => f.permission[r]).join(',') },
-        { header: 'changed', value: (f) => `${f.update_time} by ${f.update_user_name}` },
+        // update_time is CodeArts' "2024-9-23 17:42" in the server's zone; tables show UTC.
+        {
+          header: 'changed (UTC)',
+          value: (f) =>
+            `${new Date(Number(f.update_time_stamp) * 1000).toISOString()} by ${f.update_user_name}`,
+        },
         { header: 'description', value: (f) => f.description },
       ],
       list,
