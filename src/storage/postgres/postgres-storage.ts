@@ -21,6 +21,24 @@ const UNAVAILABLE_NET = new Set([
   'EHOSTUNREACH',
 ]);
 
+/**
+ * node-postgres's pool waited its connection timeout for one of its connections to come free (a
+ * new connection that takes too long fails otherwise: "Connection terminated due to connection
+ * timeout"). The database answers; this server has more work than connections.
+ */
+const POOL_BUSY = 'timeout exceeded when trying to connect';
+
+/** Every connection of this server's pool stayed in use: the server is busy, the database up. */
+export class PoolBusyError extends AppError {
+  constructor(cause: unknown) {
+    super(
+      'STORE_UNAVAILABLE',
+      'the server is busy: every connection of its database pool (KILN_DB_POOL_SIZE) stayed in use; try again',
+      { cause },
+    );
+  }
+}
+
 /** Maps node-postgres errors to storage errors. */
 export function mapPostgresError(error: unknown): unknown {
   const e = error as { code?: unknown; constraint?: unknown; message?: unknown } | null;
@@ -30,12 +48,11 @@ export function mapPostgresError(error: unknown): unknown {
   // deadlock_detected, serialization_failure
   if (code === '40P01' || code === '40001') return new TransactionConflictError({ cause: error });
   const message = typeof e?.message === 'string' ? e.message : '';
+  if (message === POOL_BUSY) return new PoolBusyError(error);
   if (
     UNAVAILABLE_STATES.test(code) ||
     UNAVAILABLE_NET.has(code) ||
-    /Connection terminated|connection error|timeout exceeded when trying to connect|Connection refused/i.test(
-      message,
-    )
+    /Connection terminated|connection error|Connection refused/i.test(message)
   ) {
     return new AppError('STORE_UNAVAILABLE', 'the database is unavailable', { cause: error });
   }
@@ -65,6 +82,42 @@ export interface PostgresStorageOptions {
    * none are kept and records pages read every build whole.
    */
   records?: RecordRenderer;
+  /** How long a statement waits for a pooled connection, or for a new one to connect. Default 5 s. */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * The SQL store on PostgreSQL. Its readiness (/readyz) does not hang on the pool: a server whose
+ * every pooled connection is in use (a burst of builds) is busy, not broken, and a load balancer
+ * that took it out of rotation for that would pile its load on the others. So when the pool has
+ * no connection to spare, the database is asked on a connection of the probe's own.
+ */
+class PostgresStorage extends SqlStorage {
+  constructor(
+    db: Kysely<Database>,
+    notifier: PgNotifier,
+    records: RecordRenderer | undefined,
+    private readonly client: () => pg.Client,
+  ) {
+    super(db, 'postgres', notifier, { skipLocked: true, rowListInserts: false, records });
+  }
+
+  override async ping(): Promise<void> {
+    try {
+      await super.ping();
+    } catch (error) {
+      if (!(error instanceof PoolBusyError)) throw error;
+      const probe = this.client();
+      try {
+        await probe.connect();
+        await probe.query('select 1');
+      } catch (failed) {
+        throw mapPostgresError(failed);
+      } finally {
+        await probe.end().catch(() => undefined);
+      }
+    }
+  }
 }
 
 /** The scale-out store: a pool of connections to one PostgreSQL database shared by every server. */
@@ -73,7 +126,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     connectionString: options.url,
     max: options.poolSize,
     types: numberTypes(),
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
     idleTimeoutMillis: 30_000,
   });
   pool.on('error', (error) => options.onIdleError?.(error));
@@ -98,9 +151,11 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     (error) => options.onIdleError?.(error),
     (downMs) => options.onRecovered?.(downMs),
   );
-  return new SqlStorage(db, 'postgres', notifier, {
-    skipLocked: true,
-    rowListInserts: false,
-    records: options.records,
-  });
+  const probe = () =>
+    new pg.Client({
+      connectionString: options.url,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      types: numberTypes(),
+    });
+  return new PostgresStorage(db, notifier, options.records, probe);
 }
