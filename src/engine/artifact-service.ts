@@ -51,6 +51,12 @@ const ORPHAN_MS = 3_600_000;
 export class ArtifactService {
   /** Uploads in progress in this process, so that a resend stops the attempt it replaces first. */
   private readonly uploading = new Map<string, { abort: AbortController; done: Promise<unknown> }>();
+  /**
+   * The size each unfinished upload this process began announced, which its resumed parts must
+   * announce too: one announcing less would be kept cut short, one announcing more with the bytes
+   * of another file after those of the first. (An upload begun before a restart is not checked.)
+   */
+  private readonly announced = new Map<string, number>();
 
   constructor(
     private readonly storage: Storage,
@@ -95,6 +101,7 @@ export class ArtifactService {
       await this.refuseIfFull(blobs, uploadId, part.name, error);
       throw error;
     });
+    this.announced.delete(uploadId);
     return this.record(blobs, run.build, key, { ...part, ...stored });
   }
 
@@ -232,6 +239,12 @@ export class ArtifactService {
     signal: AbortSignal,
   ): Promise<number> {
     const held = await blobs.partSize(uploadId);
+    const began = this.announced.get(uploadId);
+    if (held > 0 && began !== undefined && began !== part.size)
+      throw new ArtifactRefusedError(
+        `${part.name}: its upload began as ${began} bytes, not ${part.size}; a resumed part must announce the size its upload began with`,
+      );
+    if (held === 0 && part.offset === 0) this.announced.set(uploadId, part.size);
     if (held !== part.offset || held > part.size) {
       if (held > part.size) await blobs.discardPart(uploadId);
       throw new ArtifactGapError(held > part.size ? 0 : held);
@@ -242,6 +255,7 @@ export class ArtifactService {
       return await blobs.appendPart(uploadId, part.offset, part.body, part.size, signal);
     } catch (error) {
       if (error instanceof ArtifactTooLargeError) {
+        this.announced.delete(uploadId);
         await blobs.discardPart(uploadId);
         throw new ArtifactRefusedError(`${part.name} sent more than the ${part.size} bytes it announced`);
       }
@@ -258,6 +272,7 @@ export class ArtifactService {
   private async refuseIfFull(blobs: ArtifactBlobStore, uploadId: string, name: string, error: unknown) {
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
     if (code !== 'ENOSPC' && code !== 'EDQUOT') return;
+    this.announced.delete(uploadId);
     await blobs.discardPart(uploadId).catch(() => {});
     this.logger.error({ err: error, artifact: name }, 'the artifact store is full');
     throw new ArtifactRefusedError(
@@ -398,6 +413,8 @@ export class ArtifactService {
    * stop or a timeout cut them short), so their bytes go now rather than with the stale sweep.
    */
   async ended(recordId: string): Promise<void> {
+    for (const uploadId of this.announced.keys())
+      if (uploadId.startsWith(`${recordId}.`)) this.announced.delete(uploadId);
     const parts = (await this.blobs?.discardParts(`${recordId}.`)) ?? 0;
     if (parts > 0) this.logger.info({ recordId, parts }, 'unfinished uploads of an ended build discarded');
   }

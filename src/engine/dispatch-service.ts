@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { AppError } from '../domain/errors.ts';
 import { TEST_LIMITS, type TestCase } from '../domain/test-report.ts';
 import { newStep } from '../domain/build.ts';
 import { maskSecretText, planSecrets } from '../domain/secret-text.ts';
@@ -201,7 +202,7 @@ export class DispatchService {
         !(await tx.builds.markRunning(recordId, runnerId, { ...checkout, ...(parameters && { parameters }) }))
       )
         return undefined;
-      // A code-based build's steps and file; a resent report finds them stored already.
+      // A code-based build's steps and file (a graphical build's steps were stored at its trigger).
       if (checkout.stages && (await tx.steps.list(recordId)).length === 0)
         await tx.steps.insertMany(recordId, this.maskedStages(run, checkout.stages).map(newStep));
       if (checkout.script)
@@ -213,7 +214,7 @@ export class DispatchService {
       // A BuildFlow: its jobs become builds of their own, and the runner's part of it ends here.
       return flow ? await this.flows.start(tx, run, runnerId, checkout, flow) : [];
     });
-    if (!marked) throw new LeaseLostError(recordId);
+    if (!marked) return this.startedAgain(runnerId, recordId, checkout);
     // A stop that came while the flow's jobs were made found no flow yet to stop: its jobs are
     // stopped here, before any runner hears of them (should this fail, the flows' sweep does it).
     if (flow && (await this.storage.builds.findRun(recordId))?.cancelRequested)
@@ -223,6 +224,27 @@ export class DispatchService {
       { recordId, jobId: run.build.jobId, runnerId, ...(flow && { flowJobs: flow.jobs.length }) },
       flow ? 'BuildFlow started' : 'build started',
     );
+  }
+
+  /**
+   * A started report on a build that started already. The same checkout is a retry after a lost
+   * answer: answered as the first was, with nothing written again. Another one is refused and the
+   * first kept: what a build shows it built must not change while or after it runs.
+   */
+  private async startedAgain(runnerId: string, recordId: string, checkout: CheckoutInfo): Promise<void> {
+    const { build } = await this.held(runnerId, recordId);
+    if (build.runningStatus !== 'Running') throw new LeaseLostError(recordId);
+    const shown = await this.storage.builds.commitMessages(build.jobId, [build.number]);
+    const same =
+      build.commitId === checkout.commitId &&
+      build.commitTime === checkout.commitTime &&
+      build.commitMessage === checkout.commitMessage &&
+      (shown.get(build.number)?.author ?? '') === (checkout.commitAuthor ?? '');
+    if (!same)
+      throw new AppError(
+        'CONFLICT',
+        `build ${recordId} already started with commit ${build.commitId || '(none)'}; the checkout a started build recorded cannot change`,
+      );
   }
 
   /**
@@ -260,6 +282,13 @@ export class DispatchService {
 
   async step(runnerId: string, recordId: string, report: StepReport): Promise<void> {
     const run = await this.held(runnerId, recordId);
+    // A step the build does not have would keep test results no view shows (and nothing removes).
+    const steps = await this.storage.steps.list(recordId);
+    if (!steps.some((s) => s.index === report.index))
+      throw new AppError(
+        'INVALID_PARAM',
+        `build ${recordId} has no step ${report.index} (it has ${steps.length} step${steps.length === 1 ? '' : 's'}, numbered from 0)`,
+      );
     const now = this.clock.now();
     if (report.status === 'running') {
       await this.storage.steps.update(recordId, report.index, {
@@ -346,6 +375,12 @@ export class DispatchService {
    */
   async requeue(runnerId: string, recordId: string, request: RequeueRequest): Promise<void> {
     const run = await this.held(runnerId, recordId);
+    // Still the runner's, but its steps may have run: a hand-back now would run them twice.
+    if (run.build.runningStatus === 'Running')
+      throw new AppError(
+        'CONFLICT',
+        `build ${recordId} has started: a started build cannot go back to the queue (requeue is for a build not yet reported started)`,
+      );
     const needs: RunnerPlace = {
       ...(request.arch !== undefined && { arch: request.arch }),
       ...(request.pool !== undefined && { pool: request.pool }),

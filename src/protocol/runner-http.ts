@@ -30,7 +30,9 @@
  *   POST /v1/kiln/runner/builds/{record_id}/release           (not started: back in the queue; idempotent)
  *   POST /v1/kiln/runner/announce                   RunnerInfo {host, tools, arch?, pool?}
  * A 410 on any build call means the build is no longer the runner's (LeaseLostError); 401 and 403
- * mean the token is refused, and like every other 4xx are not worth repeating.
+ * mean the token is refused, and like every other 4xx are not worth repeating. A 409 answers a
+ * report that contradicts a started build: started again with another checkout (the same one again
+ * is answered 200), or requeue once it started.
  */
 export const RUNNER_PATHS = {
   next: '/v1/kiln/runner/next',

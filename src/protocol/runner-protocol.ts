@@ -22,15 +22,18 @@ export type { RunnerPlace } from '../domain/resource-match.ts';
  *                 (or fails it when it knows none). Either way the build is no longer the runner's.
  *   release()     instead of started(), when the runner got the lease while stopping: the build goes
  *                 back to its place in the queue, untouched, for another runner. Idempotent.
- *   started()     once the workspace is checked out: the build becomes Running.
- *   step()        when each step starts and ends, with the log offset at that moment.
+ *   started()     once the workspace is checked out: the build becomes Running. The same report
+ *                 again (a resend after a lost answer) is answered alike; another checkout is refused.
+ *   step()        when each step starts and ends, with the log offset at that moment (of a step
+ *                 the build has: another index is refused).
  *   log()         output as ordered chunks {offset, bytes}. The server acknowledges each chunk; a
  *                 chunk it already has is acknowledged again without being stored twice (a resend
  *                 after a lost answer), a chunk that would leave a hole is refused (LogGapError
  *                 with the size the server has), so the runner resends from there.
  *   artifact()    an `upload_artifact` step's file, streamed from `offset` (what the server holds of it:
  *                 a part it already has is refused with ArtifactGapError naming its size, and the
- *                 runner resumes from there, so a dropped connection costs only what was in flight).
+ *                 runner resumes from there, so a dropped connection costs only what was in flight;
+ *                 a resumed part announces the size its upload began with).
  *   fetchArtifact() a `download_artifact` step's file, streamed; the server checks that every
  *                 user the build acts for (its job's creator, last saver and starter) may read it.
  *   done()        the outcome. Only the runner holding the lease can finish the build.

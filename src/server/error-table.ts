@@ -68,7 +68,7 @@ export const ERROR_TABLE: Record<AppErrorCode, WireError> = {
     status: 409,
     errorCode: 'CB.00060409',
     meaning:
-      'The name is taken (job, user, project, domain, runner; a job restored from the recycle bin), or the job has used every build number',
+      'The name is taken (job, user, project, domain, runner; a job restored from the recycle bin), the job has used every build number, or a runner reported what contradicts its started build (another checkout, a requeue)',
   },
   JOB_DISABLED: {
     status: 400,

@@ -755,7 +755,10 @@ export interface BuildStore {
    * builds of their own, runs on no runner); false when `runnerId` does not hold it.
    */
   detach(recordId: string, runnerId: string): Promise<boolean>;
-  /** Records the checkout and marks the build Running; false unless `runnerId` holds it. */
+  /**
+   * Records the checkout and marks the build Running; false unless `runnerId` holds it and it has
+   * not started yet (a started build's checkout is never rewritten).
+   */
   markRunning(recordId: string, runnerId: string, checkout: CheckoutResult): Promise<boolean>;
   /** Extends the runner's lease; says whether it still holds the build and whether a stop was asked. */
   renewLease(recordId: string, runnerId: string, until: number): Promise<{ held: boolean; cancel: boolean }>;

@@ -624,7 +624,8 @@ export class SqlBuildStore implements BuildStore {
       })
       .where('id', '=', recordId)
       .where('runner_id', '=', runnerId)
-      .where('running_status', '<>', 'Finished')
+      // Once: a second report must not rewrite the checkout a started build recorded.
+      .where('running_status', '=', 'Starting')
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
