@@ -9,6 +9,7 @@ import Fastify, {
 } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../domain/json-depth.ts';
 import { unkeepableField, unkeepableText } from '../domain/well-formed.ts';
 import type { Engine } from '../engine/engine.ts';
 import { authenticateRequest } from './auth/authenticate.ts';
@@ -173,6 +174,13 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     // cannot use is refused there (401 first when unsigned), and listed with the job's deliveries.
     if (buffer.length === 0 || request.url.startsWith('/v1/kiln/webhooks/')) return done(null, undefined);
     const text = buffer.toString('utf8');
+    if (nestsDeeperThan(text)) {
+      request.bodyError = new AppError(
+        'INVALID_BODY',
+        `the request body is nested more than ${MAX_JSON_DEPTH} levels deep`,
+      );
+      return done(null, undefined);
+    }
     parseJson(request, text, (err, value) => {
       if (err) {
         request.bodyError = new AppError('INVALID_BODY', jsonFault(text));
