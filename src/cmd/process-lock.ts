@@ -23,7 +23,10 @@ interface LockPlace {
  * flock, so the lock is SQLite's: an exclusive transaction left open on a database of its own.
  * SQLite takes it with POSIX locks, which the kernel drops when the process dies (kill -9, a
  * crash), so there is no stale lock file to clear by hand; and SQLite also tells two connections
- * of one process apart, so two servers started in one process are refused alike.
+ * of one process apart, so two servers started in one process are refused alike. Two ways to lose
+ * it early: dropping the returned lock (the collected connection is closed, and frees it), and a
+ * plain open and close of `file` elsewhere in the process (POSIX drops a process's locks on a file
+ * at any close of it; only SQLite's own connections know to wait).
  */
 export function holdLock(file: string, place: LockPlace): HeldLock {
   let db: BetterSqlite3.Database | undefined;
@@ -34,7 +37,12 @@ export function holdLock(file: string, place: LockPlace): HeldLock {
     return { release: () => db?.close() };
   } catch (error) {
     db?.close();
-    if ((error as { code?: unknown }).code === 'SQLITE_BUSY') throw new InUseError(place.inUse);
+    const code = (error as { code?: unknown }).code;
+    if (code === 'SQLITE_BUSY') throw new InUseError(place.inUse);
+    // The directory or the file could not be made or opened (ENOTDIR, EACCES, SQLITE_CANTOPEN...):
+    // the setting is what to look at. Anything else is no fault of the setting.
+    if (typeof code !== 'string' || !/^(E[A-Z]+|SQLITE_(CANTOPEN|READONLY|PERM|IOERR.*))$/.test(code))
+      throw error;
     throw new StartRefusedError(
       `cannot write in ${dirname(file)} (${rootMessage(error)}): ${place.setting} must name a directory Kiln may create and write`,
       { cause: error },

@@ -92,14 +92,18 @@ function holdOwnFiles(config: Config): HeldLock[] {
   const held: HeldLock[] = [];
   try {
     const sqlite = sqlitePath(config);
+    // The setting that named the file: another data directory does not help a sqlite: URL.
+    const setting = config.databaseUrl ? 'KILN_DATABASE_URL' : 'KILN_DATA_DIR';
     if (sqlite !== undefined && sqlite !== ':memory:')
       held.push(
         holdLock(`${sqlite}.lock`, {
-          inUse: `another Kiln server uses the database ${sqlite}: stop it, or give this one another KILN_DATA_DIR (several servers share one PostgreSQL database, never a SQLite one)`,
-          setting: config.databaseUrl ? 'KILN_DATABASE_URL' : 'KILN_DATA_DIR',
+          inUse: `another Kiln server uses the database ${sqlite}: stop it, or give this one another ${setting} (several servers share one PostgreSQL database, never a SQLite one)`,
+          setting,
         }),
       );
-    if (config.runnerSlots > 0) held.push(holdWorkDir(localWorkDir(config), 'KILN_WORK_DIR'));
+    // Unset, the work directory is work/ in the data directory: KILN_DATA_DIR is what chose it.
+    const workSetting = config.workDir === undefined ? 'KILN_DATA_DIR' : 'KILN_WORK_DIR';
+    if (config.runnerSlots > 0) held.push(holdWorkDir(localWorkDir(config), workSetting));
     return held;
   } catch (error) {
     for (const lock of held) lock.release();
@@ -115,18 +119,30 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   await checkPortFree(config.host, config.port);
   const held = holdOwnFiles(config);
   const releaseHeld = () => held.forEach((lock) => lock.release());
+  // What a start that fails partway has opened, closed again (last first) before the locks go:
+  // an embedding process that starts again must not find the first attempt's store still open.
+  const opened: (() => unknown)[] = [];
   try {
-    const server = await startHolding(config, options);
+    const server = await startHolding(config, options, opened);
     return { ...server, close: () => server.close().finally(releaseHeld) };
   } catch (error) {
+    for (const close of opened.reverse())
+      await Promise.resolve()
+        .then(close)
+        .catch(() => undefined);
     releaseHeld();
     throw error;
   }
 }
 
-async function startHolding(config: Config, options: ServeOptions): Promise<RunningServer> {
+async function startHolding(
+  config: Config,
+  options: ServeOptions,
+  opened: (() => unknown)[],
+): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'kiln' } });
-  // First, so that a machine that cannot sandbox builds says so before anything else happens.
+  // First (after the locks, which make only the data and work directories), so that a machine
+  // that cannot sandbox builds says so before anything else happens.
   const runnerSetup =
     config.runnerSlots > 0
       ? await runnerOptions(config, {
@@ -148,7 +164,9 @@ async function startHolding(config: Config, options: ServeOptions): Promise<Runn
       `KILN_PASSWORD_COST is below ${DEFAULT_PASSWORD_COST}, OWASP's minimum for scrypt: new password hashes are quick to crack (for test servers only)`,
     );
   const storage = await openStorage(config, logger);
+  opened.push(() => storage.close());
   const artifactStore = await openArtifactStore(config);
+  opened.push(() => artifactStore.close());
   // Links in notifications: the public URL, else the address this server listens at (known later).
   let listening = '';
   const engine = createEngine({
@@ -210,7 +228,9 @@ async function startHolding(config: Config, options: ServeOptions): Promise<Runn
     trustProxy: config.trustProxy,
     webRoot: WEB_ROOT,
   });
+  opened.push(() => app.close());
   await engine.start();
+  opened.push(() => engine.stop());
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

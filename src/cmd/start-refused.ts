@@ -1,6 +1,6 @@
 /**
  * Kiln cannot start with its settings as they are. The message says which setting and why, and
- * is all `kiln serve` prints (exit 2): no stack, nothing created first.
+ * is all `kiln serve` prints (exit 2): no stack, and no database or admin created.
  */
 export class StartRefusedError extends Error {
   constructor(message: string, options?: ErrorOptions) {

@@ -53,7 +53,9 @@ export function smtpMail(settings: SmtpSettings, storage: Storage): MailSend {
         signal: AbortSignal.timeout(s.timeoutMs),
         from: settings.from,
         // Blind copies: each recipient is told, and none learns the others' addresses (a watcher
-        // need not share a mail address with everyone who watches the job).
+        // need not share a mail address with everyone who watches the job). The empty group in To:
+        // is RFC 5322's way to say so; a mail with no To: at all is marked down by spam filters.
+        to: 'undisclosed-recipients:;',
         bcc: to,
         subject: noticeTitle(s.payload),
         text: mailText(s, log),

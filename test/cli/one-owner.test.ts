@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -6,6 +6,7 @@ import { afterAll, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/cmd/config.ts';
 import { InUseError } from '../../src/cmd/process-lock.ts';
 import { startServer } from '../../src/cmd/serve.ts';
+import { StartRefusedError } from '../../src/cmd/start-refused.ts';
 import { freePort, runCli } from '../helpers/cli.ts';
 import { KilnProcess } from '../helpers/processes.ts';
 import { testProcessEnv } from '../helpers/runner.ts';
@@ -47,6 +48,33 @@ it('a second server on the same SQLite database is refused until the first close
   }
   const again = await startServer(configFor(dataDir), quiet);
   await again.close();
+});
+
+it('two servers of other data directories on one sqlite: database are refused, naming KILN_DATABASE_URL', async () => {
+  const database = `sqlite:${join(root, 'shared', 'kiln.db')}`;
+  const first = await startServer(configFor(join(root, 'url-a'), { KILN_DATABASE_URL: database }), quiet);
+  try {
+    const second = startServer(configFor(join(root, 'url-b'), { KILN_DATABASE_URL: database }), quiet);
+    await expect(second).rejects.toThrow(InUseError);
+    // Another KILN_DATA_DIR would not help: the URL names the database.
+    await expect(second).rejects.toThrow('stop it, or give this one another KILN_DATABASE_URL');
+  } finally {
+    await first.close();
+  }
+});
+
+it('a default work directory it cannot make names KILN_DATA_DIR, which chose it, not KILN_WORK_DIR', async () => {
+  // The database elsewhere, so that the work directory is the first thing made in the data directory.
+  const file = join(root, 'a-file');
+  writeFileSync(file, '');
+  const config = configFor(join(file, 'data'), {
+    KILN_DATABASE_URL: `sqlite:${join(root, 'work-default', 'kiln.db')}`,
+    KILN_RUNNER_SLOTS: '1',
+  });
+  const started = startServer(config, quiet);
+  await expect(started).rejects.toThrow(StartRefusedError);
+  await expect(started).rejects.toThrow(`cannot write in ${join(file, 'data', 'work')} (ENOTDIR`);
+  await expect(started).rejects.toThrow('KILN_DATA_DIR must name a directory Kiln may create and write');
 });
 
 it('kiln serve says the data directory is in use and exits 2; a killed holder leaves no lock', async () => {
