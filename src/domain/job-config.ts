@@ -153,7 +153,8 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
       );
     if (!(SCM_TYPES as readonly string[]).includes(scm.scm_type))
       add(`scms[${i}].scm_type`, `must be one of ${SCM_TYPES.join(', ')}`);
-    if (scm.branch !== undefined && !isValidRefName(scm.branch))
+    // Empty, as left out: the repository's default branch (docs/jobs.md).
+    if (scm.branch !== undefined && scm.branch !== '' && !isValidRefName(scm.branch))
       add(`scms[${i}].branch`, 'is not a valid branch name');
     if (scm.web_url && !/^https?:\/\/\S+$/.test(scm.web_url))
       add(`scms[${i}].web_url`, 'must be an http(s) URL');
@@ -207,19 +208,33 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
   const timers = new Map<string, number>();
   (config.triggers ?? []).forEach((t, i) => {
     if (t.name === 'timer') {
+      // A parameter the scheduler does not read would be saved and never apply (a timeZoneId, a
+      // second schedule).
+      t.parameters.forEach((p, j) => {
+        if (p.name !== 'cron')
+          add(
+            `triggers[${i}].parameters[${j}].name`,
+            `"${p.name}" is not a timer parameter: a timer has one "cron", in the server's time zone (KILN_TIMEZONE)`,
+          );
+        else if (t.parameters.findIndex((q) => q.name === 'cron') !== j)
+          add(
+            `triggers[${i}].parameters[${j}].name`,
+            'a timer has one "cron": give each schedule a timer of its own',
+          );
+      });
       const cron = triggerParam(t, 'cron');
       if (!cron) add(`triggers[${i}].parameters`, 'a timer trigger needs a "cron" parameter');
       else {
         const problem = cronProblem(cron);
         if (problem) add(`triggers[${i}].parameters.cron`, `"${cron}" ${problem}`);
         // Each would build at every due time: two builds where one was meant.
-        const first = timers.get(cron.trim());
+        const first = timers.get(cronText(cron));
         if (first !== undefined)
           add(
             `triggers[${i}].parameters.cron`,
             `"${cron}" is triggers[${first}]'s schedule too: give it once`,
           );
-        else timers.set(cron.trim(), i);
+        else timers.set(cronText(cron), i);
       }
     } else if (t.name === 'code_update') {
       if ((config.scms ?? []).length === 0)
@@ -321,6 +336,26 @@ export function cronProblem(expression: string): string | undefined {
     return 'is not a valid cron expression';
   }
   return cron.nextRun() === null ? 'never fires (no such date)' : undefined;
+}
+
+/** The five fields each nickname stands for (as croner reads them). */
+const CRON_NICKNAMES: Record<string, string> = {
+  '@YEARLY': '0 0 1 1 *',
+  '@ANNUALLY': '0 0 1 1 *',
+  '@MONTHLY': '0 0 1 * *',
+  '@WEEKLY': '0 0 * * 0',
+  '@DAILY': '0 0 * * *',
+  '@MIDNIGHT': '0 0 * * *',
+  '@HOURLY': '0 * * * *',
+};
+
+/**
+ * An expression as one text however it is spaced, cased or nicknamed, so that two timers of one
+ * schedule are seen as one (`0 0 * * *`, `0  0 * * *` and `@daily` all build at midnight).
+ */
+function cronText(expression: string): string {
+  const text = expression.trim().split(/\s+/).join(' ').toUpperCase();
+  return CRON_NICKNAMES[text] ?? text;
 }
 
 /** True for a full or abbreviated hex commit id. */

@@ -277,6 +277,57 @@ onEveryStore((store) => {
         }),
         /triggers\[1\]\.parameters\.cron: "0 \* \* \* \*" is triggers\[0\]'s schedule too: give it once/,
       ],
+      // Read by no one: a time zone of its own, or a second schedule, would be saved and never apply.
+      [
+        'a timer with a time zone of its own',
+        set({
+          triggers: [
+            {
+              name: 'timer',
+              parameters: [
+                { name: 'cron', value: '0 2 * * *' },
+                { name: 'timeZoneId', value: 'Asia/Shanghai' },
+              ],
+            },
+          ],
+        }),
+        /triggers\[0\]\.parameters\[1\]\.name: "timeZoneId" is not a timer parameter: a timer has one "cron", in the server's time zone \(KILN_TIMEZONE\)/,
+      ],
+      [
+        'a timer with two cron parameters',
+        set({
+          triggers: [
+            {
+              name: 'timer',
+              parameters: [
+                { name: 'cron', value: '0 2 * * *' },
+                { name: 'cron', value: '0 3 * * *' },
+              ],
+            },
+          ],
+        }),
+        /triggers\[0\]\.parameters\[1\]\.name: a timer has one "cron": give each schedule a timer of its own/,
+      ],
+      // The same schedule written otherwise would build twice at each due time all the same.
+      ...(
+        [
+          ['0 0 * * *', '0  0 * *  *'],
+          ['0 0 * * *', '@daily'],
+          ['@midnight', '@daily'],
+          ['0 9 * * mon', '0 9 * * MON'],
+        ] as const
+      ).map(
+        ([first, second]): [string, (doc: Record<string, unknown>) => Record<string, unknown>, RegExp] => [
+          `two timers with one schedule written apart ("${first}", "${second}")`,
+          set({
+            triggers: [
+              { name: 'timer', parameters: [{ name: 'cron', value: first }] },
+              { name: 'timer', parameters: [{ name: 'cron', value: second }] },
+            ],
+          }),
+          /triggers\[1\]\.parameters\.cron: ".*" is triggers\[0\]'s schedule too: give it once/,
+        ],
+      ),
       [
         'a code_update branch pattern over 255 characters',
         set({ triggers: [pushTrigger(`main,${'a*'.repeat(128)}`)] }),
@@ -359,6 +410,21 @@ onEveryStore((store) => {
           arch: 'x86-64',
           timeout: { limit: '30', unit: 'MINUTES' },
         });
+      });
+
+      it("takes an empty scms[0].branch (the repository's default branch), as a code_update trigger's", async () => {
+        const name = isUpdate ? 'existing' : `no-branch-${url.split('/')[1]}`;
+        const doc = jobBody(projectId, {
+          job_name: name,
+          scms: [{ url: 'https://example.com/repo.git', scm_type: 'git', branch: '' }],
+          triggers: [{ name: 'code_update', parameters: [{ name: 'branches', value: '' }] }],
+        });
+        const res = await kiln.call(admin, {
+          method: 'POST',
+          url,
+          payload: isUpdate ? { ...doc, job_id: existing } : doc,
+        });
+        expect(res.statusCode, res.body).toBe(200);
       });
 
       it('takes a timeout of a unit alone, and one whose limit and unit are both empty', async () => {
