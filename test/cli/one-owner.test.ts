@@ -81,13 +81,17 @@ it('kiln serve says the data directory is in use and exits 2; a killed holder le
   const dataDir = join(root, 'processes');
   const env = { KILN_DATA_DIR: dataDir, KILN_ADMIN_PASSWORD: 'admin-password-1', KILN_RUNNER_SLOTS: '0' };
   const first = await KilnProcess.serve(env);
-  const second = await runCli(['serve'], {
-    env: { ...testProcessEnv(), ...env, KILN_PORT: String(await freePort()) },
-  });
-  expect(second.code).toBe(2);
-  expect(second.stderr).toContain('another Kiln server uses the database');
-  expect(second.stderr).toContain('KILN_DATA_DIR');
-  expect(await first.kill('SIGKILL')).toBe(null);
+  try {
+    const second = await runCli(['serve'], {
+      env: { ...testProcessEnv(), ...env, KILN_PORT: String(await freePort()) },
+      timeoutMs: 15_000,
+    });
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain('another Kiln server uses the database');
+    expect(second.stderr).toContain('KILN_DATA_DIR');
+  } finally {
+    expect(await first.kill('SIGKILL')).toBe(null);
+  }
   const third = await KilnProcess.serve(env);
   expect(await third.kill()).toBe(0);
 });
