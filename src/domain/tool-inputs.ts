@@ -47,10 +47,19 @@ function stringList(value: unknown): string[] {
     .filter((s) => s !== '');
 }
 
-function record(value: unknown): Record<string, unknown> {
-  return value && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
+export function record(value: unknown): Record<string, unknown> {
+  const map = typeof value === 'string' ? parsedJson(value) : value;
+  return map && typeof map === 'object' && !Array.isArray(map) ? (map as Record<string, unknown>) : {};
+}
+
+/** A map sent JSON-encoded in a string, as Terraform sends nested values; else undefined. */
+function parsedJson(text: string): unknown {
+  if (!text.trim().startsWith('{')) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The repositories a Maven step names (YAML `settings.public_repos`, graphical `userPublicRepositories`). */

@@ -228,6 +228,15 @@ describe('test report inputs', () => {
       testReportInputs(maven({ unit_test: { enable: 'False', report_path: 'r/*.xml' } })),
     ).toBeUndefined();
   });
+
+  it('reads a map JSON-encoded in a string, as Terraform sends nested values', () => {
+    expect(testReportInputs(maven({ unit_test: '{"enable": "true", "report_path": "r/*.xml"}' }))).toEqual({
+      reports: 'r/*.xml',
+    });
+    expect(
+      mavenPublicRepositories(maven({ settings: '{"public_repos": ["https://a.example/m2"]}' })),
+    ).toEqual(['https://a.example/m2']);
+  });
 });
 
 describe('Maven public repositories of a graphical step', () => {

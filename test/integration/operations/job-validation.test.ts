@@ -497,6 +497,7 @@ onEveryStore((store) => {
               ...mavenStep({
                 userPublicRepositories: '["https://repo.example/m2"]',
                 junitCoverageSwitch: 'TRUE',
+                unit_test: '{"enable": "true", "report_path": "**/TEST*.xml"}',
                 ignore_fail: 'yes',
               }),
               name: 'terraform',
