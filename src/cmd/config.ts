@@ -118,7 +118,7 @@ export const OPTIONS = {
   timeZone: {
     env: 'KILN_TIMEZONE',
     default: 'UTC',
-    help: 'IANA time zone of query times (yyyy-MM-dd HH:mm:ss), daily build numbers and cron schedules',
+    help: 'IANA time zone of query times (yyyy-MM-dd HH:mm:ss), daily build numbers and cron schedules (but those with a timeZoneId of their own)',
     parse: (t: string) =>
       isValidTimeZone(t) ? t : { error: 'must be an IANA time zone name such as UTC or Europe/Paris' },
   },

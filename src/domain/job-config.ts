@@ -35,7 +35,44 @@ export type { StepSpec } from './step-spec.ts';
 export { isReservedParameter, PARAM_NAME, PARAM_NAME_RULE, RESERVED_PARAMETERS } from './parameter-rules.ts';
 
 /** Trigger names Kiln understands in `triggers[].name`. */
-export const TRIGGER_NAMES = ['timer', 'code_update'] as const;
+export const TRIGGER_NAMES = ['timer', 'code_update', 'hudson.triggers.TimerTrigger'] as const;
+
+/**
+ * CodeArts' own form of a timer (its console, SDKs and Terraform send it): the schedule is `spec`,
+ * its time zone `timeZoneId` (an IANA zone; none or empty: the server's). `timeZone` and `isDST`
+ * are CodeArts' display names of the zone: kept as sent, not read.
+ */
+const CODEARTS_TIMER = 'hudson.triggers.TimerTrigger';
+const CODEARTS_TIMER_PARAMETERS = ['spec', 'timeZoneId', 'timeZone', 'isDST'];
+
+function isTimer(t: JobTriggerDoc): boolean {
+  return t.name === 'timer' || t.name === CODEARTS_TIMER;
+}
+
+/** The parameter that holds a timer's schedule: `cron` (Kiln's form) or `spec` (CodeArts'). */
+function scheduleParameter(t: JobTriggerDoc): 'cron' | 'spec' {
+  return t.name === CODEARTS_TIMER ? 'spec' : 'cron';
+}
+
+/** A timer's own time zone: a CodeArts timer's non-empty `timeZoneId`; undefined: the server's. */
+function timerZone(t: JobTriggerDoc): string | undefined {
+  const zone = t.name === CODEARTS_TIMER ? triggerParam(t, 'timeZoneId') : undefined;
+  return zone === undefined || zone === '' ? undefined : zone;
+}
+
+/**
+ * The zone as the time zone database names it (`asia/shanghai` is `Asia/Shanghai`), or undefined
+ * when it names none. Only IANA names: an offset such as `+08:00` is refused, and a `:` would
+ * break the schedule key (schedule.ts).
+ */
+function canonicalZone(zone: string): string | undefined {
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone)) return undefined;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
 
 const TIME_UNITS: Record<string, number> = { SECONDS: 1_000, MINUTES: 60_000, HOURS: 3_600_000 };
 /** Builds of a job without a timeout stop after this long. */
@@ -76,7 +113,8 @@ export interface JobSpec {
   steps: StepSpec[];
   parameters: ParameterSpec[];
   timeoutMs: number;
-  cron: string[];
+  /** The timer triggers: a cron expression, in `timeZone` when given, else the server's. */
+  timers: { cron: string; timeZone?: string }[];
   /** Branch patterns a push must match to start a build; undefined when pushes start nothing. */
   pushBranches: string[] | undefined;
   keepWorkspace: boolean;
@@ -207,36 +245,8 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
 
   const timers = new Map<string, number>();
   (config.triggers ?? []).forEach((t, i) => {
-    if (t.name === 'timer') {
-      // A parameter the scheduler does not read would be saved and never apply (a timeZoneId, a
-      // second schedule).
-      t.parameters.forEach((p, j) => {
-        if (p.name !== 'cron')
-          add(
-            `triggers[${i}].parameters[${j}].name`,
-            `"${p.name}" is not a timer parameter: a timer has one "cron", in the server's time zone (KILN_TIMEZONE)`,
-          );
-        else if (t.parameters.findIndex((q) => q.name === 'cron') !== j)
-          add(
-            `triggers[${i}].parameters[${j}].name`,
-            'a timer has one "cron": give each schedule a timer of its own',
-          );
-      });
-      const cron = triggerParam(t, 'cron');
-      if (!cron) add(`triggers[${i}].parameters`, 'a timer trigger needs a "cron" parameter');
-      else {
-        const problem = cronProblem(cron);
-        if (problem) add(`triggers[${i}].parameters.cron`, `"${cron}" ${problem}`);
-        // Each would build at every due time: two builds where one was meant.
-        const first = timers.get(cronText(cron));
-        if (first !== undefined)
-          add(
-            `triggers[${i}].parameters.cron`,
-            `"${cron}" is triggers[${first}]'s schedule too: give it once`,
-          );
-        else timers.set(cronText(cron), i);
-      }
-    } else if (t.name === 'code_update') {
+    if (isTimer(t)) issues.push(...timerIssues(t, `triggers[${i}]`, i, timers));
+    else if (t.name === 'code_update') {
       if ((config.scms ?? []).length === 0)
         add(`triggers[${i}]`, 'a code_update trigger needs a repository in scms');
     } else {
@@ -246,6 +256,65 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
   issues.push(...branchPatternIssues(config.triggers ?? []));
   if (config.kiln?.keep_workspace !== undefined && typeof config.kiln.keep_workspace !== 'boolean')
     add('kiln.keep_workspace', 'must be a boolean');
+  return issues;
+}
+
+/**
+ * The problems of a timer (`timer` or CodeArts' `hudson.triggers.TimerTrigger`) at `field`. `timers`
+ * holds the schedules of the triggers before it, by zone and expression, to refuse a second one.
+ */
+function timerIssues(
+  t: JobTriggerDoc,
+  field: string,
+  index: number,
+  timers: Map<string, number>,
+): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const add = (f: string, message: string) => issues.push({ field: f, message });
+  const codearts = t.name === CODEARTS_TIMER;
+  const param = scheduleParameter(t);
+  // A parameter the scheduler does not read would be saved and never apply (a timer's timeZoneId,
+  // a second schedule).
+  t.parameters.forEach((p, j) => {
+    if (codearts ? !CODEARTS_TIMER_PARAMETERS.includes(p.name) : p.name !== 'cron')
+      add(
+        `${field}.parameters[${j}].name`,
+        codearts
+          ? `"${p.name}" is not a ${CODEARTS_TIMER} parameter: it has ${CODEARTS_TIMER_PARAMETERS.join(', ')}`
+          : `"${p.name}" is not a timer parameter: a timer has one "cron", in the server's time zone (KILN_TIMEZONE)`,
+      );
+    else if (t.parameters.findIndex((q) => q.name === p.name) !== j)
+      add(
+        `${field}.parameters[${j}].name`,
+        p.name === param
+          ? `a timer has one "${param}": give each schedule a timer of its own`
+          : `"${p.name}" is given twice`,
+      );
+  });
+  const zone = timerZone(t);
+  const canonical = zone === undefined ? '' : canonicalZone(zone);
+  if (canonical === undefined)
+    add(
+      `${field}.parameters.timeZoneId`,
+      `"${zone}" is not an IANA time zone (such as Asia/Shanghai or UTC)`,
+    );
+  const cron = triggerParam(t, param);
+  if (!cron)
+    add(
+      `${field}.parameters`,
+      `a ${codearts ? CODEARTS_TIMER : 'timer trigger'} needs a "${param}" parameter`,
+    );
+  else {
+    const problem = cronProblem(cron);
+    if (problem) add(`${field}.parameters.${param}`, `"${cron}" ${problem}`);
+    // Each would build at every due time: two builds where one was meant. A timer without a zone
+    // follows the server's, so it is another schedule than one with a zone of its own.
+    const schedule = `${canonical ?? zone}|${cronText(cron)}`;
+    const first = timers.get(schedule);
+    if (first !== undefined)
+      add(`${field}.parameters.${param}`, `"${cron}" is triggers[${first}]'s schedule too: give it once`);
+    else timers.set(schedule, index);
+  }
   return issues;
 }
 
@@ -392,7 +461,13 @@ export function toJobSpec(config: JobConfig): JobSpec {
     steps: config.build_config_type === 'YAML' ? [] : config.steps.map(graphicalStep),
     parameters: (config.parameters ?? []).map(parameterSpec),
     timeoutMs: timeoutMs(config.timeout),
-    cron: triggers.filter((t) => t.name === 'timer').map((t) => triggerParam(t, 'cron') ?? ''),
+    timers: triggers.filter(isTimer).map((t) => {
+      const timeZone = timerZone(t);
+      return {
+        cron: triggerParam(t, scheduleParameter(t)) ?? '',
+        ...(timeZone !== undefined && { timeZone }),
+      };
+    }),
     pushBranches,
     keepWorkspace: config.kiln?.keep_workspace === true,
     artifactRetention: {

@@ -74,7 +74,10 @@ export const JobStep = Type.Object({
 });
 export type JobStepDoc = Static<typeof JobStep>;
 
-/** A trigger: `timer` (parameter `cron`) or `code_update` (parameter `branches`). */
+/**
+ * A trigger: `timer` (parameter `cron`), CodeArts' `hudson.triggers.TimerTrigger` (`spec`,
+ * `timeZoneId`, ...) or `code_update` (`branches`).
+ */
 export const JobTrigger = Type.Object({
   name: Str(64),
   parameters: Type.Array(ParamItem, { maxItems: 20 }),

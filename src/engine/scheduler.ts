@@ -4,7 +4,14 @@ import type { Build } from '../domain/build.ts';
 import type { Clock } from '../domain/clock.ts';
 import { AppError } from '../domain/errors.ts';
 import { toJobSpec, type JobSpec } from '../domain/job-config.ts';
-import { expressionOfKey, latestDue, nextDue, timerTriggers, type TimerTrigger } from '../domain/schedule.ts';
+import {
+  expressionOfKey,
+  latestDue,
+  nextDue,
+  timerTriggers,
+  zoneOfKey,
+  type TimerTrigger,
+} from '../domain/schedule.ts';
 import type { JobRecord, ScheduleEntry, Storage, Stores } from '../storage/ports.ts';
 import type { BuildEvents } from './build-events.ts';
 import { triggerUserId, userPermissions } from './access.ts';
@@ -25,7 +32,9 @@ export const DUE_PER_TICK = 100;
  * cannot build as it is) passes, its marks moved in a transaction of their own: it would otherwise
  * stay first among the due schedules and be refused again at every tick.
  * Each schedule keeps the time zone its next due time was computed in: the first tick of a server
- * whose zone is another (KILN_TIMEZONE changed) computes it anew, from the last due time.
+ * whose zone is another (KILN_TIMEZONE changed) computes it anew, from the last due time. A trigger
+ * with a zone of its own (a CodeArts timer's `timeZoneId`, held by its key) is computed in that
+ * zone always, and never moved to the server's.
  */
 export class Scheduler {
   /**
@@ -51,21 +60,16 @@ export class Scheduler {
    * that saves the job). A trigger kept by an update keeps its marks; a new one starts counting
    * `now`: it does not fire for times before it existed.
    */
-  async track(stores: Stores, jobId: string, spec: Pick<JobSpec, 'cron'>, now: number): Promise<void> {
+  async track(stores: Stores, jobId: string, spec: Pick<JobSpec, 'timers'>, now: number): Promise<void> {
     const triggers = timerTriggers(spec);
     await stores.schedules.retain(
       jobId,
       triggers.map((t) => t.key),
     );
-    for (const { key, expression } of triggers)
+    for (const { key, expression, timeZone = this.timeZone } of triggers)
       await stores.schedules.track(
-        {
-          jobId,
-          key,
-          lastDue: now,
-          nextDue: nextDue(expression, this.timeZone, now),
-        },
-        this.timeZone,
+        { jobId, key, lastDue: now, nextDue: nextDue(expression, timeZone, now) },
+        timeZone,
       );
   }
 
@@ -118,6 +122,8 @@ export class Scheduler {
     for (;;) {
       const page = await this.storage.schedules.listOtherZone(this.timeZone, after, DUE_PER_TICK);
       for (const entry of page) {
+        // Computed in its own zone when tracked: the server's is not its to follow.
+        if (zoneOfKey(entry.key) !== undefined) continue;
         const next = this.nextOf(entry);
         if (next !== undefined)
           await this.storage.schedules.rezone(entry.jobId, entry.key, entry.lastDue, this.timeZone, next);
@@ -153,8 +159,9 @@ export class Scheduler {
       return false;
     }
     const last = entry.lastDue;
-    const next = nextDue(trigger.expression, this.timeZone, now);
-    const due = latestDue(trigger.expression, this.timeZone, last, now);
+    const timeZone = trigger.timeZone ?? this.timeZone;
+    const next = nextDue(trigger.expression, timeZone, now);
+    const due = latestDue(trigger.expression, timeZone, last, now);
     if (due === undefined) {
       // Listed early (a schedule the upgrade set to "now"): only its next time moves.
       await this.storage.schedules.advance(job.id, entry.key, last, last, next);

@@ -183,6 +183,24 @@ describe('job form', () => {
     expect(triggerSources).toHaveLength(1);
   });
 
+  it("keeps a trigger the form does not show (CodeArts' hudson.triggers.TimerTrigger) as stored", () => {
+    const codearts = {
+      name: 'hudson.triggers.TimerTrigger',
+      parameters: [
+        { name: 'spec', value: '18 15 * * 1,2,3,4,5' },
+        { name: 'timeZoneId', value: 'Asia/Shanghai' },
+        { name: 'timeZone', value: 'China_Standard_Time' },
+        { name: 'isDST', value: 'false' },
+      ],
+    };
+    const stored = { ...doc, triggers: [...(doc.triggers ?? []), codearts] };
+    const form = formFromDoc(stored);
+    expect(form.crons.map((c) => c.cron)).toEqual(['0 2 * * *']);
+    const { doc: out, triggerSources } = docFromForm(form, stored, '');
+    expect(out.triggers).toEqual([doc.triggers?.[0], codearts, doc.triggers?.[1]]);
+    expect(triggerSources.map((s) => s.kind)).toEqual(['cron', 'kept', 'push']);
+  });
+
   const stringParam = (name: string, value: string) => ({
     name: 'hudson.model.StringParameterDefinition',
     params: [

@@ -6,8 +6,8 @@ import { startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
 /**
  * The reference's own example bodies of CreateBuildJob, CreateNewJob, UpdateBuildJob and
  * UpdateNewJob (a graphical Maven step: module 20043, `properties: null`) are accepted as they
- * are, only their ids and repository adapted, and the Maven job runs `mvn` with the Maven action's
- * default command.
+ * are, only their ids and repository adapted (CreateBuildJob's hudson.triggers.TimerTrigger
+ * included), and the Maven job runs `mvn` with the Maven action's default command.
  */
 
 /** The example bodies as the reference prints them (shared/reference/codearts-build-api.md, Appendix A). */
@@ -55,6 +55,8 @@ describe('the reference example bodies', () => {
     const jobId = res.json().result.job_id as string;
     const config = (await ek.get(`/v3/jobs/${jobId}/query`)).json().result;
     expect(config.steps).toEqual(body.steps);
+    // CreateBuildJob's hudson.triggers.TimerTrigger comes back as it was sent.
+    expect(config.triggers ?? []).toEqual(body.triggers ?? []);
   });
 
   it.each([

@@ -260,4 +260,54 @@ describeEachStore('cron schedules', (store) => {
     expect(await at('2024-06-02T09:00:30Z')).toBe(1); // 09:00 UTC: the old zone's time, nothing
     expect(await at('2024-06-03T01:00:30Z')).toBe(2);
   });
+
+  it("a CodeArts hudson.triggers.TimerTrigger fires at its spec in its timeZoneId, whatever the server's KILN_TIMEZONE", async () => {
+    // The reference's CreateBuildJob trigger: 15:18 Shanghai time (07:18 UTC), Monday to Friday.
+    clock.current = Date.parse('2024-06-10T00:00:00Z'); // a Monday
+    const token = await ek.kiln.token(owner, USER_PASSWORD); // the suite's has expired by now
+    const res = await ek.kiln.call(token, {
+      method: 'POST',
+      url: '/v3/jobs/create',
+      payload: {
+        project_id: ek.projectId,
+        job_name: `codearts-timer-${randomBytes(4).toString('hex')}`,
+        arch: 'x86-64',
+        steps: [shell('tick', 'echo tick')],
+        triggers: [
+          {
+            name: 'hudson.triggers.TimerTrigger',
+            parameters: [
+              { name: 'spec', value: '18 15 * * 1,2,3,4,5' },
+              { name: 'timeZoneId', value: 'Asia/Shanghai' },
+              { name: 'timeZone', value: 'China_Standard_Time' },
+              { name: 'isDST', value: 'false' },
+            ],
+          },
+        ],
+      },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const job = res.json().result.job_id as string;
+    const builds = async () => (await ek.kiln.storage.builds.latest(job))?.number ?? 0;
+    const at = async (iso: string, scheduler = ek.kiln.engine.scheduler) => {
+      clock.current = Date.parse(iso);
+      await scheduler.tick();
+      return builds();
+    };
+    expect(await at('2024-06-10T07:17:30Z')).toBe(0);
+    expect(await at('2024-06-10T07:18:30Z')).toBe(1); // 15:18 in Shanghai, on a UTC server
+    expect(await at('2024-06-10T15:18:30Z')).toBe(1); // 15:18 in the server's zone: nothing
+
+    // A server started with another KILN_TIMEZONE leaves the trigger in its own zone.
+    const newYork = createEngine({
+      storage: ek.kiln.storage,
+      clock,
+      timeZone: 'America/New_York',
+      secretKey: TEST_SECRET_KEY,
+      passwordCost: TEST_PASSWORD_COST,
+    }).scheduler;
+    expect(await at('2024-06-10T19:18:30Z', newYork)).toBe(1); // 15:18 in New York: nothing
+    expect(await at('2024-06-11T07:17:30Z', newYork)).toBe(1);
+    expect(await at('2024-06-11T07:18:30Z', newYork)).toBe(2); // 15:18 in Shanghai
+  });
 });

@@ -32,10 +32,13 @@ const RAW = (text: string) => `\u0001raw:${text}`;
 const RAW_QUOTED = /"\\u0001raw:([^"]*)"/g;
 
 const LONG = 'x'.repeat(100_000);
-const STRING_VARIANTS: unknown[] = ['a\u0000b', 'a\ud800b', LONG, '99999999999999999999'];
-const NUMBER_VARIANTS: unknown[] = [2 ** 31, RAW('9223372036854775808'), -1, 1.5, RAW('1e400'), '7'];
+// What PostgreSQL refuses that SQLite takes (NUL, a lone surrogate, an integer past int4 or int8),
+// what no column holds, and what JavaScript cannot write back (1e400): a few of each, as every
+// variant is sent for every value of every operation on both stores.
+const STRING_VARIANTS: unknown[] = ['a\u0000b', 'a\ud800b', LONG];
+const NUMBER_VARIANTS: unknown[] = [2 ** 31, RAW('9223372036854775808'), 1.5, RAW('1e400')];
 /** Query values are decoded text: invalid UTF-8 stands in for a lone surrogate. */
-const QUERY_VARIANTS = ['a%00b', '%ED%A0%80', '%FF', LONG, '99999999999999999999', '-1', '1.5', '1e400'];
+const QUERY_VARIANTS = ['a%00b', '%ED%A0%80', LONG, '99999999999999999999', '1e400'];
 
 /** A value nested deeper than JSON.stringify can write back (in place of each value of a body). */
 const DEEP = RAW('['.repeat(5_000) + ']'.repeat(5_000));

@@ -348,6 +348,65 @@ onEveryStore((store) => {
         /triggers: .*at most 100 branch patterns/,
       ],
       [
+        'a hudson.triggers.TimerTrigger without a spec',
+        set({
+          triggers: [
+            {
+              name: 'hudson.triggers.TimerTrigger',
+              parameters: [{ name: 'timeZoneId', value: 'Asia/Shanghai' }],
+            },
+          ],
+        }),
+        /triggers\[0\]\.parameters: a hudson\.triggers\.TimerTrigger needs a "spec" parameter/,
+      ],
+      [
+        'a hudson.triggers.TimerTrigger with an unknown timeZoneId',
+        set({
+          triggers: [
+            {
+              name: 'hudson.triggers.TimerTrigger',
+              parameters: [
+                { name: 'spec', value: '18 15 * * 1-5' },
+                { name: 'timeZoneId', value: 'China_Standard_Time' },
+              ],
+            },
+          ],
+        }),
+        /triggers\[0\]\.parameters\.timeZoneId: "China_Standard_Time" is not an IANA time zone/,
+      ],
+      [
+        'a hudson.triggers.TimerTrigger with a bad spec',
+        set({
+          triggers: [
+            { name: 'hudson.triggers.TimerTrigger', parameters: [{ name: 'spec', value: 'H 2 * * *' }] },
+          ],
+        }),
+        /triggers\[0\]\.parameters\.spec: "H 2 \* \* \*" is not a valid cron expression/,
+      ],
+      [
+        "a timer and a hudson.triggers.TimerTrigger with one schedule in the server's zone",
+        set({
+          triggers: [
+            { name: 'timer', parameters: [{ name: 'cron', value: '0 2 * * *' }] },
+            { name: 'hudson.triggers.TimerTrigger', parameters: [{ name: 'spec', value: '0  2 * * *' }] },
+          ],
+        }),
+        /triggers\[1\]\.parameters\.spec: "0 {2}2 \* \* \*" is triggers\[0\]'s schedule too: give it once/,
+      ],
+      [
+        'two hudson.triggers.TimerTriggers with one schedule in one zone',
+        set({
+          triggers: ['Asia/Shanghai', 'asia/shanghai'].map((zone) => ({
+            name: 'hudson.triggers.TimerTrigger',
+            parameters: [
+              { name: 'spec', value: '@daily' },
+              { name: 'timeZoneId', value: zone },
+            ],
+          })),
+        }),
+        /triggers\[1\]\.parameters\.spec: "@daily" is triggers\[0\]'s schedule too: give it once/,
+      ],
+      [
         'a trigger of an unknown kind',
         set({ triggers: [{ name: 'bogus', parameters: [] }] }),
         /triggers\[0\]\.name/,

@@ -238,8 +238,14 @@ function stepDoc(s: StepForm): StepDoc {
   };
 }
 
-/** Which form field each entry of `triggers[]` came from (to put the server's errors back). */
-export type TriggerSource = { kind: 'cron'; key: string } | { kind: 'push' };
+/**
+ * Which form field each entry of `triggers[]` came from (to put the server's errors back); `kept`:
+ * a trigger the form does not show, sent back as stored.
+ */
+export type TriggerSource = { kind: 'cron'; key: string } | { kind: 'push' } | { kind: 'kept' };
+
+/** Trigger kinds the form edits; another (CodeArts' hudson.triggers.TimerTrigger) is kept as stored. */
+const FORM_TRIGGERS = ['timer', 'code_update'];
 
 /** The document to send; `base` is the stored one when editing. */
 export function docFromForm(
@@ -253,6 +259,12 @@ export function docFromForm(
   for (const c of form.crons) {
     triggers.push({ name: 'timer', parameters: [{ name: 'cron', value: c.cron.trim() }] });
     triggerSources.push({ kind: 'cron', key: c.key });
+  }
+  // Saving the form must not delete what it does not show (a schedule in a zone of its own).
+  for (const t of base?.triggers ?? []) {
+    if (FORM_TRIGGERS.includes(t.name)) continue;
+    triggers.push(t);
+    triggerSources.push({ kind: 'kept' });
   }
   if (form.push) {
     triggers.push({
