@@ -114,15 +114,29 @@ export function slackBody(p: NoticePayload, link: string): string {
   return JSON.stringify({ text: `<${link}|${escape(noticeTitle(p))}>\n${facts}` });
 }
 
+/**
+ * Text as markdown shows it, and no more: a commit message is anyone's who may push, and
+ * `[Reset your password](https://…)` in one would otherwise be a link in the team's chat that
+ * seems to come from Kiln. What makes a link, an image, emphasis or code inline is escaped
+ * (CommonMark's backslash escapes) and `<` written as an entity (no HTML tag): the rest reads as
+ * it is (a `-` or `#` inside a line makes nothing).
+ */
+function markdownText(text: string): string {
+  return text
+    .replace(/[\\`*_[\]]/g, '\\$&')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+}
+
 /** A DingTalk robot's markdown message. */
 export function dingTalkBody(p: NoticePayload, link: string): string {
   const title = noticeTitle(p);
   const facts = noticeFacts(p)
-    .map(([k, v]) => `- **${k}:** ${v}`)
+    .map(([k, v]) => `- **${k}:** ${markdownText(v)}`)
     .join('\n');
   return JSON.stringify({
     msgtype: 'markdown',
-    markdown: { title, text: `### ${title}\n\n${facts}\n\n[Open in Kiln](${link})` },
+    markdown: { title, text: `### ${markdownText(title)}\n\n${facts}\n\n[Open in Kiln](${link})` },
   });
 }
 

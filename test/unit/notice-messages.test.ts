@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { noticeText, noticeTitle } from '../../src/domain/notice-messages.ts';
+import { dingTalkBody, noticeText, noticeTitle } from '../../src/domain/notice-messages.ts';
 import type { NoticePayload } from '../../src/domain/notices.ts';
 
 /**
@@ -44,5 +44,23 @@ describe('notification titles', () => {
     expect(noticeText(payload(name), 'http://kiln/x').split('\n')[0]).toBe(
       `Build #7 of \u2068${name}\u2069 failed`,
     );
+  });
+});
+
+describe('DingTalk messages', () => {
+  it("make no link, image, emphasis or tag of a commit message or a job's name", () => {
+    const p = payload('nightly_[build]');
+    p.build!.commitId = 'c0ffee00c0ffee00';
+    p.build!.commitMessage =
+      'Fix [Reset your password](https://evil.example/) ![x](https://evil.example/i.png) *now* <b>';
+    const text = (
+      JSON.parse(dingTalkBody(p, 'http://kiln.test/jobs/j/builds/7')) as { markdown: { text: string } }
+    ).markdown.text;
+    expect(text).toContain(
+      'c0ffee00c0ff Fix \\[Reset your password\\](https://evil.example/) !\\[x\\](https://evil.example/i.png) \\*now\\* &lt;b&gt;',
+    );
+    expect(text).toContain('### Build #7 of nightly\\_\\[build\\] failed');
+    // Kiln's own link stays a link.
+    expect(text).toContain('[Open in Kiln](http://kiln.test/jobs/j/builds/7)');
   });
 });
