@@ -49,7 +49,7 @@ export interface ServeOptions {
 export async function openStorage(config: Config, logger: Logger): Promise<Storage> {
   const path = sqlitePath(config);
   const where = path ?? withoutPassword(config.databaseUrl ?? '');
-  const setting = config.databaseUrl ? 'KILN_DATABASE_URL' : 'KILN_DATA_DIR';
+  const setting = databaseSetting(config);
   return openStore(config, path, logger).catch((error: unknown) => {
     // The store's own words, and the system's beneath them (ECONNREFUSED, a missing database).
     const root = rootMessage(error);
@@ -68,6 +68,11 @@ function openStore(config: Config, path: string | undefined, logger: Logger): Pr
     onIdleError: (err) => logger.warn({ err: maskedError(err) }, 'database connection failed'),
     onRecovered: (downMs) => logger.info({ downMs }, 'database connection works again'),
   });
+}
+
+/** The setting that names the database: its URL, or the data directory the SQLite file is in. */
+function databaseSetting(config: Config): string {
+  return config.databaseUrl ? 'KILN_DATABASE_URL' : 'KILN_DATA_DIR';
 }
 
 /** The SQLite database file the configuration names (undefined for PostgreSQL). */
@@ -93,7 +98,7 @@ function holdOwnFiles(config: Config): HeldLock[] {
   try {
     const sqlite = sqlitePath(config);
     // The setting that named the file: another data directory does not help a sqlite: URL.
-    const setting = config.databaseUrl ? 'KILN_DATABASE_URL' : 'KILN_DATA_DIR';
+    const setting = databaseSetting(config);
     if (sqlite !== undefined && sqlite !== ':memory:')
       held.push(
         holdLock(`${sqlite}.lock`, {

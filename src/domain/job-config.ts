@@ -506,7 +506,7 @@ function graphicalStep(s: JobConfig['steps'][number]): StepSpec {
  */
 function ignoreFailOfProperty(value: unknown): Pick<StepSpec, 'ignoreFail' | 'ignoreFailAsWritten'> {
   if (typeof value === 'string' && value.includes('${')) return { ignoreFailAsWritten: value };
-  const flag = ignoreFailFlag(typeof value === 'boolean' ? String(value) : value);
+  const flag = ignoreFailFlag(value);
   return flag ? { ignoreFail: true } : {};
 }
 

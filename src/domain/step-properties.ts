@@ -1,6 +1,6 @@
 import { actionOfModule, type ActionKind } from './actions.ts';
 import { ignoreFailFlag } from './step-spec.ts';
-import { listValue, record } from './tool-inputs.ts';
+import { jsonEncoded, listValue } from './tool-inputs.ts';
 
 /**
  * The types of the graphical step properties Kiln reads (docs/build-yaml.md, "Graphical jobs"),
@@ -137,7 +137,7 @@ function problems(value: unknown, kind: Kind, path: string): { path: string; mes
     );
   }
   // A map may come JSON-encoded in a string, as Terraform sends nested values (read so: tool-inputs.ts).
-  const map = typeof value === 'string' && value.trim().startsWith('{') ? record(value) : value;
+  const map = typeof value === 'string' ? (jsonEncoded(value, '{') ?? value) : value;
   if (!isMap(map)) return wrong('a map');
   return Object.entries(kind.map).flatMap(([key, inner]) => problems(map[key], inner, `${path}.${key}`));
 }

@@ -37,10 +37,12 @@ export function oneLineName(name: string): string {
 }
 
 /**
- * `ignore_fail` as CodeArts reads it: true or false, in any case; undefined for any other value
- * (a step that silently did not ignore its failure, or did, would be worse than an error).
+ * `ignore_fail` (and every flag of a step) as CodeArts reads it: a boolean, or true or false as
+ * text in any case; undefined for any other value (a step that silently did not ignore its
+ * failure, or did, would be worse than an error).
  */
 export function ignoreFailFlag(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
   const flag = typeof value === 'string' ? value.toLowerCase() : undefined;
   return flag === 'true' ? true : flag === 'false' ? false : undefined;
 }

@@ -20,15 +20,9 @@ export type { TestCounts };
 export function listValue(value: unknown): unknown[] {
   if (Array.isArray(value)) return value;
   if (typeof value !== 'string' || value.trim() === '') return [];
-  if (value.trim().startsWith('[')) {
-    try {
-      const parsed: unknown = JSON.parse(value);
-      if (Array.isArray(parsed)) return parsed;
-    } catch {
-      // Not JSON: one value, as any other string.
-    }
-  }
-  return [value];
+  const parsed = jsonEncoded(value, '[');
+  // Not a JSON list: one value, as any other string.
+  return Array.isArray(parsed) ? parsed : [value];
 }
 
 /** Strings of a list input; graphical lists may hold `{value}` or `{url}` objects. */
@@ -47,14 +41,17 @@ function stringList(value: unknown): string[] {
     .filter((s) => s !== '');
 }
 
-export function record(value: unknown): Record<string, unknown> {
-  const map = typeof value === 'string' ? parsedJson(value) : value;
+function record(value: unknown): Record<string, unknown> {
+  const map = typeof value === 'string' ? jsonEncoded(value, '{') : value;
   return map && typeof map === 'object' && !Array.isArray(map) ? (map as Record<string, unknown>) : {};
 }
 
-/** A map sent JSON-encoded in a string, as Terraform sends nested values; else undefined. */
-function parsedJson(text: string): unknown {
-  if (!text.trim().startsWith('{')) return undefined;
+/**
+ * A list (`[`) or a map (`{`) sent JSON-encoded in a string, as Terraform sends nested values;
+ * undefined when `text` is not one.
+ */
+export function jsonEncoded(text: string, opening: '[' | '{'): unknown {
+  if (!text.trim().startsWith(opening)) return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -91,8 +88,8 @@ export function testReportInputs(step: StepSpec): ReportInputs | undefined {
   const unitTest = record(inputs.unit_test);
   const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
   // Flags as booleans or as text in any case (ignore_fail's rule), as they are checked on save.
-  const on = (v: unknown) => v === true || ignoreFailFlag(v) === true;
-  if (unitTest.enable === false || ignoreFailFlag(unitTest.enable) === false) return undefined;
+  const on = (v: unknown) => ignoreFailFlag(v) === true;
+  if (ignoreFailFlag(unitTest.enable) === false) return undefined;
   // `file` is the graphical Maven module's report glob; other modules' `file` means other things.
   const reports =
     text(unitTest.report_path) ||

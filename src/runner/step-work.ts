@@ -195,7 +195,7 @@ const input = (step: StepSpec, name: string): string => {
 const CHECKOUT_FLAGS = ['lfs', 'submodule'] as const;
 // A boolean too, as a graphical step's JSON gives it (`lfs: true` was read as false).
 const flag = (step: StepSpec, name: (typeof CHECKOUT_FLAGS)[number]): boolean =>
-  step.inputs?.[name] === true || ignoreFailFlag(input(step, name)) === true;
+  ignoreFailFlag(step.inputs?.[name]) === true;
 
 /**
  * A `checkout` action (spec §3.3): the job's repository is checked out before the first step, so
