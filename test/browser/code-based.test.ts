@@ -44,13 +44,20 @@ const cspViolations: string[] = [];
 
 const shot = (name: string) => page.screenshot({ path: `${SHOTS}code-based-${name}.png`, fullPage: true });
 
-/** Stage key -> status word, as the build page shows them. */
-async function stageStatuses(): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const li of await page.locator('.stages [data-stage]').all())
-    out[(await li.getAttribute('data-stage')) ?? ''] = (await li.getAttribute('data-stage-status')) ?? '';
-  return out;
+/**
+ * Stage key -> status word, as the build page shows them, read in one go (the page updates as it
+ * runs). Given a stage key: the reading only once that stage is running, else nothing.
+ */
+function readStages(whileRunning?: string): Record<string, string> | undefined {
+  const stages: Record<string, string> = Object.fromEntries(
+    [...document.querySelectorAll('.stages [data-stage]')].map((li) => [
+      li.getAttribute('data-stage') ?? '',
+      li.getAttribute('data-stage-status') ?? '',
+    ]),
+  );
+  return whileRunning === undefined || stages[whileRunning] === 'RUNNING' ? stages : undefined;
 }
+const stageStatuses = async () => (await page.evaluate(readStages)) ?? {};
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -128,9 +135,8 @@ describe('a code-based job in the dashboard', () => {
     // The compile stage is seen running (while package has not run yet), then selected: its log
     // is read again while it grows.
     const compile = page.locator('[data-stage="stage2"]');
-    await page.locator('[data-stage="stage2"][data-stage-status="RUNNING"]').waitFor({ timeout: 30_000 });
-    expect((await stageStatuses()).stage3).toBe('INIT');
-    expect((await stageStatuses()).final).toBe('INIT');
+    const running = await page.waitForFunction(readStages, 'stage2', { timeout: 30_000 });
+    expect(await running.jsonValue()).toMatchObject({ stage1: 'SUCCESS', stage3: 'INIT', final: 'INIT' });
     await compile.getByRole('button').click();
     await page.waitForURL(/\?stage=stage2$/);
     await page.getByTestId('stage-log').getByText('compiling 1', { exact: true }).waitFor();
