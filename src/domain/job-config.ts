@@ -552,6 +552,17 @@ export function maskSensitiveDefaults(config: JobConfig, mask: string): JobConfi
 }
 
 /**
+ * Parameters as a template keeps them: sensitive ones without their default. A template is read by
+ * the whole domain, and one saved from a job's document would carry the mask as the new job's secret.
+ */
+export function withoutSensitiveDefaults(parameters: JobParameterDoc[]): JobParameterDoc[] {
+  return parameters.map((d) => {
+    const p = parameterSpec(d);
+    return p.sensitive && p.defaultValue !== '' ? withDefault(d, '') : d;
+  });
+}
+
+/**
  * An update that sends a masked sensitive default back unchanged (a client that read the document
  * and edited something else) keeps the stored value.
  */

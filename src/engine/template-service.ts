@@ -4,6 +4,7 @@ import type { Principal } from '../domain/identity.ts';
 import { newId32 } from '../domain/ids.ts';
 import type { JobParameterDoc, JobStepDoc } from '../domain/job-document.ts';
 import { actionOfModule } from '../domain/actions.ts';
+import { withoutSensitiveDefaults } from '../domain/job-config.ts';
 import { stepPropertyIssues } from '../domain/step-properties.ts';
 import { OFFICIAL_TEMPLATES, officialTemplate, type OfficialTemplate } from '../domain/official-templates.ts';
 import type { Storage, TemplateRecord } from '../storage/ports.ts';
@@ -64,7 +65,7 @@ export class TemplateService {
       description: body.description ?? '',
       toolType: body.tool_type ?? '',
       steps: JSON.stringify(body.template.steps.map(namedStep)),
-      parameters: JSON.stringify(body.parameters ?? []),
+      parameters: JSON.stringify(withoutSensitiveDefaults(body.parameters ?? [])),
       creatorId: caller.user.id,
       createdAt: this.clock.now(),
     };
@@ -185,7 +186,8 @@ export class TemplateService {
     return {
       record,
       steps: JSON.parse(record.steps) as JobStepDoc[],
-      parameters: JSON.parse(record.parameters) as JobParameterDoc[],
+      // Templates saved before sensitive defaults were dropped at create still hold them.
+      parameters: withoutSensitiveDefaults(JSON.parse(record.parameters) as JobParameterDoc[]),
       favourite: favourites.has(record.uuid),
       creatorName: creator?.name ?? '',
     };

@@ -147,6 +147,36 @@ onEveryStore((store) => {
       });
     });
 
+    it("keeps no sensitive parameter's default: the domain reads templates, and a job's shows the mask", async () => {
+      const secret = (value: string) => ({
+        name: 'hudson.model.PasswordParameterDefinition',
+        params: [
+          { name: 'name', value: 'TOKEN' },
+          { name: 'defaultValue', value },
+          { name: 'sensitiveVar', value: 'true' },
+        ],
+      });
+      for (const value of ['s3cr3t-value', '******']) {
+        const made = await kiln.call(dev, {
+          method: 'POST',
+          url: '/v3/templates/create',
+          payload: {
+            name: `with-secret-${value.length}`,
+            template: { steps: STEPS },
+            parameters: [secret(value)],
+          },
+        });
+        expectOk(made);
+        const shown = await kiln.call(admin, {
+          method: 'GET',
+          url: `/v1/template/${made.json().result.uuid as string}/custom`,
+        });
+        expectOk(shown);
+        expect(shown.body).not.toContain(value);
+        expect(shown.json().result.parameters).toEqual([secret('')]);
+      }
+    });
+
     it("takes steps without a name (optional in CodeArts): the stage's name of its action, or its module", async () => {
       const res = await kiln.call(dev, {
         method: 'POST',
