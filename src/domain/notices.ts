@@ -191,7 +191,7 @@ export function emailProblem(email: string): string | undefined {
   if (email.length > 254) return 'email is longer than 254 characters';
   return /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/.test(email)
     ? undefined
-    : `"${email}" is not a mail address`;
+    : `email: "${email}" is not a mail address`;
 }
 
 /** How long a notification is retried before it is given up (default). */

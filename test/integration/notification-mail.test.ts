@@ -98,7 +98,7 @@ describe('notifications by mail', () => {
     expect(shown.json().result).toEqual({ email: null, unread: 0 });
     const bad = await setEmail(watcher, 'not an address');
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().error_msg).toBe('"not an address" is not a mail address');
+    expect(bad.json().error_msg).toBe('email: "not an address" is not a mail address');
     expect((await setEmail(watcher, 'watcher@ci.test')).json().result).toEqual({
       email: 'watcher@ci.test',
       unread: 0,
