@@ -25,7 +25,7 @@ export interface NoticeSenderOptions {
   random?: () => number;
 }
 
-/** Notifications claimed at a time (they are sent concurrently). */
+/** Notifications in flight at most (they are sent concurrently). */
 const BATCH = 20;
 
 /** Ended notifications (and their attempts) are kept this long for the delivery history. */
@@ -48,6 +48,8 @@ export class NoticeSender {
   private running: Promise<void> | undefined;
   private failure: unknown;
   private again = false;
+  /** Wakes the rounds waiting for a slot, when kicked. */
+  private wakeRounds: () => void = () => {};
   private stopped = false;
   private readonly baseMs: number;
   private readonly capMs: number;
@@ -84,6 +86,7 @@ export class NoticeSender {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
+      this.wakeRounds();
       return;
     }
     this.running = this.rounds()
@@ -121,20 +124,51 @@ export class NoticeSender {
     return { notifications, inbox };
   }
 
+  /**
+   * Keeps up to BATCH notifications in flight, claiming more as each ends and when kicked: a
+   * receiver that is slow to answer holds its own slot, not those sent with it or after it.
+   * Resolves when nothing is due and nothing is in flight; a failure of the store ends the claiming
+   * and is thrown once what is in flight has ended.
+   */
   private async rounds(): Promise<void> {
-    do {
+    const inFlight = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    let ended: boolean; // a send ended since the last claim: its slot is free
+    let wake: () => void = () => {};
+    for (;;) {
       this.again = false;
-      while (!this.stopped && (await this.round()) === BATCH);
-    } while (this.again && !this.stopped);
+      ended = false;
+      const free = this.stopped || failure ? 0 : BATCH - inFlight.size;
+      for (const n of free > 0 ? await this.claim(free) : []) {
+        const sending: Promise<void> = this.send(n)
+          .catch((error: unknown) => {
+            failure ??= { error };
+          })
+          .finally(() => {
+            inFlight.delete(sending);
+            ended = true;
+            wake();
+          });
+        inFlight.add(sending);
+      }
+      if (inFlight.size === 0) {
+        if (failure) throw failure.error;
+        if (this.again && !this.stopped) continue;
+        return;
+      }
+      if ((ended || this.again) && !this.stopped && !failure) continue;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        this.wakeRounds = resolve;
+      });
+    }
   }
 
-  /** Claims a batch and sends it; returns how many it claimed. */
-  private async round(): Promise<number> {
+  /** Claims up to `count` due notifications for this server. */
+  private claim(count: number): Promise<NotificationRecord[]> {
     const now = this.clock.now();
     const lease = now + this.timeoutMs * 3 + 5_000;
-    const claimed = await this.storage.notices.claimDue(now, this.options.server, lease, BATCH);
-    await Promise.all(claimed.map((n) => this.send(n)));
-    return claimed.length;
+    return this.storage.notices.claimDue(now, this.options.server, lease, count);
   }
 
   private async send(n: NotificationRecord): Promise<void> {

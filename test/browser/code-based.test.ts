@@ -44,11 +44,16 @@ const cspViolations: string[] = [];
 
 const shot = (name: string) => page.screenshot({ path: `${SHOTS}code-based-${name}.png`, fullPage: true });
 
+// Run in the page (tests are compiled without the DOM's types): the little they use.
+declare const document: {
+  querySelectorAll(selector: string): Iterable<{ getAttribute(name: string): string | null }>;
+};
+
 /**
  * Stage key -> status word, as the build page shows them, read in one go (the page updates as it
  * runs). Given a stage key: the reading only once that stage is running, else nothing.
  */
-function readStages(whileRunning?: string): Record<string, string> | undefined {
+function readStages(whileRunning: string | undefined): Record<string, string> | undefined {
   const stages: Record<string, string> = Object.fromEntries(
     [...document.querySelectorAll('.stages [data-stage]')].map((li) => [
       li.getAttribute('data-stage') ?? '',
@@ -57,7 +62,7 @@ function readStages(whileRunning?: string): Record<string, string> | undefined {
   );
   return whileRunning === undefined || stages[whileRunning] === 'RUNNING' ? stages : undefined;
 }
-const stageStatuses = async () => (await page.evaluate(readStages)) ?? {};
+const stageStatuses = async () => (await page.evaluate(readStages, undefined)) ?? {};
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });

@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildState } from '../../src/domain/build.ts';
 import { createTestKiln, type TestKiln } from '../helpers/app.ts';
@@ -425,6 +427,40 @@ onEveryStore((store) => {
       ]);
       expect(got[0].build).toBeNull();
       expect(got[0].actor).toBe('admin');
+    });
+
+    it('sends past a receiver slow to answer: it holds up its own notification, not the next', async () => {
+      const held: ServerResponse[] = [];
+      const slow = createServer((_req, res) => held.push(res));
+      await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+      try {
+        const [slowJob, fastJob] = [await newJob('notice-slow'), await newJob('notice-fast')];
+        const hook = (jobId: string, url: string) =>
+          update(admin, jobId, {
+            notice_type: 'WEBHOOK',
+            enabled_event_type_names: ['buildJobFail'],
+            param_config: JSON.stringify({ webhook_url: url }),
+          });
+        expectOk(await hook(slowJob, `http://127.0.0.1:${(slow.address() as AddressInfo).port}/slow`));
+        expectOk(await hook(fastJob, `${receiver.url}/fast`));
+        await build(slowJob, 'FAILURE');
+        kiln.engine.noticeSender.kick();
+        await expect.poll(() => held.length).toBe(1);
+
+        // The slow receiver has not answered (an attempt may take 10 s): the next one goes anyway.
+        const before = receiver.received.length;
+        await build(fastJob, 'FAILURE');
+        kiln.engine.noticeSender.kick();
+        expect((await receiver.waitFor(before + 1, 5_000)).at(-1)?.path).toBe('/fast');
+        expect((await history(slowJob)).notifications[0]?.state).toBe('pending');
+
+        held[0]?.end();
+        await kiln.engine.noticeSender.tick();
+        expect((await history(slowJob)).notifications[0]?.state).toBe('delivered');
+      } finally {
+        slow.closeAllConnections();
+        slow.close();
+      }
     });
 
     it('retries a receiver that fails, with growing waits, until it answers', async () => {
