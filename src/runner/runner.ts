@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { maskedError } from '../domain/log-masking.ts';
 import { OutageWatch } from '../domain/outage.ts';
-import { Backoff, isTransient } from '../domain/retry.ts';
+import { Backoff, isTransient, pause } from '../domain/retry.ts';
 import type { RunnerTools } from '../domain/tools.ts';
 import type { Lease, RunnerPeer } from '../protocol/runner-protocol.ts';
 import { cleanBuildDirs, removeLeftoverBuilds } from './build-dirs.ts';
@@ -29,15 +29,6 @@ export interface RunnerOptions extends Omit<ExecutionOptions, 'mirrors' | 'tools
 
 /** Waits between requests for work while the server cannot be reached. */
 const WORK_BACKOFF = { firstMs: 250, maxMs: 10_000 } as const;
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
 
 /**
  * Pulls builds from its peer and runs them, `slots` at a time, each in a sandbox of its own. It
@@ -141,7 +132,7 @@ export class Runner {
           this.log.warn({ err: error }, "the server did not take the runner's tools");
           return;
         }
-        await sleep(backoff.next(), signal);
+        await pause(backoff.next(), signal);
       }
     }
   }
@@ -167,7 +158,7 @@ export class Runner {
           // refused, the disk full) would take every build of the queue only to fail it. It tries
           // again, a little later each time (each failure is logged), and leaves the queue to others.
           if (!(await next)) {
-            await sleep(sandboxBackoff.next(), signal);
+            await pause(sandboxBackoff.next(), signal);
             if (!signal.aborted) next = this.prepare(slot);
             continue;
           }
@@ -176,7 +167,7 @@ export class Runner {
             if (signal.aborted) return undefined;
             if (isTransient(error)) {
               // An outage (the watched peer logs it once): wait and ask again, a little longer each time.
-              await sleep(backoff.next(), signal);
+              await pause(backoff.next(), signal);
               return null;
             }
             // Asking again would be refused again (a revoked token): every slot stops.
@@ -234,7 +225,7 @@ export class Runner {
         } catch (error) {
           // Running the build failed: wait, then ask for work again.
           this.options.onError?.(error, 'running a build');
-          await sleep(backoff.next(), signal);
+          await pause(backoff.next(), signal);
         }
       }
     } finally {
