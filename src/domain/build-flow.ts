@@ -3,6 +3,7 @@ import { FLOW_KEYS, readEnv, readParams } from './build-yaml.ts';
 import type { BuildState } from './build.ts';
 import { evaluateCondition } from './condition.ts';
 import { isRepositoryPath } from './job-parameters.ts';
+import { parameterNameProblem, parameterValueProblem } from './parameter-rules.ts';
 import { BuildYamlError, yamlReader, type YamlReader } from './yaml-reader.ts';
 
 /**
@@ -217,6 +218,30 @@ export function checkFlowGraph(
       jobs.find((j) => j.name === cycle[0]),
       cycle[1],
     );
+}
+
+/**
+ * A flow as a runner reported it (the server's check): each job as the file's reader would have
+ * taken it (its name, a `build_ref` inside the repository, its inputs' names and values), then the
+ * graph (checkFlowGraph). A runner's report is not taken on trust: its jobs run on other runners.
+ */
+export function checkFlowReport(jobs: readonly FlowJob[], where: string): void {
+  const fail = (why: string): never => {
+    throw new BuildYamlError(`${where}: ${why}`);
+  };
+  for (const j of jobs) {
+    if (!JOB_NAME.test(j.name))
+      fail(`a flow job's name is letters, digits, . _ - (at most 64), not "${j.name}"`);
+    if (!isRepositoryPath(j.buildRef))
+      fail(
+        `job ${j.name}: build_ref must be a path inside the repository (relative, without ..), not "${j.buildRef}"`,
+      );
+    for (const p of j.params) {
+      const problem = parameterNameProblem(p.name) ?? parameterValueProblem(p.value);
+      if (problem) fail(`job ${j.name}: params entry "${p.name}" ${problem}`);
+    }
+  }
+  checkFlowGraph(jobs, where);
 }
 
 /** A dependency circle as job names (first name repeated at the end), or undefined. */

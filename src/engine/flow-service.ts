@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { checkFlowGraph, flowStep, type FlowChild } from '../domain/build-flow.ts';
+import { checkFlowReport, flowStep, type FlowChild } from '../domain/build-flow.ts';
 import type { Build, BuildState } from '../domain/build.ts';
 import { BUILD_YAML_PATH_PARAMETER } from '../domain/job-parameters.ts';
 import { AppError } from '../domain/errors.ts';
@@ -59,10 +59,16 @@ export class FlowService {
     flow: FlowReport,
   ): Promise<string[]> {
     try {
-      checkFlowGraph(flow.jobs, 'the BuildFlow');
+      checkFlowReport(flow.jobs, 'the BuildFlow');
     } catch (error) {
       throw new AppError('INVALID_PARAM', (error as Error).message);
     }
+    // A flow's job runs a single-job file (its runner refuses a flow there): no flow in a flow.
+    if (await tx.flows.parentOf(run.build.recordId))
+      throw new AppError(
+        'INVALID_PARAM',
+        `build #${run.build.number} is a job of a BuildFlow: its build_ref must be a single-job file, not a flow`,
+      );
     const job = await tx.jobs.findById(run.build.jobId);
     if (!job || run.plan === null) throw new AppError('JOB_NOT_FOUND', "the BuildFlow's job was deleted");
     const plan = this.stored.plan(run.plan);
