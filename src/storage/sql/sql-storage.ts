@@ -98,7 +98,9 @@ export function sqlStores(db: Kysely<Database>, flavour: SqlFlavour): Stores {
 
 /** Applies every pending migration; throws when one fails (the store is then left as it was). */
 export async function migrate(db: Kysely<Database>, dialect: SqlDialectName): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  const provider = migrationProvider(dialect);
+  await refuseNewerDatabase(db, Object.keys(await provider.getMigrations()));
+  const migrator = new Migrator({ db, provider });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
@@ -106,6 +108,25 @@ export async function migrate(db: Kysely<Database>, dialect: SqlDialectName): Pr
     const which = failed ? ` ${failed.migrationName}` : '';
     throw new AppError('STORE_UNAVAILABLE', `database migration${which} failed${reason}`, { cause: error });
   }
+}
+
+/**
+ * A database a newer Kiln migrated (a migration this build does not have) is refused before
+ * anything is written, saying so: this build does not know its schema (and Kysely alone would
+ * only say "corrupted migrations"). The migration table is Kysely's default one.
+ */
+async function refuseNewerDatabase(db: Kysely<Database>, known: string[]): Promise<void> {
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  if (!tables.some((t) => t.name === 'kysely_migration')) return;
+  const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+  const unknown = rows.map((r) => r.name).filter((name) => !known.includes(name));
+  if (unknown.length === 0) return;
+  const latest = [...known].sort().at(-1) ?? 'none';
+  throw new AppError(
+    'STORE_UNAVAILABLE',
+    `the database was migrated by a newer Kiln (it has ${unknown.sort().join(', ')}; this Kiln knows up to ${latest}): ` +
+      'upgrade Kiln to that version or later, or restore a backup taken before the upgrade',
+  );
 }
 
 /** Storage over a Kysely instance; the SQLite and PostgreSQL adapters build on it. */

@@ -1,0 +1,75 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterEach, expect, it } from 'vitest';
+import { migrationProvider } from '../../src/storage/migrations/index.ts';
+import { createPostgresStorage } from '../../src/storage/postgres/postgres-storage.ts';
+import { createSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { describeEachStore } from '../helpers/records.ts';
+
+/**
+ * A database a newer Kiln migrated (a migration this build does not have) is refused at start with
+ * a message saying so, and left as it was: the older build would otherwise run on a schema it does
+ * not know, or answer with Kysely's own "corrupted migrations".
+ */
+const NEWER = '999-from-a-newer-kiln';
+
+describeEachStore('a database from a newer Kiln', (store) => {
+  let dir = '';
+  let database: TestDatabase | undefined;
+  afterEach(async () => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    await database?.drop();
+  });
+
+  it('is refused at start with a clear message, and left as it was', async () => {
+    let open: () => Promise<{ close(): Promise<void> }>;
+    let query: (text: string) => Promise<string[]>;
+    if (store === 'sqlite') {
+      dir = mkdtempSync(join(tmpdir(), 'kiln-newer-db-'));
+      const path = join(dir, 'kiln.db');
+      open = () => createSqliteStorage({ path });
+      query = async (text) => {
+        const raw = new BetterSqlite3(path);
+        try {
+          const st = raw.prepare(text);
+          return st.reader ? (st.all() as { name: string }[]).map((r) => r.name) : (st.run(), []);
+        } finally {
+          raw.close();
+        }
+      };
+    } else {
+      database = await createTestDatabase();
+      const url = database.url;
+      open = () => createPostgresStorage({ url, poolSize: 1 });
+      query = async (text) => {
+        const c = new pg.Client({ connectionString: url });
+        await c.connect();
+        try {
+          return (await c.query<{ name: string }>(text)).rows.map((r) => r.name);
+        } finally {
+          await c.end();
+        }
+      };
+    }
+    const latest = Object.keys(await migrationProvider(store).getMigrations())
+      .sort()
+      .at(-1);
+    await (await open()).close();
+    await query(
+      `insert into kysely_migration (name, timestamp) values ('${NEWER}', '2999-01-01T00:00:00.000Z')`,
+    );
+
+    await expect(open()).rejects.toThrow(
+      `the database was migrated by a newer Kiln (it has ${NEWER}; this Kiln knows up to ${latest}): ` +
+        'upgrade Kiln to that version or later, or restore a backup taken before the upgrade',
+    );
+    expect(await query('select name from kysely_migration order by name desc limit 2')).toEqual([
+      NEWER,
+      latest,
+    ]);
+  });
+});
