@@ -45,6 +45,9 @@ export const ARTIFACT_NAME_MAX = 255;
  */
 export function artifactNameProblem(name: string): string | undefined {
   if (name === '' || name === '.' || name === '..') return 'an artifact name must be a file name';
+  // download_artifact writes into the workspace's top directory, where `.git` is the checkout's.
+  if (name === '.git')
+    return `".git" cannot be an artifact name (a download would replace the checkout's repository)`;
   if (utf8.encode(name).length > ARTIFACT_NAME_MAX)
     return `an artifact name is at most ${ARTIFACT_NAME_MAX} bytes`;
   if (/[/\\]/.test(name)) return `artifact name "${name}" has a directory part`;

@@ -34,6 +34,11 @@ export interface TransferContext {
   line: (text: string) => void;
   /** How long transfers retry through an outage. */
   patienceMs: number;
+  /**
+   * The files of the file manager this build's download_file steps wrote so far (upload_artifact
+   * keeps none of their bytes); absent where nothing downloads one.
+   */
+  fromFileManager?: { name: string; size: number; sha256: string }[];
 }
 
 /** Most files one upload_artifact step keeps, and most entries its walk of the workspace visits. */
@@ -76,6 +81,18 @@ export async function uploadArtifacts(ctx: TransferContext, upload: UploadInputs
     const problem = artifactNameProblem(upload.name || basename(file));
     if (problem) {
       ctx.line(`upload_artifact: ${JSON.stringify(file)} cannot be kept: ${problem}; nothing was kept`);
+      return false;
+    }
+  }
+  // A file of the file manager (a keystore, a settings.xml with passwords), or a copy of it, is
+  // never kept: an artifact is downloadable by everyone who may see the job, who may not be allowed
+  // to use the file. `**/*` or `*.jks` catches it easily.
+  for (const file of found.files) {
+    const secret = await fileManagerBytes(ctx, file);
+    if (secret) {
+      ctx.line(
+        `upload_artifact: ${JSON.stringify(file)} holds the bytes of ${secret}, the file manager's file this build got with download_file; an artifact is downloadable by everyone who may see the job, so it cannot be kept; nothing was kept`,
+      );
       return false;
     }
   }
@@ -171,6 +188,7 @@ export async function downloadFile(ctx: TransferContext, name: string): Promise<
     async () => {
       const found = await ctx.peer.fetchFile(ctx.recordId, name);
       await writeDownload(ctx, found, 0o600);
+      ctx.fromFileManager?.push({ name: found.name, size: found.size, sha256: found.sha256 });
       ctx.line(
         `downloaded file ${found.name} (${describeSize(found.size)}) of the file manager into the workspace (mode 0600)`,
       );
@@ -210,6 +228,29 @@ async function writeDownload(ctx: TransferContext, found: ArtifactDownload, mode
     throw new Error(`${found.name} arrived damaged (${size} bytes, sha256 ${sha256})`);
   }
   return sha256;
+}
+
+/**
+ * The name of the file manager's file (of those this build downloaded) whose bytes the workspace
+ * file `path` holds, if any. Only a file of the same size is read (file-manager files are small).
+ */
+async function fileManagerBytes(ctx: TransferContext, path: string): Promise<string | undefined> {
+  const downloaded = ctx.fromFileManager ?? [];
+  if (downloaded.length === 0) return undefined;
+  const file = { root: ctx.workspace, path };
+  const size = await sizeOf(file);
+  const same = downloaded.filter((d) => d.size === size);
+  if (same.length === 0) return undefined;
+  const handle = await openBeneath(file, constants.O_RDONLY);
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of handle.createReadStream({ highWaterMark: 1024 * 1024, autoClose: false }))
+      hash.update(chunk as Buffer);
+  } finally {
+    await handle.close().catch(() => {});
+  }
+  const sha256 = hash.digest('hex');
+  return same.find((d) => d.sha256 === sha256)?.name;
 }
 
 /** Workspace files (relative paths) the glob matches. */

@@ -336,6 +336,7 @@ export async function executeBuild(
       signal: abort.signal,
       line,
       patienceMs: lease.leaseMs,
+      fromFileManager: [],
     };
     // Nothing of the build runs before the server has heard it start. Until then a runner that
     // goes silent (its lease runs out) has its build put back in the queue, for another runner, as

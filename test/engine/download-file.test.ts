@@ -64,6 +64,35 @@ steps:
     expect(reads.rows.map((x) => x.how)).toEqual(['build']);
   }, 90_000);
 
+  it('keeps no artifact holding the bytes of a file the build got from the file manager', async () => {
+    const leaky = new TestRepo();
+    leaky.commit('build.yml', {
+      'notes.txt': 'notes\n',
+      '.cloudbuild/build.yml': `version: 2.0
+steps:
+  BUILD:
+    - download_file:
+        inputs:
+          name: secret.properties
+    - sh:
+        inputs:
+          command: mkdir out && cp secret.properties out/app.conf
+    - upload_artifact:
+        inputs:
+          path: "out/*"
+`,
+    });
+    const job = await newYamlJob(ek, leaky.url);
+    await ek.run(job);
+    const r = await ek.waitFinished(job, 1, 60_000);
+    const log = await ek.log(job, 1);
+    expect(r.state, log).toBe('FAILURE');
+    expect(log).toContain(
+      'upload_artifact: "out/app.conf" holds the bytes of secret.properties, the file manager\'s file this build got with download_file',
+    );
+    expect((await ek.get(`/v1/kiln/jobs/${job}/1/artifacts`)).json().result.artifacts).toEqual([]);
+  }, 90_000);
+
   it("refuses the file to a build whose job's creator or starter may not use it, and names a missing one", async () => {
     const scms = () => [{ url: repo.url, scm_type: 'git', branch: 'main' }];
     const steps = (name: string) => [{ module_id: DOWNLOAD_FILE, name: 'get it', properties: { name } }];

@@ -16,7 +16,9 @@ describe('artifact names and addresses', () => {
   it('takes a file name, never a path', () => {
     expect(artifactNameProblem('app-1.0.jar')).toBeUndefined();
     expect(artifactNameProblem('报告 final.pdf')).toBeUndefined();
-    for (const bad of ['', '.', '..', 'a/b', 'a\\b', 'x\ny', 'x\u009b2Jy', 'x'.repeat(256)])
+    // `.git` would replace the checkout's repository in the workspace a download writes to.
+    expect(artifactNameProblem('.gitignore')).toBeUndefined();
+    for (const bad of ['', '.', '..', '.git', 'a/b', 'a\\b', 'x\ny', 'x\u009b2Jy', 'x'.repeat(256)])
       expect(artifactNameProblem(bad), bad).toBeDefined();
   });
 
