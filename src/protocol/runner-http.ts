@@ -55,7 +55,10 @@ export const RUNNER_PATHS = {
 /** Response header of a refused log chunk: the size of the log the server has. */
 export const LOG_SIZE_HEADER = 'x-kiln-log-size';
 
-/** Response header of a refused artifact part: the bytes of the upload the server holds. */
+/**
+ * Response header of a refused artifact part: the bytes of the upload the server holds; of a
+ * fetched artifact or file: its size.
+ */
 export const ARTIFACT_SIZE_HEADER = 'x-kiln-artifact-size';
 /** Response headers of a fetched artifact. */
 export const ARTIFACT_NAME_HEADER = 'x-kiln-artifact-name';

@@ -75,6 +75,21 @@ function refusal(error: unknown): unknown {
   return error;
 }
 
+/**
+ * The size of a fetched artifact or file, by the server's own header: Content-Length may be gone
+ * (a proxy that compresses sends chunks), and a size taken as 0 would fail every try of a good
+ * download.
+ */
+function downloadSize(response: Response): number {
+  const text = response.headers.get(ARTIFACT_SIZE_HEADER) ?? response.headers.get('content-length');
+  const size = Number(text);
+  if (text === null || text === '' || !Number.isSafeInteger(size) || size < 0)
+    throw new ArtifactRefusedError(
+      `the server's answer does not say the size of the download (${ARTIFACT_SIZE_HEADER})`,
+    );
+  return size;
+}
+
 /** The error a failed answer of the server stands for (the protocol's own answers by their status). */
 function answerError(
   method: string,
@@ -322,7 +337,7 @@ export class HttpRunnerPeer implements RunnerPeer {
     if (!response.body) throw new PeerUnavailableError('the server sent no artifact bytes');
     return {
       name: decodeURIComponent(response.headers.get(ARTIFACT_NAME_HEADER) ?? ''),
-      size: Number(response.headers.get('content-length') ?? 0),
+      size: downloadSize(response),
       sha256: response.headers.get(ARTIFACT_SHA256_HEADER) ?? '',
       body: response.body as unknown as AsyncIterable<Uint8Array>,
     };
@@ -344,7 +359,7 @@ export class HttpRunnerPeer implements RunnerPeer {
     if (!response.body) throw new PeerUnavailableError('the server sent no file bytes');
     return {
       name: decodeURIComponent(response.headers.get(ARTIFACT_NAME_HEADER) ?? ''),
-      size: Number(response.headers.get('content-length') ?? 0),
+      size: downloadSize(response),
       sha256: response.headers.get(ARTIFACT_SHA256_HEADER) ?? '',
       body: response.body as unknown as AsyncIterable<Uint8Array>,
     };

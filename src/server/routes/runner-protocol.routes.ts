@@ -173,6 +173,7 @@ function sendDownload(reply: FastifyReply, found: ArtifactDownload): FastifyRepl
   return reply
     .header('content-type', 'application/octet-stream')
     .header('content-length', String(found.size))
+    .header(ARTIFACT_SIZE_HEADER, String(found.size))
     .header(ARTIFACT_NAME_HEADER, encodeURIComponent(found.name))
     .header(ARTIFACT_SHA256_HEADER, found.sha256)
     .send(Readable.from(found.body));
