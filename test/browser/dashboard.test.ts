@@ -15,6 +15,8 @@ import { createShellJob, projectId, runToEnd, signedInClient } from './helpers/k
 interface PageElement {
   getAttribute(name: string): string | null;
   textContent: string | null;
+  parentElement: PageElement | null;
+  tagName: string;
 }
 declare const document: {
   addEventListener(
@@ -22,12 +24,13 @@ declare const document: {
     listener: (e: { violatedDirective: string; blockedURI: string }) => void,
   ): void;
   querySelector(selector: string): PageElement | null;
-  querySelectorAll(selector: string): { length: number };
+  querySelectorAll(selector: string): { length: number; [i: number]: PageElement };
+  activeElement: PageElement | null;
   documentElement: { scrollWidth: number };
 };
 declare const window: { innerWidth: number };
 declare const sessionStorage: { getItem(key: string): string | null };
-declare const getComputedStyle: (element: unknown) => { color: string };
+declare const getComputedStyle: (element: unknown) => { color: string; backgroundColor: string };
 
 /**
  * The dashboard story, in Debian's Chromium against a real `kiln serve` (built dist/ and web/dist):
@@ -66,6 +69,37 @@ async function signIn(p: Page, password: string) {
   await p.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/**
+ * The WCAG contrast ratio of the first `selector`'s text against the background it is drawn on
+ * (the nearest ancestor's that is not transparent), from the computed styles.
+ */
+function contrast(p: Page, selector: string): Promise<number> {
+  return p
+    .locator(selector)
+    .first()
+    .evaluate((el) => {
+      const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+      const luminance = (c: string) => {
+        const [r = 0, g = 0, b = 0] = rgb(c).map((v) => {
+          const s = v / 255;
+          return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      };
+      let back: PageElement | null = el;
+      let bg = 'rgb(255, 255, 255)';
+      for (; back; back = back.parentElement) {
+        const c = getComputedStyle(back).backgroundColor;
+        if (c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') {
+          bg = c;
+          break;
+        }
+      }
+      const [a, b] = [luminance(getComputedStyle(el).color), luminance(bg)];
+      return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    });
+}
+
 async function waitForStatus(status: string, timeout = 30_000) {
   await page.locator(`h1 [data-status="${status}"]`).waitFor({ timeout });
 }
@@ -95,8 +129,9 @@ describe('the dashboard', () => {
     await signIn(page, 'not-the-password');
     await page.getByRole('alert').getByText('Wrong user name or password.').waitFor();
     await shot('sign-in');
-    // The user name field has focus after a failed attempt too; Tab and Enter do the rest.
-    await page.getByLabel('User name').focus();
+    // The user name field has focus after a failed attempt too (not the page, where the disabled
+    // button left it); Tab and Enter do the rest.
+    await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'username');
     await page.keyboard.press('Tab');
     await page.keyboard.type(server.adminPassword);
     await page.keyboard.press('Enter');
@@ -119,6 +154,12 @@ describe('the dashboard', () => {
     await page.getByRole('button', { name: 'Add parameter' }).click();
     await page.getByLabel('Name', { exact: true }).fill('FAIL');
     await page.getByLabel('Default value').fill('no');
+    // One h1, and no heading skips a level (a screen reader's outline of the form).
+    const levels = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('h1, h2, h3, h4, h5, h6'), (h) => Number(h.tagName[1])),
+    );
+    expect(levels.filter((l) => l === 1)).toHaveLength(1);
+    expect(levels.filter((l, i) => i > 0 && l > (levels[i - 1] ?? 0) + 1)).toEqual([]);
     await page.getByRole('button', { name: 'Create job' }).click();
 
     // Step 2 has no command: the server says so, and the page puts it under that field.
@@ -177,6 +218,10 @@ describe('the dashboard', () => {
     expect(live.length).toBeGreaterThan(2);
     expect(live[live.length - 1]?.lines).toBeGreaterThan(live[0]?.lines ?? 0);
     await waitForStatus('success');
+    // A screen reader hears the state change once, not every line: the log is no live region.
+    await page.getByRole('status').getByText(`Build #${firstBuild}: Success`).waitFor();
+    expect(await page.getByRole('log').getAttribute('aria-live')).toBe('off');
+    expect(await contrast(page, '[data-testid="log"] .ln')).toBeGreaterThanOrEqual(4.5);
     const done = await buildState();
     expect(done.log).toContain('line 20');
     // ANSI colours are drawn, not printed as escapes.
@@ -241,6 +286,7 @@ describe('the dashboard', () => {
       String(daysSpanned(7 * 24 * HOUR)),
     );
     await shot('job-7d');
+    expect(await contrast(page, '.history-table thead th')).toBeGreaterThanOrEqual(4.5);
 
     await page.getByRole('button', { name: 'Next page' }).click();
     await page.waitForURL(/page=2/);

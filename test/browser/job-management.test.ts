@@ -139,8 +139,13 @@ describe('running a job from the keyboard', () => {
 describe('copying a job in the dashboard', () => {
   it('copies a job under the name the server suggests, and opens the copy', async () => {
     await page.goto(`${server.url}/jobs/${jobId}`);
+    // The form takes the focus from Copy…, which it replaces; Escape gives it back.
     await page.getByRole('button', { name: 'Copy…' }).click();
     const name = page.getByRole('textbox', { name: 'Name of the copy' });
+    await expect.poll(() => name.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator(':focus').textContent()).toBe('Copy…');
+    await page.keyboard.press('Enter');
     await name.waitFor();
     expect(await name.inputValue()).toBe('binned-in-browser-copy-1');
     await name.fill('copied-in-browser');
@@ -161,8 +166,16 @@ describe('the recycle bin in the dashboard', () => {
     await page.getByRole('button', { name: 'Delete…' }).click();
     const ask = page.getByRole('group', { name: 'Delete the job' });
     await expect(ask.textContent()).resolves.toContain('Move binned-in-browser to the recycle bin?');
-    await ask.getByRole('button', { name: 'Cancel' }).click();
+    // The question takes the focus from Delete…, which it replaces (on Cancel, the safe answer);
+    // cancelling, by Cancel or Escape, gives it back.
+    await expect.poll(() => page.locator(':focus').textContent()).toBe('Cancel');
+    await page.keyboard.press('Enter');
     expect(await page.getByRole('group', { name: 'Delete the job' }).count()).toBe(0);
+    await expect.poll(() => page.locator(':focus').textContent()).toBe('Delete…');
+    await page.keyboard.press('Enter');
+    await ask.waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator(':focus').textContent()).toBe('Delete…');
 
     await page.getByRole('button', { name: 'Delete…' }).click();
     await page.getByRole('group', { name: 'Delete the job' }).getByRole('button', { name: 'Delete' }).click();

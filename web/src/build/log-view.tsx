@@ -348,7 +348,9 @@ export function LogView({
         ref={box}
         className="log-lines"
         role="log"
-        aria-live={live ? 'polite' : 'off'}
+        // Not a live region: a build can print hundreds of lines a second, and each would be read
+        // out. The build page announces the build's state instead; the lines are read on request.
+        aria-live="off"
         aria-label={label}
         tabIndex={0}
         onScroll={onScroll}

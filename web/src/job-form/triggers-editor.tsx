@@ -42,7 +42,7 @@ export function TriggersEditor({
   return (
     <fieldset className="triggers-editor">
       <legend>Triggers</legend>
-      <h3>Schedules (Scheduled builds)</h3>
+      <h2 className="subheading">Schedules (Scheduled builds)</h2>
       <p className="hint">
         Cron expressions (minute hour day month weekday), in the server's time zone; e.g.{' '}
         <code>0 2 * * *</code> runs at 02:00 every day.
@@ -82,7 +82,7 @@ export function TriggersEditor({
       >
         Add schedule
       </button>
-      <h3>Push to the repository (CodeUpdate builds)</h3>
+      <h2 className="subheading">Push to the repository (CodeUpdate builds)</h2>
       <label className="checkbox">
         <input type="checkbox" checked={push} onChange={(e) => onChange({ push: e.target.checked })} /> Build
         when commits are pushed

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Kiln } from '../../../src/client/kiln-client.ts';
 import type { JobConfigBody } from '../../../src/contract/jobs.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
@@ -12,6 +12,21 @@ export function CopyJob({ client, jobId, config }: { client: Kiln; jobId: string
   const [name, setName] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
+  // The form replaces Copy…, which took the focus with it: the focus goes to the name, and back to
+  // Copy… when it is cancelled (Cancel or Escape).
+  const opener = useRef<HTMLButtonElement>(null);
+  const nameInput = useRef<HTMLInputElement>(null);
+  const cancelled = useRef(false);
+  const asking = name !== undefined;
+  useEffect(() => {
+    if (asking) nameInput.current?.focus();
+    else if (cancelled.current) opener.current?.focus();
+    cancelled.current = false;
+  }, [asking]);
+  const cancel = () => {
+    cancelled.current = true;
+    setName(undefined);
+  };
   const open = async () => {
     setError(undefined);
     try {
@@ -35,21 +50,29 @@ export function CopyJob({ client, jobId, config }: { client: Kiln; jobId: string
   if (name === undefined)
     return (
       <>
-        <button type="button" onClick={() => void open()}>
+        <button type="button" ref={opener} onClick={() => void open()}>
           Copy…
         </button>
         <ErrorMessage error={error} title="The job could not be copied." />
       </>
     );
   return (
-    <form className="confirm" aria-label="Copy the job" onSubmit={(e) => void copy(e)}>
+    <form
+      className="confirm"
+      aria-label="Copy the job"
+      onSubmit={(e) => void copy(e)}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape' && !busy) cancel();
+      }}
+    >
       <label className="inline-field">
-        Name of the copy <input value={name} onChange={(e) => setName(e.target.value)} required />
+        Name of the copy{' '}
+        <input ref={nameInput} value={name} onChange={(e) => setName(e.target.value)} required />
       </label>{' '}
       <button type="submit" className="primary" disabled={busy}>
         Copy
       </button>{' '}
-      <button type="button" disabled={busy} onClick={() => setName(undefined)}>
+      <button type="button" disabled={busy} onClick={cancel}>
         Cancel
       </button>
       <ErrorMessage error={error} title="The job could not be copied." />

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Kiln } from '../../../src/client/kiln-client.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { navigate } from '../router/router.tsx';
@@ -11,9 +11,23 @@ export function DeleteJob({ client, jobId, name }: { client: Kiln; jobId: string
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
+  // The question replaces Delete…, which took the focus with it: the focus goes to its Cancel, and
+  // back to Delete… when it is cancelled (Cancel or Escape).
+  const opener = useRef<HTMLButtonElement>(null);
+  const cancelButton = useRef<HTMLButtonElement>(null);
+  const cancelled = useRef(false);
+  useEffect(() => {
+    if (asking) cancelButton.current?.focus();
+    else if (cancelled.current) opener.current?.focus();
+    cancelled.current = false;
+  }, [asking]);
+  const cancel = () => {
+    cancelled.current = true;
+    setAsking(false);
+  };
   if (!asking)
     return (
-      <button type="button" onClick={() => setAsking(true)}>
+      <button type="button" ref={opener} onClick={() => setAsking(true)}>
         Delete…
       </button>
     );
@@ -28,14 +42,21 @@ export function DeleteJob({ client, jobId, name }: { client: Kiln; jobId: string
     }
   };
   return (
-    <div className="confirm" role="group" aria-label="Delete the job">
+    <div
+      className="confirm"
+      role="group"
+      aria-label="Delete the job"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape' && !busy) cancel();
+      }}
+    >
       <span>
         Move {name} to the recycle bin? Its running builds stop; it can be restored with its history.
       </span>{' '}
       <button type="button" className="danger" disabled={busy} onClick={() => void remove()}>
         Delete
       </button>{' '}
-      <button type="button" disabled={busy} onClick={() => setAsking(false)}>
+      <button type="button" ref={cancelButton} disabled={busy} onClick={cancel}>
         Cancel
       </button>
       <ErrorMessage error={error} title="The job could not be deleted." />

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useSignedIn } from '../app/session-context.tsx';
 import { useAsync } from '../app/use-async.ts';
 import { useNow } from '../app/use-now.ts';
@@ -17,7 +17,13 @@ import { useStages } from '../build/use-stages.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { Spinner } from '../components/spinner.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
-import { isFinished, isStageActive, stageStatus } from '../lib/build-status.ts';
+import {
+  isFinished,
+  isStageActive,
+  stageStatus,
+  statusLabel,
+  type BuildStatus,
+} from '../lib/build-status.ts';
 import { formatDuration } from '../../../src/domain/duration.ts';
 import { formatLocalTime, isolated, shortCommit } from '../lib/format.ts';
 import { Link, navigate, useLocation } from '../router/router.tsx';
@@ -70,6 +76,8 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
     document.title = `#${buildNo} ${isolated(jobName ?? '')} · Kiln`;
   }, [buildNo, jobName]);
 
+  const announcement = useStatusAnnouncement(buildNo, view?.status);
+
   const r = view?.record;
   const d = view?.detail;
   const params = Object.entries(view?.history.parameters ?? {});
@@ -98,6 +106,9 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
           />
         )}
       </header>
+      <p className="visually-hidden" role="status" data-testid="build-announcement">
+        {announcement}
+      </p>
       <ErrorMessage error={error} title="The build could not be loaded." />
       {d?.parent_record_id && <FlowParent client={client} parentRecordId={d.parent_record_id} />}
       {r && d && (
@@ -289,4 +300,20 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
       )}
     </main>
   );
+}
+
+/**
+ * What a screen reader is told when the build's state changes while the page is open ("Build #3:
+ * Failed"): the badge in the heading is not a live region, and neither is the log (too chatty).
+ * The state the page opens with is not announced: the heading says it.
+ */
+function useStatusAnnouncement(buildNo: number, status: BuildStatus | undefined): string {
+  const seen = useRef<BuildStatus | undefined>(undefined);
+  const [message, setMessage] = useState('');
+  useEffect(() => {
+    if (!status) return;
+    if (seen.current && seen.current !== status) setMessage(`Build #${buildNo}: ${statusLabel(status)}`);
+    seen.current = status;
+  }, [buildNo, status]);
+  return message;
 }

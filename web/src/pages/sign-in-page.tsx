@@ -44,6 +44,9 @@ export function SignInPage({ notice, onSignedIn }: { notice?: string; onSignedIn
           ? 'Wrong user name or password.'
           : `Signing in failed: ${describeError(err)}`,
       );
+      // The button, disabled while busy, dropped focus to the page: put it back on the first field,
+      // as when the page opened, so a keyboard user need not find the form again.
+      requestAnimationFrame(() => nameInput.current?.focus());
     }
   };
 
