@@ -126,7 +126,8 @@ describe("a job's first build", () => {
 
   it('lists the running build on the queue page, with its runner', async () => {
     const other = await signedInPage(browser.context, server.url, server.adminPassword);
-    await other.getByRole('link', { name: 'Queue' }).click();
+    // The header's links are a navigation landmark a screen reader lists.
+    await other.getByRole('navigation', { name: 'Kiln' }).getByRole('link', { name: 'Queue' }).click();
     await other.waitForURL(/\/queue$/);
     const row = other.locator('[data-testid="queue-running"] tbody tr').first();
     await row.waitFor();

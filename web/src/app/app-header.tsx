@@ -13,27 +13,29 @@ export function AppHeader() {
       <a className="skip-link" href="#content">
         Skip to content
       </a>
-      <Link href="/" className="brand">
-        <span className="brand-mark" aria-hidden="true" /> Kiln
-      </Link>
-      <Link href="/queue" className="header-link">
-        Queue
-      </Link>
-      <Link href="/bin" className="header-link">
-        Recycle bin
-      </Link>
-      <Link href="/files" className="header-link">
-        Files
-      </Link>
-      <Link href="/inbox" className="header-link">
-        Inbox
-        {unread ? (
-          <span className="unread-count" data-testid="header-unread">
-            {' '}
-            ({unread})
-          </span>
-        ) : null}
-      </Link>
+      <nav aria-label="Kiln" className="app-nav">
+        <Link href="/" className="brand">
+          <span className="brand-mark" aria-hidden="true" /> Kiln
+        </Link>
+        <Link href="/queue" className="header-link">
+          Queue
+        </Link>
+        <Link href="/bin" className="header-link">
+          Recycle bin
+        </Link>
+        <Link href="/files" className="header-link">
+          Files
+        </Link>
+        <Link href="/inbox" className="header-link">
+          Inbox
+          {unread ? (
+            <span className="unread-count" data-testid="header-unread">
+              {' '}
+              ({unread})
+            </span>
+          ) : null}
+        </Link>
+      </nav>
       <span className="user" title={`Domain ${session.domainName}`}>
         {session.userName}
       </span>
