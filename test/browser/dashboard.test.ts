@@ -171,6 +171,12 @@ describe('the dashboard', () => {
       'needs a non-empty string "command"',
     );
     await shot('job-form-errors');
+    // The summary's item takes the reader to the field it is about.
+    await page
+      .locator('.error-summary')
+      .getByRole('button', { name: /needs a non-empty string "command"/ })
+      .click();
+    await expect.poll(() => command2.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
 
     await command2.fill(LAST_STEP);
     await page.getByRole('button', { name: 'Create job' }).click();

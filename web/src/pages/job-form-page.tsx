@@ -97,9 +97,9 @@ export function JobFormPage({ jobId, projectId }: { jobId?: string; projectId?: 
     form?.definition === 'YAML' && (k === yamlPathAt || k.startsWith(`${yamlPathAt}.`))
       ? 'build.yml path'
       : k;
-  const messages = [
-    ...errors.general,
-    ...Object.entries(errors.fields).map(([k, v]) => `${fieldName(k)}: ${v}`),
+  const messages: { text: string; fieldError?: string }[] = [
+    ...errors.general.map((text) => ({ text })),
+    ...Object.entries(errors.fields).map(([k, v]) => ({ text: `${fieldName(k)}: ${v}`, fieldError: v })),
   ];
   const back = jobId ? `/jobs/${jobId}` : '/';
   return (
@@ -136,7 +136,19 @@ export function JobFormPage({ jobId, projectId }: { jobId?: string; projectId?: 
               <strong>The job was not saved:</strong>
               <ul>
                 {messages.map((m) => (
-                  <li key={m}>{m}</li>
+                  <li key={m.text}>
+                    {m.fieldError === undefined ? (
+                      m.text
+                    ) : (
+                      <button
+                        type="button"
+                        className="link-button"
+                        onClick={(e) => focusFieldOf(e.currentTarget.form, m.fieldError ?? '')}
+                      >
+                        {m.text}
+                      </button>
+                    )}
+                  </li>
                 ))}
               </ul>
             </div>
@@ -228,4 +240,17 @@ export function JobFormPage({ jobId, projectId }: { jobId?: string; projectId?: 
       )}
     </main>
   );
+}
+
+/**
+ * Takes a reader from the error summary to the field the error is about: the control described by
+ * the field error that says it (Field ties them with aria-describedby).
+ */
+function focusFieldOf(form: HTMLFormElement | null, error: string): void {
+  const message = [...(form?.querySelectorAll('.field-error') ?? [])].find((e) => e.textContent === error);
+  if (!form || !message?.id) return;
+  const control = [...form.querySelectorAll<HTMLElement>('[aria-describedby]')].find((c) =>
+    (c.getAttribute('aria-describedby') ?? '').split(' ').includes(message.id),
+  );
+  control?.focus();
 }
