@@ -7,7 +7,9 @@ import { Envelope, Id32, WireInt } from './common.ts';
 const Rights = {
   setting: Type.Boolean({ description: 'May change who may do what with the file' }),
   delete: Type.Boolean(),
-  modify: Type.Boolean({ description: 'May rename, describe, share and replace the file' }),
+  modify: Type.Boolean({
+    description: 'May rename, describe and replace the file, and share it when also allowed to use it',
+  }),
   usage: Type.Boolean({ description: 'May use it in builds (download_file) and download it' }),
 };
 

@@ -149,14 +149,24 @@ export class KeystoreService {
     return all.items.filter((v) => v.rights.usage).map((v) => v.file);
   }
 
-  /** UpdateKeystore: name, description, sharing (needs modify). */
+  /**
+   * UpdateKeystore: name, description, sharing (needs modify). Sharing gives every user of the
+   * domain `usage`, the caller included: only one who may already use the file may share it, as
+   * only rights one has may be given (requireToGive).
+   */
   async update(
     caller: Principal,
     id: string,
     changes: { name: string; description: string; share: number },
   ): Promise<void> {
     const file = await this.find(caller, id);
-    await this.require(caller, file, 'modify');
+    const own = await this.rightsOf(caller, file);
+    if (!own.modify) throw forbidden('modify', file);
+    if (changes.share === 1 && !own.usage)
+      throw new AppError(
+        'FORBIDDEN',
+        `you may not use file ${file.name}, and sharing it gives every user of the domain its use`,
+      );
     const problem = keystoreNameProblem(changes.name);
     if (problem) throw invalidParam(problem);
     try {

@@ -250,6 +250,22 @@ onEveryStore((store) => {
       expectOk(await grant(alice, id, { setting: true }));
     });
 
+    it('lets one who may change a file but not use it rename it, not share it (sharing gives usage)', async () => {
+      const id = await uploadFile(kiln, bob, 'modify-only.jks', 'key material');
+      expectOk(await grant(bob, id, { modify: true }));
+      const update = (share: number) =>
+        kiln.call(alice, {
+          method: 'POST',
+          url: `/v2/keystore/update/${id}`,
+          payload: { id, keystore_name: 'modify-only.jks', description: 'hers now', share },
+        });
+      expectOk(await update(0));
+      const shared = await update(1);
+      expect(shared.statusCode).toBe(403);
+      expect(shared.json().error_msg).toContain('sharing it gives every user of the domain its use');
+      expect((await download(alice, 'modify-only.jks', id)).statusCode).toBe(403);
+    });
+
     it('refuses bad uploads and changes with a message that says what is wrong', async () => {
       const big = await kiln.call(bob, {
         method: 'POST',
