@@ -122,11 +122,15 @@ export function planBuild(spec: JobSpec, req: RunRequest, context?: BuildContext
     else given.set(p.name, p.value);
   });
   const parameters: BuildParameter[] = spec.parameters.map((d) => {
-    const value = given.get(d.name) ?? d.defaultValue;
+    // A push names the branch it builds: the job's codeBranch parameter is that branch, as the
+    // build's own codeBranch is (what it was run with, as ShowHistoryDetails shows it).
+    const pushed = d.name === BRANCH_PARAMETER && !given.has(d.name) ? req.branch : undefined;
+    const value = given.get(d.name) ?? pushed ?? d.defaultValue;
     // A job saved before a rule existed is held to it too: its defaults reach the build all the same.
-    const problem = req.parameters.some((p) => p.name === d.name)
-      ? undefined
-      : storedParameterProblem(d.name, d.defaultValue);
+    const problem =
+      req.parameters.some((p) => p.name === d.name) || pushed !== undefined
+        ? undefined
+        : storedParameterProblem(d.name, d.defaultValue);
     if (problem) issues.push({ field: 'parameters', message: problem });
     if (d.choices.length > 0 && given.has(d.name) && !d.choices.includes(value)) {
       issues.push({ field: 'parameter', message: `${d.name} must be one of ${d.choices.join(', ')}` });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobBody } from '../helpers/app.ts';
-import { shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
+import { param, shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
 import { createUser, expectCodeArtsError, setRole, tokenOf, uploadFile } from '../helpers/foundation.ts';
 import { TestRepo } from '../helpers/git.ts';
 import {
@@ -397,6 +397,30 @@ describe("GitHub's default content type (application/x-www-form-urlencoded)", ()
     await ek.waitFinished(job, 1);
   });
 
+  it('reads a delivery the same at any URL that reaches the webhook (a %-escaped letter in it)', async () => {
+    const { job, secret } = await newPushJob();
+    const form = `payload=${encodeURIComponent(pushBody('github', 'refs/heads/main', c.two))}`;
+    const res = await ek.kiln.app.inject({
+      method: 'POST',
+      url: `/v1/kiln/web%68ooks/${job}`,
+      headers: { ...headersFor('github', secret, form), 'content-type': 'application/x-www-form-urlencoded' },
+      payload: form,
+    });
+    expect({ status: res.statusCode, body: res.json() }).toMatchObject({
+      status: 200,
+      body: { status: 'started' },
+    });
+    // Not JSON and not signed with the job's secret: the signature is checked first.
+    const garbage = await ek.kiln.app.inject({
+      method: 'POST',
+      url: `/v1/kiln/%77ebhooks/${job}`,
+      headers: headersFor('github', 'another secret', '{not json'),
+      payload: '{not json',
+    });
+    expect(garbage.statusCode, garbage.body).toBe(401);
+    await ek.waitFinished(job, 1);
+  });
+
   it('is still 415 on every other operation', async () => {
     const res = await ek.kiln.app.inject({
       method: 'POST',
@@ -406,6 +430,14 @@ describe("GitHub's default content type (application/x-www-form-urlencoded)", ()
     });
     expect(res.statusCode).toBe(415);
     expect(res.json().error_code).toBeTruthy();
+    // No operation at all: 404 says so, whatever the body (as for text/plain).
+    const none = await ek.kiln.app.inject({
+      method: 'POST',
+      url: '/v1/kiln/no-such-operation',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'payload=x',
+    });
+    expect(none.statusCode, none.body).toBe(404);
   });
 });
 
@@ -427,6 +459,22 @@ it('a job without a code_update trigger ignores pushes', async () => {
   expect(res.statusCode).toBe(202);
   expect(res.json().status).toBe('ignored');
   expect(await buildCount(job)).toBe(0);
+});
+
+it("sets the job's codeBranch parameter to the pushed branch, as the build ran with it", async () => {
+  const job = await ek.newJob({
+    scms: [{ url: repo.url, scm_type: 'git', branch: 'main' }],
+    parameters: [param('codeBranch', 'main')],
+    triggers: [{ name: 'code_update', parameters: [{ name: 'branches', value: 'release/*' }] }],
+    steps: [shell('show', 'echo "codeBranch=[$codeBranch]"')],
+  });
+  const secret = (await ek.get(`/v1/kiln/jobs/${job}/webhook`)).json().result.secret;
+  const body = pushBody('github', 'refs/heads/release/2.0', c.rel);
+  const res = await deliver(job, headersFor('github', secret, body), body);
+  expect(res.statusCode, res.body).toBe(200);
+  // What the build's steps see and what its record says it was run with: the pushed branch.
+  expect((await ek.details(job, 1)).parameters).toEqual({ codeBranch: 'release/2.0' });
+  expect(await ek.waitLog(job, 1, /codeBranch=\[/)).toContain('codeBranch=[release/2.0]');
 });
 
 describe('rotating the webhook secret (POST /v1/kiln/jobs/{job_id}/webhook/secret)', () => {
