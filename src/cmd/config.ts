@@ -37,7 +37,7 @@ const oneOf =
   (t) =>
     (values as readonly string[]).includes(t) ? (t as T) : { error: `must be one of ${values.join(', ')}` };
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const onOff = oneOf(['on', 'off'] as const);
 /** An http(s) URL, without trailing slashes. */
 const httpUrl: Parse<string> = (t) =>

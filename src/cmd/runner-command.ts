@@ -3,7 +3,7 @@ import pino from 'pino';
 import { HttpRunnerPeer } from '../runner/http-peer.ts';
 import { Runner } from '../runner/runner.ts';
 import { SandboxUnavailableError } from '../runner/sandbox.ts';
-import { ConfigError, parseRunnerConfig } from './config.ts';
+import { ConfigError, LOG_LEVELS, parseRunnerConfig } from './config.ts';
 import { runnerOptions } from './runner-setup.ts';
 import { holdWorkDir } from './process-lock.ts';
 import { defaultBuildPath } from './build-path.ts';
@@ -35,6 +35,10 @@ export async function runRunner(opts: RunnerCommandOptions): Promise<void> {
   const slots = Number(opts.slots);
   if (!Number.isInteger(slots) || slots < 1 || slots > 256)
     throw new Error('--slots must be a whole number from 1 to 256');
+  // pino's own refusal ("default level:verbose must be included in custom levels") named neither
+  // the option nor the levels it takes.
+  if (!(LOG_LEVELS as readonly string[]).includes(opts.logLevel))
+    throw new Error(`--log-level "${opts.logLevel}" must be one of ${LOG_LEVELS.join(', ')}`);
   const logger = pino({ level: opts.logLevel, base: { service: 'kiln-runner' } });
   const workDir = resolve(opts.workDir);
   // Held until the runner has stopped (a lock no longer referred to would be collected, and freed).

@@ -42,7 +42,7 @@ export class SecretBox {
     const decipher = createDecipheriv('aes-256-gcm', this.key, buf.subarray(0, 12));
     decipher.setAAD(FILE_AAD);
     decipher.setAuthTag(buf.subarray(12, 28));
-    return Buffer.concat([decipher.update(buf.subarray(28)), decipher.final()]);
+    return undecryptable(() => Buffer.concat([decipher.update(buf.subarray(28)), decipher.final()]));
   }
 
   /** Decrypts; throws when the text was not sealed with this key or was altered. */
@@ -51,8 +51,24 @@ export class SecretBox {
     if (version !== 'v1' || !iv || !tag || data === undefined) throw new Error('not a sealed secret');
     const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString(
-      'utf8',
+    return undecryptable(() =>
+      Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8'),
+    );
+  }
+}
+
+/**
+ * Runs a decryption, turning the cipher's own failure ("Unsupported state or unable to
+ * authenticate data", which told an operator nothing) into what it almost always means: a server
+ * started with another KILN_SECRET_KEY than the one that sealed the secret.
+ */
+function undecryptable<T>(decrypt: () => T): T {
+  try {
+    return decrypt();
+  } catch (error) {
+    throw new Error(
+      "a stored secret cannot be decrypted with this server's KILN_SECRET_KEY: it was sealed with another key (every server of a cluster needs the same one), or altered",
+      { cause: error },
     );
   }
 }

@@ -91,6 +91,24 @@ describe('kiln runner with a --server that is no URL', () => {
   });
 });
 
+describe('kiln runner with an unknown --log-level', () => {
+  it("refuses to start, naming the option and the levels it takes (not pino's own words)", async () => {
+    const workDir = mkdtempSync(join(tmpdir(), 'kiln-runner-level-'));
+    try {
+      const r = await runCli(
+        ['runner', '--server', 'http://127.0.0.1:9', '--work-dir', workDir, '--log-level', 'verbose'],
+        { env: { KILN_RUNNER_TOKEN: 'unused', ...testProcessEnv() } },
+      );
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr.trim()).toBe(
+        'kiln: --log-level "verbose" must be one of fatal, error, warn, info, debug, trace, silent',
+      );
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a server URL without a scheme', () => {
   it('is a usage error saying what the URL needs, not "is the server running?"', async () => {
     const r = await runCli(['whoami'], { env: { KILN_URL: 'localhost:8080', KILN_TOKEN: 'token' } });

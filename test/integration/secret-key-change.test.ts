@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { authorizationFor, sdkDate } from '../../src/contract/aksk-signing.ts';
 import { createEngine } from '../../src/engine/engine.ts';
 import { createApp } from '../../src/server/app.ts';
 import { createMetrics } from '../../src/server/metrics.ts';
@@ -16,6 +17,8 @@ let kiln: TestKiln;
 let other: FastifyInstance;
 let token: string;
 let jobId: string;
+/** What the server with the other key logs at level error. */
+const logged: string[] = [];
 
 beforeAll(async () => {
   kiln = await createTestKiln();
@@ -37,7 +40,11 @@ beforeAll(async () => {
     secretKey: 'a-different-secret-key-0123',
     passwordCost: TEST_PASSWORD_COST,
   });
-  other = await createApp({ engine, logger: pino({ level: 'silent' }), metrics: createMetrics() });
+  other = await createApp({
+    engine,
+    logger: pino({ level: 'error' }, { write: (line: string) => void logged.push(line) }),
+    metrics: createMetrics(),
+  });
 });
 afterAll(async () => {
   await other?.close();
@@ -65,4 +72,27 @@ it('shows the job with its secrets masked, refuses to build it, and takes new se
   const updated = await call('POST', '/v3/jobs/update', given);
   expect(updated.statusCode, updated.body).toBe(200);
   expect((await call('POST', '/v3/jobs/build', { job_id: jobId })).statusCode).toBe(200);
+});
+
+it("logs, for an access key sealed with another key, that the key is not this server's KILN_SECRET_KEY", async () => {
+  // Its log said only "Unsupported state or unable to authenticate data" at SecretBox.open.
+  const created = await kiln.call(token, { method: 'POST', url: '/v1/kiln/access-keys', payload: {} });
+  expect(created.statusCode, created.body).toBe(201);
+  const { key, sk } = created.json().result;
+  const path = `/v3/jobs/${jobId}/query`;
+  const headers = { host: 'kiln.example', 'x-sdk-date': sdkDate(kiln.clock.now()) };
+  const authorization = authorizationFor({
+    method: 'GET',
+    path,
+    query: [],
+    headers,
+    body: undefined,
+    ak: key.ak,
+    sk,
+  });
+  const signed = await other.inject({ method: 'GET', url: path, headers: { ...headers, authorization } });
+  expect(signed.statusCode).toBe(500);
+  expect(logged.join('')).toContain(
+    "a stored secret cannot be decrypted with this server's KILN_SECRET_KEY: it was sealed with another key",
+  );
 });
