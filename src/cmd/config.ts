@@ -97,7 +97,7 @@ export const OPTIONS = {
   dataDir: {
     env: 'KILN_DATA_DIR',
     default: './data',
-    help: 'Directory for the SQLite database, the generated secret key and build workspaces (kept 0700, its secret files 0600); a second server on the same SQLite database is refused',
+    help: 'Directory for the SQLite database, the generated secret key and build workspaces (kept 0700, its secret files 0600); a second server on the same SQLite database is refused; not in a KILN_SANDBOX_READ_ONLY or KILN_LOCAL_REPOSITORIES directory (nor /usr, /etc or /opt, for a runner that is not root) when the server runs builds',
     parse: (t: string) => (t.trim() === '' ? { error: 'must not be empty' } : t),
   },
   databaseUrl: {
@@ -290,13 +290,13 @@ export const OPTIONS = {
   sandboxReadOnly: {
     env: 'KILN_SANDBOX_READ_ONLY',
     default: '',
-    help: "Host directories builds may read (':'-separated absolute paths), besides /usr, /etc and /opt",
+    help: "Host directories builds may read (':'-separated absolute paths), besides /usr, /etc and /opt. None may hold the data directory, KILN_ARTIFACT_DIR or a runner's work directory, nor lie in one (nor may /usr, /etc or /opt, for a runner that is not root): Kiln then refuses to run builds, saying which",
     parse: pathList,
   },
   localRepositories: {
     env: 'KILN_LOCAL_REPOSITORIES',
     default: '',
-    help: "Directories (':'-separated absolute paths) whose repositories jobs may name by path or file:// URL; default none. A repository must be readable by the sandbox's user",
+    help: "Directories (':'-separated absolute paths) whose repositories jobs may name by path or file:// URL; default none. A repository must be readable by the sandbox's user. None may hold the data directory, KILN_ARTIFACT_DIR or a runner's work directory (a job could name another build's workspace as its repository), nor lie in one: Kiln then refuses to run builds, saying which",
     parse: pathList,
   },
   buildMaxProcesses: {

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import type { HiddenDir } from '../runner/bwrap-mounts.ts';
 import { BwrapBackend } from '../runner/bwrap-sandbox.ts';
 import { HostBackend } from '../runner/host-sandbox.ts';
 import type { RunnerOptions } from '../runner/runner.ts';
@@ -13,7 +14,14 @@ import { DAY_MS } from '../domain/time.ts';
  */
 export async function runnerOptions(
   config: RunnerConfig,
-  base: { slots: number; workDir: string; path: string; logger: Logger },
+  base: {
+    slots: number;
+    workDir: string;
+    path: string;
+    logger: Logger;
+    /** The server's directories no build may see (its data directory), for its own runner. */
+    hidden?: HiddenDir[];
+  },
 ): Promise<RunnerOptions> {
   const { logger } = base;
   const sandbox =
@@ -28,6 +36,7 @@ export async function runnerOptions(
           localRepositories: config.localRepositories,
           uidBase: config.sandboxUid,
           workDir: base.workDir,
+          hidden: base.hidden ?? [],
         });
   if (config.sandbox === 'off') {
     logger.warn(

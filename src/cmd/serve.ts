@@ -155,6 +155,14 @@ async function startHolding(
           workDir: localWorkDir(config),
           path: config.buildPath ?? defaultBuildPath(process.env.PATH),
           logger,
+          hidden: [
+            ...(usesDataDir(config)
+              ? [{ path: resolve(config.dataDir), what: 'the data directory (KILN_DATA_DIR)' }]
+              : []),
+            ...(config.artifactDir === undefined
+              ? []
+              : [{ path: resolve(config.artifactDir), what: 'the artifact directory (KILN_ARTIFACT_DIR)' }]),
+          ],
         })
       : undefined;
   const tightened = usesDataDir(config) ? secureDataDir(resolve(config.dataDir)) : [];

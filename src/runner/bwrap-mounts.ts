@@ -1,4 +1,76 @@
 import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/** The host's directories every sandbox mounts read-only (systemMounts), when they exist. */
+export const SYSTEM_DIRS = ['/usr', '/etc', '/opt', '/bin', '/sbin', '/lib', '/lib64', '/lib32', '/libx32'];
+
+/** A host directory no build may see, and what it is (for the message). */
+export interface HiddenDir {
+  path: string;
+  what: string;
+}
+
+/** A path with its links resolved as far as it exists. */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/** True when `path` is `dir` or beneath it. */
+function beneath(path: string, dir: string): boolean {
+  return dir === '/' || path === dir || path.startsWith(`${dir}/`);
+}
+
+/** Host directories a sandbox shows, and where they are named (for the message). */
+export interface ShownDirs {
+  /**
+   * The system directories that count (SYSTEM_DIRS): for a runner that is not root, whose builds
+   * own its files; none for a root runner, whose data directory (0700 root) no build's user enters.
+   */
+  system: readonly string[];
+  /** KILN_SANDBOX_READ_ONLY: every build reads them. */
+  readOnly: string[];
+  /** KILN_LOCAL_REPOSITORIES: the mirror keeper reads them, and clones any repository there for a job. */
+  localRepositories: string[];
+}
+
+/**
+ * Why a sandbox would show one of `hidden` (the runner's work directory, the server's data
+ * directory: other builds' workspaces and scripts, kept workspaces, the database, the secret key),
+ * or undefined: one lying in a directory every build sees (/usr, /etc, /opt, a
+ * KILN_SANDBOX_READ_ONLY path) or that the mirror keeper reads for any job (a
+ * KILN_LOCAL_REPOSITORIES path: a job naming another build's workspace as its repository got its
+ * checkout), or holding one. Kiln installed in /opt with its default `./data` was that: with a
+ * runner that is not root, the build owns every file of the runner's user there.
+ */
+export function exposedHiddenDir(hidden: HiddenDir[], shown: ShownDirs): string | undefined {
+  const everyBuild = 'which every build sees (read-only): builds could read it';
+  const visible = [
+    ...[...shown.system.filter((dir) => existsSync(dir)), ...shown.readOnly].map((dir) => ({
+      dir,
+      setting: 'KILN_SANDBOX_READ_ONLY',
+      why: everyBuild,
+    })),
+    ...shown.localRepositories.map((dir) => ({
+      dir,
+      setting: 'KILN_LOCAL_REPOSITORIES',
+      why: 'whose repositories any job may name (KILN_LOCAL_REPOSITORIES): a build could check out what is there',
+    })),
+  ].map((v) => ({ ...v, real: realPath(v.dir) }));
+  for (const { path, what } of hidden) {
+    const real = realPath(path);
+    for (const v of visible) {
+      if (beneath(real, v.real))
+        return `${what} ${path} lies in ${v.dir}, ${v.why}; put it outside /usr, /etc, /opt and the KILN_SANDBOX_READ_ONLY and KILN_LOCAL_REPOSITORIES directories`;
+      if (beneath(v.real, real))
+        return `${v.setting} names ${v.dir}, in ${what} ${path}: builds could read it; name directories outside it`;
+    }
+  }
+  return undefined;
+}
 
 /**
  * The host's system directories, read-only: /usr and /etc (and /opt when present), the merged-/usr

@@ -11,7 +11,14 @@ import {
 } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
-import { readOnlyMounts, readOnlyRoot, systemMounts } from './bwrap-mounts.ts';
+import {
+  exposedHiddenDir,
+  readOnlyMounts,
+  readOnlyRoot,
+  systemMounts,
+  SYSTEM_DIRS,
+  type HiddenDir,
+} from './bwrap-mounts.ts';
 import { FILTERED_ARCHES, sandboxFilter } from './seccomp-filter.ts';
 import type { BuildSandboxSpec, KeeperDirs, Sandbox, SandboxBackend } from './sandbox.ts';
 import { SandboxUnavailableError } from './sandbox.ts';
@@ -34,6 +41,8 @@ export interface BwrapSettings {
   uidBase: number;
   /** The runner's work directory (the sandboxes' passwd files go in it). */
   workDir: string;
+  /** Other host directories no build may see besides the work directory (the server's data directory). */
+  hidden?: HiddenDir[];
 }
 
 /** The Sandbox of a supervised session. */
@@ -156,6 +165,15 @@ export class BwrapBackend implements SandboxBackend {
         `the sandbox's system call filter knows the processes of x86-64 and arm64 machines, not of ${process.arch}: set KILN_SANDBOX=off to run builds without a sandbox (unsafe)`,
       );
     }
+    const exposed = exposedHiddenDir(
+      [...(settings.hidden ?? []), { path: settings.workDir, what: "the runner's work directory" }],
+      {
+        system: process.getuid?.() === 0 ? [] : SYSTEM_DIRS,
+        readOnly: settings.readOnly,
+        localRepositories: settings.localRepositories,
+      },
+    );
+    if (exposed) throw new SandboxUnavailableError(exposed);
     const { stdout } = await run(bwrap, ['--version']).catch(() => ({ stdout: 'bubblewrap ?' }));
     if (readFileSync('/proc/sys/fs/suid_dumpable', 'latin1').trim() === '1') {
       throw new SandboxUnavailableError(
