@@ -234,7 +234,7 @@ export const WebhookDeliveries = Envelope(
       Type.Object({
         received_at: Type.Integer({ description: 'Epoch milliseconds' }),
         sender: Type.String({
-          description: "github, gitlab, gitea, gitee; '' when no host's event header came",
+          description: "github, gitlab, gitea, gitee, codearts; '' when no host's event header came",
         }),
         event: Type.String({ description: "The host's name for the event (push, Push Hook, ping...)" }),
         delivery: Type.String({ description: "The host's delivery id ('' without one)" }),

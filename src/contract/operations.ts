@@ -1208,7 +1208,7 @@ export const operations = {
     method: 'POST',
     path: '/v1/kiln/webhooks/{job_id}',
     summary:
-      "Push webhook from GitHub, GitLab, Gitea or Gitee, checked against the job's webhook secret (Kiln)",
+      "Push webhook from GitHub, GitLab, Gitea, Gitee or CodeArts Repo, checked against the job's webhook secret (Kiln)",
     tag: 'Kiln',
     auth: 'none',
     params: JobIdParams,

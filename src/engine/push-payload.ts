@@ -5,7 +5,8 @@ import type { Sender } from './webhook-senders.ts';
 /**
  * Reads a push payload: which branch moved and to which commit. The commit built is `after`, the
  * value the pushed ref now has, and nothing else; the payload must not contradict it (GitHub,
- * Gitea and Gitee name the same commit as `head_commit.id`, GitLab as `checkout_sha`), so a
+ * Gitea and Gitee name the same commit as `head_commit.id`, GitLab and CodeArts Repo as
+ * `checkout_sha`), so a
  * payload naming a watched branch cannot carry another commit into that branch's build.
  */
 
@@ -68,7 +69,7 @@ function namedHead(
   sender: Sender,
   payload: Record<string, unknown>,
 ): { field: string; value: unknown } | undefined {
-  if (sender === 'gitlab') {
+  if (sender === 'gitlab' || sender === 'codearts') {
     const sha = payload.checkout_sha;
     return sha === undefined || sha === null ? undefined : { field: 'checkout_sha', value: sha };
   }
@@ -99,6 +100,9 @@ function branchOf(ref: string): { branch: string } | { ignored: string } {
 /** The branch and commit of a push; throws INVALID_BODY for a payload that is malformed or contradicts itself. */
 export function readPush(sender: Sender, body: Buffer, contentType = 'application/json'): PushReading {
   const payload = parse(body, contentType);
+  // CodeArts Repo may send no event header: its GitLab-shaped payload says what happened.
+  if (sender === 'codearts' && payload.object_kind !== undefined && payload.object_kind !== 'push')
+    return { ignored: `${shown(payload.object_kind)} events are not pushes` };
   if (typeof payload.ref !== 'string' || payload.ref === '')
     throw refused("the push payload has no 'ref' (the pushed refs/heads/<branch>)");
   const named = branchOf(payload.ref);
@@ -120,7 +124,7 @@ export function readPush(sender: Sender, body: Buffer, contentType = 'applicatio
   return { branch, commit: after.toLowerCase(), defaultBranch: defaultBranchOf(payload) };
 }
 
-/** `repository.default_branch` (GitHub, Gitea, Gitee) or `project.default_branch` (GitLab). */
+/** `repository.default_branch` (GitHub, Gitea, Gitee) or `project.default_branch` (GitLab, CodeArts Repo). */
 function defaultBranchOf(payload: Record<string, unknown>): string | undefined {
   for (const key of ['repository', 'project']) {
     const holder = payload[key];

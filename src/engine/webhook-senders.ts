@@ -11,8 +11,11 @@ export interface WebhookDelivery {
   body: Buffer;
 }
 
-/** Git hosts whose push events Kiln understands, and how each signs them. */
-export const WEBHOOK_SENDERS = ['github', 'gitlab', 'gitea', 'gitee'] as const;
+/**
+ * Git hosts whose push events Kiln understands, and how each signs them. `codearts` is Huawei
+ * CodeArts Repo (formerly CodeHub).
+ */
+export const WEBHOOK_SENDERS = ['github', 'gitlab', 'gitea', 'gitee', 'codearts'] as const;
 /** One of the hosts. */
 export type Sender = (typeof WEBHOOK_SENDERS)[number];
 
@@ -32,12 +35,37 @@ function hmac(secret: string, data: Buffer | string, encoding: 'hex' | 'base64')
   return createHmac('sha256', secret).update(data).digest(encoding);
 }
 
-/** The host, by its event header (Gitea also sends GitHub's headers, so it is asked first). */
+/**
+ * The headers CodeArts Repo may carry a webhook's token in: the "Token type" its webhook form
+ * offers (X-Repo-Token, X-Gitlab-Token, X-Auth-Token), and X-Devcloud-Token, which CodeHub's older
+ * guide names. Huawei documents no signature: the token is sent as it was typed.
+ */
+const CODEARTS_TOKEN_HEADERS = ['x-repo-token', 'x-gitlab-token', 'x-auth-token', 'x-devcloud-token'];
+
+/** The CodeArts Repo token headers the delivery carries (non-empty values). */
+function codeartsTokens(d: WebhookDelivery): string[] {
+  return CODEARTS_TOKEN_HEADERS.flatMap((h) => {
+    const v = header(d, h) ?? '';
+    return v === '' ? [] : [v];
+  });
+}
+
+/**
+ * The host, by its event header (Gitea also sends GitHub's headers, so it is asked first).
+ * CodeArts Repo documents no event header of its own: it is taken by an X-Repo-Event header, or by
+ * one of its token headers when no other host's event header came (GitLab always sends
+ * X-Gitlab-Event; a CodeArts Repo delivery that sends it with the X-Gitlab-Token type is read as
+ * GitLab's, the same way).
+ */
 export function senderOf(d: WebhookDelivery): Sender | undefined {
   if (header(d, 'x-gitea-event')) return 'gitea';
   if (header(d, 'x-gitee-event')) return 'gitee';
   if (header(d, 'x-github-event')) return 'github';
-  if (header(d, 'x-gitlab-event')) return 'gitlab';
+  if (header(d, 'x-gitlab-event')) {
+    const other = ['x-repo-token', 'x-auth-token', 'x-devcloud-token'].some((h) => header(d, h));
+    return other && !header(d, 'x-gitlab-token') ? 'codearts' : 'gitlab';
+  }
+  if (header(d, 'x-repo-event') || codeartsTokens(d).length > 0) return 'codearts';
   return undefined;
 }
 
@@ -47,10 +75,12 @@ export const SIGNATURE_HEADERS: Record<Sender, string> = {
   gitlab: 'X-Gitlab-Token',
   gitea: 'X-Gitea-Signature',
   gitee: 'X-Gitee-Token',
+  codearts: 'X-Repo-Token (or X-Gitlab-Token, X-Auth-Token)',
 };
 
 /** True when the delivery carries no signature or token at all (the host was given no secret). */
 export function unsigned(sender: Sender, d: WebhookDelivery): boolean {
+  if (sender === 'codearts') return codeartsTokens(d).length === 0;
   return (header(d, SIGNATURE_HEADERS[sender].toLowerCase()) ?? '') === '';
 }
 
@@ -65,6 +95,11 @@ export function verified(sender: Sender, d: WebhookDelivery, secret: string): bo
       return same(header(d, 'x-gitea-signature') ?? '', hmac(secret, d.body, 'hex'));
     case 'gitlab':
       return same(header(d, 'x-gitlab-token') ?? '', secret);
+    case 'codearts': {
+      // The token in whichever header the webhook's "Token type" names; every one sent must match.
+      const tokens = codeartsTokens(d);
+      return tokens.length > 0 && tokens.every((t) => same(t, secret));
+    }
     case 'gitee': {
       // Gitee sends either the password itself or base64(HMAC(secret, timestamp + "\n" + secret)).
       const token = header(d, 'x-gitee-token') ?? '';
@@ -87,14 +122,19 @@ export function signedInstant(sender: Sender, d: WebhookDelivery, secret: string
   return same(token, secret) ? undefined : Number(header(d, 'x-gitee-timestamp'));
 }
 
-/** The host's name for the event. */
+/** The host's name for the event ('' for a CodeArts Repo delivery that sends none). */
 export function eventOf(sender: Sender, d: WebhookDelivery): string {
+  if (sender === 'codearts') return header(d, 'x-repo-event') || header(d, 'x-gitlab-event') || '';
   return header(d, `x-${sender}-event`) ?? '';
 }
 
-/** True for a push event (GitLab and Gitee call it "Push Hook"). */
+/**
+ * True for a push event (GitLab and Gitee call it "Push Hook"). A CodeArts Repo delivery without
+ * an event header is told by its payload's `object_kind` instead (push-payload.ts).
+ */
 export function isPush(sender: Sender, d: WebhookDelivery): boolean {
   const event = eventOf(sender, d);
+  if (sender === 'codearts') return event === '' || event === 'Push Hook';
   return sender === 'gitlab' || sender === 'gitee' ? event === 'Push Hook' : event === 'push';
 }
 
@@ -110,6 +150,8 @@ const DELIVERY_HEADERS: Record<Sender, string[]> = {
   gitlab: ['idempotency-key', 'x-gitlab-event-uuid', 'x-gitlab-webhook-uuid'],
   gitea: ['x-gitea-delivery'],
   gitee: ['x-gitee-timestamp'],
+  // Huawei documents no delivery id for CodeArts Repo; GitLab's, in case it sends them.
+  codearts: ['idempotency-key', 'x-gitlab-event-uuid', 'x-gitlab-webhook-uuid'],
 };
 
 /** The delivery's id as the host sent it ('' when it sent none). */

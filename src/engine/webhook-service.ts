@@ -111,7 +111,7 @@ export class WebhookService {
     if (!sender) {
       throw new AppError(
         'INVALID_PARAM',
-        'unknown sender: Kiln takes GitHub, GitLab, Gitea and Gitee push events (by their X-*-Event header)',
+        "unknown sender: Kiln takes GitHub, GitLab, Gitea and Gitee push events (by their X-*-Event header) and CodeArts Repo ones (by their token header: X-Repo-Token, X-Gitlab-Token or X-Auth-Token, so give CodeArts Repo the job's webhook secret as the token)",
       );
     }
     if (unsigned(sender, delivery)) {

@@ -1075,7 +1075,7 @@ export interface WebhookReceipt {
   id: string;
   jobId: string;
   receivedAt: number;
-  /** github, gitlab, gitea, gitee; '' when no host's event header came. */
+  /** github, gitlab, gitea, gitee, codearts (CodeArts Repo); '' when no host's event header came. */
   sender: string;
   event: string;
   /** The host's delivery id ('' without one). */

@@ -641,3 +641,94 @@ describe('a job someone else last saved', () => {
     );
   }, 120_000);
 });
+
+/**
+ * CodeArts Repo (formerly CodeHub): its webhook form sends the token in the header its "Token type"
+ * names (X-Repo-Token, X-Gitlab-Token or X-Auth-Token), no signature, and Huawei documents no
+ * event header, so these deliveries carry none; the payload is GitLab's shape.
+ */
+describe('CodeArts Repo push webhook', () => {
+  let job: string;
+  let secret: string;
+  beforeAll(async () => {
+    ({ job, secret } = await newPushJob());
+  });
+
+  function codeartsBody(ref: string, after: string, kind = 'push'): string {
+    const deleted = after === ZERO;
+    return JSON.stringify({
+      object_kind: kind,
+      ref,
+      before: c.one,
+      after,
+      checkout_sha: deleted ? null : after,
+      user_name: 'dev',
+      project_id: 7,
+      project: { name: 'app', default_branch: 'main' },
+      repository: { name: 'app', git_http_url: repo.url, git_ssh_url: 'git@example.com:g/app.git' },
+      commits: deleted ? [] : [{ id: after, message: 'pushed' }],
+      total_commits_count: deleted ? 0 : 1,
+    });
+  }
+  const json = { 'content-type': 'application/json' };
+
+  it('a push with the token in X-Repo-Token, X-Gitlab-Token or X-Auth-Token builds the pushed commit', async () => {
+    const body = codeartsBody('refs/heads/main', c.one);
+    const res = await deliver(job, { ...json, 'x-repo-token': secret }, body);
+    expect({ status: res.statusCode, body: res.body }).toMatchObject({ status: 200 });
+    expect(res.json()).toMatchObject({ status: 'started', build_number: 1 });
+    const r = await ek.waitFinished(job, 1);
+    expect(r.state, await ek.log(job, 1)).toBe('SUCCESS');
+    expect(r).toMatchObject({ trigger_type: 'CodeUpdate', commit_id: c.one, code_branch: 'main' });
+    // The other token types (X-Auth-Token is the token, not a Kiln login, on this route), CodeHub's
+    // older X-Devcloud-Token, and an event header if one comes.
+    const others: Record<string, string>[] = [
+      { 'x-gitlab-token': secret },
+      { 'x-auth-token': secret },
+      { 'x-devcloud-token': secret },
+      { 'x-repo-token': secret, 'x-gitlab-event': 'Push Hook' },
+      { 'x-repo-token': secret, 'x-repo-event': 'Push Hook' },
+    ];
+    for (const h of others) {
+      const again = await deliver(job, { ...json, ...h }, codeartsBody('refs/heads/main', c.two));
+      expect({ h, status: again.statusCode }).toEqual({ h, status: 200 });
+    }
+    const deliveries = await ek.get(`/v1/kiln/jobs/${job}/webhook/deliveries`);
+    expect(deliveries.json().result.deliveries[0]).toMatchObject({ sender: 'codearts', outcome: 'started' });
+  });
+
+  it('refuses a wrong or missing token with 401 and builds nothing', async () => {
+    const before = await buildCount(job);
+    const body = codeartsBody('refs/heads/main', c.two);
+    const wrong = await deliver(job, { ...json, 'x-repo-token': 'not-the-secret' }, body);
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json().error_msg).toContain('does not match');
+    const missing = await deliver(job, { ...json, 'x-repo-event': 'Push Hook' }, body);
+    expect(missing.statusCode).toBe(401);
+    expect(missing.json().error_msg).toMatch(/has no X-Repo-Token .*header/);
+    // No event header and no token: nothing says who sent it.
+    const anonymous = await deliver(job, json, body);
+    expect(anonymous.statusCode).toBe(400);
+    expect(anonymous.json().error_msg).toContain('CodeArts Repo');
+    expect(await buildCount(job)).toBe(before);
+  });
+
+  it('ignores (202) a tag push and a branch deletion, as for GitLab', async () => {
+    const before = await buildCount(job);
+    const cases: [string, string, Record<string, string>][] = [
+      ['tag push', codeartsBody('refs/tags/v1.0', c.two, 'tag_push'), {}],
+      [
+        'tag push, event header',
+        codeartsBody('refs/tags/v1.0', c.two, 'tag_push'),
+        { 'x-repo-event': 'Tag Push Hook' },
+      ],
+      ['branch deletion', codeartsBody('refs/heads/main', ZERO), {}],
+    ];
+    for (const [what, body, extra] of cases) {
+      const res = await deliver(job, { ...json, 'x-repo-token': secret, ...extra }, body);
+      expect({ what, status: res.statusCode }).toEqual({ what, status: 202 });
+      expect(res.json()).toMatchObject({ status: 'ignored', build_number: 0 });
+    }
+    expect(await buildCount(job)).toBe(before);
+  });
+});
