@@ -49,7 +49,7 @@ export async function runnerOptions(
     sandbox,
     workDir: base.workDir,
     path: base.path,
-    runnerName: hostname(),
+    hostName: hostname(),
     runnerPool: config.runnerPool,
     configuredTools: config.runnerTools,
     limits: {

@@ -166,6 +166,8 @@ export class DispatchService {
     // fetched since serves it), and every ms of the claim counted here would date it that much late.
     const queuedForMs = Math.max(0, this.clock.now() - run.build.startTime);
     this.logger.info({ recordId, jobId: run.build.jobId, runnerId, queuedForMs }, 'build claimed');
+    // The name `kiln queue` gives the runner (its announced place is not needed: no tools read).
+    const runnerName = (await buildRunner(this.storage, runnerId, []))?.name;
     return {
       recordId,
       jobId: run.build.jobId,
@@ -176,6 +178,7 @@ export class DispatchService {
       logMaxBytes: this.options.logMaxBytes,
       queuedForMs,
       logOffset: await this.storage.logs.size(recordId),
+      ...(runnerName && { runnerName }),
     };
   }
 

@@ -68,6 +68,14 @@ export interface Lease {
    * and this runner's output goes after them.
    */
   logOffset?: number;
+  /**
+   * The runner as the server names it (in `kiln queue`, the dashboard and its log lines): a
+   * registered runner's name (`kiln runners create NAME`), or the server's own runner's (its server
+   * name). The build's first log line says it, so that runners on one host are told apart. Absent
+   * from servers older than the field (and for a runner no longer registered): the runner names
+   * itself by its host name.
+   */
+  runnerName?: string;
 }
 
 /** A build handed back: what it needs of a runner and why this one cannot give it. */

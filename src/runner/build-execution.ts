@@ -67,8 +67,12 @@ export interface ExecutionOptions {
   /** PATH builds see. */
   path: string;
   limits: BuildLimits;
-  /** How messages name this runner (a step whose tool is missing). */
-  runnerName: string;
+  /**
+   * The machine's host name: the first line of each build's log shows it, and messages name the
+   * runner by it when the server does not name the runner in the lease (a server older than
+   * Lease.runnerName).
+   */
+  hostName: string;
   /** The runner's pool, which a build.yml's `env.resource.pool` may name (KILN_RUNNER_POOL). */
   runnerPool: string;
   /** The tools builds find (settles once the runner has looked, at start). */
@@ -108,6 +112,9 @@ export async function executeBuild(
   const peer = retryingPeer(server, lease.leaseMs);
   const { dirs, sandbox, slot } = ready;
   const { plan } = lease;
+  // The runner as Kiln knows it (its registered name, or the server's own runner's): the name
+  // `kiln queue` and the server's log lines give it, which tells apart runners on one host.
+  const runnerName = lease.runnerName?.replace(CONTROL_CHARS, ' ') || options.hostName;
   // A fetch made after the build was triggered is fresh enough for it: builds queued together share one.
   const freshSince = Date.now() - lease.queuedForMs;
   const abort = new AbortController();
@@ -164,7 +171,7 @@ export async function executeBuild(
   let reported: Promise<unknown>;
   try {
     line(
-      `build ${lease.dailyBuildNumber} (#${lease.buildNumber}) on runner ${options.runnerName} (${process.platform} ${process.arch}, pool ${options.runnerPool || 'none'})`,
+      `build ${lease.dailyBuildNumber} (#${lease.buildNumber}) on runner ${runnerName} (${runnerName === options.hostName ? '' : `host ${options.hostName}, `}${process.platform} ${process.arch}, pool ${options.runnerPool || 'none'})`,
     );
 
     limits = watchLimits(sandbox, dirs.root, options.limits, (hit) => {
@@ -248,7 +255,7 @@ export async function executeBuild(
           plan.yaml.path,
           plan.parameters,
           predefined,
-          { name: options.runnerName, arch: process.arch, pool: options.runnerPool },
+          { name: runnerName, arch: process.arch, pool: options.runnerPool },
           plan.yaml.inherited,
         )
       : graphicalSteps(plan.steps, plan.parameters, predefined);
@@ -256,7 +263,7 @@ export async function executeBuild(
       // Still Starting (nothing reported): another runner may take the build from the start.
       const { needs, reason: why } = defined.elsewhere;
       line(
-        `runner ${options.runnerName} cannot give what env.resource asks (${why}); the build goes back to the server for a runner that can`,
+        `runner ${runnerName} cannot give what env.resource asks (${why}); the build goes back to the server for a runner that can`,
       );
       await streamer.flush();
       await peer.requeue(lease.recordId, { ...needs, reason: why });
@@ -325,7 +332,7 @@ export async function executeBuild(
       lfs: plan.scm.lfs === true,
       submodules: plan.scm.submodules === true,
     };
-    const work = steps.map((step) => stepWork(step, job, options.runnerName, tools));
+    const work = steps.map((step) => stepWork(step, job, runnerName, tools));
     const stepScripts = writeStepScripts(dirs.ctl, work, owner);
     const transfers: TransferContext = {
       peer,

@@ -125,7 +125,7 @@ export class Runner {
     // Once stopped, the peer may be gone (the server's own runner stops with its engine).
     while (!signal.aborted) {
       try {
-        await this.announcer.announce({ host: this.settings.runnerName, tools, ...this.place });
+        await this.announcer.announce({ host: this.settings.hostName, tools, ...this.place });
         return;
       } catch (error) {
         if (!isTransient(error)) {

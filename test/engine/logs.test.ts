@@ -34,9 +34,10 @@ describe('build logs', () => {
     const log = await ek.log(job, 1);
     const lines = log.split('\n').filter((l) => /^(out|err) \d+$/.test(l));
     expect(lines).toEqual(Array.from({ length: 50 }, (_, i) => [`out ${i + 1}`, `err ${i + 1}`]).flat());
-    // The first line names the build and the runner that ran it.
+    // The first line names the build and the runner that ran it, as Kiln knows it (the server's
+    // own runner local:test), and its host.
     expect(log.split('\n')[0]).toBe(
-      `[kiln] build ${(await ek.waitFinished(job, 1)).daily_build_number} (#1) on runner ${hostname()} (${process.platform} ${process.arch}, pool default)`,
+      `[kiln] build ${(await ek.waitFinished(job, 1)).daily_build_number} (#1) on runner test (host ${hostname()}, ${process.platform} ${process.arch}, pool default)`,
     );
   });
 

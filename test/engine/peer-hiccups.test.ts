@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildState } from '../../src/domain/build.ts';
 import { createHash } from 'node:crypto';
@@ -233,5 +234,9 @@ describe('a server that fails one call once', () => {
     expect(await build(server)).toBe('SUCCESS');
     expect(server.outcome).toBe('SUCCESS');
     expect(server.output.toString('utf8')).toContain('step-two-ran');
+    // The lease names no runner (a server older than Lease.runnerName): the runner goes by its host.
+    expect(server.output.toString('utf8').split('\n')[0]).toContain(
+      `(#${builds}) on runner ${hostname()} (${process.platform} ${process.arch}, pool `,
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunnerPeer } from '../../src/protocol/runner-protocol.ts';
 import { HttpRunnerPeer } from '../../src/runner/http-peer.ts';
@@ -78,6 +79,11 @@ describe('a remote runner over HTTP', () => {
         url: `/v3/jobs/${jobId}/1/real-time-log?offset=0`,
       });
       expect(log.json().result.content).toContain('remote says 1');
+      // Its first line names it as Kiln knows it (its registered name, the one `kiln queue` shows),
+      // not by its host alone: several runners on one host are told apart.
+      expect(log.json().result.content.split('\n')[0]).toContain(
+        `(#1) on runner remote-1 (host ${hostname()}, ${process.platform} ${process.arch}, pool `,
+      );
       const runners = (await kiln.call(token, { method: 'GET', url: '/v1/kiln/runners' })).json().result
         .runners;
       expect(runners.find((x: { name: string }) => x.name === 'remote-1').last_seen_at).toBeGreaterThan(0);
