@@ -23,6 +23,11 @@ export interface NoticeSenderOptions {
   mail?: MailSend | undefined;
   /** For tests of the jitter; Math.random by default. */
   random?: () => number;
+  /**
+   * While sends are in flight, how often the sender looks for what fell due meanwhile. Default 1 s,
+   * the engine's pace: its loop waits for the tick, so it does not kick the sender meanwhile.
+   */
+  pollMs?: number;
 }
 
 /** Notifications in flight at most (they are sent concurrently). */
@@ -56,6 +61,7 @@ export class NoticeSender {
   private readonly deadlineMs: number;
   private readonly timeoutMs: number;
   private readonly random: () => number;
+  private readonly pollMs: number;
 
   constructor(
     private readonly storage: Storage,
@@ -69,6 +75,7 @@ export class NoticeSender {
     this.deadlineMs = options.deadlineMs ?? NOTICE_DEADLINE_MS;
     this.timeoutMs = options.attemptTimeoutMs ?? 10_000;
     this.random = options.random ?? Math.random;
+    this.pollMs = options.pollMs ?? 1_000;
   }
 
   /**
@@ -125,8 +132,8 @@ export class NoticeSender {
   }
 
   /**
-   * Keeps up to BATCH notifications in flight, claiming more as each ends and when kicked: a
-   * receiver that is slow to answer holds its own slot, not those sent with it or after it.
+   * Keeps up to BATCH notifications in flight, claiming more as each ends, when kicked and every
+   * pollMs: a receiver that is slow to answer holds its own slot, not those sent with it or after.
    * Resolves when nothing is due and nothing is in flight; a failure of the store ends the claiming
    * and is thrown once what is in flight has ended.
    */
@@ -139,7 +146,17 @@ export class NoticeSender {
       this.again = false;
       ended = false;
       const free = this.stopped || failure ? 0 : BATCH - inFlight.size;
-      for (const n of free > 0 ? await this.claim(free) : []) {
+      let claimed: NotificationRecord[] = [];
+      // A claim that fails ends the claiming like a send's failure: thrown only once the sends in
+      // flight have ended, so that the next tick's rounds (and stop) never run beside them.
+      if (free > 0) {
+        try {
+          claimed = await this.claim(free);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+      for (const n of claimed) {
         const sending: Promise<void> = this.send(n)
           .catch((error: unknown) => {
             failure ??= { error };
@@ -157,9 +174,14 @@ export class NoticeSender {
         return;
       }
       if ((ended || this.again) && !this.stopped && !failure) continue;
+      // A send's end, a kick, or the poll: a retry falling due, or a job's change (no kick), is not
+      // held up by a receiver slow to answer (up to the attempt timeout).
       await new Promise<void>((resolve) => {
-        wake = resolve;
-        this.wakeRounds = resolve;
+        const poll = setTimeout(resolve, this.pollMs);
+        wake = this.wakeRounds = () => {
+          clearTimeout(poll);
+          resolve();
+        };
       });
     }
   }

@@ -1,5 +1,5 @@
 import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 /** The host's directories every sandbox mounts read-only (systemMounts), when they exist. */
 export const SYSTEM_DIRS = ['/usr', '/etc', '/opt', '/bin', '/sbin', '/lib', '/lib64', '/lib32', '/libx32'];
@@ -10,12 +10,19 @@ export interface HiddenDir {
   what: string;
 }
 
-/** A path with its links resolved as far as it exists. */
+/**
+ * A path with its links resolved as far as it exists: a directory not made yet (KILN_ARTIFACT_DIR
+ * before the first start) is checked where its existing parent really is, which may be a link.
+ */
 function realPath(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return resolve(path);
+  let rest = '';
+  for (let dir = resolve(path); ; dir = dirname(dir)) {
+    try {
+      return join(realpathSync(dir), rest);
+    } catch {
+      if (dirname(dir) === dir) return resolve(path);
+      rest = join(basename(dir), rest);
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -81,5 +81,20 @@ describe('directories no build may see', () => {
       }),
     ).toBeUndefined();
     rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('refuses a directory not made yet whose parent is a link into one builds read', () => {
+    const shown = join(dir, 'shown');
+    mkdirSync(shown);
+    symlinkSync(shown, join(dir, 'link'));
+    // KILN_ARTIFACT_DIR before the first start: it will be made in `shown`, through the link.
+    const artifacts = join(dir, 'link', 'artifacts');
+    expect(
+      exposedHiddenDir([{ path: artifacts, what: 'the artifact directory' }], {
+        system: [],
+        readOnly: [shown],
+        localRepositories: [],
+      }),
+    ).toMatch(`the artifact directory ${artifacts} lies in ${shown}, `);
   });
 });
