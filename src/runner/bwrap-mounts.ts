@@ -55,12 +55,15 @@ export interface ShownDirs {
  */
 export function exposedHiddenDir(hidden: HiddenDir[], shown: ShownDirs): string | undefined {
   const everyBuild = 'which every build sees (read-only): builds could read it';
+  const outside = [
+    ...(shown.system.length > 0 ? ['/usr, /etc, /opt'] : []),
+    'the KILN_SANDBOX_READ_ONLY and KILN_LOCAL_REPOSITORIES directories',
+  ].join(' and ');
   const visible = [
-    ...[...shown.system.filter((dir) => existsSync(dir)), ...shown.readOnly].map((dir) => ({
-      dir,
-      setting: 'KILN_SANDBOX_READ_ONLY',
-      why: everyBuild,
-    })),
+    ...shown.system
+      .filter((dir) => existsSync(dir))
+      .map((dir) => ({ dir, setting: 'the sandbox', why: everyBuild })),
+    ...shown.readOnly.map((dir) => ({ dir, setting: 'KILN_SANDBOX_READ_ONLY', why: everyBuild })),
     ...shown.localRepositories.map((dir) => ({
       dir,
       setting: 'KILN_LOCAL_REPOSITORIES',
@@ -71,9 +74,9 @@ export function exposedHiddenDir(hidden: HiddenDir[], shown: ShownDirs): string 
     const real = realPath(path);
     for (const v of visible) {
       if (beneath(real, v.real))
-        return `${what} ${path} lies in ${v.dir}, ${v.why}; put it outside /usr, /etc, /opt and the KILN_SANDBOX_READ_ONLY and KILN_LOCAL_REPOSITORIES directories`;
+        return `${what} ${path} lies in ${v.dir}, ${v.why}; put it outside ${outside}`;
       if (beneath(v.real, real))
-        return `${v.setting} names ${v.dir}, in ${what} ${path}: builds could read it; name directories outside it`;
+        return `${v.setting} shows builds ${v.dir}, in ${what} ${path}: builds could read it; name directories outside it`;
     }
   }
   return undefined;

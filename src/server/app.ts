@@ -261,7 +261,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   // no job is refused before its body is read, so that a sender who knows no job cannot make the
   // server hold that much per connection. (The connection closes: the unread body is still on it.)
   app.addHook('preParsing', async (request, reply) => {
-    if (request.routeOptions.config?.operationId !== 'receiveWebhook') return;
+    if (!isWebhook(request)) return;
     const { job_id: jobId = '' } = request.params as { job_id?: string };
     if (await deps.engine.webhooks.jobExists(jobId)) return;
     reply.header('connection', 'close');

@@ -56,14 +56,13 @@ it.each([
     job('a', { params: [{ name: 'WORKSPACE', value: '/' }] }),
     'params entry "WORKSPACE" is set by Kiln',
   ],
-])('refuses a flow report with %s, making no job', async (_what, bad, message) => {
-  const { jobId, recordId } = await claimed(`r-${_what.length}`);
+])('refuses a flow report with %s, making no job', async (what, bad, message) => {
+  const runner = `r-${what.replaceAll(' ', '-')}`;
+  const { jobId, recordId } = await claimed(runner);
   const report = checkout({ strategy: 'eager', jobs: [bad] });
-  await expect(ek.kiln.engine.dispatch.started(`r-${_what.length}`, recordId, report)).rejects.toThrow(
-    message,
-  );
+  await expect(ek.kiln.engine.dispatch.started(runner, recordId, report)).rejects.toThrow(message);
   expect(await ek.records(jobId)).toHaveLength(1);
-  await ek.kiln.engine.dispatch.done(`r-${_what.length}`, recordId, { state: 'FAILURE' });
+  await ek.kiln.engine.dispatch.done(runner, recordId, { state: 'FAILURE' });
 });
 
 it('refuses a flow report for a build that is a job of a flow', async () => {

@@ -65,7 +65,7 @@ describe('directories no build may see', () => {
       `the data directory (KILN_DATA_DIR) ${data} lies in ${dir}`,
     );
     await expect(BwrapBackend.create(settings(workDir, [join(data, 'tools')], hidden))).rejects.toThrow(
-      `KILN_SANDBOX_READ_ONLY names ${join(data, 'tools')}, in the data directory (KILN_DATA_DIR) ${data}`,
+      `KILN_SANDBOX_READ_ONLY shows builds ${join(data, 'tools')}, in the data directory (KILN_DATA_DIR) ${data}`,
     );
     expect(exposedHiddenDir([{ path: '/opt/kiln/data', what: 'the data directory' }], UNPRIVILEGED)).toMatch(
       /^the data directory \/opt\/kiln\/data lies in \/opt, /,
