@@ -97,9 +97,15 @@ export function JobFormPage({ jobId, projectId }: { jobId?: string; projectId?: 
     form?.definition === 'YAML' && (k === yamlPathAt || k.startsWith(`${yamlPathAt}.`))
       ? 'build.yml path'
       : k;
-  const messages: { text: string; fieldError?: string }[] = [
+  // Each field's error with how many fields before it were told the same (focusFieldOf).
+  const told = new Map<string, number>();
+  const messages: { text: string; fieldError?: string; nth?: number }[] = [
     ...errors.general.map((text) => ({ text })),
-    ...Object.entries(errors.fields).map(([k, v]) => ({ text: `${fieldName(k)}: ${v}`, fieldError: v })),
+    ...Object.entries(errors.fields).map(([k, v]) => {
+      const nth = told.get(v) ?? 0;
+      told.set(v, nth + 1);
+      return { text: `${fieldName(k)}: ${v}`, fieldError: v, nth };
+    }),
   ];
   const back = jobId ? `/jobs/${jobId}` : '/';
   return (
@@ -143,7 +149,7 @@ export function JobFormPage({ jobId, projectId }: { jobId?: string; projectId?: 
                       <button
                         type="button"
                         className="link-button"
-                        onClick={(e) => focusFieldOf(e.currentTarget.form, m.fieldError ?? '')}
+                        onClick={(e) => focusFieldOf(e.currentTarget.form, m.fieldError ?? '', m.nth ?? 0)}
                       >
                         {m.text}
                       </button>
@@ -243,14 +249,25 @@ export function JobFormPage({ jobId, projectId }: { jobId?: string; projectId?: 
 }
 
 /**
- * Takes a reader from the error summary to the field the error is about: the control described by
- * the field error that says it (Field ties them with aria-describedby).
+ * Takes a reader from the error summary to the field the error is about: of the field errors that
+ * say `error`, the `nth` (two fields may be told the same), and the control it describes (Field
+ * ties them with aria-describedby), else the first control beside it, else the message itself.
  */
-function focusFieldOf(form: HTMLFormElement | null, error: string): void {
-  const message = [...(form?.querySelectorAll('.field-error') ?? [])].find((e) => e.textContent === error);
-  if (!form || !message?.id) return;
-  const control = [...form.querySelectorAll<HTMLElement>('[aria-describedby]')].find((c) =>
-    (c.getAttribute('aria-describedby') ?? '').split(' ').includes(message.id),
+function focusFieldOf(form: HTMLFormElement | null, error: string, nth: number): void {
+  const said = [...(form?.querySelectorAll<HTMLElement>('.field-error') ?? [])].filter((e) =>
+    (e.textContent ?? '').includes(error),
   );
-  control?.focus();
+  const message = said[nth] ?? said[0];
+  if (!form || !message) return;
+  const described = message.id
+    ? [...form.querySelectorAll<HTMLElement>('[aria-describedby]')].find((c) =>
+        (c.getAttribute('aria-describedby') ?? '').split(' ').includes(message.id),
+      )
+    : undefined;
+  const beside = message
+    .closest('.field, li, fieldset')
+    ?.querySelector<HTMLElement>('input, select, textarea, button');
+  const target = described ?? beside ?? message;
+  if (target === message) message.tabIndex = -1;
+  target.focus();
 }
