@@ -137,8 +137,14 @@ export const OPTIONS = {
   secretKey: {
     env: 'KILN_SECRET_KEY',
     secret: true,
-    help: 'Key that encrypts stored secrets (access keys, webhook secrets, sensitive parameter values, credentials in repository URLs); required with PostgreSQL, else generated into the data directory',
+    help: 'Key that encrypts stored secrets (access keys, webhook secrets, sensitive parameter values, credentials in repository URLs, notification settings, files); required with PostgreSQL, else generated into the data directory. A server whose key is not the one that sealed the database refuses to start',
     parse: (t: string) => (t.length >= 16 ? t : { error: 'must be at least 16 characters' }),
+  },
+  secretKeyReplaced: {
+    env: 'KILN_SECRET_KEY_REPLACED',
+    default: 'off',
+    help: 'on: for one start after the key that sealed the database was lost, take KILN_SECRET_KEY as its key from now on (secrets sealed with the lost key stay unreadable: give them again); then set it off again',
+    parse: onOff,
   },
   publicUrl: {
     env: 'KILN_PUBLIC_URL',

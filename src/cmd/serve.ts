@@ -20,6 +20,8 @@ import { withoutPassword, type Config } from './config.ts';
 import { runnerOptions } from './runner-setup.ts';
 import { secureDataDir, usesDataDir } from './data-dir.ts';
 import { readOrCreateSecretKey } from './secret-key.ts';
+import { SecretBox } from '../engine/secret-box.ts';
+import { replaceSecretKeyCheck, secretKeyMatches } from '../engine/secret-key-check.ts';
 import { defaultBuildPath } from './build-path.ts';
 import { checkPortFree } from './port-check.ts';
 import { rootMessage, StartRefusedError } from './start-refused.ts';
@@ -140,6 +142,19 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   }
 }
 
+/** Why a server whose KILN_SECRET_KEY cannot open the database's secrets does not start. */
+function wrongSecretKey(config: Config): string {
+  const which =
+    config.secretKey === undefined
+      ? `KILN_SECRET_KEY (unset: the key in ${resolve(config.dataDir, 'secret.key')})`
+      : 'KILN_SECRET_KEY';
+  return (
+    `${which} is not the key that sealed the secrets stored in the database (access keys, webhook secrets, notification settings, files, job secrets): ` +
+    'start Kiln with the key that sealed them; every server of a cluster needs the same KILN_SECRET_KEY ' +
+    '(if that key is lost: start one server once with KILN_SECRET_KEY_REPLACED=on)'
+  );
+}
+
 async function startHolding(
   config: Config,
   options: ServeOptions,
@@ -178,15 +193,25 @@ async function startHolding(
     );
   const storage = await openStorage(config, logger);
   opened.push(() => storage.close());
+  const secretKey = config.secretKey ?? readOrCreateSecretKey(resolve(config.dataDir));
+  const clock = options.clock ?? systemClock;
+  const box = new SecretBox(secretKey);
+  if (!(await secretKeyMatches(storage, box, clock.now()))) {
+    if (config.secretKeyReplaced !== 'on') throw new StartRefusedError(wrongSecretKey(config));
+    await replaceSecretKeyCheck(storage, box, clock.now());
+    logger.warn(
+      'KILN_SECRET_KEY_REPLACED: KILN_SECRET_KEY is now the key of this database; secrets sealed with the old key stay unreadable until given again. Set KILN_SECRET_KEY_REPLACED off again',
+    );
+  }
   const artifactStore = await openArtifactStore(config);
   opened.push(() => artifactStore.close());
   // Links in notifications: the public URL, else the address this server listens at (known later).
   let listening = '';
   const engine = createEngine({
     storage,
-    clock: options.clock ?? systemClock,
+    clock,
     timeZone: config.timeZone,
-    secretKey: config.secretKey ?? readOrCreateSecretKey(resolve(config.dataDir)),
+    secretKey,
     leaseMs: config.runnerLeaseSeconds * 1000,
     logMaxBytes: config.logMaxBytes,
     artifactBlobs: artifactStore.blobs,

@@ -120,6 +120,26 @@ export interface UsedSignatureStore {
   deleteExpired(before: number): Promise<number>;
 }
 
+/** A sealed stored secret: a text (SecretBox.seal) or bytes (SecretBox.sealBinary). */
+export type SealedSample = { text: string } | { bytes: Uint8Array };
+
+/** Values the whole database shares (`server_settings`), one per key. */
+export interface ServerSettingStore {
+  get(key: string): Promise<string | undefined>;
+  /**
+   * Stores `value` under `key` unless a value is there already; returns the value stored then
+   * (this one, or the one another server stored first). Concurrent callers all get the same one.
+   */
+  putIfAbsent(key: string, value: string, now: number): Promise<string>;
+  /** Stores `value` under `key`, replacing what was there. */
+  put(key: string, value: string, now: number): Promise<void>;
+  /**
+   * One secret sealed with the server's key, if the database holds any: a job's webhook secret,
+   * an access key's secret, a notice channel's settings or a file of the file manager.
+   */
+  sealedSample(): Promise<SealedSample | undefined>;
+}
+
 /** IAM projects (what a project-scoped token names). */
 export interface IamProjectStore {
   insert(project: IamProject): Promise<void>;
@@ -1374,6 +1394,7 @@ export interface Stores {
   templates: TemplateStore;
   loginThrottles: LoginThrottleStore;
   usedSignatures: UsedSignatureStore;
+  serverSettings: ServerSettingStore;
 }
 
 /**

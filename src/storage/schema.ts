@@ -427,6 +427,14 @@ export interface Database {
   template_uses: TemplateUseRow;
   login_throttles: LoginThrottleRow;
   used_signatures: UsedSignatureRow;
+  server_settings: ServerSettingRow;
+}
+
+/** A value the whole database shares (migration 033). */
+export interface ServerSettingRow {
+  key: string;
+  value: string;
+  updated_at: number;
 }
 
 /** A job whose status badge is on (migration 025). */

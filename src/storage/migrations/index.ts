@@ -32,6 +32,7 @@ import { claimPlaces } from './029-claim-places.ts';
 import { flowJobCount } from './030-flow-job-count.ts';
 import { scheduleTimeZone } from './031-schedule-time-zone.ts';
 import { commitTimeBounds } from './032-commit-time-bounds.ts';
+import { serverSettings } from './033-server-settings.ts';
 
 /**
  * Numbered migrations, applied in order at start. Listed here rather than read from a folder so
@@ -73,6 +74,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         '030-flow-job-count': flowJobCount(),
         '031-schedule-time-zone': scheduleTimeZone(),
         '032-commit-time-bounds': commitTimeBounds(),
+        '033-server-settings': serverSettings(),
       };
     },
   };

@@ -34,6 +34,7 @@ import { SqlWebhookDeliveryStore } from './webhook-delivery-store.ts';
 import { SqlNoticeStore } from './notice-store.ts';
 import { SqlKeystoreStore } from './keystore-store.ts';
 import { SqlTemplateStore } from './template-store.ts';
+import { SqlServerSettingStore } from './server-setting-store.ts';
 
 /** Dialect differences the shared stores need to know about. */
 export interface SqlFlavour {
@@ -93,6 +94,7 @@ export function sqlStores(db: Kysely<Database>, flavour: SqlFlavour): Stores {
     templates: new SqlTemplateStore(db),
     loginThrottles: new SqlLoginThrottleStore(db),
     usedSignatures: new SqlUsedSignatureStore(db),
+    serverSettings: new SqlServerSettingStore(db),
   };
 }
 
@@ -159,6 +161,7 @@ export class SqlStorage implements Storage {
   readonly templates;
   readonly loginThrottles;
   readonly usedSignatures;
+  readonly serverSettings;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -194,6 +197,7 @@ export class SqlStorage implements Storage {
     this.templates = stores.templates;
     this.loginThrottles = stores.loginThrottles;
     this.usedSignatures = stores.usedSignatures;
+    this.serverSettings = stores.serverSettings;
   }
 
   /**
