@@ -142,9 +142,9 @@ export const OPTIONS = {
   },
   secretKeyReplaced: {
     env: 'KILN_SECRET_KEY_REPLACED',
-    default: 'off',
-    help: 'on: for one start after the key that sealed the database was lost, take KILN_SECRET_KEY as its key from now on (secrets sealed with the lost key stay unreadable: give them again); then set it off again',
-    parse: onOff,
+    help: "After the key that sealed the database was lost: the fingerprint a start with another key prints when refused; one start with it takes KILN_SECRET_KEY as the database's key from now on (secrets sealed with the lost key stay unreadable: give them again). It fits once: a later start with a wrong key is refused whatever it says. Remove it after",
+    parse: (t: string) =>
+      /^[0-9a-f]{16}$/.test(t) ? t : { error: 'must be the 16-digit fingerprint a refused start printed' },
   },
   publicUrl: {
     env: 'KILN_PUBLIC_URL',
@@ -296,13 +296,13 @@ export const OPTIONS = {
   sandboxReadOnly: {
     env: 'KILN_SANDBOX_READ_ONLY',
     default: '',
-    help: "Host directories builds may read (':'-separated absolute paths), besides /usr, /etc and /opt. None may hold the data directory, KILN_ARTIFACT_DIR or a runner's work directory, nor lie in one (nor may /usr, /etc or /opt, for a runner that is not root): Kiln then refuses to run builds, saying which",
+    help: "Host directories builds may read (':'-separated absolute paths), besides /usr, /etc and /opt. None may hold the data directory, the SQLite database, KILN_ARTIFACT_DIR or a runner's work directory, nor lie in one (nor may /usr, /etc or /opt, for a runner that is not root): Kiln then refuses to run builds, saying which",
     parse: pathList,
   },
   localRepositories: {
     env: 'KILN_LOCAL_REPOSITORIES',
     default: '',
-    help: "Directories (':'-separated absolute paths) whose repositories jobs may name by path or file:// URL; default none. A repository must be readable by the sandbox's user. None may hold the data directory, KILN_ARTIFACT_DIR or a runner's work directory (a job could name another build's workspace as its repository), nor lie in one: Kiln then refuses to run builds, saying which",
+    help: "Directories (':'-separated absolute paths) whose repositories jobs may name by path or file:// URL; default none. A repository must be readable by the sandbox's user. None may hold the data directory, the SQLite database, KILN_ARTIFACT_DIR or a runner's work directory (a job could name another build's workspace as its repository), nor lie in one: Kiln then refuses to run builds, saying which",
     parse: pathList,
   },
   buildMaxProcesses: {

@@ -21,7 +21,8 @@ import { runnerOptions } from './runner-setup.ts';
 import { secureDataDir, usesDataDir } from './data-dir.ts';
 import { readOrCreateSecretKey } from './secret-key.ts';
 import { SecretBox } from '../engine/secret-box.ts';
-import { replaceSecretKeyCheck, secretKeyMatches } from '../engine/secret-key-check.ts';
+import { checkSecretKey } from '../engine/secret-key-check.ts';
+import type { HiddenDir } from '../runner/bwrap-mounts.ts';
 import { defaultBuildPath } from './build-path.ts';
 import { checkPortFree } from './port-check.ts';
 import { rootMessage, StartRefusedError } from './start-refused.ts';
@@ -84,6 +85,25 @@ function sqlitePath(config: Config): string | undefined {
   return url ? url.replace(/^sqlite:/, '') : join(resolve(config.dataDir), 'kiln.db');
 }
 
+/**
+ * The server's places no build may see (its own runner refuses a sandbox that would show one): the
+ * data directory, the artifact directory, and a SQLite database a sqlite: URL puts elsewhere.
+ */
+export function hiddenFromBuilds(config: Config): HiddenDir[] {
+  const database = sqlitePath(config);
+  return [
+    ...(usesDataDir(config)
+      ? [{ path: resolve(config.dataDir), what: 'the data directory (KILN_DATA_DIR)' }]
+      : []),
+    ...(config.artifactDir === undefined
+      ? []
+      : [{ path: resolve(config.artifactDir), what: 'the artifact directory (KILN_ARTIFACT_DIR)' }]),
+    ...(database === undefined || config.databaseUrl === undefined
+      ? []
+      : [{ path: resolve(database), what: 'the SQLite database (KILN_DATABASE_URL)' }]),
+  ];
+}
+
 /** Where the server's own runner makes workspaces. */
 function localWorkDir(config: Config): string {
   return resolve(config.workDir ?? join(config.dataDir, 'work'));
@@ -143,7 +163,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
 }
 
 /** Why a server whose KILN_SECRET_KEY cannot open the database's secrets does not start. */
-function wrongSecretKey(config: Config): string {
+function wrongSecretKey(config: Config, fingerprint: string): string {
   const which =
     config.secretKey === undefined
       ? `KILN_SECRET_KEY (unset: the key in ${resolve(config.dataDir, 'secret.key')})`
@@ -151,7 +171,7 @@ function wrongSecretKey(config: Config): string {
   return (
     `${which} is not the key that sealed the secrets stored in the database (access keys, webhook secrets, notification settings, files, job secrets): ` +
     'start Kiln with the key that sealed them; every server of a cluster needs the same KILN_SECRET_KEY ' +
-    '(if that key is lost: start one server once with KILN_SECRET_KEY_REPLACED=on)'
+    `(if that key is lost: start one server once with KILN_SECRET_KEY_REPLACED=${fingerprint} to make this key the database's)`
   );
 }
 
@@ -170,14 +190,7 @@ async function startHolding(
           workDir: localWorkDir(config),
           path: config.buildPath ?? defaultBuildPath(process.env.PATH),
           logger,
-          hidden: [
-            ...(usesDataDir(config)
-              ? [{ path: resolve(config.dataDir), what: 'the data directory (KILN_DATA_DIR)' }]
-              : []),
-            ...(config.artifactDir === undefined
-              ? []
-              : [{ path: resolve(config.artifactDir), what: 'the artifact directory (KILN_ARTIFACT_DIR)' }]),
-          ],
+          hidden: hiddenFromBuilds(config),
         })
       : undefined;
   const tightened = usesDataDir(config) ? secureDataDir(resolve(config.dataDir)) : [];
@@ -196,13 +209,17 @@ async function startHolding(
   const secretKey = config.secretKey ?? readOrCreateSecretKey(resolve(config.dataDir));
   const clock = options.clock ?? systemClock;
   const box = new SecretBox(secretKey);
-  if (!(await secretKeyMatches(storage, box, clock.now()))) {
-    if (config.secretKeyReplaced !== 'on') throw new StartRefusedError(wrongSecretKey(config));
-    await replaceSecretKeyCheck(storage, box, clock.now());
+  const keyCheck = await checkSecretKey(storage, box, clock.now(), config.secretKeyReplaced);
+  if (keyCheck.outcome === 'refused')
+    throw new StartRefusedError(wrongSecretKey(config, keyCheck.fingerprint));
+  if (keyCheck.outcome === 'replaced')
     logger.warn(
-      'KILN_SECRET_KEY_REPLACED: KILN_SECRET_KEY is now the key of this database; secrets sealed with the old key stay unreadable until given again. Set KILN_SECRET_KEY_REPLACED off again',
+      'KILN_SECRET_KEY_REPLACED: KILN_SECRET_KEY is now the key of this database; secrets sealed with the old key stay unreadable until given again. Remove KILN_SECRET_KEY_REPLACED',
     );
-  }
+  if (keyCheck.outcome === 'left set')
+    logger.warn(
+      'KILN_SECRET_KEY_REPLACED is set, and KILN_SECRET_KEY is the key of this database: remove the setting (it fits no more, and changes nothing)',
+    );
   const artifactStore = await openArtifactStore(config);
   opened.push(() => artifactStore.close());
   // Links in notifications: the public URL, else the address this server listens at (known later).

@@ -134,8 +134,9 @@ export interface ServerSettingStore {
   /** Stores `value` under `key`, replacing what was there. */
   put(key: string, value: string, now: number): Promise<void>;
   /**
-   * One secret sealed with the server's key, if the database holds any: a job's webhook secret,
-   * an access key's secret, a notice channel's settings or a file of the file manager.
+   * The secret sealed with the server's key that was written last, if the database holds any: a
+   * job's webhook secret, an access key's secret, a notice channel's settings or a file of the file
+   * manager.
    */
   sealedSample(): Promise<SealedSample | undefined>;
 }

@@ -19,23 +19,28 @@ const env = (key: string, extra: Record<string, string> = {}) => ({
   KILN_SECRET_KEY: key,
   ...extra,
 });
-const serve = async (key: string) =>
-  runCli(['serve'], { env: { ...testProcessEnv(), ...env(key), KILN_PORT: String(await freePort()) } });
+const serve = async (key: string, extra: Record<string, string> = {}) =>
+  runCli(['serve'], {
+    env: { ...testProcessEnv(), ...env(key, extra), KILN_PORT: String(await freePort()) },
+  });
 
-it('refuses a start with another KILN_SECRET_KEY, naming it, until KILN_SECRET_KEY_REPLACED=on', async () => {
+it('refuses a start with another KILN_SECRET_KEY, naming it, until given the fingerprint it printed', async () => {
   await (await startServerProcess({ env: env(FIRST) })).stop();
 
   const other = await serve(OTHER);
   expect(other.code, other.stderr).toBe(2);
+  const fingerprint = /KILN_SECRET_KEY_REPLACED=([0-9a-f]{16}) /.exec(other.stderr)?.[1] ?? '';
   expect(other.stderr).toBe(
     'kiln: KILN_SECRET_KEY is not the key that sealed the secrets stored in the database (access keys, webhook secrets, notification settings, files, job secrets): ' +
       'start Kiln with the key that sealed them; every server of a cluster needs the same KILN_SECRET_KEY ' +
-      '(if that key is lost: start one server once with KILN_SECRET_KEY_REPLACED=on)\n',
+      `(if that key is lost: start one server once with KILN_SECRET_KEY_REPLACED=${fingerprint} to make this key the database's)\n`,
   );
   expect(other.stderr).not.toContain(OTHER);
   expect(other.stdout).not.toContain('created the user');
 
-  // The key was lost: the other key becomes the database's, and the first one is refused after.
-  await (await startServerProcess({ env: env(OTHER, { KILN_SECRET_KEY_REPLACED: 'on' }) })).stop();
-  expect((await serve(FIRST)).code).toBe(2);
+  // The key was lost: the other key becomes the database's, and the first one is refused after,
+  // even with the setting left in place.
+  await (await startServerProcess({ env: env(OTHER, { KILN_SECRET_KEY_REPLACED: fingerprint }) })).stop();
+  const first = await serve(FIRST, { KILN_SECRET_KEY_REPLACED: fingerprint });
+  expect(first.code, first.stderr).toBe(2);
 });

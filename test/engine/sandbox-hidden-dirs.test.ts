@@ -2,6 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/cmd/config.ts';
+import { hiddenFromBuilds } from '../../src/cmd/serve.ts';
 import { exposedHiddenDir, SYSTEM_DIRS } from '../../src/runner/bwrap-mounts.ts';
 import { BwrapBackend, type BwrapSettings } from '../../src/runner/bwrap-sandbox.ts';
 import { SandboxUnavailableError } from '../../src/runner/sandbox.ts';
@@ -96,5 +98,20 @@ describe('directories no build may see', () => {
         localRepositories: [],
       }),
     ).toMatch(`the artifact directory ${artifacts} lies in ${shown}, `);
+  });
+
+  it('refuses a SQLite database that a sqlite: URL puts in a directory builds read', () => {
+    const shared = join(dir, 'db-shared');
+    mkdirSync(shared);
+    // Nothing in the data directory: the key, the artifacts and the work directory are elsewhere.
+    const config = parseConfig({
+      KILN_DATABASE_URL: `sqlite:${join(shared, 'kiln.db')}`,
+      KILN_SECRET_KEY: 'a-secret-key-of-16-chars',
+      KILN_ARTIFACT_DIR: join(dir, 'artifacts'),
+      KILN_WORK_DIR: join(dir, 'work'),
+    });
+    expect(
+      exposedHiddenDir(hiddenFromBuilds(config), { system: [], readOnly: [shared], localRepositories: [] }),
+    ).toMatch(`the SQLite database (KILN_DATABASE_URL) ${join(shared, 'kiln.db')} lies in ${shared}, `);
   });
 });

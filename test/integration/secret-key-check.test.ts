@@ -1,6 +1,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { SecretBox } from '../../src/engine/secret-box.ts';
 import {
+  checkSecretKey,
   replaceSecretKeyCheck,
   SECRET_KEY_CHECK,
   secretKeyMatches,
@@ -50,5 +51,37 @@ onEveryStore((store) => {
     await replaceSecretKeyCheck(kiln.storage, new SecretBox(OTHER_KEY), kiln.clock.now());
     expect(await matches(kiln, OTHER_KEY)).toBe(true);
     expect(await matches(kiln, TEST_SECRET_KEY)).toBe(false);
+  });
+
+  it('takes the key that sealed the secret written last, when older ones are sealed with a key given up', async () => {
+    kiln = await createTestKiln({ store });
+    const token = await tokenOf(kiln, ADMIN);
+    const project = await kiln.defaultProjectId();
+    const stale = await createJob(kiln, token, project, { job_name: 'stale' });
+    const fresh = await createJob(kiln, token, project, { job_name: 'fresh' });
+    // Before the check, the database's key was changed once: the job not saved since keeps a
+    // secret sealed with the key given up; the one saved since has this key's.
+    const now = kiln.clock.now();
+    await kiln.storage.jobs.setWebhookSecret(stale, new SecretBox(OTHER_KEY).seal('old'), now - 60_000);
+    await kiln.storage.jobs.setWebhookSecret(fresh, new SecretBox(TEST_SECRET_KEY).seal('new'), now);
+    expect(await matches(kiln, OTHER_KEY)).toBe(false);
+    expect(await matches(kiln, TEST_SECRET_KEY)).toBe(true);
+  });
+
+  it('replaces a lost key only for the fingerprint it was refused with, once; says when it is left set', async () => {
+    const k = await createTestKiln({ store });
+    kiln = k;
+    const check = (key: string, replacing?: string) =>
+      checkSecretKey(k.storage, new SecretBox(key), k.clock.now(), replacing);
+    expect(await check(TEST_SECRET_KEY)).toEqual({ outcome: 'matches' });
+    const refused = await check(OTHER_KEY);
+    expect(refused).toEqual({ outcome: 'refused', fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    const fingerprint = refused.outcome === 'refused' ? refused.fingerprint : '';
+    expect(await check(OTHER_KEY, '0'.repeat(16))).toEqual({ outcome: 'refused', fingerprint });
+    expect(await check(OTHER_KEY, fingerprint)).toEqual({ outcome: 'replaced' });
+    expect(await check(OTHER_KEY, fingerprint)).toEqual({ outcome: 'left set' });
+    // Left set, the fingerprint fits the new check no more: a wrong key is refused, not taken.
+    expect(await check(TEST_SECRET_KEY, fingerprint)).toMatchObject({ outcome: 'refused' });
+    expect(await check(OTHER_KEY)).toEqual({ outcome: 'matches' });
   });
 });

@@ -35,27 +35,43 @@ export class SqlServerSettingStore implements ServerSettingStore {
   }
 
   async sealedSample(): Promise<SealedSample | undefined> {
+    // The latest written of each kind, and of those the latest: after an earlier change of key,
+    // older rows may still be sealed with the key given up (a job not saved since), while what was
+    // written last was sealed with the key in use. Only what has a sealed text's form is read.
     const job = await this.db
       .selectFrom('jobs')
-      .select('webhook_secret_enc as text')
+      .select(['webhook_secret_enc as text', 'updated_at as at'])
       .where('webhook_secret_enc', 'like', 'v1.%')
+      .orderBy('updated_at', 'desc')
       .limit(1)
       .executeTakeFirst();
-    if (job) return job;
     const key = await this.db
       .selectFrom('access_keys')
-      .select('secret_enc as text')
+      .select(['secret_enc as text', 'created_at as at'])
+      .where('secret_enc', 'like', 'v1.%')
+      .orderBy('created_at', 'desc')
       .limit(1)
       .executeTakeFirst();
-    if (key) return key;
     const notice = await this.db
       .selectFrom('job_notices')
-      .select('param_config_enc as text')
-      .where('param_config_enc', 'is not', null)
+      .select(['param_config_enc as text', 'updated_at as at'])
+      .where('param_config_enc', 'like', 'v1.%')
+      .orderBy('updated_at', 'desc')
       .limit(1)
       .executeTakeFirst();
-    if (notice?.text) return { text: notice.text };
-    const file = await this.db.selectFrom('keystores').select('content as bytes').limit(1).executeTakeFirst();
-    return file ?? undefined;
+    const file = await this.db
+      .selectFrom('keystores')
+      .select(['content as bytes', 'updated_at as at'])
+      .orderBy('updated_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const found: (SealedSample & { at: number })[] = [];
+    if (job) found.push(job);
+    if (key) found.push(key);
+    if (notice?.text) found.push({ text: notice.text, at: notice.at });
+    if (file) found.push(file);
+    const latest = found.sort((a, b) => Number(b.at) - Number(a.at))[0];
+    if (latest === undefined) return undefined;
+    return 'text' in latest ? { text: latest.text } : { bytes: latest.bytes };
   }
 }
