@@ -67,9 +67,15 @@ export const MAX_TEST_DURATION_MS = 2 ** 47;
  */
 export const TEST_LIMITS = { cases: 2_000, message: 500, detail: 2_000, name: 300, bytes: 400_000 } as const;
 
-/** Cuts `text` to `max` characters, saying so. */
+/**
+ * Cuts `text` to `max` characters, saying so. Never between the halves of a character beyond
+ * U+FFFF (an emoji in a test's name): the lone half left was no Unicode, and the server refused the
+ * whole step report for it (400), which failed the build.
+ */
 export function cutText(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  if (text.length <= max) return text;
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 2)) ? max - 2 : max - 1;
+  return `${text.slice(0, end)}…`;
 }
 
 /** The cases that passed: those neither failed, in error nor skipped. */

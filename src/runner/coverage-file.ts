@@ -22,12 +22,15 @@ export async function readCoverageFile(file: FileBeneath): Promise<Coverage | un
           found = { format: 'jacoco', linesCovered: 0, linesTotal: 0, branchesCovered: 0, branchesTotal: 0 };
         } else if (name === 'coverage' && a['lines-valid'] !== undefined) {
           kind = 'cobertura';
+          // More covered than valid (a report's own say) is read as all covered, not as 1000%.
+          const lines = int(a['lines-valid']);
+          const branches = int(a['branches-valid']);
           found = {
             format: 'cobertura',
-            linesCovered: int(a['lines-covered']),
-            linesTotal: int(a['lines-valid']),
-            branchesCovered: int(a['branches-covered']),
-            branchesTotal: int(a['branches-valid']),
+            linesCovered: Math.min(lines, int(a['lines-covered'])),
+            linesTotal: lines,
+            branchesCovered: Math.min(branches, int(a['branches-covered'])),
+            branchesTotal: branches,
           };
         }
         return;

@@ -75,7 +75,7 @@ export async function readJunitFile(file: FileBeneath, sink: CaseSink): Promise<
       if (depth === 0) junit = name === 'testsuites' || name === 'testsuite';
       if (!junit) return;
       if (name === 'testsuite') {
-        suites.push(sink.mask(tag.attributes.name ?? ''));
+        suites.push(cut(tag.attributes.name ?? '', TEST_LIMITS.name));
         for (const k of ['tests', 'failures', 'errors', 'skipped'] as const)
           fromSuites[k] = Math.min(
             MAX_TEST_COUNT,

@@ -15,7 +15,7 @@ import { describeSize, keepFile, sizeOf, type TransferContext } from './artifact
 import { readCoverageFile, sumCoverage } from './coverage-file.ts';
 import { CaseSink, readJunitFile } from './junit-file.ts';
 import { zipWorkspaceFiles } from './report-zip.ts';
-import { walkWorkspace } from './workspace-walk.ts';
+import { MAX_DEPTH, walkWorkspace } from './workspace-walk.ts';
 import { XmlSyntaxError } from './xml-stream.ts';
 
 /** Bounds that keep the reading cheap whatever a build leaves in its workspace. */
@@ -59,9 +59,10 @@ export async function collectReports(
     ? picomatch(inputs.coverage.replace(/^\.\//, ''), { dot: true })
     : () => false;
   const reports: string[] = [];
+  let unread = 0;
   const coverageFiles: string[] = [];
   const coverageDirs: string[] = [];
-  await walkWorkspace(
+  const complete = await walkWorkspace(
     workspace,
     (path, isDirectory) => {
       if (isDirectory) {
@@ -69,12 +70,23 @@ export async function collectReports(
         return;
       }
       if (isReport(path) && reports.length < LIMITS.reports) reports.push(path);
+      else if (isReport(path)) unread++;
       else if (isCoverage(path)) coverageFiles.push(path);
     },
     LIMITS.entries,
   );
-  const lines: string[] = [];
+  // Reports past the walk's bounds were not found: said, or "no report matches" would mislead.
+  const lines: string[] = complete
+    ? []
+    : [
+        `the workspace has more than ${LIMITS.entries} entries or ${MAX_DEPTH} levels of directories: reports past them were not looked for`,
+      ];
   const tests = await readJunit(workspace, inputs.reports, reports, lines, new CaseSink(mask));
+  // The counts are then short: the log says so rather than let them pass for all.
+  if (unread > 0)
+    lines.push(
+      `unit tests: ${unread} more file(s) match ${inputs.reports}, not read (a step reads at most ${LIMITS.reports})`,
+    );
   const zipped = [...reports];
   if (inputs.coverage) {
     const sites = await siteFiles(workspace, coverageDirs);

@@ -7,7 +7,7 @@ import { readCoverageFile, sumCoverage } from '../../src/runner/coverage-file.ts
 import { CaseSink, readJunitFile } from '../../src/runner/junit-file.ts';
 import { collectReports } from '../../src/runner/test-reports.ts';
 import { zipWorkspaceFiles } from '../../src/runner/report-zip.ts';
-import { XmlSyntaxError } from '../../src/runner/xml-stream.ts';
+import { MAX_XML_TOKEN, streamXml, XmlSyntaxError } from '../../src/runner/xml-stream.ts';
 import { zipEntries } from '../helpers/zip.ts';
 import { readFile } from 'node:fs/promises';
 import { maskSecretText } from '../../src/domain/secret-text.ts';
@@ -117,6 +117,26 @@ describe('JUnit reports', () => {
     ]);
   });
 
+  it("cuts a suite's name as a case's, so the step's report stays within what the server takes", async () => {
+    // An uncut suite name (a Jest describe, a parametrized class) over 300 characters had the
+    // server refuse the whole step report (400), and the build ended "the runner failed".
+    const xml = `<testsuite name="${'s'.repeat(1000)}"><testcase classname="c" name="a"/></testsuite>`;
+    const sink = new CaseSink();
+    await readJunitFile(file(xml), sink);
+    const [c] = sink.kept();
+    expect(c!.suite).toHaveLength(TEST_LIMITS.name);
+    expect(c!.suite.endsWith('…')).toBe(true);
+  });
+
+  it('cuts no character beyond U+FFFF in half, which the server would refuse as no Unicode', async () => {
+    const name = `${'a'.repeat(TEST_LIMITS.name - 2)}😀b`;
+    const sink = new CaseSink();
+    await readJunitFile(file(`<testsuite><testcase classname="c" name="${name}"/></testsuite>`), sink);
+    const [c] = sink.kept();
+    expect(c!.name).toBe(`${'a'.repeat(TEST_LIMITS.name - 2)}…`);
+    expect(c!.name).not.toMatch(/\p{Surrogate}/u);
+  });
+
   it('masks every text before cutting it, so a cut keeps no start of a secret', async () => {
     const secret = 'S3CRET-TOKEN-VALUE';
     // The secret straddles the message's limit: cut first, its first characters would remain.
@@ -158,7 +178,8 @@ describe('JUnit reports', () => {
     const broken = file('<testsuite>\n<testcase name="a"/>\n<testcase name="b">\n</testsuite>');
     const error = await readJunitFile(broken, sink).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(XmlSyntaxError);
-    expect((error as Error).message).toMatch(/^line 4, column \d+: /);
+    // Where it breaks once, as the log shows it (saxes' own "4:12: " is not repeated).
+    expect((error as Error).message).toMatch(/^line 4, column \d+: unexpected close tag\.$/);
     expect(sink.kept()).toEqual([]);
   });
 
@@ -170,6 +191,32 @@ describe('JUnit reports', () => {
     const bomb = `<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>
       <testsuite><testcase name="&b;"/></testsuite>`;
     await expect(readJunitFile(file(bomb), new CaseSink())).rejects.toBeInstanceOf(XmlSyntaxError);
+  });
+
+  it('reads a report in UTF-16 by its byte order mark, and one in UTF-8 with or without', async () => {
+    const xml =
+      '<?xml version="1.0" encoding="UTF-16"?><testsuite><testcase classname="c" name="zürich ✓ 😀"/></testsuite>';
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(xml, 'utf16le')]);
+    const be = Buffer.from(le).swap16();
+    const utf8 = xml.replace('UTF-16', 'UTF-8');
+    for (const text of [le, be, `\uFEFF${utf8}`, utf8]) {
+      const sink = new CaseSink();
+      const name = `r${++n}.xml`;
+      writeFileSync(join(root, name), text);
+      expect(await readJunitFile({ root, path: name }, sink)).toMatchObject({ tests: 1 });
+      expect(sink.kept()[0]!.name).toBe('zürich ✓ 😀');
+    }
+  });
+
+  it('refuses a text too long to hold as a malformed report, not with an error that fails the build', async () => {
+    // V8 has no string of 2^29 characters: a 512 MiB report that was one text threw a RangeError
+    // out of saxes, and the build ended "the runner failed". The bound is checked per chunk.
+    expect(MAX_XML_TOKEN).toBeLessThan(2 ** 29 - 24 - 256 * 1024);
+    const long = file(`<testsuite><testcase name="a"/><!--${'-a'.repeat(300_000)}--></testsuite>`);
+    const error = await streamXml(long, { open() {}, close() {} }, 500_000).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(XmlSyntaxError);
+    expect((error as Error).message).toMatch(/^line 1: a text, comment, .* of more than 500000 characters$/);
+    await expect(streamXml(long, { open() {}, close() {} }, 600_001)).resolves.toBeUndefined();
   });
 
   it('reads a huge report in a stream: exact counts, bounded cases, failures first', async () => {
@@ -224,6 +271,17 @@ describe('coverage reports', () => {
     });
     expect(await readCoverageFile(file('<coverage line-rate="0.5"/>'))).toBeUndefined();
     expect(sumCoverage([cobertura!, cobertura!])).toMatchObject({ linesCovered: 20, linesTotal: 40 });
+  });
+
+  it('reads more lines or branches covered than a Cobertura report has as all of them, not over 100%', async () => {
+    const xml = '<coverage lines-covered="100" lines-valid="10" branches-covered="9" branches-valid="0"/>';
+    expect(await readCoverageFile(file(xml))).toEqual({
+      format: 'cobertura',
+      linesCovered: 10,
+      linesTotal: 10,
+      branchesCovered: 0,
+      branchesTotal: 0,
+    });
   });
 
   it('reads a count beyond what a step report carries as unreadable, and sums no further', async () => {
@@ -290,6 +348,36 @@ describe("a step's reports in a workspace", () => {
     const entries = await zipEntries(await readFile(zip));
     expect(Object.keys(entries).sort()).toEqual([...got.files].sort());
     expect(entries['b/target/surefire-reports/TEST-b.xml']).toBe('<testsuite><testcase name="x">');
+  });
+
+  it('says how many matching files it did not read past its bound, the counts being short then', async () => {
+    const ws = join(root, 'many');
+    mkdirSync(ws);
+    for (let i = 0; i < 1003; i++)
+      writeFileSync(
+        join(ws, `TEST-${String(i).padStart(4, '0')}.xml`),
+        '<testsuite><testcase name="a"/></testsuite>',
+      );
+    const got = await collectReports(ws, { reports: 'TEST-*.xml' });
+    expect(got.tests?.counts.tests).toBe(1000);
+    expect(got.lines[0]).toBe(
+      'unit tests (TEST-*.xml): 1000 reports, 1000 tests, 0 failures, 0 errors, 0 skipped',
+    );
+    expect(got.lines.at(-1)).toBe(
+      'unit tests: 3 more file(s) match TEST-*.xml, not read (a step reads at most 1000)',
+    );
+  });
+
+  it('says when the walk stopped at its bounds, not only that no report matches', async () => {
+    const ws = join(root, 'deep');
+    const deep = join(ws, ...Array.from({ length: 260 }, () => 'd'));
+    mkdirSync(deep, { recursive: true });
+    writeFileSync(join(deep, 'TEST-deep.xml'), '<testsuite><testcase name="a"/></testsuite>');
+    const got = await collectReports(ws, { reports: '**/TEST-*.xml' });
+    expect(got.lines).toEqual([
+      'the workspace has more than 200000 entries or 256 levels of directories: reports past them were not looked for',
+      'unit tests: no report matches **/TEST-*.xml',
+    ]);
   });
 
   it('says so when nothing matches', async () => {
