@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
+import { claimNewBuild, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
 import type { CheckoutInfo, FlowReport } from '../../src/protocol/runner-protocol.ts';
 
 /**
@@ -30,14 +30,7 @@ const job = (name: string, extra: Partial<FlowReport['jobs'][number]> = {}) => (
   ...extra,
 });
 
-/** Triggers a build of a new job and takes it as runner `runnerId`. */
-async function claimed(runnerId: string): Promise<{ jobId: string; recordId: string }> {
-  const jobId = await ek.newJob({ scms: [], steps: [shell('s', 'echo hi')] });
-  await ek.run(jobId);
-  const lease = await ek.kiln.engine.dispatch.next(runnerId, new AbortController().signal, 0);
-  expect(lease?.jobId).toBe(jobId);
-  return { jobId, recordId: (lease as NonNullable<typeof lease>).recordId };
-}
+const claimed = (runnerId: string) => claimNewBuild(ek, runnerId);
 
 it.each([
   [

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { shell, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
+import { claimNewBuild, startEngineKiln, type EngineKiln } from '../helpers/engine.ts';
 import type { CheckoutInfo } from '../../src/protocol/runner-protocol.ts';
 
 /**
@@ -31,14 +31,7 @@ const flowReport: CheckoutInfo = {
   },
 };
 
-/** Triggers a build of a new job and takes it as runner `runnerId`; its record id and the job. */
-async function claimed(runnerId: string): Promise<{ jobId: string; recordId: string }> {
-  const jobId = await ek.newJob({ scms: [], steps: [shell('s', 'echo hi')] });
-  await ek.run(jobId);
-  const lease = await ek.kiln.engine.dispatch.next(runnerId, new AbortController().signal, 0);
-  expect(lease?.jobId).toBe(jobId);
-  return { jobId, recordId: (lease as NonNullable<typeof lease>).recordId };
-}
+const claimed = (runnerId: string) => claimNewBuild(ek, runnerId);
 
 /** The states of builds 1..3 (the flow, a, b) once all three have ended. */
 async function statesOf(jobId: string): Promise<string[]> {

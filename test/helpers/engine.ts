@@ -196,6 +196,21 @@ export function shell(name: string, command: string): Record<string, unknown> {
 }
 
 /**
+ * Triggers a build of a new one-step job and takes it as runner `runnerId`, as a runner would: its
+ * job and record id (for tests that drive the runner protocol by hand).
+ */
+export async function claimNewBuild(
+  ek: EngineKiln,
+  runnerId: string,
+): Promise<{ jobId: string; recordId: string }> {
+  const jobId = await ek.newJob({ scms: [], steps: [shell('s', 'echo hi')] });
+  await ek.run(jobId);
+  const lease = await ek.kiln.engine.dispatch.next(runnerId, new AbortController().signal, 0);
+  expect(lease?.jobId).toBe(jobId);
+  return { jobId, recordId: (lease as NonNullable<typeof lease>).recordId };
+}
+
+/**
  * A code-based job on `repoUrl` (branch main) that reads the build.yml at `path` (by default
  * `.cloudbuild/build.yml`), with `parameters` besides.
  */

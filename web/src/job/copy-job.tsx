@@ -1,6 +1,7 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import type { Kiln } from '../../../src/client/kiln-client.ts';
 import type { JobConfigBody } from '../../../src/contract/jobs.ts';
+import { useInlineQuestion } from '../app/use-inline-question.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { navigate } from '../router/router.tsx';
 
@@ -12,19 +13,11 @@ export function CopyJob({ client, jobId, config }: { client: Kiln; jobId: string
   const [name, setName] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
-  // The form replaces Copy…, which took the focus with it: the focus goes to the name, and back to
-  // Copy… when it is cancelled (Cancel or Escape).
-  const opener = useRef<HTMLButtonElement>(null);
-  const nameInput = useRef<HTMLInputElement>(null);
-  const cancelled = useRef(false);
+  // The form replaces Copy…: the focus goes to the name, and back to Copy… when it is cancelled.
   const asking = name !== undefined;
-  useEffect(() => {
-    if (asking) nameInput.current?.focus();
-    else if (cancelled.current) opener.current?.focus();
-    cancelled.current = false;
-  }, [asking]);
+  const { opener, first: nameInput, cancelled } = useInlineQuestion<HTMLInputElement>(asking);
   const cancel = () => {
-    cancelled.current = true;
+    cancelled();
     setName(undefined);
   };
   const open = async () => {

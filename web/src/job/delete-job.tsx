@@ -1,5 +1,6 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import type { Kiln } from '../../../src/client/kiln-client.ts';
+import { useInlineQuestion } from '../app/use-inline-question.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { navigate } from '../router/router.tsx';
 
@@ -11,18 +12,11 @@ export function DeleteJob({ client, jobId, name }: { client: Kiln; jobId: string
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
-  // The question replaces Delete…, which took the focus with it: the focus goes to its Cancel, and
-  // back to Delete… when it is cancelled (Cancel or Escape).
-  const opener = useRef<HTMLButtonElement>(null);
-  const cancelButton = useRef<HTMLButtonElement>(null);
-  const cancelled = useRef(false);
-  useEffect(() => {
-    if (asking) cancelButton.current?.focus();
-    else if (cancelled.current) opener.current?.focus();
-    cancelled.current = false;
-  }, [asking]);
+  // The question replaces Delete…: the focus goes to its Cancel (the safe answer), and back to
+  // Delete… when it is cancelled.
+  const { opener, first: cancelButton, cancelled } = useInlineQuestion<HTMLButtonElement>(asking);
   const cancel = () => {
-    cancelled.current = true;
+    cancelled();
     setAsking(false);
   };
   if (!asking)
