@@ -1611,7 +1611,7 @@ export const operations = {
     method: 'GET',
     path: '/v1/kiln/jobs/{job_id}/webhook/deliveries',
     summary:
-      "The job's latest 50 push deliveries, newest first, and what came of each (developers and owners) (Kiln)",
+      "The job's latest 50 push deliveries (and up to 20 unauthenticated refusals besides), newest first, and what came of each (developers and owners) (Kiln)",
     tag: 'Kiln',
     auth: 'project',
     params: JobIdParams,

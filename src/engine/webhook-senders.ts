@@ -62,7 +62,7 @@ export function senderOf(d: WebhookDelivery): Sender | undefined {
   if (header(d, 'x-gitee-event')) return 'gitee';
   if (header(d, 'x-github-event')) return 'github';
   if (header(d, 'x-gitlab-event')) {
-    const other = ['x-repo-token', 'x-auth-token', 'x-devcloud-token'].some((h) => header(d, h));
+    const other = CODEARTS_TOKEN_HEADERS.some((h) => h !== 'x-gitlab-token' && header(d, h));
     return other && !header(d, 'x-gitlab-token') ? 'codearts' : 'gitlab';
   }
   if (header(d, 'x-repo-event') || codeartsTokens(d).length > 0) return 'codearts';

@@ -49,6 +49,13 @@ const SIGNED_INSTANT_MS = 3_600_000;
 export const RECEIPTS_KEPT = 50;
 
 /**
+ * How many of a job's latest deliveries refused as unauthenticated (no signature or token, a wrong
+ * one, no host's event header) are kept besides: kept apart, since anyone who knows the job's
+ * webhook URL can send them, and so never displacing one of the RECEIPTS_KEPT.
+ */
+export const UNAUTHENTICATED_RECEIPTS_KEPT = 20;
+
+/**
  * Push webhooks: a push to a branch a job's code_update trigger names starts a build of the
  * commit the branch now points to, once per delivery, as whoever last saved the job (access.ts
  * triggerUserId) while they may still run jobs in the project.
@@ -199,17 +206,20 @@ export class WebhookService {
           // What a refusal or an ignored push says may quote the payload: kept short.
           reason: (what.reason ?? '').slice(0, 500),
         },
-        RECEIPTS_KEPT,
+        { authenticated: RECEIPTS_KEPT, unauthenticated: UNAUTHENTICATED_RECEIPTS_KEPT },
       );
     } catch (error) {
       this.logger.warn({ err: error, jobId }, 'could not record a webhook delivery');
     }
   }
 
-  /** A job's latest deliveries, newest first (for those who may see its webhook). */
+  /**
+   * A job's latest deliveries, newest first (for those who may see its webhook): up to
+   * RECEIPTS_KEPT and UNAUTHENTICATED_RECEIPTS_KEPT unauthenticated ones among them.
+   */
   async recent(caller: Principal, jobId: string): Promise<WebhookReceipt[]> {
     await requireJob(this.storage, caller, jobId, 'modify');
-    return this.storage.webhookDeliveries.recent(jobId, RECEIPTS_KEPT);
+    return this.storage.webhookDeliveries.recent(jobId, RECEIPTS_KEPT + UNAUTHENTICATED_RECEIPTS_KEPT);
   }
 
   /**

@@ -1085,8 +1085,13 @@ export interface WebhookDeliveryStore {
   remember(jobId: string, key: string, now: number): Promise<boolean>;
   /** Forgets keys recorded before `before`; returns how many. */
   deleteBefore(before: number): Promise<number>;
-  /** Records what came of a delivery, keeping only the job's newest `keep`. */
-  record(receipt: WebhookReceipt, keep: number): Promise<void>;
+  /**
+   * Records what came of a delivery, keeping only the job's newest `keep.authenticated` receipts
+   * of deliveries that were not refused as unauthenticated and, apart from them, its newest
+   * `keep.unauthenticated` of those that were (refused as UNAUTHENTICATED, or with no sender): whoever knows a job's
+   * webhook URL can send unsigned deliveries, and they never push a real one out of the list.
+   */
+  record(receipt: WebhookReceipt, keep: { authenticated: number; unauthenticated: number }): Promise<void>;
   /** A job's latest receipts, newest first. */
   recent(jobId: string, limit: number): Promise<WebhookReceipt[]>;
 }

@@ -169,7 +169,7 @@ function registerWebhookCommand(jobs: Command, ctx: CliContext): void {
     jobs
       .command('deliveries')
       .description(
-        "The job's latest 50 push deliveries, newest first, and what came of each (developers and owners)",
+        "The job's latest 50 push deliveries (and up to 20 unauthenticated refusals besides), newest first, and what came of each (developers and owners)",
       )
       .argument('<job>', 'job id (32 characters)', parseJobId),
   ).action(async (job: string, opts: { output: OutputFormat }) => {

@@ -326,6 +326,8 @@ export function runStoreContract(options: StoreContractOptions): void {
 
     it("keeps a job's newest webhook receipts, newest first, and drops them with the job", async () => {
       const [a, b] = [await newJob(), await newJob()];
+      const keep = { authenticated: 3, unauthenticated: 3 };
+      // Authenticated, all of them: started, ignored, or refused once the signature checked out.
       const receipt = (jobId: string, n: number) => ({
         id: `r-${jobId}-${n}`,
         jobId,
@@ -333,13 +335,14 @@ export function runStoreContract(options: StoreContractOptions): void {
         sender: 'github',
         event: 'push',
         delivery: `d${n}`,
-        outcome: n % 2 === 0 ? ('started' as const) : ('refused' as const),
-        error: n % 2 === 0 ? '' : 'UNAUTHENTICATED',
-        reason: n % 2 === 0 ? '' : 'no',
-        buildNumber: n % 2 === 0 ? n : null,
+        outcome:
+          n % 3 === 0 ? ('started' as const) : n % 3 === 1 ? ('ignored' as const) : ('refused' as const),
+        error: n % 3 === 2 ? 'INVALID_BODY' : '',
+        reason: n % 3 === 0 ? '' : 'no',
+        buildNumber: n % 3 === 0 ? n : null,
       });
-      for (let n = 1; n <= 5; n++) await storage.webhookDeliveries.record(receipt(a.id, n), 3);
-      await storage.webhookDeliveries.record(receipt(b.id, 1), 3);
+      for (let n = 1; n <= 5; n++) await storage.webhookDeliveries.record(receipt(a.id, n), keep);
+      await storage.webhookDeliveries.record(receipt(b.id, 1), keep);
       expect(await storage.webhookDeliveries.recent(a.id, 10)).toEqual(
         [5, 4, 3].map((n) => receipt(a.id, n)),
       );
@@ -347,8 +350,46 @@ export function runStoreContract(options: StoreContractOptions): void {
       expect(await storage.webhookDeliveries.recent(b.id, 10)).toEqual([receipt(b.id, 1)]);
       // Receipts of the same millisecond: the cut keeps exactly the newest three, by id.
       const same = (n: number) => ({ ...receipt(b.id, n), id: `s-${b.id}-${n}`, receivedAt: now + 100 });
-      for (let n = 1; n <= 5; n++) await storage.webhookDeliveries.record(same(n), 3);
+      for (let n = 1; n <= 5; n++) await storage.webhookDeliveries.record(same(n), keep);
       expect(await storage.webhookDeliveries.recent(b.id, 10)).toEqual([5, 4, 3].map(same));
+    });
+
+    it('keeps unauthenticated webhook receipts apart: they never displace an authenticated one', async () => {
+      const a = await newJob();
+      const keep = { authenticated: 2, unauthenticated: 3 };
+      const good = (n: number) => ({
+        id: `g-${a.id}-${n}`,
+        jobId: a.id,
+        receivedAt: now + n,
+        sender: 'gitlab',
+        event: 'Push Hook',
+        delivery: `g${n}`,
+        outcome: 'ignored' as const,
+        error: '',
+        reason: 'not a branch the trigger names',
+        buildNumber: null,
+      });
+      // Refused before any signature checked out: none or a wrong one, or no host's event header.
+      const bad = (n: number) => ({
+        ...good(n),
+        id: `b-${a.id}-${n}`,
+        delivery: '',
+        outcome: 'refused' as const,
+        error: n % 2 === 0 ? 'UNAUTHENTICATED' : 'INVALID_PARAM',
+        sender: n % 2 === 0 ? 'gitlab' : '',
+        event: n % 2 === 0 ? 'Push Hook' : '',
+      });
+      await storage.webhookDeliveries.record(good(1), keep);
+      for (let n = 2; n <= 9; n++) await storage.webhookDeliveries.record(bad(n), keep);
+      expect(await storage.webhookDeliveries.recent(a.id, 10)).toEqual([bad(9), bad(8), bad(7), good(1)]);
+      for (let n = 10; n <= 12; n++) await storage.webhookDeliveries.record(good(n), keep);
+      expect(await storage.webhookDeliveries.recent(a.id, 10)).toEqual([
+        good(12),
+        good(11),
+        bad(9),
+        bad(8),
+        bad(7),
+      ]);
     });
 
     it('keeps schedules: lists the due ones soonest first, moves their marks by compare-and-set, forgets them', async () => {
