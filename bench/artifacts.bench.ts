@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/helpers/cli.ts';
-import { api } from '../test/helpers/processes.ts';
+import { api, firstProjectId } from '../test/helpers/processes.ts';
 import { startTestS3, type TestS3 } from '../test/helpers/s3rver.ts';
 import { KILN_BIN, login, startProcess, type Served } from './lib/processes.ts';
 import { report } from './lib/stats.ts';
@@ -168,14 +168,8 @@ async function startRunner(server: Served, token: string, workDir: string, repos
 
 /** A job: write the file into the workspace, then keep it with upload_artifact. */
 async function createJob(url: string, token: string, repo: string): Promise<string> {
-  const projects = await api<{ result: { project_info_list: { identifier: string }[] } }>(
-    url,
-    token,
-    'GET',
-    '/v1/domain/project/related',
-  );
   const created = await api<{ result: { job_id: string } }>(url, token, 'POST', '/v3/jobs/create', {
-    project_id: projects.result.project_info_list[0]?.identifier,
+    project_id: await firstProjectId(url, token),
     job_name: 'artifact',
     arch: 'x86-64',
     scms: [{ url: repo, scm_type: 'git', branch: 'main' }],

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git.ts';
-import { api, eventually, KilnProcess, loginOver } from '../helpers/processes.ts';
+import { api, eventually, firstProjectId, KilnProcess, loginOver } from '../helpers/processes.ts';
 
 // A server whose own runner had read a build.yml (on the build file reader's thread) ended its
 // shutdown, then stayed alive on the thread's message port until its 15 s limit exited it with 1.
@@ -25,14 +25,8 @@ it('exits with 0 on SIGTERM after a code-based build, without reaching the shutd
   server = await KilnProcess.serve({ KILN_DATA_DIR: join(dir, 'data'), KILN_ADMIN_PASSWORD: PASSWORD });
   const url = server.url;
   const token = await loginOver(url, 'admin', PASSWORD);
-  const projects = await api<{ result: { project_info_list: { identifier: string }[] } }>(
-    url,
-    token,
-    'GET',
-    '/v1/domain/project/related',
-  );
   const created = await api<{ result: { job_id: string } }>(url, token, 'POST', '/v3/jobs/create', {
-    project_id: projects.result.project_info_list[0]?.identifier,
+    project_id: await firstProjectId(url, token),
     job_name: 'yaml',
     arch: 'x86-64',
     build_config_type: 'YAML',

@@ -144,6 +144,17 @@ export async function api<T = Record<string, unknown>>(
   return (text ? JSON.parse(text) : {}) as T;
 }
 
+/** The id of the first project the token's user belongs to (a fresh server's default project). */
+export async function firstProjectId(url: string, token: string): Promise<string | undefined> {
+  const projects = await api<{ result: { project_info_list: { identifier: string }[] } }>(
+    url,
+    token,
+    'GET',
+    '/v1/domain/project/related',
+  );
+  return projects.result.project_info_list[0]?.identifier;
+}
+
 /** Polls `fn` until `ok`, failing with the last value after `ms`. */
 export async function eventually<T>(
   fn: () => Promise<T>,
