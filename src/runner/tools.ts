@@ -27,12 +27,37 @@ const PROBE_TIMEOUT_MS = 8_000;
  * say under /root, does not count) and asked for its version (`--version` and the like), a few at
  * once, each with a timeout, in child processes with an empty HOME of their own.
  */
-export async function detectTools(settings: DetectSettings): Promise<Record<string, string>> {
+export function detectTools(settings: DetectSettings): Promise<Record<string, string>> {
   const dirs = settings.path.split(delimiter).filter((d) => d.startsWith('/') && settings.visible(d));
+  const probes = settings.probes ?? TOOL_PROBES;
+  const key = JSON.stringify([dirs, probes.map((p) => [p.tool, p.program, ...p.args])]);
+  let found = detected.get(key);
+  if (!found) {
+    found = probeAll(dirs, probes, settings);
+    detected.set(key, found);
+    // A failed detection is not kept: the next runner asks again.
+    found.catch(() => detected.delete(key));
+  }
+  return found.then((tools) => ({ ...tools }));
+}
+
+/**
+ * What was found, by the directories looked in and the probes. A runner finds its tools once, when
+ * it starts; a process that starts runner after runner (the test suites start hundreds) asks the
+ * programs once: each time is about half a second of CPU, two JVMs among them. A tool installed
+ * later is seen when the process starts again, as before.
+ */
+const detected = new Map<string, Promise<Record<string, string>>>();
+
+async function probeAll(
+  dirs: string[],
+  probes: readonly ToolProbe[],
+  settings: DetectSettings,
+): Promise<Record<string, string>> {
   const path = dirs.join(delimiter);
   const home = await mkdtemp(join(tmpdir(), 'kiln-tools-'));
   const found: Record<string, string> = {};
-  const queue = [...(settings.probes ?? TOOL_PROBES)];
+  const queue = [...probes];
   const worker = async () => {
     for (let probe = queue.shift(); probe; probe = queue.shift()) {
       const file = await findProgram(probe.program, dirs);

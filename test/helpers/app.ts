@@ -16,7 +16,7 @@ import type { ArtifactBlobStore, QueryObserver, Storage } from '../../src/storag
 import { FsArtifactBlobs } from '../../src/storage/files/fs-artifact-blobs.ts';
 import { createPostgresStorage } from '../../src/storage/postgres/postgres-storage.ts';
 import { createSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
-import { createTestDatabase } from './postgres.ts';
+import { createMigratedTestDatabase } from './postgres.ts';
 import { TEST_PASSWORD_COST, testRunnerOptions } from './runner.ts';
 
 /** A clock tests can move: fixed at `current`, or (`TestClock.live()`) the real time plus any advance. */
@@ -117,7 +117,7 @@ export async function createTestKiln(options: TestKilnOptions = {}): Promise<Tes
     });
     drop = async () => {};
   } else if (options.store === 'postgres') {
-    const db = await createTestDatabase();
+    const db = await createMigratedTestDatabase();
     storage = await createPostgresStorage({
       url: db.url,
       poolSize: 5,

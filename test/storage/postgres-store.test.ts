@@ -1,13 +1,13 @@
 import { describe } from 'vitest';
 import { createPostgresStorage } from '../../src/storage/postgres/postgres-storage.ts';
 import { runStoreContract } from './contract/store-contract.ts';
-import { createTestDatabase, TEST_DATABASE_URL } from '../helpers/postgres.ts';
+import { createMigratedTestDatabase, TEST_DATABASE_URL } from '../helpers/postgres.ts';
 
 describe.skipIf(!TEST_DATABASE_URL)('postgres', () => {
   runStoreContract({
     name: 'postgres',
     async createStorage() {
-      const database = await createTestDatabase();
+      const database = await createMigratedTestDatabase();
       const storage = await createPostgresStorage({ url: database.url, poolSize: 5 });
       return {
         storage,
