@@ -92,7 +92,7 @@ export function verified(sender: Sender, d: WebhookDelivery, secret: string): bo
       return same(sig, `sha256=${hmac(secret, d.body, 'hex')}`);
     }
     case 'gitea':
-      return same(header(d, 'x-gitea-signature') ?? '', hmac(secret, d.body, 'hex'));
+      return same(header(d, 'x-gitea-signature') ?? '', hmac(secret, giteaSigned(d), 'hex'));
     case 'gitlab':
       return same(header(d, 'x-gitlab-token') ?? '', secret);
     case 'codearts': {
@@ -110,6 +110,15 @@ export function verified(sender: Sender, d: WebhookDelivery, secret: string): bo
       );
     }
   }
+}
+
+/**
+ * What Gitea (and Forgejo) signs: the payload's JSON, whatever the webhook's content type. A form
+ * delivery (`payload=<JSON>`) is signed over its JSON, not over the form's bytes as GitHub's is.
+ */
+function giteaSigned(d: WebhookDelivery): Buffer | string {
+  if (!/^application\/x-www-form-urlencoded\b/i.test(header(d, 'content-type') ?? '')) return d.body;
+  return new URLSearchParams(d.body.toString('utf8')).get('payload') ?? d.body;
 }
 
 /**

@@ -355,7 +355,7 @@ describe('recent deliveries (GET /v1/kiln/jobs/{job_id}/webhook/deliveries)', ()
   });
 });
 
-describe("GitHub's default content type (application/x-www-form-urlencoded)", () => {
+describe("form deliveries (application/x-www-form-urlencoded: GitHub's default, one of Gitea's)", () => {
   it('builds a push sent as payload=<JSON>, its signature over the form bytes', async () => {
     const { job, secret } = await newPushJob();
     const json = pushBody('github', 'refs/heads/main', c.two);
@@ -380,6 +380,31 @@ describe("GitHub's default content type (application/x-www-form-urlencoded)", ()
     );
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error_msg).toContain('no payload field');
+  });
+
+  it("builds Gitea's form delivery, whose signature covers the JSON in payload=, not the form", async () => {
+    const { job, secret } = await newPushJob();
+    const json = pushBody('gitea', 'refs/heads/main', c.two);
+    const form = `payload=${encodeURIComponent(json)}`;
+    // As Gitea's services/webhook/deliver.go sends it: every signature over the payload's JSON.
+    const headers = {
+      ...headersFor('gitea', secret, json),
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-hub-signature-256': `sha256=${headersFor('gitea', secret, json)['x-gitea-signature']}`,
+      'x-github-event': 'push',
+    };
+    const res = await deliver(job, headers, form);
+    expect({ status: res.statusCode, body: res.json() }).toMatchObject({
+      status: 200,
+      body: { status: 'started' },
+    });
+    const r = await ek.waitFinished(job, 1);
+    expect(r).toMatchObject({ trigger_type: 'CodeUpdate', commit_id: c.two, state: 'SUCCESS' });
+    // Another secret's signature of the same JSON is still refused.
+    const forged = { ...headers, ...headersFor('gitea', 'another-secret-entirely', json) };
+    forged['content-type'] = 'application/x-www-form-urlencoded';
+    const refused = await deliver(job, forged, form);
+    expect(refused.statusCode).toBe(401);
   });
 
   it('reads a push labelled text/plain too (its bytes are the JSON the signature covers)', async () => {
