@@ -251,14 +251,23 @@ export async function executeBuild(
     });
     const defined = plan.yaml
       ? await readBuildFile(
+          abort.signal,
           dirs.workspace,
           plan.yaml.path,
           plan.parameters,
           predefined,
           { name: runnerName, arch: process.arch, pool: options.runnerPool },
           plan.yaml.inherited,
-        )
+        ).catch((error: unknown) => {
+          // A stop ends the read at once (a hostile file may take the reader up to its minute).
+          if (reason) return undefined;
+          throw error;
+        })
       : graphicalSteps(plan.steps, plan.parameters, predefined);
+    if (!defined) {
+      line(`reading ${plan.yaml?.path} interrupted (${stopReason(reason ?? 'cancel')})`);
+      return (state = FINAL_STATE[reason ?? 'cancel']);
+    }
     if ('elsewhere' in defined) {
       // Still Starting (nothing reported): another runner may take the build from the start.
       const { needs, reason: why } = defined.elsewhere;
