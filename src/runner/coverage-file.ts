@@ -7,12 +7,17 @@ import { localName, streamXml } from './xml-stream.ts';
  * |"BRANCH" missed covered>` children are the totals) or Cobertura's (`<coverage lines-covered
  * lines-valid branches-covered branches-valid>`, which coverage.py, Istanbul and gcovr write too).
  * Undefined when the file is XML of another kind, or a Cobertura report without counts (only
- * rates); throws XmlSyntaxError when it is not well-formed.
+ * rates); throws XmlSyntaxError when it is not well-formed. `warning` hears what the log should say
+ * of a report read all the same (an unknown encoding).
  */
-export async function readCoverageFile(file: FileBeneath): Promise<Coverage | undefined> {
+export async function readCoverageFile(
+  file: FileBeneath,
+  warning?: (message: string) => void,
+): Promise<Coverage | undefined> {
   let found: Coverage | undefined;
   let kind: 'jacoco' | 'cobertura' | undefined;
   await streamXml(file, {
+    ...(warning && { warning }),
     open(tag, depth) {
       const name = localName(tag);
       const a = tag.attributes;

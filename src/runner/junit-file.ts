@@ -58,8 +58,13 @@ export class CaseSink {
  * The counts are those of its test cases; a report without cases counts its suites' attributes.
  * Undefined when the file is XML of another kind; throws XmlSyntaxError when it is not well-formed
  * (the cases it gave before the error are then not added: `sink` gets a file's cases only whole).
+ * `warning` hears what the log should say of a report read all the same (an unknown encoding).
  */
-export async function readJunitFile(file: FileBeneath, sink: CaseSink): Promise<TestCounts | undefined> {
+export async function readJunitFile(
+  file: FileBeneath,
+  sink: CaseSink,
+  warning?: (message: string) => void,
+): Promise<TestCounts | undefined> {
   const counts: TestCounts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
   const fromSuites: TestCounts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
   const cases = new CaseSink(sink.mask);
@@ -70,6 +75,7 @@ export async function readJunitFile(file: FileBeneath, sink: CaseSink): Promise<
   let detail: string[] | undefined;
   let detailLength = 0;
   await streamXml(file, {
+    ...(warning && { warning }),
     open(tag: SaxesTagPlain, depth: number) {
       const name = localName(tag);
       if (depth === 0) junit = name === 'testsuites' || name === 'testsuite';

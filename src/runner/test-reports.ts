@@ -118,9 +118,12 @@ async function readJunit(
   let read = 0;
   for (const path of paths) {
     const problem = await tooLarge(workspace, path);
+    let warning: string | undefined;
     const counts = problem
       ? undefined
-      : await readJunitFile({ root: workspace, path }, sink).catch(xmlProblem);
+      : await readJunitFile({ root: workspace, path }, sink, (w) => (warning = w)).catch(xmlProblem);
+    // Said of a report, counted or not (an unknown encoding may be why it broke), not of other XML.
+    if (warning && counts) problems.push(`  ${path}: ${warning}`);
     if (problem || typeof counts === 'string') {
       problems.push(`  ${path}: ${problem ?? counts}; not counted`);
       continue;
@@ -163,9 +166,11 @@ async function readCoverage(
   const found: Coverage[] = [];
   for (const path of paths) {
     const problem = await tooLarge(workspace, path);
+    let warning: string | undefined;
     const coverage = problem
       ? undefined
-      : await readCoverageFile({ root: workspace, path }).catch(xmlProblem);
+      : await readCoverageFile({ root: workspace, path }, (w) => (warning = w)).catch(xmlProblem);
+    if (warning && coverage) lines.push(`coverage: ${path}: ${warning}`);
     if (problem || typeof coverage === 'string') lines.push(`coverage: ${path}: ${problem ?? coverage}`);
     else if (coverage) found.push(coverage);
   }

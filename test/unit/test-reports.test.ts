@@ -17,7 +17,7 @@ import { maskSecretText } from '../../src/domain/secret-text.ts';
 const root = mkdtempSync(join(tmpdir(), 'kiln-reports-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
-function file(text: string, name = `r${++n}.xml`): { root: string; path: string } {
+function file(text: string | Buffer, name = `r${++n}.xml`): { root: string; path: string } {
   writeFileSync(join(root, name), text);
   return { root, path: name };
 }
@@ -208,15 +208,106 @@ describe('JUnit reports', () => {
     }
   });
 
+  it('reads a report in the encoding its XML declaration names: Latin-1, windows-1252', async () => {
+    // Old Surefire and Ant reports declare ISO-8859-1; read as UTF-8, "café" came out "caf\uFFFD".
+    const latin1 = Buffer.from(
+      `<?xml version="1.0" encoding="ISO-8859-1"?>\n<testsuite name="Résumé"><testcase classname="c" name="café"/></testsuite>`,
+      'latin1',
+    );
+    const sink = new CaseSink();
+    expect(await readJunitFile(file(latin1), sink)).toMatchObject({ tests: 1 });
+    expect(sink.kept()[0]).toMatchObject({ suite: 'Résumé', name: 'café' });
+    // windows-1252 has “ ” and € at 0x93, 0x94 and 0x80, where Latin-1 has control characters.
+    const cp1252 = Buffer.concat([
+      Buffer.from(`<?xml version='1.0' encoding='windows-1252' ?><testsuite><testcase classname="c" name="`),
+      Buffer.from([0x93, 0x71, 0x94, 0x20, 0x80, 0x35, 0x20, 0xe9]),
+      Buffer.from('"><failure message="x">'),
+      Buffer.from([0x80]),
+      Buffer.from('</failure></testcase></testsuite>'),
+    ]);
+    const other = new CaseSink();
+    const warnings: string[] = [];
+    expect(await readJunitFile(file(cp1252), other, (w) => warnings.push(w))).toMatchObject({
+      tests: 1,
+      failures: 1,
+    });
+    expect(other.kept()[0]).toMatchObject({ name: '“q” €5 é', detail: '€' });
+    expect(warnings).toEqual([]);
+  });
+
+  it('reads a report with an encoding it does not know as UTF-8, and says so', async () => {
+    const xml =
+      '<?xml version="1.0" encoding="x-kiln-unknown"?><testsuite><testcase classname="c" name="zürich"/></testsuite>';
+    const warnings: string[] = [];
+    const sink = new CaseSink();
+    expect(await readJunitFile(file(xml), sink, (w) => warnings.push(w))).toMatchObject({ tests: 1 });
+    expect(sink.kept()[0]!.name).toBe('zürich');
+    expect(warnings).toEqual([
+      'declares the encoding "x-kiln-unknown", which the runner does not know: read as UTF-8',
+    ]);
+    // A UTF-16 declaration in one-byte characters is not so: read as UTF-8, nothing said.
+    const quiet: string[] = [];
+    const utf16 = xml.replace('x-kiln-unknown', 'UTF-16');
+    expect(await readJunitFile(file(utf16), new CaseSink(), (w) => quiet.push(w))).toMatchObject({
+      tests: 1,
+    });
+    expect(quiet).toEqual([]);
+  });
+
+  it('reads UTF-16 without a byte order mark by its first "<", as XML 1.0 says', async () => {
+    const xml =
+      '<?xml version="1.0" encoding="UTF-16"?><testsuite><testcase classname="c" name="café ✓"/></testsuite>';
+    const le = Buffer.from(xml, 'utf16le');
+    for (const bytes of [le, Buffer.from(le).swap16()]) {
+      const sink = new CaseSink();
+      expect(await readJunitFile(file(bytes), sink)).toMatchObject({ tests: 1 });
+      expect(sink.kept()[0]!.name).toBe('café ✓');
+    }
+  });
+
+  it('decodes a declared encoding in a stream: a character split between two reads is whole', async () => {
+    // "あ" is 0x82 0xA0 in Shift_JIS; the file is read 256 KiB at a time, the first read ends inside one.
+    let prefix = '<?xml version="1.0" encoding="Shift_JIS"?><testsuite>';
+    if ((256 * 1024 - prefix.length) % 2 === 0) prefix = prefix.replace('?>', ' ?>');
+    const chars = 200_000;
+    const bytes = Buffer.concat([
+      Buffer.from(prefix),
+      Buffer.alloc(chars * 2, Buffer.from([0x82, 0xa0])),
+      Buffer.from('</testsuite>'),
+    ]);
+    const parts: string[] = [];
+    await streamXml(file(bytes), { open() {}, close() {}, text: (t) => parts.push(t) });
+    expect(parts.join('')).toBe('あ'.repeat(chars));
+  });
+
   it('refuses a text too long to hold as a malformed report, not with an error that fails the build', async () => {
     // V8 has no string of 2^29 characters: a 512 MiB report that was one text threw a RangeError
     // out of saxes, and the build ended "the runner failed". The bound is checked per chunk.
     expect(MAX_XML_TOKEN).toBeLessThan(2 ** 29 - 24 - 256 * 1024);
-    const long = file(`<testsuite><testcase name="a"/><!--${'-a'.repeat(300_000)}--></testsuite>`);
+    const long = file(`<testsuite><testcase name="a"/><![CDATA[${']a'.repeat(300_000)}]]></testsuite>`);
     const error = await streamXml(long, { open() {}, close() {} }, 500_000).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(XmlSyntaxError);
-    expect((error as Error).message).toMatch(/^line 1: a text, comment, .* of more than 500000 characters$/);
+    expect((error as Error).message).toMatch(/^line 1: a text, CDATA .* of more than 500000 characters$/);
     await expect(streamXml(long, { open() {}, close() {} }, 600_001)).resolves.toBeUndefined();
+  });
+
+  it('holds no comment, processing instruction or DOCTYPE past a chunk: one longer than the bound is read', async () => {
+    // No handler hears their text; saxes gathered it all the same, some 30 bytes a character for a
+    // comment of "-a-a-a...", up to the bound, and then the report was not read.
+    const long = (junk: string) => '-a'.repeat(300_000).replace(/-/g, junk);
+    const reports = [
+      `<testsuite><testcase name="a"/><!--${long('-')}--></testsuite>`,
+      `<?xml version="1.0"?><!--${long('-')}--><testsuite><?kiln ${long('?')}?><testcase name="a"/></testsuite>`,
+      `<!DOCTYPE testsuite [<!--${long('-')}--><?pi ${long('?')}?><!ENTITY e "${long('-')}">]><testsuite><testcase name="a"/></testsuite>`,
+    ];
+    for (const xml of reports) {
+      const opened: string[] = [];
+      await streamXml(file(xml), { open: (tag) => opened.push(tag.name), close() {} }, 500_000);
+      expect(opened).toEqual(['testsuite', 'testcase']);
+    }
+    // Still well-formed XML only: a comment that breaks is named as before.
+    const broken = file(`<testsuite><!--${long('-')} -- --></testsuite>`);
+    await expect(streamXml(broken, { open() {}, close() {} }, 500_000)).rejects.toThrow(/malformed comment/);
   });
 
   it('reads a huge report in a stream: exact counts, bounded cases, failures first', async () => {
@@ -377,6 +468,32 @@ describe("a step's reports in a workspace", () => {
     expect(got.lines).toEqual([
       'the workspace has more than 200000 entries or 256 levels of directories: reports past them were not looked for',
       'unit tests: no report matches **/TEST-*.xml',
+    ]);
+  });
+
+  it('says in the log which reports name an encoding the runner does not know, read as UTF-8', async () => {
+    const ws = join(root, 'encodings');
+    mkdirSync(join(ws, 'site'), { recursive: true });
+    const declare = (encoding: string, body: string) => `<?xml version="1.0" encoding="${encoding}"?>${body}`;
+    writeFileSync(
+      join(ws, 'TEST-old.xml'),
+      Buffer.from(declare('ISO-8859-1', '<testsuite><testcase name="é"/></testsuite>'), 'latin1'),
+    );
+    writeFileSync(join(ws, 'TEST-odd.xml'), declare('x-odd', '<testsuite><testcase name="a"/></testsuite>'));
+    writeFileSync(join(ws, 'TEST-other.xml'), declare('x-odd', '<project/>'));
+    writeFileSync(
+      join(ws, 'site/jacoco.xml'),
+      declare('x-odd', '<report><counter type="LINE" missed="1" covered="1"/></report>'),
+    );
+    const got = await collectReports(ws, { reports: 'TEST-*.xml', coverage: 'site' });
+    expect(got.tests?.cases.map((c) => c.name).sort()).toEqual(['a', 'é']);
+    expect(got.lines).toEqual([
+      'unit tests (TEST-*.xml): 2 reports, 2 tests, 0 failures, 0 errors, 0 skipped',
+      '  TEST-odd.xml: 1 test, 0 failures, 0 errors, 0 skipped',
+      '  TEST-old.xml: 1 test, 0 failures, 0 errors, 0 skipped',
+      '  TEST-odd.xml: declares the encoding "x-odd", which the runner does not know: read as UTF-8',
+      'coverage: site/jacoco.xml: declares the encoding "x-odd", which the runner does not know: read as UTF-8',
+      'coverage (jacoco, 1 report): lines 1/2 50.0%',
     ]);
   });
 
