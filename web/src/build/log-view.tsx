@@ -125,6 +125,7 @@ export function LogView({
   testId = 'log',
   skipped = 0,
   onLoadEarlier,
+  onDownload,
   sectionInfo,
 }: {
   buffer: LogBuffer;
@@ -136,12 +137,16 @@ export function LogView({
   skipped?: number;
   /** Reads the part before what is shown. */
   onLoadEarlier?: () => Promise<void>;
+  /** Saves the whole log (offered when only its end is shown). */
+  onDownload?: () => Promise<void>;
   /** A step's status and time, shown on its section's first line (the stages'). */
   sectionInfo?: (step: number) => SectionInfo | undefined;
 }) {
   // The buffer grows in place (the same array when the last line is complete): `version` says when
   // it changed, so everything that reads the lines depends on it, not on the array's identity.
   const lines = useMemo(() => buffer.lines(), [buffer, version]);
+  // Lines numbered from the first one read: those a long live log dropped (LogBuffer.dropFirst) still count.
+  const base = buffer.dropped;
   const [query, setQuery] = useState('');
   const [current, setCurrent] = useState(0);
   const [follow, setFollow] = useState(true);
@@ -152,6 +157,7 @@ export function LogView({
   // The line a search moved to, to bring into view once its block is drawn.
   const jump = useRef<number | undefined>(undefined);
   const [loading, setLoading] = useState<'' | 'loading' | 'failed'>('');
+  const [downloadFailed, setDownloadFailed] = useState(false);
   // Steps whose lines are folded to their first line.
   const [collapsed, setCollapsed] = useState<ReadonlySet<number>>(new Set());
   const sections = useMemo(() => logSections(lines), [lines, version]);
@@ -200,12 +206,21 @@ export function LogView({
   const layout = useRef<{ collapsed: ReadonlySet<number>; first: LogLine | undefined } | undefined>(
     undefined,
   );
+  // Lines dropped from the front while the reader looks at earlier ones: the view moves up by their
+  // height (guessed), so the lines in view stay there.
+  const dropped = useRef(base);
+  const shift = useRef(0);
   if (layout.current?.collapsed !== collapsed || layout.current.first !== lines[0]) {
+    if (!follow && base > dropped.current) shift.current += (base - dropped.current) * heights.linePx();
     heights.clear();
     layout.current = { collapsed, first: lines[0] };
   }
+  dropped.current = base;
   // Following: the end is in view, wherever the box was last scrolled to.
-  const top = follow && query === '' ? Math.max(0, heights.total(count) - scroll.client) : scroll.top;
+  const top =
+    follow && query === ''
+      ? Math.max(0, heights.total(count) - scroll.client)
+      : Math.max(0, scroll.top - shift.current);
   const { from, to, above, below } = heights.range(count, top, scroll.client);
 
   // Before the browser paints: the blocks drawn are measured (drawing again while a guess was
@@ -213,6 +228,11 @@ export function LogView({
   useLayoutEffect(() => {
     const el = box.current;
     if (!el) return;
+    if (shift.current > 0) {
+      el.scrollTop = Math.max(0, el.scrollTop - shift.current);
+      shift.current = 0;
+      setScroll({ top: el.scrollTop, client: el.clientHeight });
+    }
     let changed = false;
     el.querySelectorAll<HTMLElement>('[data-block]').forEach((b) => {
       const n = Number(b.dataset.block);
@@ -331,17 +351,34 @@ export function LogView({
       </div>
       {skipped > 0 && (
         <p className="note log-skipped" data-testid="log-skipped">
-          This log is long: the first {formatBytes(skipped)} are not shown (search looks through what was
-          read; Download log has all of it).{' '}
-          <button
-            type="button"
-            className="link-button"
-            onClick={loadEarlier}
-            disabled={loading === 'loading'}
-          >
-            {loading === 'loading' ? 'Loading…' : 'Show 1 MiB more'}
-          </button>
+          This log is long: the first {formatBytes(skipped)} are not shown, only the last{' '}
+          {formatCount(lines.length)} lines; search looks through those.{' '}
+          {onDownload ? (
+            <button
+              type="button"
+              className="link-button"
+              onClick={() => {
+                setDownloadFailed(false);
+                onDownload().catch(() => setDownloadFailed(true));
+              }}
+            >
+              Download the whole log
+            </button>
+          ) : (
+            'Download log has all of it.'
+          )}{' '}
+          {onLoadEarlier && (
+            <button
+              type="button"
+              className="link-button"
+              onClick={loadEarlier}
+              disabled={loading === 'loading'}
+            >
+              {loading === 'loading' ? 'Loading…' : 'Show 1 MiB more'}
+            </button>
+          )}
           {loading === 'failed' && <span role="alert"> The earlier part could not be read.</span>}
+          {downloadFailed && <span role="alert"> The log could not be downloaded.</span>}
         </p>
       )}
       <div
@@ -370,14 +407,14 @@ export function LogView({
                   <SectionHeader
                     key={i}
                     line={line}
-                    n={i + 1}
+                    n={base + i + 1}
                     folded={collapsed.has(section.step)}
                     info={sectionInfo?.(section.step)}
                     lineCount={section.end - section.start - 1}
                     onToggle={() => toggle(section.step)}
                   />
                 ) : (
-                  <LineView key={i} line={line} n={i + 1} query={query} current={currentLine === i} />
+                  <LineView key={i} line={line} n={base + i + 1} query={query} current={currentLine === i} />
                 );
               })}
             </div>

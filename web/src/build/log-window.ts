@@ -13,6 +13,16 @@ export const LOG_WHOLE_BYTES = 4 * 1024 * 1024;
 /** What is read of a longer log first, from its end; and each earlier window (the API's largest page). */
 export const LOG_TAIL_BYTES = 1024 * 1024;
 
+/**
+ * Lines a followed log keeps in memory: past LOG_MAX_LINES its oldest are dropped down to
+ * LOG_KEEP_LINES (at once, not line by line, so the view is laid out again only now and then), as
+ * GitHub Actions and GitLab show only a live log's end. A verbose test run prints hundreds of
+ * thousands of lines, each parsed line a few hundred bytes of the page's memory. Lines read back
+ * on demand ("Show 1 MiB more") raise the limit by as many.
+ */
+export const LOG_MAX_LINES = 50_000;
+export const LOG_KEEP_LINES = 40_000;
+
 const encoder = new TextEncoder();
 
 /** A part of the log: its text from a line start (or the log's start), and where that is. */
@@ -91,4 +101,31 @@ export async function readTail(client: Kiln, jobId: string, buildNo: number): Pr
   const end = Number(probe.end_offset);
   if (end <= LOG_WHOLE_BYTES) return undefined;
   return readEarlier(client, jobId, buildNo, end);
+}
+
+/**
+ * The last `max` lines of `text` (the unfinished last line counts), and its bytes and lines before
+ * them: a stage's log is read whole (DownloadTaskLog) but only its end is kept.
+ */
+export function lastLines(
+  text: string,
+  max: number,
+): { kept: string; skipped: number; skippedLines: number } {
+  let at = text.length;
+  // The unfinished last line, or the line end that closes the text, is not a line start.
+  if (text.endsWith('\n')) at -= 1;
+  for (let n = 0; n < max; n++) {
+    // Nothing before `at` (lastIndexOf would find a line end at 0 again): the text is all kept.
+    at = at <= 0 ? -1 : text.lastIndexOf('\n', at - 1);
+    if (at < 0) return { kept: text, skipped: 0, skippedLines: 0 };
+  }
+  const cut = at + 1;
+  const before = text.slice(0, cut);
+  let skippedLines = 0;
+  for (let i = before.indexOf('\n'); i >= 0; i = before.indexOf('\n', i + 1)) skippedLines++;
+  return {
+    kept: text.slice(cut),
+    skipped: encoder.encode(before).length,
+    skippedLines,
+  };
 }

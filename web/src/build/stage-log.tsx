@@ -41,6 +41,7 @@ export function StageLog({
           live={growing}
           label={`Log of ${stage.display_name}`}
           testId="stage-log"
+          skipped={log.skipped}
         />
       ) : (
         !error && <p className="muted">Loading…</p>

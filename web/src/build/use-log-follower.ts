@@ -3,7 +3,7 @@ import type { Kiln } from '../../../src/client/kiln-client.ts';
 import { readLog } from '../../../src/client/log-follower.ts';
 import { isNotFound, isUnauthorized } from '../api/errors.ts';
 import { LogBuffer } from '../lib/log-buffer.ts';
-import { readEarlier, readTail } from './log-window.ts';
+import { LOG_KEEP_LINES, LOG_MAX_LINES, readEarlier, readTail } from './log-window.ts';
 
 /** Pause before reading again after a failed read. */
 const RETRY_MS = 2500;
@@ -12,6 +12,8 @@ const RETRY_MS = 2500;
  * Follows a build's log (client/log-follower.ts, the reader the CLI uses too) into a LogBuffer.
  * A long log (log-window.ts) is not read whole: its end first, then followed from there; `skipped`
  * says how many bytes come before what is shown, and `loadEarlier` reads the window before them.
+ * A log followed for long keeps only its last lines (LOG_MAX_LINES): the ones dropped count in
+ * `skipped`, and can be read back the same way.
  * Leaving the page aborts the held read instead of keeping one of the browser's few connections
  * busy. A failed read is shown and retried; signing out ends it, and so does a 404 (no such build:
  * `missing`, and nothing more to wait for). `client` should be a quiet one
@@ -24,13 +26,22 @@ export function useLogFollower(client: Kiln, jobId: string, buildNo: number) {
   const [error, setError] = useState<unknown>();
   const [skipped, setSkipped] = useState(0);
   const skippedRef = useRef(0);
+  // Lines read back on demand: kept on top of LOG_MAX_LINES, as the reader asked for them.
+  const extra = useRef(0);
 
   useEffect(() => {
     buffer.current = new LogBuffer();
     setVersion(0);
     setDone(false);
     setSkipped((skippedRef.current = 0));
+    extra.current = 0;
     const abort = new AbortController();
+    // Past LOG_MAX_LINES (and the lines read back), the oldest go, counted in what is skipped.
+    const trim = () => {
+      const b = buffer.current;
+      if (b.length <= LOG_MAX_LINES + extra.current) return;
+      setSkipped((skippedRef.current += b.dropFirst(b.length - LOG_KEEP_LINES - extra.current)));
+    };
     const follow = async () => {
       // The end of a long log first (a failure here: read it whole, as for a short one).
       const tail = await readTail(client, jobId, buildNo).catch(() => undefined);
@@ -38,6 +49,7 @@ export function useLogFollower(client: Kiln, jobId: string, buildNo: number) {
       if (tail) {
         buffer.current.append(tail.text);
         setSkipped((skippedRef.current = tail.from));
+        trim();
         setVersion((v) => v + 1);
       }
       const end = await readLog(client, jobId, buildNo, {
@@ -47,6 +59,7 @@ export function useLogFollower(client: Kiln, jobId: string, buildNo: number) {
         onRead: () => setError(undefined),
         onText: (text) => {
           buffer.current.append(text);
+          trim();
           setVersion((v) => v + 1);
         },
         retry: async (e) => {
@@ -69,7 +82,9 @@ export function useLogFollower(client: Kiln, jobId: string, buildNo: number) {
     if (before === 0) return;
     const window = await readEarlier(client, jobId, buildNo, before);
     if (skippedRef.current !== before) return;
+    const had = buffer.current.length;
     buffer.current.prepend(window.text);
+    extra.current += buffer.current.length - had;
     setSkipped((skippedRef.current = window.from));
     setVersion((v) => v + 1);
   };

@@ -4,12 +4,15 @@ import { isUnauthorized } from '../api/errors.ts';
 import { readTaskLog } from '../api/task-log.ts';
 import { LogBuffer } from '../lib/log-buffer.ts';
 import type { BuildStage } from './use-stages.ts';
+import { LOG_KEEP_LINES, lastLines } from './log-window.ts';
 
 /** A stage's log as read last. */
 interface StageLog {
   key: string;
   buffer: LogBuffer;
   version: number;
+  /** Bytes before the first line kept (a long stage log keeps its last LOG_KEEP_LINES). */
+  skipped: number;
 }
 
 /**
@@ -49,9 +52,11 @@ export function useStageLog(
         .then(
           (text) => {
             if (abort.signal.aborted) return;
-            const buffer = new LogBuffer();
-            buffer.append(text);
-            setLog((old) => ({ key, buffer, version: (old?.version ?? 0) + 1 }));
+            // Only the end of a long one is parsed and kept, as for the whole log (log-window.ts).
+            const { kept, skipped, skippedLines } = lastLines(text, LOG_KEEP_LINES);
+            const buffer = new LogBuffer(skippedLines);
+            buffer.append(kept);
+            setLog((old) => ({ key, buffer, version: (old?.version ?? 0) + 1, skipped }));
             setError(undefined);
           },
           (e: unknown) => {

@@ -7,6 +7,20 @@ export interface LogLine {
   text: string;
 }
 
+/** Bytes of `text` in UTF-8 (what the API's offsets count). */
+function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    // A surrogate pair is one 4-byte character: 2 + 2.
+    else if (c >= 0xd800 && c < 0xe000) n += 2;
+    else n += 3;
+  }
+  return n;
+}
+
 /**
  * A build log as it arrives in chunks: complete lines are parsed once; the unfinished last line is
  * kept as text and parsed again with the next chunk, so an escape sequence or a line cut by a chunk
@@ -14,6 +28,16 @@ export interface LogLine {
  */
 export class LogBuffer {
   private done: LogLine[] = [];
+  /** Bytes of each line in `done`, its line end included: what dropping it skips of the log. */
+  private sizes: number[] = [];
+  /** Lines dropped from the front (dropFirst) and not read back: line numbers count on from them. */
+  private droppedLines: number;
+
+  /** `dropped`: lines of the log before this text, when it starts later (for line numbers). */
+  constructor(dropped = 0) {
+    this.droppedLines = dropped;
+  }
+
   private partial = '';
   private style: AnsiStyle = {};
   private tail: LogLine | undefined;
@@ -28,6 +52,7 @@ export class LogBuffer {
       const { runs, style } = parseAnsiLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw, this.style);
       this.style = style;
       this.done.push({ runs, text: plainText(runs) });
+      this.sizes.push(utf8Length(raw) + 1);
     }
     this.tail = undefined;
   }
@@ -40,7 +65,8 @@ export class LogBuffer {
   prepend(text: string): void {
     if (text === '') return;
     const raws = text.split('\n');
-    if (raws.at(-1) === '') raws.pop();
+    const whole = raws.at(-1) === '';
+    if (whole) raws.pop();
     let style: AnsiStyle = {};
     const lines = raws.map((raw): LogLine => {
       const parsed = parseAnsiLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw, style);
@@ -48,6 +74,31 @@ export class LogBuffer {
       return { runs: parsed.runs, text: plainText(parsed.runs) };
     });
     this.done = lines.concat(this.done);
+    // The last one has no line end when it is the first part of a line cut for length.
+    const sizes = raws.map((raw, i) => utf8Length(raw) + (whole || i < raws.length - 1 ? 1 : 0));
+    this.sizes = sizes.concat(this.sizes);
+    // What is read back is what was dropped last (it ends where the lines kept start).
+    this.droppedLines = Math.max(0, this.droppedLines - lines.length);
+  }
+
+  /**
+   * Drops the first `count` complete lines (a long live log keeps only its end in memory); returns
+   * how many bytes of the log they were.
+   */
+  dropFirst(count: number): number {
+    const n = Math.min(count, this.done.length);
+    if (n <= 0) return 0;
+    let bytes = 0;
+    for (let i = 0; i < n; i++) bytes += this.sizes[i] as number;
+    this.done = this.done.slice(n);
+    this.sizes = this.sizes.slice(n);
+    this.droppedLines += n;
+    return bytes;
+  }
+
+  /** Lines dropped before the first one kept: the first line kept is line `dropped + 1` of what was read. */
+  get dropped(): number {
+    return this.droppedLines;
   }
 
   /** Every line so far, the unfinished one last. */

@@ -9,6 +9,7 @@ import { BuildScript } from '../build/build-script.tsx';
 import { BuildTests } from '../build/build-tests.tsx';
 import { FlowParent } from '../build/flow-parent.tsx';
 import { LogView } from '../build/log-view.tsx';
+import { downloadBuildLog } from '../api/download-log.ts';
 import { StageLog } from '../build/stage-log.tsx';
 import { StagesList } from '../build/stages-list.tsx';
 import { useBuild } from '../build/use-build.ts';
@@ -260,6 +261,10 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
                   live={!log.done && !log.missing}
                   skipped={log.skipped}
                   onLoadEarlier={log.loadEarlier}
+                  {...(recordId && {
+                    onDownload: () =>
+                      downloadBuildLog(client, recordId, `${view?.history.job_name || jobId}-${buildNo}.log`),
+                  })}
                   sectionInfo={(step) => {
                     const s = stages?.list.find((x) => x.execution_stage_name === `stage${step}`);
                     if (!s) return undefined;
