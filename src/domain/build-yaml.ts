@@ -1,6 +1,6 @@
 import { isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import { ACTIONS } from './actions.ts';
-import { ignoreFailFlag, MAX_STEPS } from './step-spec.ts';
+import { ignoreFailSetting, MAX_STEPS } from './step-spec.ts';
 import { parameterNameProblem, parameterValueProblem } from './parameter-rules.ts';
 import { BuildYamlError, MAX_BUILD_YAML_BYTES, yamlReader, type YamlReader } from './yaml-reader.ts';
 
@@ -191,7 +191,9 @@ export function readEnv(
     }
     return resource;
   };
-  if (envNode && envsNode) fail(where(envsNode.key), 'give either env or envs, not both');
+  // CodeArts' text says to give one of them, yet its syntax reference and its multi-task example
+  // both give env and envs: both are read, envs' first holding entry winning and env the fallback
+  // (yaml-plan.ts), so the documented examples run as written.
   let env: YamlResource | undefined;
   if (envNode) {
     const m = mapOf(envNode.value, 'env');
@@ -227,7 +229,7 @@ function checkIgnoreFail(reader: YamlReader, inputs: YAMLMap<unknown, unknown>, 
   action.ignoreFailAt = `${line}:${col}`;
   const value = action.inputs.ignore_fail;
   if (typeof value === 'string' && value.includes('${')) return;
-  if (ignoreFailFlag(value) === undefined)
+  if (ignoreFailSetting(value) === undefined)
     fail(at, `ignore_fail of action ${action.keyword} must be true or false, not ${described(value)}`);
 }
 

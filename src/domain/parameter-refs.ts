@@ -1,4 +1,4 @@
-import { ignoreFailFlag, type StepSpec } from './step-spec.ts';
+import { ignoreFailSetting, type StepSpec } from './step-spec.ts';
 
 /** A `${name}` reference; group 1 is the name. */
 export const PARAMETER_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -42,7 +42,7 @@ export function resolveStepInputs(
     };
     if (written !== undefined) {
       const value = resolve(written);
-      const flag = ignoreFailFlag(value);
+      const flag = ignoreFailSetting(value);
       if (flag === undefined)
         return {
           error: `step "${step.name}": properties.ignore_fail must be true or false (any case), not "${value}"${value === written ? '' : ` (written "${written}")`}`,

@@ -46,3 +46,14 @@ export function ignoreFailFlag(value: unknown): boolean | undefined {
   const flag = typeof value === 'string' ? value.toLowerCase() : undefined;
   return flag === 'true' ? true : flag === 'false' ? false : undefined;
 }
+
+/**
+ * `ignore_fail` as CodeArts documents it: `true` goes on after a failure, and an empty or absent
+ * value stops the build (spec §3.2), so `ignore_fail: ""`, a bare `ignore_fail:` and a
+ * `${name}` that becomes empty are false; otherwise as ignoreFailFlag.
+ */
+export function ignoreFailSetting(value: unknown): boolean | undefined {
+  if (value === null || value === undefined || (typeof value === 'string' && value.trim() === ''))
+    return false;
+  return ignoreFailFlag(value);
+}

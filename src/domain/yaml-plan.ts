@@ -2,7 +2,7 @@ import { ACTIONS } from './actions.ts';
 import { BuildYamlError, type BuildYaml, type YamlAction, type YamlResource } from './build-yaml.ts';
 import { evaluateCondition } from './condition.ts';
 import type { StepSpec } from './job-config.ts';
-import { ignoreFailFlag, oneLineName } from './step-spec.ts';
+import { ignoreFailSetting, oneLineName } from './step-spec.ts';
 import { PARAMETER_REFERENCE, referenceResolver, resolveDeep } from './parameter-refs.ts';
 
 /**
@@ -30,7 +30,7 @@ export interface YamlBuild {
   steps: StepSpec[];
   /** Every parameter of the build, by name: the step environment. */
   parameters: Map<string, string>;
-  /** The resource of `env`, or of the first `envs` entry whose condition holds. */
+  /** The resource of the first `envs` entry whose condition holds, else of `env` (if any). */
   resource: YamlResource | undefined;
 }
 
@@ -98,7 +98,7 @@ function ignoreFailOf(
   parameters: ReadonlyMap<string, string>,
 ): boolean {
   const value = typeof written === 'string' ? resolve(written) : written;
-  const flag = ignoreFailFlag(value);
+  const flag = ignoreFailSetting(value);
   if (flag !== undefined) return flag;
   const unknown = [...String(written).matchAll(PARAMETER_REFERENCE)]
     .map((m) => m[1] as string)

@@ -155,6 +155,12 @@ buildflows:
       P,
     );
     expect(flow?.flows[0]?.jobs.map((j) => j.name)).toEqual(['a']);
+    // CodeArts' multi-task example gives params, env and envs together before the flow.
+    const both = parseBuildFlow(
+      `version: 2.0\nparams:\n  - {name: a, value: b}\nenv:\n  resource: {type: docker, arch: X86}\nenvs:\n  - condition: a == 'b'\n    resource: {type: docker, arch: X86}\n${jobs}`,
+      P,
+    );
+    expect(both?.flows[0]?.jobs.map((j) => j.name)).toEqual(['a']);
   });
 
   it('refuses keys beside a nested buildflow of buildflows, and jobs in two places', () => {

@@ -3,6 +3,7 @@ import { BuildYamlError, parseBuildYaml } from '../../src/domain/build-yaml.ts';
 import { evaluateCondition } from '../../src/domain/condition.ts';
 import { planYamlBuild } from '../../src/domain/yaml-plan.ts';
 import { toJobSpec } from '../../src/domain/job-config.ts';
+import { resolveStepInputs } from '../../src/domain/parameter-refs.ts';
 import { resourceProblem } from '../../src/domain/resource-match.ts';
 import { JOB_SAMPLES } from '../../src/cli/job-samples.ts';
 
@@ -131,11 +132,6 @@ describe('build.yml', () => {
       'a key twice',
       'version: 2.0\nversion: 2.0\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n',
       /:2:1: .*each key may appear once/,
-    ],
-    [
-      'env and envs',
-      'version: 2.0\nenv:\n  resource: {arch: X86}\nenvs:\n  - condition: a == 1\n    resource: {arch: ARM}\nsteps:\n  BUILD:\n    - sh: {inputs: {command: a}}\n',
-      /:4:1: give either env or envs/,
     ],
     [
       'a second document',
@@ -337,6 +333,59 @@ describe('planning a build.yml', () => {
         P,
       ),
     ).toThrow(`${P}:7:24: ignore_fail of action sh must be true or false, not "yes"`);
+  });
+
+  it('reads an empty ignore_fail as false, as CodeArts documents (empty or absent stops the build)', () => {
+    const file = parseBuildYaml(
+      [
+        'version: 2.0',
+        'steps:',
+        '  BUILD:',
+        '    - sh: {name: a, inputs: {command: a, ignore_fail: ""}}',
+        '    - sh:',
+        '        name: b',
+        '        inputs:',
+        '          command: b',
+        '          ignore_fail:',
+        '    - sh: {name: c, inputs: {command: c, ignore_fail: "${IGN}"}}',
+        '',
+      ].join('\n'),
+      P,
+    );
+    const flags = (value: string) =>
+      planYamlBuild(file, [{ name: 'IGN', value }], predefined, P).steps.map((s) => s.ignoreFail ?? false);
+    expect(flags('')).toEqual([false, false, false]);
+    expect(flags('true')).toEqual([false, false, true]);
+    // A graphical step's `${name}` that becomes empty is false too, not a failed build.
+    const resolved = resolveStepInputs(
+      [{ name: 's', moduleId: 'kiln.shell', enabled: true, command: 'echo', ignoreFailAsWritten: '${IGN}' }],
+      new Map([['IGN', '']]),
+    );
+    expect(resolved).toEqual({ steps: [expect.not.objectContaining({ ignoreFail: true })] });
+  });
+
+  it("reads env beside envs, as CodeArts' own examples write them: envs' first holding entry, else env", () => {
+    const file = parseBuildYaml(
+      [
+        'version: 2.0',
+        'params:',
+        '  - {name: machineArch, value: X86}',
+        'env:',
+        '  resource: {type: custom, arch: X86, pool: fallback}',
+        'envs:',
+        "  - condition: machineArch == 'ARM'",
+        '    resource: {type: docker, arch: ARM}',
+        'steps:',
+        '  BUILD:',
+        '    - sh: {inputs: {command: a}}',
+        '',
+      ].join('\n'),
+      P,
+    );
+    const resource = (value: string) =>
+      planYamlBuild(file, [{ name: 'machineArch', value }], predefined, P).resource;
+    expect(resource('ARM')).toEqual({ type: 'docker', arch: 'ARM' });
+    expect(resource('X86')).toEqual({ type: 'custom', arch: 'X86', pool: 'fallback' });
   });
 
   it('picks the first envs entry whose condition holds', () => {
