@@ -312,7 +312,50 @@ export class MirrorCache {
     }
   }
 
+  /**
+   * The mirror script, tried once more when it failed to get something from the remote (a reset
+   * connection, a host restarting): a fetch into the mirror is idempotent (refs are forced to what
+   * the remote has, a clone stopped halfway is made again), and a build should not fail on one
+   * dropped connection. Twice only: a repository that is gone or refuses the credentials fails the
+   * same way again, and the build says so. Stopping the build stops the retry; a fetch that stalled
+   * (`httpStallSeconds`) is not tried again.
+   */
   private async fetch(
+    slot: number,
+    entry: Entry,
+    source: string,
+    wanted: Wanted,
+    how: { write: (data: Buffer) => void; freshSince: number; signal: AbortSignal },
+  ): Promise<Resolved | MirrorFailure> {
+    try {
+      return await retry(
+        async () => {
+          let said = '';
+          const write = (data: Buffer) => {
+            said += data.toString();
+            how.write(data);
+          };
+          const answer = await this.fetchOnce(slot, entry, source, wanted, { ...how, write });
+          // A host that stalled for the whole stall time is no dropped connection: not waited for twice.
+          if ('failure' in answer && REMOTE_FAILURES.has(answer.failure) && !STALLED.test(said))
+            throw new RemoteFailure(answer);
+          return answer;
+        },
+        {
+          backoff: FETCH_BACKOFF,
+          attempts: 2,
+          signal: how.signal,
+          transient: (error) => error instanceof RemoteFailure,
+          onRetry: () => how.write(Buffer.from('the fetch failed; trying the fetch once more\n')),
+        },
+      );
+    } catch (error) {
+      if (error instanceof RemoteFailure) return error.answer;
+      throw error;
+    }
+  }
+
+  private async fetchOnce(
     slot: number,
     entry: Entry,
     source: string,
@@ -474,6 +517,25 @@ export class MirrorCache {
     void rm(trash, { recursive: true, force: true }).catch((e: unknown) =>
       this.onError(e, 'removing a mirror'),
     );
+  }
+}
+
+/**
+ * Failures of the mirror script's talk with the remote (a fetch, a clone, a commit fetched by id,
+ * Git LFS files), which a second try may get through; the others are answers about the repository.
+ */
+const REMOTE_FAILURES: ReadonlySet<MirrorFailure['failure']> = new Set(['fetch', 'commit', 'lfs']);
+
+/** What git says of an HTTP(S) fetch that moved too little for the stall time (keeperGitconfig). */
+const STALLED = /operation too slow/i;
+
+/** The wait before the second try of a fetch (a host that dropped a connection may be restarting). */
+const FETCH_BACKOFF = { firstMs: 1_000, maxMs: 1_000 };
+
+/** A remote failure carried through `retry`. */
+class RemoteFailure extends Error {
+  constructor(readonly answer: MirrorFailure) {
+    super(`the mirror's fetch failed (${answer.failure})`);
   }
 }
 

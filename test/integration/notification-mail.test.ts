@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKiln, type TestKiln } from '../helpers/app.ts';
+import { startFlakyProxy, type FlakyProxy } from '../helpers/flaky-proxy.ts';
 import { ADMIN, createJob, createUser, setRole, tokenOf } from '../helpers/foundation.ts';
 import { expectOk } from './operations/common.ts';
 
@@ -18,6 +19,8 @@ const RUNNER = 'local:mail-runner';
 describe('notifications by mail', () => {
   let kiln: TestKiln;
   let smtp: SMTPServer;
+  /** Between Kiln and the SMTP server: drops the connections it is told to. */
+  let proxy: FlakyProxy;
   const mails: ParsedMail[] = [];
   const envelopes: string[][] = [];
   let refuse = false;
@@ -52,11 +55,11 @@ describe('notifications by mail', () => {
       },
     });
     await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-    const { port } = smtp.server.address() as AddressInfo;
+    proxy = await startFlakyProxy((smtp.server.address() as AddressInfo).port, 0, 'reset-at-once');
     kiln = await createTestKiln({
       smtp: {
         host: '127.0.0.1',
-        port,
+        port: proxy.port,
         security: 'none',
         user: 'kiln',
         password: 'smtp-pass',
@@ -71,6 +74,7 @@ describe('notifications by mail', () => {
   });
   afterAll(async () => {
     await kiln?.close();
+    await proxy?.close();
     await new Promise<void>((resolve) => smtp?.close(() => resolve()));
   });
 
@@ -147,6 +151,27 @@ describe('notifications by mail', () => {
     const { items } = await kiln.storage.notices.listByJob(jobId, 5, 0);
     const attempts = await kiln.storage.notices.attempts(items.map((n) => n.id));
     expect(attempts).toMatchObject([{ ok: true, statusCode: 250 }]);
+  });
+
+  it('a connection to the SMTP server lost once is an attempt that failed; the next one delivers', async () => {
+    const jobId = await createJob(kiln, admin, project, { job_name: 'mail-dropped' });
+    expectOk(
+      await kiln.call(admin, {
+        method: 'POST',
+        url: `/v3/jobs/notice/${jobId}/update`,
+        payload: { notice_type: 'MAIL', enabled_event_type_names: ['buildJobFail'] },
+      }),
+    );
+    proxy.failNext(1);
+    await failedBuild(jobId);
+    await kiln.engine.noticeSender.tick();
+    const [n] = (await kiln.storage.notices.listByJob(jobId, 1, 0)).items;
+    expect(n).toMatchObject({ state: 'pending', lastError: expect.stringMatching(/ECONNRESET|closed/i) });
+    const before = mails.length;
+    kiln.clock.advance(10_000);
+    await kiln.engine.noticeSender.tick();
+    expect((await kiln.storage.notices.listByJob(jobId, 1, 0)).items[0]!.state).toBe('delivered');
+    expect(mails.length).toBe(before + 1);
   });
 
   it('records a refusal with its SMTP code and tries again; a test mail goes to who asked', async () => {
