@@ -356,6 +356,16 @@ describe('recent deliveries (GET /v1/kiln/jobs/{job_id}/webhook/deliveries)', ()
 });
 
 describe("form deliveries (application/x-www-form-urlencoded: GitHub's default, one of Gitea's)", () => {
+  /** The delivery started build 1 of `job`, of the commit pushed (c.two), and it succeeded. */
+  const expectBuiltFromForm = async (job: string, res: Awaited<ReturnType<typeof deliver>>) => {
+    expect({ status: res.statusCode, body: res.json() }).toMatchObject({
+      status: 200,
+      body: { status: 'started' },
+    });
+    const r = await ek.waitFinished(job, 1);
+    expect(r).toMatchObject({ trigger_type: 'CodeUpdate', commit_id: c.two, state: 'SUCCESS' });
+  };
+
   it('builds a push sent as payload=<JSON>, its signature over the form bytes', async () => {
     const { job, secret } = await newPushJob();
     const json = pushBody('github', 'refs/heads/main', c.two);
@@ -365,12 +375,7 @@ describe("form deliveries (application/x-www-form-urlencoded: GitHub's default, 
       'content-type': 'application/x-www-form-urlencoded',
     };
     const res = await deliver(job, headers, form);
-    expect({ status: res.statusCode, body: res.json() }).toMatchObject({
-      status: 200,
-      body: { status: 'started' },
-    });
-    const r = await ek.waitFinished(job, 1);
-    expect(r).toMatchObject({ trigger_type: 'CodeUpdate', commit_id: c.two, state: 'SUCCESS' });
+    await expectBuiltFromForm(job, res);
     // A form without the payload field is refused with what is missing.
     const empty = 'other=1';
     const bad = await deliver(
@@ -394,12 +399,7 @@ describe("form deliveries (application/x-www-form-urlencoded: GitHub's default, 
       'x-github-event': 'push',
     };
     const res = await deliver(job, headers, form);
-    expect({ status: res.statusCode, body: res.json() }).toMatchObject({
-      status: 200,
-      body: { status: 'started' },
-    });
-    const r = await ek.waitFinished(job, 1);
-    expect(r).toMatchObject({ trigger_type: 'CodeUpdate', commit_id: c.two, state: 'SUCCESS' });
+    await expectBuiltFromForm(job, res);
     // Another secret's signature of the same JSON is still refused.
     const forged = { ...headers, ...headersFor('gitea', 'another-secret-entirely', json) };
     forged['content-type'] = 'application/x-www-form-urlencoded';
