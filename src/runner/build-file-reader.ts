@@ -66,15 +66,18 @@ function startWorker(): Worker {
     else read.resolve(answer.result);
     next();
   });
+  // The thread failed (out of memory, say) on the read it had: that read fails; the ones waiting,
+  // never sent to it, go to a new thread.
   const lost = (error: Error) => {
     if (worker !== started) return;
     worker = undefined;
-    const reads = [...(current ? [current] : []), ...waiting.splice(0)];
+    const read = current;
     current = undefined;
-    for (const read of reads) {
+    if (read) {
       clearTimeout(read.timer);
       read.reject(error);
     }
+    next();
   };
   started.on('error', lost);
   started.on('exit', (code) => lost(new Error(`the build file reader's thread exited (code ${code})`)));

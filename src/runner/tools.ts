@@ -30,7 +30,12 @@ const PROBE_TIMEOUT_MS = 8_000;
 export function detectTools(settings: DetectSettings): Promise<Record<string, string>> {
   const dirs = settings.path.split(delimiter).filter((d) => d.startsWith('/') && settings.visible(d));
   const probes = settings.probes ?? TOOL_PROBES;
-  const key = JSON.stringify([dirs, probes.map((p) => [p.tool, p.program, ...p.args])]);
+  // Everything the answer depends on: a probe's pattern reads its version, the timeout cuts its output.
+  const key = JSON.stringify([
+    dirs,
+    settings.timeoutMs ?? PROBE_TIMEOUT_MS,
+    probes.map((p) => [p.tool, p.program, p.args, String(p.pattern ?? '')]),
+  ]);
   let found = detected.get(key);
   if (!found) {
     found = probeAll(dirs, probes, settings);
@@ -42,10 +47,10 @@ export function detectTools(settings: DetectSettings): Promise<Record<string, st
 }
 
 /**
- * What was found, by the directories looked in and the probes. A runner finds its tools once, when
- * it starts; a process that starts runner after runner (the test suites start hundreds) asks the
- * programs once: each time is about half a second of CPU, two JVMs among them. A tool installed
- * later is seen when the process starts again, as before.
+ * What was found, by the directories looked in, the probes and their timeout. A runner finds its
+ * tools once, when it starts; a process that starts runner after runner (the test suites start
+ * hundreds) asks the programs once: each time is about half a second of CPU, two JVMs among them.
+ * A tool installed later is seen when the process starts again, as before.
  */
 const detected = new Map<string, Promise<Record<string, string>>>();
 

@@ -55,7 +55,12 @@ export function createTestDatabase(): Promise<TestDatabase> {
  * migrating itself use `createTestDatabase`.
  */
 export async function createMigratedTestDatabase(): Promise<TestDatabase> {
-  return newDatabase(await (migratedTemplate ??= makeTemplate()));
+  // A failure to make it is not kept: the next suite tries again.
+  migratedTemplate ??= makeTemplate().catch((error: unknown) => {
+    migratedTemplate = undefined;
+    throw error;
+  });
+  return newDatabase(await migratedTemplate);
 }
 
 let migratedTemplate: Promise<string> | undefined;
@@ -81,9 +86,12 @@ async function makeTemplate(): Promise<string> {
   });
   try {
     await migrate(db, 'postgres');
-  } finally {
+  } catch (error) {
     await db.destroy();
+    await draft.drop();
+    throw error;
   }
+  await db.destroy();
   const draftName = new URL(draft.url).pathname.slice(1);
   try {
     await onServer(`alter database ${draftName} rename to ${name}`);
@@ -95,15 +103,16 @@ async function makeTemplate(): Promise<string> {
   return name;
 }
 
-/** A hash of src/storage's sources, which hold the migrations and what they call. */
+/**
+ * A hash of the sources of src/storage, which hold the migrations, and of src/domain, whose
+ * values they use (the largest build number, the mask of secrets).
+ */
 function storageCodeHash(): string {
-  const root = new URL('../../src/storage/', import.meta.url).pathname;
   const hash = createHash('sha256');
-  const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
-  for (const file of files.sort())
-    hash
-      .update(file)
-      .update('\0')
-      .update(readFileSync(join(root, file)));
+  for (const dir of ['storage', 'domain']) {
+    const root = new URL(`../../src/${dir}/`, import.meta.url).pathname;
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    for (const file of files.sort()) hash.update(`${dir}/${file}\0`).update(readFileSync(join(root, file)));
+  }
   return hash.digest('hex').slice(0, 16);
 }
