@@ -15,6 +15,7 @@ import { AppError } from '../../domain/errors.ts';
 import type { ByteRange } from '../../domain/artifact.ts';
 import type { ArtifactBlobStore } from '../ports.ts';
 import { isStorageName, LocalParts, safeStorageName } from './local-parts.ts';
+import { resumingBody } from './resuming-body.ts';
 
 /** Where the blobs go, and how to reach it. */
 export interface S3ArtifactBlobsOptions {
@@ -66,6 +67,12 @@ const DELETE_BATCH = 1000;
  */
 const CONNECT_MS = 10_000;
 const IDLE_MS = 120_000;
+/**
+ * Times a read asks again for the rest of an object whose body failed midway (the SDK retries only
+ * until an answer's headers arrive): one dropped connection costs a download nothing; a second
+ * fails it, as a store that keeps failing should.
+ */
+const RESUMES = 1;
 
 /**
  * Artifact bytes in S3-compatible object storage, for several servers and remote runners: blob K
@@ -193,23 +200,19 @@ export class S3ArtifactBlobs implements ArtifactBlobStore {
   async read(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
     const Key = this.objectKey(key);
     try {
-      const got = await this.client.send(
-        new GetObjectCommand({
-          Bucket: this.bucket,
-          Key,
-          ...(range && { Range: `bytes=${range.start}-${range.end}` }),
-        }),
+      const got = await this.open(Key, range);
+      const length = range ? range.end - range.start + 1 : got.ContentLength;
+      // Without a tag the rest could come from another object; without a length, nothing says how
+      // much is missing: such a body is served as it comes (S3 and its look-alikes send both).
+      if (!got.ETag || length === undefined) return got.body;
+      const start = range?.start ?? 0;
+      const etag = got.ETag;
+      return resumingBody(
+        got.body,
+        length,
+        (sent) => this.rest(Key, { start: start + sent, end: start + length - 1 }, etag),
+        RESUMES,
       );
-      const body = got.Body as Readable | undefined;
-      if (!body) throw new Error(`the object store sent no body for ${Key}`);
-      // A server that ignores a range, or answers another one, would serve the wrong bytes.
-      if (range && got.ContentRange?.replace(/\/.*/, '') !== `bytes ${range.start}-${range.end}`) {
-        body.destroy();
-        throw new Error(
-          `the object store answered bytes ${range.start}-${range.end} of ${Key} with ${got.ContentRange ?? 'the whole object'}`,
-        );
-      }
-      return body;
     } catch (error) {
       if (isMissing(error)) throw new AppError('NOT_FOUND', "the artifact's bytes are gone from the store");
       if (isUnreachable(error))
@@ -218,6 +221,52 @@ export class S3ArtifactBlobs implements ArtifactBlobStore {
         });
       throw error;
     }
+  }
+
+  /**
+   * The rest of a read whose body failed: `range` of the object tagged `etag`. If-Match: a key is
+   * written once (a fresh id per upload), but a presigned PUT stays good for minutes and could
+   * replace the object; another object's bytes are never spliced onto the first's.
+   */
+  private async rest(Key: string, range: ByteRange, etag: string): Promise<Readable> {
+    try {
+      return (await this.open(Key, range, etag)).body;
+    } catch (error) {
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412)
+        throw new Error(`the object store answered the rest of ${Key} with another object`, { cause: error });
+      throw error;
+    }
+  }
+
+  /** A GET of the object (or `range` of it; of the version tagged `etag` if given), checked. */
+  private async open(
+    Key: string,
+    range?: ByteRange,
+    etag?: string,
+  ): Promise<{ body: Readable; ETag?: string; ContentLength?: number }> {
+    const got = await this.client.send(
+      new GetObjectCommand({
+        Bucket: this.bucket,
+        Key,
+        ...(range && { Range: `bytes=${range.start}-${range.end}` }),
+        ...(etag && { IfMatch: etag }),
+      }),
+    );
+    const body = got.Body as Readable | undefined;
+    if (!body) throw new Error(`the object store sent no body for ${Key}`);
+    // A server that ignores a range, or answers another one, would serve the wrong bytes; one that
+    // ignores If-Match, another object's.
+    const problem =
+      range && got.ContentRange?.replace(/\/.*/, '') !== `bytes ${range.start}-${range.end}`
+        ? `answered bytes ${range.start}-${range.end} of ${Key} with ${got.ContentRange ?? 'the whole object'}`
+        : etag && got.ETag !== etag
+          ? `answered the rest of ${Key} with another object (ETag ${got.ETag ?? 'none'}, not ${etag})`
+          : undefined;
+    if (problem) {
+      body.destroy();
+      throw new Error(`the object store ${problem}`);
+    }
+    return { body, ETag: got.ETag, ContentLength: got.ContentLength };
   }
 
   async delete(keys: string[]): Promise<void> {
