@@ -11,7 +11,7 @@ import { createShellJob, projectId, signedInClient } from './helpers/kiln-api.ts
  * hundred bytes of memory each (300,000 lines: about 57 MB of JS heap, growing with the log, where
  * the same log opened after the build reads 1 MiB). The lines dropped are said in the note, with
  * the whole log's download; they keep their line numbers and are read back on demand, joined
- * exactly to the lines kept. A stage's log (read whole by DownloadTaskLog) keeps its end too.
+ * exactly to the lines kept. A stage's log (read from its end too, by ShowActionIInfo) keeps its end too.
  */
 
 const LINES = 120_000;
@@ -94,7 +94,7 @@ describe('a long log followed live', () => {
     }
   });
 
-  it("keeps a long stage's last lines only", async () => {
+  it("keeps a long stage's last lines only, and reads earlier ones back", async () => {
     await page.goto(`${server.url}/jobs/${jobId}/builds/1?stage=stage1`);
     const log = page.getByTestId('stage-log');
     await log.getByText(`live line ${LINES}`, { exact: true }).waitFor({ timeout: 30_000 });
@@ -103,5 +103,12 @@ describe('a long log followed live', () => {
     await expect
       .poll(async () => liveNumber((await drawn(log)).find((l) => liveNumber(l.text) > 0)?.text ?? ''))
       .toBeGreaterThan(LINES - LOG_MAX_LINES);
+    // The stage's window before is read back on demand, as the whole log's is.
+    const firstKept = liveNumber((await drawn(log)).find((l) => liveNumber(l.text) > 0)?.text ?? '');
+    await page.getByTestId('log-skipped').getByRole('button', { name: 'Show 1 MiB more' }).click();
+    const search = page.getByLabel('Search log');
+    await search.fill(`live line ${firstKept - 1}`);
+    await search.press('Enter');
+    await expect.poll(() => page.getByTestId('log-matches').textContent()).toBe('1 of 1 lines');
   });
 });

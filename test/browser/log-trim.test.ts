@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { lastLines } from '../../web/src/build/log-window.ts';
 import { LogBuffer } from '../../web/src/lib/log-buffer.ts';
 
 /**
@@ -22,15 +21,5 @@ describe('LogBuffer.dropFirst', () => {
     b.prepend('plain\n');
     expect(b.dropped).toBe(2);
     expect(b.dropFirst(1)).toBe(6);
-  });
-});
-
-describe('lastLines', () => {
-  it('keeps the last lines, the unfinished one counted, and says what it left out', () => {
-    expect(lastLines('a\nbé\nc\n', 2)).toEqual({ kept: 'bé\nc\n', skipped: 2, skippedLines: 1 });
-    expect(lastLines('a\nb\nc', 2)).toEqual({ kept: 'b\nc', skipped: 2, skippedLines: 1 });
-    expect(lastLines('\nb\n', 1)).toEqual({ kept: 'b\n', skipped: 1, skippedLines: 1 });
-    expect(lastLines('\nb\n', 3)).toEqual({ kept: '\nb\n', skipped: 0, skippedLines: 0 });
-    expect(lastLines('é\nb\n', 5)).toEqual({ kept: 'é\nb\n', skipped: 0, skippedLines: 0 });
   });
 });

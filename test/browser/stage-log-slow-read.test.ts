@@ -43,7 +43,8 @@ describe("a running stage's log that takes longer to read than the stages", () =
     buildNo = Number((await client.runJob({ body: { job_id: jobId } })).actual_build_number);
     await page.goto(`${server.url}/jobs/${jobId}/builds/${buildNo}`);
     await page.getByTestId('log').getByText('all-written').waitFor({ timeout: 30_000 });
-    // 3 MB at 400 kB/s: each read of the stage's log takes about 8 s, the stages are read every 2 s.
+    // The stage's end (its last 1 MiB) at 400 kB/s: its first read takes about 2.6 s, the stages
+    // are read every 2 s.
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Network.enable');
     await cdp.send('Network.emulateNetworkConditions', {

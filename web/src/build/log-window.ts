@@ -3,9 +3,11 @@ import type { Kiln } from '../../../src/client/kiln-client.ts';
 /**
  * Large logs are not read whole: a build page shows the last LOG_TAIL_BYTES of a log longer than
  * LOG_WHOLE_BYTES, follows it from there, and reads earlier parts on demand, a window at a time
- * (DownloadBuildRealTimeLog pages by byte offsets). A window that starts inside a line starts at
- * the next line instead, so every line shown is whole; a line longer than a window is read back to
- * its start (one longer than LONG_LINE_BYTES is shown in parts).
+ * (DownloadBuildRealTimeLog pages by byte offsets). A stage's log (ShowActionIInfo by stage, the
+ * same pages in the stage's part) is read from its end whatever its size, then followed by offset.
+ * A window that starts inside a line starts at the next line instead, so every line shown is whole;
+ * a line longer than a window is read back to its start (one longer than LONG_LINE_BYTES is shown in
+ * parts).
  */
 
 /** A log up to this size is read whole. */
@@ -46,86 +48,110 @@ function firstLineStart(text: string): number {
   return cut > 0 && cut < text.length ? cut : -1;
 }
 
-async function page(
-  client: Kiln,
-  jobId: string,
-  buildNo: number,
-  query: Record<string, string>,
-  size = LOG_TAIL_BYTES,
-) {
-  const res = await client.downloadBuildRealTimeLog({
-    params: { job_id: jobId, build_no: buildNo },
-    query: { size: String(size), ...query },
-  });
-  return res.result;
+/** What a page of a log is asked by: DESC pages back from `end_offset` (absent: the end). */
+export interface PageQuery {
+  sort?: 'DESC';
+  start_offset?: number;
+  end_offset?: number;
+  /** Most bytes of the page (LOG_TAIL_BYTES when absent); only the build log's pages take it. */
+  size?: number;
+}
+
+/** A page of a log by byte offsets: DownloadBuildRealTimeLog's or ShowActionIInfo's. */
+export type LogPages = (query: PageQuery) => Promise<{
+  start_offset: string;
+  end_offset: string;
+  has_more: boolean;
+  log: string;
+}>;
+
+/** Pages of a build's whole log (DownloadBuildRealTimeLog). */
+export function buildLogPages(client: Kiln, jobId: string, buildNo: number): LogPages {
+  return async ({ size = LOG_TAIL_BYTES, ...query }) =>
+    (
+      await client.downloadBuildRealTimeLog({
+        params: { job_id: jobId, build_no: buildNo },
+        query: { size: String(size), ...query },
+      })
+    ).result;
 }
 
 /**
- * The window before byte `end` (a line start, or a cut in a long line), from a line start: the
- * page (LOG_TAIL_BYTES) before it, and the pages before that while none holds a line start, so a
- * line longer than a page is shown whole. (A page holding only that line's end used to answer
- * "nothing whole here, go on from `end`": the same page again, so nothing before such a line could
- * be reached.) Pages are read DESC to `end_offset`: each starts at a whole character, and the next
- * ends where it starts.
+ * Pages of one stage's part of the log (ShowActionIInfo with Kiln's `stage`: offsets count from the
+ * stage's start; a page is at most LOG_TAIL_BYTES, the operation's largest).
  */
-export async function readEarlier(
+export function stageLogPages(
   client: Kiln,
   jobId: string,
   buildNo: number,
-  end: number,
-): Promise<LogWindow> {
+  stage: string,
+  signal?: AbortSignal,
+): LogPages {
+  return async ({ start_offset = 0, end_offset = 0, sort }) =>
+    (
+      await client.showActionIInfo(
+        {
+          query: { job_id: jobId, build_no: buildNo, stage, start_offset, end_offset, ...(sort && { sort }) },
+        },
+        signal && { signal },
+      )
+    ).result;
+}
+
+/**
+ * The window before byte `end` (a line start, or a cut in a long line; undefined: the log's end),
+ * from a line start: the page (LOG_TAIL_BYTES) before it, and the pages before that while none
+ * holds a line start, so a line longer than a page is shown whole. (A page holding only that line's
+ * end used to answer "nothing whole here, go on from `end`": the same page again, so nothing before
+ * such a line could be reached.) Pages are read DESC to `end_offset`: each starts at a whole
+ * character, and the next ends where it starts.
+ */
+export async function readEarlier(pages: LogPages, end?: number): Promise<LogWindow> {
   let text = '';
   let from = end;
-  while (from > 0 && end - from < LONG_LINE_BYTES) {
-    const got = await page(client, jobId, buildNo, { sort: 'DESC', end_offset: String(from) });
+  let to = end;
+  while (from === undefined || to === undefined || (from > 0 && to - from < LONG_LINE_BYTES)) {
+    const got = await pages({ sort: 'DESC', ...(from !== undefined && { end_offset: from }) });
     const start = Number(got.start_offset);
+    to ??= Number(got.end_offset);
     // A page that does not reach back (not expected) ends the read rather than asking it again.
-    if (start >= from) break;
+    if (from !== undefined && start >= from) break;
     text = got.log + text;
     from = start;
     const cut = from > 0 ? firstLineStart(text) : -1;
-    if (cut > 0)
-      return { from: from + encoder.encode(text.slice(0, cut)).length, text: text.slice(cut), to: end };
+    if (cut > 0) return { from: from + encoder.encode(text.slice(0, cut)).length, text: text.slice(cut), to };
   }
   // The log's start, or a cut in a line longer than LONG_LINE_BYTES.
-  return { from, text, to: end };
+  return { from: from ?? 0, text, to: to ?? 0 };
 }
 
 /**
- * The end of the log when it is longer than LOG_WHOLE_BYTES (its last LOG_TAIL_BYTES, from a line
- * start); undefined when it should be read whole.
+ * The end of the build's log when it is longer than LOG_WHOLE_BYTES (its last LOG_TAIL_BYTES, from
+ * a line start); undefined when it should be read whole.
  */
-export async function readTail(client: Kiln, jobId: string, buildNo: number): Promise<LogWindow | undefined> {
+export async function readTail(pages: LogPages): Promise<LogWindow | undefined> {
   // Its last 4 bytes (the smallest page) say how long it is: a short log is then read once, whole.
-  const probe = await page(client, jobId, buildNo, { sort: 'DESC' }, 4);
+  const probe = await pages({ sort: 'DESC', size: 4 });
   const end = Number(probe.end_offset);
   if (end <= LOG_WHOLE_BYTES) return undefined;
-  return readEarlier(client, jobId, buildNo, end);
+  return readEarlier(pages, end);
 }
 
 /**
- * The last `max` lines of `text` (the unfinished last line counts), and its bytes and lines before
- * them: a stage's log is read whole (DownloadTaskLog) but only its end is kept.
+ * The bytes of a log from `from` up to its end as now stored, a page (LOG_TAIL_BYTES) at a time,
+ * with where they end: a stage's log is followed this way, asking only for what came since.
  */
-export function lastLines(
-  text: string,
-  max: number,
-): { kept: string; skipped: number; skippedLines: number } {
-  let at = text.length;
-  // The unfinished last line, or the line end that closes the text, is not a line start.
-  if (text.endsWith('\n')) at -= 1;
-  for (let n = 0; n < max; n++) {
-    // Nothing before `at` (lastIndexOf would find a line end at 0 again): the text is all kept.
-    at = at <= 0 ? -1 : text.lastIndexOf('\n', at - 1);
-    if (at < 0) return { kept: text, skipped: 0, skippedLines: 0 };
+export async function readFrom(pages: LogPages, from: number): Promise<LogWindow> {
+  let text = '';
+  let to = from;
+  for (;;) {
+    const got = await pages({ start_offset: to });
+    text += got.log;
+    const end = Number(got.end_offset);
+    // A page short of a full one has reached what is stored (a page stops short of a full one by
+    // at most a character cut in two); has_more is true all along while the part may still grow.
+    const full = end - to > LOG_TAIL_BYTES - 4;
+    to = Math.max(to, end);
+    if (!got.has_more || !full) return { from, text, to };
   }
-  const cut = at + 1;
-  const before = text.slice(0, cut);
-  let skippedLines = 0;
-  for (let i = before.indexOf('\n'); i >= 0; i = before.indexOf('\n', i + 1)) skippedLines++;
-  return {
-    kept: text.slice(cut),
-    skipped: encoder.encode(before).length,
-    skippedLines,
-  };
 }

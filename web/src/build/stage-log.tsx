@@ -8,18 +8,20 @@ import type { BuildStage } from './use-stages.ts';
 /** One stage's log, in place of the whole log, with a way back to it. */
 export function StageLog({
   client,
-  recordId,
+  jobId,
+  buildNo,
   stage,
   stagesReadAt,
   onClose,
 }: {
   client: Kiln;
-  recordId: string;
+  jobId: string;
+  buildNo: number;
   stage: BuildStage;
   stagesReadAt: number;
   onClose: () => void;
 }) {
-  const { log, growing, error } = useStageLog(client, recordId, stage, stagesReadAt);
+  const { log, growing, error, loadEarlier } = useStageLog(client, jobId, buildNo, stage, stagesReadAt);
   const key = stage.execution_stage_name;
   return (
     <>
@@ -42,6 +44,7 @@ export function StageLog({
           label={`Log of ${stage.display_name}`}
           testId="stage-log"
           skipped={log.skipped}
+          onLoadEarlier={loadEarlier}
         />
       ) : (
         !error && <p className="muted">Loading…</p>

@@ -3,7 +3,7 @@ import type { Kiln } from '../../../src/client/kiln-client.ts';
 import { readLog } from '../../../src/client/log-follower.ts';
 import { isNotFound, isUnauthorized } from '../api/errors.ts';
 import { LogBuffer } from '../lib/log-buffer.ts';
-import { LOG_KEEP_LINES, LOG_MAX_LINES, readEarlier, readTail } from './log-window.ts';
+import { buildLogPages, LOG_KEEP_LINES, LOG_MAX_LINES, readEarlier, readTail } from './log-window.ts';
 
 /** Pause before reading again after a failed read. */
 const RETRY_MS = 2500;
@@ -44,7 +44,7 @@ export function useLogFollower(client: Kiln, jobId: string, buildNo: number) {
     };
     const follow = async () => {
       // The end of a long log first (a failure here: read it whole, as for a short one).
-      const tail = await readTail(client, jobId, buildNo).catch(() => undefined);
+      const tail = await readTail(buildLogPages(client, jobId, buildNo)).catch(() => undefined);
       if (abort.signal.aborted) return;
       if (tail) {
         buffer.current.append(tail.text);
@@ -80,7 +80,7 @@ export function useLogFollower(client: Kiln, jobId: string, buildNo: number) {
   const loadEarlier = async () => {
     const before = skippedRef.current;
     if (before === 0) return;
-    const window = await readEarlier(client, jobId, buildNo, before);
+    const window = await readEarlier(buildLogPages(client, jobId, buildNo), before);
     if (skippedRef.current !== before) return;
     const had = buffer.current.length;
     buffer.current.prepend(window.text);

@@ -1,34 +1,42 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Kiln } from '../../../src/client/kiln-client.ts';
 import { isUnauthorized } from '../api/errors.ts';
-import { readTaskLog } from '../api/task-log.ts';
 import { LogBuffer } from '../lib/log-buffer.ts';
 import type { BuildStage } from './use-stages.ts';
-import { LOG_KEEP_LINES, lastLines } from './log-window.ts';
-
-/** A stage's log as read last. */
-interface StageLog {
-  key: string;
-  buffer: LogBuffer;
-  version: number;
-  /** Bytes before the first line kept (a long stage log keeps its last LOG_KEEP_LINES). */
-  skipped: number;
-}
+import {
+  LOG_KEEP_LINES,
+  LOG_MAX_LINES,
+  readEarlier,
+  readFrom,
+  stageLogPages,
+  type LogPages,
+} from './log-window.ts';
 
 /**
- * One stage's log (DownloadTaskLog by stage key). While the stage may still write
- * (`log_status` running) it is read again each time the stages are (`stagesReadAt`), and once more
- * when it stops; a finished stage is read once. A read under way is never aborted for the next
- * one (a log that takes longer to read than the stages would never arrive): the next read follows
- * it. Another stage, or leaving the page, aborts it.
+ * One stage's log (ShowActionIInfo by stage key, pages by byte offsets in the stage's part), read
+ * as the whole log is (use-log-follower.ts): its end first (the last LOG_TAIL_BYTES, from a line
+ * start), then only the bytes written since. While the stage may still write (`log_status`
+ * running) it is read on each time the stages are (`stagesReadAt`), and once more when it stops. A
+ * read under way is never aborted for the next one (a slow read would never arrive): the next
+ * follows it. Another stage, or leaving the page, aborts it. A stage followed for long keeps only
+ * its last lines (LOG_MAX_LINES), counted in `skipped`; `loadEarlier` reads the window before.
  */
 export function useStageLog(
   client: Kiln,
-  recordId: string | undefined,
+  jobId: string,
+  buildNo: number,
   stage: BuildStage | undefined,
   stagesReadAt: number,
 ) {
-  const [log, setLog] = useState<StageLog>();
+  const buffer = useRef(new LogBuffer());
+  const [version, setVersion] = useState(0);
+  // The stage whose log is in `buffer` (read at least once).
+  const [shown, setShown] = useState<string>();
+  const [skipped, setSkipped] = useState(0);
+  const skippedRef = useRef(0);
+  // Lines read back on demand: kept on top of LOG_MAX_LINES, as the reader asked for them.
+  const extra = useRef(0);
+  const pagesRef = useRef<LogPages | undefined>(undefined);
   const [error, setError] = useState<unknown>();
   const key = stage?.execution_stage_name;
   const growing = stage?.log_status === 'running';
@@ -37,8 +45,29 @@ export function useStageLog(
   const read = useRef<(() => void) | undefined>(undefined);
 
   useEffect(() => {
-    if (!recordId || !key) return;
+    if (!key) return;
     const abort = new AbortController();
+    const pages = stageLogPages(client, jobId, buildNo, key, abort.signal);
+    const log = new LogBuffer();
+    buffer.current = log;
+    pagesRef.current = pages;
+    setSkipped((skippedRef.current = 0));
+    setShown(undefined);
+    extra.current = 0;
+    // Where what is read ends; undefined until the stage's end has been read.
+    let at: number | undefined;
+    const readOnce = async () => {
+      const got = at === undefined ? await readEarlier(pages) : await readFrom(pages, at);
+      if (abort.signal.aborted) return;
+      if (at === undefined) setSkipped((skippedRef.current = got.from));
+      at = got.to;
+      log.append(got.text);
+      if (log.length > LOG_MAX_LINES + extra.current)
+        setSkipped((skippedRef.current += log.dropFirst(log.length - LOG_KEEP_LINES - extra.current)));
+      setVersion((v) => v + 1);
+      setShown(key);
+      setError(undefined);
+    };
     let reading = false;
     let again = false;
     const start = () => {
@@ -48,21 +77,10 @@ export function useStageLog(
       }
       reading = true;
       again = false;
-      readTaskLog(client, recordId, key, abort.signal)
-        .then(
-          (text) => {
-            if (abort.signal.aborted) return;
-            // Only the end of a long one is parsed and kept, as for the whole log (log-window.ts).
-            const { kept, skipped, skippedLines } = lastLines(text, LOG_KEEP_LINES);
-            const buffer = new LogBuffer(skippedLines);
-            buffer.append(kept);
-            setLog((old) => ({ key, buffer, version: (old?.version ?? 0) + 1, skipped }));
-            setError(undefined);
-          },
-          (e: unknown) => {
-            if (!abort.signal.aborted && !isUnauthorized(e)) setError(e);
-          },
-        )
+      readOnce()
+        .catch((e: unknown) => {
+          if (!abort.signal.aborted && !isUnauthorized(e)) setError(e);
+        })
         .finally(() => {
           reading = false;
           if (again && !abort.signal.aborted) start();
@@ -72,13 +90,33 @@ export function useStageLog(
     return () => {
       abort.abort();
       read.current = undefined;
+      pagesRef.current = undefined;
     };
-  }, [client, recordId, key]);
+  }, [client, jobId, buildNo, key]);
 
   useEffect(() => {
     read.current?.();
-  }, [client, recordId, key, readAgain]);
+  }, [client, jobId, buildNo, key, readAgain]);
 
-  const current = log && log.key === key ? log : undefined;
-  return { log: current, growing, error };
+  /** Reads the window before what is shown, and puts it in front. */
+  const loadEarlier = async () => {
+    const before = skippedRef.current;
+    const pages = pagesRef.current;
+    if (before === 0 || !pages) return;
+    const window = await readEarlier(pages, before);
+    if (skippedRef.current !== before || pagesRef.current !== pages) return;
+    const had = buffer.current.length;
+    buffer.current.prepend(window.text);
+    extra.current += buffer.current.length - had;
+    setSkipped((skippedRef.current = window.from));
+    setVersion((v) => v + 1);
+  };
+
+  const current = shown !== undefined && shown === key;
+  return {
+    log: current ? { buffer: buffer.current, version, skipped } : undefined,
+    growing,
+    error,
+    loadEarlier,
+  };
 }

@@ -31,12 +31,7 @@ export class LogBuffer {
   /** Bytes of each line in `done`, its line end included: what dropping it skips of the log. */
   private sizes: number[] = [];
   /** Lines dropped from the front (dropFirst) and not read back: line numbers count on from them. */
-  private droppedLines: number;
-
-  /** `dropped`: lines of the log before this text, when it starts later (for line numbers). */
-  constructor(dropped = 0) {
-    this.droppedLines = dropped;
-  }
+  private droppedLines = 0;
 
   private partial = '';
   private style: AnsiStyle = {};

@@ -234,7 +234,8 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
           {stage && recordId && stages ? (
             <StageLog
               client={client}
-              recordId={recordId}
+              jobId={jobId}
+              buildNo={buildNo}
               stage={stage}
               stagesReadAt={stages.readAt}
               onClose={() => selectStage('')}
