@@ -2,8 +2,8 @@ import { useEffect, useRef, useState } from 'react';
 import type { Kiln } from '../../../src/client/kiln-client.ts';
 import { readLog } from '../../../src/client/log-follower.ts';
 import { isNotFound, isUnauthorized } from '../api/errors.ts';
-import { LogBuffer } from '../lib/log-buffer.ts';
-import { buildLogPages, LOG_KEEP_LINES, LOG_MAX_LINES, readEarlier, readTail } from './log-window.ts';
+import { KeptLog } from './kept-log.ts';
+import { buildLogPages, readEarlier, readTail } from './log-window.ts';
 
 /** Pause before reading again after a failed read. */
 const RETRY_MS = 2500;
@@ -20,36 +20,23 @@ const RETRY_MS = 2500;
  * (the activity bar would otherwise show every held read).
  */
 export function useLogFollower(client: Kiln, jobId: string, buildNo: number) {
-  const buffer = useRef(new LogBuffer());
+  const kept = useRef(new KeptLog());
   const [version, setVersion] = useState(0);
   const [done, setDone] = useState(false);
   const [error, setError] = useState<unknown>();
-  const [skipped, setSkipped] = useState(0);
-  const skippedRef = useRef(0);
-  // Lines read back on demand: kept on top of LOG_MAX_LINES, as the reader asked for them.
-  const extra = useRef(0);
 
   useEffect(() => {
-    buffer.current = new LogBuffer();
+    const log = new KeptLog();
+    kept.current = log;
     setVersion(0);
     setDone(false);
-    setSkipped((skippedRef.current = 0));
-    extra.current = 0;
     const abort = new AbortController();
-    // Past LOG_MAX_LINES (and the lines read back), the oldest go, counted in what is skipped.
-    const trim = () => {
-      const b = buffer.current;
-      if (b.length <= LOG_MAX_LINES + extra.current) return;
-      setSkipped((skippedRef.current += b.dropFirst(b.length - LOG_KEEP_LINES - extra.current)));
-    };
     const follow = async () => {
       // The end of a long log first (a failure here: read it whole, as for a short one).
       const tail = await readTail(buildLogPages(client, jobId, buildNo)).catch(() => undefined);
       if (abort.signal.aborted) return;
       if (tail) {
-        buffer.current.append(tail.text);
-        setSkipped((skippedRef.current = tail.from));
-        trim();
+        log.start(tail.from, tail.text);
         setVersion((v) => v + 1);
       }
       const end = await readLog(client, jobId, buildNo, {
@@ -58,8 +45,7 @@ export function useLogFollower(client: Kiln, jobId: string, buildNo: number) {
         signal: abort.signal,
         onRead: () => setError(undefined),
         onText: (text) => {
-          buffer.current.append(text);
-          trim();
+          log.add(text);
           setVersion((v) => v + 1);
         },
         retry: async (e) => {
@@ -78,16 +64,24 @@ export function useLogFollower(client: Kiln, jobId: string, buildNo: number) {
 
   /** Reads the window before what is shown, and puts it in front. */
   const loadEarlier = async () => {
-    const before = skippedRef.current;
+    const log = kept.current;
+    const before = log.skipped;
     if (before === 0) return;
     const window = await readEarlier(buildLogPages(client, jobId, buildNo), before);
-    if (skippedRef.current !== before) return;
-    const had = buffer.current.length;
-    buffer.current.prepend(window.text);
-    extra.current += buffer.current.length - had;
-    setSkipped((skippedRef.current = window.from));
+    // Another build's log meanwhile (the page moved on), or lines dropped: this window is not theirs.
+    if (kept.current !== log || log.skipped !== before) return;
+    log.addEarlier(window);
     setVersion((v) => v + 1);
   };
 
-  return { buffer: buffer.current, version, done, error, missing: isNotFound(error), skipped, loadEarlier };
+  const log = kept.current;
+  return {
+    buffer: log.buffer,
+    version,
+    done,
+    error,
+    missing: isNotFound(error),
+    skipped: log.skipped,
+    loadEarlier,
+  };
 }

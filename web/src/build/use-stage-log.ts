@@ -1,16 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Kiln } from '../../../src/client/kiln-client.ts';
 import { isUnauthorized } from '../api/errors.ts';
-import { LogBuffer } from '../lib/log-buffer.ts';
+import { KeptLog } from './kept-log.ts';
+import { readEarlier, readFrom, stageLogPages, type LogPages } from './log-window.ts';
 import type { BuildStage } from './use-stages.ts';
-import {
-  LOG_KEEP_LINES,
-  LOG_MAX_LINES,
-  readEarlier,
-  readFrom,
-  stageLogPages,
-  type LogPages,
-} from './log-window.ts';
 
 /**
  * One stage's log (ShowActionIInfo by stage key, pages by byte offsets in the stage's part), read
@@ -28,14 +21,10 @@ export function useStageLog(
   stage: BuildStage | undefined,
   stagesReadAt: number,
 ) {
-  const buffer = useRef(new LogBuffer());
+  const kept = useRef(new KeptLog());
   const [version, setVersion] = useState(0);
-  // The stage whose log is in `buffer` (read at least once).
+  // The stage whose log is kept (read at least once).
   const [shown, setShown] = useState<string>();
-  const [skipped, setSkipped] = useState(0);
-  const skippedRef = useRef(0);
-  // Lines read back on demand: kept on top of LOG_MAX_LINES, as the reader asked for them.
-  const extra = useRef(0);
   const pagesRef = useRef<LogPages | undefined>(undefined);
   const [error, setError] = useState<unknown>();
   const key = stage?.execution_stage_name;
@@ -48,22 +37,18 @@ export function useStageLog(
     if (!key) return;
     const abort = new AbortController();
     const pages = stageLogPages(client, jobId, buildNo, key, abort.signal);
-    const log = new LogBuffer();
-    buffer.current = log;
+    const log = new KeptLog();
+    kept.current = log;
     pagesRef.current = pages;
-    setSkipped((skippedRef.current = 0));
     setShown(undefined);
-    extra.current = 0;
     // Where what is read ends; undefined until the stage's end has been read.
     let at: number | undefined;
     const readOnce = async () => {
       const got = at === undefined ? await readEarlier(pages) : await readFrom(pages, at);
       if (abort.signal.aborted) return;
-      if (at === undefined) setSkipped((skippedRef.current = got.from));
+      if (at === undefined) log.start(got.from, got.text);
+      else log.add(got.text);
       at = got.to;
-      log.append(got.text);
-      if (log.length > LOG_MAX_LINES + extra.current)
-        setSkipped((skippedRef.current += log.dropFirst(log.length - LOG_KEEP_LINES - extra.current)));
       setVersion((v) => v + 1);
       setShown(key);
       setError(undefined);
@@ -100,21 +85,19 @@ export function useStageLog(
 
   /** Reads the window before what is shown, and puts it in front. */
   const loadEarlier = async () => {
-    const before = skippedRef.current;
+    const log = kept.current;
+    const before = log.skipped;
     const pages = pagesRef.current;
     if (before === 0 || !pages) return;
     const window = await readEarlier(pages, before);
-    if (skippedRef.current !== before || pagesRef.current !== pages) return;
-    const had = buffer.current.length;
-    buffer.current.prepend(window.text);
-    extra.current += buffer.current.length - had;
-    setSkipped((skippedRef.current = window.from));
+    if (kept.current !== log || log.skipped !== before || pagesRef.current !== pages) return;
+    log.addEarlier(window);
     setVersion((v) => v + 1);
   };
 
   const current = shown !== undefined && shown === key;
   return {
-    log: current ? { buffer: buffer.current, version, skipped } : undefined,
+    log: current ? { buffer: kept.current.buffer, version, skipped: kept.current.skipped } : undefined,
     growing,
     error,
     loadEarlier,
