@@ -183,8 +183,11 @@ export class LogService {
       part = stage.log;
     }
     if (part === null) return { content: new Uint8Array(0), start: 0, end: 0, hasMore: growing };
-    const lo = part.start;
-    const hi = part.end ?? view.logSize;
+    // A stage's bounds are the offsets its runner had written, which may be ahead of the log stored
+    // (bytes still on their way): pages end at what is stored, or a page read backwards would say
+    // it ends past the bytes it holds, and a reader going on from there would miss the rest.
+    const lo = Math.min(part.start, view.logSize);
+    const hi = Math.min(part.end ?? view.logSize, view.logSize);
     const open = part.end === null;
     const pageMax = Math.min(MAX_PAGE, q.pageBytes ?? MAX_PAGE);
     const floor = Math.min(hi, lo + q.startOffset);
