@@ -1,6 +1,6 @@
 import { AppError } from '../domain/errors.ts';
 import { isValidRefName } from '../domain/ref-name.ts';
-import type { Sender } from './webhook-senders.ts';
+import { formPayload, type Sender } from './webhook-senders.ts';
 
 /**
  * Reads a push payload: which branch moved and to which commit. The commit built is `after`, the
@@ -39,8 +39,8 @@ function refused(message: string): AppError {
  */
 function payloadText(body: Buffer, contentType: string): string {
   if (!/^application\/x-www-form-urlencoded\b/i.test(contentType)) return body.toString('utf8');
-  const json = new URLSearchParams(body.toString('utf8')).get('payload');
-  if (json === null)
+  const json = formPayload(body, contentType);
+  if (json === undefined)
     throw new AppError(
       'INVALID_BODY',
       'the form-encoded webhook body has no payload field (GitHub sends the push as payload=<JSON>)',

@@ -117,8 +117,17 @@ export function verified(sender: Sender, d: WebhookDelivery, secret: string): bo
  * delivery (`payload=<JSON>`) is signed over its JSON, not over the form's bytes as GitHub's is.
  */
 function giteaSigned(d: WebhookDelivery): Buffer | string {
-  if (!/^application\/x-www-form-urlencoded\b/i.test(header(d, 'content-type') ?? '')) return d.body;
-  return new URLSearchParams(d.body.toString('utf8')).get('payload') ?? d.body;
+  return formPayload(d.body, header(d, 'content-type') ?? '') ?? d.body;
+}
+
+/**
+ * The `payload` field of a form-encoded delivery (application/x-www-form-urlencoded: GitHub's
+ * default, one of Gitea's), which holds the push's JSON; undefined for any other body, or a form
+ * without the field.
+ */
+export function formPayload(body: Buffer, contentType: string): string | undefined {
+  if (!/^application\/x-www-form-urlencoded\b/i.test(contentType)) return undefined;
+  return new URLSearchParams(body.toString('utf8')).get('payload') ?? undefined;
 }
 
 /**
