@@ -1,36 +1,34 @@
-import type { RunnerTools } from '../domain/tools.ts';
-import { formatDuration } from '../domain/duration.ts';
-import type { BuildState } from '../domain/build.ts';
+import type { BuildParameter, BuildState } from '../domain/build.ts';
+import { CONTROL_CHARS } from '../domain/control-chars.ts';
+import { resolveStepInputs } from '../domain/parameter-refs.ts';
+import { predefinedParameters } from '../domain/predefined-parameters.ts';
+import { planSecrets } from '../domain/secret-text.ts';
+import type { StepSpec } from '../domain/step-spec.ts';
 import type { StepTests } from '../domain/test-report.ts';
-import { maskUrlCredentials } from '../domain/url-credentials.ts';
-import { maskSecretText, planSecrets } from '../domain/secret-text.ts';
+import type { RunnerTools } from '../domain/tools.ts';
 import { LeaseLostError, type Lease, type RunnerPeer } from '../protocol/runner-protocol.ts';
-import { cleanBuildDirs, makeBuildDirs } from './build-dirs.ts';
-import { mirrorFailureReason, type CheckoutOutcome } from './checkout.ts';
-import { watchLimits, type BuildLimits, type LimitHit } from './limits-watch.ts';
-import { LogStreamer } from './log-streamer.ts';
-import type { MirrorCache, MirrorFailure, MirrorHold } from './mirrors.ts';
-import { retryingPeer } from './retrying-peer.ts';
-import type { BuildDirs, Sandbox, SandboxBackend } from './sandbox.ts';
-import { SecretMasker } from './secret-masker.ts';
-import { needsTools, stepWork, type StepWork } from './step-work.ts';
-import { startHeartbeat } from './heartbeat.ts';
-import { checkoutAction, checkoutRepository, type RepositoryCheckoutContext } from './repository-checkout.ts';
-import { writeHomeFile, writeStepScripts } from './step-files.ts';
-import { untilAborted } from './until-aborted.ts';
-import { collectReports, keepReportZip } from './test-reports.ts';
 import {
   downloadArtifact,
   downloadFile,
   uploadArtifacts,
   type TransferContext,
 } from './artifact-transfer.ts';
+import { cleanBuildDirs, makeBuildDirs } from './build-dirs.ts';
 import { readBuildFile } from './build-file-reader.ts';
-import { predefinedParameters } from '../domain/predefined-parameters.ts';
-import { resolveStepInputs } from '../domain/parameter-refs.ts';
-import type { StepSpec } from '../domain/step-spec.ts';
-import { CONTROL_CHARS } from '../domain/control-chars.ts';
-import type { BuildParameter } from '../domain/build.ts';
+import { BuildOutput } from './build-output.ts';
+import { BuildStop } from './build-stop.ts';
+import { startHeartbeat } from './heartbeat.ts';
+import { checkOutJob } from './job-checkout.ts';
+import { watchLimits, type BuildLimits } from './limits-watch.ts';
+import { LogStreamer } from './log-streamer.ts';
+import type { MirrorCache, MirrorHold } from './mirrors.ts';
+import { checkoutAction, type RepositoryCheckoutContext } from './repository-checkout.ts';
+import { retryingPeer } from './retrying-peer.ts';
+import type { BuildDirs, Sandbox, SandboxBackend } from './sandbox.ts';
+import { runScriptStep, type ScriptStepContext } from './script-step.ts';
+import { SecretMasker } from './secret-masker.ts';
+import { writeStepScripts } from './step-files.ts';
+import { needsTools, stepWork, type StepWork } from './step-work.ts';
 
 /** A sandbox started for the next build of a slot, with the build's directories. */
 export interface ReadySandbox {
@@ -80,20 +78,6 @@ export interface ExecutionOptions {
   onError?: (error: unknown, context: string) => void;
 }
 
-/** Why a build stopped early. */
-type StopReason = 'cancel' | 'timeout' | 'lost' | 'shutdown' | 'limit';
-
-const FINAL_STATE: Record<StopReason, BuildState> = {
-  cancel: 'ABORTED',
-  timeout: 'timeout',
-  lost: 'ABORTED',
-  shutdown: 'ABORTED',
-  limit: 'FAILURE',
-};
-
-/** Exit code of a process killed by SIGXFSZ: it wrote past the largest file allowed. */
-const FILE_TOO_LARGE = 128 + 25;
-
 /**
  * Runs one leased build in a sandbox of its own: fresh directories, the repository's mirror updated
  * while the sandbox starts, checkout, the enabled steps in order (each with `bash -e` in the
@@ -117,18 +101,11 @@ export async function executeBuild(
   const runnerName = lease.runnerName?.replace(CONTROL_CHARS, ' ') || options.hostName;
   // A fetch made after the build was triggered is fresh enough for it: builds queued together share one.
   const freshSince = Date.now() - lease.queuedForMs;
-  const abort = new AbortController();
-  let reason: StopReason | undefined;
-  let limitHit: LimitHit | undefined;
-  const stop = (why: StopReason) => {
-    if (reason) return;
-    reason = why;
-    abort.abort();
-  };
-  const onShutdown = () => stop('shutdown');
+  const stop = new BuildStop(plan.timeoutMs);
+  const onShutdown = () => stop.stop('shutdown');
   shutdown.addEventListener('abort', onShutdown, { once: true });
-  const timeout = setTimeout(() => stop('timeout'), plan.timeoutMs);
-  const heartbeat = startHeartbeat(lease, peer, stop);
+  const timeout = setTimeout(() => stop.stop('timeout'), plan.timeoutMs);
+  const heartbeat = startHeartbeat(lease, peer, (why) => stop.stop(why));
 
   const streamer = new LogStreamer(peer, lease.recordId, {
     maxBytes: lease.logMaxBytes,
@@ -136,28 +113,8 @@ export async function executeBuild(
     onError: (e) => options.onError?.(e, 'sending log'),
   });
   const secrets = planSecrets(plan);
-  const masker = new SecretMasker(secrets);
-  const write = (data: Buffer) => streamer.write(masker.push(data));
-  // Kiln's own lines are kept past the log's cap (within a little room), so a cut log still ends
-  // with how its steps and the build ended. Each is a line of its own: the output before it is
-  // let out of the masker (a Kiln line ends it), and when it did not end its last line (a progress
-  // bar, a last line without its newline), a newline comes first.
-  // A control character in the text (a line break a parameter's value brought into an image, a
-  // branch, a path Kiln names) becomes a space, as in step names: no value can start a forged
-  // `[kiln]` line. The masker knows sensitive values in that one-line form too (planSecrets).
-  const line = (text: string) => {
-    write(masker.end());
-    const start = streamer.endsLine ? '' : '\n';
-    streamer.writeOwn(masker.push(Buffer.from(`${start}[kiln] ${text.replace(CONTROL_CHARS, ' ')}\n`)));
-  };
-  const stopReason = (why: StopReason) =>
-    why === 'timeout'
-      ? `the job's timeout of ${formatDuration(plan.timeoutMs)} passed`
-      : why === 'cancel'
-        ? 'the build was stopped'
-        : why === 'limit'
-          ? (limitHit?.message ?? 'a limit was hit')
-          : why;
+  const output = new BuildOutput(streamer, new SecretMasker(secrets));
+  const { line } = output;
 
   const owner = options.sandbox.buildOwner(slot);
   const inside = sandbox.inside;
@@ -174,11 +131,7 @@ export async function executeBuild(
       `build ${lease.dailyBuildNumber} (#${lease.buildNumber}) on runner ${runnerName} (${runnerName === options.hostName ? '' : `host ${options.hostName}, `}${process.platform} ${process.arch}, pool ${options.runnerPool || 'none'})`,
     );
 
-    limits = watchLimits(sandbox, dirs.root, options.limits, (hit) => {
-      limitHit = hit;
-      stop('limit');
-    });
-    // The checkout runs once the mirror has answered, while the mirror's refs stay as resolved.
+    limits = watchLimits(sandbox, dirs.root, options.limits, (hit) => stop.stop('limit', hit));
     const repositories: RepositoryCheckoutContext = {
       mirrors: options.mirrors,
       slot,
@@ -186,60 +139,23 @@ export async function executeBuild(
       ctl: dirs.ctl,
       owner,
       env: baseEnv,
-      signal: abort.signal,
-      write,
+      signal: stop.signal,
+      write: output.write,
       freshSince,
       standalone: plan.keepWorkspace,
       holds: mirrors,
       onBranchOrTag: plan.onBranchOrTag === true,
     };
-    let checkingOut: Promise<CheckoutOutcome | MirrorFailure> | undefined;
-    if (plan.scm) {
-      line(`fetching ${maskUrlCredentials(plan.scm.url)} into the runner's mirror`);
-      const started = checkoutRepository(repositories, plan.scm);
-      if ('error' in started) {
-        line(`checkout failed: ${started.error}`);
-        return (state = 'FAILURE');
-      }
-      checkingOut = started;
+    const checked = await checkOutJob(repositories, plan.scm, output, stop);
+    if ('handBack' in checked) {
+      await streamer.flush();
+      await peer.release(lease.recordId);
+      handedBack = true;
+      return undefined;
     }
-
-    let commitId = '';
-    let branch = plan.scm?.ref ?? '';
-    let checkedOut: { commitTime: number | null; commitMessage: string; commitAuthor?: string } | undefined;
-    if (plan.scm && checkingOut) {
-      const result = await untilAborted(checkingOut, abort.signal);
-      if (reason === 'shutdown' && !(result && !('failure' in result) && result.ok)) {
-        // The runner is stopping before the checkout was done (or the stop is what failed it: the
-        // mirror's sandbox ended with the runner): nothing of the build ran, so it goes back to
-        // its place in the queue, as for a runner lost during checkout, not ABORTED by a restart.
-        line('checkout interrupted (the runner is stopping); the build goes back to the queue');
-        await streamer.flush();
-        await peer.release(lease.recordId);
-        handedBack = true;
-        return undefined;
-      }
-      if (!result) {
-        line(`checkout interrupted (${stopReason(reason ?? 'cancel')})`);
-        return (state = FINAL_STATE[reason ?? 'cancel']);
-      }
-      if ('failure' in result) {
-        line(`checkout failed: ${mirrorFailureReason(result, plan.scm)}`);
-        return (state = 'FAILURE');
-      }
-      if (!result.ok) {
-        line(reason ? `checkout interrupted (${stopReason(reason)})` : `checkout failed: ${result.reason}`);
-        state = reason ? FINAL_STATE[reason] : 'FAILURE';
-        return state;
-      }
-      commitId = result.commitId;
-      branch = result.branch;
-      checkedOut = result;
-      // Kiln's own line: the subject is whoever committed it's text, its control characters (a CR
-      // overwriting the line, an escape sequence) spaces, as in a step's name.
-      const subject = result.commitMessage.replace(CONTROL_CHARS, ' ');
-      line(`checked out ${commitId}${subject ? ` "${subject}"` : ''}`);
-    }
+    if ('end' in checked) return (state = checked.end);
+    const { checkedOut: checkout } = checked;
+    const { commitId, branch } = checkout;
     const predefined = predefinedParameters({
       context: plan.context,
       dailyBuildNumber: lease.dailyBuildNumber,
@@ -251,7 +167,7 @@ export async function executeBuild(
     });
     const defined = plan.yaml
       ? await readBuildFile(
-          abort.signal,
+          stop.signal,
           dirs.workspace,
           plan.yaml.path,
           plan.parameters,
@@ -260,13 +176,13 @@ export async function executeBuild(
           plan.yaml.inherited,
         ).catch((error: unknown) => {
           // A stop ends the read at once (a hostile file may take the reader up to its minute).
-          if (reason) return undefined;
+          if (stop.reason) return undefined;
           throw error;
         })
       : graphicalSteps(plan.steps, plan.parameters, predefined);
     if (!defined) {
-      line(`reading ${plan.yaml?.path} interrupted (${stopReason(reason ?? 'cancel')})`);
-      return (state = FINAL_STATE[reason ?? 'cancel']);
+      line(`reading ${plan.yaml?.path} interrupted (${stop.describe()})`);
+      return (state = stop.state());
     }
     if ('elsewhere' in defined) {
       // Still Starting (nothing reported): another runner may take the build from the start.
@@ -279,13 +195,6 @@ export async function executeBuild(
       handedBack = true;
       return undefined;
     }
-    const checkout = {
-      commitId,
-      commitTime: checkedOut?.commitTime ?? null,
-      commitMessage: checkedOut?.commitMessage ?? '',
-      commitAuthor: checkedOut?.commitAuthor ?? '',
-      branch,
-    };
     if ('flow' in defined) {
       // The server makes the flow's jobs builds of their own; this runner's part ends here.
       const { jobs, strategy } = defined.flow;
@@ -349,18 +258,19 @@ export async function executeBuild(
       workspace: dirs.workspace,
       buildWorkspace: inside.workspace,
       owner,
-      signal: abort.signal,
+      signal: stop.signal,
       line,
       patienceMs: lease.leaseMs,
       fromFileManager: [],
     };
+    const scripts: ScriptStepContext = { sandbox, dirs, owner, env, output, stop, transfers, secrets };
     // Nothing of the build runs before the server has heard it start. Until then a runner that
     // goes silent (its lease runs out) has its build put back in the queue, for another runner, as
     // one that ran nothing: a step begun before would run twice.
     await reported;
     let failedIgnored = 0;
     for (const [index, step] of steps.entries()) {
-      if (reason) break;
+      if (stop.reason) break;
       if (!step.enabled) {
         line(`step ${index + 1} "${step.name}" is disabled; skipped`);
         continue;
@@ -372,59 +282,19 @@ export async function executeBuild(
       );
       reported.catch(() => {});
       line(`step ${index + 1}/${steps.length} "${step.name}"`);
-      const began = Date.now();
       const todo = work[index] as StepWork;
       const script = stepScripts[index];
       let ok: boolean;
       let tests: StepTests | undefined;
       if ('checkout' in todo) {
-        ok = await checkoutAction(repositories, todo.checkout, line, abort.signal);
+        ok = await checkoutAction(repositories, todo.checkout, line, stop.signal);
       } else if ('upload' in todo || 'download' in todo || 'file' in todo) {
         ok = await transfer(transfers, todo, line);
       } else if ('ok' in todo || script === undefined) {
         if ('message' in todo) line(todo.message);
         ok = 'ok' in todo && todo.ok;
       } else {
-        for (const note of todo.notes ?? []) line(note);
-        if (todo.mavenSettings !== undefined) {
-          writeHomeFile(dirs.home, '.m2/settings.xml', todo.mavenSettings, owner);
-          line(`wrote ~/.m2/settings.xml with the step's public repositories`);
-        }
-        const result = await sandbox.exec(
-          {
-            file: '/bin/bash',
-            args: [
-              '-c',
-              STEP_SHELL,
-              `${inside.ctl}/${script}`,
-              'tool' in todo ? (todo.tool ?? '') : '',
-              todo.missing ?? '',
-            ],
-            cwd: inside.workspace,
-            env,
-          },
-          write,
-          abort.signal,
-        );
-        ok = result.exitCode === 0 && !reason;
-        write(masker.end());
-        if (todo.reports !== undefined && !reason) {
-          const collected = await collectReports(dirs.workspace, todo.reports, (text) =>
-            maskSecretText(text, secrets),
-          );
-          for (const text of collected.lines) line(text);
-          tests = collected.tests;
-          if (collected.files.length > 0) await keepReportZip(transfers, dirs.root, index, collected.files);
-        }
-        line(
-          ok
-            ? `step "${step.name}" succeeded in ${formatDuration(Date.now() - began)}`
-            : reason
-              ? `step "${step.name}" stopped (${stopReason(reason)})`
-              : result.exitCode === FILE_TOO_LARGE
-                ? `step "${step.name}" failed: a file reached the largest size a build may write (KILN_BUILD_MAX_DISK_BYTES)`
-                : `step "${step.name}" failed with exit code ${result.exitCode ?? result.signal} after ${formatDuration(Date.now() - began)}`,
-        );
+        ({ ok, tests } = await runScriptStep(scripts, index, step, todo, script));
       }
       await reported;
       await peer.step(lease.recordId, {
@@ -437,13 +307,13 @@ export async function executeBuild(
           ...(tests.coverage && { coverage: tests.coverage }),
         }),
       });
-      if (!ok && step.ignoreFail && !reason) {
+      if (!ok && step.ignoreFail && !stop.reason) {
         line(`step "${step.name}" may fail (ignore_fail): going on`);
         failedIgnored++;
         continue;
       }
       if (!ok) {
-        state = reason ? FINAL_STATE[reason] : 'FAILURE';
+        state = stop.reason ? stop.state() : 'FAILURE';
         break;
       }
     }
@@ -452,16 +322,16 @@ export async function executeBuild(
         `${failedIgnored} step${failedIgnored === 1 ? '' : 's'} failed and ignore_fail let the build go on`,
       );
     await reported;
-    if (reason) state = FINAL_STATE[reason];
+    if (stop.reason) state = stop.state();
     return state;
   } catch (error) {
-    if (error instanceof LeaseLostError) reason = 'lost';
+    if (error instanceof LeaseLostError) stop.leaseLost();
     else {
       options.onError?.(error, `build ${lease.recordId}`);
       line(`the runner failed: ${(error as Error).message}`);
       state = 'FAILURE';
     }
-    return reason ? FINAL_STATE[reason] : state;
+    return stop.reason ? stop.state() : state;
   } finally {
     clearTimeout(timeout);
     heartbeat.stop();
@@ -470,13 +340,14 @@ export async function executeBuild(
     // Every process of the build ends before the outcome is reported.
     await sandbox.close().catch((e: unknown) => options.onError?.(e, 'closing the sandbox'));
     for (const held of mirrors) held.release(slot);
-    if (reason === 'limit' && limitHit) line(limitHit.message);
-    write(masker.end());
+    if (stop.reason === 'limit' && stop.limitHit) line(stop.limitHit.message);
+    output.end();
     if (streamer.dropped > 0)
       line(
         `${streamer.dropped} bytes of output were not kept: the log is capped at ${lease.logMaxBytes} bytes (KILN_LOG_MAX_BYTES)`,
       );
-    if (reason !== 'lost' && !handedBack) line(`build finished: ${reason ? FINAL_STATE[reason] : state}`);
+    const final = stop.reason ? stop.state() : state;
+    if (stop.reason !== 'lost' && !handedBack) line(`build finished: ${final}`);
     // The directories go first: a build that filled the disk must not keep the outcome from being stored.
     await cleanBuildDirs(options.workDir, dirs, plan.keepWorkspace ? lease.jobId : undefined).catch(
       (e: unknown) => options.onError?.(e, 'removing the build directories'),
@@ -484,13 +355,13 @@ export async function executeBuild(
     // A lost build is the server's again: it takes no more of its log. Otherwise the rest is sent
     // while the server may still count the build as this runner's (a lease), and no longer: a
     // runner whose server is gone must still end the build, and stop when asked to.
-    if (reason === 'lost') streamer.abandon();
+    if (stop.reason === 'lost') streamer.abandon();
     const giveUp = setTimeout(() => streamer.abandon(), lease.leaseMs);
     await streamer.flush();
     clearTimeout(giveUp);
-    if (reason !== 'lost' && !handedBack && !streamer.leaseLost) {
+    if (stop.reason !== 'lost' && !handedBack && !streamer.leaseLost) {
       await peer
-        .done(lease.recordId, { state: reason ? FINAL_STATE[reason] : state })
+        .done(lease.recordId, { state: final })
         .catch((e: unknown) => options.onError?.(e, 'reporting the outcome'));
     }
   }
@@ -515,15 +386,6 @@ async function transfer(
     return false;
   }
 }
-
-/**
- * How a step's script runs: `bash -e script`, with stderr joined to stdout by bash itself. The
- * script is sourced, so bash still names it (as `$0` and in its error messages, with its own line
- * numbers). `$1` names the tool the step needs: when it is not on the PATH, `$2` says so and the
- * step fails at once (127, as bash for a missing command).
- */
-const STEP_SHELL =
-  'exec 2>&1; if [ -n "$1" ] && ! command -v "$1" >/dev/null 2>&1; then printf "%s\\n" "$2"; exit 127; fi; set -e; . "$0"';
 
 /**
  * What every process of a build has before the build's own variables. Each name is one of

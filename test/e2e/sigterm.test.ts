@@ -190,3 +190,58 @@ describe('kiln serve under SIGTERM', () => {
     expect(bytes.includes(token)).toBe(false);
   });
 });
+
+/**
+ * `npm start`, as a supervisor runs it: a SIGTERM to npm reaches the server (npm passes it to its
+ * script's shell, which must have become the server: a shell waiting for it would not pass it on,
+ * and the server would run on, orphaned, holding its port and its database).
+ */
+describe('npm start under SIGTERM', () => {
+  let dataDir: string;
+  let npm: ChildProcess;
+  let output = '';
+
+  afterAll(() => {
+    // The whole group (npm, and the server if it outlived npm).
+    if (npm?.pid)
+      try {
+        process.kill(-npm.pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('stops the server it started', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'kiln-e2e-npm-'));
+    const port = await freePort();
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KILN_')));
+    npm = spawn('npm', ['start', '--silent'], {
+      cwd: ROOT,
+      detached: true,
+      env: {
+        ...env,
+        KILN_DATA_DIR: dataDir,
+        KILN_HOST: '127.0.0.1',
+        KILN_PORT: String(port),
+        KILN_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    npm.stdout?.on('data', (d) => (output += String(d)));
+    npm.stderr?.on('data', (d) => (output += String(d)));
+    const exited = new Promise((resolve) => npm.once('exit', resolve));
+    await until(
+      'GET /readyz',
+      async () => {
+        if (npm.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+        const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+        return res.status === 200 ? true : undefined;
+      },
+      60_000,
+    );
+    npm.kill('SIGTERM');
+    await exited;
+    await until('the server to stop listening', async () => ((await refused(port)) ? true : undefined));
+  }, 120_000);
+});

@@ -49,7 +49,7 @@ describe.each(MODES)('artifacts, %s', (_label, mode, enabled) => {
       steps: [
         shell(
           'make',
-          'mkdir -p out/sub && head -c 2500000 /dev/urandom > out/app.jar && echo notes > out/sub/notes.txt && : > out/empty.log && ln -s /etc/passwd out/link.txt',
+          'mkdir -p out/sub && head -c 2500000 /dev/urandom > out/app.jar && echo notes > out/sub/notes.txt && : > out/empty.log && ln -s /etc/passwd out/link.txt && ln -s /etc out/etc-link',
         ),
         { module_id: UPLOAD, name: 'upload to release repo', properties: { file: 'out/**' } },
       ],
@@ -61,7 +61,7 @@ describe.each(MODES)('artifacts, %s', (_label, mode, enabled) => {
   afterAll(() => kiln?.close());
 
   it.skipIf(!enabled)(
-    'keeps the matched files with size, sha256 and content type; symbolic links are not followed',
+    'keeps the matched files with size, sha256 and content type; symbolic links (to a file or a directory) are not followed',
     async () => {
       const log = await ek.log(producer, 1);
       const list = await ek.get(`/v1/kiln/jobs/${producer}/1/artifacts`);
@@ -76,6 +76,8 @@ describe.each(MODES)('artifacts, %s', (_label, mode, enabled) => {
       expect(log).toContain('kept out/sub/notes.txt as artifact notes.txt 1 (6 bytes');
       expect(log).toContain(`sha256 ${String(artifacts[0]!.sha256)}`);
       expect(log).not.toContain('link.txt');
+      // Nor is a link to a directory of the host entered: `out/**` would match out/etc-link/shadow.
+      expect(log).not.toContain('etc-link');
       expect(artifacts[1]!.sha256).toBe(sha256(''));
       expect(artifacts[2]!.sha256).toBe(sha256('notes\n'));
       expect(artifacts[0]!.uri).toBe(`/v1/kiln/jobs/${producer}/1/artifacts/app.jar`);

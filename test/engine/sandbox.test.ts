@@ -115,15 +115,23 @@ describe('a sandbox, network on (the default)', () => {
     const job = await ek.newJob({
       scms: scm(),
       // A fork bomb that keeps what it made: forks fail at the cap, and the runner stops the build.
-      steps: [shell('fork', `for i in $(seq 1 5000); do (${tag}) & done 2>/dev/null; wait`)],
+      // Sixteen forkers side by side: one loop alone made some 30 processes a second on a busy
+      // machine, and took most of the test's time to reach the default cap of 1024.
+      steps: [
+        shell(
+          'fork',
+          `for j in $(seq 1 16); do (for i in $(seq 1 400); do (${tag}) & done; wait) & done 2>/dev/null; wait`,
+        ),
+      ],
     });
     await ek.run(job);
-    const r = await ek.waitFinished(job, 1, 30_000);
+    // Forks are slow on a loaded machine: the cap may take a while to reach.
+    const r = await ek.waitFinished(job, 1, 80_000);
     const log = await ek.log(job, 1);
     expect(r.state, log).toBe('FAILURE');
     expect(log).toMatch(/reached its limit of \d+ processes \(KILN_BUILD_MAX_PROCESSES\)/);
     expect(processesWith(tag)).toEqual([]);
-  });
+  }, 90_000);
 });
 
 describe('a sandbox, network off, small limits', () => {
