@@ -21,6 +21,12 @@ export const BuildStageRecord = Type.Object({
   status: Type.String({ description: 'INIT, QUEUED, RUNNING, SUCCESS, FAILURE, timeout, ABORTED, SKIPPED' }),
   status_code: Type.Integer({ description: '0, 1, 2, 5, 6, 7, 8, 9 in the order of status' }),
   log_status: Type.String({ description: 'none, running or finished' }),
+  log_start_offset: Type.Integer({
+    description: "Kiln: the byte offset in the build log where the stage's lines start; -1 while it has none",
+  }),
+  log_end_offset: Type.Integer({
+    description: 'Kiln: the byte offset where they end; -1 while they may still grow (or there are none)',
+  }),
   create_time: Type.String(),
   schedule_time: Type.String(),
   queued_time: Type.String(),

@@ -77,10 +77,15 @@ export function repositoryNameOf(url: string): string {
  * (`alice@host:repo` is in alice's home), and so is whether an scp-style path is absolute; a path
  * or file:// URL is its path (and host). When in doubt two URLs read as different: the checkout
  * then needs a path of its own, never the job's repository for another.
+ *
+ * `hosted` reads it as a git host does (for a push webhook, pushedRepositoryIs): without the SSH
+ * user or the port (a host serves the same repository over https, ssh on another port, git://) and
+ * in lower case (GitHub, GitLab, Gitea and CodeArts Repo names are case-insensitive).
  */
-function repositoryPlace(url: string): string {
+function repositoryPlace(url: string, hosted = false): string {
   const trimmed = (path: string) => path.replace(/\/+$/, '').replace(/\.git$/, '');
-  const sshUser = (user: string) => (user === '' || user === 'git' ? '' : `${user}@`);
+  const sshUser = (user: string) => (hosted || user === '' || user === 'git' ? '' : `${user}@`);
+  const hostOf = (host: string) => (hosted ? host.replace(/:\d*$/, '') : host).toLowerCase();
   const withScheme = /^([a-z][a-z0-9+.-]*):\/\/([^/]*)(.*)$/i.exec(url);
   if (withScheme) {
     const [, rawScheme = '', authority = '', path = ''] = withScheme;
@@ -96,16 +101,18 @@ function repositoryPlace(url: string): string {
       return `${host === 'localhost' ? '' : host}${trimmed(decoded)}`;
     }
     const at = authority.lastIndexOf('@');
-    const host = authority.slice(at + 1).toLowerCase();
+    const host = hostOf(authority.slice(at + 1));
     // Over http(s) a user name is a credential; over ssh it chooses whose repository.
     const user = scheme.includes('ssh') && at >= 0 ? sshUser(authority.slice(0, at).split(':')[0] ?? '') : '';
-    return `${user}${host}/${trimmed(path).replace(/^\/+/, '')}`;
+    const place = `${user}${host}/${trimmed(path).replace(/^\/+/, '')}`;
+    return hosted ? place.toLowerCase() : place;
   }
   const scp = /^(?:([^@/\s]+)@)?([^/:\s]+):(.*)$/.exec(url);
   if (scp) {
     const [, user = '', host = '', path = ''] = scp;
     const place = trimmed(path);
-    return `${sshUser(user)}${host.toLowerCase()}/${place.startsWith('/') ? `/${place}` : place}`;
+    const read = `${sshUser(user)}${hostOf(host)}/${place.startsWith('/') ? `/${place}` : place}`;
+    return hosted ? read.toLowerCase() : read;
   }
   return trimmed(url);
 }
@@ -113,4 +120,18 @@ function repositoryPlace(url: string): string {
 /** Whether two repository URLs name the same repository (repositoryPlace). */
 export function sameRepository(a: string, b: string): boolean {
   return a === b || repositoryPlace(a) === repositoryPlace(b);
+}
+
+/** Whether a repository URL is a path on this machine (an absolute path or file://), not a host's. */
+export function isLocalRepository(url: string): boolean {
+  return url.startsWith('/') || /^file:\/\//i.test(url);
+}
+
+/**
+ * Whether `pushed`, a URL a git host's push payload gives its repository by, names the hosted
+ * repository `url` (repositoryPlace, read as the host does). Never true of a local repository.
+ */
+export function pushedRepositoryIs(pushed: string, url: string): boolean {
+  if (isLocalRepository(url) || isLocalRepository(pushed)) return false;
+  return repositoryPlace(pushed, true) === repositoryPlace(url, true);
 }

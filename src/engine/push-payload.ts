@@ -17,6 +17,8 @@ export type PushReading =
       commit: string;
       /** The repository's default branch, as the host says (undefined: it does not). */
       defaultBranch?: string | undefined;
+      /** The URLs the payload gives the pushed repository by, clone URLs first (none: it names none). */
+      repositories: string[];
     }
   | { ignored: string };
 
@@ -121,7 +123,44 @@ export function readPush(sender: Sender, body: Buffer, contentType = 'applicatio
       `the push payload's 'after' (${after}) is not its head commit (${head.field} ${shown(head.value)}), so it does not say which commit ${branch} now points to`,
     );
   }
-  return { branch, commit: after.toLowerCase(), defaultBranch: defaultBranchOf(payload) };
+  return {
+    branch,
+    commit: after.toLowerCase(),
+    defaultBranch: defaultBranchOf(payload),
+    repositories: repositoriesOf(payload),
+  };
+}
+
+/**
+ * The fields of `repository` and `project` that give the repository's URL, as GitHub, Gitea and
+ * Gitee (`repository.clone_url` ...) and GitLab and CodeArts Repo (`project.git_http_url` ...,
+ * `repository.url` and `homepage`) send them; https clone URLs first, as the one a reason quotes.
+ * Not `mirror_url` or `original_url`: a mirror's upstream is another repository.
+ */
+const URL_FIELDS = [
+  'clone_url',
+  'git_http_url',
+  'html_url',
+  'web_url',
+  'homepage',
+  'url',
+  'ssh_url',
+  'git_ssh_url',
+  'git_url',
+  'svn_url',
+];
+
+function repositoriesOf(payload: Record<string, unknown>): string[] {
+  const found = new Set<string>();
+  const holders = [payload.repository, payload.project].filter(
+    (h): h is Record<string, unknown> => typeof h === 'object' && h !== null,
+  );
+  for (const field of URL_FIELDS)
+    for (const holder of holders) {
+      const url = holder[field];
+      if (typeof url === 'string' && url.trim() !== '') found.add(url.trim());
+    }
+  return [...found];
 }
 
 /** `repository.default_branch` (GitHub, Gitea, Gitee) or `project.default_branch` (GitLab, CodeArts Repo). */

@@ -12,6 +12,7 @@ import type { Principal } from '../domain/identity.ts';
 import { mayRunAs, requireJob, triggerUserId } from './access.ts';
 import type { BuildService } from './build-service.ts';
 import { readPush } from './push-payload.ts';
+import { whyNotThisRepository } from './push-repository.ts';
 import type { SecretBox } from './secret-box.ts';
 import {
   eventOf,
@@ -160,7 +161,9 @@ export class WebhookService {
     if (!isPush(sender, delivery)) return { ignored: `${eventOf(sender, delivery)} events are not pushes` };
     const push = readPush(sender, delivery.body, header(delivery, 'content-type') ?? '');
     if ('ignored' in push) return push;
-    const why = (await this.whyNot(job, push.branch, push.defaultBranch)) ?? (await this.whyNotBuilder(job));
+    const why =
+      (await this.whyNot(job, push.branch, push.defaultBranch, push.repositories)) ??
+      (await this.whyNotBuilder(job));
     if (typeof why === 'string') return { ignored: why };
     let outcome: Awaited<ReturnType<BuildService['triggerAdmitted']>>;
     try {
@@ -223,16 +226,20 @@ export class WebhookService {
   }
 
   /**
-   * Why the job does not build this branch, if it does not. A trigger of a job whose repository
-   * names no branch watches the repository's default branch, which the push names.
+   * Why the job does not build this push, if it does not: another repository's (push-repository.ts),
+   * or a branch it does not watch. A trigger of a job whose repository names no branch watches the
+   * repository's default branch, which the push names.
    */
   private async whyNot(
     job: JobRecord,
     branch: string,
     defaultBranch: string | undefined,
+    repositories: string[],
   ): Promise<string | undefined> {
     const spec = toJobSpec(storedJobDocument(job.config));
     if (!spec.pushBranches) return 'the job has no code_update trigger';
+    const other = whyNotThisRepository(spec.scm, repositories);
+    if (other) return other;
     const patterns = spec.pushBranches.flatMap((p) =>
       p !== '' ? [p] : defaultBranch ? [defaultBranch] : [],
     );

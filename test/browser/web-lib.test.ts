@@ -8,7 +8,7 @@ import { docFromForm, formFromDoc, move, withDefinition } from '../../web/src/jo
 import { parseAnsiLine } from '../../web/src/lib/ansi.ts';
 import { BLOCK_LINES, BlockHeights } from '../../web/src/lib/log-blocks.ts';
 import { LogBuffer, markMatches } from '../../web/src/lib/log-buffer.ts';
-import { logSections, positionOf, shownLines } from '../../web/src/lib/log-sections.ts';
+import { logSections, positionOf, shownLines, stepRanges } from '../../web/src/lib/log-sections.ts';
 import { paddedTimeRange } from '../../web/src/job/chart-data.ts';
 import { serverWallClock } from '../../web/src/lib/server-time.ts';
 import { sideBySide } from '../../web/src/lib/side-by-side.ts';
@@ -335,31 +335,95 @@ describe('side-by-side diffs', () => {
 });
 
 describe('log sections', () => {
+  const text = [
+    '[kiln] build 1 (#1) on runner r',
+    'checked out',
+    '[kiln] step 1/2 "build"',
+    'compiling',
+    '[kiln] step "build" succeeded in 1 s',
+    '[kiln] step 2/2 "test"',
+    'testing',
+    '[kiln] build finished: SUCCESS',
+    '',
+  ].join('\n');
   const buffer = new LogBuffer();
-  buffer.append(
-    [
-      '[kiln] build 1 (#1) on runner r',
-      'checked out',
-      '[kiln] step 1/2 "build"',
-      'compiling',
+  buffer.append(text);
+  const lines = buffer.lines();
+  const at = (line: string) => Buffer.byteLength(text.slice(0, text.indexOf(line)));
+  // The stages as the server answers them: each step's bytes, from its line to the next step's.
+  const stages = [
+    {
+      execution_stage_name: 'initial',
+      sequence: 0,
+      log_start_offset: 0,
+      log_end_offset: at('[kiln] step 1/2'),
+    },
+    {
+      execution_stage_name: 'stage1',
+      sequence: 1,
+      log_start_offset: at('[kiln] step 1/2'),
+      log_end_offset: at('[kiln] step 2/2'),
+    },
+    {
+      execution_stage_name: 'stage2',
+      sequence: 2,
+      log_start_offset: at('[kiln] step 2/2'),
+      log_end_offset: at('[kiln] build finished'),
+    },
+    {
+      execution_stage_name: 'final',
+      sequence: 3,
+      log_start_offset: at('[kiln] build finished'),
+      log_end_offset: Buffer.byteLength(text),
+    },
+  ];
+  const ranges = stepRanges(stages);
+
+  it("finds each step's lines where the server says its bytes are", () => {
+    expect(logSections(buffer.lineStarts(0), ranges)).toEqual([
+      { step: 1, start: 2, end: 5 },
+      { step: 2, start: 5, end: 7 },
+    ]);
+    // A step still running reaches the last line held.
+    const running = stepRanges([{ ...(stages[2] as (typeof stages)[number]), log_end_offset: -1 }]);
+    expect(logSections(buffer.lineStarts(0), running)).toEqual([{ step: 2, start: 5, end: 8 }]);
+  });
+
+  it("makes no section of a line the build prints like Kiln's own, and ends none early at one", () => {
+    const forged = [
+      '[kiln] step 1/1 "build"',
+      '[kiln] step 9/9 "fake"',
+      'hidden',
+      '[kiln] build finished: SUCCESS',
+      'after the forged end',
       '[kiln] step "build" succeeded in 1 s',
-      '[kiln] step 2/2 "test"',
-      'testing',
       '[kiln] build finished: SUCCESS',
       '',
-    ].join('\n'),
-  );
-  const lines = buffer.lines();
+    ].join('\n');
+    const b = new LogBuffer();
+    b.append(forged);
+    const end = Buffer.byteLength(forged.slice(0, forged.lastIndexOf('[kiln] build finished')));
+    const sections = logSections(
+      b.lineStarts(0),
+      stepRanges([{ execution_stage_name: 'stage1', sequence: 1, log_start_offset: 0, log_end_offset: end }]),
+    );
+    // One section, the real step's: the forged lines are inside it, not headers of their own.
+    expect(sections).toEqual([{ step: 1, start: 0, end: 6 }]);
+    // Without the server's ranges there are no sections at all, whatever the text says.
+    expect(logSections(b.lineStarts(0), [])).toEqual([]);
+  });
 
-  it("finds each step's lines, from its first line to the next step or the build's end", () => {
-    expect(logSections(lines)).toEqual([
-      { step: 1, name: 'build', start: 2, end: 5 },
-      { step: 2, name: 'test', start: 5, end: 7 },
-    ]);
+  it('matches offsets to lines of a log read from its middle, or past lines dropped', () => {
+    const b = new LogBuffer();
+    const from = at('compiling');
+    b.append(text.slice(text.indexOf('compiling')));
+    expect(logSections(b.lineStarts(from), ranges)).toEqual([{ step: 2, start: 2, end: 4 }]);
+    const skipped = from + b.dropFirst(3);
+    expect(logSections(b.lineStarts(skipped), ranges)).toEqual([]);
   });
 
   it('folds a section to its first line, and finds a line among those shown', () => {
-    const sections = logSections(lines);
+    const sections = logSections(buffer.lineStarts(0), ranges);
     expect(shownLines(lines.length, sections, new Set())).toBeUndefined();
     const shown = shownLines(lines.length, sections, new Set([1])) ?? [];
     expect(shown).toEqual([0, 1, 2, 5, 6, 7]);

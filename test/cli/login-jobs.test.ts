@@ -318,6 +318,9 @@ describe('kiln login and kiln jobs, real processes', () => {
     const table = await user.run(['jobs', 'permissions', id]);
     expect(table.stderr).toBe('The job follows its own permissions.\n');
     expect(table.stdout).toMatch(/viewer.*yes.*yes/);
+    // The table names the roles as --set takes them.
+    expect(table.stdout).toMatch(/│ owner /);
+    expect(table.stdout).not.toContain('project_admin');
     expect((await rows(['--follow-project'])).viewer).toMatchObject({ is_execute: false });
     expect((await rows(['--own'])).viewer).toMatchObject({ is_execute: true });
     const bad = await user.run(['jobs', 'permissions', id, '--set', 'viewer=fly']);

@@ -22,6 +22,9 @@ const STAGE: Shape = {
   status: 'string',
   status_code: 'integer',
   log_status: 'string',
+  // Kiln's: where the stage's bytes are in the build log.
+  log_start_offset: 'integer',
+  log_end_offset: 'integer',
   create_time: 'string',
   schedule_time: 'string',
   queued_time: 'string',
@@ -235,6 +238,12 @@ onEveryStore((store) => {
         execution_stage_name: 'stage1',
         log_status: 'finished',
       });
+      // Kiln's: each stage's bytes, one after the other from the log's start.
+      const offsets = Object.values(stages).map((s) => [s.log_start_offset, s.log_end_offset]);
+      expect(offsets[0]?.[0]).toBe(0);
+      for (let i = 1; i < offsets.length; i++)
+        expect(offsets[i]?.[0]).toBeGreaterThanOrEqual(Number(offsets[i - 1]?.[1]));
+      for (const [start, end] of offsets) expect(Number(end)).toBeGreaterThan(Number(start));
       expect(String(stages.stage1?.start_time)).toMatch(
         /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+00:00$/,
       );

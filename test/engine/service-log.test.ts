@@ -124,10 +124,22 @@ it('tells a schedule that fired, and a push ignored and why', async () => {
   expect(fired).toMatchObject({ jobId: job, recordId: expect.any(String), trigger: '0:*/5 * * * *' });
 
   const secret = (await ek.get(`/v1/kiln/jobs/${job}/webhook`)).json().result.secret as string;
-  const body = pushBody('github', 'refs/heads/feature', 'a'.repeat(40));
+  const body = pushBody('github', 'refs/heads/feature', 'a'.repeat(40), {
+    cloneUrl: 'https://example.com/team/app.git',
+  });
   expect((await deliver(ek.kiln, job, headersFor('github', secret, body), body)).statusCode).toBe(202);
+  // A push of another repository: the reason names the job's, without its credentials (afterAll).
+  const other = pushBody('github', 'refs/heads/main', 'a'.repeat(40), {
+    cloneUrl: 'https://example.com/team/other.git',
+  });
+  expect((await deliver(ek.kiln, job, headersFor('github', secret, other), other)).statusCode).toBe(202);
   expect(logged('webhook ignored')).toEqual([
     expect.objectContaining({ jobId: job, reason: expect.stringContaining('branch feature is not one') }),
+    expect.objectContaining({
+      jobId: job,
+      reason:
+        'the push is for repository https://example.com/team/other.git; the job builds https://******@example.com/team/app.git',
+    }),
   ]);
   expect(raw.join('\n')).not.toContain(secret);
 });

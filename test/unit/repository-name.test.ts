@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { repositoryNameOf, repositoryUrlProblem } from '../../src/domain/scm.ts';
+import {
+  pushedRepositoryIs,
+  repositoryNameOf,
+  repositoryUrlProblem,
+  sameRepository,
+} from '../../src/domain/scm.ts';
 
 /** A repository's name as CodeArts shows it (ShowLastHistory, the build reports), never its credentials. */
 describe('repositoryNameOf', () => {
@@ -44,5 +49,39 @@ describe('repositoryUrlProblem', () => {
     expect(repositoryUrlProblem('file://')).toBe('has no host after file://');
     expect(repositoryUrlProblem('ext::sh -c touch% /tmp/x')).toMatch(/remote helper/);
     expect(repositoryUrlProblem('https://example.com/r.git\n[core]')).toMatch(/control characters/);
+  });
+});
+
+/** Whether a URL of a push payload names a job's repository, read as a git host reads it. */
+describe('pushedRepositoryIs', () => {
+  const job = 'https://ci:tok@Git.Example.com/Team/App.git';
+  it('takes every URL form of the same hosted repository', () => {
+    for (const pushed of [
+      'https://git.example.com/team/app.git',
+      'http://git.example.com/team/app',
+      'https://git.example.com:443/team/app/',
+      'ssh://git@git.example.com:2222/team/app.git',
+      'git@git.example.com:team/app.git',
+      'git://git.example.com/team/app.git',
+      'https://GIT.EXAMPLE.COM/TEAM/APP',
+    ])
+      expect({ pushed, same: pushedRepositoryIs(pushed, job) }).toEqual({ pushed, same: true });
+  });
+
+  it('tells another repository, host or group, and never matches a local repository', () => {
+    for (const pushed of [
+      'https://git.example.com/team/app-2.git',
+      'https://git.example.com/fork/app.git',
+      'https://other.example.com/team/app.git',
+      'https://git.example.com/team/app/sub',
+    ])
+      expect({ pushed, same: pushedRepositoryIs(pushed, job) }).toEqual({ pushed, same: false });
+    expect(pushedRepositoryIs('file:///srv/app.git', 'file:///srv/app.git')).toBe(false);
+    expect(pushedRepositoryIs('https://h/srv/app.git', '/srv/app.git')).toBe(false);
+  });
+
+  it("leaves the runner's stricter reading alone (an SSH user or a port there is another place)", () => {
+    expect(sameRepository('alice@host:app.git', 'git@host:app.git')).toBe(false);
+    expect(sameRepository('https://host:8443/app.git', 'https://host/app.git')).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import {
   JOB_PERMISSIONS,
   PERMISSION_ROLES,
+  permissionRoleOf,
   ROLE_IDS,
   type JobPermission,
   type PermissionRole,
@@ -75,7 +76,8 @@ export function registerJobPermissions(jobs: Command, ctx: CliContext): void {
       writeRows<(typeof rows)[number]>(
         opts.output,
         [
-          { header: 'role', value: (r) => r.role_name },
+          // The role as --set names it (`owner`, not the API's `project_admin`).
+          { header: 'role', value: (r) => permissionRoleOf(r.role_id) ?? r.role_name },
           { header: 'view', value: (r) => tick(r.is_view) },
           { header: 'execute', value: (r) => tick(r.is_execute) },
           { header: 'modify', value: (r) => tick(r.is_modify) },

@@ -116,6 +116,10 @@ export function toFullStages(v: BuildView, now: number): FullStages {
         status: s.status,
         status_code: STATUS_CODES[s.status],
         log_status: s.logStatus,
+        // Kiln's own: where the stage's bytes are, so the dashboard marks steps by the server's
+        // record, not by lines a build's output could print.
+        log_start_offset: s.log?.start ?? -1,
+        log_end_offset: s.log?.end ?? -1,
         create_time: recordTime(b.startTime),
         schedule_time: recordTime(b.startTime),
         queued_time: recordTime(b.startTime),

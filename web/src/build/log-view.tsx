@@ -10,7 +10,7 @@ import {
 } from 'react';
 import type { AnsiStyle } from '../lib/ansi.ts';
 import { markMatches, type LogBuffer, type LogLine } from '../lib/log-buffer.ts';
-import { logSections, positionOf, shownLines } from '../lib/log-sections.ts';
+import { logSections, positionOf, shownLines, type StepRange } from '../lib/log-sections.ts';
 import { formatCount } from '../lib/format.ts';
 import { BLOCK_LINES, BlockHeights } from '../lib/log-blocks.ts';
 import { formatBytes } from '../../../src/domain/artifact-text.ts';
@@ -126,6 +126,7 @@ export function LogView({
   skipped = 0,
   onLoadEarlier,
   onDownload,
+  steps,
   sectionInfo,
 }: {
   buffer: LogBuffer;
@@ -139,6 +140,11 @@ export function LogView({
   onLoadEarlier?: () => Promise<void>;
   /** Saves the whole log (offered when only its end is shown). */
   onDownload?: () => Promise<void>;
+  /**
+   * Where each step's bytes are in the log (the stages'): its lines are a section. Without them
+   * there is none: no line of the log's text makes one.
+   */
+  steps?: readonly StepRange[] | undefined;
   /** A step's status and time, shown on its section's first line (the stages'). */
   sectionInfo?: (step: number) => SectionInfo | undefined;
 }) {
@@ -160,7 +166,10 @@ export function LogView({
   const [downloadFailed, setDownloadFailed] = useState(false);
   // Steps whose lines are folded to their first line.
   const [collapsed, setCollapsed] = useState<ReadonlySet<number>>(new Set());
-  const sections = useMemo(() => logSections(lines), [lines, version]);
+  const sections = useMemo(
+    () => (steps ? logSections(buffer.lineStarts(skipped), steps) : []),
+    [lines, version, skipped, steps],
+  );
   const headers = useMemo(() => new Map(sections.map((s) => [s.start, s])), [sections]);
   const shown = useMemo(
     () => shownLines(lines.length, sections, collapsed),

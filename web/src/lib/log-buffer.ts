@@ -96,6 +96,21 @@ export class LogBuffer {
     return this.droppedLines;
   }
 
+  /**
+   * The byte offset where each line (lines()) starts, when the first starts at `from`: what the
+   * server's offsets (a step's bytes) are matched to.
+   */
+  lineStarts(from: number): number[] {
+    const out: number[] = [];
+    let at = from;
+    for (const size of this.sizes) {
+      out.push(at);
+      at += size;
+    }
+    if (this.partial !== '') out.push(at);
+    return out;
+  }
+
   /** Every line so far, the unfinished one last. */
   lines(): LogLine[] {
     if (this.partial === '') return this.done;

@@ -1,33 +1,79 @@
-import type { LogLine } from './log-buffer.ts';
-
 /**
- * A build log's sections: each step's lines, from the line the runner writes as the step starts
- * (`[kiln] step 2/5 "test"`) to the next such line or the build's end (`[kiln] build finished`).
- * The lines before the first step (the checkout) are no section.
+ * A build log's sections: each step's lines, where the server's record of the build says the
+ * step's bytes are (ShowBuildRecordFullStages' `log_start_offset` and `log_end_offset`, the offsets
+ * the runner reported as the step began and ended), from the line Kiln writes as it starts
+ * (`[kiln] step 2/5 "test"`) to the last before the next stage's. Nothing in the log's text makes a
+ * section: a build that prints a line like Kiln's own (`echo '[kiln] step 9/9 "x"'`) forges none,
+ * and ends none early. The lines before the first step (the checkout), between steps and after the
+ * last are no section.
  */
 export interface LogSection {
-  /** The step's number (1-based) and name, as the line gives them. */
+  /** The step's number (1-based): its stage's sequence. */
   step: number;
-  name: string;
   /** The index of its first line (the step's own) and of the line after its last. */
   start: number;
   end: number;
 }
 
-const STEP_LINE = /^\[kiln\] step (\d+)\/\d+ "(.*)"$/;
-const BUILD_END = /^\[kiln\] build finished: /;
+/** Where one step's bytes are in the build log; `end` null while it may still write. */
+export interface StepRange {
+  step: number;
+  start: number;
+  end: number | null;
+}
 
-/** The sections of `lines`, in order. */
-export function logSections(lines: readonly LogLine[]): LogSection[] {
+/** The fields of a stage (ShowBuildRecordFullStages) that say where its bytes are. */
+interface StageBytes {
+  execution_stage_name: string;
+  sequence: number;
+  log_start_offset: number;
+  log_end_offset: number;
+}
+
+/** The steps' ranges among `stages` (`stage1`..; not `initial` or `final`), those that have begun. */
+export function stepRanges(stages: readonly StageBytes[]): StepRange[] {
+  return stages
+    .filter((s) => /^stage\d+$/.test(s.execution_stage_name) && s.log_start_offset >= 0)
+    .map((s) => ({
+      step: s.sequence,
+      start: s.log_start_offset,
+      end: s.log_end_offset >= 0 ? s.log_end_offset : null,
+    }))
+    .sort((a, b) => a.start - b.start);
+}
+
+/** The index of the first of `starts` (sorted) at or past `offset`; `starts.length` when none is. */
+function firstAtOrAfter(starts: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((starts[mid] as number) < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The sections of the lines that start at byte offsets `starts` (LogBuffer.lineStarts), in order.
+ * A step's section starts at the first line that starts at or past its first byte (the runner
+ * writes a line end first when the output before it did not end its line), and ends before the
+ * first that starts at or past its end. A step whose first line is not held (before the part
+ * read of a long log) has no section: its header is not there to fold it under.
+ */
+export function logSections(starts: readonly number[], ranges: readonly StepRange[]): LogSection[] {
   const out: LogSection[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const text = (lines[i] as LogLine).text;
-    // Only Kiln's own lines can start or end a section: a quick test before the patterns.
-    if (!text.startsWith('[kiln] ')) continue;
-    const step = STEP_LINE.exec(text);
-    const open = out[out.length - 1];
-    if ((step || BUILD_END.test(text)) && open && open.end === lines.length) open.end = i;
-    if (step) out.push({ step: Number(step[1]), name: step[2] ?? '', start: i, end: lines.length });
+  const count = starts.length;
+  if (count === 0) return out;
+  for (const r of ranges) {
+    if (r.start < (starts[0] as number)) continue;
+    const start = firstAtOrAfter(starts, r.start);
+    if (start >= count) continue;
+    const end = r.end === null ? count : firstAtOrAfter(starts, r.end);
+    const prev = out[out.length - 1];
+    // Offsets only grow, stage after stage; a section never reaches back over the one before.
+    if (end <= start || (prev && start < prev.end)) continue;
+    out.push({ step: r.step, start, end });
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useSignedIn } from '../app/session-context.tsx';
 import { useAsync } from '../app/use-async.ts';
 import { useNow } from '../app/use-now.ts';
@@ -26,6 +26,7 @@ import {
   type BuildStatus,
 } from '../lib/build-status.ts';
 import { formatDuration } from '../../../src/domain/duration.ts';
+import { stepRanges } from '../lib/log-sections.ts';
 import { formatLocalTime, isolated, shortCommit } from '../lib/format.ts';
 import { Link, navigate, useLocation } from '../router/router.tsx';
 import { triggerMeaning } from '../lib/triggers.ts';
@@ -50,6 +51,9 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
   // Between reads, a running build's time grows on screen by the time since the read.
   const sinceRead = view?.status === 'running' ? Math.max(0, now - view.readAt) : 0;
   const stagesSinceRead = stages && view?.status === 'running' ? Math.max(0, now - stages.readAt) : 0;
+  // Where each step's bytes are (the server's record): the log's sections, which no line a build
+  // prints can forge.
+  const steps = useMemo(() => stages && stepRanges(stages.list), [stages]);
   const stageKey = query.get('stage') ?? '';
   const stage = stages?.list.find((s) => s.execution_stage_name === stageKey);
   const selectStage = (key: string) => {
@@ -266,6 +270,7 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
                     onDownload: () =>
                       downloadBuildLog(client, recordId, `${view?.history.job_name || jobId}-${buildNo}.log`),
                   })}
+                  steps={steps}
                   sectionInfo={(step) => {
                     const s = stages?.list.find((x) => x.execution_stage_name === `stage${step}`);
                     if (!s) return undefined;
