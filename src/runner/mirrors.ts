@@ -14,19 +14,17 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuildType } from '../domain/build.ts';
 import { retry } from '../domain/retry.ts';
+import { MirrorKeepers } from './mirror-keepers.ts';
 import {
-  keeperGitconfig,
-  MIRROR_SCRIPT,
   readResolved,
   readSubmodules,
-  SUBMODULES_SCRIPT,
   type MirrorFailure,
   type Resolved,
   type Submodule,
 } from './mirror-scripts.ts';
 import { runCommand } from './launcher.ts';
 import { repositorySource } from './repository-source.ts';
-import type { Sandbox, SandboxBackend } from './sandbox.ts';
+import type { SandboxBackend } from './sandbox.ts';
 
 /** Limits of a runner's mirror cache. */
 export interface MirrorSettings {
@@ -103,8 +101,6 @@ interface Entry {
   resolved: Map<string, Resolved>;
 }
 
-const NEVER = new AbortController().signal;
-
 /**
  * The runner's git mirrors, one bare repository per repository URL (as Buildkite's agent keeps
  * them): the first build of a URL clones it, later builds fetch only what is new and make their
@@ -117,12 +113,9 @@ const NEVER = new AbortController().signal;
  */
 export class MirrorCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly keepers = new Map<number, Promise<Sandbox>>();
-  /** The last command queued for each slot's keeper. */
-  private readonly keeperTurns = new Map<number, Promise<unknown>>();
+  private readonly keepers: MirrorKeepers;
   /** The mirrors directory, on the runner's disk. */
   readonly dir: string;
-  private readonly keeperDir: string;
   private readonly nameKey: Buffer;
   /**
    * Housekeeping asked again later because a mirror could not be measured: one at a time per
@@ -137,21 +130,17 @@ export class MirrorCache {
     private readonly onError: (error: unknown, context: string) => void = () => {},
   ) {
     this.dir = join(workDir, 'mirrors');
-    this.keeperDir = join(workDir, 'sandbox', 'keeper');
     mkdirSync(join(workDir, 'sandbox'), { recursive: true, mode: 0o700 });
     this.nameKey = readOrCreateKey(join(workDir, 'sandbox', 'mirror-names.key'));
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const owner = backend.mirrorOwner();
-    for (const dir of [this.dir, ...['ctl', 'home', 'tmp'].map((d) => join(this.keeperDir, d))]) {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      if (owner) chownSync(dir, owner.uid, owner.gid);
-    }
-    writeFileSync(
-      join(this.keeperDir, 'ctl', '.gitconfig'),
-      keeperGitconfig(settings.httpStallSeconds ?? HTTP_STALL_SECONDS),
-      { mode: 0o644 },
+    if (owner) chownSync(this.dir, owner.uid, owner.gid);
+    this.keepers = new MirrorKeepers(
+      backend,
+      this.dir,
+      join(workDir, 'sandbox', 'keeper'),
+      settings.httpStallSeconds ?? HTTP_STALL_SECONDS,
     );
-    writeFileSync(join(this.keeperDir, 'ctl', 'mirror.sh'), MIRROR_SCRIPT, { mode: 0o644 });
-    writeFileSync(join(this.keeperDir, 'ctl', 'submodules.sh'), SUBMODULES_SCRIPT, { mode: 0o644 });
     chmodSync(this.dir, 0o700);
     const names = readdirSync(this.dir);
     // Every build sandbox sees this directory, but nobody may list it: a build reaches only the
@@ -171,7 +160,7 @@ export class MirrorCache {
 
   /** Starts the keeper of a slot ahead of its first build. */
   warm(slot: number): void {
-    void this.keeper(slot).catch((e: unknown) => this.onError(e, 'starting the mirror keeper'));
+    void this.keepers.warm(slot).catch((e: unknown) => this.onError(e, 'starting the mirror keeper'));
   }
 
   /** Holds the mirror of `url` for a build, or says why the runner will not fetch that URL. */
@@ -220,96 +209,13 @@ export class MirrorCache {
   async close(): Promise<void> {
     for (const { timer } of this.remeasures.values()) clearTimeout(timer);
     this.remeasures.clear();
-    const keepers = [...this.keepers.values()];
-    this.keepers.clear();
-    await Promise.all(keepers.map(async (k) => (await k.catch(() => undefined))?.close()));
+    await this.keepers.close();
   }
 
   private enqueue<T>(entry: Entry, op: () => Promise<T>): Promise<T> {
     const next = entry.chain.then(op, op);
     entry.chain = next.catch(() => undefined);
     return next;
-  }
-
-  private keeper(slot: number): Promise<Sandbox> {
-    let keeper = this.keepers.get(slot);
-    if (!keeper) {
-      // Every slot's keeper is given the same ctl directory (the scripts and git configuration):
-      // their command files there are told apart by session (SupervisedSession), not by slot.
-      const dir = this.keeperDir;
-      keeper = this.backend.openKeeper({
-        mirrors: this.dir,
-        ctl: join(dir, 'ctl'),
-        home: join(dir, 'home'),
-        tmp: join(dir, 'tmp'),
-      });
-      this.keepers.set(slot, keeper);
-    }
-    return keeper;
-  }
-
-  /**
-   * Runs a command in the slot's keeper: `git` with `args`, or one of the keeper's scripts; a
-   * keeper that died is replaced. Aborting `signal` stops the command, or skips it when its turn
-   * comes (then it answers null, as for a command killed by a signal).
-   */
-  private inKeeper(
-    slot: number,
-    command: { script?: 'mirror.sh' | 'submodules.sh'; args: string[] },
-    onOutput: (data: Buffer) => void,
-    signal: AbortSignal = NEVER,
-  ): Promise<number | null> {
-    // A keeper runs one command at a time; the housekeeping of one mirror after a build and the
-    // next build's fetch of another mirror may ask the same keeper at once.
-    const turn = (this.keeperTurns.get(slot) ?? Promise.resolve()).then(() =>
-      signal.aborted ? null : this.runInKeeper(slot, command, onOutput, signal),
-    );
-    this.keeperTurns.set(
-      slot,
-      turn.catch(() => {}),
-    );
-    return turn;
-  }
-
-  private async runInKeeper(
-    slot: number,
-    command: { script?: 'mirror.sh' | 'submodules.sh'; args: string[] },
-    onOutput: (data: Buffer) => void,
-    signal: AbortSignal,
-  ): Promise<number | null> {
-    let keeper = await this.keeper(slot);
-    if (!keeper.alive()) {
-      // Ended by the last command's stop (its grace period ran out): a new one takes this command.
-      this.keepers.delete(slot);
-      keeper = await this.keeper(slot);
-    }
-    const inside = keeper.inside;
-    try {
-      const result = await keeper.exec(
-        {
-          file: command.script ? `${inside.ctl}/${command.script}` : 'git',
-          args: command.args,
-          ownScript: command.script !== undefined,
-          cwd: inside.workspace,
-          env: {
-            PATH: '/usr/local/bin:/usr/bin:/bin',
-            HOME: inside.home,
-            TMPDIR: inside.tmp,
-            LANG: 'C.UTF-8',
-            GIT_CONFIG_GLOBAL: `${inside.ctl}/.gitconfig`,
-            GIT_TERMINAL_PROMPT: '0',
-            GIT_ASKPASS: '/bin/false',
-          },
-        },
-        onOutput,
-        signal,
-      );
-      return result.exitCode;
-    } catch (error) {
-      this.keepers.delete(slot);
-      void keeper.close();
-      throw error;
-    }
   }
 
   /**
@@ -366,12 +272,12 @@ export class MirrorCache {
     const asked = `${wanted.kind}\n${wanted.ref}\n${wanted.commit}\n${wanted.lfs === true}\n${wanted.onBranchOrTag === true}`;
     const known = fresh ? entry.resolved.get(asked) : undefined;
     if (known) return known;
-    const inside = `${(await this.keeper(slot)).inside.workspace}/${entry.key}.git`;
+    const inside = await this.keepers.pathOf(slot, `${entry.key}.git`);
     const out: Buffer[] = [];
     const startedAt = Date.now();
     let code: number | null;
     try {
-      code = await this.inKeeper(
+      code = await this.keepers.run(
         slot,
         {
           script: 'mirror.sh',
@@ -424,10 +330,10 @@ export class MirrorCache {
     commit: string,
     signal: AbortSignal,
   ): Promise<Submodule[] | MirrorFailure> {
-    const inside = `${(await this.keeper(slot)).inside.workspace}/${entry.key}.git`;
+    const inside = await this.keepers.pathOf(slot, `${entry.key}.git`);
     const out: Buffer[] = [];
     try {
-      const code = await this.inKeeper(
+      const code = await this.keepers.run(
         slot,
         { script: 'submodules.sh', args: [inside, commit] },
         (d) => out.push(d),
@@ -444,9 +350,9 @@ export class MirrorCache {
   private async maintain(slot: number, entry: Entry): Promise<void> {
     if (entry.users > 0 || this.entries.get(entry.key) !== entry) return;
     try {
-      const inside = `${(await this.keeper(slot)).inside.workspace}/${entry.key}.git`;
+      const inside = await this.keepers.pathOf(slot, `${entry.key}.git`);
       // gc.auto is 0 in the mirror so that a fetch never packs while builds borrow its objects.
-      await this.inKeeper(
+      await this.keepers.run(
         slot,
         { args: ['-C', inside, '-c', 'gc.auto=6700', 'gc', '--auto', '--quiet'] },
         () => {},
