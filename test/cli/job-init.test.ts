@@ -80,6 +80,18 @@ describe('kiln jobs init, real processes', () => {
     expect((await user.run(['templates', 'delete', 'team-python'])).code).toBe(0);
   });
 
+  it('refuses to save a code-based job as a template, saying why', async () => {
+    const sample = await user.run(['jobs', 'init', '--template', 'yaml']);
+    const file = join(user.home, 'code-based.yaml');
+    writeFileSync(file, sample.stdout.replace('job_name: my-job', 'job_name: init-code-based'));
+    const id = (await user.run(['jobs', 'create', '-f', file, '--project', 'default'])).stdout.trim();
+    const saved = await user.run(['templates', 'save', id, '--name', 'from-yaml']);
+    expect(saved.code).not.toBe(0);
+    expect(saved.stderr).toContain(
+      `job ${id} has no steps to save: a code-based job's steps are in its build.yml`,
+    );
+  });
+
   it("keeps a template's description on its comment line: a line break in it adds no keys", async () => {
     const shell = await user.run(['jobs', 'init']);
     const file = join(user.home, 'base.yaml');
