@@ -40,6 +40,18 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
+/** The environment of a server on `dataDir` and `port`: none of the test's own KILN_ settings. */
+function serverEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KILN_')));
+  return {
+    ...env,
+    KILN_DATA_DIR: dataDir,
+    KILN_HOST: '127.0.0.1',
+    KILN_PORT: String(port),
+    KILN_ADMIN_PASSWORD: ADMIN_PASSWORD,
+  };
+}
+
 /** Resolves true when a TCP connection to the port is refused, false when it is accepted. */
 function refused(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -66,17 +78,9 @@ describe('kiln serve under SIGTERM', () => {
       throw new Error('dist/ is missing: run `npm run build:server` (npm test does it first)');
     dataDir = mkdtempSync(join(tmpdir(), 'kiln-e2e-'));
     port = await freePort();
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KILN_')));
     server = spawn(process.execPath, [join(ROOT, 'bin/kiln.js'), 'serve'], {
       cwd: dataDir,
-      env: {
-        ...env,
-        KILN_DATA_DIR: dataDir,
-        KILN_HOST: '127.0.0.1',
-        KILN_PORT: String(port),
-        KILN_ADMIN_PASSWORD: ADMIN_PASSWORD,
-        KILN_LOG_LEVEL: 'info',
-      },
+      env: { ...serverEnv(dataDir, port), KILN_LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     server.stdout?.on('data', (d) => (output += String(d)));
@@ -215,17 +219,10 @@ describe('npm start under SIGTERM', () => {
   it('stops the server it started', async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'kiln-e2e-npm-'));
     const port = await freePort();
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KILN_')));
     npm = spawn('npm', ['start', '--silent'], {
       cwd: ROOT,
       detached: true,
-      env: {
-        ...env,
-        KILN_DATA_DIR: dataDir,
-        KILN_HOST: '127.0.0.1',
-        KILN_PORT: String(port),
-        KILN_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      },
+      env: serverEnv(dataDir, port),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     npm.stdout?.on('data', (d) => (output += String(d)));

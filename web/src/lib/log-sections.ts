@@ -42,18 +42,6 @@ export function stepRanges(stages: readonly StageBytes[]): StepRange[] {
     .sort((a, b) => a.start - b.start);
 }
 
-/** The index of the first of `starts` (sorted) at or past `offset`; `starts.length` when none is. */
-function firstAtOrAfter(starts: readonly number[], offset: number): number {
-  let lo = 0;
-  let hi = starts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((starts[mid] as number) < offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * The sections of the lines that start at byte offsets `starts` (LogBuffer.lineStarts), in order.
  * A step's section starts at the first line that starts at or past its first byte (the runner
@@ -67,9 +55,9 @@ export function logSections(starts: readonly number[], ranges: readonly StepRang
   if (count === 0) return out;
   for (const r of ranges) {
     if (r.start < (starts[0] as number)) continue;
-    const start = firstAtOrAfter(starts, r.start);
+    const start = positionOf(starts, r.start);
     if (start >= count) continue;
-    const end = r.end === null ? count : firstAtOrAfter(starts, r.end);
+    const end = r.end === null ? count : positionOf(starts, r.end);
     const prev = out[out.length - 1];
     // Offsets only grow, stage after stage; a section never reaches back over the one before.
     if (end <= start || (prev && start < prev.end)) continue;
@@ -99,13 +87,17 @@ export function shownLines(
   return out;
 }
 
-/** Where line `index` is in `shown` (sorted), or where it would go. */
-export function positionOf(shown: readonly number[], index: number): number {
+/**
+ * Where `value` is in `sorted`, or where it would go: the index of the first item at or past it
+ * (`sorted.length` when none is). A line's place among the lines shown; the first line that starts
+ * at or past a byte offset.
+ */
+export function positionOf(sorted: readonly number[], value: number): number {
   let lo = 0;
-  let hi = shown.length;
+  let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if ((shown[mid] as number) < index) lo = mid + 1;
+    if ((sorted[mid] as number) < value) lo = mid + 1;
     else hi = mid;
   }
   return lo;
