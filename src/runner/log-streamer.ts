@@ -25,6 +25,19 @@ const NEWLINE = 0x0a;
  */
 const OWN_LINES_BYTES = 3_000;
 
+/**
+ * Where a chunk of at most `max` bytes of `data` ends: before the character that `max` would cut
+ * (the output is valid UTF-8, build-output.ts), so a log whose runner is lost between two chunks
+ * ends with whole characters and the lines the server adds after it leave it valid UTF-8. A chunk
+ * smaller than one character is cut anyway.
+ */
+function chunkEnd(data: Buffer, max: number): number {
+  if (data.length <= max) return data.length;
+  let end = max;
+  while (end > 0 && end > max - 3 && ((data[end] as number) & 0xc0) === 0x80) end--;
+  return end > 0 ? end : max;
+}
+
 /** Waits between attempts to send a chunk while the server cannot be reached. */
 const LOG_BACKOFF = { firstMs: 100, maxMs: 5_000 } as const;
 
@@ -157,7 +170,7 @@ export class LogStreamer {
       // Output written while this chunk is on its way is appended to `pending` behind these.
       const taken = this.pending.length;
       const all = taken === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending);
-      const data = all.subarray(0, this.chunkBytes);
+      const data = all.subarray(0, chunkEnd(all, this.chunkBytes));
       try {
         const size = await retry(() => this.peer.log(this.recordId, { offset: this.acked, data }), {
           backoff: LOG_BACKOFF,

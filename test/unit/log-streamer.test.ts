@@ -82,6 +82,17 @@ describe('LogStreamer', () => {
     ]);
   });
 
+  it('ends a chunk before a character chunkBytes would cut, so a log left at any chunk is whole characters', async () => {
+    const server = storingServer();
+    const streamer = new LogStreamer(server.peer, 'r', { maxBytes: 1 << 20, chunkBytes: 4 });
+    // 😀 is 4 bytes, € 3, é 2: every chunk of 4 would cut one.
+    const text = 'a😀b€cé😀';
+    streamer.write(Buffer.from(text));
+    await streamer.flush();
+    expect(server.text()).toBe(text);
+    expect(server.calls.map((c) => c.bytes)).toEqual([1, 4, 4, 3, 4]);
+  });
+
   it('retries through an outage and a lost answer without losing or doubling a byte', async () => {
     const server = storingServer();
     const errors: unknown[] = [];
