@@ -266,7 +266,7 @@ async function startHolding(
     );
   }
   const sealed = await engine.sealStoredSecrets();
-  if (sealed.jobs + sealed.builds > 0)
+  if (sealed.jobs + sealed.builds + sealed.versions > 0)
     logger.info(sealed, 'secrets stored in the clear by an earlier version are now sealed');
   const runnerId = `local:${config.serverName ?? `${hostname()}-${config.port}`}`;
   await engine.dispatch.recoverRunner(runnerId); // the engine logs what it ended or queued again

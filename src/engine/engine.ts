@@ -122,7 +122,7 @@ export interface Engine {
    * Seals the secrets an earlier Kiln stored in the clear (live jobs' documents, unfinished builds'
    * plans); returns how many of each were rewritten. Run once at start.
    */
-  sealStoredSecrets(): Promise<{ jobs: number; builds: number }>;
+  sealStoredSecrets(): Promise<{ jobs: number; builds: number; versions: number }>;
   /**
    * Starts the background loops: schedules, lease expiry, token, signature and webhook-delivery
    * purges, the recycle bin's purge, artifact and build retention, cross-server events.

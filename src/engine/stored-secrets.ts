@@ -118,16 +118,18 @@ export class StoredSecrets {
 }
 
 /**
- * Seals what an earlier Kiln stored in the clear and is still needed: the documents of live jobs
- * and the plans of unfinished builds. (Migration 005, which has no key, already replaced the
- * secrets of deleted jobs, finished builds' plans and every build's parameter list by masks:
- * nothing reads those back.) Each row is rewritten by compare-and-set, so an update made meanwhile
- * is never undone and servers starting together do not both count a row. Returns the rows sealed.
+ * Seals what an earlier Kiln stored in the clear and is still needed: the documents of live jobs,
+ * the plans of unfinished builds, and the jobs' history (migration 017 copied the documents into it
+ * as they were: a database migrated from before 005 in one go had them there in the clear).
+ * (Migration 005, which has no key, already replaced the secrets of deleted jobs, finished builds'
+ * plans and every build's parameter list by masks: nothing reads those back.) Each row is
+ * rewritten by compare-and-set, so an update made meanwhile is never undone and servers starting
+ * together do not both count a row. Returns the rows sealed.
  */
 export async function sealPlaintextSecrets(
   storage: Storage,
   stored: StoredSecrets,
-): Promise<{ jobs: number; builds: number }> {
+): Promise<{ jobs: number; builds: number; versions: number }> {
   let jobs = 0;
   for (const job of await storage.jobs.listAll()) {
     const text = stored.resealJobConfig(job.config);
@@ -138,5 +140,12 @@ export async function sealPlaintextSecrets(
     const text = stored.resealPlan(run.plan);
     if (text !== undefined && (await storage.builds.replacePlan(run.recordId, run.plan, text))) builds++;
   }
-  return { jobs, builds };
+  let versions = 0;
+  for (const version of await storage.jobVersions.listUnsealed()) {
+    const text = stored.resealJobConfig(version.config);
+    if (text === undefined) continue;
+    if (await storage.jobVersions.replaceConfig(version.jobId, version.number, version.config, text))
+      versions++;
+  }
+  return { jobs, builds, versions };
 }

@@ -525,6 +525,14 @@ export interface JobVersionStore {
   /** A page of a job's history, the latest change first. */
   list(jobId: string, limit: number, offset: number): Promise<{ items: JobVersion[]; total: number }>;
   find(jobId: string, number: number): Promise<JobVersion | undefined>;
+  /**
+   * The versions whose document may hold a secret in the clear: no sealed part, and a sensitive
+   * parameter or a URL with credentials in it (migration 017 copied documents an earlier Kiln had
+   * not sealed yet). Few, and only on the first start after such an upgrade.
+   */
+  listUnsealed(): Promise<JobVersion[]>;
+  /** Replaces a version's document if it is still `from`; whether it did. */
+  replaceConfig(jobId: string, number: number, from: string, to: string): Promise<boolean>;
 }
 
 /** A job's builds in a time window: `from <= start_time < to`. */

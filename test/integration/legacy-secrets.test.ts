@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { BuildPlan } from '../../src/domain/build-plan.ts';
 import { newId32 } from '../../src/domain/ids.ts';
@@ -100,9 +101,13 @@ describeEachStore('secrets an earlier version stored in the clear', (store) => {
     for (const secret of SECRETS) expect(before).toContain(secret);
 
     // The upgrade: migration 005 runs on these rows (as it would have, had they been there when it
-    // ran), then the engine starts.
-    await maskStoredSecrets().up((storage as SqlStorage).db);
-    expect(await kiln.engine.sealStoredSecrets()).toEqual({ jobs: 1, builds: 1 });
+    // ran), then migration 017 starts each job's history with its document as it is (a database
+    // upgraded from before 005 in one go: still in the clear), then the engine starts.
+    const db = (storage as SqlStorage).db;
+    await maskStoredSecrets().up(db);
+    await sql`insert into job_versions (job_id, number, update_type, user_id, config, created_at)
+      select id, 1, 'CREATE', creator_id, config, updated_at from jobs`.execute(db);
+    expect(await kiln.engine.sealStoredSecrets()).toEqual({ jobs: 1, builds: 1, versions: 1 });
   });
   afterAll(() => kiln?.close());
 
@@ -111,7 +116,7 @@ describeEachStore('secrets an earlier version stored in the clear', (store) => {
     const raw = await rawDatabaseText(kiln.databaseUrl, true);
     for (const secret of SECRETS) expect(raw).not.toContain(secret);
     expect(raw).toContain('plain-value');
-    expect(await kiln.engine.sealStoredSecrets()).toEqual({ jobs: 0, builds: 0 });
+    expect(await kiln.engine.sealStoredSecrets()).toEqual({ jobs: 0, builds: 0, versions: 0 });
   });
 
   it('gives the queued build to a runner with its values, and new builds get the default', async () => {

@@ -36,6 +36,27 @@ export class SqlJobVersionStore implements JobVersionStore {
       .executeTakeFirst();
     return row && toJobVersion(row);
   }
+
+  async listUnsealed(): Promise<JobVersion[]> {
+    const rows = await this.db
+      .selectFrom('job_versions')
+      .selectAll()
+      .where('config', 'not like', '%"kiln_sealed"%')
+      .where((eb) => eb.or([eb('config', 'like', '%"sensitiveVar"%'), eb('config', 'like', '%://%@%')]))
+      .execute();
+    return rows.map(toJobVersion);
+  }
+
+  async replaceConfig(jobId: string, number: number, from: string, to: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('job_versions')
+      .set({ config: to })
+      .where('job_id', '=', jobId)
+      .where('number', '=', number)
+      .where('config', '=', from)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
 }
 
 function toJobVersion(row: Selectable<JobVersionRow>): JobVersion {
