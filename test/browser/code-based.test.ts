@@ -45,6 +45,7 @@ const cspViolations: string[] = [];
 const shot = (name: string) => page.screenshot({ path: `${SHOTS}code-based-${name}.png`, fullPage: true });
 
 // Run in the page (tests are compiled without the DOM's types): the little they use.
+declare const getComputedStyle: (element: unknown) => { backgroundColor: string };
 declare const document: {
   querySelectorAll(selector: string): Iterable<{ getAttribute(name: string): string | null }>;
 };
@@ -142,6 +143,13 @@ describe('a code-based job in the dashboard', () => {
     const compile = page.locator('[data-stage="stage2"]');
     const running = await page.waitForFunction(readStages, 'stage2', { timeout: 30_000 });
     expect(await running.jsonValue()).toMatchObject({ stage1: 'SUCCESS', stage3: 'INIT', final: 'INIT' });
+    // A build with steps of its own is no BuildFlow: its flow graph (a 404) is not asked for again
+    // as the build is read while it runs.
+    let flowAsks = 0;
+    const countFlowAsks = (request: { url(): string }) => {
+      if (request.url().endsWith('/flow-graph')) flowAsks++;
+    };
+    page.on('request', countFlowAsks);
     await compile.getByRole('button').click();
     await page.waitForURL(/\?stage=stage2$/);
     await page.getByTestId('stage-log').getByText('compiling 1', { exact: true }).waitFor();
@@ -153,6 +161,8 @@ describe('a code-based job in the dashboard', () => {
 
     await page.locator('h1 [data-status="success"]').waitFor({ timeout: 30_000 });
     await page.locator('[data-stage="final"][data-stage-status="SUCCESS"]').waitFor();
+    page.off('request', countFlowAsks);
+    expect(flowAsks).toBe(0);
     expect(await stageStatuses()).toEqual({
       initial: 'SUCCESS',
       stage1: 'SUCCESS',
@@ -194,6 +204,19 @@ describe('a code-based job in the dashboard', () => {
     expect(source).toContain('.cloudbuild/build.yml');
     expect(source).toContain(commit.slice(0, 8));
     await shot('build');
+  });
+
+  it('folds a one-line step to its header, which stays readable under the pointer', async () => {
+    const header = page.locator('[data-testid="log"] .log-section button', { hasText: '"get the code"' });
+    await header.click();
+    expect(await header.getAttribute('aria-expanded')).toBe('false');
+    expect(await header.textContent()).toMatch(/ · 1 line folded$/);
+    // The pointer is over it now: the log's dark row shows through, as for the others (not the
+    // light fill of buttons elsewhere, under which its light text could not be read).
+    await header.hover();
+    expect(await header.evaluate((b) => getComputedStyle(b).backgroundColor)).toBe('rgba(0, 0, 0, 0)');
+    await header.click();
+    expect(await header.getAttribute('aria-expanded')).toBe('true');
   });
 
   it('opens on a stage from a link', async () => {

@@ -183,6 +183,14 @@ describe("a job's first build", () => {
     const [dayFrom = 0, dayTo = 0] = await range('daily-chart');
     expect(dayFrom).toBeLessThanOrEqual(midnight - 43_200);
     expect(dayTo).toBeGreaterThanOrEqual(midnight + 43_200);
+    // One build is counted in the singular, in the history's summary and the charts' text.
+    expect(await page.getByTestId('history-summary').textContent()).toMatch(/^1 build · /);
+    expect(await page.getByTestId('duration-chart').locator('figcaption').textContent()).toBe(
+      '1 finished build, 0 failed',
+    );
+    expect(await page.getByTestId('daily-chart').locator('figcaption').textContent()).toMatch(
+      / days, 1 build$/,
+    );
     await page.locator('.charts').screenshot({ path: `${SHOTS}first-build-charts.png` });
   });
 

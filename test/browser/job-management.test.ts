@@ -194,7 +194,7 @@ describe('the recycle bin in the dashboard', () => {
     await page.waitForURL(`${server.url}/jobs/${jobId}`);
     await page
       .getByTestId('history-summary')
-      .getByText(/^1 builds/)
+      .getByText(/^1 build · /)
       .waitFor();
   });
 

@@ -18,8 +18,9 @@ const NAME_CHARS = 24;
  * A BuildFlow build's jobs as a graph (ShowBuildRecordFlowGraph): a node per job's build, with its
  * status, duration and number, linking to that build's page, and an arrow from each job to the
  * jobs that depend on it. Hidden for any other build: the operation answers 404 for them, which is
- * no error here. Only a code-based build that is no flow's job can be a flow, so other builds are
- * not asked at all. Read again with the build while it runs (its jobs move), and once at its end.
+ * no error here. Only a code-based build that is no flow's job and has no steps of its own can be a
+ * flow, so other builds are not asked at all. Read again with the build while it runs (its jobs
+ * move), and once at its end.
  */
 export function BuildFlow({
   client,

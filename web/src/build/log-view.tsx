@@ -11,7 +11,7 @@ import {
 import type { AnsiStyle } from '../lib/ansi.ts';
 import { markMatches, type LogBuffer, type LogLine } from '../lib/log-buffer.ts';
 import { logSections, positionOf, shownLines, type StepRange } from '../lib/log-sections.ts';
-import { formatCount } from '../lib/format.ts';
+import { formatCount, formatCountOf } from '../lib/format.ts';
 import { BLOCK_LINES, BlockHeights } from '../lib/log-blocks.ts';
 import { formatBytes } from '../../../src/domain/artifact-text.ts';
 
@@ -102,7 +102,7 @@ function SectionHeader({
             <span className="section-time">{info.time}</span>
           </>
         )}
-        {folded && <span className="section-time"> · {formatCount(lineCount)} lines folded</span>}
+        {folded && <span className="section-time"> · {formatCountOf(lineCount, 'line')} folded</span>}
       </button>
     </div>
   );

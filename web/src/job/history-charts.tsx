@@ -4,7 +4,7 @@ import { ErrorMessage } from '../components/error-message.tsx';
 import { Spinner } from '../components/spinner.tsx';
 import { UPlotChart } from '../components/uplot-chart.tsx';
 import { formatDuration } from '../../../src/domain/duration.ts';
-import { formatCount } from '../lib/format.ts';
+import { formatCount, formatCountOf } from '../lib/format.ts';
 import { dailySeries, durationSeries, paddedTimeRange } from './chart-data.ts';
 import { CHART_CAP, type ChartRecords } from './use-chart-records.ts';
 
@@ -133,7 +133,7 @@ export function HistoryCharts({
               options={durationOptions}
               data={[durations.x, durations.duration, durations.failed]}
               points={durations.x.length}
-              summary={`${durations.x.length} finished builds, ${durations.failed.filter((v) => v !== null).length} failed`}
+              summary={`${formatCountOf(durations.x.length, 'finished build')}, ${durations.failed.filter((v) => v !== null).length} failed`}
             />
           </div>
           <div>
@@ -143,7 +143,10 @@ export function HistoryCharts({
               options={dailyOptions}
               data={[daily.days, daily.builds, daily.rate]}
               points={daily.days.length}
-              summary={`${daily.days.length} days, ${daily.builds.reduce((a, b) => a + b, 0)} builds`}
+              summary={`${formatCountOf(daily.days.length, 'day')}, ${formatCountOf(
+                daily.builds.reduce((a, b) => a + b, 0),
+                'build',
+              )}`}
             />
           </div>
         </div>

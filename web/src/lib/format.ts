@@ -44,3 +44,8 @@ export function shortCommit(id: string): string {
 export function formatCount(n: number): string {
   return n.toLocaleString();
 }
+
+/** `1 build`, `1,000 builds`: a count and its noun, singular for exactly one. */
+export function formatCountOf(n: number, noun: string): string {
+  return `${formatCount(n)} ${n === 1 ? noun : `${noun}s`}`;
+}

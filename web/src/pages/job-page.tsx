@@ -23,7 +23,7 @@ import { useChartRecords } from '../job/use-chart-records.ts';
 import { useRecordsPage } from '../job/use-records-page.ts';
 import { WindowPicker } from '../job/window-picker.tsx';
 import { isFinished, statusOf } from '../lib/build-status.ts';
-import { formatCount, isolated } from '../lib/format.ts';
+import { formatCountOf, isolated } from '../lib/format.ts';
 import { describeWindow, windowFromParams, windowToParams, type WindowSpec } from '../lib/time-window.ts';
 import { Link, navigate, useLocation } from '../router/router.tsx';
 
@@ -182,7 +182,7 @@ export function JobPage({ jobId }: { jobId: string }) {
             {history.loading ? (
               <Spinner label={result ? 'Updating…' : 'Loading builds…'} />
             ) : result ? (
-              `${formatCount(totalRecords)} builds · ${describeWindow(spec)}`
+              `${formatCountOf(totalRecords, 'build')} · ${describeWindow(spec)}`
             ) : null}
           </span>
         </div>
