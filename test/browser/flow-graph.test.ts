@@ -119,6 +119,10 @@ describe("a BuildFlow's graph on the build page", () => {
       package: 'aborted',
     });
     await page.screenshot({ path: `${SHOTS}flow-ended.png`, fullPage: true });
+    // The flow itself runs on no runner (its jobs do), though a runner read its build.yml.
+    expect(await page.getByTestId('build-runner').textContent()).toContain(
+      "none: a BuildFlow's jobs run as builds of their own",
+    );
   });
 
   it('lays the jobs out by dependency depth and draws an edge per dependency', async () => {

@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { useEffect, useId } from 'react';
 import type { Kiln } from '../../../src/client/kiln-client.ts';
 import type { FlowGraph } from '../../../src/contract/flows.ts';
 import { formatDuration } from '../../../src/domain/duration.ts';
@@ -29,6 +29,7 @@ export function BuildFlow({
   mayBeFlow,
   finished,
   buildReadAt,
+  onFlow,
 }: {
   client: Kiln;
   jobId: string;
@@ -36,6 +37,8 @@ export function BuildFlow({
   mayBeFlow: boolean;
   finished: boolean;
   buildReadAt: number;
+  /** Told whether the build is a BuildFlow, once that is known (the rest of the page words some things otherwise). */
+  onFlow?: (flow: boolean) => void;
 }) {
   const graph = useAsync(async () => {
     if (!mayBeFlow) return null;
@@ -47,6 +50,8 @@ export function BuildFlow({
       throw e;
     }
   }, [client, recordId, mayBeFlow, finished ? 'finished' : buildReadAt]);
+  const isFlow = graph.data != null;
+  useEffect(() => onFlow?.(isFlow), [onFlow, isFlow]);
   const error = isUnauthorized(graph.error) ? undefined : graph.error;
   if (!graph.data && !error) return null;
 

@@ -56,6 +56,8 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
   const steps = useMemo(() => stages && stepRanges(stages.list), [stages]);
   // A build with steps of its own is no BuildFlow (a flow's build.yml gives its jobs, not steps):
   // its flow graph is not asked for again (each ask answers 404) while it runs.
+  // Whether the build is a BuildFlow (its graph was read): it runs on no runner itself.
+  const [isFlow, setIsFlow] = useState(false);
   const hasSteps = stages?.list.some((s) => /^stage\d+$/.test(s.execution_stage_name)) === true;
   const stageKey = query.get('stage') ?? '';
   const stage = stages?.list.find((s) => s.execution_stage_name === stageKey);
@@ -176,6 +178,8 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
                 </>
               ) : view.status === 'queued' ? (
                 'none yet'
+              ) : isFlow ? (
+                "none: a BuildFlow's jobs run as builds of their own (its build.yml was read on the runner its log names)"
               ) : (
                 'none: it never ran on one'
               )}
@@ -206,6 +210,7 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
           }
           finished={!live}
           buildReadAt={view.readAt}
+          onFlow={setIsFlow}
         />
       )}
       <div className="build-columns">
