@@ -67,6 +67,12 @@ export const ARTIFACT_SHA256_HEADER = 'x-kiln-artifact-sha256';
 /** `error_code` of the answer to a log chunk past the log's cap (413 also answers a chunk too big). */
 export const LOG_CAPPED_CODE = 'CB.00060215';
 
+/**
+ * `error_code` of a 404 for a call the server has no route for: a server older than the call (the
+ * runner was upgraded first). The runner tells it from a 404 about a build or an artifact.
+ */
+export const NO_OPERATION_CODE = 'CB.00060214';
+
 /** Longest a `next` call waits on the server before answering 204. */
 export const MAX_WAIT_MS = 30_000;
 

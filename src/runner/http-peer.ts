@@ -9,6 +9,7 @@ import {
   LOG_CAPPED_CODE,
   LOG_SIZE_HEADER,
   MAX_WAIT_MS,
+  NO_OPERATION_CODE,
   RUNNER_PATHS,
   runnerPath,
 } from '../protocol/runner-http.ts';
@@ -63,6 +64,20 @@ function errorBodyOf(text: string): { error_code?: string; error_msg?: string } 
   }
 }
 
+/**
+ * The server has no such call: it runs an older Kiln than this runner (the runners were upgraded
+ * before the servers). Not worth repeating; its message tells the administrator what to do.
+ */
+export class OlderServerError extends PeerUnavailableError {
+  constructor(method: string, path: string) {
+    super(
+      `the server does not know ${method} ${path}: it runs an older Kiln than this runner; upgrade the servers (docs/deployment.md, "Upgrades")`,
+      404,
+    );
+    this.name = 'OlderServerError';
+  }
+}
+
 /** A 4xx other than the protocol's own answers: the server refused an artifact, saying why. */
 function refusal(error: unknown): unknown {
   if (
@@ -104,6 +119,8 @@ function answerError(
   if (status === 416) return new LogGapError(Number(header(LOG_SIZE_HEADER) ?? 0));
   const answer = errorBodyOf(text);
   if (status === 413 && answer.error_code === LOG_CAPPED_CODE) return new LogCapError(text);
+  if (status === 404 && answer.error_code === NO_OPERATION_CODE)
+    return new OlderServerError(method, path.split('?')[0]!);
   if (status === 401 || status === 403)
     return new PeerUnavailableError(
       `the server refused the runner token (${status}): ${text.slice(0, 200)}`,
@@ -300,7 +317,7 @@ export class HttpRunnerPeer implements RunnerPeer {
   }
 
   async directArtifact(recordId: string, upload: ArtifactUpload): Promise<DirectArtifactTarget | undefined> {
-    return this.postArtifactCall(RUNNER_PATHS.directArtifact, recordId, upload);
+    return this.postArtifactCall(RUNNER_PATHS.directArtifact, recordId, upload, true);
   }
 
   async commitDirectArtifact(recordId: string, sent: DirectArtifact): Promise<StoredArtifact> {
@@ -308,15 +325,25 @@ export class HttpRunnerPeer implements RunnerPeer {
   }
 
   async directFetchArtifact(recordId: string, url: string): Promise<DirectArtifactSource | undefined> {
-    return this.postArtifactCall(RUNNER_PATHS.directFetchArtifact, recordId, { url });
+    return this.postArtifactCall(RUNNER_PATHS.directFetchArtifact, recordId, { url }, true);
   }
 
-  /** A JSON call about an artifact: its answer, undefined for 204; a 4xx is the server's refusal. */
-  private async postArtifactCall<T>(path: string, recordId: string, json: unknown): Promise<T | undefined> {
+  /**
+   * A JSON call about an artifact: its answer, undefined for 204; a 4xx is the server's refusal.
+   * `optional`: a server older than the call (it has no direct transfers) answers as a 204 does,
+   * so the bytes go through it.
+   */
+  private async postArtifactCall<T>(
+    path: string,
+    recordId: string,
+    json: unknown,
+    optional = false,
+  ): Promise<T | undefined> {
     try {
       const response = await this.call('POST', runnerPath(path, recordId), { json });
       return response.status === 204 ? undefined : ((await response.json()) as T);
     } catch (error) {
+      if (optional && error instanceof OlderServerError) return undefined;
       throw refusal(error);
     }
   }

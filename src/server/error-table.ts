@@ -1,4 +1,5 @@
 import type { AppErrorCode } from '../domain/errors.ts';
+import { LOG_CAPPED_CODE, NO_OPERATION_CODE } from '../protocol/runner-http.ts';
 
 /** How one catalogue code is answered on the wire. */
 export interface WireError {
@@ -63,7 +64,8 @@ export const ERROR_TABLE: Record<AppErrorCode, WireError> = {
     meaning:
       'No such user, member, access key, token, runner, build environment (ShowDockerfileTemplate) or kept test report',
   },
-  ROUTE_NOT_FOUND: { status: 404, errorCode: 'CB.00060214', meaning: 'Unknown URL or method' },
+  // The runner tells an older server (no such call) by this code (protocol/runner-http.ts).
+  ROUTE_NOT_FOUND: { status: 404, errorCode: NO_OPERATION_CODE, meaning: 'Unknown URL or method' },
   CONFLICT: {
     status: 409,
     errorCode: 'CB.00060409',
@@ -88,7 +90,7 @@ export const ERROR_TABLE: Record<AppErrorCode, WireError> = {
   },
   LOG_CAPPED: {
     status: 413,
-    errorCode: 'CB.00060215',
+    errorCode: LOG_CAPPED_CODE,
     meaning: "A runner sent a log chunk that would take the build's log past its cap",
   },
   LEASE_LOST: {
