@@ -21,6 +21,13 @@ export class Utf8Sanitizer {
   push(data: Buffer): Buffer {
     if (this.held.length === 0 && isUtf8(data)) return data;
     const text = this.held.length === 0 ? data : Buffer.concat([this.held, data]);
+    // Most pieces that are not valid as a whole are valid text cut in a character (a pipe's 64 KiB
+    // cut CJK text or emoji two times in three): checked natively too, not byte by byte in JS.
+    const cut = unfinishedStart(text);
+    if (isUtf8(text.subarray(0, cut))) {
+      this.held = copyOf(text.subarray(cut));
+      return text.subarray(0, cut);
+    }
     const { out, rest } = sanitize(text);
     this.held = rest;
     return out;
@@ -86,6 +93,19 @@ function sanitize(text: Buffer): { out: Buffer; rest: Buffer } {
   if (parts.length === 0) return { out: text.subarray(0, end), rest: copyOf(text.subarray(end)) };
   parts.push(text.subarray(from, end));
   return { out: Buffer.concat(parts), rest: copyOf(text.subarray(end)) };
+}
+
+/**
+ * Where the unfinished character that `text` ends with starts (the start of a valid sequence its end
+ * cuts), or `text.length` when it ends with none.
+ */
+function unfinishedStart(text: Buffer): number {
+  for (let back = 1; back <= Math.min(3, text.length); back++) {
+    if (((text[text.length - back] as number) & 0xc0) === 0x80) continue;
+    const { out, rest } = sanitize(text.subarray(text.length - back));
+    return out.length === 0 && rest.length === back ? text.length - back : text.length;
+  }
+  return text.length;
 }
 
 /** A small copy, so the rest held back does not keep the caller's whole piece alive. */

@@ -90,6 +90,22 @@ describe('kiln jobs init, real processes', () => {
     expect(saved.stderr).toContain(
       `job ${id} has no steps to save: a code-based job's steps are in its build.yml`,
     );
+    // Steps its document still holds (from when it was not code-based) never run: not saved either.
+    const kept = join(user.home, 'code-based-steps.yaml');
+    writeFileSync(
+      kept,
+      sample.stdout
+        .replace('job_name: my-job', 'job_name: init-code-based-steps')
+        .replace(
+          'steps: []',
+          'steps:\n  - { module_id: kiln.shell, name: old, properties: { command: echo old } }',
+        ),
+    );
+    const withSteps = (await user.run(['jobs', 'create', '-f', kept, '--project', 'default'])).stdout.trim();
+    expect(withSteps).toMatch(/^[0-9a-z]{32}$/);
+    const refused = await user.run(['templates', 'save', withSteps, '--name', 'from-yaml-steps']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(`job ${withSteps} has no steps to save`);
   });
 
   it("keeps a template's description on its comment line: a line break in it adds no keys", async () => {

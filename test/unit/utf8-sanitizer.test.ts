@@ -108,6 +108,25 @@ describe('Utf8Sanitizer', () => {
     expect(sanitizer.end()).toEqual(Buffer.alloc(0));
   });
 
+  it('tells a piece cut in a valid character from one that ends with a broken start', () => {
+    // Each piece's end: valid text cut in a character is held; a start no character can have
+    // (an overlong E0 80, F4 90 past U+10FFFF, a surrogate's ED A0) is decided at once.
+    const cases: [number[], string, number[]][] = [
+      [[0x61, 0xe6, 0x97], 'a', [0xa5]],
+      [[0x61, 0xe0, 0x80], 'a\uFFFD\uFFFD', [0x62]],
+      [[0x61, 0xf4, 0x90], 'a\uFFFD\uFFFD', [0x62]],
+      [[0x61, 0xed, 0xa0], 'a\uFFFD\uFFFD', [0x62]],
+      [[0xff, 0x61, 0xf0, 0x9f], '\uFFFDa', [0x98, 0x80]],
+      [[0x80, 0x80, 0x80], '\uFFFD\uFFFD\uFFFD', [0x62]],
+    ];
+    for (const [first, shown, next] of cases) {
+      const sanitizer = new Utf8Sanitizer();
+      expect(sanitizer.push(Buffer.from(first)).toString('utf8')).toBe(shown);
+      const rest = Buffer.concat([sanitizer.push(Buffer.from(next)), sanitizer.end()]);
+      expect(shown + rest.toString('utf8')).toBe(new TextDecoder().decode(Buffer.from([...first, ...next])));
+    }
+  });
+
   it('lets valid output through as the same buffer', () => {
     const data = Buffer.from('plain text ✓\n');
     expect(new Utf8Sanitizer().push(data)).toBe(data);

@@ -84,7 +84,8 @@ export function registerTemplates(program: Command, ctx: CliContext): void {
     .action(async (job: string, opts: { name: string; description: string }) => {
       const client = ctx.client();
       const doc = (await client.listJobConfig({ params: { job_id: job } })).result;
-      if (doc.steps.length === 0)
+      // A code-based job may keep steps in its document from before (they never run): not saved either.
+      if (doc.build_config_type === 'YAML' || doc.steps.length === 0)
         throw new CliError(
           `job ${job} has no steps to save: a code-based job's steps are in its build.yml, which a template does not hold`,
         );

@@ -54,10 +54,10 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
   // Where each step's bytes are (the server's record): the log's sections, which no line a build
   // prints can forge.
   const steps = useMemo(() => stages && stepRanges(stages.list), [stages]);
-  // A build with steps of its own is no BuildFlow (a flow's build.yml gives its jobs, not steps):
-  // its flow graph is not asked for again (each ask answers 404) while it runs.
   // Whether the build is a BuildFlow (its graph was read): it runs on no runner itself.
   const [isFlow, setIsFlow] = useState(false);
+  // A build with steps of its own is no BuildFlow (a flow's build.yml gives its jobs, not steps):
+  // its flow graph is not asked for again (each ask answers 404) while it runs.
   const hasSteps = stages?.list.some((s) => /^stage\d+$/.test(s.execution_stage_name)) === true;
   const stageKey = query.get('stage') ?? '';
   const stage = stages?.list.find((s) => s.execution_stage_name === stageKey);
