@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { KILN_BIN, freePort } from './cli.ts';
 import { testProcessEnv } from './runner.ts';
 
@@ -7,6 +8,18 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KILN_')) env[k] = v;
   return { ...env, ...testProcessEnv(), ...extra };
+}
+
+/** Whether something listens on the loopback port. */
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /** A real `kiln serve` or `kiln runner` process that a test can kill and restart. */
@@ -39,6 +52,10 @@ export class KilnProcess {
     wrap: string[] = [],
   ): Promise<KilnProcess> {
     const port = env.KILN_PORT ?? String(await freePort());
+    // A port given (a restart on the same one) must be free: a server left over from before would
+    // answer /readyz for this one, which fails to bind, and the test would go on with the wrong one.
+    if (env.KILN_PORT && (await answers(Number(port))))
+      throw new Error(`port ${port} is taken: a kiln serve left running from before?`);
     const full = { KILN_LOG_LEVEL: 'warn', ...env, KILN_PORT: port };
     const argv = [...wrap, process.execPath, KILN_BIN, 'serve'];
     const child = spawn(argv[0] as string, argv.slice(1), {
