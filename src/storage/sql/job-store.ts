@@ -246,17 +246,22 @@ export class SqlJobStore implements JobStore {
       q = q.where('last.running_status', '=', 'Finished').where('last.state', '=', FINISHED_STATE[filter]);
     }
     const order = query.sort.descending ? 'desc' : 'asc';
+    // Names sort as people read them, whatever the case ('alpha' before 'Beta'; a byte order put
+    // every capital first), the same on SQLite and PostgreSQL (lower() is Unicode on both:
+    // search.ts); names differing only in case, then ids, settle the rest, so the order is total.
+    const nameKey = sql<string>`lower(${sql.ref('jobs.name')})`;
     const key =
       query.sort.field === 'last_build_time'
         ? sql<number>`coalesce(${sql.ref('last.start_time')}, 0)`
         : query.sort.field === 'create_time'
           ? sql<number>`${sql.ref('jobs.created_at')}`
-          : sql<string>`${sql.ref('jobs.name')}`;
+          : nameKey;
     const [rows, count] = await Promise.all([
       q
         .selectAll('jobs')
         .select(['fav.job_id as favorite_of', 'projects.name as project_name', 'member.role as member_role'])
         .orderBy(key, order)
+        .orderBy(nameKey, order)
         .orderBy('jobs.name', order)
         .orderBy('jobs.id', order)
         .limit(query.limit)

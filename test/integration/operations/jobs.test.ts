@@ -405,6 +405,19 @@ onEveryStore((store) => {
       expect(await list('sort_field=job_name&sort_order=DESC')).toEqual([never, green, red]);
       // Build 5 of a-red started after build 2 of b-green; c-never never did.
       expect(await list('sort_field=last_build_time&sort_order=desc')).toEqual([red, green, never]);
+      // Never built counts as oldest: first ascending, last descending; a tie in the sort field goes by
+      // name in the same order, so DESC is ASC reversed, page boundaries included.
+      expect(await list('sort_field=last_build_time&sort_order=ASC')).toEqual([never, green, red]);
+      const tied = await createJob(kiln, admin, project, { job_name: 'd-tied' });
+      await importRecords(kiln, admin, tied, [recordLine(5)]);
+      expect(await list('sort_field=last_build_time')).toEqual([never, green, red, tied]);
+      expect(await list('sort_field=last_build_time&sort_order=DESC')).toEqual([tied, red, green, never]);
+      expectOk(await kiln.call(admin, { method: 'DELETE', url: `/v1/job/${tied}/delete` }));
+      // A name sorts whatever its case: 'B-amber' between 'a-red' and 'b-green', not before both.
+      const upper = await createJob(kiln, admin, project, { job_name: 'B-amber' });
+      expect(await list('sort_field=job_name')).toEqual([red, upper, green, never]);
+      expect(await list('sort_field=job_name&sort_order=desc')).toEqual([never, green, upper, red]);
+      expectOk(await kiln.call(admin, { method: 'DELETE', url: `/v1/job/${upper}/delete` }));
       const creator = (
         await kiln.call(admin, { method: 'GET', url: `/v1/job/${project}/list?page_index=0&page_size=1` })
       ).json().jobs[0].job_creator as string;

@@ -3,6 +3,7 @@ import { useSignedIn } from '../app/session-context.tsx';
 import { useAsync } from '../app/use-async.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { Spinner } from '../components/spinner.tsx';
+import { jobSortOf, withJobSort, type JobSort } from '../projects/job-sort.ts';
 import { ProjectJobs } from '../projects/project-jobs.tsx';
 import { navigate, useLocation } from '../router/router.tsx';
 
@@ -15,6 +16,12 @@ export function ProjectsPage() {
   const { path, query } = useLocation();
   const search = query.get('q') ?? '';
   const favourites = query.get('favourites') === '1';
+  const sort = jobSortOf(query);
+  // One order for every project's list, as one search is: a header pressed in any of them sorts all.
+  const onSort = (next: JobSort) => {
+    const qs = withJobSort(query, next).toString();
+    navigate(`${path}${qs ? `?${qs}` : ''}`, { replace: true });
+  };
   const [text, setText] = useState(search);
   // The box follows the URL when something else changes it (the header's "Kiln" link, back and
   // forward); the debounce below would otherwise write the stale text back. The URL catching up
@@ -79,7 +86,15 @@ export function ProjectsPage() {
         <p className="empty">You are not a member of any project yet.</p>
       )}
       {list.map((p) => (
-        <ProjectJobs key={p.identifier} client={client} project={p} search={search} favourites={favourites} />
+        <ProjectJobs
+          key={p.identifier}
+          client={client}
+          project={p}
+          search={search}
+          favourites={favourites}
+          sort={sort}
+          onSort={onSort}
+        />
       ))}
     </main>
   );

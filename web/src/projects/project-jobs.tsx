@@ -3,32 +3,42 @@ import type { Kiln } from '../../../src/client/kiln-client.ts';
 import { useAsync } from '../app/use-async.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { Pager, usePage } from '../components/pager.tsx';
+import { SortHeader } from '../components/sort-header.tsx';
 import { Spinner } from '../components/spinner.tsx';
 import { Link } from '../router/router.tsx';
 import { JobRow } from './job-row.tsx';
+import { pressed, type JobSort, type JobSortField } from './job-sort.ts';
 import { GroupBar, type GroupFilter } from './group-bar.tsx';
 import { ProjectInsights } from '../job/job-insights.tsx';
 import type { JobGroupNode } from '../../../src/contract/job-groups.ts';
 
 const PAGE_SIZE = 25;
 
-/** A project's jobs, filtered by name on the server, a page at a time. */
+/** A project's jobs, filtered by name and sorted on the server, a page at a time. */
 export function ProjectJobs({
   client,
   project,
   search,
   favourites,
+  sort,
+  onSort,
 }: {
   client: Kiln;
   project: { identifier: string; name: string };
   search: string;
   /** Only the person's favourite jobs. */
   favourites: boolean;
+  /** The order of the list (the page's URL keeps it); `onSort` asks for another. */
+  sort: JobSort;
+  onSort: (sort: JobSort) => void;
 }) {
   const [group, setGroup] = useState<GroupFilter>({ kind: 'all' });
   const [treeVersion, setTreeVersion] = useState(0);
   const groupKey = group.kind === 'group' ? group.pathId : group.kind;
-  const filterKey = `${search}/${favourites}/${groupKey}`;
+  const sortKey = `${sort.field}/${sort.descending ? 'desc' : 'asc'}`;
+  // Another sort starts again at page 1, as another search does: page 3 of another order is no
+  // place anyone asked for.
+  const filterKey = `${search}/${favourites}/${groupKey}/${sortKey}`;
   const { page, setPage, pagesOf } = usePage(PAGE_SIZE, filterKey);
   const tree = useAsync(
     () => client.listGroupTree({ params: { project_id: project.identifier } }),
@@ -45,9 +55,11 @@ export function ProjectJobs({
           ...(favourites && { favorite: 'true' }),
           ...(group.kind === 'group' && { group_path_id: group.pathId }),
           ...(group.kind === 'none' && { by_group: 'true' }),
+          sort_field: sort.field,
+          sort_order: sort.descending ? 'DESC' : 'ASC',
         },
       }),
-    [client, project.identifier, search, favourites, groupKey, page],
+    [client, project.identifier, search, favourites, groupKey, sortKey, page],
   );
   // What the person's role allows here: a viewer is offered neither New job nor the group actions.
   const rights = useAsync(
@@ -58,6 +70,8 @@ export function ProjectJobs({
   const headingId = `project-${project.identifier}`;
   const list = jobs.data?.jobs ?? [];
   const totalPages = pagesOf(jobs.data?.total);
+  const sortedBy = (field: JobSortField) =>
+    sort.field !== field ? undefined : sort.descending ? 'descending' : 'ascending';
   return (
     <section className="project" aria-labelledby={headingId}>
       <header className="section-header">
@@ -99,8 +113,15 @@ export function ProjectJobs({
           <thead>
             <tr>
               <th scope="col">Health</th>
-              <th scope="col">Job</th>
-              <th scope="col">Last build</th>
+              <SortHeader sorted={sortedBy('job_name')} onSort={() => onSort(pressed(sort, 'job_name'))}>
+                Job
+              </SortHeader>
+              <SortHeader
+                sorted={sortedBy('last_build_time')}
+                onSort={() => onSort(pressed(sort, 'last_build_time'))}
+              >
+                Last build
+              </SortHeader>
               <th scope="col">Success, 7 days</th>
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
