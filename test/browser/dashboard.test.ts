@@ -152,8 +152,8 @@ describe('the dashboard', () => {
     expect(await page.getByLabel('Step 2 name').inputValue()).toBe('extra');
     await page.getByRole('button', { name: 'Remove step 2' }).click();
     await page.getByRole('button', { name: 'Add parameter' }).click();
-    await page.getByLabel('Name', { exact: true }).fill('FAIL');
-    await page.getByLabel('Default value').fill('no');
+    await page.getByLabel('Parameter 1 name', { exact: true }).fill('FAIL');
+    await page.getByLabel('Parameter 1 default value', { exact: true }).fill('no');
     // One h1, and no heading skips a level (a screen reader's outline of the form).
     const levels = await page.evaluate(() =>
       Array.from(document.querySelectorAll('h1, h2, h3, h4, h5, h6'), (h) => Number(h.tagName[1])),

@@ -25,9 +25,11 @@ export function ParametersEditor({
       <ol>
         {parameters.map((p, i) => {
           const at = `parameters[${i}]`;
+          // Numbered as the steps' fields are: "Name" alone named every parameter's field alike.
+          const n = `Parameter ${i + 1}`;
           return (
-            <li key={p.key} className="parameter-editor" aria-label={`Parameter ${i + 1}`}>
-              <Field label="Name" error={errors.fields[`${at}.params.name`] ?? errors.fields[at]}>
+            <li key={p.key} className="parameter-editor" aria-label={n}>
+              <Field label={`${n} name`} error={errors.fields[`${at}.params.name`] ?? errors.fields[at]}>
                 {(props) => (
                   <input
                     {...props}
@@ -38,7 +40,7 @@ export function ParametersEditor({
                 )}
               </Field>
               <Field
-                label="Default value"
+                label={`${n} default value`}
                 error={errors.fields[`${at}.params.defaultValue`]}
                 hint={p.choices.length > 0 ? `One of: ${p.choices.join(', ')}` : undefined}
               >
@@ -52,7 +54,7 @@ export function ParametersEditor({
                   />
                 )}
               </Field>
-              <Field label="Description">
+              <Field label={`${n} description`}>
                 {(props) => (
                   <input
                     {...props}
@@ -65,6 +67,7 @@ export function ParametersEditor({
                 <input
                   type="checkbox"
                   checked={p.sensitive}
+                  aria-label={`${n} sensitive`}
                   onChange={(e) => update(i, { sensitive: e.target.checked })}
                 />{' '}
                 Sensitive

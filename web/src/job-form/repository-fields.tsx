@@ -42,7 +42,7 @@ export function RepositoryFields({
           />
         )}
       </Field>
-      <div className="row">
+      <div className="row fields-row">
         <Field label="Type" error={e('scm_type')}>
           {(props) => (
             <select

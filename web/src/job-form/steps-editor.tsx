@@ -89,6 +89,7 @@ export function StepsEditor({
                   <input
                     type="checkbox"
                     checked={s.enabled}
+                    aria-label={`Step ${i + 1} enabled`}
                     onChange={(ev) => update(i, { enabled: ev.target.checked })}
                   />{' '}
                   Enabled

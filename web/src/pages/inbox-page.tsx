@@ -68,8 +68,8 @@ export function InboxPage() {
       </h1>
       <ErrorMessage error={inbox.error} title="The inbox could not be read." />
       <ErrorMessage error={failed} title="That did not work." />
-      <p>
-        <label>
+      <p className="actions">
+        <label className="checkbox">
           <input type="checkbox" checked={unreadOnly} onChange={(e) => setUnreadOnly(e.target.checked)} />{' '}
           Unread only
         </label>{' '}

@@ -202,7 +202,7 @@ export function JobFormPage({ jobId, projectId }: { jobId?: string; projectId?: 
           />
           <fieldset className="timeout">
             <legend>Timeout</legend>
-            <div className="row">
+            <div className="row fields-row">
               <Field
                 label="Stop a build after"
                 error={errors.fields['timeout.limit'] ?? errors.fields.timeout}
