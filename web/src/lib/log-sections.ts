@@ -30,10 +30,15 @@ interface StageBytes {
   log_end_offset: number;
 }
 
+/** Whether a stage (its `execution_stage_name`) is one of the build's steps: `stage1`.., not `initial` or `final`. */
+export function isStepStage(name: string): boolean {
+  return /^stage\d+$/.test(name);
+}
+
 /** The steps' ranges among `stages` (`stage1`..; not `initial` or `final`), those that have begun. */
 export function stepRanges(stages: readonly StageBytes[]): StepRange[] {
   return stages
-    .filter((s) => /^stage\d+$/.test(s.execution_stage_name) && s.log_start_offset >= 0)
+    .filter((s) => isStepStage(s.execution_stage_name) && s.log_start_offset >= 0)
     .map((s) => ({
       step: s.sequence,
       start: s.log_start_offset,

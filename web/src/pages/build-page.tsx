@@ -26,7 +26,7 @@ import {
   type BuildStatus,
 } from '../lib/build-status.ts';
 import { formatDuration } from '../../../src/domain/duration.ts';
-import { stepRanges } from '../lib/log-sections.ts';
+import { isStepStage, stepRanges } from '../lib/log-sections.ts';
 import { formatLocalTime, isolated, shortCommit } from '../lib/format.ts';
 import { Link, navigate, useLocation } from '../router/router.tsx';
 import { triggerMeaning } from '../lib/triggers.ts';
@@ -58,7 +58,7 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
   const [isFlow, setIsFlow] = useState(false);
   // A build with steps of its own is no BuildFlow (a flow's build.yml gives its jobs, not steps):
   // its flow graph is not asked for again (each ask answers 404) while it runs.
-  const hasSteps = stages?.list.some((s) => /^stage\d+$/.test(s.execution_stage_name)) === true;
+  const hasSteps = stages?.list.some((s) => isStepStage(s.execution_stage_name)) === true;
   const stageKey = query.get('stage') ?? '';
   const stage = stages?.list.find((s) => s.execution_stage_name === stageKey);
   const selectStage = (key: string) => {
