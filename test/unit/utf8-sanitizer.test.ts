@@ -10,9 +10,12 @@ function run(pieces: Uint8Array[]): Buffer {
   return Buffer.concat(out);
 }
 
-/** What TextDecoder makes of the whole, as UTF-8 bytes. */
+/**
+ * What TextDecoder makes of the whole, as UTF-8 bytes. A byte order mark is text the output
+ * printed, kept as `Buffer.toString` keeps it (TextDecoder drops one at the start by default).
+ */
 function decoded(bytes: Uint8Array): Buffer {
-  return Buffer.from(new TextDecoder().decode(bytes), 'utf8');
+  return Buffer.from(new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes), 'utf8');
 }
 
 /** `bytes` cut at `cuts` (byte offsets, any order, repeats give empty pieces). */
@@ -62,6 +65,12 @@ describe('Utf8Sanitizer', () => {
     const oneByOne = [...bytes].map((b) => Uint8Array.of(b));
     expect(run(oneByOne)).toEqual(decoded(bytes));
     expect(run([bytes])).toEqual(decoded(bytes));
+  });
+
+  it('keeps a byte order mark the output printed, whole or cut', () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    expect(run([bom, Buffer.from('x')])).toEqual(Buffer.concat([bom, Buffer.from('x')]));
+    expect(run([bom.subarray(0, 1), bom.subarray(1)])).toEqual(bom);
   });
 
   it('keeps a 4-byte emoji split over two writes whole', () => {
