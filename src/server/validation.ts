@@ -31,23 +31,42 @@ function normalizeText(schema: SchemaNode, data: unknown): void {
   }
 }
 
-/** Fastify validator compiler: one Ajv, no type coercion, defaults applied, verbose errors for messages. */
+/**
+ * The compiled validator of each schema, shared by every server in the process: the schemas are the
+ * contract's constants, and a process that makes servers by the hundred (the tests) compiled them
+ * again for each, a tenth of its CPU.
+ */
+const validators = new WeakMap<object, ValidateFunction>();
+let sharedAjv: Ajv | undefined;
+
+/** One Ajv: no type coercion, defaults applied, verbose errors for messages. */
+function validatorOf(schema: object): ValidateFunction {
+  let validate = validators.get(schema);
+  if (validate) return validate;
+  if (!sharedAjv) {
+    sharedAjv = new Ajv({
+      strict: false,
+      useDefaults: true,
+      coerceTypes: false,
+      allErrors: false,
+      verbose: true,
+    });
+    addFormats.default(sharedAjv);
+  }
+  validate = sharedAjv.compile(schema);
+  validators.set(schema, validate);
+  return validate;
+}
+
+/** Fastify validator compiler (validatorOf's validators). */
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
-  const ajv = new Ajv({
-    strict: false,
-    useDefaults: true,
-    coerceTypes: false,
-    allErrors: false,
-    verbose: true,
-  });
-  addFormats.default(ajv);
   return ({ schema, httpPart }) => {
     // Compiled at a route's first request, not at start: compiling every route's schemas was most
     // of a server's start (~0.4 s of CPU), and a server answers a few of its routes most of the time.
     let validate: ValidateFunction | undefined;
     const textual = httpPart === 'querystring' || httpPart === 'params';
     return (data: unknown) => {
-      validate ??= ajv.compile(schema as object);
+      validate ??= validatorOf(schema as object);
       if (textual) normalizeText(schema as SchemaNode, data);
       return validate(data)
         ? { value: data }
@@ -232,14 +251,27 @@ function describeErrors(errors: ErrorObject[], part: HttpPart, data: unknown): A
   return new AppError(part === 'body' ? 'INVALID_BODY' : 'INVALID_PARAM', message);
 }
 
+/** The compiled serializer of each response schema, shared as the validators are. */
+const serializers = new WeakMap<object, Serializer>();
+
 /**
  * Fastify's own response serializers (fast-json-stringify), each compiled at its route's first
- * answer with that status rather than at start, as the validators are.
+ * answer with that status rather than at start, as the validators are, and shared by the servers
+ * of the process when nothing else goes into it (no shared schemas, no options).
  */
 export const lazySerializers: SerializerFactory = (externalSchemas, options) => {
   const compile = SerializerSelector()(externalSchemas, options);
+  const shareable =
+    Object.keys(externalSchemas ?? {}).length === 0 && Object.keys(options ?? {}).length === 0;
+  const compiled = (route: Parameters<typeof compile>[0]): Serializer => {
+    if (!shareable) return compile(route);
+    const schema = route.schema as object;
+    let serialize = serializers.get(schema);
+    if (!serialize) serializers.set(schema, (serialize = compile(route)));
+    return serialize;
+  };
   return (route) => {
     let serialize: Serializer | undefined;
-    return (data) => (serialize ??= compile(route))(data);
+    return (data) => (serialize ??= compiled(route))(data);
   };
 };
