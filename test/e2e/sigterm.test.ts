@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordLine } from '../helpers/foundation.ts';
+import { connectOutcome } from '../helpers/processes.ts';
 
 /**
  * The real `kiln serve` process (built into dist/ by `npm test`): on SIGTERM it stops accepting
@@ -52,16 +53,9 @@ function serverEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
   };
 }
 
-/** Resolves true when a TCP connection to the port is refused, false when it is accepted. */
-function refused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
-  });
+/** Whether a TCP connection to the port is refused (not accepted, nor failing otherwise). */
+async function refused(port: number): Promise<boolean> {
+  return (await connectOutcome(port)) === 'ECONNREFUSED';
 }
 
 describe('kiln serve under SIGTERM', () => {

@@ -10,15 +10,15 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...testProcessEnv(), ...extra };
 }
 
-/** Whether something listens on the loopback port. */
-function answers(port: number): Promise<boolean> {
+/** What a TCP connection to the loopback port came to: 'connected', or the error's code. */
+export function connectOutcome(port: number): Promise<string> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
     socket.once('connect', () => {
       socket.destroy();
-      resolve(true);
+      resolve('connected');
     });
-    socket.once('error', () => resolve(false));
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
   });
 }
 
@@ -54,7 +54,7 @@ export class KilnProcess {
     const port = env.KILN_PORT ?? String(await freePort());
     // A port given (a restart on the same one) must be free: a server left over from before would
     // answer /readyz for this one, which fails to bind, and the test would go on with the wrong one.
-    if (env.KILN_PORT && (await answers(Number(port))))
+    if (env.KILN_PORT && (await connectOutcome(Number(port))) === 'connected')
       throw new Error(`port ${port} is taken: a kiln serve left running from before?`);
     const full = { KILN_LOG_LEVEL: 'warn', ...env, KILN_PORT: port };
     const argv = [...wrap, process.execPath, KILN_BIN, 'serve'];
