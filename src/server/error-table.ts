@@ -41,7 +41,8 @@ export const ERROR_TABLE: Record<AppErrorCode, WireError> = {
   FORBIDDEN: {
     status: 403,
     errorCode: 'CB.00060403',
-    meaning: "The caller's role does not allow the operation",
+    meaning:
+      "The caller's role does not allow the operation (a project owner changing a domain administrator's membership included)",
   },
   JOB_NOT_FOUND: {
     status: 404,
@@ -111,12 +112,14 @@ export const ERROR_TABLE: Record<AppErrorCode, WireError> = {
   RATE_LIMITED: {
     status: 429,
     errorCode: 'CB.00060211',
-    meaning: 'Too many requests; retry after the time given',
+    meaning:
+      'Too many requests, or too many password checks and hashes in progress (sign-ins, password changes, new users); retry after the time given',
   },
   LOGIN_THROTTLED: {
     status: 429,
     errorCode: 'CB.00060211',
-    meaning: 'Too many failed sign-ins for the user from this address, or from this address; wait and retry',
+    meaning:
+      'Too many failed sign-ins (or wrong old passwords of a password change) for the user from this address, or from this address; wait and retry',
   },
   STORE_UNAVAILABLE: {
     status: 503,

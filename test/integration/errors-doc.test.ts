@@ -68,6 +68,13 @@ describe('docs/errors.md', () => {
     expect(row?.meaning.length ?? 0).toBeGreaterThan(0);
   });
 
+  // The table's `meaning` is the text of this page's row: one that grew in the doc and not in the
+  // code (or the other way) is a stale description in one of the two.
+  it.each(APP_ERROR_CODES)('gives %s the meaning the error table has', (code) => {
+    const row = rows.find((r) => r.catalogueCode === code);
+    expect(row?.meaning, `docs/errors.md line ${row?.line}`).toBe(ERROR_TABLE[code].meaning);
+  });
+
   it('lists every catalogue code once, and nothing the catalogue does not have', () => {
     const documented = rows.map((r) => r.catalogueCode);
     expect([...documented].sort()).toEqual([...Object.keys(ERROR_TABLE)].sort());
