@@ -399,11 +399,13 @@ export class BwrapBackend implements SandboxBackend {
    */
   private user(index: number): { files: string[] } {
     const id = this.root ? this.settings.uidBase + index : INNER_ID;
+    const name = index === 0 ? 'kiln-mirror' : 'kiln';
     const dir = join(this.settings.workDir, 'sandbox');
-    const passwd = join(dir, `passwd-${id}`);
-    const group = join(dir, `group-${id}`);
+    // Named by the account too: under a runner that is not root, the fetcher and the builds are
+    // both uid 1000 inside, and each must see its own name.
+    const passwd = join(dir, `passwd-${name}-${id}`);
+    const group = join(dir, `group-${name}-${id}`);
     if (!existsSync(passwd)) {
-      const name = index === 0 ? 'kiln-mirror' : 'kiln';
       writeFileSync(
         passwd,
         `root:x:0:0:root:/root:/usr/sbin/nologin\n${name}:x:${id}:${id}:Kiln build:${INSIDE.home}:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`,

@@ -106,7 +106,7 @@ describe('a runner that is not root', () => {
     const b = await build(
       'look',
       [
-        'echo "UID=$(id -u)"',
+        'echo "UID=$(id -u) USER=$(id -un)"',
         'echo "PROCS=$(ls /proc | grep -c "^[0-9]")"',
         'cat /proc/[0-9]*/environ /proc/[0-9]*/cmdline 2>/dev/null | tr "\\0" "\\n"',
         'unshare --user true 2>/dev/null && echo "NESTED=allowed" || echo "NESTED=refused"',
@@ -116,7 +116,8 @@ describe('a runner that is not root', () => {
     const r = await finished(b);
     const text = await log(b);
     expect(r.state, `${text}\n${runner.output()}`).toBe('SUCCESS');
-    expect(text).toContain('UID=1000');
+    // The build's account, not the repository fetcher's (both are uid 1000 in their sandboxes).
+    expect(text).toContain('UID=1000 USER=kiln\n');
     expect(Number(/^PROCS=(\d+)$/m.exec(text)?.[1])).toBeLessThan(10);
     expect(text).not.toContain(runnerToken);
     expect(text).toContain('NESTED=refused');
