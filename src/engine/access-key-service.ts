@@ -115,15 +115,24 @@ export class AccessKeyService {
     return this.storage.usedSignatures.deleteExpired(this.clock.now() - AKSK_SKEW_MS);
   }
 
+  /**
+   * The active key a request signed at `signedAt` names, or a 401: what can be known of a signed
+   * request before its body is read (the signature may cover the body).
+   */
+  async usableKey(ak: string, signedAt: number): Promise<AccessKeyRecord> {
+    if (Math.abs(this.clock.now() - signedAt) > AKSK_SKEW_MS) {
+      throw unauthenticated('the request date (X-Sdk-Date) is more than 15 minutes from the server time');
+    }
+    const key = await this.storage.accessKeys.findByAk(ak);
+    if (!key) throw unauthenticated(`Get secretKey failed,ak:${ak},err:ak not exist`);
+    if (key.status !== 'active') throw unauthenticated(`ak ${ak} is disabled`);
+    return key;
+  }
+
   /** The principal of a signed request, or a 401 saying why the signature is not accepted. */
   async authenticate(claim: AkskClaim): Promise<Principal> {
     const now = this.clock.now();
-    if (Math.abs(now - claim.signedAt) > AKSK_SKEW_MS) {
-      throw unauthenticated('the request date (X-Sdk-Date) is more than 15 minutes from the server time');
-    }
-    const key = await this.storage.accessKeys.findByAk(claim.ak);
-    if (!key) throw unauthenticated(`Get secretKey failed,ak:${claim.ak},err:ak not exist`);
-    if (key.status !== 'active') throw unauthenticated(`ak ${claim.ak} is disabled`);
+    const key = await this.usableKey(claim.ak, claim.signedAt);
     const expected = Buffer.from(claim.signature, 'hex');
     const secret = this.secrets.open(key.secretEnc);
     const match = claim.candidates.some((text) => {

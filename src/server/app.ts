@@ -12,7 +12,7 @@ import { AppError } from '../domain/errors.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../domain/json-depth.ts';
 import { unkeepableField, unkeepableText } from '../domain/well-formed.ts';
 import type { Engine } from '../engine/engine.ts';
-import { authenticateRequest } from './auth/authenticate.ts';
+import { authenticateBeforeBody, authenticateRequest } from './auth/authenticate.ts';
 import { answerClientError } from './client-errors.ts';
 import { sendError } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
@@ -104,6 +104,12 @@ function bodyTooLarge(error: unknown, request: FastifyRequest, fileMaxBytes: num
     'PAYLOAD_TOO_LARGE',
     `the request body may have at most ${request.routeOptions.bodyLimit} bytes; this one has ${size}`,
   );
+}
+
+/** Whether a request comes with a body (announced or chunked). */
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
 }
 
 /** Builds the HTTP app (no listening: tests inject requests, cmd/ listens). */
@@ -274,14 +280,29 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
     reply.headers(SECURITY_HEADERS);
   });
+  // Who asks is checked before the body is read: a body (up to its route's limit, 64 MiB for a
+  // form) is read, or refused as too large, only for a caller Kiln knows. A refused request's body
+  // is left unread and its connection closed after the 401 (the rest of the body is on it).
+  app.addHook('preParsing', async (request, reply) => {
+    const auth = request.routeOptions.config?.auth;
+    try {
+      if (auth === 'project' || auth === 'any') {
+        const principal = await authenticateBeforeBody(deps.engine, request, auth === 'project');
+        request.principal = principal ?? null;
+      } else if (auth === 'runner') {
+        const bearer = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
+        request.runnerId = await deps.engine.runners.authenticate(bearer);
+      }
+    } catch (error) {
+      if (hasBody(request)) reply.header('connection', 'close');
+      throw error;
+    }
+  });
   app.addHook('preValidation', async (request) => {
     const auth = request.routeOptions.config.auth;
-    if (auth === 'project' || auth === 'any') {
+    // An AK/SK signature over the body, checked once the body is in (its key and date were).
+    if ((auth === 'project' || auth === 'any') && request.principal === null)
       request.principal = await authenticateRequest(deps.engine, request, auth === 'project');
-    } else if (auth === 'runner') {
-      const bearer = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
-      request.runnerId = await deps.engine.runners.authenticate(bearer);
-    }
     if (request.bodyError) throw request.bodyError;
   });
   // `%00` in a path or query decodes to a NUL: refused for every operation alike, once its schema

@@ -12,13 +12,14 @@ import { newYamlJob, startEngineKiln, type EngineKiln } from '../helpers/engine.
  * different pools (the server's own in `default`, a remote one over HTTP in `big`); a build that
  * asks for pool big and is claimed by the server's runner first goes back to the queue and ends
  * SUCCESS on the big runner, its log going on after the first runner's lines. A pool no runner is
- * in fails the build, naming it. Real builds, on SQLite and PostgreSQL.
+ * in fails the build, naming it; `type: Linux` (older CodeArts pages) is a pool like `custom`, and
+ * `type: macOS` fails the build. Real builds, on SQLite and PostgreSQL.
  */
 
-const yml = (pool: string) => `version: 2.0
+const yml = (pool: string, type = 'custom') => `version: 2.0
 env:
   resource:
-    type: custom
+    type: ${type}
     pool: ${pool}
 steps:
   BUILD:
@@ -84,7 +85,9 @@ describe.each(STORES)('env.resource routing, %s', (store, enabled) => {
     repo.commit('build files', {
       '.cloudbuild/build.yml': yml('big'),
       'ci/gpu.yml': yml('gpu'),
-      'ci/default.yml': yml('default'),
+      // Older CodeArts pages' pool type, in their case.
+      'ci/default.yml': yml('default', 'Linux'),
+      'ci/mac.yml': yml('default', 'macOS'),
     });
   }, 60_000);
 
@@ -134,7 +137,7 @@ describe.each(STORES)('env.resource routing, %s', (store, enabled) => {
   );
 
   it.skipIf(!enabled)(
-    'a build that asks for pool default ends on the server runner, whichever runner claims it',
+    'a build that asks for a Linux pool default ends on the server runner, whichever runner claims it',
     async () => {
       openGate();
       const job = await newYamlJob(ek, repo.url, 'ci/default.yml');
@@ -161,6 +164,25 @@ describe.each(STORES)('env.resource routing, %s', (store, enabled) => {
         /\[kiln\] build\.yml: ci\/gpu\.yml: the build asks for pool gpu \(env\.resource\.pool\); runner \S+ is in pool (default|big); no runner known has pool gpu/,
       );
       expect(log).not.toContain('ran-in-pool');
+      expect(log.match(/build finished: FAILURE/g)).toHaveLength(1);
+    },
+    90_000,
+  );
+
+  it.skipIf(!enabled)(
+    'fails a build that asks for a macOS machine, saying the runners are Linux machines',
+    async () => {
+      openGate();
+      const job = await newYamlJob(ek, repo.url, 'ci/mac.yml');
+      await ek.run(job);
+      const r = await ek.waitFinished(job, 1, 60_000);
+      const log = await ek.log(job, 1);
+      expect(r.state, log).toBe('FAILURE');
+      expect(log).toContain(
+        `ci/mac.yml: env.resource.type "macOS" asks for a macOS machine; Kiln's runners are Linux machines`,
+      );
+      expect(log).not.toContain('ran-in-pool');
+      expect(log).not.toContain('back in the queue');
       expect(log.match(/build finished: FAILURE/g)).toHaveLength(1);
     },
     90_000,

@@ -4,7 +4,7 @@ import { evaluateCondition } from '../../src/domain/condition.ts';
 import { planYamlBuild } from '../../src/domain/yaml-plan.ts';
 import { toJobSpec } from '../../src/domain/job-config.ts';
 import { resolveStepInputs } from '../../src/domain/parameter-refs.ts';
-import { resourceProblem } from '../../src/domain/resource-match.ts';
+import { resourceNeeds, resourceProblem } from '../../src/domain/resource-match.ts';
 import { JOB_SAMPLES } from '../../src/cli/job-samples.ts';
 
 const P = '.cloudbuild/build.yml';
@@ -435,9 +435,43 @@ describe('env.resource against the runner', () => {
       { type: 'custom', pool: 'Mydocker' },
       'the build asks for pool Mydocker (env.resource.pool); runner r1 is in pool default',
     ],
-    [{ type: 'vm' }, 'env.resource.type "vm" is not docker or custom'],
+    [{ type: 'vm' }, 'env.resource.type "vm" is not docker, custom or linux'],
+    [{ type: '' }, undefined],
+    [{ type: 'Linux' }, undefined],
+    [{ type: 'LINUX', pool: 'default' }, undefined],
+    [
+      { type: 'linux', pool: 'Mydocker' },
+      'the build asks for pool Mydocker (env.resource.pool); runner r1 is in pool default',
+    ],
+    [
+      { type: 'macOS' },
+      `env.resource.type "macOS" asks for a macOS machine; Kiln's runners are Linux machines`,
+    ],
+    [
+      { type: 'mac', arch: 'ARM' },
+      `env.resource.type "mac" asks for a macOS machine; Kiln's runners are Linux machines`,
+    ],
+    [
+      { type: 'Windows' },
+      `env.resource.type "Windows" asks for a Windows machine; Kiln's runners are Linux machines`,
+    ],
+    [{ type: 'constructor' }, 'env.resource.type "constructor" is not docker, custom or linux'],
   ])('%j: %s', (resource, problem) => {
     expect(resourceProblem(resource, runner)).toBe(problem);
+  });
+
+  it.each([
+    [{ type: 'docker', pool: 'big' }, undefined],
+    [{ type: 'custom', pool: 'big' }, { pool: 'big' }],
+    [
+      { type: 'Linux', pool: 'big', arch: 'ARM' },
+      { pool: 'big', arch: 'arm64' },
+    ],
+    // No runner can: the build fails on the runner that read it, not sent on.
+    [{ type: 'macos', pool: 'big' }, undefined],
+    [{ type: 'vm', arch: 'ARM' }, undefined],
+  ])('%j needs %j of a runner', (resource, needs) => {
+    expect(resourceNeeds(resource)).toEqual(needs);
   });
 });
 

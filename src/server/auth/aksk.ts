@@ -5,6 +5,7 @@ import {
   EMPTY_SHA256,
   parseAuthorization,
   parseSdkDate,
+  type ParsedAuthorization,
   sha256Hex,
   stringToSign,
   UNSIGNED_PAYLOAD,
@@ -103,13 +104,12 @@ function payloadHashOf(request: FastifyRequest): string {
   return claimed;
 }
 
-/**
- * Reads a signed request into what the engine checks. Signers differ in two places, so both
- * readings are offered: the Python SDK decodes the path before encoding it (one encoding), the
- * Node SDK encodes the path as sent (`%` becomes `%25`); and `+` in a query is a plus to the
- * SDKs but a space to form encoders.
- */
-export function akskClaimOf(request: FastifyRequest): AkskClaim {
+/** A signed request's Authorization and date, or a 401 saying which is not right. */
+export function akskHeadOf(request: FastifyRequest): {
+  parsed: ParsedAuthorization;
+  date: string;
+  signedAt: number;
+} {
   const parsed = parseAuthorization(String(request.headers.authorization ?? ''));
   if (!parsed) throw unauthenticated('verify aksk signature fail');
   if (!parsed.signedHeaders.includes('x-sdk-date')) {
@@ -120,6 +120,29 @@ export function akskClaimOf(request: FastifyRequest): AkskClaim {
   if (signedAt === undefined || typeof date !== 'string') {
     throw unauthenticated('verify aksk signature fail: X-Sdk-Date must be yyyyMMddTHHmmssZ');
   }
+  return { parsed, date, signedAt };
+}
+
+/**
+ * Whether a signed request's signature can be checked before its body is read: its payload is
+ * signed as UNSIGNED-PAYLOAD (the SDKs' upload), so the body is no part of what was signed. (A
+ * streamed body must be signed so too, but is read by its handler, after the check anyway.)
+ */
+export function signedWithoutBody(request: FastifyRequest): boolean {
+  return (
+    request.headers['x-sdk-content-sha256'] === UNSIGNED_PAYLOAD &&
+    isMultipart(request.headers['content-type'])
+  );
+}
+
+/**
+ * Reads a signed request into what the engine checks. Signers differ in two places, so both
+ * readings are offered: the Python SDK decodes the path before encoding it (one encoding), the
+ * Node SDK encodes the path as sent (`%` becomes `%25`); and `+` in a query is a plus to the
+ * SDKs but a space to form encoders.
+ */
+export function akskClaimOf(request: FastifyRequest): AkskClaim {
+  const { parsed, date, signedAt } = akskHeadOf(request);
   const headers = parsed.signedHeaders.map((name) => {
     const value = request.headers[name];
     return [name, Array.isArray(value) ? value.join(',') : (value ?? '')] as const;
