@@ -203,7 +203,15 @@ export function checkJobConfig(config: JobConfig): ConfigIssue[] {
     add('build_config_type', "must be ACTION (the steps of the job) or YAML (the repository's build.yml)");
   if (configType === 'YAML' && (config.scms ?? []).length === 0)
     add('scms', 'a code-based (YAML) job needs a repository: its build.yml is read from the commit built');
-  if (configType !== 'YAML' && config.steps.length === 0) add('steps', 'must have at least one step');
+  // A job with no steps and no build_config_type is most often a code-based job missing its type:
+  // the message says how to make one, not only that steps are missing.
+  if (configType !== 'YAML' && config.steps.length === 0)
+    add(
+      'steps',
+      config.build_config_type === undefined
+        ? "must have at least one step (or, for a job whose steps are the repository's .cloudbuild/build.yml, set build_config_type: YAML)"
+        : 'must have at least one step',
+    );
   if (config.steps.length > MAX_STEPS) add('steps', `must have at most ${MAX_STEPS} steps`);
   config.steps.forEach((step, i) => {
     if (step.name.trim() === '') add(`steps[${i}].name`, 'must not be empty');

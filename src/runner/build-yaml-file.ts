@@ -1,4 +1,4 @@
-import { openSync, closeSync, fstatSync, readSync, realpathSync, constants } from 'node:fs';
+import { openSync, closeSync, fstatSync, lstatSync, readSync, realpathSync, constants } from 'node:fs';
 import { join, sep } from 'node:path';
 import { MAX_BUILD_YAML_BYTES } from '../domain/build-yaml.ts';
 
@@ -14,7 +14,7 @@ export function readBuildYamlFile(workspace: string, path: string): { text: stri
   try {
     real = realpathSync(join(workspace, path));
   } catch {
-    return { error: `${path} is not in the repository at this commit` };
+    return { error: `${path} is not in the repository at this commit${otherExtension(workspace, path)}` };
   }
   const root = realpathSync(workspace);
   if (!real.startsWith(root + sep)) return { error: `${path} leads outside the repository` };
@@ -42,4 +42,21 @@ export function readBuildYamlFile(workspace: string, path: string): { text: stri
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/**
+ * `build.yaml` for `build.yml` (or the other way round) is the usual slip behind a missing file: the
+ * message names the file the repository has. lstat only: whether the name is there, never where a
+ * link of it leads.
+ */
+function otherExtension(workspace: string, path: string): string {
+  const match = /\.ya?ml$/.exec(path);
+  if (!match) return '';
+  const other = path.slice(0, match.index) + (match[0] === '.yml' ? '.yaml' : '.yml');
+  try {
+    lstatSync(join(workspace, other));
+  } catch {
+    return '';
+  }
+  return ` (it has ${other}: rename it, or name it in the parameter CB_BUILD_YAML_PATH)`;
 }

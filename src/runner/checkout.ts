@@ -36,7 +36,8 @@ export function mirrorFailureReason(failure: MirrorFailure, scm: Scm): string {
       return `commit ${scm.commit} is on no branch or tag of ${url} (or not in it at all): only who may change the job builds a commit on none`;
     case 'ref':
       return scm.ref
-        ? `cannot check out ${scm.buildType} ${scm.ref} of ${url}`
+        ? // The mirror looked for the name among both branches and tags (mirror-scripts.ts, exit 12).
+          `cannot check out ${scm.buildType} ${scm.ref} of ${url}: the repository has no branch or tag of that name`
         : `${url} has no default branch`;
     case 'no-lfs':
       return `the job asks for Git LFS files (enable_git_lfs) and git-lfs is not installed on the runner (Debian/Ubuntu: apt-get install git-lfs)`;

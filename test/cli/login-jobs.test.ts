@@ -486,9 +486,15 @@ describe('kiln login and kiln jobs, real processes', () => {
     };
     expect(await names('none')).toEqual(['alpha-api', 'alpha-web']);
     expect(await names('blue')).toEqual([]);
+    // The words the table's "last build" column shows are taken too.
+    expect(await names('success')).toEqual([]);
+    expect(await names('Failure')).toEqual([]);
+    // A word neither takes is a usage error naming the option, before any request.
     const wrong = await user.run(['jobs', 'list', 'default', '--status', 'green']);
-    expect(wrong.code).not.toBe(0);
-    expect(wrong.stderr).toContain('build_status must be one of red, blue, timeout, aborted, building, none');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain(
+      "option '--status <status>' argument 'green' is invalid. must be red (or failure), blue (or success), timeout, aborted, building or none (never built)",
+    );
   });
 
   it('surfaces the server validation error with a non-zero exit', async () => {

@@ -234,6 +234,8 @@ it('a branch or tag that does not exist ends FAILURE with a log line naming it',
         .split('\n')
         .some((l) => l.startsWith('[kiln]') && l.includes(name) && /cannot|fail|not found/i.test(l)),
     ).toBe(true);
+    // The line says why, not only that the checkout failed.
+    expect(log).toContain(`${name} of ${repo.url}: the repository has no branch or tag of that name`);
   }
 });
 

@@ -49,6 +49,21 @@ describe('checkJobConfig of a code-based job', () => {
     expect(checkJobConfig({ ...yaml, scms: [] }).map((i) => i.field)).toEqual(['scms']);
   });
 
+  it('says that a job with no steps and no build_config_type wants build_config_type YAML to read its build.yml', () => {
+    const { build_config_type: _type, ...untyped } = yaml;
+    expect(checkJobConfig(untyped)).toEqual([
+      {
+        field: 'steps',
+        message:
+          "must have at least one step (or, for a job whose steps are the repository's .cloudbuild/build.yml, set build_config_type: YAML)",
+      },
+    ]);
+    // Typed ACTION on purpose: the type is not the slip, so the message does not suggest changing it.
+    expect(checkJobConfig({ ...yaml, build_config_type: 'ACTION' })).toEqual([
+      { field: 'steps', message: 'must have at least one step' },
+    ]);
+  });
+
   it('refuses a default build.yml path outside the repository when saved, not at the first run', () => {
     expect(checkJobConfig({ ...yaml, parameters: [yamlPath('ci/build.yml')] })).toEqual([]);
     expect(checkJobConfig({ ...yaml, parameters: [yamlPath('')] })).toEqual([]);

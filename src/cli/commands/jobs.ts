@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import YAML from 'yaml';
 import type { Kiln } from '../../client/kiln-client.ts';
 import type { JobConfigBody, JobListItem, UpdateJobBody } from '../../contract/jobs.ts';
@@ -24,6 +24,30 @@ function lastBuild(colour: string): string {
   if (colour.endsWith('_anime')) return 'building';
   const words: Record<string, string> = { blue: 'success', red: 'failure', aborted: 'aborted', notbuilt: '' };
   return words[colour] ?? colour;
+}
+
+/**
+ * `--status`: the API's filter words (ListProjectJobs' build_status), or the words the table's
+ * "last build" column shows (`failure`, `success`), which a user copies from it. Checked here, so a
+ * typo is a usage error (exit 2) naming the option, not the server's 400 naming its field.
+ */
+const STATUS_WORDS: Record<string, string> = {
+  red: 'red',
+  failure: 'red',
+  blue: 'blue',
+  success: 'blue',
+  timeout: 'timeout',
+  aborted: 'aborted',
+  building: 'building',
+  none: 'none',
+};
+function jobStatus(value: string): string {
+  const status = STATUS_WORDS[value.toLowerCase()];
+  if (status === undefined)
+    throw new InvalidArgumentError(
+      'must be red (or failure), blue (or success), timeout, aborted, building or none (never built)',
+    );
+  return status;
 }
 
 const JOB_COLUMNS: Column<JobListItem>[] = [
@@ -102,7 +126,8 @@ function registerReadCommands(jobs: Command, ctx: CliContext): void {
       .option('-s, --search <text>', 'only jobs whose name contains this')
       .option(
         '--status <status>',
-        'only jobs whose last build is red (failed), blue (succeeded), timeout, aborted, building or none (never built)',
+        'only jobs whose last build is red (failure), blue (success), timeout, aborted, building or none (never built)',
+        jobStatus,
       )
       .option('--favourites', 'only your favourite jobs (`kiln jobs favourite`)')
       .option(
