@@ -3,7 +3,10 @@ import { Link } from '../router/router.tsx';
 import { useSignedIn } from './session-context.tsx';
 import { useUnread } from './unread.tsx';
 
-/** The bar on every signed-in page: home, the queue, the recycle bin, the file manager, the inbox, who is signed in, sign out. */
+/**
+ * The bar on every signed-in page: home, the queue, the recycle bin, the file manager, the inbox,
+ * the person's account (password, access keys), who is signed in, sign out.
+ */
 export function AppHeader() {
   const { session, signOut } = useSignedIn();
   const [busy, setBusy] = useState(false);
@@ -34,6 +37,9 @@ export function AppHeader() {
               ({unread})
             </span>
           ) : null}
+        </Link>
+        <Link href="/account" className="header-link">
+          Account
         </Link>
       </nav>
       <span className="user" title={`Domain ${session.domainName}`}>

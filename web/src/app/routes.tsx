@@ -1,3 +1,4 @@
+import { AccountPage } from '../pages/account-page.tsx';
 import { BuildPage } from '../pages/build-page.tsx';
 import { JobFormPage } from '../pages/job-form-page.tsx';
 import { JobHistoryPage } from '../pages/job-history-page.tsx';
@@ -20,6 +21,7 @@ export function Routes() {
   if (matchPath('/queue', path)) return <QueuePage />;
   if (matchPath('/inbox', path)) return <InboxPage />;
   if (matchPath('/files', path)) return <FilesPage />;
+  if (matchPath('/account', path)) return <AccountPage />;
   let m: Record<string, string> | undefined;
   if ((m = matchPath('/jobs/:jobId', path))) return <JobPage key={m.jobId} jobId={m.jobId as string} />;
   if ((m = matchPath('/jobs/:jobId/history', path)))

@@ -9,6 +9,13 @@ export interface SignedIn {
   quietClient: Kiln;
   session: Session;
   signOut(): Promise<void>;
+  /**
+   * Changes the person's own password. The server revokes all their tokens with the old password,
+   * this tab's too, so this signs in again with the new one and goes on with the new token: true.
+   * False when that sign-in failed, and the sign-in form is back, saying the password was changed.
+   * Throws the server's error when the password was not changed (a wrong old one, a weak new one).
+   */
+  changePassword(oldPassword: string, newPassword: string): Promise<boolean>;
 }
 
 export const SessionContext = createContext<SignedIn | null>(null);

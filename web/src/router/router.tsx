@@ -9,7 +9,7 @@ import {
 } from 'react';
 
 /**
- * A small history router: the dashboard has five pages, which does not warrant a routing library.
+ * A small history router: the dashboard has a dozen pages, which does not warrant a routing library.
  * Paths are the server's SPA fallback paths, so none starts with /v1../v4, /docs, /metrics,
  * /healthz or /readyz.
  */
