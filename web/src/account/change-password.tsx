@@ -91,42 +91,27 @@ export function ChangePassword() {
         {/* For password managers: whose password this is. */}
         <input type="text" hidden readOnly autoComplete="username" value={session.userName} />
         <div className="row fields-row">
-          <Field label="Current password" error={problems.old}>
-            {(p) => (
-              <input
-                {...p}
-                type="password"
-                autoComplete="current-password"
-                required
-                value={oldPassword}
-                onChange={(e) => setOldPassword(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="New password" error={problems.new}>
-            {(p) => (
-              <input
-                {...p}
-                type="password"
-                autoComplete="new-password"
-                required
-                value={newPassword}
-                onChange={(e) => setNewPassword(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="New password again" error={problems.again}>
-            {(p) => (
-              <input
-                {...p}
-                type="password"
-                autoComplete="new-password"
-                required
-                value={again}
-                onChange={(e) => setAgain(e.target.value)}
-              />
-            )}
-          </Field>
+          <PasswordField
+            label="Current password"
+            error={problems.old}
+            autoComplete="current-password"
+            value={oldPassword}
+            onChange={setOldPassword}
+          />
+          <PasswordField
+            label="New password"
+            error={problems.new}
+            autoComplete="new-password"
+            value={newPassword}
+            onChange={setNewPassword}
+          />
+          <PasswordField
+            label="New password again"
+            error={problems.again}
+            autoComplete="new-password"
+            value={again}
+            onChange={setAgain}
+          />
         </div>
         <ErrorMessage error={problems.general} title="The password was not changed." />
         <p className="actions">
@@ -140,5 +125,35 @@ export function ChangePassword() {
         </p>
       </form>
     </section>
+  );
+}
+
+/** One of the form's password inputs, labelled, with the problem the server or the page found. */
+function PasswordField({
+  label,
+  error,
+  autoComplete,
+  value,
+  onChange,
+}: {
+  label: string;
+  error: string | undefined;
+  autoComplete: 'current-password' | 'new-password';
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <Field label={label} error={error}>
+      {(p) => (
+        <input
+          {...p}
+          type="password"
+          autoComplete={autoComplete}
+          required
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      )}
+    </Field>
   );
 }
