@@ -27,6 +27,7 @@ import { retryingPeer } from './retrying-peer.ts';
 import type { BuildDirs, Sandbox, SandboxBackend } from './sandbox.ts';
 import { runScriptStep, type ScriptStepContext } from './script-step.ts';
 import { SecretMasker } from './secret-masker.ts';
+import { stepEndLine, type StepEnd } from './step-end.ts';
 import { writeStepScripts } from './step-files.ts';
 import { needsTools, stepWork, type StepWork } from './step-work.ts';
 
@@ -281,21 +282,24 @@ export async function executeBuild(
         peer.step(lease.recordId, { index, status: 'running', logOffset: startOffset }),
       );
       reported.catch(() => {});
+      const began = Date.now();
       line(`step ${index + 1}/${steps.length} "${step.name}"`);
       const todo = work[index] as StepWork;
       const script = stepScripts[index];
-      let ok: boolean;
-      let tests: StepTests | undefined;
+      let end: StepEnd & { tests?: StepTests };
       if ('checkout' in todo) {
-        ok = await checkoutAction(repositories, todo.checkout, line, stop.signal);
+        end = { ok: await checkoutAction(repositories, todo.checkout, line, stop.signal) };
       } else if ('upload' in todo || 'download' in todo || 'file' in todo) {
-        ok = await transfer(transfers, todo, line);
+        end = { ok: await transfer(transfers, todo, line) };
       } else if ('ok' in todo || script === undefined) {
         if ('message' in todo) line(todo.message);
-        ok = 'ok' in todo && todo.ok;
+        end = { ok: 'ok' in todo && todo.ok };
       } else {
-        ({ ok, tests } = await runScriptStep(scripts, index, step, todo, script));
+        end = await runScriptStep(scripts, index, todo, script);
       }
+      // The one place a step's end is told, whatever carried it out (the sandbox or the runner).
+      line(stepEndLine(step.name, end, Date.now() - began, stop));
+      const { ok, tests } = end;
       await reported;
       await peer.step(lease.recordId, {
         index,

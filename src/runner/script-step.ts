@@ -1,11 +1,10 @@
-import { formatDuration } from '../domain/duration.ts';
 import { maskSecretText } from '../domain/secret-text.ts';
-import type { StepSpec } from '../domain/step-spec.ts';
 import type { StepTests } from '../domain/test-report.ts';
 import type { TransferContext } from './artifact-transfer.ts';
 import type { BuildOutput } from './build-output.ts';
 import type { BuildStop } from './build-stop.ts';
 import type { BuildDirs, Sandbox } from './sandbox.ts';
+import type { StepEnd } from './step-end.ts';
 import { writeHomeFile } from './step-files.ts';
 import type { StepWork } from './step-work.ts';
 import { collectReports, keepReportZip } from './test-reports.ts';
@@ -41,17 +40,16 @@ const STEP_SHELL =
 
 /**
  * Runs step `index`'s script (written to the build's ctl directory as `script`) in the workspace,
- * then reads the test reports it names, and says in the log how it ended.
+ * then reads the test reports it names. It says how the step ended; the build writes the closing
+ * line (step-end.ts), as it does for every step.
  */
 export async function runScriptStep(
   ctx: ScriptStepContext,
   index: number,
-  step: StepSpec,
   todo: ScriptWork,
   script: string,
-): Promise<{ ok: boolean; tests?: StepTests }> {
+): Promise<StepEnd & { tests?: StepTests }> {
   const { sandbox, output, stop } = ctx;
-  const began = Date.now();
   for (const note of todo.notes ?? []) output.line(note);
   if (todo.mavenSettings !== undefined) {
     writeHomeFile(ctx.dirs.home, '.m2/settings.xml', todo.mavenSettings, ctx.owner);
@@ -78,14 +76,10 @@ export async function runScriptStep(
     tests = collected.tests;
     if (collected.files.length > 0) await keepReportZip(ctx.transfers, ctx.dirs.root, index, collected.files);
   }
-  output.line(
-    ok
-      ? `step "${step.name}" succeeded in ${formatDuration(Date.now() - began)}`
-      : stop.reason
-        ? `step "${step.name}" stopped (${stop.describe()})`
-        : result.exitCode === FILE_TOO_LARGE
-          ? `step "${step.name}" failed: a file reached the largest size a build may write (KILN_BUILD_MAX_DISK_BYTES)`
-          : `step "${step.name}" failed with exit code ${result.exitCode ?? result.signal} after ${formatDuration(Date.now() - began)}`,
-  );
-  return { ok, ...(tests && { tests }) };
+  const end: StepEnd = ok
+    ? { ok }
+    : result.exitCode === FILE_TOO_LARGE
+      ? { ok, reason: 'a file reached the largest size a build may write (KILN_BUILD_MAX_DISK_BYTES)' }
+      : { ok, exitCode: result.exitCode ?? result.signal ?? undefined };
+  return { ...end, ...(tests && { tests }) };
 }
