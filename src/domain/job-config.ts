@@ -545,6 +545,23 @@ export const CLEARED_ON_REPLACE: Record<(typeof KEPT_ON_UPDATE)[number], unknown
 };
 
 /**
+ * An update body completed from the stored document for KEPT_ON_UPDATE: a field the body leaves
+ * out keeps its stored value, and one it sets to its CLEARED_ON_REPLACE value where the stored
+ * document has none stays absent. That is no change: `kiln jobs show` prints the document as
+ * stored (without the field) and `kiln jobs update` sends what the file lacks cleared, so an
+ * unedited round trip would otherwise store, and the history's diff show, `"triggers": []`.
+ */
+export function withKeptFields<T extends object>(input: T, stored: object): T {
+  const merged = { ...input } as Record<string, unknown>;
+  const kept = stored as Record<string, unknown>;
+  for (const key of KEPT_ON_UPDATE) {
+    if (kept[key] !== undefined) merged[key] ??= kept[key];
+    else if (JSON.stringify(merged[key]) === JSON.stringify(CLEARED_ON_REPLACE[key])) delete merged[key];
+  }
+  return merged as T;
+}
+
+/**
  * The document as shown to people and clients: default values of sensitive parameters are
  * replaced by the mask, as they are in logs and history details.
  */

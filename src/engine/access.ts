@@ -168,16 +168,34 @@ function jobRole(principal: Principal, found: JobAccessRecord | undefined): Role
 /**
  * The job, the caller's role in its project and what they may do with it (its permission matrix:
  * its project's, or its own). An unknown job and a job in a project the caller cannot see get the
- * same 404, so the answer does not reveal which jobs exist.
+ * same 404, so the answer does not reveal which jobs exist; so does a job in the recycle bin,
+ * unless the caller may view it (see `jobNotFound`).
  */
 export async function findJob(stores: Stores, principal: Principal, jobId: string): Promise<JobAccess> {
   // The job, its project and the caller's membership in one statement (every job operation does
   // this); the job's own matrix only when it has one.
   const found = await stores.jobs.findAccess(jobId, principal.user.id);
   const role = jobRole(principal, found);
-  if (!found || !role) throw new AppError('JOB_NOT_FOUND', 'job not found');
+  if (!found || !role) throw await jobNotFound(stores, principal, jobId);
   const permissions = await jobPermissions(stores, principal.user, found.job, role);
   return { project: found.project, role, job: found.job, permissions };
+}
+
+/**
+ * The 404 of a job that is not live. One in the recycle bin that the caller may view (the bin
+ * lists it for them: ListRecyclingJob) says so and how to bring it back, as "job not found" alone
+ * sends them looking for a typo; for anyone else it is the 404 of a job that never existed, so
+ * the answer reveals nothing the bin would not.
+ */
+async function jobNotFound(stores: Stores, principal: Principal, jobId: string): Promise<AppError> {
+  const binned = await stores.jobs.findRecycledAccess(jobId, principal.user.id);
+  const role = jobRole(principal, binned);
+  if (binned && role && (await jobPermissions(stores, principal.user, binned.job, role)).view)
+    return new AppError(
+      'JOB_NOT_FOUND',
+      `job not found: ${jobId} is in the recycle bin; restore it first (\`kiln bin restore ${jobId}\`, RestoreRecyclingJobs or the dashboard's recycle bin)`,
+    );
+  return new AppError('JOB_NOT_FOUND', 'job not found');
 }
 
 /** `findJob` when the caller may do `need` with the job; a member whose permissions fall short gets a 403. */

@@ -8,10 +8,10 @@ import { newId32, newSecret } from '../domain/ids.ts';
 import type { Principal, User } from '../domain/identity.ts';
 import {
   checkJobConfig,
-  KEPT_ON_UPDATE,
   maskSensitiveDefaults,
   restoreSensitiveDefaults,
   toJobSpec,
+  withKeptFields,
 } from '../domain/job-config.ts';
 import { parseJobDocument, type JobConfig } from '../domain/job-document.ts';
 import { parameterSpec } from '../domain/job-parameters.ts';
@@ -201,18 +201,14 @@ export class JobService {
   /**
    * `input` completed from a stored job: a sensitive default or a repository URL sent back masked,
    * as it was read, keeps the stored value; what the CodeArts body cannot carry (timeout,
-   * triggers...) and leaves out keeps the stored value. `secrets` says whether the stored secrets
-   * were needed.
+   * triggers...) keeps the stored value when left out (withKeptFields). `secrets` says whether the
+   * stored secrets were needed.
    */
   private completed(input: JobConfig, job: JobRecord): { config: JobConfig; secrets: boolean } {
     const stored = this.stored.jobConfig(job.config, true);
     const restored = restoreRepositoryCredentials(restoreSensitiveDefaults(input, stored, MASK), stored);
-    const merged: Record<string, unknown> = { ...restored };
-    const kept: Record<string, unknown> = stored;
-    for (const key of KEPT_ON_UPDATE)
-      if (merged[key] === undefined && kept[key] !== undefined) merged[key] = kept[key];
     return {
-      config: checked(parseJobDocument(merged)),
+      config: checked(parseJobDocument(withKeptFields(restored, stored))),
       secrets: JSON.stringify(restored) !== JSON.stringify(input),
     };
   }

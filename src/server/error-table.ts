@@ -47,7 +47,7 @@ export const ERROR_TABLE: Record<AppErrorCode, WireError> = {
   JOB_NOT_FOUND: {
     status: 404,
     errorCode: 'CB.00060201',
-    meaning: 'No such job, or the caller cannot see its project',
+    meaning: 'No such job (or it is in the recycle bin), or the caller cannot see its project',
   },
   PROJECT_NOT_FOUND: {
     status: 404,

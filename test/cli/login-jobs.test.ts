@@ -186,9 +186,17 @@ describe('kiln login and kiln jobs, real processes', () => {
       code: 0,
       stdout: `Job ${id} moved to the recycle bin.\n`,
     });
-    const gone = await user.run(['jobs', 'show', id]);
-    expect(gone.code).toBe(1);
-    expect(gone.stderr).toContain('job not found');
+    // Its deleter may view it in the bin: show and run say where it is and how to bring it back.
+    for (const args of [
+      ['jobs', 'show', id],
+      ['run', id],
+    ]) {
+      const gone = await user.run(args);
+      expect(gone.code).toBe(1);
+      expect(gone.stderr).toContain(
+        `kiln: job not found: ${id} is in the recycle bin; restore it first (\`kiln bin restore ${id}\``,
+      );
+    }
   });
 
   it(

@@ -199,7 +199,7 @@ onEveryStore((store) => {
         await kiln.call(admin, { method: 'GET', url: `/v3/jobs/${id}/query` }),
         404,
         'CB.00060201',
-        'job not found',
+        new RegExp(`^job not found: ${id} is in the recycle bin`),
       );
       const list = await kiln.call(admin, { method: 'GET', url: `/v3/${projectId}/jobs?page_size=100` });
       expect(list.json().jobs.map((j: { id: string }) => j.id)).not.toContain(id);
@@ -207,7 +207,7 @@ onEveryStore((store) => {
         await kiln.call(admin, { method: 'POST', url: `/v3/jobs/${id}/delete` }),
         404,
         'CB.00060201',
-        'job not found',
+        new RegExp(`^job not found: ${id} is in the recycle bin`),
       );
     });
 
@@ -225,7 +225,7 @@ onEveryStore((store) => {
         await kiln.call(admin, { method: 'GET', url: `/v1/job/${id}/config` }),
         404,
         'CB.00060201',
-        'job not found',
+        new RegExp(`^job not found: ${id} is in the recycle bin`),
       );
     });
 
