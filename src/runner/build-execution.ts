@@ -331,7 +331,7 @@ export async function executeBuild(
   } catch (error) {
     if (error instanceof LeaseLostError) stop.leaseLost();
     else {
-      options.onError?.(error, `build ${lease.recordId}`);
+      options.onError?.(error, 'the runner failed while running the build');
       line(`the runner failed: ${(error as Error).message}`);
       state = 'FAILURE';
     }

@@ -106,3 +106,39 @@ it('a build whose sandbox cannot be started after its claim goes back to the que
     await runner.stop();
   }
 });
+
+it("a fault of the runner during a build fails the build, saying so in its log and in the runner's", async () => {
+  const job = await ek.newJob({ scms: [], steps: [shell('ok', 'echo ran-ok')] });
+  const base = (await testRunnerOptions(1)).sandbox;
+  const contexts: string[] = [];
+  const runner = new Runner(
+    ek.kiln.engine.dispatch.peer('local:faulty'),
+    await optionsWith(
+      async (spec) => {
+        const real = await base.openBuild(spec);
+        const faulty: Sandbox = {
+          inside: real.inside,
+          exec: () => Promise.reject(new Error('the launcher went away')),
+          processes: () => real.processes(),
+          pids: () => real.pids(),
+          alive: () => real.alive(),
+          close: () => real.close(),
+        };
+        return faulty;
+      },
+      (context) => contexts.push(context),
+    ),
+  );
+  runner.start();
+  try {
+    await ek.run(job);
+    const r = await ek.waitFinished(job, 1, 20_000);
+    const log = await ek.log(job, 1);
+    expect(r.state, log).toBe('FAILURE');
+    expect(log).toContain('the runner failed: the launcher went away');
+    // The runner's own log line says what happened (the build's ids are its fields).
+    expect(contexts).toContain('the runner failed while running the build');
+  } finally {
+    await runner.stop();
+  }
+});
