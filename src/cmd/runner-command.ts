@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import pino from 'pino';
+import { logProcessWarnings } from './process-warnings.ts';
 import { HttpRunnerPeer } from '../runner/http-peer.ts';
 import { Runner } from '../runner/runner.ts';
 import { SandboxUnavailableError } from '../runner/sandbox.ts';
@@ -40,6 +41,7 @@ export async function runRunner(opts: RunnerCommandOptions): Promise<void> {
   if (!(LOG_LEVELS as readonly string[]).includes(opts.logLevel))
     throw new Error(`--log-level "${opts.logLevel}" must be one of ${LOG_LEVELS.join(', ')}`);
   const logger = pino({ level: opts.logLevel, base: { service: 'kiln-runner' } });
+  logProcessWarnings(logger);
   const workDir = resolve(opts.workDir);
   // Held until the runner has stopped (a lock no longer referred to would be collected, and freed).
   const held = holdWorkDir(workDir, '--work-dir');

@@ -1,5 +1,7 @@
+import pino from 'pino';
 import { SandboxUnavailableError } from '../runner/sandbox.ts';
 import { ConfigError, parseConfig } from './config.ts';
+import { logProcessWarnings } from './process-warnings.ts';
 import { StartRefusedError } from './start-refused.ts';
 import { startServer } from './serve.ts';
 
@@ -15,7 +17,9 @@ export async function serveUntilSignal(): Promise<void> {
     }
     throw error;
   }
-  const server = await startServer(config).catch((error: unknown) => {
+  const logger = pino({ level: config.logLevel, base: { service: 'kiln' } });
+  logProcessWarnings(logger);
+  const server = await startServer(config, { logger }).catch((error: unknown) => {
     if (error instanceof StartRefusedError) {
       process.stderr.write(`kiln: ${error.message}\n`);
       process.exit(2);
