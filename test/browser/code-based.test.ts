@@ -206,11 +206,12 @@ describe('a code-based job in the dashboard', () => {
     await shot('build');
   });
 
-  it('folds a one-line step to its header, which stays readable under the pointer', async () => {
+  it('folds a short step to its header, which stays readable under the pointer', async () => {
     const header = page.locator('[data-testid="log"] .log-section button', { hasText: '"get the code"' });
     await header.click();
     expect(await header.getAttribute('aria-expanded')).toBe('false');
-    expect(await header.textContent()).toMatch(/ · 1 line folded$/);
+    // The checkout's line and the step's closing line.
+    expect(await header.textContent()).toMatch(/ · 2 lines folded$/);
     // The pointer is over it now: the log's dark row shows through, as for the others (not the
     // light fill of buttons elsewhere, under which its light text could not be read).
     await header.hover();
