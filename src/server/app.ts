@@ -14,7 +14,7 @@ import { unkeepableField, unkeepableText } from '../domain/well-formed.ts';
 import type { Engine } from '../engine/engine.ts';
 import { authenticateBeforeBody, authenticateRequest } from './auth/authenticate.ts';
 import { answerClientError } from './client-errors.ts';
-import { sendError } from './http-errors.ts';
+import { bodyTooLarge, sendError } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { registerOperations } from './operation-routes.ts';
 import './request-context.ts';
@@ -84,25 +84,6 @@ function unkeepable(text: string, value: unknown): AppError | undefined {
   return new AppError(
     'INVALID_BODY',
     fault.field === '' ? `the request body ${fault.problem}` : `body field '${fault.field}' ${fault.problem}`,
-  );
-}
-
-/**
- * A body past its route's limit is not read: its 413 names the limit and the size sent. A form
- * (UploadKeystore) names the file cap, as the one for a file just over the cap does.
- */
-function bodyTooLarge(error: unknown, request: FastifyRequest, fileMaxBytes: number): AppError | undefined {
-  if ((error as { code?: string }).code !== 'FST_ERR_CTP_BODY_TOO_LARGE') return undefined;
-  const sent = Number(request.headers['content-length']);
-  const size = Number.isFinite(sent) && sent > 0 ? `${sent} bytes` : 'more';
-  if (request.routeOptions.config?.multipart)
-    return new AppError(
-      'PAYLOAD_TOO_LARGE',
-      `a file may have at most ${fileMaxBytes} bytes; the form sent has ${size}`,
-    );
-  return new AppError(
-    'PAYLOAD_TOO_LARGE',
-    `the request body may have at most ${request.routeOptions.bodyLimit} bytes; this one has ${size}`,
   );
 }
 

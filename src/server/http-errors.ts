@@ -63,3 +63,27 @@ export function sendError(
   }
   return reply.send({ error_code: ERROR_TABLE[appError.code].errorCode, error_msg: message });
 }
+
+/**
+ * A body past its route's limit is not read: its 413 names the limit and the size sent. A form
+ * (UploadKeystore) names the file cap, as the one for a file just over the cap does. The app's
+ * handler and the runner protocol's (which has no form) both answer it.
+ */
+export function bodyTooLarge(
+  error: unknown,
+  request: FastifyRequest,
+  fileMaxBytes = 0,
+): AppError | undefined {
+  if ((error as { code?: string }).code !== 'FST_ERR_CTP_BODY_TOO_LARGE') return undefined;
+  const sent = Number(request.headers['content-length']);
+  const size = Number.isFinite(sent) && sent > 0 ? `${sent} bytes` : 'more';
+  if (request.routeOptions.config?.multipart)
+    return new AppError(
+      'PAYLOAD_TOO_LARGE',
+      `a file may have at most ${fileMaxBytes} bytes; the form sent has ${size}`,
+    );
+  return new AppError(
+    'PAYLOAD_TOO_LARGE',
+    `the request body may have at most ${request.routeOptions.bodyLimit} bytes; this one has ${size}`,
+  );
+}

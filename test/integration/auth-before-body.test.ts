@@ -173,7 +173,13 @@ describe('the runner protocol', () => {
       send('POST', RUNNER_PATHS.next, { 'content-type': 'application/json', ...headers }, 2 * 1024 * 1024);
     expectUnauthenticated(await next({}), /runner token not found/);
     expectUnauthenticated(await next({ authorization: 'Bearer nope' }), /unknown runner token/);
-    expect((await next({ authorization: `Bearer ${runnerToken}` })).status).toBe(413);
+    const res = await next({ authorization: `Bearer ${runnerToken}` });
+    expect(res.status).toBe(413);
+    // Named as the API's own 413s are: the limit and the size sent.
+    expect(JSON.parse(res.body)).toEqual({
+      error_code: 'CB.00060413',
+      error_msg: `the request body may have at most 1048576 bytes; this one has ${2 * 1024 * 1024} bytes`,
+    });
   });
 
   it("checks the runner's token before an artifact's or a log chunk's body", async () => {

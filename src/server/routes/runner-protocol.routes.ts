@@ -28,7 +28,7 @@ import {
   LogCapError,
   LogGapError,
 } from '../../protocol/runner-protocol.ts';
-import { sendError } from '../http-errors.ts';
+import { bodyTooLarge, sendError } from '../http-errors.ts';
 
 const RecordParams = Type.Object({ record_id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) });
 
@@ -265,7 +265,7 @@ export const runnerProtocolRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }>
 ) => {
   const { dispatch } = engine;
   app.setErrorHandler((error, request, reply) =>
-    sendError(protocolError(error, reply), request, reply, 'codearts'),
+    sendError(bodyTooLarge(error, request) ?? protocolError(error, reply), request, reply, 'codearts'),
   );
   const tags = ['internal'];
   // A server that is stopping hands out no more builds (their runners could not report to it) and
