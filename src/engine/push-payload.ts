@@ -100,8 +100,19 @@ function branchOf(ref: string): { branch: string } | { ignored: string } {
 }
 
 /** The branch and commit of a push; throws INVALID_BODY for a payload that is malformed or contradicts itself. */
-export function readPush(sender: Sender, body: Buffer, contentType = 'application/json'): PushReading {
+export function readPush(
+  sender: Sender,
+  body: Buffer,
+  contentType = 'application/json',
+  /** The delivery is a push only if its `object_kind` says so (a GitLab system hook's). */
+  kindRequired = false,
+): PushReading {
   const payload = parse(body, contentType);
+  // A GitLab system hook sends every event of the instance as a "System Hook": the payload says which.
+  if (kindRequired && payload.object_kind !== 'push')
+    return {
+      ignored: `the system hook's ${shown(payload.object_kind ?? payload.event_name)} events are not pushes`,
+    };
   // CodeArts Repo may send no event header: its GitLab-shaped payload says what happened.
   if (sender === 'codearts' && payload.object_kind !== undefined && payload.object_kind !== 'push')
     return { ignored: `${shown(payload.object_kind)} events are not pushes` };

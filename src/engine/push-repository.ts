@@ -11,7 +11,8 @@ import { maskUrlCredentials } from '../domain/url-credentials.ts';
  *
  * Nothing to compare, so the push is taken as the job's: a payload that names no repository (a
  * hand-made delivery, which the job's secret signs all the same), and a job whose repository is a
- * path on the Kiln machine (a local path or file://, which no host's URL names).
+ * path on the Kiln machine (a local path or file://, which no host's URL names) unless the job names
+ * the host's repository as its web page (`web_url`: a local mirror of it), which is then compared.
  */
 
 /** The longest pushed URL a reason quotes. */
@@ -30,8 +31,11 @@ export function whyNotThisRepository(
   pushed: string[],
 ): string | undefined {
   const first = pushed[0];
-  if (!scm || first === undefined || isLocalRepository(scm.url)) return undefined;
-  const own = [scm.url, scm.webUrl].filter((u) => u !== '');
+  if (!scm || first === undefined) return undefined;
+  const local = isLocalRepository(scm.url);
+  if (local && scm.webUrl === '') return undefined;
+  const own = [local ? '' : scm.url, scm.webUrl].filter((u) => u !== '');
   if (pushed.some((p) => own.some((u) => pushedRepositoryIs(p, u)))) return undefined;
-  return `the push is for repository ${shown(first)}; the job builds ${shown(scm.url)}`;
+  const builds = local ? `${shown(scm.url)}, a mirror of ${shown(scm.webUrl)} (its web_url)` : shown(scm.url);
+  return `the push is for repository ${shown(first)}; the job builds ${builds}`;
 }

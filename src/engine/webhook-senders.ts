@@ -101,13 +101,14 @@ export function verified(sender: Sender, d: WebhookDelivery, secret: string): bo
       return tokens.length > 0 && tokens.every((t) => same(t, secret));
     }
     case 'gitee': {
-      // Gitee sends either the password itself or base64(HMAC(secret, timestamp + "\n" + secret)).
+      // Gitee sends either the password itself or base64(HMAC(secret, timestamp + "\n" + secret)),
+      // which its guide has URL-encoded as well (Java's URLEncoder: + / = as %2B %2F %3D); both are taken.
       const token = header(d, 'x-gitee-token') ?? '';
       const timestamp = header(d, 'x-gitee-timestamp') ?? '';
-      return (
-        same(token, secret) ||
-        (timestamp !== '' && same(token, hmac(secret, `${timestamp}\n${secret}`, 'base64')))
-      );
+      if (same(token, secret)) return true;
+      if (timestamp === '') return false;
+      const sign = hmac(secret, `${timestamp}\n${secret}`, 'base64');
+      return same(token, sign) || same(token, encodeURIComponent(sign));
     }
   }
 }
@@ -147,13 +148,21 @@ export function eventOf(sender: Sender, d: WebhookDelivery): string {
 }
 
 /**
- * True for a push event (GitLab and Gitee call it "Push Hook"). A CodeArts Repo delivery without
- * an event header is told by its payload's `object_kind` instead (push-payload.ts).
+ * True for a push event (GitLab and Gitee call it "Push Hook"), or one its payload's `object_kind`
+ * tells (push-payload.ts): a CodeArts Repo delivery without an event header, and a GitLab system
+ * hook's (an instance-wide hook, whose every event is a "System Hook": its pushes carry the push
+ * payload, `object_kind` `push`).
  */
 export function isPush(sender: Sender, d: WebhookDelivery): boolean {
   const event = eventOf(sender, d);
   if (sender === 'codearts') return event === '' || event === 'Push Hook';
-  return sender === 'gitlab' || sender === 'gitee' ? event === 'Push Hook' : event === 'push';
+  if (sender === 'gitlab') return event === 'Push Hook' || kindTells(sender, d);
+  return sender === 'gitee' ? event === 'Push Hook' : event === 'push';
+}
+
+/** True when the payload's `object_kind` alone says whether the delivery is a push (GitLab's system hooks). */
+export function kindTells(sender: Sender, d: WebhookDelivery): boolean {
+  return sender === 'gitlab' && eventOf(sender, d) === 'System Hook';
 }
 
 /**
@@ -202,7 +211,7 @@ export function replayKeys(sender: Sender, d: WebhookDelivery): ReplayKey[] {
     const shown = id.length > 100 ? `${id.slice(0, 100)}...` : id;
     keys.push({
       key: `delivery:${sha256(`${sender}:${id}`)}`,
-      duplicate: `duplicate delivery: ${name} ${shown} came before (it started a build of this job, or Gitee's signed timestamp was used); a delivery counts once`,
+      duplicate: `duplicate delivery: ${name} ${shown} came before (${sender === 'gitee' ? 'it started a build of this job, or its signed timestamp was used' : 'it started a build of this job'}); a delivery counts once`,
     });
   }
   if (SIGNS_BODY.includes(sender)) {

@@ -18,6 +18,7 @@ import {
   eventOf,
   header,
   isPush,
+  kindTells,
   replayId,
   replayKeys,
   senderOf,
@@ -159,7 +160,12 @@ export class WebhookService {
     keys: ReplayKey[],
   ): Promise<WebhookOutcome> {
     if (!isPush(sender, delivery)) return { ignored: `${eventOf(sender, delivery)} events are not pushes` };
-    const push = readPush(sender, delivery.body, header(delivery, 'content-type') ?? '');
+    const push = readPush(
+      sender,
+      delivery.body,
+      header(delivery, 'content-type') ?? '',
+      kindTells(sender, delivery),
+    );
     if ('ignored' in push) return push;
     const why =
       (await this.whyNot(job, push.branch, push.defaultBranch, push.repositories)) ??

@@ -84,4 +84,21 @@ describe("Gitee's signing mode (the token signs the timestamp, not the body)", (
     expect({ status: again.statusCode, body: again.json() }).not.toMatchObject({ status: 200 });
     expect((await ek.records(job)).length).toBe(0);
   });
+
+  it("takes the signature URL-encoded too, as Gitee's guide makes it (%2B %2F %3D)", async () => {
+    const { job, secret } = await newPushJob();
+    // A timestamp whose signature has a + / or = to encode (a base64 HMAC-SHA256 always ends in =).
+    let at = Date.now();
+    while (!/[+/]/.test(signed(secret, at)['x-gitee-token'] ?? '')) at += 1;
+    const headers = signed(secret, at);
+    const encoded = { ...headers, 'x-gitee-token': encodeURIComponent(headers['x-gitee-token'] ?? '') };
+    expect(encoded['x-gitee-token']).toMatch(/%3D$/);
+    const body = pushBody('gitee', 'refs/heads/main', two, { cloneUrl: repo.url });
+    const res = await deliver(ek.kiln, job, encoded, body);
+    // It answered 401: only the bare base64 was compared.
+    expect({ status: res.statusCode, body: res.json() }).toMatchObject({ status: 200 });
+    const wrong = signed('another-secret', at)['x-gitee-token'] ?? '';
+    const other = { ...headers, 'x-gitee-token': encodeURIComponent(wrong), 'x-gitee-timestamp': String(at) };
+    expect((await deliver(ek.kiln, job, other, body)).statusCode).toBe(401);
+  });
 });

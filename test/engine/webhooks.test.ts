@@ -502,6 +502,40 @@ it("sets the job's codeBranch parameter to the pushed branch, as the build ran w
   expect(await ek.waitLog(job, 1, /codeBranch=\[/)).toContain('codeBranch=[release/2.0]');
 });
 
+it('builds a GitLab system hook\'s push (every event of a system hook is a "System Hook"), and no other of its events', async () => {
+  const { job, secret } = await newPushJob();
+  const system = (body: string) => headersFor('gitlab', secret, body, { event: 'System Hook' });
+  const body = pushBodyOf('gitlab', 'refs/heads/main', c.two, { cloneUrl: repo.url });
+  const res = await deliver(job, system(body), body);
+  // It answered 202 "System Hook events are not pushes" to a push.
+  expect({ status: res.statusCode, body: res.json() }).toMatchObject({
+    status: 200,
+    body: { status: 'started' },
+  });
+  expect(await ek.waitFinished(job, res.json().build_number)).toMatchObject({
+    commit_id: c.two,
+    code_branch: 'main',
+  });
+  const others: [string, string][] = [
+    [pushBodyOf('gitlab', 'refs/tags/v1.0', c.two, { extra: { object_kind: 'tag_push' } }), '"tag_push"'],
+    [
+      JSON.stringify({
+        event_name: 'repository_update',
+        changes: [{ after: c.one, ref: 'refs/heads/main' }],
+      }),
+      '"repository_update"',
+    ],
+  ];
+  for (const [other, kind] of others) {
+    const ignored = await deliver(job, system(other), other);
+    expect({ status: ignored.statusCode, reason: ignored.json().reason }).toEqual({
+      status: 202,
+      reason: `the system hook's ${kind} events are not pushes`,
+    });
+  }
+  expect(await buildCount(job)).toBe(1);
+});
+
 describe('rotating the webhook secret (POST /v1/kiln/jobs/{job_id}/webhook/secret)', () => {
   it('answers a new secret, stores it encrypted, and refuses the old one from then on', async () => {
     const { job, secret: old } = await newPushJob();

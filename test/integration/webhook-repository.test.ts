@@ -185,6 +185,20 @@ describe('what is not another repository', () => {
     }
   });
 
+  it('a job building a local mirror compares the push with the repository its web_url names', async () => {
+    // It took any push: the local path names no host, and the web_url the job gives was not read.
+    const { job, secret } = await pushJob('/srv/git/app.git', 'https://git.example.com/team/app');
+    const ours = push('github', { repository: { clone_url: 'https://git.example.com/team/app.git' } });
+    expect((await send(job, secret, 'github', ours)).statusCode).toBe(200);
+    const theirs = push('github', { repository: { clone_url: 'https://git.example.com/team/b.git' } });
+    const res = await send(job, secret, 'github', theirs);
+    expect({ status: res.statusCode, reason: res.json().reason }).toEqual({
+      status: 202,
+      reason:
+        'the push is for repository https://git.example.com/team/b.git; the job builds /srv/git/app.git, a mirror of https://git.example.com/team/app (its web_url)',
+    });
+  });
+
   it('a pushed URL with credentials or control characters is quoted without them', async () => {
     const { job, secret } = await pushJob(A);
     const body = push('github', {
