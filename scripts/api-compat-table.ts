@@ -41,7 +41,7 @@ export function served(row: CatalogueRow): boolean {
 
 /** What the notice operations say of their channels (docs/notifications.md). */
 const NOTICE_CHANNELS =
-  "channels DING_TALK, MAIL, MESSAGE and Kiln's SLACK and WEBHOOK (no WECOM); `enable_map` adds Kiln's events `buildFixed` and `buildStillFailing`; `param_config` is a JSON object in a string, shown only to those who may modify the job";
+  "channels DING_TALK, MAIL, MESSAGE and Kiln's SLACK and WEBHOOK (no WECOM); `enable_map` adds Kiln's events `buildFixed` and `buildStillFailing`; `param_config` is a JSON object in a string, shown only to those who may modify the job (null to others and for a channel without settings, as the reference's example has it)";
 
 /** Served operations that leave something out, and what. */
 export const PARTLY: Record<string, string> = {
@@ -91,7 +91,7 @@ export const PARTLY: Record<string, string> = {
   ShowBuildRecordFlowGraph:
     "a vertex per job of the flow (its build); `status` is QUEUED or RUNNING until the job's build ends; an edge runs from a job to each job that depends on it",
   ShowOutputInfo:
-    "`package_infos` holds the build's artifacts by name and `package_info` the one kept last (null without any); `image_infos` is null (Kiln pushes no images); `package_type` is `generic`, `type` is `package`, `uri` is Kiln's download path",
+    "`package_infos` holds the build's artifacts by name and `package_info` the one kept last (both null without any, as the reference's example has `package_info`); `image_infos` is null (Kiln pushes no images); `package_type` is `generic`, `type` is `package`, `uri` is Kiln's download path",
   BatchDeleteBuildJobs:
     'needs a token or an AK/SK signature like every other operation (CodeArts names no auth for it); the jobs move to the recycle bin, all or none; `result` names the last one',
   ListRecyclingJob:

@@ -1456,7 +1456,7 @@ export const operations = {
     tag: 'Jobs',
     auth: 'project',
     body: templates.CreateTemplateBody,
-    response: { 200: templates.TemplateResult },
+    response: { 200: templates.CreatedTemplateResult },
   }),
   showTemplate: op({
     method: 'GET',

@@ -53,12 +53,23 @@ export const TemplateItem = Type.Object({
   i18n: Type.Object({}),
 });
 
+/**
+ * A template as CreateTemplates and DeleteTemplates show it (the reference's CreateTemplatesItems):
+ * the query operations' item without `nick_name`, its `template` the steps alone (QueryTemplate).
+ */
+const { nick_name: _nickName, template: _template, ...createdItemFields } = TemplateItem.properties;
+export const CreatedTemplateItem = Type.Object({
+  ...createdItemFields,
+  template: Type.Object({ steps: TemplateSteps }),
+});
+
 export const CreatedTemplate = Type.Object({
   status: Type.String(),
   error: Type.Null(),
   result: Type.Object({ uuid: Type.String() }),
 });
 export const TemplateResult = Envelope(TemplateItem);
+export const CreatedTemplateResult = Envelope(CreatedTemplateItem);
 export const TemplateList = Envelope(
   Type.Object({ total_size: Type.Integer(), items: Type.Array(TemplateItem) }),
 );
@@ -119,4 +130,4 @@ export const UsedInfoBody = Type.Object({
 export const UsedInfoResult = Envelope(Type.String());
 export const StatusResult = Type.Object({ status: Type.String() });
 /** DeleteTemplates: the template deleted, as the reference's `array<CreateTemplatesItems>`. */
-export const DeletedTemplate = Envelope(Type.Array(TemplateItem));
+export const DeletedTemplate = Envelope(Type.Array(CreatedTemplateItem));

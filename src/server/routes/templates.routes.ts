@@ -1,5 +1,5 @@
 import type { Static } from 'typebox';
-import type { TemplateItem } from '../../contract/templates.ts';
+import type { CreatedTemplateItem, TemplateItem } from '../../contract/templates.ts';
 import { invalidParam } from '../../domain/errors.ts';
 import type { Principal } from '../../domain/identity.ts';
 import { formatUtcTime } from '../../domain/time.ts';
@@ -8,6 +8,7 @@ import type { HandlerGroup, RouteDeps } from './deps.ts';
 import { ok, SUCCESS } from './deps.ts';
 
 type Item = Static<typeof TemplateItem>;
+type CreatedItem = Static<typeof CreatedTemplateItem>;
 
 const TEMPLATE_EXTRAS = { actions: null, auto_update_sub_module: false, image: '', image_source: '' };
 
@@ -35,6 +36,12 @@ function customItem(caller: Principal, v: TemplateView): Item {
     parameters: v.parameters,
     i18n: {},
   };
+}
+
+/** A domain's template as CreateTemplates and DeleteTemplates show it (CreateTemplatesItems). */
+function createdItem(caller: Principal, v: TemplateView): CreatedItem {
+  const { nick_name: _nickName, template, ...rest } = customItem(caller, v);
+  return { ...rest, template: { steps: template.steps } };
 }
 
 /** An official template in the same shape (ListRecommendOfficialTemplate answers those). */
@@ -106,7 +113,7 @@ export function templateHandlers(
       return { status: 'success', error: null, result: { uuid: v.record.uuid } };
     },
     async createTemplates({ caller, body }) {
-      return ok(customItem(caller, await templates.create(caller, body)));
+      return ok(createdItem(caller, await templates.create(caller, body)));
     },
     async showTemplate({ caller, params }) {
       return ok(customItem(caller, await templates.show(caller, params.uuid)));
@@ -126,7 +133,7 @@ export function templateHandlers(
       return SUCCESS;
     },
     async deleteTemplates({ caller, params }) {
-      return ok([customItem(caller, await templates.delete(caller, params.uuid))]);
+      return ok([createdItem(caller, await templates.delete(caller, params.uuid))]);
     },
     async addFavouriteCustomTemplate({ caller, params }) {
       await templates.setFavourite(caller, params.uuid, false, true);

@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKiln, type TestKiln } from '../../helpers/app.ts';
 import { ADMIN, tokenOf } from '../../helpers/foundation.ts';
+import { envelope, expectShape, type Shape } from '../../helpers/shapes.ts';
 
 /**
  * Templates field for field as ../shared/reference/codearts-build-api.md gives them: its times
- * (Kiln sent toISOString's `...Z`), and DeleteTemplates' result (Kiln sent null).
+ * (Kiln sent toISOString's `...Z`), DeleteTemplates' result (Kiln sent null), and the
+ * CreateTemplatesItems of CreateTemplates and DeleteTemplates (Kiln sent the query operations'
+ * items, with `nick_name` and the template's `actions`, `image`, ...).
  */
 
 /** The reference's template times: `2023-11-25T08:39:42.098+00:00` (CreateTemplates, ListTemplates, ListCustomTemplate examples). */
@@ -29,6 +32,40 @@ const TEMPLATE_BODY = (name: string) => ({
     },
   ],
 });
+
+/** CreateTemplatesItems (reference A.1, CreateTemplates and DeleteTemplates): no `nick_name`, a template of steps alone. */
+const PARAMETER: Shape = { name: 'string', params: [{ name: 'string', value: 'string' }] };
+const CREATE_TEMPLATES_ITEM: Shape = {
+  favourite: 'boolean',
+  id: 'string',
+  uuid: 'string',
+  template: {
+    steps: [
+      {
+        module_id: 'string',
+        name: 'string',
+        'enable?': 'boolean',
+        'properties?': 'any',
+        'version?': 'string',
+      },
+    ],
+  },
+  type: 'string',
+  public: 'boolean',
+  name: 'string',
+  create_time: 'string',
+  domain_id: 'string',
+  weight: 'number',
+  user_id: 'string',
+  user_name: 'string',
+  domain_name: 'string',
+  scope: 'string',
+  description: 'string',
+  tool_type: 'string',
+  intl_description: 'any',
+  parameters: [PARAMETER],
+  i18n: 'any',
+};
 
 describe('templates as the reference shapes them', () => {
   let kiln: TestKiln;
@@ -90,5 +127,20 @@ describe('templates as the reference shapes them', () => {
     ]);
     const shown = await kiln.call(admin, { method: 'GET', url: `/v1/template/${uuid}/custom` });
     expect(shown.statusCode).toBe(404);
+  });
+
+  it('CreateTemplates and DeleteTemplates answer CreateTemplatesItems, field for field', async () => {
+    const created = await kiln.call(admin, {
+      method: 'POST',
+      url: '/v3/templates/create',
+      payload: TEMPLATE_BODY('items-v3'),
+    });
+    expect(created.statusCode, created.body).toBe(200);
+    expectShape(created.json(), envelope(CREATE_TEMPLATES_ITEM));
+    const uuid = created.json().result.uuid as string;
+    const deleted = await kiln.call(admin, { method: 'DELETE', url: `/v3/templates/${uuid}/delete` });
+    expect(deleted.statusCode, deleted.body).toBe(200);
+    expectShape(deleted.json(), envelope([CREATE_TEMPLATES_ITEM]));
+    expect(deleted.json().result[0].template).toEqual(created.json().result.template);
   });
 });
