@@ -179,6 +179,34 @@ export function parseImage(image: string | undefined): ImageDemand {
   return { kind: 'tools', tag, requirements, unchecked };
 }
 
+/**
+ * The inputs that name a toolchain's version (spec §3.3): `gradle` and `android` steps give
+ * `gradle` and `jdk` (required in CodeArts, where they choose the versions of the cloud image).
+ * Here they ask the runner for those versions as an image tag does; `ndk` names no tool a runner
+ * reports, so it is listed as not checked.
+ */
+const VERSION_INPUTS: Readonly<Record<string, readonly string[]>> = {
+  gradle: ['gradle', 'jdk'],
+  android: ['gradle', 'jdk', 'ndk'],
+};
+
+/** What a step's version inputs ask for: `{gradle: "7.6", jdk: "17"}` asks for Gradle 7.6 and JDK 17. */
+export function inputRequirements(
+  keyword: string,
+  inputs: Readonly<Record<string, unknown>> | undefined,
+): { requirements: ToolRequirement[]; unchecked: string[] } {
+  const requirements: ToolRequirement[] = [];
+  const unchecked: string[] = [];
+  for (const name of VERSION_INPUTS[keyword] ?? []) {
+    const value = inputs?.[name];
+    if (typeof value !== 'string' || value.trim() === '') continue;
+    if ((TOOL_NAMES as readonly string[]).includes(name))
+      requirements.push({ tool: name as ToolName, version: value.trim() });
+    else unchecked.push(`${name} ${value.trim()}`);
+  }
+  return { requirements, unchecked };
+}
+
 /** A requirement the runner does not meet: the tool is missing, or has another major version. */
 export interface UnmetRequirement {
   requirement: ToolRequirement;

@@ -19,6 +19,7 @@ import {
 } from '../domain/tool-inputs.ts';
 import {
   describeRequirement,
+  inputRequirements,
   parseImage,
   TOOL_LABELS,
   unmetRequirements,
@@ -30,7 +31,7 @@ import {
  * What the runner does for one step: run a script (a command action, after checking that the tool
  * it needs is on the build's PATH: `missing` is printed when it is not), or end the step at once with a line saying why (the job's own
  * checkout, already done; an action this server cannot carry out; a module it does not know; an
- * image whose tools the runner does not have). A script step may come with lines for the log
+ * image, or gradle and jdk inputs, whose tools the runner does not have). A script step may come with lines for the log
  * (`notes`: what its image means here), a Maven settings.xml for the build's HOME, and the glob
  * of the JUnit (and coverage) reports to read after it.
  */
@@ -67,9 +68,15 @@ export function actionOf(step: StepSpec): string {
   return step.action ?? (step.moduleId === 'kiln.shell' ? 'sh' : '');
 }
 
-/** True when the step's image names tools to check (the runner must have looked for them first). */
+/**
+ * True when the step's image or version inputs name tools to check (the runner must have looked
+ * for them first).
+ */
 export function needsTools(step: StepSpec): boolean {
-  return parseImage(step.image).kind === 'tools';
+  return (
+    parseImage(step.image).kind === 'tools' ||
+    inputRequirements(actionOf(step), step.inputs).requirements.length > 0
+  );
 }
 
 /** What the build checked out of the job's repository into the workspace, before its first step. */
@@ -113,10 +120,13 @@ export function stepWork(
   }
   const image = imageCheck(step, keyword, runner, tools);
   if ('message' in image) return { ok: false, message: image.message };
+  const versions = versionInputsCheck(step, keyword, runner, tools);
+  if ('message' in versions) return { ok: false, message: versions.message };
+  const notes = [...image.notes, ...versions.notes];
   const repositories = mavenPublicRepositories(step);
   const reports = testReportInputs(step);
   const extras = {
-    ...(image.notes.length > 0 && { notes: image.notes }),
+    ...(notes.length > 0 && { notes }),
     ...(repositories.length > 0 && { mavenSettings: mavenSettingsXml(repositories) }),
     ...(reports !== undefined && { reports }),
   };
@@ -173,6 +183,34 @@ function imageCheck(
   return {
     notes: [
       `image ${step.image}: runner ${runner} has ${met.length > 0 ? met.join(', ') : 'no tool this tag names'}${unchecked}`,
+    ],
+  };
+}
+
+/**
+ * What a gradle or android step's version inputs (`gradle: 7.6`, `jdk: 17`) mean on this runner:
+ * the same check as an image's tag, so a file written for CodeArts' Gradle 7 on JDK 17 does not
+ * run with another major version without a word.
+ */
+function versionInputsCheck(
+  step: StepSpec,
+  keyword: string,
+  runner: string,
+  tools: RunnerTools,
+): { notes: string[] } | { message: string } {
+  const { requirements, unchecked } = inputRequirements(keyword, step.inputs);
+  if (requirements.length === 0 && unchecked.length === 0) return { notes: [] };
+  const asked = [...requirements.map((r) => `${r.tool} ${r.version}`), ...unchecked].join(', ');
+  const unmet = unmetRequirements(requirements, tools);
+  if (unmet.length > 0)
+    return {
+      message: `step "${step.name}" (${keyword}): inputs ${asked} need ${unmet.map((u) => unmetText(u, runner)).join('; ')}`,
+    };
+  const met = requirements.map((r) => `${TOOL_LABELS[r.tool]} ${tools[r.tool] || '(version unknown)'}`);
+  const rest = unchecked.length > 0 ? `; not checked: ${unchecked.join(', ')}` : '';
+  return {
+    notes: [
+      `inputs ${asked}: runner ${runner} has ${met.length > 0 ? met.join(', ') : 'no tool they name'}${rest}`,
     ],
   };
 }

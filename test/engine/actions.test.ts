@@ -191,6 +191,13 @@ steps:
           gradle: "7.6"
           jdk: "17"
           ignore_fail: true
+    - android:
+        name: old jdk input
+        inputs:
+          command: echo not this one
+          gradle: "7.6"
+          jdk: "1.8"
+          ignore_fail: true
     - harmonyos:
         name: no hvigorw
         inputs:
@@ -209,6 +216,11 @@ steps:
   );
   expect(log).toContain(
     `step "no gradle" (gradle): image cloudbuild@gradle7.6-jdk17 needs Gradle 7.6, but runner ${RUNNER} has no Gradle`,
+  );
+  // No image: the version inputs CodeArts requires of gradle and android steps are checked alike.
+  expect(log).not.toContain('not this one');
+  expect(log).toContain(
+    `step "old jdk input" (android): inputs gradle 7.6, jdk 1.8 need Gradle 7.6, but runner ${RUNNER} has no Gradle; JDK 1.8, but runner ${RUNNER} has JDK 17.0.99 (another major version than JDK 8)`,
   );
   expect(log).toContain(
     `step "no hvigorw" (harmonyos) needs hvigorw, which runner ${RUNNER} does not have on the build's PATH`,

@@ -10,7 +10,7 @@ import {
 } from '../../src/domain/tools.ts';
 import { mavenPublicRepositories, mavenSettingsXml, testReportInputs } from '../../src/domain/tool-inputs.ts';
 import { toJobSpec } from '../../src/domain/job-config.ts';
-import { stepWork } from '../../src/runner/step-work.ts';
+import { needsTools, stepWork } from '../../src/runner/step-work.ts';
 import type { StepSpec } from '../../src/domain/job-config.ts';
 
 const probe = (tool: string) => TOOL_PROBES.find((p) => p.tool === tool)!;
@@ -134,6 +134,49 @@ describe('what a step asks of the runner', () => {
         'image cloudbuild@maven3.5.3-jdk8-open: runner r1 has Maven 3.9.6, JDK 1.8.0; not checked: open',
       ],
     });
+  });
+
+  it("checks the gradle and jdk inputs of gradle and android steps as an image's versions", () => {
+    const step = (action: string, inputs: Record<string, unknown>): StepSpec => ({
+      name: 'build',
+      moduleId: action,
+      action,
+      enabled: true,
+      command: 'gradle build',
+      inputs,
+    });
+    const gradle = step('gradle', { gradle: '7.6', jdk: '17' });
+    expect(needsTools(gradle)).toBe(true);
+    expect(needsTools(step('gradle', {}))).toBe(false);
+    expect(stepWork(gradle, undefined, 'r1', { jdk: '17.0.15' })).toEqual({
+      ok: false,
+      message:
+        'step "build" (gradle): inputs gradle 7.6, jdk 17 need Gradle 7.6, but runner r1 has no Gradle',
+    });
+    expect(
+      stepWork(step('gradle', { gradle: '7.6', jdk: '1.8' }), undefined, 'r1', {
+        gradle: '7.6.1',
+        jdk: '17.0.15',
+      }),
+    ).toEqual({
+      ok: false,
+      message:
+        'step "build" (gradle): inputs gradle 7.6, jdk 1.8 need JDK 1.8, but runner r1 has JDK 17.0.15 (another major version than JDK 8)',
+    });
+    expect(
+      stepWork(step('android', { gradle: '7.6', jdk: '17', ndk: '25' }), undefined, 'r1', {
+        gradle: '7.4.2',
+        jdk: '17.0.15',
+      }),
+    ).toMatchObject({
+      script: 'gradle build\n',
+      tool: 'gradle',
+      notes: [
+        'inputs gradle 7.6, jdk 17, ndk 25: runner r1 has Gradle 7.4.2, JDK 17.0.15; not checked: ndk 25',
+      ],
+    });
+    // Another action's inputs of those names are its own business.
+    expect(needsTools(step('sh', { jdk: '8' }))).toBe(false);
   });
 
   it('notes an image reference and runs the step with the runner tools', () => {
