@@ -364,6 +364,30 @@ describe('the dashboard', () => {
     await waitForStatus('aborted', 15_000);
   });
 
+  it('keeps Stop at "Stopping…" from the accepted stop until the build has ended', async () => {
+    const { client } = await signedInClient(server.url, 'admin', server.adminPassword);
+    // The step ignores SIGTERM, so the build runs on through the kill grace after the stop is asked.
+    const stubborn = await createShellJob(client, await projectId(client), 'stubborn', [
+      "trap '' TERM; echo sleeping; sleep 60",
+    ]);
+    await page.goto(`${server.url}/jobs/${stubborn}`);
+    await page.getByRole('button', { name: 'Run…' }).click();
+    await page.getByRole('button', { name: 'Start build' }).click();
+    await page.waitForURL(/\/builds\/1$/);
+    await page.locator('[data-testid="log"]', { hasText: 'sleeping' }).waitFor();
+    // Every state the stop button goes through, as the page shows it.
+    await page.evaluate(`window.stopStates = [];
+      new MutationObserver(() => {
+        const b = [...document.querySelectorAll('button')].find((b) => /^Stop(ping…)?$/.test(b.textContent));
+        const state = b ? b.textContent + (b.disabled ? ' (disabled)' : '') : 'gone';
+        if (window.stopStates.at(-1) !== state) window.stopStates.push(state);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });`);
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await waitForStatus('aborted', 15_000);
+    const states = await page.evaluate<string[]>('window.stopStates');
+    expect(states.slice(states.indexOf('Stopping… (disabled)'))).toEqual(['Stopping… (disabled)', 'gone']);
+  });
+
   it('lists projects and jobs with health, last build and 7-day success; search by name', async () => {
     await page.goto(`${server.url}/`);
     const row = page.locator(`tr[data-job="${jobId}"]`);

@@ -8,7 +8,8 @@ import { signedInClient } from './helpers/kiln-api.ts';
 /**
  * The file manager with more files than a page (Chromium against a real `kiln serve`): the page
  * read the first 100 (`page_size: 100`) and had no way to the others. It shows 20 a page with a
- * pager, and deleting the only file of the last page shows the files still there.
+ * pager, and deleting the only file of the last page shows the files still there. An upload says
+ * which file went up and empties its form.
  */
 
 const FILES = 21;
@@ -66,5 +67,28 @@ describe('the files page', () => {
     await expect.poll(async () => (await client.listKeystore({})).result.length).toBe(FILES - 1);
     await expect.poll(() => rows().count()).toBe(20);
     expect(await page.getByText('No file yet.').count()).toBe(0);
+  });
+});
+
+describe('uploading a file', () => {
+  it('says which file went up and empties the form', async () => {
+    await page.goto(`${server.url}/files`);
+    const file = page.getByLabel('File', { exact: true });
+    await file.setInputFiles({
+      name: 'settings.xml',
+      mimeType: 'text/xml',
+      buffer: Buffer.from('<settings/>'),
+    });
+    await page.getByLabel('Description').fill('maven settings');
+    await page.getByLabel('Who may use it').selectOption('public');
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await page.getByRole('status').getByText('Uploaded settings.xml.').waitFor();
+    expect(await file.inputValue()).toBe('');
+    expect(await page.getByLabel('Description').inputValue()).toBe('');
+    expect(await page.getByLabel('Who may use it').inputValue()).toBe('private');
+    expect(await page.getByRole('button', { name: 'Upload' }).isDisabled()).toBe(true);
+    // Choosing the next file takes the old message away.
+    await file.setInputFiles({ name: 'other.txt', mimeType: 'text/plain', buffer: Buffer.from('x') });
+    await expect.poll(() => page.getByRole('status').getByText('Uploaded settings.xml.').count()).toBe(0);
   });
 });

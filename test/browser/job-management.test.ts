@@ -15,7 +15,8 @@ import { createShellJob, projectId, signedInClient } from './helpers/kiln-api.ts
  * before it deletes, the bin (linked from every page's header) lists the job, Restore brings it
  * back with its builds, and "Delete for good" asks once more and then empties the bin; the bin's
  * keep time is set there. The run form, opened from the keyboard, takes the focus (Run… is disabled
- * while it is open, and the focus was left nowhere) and gives it back to Run… when it closes.
+ * while it is open, and the focus was left nowhere) and gives it back to Run… when it closes (Cancel
+ * or Escape).
  * Screenshots go to test-results/.
  */
 
@@ -131,6 +132,13 @@ describe('running a job from the keyboard', () => {
     await page.keyboard.press('Tab');
     expect(await form.locator(':focus').textContent()).toBe('Cancel');
     await page.keyboard.press('Enter');
+    await form.waitFor({ state: 'detached' });
+    await expect.poll(() => page.locator(':focus').textContent()).toBe('Run…');
+    // Escape closes it as Cancel does, as it does the Copy and Delete questions.
+    await page.keyboard.press('Enter');
+    await expect.poll(() => form.locator(':focus').count()).toBe(1);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Escape');
     await form.waitFor({ state: 'detached' });
     await expect.poll(() => page.locator(':focus').textContent()).toBe('Run…');
   });

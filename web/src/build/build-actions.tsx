@@ -30,6 +30,11 @@ export function BuildActions({
   onStopped: () => void;
 }) {
   const [busy, setBusy] = useState<'' | 'stop' | 'rebuild' | 'download'>('');
+  // The build a stop was accepted for: StopBuildJob answers once the stop is asked, and the build
+  // runs on until its runner has ended it (a step ignoring SIGTERM for the kill grace), so Stop
+  // keeps saying "Stopping…" until the page reads it finished, rather than offering itself again.
+  const [stopAskedFor, setStopAskedFor] = useState<number>();
+  const stopAsked = stopAskedFor === buildNo;
   const [error, setError] = useState<unknown>();
   const finished = view ? isFinished(view.status) : true;
 
@@ -48,6 +53,7 @@ export function BuildActions({
   const stop = () =>
     act('stop', async () => {
       await client.stopBuildJob({ params: { job_id: jobId, build_no: buildNo } });
+      setStopAskedFor(buildNo);
       onStopped();
     });
 
@@ -79,8 +85,8 @@ export function BuildActions({
   return (
     <div className="actions">
       {mayRun && !finished && (
-        <button type="button" className="danger" onClick={stop} disabled={busy !== ''}>
-          {busy === 'stop' ? 'Stopping…' : 'Stop'}
+        <button type="button" className="danger" onClick={stop} disabled={busy !== '' || stopAsked}>
+          {busy === 'stop' || stopAsked ? 'Stopping…' : 'Stop'}
         </button>
       )}
       {mayRun && (

@@ -3,6 +3,10 @@ import { Field } from '../components/field.tsx';
 import { SCM_TYPES } from '../../../src/domain/scm.ts';
 import type { JobForm } from './form-model.ts';
 
+/** What a clone URL may be (docs/jobs.md, scms[].url). */
+const FETCHABLE =
+  "Anything git can fetch: https, ssh or git; a path or file:// only in a directory the runner's KILN_LOCAL_REPOSITORIES names.";
+
 /** The repository to check out before the steps run (scms[0]). */
 export function RepositoryFields({
   repo,
@@ -25,8 +29,8 @@ export function RepositoryFields({
         label="Clone URL"
         hint={
           required
-            ? 'Required: the build.yml is read from it. Anything git can fetch: https, ssh, or file:// .'
-            : 'Anything git can fetch: https, ssh, or file:// . Leave empty for a job without a repository.'
+            ? `Required: the build.yml is read from it. ${FETCHABLE}`
+            : `${FETCHABLE} Leave empty for a job without a repository.`
         }
         // `scms` is where the server says a code-based job lacks a repository.
         error={e('url') ?? errors.fields.scms}

@@ -14,7 +14,7 @@ type Source = 'branch' | 'tag' | 'commit';
  * Starts a build: the job's parameters (prefilled with their defaults; a sensitive one is left
  * empty, which keeps its stored default), and what to build: a branch, a tag or a commit. The form
  * takes focus when it opens (the Run… button that opened it is disabled meanwhile, which would
- * leave the focus nowhere).
+ * leave the focus nowhere); Escape closes it, as Cancel does.
  */
 export function RunForm({
   client,
@@ -89,7 +89,14 @@ export function RunForm({
   ];
 
   return (
-    <form className="panel run-form" onSubmit={submit} aria-labelledby="run-title">
+    <form
+      className="panel run-form"
+      onSubmit={submit}
+      aria-labelledby="run-title"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape' && !busy) onClose();
+      }}
+    >
       <h2 id="run-title" tabIndex={-1} ref={title}>
         Run this job
       </h2>

@@ -256,21 +256,27 @@ function Rights({ client, file }: { client: Kiln; file: KeptFile }) {
   );
 }
 
-/** Upload: a new file, or new bytes for a name the domain has. */
+/**
+ * Upload: a new file, or new bytes for a name the domain has. A done upload empties the form (a
+ * file left chosen invited uploading it twice) and says which file went up.
+ */
 function UploadForm({ client, onDone }: { client: Kiln; onDone: () => void }) {
   const [file, setFile] = useState<File | undefined>(undefined);
   const [privacy, setPrivacy] = useState<'private' | 'public'>('private');
   const [description, setDescription] = useState('');
   const [busy, setBusy] = useState(false);
   const [failed, setFailed] = useState<unknown>(undefined);
+  const [uploaded, setUploaded] = useState('');
   return (
     <form
       className="upload-file"
       onSubmit={(e) => {
         e.preventDefault();
         if (!file) return;
+        const form = e.currentTarget;
         setBusy(true);
         setFailed(undefined);
+        setUploaded('');
         void file
           .arrayBuffer()
           .then((bytes) =>
@@ -279,13 +285,27 @@ function UploadForm({ client, onDone }: { client: Kiln; onDone: () => void }) {
               { privacy, description },
             ),
           )
-          .then(onDone, setFailed)
+          .then(() => {
+            form.reset();
+            setFile(undefined);
+            setDescription('');
+            setPrivacy('private');
+            setUploaded(file.name);
+            onDone();
+          }, setFailed)
           .finally(() => setBusy(false));
       }}
     >
       <label className="field">
         File
-        <input type="file" onChange={(e) => setFile(e.target.files?.[0])} required />
+        <input
+          type="file"
+          onChange={(e) => {
+            setFile(e.target.files?.[0]);
+            setUploaded('');
+          }}
+          required
+        />
       </label>
       <label className="field">
         Description
@@ -301,6 +321,10 @@ function UploadForm({ client, onDone }: { client: Kiln; onDone: () => void }) {
       <button type="submit" disabled={busy || !file}>
         {busy ? 'Uploading…' : 'Upload'}
       </button>
+      {/* Always there, so screen readers hear what comes into it; styled only when it says something. */}
+      <p className={uploaded ? 'notice' : 'quiet-status'} role="status">
+        {uploaded && `Uploaded ${uploaded}.`}
+      </p>
       <ErrorMessage error={failed} title="The file could not be uploaded." />
     </form>
   );
