@@ -250,6 +250,62 @@ onEveryStore((store) => {
       expectOk(await grant(alice, id, { setting: true }));
     });
 
+    it("lets one with the setting right take away another's rights, even those they lack, never the creator's", async () => {
+      const id = await uploadFile(kiln, bob, 'take-away.jks', 'key material');
+      const carolId = await createUser(kiln, admin, 'carol', 'carol-password-1');
+      const carol = await tokenOf(kiln, { name: 'carol', password: 'carol-password-1', domain: 'default' });
+      expectOk(await grant(bob, id, { setting: true }));
+      const given = await kiln.call(bob, {
+        method: 'POST',
+        url: '/v2/keystore/permission/add',
+        payload: {
+          keystore_id: id,
+          user_id: carolId,
+          user_name: 'carol',
+          setting: false,
+          delete: true,
+          modify: false,
+          usage: true,
+          can_absent: false,
+        },
+      });
+      expectOk(given);
+      expect((await download(carol, 'take-away.jks', id)).statusCode).toBe(200);
+
+      // Alice may neither use nor delete the file, yet taking those rights from Carol gives her none.
+      const taken = await kiln.call(alice, {
+        method: 'POST',
+        url: '/v2/keystore/permission/add',
+        payload: {
+          keystore_id: id,
+          user_id: carolId,
+          user_name: 'carol',
+          setting: false,
+          delete: false,
+          modify: false,
+          usage: false,
+          can_absent: false,
+        },
+      });
+      expectOk(taken);
+      expect((await download(carol, 'take-away.jks', id)).statusCode).toBe(403);
+      expect((await download(alice, 'take-away.jks', id)).statusCode).toBe(403);
+
+      const rows = await kiln.call(alice, {
+        method: 'GET',
+        url: `/v2/keystore/permission/${id}/query?page=1&page_size=10`,
+      });
+      const creatorRow = (rows.json().result.permission_list as { id: string; is_creator: boolean }[]).find(
+        (row) => row.is_creator,
+      );
+      const kept = await kiln.call(alice, {
+        method: 'DELETE',
+        url: `/v2/keystore/permission/${creatorRow?.id}/delete`,
+      });
+      expect(kept.statusCode).toBe(404);
+      expect((await download(bob, 'take-away.jks', id)).statusCode).toBe(200);
+    });
+
     it('lets one who may change a file but not use it rename it, not share it (sharing gives usage)', async () => {
       const id = await uploadFile(kiln, bob, 'modify-only.jks', 'key material');
       expectOk(await grant(bob, id, { modify: true }));
