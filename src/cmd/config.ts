@@ -148,7 +148,7 @@ export const OPTIONS = {
   },
   publicUrl: {
     env: 'KILN_PUBLIC_URL',
-    help: 'URL clients reach Kiln at (shown in the IAM catalog and webhook URLs); default: taken from each request',
+    help: 'URL clients reach Kiln at (shown in the IAM catalog and webhook URLs, and the link of every notification); default: taken from each request (notification links: the address the server listens at)',
     parse: httpUrl,
   },
   logLevel: { env: 'KILN_LOG_LEVEL', default: 'info', help: 'Log level', parse: oneOf(LOG_LEVELS) },

@@ -1,6 +1,8 @@
 import nodemailer from 'nodemailer';
 import { noticeFacts, noticeTitle } from '../domain/notice-messages.ts';
-import type { Storage } from '../storage/ports.ts';
+import type { NoticePayload } from '../domain/notices.ts';
+import type { JobRecord, Storage } from '../storage/ports.ts';
+import { userMay } from './access.ts';
 import type { Delivery, MailSend, Sending } from './notice-channels.ts';
 
 /** The SMTP server notifications are mailed through (KILN_SMTP_*). */
@@ -36,13 +38,14 @@ export function smtpMail(settings: SmtpSettings, storage: Storage): MailSend {
     socketTimeout: 20_000,
   });
   return async (s: Sending): Promise<Delivery> => {
-    const ids = s.payload.recipients ?? [];
+    const ids = s.payload.test ? (s.payload.recipients ?? []) : await stillViewing(storage, s.payload);
     const to = [...(await storage.notices.emails(ids)).values()];
     if (to.length === 0)
       return {
         ok: false,
         statusCode: null,
-        error: 'none of those it goes to (the job creator, its watchers) gave a mail address',
+        error:
+          'none of those it goes to (the job creator, its watchers, while they may view it) gave a mail address',
       };
     const log = s.payload.build ? await logTail(storage, s.payload.build.recordId) : [];
     try {
@@ -71,6 +74,28 @@ export function smtpMail(settings: SmtpSettings, storage: Storage): MailSend {
       return { ok: false, statusCode: err.responseCode ?? null, error: err.message ?? String(e) };
     }
   };
+}
+
+/**
+ * Of the recipients chosen at the event, those who may still view the job now: a mail retried for
+ * hours (the SMTP server down) carries the build's log, and someone who left the project, was
+ * disabled or lost `view` meanwhile must not get it once the server is back. A job in the recycle
+ * bin (deleteJob) is judged as it was left there; a job deleted for good has nobody left.
+ */
+async function stillViewing(storage: Storage, payload: NoticePayload): Promise<string[]> {
+  const ids = payload.recipients ?? [];
+  let job: JobRecord | undefined = await storage.jobs.findById(payload.job.id);
+  for (const id of ids) {
+    if (job) break;
+    job = (await storage.jobs.findRecycledAccess(payload.job.id, id))?.job;
+  }
+  if (!job) return [];
+  const viewers: string[] = [];
+  for (const id of ids) {
+    const user = await storage.users.findById(id);
+    if (user && (await userMay(storage, user, job, 'view'))) viewers.push(id);
+  }
+  return viewers;
 }
 
 function smtpCode(response: string | undefined): number | null {

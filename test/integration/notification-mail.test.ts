@@ -174,6 +174,49 @@ describe('notifications by mail', () => {
     expect(mails.length).toBe(before + 1);
   });
 
+  it('a mail retried after a watcher lost view of the job is not sent to them', async () => {
+    expectOk(await setEmail(admin, 'admin@ci.test'));
+    expectOk(await setEmail(watcher, 'watcher@ci.test'));
+    const jobId = await createJob(kiln, admin, project, { job_name: 'mail-hidden-later' });
+    expectOk(
+      await kiln.call(watcher, {
+        method: 'PUT',
+        url: `/v1/kiln/jobs/${jobId}/watch`,
+        payload: { watching: true },
+      }),
+    );
+    expectOk(
+      await kiln.call(admin, {
+        method: 'POST',
+        url: `/v3/jobs/notice/${jobId}/update`,
+        payload: { notice_type: 'MAIL', enabled_event_type_names: ['buildJobFail'] },
+      }),
+    );
+    // The SMTP server is down when the build fails, while the watcher may still view the job.
+    refuse = true;
+    await failedBuild(jobId);
+    await kiln.engine.noticeSender.tick();
+    expect((await kiln.storage.notices.listByJob(jobId, 1, 0)).items[0]!.state).toBe('pending');
+    // The owner hides the job from viewers (role_id 7) before the server is back.
+    const none = { is_execute: false, is_modify: false, is_delete: false, is_copy: false };
+    const hide = await kiln.call(admin, {
+      method: 'POST',
+      url: '/v1/job/permissions/batch',
+      payload: {
+        job_ids: [jobId],
+        permissions: [{ role_id: 7, is_view: false, ...none, is_forbidden: false, is_manager: false }],
+      },
+    });
+    expect(hide.statusCode, hide.body).toBe(200);
+    refuse = false;
+    const before = mails.length;
+    kiln.clock.advance(10_000);
+    await kiln.engine.noticeSender.tick();
+    expect((await kiln.storage.notices.listByJob(jobId, 1, 0)).items[0]!.state).toBe('delivered');
+    expect(mails.length).toBe(before + 1);
+    expect(envelopes[before]).toEqual(['admin@ci.test']); // the log's last lines are not the watcher's
+  });
+
   it('records a refusal with its SMTP code and tries again; a test mail goes to who asked', async () => {
     const jobId = await createJob(kiln, admin, project, { job_name: 'mail-refused' });
     expectOk(
