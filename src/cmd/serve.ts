@@ -63,11 +63,14 @@ export async function openStorage(config: Config, logger: Logger): Promise<Stora
 }
 
 function openStore(config: Config, path: string | undefined, logger: Logger): Promise<Storage> {
-  if (path !== undefined) return createSqliteStorage({ path, records: buildInfoRecordRenderer });
+  // What an upgrade (or a new database) changed, for whoever reads the log after it.
+  const onMigrated = (migrations: string[]) => logger.info({ migrations }, 'database migrated');
+  if (path !== undefined) return createSqliteStorage({ path, records: buildInfoRecordRenderer, onMigrated });
   return createPostgresStorage({
     url: config.databaseUrl ?? '',
     poolSize: config.dbPoolSize,
     records: buildInfoRecordRenderer,
+    onMigrated,
     onIdleError: (err) => logger.warn({ err: maskedError(err) }, 'database connection failed'),
     onRecovered: (downMs) => logger.info({ downMs }, 'database connection works again'),
   });

@@ -151,10 +151,12 @@ export function createEngine(deps: EngineDeps): Engine {
   const secrets = new SecretBox(deps.secretKey);
   const stored = new StoredSecrets(secrets);
   const onError = deps.onError ?? (() => {});
-  const log = (deps.logger ?? pino({ level: 'silent' })).child(
-    { component: 'engine' },
-    { serializers: { err: maskedError } },
-  );
+  // Each component's logger is a child of the server's own: a child of another child would write
+  // its `component` key twice in one line.
+  const base = deps.logger ?? pino({ level: 'silent' });
+  const componentLog = (component: string) =>
+    base.child({ component }, { serializers: { err: maskedError } });
+  const log = componentLog('engine');
   const events = new BuildEvents(deps.storage.notifier, (e) => {
     onError(e, 'publishing an event');
     log.debug({ err: e }, 'publishing an event failed (listeners poll)');
@@ -206,7 +208,7 @@ export function createEngine(deps: EngineDeps): Engine {
     deps.clock,
     secrets,
     { server: `${hostname()}:${process.pid}`, ...deps.notices, linkBase },
-    log.child({ component: 'notices' }),
+    componentLog('notices'),
   );
   // A build that ends here is told at once; other events wait for the next second's round.
   events.onFinish(() => noticeSender.kick());

@@ -26,7 +26,7 @@ describeEachStore('the migrations a database has had', (store) => {
   });
 
   /** A database of this store: how to open it with Kiln, and how to query it bare. */
-  async function database(): Promise<{
+  async function database(onMigrated?: (migrations: string[]) => void): Promise<{
     open: () => Promise<{ close(): Promise<void> }>;
     query: (text: string) => Promise<string[]>;
   }> {
@@ -35,7 +35,7 @@ describeEachStore('the migrations a database has had', (store) => {
     if (store === 'sqlite') {
       dir = mkdtempSync(join(tmpdir(), 'kiln-newer-db-'));
       const path = join(dir, 'kiln.db');
-      open = () => createSqliteStorage({ path });
+      open = () => createSqliteStorage({ path, onMigrated });
       query = async (text) => {
         const raw = new BetterSqlite3(path);
         try {
@@ -48,7 +48,7 @@ describeEachStore('the migrations a database has had', (store) => {
     } else {
       pgDatabase = await createTestDatabase();
       const url = pgDatabase.url;
-      open = () => createPostgresStorage({ url, poolSize: 1 });
+      open = () => createPostgresStorage({ url, poolSize: 1, onMigrated });
       query = async (text) => {
         const c = new pg.Client({ connectionString: url });
         await c.connect();
@@ -61,6 +61,14 @@ describeEachStore('the migrations a database has had', (store) => {
     }
     return { open, query };
   }
+
+  it('says which migrations a start applied: all of them on a new database, none when up to date', async () => {
+    const told: string[][] = [];
+    const { open } = await database((migrations) => told.push(migrations));
+    await (await open()).close();
+    await (await open()).close();
+    expect(told).toEqual([Object.keys(await migrationProvider(store).getMigrations()).sort()]);
+  });
 
   it('from a newer Kiln: refused at start with a clear message, and left as it was', async () => {
     const { open, query } = await database();

@@ -84,6 +84,8 @@ export interface PostgresStorageOptions {
   records?: RecordRenderer;
   /** How long a statement waits for a pooled connection, or for a new one to connect. Default 5 s. */
   connectTimeoutMs?: number;
+  /** Told the migrations this start applied, when there were any (an upgrade, a new database). */
+  onMigrated?: (migrations: string[]) => void;
 }
 
 /**
@@ -140,7 +142,8 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
   });
   try {
     // Kysely's migrator takes a PostgreSQL advisory lock, so servers starting together migrate once.
-    await migrate(db, 'postgres');
+    const migrated = await migrate(db, 'postgres');
+    if (migrated.length > 0) options.onMigrated?.(migrated);
   } catch (error) {
     await db.destroy();
     throw error;

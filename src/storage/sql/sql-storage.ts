@@ -98,8 +98,11 @@ export function sqlStores(db: Kysely<Database>, flavour: SqlFlavour): Stores {
   };
 }
 
-/** Applies every pending migration; throws when one fails (the store is then left as it was). */
-export async function migrate(db: Kysely<Database>, dialect: SqlDialectName): Promise<void> {
+/**
+ * Applies every pending migration and returns their names (none: the database was up to date);
+ * throws when one fails (the store is then left as it was).
+ */
+export async function migrate(db: Kysely<Database>, dialect: SqlDialectName): Promise<string[]> {
   const provider = migrationProvider(dialect);
   await refuseNewerDatabase(db, Object.keys(await provider.getMigrations()));
   // Kysely checks the applied migrations against ours in the order of the times they were applied:
@@ -112,6 +115,7 @@ export async function migrate(db: Kysely<Database>, dialect: SqlDialectName): Pr
     const which = failed ? ` ${failed.migrationName}` : '';
     throw new AppError('STORE_UNAVAILABLE', `database migration${which} failed${reason}`, { cause: error });
   }
+  return (results ?? []).map((r) => r.migrationName);
 }
 
 /**

@@ -93,6 +93,8 @@ export interface SqliteStorageOptions {
    * none are kept and records pages read every build whole.
    */
   records?: RecordRenderer;
+  /** Told the migrations this start applied, when there were any (an upgrade, a new database). */
+  onMigrated?: (migrations: string[]) => void;
 }
 
 /**
@@ -132,7 +134,8 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
     ),
     ...queryLog(options.onQuery),
   });
-  await migrate(db, 'sqlite');
+  const migrated = await migrate(db, 'sqlite');
+  if (migrated.length > 0) options.onMigrated?.(migrated);
   return new SqlStorage(db, 'sqlite', silentNotifier, {
     skipLocked: false,
     rowListInserts: true,
