@@ -1,4 +1,4 @@
-import { useEffect, useId } from 'react';
+import { useEffect, useId, useRef } from 'react';
 import type { Kiln } from '../../../src/client/kiln-client.ts';
 import type { FlowGraph } from '../../../src/contract/flows.ts';
 import { formatDuration } from '../../../src/domain/duration.ts';
@@ -19,8 +19,8 @@ const NAME_CHARS = 24;
  * status, duration and number, linking to that build's page, and an arrow from each job to the
  * jobs that depend on it. Hidden for any other build: the operation answers 404 for them, which is
  * no error here. Only a code-based build that is no flow's job and has no steps of its own can be a
- * flow, so other builds are not asked at all. Read again with the build while it runs (its jobs
- * move), and once at its end.
+ * flow, and only once it started (`mayBeFlow`), so other builds are not asked at all, and one that
+ * answered 404 not again. Read again with the build while it runs (its jobs move), and once at its end.
  */
 export function BuildFlow({
   client,
@@ -40,13 +40,19 @@ export function BuildFlow({
   /** Told whether the build is a BuildFlow, once that is known (the rest of the page words some things otherwise). */
   onFlow?: (flow: boolean) => void;
 }) {
+  // The record a 404 answered: `mayBeFlow` is true only once the build started (its flow, if any,
+  // made in that same transaction), so the answer will not change and is not asked again.
+  const noFlow = useRef<string | undefined>(undefined);
   const graph = useAsync(async () => {
-    if (!mayBeFlow) return null;
+    if (!mayBeFlow || noFlow.current === recordId) return null;
     try {
       const res = await client.showBuildRecordFlowGraph({ params: { build_flow_record_id: recordId } });
       return res.result;
     } catch (e) {
-      if (isNotFound(e)) return null;
+      if (isNotFound(e)) {
+        noFlow.current = recordId;
+        return null;
+      }
       throw e;
     }
   }, [client, recordId, mayBeFlow, finished ? 'finished' : buildReadAt]);

@@ -7,10 +7,18 @@ import { formatWallClock } from '../../../src/domain/time.ts';
  * computed from epoch milliseconds.
  */
 let serverTimeZone = 'UTC';
+/** Whether the server told its zone (the 'UTC' above is only a guess until it has). */
+let zoneKnown = false;
 
 /** Sets the server's zone (from GET /v1/kiln/info). */
 export function setServerTimeZone(zone: string): void {
   serverTimeZone = zone;
+  zoneKnown = true;
+}
+
+/** The server's zone as it told it, or undefined when GET /v1/kiln/info did not answer. */
+export function knownServerTimeZone(): string | undefined {
+  return zoneKnown ? serverTimeZone : undefined;
 }
 
 /** `yyyy-MM-dd HH:mm:ss` of an instant in the server's zone (what start_time/end_time take). */

@@ -10,11 +10,15 @@ import { Link } from '../router/router.tsx';
 
 /**
  * The signed-in person's own account: who they are (ShowCurrentUser), their password, and their
- * access keys (AK/SK) for the SDKs and scripts.
+ * access keys (AK/SK) for the SDKs and scripts; where their notification mail goes, with a link to
+ * the Inbox page that sets it.
  */
 export function AccountPage() {
   const { client, session } = useSignedIn();
   const me = useAsync(() => client.showCurrentUser(), [client]);
+  // Where notification mail goes is set with the inbox it belongs to; here it is only said and linked.
+  const notifications = useAsync(() => client.showMyNotifications({}), [client]);
+  const mail = notifications.data?.result.email;
   useEffect(() => {
     document.title = 'Account · Kiln';
   }, []);
@@ -63,6 +67,20 @@ export function AccountPage() {
           </div>
         </dl>
       )}
+      <section className="panel" aria-labelledby="mail-title">
+        <h2 id="mail-title">Notification mail</h2>
+        <p data-testid="account-mail">
+          {notifications.data &&
+            (mail ? (
+              <>
+                Your notification mail goes to <bdi>{mail}</bdi>.{' '}
+              </>
+            ) : (
+              'Your notification mail goes nowhere. '
+            ))}
+          Where it goes is set on your <Link href="/inbox">Inbox</Link> page.
+        </p>
+      </section>
       <ChangePassword />
       <AccessKeys />
     </main>

@@ -59,6 +59,18 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
   // A build with steps of its own is no BuildFlow (a flow's build.yml gives its jobs, not steps):
   // its flow graph is not asked for again (each ask answers 404) while it runs.
   const hasSteps = stages?.list.some((s) => isStepStage(s.execution_stage_name)) === true;
+  // A build becomes a BuildFlow, or gets its build.yml's steps, in the transaction that marks it
+  // running (engine/dispatch-service.ts started()): before that no graph can be there, and after
+  // it the first stages read shows whether it has steps. So the graph is asked for only once the
+  // stages were read after the first read of the build started (the time of that read, per record).
+  const [startedRead, setStartedRead] = useState<{ recordId: string; at: number }>();
+  if (view && view.status !== 'queued' && startedRead?.recordId !== view.detail.id)
+    setStartedRead({ recordId: view.detail.id, at: view.readAt });
+  const stepsKnown =
+    startedRead !== undefined &&
+    startedRead.recordId === view?.detail.id &&
+    stages !== undefined &&
+    stages.readAt >= startedRead.at;
   const stageKey = query.get('stage') ?? '';
   const stage = stages?.list.find((s) => s.execution_stage_name === stageKey);
   const selectStage = (key: string) => {
@@ -206,7 +218,10 @@ export function BuildPage({ jobId, buildNo }: { jobId: string; buildNo: number }
           jobId={jobId}
           recordId={view.detail.id}
           mayBeFlow={
-            view.detail.build_config_type === 'YAML' && view.detail.parent_record_id === '' && !hasSteps
+            view.detail.build_config_type === 'YAML' &&
+            view.detail.parent_record_id === '' &&
+            stepsKnown &&
+            !hasSteps
           }
           finished={!live}
           buildReadAt={view.readAt}

@@ -14,6 +14,7 @@ import { JobInsights } from '../job/job-insights.tsx';
 import { JobWebhook } from '../job/job-webhook.tsx';
 import { JobBadge } from '../job/job-badge.tsx';
 import { JobNotices } from '../job/job-notices.tsx';
+import { JobSetup } from '../job/job-setup.tsx';
 import { toJobSpec } from '../../../src/domain/job-config.ts';
 import { HistoryCharts } from '../job/history-charts.tsx';
 import { TestTrend } from '../job/test-trend.tsx';
@@ -43,7 +44,7 @@ function readView(query: URLSearchParams) {
   };
 }
 
-/** A job: its build history (table and charts over a window), run, and a link to edit it. */
+/** A job: its setup, its build history (table and charts over a window), run, and a link to edit it. */
 export function JobPage({ jobId }: { jobId: string }) {
   const { client, quietClient } = useSignedIn();
   const { path, query } = useLocation();
@@ -163,6 +164,7 @@ export function JobPage({ jobId }: { jobId: string }) {
       {running && doc && may?.is_execute && (
         <RunForm client={client} jobId={jobId} config={doc} onClose={closeRunForm} />
       )}
+      {doc && <JobSetup jobId={jobId} doc={doc} mayEdit={may?.is_modify === true} />}
 
       <section aria-labelledby="history-title">
         <h2 id="history-title">Build history</h2>

@@ -3,6 +3,7 @@ import { useSignedIn } from '../app/session-context.tsx';
 import { useAsync } from '../app/use-async.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { Spinner } from '../components/spinner.tsx';
+import { NewProject } from '../projects/new-project.tsx';
 import { jobSortOf, withJobSort, type JobSort } from '../projects/job-sort.ts';
 import { ProjectJobs } from '../projects/project-jobs.tsx';
 import { navigate, useLocation } from '../router/router.tsx';
@@ -10,7 +11,10 @@ import { navigate, useLocation } from '../router/router.tsx';
 /** Typing pauses this long before the search runs. */
 const SEARCH_DELAY_MS = 250;
 
-/** The start page: every project the person can see, with its jobs and their health. */
+/**
+ * The start page: every project the person can see, with its jobs and their health, and New
+ * project for domain administrators.
+ */
 export function ProjectsPage() {
   const { client } = useSignedIn();
   const { path, query } = useLocation();
@@ -32,6 +36,8 @@ export function ProjectsPage() {
     if (text.trim() !== search) setText(search);
   }
   const projects = useAsync(() => client.showRelatedProject(), [client]);
+  // Only domain administrators may create projects (the server's rule): the others get no button.
+  const me = useAsync(() => client.showCurrentUser(), [client]);
 
   useEffect(() => {
     document.title = 'Projects · Kiln';
@@ -80,6 +86,7 @@ export function ProjectsPage() {
           </label>
         </search>
       </header>
+      {me.data?.result.is_admin && <NewProject client={client} onCreated={() => projects.reload()} />}
       {projects.loading && !projects.data && <Spinner label="Loading projects…" />}
       <ErrorMessage error={projects.error} title="The projects could not be loaded." />
       {projects.data && list.length === 0 && (

@@ -8,6 +8,7 @@ import { formatDuration } from '../../../src/domain/duration.ts';
 import { placeText } from '../../../src/domain/place-text.ts';
 import { formatLocalTime } from '../lib/format.ts';
 import { triggerMeaning } from '../lib/triggers.ts';
+import { QueueStop } from '../queue/queue-stop.tsx';
 import { Link } from '../router/router.tsx';
 
 type Queued = ResponseOf<'showQueue'>['result']['builds'][number];
@@ -27,10 +28,11 @@ const POLL_MS = 3000;
 /**
  * The queue (Kiln's GET /v1/kiln/queue): the builds runners have, with their runner and how long
  * they have run, then the builds waiting for a runner, in the order they are served, with what
- * they wait for. Only the jobs the person may see; read again every few seconds.
+ * they wait for. Only the jobs the person may see; read again every few seconds. Each has Stop
+ * (refused with the server's words for those who may not run the job).
  */
 export function QueuePage() {
-  const { quietClient } = useSignedIn();
+  const { client, quietClient } = useSignedIn();
   const [tick, setTick] = useState(0);
   const queue = useAsync(() => quietClient.showQueue({}), [quietClient, tick]);
   useEffect(() => {
@@ -42,6 +44,18 @@ export function QueuePage() {
   const now = Date.now();
   const taken = builds?.filter((b) => b.position === 0) ?? [];
   const waiting = builds?.filter((b) => b.position > 0) ?? [];
+  // Stop: read the queue again at once, so a stopped build that has left it goes.
+  const stop = (b: Queued) => (
+    <td data-label="Stop">
+      <QueueStop
+        client={client}
+        jobId={b.job_id}
+        buildNo={b.build_number}
+        label={`${b.job_name} #${b.build_number}`}
+        onStopped={() => setTick((t) => t + 1)}
+      />
+    </td>
+  );
   const link = (b: Queued) => (
     <Link href={`/jobs/${b.job_id}/builds/${b.build_number}`}>
       <bdi>{b.job_name}</bdi> #{b.build_number}
@@ -65,6 +79,9 @@ export function QueuePage() {
                 <th scope="col">Runner</th>
                 <th scope="col">Running for</th>
                 <th scope="col">Trigger</th>
+                <th scope="col">
+                  <span className="visually-hidden">Stop</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -78,6 +95,7 @@ export function QueuePage() {
                     {b.status === 'running' ? formatDuration(Math.max(0, now - b.started_at)) : 'starting'}
                   </td>
                   <TriggerCell build={b} />
+                  {stop(b)}
                 </tr>
               ))}
             </tbody>
@@ -99,6 +117,9 @@ export function QueuePage() {
                 <th scope="col">Waiting for</th>
                 <th scope="col">Since</th>
                 <th scope="col">Trigger</th>
+                <th scope="col">
+                  <span className="visually-hidden">Stop</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -113,6 +134,7 @@ export function QueuePage() {
                     {formatDuration(Math.max(0, now - b.queued_at))}
                   </td>
                   <TriggerCell build={b} />
+                  {stop(b)}
                 </tr>
               ))}
             </tbody>
