@@ -331,9 +331,28 @@ describe('kiln login and kiln jobs, real processes', () => {
     expect(table.stdout).not.toContain('project_admin');
     expect((await rows(['--follow-project'])).viewer).toMatchObject({ is_execute: false });
     expect((await rows(['--own'])).viewer).toMatchObject({ is_execute: true });
-    const bad = await user.run(['jobs', 'permissions', id, '--set', 'viewer=fly']);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('fly: permissions are view, execute');
+    // `none` and nothing after `=` both take every permission away.
+    expect((await rows(['--set', 'viewer=none'])).viewer).toMatchObject({
+      is_view: false,
+      is_execute: false,
+    });
+    expect((await rows(['--set', 'viewer=view'])).viewer).toMatchObject({ is_view: true });
+    expect((await rows(['--set', 'viewer='])).viewer).toMatchObject({ is_view: false });
+    // A malformed --set is one line that says what to write, not the command's help, and changes nothing.
+    const forms =
+      '(write ROLE=PERMISSIONS: ROLE one of owner, developer, viewer, creator; PERMISSIONS comma-separated, of view, execute, modify, delete, copy, forbidden, manager; viewer= or viewer=none for no permissions)';
+    for (const [set, why] of [
+      ['viewer=fly', '"fly" is not a permission'],
+      ['viewer', 'no "=" after the role'],
+      ['everyone=view', '"everyone" is not a role'],
+      ['viewer=none,view', 'none stands alone'],
+    ]) {
+      const bad = await user.run(['jobs', 'permissions', id, '--set', 'developer=view', '--set', set!]);
+      expect(bad.code, bad.stderr).toBe(2);
+      expect(bad.stderr).toBe(`kiln: --set ${set}: ${why} ${forms}\n`);
+      expect(bad.stdout).toBe('');
+    }
+    expect((await rows([])).developer).toMatchObject({ is_execute: true });
   });
 
   it("shows a job's insights by week and its flaky commits", async () => {

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -35,7 +36,7 @@ it("sets, tests and turns off a job's channels; lists what was sent and the inbo
   );
   const id = (await user.run(['jobs', 'create', '-f', file, '--project', 'default'])).stdout.trim();
   const channels = async () =>
-    JSON.parse((await user.run(['jobs', 'notices', id, '-o', 'json'])).stdout) as {
+    JSON.parse((await user.run(['jobs', 'notices', id, '--show-secrets', '-o', 'json'])).stdout) as {
       notice_type: string;
       enable_map: Record<string, boolean>;
       param_config: string | null;
@@ -56,6 +57,7 @@ it("sets, tests and turns off a job's channels; lists what was sent and the inbo
   ]);
   expect(set.code, set.stderr).toBe(0);
   expect(set.stdout).toMatch(/WEBHOOK\s+│\s+buildJobSuccess,buildFixed/);
+  expect(set.stdout).toContain('"secret":"(hidden)"');
   const hook = (await channels()).find((c) => c.notice_type === 'WEBHOOK')!;
   expect(hook.enable_map).toMatchObject({ buildJobSuccess: true, buildFixed: true, buildJobFail: false });
   expect(JSON.parse(hook.param_config!)).toEqual({
@@ -104,4 +106,56 @@ it("sets, tests and turns off a job's channels; lists what was sent and the inbo
   expect((await user.run(['jobs', 'watch', id])).stdout).toBe('watching: yes\n'); // its creator
   const off = await user.run(['jobs', 'notices', id, '--off', 'WEBHOOK']);
   expect(off.stdout).toMatch(/WEBHOOK\s+│\s+off/);
+});
+
+it('takes a secret from stdin with --secret -, signs with it and never prints it', async () => {
+  const file = join(user.home, 'signed.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      job_name: 'signed',
+      steps: [{ module_id: 'kiln.shell', name: 's', properties: { command: 'true' } }],
+    }),
+  );
+  const id = (await user.run(['jobs', 'create', '-f', file, '--project', 'default'])).stdout.trim();
+  const secret = 'piped s3cret, not in ps';
+  const setArgs = ['jobs', 'notices', id, '--set', 'WEBHOOK', '--events', 'buildJobFail'];
+  const url = `${receiver.url}/signed`;
+
+  const set = await user.run([...setArgs, '--url', url, '--secret', '-'], { stdin: `${secret}\n` });
+  expect(set.code, set.stderr).toBe(0);
+  expect(set.stdout).toContain('"secret":"(hidden)"');
+  const listings = await Promise.all(
+    ['table', 'json', 'csv', 'jsonl'].map((o) => user.run(['jobs', 'notices', id, '-o', o])),
+  );
+  for (const r of [set, ...listings]) {
+    expect(r.stdout + r.stderr).not.toContain('s3cret');
+  }
+
+  // Stored as piped (the trailing newline dropped), as the job's manager reads it back.
+  const stored = async () => {
+    const shown = await user.run(['jobs', 'notices', id, '--show-secrets', '-o', 'json']);
+    const hook = (JSON.parse(shown.stdout) as { notice_type: string; param_config: string }[]).find(
+      (c) => c.notice_type === 'WEBHOOK',
+    )!;
+    return JSON.parse(hook.param_config) as unknown;
+  };
+  expect(await stored()).toEqual({ webhook_url: url, secret });
+
+  // And the receiver's delivery is signed with it.
+  const before = receiver.received.length;
+  expect(await user.run(['jobs', 'notices', id, '--test', 'WEBHOOK'])).toMatchObject({ code: 0 });
+  await receiver.waitFor(before + 1);
+  const delivery = receiver.received.filter((r) => r.path === '/signed').at(-1)!;
+  expect(delivery.headers['x-kiln-signature-256']).toBe(
+    `sha256=${createHmac('sha256', secret).update(delivery.body).digest('hex')}`,
+  );
+
+  // Nothing piped: refused, the stored secret kept.
+  const empty = await user.run([...setArgs, '--url', url, '--secret', '-']);
+  expect(empty.code).toBe(1);
+  expect(empty.stderr).toBe(
+    'kiln: Secret for WEBHOOK is required (pipe it on stdin or pass it as an option)\n',
+  );
+  expect(await stored()).toEqual({ webhook_url: url, secret });
 });

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import {
   JOB_PERMISSIONS,
   PERMISSION_ROLES,
@@ -8,7 +8,7 @@ import {
   type PermissionRole,
 } from '../../domain/job-permissions.ts';
 import { parseJobId } from '../arguments.ts';
-import { CliError, type CliContext } from '../context.ts';
+import { CliError, EXIT, type CliContext } from '../context.ts';
 import { outputOption } from '../options.ts';
 import { writeRows, type OutputFormat } from '../output.ts';
 
@@ -18,14 +18,29 @@ interface RowSetting {
   granted: JobPermission[];
 }
 
+/** The forms --set takes, said with every malformed one. */
+const SET_FORMS = `write ROLE=PERMISSIONS: ROLE one of ${PERMISSION_ROLES.join(', ')}; PERMISSIONS comma-separated, of ${JOB_PERMISSIONS.join(', ')}; viewer= or viewer=none for no permissions`;
+
+/**
+ * Parses one --set. A malformed one is a CliError (one `kiln:` line, exit 2), not commander's
+ * InvalidArgumentError, after which the program prints the command's whole help: the line that
+ * says what was wrong and what to write would scroll away above it.
+ */
 function parseSetting(text: string, previous: RowSetting[] = []): RowSetting[] {
-  const [role, list = ''] = text.split('=', 2);
-  if (!(PERMISSION_ROLES as readonly string[]).includes(role ?? ''))
-    throw new InvalidArgumentError(`"${role}" is none of ${PERMISSION_ROLES.join(', ')}`);
-  const granted = list === '' ? [] : list.split(',');
+  const bad = (why: string) => new CliError(`--set ${text}: ${why} (${SET_FORMS})`, EXIT.usage);
+  const eq = text.indexOf('=');
+  // `--set viewer` would read as "no permissions": a missing `=` is a mistake, not a way to say so.
+  if (eq < 0) throw bad('no "=" after the role');
+  const role = text.slice(0, eq);
+  const list = text.slice(eq + 1);
+  if (!(PERMISSION_ROLES as readonly string[]).includes(role)) throw bad(`"${role}" is not a role`);
+  const granted = list === '' || list === 'none' ? [] : list.split(',');
+  if (granted.includes('none')) throw bad('none stands alone');
   const unknown = granted.filter((p) => !(JOB_PERMISSIONS as readonly string[]).includes(p));
   if (unknown.length > 0)
-    throw new InvalidArgumentError(`${unknown.join(', ')}: permissions are ${JOB_PERMISSIONS.join(', ')}`);
+    throw bad(
+      `${unknown.map((p) => `"${p}"`).join(', ')} ${unknown.length > 1 ? 'are not permissions' : 'is not a permission'}`,
+    );
   return [...previous, { role: role as PermissionRole, granted: granted as JobPermission[] }];
 }
 
@@ -40,7 +55,7 @@ export function registerJobPermissions(jobs: Command, ctx: CliContext): void {
       .argument('<job>', 'job id (32 characters)', parseJobId)
       .option(
         '--set <role=permissions>',
-        `give the job its own permissions: ROLE (${PERMISSION_ROLES.join(', ')}) may do exactly these (${JOB_PERMISSIONS.join(', ')}); repeatable`,
+        `give the job its own permissions: ROLE (${PERMISSION_ROLES.join(', ')}) may do exactly these (${JOB_PERMISSIONS.join(', ')}; ROLE= or ROLE=none for nothing); repeatable`,
         parseSetting,
       )
       .option('--follow-project', "make the job follow its project's permissions again (its own are kept)")
@@ -52,7 +67,7 @@ export function registerJobPermissions(jobs: Command, ctx: CliContext): void {
     ) => {
       const client = ctx.client();
       if (opts.followProject && (opts.own || opts.set))
-        throw new CliError('--follow-project cannot go with --own or --set');
+        throw new CliError('--follow-project cannot go with --own or --set', EXIT.usage);
       if (opts.set) {
         await client.batchUpdateJobRolePermission({
           body: {

@@ -6,6 +6,7 @@ import { CliError, EXIT, type CliContext } from '../context.ts';
 import { outputOption } from '../options.ts';
 import { writeRows, type OutputFormat } from '../output.ts';
 import { PAGE_SIZE, readAllPages } from '../all-pages.ts';
+import { readSecret } from '../secrets.ts';
 
 type Channel = ResponseOf<'listNotice'>['result'][number];
 type Sent = ResponseOf<'listJobNotifications'>['result']['notifications'][number];
@@ -20,6 +21,23 @@ function noticeType(value: string): string {
   if (!(NOTICE_TYPES as readonly string[]).includes(type))
     throw new CliError(`${value} is not a channel: ${TYPES}`, EXIT.usage);
   return type;
+}
+
+/**
+ * A channel's param_config with its signing secret replaced by `(hidden)`: a listing goes to a
+ * terminal's scrollback or a CI log, and the secret was given the safe way (`--secret -`) so as
+ * not to be seen. The server's text is JSON (UpdateNotice refuses anything else).
+ */
+function hideSecret(paramConfig: string | null): string | null {
+  if (paramConfig === null) return null;
+  try {
+    const config = JSON.parse(paramConfig) as unknown;
+    if (typeof config === 'object' && config !== null && 'secret' in config)
+      return JSON.stringify({ ...config, secret: '(hidden)' });
+  } catch {
+    // Not JSON: no secret of ours in it.
+  }
+  return paramConfig;
 }
 
 /**
@@ -42,7 +60,11 @@ export function registerNotices(jobs: Command, program: Command, ctx: CliContext
       )
       .option('--events <list>', `with --set: comma-separated events (${NOTICE_EVENTS.join(', ')})`, '')
       .option('--url <url>', 'with --set: the webhook URL (WEBHOOK, SLACK, DING_TALK)')
-      .option('--secret <secret>', 'with --set: the signing secret (WEBHOOK, DING_TALK)')
+      .option(
+        '--secret <secret>',
+        "with --set: the signing secret (WEBHOOK, DING_TALK); '-' reads it from stdin when piped, or a prompt that does not echo (a secret written here is visible in `ps`; avoid)",
+      )
+      .option('--show-secrets', "print the channels' secrets (hidden otherwise)")
       .option('--only-on-change', 'with --set: a failure or success only when the outcome changed')
       .addOption(new Option('--off <channel>', 'turn a channel off (its settings stay)').conflicts('test'))
       .option('--test <channel>', 'send a test over a channel now and say what came of it'),
@@ -55,6 +77,7 @@ export function registerNotices(jobs: Command, program: Command, ctx: CliContext
         url?: string;
         secret?: string;
         onlyOnChange?: boolean;
+        showSecrets?: boolean;
         off?: string;
         test?: string;
         output: OutputFormat;
@@ -71,16 +94,20 @@ export function registerNotices(jobs: Command, program: Command, ctx: CliContext
         return;
       }
       if (opts.set) {
-        const settings = opts.url !== undefined || opts.secret !== undefined || opts.onlyOnChange;
+        const type = noticeType(opts.set);
+        // `--secret -`, as `login` takes a password: out of `ps` and the shell's history.
+        const secret =
+          opts.secret === '-' ? await readSecret(ctx, `Secret for ${type}: `, undefined) : opts.secret;
+        const settings = opts.url !== undefined || secret !== undefined || opts.onlyOnChange;
         const config = {
           ...(opts.url !== undefined && { webhook_url: opts.url }),
-          ...(opts.secret !== undefined && { secret: opts.secret }),
+          ...(secret !== undefined && { secret }),
           ...(opts.onlyOnChange && { only_on_change: true }),
         };
         await client.updateNotice({
           params,
           body: {
-            notice_type: noticeType(opts.set),
+            notice_type: type,
             enabled_event_type_names: opts.events
               .split(',')
               .map((e) => e.trim())
@@ -91,7 +118,9 @@ export function registerNotices(jobs: Command, program: Command, ctx: CliContext
         });
       }
       if (opts.off) await client.disableNotice({ params, query: { notice_type: noticeType(opts.off) } });
-      const channels = (await client.listNotice({ params })).result;
+      const channels = (await client.listNotice({ params })).result.map((c) =>
+        opts.showSecrets ? c : { ...c, param_config: hideSecret(c.param_config) },
+      );
       writeRows<Channel>(
         opts.output,
         [
