@@ -64,8 +64,9 @@ export function noticeFacts(p: NoticePayload): [string, string][] {
   return facts;
 }
 
+/** A commit message's first line: a CR ends it too (Markdown starts a new line there: a heading, a quote...). */
 function firstLine(text: string): string {
-  const line = text.split('\n', 1)[0] ?? '';
+  const line = text.split(/\r\n?|\n/, 1)[0] ?? '';
   return line.length > 100 ? `${line.slice(0, 99)}…` : line;
 }
 
@@ -105,13 +106,27 @@ export function webhookSignature(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
+/**
+ * Text as a chat shows it, and no more, where one body is read both as Slack's mrkdwn and, by
+ * Mattermost, as Markdown. A commit message, branch or job name is anyone's who may push or edit,
+ * and `[Reset your password](https://…)` or `![](https://…)` in one would otherwise be a link or an
+ * image in the team's chat that seems to come from Kiln. Backslash escapes (DingTalk's way) would
+ * show in Slack, so the link syntax is broken invisibly instead: a word joiner (U+2060) after each
+ * `]` parts it from the `(`, `[` or `:` that would make an inline link or image, a reference or its
+ * definition. `&`, `<` and `>` are written as the entities Slack asks for (and Mattermost shows as
+ * the characters): no `<url|text>` or `<!channel>` of Slack, no `<https://…>` autolink or HTML tag
+ * of Markdown. A URL written out stays a URL (both chats link those), but shows where it goes.
+ */
+export function chatText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\]/g, ']\u2060');
+}
+
 /** Slack's (and Mattermost's) incoming-webhook body: mrkdwn text with a link. */
 export function slackBody(p: NoticePayload, link: string): string {
-  const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const facts = noticeFacts(p)
-    .map(([k, v]) => `*${k}:* ${escape(v)}`)
+    .map(([k, v]) => `*${k}:* ${chatText(v)}`)
     .join('\n');
-  return JSON.stringify({ text: `<${link}|${escape(noticeTitle(p))}>\n${facts}` });
+  return JSON.stringify({ text: `<${link}|${chatText(noticeTitle(p))}>\n${facts}` });
 }
 
 /**

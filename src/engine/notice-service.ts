@@ -22,7 +22,7 @@ import type {
   NotificationRecord,
   Storage,
 } from '../storage/ports.ts';
-import { requireJob } from './access.ts';
+import { requireJob, viewerOf } from './access.ts';
 import type { Delivery } from './notice-channels.ts';
 import type { NoticeSender } from './notice-sender.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -202,11 +202,15 @@ export class NoticeService {
     return this.watching(caller, jobId);
   }
 
+  /**
+   * A page of the caller's inbox: the messages of the jobs they may view now (docs/notifications.md),
+   * as the storage picks them in the query itself, so a page costs the same whatever is hidden.
+   */
   async inbox(
     caller: Principal,
     page: { unreadOnly: boolean; offset: number; limit: number },
   ): Promise<{ items: InboxView[]; total: number; unread: number }> {
-    const found = await this.storage.notices.inbox(caller.user.id, page);
+    const found = await this.storage.notices.inbox(viewerOf(caller), page);
     const base = this.linkBase();
     return {
       ...found,
@@ -221,7 +225,7 @@ export class NoticeService {
   /** Where the caller's notification mail goes, and how many of their messages are unread. */
   async mySettings(caller: Principal): Promise<{ email: string | null; unread: number }> {
     const emails = await this.storage.notices.emails([caller.user.id]);
-    const { unread } = await this.storage.notices.inbox(caller.user.id, {
+    const { unread } = await this.storage.notices.inbox(viewerOf(caller), {
       unreadOnly: true,
       limit: 1,
       offset: 0,
@@ -242,7 +246,7 @@ export class NoticeService {
 
   /** Marks the caller's messages read (all when `ids` is undefined); returns how many changed. */
   markRead(caller: Principal, ids: string[] | undefined): Promise<number> {
-    return this.storage.notices.markRead(caller.user.id, ids, this.clock.now());
+    return this.storage.notices.markRead(viewerOf(caller), ids, this.clock.now());
   }
 }
 

@@ -1269,13 +1269,17 @@ export interface NoticeStore {
   ): Promise<{ items: NotificationRecord[]; total: number }>;
   /** The attempts of these notifications, oldest first. */
   attempts(notificationIds: readonly string[]): Promise<NotificationAttempt[]>;
-  /** A page of the user's inbox, the newest first, with how many there are and how many are unread. */
+  /**
+   * A page of the viewer's inbox, the newest first, with how many there are and how many are
+   * unread: only messages of jobs the viewer may view (live or in the recycle bin); the others are
+   * kept, hidden, and shown again if the viewer may view their job again.
+   */
   inbox(
-    userId: string,
+    viewer: Viewer,
     page: { unreadOnly: boolean; limit: number; offset: number },
   ): Promise<{ items: InboxMessage[]; total: number; unread: number }>;
-  /** Marks the user's messages read (all of them when `ids` is undefined); returns how many changed. */
-  markRead(userId: string, ids: readonly string[] | undefined, now: number): Promise<number>;
+  /** Marks the viewer's messages read (all `inbox` shows when `ids` is undefined); returns how many changed. */
+  markRead(viewer: Viewer, ids: readonly string[] | undefined, now: number): Promise<number>;
   /** Deletes notifications that ended before `before`, with their attempts; returns how many. */
   purgeEnded(before: number): Promise<number>;
   /** Deletes inbox messages written before `before`; returns how many. */

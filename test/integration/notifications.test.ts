@@ -82,14 +82,18 @@ onEveryStore((store) => {
       };
     };
     /** Triggers a build of the job and ends it with `state` as a runner would. */
-    const build = async (jobId: string, state: BuildState) => {
+    const build = async (
+      jobId: string,
+      state: BuildState,
+      commitMessage = 'Fix the parser\n\nlong story',
+    ) => {
       expectOk(await kiln.call(admin, { method: 'POST', url: '/v3/jobs/build', payload: { job_id: jobId } }));
       const lease = await kiln.engine.dispatch.next(RUNNER, new AbortController().signal, 0);
       expect(lease?.jobId).toBe(jobId);
       await kiln.engine.dispatch.started(RUNNER, lease!.recordId, {
         commitId: 'c0ffee00c0ffee00c0ffee00',
         commitTime: null,
-        commitMessage: 'Fix the parser\n\nlong story',
+        commitMessage,
         branch: 'main',
       });
       await kiln.engine.dispatch.done(RUNNER, lease!.recordId, { state });
@@ -429,6 +433,35 @@ onEveryStore((store) => {
       expect(got[0].actor).toBe('admin');
     });
 
+    it("makes no link of a commit message or job name in Slack's (and Mattermost's) body, only Kiln's own", async () => {
+      const jobId = await newJob('notice-[Kiln](evil.example)');
+      expectOk(
+        await update(admin, jobId, {
+          notice_type: 'SLACK',
+          enabled_event_type_names: ['buildJobFail'],
+          param_config: JSON.stringify({ webhook_url: `${receiver.url}/slack-hostile` }),
+        }),
+      );
+      const before = receiver.received.length;
+      await build(
+        jobId,
+        'FAILURE',
+        '[Click here](https://evil.example) ![](https://evil.example/x.png) <https://evil.example|Kiln>',
+      );
+      await kiln.engine.noticeSender.tick();
+      const got = (await receiver.waitFor(before + 1)).slice(before);
+      const { text } = JSON.parse(got.find((r) => r.path === '/slack-hostile')!.body) as { text: string };
+      const link = `http://kiln.test/jobs/${jobId}/builds/1`;
+      // Kiln's link, intact (Mattermost makes Slack's <url|text> a [text](url) link) ...
+      expect(text.startsWith(`<${link}|Build #1 of notice-[Kiln]\u2060(evil.example) failed>\n`)).toBe(true);
+      // ... and nothing from the pusher or the job's editor that a chat would make a link, image or tag.
+      const rest = text.slice(`<${link}|`.length).replace(/>\n/, '\n');
+      expect(rest).not.toMatch(/\]\(|\]\[|\]:|[<>]/);
+      expect(text).toContain(
+        '*Commit:* c0ffee00c0ff [Click here]\u2060(https://evil.example) ![]\u2060(https://evil.example/x.png) &lt;https://evil.example|Kiln&gt;',
+      );
+    });
+
     it('sends past a receiver slow to answer: it holds up its own notification, not the next', async () => {
       const held: ServerResponse[] = [];
       const slow = createServer((_req, res) => held.push(res));
@@ -657,10 +690,13 @@ onEveryStore((store) => {
         await build(jobId, 'SUCCESS');
         await kiln.engine.noticeSender.tick();
         // The job's creator has the message (the clock passes every token's life: asked of the store).
-        const creator = (await kiln.storage.jobs.findById(jobId))!.creatorId;
+        const creator = (await kiln.storage.users.findById(
+          (await kiln.storage.jobs.findById(jobId))!.creatorId,
+        ))!;
+        const viewer = { domainId: creator.domainId, userId: creator.id, admin: creator.isAdmin };
         const inboxOf = async () =>
           (
-            await kiln.storage.notices.inbox(creator, { unreadOnly: false, limit: 1000, offset: 0 })
+            await kiln.storage.notices.inbox(viewer, { unreadOnly: false, limit: 1000, offset: 0 })
           ).items.filter((m) => m.jobId === jobId).length;
         const ended = async () =>
           (await kiln.storage.notices.listByJob(jobId, 10, 0)).items.filter((n) => n.state !== 'pending')

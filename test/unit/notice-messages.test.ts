@@ -1,5 +1,12 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dingTalkBody, noticeText, noticeTitle } from '../../src/domain/notice-messages.ts';
+import {
+  chatText,
+  dingTalkBody,
+  noticeText,
+  noticeTitle,
+  slackBody,
+} from '../../src/domain/notice-messages.ts';
 import type { NoticePayload } from '../../src/domain/notices.ts';
 
 /**
@@ -64,3 +71,76 @@ describe('DingTalk messages', () => {
     expect(text).toContain('[Open in Kiln](http://kiln.test/jobs/j/builds/7)');
   });
 });
+
+/**
+ * What would make a link, an image or a tag of text in Slack's mrkdwn or in Markdown as Mattermost
+ * reads the same body: `](` (inline link, image), `][` (reference), `]:` (its definition), and any
+ * `<` or `>` (Slack's `<url|text>`, `<!channel>`; Markdown's `<https://…>` autolink and HTML).
+ */
+const LINK_SYNTAX = /\]\(|\]\[|\]:|[<>]/;
+const WJ = '\u2060';
+
+describe('Slack and Mattermost messages', () => {
+  it('break the link syntax of hostile text invisibly, and keep the rest as it was written', () => {
+    const hostile = [
+      '[Click here](https://evil.example)',
+      '![](https://evil.example/x.png)',
+      '<https://evil.example|Kiln>',
+      '<https://evil.example>',
+      '[Kiln][1] and [1]: https://evil.example',
+      '<img src=x onerror=alert(1)> <!channel> a & b',
+    ];
+    expect(hostile.map(chatText)).toEqual([
+      `[Click here]${WJ}(https://evil.example)`,
+      `![]${WJ}(https://evil.example/x.png)`,
+      '&lt;https://evil.example|Kiln&gt;',
+      '&lt;https://evil.example&gt;',
+      `[Kiln]${WJ}[1]${WJ} and [1]${WJ}: https://evil.example`,
+      '&lt;img src=x onerror=alert(1)&gt; &lt;!channel&gt; a &amp; b',
+    ]);
+    for (const text of hostile) {
+      expect(chatText(text)).not.toMatch(LINK_SYNTAX);
+      // Read with its entities decoded and the word joiners taken out, it is the text as written.
+      expect(shown(chatText(text))).toBe(text);
+    }
+  });
+
+  it('leave no link syntax in any text, and take nothing from it', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom('[', ']', '(', ')', '<', '>', '|', ':', '!', '&', 'a', ' ') }),
+        (text) => {
+          const out = chatText(text);
+          expect(out).not.toMatch(LINK_SYNTAX);
+          expect(shown(out)).toBe(text);
+        },
+      ),
+    );
+  });
+
+  it("keep Kiln's link to the build the only link, whatever the commit, branch and job name say", () => {
+    const p = payload('nightly [x](https://evil.example/job)');
+    p.build!.commitId = 'c0ffee00c0ffee00';
+    p.build!.commitMessage =
+      'Fix [Click here](https://evil.example) ![](https://evil.example/x.png)\r[a]: https://evil.example';
+    p.build!.branch = 'feature/<https://evil.example|Kiln>';
+    const link = 'http://kiln.test/jobs/j/builds/7';
+    const text = (JSON.parse(slackBody(p, link)) as { text: string }).text;
+    const [head, ...facts] = text.split('\n');
+    // Kiln's own link: Slack's <url|text>, which Mattermost makes [text](url).
+    expect(head).toBe(`<${link}|Build #7 of nightly [x]${WJ}(https://evil.example/job) failed>`);
+    expect(head!.slice(1 + link.length + 1, -1)).not.toMatch(LINK_SYNTAX);
+    for (const line of facts) expect(line).not.toMatch(LINK_SYNTAX);
+    expect(facts).toContain(
+      `*Commit:* c0ffee00c0ff Fix [Click here]${WJ}(https://evil.example) ![]${WJ}(https://evil.example/x.png)`,
+    );
+    expect(facts).toContain('*Branch:* feature/&lt;https://evil.example|Kiln&gt;');
+    // A carriage return ends the commit message's first line, as a line feed does.
+    expect(text).not.toContain('[a]');
+  });
+});
+
+/** Text as a chat shows it: Slack's three entities decoded, the (invisible) word joiners left out. */
+function shown(text: string): string {
+  return text.replaceAll(WJ, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}

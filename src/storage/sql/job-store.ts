@@ -16,23 +16,8 @@ import type {
 import type { Database, JobRow } from '../schema.ts';
 import { notFlowJob } from './flow-jobs-filter.ts';
 import { jobToRow, toJobRecord, toProject } from './mappers.ts';
+import { mayView } from './job-visibility.ts';
 import { nameContains } from './search.ts';
-
-/**
- * Whether the viewer may view the job of a row of `jobs` with their membership joined as `member`,
- * as access.ts decides: a domain administrator is an owner of every project of the domain whatever
- * their row says (effectiveRole); anyone else must be a member, and of a job with its own matrix,
- * an owner or granted view (bit 0) by their role's row or, for its creator, by the creator row (a
- * row not set is the project's, which grants it).
- */
-function mayView(viewer: Viewer): RawBuilder<boolean> {
-  if (viewer.admin) return sql<boolean>`1 = 1`;
-  const viewBit = (role: RawBuilder<unknown>) =>
-    sql`coalesce((select p.flags from job_permissions p where p.job_id = jobs.id and p.role = ${role}), 1) % 2 = 1`;
-  return sql<boolean>`(member.role is not null and (jobs.project_permissions = 1 or member.role = 'owner'
-    or ${viewBit(sql.ref('member.role'))}
-    or (jobs.creator_id = ${viewer.userId} and ${viewBit(sql`'creator'`)})))`;
-}
 
 /** SQL JobStore. Deleted jobs keep their row (and their builds) but no method returns them. */
 export class SqlJobStore implements JobStore {

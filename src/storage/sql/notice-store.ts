@@ -7,8 +7,10 @@ import type {
   NotificationAttempt,
   NotificationRecord,
   NotificationState,
+  Viewer,
 } from '../ports.ts';
 import type { Database, NotificationRow } from '../schema.ts';
+import { mayView } from './job-visibility.ts';
 
 function toNotification(r: Selectable<NotificationRow>): NotificationRecord {
   return {
@@ -275,26 +277,48 @@ export class SqlNoticeStore implements NoticeStore {
     }));
   }
 
+  /**
+   * The viewer's messages of the jobs they may still view, as the jobs list decides it (mayView):
+   * one join, so a page and its counts are one statement each whatever the inbox holds. A message
+   * of a job hidden from them (its matrix, the project left) is kept, not shown: it is back if the
+   * view is. A job in the recycle bin keeps its messages (its "was deleted" one first of all); one
+   * being deleted for good has none.
+   */
+  private visibleInbox(viewer: Viewer) {
+    return this.db
+      .selectFrom('inbox_messages')
+      .innerJoin('jobs', 'jobs.id', 'inbox_messages.job_id')
+      .innerJoin('projects', 'projects.id', 'jobs.project_id')
+      .leftJoin('project_members as member', (join) =>
+        join.onRef('member.project_id', '=', 'jobs.project_id').on('member.user_id', '=', viewer.userId),
+      )
+      .where('inbox_messages.user_id', '=', viewer.userId)
+      .where('jobs.purge_requested', '=', 0)
+      .where('projects.domain_id', '=', viewer.domainId)
+      .where(mayView(viewer));
+  }
+
   async inbox(
-    userId: string,
+    viewer: Viewer,
     page: { unreadOnly: boolean; limit: number; offset: number },
   ): Promise<{ items: InboxMessage[]; total: number; unread: number }> {
-    let q = this.db.selectFrom('inbox_messages').where('user_id', '=', userId);
-    if (page.unreadOnly) q = q.where('read_at', 'is', null);
+    let q = this.visibleInbox(viewer);
+    if (page.unreadOnly) q = q.where('inbox_messages.read_at', 'is', null);
     const rows = await q
-      .selectAll()
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
+      .selectAll('inbox_messages')
+      .orderBy('inbox_messages.created_at', 'desc')
+      .orderBy('inbox_messages.id', 'desc')
       .limit(page.limit)
       .offset(page.offset)
       .execute();
-    const counts = await this.db
-      .selectFrom('inbox_messages')
+    const counts = await this.visibleInbox(viewer)
       .select((eb) => [
         eb.fn.countAll<number>().as('total'),
-        eb.fn.count<number>('id').filterWhere('read_at', 'is', null).as('unread'),
+        eb.fn
+          .count<number>('inbox_messages.id')
+          .filterWhere('inbox_messages.read_at', 'is', null)
+          .as('unread'),
       ])
-      .where('user_id', '=', userId)
       .executeTakeFirstOrThrow();
     return {
       items: rows.map((r) => ({
@@ -311,15 +335,18 @@ export class SqlNoticeStore implements NoticeStore {
     };
   }
 
-  async markRead(userId: string, ids: readonly string[] | undefined, now: number): Promise<number> {
+  async markRead(viewer: Viewer, ids: readonly string[] | undefined, now: number): Promise<number> {
     if (ids !== undefined && ids.length === 0) return 0;
-    let q = this.db
+    // Only what the inbox shows: a hidden message that comes back is as unread as it was.
+    let shown = this.visibleInbox(viewer).select('inbox_messages.id');
+    if (ids !== undefined) shown = shown.where('inbox_messages.id', 'in', ids);
+    const r = await this.db
       .updateTable('inbox_messages')
       .set({ read_at: now })
-      .where('user_id', '=', userId)
-      .where('read_at', 'is', null);
-    if (ids !== undefined) q = q.where('id', 'in', ids);
-    const r = await q.executeTakeFirst();
+      .where('user_id', '=', viewer.userId)
+      .where('read_at', 'is', null)
+      .where('id', 'in', shown)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows);
   }
 
