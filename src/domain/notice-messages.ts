@@ -115,10 +115,15 @@ export function webhookSignature(secret: string, body: string): string {
  * `]` parts it from the `(`, `[` or `:` that would make an inline link or image, a reference or its
  * definition. `&`, `<` and `>` are written as the entities Slack asks for (and Mattermost shows as
  * the characters): no `<url|text>` or `<!channel>` of Slack, no `<https://…>` autolink or HTML tag
- * of Markdown. A URL written out stays a URL (both chats link those), but shows where it goes.
+ * of Markdown. A URL written out stays a URL (both chats link those), but shows where it goes. A
+ * joiner after each `@` too: Mattermost would ping `@channel`, `@all` or a user a commit names.
  */
 export function chatText(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\]/g, ']\u2060');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\]@]/g, '$&\u2060');
 }
 
 /** Slack's (and Mattermost's) incoming-webhook body: mrkdwn text with a link. */

@@ -105,6 +105,13 @@ describe('Slack and Mattermost messages', () => {
     }
   });
 
+  it('mention nobody: @channel, @all or a user a commit names does not ping in Mattermost', () => {
+    const text = 'fix for @bob, cc @channel @all @here';
+    expect(chatText(text)).toBe(`fix for @${WJ}bob, cc @${WJ}channel @${WJ}all @${WJ}here`);
+    expect(chatText(text)).not.toMatch(/@[a-z]/);
+    expect(shown(chatText(text))).toBe(text);
+  });
+
   it('leave no link syntax in any text, and take nothing from it', () => {
     fc.assert(
       fc.property(
