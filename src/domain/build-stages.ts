@@ -75,7 +75,7 @@ export function buildStages(build: Build, steps: readonly BuildStep[], logSize: 
     key: 'final',
     displayName: FINAL_STAGE,
     sequence: steps.length + 1,
-    status: finished ? recordStatus(build) : 'INIT',
+    status: finished ? finalStatus(build, [initial, ...middle]) : 'INIT',
     startedAt: finished ? (lastFinish(middle) ?? build.runStartedAt ?? build.finishedAt) : null,
     finishedAt: build.finishedAt,
     log: finished && finalStart !== null ? { start: finalStart, end: logSize } : null,
@@ -83,6 +83,19 @@ export function buildStages(build: Build, steps: readonly BuildStep[], logSize: 
   };
 
   return [initial, ...middle, final].map((s) => ({ ...s, logStatus: logStatusOf(s.log) }));
+}
+
+/**
+ * The final stage's status is its own work's (the lines after the steps, the cleanup), not the
+ * build's outcome again: a build whose step failed, timed out or was stopped shows that on the
+ * step, and Finalize SUCCESS (SKIPPED when the build never started: stopped in the queue). Only
+ * an outcome no earlier stage shows (the checkout failed, the build.yml could not be read, the
+ * runner was lost between steps) is shown on Finalize, so a failed build always has a failed stage.
+ */
+function finalStatus(build: Build, earlier: readonly BuildStage[]): RecordStatus {
+  const outcome = recordStatus(build);
+  if (outcome === 'SUCCESS' || !earlier.some((s) => s.status === outcome)) return outcome;
+  return build.runStartedAt === null ? 'SKIPPED' : 'SUCCESS';
 }
 
 function lastFinish(stages: readonly BuildStage[]): number | null {

@@ -101,8 +101,33 @@ describe('buildStages', () => {
       ['initial', 'SUCCESS', { start: 0, end: 10 }],
       ['stage1', 'SUCCESS', { start: 10, end: 20 }],
       ['stage2', 'FAILURE', { start: 20, end: 30 }],
-      ['final', 'FAILURE', { start: 30, end: 40 }],
+      ['final', 'SUCCESS', { start: 30, end: 40 }],
     ]);
     expect(stages[3]).toMatchObject({ startedAt: 4000, finishedAt: 5000, sequence: 3 });
+  });
+
+  it('final shows the outcome only when no earlier stage does', () => {
+    const failed: Build = {
+      ...sampleBuild('job', 1, 500),
+      runningStatus: 'Finished',
+      state: 'FAILURE',
+      runStartedAt: 1000,
+      finishedAt: 5000,
+    };
+    // The checkout failed: no step ran, so Finalize carries the failure.
+    expect(buildStages(failed, steps, 40).map((s) => s.status)).toEqual([
+      'SUCCESS',
+      'SKIPPED',
+      'SKIPPED',
+      'FAILURE',
+    ]);
+    // Stopped in the queue: Initialize shows it, Finalize never ran.
+    const stopped: Build = { ...failed, state: 'ABORTED', runStartedAt: null };
+    expect(buildStages(stopped, steps, 0).map((s) => s.status)).toEqual([
+      'ABORTED',
+      'SKIPPED',
+      'SKIPPED',
+      'SKIPPED',
+    ]);
   });
 });

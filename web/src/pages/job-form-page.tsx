@@ -83,7 +83,8 @@ export function JobFormPage({ jobId, projectId }: { jobId?: string; projectId?: 
         await client
           .saveTemplateUsedInfo({ body: { job_id: res.result.job_id, template_id: picked.uuid } })
           .catch(() => undefined);
-      navigate(`/jobs/${res.result.job_id}`);
+      // A new job's page says it was created (`?created=1`, which that page then drops).
+      navigate(`/jobs/${res.result.job_id}${jobId ? '' : '?created=1'}`);
     } catch (error) {
       setErrors(fieldErrorsOf(error));
       setBusy(false);

@@ -113,7 +113,9 @@ export function JobHistoryPage({ jobId }: { jobId: string }) {
   const result = history.data?.result;
   const records = result?.job_update_records ?? [];
   const latest = result && result.total > 0 ? result.total : undefined;
-  const shown = picked ?? (latest && latest > 1 ? { from: latest - 1, to: latest } : undefined);
+  // One version has nothing to compare with: no compare buttons, and a line saying why.
+  const comparable = latest !== undefined && latest > 1;
+  const shown = picked ?? (comparable ? { from: latest - 1, to: latest } : undefined);
   const pick = (side: 'from' | 'to', n: number) => {
     const next = { ...(shown ?? { from: n, to: n }), [side]: n };
     setPicked(next);
@@ -143,8 +145,12 @@ export function JobHistoryPage({ jobId }: { jobId: string }) {
               <th scope="col">Change</th>
               <th scope="col">By</th>
               <th scope="col">When</th>
-              <th scope="col">Compare from</th>
-              <th scope="col">to</th>
+              {comparable && (
+                <>
+                  <th scope="col">Compare from</th>
+                  <th scope="col">to</th>
+                </>
+              )}
             </tr>
           </thead>
           <tbody>
@@ -158,7 +164,7 @@ export function JobHistoryPage({ jobId }: { jobId: string }) {
                   {r.nick_name || r.user_name}
                 </td>
                 <td data-label="When">{formatLocalTime(r.update_at)}</td>
-                {(['from', 'to'] as const).map((side) => (
+                {(comparable ? (['from', 'to'] as const) : []).map((side) => (
                   <td key={side} data-label={side === 'from' ? 'Compare from' : 'to'}>
                     <input
                       type="radio"
@@ -181,6 +187,12 @@ export function JobHistoryPage({ jobId }: { jobId: string }) {
           onPage={setPage}
           label="Pages of changes"
         />
+      )}
+      {latest === 1 && (
+        <p className="empty">
+          The job has one version, the one it was created as: there is nothing to compare until it is changed.
+          Its configuration is under Setup on the <Link href={`/jobs/${jobId}`}>job page</Link>.
+        </p>
       )}
       {shown && <SideBySide jobId={jobId} from={shown.from} to={shown.to} />}
     </main>

@@ -58,6 +58,18 @@ export function JobPage({ jobId }: { jobId: string }) {
     setRunning(false);
     requestAnimationFrame(() => runButton.current?.focus());
   };
+  // `?created=1` (the job form, after Create job) says so once: the flag leaves the URL (replaced,
+  // so a reload or a shared link does not say it again), the line stays while the page is open. It
+  // is set after the first render, into a status element already there, so screen readers hear it.
+  const [outcome, setOutcome] = useState('');
+  useEffect(() => {
+    if (query.get('created') !== '1') return;
+    setOutcome('Job created.');
+    const q = new URLSearchParams(query);
+    q.delete('created');
+    const rest = q.toString();
+    navigate(rest ? `${path}?${rest}` : path, { replace: true });
+  }, [query, path]);
 
   const config = useAsync(() => client.listJobConfig({ params: { job_id: jobId } }), [client, jobId]);
   // What the person may do with the job (ShowJobInfo answers for the caller): the actions they may
@@ -159,6 +171,9 @@ export function JobPage({ jobId }: { jobId: string }) {
           )}
         </div>
       </header>
+      <p className={outcome ? 'notice' : 'quiet-status'} role="status" data-testid="job-outcome">
+        {outcome}
+      </p>
       <ErrorMessage error={config.error} title="The job could not be loaded." />
       {doc && <JobPermissions client={client} jobId={jobId} projectId={doc.project_id} />}
       {running && doc && may?.is_execute && (
