@@ -287,6 +287,10 @@ export const QueueResult = Envelope(
         needs_arch: Type.String({ description: "The architecture it waits for ('' for any)" }),
         needs_pool: Type.String({ description: "The pool it waits for ('' for any)" }),
         runner: Type.String({ description: "The runner's name, once one has it ('' before)" }),
+        is_execute: Type.Boolean({
+          description:
+            "Whether the caller may run the job, and so stop this build (the job's permission matrix: its own or its project's)",
+        }),
       }),
     ),
   }),

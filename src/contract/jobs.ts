@@ -328,3 +328,32 @@ export const WebhookUrlChecked = Type.Object({
   error: Type.Union([Type.String(), Type.Null()]),
   status: Type.String(),
 });
+
+/** Kiln's timer triggers of a job, each with when the scheduler will next build for it. */
+export const JobSchedulesResult = Envelope(
+  Type.Object({
+    disabled: Type.Boolean({
+      description: 'The job is disabled: its timers do not fire (next_due_* are null)',
+    }),
+    schedules: Type.Array(
+      Type.Object({
+        cron: Type.String({ description: 'The cron expression, as the job document has it' }),
+        time_zone: Type.String({
+          description: "The zone it is read in: its own, or the server's (KILN_TIMEZONE)",
+        }),
+        own_time_zone: Type.Boolean({
+          description: "true: the trigger's own zone (a TimerTrigger's timeZoneId); false: the server's",
+        }),
+        next_due_time: Type.Union([Type.String(), Type.Null()], {
+          description:
+            'ISO 8601 with the offset of time_zone; null when it will not fire (a disabled job, or no time left)',
+        }),
+        next_due_at: Type.Union([Type.Integer(), Type.Null()], {
+          description: 'The same instant in epoch ms; null with next_due_time',
+        }),
+      }),
+      { description: "In the order of the job document's timer triggers" },
+    ),
+  }),
+);
+export type JobSchedulesResult = Static<typeof JobSchedulesResult>;

@@ -769,6 +769,15 @@ export const operations = {
     query: insight.InsightsQuery,
     response: { 200: insight.InsightsResult },
   }),
+  listJobSchedules: op({
+    method: 'GET',
+    path: '/v1/kiln/jobs/{job_id}/schedules',
+    summary: "A job's timer triggers, each with its zone and when it next builds (Kiln)",
+    tag: 'Kiln',
+    auth: 'project',
+    params: JobIdParams,
+    response: { 200: jobs.JobSchedulesResult },
+  }),
   showProjectInsights: op({
     method: 'GET',
     path: '/v1/kiln/projects/{project_id}/insights',

@@ -26,7 +26,7 @@ import type { JobChange, JobRecord, JobVersion, Storage, Stores } from '../stora
 import { jobPermissions, requireJob, requireProject, viewerOf } from './access.ts';
 import type { JobLimit } from './job-limit.ts';
 import type { BuildEvents } from './build-events.ts';
-import type { Scheduler } from './scheduler.ts';
+import type { Scheduler, UpcomingTimer } from './scheduler.ts';
 import type { SecretBox } from './secret-box.ts';
 import { repositoryNameOf } from '../domain/scm.ts';
 import { storedJobDocument, type StoredSecrets } from './stored-secrets.ts';
@@ -290,6 +290,12 @@ export class JobService {
     const { job } = await requireJob(this.storage, caller, jobId, 'view');
     const config = maskRepositoryCredentials(maskSensitiveDefaults(storedJobDocument(job.config), MASK));
     return { job, config };
+  }
+
+  /** Kiln's ListJobSchedules: the job's timer triggers and when each next builds (Scheduler.upcoming). */
+  async schedules(caller: Principal, jobId: string): Promise<{ job: JobRecord; timers: UpcomingTimer[] }> {
+    const { job } = await requireJob(this.storage, caller, jobId, 'view');
+    return { job, timers: await this.scheduler.upcoming(job) };
   }
 
   /**

@@ -21,6 +21,8 @@ export interface QueueEntry {
   claimed: boolean;
   /** The runner it was given to, while that runner is registered. */
   runner: BuildRunner | undefined;
+  /** Whether the caller may run the job, and so stop the build (StopBuildJob asks `execute`). */
+  mayExecute: boolean;
 }
 
 /** Most unfinished builds read for one look at the queue. */
@@ -30,13 +32,18 @@ export const QUEUE_READ = 1000;
  * The builds waiting for a runner and those running, of the jobs the caller may see: those a
  * runner has first, then the waiting ones in queue order, each with its place or its runner. A look reads the oldest QUEUE_READ
  * unfinished builds of the whole server and leaves out those of jobs the caller may not view.
+ * What the caller may do with each job is read once per job, not per build: the look that decides
+ * whether they may view it says whether they may run (and so stop) it too.
  */
 export async function queueView(storage: Storage, caller: Principal): Promise<QueueEntry[]> {
   const unfinished = await storage.builds.listUnfinished(QUEUE_READ);
-  const jobs = new Map<string, JobRecord | undefined>();
+  const jobs = new Map<string, { job: JobRecord; execute: boolean } | undefined>();
   for (const jobId of new Set(unfinished.map((u) => u.build.jobId))) {
     const access = await findJob(storage, caller, jobId).catch(() => undefined);
-    jobs.set(jobId, access?.permissions.view ? access.job : undefined);
+    jobs.set(
+      jobId,
+      access?.permissions.view ? { job: access.job, execute: access.permissions.execute } : undefined,
+    );
   }
   const visible = unfinished.filter((u) => jobs.get(u.build.jobId) !== undefined);
   const waiting = await storage.queue.waiting(visible.map((u) => u.build.recordId));
@@ -46,18 +53,19 @@ export async function queueView(storage: Storage, caller: Principal): Promise<Qu
   const tools = visible.some((u) => u.runnerId) ? await storage.runners.listTools() : [];
   const entries: QueueEntry[] = [];
   for (const { build, runnerId } of visible) {
-    const job = jobs.get(build.jobId);
-    if (!job) continue;
+    const seen = jobs.get(build.jobId);
+    if (!seen) continue;
     const queued = waiting.get(build.recordId);
     if (runnerId && !runners.has(runnerId))
       runners.set(runnerId, await buildRunner(storage, runnerId, tools));
     entries.push({
       build,
-      job,
+      job: seen.job,
       position: queued ? order.indexOf(queued.seq) + 1 : 0,
       needs: queued?.needs ?? {},
       claimed: runnerId !== null,
       runner: runnerId ? runners.get(runnerId) : undefined,
+      mayExecute: seen.execute,
     });
   }
   // What runners have first (the longest running first), then the line in the order it is served.

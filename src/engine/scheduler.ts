@@ -73,6 +73,29 @@ export class Scheduler {
       );
   }
 
+  /**
+   * When each of the job's timer triggers next builds, in the document's order: the indexed next
+   * due time the ticks fire by (one already passed is due, and fires on the next tick). A disabled
+   * job's due times pass without a build, so its timers have none. A trigger with no schedule kept
+   * (a save racing this read) gets its next time computed from now. The triggers are read from
+   * the document here, not through the ticks' cache, which a look at any job would grow.
+   */
+  async upcoming(job: JobRecord): Promise<UpcomingTimer[]> {
+    const kept = new Map((await this.storage.schedules.listOfJob(job.id)).map((e) => [e.key, e]));
+    const triggers = timerTriggers(toJobSpec(storedJobDocument(job.config)));
+    return triggers.map(({ key, expression, timeZone }) => {
+      const zone = timeZone ?? this.timeZone;
+      const entry = kept.get(key);
+      const next = entry ? entry.nextDue : nextDue(expression, zone, this.clock.now());
+      return {
+        expression,
+        timeZone: zone,
+        ownZone: timeZone !== undefined,
+        nextDue: job.disabled ? null : next,
+      };
+    });
+  }
+
   private triggersOf(job: JobRecord): TimerTrigger[] {
     const digest = createHash('sha256').update(job.config).digest('base64');
     const cached = this.triggers.get(job.id);
@@ -250,6 +273,16 @@ export class Scheduler {
       'schedule passed without a build',
     );
   }
+}
+
+/** A timer trigger of a job and when it next builds (null: never, or not while the job is disabled). */
+export interface UpcomingTimer {
+  expression: string;
+  /** The zone it is read in: its own, or the server's. */
+  timeZone: string;
+  /** Whether the zone is the trigger's own (a CodeArts timer's `timeZoneId`). */
+  ownZone: boolean;
+  nextDue: number | null;
 }
 
 /** A schedule's marks for one firing: the due time it last fired for, the one it fires for, the next. */

@@ -1045,6 +1045,8 @@ export interface ScheduleEntry {
 export interface ScheduleStore {
   /** Schedules whose next due time is at or before `now`, soonest first, at most `limit`. */
   listDue(now: number, limit: number): Promise<ScheduleEntry[]>;
+  /** The job's schedules, by key (what a look at when it next builds reads). */
+  listOfJob(jobId: string): Promise<ScheduleEntry[]>;
   /**
    * Starts keeping a schedule, its next due time computed in `timeZone`; false when it is kept
    * already (its marks stay as they are).

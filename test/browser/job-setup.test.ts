@@ -10,7 +10,8 @@ import { projectId, signedInClient } from './helpers/kiln-api.ts';
  * Europe/Paris): a new user who created a job with a schedule found the page showed no triggers,
  * parameters or repository, only Edit job did. The Setup section shows them read-only from the
  * document the API gives: how the build is defined, the repository (its credentials masked) and
- * branch, each schedule in its zone, the push trigger's branches, the parameters (a sensitive
+ * branch, each schedule in its zone and when it builds next (Kiln's ListJobSchedules, shown in the
+ * viewer's zone), the push trigger's branches, the parameters (a sensitive
  * default masked, choices listed) and the timeout; "Edit setup" only for those who may change the
  * job, so a viewer sees the setup without it. It fits a phone's 390 px.
  */
@@ -115,29 +116,53 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Opens a job's page and waits for its setup; the setup's terms and their texts. */
-async function openSetup(on: Page, id: string): Promise<Record<string, string>> {
+/**
+ * Opens a job's page and waits for its setup (and for `nextTimes` schedules' next times, which come
+ * with an answer of their own); the setup's terms and their texts.
+ */
+async function openSetup(on: Page, id: string, nextTimes = 0): Promise<Record<string, string>> {
   await on.goto(`${server.url}/jobs/${id}`);
   const section = on.getByRole('region', { name: 'Setup' });
   await section.getByRole('heading', { level: 2, name: 'Setup' }).waitFor();
   const list = section.getByTestId('job-setup');
   await list.waitFor();
+  if (nextTimes > 0)
+    await list
+      .locator('time')
+      .nth(nextTimes - 1)
+      .waitFor();
   const terms = await list.locator('dt').allTextContents();
   const values = await list.locator('dd').allTextContents();
   return Object.fromEntries(terms.map((t, i) => [t, (values[i] ?? '').replace(/\s+/g, ' ').trim()]));
 }
 
+/** The viewer's zone and locale, as the browser has them (launchChromium: en-US, TZ): formatLocalTime's form. */
+const localTime = new Intl.DateTimeFormat('en-US', {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  ...(process.env.TZ && { timeZone: process.env.TZ }),
+});
+
 describe("the job page's setup", () => {
   it('shows the definition, repository, triggers, parameters and timeout, secrets masked', async () => {
-    const shown = await openSetup(page, jobId);
+    // When the timers build next, as the server says: 02:00 in Paris, 09:30 on a weekday in Shanghai.
+    const [paris, shanghai] = (await admin.listJobSchedules({ params: { job_id: jobId } })).result.schedules;
+    expect(paris?.next_due_time).toMatch(/T02:00:00\+0[12]:00$/);
+    expect(shanghai?.next_due_time).toMatch(/T09:30:00\+08:00$/);
+    const next = (at: number | null | undefined) => localTime.format(new Date(at ?? NaN));
+    const shown = await openSetup(page, jobId, 2);
     expect(shown).toEqual({
       Build: 'Graphical: 2 steps',
       Repository: 'https://******@git.example.com/team/app.git',
       Branch: 'main',
       Timeout: '45 minutes',
       Triggers:
-        "Schedule 0 2 * * *, in the server's time zone (Europe/Paris)" +
-        'Schedule 30 9 * * 1-5, in Asia/Shanghai' +
+        `Schedule 0 2 * * *, in the server's time zone (Europe/Paris), next: ${next(paris?.next_due_at)}` +
+        `Schedule 30 9 * * 1-5, in Asia/Shanghai, next: ${next(shanghai?.next_due_at)}` +
         'Push to the repository, on main, release/*',
       Parameters: 'TARGET = staging · one of staging, production' + 'DEPLOY_TOKEN = ****** (sensitive)',
     });

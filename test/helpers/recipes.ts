@@ -745,6 +745,11 @@ export const RECIPES: Record<OperationId, Recipe> = {
       url: `/v1/kiln/jobs/${fx.jobId}/commit-messages?numbers=${fx.buildNo}`,
     }),
   },
+  listJobSchedules: {
+    names: 'job',
+    needs: 'read',
+    request: async (fx) => ({ method: 'GET', url: `/v1/kiln/jobs/${fx.jobId}/schedules` }),
+  },
   showQueue: {
     names: 'nothing',
     needs: 'self',

@@ -15,6 +15,7 @@ import { registerJobInit } from './job-init.ts';
 import { registerJobHistory } from './job-history.ts';
 import { registerJobPermissions } from './job-permissions.ts';
 import { registerJobInsights } from './job-insights.ts';
+import { registerJobSchedules } from './job-schedules.ts';
 import { registerNotices } from './notices.ts';
 import { resolveProject } from '../project-ref.ts';
 import { resolveGroup } from './groups.ts';
@@ -324,6 +325,7 @@ export function registerJobs(program: Command, ctx: CliContext): void {
   registerJobHistory(jobs, ctx);
   registerJobPermissions(jobs, ctx);
   registerJobInsights(jobs, ctx);
+  registerJobSchedules(jobs, ctx);
   registerJobCopy(jobs, ctx);
   registerJobInit(jobs, ctx);
 }

@@ -6,6 +6,7 @@ import {
 } from '../../domain/predefined-parameters.ts';
 import { DEFAULT_PARAMETERS, PARAMETER_KINDS } from '../../domain/parameter-kinds.ts';
 import { toPipelineInfo } from '../mappers/job-view.mapper.ts';
+import { toJobSchedules } from '../mappers/schedule.mapper.ts';
 import type { HandlerGroup, RouteDeps } from './deps.ts';
 import { ok } from './deps.ts';
 
@@ -14,9 +15,13 @@ type JobViewOps =
   | 'showYamlTemplate'
   | 'showJobSystemParameters'
   | 'showBuildParamsList'
-  | 'showDefaultBuildParameters';
+  | 'showDefaultBuildParameters'
+  | 'listJobSchedules';
 
-/** A job as other tools read it: pipeline info, a default build.yml, the predefined parameters, the parameter kinds. */
+/**
+ * A job as other tools read it: pipeline info, a default build.yml, its schedules' next times, the
+ * predefined parameters, the parameter kinds.
+ */
 export function jobViewHandlers(deps: RouteDeps): HandlerGroup<JobViewOps> {
   const { jobs } = deps.engine;
   return {
@@ -28,6 +33,10 @@ export function jobViewHandlers(deps: RouteDeps): HandlerGroup<JobViewOps> {
       // A code-based job's steps are in its repository, not in the job: it gets the starter file.
       const steps = spec.configType === 'YAML' ? [] : spec.steps.filter((s) => s.enabled);
       return ok(steps.length > 0 ? renderBuildYaml(steps) : shellTemplate());
+    },
+    async listJobSchedules({ caller, params }) {
+      const { job, timers } = await jobs.schedules(caller, params.job_id);
+      return ok(toJobSchedules(job.disabled, timers));
     },
     async showDefaultBuildParameters() {
       return { result: DEFAULT_PARAMETERS, status: 'success' };

@@ -28,6 +28,7 @@ export function queueHandlers(deps: RouteDeps): HandlerGroup<'showBuildRunner' |
           needs_arch: e.needs.arch ?? '',
           needs_pool: e.needs.pool ?? '',
           runner: e.runner?.name ?? '',
+          is_execute: e.mayExecute,
         })),
       });
     },

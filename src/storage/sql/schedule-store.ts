@@ -26,6 +26,15 @@ export class SqlScheduleStore implements ScheduleStore {
       .execute();
     return rows.map(toScheduleEntry);
   }
+  async listOfJob(jobId: string): Promise<ScheduleEntry[]> {
+    const rows = await this.db
+      .selectFrom('schedule_state')
+      .selectAll()
+      .where('job_id', '=', jobId)
+      .orderBy('trigger_key')
+      .execute();
+    return rows.map(toScheduleEntry);
+  }
   async track(entry: ScheduleEntry, timeZone: string): Promise<boolean> {
     const r = await this.db
       .insertInto('schedule_state')

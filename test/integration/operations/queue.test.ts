@@ -15,6 +15,8 @@ import {
  * (running, or claimed and starting) first, then those waiting in their queue order, each with its
  * place among those the caller may see. The test clock stands still: every build has one trigger
  * time, and the order still holds. No runner takes builds here: they wait until the test claims one.
+ * Each build says whether the caller may run its job, and so stop it (is_execute), by the job's
+ * permission matrix: the project's, or the job's own.
  */
 
 onEveryStore((store) => {
@@ -22,7 +24,8 @@ onEveryStore((store) => {
     let kiln: TestKiln;
     let admin: string;
     let member: string;
-    const jobs = { a: '', b: '', hidden: '' };
+    let developer: string;
+    const jobs = { a: '', b: '', hidden: '', barred: '' };
 
     const run = async (job: string) => {
       const res = await kiln.call(admin, { method: 'POST', url: '/v3/jobs/build', payload: { job_id: job } });
@@ -42,6 +45,31 @@ onEveryStore((store) => {
       jobs.a = await createJob(kiln, admin, open, { job_name: 'queued-a', scms: [] });
       jobs.b = await createJob(kiln, admin, open, { job_name: 'queued-b', scms: [] });
       jobs.hidden = await createJob(kiln, admin, closed, { job_name: 'queued-hidden', scms: [] });
+      jobs.barred = await createJob(kiln, admin, open, { job_name: 'queued-barred', scms: [] });
+      // Its own matrix lets developers (role 4) see it but not run it.
+      const matrix = await kiln.call(admin, {
+        method: 'POST',
+        url: '/v1/job/permissions/batch',
+        payload: {
+          project_id: open,
+          job_ids: [jobs.barred],
+          permissions: [
+            {
+              id: 0,
+              role_id: 4,
+              is_view: true,
+              is_execute: false,
+              is_modify: false,
+              is_delete: false,
+              is_copy: false,
+              is_forbidden: false,
+              is_manager: false,
+              count: 0,
+            },
+          ],
+        },
+      });
+      expect(matrix.statusCode, matrix.body).toBe(200);
       await createUser(kiln, admin, 'queue-member', 'Queue-member-pass-1');
       await setRole(kiln, admin, open, 'queue-member', 'viewer');
       member = await tokenOf(kiln, {
@@ -49,7 +77,14 @@ onEveryStore((store) => {
         password: 'Queue-member-pass-1',
         domain: 'default',
       });
-      for (const job of [jobs.a, jobs.hidden, jobs.b, jobs.a]) await run(job);
+      await createUser(kiln, admin, 'queue-developer', 'Queue-developer-pass-1');
+      await setRole(kiln, admin, open, 'queue-developer', 'developer');
+      developer = await tokenOf(kiln, {
+        name: 'queue-developer',
+        password: 'Queue-developer-pass-1',
+        domain: 'default',
+      });
+      for (const job of [jobs.a, jobs.hidden, jobs.b, jobs.a, jobs.barred]) await run(job);
     });
     afterAll(() => kiln?.close());
 
@@ -60,6 +95,7 @@ onEveryStore((store) => {
         ['queued-hidden', 1, 'queued', 2],
         ['queued-b', 1, 'queued', 3],
         ['queued-a', 2, 'queued', 4],
+        ['queued-barred', 1, 'queued', 5],
       ]);
       expect(all[0]).toMatchObject({
         needs_arch: '',
@@ -76,7 +112,36 @@ onEveryStore((store) => {
         ['queued-a', 1, 1],
         ['queued-b', 1, 2],
         ['queued-a', 2, 3],
+        ['queued-barred', 1, 4],
       ]);
+    });
+
+    it('says of each build whether the caller may run its job, and so stop it, by its matrix', async () => {
+      const rights = async (token: string) =>
+        (await queue(token)).map((b) => [b.job_name, b.build_number, b.is_execute]);
+      // An owner runs every job, whatever a job's own matrix says.
+      expect(await rights(admin)).toEqual([
+        ['queued-a', 1, true],
+        ['queued-hidden', 1, true],
+        ['queued-b', 1, true],
+        ['queued-a', 2, true],
+        ['queued-barred', 1, true],
+      ]);
+      // A developer runs the project's jobs, but not the one whose own matrix bars developers.
+      expect(await rights(developer)).toEqual([
+        ['queued-a', 1, true],
+        ['queued-b', 1, true],
+        ['queued-a', 2, true],
+        ['queued-barred', 1, false],
+      ]);
+      // As the stop itself says.
+      const stop = await kiln.call(developer, {
+        method: 'POST',
+        url: `/v3/jobs/${jobs.barred}/1/stop`,
+      });
+      expect(stop.statusCode, stop.body).toBe(403);
+      // A viewer runs none.
+      expect((await rights(member)).map((r) => r[2])).toEqual([false, false, false, false]);
     });
 
     it('shows a claimed build with its runner and out of the line, and a started one running', async () => {
@@ -89,7 +154,7 @@ onEveryStore((store) => {
         position: 0,
         runner: 'queue-runner',
       });
-      expect(all.slice(1).map((b) => b.position)).toEqual([1, 2, 3]);
+      expect(all.slice(1).map((b) => b.position)).toEqual([1, 2, 3, 4]);
       await kiln.engine.dispatch.started('local:queue-runner', lease!.recordId, {
         commitId: '',
         commitTime: null,

@@ -422,6 +422,12 @@ export function runStoreContract(options: StoreContractOptions): void {
         entry(a.id, '0:x', t + 30),
         { ...entry(a.id, '1:y', t + 70), lastDue: t + 10 },
       ]);
+      // A job's own schedules, by key, whenever due (a never-due one too).
+      expect(await storage.schedules.listOfJob(a.id)).toEqual([
+        entry(a.id, '0:x', t + 30),
+        { ...entry(a.id, '1:y', t + 70), lastDue: t + 10 },
+      ]);
+      expect(await storage.schedules.listOfJob(b.id)).toEqual([entry(b.id, '0:z', null)]);
       await storage.schedules.retain(a.id, ['1:y']);
       await storage.schedules.remove(a.id, '1:y');
       expect(await storage.schedules.listDue(t + 100, 10)).toEqual([]);

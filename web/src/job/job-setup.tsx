@@ -7,9 +7,13 @@ import {
   type ParameterSpec,
 } from '../../../src/domain/job-parameters.ts';
 import { maskUrlCredentials } from '../../../src/domain/url-credentials.ts';
-import { formatCountOf } from '../lib/format.ts';
+import type { ResponseOf } from '../../../src/contract/operation-types.ts';
+import { formatCountOf, formatLocalTime } from '../lib/format.ts';
 import { knownServerTimeZone } from '../lib/server-time.ts';
 import { Link } from '../router/router.tsx';
+
+/** When the job's timers build next (Kiln's ListJobSchedules). */
+type Schedules = ResponseOf<'listJobSchedules'>['result'];
 
 /**
  * A job's setup at a glance, read-only: how its build is defined, its repository and branch, what
@@ -17,9 +21,20 @@ import { Link } from '../router/router.tsx';
  * the person (ListJobConfig): sensitive defaults come masked for everyone, so they show masked.
  * The repository URL's credentials are masked here even for an editor, whom the API gives them
  * (the edit form needs them back): a summary anyone may glance at over a shoulder has no use for
- * a token. The edit link is for those who may change the job (`mayEdit`: its is_modify).
+ * a token. The edit link is for those who may change the job (`mayEdit`: its is_modify). Each
+ * schedule says when it builds next once `schedules` has come (ListJobSchedules).
  */
-export function JobSetup({ jobId, doc, mayEdit }: { jobId: string; doc: JobConfig; mayEdit: boolean }) {
+export function JobSetup({
+  jobId,
+  doc,
+  mayEdit,
+  schedules,
+}: {
+  jobId: string;
+  doc: JobConfig;
+  mayEdit: boolean;
+  schedules: Schedules | undefined;
+}) {
   const spec = toJobSpec(doc);
   const yaml = spec.configType === 'YAML';
   // A code-based job's CB_BUILD_YAML_PATH is where its build.yml is (as the edit form shows it).
@@ -56,7 +71,7 @@ export function JobSetup({ jobId, doc, mayEdit }: { jobId: string; doc: JobConfi
           {(doc.timeout?.limit ?? '') === '' && ' (the default)'}
         </Item>
         <Item term="Triggers" wide>
-          <Triggers timers={spec.timers} pushBranches={spec.pushBranches} />
+          <Triggers timers={spec.timers} pushBranches={spec.pushBranches} schedules={schedules} />
         </Item>
         <Item term="Parameters" wide>
           <Parameters parameters={parameters} />
@@ -77,14 +92,16 @@ function Item({ term, wide = false, children }: { term: string; wide?: boolean; 
 
 /**
  * The schedules, each in its zone in words as the job form says it (a CodeArts timer may have a
- * zone of its own), and the push trigger's branches. No next due time: no operation gives one.
+ * zone of its own) and when it builds next in the viewer's zone, and the push trigger's branches.
  */
 function Triggers({
   timers,
   pushBranches,
+  schedules,
 }: {
   timers: { cron: string; timeZone?: string }[];
   pushBranches: string[] | undefined;
+  schedules: Schedules | undefined;
 }) {
   if (timers.length === 0 && pushBranches === undefined)
     return <>None: builds start only when someone runs the job.</>;
@@ -97,6 +114,7 @@ function Triggers({
           {t.timeZone !== undefined
             ? `in ${t.timeZone}`
             : `in the server's time zone${serverZone ? ` (${serverZone})` : ''}`}
+          <NextDue schedules={schedules} index={i} cron={t.cron} />
         </li>
       ))}
       {pushBranches !== undefined && (
@@ -111,6 +129,35 @@ function Triggers({
         </li>
       )}
     </ul>
+  );
+}
+
+/**
+ * `, next: <time>` of the document's `index`-th timer, in the viewer's zone; nothing before the
+ * answer has come, or when it is of another version of the document (its cron differs).
+ */
+function NextDue({
+  schedules,
+  index,
+  cron,
+}: {
+  schedules: Schedules | undefined;
+  index: number;
+  cron: string;
+}) {
+  const timer = schedules?.schedules[index];
+  if (!schedules || timer?.cron !== cron) return null;
+  if (timer.next_due_at === null)
+    return (
+      <span className="muted">
+        {schedules.disabled ? ', not while the job is disabled' : ', never again'}
+      </span>
+    );
+  return (
+    <>
+      , next:{' '}
+      <time dateTime={new Date(timer.next_due_at).toISOString()}>{formatLocalTime(timer.next_due_at)}</time>
+    </>
   );
 }
 

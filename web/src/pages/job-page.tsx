@@ -76,6 +76,11 @@ export function JobPage({ jobId }: { jobId: string }) {
   // not take are left out, as in the project's job list, rather than offered only to be refused.
   const info = useAsync(() => client.showJobInfo({ params: { job_id: jobId } }), [client, jobId]);
   const may = info.data?.result;
+  // When each timer builds next (Kiln's own operation): the Setup section adds it to its schedules.
+  const schedules = useAsync(
+    () => quietClient.listJobSchedules({ params: { job_id: jobId } }),
+    [quietClient, jobId],
+  );
   const history = useRecordsPage(client, jobId, spec, page, size, tick);
   const result = history.data?.result;
   const records = result?.job_build_states ?? [];
@@ -179,7 +184,14 @@ export function JobPage({ jobId }: { jobId: string }) {
       {running && doc && may?.is_execute && (
         <RunForm client={client} jobId={jobId} config={doc} onClose={closeRunForm} />
       )}
-      {doc && <JobSetup jobId={jobId} doc={doc} mayEdit={may?.is_modify === true} />}
+      {doc && (
+        <JobSetup
+          jobId={jobId}
+          doc={doc}
+          mayEdit={may?.is_modify === true}
+          schedules={schedules.data?.result}
+        />
+      )}
 
       <section aria-labelledby="history-title">
         <h2 id="history-title">Build history</h2>

@@ -28,8 +28,9 @@ const POLL_MS = 3000;
 /**
  * The queue (Kiln's GET /v1/kiln/queue): the builds runners have, with their runner and how long
  * they have run, then the builds waiting for a runner, in the order they are served, with what
- * they wait for. Only the jobs the person may see; read again every few seconds. Each has Stop
- * (refused with the server's words for those who may not run the job).
+ * they wait for. Only the jobs the person may see; read again every few seconds. Stop is offered on
+ * the builds of the jobs the person may run (the queue's is_execute), as on the build page: a
+ * viewer sees the queue without it rather than a button that is only refused.
  */
 export function QueuePage() {
   const { client, quietClient } = useSignedIn();
@@ -44,16 +45,19 @@ export function QueuePage() {
   const now = Date.now();
   const taken = builds?.filter((b) => b.position === 0) ?? [];
   const waiting = builds?.filter((b) => b.position > 0) ?? [];
-  // Stop: read the queue again at once, so a stopped build that has left it goes.
+  // Stop: read the queue again at once, so a stopped build that has left it goes. The cell stays
+  // (empty) where the person may not stop the build, so the columns line up.
   const stop = (b: Queued) => (
     <td data-label="Stop">
-      <QueueStop
-        client={client}
-        jobId={b.job_id}
-        buildNo={b.build_number}
-        label={`${b.job_name} #${b.build_number}`}
-        onStopped={() => setTick((t) => t + 1)}
-      />
+      {b.is_execute && (
+        <QueueStop
+          client={client}
+          jobId={b.job_id}
+          buildNo={b.build_number}
+          label={`${b.job_name} #${b.build_number}`}
+          onStopped={() => setTick((t) => t + 1)}
+        />
+      )}
     </td>
   );
   const link = (b: Queued) => (

@@ -3,11 +3,12 @@ import type { Kiln } from '../../../src/client/kiln-client.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
 
 /**
- * Stop for one build of the queue (StopBuildJob, as the build page's Stop). The queue does not say
- * who may run each job, so the button is offered on every row and the server's refusal (403 for a
- * viewer) is shown under it, in its words. A build runs on until its runner has ended it (a step
- * ignoring SIGTERM has the kill grace), so after an accepted stop the button stays "Stopping…",
- * disabled, until the row leaves the queue (this component with it: the rows are keyed by build).
+ * Stop for one build of the queue (StopBuildJob, as the build page's Stop), offered on the rows
+ * whose job the person may run (the queue's is_execute). A refusal all the same (their rights
+ * changed since the queue was read) is shown under it, in the server's words. A build runs on
+ * until its runner has ended it (a step ignoring SIGTERM has the kill grace), so after an accepted
+ * stop the button stays "Stopping…", disabled, until the row leaves the queue (this component with
+ * it: the rows are keyed by build).
  */
 export function QueueStop({
   client,
