@@ -21,6 +21,19 @@ afterAll(() => ek?.close());
 
 const REFUSED = 'bwrap: setting up uid map: Permission denied';
 
+/** A real sandbox with some of its methods replaced. */
+function withSandbox(real: Sandbox, replaced: Partial<Pick<Sandbox, 'exec' | 'alive'>>): Sandbox {
+  return {
+    inside: real.inside,
+    exec: (command, onOutput, signal) => real.exec(command, onOutput, signal),
+    processes: () => real.processes(),
+    pids: () => real.pids(),
+    alive: () => real.alive(),
+    close: () => real.close(),
+    ...replaced,
+  };
+}
+
 /** The test runner's options with `openBuild` replaced. */
 async function optionsWith(openBuild: SandboxBackend['openBuild'], onError: (context: string) => void) {
   const base = await testRunnerOptions(1);
@@ -79,15 +92,7 @@ it('a build whose sandbox cannot be started after its claim goes back to the que
         if (n === 2) throw new Error(REFUSED);
         const real = await base.openBuild(spec);
         if (n > 2) return real;
-        const ended: Sandbox = {
-          inside: real.inside,
-          exec: (command, onOutput, signal) => real.exec(command, onOutput, signal),
-          processes: () => real.processes(),
-          pids: () => real.pids(),
-          alive: () => false,
-          close: () => real.close(),
-        };
-        return ended;
+        return withSandbox(real, { alive: () => false });
       },
       (context) => contexts.push(context),
     ),
@@ -116,15 +121,7 @@ it("a fault of the runner during a build fails the build, saying so in its log a
     await optionsWith(
       async (spec) => {
         const real = await base.openBuild(spec);
-        const faulty: Sandbox = {
-          inside: real.inside,
-          exec: () => Promise.reject(new Error('the launcher went away')),
-          processes: () => real.processes(),
-          pids: () => real.pids(),
-          alive: () => real.alive(),
-          close: () => real.close(),
-        };
-        return faulty;
+        return withSandbox(real, { exec: () => Promise.reject(new Error('the launcher went away')) });
       },
       (context) => contexts.push(context),
     ),
