@@ -15,6 +15,7 @@ import { abortQueued } from './stopping.ts';
 import type { StoredSecrets } from './stored-secrets.ts';
 import { newBuildNumbers, serverLine } from './trigger.ts';
 import { finishBuild } from './notice-outbox.ts';
+import { endedLine } from './flow-job-end.ts';
 
 /** How often open flows are looked at without an event (a crash, another server's child). */
 export const FLOW_SWEEP_MS = 2_000;
@@ -39,8 +40,8 @@ export class FlowService {
     private readonly logger: Logger,
   ) {
     // A job of a flow that ends here moves its flow on at once.
-    events.onFinish((state, recordId) => {
-      void this.childEnded(recordId, state).catch((e: unknown) =>
+    events.onFinish((_state, recordId) => {
+      void this.childEnded(recordId).catch((e: unknown) =>
         this.logger.warn({ err: e, recordId }, 'moving a BuildFlow on failed (the sweep retries)'),
       );
     });
@@ -146,17 +147,13 @@ export class FlowService {
     return step.start;
   }
 
-  /** A build ended: when it is a job of a flow, the flow moves on (and says so in its log). */
-  private async childEnded(recordId: string, state: string): Promise<void> {
+  /**
+   * A build ended: when it is a job of a flow, the flow moves on. The job's line in the flow's log
+   * was written as it ended (flow-job-end.ts).
+   */
+  private async childEnded(recordId: string): Promise<void> {
     const parentId = await this.storage.flows.parentOf(recordId);
-    if (!parentId) return;
-    // A job that never started was ended by advance(), which wrote its line (before the flow's last).
-    const started = (await this.storage.flows.progress(parentId))?.some(
-      (j) => j.childId === recordId && j.started,
-    );
-    const child = started ? await this.storage.builds.findByRecordId(recordId) : undefined;
-    if (child) await this.storage.logs.appendAtEnd(parentId, endedLine(child, state));
-    await this.advance(parentId);
+    if (parentId) await this.advance(parentId);
   }
 
   /** A stop was asked of a build: a flow stops its jobs; a job of a flow that never started ends. */
@@ -301,11 +298,6 @@ export class FlowService {
       }
     }
   }
-}
-
-/** The flow's log line for one of its jobs' builds. */
-function endedLine(child: Build, outcome: string): Uint8Array {
-  return serverLine(`build #${child.number} (${child.dailyBuildNumber}) ended ${outcome}`);
 }
 
 /** A flow job's parameters: CB_BUILD_YAML_PATH, when the flow's build has it, names the job's file. */

@@ -16,6 +16,7 @@ import type {
   Stores,
 } from '../storage/ports.ts';
 import { userMay } from './access.ts';
+import { logFlowJobEnd } from './flow-job-end.ts';
 
 /**
  * Writes the notifications an event causes, in the transaction of the event (issue 18): a build's
@@ -39,7 +40,10 @@ export async function finishBuild(
 ): Promise<boolean> {
   if (!(await tx.builds.finish(recordId, outcome, runnerId, expiredBefore))) return false;
   const build = await tx.builds.findByRecordId(recordId);
-  if (build) await noticeBuildEnd(tx, build, outcome.finishedAt);
+  if (build) {
+    await logFlowJobEnd(tx, build, outcome.state);
+    await noticeBuildEnd(tx, build, outcome.finishedAt);
+  }
   return true;
 }
 
